@@ -1,0 +1,45 @@
+"""``create_app()``: the ASGI application of Brickwork (API, later the web UI)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from brickwork import __version__
+from brickwork.platform.api import errors
+from brickwork.platform.api.limits import BodySizeLimit
+from brickwork.platform.api.router import api_router, install_openapi
+from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.db import migrate
+from brickwork.platform.db.session import make_engine, make_session_factory
+from brickwork.platform.metadata.bundle import BundleService
+from brickwork.platform.metadata.service import MetadataService
+from brickwork.settings import Settings, load_settings
+
+log = logging.getLogger("brickwork")
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
+    settings = settings or load_settings()
+    engine = make_engine(settings.effective_database_url)
+    if settings.auto_upgrade:
+        migrate.ensure_current(engine)
+    app = FastAPI(
+        title="Brickwork",
+        version=__version__,
+        description="Metadata-driven application platform for financial institutions.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.metadata = MetadataService(clock=clock)
+    app.state.bundles = BundleService(clock=clock)
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(api_router())
+    install_openapi(app)
+    return app

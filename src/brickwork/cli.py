@@ -1,0 +1,280 @@
+"""The ``brickwork`` command: initialise, serve, demo, schema upgrades and app bundles."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from brickwork import __version__, jsonio
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.db import migrate
+from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
+from brickwork.platform.errors import PlatformError
+from brickwork.platform.metadata.bundle import BundleService
+from brickwork.platform.metadata.service import MetadataService
+from brickwork.platform.packs.demo import install_demo
+from brickwork.platform.system.service import InstanceService
+from brickwork.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    help="Brickwork: metadata-driven applications for financial institutions.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+apps_app = typer.Typer(help="Apps and their bundles.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(apps_app, name="apps")
+
+out = Console()
+err = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data directory (default: $BRICKWORK_DATA_DIR or ./data)."),
+]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL (default: $BRICKWORK_DATABASE_URL or SQLite in the data directory).",
+    ),
+]
+
+
+def _settings(
+    data_dir: Path | None = None, database_url: str | None = None, **changes: Any
+) -> Settings:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        _fail(str(exc), code="settings_invalid")
+    if data_dir is not None:
+        changes["data_dir"] = data_dir.expanduser().resolve()
+    if database_url is not None:
+        changes["database_url"] = database_url
+    return settings.with_overrides(**changes) if changes else settings
+
+
+def _fail(message: str, *, code: str, details: list[str] | None = None) -> typer.Exit:
+    err.print(f"[bold red]error[/] [{code}] {message}", markup=True, highlight=False)
+    for line in details or []:
+        err.print(f"  {line}", highlight=False)
+    raise typer.Exit(2)
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"brickwork {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Show the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Brickwork command line."""
+
+
+def _initialise(settings: Settings, admin: str) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.effective_database_url)
+    before, after = migrate.upgrade(engine)
+    if before != after:
+        out.print(f"database schema upgraded: {before or 'empty'} → {after}")
+    with unit_of_work(make_session_factory(engine)) as session:
+        info = InstanceService().initialise(session, admin=admin)
+    state = "initialised" if info.created else "already initialised"
+    out.print(f"instance {info.instance_id} {state}; data directory {settings.data_dir}")
+    out.print(f"administrator placeholder: {info.admin!r} (sign-in arrives with authentication)")
+    engine.dispose()
+
+
+@app.command()
+def init(
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    admin: Annotated[str, typer.Option(help="Name of the first administrator.")] = "admin",
+) -> None:
+    """Create the data directory and database, and record the first administrator."""
+    _initialise(_settings(data_dir, database_url), admin)
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the HTTP API and web UI (upgrades the schema on first start)."""
+    settings = _settings(data_dir, database_url)
+    _serve(settings.with_overrides(host=host or settings.host, port=port or settings.port))
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from brickwork.app import create_app
+
+    _configure_logging(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    out.print(
+        f"Brickwork {__version__} on http://{settings.host}:{settings.port}"
+        f"  (API: /api/v1, docs: /api/v1/docs)"
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command()
+def demo(
+    data_dir: DataDir = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Load the demo data and exit.")
+    ] = False,
+) -> None:
+    """Start on the embedded SQLite database with demo data installed."""
+    settings = _settings(data_dir)
+    settings = settings.with_overrides(host=host or settings.host, port=port or settings.port)
+    _initialise(settings, settings.bootstrap_admin)
+    engine = make_engine(settings.effective_database_url)
+    with unit_of_work(make_session_factory(engine)) as session:
+        created = install_demo(session, MetadataService(), Actor(settings.bootstrap_admin))
+    engine.dispose()
+    out.print("demo data installed" if created else "demo data already present")
+    if not no_serve:
+        _serve(settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Upgrade the database schema."""
+    settings = _settings(data_dir, database_url)
+    engine = make_engine(settings.effective_database_url)
+    before, after = migrate.upgrade(engine, revision)
+    out.print(f"schema at {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+
+
+@db_app.command("current")
+def db_current(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Show the schema revision of the database and the newest one this version knows."""
+    settings = _settings(data_dir, database_url)
+    engine = make_engine(settings.effective_database_url)
+    out.print(
+        f"database: {migrate.current_revision(engine) or 'empty'};"
+        f" newest: {migrate.head_revision()}"
+    )
+
+
+def _session_factory(settings: Settings) -> Any:
+    engine = make_engine(settings.effective_database_url)
+    migrate.ensure_current(engine)
+    return make_session_factory(engine)
+
+
+def _report(error: PlatformError) -> None:
+    _fail(
+        error.message,
+        code=error.code,
+        details=[f"{item.pointer or '/'}: [{item.code}] {item.message}" for item in error.errors],
+    )
+
+
+@apps_app.command("list")
+def apps_list(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """List apps."""
+    settings = _settings(data_dir, database_url)
+    table = Table("key", "label", "archived")
+    with unit_of_work(_session_factory(settings)) as session:
+        for row in MetadataService().list_apps(session, include_archived=True):
+            table.add_row(row.key, jsonio.dumps(row.label), "yes" if row.archived_at else "")
+    out.print(table)
+
+
+@apps_app.command("export")
+def apps_export(
+    app_key: Annotated[str, typer.Argument(metavar="APP", help="App key.")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File (default: stdout).")
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Export an app with all definitions and versions as one JSON bundle."""
+    settings = _settings(data_dir, database_url)
+    actor = Actor(settings.bootstrap_admin)
+    try:
+        with unit_of_work(_session_factory(settings)) as session:
+            app_row = MetadataService().app(session, app_key)
+            bundle = BundleService().export_app(session, actor, app_row)
+    except PlatformError as exc:
+        _report(exc)
+    text = jsonio.dumps(bundle) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"exported {app_key!r} to {output}")
+
+
+@apps_app.command("import")
+def apps_import(
+    path: Annotated[Path, typer.Argument(help="Bundle file.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Import an app bundle (all or nothing; importing the same bundle twice changes nothing)."""
+    settings = _settings(data_dir, database_url)
+    try:
+        document = jsonio.loads(path.read_bytes())
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror}", code="file_unreadable")
+    except jsonio.JsonError as exc:
+        _fail(f"{path}: {exc.message}", code=exc.code)
+    try:
+        with unit_of_work(_session_factory(settings)) as session:
+            outcome = BundleService().import_bundle(
+                session, Actor(settings.bootstrap_admin), document, dry_run=dry_run
+            )
+    except PlatformError as exc:
+        _report(exc)
+    verb = "would import" if dry_run else "imported"
+    out.print(
+        f"{verb} {outcome.app!r}: {outcome.definitions_created} created, "
+        f"{outcome.definitions_updated} updated, {outcome.definitions_unchanged} unchanged,"
+        f" {outcome.versions_added} version(s) added"
+    )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""The flow engine (pure interpreter); filled in by its own issue."""

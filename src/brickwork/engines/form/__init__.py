@@ -1,0 +1,1 @@
+"""The form engine (pure interpreter); filled in by its own issue."""

@@ -1,0 +1,1 @@
+"""The report engine (pure interpreter); filled in by its own issue."""

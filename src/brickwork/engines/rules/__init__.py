@@ -1,0 +1,1 @@
+"""The rules engine (pure interpreter); filled in by its own issue."""

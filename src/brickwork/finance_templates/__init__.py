@@ -1,0 +1,1 @@
+"""Finance template packs: JSON definitions only."""

@@ -1,0 +1,1 @@
+"""HTTP API plumbing: problem+json errors, strict JSON bodies, limits and router assembly."""

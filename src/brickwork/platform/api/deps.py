@@ -1,0 +1,38 @@
+"""Request-scoped dependencies: the unit of work (one commit per request) and the actor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from brickwork.platform.auth.actor import Actor
+
+ACTOR_HEADER = "X-Brickwork-User"
+
+
+def unit_of_work(request: Request) -> Iterator[Session]:
+    """The request owns the transaction: commit once when the endpoint succeeds."""
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def current_actor(
+    request: Request,
+    user: Annotated[str | None, Header(alias=ACTOR_HEADER, max_length=128)] = None,
+) -> Actor:
+    """Until sign-in exists, the acting user is named by header or is the bootstrap admin."""
+    return Actor(username=user or request.app.state.settings.bootstrap_admin)
+
+
+SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
+ActorDep = Annotated[Actor, Depends(current_actor)]

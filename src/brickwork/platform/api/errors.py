@@ -1,0 +1,146 @@
+"""The one place where exceptions become HTTP responses (``application/problem+json``).
+
+Body: ``{type, title, status, detail, code, errors: [{pointer, code, message}]}``. ``code`` values
+are stable and listed in docs/api-errors.md; ``tests/meta`` keeps that list complete.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from brickwork.platform.errors import (
+    BadRequest,
+    Conflict,
+    ErrorItem,
+    Invalid,
+    NotFound,
+    PayloadTooLarge,
+    PlatformError,
+    UnsupportedMediaType,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:brickwork:problem:"
+
+STATUS_BY_ERROR: dict[type[PlatformError], int] = {
+    BadRequest: 400,
+    NotFound: 404,
+    Conflict: 409,
+    PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
+    Invalid: 422,
+}
+HTTP_CODES = {
+    404: ("not_found", "Not found"),
+    405: ("method_not_allowed", "Method not allowed"),
+    406: ("not_acceptable", "Not acceptable"),
+}
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: tuple[ErrorItem, ...] | list[ErrorItem] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_PREFIX + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "errors": [item.as_dict() for item in errors],
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def status_of(error: PlatformError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+    return 400
+
+
+async def platform_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PlatformError)
+    return problem(status_of(exc), exc.code, exc.title, exc.message, exc.errors)
+
+
+PYDANTIC_CODES = {
+    "missing": "required",
+    "extra_forbidden": "unknown_property",
+    "string_pattern_mismatch": "pattern_mismatch",
+    "string_too_long": "too_long",
+    "string_too_short": "too_short",
+    "enum": "invalid_choice",
+    "literal_error": "invalid_choice",
+    "int_parsing": "wrong_type",
+    "int_type": "wrong_type",
+    "string_type": "wrong_type",
+    "dict_type": "wrong_type",
+    "model_type": "wrong_type",
+    "bool_type": "wrong_type",
+    "list_type": "wrong_type",
+    "greater_than_equal": "too_small",
+    "less_than_equal": "too_large",
+}
+
+
+def pydantic_items(errors: list[Any], *, skip_prefix: int = 0) -> list[ErrorItem]:
+    """Pydantic/FastAPI error entries as pointer + stable code + message."""
+    from brickwork.platform.metadata.validation import pointer_of
+
+    items: list[ErrorItem] = []
+    for error in errors:
+        loc = [part for part in error.get("loc", ())[skip_prefix:] if not _is_union_tag(part)]
+        code = PYDANTIC_CODES.get(error.get("type", ""), "invalid_value")
+        if loc and loc[-1] == "kind" and code == "invalid_choice":
+            code = "unknown_kind"
+        items.append(ErrorItem(pointer_of(loc), code, str(error.get("msg", "invalid value"))))
+    return items
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic names union branches in loc ("str", "I18nText", "function-after[...]"); drop them.
+    return isinstance(part, str) and (part[:1].isupper() or part == "str" or "[" in part)
+
+
+async def request_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    items = pydantic_items(list(exc.errors()))
+    return problem(
+        422, "validation_failed", Invalid.title, "the request's parameters are invalid", items
+    )
+
+
+async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, title = HTTP_CODES.get(exc.status_code, ("http_error", "Request failed"))
+    return problem(exc.status_code, code, title, str(exc.detail), headers=exc.headers)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        500,
+        "internal_error",
+        "Internal error",
+        "the server failed unexpectedly; nothing was saved. The incident is logged.",
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(PlatformError, platform_error)
+    app.add_exception_handler(RequestValidationError, request_validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected_error)

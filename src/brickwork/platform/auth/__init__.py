@@ -1,0 +1,1 @@
+"""Platform area: auth."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the core schema (inside the package so a wheel can upgrade)."""

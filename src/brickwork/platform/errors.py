@@ -1,0 +1,67 @@
+"""Exception types of the platform core. Each carries a stable code and, where it can, a location.
+
+They are turned into HTTP responses in exactly one place, ``brickwork.platform.api.errors``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorItem:
+    """One problem: where (JSON pointer), what (stable code) and a sentence for people."""
+
+    pointer: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"pointer": self.pointer, "code": self.code, "message": self.message}
+
+
+class PlatformError(Exception):
+    """Base of every expected failure; ``code`` is stable and documented."""
+
+    code = "platform_error"
+    title = "Request failed"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, errors: Iterable[ErrorItem] = ()
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.errors = tuple(errors)
+
+
+class BadRequest(PlatformError):
+    code = "bad_request"
+    title = "The request could not be read"
+
+
+class NotFound(PlatformError):
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(PlatformError):
+    code = "conflict"
+    title = "Conflicts with the current state"
+
+
+class Invalid(PlatformError):
+    code = "validation_failed"
+    title = "The submitted data is invalid"
+
+
+class PayloadTooLarge(PlatformError):
+    code = "body_too_large"
+    title = "The request body is too large"
+
+
+class UnsupportedMediaType(PlatformError):
+    code = "unsupported_media_type"
+    title = "The request body must be JSON"

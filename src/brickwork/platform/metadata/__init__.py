@@ -1,0 +1,1 @@
+"""Platform area: the metadata store (apps, definitions, versions, bundles)."""

@@ -1,0 +1,337 @@
+"""App bundles: one JSON document with an app, its definitions, drafts and published versions.
+
+Export then import into an empty database reproduces the same ids, bodies and checksums. Import is
+idempotent (a second import changes nothing) and all-or-nothing: every check runs before the first
+write, and a bundle that conflicts with what is stored is refused whole.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from brickwork import __version__
+from brickwork.jsonio import checksum
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid
+from brickwork.platform.metadata.repository import MetadataRepository
+from brickwork.platform.metadata.schemas import (
+    BUNDLE_FORMAT,
+    BUNDLE_FORMAT_VERSION,
+    Bundle,
+    BundleDefinition,
+    ImportOutcome,
+)
+from brickwork.platform.metadata.service import version_row_id
+from brickwork.platform.metadata.validation import (
+    BUNDLE_SCHEMA_FILE,
+    schema_problems,
+    validate_definition,
+)
+from brickwork.platform.models import Application, Definition, DefinitionVersion
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+class BundleService:
+    def __init__(
+        self, *, clock: Clock = system_clock, repository: MetadataRepository | None = None
+    ) -> None:
+        self.clock = clock
+        self.repo = repository or MetadataRepository()
+
+    def export_app(self, session: Any, actor: Actor, app: Application) -> dict[str, Any]:
+        definitions = self.repo.definitions(session, app.id, kind=None, include_archived=True)
+        return {
+            "format": BUNDLE_FORMAT,
+            "format_version": BUNDLE_FORMAT_VERSION,
+            "exported_at": _iso(self.clock()),
+            "exported_by": actor.username,
+            "brickwork_version": __version__,
+            "app": {
+                "id": app.id,
+                "key": app.key,
+                "label": app.label,
+                "description": app.description,
+                "archived": app.archived_at is not None,
+            },
+            "definitions": [self._export_definition(session, d) for d in definitions],
+        }
+
+    def _export_definition(self, session: Any, definition: Definition) -> dict[str, Any]:
+        return {
+            "id": definition.id,
+            "kind": definition.kind,
+            "key": definition.key,
+            "draft": definition.draft,
+            "archived": definition.archived_at is not None,
+            "versions": [
+                {
+                    "version": v.version,
+                    "body": v.body,
+                    "checksum": v.checksum,
+                    "published_at": _iso(v.published_at),
+                    "published_by": v.published_by,
+                    "note": v.note,
+                }
+                for v in self.repo.versions(session, definition.id)
+            ],
+        }
+
+    # ------------------------------------------------------------ import
+
+    def import_bundle(
+        self, session: Any, actor: Actor, document: Any, *, dry_run: bool = False
+    ) -> ImportOutcome:
+        bundle = self._parse(document)
+        self._check_contents(bundle)
+        app = self.repo.app_by_key(session, bundle.app.key)
+        plan = self._plan(session, bundle, app)
+        if dry_run:
+            return self._outcome(bundle, app is None, plan, dry_run=True)
+        app_created = app is None
+        app = app or self._create_app(session, actor, bundle)
+        for index, item in enumerate(bundle.definitions):
+            self._write_definition(session, actor, app, item, plan[index])
+        return self._outcome(bundle, app_created, plan, dry_run=False)
+
+    @staticmethod
+    def _parse(document: Any) -> Bundle:
+        problems = schema_problems(document, BUNDLE_SCHEMA_FILE)
+        if problems:
+            raise Invalid(
+                "the bundle does not have the expected shape; nothing was imported",
+                code="bundle_invalid",
+                errors=problems,
+            )
+        try:
+            return Bundle.model_validate(document)
+        except ValidationError as exc:  # pragma: no cover - the JSON Schema catches these first
+            raise Invalid(
+                "the bundle is invalid; nothing was imported",
+                code="bundle_invalid",
+                errors=[ErrorItem("", "bundle_invalid", str(exc))],
+            ) from exc
+
+    @staticmethod
+    def _check_contents(bundle: Bundle) -> None:
+        problems: list[ErrorItem] = []
+        seen: set[tuple[str, str]] = set()
+        for index, item in enumerate(bundle.definitions):
+            here = f"/definitions/{index}"
+            if (item.kind, item.key) in seen:
+                problems.append(
+                    ErrorItem(
+                        f"{here}/key",
+                        "duplicate_definition",
+                        f"{item.kind.value} {item.key!r} appears twice",
+                    )
+                )
+            seen.add((item.kind, item.key))
+            problems.extend(_check_body(item.draft, item, f"{here}/draft", full=False))
+            for position, version in enumerate(item.versions):
+                at = f"{here}/versions/{position}"
+                if version.version != position + 1:
+                    problems.append(
+                        ErrorItem(
+                            f"{at}/version",
+                            "version_sequence",
+                            f"expected version {position + 1}, found {version.version}",
+                        )
+                    )
+                if checksum(version.body) != version.checksum:
+                    problems.append(
+                        ErrorItem(
+                            f"{at}/checksum",
+                            "checksum_mismatch",
+                            "the body does not match its checksum; the bundle "
+                            "was altered or damaged",
+                        )
+                    )
+                problems.extend(_check_body(version.body, item, f"{at}/body", full=True))
+        if problems:
+            raise Invalid(
+                f"the bundle has {len(problems)} problem(s); nothing was imported",
+                code="bundle_invalid",
+                errors=problems,
+            )
+
+    def _plan(
+        self, session: Any, bundle: Bundle, app: Application | None
+    ) -> list[tuple[Definition | None, int]]:
+        """For each definition: the stored row (or None) and how many versions are new."""
+        plan: list[tuple[Definition | None, int]] = []
+        conflicts: list[ErrorItem] = []
+        if app is not None and app.id != bundle.app.id:
+            conflicts.append(
+                ErrorItem(
+                    "/app/id", "bundle_conflict", f"app {app.key!r} exists here with another id"
+                )
+            )
+        for index, item in enumerate(bundle.definitions):
+            stored = (
+                None if app is None else self.repo.definition(session, app.id, item.kind, item.key)
+            )
+            if stored is None:
+                taken = self.repo.definition_by_id(session, item.id)
+                if taken is not None:
+                    conflicts.append(
+                        ErrorItem(
+                            f"/definitions/{index}/id",
+                            "bundle_conflict",
+                            "this id belongs to another definition here",
+                        )
+                    )
+                plan.append((None, len(item.versions)))
+                continue
+            existing = self.repo.versions(session, stored.id)
+            for position, version in enumerate(existing):
+                if position >= len(item.versions):
+                    conflicts.append(
+                        ErrorItem(
+                            f"/definitions/{index}/versions",
+                            "bundle_behind",
+                            f"this database already has version {version.version}, which the bundle"
+                            " lacks; export again from the newer system",
+                        )
+                    )
+                    break
+                if item.versions[position].checksum != version.checksum:
+                    conflicts.append(
+                        ErrorItem(
+                            f"/definitions/{index}/versions/{position}/checksum",
+                            "bundle_conflict",
+                            f"version {version.version} here differs from the bundle's",
+                        )
+                    )
+            plan.append((stored, max(0, len(item.versions) - len(existing))))
+        if conflicts:
+            raise Conflict(
+                "the bundle conflicts with stored definitions; nothing was imported",
+                code="bundle_conflict",
+                errors=conflicts,
+            )
+        return plan
+
+    def _create_app(self, session: Any, actor: Actor, bundle: Bundle) -> Application:
+        now = self.clock()
+        label = bundle.app.label
+        app = Application(
+            id=bundle.app.id,
+            key=bundle.app.key,
+            label=label
+            if isinstance(label, str)
+            else label.model_dump(by_alias=True, exclude_none=True),
+            description=bundle.app.description,
+            created_at=now,
+            created_by=actor.username,
+            updated_at=now,
+            updated_by=actor.username,
+            archived_at=now if bundle.app.archived else None,
+        )
+        self.repo.add(session, app)
+        return app
+
+    def _write_definition(
+        self,
+        session: Any,
+        actor: Actor,
+        app: Application,
+        item: BundleDefinition,
+        plan: tuple[Definition | None, int],
+    ) -> None:
+        stored, new_versions = plan
+        now = self.clock()
+        if stored is None:
+            stored = Definition(
+                id=item.id,
+                app_id=app.id,
+                kind=item.kind.value,
+                key=item.key,
+                draft=item.draft,
+                draft_revision=1,
+                latest_version=None,
+                created_at=now,
+                created_by=actor.username,
+                updated_at=now,
+                updated_by=actor.username,
+            )
+            self.repo.add(session, stored)
+        elif checksum(stored.draft) != checksum(item.draft):
+            stored.draft = item.draft
+            stored.draft_revision += 1
+            stored.updated_at, stored.updated_by = now, actor.username
+        for version in item.versions[len(item.versions) - new_versions :]:
+            self.repo.add(
+                session,
+                DefinitionVersion(
+                    id=version_row_id(item.id, version.version),
+                    definition_id=stored.id,
+                    version=version.version,
+                    body=version.body,
+                    checksum=version.checksum,
+                    published_at=version.published_at,
+                    published_by=version.published_by,
+                    note=version.note,
+                ),
+            )
+        if item.versions:
+            stored.latest_version = item.versions[-1].version
+        archived = stored.archived_at is not None
+        if archived != item.archived:
+            stored.archived_at = now if item.archived else None
+        self.repo.save(session)
+
+    @staticmethod
+    def _outcome(
+        bundle: Bundle,
+        app_created: bool,
+        plan: list[tuple[Definition | None, int]],
+        *,
+        dry_run: bool,
+    ) -> ImportOutcome:
+        created = sum(1 for stored, _ in plan if stored is None)
+        updated = 0
+        for (stored, added), item in zip(plan, bundle.definitions, strict=True):
+            if stored is not None and (
+                added
+                or checksum(stored.draft) != checksum(item.draft)
+                or (stored.archived_at is not None) != item.archived
+            ):
+                updated += 1
+        return ImportOutcome(
+            app=bundle.app.key,
+            app_created=app_created,
+            definitions_created=created,
+            definitions_updated=updated,
+            definitions_unchanged=len(plan) - created - updated,
+            versions_added=sum(added for _, added in plan),
+            dry_run=dry_run,
+        )
+
+
+def _check_body(body: Any, item: BundleDefinition, pointer: str, *, full: bool) -> list[ErrorItem]:
+    """A draft needs a sound envelope; a published version must also pass its kind's checks."""
+    problems = [
+        ErrorItem(f"{pointer}{p.pointer}", p.code, p.message)
+        for p in validate_definition(body)
+        if full or not p.pointer.startswith("/spec")
+    ]
+    if isinstance(body, dict) and (body.get("kind"), body.get("key")) != (
+        item.kind.value,
+        item.key,
+    ):
+        problems.append(
+            ErrorItem(
+                pointer,
+                "bundle_mismatch",
+                f"body names {body.get('kind')!r}/{body.get('key')!r}, but the "
+                f"entry is {item.kind.value!r}/{item.key!r}",
+            )
+        )
+    return problems

@@ -1,0 +1,419 @@
+"""HTTP endpoints of the metadata store (thin: parse, call the service, shape the reply)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from brickwork.platform.api.body import (
+    json_body,
+    json_document,
+    openapi_body,
+    optional_json_body,
+)
+from brickwork.platform.api.deps import ActorDep, SessionDep
+from brickwork.platform.api.responses import ExactJSONResponse, reply
+from brickwork.platform.errors import BadRequest, Conflict
+from brickwork.platform.metadata.bundle import BundleService
+from brickwork.platform.metadata.schemas import (
+    KEY_PATTERN,
+    AppCreate,
+    AppOut,
+    AppUpdate,
+    DefinitionCreate,
+    DefinitionOut,
+    DiffOut,
+    DraftUpdate,
+    ImportOutcome,
+    Kind,
+    PublishRequest,
+    ValidationReport,
+    VersionOut,
+)
+from brickwork.platform.metadata.service import MetadataService, VersionRef, status_of
+from brickwork.platform.models import Application, Definition, DefinitionVersion
+
+router = APIRouter(prefix="/apps", tags=["metadata"])
+
+AppKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The app's key")]
+DefKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The definition's key")]
+PROBLEM = {"model": None, "description": "Problem (application/problem+json)"}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: PROBLEM,
+    404: PROBLEM,
+    409: PROBLEM,
+    413: PROBLEM,
+    415: PROBLEM,
+    422: PROBLEM,
+}
+
+
+def metadata(request: Request) -> MetadataService:
+    service: MetadataService = request.app.state.metadata
+    return service
+
+
+def bundles(request: Request) -> BundleService:
+    service: BundleService = request.app.state.bundles
+    return service
+
+
+MetadataDep = Annotated[MetadataService, Depends(metadata)]
+BundleDep = Annotated[BundleService, Depends(bundles)]
+
+
+def app_out(app: Application) -> dict[str, Any]:
+    return {
+        "id": app.id,
+        "key": app.key,
+        "label": app.label,
+        "description": app.description,
+        "created_at": app.created_at,
+        "created_by": app.created_by,
+        "updated_at": app.updated_at,
+        "updated_by": app.updated_by,
+        "archived_at": app.archived_at,
+    }
+
+
+def definition_out(
+    service: MetadataService,
+    session: Any,
+    app_key: str,
+    row: Definition,
+) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "app": app_key,
+        "kind": row.kind,
+        "key": row.key,
+        "status": status_of(row),
+        "draft": row.draft,
+        "draft_revision": row.draft_revision,
+        "latest_version": row.latest_version,
+        "draft_differs": service.draft_differs(session, row),
+        "problems": [p.as_dict() for p in service.problems(row)],
+        "created_at": row.created_at,
+        "created_by": row.created_by,
+        "updated_at": row.updated_at,
+        "updated_by": row.updated_by,
+        "archived_at": row.archived_at,
+    }
+
+
+def version_out(version: DefinitionVersion, *, with_body: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "version": version.version,
+        "checksum": version.checksum,
+        "published_at": version.published_at,
+        "published_by": version.published_by,
+        "note": version.note,
+    }
+    if with_body:
+        out["body"] = version.body
+    return out
+
+
+# ---------------------------------------------------------------- apps
+
+
+@router.get("", response_model=list[AppOut], response_class=ExactJSONResponse)
+def list_apps(
+    session: SessionDep, service: MetadataDep, include_archived: bool = False
+) -> ExactJSONResponse:
+    return reply(
+        [app_out(a) for a in service.list_apps(session, include_archived=include_archived)]
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=AppOut,
+    responses=ERRORS,
+    openapi_extra=openapi_body(AppCreate),
+)
+def create_app(
+    session: SessionDep,
+    actor: ActorDep,
+    service: MetadataDep,
+    body: Annotated[AppCreate, Depends(json_body(AppCreate))],
+) -> ExactJSONResponse:
+    return reply(app_out(service.create_app(session, actor, body)), 201)
+
+
+@router.post(
+    "/import",
+    response_model=ImportOutcome,
+    responses=ERRORS,
+    openapi_extra=openapi_body(
+        schema={"type": "object", "description": "An app bundle (see export)"}
+    ),
+)
+def import_bundle(
+    session: SessionDep,
+    actor: ActorDep,
+    bundle_service: BundleDep,
+    document: Annotated[Any, Depends(json_document)],
+    dry_run: bool = False,
+) -> ExactJSONResponse:
+    outcome = bundle_service.import_bundle(session, actor, document, dry_run=dry_run)
+    return reply(outcome.model_dump())
+
+
+@router.get("/{app}", response_model=AppOut, responses=ERRORS)
+def get_app(app: AppKey, session: SessionDep, service: MetadataDep) -> ExactJSONResponse:
+    return reply(app_out(service.app(session, app)))
+
+
+@router.patch(
+    "/{app}", response_model=AppOut, responses=ERRORS, openapi_extra=openapi_body(AppUpdate)
+)
+def update_app(
+    app: AppKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: MetadataDep,
+    body: Annotated[AppUpdate, Depends(json_body(AppUpdate))],
+) -> ExactJSONResponse:
+    return reply(app_out(service.update_app(session, actor, app, body)))
+
+
+@router.post("/{app}/archive", response_model=AppOut, responses=ERRORS)
+def archive_app(
+    app: AppKey, session: SessionDep, actor: ActorDep, service: MetadataDep
+) -> ExactJSONResponse:
+    return reply(app_out(service.archive_app(session, actor, app, archived=True)))
+
+
+@router.post("/{app}/restore", response_model=AppOut, responses=ERRORS)
+def restore_app(
+    app: AppKey, session: SessionDep, actor: ActorDep, service: MetadataDep
+) -> ExactJSONResponse:
+    return reply(app_out(service.archive_app(session, actor, app, archived=False)))
+
+
+@router.get("/{app}/export", responses=ERRORS)
+def export_app(
+    app: AppKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: MetadataDep,
+    bundle_service: BundleDep,
+) -> ExactJSONResponse:
+    bundle = bundle_service.export_app(session, actor, service.app(session, app))
+    disposition = f'attachment; filename="{app}.bundle.json"'
+    return reply(bundle, headers={"Content-Disposition": disposition})
+
+
+# ---------------------------------------------------------------- definitions
+
+
+@router.get("/{app}/definitions", response_model=list[DefinitionOut], responses=ERRORS)
+def list_definitions(
+    app: AppKey,
+    session: SessionDep,
+    service: MetadataDep,
+    kind: Kind | None = None,
+    include_archived: bool = False,
+) -> ExactJSONResponse:
+    rows = service.list_definitions(session, app, kind=kind, include_archived=include_archived)
+    return reply([definition_out(service, session, app, row) for row in rows])
+
+
+@router.post(
+    "/{app}/definitions",
+    status_code=201,
+    response_model=DefinitionOut,
+    responses=ERRORS,
+    openapi_extra=openapi_body(DefinitionCreate),
+)
+def create_definition(
+    app: AppKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: MetadataDep,
+    body: Annotated[DefinitionCreate, Depends(json_body(DefinitionCreate))],
+) -> ExactJSONResponse:
+    row = service.create_definition(session, actor, app, body)
+    return reply(definition_out(service, session, app, row), 201)
+
+
+@router.get("/{app}/definitions/{kind}/{key}", response_model=DefinitionOut, responses=ERRORS)
+def get_definition(
+    app: AppKey, kind: Kind, key: DefKey, session: SessionDep, service: MetadataDep
+) -> ExactJSONResponse:
+    row = service.definition(session, app, kind, key)
+    return reply(definition_out(service, session, app, row))
+
+
+@router.put(
+    "/{app}/definitions/{kind}/{key}",
+    response_model=DefinitionOut,
+    responses=ERRORS,
+    openapi_extra=openapi_body(DraftUpdate),
+)
+def update_draft(
+    app: AppKey,
+    kind: Kind,
+    key: DefKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: MetadataDep,
+    body: Annotated[DraftUpdate, Depends(json_body(DraftUpdate))],
+) -> ExactJSONResponse:
+    row = service.update_draft(session, actor, app, kind, key, body)
+    return reply(definition_out(service, session, app, row))
+
+
+@router.delete("/{app}/definitions/{kind}/{key}", status_code=204, responses=ERRORS)
+def delete_definition(
+    app: AppKey, kind: Kind, key: DefKey, session: SessionDep, service: MetadataDep
+) -> None:
+    service.delete_draft_definition(session, app, kind, key)
+
+
+@router.post(
+    "/{app}/definitions/{kind}/{key}/validate", response_model=ValidationReport, responses=ERRORS
+)
+def validate_definition(
+    app: AppKey, kind: Kind, key: DefKey, session: SessionDep, service: MetadataDep
+) -> ExactJSONResponse:
+    problems = service.problems(service.definition(session, app, kind, key))
+    return reply({"valid": not problems, "problems": [p.as_dict() for p in problems]})
+
+
+@router.post(
+    "/{app}/definitions/{kind}/{key}/publish",
+    status_code=201,
+    response_model=VersionOut,
+    responses=ERRORS,
+    openapi_extra=openapi_body(PublishRequest, required=False),
+)
+def publish(
+    app: AppKey,
+    kind: Kind,
+    key: DefKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: MetadataDep,
+    body: Annotated[PublishRequest, Depends(optional_json_body(PublishRequest))],
+) -> ExactJSONResponse:
+    version = service.publish(
+        session, actor, app, kind, key, note=body.note, base_revision=body.base_revision
+    )
+    return reply(version_out(version, with_body=True), 201)
+
+
+@router.post(
+    "/{app}/definitions/{kind}/{key}/archive", response_model=DefinitionOut, responses=ERRORS
+)
+def archive_definition(
+    app: AppKey, kind: Kind, key: DefKey, session: SessionDep, actor: ActorDep, service: MetadataDep
+) -> ExactJSONResponse:
+    row = service.archive_definition(session, actor, app, kind, key, archived=True)
+    return reply(definition_out(service, session, app, row))
+
+
+@router.post(
+    "/{app}/definitions/{kind}/{key}/restore", response_model=DefinitionOut, responses=ERRORS
+)
+def restore_definition(
+    app: AppKey, kind: Kind, key: DefKey, session: SessionDep, actor: ActorDep, service: MetadataDep
+) -> ExactJSONResponse:
+    row = service.archive_definition(session, actor, app, kind, key, archived=False)
+    return reply(definition_out(service, session, app, row))
+
+
+@router.get(
+    "/{app}/definitions/{kind}/{key}/versions", response_model=list[VersionOut], responses=ERRORS
+)
+def list_versions(
+    app: AppKey, kind: Kind, key: DefKey, session: SessionDep, service: MetadataDep
+) -> ExactJSONResponse:
+    return reply(
+        [version_out(v, with_body=False) for v in service.versions(session, app, kind, key)]
+    )
+
+
+@router.get(
+    "/{app}/definitions/{kind}/{key}/versions/{version}",
+    response_model=VersionOut,
+    responses=ERRORS,
+)
+def get_version(
+    app: AppKey,
+    kind: Kind,
+    key: DefKey,
+    version: Annotated[int, Path(ge=1)],
+    session: SessionDep,
+    service: MetadataDep,
+) -> ExactJSONResponse:
+    return reply(version_out(service.version(session, app, kind, key, version), with_body=True))
+
+
+def refuse_version_change(
+    app: AppKey,
+    kind: Kind,
+    key: DefKey,
+    version: Annotated[int, Path(ge=1)],
+    session: SessionDep,
+    service: MetadataDep,
+) -> None:
+    """Published versions never change: edit the draft and publish a new version instead."""
+    service.version(session, app, kind, key, version)  # 404 when it does not exist
+    raise Conflict(
+        f"version {version} of {kind.value} {key!r} is published and immutable; edit the draft"
+        " (PUT the definition) and publish a new version",
+        code="version_immutable",
+    )
+
+
+for _method in ("PUT", "PATCH", "DELETE"):
+    router.add_api_route(
+        "/{app}/definitions/{kind}/{key}/versions/{version}",
+        refuse_version_change,
+        methods=[_method],
+        responses=ERRORS,
+        status_code=409,
+        name=f"refuse_version_{_method.lower()}",
+        operation_id=f"refuse_version_{_method.lower()}",
+    )
+
+
+def _version_ref(raw: str, name: str) -> VersionRef:
+    if raw == "draft":
+        return "draft"
+    if raw.isdigit() and int(raw) >= 1:
+        return int(raw)
+    raise BadRequest(
+        f"{name} must be a version number or 'draft', got {raw!r}", code="invalid_version_ref"
+    )
+
+
+@router.get("/{app}/definitions/{kind}/{key}/diff", response_model=DiffOut, responses=ERRORS)
+def diff_versions(
+    app: AppKey,
+    kind: Kind,
+    key: DefKey,
+    session: SessionDep,
+    service: MetadataDep,
+    from_: Annotated[str, Query(alias="from", description="version or 'draft'")],
+    to: Annotated[str, Query(description="version or 'draft'")] = "draft",
+) -> ExactJSONResponse:
+    result = service.diff(
+        session,
+        app,
+        kind,
+        key,
+        from_version=_version_ref(from_, "from"),
+        to_version=_version_ref(to, "to"),
+    )
+    out: dict[str, Any] = {
+        "from_version": result.from_version,
+        "to_version": result.to_version,
+        "patch": result.patch,
+        "changes": result.changes,
+    }
+    return reply(out)

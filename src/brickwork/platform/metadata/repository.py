@@ -1,0 +1,66 @@
+"""SQL of the metadata store. Nothing else in the area runs queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brickwork.platform.models import Application, Definition, DefinitionVersion
+
+
+class MetadataRepository:
+    def app_by_key(self, session: Session, key: str) -> Application | None:
+        return session.scalars(select(Application).where(Application.key == key)).one_or_none()
+
+    def app_by_id(self, session: Session, app_id: str) -> Application | None:
+        return session.get(Application, app_id)
+
+    def apps(self, session: Session, *, include_archived: bool) -> Sequence[Application]:
+        query = select(Application).order_by(Application.key)
+        if not include_archived:
+            query = query.where(Application.archived_at.is_(None))
+        return session.scalars(query).all()
+
+    def definition(self, session: Session, app_id: str, kind: str, key: str) -> Definition | None:
+        query = select(Definition).where(
+            Definition.app_id == app_id, Definition.kind == kind, Definition.key == key
+        )
+        return session.scalars(query).one_or_none()
+
+    def definition_by_id(self, session: Session, definition_id: str) -> Definition | None:
+        return session.get(Definition, definition_id)
+
+    def definitions(
+        self, session: Session, app_id: str, *, kind: str | None, include_archived: bool
+    ) -> Sequence[Definition]:
+        query = select(Definition).where(Definition.app_id == app_id)
+        if kind is not None:
+            query = query.where(Definition.kind == kind)
+        if not include_archived:
+            query = query.where(Definition.archived_at.is_(None))
+        return session.scalars(query.order_by(Definition.kind, Definition.key)).all()
+
+    def version(
+        self, session: Session, definition_id: str, number: int
+    ) -> DefinitionVersion | None:
+        query = select(DefinitionVersion).where(
+            DefinitionVersion.definition_id == definition_id, DefinitionVersion.version == number
+        )
+        return session.scalars(query).one_or_none()
+
+    def versions(self, session: Session, definition_id: str) -> Sequence[DefinitionVersion]:
+        query = (
+            select(DefinitionVersion)
+            .where(DefinitionVersion.definition_id == definition_id)
+            .order_by(DefinitionVersion.version)
+        )
+        return session.scalars(query).all()
+
+    def add(self, session: Session, row: Application | Definition | DefinitionVersion) -> None:
+        session.add(row)
+        session.flush()
+
+    def save(self, session: Session) -> None:
+        session.flush()

@@ -1,0 +1,232 @@
+"""Shapes of the metadata store: the definition envelope, API requests/responses and bundles.
+
+The envelope and the bundle are exported as JSON Schema files shipped in the package
+(``brickwork/schemas``); ``tests/meta`` keeps those files current.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+SCHEMA_VERSION = 1
+BUNDLE_FORMAT = "brickwork.app-bundle"
+BUNDLE_FORMAT_VERSION = 1
+KEY_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+class Kind(StrEnum):
+    APP = "app"
+    FORM = "form"
+    FLOW = "flow"
+    RULE = "rule"
+    DECISION_TABLE = "decision_table"
+    REPORT = "report"
+    DASHBOARD = "dashboard"
+    ROLE = "role"
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+Key = Annotated[
+    str,
+    StringConstraints(pattern=KEY_PATTERN),
+    Field(description="Machine name: lower-case letter, then letters, digits or _ (max 63)."),
+]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class I18nText(BaseModel):
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, json_schema_extra={"minProperties": 1}
+    )
+
+    zh_cn: Text | None = Field(default=None, alias="zh-CN", description="Simplified Chinese")
+    en: Text | None = Field(default=None, description="English")
+
+    @model_validator(mode="after")
+    def _one_language_at_least(self) -> I18nText:
+        if self.zh_cn is None and self.en is None:
+            raise ValueError('give at least one of "zh-CN" and "en"')
+        return self
+
+
+Label = Annotated[
+    Text | I18nText,
+    Field(description='A plain string or {"zh-CN": ..., "en": ...}.'),
+]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DefinitionBody(Frozen):
+    """The envelope every definition shares; ``spec`` is checked by the kind's own validator."""
+
+    schema_version: Literal[1] = Field(description="Version of the envelope format.")
+    kind: Kind = Field(description="What the definition describes.")
+    key: Key
+    label: Label
+    description: str = Field(default="", max_length=4000)
+    spec: dict[str, Any] = Field(
+        default_factory=dict, description="Kind-specific content (fields, nodes, rules, ...)."
+    )
+
+
+# ---------------------------------------------------------------- requests
+
+
+class AppCreate(Frozen):
+    key: Key
+    label: Label
+    description: str = Field(default="", max_length=4000)
+
+
+class AppUpdate(Frozen):
+    label: Label | None = None
+    description: str | None = Field(default=None, max_length=4000)
+
+
+class DefinitionCreate(Frozen):
+    kind: Kind
+    key: Key
+    label: Label
+    description: str = Field(default="", max_length=4000)
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
+class DraftUpdate(Frozen):
+    label: Label
+    description: str = Field(default="", max_length=4000)
+    spec: dict[str, Any] = Field(default_factory=dict)
+    base_revision: int | None = Field(
+        default=None,
+        ge=1,
+        description="The draft revision this edit starts from; a stale one is refused (409).",
+    )
+
+
+class PublishRequest(Frozen):
+    note: str = Field(default="", max_length=2000)
+    base_revision: int | None = Field(default=None, ge=1)
+
+
+# ---------------------------------------------------------------- responses
+
+
+class ProblemOut(BaseModel):
+    pointer: str
+    code: str
+    message: str
+
+
+class AppOut(BaseModel):
+    id: str
+    key: str
+    label: Any
+    description: str
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+    archived_at: datetime | None
+
+
+class DefinitionOut(BaseModel):
+    id: str
+    app: str
+    kind: Kind
+    key: str
+    status: Status
+    draft: dict[str, Any]
+    draft_revision: int
+    latest_version: int | None
+    draft_differs: bool = Field(description="The draft has changes not yet published.")
+    problems: list[ProblemOut] = Field(
+        default_factory=list, description="What would stop the draft from being published."
+    )
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+    archived_at: datetime | None
+
+
+class VersionOut(BaseModel):
+    version: int
+    checksum: str
+    published_at: datetime
+    published_by: str
+    note: str
+    body: dict[str, Any] | None = None
+
+
+class ValidationReport(BaseModel):
+    valid: bool
+    problems: list[ProblemOut]
+
+
+class DiffOut(BaseModel):
+    from_version: int | Literal["draft"]
+    to_version: int | Literal["draft"]
+    patch: list[dict[str, Any]] = Field(description="RFC 6902 JSON Patch turning `from` into `to`.")
+    changes: list[dict[str, Any]] = Field(description="Field-level summary for people.")
+
+
+# ---------------------------------------------------------------- bundles
+
+
+class BundleVersion(Frozen):
+    version: int = Field(ge=1)
+    body: dict[str, Any]
+    checksum: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+    published_at: datetime
+    published_by: str = Field(min_length=1, max_length=128)
+    note: str = ""
+
+
+class BundleDefinition(Frozen):
+    id: str = Field(min_length=1, max_length=36)
+    kind: Kind
+    key: Key
+    draft: dict[str, Any]
+    archived: bool = False
+    versions: list[BundleVersion] = Field(default_factory=list)
+
+
+class BundleApp(Frozen):
+    id: str = Field(min_length=1, max_length=36)
+    key: Key
+    label: Label
+    description: str = ""
+    archived: bool = False
+
+
+class Bundle(Frozen):
+    """One app with all its definitions, drafts and published versions."""
+
+    format: Literal["brickwork.app-bundle"]
+    format_version: Literal[1]
+    exported_at: datetime | None = None
+    exported_by: str | None = None
+    brickwork_version: str | None = None
+    app: BundleApp
+    definitions: list[BundleDefinition] = Field(default_factory=list)
+
+
+class ImportOutcome(BaseModel):
+    app: str
+    app_created: bool
+    definitions_created: int
+    definitions_updated: int
+    definitions_unchanged: int
+    versions_added: int
+    dry_run: bool

@@ -1,0 +1,339 @@
+"""The metadata store: apps, definition drafts, validation, publishing and versions.
+
+Orchestrates the repository and the validators; never commits (the caller owns the transaction).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from brickwork.jsonio import checksum, to_jsonable
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.clock import Clock, new_id, system_clock
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
+from brickwork.platform.metadata import diff as diffing
+from brickwork.platform.metadata.repository import MetadataRepository
+from brickwork.platform.metadata.schemas import (
+    SCHEMA_VERSION,
+    AppCreate,
+    AppUpdate,
+    DefinitionCreate,
+    DraftUpdate,
+    Kind,
+    Status,
+)
+from brickwork.platform.metadata.validation import validate_definition
+from brickwork.platform.models import Application, Definition, DefinitionVersion
+
+VersionRef = int | Literal["draft"]
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    from_version: VersionRef
+    to_version: VersionRef
+    patch: list[dict[str, Any]]
+    changes: list[dict[str, Any]]
+
+
+def label_json(label: Any) -> Any:
+    """Labels are stored as the plain string or the language map, without empty languages."""
+    if isinstance(label, str):
+        return label
+    return label.model_dump(by_alias=True, exclude_none=True)
+
+
+def version_row_id(definition_id: str, version: int) -> str:
+    """Version rows get ids derived from their definition, so bundles reproduce them exactly."""
+    return str(uuid.uuid5(uuid.UUID(int=0), f"{definition_id}:{version}"))
+
+
+def status_of(definition: Definition) -> Status:
+    if definition.archived_at is not None:
+        return Status.ARCHIVED
+    if definition.latest_version is not None:
+        return Status.PUBLISHED
+    return Status.DRAFT
+
+
+class MetadataService:
+    def __init__(
+        self, *, clock: Clock = system_clock, repository: MetadataRepository | None = None
+    ) -> None:
+        self.clock = clock
+        self.repo = repository or MetadataRepository()
+
+    # ------------------------------------------------------------ apps
+
+    def list_apps(self, session: Any, *, include_archived: bool = False) -> Sequence[Application]:
+        return self.repo.apps(session, include_archived=include_archived)
+
+    def app(self, session: Any, key: str) -> Application:
+        app = self.repo.app_by_key(session, key)
+        if app is None:
+            raise NotFound(f"there is no app with key {key!r}", code="app_not_found")
+        return app
+
+    def create_app(self, session: Any, actor: Actor, data: AppCreate) -> Application:
+        if self.repo.app_by_key(session, data.key) is not None:
+            raise Conflict(
+                f"an app with key {data.key!r} already exists; choose another key",
+                code="app_exists",
+                errors=[ErrorItem("/key", "app_exists", "this key is taken")],
+            )
+        now = self.clock()
+        app = Application(
+            id=new_id(),
+            key=data.key,
+            label=label_json(data.label),
+            description=data.description,
+            created_at=now,
+            created_by=actor.username,
+            updated_at=now,
+            updated_by=actor.username,
+        )
+        self.repo.add(session, app)
+        return app
+
+    def update_app(self, session: Any, actor: Actor, key: str, data: AppUpdate) -> Application:
+        app = self._active_app(session, key)
+        if data.label is not None:
+            app.label = label_json(data.label)
+        if data.description is not None:
+            app.description = data.description
+        app.updated_at, app.updated_by = self.clock(), actor.username
+        self.repo.save(session)
+        return app
+
+    def archive_app(self, session: Any, actor: Actor, key: str, *, archived: bool) -> Application:
+        app = self.app(session, key)
+        app.archived_at = self.clock() if archived else None
+        app.updated_at, app.updated_by = self.clock(), actor.username
+        self.repo.save(session)
+        return app
+
+    def _active_app(self, session: Any, key: str) -> Application:
+        app = self.app(session, key)
+        if app.archived_at is not None:
+            raise Conflict(
+                f"app {key!r} is archived; restore it before changing it", code="app_archived"
+            )
+        return app
+
+    # ------------------------------------------------------------ definitions
+
+    def list_definitions(
+        self,
+        session: Any,
+        app_key: str,
+        *,
+        kind: Kind | None = None,
+        include_archived: bool = False,
+    ) -> Sequence[Definition]:
+        app = self.app(session, app_key)
+        return self.repo.definitions(session, app.id, kind=kind, include_archived=include_archived)
+
+    def definition(self, session: Any, app_key: str, kind: Kind, key: str) -> Definition:
+        app = self.app(session, app_key)
+        definition = self.repo.definition(session, app.id, kind, key)
+        if definition is None:
+            raise NotFound(
+                f"app {app_key!r} has no {kind.value} with key {key!r}", code="definition_not_found"
+            )
+        return definition
+
+    def create_definition(
+        self, session: Any, actor: Actor, app_key: str, data: DefinitionCreate
+    ) -> Definition:
+        app = self._active_app(session, app_key)
+        if self.repo.definition(session, app.id, data.kind, data.key) is not None:
+            raise Conflict(
+                f"app {app_key!r} already has a {data.kind.value} with key {data.key!r}",
+                code="definition_exists",
+                errors=[ErrorItem("/key", "definition_exists", "this key is taken for the kind")],
+            )
+        now = self.clock()
+        definition = Definition(
+            id=new_id(),
+            app_id=app.id,
+            kind=data.kind.value,
+            key=data.key,
+            draft=self._body(data.kind, data.key, data.label, data.description, data.spec),
+            draft_revision=1,
+            latest_version=None,
+            created_at=now,
+            created_by=actor.username,
+            updated_at=now,
+            updated_by=actor.username,
+        )
+        self.repo.add(session, definition)
+        return definition
+
+    def update_draft(
+        self, session: Any, actor: Actor, app_key: str, kind: Kind, key: str, data: DraftUpdate
+    ) -> Definition:
+        definition = self._editable(session, app_key, kind, key, data.base_revision)
+        body = self._body(kind, key, data.label, data.description, data.spec)
+        if body != definition.draft:
+            definition.draft = body
+            definition.draft_revision += 1
+            definition.updated_at, definition.updated_by = self.clock(), actor.username
+            self.repo.save(session)
+        return definition
+
+    def delete_draft_definition(self, session: Any, app_key: str, kind: Kind, key: str) -> None:
+        definition = self.definition(session, app_key, kind, key)
+        if definition.latest_version is not None:
+            raise Conflict(
+                "a published definition is never deleted; archive it instead",
+                code="definition_published",
+            )
+        session.delete(definition)
+        self.repo.save(session)
+
+    def archive_definition(
+        self, session: Any, actor: Actor, app_key: str, kind: Kind, key: str, *, archived: bool
+    ) -> Definition:
+        definition = self.definition(session, app_key, kind, key)
+        definition.archived_at = self.clock() if archived else None
+        definition.updated_at, definition.updated_by = self.clock(), actor.username
+        self.repo.save(session)
+        return definition
+
+    def problems(self, definition: Definition) -> list[ErrorItem]:
+        return validate_definition(definition.draft)
+
+    def draft_differs(self, session: Any, definition: Definition) -> bool:
+        if definition.latest_version is None:
+            return True
+        latest = self.repo.version(session, definition.id, definition.latest_version)
+        return latest is None or latest.checksum != checksum(definition.draft)
+
+    def publish(
+        self,
+        session: Any,
+        actor: Actor,
+        app_key: str,
+        kind: Kind,
+        key: str,
+        *,
+        note: str = "",
+        base_revision: int | None = None,
+    ) -> DefinitionVersion:
+        definition = self._editable(session, app_key, kind, key, base_revision)
+        problems = validate_definition(definition.draft)
+        if problems:
+            raise Invalid(
+                f"{kind.value} {key!r} has {len(problems)} problem(s); fix them and publish again",
+                code="definition_invalid",
+                errors=problems,
+            )
+        if not self.draft_differs(session, definition):
+            raise Conflict(
+                f"the draft is identical to version {definition.latest_version};"
+                " nothing to publish",
+                code="no_changes",
+            )
+        number = (definition.latest_version or 0) + 1
+        version = DefinitionVersion(
+            id=version_row_id(definition.id, number),
+            definition_id=definition.id,
+            version=number,
+            body=definition.draft,
+            checksum=checksum(definition.draft),
+            published_at=self.clock(),
+            published_by=actor.username,
+            note=note,
+        )
+        self.repo.add(session, version)
+        definition.latest_version = number
+        definition.updated_at, definition.updated_by = self.clock(), actor.username
+        self.repo.save(session)
+        return version
+
+    def versions(
+        self, session: Any, app_key: str, kind: Kind, key: str
+    ) -> Sequence[DefinitionVersion]:
+        definition = self.definition(session, app_key, kind, key)
+        return self.repo.versions(session, definition.id)
+
+    def version(
+        self, session: Any, app_key: str, kind: Kind, key: str, number: int
+    ) -> DefinitionVersion:
+        definition = self.definition(session, app_key, kind, key)
+        version = self.repo.version(session, definition.id, number)
+        if version is None:
+            raise NotFound(
+                f"{kind.value} {key!r} has no version {number}"
+                f" (latest is {definition.latest_version or 'none'})",
+                code="version_not_found",
+            )
+        return version
+
+    def diff(
+        self,
+        session: Any,
+        app_key: str,
+        kind: Kind,
+        key: str,
+        *,
+        from_version: VersionRef,
+        to_version: VersionRef,
+    ) -> Diff:
+        definition = self.definition(session, app_key, kind, key)
+        before = self._body_at(session, definition, from_version, app_key)
+        after = self._body_at(session, definition, to_version, app_key)
+        return Diff(
+            from_version,
+            to_version,
+            diffing.json_patch(before, after),
+            diffing.summarise(before, after),
+        )
+
+    # ------------------------------------------------------------ helpers
+
+    def _body_at(self, session: Any, definition: Definition, ref: VersionRef, app_key: str) -> Any:
+        if ref == "draft":
+            return definition.draft
+        return self.version(session, app_key, Kind(definition.kind), definition.key, ref).body
+
+    def _editable(
+        self, session: Any, app_key: str, kind: Kind, key: str, base_revision: int | None
+    ) -> Definition:
+        self._active_app(session, app_key)
+        definition = self.definition(session, app_key, kind, key)
+        if definition.archived_at is not None:
+            raise Conflict(
+                f"{kind.value} {key!r} is archived; restore it before changing it",
+                code="definition_archived",
+            )
+        if base_revision is not None and base_revision != definition.draft_revision:
+            raise Conflict(
+                f"the draft changed since revision {base_revision} (now at"
+                f" {definition.draft_revision}); reload it and apply your edit again",
+                code="stale_revision",
+                errors=[
+                    ErrorItem(
+                        "/base_revision",
+                        "stale_revision",
+                        f"current revision is {definition.draft_revision}",
+                    )
+                ],
+            )
+        return definition
+
+    @staticmethod
+    def _body(
+        kind: Kind, key: str, label: Any, description: str, spec: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": kind.value,
+            "key": key,
+            "label": label_json(label),
+            "description": description,
+            "spec": to_jsonable(spec),
+        }

@@ -1,0 +1,25 @@
+"""Table ``apps``: an application groups the definitions an analyst builds together."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from brickwork.platform.db.base import Base, JsonText, UtcDateTime
+
+
+class Application(Base):
+    __tablename__ = "apps"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(63), unique=True)
+    label: Mapped[Any] = mapped_column(JsonText)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(128))
+    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -1,0 +1,1 @@
+"""Platform area: facts about this installation (instance id, bootstrap administrator)."""

@@ -1,0 +1,1 @@
+"""JSON Schema files for definitions and bundles (generated; see tests/meta)."""

@@ -1,0 +1,92 @@
+"""Deployment settings. This is the only module that reads environment variables.
+
+Every other module receives a ``Settings`` value; nothing else looks at ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ENV_PREFIX = "BRICKWORK_"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value that cannot be used."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything a Brickwork process needs to know about its deployment."""
+
+    data_dir: Path = field(default_factory=lambda: Path("data").resolve())
+    database_url: str | None = None
+    secret_key_file: Path | None = None
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    auto_upgrade: bool = True
+    log_level: str = "INFO"
+    bootstrap_admin: str = "admin"
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite database in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'brickwork.db'}"
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
+    raw = env.get(ENV_PREFIX + name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{ENV_PREFIX}{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{ENV_PREFIX}{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(ENV_PREFIX + name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{ENV_PREFIX}{name} must be true or false, got {raw!r}")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from the environment (``BRICKWORK_*`` variables)."""
+    source = os.environ if env is None else env
+    data_dir = Path(source.get(ENV_PREFIX + "DATA_DIR") or "data").expanduser().resolve()
+    key_file = source.get(ENV_PREFIX + "SECRET_KEY_FILE")
+    return Settings(
+        data_dir=data_dir,
+        database_url=source.get(ENV_PREFIX + "DATABASE_URL") or None,
+        secret_key_file=Path(key_file).expanduser() if key_file else None,
+        host=source.get(ENV_PREFIX + "HOST") or DEFAULT_HOST,
+        port=_int(source, "PORT", DEFAULT_PORT),
+        max_body_bytes=_int(source, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+        auto_upgrade=_bool(source, "AUTO_UPGRADE", True),
+        log_level=(source.get(ENV_PREFIX + "LOG_LEVEL") or "INFO").upper(),
+        bootstrap_admin=source.get(ENV_PREFIX + "ADMIN") or "admin",
+    )
