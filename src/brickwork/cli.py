@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from brickwork import __version__, jsonio
@@ -63,9 +64,9 @@ def _settings(
 
 
 def _fail(message: str, *, code: str, details: list[str] | None = None) -> typer.Exit:
-    err.print(f"[bold red]error[/] [{code}] {message}", markup=True, highlight=False)
+    err.print(f"[bold red]error[/] {escape(f'[{code}]')} {escape(message)}", highlight=False)
     for line in details or []:
-        err.print(f"  {line}", highlight=False)
+        err.print(f"  {escape(line)}", highlight=False)
     raise typer.Exit(2)
 
 

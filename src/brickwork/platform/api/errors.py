@@ -7,6 +7,7 @@ are stable and listed in docs/api-errors.md; ``tests/meta`` keeps that list comp
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -51,7 +52,7 @@ def problem(
     title: str,
     detail: str,
     errors: tuple[ErrorItem, ...] | list[ErrorItem] = (),
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_PREFIX + code,
@@ -61,13 +62,18 @@ def problem(
         "code": code,
         "errors": [item.as_dict() for item in errors],
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    return JSONResponse(
+        body,
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=dict(headers) if headers else None,
+    )
 
 
 def status_of(error: PlatformError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+            return STATUS_BY_ERROR[cls]
     return 400
 
 

@@ -63,12 +63,14 @@ def _schema_problem(error: ValidationError) -> ErrorItem:
     code = KEYWORD_CODES.get(str(error.validator), "invalid_value")
     message = error.message
     if error.validator == "required" and isinstance(error.instance, Mapping):
-        missing = [k for k in error.validator_value if k not in error.instance]
+        required: list[str] = list(error.validator_value or ())  # type: ignore[arg-type]
+        missing = [k for k in required if k not in error.instance]
         if missing:
             path.append(missing[0])
             message = f"'{missing[0]}' is required"
     elif error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
-        allowed = set(error.schema.get("properties", {}))
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        allowed = set(schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in allowed)
         if extra:
             path.append(extra[0])

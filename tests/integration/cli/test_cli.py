@@ -1,0 +1,87 @@
+"""The ``brickwork`` command line, run in-process on throw-away SQLite data directories."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from brickwork import __version__
+from brickwork.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_version() -> None:
+    assert run("--version") == (0, f"brickwork {__version__}\n")
+
+
+def test_init_is_idempotent(tmp_path: Path) -> None:
+    code, output = run("init", "--data-dir", str(tmp_path / "d"), "--admin", "zhang.san")
+    assert code == 0, output
+    assert "initialised" in output
+    assert "'zhang.san'" in output
+    code, output = run("init", "--data-dir", str(tmp_path / "d"))
+    assert code == 0
+    assert "already initialised" in output
+    assert (tmp_path / "d" / "brickwork.db").exists()
+    code, output = run("db", "current", "--data-dir", str(tmp_path / "d"))
+    assert code == 0
+    assert "database: 0001" in output
+
+
+def test_db_upgrade_on_empty_database(tmp_path: Path) -> None:
+    code, output = run("db", "upgrade", "--data-dir", str(tmp_path))
+    assert code == 0
+    assert "schema at 0001 (was empty)" in output
+
+
+def test_demo_data_export_and_import_round_trip(tmp_path: Path) -> None:
+    source, target, bundle = tmp_path / "a", tmp_path / "b", tmp_path / "onboarding.json"
+    code, output = run("demo", "--no-serve", "--data-dir", str(source))
+    assert (code, "demo data installed" in output) == (0, True), output
+    assert "already present" in run("demo", "--no-serve", "--data-dir", str(source))[1]
+    code, output = run("apps", "export", "onboarding", "-o", str(bundle), "--data-dir", str(source))
+    assert code == 0, output
+    document = json.loads(bundle.read_text(encoding="utf-8"))
+    assert [d["key"] for d in document["definitions"]] == ["customer_review", "customer"]
+
+    code, output = run("apps", "import", str(bundle), "--dry-run", "--data-dir", str(target))
+    assert (code, "would import" in output) == (0, True), output
+    assert "onboarding" not in run("apps", "list", "--data-dir", str(target))[1]
+    code, output = run("apps", "import", str(bundle), "--data-dir", str(target))
+    assert (code, "2 created" in output, "1 version(s) added" in output) == (0, True, True), output
+    code, output = run("apps", "import", str(bundle), "--data-dir", str(target))
+    assert (code, "2 unchanged" in output, "0 version(s) added" in output) == (0, True, True), (
+        output
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"format": "brickwork.app-bundle",', "[json_malformed]"),
+        ('{"format": "zip"}', "[bundle_invalid]"),
+    ],
+)
+def test_import_of_a_bad_file_exits_2_with_code(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    code, output = run("apps", "import", str(path), "--data-dir", str(tmp_path / "d"))
+    assert code == 2
+    assert expected in output
+
+
+def test_export_of_unknown_app_fails_clearly(tmp_path: Path) -> None:
+    code, output = run("apps", "export", "nope", "--data-dir", str(tmp_path))
+    assert code == 2
+    assert "[app_not_found]" in output

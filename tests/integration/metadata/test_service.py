@@ -1,0 +1,195 @@
+"""The metadata store on a real database (SQLite, and PostgreSQL in CI)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from brickwork.jsonio import checksum
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.errors import Conflict, Invalid, NotFound
+from brickwork.platform.metadata.schemas import (
+    AppCreate,
+    DefinitionCreate,
+    DraftUpdate,
+    Kind,
+)
+from brickwork.platform.metadata.service import MetadataService
+
+ANALYST = Actor("analyst")
+
+
+@pytest.fixture
+def service(clock: Any) -> MetadataService:
+    return MetadataService(clock=clock)
+
+
+@pytest.fixture
+def kyc(session: Session, service: MetadataService) -> str:
+    service.create_app(
+        session,
+        ANALYST,
+        AppCreate.model_validate({"key": "kyc", "label": {"zh-CN": "客户尽调", "en": "KYC"}}),
+    )
+    service.create_definition(
+        session,
+        ANALYST,
+        "kyc",
+        DefinitionCreate.model_validate(
+            {
+                "kind": "form",
+                "key": "customer",
+                "label": "Customer",
+                "spec": {"fields": [{"id": "f_name", "key": "name"}]},
+            }
+        ),
+    )
+    return "kyc"
+
+
+def edit(service: MetadataService, session: Session, spec: dict[str, Any], **extra: Any) -> None:
+    service.update_draft(
+        session,
+        ANALYST,
+        "kyc",
+        Kind.FORM,
+        "customer",
+        DraftUpdate.model_validate({"label": "Customer", "spec": spec, **extra}),
+    )
+
+
+def test_publish_creates_numbered_versions_with_checksums(
+    session: Session, service: MetadataService, kyc: str
+) -> None:
+    first = service.publish(session, ANALYST, kyc, Kind.FORM, "customer", note="v1")
+    edit(service, session, {"fields": [{"id": "f_name", "key": "full_name"}]})
+    second = service.publish(session, ANALYST, kyc, Kind.FORM, "customer")
+
+    assert (first.version, second.version) == (1, 2)
+    assert first.checksum == checksum(first.body)
+    assert first.body["spec"]["fields"][0]["key"] == "name"
+    assert second.body["spec"]["fields"][0]["key"] == "full_name"
+    assert first.published_by == "analyst"
+    assert first.published_at < second.published_at
+    stored = service.versions(session, kyc, Kind.FORM, "customer")
+    assert [v.version for v in stored] == [1, 2]
+    assert service.definition(session, kyc, Kind.FORM, "customer").latest_version == 2
+
+
+def test_the_database_itself_refuses_to_change_a_published_version(
+    session: Session, service: MetadataService, kyc: str
+) -> None:
+    version = service.publish(session, ANALYST, kyc, Kind.FORM, "customer")
+    session.commit()
+    for statement in (
+        "UPDATE definition_versions SET note = 'tampered' WHERE id = :id",
+        "DELETE FROM definition_versions WHERE id = :id",
+    ):
+        nested = session.begin_nested()
+        with pytest.raises(DBAPIError, match="immutable"):
+            session.execute(text(statement), {"id": version.id})
+        nested.rollback()
+    session.expire_all()
+    assert service.version(session, kyc, Kind.FORM, "customer", 1).note == ""
+
+
+def test_publishing_an_unchanged_draft_is_refused(
+    session: Session, service: MetadataService, kyc: str
+) -> None:
+    service.publish(session, ANALYST, kyc, Kind.FORM, "customer")
+    with pytest.raises(Conflict) as caught:
+        service.publish(session, ANALYST, kyc, Kind.FORM, "customer")
+    assert caught.value.code == "no_changes"
+
+
+def test_invalid_definition_is_refused_with_pointer_and_code(
+    session: Session, service: MetadataService, kyc: str
+) -> None:
+    edit(service, session, {"fields": [{"id": "f_a"}, {"id": "f_a"}, {"id": "1bad"}]})
+    with pytest.raises(Invalid) as caught:
+        service.publish(session, ANALYST, kyc, Kind.FORM, "customer")
+    problems = {(p.pointer, p.code) for p in caught.value.errors}
+    assert problems == {
+        ("/spec/fields/1/id", "duplicate_element_id"),
+        ("/spec/fields/2/id", "invalid_element_id"),
+    }
+    assert service.versions(session, kyc, Kind.FORM, "customer") == []
+
+
+def test_stale_draft_revision_is_refused(
+    session: Session, service: MetadataService, kyc: str
+) -> None:
+    edit(service, session, {"fields": []}, base_revision=1)
+    with pytest.raises(Conflict) as caught:
+        edit(service, session, {"fields": [{"id": "f_x"}]}, base_revision=1)
+    assert caught.value.code == "stale_revision"
+    assert service.definition(session, kyc, Kind.FORM, "customer").draft["spec"] == {"fields": []}
+
+
+def test_archived_definition_cannot_be_edited_until_restored(
+    session: Session, service: MetadataService, kyc: str
+) -> None:
+    service.archive_definition(session, ANALYST, kyc, Kind.FORM, "customer", archived=True)
+    with pytest.raises(Conflict) as caught:
+        edit(service, session, {"fields": []})
+    assert caught.value.code == "definition_archived"
+    assert service.list_definitions(session, kyc) == []
+    service.archive_definition(session, ANALYST, kyc, Kind.FORM, "customer", archived=False)
+    edit(service, session, {"fields": []})
+
+
+def test_published_definition_is_archived_never_deleted(
+    session: Session, service: MetadataService, kyc: str
+) -> None:
+    service.publish(session, ANALYST, kyc, Kind.FORM, "customer")
+    with pytest.raises(Conflict) as caught:
+        service.delete_draft_definition(session, kyc, Kind.FORM, "customer")
+    assert caught.value.code == "definition_published"
+
+
+def test_diff_between_versions_and_draft(
+    session: Session, service: MetadataService, kyc: str
+) -> None:
+    service.publish(session, ANALYST, kyc, Kind.FORM, "customer")
+    edit(
+        service,
+        session,
+        {"fields": [{"id": "f_name", "key": "full_name"}, {"id": "f_aum", "key": "aum"}]},
+    )
+    result = service.diff(session, kyc, Kind.FORM, "customer", from_version=1, to_version="draft")
+    assert result.patch == [
+        {"op": "replace", "path": "/spec/fields/0/key", "value": "full_name"},
+        {"op": "add", "path": "/spec/fields/1", "value": {"id": "f_aum", "key": "aum"}},
+    ]
+    assert {(c["path"], c["change"]) for c in result.changes} == {
+        ("spec.fields[f_name].key", "changed"),
+        ("spec.fields[f_aum]", "added"),
+    }
+    with pytest.raises(NotFound) as caught:
+        service.diff(session, kyc, Kind.FORM, "customer", from_version=7, to_version=1)
+    assert caught.value.code == "version_not_found"
+
+
+def test_keys_are_unique_per_app_and_kind(
+    session: Session, service: MetadataService, kyc: str
+) -> None:
+    with pytest.raises(Conflict) as caught:
+        service.create_definition(
+            session,
+            ANALYST,
+            kyc,
+            DefinitionCreate.model_validate({"kind": "form", "key": "customer", "label": "Again"}),
+        )
+    assert caught.value.code == "definition_exists"
+    service.create_definition(
+        session,
+        ANALYST,
+        kyc,
+        DefinitionCreate.model_validate(
+            {"kind": "flow", "key": "customer", "label": "Same key, other kind"}
+        ),
+    )

@@ -1,0 +1,75 @@
+"""Strict JSON reading and canonical writing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from brickwork import jsonio
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "pointer"),
+    [
+        ('{"a": 1, "a": 2}', "json_duplicate_key", "/a"),
+        ('{"x": [{"b": 1}, {"c": 1, "c": 2}]}', "json_duplicate_key", "/x/1/c"),
+        ('{"a~/b": {"k": 1, "k": 1}}', "json_duplicate_key", "/a~0~1b/k"),
+        ('{"a": 1,}', "json_malformed", ""),
+        ('{"a": Infinity}', "json_invalid_number", ""),
+        ("[NaN]", "json_invalid_number", ""),
+    ],
+)
+def test_refused_documents(text: str, code: str, pointer: str) -> None:
+    with pytest.raises(jsonio.JsonError) as caught:
+        jsonio.loads(text)
+    assert (caught.value.code, caught.value.pointer) == (code, pointer)
+
+
+def test_malformed_reports_line_and_column() -> None:
+    with pytest.raises(jsonio.JsonError) as caught:
+        jsonio.loads('{\n  "a": tru\n}')
+    assert (caught.value.line, caught.value.column) == (2, 8)
+    assert "line 2, column 8" in caught.value.message
+
+
+def test_fractions_are_decimals_and_written_back_exactly() -> None:
+    value = jsonio.loads('{"amount": 0.10, "big": 12345678901234567890.123456789, "n": 3}')
+    assert value["amount"] == Decimal("0.10")
+    assert isinstance(value["n"], int)
+    assert jsonio.dumps(value) == ('{"amount":0.10,"big":12345678901234567890.123456789,"n":3}')
+
+
+def test_canonical_form_sorts_keys_and_keeps_unicode() -> None:
+    assert jsonio.canonical_dumps({"b": 1, "a": "客户"}) == '{"a":"客户","b":1}'
+    assert jsonio.checksum({"b": 1, "a": 2}) == jsonio.checksum({"a": 2, "b": 1})
+    assert jsonio.checksum({"a": Decimal("1.0")}) != jsonio.checksum({"a": Decimal("1.00")})
+
+
+def test_floats_are_never_written() -> None:
+    with pytest.raises(TypeError, match="Decimal"):
+        jsonio.dumps({"a": 0.1})
+    assert jsonio.to_jsonable({"a": 0.1}) == {"a": Decimal("0.1")}
+
+
+json_values: st.SearchStrategy[Any] = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text()
+    | st.decimals(allow_nan=False, allow_infinity=False),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_round_trip_is_exact(value: Any) -> None:
+    text = jsonio.canonical_dumps(value)
+    again = jsonio.loads(text)
+    assert jsonio.canonical_dumps(again) == text
