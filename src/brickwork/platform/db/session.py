@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_BEGIN_OPTION = "brickwork_sqlite_begin"
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -42,11 +43,17 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(SQLITE_BEGIN_OPTION) == "immediate"
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Sessions for units of work. On SQLite they take the write lock when they begin, so two
+    writers queue (busy timeout) instead of failing with "database is locked" mid-transaction."""
+    bind = engine
+    if engine.dialect.name == "sqlite":
+        bind = engine.execution_options(**{SQLITE_BEGIN_OPTION: "immediate"})
+    return sessionmaker(bind=bind, expire_on_commit=False)
 
 
 @contextmanager

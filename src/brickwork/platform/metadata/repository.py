@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
+from brickwork.platform.errors import Conflict
 from brickwork.platform.models import Application, Definition, DefinitionVersion
 
 
@@ -60,7 +63,14 @@ class MetadataRepository:
 
     def add(self, session: Session, row: Application | Definition | DefinitionVersion) -> None:
         session.add(row)
-        session.flush()
+        self.save(session)
 
     def save(self, session: Session) -> None:
-        session.flush()
+        """Flush; a concurrent writer's change surfaces as a 409, never as a lost update."""
+        try:
+            session.flush()
+        except (StaleDataError, IntegrityError) as exc:
+            raise Conflict(
+                "someone else changed this at the same moment; reload and try again",
+                code="concurrent_change",
+            ) from exc

@@ -43,6 +43,7 @@ def _audit_columns() -> list[sa.Column[object]]:
         sa.Column("updated_at", UtcDateTime(), nullable=False),
         sa.Column("updated_by", sa.String(128), nullable=False),
         sa.Column("archived_at", UtcDateTime(), nullable=True),
+        sa.Column("row_version", sa.Integer(), nullable=False),
     ]
 
 
