@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from brickwork import __version__
 from brickwork.platform.api import errors
 from brickwork.platform.api.limits import BodySizeLimit
-from brickwork.platform.api.router import api_router, install_openapi
+from brickwork.platform.api.router import api_router, install_openapi, root
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine, make_session_factory
@@ -41,5 +41,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api_router())
+    app.include_router(root)
     install_openapi(app)
     return app

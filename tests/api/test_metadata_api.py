@@ -237,3 +237,9 @@ def test_export_import_round_trip_over_http(kyc: TestClient) -> None:
 def test_actor_header_is_recorded(kyc: TestClient) -> None:
     response = kyc.post(f"{FORM}/publish", headers={"X-Brickwork-User": "li.wei"})
     assert response.json()["published_by"] == "li.wei"
+
+
+def test_home_page_leads_to_the_api_reference(client: TestClient) -> None:
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/api/v1/docs"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -58,6 +59,15 @@ def version(request: Request) -> ExactJSONResponse:
             "database": engine.dialect.name,
         }
     )
+
+
+root = APIRouter(include_in_schema=False)
+
+
+@root.get("/")
+def home() -> RedirectResponse:
+    """Until the web UI exists, the home page is the API reference."""
+    return RedirectResponse(f"{API_PREFIX}/docs", status_code=307)
 
 
 def api_router() -> APIRouter:
