@@ -9,7 +9,9 @@ from fastapi import FastAPI
 from brickwork import __version__
 from brickwork.platform.api import errors
 from brickwork.platform.api.limits import BodySizeLimit
+from brickwork.platform.api.request_id import RequestId
 from brickwork.platform.api.router import api_router, install_openapi, root
+from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine, make_session_factory
@@ -36,10 +38,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    app.state.metadata = MetadataService(clock=clock)
-    app.state.bundles = BundleService(clock=clock)
+    audit = AuditLog(clock=clock)
+    app.state.audit = audit
+    app.state.metadata = MetadataService(clock=clock, audit=audit)
+    app.state.bundles = BundleService(clock=clock, audit=audit)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestId)
     app.include_router(api_router())
     app.include_router(root)
     install_openapi(app)

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from brickwork import __version__, jsonio
+from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
@@ -30,8 +31,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 apps_app = typer.Typer(help="Apps and their bundles.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(apps_app, name="apps")
+app.add_typer(audit_app, name="audit")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -165,7 +168,9 @@ def demo(
     _initialise(settings, settings.bootstrap_admin)
     engine = make_engine(settings.effective_database_url)
     with unit_of_work(make_session_factory(engine)) as session:
-        created = install_demo(session, MetadataService(), Actor(settings.bootstrap_admin))
+        created = install_demo(
+            session, MetadataService(), Actor(settings.bootstrap_admin, channel="cli")
+        )
     engine.dispose()
     out.print("demo data installed" if created else "demo data already present")
     if not no_serve:
@@ -232,7 +237,7 @@ def apps_export(
 ) -> None:
     """Export an app with all definitions and versions as one JSON bundle."""
     settings = _settings(data_dir, database_url)
-    actor = Actor(settings.bootstrap_admin)
+    actor = Actor(settings.bootstrap_admin, channel="cli")
     try:
         with unit_of_work(_session_factory(settings)) as session:
             app_row = MetadataService().app(session, app_key)
@@ -275,6 +280,31 @@ def apps_import(
         f"{outcome.definitions_updated} updated, {outcome.definitions_unchanged} unchanged,"
         f" {outcome.versions_added} version(s) added"
     )
+
+
+@audit_app.command("verify")
+def audit_verify(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Recompute the hash chain; exit 1 and name each event where it is broken."""
+    from rich.progress import Progress as Bar
+
+    settings = _settings(data_dir, database_url)
+    with Bar(console=err, transient=True) as bar, unit_of_work(_session_factory(settings)) as s:
+        task = bar.add_task("verifying audit trail", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = AuditLog().verify(s, progress=progress)
+    if result.intact:
+        out.print(f"audit trail intact: {result.checked} event(s) verified")
+        return
+    for item in result.breaks:
+        err.print(
+            f"event {item.event_id}: {escape(f'[{item.kind}]')} {escape(item.message)}",
+            highlight=False,
+        )
+    err.print(f"audit trail BROKEN at {len(result.breaks)} point(s); {result.checked} checked")
+    raise typer.Exit(1)
 
 
 def main() -> None:

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from brickwork.platform.db import migrate
+
 API = "/api/v1"
 FORM = f"{API}/apps/kyc/definitions/form/customer"
 PROBLEM = "application/problem+json"
@@ -43,7 +45,7 @@ def test_health_and_version(client: TestClient) -> None:
     assert client.get(f"{API}/health").json() == {"status": "ok", "database": "ok"}
     version = client.get(f"{API}/version").json()
     assert version["api"] == "v1"
-    assert version["schema_revision"] == "0001"
+    assert version["schema_revision"] == migrate.head_revision()
 
 
 def test_definition_lifecycle(kyc: TestClient) -> None:

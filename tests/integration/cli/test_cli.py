@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from brickwork import __version__
 from brickwork.cli import app
+from brickwork.platform.db import migrate
 
 runner = CliRunner()
 
@@ -34,13 +35,13 @@ def test_init_is_idempotent(tmp_path: Path) -> None:
     assert (tmp_path / "d" / "brickwork.db").exists()
     code, output = run("db", "current", "--data-dir", str(tmp_path / "d"))
     assert code == 0
-    assert "database: 0001" in output
+    assert f"database: {migrate.head_revision()}" in output
 
 
 def test_db_upgrade_on_empty_database(tmp_path: Path) -> None:
     code, output = run("db", "upgrade", "--data-dir", str(tmp_path))
     assert code == 0
-    assert "schema at 0001 (was empty)" in output
+    assert f"schema at {migrate.head_revision()} (was empty)" in output
 
 
 def test_demo_data_export_and_import_round_trip(tmp_path: Path) -> None:
@@ -85,3 +86,20 @@ def test_export_of_unknown_app_fails_clearly(tmp_path: Path) -> None:
     code, output = run("apps", "export", "nope", "--data-dir", str(tmp_path))
     assert code == 2
     assert "[app_not_found]" in output
+
+
+def test_audit_verify_detects_tampering_in_the_database_file(tmp_path: Path) -> None:
+    import sqlite3
+
+    data = tmp_path / "d"
+    assert run("demo", "--no-serve", "--data-dir", str(data))[0] == 0
+    code, output = run("audit", "verify", "--data-dir", str(data))
+    assert code == 0, output
+    assert "audit trail intact: 4 event(s) verified" in output
+
+    with sqlite3.connect(data / "brickwork.db") as db:
+        db.execute("DROP TRIGGER trg_audit_events_no_update")
+        db.execute("UPDATE audit_events SET actor = 'someone_else' WHERE id = 2")
+    code, output = run("audit", "verify", "--data-dir", str(data))
+    assert code == 1
+    assert "event 2: [modified]" in output

@@ -147,7 +147,7 @@ def test_published_definition_is_archived_never_deleted(
 ) -> None:
     service.publish(session, ANALYST, kyc, Kind.FORM, "customer")
     with pytest.raises(Conflict) as caught:
-        service.delete_draft_definition(session, kyc, Kind.FORM, "customer")
+        service.delete_draft_definition(session, ANALYST, kyc, Kind.FORM, "customer")
     assert caught.value.code == "definition_published"
 
 

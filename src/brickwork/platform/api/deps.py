@@ -31,7 +31,11 @@ def current_actor(
     user: Annotated[str | None, Header(alias=ACTOR_HEADER, max_length=128)] = None,
 ) -> Actor:
     """Until sign-in exists, the acting user is named by header or is the bootstrap admin."""
-    return Actor(username=user or request.app.state.settings.bootstrap_admin)
+    return Actor(
+        username=user or request.app.state.settings.bootstrap_admin,
+        ip=request.client.host if request.client else None,
+        request_id=getattr(request.state, "request_id", None),
+    )
 
 
 SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]

@@ -1,4 +1,4 @@
-"""Who is acting. Authentication fills this in; until then requests name a user by header."""
+"""Who is acting, and from where. Sign-in fills this in; until then a header names the user."""
 
 from __future__ import annotations
 
@@ -8,3 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class Actor:
     username: str
+    roles: tuple[str, ...] = ()
+    ip: str | None = None
+    request_id: str | None = None
+    channel: str = "api"

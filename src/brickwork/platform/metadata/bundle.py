@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from brickwork import __version__
 from brickwork.jsonio import checksum
+from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid
@@ -40,13 +41,26 @@ def _iso(value: datetime) -> str:
 
 class BundleService:
     def __init__(
-        self, *, clock: Clock = system_clock, repository: MetadataRepository | None = None
+        self,
+        *,
+        clock: Clock = system_clock,
+        repository: MetadataRepository | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         self.clock = clock
         self.repo = repository or MetadataRepository()
+        self.audit = audit or AuditLog(clock=clock)
 
     def export_app(self, session: Any, actor: Actor, app: Application) -> dict[str, Any]:
         definitions = self.repo.definitions(session, app.id, kind=None, include_archived=True)
+        self.audit.record(
+            session,
+            actor,
+            "app.export",
+            object_type="app",
+            object_id=app.key,
+            details={"definitions": len(definitions)},
+        )
         return {
             "format": BUNDLE_FORMAT,
             "format_version": BUNDLE_FORMAT_VERSION,
@@ -98,7 +112,16 @@ class BundleService:
         app = app or self._create_app(session, actor, bundle)
         for index, item in enumerate(bundle.definitions):
             self._write_definition(session, actor, app, item, plan[index])
-        return self._outcome(bundle, app_created, plan, dry_run=False)
+        outcome = self._outcome(bundle, app_created, plan, dry_run=False)
+        self.audit.record(
+            session,
+            actor,
+            "app.import",
+            object_type="app",
+            object_id=app.key,
+            details=outcome.model_dump(),
+        )
+        return outcome
 
     @staticmethod
     def _parse(document: Any) -> Bundle:

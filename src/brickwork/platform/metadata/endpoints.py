@@ -269,9 +269,14 @@ def update_draft(
 
 @router.delete("/{app}/definitions/{kind}/{key}", status_code=204, responses=ERRORS)
 def delete_definition(
-    app: AppKey, kind: Kind, key: DefKey, session: SessionDep, service: MetadataDep
+    app: AppKey,
+    kind: Kind,
+    key: DefKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: MetadataDep,
 ) -> None:
-    service.delete_draft_definition(session, app, kind, key)
+    service.delete_draft_definition(session, actor, app, kind, key)
 
 
 @router.post(

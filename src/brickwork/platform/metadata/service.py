@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from brickwork.jsonio import checksum, to_jsonable
+from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
@@ -51,6 +52,10 @@ def version_row_id(definition_id: str, version: int) -> str:
     return str(uuid.uuid5(uuid.UUID(int=0), f"{definition_id}:{version}"))
 
 
+def _ref(app_key: str, kind: Kind, key: str) -> str:
+    return f"{app_key}/{kind.value}/{key}"
+
+
 def status_of(definition: Definition) -> Status:
     if definition.archived_at is not None:
         return Status.ARCHIVED
@@ -61,10 +66,15 @@ def status_of(definition: Definition) -> Status:
 
 class MetadataService:
     def __init__(
-        self, *, clock: Clock = system_clock, repository: MetadataRepository | None = None
+        self,
+        *,
+        clock: Clock = system_clock,
+        repository: MetadataRepository | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         self.clock = clock
         self.repo = repository or MetadataRepository()
+        self.audit = audit or AuditLog(clock=clock)
 
     # ------------------------------------------------------------ apps
 
@@ -96,16 +106,34 @@ class MetadataService:
             updated_by=actor.username,
         )
         self.repo.add(session, app)
+        self.audit.record(
+            session,
+            actor,
+            "app.create",
+            object_type="app",
+            object_id=app.key,
+            details={"id": app.id, "label": app.label},
+        )
         return app
 
     def update_app(self, session: Any, actor: Actor, key: str, data: AppUpdate) -> Application:
         app = self._active_app(session, key)
+        before = {"label": app.label, "description": app.description}
         if data.label is not None:
             app.label = label_json(data.label)
         if data.description is not None:
             app.description = data.description
         app.updated_at, app.updated_by = self.clock(), actor.username
         self.repo.save(session)
+        after = {"label": app.label, "description": app.description}
+        self.audit.record(
+            session,
+            actor,
+            "app.update",
+            object_type="app",
+            object_id=key,
+            details={"changes": diffing.summarise(before, after)},
+        )
         return app
 
     def archive_app(self, session: Any, actor: Actor, key: str, *, archived: bool) -> Application:
@@ -113,6 +141,8 @@ class MetadataService:
         app.archived_at = self.clock() if archived else None
         app.updated_at, app.updated_by = self.clock(), actor.username
         self.repo.save(session)
+        action = "app.archive" if archived else "app.restore"
+        self.audit.record(session, actor, action, object_type="app", object_id=key)
         return app
 
     def _active_app(self, session: Any, key: str) -> Application:
@@ -170,6 +200,14 @@ class MetadataService:
             updated_by=actor.username,
         )
         self.repo.add(session, definition)
+        self.audit.record(
+            session,
+            actor,
+            "definition.create",
+            object_type="definition",
+            object_id=_ref(app_key, data.kind, data.key),
+            details={"id": definition.id},
+        )
         return definition
 
     def update_draft(
@@ -178,21 +216,41 @@ class MetadataService:
         definition = self._editable(session, app_key, kind, key, data.base_revision)
         body = self._body(kind, key, data.label, data.description, data.spec)
         if body != definition.draft:
+            changes = diffing.summarise(definition.draft, body)
             definition.draft = body
             definition.draft_revision += 1
             definition.updated_at, definition.updated_by = self.clock(), actor.username
             self.repo.save(session)
+            self.audit.record(
+                session,
+                actor,
+                "definition.edit",
+                object_type="definition",
+                object_id=_ref(app_key, kind, key),
+                details={"revision": definition.draft_revision, "changes": changes},
+            )
         return definition
 
-    def delete_draft_definition(self, session: Any, app_key: str, kind: Kind, key: str) -> None:
+    def delete_draft_definition(
+        self, session: Any, actor: Actor, app_key: str, kind: Kind, key: str
+    ) -> None:
         definition = self.definition(session, app_key, kind, key)
         if definition.latest_version is not None:
             raise Conflict(
                 "a published definition is never deleted; archive it instead",
                 code="definition_published",
             )
+        draft = definition.draft
         session.delete(definition)
         self.repo.save(session)
+        self.audit.record(
+            session,
+            actor,
+            "definition.delete",
+            object_type="definition",
+            object_id=_ref(app_key, kind, key),
+            details={"draft": draft},
+        )
 
     def archive_definition(
         self, session: Any, actor: Actor, app_key: str, kind: Kind, key: str, *, archived: bool
@@ -201,6 +259,10 @@ class MetadataService:
         definition.archived_at = self.clock() if archived else None
         definition.updated_at, definition.updated_by = self.clock(), actor.username
         self.repo.save(session)
+        action = "definition.archive" if archived else "definition.restore"
+        self.audit.record(
+            session, actor, action, object_type="definition", object_id=_ref(app_key, kind, key)
+        )
         return definition
 
     def problems(self, definition: Definition) -> list[ErrorItem]:
@@ -252,6 +314,14 @@ class MetadataService:
         definition.latest_version = number
         definition.updated_at, definition.updated_by = self.clock(), actor.username
         self.repo.save(session)
+        self.audit.record(
+            session,
+            actor,
+            "definition.publish",
+            object_type="definition",
+            object_id=_ref(app_key, kind, key),
+            details={"version": number, "checksum": version.checksum, "note": note},
+        )
         return version
 
     def versions(

@@ -1,8 +1,17 @@
 """All SQLAlchemy tables of the core, one module per table."""
 
 from brickwork.platform.models.application import Application
+from brickwork.platform.models.audit_chain import AuditChain
+from brickwork.platform.models.audit_event import AuditEvent
 from brickwork.platform.models.definition import Definition
 from brickwork.platform.models.definition_version import DefinitionVersion
 from brickwork.platform.models.instance_setting import InstanceSetting
 
-__all__ = ["Application", "Definition", "DefinitionVersion", "InstanceSetting"]
+__all__ = [
+    "Application",
+    "AuditChain",
+    "AuditEvent",
+    "Definition",
+    "DefinitionVersion",
+    "InstanceSetting",
+]
