@@ -1,0 +1,221 @@
+"""Physical layout of a form's records: table and column names, column types, system columns.
+
+A published form gets a real table; each subtable field a child table. Columns are named after
+field **ids**, which never change, so renaming a field (its key or label) needs no DDL. A column is
+never dropped or retyped in place: a removed field's column is *retired* (kept with its data), and
+a type change moves the field to a new column after an explicit conversion. The layout of every
+form table is recorded in ``form_tables`` so the platform knows which column holds which field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Time,
+)
+from sqlalchemy.types import TypeEngine
+
+from brickwork.platform.db.base import ExactDecimal, JsonText, UtcDateTime
+
+MAX_NAME = 63
+SYSTEM_COLUMNS = (
+    "id",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "owner",
+    "department",
+    "version",
+    "form_version",
+    "flow_status",
+    "deleted_at",
+    "parent_id",
+    "row_order",
+)
+
+
+def _decimal(type_key: str) -> TypeEngine[Any]:
+    return ExactDecimal(int(type_key.split(":", 1)[1]))
+
+
+COLUMN_TYPES: dict[str, Callable[[str], TypeEngine[Any]]] = {
+    "text": lambda _k: Text(),
+    "bigint": lambda _k: BigInteger(),
+    "boolean": lambda _k: Boolean(),
+    "date": lambda _k: Date(),
+    "datetime": lambda _k: UtcDateTime(),
+    "time": lambda _k: Time(),
+    "json": lambda _k: JsonText(),
+    "ref": lambda _k: String(36),
+    "decimal": _decimal,
+}
+"""Storage type keys (``decimal:<scale>`` carries its scale) and their column types."""
+
+
+def column_type(type_key: str) -> TypeEngine[Any]:
+    base = type_key.split(":", 1)[0]
+    if base not in COLUMN_TYPES:
+        raise ValueError(f"unknown storage type {type_key!r}")
+    return COLUMN_TYPES[base](type_key)
+
+
+def safe_name(prefix: str, *parts: str, taken: Iterable[str] = ()) -> str:
+    """A lower-case SQL identifier of at most 63 characters, unique among ``taken``."""
+    raw = "_".join(re.sub(r"[^a-z0-9]+", "_", part.lower()).strip("_") for part in parts)
+    name = f"{prefix}{raw}"
+    if len(name) > MAX_NAME:
+        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+        name = f"{name[: MAX_NAME - 9]}_{digest}"
+    used = set(taken)
+    candidate, counter = name, 2
+    while candidate in used:
+        suffix = f"_{counter}"
+        candidate, counter = f"{name[: MAX_NAME - len(suffix)]}{suffix}", counter + 1
+    return candidate
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnLayout:
+    field_id: str
+    column: str
+    type_key: str
+    retired: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TableLayout:
+    table: str
+    columns: tuple[ColumnLayout, ...] = ()
+    children: tuple[ChildLayout, ...] = ()
+
+    def live(self) -> dict[str, ColumnLayout]:
+        return {c.field_id: c for c in self.columns if not c.retired}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "columns": [_column_json(c) for c in self.columns],
+            "children": [child.to_json() for child in self.children],
+        }
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> TableLayout:
+        return TableLayout(
+            table=data["table"],
+            columns=tuple(ColumnLayout(**c) for c in data["columns"]),
+            children=tuple(ChildLayout.from_json(c) for c in data.get("children", [])),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ChildLayout:
+    field_id: str
+    table: str
+    columns: tuple[ColumnLayout, ...] = ()
+    retired: bool = False
+
+    def live(self) -> dict[str, ColumnLayout]:
+        return {c.field_id: c for c in self.columns if not c.retired}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "field_id": self.field_id,
+            "table": self.table,
+            "retired": self.retired,
+            "columns": [_column_json(c) for c in self.columns],
+        }
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> ChildLayout:
+        return ChildLayout(
+            field_id=data["field_id"],
+            table=data["table"],
+            retired=data.get("retired", False),
+            columns=tuple(ColumnLayout(**c) for c in data["columns"]),
+        )
+
+    def with_columns(self, columns: tuple[ColumnLayout, ...]) -> ChildLayout:
+        return replace(self, columns=columns)
+
+
+def _column_json(column: ColumnLayout) -> dict[str, Any]:
+    return {
+        "field_id": column.field_id,
+        "column": column.column,
+        "type_key": column.type_key,
+        "retired": column.retired,
+    }
+
+
+@dataclass(slots=True)
+class TableSet:
+    """SQLAlchemy tables of one form: the main table and its child tables by field id."""
+
+    main: Table
+    children: dict[str, Table] = field(default_factory=dict)
+
+
+def system_columns() -> list[Column[Any]]:
+    return [
+        Column("id", String(36), primary_key=True),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("created_by", String(128), nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
+        Column("updated_by", String(128), nullable=False),
+        Column("owner", String(128), nullable=False),
+        Column("department", String(36), nullable=True),
+        Column("version", Integer(), nullable=False),
+        Column("form_version", Integer(), nullable=False),
+        Column("flow_status", String(32), nullable=True),
+        Column("deleted_at", UtcDateTime(), nullable=True),
+    ]
+
+
+def field_column(layout: ColumnLayout) -> Column[Any]:
+    return Column(layout.column, column_type(layout.type_key), nullable=True)
+
+
+def build_tables(layout: TableLayout, metadata: MetaData | None = None) -> TableSet:
+    """The SQLAlchemy tables for a layout (every column, retired ones too: data is kept)."""
+    metadata = metadata or MetaData()
+    main = Table(
+        layout.table,
+        metadata,
+        *system_columns(),
+        *(field_column(c) for c in layout.columns),
+        Index(f"ix_{layout.table[:55]}_upd", "updated_at"),
+    )
+    tables = TableSet(main)
+    for child in layout.children:
+        tables.children[child.field_id] = Table(
+            child.table,
+            metadata,
+            Column("id", String(36), primary_key=True),
+            Column(
+                "parent_id",
+                String(36),
+                ForeignKey(f"{layout.table}.id", ondelete="CASCADE"),
+                nullable=False,
+                index=True,
+            ),
+            Column("row_order", Integer(), nullable=False),
+            *(field_column(c) for c in child.columns),
+        )
+    return tables
