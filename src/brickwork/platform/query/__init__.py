@@ -1,0 +1,1 @@
+"""The permission-aware query layer: SQL built with SQLAlchemy Core for lists, reports, rules."""
