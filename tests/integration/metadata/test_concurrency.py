@@ -51,7 +51,9 @@ def test_simultaneous_publish_and_edit(backend: str, fresh_database_urls: dict[s
             DefinitionCreate.model_validate({"kind": "form", "key": "f", "label": "F"}),
         )
 
-    published = race(factory, lambda s, _i: service.publish(s, actor, "k", Kind.FORM, "f").version)
+    published = race(
+        factory, lambda s, _i: service.publish(s, actor, "k", Kind.FORM, "f").version_number
+    )
     assert len(published) == 2
     assert published.count(1) == 1
     assert {o for o in published if o != 1} <= {"concurrent_change", "no_changes"}

@@ -11,14 +11,15 @@ from sqlalchemy.orm import Session
 
 from brickwork.jsonio import checksum
 from brickwork.platform.auth.actor import Actor
-from brickwork.platform.errors import Conflict, Invalid, NotFound
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
 from brickwork.platform.metadata.schemas import (
     AppCreate,
     DefinitionCreate,
     DraftUpdate,
     Kind,
 )
-from brickwork.platform.metadata.service import MetadataService
+from brickwork.platform.metadata.service import MetadataService, PublishOutcome
+from brickwork.platform.models import DefinitionVersion
 
 ANALYST = Actor("analyst")
 
@@ -51,6 +52,11 @@ def kyc(session: Session, service: MetadataService) -> str:
     return "kyc"
 
 
+def published(outcome: PublishOutcome) -> DefinitionVersion:
+    assert outcome.version is not None
+    return outcome.version
+
+
 def edit(service: MetadataService, session: Session, spec: dict[str, Any], **extra: Any) -> None:
     service.update_draft(
         session,
@@ -65,9 +71,9 @@ def edit(service: MetadataService, session: Session, spec: dict[str, Any], **ext
 def test_publish_creates_numbered_versions_with_checksums(
     session: Session, service: MetadataService, kyc: str
 ) -> None:
-    first = service.publish(session, ANALYST, kyc, Kind.FORM, "customer", note="v1")
+    first = published(service.publish(session, ANALYST, kyc, Kind.FORM, "customer", note="v1"))
     edit(service, session, {"fields": [{"id": "f_name", "key": "full_name"}]})
-    second = service.publish(session, ANALYST, kyc, Kind.FORM, "customer")
+    second = published(service.publish(session, ANALYST, kyc, Kind.FORM, "customer"))
 
     assert (first.version, second.version) == (1, 2)
     assert first.checksum == checksum(first.body)
@@ -83,7 +89,7 @@ def test_publish_creates_numbered_versions_with_checksums(
 def test_the_database_itself_refuses_to_change_a_published_version(
     session: Session, service: MetadataService, kyc: str
 ) -> None:
-    version = service.publish(session, ANALYST, kyc, Kind.FORM, "customer")
+    version = published(service.publish(session, ANALYST, kyc, Kind.FORM, "customer"))
     session.commit()
     for statement in (
         "UPDATE definition_versions SET note = 'tampered' WHERE id = :id",
@@ -193,3 +199,43 @@ def test_keys_are_unique_per_app_and_kind(
             {"kind": "flow", "key": "customer", "label": "Same key, other kind"}
         ),
     )
+
+
+def test_dry_run_publish_writes_nothing_and_hooks_see_the_body(
+    session: Session, service: MetadataService, kyc: str
+) -> None:
+    seen: list[tuple[int, bool, dict[str, str]]] = []
+
+    def hook(_session: Any, request: Any) -> list[str]:
+        seen.append((request.version, request.dry_run, request.conversions))
+        return [f"prepare storage for {request.body['key']}"]
+
+    service.add_publish_hook(Kind.FORM, hook)
+    preview = service.publish(
+        session, ANALYST, kyc, Kind.FORM, "customer", dry_run=True, conversions={"f_name": "cast"}
+    )
+    assert (preview.version, preview.version_number, preview.steps) == (
+        None,
+        1,
+        ("prepare storage for customer",),
+    )
+    assert service.versions(session, kyc, Kind.FORM, "customer") == []
+    done = service.publish(session, ANALYST, kyc, Kind.FORM, "customer")
+    assert done.version is not None
+    assert seen == [(1, True, {"f_name": "cast"}), (1, False, {})]
+
+
+def test_a_hook_refusal_stops_the_publish(
+    session: Session, service: MetadataService, kyc: str
+) -> None:
+    def refuse(_session: Any, _request: Any) -> list[str]:
+        raise Invalid(
+            "cannot store",
+            code="definition_invalid",
+            errors=[ErrorItem("/spec/fields/0", "unsafe_type_change", "no")],
+        )
+
+    service.add_publish_hook(Kind.FORM, refuse)
+    with pytest.raises(Invalid):
+        service.publish(session, ANALYST, kyc, Kind.FORM, "customer")
+    assert service.versions(session, kyc, Kind.FORM, "customer") == []

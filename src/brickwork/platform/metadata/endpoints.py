@@ -305,10 +305,24 @@ def publish(
     service: MetadataDep,
     body: Annotated[PublishRequest, Depends(optional_json_body(PublishRequest))],
 ) -> ExactJSONResponse:
-    version = service.publish(
-        session, actor, app, kind, key, note=body.note, base_revision=body.base_revision
+    outcome = service.publish(
+        session,
+        actor,
+        app,
+        kind,
+        key,
+        note=body.note,
+        base_revision=body.base_revision,
+        conversions=body.conversions,
+        dry_run=body.dry_run,
     )
-    return reply(version_out(version, with_body=True), 201)
+    if outcome.version is None:
+        return reply(
+            {"dry_run": True, "version": outcome.version_number, "steps": list(outcome.steps)}
+        )
+    return reply(
+        {**version_out(outcome.version, with_body=True), "steps": list(outcome.steps)}, 201
+    )
 
 
 @router.post(

@@ -117,6 +117,11 @@ class DraftUpdate(Frozen):
 class PublishRequest(Frozen):
     note: str = Field(default="", max_length=2000)
     base_revision: int | None = Field(default=None, ge=1)
+    dry_run: bool = Field(default=False, description="Only show what publishing would do.")
+    conversions: dict[str, Literal["cast"]] = Field(
+        default_factory=dict,
+        description="Field id -> conversion for type changes that could lose data.",
+    )
 
 
 # ---------------------------------------------------------------- responses

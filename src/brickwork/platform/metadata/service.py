@@ -6,7 +6,7 @@ Orchestrates the repository and the validators; never commits (the caller owns t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,6 +30,30 @@ from brickwork.platform.metadata.validation import validate_definition
 from brickwork.platform.models import Application, Definition, DefinitionVersion
 
 VersionRef = int | Literal["draft"]
+
+
+@dataclass(frozen=True, slots=True)
+class PublishRequestContext:
+    """What a publish hook gets: the definition, the body being published and the options."""
+
+    app_key: str
+    definition: Definition
+    body: Any
+    version: int
+    conversions: dict[str, str]
+    dry_run: bool
+
+
+PublishHook = Callable[[Any, PublishRequestContext], list[str]]
+"""Prepares storage for a kind (e.g. a form's table); returns the steps it takes (or would take,
+on a dry run); raises ``Invalid`` when the new version cannot be stored safely."""
+
+
+@dataclass(frozen=True, slots=True)
+class PublishOutcome:
+    version_number: int
+    version: DefinitionVersion | None
+    steps: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +99,10 @@ class MetadataService:
         self.clock = clock
         self.repo = repository or MetadataRepository()
         self.audit = audit or AuditLog(clock=clock)
+        self.publish_hooks: dict[Kind, list[PublishHook]] = {}
+
+    def add_publish_hook(self, kind: Kind, hook: PublishHook) -> None:
+        self.publish_hooks.setdefault(kind, []).append(hook)
 
     # ------------------------------------------------------------ apps
 
@@ -284,7 +312,13 @@ class MetadataService:
         *,
         note: str = "",
         base_revision: int | None = None,
-    ) -> DefinitionVersion:
+        conversions: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+    ) -> PublishOutcome:
+        """Validate the draft, let the kind's hooks prepare storage, then freeze version N.
+
+        With ``dry_run`` nothing is written: the outcome lists what publishing would do.
+        """
         definition = self._editable(session, app_key, kind, key, base_revision)
         problems = validate_definition(definition.draft)
         if problems:
@@ -300,6 +334,19 @@ class MetadataService:
                 code="no_changes",
             )
         number = (definition.latest_version or 0) + 1
+        request = PublishRequestContext(
+            app_key=app_key,
+            definition=definition,
+            body=definition.draft,
+            version=number,
+            conversions=dict(conversions or {}),
+            dry_run=dry_run,
+        )
+        steps = [
+            step for hook in self.publish_hooks.get(kind, ()) for step in hook(session, request)
+        ]
+        if dry_run:
+            return PublishOutcome(number, None, tuple(steps))
         version = DefinitionVersion(
             id=version_row_id(definition.id, number),
             definition_id=definition.id,
@@ -320,9 +367,14 @@ class MetadataService:
             "definition.publish",
             object_type="definition",
             object_id=_ref(app_key, kind, key),
-            details={"version": number, "checksum": version.checksum, "note": note},
+            details={
+                "version": number,
+                "checksum": version.checksum,
+                "note": note,
+                "storage": steps,
+            },
         )
-        return version
+        return PublishOutcome(number, version, tuple(steps))
 
     def versions(
         self, session: Any, app_key: str, kind: Kind, key: str
