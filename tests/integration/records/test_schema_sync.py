@@ -160,3 +160,27 @@ def test_layout_round_trips_through_json() -> None:
         ),
     )
     assert TableLayout.from_json(plan.layout.to_json()) == plan.layout
+
+
+def test_money_keeps_amount_and_currency_and_widens_losslessly(connection: Connection) -> None:
+    v1 = sync(connection, None, desired(("f_limit", "money:2")))
+    table = build_tables(v1).main
+    connection.execute(
+        insert(table),
+        {
+            "id": "r1",
+            "created_at": NOW,
+            "created_by": "a",
+            "updated_at": NOW,
+            "updated_by": "a",
+            "owner": "a",
+            "version": 1,
+            "form_version": 1,
+            "c_f_limit": Decimal("1000.25"),
+            "c_f_limit_ccy": "CNY",
+        },
+    )
+    v2 = sync(connection, v1, desired(("f_limit", "money:3")))
+    moved = build_tables(v2).main
+    row = connection.execute(select(moved.c.c_f_limit_2, moved.c.c_f_limit_2_ccy)).one()
+    assert tuple(row) == (Decimal("1000.250"), "CNY")

@@ -55,6 +55,8 @@ def _decimal(type_key: str) -> TypeEngine[Any]:
     return ExactDecimal(int(type_key.split(":", 1)[1]))
 
 
+CURRENCY_SUFFIX = "_ccy"
+
 COLUMN_TYPES: dict[str, Callable[[str], TypeEngine[Any]]] = {
     "text": lambda _k: Text(),
     "bigint": lambda _k: BigInteger(),
@@ -65,8 +67,10 @@ COLUMN_TYPES: dict[str, Callable[[str], TypeEngine[Any]]] = {
     "json": lambda _k: JsonText(),
     "ref": lambda _k: String(36),
     "decimal": _decimal,
+    "money": _decimal,
 }
-"""Storage type keys (``decimal:<scale>`` carries its scale) and their column types."""
+"""Storage type keys (``decimal:<scale>`` and ``money:<scale>`` carry their scale) and their
+column types. A money field has a second column, ``<column>_ccy``, with its ISO 4217 currency."""
 
 
 def column_type(type_key: str) -> TypeEngine[Any]:
@@ -188,8 +192,13 @@ def system_columns() -> list[Column[Any]]:
     ]
 
 
-def field_column(layout: ColumnLayout) -> Column[Any]:
-    return Column(layout.column, column_type(layout.type_key), nullable=True)
+def field_columns(layout: ColumnLayout) -> list[Column[Any]]:
+    columns: list[Column[Any]] = [
+        Column(layout.column, column_type(layout.type_key), nullable=True)
+    ]
+    if layout.type_key.startswith("money:"):
+        columns.append(Column(layout.column + CURRENCY_SUFFIX, String(3), nullable=True))
+    return columns
 
 
 def build_tables(layout: TableLayout, metadata: MetaData | None = None) -> TableSet:
@@ -199,7 +208,7 @@ def build_tables(layout: TableLayout, metadata: MetaData | None = None) -> Table
         layout.table,
         metadata,
         *system_columns(),
-        *(field_column(c) for c in layout.columns),
+        *(column for c in layout.columns for column in field_columns(c)),
         Index(f"ix_{layout.table[:55]}_upd", "updated_at"),
     )
     tables = TableSet(main)
@@ -216,6 +225,6 @@ def build_tables(layout: TableLayout, metadata: MetaData | None = None) -> Table
                 index=True,
             ),
             Column("row_order", Integer(), nullable=False),
-            *(field_column(c) for c in child.columns),
+            *(column for c in child.columns for column in field_columns(c)),
         )
     return tables

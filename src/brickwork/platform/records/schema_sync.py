@@ -26,12 +26,12 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from brickwork.platform.errors import ErrorItem
 from brickwork.platform.records.layout import (
+    CURRENCY_SUFFIX,
     ChildLayout,
     ColumnLayout,
     TableLayout,
     build_tables,
-    column_type,
-    field_column,
+    field_columns,
     safe_name,
 )
 
@@ -99,7 +99,7 @@ def _lossless(old: str, new: str) -> bool:
         }
     if (old_base, new_base) == ("bigint", "decimal"):
         return True
-    if old_base == new_base == "decimal":
+    if old_base == new_base and old_base in {"decimal", "money"}:
         return int(new.split(":")[1]) >= int(old.split(":")[1])
     return False
 
@@ -242,9 +242,10 @@ def describe(plan: SyncPlan, connection: Connection) -> list[str]:
             )
         elif step.action in {"add_column", "move_column"}:
             assert step.column is not None
-            sql_type = column_type(step.column.type_key).compile(dialect=dialect)
-            statements.append(
-                f"ALTER TABLE {step.table} ADD COLUMN {step.column.column} {sql_type}"
+            statements.extend(
+                f"ALTER TABLE {step.table} ADD COLUMN {column.name} "
+                f"{column.type.compile(dialect=dialect)}"
+                for column in field_columns(step.column)
             )
             if step.action == "move_column":
                 assert step.previous is not None
@@ -277,7 +278,8 @@ def apply_plan(
             tables.children[step.field_id].create(connection)
         elif step.action in {"add_column", "move_column"}:
             assert step.column is not None
-            operations.add_column(step.table, field_column(step.column))
+            for column in field_columns(step.column):
+                operations.add_column(step.table, column)
             if step.action == "move_column":
                 assert step.previous is not None
                 convert = converters.get(step.field_id) or LOSSLESS
@@ -293,6 +295,11 @@ def _copy_converted(connection: Connection, step: Step, convert: Converter, tabl
         else next(t for t in tables.children.values() if t.name == step.table)
     )
     old, new = table.c[step.previous.column], table.c[step.column.column]
+    if step.column.type_key.startswith("money:") and step.previous.type_key.startswith("money:"):
+        ccy = CURRENCY_SUFFIX
+        connection.execute(
+            update(table).values({step.column.column + ccy: table.c[step.previous.column + ccy]})
+        )
     last_id = ""
     while True:
         rows = connection.execute(
