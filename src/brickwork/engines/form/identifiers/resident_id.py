@@ -1,0 +1,135 @@
+"""PRC resident ID numbers (GB 11643-1999): check character, legacy 15-digit upgrade, facts.
+
+Also covers the Hong Kong / Macau / Taiwan residence permits (region 81/82/83) and the 2023
+foreign permanent residence card (first digit 9), which share the structure and the check. The
+birth date must be a real date not after `today`, which the caller passes in: this module must
+not read the clock. Region codes are only checked at province level, and only as a warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from brickwork.engines.form.identifiers.result import DIGITS, IdentifierResult, normalise
+from brickwork.engines.form.problems import Problem, problem
+
+WEIGHTS: tuple[int, ...] = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+"""Weight of positions 1..17: Wi = 2^(18-i) mod 11."""
+
+CHECK_CHARS = "10X98765432"
+"""Check character for Y = S mod 11, indexed by Y."""
+
+PROVINCES: frozenset[str] = frozenset(
+    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37"}
+    | {"41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54"}
+    | {"61", "62", "63", "64", "65"}
+)
+"""Province-level divisions of the mainland (first two digits of a GB/T 2260 code)."""
+
+PERMIT_REGIONS = {"81": "810000", "82": "820000", "83": "830000"}
+
+
+class ResidentIdType(StrEnum):
+    MAINLAND = "mainland"
+    HONG_KONG_PERMIT = "hong_kong_permit"
+    MACAU_PERMIT = "macau_permit"
+    TAIWAN_PERMIT = "taiwan_permit"
+    FOREIGN_PERMANENT = "foreign_permanent"
+
+
+class Sex(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+PREFIX_TYPES: dict[str, ResidentIdType] = {
+    "81": ResidentIdType.HONG_KONG_PERMIT,
+    "82": ResidentIdType.MACAU_PERMIT,
+    "83": ResidentIdType.TAIWAN_PERMIT,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResidentIdResult(IdentifierResult):
+    birth_date: date | None = None
+    sex: Sex | None = None
+    id_type: ResidentIdType | None = None
+    region_code: str | None = None
+    legacy: bool = False
+    """True when the input was a 15-digit number upgraded to 18 characters."""
+
+
+def resident_id_check_char(first17: str) -> str:
+    """The check character (0-9 or X) of 17 digits."""
+    if len(first17) != len(WEIGHTS) or not set(first17) <= DIGITS:
+        raise ValueError("need exactly 17 digits")
+    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
+    return CHECK_CHARS[total % 11]
+
+
+def upgrade_legacy_id(fifteen: str) -> str:
+    """The 18-character form of a legacy 15-digit number: "19" after the region, plus a check."""
+    if len(fifteen) != 15 or not set(fifteen) <= DIGITS:
+        raise ValueError("need exactly 15 digits")
+    first17 = fifteen[:6] + "19" + fifteen[6:]
+    return first17 + resident_id_check_char(first17)
+
+
+def classify(value: str) -> ResidentIdType:
+    """The kind of number, from its prefix (81/82/83 permits, leading 9 foreign permanent)."""
+    if value.startswith("9"):
+        return ResidentIdType.FOREIGN_PERMANENT
+    return PREFIX_TYPES.get(value[:2], ResidentIdType.MAINLAND)
+
+
+def check_resident_id(raw: str, *, today: date, allow_legacy: bool = True) -> ResidentIdResult:
+    """Check a resident ID; 15-digit legacy numbers are upgraded unless `allow_legacy` is off."""
+    value = normalise(raw)
+    legacy = len(value) == 15 and set(value) <= DIGITS
+    if legacy:
+        if not allow_legacy:
+            return ResidentIdResult(normalized=value, problems=(problem("resident_id_legacy"),))
+        value = upgrade_legacy_id(value)
+    if len(value) not in (15, 18):
+        return ResidentIdResult(normalized=value, problems=(problem("resident_id_length"),))
+    if len(value) == 15 or not set(value[:17]) <= DIGITS or value[17] not in DIGITS | {"X"}:
+        return ResidentIdResult(normalized=value, problems=(problem("resident_id_chars"),))
+    problems: list[Problem] = []
+    birth = _birth_date(value[6:14])
+    if birth is None:
+        problems.append(problem("resident_id_birth_date"))
+    elif birth > today:
+        problems.append(problem("resident_id_birth_future"))
+    if resident_id_check_char(value[:17]) != value[17]:
+        problems.append(problem("resident_id_checksum"))
+    id_type = classify(value)
+    return ResidentIdResult(
+        normalized=value,
+        problems=tuple(problems),
+        warnings=_region_warnings(value, id_type),
+        birth_date=birth,
+        sex=Sex.MALE if int(value[16]) % 2 else Sex.FEMALE,
+        id_type=id_type,
+        region_code=value[:6],
+        legacy=legacy,
+    )
+
+
+def _birth_date(digits: str) -> date | None:
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return None
+
+
+def _region_warnings(value: str, id_type: ResidentIdType) -> tuple[Problem, ...]:
+    match id_type:
+        case ResidentIdType.MAINLAND:
+            known = value[:2] in PROVINCES
+        case ResidentIdType.FOREIGN_PERMANENT:
+            known = value[1:3] in PROVINCES
+        case _:
+            known = value[:6] == PERMIT_REGIONS[value[:2]]
+    return () if known else (problem("resident_id_region"),)

@@ -1,0 +1,296 @@
+"""Problems found while checking a value or a definition: a stable code and two messages.
+
+Every code the form engine can report is a key of `MESSAGES`, with a Simplified Chinese and an
+English template; `problem()` is the only way to build a `Problem`, so an unknown code fails
+loudly in tests instead of reaching a user. This module must not know about fields, records or
+HTTP, and must not pick a language from the environment (the caller passes the locale).
+"""
+
+# Chinese messages use full-width commas, brackets and colons: correct typography there.
+# ruff: noqa: RUF001
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, assert_never
+
+Locale = Literal["zh-CN", "en"]
+LOCALES: tuple[Locale, ...] = ("zh-CN", "en")
+
+# code -> (zh-CN template, en template). Templates use str.format fields; both languages must use
+# the same fields (a unit test checks it). Values that came from the user are never interpolated:
+# messages describe the problem, the pointer says where it is.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # ---- any field
+    "value_type": ("应为{expected}", "expected {expected}"),
+    "unknown_field": ("未知字段", "unknown field"),
+    "too_short": ("长度不能少于 {limit} 个字符", "must be at least {limit} characters long"),
+    "too_long": ("长度不能超过 {limit} 个字符", "must be at most {limit} characters long"),
+    "too_few": ("至少需要 {limit} 项", "needs at least {limit} items"),
+    "too_many": ("最多允许 {limit} 项", "allows at most {limit} items"),
+    "below_minimum": ("不能小于 {limit}", "must not be less than {limit}"),
+    "above_maximum": ("不能大于 {limit}", "must not be greater than {limit}"),
+    # ---- text
+    "text_control_chars": ("包含不允许的控制字符", "contains control characters"),
+    "text_single_line": ("只能填写一行文字", "must be a single line"),
+    "text_pattern": ("格式不符合要求", "does not match the required pattern"),
+    # ---- numbers and money
+    "number_format": ("不是有效的数字", "is not a valid number"),
+    "number_float": (
+        "数字须以十进制数或字符串提供，不接受二进制浮点数",
+        "numbers must be given as decimal numbers or strings, not binary floats",
+    ),
+    "number_not_finite": ("数字必须是有限值", "must be a finite number"),
+    "integer_fraction": ("必须是整数", "must be a whole number"),
+    "integer_range": ("整数超出可存储的范围", "whole number is out of the storable range"),
+    "decimal_scale": ("小数位数不能超过 {scale} 位", "allows at most {scale} decimal places"),
+    "decimal_precision": ("数字位数过多", "has too many digits"),
+    "money_scale": (
+        "{currency} 金额最多 {scale} 位小数",
+        "{currency} amounts allow at most {scale} decimal places",
+    ),
+    "money_precision": ("金额位数过多", "amount has too many digits"),
+    "money_format": (
+        '金额应为数字、数字字符串或 {{"amount": ..., "currency": ...}}',
+        'money must be a number, a numeric string or {{"amount": ..., "currency": ...}}',
+    ),
+    "money_currency": ("币种无效或不被允许", "currency is unknown or not allowed"),
+    "money_currency_mismatch": ("币种必须为 {currency}", "currency must be {currency}"),
+    "money_currency_required": ("须同时提供币种", "a currency is required"),
+    # ---- boolean and time
+    "boolean_format": ("只能是 true 或 false", "must be true or false"),
+    "date_format": ("日期格式应为 YYYY-MM-DD", "date must be written YYYY-MM-DD"),
+    "date_invalid": ("日期不存在", "is not a real calendar date"),
+    "datetime_format": (
+        "日期时间格式应为 ISO 8601（如 2024-01-31T09:30:00+08:00）",
+        "date-time must be ISO 8601 (e.g. 2024-01-31T09:30:00+08:00)",
+    ),
+    "datetime_offset": ("日期时间必须带时区偏移", "date-time must carry a UTC offset"),
+    "datetime_invalid": ("日期时间不存在", "is not a real date-time"),
+    "time_format": ("时间格式应为 HH:MM 或 HH:MM:SS", "time must be written HH:MM or HH:MM:SS"),
+    # ---- choices and references
+    "option_unknown": ("不是可选的选项", "is not one of the options"),
+    "duplicate_item": ("重复的项", "the same item is given twice"),
+    "reference_format": ("引用标识无效", "is not a valid reference id"),
+    # ---- contact
+    "email_format": ("不是有效的电子邮箱地址", "is not a valid e-mail address"),
+    "email_length": ("电子邮箱地址过长", "e-mail address is too long"),
+    "mobile_format": (
+        "不是有效的中国大陆手机号（11 位，以 13–19 开头）",
+        "is not a valid mainland China mobile number (11 digits starting 13-19)",
+    ),
+    "phone_format": (
+        "不是有效的国际电话号码（E.164，如 +8613800138000）",
+        "is not a valid international number (E.164, e.g. +8613800138000)",
+    ),
+    "url_format": ("不是有效的网址", "is not a valid URL"),
+    "url_scheme": (
+        "网址必须以 http:// 或 https:// 开头",
+        "URL must start with http:// or https://",
+    ),
+    "url_length": ("网址过长", "URL is too long"),
+    "url_credentials": (
+        "网址中不能包含用户名或密码",
+        "URL must not contain a user name or password",
+    ),
+    # ---- PRC resident ID (GB 11643)
+    "resident_id_length": (
+        "身份证号应为 18 位（或旧版 15 位）",
+        "resident ID must have 18 characters",
+    ),
+    "resident_id_chars": (
+        "身份证号只能包含数字，最后一位可为 X",
+        "resident ID must be digits, with X allowed as the last character",
+    ),
+    "resident_id_checksum": ("身份证号校验码错误", "resident ID check character is wrong"),
+    "resident_id_birth_date": (
+        "身份证号中的出生日期不存在",
+        "resident ID birth date is not a real date",
+    ),
+    "resident_id_birth_future": (
+        "身份证号中的出生日期晚于今天",
+        "resident ID birth date is after today",
+    ),
+    "resident_id_legacy": (
+        "不接受 15 位旧版身份证号",
+        "15-digit legacy resident IDs are not accepted",
+    ),
+    "resident_id_type": ("不接受此类证件号码", "this kind of resident ID is not accepted"),
+    "resident_id_region": (
+        "身份证号的地区代码未知（仅提示）",
+        "resident ID region code is not known (warning)",
+    ),
+    # ---- unified social credit code (GB 32100) and organisation code (GB 11714)
+    "uscc_length": (
+        "统一社会信用代码应为 18 位",
+        "unified social credit code must have 18 characters",
+    ),
+    "uscc_chars": (
+        "统一社会信用代码含有不允许的字符（不使用 I、O、Z、S、V）",
+        "unified social credit code has characters outside its alphabet (no I, O, Z, S, V)",
+    ),
+    "uscc_checksum": (
+        "统一社会信用代码校验码错误",
+        "unified social credit code check character is wrong",
+    ),
+    "uscc_org_code": (
+        "统一社会信用代码中的组织机构代码校验错误",
+        "the organisation code inside the unified social credit code fails its check",
+    ),
+    "org_code_length": ("组织机构代码应为 9 位", "organisation code must have 9 characters"),
+    "org_code_chars": (
+        "组织机构代码只能包含数字和大写字母，最后一位可为 X",
+        "organisation code must be digits and capital letters, with X allowed last",
+    ),
+    "org_code_checksum": ("组织机构代码校验码错误", "organisation code check character is wrong"),
+    # ---- banking
+    "bank_card_chars": ("银行卡号只能包含数字", "card number must contain digits only"),
+    "bank_card_length": ("银行卡号应为 12–19 位数字", "card number must have 12 to 19 digits"),
+    "luhn_checksum": ("银行卡号校验位错误", "card number check digit is wrong (Luhn)"),
+    "lei_length": ("LEI 应为 20 位", "LEI must have 20 characters"),
+    "lei_chars": (
+        "LEI 只能包含数字和大写字母，最后两位为数字",
+        "LEI must be digits and capital letters, ending with two digits",
+    ),
+    "lei_checksum": ("LEI 校验码错误", "LEI check digits are wrong (ISO 7064 MOD 97-10)"),
+    "iban_chars": (
+        "IBAN 只能包含数字和大写字母",
+        "IBAN must contain digits and capital letters only",
+    ),
+    "iban_format": (
+        "IBAN 应以两位国家代码和两位校验数字开头",
+        "IBAN must start with a two-letter country code and two check digits",
+    ),
+    "iban_length": ("IBAN 长度不符合该国规定", "IBAN length is wrong for its country"),
+    "iban_checksum": ("IBAN 校验码错误", "IBAN check digits are wrong"),
+    "iban_country_unknown": (
+        "IBAN 国家代码不在已知列表中，未校验长度（仅提示）",
+        "IBAN country is not in the known table; its length was not checked (warning)",
+    ),
+    "bic_length": ("SWIFT/BIC 应为 8 或 11 位", "SWIFT/BIC must have 8 or 11 characters"),
+    "bic_format": (
+        "SWIFT/BIC 格式错误（4 位字母机构代码、2 位国家代码、2 位地区代码、可选 3 位分行代码）",
+        "SWIFT/BIC must be 4 letters, a country code, 2 location and optionally 3 branch chars",
+    ),
+    "bic_country": ("SWIFT/BIC 中的国家代码无效", "SWIFT/BIC country code is not an ISO 3166 code"),
+    "mrz_chars": (
+        "机读区只能包含数字、大写字母和 <",
+        "machine-readable zone allows digits, capital letters and < only",
+    ),
+    "mrz_length": ("机读区字段长度错误", "machine-readable zone field has the wrong length"),
+    "mrz_checksum": ("机读区校验位错误", "machine-readable zone check digit is wrong"),
+    # ---- files, serial numbers, places, rows
+    "attachment_format": ("附件信息无效", "attachment reference is invalid"),
+    "attachment_too_large": ("文件大小超过 {limit} 字节", "file is larger than {limit} bytes"),
+    "attachment_content_type": ("不允许的文件类型", "file type is not allowed"),
+    "serial_format": ("编号与编号规则不符", "does not match the serial number pattern"),
+    "location_format": (
+        '位置应为 {{"lat": 纬度, "lng": 经度}}',
+        'location must be {{"lat": latitude, "lng": longitude}}',
+    ),
+    "location_range": (
+        "纬度须在 -90 到 90 之间，经度须在 -180 到 180 之间",
+        "latitude must be within -90..90 and longitude within -180..180",
+    ),
+    "subtable_format": ("子表应为由对象组成的列表", "subtable must be a list of objects"),
+    "rich_text_format": ("富文本应为 HTML 字符串", "rich text must be an HTML string"),
+    # ---- definitions (design time)
+    "field_key_duplicate": ("字段键重复", "field key is used twice"),
+    "field_key_reserved": (
+        "字段键与系统字段重名",
+        "field key is reserved for a system column",
+    ),
+    "element_id_duplicate": ("元素标识重复", "element id is used twice"),
+    "pattern_invalid": ("正则表达式无效", "pattern is not a valid regular expression"),
+    "pattern_unsafe": (
+        "正则表达式过长或含有嵌套重复，可能导致性能问题",
+        "pattern is too long or nests repetition (could run for a very long time)",
+    ),
+    "range_inverted": ("最小值大于最大值", "minimum is greater than maximum"),
+    "option_value_duplicate": ("选项值重复", "option value is used twice"),
+    "default_invalid": ("默认值不符合字段类型", "default value is not valid for the field"),
+    "default_conflict": (
+        "不能同时设置静态默认值和默认值表达式",
+        "give either a static default or a default expression, not both",
+    ),
+    "currency_unknown": ("未知币种", "unknown currency"),
+    "serial_pattern_invalid": (
+        "编号规则无效：需且仅需一个 {{seq:N}}，只能使用 {{YYYY}}、{{YY}}、{{MM}}、{{DD}}",
+        "serial pattern needs exactly one {{seq:N}} and may use {{YYYY}}, {{YY}}, {{MM}}, {{DD}}",
+    ),
+    "sensitivity_unencrypted": (
+        "C3 级数据必须加密存储",
+        "C3 data (authentication data) must be stored encrypted",
+    ),
+    "mask_unknown": ("未知的脱敏方式", "unknown masking preset"),
+    "validation_unknown_field": ("校验规则指向不存在的字段", "validation blames an unknown field"),
+}
+
+WARNINGS: frozenset[str] = frozenset(
+    {"resident_id_region", "iban_country_unknown"},
+)
+"""Codes that are reported as warnings by default (look-ups, never a reason to refuse)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem: a stable code, a pointer relative to the checked value, two messages."""
+
+    code: str
+    zh_cn: str
+    en: str
+    pointer: str = ""
+
+    def message(self, locale: Locale) -> str:
+        match locale:
+            case "zh-CN":
+                return self.zh_cn
+            case "en":
+                return self.en
+            case _:
+                assert_never(locale)
+
+    def under(self, prefix: str) -> Problem:
+        """The same problem with `prefix` (a JSON pointer) put in front of its pointer."""
+        return Problem(self.code, self.zh_cn, self.en, prefix + self.pointer)
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """A message parameter that differs by language (e.g. the name of the expected type)."""
+
+    zh_cn: str
+    en: str
+
+
+def problem(code: str, *, pointer: str = "", **params: object) -> Problem:
+    """Build the problem `code`; `params` fill the message templates of both languages."""
+    zh_template, en_template = MESSAGES[code]
+    zh_params = {k: v.zh_cn if isinstance(v, Words) else v for k, v in params.items()}
+    en_params = {k: v.en if isinstance(v, Words) else v for k, v in params.items()}
+    return Problem(
+        code=code,
+        zh_cn=zh_template.format(**zh_params),
+        en=en_template.format(**en_params),
+        pointer=pointer,
+    )
+
+
+EXPECTED: dict[str, Words] = {
+    "string": Words("文本", "a string"),
+    "number": Words("数字", "a number"),
+    "integer": Words("整数", "a whole number"),
+    "boolean": Words("布尔值（true/false）", "a boolean (true/false)"),
+    "list": Words("列表", "a list"),
+    "object": Words("对象", "an object"),
+}
+
+
+def wrong_type(expected: str, *, pointer: str = "") -> Problem:
+    """The `value_type` problem, naming the expected JSON type (a key of `EXPECTED`)."""
+    return problem("value_type", pointer=pointer, expected=EXPECTED[expected])
+
+
+def pointer_token(part: str | int) -> str:
+    """One JSON pointer segment (RFC 6901 escaping), with its leading slash."""
+    return "/" + str(part).replace("~", "~0").replace("/", "~1")
