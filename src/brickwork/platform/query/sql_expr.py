@@ -172,7 +172,8 @@ FUNCTIONS: dict[str, FunctionRule] = {
     "lower": lambda a, raw: sa.func.lower(a[0]),
     "length": lambda a, raw: sa.func.length(a[0]),
     "abs": lambda a, raw: sa.func.abs(a[0]),
-    "floor": lambda a, raw: sa.func.floor(a[0]),
+    # SQLAlchemy's pysqlite dialect installs a Python `floor` that fails on NULL: guard it.
+    "floor": lambda a, raw: sa.case((a[0].is_(None), sa.null()), else_=sa.func.floor(a[0])),
     "ceiling": lambda a, raw: sa.func.ceiling(a[0]),
     "round_half_up": lambda a, raw: round_half_up(a[0], _integer(raw[1], a[1])),
     "substr": lambda a, raw: sa.func.substr(

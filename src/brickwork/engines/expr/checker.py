@@ -1,0 +1,363 @@
+"""Static checking of an AST against a `Scope`: names, function signatures and types.
+
+The checker infers a static type for every node and reports design-time errors with line,
+column and a suggestion: unknown names ("did you mean `amount`?"), unknown functions, wrong
+argument counts or kinds, impossible comparisons (a date with a number), non-boolean
+conditions. Unknown types (`any`) are accepted; the evaluator handles them at run time. This
+module must not evaluate expressions (except operator tables on fixed sample values at import).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import assert_never
+
+from brickwork.engines.expr import datatypes as t
+from brickwork.engines.expr import values as v
+from brickwork.engines.expr.check_operators import check_operator, check_test, sample_value
+from brickwork.engines.expr.compile_access import PROPERTIES
+from brickwork.engines.expr.diagnostics import Diagnostic, Span
+from brickwork.engines.expr.functions import BindError, Registry
+from brickwork.engines.expr.library import REGISTRY
+from brickwork.engines.expr.syntax import (
+    Arith,
+    Between,
+    Boolean,
+    Call,
+    Compare,
+    Context,
+    Expr,
+    Filter,
+    For,
+    If,
+    In,
+    Iteration,
+    ListOf,
+    Logic,
+    Name,
+    Negate,
+    Null,
+    Number,
+    Path,
+    Quantified,
+    Range,
+    String,
+    Temporal,
+    Test,
+    UnaryTests,
+)
+from brickwork.engines.expr.values import RangeValue
+
+ExprType = t.ExprType
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an expression may refer to: fields with types, `$user`, extra `$names`, and `?`."""
+
+    fields: Mapping[str, ExprType] = field(default_factory=dict)
+    user: ExprType = t.ANY_CONTEXT
+    extra: Mapping[str, ExprType] = field(default_factory=dict)
+    input: ExprType | None = None
+    """The type of `?` in unary tests (None: `?` is not available)."""
+
+    @classmethod
+    def of(
+        cls,
+        fields: Mapping[str, ExprType | str | Mapping[str, object]],
+        *,
+        user: ExprType | str | Mapping[str, object] = t.ANY_CONTEXT,
+        extra: Mapping[str, ExprType | str] | None = None,
+    ) -> Scope:
+        """Build a scope from friendly type names: `{"amount": "number", "items": {...}}`."""
+        return cls(
+            fields={k: t.as_type(s) for k, s in fields.items()},
+            user=t.as_type(user),
+            extra={k: t.as_type(s) for k, s in (extra or {}).items()},
+        )
+
+    def with_input(self, input_type: ExprType) -> Scope:
+        return Scope(self.fields, self.user, self.extra, input_type)
+
+    def lookup(self, name: str) -> ExprType | None:
+        if name == "?":
+            return self.input
+        if name in ("$now",):
+            return t.DATETIME
+        if name == "$today":
+            return t.DATE
+        if name == "$user":
+            return self.user
+        if name.startswith("$"):
+            return self.extra.get(name[1:])
+        return self.fields.get(name)
+
+    def names(self) -> list[str]:
+        return [*self.fields, "$now", "$today", "$user", *(f"${k}" for k in self.extra)]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    type: ExprType
+    diagnostics: tuple[Diagnostic, ...]
+    types: Mapping[int, ExprType]
+    """Static type of every node, keyed by `id(node)` (valid while the tree is alive)."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics
+
+
+_Locals = Mapping[str, ExprType]
+
+
+class Checker:
+    def __init__(self, scope: Scope, *, registry: Registry = REGISTRY) -> None:
+        self.scope = scope
+        self.registry = registry
+        self.diagnostics: list[Diagnostic] = []
+        self.types: dict[int, ExprType] = {}
+
+    def run(self, node: Expr) -> CheckResult:
+        result = self.check(node, {})
+        return CheckResult(result, tuple(self.diagnostics), self.types)
+
+    def run_unary(self, tests: UnaryTests) -> CheckResult:
+        input_type = self.scope.input or t.ANY
+        for test in tests.tests:
+            self.test(input_type, test, {})
+        return CheckResult(t.BOOLEAN, tuple(self.diagnostics), self.types)
+
+    def error(self, code: str, message: str, span: Span, hint: str | None = None) -> ExprType:
+        self.diagnostics.append(Diagnostic(code, message, span, hint))
+        return t.ANY
+
+    def check(self, node: Expr, local: _Locals) -> ExprType:
+        result = self._infer(node, local)
+        self.types[id(node)] = result
+        return result
+
+    def _infer(self, node: Expr, local: _Locals) -> ExprType:
+        match node:
+            case Number() | String() | Boolean() | Null() | Temporal():
+                return _literal_type(node)
+            case Name():
+                return self._name(node, local)
+            case Path() | Filter() | Call():
+                return self._access(node, local)
+            case Arith() | Negate() | Compare() | Logic() | Between() | In():
+                return check_operator(self, node, local)
+            case Range() | ListOf() | Context() | If() | For() | Quantified():
+                return self._structure(node, local)
+            case _:
+                assert_never(node)
+
+    # ------------------------------------------------------------ names and access
+
+    def _name(self, node: Name, local: _Locals) -> ExprType:
+        if node.name in local:
+            return local[node.name]
+        found = self.scope.lookup(node.name)
+        if found is not None:
+            return found
+        if "*" in local:  # inside a filter over items of unknown shape
+            return t.ANY
+        candidates = [*local, *self.scope.names()]
+        if node.name == "?":
+            return self.error("E_UNKNOWN_NAME", "`?` is only available in decision-table cells",
+                              node.span)  # fmt: skip
+        return self.error(
+            "E_UNKNOWN_NAME", f"unknown name `{node.name}`", node.span,
+            suggest(node.name, candidates),
+        )  # fmt: skip
+
+    def _access(self, node: Path | Filter | Call, local: _Locals) -> ExprType:
+        match node:
+            case Path():
+                return self._path(node, self.check(node.target, local))
+            case Filter():
+                return self._filter(node, local)
+            case Call():
+                return self._call(node, local)
+            case _:
+                assert_never(node)
+
+    def _path(self, node: Path, target: ExprType) -> ExprType:
+        if target.kind in ("any", v.NULL):
+            return t.ANY
+        if target.kind == v.LIST:
+            item = target.item or t.ANY
+            inner = self._path(node, item) if item.kind != "any" else t.ANY
+            return t.list_of(inner)
+        if target.kind == v.CONTEXT:
+            if target.fields is None:
+                return t.ANY
+            found = target.field(node.key)
+            if found is None:
+                return self.error(
+                    "E_UNKNOWN_FIELD", f"`{node.key}` is not a field here", node.span,
+                    suggest(node.key, list(target.field_names)),
+                )  # fmt: skip
+            return found
+        for python_type, properties in PROPERTIES.items():
+            if v.kind_of(_python_sample(python_type)) == target.kind and node.key in properties:
+                return t.SCALARS[v.kind_of(properties[node.key](_python_sample(python_type)))]
+        return self.error("E_NO_PROPERTY", f"a {target} has no property `{node.key}`", node.span)
+
+    def _filter(self, node: Filter, local: _Locals) -> ExprType:
+        target = self.check(node.target, local)
+        item = target.item or t.ANY if target.kind == v.LIST else target
+        inner: dict[str, ExprType] = {**local, "item": item}
+        if item.kind == v.CONTEXT and item.fields is not None:
+            inner.update(dict(item.fields))
+        elif item.kind in ("any", v.CONTEXT):
+            inner["*"] = t.ANY
+        condition = self.check(node.condition, inner)
+        if condition.kind == v.NUMBER:
+            return item
+        if condition.kind not in ("any", v.NULL, v.BOOLEAN):
+            self.error("E_NOT_BOOLEAN", f"a filter must be a condition, not a {condition}",
+                       node.condition.span)  # fmt: skip
+        return t.list_of(item) if target.kind in (v.LIST, "any") else t.list_of(target)
+
+    def _call(self, node: Call, local: _Locals) -> ExprType:
+        arg_types = [self.check(a.value, local) for a in node.args]
+        spec = self.registry.lookup(node.function)
+        if spec is None:
+            hint = suggest(node.function, list(self.registry.all_names))
+            return self.error("E_UNKNOWN_FUNCTION", f"unknown function `{node.function}`",
+                              node.span, hint)  # fmt: skip
+        try:
+            binding = self.registry.bind(spec, node.args)
+        except BindError as exc:
+            return self.error(exc.code, exc.message, node.span, exc.hint)
+        signature = binding.signature
+        ordered: list[ExprType] = []
+        for param, slot in zip(signature.params, binding.slots, strict=True):
+            if slot is None:
+                continue
+            indexes = slot if isinstance(slot, tuple) else (slot,)
+            for index in indexes:
+                arg = arg_types[index]
+                if (
+                    param.rest
+                    and signature.spread_list
+                    and len(indexes) == 1
+                    and arg.kind == v.LIST
+                ):
+                    arg = arg.item or t.ANY
+                ordered.append(arg)
+                if param.accepts and t.is_known(arg) and arg.kind not in param.accepts:
+                    wanted = " or ".join(sorted(param.accepts))
+                    self.error(
+                        "E_ARGUMENT_TYPE",
+                        f"`{spec.name}` expects {wanted} for `{param.name}`, not a {arg}",
+                        node.args[index].value.span,
+                    )
+        return signature.result_type(arg_types)
+
+    # ------------------------------------------------------------ structures
+
+    def _structure(
+        self, node: Range | ListOf | Context | If | For | Quantified, local: _Locals
+    ) -> ExprType:
+        match node:
+            case Range():
+                low, high = self.check(node.low, local), self.check(node.high, local)
+                if (
+                    t.is_known(low)
+                    and t.is_known(high)
+                    and (low.kind != high.kind or low.kind not in v.ORDERED_KINDS)
+                ):
+                    self.error("E_TYPE_MISMATCH", f"a range cannot go from {low} to {high}",
+                               node.span)  # fmt: skip
+                return t.range_of(t.unify(low, high))
+            case ListOf():
+                item = t.NULL
+                for element in node.items:
+                    item = t.unify(item, self.check(element, local))
+                return t.list_of(t.ANY if item == t.NULL else item)
+            case Context():
+                fields: dict[str, ExprType] = {}
+                for key, value in node.entries:
+                    fields[key] = self.check(value, {**local, **fields})
+                return t.context_of(fields)
+            case If():
+                self.condition(node.condition, local, "if")
+                return t.unify(self.check(node.then, local), self.check(node.otherwise, local))
+            case For():
+                inner = self._iterations(node.iterations, local)
+                return t.list_of(self.check(node.body, inner))
+            case Quantified():
+                inner = self._iterations(node.iterations, local)
+                self.condition(node.condition, inner, node.kind)
+                return t.BOOLEAN
+            case _:
+                assert_never(node)
+
+    def _iterations(self, iterations: Sequence[Iteration], local: _Locals) -> _Locals:
+        inner = dict(local)
+        for it in iterations:
+            domain = self.check(it.domain, inner)
+            if it.until is not None:
+                self.expect(self.check(it.until, inner), t.NUMBER, it.until.span, "a range end")
+                self.expect(domain, t.NUMBER, it.domain.span, "a range start")
+                inner[it.name] = t.NUMBER
+            elif domain.kind in (v.LIST, v.RANGE):
+                inner[it.name] = domain.item or t.ANY
+            else:
+                inner[it.name] = domain if domain.kind != v.NULL else t.ANY
+        return inner
+
+    def condition(self, node: Expr, local: _Locals, where: str) -> None:
+        found = self.check(node, local)
+        if t.is_known(found) and found.kind != v.BOOLEAN:
+            self.error("E_NOT_BOOLEAN", f"`{where}` needs a condition (true/false), not a {found}",
+                       node.span)  # fmt: skip
+
+    def expect(self, found: ExprType, wanted: ExprType, span: Span, what: str) -> None:
+        if not t.compatible(found, wanted):
+            self.error("E_TYPE_MISMATCH", f"{what} must be a {wanted}, not a {found}", span)
+
+    def test(self, value: ExprType, test: Test, local: _Locals) -> None:
+        check_test(self, value, test, local)
+
+
+def _python_sample(python_type: type) -> object:
+    if python_type is RangeValue:
+        return RangeValue(Decimal(1), Decimal(2))
+    for kind in (v.DATE, v.DATETIME, v.TIME, v.DT_DURATION, v.YM_DURATION):
+        sample = sample_value(kind)
+        if type(sample) is python_type:
+            return sample
+    raise AssertionError(python_type)  # pragma: no cover - PROPERTIES lists only these types
+
+
+def _literal_type(node: Number | String | Boolean | Null | Temporal) -> ExprType:
+    match node:
+        case Number():
+            return t.NUMBER
+        case String():
+            return t.STRING
+        case Boolean():
+            return t.BOOLEAN
+        case Null():
+            return t.NULL
+        case Temporal(value=value):
+            return t.SCALARS[v.kind_of(value)]
+        case _:
+            assert_never(node)
+
+
+def suggest(name: str, candidates: Sequence[str]) -> str | None:
+    """'did you mean `x`?' for the closest candidate, if any is close enough."""
+    lowered = {c.lower(): c for c in candidates}
+    if name.lower() in lowered:
+        return f"did you mean `{lowered[name.lower()]}`? (names are case-sensitive)"
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean `{lowered[close[0]]}`?"
+    return None

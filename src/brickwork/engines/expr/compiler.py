@@ -1,0 +1,656 @@
+"""AST to Python closures: the fast evaluation path.
+
+Each node becomes a closure `(variables, run) -> value`. Hot shapes are specialised: a
+comparison or arithmetic between a field and a constant reads the field with one `dict.get` and
+tests its exact type before doing the operation; everything unusual (null, int input, kind
+mismatch, missing names) falls to a shared slow path that normalises values and reports
+diagnostics. Function calls are bound to their registry signature here, at compile time.
+This module must not use `eval`/`exec`, read Python attributes of values, or touch the clock.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, assert_never
+
+from brickwork.engines.expr import operators as ops
+from brickwork.engines.expr import values as vals
+from brickwork.engines.expr.compile_access import compile_access
+from brickwork.engines.expr.compile_structure import compile_structure
+from brickwork.engines.expr.diagnostics import Diagnostic, ExprCheckError, Span
+from brickwork.engines.expr.fastpaths import ARITHMETIC_FAST_PATHS
+from brickwork.engines.expr.functions import BindError, Registry
+from brickwork.engines.expr.library import REGISTRY
+from brickwork.engines.expr.runtime import MISSING, Fn, Run, resolve
+from brickwork.engines.expr.syntax import (
+    Arith,
+    Between,
+    Boolean,
+    Call,
+    Compare,
+    CompareTest,
+    Context,
+    Expr,
+    Filter,
+    For,
+    If,
+    In,
+    ListOf,
+    Logic,
+    Name,
+    Negate,
+    Null,
+    Number,
+    Path,
+    Quantified,
+    Range,
+    String,
+    Temporal,
+    Test,
+    ValueTest,
+)
+from brickwork.engines.expr.values import DECIMAL_CONTEXT as CTX
+from brickwork.engines.expr.values import RangeValue, Value, norm
+
+Operand = tuple[str, Any]
+"""("c", constant) | ("n", variable name) | ("f", closure): how a binary operator reads a side."""
+
+_DECIMAL_OPS: dict[str, Callable[[Decimal, Decimal], Decimal]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+}
+"""Fast paths of number arithmetic. Python's operators use the thread's current decimal
+context, so every entry point runs closures that set `needs_decimal_context` under
+`values.DECIMAL_CONTEXT` (see `api.py`); that is three times faster than `CTX.add(a, b)`."""
+_COMPARE_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+_EQUALITY_FAST_TYPES = (Decimal, str, bool, type(None))
+_ORDER_FAST_TYPES = (Decimal, str, date)
+
+
+class Compiler:
+    def __init__(self, registry: Registry = REGISTRY, source: str = "") -> None:
+        self.registry = registry
+        self.source = source
+        self.needs_decimal_context = False
+
+    def compile(self, node: Expr) -> Fn:
+        match node:
+            case Number() | String() | Boolean() | Null() | Temporal():
+                return _constant(constant_value(node))
+            case Name():
+                return _name(node.name, node.span)
+            case Arith() | Negate() | Compare() | Logic() | Between() | In():
+                return self._operator(node)
+            case Path() | Filter() | Call():
+                return compile_access(self, node)
+            case Range() | ListOf() | Context() | If() | For() | Quantified():
+                return compile_structure(self, node)
+            case _:
+                assert_never(node)
+
+    def _operator(self, node: Arith | Negate | Compare | Logic | Between | In) -> Fn:
+        match node:
+            case Arith():
+                return self._arith(node)
+            case Negate():
+                return _negate(self.compile(node.operand), node.span)
+            case Compare():
+                return self._compare(node)
+            case Logic():
+                return self._logic(node)
+            case Between():
+                return self._between(node)
+            case In():
+                return self._in(node)
+            case _:
+                assert_never(node)
+
+    def operand(self, node: Expr) -> Operand:
+        if isinstance(node, Number | String | Boolean | Null | Temporal):
+            return ("c", constant_value(node))
+        if isinstance(node, Name) and not node.name.startswith("$"):
+            return ("n", node.name)
+        return ("f", self.compile(node))
+
+    def _arith(self, node: Arith) -> Fn:
+        slow = _arith_slow(node)
+        fast = _DECIMAL_OPS.get(node.op)
+        left, right = self.operand(node.left), self.operand(node.right)
+        if fast is None:
+            return _binary(left, right, _NEVER, operator.eq, slow)
+        self.needs_decimal_context = True
+        shape = left[0] + right[0]
+        specialised = ARITHMETIC_FAST_PATHS.get((node.op, shape))
+        if specialised is not None and (right[0] != "c" or type(right[1]) is Decimal):
+            return specialised(left[1], right[1], slow)
+        return _binary(left, right, Decimal, fast, slow)
+
+    def _compare(self, node: Compare) -> Fn:
+        left, right = self.operand(node.left), self.operand(node.right)
+        slow = _compare_slow(node)
+        fast_type: type = Decimal
+        for kind, payload in (right, left):
+            if kind == "c":
+                allowed = _EQUALITY_FAST_TYPES if node.op in ("=", "!=") else _ORDER_FAST_TYPES
+                fast_type = type(payload) if type(payload) in allowed else _NEVER
+        return _binary(left, right, fast_type, _COMPARE_OPS[node.op], slow)
+
+    def _logic(self, node: Logic) -> Fn:
+        operands: list[Expr] = []
+        stack: list[Expr] = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, Logic) and current.op == node.op:
+                stack.extend((current.right, current.left))
+            else:
+                operands.append(current)
+        fns = tuple(self.compile(o) for o in operands)
+        spans = tuple(o.span for o in operands)
+        return _logic(fns, spans, stop=node.op == "or", word=node.op)
+
+    def _between(self, node: Between) -> Fn:
+        value, low, high = (self.compile(n) for n in (node.value, node.low, node.high))
+        span = node.span
+
+        def between(v: Any, run: Run) -> Value:
+            x = value(v, run)
+            lower = checked_compare(">=", x, low(v, run), span, run)
+            if lower is False:
+                return False
+            upper = checked_compare("<=", x, high(v, run), span, run)
+            if upper is False:
+                return False
+            return True if lower is True and upper is True else None
+
+        return between
+
+    def _in(self, node: In) -> Fn:
+        value = self.operand(node.value)
+        members = _literal_members(node.tests)
+        if members is not None and value[0] != "c":
+            return _in_set(value, members, self.tests(node.tests), node.span)
+        return self.in_tests(self.compile(node.value), node.tests, node.span)
+
+    def tests(self, tests: Sequence[Test]) -> Callable[[Value, Any, Run], bool | None]:
+        """A closure deciding whether a value passes any of `tests` (three-valued)."""
+        compiled = tuple(self._test(t) for t in tests)
+
+        def any_test(x: Value, v: Any, run: Run) -> bool | None:
+            unknown = False
+            for test in compiled:
+                result = test(x, v, run)
+                if result is True:
+                    return True
+                unknown = unknown or result is None
+            return None if unknown else False
+
+        return any_test
+
+    def in_tests(self, value: Fn, tests: Sequence[Test], span: Span) -> Fn:
+        check = self.tests(tests)
+
+        def in_(v: Any, run: Run) -> Value:
+            return check(value(v, run), v, run)
+
+        return in_
+
+    def _test(self, test: Test) -> Callable[[Value, Any, Run], bool | None]:
+        match test:
+            case CompareTest(op=op, operand=operand_node, span=span):
+                operand = self.compile(operand_node)
+
+                def compare_test(x: Value, v: Any, run: Run) -> bool | None:
+                    return checked_compare(op, x, operand(v, run), span, run)
+
+                return compare_test
+            case ValueTest(expr=expr, span=span):
+                target = self.compile(expr)
+
+                def value_test(x: Value, v: Any, run: Run) -> bool | None:
+                    return matches_value(x, target(v, run), span, run)
+
+                return value_test
+            case _:
+                assert_never(test)
+
+    def bind_error(self, exc: BindError, span: Span) -> ExprCheckError:
+        diagnostic = Diagnostic(exc.code, exc.message, span, exc.hint)
+        return ExprCheckError((diagnostic,), self.source)
+
+
+class _Never:
+    """A type no value has: disables a fast path."""
+
+
+_NEVER: type = _Never
+
+
+def constant_value(node: Number | String | Boolean | Null | Temporal) -> Value:
+    match node:
+        case Number(value=value):
+            return CTX.plus(value) if len(value.as_tuple().digits) > CTX.prec else value
+        case String(value=value) | Boolean(value=value) | Temporal(value=value):
+            return value
+        case Null():
+            return None
+        case _:
+            assert_never(node)
+
+
+def _constant(value: Value) -> Fn:
+    def constant(v: Any, run: Run) -> Value:
+        return value
+
+    return constant
+
+
+def _name(key: str, span: Span) -> Fn:
+    if key.startswith("$"):
+
+        def dollar(v: Any, run: Run) -> Value:
+            found = v.get(key, MISSING)
+            if found is MISSING:
+                found = run.context.dollar(key)
+            return resolve(found, key, span, run)
+
+        return dollar
+
+    def name(v: Any, run: Run) -> Value:
+        found = v.get(key, MISSING)
+        if type(found) is Decimal or type(found) is str:
+            return found
+        return resolve(found, key, span, run)
+
+    return name
+
+
+Slow = Callable[[Value, Value, Run], Value]
+
+
+def _binary(left: Operand, right: Operand, fast_type: type, fast: Any, slow: Slow) -> Fn:
+    """Specialise `left op right` on how each side is read (see `Operand`)."""
+    lk, lp = left
+    rk, rp = right
+    if lk == "n" and rk == "c":
+        return _name_const(lp, rp, fast_type, fast, slow)
+    if lk == "n" and rk == "n":
+        return _name_name(lp, rp, fast_type, fast, slow)
+    if lk == "f" and rk == "c":
+        return _fn_const(lp, rp, fast_type, fast, slow)
+    if lk == "f" and rk == "n":
+        return _fn_name(lp, rp, fast_type, fast, slow)
+    lf = lp if lk == "f" else _constant(lp) if lk == "c" else _reader(lp)
+    rf = rp if rk == "f" else _constant(rp) if rk == "c" else _reader(rp)
+    return _fn_fn(lf, rf, fast_type, fast, slow)
+
+
+def _reader(key: str) -> Fn:
+    def read(v: Any, run: Run) -> Value:
+        return v.get(key, MISSING)
+
+    return read
+
+
+def _name_const(key: str, c: Value, t: type, fast: Any, slow: Slow) -> Fn:
+    if type(c) is not t:
+        t = _NEVER
+    inline = _INLINE_COMPARE.get(fast)
+    if inline is not None:
+        return inline(key, c, t, slow)
+
+    def name_const(v: Any, run: Run) -> Value:
+        a = v.get(key, MISSING)
+        if type(a) is t:
+            try:
+                return fast(a, c)
+            except ArithmeticError:
+                pass
+        return slow(a, c, run)
+
+    return name_const
+
+
+def _gt(key: str, c: Value, t: type, slow: Slow) -> Fn:
+    def name_gt(v: Any, run: Run) -> Value:
+        a = v.get(key, MISSING)
+        if type(a) is t:
+            return a > c
+        return slow(a, c, run)
+
+    return name_gt
+
+
+def _ge(key: str, c: Value, t: type, slow: Slow) -> Fn:
+    def name_ge(v: Any, run: Run) -> Value:
+        a = v.get(key, MISSING)
+        if type(a) is t:
+            return a >= c
+        return slow(a, c, run)
+
+    return name_ge
+
+
+def _lt(key: str, c: Value, t: type, slow: Slow) -> Fn:
+    def name_lt(v: Any, run: Run) -> Value:
+        a = v.get(key, MISSING)
+        if type(a) is t:
+            return a < c
+        return slow(a, c, run)
+
+    return name_lt
+
+
+def _le(key: str, c: Value, t: type, slow: Slow) -> Fn:
+    def name_le(v: Any, run: Run) -> Value:
+        a = v.get(key, MISSING)
+        if type(a) is t:
+            return a <= c
+        return slow(a, c, run)
+
+    return name_le
+
+
+def _eq(key: str, c: Value, t: type, slow: Slow) -> Fn:
+    def name_eq(v: Any, run: Run) -> Value:
+        a = v.get(key, MISSING)
+        if type(a) is t:
+            return a == c
+        return slow(a, c, run)
+
+    return name_eq
+
+
+def _ne(key: str, c: Value, t: type, slow: Slow) -> Fn:
+    def name_ne(v: Any, run: Run) -> Value:
+        a = v.get(key, MISSING)
+        if type(a) is t:
+            return a != c
+        return slow(a, c, run)
+
+    return name_ne
+
+
+_INLINE_COMPARE: dict[Any, Callable[[str, Value, type, Slow], Fn]] = {
+    operator.gt: _gt,
+    operator.ge: _ge,
+    operator.lt: _lt,
+    operator.le: _le,
+    operator.eq: _eq,
+    operator.ne: _ne,
+}
+"""Field-versus-constant comparisons with the operator inlined (the hottest shape)."""
+
+
+def _name_name(lkey: str, rkey: str, t: type, fast: Any, slow: Slow) -> Fn:
+    def name_name(v: Any, run: Run) -> Value:
+        a = v.get(lkey, MISSING)
+        b = v.get(rkey, MISSING)
+        if type(a) is t and type(b) is t:
+            try:
+                return fast(a, b)
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return name_name
+
+
+def _fn_const(f: Fn, c: Value, t: type, fast: Any, slow: Slow) -> Fn:
+    if type(c) is not t:
+        t = _NEVER
+
+    def fn_const(v: Any, run: Run) -> Value:
+        a = f(v, run)
+        if type(a) is t:
+            try:
+                return fast(a, c)
+            except ArithmeticError:
+                pass
+        return slow(a, c, run)
+
+    return fn_const
+
+
+def _fn_name(f: Fn, key: str, t: type, fast: Any, slow: Slow) -> Fn:
+    def fn_name(v: Any, run: Run) -> Value:
+        a = f(v, run)
+        b = v.get(key, MISSING)
+        if type(a) is t and type(b) is t:
+            try:
+                return fast(a, b)
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return fn_name
+
+
+def _fn_fn(f: Fn, g: Fn, t: type, fast: Any, slow: Slow) -> Fn:
+    def fn_fn(v: Any, run: Run) -> Value:
+        a = f(v, run)
+        b = g(v, run)
+        if type(a) is t and type(b) is t:
+            try:
+                return fast(a, b)
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return fn_fn
+
+
+def _names(node: Arith | Compare) -> tuple[str | None, str | None]:
+    left = node.left.name if isinstance(node.left, Name) else None
+    right = node.right.name if isinstance(node.right, Name) else None
+    return left, right
+
+
+def _arith_slow(node: Arith) -> Slow:
+    op, span = node.op, node.span
+    lname, rname = _names(node)
+    lspan, rspan = node.left.span, node.right.span
+
+    def slow(a: Value, b: Value, run: Run) -> Value:
+        a = resolve(a, lname, lspan, run)
+        b = resolve(b, rname, rspan, run)
+        if a is None or b is None:
+            return None
+        try:
+            result = ops.arithmetic(op, a, b)
+        except ops.OperatorError as exc:
+            run.report(exc.code, exc.message, span)
+            return None
+        return run.check_text(result, span) if type(result) is str else result
+
+    return slow
+
+
+def _compare_slow(node: Compare) -> Slow:
+    op, span = node.op, node.span
+    lname, rname = _names(node)
+    lspan, rspan = node.left.span, node.right.span
+
+    def slow(a: Value, b: Value, run: Run) -> Value:
+        a = resolve(a, lname, lspan, run)
+        b = resolve(b, rname, rspan, run)
+        return checked_compare(op, a, b, span, run)
+
+    return slow
+
+
+def checked_compare(op: str, a: Value, b: Value, span: Span, run: Run) -> bool | None:
+    try:
+        return ops.compare(op, a, b)
+    except ops.OperatorError as exc:
+        run.report(exc.code, exc.message, span)
+        return None
+
+
+def matches_value(x: Value, target: Value, span: Span, run: Run) -> bool | None:
+    """A value unary test: `x` equals `target`, or is in it when `target` is a list or range."""
+    if type(target) is list:
+        unknown = False
+        for item in target:
+            result = checked_compare("=", x, norm(item), span, run)
+            if result is True:
+                return True
+            unknown = unknown or result is None
+        return None if unknown else False
+    if type(target) is RangeValue:
+        if x is None:
+            return None
+        inside = vals.in_range(x, target)
+        if inside is None:
+            run.report("E_TYPE_MISMATCH", f"a {vals.kind_of(x)} cannot be in this range", span)
+        return inside
+    return checked_compare("=", x, target, span, run)
+
+
+def _negate(operand: Fn, span: Span) -> Fn:
+    def negate(v: Any, run: Run) -> Value:
+        x = operand(v, run)
+        if type(x) is Decimal:
+            return CTX.minus(x)
+        if x is None:
+            return None
+        try:
+            return ops.negate(x)
+        except ops.OperatorError as exc:
+            run.report(exc.code, exc.message, span)
+            return None
+
+    return negate
+
+
+Settle = Callable[[Sequence[Value], Run], None]
+
+
+def _settler(spans: tuple[Span, ...], word: str) -> Settle:
+    """Reports the operands of `and`/`or` that are neither boolean nor null."""
+
+    def settle(results: Sequence[Value], run: Run) -> None:
+        for result, span in zip(results, spans, strict=True):
+            if result is not None and type(result) is not bool:
+                kind = vals.kind_of(result)
+                run.report("E_TYPE_MISMATCH", f"`{word}` needs true or false, not a {kind}", span)
+
+    return settle
+
+
+def _logic(fns: tuple[Fn, ...], spans: tuple[Span, ...], *, stop: bool, word: str) -> Fn:
+    """n-ary `and` (stop=False) / `or` (stop=True) with FEEL three-valued semantics."""
+    settle = _settler(spans, word)
+    if len(fns) == 2:
+        return _logic2(fns, stop, settle)
+    if len(fns) == 3:
+        return _logic3(fns, stop, settle)
+    return _logic_n(fns, stop, settle)
+
+
+def _logic2(fns: tuple[Fn, ...], stop: bool, settle: Settle) -> Fn:
+    f1, f2 = fns
+    go = not stop
+
+    def logic2(v: Any, run: Run) -> Value:
+        a = f1(v, run)
+        if a is stop:
+            return stop
+        b = f2(v, run)
+        if b is stop:
+            return stop
+        if a is go and b is go:
+            return go
+        settle((a, b), run)
+        return None
+
+    return logic2
+
+
+def _logic3(fns: tuple[Fn, ...], stop: bool, settle: Settle) -> Fn:
+    f1, f2, f3 = fns
+    go = not stop
+
+    def logic3(v: Any, run: Run) -> Value:
+        a = f1(v, run)
+        if a is stop:
+            return stop
+        b = f2(v, run)
+        if b is stop:
+            return stop
+        c = f3(v, run)
+        if c is stop:
+            return stop
+        if a is go and b is go and c is go:
+            return go
+        settle((a, b, c), run)
+        return None
+
+    return logic3
+
+
+def _logic_n(fns: tuple[Fn, ...], stop: bool, settle: Settle) -> Fn:
+    go = not stop
+
+    def logic_n(v: Any, run: Run) -> Value:
+        results = []
+        for f in fns:
+            result = f(v, run)
+            if result is stop:
+                return stop
+            results.append(result)
+        if all(r is go for r in results):
+            return go
+        settle(results, run)
+        return None
+
+    return logic_n
+
+
+def _literal_members(tests: Sequence[Test]) -> frozenset[Value] | None:
+    """The constants of `in ("a", "b")` when all tests are literals of one hashable type."""
+    values: list[Value] = []
+    for test in tests:
+        if not isinstance(test, ValueTest) or not isinstance(test.expr, Number | String):
+            return None
+        values.append(constant_value(test.expr))
+    if len({type(x) for x in values}) != 1:
+        return None
+    return frozenset(values)
+
+
+def _in_set(
+    value: Operand, members: frozenset[Value], slow: Callable[[Value, Any, Run], bool | None],
+    span: Span,
+) -> Fn:  # fmt: skip
+    member_type = type(next(iter(members)))
+    kind, payload = value
+    if kind == "n":
+        key = payload
+
+        def in_set_name(v: Any, run: Run) -> Value:
+            x = v.get(key, MISSING)
+            if type(x) is member_type:
+                return x in members
+            return slow(resolve(x, key, span, run), v, run)
+
+        return in_set_name
+    f: Fn = payload
+
+    def in_set(v: Any, run: Run) -> Value:
+        x = f(v, run)
+        if type(x) is member_type:
+            return x in members
+        return slow(x, v, run)
+
+    return in_set

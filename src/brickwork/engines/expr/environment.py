@@ -1,0 +1,41 @@
+"""What an evaluation may know about the world: the injected clock, the user and the limits.
+
+The platform builds one `EvaluationContext` per request (or per flow step) and passes it to
+`evaluate`. Nothing in the engine reads the real clock or the environment; `NOW()`/`TODAY()`
+and `$now`/`$today`/`$user` come from here. This module must stay free of I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from brickwork.engines.expr.limits import DEFAULT_LIMITS, Limits
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationContext:
+    now: datetime | None = None
+    user: Mapping[str, Any] | None = None
+    limits: Limits = DEFAULT_LIMITS
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Further `$name` values the platform wants to expose (e.g. `$record`)."""
+
+    @property
+    def today(self) -> date | None:
+        return None if self.now is None else self.now.date()
+
+    def dollar(self, name: str) -> Any:
+        """The value of `$name` (`$now`, `$today`, `$user`, or an `extra` entry)."""
+        if name == "$now":
+            return self.now
+        if name == "$today":
+            return self.today
+        if name == "$user":
+            return dict(self.user) if self.user is not None else None
+        return self.extra.get(name[1:])
+
+
+EMPTY_CONTEXT = EvaluationContext()

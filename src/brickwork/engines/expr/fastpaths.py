@@ -1,0 +1,243 @@
+"""Hand-specialised closures for number arithmetic, the hottest shapes of formulas.
+
+One closure per operator (`+`, `-`, `*`) and operand shape (field/field, field/constant,
+closure/field, closure/constant, closure/closure), with the operator inlined: this is what makes
+compiled formulas fast without generating code. Python's operators read the thread's decimal
+context, so these closures must only run inside an entry point that has set
+`values.DECIMAL_CONTEXT` (see `api.py`); anything but two Decimals goes to `slow`. This module
+must not use `eval`/`exec`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from brickwork.engines.expr.runtime import MISSING, Fn, Run
+from brickwork.engines.expr.values import Value
+
+Slow = Callable[[Value, Value, Run], Value]
+
+
+def _add_nn(lkey: str, rkey: str, slow: Slow) -> Fn:
+    def add_nn(v: Any, run: Run) -> Value:
+        a = v.get(lkey, MISSING)
+        b = v.get(rkey, MISSING)
+        if type(a) is Decimal and type(b) is Decimal:
+            try:
+                return a + b
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return add_nn
+
+
+def _add_nc(lkey: str, b: Decimal, slow: Slow) -> Fn:
+    def add_nc(v: Any, run: Run) -> Value:
+        a = v.get(lkey, MISSING)
+        if type(a) is Decimal:
+            try:
+                return a + b
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return add_nc
+
+
+def _add_fn(f: Fn, rkey: str, slow: Slow) -> Fn:
+    def add_fn(v: Any, run: Run) -> Value:
+        a = f(v, run)
+        b = v.get(rkey, MISSING)
+        if type(a) is Decimal and type(b) is Decimal:
+            try:
+                return a + b
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return add_fn
+
+
+def _add_fc(f: Fn, b: Decimal, slow: Slow) -> Fn:
+    def add_fc(v: Any, run: Run) -> Value:
+        a = f(v, run)
+        if type(a) is Decimal:
+            try:
+                return a + b
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return add_fc
+
+
+def _add_ff(f: Fn, g: Fn, slow: Slow) -> Fn:
+    def add_ff(v: Any, run: Run) -> Value:
+        a = f(v, run)
+        b = g(v, run)
+        if type(a) is Decimal and type(b) is Decimal:
+            try:
+                return a + b
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return add_ff
+
+
+def _sub_nn(lkey: str, rkey: str, slow: Slow) -> Fn:
+    def sub_nn(v: Any, run: Run) -> Value:
+        a = v.get(lkey, MISSING)
+        b = v.get(rkey, MISSING)
+        if type(a) is Decimal and type(b) is Decimal:
+            try:
+                return a - b
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return sub_nn
+
+
+def _sub_nc(lkey: str, b: Decimal, slow: Slow) -> Fn:
+    def sub_nc(v: Any, run: Run) -> Value:
+        a = v.get(lkey, MISSING)
+        if type(a) is Decimal:
+            try:
+                return a - b
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return sub_nc
+
+
+def _sub_fn(f: Fn, rkey: str, slow: Slow) -> Fn:
+    def sub_fn(v: Any, run: Run) -> Value:
+        a = f(v, run)
+        b = v.get(rkey, MISSING)
+        if type(a) is Decimal and type(b) is Decimal:
+            try:
+                return a - b
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return sub_fn
+
+
+def _sub_fc(f: Fn, b: Decimal, slow: Slow) -> Fn:
+    def sub_fc(v: Any, run: Run) -> Value:
+        a = f(v, run)
+        if type(a) is Decimal:
+            try:
+                return a - b
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return sub_fc
+
+
+def _sub_ff(f: Fn, g: Fn, slow: Slow) -> Fn:
+    def sub_ff(v: Any, run: Run) -> Value:
+        a = f(v, run)
+        b = g(v, run)
+        if type(a) is Decimal and type(b) is Decimal:
+            try:
+                return a - b
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return sub_ff
+
+
+def _mul_nn(lkey: str, rkey: str, slow: Slow) -> Fn:
+    def mul_nn(v: Any, run: Run) -> Value:
+        a = v.get(lkey, MISSING)
+        b = v.get(rkey, MISSING)
+        if type(a) is Decimal and type(b) is Decimal:
+            try:
+                return a * b
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return mul_nn
+
+
+def _mul_nc(lkey: str, b: Decimal, slow: Slow) -> Fn:
+    def mul_nc(v: Any, run: Run) -> Value:
+        a = v.get(lkey, MISSING)
+        if type(a) is Decimal:
+            try:
+                return a * b
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return mul_nc
+
+
+def _mul_fn(f: Fn, rkey: str, slow: Slow) -> Fn:
+    def mul_fn(v: Any, run: Run) -> Value:
+        a = f(v, run)
+        b = v.get(rkey, MISSING)
+        if type(a) is Decimal and type(b) is Decimal:
+            try:
+                return a * b
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return mul_fn
+
+
+def _mul_fc(f: Fn, b: Decimal, slow: Slow) -> Fn:
+    def mul_fc(v: Any, run: Run) -> Value:
+        a = f(v, run)
+        if type(a) is Decimal:
+            try:
+                return a * b
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return mul_fc
+
+
+def _mul_ff(f: Fn, g: Fn, slow: Slow) -> Fn:
+    def mul_ff(v: Any, run: Run) -> Value:
+        a = f(v, run)
+        b = g(v, run)
+        if type(a) is Decimal and type(b) is Decimal:
+            try:
+                return a * b
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return mul_ff
+
+
+ARITHMETIC_FAST_PATHS: dict[tuple[str, str], Callable[..., Fn]] = {
+    ("+", "nn"): _add_nn,
+    ("+", "nc"): _add_nc,
+    ("+", "fn"): _add_fn,
+    ("+", "fc"): _add_fc,
+    ("+", "ff"): _add_ff,
+    ("-", "nn"): _sub_nn,
+    ("-", "nc"): _sub_nc,
+    ("-", "fn"): _sub_fn,
+    ("-", "fc"): _sub_fc,
+    ("-", "ff"): _sub_ff,
+    ("*", "nn"): _mul_nn,
+    ("*", "nc"): _mul_nc,
+    ("*", "fn"): _mul_fn,
+    ("*", "fc"): _mul_fc,
+    ("*", "ff"): _mul_ff,
+}

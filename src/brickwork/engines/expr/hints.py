@@ -1,0 +1,362 @@
+"""Human explanations for syntax errors: a table of typical analyst mistakes.
+
+`explain` turns a lark `UnexpectedInput` into a `Diagnostic` with a stable code, the position,
+and a hint in plain words (`==` → use `=`, `&&` → use `and`, full-width brackets → ASCII).
+Each rule is a small function in `RULES`; the first that recognises the situation wins.
+This module only reads the source text and the parser's error; it must not parse or evaluate
+anything itself.
+"""
+
+# ruff: noqa: RUF001 - full-width characters are the subject of the hints below
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from brickwork.engines.expr.diagnostics import Diagnostic, Span
+
+FULL_WIDTH = {
+    "（": "(",
+    "）": ")",
+    "，": ",",
+    "：": ":",
+    "；": ";",
+    "“": '"',
+    "”": '"',
+    "‘": "'",
+    "’": "'",
+    "＝": "=",
+    "＜": "<",
+    "＞": ">",
+    "！": "!",
+    "［": "[",
+    "］": "]",
+    "｛": "{",
+    "｝": "}",
+    "＋": "+",
+    "－": "-",
+    "＊": "*",
+    "／": "/",
+    "。": ".",
+    "．": ".",
+    "　": " ",
+    "？": "?",
+    "【": "[",
+    "】": "]",
+}
+
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+_TRAILING = ("**", "+", "-", "*", "/", "=", "<", ">", ",", "and", "or", "in", "not", "between")
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """What went wrong where: the parser error reduced to plain facts."""
+
+    source: str
+    offset: int
+    line: int
+    column: int
+    found: str
+    expected: frozenset[str]
+    at_end: bool
+    lexical: bool = False
+    """The lexer failed (an impossible character), rather than the parser."""
+
+    @property
+    def before(self) -> str:
+        return self.source[: self.offset]
+
+    @property
+    def after(self) -> str:
+        return self.source[self.offset :]
+
+    def span(self, width: int = 1) -> Span:
+        return Span(self.line, self.column, self.line, self.column + max(width, 1))
+
+
+Rule = Callable[[Situation], Diagnostic | None]
+
+
+def explain(exc: UnexpectedInput, source: str, lark: Any) -> Diagnostic:
+    situation = _situation(exc, source)
+    for rule in RULES:
+        diagnostic = rule(situation)
+        if diagnostic is not None:
+            return diagnostic
+    return _generic(situation, lark)
+
+
+def _situation(exc: UnexpectedInput, source: str) -> Situation:
+    expected: set[str] = set()
+    found = ""
+    at_end = False
+    offset = getattr(exc, "pos_in_stream", None)
+    if isinstance(exc, UnexpectedCharacters):
+        expected = set(exc.allowed or ())
+        position = exc.pos_in_stream or 0
+        found = source[position] if position < len(source) else ""
+    elif isinstance(exc, UnexpectedToken):
+        expected = set(exc.expected or ())
+        found = str(exc.token)
+        at_end = exc.token.type == "$END"
+        offset = None if at_end else exc.token.start_pos
+    elif isinstance(exc, UnexpectedEOF):  # pragma: no cover - LALR reports $END tokens instead
+        expected = set(exc.expected or ())
+        at_end = True
+    if at_end or offset is None:
+        offset = len(source.rstrip())
+    line = source.count("\n", 0, offset) + 1
+    column = offset - (source.rfind("\n", 0, offset) + 1) + 1
+    lexical = isinstance(exc, UnexpectedCharacters)
+    return Situation(source, offset, line, column, found, frozenset(expected), at_end, lexical)
+
+
+def _diag(code: str, message: str, s: Situation, width: int, hint: str | None) -> Diagnostic:
+    return Diagnostic(code, message, s.span(width), hint)
+
+
+def _full_width(s: Situation) -> Diagnostic | None:
+    ch = s.after[:1]
+    if ch not in FULL_WIDTH:
+        return None
+    ascii_char = FULL_WIDTH[ch]
+    shown = "a space" if ch == "　" else f"`{ascii_char}`"
+    message = f"full-width character `{ch}` is not allowed here"
+    hint = f"replace it with {shown} (switch the input method to half-width / 半角)"
+    return _diag("E_FULL_WIDTH", message, s, 1, hint)
+
+
+def _single_quote(s: Situation) -> Diagnostic | None:
+    if not s.lexical or not s.after.startswith("'"):
+        return None
+    end = s.after.find("'", 1)
+    width = end + 1 if end > 0 else 1
+    message = "strings are written in double quotes"
+    text = s.after[1:end] if end > 0 else "..."
+    return _diag("E_SINGLE_QUOTE", message, s, width, f"write \"{text}\" instead of '{text}'")
+
+
+def _unterminated_string(s: Situation) -> Diagnostic | None:
+    if not s.lexical or not s.after.startswith('"'):
+        return None
+    rest = s.after.split("\n", 1)[0]
+    message = "this string has no closing quote"
+    hint = 'add a `"` where the text ends (use \\" for a quote inside text)'
+    return _diag("E_UNTERMINATED_STRING", message, s, len(rest), hint)
+
+
+def _symbol_rule(symbol: str, code: str, message: str, hint: str, *, unless_next: str = "") -> Rule:
+    def rule(s: Situation) -> Diagnostic | None:
+        for start in (s.offset, s.offset - 1):
+            if start < 0:
+                continue
+            text = s.source[start:]
+            if text.startswith(symbol) and not (
+                unless_next and text[len(symbol) :][:1] in unless_next
+            ):
+                shifted = Situation(
+                    s.source,
+                    start,
+                    s.line,
+                    s.column - (s.offset - start),
+                    s.found,
+                    s.expected,
+                    s.at_end,
+                )
+                return _diag(code, message, shifted, len(symbol), hint)
+        return None
+
+    return rule
+
+
+def _leading_equals(s: Situation) -> Diagnostic | None:
+    if s.offset != len(s.source) - len(s.source.lstrip()) or not s.after.startswith("="):
+        return None
+    message = "an expression does not start with `=`"
+    return _diag("E_LEADING_EQUALS", message, s, 1, "remove the leading `=` (this is not Excel)")
+
+
+def _chained_comparison(s: Situation) -> Diagnostic | None:
+    comparison = s.found in ("=", "!=", "<", "<=", ">", ">=")
+    if not comparison or "COMP_OP" in s.expected:
+        return None
+    message = f"comparisons cannot be chained: `{s.found}` follows another comparison"
+    hint = "combine two comparisons with `and`, e.g. `0 < x and x < 10`, or use `between`"
+    return _diag("E_CHAINED_COMPARISON", message, s, len(s.found), hint)
+
+
+_OPENING_KEYWORD = re.compile(r"(?<![\w$])(if|then|for|some|every)(?!\w)")
+_NEXT_KEYWORD = {
+    "if": "then",
+    "then": "else",
+    "for": "return",
+    "some": "satisfies",
+    "every": "satisfies",
+}
+
+
+def _missing_keyword(s: Situation) -> Diagnostic | None:
+    openers = _OPENING_KEYWORD.findall(_without_strings(s.before))
+    if not openers:
+        return None
+    word = _NEXT_KEYWORD[openers[-1]]
+    if word.upper() not in s.expected:
+        return None
+    code = {"then": "E_MISSING_THEN", "else": "E_MISSING_ELSE"}.get(word, "E_MISSING_KEYWORD")
+    message = f"expected `{word}` here"
+    hints = {
+        "then": "write `if condition then value else other`",
+        "else": "every `if` needs an `else` branch: `if c then a else b` (use `null` if none)",
+        "return": "write `for x in list return expression`",
+        "satisfies": "write `some x in list satisfies condition`",
+    }
+    return _diag(code, message, s, max(len(s.found), 1), hints[word])
+
+
+def _without_strings(text: str) -> str:
+    """`text` with string literals blanked out (same length, so offsets stay valid)."""
+    return re.sub(r'"(?:[^"\\\n]|\\.)*"?', lambda m: " " * len(m.group()), text)
+
+
+def _brackets(source: str) -> tuple[list[tuple[str, int]], tuple[str, int] | None]:
+    """Unclosed openers (char, offset) and the first unmatched closer, skipping strings."""
+    stack: list[tuple[str, int]] = []
+    in_string = False
+    index = 0
+    while index < len(source):
+        ch = source[index]
+        if in_string:
+            if ch == "\\":
+                index += 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in _OPENERS:
+            stack.append((ch, index))
+        elif ch in _CLOSERS:
+            if not stack or stack[-1][0] != _CLOSERS[ch]:
+                return stack, (ch, index)
+            stack.pop()
+        index += 1
+    return stack, None
+
+
+def _position(source: str, offset: int) -> Span:
+    line = source.count("\n", 0, offset) + 1
+    column = offset - (source.rfind("\n", 0, offset) + 1) + 1
+    return Span(line, column, line, column + 1)
+
+
+def _unbalanced(s: Situation) -> Diagnostic | None:
+    stack, stray = _brackets(s.source)
+    if stray is not None and stray[1] <= s.offset and not stack:
+        ch, offset = stray
+        message = f"`{ch}` has no matching `{_CLOSERS[ch]}`"
+        return Diagnostic("E_UNBALANCED", message, _position(s.source, offset), "remove it")
+    if s.at_end and stack:
+        ch, offset = stack[-1]
+        message = f"`{ch}` is never closed"
+        hint = f"add `{_OPENERS[ch]}` at the end of the part it groups"
+        return Diagnostic("E_UNBALANCED", message, _position(s.source, offset), hint)
+    return None
+
+
+def _trailing_operator(s: Situation) -> Diagnostic | None:
+    if not s.at_end:
+        return None
+    text = s.source.rstrip()
+    for op in _TRAILING:
+        if text.endswith(op) and (not op.isalpha() or not text[: -len(op)][-1:].isalnum()):
+            start = len(text) - len(op)
+            span = _position(s.source, start)
+            span = Span(span.line, span.column, span.line, span.column + len(op))
+            message = f"the expression ends right after `{op}`"
+            hint = f"add what comes after `{op}`, or remove it"
+            return Diagnostic("E_TRAILING_OPERATOR", message, span, hint)
+    return None
+
+
+_KEYWORD_CALL = re.compile(r"(?<![\w$])(if|and|or)\s*\(")
+
+
+def _keyword_call(s: Situation) -> Diagnostic | None:
+    text = _without_strings(s.before)
+    for match in _KEYWORD_CALL.finditer(text):
+        word = match.group(1)
+        if word == "if" and re.search(r"(?<![\w$])then(?!\w)", text[match.end() :]):
+            continue
+        upper = word.upper()
+        message = f"`{word}` is a keyword; the spreadsheet function is written `{upper}(...)`"
+        hint = f"write `{upper}(...)` in capitals, or use the keyword form"
+        return Diagnostic(
+            "E_KEYWORD_AS_FUNCTION", message, _position(s.source, match.start()), hint
+        )
+    return None
+
+
+RULES: tuple[Rule, ...] = (
+    _full_width,
+    _single_quote,
+    _unterminated_string,
+    _leading_equals,
+    _symbol_rule("==", "E_DOUBLE_EQUALS", "`==` is not an operator", "compare with a single `=`"),
+    _symbol_rule("&&", "E_AMPERSAND", "`&&` is not an operator", "write `and`"),
+    _symbol_rule("||", "E_PIPES", "`||` is not an operator", "write `or`"),
+    _symbol_rule(
+        "&",
+        "E_AMPERSAND",
+        "`&` is not an operator",
+        "join text with `+` (or CONCAT), and combine conditions with `and`",
+    ),
+    _symbol_rule("<>", "E_NOT_EQUAL", "`<>` is not an operator", "write `!=` for not equal"),
+    _symbol_rule(
+        "!",
+        "E_BANG",
+        "`!` is not an operator",
+        "negate with `not(...)`; `!=` means not equal",
+        unless_next="=",
+    ),
+    _symbol_rule(";", "E_SEMICOLON", "`;` is not a separator here", "separate arguments with `,`"),
+    _keyword_call,
+    _chained_comparison,
+    _missing_keyword,
+    _unbalanced,
+    _trailing_operator,
+)
+
+
+def _describe(name: str, lark: Any) -> str:
+    if name == "$END":
+        return "the end"
+    if name in ("NAME", "MULTI_NAME"):
+        return "a name"
+    if name == "NUMBER":
+        return "a number"
+    if name == "STRING":
+        return "a string"
+    try:
+        terminal = lark.get_terminal(name)
+    except (KeyError, AttributeError):  # pragma: no cover - every parser terminal is known
+        return name.lower()
+    pattern = terminal.pattern
+    return f"`{pattern.value}`" if pattern.type == "str" else name.lower()
+
+
+def _generic(s: Situation, lark: Any) -> Diagnostic:
+    found = "the end of the expression" if s.at_end else f"`{s.found or s.after[:1]}`"
+    # `]` can open a range (`]1..5]`), which is noise in an "expected" list at the start of a term
+    names = s.expected - {"RSQB"} if "LSQB" in s.expected else s.expected
+    expected = sorted({_describe(name, lark) for name in names})
+    message = f"unexpected {found}"
+    hint = None
+    if expected:
+        shown = ", ".join(expected[:8]) + (", ..." if len(expected) > 8 else "")
+        hint = f"expected {shown}"
+    return _diag("E_SYNTAX", message, s, max(len(s.found), 1), hint)

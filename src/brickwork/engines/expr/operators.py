@@ -1,0 +1,185 @@
+"""Runtime semantics of the operators, as tables keyed by operator and operand kinds.
+
+`arithmetic(op, a, b)` and `negate(a)` implement FEEL arithmetic over numbers (34-digit Decimal),
+strings, dates, times and both kinds of duration; `compare(op, a, b)` implements `=`, `!=`, `<`,
+... with FEEL null semantics. Operands are normalised runtime values (see `values.norm`). A kind
+mismatch or a domain error raises `OperatorError`, which the compiler turns into null plus a
+diagnostic. This module must not evaluate expressions or touch the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal, DecimalException
+
+from brickwork.engines.expr import values as v
+from brickwork.engines.expr.library.temporal import add_months
+from brickwork.engines.expr.values import DECIMAL_CONTEXT as CTX
+from brickwork.engines.expr.values import Value, YearsMonths
+
+ONE_MICROSECOND = timedelta(microseconds=1)
+
+
+class OperatorError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _divide(a: Decimal, b: Decimal) -> Decimal:
+    if b == 0:
+        raise OperatorError("E_DIVISION_BY_ZERO", "division by zero")
+    return CTX.divide(a, b)
+
+
+def _power(a: Decimal, b: Decimal) -> Decimal:
+    if b != b.to_integral_value() and a < 0:
+        raise OperatorError("E_NUMBER_RANGE", "a negative number to a fractional power")
+    if a == 0 and b < 0:
+        raise OperatorError("E_DIVISION_BY_ZERO", "zero to a negative power")
+    return CTX.power(a, b)
+
+
+def _scale_delta(delta: timedelta, factor: Decimal) -> timedelta:
+    micros = CTX.multiply(Decimal(delta // ONE_MICROSECOND), factor)
+    return timedelta(microseconds=int(micros.to_integral_value(ROUND_HALF_EVEN)))
+
+
+def _divide_delta(delta: timedelta, divisor: Decimal) -> timedelta:
+    return _scale_delta(delta, _divide(Decimal(1), divisor))
+
+
+def _scale_months(months: YearsMonths, factor: Decimal) -> YearsMonths:
+    scaled = CTX.multiply(Decimal(months.months), factor)
+    return YearsMonths(int(scaled.to_integral_value(ROUND_HALF_EVEN)))
+
+
+def _datetime_add_months(moment: datetime, months: int) -> datetime:
+    return datetime.combine(add_months(moment.date(), months), moment.timetz())
+
+
+def _time_add(moment: time, delta: timedelta) -> time:
+    anchor = datetime.combine(date(2000, 1, 3), moment)
+    return (anchor + delta).timetz()
+
+
+def _time_diff(a: time, b: time) -> timedelta:
+    day = date(2000, 1, 3)
+    return datetime.combine(day, a) - datetime.combine(day, b)
+
+
+def _datetime_diff(a: datetime, b: datetime) -> timedelta:
+    if not v.same_tz_awareness(a, b):
+        raise OperatorError("E_TYPE_MISMATCH", "cannot subtract a local and a zoned date and time")
+    return a - b
+
+
+N, S, D, T, DT = v.NUMBER, v.STRING, v.DATE, v.TIME, v.DATETIME
+DTD, YMD = v.DT_DURATION, v.YM_DURATION
+
+Binary = Callable[[Value, Value], Value]
+
+ARITHMETIC: dict[tuple[str, str, str], Binary] = {
+    ("+", N, N): CTX.add,
+    ("-", N, N): CTX.subtract,
+    ("*", N, N): CTX.multiply,
+    ("/", N, N): _divide,
+    ("**", N, N): _power,
+    ("+", S, S): lambda a, b: a + b,
+    ("+", D, DTD): lambda a, b: a + timedelta(days=b.days),
+    ("+", DTD, D): lambda a, b: b + timedelta(days=a.days),
+    ("+", D, YMD): lambda a, b: add_months(a, b.months),
+    ("+", YMD, D): lambda a, b: add_months(b, a.months),
+    ("+", DT, DTD): lambda a, b: a + b,
+    ("+", DTD, DT): lambda a, b: b + a,
+    ("+", DT, YMD): lambda a, b: _datetime_add_months(a, b.months),
+    ("+", YMD, DT): lambda a, b: _datetime_add_months(b, a.months),
+    ("+", T, DTD): _time_add,
+    ("+", DTD, T): lambda a, b: _time_add(b, a),
+    ("+", DTD, DTD): lambda a, b: a + b,
+    ("+", YMD, YMD): lambda a, b: YearsMonths(a.months + b.months),
+    ("-", D, D): lambda a, b: timedelta(days=(a - b).days),
+    ("-", DT, DT): _datetime_diff,
+    ("-", T, T): _time_diff,
+    ("-", D, DTD): lambda a, b: a - timedelta(days=b.days),
+    ("-", D, YMD): lambda a, b: add_months(a, -b.months),
+    ("-", DT, DTD): lambda a, b: a - b,
+    ("-", DT, YMD): lambda a, b: _datetime_add_months(a, -b.months),
+    ("-", T, DTD): lambda a, b: _time_add(a, -b),
+    ("-", DTD, DTD): lambda a, b: a - b,
+    ("-", YMD, YMD): lambda a, b: YearsMonths(a.months - b.months),
+    ("*", DTD, N): _scale_delta,
+    ("*", N, DTD): lambda a, b: _scale_delta(b, a),
+    ("*", YMD, N): _scale_months,
+    ("*", N, YMD): lambda a, b: _scale_months(b, a),
+    ("/", DTD, N): _divide_delta,
+    ("/", DTD, DTD): lambda a, b: _divide(
+        Decimal(a // ONE_MICROSECOND), Decimal(b // ONE_MICROSECOND)
+    ),
+    ("/", YMD, N): lambda a, b: _scale_months(a, _divide(Decimal(1), b)),
+    ("/", YMD, YMD): lambda a, b: _divide(Decimal(a.months), Decimal(b.months)),
+}
+
+OP_WORDS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "**": "raise"}
+
+
+def arithmetic(op: str, a: Value, b: Value) -> Value:
+    """`a op b` for normalised, non-null operands; raises `OperatorError`."""
+    ka, kb = v.kind_of(a), v.kind_of(b)
+    function = ARITHMETIC.get((op, ka, kb))
+    if function is None:
+        raise OperatorError("E_TYPE_MISMATCH", f"cannot {OP_WORDS[op]} {ka} and {kb} with `{op}`")
+    try:
+        return function(a, b)
+    except DecimalException:
+        raise OperatorError("E_NUMBER_RANGE", f"the result of `{op}` is out of range") from None
+    except (OverflowError, ValueError):
+        raise OperatorError("E_DATE_RANGE", f"the result of `{op}` is out of range") from None
+
+
+NEGATION: dict[str, Callable[[Value], Value]] = {
+    N: CTX.minus,
+    DTD: lambda a: -a,
+    YMD: lambda a: YearsMonths(-a.months),
+}
+
+
+def negate(a: Value) -> Value:
+    function = NEGATION.get(v.kind_of(a))
+    if function is None:
+        raise OperatorError("E_TYPE_MISMATCH", f"cannot negate a {v.kind_of(a)}")
+    try:
+        return function(a)
+    except OverflowError:
+        raise OperatorError("E_DATE_RANGE", "the result of `-` is out of range") from None
+
+
+_ORDER_TESTS: dict[str, Callable[[int], bool]] = {
+    "<": lambda c: c < 0,
+    "<=": lambda c: c <= 0,
+    ">": lambda c: c > 0,
+    ">=": lambda c: c >= 0,
+}
+
+
+def compare(op: str, a: Value, b: Value) -> bool | None:
+    """FEEL comparison; raises `OperatorError` when both sides are non-null but incomparable."""
+    if op in ("=", "!="):
+        result = v.equal(a, b)
+        if result is None:
+            raise OperatorError(
+                "E_TYPE_MISMATCH", f"cannot compare {v.kind_of(a)} with {v.kind_of(b)}"
+            )
+        return result if op == "=" else not result
+    if a is None or b is None:
+        return None
+    compared = v.order(a, b)
+    if compared is None:
+        ka, kb = v.kind_of(a), v.kind_of(b)
+        detail = f"{ka} with {kb}" if ka != kb else f"two {ka} values with `{op}`"
+        if ka == kb and ka in (v.DATETIME, v.TIME):
+            detail += " (one has a time zone, the other not)"
+        raise OperatorError("E_TYPE_MISMATCH", f"cannot compare {detail}")
+    return _ORDER_TESTS[op](compared)

@@ -1,0 +1,181 @@
+"""AST to canonical source text, so definitions can be normalised and diffed.
+
+The output uses single spaces, double-quoted strings, no comments and the fewest parentheses
+that keep the meaning; `parse(format_expression(tree)) == tree` for every tree the parser can
+produce. This module must not evaluate or check anything.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import assert_never
+
+from brickwork.engines.expr.syntax import (
+    Arith,
+    Between,
+    Boolean,
+    Call,
+    Compare,
+    CompareTest,
+    Context,
+    Expr,
+    Filter,
+    For,
+    If,
+    In,
+    Iteration,
+    ListOf,
+    Logic,
+    Name,
+    Negate,
+    Null,
+    Number,
+    Path,
+    Quantified,
+    Range,
+    String,
+    Temporal,
+    Test,
+    UnaryTests,
+    ValueTest,
+)
+from brickwork.engines.expr.values import format_number, format_temporal, quote
+
+TEXTUAL, OR, AND, COMPARISON, SUM, PRODUCT, POWER, NEGATION, POSTFIX, ATOM = range(10)
+
+_BINARY = {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "**": POWER}
+KEYWORDS = frozenset(
+    {
+        "if", "then", "else", "for", "in", "return", "some", "every", "satisfies", "and", "or",
+        "between", "true", "false", "null", "not",
+    }
+)  # fmt: skip
+_NAME = re.compile(r"^\$?[^\W\d]\w*$")
+
+
+def is_plain_name(text: str) -> bool:
+    """Whether `text` can be written bare (a path key, context key or argument name)."""
+    words = text.split(" ")
+    return all(_NAME.match(w) and w not in KEYWORDS for w in words)
+
+
+def format_expression(node: Expr) -> str:
+    return _fmt(node, TEXTUAL)
+
+
+def format_unary_tests(tests: UnaryTests) -> str:
+    if tests.any_input:
+        return "-"
+    body = ", ".join(_test(t, TEXTUAL) for t in tests.tests)
+    return f"not({body})" if tests.negated else body
+
+
+def precedence(node: Expr) -> int:
+    match node:
+        case If() | For() | Quantified():
+            return TEXTUAL
+        case Logic(op=op):
+            return OR if op == "or" else AND
+        case Compare() | Between() | In():
+            return COMPARISON
+        case Arith(op=op):
+            return _BINARY[op]
+        case Negate():
+            return NEGATION
+        case Path() | Filter() | Call():
+            return POSTFIX
+        case (
+            Number() | String() | Boolean() | Null() | Temporal() | Name() | Range() | ListOf()
+            | Context()
+        ):  # fmt: skip
+            return ATOM
+        case _:
+            assert_never(node)
+
+
+def _fmt(node: Expr, minimum: int) -> str:
+    text = _text(node)
+    return f"({text})" if precedence(node) < minimum else text
+
+
+def _text(node: Expr) -> str:  # noqa: C901 - one case per node type, each a line
+    match node:
+        case Number(value=value):
+            return format_number(value)
+        case String(value=value):
+            return quote(value)
+        case Boolean(value=value):
+            return "true" if value else "false"
+        case Null():
+            return "null"
+        case Temporal(value=value):
+            return "@" + quote(format_temporal(value))
+        case Name(name=name):
+            return name
+        case Path(target=target, key=key):
+            return f"{_fmt(target, POSTFIX)}.{key}"
+        case Filter(target=target, condition=condition):
+            return f"{_fmt(target, POSTFIX)}[{_fmt(condition, TEXTUAL)}]"
+        case Call(function=function, args=args):
+            parts = [(f"{a.name}: " if a.name else "") + _fmt(a.value, TEXTUAL) for a in args]
+            return f"{function}({', '.join(parts)})"
+        case Negate(operand=operand):
+            return f"-{_fmt(operand, NEGATION)}"
+        case Arith(op=op, left=left, right=right):
+            level = _BINARY[op]
+            return f"{_fmt(left, level)} {op} {_fmt(right, level + 1)}"
+        case Compare(op=op, left=left, right=right):
+            return f"{_fmt(left, SUM)} {op} {_fmt(right, SUM)}"
+        case Logic(op=op, left=left, right=right):
+            level = OR if op == "or" else AND
+            return f"{_fmt(left, level)} {op} {_fmt(right, level + 1)}"
+        case Between(value=value, low=low, high=high):
+            return f"{_fmt(value, SUM)} between {_fmt(low, SUM)} and {_fmt(high, SUM)}"
+        case In(value=value, tests=tests):
+            return f"{_fmt(value, SUM)} in {_in_tests(tests)}"
+        case Range(low=low, high=high, low_closed=lc, high_closed=hc):
+            body = f"{_fmt(low, TEXTUAL)}..{_fmt(high, TEXTUAL)}"
+            return ("[" if lc else "(") + body + ("]" if hc else ")")
+        case ListOf(items=items):
+            return "[" + ", ".join(_fmt(i, TEXTUAL) for i in items) + "]"
+        case Context(entries=entries):
+            inner = ", ".join(f"{_key(k)}: {_fmt(v, TEXTUAL)}" for k, v in entries)
+            return "{" + inner + "}"
+        case If(condition=c, then=t, otherwise=o):
+            return f"if {_fmt(c, TEXTUAL)} then {_fmt(t, TEXTUAL)} else {_fmt(o, TEXTUAL)}"
+        case For(iterations=its, body=body):
+            return f"for {_iterations(its)} return {_fmt(body, TEXTUAL)}"
+        case Quantified(kind=kind, iterations=its, condition=condition):
+            return f"{kind} {_iterations(its)} satisfies {_fmt(condition, TEXTUAL)}"
+        case _:
+            assert_never(node)
+
+
+def _key(key: str) -> str:
+    return key if is_plain_name(key) else quote(key)
+
+
+def _iterations(iterations: tuple[Iteration, ...]) -> str:
+    parts = []
+    for it in iterations:
+        text = f"{it.name} in {_fmt(it.domain, OR)}"
+        if it.until is not None:
+            text += f"..{_fmt(it.until, OR)}"
+        parts.append(text)
+    return ", ".join(parts)
+
+
+def _in_tests(tests: tuple[Test, ...]) -> str:
+    if len(tests) == 1:
+        return _test(tests[0], SUM)
+    return "(" + ", ".join(_test(t, SUM) for t in tests) + ")"
+
+
+def _test(test: Test, minimum: int) -> str:
+    match test:
+        case CompareTest(op=op, operand=operand):
+            return f"{op} {_fmt(operand, SUM)}"
+        case ValueTest(expr=expr):
+            return _fmt(expr, minimum)
+        case _:
+            assert_never(test)

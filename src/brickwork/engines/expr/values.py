@@ -1,0 +1,450 @@
+"""The runtime value model of the expression language and its exact semantics.
+
+Values are plain Python objects: `Decimal` (numbers, never float), `str`, `bool`, `None` (null),
+`date`, `datetime`, `time`, `timedelta` (days-and-time duration), `YearsMonths`, `list`, `dict`
+(contexts) and `RangeValue`. This module defines kinds, FEEL equality and ordering (which give
+null for mismatched kinds instead of raising), conversion of caller input, temporal literals and
+the canonical text of values. It must not evaluate expressions, read the clock or use floats for
+arithmetic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+)
+from typing import Any, TypeAlias
+
+DECIMAL_CONTEXT = Context(
+    prec=34,
+    rounding=ROUND_HALF_EVEN,
+    Emax=6144,
+    Emin=-6143,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+"""FEEL numbers: IEEE 754-2008 decimal128 (34 significant digits, half-even)."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class YearsMonths:
+    """A years-and-months duration, held as a signed number of months."""
+
+    months: int
+
+    @property
+    def years(self) -> int:
+        return int(self.months / 12)
+
+    @property
+    def remainder_months(self) -> int:
+        return self.months - self.years * 12
+
+
+@dataclass(frozen=True, slots=True)
+class RangeValue:
+    low: Any
+    high: Any
+    low_closed: bool = True
+    high_closed: bool = True
+
+
+Value: TypeAlias = Any
+"""Any runtime value (see the module docstring); `Any` because contexts and lists nest."""
+
+NUMBER = "number"
+STRING = "string"
+BOOLEAN = "boolean"
+DATE = "date"
+TIME = "time"
+DATETIME = "date and time"
+DT_DURATION = "days and time duration"
+YM_DURATION = "years and months duration"
+LIST = "list"
+CONTEXT = "context"
+RANGE = "range"
+NULL = "null"
+
+_KIND_BY_TYPE: dict[type, str] = {
+    Decimal: NUMBER,
+    str: STRING,
+    bool: BOOLEAN,
+    date: DATE,
+    datetime: DATETIME,
+    time: TIME,
+    timedelta: DT_DURATION,
+    YearsMonths: YM_DURATION,
+    list: LIST,
+    dict: CONTEXT,
+    RangeValue: RANGE,
+    type(None): NULL,
+}
+
+NATIVE_TYPES: frozenset[type] = frozenset(_KIND_BY_TYPE)
+"""Types `norm` passes through untouched (the fast path of variable access)."""
+
+
+class UnsupportedValue(TypeError):
+    """Caller input that has no expression-language value (objects, floats NaN, ...)."""
+
+
+def kind_of(value: Value) -> str:
+    """The kind name of a runtime value (the names analysts see in messages)."""
+    found = _KIND_BY_TYPE.get(type(value))
+    if found is not None:
+        return found
+    return kind_of(to_value(value))
+
+
+def to_value(value: object) -> Value:
+    """Convert caller input to a runtime value; raises `UnsupportedValue` for anything else."""
+    if type(value) in NATIVE_TYPES:
+        return value
+    converter = _EXACT_CONVERTERS.get(type(value))
+    if converter is not None:
+        return converter(value)
+    for base, convert in _SUBCLASS_CONVERTERS:
+        if isinstance(value, base):
+            return convert(value)
+    raise UnsupportedValue(f"values of Python type {type(value).__name__} are not supported")
+
+
+def norm(value: object) -> Value:
+    """`to_value` with the cheap check first; used on every variable and path read."""
+    return value if type(value) in NATIVE_TYPES else to_value(value)
+
+
+def _from_float(value: float) -> Decimal:
+    result = Decimal(repr(float(value)))
+    if not result.is_finite():
+        raise UnsupportedValue("NaN and infinity are not numbers in expressions")
+    return result
+
+
+def _from_decimal(value: Decimal) -> Decimal:
+    result = Decimal(value)
+    if not result.is_finite():
+        raise UnsupportedValue("NaN and infinity are not numbers in expressions")
+    return result
+
+
+def _from_mapping(value: Mapping[Any, Any]) -> dict[str, Value]:
+    return {str(k): v for k, v in value.items()}
+
+
+def _from_datetime(value: datetime) -> datetime:
+    return datetime.combine(date(value.year, value.month, value.day), _from_time(value.timetz()))
+
+
+def _from_time(value: time) -> time:
+    return time(value.hour, value.minute, value.second, value.microsecond, tzinfo=value.tzinfo)
+
+
+_EXACT_CONVERTERS: dict[type, Callable[[Any], Value]] = {
+    int: Decimal,
+    float: _from_float,
+    tuple: list,
+}
+
+_SUBCLASS_CONVERTERS: tuple[tuple[type, Callable[[Any], Value]], ...] = (
+    (bool, bool),
+    (int, lambda v: Decimal(int(v))),
+    (float, _from_float),
+    (Decimal, _from_decimal),
+    (str, lambda v: "" + v),
+    (datetime, _from_datetime),
+    (date, lambda v: date(v.year, v.month, v.day)),
+    (time, _from_time),
+    (timedelta, lambda v: timedelta(v.days, v.seconds, v.microseconds)),
+    (Mapping, _from_mapping),
+    (list, list),
+    (tuple, list),
+)
+
+
+def is_number(value: object) -> bool:
+    return type(value) is Decimal
+
+
+def same_tz_awareness(a: time | datetime, b: time | datetime) -> bool:
+    return (a.utcoffset() is None) == (b.utcoffset() is None)
+
+
+def equal(a: Value, b: Value) -> bool | None:
+    """FEEL `=`: null equals only null; different kinds give null (not an error)."""
+    if a is None or b is None:
+        return a is None and b is None
+    ka, kb = kind_of(a), kind_of(b)
+    if ka != kb:
+        return None
+    if ka == LIST:
+        return _equal_lists(a, b)
+    if ka == CONTEXT:
+        return _equal_contexts(a, b)
+    if ka in (DATETIME, TIME) and not same_tz_awareness(a, b):
+        return None
+    return bool(a == b)
+
+
+def _equal_lists(a: list[Value], b: list[Value]) -> bool | None:
+    if len(a) != len(b):
+        return False
+    unknown = False
+    for x, y in zip(a, b, strict=True):
+        result = equal(norm(x), norm(y))
+        if result is False:
+            return False
+        unknown = unknown or result is None
+    return None if unknown else True
+
+
+def _equal_contexts(a: Mapping[str, Value], b: Mapping[str, Value]) -> bool | None:
+    if set(a) != set(b):
+        return False
+    return _equal_lists([a[k] for k in sorted(a)], [b[k] for k in sorted(a)])
+
+
+ORDERED_KINDS = frozenset({NUMBER, STRING, DATE, TIME, DATETIME, DT_DURATION, YM_DURATION})
+
+
+def order(a: Value, b: Value) -> int | None:
+    """-1, 0 or 1 when `a` and `b` are comparable by `<`; None for nulls and mismatched kinds."""
+    if a is None or b is None:
+        return None
+    ka, kb = kind_of(a), kind_of(b)
+    if ka != kb or ka not in ORDERED_KINDS:
+        return None
+    if ka in (DATETIME, TIME) and not same_tz_awareness(a, b):
+        return None
+    if a < b:
+        return -1
+    return 1 if a > b else 0
+
+
+def in_range(value: Value, rng: RangeValue) -> bool | None:
+    """Whether `value` lies in `rng` (null if kinds do not match)."""
+    low = order(value, rng.low)
+    high = order(value, rng.high)
+    if low is None or high is None:
+        return None
+    low_ok = low > 0 or (low == 0 and rng.low_closed)
+    high_ok = high < 0 or (high == 0 and rng.high_closed)
+    return low_ok and high_ok
+
+
+# ---------------------------------------------------------------- temporal text
+
+_DATE_RE = re.compile(r"^(-?\d{4,9})-(\d{2})-(\d{2})$")
+_TIME_RE = re.compile(
+    r"^(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?$",
+)
+_DURATION_RE = re.compile(
+    r"^(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?"
+    r"(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$",
+)
+
+
+def parse_date(text: str) -> date:
+    match = _DATE_RE.match(text)
+    if match is None:
+        raise ValueError(f"`{text}` is not a date (expected YYYY-MM-DD)")
+    year, month, day = (int(g) for g in match.groups())
+    return date(year, month, day)
+
+
+def _offset(text: str | None) -> timezone | None:
+    if text is None:
+        return None
+    if text == "Z":
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    hours, minutes = int(text[1:3]), int(text[4:6])
+    if hours > 14 or minutes > 59:
+        raise ValueError(f"`{text}` is not a time zone offset")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def parse_time(text: str) -> time:
+    match = _TIME_RE.match(text)
+    if match is None:
+        raise ValueError(f"`{text}` is not a time (expected hh:mm:ss)")
+    hour, minute, second = int(match[1]), int(match[2]), int(match[3])
+    micro = int((match[4] or ".0")[1:].ljust(6, "0")[:6])
+    if hour == 24 and minute == 0 and second == 0 and micro == 0:
+        hour = 0
+    return time(hour, minute, second, micro, tzinfo=_offset(match[5]))
+
+
+def parse_datetime(text: str) -> datetime:
+    day_text, sep, time_text = text.partition("T")
+    if not sep:
+        raise ValueError(f"`{text}` is not a date and time (expected YYYY-MM-DDThh:mm:ss)")
+    day = parse_date(day_text)
+    moment = parse_time(time_text)
+    return datetime.combine(day, moment)
+
+
+def parse_duration(text: str) -> timedelta | YearsMonths:
+    match = _DURATION_RE.match(text)
+    if match is None or text.endswith(("P", "T")):
+        raise ValueError(f"`{text}` is not an ISO 8601 duration (e.g. P3D, PT2H, P1Y2M)")
+    sign = -1 if match[1] else 1
+    years, months, days, hours, minutes = (int(g or 0) for g in match.groups()[1:6])
+    seconds = Decimal(match[7] or 0)
+    has_ym = match[2] is not None or match[3] is not None
+    has_dt = any(match[i] is not None for i in (4, 5, 6, 7))
+    if has_ym and has_dt:
+        raise ValueError(f"`{text}` mixes years/months with days/time; use two durations")
+    if has_ym:
+        return YearsMonths(sign * (years * 12 + months))
+    micros = int((seconds * 1_000_000).to_integral_value())
+    delta = timedelta(days=days, hours=hours, minutes=minutes, microseconds=micros)
+    return -delta if sign < 0 else delta
+
+
+def parse_temporal(text: str) -> date | datetime | time | timedelta | YearsMonths:
+    """Parse the body of an `@"..."` literal."""
+    if text.startswith(("P", "-P")):
+        return parse_duration(text)
+    if "T" in text:
+        return parse_datetime(text)
+    if ":" in text:
+        return parse_time(text)
+    return parse_date(text)
+
+
+# ---------------------------------------------------------------- canonical text
+
+
+def format_number(value: Decimal) -> str:
+    """Plain notation, no exponent: `1E+3` -> `1000`, `1.50` stays `1.50`."""
+    text = format(value, "f")
+    return "0" if text in ("-0", "-0.0") else text
+
+
+def _format_offset(value: time | datetime) -> str:
+    offset = value.utcoffset()
+    if offset is None:
+        return ""
+    if offset == timedelta(0):
+        return "Z"
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def format_time(value: time) -> str:
+    text = value.replace(tzinfo=None).isoformat()
+    return text + _format_offset(value)
+
+
+def format_datetime(value: datetime) -> str:
+    return f"{value.date().isoformat()}T{format_time(value.timetz())}"
+
+
+def format_days_time(value: timedelta) -> str:
+    sign = "-" if value < timedelta(0) else ""
+    value = abs(value)
+    days = value.days
+    seconds = value.seconds
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = f"P{days}D" if days else "P"
+    clock = ""
+    if hours:
+        clock += f"{hours}H"
+    if minutes:
+        clock += f"{minutes}M"
+    if secs or value.microseconds:
+        frac = f".{value.microseconds:06d}".rstrip("0") if value.microseconds else ""
+        clock += f"{secs}{frac}S"
+    if clock:
+        parts += "T" + clock
+    if parts == "P":
+        return "PT0S"
+    return sign + parts
+
+
+def format_years_months(value: YearsMonths) -> str:
+    sign = "-" if value.months < 0 else ""
+    years, months = divmod(abs(value.months), 12)
+    text = "P"
+    if years:
+        text += f"{years}Y"
+    if months or not years:
+        text += f"{months}M"
+    return sign + text
+
+
+def format_temporal(value: date | datetime | time | timedelta | YearsMonths) -> str:
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return format_time(value)
+    if isinstance(value, timedelta):
+        return format_days_time(value)
+    return format_years_months(value)
+
+
+def to_text(value: Value) -> str | None:
+    """FEEL `string(x)`: the canonical text of a value (null stays null)."""
+    if value is None:
+        return None
+    kind = kind_of(value)
+    if kind == STRING:
+        return str(value)
+    if kind == NUMBER:
+        return format_number(value)
+    if kind == BOOLEAN:
+        return "true" if value else "false"
+    if kind in (DATE, TIME, DATETIME, DT_DURATION, YM_DURATION):
+        return format_temporal(value)
+    return literal_text(value)
+
+
+def literal_text(value: Value) -> str:
+    """A source-like rendering of any value (lists, contexts, ranges included)."""
+    value = norm(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return quote(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(literal_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{quote(k)}: {literal_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, RangeValue):
+        opening = "[" if value.low_closed else "("
+        closing = "]" if value.high_closed else ")"
+        return f"{opening}{literal_text(value.low)}..{literal_text(value.high)}{closing}"
+    if isinstance(value, Decimal):
+        return format_number(value)
+    return f'@"{format_temporal(value)}"'
+
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def quote(text: str) -> str:
+    """A double-quoted string literal for `text`."""
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or 0xD800 <= ord(ch) <= 0xDFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
