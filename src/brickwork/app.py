@@ -11,12 +11,10 @@ from brickwork.platform.api import errors
 from brickwork.platform.api.limits import BodySizeLimit
 from brickwork.platform.api.request_id import RequestId
 from brickwork.platform.api.router import api_router, install_openapi, root
-from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.assembly import build_services
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine, make_session_factory
-from brickwork.platform.metadata.bundle import BundleService
-from brickwork.platform.metadata.service import MetadataService
 from brickwork.settings import Settings, load_settings
 
 log = logging.getLogger("brickwork")
@@ -38,12 +36,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    audit = AuditLog(clock=clock)
-    app.state.audit = audit
-    app.state.metadata = MetadataService(clock=clock, audit=audit)
-    app.state.bundles = BundleService(clock=clock, audit=audit)
+    services = build_services(clock=clock)
+    app.state.audit = services.audit
+    app.state.metadata = services.metadata
+    app.state.bundles = services.bundles
+    app.state.records = services.records
     errors.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_import_bytes
+    )
     app.add_middleware(RequestId)
     app.include_router(api_router())
     app.include_router(root)

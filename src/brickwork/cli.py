@@ -13,13 +13,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from brickwork import __version__, jsonio
+from brickwork.platform.assembly import build_services
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
 from brickwork.platform.errors import PlatformError
-from brickwork.platform.metadata.bundle import BundleService
-from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.packs.demo import install_demo
 from brickwork.platform.system.service import InstanceService
 from brickwork.settings import Settings, SettingsError, load_settings
@@ -169,7 +168,7 @@ def demo(
     engine = make_engine(settings.effective_database_url)
     with unit_of_work(make_session_factory(engine)) as session:
         created = install_demo(
-            session, MetadataService(), Actor(settings.bootstrap_admin, channel="cli")
+            session, build_services().metadata, Actor(settings.bootstrap_admin, channel="cli")
         )
     engine.dispose()
     out.print("demo data installed" if created else "demo data already present")
@@ -221,7 +220,7 @@ def apps_list(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> Non
     settings = _settings(data_dir, database_url)
     table = Table("key", "label", "archived")
     with unit_of_work(_session_factory(settings)) as session:
-        for row in MetadataService().list_apps(session, include_archived=True):
+        for row in build_services().metadata.list_apps(session, include_archived=True):
             table.add_row(row.key, jsonio.dumps(row.label), "yes" if row.archived_at else "")
     out.print(table)
 
@@ -240,8 +239,8 @@ def apps_export(
     actor = Actor(settings.bootstrap_admin, channel="cli")
     try:
         with unit_of_work(_session_factory(settings)) as session:
-            app_row = MetadataService().app(session, app_key)
-            bundle = BundleService().export_app(session, actor, app_row)
+            app_row = build_services().metadata.app(session, app_key)
+            bundle = build_services().bundles.export_app(session, actor, app_row)
     except PlatformError as exc:
         _report(exc)
     text = jsonio.dumps(bundle) + "\n"
@@ -269,7 +268,7 @@ def apps_import(
         _fail(f"{path}: {exc.message}", code=exc.code)
     try:
         with unit_of_work(_session_factory(settings)) as session:
-            outcome = BundleService().import_bundle(
+            outcome = build_services().bundles.import_bundle(
                 session, Actor(settings.bootstrap_admin), document, dry_run=dry_run
             )
     except PlatformError as exc:

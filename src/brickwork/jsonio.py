@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, time
 from decimal import Decimal
 from enum import Enum
+from json.encoder import encode_basestring
 from typing import Any
 
 __all__ = [
@@ -138,13 +139,26 @@ def to_jsonable(value: Any) -> Any:
 
 
 _CONSTANTS: dict[object, str] = {None: "null", True: "true", False: "false"}
+_quote: Any = encode_basestring  # the C-accelerated string quoting of the json module
 
 
 def _encode(value: Any, parts: list[str], *, sort_keys: bool) -> None:
-    if value is None or value is True or value is False:
+    kind = type(value)
+    if kind is str:
+        parts.append(_quote(value))
+    elif kind is Decimal:
+        parts.append(_decimal_text(value))
+    elif kind is dict:
+        _encode_object(value, parts, sort_keys=sort_keys)
+    elif value is None or value is True or value is False:
         parts.append(_CONSTANTS[value])
-    elif isinstance(value, str):
-        parts.append(json.dumps(value, ensure_ascii=False))
+    else:
+        _encode_other(value, parts, sort_keys=sort_keys)
+
+
+def _encode_other(value: Any, parts: list[str], *, sort_keys: bool) -> None:
+    if isinstance(value, str):
+        parts.append(_quote(str(value)))
     elif isinstance(value, int):
         parts.append(str(value))
     elif isinstance(value, Decimal):
@@ -174,7 +188,7 @@ def _encode_object(value: Mapping[Any, Any], parts: list[str], *, sort_keys: boo
     for index, (key, item) in enumerate(items):
         if index:
             parts.append(",")
-        parts.append(json.dumps(str(key), ensure_ascii=False))
+        parts.append(_quote(str(key)))
         parts.append(":")
         _encode(item, parts, sort_keys=sort_keys)
     parts.append("}")

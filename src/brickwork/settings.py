@@ -30,6 +30,8 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_import_bytes: int = 50 * 1024 * 1024
+    max_import_rows: int = 100_000
     auto_upgrade: bool = True
     log_level: str = "INFO"
     bootstrap_admin: str = "admin"
@@ -86,6 +88,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         host=source.get(ENV_PREFIX + "HOST") or DEFAULT_HOST,
         port=_int(source, "PORT", DEFAULT_PORT),
         max_body_bytes=_int(source, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+        max_import_bytes=_int(source, "MAX_IMPORT_BYTES", 50 * 1024 * 1024),
+        max_import_rows=_int(source, "MAX_IMPORT_ROWS", 100_000),
         auto_upgrade=_bool(source, "AUTO_UPGRADE", True),
         log_level=(source.get(ENV_PREFIX + "LOG_LEVEL") or "INFO").upper(),
         bootstrap_admin=source.get(ENV_PREFIX + "ADMIN") or "admin",

@@ -24,7 +24,7 @@ def kyc(client: TestClient) -> TestClient:
             "kind": "form",
             "key": "customer",
             "label": {"zh-CN": "客户", "en": "Customer"},
-            "spec": {"fields": [{"id": "f_name", "key": "name"}]},
+            "spec": {"fields": [{"id": "f_name", "key": "name", "type": "text", "label": "name"}]},
         },
     )
     assert response.status_code == 201, response.text
@@ -61,7 +61,9 @@ def test_definition_lifecycle(kyc: TestClient) -> None:
         json={
             "label": {"zh-CN": "客户", "en": "Customer"},
             "base_revision": 1,
-            "spec": {"fields": [{"id": "f_name", "key": "full_name"}]},
+            "spec": {
+                "fields": [{"id": "f_name", "key": "full_name", "type": "text", "label": "name"}]
+            },
         },
     )
     assert edited.status_code == 200, edited.text
@@ -89,7 +91,18 @@ def test_editing_a_published_version_is_refused(kyc: TestClient, method: str) ->
 
 
 def test_invalid_definition_publish_is_refused_with_pointers(kyc: TestClient) -> None:
-    kyc.put(FORM, json={"label": "C", "spec": {"fields": [{"id": "f_a"}, {"id": "f_a"}]}})
+    kyc.put(
+        FORM,
+        json={
+            "label": "C",
+            "spec": {
+                "fields": [
+                    {"id": "f_a", "key": "a", "type": "text", "label": "a"},
+                    {"id": "f_a", "key": "b", "type": "text", "label": "b"},
+                ]
+            },
+        },
+    )
     body = problem_of(kyc.post(f"{FORM}/publish"), 422, "definition_invalid")
     assert body["errors"] == [
         {

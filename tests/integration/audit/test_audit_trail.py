@@ -57,7 +57,10 @@ def test_api_changes_are_audited_with_who_and_where(client: TestClient, session:
     client.put(
         f"{API}/apps/kyc/definitions/form/c",
         headers=headers,
-        json={"label": "C", "spec": {"fields": [{"id": "f1"}]}},
+        json={
+            "label": "C",
+            "spec": {"fields": [{"id": "f1", "key": "one", "type": "text", "label": "one"}]},
+        },
     )
     response = client.post(f"{API}/apps/kyc/definitions/form/c/publish", headers=headers)
     assert response.headers["x-request-id"] == "req-42"
@@ -73,7 +76,11 @@ def test_api_changes_are_audited_with_who_and_where(client: TestClient, session:
     ]
     assert {(e.actor, e.request_id, e.channel) for e in trail} == {("li.wei", "req-42", "api")}
     assert trail[2].details["changes"] == [
-        {"path": "spec.fields", "change": "added", "after": [{"id": "f1"}]}
+        {
+            "path": "spec.fields",
+            "change": "added",
+            "after": [{"id": "f1", "key": "one", "type": "text", "label": "one"}],
+        }
     ]
     assert trail[3].object_id == "kyc/form/c"
     assert trail[3].details["version"] == 1

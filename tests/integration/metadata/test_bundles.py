@@ -30,7 +30,17 @@ def build_app(session: Session, service: MetadataService) -> None:
             {"key": "credit", "label": {"zh-CN": "授信审批", "en": "Credit approval"}}
         ),
     )
-    spec = {"fields": [{"id": "f_amount", "key": "amount", "max": LIMIT}]}
+    spec = {
+        "fields": [
+            {
+                "id": "f_amount",
+                "key": "amount",
+                "type": "decimal",
+                "label": "Amount",
+                "maximum": LIMIT,
+            }
+        ]
+    }
     service.create_definition(
         session,
         ADMIN,
@@ -40,7 +50,12 @@ def build_app(session: Session, service: MetadataService) -> None:
         ),
     )
     service.publish(session, ADMIN, "credit", Kind.FORM, "application")
-    spec = {"fields": [*spec["fields"], {"id": "f_term", "key": "term_months"}]}
+    spec = {
+        "fields": [
+            *spec["fields"],
+            {"id": "f_term", "key": "term_months", "type": "text", "label": "term_months"},
+        ]
+    }
     service.update_draft(
         session,
         ADMIN,
@@ -85,7 +100,9 @@ def test_export_then_import_into_empty_database_is_lossless(
     bundles = BundleService(clock=clock)
     exported = bundles.export_app(session, ADMIN, service.app(session, "credit"))
     expected = snapshot(session)
-    assert exported["definitions"][1]["versions"][0]["body"]["spec"]["fields"][0]["max"] == LIMIT
+    assert (
+        exported["definitions"][1]["versions"][0]["body"]["spec"]["fields"][0]["maximum"] == LIMIT
+    )
 
     for backend, url in fresh_database_urls.items():
         engine = make_engine(url)

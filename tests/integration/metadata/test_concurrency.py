@@ -48,7 +48,14 @@ def test_simultaneous_publish_and_edit(backend: str, fresh_database_urls: dict[s
             session,
             actor,
             "k",
-            DefinitionCreate.model_validate({"kind": "form", "key": "f", "label": "F"}),
+            DefinitionCreate.model_validate(
+                {
+                    "kind": "form",
+                    "key": "f",
+                    "label": "F",
+                    "spec": {"fields": [{"id": "f_a", "key": "a", "type": "text", "label": "A"}]},
+                }
+            ),
         )
 
     published = race(

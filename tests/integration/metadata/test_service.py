@@ -45,7 +45,9 @@ def kyc(session: Session, service: MetadataService) -> str:
                 "kind": "form",
                 "key": "customer",
                 "label": "Customer",
-                "spec": {"fields": [{"id": "f_name", "key": "name"}]},
+                "spec": {
+                    "fields": [{"id": "f_name", "key": "name", "type": "text", "label": "name"}]
+                },
             }
         ),
     )
@@ -72,7 +74,11 @@ def test_publish_creates_numbered_versions_with_checksums(
     session: Session, service: MetadataService, kyc: str
 ) -> None:
     first = published(service.publish(session, ANALYST, kyc, Kind.FORM, "customer", note="v1"))
-    edit(service, session, {"fields": [{"id": "f_name", "key": "full_name"}]})
+    edit(
+        service,
+        session,
+        {"fields": [{"id": "f_name", "key": "full_name", "type": "text", "label": "full_name"}]},
+    )
     second = published(service.publish(session, ANALYST, kyc, Kind.FORM, "customer"))
 
     assert (first.version, second.version) == (1, 2)
@@ -115,7 +121,17 @@ def test_publishing_an_unchanged_draft_is_refused(
 def test_invalid_definition_is_refused_with_pointer_and_code(
     session: Session, service: MetadataService, kyc: str
 ) -> None:
-    edit(service, session, {"fields": [{"id": "f_a"}, {"id": "f_a"}, {"id": "1bad"}]})
+    edit(
+        service,
+        session,
+        {
+            "fields": [
+                {"id": "f_a", "key": "a", "type": "text", "label": "a"},
+                {"id": "f_a", "key": "b", "type": "text", "label": "b"},
+                {"id": "1bad", "key": "c", "type": "text", "label": "c"},
+            ]
+        },
+    )
     with pytest.raises(Invalid) as caught:
         service.publish(session, ANALYST, kyc, Kind.FORM, "customer")
     problems = {(p.pointer, p.code) for p in caught.value.errors}
@@ -129,11 +145,24 @@ def test_invalid_definition_is_refused_with_pointer_and_code(
 def test_stale_draft_revision_is_refused(
     session: Session, service: MetadataService, kyc: str
 ) -> None:
-    edit(service, session, {"fields": []}, base_revision=1)
+    edit(
+        service,
+        session,
+        {"fields": [{"id": "f_a", "key": "a", "type": "text", "label": "a"}]},
+        base_revision=1,
+    )
     with pytest.raises(Conflict) as caught:
-        edit(service, session, {"fields": [{"id": "f_x"}]}, base_revision=1)
+        edit(
+            service,
+            session,
+            {"fields": [{"id": "f_x", "key": "x", "type": "text", "label": "x"}]},
+            base_revision=1,
+        )
     assert caught.value.code == "stale_revision"
-    assert service.definition(session, kyc, Kind.FORM, "customer").draft["spec"] == {"fields": []}
+    assert (
+        service.definition(session, kyc, Kind.FORM, "customer").draft["spec"]["fields"][0]["id"]
+        == "f_a"
+    )
 
 
 def test_archived_definition_cannot_be_edited_until_restored(
@@ -141,11 +170,13 @@ def test_archived_definition_cannot_be_edited_until_restored(
 ) -> None:
     service.archive_definition(session, ANALYST, kyc, Kind.FORM, "customer", archived=True)
     with pytest.raises(Conflict) as caught:
-        edit(service, session, {"fields": []})
+        edit(
+            service, session, {"fields": [{"id": "f_a", "key": "a", "type": "text", "label": "a"}]}
+        )
     assert caught.value.code == "definition_archived"
     assert service.list_definitions(session, kyc) == []
     service.archive_definition(session, ANALYST, kyc, Kind.FORM, "customer", archived=False)
-    edit(service, session, {"fields": []})
+    edit(service, session, {"fields": [{"id": "f_a", "key": "a", "type": "text", "label": "a"}]})
 
 
 def test_published_definition_is_archived_never_deleted(
@@ -164,12 +195,21 @@ def test_diff_between_versions_and_draft(
     edit(
         service,
         session,
-        {"fields": [{"id": "f_name", "key": "full_name"}, {"id": "f_aum", "key": "aum"}]},
+        {
+            "fields": [
+                {"id": "f_name", "key": "full_name", "type": "text", "label": "name"},
+                {"id": "f_aum", "key": "aum", "type": "text", "label": "aum"},
+            ]
+        },
     )
     result = service.diff(session, kyc, Kind.FORM, "customer", from_version=1, to_version="draft")
     assert result.patch == [
         {"op": "replace", "path": "/spec/fields/0/key", "value": "full_name"},
-        {"op": "add", "path": "/spec/fields/1", "value": {"id": "f_aum", "key": "aum"}},
+        {
+            "op": "add",
+            "path": "/spec/fields/1",
+            "value": {"id": "f_aum", "key": "aum", "type": "text", "label": "aum"},
+        },
     ]
     assert {(c["path"], c["change"]) for c in result.changes} == {
         ("spec.fields[f_name].key", "changed"),

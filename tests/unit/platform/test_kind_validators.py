@@ -32,7 +32,7 @@ def body(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
 def test_registered_validator_runs_for_its_kind_only() -> None:
     problems = validation.validate_definition(body("flow", {}))
     assert [(p.pointer, p.code) for p in problems] == [("/spec/nodes", "flow_empty")]
-    assert validation.validate_definition(body("form", {})) == []
+    assert validation.validate_definition(body("report", {})) == []
     assert validation.validate_definition(body("flow", {"nodes": [{"id": "n1"}]})) == []
 
 

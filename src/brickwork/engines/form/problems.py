@@ -224,10 +224,62 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "mask_unknown": ("未知的脱敏方式", "unknown masking preset"),
     "validation_unknown_field": ("校验规则指向不存在的字段", "validation blames an unknown field"),
+    # ---- expressions in definitions (design time). `detail` is the expression engine's
+    # diagnostic (English) with its hint; it names what the analyst wrote, never record values.
+    "expression_syntax": (
+        "表达式语法错误（第 {line} 行第 {column} 列）：{detail}",
+        "expression syntax error at line {line}, column {column}: {detail}",
+    ),
+    "expression_unknown_name": (
+        "表达式引用了不存在的名称（第 {line} 行第 {column} 列）：{detail}",
+        "expression refers to an unknown name at line {line}, column {column}: {detail}",
+    ),
+    "expression_invalid": (
+        "表达式有误（第 {line} 行第 {column} 列）：{detail}",
+        "expression error at line {line}, column {column}: {detail}",
+    ),
+    "expression_type": (
+        "表达式的结果应为 {expected} 类型，而不是 {actual}",
+        "expression must give a {expected}, not a {actual}",
+    ),
+    "computed_cycle": (
+        "计算字段之间存在循环依赖：{cycle}",
+        "computed values depend on each other in a cycle: {cycle}",
+    ),
+    # ---- records (run time)
+    "required": ("此项为必填项", "a value is required"),
+    "field_not_writable": (
+        "此字段由系统生成，不能填写",
+        "this field is filled in by the system and cannot be set",
+    ),
+    "field_readonly": (
+        "此字段对该记录只读，不能修改",
+        "this field is read-only for this record and cannot be changed",
+    ),
+    "field_hidden_ignored": (
+        "此字段对该记录不显示，提交的值已忽略",
+        "this field is hidden for this record; the value sent was ignored",
+    ),
+    "row_id_unknown": ("行标识不属于此记录", "row id does not belong to this record"),
+    "expression_failed": (
+        "表达式（{property}）求值失败：{detail}",
+        "expression ({property}) could not be evaluated: {detail}",
+    ),
+    "computed_invalid": (
+        "计算结果不能作为此字段的值：{reason}",
+        "the computed result is not a valid value for this field: {reason}",
+    ),
+    "validation_failed": ("校验未通过：{message}", "validation failed: {message}"),
 }
 
 WARNINGS: frozenset[str] = frozenset(
-    {"resident_id_region", "iban_country_unknown"},
+    {
+        "resident_id_region",
+        "iban_country_unknown",
+        "field_hidden_ignored",
+        "expression_failed",
+        "computed_invalid",
+    },
 )
 """Codes that are reported as warnings by default (look-ups, never a reason to refuse)."""
 

@@ -67,6 +67,11 @@ def optional_json_body(model: type[ModelT]) -> Callable[[Request], Awaitable[Mod
     return dependency
 
 
+async def raw_body(request: Request) -> bytes:
+    """The body as bytes (size already limited by the middleware)."""
+    return await request.body()
+
+
 async def json_document(request: Request) -> Any:
     """Any JSON document (validated later by the service against its own schema)."""
     return await read_json(request)

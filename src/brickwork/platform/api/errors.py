@@ -25,6 +25,7 @@ from brickwork.platform.errors import (
     PlatformError,
     UnsupportedMediaType,
 )
+from brickwork.platform.metadata.validation import PYDANTIC_CODES
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,23 @@ HTTP_CODES = {
     405: ("method_not_allowed", "Method not allowed"),
     406: ("not_acceptable", "Not acceptable"),
 }
+
+
+def problem_body(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: tuple[ErrorItem, ...] | list[ErrorItem] = (),
+) -> dict[str, Any]:
+    return {
+        "type": PROBLEM_TYPE_PREFIX + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "errors": [item.as_dict() for item in errors],
+    }
 
 
 def problem(
@@ -80,26 +98,6 @@ def status_of(error: PlatformError) -> int:
 async def platform_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PlatformError)
     return problem(status_of(exc), exc.code, exc.title, exc.message, exc.errors)
-
-
-PYDANTIC_CODES = {
-    "missing": "required",
-    "extra_forbidden": "unknown_property",
-    "string_pattern_mismatch": "pattern_mismatch",
-    "string_too_long": "too_long",
-    "string_too_short": "too_short",
-    "enum": "invalid_choice",
-    "literal_error": "invalid_choice",
-    "int_parsing": "wrong_type",
-    "int_type": "wrong_type",
-    "string_type": "wrong_type",
-    "dict_type": "wrong_type",
-    "model_type": "wrong_type",
-    "bool_type": "wrong_type",
-    "list_type": "wrong_type",
-    "greater_than_equal": "too_small",
-    "less_than_equal": "too_large",
-}
 
 
 def pydantic_items(errors: list[Any], *, skip_prefix: int = 0) -> list[ErrorItem]:

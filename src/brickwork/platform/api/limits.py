@@ -16,17 +16,37 @@ class _TooLarge(PayloadTooLarge):
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    """``max_bytes`` for every body, ``upload_bytes`` for paths ending in ``upload_suffix``."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        upload_bytes: int | None = None,
+        upload_suffix: str = "/imports",
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_bytes = max_bytes
+        self.upload_bytes = upload_bytes or max_bytes
+        self.upload_suffix = upload_suffix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path: str = scope.get("path", "")
+        limit = (
+            self.upload_bytes
+            if path.rstrip("/").endswith(self.upload_suffix)
+            else (self.default_bytes)
+        )
+        await self._limited(scope, receive, send, limit)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(send)
+        if declared is not None and declared > limit:
+            await self._refuse(send, limit)
             return
         received = 0
         started = False
@@ -36,9 +56,9 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _TooLarge(
-                        f"the body exceeds the limit of {self.max_bytes} bytes"
+                        f"the body exceeds the limit of {limit} bytes"
                         " (BRICKWORK_MAX_BODY_BYTES); nothing was saved"
                     )
             return message
@@ -53,14 +73,14 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         body: dict[str, Any] = {
             "type": PROBLEM_TYPE_PREFIX + "body_too_large",
             "title": "The request body is too large",
             "status": 413,
-            "detail": f"the body exceeds the limit of {self.max_bytes} bytes"
+            "detail": f"the body exceeds the limit of {limit} bytes"
             " (BRICKWORK_MAX_BODY_BYTES); nothing was saved",
             "code": "body_too_large",
             "errors": [],

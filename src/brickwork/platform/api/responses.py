@@ -15,6 +15,12 @@ class ExactJSONResponse(JSONResponse):
 
 
 def reply(
-    content: Any, status_code: int = 200, headers: dict[str, str] | None = None
+    content: Any,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    *,
+    media_type: str | None = None,
 ) -> ExactJSONResponse:
-    return ExactJSONResponse(content, status_code=status_code, headers=headers)
+    return ExactJSONResponse(
+        content, status_code=status_code, headers=headers, media_type=media_type
+    )

@@ -21,6 +21,7 @@ from brickwork.platform.metadata.schemas import (
     DraftUpdate,
     PublishRequest,
 )
+from brickwork.platform.records import endpoints as record_endpoints
 
 API_PREFIX = "/api/v1"
 BODY_MODELS: tuple[type[BaseModel], ...] = (
@@ -74,6 +75,8 @@ def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(system)
     api.include_router(metadata_endpoints.router)
+    api.include_router(record_endpoints.router)
+    api.include_router(record_endpoints.imports)
     return api
 
 

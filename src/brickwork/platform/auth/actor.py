@@ -12,3 +12,5 @@ class Actor:
     ip: str | None = None
     request_id: str | None = None
     channel: str = "api"
+    locale: str = "en"
+    """Language of messages: "zh-CN" or "en" (from Accept-Language)."""

@@ -101,23 +101,20 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
-        if isinstance(value, float) or not isinstance(value, Decimal | int):
-            raise TypeError(f"exact decimal columns take Decimal or int, not {type(value)!r}")
-        value = Decimal(value)
+        if type(value) is not Decimal:
+            if isinstance(value, float) or not isinstance(value, Decimal | int):
+                raise TypeError(f"exact decimal columns take Decimal or int, not {type(value)!r}")
+            value = Decimal(value)
         if not value.is_finite():
             raise ValueError("NaN and infinite values cannot be stored")
-        exponent = value.as_tuple().exponent
-        if (
-            isinstance(exponent, int)
-            and exponent < -self.scale
-            and value != value.quantize(self._unit)
-        ):
+        minor = value.scaleb(self.scale)
+        if minor != minor.to_integral_value():
             raise ValueError(f"{value} has more than {self.scale} decimal places")
         if dialect.name == "sqlite":
-            minor = int(value.scaleb(self.scale).to_integral_value())
-            if not -SQLITE_INT_LIMIT <= minor < SQLITE_INT_LIMIT:
+            number = int(minor)
+            if not -SQLITE_INT_LIMIT <= number < SQLITE_INT_LIMIT:
                 raise ValueError(f"{value} is outside the storable range at scale {self.scale}")
-            return minor
+            return number
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:

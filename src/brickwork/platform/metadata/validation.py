@@ -41,6 +41,25 @@ KEYWORD_CODES = {
     "format": "invalid_format",
 }
 
+PYDANTIC_CODES = {  # pydantic error type -> stable code
+    "missing": "required",
+    "extra_forbidden": "unknown_property",
+    "string_pattern_mismatch": "pattern_mismatch",
+    "string_too_long": "too_long",
+    "string_too_short": "too_short",
+    "enum": "invalid_choice",
+    "literal_error": "invalid_choice",
+    "int_parsing": "wrong_type",
+    "int_type": "wrong_type",
+    "string_type": "wrong_type",
+    "dict_type": "wrong_type",
+    "model_type": "wrong_type",
+    "bool_type": "wrong_type",
+    "list_type": "wrong_type",
+    "greater_than_equal": "too_small",
+    "less_than_equal": "too_large",
+}
+
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
@@ -118,10 +137,13 @@ def validate_definition(body: Any) -> list[ErrorItem]:
         return problems
     kind = Kind(body["kind"])
     spec = body.get("spec", {})
+    seen: set[str] = set()
     for validator in kind_validators(kind):
-        problems.extend(
-            ErrorItem(f"/spec{item.pointer}", item.code, item.message) for item in validator(spec)
-        )
+        for item in validator(spec):
+            pointer = f"/spec{item.pointer}"
+            if pointer not in seen:  # one problem per place: the most general check speaks
+                seen.add(pointer)
+                problems.append(ErrorItem(pointer, item.code, item.message))
     return problems
 
 

@@ -108,6 +108,8 @@ class TableLayout:
     table: str
     columns: tuple[ColumnLayout, ...] = ()
     children: tuple[ChildLayout, ...] = ()
+    unique: tuple[str, ...] = ()
+    """Field ids whose value no two live records may share (a partial unique index each)."""
 
     def live(self) -> dict[str, ColumnLayout]:
         return {c.field_id: c for c in self.columns if not c.retired}
@@ -117,6 +119,7 @@ class TableLayout:
             "table": self.table,
             "columns": [_column_json(c) for c in self.columns],
             "children": [child.to_json() for child in self.children],
+            "unique": list(self.unique),
         }
 
     @staticmethod
@@ -125,6 +128,7 @@ class TableLayout:
             table=data["table"],
             columns=tuple(ColumnLayout(**c) for c in data["columns"]),
             children=tuple(ChildLayout.from_json(c) for c in data.get("children", [])),
+            unique=tuple(data.get("unique", ())),
         )
 
 
@@ -176,6 +180,10 @@ class TableSet:
     children: dict[str, Table] = field(default_factory=dict)
 
 
+def unique_index_name(table: str, column: str) -> str:
+    return safe_name("ux_", table[:30], column)
+
+
 def system_columns() -> list[Column[Any]]:
     return [
         Column("id", String(36), primary_key=True),
@@ -211,6 +219,16 @@ def build_tables(layout: TableLayout, metadata: MetaData | None = None) -> Table
         *(column for c in layout.columns for column in field_columns(c)),
         Index(f"ix_{layout.table[:55]}_upd", "updated_at"),
     )
+    live = layout.live()
+    for field_id in layout.unique:
+        column = main.c[live[field_id].column]
+        Index(
+            unique_index_name(layout.table, column.name),
+            column,
+            unique=True,
+            sqlite_where=main.c.deleted_at.is_(None),
+            postgresql_where=main.c.deleted_at.is_(None),
+        )
     tables = TableSet(main)
     for child in layout.children:
         tables.children[child.field_id] = Table(

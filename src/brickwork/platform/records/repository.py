@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from brickwork.platform.models import SerialCounter
+from brickwork.platform.models import FormTable, RecordChange, SerialCounter
 
 UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -16,20 +17,149 @@ UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.ins
 class RecordRepository:
     def next_serial(self, session: Session | Connection, scope: str, prefix: str) -> int:
         """Take the next number of a counter atomically (one statement, row-locked upsert)."""
+        return self.take_serials(session, scope, prefix, 1)
+
+    def take_serials(
+        self, session: Session | Connection, scope: str, prefix: str, count: int
+    ) -> int:
+        """Reserve ``count`` consecutive numbers; returns the last (the first is last-count+1)."""
         dialect = (
             session.get_bind().dialect.name
             if isinstance(session, Session)
-            else (session.dialect.name)
+            else session.dialect.name
         )
-        insert = UPSERTS[dialect]
         statement = (
-            insert(SerialCounter)
-            .values(scope=scope, prefix=prefix, value=1)
+            UPSERTS[dialect](SerialCounter)
+            .values(scope=scope, prefix=prefix, value=count)
             .on_conflict_do_update(
                 index_elements=[SerialCounter.scope, SerialCounter.prefix],
-                set_={"value": SerialCounter.value + 1},
+                set_={"value": SerialCounter.value + count},
             )
             .returning(SerialCounter.value)
         )
         value: int = session.execute(statement).scalar_one()
         return value
+
+    def form_table(self, session: Session, definition_id: str) -> FormTable | None:
+        return session.get(FormTable, definition_id)
+
+    def table_names(self, session: Session) -> set[str]:
+        return set(session.scalars(select(FormTable.table_name)))
+
+    def save_form_table(
+        self, session: Session, row: FormTable, *, existing: FormTable | None
+    ) -> None:
+        if existing is None:
+            session.add(row)
+        else:
+            existing.applied_version = row.applied_version
+            existing.layout = row.layout
+            existing.updated_at = row.updated_at
+        session.flush()
+
+    # ------------------------------------------------------------ record rows
+
+    def insert_row(self, session: Session, table: Table, row: Mapping[str, Any]) -> None:
+        session.execute(insert(table), dict(row))
+
+    def insert_rows(
+        self, session: Session, table: Table, rows: Sequence[Mapping[str, Any]]
+    ) -> None:
+        if rows:
+            session.execute(insert(table), [dict(r) for r in rows])
+
+    def fetch(self, session: Session, table: Table, record_id: str) -> Mapping[str, Any] | None:
+        row = session.execute(select(table).where(table.c.id == record_id)).mappings().first()
+        return None if row is None else dict(row)
+
+    def fetch_children(
+        self, session: Session, table: Table, parent_ids: Sequence[str]
+    ) -> list[Mapping[str, Any]]:
+        query = (
+            select(table)
+            .where(table.c.parent_id.in_(parent_ids))
+            .order_by(table.c.parent_id, table.c.row_order)
+        )
+        return [dict(r) for r in session.execute(query).mappings()]
+
+    def update_row(
+        self,
+        session: Session,
+        table: Table,
+        record_id: str,
+        expected_version: int,
+        values: Mapping[str, Any],
+    ) -> int:
+        """Update only if the row is still at ``expected_version``; returns rows changed."""
+        statement = (
+            update(table)
+            .where(table.c.id == record_id, table.c.version == expected_version)
+            .values(dict(values))
+        )
+        return session.execute(statement).rowcount  # type: ignore[attr-defined,no-any-return]
+
+    def taken_values(
+        self,
+        session: Session,
+        table: Table,
+        column: str,
+        values: Sequence[Any],
+        *,
+        exclude_id: str | None = None,
+    ) -> set[Any]:
+        """Which of ``values`` a live record already holds in ``column``."""
+        query = select(table.c[column]).where(
+            table.c[column].in_(list(values)), table.c.deleted_at.is_(None)
+        )
+        if exclude_id is not None:
+            query = query.where(table.c.id != exclude_id)
+        return set(session.execute(query).scalars())
+
+    def delete_children(self, session: Session, table: Table, parent_id: str) -> None:
+        session.execute(delete(table).where(table.c.parent_id == parent_id))
+
+    def select_rows(
+        self,
+        session: Session,
+        table: Table,
+        *,
+        where: Sequence[ColumnElement[bool]],
+        order_by: Sequence[ColumnElement[Any]],
+        limit: int,
+        offset: int,
+    ) -> list[Mapping[str, Any]]:
+        query = select(table).where(*where).order_by(*order_by).limit(limit).offset(offset)
+        return [dict(r) for r in session.execute(query).mappings()]
+
+    def count_rows(
+        self, session: Session, table: Table, *, where: Sequence[ColumnElement[bool]]
+    ) -> int:
+        query = select(func.count()).select_from(table).where(*where)
+        return session.execute(query).scalar_one()
+
+    def aggregate(
+        self,
+        session: Session,
+        table: Table,
+        column: ColumnElement[Any],
+        *,
+        where: Sequence[ColumnElement[bool]],
+    ) -> Any:
+        return session.execute(select(func.sum(column)).where(*where)).scalar_one()
+
+    # ------------------------------------------------------------ history
+
+    def add_changes(self, session: Session, changes: Sequence[Mapping[str, Any]]) -> None:
+        """Many history rows in one statement (dicts with RecordChange's columns)."""
+        if changes:
+            session.execute(insert(RecordChange), list(changes))
+
+    def changes(
+        self, session: Session, definition_id: str, record_id: str
+    ) -> Sequence[RecordChange]:
+        query = (
+            select(RecordChange)
+            .where(RecordChange.definition_id == definition_id, RecordChange.record_id == record_id)
+            .order_by(RecordChange.id)
+        )
+        return session.scalars(query).all()

@@ -33,6 +33,7 @@ from brickwork.platform.records.layout import (
     build_tables,
     field_columns,
     safe_name,
+    unique_index_name,
 )
 
 Converter = Callable[[Any], Any]
@@ -58,6 +59,7 @@ class DesiredLayout:
     table: str
     columns: tuple[DesiredColumn, ...]
     children: tuple[DesiredChild, ...] = ()
+    unique: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +150,30 @@ def plan_sync(
             table, (), want.columns, conversions, steps, problems, fresh=True
         )
         children.append(ChildLayout(want.field_id, table, child_columns))
-    layout = TableLayout(base.table, columns, tuple(children))
+    unique = tuple(f for f in desired.unique if f in {c.field_id for c in columns if not c.retired})
+    live = {c.field_id: c for c in columns if not c.retired}
+    for field_id in base.unique:
+        if field_id not in unique or (
+            field_id in live and field_id in base.live() and live[field_id] != base.live()[field_id]
+        ):
+            steps.append(
+                Step(
+                    "drop_unique_index",
+                    base.table,
+                    field_id,
+                    column=base.live().get(field_id) or _retired(columns, field_id),
+                )
+            )
+    for field_id in unique if current is not None else ():  # a new table gets its indexes
+        if field_id not in base.unique or live[field_id] != base.live().get(field_id):
+            steps.append(Step("create_unique_index", base.table, field_id, column=live[field_id]))
+    layout = TableLayout(base.table, columns, tuple(children), unique)
     return SyncPlan(layout, tuple(steps), tuple(problems))
+
+
+def _retired(columns: Sequence[ColumnLayout], field_id: str) -> ColumnLayout | None:
+    matches = [c for c in columns if c.field_id == field_id]
+    return matches[-1] if matches else None
 
 
 def _plan_columns(
@@ -240,6 +264,15 @@ def describe(plan: SyncPlan, connection: Connection) -> list[str]:
                 str(CreateIndex(ix).compile(dialect=dialect))
                 for ix in sorted(table.indexes, key=lambda i: str(i.name))
             )
+        elif step.action in {"create_unique_index", "drop_unique_index"}:
+            assert step.column is not None
+            name = unique_index_name(step.table, step.column.column)
+            statements.append(
+                f"CREATE UNIQUE INDEX {name} ON {step.table} ({step.column.column})"
+                " WHERE deleted_at IS NULL"
+                if step.action == "create_unique_index"
+                else f"DROP INDEX {name}"
+            )
         elif step.action in {"add_column", "move_column"}:
             assert step.column is not None
             statements.extend(
@@ -276,6 +309,16 @@ def apply_plan(
             tables.main.create(connection)
         elif step.action == "create_child_table":
             tables.children[step.field_id].create(connection)
+        elif step.action == "create_unique_index":
+            assert step.column is not None
+            name = unique_index_name(step.table, step.column.column)
+            index = next(ix for ix in tables.main.indexes if ix.name == name)
+            index.create(connection)
+        elif step.action == "drop_unique_index":
+            assert step.column is not None
+            operations.drop_index(
+                unique_index_name(step.table, step.column.column), table_name=step.table
+            )
         elif step.action in {"add_column", "move_column"}:
             assert step.column is not None
             for column in field_columns(step.column):

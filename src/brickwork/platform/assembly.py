@@ -1,0 +1,43 @@
+"""The composition root: builds the platform's services and plugs the areas together.
+
+Both the HTTP app and the CLI call ``build_services``, so a definition published from either place
+goes through the same validators and publish hooks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.metadata.bundle import BundleService
+from brickwork.platform.metadata.schemas import Kind
+from brickwork.platform.metadata.service import MetadataService
+from brickwork.platform.metadata.validation import register_kind_validator
+from brickwork.platform.records.definitions import validate_form_spec
+from brickwork.platform.records.publishing import FormStorage
+from brickwork.platform.records.service import RecordService
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    audit: AuditLog
+    metadata: MetadataService
+    bundles: BundleService
+    records: RecordService
+
+
+# Kind validators are part of what a definition *is*, whoever builds the services.
+register_kind_validator(Kind.FORM, validate_form_spec)
+
+
+def build_services(*, clock: Clock = system_clock) -> Services:
+    audit = AuditLog(clock=clock)
+    metadata = MetadataService(clock=clock, audit=audit)
+    metadata.add_publish_hook(Kind.FORM, FormStorage(clock=clock).on_publish)
+    return Services(
+        audit=audit,
+        metadata=metadata,
+        bundles=BundleService(clock=clock, audit=audit),
+        records=RecordService(metadata=metadata, clock=clock, audit=audit),
+    )

@@ -1,0 +1,361 @@
+"""HTTP endpoints for records of published forms (thin: parse, call the service, reply)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+
+from brickwork.jsonio import escape_pointer
+from brickwork.platform.api.body import json_document, openapi_body, raw_body
+from brickwork.platform.api.deps import ActorDep, SessionDep
+from brickwork.platform.api.errors import PROBLEM_MEDIA_TYPE, problem_body
+from brickwork.platform.api.responses import ExactJSONResponse, reply
+from brickwork.platform.errors import BadRequest, ErrorItem, Invalid
+from brickwork.platform.metadata.schemas import KEY_PATTERN
+from brickwork.platform.records.exports import csv_bytes, xlsx_bytes
+from brickwork.platform.records.imports import XLSX_TYPE, error_workbook
+from brickwork.platform.records.query import RecordQuery
+from brickwork.platform.records.service import RecordService
+from brickwork.platform.records.transfer import export_rows, import_file
+
+router = APIRouter(prefix="/apps/{app}/forms/{form}/records", tags=["records"])
+MAX_BATCH = 1000
+
+AppKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The app's key")]
+FormKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The form's key")]
+RecordId = Annotated[str, Path(min_length=1, max_length=36, description="Record id")]
+PROBLEM = {"description": "Problem (application/problem+json)"}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: PROBLEM,
+    404: PROBLEM,
+    409: PROBLEM,
+    413: PROBLEM,
+    415: PROBLEM,
+    422: PROBLEM,
+}
+RECORD_BODY = openapi_body(
+    schema={"type": "object", "description": "Field values by key (see the app's OpenAPI document)"}
+)
+
+
+def records(request: Request) -> RecordService:
+    service: RecordService = request.app.state.records
+    return service
+
+
+RecordsDep = Annotated[RecordService, Depends(records)]
+
+
+def _object(document: Any) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise Invalid("the body must be a JSON object of field values", code="validation_failed")
+    return document
+
+
+def _if_match(value: str | None) -> int | None:
+    """The record version a write expects, from ``If-Match: "3"`` (or ``W/"3"``)."""
+    if value is None:
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise BadRequest(
+            f"If-Match must be the record version, got {value!r}", code="invalid_if_match"
+        )
+    return int(text)
+
+
+def _with_etag(record: dict[str, Any], status: int = 200) -> ExactJSONResponse:
+    return reply(record, status, headers={"ETag": f'"{record["version"]}"'})
+
+
+IfMatch = Annotated[str | None, Header(description='Expected record version, e.g. "3"')]
+
+
+@router.get("", responses=ERRORS)
+def list_records(
+    app: AppKey,
+    form: FormKey,
+    session: SessionDep,
+    service: RecordsDep,
+    actor: ActorDep,
+    filter_: Annotated[
+        str | None,
+        Query(alias="filter", max_length=4000, description="Expression, e.g. amount > 50000"),
+    ] = None,
+    sort: Annotated[
+        str | None, Query(max_length=500, description="Keys, '-' for descending: -amount,name")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    deleted: bool = False,
+    total: bool = True,
+) -> ExactJSONResponse:
+    published = service.form(session, app, form)
+    query = RecordQuery(published, actor=actor, dialect=session.get_bind().dialect.name)
+    page = service.search(
+        session,
+        app,
+        form,
+        where=query.where(filter_),
+        order_by=query.order_by(sort),
+        limit=limit,
+        offset=offset,
+        deleted=deleted,
+        with_total=total,
+    )
+    return reply(
+        {"items": page.items, "total": page.total, "limit": page.limit, "offset": page.offset}
+    )
+
+
+@router.get("/summary", responses=ERRORS)
+def summarise_records(
+    app: AppKey,
+    form: FormKey,
+    session: SessionDep,
+    service: RecordsDep,
+    actor: ActorDep,
+    sum_: Annotated[list[str] | None, Query(alias="sum", description="Numeric field keys")] = None,
+    filter_: Annotated[str | None, Query(alias="filter", max_length=4000)] = None,
+) -> ExactJSONResponse:
+    published = service.form(session, app, form)
+    query = RecordQuery(published, actor=actor, dialect=session.get_bind().dialect.name)
+    return reply(
+        service.summary(
+            session, app, form, where=query.where(filter_), sums=query.sum_columns(sum_ or [])
+        )
+    )
+
+
+@router.post("", status_code=201, responses=ERRORS, openapi_extra=RECORD_BODY)
+def create_record(
+    app: AppKey,
+    form: FormKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: RecordsDep,
+    document: Annotated[Any, Depends(json_document)],
+) -> ExactJSONResponse:
+    return _with_etag(service.create(session, actor, app, form, _object(document)), 201)
+
+
+@router.post(
+    "/batch",
+    status_code=201,
+    responses=ERRORS,
+    openapi_extra=openapi_body(
+        schema={
+            "type": "object",
+            "required": ["records"],
+            "properties": {
+                "records": {"type": "array", "maxItems": MAX_BATCH, "items": {"type": "object"}}
+            },
+        }
+    ),
+)
+def create_records(
+    app: AppKey,
+    form: FormKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: RecordsDep,
+    document: Annotated[Any, Depends(json_document)],
+) -> ExactJSONResponse:
+    """Create up to 1,000 records at once: all of them, or none when any has a problem."""
+    items = _object(document).get("records")
+    if (
+        not isinstance(items, list)
+        or len(items) > MAX_BATCH
+        or not all(isinstance(item, dict) for item in items)
+    ):
+        raise Invalid(
+            f'send {{"records": [...]}} with at most {MAX_BATCH} objects',
+            code="validation_failed",
+            errors=[ErrorItem("/records", "wrong_type", "a list of record objects")],
+        )
+    outcome = service.create_many(session, actor, app, form, items)
+    if outcome.failures:
+        errors = [
+            ErrorItem(
+                f"/records/{index}{p.pointer}", p.code, p.zh_cn if actor.locale == "zh-CN" else p.en
+            )
+            for index, problems in sorted(outcome.failures.items())
+            for p in problems
+        ]
+        raise Invalid(
+            f"{len(outcome.failures)} of {len(items)} records have problems; nothing was saved",
+            code="record_invalid",
+            errors=errors,
+        )
+    return reply({"created": len(outcome.created_ids), "ids": list(outcome.created_ids)}, 201)
+
+
+@router.get("/export", responses=ERRORS)
+def export_records(
+    app: AppKey,
+    form: FormKey,
+    session: SessionDep,
+    service: RecordsDep,
+    actor: ActorDep,
+    format_: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv",
+    filter_: Annotated[str | None, Query(alias="filter", max_length=4000)] = None,
+    sort: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    """The records that match the filter, as CSV (UTF-8 with BOM, for Excel) or XLSX."""
+    published = service.form(session, app, form)
+    query = RecordQuery(published, actor=actor, dialect=session.get_bind().dialect.name)
+    header, rows = export_rows(
+        service, session, app, form, where=query.where(filter_), order_by=query.order_by(sort)
+    )
+    service.audit.record(
+        session,
+        actor,
+        "record.export",
+        object_type="form",
+        object_id=f"{app}/{form}",
+        details={"format": format_, "rows": len(rows), "filter": filter_},
+    )
+    name = f"{app}-{form}.{format_}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format_ == "xlsx":
+        return Response(xlsx_bytes(header, rows), media_type=XLSX_TYPE, headers=disposition)
+    return Response(
+        csv_bytes(header, rows), media_type="text/csv; charset=utf-8", headers=disposition
+    )
+
+
+@router.get("/{record_id}", responses=ERRORS)
+def get_record(
+    app: AppKey, form: FormKey, record_id: RecordId, session: SessionDep, service: RecordsDep
+) -> ExactJSONResponse:
+    return _with_etag(service.get(session, app, form, record_id))
+
+
+@router.patch("/{record_id}", responses=ERRORS, openapi_extra=RECORD_BODY)
+def update_record(
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    session: SessionDep,
+    actor: ActorDep,
+    service: RecordsDep,
+    document: Annotated[Any, Depends(json_document)],
+    if_match: IfMatch = None,
+) -> ExactJSONResponse:
+    record = service.update(
+        session,
+        actor,
+        app,
+        form,
+        record_id,
+        _object(document),
+        expected_version=_if_match(if_match),
+    )
+    return _with_etag(record)
+
+
+@router.delete("/{record_id}", responses=ERRORS)
+def delete_record(
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    session: SessionDep,
+    actor: ActorDep,
+    service: RecordsDep,
+    if_match: IfMatch = None,
+) -> ExactJSONResponse:
+    return _with_etag(
+        service.delete(session, actor, app, form, record_id, expected_version=_if_match(if_match))
+    )
+
+
+@router.post("/{record_id}/restore", responses=ERRORS)
+def restore_record(
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    session: SessionDep,
+    actor: ActorDep,
+    service: RecordsDep,
+    if_match: IfMatch = None,
+) -> ExactJSONResponse:
+    return _with_etag(
+        service.delete(
+            session, actor, app, form, record_id, expected_version=_if_match(if_match), restore=True
+        )
+    )
+
+
+@router.get("/{record_id}/history", responses=ERRORS)
+def record_history(
+    app: AppKey, form: FormKey, record_id: RecordId, session: SessionDep, service: RecordsDep
+) -> ExactJSONResponse:
+    return reply(service.history(session, app, form, record_id))
+
+
+imports = APIRouter(prefix="/apps/{app}/forms/{form}/imports", tags=["records"])
+
+
+@imports.post(
+    "",
+    responses=ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
+def import_records(
+    app: AppKey,
+    form: FormKey,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    service: RecordsDep,
+    content: Annotated[bytes, Depends(raw_body)],
+    dry_run: bool = False,
+) -> Response:
+    """Import a CSV or XLSX file: every row is checked; one bad row and nothing is written.
+
+    Problems come back as JSON (``rows``: row, column, value, code, message) or, with
+    ``Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet``, as a sheet.
+    """
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    report = import_file(
+        service,
+        session,
+        actor,
+        app,
+        form,
+        content,
+        media_type,
+        dry_run=dry_run,
+        max_rows=request.app.state.settings.max_import_rows,
+    )
+    if report.ok:
+        return reply(report.as_dict())
+    if XLSX_TYPE in request.headers.get("accept", ""):
+        return Response(
+            error_workbook(report),
+            status_code=422,
+            media_type=XLSX_TYPE,
+            headers={"Content-Disposition": 'attachment; filename="errors.xlsx"'},
+        )
+    body = problem_body(
+        422,
+        "import_invalid",
+        "The file has problems",
+        f"{len(report.errors)} problem(s) in {report.total_rows} row(s); nothing was imported",
+        [
+            ErrorItem(f"/rows/{e.row}/{escape_pointer(e.column)}", e.code, e.message)
+            for e in report.errors
+        ],
+    )
+    report_body = report.as_dict()
+    report_body["rows"] = report_body.pop("errors")
+    return reply({**body, **report_body}, 422, media_type=PROBLEM_MEDIA_TYPE)

@@ -1,0 +1,126 @@
+"""Publishing a form prepares its storage: the real table, its columns and child tables.
+
+Registered as the metadata store's publish hook for kind ``form``. On a dry run it only
+describes the DDL; otherwise it applies the plan in the publish transaction, so a failed
+conversion leaves neither a new version nor a changed table behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from brickwork.engines.form.definition import FormDefinition, SubtableField
+from brickwork.engines.form.elements import FieldBase
+from brickwork.engines.form.fieldtypes import check_value
+from brickwork.engines.form.fieldtypes.base import CoerceContext
+from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.errors import ErrorItem, Invalid
+from brickwork.platform.metadata.service import PublishRequestContext
+from brickwork.platform.models import FormTable
+from brickwork.platform.records.layout import ColumnLayout, TableLayout, safe_name
+from brickwork.platform.records.repository import RecordRepository
+from brickwork.platform.records.schema_sync import apply_plan, describe, plan_sync
+from brickwork.platform.records.storage import desired_layout, to_columns, type_key_of
+
+
+class FormStorage:
+    def __init__(
+        self, *, clock: Clock = system_clock, repository: RecordRepository | None = None
+    ) -> None:
+        self.clock = clock
+        self.repo = repository or RecordRepository()
+
+    def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        definition = FormDefinition.model_validate(request.body["spec"])
+        stored = self.repo.form_table(session, request.definition.id)
+        current = None if stored is None else TableLayout.from_json(stored.layout)
+        table = (
+            current.table
+            if current
+            else safe_name(
+                "f_", request.app_key, request.definition.key, taken=self.repo.table_names(session)
+            )
+        )
+        plan = plan_sync(current, desired_layout(table, definition), request.conversions)
+        if plan.problems:
+            raise Invalid(
+                f"form {request.definition.key!r} cannot be published: its records would not fit",
+                code="definition_invalid",
+                errors=plan.problems,
+            )
+        connection = session.connection()
+        steps = describe(plan, connection)
+        if request.dry_run:
+            return steps
+        converters = {
+            field.id: _cast(field, self.clock().date())
+            for field in _all_fields(definition)
+            if field.id in request.conversions
+        }
+        try:
+            with session.begin_nested():
+                apply_plan(plan, connection, converters)
+        except IntegrityError as exc:
+            raise Invalid(
+                "stored records already share values of a field that is now unique; make them "
+                "distinct first",
+                code="definition_invalid",
+                errors=[
+                    ErrorItem(
+                        f"/spec/fields/{_index_of(definition, step.field_id)}/unique",
+                        "unique_conflict",
+                        "existing records have duplicate values",
+                    )
+                    for step in plan.steps
+                    if step.action == "create_unique_index"
+                ],
+            ) from exc
+        self.repo.save_form_table(
+            session,
+            FormTable(
+                definition_id=request.definition.id,
+                table_name=table,
+                applied_version=request.version,
+                layout=plan.layout.to_json(),
+                updated_at=self.clock(),
+            ),
+            existing=stored,
+        )
+        return steps
+
+
+def _index_of(definition: FormDefinition, field_id: str) -> int:
+    return next(i for i, f in enumerate(definition.fields) if f.id == field_id)
+
+
+def _all_fields(definition: FormDefinition) -> list[FieldBase]:
+    fields: list[FieldBase] = []
+    for field in definition.fields:
+        fields.append(field)
+        if isinstance(field, SubtableField):
+            fields.extend(field.fields)
+    return fields
+
+
+def _cast(field: FieldBase, today: date) -> Callable[[Any], Any]:
+    """Convert a stored value to the field's new type with the form engine's own coercion."""
+    column = ColumnLayout(field.id, "value", type_key_of(field))
+
+    def convert(value: Any) -> Any:
+        raw = value if isinstance(value, str) else str(value)
+        coerced = check_value(field, raw, context=CoerceContext(today=today))
+        if not coerced.ok:
+            first = coerced.problems[0]
+            raise Invalid(
+                f"stored value {raw!r} of field {field.key!r} cannot be converted: {first.en}",
+                code="conversion_failed",
+                errors=[ErrorItem(f"/{field.key}", first.code, first.en)],
+            )
+        return to_columns(field, column, coerced.value)["value"]
+
+    return convert

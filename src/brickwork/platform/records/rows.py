@@ -1,0 +1,128 @@
+"""Converting between a form's values and its table rows (main row plus child rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table
+
+from brickwork.engines.form.definition import FormDefinition, SubtableField
+from brickwork.engines.form.elements import FieldBase
+from brickwork.platform.records.layout import (
+    ChildLayout,
+    ColumnLayout,
+    TableLayout,
+    TableSet,
+    build_tables,
+)
+from brickwork.platform.records.storage import from_columns, to_columns
+
+SYSTEM_FIELDS = (
+    "id",
+    "version",
+    "form_version",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "owner",
+    "department",
+    "flow_status",
+    "deleted_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChildShape:
+    field: SubtableField
+    layout: ChildLayout
+    table: Table
+    columns: tuple[tuple[FieldBase, ColumnLayout], ...]
+
+
+@dataclass(slots=True)
+class FormShape:
+    """A published form as stored: its fields matched to live columns and child tables."""
+
+    definition: FormDefinition
+    layout: TableLayout
+    tables: TableSet
+    columns: tuple[tuple[FieldBase, ColumnLayout], ...] = ()
+    children: tuple[ChildShape, ...] = ()
+    by_key: dict[str, FieldBase] = field(default_factory=dict)
+
+    @property
+    def main(self) -> Table:
+        return self.tables.main
+
+
+def shape_of(definition: FormDefinition, layout: TableLayout) -> FormShape:
+    tables = build_tables(layout)
+    live = layout.live()
+    children_by_id = {child.field_id: child for child in layout.children if not child.retired}
+    columns: list[tuple[FieldBase, ColumnLayout]] = []
+    children: list[ChildShape] = []
+    for item in definition.fields:
+        if isinstance(item, SubtableField):
+            child = children_by_id[item.id]
+            child_live = child.live()
+            children.append(
+                ChildShape(
+                    item,
+                    child,
+                    tables.children[item.id],
+                    tuple((row, child_live[row.id]) for row in item.fields),
+                )
+            )
+        else:
+            columns.append((item, live[item.id]))
+    return FormShape(
+        definition,
+        layout,
+        tables,
+        tuple(columns),
+        tuple(children),
+        {f.key: f for f in definition.fields},
+    )
+
+
+def main_values(shape: FormShape, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values of the main row for typed field values (by key)."""
+    row: dict[str, Any] = {}
+    for item, column in shape.columns:
+        if item.key in values:
+            row.update(to_columns(item, column, values[item.key]))
+    return row
+
+
+def child_values(child: ChildShape, values: Mapping[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for item, column in child.columns:
+        row.update(to_columns(item, column, values.get(item.key)))
+    return row
+
+
+def record_json(
+    shape: FormShape,
+    row: Mapping[str, Any],
+    rows_by_child: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+) -> dict[str, Any]:
+    """The API form of a record: system fields, then field values by key (JSON form)."""
+    out: dict[str, Any] = {name: row[name] for name in SYSTEM_FIELDS}
+    for item, column in shape.columns:
+        out[item.key] = from_columns(item, column, row)
+    if rows_by_child is not None:
+        for child in shape.children:
+            out[child.field.key] = [
+                {
+                    "_id": child_row["id"],
+                    **{
+                        item.key: from_columns(item, column, child_row)
+                        for item, column in child.columns
+                    },
+                }
+                for child_row in rows_by_child.get(child.field.id, ())
+            ]
+    return out

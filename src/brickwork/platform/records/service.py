@@ -1,0 +1,573 @@
+"""Records of published forms: create, read, update, delete, restore, list and history.
+
+Every write goes: form engine (coerce, compute, conditions, validations) → store (with the version
+check) → change history → audit, in the caller's transaction. Never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table
+from sqlalchemy.orm import Session
+
+from brickwork.engines.form import CompiledForm, RecordContext, compile_form, validate_record
+from brickwork.engines.form.definition import FormDefinition, SerialNumberField, SubtableField
+from brickwork.engines.form.fieldtypes import coerce_value
+from brickwork.engines.form.fieldtypes.base import CoerceContext
+from brickwork.engines.form.problems import Problem
+from brickwork.engines.form.serial import parse_serial_pattern
+from brickwork.jsonio import canonical_dumps, to_jsonable
+from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.clock import Clock, new_id, system_clock
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
+from brickwork.platform.metadata.schemas import Kind
+from brickwork.platform.metadata.service import MetadataService
+from brickwork.platform.records.layout import TableLayout
+from brickwork.platform.records.repository import RecordRepository
+from brickwork.platform.records.rows import (
+    FormShape,
+    child_values,
+    main_values,
+    record_json,
+    shape_of,
+)
+from brickwork.platform.records.storage import to_columns
+
+UNIQUE_VIOLATION = Problem(
+    "unique_violation", "该值已被其他记录使用", "another record already has this value"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedForm:
+    app_key: str
+    form_key: str
+    definition_id: str
+    version: int
+    compiled: CompiledForm
+    shape: FormShape
+
+    @property
+    def definition(self) -> FormDefinition:
+        return self.shape.definition
+
+    @property
+    def table(self) -> Table:
+        return self.shape.main
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    created_ids: tuple[str, ...]
+    failures: dict[int, tuple[Problem, ...]]
+    """Problems by item index; when any item fails, nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict[str, Any]]
+    total: int | None
+    limit: int
+    offset: int
+
+
+def problems_to_items(problems: Sequence[Problem], locale: str) -> list[ErrorItem]:
+    return [ErrorItem(p.pointer, p.code, p.zh_cn if locale == "zh-CN" else p.en) for p in problems]
+
+
+class RecordService:
+    def __init__(
+        self,
+        *,
+        metadata: MetadataService,
+        clock: Clock = system_clock,
+        audit: AuditLog | None = None,
+        repository: RecordRepository | None = None,
+    ) -> None:
+        self.metadata = metadata
+        self.clock = clock
+        self.audit = audit or AuditLog(clock=clock)
+        self.repo = repository or RecordRepository()
+        self._forms: dict[tuple[str, int, int], PublishedForm] = {}
+
+    # ------------------------------------------------------------ forms
+
+    def form(self, session: Session, app_key: str, form_key: str) -> PublishedForm:
+        definition = self.metadata.definition(session, app_key, Kind.FORM, form_key)
+        stored = self.repo.form_table(session, definition.id)
+        if definition.latest_version is None or stored is None:
+            raise NotFound(
+                f"form {form_key!r} of app {app_key!r} is not published yet; publish "
+                "it before storing records",
+                code="form_not_published",
+            )
+        cache_key = (definition.id, definition.latest_version, stored.applied_version)
+        cached = self._forms.get(cache_key)
+        if cached is not None:
+            return cached
+        body = self.metadata.version(
+            session, app_key, Kind.FORM, form_key, definition.latest_version
+        ).body
+        spec = FormDefinition.model_validate(body["spec"])
+        published = PublishedForm(
+            app_key,
+            form_key,
+            definition.id,
+            definition.latest_version,
+            compile_form(spec, today=self.clock().date()),
+            shape_of(spec, TableLayout.from_json(stored.layout)),
+        )
+        self._forms[cache_key] = published
+        return published
+
+    def _context(self, actor: Actor, now: datetime) -> RecordContext:
+        return RecordContext(now=now, user={"username": actor.username, "roles": list(actor.roles)})
+
+    def _refuse(self, problems: Sequence[Problem], actor: Actor) -> Invalid:
+        return Invalid(
+            f"the record has {len(problems)} problem(s); nothing was saved",
+            code="record_invalid",
+            errors=problems_to_items(problems, actor.locale),
+        )
+
+    # ------------------------------------------------------------ writes
+
+    def create(
+        self, session: Session, actor: Actor, app_key: str, form_key: str, data: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        form = self.form(session, app_key, form_key)
+        now = self.clock()
+        result = validate_record(form.compiled, data, context=self._context(actor, now))
+        if not result.ok:
+            raise self._refuse(result.errors, actor)
+        values = dict(result.values)
+        clashes = self._check_unique(session, form, [values])
+        if clashes:
+            raise self._refuse(clashes[0], actor)
+        self._assign_serials(session, form, [values], now)
+        record_id = new_id()
+        row = self._new_row(form, actor, now, record_id, values)
+        self.repo.insert_row(session, form.table, row)
+        self._write_children(session, form, record_id, values, replace=False)
+        record = self.get(session, app_key, form_key, record_id)
+        self._log(session, actor, form, record_id, 1, "create", [])
+        return record
+
+    def create_many(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        items: Sequence[Mapping[str, Any]],
+        *,
+        action: str = "create",
+        dry_run: bool = False,
+    ) -> BatchOutcome:
+        """Validate every item first; write all of them only when none has a problem.
+
+        Used by batch creation and imports: one insert per table for the whole batch, one
+        history row per record and one audit event for the batch. History rows of a creation
+        carry no values: each later change records its before and after values, so any earlier
+        state can be rebuilt from the current one.
+        """
+        form = self.form(session, app_key, form_key)
+        now = self.clock()
+        context = self._context(actor, now)
+        failures: dict[int, tuple[Problem, ...]] = {}
+        valid: list[dict[str, Any]] = []
+        for index, data in enumerate(items):
+            result = validate_record(form.compiled, data, context=context)
+            if result.ok:
+                valid.append(dict(result.values))
+            else:
+                failures[index] = result.errors
+        if not failures:
+            failures = self._check_unique(session, form, valid)
+        if failures or dry_run:
+            return BatchOutcome(created_ids=(), failures=failures)
+        self._assign_serials(session, form, valid, now)
+        ids = [new_id() for _ in valid]
+        rows = [
+            self._new_row(form, actor, now, record_id, values)
+            for record_id, values in zip(ids, valid, strict=True)
+        ]
+        self.repo.insert_rows(session, form.table, rows)
+        if form.shape.children:
+            for record_id, values in zip(ids, valid, strict=True):
+                self._write_children(session, form, record_id, values, replace=False)
+        self.repo.add_changes(
+            session,
+            [
+                {
+                    "definition_id": form.definition_id,
+                    "record_id": record_id,
+                    "version": 1,
+                    "action": action,
+                    "changed_at": now,
+                    "changed_by": actor.username,
+                    "changes": [],
+                }
+                for record_id in ids
+            ],
+        )
+        self.audit.record(
+            session,
+            actor,
+            f"record.{action}_batch",
+            object_type="form",
+            object_id=f"{app_key}/{form_key}",
+            details={
+                "count": len(ids),
+                "first_id": ids[0] if ids else None,
+                "last_id": ids[-1] if ids else None,
+            },
+        )
+        return BatchOutcome(created_ids=tuple(ids), failures={})
+
+    def _check_unique(
+        self,
+        session: Session,
+        form: PublishedForm,
+        batch: Sequence[Mapping[str, Any]],
+        *,
+        exclude_id: str | None = None,
+    ) -> dict[int, tuple[Problem, ...]]:
+        """Problems by batch index for values of unique fields that are already taken."""
+        problems: dict[int, tuple[Problem, ...]] = {}
+        columns = {item.key: (item, column) for item, column in form.shape.columns}
+        for field_id in form.shape.layout.unique:
+            item, column = next(pair for pair in columns.values() if pair[0].id == field_id)
+            stored = [
+                to_columns(item, column, values.get(item.key)).get(column.column)
+                for values in batch
+            ]
+            present = [v for v in stored if v is not None]
+            taken = (
+                self.repo.taken_values(
+                    session, form.table, column.column, present, exclude_id=exclude_id
+                )
+                if present
+                else set()
+            )
+            seen: set[Any] = set()
+            for index, value in enumerate(stored):
+                if value is not None and (value in taken or value in seen):
+                    problems[index] = (
+                        *problems.get(index, ()),
+                        UNIQUE_VIOLATION.under(f"/{item.key}"),
+                    )
+                seen.add(value)
+        return problems
+
+    def _new_row(
+        self,
+        form: PublishedForm,
+        actor: Actor,
+        now: datetime,
+        record_id: str,
+        values: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        return {
+            "id": record_id,
+            "created_at": now,
+            "created_by": actor.username,
+            "updated_at": now,
+            "updated_by": actor.username,
+            "owner": actor.username,
+            "department": None,
+            "version": 1,
+            "form_version": form.version,
+            "flow_status": None,
+            "deleted_at": None,
+            **main_values(form.shape, values),
+        }
+
+    def update(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        record_id: str,
+        data: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        form = self.form(session, app_key, form_key)
+        before = self.get(session, app_key, form_key, record_id)
+        if before["deleted_at"] is not None:
+            raise Conflict(
+                "the record is deleted; restore it before editing", code="record_deleted"
+            )
+        version = before["version"]
+        if expected_version is not None and expected_version != version:
+            raise _stale(record_id, version)
+        now = self.clock()
+        current = self._typed(form, before, now)
+        result = validate_record(
+            form.compiled, data, context=self._context(actor, now), current=current
+        )
+        if not result.ok:
+            raise self._refuse(result.errors, actor)
+        clashes = self._check_unique(session, form, [result.values], exclude_id=record_id)
+        if clashes:
+            raise self._refuse(clashes[0], actor)
+        values = {
+            "updated_at": now,
+            "updated_by": actor.username,
+            "version": version + 1,
+            "form_version": form.version,
+            **main_values(form.shape, result.values),
+        }
+        if self.repo.update_row(session, form.table, record_id, version, values) != 1:
+            raise _stale(record_id, version)
+        self._write_children(session, form, record_id, result.values, replace=True)
+        after = self.get(session, app_key, form_key, record_id)
+        self._log(
+            session, actor, form, record_id, version + 1, "update", _changes(before, after, form)
+        )
+        return after
+
+    def delete(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        record_id: str,
+        *,
+        expected_version: int | None = None,
+        restore: bool = False,
+    ) -> dict[str, Any]:
+        form = self.form(session, app_key, form_key)
+        before = self.get(session, app_key, form_key, record_id)
+        version = before["version"]
+        if expected_version is not None and expected_version != version:
+            raise _stale(record_id, version)
+        if (before["deleted_at"] is None) == restore:
+            state = "not deleted" if restore else "already deleted"
+            raise Conflict(f"the record is {state}", code="record_state")
+        now = self.clock()
+        values = {
+            "deleted_at": None if restore else now,
+            "updated_at": now,
+            "updated_by": actor.username,
+            "version": version + 1,
+        }
+        if self.repo.update_row(session, form.table, record_id, version, values) != 1:
+            raise _stale(record_id, version)
+        action = "restore" if restore else "delete"
+        self._log(session, actor, form, record_id, version + 1, action, [])
+        return self.get(session, app_key, form_key, record_id)
+
+    # ------------------------------------------------------------ reads
+
+    def get(self, session: Session, app_key: str, form_key: str, record_id: str) -> dict[str, Any]:
+        form = self.form(session, app_key, form_key)
+        row = self.repo.fetch(session, form.table, record_id)
+        if row is None:
+            raise NotFound(
+                f"form {form_key!r} has no record {record_id!r}", code="record_not_found"
+            )
+        children = {
+            child.field.id: self.repo.fetch_children(session, child.table, [record_id])
+            for child in form.shape.children
+        }
+        return record_json(form.shape, row, children)
+
+    def search(
+        self,
+        session: Session,
+        app_key: str,
+        form_key: str,
+        *,
+        where: Sequence[ColumnElement[bool]] = (),
+        order_by: Sequence[Any] = (),
+        limit: int = 50,
+        offset: int = 0,
+        deleted: bool = False,
+        with_total: bool = True,
+    ) -> Page:
+        form = self.form(session, app_key, form_key)
+        table = form.table
+        conditions = [
+            table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None),
+            *where,
+        ]
+        rows = self.repo.select_rows(
+            session,
+            table,
+            where=conditions,
+            order_by=[*order_by, table.c.id],
+            limit=limit,
+            offset=offset,
+        )
+        total = self.repo.count_rows(session, table, where=conditions) if with_total else None
+        return Page([record_json(form.shape, row) for row in rows], total, limit, offset)
+
+    def summary(
+        self,
+        session: Session,
+        app_key: str,
+        form_key: str,
+        *,
+        where: Sequence[ColumnElement[bool]] = (),
+        sums: Mapping[str, ColumnElement[Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Count and exact sums of live records (sums run in the database, never via floats)."""
+        form = self.form(session, app_key, form_key)
+        conditions = [form.table.c.deleted_at.is_(None), *where]
+        return {
+            "count": self.repo.count_rows(session, form.table, where=conditions),
+            "sum": {
+                key: self.repo.aggregate(session, form.table, column, where=conditions)
+                for key, column in (sums or {}).items()
+            },
+        }
+
+    def history(
+        self, session: Session, app_key: str, form_key: str, record_id: str
+    ) -> list[dict[str, Any]]:
+        form = self.form(session, app_key, form_key)
+        self.get(session, app_key, form_key, record_id)
+        return [
+            {
+                "version": c.version,
+                "action": c.action,
+                "changed_at": c.changed_at,
+                "changed_by": c.changed_by,
+                "changes": c.changes,
+            }
+            for c in self.repo.changes(session, form.definition_id, record_id)
+        ]
+
+    # ------------------------------------------------------------ helpers
+
+    def _typed(
+        self, form: PublishedForm, record: Mapping[str, Any], now: datetime
+    ) -> dict[str, Any]:
+        """Typed values of a stored record, as the form engine expects them for updates."""
+        context = CoerceContext(today=now.date())
+        typed: dict[str, Any] = {}
+        for item in form.definition.fields:
+            stored = record.get(item.key)
+            if isinstance(item, SubtableField):
+                typed[item.key] = [
+                    {
+                        "_id": row["_id"],
+                        **{
+                            f.key: coerce_value(f, row.get(f.key), context=context).value
+                            for f in item.fields
+                        },
+                    }
+                    for row in stored or []
+                ]
+            else:
+                typed[item.key] = coerce_value(item, stored, context=context).value
+        return typed
+
+    def _assign_serials(
+        self, session: Session, form: PublishedForm, batch: Sequence[dict[str, Any]], now: datetime
+    ) -> None:
+        """Number serial fields: one counter reservation per field and prefix for the batch."""
+        for item in form.definition.fields:
+            if not isinstance(item, SerialNumberField):
+                continue
+            waiting = [values for values in batch if values.get(item.key) is None]
+            if not waiting:
+                continue
+            pattern = parse_serial_pattern(item.pattern)
+            prefix = pattern.prefix(now.date())
+            last = self.repo.take_serials(
+                session, f"{form.definition_id}:{item.id}", prefix, len(waiting)
+            )
+            for offset, values in enumerate(waiting):
+                number = last - len(waiting) + 1 + offset
+                values[item.key] = pattern.render(on=now.date(), seq=number)
+
+    def _write_children(
+        self,
+        session: Session,
+        form: PublishedForm,
+        record_id: str,
+        values: Mapping[str, Any],
+        *,
+        replace: bool,
+    ) -> None:
+        for child in form.shape.children:
+            if child.field.key not in values:
+                continue
+            if replace:
+                self.repo.delete_children(session, child.table, record_id)
+            rows = [
+                {
+                    "id": row.get("_id") or new_id(),
+                    "parent_id": record_id,
+                    "row_order": index,
+                    **child_values(child, row),
+                }
+                for index, row in enumerate(values[child.field.key] or [])
+            ]
+            self.repo.insert_rows(session, child.table, rows)
+
+    def _log(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        record_id: str,
+        version: int,
+        action: str,
+        changes: list[dict[str, Any]],
+    ) -> None:
+        self.repo.add_changes(
+            session,
+            [
+                {
+                    "definition_id": form.definition_id,
+                    "record_id": record_id,
+                    "version": version,
+                    "action": action,
+                    "changed_at": self.clock(),
+                    "changed_by": actor.username,
+                    "changes": changes,
+                }
+            ],
+        )
+        self.audit.record(
+            session,
+            actor,
+            f"record.{action}",
+            object_type="record",
+            object_id=f"{form.app_key}/{form.form_key}/{record_id}",
+            details={"version": version, "changes": changes},
+        )
+
+
+def _stale(record_id: str, current: int) -> Conflict:
+    return Conflict(
+        f"record {record_id} was changed by someone else (now at version {current}); reload it "
+        "and apply your change again",
+        code="stale_record",
+        errors=[ErrorItem("/version", "stale_record", f"current version is {current}")],
+    )
+
+
+def _changes(
+    before: Mapping[str, Any], after: Mapping[str, Any], form: PublishedForm
+) -> list[dict[str, Any]]:
+    """Field-level diff by key (system fields excluded)."""
+    changes: list[dict[str, Any]] = []
+    for item in form.definition.fields:
+        old, new = before.get(item.key), after.get(item.key)
+        if canonical_dumps(to_jsonable(old)) != canonical_dumps(to_jsonable(new)):
+            changes.append(
+                {"field": item.key, "before": to_jsonable(old), "after": to_jsonable(new)}
+            )
+    return changes
