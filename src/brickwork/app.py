@@ -8,13 +8,14 @@ from fastapi import FastAPI
 
 from brickwork import __version__
 from brickwork.platform.api import errors
-from brickwork.platform.api.limits import BodySizeLimit
+from brickwork.platform.api.limits import BodySizeLimit, body_limits
 from brickwork.platform.api.request_id import RequestId
 from brickwork.platform.api.router import api_router, install_openapi, root
 from brickwork.platform.assembly import build_services
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine, make_session_factory
+from brickwork.platform.records.jobs import JobRunner
 from brickwork.settings import Settings, load_settings
 
 log = logging.getLogger("brickwork")
@@ -36,14 +37,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    services = build_services(clock=clock)
+    services = build_services(clock=clock, data_dir=settings.data_dir)
     app.state.audit = services.audit
     app.state.metadata = services.metadata
     app.state.bundles = services.bundles
     app.state.records = services.records
+    app.state.files = services.files
+    app.state.jobs = JobRunner(clock=clock)
     errors.install(app)
     app.add_middleware(
-        BodySizeLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_import_bytes
+        BodySizeLimit, max_bytes=settings.max_body_bytes, rules=body_limits(settings)
     )
     app.add_middleware(RequestId)
     app.include_router(api_router())

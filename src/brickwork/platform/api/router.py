@@ -13,6 +13,7 @@ from sqlalchemy import text
 from brickwork import __version__
 from brickwork.platform.api.responses import ExactJSONResponse, reply
 from brickwork.platform.db import migrate
+from brickwork.platform.files import endpoints as file_endpoints
 from brickwork.platform.metadata import endpoints as metadata_endpoints
 from brickwork.platform.metadata.schemas import (
     AppCreate,
@@ -77,6 +78,8 @@ def api_router() -> APIRouter:
     api.include_router(metadata_endpoints.router)
     api.include_router(record_endpoints.router)
     api.include_router(record_endpoints.imports)
+    api.include_router(file_endpoints.router)
+    api.include_router(record_endpoints.app_docs)
     return api
 
 

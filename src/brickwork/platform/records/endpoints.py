@@ -11,10 +11,13 @@ from brickwork.platform.api.body import json_document, openapi_body, raw_body
 from brickwork.platform.api.deps import ActorDep, SessionDep
 from brickwork.platform.api.errors import PROBLEM_MEDIA_TYPE, problem_body
 from brickwork.platform.api.responses import ExactJSONResponse, reply
+from brickwork.platform.db.session import unit_of_work
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid
 from brickwork.platform.metadata.schemas import KEY_PATTERN
 from brickwork.platform.records.exports import csv_bytes, xlsx_bytes
 from brickwork.platform.records.imports import XLSX_TYPE, error_workbook
+from brickwork.platform.records.jobs import Job, JobRunner
+from brickwork.platform.records.openapi import app_openapi
 from brickwork.platform.records.query import RecordQuery
 from brickwork.platform.records.service import RecordService
 from brickwork.platform.records.transfer import export_rows, import_file
@@ -319,6 +322,7 @@ def import_records(
     service: RecordsDep,
     content: Annotated[bytes, Depends(raw_body)],
     dry_run: bool = False,
+    background: Annotated[bool, Query(description="Run as a job; poll its progress")] = False,
 ) -> Response:
     """Import a CSV or XLSX file: every row is checked; one bad row and nothing is written.
 
@@ -326,6 +330,10 @@ def import_records(
     ``Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet``, as a sheet.
     """
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if background:
+        job = _start_import_job(request, actor, app, form, content, media_type, dry_run)
+        location = f"/api/v1/apps/{app}/forms/{form}/imports/{job.id}"
+        return reply(job.as_dict(), 202, headers={"Location": location})
     report = import_file(
         service,
         session,
@@ -359,3 +367,64 @@ def import_records(
     report_body = report.as_dict()
     report_body["rows"] = report_body.pop("errors")
     return reply({**body, **report_body}, 422, media_type=PROBLEM_MEDIA_TYPE)
+
+
+app_docs = APIRouter(prefix="/apps/{app}", tags=["records"])
+
+
+@app_docs.get("/openapi.json", responses=ERRORS)
+def app_openapi_document(
+    app: AppKey, session: SessionDep, service: RecordsDep, request: Request
+) -> ExactJSONResponse:
+    """The OpenAPI 3.1 document of the app's record endpoints, typed by each form's schema."""
+    app_row = request.app.state.metadata.app(session, app)
+    label = (
+        app_row.label
+        if isinstance(app_row.label, str)
+        else (app_row.label.get("en") or app_row.label.get("zh-CN") or app)
+    )
+    return reply(app_openapi(app, label, service.published_forms(session, app)))
+
+
+def _start_import_job(
+    request: Request,
+    actor: Any,
+    app: str,
+    form: str,
+    content: bytes,
+    media_type: str,
+    dry_run: bool,
+) -> Job:
+    """Run the import in its own transaction on a worker thread, reporting progress."""
+    state = request.app.state
+    service: RecordService = state.records
+
+    def work(progress: Any) -> dict[str, Any]:
+        with unit_of_work(state.session_factory) as session:
+            report = import_file(
+                service,
+                session,
+                actor,
+                app,
+                form,
+                content,
+                media_type,
+                dry_run=dry_run,
+                max_rows=state.settings.max_import_rows,
+                progress=progress,
+            )
+            if not report.ok:
+                session.rollback()
+        return {**report.as_dict(), "ok": report.ok}
+
+    runner: JobRunner = state.jobs
+    return runner.submit("import", actor.username, work)
+
+
+@imports.get("/{job_id}", responses=ERRORS)
+def import_job(
+    app: AppKey, form: FormKey, job_id: Annotated[str, Path(max_length=64)], request: Request
+) -> ExactJSONResponse:
+    """Progress and, once finished, the report of a background import."""
+    runner: JobRunner = request.app.state.jobs
+    return reply(runner.get(job_id).as_dict())

@@ -7,19 +7,20 @@ conversion leaves neither a new version nor a changed table behind.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from brickwork.engines.form.definition import FormDefinition, SubtableField
+from brickwork.engines.form.definition import FormDefinition, LookupField, SubtableField
 from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.fieldtypes import check_value
 from brickwork.engines.form.fieldtypes.base import CoerceContext
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.errors import ErrorItem, Invalid
+from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.service import PublishRequestContext
 from brickwork.platform.models import FormTable
 from brickwork.platform.records.layout import ColumnLayout, TableLayout, safe_name
@@ -34,9 +35,45 @@ class FormStorage:
     ) -> None:
         self.clock = clock
         self.repo = repository or RecordRepository()
+        self.metadata = MetadataRepository()
+
+    def _missing_targets(
+        self, session: Session, request: PublishRequestContext, definition: FormDefinition
+    ) -> Iterator[ErrorItem]:
+        """Lookup fields must point at forms that exist (the form itself included)."""
+        for index, item in enumerate(definition.fields):
+            rows = item.fields if isinstance(item, SubtableField) else ()
+            candidates = [(f"/spec/fields/{index}", item)] + [
+                (f"/spec/fields/{index}/fields/{i}", row) for i, row in enumerate(rows)
+            ]
+            for pointer, candidate in candidates:
+                if not isinstance(candidate, LookupField):
+                    continue
+                app_key = candidate.target.app or request.app_key
+                if (app_key, candidate.target.form) == (request.app_key, request.definition.key):
+                    continue
+                app = self.metadata.app_by_key(session, app_key)
+                target = (
+                    None
+                    if app is None
+                    else self.metadata.definition(session, app.id, "form", candidate.target.form)
+                )
+                if target is None:
+                    yield ErrorItem(
+                        f"{pointer}/target",
+                        "lookup_target_missing",
+                        f"there is no form {candidate.target.form!r} in app {app_key!r}",
+                    )
 
     def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
         definition = FormDefinition.model_validate(request.body["spec"])
+        missing = list(self._missing_targets(session, request, definition))
+        if missing:
+            raise Invalid(
+                f"form {request.definition.key!r} links to forms that do not exist",
+                code="definition_invalid",
+                errors=missing,
+            )
         stored = self.repo.form_table(session, request.definition.id)
         current = None if stored is None else TableLayout.from_json(stored.layout)
         table = (

@@ -115,6 +115,16 @@ class RecordRepository:
             query = query.where(table.c.id != exclude_id)
         return set(session.execute(query).scalars())
 
+    def existing_ids(
+        self,
+        session: Session,
+        table: Table,
+        ids: Sequence[str],
+        where: Sequence[ColumnElement[bool]],
+    ) -> set[str]:
+        query = select(table.c.id).where(table.c.id.in_(list(ids)), *where)
+        return set(session.execute(query).scalars())
+
     def delete_children(self, session: Session, table: Table, parent_id: str) -> None:
         session.execute(delete(table).where(table.c.parent_id == parent_id))
 

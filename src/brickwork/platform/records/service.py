@@ -6,7 +6,7 @@ check) → change history → audit, in the caller's transaction. Never commits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,12 @@ from sqlalchemy import ColumnElement, Table
 from sqlalchemy.orm import Session
 
 from brickwork.engines.form import CompiledForm, RecordContext, compile_form, validate_record
-from brickwork.engines.form.definition import FormDefinition, SerialNumberField, SubtableField
+from brickwork.engines.form.definition import (
+    FormDefinition,
+    LookupField,
+    SerialNumberField,
+    SubtableField,
+)
 from brickwork.engines.form.fieldtypes import coerce_value
 from brickwork.engines.form.fieldtypes.base import CoerceContext
 from brickwork.engines.form.problems import Problem
@@ -38,9 +43,23 @@ from brickwork.platform.records.rows import (
 )
 from brickwork.platform.records.storage import to_columns
 
+PROGRESS_EVERY = 500
 UNIQUE_VIOLATION = Problem(
     "unique_violation", "该值已被其他记录使用", "another record already has this value"
 )
+
+
+REFERENCE_NOT_FOUND = Problem(
+    "reference_not_found",
+    "关联的记录不存在或不可选",
+    "the linked record does not exist or cannot be chosen",
+)
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, tuple | list) else (str(value),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +144,17 @@ class RecordService:
         self._forms[cache_key] = published
         return published
 
+    def published_forms(self, session: Session, app_key: str) -> list[PublishedForm]:
+        """Every form of the app that has a published version and a table."""
+        forms: list[PublishedForm] = []
+        for definition in self.metadata.list_definitions(session, app_key, kind=Kind.FORM):
+            if (
+                definition.latest_version is not None
+                and self.repo.form_table(session, definition.id) is not None
+            ):
+                forms.append(self.form(session, app_key, definition.key))
+        return forms
+
     def _context(self, actor: Actor, now: datetime) -> RecordContext:
         return RecordContext(now=now, user={"username": actor.username, "roles": list(actor.roles)})
 
@@ -146,7 +176,7 @@ class RecordService:
         if not result.ok:
             raise self._refuse(result.errors, actor)
         values = dict(result.values)
-        clashes = self._check_unique(session, form, [values])
+        clashes = self._check_stored(session, form, [values])
         if clashes:
             raise self._refuse(clashes[0], actor)
         self._assign_serials(session, form, [values], now)
@@ -168,6 +198,7 @@ class RecordService:
         *,
         action: str = "create",
         dry_run: bool = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> BatchOutcome:
         """Validate every item first; write all of them only when none has a problem.
 
@@ -187,8 +218,10 @@ class RecordService:
                 valid.append(dict(result.values))
             else:
                 failures[index] = result.errors
+            if progress is not None and index % PROGRESS_EVERY == 0:
+                progress(index, len(items))
         if not failures:
-            failures = self._check_unique(session, form, valid)
+            failures = self._check_stored(session, form, valid)
         if failures or dry_run:
             return BatchOutcome(created_ids=(), failures=failures)
         self._assign_serials(session, form, valid, now)
@@ -229,6 +262,49 @@ class RecordService:
             },
         )
         return BatchOutcome(created_ids=tuple(ids), failures={})
+
+    def _check_stored(
+        self,
+        session: Session,
+        form: PublishedForm,
+        batch: Sequence[Mapping[str, Any]],
+        *,
+        exclude_id: str | None = None,
+    ) -> dict[int, tuple[Problem, ...]]:
+        """Checks that need the database: unique values and lookups to existing records."""
+        problems = self._check_unique(session, form, batch, exclude_id=exclude_id)
+        for index, found in self._check_references(session, form, batch).items():
+            problems[index] = (*problems.get(index, ()), *found)
+        return problems
+
+    def _check_references(
+        self, session: Session, form: PublishedForm, batch: Sequence[Mapping[str, Any]]
+    ) -> dict[int, tuple[Problem, ...]]:
+        problems: dict[int, tuple[Problem, ...]] = {}
+        for item in form.definition.fields:
+            if not isinstance(item, LookupField):
+                continue
+            wanted = {index: _ids(values.get(item.key)) for index, values in enumerate(batch)}
+            every = sorted({i for ids in wanted.values() for i in ids})
+            if not every:
+                continue
+            target = self.form(session, item.target.app or form.app_key, item.target.form)
+            where: list[ColumnElement[bool]] = [target.table.c.deleted_at.is_(None)]
+            if item.where:
+                from brickwork.platform.records.query import RecordQuery
+
+                dialect = session.get_bind().dialect.name
+                where += RecordQuery(target, actor=Actor("system"), dialect=dialect).where(
+                    item.where
+                )
+            found = self.repo.existing_ids(session, target.table, every, where)
+            for index, ids in wanted.items():
+                if any(i not in found for i in ids):
+                    problems[index] = (
+                        *problems.get(index, ()),
+                        REFERENCE_NOT_FOUND.under(f"/{item.key}"),
+                    )
+        return problems
 
     def _check_unique(
         self,
@@ -315,7 +391,7 @@ class RecordService:
         )
         if not result.ok:
             raise self._refuse(result.errors, actor)
-        clashes = self._check_unique(session, form, [result.values], exclude_id=record_id)
+        clashes = self._check_stored(session, form, [result.values], exclude_id=record_id)
         if clashes:
             raise self._refuse(clashes[0], actor)
         values = {

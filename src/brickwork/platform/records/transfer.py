@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -32,6 +32,7 @@ def import_file(
     *,
     dry_run: bool = False,
     max_rows: int = 100_000,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Read, map and check every row; write them all, or none when any row fails."""
     form = service.form(session, app_key, form_key)
@@ -44,7 +45,14 @@ def import_file(
     )
     items = [row_data(row, mapped) for row in sheet.rows]
     outcome = service.create_many(
-        session, actor, app_key, form_key, items, action="import", dry_run=dry_run
+        session,
+        actor,
+        app_key,
+        form_key,
+        items,
+        action="import",
+        dry_run=dry_run,
+        progress=progress,
     )
     for index, problems in sorted(outcome.failures.items()):
         report.errors.extend(
