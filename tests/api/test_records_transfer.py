@@ -203,3 +203,18 @@ def test_sum_of_100000_cents_through_the_api_is_exactly_1000(crm: TestClient) ->
     assert summary.json()["count"] == 100_000
     assert b'"sum":{"balance":1000.00}' in summary.content
     assert Decimal("1000.00") == Decimal(summary.text.split('"balance":')[1].rstrip("}"))
+
+
+def test_partial_import_writes_good_rows_and_reports_bad(crm: TestClient) -> None:
+    rows = [["name", "card"], ["ok 1", GOOD_CARD], ["bad", "4111111111111112"], ["ok 2", ""]]
+    response = crm.post(
+        IMPORTS,
+        params={"partial": True},
+        content=csv_file(rows),
+        headers={"content-type": "text/csv"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["created"], body["partial"], body["error_count"]) == (2, True, 1)
+    assert body["errors"][0]["row"] == 3
+    assert count(crm) == 2

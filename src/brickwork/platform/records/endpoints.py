@@ -322,6 +322,7 @@ def import_records(
     service: RecordsDep,
     content: Annotated[bytes, Depends(raw_body)],
     dry_run: bool = False,
+    partial: Annotated[bool, Query(description="Write the good rows, report the bad")] = False,
     background: Annotated[bool, Query(description="Run as a job; poll its progress")] = False,
 ) -> Response:
     """Import a CSV or XLSX file: every row is checked; one bad row and nothing is written.
@@ -331,7 +332,9 @@ def import_records(
     """
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if background:
-        job = _start_import_job(request, actor, app, form, content, media_type, dry_run)
+        job = _start_import_job(
+            request, actor, app, form, content, media_type, dry_run=dry_run, partial=partial
+        )
         location = f"/api/v1/apps/{app}/forms/{form}/imports/{job.id}"
         return reply(job.as_dict(), 202, headers={"Location": location})
     report = import_file(
@@ -344,6 +347,7 @@ def import_records(
         media_type,
         dry_run=dry_run,
         max_rows=request.app.state.settings.max_import_rows,
+        partial=partial,
     )
     if report.ok:
         return reply(report.as_dict())
@@ -393,7 +397,9 @@ def _start_import_job(
     form: str,
     content: bytes,
     media_type: str,
+    *,
     dry_run: bool,
+    partial: bool,
 ) -> Job:
     """Run the import in its own transaction on a worker thread, reporting progress."""
     state = request.app.state
@@ -411,6 +417,7 @@ def _start_import_job(
                 media_type,
                 dry_run=dry_run,
                 max_rows=state.settings.max_import_rows,
+                partial=partial,
                 progress=progress,
             )
             if not report.ok:

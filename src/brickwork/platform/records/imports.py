@@ -61,16 +61,19 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     created: int = 0
     dry_run: bool = False
+    partial: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        """Whether the import went through (a partial import goes through despite errors)."""
+        return not self.errors or (self.partial and self.created > 0)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "total_rows": self.total_rows,
             "created": self.created,
             "dry_run": self.dry_run,
+            "partial": self.partial,
             "columns": self.columns,
             "error_count": len(self.errors),
             "errors": [e.as_dict() for e in self.errors],

@@ -84,7 +84,7 @@ class PublishedForm:
 class BatchOutcome:
     created_ids: tuple[str, ...]
     failures: dict[int, tuple[Problem, ...]]
-    """Problems by item index; when any item fails, nothing was written."""
+    """Problems by item index; unless the batch was partial, nothing was written then."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,9 +198,12 @@ class RecordService:
         *,
         action: str = "create",
         dry_run: bool = False,
+        partial: bool = False,
         progress: Callable[[int, int], None] | None = None,
     ) -> BatchOutcome:
         """Validate every item first; write all of them only when none has a problem.
+
+        With ``partial`` the items without problems are written and the others reported.
 
         Used by batch creation and imports: one insert per table for the whole batch, one
         history row per record and one audit event for the batch. History rows of a creation
@@ -212,17 +215,24 @@ class RecordService:
         context = self._context(actor, now)
         failures: dict[int, tuple[Problem, ...]] = {}
         valid: list[dict[str, Any]] = []
+        positions: list[int] = []
         for index, data in enumerate(items):
             result = validate_record(form.compiled, data, context=context)
             if result.ok:
                 valid.append(dict(result.values))
+                positions.append(index)
             else:
                 failures[index] = result.errors
             if progress is not None and index % PROGRESS_EVERY == 0:
                 progress(index, len(items))
-        if not failures:
-            failures = self._check_stored(session, form, valid)
-        if failures or dry_run:
+        if failures and not partial:
+            return BatchOutcome(created_ids=(), failures=failures)
+        stored = self._check_stored(session, form, valid)
+        failures.update({positions[i]: problems for i, problems in stored.items()})
+        if (failures and not partial) or dry_run:
+            return BatchOutcome(created_ids=(), failures=failures)
+        valid = [values for i, values in enumerate(valid) if i not in stored]
+        if not valid:
             return BatchOutcome(created_ids=(), failures=failures)
         self._assign_serials(session, form, valid, now)
         ids = [new_id() for _ in valid]
@@ -261,7 +271,7 @@ class RecordService:
                 "last_id": ids[-1] if ids else None,
             },
         )
-        return BatchOutcome(created_ids=tuple(ids), failures={})
+        return BatchOutcome(created_ids=tuple(ids), failures=failures)
 
     def _check_stored(
         self,

@@ -32,15 +32,18 @@ def import_file(
     *,
     dry_run: bool = False,
     max_rows: int = 100_000,
+    partial: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Read, map and check every row; write them all, or none when any row fails."""
+    """Read, map and check every row; write them all, or none when any row fails (unless
+    ``partial``: then the good rows are written and the bad ones reported)."""
     form = service.form(session, app_key, form_key)
     sheet = read_sheet(content, media_type, max_rows=max_rows)
     mapped = map_headers(sheet.headers, form.definition.fields)
     report = ImportReport(
         total_rows=len(sheet.rows),
         dry_run=dry_run,
+        partial=partial,
         columns={sheet.headers[i]: f.key for i, f in mapped.items()},
     )
     items = [row_data(row, mapped) for row in sheet.rows]
@@ -52,6 +55,7 @@ def import_file(
         items,
         action="import",
         dry_run=dry_run,
+        partial=partial,
         progress=progress,
     )
     for index, problems in sorted(outcome.failures.items()):
