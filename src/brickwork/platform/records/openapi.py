@@ -11,8 +11,8 @@ from typing import Any
 
 from brickwork import __version__
 from brickwork.engines.form.schemas import form_schema
+from brickwork.platform.records.published import PublishedForm
 from brickwork.platform.records.rows import SYSTEM_FIELDS
-from brickwork.platform.records.service import PublishedForm
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_SCHEMA: dict[str, Any] = {

@@ -17,7 +17,7 @@ from brickwork.platform.auth.actor import Actor
 from brickwork.platform.errors import ErrorItem, Invalid
 from brickwork.platform.query.sql_expr import render
 from brickwork.platform.records.layout import ColumnLayout
-from brickwork.platform.records.service import PublishedForm
+from brickwork.platform.records.published import PublishedForm
 
 SORTABLE_SYSTEM = ("created_at", "updated_at", "version", "id", "owner")
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Table
 
 from brickwork.engines.form.definition import FormDefinition, SubtableField
 from brickwork.engines.form.elements import FieldBase
+from brickwork.engines.form.fieldtypes import coerce_value
+from brickwork.engines.form.fieldtypes.base import CoerceContext
 from brickwork.platform.records.layout import (
     ChildLayout,
     ColumnLayout,
@@ -126,3 +129,27 @@ def record_json(
                 for child_row in rows_by_child.get(child.field.id, ())
             ]
     return out
+
+
+def typed_values(
+    definition: FormDefinition, record: Mapping[str, Any], today: date
+) -> dict[str, Any]:
+    """Typed values of a stored record (its JSON form), as the form engine wants for updates."""
+    context = CoerceContext(today=today)
+    typed: dict[str, Any] = {}
+    for item in definition.fields:
+        stored = record.get(item.key)
+        if isinstance(item, SubtableField):
+            typed[item.key] = [
+                {
+                    "_id": row["_id"],
+                    **{
+                        f.key: coerce_value(f, row.get(f.key), context=context).value
+                        for f in item.fields
+                    },
+                }
+                for row in stored or []
+            ]
+        else:
+            typed[item.key] = coerce_value(item, stored, context=context).value
+    return typed

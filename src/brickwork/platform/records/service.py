@@ -7,22 +7,17 @@ check) → change history → audit, in the caller's transaction. Never commits.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from brickwork.engines.form import CompiledForm, RecordContext, compile_form, validate_record
+from brickwork.engines.form import RecordContext, compile_form, validate_record
 from brickwork.engines.form.definition import (
     FormDefinition,
-    LookupField,
     SerialNumberField,
-    SubtableField,
 )
-from brickwork.engines.form.fieldtypes import coerce_value
-from brickwork.engines.form.fieldtypes.base import CoerceContext
 from brickwork.engines.form.problems import Problem
 from brickwork.engines.form.serial import parse_serial_pattern
 from brickwork.jsonio import canonical_dumps, to_jsonable
@@ -32,67 +27,22 @@ from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
+from brickwork.platform.records.checks import StoredChecks
 from brickwork.platform.records.layout import TableLayout
+from brickwork.platform.records.published import (
+    PROGRESS_EVERY,
+    BatchOutcome,
+    Page,
+    PublishedForm,
+)
 from brickwork.platform.records.repository import RecordRepository
 from brickwork.platform.records.rows import (
-    FormShape,
     child_values,
     main_values,
     record_json,
     shape_of,
+    typed_values,
 )
-from brickwork.platform.records.storage import to_columns
-
-PROGRESS_EVERY = 500
-UNIQUE_VIOLATION = Problem(
-    "unique_violation", "该值已被其他记录使用", "another record already has this value"
-)
-
-
-REFERENCE_NOT_FOUND = Problem(
-    "reference_not_found",
-    "关联的记录不存在或不可选",
-    "the linked record does not exist or cannot be chosen",
-)
-
-
-def _ids(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    return tuple(value) if isinstance(value, tuple | list) else (str(value),)
-
-
-@dataclass(frozen=True, slots=True)
-class PublishedForm:
-    app_key: str
-    form_key: str
-    definition_id: str
-    version: int
-    compiled: CompiledForm
-    shape: FormShape
-
-    @property
-    def definition(self) -> FormDefinition:
-        return self.shape.definition
-
-    @property
-    def table(self) -> Table:
-        return self.shape.main
-
-
-@dataclass(frozen=True, slots=True)
-class BatchOutcome:
-    created_ids: tuple[str, ...]
-    failures: dict[int, tuple[Problem, ...]]
-    """Problems by item index; unless the batch was partial, nothing was written then."""
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    items: list[dict[str, Any]]
-    total: int | None
-    limit: int
-    offset: int
 
 
 def problems_to_items(problems: Sequence[Problem], locale: str) -> list[ErrorItem]:
@@ -112,6 +62,7 @@ class RecordService:
         self.clock = clock
         self.audit = audit or AuditLog(clock=clock)
         self.repo = repository or RecordRepository()
+        self.checks = StoredChecks(self.repo, self.form)
         self._forms: dict[tuple[str, int, int], PublishedForm] = {}
 
     # ------------------------------------------------------------ forms
@@ -176,7 +127,7 @@ class RecordService:
         if not result.ok:
             raise self._refuse(result.errors, actor)
         values = dict(result.values)
-        clashes = self._check_stored(session, form, [values])
+        clashes = self.checks.run(session, form, [values])
         if clashes:
             raise self._refuse(clashes[0], actor)
         self._assign_serials(session, form, [values], now)
@@ -227,7 +178,7 @@ class RecordService:
                 progress(index, len(items))
         if failures and not partial:
             return BatchOutcome(created_ids=(), failures=failures)
-        stored = self._check_stored(session, form, valid)
+        stored = self.checks.run(session, form, valid)
         failures.update({positions[i]: problems for i, problems in stored.items()})
         if (failures and not partial) or dry_run:
             return BatchOutcome(created_ids=(), failures=failures)
@@ -273,84 +224,6 @@ class RecordService:
         )
         return BatchOutcome(created_ids=tuple(ids), failures=failures)
 
-    def _check_stored(
-        self,
-        session: Session,
-        form: PublishedForm,
-        batch: Sequence[Mapping[str, Any]],
-        *,
-        exclude_id: str | None = None,
-    ) -> dict[int, tuple[Problem, ...]]:
-        """Checks that need the database: unique values and lookups to existing records."""
-        problems = self._check_unique(session, form, batch, exclude_id=exclude_id)
-        for index, found in self._check_references(session, form, batch).items():
-            problems[index] = (*problems.get(index, ()), *found)
-        return problems
-
-    def _check_references(
-        self, session: Session, form: PublishedForm, batch: Sequence[Mapping[str, Any]]
-    ) -> dict[int, tuple[Problem, ...]]:
-        problems: dict[int, tuple[Problem, ...]] = {}
-        for item in form.definition.fields:
-            if not isinstance(item, LookupField):
-                continue
-            wanted = {index: _ids(values.get(item.key)) for index, values in enumerate(batch)}
-            every = sorted({i for ids in wanted.values() for i in ids})
-            if not every:
-                continue
-            target = self.form(session, item.target.app or form.app_key, item.target.form)
-            where: list[ColumnElement[bool]] = [target.table.c.deleted_at.is_(None)]
-            if item.where:
-                from brickwork.platform.records.query import RecordQuery
-
-                dialect = session.get_bind().dialect.name
-                where += RecordQuery(target, actor=Actor("system"), dialect=dialect).where(
-                    item.where
-                )
-            found = self.repo.existing_ids(session, target.table, every, where)
-            for index, ids in wanted.items():
-                if any(i not in found for i in ids):
-                    problems[index] = (
-                        *problems.get(index, ()),
-                        REFERENCE_NOT_FOUND.under(f"/{item.key}"),
-                    )
-        return problems
-
-    def _check_unique(
-        self,
-        session: Session,
-        form: PublishedForm,
-        batch: Sequence[Mapping[str, Any]],
-        *,
-        exclude_id: str | None = None,
-    ) -> dict[int, tuple[Problem, ...]]:
-        """Problems by batch index for values of unique fields that are already taken."""
-        problems: dict[int, tuple[Problem, ...]] = {}
-        columns = {item.key: (item, column) for item, column in form.shape.columns}
-        for field_id in form.shape.layout.unique:
-            item, column = next(pair for pair in columns.values() if pair[0].id == field_id)
-            stored = [
-                to_columns(item, column, values.get(item.key)).get(column.column)
-                for values in batch
-            ]
-            present = [v for v in stored if v is not None]
-            taken = (
-                self.repo.taken_values(
-                    session, form.table, column.column, present, exclude_id=exclude_id
-                )
-                if present
-                else set()
-            )
-            seen: set[Any] = set()
-            for index, value in enumerate(stored):
-                if value is not None and (value in taken or value in seen):
-                    problems[index] = (
-                        *problems.get(index, ()),
-                        UNIQUE_VIOLATION.under(f"/{item.key}"),
-                    )
-                seen.add(value)
-        return problems
-
     def _new_row(
         self,
         form: PublishedForm,
@@ -395,13 +268,13 @@ class RecordService:
         if expected_version is not None and expected_version != version:
             raise _stale(record_id, version)
         now = self.clock()
-        current = self._typed(form, before, now)
+        current = typed_values(form.definition, before, now.date())
         result = validate_record(
             form.compiled, data, context=self._context(actor, now), current=current
         )
         if not result.ok:
             raise self._refuse(result.errors, actor)
-        clashes = self._check_stored(session, form, [result.values], exclude_id=record_id)
+        clashes = self.checks.run(session, form, [result.values], exclude_id=record_id)
         if clashes:
             raise self._refuse(clashes[0], actor)
         values = {
@@ -534,29 +407,6 @@ class RecordService:
         ]
 
     # ------------------------------------------------------------ helpers
-
-    def _typed(
-        self, form: PublishedForm, record: Mapping[str, Any], now: datetime
-    ) -> dict[str, Any]:
-        """Typed values of a stored record, as the form engine expects them for updates."""
-        context = CoerceContext(today=now.date())
-        typed: dict[str, Any] = {}
-        for item in form.definition.fields:
-            stored = record.get(item.key)
-            if isinstance(item, SubtableField):
-                typed[item.key] = [
-                    {
-                        "_id": row["_id"],
-                        **{
-                            f.key: coerce_value(f, row.get(f.key), context=context).value
-                            for f in item.fields
-                        },
-                    }
-                    for row in stored or []
-                ]
-            else:
-                typed[item.key] = coerce_value(item, stored, context=context).value
-        return typed
 
     def _assign_serials(
         self, session: Session, form: PublishedForm, batch: Sequence[dict[str, Any]], now: datetime

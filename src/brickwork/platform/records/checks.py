@@ -1,0 +1,112 @@
+"""Record checks that need the database: unique values and links to existing records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Session
+
+from brickwork.engines.form.definition import LookupField
+from brickwork.engines.form.problems import Problem
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.records.published import (
+    REFERENCE_NOT_FOUND,
+    UNIQUE_VIOLATION,
+    PublishedForm,
+)
+from brickwork.platform.records.repository import RecordRepository
+from brickwork.platform.records.storage import to_columns
+
+FindForm = Callable[[Session, str, str], PublishedForm]
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, tuple | list) else (str(value),)
+
+
+class StoredChecks:
+    def __init__(self, repository: RecordRepository, find_form: FindForm) -> None:
+        self.repo = repository
+        self.form = find_form
+
+    def run(
+        self,
+        session: Session,
+        form: PublishedForm,
+        batch: Sequence[Mapping[str, Any]],
+        *,
+        exclude_id: str | None = None,
+    ) -> dict[int, tuple[Problem, ...]]:
+        """Checks that need the database: unique values and lookups to existing records."""
+        problems = self._unique(session, form, batch, exclude_id=exclude_id)
+        for index, found in self._references(session, form, batch).items():
+            problems[index] = (*problems.get(index, ()), *found)
+        return problems
+
+    def _references(
+        self, session: Session, form: PublishedForm, batch: Sequence[Mapping[str, Any]]
+    ) -> dict[int, tuple[Problem, ...]]:
+        problems: dict[int, tuple[Problem, ...]] = {}
+        for item in form.definition.fields:
+            if not isinstance(item, LookupField):
+                continue
+            wanted = {index: _ids(values.get(item.key)) for index, values in enumerate(batch)}
+            every = sorted({i for ids in wanted.values() for i in ids})
+            if not every:
+                continue
+            target = self.form(session, item.target.app or form.app_key, item.target.form)
+            where: list[ColumnElement[bool]] = [target.table.c.deleted_at.is_(None)]
+            if item.where:
+                from brickwork.platform.records.query import RecordQuery
+
+                dialect = session.get_bind().dialect.name
+                where += RecordQuery(target, actor=Actor("system"), dialect=dialect).where(
+                    item.where
+                )
+            found = self.repo.existing_ids(session, target.table, every, where)
+            for index, ids in wanted.items():
+                if any(i not in found for i in ids):
+                    problems[index] = (
+                        *problems.get(index, ()),
+                        REFERENCE_NOT_FOUND.under(f"/{item.key}"),
+                    )
+        return problems
+
+    def _unique(
+        self,
+        session: Session,
+        form: PublishedForm,
+        batch: Sequence[Mapping[str, Any]],
+        *,
+        exclude_id: str | None = None,
+    ) -> dict[int, tuple[Problem, ...]]:
+        """Problems by batch index for values of unique fields that are already taken."""
+        problems: dict[int, tuple[Problem, ...]] = {}
+        columns = {item.key: (item, column) for item, column in form.shape.columns}
+        for field_id in form.shape.layout.unique:
+            item, column = next(pair for pair in columns.values() if pair[0].id == field_id)
+            stored = [
+                to_columns(item, column, values.get(item.key)).get(column.column)
+                for values in batch
+            ]
+            present = [v for v in stored if v is not None]
+            taken = (
+                self.repo.taken_values(
+                    session, form.table, column.column, present, exclude_id=exclude_id
+                )
+                if present
+                else set()
+            )
+            seen: set[Any] = set()
+            for index, value in enumerate(stored):
+                if value is not None and (value in taken or value in seen):
+                    problems[index] = (
+                        *problems.get(index, ()),
+                        UNIQUE_VIOLATION.under(f"/{item.key}"),
+                    )
+                seen.add(value)
+        return problems

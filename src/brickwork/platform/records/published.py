@@ -1,0 +1,58 @@
+"""A published form as the records area uses it, and the shapes its operations return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table
+
+from brickwork.engines.form import CompiledForm
+from brickwork.engines.form.definition import FormDefinition
+from brickwork.engines.form.problems import Problem
+from brickwork.platform.records.rows import FormShape
+
+PROGRESS_EVERY = 500
+UNIQUE_VIOLATION = Problem(
+    "unique_violation", "该值已被其他记录使用", "another record already has this value"
+)
+
+
+REFERENCE_NOT_FOUND = Problem(
+    "reference_not_found",
+    "关联的记录不存在或不可选",
+    "the linked record does not exist or cannot be chosen",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedForm:
+    app_key: str
+    form_key: str
+    definition_id: str
+    version: int
+    compiled: CompiledForm
+    shape: FormShape
+
+    @property
+    def definition(self) -> FormDefinition:
+        return self.shape.definition
+
+    @property
+    def table(self) -> Table:
+        return self.shape.main
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    created_ids: tuple[str, ...]
+    failures: dict[int, tuple[Problem, ...]]
+    """Problems by item index; unless the batch was partial, nothing was written then."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict[str, Any]]
+    total: int | None
+    limit: int
+    offset: int
