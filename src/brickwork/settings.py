@@ -14,6 +14,7 @@ ENV_PREFIX = "BRICKWORK_"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
+DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 class SettingsError(ValueError):
@@ -31,6 +32,7 @@ class Settings:
     port: int = DEFAULT_PORT
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_import_bytes: int = 50 * 1024 * 1024
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     max_import_rows: int = 100_000
     auto_upgrade: bool = True
     log_level: str = "INFO"
@@ -90,6 +92,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_body_bytes=_int(source, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
         max_import_bytes=_int(source, "MAX_IMPORT_BYTES", 50 * 1024 * 1024),
         max_import_rows=_int(source, "MAX_IMPORT_ROWS", 100_000),
+        max_upload_bytes=_int(source, "MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
         auto_upgrade=_bool(source, "AUTO_UPGRADE", True),
         log_level=(source.get(ENV_PREFIX + "LOG_LEVEL") or "INFO").upper(),
         bootstrap_admin=source.get(ENV_PREFIX + "ADMIN") or "admin",

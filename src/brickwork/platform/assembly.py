@@ -7,9 +7,12 @@ goes through the same validators and publish hooks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.files.service import FileService
+from brickwork.platform.files.storage import FileStorage
 from brickwork.platform.metadata.bundle import BundleService
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
@@ -17,6 +20,7 @@ from brickwork.platform.metadata.validation import register_kind_validator
 from brickwork.platform.records.definitions import validate_form_spec
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
+from brickwork.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,14 +29,18 @@ class Services:
     metadata: MetadataService
     bundles: BundleService
     records: RecordService
+    files: FileService
 
 
 # Kind validators are part of what a definition *is*, whoever builds the services.
 register_kind_validator(Kind.FORM, validate_form_spec)
 
 
-def build_services(*, clock: Clock = system_clock) -> Services:
+def build_services(*, clock: Clock = system_clock, data_dir: Path | None = None) -> Services:
+    """``data_dir`` is ``settings.data_dir`` (files go to its ``files/``); it defaults to the
+    settings' default for callers that never touch files."""
     audit = AuditLog(clock=clock)
+    files_root = (data_dir or Settings().data_dir) / "files"
     metadata = MetadataService(clock=clock, audit=audit)
     metadata.add_publish_hook(Kind.FORM, FormStorage(clock=clock).on_publish)
     return Services(
@@ -40,4 +48,5 @@ def build_services(*, clock: Clock = system_clock) -> Services:
         metadata=metadata,
         bundles=BundleService(clock=clock, audit=audit),
         records=RecordService(metadata=metadata, clock=clock, audit=audit),
+        files=FileService(storage=FileStorage(files_root), clock=clock, audit=audit),
     )

@@ -9,6 +9,7 @@ from brickwork.platform.models.form_table import FormTable
 from brickwork.platform.models.instance_setting import InstanceSetting
 from brickwork.platform.models.record_change import RecordChange
 from brickwork.platform.models.serial_counter import SerialCounter
+from brickwork.platform.models.stored_file import StoredFile
 
 __all__ = [
     "Application",
@@ -20,4 +21,5 @@ __all__ = [
     "InstanceSetting",
     "RecordChange",
     "SerialCounter",
+    "StoredFile",
 ]

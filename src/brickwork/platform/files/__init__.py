@@ -1,0 +1,1 @@
+"""Platform area: files stored by the platform (uploads, downloads, reference checks)."""

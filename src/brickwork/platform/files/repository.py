@@ -1,0 +1,25 @@
+"""SQL of the file store's metadata (``stored_files``). Nothing else in the area runs queries."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brickwork.platform.models import StoredFile
+
+
+class FileRepository:
+    def get(self, session: Session, file_id: str) -> StoredFile | None:
+        return session.get(StoredFile, file_id)
+
+    def many(self, session: Session, file_ids: Collection[str]) -> Sequence[StoredFile]:
+        if not file_ids:
+            return ()
+        query = select(StoredFile).where(StoredFile.id.in_(sorted(file_ids)))
+        return session.scalars(query).all()
+
+    def add(self, session: Session, row: StoredFile) -> None:
+        session.add(row)
+        session.flush()
