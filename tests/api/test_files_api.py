@@ -113,14 +113,14 @@ def test_chinese_named_pdf_round_trip(client: TestClient) -> None:
     response = upload(client, content, CONTRACT)
     assert response.status_code == 201, response.text
     body = response.json()
-    assert set(body) == {"file_id", "name", "size", "content_type", "sha256", "created_at"}
+    assert set(body) == {"id", "name", "size", "content_type", "sha256", "created_at"}
     assert body["name"] == CONTRACT
     assert (body["size"], body["content_type"]) == (len(content), "application/pdf")
     assert body["sha256"] == hashlib.sha256(content).hexdigest()
-    assert response.headers["location"] == f"{API}/files/{body['file_id']}"
+    assert response.headers["location"] == f"{API}/files/{body['id']}"
     assert stored_path(settings_of(client), body["sha256"]).read_bytes() == content
 
-    download = client.get(f"{API}/files/{body['file_id']}")
+    download = client.get(f"{API}/files/{body['id']}")
     assert download.status_code == 200
     assert download.content == content
     assert download.headers["content-type"] == "application/pdf"
@@ -130,7 +130,7 @@ def test_chinese_named_pdf_round_trip(client: TestClient) -> None:
     assert f"filename*=UTF-8''{quote(CONTRACT, safe='')}" in disposition
     assert disposition.encode("latin-1").isascii()
 
-    meta = client.get(f"{API}/files/{body['file_id']}/meta")
+    meta = client.get(f"{API}/files/{body['id']}/meta")
     assert meta.status_code == 200
     assert meta.json() == body
 
@@ -162,15 +162,15 @@ def test_identical_content_is_stored_once(client_with: Callable[..., TestClient]
     content = pdf("same")
     first = upload(client, content, "a.pdf").json()
     second = upload(client, content, "b.pdf").json()
-    assert first["file_id"] != second["file_id"]
+    assert first["id"] != second["id"]
     assert first["sha256"] == second["sha256"]
     root = settings_of(client).data_dir / "files"
     assert [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()] == [
         f"{first['sha256'][:2]}/{first['sha256']}"
     ]
     for item in (first, second):
-        assert client.get(f"{API}/files/{item['file_id']}").content == content
-    assert client.get(f"{API}/files/{second['file_id']}/meta").json()["name"] == "b.pdf"
+        assert client.get(f"{API}/files/{item['id']}").content == content
+    assert client.get(f"{API}/files/{second['id']}/meta").json()["name"] == "b.pdf"
 
 
 def test_files_have_their_own_size_limit(client_with: Callable[..., TestClient]) -> None:
@@ -298,7 +298,7 @@ def test_lost_content_is_reported(client_with: Callable[..., TestClient]) -> Non
     client = client_with()
     body = upload(client, pdf(), "gone.pdf").json()
     stored_path(settings_of(client), body["sha256"]).unlink()
-    problem_of(client.get(f"{API}/files/{body['file_id']}"), 404, "file_content_missing")
+    problem_of(client.get(f"{API}/files/{body['id']}"), 404, "file_content_missing")
 
 
 # ---------------------------------------------------------------- audit
@@ -315,7 +315,7 @@ def test_uploads_and_downloads_are_audited(client: TestClient, session: Session)
             "x-brickwork-user": "zhang.san",
         },
     )
-    file_id = response.json()["file_id"]
+    file_id = response.json()["id"]
     client.get(f"{API}/files/{file_id}", headers={"x-brickwork-user": "li.si"})
     client.get(f"{API}/files/{file_id}/meta")
     events = session.scalars(
@@ -343,8 +343,8 @@ def test_refused_upload_is_not_stored_or_audited(client: TestClient, session: Se
 def test_check_refs_detects_forged_references(client: TestClient, session: Session) -> None:
     body = upload(client, pdf(), CONTRACT).json()
     service = files_service(client)
-    genuine = FileRef(body["file_id"], body["name"], body["size"], body["content_type"])
-    as_record = {"id": body["file_id"], **{k: body[k] for k in ("name", "size", "content_type")}}
+    genuine = FileRef(body["id"], body["name"], body["size"], body["content_type"])
+    as_record = {"id": body["id"], **{k: body[k] for k in ("name", "size", "content_type")}}
     refs: list[FileRef | dict[str, Any]] = [
         genuine,
         as_record,
@@ -354,7 +354,7 @@ def test_check_refs_detects_forged_references(client: TestClient, session: Sessi
         {**as_record, "name": "other.pdf", "content_type": "image/png"},
         {**as_record, "id": str(uuid.uuid4())},
         {**as_record, "id": "bad\x00id"},
-        {"file_id": body["file_id"], "name": CONTRACT, "size": "12", "content_type": "x/y"},
+        {"id": body["id"], "name": CONTRACT, "size": "12", "content_type": "x/y"},
         {"name": CONTRACT},
     ]
     assert service.check_refs(session, refs) == [

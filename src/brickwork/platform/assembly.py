@@ -43,10 +43,11 @@ def build_services(*, clock: Clock = system_clock, data_dir: Path | None = None)
     files_root = (data_dir or Settings().data_dir) / "files"
     metadata = MetadataService(clock=clock, audit=audit)
     metadata.add_publish_hook(Kind.FORM, FormStorage(clock=clock).on_publish)
+    files = FileService(storage=FileStorage(files_root), clock=clock, audit=audit)
     return Services(
         audit=audit,
         metadata=metadata,
         bundles=BundleService(clock=clock, audit=audit),
-        records=RecordService(metadata=metadata, clock=clock, audit=audit),
-        files=FileService(storage=FileStorage(files_root), clock=clock, audit=audit),
+        records=RecordService(metadata=metadata, clock=clock, audit=audit, files=files),
+        files=files,
     )

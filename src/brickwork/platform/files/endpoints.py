@@ -56,7 +56,7 @@ FilesDep = Annotated[FileService, Depends(files)]
 
 def file_out(row: StoredFile) -> dict[str, Any]:
     return {
-        "file_id": row.id,
+        "id": row.id,
         "name": row.name,
         "size": row.size,
         "content_type": row.content_type,

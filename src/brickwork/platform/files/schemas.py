@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 class FileOut(BaseModel):
     """A stored file: the reference a record keeps, plus its digest and upload time."""
 
-    file_id: str = Field(description="Id to put in a record's attachment value (as ``id``)")
+    id: str = Field(description="Id to put in a record's attachment value")
     name: str = Field(description="File name as uploaded (NFC, no path)")
     size: int = Field(description="Size in bytes")
     content_type: str = Field(description="Media type as declared and checked at upload")

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from brickwork.engines.form.definition import LookupField
+from brickwork.engines.form.definition import AttachmentField, LookupField, SignatureField
 from brickwork.engines.form.problems import Problem
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.files.service import FileService
 from brickwork.platform.records.published import (
     REFERENCE_NOT_FOUND,
     UNIQUE_VIOLATION,
@@ -28,10 +29,22 @@ def _ids(value: Any) -> tuple[str, ...]:
     return tuple(value) if isinstance(value, tuple | list) else (str(value),)
 
 
+FILE_PROBLEMS: dict[str, tuple[str, str]] = {
+    "file_ref_invalid": ("附件引用格式不正确", "the file reference is not valid"),
+    "file_not_found": ("附件不存在（请先上传）", "no stored file has this id; upload it first"),
+    "file_name_mismatch": ("附件名称与已上传文件不符", "the name differs from the stored file's"),
+    "file_size_mismatch": ("附件大小与已上传文件不符", "the size differs from the stored file's"),
+    "file_type_mismatch": ("附件类型与已上传文件不符", "the type differs from the stored file's"),
+}
+
+
 class StoredChecks:
-    def __init__(self, repository: RecordRepository, find_form: FindForm) -> None:
+    def __init__(
+        self, repository: RecordRepository, find_form: FindForm, files: FileService | None = None
+    ) -> None:
         self.repo = repository
         self.form = find_form
+        self.files = files
 
     def run(
         self,
@@ -43,8 +56,37 @@ class StoredChecks:
     ) -> dict[int, tuple[Problem, ...]]:
         """Checks that need the database: unique values and lookups to existing records."""
         problems = self._unique(session, form, batch, exclude_id=exclude_id)
-        for index, found in self._references(session, form, batch).items():
-            problems[index] = (*problems.get(index, ()), *found)
+        for found_by_index in (
+            self._references(session, form, batch),
+            self._attachments(session, form, batch),
+        ):
+            for index, found in found_by_index.items():
+                problems[index] = (*problems.get(index, ()), *found)
+        return problems
+
+    def _attachments(
+        self, session: Session, form: PublishedForm, batch: Sequence[Mapping[str, Any]]
+    ) -> dict[int, tuple[Problem, ...]]:
+        """Attached files must be stored files, described exactly as they were uploaded."""
+        problems: dict[int, tuple[Problem, ...]] = {}
+        if self.files is None:
+            return problems
+        for item in form.definition.fields:
+            if not isinstance(item, AttachmentField | SignatureField):
+                continue
+            owners: list[tuple[int, int | None]] = []
+            refs: list[Any] = []
+            for index, values in enumerate(batch):
+                value = values.get(item.key)
+                many = isinstance(value, tuple | list)
+                for position, ref in enumerate(value if many else [value] if value else []):
+                    owners.append((index, position if many else None))
+                    refs.append(ref)
+            for ref_index, code in self.files.check_refs(session, refs) if refs else ():
+                owner, position = owners[ref_index]
+                zh, en = FILE_PROBLEMS.get(code, FILE_PROBLEMS["file_ref_invalid"])
+                pointer = f"/{item.key}" + ("" if position is None else f"/{position}")
+                problems[owner] = (*problems.get(owner, ()), Problem(code, zh, en, pointer))
         return problems
 
     def _references(

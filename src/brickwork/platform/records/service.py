@@ -25,6 +25,7 @@ from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
+from brickwork.platform.files.service import FileService
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.records.checks import StoredChecks
@@ -57,12 +58,13 @@ class RecordService:
         clock: Clock = system_clock,
         audit: AuditLog | None = None,
         repository: RecordRepository | None = None,
+        files: FileService | None = None,
     ) -> None:
         self.metadata = metadata
         self.clock = clock
         self.audit = audit or AuditLog(clock=clock)
         self.repo = repository or RecordRepository()
-        self.checks = StoredChecks(self.repo, self.form)
+        self.checks = StoredChecks(self.repo, self.form, files)
         self._forms: dict[tuple[str, int, int], PublishedForm] = {}
 
     # ------------------------------------------------------------ forms
