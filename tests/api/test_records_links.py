@@ -101,3 +101,34 @@ def test_app_openapi_document_types_each_form(credit: TestClient) -> None:
     assert "borrower" in schemas["loan_record"]["properties"]
     assert "version" in schemas["loan_record"]["properties"]
     assert "/api/v1/apps/credit/forms/loan/records/{record_id}" in document["paths"]
+
+
+def test_options_from_another_form_must_exist_there(credit: TestClient) -> None:
+    define(
+        credit,
+        "product",
+        [{"id": "f_code", "key": "code", "type": "text", "label": "Code", "unique": True}],
+    )
+    define(
+        credit,
+        "offer",
+        [
+            {
+                "id": "f_product",
+                "key": "product",
+                "type": "single_select",
+                "label": "Product",
+                "options_from": {"form": "product", "value_field": "code"},
+            }
+        ],
+    )
+    records = f"{API}/apps/credit/forms"
+    credit.post(f"{records}/product/records", json={"code": "MORTGAGE"})
+    assert credit.post(f"{records}/offer/records", json={"product": "MORTGAGE"}).status_code == 201
+    refused = credit.post(f"{records}/offer/records", json={"product": "YACHT"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0] == {
+        "pointer": "/product",
+        "code": "option_unknown",
+        "message": "is not one of the options",
+    }

@@ -8,9 +8,16 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from brickwork.engines.form.definition import AttachmentField, LookupField, SignatureField
+from brickwork.engines.form.definition import (
+    AttachmentField,
+    LookupField,
+    MultiSelectField,
+    SignatureField,
+    SingleSelectField,
+)
 from brickwork.engines.form.problems import Problem
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.errors import NotFound
 from brickwork.platform.files.service import FileService
 from brickwork.platform.records.published import (
     REFERENCE_NOT_FOUND,
@@ -28,6 +35,8 @@ def _ids(value: Any) -> tuple[str, ...]:
         return ()
     return tuple(value) if isinstance(value, tuple | list) else (str(value),)
 
+
+OPTION_NOT_FOUND = Problem("option_unknown", "不是可选的选项", "is not one of the options")
 
 FILE_PROBLEMS: dict[str, tuple[str, str]] = {
     "file_ref_invalid": ("附件引用格式不正确", "the file reference is not valid"),
@@ -54,11 +63,13 @@ class StoredChecks:
         *,
         exclude_id: str | None = None,
     ) -> dict[int, tuple[Problem, ...]]:
-        """Checks that need the database: unique values and lookups to existing records."""
+        """Checks that need the database: unique values, links to existing records, stored
+        files and options read from another form."""
         problems = self._unique(session, form, batch, exclude_id=exclude_id)
         for found_by_index in (
             self._references(session, form, batch),
             self._attachments(session, form, batch),
+            self._options(session, form, batch),
         ):
             for index, found in found_by_index.items():
                 problems[index] = (*problems.get(index, ()), *found)
@@ -78,15 +89,46 @@ class StoredChecks:
             refs: list[Any] = []
             for index, values in enumerate(batch):
                 value = values.get(item.key)
-                many = isinstance(value, tuple | list)
-                for position, ref in enumerate(value if many else [value] if value else []):
-                    owners.append((index, position if many else None))
-                    refs.append(ref)
+                if isinstance(value, tuple | list):
+                    owners.extend((index, place) for place in range(len(value)))
+                    refs.extend(value)
+                elif value is not None:
+                    owners.append((index, None))
+                    refs.append(value)
             for ref_index, code in self.files.check_refs(session, refs) if refs else ():
-                owner, position = owners[ref_index]
+                owner, place = owners[ref_index]
                 zh, en = FILE_PROBLEMS.get(code, FILE_PROBLEMS["file_ref_invalid"])
-                pointer = f"/{item.key}" + ("" if position is None else f"/{position}")
+                pointer = f"/{item.key}" + ("" if place is None else f"/{place}")
                 problems[owner] = (*problems.get(owner, ()), Problem(code, zh, en, pointer))
+        return problems
+
+    def _options(
+        self, session: Session, form: PublishedForm, batch: Sequence[Mapping[str, Any]]
+    ) -> dict[int, tuple[Problem, ...]]:
+        """Choices whose options come from another form must be values found there."""
+        problems: dict[int, tuple[Problem, ...]] = {}
+        for item in form.definition.fields:
+            source = getattr(item, "options_from", None)
+            if not isinstance(item, SingleSelectField | MultiSelectField) or source is None:
+                continue
+            wanted = {index: _ids(values.get(item.key)) for index, values in enumerate(batch)}
+            every = sorted({v for values in wanted.values() for v in values})
+            if not every:
+                continue
+            target = self.form(session, form.app_key, source.form)
+            column = {f.key: c for f, c in target.shape.columns}.get(source.value_field)
+            if column is None:
+                raise NotFound(
+                    f"form {source.form!r} has no field {source.value_field!r}",
+                    code="option_source_missing",
+                )
+            found = self.repo.taken_values(session, target.table, column.column, every)
+            for index, values in wanted.items():
+                if any(v not in found for v in values):
+                    problems[index] = (
+                        *problems.get(index, ()),
+                        OPTION_NOT_FOUND.under(f"/{item.key}"),
+                    )
         return problems
 
     def _references(
