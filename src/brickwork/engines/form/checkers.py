@@ -6,8 +6,10 @@ every input, in a cheaper shape: the typed value itself when there is nothing to
 shapes of input (plain printable text, an option from the list, a JSON integer or boolean, an
 ISO date, an ASCII number, a canonical mobile number or resident ID) take a short path;
 anything else goes through the registry, which stays the authority (a property test checks
-that both agree). This module must not hold rules of its own: every short path accepts only
-what the registry would accept, unchanged."""
+that both agree). `strict_checker_of` is the same checker for callers that only want clean
+values (`shortcut`): it raises `NeedsReport` instead of returning a `Coerced`. This module must
+not hold rules of its own: every short path accepts only what the registry would accept,
+unchanged."""
 
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from operator import mul
 from typing import Any
 
 from brickwork.engines.form.definition import (
@@ -38,11 +39,9 @@ from brickwork.engines.form.fieldtypes.numeric import INTEGER_MAX, INTEGER_MIN
 from brickwork.engines.form.fieldtypes.text import compiled
 from brickwork.engines.form.identifiers.contact import CN_MOBILE, E164
 from brickwork.engines.form.identifiers.resident_id import (
-    CHECK_CHARS,
     PROVINCES,
-    WEIGHTS,
     ResidentIdType,
-    classify,
+    check_char_of,
 )
 from brickwork.engines.form.money import CURRENCY_SCALES, Money, integer_digits, quantize_half_up
 
@@ -54,15 +53,40 @@ Factory = Callable[[Any, Checker], Checker | None]
 
 _DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
-_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,18})?")
+_PLAIN_NUMBER = re.compile(r"-?([0-9]{1,30})(?:\.([0-9]{1,18}))?")
+"""A plain ASCII number: its whole digits and its decimals (None when it has no point)."""
+
+
+class NeedsReport(Exception):
+    """Raised by a strict checker where `checker_of` would return a `Coerced`."""
 
 
 def checker_of(field: FieldBase) -> Checker:
     """The checker of `field`: a short path for common input, the registry for the rest."""
-    full = _registry_checker(field)
+    return _with_shortcut(field, _registry_checker(field))
+
+
+def strict_checker_of(field: FieldBase) -> Checker:
+    """`checker_of(field)` for callers that only want clean values: where that would return a
+    `Coerced` (problems or warnings), this raises `NeedsReport`; it never returns one."""
+    return _with_shortcut(field, _strict(_registry_checker(field)))
+
+
+def _with_shortcut(field: FieldBase, full: Checker) -> Checker:
     factory = _SHORTCUTS.get(field.type)
     found = factory(field, full) if factory is not None else None
     return full if found is None else found
+
+
+def _strict(full: Checker) -> Checker:
+    # Short paths return either a clean value or what `full` returns: only `full` can report.
+    def check(raw: object, context: CoerceContext) -> Any:
+        found = full(raw, context)
+        if type(found) is Coerced:
+            raise NeedsReport
+        return found
+
+    return check
 
 
 def _registry_checker(field: FieldBase) -> Checker:
@@ -197,10 +221,7 @@ def _date(field: DateField, full: Checker) -> Checker:
 
 
 def _number(raw: object) -> tuple[Decimal, int] | None:
-    """A plain ASCII number (or an int or a finite Decimal) and its decimals as written."""
-    if type(raw) is str:
-        found = _PLAIN_NUMBER.fullmatch(raw)
-        return None if found is None else (Decimal(raw), len(found[1] or ".") - 1)
+    """An int or a finite Decimal and its decimals as written (text: see `_scaled`)."""
     if type(raw) is int:
         return Decimal(raw), 0
     if type(raw) is Decimal and raw.is_finite():
@@ -216,11 +237,23 @@ def _scaled(
     """Reads a plain number at `scale` as `fit_scale` does, or None to ask the registry."""
 
     def read(raw: object) -> Decimal | None:
-        found = _number(raw)
-        if found is None:
-            return None
-        amount, places = found
-        if integer_digits(amount) > digits or (places > scale and not rounds):
+        if type(raw) is str:
+            # Plain ASCII text, the usual input: its digits are counted on the text itself.
+            found = _PLAIN_NUMBER.fullmatch(raw)
+            if found is None:
+                return None
+            whole, fraction = found.groups()
+            if len(whole) > digits and len(whole.lstrip("0")) > digits:
+                return None
+            amount, places = Decimal(raw), 0 if fraction is None else len(fraction)
+        else:
+            number = _number(raw)
+            if number is None:
+                return None
+            amount, places = number
+            if integer_digits(amount) > digits:
+                return None
+        if places > scale and not rounds:
             return None
         value = amount if places == scale and amount else quantize_half_up(amount, scale)
         if (low is not None and value < low) or (high is not None and value > high):
@@ -277,16 +310,16 @@ def _resident_id(field: ResidentIdField, full: Checker) -> Checker | None:
         return None
 
     def check(raw: object, context: CoerceContext) -> Any:
-        if type(raw) is not str or len(raw) != 18 or not _RESIDENT_ID.fullmatch(raw):
+        # A known province rules out permits (8x) and foreign cards (9x): the number is mainland.
+        if type(raw) is not str or len(raw) != 18 or raw[:2] not in PROVINCES:
             return full(raw, context)
-        if raw[:2] not in PROVINCES or classify(raw) is not ResidentIdType.MAINLAND:
+        if not _RESIDENT_ID.fullmatch(raw):
             return full(raw, context)
         try:
-            born = date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
+            born = date.fromisoformat(raw[6:14])  # YYYYMMDD, ASCII digits (checked above)
         except ValueError:
             return full(raw, context)
-        check = CHECK_CHARS[sum(map(mul, map(int, raw[:17]), WEIGHTS)) % 11]
-        if born > context.today or check != raw[17]:
+        if born > context.today or check_char_of(raw) != raw[17]:
             return full(raw, context)
         return raw
 

@@ -45,6 +45,7 @@ from brickwork.engines.form.scope import (
     form_scope,
     row_scope,
 )
+from brickwork.engines.form.shortcut import Shortcut, shortcut_of
 
 MULTIPLE_TYPES = frozenset({"multi_select", "attachment"})
 """Types whose values are tuples whatever their options (references: when `multiple`)."""
@@ -146,6 +147,8 @@ class CompiledForm:
     """Keys of fields whose values are tuples (stored lists are turned into tuples)."""
     required_plans: tuple[FieldPlan, ...]
     """Writable non-subtable fields with `required: true`."""
+    shortcut: Shortcut | None
+    """The short path for new records that need nothing reported (None: the form has none)."""
 
     @cached_property
     def uses_expressions(self) -> bool:
@@ -212,6 +215,7 @@ class _Builder:
             required_plans=tuple(
                 p for p in plans if p.field.required and p.writable and p.rows is None
             ),
+            shortcut=shortcut_of(plans, self.read, validations=bool(self.definition.validations)),
         )
         return tuple(self.problems), compiled
 

@@ -10,7 +10,7 @@ from form_support import CONTEXT, fullwidth, make_field
 from hypothesis import given
 from hypothesis import strategies as st
 
-from brickwork.engines.form.checkers import checker_of
+from brickwork.engines.form.checkers import NeedsReport, checker_of, strict_checker_of
 from brickwork.engines.form.definition import ComputedField
 from brickwork.engines.form.fieldtypes import Coerced, check_value
 from brickwork.engines.form.fieldtypes.structured import result_field
@@ -131,6 +131,20 @@ def test_prepared_checker_agrees_with_check_value(
     assert _shape(checker_of(field)(raw, CONTEXT)) == _shape(
         check_value(field, raw, context=CONTEXT)
     )
+
+
+@pytest.mark.parametrize(("field_type", "options"), FIELDS)
+@given(raw=RAW)
+def test_strict_checker_gives_clean_values_and_raises_otherwise(
+    field_type: str, options: dict[str, Any], raw: Any
+) -> None:
+    field = make_field(field_type, **options)
+    found = checker_of(field)(raw, CONTEXT)
+    if isinstance(found, Coerced):
+        with pytest.raises(NeedsReport):
+            strict_checker_of(field)(raw, CONTEXT)
+    else:
+        assert repr(strict_checker_of(field)(raw, CONTEXT)) == repr(found)
 
 
 @pytest.mark.parametrize("result_type", ["money", "decimal", "percent", "integer", "text"])

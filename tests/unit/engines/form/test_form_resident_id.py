@@ -6,6 +6,8 @@ from datetime import date
 
 import pytest
 from form_support import TODAY, codes, fullwidth
+from hypothesis import given
+from hypothesis import strategies as st
 
 from brickwork.engines.form.identifiers import (
     ResidentIdType,
@@ -14,7 +16,7 @@ from brickwork.engines.form.identifiers import (
     resident_id_check_char,
     upgrade_legacy_id,
 )
-from brickwork.engines.form.identifiers.resident_id import CHECK_CHARS, WEIGHTS
+from brickwork.engines.form.identifiers.resident_id import CHECK_CHARS, WEIGHTS, check_char_of
 
 
 def with_check(first17: str) -> str:
@@ -191,3 +193,9 @@ def test_any_single_digit_change_is_detected(position: int) -> None:
     digit = valid[position]
     changed = valid[:position] + str((int(digit) + 3) % 10) + valid[position + 1 :]
     assert not check_resident_id(changed, today=TODAY).ok
+
+
+@given(first17=st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_check_char_of_is_the_weighted_sum(first17: str) -> None:
+    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
+    assert check_char_of(first17 + "0") == CHECK_CHARS[total % 11]

@@ -65,8 +65,16 @@ def resident_id_check_char(first17: str) -> str:
     """The check character (0-9 or X) of 17 digits."""
     if len(first17) != len(WEIGHTS) or not set(first17) <= DIGITS:
         raise ValueError("need exactly 17 digits")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
-    return CHECK_CHARS[total % 11]
+    return check_char_of(first17)
+
+
+def check_char_of(number: str) -> str:
+    """The check character of a number whose first 17 characters are ASCII digits (unchecked).
+
+    The weighted sum S = Σ d_i * W_i with W_i = 2^(18-i) mod 11 is, modulo 11, twice the digits
+    read as a base-13 number (13 ≡ 2 mod 11): one `int()` instead of 17 products.
+    """
+    return CHECK_CHARS[2 * int(number[:17], 13) % 11]
 
 
 def upgrade_legacy_id(fifteen: str) -> str:
