@@ -37,12 +37,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    services = build_services(clock=clock, data_dir=settings.data_dir)
+    services = build_services(clock=clock, data_dir=settings.data_dir, settings=settings)
     app.state.audit = services.audit
     app.state.metadata = services.metadata
     app.state.bundles = services.bundles
     app.state.records = services.records
     app.state.files = services.files
+    app.state.identities = services.identities
     app.state.jobs = JobRunner(clock=clock)
     errors.install(app)
     app.add_middleware(

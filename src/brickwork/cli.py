@@ -1,4 +1,7 @@
-"""The ``brickwork`` command: initialise, serve, demo, schema upgrades and app bundles."""
+"""The ``brickwork`` command: initialise, serve, demo, schema upgrades, app bundles, users.
+
+Passwords are read from stdin, ``BRICKWORK_ADMIN_PASSWORD`` or a hidden prompt; never echoed,
+logged or given a default."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from brickwork import __version__, jsonio
 from brickwork.platform.assembly import build_services
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.roles import ADMIN_ROLE_KEYS, SYSTEM_ADMIN
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
 from brickwork.platform.errors import PlatformError
@@ -31,9 +35,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 apps_app = typer.Typer(help="Apps and their bundles.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+users_app = typer.Typer(help="Users and administrators.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(apps_app, name="apps")
 app.add_typer(audit_app, name="audit")
+app.add_typer(users_app, name="users")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -107,18 +113,176 @@ def _initialise(settings: Settings, admin: str) -> None:
         info = InstanceService().initialise(session, admin=admin)
     state = "initialised" if info.created else "already initialised"
     out.print(f"instance {info.instance_id} {state}; data directory {settings.data_dir}")
-    out.print(f"administrator placeholder: {info.admin!r} (sign-in arrives with authentication)")
     engine.dispose()
+
+
+CLI_ACTOR = Actor("system", channel="cli")
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="Read the password from the first line of standard input."
+    ),
+]
 
 
 @app.command()
 def init(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
-    admin: Annotated[str, typer.Option(help="Name of the first administrator.")] = "admin",
+    admin: Annotated[
+        str | None,
+        typer.Option(
+            help="User name of the first system administrator (or $BRICKWORK_ADMIN_USERNAME)."
+        ),
+    ] = None,
+    admin_password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--admin-password-stdin",
+            help="Read the administrator's password from the first line of standard input.",
+        ),
+    ] = False,
 ) -> None:
-    """Create the data directory and database, and record the first administrator."""
-    _initialise(_settings(data_dir, database_url), admin)
+    """Create the data directory and database, and the first system administrator.
+
+    The password comes from --admin-password-stdin, $BRICKWORK_ADMIN_PASSWORD or a hidden prompt
+    (in a terminal); there is never a default password. Without any of them no administrator is
+    created (run `brickwork users create-admin` later). Running it again changes nothing.
+    """
+    settings = _settings(data_dir, database_url)
+    username = admin or settings.admin_username or settings.bootstrap_admin
+    _initialise(settings, username)
+    factory = _session_factory(settings)
+    identities = build_services(settings=settings).identities
+    with unit_of_work(factory) as session:
+        existing = [user.username for user in identities.system_admins(session)]
+    if existing:
+        out.print(f"system administrator already exists: {existing[0]!r}")
+        return
+    interactive = _interactive() and not admin_password_stdin and not settings.admin_password
+    if interactive:
+        username = typer.prompt("administrator user name", default=username)
+    password, source = _password(settings, from_stdin=admin_password_stdin)
+    if password is None:
+        out.print(
+            f"no administrator was created: no password was given for {username!r}. Create one"
+            " with `brickwork users create-admin` (or set BRICKWORK_ADMIN_PASSWORD, or pass"
+            " --admin-password-stdin)"
+        )
+        return
+    _create_admin(factory, settings, username, password, SYSTEM_ADMIN, source=source)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _password(settings: Settings, *, from_stdin: bool) -> tuple[str | None, str]:
+    """The new password and where it came from (stdin, env, prompt); None without a source."""
+    if from_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        return (line or None), "stdin"
+    if settings.admin_password:
+        return settings.admin_password, "env"
+    if _interactive():
+        first = typer.prompt("password", hide_input=True)
+        if typer.prompt("repeat the password", hide_input=True) != first:
+            _fail("the two passwords differ; nothing was created", code="password_mismatch")
+        return first, "prompt"
+    return None, ""
+
+
+def _create_admin(
+    factory: Any, settings: Settings, username: str, password: str, role: str, *, source: str
+) -> None:
+    """Typed at a prompt, the password is the person's own; passed through stdin or the
+    environment it went through deployment tooling, so it must be changed at first sign-in."""
+    must_change = source != "prompt"
+    try:
+        with unit_of_work(factory) as session:
+            user = build_services(settings=settings).identities.create_admin(
+                session,
+                CLI_ACTOR,
+                username=username,
+                password=password,
+                role=role,
+                must_change_password=must_change,
+            )
+    except PlatformError as exc:
+        _report(exc)
+    note = " (the password must be changed at first sign-in)" if must_change else ""
+    out.print(f"administrator {user.username!r} created with role {role}{note}")
+
+
+@users_app.command("create-admin")
+def users_create_admin(
+    username: Annotated[
+        str | None,
+        typer.Option("--username", help="User name (default: $BRICKWORK_ADMIN_USERNAME)."),
+    ] = None,
+    role: Annotated[str, typer.Option(help=f"One of {', '.join(ADMIN_ROLE_KEYS)}.")] = SYSTEM_ADMIN,
+    password_stdin: PasswordStdin = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create an administrator (system, security or audit; nobody may hold two of these roles)."""
+    settings = _settings(data_dir, database_url)
+    if role not in ADMIN_ROLE_KEYS:
+        _fail(f"the role must be one of {', '.join(ADMIN_ROLE_KEYS)}", code="role_not_found")
+    name = username or settings.admin_username
+    if name is None:
+        if not _interactive():
+            _fail("give --username or set BRICKWORK_ADMIN_USERNAME", code="username_invalid")
+        name = typer.prompt("administrator user name")
+    factory = _session_factory(settings)
+    password, source = _password(settings, from_stdin=password_stdin)
+    if password is None:
+        raise _fail(
+            "no password: pass --password-stdin, set BRICKWORK_ADMIN_PASSWORD, or run this in a"
+            " terminal",
+            code="password_required",
+        )
+    _create_admin(factory, settings, name, password, role, source=source)
+
+
+@users_app.command("unlock")
+def users_unlock(
+    username: Annotated[str, typer.Argument(help="User name.")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Lift a lockout after too many wrong passwords."""
+    settings = _settings(data_dir, database_url)
+    try:
+        with unit_of_work(_session_factory(settings)) as session:
+            build_services(settings=settings).identities.unlock(session, CLI_ACTOR, username)
+    except PlatformError as exc:
+        _report(exc)
+    out.print(f"{username!r} unlocked")
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    username: Annotated[str, typer.Argument(help="User name.")],
+    password_stdin: PasswordStdin = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Set a new password that the user must change at next sign-in; ends their sessions and
+    lifts a lockout."""
+    settings = _settings(data_dir, database_url).with_overrides(admin_password=None)
+    password, _source = _password(settings, from_stdin=password_stdin)
+    if password is None:
+        raise _fail(
+            "no password: pass --password-stdin or run this in a terminal", code="password_required"
+        )
+    try:
+        with unit_of_work(_session_factory(settings)) as session:
+            identities = build_services(settings=settings).identities
+            identities.reset_password(session, CLI_ACTOR, username, password)
+    except PlatformError as exc:
+        _report(exc)
+    out.print(f"password of {username!r} reset; it must be changed at next sign-in")
 
 
 @app.command()

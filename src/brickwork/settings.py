@@ -15,6 +15,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+ARGON2_PROFILES = ("default", "test")
 
 
 class SettingsError(ValueError):
@@ -37,6 +38,18 @@ class Settings:
     auto_upgrade: bool = True
     log_level: str = "INFO"
     bootstrap_admin: str = "admin"
+    # Identities (DESIGN §8): password policy, lockout, session lifetimes.
+    password_min_length: int = 10
+    password_min_classes: int = 3
+    password_history: int = 4
+    lockout_attempts: int = 5
+    lockout_minutes: int = 30
+    idle_timeout_minutes: int = 30
+    session_hours: int = 12
+    argon2_profile: str = "default"
+    """"default": argon2-cffi's recommended cost (RFC 9106); "test": cheap, for test suites only."""
+    admin_username: str | None = None
+    admin_password: str | None = field(default=None, repr=False)
 
     @property
     def effective_database_url(self) -> str:
@@ -78,6 +91,13 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{ENV_PREFIX}{name} must be true or false, got {raw!r}")
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    raw = (env.get(ENV_PREFIX + name) or choices[0]).strip().lower()
+    if raw not in choices:
+        raise SettingsError(f"{ENV_PREFIX}{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from the environment (``BRICKWORK_*`` variables)."""
     source = os.environ if env is None else env
@@ -91,9 +111,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         port=_int(source, "PORT", DEFAULT_PORT),
         max_body_bytes=_int(source, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
         max_import_bytes=_int(source, "MAX_IMPORT_BYTES", 50 * 1024 * 1024),
-        max_import_rows=_int(source, "MAX_IMPORT_ROWS", 100_000),
         max_upload_bytes=_int(source, "MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
+        max_import_rows=_int(source, "MAX_IMPORT_ROWS", 100_000),
         auto_upgrade=_bool(source, "AUTO_UPGRADE", True),
         log_level=(source.get(ENV_PREFIX + "LOG_LEVEL") or "INFO").upper(),
         bootstrap_admin=source.get(ENV_PREFIX + "ADMIN") or "admin",
+        password_min_length=_int(source, "PASSWORD_MIN_LENGTH", 10),
+        password_min_classes=_int(source, "PASSWORD_MIN_CLASSES", 3),
+        password_history=_int(source, "PASSWORD_HISTORY", 4, minimum=0),
+        lockout_attempts=_int(source, "LOCKOUT_ATTEMPTS", 5),
+        lockout_minutes=_int(source, "LOCKOUT_MINUTES", 30),
+        idle_timeout_minutes=_int(source, "IDLE_TIMEOUT_MINUTES", 30),
+        session_hours=_int(source, "SESSION_HOURS", 12),
+        argon2_profile=_choice(source, "ARGON2_PROFILE", ARGON2_PROFILES),
+        admin_username=source.get(ENV_PREFIX + "ADMIN_USERNAME") or None,
+        admin_password=source.get(ENV_PREFIX + "ADMIN_PASSWORD") or None,
     )

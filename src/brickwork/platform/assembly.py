@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.service import IdentityConfig, IdentityService
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.files.service import FileService
 from brickwork.platform.files.storage import FileStorage
@@ -30,15 +31,22 @@ class Services:
     bundles: BundleService
     records: RecordService
     files: FileService
+    identities: IdentityService
 
 
 # Kind validators are part of what a definition *is*, whoever builds the services.
 register_kind_validator(Kind.FORM, validate_form_spec)
 
 
-def build_services(*, clock: Clock = system_clock, data_dir: Path | None = None) -> Services:
+def build_services(
+    *,
+    clock: Clock = system_clock,
+    data_dir: Path | None = None,
+    settings: Settings | None = None,
+) -> Services:
     """``data_dir`` is ``settings.data_dir`` (files go to its ``files/``); it defaults to the
-    settings' default for callers that never touch files."""
+    settings' default for callers that never touch files. ``settings`` give the identity rules
+    (password policy, lockout, session lifetimes; defaults when absent)."""
     audit = AuditLog(clock=clock)
     files_root = (data_dir or Settings().data_dir) / "files"
     metadata = MetadataService(clock=clock, audit=audit)
@@ -50,4 +58,9 @@ def build_services(*, clock: Clock = system_clock, data_dir: Path | None = None)
         bundles=BundleService(clock=clock, audit=audit),
         records=RecordService(metadata=metadata, clock=clock, audit=audit, files=files),
         files=files,
+        identities=IdentityService(
+            clock=clock,
+            audit=audit,
+            config=IdentityConfig.from_settings(settings or Settings()),
+        ),
     )

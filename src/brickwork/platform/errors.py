@@ -65,3 +65,18 @@ class PayloadTooLarge(PlatformError):
 class UnsupportedMediaType(PlatformError):
     code = "unsupported_media_type"
     title = "The request body must be JSON"
+
+
+class Unauthorized(PlatformError):
+    code = "not_authenticated"
+    title = "Sign-in required"
+
+
+class Forbidden(PlatformError):
+    code = "forbidden"
+    title = "Not allowed"
+
+
+class Locked(PlatformError):
+    code = "account_locked"
+    title = "The account is locked"

@@ -103,3 +103,104 @@ def test_audit_verify_detects_tampering_in_the_database_file(tmp_path: Path) -> 
     code, output = run("audit", "verify", "--data-dir", str(data))
     assert code == 1
     assert "event 2: [modified]" in output
+
+
+# ---------------------------------------------------------------- administrators
+
+
+def identity_rows(data: Path) -> list[tuple[str, bool, str, list[str]]]:
+    """(username, must_change_password, hash scheme, roles) of every user in a data directory."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from brickwork.platform.db.session import make_engine
+    from brickwork.platform.models import Role, User, UserRole
+
+    engine = make_engine(f"sqlite:///{data / 'brickwork.db'}")
+    rows = []
+    with Session(engine) as session:
+        for user in session.scalars(select(User).order_by(User.username)):
+            query = select(Role.key).join(UserRole).where(UserRole.user_id == user.id)
+            roles = sorted(session.scalars(query))
+            scheme = user.password_hash.split("$")[1]
+            rows.append((user.username, user.must_change_password, scheme, roles))
+    engine.dispose()
+    return rows
+
+
+@pytest.fixture
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRICKWORK_ARGON2_PROFILE", "test")
+    monkeypatch.delenv("BRICKWORK_ADMIN_PASSWORD", raising=False)
+    monkeypatch.delenv("BRICKWORK_ADMIN_USERNAME", raising=False)
+
+
+@pytest.mark.usefixtures("cheap_argon2")
+def test_init_without_a_password_creates_no_administrator(tmp_path: Path) -> None:
+    code, output = run("init", "--data-dir", str(tmp_path / "d"), "--admin", "zhang.san")
+    assert code == 0, output
+    assert "no administrator was created" in output
+    assert "brickwork users create-admin" in output
+    assert identity_rows(tmp_path / "d") == []
+
+
+@pytest.mark.usefixtures("cheap_argon2")
+def test_init_creates_the_first_system_admin_from_env_once(tmp_path: Path) -> None:
+    data = str(tmp_path / "d")
+    env = {"BRICKWORK_ADMIN_USERNAME": "Root.Admin", "BRICKWORK_ADMIN_PASSWORD": "Sturdy-pass-2026"}
+    result = runner.invoke(app, ["init", "--data-dir", data], env=env)
+    assert result.exit_code == 0, result.output
+    assert "administrator 'root.admin' created with role system_admin" in result.output
+    assert "Sturdy-pass-2026" not in result.output
+    assert identity_rows(tmp_path / "d") == [("root.admin", True, "argon2id", ["system_admin"])]
+    env["BRICKWORK_ADMIN_USERNAME"] = "another"
+    result = runner.invoke(app, ["init", "--data-dir", data], env=env)
+    assert result.exit_code == 0, result.output
+    assert "system administrator already exists: 'root.admin'" in result.output
+    assert len(identity_rows(tmp_path / "d")) == 1
+
+
+@pytest.mark.usefixtures("cheap_argon2")
+def test_init_enforces_the_password_policy(tmp_path: Path) -> None:
+    args = ["init", "--data-dir", str(tmp_path / "d"), "--admin", "root", "--admin-password-stdin"]
+    result = runner.invoke(app, args, input="short\n")
+    assert result.exit_code == 2
+    assert "[password_too_short]" in result.output
+    assert identity_rows(tmp_path / "d") == []
+
+
+@pytest.mark.usefixtures("cheap_argon2")
+def test_users_create_admin(tmp_path: Path) -> None:
+    data = str(tmp_path / "d")
+    base = ["users", "create-admin", "--data-dir", data, "--password-stdin"]
+    result = runner.invoke(app, [*base, "--username", "sec"], input="Sturdy-pass-2026\n")
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(
+        app, [*base, "--username", "aud", "--role", "audit_admin"], input="Sturdy-pass-2026\n"
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, [*base, "--username", "aud"], input="Sturdy-pass-2026\n")
+    assert (result.exit_code, "[user_exists]" in result.output) == (2, True), result.output
+    assert identity_rows(tmp_path / "d") == [
+        ("aud", True, "argon2id", ["audit_admin"]),
+        ("sec", True, "argon2id", ["system_admin"]),
+    ]
+    code, output = run("users", "create-admin", "--data-dir", data, "--username", "x")
+    assert (code, "[password_required]" in output) == (2, True), output
+    code, output = run("users", "create-admin", "--data-dir", data, "--role", "boss")
+    assert (code, "[role_not_found]" in output) == (2, True), output
+
+
+@pytest.mark.usefixtures("cheap_argon2")
+def test_users_unlock_and_reset_password(tmp_path: Path) -> None:
+    data = str(tmp_path / "d")
+    create = ["users", "create-admin", "--data-dir", data, "--password-stdin", "--username", "ops"]
+    assert runner.invoke(app, create, input="Sturdy-pass-2026\n").exit_code == 0
+    assert run("users", "unlock", "ops", "--data-dir", data) == (0, "'ops' unlocked\n")
+    reset = ["users", "reset-password", "ops", "--data-dir", data, "--password-stdin"]
+    result = runner.invoke(app, reset, input="Sturdy-pass-2026\n")
+    assert (result.exit_code, "[password_reused]" in result.output) == (2, True), result.output
+    result = runner.invoke(app, reset, input="Another-pass-2026\n")
+    assert result.exit_code == 0, result.output
+    code, output = run("users", "unlock", "nobody", "--data-dir", data)
+    assert (code, "[user_not_found]" in output) == (2, True)

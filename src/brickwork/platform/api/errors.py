@@ -19,10 +19,13 @@ from brickwork.platform.errors import (
     BadRequest,
     Conflict,
     ErrorItem,
+    Forbidden,
     Invalid,
+    Locked,
     NotFound,
     PayloadTooLarge,
     PlatformError,
+    Unauthorized,
     UnsupportedMediaType,
 )
 from brickwork.platform.metadata.validation import PYDANTIC_CODES
@@ -34,11 +37,14 @@ PROBLEM_TYPE_PREFIX = "urn:brickwork:problem:"
 
 STATUS_BY_ERROR: dict[type[PlatformError], int] = {
     BadRequest: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
     Invalid: 422,
+    Locked: 423,
 }
 HTTP_CODES = {
     404: ("not_found", "Not found"),

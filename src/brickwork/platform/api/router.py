@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from brickwork import __version__
 from brickwork.platform.api.responses import ExactJSONResponse, reply
+from brickwork.platform.auth import endpoints as auth_endpoints
 from brickwork.platform.db import migrate
 from brickwork.platform.files import endpoints as file_endpoints
 from brickwork.platform.metadata import endpoints as metadata_endpoints
@@ -75,6 +76,7 @@ def home() -> RedirectResponse:
 def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(system)
+    api.include_router(auth_endpoints.router)
     api.include_router(metadata_endpoints.router)
     api.include_router(record_endpoints.router)
     api.include_router(record_endpoints.imports)

@@ -1,4 +1,5 @@
-"""Who is acting, and from where. Sign-in fills this in; until then a header names the user."""
+"""Who is acting, and from where. Filled in from a session or API token by ``auth.deps``; other
+endpoints still name the user by header until permissions are enforced (issue 5)."""
 
 from __future__ import annotations
 
@@ -14,3 +15,7 @@ class Actor:
     channel: str = "api"
     locale: str = "en"
     """Language of messages: "zh-CN" or "en" (from Accept-Language)."""
+    user_id: str | None = None
+    """The signed-in user's id; None for header-named or CLI actors."""
+    scopes: tuple[str, ...] | None = None
+    """An API token's scopes; None when not authenticated by a token."""

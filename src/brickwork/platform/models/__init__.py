@@ -1,25 +1,41 @@
 """All SQLAlchemy tables of the core, one module per table."""
 
+from brickwork.platform.models.api_token import ApiToken
 from brickwork.platform.models.application import Application
 from brickwork.platform.models.audit_chain import AuditChain
 from brickwork.platform.models.audit_event import AuditEvent
 from brickwork.platform.models.definition import Definition
 from brickwork.platform.models.definition_version import DefinitionVersion
+from brickwork.platform.models.department import Department
 from brickwork.platform.models.form_table import FormTable
 from brickwork.platform.models.instance_setting import InstanceSetting
+from brickwork.platform.models.password_history import PasswordHistory
 from brickwork.platform.models.record_change import RecordChange
+from brickwork.platform.models.role import Role
 from brickwork.platform.models.serial_counter import SerialCounter
 from brickwork.platform.models.stored_file import StoredFile
+from brickwork.platform.models.user import User
+from brickwork.platform.models.user_department import UserDepartment
+from brickwork.platform.models.user_role import UserRole
+from brickwork.platform.models.user_session import UserSession
 
 __all__ = [
+    "ApiToken",
     "Application",
     "AuditChain",
     "AuditEvent",
     "Definition",
     "DefinitionVersion",
+    "Department",
     "FormTable",
     "InstanceSetting",
+    "PasswordHistory",
     "RecordChange",
+    "Role",
     "SerialCounter",
     "StoredFile",
+    "User",
+    "UserDepartment",
+    "UserRole",
+    "UserSession",
 ]

@@ -1,0 +1,97 @@
+"""Request dependencies that authenticate: a session cookie (with the CSRF header on unsafe
+methods) or ``Authorization: Bearer <API token>``.
+
+Only authenticates; permission checks come with the permission layer. Never logs credentials.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from brickwork.platform.api.deps import SessionDep, preferred_locale
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.identity import Identity
+from brickwork.platform.auth.service import IdentityService
+from brickwork.platform.errors import Forbidden, Unauthorized
+
+SESSION_COOKIE = "brickwork_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def identities(request: Request) -> IdentityService:
+    service: IdentityService = request.app.state.identities
+    return service
+
+
+IdentitiesDep = Annotated[IdentityService, Depends(identities)]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def current_identity(request: Request, session: SessionDep, service: IdentitiesDep) -> Identity:
+    """Whoever the credentials name, even if they must still change their password."""
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        scheme, _, secret = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Unauthorized(
+                "send an API token as 'Authorization: Bearer <token>'", code="token_invalid"
+            )
+        return service.authenticate_token(session, secret.strip())
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise Unauthorized(
+            "sign in first (POST /api/v1/auth/login) or send an API token",
+            code="not_authenticated",
+        )
+    return service.authenticate_session(
+        session,
+        token,
+        csrf_token=request.headers.get(CSRF_HEADER),
+        require_csrf=request.method not in SAFE_METHODS,
+    )
+
+
+CurrentIdentityDep = Annotated[Identity, Depends(current_identity)]
+
+
+def signed_in_identity(identity: CurrentIdentityDep) -> Identity:
+    """The current identity, refused while the user must change their password."""
+    if identity.user.must_change_password:
+        raise Forbidden(
+            "change your password first (POST /api/v1/auth/password)",
+            code="password_change_required",
+        )
+    return identity
+
+
+SignedInDep = Annotated[Identity, Depends(signed_in_identity)]
+
+
+def actor_of(identity: Identity, request: Request) -> Actor:
+    return identity.actor(
+        ip=client_ip(request),
+        request_id=getattr(request.state, "request_id", None),
+        locale=preferred_locale(request.headers.get("accept-language", "")),
+    )
+
+
+def authenticated_actor(request: Request, identity: SignedInDep) -> Actor:
+    """The signed-in actor with their roles (and an API token's scopes)."""
+    return actor_of(identity, request)
+
+
+AuthenticatedActorDep = Annotated[Actor, Depends(authenticated_actor)]
+
+
+def require_session(identity: Identity) -> None:
+    """Some actions need a person at a browser, not an API token."""
+    if identity.session_id is None:
+        raise Forbidden(
+            "this needs a signed-in session; API tokens cannot do it", code="session_required"
+        )

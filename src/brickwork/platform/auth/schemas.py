@@ -1,0 +1,87 @@
+"""Shapes of the sign-in API: request bodies (strict) and responses. Never carries a password
+out, and a token secret only in ``TokenCreated`` (the one response that shows it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from brickwork.platform.auth.passwords import MAX_PASSWORD_LENGTH
+
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+SCOPE_PATTERN = r"^[a-z][a-z0-9_.:*-]{0,99}$"
+
+Password = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH), Field(repr=False)
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LoginRequest(Strict):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    password: Password
+
+
+class PasswordChange(Strict):
+    current_password: Password
+    new_password: Password
+
+
+class TokenCreate(Strict):
+    name: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE),
+        Field(description="What the token is for, to tell tokens apart."),
+    ]
+    scopes: list[Annotated[str, StringConstraints(pattern=SCOPE_PATTERN)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="What the token may do, e.g. `records:read`; enforced with permissions.",
+    )
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="When the token stops working (never, when absent)."
+    )
+
+
+class UserOut(Strict):
+    id: str
+    username: str
+    display_name: str
+    email: str | None
+    status: str
+    must_change_password: bool
+    roles: list[str]
+    last_login_at: datetime | None
+    password_changed_at: datetime
+
+
+class LoginOut(Strict):
+    user: UserOut
+    csrf_token: str = Field(description="Send it as X-CSRF-Token with every unsafe request.")
+    expires_at: datetime = Field(description="The session ends then at the latest.")
+
+
+class MeOut(Strict):
+    user: UserOut
+    authenticated_by: str = Field(description='"session" or "token"')
+    scopes: list[str] | None
+
+
+class TokenOut(Strict):
+    id: str
+    name: str
+    prefix: str = Field(description="The token's first 8 characters.")
+    scopes: list[str]
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    created_at: datetime
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="The secret: shown only in this response; store it now.")

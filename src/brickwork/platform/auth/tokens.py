@@ -1,0 +1,123 @@
+"""API tokens for machines: created (the secret shown once), authenticated, listed, revoked.
+
+Only the SHA-256 of a token is stored, with its first 8 characters so people can tell tokens
+apart. Never commits and never logs or audits a secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth import credentials
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.repository import IdentityRepository
+from brickwork.platform.clock import Clock, new_id, system_clock
+from brickwork.platform.errors import ErrorItem, Invalid, NotFound, Unauthorized
+from brickwork.platform.models import ApiToken, User
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A new token and its secret: the only moment the secret exists outside the client."""
+
+    row: ApiToken
+    secret: str
+
+
+class TokenService:
+    def __init__(
+        self, *, clock: Clock = system_clock, repository: IdentityRepository, audit: AuditLog
+    ) -> None:
+        self.clock = clock
+        self.repo = repository
+        self.audit = audit
+
+    def create(
+        self,
+        session: Session,
+        actor: Actor,
+        user: User,
+        *,
+        name: str,
+        scopes: Sequence[str],
+        expires_at: datetime | None,
+    ) -> IssuedToken:
+        now = self.clock()
+        if expires_at is not None and expires_at <= now:
+            message = "the expiry must lie in the future"
+            raise Invalid(
+                message,
+                code="token_expiry_invalid",
+                errors=[ErrorItem("/expires_at", "token_expiry_invalid", message)],
+            )
+        secret = credentials.new_api_token()
+        row = ApiToken(
+            id=new_id(),
+            user_id=user.id,
+            name=name,
+            prefix=secret[: credentials.PREFIX_LENGTH],
+            token_hash=credentials.digest(secret),
+            scopes=list(dict.fromkeys(scopes)),
+            expires_at=expires_at,
+            revoked_at=None,
+            last_used_at=None,
+            created_at=now,
+        )
+        self.repo.add(session, row)
+        self.audit.record(
+            session,
+            actor,
+            "token.create",
+            object_type="api_token",
+            object_id=row.id,
+            details={
+                "user": user.username,
+                "name": name,
+                "prefix": row.prefix,
+                "scopes": row.scopes,
+                "expires_at": expires_at,
+            },
+        )
+        return IssuedToken(row, secret)
+
+    def authenticate(self, session: Session, secret: str) -> tuple[ApiToken, User]:
+        """The token and its user, or ``token_invalid`` / ``token_expired``."""
+        row = self.repo.token_by_hash(session, credentials.digest(secret))
+        if row is None or not credentials.same_digest(secret, row.token_hash):
+            raise Unauthorized("the API token is not valid", code="token_invalid")
+        if row.revoked_at is not None:
+            raise Unauthorized("the API token is not valid", code="token_invalid")
+        now = self.clock()
+        if row.expires_at is not None and now >= row.expires_at:
+            raise Unauthorized("the API token has expired; create a new one", code="token_expired")
+        user = self.repo.user_by_id(session, row.user_id)
+        if user is None or user.status != "active":
+            raise Unauthorized("the API token is not valid", code="token_invalid")
+        row.last_used_at = now
+        return row, user
+
+    def list_for(self, session: Session, user: User) -> Sequence[ApiToken]:
+        return self.repo.tokens_of(session, user.id)
+
+    def revoke(self, session: Session, actor: Actor, user: User, token_id: str) -> ApiToken:
+        """Revoke one of ``user``'s tokens (revoking twice is harmless)."""
+        row = self.repo.token_by_id(session, token_id)
+        if row is None or row.user_id != user.id:
+            raise NotFound(f"you have no API token {token_id!r}", code="token_not_found")
+        if row.revoked_at is None:
+            row.revoked_at = self.clock()
+            self.repo.save(session)
+            self.audit.record(
+                session,
+                actor,
+                "token.revoke",
+                object_type="api_token",
+                object_id=row.id,
+                details={"user": user.username, "name": row.name, "prefix": row.prefix},
+            )
+        return row

@@ -1,0 +1,20 @@
+"""Table ``roles``: named sets of permissions; three built-in administrator roles are exclusive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from brickwork.platform.db.base import Base, JsonText
+
+
+class Role(Base):
+    __tablename__ = "roles"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(63), unique=True)
+    label: Mapped[Any] = mapped_column(JsonText)
+    builtin: Mapped[bool] = mapped_column(Boolean)
+    admin_kind: Mapped[str | None] = mapped_column(String(16))  # system | security | audit
