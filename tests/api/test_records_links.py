@@ -132,3 +132,27 @@ def test_options_from_another_form_must_exist_there(credit: TestClient) -> None:
         "code": "option_unknown",
         "message": "is not one of the options",
     }
+
+
+def test_member_fields_name_active_users(credit: TestClient, session: Any) -> None:
+    from brickwork.platform.auth.actor import Actor
+
+    identities = credit.app.state.identities  # type: ignore[attr-defined]
+    officer = identities.create_user(
+        session, Actor("admin"), username="zhang.wei", password="Loan-Officer-2026!"
+    )
+    session.flush()
+    define(
+        credit,
+        "review",
+        [{"id": "f_officer", "key": "officer", "type": "member", "label": "Officer"}],
+    )
+    records = f"{API}/apps/credit/forms/review/records"
+    assert credit.post(records, json={"officer": officer.id}).status_code == 201
+    refused = credit.post(records, json={"officer": "f0e1d2c3-0000-4000-8000-000000000000"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["code"] == "reference_not_found"
+    identities.set_active(session, Actor("admin"), "zhang.wei", active=False)
+    session.flush()
+    disabled = credit.post(records, json={"officer": officer.id})
+    assert disabled.json()["errors"][0]["code"] == "reference_not_found"

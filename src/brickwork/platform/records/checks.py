@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from brickwork.engines.form.definition import (
     AttachmentField,
+    DepartmentField,
     LookupField,
+    MemberField,
     MultiSelectField,
     SignatureField,
     SingleSelectField,
@@ -19,6 +21,7 @@ from brickwork.engines.form.problems import Problem
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.errors import NotFound
 from brickwork.platform.files.service import FileService
+from brickwork.platform.models import Department, User
 from brickwork.platform.records.published import (
     REFERENCE_NOT_FOUND,
     UNIQUE_VIOLATION,
@@ -70,6 +73,7 @@ class StoredChecks:
             self._references(session, form, batch),
             self._attachments(session, form, batch),
             self._options(session, form, batch),
+            self._people(session, form, batch),
         ):
             for index, found in found_by_index.items():
                 problems[index] = (*problems.get(index, ()), *found)
@@ -100,6 +104,31 @@ class StoredChecks:
                 zh, en = FILE_PROBLEMS.get(code, FILE_PROBLEMS["file_ref_invalid"])
                 pointer = f"/{item.key}" + ("" if place is None else f"/{place}")
                 problems[owner] = (*problems.get(owner, ()), Problem(code, zh, en, pointer))
+        return problems
+
+    def _people(
+        self, session: Session, form: PublishedForm, batch: Sequence[Mapping[str, Any]]
+    ) -> dict[int, tuple[Problem, ...]]:
+        """Member fields name active users; department fields name departments."""
+        problems: dict[int, tuple[Problem, ...]] = {}
+        for item in form.definition.fields:
+            if isinstance(item, MemberField):
+                table, where = User.__table__, [User.__table__.c.status == "active"]
+            elif isinstance(item, DepartmentField):
+                table, where = Department.__table__, []
+            else:
+                continue
+            wanted = {index: _ids(values.get(item.key)) for index, values in enumerate(batch)}
+            every = sorted({i for ids in wanted.values() for i in ids})
+            if not every:
+                continue
+            found = self.repo.existing_ids(session, table, every, where)  # type: ignore[arg-type]
+            for index, ids in wanted.items():
+                if any(i not in found for i in ids):
+                    problems[index] = (
+                        *problems.get(index, ()),
+                        REFERENCE_NOT_FOUND.under(f"/{item.key}"),
+                    )
         return problems
 
     def _options(
