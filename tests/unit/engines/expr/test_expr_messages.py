@@ -5,7 +5,6 @@ message or hint must contain. Syntax mistakes are caught by the parser; scope mi
 field, wrong function, wrong types) by the checker.
 """
 
-# ruff: noqa: RUF001 - full-width punctuation is the mistake under test
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,5 @@
 """Parser and printer: accepted syntax, canonical printing, round trips, limits, robustness."""
 
-# ruff: noqa: RUF001 - full-width characters are part of the random input on purpose
 from __future__ import annotations
 
 import contextlib

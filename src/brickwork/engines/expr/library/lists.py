@@ -6,7 +6,6 @@ and a null element makes sum/mean/min/max null. Evaluators are pure and never re
 input-controlled depth.
 """
 
-# ruff: noqa: RUF001 - the zh-CN documentation uses full-width punctuation on purpose
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -4,7 +4,6 @@ IF is lazy (its evaluator receives thunks) so the branch not taken is never eval
 produce diagnostics. Evaluators are pure.
 """
 
-# ruff: noqa: RUF001 - the zh-CN documentation uses full-width punctuation on purpose
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence

@@ -5,7 +5,6 @@ All arithmetic uses `values.DECIMAL_CONTEXT` (34 digits, half-even); money round
 expect. Never floats. Evaluators are pure.
 """
 
-# ruff: noqa: RUF001 - the zh-CN documentation uses full-width punctuation on purpose
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -5,7 +5,6 @@ Excel DATEDIF, EDATE, YEAR, MONTH and DAY.
 clock they yield null plus a diagnostic. Evaluators are pure.
 """
 
-# ruff: noqa: RUF001 - the zh-CN documentation uses full-width punctuation on purpose
 from __future__ import annotations
 
 import calendar

@@ -6,7 +6,6 @@ unbounded repetition, alternation under unbounded repetition, back-references). 
 pure; they must not use `eval` or touch anything outside their arguments.
 """
 
-# ruff: noqa: RUF001 - the zh-CN documentation uses full-width punctuation on purpose
 from __future__ import annotations
 
 import re
