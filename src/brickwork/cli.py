@@ -20,6 +20,16 @@ from brickwork.platform.assembly import build_services
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.roles import ADMIN_ROLE_KEYS, SYSTEM_ADMIN
+from brickwork.platform.crypto.cipher import KeyringCipher
+from brickwork.platform.crypto.errors import KeyringError
+from brickwork.platform.crypto.keyring import (
+    Keyring,
+    ensure_key_file,
+    key_file_path,
+    load_keyring,
+    write_keyring,
+)
+from brickwork.platform.crypto.rotation import KeyRotation
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
 from brickwork.platform.errors import PlatformError
@@ -36,10 +46,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 apps_app = typer.Typer(help="Apps and their bundles.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 users_app = typer.Typer(help="Users and administrators.", no_args_is_help=True)
+keys_app = typer.Typer(help="Field encryption keys (the key file).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(apps_app, name="apps")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -468,6 +480,119 @@ def audit_verify(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> 
         )
     err.print(f"audit trail BROKEN at {len(result.breaks)} point(s); {result.checked} checked")
     raise typer.Exit(1)
+
+
+def _key_file(settings: Settings) -> Path:
+    return key_file_path(settings.data_dir, settings.secret_key_file)
+
+
+def _keyring_or_fail(path: Path) -> Keyring:
+    try:
+        return load_keyring(path)
+    except KeyringError as exc:
+        _report(exc)
+        raise  # not reached: _report exits
+
+
+@keys_app.command("init")
+def keys_init(data_dir: DataDir = None) -> None:
+    """Create the key file ($BRICKWORK_SECRET_KEY_FILE or <data dir>/keys.json, mode 0600) with
+    one key; an existing file is left as it is."""
+    path = _key_file(_settings(data_dir))
+    try:
+        created = ensure_key_file(path)
+    except KeyringError as exc:
+        _report(exc)
+    out.print(f"key file {'created' if created else 'already exists'}: {path}")
+
+
+@keys_app.command("add")
+def keys_add(
+    activate: Annotated[
+        bool, typer.Option("--activate", help="Encrypt new values with the new key.")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Add a random encryption key to the key file (the blind-index key stays the same)."""
+    path = _key_file(_settings(data_dir))
+    keyring, key_id = _keyring_or_fail(path).with_new_key(activate=activate)
+    write_keyring(path, keyring)
+    state = "active" if activate else "not active (use `brickwork keys rotate --new`)"
+    out.print(f"key {key_id} added to {path}; {state}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    new: Annotated[
+        bool, typer.Option("--new", help="First add a new key and make it the active one.")
+    ] = False,
+    batch: Annotated[
+        int, typer.Option(min=1, help="Values per batch (one transaction each).")
+    ] = 500,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Re-encrypt every encrypted value under the active key, batch by batch (resumable).
+
+    Older keys must stay in the key file until this reports the rotation complete."""
+    settings = _settings(data_dir, database_url)
+    path = _key_file(settings)
+    keyring = _keyring_or_fail(path)
+    if new:
+        keyring, key_id = keyring.with_new_key(activate=True)
+        write_keyring(path, keyring)
+        out.print(f"key {key_id} added to {path} and made active")
+    rotation = KeyRotation(KeyringCipher(lambda: keyring))
+    factory = _session_factory(settings)
+    moved, batches = 0, 0
+    try:
+        while True:
+            with unit_of_work(factory) as session:
+                report = rotation.step(session, batch=batch)
+            if report is None:
+                break
+            moved, batches = moved + report.reencrypted, batches + 1
+            out.print(
+                f"batch {batches}: {report.reencrypted} value(s) of {report.column.context} "
+                f"re-encrypted, {report.remaining} left there; {moved} in all"
+            )
+        with unit_of_work(factory) as session:
+            status = rotation.status(session)
+            AuditLog().record(
+                session,
+                CLI_ACTOR,
+                "keys.rotate",
+                object_type="keyring",
+                object_id=keyring.active,
+                details={"reencrypted": moved, "batches": batches, **status},
+            )
+    except PlatformError as exc:
+        _report(exc)
+    out.print(
+        f"rotation complete: {moved} value(s) re-encrypted in {batches} batch(es); all "
+        f"{status['total']} value(s) are under key {keyring.active}. Keys no value uses any "
+        "more may now be removed from the key file"
+    )
+
+
+@keys_app.command("status")
+def keys_status(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """The key file, its active key, and how many stored values each key encrypts."""
+    settings = _settings(data_dir, database_url)
+    path = _key_file(settings)
+    keyring = _keyring_or_fail(path)
+    try:
+        with unit_of_work(_session_factory(settings)) as session:
+            status = KeyRotation(KeyringCipher(lambda: keyring)).status(session)
+    except PlatformError as exc:
+        _report(exc)
+    out.print(f"key file {path}; active key {keyring.active}")
+    table = Table("key", "active", "values")
+    for key_id, count in status["counts"].items():
+        table.add_row(key_id, "yes" if key_id == keyring.active else "", str(count))
+    if status["unknown"]:
+        table.add_row("(unknown)", "", str(status["unknown"]))
+    out.print(table)
 
 
 def main() -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.service import IdentityConfig, IdentityService
 from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.crypto.cipher import KeyringCipher
+from brickwork.platform.crypto.keyring import ensure_key_file, key_file_path, load_keyring
 from brickwork.platform.files.service import FileService
 from brickwork.platform.files.storage import FileStorage
 from brickwork.platform.metadata.bundle import BundleService
@@ -32,6 +34,7 @@ class Services:
     records: RecordService
     files: FileService
     identities: IdentityService
+    crypto: KeyringCipher
 
 
 # Kind validators are part of what a definition *is*, whoever builds the services.
@@ -46,21 +49,35 @@ def build_services(
 ) -> Services:
     """``data_dir`` is ``settings.data_dir`` (files go to its ``files/``); it defaults to the
     settings' default for callers that never touch files. ``settings`` give the identity rules
-    (password policy, lockout, session lifetimes; defaults when absent)."""
+    (password policy, lockout, session lifetimes; defaults when absent) and the key file.
+
+    With ``settings`` the key file (``secret_key_file`` or ``<data_dir>/keys.json``) is created
+    when absent and read now, so a bad one stops the process at start; without them it is only
+    read when an encrypted field is first used."""
     audit = AuditLog(clock=clock)
     files_root = (data_dir or Settings().data_dir) / "files"
+    key_file = key_file_path(
+        (settings or Settings()).data_dir, settings.secret_key_file if settings else None
+    )
+    crypto = KeyringCipher(lambda: load_keyring(key_file))
+    if settings is not None:
+        ensure_key_file(key_file)
+        crypto.keyring  # noqa: B018 - loading checks the file now, not at the first record
     metadata = MetadataService(clock=clock, audit=audit)
-    metadata.add_publish_hook(Kind.FORM, FormStorage(clock=clock).on_publish)
+    metadata.add_publish_hook(Kind.FORM, FormStorage(clock=clock, cipher=crypto).on_publish)
     files = FileService(storage=FileStorage(files_root), clock=clock, audit=audit)
     return Services(
         audit=audit,
         metadata=metadata,
         bundles=BundleService(clock=clock, audit=audit),
-        records=RecordService(metadata=metadata, clock=clock, audit=audit, files=files),
+        records=RecordService(
+            metadata=metadata, clock=clock, audit=audit, files=files, cipher=crypto
+        ),
         files=files,
         identities=IdentityService(
             clock=clock,
             audit=audit,
             config=IdentityConfig.from_settings(settings or Settings()),
         ),
+        crypto=crypto,
     )

@@ -80,3 +80,10 @@ class Forbidden(PlatformError):
 class Locked(PlatformError):
     code = "account_locked"
     title = "The account is locked"
+
+
+class ServerFault(PlatformError):
+    """The request was fine but the deployment is not (keys, stored data): a 500 with a code."""
+
+    code = "internal_error"
+    title = "Internal error"

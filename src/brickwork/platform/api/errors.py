@@ -25,6 +25,7 @@ from brickwork.platform.errors import (
     NotFound,
     PayloadTooLarge,
     PlatformError,
+    ServerFault,
     Unauthorized,
     UnsupportedMediaType,
 )
@@ -45,6 +46,7 @@ STATUS_BY_ERROR: dict[type[PlatformError], int] = {
     UnsupportedMediaType: 415,
     Invalid: 422,
     Locked: 423,
+    ServerFault: 500,
 }
 HTTP_CODES = {
     404: ("not_found", "Not found"),

@@ -22,6 +22,7 @@ from brickwork.platform.auth.actor import Actor
 from brickwork.platform.errors import NotFound
 from brickwork.platform.files.service import FileService
 from brickwork.platform.models import Department, User
+from brickwork.platform.records.layout import unique_column
 from brickwork.platform.records.published import (
     REFERENCE_NOT_FOUND,
     UNIQUE_VIOLATION,
@@ -202,15 +203,21 @@ class StoredChecks:
         columns = {item.key: (item, column) for item, column in form.shape.columns}
         for field_id in form.shape.layout.unique:
             item, column = next(pair for pair in columns.values() if pair[0].id == field_id)
+            # An encrypted field is compared through its blind index (ciphertexts never repeat).
+            target = unique_column(column)
             stored = [
-                to_columns(item, column, values.get(item.key)).get(column.column)
+                to_columns(
+                    item,
+                    column,
+                    values.get(item.key),
+                    cipher=form.shape.cipher,
+                    table=form.table.name,
+                ).get(target)
                 for values in batch
             ]
             present = [v for v in stored if v is not None]
             taken = (
-                self.repo.taken_values(
-                    session, form.table, column.column, present, exclude_id=exclude_id
-                )
+                self.repo.taken_values(session, form.table, target, present, exclude_id=exclude_id)
                 if present
                 else set()
             )

@@ -56,6 +56,8 @@ def _decimal(type_key: str) -> TypeEngine[Any]:
 
 
 CURRENCY_SUFFIX = "_ccy"
+BLIND_INDEX_SUFFIX = "_bidx"
+ENCRYPTED = "enc"
 
 COLUMN_TYPES: dict[str, Callable[[str], TypeEngine[Any]]] = {
     "text": lambda _k: Text(),
@@ -68,9 +70,12 @@ COLUMN_TYPES: dict[str, Callable[[str], TypeEngine[Any]]] = {
     "ref": lambda _k: String(36),
     "decimal": _decimal,
     "money": _decimal,
+    ENCRYPTED: lambda _k: Text(),
 }
 """Storage type keys (``decimal:<scale>`` and ``money:<scale>`` carry their scale) and their
-column types. A money field has a second column, ``<column>_ccy``, with its ISO 4217 currency."""
+column types. A money field has a second column, ``<column>_ccy``, with its ISO 4217 currency; an
+encrypted field (``enc``) holds ciphertext text and has a second column, ``<column>_bidx``, with
+its blind index (indexed: equality filters and uniqueness go through it)."""
 
 
 def column_type(type_key: str) -> TypeEngine[Any]:
@@ -184,6 +189,22 @@ def unique_index_name(table: str, column: str) -> str:
     return safe_name("ux_", table[:30], column)
 
 
+def blind_index_name(table: str, column: str) -> str:
+    return safe_name("ix_", table[:30], column + BLIND_INDEX_SUFFIX)
+
+
+def unique_column(layout: ColumnLayout) -> str:
+    """The column a unique field's index covers: its blind index when it is encrypted."""
+    return layout.column + (BLIND_INDEX_SUFFIX if layout.type_key == ENCRYPTED else "")
+
+
+def blind_index(table: Table, layout: ColumnLayout) -> Index:
+    """The (non-unique) index over an encrypted column's blind index, bound to ``table``."""
+    return Index(
+        blind_index_name(table.name, layout.column), table.c[layout.column + BLIND_INDEX_SUFFIX]
+    )
+
+
 def system_columns() -> list[Column[Any]]:
     return [
         Column("id", String(36), primary_key=True),
@@ -206,6 +227,8 @@ def field_columns(layout: ColumnLayout) -> list[Column[Any]]:
     ]
     if layout.type_key.startswith("money:"):
         columns.append(Column(layout.column + CURRENCY_SUFFIX, String(3), nullable=True))
+    if layout.type_key == ENCRYPTED:
+        columns.append(Column(layout.column + BLIND_INDEX_SUFFIX, String(32), nullable=True))
     return columns
 
 
@@ -219,9 +242,11 @@ def build_tables(layout: TableLayout, metadata: MetaData | None = None) -> Table
         *(column for c in layout.columns for column in field_columns(c)),
         Index(f"ix_{layout.table[:55]}_upd", "updated_at"),
     )
+    for encrypted in (c for c in layout.columns if c.type_key == ENCRYPTED):
+        blind_index(main, encrypted)
     live = layout.live()
     for field_id in layout.unique:
-        column = main.c[live[field_id].column]
+        column = main.c[unique_column(live[field_id])]
         Index(
             unique_index_name(layout.table, column.name),
             column,
@@ -231,7 +256,7 @@ def build_tables(layout: TableLayout, metadata: MetaData | None = None) -> Table
         )
     tables = TableSet(main)
     for child in layout.children:
-        tables.children[child.field_id] = Table(
+        tables.children[child.field_id] = child_table = Table(
             child.table,
             metadata,
             Column("id", String(36), primary_key=True),
@@ -245,4 +270,6 @@ def build_tables(layout: TableLayout, metadata: MetaData | None = None) -> Table
             Column("row_order", Integer(), nullable=False),
             *(column for c in child.columns for column in field_columns(c)),
         )
+        for encrypted in (c for c in child.columns if c.type_key == ENCRYPTED):
+            blind_index(child_table, encrypted)
     return tables

@@ -19,21 +19,27 @@ from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.fieldtypes import check_value
 from brickwork.engines.form.fieldtypes.base import CoerceContext
 from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.crypto.cipher import Cipher
 from brickwork.platform.errors import ErrorItem, Invalid
 from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.service import PublishRequestContext
 from brickwork.platform.models import FormTable
-from brickwork.platform.records.layout import ColumnLayout, TableLayout, safe_name
+from brickwork.platform.records.layout import ENCRYPTED, TableLayout, safe_name
 from brickwork.platform.records.repository import RecordRepository
-from brickwork.platform.records.schema_sync import apply_plan, describe, plan_sync
-from brickwork.platform.records.storage import desired_layout, to_columns, type_key_of
+from brickwork.platform.records.schema_sync import Cells, Step, apply_plan, describe, plan_sync
+from brickwork.platform.records.storage import decrypt_cell, desired_layout, to_columns
 
 
 class FormStorage:
     def __init__(
-        self, *, clock: Clock = system_clock, repository: RecordRepository | None = None
+        self,
+        *,
+        clock: Clock = system_clock,
+        repository: RecordRepository | None = None,
+        cipher: Cipher | None = None,
     ) -> None:
         self.clock = clock
+        self.cipher = cipher
         self.repo = repository or RecordRepository()
         self.metadata = MetadataRepository()
 
@@ -94,10 +100,11 @@ class FormStorage:
         steps = describe(plan, connection)
         if request.dry_run:
             return steps
+        fields = {field.id: field for field in _all_fields(definition)}
         converters = {
-            field.id: _cast(field, self.clock().date())
-            for field in _all_fields(definition)
-            if field.id in request.conversions
+            step.field_id: _cast(fields[step.field_id], self.clock().date(), step, self.cipher)
+            for step in plan.steps
+            if step.action == "move_column" and step.field_id in request.conversions
         }
         try:
             with session.begin_nested():
@@ -144,20 +151,32 @@ def _all_fields(definition: FormDefinition) -> list[FieldBase]:
     return fields
 
 
-def _cast(field: FieldBase, today: date) -> Callable[[Any], Any]:
-    """Convert a stored value to the field's new type with the form engine's own coercion."""
-    column = ColumnLayout(field.id, "value", type_key_of(field))
+def _cast(field: FieldBase, today: date, step: Step, cipher: Cipher | None) -> Callable[[Any], Any]:
+    """Convert a stored value to the field's new type with the form engine's own coercion.
+
+    Turning encryption on or off is such a change: a ciphertext is decrypted (bound to the old
+    column) before coercion, and an encrypted target gets its ciphertext and blind index."""
+    assert step.column is not None
+    assert step.previous is not None
+    previous, column = step.previous, step.column
 
     def convert(value: Any) -> Any:
-        raw = value if isinstance(value, str) else str(value)
+        if previous.type_key == ENCRYPTED:
+            raw = decrypt_cell(
+                field, previous, value, cipher=cipher, table=step.table, row_id="being converted"
+            )
+        else:
+            raw = value if isinstance(value, str) else str(value)
         coerced = check_value(field, raw, context=CoerceContext(today=today))
         if not coerced.ok:
             first = coerced.problems[0]
+            shown = "(encrypted)" if ENCRYPTED in {previous.type_key, column.type_key} else raw
             raise Invalid(
-                f"stored value {raw!r} of field {field.key!r} cannot be converted: {first.en}",
+                f"stored value {shown!r} of field {field.key!r} cannot be converted: {first.en}",
                 code="conversion_failed",
                 errors=[ErrorItem(f"/{field.key}", first.code, first.en)],
             )
-        return to_columns(field, column, coerced.value)["value"]
+        cells = to_columns(field, column, coerced.value, cipher=cipher, table=step.table)
+        return Cells(cells) if column.type_key == ENCRYPTED else cells[column.column]
 
     return convert

@@ -7,35 +7,142 @@ run in SQL is refused with its position, never evaluated row by row behind the u
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, literal
 
 from brickwork.engines.expr import ExpressionError, to_sql_ir
+from brickwork.engines.expr import values as kinds
+from brickwork.engines.expr.sql_ir import (
+    SqlColumn,
+    SqlEquals,
+    SqlExpr,
+    SqlIn,
+    SqlIsNull,
+    SqlLiteral,
+)
+from brickwork.engines.form.elements import FieldBase
+from brickwork.engines.form.fieldtypes import coerce_value
+from brickwork.engines.form.fieldtypes.base import CoerceContext
+from brickwork.jsonio import canonical_dumps, to_jsonable
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.crypto.errors import KeyringError
 from brickwork.platform.errors import ErrorItem, Invalid
 from brickwork.platform.query.sql_expr import render
-from brickwork.platform.records.layout import ColumnLayout
+from brickwork.platform.records.layout import BLIND_INDEX_SUFFIX, ENCRYPTED, ColumnLayout
 from brickwork.platform.records.published import PublishedForm
+from brickwork.platform.records.storage import plaintext_of
 
 SORTABLE_SYSTEM = ("created_at", "updated_at", "version", "id", "owner")
+BLIND = "$blind_index"
+"""Path head of a rewritten column reference: ``(BLIND, key)`` is the field's blind index."""
+
+
+def _equality_only(key: str) -> Invalid:
+    return Invalid(
+        f"{key!r} is encrypted: encrypted fields allow equality only",
+        code="filter_invalid",
+        errors=[
+            ErrorItem(
+                "/filter",
+                "encrypted_equality_only",
+                f'{key} is encrypted; filter it only with {key} = "value" or '
+                f'{key} in ["a", "b"] (no comparisons, functions or sorting)',
+            )
+        ],
+    )
+
+
+def _map_children(node: SqlExpr, change: Callable[[SqlExpr], SqlExpr]) -> SqlExpr:
+    """``node`` with ``change`` applied to each direct sub-expression (generic over the IR's
+    frozen dataclasses, so a new IR node needs no handler here)."""
+
+    def visit(value: Any) -> Any:
+        if isinstance(value, tuple):
+            return tuple(visit(item) for item in value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return change(value)  # type: ignore[arg-type]
+        return value
+
+    updates = {f.name: visit(getattr(node, f.name)) for f in dataclasses.fields(node)}
+    return dataclasses.replace(node, **updates)
 
 
 class RecordQuery:
-    def __init__(self, form: PublishedForm, *, actor: Actor, dialect: str) -> None:
+    def __init__(
+        self, form: PublishedForm, *, actor: Actor, dialect: str, today: date | None = None
+    ) -> None:
         self.form = form
         self.actor = actor
         self.dialect = dialect
+        self.today = today or datetime.now(UTC).date()
         self.columns: dict[str, ColumnLayout] = {
             item.key: column for item, column in form.shape.columns
         }
+        self.encrypted: dict[str, FieldBase] = {
+            item.key: item for item, column in form.shape.columns if column.type_key == ENCRYPTED
+        }
+
+    # ------------------------------------------------------------ encrypted fields
+
+    def _encrypted_key(self, node: SqlExpr) -> str | None:
+        if isinstance(node, SqlColumn) and node.path[0] in self.encrypted:
+            if len(node.path) > 1:
+                raise _equality_only(node.path[0])
+            return node.path[0]
+        return None
+
+    def _index_literal(self, key: str, node: SqlLiteral) -> SqlLiteral:
+        """The blind index a stored value equal to the literal would have."""
+        if node.value is None:
+            return node
+        item = self.encrypted[key]
+        coerced = coerce_value(item, node.value, context=CoerceContext(today=self.today))
+        plaintext = (
+            plaintext_of(item, coerced.value)
+            if coerced.ok and coerced.value is not None
+            else canonical_dumps(to_jsonable(node.value))  # matches nothing, as it should
+        )
+        cipher = self.form.shape.cipher
+        if cipher is None:
+            raise KeyringError(f"{key!r} is encrypted but no key file is configured")
+        column = self.columns[key].column
+        digest = cipher.blind_index(plaintext, context=f"{self.form.table.name}:{column}")
+        return SqlLiteral(digest, kinds.STRING)
+
+    def _blind(self, node: SqlExpr) -> SqlExpr:
+        """Encrypted fields through their blind index: only ``field = literal``, ``field in
+        [...]`` and null checks are possible; any other use is refused."""
+        if isinstance(node, SqlEquals) and not node.negated:
+            for column, other in ((node.left, node.right), (node.right, node.left)):
+                key = self._encrypted_key(column)
+                if key is not None and isinstance(other, SqlLiteral):
+                    index = SqlColumn((BLIND, key))
+                    return SqlEquals(index, self._index_literal(key, other), False, node.null_safe)
+        if isinstance(node, SqlIn):
+            key = self._encrypted_key(node.operand)
+            if key is not None:
+                literals = tuple(self._index_literal(key, v) for v in node.values)
+                return SqlIn(SqlColumn((BLIND, key)), literals, node.null_is_false)
+        if isinstance(node, SqlIsNull):
+            key = self._encrypted_key(node.operand)
+            if key is not None:
+                return SqlIsNull(SqlColumn((BLIND, key)), node.negated)
+        key = self._encrypted_key(node)
+        if key is not None:
+            raise _equality_only(key)
+        return _map_children(node, self._blind)
 
     def column(self, key: str, *, natural: bool = True) -> ColumnElement[Any]:
         """The SQL expression of a field (money: its amount) or of a system column."""
         table = self.form.table
         if key in SORTABLE_SYSTEM:
             return table.c[key]
+        if key in self.encrypted:
+            raise _equality_only(key)
         layout = self.columns.get(key)
         if layout is None:
             raise KeyError(key)
@@ -66,7 +173,12 @@ class RecordQuery:
                 ],
             ) from exc
 
+        if self.encrypted:
+            ir = self._blind(ir)
+
         def resolve(path: tuple[str, ...]) -> ColumnElement[Any]:
+            if path[0] == BLIND:
+                return self.form.table.c[self.columns[path[1]].column + BLIND_INDEX_SUFFIX]
             try:
                 return self.column(path[0])
             except KeyError:
@@ -89,6 +201,12 @@ class RecordQuery:
         for part in (p.strip() for p in sort.split(",")):
             descending = part.startswith("-")
             key = part.lstrip("-+")
+            if key in self.encrypted:
+                raise Invalid(
+                    f"cannot sort by {key!r}: it is encrypted",
+                    code="validation_failed",
+                    errors=[ErrorItem("/sort", "encrypted_unsortable", f"{key!r} is encrypted")],
+                )
             try:
                 column = self.column(key, natural=False)
             except KeyError:

@@ -27,14 +27,23 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from brickwork.platform.errors import ErrorItem
 from brickwork.platform.records.layout import (
     CURRENCY_SUFFIX,
+    ENCRYPTED,
     ChildLayout,
     ColumnLayout,
     TableLayout,
+    blind_index_name,
     build_tables,
     field_columns,
     safe_name,
+    unique_column,
     unique_index_name,
 )
+
+
+class Cells(dict[str, Any]):
+    """A converter's result that fills several columns (an encrypted value and its blind index)
+    instead of the one new column."""
+
 
 Converter = Callable[[Any], Any]
 CONVERSION_BATCH = 1000
@@ -266,9 +275,9 @@ def describe(plan: SyncPlan, connection: Connection) -> list[str]:
             )
         elif step.action in {"create_unique_index", "drop_unique_index"}:
             assert step.column is not None
-            name = unique_index_name(step.table, step.column.column)
+            name = unique_index_name(step.table, unique_column(step.column))
             statements.append(
-                f"CREATE UNIQUE INDEX {name} ON {step.table} ({step.column.column})"
+                f"CREATE UNIQUE INDEX {name} ON {step.table} ({unique_column(step.column)})"
                 " WHERE deleted_at IS NULL"
                 if step.action == "create_unique_index"
                 else f"DROP INDEX {name}"
@@ -280,6 +289,11 @@ def describe(plan: SyncPlan, connection: Connection) -> list[str]:
                 f"{column.type.compile(dialect=dialect)}"
                 for column in field_columns(step.column)
             )
+            if step.column.type_key == ENCRYPTED:
+                name = blind_index_name(step.table, step.column.column)
+                statements.append(
+                    f"CREATE INDEX {name} ON {step.table} ({unique_column(step.column)})"
+                )
             if step.action == "move_column":
                 assert step.previous is not None
                 statements.append(
@@ -311,18 +325,24 @@ def apply_plan(
             tables.children[step.field_id].create(connection)
         elif step.action == "create_unique_index":
             assert step.column is not None
-            name = unique_index_name(step.table, step.column.column)
+            name = unique_index_name(step.table, unique_column(step.column))
             index = next(ix for ix in tables.main.indexes if ix.name == name)
             index.create(connection)
         elif step.action == "drop_unique_index":
             assert step.column is not None
             operations.drop_index(
-                unique_index_name(step.table, step.column.column), table_name=step.table
+                unique_index_name(step.table, unique_column(step.column)), table_name=step.table
             )
         elif step.action in {"add_column", "move_column"}:
             assert step.column is not None
             for column in field_columns(step.column):
                 operations.add_column(step.table, column)
+            if step.column.type_key == ENCRYPTED:
+                operations.create_index(
+                    blind_index_name(step.table, step.column.column),
+                    step.table,
+                    [unique_column(step.column)],
+                )
             if step.action == "move_column":
                 assert step.previous is not None
                 convert = converters.get(step.field_id) or LOSSLESS
@@ -354,9 +374,9 @@ def _copy_converted(connection: Connection, step: Step, convert: Converter, tabl
         if not rows:
             return
         for row_id, value in rows:
-            connection.execute(
-                update(table).where(table.c.id == row_id).values({new.name: convert(value)})
-            )
+            converted = convert(value)
+            cells = converted if isinstance(converted, Cells) else {new.name: converted}
+            connection.execute(update(table).where(table.c.id == row_id).values(cells))
         last_id = rows[-1][0]
 
 

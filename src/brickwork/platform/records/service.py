@@ -24,6 +24,7 @@ from brickwork.jsonio import canonical_dumps, to_jsonable
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock, new_id, system_clock
+from brickwork.platform.crypto.cipher import Cipher
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
 from brickwork.platform.files.service import FileService
 from brickwork.platform.metadata.schemas import Kind
@@ -59,8 +60,10 @@ class RecordService:
         audit: AuditLog | None = None,
         repository: RecordRepository | None = None,
         files: FileService | None = None,
+        cipher: Cipher | None = None,
     ) -> None:
         self.metadata = metadata
+        self.cipher = cipher
         self.clock = clock
         self.audit = audit or AuditLog(clock=clock)
         self.repo = repository or RecordRepository()
@@ -92,7 +95,7 @@ class RecordService:
             definition.id,
             definition.latest_version,
             compile_form(spec, today=self.clock().date()),
-            shape_of(spec, TableLayout.from_json(stored.layout)),
+            shape_of(spec, TableLayout.from_json(stored.layout), cipher=self.cipher),
         )
         self._forms[cache_key] = published
         return published
@@ -448,7 +451,7 @@ class RecordService:
                     "id": row.get("_id") or new_id(),
                     "parent_id": record_id,
                     "row_order": index,
-                    **child_values(child, row),
+                    **child_values(child, row, cipher=self.cipher),
                 }
                 for index, row in enumerate(values[child.field.key] or [])
             ]
@@ -504,7 +507,11 @@ def _changes(
     changes: list[dict[str, Any]] = []
     for item in form.definition.fields:
         old, new = before.get(item.key), after.get(item.key)
-        if canonical_dumps(to_jsonable(old)) != canonical_dumps(to_jsonable(new)):
+        if canonical_dumps(to_jsonable(old)) == canonical_dumps(to_jsonable(new)):
+            continue
+        if item.encrypted:  # history and audit are plaintext tables: record only that it changed
+            changes.append({"field": item.key, "encrypted": True})
+        else:
             changes.append(
                 {"field": item.key, "before": to_jsonable(old), "after": to_jsonable(new)}
             )

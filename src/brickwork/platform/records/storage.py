@@ -23,7 +23,15 @@ from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.fieldtypes import storage_of, to_json_value
 from brickwork.engines.form.fieldtypes.base import Storage, StorageKind
 from brickwork.engines.form.money import Money
-from brickwork.platform.records.layout import CURRENCY_SUFFIX, ColumnLayout
+from brickwork.jsonio import JsonError, canonical_dumps, loads, to_jsonable
+from brickwork.platform.crypto.cipher import Cipher
+from brickwork.platform.crypto.errors import DecryptionFailed, KeyringError
+from brickwork.platform.records.layout import (
+    BLIND_INDEX_SUFFIX,
+    CURRENCY_SUFFIX,
+    ENCRYPTED,
+    ColumnLayout,
+)
 from brickwork.platform.records.schema_sync import DesiredChild, DesiredColumn, DesiredLayout
 
 DEFAULT_DECIMAL_SCALE = 2
@@ -48,6 +56,8 @@ TYPE_KEYS: dict[StorageKind, Callable[[Storage], str]] = {
 
 
 def type_key_of(field: FieldBase) -> str:
+    if field.encrypted:
+        return ENCRYPTED
     storage = storage_of(field)
     return TYPE_KEYS[storage.kind](storage)
 
@@ -75,8 +85,37 @@ def desired_layout(table: str, definition: FormDefinition) -> DesiredLayout:
     return DesiredLayout(table, tuple(columns), tuple(children), unique)
 
 
-def to_columns(field: FieldBase, column: ColumnLayout, value: Any) -> dict[str, Any]:
-    """Column values for one typed field value (None clears the column)."""
+def plaintext_of(field: FieldBase, value: Any) -> str:
+    """The normalised text an encrypted field's value is encrypted and blind-indexed as."""
+    return canonical_dumps(to_jsonable(to_json_value(field, value)))
+
+
+def _need(cipher: Cipher | None, table: str, column: ColumnLayout) -> Cipher:
+    if cipher is None:
+        raise KeyringError(f"{table}.{column.column} is encrypted but no key file is configured")
+    return cipher
+
+
+def to_columns(
+    field: FieldBase,
+    column: ColumnLayout,
+    value: Any,
+    *,
+    cipher: Cipher | None = None,
+    table: str = "",
+) -> dict[str, Any]:
+    """Column values for one typed field value (None clears the column). Encrypted fields need
+    the ``cipher`` and the ``table`` (the ciphertext is bound to its column)."""
+    if column.type_key == ENCRYPTED:
+        bidx = column.column + BLIND_INDEX_SUFFIX
+        if value is None:
+            return {column.column: None, bidx: None}
+        crypt, context = _need(cipher, table, column), f"{table}:{column.column}"
+        plaintext = plaintext_of(field, value)
+        return {
+            column.column: crypt.encrypt(plaintext, context=context),
+            bidx: crypt.blind_index(plaintext, context=context),
+        }
     if column.type_key.startswith("money:"):
         amount = None if value is None else value.amount
         currency = None if value is None else value.currency
@@ -92,14 +131,45 @@ def to_columns(field: FieldBase, column: ColumnLayout, value: Any) -> dict[str, 
     return {column.column: value}
 
 
-def from_columns(field: FieldBase, column: ColumnLayout, row: Mapping[str, Any]) -> Any:
-    """The JSON form of a field's value from a database row."""
+def from_columns(
+    field: FieldBase,
+    column: ColumnLayout,
+    row: Mapping[str, Any],
+    *,
+    cipher: Cipher | None = None,
+    table: str = "",
+) -> Any:
+    """The JSON form of a field's value from a database row (encrypted ones decrypted: a value
+    that does not decrypt raises ``DecryptionFailed`` naming the record and column)."""
     value = row[column.column]
     if value is None:
         return None
+    if column.type_key == ENCRYPTED:
+        return decrypt_cell(field, column, value, cipher=cipher, table=table, row_id=row.get("id"))
     if column.type_key.startswith("money:"):
         return {"amount": value, "currency": row[column.column + CURRENCY_SUFFIX]}
     currency = getattr(field, "currency", None)
     if isinstance(field, MoneyField) or (isinstance(field, ComputedField) and currency):
         return {"amount": value, "currency": currency}
     return value
+
+
+def decrypt_cell(
+    field: FieldBase,
+    column: ColumnLayout,
+    token: str,
+    *,
+    cipher: Cipher | None,
+    table: str,
+    row_id: Any,
+) -> Any:
+    """The JSON form of one stored ciphertext; never a guess, never silently None."""
+    try:
+        plaintext = _need(cipher, table, column).decrypt(token, context=f"{table}:{column.column}")
+        return loads(plaintext)
+    except (DecryptionFailed, JsonError) as exc:
+        reason = exc.message if isinstance(exc, DecryptionFailed) else "it is not a stored value"
+        raise DecryptionFailed(
+            f"record {row_id} of {table}: field {field.key!r} (column {column.column}) cannot be "
+            f"decrypted; {reason}. Check the key file; nothing is returned in its place"
+        ) from None
