@@ -15,13 +15,14 @@ from typing import Any
 
 from brickwork.engines.expr.checker import Checker, CheckResult, Scope
 from brickwork.engines.expr.compiler import Compiler
-from brickwork.engines.expr.datatypes import ANY, ExprType
+from brickwork.engines.expr.datatypes import ANY, BOOLEAN, ExprType, is_known
 from brickwork.engines.expr.diagnostics import (
     NO_SPAN,
     Diagnostic,
     EvaluationAborted,
     ExprCheckError,
 )
+from brickwork.engines.expr.direct import UNDECIDED, Direct, direct_of
 from brickwork.engines.expr.environment import EMPTY_CONTEXT, EvaluationContext
 from brickwork.engines.expr.functions import Registry
 from brickwork.engines.expr.library import REGISTRY
@@ -87,7 +88,7 @@ _new_evaluation = tuple.__new__
 class CompiledExpression:
     """A parsed, checked and compiled expression; cheap to evaluate many times."""
 
-    __slots__ = ("_decimal", "_fn", "_spare_runs", "result_type", "source", "tree")
+    __slots__ = ("_decimal", "_fn", "_spare_runs", "direct", "result_type", "source", "tree")
 
     def __init__(
         self, source: str, tree: Expr, fn: Fn, result_type: ExprType, *, decimal: bool = True
@@ -97,6 +98,11 @@ class CompiledExpression:
         self.result_type = result_type
         self._fn = fn
         self._decimal = decimal
+        # Direct answers are booleans: none for an expression known to give something else.
+        boolean = not is_known(result_type) or result_type.kind == BOOLEAN.kind
+        self.direct: Direct | None = direct_of(tree) if boolean else None
+        """For the commonest condition shapes (see `direct`): `(variables) -> True | False`, or
+        `UNDECIDED` when `evaluate` is needed. Callers on a hot path may call it first."""
         # Runs that finished cleanly are reused; list.pop/append are atomic under the GIL.
         self._spare_runs: list[Run] = []
 
@@ -109,6 +115,11 @@ class CompiledExpression:
         """Evaluate against `variables` (field values). Never raises."""
         if variables is None:
             variables = _NO_VARIABLES
+        direct = self.direct
+        if direct is not None:
+            decided = direct(variables)
+            if decided is not UNDECIDED:
+                return _CONSTANT_RESULTS[decided]
         try:
             run = self._spare_runs.pop()
             run.context = context

@@ -74,8 +74,10 @@ _COMPARE_OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
-_EQUALITY_FAST_TYPES = (Decimal, str, bool, type(None))
-_ORDER_FAST_TYPES = (Decimal, str, date)
+EQUALITY_FAST_TYPES = (Decimal, str, bool, type(None))
+ORDER_FAST_TYPES = (Decimal, str, date)
+"""Constant types whose comparisons with a value of the very same type take the fast path
+(`direct` answers for exactly these)."""
 
 
 class Compiler:
@@ -142,7 +144,7 @@ class Compiler:
         fast_type: type = Decimal
         for kind, payload in (right, left):
             if kind == "c":
-                allowed = _EQUALITY_FAST_TYPES if node.op in ("=", "!=") else _ORDER_FAST_TYPES
+                allowed = EQUALITY_FAST_TYPES if node.op in ("=", "!=") else ORDER_FAST_TYPES
                 fast_type = type(payload) if type(payload) in allowed else _NEVER
         return _binary(left, right, fast_type, _COMPARE_OPS[node.op], slow)
 
@@ -177,7 +179,7 @@ class Compiler:
 
     def _in(self, node: In) -> Fn:
         value = self.operand(node.value)
-        members = _literal_members(node.tests)
+        members = literal_members(node.tests)
         if members is not None and value[0] != "c":
             return _in_set(value, members, self.tests(node.tests), node.span)
         return self.in_tests(self.compile(node.value), node.tests, node.span)
@@ -617,7 +619,7 @@ def _logic_n(fns: tuple[Fn, ...], stop: bool, settle: Settle) -> Fn:
     return logic_n
 
 
-def _literal_members(tests: Sequence[Test]) -> frozenset[Value] | None:
+def literal_members(tests: Sequence[Test]) -> frozenset[Value] | None:
     """The constants of `in ("a", "b")` when all tests are literals of one hashable type."""
     values: list[Value] = []
     for test in tests:

@@ -37,13 +37,18 @@ from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.fieldtypes import CoerceContext, Coerced, entry_of
 from brickwork.engines.form.fieldtypes.numeric import INTEGER_MAX, INTEGER_MIN
 from brickwork.engines.form.fieldtypes.text import compiled
-from brickwork.engines.form.identifiers.contact import CN_MOBILE, E164
+from brickwork.engines.form.identifiers.contact import E164
 from brickwork.engines.form.identifiers.resident_id import (
+    CHECK_CHARS,
     PROVINCES,
     ResidentIdType,
-    check_char_of,
 )
-from brickwork.engines.form.money import CURRENCY_SCALES, Money, integer_digits, quantize_half_up
+from brickwork.engines.form.money import (
+    CURRENCY_SCALES,
+    Money,
+    integer_digits,
+    quantize_half_up,
+)
 
 Checker = Callable[[object, CoerceContext], Any]
 """`(raw, context) -> value | Coerced`: a `Coerced` only when it has problems or warnings."""
@@ -51,10 +56,12 @@ Checker = Callable[[object, CoerceContext], Any]
 Factory = Callable[[Any, Checker], Checker | None]
 """Builds the checker of a field type from the field and its registry checker (`full`)."""
 
-_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
-_PLAIN_NUMBER = re.compile(r"-?([0-9]{1,30})(?:\.([0-9]{1,18}))?")
-"""A plain ASCII number: its whole digits and its decimals (None when it has no point)."""
+_PLAIN_NUMBER = re.compile(r"-?([0-9]{1,30})(\.[0-9]{1,18})?")
+"""A plain ASCII number: its whole digits, and its point with its decimals when it has any."""
+
+
+_is_normalized = unicodedata.is_normalized
+_date_of = date.fromisoformat
 
 
 class NeedsReport(Exception):
@@ -118,14 +125,17 @@ def _plain_text(field: TextField, full: Checker) -> Checker:
     low = field.min_length or 0
     high = field.max_length
     pattern = None if field.pattern is None else compiled(field.pattern)
+    checked = low > 0 or pattern is not None  # anything to check beyond "not blank"
 
     def check(raw: object, context: CoerceContext) -> Any:
         if type(raw) is not str or len(raw) > high or not raw.isprintable():
             return full(raw, context)
-        if not unicodedata.is_normalized("NFC", raw):
+        if not raw.isascii() and not _is_normalized("NFC", raw):  # ASCII text is always NFC
             return full(raw, context)
         text = raw.strip()
-        if not text or len(text) < low or (pattern is not None and not pattern.fullmatch(text)):
+        if not text:
+            return full(raw, context)
+        if checked and (len(text) < low or (pattern is not None and not pattern.fullmatch(text))):
             return full(raw, context)
         return text
 
@@ -141,7 +151,7 @@ def _plain_textarea(field: TextareaField, full: Checker) -> Checker:
             return full(raw, context)
         if not raw.replace("\n", "").replace("\t", "").isprintable():
             return full(raw, context)
-        if not unicodedata.is_normalized("NFC", raw):
+        if not raw.isascii() and not _is_normalized("NFC", raw):  # ASCII text is always NFC
             return full(raw, context)
         text = raw.strip()
         return text if text and len(text) >= low else full(raw, context)
@@ -207,10 +217,14 @@ def _date(field: DateField, full: Checker) -> Checker:
     low, high = field.minimum, field.maximum
 
     def check(raw: object, context: CoerceContext) -> Any:
-        if type(raw) is not str or len(raw) != 10 or not _DATE_TEXT.fullmatch(raw):
+        # YYYY-MM-DD: of the ten-character ASCII texts with these two hyphens, `fromisoformat`
+        # accepts only those with ASCII digits around them (a test goes through every character).
+        if type(raw) is not str or len(raw) != 10 or raw[4] != "-" or raw[7] != "-":
+            return full(raw, context)
+        if not raw.isascii():
             return full(raw, context)
         try:
-            value = date.fromisoformat(raw)
+            value = _date_of(raw)
         except ValueError:
             return full(raw, context)
         if (low is not None and value < low) or (high is not None and value > high):
@@ -220,106 +234,131 @@ def _date(field: DateField, full: Checker) -> Checker:
     return check
 
 
-def _number(raw: object) -> tuple[Decimal, int] | None:
-    """An int or a finite Decimal and its decimals as written (text: see `_scaled`)."""
-    if type(raw) is int:
-        return Decimal(raw), 0
-    if type(raw) is Decimal and raw.is_finite():
-        exponent = raw.as_tuple().exponent
-        assert isinstance(exponent, int)
-        return raw, -exponent
-    return None
-
-
 def _scaled(
-    scale: int, digits: int, rounds: bool, low: Decimal | None, high: Decimal | None
-) -> Callable[[object], Decimal | None]:
-    """Reads a plain number at `scale` as `fit_scale` does, or None to ask the registry."""
+    field: DecimalField | MoneyField, scale: int, currency: str | None, full: Checker
+) -> Checker:
+    """Reads a plain number at `scale` as `fit_scale` does (a `Money` when `currency` is set),
+    else asks `full`.
 
-    def read(raw: object) -> Decimal | None:
+    An int, or text with no more decimals than the scale, is padded with zeros as text and read
+    by `Decimal` once (exact, whatever the context): the value `quantize_half_up` would give,
+    without its rounding step. Zero still goes through it, which turns -0.00 into 0.00."""
+    digits = field.precision - scale
+    rounds = field.rounding == "half_up"
+    low, high = field.minimum, field.maximum
+    limit = 10**digits  # ints with no more whole digits than `digits`
+    # Zeros to append, by the length of the point and decimals sent ("" when there is no point;
+    # "5." reads as 5, so scale 0 needs no case of its own).
+    pads = ("." + "0" * scale, *("0" * (scale - places) for places in range(scale + 1)))
+
+    def check(raw: object, context: CoerceContext) -> Any:
         if type(raw) is str:
             # Plain ASCII text, the usual input: its digits are counted on the text itself.
             found = _PLAIN_NUMBER.fullmatch(raw)
             if found is None:
-                return None
-            whole, fraction = found.groups()
-            if len(whole) > digits and len(whole.lstrip("0")) > digits:
-                return None
-            amount, places = Decimal(raw), 0 if fraction is None else len(fraction)
+                return full(raw, context)
+            end = found.end(1)  # after the whole digits: at least their count
+            if end > digits and len(found[1].lstrip("0")) > digits:
+                return full(raw, context)
+            tail = len(raw) - end  # the point and the decimals, if any
+            if tail <= scale + 1:
+                value = Decimal(raw + pads[tail])
+            elif rounds:
+                value = quantize_half_up(Decimal(raw), scale)
+            else:
+                return full(raw, context)
+        elif type(raw) is int and -limit < raw < limit:
+            value = Decimal(f"{raw}{pads[0]}")
         else:
-            number = _number(raw)
-            if number is None:
-                return None
-            amount, places = number
-            if integer_digits(amount) > digits:
-                return None
-        if places > scale and not rounds:
-            return None
-        value = amount if places == scale and amount else quantize_half_up(amount, scale)
+            fitted = _fitted(raw, scale, digits, rounds)
+            if fitted is None:
+                return full(raw, context)
+            value = fitted
+        if not value:
+            value = quantize_half_up(value, scale)
         if (low is not None and value < low) or (high is not None and value > high):
-            return None
-        return value
-
-    return read
-
-
-def _decimal(field: DecimalField, full: Checker) -> Checker:
-    read = _scaled(
-        field.scale,
-        field.precision - field.scale,
-        field.rounding == "half_up",
-        field.minimum,
-        field.maximum,
-    )
-
-    def check(raw: object, context: CoerceContext) -> Any:
-        value = read(raw)
-        return full(raw, context) if value is None else value
+            return full(raw, context)
+        if currency is None:
+            return value
+        money = _new_money(Money)
+        _set_amount(money, value)
+        _set_currency(money, currency)
+        return money
 
     return check
+
+
+def _fitted(raw: object, scale: int, digits: int, rounds: bool) -> Decimal | None:
+    """A finite `Decimal` input at `scale`, or None to ask the registry (any other input)."""
+    if type(raw) is not Decimal or not raw.is_finite():
+        return None
+    exponent = raw.as_tuple().exponent
+    assert isinstance(exponent, int)
+    places = -exponent
+    if integer_digits(raw) > digits or (places > scale and not rounds):
+        return None
+    return raw if places == scale and raw else quantize_half_up(raw, scale)
+
+
+# `Money(value, currency)` slot by slot: the frozen dataclass's `__init__` goes through
+# `object.__setattr__` per field, which costs twice as much for the very same object.
+_new_money = object.__new__
+_set_amount = vars(Money)["amount"].__set__
+_set_currency = vars(Money)["currency"].__set__
+
+
+def _decimal(field: DecimalField, full: Checker) -> Checker | None:
+    if field.precision < field.scale:  # refuses every value: no short path needed
+        return None
+    return _scaled(field, field.scale, None, full)
 
 
 def _money(field: MoneyField, full: Checker) -> Checker | None:
     currency = field.currency
     if currency is None or currency not in CURRENCY_SCALES:
         return None
-    scale = CURRENCY_SCALES[currency]
-    read = _scaled(
-        scale, field.precision - scale, field.rounding == "half_up", field.minimum, field.maximum
-    )
-
-    def check(raw: object, context: CoerceContext) -> Any:
-        value = read(raw)
-        return full(raw, context) if value is None else Money(value, currency)
-
-    return check
+    if field.precision < CURRENCY_SCALES[currency]:  # refuses every value
+        return None
+    return _scaled(field, CURRENCY_SCALES[currency], currency, full)
 
 
 def _phone(field: PhoneField, full: Checker) -> Checker:
     # "any" tries the mainland form first, which rewrites +86 numbers: only plain mobiles pass.
-    plain = E164 if field.phone_kind == "e164" else CN_MOBILE
+    if field.phone_kind == "e164":
 
-    def check(raw: object, context: CoerceContext) -> Any:
-        return raw if type(raw) is str and plain.fullmatch(raw) else full(raw, context)
+        def international(raw: object, context: CoerceContext) -> Any:
+            return raw if type(raw) is str and E164.fullmatch(raw) else full(raw, context)
 
-    return check
+        return international
+
+    def mobile(raw: object, context: CoerceContext) -> Any:
+        # `CN_MOBILE` (1[3-9] and nine digits) without the regex call: ASCII, so `isdigit` is 0-9.
+        if type(raw) is not str or len(raw) != 11 or not raw.isascii() or not raw.isdigit():
+            return full(raw, context)
+        return raw if raw[0] == "1" and raw[1] >= "3" else full(raw, context)
+
+    return mobile
 
 
 def _resident_id(field: ResidentIdField, full: Checker) -> Checker | None:
     if field.id_types and ResidentIdType.MAINLAND not in field.id_types:
         return None
 
+    # `check_char_of`, inlined (hot path): S = 2 * (the first 17 digits read in base 13) mod 11.
+    check_chars = "".join(CHECK_CHARS[2 * remainder % 11] for remainder in range(11))
+
     def check(raw: object, context: CoerceContext) -> Any:
         # A known province rules out permits (8x) and foreign cards (9x): the number is mainland.
-        if type(raw) is not str or len(raw) != 18 or raw[:2] not in PROVINCES:
+        if type(raw) is not str or len(raw) != 18 or not raw.isascii():
             return full(raw, context)
-        if not _RESIDENT_ID.fullmatch(raw):
+        first17 = raw[:17]  # ASCII, so `isdigit` means 0-9; the last one is tested by its value
+        if raw[:2] not in PROVINCES or not first17.isdigit():
             return full(raw, context)
         try:
-            born = date.fromisoformat(raw[6:14])  # YYYYMMDD, ASCII digits (checked above)
+            born = _date_of(raw[6:14])  # YYYYMMDD, ASCII digits (checked above)
         except ValueError:
             return full(raw, context)
-        if born > context.today or check_char_of(raw) != raw[17]:
+        if born > context.today or check_chars[int(first17, 13) % 11] != raw[17]:
             return full(raw, context)
         return raw
 

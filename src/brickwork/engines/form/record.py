@@ -56,7 +56,6 @@ not read the clock, touch storage or raise on bad input: everything comes back a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -132,7 +131,18 @@ def validate_record(
     if shortcut is not None and current is None and type(data) is dict:
         clean = shortcut.run(data, context.coercion, context.evaluation)
         if clean is not None:
-            return _clean_result(form, *clean)
+            # The result of a record with nothing to report, built slot by slot: a frozen
+            # dataclass's `__init__` goes through `object.__setattr__` per field (twice the cost).
+            values, hidden, readonly = clean
+            result: RecordResult = _new_result(RecordResult)
+            _SET_VALUES(result, values)
+            _SET_ERRORS(result, ())
+            _SET_WARNINGS(result, ())
+            _SET_HIDDEN(result, hidden)
+            _SET_READONLY(result, readonly)
+            _SET_HIDDEN_CELLS(result, NOTHING)
+            _SET_READONLY_CELLS(result, NOTHING)
+            return result
     return validate_in_full(form, data, context=context, current=current)
 
 
@@ -160,6 +170,7 @@ def validate_in_full(
     return run.result()
 
 
+_new_result = object.__new__
 _SLOTS = vars(RecordResult)
 _SET_VALUES = _SLOTS["values"].__set__
 _SET_ERRORS = _SLOTS["errors"].__set__
@@ -168,22 +179,6 @@ _SET_HIDDEN = _SLOTS["hidden"].__set__
 _SET_READONLY = _SLOTS["readonly"].__set__
 _SET_HIDDEN_CELLS = _SLOTS["hidden_cells"].__set__
 _SET_READONLY_CELLS = _SLOTS["readonly_cells"].__set__
-
-
-def _clean_result(
-    form: CompiledForm, values: dict[str, Any], hidden: AbstractSet[str], readonly: AbstractSet[str]
-) -> RecordResult:
-    """The result of a record with nothing to report. Built slot by slot: a frozen dataclass's
-    `__init__` goes through `object.__setattr__` per field, which costs twice as much."""
-    result: RecordResult = object.__new__(RecordResult)
-    _SET_VALUES(result, values)
-    _SET_ERRORS(result, ())
-    _SET_WARNINGS(result, ())
-    _SET_HIDDEN(result, frozenset(hidden) if hidden else NOTHING)
-    _SET_READONLY(result, form.system_keys | readonly if readonly else form.system_keys)
-    _SET_HIDDEN_CELLS(result, NOTHING)
-    _SET_READONLY_CELLS(result, NOTHING)
-    return result
 
 
 class _Run(RecordChecks):

@@ -14,11 +14,11 @@ rules of its own or keep state between calls.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from brickwork.engines.expr import CompiledExpression, EvaluationContext
+from brickwork.engines.expr.direct import UNDECIDED, Direct
 from brickwork.engines.form.checkers import Checker, NeedsReport, strict_checker_of
 from brickwork.engines.form.fieldtypes import CoerceContext
 from brickwork.engines.form.scope import Converter, is_identity
@@ -26,21 +26,32 @@ from brickwork.engines.form.scope import Converter, is_identity
 if TYPE_CHECKING:
     from brickwork.engines.form.compiled import FieldPlan
 
-Clean = tuple[dict[str, Any], AbstractSet[str], AbstractSet[str]]
-"""What a clean record gives: its values, the keys hidden and the keys made read-only."""
+Clean = tuple[dict[str, Any], frozenset[str], frozenset[str]]
+"""What a clean record gives: its values, the keys hidden and the keys read-only (made so by
+`readonly_when`, or system fields), as `RecordResult` holds them."""
 
 
-def _unknown(raw: object, context: CoerceContext) -> Any:
-    """The checker of a key that is not a writable field's."""
-    raise NeedsReport
+def _undecided(variables: Mapping[str, Any]) -> Any:
+    """The direct closure of an expression that has none: always evaluate it."""
+    return UNDECIDED
 
 
-@dataclass(frozen=True, slots=True)
-class _Conditions:
+class _Condition(NamedTuple):
+    """A condition and its direct closure (`_undecided` when it has none)."""
+
+    direct: Direct
+    expression: CompiledExpression
+
+
+class _Conditions(NamedTuple):
     key: str
-    visible: CompiledExpression | None
-    required: CompiledExpression | None
-    readonly: CompiledExpression | None
+    only: frozenset[str]
+    """`frozenset({key})`: the keys hidden (or read-only) when this field is the only one."""
+    visible_direct: Direct
+    """`visible.direct` (`_undecided` when there is none or no `visible`)."""
+    visible: _Condition | None
+    required: _Condition | None
+    readonly: _Condition | None
     writable: bool
 
 
@@ -64,94 +75,95 @@ class Shortcut:
         self, data: Mapping[str, Any], coercion: CoerceContext, evaluation: EvaluationContext
     ) -> Clean | None:
         """The values and marks of a new record when it needs nothing reported, else None."""
-        try:
-            values = self._read(data, coercion)
-            if not self.conditions:
-                _require(values, self.required, _NO_KEYS)
-                return values, _NO_KEYS, _NO_KEYS
-            hidden, required, readonly = self._marks(values, evaluation)
-            if hidden:
-                self._drop_hidden(data, values, hidden)
-            _require(values, self.required, hidden)
-            if required:
-                _require(values, required, hidden)
-        except NeedsReport:
-            return None
-        return values, hidden, readonly
-
-    def _read(self, data: Mapping[str, Any], coercion: CoerceContext) -> dict[str, Any]:
         checkers = self.checkers
         values = self.defaults.copy()
-        for key, raw in data.items():
-            if raw is not None:
-                values[key] = checkers.get(key, _unknown)(raw, coercion)
-            elif key in checkers:
-                values[key] = None  # every checker takes null to null, as the registry does
-            elif key not in self.system:  # null for a serial number changes nothing on create
-                raise NeedsReport
-        return values
+        try:
+            for key, raw in data.items():
+                if raw is not None:
+                    try:
+                        check = checkers[key]
+                    except KeyError:  # not a writable field's key
+                        return None
+                    values[key] = check(raw, coercion)
+                elif key in checkers:
+                    values[key] = None  # every checker takes null to null, as the registry does
+                elif key not in self.system:  # null for a serial number changes nothing on create
+                    return None
+            if self.conditions:
+                hidden, readonly = self._apply_conditions(data, values, evaluation)
+            else:
+                hidden, readonly = _NO_KEYS, self.system
+        except NeedsReport:
+            return None
+        for key in self.required:  # a value for visible ones (`rows.missing`, inlined: hot path)
+            value = values[key]
+            missing = value is None or (not value and isinstance(value, _SEQUENCES))
+            if missing and key not in hidden:
+                return None
+        return values, hidden, readonly
 
-    def _marks(
-        self, values: Mapping[str, Any], evaluation: EvaluationContext
-    ) -> tuple[set[str], list[str], set[str]]:
-        """What the conditions decide, as `validate_record` applies them: the keys hidden, the
-        keys `required_when` makes required (writable ones) and the keys made read-only."""
+    def _apply_conditions(
+        self, data: Mapping[str, Any], values: dict[str, Any], evaluation: EvaluationContext
+    ) -> tuple[frozenset[str], frozenset[str]]:
+        """Apply what the conditions decide as `validate_record` does: the keys hidden and the
+        keys read-only. A hidden field falls back to its default when the value sent for it is
+        blank; any other value needs a warning (`NeedsReport`, as for a `required_when` field
+        without a value)."""
         variables: dict[str, Any] = {}
         for key, convert in self.inputs:
             value = values[key]
             variables[key] = value if convert is None or value is None else convert(value)
-        hidden: set[str] = set()
-        required: list[str] = []
-        readonly: set[str] = set()
-        for condition in self.conditions:
-            key = condition.key
-            visible, needed, locked = condition.visible, condition.required, condition.readonly
-            if visible is not None and _test(visible, variables, evaluation) is False:
-                hidden.add(key)
-                continue
-            # Conditions are tested whatever they decide: a diagnostic needs reporting.
-            if needed is not None and _test(needed, variables, evaluation) and condition.writable:
-                required.append(key)
-            if locked is not None and _test(locked, variables, evaluation):
-                readonly.add(key)
-        return hidden, required, readonly
-
-    def _drop_hidden(
-        self, data: Mapping[str, Any], values: dict[str, Any], hidden: set[str]
-    ) -> None:
-        """Blank values sent for hidden fields fall back to the default; others need a warning."""
-        for key in hidden:
-            if key in data:
-                if not _missing(values[key]):
+        hidden = readonly = _NO_KEYS
+        for key, only, visible_direct, visible, needed, locked, writable in self.conditions:
+            if visible is not None:
+                # `_decide`, inlined for the commonest condition: the direct answer first.
+                shown = visible_direct(variables)
+                if shown is UNDECIDED:
+                    shown = _decide(visible, variables, evaluation)
+                if shown is False:
+                    hidden = hidden | only if hidden else only  # usually the only one
+                    value = values[key]  # blank (`rows.missing`): back to the default
+                    if value is None or (not value and isinstance(value, _SEQUENCES)):
+                        values[key] = self.defaults[key]  # (unchanged when it was not sent)
+                    elif key in data:  # a value sent for a hidden field needs a warning
+                        raise NeedsReport
+                    continue
+            # Conditions are tested whatever they decide: a diagnostic needs reporting. A field
+            # that is not hidden stays so: its value can be checked right away.
+            if needed is not None and _decide(needed, variables, evaluation) and writable:
+                value = values[key]
+                if value is None or (not value and isinstance(value, _SEQUENCES)):
                     raise NeedsReport
-                values[key] = self.defaults[key]
+            if locked is not None and _decide(locked, variables, evaluation):
+                readonly = readonly | only if readonly else only
+        return hidden, self.system | readonly if readonly else self.system
 
 
 _NO_KEYS: frozenset[str] = frozenset()
 _SEQUENCES = (list, tuple)
 
 
-def _missing(value: Any) -> bool:
-    """`rows.missing` (which this module cannot import: `rows` needs `compiled`, which needs us)."""
-    return value is None or (isinstance(value, _SEQUENCES) and not value)
-
-
-def _require(values: Mapping[str, Any], keys: Iterable[str], hidden: AbstractSet[str]) -> None:
-    """Give up when a visible field among `keys` has no value (`_missing`, inlined: hot path)."""
-    for key in keys:
-        value = values[key]
-        if (value is None or (isinstance(value, _SEQUENCES) and not value)) and key not in hidden:
-            raise NeedsReport
-
-
-def _test(
-    expression: CompiledExpression, variables: Mapping[str, Any], context: EvaluationContext
+def _decide(
+    condition: _Condition, variables: Mapping[str, Any], context: EvaluationContext
 ) -> bool | None:
+    """A condition's value: the direct answer when there is one (True or False, which is what
+    `evaluate` gives, without diagnostics), else the evaluation's. Raises `NeedsReport` when
+    that would be reported (a diagnostic, or a value that is neither boolean nor null)."""
+    direct, expression = condition
+    value: bool | None = direct(variables)
+    if value is not UNDECIDED:
+        return value
     found = expression.evaluate(variables, context=context)
     value = found.value
     if found.diagnostics or not (value is None or type(value) is bool):
         raise NeedsReport
     return value
+
+
+def _condition(expression: CompiledExpression | None) -> _Condition | None:
+    if expression is None:
+        return None
+    return _Condition(expression.direct or _undecided, expression)
 
 
 def shortcut_of(
@@ -174,7 +186,15 @@ def shortcut_of(
             if plan.key in read
         ),
         conditions=tuple(
-            _Conditions(plan.key, plan.visible, plan.required, plan.readonly, plan.writable)
+            _Conditions(
+                plan.key,
+                frozenset({plan.key}),
+                _undecided if plan.visible is None else plan.visible.direct or _undecided,
+                _condition(plan.visible),
+                _condition(plan.required),
+                _condition(plan.readonly),
+                plan.writable,
+            )
             for plan in plans
             if plan.conditional
         ),

@@ -42,6 +42,11 @@ FIELDS: list[tuple[str, dict[str, Any]]] = [
     ("money", {"currency": "JPY", "minimum": "0"}),
     ("money", {"currency": "KWD", "precision": 6, "rounding": "half_up"}),
     ("money", {}),
+    ("money", {"currency": "CNY", "precision": 4, "minimum": "-10"}),
+    ("money", {"currency": "JPY", "precision": 1}),
+    ("decimal", {"precision": 2, "scale": 2}),
+    ("decimal", {"precision": 1, "scale": 2}),  # refuses every number
+    ("money", {"currency": "KWD", "precision": 2}),  # refuses every amount
     ("email", {}),
     ("phone", {}),
     ("phone", {"phone_kind": "e164"}),
@@ -51,61 +56,115 @@ FIELDS: list[tuple[str, dict[str, Any]]] = [
     ("resident_id", {"id_types": ["hong_kong_permit"]}),
 ]
 
-SAMPLES = st.sampled_from(
-    [
-        "",
-        " ",
-        "a",
-        " a ",
-        "b",
-        "c",
-        "e\u0301",
-        "\u00e9",
-        "x\ny",
-        "x\r\ny",
-        "tab\there",
-        "AB12",
-        "ab12",
-        "2024-02-29",
-        "2023-02-29",
-        "2024-13-01",
-        fullwidth("2024") + "-01-01",
-        "0",
-        "-0",
-        "-0.00",
-        "1.5",
-        "1.50",
-        "1.005",
-        "12345.678",
-        "1e3",
-        "+1",
-        fullwidth("12"),
-        " 7 ",
-        "99999999999999999999",
-        "9223372036854775808",
-        "true",
-        "a@example.com",
-        "\u3000x\u3000",
-        "x\u200b",
-        "13800138000",
-        "+8613800138000",
-        "+441234567890",
-        "12800138000",
-        VALID_ID,
-        VALID_ID.replace("X", "x"),
-        VALID_ID[:-1] + "1",
-        FUTURE_ID,
-        PERMIT_ID,
-        UNKNOWN_REGION_ID,
-        "11010519490230002" + resident_id_check_char("11010519490230002"),
-    ]
-)
+SAMPLE_TEXTS = [
+    "",
+    " ",
+    "a",
+    " a ",
+    "b",
+    "c",
+    "e\u0301",
+    "\u00e9",
+    "x\ny",
+    "x\r\ny",
+    "tab\there",
+    "AB12",
+    "ab12",
+    "2024-02-29",
+    "2023-02-29",
+    "2024-13-01",
+    fullwidth("2024") + "-01-01",
+    "0",
+    "-0",
+    "-0.00",
+    "1.5",
+    "1.50",
+    "1.005",
+    "12345.678",
+    "1e3",
+    "+1",
+    fullwidth("12"),
+    " 7 ",
+    "99999999999999999999",
+    "9223372036854775808",
+    "true",
+    "a@example.com",
+    "\u3000x\u3000",
+    "x\u200b",
+    "13800138000",
+    "+8613800138000",
+    "+441234567890",
+    "12800138000",
+    VALID_ID,
+    VALID_ID.replace("X", "x"),
+    VALID_ID[:-1] + "1",
+    FUTURE_ID,
+    PERMIT_ID,
+    UNKNOWN_REGION_ID,
+    "11010519490230002" + resident_id_check_char("11010519490230002"),
+    # plain numbers around the short path's padding and digit limits
+    "-0.5",
+    "-0.0",
+    "007.5",
+    "00.00",
+    "12",
+    "-12.3",
+    "99.99",
+    "100.001",
+    "1.",
+    ".5",
+    "-.5",
+    "--1",
+    "1_000",
+    "1.5.1",
+    "1e2",
+    " 5",
+    "5 ",
+    "\u0663",
+    "0" * 30 + "1.5",
+    "9" * 18,
+    "-" + "9" * 18,
+    "9" * 19,
+    "1." + "0" * 18,
+    "1." + "0" * 19,
+    # dates around the short path's shape test (hyphens at 4 and 7, ASCII)
+    "2024-01-15",
+    "2024-1-15 ",
+    "2024/01/15",
+    "20240115",
+    "2024-W03-1",
+    "+024-01-15",
+    "2024-01-1x",
+    "2024-02-30",
+    "\uff12024-01-15",
+    # mobiles around the short path's shape test
+    "1380013800",
+    "138001380000",
+    "10800138000",
+    "12999999999",
+    "19999999999",
+    "23800138000",
+    "1380013800x",
+    "1\uff13800138000",
+    # resident IDs with characters that `int(..., 13)` would read
+    VALID_ID[:4] + "a" + VALID_ID[5:],
+    VALID_ID[:15] + "_" + VALID_ID[16:],
+    VALID_ID[:16] + "C" + VALID_ID[17:],
+    fullwidth(VALID_ID),
+    VALID_ID[:2] + "\uff10" + VALID_ID[3:],
+]
+SAMPLE_INTEGERS = [
+    0, -1, 5, 10**2, 10**4 - 1, 10**4, -(10**4), 10**16, 10**18 - 1, 10**18, -(10**18) + 1
+]  # fmt: skip
+SAMPLES = st.sampled_from(SAMPLE_TEXTS)
+INTEGERS = st.sampled_from(SAMPLE_INTEGERS)
 SCALARS = st.one_of(
     st.none(),
     st.booleans(),
     SAMPLES,
     st.text(max_size=8),
     st.integers(min_value=-(2**70), max_value=2**70),
+    INTEGERS,
     st.decimals(allow_nan=True, allow_infinity=True, places=None),
     st.floats(allow_nan=False),
 )
@@ -131,6 +190,15 @@ def test_prepared_checker_agrees_with_check_value(
     assert _shape(checker_of(field)(raw, CONTEXT)) == _shape(
         check_value(field, raw, context=CONTEXT)
     )
+
+
+@pytest.mark.parametrize(("field_type", "options"), FIELDS)
+def test_prepared_checker_agrees_on_every_sample(field_type: str, options: dict[str, Any]) -> None:
+    field = make_field(field_type, **options)
+    check = checker_of(field)
+    for raw in [*SAMPLE_TEXTS, *SAMPLE_INTEGERS, *(Decimal(n) for n in SAMPLE_INTEGERS)]:
+        expected = _shape(check_value(field, raw, context=CONTEXT))
+        assert _shape(check(raw, CONTEXT)) == expected, raw
 
 
 @pytest.mark.parametrize(("field_type", "options"), FIELDS)
@@ -173,3 +241,14 @@ def test_short_paths_give_registry_values(
 ) -> None:
     found = checker_of(make_field(field_type, **options))(raw, CONTEXT)
     assert repr(getattr(found, "amount", found)) == repr(value)
+
+
+@pytest.mark.parametrize("position", [0, 1, 2, 3, 5, 6, 8, 9])
+def test_date_short_path_agrees_on_every_ascii_character(position: int) -> None:
+    """The short path takes ten-character ASCII texts with hyphens at 4 and 7 to
+    `date.fromisoformat`: it must not accept anything but digits around them."""
+    field = make_field("date")
+    check = checker_of(field)
+    for code in range(128):
+        raw = "2024-01-15"[:position] + chr(code) + "2024-01-15"[position + 1 :]
+        assert _shape(check(raw, CONTEXT)) == _shape(check_value(field, raw, context=CONTEXT))

@@ -54,6 +54,29 @@ PLAIN = compile_fields(
     {"key": "size", "type": "decimal", "scale": 2},
 )
 
+DIRECT = compile_fields(
+    {"key": "name", "type": "text", "required": True},
+    {"key": "kind", "type": "single_select", "options": ["person", "company", "partner"]},
+    {"key": "ok", "type": "boolean"},
+    {"key": "vip", "type": "boolean", "visible_when": "ok"},
+    {"key": "company", "type": "text", "visible_when": 'kind in ("company", "partner")'},
+    {
+        "key": "amount",
+        "type": "money",
+        "currency": "CNY",
+        "required_when": 'ok and kind = "company"',
+    },
+    {"key": "since", "type": "date", "readonly_when": '@"2025-01-01" < since'},
+    {"key": "note", "type": "textarea", "visible_when": "100 < amount or vip"},
+    {
+        "key": "tags",
+        "type": "multi_select",
+        "options": ["a", "b"],
+        "required_when": 'kind != "person"',
+    },
+)
+"""A form whose conditions all have direct answers (`expr.direct`), with their fallbacks."""
+
 JSON = st.recursive(
     st.none()
     | st.booleans()
@@ -97,6 +120,20 @@ def simple_records(*, junk: bool) -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+DIRECT_RECORDS = st.fixed_dictionaries(
+    {"name": st.sampled_from(["a", "b"])},
+    optional={
+        "kind": st.one_of(st.sampled_from(["person", "company", "partner"]), BLANK),
+        "ok": st.one_of(st.booleans(), st.none(), st.just("true")),
+        "vip": st.one_of(st.booleans(), st.none()),
+        "company": st.one_of(st.just("ACME"), BLANK),
+        "amount": st.one_of(st.sampled_from(["0", "100", "100.01", 250, "-3"]), st.none()),
+        "since": st.one_of(st.sampled_from(["2024-12-31", "2025-01-01", "2025-01-02"]), BLANK),
+        "note": st.one_of(st.just("watch"), BLANK),
+        "tags": st.one_of(st.sampled_from([["a"], ["a", "b"]]), BLANK),
+    },
+)
+
 PLAIN_RECORDS = st.fixed_dictionaries(
     {
         "name": st.one_of(st.sampled_from(["a", " b "]), BLANK, JSON),
@@ -122,6 +159,11 @@ def test_short_path_agrees_with_the_general_path(data: dict[str, Any]) -> None:
 @given(data=simple_records(junk=True))
 def test_short_path_agrees_with_the_general_path_on_any_input(data: dict[str, Any]) -> None:
     assert_same(SIMPLE, data)
+
+
+@given(data=DIRECT_RECORDS)
+def test_short_path_agrees_on_conditions_with_direct_answers(data: dict[str, Any]) -> None:
+    assert_same(DIRECT, data)
 
 
 @given(data=PLAIN_RECORDS)
