@@ -33,7 +33,7 @@ from brickwork.platform.crypto.rotation import KeyRotation
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
 from brickwork.platform.errors import PlatformError
-from brickwork.platform.packs.demo import install_demo
+from brickwork.platform.packs.demo import install_demo, install_demo_records
 from brickwork.platform.system.service import InstanceService
 from brickwork.settings import Settings, SettingsError, load_settings
 
@@ -342,12 +342,16 @@ def demo(
     settings = settings.with_overrides(host=host or settings.host, port=port or settings.port)
     _initialise(settings, settings.bootstrap_admin)
     engine = make_engine(settings.effective_database_url)
+    services = build_services(settings=settings)
+    actor = Actor(settings.bootstrap_admin, channel="cli")
     with unit_of_work(make_session_factory(engine)) as session:
-        created = install_demo(
-            session, build_services().metadata, Actor(settings.bootstrap_admin, channel="cli")
-        )
+        created = install_demo(session, services.metadata, actor)
+    with unit_of_work(make_session_factory(engine)) as session:
+        customers = install_demo_records(session, services.records, actor)
     engine.dispose()
     out.print("demo data installed" if created else "demo data already present")
+    if customers:
+        out.print(f"{customers} demo customer record(s) created")
     if not no_serve:
         _serve(settings)
 

@@ -45,6 +45,8 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
         assert health.json() == {"status": "ok", "database": "ok"}
         apps = httpx.get(f"{base}/apps", timeout=5).json()
         assert [a["key"] for a in apps] == ["onboarding"]
+        customers = httpx.get(f"{base}/apps/onboarding/forms/customer/records", timeout=5).json()
+        assert customers["total"] == 5
         openapi = httpx.get(f"{base}/openapi.json", timeout=5)
         assert openapi.json()["info"]["title"] == "Brickwork"
     finally:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.metadata.schemas import AppCreate, DefinitionCreate, Kind
 from brickwork.platform.metadata.service import MetadataService
+from brickwork.platform.records.service import RecordService
 
 DEMO_APP = "onboarding"
 
@@ -48,6 +49,23 @@ REVIEW_FLOW: dict[str, Any] = {
         {"id": "e2", "from": "n_review", "to": "n_end"},
     ],
 }
+
+
+DEMO_CUSTOMERS: list[dict[str, Any]] = [
+    {"name": "上海浦江资产管理有限公司", "customer_type": "corporate", "aum": "1250000000.00"},
+    {"name": "李雷", "customer_type": "individual", "aum": "3200000.00"},
+    {"name": "韩梅梅", "customer_type": "individual", "aum": "860000.50"},
+    {"name": "Harbour Bridge Capital Ltd", "customer_type": "corporate", "aum": "48000000.00"},
+    {"name": "王芳", "customer_type": "individual", "aum": "125000.00"},
+]
+
+
+def install_demo_records(session: Session, records: RecordService, actor: Actor) -> int:
+    """A few customers, so record lists are not empty on first start (once only)."""
+    if records.search(session, DEMO_APP, "customer", limit=1).total:
+        return 0
+    outcome = records.create_many(session, actor, DEMO_APP, "customer", DEMO_CUSTOMERS)
+    return len(outcome.created_ids)
 
 
 def install_demo(session: Session, service: MetadataService, actor: Actor) -> bool:
