@@ -99,8 +99,10 @@ class RecordContext:
         object.__setattr__(self, "evaluation", EvaluationContext(now=self.now, user=self.user))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RecordResult:
+    # Not slotted: a clean record's result (`validate_record`) sets only `values`, `hidden` and
+    # `readonly`; the fields that are always empty then read their class-level values (below).
     values: dict[str, Any]
     """Every field by key, typed; a subtable is a list of row dicts (with `_id` when known)."""
     errors: tuple[Problem, ...]
@@ -119,6 +121,13 @@ class RecordResult:
         return not self.errors
 
 
+# Class-level values of the two fields without a default, read by clean results, which leave
+# them unset (the other two are class-level already: their defaults). `__init__` still needs
+# them: every other result sets all seven.
+type.__setattr__(RecordResult, "errors", ())
+type.__setattr__(RecordResult, "warnings", ())
+
+
 def validate_record(
     form: CompiledForm,
     data: Mapping[str, Any],
@@ -131,17 +140,12 @@ def validate_record(
     if shortcut is not None and current is None and type(data) is dict:
         clean = shortcut.run(data, context.coercion, context.evaluation)
         if clean is not None:
-            # The result of a record with nothing to report, built slot by slot: a frozen
-            # dataclass's `__init__` goes through `object.__setattr__` per field (twice the cost).
-            values, hidden, readonly = clean
+            # The result of a record with nothing to report, built in its `__dict__`: a frozen
+            # dataclass's `__init__` goes through `object.__setattr__` per field (twice the
+            # cost). The always-empty fields are left to their class-level values.
             result: RecordResult = _new_result(RecordResult)
-            _SET_VALUES(result, values)
-            _SET_ERRORS(result, ())
-            _SET_WARNINGS(result, ())
-            _SET_HIDDEN(result, hidden)
-            _SET_READONLY(result, readonly)
-            _SET_HIDDEN_CELLS(result, NOTHING)
-            _SET_READONLY_CELLS(result, NOTHING)
+            state = result.__dict__
+            state["values"], state["hidden"], state["readonly"] = clean
             return result
     return validate_in_full(form, data, context=context, current=current)
 
@@ -171,14 +175,6 @@ def validate_in_full(
 
 
 _new_result = object.__new__
-_SLOTS = vars(RecordResult)
-_SET_VALUES = _SLOTS["values"].__set__
-_SET_ERRORS = _SLOTS["errors"].__set__
-_SET_WARNINGS = _SLOTS["warnings"].__set__
-_SET_HIDDEN = _SLOTS["hidden"].__set__
-_SET_READONLY = _SLOTS["readonly"].__set__
-_SET_HIDDEN_CELLS = _SLOTS["hidden_cells"].__set__
-_SET_READONLY_CELLS = _SLOTS["readonly_cells"].__set__
 
 
 class _Run(RecordChecks):

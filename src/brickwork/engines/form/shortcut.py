@@ -70,6 +70,10 @@ class Shortcut:
     conditions: tuple[_Conditions, ...]
     required: tuple[str, ...]
     """Keys of writable fields with `required: true`."""
+    shared: bool
+    """Conditions may read the record's values themselves: every key they read is read as it
+    is, and none of those keys can fall back to its default while conditions are tested (none
+    has a `visible_when`). Expressions look names up by key, so the other keys go unseen."""
 
     def run(
         self, data: Mapping[str, Any], coercion: CoerceContext, evaluation: EvaluationContext
@@ -109,10 +113,14 @@ class Shortcut:
         keys read-only. A hidden field falls back to its default when the value sent for it is
         blank; any other value needs a warning (`NeedsReport`, as for a `required_when` field
         without a value)."""
-        variables: dict[str, Any] = {}
-        for key, convert in self.inputs:
-            value = values[key]
-            variables[key] = value if convert is None or value is None else convert(value)
+        variables: Mapping[str, Any]
+        if self.shared:  # the same values without a copy (see `shared`)
+            variables = values
+        else:
+            variables = {}
+            for key, convert in self.inputs:
+                value = values[key]
+                variables[key] = value if convert is None or value is None else convert(value)
         hidden = readonly = _NO_KEYS
         for key, only, visible_direct, visible, needed, locked, writable in self.conditions:
             if visible is not None:
@@ -176,15 +184,16 @@ def shortcut_of(
     ):
         return None
     read = set(expression_keys)
+    inputs = tuple(
+        (plan.key, None if is_identity(plan.convert) else plan.convert)
+        for plan in plans
+        if plan.key in read
+    )
     return Shortcut(
         checkers={plan.key: strict_checker_of(plan.field) for plan in plans if plan.writable},
         defaults={plan.key: plan.default for plan in plans},
         system=frozenset(plan.key for plan in plans if not plan.writable),
-        inputs=tuple(
-            (plan.key, None if is_identity(plan.convert) else plan.convert)
-            for plan in plans
-            if plan.key in read
-        ),
+        inputs=inputs,
         conditions=tuple(
             _Conditions(
                 plan.key,
@@ -199,4 +208,6 @@ def shortcut_of(
             if plan.conditional
         ),
         required=tuple(plan.key for plan in plans if plan.writable and plan.field.required),
+        shared=all(convert is None for _, convert in inputs)
+        and not any(plan.visible is not None and plan.key in read for plan in plans),
     )

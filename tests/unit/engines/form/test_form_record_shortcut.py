@@ -249,3 +249,70 @@ def test_forms_with_validations_have_no_short_path() -> None:
         validations=[{"id": "v1", "expression": "a > 1", "message": "no"}],
     )
     assert form.shortcut is None
+
+
+SHARED = compile_fields(
+    {"key": "name", "type": "text", "required": True},
+    {"key": "kind", "type": "single_select", "options": ["person", "company"]},
+    {"key": "ok", "type": "boolean"},
+    {"key": "vip", "type": "boolean"},
+    {"key": "company", "type": "text", "visible_when": 'kind = "company"', "required": True},
+    {"key": "note", "type": "textarea", "visible_when": "ok or vip"},
+    {
+        "key": "tags",
+        "type": "multi_select",
+        "options": ["a", "b"],
+        "required_when": 'kind = "company"',
+    },
+    {"key": "since", "type": "date", "readonly_when": 'kind = "person" and ok = false'},
+)
+"""A form whose conditions read only keys read as they are and never hidden: they read the
+record's values without a copy (`Shortcut.shared`)."""
+
+SHARED_RECORDS = st.fixed_dictionaries(
+    {"name": st.sampled_from(["a", "b"])},
+    optional={
+        "kind": st.one_of(st.sampled_from(["person", "company"]), BLANK),
+        "ok": st.one_of(st.booleans(), st.none(), st.just("true")),
+        "vip": st.one_of(st.booleans(), st.none()),
+        "company": st.one_of(st.just("ACME"), BLANK),
+        "note": st.one_of(st.just("watch"), BLANK),
+        "tags": st.one_of(st.sampled_from([["a"], ["a", "b"]]), BLANK),
+        "since": st.one_of(st.just("2025-01-01"), BLANK),
+    },
+)
+
+HIDDEN_INPUT = compile_fields(
+    {"key": "ok", "type": "boolean"},
+    {
+        "key": "kind",
+        "type": "single_select",
+        "options": ["person", "company"],
+        "default": "company",
+        "visible_when": "ok",
+    },
+    {"key": "note", "type": "text", "visible_when": 'kind != "company"'},
+)
+"""A condition reads a field that may be hidden, and so fall back to its default while the
+conditions are tested: conditions must read the values as they were before."""
+
+
+@given(data=SHARED_RECORDS)
+def test_short_path_agrees_when_conditions_read_the_values_themselves(
+    data: dict[str, Any],
+) -> None:
+    assert_same(SHARED, data)
+
+
+def test_conditions_read_the_values_themselves_only_when_they_cannot_change() -> None:
+    assert SHARED.shortcut is not None
+    assert SHARED.shortcut.shared
+    for form in (SIMPLE, DIRECT, HIDDEN_INPUT):  # converted (money, integer) or hidden inputs
+        assert form.shortcut is not None
+        assert not form.shortcut.shared
+
+
+def test_conditions_read_a_hidden_input_as_it_was_sent() -> None:
+    found = assert_same(HIDDEN_INPUT, {"ok": False, "kind": None})
+    assert found.hidden == frozenset({"kind"})  # `note`: `null != "company"` is null (visible)
+    assert found.values == {"ok": False, "kind": "company", "note": None}
