@@ -29,7 +29,7 @@ from brickwork.platform.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
-from brickwork.platform.metadata.validation import PYDANTIC_CODES
+from brickwork.platform.metadata.validation import PYDANTIC_CODES, pointer_of
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +110,6 @@ async def platform_error(_request: Request, exc: Exception) -> JSONResponse:
 
 def pydantic_items(errors: list[Any], *, skip_prefix: int = 0) -> list[ErrorItem]:
     """Pydantic/FastAPI error entries as pointer + stable code + message."""
-    from brickwork.platform.metadata.validation import pointer_of
-
     items: list[ErrorItem] = []
     for error in errors:
         loc = [part for part in error.get("loc", ())[skip_prefix:] if not _is_union_tag(part)]

@@ -156,7 +156,8 @@ class DefinitionOut(BaseModel):
     latest_version: int | None
     draft_differs: bool = Field(description="The draft has changes not yet published.")
     problems: list[ProblemOut] = Field(
-        default_factory=list, description="What would stop the draft from being published."
+        default_factory=list,
+        description="What would stop the draft from being published (single definitions only).",
     )
     created_at: datetime
     created_by: str
