@@ -12,17 +12,21 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from brickwork.app import create_app
 from brickwork.platform.api.deps import unit_of_work
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.clock import new_id
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine
+from brickwork.platform.models import Department, Role, UserDepartment
 from brickwork.settings import Settings
 
 IN_CI = bool(os.environ.get("CI"))
@@ -94,14 +98,108 @@ def app_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
         database_url=database_url,
         auto_upgrade=False,
         max_body_bytes=64 * 1024,
+        argon2_profile="test",
     )
 
 
+TEST_PASSWORD = "Tester-pass-2026"
+EVERYTHING = {
+    "app": "*",
+    "actions": ["create", "read", "update", "delete", "export", "import"],
+    "rows": "all",
+}
+"""The test user's business role: every record action on every form, all rows."""
+
+
+class Users:
+    """Creates users with roles and grants, and signs them in on clients of one app."""
+
+    def __init__(self, app: Any, session: Session, base: TestClient) -> None:
+        self.app = app
+        self.session = session
+        self.base = base
+        self.clients: list[TestClient] = []
+
+    @property
+    def identities(self) -> Any:
+        return self.app.state.identities
+
+    def role(self, key: str, grants: list[dict[str, Any]]) -> None:
+        """Create (or replace the grants of) a business role."""
+        identities = self.identities
+        if identities.repo.role_by_key(self.session, key) is None:
+            identities.repo.add(
+                self.session,
+                Role(id=new_id(), key=key, label={"en": key}, builtin=False, admin_kind=None),
+            )
+        identities.permissions.set_role_grants(self.session, SETUP, identities.roles, key, grants)
+        self.session.commit()
+
+    def user(
+        self,
+        username: str,
+        *,
+        roles: tuple[str, ...] = (),
+        grants: list[dict[str, Any]] | None = None,
+        departments: tuple[str, ...] = (),
+    ) -> Any:
+        """A user holding ``roles`` (and, with ``grants``, a role of their own with them).
+        ``departments`` are department keys (created when missing; the first is primary)."""
+        identities = self.identities
+        user = identities.create_user(
+            self.session,
+            SETUP,
+            username=username,
+            password=TEST_PASSWORD,
+            must_change_password=False,
+        )
+        if grants is not None:
+            own = f"role_{username.replace('.', '_')}"
+            self.role(own, grants)
+            roles = (*roles, own)
+        for key in roles:
+            identities.roles.grant(self.session, SETUP, user, key)
+        for index, key in enumerate(departments):
+            department = self.department(key)
+            self.session.add(
+                UserDepartment(user_id=user.id, department_id=department.id, is_primary=index == 0)
+            )
+        self.session.commit()
+        return user
+
+    def department(self, key: str, parent: str | None = None) -> Department:
+        row = self.session.scalars(select(Department).where(Department.key == key)).one_or_none()
+        if row is None:
+            parent_id = self.department(parent).id if parent else None
+            row = Department(id=new_id(), key=key, name={"en": key}, parent_id=parent_id)
+            self.session.add(row)
+            self.session.flush()
+        return row
+
+    def client(self, username: str, **options: Any) -> TestClient:
+        """A new client signed in as a new user ``username`` (see ``user``)."""
+        self.user(username, **options)
+        return self.sign_in(username)
+
+    def sign_in(self, username: str, client: TestClient | None = None) -> TestClient:
+        client = client or TestClient(self.app, raise_server_exceptions=False)
+        response = client.post(
+            "/api/v1/auth/login", json={"username": username, "password": TEST_PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+        self.clients.append(client)
+        return client
+
+
+SETUP = Actor("setup", channel="cli", system=True)
+
+
 @pytest.fixture
-def client(
+def anonymous_client(
     app_settings: Settings, db_engine: Engine, session: Session, clock: FakeClock
 ) -> Iterator[TestClient]:
-    """The whole HTTP app, writing inside the test's rolled-back transaction."""
+    """The whole HTTP app, writing inside the test's rolled-back transaction; no credentials."""
     app = create_app(app_settings, clock=clock)
 
     def test_unit_of_work() -> Iterator[Session]:
@@ -116,6 +214,20 @@ def client(
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
     app.state.engine.dispose()
+
+
+@pytest.fixture
+def users(anonymous_client: TestClient, session: Session) -> Users:
+    return Users(anonymous_client.app, session, anonymous_client)
+
+
+@pytest.fixture
+def client(users: Users) -> TestClient:
+    """A client signed in as ``admin``: the system administrator (design, publish, admin on
+    every app) who also holds ``tester`` (every record action on every form, all rows)."""
+    users.role("tester", [EVERYTHING])
+    users.user("admin", roles=("system_admin", "tester"))
+    return users.sign_in("admin", TestClient(users.app, raise_server_exceptions=False))
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Request-scoped dependencies: the unit of work (one commit per request) and the actor."""
+"""Request-scoped dependencies: the unit of work (one commit per request) and the client's
+language. Who is acting comes from ``auth.deps`` (sessions and API tokens only)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
-
-from brickwork.platform.auth.actor import Actor
-
-ACTOR_HEADER = "X-Brickwork-User"
 
 
 def unit_of_work(request: Request) -> Iterator[Session]:
@@ -25,19 +22,6 @@ def unit_of_work(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
-
-
-def current_actor(
-    request: Request,
-    user: Annotated[str | None, Header(alias=ACTOR_HEADER, max_length=128)] = None,
-) -> Actor:
-    """Until sign-in exists, the acting user is named by header or is the bootstrap admin."""
-    return Actor(
-        username=user or request.app.state.settings.bootstrap_admin,
-        ip=request.client.host if request.client else None,
-        request_id=getattr(request.state, "request_id", None),
-        locale=preferred_locale(request.headers.get("accept-language", "")),
-    )
 
 
 def preferred_locale(accept_language: str) -> str:
@@ -61,4 +45,3 @@ def preferred_locale(accept_language: str) -> str:
 
 
 SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
-ActorDep = Annotated[Actor, Depends(current_actor)]

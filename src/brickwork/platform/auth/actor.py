@@ -19,3 +19,9 @@ class Actor:
     """The signed-in user's id; None for header-named or CLI actors."""
     scopes: tuple[str, ...] | None = None
     """An API token's scopes; None when not authenticated by a token."""
+    system: bool = False
+    """A trusted internal caller (CLI on the host, pack installer, stored-data checks): not
+    subject to permissions. Never set for anything that arrives over HTTP."""
+
+    def holds(self, role_key: str) -> bool:
+        return role_key in self.roles

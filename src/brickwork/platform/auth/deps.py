@@ -1,7 +1,7 @@
 """Request dependencies that authenticate: a session cookie (with the CSRF header on unsafe
 methods) or ``Authorization: Bearer <API token>``.
 
-Only authenticates; permission checks come with the permission layer. Never logs credentials.
+Only authenticates (``auth.permissions`` decides what the actor may do). Never logs credentials.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from brickwork.platform.api.deps import SessionDep, preferred_locale
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.identity import Identity
+from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.service import IdentityService
 from brickwork.platform.errors import Forbidden, Unauthorized
 
@@ -87,6 +88,17 @@ def authenticated_actor(request: Request, identity: SignedInDep) -> Actor:
 
 
 AuthenticatedActorDep = Annotated[Actor, Depends(authenticated_actor)]
+ActorDep = AuthenticatedActorDep
+"""Every protected endpoint takes its actor from here: a session or an API token, never a header
+naming a user."""
+
+
+def permissions(request: Request) -> PermissionService:
+    service: PermissionService = request.app.state.identities.permissions
+    return service
+
+
+PermissionsDep = Annotated[PermissionService, Depends(permissions)]
 
 
 def require_session(identity: Identity) -> None:

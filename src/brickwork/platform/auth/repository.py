@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 from brickwork.platform.errors import Conflict
 from brickwork.platform.models import (
     ApiToken,
+    Department,
     PasswordHistory,
     Role,
     User,
+    UserDepartment,
     UserRole,
     UserSession,
 )
@@ -111,6 +113,22 @@ class IdentityRepository:
             .order_by(User.username)
         )
         return session.scalars(query).all()
+
+    def roles_by_keys(self, session: Session, keys: Sequence[str]) -> Sequence[Role]:
+        if not keys:
+            return ()
+        return session.scalars(select(Role).where(Role.key.in_(keys)).order_by(Role.key)).all()
+
+    # ------------------------------------------------------------ departments
+
+    def memberships(self, session: Session, user_id: str) -> Sequence[UserDepartment]:
+        query = select(UserDepartment).where(UserDepartment.user_id == user_id)
+        return session.scalars(query.order_by(UserDepartment.department_id)).all()
+
+    def department_links(self, session: Session) -> list[tuple[str, str | None]]:
+        """(id, parent id) of every department: the tree, for scope expansion."""
+        rows = session.execute(select(Department.id, Department.parent_id)).all()
+        return [(row[0], row[1]) for row in rows]
 
     # ------------------------------------------------------------ sessions
 

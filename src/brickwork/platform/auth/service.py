@@ -23,6 +23,7 @@ from brickwork.platform.auth.identity import (
     normalise_username,
 )
 from brickwork.platform.auth.passwords import Hasher
+from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.auth.roles import SYSTEM_ADMIN, RoleService, ensure_builtin_roles
 from brickwork.platform.auth.sessions import LoginOutcome, SessionService
@@ -49,6 +50,7 @@ class IdentityService:
         self.repo = repository or IdentityRepository()
         self.hasher = Hasher(self.config.argon2_profile)
         self.roles = RoleService(clock=clock, repository=self.repo, audit=self.audit)
+        self.permissions = PermissionService(repository=self.repo, audit=self.audit)
         self.tokens = TokenService(clock=clock, repository=self.repo, audit=self.audit)
         self.sessions = SessionService(
             clock=clock,

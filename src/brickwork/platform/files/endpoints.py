@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import FileResponse
 
 from brickwork.platform.api.body import raw_body
-from brickwork.platform.api.deps import ActorDep, SessionDep
+from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.responses import ExactJSONResponse, reply
+from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.files.content import content_disposition, header_name
 from brickwork.platform.files.schemas import FileOut
 from brickwork.platform.files.service import FileService

@@ -12,8 +12,9 @@ from brickwork.platform.api.body import (
     openapi_body,
     optional_json_body,
 )
-from brickwork.platform.api.deps import ActorDep, SessionDep
+from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.responses import ExactJSONResponse, reply
+from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.errors import BadRequest, Conflict
 from brickwork.platform.metadata.bundle import BundleService
 from brickwork.platform.metadata.schemas import (

@@ -10,6 +10,7 @@ from brickwork.platform.models.department import Department
 from brickwork.platform.models.form_table import FormTable
 from brickwork.platform.models.instance_setting import InstanceSetting
 from brickwork.platform.models.password_history import PasswordHistory
+from brickwork.platform.models.publish_request import PublishRequest
 from brickwork.platform.models.record_change import RecordChange
 from brickwork.platform.models.role import Role
 from brickwork.platform.models.serial_counter import SerialCounter
@@ -30,6 +31,7 @@ __all__ = [
     "FormTable",
     "InstanceSetting",
     "PasswordHistory",
+    "PublishRequest",
     "RecordChange",
     "Role",
     "SerialCounter",

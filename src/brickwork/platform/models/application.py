@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Boolean, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brickwork.platform.db.base import Base, JsonText, UtcDateTime
@@ -23,6 +23,8 @@ class Application(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_by: Mapped[str] = mapped_column(String(128))
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    publish_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Maker-checker: publishing needs approval by another user holding ``publish``."""
     row_version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012  (optimistic locking)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, String
+from sqlalchemy import Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brickwork.platform.db.base import Base, JsonText
@@ -18,3 +18,6 @@ class Role(Base):
     label: Mapped[Any] = mapped_column(JsonText)
     builtin: Mapped[bool] = mapped_column(Boolean)
     admin_kind: Mapped[str | None] = mapped_column(String(16))  # system | security | audit
+    permissions: Mapped[Any] = mapped_column(JsonText, default=list, server_default="[]")
+    """The role's grants (``auth.policy.Grant`` as JSON): app x form x actions, rows, fields."""
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")

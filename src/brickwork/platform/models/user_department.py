@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import Boolean, ForeignKey, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brickwork.platform.db.base import Base
@@ -17,3 +17,5 @@ class UserDepartment(Base):
     department_id: Mapped[str] = mapped_column(
         ForeignKey("departments.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The department a user's new records belong to (at most one per user)."""

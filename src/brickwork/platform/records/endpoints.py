@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from brickwork.jsonio import escape_pointer
 from brickwork.platform.api.body import json_document, openapi_body, raw_body
-from brickwork.platform.api.deps import ActorDep, SessionDep
+from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.errors import PROBLEM_MEDIA_TYPE, problem_body
 from brickwork.platform.api.responses import ExactJSONResponse, reply
+from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.db.session import unit_of_work
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid
 from brickwork.platform.metadata.schemas import KEY_PATTERN

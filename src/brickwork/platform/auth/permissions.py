@@ -1,0 +1,292 @@
+"""Deciding who may do what: the grants of a user's roles, their departments, and the built-in
+administrator roles' separation of duties.
+
+Every decision goes through ``PermissionService.require`` (or ``allows``). The order is fixed:
+
+1. a trusted internal actor (``Actor.system``: CLI, pack installer) may do anything;
+2. an API token may only do what its scopes name (``token_scope_insufficient``);
+3. an audit administrator never changes business data or definitions, whatever other roles they
+   hold (``audit_admin_read_only``);
+4. otherwise some grant of some role must allow the action (``permission_denied``): deny by
+   default, union over roles.
+
+The system administrator holds ``design``, ``publish`` and ``admin`` on every app implicitly (but
+no record access: that needs a business role); the security administrator manages identities;
+the audit administrator reads the audit trail. Never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from brickwork.jsonio import escape_pointer
+from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.policy import (
+    ANY,
+    APP_ACTIONS,
+    WRITE_ACTIONS,
+    Grant,
+    grants_json,
+    parse_grants,
+    scopes_allow,
+)
+from brickwork.platform.auth.repository import IdentityRepository
+from brickwork.platform.auth.roles import AUDIT_ADMIN, SECURITY_ADMIN, SYSTEM_ADMIN, RoleService
+from brickwork.platform.errors import ErrorItem, Forbidden, Invalid
+
+SYSTEM_ADMIN_GRANT = Grant(app=ANY, actions=["design", "publish", "admin"])
+GrantCheck = Callable[[Session, Grant], Iterable[tuple[str, str]]]
+"""Checks a grant against stored data: yields (pointer inside the grant, message)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An actor with everything permission decisions need, resolved once per operation."""
+
+    actor: Actor
+    grants: tuple[Grant, ...] = ()
+    departments: tuple[str, ...] = ()
+    """Ids of the departments the user belongs to."""
+    primary_department: str | None = None
+    department_tree: frozenset[str] = field(default_factory=frozenset)
+    """The user's departments and every department below them."""
+
+    @property
+    def username(self) -> str:
+        return self.actor.username
+
+    def user_context(self) -> dict[str, Any]:
+        """What ``$user`` means in row-scope expressions."""
+        return {
+            "username": self.actor.username,
+            "id": self.actor.user_id,
+            "department": self.primary_department,
+        }
+
+
+def _denied(message: str, code: str) -> Forbidden:
+    return Forbidden(message, code=code)
+
+
+def _target(app: str | None, form: str | None) -> str:
+    if app is None:
+        return "this"
+    return f"app {app!r}" if form is None else f"form {form!r} of app {app!r}"
+
+
+class PermissionService:
+    def __init__(self, *, repository: IdentityRepository, audit: AuditLog) -> None:
+        self.repo = repository
+        self.audit = audit
+        self._grant_checks: list[GrantCheck] = []
+
+    def add_grant_check(self, check: GrantCheck) -> None:
+        """Register a check of grants against stored apps and forms (run when a role is saved)."""
+        self._grant_checks.append(check)
+
+    # ------------------------------------------------------------ resolving
+
+    def principal(self, session: Session, actor: Actor) -> Principal:
+        if actor.system or actor.user_id is None:
+            return Principal(actor)
+        grants: list[Grant] = []
+        if actor.holds(SYSTEM_ADMIN):
+            grants.append(SYSTEM_ADMIN_GRANT)
+        for role in self.repo.roles_by_keys(session, list(actor.roles)):
+            grants.extend(parse_grants(role.permissions))
+        memberships = self.repo.memberships(session, actor.user_id)
+        direct = tuple(m.department_id for m in memberships)
+        primary = next((m.department_id for m in memberships if m.is_primary), None)
+        if primary is None and len(direct) == 1:
+            primary = direct[0]
+        tree = frozenset(direct)
+        if direct and any(self._scope_needs_tree(g) for g in grants):
+            tree = _descendants(self.repo.department_links(session), direct)
+        return Principal(actor, tuple(grants), direct, primary, tree)
+
+    @staticmethod
+    def _scope_needs_tree(grant: Grant) -> bool:
+        rows = grant.rows
+        scopes = rows.values() if isinstance(rows, dict) else (rows,)
+        return "department_tree" in scopes
+
+    # ------------------------------------------------------------ deciding
+
+    def denial(
+        self, principal: Principal, action: str, app: str | None, form: str | None = None
+    ) -> Forbidden | None:
+        """Why ``action`` on the app/form is refused, or None when it is allowed."""
+        actor = principal.actor
+        if actor.system:
+            return None
+        if not scopes_allow(actor.scopes, action, app, form):
+            wanted = action if app is None else f"{action}:{app}" + (f".{form}" if form else "")
+            return _denied(
+                f"this API token's scopes do not include {wanted!r} (it has: "
+                f"{', '.join(actor.scopes or ()) or 'none'}); create a token with that scope",
+                "token_scope_insufficient",
+            )
+        if action in WRITE_ACTIONS and actor.holds(AUDIT_ADMIN):
+            return _denied(
+                "audit administrators read the audit trail and change no business data or "
+                "definitions (separation of duties)",
+                "audit_admin_read_only",
+            )
+        if app is not None and self.grants_for(principal, action, app, form):
+            return None
+        return _denied(
+            f"you may not {action} {_target(app, form)}: none of your roles grants it; ask a "
+            "security administrator",
+            "permission_denied",
+        )
+
+    def allows(
+        self, principal: Principal, action: str, app: str | None, form: str | None = None
+    ) -> bool:
+        return self.denial(principal, action, app, form) is None
+
+    def require(
+        self, session: Session, actor: Actor, action: str, app: str | None, form: str | None = None
+    ) -> Principal:
+        principal = self.principal(session, actor)
+        self.check(principal, action, app, form)
+        return principal
+
+    def check(
+        self, principal: Principal, action: str, app: str | None, form: str | None = None
+    ) -> None:
+        refusal = self.denial(principal, action, app, form)
+        if refusal is not None:
+            raise refusal
+
+    def grants_for(
+        self, principal: Principal, action: str, app: str, form: str | None = None
+    ) -> list[Grant]:
+        """The grants allowing ``action`` on the app (and form, for record actions)."""
+        target_form = None if action in APP_ACTIONS else form
+        return [
+            grant
+            for grant in principal.grants
+            if action in grant.actions and grant.covers(app, target_form)
+        ]
+
+    def sees_app(self, principal: Principal, app: str) -> bool:
+        """Whether any grant reaches the app (its definitions are then readable)."""
+        if principal.actor.system:
+            return True
+        if not scopes_allow(principal.actor.scopes, "read", app) and not any(
+            scopes_allow(principal.actor.scopes, a, app) for a in APP_ACTIONS
+        ):
+            return False
+        return any(grant.covers(app, None) for grant in principal.grants)
+
+    # ------------------------------------------------------------ administrator roles
+
+    @staticmethod
+    def require_admin(actor: Actor, role_key: str, scope: str) -> None:
+        """Platform-level operations belong to one administrator role each."""
+        if actor.system:
+            return
+        if not scopes_allow(actor.scopes, scope):
+            raise _denied(
+                f"this API token's scopes do not include {scope!r}", "token_scope_insufficient"
+            )
+        if not actor.holds(role_key):
+            names = {
+                SYSTEM_ADMIN: "system administrator",
+                SECURITY_ADMIN: "security administrator",
+                AUDIT_ADMIN: "audit administrator",
+            }
+            raise _denied(
+                f"only a {names.get(role_key, role_key)} may do this", "admin_role_required"
+            )
+
+    # ------------------------------------------------------------ role grants
+
+    def role_grants(self, session: Session, roles: RoleService, key: str) -> list[Grant]:
+        return parse_grants(roles.role(session, key).permissions)
+
+    def set_role_grants(
+        self, session: Session, actor: Actor, roles: RoleService, key: str, raw: Any
+    ) -> list[Grant]:
+        """Replace the role's grants with ``raw`` (a JSON list), after checking every grant
+        statically and against the stored apps and forms. Audited with before and after."""
+        self.require_admin(actor, SECURITY_ADMIN, "identity")
+        role = roles.role(session, key)
+        if role.admin_kind is not None:
+            raise Invalid(
+                f"{key!r} is a built-in administrator role; its powers are fixed",
+                code="role_builtin",
+                errors=[ErrorItem("/", "role_builtin", "grant business roles instead")],
+            )
+        grants = self.validate_grants(session, raw)
+        before = role.permissions
+        role.permissions = grants_json(grants)
+        self.repo.save(session)
+        self.audit.record(
+            session,
+            actor,
+            "role.permissions",
+            object_type="role",
+            object_id=role.id,
+            details={"role": role.key, "before": before, "after": role.permissions},
+        )
+        return grants
+
+    def validate_grants(self, session: Session, raw: Any) -> list[Grant]:
+        """Grants from JSON, or ``grants_invalid`` listing every problem with its pointer."""
+        if not isinstance(raw, list):
+            raise _invalid([ErrorItem("", "wrong_type", "send a JSON list of grants")])
+        problems: list[ErrorItem] = []
+        grants: list[Grant] = []
+        for index, item in enumerate(raw):
+            try:
+                grant = Grant.model_validate(item)
+            except ValidationError as exc:
+                problems.extend(_pydantic_items(exc, f"/{index}"))
+                continue
+            for check in self._grant_checks:
+                for pointer, message in check(session, grant):
+                    problems.append(ErrorItem(f"/{index}{pointer}", "grant_invalid", message))
+            grants.append(grant)
+        if problems:
+            raise _invalid(problems)
+        return grants
+
+
+def _invalid(errors: Sequence[ErrorItem]) -> Invalid:
+    return Invalid(
+        f"the grants have {len(errors)} problem(s); nothing was saved",
+        code="grants_invalid",
+        errors=errors,
+    )
+
+
+def _pydantic_items(exc: ValidationError, prefix: str) -> list[ErrorItem]:
+    items: list[ErrorItem] = []
+    for error in exc.errors():
+        location = "".join(f"/{escape_pointer(str(part))}" for part in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        items.append(ErrorItem(prefix + location, "grant_invalid", message))
+    return items
+
+
+def _descendants(links: Sequence[tuple[str, str | None]], roots: Sequence[str]) -> frozenset[str]:
+    children: dict[str | None, list[str]] = {}
+    for node, parent in links:
+        children.setdefault(parent, []).append(node)
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(children.get(node, ()))
+    return frozenset(seen)
