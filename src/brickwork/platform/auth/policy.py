@@ -125,7 +125,8 @@ class Grant(Strict):
         if action not in self.actions:
             return None
         if isinstance(self.rows, dict):
-            return self.rows.get(action)  # type: ignore[call-overload, no-any-return]
+            scopes: dict[str, RowScope] = {str(k): v for k, v in self.rows.items()}
+            return scopes.get(action)
         return self.rows
 
     def covers(self, app: str, form: str | None) -> bool:
@@ -136,7 +137,7 @@ class Grant(Strict):
 
 def grant_problems(grant: Grant) -> Iterable[tuple[str, str]]:
     """(pointer inside the grant, message) for each rule the grant breaks."""
-    actions = set(grant.actions)
+    actions: set[str] = set(grant.actions)
     if len(actions) != len(grant.actions):
         yield "/actions", "each action may be listed once"
     for action, needed in NEEDS.items():
