@@ -79,7 +79,7 @@ FIELDS: list[dict[str, Any]] = [
         "visible_when": 'risk = "high"',
     },
 ]
-ACTOR = Actor("bench", channel="job")
+ACTOR = Actor("bench", channel="job", system=True)
 
 
 def inputs(count: int) -> list[dict[str, Any]]:

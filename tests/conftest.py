@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -221,13 +221,37 @@ def users(anonymous_client: TestClient, session: Session) -> Users:
     return Users(anonymous_client.app, session, anonymous_client)
 
 
-@pytest.fixture
-def client(users: Users) -> TestClient:
-    """A client signed in as ``admin``: the system administrator (design, publish, admin on
+def sign_in_admin(client: TestClient, session: Session) -> TestClient:
+    """Sign ``client`` in as ``admin``: the system administrator (design, publish, admin on
     every app) who also holds ``tester`` (every record action on every form, all rows)."""
-    users.role("tester", [EVERYTHING])
-    users.user("admin", roles=("system_admin", "tester"))
-    return users.sign_in("admin", TestClient(users.app, raise_server_exceptions=False))
+    users = Users(client.app, session, client)
+    if users.identities.repo.user_by_username(session, "admin") is None:
+        users.role("tester", [EVERYTHING])
+        users.user("admin", roles=("system_admin", "tester"))
+    return users.sign_in("admin", client)
+
+
+@pytest.fixture
+def admin_on(session: Session) -> Callable[[TestClient], TestClient]:
+    """Signs a client of any app (in this test's transaction) in as ``admin``."""
+    return lambda client: sign_in_admin(client, session)
+
+
+def sign_in_admin_committed(client: TestClient) -> TestClient:
+    """``sign_in_admin`` for an app on its own database (the user is committed there)."""
+    with client.app.state.session_factory() as own:  # type: ignore[attr-defined]
+        return sign_in_admin(client, own)
+
+
+@pytest.fixture
+def admin_on_own_database() -> Callable[[TestClient], TestClient]:
+    return sign_in_admin_committed
+
+
+@pytest.fixture
+def client(users: Users, session: Session) -> TestClient:
+    """A client signed in as ``admin`` (see ``sign_in_admin``)."""
+    return sign_in_admin(TestClient(users.app, raise_server_exceptions=False), session)
 
 
 @pytest.fixture(scope="session")

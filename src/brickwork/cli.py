@@ -128,7 +128,7 @@ def _initialise(settings: Settings, admin: str) -> None:
     engine.dispose()
 
 
-CLI_ACTOR = Actor("system", channel="cli")
+CLI_ACTOR = Actor("system", channel="cli", system=True)
 PasswordStdin = Annotated[
     bool,
     typer.Option(
@@ -343,7 +343,7 @@ def demo(
     _initialise(settings, settings.bootstrap_admin)
     engine = make_engine(settings.effective_database_url)
     services = build_services(settings=settings)
-    actor = Actor(settings.bootstrap_admin, channel="cli")
+    actor = Actor(settings.bootstrap_admin, channel="cli", system=True)
     with unit_of_work(make_session_factory(engine)) as session:
         created = install_demo(session, services.metadata, actor)
     with unit_of_work(make_session_factory(engine)) as session:
@@ -416,7 +416,7 @@ def apps_export(
 ) -> None:
     """Export an app with all definitions and versions as one JSON bundle."""
     settings = _settings(data_dir, database_url)
-    actor = Actor(settings.bootstrap_admin, channel="cli")
+    actor = Actor(settings.bootstrap_admin, channel="cli", system=True)
     try:
         with unit_of_work(_session_factory(settings)) as session:
             app_row = build_services().metadata.app(session, app_key)
@@ -449,7 +449,10 @@ def apps_import(
     try:
         with unit_of_work(_session_factory(settings)) as session:
             outcome = build_services().bundles.import_bundle(
-                session, Actor(settings.bootstrap_admin), document, dry_run=dry_run
+                session,
+                Actor(settings.bootstrap_admin, channel="cli", system=True),
+                document,
+                dry_run=dry_run,
             )
     except PlatformError as exc:
         _report(exc)

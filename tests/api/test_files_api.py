@@ -71,7 +71,11 @@ def stored_path(settings: Settings, sha256: str) -> Path:
 
 @pytest.fixture
 def client_with(
-    app_settings: Settings, session: Session, clock: Clock, tmp_path: Path
+    app_settings: Settings,
+    session: Session,
+    clock: Clock,
+    tmp_path: Path,
+    admin_on: Callable[[TestClient], TestClient],
 ) -> Iterator[Callable[..., TestClient]]:
     """Apps with their own settings (and data directory), in the test's transaction."""
     with ExitStack() as stack:
@@ -90,7 +94,7 @@ def client_with(
 
             app.dependency_overrides[unit_of_work] = test_unit_of_work
             stack.callback(app.state.engine.dispose)
-            return stack.enter_context(TestClient(app, raise_server_exceptions=False))
+            return admin_on(stack.enter_context(TestClient(app, raise_server_exceptions=False)))
 
         yield make
 
@@ -174,8 +178,8 @@ def test_identical_content_is_stored_once(client_with: Callable[..., TestClient]
 
 
 def test_files_have_their_own_size_limit(client_with: Callable[..., TestClient]) -> None:
-    client = client_with(max_upload_bytes=64, max_body_bytes=32)
-    content = b"x" * 64
+    client = client_with(max_upload_bytes=128, max_body_bytes=64)
+    content = b"x" * 128
     accepted = upload(client, content, "limit.txt", "text/plain")
     assert accepted.status_code == 201, accepted.text
     body = problem_of(
@@ -195,7 +199,7 @@ def test_files_have_their_own_size_limit(client_with: Callable[..., TestClient])
     problem_of(streamed, 413, "body_too_large")
     # Other endpoints keep the general limit.
     other = client.post(
-        f"{API}/apps", content=b"{" + b" " * 40 + b"}", headers={"content-type": "application/json"}
+        f"{API}/apps", content=b"{" + b" " * 80 + b"}", headers={"content-type": "application/json"}
     )
     assert "BRICKWORK_MAX_BODY_BYTES" in problem_of(other, 413, "body_too_large")["detail"]
 
@@ -304,26 +308,27 @@ def test_lost_content_is_reported(client_with: Callable[..., TestClient]) -> Non
 # ---------------------------------------------------------------- audit
 
 
-def test_uploads_and_downloads_are_audited(client: TestClient, session: Session) -> None:
+def test_uploads_and_downloads_are_audited(users: Any, session: Session) -> None:
+    uploader = users.client("zhang.san")
+    other = users.client("li.si")
     content = pdf()
-    response = client.post(
+    response = uploader.post(
         f"{API}/files",
         content=content,
-        headers={
-            "content-type": "application/pdf",
-            "x-filename": quote(CONTRACT, safe=""),
-            "x-brickwork-user": "zhang.san",
-        },
+        headers={"content-type": "application/pdf", "x-filename": quote(CONTRACT, safe="")},
     )
     file_id = response.json()["id"]
-    client.get(f"{API}/files/{file_id}", headers={"x-brickwork-user": "li.si"})
-    client.get(f"{API}/files/{file_id}/meta")
+    assert uploader.get(f"{API}/files/{file_id}").content == content
+    assert uploader.get(f"{API}/files/{file_id}/meta").json()["name"] == CONTRACT
+    # Anyone else opens a file only through a record they may read.
+    problem_of(other.get(f"{API}/files/{file_id}"), 403, "file_forbidden")
+    problem_of(other.get(f"{API}/files/{file_id}/meta"), 403, "file_forbidden")
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.object_id == file_id).order_by(AuditEvent.id)
     ).all()
     assert [(e.action, e.actor, e.object_type) for e in events] == [
         ("file.upload", "zhang.san", "file"),
-        ("file.download", "li.si", "file"),
+        ("file.download", "zhang.san", "file"),
     ]
     assert events[0].details["name"] == CONTRACT
     assert events[0].details["sha256"] == hashlib.sha256(content).hexdigest()

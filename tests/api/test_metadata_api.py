@@ -250,8 +250,12 @@ def test_export_import_round_trip_over_http(kyc: TestClient) -> None:
     assert body["errors"][0]["pointer"] == "/format_version"
 
 
-def test_actor_header_is_recorded(kyc: TestClient) -> None:
-    response = kyc.post(f"{FORM}/publish", headers={"X-Brickwork-User": "li.wei"})
+def test_the_signed_in_user_is_recorded_and_a_naming_header_is_ignored(
+    kyc: TestClient, users: Any
+) -> None:
+    users.user("li.wei", roles=("system_admin",))
+    client = users.sign_in("li.wei")
+    response = client.post(f"{FORM}/publish", headers={"X-Brickwork-User": "zhang.san"})
     assert response.json()["published_by"] == "li.wei"
 
 

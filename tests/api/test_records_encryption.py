@@ -4,6 +4,7 @@ filters and uniqueness, and loud failures on tampering or a wrong key."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +144,12 @@ def test_ciphertext_moved_to_another_column_does_not_open(
     assert (response.status_code, response.json()["code"]) == (500, "decryption_failed")
 
 
-def test_wrong_key_file_fails_loudly(vault: TestClient, session: Session, tmp_path: Path) -> None:
+def test_wrong_key_file_fails_loudly(
+    vault: TestClient,
+    session: Session,
+    tmp_path: Path,
+    admin_on: Callable[[TestClient], TestClient],
+) -> None:
     from brickwork.app import create_app
     from brickwork.platform.api.deps import unit_of_work
 
@@ -158,7 +164,7 @@ def test_wrong_key_file_fails_loudly(vault: TestClient, session: Session, tmp_pa
 
     app.dependency_overrides[unit_of_work] = same_session
     with TestClient(app, raise_server_exceptions=False) as wrong:
-        response = wrong.get(f"{RECORDS}/{record['id']}")
+        response = admin_on(wrong).get(f"{RECORDS}/{record['id']}")
     app.state.engine.dispose()
     assert response.status_code == 500
     assert response.json()["code"] == "decryption_failed"

@@ -21,6 +21,7 @@ from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.metadata.validation import register_kind_validator
 from brickwork.platform.records.definitions import validate_form_spec
+from brickwork.platform.records.grants import grant_checker
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
 from brickwork.settings import Settings
@@ -66,18 +67,23 @@ def build_services(
     metadata = MetadataService(clock=clock, audit=audit)
     metadata.add_publish_hook(Kind.FORM, FormStorage(clock=clock, cipher=crypto).on_publish)
     files = FileService(storage=FileStorage(files_root), clock=clock, audit=audit)
+    identities = IdentityService(
+        clock=clock, audit=audit, config=IdentityConfig.from_settings(settings or Settings())
+    )
+    identities.permissions.add_grant_check(grant_checker(metadata, now=clock))
     return Services(
         audit=audit,
         metadata=metadata,
         bundles=BundleService(clock=clock, audit=audit),
         records=RecordService(
-            metadata=metadata, clock=clock, audit=audit, files=files, cipher=crypto
-        ),
-        files=files,
-        identities=IdentityService(
+            metadata=metadata,
             clock=clock,
             audit=audit,
-            config=IdentityConfig.from_settings(settings or Settings()),
+            files=files,
+            cipher=crypto,
+            permissions=identities.permissions,
         ),
+        files=files,
+        identities=identities,
         crypto=crypto,
     )

@@ -16,7 +16,7 @@ from brickwork.platform.models import AuditEvent
 from brickwork.settings import Settings
 
 runner = CliRunner()
-ACTOR = Actor("tester", channel="cli")
+ACTOR = Actor("tester", channel="cli", system=True)
 FIELDS = [{"id": "f_pan", "key": "pan", "type": "text", "label": "PAN", "encrypted": True}]
 
 

@@ -18,7 +18,7 @@ from brickwork.platform.metadata.schemas import AppCreate, DefinitionCreate, Dra
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.models import Application, Definition, DefinitionVersion
 
-ADMIN = Actor("admin")
+ADMIN = Actor("admin", system=True)
 LIMIT = Decimal("50000.00")
 
 

@@ -41,7 +41,7 @@ def test_simultaneous_publish_and_edit(backend: str, fresh_database_urls: dict[s
         pytest.skip("no PostgreSQL server configured (BRICKWORK_TEST_POSTGRES_URL)")
     engine = make_engine(fresh_database_urls[backend])
     factory = make_session_factory(engine)
-    service, actor = MetadataService(), Actor("a")
+    service, actor = MetadataService(), Actor("a", system=True)
     with unit_of_work(factory) as session:
         service.create_app(session, actor, AppCreate.model_validate({"key": "k", "label": "K"}))
         service.create_definition(

@@ -21,7 +21,7 @@ from brickwork.platform.metadata.schemas import (
 from brickwork.platform.metadata.service import MetadataService, PublishOutcome
 from brickwork.platform.models import DefinitionVersion
 
-ANALYST = Actor("analyst")
+ANALYST = Actor("analyst", system=True)
 
 
 @pytest.fixture

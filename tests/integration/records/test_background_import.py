@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,19 @@ API = "/api/v1"
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_background_import_reports_progress_and_result(
-    backend: str, fresh_database_urls: dict[str, str], tmp_path: Path
+    backend: str,
+    fresh_database_urls: dict[str, str],
+    tmp_path: Path,
+    admin_on_own_database: Callable[[TestClient], TestClient],
 ) -> None:
     if backend not in fresh_database_urls:
         pytest.skip("no PostgreSQL server configured (BRICKWORK_TEST_POSTGRES_URL)")
-    app = create_app(Settings(data_dir=tmp_path, database_url=fresh_database_urls[backend]))
+    settings = Settings(
+        data_dir=tmp_path, database_url=fresh_database_urls[backend], argon2_profile="test"
+    )
+    app = create_app(settings)
     with TestClient(app) as client:
+        admin_on_own_database(client)
         client.post(f"{API}/apps", json={"key": "ops", "label": "Ops"})
         client.post(
             f"{API}/apps/ops/definitions",

@@ -16,7 +16,7 @@ from brickwork.platform.db.session import make_engine, make_session_factory, uni
 from brickwork.platform.errors import Conflict
 from brickwork.platform.metadata.schemas import AppCreate, DefinitionCreate, Kind
 
-ACTOR = Actor("ops")
+ACTOR = Actor("ops", system=True)
 FIELDS = [
     {
         "id": "f_no",
@@ -107,8 +107,8 @@ def test_two_concurrent_updates_one_wins_one_gets_409(
     results = race(factory, 2, update)
     assert sorted(map(str, results)) == ["2", "stale_record"]
     with unit_of_work(factory) as session:
-        final = services.records.get(session, "ops", "case", record["id"])
-        history = services.records.history(session, "ops", "case", record["id"])
+        final = services.records.get(session, ACTOR, "ops", "case", record["id"])
+        history = services.records.history(session, ACTOR, "ops", "case", record["id"])
     assert final["version"] == 2
     assert [h["action"] for h in history] == ["create", "update"]
 

@@ -103,13 +103,16 @@ def upload_file(
     response_class=FileResponse,
     responses={
         200: {"content": {"application/octet-stream": {}}, "description": "The file"},
+        401: PROBLEM,
+        403: PROBLEM,
         404: PROBLEM,
     },
 )
 def download_file(
     file_id: FileId, session: SessionDep, actor: ActorDep, service: FilesDep
 ) -> FileResponse:
-    """The file's content, as an attachment under its uploaded name."""
+    """The file's content, as an attachment under its uploaded name (its uploader only; others
+    download it through the record it is attached to)."""
     row, path = service.download(session, actor, file_id)
     return FileResponse(
         path,
@@ -118,6 +121,11 @@ def download_file(
     )
 
 
-@router.get("/{file_id}/meta", response_model=FileOut, responses={404: PROBLEM})
-def file_meta(file_id: FileId, session: SessionDep, service: FilesDep) -> ExactJSONResponse:
-    return reply(file_out(service.get(session, file_id)))
+@router.get(
+    "/{file_id}/meta", response_model=FileOut, responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM}
+)
+def file_meta(
+    file_id: FileId, session: SessionDep, actor: ActorDep, service: FilesDep
+) -> ExactJSONResponse:
+    """The stored file's details (its uploader only; others read the record's reference)."""
+    return reply(file_out(service.owned(session, actor, file_id)))

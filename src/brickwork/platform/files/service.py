@@ -19,7 +19,7 @@ from brickwork.engines.form.fieldtypes.files import FileRef
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock, new_id, system_clock
-from brickwork.platform.errors import NotFound
+from brickwork.platform.errors import Forbidden, NotFound
 from brickwork.platform.files.content import check_content, clean_name, media_type
 from brickwork.platform.files.repository import FileRepository
 from brickwork.platform.files.storage import FileStorage
@@ -129,9 +129,24 @@ class FileService:
             raise NotFound(f"there is no file with id {file_id!r}", code="file_not_found")
         return row
 
-    def download(self, session: Session, actor: Actor, file_id: str) -> tuple[StoredFile, Path]:
-        """The row and the path of its content; the read is audited."""
+    def owned(self, session: Session, actor: Actor, file_id: str) -> StoredFile:
+        """The file, if ``actor`` uploaded it. Everyone else opens a file through a record it is
+        attached to (the record's permissions decide), never by id alone."""
         row = self.get(session, file_id)
+        if not actor.system and row.created_by != actor.username:
+            raise Forbidden(
+                "only the uploader can open a file by its id; open it from the record it is "
+                "attached to",
+                code="file_forbidden",
+            )
+        return row
+
+    def download(
+        self, session: Session, actor: Actor, file_id: str, *, via: str | None = None
+    ) -> tuple[StoredFile, Path]:
+        """The row and the path of its content; the read is audited. Without ``via`` (the record
+        that lets the actor see the file) only the uploader may download it."""
+        row = self.get(session, file_id) if via is not None else self.owned(session, actor, file_id)
         path = self.storage.path_of(row.sha256)
         if not path.is_file():
             raise NotFound(
@@ -145,7 +160,12 @@ class FileService:
             "file.download",
             object_type="file",
             object_id=row.id,
-            details={"name": row.name, "size": row.size, "sha256": row.sha256},
+            details={
+                "name": row.name,
+                "size": row.size,
+                "sha256": row.sha256,
+                **({"record": via} if via is not None else {}),
+            },
         )
         return row, path
 

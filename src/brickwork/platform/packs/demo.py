@@ -62,7 +62,7 @@ DEMO_CUSTOMERS: list[dict[str, Any]] = [
 
 def install_demo_records(session: Session, records: RecordService, actor: Actor) -> int:
     """A few customers, so record lists are not empty on first start (once only)."""
-    if records.search(session, DEMO_APP, "customer", limit=1).total:
+    if records.search(session, actor, DEMO_APP, "customer", limit=1).total:
         return 0
     outcome = records.create_many(session, actor, DEMO_APP, "customer", DEMO_CUSTOMERS)
     return len(outcome.created_ids)

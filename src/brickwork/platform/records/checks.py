@@ -178,9 +178,9 @@ class StoredChecks:
                 from brickwork.platform.records.query import RecordQuery
 
                 dialect = session.get_bind().dialect.name
-                where += RecordQuery(target, actor=Actor("system"), dialect=dialect).where(
-                    item.where
-                )
+                where += RecordQuery(
+                    target, actor=Actor("system", system=True), dialect=dialect
+                ).where(item.where)
             found = self.repo.existing_ids(session, target.table, every, where)
             for index, ids in wanted.items():
                 if any(i not in found for i in ids):

@@ -5,21 +5,24 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from brickwork.jsonio import escape_pointer
-from brickwork.platform.api.body import json_document, openapi_body, raw_body
+from brickwork.platform.api.body import json_body, json_document, openapi_body, raw_body
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.errors import PROBLEM_MEDIA_TYPE, problem_body
 from brickwork.platform.api.responses import ExactJSONResponse, reply
 from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.db.session import unit_of_work
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid
+from brickwork.platform.files.content import content_disposition
+from brickwork.platform.files.endpoints import DOWNLOAD_HEADERS
 from brickwork.platform.metadata.schemas import KEY_PATTERN
 from brickwork.platform.records.exports import csv_bytes, xlsx_bytes
 from brickwork.platform.records.imports import XLSX_TYPE, error_workbook
 from brickwork.platform.records.jobs import Job, JobRunner
 from brickwork.platform.records.openapi import app_openapi
-from brickwork.platform.records.query import RecordQuery
 from brickwork.platform.records.service import RecordService
 from brickwork.platform.records.transfer import export_rows, import_file
 
@@ -32,12 +35,27 @@ RecordId = Annotated[str, Path(min_length=1, max_length=36, description="Record 
 PROBLEM = {"description": "Problem (application/problem+json)"}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: PROBLEM,
+    401: PROBLEM,
+    403: PROBLEM,
     404: PROBLEM,
     409: PROBLEM,
     413: PROBLEM,
     415: PROBLEM,
     422: PROBLEM,
 }
+
+
+class UnmaskRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fields: list[Annotated[str, StringConstraints(pattern=KEY_PATTERN)]] = Field(
+        min_length=1, max_length=50, description="Keys of the masked fields to reveal."
+    )
+    reason: Annotated[str, StringConstraints(max_length=500)] = Field(
+        description="Why the clear values are needed (recorded in the audit trail)."
+    )
+
+
 RECORD_BODY = openapi_body(
     schema={"type": "object", "description": "Field values by key (see the app's OpenAPI document)"}
 )
@@ -95,14 +113,13 @@ def list_records(
     deleted: bool = False,
     total: bool = True,
 ) -> ExactJSONResponse:
-    published = service.form(session, app, form)
-    query = RecordQuery(published, actor=actor, dialect=session.get_bind().dialect.name)
     page = service.search(
         session,
+        actor,
         app,
         form,
-        where=query.where(filter_),
-        order_by=query.order_by(sort),
+        filter_=filter_,
+        sort=sort,
         limit=limit,
         offset=offset,
         deleted=deleted,
@@ -123,13 +140,7 @@ def summarise_records(
     sum_: Annotated[list[str] | None, Query(alias="sum", description="Numeric field keys")] = None,
     filter_: Annotated[str | None, Query(alias="filter", max_length=4000)] = None,
 ) -> ExactJSONResponse:
-    published = service.form(session, app, form)
-    query = RecordQuery(published, actor=actor, dialect=session.get_bind().dialect.name)
-    return reply(
-        service.summary(
-            session, app, form, where=query.where(filter_), sums=query.sum_columns(sum_ or [])
-        )
-    )
+    return reply(service.summary(session, actor, app, form, filter_=filter_, sums=sum_ or []))
 
 
 @router.post("", status_code=201, responses=ERRORS, openapi_extra=RECORD_BODY)
@@ -207,18 +218,8 @@ def export_records(
     sort: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     """The records that match the filter, as CSV (UTF-8 with BOM, for Excel) or XLSX."""
-    published = service.form(session, app, form)
-    query = RecordQuery(published, actor=actor, dialect=session.get_bind().dialect.name)
     header, rows = export_rows(
-        service, session, app, form, where=query.where(filter_), order_by=query.order_by(sort)
-    )
-    service.audit.record(
-        session,
-        actor,
-        "record.export",
-        object_type="form",
-        object_id=f"{app}/{form}",
-        details={"format": format_, "rows": len(rows), "filter": filter_},
+        service, session, actor, app, form, filter_=filter_, sort=sort, format_=format_
     )
     name = f"{app}-{form}.{format_}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
@@ -231,9 +232,14 @@ def export_records(
 
 @router.get("/{record_id}", responses=ERRORS)
 def get_record(
-    app: AppKey, form: FormKey, record_id: RecordId, session: SessionDep, service: RecordsDep
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    session: SessionDep,
+    actor: ActorDep,
+    service: RecordsDep,
 ) -> ExactJSONResponse:
-    return _with_etag(service.get(session, app, form, record_id))
+    return _with_etag(service.get(session, actor, app, form, record_id))
 
 
 @router.patch("/{record_id}", responses=ERRORS, openapi_extra=RECORD_BODY)
@@ -293,9 +299,61 @@ def restore_record(
 
 @router.get("/{record_id}/history", responses=ERRORS)
 def record_history(
-    app: AppKey, form: FormKey, record_id: RecordId, session: SessionDep, service: RecordsDep
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    session: SessionDep,
+    actor: ActorDep,
+    service: RecordsDep,
 ) -> ExactJSONResponse:
-    return reply(service.history(session, app, form, record_id))
+    return reply(service.history(session, actor, app, form, record_id))
+
+
+@router.get(
+    "/{record_id}/files/{file_id}",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "The file"},
+        **ERRORS,
+    },
+)
+def download_attachment(
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    file_id: Annotated[str, Path(max_length=64, description="The file's id")],
+    session: SessionDep,
+    actor: ActorDep,
+    service: RecordsDep,
+) -> FileResponse:
+    """A file attached to the record, if the reader may read the record and the field."""
+    row, path = service.attachment(session, actor, app, form, record_id, file_id)
+    return FileResponse(
+        path,
+        media_type=row.content_type,
+        headers={"Content-Disposition": content_disposition(row.name), **DOWNLOAD_HEADERS},
+    )
+
+
+@router.post(
+    "/{record_id}/unmask",
+    responses=ERRORS,
+    openapi_extra=openapi_body(schema=UnmaskRequest.model_json_schema()),
+)
+def unmask_record(
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    session: SessionDep,
+    actor: ActorDep,
+    service: RecordsDep,
+    body: Annotated[UnmaskRequest, Depends(json_body(UnmaskRequest))],
+) -> ExactJSONResponse:
+    """Clear values of masked fields, for a stated reason; needs the ``unmask`` permission on
+    each field and is audited (who, which record, which fields, why)."""
+    return reply(
+        service.unmask(session, actor, app, form, record_id, fields=body.fields, reason=body.reason)
+    )
 
 
 imports = APIRouter(prefix="/apps/{app}/forms/{form}/imports", tags=["records"])

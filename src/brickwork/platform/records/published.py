@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table
@@ -56,3 +56,5 @@ class Page:
     total: int | None
     limit: int
     offset: int
+    sensitive: list[str] = field(default_factory=list)
+    """C2/C3 fields the page shows in clear (exports audit them)."""

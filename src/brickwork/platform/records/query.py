@@ -30,7 +30,7 @@ from brickwork.engines.form.fieldtypes.base import CoerceContext
 from brickwork.jsonio import canonical_dumps, to_jsonable
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.crypto.errors import KeyringError
-from brickwork.platform.errors import ErrorItem, Invalid
+from brickwork.platform.errors import ErrorItem, Forbidden, Invalid
 from brickwork.platform.query.sql_expr import render
 from brickwork.platform.records.layout import BLIND_INDEX_SUFFIX, ENCRYPTED, ColumnLayout
 from brickwork.platform.records.published import PublishedForm
@@ -73,9 +73,18 @@ def _map_children(node: SqlExpr, change: Callable[[SqlExpr], SqlExpr]) -> SqlExp
 
 class RecordQuery:
     def __init__(
-        self, form: PublishedForm, *, actor: Actor, dialect: str, today: date | None = None
+        self,
+        form: PublishedForm,
+        *,
+        actor: Actor,
+        dialect: str,
+        today: date | None = None,
+        closed: frozenset[str] = frozenset(),
     ) -> None:
+        """``closed``: fields the reader may not see in clear; naming them in a filter or sort
+        is refused (``field_not_readable``), or comparisons would reveal them."""
         self.form = form
+        self.closed = closed
         self.actor = actor
         self.dialect = dialect
         self.today = today or datetime.now(UTC).date()
@@ -136,6 +145,14 @@ class RecordQuery:
             raise _equality_only(key)
         return _map_children(node, self._blind)
 
+    def _guard(self, key: str, pointer: str) -> None:
+        if key in self.closed:
+            raise Forbidden(
+                f"{key!r} is hidden or masked for you; it cannot be filtered or sorted on",
+                code="field_not_readable",
+                errors=[ErrorItem(pointer, "field_not_readable", f"{key} is not readable")],
+            )
+
     def column(self, key: str, *, natural: bool = True) -> ColumnElement[Any]:
         """The SQL expression of a field (money: its amount) or of a system column."""
         table = self.form.table
@@ -177,6 +194,7 @@ class RecordQuery:
             ir = self._blind(ir)
 
         def resolve(path: tuple[str, ...]) -> ColumnElement[Any]:
+            self._guard(path[1] if path[0] == BLIND else path[0], "/filter")
             if path[0] == BLIND:
                 return self.form.table.c[self.columns[path[1]].column + BLIND_INDEX_SUFFIX]
             try:
@@ -201,6 +219,7 @@ class RecordQuery:
         for part in (p.strip() for p in sort.split(",")):
             descending = part.startswith("-")
             key = part.lstrip("-+")
+            self._guard(key, "/sort")
             if key in self.encrypted:
                 raise Invalid(
                     f"cannot sort by {key!r}: it is encrypted",

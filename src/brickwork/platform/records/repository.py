@@ -68,8 +68,16 @@ class RecordRepository:
         if rows:
             session.execute(insert(table), [dict(r) for r in rows])
 
-    def fetch(self, session: Session, table: Table, record_id: str) -> Mapping[str, Any] | None:
-        row = session.execute(select(table).where(table.c.id == record_id)).mappings().first()
+    def fetch(
+        self,
+        session: Session,
+        table: Table,
+        record_id: str,
+        *,
+        where: Sequence[ColumnElement[bool]] = (),
+    ) -> Mapping[str, Any] | None:
+        query = select(table).where(table.c.id == record_id, *where)
+        row = session.execute(query).mappings().first()
         return None if row is None else dict(row)
 
     def fetch_children(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -23,12 +24,17 @@ from brickwork.engines.form.serial import parse_serial_pattern
 from brickwork.jsonio import canonical_dumps, to_jsonable
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.permissions import PermissionService
+from brickwork.platform.auth.policy import FieldLevel
+from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.crypto.cipher import Cipher
-from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
+from brickwork.platform.errors import Conflict, ErrorItem, Forbidden, Invalid, NotFound
 from brickwork.platform.files.service import FileService
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
+from brickwork.platform.models import StoredFile
+from brickwork.platform.records.access import FormAccess
 from brickwork.platform.records.checks import StoredChecks
 from brickwork.platform.records.layout import TableLayout
 from brickwork.platform.records.published import (
@@ -37,6 +43,7 @@ from brickwork.platform.records.published import (
     Page,
     PublishedForm,
 )
+from brickwork.platform.records.query import RecordQuery
 from brickwork.platform.records.repository import RecordRepository
 from brickwork.platform.records.rows import (
     child_values,
@@ -61,12 +68,17 @@ class RecordService:
         repository: RecordRepository | None = None,
         files: FileService | None = None,
         cipher: Cipher | None = None,
+        permissions: PermissionService | None = None,
     ) -> None:
         self.metadata = metadata
         self.cipher = cipher
         self.clock = clock
         self.audit = audit or AuditLog(clock=clock)
         self.repo = repository or RecordRepository()
+        self.permissions = permissions or PermissionService(
+            repository=IdentityRepository(), audit=self.audit
+        )
+        self.files = files
         self.checks = StoredChecks(self.repo, self.form, files)
         self._forms: dict[tuple[str, int, int], PublishedForm] = {}
 
@@ -111,6 +123,26 @@ class RecordService:
                 forms.append(self.form(session, app_key, definition.key))
         return forms
 
+    def access(
+        self, session: Session, actor: Actor, form: PublishedForm, action: str
+    ) -> FormAccess:
+        """The actor's view of the form, after checking they may ``action`` on it at all."""
+        principal = self.permissions.principal(session, actor)
+        access = FormAccess.of(
+            form, principal, self.permissions, dialect=session.get_bind().dialect.name
+        )
+        access.require(action)
+        return access
+
+    def query(self, session: Session, access: FormAccess) -> RecordQuery:
+        return RecordQuery(
+            access.form,
+            actor=access.principal.actor,
+            dialect=access.dialect,
+            today=self.clock().date(),
+            closed=frozenset(access.hidden_or_masked()),
+        )
+
     def _context(self, actor: Actor, now: datetime) -> RecordContext:
         return RecordContext(now=now, user={"username": actor.username, "roles": list(actor.roles)})
 
@@ -127,6 +159,8 @@ class RecordService:
         self, session: Session, actor: Actor, app_key: str, form_key: str, data: Mapping[str, Any]
     ) -> dict[str, Any]:
         form = self.form(session, app_key, form_key)
+        access = self.access(session, actor, form, "create")
+        access.check_writes(data)
         now = self.clock()
         result = validate_record(form.compiled, data, context=self._context(actor, now))
         if not result.ok:
@@ -137,12 +171,12 @@ class RecordService:
             raise self._refuse(clashes[0], actor)
         self._assign_serials(session, form, [values], now)
         record_id = new_id()
-        row = self._new_row(form, actor, now, record_id, values)
+        row = self._new_row(form, access, now, record_id, values)
         self.repo.insert_row(session, form.table, row)
         self._write_children(session, form, record_id, values, replace=False)
-        record = self.get(session, app_key, form_key, record_id)
+        record = self._record(session, form, record_id)
         self._log(session, actor, form, record_id, 1, "create", [])
-        return record
+        return self._shown(session, access, [record])[0]
 
     def create_many(
         self,
@@ -167,6 +201,19 @@ class RecordService:
         state can be rebuilt from the current one.
         """
         form = self.form(session, app_key, form_key)
+        access = self.access(session, actor, form, action)
+        errors: list[ErrorItem] = []
+        for index, data in enumerate(items):
+            try:
+                access.check_writes(data, f"/records/{index}")
+            except Forbidden as exc:
+                errors.extend(exc.errors)
+        if errors:
+            raise Forbidden(
+                f"{len(errors)} value(s) are for fields you may not write; nothing was saved",
+                code="field_not_writable",
+                errors=errors,
+            )
         now = self.clock()
         context = self._context(actor, now)
         failures: dict[int, tuple[Problem, ...]] = {}
@@ -193,7 +240,7 @@ class RecordService:
         self._assign_serials(session, form, valid, now)
         ids = [new_id() for _ in valid]
         rows = [
-            self._new_row(form, actor, now, record_id, values)
+            self._new_row(form, access, now, record_id, values)
             for record_id, values in zip(ids, valid, strict=True)
         ]
         self.repo.insert_rows(session, form.table, rows)
@@ -232,11 +279,12 @@ class RecordService:
     def _new_row(
         self,
         form: PublishedForm,
-        actor: Actor,
+        access: FormAccess,
         now: datetime,
         record_id: str,
         values: Mapping[str, Any],
     ) -> dict[str, Any]:
+        actor = access.principal.actor
         return {
             "id": record_id,
             "created_at": now,
@@ -244,7 +292,7 @@ class RecordService:
             "updated_at": now,
             "updated_by": actor.username,
             "owner": actor.username,
-            "department": None,
+            "department": access.principal.primary_department,
             "version": 1,
             "form_version": form.version,
             "flow_status": None,
@@ -264,7 +312,9 @@ class RecordService:
         expected_version: int | None = None,
     ) -> dict[str, Any]:
         form = self.form(session, app_key, form_key)
-        before = self.get(session, app_key, form_key, record_id)
+        access = self.access(session, actor, form, "update")
+        before = self._reachable(session, access, record_id, "update")
+        access.check_writes(data)
         if before["deleted_at"] is not None:
             raise Conflict(
                 "the record is deleted; restore it before editing", code="record_deleted"
@@ -292,11 +342,11 @@ class RecordService:
         if self.repo.update_row(session, form.table, record_id, version, values) != 1:
             raise _stale(record_id, version)
         self._write_children(session, form, record_id, result.values, replace=True)
-        after = self.get(session, app_key, form_key, record_id)
+        after = self._record(session, form, record_id)
         self._log(
             session, actor, form, record_id, version + 1, "update", _changes(before, after, form)
         )
-        return after
+        return self._shown(session, access, [after])[0]
 
     def delete(
         self,
@@ -310,7 +360,8 @@ class RecordService:
         restore: bool = False,
     ) -> dict[str, Any]:
         form = self.form(session, app_key, form_key)
-        before = self.get(session, app_key, form_key, record_id)
+        access = self.access(session, actor, form, "delete")
+        before = self._reachable(session, access, record_id, "delete")
         version = before["version"]
         if expected_version is not None and expected_version != version:
             raise _stale(record_id, version)
@@ -328,16 +379,31 @@ class RecordService:
             raise _stale(record_id, version)
         action = "restore" if restore else "delete"
         self._log(session, actor, form, record_id, version + 1, action, [])
-        return self.get(session, app_key, form_key, record_id)
+        return self._shown(session, access, [self._record(session, form, record_id)])[0]
 
     # ------------------------------------------------------------ reads
 
-    def get(self, session: Session, app_key: str, form_key: str, record_id: str) -> dict[str, Any]:
+    def get(
+        self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str
+    ) -> dict[str, Any]:
+        """One record as the actor may see it (404 outside their rows; fields masked)."""
         form = self.form(session, app_key, form_key)
-        row = self.repo.fetch(session, form.table, record_id)
+        access = self.access(session, actor, form, "read")
+        record = self._reachable(session, access, record_id, "read")
+        return self._shown(session, access, [record])[0]
+
+    def _record(
+        self,
+        session: Session,
+        form: PublishedForm,
+        record_id: str,
+        where: Sequence[ColumnElement[bool]] = (),
+    ) -> dict[str, Any]:
+        """The stored record in clear (for the service's own use, never sent as is)."""
+        row = self.repo.fetch(session, form.table, record_id, where=where)
         if row is None:
             raise NotFound(
-                f"form {form_key!r} has no record {record_id!r}", code="record_not_found"
+                f"form {form.form_key!r} has no record {record_id!r}", code="record_not_found"
             )
         children = {
             child.field.id: self.repo.fetch_children(session, child.table, [record_id])
@@ -345,71 +411,185 @@ class RecordService:
         }
         return record_json(form.shape, row, children)
 
+    def _reachable(
+        self, session: Session, access: FormAccess, record_id: str, action: str
+    ) -> dict[str, Any]:
+        """The record if ``action`` reaches it. Outside the reader's rows it does not exist
+        (404); readable but outside the ``action``'s rows it is ``record_forbidden`` (403)."""
+        form = access.form
+        try:
+            return self._record(session, form, record_id, access.rows(action))
+        except NotFound:
+            if (
+                action == "read"
+                or self.repo.fetch(session, form.table, record_id, where=access.rows("read"))
+                is None
+            ):
+                raise
+        raise Forbidden(
+            f"you may read record {record_id} but not {action} it: it is outside the rows "
+            f"your roles let you {action}",
+            code="record_forbidden",
+        )
+
+    def _shown(
+        self,
+        session: Session,
+        access: FormAccess,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        audit: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Records as the reader may see them; reads of C2/C3 values in clear are audited."""
+        if audit and records:
+            fields = access.clear_sensitive(records)
+            if fields:
+                form = access.form
+                self.audit.record(
+                    session,
+                    access.principal.actor,
+                    "record.read",
+                    object_type="form",
+                    object_id=f"{form.app_key}/{form.form_key}",
+                    details={"fields": fields, "ids": [r["id"] for r in records]},
+                )
+        return [access.present(record) for record in records]
+
     def search(
         self,
         session: Session,
+        actor: Actor,
         app_key: str,
         form_key: str,
         *,
-        where: Sequence[ColumnElement[bool]] = (),
-        order_by: Sequence[Any] = (),
+        filter_: str | None = None,
+        sort: str | None = None,
         limit: int = 50,
         offset: int = 0,
         deleted: bool = False,
         with_total: bool = True,
+        action: str = "read",
     ) -> Page:
+        """A page of the records the actor may read (``action="export"`` for exports), filtered
+        by an expression and sorted; hidden and masked fields cannot be filtered or sorted on."""
         form = self.form(session, app_key, form_key)
+        access = self.access(session, actor, form, action)
+        query = self.query(session, access)
         table = form.table
         conditions = [
             table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None),
-            *where,
+            *access.rows(action),
+            *query.where(filter_),
         ]
         rows = self.repo.select_rows(
             session,
             table,
             where=conditions,
-            order_by=[*order_by, table.c.id],
+            order_by=[*query.order_by(sort), table.c.id],
             limit=limit,
             offset=offset,
         )
         total = self.repo.count_rows(session, table, where=conditions) if with_total else None
-        return Page([record_json(form.shape, row) for row in rows], total, limit, offset)
+        records = [record_json(form.shape, row) for row in rows]
+        items = self._shown(session, access, records, audit=action == "read")
+        return Page(items, total, limit, offset, access.clear_sensitive(records))
 
     def summary(
         self,
         session: Session,
+        actor: Actor,
         app_key: str,
         form_key: str,
         *,
-        where: Sequence[ColumnElement[bool]] = (),
-        sums: Mapping[str, ColumnElement[Any]] | None = None,
+        filter_: str | None = None,
+        sums: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """Count and exact sums of live records (sums run in the database, never via floats)."""
+        """Count and exact sums of the live records the actor may read (sums run in the
+        database, never via floats)."""
         form = self.form(session, app_key, form_key)
-        conditions = [form.table.c.deleted_at.is_(None), *where]
+        access = self.access(session, actor, form, "read")
+        query = self.query(session, access)
+        access.check_names(sums, "/sum")
+        columns = query.sum_columns(sums)
+        conditions = [
+            form.table.c.deleted_at.is_(None),
+            *access.rows("read"),
+            *query.where(filter_),
+        ]
         return {
             "count": self.repo.count_rows(session, form.table, where=conditions),
             "sum": {
                 key: self.repo.aggregate(session, form.table, column, where=conditions)
-                for key, column in (sums or {}).items()
+                for key, column in columns.items()
             },
         }
 
     def history(
-        self, session: Session, app_key: str, form_key: str, record_id: str
+        self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str
     ) -> list[dict[str, Any]]:
+        """The record's changes; values of hidden fields left out, of masked fields masked."""
         form = self.form(session, app_key, form_key)
-        self.get(session, app_key, form_key, record_id)
+        access = self.access(session, actor, form, "read")
+        self._reachable(session, access, record_id, "read")
         return [
             {
                 "version": c.version,
                 "action": c.action,
                 "changed_at": c.changed_at,
                 "changed_by": c.changed_by,
-                "changes": c.changes,
+                "changes": access.present_changes(c.changes),
             }
             for c in self.repo.changes(session, form.definition_id, record_id)
         ]
+
+    def unmask(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        record_id: str,
+        *,
+        fields: Sequence[str],
+        reason: str,
+    ) -> dict[str, Any]:
+        """Clear values of masked fields the actor may unmask, for a stated reason (audited)."""
+        form = self.form(session, app_key, form_key)
+        access = self.access(session, actor, form, "read")
+        access.check_unmask(fields, reason)
+        record = self._reachable(session, access, record_id, "read")
+        self.audit.record(
+            session,
+            actor,
+            "record.unmask",
+            object_type="record",
+            object_id=f"{app_key}/{form_key}/{record_id}",
+            details={"fields": list(fields), "reason": reason.strip()},
+        )
+        return {"id": record_id, "values": {key: record.get(key) for key in fields}}
+
+    def attachment(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        record_id: str,
+        file_id: str,
+    ) -> tuple[StoredFile, Path]:
+        """A file attached to a record the actor may read, in a field they may read in clear."""
+        form = self.form(session, app_key, form_key)
+        access = self.access(session, actor, form, "read")
+        record = self._reachable(session, access, record_id, "read")
+        readable = {
+            key: value for key, value in record.items() if access.level(key) >= FieldLevel.READ
+        }
+        if self.files is None or not _mentions_file(readable, file_id):
+            raise NotFound(
+                f"record {record_id} has no attachment {file_id!r} you may open",
+                code="file_not_found",
+            )
+        return self.files.download(session, actor, file_id, via=f"{app_key}/{form_key}/{record_id}")
 
     # ------------------------------------------------------------ helpers
 
@@ -489,6 +669,17 @@ class RecordService:
             object_id=f"{form.app_key}/{form.form_key}/{record_id}",
             details={"version": version, "changes": changes},
         )
+
+
+def _mentions_file(value: Any, file_id: str) -> bool:
+    """Whether a record's JSON value holds a file reference ``{"id": file_id, ...}``."""
+    if isinstance(value, Mapping):
+        if value.get("id") == file_id and "content_type" in value:
+            return True
+        return any(_mentions_file(item, file_id) for item in value.values())
+    if isinstance(value, list):
+        return any(_mentions_file(item, file_id) for item in value)
+    return False
 
 
 def _stale(record_id: str, current: int) -> Conflict:

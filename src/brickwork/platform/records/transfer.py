@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from brickwork.engines.form.definition import SubtableField
@@ -38,8 +37,10 @@ def import_file(
     """Read, map and check every row; write them all, or none when any row fails (unless
     ``partial``: then the good rows are written and the bad ones reported)."""
     form = service.form(session, app_key, form_key)
+    access = service.access(session, actor, form, "import")
     sheet = read_sheet(content, media_type, max_rows=max_rows)
     mapped = map_headers(sheet.headers, form.definition.fields)
+    access.check_writes({item.key: None for item in mapped.values()}, "/columns")
     report = ImportReport(
         total_rows=len(sheet.rows),
         dry_run=dry_run,
@@ -69,25 +70,48 @@ def import_file(
 def export_rows(
     service: RecordService,
     session: Session,
+    actor: Actor,
     app_key: str,
     form_key: str,
     *,
-    where: Sequence[ColumnElement[bool]] = (),
-    order_by: Sequence[Any] = (),
+    filter_: str | None = None,
+    sort: str | None = None,
+    format_: str = "csv",
     limit: int = 100_000,
 ) -> tuple[list[str], list[list[Any]]]:
-    """Header (field keys) and rows of cell values for CSV/XLSX exports."""
+    """Header (field keys) and rows of cell values for CSV/XLSX exports: the rows and fields
+    the actor may export (hidden fields left out, masked ones masked). Audited."""
     form = service.form(session, app_key, form_key)
     page = service.search(
         session,
+        actor,
         app_key,
         form_key,
-        where=where,
-        order_by=order_by,
+        filter_=filter_,
+        sort=sort,
         limit=limit,
         with_total=False,
+        action="export",
     )
-    fields = [f for f in form.definition.fields if not isinstance(f, SubtableField)]
+    service.audit.record(
+        session,
+        actor,
+        "record.export",
+        object_type="form",
+        object_id=f"{app_key}/{form_key}",
+        details={
+            "format": format_,
+            "rows": len(page.items),
+            "filter": filter_,
+            "sensitive_fields": page.sensitive,
+        },
+    )
+    shown = set(page.items[0]) if page.items else None
+    fields = [
+        f
+        for f in form.definition.fields
+        if not isinstance(f, SubtableField) and (shown is None or f.key in shown)
+    ]
     header = ["id", *(f.key for f in fields), "created_at", "updated_at"]
     rows = [
         [

@@ -1,0 +1,317 @@
+"""The permission-aware view of one form's records for one principal (DESIGN §8).
+
+``FormAccess`` is the single place where grants become behaviour for records: which actions are
+allowed, which rows an action reaches (compiled to SQL and added to every query), which fields
+are hidden, masked, readable or writable, and which may be unmasked. ``RecordService`` builds one
+per operation; lists, detail, history, summaries, exports, imports and (later) reports all read
+through it, so no path sees rows or values the grants do not give.
+
+Row scopes of several grants are OR-ed (the union of roles); field levels take the most open
+level any grant gives. A row-scope expression that no longer compiles (its form changed) reaches
+no rows and is logged, never widened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, literal, or_
+
+from brickwork.engines.expr import ExpressionError, to_sql_ir
+from brickwork.engines.expr.checker import Scope
+from brickwork.engines.expr.datatypes import as_type
+from brickwork.engines.form.definition import SubtableField
+from brickwork.engines.form.elements import FieldBase, Sensitivity
+from brickwork.engines.form.fieldtypes import mask_of, sensitivity_of
+from brickwork.engines.form.masking import FULL_MASK, mask_text
+from brickwork.platform.auth.permissions import PermissionService, Principal
+from brickwork.platform.auth.policy import (
+    RECORD_ACTIONS,
+    ExpressionScope,
+    FieldLevel,
+    Grant,
+    RowScope,
+)
+from brickwork.platform.errors import ErrorItem, Forbidden, Invalid
+from brickwork.platform.query.sql_expr import render
+from brickwork.platform.records.published import PublishedForm
+from brickwork.platform.records.query import RecordQuery
+
+log = logging.getLogger(__name__)
+
+SCOPE_SYSTEM_FIELDS = {"owner": "text", "department": "text", "created_by": "text"}
+USER_CONTEXT = {"username": "text", "id": "text", "department": "text"}
+ROW_ACTION_OF = {"read": "read", "export": "read", "update": "update", "delete": "delete"}
+SENSITIVE = (Sensitivity.C2, Sensitivity.C3)
+MIN_REASON = 5
+
+
+def scope_expression_scope(base: Scope) -> Scope:
+    """What a row-scope expression may name: the form's fields (``base``: the form's expression
+    scope), the record's owner, department and creator, and ``$user``."""
+    fields = {**base.fields, **{k: as_type(t) for k, t in SCOPE_SYSTEM_FIELDS.items()}}
+    return Scope(fields=fields, user=as_type(USER_CONTEXT), extra=base.extra)
+
+
+def default_level(item: FieldBase) -> FieldLevel:
+    """Unlisted fields are writable, except C3 (authentication data), masked unless granted."""
+    return FieldLevel.MASKED if sensitivity_of(item) is Sensitivity.C3 else FieldLevel.WRITE
+
+
+def masked_json(item: FieldBase, value: Any) -> Any:
+    """What a reader without clear-text permission sees: the field's preset over text, six
+    stars over anything else (amounts, dates, lists), nothing for no value."""
+    if value is None:
+        return None
+    preset = mask_of(item)
+    if preset == "none":
+        return value
+    if isinstance(value, str):
+        return mask_text(value, preset)
+    return FULL_MASK
+
+
+@dataclass(frozen=True)
+class FormAccess:
+    form: PublishedForm
+    principal: Principal
+    permissions: PermissionService
+    dialect: str
+    levels: Mapping[str, FieldLevel] = field(default_factory=dict)
+    unmaskable: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(
+        cls,
+        form: PublishedForm,
+        principal: Principal,
+        permissions: PermissionService,
+        *,
+        dialect: str,
+    ) -> FormAccess:
+        fields = form.definition.fields
+        if principal.actor.system:
+            everything = {item.key: FieldLevel.WRITE for item in fields}
+            return cls(form, principal, permissions, dialect, everything, frozenset(everything))
+        grants = [
+            g for g in principal.grants if g.covers(form.app_key, form.form_key) and _records(g)
+        ]
+        levels: dict[str, FieldLevel] = {}
+        unmaskable: set[str] = set()
+        for grant in grants:
+            for item in fields:
+                named = grant.fields.get(item.key)
+                level = default_level(item) if named is None else FieldLevel.named(named)
+                levels[item.key] = max(level, levels.get(item.key, FieldLevel.HIDDEN))
+            if "read" in grant.actions:
+                unmaskable.update(grant.unmask)
+        return cls(form, principal, permissions, dialect, levels, frozenset(unmaskable))
+
+    # ------------------------------------------------------------ actions and rows
+
+    def require(self, action: str) -> None:
+        self.permissions.check(self.principal, action, self.form.app_key, self.form.form_key)
+
+    def allows(self, action: str) -> bool:
+        return self.permissions.allows(
+            self.principal, action, self.form.app_key, self.form.form_key
+        )
+
+    def rows(self, action: str) -> list[ColumnElement[bool]]:
+        """SQL conditions limiting ``action`` to the rows the grants reach ([] = every row)."""
+        if self.principal.actor.system:
+            return []
+        row_action = ROW_ACTION_OF[action]
+        grants = self.permissions.grants_for(
+            self.principal, row_action, self.form.app_key, self.form.form_key
+        )
+        conditions: list[ColumnElement[bool]] = []
+        for grant in grants:
+            scope = grant.scope_for(row_action)
+            if scope == "all":
+                return []
+            if scope is not None:
+                conditions.append(self._scope_condition(scope, grant))
+        if not conditions:
+            return [false()]
+        return [or_(*conditions) if len(conditions) > 1 else conditions[0]]
+
+    def _scope_condition(self, scope: RowScope, grant: Grant) -> ColumnElement[bool]:
+        table = self.form.table
+        principal = self.principal
+        match scope:
+            case "own":
+                return table.c.owner == principal.username
+            case "department":
+                return _member(table.c.department, principal.departments)
+            case "department_tree":
+                return _member(table.c.department, sorted(principal.department_tree))
+            case ExpressionScope(expression=source):
+                try:
+                    return self.expression_condition(source)
+                except (ExpressionError, Invalid):
+                    log.warning(
+                        "row scope of a grant on %s/%s no longer compiles; it reaches no rows: %s",
+                        grant.app,
+                        grant.form,
+                        source,
+                    )
+                    return false()
+        return false()
+
+    def expression_condition(self, source: str) -> ColumnElement[bool]:
+        """A row-scope expression as SQL, ``$user`` bound to the principal."""
+        query = RecordQuery(self.form, actor=self.principal.actor, dialect=self.dialect)
+        ir = to_sql_ir(source, scope_expression_scope(self.form.compiled.scope), predicate=True)
+        user = self.principal.user_context()
+        table = self.form.table
+
+        def resolve(path: tuple[str, ...]) -> ColumnElement[Any]:
+            if path[0] == "$user":
+                value = user.get(path[1]) if len(path) > 1 else None
+                return literal(value)
+            if path[0] in SCOPE_SYSTEM_FIELDS:
+                return table.c[path[0]]
+            return query.column(path[0])
+
+        return render(ir, resolve)
+
+    # ------------------------------------------------------------ fields
+
+    def level(self, key: str) -> FieldLevel:
+        return self.levels.get(key, FieldLevel.HIDDEN)
+
+    def hidden_or_masked(self) -> set[str]:
+        return {key for key, level in self.levels.items() if level <= FieldLevel.MASKED} | {
+            item.key for item in self.form.definition.fields if item.key not in self.levels
+        }
+
+    def check_names(self, keys: Iterable[str], pointer: str) -> None:
+        """Filters and sorts may not name fields the reader cannot see in clear (they would
+        reveal values one comparison at a time)."""
+        closed = self.hidden_or_masked()
+        for key in keys:
+            if key in closed:
+                raise Forbidden(
+                    f"{key!r} is hidden or masked for you; it cannot be filtered or sorted on",
+                    code="field_not_readable",
+                    errors=[ErrorItem(pointer, "field_not_readable", f"{key} is not readable")],
+                )
+
+    def check_writes(self, data: Mapping[str, Any], prefix: str = "") -> None:
+        """Refuse values for fields the writer may not write (every one, with its pointer)."""
+        if self.principal.actor.system:
+            return
+        known = {item.key for item in self.form.definition.fields}
+        errors = [
+            ErrorItem(f"{prefix}/{key}", "field_not_writable", f"you may not write {key!r}")
+            for key in data
+            if key in known and self.level(key) < FieldLevel.WRITE
+        ]
+        if errors:
+            raise Forbidden(
+                f"{len(errors)} field(s) are not writable for you; nothing was saved",
+                code="field_not_writable",
+                errors=errors,
+            )
+
+    def present(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The record as this reader may see it: hidden fields left out, masked ones masked."""
+        out = dict(record)
+        for item in self.form.definition.fields:
+            level = self.level(item.key)
+            if level == FieldLevel.HIDDEN:
+                out.pop(item.key, None)
+            elif level == FieldLevel.MASKED and item.key in out:
+                out[item.key] = self.masked(item, out[item.key])
+        return out
+
+    def masked(self, item: FieldBase, value: Any) -> Any:
+        if isinstance(item, SubtableField) and isinstance(value, list):
+            children = {child.key: child for child in item.fields}
+            return [
+                {
+                    key: cell if key not in children else masked_json(children[key], cell)
+                    for key, cell in row.items()
+                }
+                for row in value
+            ]
+        return masked_json(item, value)
+
+    def present_changes(self, changes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """History entries as this reader may see them (hidden fields dropped, masked masked)."""
+        by_key = {item.key: item for item in self.form.definition.fields}
+        shown: list[dict[str, Any]] = []
+        for change in changes:
+            key = change.get("field")
+            item = by_key.get(key) if isinstance(key, str) else None
+            level = self.level(key) if isinstance(key, str) and item is not None else None
+            if level == FieldLevel.HIDDEN:
+                continue
+            entry = dict(change)
+            if level == FieldLevel.MASKED and item is not None:
+                for side in ("before", "after"):
+                    if side in entry:
+                        entry[side] = self.masked(item, entry[side])
+            shown.append(entry)
+        return shown
+
+    def check_unmask(self, keys: Sequence[str], reason: str) -> None:
+        """Unmasking needs a reason and, per field, the ``unmask`` permission."""
+        if len(reason.strip()) < MIN_REASON:
+            message = f"say why you need the clear values (at least {MIN_REASON} characters)"
+            raise Invalid(
+                message,
+                code="unmask_reason_required",
+                errors=[ErrorItem("/reason", "unmask_reason_required", message)],
+            )
+        known = {item.key for item in self.form.definition.fields}
+        errors = [
+            ErrorItem(
+                f"/fields/{index}",
+                "unmask_not_allowed",
+                f"{key!r} is not a field of this form"
+                if key not in known
+                else f"your roles do not let you unmask {key!r}",
+            )
+            for index, key in enumerate(keys)
+            if key not in known
+            or (
+                not self.principal.actor.system
+                and (self.level(key) < FieldLevel.MASKED or key not in self.unmaskable)
+            )
+        ]
+        if errors:
+            raise Forbidden(
+                f"{len(errors)} field(s) cannot be unmasked by you",
+                code="unmask_not_allowed",
+                errors=errors,
+            )
+
+    def clear_sensitive(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Keys of C2/C3 fields these records show in clear (with a value): reads to audit."""
+        keys: list[str] = []
+        for item in self.form.definition.fields:
+            if self.level(item.key) < FieldLevel.READ:
+                continue
+            if sensitivity_of(item) in SENSITIVE and any(
+                r.get(item.key) not in (None, [], "") for r in records
+            ):
+                keys.append(item.key)
+        return keys
+
+
+def _records(grant: Grant) -> bool:
+    return any(action in RECORD_ACTIONS for action in grant.actions)
+
+
+def _member(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    if not values:
+        return false()
+    condition: ColumnElement[bool] = (
+        column.in_(list(values)) if len(values) > 1 else column == values[0]
+    )
+    return condition

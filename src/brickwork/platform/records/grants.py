@@ -1,0 +1,98 @@
+"""Checking role grants against the stored apps and forms, when a role's grants are saved.
+
+A grant must name an app and form that exist, fields the form has, and row-scope expressions
+that compile against the form (its fields, ``owner``, ``department``, ``created_by``, ``$user``)
+and run in SQL. Grants over every app or form (``"*"``) can only name the record's system
+columns and ``$user`` in expressions. Registered with ``PermissionService.add_grant_check``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from brickwork.engines.expr import ExpressionError, to_sql_ir
+from brickwork.engines.expr.checker import Scope
+from brickwork.engines.form import FormDesignError, compile_form
+from brickwork.engines.form.definition import FormDefinition
+from brickwork.platform.auth.policy import ANY, ExpressionScope, Grant
+from brickwork.platform.errors import NotFound
+from brickwork.platform.metadata.schemas import Kind
+from brickwork.platform.metadata.service import MetadataService
+from brickwork.platform.records.access import scope_expression_scope
+
+Today = Callable[[], datetime]
+
+
+def grant_checker(
+    metadata: MetadataService, *, now: Today = lambda: datetime.now(UTC)
+) -> Callable[[Session, Grant], Iterator[tuple[str, str]]]:
+    def check(session: Session, grant: Grant) -> Iterator[tuple[str, str]]:
+        base = Scope()
+        if grant.app != ANY:
+            try:
+                metadata.app(session, grant.app)
+            except NotFound:
+                yield "/app", f"there is no app {grant.app!r}"
+                return
+        if grant.app != ANY and grant.form != ANY:
+            spec = _form_spec(session, metadata, grant.app, grant.form)
+            if spec is None:
+                yield "/form", f"app {grant.app!r} has no form {grant.form!r}"
+                return
+            yield from _field_problems(grant, spec)
+            try:
+                base = compile_form(spec, today=now().date()).scope
+            except FormDesignError:
+                base = Scope()
+        for pointer, source in _expressions(grant):
+            try:
+                to_sql_ir(source, scope_expression_scope(base), predicate=True)
+            except ExpressionError as exc:
+                first = exc.diagnostics[0]
+                where = f"line {first.line}, column {first.column}: " if first.line else ""
+                hint = f" ({first.hint})" if first.hint else ""
+                yield pointer, f"{where}{first.message}{hint}"
+
+    return check
+
+
+def _field_problems(grant: Grant, spec: FormDefinition) -> Iterator[tuple[str, str]]:
+    keys = {item.key for item in spec.fields}
+    for key in grant.fields:
+        if key not in keys:
+            yield f"/fields/{key}", f"form {grant.form!r} has no field {key!r}"
+    for index, key in enumerate(grant.unmask):
+        if key not in keys:
+            yield f"/unmask/{index}", f"form {grant.form!r} has no field {key!r}"
+
+
+def _form_spec(
+    session: Session, metadata: MetadataService, app: str, form: str
+) -> FormDefinition | None:
+    """The form's latest published spec, else its draft; None when there is no such form."""
+    try:
+        definition = metadata.definition(session, app, Kind.FORM, form)
+    except NotFound:
+        return None
+    body: Any = definition.draft
+    if definition.latest_version is not None:
+        body = metadata.version(session, app, Kind.FORM, form, definition.latest_version).body
+    try:
+        return FormDefinition.model_validate(body["spec"])
+    except (ValidationError, KeyError, TypeError):
+        return None
+
+
+def _expressions(grant: Grant) -> Iterator[tuple[str, str]]:
+    rows = grant.rows
+    if isinstance(rows, ExpressionScope):
+        yield "/rows/expression", rows.expression
+    elif isinstance(rows, dict):
+        for action, scope in rows.items():
+            if isinstance(scope, ExpressionScope):
+                yield f"/rows/{action}/expression", scope.expression
