@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.audit = services.audit
     app.state.metadata = services.metadata
     app.state.bundles = services.bundles
+    app.state.approvals = services.approvals
     app.state.records = services.records
     app.state.files = services.files
     app.state.identities = services.identities

@@ -16,6 +16,7 @@ from brickwork.platform.crypto.cipher import KeyringCipher
 from brickwork.platform.crypto.keyring import ensure_key_file, key_file_path, load_keyring
 from brickwork.platform.files.service import FileService
 from brickwork.platform.files.storage import FileStorage
+from brickwork.platform.metadata.approvals import PublishApprovals
 from brickwork.platform.metadata.bundle import BundleService
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
@@ -32,6 +33,7 @@ class Services:
     audit: AuditLog
     metadata: MetadataService
     bundles: BundleService
+    approvals: PublishApprovals
     records: RecordService
     files: FileService
     identities: IdentityService
@@ -64,17 +66,18 @@ def build_services(
     if settings is not None:
         ensure_key_file(key_file)
         crypto.keyring  # noqa: B018 - loading checks the file now, not at the first record
-    metadata = MetadataService(clock=clock, audit=audit)
-    metadata.add_publish_hook(Kind.FORM, FormStorage(clock=clock, cipher=crypto).on_publish)
-    files = FileService(storage=FileStorage(files_root), clock=clock, audit=audit)
     identities = IdentityService(
         clock=clock, audit=audit, config=IdentityConfig.from_settings(settings or Settings())
     )
+    metadata = MetadataService(clock=clock, audit=audit, permissions=identities.permissions)
+    metadata.add_publish_hook(Kind.FORM, FormStorage(clock=clock, cipher=crypto).on_publish)
+    files = FileService(storage=FileStorage(files_root), clock=clock, audit=audit)
     identities.permissions.add_grant_check(grant_checker(metadata, now=clock))
     return Services(
         audit=audit,
         metadata=metadata,
-        bundles=BundleService(clock=clock, audit=audit),
+        bundles=BundleService(clock=clock, audit=audit, permissions=identities.permissions),
+        approvals=PublishApprovals(metadata=metadata, clock=clock, audit=audit),
         records=RecordService(
             metadata=metadata,
             clock=clock,

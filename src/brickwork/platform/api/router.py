@@ -12,6 +12,8 @@ from sqlalchemy import text
 
 from brickwork import __version__
 from brickwork.platform.api.responses import ExactJSONResponse, reply
+from brickwork.platform.audit import endpoints as audit_endpoints
+from brickwork.platform.auth import admin_endpoints as identity_admin_endpoints
 from brickwork.platform.auth import endpoints as auth_endpoints
 from brickwork.platform.db import migrate
 from brickwork.platform.files import endpoints as file_endpoints
@@ -77,11 +79,13 @@ def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(system)
     api.include_router(auth_endpoints.router)
+    api.include_router(identity_admin_endpoints.router)
     api.include_router(metadata_endpoints.router)
     api.include_router(record_endpoints.router)
     api.include_router(record_endpoints.imports)
     api.include_router(file_endpoints.router)
     api.include_router(record_endpoints.app_docs)
+    api.include_router(audit_endpoints.router)
     return api
 
 

@@ -1,15 +1,45 @@
-"""SQL of the audit trail: append under the chain lock, read in id order."""
+"""SQL of the audit trail: append under the chain lock, read and search in id order."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from brickwork.platform.models import AuditChain, AuditEvent
 
 CHAIN_ROW = 1
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which events a search or export takes; each field given narrows it (None: any)."""
+
+    actor: str | None = None
+    action: str | None = None
+    """The exact action, or a prefix when it ends in ``*`` (``record.*``)."""
+    object_type: str | None = None
+    object_id: str | None = None
+    result: str | None = None
+    request_id: str | None = None
+    since: datetime | None = None
+    """Timezone-aware; events at or after it."""
+    until: datetime | None = None
+    """Timezone-aware; events before it (the range is half-open)."""
+
+    def __post_init__(self) -> None:
+        for bound in (self.since, self.until):
+            if bound is not None and bound.tzinfo is None:
+                raise ValueError("audit searches take timezone-aware instants")
+
+    def given(self) -> dict[str, Any]:
+        """The fields that narrow the search (for the audit event of the search itself)."""
+        values = {item.name: getattr(self, item.name) for item in fields(self)}
+        return {name: value for name, value in values.items() if value is not None}
 
 
 class AuditRepository:
@@ -29,34 +59,78 @@ class AuditRepository:
             head.last_event_id, head.last_hash = event.id, event.hash
         session.flush()
 
-    def count(self, session: Session) -> int:
-        return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    def event(self, session: Session, event_id: int) -> AuditEvent | None:
+        return session.get(AuditEvent, event_id)
 
-    def stream(self, session: Session, *, batch: int = 2000) -> Iterator[AuditEvent]:
-        query = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch)
-        yield from session.scalars(query)
+    def count(self, session: Session, filters: AuditFilter | None = None) -> int:
+        query = select(func.count()).select_from(AuditEvent)
+        if filters is not None:
+            query = query.where(*_conditions(filters))
+        return session.scalar(query) or 0
+
+    def stream(
+        self,
+        session: Session,
+        filters: AuditFilter | None = None,
+        *,
+        descending: bool = False,
+        limit: int | None = None,
+        batch: int = 2000,
+    ) -> Iterator[AuditEvent]:
+        """Matching events in id order, loaded ``batch`` at a time."""
+        query = select(AuditEvent).order_by(_id_order(descending)).limit(limit)
+        if filters is not None:
+            query = query.where(*_conditions(filters))
+        yield from session.scalars(query.execution_options(yield_per=batch))
 
     def search(
         self,
         session: Session,
+        filters: AuditFilter,
         *,
-        actor: str | None,
-        action: str | None,
-        object_type: str | None,
-        object_id: str | None,
+        descending: bool,
         limit: int,
-        before_id: int | None,
+        offset: int,
     ) -> list[AuditEvent]:
-        query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
-        filters = {
-            AuditEvent.actor: actor,
-            AuditEvent.action: action,
-            AuditEvent.object_type: object_type,
-            AuditEvent.object_id: object_id,
-        }
-        for column, value in filters.items():
-            if value is not None:
-                query = query.where(column == value)
-        if before_id is not None:
-            query = query.where(AuditEvent.id < before_id)
+        query = (
+            select(AuditEvent)
+            .where(*_conditions(filters))
+            .order_by(_id_order(descending))
+            .limit(limit)
+            .offset(offset)
+        )
         return list(session.scalars(query))
+
+
+def _id_order(descending: bool) -> ColumnElement[int]:
+    return AuditEvent.id.desc() if descending else AuditEvent.id.asc()
+
+
+def _conditions(filters: AuditFilter) -> list[ColumnElement[bool]]:
+    exact = {
+        AuditEvent.actor: filters.actor,
+        AuditEvent.object_type: filters.object_type,
+        AuditEvent.object_id: filters.object_id,
+        AuditEvent.result: filters.result,
+        AuditEvent.request_id: filters.request_id,
+    }
+    conditions = [column == value for column, value in exact.items() if value is not None]
+    if filters.action is not None:
+        conditions.extend(_action_conditions(filters.action))
+    if filters.since is not None:
+        conditions.append(AuditEvent.occurred_at >= filters.since)
+    if filters.until is not None:
+        conditions.append(AuditEvent.occurred_at < filters.until)
+    return conditions
+
+
+def _action_conditions(action: str) -> list[ColumnElement[bool]]:
+    if not action.endswith("*"):
+        return [AuditEvent.action == action]
+    prefix = action.removesuffix("*")
+    # LIKE (wildcards escaped) can use an index; SQLite's LIKE ignores case, so compare the
+    # prefix exactly as well: both databases then give the same answer.
+    return [
+        AuditEvent.action.startswith(prefix, autoescape=True),
+        func.substr(AuditEvent.action, 1, len(prefix)) == prefix,
+    ]

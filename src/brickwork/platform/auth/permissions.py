@@ -70,10 +70,6 @@ class Principal:
         }
 
 
-def _denied(message: str, code: str) -> Forbidden:
-    return Forbidden(message, code=code)
-
-
 def _target(app: str | None, form: str | None) -> str:
     if app is None:
         return "this"
@@ -127,23 +123,23 @@ class PermissionService:
             return None
         if not scopes_allow(actor.scopes, action, app, form):
             wanted = action if app is None else f"{action}:{app}" + (f".{form}" if form else "")
-            return _denied(
+            return Forbidden(
                 f"this API token's scopes do not include {wanted!r} (it has: "
                 f"{', '.join(actor.scopes or ()) or 'none'}); create a token with that scope",
-                "token_scope_insufficient",
+                code="token_scope_insufficient",
             )
         if action in WRITE_ACTIONS and actor.holds(AUDIT_ADMIN):
-            return _denied(
+            return Forbidden(
                 "audit administrators read the audit trail and change no business data or "
                 "definitions (separation of duties)",
-                "audit_admin_read_only",
+                code="audit_admin_read_only",
             )
         if app is not None and self.grants_for(principal, action, app, form):
             return None
-        return _denied(
+        return Forbidden(
             f"you may not {action} {_target(app, form)}: none of your roles grants it; ask a "
             "security administrator",
-            "permission_denied",
+            code="permission_denied",
         )
 
     def allows(
@@ -194,8 +190,8 @@ class PermissionService:
         if actor.system:
             return
         if not scopes_allow(actor.scopes, scope):
-            raise _denied(
-                f"this API token's scopes do not include {scope!r}", "token_scope_insufficient"
+            raise Forbidden(
+                f"this API token's scopes do not include {scope!r}", code="token_scope_insufficient"
             )
         if not actor.holds(role_key):
             names = {
@@ -203,8 +199,8 @@ class PermissionService:
                 SECURITY_ADMIN: "security administrator",
                 AUDIT_ADMIN: "audit administrator",
             }
-            raise _denied(
-                f"only a {names.get(role_key, role_key)} may do this", "admin_role_required"
+            raise Forbidden(
+                f"only a {names.get(role_key, role_key)} may do this", code="admin_role_required"
             )
 
     # ------------------------------------------------------------ role grants

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -165,3 +165,144 @@ class IdentityRepository:
             .order_by(ApiToken.created_at, ApiToken.id)
         )
         return session.scalars(query).all()
+
+    # ------------------------------------------------------------ administration (directory)
+
+    def search_users(
+        self,
+        session: Session,
+        *,
+        q: str | None = None,
+        status: str | None = None,
+        role: str | None = None,
+        department: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[Sequence[User], int]:
+        """A page of users by user name, and how many match in all. ``q`` matches user and
+        display names (case-insensitive, wildcards taken literally); ``role`` and
+        ``department`` are keys (direct membership)."""
+        conditions: list[ColumnElement[bool]] = []
+        if q:
+            conditions.append(
+                or_(
+                    User.username.icontains(q, autoescape=True),
+                    User.display_name.icontains(q, autoescape=True),
+                )
+            )
+        if status is not None:
+            conditions.append(User.status == status)
+        if role is not None:
+            holders = (
+                select(UserRole.user_id)
+                .join(Role, Role.id == UserRole.role_id)
+                .where(Role.key == role)
+            )
+            conditions.append(User.id.in_(holders))
+        if department is not None:
+            members = (
+                select(UserDepartment.user_id)
+                .join(Department, Department.id == UserDepartment.department_id)
+                .where(Department.key == department)
+            )
+            conditions.append(User.id.in_(members))
+        total = session.scalar(select(func.count()).select_from(User).where(*conditions))
+        query = select(User).where(*conditions).order_by(User.username).limit(limit).offset(offset)
+        return session.scalars(query).all(), int(total or 0)
+
+    def users_by_ids(self, session: Session, user_ids: Sequence[str]) -> dict[str, User]:
+        if not user_ids:
+            return {}
+        rows = session.scalars(select(User).where(User.id.in_(set(user_ids)))).all()
+        return {row.id: row for row in rows}
+
+    def role_keys_by_user(self, session: Session, user_ids: Sequence[str]) -> dict[str, list[str]]:
+        """The role keys of each of the users (sorted; users without roles are absent)."""
+        if not user_ids:
+            return {}
+        query = (
+            select(UserRole.user_id, Role.key)
+            .join(Role, Role.id == UserRole.role_id)
+            .where(UserRole.user_id.in_(set(user_ids)))
+            .order_by(Role.key)
+        )
+        keys: dict[str, list[str]] = {}
+        for user_id, key in session.execute(query).all():
+            keys.setdefault(user_id, []).append(key)
+        return keys
+
+    def departments_by_user(
+        self, session: Session, user_ids: Sequence[str]
+    ) -> dict[str, list[tuple[Department, bool]]]:
+        """The departments of each of the users, with whether each is their primary one."""
+        if not user_ids:
+            return {}
+        query = (
+            select(UserDepartment.user_id, Department, UserDepartment.is_primary)
+            .join(Department, Department.id == UserDepartment.department_id)
+            .where(UserDepartment.user_id.in_(set(user_ids)))
+            .order_by(Department.key)
+        )
+        found: dict[str, list[tuple[Department, bool]]] = {}
+        for user_id, department, is_primary in session.execute(query).all():
+            found.setdefault(user_id, []).append((department, bool(is_primary)))
+        return found
+
+    def replace_memberships(self, session: Session, user_id: str, wanted: dict[str, bool]) -> None:
+        """Make the user's departments exactly ``wanted`` (department id -> is primary)."""
+        current = {row.department_id: row for row in self.memberships(session, user_id)}
+        for department_id, row in current.items():
+            if department_id not in wanted:
+                session.delete(row)
+        for department_id, primary in wanted.items():
+            kept = current.get(department_id)
+            if kept is None:
+                session.add(
+                    UserDepartment(user_id=user_id, department_id=department_id, is_primary=primary)
+                )
+            else:
+                kept.is_primary = primary
+        self.save(session)
+
+    def departments(self, session: Session) -> Sequence[Department]:
+        return session.scalars(select(Department).order_by(Department.key)).all()
+
+    def department_by_key(self, session: Session, key: str) -> Department | None:
+        return session.scalars(select(Department).where(Department.key == key)).one_or_none()
+
+    def department_by_id(self, session: Session, department_id: str | None) -> Department | None:
+        return session.get(Department, department_id) if department_id else None
+
+    def add_department(self, session: Session, department: Department) -> None:
+        session.add(department)
+        self.save(session)
+
+    def delete_department(self, session: Session, department: Department) -> None:
+        session.delete(department)
+        self.save(session)
+
+    def department_usage(self, session: Session, department_id: str) -> tuple[int, int]:
+        """(child departments, members) of the department."""
+        children = session.scalar(
+            select(func.count())
+            .select_from(Department)
+            .where(Department.parent_id == department_id)
+        )
+        members = session.scalar(
+            select(func.count())
+            .select_from(UserDepartment)
+            .where(UserDepartment.department_id == department_id)
+        )
+        return int(children or 0), int(members or 0)
+
+    def roles(self, session: Session) -> Sequence[Role]:
+        return session.scalars(select(Role).order_by(Role.key)).all()
+
+    def role_holder_counts(self, session: Session) -> dict[str, int]:
+        """How many users hold each role, by role id (roles nobody holds are absent)."""
+        query = select(UserRole.role_id, func.count()).group_by(UserRole.role_id)
+        return {role_id: int(count) for role_id, count in session.execute(query).all()}
+
+    def delete_role(self, session: Session, role: Role) -> None:
+        session.delete(role)
+        self.save(session)

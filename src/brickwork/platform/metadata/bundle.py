@@ -16,6 +16,8 @@ from brickwork import __version__
 from brickwork.jsonio import checksum
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.permissions import PermissionService
+from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid
 from brickwork.platform.metadata.repository import MetadataRepository
@@ -46,12 +48,17 @@ class BundleService:
         clock: Clock = system_clock,
         repository: MetadataRepository | None = None,
         audit: AuditLog | None = None,
+        permissions: PermissionService | None = None,
     ) -> None:
         self.clock = clock
         self.repo = repository or MetadataRepository()
         self.audit = audit or AuditLog(clock=clock)
+        self.permissions = permissions or PermissionService(
+            repository=IdentityRepository(), audit=self.audit
+        )
 
     def export_app(self, session: Any, actor: Actor, app: Application) -> dict[str, Any]:
+        self.permissions.require(session, actor, "design", app.key)
         definitions = self.repo.definitions(session, app.id, kind=None, include_archived=True)
         self.audit.record(
             session,
@@ -103,6 +110,8 @@ class BundleService:
         self, session: Any, actor: Actor, document: Any, *, dry_run: bool = False
     ) -> ImportOutcome:
         bundle = self._parse(document)
+        # Importing creates or replaces an app's definitions and versions: the app's admin.
+        self.permissions.require(session, actor, "admin", bundle.app.key)
         self._check_contents(bundle)
         app = self.repo.app_by_key(session, bundle.app.key)
         plan = self._plan(session, bundle, app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
@@ -16,12 +16,14 @@ from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.responses import ExactJSONResponse, reply
 from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.errors import BadRequest, Conflict
+from brickwork.platform.metadata.approvals import PublishApprovals, decided, request_out
 from brickwork.platform.metadata.bundle import BundleService
 from brickwork.platform.metadata.schemas import (
     KEY_PATTERN,
     AppCreate,
     AppOut,
     AppUpdate,
+    Decision,
     DefinitionCreate,
     DefinitionOut,
     DiffOut,
@@ -29,6 +31,7 @@ from brickwork.platform.metadata.schemas import (
     ImportOutcome,
     Kind,
     PublishRequest,
+    PublishRequestCreate,
     ValidationReport,
     VersionOut,
 )
@@ -42,6 +45,8 @@ DefKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The definition's 
 PROBLEM = {"model": None, "description": "Problem (application/problem+json)"}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: PROBLEM,
+    401: PROBLEM,
+    403: PROBLEM,
     404: PROBLEM,
     409: PROBLEM,
     413: PROBLEM,
@@ -75,6 +80,7 @@ def app_out(app: Application) -> dict[str, Any]:
         "updated_at": app.updated_at,
         "updated_by": app.updated_by,
         "archived_at": app.archived_at,
+        "publish_approval": app.publish_approval,
     }
 
 
@@ -125,13 +131,13 @@ def version_out(version: DefinitionVersion, *, with_body: bool) -> dict[str, Any
 # ---------------------------------------------------------------- apps
 
 
-@router.get("", response_model=list[AppOut], response_class=ExactJSONResponse)
+@router.get("", response_model=list[AppOut], response_class=ExactJSONResponse, responses=ERRORS)
 def list_apps(
-    session: SessionDep, service: MetadataDep, include_archived: bool = False
+    session: SessionDep, actor: ActorDep, service: MetadataDep, include_archived: bool = False
 ) -> ExactJSONResponse:
-    return reply(
-        [app_out(a) for a in service.list_apps(session, include_archived=include_archived)]
-    )
+    """The apps any of the actor's grants reach."""
+    apps = service.list_apps(session, include_archived=include_archived)
+    return reply([app_out(a) for a in service.readable_apps(session, actor, apps)])
 
 
 @router.post(
@@ -170,8 +176,10 @@ def import_bundle(
 
 
 @router.get("/{app}", response_model=AppOut, responses=ERRORS)
-def get_app(app: AppKey, session: SessionDep, service: MetadataDep) -> ExactJSONResponse:
-    return reply(app_out(service.app(session, app)))
+def get_app(
+    app: AppKey, session: SessionDep, actor: ActorDep, service: MetadataDep
+) -> ExactJSONResponse:
+    return reply(app_out(service.require_visible(session, actor, app)))
 
 
 @router.patch(
@@ -209,6 +217,7 @@ def export_app(
     service: MetadataDep,
     bundle_service: BundleDep,
 ) -> ExactJSONResponse:
+    service.require(session, actor, "design", app)
     bundle = bundle_service.export_app(session, actor, service.app(session, app))
     disposition = f'attachment; filename="{app}.bundle.json"'
     return reply(bundle, headers={"Content-Disposition": disposition})
@@ -221,10 +230,12 @@ def export_app(
 def list_definitions(
     app: AppKey,
     session: SessionDep,
+    actor: ActorDep,
     service: MetadataDep,
     kind: Kind | None = None,
     include_archived: bool = False,
 ) -> ExactJSONResponse:
+    service.require_visible(session, actor, app)
     rows = service.list_definitions(session, app, kind=kind, include_archived=include_archived)
     return reply([definition_out(service, session, app, row, with_problems=False) for row in rows])
 
@@ -249,8 +260,9 @@ def create_definition(
 
 @router.get("/{app}/definitions/{kind}/{key}", response_model=DefinitionOut, responses=ERRORS)
 def get_definition(
-    app: AppKey, kind: Kind, key: DefKey, session: SessionDep, service: MetadataDep
+    app: AppKey, kind: Kind, key: DefKey, session: SessionDep, actor: ActorDep, service: MetadataDep
 ) -> ExactJSONResponse:
+    service.require_visible(session, actor, app)
     row = service.definition(session, app, kind, key)
     return reply(definition_out(service, session, app, row))
 
@@ -290,8 +302,9 @@ def delete_definition(
     "/{app}/definitions/{kind}/{key}/validate", response_model=ValidationReport, responses=ERRORS
 )
 def validate_definition(
-    app: AppKey, kind: Kind, key: DefKey, session: SessionDep, service: MetadataDep
+    app: AppKey, kind: Kind, key: DefKey, session: SessionDep, actor: ActorDep, service: MetadataDep
 ) -> ExactJSONResponse:
+    service.require(session, actor, "design", app)
     problems = service.problems(service.definition(session, app, kind, key))
     return reply({"valid": not problems, "problems": [p.as_dict() for p in problems]})
 
@@ -356,8 +369,9 @@ def restore_definition(
     "/{app}/definitions/{kind}/{key}/versions", response_model=list[VersionOut], responses=ERRORS
 )
 def list_versions(
-    app: AppKey, kind: Kind, key: DefKey, session: SessionDep, service: MetadataDep
+    app: AppKey, kind: Kind, key: DefKey, session: SessionDep, actor: ActorDep, service: MetadataDep
 ) -> ExactJSONResponse:
+    service.require_visible(session, actor, app)
     return reply(
         [version_out(v, with_body=False) for v in service.versions(session, app, kind, key)]
     )
@@ -374,8 +388,10 @@ def get_version(
     key: DefKey,
     version: Annotated[int, Path(ge=1)],
     session: SessionDep,
+    actor: ActorDep,
     service: MetadataDep,
 ) -> ExactJSONResponse:
+    service.require_visible(session, actor, app)
     return reply(version_out(service.version(session, app, kind, key, version), with_body=True))
 
 
@@ -385,9 +401,11 @@ def refuse_version_change(
     key: DefKey,
     version: Annotated[int, Path(ge=1)],
     session: SessionDep,
+    actor: ActorDep,
     service: MetadataDep,
 ) -> None:
     """Published versions never change: edit the draft and publish a new version instead."""
+    service.require_visible(session, actor, app)
     service.version(session, app, kind, key, version)  # 404 when it does not exist
     raise Conflict(
         f"version {version} of {kind.value} {key!r} is published and immutable; edit the draft"
@@ -424,10 +442,12 @@ def diff_versions(
     kind: Kind,
     key: DefKey,
     session: SessionDep,
+    actor: ActorDep,
     service: MetadataDep,
     from_: Annotated[str, Query(alias="from", description="version or 'draft'")],
     to: Annotated[str, Query(description="version or 'draft'")] = "draft",
 ) -> ExactJSONResponse:
+    service.require(session, actor, "design", app)
     result = service.diff(
         session,
         app,
@@ -443,3 +463,105 @@ def diff_versions(
         "changes": result.changes,
     }
     return reply(out)
+
+
+# ---------------------------------------------------------------- maker-checker
+
+
+def approvals(request: Request) -> PublishApprovals:
+    service: PublishApprovals = request.app.state.approvals
+    return service
+
+
+ApprovalsDep = Annotated[PublishApprovals, Depends(approvals)]
+RequestId = Annotated[str, Path(min_length=1, max_length=36, description="Publish request id")]
+
+
+@router.post(
+    "/{app}/definitions/{kind}/{key}/publish-requests",
+    status_code=201,
+    responses=ERRORS,
+    openapi_extra=openapi_body(PublishRequestCreate, required=False),
+)
+def request_publication(
+    app: AppKey,
+    kind: Kind,
+    key: DefKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: ApprovalsDep,
+    body: Annotated[PublishRequestCreate, Depends(optional_json_body(PublishRequestCreate))],
+) -> ExactJSONResponse:
+    """Ask for the draft to be published (apps that require approval): checked now, published
+    when another user holding ``publish`` approves."""
+    row, definition = service.request(
+        session,
+        actor,
+        app,
+        kind,
+        key,
+        note=body.note,
+        base_revision=body.base_revision,
+        conversions=body.conversions,
+    )
+    return reply(request_out(row, definition), 201)
+
+
+@router.get("/{app}/publish-requests", responses=ERRORS)
+def list_publication_requests(
+    app: AppKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: ApprovalsDep,
+    status: Literal["pending", "approved", "rejected", "withdrawn"] | None = None,
+) -> ExactJSONResponse:
+    return reply(decided(service.list(session, actor, app, status=status)))
+
+
+@router.get("/{app}/publish-requests/{request_id}", responses=ERRORS)
+def get_publication_request(
+    app: AppKey, request_id: RequestId, session: SessionDep, actor: ActorDep, service: ApprovalsDep
+) -> ExactJSONResponse:
+    return reply(request_out(*service.get(session, actor, app, request_id)))
+
+
+@router.post(
+    "/{app}/publish-requests/{request_id}/approve",
+    responses=ERRORS,
+    openapi_extra=openapi_body(Decision, required=False),
+)
+def approve_publication(
+    app: AppKey,
+    request_id: RequestId,
+    session: SessionDep,
+    actor: ActorDep,
+    service: ApprovalsDep,
+    body: Annotated[Decision, Depends(optional_json_body(Decision))],
+) -> ExactJSONResponse:
+    """Publish the requested draft (never by its requester; refused if the draft changed)."""
+    row, definition, _outcome = service.approve(session, actor, app, request_id, note=body.note)
+    return reply(request_out(row, definition))
+
+
+@router.post(
+    "/{app}/publish-requests/{request_id}/reject",
+    responses=ERRORS,
+    openapi_extra=openapi_body(Decision),
+)
+def reject_publication(
+    app: AppKey,
+    request_id: RequestId,
+    session: SessionDep,
+    actor: ActorDep,
+    service: ApprovalsDep,
+    body: Annotated[Decision, Depends(json_body(Decision))],
+) -> ExactJSONResponse:
+    row, definition = service.reject(session, actor, app, request_id, note=body.note)
+    return reply(request_out(row, definition))
+
+
+@router.post("/{app}/publish-requests/{request_id}/withdraw", responses=ERRORS)
+def withdraw_publication(
+    app: AppKey, request_id: RequestId, session: SessionDep, actor: ActorDep, service: ApprovalsDep
+) -> ExactJSONResponse:
+    return reply(request_out(*service.withdraw(session, actor, app, request_id)))

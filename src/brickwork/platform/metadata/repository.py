@@ -10,7 +10,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from brickwork.platform.errors import Conflict
-from brickwork.platform.models import Application, Definition, DefinitionVersion
+from brickwork.platform.models import (
+    Application,
+    Definition,
+    DefinitionVersion,
+    PublishRequest,
+)
 
 
 class MetadataRepository:
@@ -61,7 +66,33 @@ class MetadataRepository:
         )
         return session.scalars(query).all()
 
-    def add(self, session: Session, row: Application | Definition | DefinitionVersion) -> None:
+    def publish_request(self, session: Session, request_id: str) -> PublishRequest | None:
+        return session.get(PublishRequest, request_id)
+
+    def publish_requests(
+        self,
+        session: Session,
+        app_id: str,
+        *,
+        status: str | None = None,
+        definition_id: str | None = None,
+    ) -> Sequence[PublishRequest]:
+        query = (
+            select(PublishRequest)
+            .join(Definition, Definition.id == PublishRequest.definition_id)
+            .where(Definition.app_id == app_id)
+        )
+        if status is not None:
+            query = query.where(PublishRequest.status == status)
+        if definition_id is not None:
+            query = query.where(PublishRequest.definition_id == definition_id)
+        return session.scalars(query.order_by(PublishRequest.requested_at.desc())).all()
+
+    def add(
+        self,
+        session: Session,
+        row: Application | Definition | DefinitionVersion | PublishRequest,
+    ) -> None:
         session.add(row)
         self.save(session)
 

@@ -93,6 +93,10 @@ class AppCreate(Frozen):
 class AppUpdate(Frozen):
     label: Label | None = None
     description: str | None = Field(default=None, max_length=4000)
+    publish_approval: bool | None = Field(
+        default=None,
+        description="Maker-checker: publishing needs approval by another user holding publish.",
+    )
 
 
 class DefinitionCreate(Frozen):
@@ -124,6 +128,23 @@ class PublishRequest(Frozen):
     )
 
 
+class PublishRequestCreate(Frozen):
+    """Ask for the draft to be published (maker-checker apps)."""
+
+    note: str = Field(default="", max_length=2000, description="What changes and why.")
+    base_revision: int | None = Field(default=None, ge=1)
+    conversions: dict[str, Literal["cast"]] = Field(
+        default_factory=dict,
+        description="Field id -> conversion for type changes that could lose data.",
+    )
+
+
+class Decision(Frozen):
+    """A checker's decision on a publish request."""
+
+    note: str = Field(default="", max_length=2000, description="Why (required to reject).")
+
+
 # ---------------------------------------------------------------- responses
 
 
@@ -143,6 +164,7 @@ class AppOut(BaseModel):
     updated_at: datetime
     updated_by: str
     archived_at: datetime | None
+    publish_approval: bool
 
 
 class DefinitionOut(BaseModel):

@@ -13,6 +13,8 @@ from typing import Any, Literal
 from brickwork.jsonio import checksum, to_jsonable
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.permissions import PermissionService
+from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
 from brickwork.platform.metadata import diff as diffing
@@ -80,6 +82,14 @@ def _ref(app_key: str, kind: Kind, key: str) -> str:
     return f"{app_key}/{kind.value}/{key}"
 
 
+def _app_settings(app: Application) -> dict[str, Any]:
+    return {
+        "label": app.label,
+        "description": app.description,
+        "publish_approval": app.publish_approval,
+    }
+
+
 def status_of(definition: Definition) -> Status:
     if definition.archived_at is not None:
         return Status.ARCHIVED
@@ -95,11 +105,33 @@ class MetadataService:
         clock: Clock = system_clock,
         repository: MetadataRepository | None = None,
         audit: AuditLog | None = None,
+        permissions: PermissionService | None = None,
     ) -> None:
         self.clock = clock
         self.repo = repository or MetadataRepository()
         self.audit = audit or AuditLog(clock=clock)
+        self.permissions = permissions or PermissionService(
+            repository=IdentityRepository(), audit=self.audit
+        )
         self.publish_hooks: dict[Kind, list[PublishHook]] = {}
+
+    def require(self, session: Any, actor: Actor, action: str, app_key: str) -> None:
+        """``design``, ``publish`` or ``admin`` on the app (see ``auth.permissions``)."""
+        self.permissions.require(session, actor, action, app_key)
+
+    def readable_apps(
+        self, session: Any, actor: Actor, apps: Sequence[Application]
+    ) -> list[Application]:
+        principal = self.permissions.principal(session, actor)
+        return [app for app in apps if self.permissions.sees_app(principal, app.key)]
+
+    def require_visible(self, session: Any, actor: Actor, app_key: str) -> Application:
+        """The app, if any grant reaches it (its definitions are then readable)."""
+        app = self.app(session, app_key)
+        principal = self.permissions.principal(session, actor)
+        if not self.permissions.sees_app(principal, app_key):
+            self.permissions.check(principal, "read", app_key)
+        return app
 
     def add_publish_hook(self, kind: Kind, hook: PublishHook) -> None:
         self.publish_hooks.setdefault(kind, []).append(hook)
@@ -116,6 +148,7 @@ class MetadataService:
         return app
 
     def create_app(self, session: Any, actor: Actor, data: AppCreate) -> Application:
+        self.require(session, actor, "admin", data.key)
         if self.repo.app_by_key(session, data.key) is not None:
             raise Conflict(
                 f"an app with key {data.key!r} already exists; choose another key",
@@ -145,15 +178,18 @@ class MetadataService:
         return app
 
     def update_app(self, session: Any, actor: Actor, key: str, data: AppUpdate) -> Application:
+        self.require(session, actor, "admin", key)
         app = self._active_app(session, key)
-        before = {"label": app.label, "description": app.description}
+        before = _app_settings(app)
         if data.label is not None:
             app.label = label_json(data.label)
         if data.description is not None:
             app.description = data.description
+        if data.publish_approval is not None:
+            app.publish_approval = data.publish_approval
         app.updated_at, app.updated_by = self.clock(), actor.username
         self.repo.save(session)
-        after = {"label": app.label, "description": app.description}
+        after = _app_settings(app)
         self.audit.record(
             session,
             actor,
@@ -165,6 +201,7 @@ class MetadataService:
         return app
 
     def archive_app(self, session: Any, actor: Actor, key: str, *, archived: bool) -> Application:
+        self.require(session, actor, "admin", key)
         app = self.app(session, key)
         app.archived_at = self.clock() if archived else None
         app.updated_at, app.updated_by = self.clock(), actor.username
@@ -206,6 +243,7 @@ class MetadataService:
     def create_definition(
         self, session: Any, actor: Actor, app_key: str, data: DefinitionCreate
     ) -> Definition:
+        self.require(session, actor, "design", app_key)
         app = self._active_app(session, app_key)
         if self.repo.definition(session, app.id, data.kind, data.key) is not None:
             raise Conflict(
@@ -241,6 +279,7 @@ class MetadataService:
     def update_draft(
         self, session: Any, actor: Actor, app_key: str, kind: Kind, key: str, data: DraftUpdate
     ) -> Definition:
+        self.require(session, actor, "design", app_key)
         definition = self._editable(session, app_key, kind, key, data.base_revision)
         body = self._body(kind, key, data.label, data.description, data.spec)
         if body != definition.draft:
@@ -262,6 +301,7 @@ class MetadataService:
     def delete_draft_definition(
         self, session: Any, actor: Actor, app_key: str, kind: Kind, key: str
     ) -> None:
+        self.require(session, actor, "design", app_key)
         definition = self.definition(session, app_key, kind, key)
         if definition.latest_version is not None:
             raise Conflict(
@@ -283,6 +323,7 @@ class MetadataService:
     def archive_definition(
         self, session: Any, actor: Actor, app_key: str, kind: Kind, key: str, *, archived: bool
     ) -> Definition:
+        self.require(session, actor, "design", app_key)
         definition = self.definition(session, app_key, kind, key)
         definition.archived_at = self.clock() if archived else None
         definition.updated_at, definition.updated_by = self.clock(), actor.username
@@ -314,25 +355,24 @@ class MetadataService:
         base_revision: int | None = None,
         conversions: Mapping[str, str] | None = None,
         dry_run: bool = False,
+        approval: str | None = None,
     ) -> PublishOutcome:
         """Validate the draft, let the kind's hooks prepare storage, then freeze version N.
 
-        With ``dry_run`` nothing is written: the outcome lists what publishing would do.
+        With ``dry_run`` nothing is written: the outcome lists what publishing would do. When
+        the app requires approval (maker-checker), only a dry run or an approval (``approval``:
+        the approved request) may publish; others ask through ``approvals``.
         """
-        definition = self._editable(session, app_key, kind, key, base_revision)
-        problems = validate_definition(definition.draft)
-        if problems:
-            raise Invalid(
-                f"{kind.value} {key!r} has {len(problems)} problem(s); fix them and publish again",
-                code="definition_invalid",
-                errors=problems,
-            )
-        if not self.draft_differs(session, definition):
+        self.require(session, actor, "publish", app_key)
+        app = self.app(session, app_key)
+        if app.publish_approval and approval is None and not dry_run and not actor.system:
             raise Conflict(
-                f"the draft is identical to version {definition.latest_version};"
-                " nothing to publish",
-                code="no_changes",
+                f"app {app_key!r} requires approval to publish: request it (POST .../"
+                "publish-requests) and let another user holding 'publish' approve it",
+                code="publish_approval_required",
             )
+        definition = self._editable(session, app_key, kind, key, base_revision)
+        self.check_publishable(session, definition, kind, key)
         number = (definition.latest_version or 0) + 1
         request = PublishRequestContext(
             app_key=app_key,
@@ -372,9 +412,26 @@ class MetadataService:
                 "checksum": version.checksum,
                 "note": note,
                 "storage": steps,
+                **({"approved_request": approval} if approval else {}),
             },
         )
         return PublishOutcome(number, version, tuple(steps))
+
+    def check_publishable(self, session: Any, definition: Definition, kind: Kind, key: str) -> None:
+        """The draft is valid and differs from the latest version (else 422 / 409)."""
+        problems = validate_definition(definition.draft)
+        if problems:
+            raise Invalid(
+                f"{kind.value} {key!r} has {len(problems)} problem(s); fix them and publish again",
+                code="definition_invalid",
+                errors=problems,
+            )
+        if not self.draft_differs(session, definition):
+            raise Conflict(
+                f"the draft is identical to version {definition.latest_version};"
+                " nothing to publish",
+                code="no_changes",
+            )
 
     def versions(
         self, session: Any, app_key: str, kind: Kind, key: str

@@ -6,11 +6,12 @@ since is refused. The requester can never decide their own request."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from brickwork.platform.db.base import Base, UtcDateTime
+from brickwork.platform.db.base import Base, JsonText, UtcDateTime
 
 
 class PublishRequest(Base):
@@ -23,6 +24,8 @@ class PublishRequest(Base):
     draft_revision: Mapped[int] = mapped_column(Integer)
     checksum: Mapped[str] = mapped_column(String(71))
     note: Mapped[str] = mapped_column(Text)
+    conversions: Mapped[Any] = mapped_column(JsonText)
+    """Explicit type conversions to apply when the request is approved (as for publish)."""
     status: Mapped[str] = mapped_column(String(16), index=True)
     # pending | approved | rejected | withdrawn
     requested_by: Mapped[str] = mapped_column(String(128))

@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("draft_revision", sa.Integer(), nullable=False),
         sa.Column("checksum", sa.String(71), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("conversions", JsonText(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("requested_by", sa.String(128), nullable=False),
         sa.Column("requested_at", UtcDateTime(), nullable=False),
