@@ -146,7 +146,31 @@ TAMPERING = {
         {(3, "reordered"), (3, "modified"), (4, "reordered"), (4, "modified"), (5, "reordered")},
     ),
     "truncated": (["DELETE FROM audit_events WHERE id = 5"], {(5, "head_mismatch")}),
+    "appended behind the chain": (
+        [
+            "INSERT INTO audit_events (id, occurred_at, actor, roles, ip, request_id, channel,"
+            " action, object_type, object_id, result, details, prev_hash, hash)"
+            " SELECT 6, occurred_at, actor, roles, ip, request_id, channel, action, object_type,"
+            " object_id, result, details, hash, hash FROM audit_events WHERE id = 5"
+        ],
+        {(6, "unchained")},
+    ),
 }
+
+
+def test_events_appended_while_verifying_are_not_tampering(session: Session) -> None:
+    """On a live system others append while verify walks: it follows the moving head."""
+    log = record_some(session, 5)
+    appended: list[int] = []
+
+    def append_once(done: int, total: int) -> None:
+        if not appended:
+            appended.append(done)
+            log.record(session, Actor("ops"), "record.update", object_type="record")
+
+    result = log.verify(session, progress=append_once, every=1)
+    assert result.intact, result.breaks
+    assert result.checked == 6
 
 
 @pytest.mark.usefixtures("without_guards")

@@ -48,8 +48,29 @@ class AuditRepository:
         query = select(AuditChain).where(AuditChain.id == CHAIN_ROW).with_for_update()
         return session.scalars(query).one_or_none()
 
-    def chain(self, session: Session) -> AuditChain | None:
-        return session.get(AuditChain, CHAIN_ROW)
+    def chain(self, session: Session, *, fresh: bool = False) -> AuditChain | None:
+        """The chain head; ``fresh`` reads it again from the database (others may have
+        appended since it was loaded)."""
+        if not fresh:
+            return session.get(AuditChain, CHAIN_ROW)
+        query = select(AuditChain).where(AuditChain.id == CHAIN_ROW)
+        return session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+
+    def ids_after(self, session: Session, event_id: int) -> int:
+        """How many events have an id above ``event_id``."""
+        query = select(func.count()).select_from(AuditEvent).where(AuditEvent.id > event_id)
+        return session.scalar(query) or 0
+
+    def between(
+        self, session: Session, after: int, up_to: int, batch: int = 2000
+    ) -> Iterator[AuditEvent]:
+        """Events with ``after < id <= up_to`` in id order, ``batch`` at a time."""
+        query = (
+            select(AuditEvent)
+            .where(AuditEvent.id > after, AuditEvent.id <= up_to)
+            .order_by(AuditEvent.id)
+        )
+        yield from session.scalars(query.execution_options(yield_per=batch))
 
     def append(self, session: Session, event: AuditEvent, head: AuditChain | None) -> None:
         session.add(event)

@@ -33,6 +33,10 @@ from brickwork.platform.errors import Invalid, NotFound
 from brickwork.platform.models import AuditEvent
 
 GENESIS_HASH = "sha256:" + "0" * 64
+MAX_CATCH_UP = 20
+UNBOUNDED = 2**62
+"""Without a chain head (an empty trail, or a deleted head row) the walk takes every event."""
+"""How many times ``verify`` follows a chain head that moved while it walked."""
 Progress = Callable[[int, int], None]
 MAX_EXPORT_ROWS = 1_000_000
 """An export refuses to run when more events match: narrow it with ``since``/``until``."""
@@ -85,7 +89,7 @@ class Break:
     """Where the chain is broken and how."""
 
     event_id: int
-    kind: str  # modified | missing | reordered | head_mismatch
+    kind: str  # modified | missing | reordered | head_mismatch | unchained
     message: str
 
 
@@ -253,31 +257,53 @@ class AuditLog:
         return result
 
     def _walk(self, session: Session, *, progress: Progress | None, every: int) -> Verification:
+        """Walk up to the chain head; if others appended meanwhile (a live system), walk on to
+        the new head, so concurrent appends are never mistaken for tampering. Events beyond the
+        final head were never chained: they are reported."""
         total = self.repo.count(session)
         breaks: list[Break] = []
         expected_id, previous_hash, checked = 1, GENESIS_HASH, 0
-        for event in self.repo.stream(session):
-            breaks.extend(_check_event(event, expected_id, previous_hash))
-            expected_id, previous_hash = event.id + 1, event.hash
-            checked += 1
-            if progress is not None and checked % every == 0:
-                progress(checked, total)
-        head = self.repo.chain(session)
-        if head is not None and (head.last_event_id, head.last_hash) != (
-            expected_id - 1,
-            previous_hash,
-        ):
+        head = self._head(session)
+        walked_to = 0
+        for _round in range(MAX_CATCH_UP):
+            target = head[0] if head is not None else UNBOUNDED
+            for event in self.repo.between(session, walked_to, target):
+                breaks.extend(_check_event(event, expected_id, previous_hash))
+                expected_id, previous_hash = event.id + 1, event.hash
+                checked += 1
+                if progress is not None and checked % every == 0:
+                    progress(checked, max(total, checked))
+            walked_to = target
+            newer = self._head(session)
+            if newer is None or head is None or newer[0] == head[0]:
+                break
+            head = newer
+        if head is not None and head != (expected_id - 1, previous_hash):
             breaks.append(
                 Break(
-                    head.last_event_id,
+                    head[0],
                     "head_mismatch",
-                    f"the newest recorded event is {head.last_event_id}, but the "
+                    f"the newest recorded event is {head[0]}, but the "
                     f"trail ends at {expected_id - 1}: events were removed at the end",
                 )
             )
+        if head is not None and self.repo.ids_after(session, walked_to):
+            breaks.append(
+                Break(
+                    walked_to + 1,
+                    "unchained",
+                    f"events after {walked_to} are not part of the chain: they were inserted "
+                    "behind the application's back",
+                )
+            )
         if progress is not None:
-            progress(checked, total)
+            progress(checked, max(total, checked))
         return Verification(checked, tuple(breaks))
+
+    def _head(self, session: Session) -> tuple[int, str] | None:
+        """(last event id, last hash) as the database has them now."""
+        head = self.repo.chain(session, fresh=True)
+        return None if head is None else (head.last_event_id, head.last_hash)
 
 
 def _csv(events: Iterable[AuditEvent]) -> tuple[bytes, int]:

@@ -15,7 +15,7 @@ from brickwork.platform.api.errors import PROBLEM_MEDIA_TYPE, problem_body
 from brickwork.platform.api.responses import ExactJSONResponse, reply
 from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.db.session import unit_of_work
-from brickwork.platform.errors import BadRequest, ErrorItem, Invalid
+from brickwork.platform.errors import BadRequest, ErrorItem, Invalid, NotFound
 from brickwork.platform.files.content import content_disposition
 from brickwork.platform.files.endpoints import DOWNLOAD_HEADERS
 from brickwork.platform.metadata.schemas import KEY_PATTERN
@@ -437,10 +437,10 @@ app_docs = APIRouter(prefix="/apps/{app}", tags=["records"])
 
 @app_docs.get("/openapi.json", responses=ERRORS)
 def app_openapi_document(
-    app: AppKey, session: SessionDep, service: RecordsDep, request: Request
+    app: AppKey, session: SessionDep, actor: ActorDep, service: RecordsDep, request: Request
 ) -> ExactJSONResponse:
     """The OpenAPI 3.1 document of the app's record endpoints, typed by each form's schema."""
-    app_row = request.app.state.metadata.app(session, app)
+    app_row = request.app.state.metadata.require_visible(session, actor, app)
     label = (
         app_row.label
         if isinstance(app_row.label, str)
@@ -489,8 +489,15 @@ def _start_import_job(
 
 @imports.get("/{job_id}", responses=ERRORS)
 def import_job(
-    app: AppKey, form: FormKey, job_id: Annotated[str, Path(max_length=64)], request: Request
+    app: AppKey,
+    form: FormKey,
+    job_id: Annotated[str, Path(max_length=64)],
+    request: Request,
+    actor: ActorDep,
 ) -> ExactJSONResponse:
-    """Progress and, once finished, the report of a background import."""
+    """Progress and, once finished, the report of a background import (its starter's only)."""
     runner: JobRunner = request.app.state.jobs
-    return reply(runner.get(job_id).as_dict())
+    job = runner.get(job_id)
+    if job.owner != actor.username:
+        raise NotFound(f"there is no job {job_id!r} of yours", code="job_not_found")
+    return reply(job.as_dict())
