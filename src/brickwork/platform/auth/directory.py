@@ -32,7 +32,7 @@ from brickwork.platform.auth.policy import grants_json
 from brickwork.platform.auth.roles import SECURITY_ADMIN, SYSTEM_ADMIN
 from brickwork.platform.auth.service import IdentityService
 from brickwork.platform.clock import new_id
-from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
+from brickwork.platform.errors import Conflict, ErrorItem, Forbidden, Invalid, NotFound
 from brickwork.platform.metadata.schemas import I18nText
 from brickwork.platform.models import Department, Role, User
 
@@ -241,6 +241,16 @@ class DirectoryService:
         held = self.roles.keys_of(session, user)
         revoked = [key for key in held if key not in wanted]
         granted = [key for key in wanted if key not in held]
+        if granted and actor.user_id == user.id:
+            message = (
+                "you cannot give yourself roles; another security administrator must grant them "
+                "(separation of duties)"
+            )
+            raise Forbidden(
+                message,
+                code="cannot_grant_self",
+                errors=[ErrorItem("/roles", "cannot_grant_self", message)],
+            )
         for key in revoked:
             if key == SECURITY_ADMIN and actor.user_id == user.id:
                 message = (
