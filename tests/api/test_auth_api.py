@@ -241,7 +241,7 @@ def test_csrf_token_is_required_for_unsafe_cookie_requests(
     auth_client: TestClient, session: Session
 ) -> None:
     csrf = signed_in(auth_client, session)
-    body = {"name": "ci"}
+    body = {"name": "ci", "scopes": ["read"]}
     problem_of(auth_client.post(f"{API}/tokens", json=body), 403, "csrf_failed")
     problem_of(
         auth_client.post(f"{API}/tokens", json=body, headers={"X-CSRF-Token": "x" * 43}),
@@ -346,7 +346,7 @@ def test_api_token_is_shown_once_and_stored_hashed(
     csrf = signed_in(auth_client, session)
     response = auth_client.post(
         f"{API}/tokens",
-        json={"name": "nightly export", "scopes": ["records:read", "reports:export"]},
+        json={"name": "nightly export", "scopes": ["read:onboarding.customer", "export"]},
         headers={"X-CSRF-Token": csrf},
     )
     assert response.status_code == 201, response.text
@@ -354,7 +354,7 @@ def test_api_token_is_shown_once_and_stored_hashed(
     secret = created["token"]
     assert secret.startswith("bwk_")
     assert created["prefix"] == secret[:8]
-    assert created["scopes"] == ["records:read", "reports:export"]
+    assert created["scopes"] == ["read:onboarding.customer", "export"]
     row = session.scalars(select(ApiToken)).one()
     assert row.token_hash == hashlib.sha256(secret.encode()).hexdigest()
     listed = auth_client.get(f"{API}/tokens")
@@ -367,11 +367,11 @@ def test_api_token_is_shown_once_and_stored_hashed(
     bearer = {"Authorization": f"Bearer {secret}"}
     me = auth_client.get(f"{API}/me", headers=bearer).json()
     assert me["authenticated_by"] == "token"
-    assert me["scopes"] == ["records:read", "reports:export"]
+    assert me["scopes"] == ["read:onboarding.customer", "export"]
     assert session.get(ApiToken, created["id"]) is not None
     assert row.last_used_at is not None
     problem_of(
-        auth_client.post(f"{API}/tokens", json={"name": "more"}, headers=bearer),
+        auth_client.post(f"{API}/tokens", json={"name": "more", "scopes": ["all"]}, headers=bearer),
         403,
         "session_required",
     )
@@ -384,9 +384,13 @@ def test_revoked_and_expired_tokens_are_refused(
     headers = {"X-CSRF-Token": csrf}
     expiry = (clock.now + timedelta(hours=1)).isoformat()
     short = auth_client.post(
-        f"{API}/tokens", json={"name": "short", "expires_at": expiry}, headers=headers
+        f"{API}/tokens",
+        json={"name": "short", "scopes": ["all"], "expires_at": expiry},
+        headers=headers,
     ).json()
-    kept = auth_client.post(f"{API}/tokens", json={"name": "kept"}, headers=headers).json()
+    kept = auth_client.post(
+        f"{API}/tokens", json={"name": "kept", "scopes": ["all"]}, headers=headers
+    ).json()
     revoke = auth_client.delete(f"{API}/tokens/{kept['id']}", headers=headers)
     assert revoke.status_code == 204
     bearer = {"Authorization": f"Bearer {kept['token']}"}
@@ -394,8 +398,9 @@ def test_revoked_and_expired_tokens_are_refused(
     problem_of(auth_client.delete(f"{API}/tokens/nope", headers=headers), 404, "token_not_found")
 
     past = (clock.now - timedelta(minutes=1)).isoformat()
+    body = {"name": "p", "scopes": ["all"], "expires_at": past}
     problem_of(
-        auth_client.post(f"{API}/tokens", json={"name": "p", "expires_at": past}, headers=headers),
+        auth_client.post(f"{API}/tokens", json=body, headers=headers),
         422,
         "token_expiry_invalid",
     )
@@ -410,7 +415,7 @@ def test_revoked_and_expired_tokens_are_refused(
 def test_tokens_of_other_users_cannot_be_revoked(auth_client: TestClient, session: Session) -> None:
     other = make_user(auth_client, session, "wang.wu")
     issued = service_of(auth_client).tokens.create(
-        session, SETUP, other, name="theirs", scopes=[], expires_at=None
+        session, SETUP, other, name="theirs", scopes=["read"], expires_at=None
     )
     session.commit()
     csrf = signed_in(auth_client, session)
@@ -431,7 +436,8 @@ def test_security_events_are_audited_without_secrets(
     csrf = response.json()["csrf_token"]
     cookie = auth_client.cookies["brickwork_session"]
     headers = {"X-CSRF-Token": csrf}
-    token = auth_client.post(f"{API}/tokens", json={"name": "ci"}, headers=headers).json()
+    wanted = {"name": "ci", "scopes": ["read"]}
+    token = auth_client.post(f"{API}/tokens", json=wanted, headers=headers).json()
     auth_client.delete(f"{API}/tokens/{token['id']}", headers=headers)
     body = {"current_password": PASSWORD, "new_password": "Brand-new-2026"}
     assert auth_client.post(f"{API}/password", json=body, headers=headers).status_code == 204

@@ -241,16 +241,6 @@ class DirectoryService:
         held = self.roles.keys_of(session, user)
         revoked = [key for key in held if key not in wanted]
         granted = [key for key in wanted if key not in held]
-        if granted and actor.user_id == user.id:
-            message = (
-                "you cannot give yourself roles; another security administrator must grant them "
-                "(separation of duties)"
-            )
-            raise Forbidden(
-                message,
-                code="cannot_grant_self",
-                errors=[ErrorItem("/roles", "cannot_grant_self", message)],
-            )
         for key in revoked:
             if key == SECURITY_ADMIN and actor.user_id == user.id:
                 message = (
@@ -263,6 +253,16 @@ class DirectoryService:
                     errors=[ErrorItem("/roles", "cannot_drop_own_admin_role", message)],
                 )
             self._keep_a_holder(session, user, key, "/roles")
+        if granted and actor.user_id == user.id:
+            message = (
+                "you cannot give yourself roles; another security administrator must grant them "
+                "(separation of duties)"
+            )
+            raise Forbidden(
+                message,
+                code="cannot_grant_self",
+                errors=[ErrorItem("/roles", "cannot_grant_self", message)],
+            )
         for key in revoked:
             self.roles.revoke(session, actor, user, key)
         for key in granted:

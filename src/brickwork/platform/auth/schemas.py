@@ -11,7 +11,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from brickwork.platform.auth.passwords import MAX_PASSWORD_LENGTH
 
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
-SCOPE_PATTERN = r"^[a-z][a-z0-9_.:*-]{0,99}$"
 
 Password = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH), Field(repr=False)
@@ -38,10 +37,17 @@ class TokenCreate(Strict):
         StringConstraints(min_length=1, max_length=100, pattern=PRINTABLE),
         Field(description="What the token is for, to tell tokens apart."),
     ]
-    scopes: list[Annotated[str, StringConstraints(pattern=SCOPE_PATTERN)]] = Field(
-        default_factory=list,
+    scopes: list[Annotated[str, StringConstraints(max_length=200)]] = Field(
         max_length=50,
-        description="What the token may do, e.g. `records:read`; enforced with permissions.",
+        json_schema_extra={"minItems": 1},  # checked by TokenService, with a clearer message
+        description=(
+            "What the token may do, at least one scope: `all`; an action (`create`, `read`, "
+            "`update`, `delete`, `export`, `import`, `design`, `publish`, `admin`, `audit`, "
+            "`identity`); or an action on one app (`read:onboarding`) or one form "
+            "(`read:onboarding.customer`). `audit` and `identity` cannot be narrowed; `design`, "
+            "`publish` and `admin` apply to whole apps. A token never does more than its user's "
+            "roles allow."
+        ),
     )
     expires_at: AwareDatetime | None = Field(
         default=None, description="When the token stops working (never, when absent)."

@@ -1,11 +1,13 @@
 """API tokens for machines: created (the secret shown once), authenticated, listed, revoked.
 
 Only the SHA-256 of a token is stored, with its first 8 characters so people can tell tokens
-apart. Never commits and never logs or audits a secret.
+apart. A token names at least one scope (``auth/policy.py`` says what scopes are and what they
+allow). Never commits and never logs or audits a secret.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,10 +17,33 @@ from sqlalchemy.orm import Session
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth import credentials
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.policy import scope_problem
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.errors import ErrorItem, Invalid, NotFound, Unauthorized
 from brickwork.platform.models import ApiToken, User
+
+SCOPE_SHAPE = re.compile(r"all|[a-z]+(?::[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?)?")
+"""The outline of every scope; ``scope_problem`` judges the parts, this refuses what it lets
+through by accident (``read:``, ``read:app.``, a trailing newline)."""
+
+
+def scope_items(scopes: Sequence[str]) -> list[ErrorItem]:
+    """Why ``scopes`` cannot be a token's (empty when they can): none at all, or invalid ones."""
+    if not scopes:
+        message = (
+            "name at least one scope, e.g. 'read:onboarding' (or 'all' for everything you may "
+            "do); a token without scopes could do nothing"
+        )
+        return [ErrorItem("/scopes", "scopes_required", message)]
+    items: list[ErrorItem] = []
+    for index, scope in enumerate(scopes):
+        problem = scope_problem(scope)
+        if problem is None and SCOPE_SHAPE.fullmatch(scope) is None:
+            problem = f"{scope!r} is not of the form action, action:app or action:app.form"
+        if problem is not None:
+            items.append(ErrorItem(f"/scopes/{index}", "scope_invalid", problem))
+    return items
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +80,10 @@ class TokenService:
                 code="token_expiry_invalid",
                 errors=[ErrorItem("/expires_at", "token_expiry_invalid", message)],
             )
+        problems = scope_items(scopes)
+        if problems:
+            message = "a token needs at least one scope and only valid ones; no token was created"
+            raise Invalid(message, errors=problems)
         secret = credentials.new_api_token()
         row = ApiToken(
             id=new_id(),
