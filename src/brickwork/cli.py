@@ -6,6 +6,7 @@ logged or given a default."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ from brickwork import __version__, jsonio
 from brickwork.platform.assembly import build_services
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.directory import DirectoryService
 from brickwork.platform.auth.roles import ADMIN_ROLE_KEYS, SYSTEM_ADMIN
 from brickwork.platform.crypto.cipher import KeyringCipher
 from brickwork.platform.crypto.errors import KeyringError
@@ -33,7 +35,11 @@ from brickwork.platform.crypto.rotation import KeyRotation
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
 from brickwork.platform.errors import PlatformError
-from brickwork.platform.packs.demo import install_demo, install_demo_records
+from brickwork.platform.packs.demo import (
+    install_demo,
+    install_demo_records,
+    install_demo_users,
+)
 from brickwork.platform.system.service import InstanceService
 from brickwork.settings import Settings, SettingsError, load_settings
 
@@ -347,11 +353,21 @@ def demo(
     with unit_of_work(make_session_factory(engine)) as session:
         created = install_demo(session, services.metadata, actor)
     with unit_of_work(make_session_factory(engine)) as session:
-        customers = install_demo_records(session, services.records, actor)
+        passwords = install_demo_users(session, DirectoryService(services.identities), actor)
+    with unit_of_work(make_session_factory(engine)) as session:
+        customers = install_demo_records(session, services.records, services.identities)
     engine.dispose()
     out.print("demo data installed" if created else "demo data already present")
     if customers:
         out.print(f"{customers} demo customer record(s) created")
+    credentials = settings.data_dir / DEMO_CREDENTIALS
+    if passwords:
+        _write_private(credentials, "".join(f"{u}\t{p}\n" for u, p in passwords.items()))
+    if credentials.is_file():
+        out.print(
+            "demo users (admin, security, auditor, clerk.sh, clerk.bj, manager): passwords in "
+            f"{credentials}"
+        )
     if not no_serve:
         _serve(settings)
 
@@ -378,6 +394,16 @@ def db_current(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> No
         f"database: {migrate.current_revision(engine) or 'empty'};"
         f" newest: {migrate.head_revision()}"
     )
+
+
+DEMO_CREDENTIALS = "demo-users.tsv"
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (mode 0600 from the start)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def _session_factory(settings: Settings) -> Any:

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -21,6 +22,15 @@ def free_port() -> int:
         return port
 
 
+def signed_in(base: str, username: str, password: str, clients: ExitStack) -> httpx.Client:
+    client = httpx.Client(timeout=10)
+    clients.callback(client.close)
+    response = client.post(f"{base}/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+    return client
+
+
 def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRICKWORK_")}
@@ -32,6 +42,7 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
         text=True,
     )
     base = f"http://127.0.0.1:{port}/api/v1"
+    clients = ExitStack()
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -43,13 +54,37 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
                     raise
                 time.sleep(0.2)
         assert health.json() == {"status": "ok", "database": "ok"}
-        apps = httpx.get(f"{base}/apps", timeout=5).json()
-        assert [a["key"] for a in apps] == ["onboarding"]
-        customers = httpx.get(f"{base}/apps/onboarding/forms/customer/records", timeout=5).json()
-        assert customers["total"] == 5
+        records = f"{base}/apps/onboarding/forms/customer/records"
+        assert httpx.get(records, timeout=5).status_code == 401
+        passwords = dict(
+            line.split("\t")
+            for line in (tmp_path / "data" / "demo-users.tsv").read_text().splitlines()
+        )
+        assert set(passwords) == {"admin", "security", "auditor", "clerk.sh", "clerk.bj", "manager"}
+        clerk, manager, other_branch, admin = (
+            signed_in(base, name, passwords[name], clients)
+            for name in ("clerk.sh", "manager", "clerk.bj", "admin")
+        )
+        assert [a["key"] for a in clerk.get(f"{base}/apps").json()] == ["onboarding"]
+        # The Shanghai clerk created the customers; the Beijing clerk sees none of them.
+        mine = clerk.get(records).json()
+        assert mine["total"] == 5
+        assert other_branch.get(records).json()["total"] == 0
+        # The head-office manager sees the branch below, with ID and mobile masked.
+        seen = {r["name"]: r for r in manager.get(records).json()["items"]}
+        assert len(seen) == 5
+        clear = {r["name"]: r for r in mine["items"]}
+        assert (
+            seen["李雷"]["resident_id"]
+            == clear["李雷"]["resident_id"][:6] + "********" + (clear["李雷"]["resident_id"][-4:])
+        )
+        assert seen["李雷"]["mobile"] == "138****5678"
+        # The system administrator designs apps but reads no customer data.
+        assert admin.get(records).json()["code"] == "permission_denied"
         openapi = httpx.get(f"{base}/openapi.json", timeout=5)
         assert openapi.json()["info"]["title"] == "Brickwork"
     finally:
+        clients.close()
         process.terminate()
         output, _ = process.communicate(timeout=30)
     assert "demo data installed" in output

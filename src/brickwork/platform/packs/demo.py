@@ -1,12 +1,19 @@
-"""Demo data for ``brickwork demo``: a small onboarding app (finance packs arrive later)."""
+"""Demo data for ``brickwork demo``: a small onboarding app with departments, business roles and
+one user per role (finance packs arrive later)."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from brickwork.engines.form.identifiers.resident_id import resident_id_check_char
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.admin_schemas import DepartmentCreate, RoleCreate, UserCreate
+from brickwork.platform.auth.directory import DirectoryService
+from brickwork.platform.auth.roles import AUDIT_ADMIN, SECURITY_ADMIN, SYSTEM_ADMIN
+from brickwork.platform.auth.service import IdentityService
 from brickwork.platform.metadata.schemas import AppCreate, DefinitionCreate, Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.records.service import RecordService
@@ -36,6 +43,18 @@ CUSTOMER_FORM: dict[str, Any] = {
             "currency": "CNY",
             "label": {"zh-CN": "资产规模", "en": "Assets under management"},
         },
+        {
+            "id": "f_rid",
+            "key": "resident_id",
+            "type": "resident_id",
+            "label": {"zh-CN": "身份证号码", "en": "Resident ID"},
+        },
+        {
+            "id": "f_mobile",
+            "key": "mobile",
+            "type": "phone",
+            "label": {"zh-CN": "手机号码", "en": "Mobile"},
+        },
     ]
 }
 REVIEW_FLOW: dict[str, Any] = {
@@ -51,20 +70,153 @@ REVIEW_FLOW: dict[str, Any] = {
 }
 
 
+def _resident_id(first17: str) -> str:
+    return first17 + resident_id_check_char(first17)
+
+
 DEMO_CUSTOMERS: list[dict[str, Any]] = [
     {"name": "上海浦江资产管理有限公司", "customer_type": "corporate", "aum": "1250000000.00"},
-    {"name": "李雷", "customer_type": "individual", "aum": "3200000.00"},
-    {"name": "韩梅梅", "customer_type": "individual", "aum": "860000.50"},
+    {
+        "name": "李雷",
+        "customer_type": "individual",
+        "aum": "3200000.00",
+        "resident_id": _resident_id("31010419850612301"),
+        "mobile": "13812345678",
+    },
+    {
+        "name": "韩梅梅",
+        "customer_type": "individual",
+        "aum": "860000.50",
+        "resident_id": _resident_id("31011519900228402"),
+        "mobile": "13987654321",
+    },
     {"name": "Harbour Bridge Capital Ltd", "customer_type": "corporate", "aum": "48000000.00"},
-    {"name": "王芳", "customer_type": "individual", "aum": "125000.00"},
+    {
+        "name": "王芳",
+        "customer_type": "individual",
+        "aum": "125000.00",
+        "resident_id": _resident_id("11010819780405602"),
+        "mobile": "13600001111",
+    },
 ]
+"""Created by the Shanghai branch clerk, so they belong to that branch."""
+
+DEMO_DEPARTMENTS = (
+    ("head_office", {"zh-CN": "总行", "en": "Head office"}, None),
+    ("branch_sh", {"zh-CN": "上海分行", "en": "Shanghai branch"}, "head_office"),
+    ("branch_bj", {"zh-CN": "北京分行", "en": "Beijing branch"}, "head_office"),
+)
+DEMO_ROLES: tuple[tuple[str, dict[str, str], list[dict[str, Any]]], ...] = (
+    (
+        "onboarding_clerk",
+        {"zh-CN": "开户柜员", "en": "Onboarding clerk"},
+        [
+            {
+                "app": DEMO_APP,
+                "form": "customer",
+                "actions": ["create", "read", "update", "import"],
+                "rows": {"read": "department", "update": "own"},
+                "fields": {"resident_id": "write", "mobile": "write"},
+            }
+        ],
+    ),
+    (
+        "onboarding_manager",
+        {"zh-CN": "开户主管", "en": "Onboarding manager"},
+        [
+            {
+                "app": DEMO_APP,
+                "form": "customer",
+                "actions": ["read", "update", "delete", "export"],
+                "rows": "department_tree",
+                "fields": {"resident_id": "masked", "mobile": "masked"},
+                "unmask": ["resident_id", "mobile"],
+            }
+        ],
+    ),
+)
+DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    # user name, display name, roles, departments (the first is primary)
+    ("admin", "系统管理员 System admin", (SYSTEM_ADMIN,), ()),
+    ("security", "安全管理员 Security admin", (SECURITY_ADMIN,), ()),
+    ("auditor", "审计管理员 Audit admin", (AUDIT_ADMIN,), ()),
+    ("clerk.sh", "张敏 (上海分行柜员)", ("onboarding_clerk",), ("branch_sh",)),
+    ("clerk.bj", "刘洋 (北京分行柜员)", ("onboarding_clerk",), ("branch_bj",)),
+    ("manager", "陈静 (总行主管)", ("onboarding_manager",), ("head_office",)),
+)
+RECORDS_BY = "clerk.sh"
 
 
-def install_demo_records(session: Session, records: RecordService, actor: Actor) -> int:
-    """A few customers, so record lists are not empty on first start (once only)."""
-    if records.search(session, actor, DEMO_APP, "customer", limit=1).total:
+def demo_password() -> str:
+    """A fresh password meeting the default policy (4 classes, 20 characters)."""
+    return f"Demo-{secrets.token_urlsafe(12)}-7"
+
+
+def install_demo_users(
+    session: Session, directory: DirectoryService, actor: Actor
+) -> dict[str, str]:
+    """Departments, business roles and one user per role (once); returns the passwords of the
+    users created now. Passwords are random: the demo never ships a known password."""
+    if directory.repo.user_by_username(session, RECORDS_BY) is not None:
+        return {}
+    known = {row.department.key for row in directory.departments(session, actor)}
+    for key, name, parent in DEMO_DEPARTMENTS:
+        if key not in known:
+            directory.create_department(
+                session,
+                actor,
+                DepartmentCreate.model_validate({"key": key, "name": name, "parent": parent}),
+            )
+    roles = {row.role.key for row in directory.all_roles(session, actor)}
+    for key, label, grants in DEMO_ROLES:
+        if key not in roles:
+            directory.create_role(
+                session, actor, RoleCreate.model_validate({"key": key, "label": label})
+            )
+        directory.set_grants(session, actor, key, grants)
+    passwords: dict[str, str] = {}
+    for username, display, role_keys, departments in DEMO_USERS:
+        if directory.repo.user_by_username(session, username) is not None:
+            continue
+        password = demo_password()
+        directory.create_user(
+            session,
+            actor,
+            UserCreate.model_validate(
+                {
+                    "username": username,
+                    "display_name": display,
+                    "password": password,
+                    "roles": list(role_keys),
+                    "departments": list(departments),
+                    "primary": departments[0] if departments else None,
+                }
+            ),
+        )
+        created = directory.repo.user_by_username(session, username)
+        assert created is not None
+        created.must_change_password = False  # a demo: its passwords are printed, not mailed
+        passwords[username] = password
+    return passwords
+
+
+def install_demo_records(
+    session: Session, records: RecordService, identities: IdentityService
+) -> int:
+    """A few customers, so record lists are not empty on first start (once only). They are
+    created by the Shanghai clerk (so they belong to the Shanghai branch)."""
+    user = identities.user(session, RECORDS_BY)
+    clerk = Actor(
+        user.username,
+        roles=identities.roles.keys_of(session, user),
+        channel="cli",
+        user_id=user.id,
+    )
+    if records.search(session, clerk, DEMO_APP, "customer", limit=1).total:
         return 0
-    outcome = records.create_many(session, actor, DEMO_APP, "customer", DEMO_CUSTOMERS)
+    outcome = records.create_many(session, clerk, DEMO_APP, "customer", DEMO_CUSTOMERS)
+    if outcome.failures:
+        raise RuntimeError(f"demo customers are invalid: {outcome.failures}")
     return len(outcome.created_ids)
 
 
