@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from brickwork import __version__, jsonio
-from brickwork.platform.assembly import build_services
+from brickwork.platform.assembly import KEYS_ENV, build_services
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.directory import DirectoryService
@@ -29,6 +29,7 @@ from brickwork.platform.crypto.keyring import (
     ensure_key_file,
     key_file_path,
     load_keyring,
+    parse_keyring,
     write_keyring,
 )
 from brickwork.platform.crypto.rotation import KeyRotation
@@ -519,19 +520,34 @@ def _key_file(settings: Settings) -> Path:
     return key_file_path(settings.data_dir, settings.secret_key_file)
 
 
-def _keyring_or_fail(path: Path) -> Keyring:
+def _keyring_or_fail(path: Path, settings: Settings | None = None) -> Keyring:
+    """The keys: from ``BRICKWORK_SECRET_KEYS`` when set, else from the key file."""
     try:
+        if settings is not None and settings.secret_keys:
+            return parse_keyring(settings.secret_keys, KEYS_ENV)
         return load_keyring(path)
     except KeyringError as exc:
         _report(exc)
         raise  # not reached: _report exits
 
 
+def _writable_keys(settings: Settings) -> None:
+    """Adding keys writes the key file; keys from the environment change where they are kept."""
+    if settings.secret_keys:
+        _fail(
+            f"the keys come from {KEYS_ENV}; add or activate keys where that secret is managed "
+            "(the same JSON as a key file), then run `brickwork keys rotate`",
+            code="keys_from_environment",
+        )
+
+
 @keys_app.command("init")
 def keys_init(data_dir: DataDir = None) -> None:
     """Create the key file ($BRICKWORK_SECRET_KEY_FILE or <data dir>/keys.json, mode 0600) with
     one key; an existing file is left as it is."""
-    path = _key_file(_settings(data_dir))
+    settings = _settings(data_dir)
+    _writable_keys(settings)
+    path = _key_file(settings)
     try:
         created = ensure_key_file(path)
     except KeyringError as exc:
@@ -547,7 +563,9 @@ def keys_add(
     data_dir: DataDir = None,
 ) -> None:
     """Add a random encryption key to the key file (the blind-index key stays the same)."""
-    path = _key_file(_settings(data_dir))
+    settings = _settings(data_dir)
+    _writable_keys(settings)
+    path = _key_file(settings)
     keyring, key_id = _keyring_or_fail(path).with_new_key(activate=activate)
     write_keyring(path, keyring)
     state = "active" if activate else "not active (use `brickwork keys rotate --new`)"
@@ -570,7 +588,9 @@ def keys_rotate(
     Older keys must stay in the key file until this reports the rotation complete."""
     settings = _settings(data_dir, database_url)
     path = _key_file(settings)
-    keyring = _keyring_or_fail(path)
+    if new:
+        _writable_keys(settings)
+    keyring = _keyring_or_fail(path, settings)
     if new:
         keyring, key_id = keyring.with_new_key(activate=True)
         write_keyring(path, keyring)
@@ -613,13 +633,14 @@ def keys_status(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> N
     """The key file, its active key, and how many stored values each key encrypts."""
     settings = _settings(data_dir, database_url)
     path = _key_file(settings)
-    keyring = _keyring_or_fail(path)
+    keyring = _keyring_or_fail(path, settings)
     try:
         with unit_of_work(_session_factory(settings)) as session:
             status = KeyRotation(KeyringCipher(lambda: keyring)).status(session)
     except PlatformError as exc:
         _report(exc)
-    out.print(f"key file {path}; active key {keyring.active}")
+    source = KEYS_ENV if settings.secret_keys else f"key file {path}"
+    out.print(f"{source}; active key {keyring.active}")
     table = Table("key", "active", "values")
     for key_id, count in status["counts"].items():
         table.add_row(key_id, "yes" if key_id == keyring.active else "", str(count))

@@ -50,6 +50,9 @@ class Settings:
     """"default": argon2-cffi's recommended cost (RFC 9106); "test": cheap, for test suites only."""
     admin_username: str | None = None
     admin_password: str | None = field(default=None, repr=False)
+    secret_keys: str | None = field(default=None, repr=False)
+    """The key file's JSON document itself (``BRICKWORK_SECRET_KEYS``), for deployments whose
+    secrets arrive in the environment; it then replaces the key file (read only)."""
 
     @property
     def effective_database_url(self) -> str:
@@ -126,4 +129,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         argon2_profile=_choice(source, "ARGON2_PROFILE", ARGON2_PROFILES),
         admin_username=source.get(ENV_PREFIX + "ADMIN_USERNAME") or None,
         admin_password=source.get(ENV_PREFIX + "ADMIN_PASSWORD") or None,
+        secret_keys=source.get(ENV_PREFIX + "SECRET_KEYS") or None,
     )

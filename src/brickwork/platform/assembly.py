@@ -13,7 +13,12 @@ from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.service import IdentityConfig, IdentityService
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.crypto.cipher import KeyringCipher
-from brickwork.platform.crypto.keyring import ensure_key_file, key_file_path, load_keyring
+from brickwork.platform.crypto.keyring import (
+    ensure_key_file,
+    key_file_path,
+    load_keyring,
+    parse_keyring,
+)
 from brickwork.platform.files.service import FileService
 from brickwork.platform.files.storage import FileStorage
 from brickwork.platform.metadata.approvals import PublishApprovals
@@ -44,6 +49,27 @@ class Services:
 register_kind_validator(Kind.FORM, validate_form_spec)
 
 
+KEYS_ENV = "BRICKWORK_SECRET_KEYS"
+
+
+def keyring_cipher(settings: Settings | None) -> KeyringCipher:
+    """Keys from ``BRICKWORK_SECRET_KEYS`` when set, else from the key file
+    (``secret_key_file`` or ``<data_dir>/keys.json``). With ``settings`` a missing key file is
+    created and the keys are read now, so a bad one stops the process at start; without them
+    the file is only read when an encrypted field is first used."""
+    if settings is not None and settings.secret_keys:
+        keyring = parse_keyring(settings.secret_keys, KEYS_ENV)
+        return KeyringCipher(lambda: keyring)
+    key_file = key_file_path(
+        (settings or Settings()).data_dir, settings.secret_key_file if settings else None
+    )
+    crypto = KeyringCipher(lambda: load_keyring(key_file))
+    if settings is not None:
+        ensure_key_file(key_file)
+        crypto.keyring  # noqa: B018 - loading checks the file now, not at the first record
+    return crypto
+
+
 def build_services(
     *,
     clock: Clock = system_clock,
@@ -59,13 +85,7 @@ def build_services(
     read when an encrypted field is first used."""
     audit = AuditLog(clock=clock)
     files_root = (data_dir or Settings().data_dir) / "files"
-    key_file = key_file_path(
-        (settings or Settings()).data_dir, settings.secret_key_file if settings else None
-    )
-    crypto = KeyringCipher(lambda: load_keyring(key_file))
-    if settings is not None:
-        ensure_key_file(key_file)
-        crypto.keyring  # noqa: B018 - loading checks the file now, not at the first record
+    crypto = keyring_cipher(settings)
     identities = IdentityService(
         clock=clock, audit=audit, config=IdentityConfig.from_settings(settings or Settings())
     )

@@ -76,7 +76,7 @@ def key_file_path(data_dir: Path, configured: Path | None) -> Path:
     return configured if configured is not None else data_dir / KEY_FILE_NAME
 
 
-def _decode(path: Path, key_id: str, part: str, value: object) -> bytes:
+def _decode(path: Path | str, key_id: str, part: str, value: object) -> bytes:
     try:
         raw = base64.b64decode(str(value), validate=True)
     except (binascii.Error, ValueError):
@@ -113,7 +113,17 @@ def load_keyring(path: Path) -> Keyring:
     return _parse(path, document)
 
 
-def _parse(path: Path, document: object) -> Keyring:
+def parse_keyring(text: str, source: str) -> Keyring:
+    """A keyring from the JSON text of a key file held elsewhere (``source`` names it in
+    messages, e.g. the environment variable); never echoes the text."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise KeyringError(f"{source} is not valid JSON") from None
+    return _parse(source, document)
+
+
+def _parse(path: Path | str, document: object) -> Keyring:
     if not isinstance(document, dict) or not isinstance(document.get("keys"), dict):
         raise KeyringError(f"key file {path} must be an object with 'active' and 'keys'")
     keys: dict[str, bytes] = {}
