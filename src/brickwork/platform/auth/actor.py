@@ -1,5 +1,5 @@
-"""Who is acting, and from where. Filled in from a session or API token by ``auth.deps``; other
-endpoints still name the user by header until permissions are enforced (issue 5)."""
+"""Who is acting, and from where. Over HTTP filled in only from a session or API token
+(``auth.deps``); the CLI and pack installers act as trusted ``system`` actors."""
 
 from __future__ import annotations
 

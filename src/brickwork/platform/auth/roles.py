@@ -1,7 +1,8 @@
 """Roles and grants: the built-in administrator roles and their separation of duties.
 
 The system, security and audit administrator roles are exclusive: nobody may hold two of them.
-Never commits; permission checks on who may grant come with the permission layer (issue 5).
+Never commits. Who may grant is decided by the callers (``auth.directory``: security
+administrators only, never to themselves).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Initialising an installation: its id and the placeholder administrator until sign-in exists."""
+"""Initialising an installation: its id and the name of the administrator who set it up."""
 
 from __future__ import annotations
 
