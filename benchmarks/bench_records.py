@@ -32,9 +32,11 @@ from brickwork.engines.form.definition import FormDefinition
 from brickwork.engines.form.schemas import form_schema
 from brickwork.platform.assembly import build_services
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.clock import new_id
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
 from brickwork.platform.metadata.schemas import AppCreate, DefinitionCreate, Kind
+from brickwork.platform.models import Department, Role, UserDepartment
 from brickwork.platform.records.rows import main_values
 
 FIELDS: list[dict[str, Any]] = [
@@ -80,6 +82,16 @@ FIELDS: list[dict[str, Any]] = [
     },
 ]
 ACTOR = Actor("bench", channel="job", system=True)
+"""Sets the benchmark up (app, form, the clerk's role); the measured writes run as the clerk."""
+CLERK_GRANTS = [
+    {
+        "app": "bench",
+        "form": "customer",
+        "actions": ["create", "read"],
+        "rows": "department",
+        "fields": {"note": "write"},
+    }
+]
 
 
 def inputs(count: int) -> list[dict[str, Any]]:
@@ -137,7 +149,7 @@ def best_rate(count: int, rounds: int, run: Callable[[], None]) -> float:
     return count / best
 
 
-def setup(url: str) -> tuple[Any, Any]:
+def setup(url: str) -> tuple[Any, Any, Actor]:
     engine = make_engine(url)
     migrate.upgrade(engine)
     services = build_services()
@@ -155,17 +167,36 @@ def setup(url: str) -> tuple[Any, Any]:
             ),
         )
         services.metadata.publish(session, ACTOR, "bench", Kind.FORM, "customer")
-    return factory, services
+        clerk = _clerk(session, services)
+    return factory, services, clerk
+
+
+def _clerk(session: Any, services: Any) -> Actor:
+    """A signed-in business user: the writes pay for the permission checks they would in use."""
+    identities = services.identities
+    identities.repo.add(
+        session, Role(id=new_id(), key="clerk", label={"en": "Clerk"}, builtin=False)
+    )
+    identities.permissions.set_role_grants(session, ACTOR, identities.roles, "clerk", CLERK_GRANTS)
+    user = identities.create_user(
+        session, ACTOR, username="clerk", password="Bench-pass-2026", must_change_password=False
+    )
+    identities.roles.grant(session, ACTOR, user, "clerk")
+    department = Department(id=new_id(), key="branch", name={"en": "Branch"})
+    session.add(department)
+    session.flush()
+    session.add(UserDepartment(user_id=user.id, department_id=department.id, is_primary=True))
+    return Actor("clerk", roles=("clerk",), channel="api", user_id=user.id)
 
 
 def bench_writes(url: str, count: int, rounds: int) -> tuple[float, float]:
-    factory, services = setup(url)
+    factory, services, clerk = setup(url)
     items = inputs(count)
     records = services.records
 
     def full() -> None:
         with unit_of_work(factory) as session:
-            outcome = records.create_many(session, ACTOR, "bench", "customer", items)
+            outcome = records.create_many(session, clerk, "bench", "customer", items)
             assert len(outcome.created_ids) == count, outcome.failures
 
     with unit_of_work(factory) as session:
