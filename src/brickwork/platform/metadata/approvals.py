@@ -160,6 +160,7 @@ class PublishApprovals:
     def reject(
         self, session: Session, actor: Actor, app_key: str, request_id: str, *, note: str
     ) -> tuple[PublishRequest, Definition]:
+        row, definition = self._decidable(session, actor, app_key, request_id)
         if not note.strip():
             message = "say why the request is rejected"
             raise Invalid(
@@ -167,7 +168,6 @@ class PublishApprovals:
                 code="decision_note_required",
                 errors=[ErrorItem("/note", "decision_note_required", message)],
             )
-        row, definition = self._decidable(session, actor, app_key, request_id)
         self._close(row, actor, REJECTED, note)
         self.repo.save(session)
         self._audit(session, actor, "publish.reject", app_key, definition, row)

@@ -115,6 +115,18 @@ class BundleService:
         self._check_contents(bundle)
         app = self.repo.app_by_key(session, bundle.app.key)
         plan = self._plan(session, bundle, app)
+        new_versions = sum(count for _stored, count in plan)
+        if new_versions:
+            # New versions are publications: they need publish, and maker-checker apps take
+            # them only from the host's CLI (a reviewed deployment), never over the API.
+            self.permissions.require(session, actor, "publish", bundle.app.key)
+            if app is not None and app.publish_approval and not actor.system:
+                raise Conflict(
+                    f"app {app.key!r} requires approval to publish; this bundle carries "
+                    f"{new_versions} new version(s): import drafts only, or import with "
+                    "`brickwork apps import` on the host",
+                    code="publish_approval_required",
+                )
         if dry_run:
             return self._outcome(bundle, app is None, plan, dry_run=True)
         app_created = app is None

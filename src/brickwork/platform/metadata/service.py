@@ -308,6 +308,7 @@ class MetadataService:
                 "a published definition is never deleted; archive it instead",
                 code="definition_published",
             )
+        requests = self._drop_publish_requests(session, definition)
         draft = definition.draft
         session.delete(definition)
         self.repo.save(session)
@@ -317,8 +318,28 @@ class MetadataService:
             "definition.delete",
             object_type="definition",
             object_id=_ref(app_key, kind, key),
-            details={"draft": draft},
+            details={
+                "draft": draft,
+                **({"publish_requests": requests} if requests else {}),
+            },
         )
+
+    def _drop_publish_requests(self, session: Any, definition: Definition) -> list[str]:
+        """Delete the draft's decided publish requests (the audit trail keeps their story) and
+        return their ids; a pending one is refused, or a checker would approve a vanished draft."""
+        requests = self.repo.publish_requests(
+            session, definition.app_id, definition_id=definition.id
+        )
+        if any(request.status == "pending" for request in requests):
+            raise Conflict(
+                f"{definition.kind} {definition.key!r} has a pending publish request; withdraw "
+                "or decide it before deleting the draft",
+                code="publish_request_pending",
+            )
+        for request in requests:
+            session.delete(request)
+        self.repo.save(session)
+        return [request.id for request in requests]
 
     def archive_definition(
         self, session: Any, actor: Actor, app_key: str, kind: Kind, key: str, *, archived: bool
