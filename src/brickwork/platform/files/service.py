@@ -170,12 +170,19 @@ class FileService:
         return row, path
 
     def check_refs(
-        self, session: Session, refs: Sequence[FileRef | Mapping[str, Any]]
+        self,
+        session: Session,
+        refs: Sequence[FileRef | Mapping[str, Any]],
+        *,
+        uploader: str | None = None,
+        kept: frozenset[str] = frozenset(),
     ) -> list[RefProblem]:
         """Problems of references a client sent, in index order (possibly several per index).
 
         A reference must name a stored file and repeat its name, size and media type exactly, so a
-        client cannot attach someone's file under another name or forge its size or type.
+        client cannot attach someone's file under another name or forge its size or type. With
+        ``uploader`` a file must also be theirs, unless it is already attached (``kept``): nobody
+        opens another user's file by attaching it to a record of their own.
         """
         parsed = [_as_ref(raw) for raw in refs]
         wanted = {
@@ -191,10 +198,13 @@ class FileService:
             if row is None:
                 problems.append((index, "file_not_found"))
                 continue
-            sent, kept = _comparable(ref), file_ref(row)
+            if uploader is not None and row.created_by != uploader and row.id not in kept:
+                problems.append((index, "file_not_yours"))
+                continue
+            sent, stored_ref = _comparable(ref), file_ref(row)
             problems.extend(
                 (index, code)
                 for attribute, code in REF_CHECKS
-                if getattr(sent, attribute) != getattr(kept, attribute)
+                if getattr(sent, attribute) != getattr(stored_ref, attribute)
             )
         return problems

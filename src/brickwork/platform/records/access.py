@@ -7,8 +7,11 @@ per operation; lists, detail, history, summaries, exports, imports and (later) r
 through it, so no path sees rows or values the grants do not give.
 
 Row scopes of several grants are OR-ed (the union of roles); field levels take the most open
-level any grant gives. A row-scope expression that no longer compiles (its form changed) reaches
-no rows and is logged, never widened.
+level any grant gives. What a reader sees comes from the grants that allow ``read``; which
+fields a create, update or import may write comes from the grants that allow that action (a
+create-only grant neither opens fields for reading nor makes read-only fields updatable). A
+masked field never shows its clear value. A row-scope expression that no longer compiles (its
+form changed) reaches no rows and is logged, never widened.
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ from brickwork.engines.form.fieldtypes import mask_of, sensitivity_of
 from brickwork.engines.form.masking import FULL_MASK, mask_text
 from brickwork.platform.auth.permissions import PermissionService, Principal
 from brickwork.platform.auth.policy import (
-    RECORD_ACTIONS,
     ExpressionScope,
     FieldLevel,
     Grant,
@@ -45,6 +47,7 @@ log = logging.getLogger(__name__)
 SCOPE_SYSTEM_FIELDS = {"owner": "text", "department": "text", "created_by": "text"}
 USER_CONTEXT = {"username": "text", "id": "text", "department": "text"}
 ROW_ACTION_OF = {"read": "read", "export": "read", "update": "update", "delete": "delete"}
+WRITING_ACTIONS = ("create", "update", "import")
 SENSITIVE = (Sensitivity.C2, Sensitivity.C3)
 MIN_REASON = 5
 
@@ -56,20 +59,28 @@ def scope_expression_scope(base: Scope) -> Scope:
     return Scope(fields=fields, user=as_type(USER_CONTEXT), extra=base.extra)
 
 
+def sensitivity(item: FieldBase) -> Sensitivity:
+    """The field's class; a subtable's is the highest of its own and its columns' (grants name
+    whole subtables, so a subtable holding C3 columns is as sensitive as a C3 field)."""
+    classes = [sensitivity_of(item)]
+    if isinstance(item, SubtableField):
+        classes.extend(sensitivity_of(child) for child in item.fields)
+    return max(classes)
+
+
 def default_level(item: FieldBase) -> FieldLevel:
     """Unlisted fields are writable, except C3 (authentication data), masked unless granted."""
-    return FieldLevel.MASKED if sensitivity_of(item) is Sensitivity.C3 else FieldLevel.WRITE
+    return FieldLevel.MASKED if sensitivity(item) is Sensitivity.C3 else FieldLevel.WRITE
 
 
 def masked_json(item: FieldBase, value: Any) -> Any:
     """What a reader without clear-text permission sees: the field's preset over text, six
-    stars over anything else (amounts, dates, lists), nothing for no value."""
+    stars over anything else (amounts, dates, lists, and text whose preset is ``none``: a masked
+    field is never shown in clear), nothing for no value."""
     if value is None:
         return None
     preset = mask_of(item)
-    if preset == "none":
-        return value
-    if isinstance(value, str):
+    if isinstance(value, str) and preset != "none":
         return mask_text(value, preset)
     return FULL_MASK
 
@@ -81,7 +92,10 @@ class FormAccess:
     permissions: PermissionService
     dialect: str
     levels: Mapping[str, FieldLevel] = field(default_factory=dict)
+    """What the reader sees of each field (from the grants that allow ``read``)."""
     unmaskable: frozenset[str] = frozenset()
+    writable: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Per writing action, the fields some grant allowing that action leaves at ``write``."""
 
     @classmethod
     def of(
@@ -95,20 +109,24 @@ class FormAccess:
         fields = form.definition.fields
         if principal.actor.system:
             everything = {item.key: FieldLevel.WRITE for item in fields}
-            return cls(form, principal, permissions, dialect, everything, frozenset(everything))
-        grants = [
-            g for g in principal.grants if g.covers(form.app_key, form.form_key) and _records(g)
-        ]
+            keys = frozenset(everything)
+            writable = dict.fromkeys(WRITING_ACTIONS, keys)
+            return cls(form, principal, permissions, dialect, everything, keys, writable)
+        grants = [g for g in principal.grants if g.covers(form.app_key, form.form_key)]
         levels: dict[str, FieldLevel] = {}
         unmaskable: set[str] = set()
+        writing: dict[str, set[str]] = {action: set() for action in WRITING_ACTIONS}
         for grant in grants:
-            for item in fields:
-                named = grant.fields.get(item.key)
-                level = default_level(item) if named is None else FieldLevel.named(named)
-                levels[item.key] = max(level, levels.get(item.key, FieldLevel.HIDDEN))
+            given = {item.key: _level_in(grant, item) for item in fields}
             if "read" in grant.actions:
+                for key, level in given.items():
+                    levels[key] = max(level, levels.get(key, FieldLevel.HIDDEN))
                 unmaskable.update(grant.unmask)
-        return cls(form, principal, permissions, dialect, levels, frozenset(unmaskable))
+            for action in WRITING_ACTIONS:
+                if action in grant.actions:
+                    writing[action].update(k for k, v in given.items() if v == FieldLevel.WRITE)
+        writable = {action: frozenset(keys) for action, keys in writing.items()}
+        return cls(form, principal, permissions, dialect, levels, frozenset(unmaskable), writable)
 
     # ------------------------------------------------------------ actions and rows
 
@@ -201,15 +219,17 @@ class FormAccess:
                     errors=[ErrorItem(pointer, "field_not_readable", f"{key} is not readable")],
                 )
 
-    def check_writes(self, data: Mapping[str, Any], prefix: str = "") -> None:
-        """Refuse values for fields the writer may not write (every one, with its pointer)."""
+    def check_writes(self, data: Mapping[str, Any], prefix: str = "", *, action: str) -> None:
+        """Refuse values for fields the writer may not write in ``action`` (create, update or
+        import): every one, with its pointer."""
         if self.principal.actor.system:
             return
         known = {item.key for item in self.form.definition.fields}
+        writable = self.writable.get(action, frozenset())
         errors = [
             ErrorItem(f"{prefix}/{key}", "field_not_writable", f"you may not write {key!r}")
             for key in data
-            if key in known and self.level(key) < FieldLevel.WRITE
+            if key in known and key not in writable
         ]
         if errors:
             raise Forbidden(
@@ -297,15 +317,16 @@ class FormAccess:
         for item in self.form.definition.fields:
             if self.level(item.key) < FieldLevel.READ:
                 continue
-            if sensitivity_of(item) in SENSITIVE and any(
+            if sensitivity(item) in SENSITIVE and any(
                 r.get(item.key) not in (None, [], "") for r in records
             ):
                 keys.append(item.key)
         return keys
 
 
-def _records(grant: Grant) -> bool:
-    return any(action in RECORD_ACTIONS for action in grant.actions)
+def _level_in(grant: Grant, item: FieldBase) -> FieldLevel:
+    named = grant.fields.get(item.key)
+    return default_level(item) if named is None else FieldLevel.named(named)
 
 
 def _member(column: Any, values: Sequence[str]) -> ColumnElement[bool]:

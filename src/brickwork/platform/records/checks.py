@@ -48,6 +48,10 @@ FILE_PROBLEMS: dict[str, tuple[str, str]] = {
     "file_name_mismatch": ("附件名称与已上传文件不符", "the name differs from the stored file's"),
     "file_size_mismatch": ("附件大小与已上传文件不符", "the size differs from the stored file's"),
     "file_type_mismatch": ("附件类型与已上传文件不符", "the type differs from the stored file's"),
+    "file_not_yours": (
+        "只能附加自己上传的文件（或记录中已有的附件）",
+        "attach files you uploaded (or that the record already has)",
+    ),
 }
 
 
@@ -66,13 +70,16 @@ class StoredChecks:
         batch: Sequence[Mapping[str, Any]],
         *,
         exclude_id: str | None = None,
+        uploader: str | None = None,
+        kept_files: frozenset[str] = frozenset(),
     ) -> dict[int, tuple[Problem, ...]]:
         """Checks that need the database: unique values, links to existing records, stored
-        files and options read from another form."""
+        files (with ``uploader``: theirs, or among ``kept_files`` already on the record) and
+        options read from another form."""
         problems = self._unique(session, form, batch, exclude_id=exclude_id)
         for found_by_index in (
             self._references(session, form, batch),
-            self._attachments(session, form, batch),
+            self._attachments(session, form, batch, uploader, kept_files),
             self._options(session, form, batch),
             self._people(session, form, batch),
         ):
@@ -81,7 +88,12 @@ class StoredChecks:
         return problems
 
     def _attachments(
-        self, session: Session, form: PublishedForm, batch: Sequence[Mapping[str, Any]]
+        self,
+        session: Session,
+        form: PublishedForm,
+        batch: Sequence[Mapping[str, Any]],
+        uploader: str | None,
+        kept: frozenset[str],
     ) -> dict[int, tuple[Problem, ...]]:
         """Attached files must be stored files, described exactly as they were uploaded."""
         problems: dict[int, tuple[Problem, ...]] = {}
@@ -100,7 +112,10 @@ class StoredChecks:
                 elif value is not None:
                     owners.append((index, None))
                     refs.append(value)
-            for ref_index, code in self.files.check_refs(session, refs) if refs else ():
+            found = (
+                self.files.check_refs(session, refs, uploader=uploader, kept=kept) if refs else ()
+            )
+            for ref_index, code in found:
                 owner, place = owners[ref_index]
                 zh, en = FILE_PROBLEMS.get(code, FILE_PROBLEMS["file_ref_invalid"])
                 pointer = f"/{item.key}" + ("" if place is None else f"/{place}")

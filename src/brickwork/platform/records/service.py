@@ -18,7 +18,9 @@ from brickwork.engines.form import RecordContext, compile_form, validate_record
 from brickwork.engines.form.definition import (
     FormDefinition,
     SerialNumberField,
+    SubtableField,
 )
+from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.problems import Problem
 from brickwork.engines.form.serial import parse_serial_pattern
 from brickwork.jsonio import canonical_dumps, to_jsonable
@@ -160,13 +162,13 @@ class RecordService:
     ) -> dict[str, Any]:
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, "create")
-        access.check_writes(data)
+        access.check_writes(data, action="create")
         now = self.clock()
         result = validate_record(form.compiled, data, context=self._context(actor, now))
         if not result.ok:
             raise self._refuse(result.errors, actor)
         values = dict(result.values)
-        clashes = self.checks.run(session, form, [values])
+        clashes = self.checks.run(session, form, [values], uploader=_uploader(actor))
         if clashes:
             raise self._refuse(clashes[0], actor)
         self._assign_serials(session, form, [values], now)
@@ -205,7 +207,7 @@ class RecordService:
         errors: list[ErrorItem] = []
         for index, data in enumerate(items):
             try:
-                access.check_writes(data, f"/records/{index}")
+                access.check_writes(data, f"/records/{index}", action=action)
             except Forbidden as exc:
                 errors.extend(exc.errors)
         if errors:
@@ -230,7 +232,7 @@ class RecordService:
                 progress(index, len(items))
         if failures and not partial:
             return BatchOutcome(created_ids=(), failures=failures)
-        stored = self.checks.run(session, form, valid)
+        stored = self.checks.run(session, form, valid, uploader=_uploader(actor))
         failures.update({positions[i]: problems for i, problems in stored.items()})
         if (failures and not partial) or dry_run:
             return BatchOutcome(created_ids=(), failures=failures)
@@ -314,7 +316,7 @@ class RecordService:
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, "update")
         before = self._reachable(session, access, record_id, "update")
-        access.check_writes(data)
+        access.check_writes(data, action="update")
         if before["deleted_at"] is not None:
             raise Conflict(
                 "the record is deleted; restore it before editing", code="record_deleted"
@@ -329,7 +331,14 @@ class RecordService:
         )
         if not result.ok:
             raise self._refuse(result.errors, actor)
-        clashes = self.checks.run(session, form, [result.values], exclude_id=record_id)
+        clashes = self.checks.run(
+            session,
+            form,
+            [result.values],
+            exclude_id=record_id,
+            uploader=_uploader(actor),
+            kept_files=frozenset(_file_ids(before)),
+        )
         if clashes:
             raise self._refuse(clashes[0], actor)
         values = {
@@ -415,17 +424,15 @@ class RecordService:
         self, session: Session, access: FormAccess, record_id: str, action: str
     ) -> dict[str, Any]:
         """The record if ``action`` reaches it. Outside the reader's rows it does not exist
-        (404); readable but outside the ``action``'s rows it is ``record_forbidden`` (403)."""
+        (404), even when the ``action``'s rows are wider (an update or delete must never touch,
+        nor answer with, a record its actor cannot read); readable but outside the ``action``'s
+        rows it is ``record_forbidden`` (403)."""
         form = access.form
-        try:
-            return self._record(session, form, record_id, access.rows(action))
-        except NotFound:
-            if (
-                action == "read"
-                or self.repo.fetch(session, form.table, record_id, where=access.rows("read"))
-                is None
-            ):
-                raise
+        record = self._record(session, form, record_id, access.rows("read"))
+        if action == "read" or (
+            self.repo.fetch(session, form.table, record_id, where=access.rows(action)) is not None
+        ):
+            return record
         raise Forbidden(
             f"you may read record {record_id} but not {action} it: it is outside the rows "
             f"your roles let you {action}",
@@ -584,7 +591,7 @@ class RecordService:
         readable = {
             key: value for key, value in record.items() if access.level(key) >= FieldLevel.READ
         }
-        if self.files is None or not _mentions_file(readable, file_id):
+        if self.files is None or file_id not in _file_ids(readable):
             raise NotFound(
                 f"record {record_id} has no attachment {file_id!r} you may open",
                 code="file_not_found",
@@ -671,15 +678,28 @@ class RecordService:
         )
 
 
-def _mentions_file(value: Any, file_id: str) -> bool:
-    """Whether a record's JSON value holds a file reference ``{"id": file_id, ...}``."""
+def _uploader(actor: Actor) -> str | None:
+    """Whose uploads the actor may attach (None: a trusted internal actor, any file)."""
+    return None if actor.system else actor.username
+
+
+def _file_ids(value: Any) -> set[str]:
+    """Ids of the file references inside a record's JSON value."""
     if isinstance(value, Mapping):
-        if value.get("id") == file_id and "content_type" in value:
-            return True
-        return any(_mentions_file(item, file_id) for item in value.values())
+        own = (
+            {value["id"]} if "content_type" in value and isinstance(value.get("id"), str) else set()
+        )
+        return own.union(*(_file_ids(item) for item in value.values()))
     if isinstance(value, list):
-        return any(_mentions_file(item, file_id) for item in value)
-    return False
+        return set().union(*(_file_ids(item) for item in value))
+    return set()
+
+
+def _holds_encrypted(item: FieldBase) -> bool:
+    """Whether the field (or, for a subtable, one of its columns) is stored encrypted."""
+    if item.encrypted:
+        return True
+    return isinstance(item, SubtableField) and any(child.encrypted for child in item.fields)
 
 
 def _stale(record_id: str, current: int) -> Conflict:
@@ -700,7 +720,7 @@ def _changes(
         old, new = before.get(item.key), after.get(item.key)
         if canonical_dumps(to_jsonable(old)) == canonical_dumps(to_jsonable(new)):
             continue
-        if item.encrypted:  # history and audit are plaintext tables: record only that it changed
+        if _holds_encrypted(item):  # history and audit are plaintext: record only the change
             changes.append({"field": item.key, "encrypted": True})
         else:
             changes.append(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from brickwork.engines.form.definition import SubtableField
 from brickwork.jsonio import canonical_dumps, to_jsonable
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.records.imports import (
     ImportReport,
     map_headers,
@@ -40,7 +41,7 @@ def import_file(
     access = service.access(session, actor, form, "import")
     sheet = read_sheet(content, media_type, max_rows=max_rows)
     mapped = map_headers(sheet.headers, form.definition.fields)
-    access.check_writes({item.key: None for item in mapped.values()}, "/columns")
+    access.check_writes({item.key: None for item in mapped.values()}, "/columns", action="import")
     report = ImportReport(
         total_rows=len(sheet.rows),
         dry_run=dry_run,
@@ -106,11 +107,13 @@ def export_rows(
             "sensitive_fields": page.sensitive,
         },
     )
-    shown = set(page.items[0]) if page.items else None
+    # Columns follow the exporter's field levels, not the first row: an empty export must not
+    # name hidden fields either.
+    access = service.access(session, actor, form, "export")
     fields = [
         f
         for f in form.definition.fields
-        if not isinstance(f, SubtableField) and (shown is None or f.key in shown)
+        if not isinstance(f, SubtableField) and access.level(f.key) > FieldLevel.HIDDEN
     ]
     header = ["id", *(f.key for f in fields), "created_at", "updated_at"]
     rows = [
