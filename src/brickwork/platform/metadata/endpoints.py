@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -42,6 +43,9 @@ router = APIRouter(prefix="/apps", tags=["metadata"])
 
 AppKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The app's key")]
 DefKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The definition's key")]
+VersionNumber = Annotated[
+    int, Path(ge=1, le=2_147_483_647, description="A published version's number")
+]
 PROBLEM = {"model": None, "description": "Problem (application/problem+json)"}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: PROBLEM,
@@ -386,7 +390,7 @@ def get_version(
     app: AppKey,
     kind: Kind,
     key: DefKey,
-    version: Annotated[int, Path(ge=1)],
+    version: VersionNumber,
     session: SessionDep,
     actor: ActorDep,
     service: MetadataDep,
@@ -399,7 +403,7 @@ def refuse_version_change(
     app: AppKey,
     kind: Kind,
     key: DefKey,
-    version: Annotated[int, Path(ge=1)],
+    version: VersionNumber,
     session: SessionDep,
     actor: ActorDep,
     service: MetadataDep,
@@ -429,7 +433,7 @@ for _method in ("PUT", "PATCH", "DELETE"):
 def _version_ref(raw: str, name: str) -> VersionRef:
     if raw == "draft":
         return "draft"
-    if raw.isdigit() and int(raw) >= 1:
+    if re.fullmatch(r"[0-9]{1,9}", raw) and int(raw) >= 1:
         return int(raw)
     raise BadRequest(
         f"{name} must be a version number or 'draft', got {raw!r}", code="invalid_version_ref"
