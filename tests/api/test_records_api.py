@@ -96,6 +96,11 @@ def test_create_read_update_delete_restore(kyc: TestClient) -> None:
     stale = kyc.patch(f"{RECORDS}/{record_id}", json={"risk": "low"}, headers={"If-Match": '"1"'})
     assert stale.status_code == 409
     assert stale.json()["code"] == "stale_record"
+    for bad in ('"abc"', '"' + "9" * 40 + '"'):
+        refused = kyc.patch(
+            f"{RECORDS}/{record_id}", json={"risk": "low"}, headers={"If-Match": bad}
+        )
+        assert (refused.status_code, refused.json()["code"]) == (400, "invalid_if_match")
 
     deleted = kyc.delete(f"{RECORDS}/{record_id}")
     assert deleted.json()["deleted_at"] is not None

@@ -48,7 +48,7 @@ def _attribute_ok(tag: str, name: str, value: str) -> bool:
         except ValueError:
             return False
         return scheme in LINK_SCHEMES
-    return value.isdigit() and 0 < int(value) <= 100
+    return value.isascii() and value.isdigit() and 0 < int(value) <= 100
 
 
 class _Cleaner(HTMLParser):

@@ -80,7 +80,7 @@ def _if_match(value: str | None) -> int | None:
     if value is None:
         return None
     text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
         raise BadRequest(
             f"If-Match must be the record version, got {value!r}", code="invalid_if_match"
         )

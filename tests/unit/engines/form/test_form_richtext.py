@@ -35,6 +35,7 @@ from brickwork.engines.form.richtext import html_to_text, sanitize_html
         ("<ul><li>a<li>b</ul>", "<ul><li>a<li>b</li></li></ul>"),
         ("line<br>break<br/>", "line<br>break<br>"),
         ('<td colspan="2" rowspan="x">c</td>', '<td colspan="2">c</td>'),
+        ('<td colspan="²" rowspan="٣">c</td>', "<td>c</td>"),  # non-ASCII digits
         ("<!-- comment -->x", "x"),
         ("\"quotes\" & 'apostrophes'", "\"quotes\" &amp; 'apostrophes'"),
         ("<p>中文</p>", "<p>中文</p>"),
