@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -35,6 +35,7 @@ from brickwork.platform.auth.policy import (
     grants_json,
     parse_grants,
     scopes_allow,
+    scopes_reach_app,
 )
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.auth.roles import AUDIT_ADMIN, SECURITY_ADMIN, SYSTEM_ADMIN, RoleService
@@ -176,9 +177,7 @@ class PermissionService:
         """Whether any grant reaches the app (its definitions are then readable)."""
         if principal.actor.system:
             return True
-        if not scopes_allow(principal.actor.scopes, "read", app) and not any(
-            scopes_allow(principal.actor.scopes, a, app) for a in APP_ACTIONS
-        ):
+        if not scopes_reach_app(principal.actor.scopes, app):
             return False
         return any(grant.covers(app, None) for grant in principal.grants)
 

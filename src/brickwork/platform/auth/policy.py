@@ -188,15 +188,15 @@ def scope_problem(scope: str) -> str | None:
     (``read:onboarding.customer``)."""
     if scope == "all":
         return None
-    action, _, target = scope.partition(":")
+    action, colon, target = scope.partition(":")
     if action not in SCOPE_ACTIONS:
         return f"unknown action {action!r}; use one of {', '.join(SCOPE_ACTIONS)} or 'all'"
-    if not target:
+    if not colon:
         return None
     if action in ("audit", "identity"):
         return f"{action!r} cannot be narrowed to an app"
-    app, _, form = target.partition(".")
-    if not re.match(KEY_PATTERN, app) or (form and not re.match(KEY_PATTERN, form)):
+    app, dot, form = target.partition(".")
+    if not re.fullmatch(KEY_PATTERN, app) or (dot and not re.fullmatch(KEY_PATTERN, form)):
         return f"{target!r} is not an app key or app.form"
     if form and action in APP_ACTIONS:
         return f"{action!r} applies to a whole app, not to one form"
@@ -217,6 +217,20 @@ def scopes_allow(
             continue
         scope_app, _, scope_form = target.partition(".")
         if scope_app == app and (not scope_form or scope_form == form):
+            return True
+    return False
+
+
+def scopes_reach_app(scopes: Sequence[str] | None, app: str) -> bool:
+    """Whether a token with ``scopes`` may do anything at all in ``app`` (then it may read the
+    app's definitions, which every client needs to show its forms)."""
+    if scopes is None:
+        return True
+    for scope in scopes:
+        action, _, target = scope.partition(":")
+        if scope == "all" or (not target and action not in ("audit", "identity")):
+            return True
+        if target.partition(".")[0] == app:
             return True
     return False
 

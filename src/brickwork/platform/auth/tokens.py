@@ -7,7 +7,6 @@ allow). Never commits and never logs or audits a secret.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,10 +22,6 @@ from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.errors import ErrorItem, Invalid, NotFound, Unauthorized
 from brickwork.platform.models import ApiToken, User
 
-SCOPE_SHAPE = re.compile(r"all|[a-z]+(?::[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?)?")
-"""The outline of every scope; ``scope_problem`` judges the parts, this refuses what it lets
-through by accident (``read:``, ``read:app.``, a trailing newline)."""
-
 
 def scope_items(scopes: Sequence[str]) -> list[ErrorItem]:
     """Why ``scopes`` cannot be a token's (empty when they can): none at all, or invalid ones."""
@@ -39,8 +34,6 @@ def scope_items(scopes: Sequence[str]) -> list[ErrorItem]:
     items: list[ErrorItem] = []
     for index, scope in enumerate(scopes):
         problem = scope_problem(scope)
-        if problem is None and SCOPE_SHAPE.fullmatch(scope) is None:
-            problem = f"{scope!r} is not of the form action, action:app or action:app.form"
         if problem is not None:
             items.append(ErrorItem(f"/scopes/{index}", "scope_invalid", problem))
     return items
