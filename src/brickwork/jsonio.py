@@ -60,8 +60,10 @@ def _refuse_constant(name: str) -> Any:
     raise JsonError("json_invalid_number", f"{name} is not a valid JSON number")
 
 
-def loads(text: str | bytes) -> Any:
-    """Parse JSON strictly: Decimal fractions, no duplicate keys, no NaN/Infinity."""
+def loads(text: str | bytes, *, stored: bool = False) -> Any:
+    """Parse JSON strictly: Decimal fractions, no duplicate keys, no NaN/Infinity, and no NUL
+    characters in keys or strings (no database keeps them in text). ``stored``: the text was
+    written by the platform itself (a column, a ciphertext), so NUL is not checked again."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -70,7 +72,7 @@ def loads(text: str | bytes) -> Any:
                 "json_not_utf8", f"body is not UTF-8 text (byte {exc.start} is invalid)"
             ) from exc
     try:
-        return json.loads(
+        document = json.loads(
             text,
             parse_float=Decimal,
             object_pairs_hook=_pairs_hook,
@@ -90,6 +92,33 @@ def loads(text: str | bytes) -> Any:
             f"the key {exc.key!r} appears more than once in the same object",
             pointer=pointer,
         ) from exc
+    if not stored and "\\u0000" in text:
+        found = _locate_nul(document)
+        if found is not None:
+            raise JsonError(
+                "json_nul_character",
+                "text may not contain the NUL character (\\u0000); remove it",
+                pointer=found,
+            )
+    return document
+
+
+def _locate_nul(value: Any, pointer: str = "") -> str | None:
+    """The pointer of the first key or string holding U+0000 (no database stores it as text)."""
+    if isinstance(value, str):
+        return pointer if "\x00" in value else None
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _locate_nul(item, f"{pointer}/{index}")
+            if found is not None:
+                return found
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{pointer}/{escape_pointer(key)}"
+            found = here if "\x00" in key else _locate_nul(item, here)
+            if found is not None:
+                return found
+    return None
 
 
 def _locate_duplicate(text: str, key: str) -> str:

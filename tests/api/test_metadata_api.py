@@ -158,6 +158,13 @@ BAD_BODIES = [
         id="unknown-property",
     ),
     pytest.param(b"[1, 2]", 422, "validation_failed", "", id="not-an-object"),
+    pytest.param(
+        b'{"key": "x", "label": "X", "description": "a\\u0000b"}',
+        400,
+        "json_nul_character",
+        "/description",
+        id="nul-character",
+    ),
 ]
 
 
@@ -170,6 +177,15 @@ def test_bad_app_bodies_get_specific_problems_and_write_nothing(
     if pointer:
         assert pointer in [e["pointer"] for e in body["errors"]]
     assert apps_count(client) == 0
+
+
+def test_nul_characters_in_path_or_query_are_refused(kyc: TestClient) -> None:
+    """No database keeps U+0000 in text: a clear 400 instead of a database error."""
+    for url in (
+        f"{API}/apps/kyc/forms/customer/records?filter=name%20%3D%20%22a%00%22",
+        f"{API}/apps/ky%00c",
+    ):
+        problem_of(kyc.get(url), 400, "nul_character")
 
 
 def test_unknown_kind_in_body_and_path(kyc: TestClient) -> None:

@@ -71,5 +71,22 @@ json_values: st.SearchStrategy[Any] = st.recursive(
 @given(json_values)
 def test_round_trip_is_exact(value: Any) -> None:
     text = jsonio.canonical_dumps(value)
-    again = jsonio.loads(text)
+    again = jsonio.loads(text, stored=True)
     assert jsonio.canonical_dumps(again) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "pointer"),
+    [
+        ('{"a": "x\\u0000"}', "/a"),
+        ('{"a": [1, {"b": "\\u0000"}]}', "/a/1/b"),
+        ('["ok", "\\u0000"]', "/1"),
+    ],
+)
+def test_nul_characters_are_refused_with_their_pointer(text: str, pointer: str) -> None:
+    with pytest.raises(jsonio.JsonError) as caught:
+        jsonio.loads(text)
+    assert (caught.value.code, caught.value.pointer) == ("json_nul_character", pointer)
+    assert jsonio.loads(text, stored=True) is not None
+    # An escaped backslash before "u0000" is text, not a NUL character.
+    assert jsonio.loads('["\\\\u0000"]') == ["\\u0000"]

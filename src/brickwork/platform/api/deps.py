@@ -10,6 +10,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from brickwork.platform.errors import BadRequest
+
 
 def unit_of_work(request: Request) -> Iterator[Session]:
     """The request owns the transaction: commit once when the endpoint succeeds."""
@@ -22,6 +24,15 @@ def unit_of_work(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def refuse_nul_characters(request: Request) -> None:
+    """No database stores U+0000 in text: refuse it in the path and query up front (a clear 400,
+    never a database error)."""
+    if "\x00" in request.url.path or "%00" in request.url.query:
+        raise BadRequest(
+            "the path or query contains the NUL character (%00); remove it", code="nul_character"
+        )
 
 
 def preferred_locale(accept_language: str) -> str:

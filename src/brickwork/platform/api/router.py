@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from brickwork import __version__
+from brickwork.platform.api.deps import refuse_nul_characters
 from brickwork.platform.api.responses import ExactJSONResponse, reply
 from brickwork.platform.audit import endpoints as audit_endpoints
 from brickwork.platform.auth import admin_endpoints as identity_admin_endpoints
@@ -76,7 +77,7 @@ def home() -> RedirectResponse:
 
 
 def api_router() -> APIRouter:
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(refuse_nul_characters)])
     api.include_router(system)
     api.include_router(auth_endpoints.router)
     api.include_router(identity_admin_endpoints.router)

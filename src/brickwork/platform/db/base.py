@@ -40,7 +40,7 @@ class JsonText(TypeDecorator[Any]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
-        return jsonio.loads(value)
+        return jsonio.loads(value, stored=True)
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -166,7 +166,7 @@ def decrypt_cell(
     """The JSON form of one stored ciphertext; never a guess, never silently None."""
     try:
         plaintext = _need(cipher, table, column).decrypt(token, context=f"{table}:{column.column}")
-        return loads(plaintext)
+        return loads(plaintext, stored=True)
     except (DecryptionFailed, JsonError) as exc:
         reason = exc.message if isinstance(exc, DecryptionFailed) else "it is not a stored value"
         raise DecryptionFailed(
