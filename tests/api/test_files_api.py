@@ -295,7 +295,7 @@ def test_unknown_files_are_404(client: TestClient) -> None:
     problem_of(client.get(f"{API}/files/{unknown}"), 404, "file_not_found")
     problem_of(client.get(f"{API}/files/{unknown}/meta"), 404, "file_not_found")
     problem_of(client.get(f"{API}/files/not-an-id"), 404, "file_not_found")
-    problem_of(client.get(f"{API}/files/a%00b/meta"), 404, "file_not_found")
+    problem_of(client.get(f"{API}/files/a%00b/meta"), 400, "nul_character")
 
 
 def test_lost_content_is_reported(client_with: Callable[..., TestClient]) -> None:

@@ -35,9 +35,12 @@ PUBLIC_HIDDEN_ROUTES = frozenset(
     }
 )
 """Routes left out of the document; all of them public."""
-REFUSALS_BEFORE_AUTHENTICATION = frozenset({(401, "not_authenticated"), (413, "body_too_large")})
-"""What a protected operation may answer without credentials: 401, or 413 from the body size
-limit, which refuses oversized bodies before routing (and so before anyone is identified)."""
+REFUSALS_BEFORE_AUTHENTICATION = frozenset(
+    {(401, "not_authenticated"), (413, "body_too_large"), (400, "nul_character")}
+)
+"""What a protected operation may answer without credentials: 401; 413 from the body size
+limit, which refuses oversized bodies before routing; or 400 for a NUL character in the path or
+query, refused before anyone is identified (neither says anything about stored data)."""
 FIELDS = [
     {"id": "f_name", "key": "name", "type": "text", "label": "Name", "required": True},
     {"id": "f_note", "key": "note", "type": "textarea", "label": "Note"},
