@@ -239,6 +239,37 @@ def test_two_roles_give_the_union_of_their_rows(office: Office) -> None:
     assert office.viewer.get(f"{RECORDS}/summary").json()["count"] == 3
 
 
+def test_an_export_reaches_only_the_rows_of_grants_that_allow_export(office: Office) -> None:
+    """Reading everything through one role and exporting own rows through another exports
+    own rows only: rows of a read-only role never leave through an export."""
+    office.grant(customer(["read"], "all"))
+    office.grant(customer(["read", "export"], "own"), role="second")
+    assert office.names() == EVERY_NAME
+    exported = office.viewer.get(f"{RECORDS}/export", params={"format": "csv"})
+    assert exported.status_code == 200, exported.text
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [row["name"] for row in rows] == ["viewer"]
+
+
+def test_an_export_shows_fields_as_the_exporting_grants_do(office: Office) -> None:
+    """A field one read-only role shows in clear is exported as the exporting grant has it."""
+    office.grant(customer(["read"], "own", fields={"salary": "read"}))
+    office.grant(
+        customer(["read", "export"], "own", fields={"salary": "hidden", "mobile": "masked"}),
+        role="second",
+    )
+    shown = office.viewer.get(office.url("viewer")).json()
+    assert (str(shown["salary"]["amount"]), shown["mobile"]) == ("87654.32", VALUES["mobile"])
+    exported = office.viewer.get(f"{RECORDS}/export", params={"format": "csv"})
+    assert exported.status_code == 200, exported.text
+    text = exported.content.decode("utf-8-sig")
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert "salary" not in row
+    assert row["mobile"] == MASKED["mobile"]
+    assert "87654.32" not in text
+    assert VALUES["mobile"] not in text
+
+
 def test_each_action_has_its_own_rows(office: Office) -> None:
     office.grant(
         customer(["read", "update", "delete"], {"read": "all", "update": "own", "delete": "own"})

@@ -28,6 +28,8 @@ apps and forms when a role is saved):
   except C3 fields, which are ``masked`` unless a grant lists them.
 - ``unmask`` names masked fields the holder may reveal, one record at a time, with a reason
   (audited).
+- Each action takes rows and field levels from the grants that allow it: reading from ``read``
+  grants, exporting from ``export`` grants, writing from ``create``/``update``/``import`` grants.
 
 Pure data: no database, no I/O.
 """

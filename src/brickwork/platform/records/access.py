@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, literal, or_
@@ -96,6 +96,8 @@ class FormAccess:
     unmaskable: frozenset[str] = frozenset()
     writable: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """Per writing action, the fields some grant allowing that action leaves at ``write``."""
+    export_levels: Mapping[str, FieldLevel] = field(default_factory=dict)
+    """What an export shows of each field (from the grants that allow ``export``)."""
 
     @classmethod
     def of(
@@ -111,22 +113,40 @@ class FormAccess:
             everything = {item.key: FieldLevel.WRITE for item in fields}
             keys = frozenset(everything)
             writable = dict.fromkeys(WRITING_ACTIONS, keys)
-            return cls(form, principal, permissions, dialect, everything, keys, writable)
+            return cls(
+                form, principal, permissions, dialect, everything, keys, writable, everything
+            )
         grants = [g for g in principal.grants if g.covers(form.app_key, form.form_key)]
         levels: dict[str, FieldLevel] = {}
+        export_levels: dict[str, FieldLevel] = {}
         unmaskable: set[str] = set()
         writing: dict[str, set[str]] = {action: set() for action in WRITING_ACTIONS}
         for grant in grants:
             given = {item.key: _level_in(grant, item) for item in fields}
             if "read" in grant.actions:
-                for key, level in given.items():
-                    levels[key] = max(level, levels.get(key, FieldLevel.HIDDEN))
+                _raise_levels(levels, given)
                 unmaskable.update(grant.unmask)
+            if "export" in grant.actions:
+                _raise_levels(export_levels, given)
             for action in WRITING_ACTIONS:
                 if action in grant.actions:
                     writing[action].update(k for k, v in given.items() if v == FieldLevel.WRITE)
         writable = {action: frozenset(keys) for action, keys in writing.items()}
-        return cls(form, principal, permissions, dialect, levels, frozenset(unmaskable), writable)
+        return cls(
+            form,
+            principal,
+            permissions,
+            dialect,
+            levels,
+            frozenset(unmaskable),
+            writable,
+            export_levels,
+        )
+
+    def for_export(self) -> FormAccess:
+        """The view an export takes: field levels of the grants that allow ``export`` (a field
+        only a read-only role shows in clear is not exported in clear), no unmasking."""
+        return replace(self, levels=self.export_levels, unmaskable=frozenset())
 
     # ------------------------------------------------------------ actions and rows
 
@@ -139,12 +159,15 @@ class FormAccess:
         )
 
     def rows(self, action: str) -> list[ColumnElement[bool]]:
-        """SQL conditions limiting ``action`` to the rows the grants reach ([] = every row)."""
+        """SQL conditions limiting ``action`` to the rows the grants reach ([] = every row).
+
+        Only grants that allow ``action`` count: an export reaches the read rows of the grants
+        that allow export, not those of a role that may only read."""
         if self.principal.actor.system:
             return []
         row_action = ROW_ACTION_OF[action]
         grants = self.permissions.grants_for(
-            self.principal, row_action, self.form.app_key, self.form.form_key
+            self.principal, action, self.form.app_key, self.form.form_key
         )
         conditions: list[ColumnElement[bool]] = []
         for grant in grants:
@@ -322,6 +345,11 @@ class FormAccess:
             ):
                 keys.append(item.key)
         return keys
+
+
+def _raise_levels(levels: dict[str, FieldLevel], given: Mapping[str, FieldLevel]) -> None:
+    for key, level in given.items():
+        levels[key] = max(level, levels.get(key, FieldLevel.HIDDEN))
 
 
 def _level_in(grant: Grant, item: FieldBase) -> FieldLevel:

@@ -481,6 +481,8 @@ class RecordService:
         by an expression and sorted; hidden and masked fields cannot be filtered or sorted on."""
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, action)
+        if action == "export":
+            access = access.for_export()
         query = self.query(session, access)
         table = form.table
         conditions = [

@@ -109,7 +109,7 @@ def export_rows(
     )
     # Columns follow the exporter's field levels, not the first row: an empty export must not
     # name hidden fields either.
-    access = service.access(session, actor, form, "export")
+    access = service.access(session, actor, form, "export").for_export()
     fields = [
         f
         for f in form.definition.fields
