@@ -83,6 +83,11 @@ class PermissionService:
         self.audit = audit
         self._grant_checks: list[GrantCheck] = []
 
+    @classmethod
+    def standalone(cls, audit: AuditLog) -> PermissionService:
+        """For services built without the composition root (tests, tools): no grant checks."""
+        return cls(repository=IdentityRepository(), audit=audit)
+
     def add_grant_check(self, check: GrantCheck) -> None:
         """Register a check of grants against stored apps and forms (run when a role is saved)."""
         self._grant_checks.append(check)
@@ -142,11 +147,6 @@ class PermissionService:
             "security administrator",
             code="permission_denied",
         )
-
-    def allows(
-        self, principal: Principal, action: str, app: str | None, form: str | None = None
-    ) -> bool:
-        return self.denial(principal, action, app, form) is None
 
     def require(
         self, session: Session, actor: Actor, action: str, app: str | None, form: str | None = None

@@ -37,7 +37,7 @@ Pure data: no database, no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from enum import IntEnum
 from typing import Annotated, Any, Literal, TypeAlias
 
@@ -235,16 +235,3 @@ def scopes_reach_app(scopes: Sequence[str] | None, app: str) -> bool:
         if target.partition(".")[0] == app:
             return True
     return False
-
-
-def level_of(name: str | None, default: FieldLevel) -> FieldLevel:
-    return default if name is None else FieldLevel.named(name)
-
-
-def merge_levels(
-    levels: Mapping[str, FieldLevel], more: Mapping[str, FieldLevel]
-) -> dict[str, FieldLevel]:
-    merged = dict(levels)
-    for key, level in more.items():
-        merged[key] = max(level, merged.get(key, FieldLevel.HIDDEN))
-    return merged

@@ -6,6 +6,7 @@ SVG file can never run in the platform's origin.
 
 from __future__ import annotations
 
+import pathlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
@@ -66,6 +67,15 @@ def file_out(row: StoredFile) -> dict[str, Any]:
     }
 
 
+def download_response(row: StoredFile, path: pathlib.Path) -> FileResponse:
+    """A stored file as an attachment under its uploaded name, never rendered by the browser."""
+    return FileResponse(
+        path,
+        media_type=row.content_type,
+        headers={"Content-Disposition": content_disposition(row.name), **DOWNLOAD_HEADERS},
+    )
+
+
 @router.post(
     "", status_code=201, response_model=FileOut, responses=ERRORS, openapi_extra=UPLOAD_BODY
 )
@@ -114,11 +124,7 @@ def download_file(
     """The file's content, as an attachment under its uploaded name (its uploader only; others
     download it through the record it is attached to)."""
     row, path = service.download(session, actor, file_id)
-    return FileResponse(
-        path,
-        media_type=row.content_type,
-        headers={"Content-Disposition": content_disposition(row.name), **DOWNLOAD_HEADERS},
-    )
+    return download_response(row, path)
 
 
 @router.get(

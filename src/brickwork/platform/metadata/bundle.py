@@ -17,7 +17,6 @@ from brickwork.jsonio import checksum
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
-from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid
 from brickwork.platform.metadata.repository import MetadataRepository
@@ -53,9 +52,7 @@ class BundleService:
         self.clock = clock
         self.repo = repository or MetadataRepository()
         self.audit = audit or AuditLog(clock=clock)
-        self.permissions = permissions or PermissionService(
-            repository=IdentityRepository(), audit=self.audit
-        )
+        self.permissions = permissions or PermissionService.standalone(self.audit)
 
     def export_app(self, session: Any, actor: Actor, app: Application) -> dict[str, Any]:
         self.permissions.require(session, actor, "design", app.key)

@@ -14,7 +14,6 @@ from brickwork.jsonio import checksum, to_jsonable
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
-from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
 from brickwork.platform.metadata import diff as diffing
@@ -110,9 +109,7 @@ class MetadataService:
         self.clock = clock
         self.repo = repository or MetadataRepository()
         self.audit = audit or AuditLog(clock=clock)
-        self.permissions = permissions or PermissionService(
-            repository=IdentityRepository(), audit=self.audit
-        )
+        self.permissions = permissions or PermissionService.standalone(self.audit)
         self.publish_hooks: dict[Kind, list[PublishHook]] = {}
 
     def require(self, session: Any, actor: Actor, action: str, app_key: str) -> None:

@@ -17,7 +17,7 @@ form changed) reaches no rows and is logged, never widened.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -153,11 +153,6 @@ class FormAccess:
     def require(self, action: str) -> None:
         self.permissions.check(self.principal, action, self.form.app_key, self.form.form_key)
 
-    def allows(self, action: str) -> bool:
-        return self.permissions.allows(
-            self.principal, action, self.form.app_key, self.form.form_key
-        )
-
     def rows(self, action: str) -> list[ColumnElement[bool]]:
         """SQL conditions limiting ``action`` to the rows the grants reach ([] = every row).
 
@@ -229,18 +224,6 @@ class FormAccess:
         return {key for key, level in self.levels.items() if level <= FieldLevel.MASKED} | {
             item.key for item in self.form.definition.fields if item.key not in self.levels
         }
-
-    def check_names(self, keys: Iterable[str], pointer: str) -> None:
-        """Filters and sorts may not name fields the reader cannot see in clear (they would
-        reveal values one comparison at a time)."""
-        closed = self.hidden_or_masked()
-        for key in keys:
-            if key in closed:
-                raise Forbidden(
-                    f"{key!r} is hidden or masked for you; it cannot be filtered or sorted on",
-                    code="field_not_readable",
-                    errors=[ErrorItem(pointer, "field_not_readable", f"{key} is not readable")],
-                )
 
     def check_writes(self, data: Mapping[str, Any], prefix: str = "", *, action: str) -> None:
         """Refuse values for fields the writer may not write in ``action`` (create, update or

@@ -16,8 +16,7 @@ from brickwork.platform.api.responses import ExactJSONResponse, reply
 from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.db.session import unit_of_work
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid, NotFound
-from brickwork.platform.files.content import content_disposition
-from brickwork.platform.files.endpoints import DOWNLOAD_HEADERS
+from brickwork.platform.files.endpoints import download_response
 from brickwork.platform.metadata.schemas import KEY_PATTERN
 from brickwork.platform.records.exports import csv_bytes, xlsx_bytes
 from brickwork.platform.records.imports import XLSX_TYPE, error_workbook
@@ -327,12 +326,7 @@ def download_attachment(
     service: RecordsDep,
 ) -> FileResponse:
     """A file attached to the record, if the reader may read the record and the field."""
-    row, path = service.attachment(session, actor, app, form, record_id, file_id)
-    return FileResponse(
-        path,
-        media_type=row.content_type,
-        headers={"Content-Disposition": content_disposition(row.name), **DOWNLOAD_HEADERS},
-    )
+    return download_response(*service.attachment(session, actor, app, form, record_id, file_id))
 
 
 @router.post(

@@ -58,3 +58,5 @@ class Page:
     offset: int
     sensitive: list[str] = field(default_factory=list)
     """C2/C3 fields the page shows in clear (exports audit them)."""
+    fields: tuple[str, ...] = ()
+    """Keys of the fields the reader sees at all (hidden ones left out), even on an empty page."""

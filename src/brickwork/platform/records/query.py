@@ -148,7 +148,7 @@ class RecordQuery:
     def _guard(self, key: str, pointer: str) -> None:
         if key in self.closed:
             raise Forbidden(
-                f"{key!r} is hidden or masked for you; it cannot be filtered or sorted on",
+                f"{key!r} is hidden or masked for you; it cannot be filtered, sorted or summed",
                 code="field_not_readable",
                 errors=[ErrorItem(pointer, "field_not_readable", f"{key} is not readable")],
             )
@@ -244,6 +244,7 @@ class RecordQuery:
     def sum_columns(self, keys: Sequence[str]) -> dict[str, ColumnElement[Any]]:
         sums: dict[str, ColumnElement[Any]] = {}
         for key in keys:
+            self._guard(key, "/sum")
             layout = self.columns.get(key)
             if layout is None or layout.type_key.split(":")[0] not in {
                 "decimal",

@@ -28,7 +28,6 @@ from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.policy import FieldLevel
-from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.crypto.cipher import Cipher
 from brickwork.platform.errors import Conflict, ErrorItem, Forbidden, Invalid, NotFound
@@ -77,9 +76,7 @@ class RecordService:
         self.clock = clock
         self.audit = audit or AuditLog(clock=clock)
         self.repo = repository or RecordRepository()
-        self.permissions = permissions or PermissionService(
-            repository=IdentityRepository(), audit=self.audit
-        )
+        self.permissions = permissions or PermissionService.standalone(self.audit)
         self.files = files
         self.checks = StoredChecks(self.repo, self.form, files)
         self._forms: dict[tuple[str, int, int], PublishedForm] = {}
@@ -446,10 +443,12 @@ class RecordService:
         records: Sequence[Mapping[str, Any]],
         *,
         audit: bool = True,
+        sensitive: list[str] | None = None,
     ) -> list[dict[str, Any]]:
-        """Records as the reader may see them; reads of C2/C3 values in clear are audited."""
+        """Records as the reader may see them; reads of C2/C3 values in clear (``sensitive``,
+        when the caller has worked them out already) are audited."""
         if audit and records:
-            fields = access.clear_sensitive(records)
+            fields = access.clear_sensitive(records) if sensitive is None else sensitive
             if fields:
                 form = access.form
                 self.audit.record(
@@ -500,8 +499,10 @@ class RecordService:
         )
         total = self.repo.count_rows(session, table, where=conditions) if with_total else None
         records = [record_json(form.shape, row) for row in rows]
-        items = self._shown(session, access, records, audit=action == "read")
-        return Page(items, total, limit, offset, access.clear_sensitive(records))
+        sensitive = access.clear_sensitive(records)
+        items = self._shown(session, access, records, audit=action == "read", sensitive=sensitive)
+        shown = tuple(key for key, level in access.levels.items() if level > FieldLevel.HIDDEN)
+        return Page(items, total, limit, offset, sensitive, shown)
 
     def summary(
         self,
@@ -518,7 +519,6 @@ class RecordService:
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, "read")
         query = self.query(session, access)
-        access.check_names(sums, "/sum")
         columns = query.sum_columns(sums)
         conditions = [
             form.table.c.deleted_at.is_(None),

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from brickwork.engines.form.definition import SubtableField
 from brickwork.jsonio import canonical_dumps, to_jsonable
 from brickwork.platform.auth.actor import Actor
-from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.records.imports import (
     ImportReport,
     map_headers,
@@ -109,11 +108,10 @@ def export_rows(
     )
     # Columns follow the exporter's field levels, not the first row: an empty export must not
     # name hidden fields either.
-    access = service.access(session, actor, form, "export").for_export()
     fields = [
         f
         for f in form.definition.fields
-        if not isinstance(f, SubtableField) and access.level(f.key) > FieldLevel.HIDDEN
+        if not isinstance(f, SubtableField) and f.key in page.fields
     ]
     header = ["id", *(f.key for f in fields), "created_at", "updated_at"]
     rows = [
