@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, select, text
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from brickwork.app import create_app
 from brickwork.platform.api.deps import unit_of_work
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.mfa import SECRET_CONTEXT
 from brickwork.platform.clock import new_id
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine
@@ -99,6 +101,7 @@ def app_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
         auto_upgrade=False,
         max_body_bytes=64 * 1024,
         argon2_profile="test",
+        insecure_cookies=True,  # the test client speaks plain http: no Secure cookies
     )
 
 
@@ -182,17 +185,50 @@ class Users:
         return self.sign_in(username)
 
     def sign_in(self, username: str, client: TestClient | None = None) -> TestClient:
+        """Sign in with the test password and, for users a role asks a second factor of (the
+        administrators), a TOTP code computed at the app clock's time (enrolling them first)."""
         client = client or TestClient(self.app, raise_server_exceptions=False)
-        response = client.post(
-            "/api/v1/auth/login", json={"username": username, "password": TEST_PASSWORD}
-        )
+        body = {"username": username, "password": TEST_PASSWORD}
+        otp = self.totp_code(username)
+        if otp is not None:
+            body["otp"] = otp
+        response = client.post("/api/v1/auth/login", json=body)
         assert response.status_code == 200, response.text
         client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
         self.clients.append(client)
         return client
 
+    def totp_code(self, username: str) -> str | None:
+        """A fresh TOTP code of the user (None when no role asks them for one)."""
+        identities = self.identities
+        user = identities.repo.user_by_username(self.session, username)
+        if user is None:
+            return None
+        if identities.mfa_enrolment_due(self.session, user):
+            identities.mfa.enrol_now(self.session, SETUP, user)
+        if user.mfa_secret is None or user.mfa_enabled_at is None:
+            return None
+        user.mfa_last_step = None  # signing in twice within 30 seconds is fine in tests
+        self.session.commit()
+        secret = identities.mfa.cipher.decrypt(user.mfa_secret, context=SECRET_CONTEXT)
+        code: str = pyotp.TOTP(secret).at(identities.clock())
+        return code
+
 
 SETUP = Actor("setup", channel="cli", system=True)
+
+
+@pytest.fixture
+def client_from(anonymous_client: TestClient) -> Callable[[str], TestClient]:
+    """New clients of the test's app whose requests come from a given IP address (sign-in
+    throttling and the account lock count per source address)."""
+
+    def make(address: str) -> TestClient:
+        return TestClient(
+            anonymous_client.app, client=(address, 50000), raise_server_exceptions=False
+        )
+
+    return make
 
 
 @pytest.fixture

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -14,11 +17,45 @@ from brickwork.platform.api.router import api_router, install_openapi, root
 from brickwork.platform.assembly import build_services
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db import migrate
-from brickwork.platform.db.session import make_engine, make_session_factory
+from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
 from brickwork.platform.records.jobs import JobRunner
 from brickwork.settings import Settings, load_settings
 
 log = logging.getLogger("brickwork")
+
+
+def disable_inactive_accounts(app: FastAPI) -> int:
+    """One run of the periodic check: disable the accounts unused too long (audited); returns
+    how many."""
+    with unit_of_work(app.state.session_factory) as session:
+        disabled = app.state.identities.inactivity.sweep(session)
+    if disabled:
+        log.info("disabled %d account(s) unused for too long", len(disabled))
+    return len(disabled)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """While the server runs, disable unused accounts every ``BRICKWORK_INACTIVE_CHECK_MINUTES``
+    (the first check one period after start; sign-in checks the account concerned anyway)."""
+    settings: Settings = app.state.settings
+    task: asyncio.Task[None] | None = None
+    if settings.inactive_days > 0:
+        task = asyncio.create_task(_check_periodically(app, settings.inactive_check_minutes * 60))
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+
+
+async def _check_periodically(app: FastAPI, seconds: float) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await asyncio.to_thread(disable_inactive_accounts, app)
+        except Exception:  # the next period tries again; never stop the server for this
+            log.exception("the check for unused accounts failed")
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
@@ -34,6 +71,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         docs_url="/api/v1/docs",
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine

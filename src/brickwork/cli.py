@@ -304,6 +304,50 @@ def users_reset_password(
     out.print(f"password of {username!r} reset; it must be changed at next sign-in")
 
 
+@users_app.command("reset-mfa")
+def users_reset_mfa(
+    username: Annotated[str, typer.Argument(help="User name.")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Forget a user's multi-factor enrolment and recovery codes (a lost device); ends their
+    sessions. They enrol again at next sign-in."""
+    settings = _settings(data_dir, database_url)
+    try:
+        with unit_of_work(_session_factory(settings)) as session:
+            build_services(settings=settings).identities.reset_mfa(session, CLI_ACTOR, username)
+    except PlatformError as exc:
+        _report(exc)
+    out.print(f"multi-factor enrolment of {username!r} reset; they enrol again at next sign-in")
+
+
+@users_app.command("disable-inactive")
+def users_disable_inactive(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only list the accounts; change nothing.")
+    ] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Disable accounts unused for BRICKWORK_INACTIVE_DAYS (90); never the last active system or
+    security administrator. The server also does this every BRICKWORK_INACTIVE_CHECK_MINUTES."""
+    settings = _settings(data_dir, database_url)
+    if settings.inactive_days == 0:
+        out.print("BRICKWORK_INACTIVE_DAYS is 0: accounts are never disabled for inactivity")
+        return
+    with unit_of_work(_session_factory(settings)) as session:
+        identities = build_services(settings=settings).identities
+        users = identities.inactivity.sweep(session, CLI_ACTOR, dry_run=dry_run)
+        names = [user.username for user in users]
+    verb = "would be disabled" if dry_run else "disabled"
+    for name in names:
+        out.print(f"{name}\t{verb}")
+    out.print(
+        f"{len(names)} account(s) unused for {settings.inactive_days} days {verb}",
+        highlight=False,
+    )
+
+
 @app.command()
 def serve(
     data_dir: DataDir = None,
@@ -354,7 +398,7 @@ def demo(
     with unit_of_work(make_session_factory(engine)) as session:
         created = install_demo(session, services.metadata, actor)
     with unit_of_work(make_session_factory(engine)) as session:
-        passwords = install_demo_users(session, DirectoryService(services.identities), actor)
+        accounts = install_demo_users(session, DirectoryService(services.identities), actor)
     with unit_of_work(make_session_factory(engine)) as session:
         customers = install_demo_records(session, services.records, services.identities)
     engine.dispose()
@@ -362,15 +406,20 @@ def demo(
     if customers:
         out.print(f"{customers} demo customer record(s) created")
     credentials = settings.data_dir / DEMO_CREDENTIALS
-    if passwords:
-        _write_private(credentials, "".join(f"{u}\t{p}\n" for u, p in passwords.items()))
+    if accounts:
+        lines = (f"{name}\t{password}\t{totp}\n" for name, (password, totp) in accounts.items())
+        _write_private(credentials, "".join(lines))
     if credentials.is_file():
         out.print(
-            "demo users (admin, security, auditor, clerk.sh, clerk.bj, manager): passwords in "
-            f"{credentials}"
+            "demo users (admin, security, auditor, clerk.sh, clerk.bj, manager): user name, "
+            f"password and, for the administrators, TOTP secret in {credentials}"
         )
     if not no_serve:
-        _serve(settings)
+        out.print(
+            "demo: session cookies without the Secure flag (plain http on "
+            f"{settings.host}; BRICKWORK_INSECURE_COOKIES=true). Never run production so."
+        )
+        _serve(settings.with_overrides(insecure_cookies=True))
 
 
 @db_app.command("upgrade")

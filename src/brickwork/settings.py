@@ -38,14 +38,29 @@ class Settings:
     auto_upgrade: bool = True
     log_level: str = "INFO"
     bootstrap_admin: str = "admin"
-    # Identities (DESIGN §8): password policy, lockout, session lifetimes.
-    password_min_length: int = 10
+    # Identities (DESIGN §8): password policy, lockout, throttling, session and token lifetimes.
+    # The defaults follow 等保 2.0 level 3, PCI DSS 4.0 and JR/T 0171.
+    password_min_length: int = 12
     password_min_classes: int = 3
     password_history: int = 4
+    password_max_age_days: int = 90
+    """0: passwords never expire."""
     lockout_attempts: int = 5
     lockout_minutes: int = 30
-    idle_timeout_minutes: int = 30
+    lockout_per_source: int = 2
+    """At most this many failures of one source address count toward an account's lock."""
+    throttle_free_attempts: int = 5
+    throttle_window_minutes: int = 15
+    throttle_max_seconds: int = 900
+    idle_timeout_minutes: int = 15
     session_hours: int = 12
+    token_days: int = 90
+    token_max_days: int = 365
+    inactive_days: int = 90
+    """0: accounts are never disabled for inactivity."""
+    inactive_check_minutes: int = 60
+    insecure_cookies: bool = False
+    """Development only: the session cookie without ``Secure`` (plain http)."""
     argon2_profile: str = "default"
     """"default": argon2-cffi's recommended cost (RFC 9106); "test": cheap, for test suites only."""
     admin_username: str | None = None
@@ -119,13 +134,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         auto_upgrade=_bool(source, "AUTO_UPGRADE", True),
         log_level=(source.get(ENV_PREFIX + "LOG_LEVEL") or "INFO").upper(),
         bootstrap_admin=source.get(ENV_PREFIX + "ADMIN") or "admin",
-        password_min_length=_int(source, "PASSWORD_MIN_LENGTH", 10),
+        password_min_length=_int(source, "PASSWORD_MIN_LENGTH", 12),
         password_min_classes=_int(source, "PASSWORD_MIN_CLASSES", 3),
         password_history=_int(source, "PASSWORD_HISTORY", 4, minimum=0),
+        password_max_age_days=_int(source, "PASSWORD_MAX_AGE_DAYS", 90, minimum=0),
         lockout_attempts=_int(source, "LOCKOUT_ATTEMPTS", 5),
         lockout_minutes=_int(source, "LOCKOUT_MINUTES", 30),
-        idle_timeout_minutes=_int(source, "IDLE_TIMEOUT_MINUTES", 30),
+        lockout_per_source=_int(source, "LOCKOUT_PER_SOURCE", 2),
+        throttle_free_attempts=_int(source, "THROTTLE_FREE_ATTEMPTS", 5),
+        throttle_window_minutes=_int(source, "THROTTLE_WINDOW_MINUTES", 15),
+        throttle_max_seconds=_int(source, "THROTTLE_MAX_SECONDS", 900),
+        idle_timeout_minutes=_int(source, "IDLE_TIMEOUT_MINUTES", 15),
         session_hours=_int(source, "SESSION_HOURS", 12),
+        token_days=_int(source, "TOKEN_DAYS", 90),
+        token_max_days=_int(source, "TOKEN_MAX_DAYS", 365),
+        inactive_days=_int(source, "INACTIVE_DAYS", 90, minimum=0),
+        inactive_check_minutes=_int(source, "INACTIVE_CHECK_MINUTES", 60),
+        insecure_cookies=_bool(source, "INSECURE_COOKIES", False),
         argon2_profile=_choice(source, "ARGON2_PROFILE", ARGON2_PROFILES),
         admin_username=source.get(ENV_PREFIX + "ADMIN_USERNAME") or None,
         admin_password=source.get(ENV_PREFIX + "ADMIN_PASSWORD") or None,

@@ -11,6 +11,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
+import pyotp
 
 BRICKWORK = Path(sys.executable).with_name("brickwork")
 
@@ -22,11 +23,20 @@ def free_port() -> int:
         return port
 
 
-def signed_in(base: str, username: str, password: str, clients: ExitStack) -> httpx.Client:
+def signed_in(
+    base: str, username: str, credentials: tuple[str, str], clients: ExitStack
+) -> httpx.Client:
+    """Sign in with the demo password and, for administrators, the current TOTP code of the
+    secret the demo wrote next to it."""
+    password, totp_secret = credentials
     client = httpx.Client(timeout=10)
     clients.callback(client.close)
-    response = client.post(f"{base}/auth/login", json={"username": username, "password": password})
+    body = {"username": username, "password": password}
+    if totp_secret:
+        body["otp"] = pyotp.TOTP(totp_secret).now()
+    response = client.post(f"{base}/auth/login", json=body)
     assert response.status_code == 200, response.text
+    assert response.json()["mfa_enrolment_required"] is False
     client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
     return client
 
@@ -56,13 +66,27 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
         assert health.json() == {"status": "ok", "database": "ok"}
         records = f"{base}/apps/onboarding/forms/customer/records"
         assert httpx.get(records, timeout=5).status_code == 401
-        passwords = dict(
-            line.split("\t")
-            for line in (tmp_path / "data" / "demo-users.tsv").read_text().splitlines()
+        accounts = {
+            name: (password, secret)
+            for name, password, secret in (
+                line.split("\t")
+                for line in (tmp_path / "data" / "demo-users.tsv").read_text().splitlines()
+            )
+        }
+        assert set(accounts) == {"admin", "security", "auditor", "clerk.sh", "clerk.bj", "manager"}
+        assert {name for name, (_p, secret) in accounts.items() if secret} == {
+            "admin",
+            "security",
+            "auditor",
+        }
+        bare = httpx.post(
+            f"{base}/auth/login",
+            json={"username": "admin", "password": accounts["admin"][0]},
+            timeout=10,
         )
-        assert set(passwords) == {"admin", "security", "auditor", "clerk.sh", "clerk.bj", "manager"}
+        assert bare.json()["code"] == "mfa_required"
         clerk, manager, other_branch, admin = (
-            signed_in(base, name, passwords[name], clients)
+            signed_in(base, name, accounts[name], clients)
             for name in ("clerk.sh", "manager", "clerk.bj", "admin")
         )
         assert [a["key"] for a in clerk.get(f"{base}/apps").json()] == ["onboarding"]
@@ -88,3 +112,4 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
         process.terminate()
         output, _ = process.communicate(timeout=30)
     assert "demo data installed" in output
+    assert "without the Secure flag" in output

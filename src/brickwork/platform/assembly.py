@@ -87,7 +87,10 @@ def build_services(
     files_root = (data_dir or Settings().data_dir) / "files"
     crypto = keyring_cipher(settings)
     identities = IdentityService(
-        clock=clock, audit=audit, config=IdentityConfig.from_settings(settings or Settings())
+        clock=clock,
+        audit=audit,
+        config=IdentityConfig.from_settings(settings or Settings()),
+        cipher=crypto,
     )
     metadata = MetadataService(clock=clock, audit=audit, permissions=identities.permissions)
     metadata.add_publish_hook(Kind.FORM, FormStorage(clock=clock, cipher=crypto).on_publish)

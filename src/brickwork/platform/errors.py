@@ -82,6 +82,17 @@ class Locked(PlatformError):
     title = "The account is locked"
 
 
+class TooManyRequests(PlatformError):
+    """Refused for now; ``retry_after`` says in how many seconds to try again."""
+
+    code = "too_many_attempts"
+    title = "Too many attempts"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
 class ServerFault(PlatformError):
     """The request was fine but the deployment is not (keys, stored data): a 500 with a code."""
 

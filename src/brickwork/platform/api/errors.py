@@ -26,6 +26,7 @@ from brickwork.platform.errors import (
     PayloadTooLarge,
     PlatformError,
     ServerFault,
+    TooManyRequests,
     Unauthorized,
     UnsupportedMediaType,
 )
@@ -46,6 +47,7 @@ STATUS_BY_ERROR: dict[type[PlatformError], int] = {
     UnsupportedMediaType: 415,
     Invalid: 422,
     Locked: 423,
+    TooManyRequests: 429,
     ServerFault: 500,
 }
 HTTP_CODES = {
@@ -105,7 +107,10 @@ def status_of(error: PlatformError) -> int:
 
 async def platform_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PlatformError)
-    return problem(status_of(exc), exc.code, exc.title, exc.message, exc.errors)
+    headers = None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
+    return problem(status_of(exc), exc.code, exc.title, exc.message, exc.errors, headers)
 
 
 def pydantic_items(errors: list[Any], *, skip_prefix: int = 0) -> list[ErrorItem]:

@@ -113,6 +113,7 @@ def user_out(entry: UserEntry) -> dict[str, Any]:
         ],
         "last_login_at": user.last_login_at,
         "password_changed_at": user.password_changed_at,
+        "mfa_enrolled": user.mfa_enabled_at is not None,
         "created_at": user.created_at,
         "created_by": user.created_by,
         "updated_at": user.updated_at,
@@ -140,6 +141,7 @@ def role_out(entry: RoleEntry) -> dict[str, Any]:
         "description": role.description,
         "builtin": role.builtin,
         "admin_kind": role.admin_kind,
+        "require_mfa": role.require_mfa or role.admin_kind is not None,
         "holders": entry.holders,
     }
 
@@ -246,6 +248,15 @@ def unlock_user(
 ) -> ExactJSONResponse:
     """End a lockout after wrong passwords."""
     return reply(user_out(service.unlock(session, actor, username)))
+
+
+@router.post("/users/{username}/mfa/reset", response_model=UserAdminOut, responses=ERRORS)
+def reset_mfa(
+    username: Username, session: SessionDep, actor: ActorDep, service: DirectoryDep
+) -> ExactJSONResponse:
+    """Forget the user's multi-factor enrolment and recovery codes (a lost device): their
+    sessions end and they enrol again at next sign-in."""
+    return reply(user_out(service.reset_mfa(session, actor, username)))
 
 
 @router.post(

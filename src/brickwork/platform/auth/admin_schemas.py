@@ -99,11 +99,15 @@ class RoleCreate(Strict):
     key: Key
     label: I18nText
     description: Description = ""
+    require_mfa: bool = Field(
+        default=False, description="Holders must sign in with a TOTP code (multi-factor)."
+    )
 
 
 class RoleUpdate(Strict):
     label: I18nText | None = Field(default=None, description="null: unchanged.")
     description: Description | None = Field(default=None, description="null: unchanged.")
+    require_mfa: bool | None = Field(default=None, description="null: unchanged.")
 
 
 # ---------------------------------------------------------------- responses
@@ -128,6 +132,7 @@ class UserAdminOut(Strict):
     departments: list[MembershipOut]
     last_login_at: datetime | None
     password_changed_at: datetime
+    mfa_enrolled: bool
     created_at: datetime
     created_by: str
     updated_at: datetime
@@ -157,6 +162,9 @@ class RoleOut(Strict):
     description: str
     builtin: bool
     admin_kind: str | None = Field(description="system, security or audit for built-in roles.")
+    require_mfa: bool = Field(
+        description="Holders sign in with a TOTP code (always for the administrator roles)."
+    )
     holders: int = Field(description="How many users hold the role.")
 
 

@@ -6,6 +6,7 @@ Pure: no database, no logging. Secrets are returned to the caller to show once; 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -32,3 +33,10 @@ def digest(secret: str) -> str:
 def same_digest(secret: str, stored_digest: str) -> bool:
     """Does ``secret`` hash to ``stored_digest``? Constant time in the compared digests."""
     return hmac.compare_digest(digest(secret), stored_digest)
+
+
+def csrf_for(session_token: str) -> str:
+    """The CSRF token of a session: an HMAC of its cookie token, so the server can hand it out
+    again (``GET /auth/me``) without storing it; unguessable without the cookie."""
+    mac = hmac.new(session_token.encode("utf-8"), b"brickwork csrf", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")

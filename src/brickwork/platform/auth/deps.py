@@ -61,12 +61,21 @@ def current_identity(request: Request, session: SessionDep, service: IdentitiesD
 CurrentIdentityDep = Annotated[Identity, Depends(current_identity)]
 
 
-def signed_in_identity(identity: CurrentIdentityDep) -> Identity:
-    """The current identity, refused while the user must change their password."""
+def signed_in_identity(
+    session: SessionDep, service: IdentitiesDep, identity: CurrentIdentityDep
+) -> Identity:
+    """The current identity, refused while the user must change their password or, in a
+    browser session, enrol in multi-factor sign-in."""
     if identity.user.must_change_password:
         raise Forbidden(
             "change your password first (POST /api/v1/auth/password)",
             code="password_change_required",
+        )
+    if identity.session_id is not None and service.mfa_enrolment_due(session, identity.user):
+        raise Forbidden(
+            "your role requires multi-factor sign-in: enrol first (POST "
+            "/api/v1/auth/mfa/enrolment, then POST /api/v1/auth/mfa/enrolment/confirm)",
+            code="mfa_enrolment_required",
         )
     return identity
 

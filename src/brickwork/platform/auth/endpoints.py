@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from brickwork.platform.api.body import json_body, openapi_body
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.responses import ExactJSONResponse, reply
+from brickwork.platform.auth import credentials
 from brickwork.platform.auth.deps import (
     SESSION_COOKIE,
     CurrentIdentityDep,
@@ -23,6 +24,9 @@ from brickwork.platform.auth.schemas import (
     LoginOut,
     LoginRequest,
     MeOut,
+    MfaConfirm,
+    MfaConfirmed,
+    MfaEnrolmentOut,
     PasswordChange,
     TokenCreate,
     TokenCreated,
@@ -34,7 +38,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 PROBLEM = {"model": None, "description": "Problem (application/problem+json)"}
 ERRORS: dict[int | str, dict[str, Any]] = dict.fromkeys(
-    (400, 401, 403, 404, 409, 413, 415, 422, 423), PROBLEM
+    (400, 401, 403, 404, 409, 413, 415, 422, 429), PROBLEM
 )
 
 
@@ -49,6 +53,7 @@ def user_out(user: User, roles: tuple[str, ...]) -> dict[str, Any]:
         "roles": list(roles),
         "last_login_at": user.last_login_at,
         "password_changed_at": user.password_changed_at,
+        "mfa_enrolled": user.mfa_enabled_at is not None,
     }
 
 
@@ -66,11 +71,14 @@ def token_out(token: ApiToken) -> dict[str, Any]:
 
 
 def _cookie_options(request: Request) -> dict[str, Any]:
+    """``Secure`` always, unless the deployment says it runs on plain http for development
+    (``BRICKWORK_INSECURE_COOKIES``)."""
+    insecure = request.app.state.settings.insecure_cookies
     return {
         "path": "/",
         "httponly": True,
         "samesite": "lax",
-        "secure": request.url.scheme == "https",
+        "secure": not insecure or request.url.scheme == "https",
     }
 
 
@@ -86,7 +94,12 @@ def login(
     service: IdentitiesDep,
     body: Annotated[LoginRequest, Depends(json_body(LoginRequest))],
 ) -> ExactJSONResponse:
-    """Sign in; sets the session cookie and returns the CSRF token for unsafe requests."""
+    """Sign in; sets the session cookie and returns the CSRF token for unsafe requests.
+
+    Users enrolled in multi-factor sign-in send the code of their authenticator app as `otp`
+    (or a `recovery_code`) in the same request; without it the answer is `mfa_required` and no
+    session exists. Repeated failures from one address are refused for a while
+    (`too_many_attempts`, with `Retry-After`)."""
     outcome = service.login(
         session,
         body.username,
@@ -94,6 +107,8 @@ def login(
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
         request_id=getattr(request.state, "request_id", None),
+        otp=body.otp,
+        recovery_code=body.recovery_code,
     )
     if outcome.refusal is not None:
         session.commit()  # the failed attempt (counter, lock, audit event) must outlive the 401
@@ -105,6 +120,7 @@ def login(
             "user": user_out(sign_in.user, sign_in.roles),
             "csrf_token": sign_in.csrf_token,
             "expires_at": sign_in.expires_at,
+            "mfa_enrolment_required": service.mfa_enrolment_due(session, sign_in.user),
         }
     )
     max_age = int(service.config.session_lifetime.total_seconds())
@@ -127,15 +143,54 @@ def logout(
 
 
 @router.get("/me", response_model=MeOut, responses=ERRORS)
-def me(identity: CurrentIdentityDep) -> ExactJSONResponse:
-    """Who the credentials belong to (also while a password change is due)."""
+def me(
+    request: Request, session: SessionDep, service: IdentitiesDep, identity: CurrentIdentityDep
+) -> ExactJSONResponse:
+    """Who the credentials belong to (also while a password change or an enrolment is due),
+    with the CSRF token of the current session."""
+    token = request.cookies.get(SESSION_COOKIE) if identity.session_id else None
     return reply(
         {
             "user": user_out(identity.user, identity.roles),
             "authenticated_by": "session" if identity.session_id else "token",
             "scopes": list(identity.scopes) if identity.scopes is not None else None,
+            "csrf_token": credentials.csrf_for(token) if token else None,
+            "mfa_enrolment_required": bool(identity.session_id)
+            and service.mfa_enrolment_due(session, identity.user),
         }
     )
+
+
+@router.post("/mfa/enrolment", status_code=201, response_model=MfaEnrolmentOut, responses=ERRORS)
+def start_mfa_enrolment(
+    request: Request, session: SessionDep, service: IdentitiesDep, identity: CurrentIdentityDep
+) -> ExactJSONResponse:
+    """Start enrolling in multi-factor sign-in: a new TOTP secret, shown only here (add it to
+    an authenticator app, then confirm with its first code). Starting again replaces a pending
+    secret."""
+    require_session(identity)
+    enrolment = service.mfa.start(session, actor_of(identity, request), identity.user)
+    return reply({"secret": enrolment.secret, "otpauth_uri": enrolment.uri}, 201)
+
+
+@router.post(
+    "/mfa/enrolment/confirm",
+    response_model=MfaConfirmed,
+    responses=ERRORS,
+    openapi_extra=openapi_body(schema=MfaConfirm.model_json_schema()),
+)
+def confirm_mfa_enrolment(
+    request: Request,
+    session: SessionDep,
+    service: IdentitiesDep,
+    identity: CurrentIdentityDep,
+    body: Annotated[MfaConfirm, Depends(json_body(MfaConfirm))],
+) -> ExactJSONResponse:
+    """Confirm the enrolment with the app's current code; returns ten one-time recovery codes
+    (shown only here). From the next sign-in on, the code is asked for."""
+    require_session(identity)
+    codes = service.mfa.confirm(session, actor_of(identity, request), identity.user, body.code)
+    return reply({"recovery_codes": codes})
 
 
 @router.post(
@@ -186,7 +241,7 @@ def create_token(
         identity.user,
         name=body.name,
         scopes=body.scopes,
-        expires_at=body.expires_at,
+        expires_at=body.expires_at if "expires_at" in body.model_fields_set else "default",
     )
     return reply({**token_out(issued.row), "token": issued.secret}, 201)
 

@@ -30,7 +30,7 @@ CLASSES = (
 class PasswordPolicy:
     """Deployment rules for new passwords (``BRICKWORK_PASSWORD_*`` settings)."""
 
-    min_length: int = 10
+    min_length: int = 12
     min_classes: int = 3
     history: int = 4
 

@@ -17,7 +17,9 @@ from brickwork.platform.models import (
     ApiToken,
     Department,
     PasswordHistory,
+    RecoveryCode,
     Role,
+    SignInFailure,
     User,
     UserDepartment,
     UserRole,
@@ -42,7 +44,14 @@ class IdentityRepository:
     def add(
         self,
         session: Session,
-        row: User | PasswordHistory | UserRole | UserSession | ApiToken | Role,
+        row: User
+        | PasswordHistory
+        | UserRole
+        | UserSession
+        | ApiToken
+        | Role
+        | RecoveryCode
+        | SignInFailure,
     ) -> None:
         session.add(row)
         self.save(session)
@@ -165,6 +174,82 @@ class IdentityRepository:
             .order_by(ApiToken.created_at, ApiToken.id)
         )
         return session.scalars(query).all()
+
+    # ------------------------------------------------------------ failed sign-ins
+
+    def source_failures(
+        self, session: Session, source: str, *, since: datetime
+    ) -> tuple[int, datetime | None]:
+        """How many failures ``source`` had since ``since``, and when the last one was."""
+        row = session.execute(
+            select(func.count(), func.max(SignInFailure.at)).where(
+                SignInFailure.source == source, SignInFailure.at >= since
+            )
+        ).one()
+        return int(row[0] or 0), row[1]
+
+    def account_failures_by_source(
+        self, session: Session, user_id: str, *, since: datetime
+    ) -> list[int]:
+        """The account's failures since ``since``, counted per source address."""
+        query = (
+            select(func.count())
+            .where(SignInFailure.user_id == user_id, SignInFailure.at >= since)
+            .group_by(SignInFailure.source)
+        )
+        return [int(count) for count in session.scalars(query)]
+
+    def forget_failures(
+        self, session: Session, *, user_id: str | None = None, before: datetime | None = None
+    ) -> None:
+        """Drop the account's failures (after a success or an unlock), or every failure older
+        than ``before`` (no window looks that far back)."""
+        statement = delete(SignInFailure)
+        if user_id is not None:
+            statement = statement.where(SignInFailure.user_id == user_id)
+        if before is not None:
+            statement = statement.where(SignInFailure.at < before)
+        session.execute(statement)
+
+    # ------------------------------------------------------------ multi-factor sign-in
+
+    def recovery_codes(self, session: Session, user_id: str) -> Sequence[RecoveryCode]:
+        query = select(RecoveryCode).where(RecoveryCode.user_id == user_id)
+        return session.scalars(query.order_by(RecoveryCode.created_at, RecoveryCode.id)).all()
+
+    def drop_recovery_codes(self, session: Session, user_id: str) -> None:
+        session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+
+    def roles_requiring_mfa(self, session: Session, user_id: str) -> list[str]:
+        """Keys of the user's roles that ask for a second factor (administrator roles always)."""
+        query = (
+            select(Role.key)
+            .join(UserRole, UserRole.role_id == Role.id)
+            .where(
+                UserRole.user_id == user_id,
+                or_(Role.admin_kind.is_not(None), Role.require_mfa.is_(True)),
+            )
+            .order_by(Role.key)
+        )
+        return list(session.scalars(query))
+
+    # ------------------------------------------------------------ inactivity
+
+    def active_users(self, session: Session) -> Sequence[User]:
+        query = select(User).where(User.status == "active").order_by(User.username)
+        return session.scalars(query).all()
+
+    def last_token_use(
+        self, session: Session, user_ids: Sequence[str] | None = None
+    ) -> dict[str, datetime]:
+        """When each user's API tokens were last used (users whose tokens never were: absent)."""
+        query = select(ApiToken.user_id, func.max(ApiToken.last_used_at)).where(
+            ApiToken.last_used_at.is_not(None)
+        )
+        if user_ids is not None:
+            query = query.where(ApiToken.user_id.in_(set(user_ids)))
+        rows = session.execute(query.group_by(ApiToken.user_id)).all()
+        return {user_id: used for user_id, used in rows if used is not None}
 
     # ------------------------------------------------------------ administration (directory)
 

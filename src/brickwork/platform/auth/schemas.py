@@ -24,6 +24,34 @@ class Strict(BaseModel):
 class LoginRequest(Strict):
     username: Annotated[str, StringConstraints(min_length=1, max_length=128)]
     password: Password
+    otp: Annotated[str, StringConstraints(max_length=16)] | None = Field(
+        default=None,
+        repr=False,
+        description=(
+            "The 6-digit code of the authenticator app, for users enrolled in multi-factor "
+            "sign-in (sent with the password in the same request)."
+        ),
+    )
+    recovery_code: Annotated[str, StringConstraints(max_length=32)] | None = Field(
+        default=None, repr=False, description="A one-time recovery code instead of `otp`."
+    )
+
+
+class MfaConfirm(Strict):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=16)] = Field(
+        repr=False, description="The current 6-digit code of the authenticator app."
+    )
+
+
+class MfaEnrolmentOut(Strict):
+    secret: str = Field(description="The TOTP secret (base32): shown only in this response.")
+    otpauth_uri: str = Field(description="The same secret as an otpauth:// URI (a QR code).")
+
+
+class MfaConfirmed(Strict):
+    recovery_codes: list[str] = Field(
+        description="One-time codes for when the device is lost: shown only in this response."
+    )
 
 
 class PasswordChange(Strict):
@@ -50,7 +78,12 @@ class TokenCreate(Strict):
         ),
     )
     expires_at: AwareDatetime | None = Field(
-        default=None, description="When the token stops working (never, when absent)."
+        default=None,
+        description=(
+            "When the token stops working: by default 90 days from now "
+            "(`BRICKWORK_TOKEN_DAYS`); at most `BRICKWORK_TOKEN_MAX_DAYS` (365) ahead. "
+            "`null` (never) is refused."
+        ),
     )
 
 
@@ -64,18 +97,27 @@ class UserOut(Strict):
     roles: list[str]
     last_login_at: datetime | None
     password_changed_at: datetime
+    mfa_enrolled: bool
 
 
 class LoginOut(Strict):
     user: UserOut
     csrf_token: str = Field(description="Send it as X-CSRF-Token with every unsafe request.")
     expires_at: datetime = Field(description="The session ends then at the latest.")
+    mfa_enrolment_required: bool = Field(
+        description="A role requires multi-factor sign-in and you are not enrolled: enrol "
+        "(POST /auth/mfa/enrolment, then .../confirm) before anything else."
+    )
 
 
 class MeOut(Strict):
     user: UserOut
     authenticated_by: str = Field(description='"session" or "token"')
     scopes: list[str] | None
+    csrf_token: str | None = Field(
+        description="The CSRF token of the current session (None for an API token)."
+    )
+    mfa_enrolment_required: bool
 
 
 class TokenOut(Strict):

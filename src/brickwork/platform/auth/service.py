@@ -22,6 +22,8 @@ from brickwork.platform.auth.identity import (
     IdentityConfig,
     normalise_username,
 )
+from brickwork.platform.auth.inactivity import Inactivity
+from brickwork.platform.auth.mfa import MfaService
 from brickwork.platform.auth.passwords import Hasher
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.repository import IdentityRepository
@@ -29,6 +31,7 @@ from brickwork.platform.auth.roles import SYSTEM_ADMIN, RoleService, ensure_buil
 from brickwork.platform.auth.sessions import LoginOutcome, SessionService
 from brickwork.platform.auth.tokens import TokenService
 from brickwork.platform.clock import Clock, new_id, system_clock
+from brickwork.platform.crypto.cipher import Cipher
 from brickwork.platform.errors import Conflict, ErrorItem, Forbidden, Invalid, NotFound
 from brickwork.platform.models import PasswordHistory, User
 
@@ -43,7 +46,9 @@ class IdentityService:
         audit: AuditLog | None = None,
         config: IdentityConfig | None = None,
         repository: IdentityRepository | None = None,
+        cipher: Cipher | None = None,
     ) -> None:
+        """``cipher`` (the key file) keeps TOTP secrets; without it enrolment is refused."""
         self.clock = clock
         self.audit = audit or AuditLog(clock=clock)
         self.config = config or IdentityConfig()
@@ -51,7 +56,17 @@ class IdentityService:
         self.hasher = Hasher(self.config.argon2_profile)
         self.roles = RoleService(clock=clock, repository=self.repo, audit=self.audit)
         self.permissions = PermissionService(repository=self.repo, audit=self.audit)
-        self.tokens = TokenService(clock=clock, repository=self.repo, audit=self.audit)
+        self.tokens = TokenService(
+            clock=clock,
+            repository=self.repo,
+            audit=self.audit,
+            lifetime=self.config.token_lifetime,
+            max_lifetime=self.config.token_max_lifetime,
+        )
+        self.mfa = MfaService(clock=clock, repository=self.repo, audit=self.audit, cipher=cipher)
+        self.inactivity = Inactivity(
+            clock=clock, config=self.config, repository=self.repo, audit=self.audit
+        )
         self.sessions = SessionService(
             clock=clock,
             config=self.config,
@@ -60,6 +75,8 @@ class IdentityService:
             hasher=self.hasher,
             roles=self.roles,
             tokens=self.tokens,
+            mfa=self.mfa,
+            inactivity=self.inactivity,
         )
 
     # ------------------------------------------------------------ users
@@ -156,6 +173,8 @@ class IdentityService:
             return user
         now = self.clock()
         user.status = ACTIVE if active else DISABLED
+        if active:
+            user.enabled_at = now  # the inactivity period starts again
         self._touch(user, actor, now)
         if not active:
             self.repo.revoke_sessions(session, user.id, now=now)
@@ -167,10 +186,28 @@ class IdentityService:
         user = self.user(session, username)
         user.failed_attempts = 0
         user.locked_until = None
+        self.repo.forget_failures(session, user_id=user.id)
         self._touch(user, actor, self.clock())
         self.repo.save(session)
         self._audit_user(session, actor, "user.unlock", user)
         return user
+
+    def reset_mfa(self, session: Session, actor: Actor, username: str) -> User:
+        """Forget the user's TOTP enrolment and recovery codes (a lost device); their sessions
+        end and they enrol again at next sign-in."""
+        user = self.user(session, username)
+        self.mfa.reset(session, actor, user)
+        self._touch(user, actor, self.clock())
+        self.repo.revoke_sessions(session, user.id, now=self.clock())
+        self.repo.save(session)
+        return user
+
+    def mfa_enrolment_due(self, session: Session, user: User) -> bool:
+        """Whether the user must enrol before anything else: a role of theirs requires a second
+        factor (the administrator roles always do) and they have none yet."""
+        if user.mfa_enabled_at is not None:
+            return False
+        return bool(self.repo.roles_requiring_mfa(session, user.id))
 
     # ------------------------------------------------------------ passwords
 
@@ -250,8 +287,6 @@ class IdentityService:
 
     # ------------------------------------------------------------ sign-in and sessions
 
-    # ------------------------------------------------------------ sign-in and sessions
-
     def login(
         self,
         session: Session,
@@ -261,9 +296,18 @@ class IdentityService:
         ip: str | None,
         user_agent: str | None,
         request_id: str | None = None,
+        otp: str | None = None,
+        recovery_code: str | None = None,
     ) -> LoginOutcome:
         return self.sessions.login(
-            session, username, password, ip=ip, user_agent=user_agent, request_id=request_id
+            session,
+            username,
+            password,
+            ip=ip,
+            user_agent=user_agent,
+            request_id=request_id,
+            otp=otp,
+            recovery_code=recovery_code,
         )
 
     def authenticate_session(

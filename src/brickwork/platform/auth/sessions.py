@@ -1,5 +1,6 @@
-"""Sign-in with lockout, browser sessions (idle timeout, absolute lifetime, CSRF), sign-out,
-and API-token authentication into an ``Identity``.
+"""Sign-in with per-source backoff, account lockout and the second factor, browser sessions
+(idle timeout, absolute lifetime, CSRF), sign-out, and API-token authentication into an
+``Identity``.
 
 Never commits. A sign-in failure comes back as a refusal value, not an exception, so the caller
 can commit its bookkeeping (failure counter, lock, audit event) while the request fails. Session
@@ -9,6 +10,7 @@ are logged or audited.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,13 +26,21 @@ from brickwork.platform.auth.identity import (
     IdentityConfig,
     normalise_username,
 )
+from brickwork.platform.auth.inactivity import Inactivity
+from brickwork.platform.auth.mfa import MfaService
 from brickwork.platform.auth.passwords import Hasher
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.auth.roles import RoleService
 from brickwork.platform.auth.tokens import TokenService
 from brickwork.platform.clock import Clock
-from brickwork.platform.errors import ErrorItem, Forbidden, Locked, PlatformError, Unauthorized
-from brickwork.platform.models import User, UserSession
+from brickwork.platform.errors import (
+    ErrorItem,
+    Forbidden,
+    PlatformError,
+    TooManyRequests,
+    Unauthorized,
+)
+from brickwork.platform.models import SignInFailure, User, UserSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +71,8 @@ class SessionService:
         hasher: Hasher,
         roles: RoleService,
         tokens: TokenService,
+        mfa: MfaService,
+        inactivity: Inactivity,
     ) -> None:
         self.clock = clock
         self.config = config
@@ -69,6 +81,8 @@ class SessionService:
         self.hasher = hasher
         self.roles = roles
         self.tokens = tokens
+        self.mfa = mfa
+        self.inactivity = inactivity
 
     def login(
         self,
@@ -79,56 +93,193 @@ class SessionService:
         ip: str | None,
         user_agent: str | None,
         request_id: str | None = None,
+        otp: str | None = None,
+        recovery_code: str | None = None,
     ) -> LoginOutcome:
-        """Check the credentials; on success open a session. A refusal is returned (not raised)
-        after its bookkeeping, so the caller commits it and then raises it."""
+        """Check the credentials (and the second factor of an enrolled user); on success open a
+        session. A refusal is returned (not raised) after its bookkeeping, so the caller commits
+        it and then raises it.
+
+        Every refusal before the second factor is ``invalid_credentials`` after exactly one
+        password verification, whether the name is unknown, the account locked or disabled, or
+        the password wrong; only the audit trail records which. A source address in backoff is
+        refused with ``too_many_attempts`` before anything is checked."""
+        now = self.clock()
+        source = (ip or "unknown")[:64]
+        wait = self._backoff(session, source, now)
+        if wait is not None:
+            return LoginOutcome(refusal=wait)
         name = normalise_username(username)
         known_shape = USERNAME_PATTERN.match(name) is not None
         origin = Actor(username=name if known_shape else "anonymous", ip=ip, request_id=request_id)
         user = self.repo.user_by_username(session, name, lock=True) if known_shape else None
         if user is None:
             self.hasher.verify_dummy(password)
-            return self._refuse(session, origin, None, "unknown_user", invalid_credentials())
-        now = self.clock()
-        if user.locked_until is not None:
-            if now < user.locked_until:
-                return self._refuse(session, origin, user, "locked", account_locked(user))
+            return self._failure(session, origin, source, None, "unknown_user", now)
+        password_ok = self.hasher.verify(user.password_hash, password)
+        if user.locked_until is not None and now >= user.locked_until:
             user.locked_until, user.failed_attempts = None, 0
-        if not self.hasher.verify(user.password_hash, password):
-            return self._failed_password(session, origin, user, now)
+        if user.locked_until is not None:
+            return self._failure(session, origin, source, user, "locked", now, counts=False)
+        if not password_ok:
+            return self._failure(session, origin, source, user, "wrong_password", now)
+        if user.status == ACTIVE and self.inactivity.expired(session, user, now):
+            self.inactivity.disable(session, user, now)
         if user.status != ACTIVE:
-            refusal = Forbidden("this account is disabled", code="account_disabled")
-            return self._refuse(session, origin, user, "disabled", refusal)
+            return self._failure(session, origin, source, user, "disabled", now, counts=False)
+        if user.mfa_enabled_at is not None:
+            second = self._second_factor(session, origin, source, user, now, otp, recovery_code)
+            if second is not None:
+                return second
+        return LoginOutcome(sign_in=self._sign_in(session, origin, user, password, now, user_agent))
+
+    def _sign_in(
+        self,
+        session: Session,
+        origin: Actor,
+        user: User,
+        password: str,
+        now: datetime,
+        user_agent: str | None,
+    ) -> SignIn:
         if self.hasher.needs_rehash(user.password_hash):
             user.password_hash = self.hasher.hash(password)
         user.failed_attempts = 0
         user.last_login_at = now
-        sign_in = self._open_session(session, user, now, ip=ip, user_agent=user_agent)
+        self.repo.forget_failures(session, user_id=user.id)
+        max_age = self.config.password_max_age
+        if (
+            max_age is not None
+            and not user.must_change_password
+            and now - user.password_changed_at >= max_age
+        ):
+            user.must_change_password = True
+            details = {
+                "password_changed_at": user.password_changed_at,
+                "max_age_days": max_age.days,
+            }
+            self._audit_user(session, origin, "user.password_expired", user, details)
+        sign_in = self._open_session(session, user, now, ip=origin.ip, user_agent=user_agent)
         self.audit.record(
             session,
             _with_roles(origin, sign_in.roles),
             "auth.login",
             object_type="user",
             object_id=user.id,
-            details={"ip": ip, "user_agent": (user_agent or "")[:500] or None},
+            details={"ip": origin.ip, "user_agent": (user_agent or "")[:500] or None},
         )
-        return LoginOutcome(sign_in=sign_in)
+        return sign_in
 
-    def _failed_password(
-        self, session: Session, origin: Actor, user: User, now: datetime
+    def _second_factor(
+        self,
+        session: Session,
+        origin: Actor,
+        source: str,
+        user: User,
+        now: datetime,
+        otp: str | None,
+        recovery_code: str | None,
+    ) -> LoginOutcome | None:
+        """None when the TOTP code (or a recovery code) is right; otherwise the refusal."""
+        if not otp and not recovery_code:
+            message = "send the code of your authenticator app as `otp` (or a `recovery_code`)"
+            refusal = Unauthorized(
+                message, code="mfa_required", errors=[ErrorItem("/otp", "mfa_required", message)]
+            )
+            return self._refuse(session, origin, user, "mfa_required", refusal)
+        if otp and self.mfa.code_ok(user, otp):
+            return None
+        if not otp and recovery_code and self.mfa.recovery_ok(session, origin, user, recovery_code):
+            return None
+        pointer = "/otp" if otp else "/recovery_code"
+        message = "the code is wrong or was used already; wait for the next one"
+        refusal = Unauthorized(
+            message,
+            code="mfa_code_invalid",
+            errors=[ErrorItem(pointer, "mfa_code_invalid", message)],
+        )
+        return self._failure(
+            session, origin, source, user, "wrong_second_factor", now, refusal=refusal
+        )
+
+    def _backoff(self, session: Session, source: str, now: datetime) -> TooManyRequests | None:
+        """The refusal of a source still waiting after its last failure, or None."""
+        throttle = self.config.throttle
+        failures, last = self.repo.source_failures(session, source, since=now - throttle.window)
+        delay = throttle.delay(failures)
+        if last is None or not delay or now >= last + delay:
+            return None
+        seconds = math.ceil((last + delay - now).total_seconds())
+        return TooManyRequests(
+            f"too many failed sign-ins from this address; try again in {seconds} seconds",
+            retry_after=seconds,
+        )
+
+    def _failure(
+        self,
+        session: Session,
+        origin: Actor,
+        source: str,
+        user: User | None,
+        reason: str,
+        now: datetime,
+        *,
+        counts: bool = True,
+        refusal: PlatformError | None = None,
     ) -> LoginOutcome:
-        user.failed_attempts += 1
+        """Record a failed sign-in for the source (and, when ``counts``, for the account: a
+        locked or disabled account gathers no further count) and answer it."""
+        counted = user if counts else None
+        self.repo.add(
+            session,
+            SignInFailure(source=source, user_id=counted.id if counted else None, at=now),
+        )
+        self.repo.forget_failures(
+            session, before=now - max(self.config.throttle.window, self.config.lockout)
+        )
+        if counted is not None:
+            self._count_toward_lock(session, origin, counted, now)
+        throttle = self.config.throttle
+        failures, _last = self.repo.source_failures(session, source, since=now - throttle.window)
+        delay = throttle.delay(failures)
+        if delay:
+            details = {"source": source, "failures": failures, "retry_after": delay.seconds}
+            self.audit.record(
+                session,
+                origin,
+                "auth.throttle",
+                object_type="source",
+                object_id=source[:36],
+                result="failure",
+                details=details,
+            )
+        return self._refuse(session, origin, user, reason, refusal or invalid_credentials())
+
+    def _count_toward_lock(
+        self, session: Session, origin: Actor, user: User, now: datetime
+    ) -> None:
+        """Lock the account after ``lockout_attempts`` failures within the lockout period,
+        counting at most ``lockout_per_source`` from any one address: one stranger cannot lock
+        an account, however often they try."""
+        per_source = self.repo.account_failures_by_source(
+            session, user.id, since=now - self.config.lockout
+        )
+        user.failed_attempts = sum(min(n, self.config.lockout_per_source) for n in per_source)
         if user.failed_attempts >= self.config.lockout_attempts:
             user.locked_until = now + self.config.lockout
+            self.repo.forget_failures(session, user_id=user.id)
             self.repo.save(session)
             self._audit_user(
                 session,
                 origin,
                 "auth.lockout",
                 user,
-                {"attempts": user.failed_attempts, "locked_until": user.locked_until},
+                {
+                    "attempts": user.failed_attempts,
+                    "sources": len(per_source),
+                    "locked_until": user.locked_until,
+                },
             )
-        return self._refuse(session, origin, user, "wrong_password", invalid_credentials())
 
     def _refuse(
         self,
@@ -153,7 +304,8 @@ class SessionService:
     def _open_session(
         self, session: Session, user: User, now: datetime, *, ip: str | None, user_agent: str | None
     ) -> SignIn:
-        token, csrf = credentials.new_secret(), credentials.new_secret()
+        token = credentials.new_secret()
+        csrf = credentials.csrf_for(token)
         expires_at = now + self.config.session_lifetime
         row = UserSession(
             id=credentials.digest(token),
@@ -230,16 +382,9 @@ class SessionService:
 
 
 def invalid_credentials() -> Unauthorized:
-    """The same answer for an unknown user and a wrong password (no user enumeration)."""
+    """The same answer for an unknown user, a wrong password, and a locked or disabled account
+    (no user enumeration)."""
     return Unauthorized("the user name or password is wrong", code="invalid_credentials")
-
-
-def account_locked(user: User) -> Locked:
-    assert user.locked_until is not None
-    until = user.locked_until.isoformat()
-    message = f"too many failed sign-ins; the account is locked until {until}"
-    item = ErrorItem("", "account_locked", f"locked until {until}")
-    return Locked(message, code="account_locked", errors=[item])
 
 
 def _with_roles(actor: Actor, roles: tuple[str, ...]) -> Actor:

@@ -2,14 +2,17 @@
 
 Only the SHA-256 of a token is stored, with its first 8 characters so people can tell tokens
 apart. A token names at least one scope (``auth/policy.py`` says what scopes are and what they
-allow). Never commits and never logs or audits a secret.
+allow) and always expires: after the default lifetime (``BRICKWORK_TOKEN_DAYS``) unless the
+request names an earlier or later instant within the maximum (``BRICKWORK_TOKEN_MAX_DAYS``).
+Never commits and never logs or audits a secret.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
@@ -49,11 +52,19 @@ class IssuedToken:
 
 class TokenService:
     def __init__(
-        self, *, clock: Clock = system_clock, repository: IdentityRepository, audit: AuditLog
+        self,
+        *,
+        clock: Clock = system_clock,
+        repository: IdentityRepository,
+        audit: AuditLog,
+        lifetime: timedelta = timedelta(days=90),
+        max_lifetime: timedelta = timedelta(days=365),
     ) -> None:
         self.clock = clock
         self.repo = repository
         self.audit = audit
+        self.lifetime = lifetime
+        self.max_lifetime = max(max_lifetime, lifetime)
 
     def create(
         self,
@@ -63,16 +74,12 @@ class TokenService:
         *,
         name: str,
         scopes: Sequence[str],
-        expires_at: datetime | None,
+        expires_at: datetime | Literal["default"] | None = "default",
     ) -> IssuedToken:
+        """``expires_at`` "default" (not given): the default lifetime from now; None (a token
+        that never expires) and instants past the maximum lifetime are refused."""
         now = self.clock()
-        if expires_at is not None and expires_at <= now:
-            message = "the expiry must lie in the future"
-            raise Invalid(
-                message,
-                code="token_expiry_invalid",
-                errors=[ErrorItem("/expires_at", "token_expiry_invalid", message)],
-            )
+        expires_at = self._expiry(now, expires_at)
         problems = scope_items(scopes)
         if problems:
             message = "a token needs at least one scope and only valid ones; no token was created"
@@ -106,6 +113,30 @@ class TokenService:
             },
         )
         return IssuedToken(row, secret)
+
+    def _expiry(self, now: datetime, wanted: datetime | Literal["default"] | None) -> datetime:
+        if wanted == "default":
+            return now + self.lifetime
+        if wanted is not None and wanted <= now:
+            message = "the expiry must lie in the future"
+            raise Invalid(
+                message,
+                code="token_expiry_invalid",
+                errors=[ErrorItem("/expires_at", "token_expiry_invalid", message)],
+            )
+        latest = now + self.max_lifetime
+        if wanted is None or wanted > latest:
+            days = self.max_lifetime.days
+            message = (
+                f"API tokens live at most {days} days: give an expires_at no later than "
+                f"{latest.isoformat()} (or leave it out for {self.lifetime.days} days)"
+            )
+            raise Invalid(
+                message,
+                code="token_expiry_too_long",
+                errors=[ErrorItem("/expires_at", "token_expiry_too_long", message)],
+            )
+        return wanted
 
     def authenticate(self, session: Session, secret: str) -> tuple[ApiToken, User]:
         """The token and its user, or ``token_invalid`` / ``token_expired``."""

@@ -12,8 +12,10 @@ from brickwork.platform.models.instance_setting import InstanceSetting
 from brickwork.platform.models.password_history import PasswordHistory
 from brickwork.platform.models.publish_request import PublishRequest
 from brickwork.platform.models.record_change import RecordChange
+from brickwork.platform.models.recovery_code import RecoveryCode
 from brickwork.platform.models.role import Role
 from brickwork.platform.models.serial_counter import SerialCounter
+from brickwork.platform.models.sign_in_failure import SignInFailure
 from brickwork.platform.models.stored_file import StoredFile
 from brickwork.platform.models.user import User
 from brickwork.platform.models.user_department import UserDepartment
@@ -33,8 +35,10 @@ __all__ = [
     "PasswordHistory",
     "PublishRequest",
     "RecordChange",
+    "RecoveryCode",
     "Role",
     "SerialCounter",
+    "SignInFailure",
     "StoredFile",
     "User",
     "UserDepartment",

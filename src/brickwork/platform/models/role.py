@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, String, Text
+from sqlalchemy import Boolean, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brickwork.platform.db.base import Base, JsonText
@@ -21,3 +21,5 @@ class Role(Base):
     permissions: Mapped[Any] = mapped_column(JsonText, default=list, server_default="[]")
     """The role's grants (``auth.policy.Grant`` as JSON): app x form x actions, rows, fields."""
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    require_mfa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Holders sign in with a TOTP code (always so for the administrator roles)."""

@@ -1,11 +1,11 @@
 """Table ``users``: people who sign in. Never deleted (disabled instead); never holds a password,
-only its argon2id hash."""
+only its argon2id hash, nor a clear TOTP secret, only its ciphertext under the key file."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import BigInteger, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brickwork.platform.db.base import Base, UtcDateTime
@@ -29,3 +29,11 @@ class User(Base):
     created_by: Mapped[str] = mapped_column(String(128))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_by: Mapped[str] = mapped_column(String(128))
+    enabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When an administrator last enabled the account (restarts the inactivity period)."""
+    mfa_secret: Mapped[str | None] = mapped_column(Text)
+    """The TOTP secret, encrypted (``users:mfa_secret``); set at enrolment, confirmed later."""
+    mfa_enabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    """When the enrolment was confirmed by a first code (None: not enrolled)."""
+    mfa_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    """The TOTP time step of the last accepted code: no code is accepted twice."""

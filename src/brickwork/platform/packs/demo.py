@@ -148,15 +148,18 @@ RECORDS_BY = "clerk.sh"
 
 
 def demo_password() -> str:
-    """A fresh password meeting the default policy (4 classes, 20 characters)."""
-    return f"Demo-{secrets.token_urlsafe(12)}-7"
+    """A fresh password meeting the default policy: 12 or more characters of at least 3 classes
+    (here 4 classes; 22 to 23 characters)."""
+    return f"Demo-{secrets.token_urlsafe(12)}-7a"
 
 
 def install_demo_users(
     session: Session, directory: DirectoryService, actor: Actor
-) -> dict[str, str]:
-    """Departments, business roles and one user per role (once); returns the passwords of the
-    users created now. Passwords are random: the demo never ships a known password."""
+) -> dict[str, tuple[str, str]]:
+    """Departments, business roles and one user per role (once); returns, for the users
+    created now, their password and TOTP secret ("" for users no role asks a second factor
+    of). The administrators are enrolled in multi-factor sign-in here, so they sign in with
+    a code computed from that secret. Passwords are random: the demo never ships a known one."""
     if directory.repo.user_by_username(session, RECORDS_BY) is not None:
         return {}
     known = {row.department.key for row in directory.departments(session, actor)}
@@ -174,7 +177,7 @@ def install_demo_users(
                 session, actor, RoleCreate.model_validate({"key": key, "label": label})
             )
         directory.set_grants(session, actor, key, grants)
-    passwords: dict[str, str] = {}
+    accounts: dict[str, tuple[str, str]] = {}
     for username, display, role_keys, departments in DEMO_USERS:
         if directory.repo.user_by_username(session, username) is not None:
             continue
@@ -196,8 +199,12 @@ def install_demo_users(
         created = directory.repo.user_by_username(session, username)
         assert created is not None
         created.must_change_password = False  # a demo: its passwords are printed, not mailed
-        passwords[username] = password
-    return passwords
+        identities = directory.identities
+        secret = ""
+        if identities.mfa_enrolment_due(session, created):
+            secret = identities.mfa.enrol_now(session, actor, created)
+        accounts[username] = (password, secret)
+    return accounts
 
 
 def install_demo_records(

@@ -51,21 +51,36 @@ class RoleDirectory(DirectoryBase):
             admin_kind=None,
             permissions=[],
             description=data.description,
+            require_mfa=data.require_mfa,
         )
         self.repo.add(session, role)
-        details = {"label": role.label, "description": role.description}
+        details = {
+            "label": role.label,
+            "description": role.description,
+            "require_mfa": role.require_mfa,
+        }
         self._audit_role(session, actor, "role.create", role, details)
         return RoleEntry(role, 0)
 
     def update_role(self, session: Session, actor: Actor, key: str, data: RoleUpdate) -> RoleEntry:
         self._require(actor)
         role = self._business_role(session, key)
-        before = {"label": role.label, "description": role.description}
+        before = {
+            "label": role.label,
+            "description": role.description,
+            "require_mfa": role.require_mfa,
+        }
         if data.label is not None:
             role.label = text_of(data.label)
         if data.description is not None:
             role.description = data.description
-        after = {"label": role.label, "description": role.description}
+        if data.require_mfa is not None:
+            role.require_mfa = data.require_mfa
+        after = {
+            "label": role.label,
+            "description": role.description,
+            "require_mfa": role.require_mfa,
+        }
         if after != before:
             self.repo.save(session)
             self._audit_role(session, actor, "role.update", role, changes(before, after))

@@ -134,6 +134,11 @@ class UserDirectory(DirectoryBase):
         self._require(actor)
         return self._entry(session, self.identities.unlock(session, actor, username))
 
+    def reset_mfa(self, session: Session, actor: Actor, username: str) -> UserEntry:
+        """Forget the user's multi-factor enrolment (a lost device); their sessions end."""
+        self._require(actor)
+        return self._entry(session, self.identities.reset_mfa(session, actor, username))
+
     def reset_password(
         self, session: Session, actor: Actor, username: str, new_password: str
     ) -> UserEntry:
