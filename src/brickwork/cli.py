@@ -341,7 +341,7 @@ def users_disable_inactive(
         names = [user.username for user in users]
     verb = "would be disabled" if dry_run else "disabled"
     for name in names:
-        out.print(f"{name}\t{verb}")
+        out.print(f"{name}: {verb}", highlight=False)
     out.print(
         f"{len(names)} account(s) unused for {settings.inactive_days} days {verb}",
         highlight=False,

@@ -203,3 +203,16 @@ def test_an_account_unused_for_90_days_is_disabled_at_sign_in(
     )
     assert (event.actor, event.details["user"]) == ("system", "li.si")
     assert login(client_from("10.2.0.3"), "wang.wu").status_code == 200
+
+
+def test_api_token_use_counts_as_activity(
+    users: Any, session: Session, clock: Any, client_from: Callable[[str], TestClient]
+) -> None:
+    client = users.client("li.si")
+    token = client.post(f"{API}/auth/tokens", json={"name": "ci", "scopes": ["read"]}).json()
+    clock.now += timedelta(days=80)
+    bearer = {"Authorization": f"Bearer {token['token']}"}
+    assert client_from("10.3.0.1").get(f"{API}/auth/me", headers=bearer).status_code == 200
+    clock.now += timedelta(days=20)  # 100 days after the last sign-in, 20 after the token's use
+    assert login(client_from("10.3.0.2"), "li.si").status_code == 200
+    assert user_row(session, "li.si").status == "active"
