@@ -71,7 +71,11 @@ def signed_in_identity(
             "change your password first (POST /api/v1/auth/password)",
             code="password_change_required",
         )
-    if identity.session_id is not None and service.mfa_enrolment_due(session, identity.user):
+    if (
+        identity.session_id is not None
+        and identity.roles  # no role, none that asks for a second factor: no query
+        and service.mfa_enrolment_due(session, identity.user)
+    ):
         raise Forbidden(
             "your role requires multi-factor sign-in: enrol first (POST "
             "/api/v1/auth/mfa/enrolment, then POST /api/v1/auth/mfa/enrolment/confirm)",

@@ -243,13 +243,17 @@ class SessionService:
         failures, _last = self.repo.source_failures(session, source, since=now - throttle.window)
         delay = throttle.delay(failures)
         if delay:
-            details = {"source": source, "failures": failures, "retry_after": delay.seconds}
+            details = {
+                "source": source,
+                "failures": failures,
+                "retry_after": int(delay.total_seconds()),
+            }
             self.audit.record(
                 session,
                 origin,
                 "auth.throttle",
                 object_type="source",
-                object_id=source[:36],
+                object_id=source,
                 result="failure",
                 details=details,
             )
