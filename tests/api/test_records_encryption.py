@@ -4,7 +4,6 @@ filters and uniqueness, and loud failures on tampering or a wrong key."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +147,8 @@ def test_wrong_key_file_fails_loudly(
     vault: TestClient,
     session: Session,
     tmp_path: Path,
-    admin_on: Callable[[TestClient], TestClient],
+    users: Any,
+    clock: Any,
 ) -> None:
     from brickwork.app import create_app
     from brickwork.platform.api.deps import unit_of_work
@@ -157,14 +157,15 @@ def test_wrong_key_file_fails_loudly(
     other = tmp_path / "other-keys.json"
     write_keyring(other, new_keyring(), create=True)
     settings = vault.app.state.settings.with_overrides(secret_key_file=other)  # type: ignore[attr-defined]
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
 
     def same_session() -> Any:
         yield session
 
     app.dependency_overrides[unit_of_work] = same_session
+    users.user("reader", roles=("tester",))  # no second factor: its secret needs keys too
     with TestClient(app, raise_server_exceptions=False) as wrong:
-        response = admin_on(wrong).get(f"{RECORDS}/{record['id']}")
+        response = users.sign_in("reader", wrong).get(f"{RECORDS}/{record['id']}")
     app.state.engine.dispose()
     assert response.status_code == 500
     assert response.json()["code"] == "decryption_failed"

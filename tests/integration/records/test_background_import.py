@@ -25,7 +25,10 @@ def test_background_import_reports_progress_and_result(
     if backend not in fresh_database_urls:
         pytest.skip("no PostgreSQL server configured (BRICKWORK_TEST_POSTGRES_URL)")
     settings = Settings(
-        data_dir=tmp_path, database_url=fresh_database_urls[backend], argon2_profile="test"
+        data_dir=tmp_path,
+        database_url=fresh_database_urls[backend],
+        argon2_profile="test",
+        insecure_cookies=True,  # the test client speaks plain http
     )
     app = create_app(settings)
     with TestClient(app) as client:
