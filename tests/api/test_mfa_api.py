@@ -58,6 +58,8 @@ def test_enrolment_then_sign_in_needs_the_code(
         "code": "mfa_code_invalid",
         "message": wrong.json()["errors"][0]["message"],
     }
+    (failed,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "mfa.enrol_confirm"))
+    assert failed.result == "failure"
     code = pyotp.TOTP(secret).at(clock.now)
     confirmed = client.post(f"{API}/auth/mfa/enrolment/confirm", json={"code": code})
     assert confirmed.status_code == 200, confirmed.text

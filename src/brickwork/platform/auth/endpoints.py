@@ -32,6 +32,7 @@ from brickwork.platform.auth.schemas import (
     TokenCreated,
     TokenOut,
 )
+from brickwork.platform.errors import Invalid
 from brickwork.platform.models import ApiToken, User
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -189,7 +190,11 @@ def confirm_mfa_enrolment(
     """Confirm the enrolment with the app's current code; returns ten one-time recovery codes
     (shown only here). From the next sign-in on, the code is asked for."""
     require_session(identity)
-    codes = service.mfa.confirm(session, actor_of(identity, request), identity.user, body.code)
+    try:
+        codes = service.mfa.confirm(session, actor_of(identity, request), identity.user, body.code)
+    except Invalid:
+        session.commit()  # the audit event of the wrong code must outlive the 422
+        raise
     return reply({"recovery_codes": codes})
 
 
