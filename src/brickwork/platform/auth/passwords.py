@@ -109,11 +109,17 @@ class Hasher:
         except (VerificationError, InvalidHashError):
             return False
 
+    def prime(self) -> None:
+        """Create the dummy hash now (once per process), so that the first unknown name does not
+        answer more slowly than a known one; sign-in calls it whatever the name."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hash(secrets.token_urlsafe(16))
+
     def verify_dummy(self, password: str) -> None:
         """Spend the time of one verification, so an unknown user name answers as slowly as a
         wrong password (no user enumeration by timing)."""
-        if self._dummy_hash is None:
-            self._dummy_hash = self.hash(secrets.token_urlsafe(16))
+        self.prime()
+        assert self._dummy_hash is not None
         self.verify(self._dummy_hash, password[:MAX_PASSWORD_LENGTH])
 
     def needs_rehash(self, stored_hash: str) -> bool:

@@ -104,6 +104,7 @@ class SessionService:
         password verification, whether the name is unknown, the account locked or disabled, or
         the password wrong; only the audit trail records which. A source address in backoff is
         refused with ``too_many_attempts`` before anything is checked."""
+        self.hasher.prime()
         now = self.clock()
         source = (ip or "unknown")[:64]
         wait = self._backoff(session, source, now)
