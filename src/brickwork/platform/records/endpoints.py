@@ -18,7 +18,7 @@ from brickwork.platform.db.session import unit_of_work
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid, NotFound
 from brickwork.platform.files.endpoints import download_response
 from brickwork.platform.metadata.schemas import KEY_PATTERN
-from brickwork.platform.records.exports import csv_bytes, xlsx_bytes
+from brickwork.platform.records.exports import export_file
 from brickwork.platform.records.imports import XLSX_TYPE, error_workbook
 from brickwork.platform.records.jobs import Job, JobRunner
 from brickwork.platform.records.openapi import app_openapi
@@ -222,11 +222,8 @@ def export_records(
     )
     name = f"{app}-{form}.{format_}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if format_ == "xlsx":
-        return Response(xlsx_bytes(header, rows), media_type=XLSX_TYPE, headers=disposition)
-    return Response(
-        csv_bytes(header, rows), media_type="text/csv; charset=utf-8", headers=disposition
-    )
+    media_type = XLSX_TYPE if format_ == "xlsx" else "text/csv; charset=utf-8"
+    return Response(export_file(format_, header, rows), media_type=media_type, headers=disposition)
 
 
 @router.get("/{record_id}", responses=ERRORS)
