@@ -17,6 +17,7 @@ form changed) reaches no rows and is logged, never widened.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -287,8 +288,10 @@ class FormAccess:
 
     def check_unmask(self, keys: Sequence[str], reason: str) -> None:
         """Unmasking needs a reason and, per field, the ``unmask`` permission."""
-        if len(reason.strip()) < MIN_REASON:
-            message = f"say why you need the clear values (at least {MIN_REASON} characters)"
+        if visible_length(reason) < MIN_REASON:
+            message = (
+                f"say why you need the clear values (at least {MIN_REASON} visible characters)"
+            )
             raise Invalid(
                 message,
                 code="unmask_reason_required",
@@ -347,3 +350,15 @@ def _member(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
         column.in_(list(values)) if len(values) > 1 else column == values[0]
     )
     return condition
+
+
+INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
+"""Unicode categories that show nothing: controls, format characters (U+200B zero-width space,
+U+FEFF, bidirectional marks), unassigned code points and every kind of space."""
+
+
+def visible_length(text: str) -> int:
+    """How many characters of ``text`` show something on screen."""
+    return sum(
+        1 for char in text if unicodedata.category(char) not in INVISIBLE and not char.isspace()
+    )
