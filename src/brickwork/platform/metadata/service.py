@@ -14,6 +14,7 @@ from brickwork.jsonio import checksum, to_jsonable
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
+from brickwork.platform.auth.policy import scope_forms
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
 from brickwork.platform.metadata import diff as diffing
@@ -129,6 +130,23 @@ class MetadataService:
         if not self.permissions.sees_app(principal, app_key):
             self.permissions.check(principal, "read", app_key)
         return app
+
+    def require_visible_definition(
+        self, session: Any, actor: Actor, app_key: str, kind: Kind, key: str
+    ) -> Application:
+        """The app, if the actor may read this definition of it: a token scoped to forms
+        (``read:app.form``) reads those forms only; other definitions do not exist for it."""
+        app = self.require_visible(session, actor, app_key)
+        if not self.definition_visible(actor, app_key, kind, key):
+            raise NotFound(
+                f"app {app_key!r} has no {kind.value} with key {key!r}", code="definition_not_found"
+            )
+        return app
+
+    @staticmethod
+    def definition_visible(actor: Actor, app_key: str, kind: Kind, key: str) -> bool:
+        forms = None if actor.system else scope_forms(actor.scopes, app_key)
+        return forms is None or (kind == Kind.FORM and key in forms)
 
     def add_publish_hook(self, kind: Kind, hook: PublishHook) -> None:
         self.publish_hooks.setdefault(kind, []).append(hook)

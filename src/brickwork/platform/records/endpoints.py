@@ -17,7 +17,7 @@ from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.db.session import unit_of_work
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid, NotFound
 from brickwork.platform.files.endpoints import download_response
-from brickwork.platform.metadata.schemas import KEY_PATTERN
+from brickwork.platform.metadata.schemas import KEY_PATTERN, Kind
 from brickwork.platform.records.exports import export_file
 from brickwork.platform.records.imports import XLSX_TYPE, error_workbook
 from brickwork.platform.records.jobs import Job, JobRunner
@@ -431,13 +431,19 @@ def app_openapi_document(
     app: AppKey, session: SessionDep, actor: ActorDep, service: RecordsDep, request: Request
 ) -> ExactJSONResponse:
     """The OpenAPI 3.1 document of the app's record endpoints, typed by each form's schema."""
-    app_row = request.app.state.metadata.require_visible(session, actor, app)
+    metadata = request.app.state.metadata
+    app_row = metadata.require_visible(session, actor, app)
+    forms = [
+        form
+        for form in service.published_forms(session, app)
+        if metadata.definition_visible(actor, app, Kind.FORM, form.form_key)
+    ]
     label = (
         app_row.label
         if isinstance(app_row.label, str)
         else (app_row.label.get("en") or app_row.label.get("zh-CN") or app)
     )
-    return reply(app_openapi(app, label, service.published_forms(session, app)))
+    return reply(app_openapi(app, label, forms))
 
 
 def _start_import_job(
