@@ -91,7 +91,13 @@ def build_services(
     )
     metadata = MetadataService(clock=clock, audit=audit, permissions=identities.permissions)
     metadata.add_publish_hook(Kind.FORM, FormStorage(clock=clock, cipher=crypto).on_publish)
-    files = FileService(storage=FileStorage(files_root), clock=clock, audit=audit)
+    files = FileService(
+        storage=FileStorage(files_root),
+        clock=clock,
+        audit=audit,
+        permissions=identities.permissions,
+        quota_bytes=(settings or Settings()).upload_quota_bytes,
+    )
     identities.permissions.add_grant_check(grant_checker(metadata, now=clock))
     return Services(
         audit=audit,

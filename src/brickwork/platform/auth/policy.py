@@ -255,3 +255,20 @@ def scope_forms(scopes: Sequence[str] | None, app: str) -> frozenset[str] | None
                 return None
             forms.add(form)
     return frozenset(forms)
+
+
+RECORD_WRITES = ("create", "update")
+
+
+def scope_writes_where(scope: str, grant: Grant) -> bool:
+    """Whether a token scope lets its holder create or update records somewhere ``grant``
+    allows it (uploading a file is the first step of writing a record with it)."""
+    if scope == "all":
+        return True
+    action, _, target = scope.partition(":")
+    if action not in RECORD_WRITES or action not in grant.actions:
+        return False
+    if not target:
+        return True
+    app, _, form = target.partition(".")
+    return grant.app in (ANY, app) and (not form or grant.form in (ANY, form))
