@@ -123,7 +123,7 @@ class FormAccess:
         unmaskable: set[str] = set()
         writing: dict[str, set[str]] = {action: set() for action in WRITING_ACTIONS}
         for grant in grants:
-            given = {item.key: _level_in(grant, item) for item in fields}
+            given = _guarded({item.key: _level_in(grant, item) for item in fields}, form)
             if "read" in grant.actions:
                 _raise_levels(levels, given)
                 unmaskable.update(grant.unmask)
@@ -336,6 +336,13 @@ class FormAccess:
 def _raise_levels(levels: dict[str, FieldLevel], given: Mapping[str, FieldLevel]) -> None:
     for key, level in given.items():
         levels[key] = max(level, levels.get(key, FieldLevel.HIDDEN))
+
+
+def _guarded(given: dict[str, FieldLevel], form: PublishedForm) -> dict[str, FieldLevel]:
+    """A computed field derived from encrypted fields gets no more than their levels."""
+    for key, sources in form.guarded_by.items():
+        given[key] = min(given[key], *(given[source] for source in sources))
+    return given
 
 
 def _level_in(grant: Grant, item: FieldBase) -> FieldLevel:
