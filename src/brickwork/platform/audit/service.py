@@ -308,7 +308,8 @@ class AuditLog:
 def _csv(events: Iterable[AuditEvent]) -> tuple[bytes, int]:
     """UTF-8 with BOM (Excel reads it right), every field quoted; ``roles``/``details`` as
     canonical JSON and instants as ISO 8601, the texts the hash covers; an empty cell is a null.
-    Text that a spreadsheet would run as a formula gets a leading ``'`` (see `spreadsheets`)."""
+    Text that a spreadsheet would run as a formula gets a leading ``'`` (see `spreadsheets`);
+    drop it before recomputing a hash, or use the JSON Lines export, which keeps the texts."""
     rows = 0
 
     def counted() -> Iterator[list[Any]]:
