@@ -17,6 +17,7 @@ from brickwork.platform.api.router import api_router, install_openapi, root
 from brickwork.platform.assembly import build_services
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db import migrate
+from brickwork.platform.db.filemodes import private_dir
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
 from brickwork.platform.records.jobs import JobRunner
 from brickwork.settings import Settings, load_settings
@@ -60,6 +61,7 @@ async def _check_periodically(app: FastAPI, seconds: float) -> None:
 
 def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
     settings = settings or load_settings()
+    private_dir(settings.data_dir)
     engine = make_engine(settings.effective_database_url)
     if settings.auto_upgrade:
         migrate.ensure_current(engine)

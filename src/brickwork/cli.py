@@ -34,6 +34,7 @@ from brickwork.platform.crypto.keyring import (
 )
 from brickwork.platform.crypto.rotation import KeyRotation
 from brickwork.platform.db import migrate
+from brickwork.platform.db.filemodes import private_dir
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
 from brickwork.platform.errors import PlatformError
 from brickwork.platform.packs.demo import (
@@ -123,7 +124,7 @@ def main_options(
 
 
 def _initialise(settings: Settings, admin: str) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     engine = make_engine(settings.effective_database_url)
     before, after = migrate.upgrade(engine)
     if before != after:
@@ -366,7 +367,7 @@ def _serve(settings: Settings) -> None:
     from brickwork.app import create_app
 
     _configure_logging(settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     out.print(
         f"Brickwork {__version__} on http://{settings.host}:{settings.port}"
         f"  (API: /api/v1, docs: /api/v1/docs)"

@@ -15,6 +15,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+DEFAULT_UPLOAD_QUOTA_BYTES = 1024 * 1024 * 1024
 ARGON2_PROFILES = ("default", "test")
 
 
@@ -34,6 +35,8 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_import_bytes: int = 50 * 1024 * 1024
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    upload_quota_bytes: int = DEFAULT_UPLOAD_QUOTA_BYTES
+    """Bytes of stored uploads one user may hold (all their uploads, deduplicated or not)."""
     max_import_rows: int = 100_000
     auto_upgrade: bool = True
     log_level: str = "INFO"
@@ -130,6 +133,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_body_bytes=_int(source, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
         max_import_bytes=_int(source, "MAX_IMPORT_BYTES", 50 * 1024 * 1024),
         max_upload_bytes=_int(source, "MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
+        upload_quota_bytes=_int(source, "UPLOAD_QUOTA_BYTES", DEFAULT_UPLOAD_QUOTA_BYTES),
         max_import_rows=_int(source, "MAX_IMPORT_ROWS", 100_000),
         auto_upgrade=_bool(source, "AUTO_UPGRADE", True),
         log_level=(source.get(ENV_PREFIX + "LOG_LEVEL") or "INFO").upper(),

@@ -30,6 +30,8 @@ CONTRACT = "客户合同 2026 年版.pdf"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 16
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+WRITER = {"app": "*", "actions": ["create", "read"], "rows": "own"}
+"""A grant that lets its holder create records, and therefore upload files."""
 
 
 def pdf(tag: str = "") -> bytes:
@@ -311,7 +313,7 @@ def test_lost_content_is_reported(client_with: Callable[..., TestClient]) -> Non
 
 
 def test_uploads_and_downloads_are_audited(users: Any, session: Session) -> None:
-    uploader = users.client("zhang.san")
+    uploader = users.client("zhang.san", grants=[WRITER])
     other = users.client("li.si")
     content = pdf()
     response = uploader.post(

@@ -30,7 +30,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 FIELDS: list[dict[str, Any]] = [
     {"id": "f_name", "key": "name", "type": "text", "label": "Name", "required": True},
-    {"id": "f_rid", "key": "resident_id", "type": "resident_id", "label": "Resident ID"},
+    # Stored in clear on purpose (identifiers are encrypted by default): the matrix checks that
+    # masking alone keeps clear values from readers, history included.
+    {
+        "id": "f_rid",
+        "key": "resident_id",
+        "type": "resident_id",
+        "label": "Resident ID",
+        "encrypted": False,
+    },
     {"id": "f_mob", "key": "mobile", "type": "phone", "label": "Mobile"},
     {"id": "f_sal", "key": "salary", "type": "money", "label": "Salary", "currency": "CNY"},
     {"id": "f_note", "key": "note", "type": "textarea", "label": "Note"},

@@ -25,8 +25,15 @@ OTHER_RECORDS = f"{APP}/forms/other/records"
 
 FIELDS: list[dict[str, Any]] = [
     {"id": "f_name", "key": "name", "type": "text", "label": "Name", "required": True},
-    {"id": "f_rid", "key": "resident_id", "type": "resident_id", "label": "Resident ID"},
-    {"id": "f_mob", "key": "mobile", "type": "phone", "label": "Mobile"},
+    # In clear on purpose (identifiers are encrypted by default): masking alone must protect them.
+    {
+        "id": "f_rid",
+        "key": "resident_id",
+        "type": "resident_id",
+        "label": "Resident ID",
+        "encrypted": False,
+    },
+    {"id": "f_mob", "key": "mobile", "type": "phone", "label": "Mobile", "encrypted": False},
     {"id": "f_mail", "key": "email", "type": "email", "label": "E-mail"},
     {"id": "f_holder", "key": "holder", "type": "text", "label": "Holder", "mask": "name"},
     {"id": "f_sal", "key": "salary", "type": "money", "label": "Salary", "currency": "CNY"},

@@ -28,6 +28,7 @@ from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.metadata.validation import register_kind_validator
 from brickwork.platform.records.definitions import validate_form_spec
 from brickwork.platform.records.grants import grant_checker
+from brickwork.platform.records.protection import clear_fields_note, protect_form_spec
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
 from brickwork.settings import Settings
@@ -94,7 +95,15 @@ def build_services(
     )
     metadata = MetadataService(clock=clock, audit=audit, permissions=identities.permissions)
     metadata.add_publish_hook(Kind.FORM, FormStorage(clock=clock, cipher=crypto).on_publish)
-    files = FileService(storage=FileStorage(files_root), clock=clock, audit=audit)
+    metadata.add_draft_hook(Kind.FORM, protect_form_spec)
+    metadata.add_publish_note(Kind.FORM, clear_fields_note)
+    files = FileService(
+        storage=FileStorage(files_root),
+        clock=clock,
+        audit=audit,
+        permissions=identities.permissions,
+        quota_bytes=(settings or Settings()).upload_quota_bytes,
+    )
     identities.permissions.add_grant_check(grant_checker(metadata, now=clock))
     return Services(
         audit=audit,

@@ -15,7 +15,8 @@ from brickwork.platform.errors import NotFound
 from brickwork.platform.files.service import FileService
 from brickwork.platform.files.storage import FileStorage
 
-ACTOR = Actor("wang.wu")
+ACTOR = Actor("wang.wu", channel="cli", system=True)
+"""A host tool: uploads without a business role (HTTP uploads need one, see tests/api)."""
 PDF = b"%PDF-1.7\n%%EOF\n"
 
 

@@ -149,6 +149,8 @@ class CompiledForm:
     """Writable non-subtable fields with `required: true`."""
     shortcut: Shortcut | None
     """The short path for new records that need nothing reported (None: the form has none)."""
+    computed_reads: Mapping[str, frozenset[str]]
+    """For each top-level computed field, the keys of the fields its expression reads."""
 
     @cached_property
     def uses_expressions(self) -> bool:
@@ -165,6 +167,25 @@ class CompiledForm:
 def check_form(definition: FormDefinition, *, today: date) -> tuple[Problem, ...]:
     """Every design-time problem of `definition`, with pointers into it."""
     return _Builder(definition, today).build()[0]
+
+
+def computed_sources(compiled: CompiledForm) -> dict[str, frozenset[str]]:
+    """For each top-level computed field, the stored (not computed) fields its value derives
+    from, through other computed fields too: what it may reveal."""
+    reads = compiled.computed_reads
+    sources: dict[str, frozenset[str]] = {}
+    for key in compiled.computed_order:  # dependencies first
+        found: set[str] = set()
+        for name in reads.get(key, frozenset()):
+            found.update(sources.get(name, {name} if name not in reads else set()))
+        sources[key] = frozenset(found)
+    return sources
+
+
+def sketch_form(definition: FormDefinition, *, today: date) -> CompiledForm:
+    """`definition` compiled as far as it goes, problems ignored (for design-time tools that
+    look at its structure, such as which fields a computed field reads)."""
+    return _Builder(definition, today).build()[1]
 
 
 def compile_form(definition: FormDefinition, *, today: date) -> CompiledForm:
@@ -216,6 +237,9 @@ class _Builder:
                 p for p in plans if p.field.required and p.writable and p.rows is None
             ),
             shortcut=shortcut_of(plans, self.read, validations=bool(self.definition.validations)),
+            computed_reads=MappingProxyType(
+                {p.key: value_reads[p.key] for p in plans if p.computed is not None}
+            ),
         )
         return tuple(self.problems), compiled
 

@@ -15,17 +15,16 @@ the trail is decided by the caller (the audit administrator, in ``audit.endpoint
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
 from brickwork.jsonio import canonical_dumps, dumps, to_jsonable
+from brickwork.platform import spreadsheets
 from brickwork.platform.audit.repository import AuditFilter, AuditRepository
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock, system_clock
@@ -307,26 +306,19 @@ class AuditLog:
 
 
 def _csv(events: Iterable[AuditEvent]) -> tuple[bytes, int]:
-    """UTF-8 with BOM (Excel reads it right); ``roles``/``details`` as canonical JSON and instants
-    as ISO 8601, the texts the hash covers; an empty cell is a null."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(EVENT_COLUMNS)
+    """UTF-8 with BOM (Excel reads it right), every field quoted; ``roles``/``details`` as
+    canonical JSON and instants as ISO 8601, the texts the hash covers; an empty cell is a null.
+    Text that a spreadsheet would run as a formula gets a leading ``'`` (see `spreadsheets`);
+    drop it before recomputing a hash, or use the JSON Lines export, which keeps the texts."""
     rows = 0
-    for event in events:
-        writer.writerow([_cell(value) for value in event_fields(event).values()])
-        rows += 1
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8"), rows
 
+    def counted() -> Iterator[list[Any]]:
+        nonlocal rows
+        for event in events:
+            rows += 1
+            yield list(event_fields(event).values())
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, dict | list):
-        return canonical_dumps(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
+    return spreadsheets.csv_bytes(EVENT_COLUMNS, counted()), rows
 
 
 def _jsonl(events: Iterable[AuditEvent]) -> tuple[bytes, int]:

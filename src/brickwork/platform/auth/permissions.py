@@ -30,10 +30,12 @@ from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.policy import (
     ANY,
     APP_ACTIONS,
+    RECORD_WRITES,
     WRITE_ACTIONS,
     Grant,
     grants_json,
     parse_grants,
+    scope_writes_where,
     scopes_allow,
     scopes_reach_app,
 )
@@ -144,6 +146,37 @@ class PermissionService:
             return None
         return Forbidden(
             f"you may not {action} {_target(app, form)}: none of your roles grants it; ask a "
+            "security administrator",
+            code="permission_denied",
+        )
+
+    def upload_denial(self, principal: Principal) -> Forbidden | None:
+        """Why ``principal`` may not upload files, or None. A file is uploaded to be attached
+        to a record: it needs a grant that creates or updates records of some form (and, for a
+        token, a scope that allows that write); audit administrators never upload."""
+        actor = principal.actor
+        if actor.system:
+            return None
+        writes = [g for g in principal.grants if any(a in g.actions for a in RECORD_WRITES)]
+        if actor.scopes is not None and not any(
+            scope_writes_where(scope, grant) for scope in actor.scopes for grant in writes
+        ):
+            return Forbidden(
+                "uploading files needs a token scope that creates or updates records (e.g. "
+                "'create:app.form', 'update' or 'all'; it has: "
+                f"{', '.join(actor.scopes) or 'none'})",
+                code="token_scope_insufficient",
+            )
+        if actor.holds(AUDIT_ADMIN):
+            return Forbidden(
+                "audit administrators read the audit trail and upload no files "
+                "(separation of duties)",
+                code="audit_admin_read_only",
+            )
+        if writes:
+            return None
+        return Forbidden(
+            "uploading files needs a role that may create or update records of some form; ask a "
             "security administrator",
             code="permission_denied",
         )

@@ -235,3 +235,40 @@ def scopes_reach_app(scopes: Sequence[str] | None, app: str) -> bool:
         if target.partition(".")[0] == app:
             return True
     return False
+
+
+def scope_forms(scopes: Sequence[str] | None, app: str) -> frozenset[str] | None:
+    """The forms of ``app`` that a token with ``scopes`` is limited to, or None when it is not
+    limited to forms there (not a token, or a scope naming the whole app or every app). A token
+    whose scopes name only forms (``read:onboarding.customer``) sees those forms' definitions
+    and nothing else of the app."""
+    if scopes is None:
+        return None
+    forms: set[str] = set()
+    for scope in scopes:
+        action, _, target = scope.partition(":")
+        if scope == "all" or (not target and action not in ("audit", "identity")):
+            return None
+        scope_app, dot, form = target.partition(".")
+        if scope_app == app:
+            if not dot:
+                return None
+            forms.add(form)
+    return frozenset(forms)
+
+
+RECORD_WRITES = ("create", "update")
+
+
+def scope_writes_where(scope: str, grant: Grant) -> bool:
+    """Whether a token scope lets its holder create or update records somewhere ``grant``
+    allows it (uploading a file is the first step of writing a record with it)."""
+    if scope == "all":
+        return True
+    action, _, target = scope.partition(":")
+    if action not in RECORD_WRITES or action not in grant.actions:
+        return False
+    if not target:
+        return True
+    app, _, form = target.partition(".")
+    return grant.app in (ANY, app) and (not form or grant.form in (ANY, form))

@@ -146,7 +146,7 @@ def _parse(path: Path | str, document: object) -> Keyring:
 
 def write_keyring(path: Path, keyring: Keyring, *, create: bool = False) -> None:
     """Write the key file with mode 0600 (atomically; with ``create`` only if it is absent)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     text = json.dumps(keyring.to_json(), indent=2) + "\n"
     target = path if create else path.with_name(path.name + ".tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from brickwork.platform.models import StoredFile
@@ -23,3 +23,10 @@ class FileRepository:
     def add(self, session: Session, row: StoredFile) -> None:
         session.add(row)
         session.flush()
+
+    def stored_bytes(self, session: Session, username: str) -> int:
+        """Bytes of every file ``username`` uploaded (each upload counts, shared content too)."""
+        query = select(func.coalesce(func.sum(StoredFile.size), 0)).where(
+            StoredFile.created_by == username
+        )
+        return int(session.scalar(query) or 0)

@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 from brickwork.engines.form.fieldtypes.files import FileRef
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.clock import Clock, new_id, system_clock
-from brickwork.platform.errors import Forbidden, NotFound
+from brickwork.platform.errors import Forbidden, NotFound, PayloadTooLarge
 from brickwork.platform.files.content import check_content, clean_name, media_type
 from brickwork.platform.files.repository import FileRepository
 from brickwork.platform.files.storage import FileStorage
 from brickwork.platform.models import StoredFile
+from brickwork.settings import DEFAULT_UPLOAD_QUOTA_BYTES
 
 FILE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 """Ids are lower-case UUID text; anything else names no file and never reaches the database."""
@@ -77,11 +79,15 @@ class FileService:
         clock: Clock = system_clock,
         repository: FileRepository | None = None,
         audit: AuditLog | None = None,
+        permissions: PermissionService | None = None,
+        quota_bytes: int = DEFAULT_UPLOAD_QUOTA_BYTES,
     ) -> None:
         self.storage = storage
         self.clock = clock
         self.repo = repository or FileRepository()
         self.audit = audit or AuditLog(clock=clock)
+        self.permissions = permissions or PermissionService.standalone(self.audit)
+        self.quota_bytes = quota_bytes
 
     def upload(
         self,
@@ -92,10 +98,17 @@ class FileService:
         name: str | None,
         content_type: str | None,
     ) -> StoredFile:
-        """Check, store (once per distinct content) and record one uploaded file."""
+        """Check, store (once per distinct content) and record one uploaded file.
+
+        Only someone who may write records (create or update, some form) uploads, and within
+        their quota: the bytes of all their stored uploads."""
+        refusal = self.permissions.upload_denial(self.permissions.principal(session, actor))
+        if refusal is not None:
+            raise refusal
         cleaned = clean_name(name)
         declared = media_type(content_type)
         check_content(content, declared)
+        self._check_quota(session, actor, len(content))
         blob = self.storage.put(content)
         row = StoredFile(
             id=new_id(),
@@ -122,6 +135,18 @@ class FileService:
             },
         )
         return row
+
+    def _check_quota(self, session: Session, actor: Actor, size: int) -> None:
+        if actor.system:
+            return
+        used = self.repo.stored_bytes(session, actor.username)
+        if used + size > self.quota_bytes:
+            raise PayloadTooLarge(
+                f"this upload ({size} bytes) would take your stored uploads to {used + size} "
+                f"bytes, over your quota of {self.quota_bytes} bytes "
+                "(BRICKWORK_UPLOAD_QUOTA_BYTES); nothing was stored",
+                code="upload_quota_exceeded",
+            )
 
     def get(self, session: Session, file_id: str) -> StoredFile:
         row = self.repo.get(session, file_id) if FILE_ID.fullmatch(file_id) else None

@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from brickwork.platform.db.filemodes import PRIVATE_DIR, private_dir
+
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 TEMP_PREFIX = ".incoming-"
 
@@ -51,7 +53,9 @@ class FileStorage:
         target = self.path_of(sha256)
         if target.is_file() and target.stat().st_size == len(content):
             return Blob(sha256, len(content), written=False)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.root)
+        target.parent.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+        # mkstemp creates the file 0600, and the rename keeps that mode.
         descriptor, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
         try:
             with os.fdopen(descriptor, "wb") as handle:

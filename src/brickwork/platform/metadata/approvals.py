@@ -112,7 +112,17 @@ class PublishApprovals:
     ) -> list[tuple[PublishRequest, Definition]]:
         app = self.metadata.require_visible(session, actor, app_key)
         rows = self.repo.publish_requests(session, app.id, status=status)
-        return [(row, self._definition(session, row)) for row in rows]
+        found = [(row, self._definition(session, row)) for row in rows]
+        return [
+            (row, definition)
+            for row, definition in found
+            if self._visible(actor, app_key, definition)
+        ]
+
+    def _visible(self, actor: Actor, app_key: str, definition: Definition) -> bool:
+        return self.metadata.definition_visible(
+            actor, app_key, Kind(definition.kind), definition.key
+        )
 
     def get(
         self, session: Session, actor: Actor, app_key: str, request_id: str
@@ -120,7 +130,12 @@ class PublishApprovals:
         app = self.metadata.require_visible(session, actor, app_key)
         row = self.repo.publish_request(session, request_id)
         definition = self._definition(session, row) if row is not None else None
-        if row is None or definition is None or definition.app_id != app.id:
+        if (
+            row is None
+            or definition is None
+            or definition.app_id != app.id
+            or not self._visible(actor, app_key, definition)
+        ):
             raise NotFound(
                 f"app {app_key!r} has no publish request {request_id!r}",
                 code="publish_request_not_found",

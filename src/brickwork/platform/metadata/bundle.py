@@ -77,6 +77,7 @@ class BundleService:
                 "label": app.label,
                 "description": app.description,
                 "archived": app.archived_at is not None,
+                "publish_approval": app.publish_approval,
             },
             "definitions": [self._export_definition(session, d) for d in definitions],
         }
@@ -128,18 +129,37 @@ class BundleService:
             return self._outcome(bundle, app is None, plan, dry_run=True)
         app_created = app is None
         app = app or self._create_app(session, actor, bundle)
+        approval = self._apply_publish_approval(session, actor, app, bundle)
         for index, item in enumerate(bundle.definitions):
             self._write_definition(session, actor, app, item, plan[index])
         outcome = self._outcome(bundle, app_created, plan, dry_run=False)
+        details = outcome.model_dump()
+        if approval is not None:
+            details["publish_approval"] = approval
         self.audit.record(
-            session,
-            actor,
-            "app.import",
-            object_type="app",
-            object_id=app.key,
-            details=outcome.model_dump(),
+            session, actor, "app.import", object_type="app", object_id=app.key, details=details
         )
         return outcome
+
+    def _apply_publish_approval(
+        self, session: Any, actor: Actor, app: Application, bundle: Bundle
+    ) -> dict[str, bool] | None:
+        """Take the bundle's maker-checker setting; the change (before/after) for the audit
+        event, or None when nothing changed.
+
+        Turning it off weakens the app's controls, so it needs what changing the setting through
+        ``PATCH /apps/{app}`` needs (``admin`` on the app). New versions in the same bundle were
+        already refused over the API (checked against the stored setting, before this runs), so
+        a bundle can never switch approval off and publish at once."""
+        wanted = bundle.app.publish_approval
+        if wanted is None or wanted == app.publish_approval:
+            return None
+        if not wanted:
+            self.permissions.require(session, actor, "admin", app.key)
+        change = {"before": app.publish_approval, "after": wanted}
+        app.publish_approval = wanted
+        app.updated_at, app.updated_by = self.clock(), actor.username
+        return change
 
     @staticmethod
     def _parse(document: Any) -> Bundle:

@@ -241,7 +241,13 @@ def list_definitions(
 ) -> ExactJSONResponse:
     service.require_visible(session, actor, app)
     rows = service.list_definitions(session, app, kind=kind, include_archived=include_archived)
-    return reply([definition_out(service, session, app, row, with_problems=False) for row in rows])
+    return reply(
+        [
+            definition_out(service, session, app, row, with_problems=False)
+            for row in rows
+            if service.definition_visible(actor, app, Kind(row.kind), row.key)
+        ]
+    )
 
 
 @router.post(
@@ -266,7 +272,7 @@ def create_definition(
 def get_definition(
     app: AppKey, kind: Kind, key: DefKey, session: SessionDep, actor: ActorDep, service: MetadataDep
 ) -> ExactJSONResponse:
-    service.require_visible(session, actor, app)
+    service.require_visible_definition(session, actor, app, kind, key)
     row = service.definition(session, app, kind, key)
     return reply(definition_out(service, session, app, row))
 
@@ -375,7 +381,7 @@ def restore_definition(
 def list_versions(
     app: AppKey, kind: Kind, key: DefKey, session: SessionDep, actor: ActorDep, service: MetadataDep
 ) -> ExactJSONResponse:
-    service.require_visible(session, actor, app)
+    service.require_visible_definition(session, actor, app, kind, key)
     return reply(
         [version_out(v, with_body=False) for v in service.versions(session, app, kind, key)]
     )
@@ -395,7 +401,7 @@ def get_version(
     actor: ActorDep,
     service: MetadataDep,
 ) -> ExactJSONResponse:
-    service.require_visible(session, actor, app)
+    service.require_visible_definition(session, actor, app, kind, key)
     return reply(version_out(service.version(session, app, kind, key, version), with_body=True))
 
 
@@ -409,7 +415,7 @@ def refuse_version_change(
     service: MetadataDep,
 ) -> None:
     """Published versions never change: edit the draft and publish a new version instead."""
-    service.require_visible(session, actor, app)
+    service.require_visible_definition(session, actor, app, kind, key)
     service.version(session, app, kind, key, version)  # 404 when it does not exist
     raise Conflict(
         f"version {version} of {kind.value} {key!r} is published and immutable; edit the draft"

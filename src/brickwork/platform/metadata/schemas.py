@@ -236,6 +236,12 @@ class BundleApp(Frozen):
     label: Label
     description: str = ""
     archived: bool = False
+    publish_approval: bool | None = Field(
+        default=None,
+        description="Maker-checker publishing. Absent (older bundles): an import leaves the "
+        "app's setting as it is. An import turns it on, or off only for an importer who may "
+        "change app settings and never together with new versions over the API.",
+    )
 
 
 class Bundle(Frozen):

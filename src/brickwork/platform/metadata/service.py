@@ -8,12 +8,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 from brickwork.jsonio import checksum, to_jsonable
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
+from brickwork.platform.auth.policy import scope_forms
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
 from brickwork.platform.metadata import diff as diffing
@@ -48,6 +50,14 @@ class PublishRequestContext:
 PublishHook = Callable[[Any, PublishRequestContext], list[str]]
 """Prepares storage for a kind (e.g. a form's table); returns the steps it takes (or would take,
 on a dry run); raises ``Invalid`` when the new version cannot be stored safely."""
+
+
+DraftHook = Callable[[Any, Any, date], Any]
+"""Completes a kind's spec when a draft is saved or published: (spec, the latest published body
+or None, today) -> the spec to store (e.g. a form's default encryption, see `engines.form
+.protection`)."""
+PublishNote = Callable[[Any, date], dict[str, Any]]
+"""What the publish audit event must also say about a body (e.g. fields stored in clear)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +121,8 @@ class MetadataService:
         self.audit = audit or AuditLog(clock=clock)
         self.permissions = permissions or PermissionService.standalone(self.audit)
         self.publish_hooks: dict[Kind, list[PublishHook]] = {}
+        self.draft_hooks: dict[Kind, list[DraftHook]] = {}
+        self.publish_notes: dict[Kind, list[PublishNote]] = {}
 
     def require(self, session: Any, actor: Actor, action: str, app_key: str) -> None:
         """``design``, ``publish`` or ``admin`` on the app (see ``auth.permissions``)."""
@@ -130,8 +142,56 @@ class MetadataService:
             self.permissions.check(principal, "read", app_key)
         return app
 
+    def require_visible_definition(
+        self, session: Any, actor: Actor, app_key: str, kind: Kind, key: str
+    ) -> Application:
+        """The app, if the actor may read this definition of it: a token scoped to forms
+        (``read:app.form``) reads those forms only; other definitions do not exist for it."""
+        app = self.require_visible(session, actor, app_key)
+        if not self.definition_visible(actor, app_key, kind, key):
+            raise NotFound(
+                f"app {app_key!r} has no {kind.value} with key {key!r}", code="definition_not_found"
+            )
+        return app
+
+    @staticmethod
+    def definition_visible(actor: Actor, app_key: str, kind: Kind, key: str) -> bool:
+        forms = None if actor.system else scope_forms(actor.scopes, app_key)
+        return forms is None or (kind == Kind.FORM and key in forms)
+
     def add_publish_hook(self, kind: Kind, hook: PublishHook) -> None:
         self.publish_hooks.setdefault(kind, []).append(hook)
+
+    def add_draft_hook(self, kind: Kind, hook: DraftHook) -> None:
+        self.draft_hooks.setdefault(kind, []).append(hook)
+
+    def add_publish_note(self, kind: Kind, note: PublishNote) -> None:
+        self.publish_notes.setdefault(kind, []).append(note)
+
+    def _completed_spec(
+        self, session: Any, definition: Definition | None, kind: Kind, spec: Any
+    ) -> Any:
+        """``spec`` after the kind's draft hooks, which see the latest published body."""
+        hooks = self.draft_hooks.get(kind, ())
+        if not hooks:
+            return spec
+        previous = None
+        if definition is not None and definition.latest_version is not None:
+            latest = self.repo.version(session, definition.id, definition.latest_version)
+            previous = None if latest is None else latest.body
+        today = self.clock().date()
+        for hook in hooks:
+            spec = hook(spec, previous, today)
+        return spec
+
+    def _completed_draft(self, session: Any, definition: Definition, kind: Kind) -> Any:
+        """The draft body with its spec completed by the draft hooks (drafts saved before a
+        hook existed, or imported from a bundle, get it when they are published)."""
+        draft = definition.draft
+        if not isinstance(draft, dict) or "spec" not in draft:
+            return draft
+        spec = self._completed_spec(session, definition, kind, draft["spec"])
+        return draft if spec == draft["spec"] else {**draft, "spec": to_jsonable(spec)}
 
     # ------------------------------------------------------------ apps
 
@@ -254,7 +314,13 @@ class MetadataService:
             app_id=app.id,
             kind=data.kind.value,
             key=data.key,
-            draft=self._body(data.kind, data.key, data.label, data.description, data.spec),
+            draft=self._body(
+                data.kind,
+                data.key,
+                data.label,
+                data.description,
+                self._completed_spec(session, None, data.kind, data.spec),
+            ),
             draft_revision=1,
             latest_version=None,
             created_at=now,
@@ -278,7 +344,8 @@ class MetadataService:
     ) -> Definition:
         self.require(session, actor, "design", app_key)
         definition = self._editable(session, app_key, kind, key, data.base_revision)
-        body = self._body(kind, key, data.label, data.description, data.spec)
+        spec = self._completed_spec(session, definition, kind, data.spec)
+        body = self._body(kind, key, data.label, data.description, spec)
         if body != definition.draft:
             changes = diffing.summarise(definition.draft, body)
             definition.draft = body
@@ -390,12 +457,16 @@ class MetadataService:
                 code="publish_approval_required",
             )
         definition = self._editable(session, app_key, kind, key, base_revision)
+        completed = self._completed_draft(session, definition, kind)
+        if completed != definition.draft and not dry_run:
+            definition.draft = completed
+            definition.draft_revision += 1
         self.check_publishable(session, definition, kind, key)
         number = (definition.latest_version or 0) + 1
         request = PublishRequestContext(
             app_key=app_key,
             definition=definition,
-            body=definition.draft,
+            body=completed,
             version=number,
             conversions=dict(conversions or {}),
             dry_run=dry_run,
@@ -431,9 +502,16 @@ class MetadataService:
                 "note": note,
                 "storage": steps,
                 **({"approved_request": approval} if approval else {}),
+                **self._notes(kind, definition.draft),
             },
         )
         return PublishOutcome(number, version, tuple(steps))
+
+    def _notes(self, kind: Kind, body: Any) -> dict[str, Any]:
+        notes: dict[str, Any] = {}
+        for note in self.publish_notes.get(kind, ()):
+            notes.update(note(body, self.clock().date()))
+        return notes
 
     def check_publishable(self, session: Any, definition: Definition, kind: Kind, key: str) -> None:
         """The draft is valid and differs from the latest version (else 422 / 409)."""

@@ -17,6 +17,7 @@ form changed) reaches no rows and is logged, never widened.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -122,7 +123,7 @@ class FormAccess:
         unmaskable: set[str] = set()
         writing: dict[str, set[str]] = {action: set() for action in WRITING_ACTIONS}
         for grant in grants:
-            given = {item.key: _level_in(grant, item) for item in fields}
+            given = _guarded({item.key: _level_in(grant, item) for item in fields}, form)
             if "read" in grant.actions:
                 _raise_levels(levels, given)
                 unmaskable.update(grant.unmask)
@@ -287,8 +288,10 @@ class FormAccess:
 
     def check_unmask(self, keys: Sequence[str], reason: str) -> None:
         """Unmasking needs a reason and, per field, the ``unmask`` permission."""
-        if len(reason.strip()) < MIN_REASON:
-            message = f"say why you need the clear values (at least {MIN_REASON} characters)"
+        if visible_length(reason) < MIN_REASON:
+            message = (
+                f"say why you need the clear values (at least {MIN_REASON} visible characters)"
+            )
             raise Invalid(
                 message,
                 code="unmask_reason_required",
@@ -335,6 +338,13 @@ def _raise_levels(levels: dict[str, FieldLevel], given: Mapping[str, FieldLevel]
         levels[key] = max(level, levels.get(key, FieldLevel.HIDDEN))
 
 
+def _guarded(given: dict[str, FieldLevel], form: PublishedForm) -> dict[str, FieldLevel]:
+    """A computed field derived from encrypted fields gets no more than their levels."""
+    for key, sources in form.guarded_by.items():
+        given[key] = min(given[key], *(given[source] for source in sources))
+    return given
+
+
 def _level_in(grant: Grant, item: FieldBase) -> FieldLevel:
     named = grant.fields.get(item.key)
     return default_level(item) if named is None else FieldLevel.named(named)
@@ -347,3 +357,15 @@ def _member(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
         column.in_(list(values)) if len(values) > 1 else column == values[0]
     )
     return condition
+
+
+INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
+"""Unicode categories that show nothing: controls, format characters (U+200B zero-width space,
+U+FEFF, bidirectional marks), unassigned code points and every kind of space."""
+
+
+def visible_length(text: str) -> int:
+    """How many characters of ``text`` show something on screen."""
+    return sum(
+        1 for char in text if unicodedata.category(char) not in INVISIBLE and not char.isspace()
+    )

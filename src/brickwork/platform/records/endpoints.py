@@ -17,8 +17,8 @@ from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.db.session import unit_of_work
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid, NotFound
 from brickwork.platform.files.endpoints import download_response
-from brickwork.platform.metadata.schemas import KEY_PATTERN
-from brickwork.platform.records.exports import csv_bytes, xlsx_bytes
+from brickwork.platform.metadata.schemas import KEY_PATTERN, Kind
+from brickwork.platform.records.exports import export_file
 from brickwork.platform.records.imports import XLSX_TYPE, error_workbook
 from brickwork.platform.records.jobs import Job, JobRunner
 from brickwork.platform.records.openapi import app_openapi
@@ -222,11 +222,8 @@ def export_records(
     )
     name = f"{app}-{form}.{format_}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if format_ == "xlsx":
-        return Response(xlsx_bytes(header, rows), media_type=XLSX_TYPE, headers=disposition)
-    return Response(
-        csv_bytes(header, rows), media_type="text/csv; charset=utf-8", headers=disposition
-    )
+    media_type = XLSX_TYPE if format_ == "xlsx" else "text/csv; charset=utf-8"
+    return Response(export_file(format_, header, rows), media_type=media_type, headers=disposition)
 
 
 @router.get("/{record_id}", responses=ERRORS)
@@ -434,13 +431,19 @@ def app_openapi_document(
     app: AppKey, session: SessionDep, actor: ActorDep, service: RecordsDep, request: Request
 ) -> ExactJSONResponse:
     """The OpenAPI 3.1 document of the app's record endpoints, typed by each form's schema."""
-    app_row = request.app.state.metadata.require_visible(session, actor, app)
+    metadata = request.app.state.metadata
+    app_row = metadata.require_visible(session, actor, app)
+    forms = [
+        form
+        for form in service.published_forms(session, app)
+        if metadata.definition_visible(actor, app, Kind.FORM, form.form_key)
+    ]
     label = (
         app_row.label
         if isinstance(app_row.label, str)
         else (app_row.label.get("en") or app_row.label.get("zh-CN") or app)
     )
-    return reply(app_openapi(app, label, service.published_forms(session, app)))
+    return reply(app_openapi(app, label, forms))
 
 
 def _start_import_job(

@@ -1,40 +1,56 @@
-"""Writing exported records as CSV (UTF-8 with BOM, which Excel opens correctly) or XLSX."""
+"""Record values as cells of CSV and XLSX exports: readable text for structured values (money
+with its currency, attachment names with sizes, lists joined by ``; ``), never a Python repr.
+Writing the file, and neutralising formulas, is `brickwork.platform.spreadsheets`'s."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from brickwork.jsonio import canonical_dumps, to_jsonable
+from brickwork.platform import spreadsheets
 
-def _text(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
+SEPARATOR = "; "
+FILE_KEYS = frozenset({"id", "name", "size", "content_type"})
+UNITS = ((1024**3, "GB"), (1024**2, "MB"), (1024, "KB"))
+
+
+def export_cell(value: Any) -> Any:
+    """A record value (in its JSON form, masked where the reader sees it masked) as a cell."""
+    if isinstance(value, list):
+        return SEPARATOR.join(str(export_cell(item)) for item in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping):
+        return _mapping_text(value)
     return value
 
 
-def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_text(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+def _mapping_text(value: Mapping[str, Any]) -> str:
+    if set(value) == {"amount", "currency"}:
+        return f"{value['amount']} {value['currency']}"
+    if set(value) == FILE_KEYS:
+        return f"{value['name']} ({file_size(value['size'])})"
+    if set(value) == {"lat", "lng"}:
+        return f"{value['lat']}, {value['lng']}"
+    return canonical_dumps(to_jsonable(value))
 
 
-def xlsx_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    """Cells keep their types (Decimal amounts stay numbers; instants as ISO text)."""
-    from openpyxl import Workbook
+def file_size(size: Any) -> str:
+    """``512 B``, ``12 KB``, ``3.4 MB``: whole kilobytes, one decimal above (half up)."""
+    if not isinstance(size, int) or isinstance(size, bool):
+        return str(size)
+    for factor, unit in UNITS:
+        if size >= factor:
+            digits = Decimal(1) if unit == "KB" else Decimal("0.1")
+            amount = (Decimal(size) / factor).quantize(digits, rounding=ROUND_HALF_UP)
+            return f"{amount} {unit}"
+    return f"{size} B"
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("records")
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append([_text(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+def export_file(format_: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+    """The rows as a CSV (UTF-8 with BOM, every field quoted) or XLSX file."""
+    if format_ == "xlsx":
+        return spreadsheets.xlsx_bytes(header, rows, title="records")
+    return spreadsheets.csv_bytes(header, rows)

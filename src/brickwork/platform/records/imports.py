@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 
 from brickwork.engines.form.definition import SubtableField
 from brickwork.engines.form.elements import FieldBase, I18nText
+from brickwork.platform import spreadsheets
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid, PayloadTooLarge
 
 CSV_TYPES = {"text/csv", "application/csv"}
@@ -142,7 +144,7 @@ def _read_xlsx(content: bytes, *, max_rows: int) -> Sheet:
     try:
         workbook = load_workbook(io.BytesIO(content))
         sheet = workbook.get_sheet_by_index(0)
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         for number, row in enumerate(sheet.iter_rows()):
             if number > max_rows:
                 raise PayloadTooLarge(
@@ -151,7 +153,89 @@ def _read_xlsx(content: bytes, *, max_rows: int) -> Sheet:
             rows.append(tuple(_cell(value) for value in row))
     except CalamineError as exc:
         raise BadRequest(f"the XLSX file cannot be read: {exc}", code="import_format") from exc
+    _mark_formulas(rows, _formulas_without_value(content), first_column=(sheet.start or (0, 0))[1])
     return _sheet(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    """A cell holding a formula whose result the file does not carry (written by a program that
+    does not calculate, such as a script): its value is unknown, so its row cannot be imported.
+    Formulas with a saved result are read as that result."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RELATION_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+RELATIONS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+CELL_REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+
+def _formulas_without_value(content: bytes) -> dict[tuple[int, int], str]:
+    """(row, column) from 0 of each formula cell of the first sheet that has no saved value."""
+    from xml.etree.ElementTree import ParseError, fromstring, iterparse
+
+    found: dict[tuple[int, int], str] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            workbook = fromstring(archive.read("xl/workbook.xml"))
+            first = workbook.find(f"{SHEET_NS}sheets/{SHEET_NS}sheet")
+            relations = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            target = next(
+                (
+                    item.get("Target", "")
+                    for item in relations.iter(f"{RELATIONS_NS}Relationship")
+                    if first is not None and item.get("Id") == first.get(RELATION_ID)
+                ),
+                "",
+            )
+            path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            with archive.open(path) as stream:
+                row, column = -1, -1
+                for event, element in iterparse(stream, events=("start", "end")):
+                    if event == "start" and element.tag == f"{SHEET_NS}row":
+                        row = int(element.get("r", row + 2)) - 1
+                        column = -1
+                    elif event == "end" and element.tag == f"{SHEET_NS}c":
+                        column = _column(element.get("r"), column + 1)
+                        formula = element.find(f"{SHEET_NS}f")
+                        saved = element.find(f"{SHEET_NS}v")
+                        if formula is not None and (saved is None or not saved.text):
+                            found[(row, column)] = "=" + (formula.text or "")
+                        element.clear()
+    except (KeyError, ParseError, ValueError, zipfile.BadZipFile) as exc:
+        raise BadRequest(f"the XLSX file cannot be read: {exc}", code="import_format") from exc
+    return found
+
+
+def _column(reference: str | None, default: int) -> int:
+    match = CELL_REFERENCE.fullmatch(reference or "")
+    if match is None:
+        return default
+    index = 0
+    for letter in match.group(1):
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
+
+
+def _mark_formulas(
+    rows: list[tuple[Any, ...]], formulas: Mapping[tuple[int, int], str], *, first_column: int
+) -> None:
+    """Put a `Formula` where calamine read an empty cell, adding the rows it left out."""
+    width = max((len(row) for row in rows), default=0)
+    for (row, column), text in sorted(formulas.items()):
+        index = column - first_column
+        if index < 0:
+            continue
+        while len(rows) <= row:
+            rows.append(("",) * width)
+        cells = list(rows[row]) + [""] * (index + 1 - len(rows[row]))
+        cells[index] = Formula(text)
+        rows[row] = tuple(cells)
 
 
 def _cell(value: Any) -> Any:
@@ -244,6 +328,29 @@ def row_data(row: Sequence[Any], mapped: Mapping[int, FieldBase]) -> dict[str, A
     }
 
 
+FORMULA_MESSAGES = {
+    "zh-CN": "单元格是没有计算结果的公式；请在电子表格程序中重新计算并保存，或粘贴为数值",
+    "en": "the cell holds a formula without a saved result; recalculate and save the file "
+    "in a spreadsheet program, or paste the values",
+}
+
+
+def formula_errors(
+    number: int,
+    headers: Sequence[str],
+    row: Sequence[Any],
+    mapped: Mapping[int, FieldBase],
+    locale: str,
+) -> list[RowError]:
+    """One problem per imported column of ``row`` whose cell is a `Formula` without a value."""
+    message = FORMULA_MESSAGES["zh-CN" if locale == "zh-CN" else "en"]
+    return [
+        RowError(number, headers[index], str(row[index]), "import_formula_without_value", message)
+        for index in sorted(mapped)
+        if index < len(row) and isinstance(row[index], Formula)
+    ]
+
+
 def row_errors(
     number: int,
     headers: Sequence[str],
@@ -272,16 +379,10 @@ def row_errors(
 
 
 def error_workbook(report: ImportReport) -> bytes:
-    """The problems as an XLSX sheet people can fix their file from."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "errors"
-    sheet.append(["row", "column", "value", "code", "message"])
-    for error in report.errors:
-        sheet.append([error.row, error.column, error.value, error.code, error.message])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """The problems as an XLSX sheet people can fix their file from (cell values as text: a
+    formula someone typed is shown, never run)."""
+    return spreadsheets.xlsx_bytes(
+        ["row", "column", "value", "code", "message"],
+        ([e.row, e.column, e.value, e.code, e.message] for e in report.errors),
+        title="errors",
+    )

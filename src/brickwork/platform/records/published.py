@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Table
 
 from brickwork.engines.form import CompiledForm
+from brickwork.engines.form.compiled import computed_sources
 from brickwork.engines.form.definition import FormDefinition
 from brickwork.engines.form.problems import Problem
 from brickwork.platform.records.rows import FormShape
@@ -25,7 +28,7 @@ REFERENCE_NOT_FOUND = Problem(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PublishedForm:
     app_key: str
     form_key: str
@@ -33,6 +36,17 @@ class PublishedForm:
     version: int
     compiled: CompiledForm
     shape: FormShape
+
+    @cached_property
+    def guarded_by(self) -> Mapping[str, frozenset[str]]:
+        """Computed fields that derive from encrypted fields, with those fields' keys: a
+        computed value is shown no more openly than what it is computed from."""
+        encrypted = {item.key for item in self.definition.fields if item.encrypted}
+        found = {
+            key: frozenset(sources & encrypted)
+            for key, sources in computed_sources(self.compiled).items()
+        }
+        return {key: sources for key, sources in found.items() if sources}
 
     @property
     def definition(self) -> FormDefinition:

@@ -21,6 +21,7 @@ from brickwork.engines.form.definition import (
     SubtableField,
 )
 from brickwork.engines.form.elements import FieldBase
+from brickwork.engines.form.fieldtypes import to_json_value
 from brickwork.engines.form.problems import Problem
 from brickwork.engines.form.serial import parse_serial_pattern
 from brickwork.jsonio import canonical_dumps, to_jsonable
@@ -328,6 +329,9 @@ class RecordService:
         )
         if not result.ok:
             raise self._refuse(result.errors, actor)
+        if _unchanged(form, before, result.values):
+            # Nothing to write: no new version, no history row, no audit event.
+            return self._shown(session, access, [before])[0]
         clashes = self.checks.run(
             session,
             form,
@@ -710,6 +714,16 @@ def _stale(record_id: str, current: int) -> Conflict:
         "and apply your change again",
         code="stale_record",
         errors=[ErrorItem("/version", "stale_record", f"current version is {current}")],
+    )
+
+
+def _unchanged(form: PublishedForm, before: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    """Whether storing ``values`` (typed, by key) would leave every field as ``before`` has it."""
+    return all(
+        canonical_dumps(to_jsonable(to_json_value(item, values[item.key])))
+        == canonical_dumps(to_jsonable(before.get(item.key)))
+        for item in form.definition.fields
+        if item.key in values
     )
 
 

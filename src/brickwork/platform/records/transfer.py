@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from brickwork.engines.form.definition import SubtableField
-from brickwork.jsonio import canonical_dumps, to_jsonable
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.records.exports import export_cell
 from brickwork.platform.records.imports import (
     ImportReport,
+    formula_errors,
     map_headers,
     read_sheet,
     row_data,
@@ -47,23 +48,40 @@ def import_file(
         partial=partial,
         columns={sheet.headers[i]: f.key for i, f in mapped.items()},
     )
-    items = [row_data(row, mapped) for row in sheet.rows]
+    formulas = {
+        index: found
+        for index, row in enumerate(sheet.rows)
+        if (found := formula_errors(index + 2, sheet.headers, row, mapped, actor.locale))
+    }
+    kept = [index for index in range(len(sheet.rows)) if index not in formulas]
+    # A row whose value is unknown is a bad row: without `partial`, nothing is written.
+    blocked = bool(formulas) and not partial
     outcome = service.create_many(
         session,
         actor,
         app_key,
         form_key,
-        items,
+        [row_data(sheet.rows[index], mapped) for index in kept],
         action="import",
-        dry_run=dry_run,
+        dry_run=dry_run or blocked,
         partial=partial,
         progress=progress,
     )
-    for index, problems in sorted(outcome.failures.items()):
-        report.errors.extend(
-            row_errors(index + 2, sheet.headers, sheet.rows[index], mapped, problems, actor.locale)
-        )
-    report.created = len(outcome.created_ids)
+    failures = {kept[position]: problems for position, problems in outcome.failures.items()}
+    for index in sorted({*formulas, *failures}):
+        report.errors.extend(formulas.get(index, ()))
+        if index in failures:
+            report.errors.extend(
+                row_errors(
+                    index + 2,
+                    sheet.headers,
+                    sheet.rows[index],
+                    mapped,
+                    failures[index],
+                    actor.locale,
+                )
+            )
+    report.created = 0 if blocked else len(outcome.created_ids)
     return report
 
 
@@ -117,21 +135,10 @@ def export_rows(
     rows = [
         [
             item["id"],
-            *(_flat(item.get(f.key)) for f in fields),
+            *(export_cell(item.get(f.key)) for f in fields),
             item["created_at"],
             item["updated_at"],
         ]
         for item in page.items
     ]
     return header, rows
-
-
-def _flat(value: Any) -> Any:
-    """A cell for a CSV/XLSX export: money as its amount plus currency, lists joined."""
-    if isinstance(value, Mapping) and set(value) == {"amount", "currency"}:
-        return f"{value['amount']} {value['currency']}"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, Mapping):
-        return canonical_dumps(to_jsonable(value))
-    return value

@@ -1,0 +1,92 @@
+"""Cells for files that people open in spreadsheet programs: CSV and XLSX exports.
+
+Every file the platform writes for a spreadsheet (record exports, audit exports, import problem
+sheets) goes through this module, so one rule neutralises formula injection (OWASP "CSV
+injection"): a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+gets a leading single quote, so no program runs it as a formula or a DDE command. CSV files quote
+every field; XLSX files never hold a formula cell: text is written as an inline string (type
+``s``), numbers as numbers (a negative number stays a number, it is not text), truth values as
+booleans. This module knows nothing about records or events: callers pass plain values.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from brickwork.jsonio import canonical_dumps, to_jsonable
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet program read a text cell as a formula."""
+ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Control characters XML 1.0 cannot carry (an XLSX cell would be unreadable)."""
+BOM = "\ufeff"
+Cell = str | int | Decimal | bool | None
+
+
+def safe_text(text: str) -> str:
+    """``text``, with a leading ``'`` when a spreadsheet would take it for a formula."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def cell(value: Any) -> Cell:
+    """A value as an XLSX cell: numbers and truth values keep their type, everything else is
+    text (instants and dates in ISO 8601, mappings and lists as canonical JSON), neutralised."""
+    if value is None or isinstance(value, bool | int | Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, datetime | date | time):
+        return safe_text(value.isoformat())
+    if isinstance(value, Mapping | list | tuple):
+        return safe_text(canonical_dumps(to_jsonable(value)))
+    return safe_text(str(value))
+
+
+def csv_cell(value: Any) -> str:
+    """A value as a CSV field (an empty field is a null; truth values as ``true``/``false``)."""
+    found = cell(value)
+    if found is None:
+        return ""
+    if isinstance(found, bool):
+        return "true" if found else "false"
+    return str(found)
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """UTF-8 with a byte order mark (Excel then reads it right), every field quoted."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+    writer.writerow([csv_cell(name) for name in header])
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in row])
+    return (BOM + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str) -> bytes:
+    """One sheet named ``title``: the header row, then the rows; no cell is a formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+
+    def xlsx_cell(value: Any) -> Any:
+        found = cell(value)
+        if isinstance(found, str):
+            written = WriteOnlyCell(sheet, value=ILLEGAL_XML.sub("\ufffd", found))
+            written.data_type = "s"  # never "f", whatever the text
+            return written
+        return WriteOnlyCell(sheet, value=found)  # type: ignore[arg-type]  # numbers, booleans
+
+    sheet.append([xlsx_cell(name) for name in header])
+    for row in rows:
+        sheet.append([xlsx_cell(value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,224 @@
+"""Exported files are safe to open in a spreadsheet: no text runs as a formula (records, audit
+events, import problem sheets), numbers stay numbers, structured values read as text; XLSX
+imports never drop a formula silently."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+import zipfile
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import Workbook, load_workbook
+from sqlalchemy.orm import Session
+
+from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
+
+API = "/api/v1"
+RECORDS = f"{API}/apps/sheet/forms/entry/records"
+IMPORTS = f"{API}/apps/sheet/forms/entry/imports"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DANGEROUS = ["=1+1", "+1+2", "-3+4", "@SUM(A1)", '=HYPERLINK("http://x","y")']
+"""Text fields strip surrounding white space: tabs and carriage returns are shown on the audit
+export below."""
+FIELDS: list[dict[str, Any]] = [
+    {"id": "f_name", "key": "name", "type": "text", "label": "Name"},
+    {"id": "f_count", "key": "count", "type": "integer", "label": "Count"},
+    {"id": "f_rate", "key": "rate", "type": "decimal", "label": "Rate", "scale": 2},
+    {"id": "f_ok", "key": "ok", "type": "boolean", "label": "OK"},
+    {
+        "id": "f_tags",
+        "key": "tags",
+        "type": "multi_select",
+        "label": "Tags",
+        "options": ["gold", "vip"],
+    },
+    {"id": "f_files", "key": "files", "type": "attachment", "label": "Files"},
+]
+
+
+@pytest.fixture
+def sheet(client: TestClient) -> TestClient:
+    client.post(f"{API}/apps", json={"key": "sheet", "label": "Sheet"})
+    created = client.post(
+        f"{API}/apps/sheet/definitions",
+        json={"kind": "form", "key": "entry", "label": "Entry", "spec": {"fields": FIELDS}},
+    )
+    assert created.status_code == 201, created.text
+    published = client.post(f"{API}/apps/sheet/definitions/form/entry/publish")
+    assert published.status_code == 201, published.text
+    return client
+
+
+def upload(client: TestClient, name: str, size: int) -> dict[str, Any]:
+    head = b"%PDF-1.7\n% " + uuid.uuid4().hex.encode() + b"\n"
+    content = head + b"0" * (size - len(head) - 6) + b"%%EOF\n"
+    response = client.post(
+        f"{API}/files",
+        content=content,
+        headers={"content-type": "application/pdf", "x-filename": f"UTF-8''{quote(name)}"},
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return {k: body[k] for k in ("id", "name", "size", "content_type")}
+
+
+def cell_values(content: bytes) -> list[list[Any]]:
+    active = load_workbook(io.BytesIO(content)).active
+    assert active is not None
+    return [[c.value for c in row] for row in active.iter_rows()]
+
+
+def exported_csv(client: TestClient) -> tuple[str, list[dict[str, str]]]:
+    response = client.get(f"{RECORDS}/export", params={"format": "csv", "sort": "count"})
+    assert response.status_code == 200, response.text
+    text = response.content.decode("utf-8-sig")
+    return text, list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_csv_export_neutralises_formulas_and_quotes_every_field(sheet: TestClient) -> None:
+    for index, name in enumerate(DANGEROUS):
+        created = sheet.post(RECORDS, json={"name": name, "count": index - 3, "rate": "-1.50"})
+        assert created.status_code == 201, created.text
+    text, rows = exported_csv(sheet)
+    assert [row["name"] for row in rows] == ["'" + name for name in DANGEROUS]
+    assert [row["count"] for row in rows] == [str(i - 3) for i in range(len(DANGEROUS))]
+    assert {row["rate"] for row in rows} == {"-1.50"}  # numbers are not text: no quote
+    raw_lines = text.split("\r\n")
+    assert raw_lines[0].startswith('"id","name","count"')
+    assert all(line.startswith('"') for line in raw_lines if line)
+
+
+def test_xlsx_export_has_no_formula_cells_and_keeps_numbers_numeric(sheet: TestClient) -> None:
+    for index, text in enumerate(DANGEROUS):
+        sheet.post(RECORDS, json={"name": text, "count": index - 3, "rate": "-1.50"})
+    response = sheet.get(f"{RECORDS}/export", params={"format": "xlsx", "sort": "count"})
+    assert response.status_code == 200, response.text
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert not re.search(r"<f[ >]", xml)
+    workbook = load_workbook(io.BytesIO(response.content))
+    rows = list(workbook.active.iter_rows(min_row=2))  # type: ignore[union-attr]
+    header = [c.value for c in next(workbook.active.iter_rows(max_row=1))]  # type: ignore[union-attr]
+    name, count, rate = (header.index(k) for k in ("name", "count", "rate"))
+    assert [r[name].value for r in rows] == ["'" + text for text in DANGEROUS]
+    assert {r[name].data_type for r in rows} == {"s"}
+    assert [r[count].value for r in rows] == [i - 3 for i in range(len(DANGEROUS))]
+    assert {r[count].data_type for r in rows} == {"n"}
+    assert {Decimal(str(r[rate].value)) for r in rows} == {Decimal("-1.50")}
+    assert {r[rate].data_type for r in rows} == {"n"}
+
+
+def test_structured_values_are_exported_as_readable_text(sheet: TestClient) -> None:
+    contract = upload(sheet, "contract.pdf", 12 * 1024)
+    annex = upload(sheet, "=annex.pdf", 300)
+    created = sheet.post(
+        RECORDS,
+        json={"name": "a", "count": 1, "ok": True, "tags": ["gold", "vip"], "files": [contract]},
+    )
+    assert created.status_code == 201, created.text
+    sheet.post(RECORDS, json={"name": "b", "count": 2, "ok": False, "files": [contract, annex]})
+    _, rows = exported_csv(sheet)
+    assert [row["files"] for row in rows] == [
+        "contract.pdf (12 KB)",
+        "contract.pdf (12 KB); =annex.pdf (300 B)",
+    ]
+    assert [row["ok"] for row in rows] == ["true", "false"]
+    assert [row["tags"] for row in rows] == ["gold; vip", ""]
+    assert not any(
+        re.search(r"[{}\[\]]|True|False", value) for row in rows for value in row.values()
+    )
+    xlsx = sheet.get(f"{RECORDS}/export", params={"format": "xlsx", "sort": "count"})
+    values = cell_values(xlsx.content)
+    files = values[0].index("files")
+    assert [r[files] for r in values[1:]] == [row["files"] for row in rows]
+
+
+def test_audit_csv_export_neutralises_formulas(users: Any, session: Session) -> None:
+    auditor = users.client("audit.li", roles=("audit_admin",))
+    log: AuditLog = users.app.state.audit
+    actor = Actor("zhang.san", roles=("teller",), request_id="-2-3")
+    log.record(
+        session, actor, "record.create", object_type="\tform", object_id="=cmd|' /C calc'!A0"
+    )
+    log.record(session, actor, "record.update", object_type="\rform", object_id="@x")
+    session.commit()
+    response = auditor.get(f"{API}/audit/events/export", params={"actor": "zhang.san"})
+    assert response.status_code == 200, response.text
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+    assert [(r["object_type"], r["object_id"], r["request_id"]) for r in rows] == [
+        ("'\tform", "'=cmd|' /C calc'!A0", "'-2-3"),
+        ("'\rform", "'@x", "'-2-3"),
+    ]
+    assert response.content.decode("utf-8-sig").startswith('"id","occurred_at","actor"')
+
+
+def workbook_bytes(rows: list[list[Any]]) -> bytes:
+    workbook = Workbook()
+    active = workbook.active
+    assert active is not None
+    for row in rows:
+        active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def with_saved_result(content: bytes, formula: str, result: str) -> bytes:
+    """The workbook with a saved result for ``formula``, as a calculating program writes it."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = data.replace(
+                    f"<f>{formula}</f><v />".encode(), f"<f>{formula}</f><v>{result}</v>".encode()
+                )
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+def test_xlsx_import_reports_formulas_without_saved_result_per_row(sheet: TestClient) -> None:
+    content = workbook_bytes(
+        [["name", "count"], ["a", 1], ["b", "=1+2"], ["c", 3], ['=CONCAT("x","y")', None]]
+    )
+    response = sheet.post(IMPORTS, content=content, headers={"content-type": XLSX})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["code"] == "import_invalid"
+    assert [(e["row"], e["column"], e["code"], e["value"]) for e in body["rows"]] == [
+        (3, "count", "import_formula_without_value", "=1+2"),
+        (5, "name", "import_formula_without_value", '=CONCAT("x","y")'),
+    ]
+    assert sheet.get(RECORDS).json()["total"] == 0  # all or nothing
+
+    partial = sheet.post(
+        IMPORTS, params={"partial": "true"}, content=content, headers={"content-type": XLSX}
+    )
+    assert partial.status_code == 200, partial.text
+    assert partial.json()["created"] == 2
+    assert sorted(r["name"] for r in sheet.get(RECORDS).json()["items"]) == ["a", "c"]
+
+    sheet_of_errors = sheet.post(
+        IMPORTS, content=content, headers={"content-type": XLSX, "accept": XLSX}
+    )
+    with zipfile.ZipFile(io.BytesIO(sheet_of_errors.content)) as archive:
+        assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
+    values = cell_values(sheet_of_errors.content)
+    assert values[1][2] == "'=1+2"
+
+
+def test_xlsx_import_uses_the_saved_result_of_a_formula(sheet: TestClient) -> None:
+    content = with_saved_result(workbook_bytes([["name", "count"], ["a", "=1+2"]]), "1+2", "3")
+    response = sheet.post(IMPORTS, content=content, headers={"content-type": XLSX})
+    assert response.status_code == 200, response.text
+    [item] = sheet.get(RECORDS).json()["items"]
+    assert item["count"] == 3
