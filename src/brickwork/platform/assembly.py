@@ -27,6 +27,7 @@ from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.metadata.validation import register_kind_validator
 from brickwork.platform.records.definitions import validate_form_spec
+from brickwork.platform.records.grant_identity import grant_identity_hook
 from brickwork.platform.records.grants import grant_checker
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
@@ -90,6 +91,7 @@ def build_services(
         clock=clock, audit=audit, config=IdentityConfig.from_settings(settings or Settings())
     )
     metadata = MetadataService(clock=clock, audit=audit, permissions=identities.permissions)
+    metadata.add_publish_hook(Kind.FORM, grant_identity_hook(audit, identities.repo))
     metadata.add_publish_hook(Kind.FORM, FormStorage(clock=clock, cipher=crypto).on_publish)
     files = FileService(storage=FileStorage(files_root), clock=clock, audit=audit)
     identities.permissions.add_grant_check(grant_checker(metadata, now=clock))

@@ -80,6 +80,19 @@ class RecordRepository:
         row = session.execute(query).mappings().first()
         return None if row is None else dict(row)
 
+    def coverage(
+        self,
+        session: Session,
+        table: Table,
+        ids: Sequence[str],
+        flags: Sequence[ColumnElement[Any]],
+    ) -> dict[str, tuple[bool, ...]]:
+        """Per record id, the value of each flag expression on that row (as booleans)."""
+        if not ids:
+            return {}
+        query = select(table.c.id, *flags).where(table.c.id.in_(list(ids)))
+        return {row[0]: tuple(bool(v) for v in row[1:]) for row in session.execute(query)}
+
     def fetch_children(
         self, session: Session, table: Table, parent_ids: Sequence[str]
     ) -> list[Mapping[str, Any]]:

@@ -140,7 +140,23 @@ class RecordService:
             dialect=access.dialect,
             today=self.clock().date(),
             closed=frozenset(access.hidden_or_masked()),
+            partial=access.readable_where(),
         )
+
+    def _coverage(
+        self, session: Session, access: FormAccess, ids: Sequence[str]
+    ) -> dict[str, tuple[bool, ...]]:
+        """Which reading grants cover each record (empty when levels do not vary per row)."""
+        if not access.varying():
+            return {}
+        return self.repo.coverage(session, access.form.table, ids, access.coverage())
+
+    def _row_levels(
+        self, session: Session, access: FormAccess, records: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, FieldLevel]]:
+        """Each record's field levels (the grants covering its row decide, see FormAccess)."""
+        covered = self._coverage(session, access, [r["id"] for r in records])
+        return [access.row_levels(covered.get(r["id"])) for r in records]
 
     def _context(self, actor: Actor, now: datetime) -> RecordContext:
         return RecordContext(now=now, user={"username": actor.username, "roles": list(actor.roles)})
@@ -445,10 +461,12 @@ class RecordService:
         audit: bool = True,
         sensitive: list[str] | None = None,
     ) -> list[dict[str, Any]]:
-        """Records as the reader may see them; reads of C2/C3 values in clear (``sensitive``,
-        when the caller has worked them out already) are audited."""
+        """Records as the reader may see them, each with its row's levels; reads of C2/C3
+        values in clear (``sensitive``, when the caller has worked them out already) are
+        audited."""
+        levels = self._row_levels(session, access, records)
         if audit and records:
-            fields = access.clear_sensitive(records) if sensitive is None else sensitive
+            fields = access.clear_sensitive(records, levels) if sensitive is None else sensitive
             if fields:
                 form = access.form
                 self.audit.record(
@@ -459,7 +477,7 @@ class RecordService:
                     object_id=f"{form.app_key}/{form.form_key}",
                     details={"fields": fields, "ids": [r["id"] for r in records]},
                 )
-        return [access.present(record) for record in records]
+        return [access.present(record, row) for record, row in zip(records, levels, strict=True)]
 
     def search(
         self,
@@ -499,7 +517,7 @@ class RecordService:
         )
         total = self.repo.count_rows(session, table, where=conditions) if with_total else None
         records = [record_json(form.shape, row) for row in rows]
-        sensitive = access.clear_sensitive(records)
+        sensitive = access.clear_sensitive(records, self._row_levels(session, access, records))
         items = self._shown(session, access, records, audit=action == "read", sensitive=sensitive)
         shown = tuple(key for key, level in access.levels.items() if level > FieldLevel.HIDDEN)
         return Page(items, total, limit, offset, sensitive, shown)
@@ -539,14 +557,15 @@ class RecordService:
         """The record's changes; values of hidden fields left out, of masked fields masked."""
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, "read")
-        self._reachable(session, access, record_id, "read")
+        record = self._reachable(session, access, record_id, "read")
+        levels = self._row_levels(session, access, [record])[0]
         return [
             {
                 "version": c.version,
                 "action": c.action,
                 "changed_at": c.changed_at,
                 "changed_by": c.changed_by,
-                "changes": access.present_changes(c.changes),
+                "changes": access.present_changes(c.changes, levels),
             }
             for c in self.repo.changes(session, form.definition_id, record_id)
         ]
@@ -567,6 +586,8 @@ class RecordService:
         access = self.access(session, actor, form, "read")
         access.check_unmask(fields, reason)
         record = self._reachable(session, access, record_id, "read")
+        covered = self._coverage(session, access, [record_id]).get(record_id)
+        access.check_unmask(fields, reason, covered=covered)
         self.audit.record(
             session,
             actor,
@@ -590,8 +611,11 @@ class RecordService:
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, "read")
         record = self._reachable(session, access, record_id, "read")
+        levels = self._row_levels(session, access, [record])[0]
         readable = {
-            key: value for key, value in record.items() if access.level(key) >= FieldLevel.READ
+            key: value
+            for key, value in record.items()
+            if levels.get(key, FieldLevel.HIDDEN) >= FieldLevel.READ
         }
         if self.files is None or file_id not in _file_ids(readable):
             raise NotFound(
@@ -716,16 +740,22 @@ def _stale(record_id: str, current: int) -> Conflict:
 def _changes(
     before: Mapping[str, Any], after: Mapping[str, Any], form: PublishedForm
 ) -> list[dict[str, Any]]:
-    """Field-level diff by key (system fields excluded)."""
+    """Field-level diff (system fields excluded); each change names the field's key and its
+    stable id, by which history is presented after renames."""
     changes: list[dict[str, Any]] = []
     for item in form.definition.fields:
         old, new = before.get(item.key), after.get(item.key)
         if canonical_dumps(to_jsonable(old)) == canonical_dumps(to_jsonable(new)):
             continue
         if _holds_encrypted(item):  # history and audit are plaintext: record only the change
-            changes.append({"field": item.key, "encrypted": True})
+            changes.append({"field": item.key, "field_id": item.id, "encrypted": True})
         else:
             changes.append(
-                {"field": item.key, "before": to_jsonable(old), "after": to_jsonable(new)}
+                {
+                    "field": item.key,
+                    "field_id": item.id,
+                    "before": to_jsonable(old),
+                    "after": to_jsonable(new),
+                }
             )
     return changes
