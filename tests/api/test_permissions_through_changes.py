@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brickwork.platform.models import AuditEvent, Role
+from brickwork.platform.records.grant_identity import rename_identifiers
 
 API = "/api/v1"
 APP = f"{API}/apps/kyc"
@@ -314,3 +315,10 @@ def test_filters_sorts_and_sums_use_a_field_only_where_it_is_readable(
         assert ordered.status_code == 200, ordered.text
         orders.append([i["name"] for i in ordered.json()["items"] if i["name"] != "mine"])
     assert orders[0] == orders[1], "masked rows sort as empty: their values give no order"
+
+
+def test_row_scope_expressions_are_rewritten_at_identifiers_only() -> None:
+    source = 'branch = "branch" or\n  (branching != null and branch in ["a", $user.department])'
+    assert rename_identifiers(source, {"branch": "office"}) == (
+        'office = "branch" or\n  (branching != null and office in ["a", $user.department])'
+    )
