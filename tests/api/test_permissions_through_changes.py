@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brickwork.platform.models import AuditEvent, Role
+from brickwork.platform.models import AuditEvent, RecordChange, Role
 from brickwork.platform.records.grant_identity import rename_identifiers
 
 API = "/api/v1"
@@ -322,3 +322,28 @@ def test_row_scope_expressions_are_rewritten_at_identifiers_only() -> None:
     assert rename_identifiers(source, {"branch": "office"}) == (
         'office = "branch" or\n  (branching != null and office in ["a", $user.department])'
     )
+
+
+def test_history_recorded_before_field_ids_follows_the_form_versions(
+    kyc: TestClient, users: Any, session: Session
+) -> None:
+    """Changes stored with keys only are matched through the form version in force when they
+    were made: after a rename they show under the new key with its level, never in clear."""
+    record = kyc.get(RECORDS, params={"filter": 'name = "a"'}).json()["items"][0]
+    changed = kyc.patch(
+        f"{RECORDS}/{record['id']}",
+        json={"resident_id": "11010519491231002X"},
+        headers={"If-Match": str(record["version"])},
+    )
+    assert changed.status_code == 200, changed.text
+    for row in session.scalars(select(RecordChange)):
+        row.changes = [{k: v for k, v in c.items() if k != "field_id"} for c in row.changes]
+    session.commit()
+    draft(kyc, fields("resident_no"))
+    assert publish(kyc).status_code == 201
+    manager = users.client("m", roles=("manager",))
+    entries = manager.get(f"{RECORDS}/{record['id']}/history").json()
+    changes = [c for entry in entries for c in entry["changes"]]
+    assert changes == [
+        {"field": "resident_no", "before": RID_MASKED, "after": "110105********002X"}
+    ]

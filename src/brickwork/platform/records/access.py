@@ -386,13 +386,10 @@ class FormAccess:
         shown: list[dict[str, Any]] = []
         for change in changes:
             field_id, key = change.get("field_id"), change.get("field")
-            item = (
-                by_id.get(field_id)
-                if isinstance(field_id, str)
-                else by_key.get(key)
-                if isinstance(key, str)
-                else None
-            )
+            if "field_id" in change:
+                item = by_id.get(field_id) if isinstance(field_id, str) else None
+            else:
+                item = by_key.get(key) if isinstance(key, str) else None
             if item is None:
                 continue
             level = levels.get(item.key, FieldLevel.HIDDEN)

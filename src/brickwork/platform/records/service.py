@@ -7,7 +7,7 @@ check) → change history → audit, in the caller's transaction. Never commits.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -559,16 +559,46 @@ class RecordService:
         access = self.access(session, actor, form, "read")
         record = self._reachable(session, access, record_id, "read")
         levels = self._row_levels(session, access, [record])[0]
+        rows = self.repo.changes(session, form.definition_id, record_id)
+        identified = self._identified(session, form, rows)
         return [
             {
                 "version": c.version,
                 "action": c.action,
                 "changed_at": c.changed_at,
                 "changed_by": c.changed_by,
-                "changes": access.present_changes(c.changes, levels),
+                "changes": access.present_changes(changes, levels),
             }
-            for c in self.repo.changes(session, form.definition_id, record_id)
+            for c, changes in zip(rows, identified, strict=True)
         ]
+
+    def _identified(
+        self, session: Session, form: PublishedForm, rows: Sequence[Any]
+    ) -> list[list[dict[str, Any]]]:
+        """Each history row's changes, each naming its field's id. Changes recorded before ids
+        were kept get the id their key had in the form version in force when they were made
+        (None when that version had no such key: the change is then never shown)."""
+        out = [[dict(change) for change in row.changes] for row in rows]
+        if all("field_id" in change for changes in out for change in changes):
+            return out
+        versions = [
+            (
+                _utc(v.published_at),
+                {f.key: f.id for f in FormDefinition.model_validate(v.body["spec"]).fields},
+            )
+            for v in self.metadata.repo.versions(session, form.definition_id)
+        ]
+        for row, changes in zip(rows, out, strict=True):
+            at = _utc(row.changed_at)
+            in_force = next(
+                (ids for published, ids in reversed(versions) if published <= at),
+                versions[0][1] if versions else {},
+            )
+            for change in changes:
+                key = change.get("field")
+                if "field_id" not in change:
+                    change["field_id"] = in_force.get(key) if isinstance(key, str) else None
+        return out
 
     def unmask(
         self,
@@ -702,6 +732,11 @@ class RecordService:
             object_id=f"{form.app_key}/{form.form_key}/{record_id}",
             details={"version": version, "changes": changes},
         )
+
+
+def _utc(moment: datetime) -> datetime:
+    """``moment`` as a naive UTC instant (stored instants come back naive on some databases)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _uploader(actor: Actor) -> str | None:
