@@ -104,6 +104,10 @@ def test_a_renamed_field_stays_masked_everywhere(
     kyc: TestClient, users: Any, session: Session
 ) -> None:
     draft(kyc, fields("resident_no", "office"))
+    dry = publish(kyc, dry_run=True)
+    assert dry.status_code == 200, dry.text
+    assert "role 'manager': grants follow renamed fields" in dry.json()["steps"]
+    assert stored_grants(session, "manager") == [manager_grant()], "a dry run changes nothing"
     assert publish(kyc).status_code == 201, "renames alone never block a publish"
     assert stored_grants(session, "manager") == [manager_grant("resident_no", "office")], (
         "field levels, unmask and the row-scope expression follow the fields by id"
@@ -347,3 +351,20 @@ def test_history_recorded_before_field_ids_follows_the_form_versions(
     assert changes == [
         {"field": "resident_no", "before": RID_MASKED, "after": "110105********002X"}
     ]
+
+
+def test_a_role_saved_after_a_rename_cannot_name_the_old_key(kyc: TestClient, users: Any) -> None:
+    draft(kyc, fields("resident_no"))
+    assert publish(kyc).status_code == 201
+    security = users.client("sec", roles=("security_admin",))
+    assert (
+        security.post(f"{API}/roles", json={"key": "late", "label": {"en": "late"}}).status_code
+        == 201
+    )
+    refused = security.put(f"{API}/roles/late/permissions", json=[manager_grant()])
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "grants_invalid"
+    saved = security.put(f"{API}/roles/late/permissions", json=[manager_grant("resident_no")])
+    assert saved.status_code == 200, saved.text
+    late = users.client("late.user", roles=("late",))
+    assert late.get(RECORDS).json()["items"][0]["resident_no"] == RID_MASKED

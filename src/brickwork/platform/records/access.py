@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, false, literal, or_, true
@@ -176,9 +177,8 @@ class FormAccess:
 
     # ------------------------------------------------------------ per-row levels
 
-    def varying(self) -> frozenset[str]:
-        """Fields whose level (or unmask permission) differs between the reading grants: only
-        these need the per-row work."""
+    @cached_property
+    def _varying(self) -> frozenset[str]:
         if self.principal.actor.system or len(self.sources) < 2:
             return frozenset()
         keys = {item.key for item in self.form.definition.fields}
@@ -187,6 +187,11 @@ class FormAccess:
             for key in keys
             if len({(s.levels.get(key), key in s.unmask) for s in self.sources}) > 1
         )
+
+    def varying(self) -> frozenset[str]:
+        """Fields whose level (or unmask permission) differs between the reading grants: only
+        these need the per-row work."""
+        return self._varying
 
     def coverage(self) -> list[ColumnElement[Any]]:
         """Per reading grant, a SQL expression: 1 where its row scope covers the row, else 0."""
