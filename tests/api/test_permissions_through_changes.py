@@ -368,3 +368,29 @@ def test_a_role_saved_after_a_rename_cannot_name_the_old_key(kyc: TestClient, us
     assert saved.status_code == 200, saved.text
     late = users.client("late.user", roles=("late",))
     assert late.get(RECORDS).json()["items"][0]["resident_no"] == RID_MASKED
+
+
+def test_an_update_writes_a_field_only_on_rows_of_grants_that_let_it_write(
+    kyc: TestClient, users: Any
+) -> None:
+    def grant(rows: str, salary: str) -> dict[str, Any]:
+        return {
+            "app": "kyc",
+            "form": "customer",
+            "actions": ["create", "read", "update"],
+            "rows": rows,
+            "fields": {"salary": salary},
+        }
+
+    users.role("own_writer", [grant("own", "write")])
+    users.role("wide_editor", [grant("all", "read")])
+    clerk = users.client("clerk", roles=("own_writer", "wide_editor"))
+    mine = clerk.post(RECORDS, json={"name": "mine", "salary": "7.25"})
+    assert mine.status_code == 201, mine.text
+    items = {i["name"]: i for i in clerk.get(RECORDS).json()["items"]}
+    refused = clerk.patch(f"{RECORDS}/{items['a']['id']}", json={"salary": "1.00"})
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["code"] == "field_not_writable"
+    assert clerk.patch(f"{RECORDS}/{items['a']['id']}", json={"name": "a2"}).status_code == 200
+    allowed = clerk.patch(f"{RECORDS}/{items['mine']['id']}", json={"salary": "8.00"})
+    assert allowed.status_code == 200, allowed.text

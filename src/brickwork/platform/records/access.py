@@ -117,6 +117,9 @@ class FormAccess:
     sources: tuple[Source, ...] = ()
     """The grants that allow ``read``, each with its levels: per-row levels come from them."""
     export_sources: tuple[Source, ...] = ()
+    update_sources: tuple[Source, ...] = ()
+    """The grants that allow ``update``: which fields an update may write depends on the
+    grants whose update rows cover the record."""
 
     @classmethod
     def of(
@@ -142,6 +145,7 @@ class FormAccess:
         writing: dict[str, set[str]] = {action: set() for action in WRITING_ACTIONS}
         sources: list[Source] = []
         export_sources: list[Source] = []
+        update_sources: list[Source] = []
         for grant in grants:
             given = {item.key: _level_in(grant, item) for item in fields}
             source = Source(grant, given, frozenset(grant.unmask))
@@ -152,6 +156,8 @@ class FormAccess:
             if "export" in grant.actions:
                 _raise_levels(export_levels, given)
                 export_sources.append(source)
+            if "update" in grant.actions:
+                update_sources.append(source)
             for action in WRITING_ACTIONS:
                 if action in grant.actions:
                     writing[action].update(k for k, v in given.items() if v == FieldLevel.WRITE)
@@ -167,6 +173,7 @@ class FormAccess:
             export_levels,
             tuple(sources),
             tuple(export_sources),
+            tuple(update_sources),
         )
 
     def for_export(self) -> FormAccess:
@@ -200,8 +207,29 @@ class FormAccess:
             for source in self.sources
         ]
 
-    def _source_rows(self, source: Source) -> ColumnElement[bool]:
-        scope = source.grant.scope_for("read")
+    def update_coverage(self) -> list[ColumnElement[Any]] | None:
+        """Per update grant, 1 where its update rows cover the row, else 0; None when every
+        update grant lets the same fields be written (nothing to work out per row)."""
+        if self.principal.actor.system or len({_writes(s) for s in self.update_sources}) < 2:
+            return None
+        return [
+            case((self._source_rows(source, "update"), literal(1)), else_=literal(0))
+            for source in self.update_sources
+        ]
+
+    def writable_on(self, covered: Sequence[bool] | None) -> frozenset[str]:
+        """Fields an update may write on a row covered by the update grants flagged in
+        ``covered`` (None: the same on every row)."""
+        if covered is None:
+            return self.writable.get("update", frozenset())
+        keys: set[str] = set()
+        for source, on in zip(self.update_sources, covered, strict=True):
+            if on:
+                keys.update(_writes(source))
+        return frozenset(keys)
+
+    def _source_rows(self, source: Source, action: str = "read") -> ColumnElement[bool]:
+        scope = source.grant.scope_for(action)
         if scope == "all":
             return true()
         if scope is None:
@@ -328,13 +356,22 @@ class FormAccess:
             item.key for item in self.form.definition.fields if item.key not in self.levels
         }
 
-    def check_writes(self, data: Mapping[str, Any], prefix: str = "", *, action: str) -> None:
+    def check_writes(
+        self,
+        data: Mapping[str, Any],
+        prefix: str = "",
+        *,
+        action: str,
+        writable: frozenset[str] | None = None,
+    ) -> None:
         """Refuse values for fields the writer may not write in ``action`` (create, update or
-        import): every one, with its pointer."""
+        import; ``writable``: what the record's own row allows, see ``writable_on``): every
+        one, with its pointer."""
         if self.principal.actor.system:
             return
         known = {item.key for item in self.form.definition.fields}
-        writable = self.writable.get(action, frozenset())
+        if writable is None:
+            writable = self.writable.get(action, frozenset())
         errors = [
             ErrorItem(f"{prefix}/{key}", "field_not_writable", f"you may not write {key!r}")
             for key in data
@@ -464,6 +501,10 @@ class FormAccess:
             ):
                 keys.append(item.key)
         return keys
+
+
+def _writes(source: Source) -> frozenset[str]:
+    return frozenset(k for k, v in source.levels.items() if v == FieldLevel.WRITE)
 
 
 def _raise_levels(levels: dict[str, FieldLevel], given: Mapping[str, FieldLevel]) -> None:

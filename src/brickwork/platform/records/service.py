@@ -329,7 +329,13 @@ class RecordService:
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, "update")
         before = self._reachable(session, access, record_id, "update")
-        access.check_writes(data, action="update")
+        flags = access.update_coverage()
+        covered = (
+            None
+            if flags is None
+            else self.repo.coverage(session, form.table, [record_id], flags).get(record_id)
+        )
+        access.check_writes(data, action="update", writable=access.writable_on(covered))
         if before["deleted_at"] is not None:
             raise Conflict(
                 "the record is deleted; restore it before editing", code="record_deleted"
