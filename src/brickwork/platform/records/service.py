@@ -466,11 +466,13 @@ class RecordService:
         *,
         audit: bool = True,
         sensitive: list[str] | None = None,
+        levels: Sequence[Mapping[str, FieldLevel]] | None = None,
     ) -> list[dict[str, Any]]:
-        """Records as the reader may see them, each with its row's levels; reads of C2/C3
-        values in clear (``sensitive``, when the caller has worked them out already) are
+        """Records as the reader may see them, each with its row's levels (``levels``, when the
+        caller has them already); reads of C2/C3 values in clear (``sensitive``, likewise) are
         audited."""
-        levels = self._row_levels(session, access, records)
+        if levels is None:
+            levels = self._row_levels(session, access, records)
         if audit and records:
             fields = access.clear_sensitive(records, levels) if sensitive is None else sensitive
             if fields:
@@ -523,8 +525,11 @@ class RecordService:
         )
         total = self.repo.count_rows(session, table, where=conditions) if with_total else None
         records = [record_json(form.shape, row) for row in rows]
-        sensitive = access.clear_sensitive(records, self._row_levels(session, access, records))
-        items = self._shown(session, access, records, audit=action == "read", sensitive=sensitive)
+        levels = self._row_levels(session, access, records)
+        sensitive = access.clear_sensitive(records, levels)
+        items = self._shown(
+            session, access, records, audit=action == "read", sensitive=sensitive, levels=levels
+        )
         shown = tuple(key for key, level in access.levels.items() if level > FieldLevel.HIDDEN)
         return Page(items, total, limit, offset, sensitive, shown)
 
