@@ -27,6 +27,7 @@ from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.metadata.validation import register_kind_validator
 from brickwork.platform.records.definitions import validate_form_spec
+from brickwork.platform.records.grant_identity import grant_identity_hook
 from brickwork.platform.records.grants import grant_checker
 from brickwork.platform.records.protection import clear_fields_note, protect_form_spec
 from brickwork.platform.records.publishing import FormStorage
@@ -94,6 +95,7 @@ def build_services(
         cipher=crypto,
     )
     metadata = MetadataService(clock=clock, audit=audit, permissions=identities.permissions)
+    metadata.add_publish_hook(Kind.FORM, grant_identity_hook(audit, identities.repo))
     metadata.add_publish_hook(Kind.FORM, FormStorage(clock=clock, cipher=crypto).on_publish)
     metadata.add_draft_hook(Kind.FORM, protect_form_spec)
     metadata.add_publish_note(Kind.FORM, clear_fields_note)

@@ -13,7 +13,9 @@ apps and forms when a role is saved):
 
 - Nothing is allowed unless a grant allows it (deny by default). A user with several roles gets
   the union of their grants: an action allowed by any role, rows visible through any role's scope,
-  and for each field the most open level any role gives.
+  and, on each row, for each field the most open level among the grants whose row scope covers
+  that row (a field shown in clear on one role's rows stays masked on rows seen only through
+  another role that masks it).
 - ``app`` and ``form`` may be ``"*"`` (every app / every form of the app).
 - ``design``, ``publish`` and ``admin`` apply to a whole app (``form`` must be ``"*"``).
 - ``update``, ``delete`` and ``export`` need ``read`` in the same grant; ``import`` needs
@@ -27,7 +29,9 @@ apps and forms when a role is saved):
   ``write``. Unlisted fields are ``write`` (which only matters with ``create``/``update``),
   except C3 fields, which are ``masked`` unless a grant lists them.
 - ``unmask`` names masked fields the holder may reveal, one record at a time, with a reason
-  (audited).
+  (audited), on the rows of the same grant.
+- Grants name fields by key and follow them through renames: publishing a form rewrites them by
+  the fields' stable ids, and refuses while a grant names a field the form no longer has.
 - Each action takes rows and field levels from the grants that allow it: reading from ``read``
   grants, exporting from ``export`` grants, writing from ``create``/``update``/``import`` grants.
 

@@ -45,6 +45,8 @@ class PublishRequestContext:
     version: int
     conversions: dict[str, str]
     dry_run: bool
+    actor: Actor | None = None
+    """Who publishes (hooks that change other data audit it under their name)."""
 
 
 PublishHook = Callable[[Any, PublishRequestContext], list[str]]
@@ -470,6 +472,7 @@ class MetadataService:
             version=number,
             conversions=dict(conversions or {}),
             dry_run=dry_run,
+            actor=actor,
         )
         steps = [
             step for hook in self.publish_hooks.get(kind, ()) for step in hook(session, request)

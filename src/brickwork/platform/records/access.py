@@ -6,8 +6,14 @@ are hidden, masked, readable or writable, and which may be unmasked. ``RecordSer
 per operation; lists, detail, history, summaries, exports, imports and (later) reports all read
 through it, so no path sees rows or values the grants do not give.
 
-Row scopes of several grants are OR-ed (the union of roles); field levels take the most open
-level any grant gives. What a reader sees comes from the grants that allow ``read``; which
+Row scopes of several grants are OR-ed (the union of roles). Field levels are worked out per
+row: on each row a field gets the most open level among the grants whose row scope covers that
+row, so a role showing a field in clear on its own rows never reveals it on rows the reader sees
+only through another role. When the reading grants disagree about a field, the service asks the
+database which grants cover each row (``coverage``) and presents every row with its own levels;
+filters, sorts and sums see such a field only on rows where it is readable (elsewhere it counts
+as empty: a filter never matches there, a sum leaves those rows out). What a reader sees comes
+from the grants that allow ``read``; which
 fields a create, update or import may write comes from the grants that allow that action (a
 create-only grant neither opens fields for reading nor makes read-only fields updatable). A
 masked field never shows its clear value. A row-scope expression that no longer compiles (its
@@ -20,9 +26,10 @@ import logging
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, literal, or_
+from sqlalchemy import ColumnElement, case, false, literal, or_, true
 
 from brickwork.engines.expr import ExpressionError, to_sql_ir
 from brickwork.engines.expr.checker import Scope
@@ -87,6 +94,15 @@ def masked_json(item: FieldBase, value: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class Source:
+    """One grant that lets the reader see rows: its row scope and what it shows of each field."""
+
+    grant: Grant
+    levels: Mapping[str, FieldLevel]
+    unmask: frozenset[str]
+
+
+@dataclass(frozen=True)
 class FormAccess:
     form: PublishedForm
     principal: Principal
@@ -99,6 +115,12 @@ class FormAccess:
     """Per writing action, the fields some grant allowing that action leaves at ``write``."""
     export_levels: Mapping[str, FieldLevel] = field(default_factory=dict)
     """What an export shows of each field (from the grants that allow ``export``)."""
+    sources: tuple[Source, ...] = ()
+    """The grants that allow ``read``, each with its levels: per-row levels come from them."""
+    export_sources: tuple[Source, ...] = ()
+    update_sources: tuple[Source, ...] = ()
+    """The grants that allow ``update``: which fields an update may write depends on the
+    grants whose update rows cover the record."""
 
     @classmethod
     def of(
@@ -122,13 +144,21 @@ class FormAccess:
         export_levels: dict[str, FieldLevel] = {}
         unmaskable: set[str] = set()
         writing: dict[str, set[str]] = {action: set() for action in WRITING_ACTIONS}
+        sources: list[Source] = []
+        export_sources: list[Source] = []
+        update_sources: list[Source] = []
         for grant in grants:
             given = _guarded({item.key: _level_in(grant, item) for item in fields}, form)
+            source = Source(grant, given, frozenset(grant.unmask))
             if "read" in grant.actions:
                 _raise_levels(levels, given)
                 unmaskable.update(grant.unmask)
+                sources.append(source)
             if "export" in grant.actions:
                 _raise_levels(export_levels, given)
+                export_sources.append(source)
+            if "update" in grant.actions:
+                update_sources.append(source)
             for action in WRITING_ACTIONS:
                 if action in grant.actions:
                     writing[action].update(k for k, v in given.items() if v == FieldLevel.WRITE)
@@ -142,12 +172,113 @@ class FormAccess:
             frozenset(unmaskable),
             writable,
             export_levels,
+            tuple(sources),
+            tuple(export_sources),
+            tuple(update_sources),
         )
 
     def for_export(self) -> FormAccess:
         """The view an export takes: field levels of the grants that allow ``export`` (a field
         only a read-only role shows in clear is not exported in clear), no unmasking."""
-        return replace(self, levels=self.export_levels, unmaskable=frozenset())
+        sources = tuple(replace(s, unmask=frozenset()) for s in self.export_sources)
+        return replace(self, levels=self.export_levels, unmaskable=frozenset(), sources=sources)
+
+    # ------------------------------------------------------------ per-row levels
+
+    @cached_property
+    def _varying(self) -> frozenset[str]:
+        if self.principal.actor.system or len(self.sources) < 2:
+            return frozenset()
+        keys = {item.key for item in self.form.definition.fields}
+        return frozenset(
+            key
+            for key in keys
+            if len({(s.levels.get(key), key in s.unmask) for s in self.sources}) > 1
+        )
+
+    def varying(self) -> frozenset[str]:
+        """Fields whose level (or unmask permission) differs between the reading grants: only
+        these need the per-row work."""
+        return self._varying
+
+    def coverage(self) -> list[ColumnElement[Any]]:
+        """Per reading grant, a SQL expression: 1 where its row scope covers the row, else 0."""
+        return [
+            case((self._source_rows(source), literal(1)), else_=literal(0))
+            for source in self.sources
+        ]
+
+    def update_coverage(self) -> list[ColumnElement[Any]] | None:
+        """Per update grant, 1 where its update rows cover the row, else 0; None when every
+        update grant lets the same fields be written (nothing to work out per row)."""
+        if self.principal.actor.system or len({_writes(s) for s in self.update_sources}) < 2:
+            return None
+        return [
+            case((self._source_rows(source, "update"), literal(1)), else_=literal(0))
+            for source in self.update_sources
+        ]
+
+    def writable_on(self, covered: Sequence[bool] | None) -> frozenset[str]:
+        """Fields an update may write on a row covered by the update grants flagged in
+        ``covered`` (None: the same on every row)."""
+        if covered is None:
+            return self.writable.get("update", frozenset())
+        keys: set[str] = set()
+        for source, on in zip(self.update_sources, covered, strict=True):
+            if on:
+                keys.update(_writes(source))
+        return frozenset(keys)
+
+    def _source_rows(self, source: Source, action: str = "read") -> ColumnElement[bool]:
+        scope = source.grant.scope_for(action)
+        if scope == "all":
+            return true()
+        if scope is None:
+            return false()
+        return self._scope_condition(scope, source.grant)
+
+    def row_levels(self, covered: Sequence[bool] | None) -> dict[str, FieldLevel]:
+        """The reader's levels on a row covered by the reading grants flagged in ``covered``
+        (None: the levels do not vary between grants). A row no reading grant covers gets the
+        least any grant gives."""
+        levels = dict(self.levels)
+        if covered is None:
+            return levels
+        chosen = [s for s, on in zip(self.sources, covered, strict=True) if on]
+        for key in self.varying():
+            given = [s.levels.get(key, FieldLevel.HIDDEN) for s in chosen or self.sources]
+            levels[key] = max(given) if chosen else min(given)
+        return levels
+
+    def unmaskable_on(self, covered: Sequence[bool] | None) -> frozenset[str]:
+        """Fields the reader may unmask on a row (from the grants covering it)."""
+        if covered is None or self.principal.actor.system:
+            return self.unmaskable
+        keys: set[str] = set()
+        for source, on in zip(self.sources, covered, strict=True):
+            if on:
+                keys.update(
+                    k
+                    for k in source.unmask
+                    if source.levels.get(k, FieldLevel.HIDDEN) >= FieldLevel.MASKED
+                )
+        return frozenset(keys)
+
+    def readable_where(self) -> dict[str, ColumnElement[bool]]:
+        """Fields readable on some rows only, with the SQL condition of those rows (filters,
+        sorts and sums see them only there)."""
+        conditions: dict[str, ColumnElement[bool]] = {}
+        for key in self.varying():
+            if self.levels.get(key, FieldLevel.HIDDEN) < FieldLevel.READ:
+                continue
+            readers = [
+                s for s in self.sources if s.levels.get(key, FieldLevel.HIDDEN) >= FieldLevel.READ
+            ]
+            if any(s.grant.scope_for("read") == "all" for s in readers):
+                continue
+            parts = [self._source_rows(s) for s in readers]
+            conditions[key] = or_(*parts) if len(parts) > 1 else parts[0]
+        return conditions
 
     # ------------------------------------------------------------ actions and rows
 
@@ -226,13 +357,22 @@ class FormAccess:
             item.key for item in self.form.definition.fields if item.key not in self.levels
         }
 
-    def check_writes(self, data: Mapping[str, Any], prefix: str = "", *, action: str) -> None:
+    def check_writes(
+        self,
+        data: Mapping[str, Any],
+        prefix: str = "",
+        *,
+        action: str,
+        writable: frozenset[str] | None = None,
+    ) -> None:
         """Refuse values for fields the writer may not write in ``action`` (create, update or
-        import): every one, with its pointer."""
+        import; ``writable``: what the record's own row allows, see ``writable_on``): every
+        one, with its pointer."""
         if self.principal.actor.system:
             return
         known = {item.key for item in self.form.definition.fields}
-        writable = self.writable.get(action, frozenset())
+        if writable is None:
+            writable = self.writable.get(action, frozenset())
         errors = [
             ErrorItem(f"{prefix}/{key}", "field_not_writable", f"you may not write {key!r}")
             for key in data
@@ -245,11 +385,15 @@ class FormAccess:
                 errors=errors,
             )
 
-    def present(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """The record as this reader may see it: hidden fields left out, masked ones masked."""
+    def present(
+        self, record: Mapping[str, Any], levels: Mapping[str, FieldLevel] | None = None
+    ) -> dict[str, Any]:
+        """The record as this reader may see it (``levels``: the row's own, see
+        ``row_levels``): hidden fields left out, masked ones masked."""
+        levels = self.levels if levels is None else levels
         out = dict(record)
         for item in self.form.definition.fields:
-            level = self.level(item.key)
+            level = levels.get(item.key, FieldLevel.HIDDEN)
             if level == FieldLevel.HIDDEN:
                 out.pop(item.key, None)
             elif level == FieldLevel.MASKED and item.key in out:
@@ -268,26 +412,47 @@ class FormAccess:
             ]
         return masked_json(item, value)
 
-    def present_changes(self, changes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """History entries as this reader may see them (hidden fields dropped, masked masked)."""
-        by_key = {item.key: item for item in self.form.definition.fields}
+    def present_changes(
+        self,
+        changes: Sequence[Mapping[str, Any]],
+        levels: Mapping[str, FieldLevel] | None = None,
+    ) -> list[dict[str, Any]]:
+        """History entries as this reader may see the record (``levels``: the row's own).
+
+        A change is matched to the current field by the field's id (changes recorded before
+        ids were kept, by key) and shown under its current key; a change of a field the form
+        no longer has is left out (the most protective level: its grants are gone)."""
+        levels = self.levels if levels is None else levels
+        fields = self.form.definition.fields
+        by_id = {item.id: item for item in fields}
+        by_key = {item.key: item for item in fields}
         shown: list[dict[str, Any]] = []
         for change in changes:
-            key = change.get("field")
-            item = by_key.get(key) if isinstance(key, str) else None
-            level = self.level(key) if isinstance(key, str) and item is not None else None
+            field_id, key = change.get("field_id"), change.get("field")
+            if "field_id" in change:
+                item = by_id.get(field_id) if isinstance(field_id, str) else None
+            else:
+                item = by_key.get(key) if isinstance(key, str) else None
+            if item is None:
+                continue
+            level = levels.get(item.key, FieldLevel.HIDDEN)
             if level == FieldLevel.HIDDEN:
                 continue
-            entry = dict(change)
-            if level == FieldLevel.MASKED and item is not None:
+            entry = {k: v for k, v in change.items() if k != "field_id"} | {"field": item.key}
+            if level == FieldLevel.MASKED:
                 for side in ("before", "after"):
                     if side in entry:
                         entry[side] = self.masked(item, entry[side])
             shown.append(entry)
         return shown
 
-    def check_unmask(self, keys: Sequence[str], reason: str) -> None:
-        """Unmasking needs a reason and, per field, the ``unmask`` permission."""
+    def check_unmask(
+        self, keys: Sequence[str], reason: str, *, covered: Sequence[bool] | None = None
+    ) -> None:
+        """Unmasking needs a reason and, per field, the ``unmask`` permission (``covered``:
+        the reading grants covering the record's row, whose levels and unmask lists decide)."""
+        levels = self.row_levels(covered)
+        unmaskable = self.unmaskable_on(covered)
         if visible_length(reason) < MIN_REASON:
             message = (
                 f"say why you need the clear values (at least {MIN_REASON} visible characters)"
@@ -310,7 +475,9 @@ class FormAccess:
             if key not in known
             or (
                 not self.principal.actor.system
-                and (self.level(key) < FieldLevel.MASKED or key not in self.unmaskable)
+                and (
+                    levels.get(key, FieldLevel.HIDDEN) < FieldLevel.MASKED or key not in unmaskable
+                )
             )
         ]
         if errors:
@@ -320,17 +487,27 @@ class FormAccess:
                 errors=errors,
             )
 
-    def clear_sensitive(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
-        """Keys of C2/C3 fields these records show in clear (with a value): reads to audit."""
+    def clear_sensitive(
+        self,
+        records: Sequence[Mapping[str, Any]],
+        levels: Sequence[Mapping[str, FieldLevel]] | None = None,
+    ) -> list[str]:
+        """Keys of C2/C3 fields these records show in clear (with a value): reads to audit.
+        ``levels``: each record's own (default: the reader's levels on every record)."""
+        per_row = levels if levels is not None else [self.levels] * len(records)
         keys: list[str] = []
         for item in self.form.definition.fields:
-            if self.level(item.key) < FieldLevel.READ:
-                continue
             if sensitivity(item) in SENSITIVE and any(
-                r.get(item.key) not in (None, [], "") for r in records
+                row_levels.get(item.key, FieldLevel.HIDDEN) >= FieldLevel.READ
+                and r.get(item.key) not in (None, [], "")
+                for r, row_levels in zip(records, per_row, strict=True)
             ):
                 keys.append(item.key)
         return keys
+
+
+def _writes(source: Source) -> frozenset[str]:
+    return frozenset(k for k, v in source.levels.items() if v == FieldLevel.WRITE)
 
 
 def _raise_levels(levels: dict[str, FieldLevel], given: Mapping[str, FieldLevel]) -> None:

@@ -8,11 +8,11 @@ run in SQL is refused with its position, never evaluated row by row behind the u
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal
+from sqlalchemy import ColumnElement, case, literal, null
 
 from brickwork.engines.expr import ExpressionError, to_sql_ir
 from brickwork.engines.expr import values as kinds
@@ -80,11 +80,15 @@ class RecordQuery:
         dialect: str,
         today: date | None = None,
         closed: frozenset[str] = frozenset(),
+        partial: Mapping[str, ColumnElement[bool]] | None = None,
     ) -> None:
         """``closed``: fields the reader may not see in clear; naming them in a filter or sort
-        is refused (``field_not_readable``), or comparisons would reveal them."""
+        is refused (``field_not_readable``), or comparisons would reveal them. ``partial``:
+        fields readable on some rows only, with the condition of those rows; filters, sorts and
+        sums see them as empty elsewhere (a filter never matches there, a sum skips them)."""
         self.form = form
         self.closed = closed
+        self.partial = dict(partial or {})
         self.actor = actor
         self.dialect = dialect
         self.today = today or datetime.now(UTC).date()
@@ -153,6 +157,11 @@ class RecordQuery:
                 errors=[ErrorItem(pointer, "field_not_readable", f"{key} is not readable")],
             )
 
+    def _readable(self, key: str, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """``column`` where the reader may read ``key``, NULL on the other rows."""
+        condition = self.partial.get(key)
+        return column if condition is None else case((condition, column), else_=null())
+
     def column(self, key: str, *, natural: bool = True) -> ColumnElement[Any]:
         """The SQL expression of a field (money: its amount) or of a system column."""
         table = self.form.table
@@ -196,9 +205,10 @@ class RecordQuery:
         def resolve(path: tuple[str, ...]) -> ColumnElement[Any]:
             self._guard(path[1] if path[0] == BLIND else path[0], "/filter")
             if path[0] == BLIND:
-                return self.form.table.c[self.columns[path[1]].column + BLIND_INDEX_SUFFIX]
+                blind = self.form.table.c[self.columns[path[1]].column + BLIND_INDEX_SUFFIX]
+                return self._readable(path[1], blind)
             try:
-                return self.column(path[0])
+                return self._readable(path[0], self.column(path[0]))
             except KeyError:
                 raise Invalid(
                     f"{'.'.join(path)!r} cannot be filtered in the database",
@@ -238,6 +248,7 @@ class RecordQuery:
                         )
                     ],
                 ) from None
+            column = self._readable(key, column)
             clauses.append(column.desc() if descending else column.asc())
         return clauses
 
@@ -256,5 +267,5 @@ class RecordQuery:
                     code="validation_failed",
                     errors=[ErrorItem("/sum", "not_numeric", f"{key!r} is not a numeric field")],
                 )
-            sums[key] = self.form.table.c[layout.column]
+            sums[key] = self._readable(key, self.form.table.c[layout.column])
         return sums

@@ -14,6 +14,10 @@ from brickwork.platform.models import FormTable, RecordChange, SerialCounter
 UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
+COVERAGE_CHUNK = 1000
+"""Record ids per query when asking which grants cover each row."""
+
+
 class RecordRepository:
     def next_serial(self, session: Session | Connection, scope: str, prefix: str) -> int:
         """Take the next number of a counter atomically (one statement, row-locked upsert)."""
@@ -79,6 +83,24 @@ class RecordRepository:
         query = select(table).where(table.c.id == record_id, *where)
         row = session.execute(query).mappings().first()
         return None if row is None else dict(row)
+
+    def coverage(
+        self,
+        session: Session,
+        table: Table,
+        ids: Sequence[str],
+        flags: Sequence[ColumnElement[Any]],
+    ) -> dict[str, tuple[bool, ...]]:
+        """Per record id, the value of each flag expression on that row (as booleans); ids go
+        in chunks, so an export of many rows stays under the databases' parameter limits."""
+        found: dict[str, tuple[bool, ...]] = {}
+        for start in range(0, len(ids), COVERAGE_CHUNK):
+            chunk = list(ids[start : start + COVERAGE_CHUNK])
+            query = select(table.c.id, *flags).where(table.c.id.in_(chunk))
+            found.update(
+                (row[0], tuple(bool(v) for v in row[1:])) for row in session.execute(query)
+            )
+        return found
 
     def fetch_children(
         self, session: Session, table: Table, parent_ids: Sequence[str]

@@ -7,7 +7,7 @@ check) → change history → audit, in the caller's transaction. Never commits.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +141,23 @@ class RecordService:
             dialect=access.dialect,
             today=self.clock().date(),
             closed=frozenset(access.hidden_or_masked()),
+            partial=access.readable_where(),
         )
+
+    def _coverage(
+        self, session: Session, access: FormAccess, ids: Sequence[str]
+    ) -> dict[str, tuple[bool, ...]]:
+        """Which reading grants cover each record (empty when levels do not vary per row)."""
+        if not access.varying():
+            return {}
+        return self.repo.coverage(session, access.form.table, ids, access.coverage())
+
+    def _row_levels(
+        self, session: Session, access: FormAccess, records: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, FieldLevel]]:
+        """Each record's field levels (the grants covering its row decide, see FormAccess)."""
+        covered = self._coverage(session, access, [r["id"] for r in records])
+        return [access.row_levels(covered.get(r["id"])) for r in records]
 
     def _context(self, actor: Actor, now: datetime) -> RecordContext:
         return RecordContext(now=now, user={"username": actor.username, "roles": list(actor.roles)})
@@ -314,7 +330,13 @@ class RecordService:
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, "update")
         before = self._reachable(session, access, record_id, "update")
-        access.check_writes(data, action="update")
+        flags = access.update_coverage()
+        covered = (
+            None
+            if flags is None
+            else self.repo.coverage(session, form.table, [record_id], flags).get(record_id)
+        )
+        access.check_writes(data, action="update", writable=access.writable_on(covered))
         if before["deleted_at"] is not None:
             raise Conflict(
                 "the record is deleted; restore it before editing", code="record_deleted"
@@ -448,11 +470,15 @@ class RecordService:
         *,
         audit: bool = True,
         sensitive: list[str] | None = None,
+        levels: Sequence[Mapping[str, FieldLevel]] | None = None,
     ) -> list[dict[str, Any]]:
-        """Records as the reader may see them; reads of C2/C3 values in clear (``sensitive``,
-        when the caller has worked them out already) are audited."""
+        """Records as the reader may see them, each with its row's levels (``levels``, when the
+        caller has them already); reads of C2/C3 values in clear (``sensitive``, likewise) are
+        audited."""
+        if levels is None:
+            levels = self._row_levels(session, access, records)
         if audit and records:
-            fields = access.clear_sensitive(records) if sensitive is None else sensitive
+            fields = access.clear_sensitive(records, levels) if sensitive is None else sensitive
             if fields:
                 form = access.form
                 self.audit.record(
@@ -463,7 +489,7 @@ class RecordService:
                     object_id=f"{form.app_key}/{form.form_key}",
                     details={"fields": fields, "ids": [r["id"] for r in records]},
                 )
-        return [access.present(record) for record in records]
+        return [access.present(record, row) for record, row in zip(records, levels, strict=True)]
 
     def search(
         self,
@@ -503,8 +529,11 @@ class RecordService:
         )
         total = self.repo.count_rows(session, table, where=conditions) if with_total else None
         records = [record_json(form.shape, row) for row in rows]
-        sensitive = access.clear_sensitive(records)
-        items = self._shown(session, access, records, audit=action == "read", sensitive=sensitive)
+        levels = self._row_levels(session, access, records)
+        sensitive = access.clear_sensitive(records, levels)
+        items = self._shown(
+            session, access, records, audit=action == "read", sensitive=sensitive, levels=levels
+        )
         shown = tuple(key for key, level in access.levels.items() if level > FieldLevel.HIDDEN)
         return Page(items, total, limit, offset, sensitive, shown)
 
@@ -543,17 +572,48 @@ class RecordService:
         """The record's changes; values of hidden fields left out, of masked fields masked."""
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, "read")
-        self._reachable(session, access, record_id, "read")
+        record = self._reachable(session, access, record_id, "read")
+        levels = self._row_levels(session, access, [record])[0]
+        rows = self.repo.changes(session, form.definition_id, record_id)
+        identified = self._identified(session, form, rows)
         return [
             {
                 "version": c.version,
                 "action": c.action,
                 "changed_at": c.changed_at,
                 "changed_by": c.changed_by,
-                "changes": access.present_changes(c.changes),
+                "changes": access.present_changes(changes, levels),
             }
-            for c in self.repo.changes(session, form.definition_id, record_id)
+            for c, changes in zip(rows, identified, strict=True)
         ]
+
+    def _identified(
+        self, session: Session, form: PublishedForm, rows: Sequence[Any]
+    ) -> list[list[dict[str, Any]]]:
+        """Each history row's changes, each naming its field's id. Changes recorded before ids
+        were kept get the id their key had in the form version in force when they were made
+        (None when that version had no such key: the change is then never shown)."""
+        out = [[dict(change) for change in row.changes] for row in rows]
+        if all("field_id" in change for changes in out for change in changes):
+            return out
+        versions = [
+            (
+                _utc(v.published_at),
+                {f.key: f.id for f in FormDefinition.model_validate(v.body["spec"]).fields},
+            )
+            for v in self.metadata.repo.versions(session, form.definition_id)
+        ]
+        for row, changes in zip(rows, out, strict=True):
+            at = _utc(row.changed_at)
+            in_force = next(
+                (ids for published, ids in reversed(versions) if published <= at),
+                versions[0][1] if versions else {},
+            )
+            for change in changes:
+                key = change.get("field")
+                if "field_id" not in change:
+                    change["field_id"] = in_force.get(key) if isinstance(key, str) else None
+        return out
 
     def unmask(
         self,
@@ -571,6 +631,8 @@ class RecordService:
         access = self.access(session, actor, form, "read")
         access.check_unmask(fields, reason)
         record = self._reachable(session, access, record_id, "read")
+        covered = self._coverage(session, access, [record_id]).get(record_id)
+        access.check_unmask(fields, reason, covered=covered)
         self.audit.record(
             session,
             actor,
@@ -594,8 +656,11 @@ class RecordService:
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, "read")
         record = self._reachable(session, access, record_id, "read")
+        levels = self._row_levels(session, access, [record])[0]
         readable = {
-            key: value for key, value in record.items() if access.level(key) >= FieldLevel.READ
+            key: value
+            for key, value in record.items()
+            if levels.get(key, FieldLevel.HIDDEN) >= FieldLevel.READ
         }
         if self.files is None or file_id not in _file_ids(readable):
             raise NotFound(
@@ -684,6 +749,11 @@ class RecordService:
         )
 
 
+def _utc(moment: datetime) -> datetime:
+    """``moment`` as a naive UTC instant (stored instants come back naive on some databases)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 def _uploader(actor: Actor) -> str | None:
     """Whose uploads the actor may attach (None: a trusted internal actor, any file)."""
     return None if actor.system else actor.username
@@ -730,16 +800,22 @@ def _unchanged(form: PublishedForm, before: Mapping[str, Any], values: Mapping[s
 def _changes(
     before: Mapping[str, Any], after: Mapping[str, Any], form: PublishedForm
 ) -> list[dict[str, Any]]:
-    """Field-level diff by key (system fields excluded)."""
+    """Field-level diff (system fields excluded); each change names the field's key and its
+    stable id, by which history is presented after renames."""
     changes: list[dict[str, Any]] = []
     for item in form.definition.fields:
         old, new = before.get(item.key), after.get(item.key)
         if canonical_dumps(to_jsonable(old)) == canonical_dumps(to_jsonable(new)):
             continue
         if _holds_encrypted(item):  # history and audit are plaintext: record only the change
-            changes.append({"field": item.key, "encrypted": True})
+            changes.append({"field": item.key, "field_id": item.id, "encrypted": True})
         else:
             changes.append(
-                {"field": item.key, "before": to_jsonable(old), "after": to_jsonable(new)}
+                {
+                    "field": item.key,
+                    "field_id": item.id,
+                    "before": to_jsonable(old),
+                    "after": to_jsonable(new),
+                }
             )
     return changes
