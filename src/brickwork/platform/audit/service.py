@@ -3,14 +3,18 @@
 Each event's hash covers its own content, its id and the previous event's hash, so a changed,
 deleted, inserted or reordered event breaks the chain at a point ``verify`` names. Appends take the
 chain head's row lock (PostgreSQL) or run inside SQLite's single writer, so the chain stays linear
-under concurrency. Never commits: the event is part of the caller's transaction, so an action and
-its audit record are saved together or not at all.
+under concurrency. The head is anchored with an HMAC whose key lives outside the database
+(``audit.anchor``), so events cut from the end show too. ``record`` never commits: the event is
+part of the caller's transaction, so an action and its audit record are saved together or not
+at all.
 
-Reading the trail is audited too: ``search``, ``event``, ``export`` and ``verify`` with an actor
-record ``audit.search``, ``audit.read``, ``audit.export`` and ``audit.verify`` after the query ran,
-so a result never holds (or checks) the event of the request that produced it; the next query
-sees it. Who may read
-the trail is decided by the caller (the audit administrator, in ``audit.endpoints``).
+Reads are audited without writing in the reader's transaction (``record_later``): the event is
+appended in a short transaction of its own once the reading one committed, one per request.
+Reading the trail is audited that way too: ``search``, ``event``, ``export`` and ``verify`` with
+an actor record ``audit.search``, ``audit.read``, ``audit.export`` and ``audit.verify`` after the
+query ran, so a result never holds (or checks) the event of the request that produced it; the
+next query sees it. Who may read the trail is decided by the caller (the audit administrator, in
+``audit.endpoints``).
 """
 
 from __future__ import annotations
