@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from brickwork.app import create_app
 from brickwork.platform.api.deps import unit_of_work
@@ -233,10 +233,18 @@ def client_from(anonymous_client: TestClient) -> Callable[[str], TestClient]:
 
 @pytest.fixture
 def anonymous_client(
-    app_settings: Settings, db_engine: Engine, session: Session, clock: FakeClock
+    app_settings: Settings,
+    db_engine: Engine,
+    connection: Connection,
+    session: Session,
+    clock: FakeClock,
 ) -> Iterator[TestClient]:
-    """The whole HTTP app, writing inside the test's rolled-back transaction; no credentials."""
+    """The whole HTTP app, writing inside the test's rolled-back transaction; no credentials.
+    Its own write transactions (refusals, reads in the audit trail) are savepoints there too."""
     app = create_app(app_settings, clock=clock)
+    own = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    app.state.session_factory = own
+    app.state.audit.use_session_factory(own)
 
     def test_unit_of_work() -> Iterator[Session]:
         try:

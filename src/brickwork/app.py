@@ -15,6 +15,7 @@ from brickwork.platform.api.limits import BodySizeLimit, body_limits
 from brickwork.platform.api.request_id import RequestId
 from brickwork.platform.api.router import api_router, install_openapi, root
 from brickwork.platform.assembly import build_services
+from brickwork.platform.audit.denials import DenialAudit, DenialLimits, refusal_recorder
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db import migrate
 from brickwork.platform.db.filemodes import private_dir
@@ -80,6 +81,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.session_factory = make_session_factory(engine)
     services = build_services(clock=clock, data_dir=settings.data_dir, settings=settings)
     app.state.audit = services.audit
+    services.audit.use_session_factory(app.state.session_factory)
+    limits = DenialLimits(
+        per_source=settings.audit_denials_per_source,
+        per_window=settings.audit_denials_per_window,
+        window_seconds=settings.audit_denial_window_seconds,
+    )
+    app.state.denials = DenialAudit(services.audit, limits=limits, clock=clock)
     app.state.metadata = services.metadata
     app.state.bundles = services.bundles
     app.state.approvals = services.approvals
@@ -87,7 +95,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.files = services.files
     app.state.identities = services.identities
     app.state.jobs = JobRunner(clock=clock)
-    errors.install(app)
+    errors.install(app, refusals=refusal_recorder(app.state.denials))
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, rules=body_limits(settings)
     )

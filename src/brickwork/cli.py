@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from brickwork import __version__, jsonio
-from brickwork.platform.assembly import KEYS_ENV, build_services
+from brickwork.platform.assembly import KEYS_ENV, anchor_keys, build_services
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.directory import DirectoryService
@@ -553,7 +553,7 @@ def audit_verify(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = AuditLog().verify(s, progress=progress)
+        result = _audit_log(settings).verify(s, progress=progress)
     if result.intact:
         out.print(f"audit trail intact: {result.checked} event(s) verified")
         return
@@ -564,6 +564,32 @@ def audit_verify(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> 
         )
     err.print(f"audit trail BROKEN at {len(result.breaks)} point(s); {result.checked} checked")
     raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Check the whole trail, then anchor its head with the key file's active key (once, for a
+    trail recorded before anchoring, or after the keys were replaced). Audited."""
+    settings = _settings(data_dir, database_url)
+    try:
+        with unit_of_work(_session_factory(settings)) as session:
+            result = _audit_log(settings).anchor_head(session, CLI_ACTOR)
+    except PlatformError as exc:
+        _report(exc)
+    if not result.intact:
+        for item in result.breaks:
+            err.print(
+                f"event {item.event_id}: {escape(f'[{item.kind}]')} {escape(item.message)}",
+                highlight=False,
+            )
+        _fail("the audit trail is broken; it was not anchored", code="audit_broken")
+    out.print(f"audit trail anchored after {result.checked} event(s) verified")
+
+
+def _audit_log(settings: Settings) -> AuditLog:
+    """The audit trail with its anchor keys (from the key file or the environment)."""
+    keyring = _keyring_or_fail(_key_file(settings), settings)
+    return AuditLog(anchor=anchor_keys(lambda: keyring))
 
 
 def _key_file(settings: Settings) -> Path:
@@ -661,7 +687,7 @@ def keys_rotate(
             )
         with unit_of_work(factory) as session:
             status = rotation.status(session)
-            AuditLog().record(
+            AuditLog(anchor=anchor_keys(lambda: keyring)).record(
                 session,
                 CLI_ACTOR,
                 "keys.rotate",

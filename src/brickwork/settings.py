@@ -68,6 +68,11 @@ class Settings:
     """"default": argon2-cffi's recommended cost (RFC 9106); "test": cheap, for test suites only."""
     admin_username: str | None = None
     admin_password: str | None = field(default=None, repr=False)
+    # Refusals in the audit trail (see platform/audit/denials.py): per window, the first
+    # refusals per source (actor and address) are written one by one, the rest summarised.
+    audit_denials_per_source: int = 20
+    audit_denials_per_window: int = 600
+    audit_denial_window_seconds: int = 60
     secret_keys: str | None = field(default=None, repr=False)
     """The key file's JSON document itself (``BRICKWORK_SECRET_KEYS``), for deployments whose
     secrets arrive in the environment; it then replaces the key file (read only)."""
@@ -158,5 +163,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         argon2_profile=_choice(source, "ARGON2_PROFILE", ARGON2_PROFILES),
         admin_username=source.get(ENV_PREFIX + "ADMIN_USERNAME") or None,
         admin_password=source.get(ENV_PREFIX + "ADMIN_PASSWORD") or None,
+        audit_denials_per_source=_int(source, "AUDIT_DENIALS_PER_SOURCE", 20),
+        audit_denials_per_window=_int(source, "AUDIT_DENIALS_PER_WINDOW", 600),
+        audit_denial_window_seconds=_int(source, "AUDIT_DENIAL_WINDOW_SECONDS", 60),
         secret_keys=source.get(ENV_PREFIX + "SECRET_KEYS") or None,
     )

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.orm import Session
 
 from brickwork import jsonio
 from brickwork.platform.audit import service as audit_service
 from brickwork.platform.audit.service import EVENT_COLUMNS, AuditLog, event_hash
 from brickwork.platform.auth.actor import Actor
-from brickwork.platform.models import AuditEvent
+from brickwork.platform.models import AuditChain, AuditEvent
 
 API = "/api/v1/audit"
 PROBLEM = "application/problem+json"
@@ -269,6 +269,22 @@ def test_verify_reports_an_intact_chain_and_names_a_break(
             "kind": "modified",
             "message": f"event {seeded[1].id} was modified after it was recorded",
         }
+    ]
+
+
+def test_verify_detects_events_cut_from_the_end_with_the_head_rewritten(
+    auditor: TestClient, session: Session, seeded: list[AuditEvent], without_guards: None
+) -> None:
+    assert auditor.get(f"{API}/verify").json()["intact"] is True
+    last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(4)).all()
+    keep = last[-1]
+    session.execute(delete(AuditEvent).where(AuditEvent.id > keep.id))
+    session.execute(update(AuditChain).values(last_event_id=keep.id, last_hash=keep.hash))
+    session.commit()
+    broken = auditor.get(f"{API}/verify").json()
+    assert broken["intact"] is False
+    assert [(item["event_id"], item["kind"]) for item in broken["breaks"]] == [
+        (keep.id, "anchor_mismatch")
     ]
 
 

@@ -6,14 +6,17 @@ goes through the same validators and publish hooks.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from brickwork.platform.audit.anchor import AnchorKeys
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.service import IdentityConfig, IdentityService
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.crypto.cipher import KeyringCipher
 from brickwork.platform.crypto.keyring import (
+    Keyring,
     ensure_key_file,
     key_file_path,
     load_keyring,
@@ -72,6 +75,16 @@ def keyring_cipher(settings: Settings | None) -> KeyringCipher:
     return crypto
 
 
+def anchor_keys(keyring: Callable[[], Keyring]) -> AnchorKeys:
+    """The audit chain's anchor keys, derived from the keyring's encryption keys."""
+
+    def source() -> tuple[str, Mapping[str, bytes]]:
+        keys = keyring()
+        return keys.active, keys.keys
+
+    return AnchorKeys(source)
+
+
 def build_services(
     *,
     clock: Clock = system_clock,
@@ -85,9 +98,11 @@ def build_services(
     With ``settings`` the key file (``secret_key_file`` or ``<data_dir>/keys.json``) is created
     when absent and read now, so a bad one stops the process at start; without them it is only
     read when an encrypted field is first used."""
-    audit = AuditLog(clock=clock)
     files_root = (data_dir or Settings().data_dir) / "files"
     crypto = keyring_cipher(settings)
+    # Without settings the key file may not exist: the trail is then not anchored.
+    anchor = anchor_keys(lambda: crypto.keyring) if settings is not None else None
+    audit = AuditLog(clock=clock, anchor=anchor)
     identities = IdentityService(
         clock=clock,
         audit=audit,

@@ -47,6 +47,11 @@ class NotFound(PlatformError):
     title = "Not found"
 
 
+class HiddenNotFound(NotFound):
+    """A 404 that hides a row outside the actor's scope: answered like any ``NotFound``, audited
+    as a refusal."""
+
+
 class Conflict(PlatformError):
     code = "conflict"
     title = "Conflicts with the current state"

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from brickwork.platform.audit.anchor import AnchorKeys
 from brickwork.platform.audit.service import GENESIS_HASH, AuditLog, event_hash
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.models import AuditChain, AuditEvent
@@ -211,11 +212,18 @@ def test_verify_of_100000_events_reports_progress(session: Session) -> None:
         previous = event.hash
         rows.append({c.key: getattr(event, c.key) for c in AuditEvent.__table__.columns})
     session.execute(insert(AuditEvent), rows)
-    session.add(AuditChain(id=1, last_event_id=100_000, last_hash=previous))
+    keys = AnchorKeys(lambda: ("k1", {"k1": bytes(range(32))}))
+    key_id, anchor = keys.sign(100_000, previous)
+    session.add(
+        AuditChain(
+            id=1, last_event_id=100_000, last_hash=previous, anchor_key=key_id, anchor=anchor
+        )
+    )
     session.flush()
 
     seen: list[tuple[int, int]] = []
-    result = AuditLog().verify(session, progress=lambda done, total: seen.append((done, total)))
+    log = AuditLog(anchor=keys)
+    result = log.verify(session, progress=lambda done, total: seen.append((done, total)))
     assert result.intact
     assert result.checked == 100_000
     assert seen[0] == (10_000, 100_000)

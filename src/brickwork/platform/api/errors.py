@@ -7,7 +7,7 @@ are stable and listed in docs/api-errors.md; ``tests/meta`` keeps that list comp
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,6 +20,7 @@ from brickwork.platform.errors import (
     Conflict,
     ErrorItem,
     Forbidden,
+    HiddenNotFound,
     Invalid,
     Locked,
     NotFound,
@@ -50,6 +51,9 @@ STATUS_BY_ERROR: dict[type[PlatformError], int] = {
     TooManyRequests: 429,
     ServerFault: 500,
 }
+REFUSALS = frozenset({401, 403})
+Refusals = Callable[[Request, PlatformError, int], Awaitable[None]]
+"""Called for each refused request (401, 403, a 404 hiding a row of another scope)."""
 HTTP_CODES = {
     404: ("not_found", "Not found"),
     405: ("method_not_allowed", "Method not allowed"),
@@ -154,8 +158,21 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def install(app: FastAPI) -> None:
-    app.add_exception_handler(PlatformError, platform_error)
+def is_refusal(error: PlatformError, status: int) -> bool:
+    return status in REFUSALS or isinstance(error, HiddenNotFound)
+
+
+def install(app: FastAPI, *, refusals: Refusals | None = None) -> None:
+    """Register the handlers; ``refusals`` (the audit of denials) hears of every refusal."""
+
+    async def refused_or_failed(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, PlatformError)
+        status = status_of(exc)
+        if refusals is not None and is_refusal(exc, status):
+            await refusals(request, exc, status)
+        return await platform_error(request, exc)
+
+    app.add_exception_handler(PlatformError, refused_or_failed)
     app.add_exception_handler(RequestValidationError, request_validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected_error)

@@ -87,7 +87,8 @@ def audit_filter(
     object_type: Annotated[str | None, Query(max_length=64, pattern=TEXT)] = None,
     object_id: Annotated[str | None, Query(max_length=200, pattern=TEXT)] = None,
     result: Annotated[
-        str | None, Query(max_length=16, pattern=TEXT, description="`success` or `failure`")
+        str | None,
+        Query(max_length=16, pattern=TEXT, description="`success`, `failure` or `denied`"),
     ] = None,
     request_id: Annotated[str | None, Query(max_length=64, pattern=TEXT)] = None,
     since: Annotated[

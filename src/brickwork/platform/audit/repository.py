@@ -46,7 +46,9 @@ class AuditRepository:
     def lock_chain(self, session: Session) -> AuditChain | None:
         """The chain head, locked until the transaction ends so appends are serial."""
         query = select(AuditChain).where(AuditChain.id == CHAIN_ROW).with_for_update()
-        return session.scalars(query).one_or_none()
+        # Fresh values: another transaction (a denial, a read) may have appended since this
+        # session loaded the head.
+        return session.scalars(query.execution_options(populate_existing=True)).one_or_none()
 
     def chain(self, session: Session, *, fresh: bool = False) -> AuditChain | None:
         """The chain head; ``fresh`` reads it again from the database (others may have
@@ -72,12 +74,30 @@ class AuditRepository:
         )
         yield from session.scalars(query.execution_options(yield_per=batch))
 
-    def append(self, session: Session, event: AuditEvent, head: AuditChain | None) -> None:
+    def append(
+        self,
+        session: Session,
+        event: AuditEvent,
+        head: AuditChain | None,
+        anchor: tuple[str, str] | None = None,
+    ) -> None:
+        """Add the event and move the head to it (``anchor``: key id and HMAC of the new head;
+        None leaves the head unanchored)."""
         session.add(event)
+        anchor_key, signature = anchor if anchor is not None else (None, None)
         if head is None:
-            session.add(AuditChain(id=CHAIN_ROW, last_event_id=event.id, last_hash=event.hash))
+            session.add(
+                AuditChain(
+                    id=CHAIN_ROW,
+                    last_event_id=event.id,
+                    last_hash=event.hash,
+                    anchor_key=anchor_key,
+                    anchor=signature,
+                )
+            )
         else:
             head.last_event_id, head.last_hash = event.id, event.hash
+            head.anchor_key, head.anchor = anchor_key, signature
         session.flush()
 
     def event(self, session: Session, event_id: int) -> AuditEvent | None:

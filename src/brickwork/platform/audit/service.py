@@ -3,14 +3,18 @@
 Each event's hash covers its own content, its id and the previous event's hash, so a changed,
 deleted, inserted or reordered event breaks the chain at a point ``verify`` names. Appends take the
 chain head's row lock (PostgreSQL) or run inside SQLite's single writer, so the chain stays linear
-under concurrency. Never commits: the event is part of the caller's transaction, so an action and
-its audit record are saved together or not at all.
+under concurrency. The head is anchored with an HMAC whose key lives outside the database
+(``audit.anchor``), so events cut from the end show too. ``record`` never commits: the event is
+part of the caller's transaction, so an action and its audit record are saved together or not
+at all.
 
-Reading the trail is audited too: ``search``, ``event``, ``export`` and ``verify`` with an actor
-record ``audit.search``, ``audit.read``, ``audit.export`` and ``audit.verify`` after the query ran,
-so a result never holds (or checks) the event of the request that produced it; the next query
-sees it. Who may read
-the trail is decided by the caller (the audit administrator, in ``audit.endpoints``).
+Reads are audited without writing in the reader's transaction (``record_later``): the event is
+appended in a short transaction of its own once the reading one committed, one per request.
+Reading the trail is audited that way too: ``search``, ``event``, ``export`` and ``verify`` with
+an actor record ``audit.search``, ``audit.read``, ``audit.export`` and ``audit.verify`` after the
+query ran, so a result never holds (or checks) the event of the request that produced it; the
+next query sees it. Who may read the trail is decided by the caller (the audit administrator, in
+``audit.endpoints``).
 """
 
 from __future__ import annotations
@@ -21,15 +25,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event as orm_events
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from brickwork.jsonio import canonical_dumps, dumps, to_jsonable
 from brickwork.platform import spreadsheets
+from brickwork.platform.audit.anchor import AnchorKeys
 from brickwork.platform.audit.repository import AuditFilter, AuditRepository
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.db.session import unit_of_work
 from brickwork.platform.errors import Invalid, NotFound
-from brickwork.platform.models import AuditEvent
+from brickwork.platform.models import AuditChain, AuditEvent
 
 GENESIS_HASH = "sha256:" + "0" * 64
 MAX_CATCH_UP = 20
@@ -56,6 +63,35 @@ EVENT_COLUMNS = (
     "hash",
 )
 ExportFormat = Literal["csv", "jsonl"]
+ANCHOR_BROKEN = "audit.anchor_broken"
+"""Appended (by ``system``) before the next event when the chain head's anchor did not hold."""
+SYSTEM_ACTOR = Actor("system", channel="system", system=True)
+PENDING = "brickwork.audit.pending_reads"
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRead:
+    """A read waiting for its transaction to commit (see ``AuditLog.record_later``)."""
+
+    actor: Actor
+    action: str
+    object_type: str
+    object_id: str | None
+    details: dict[str, Any]
+
+    def described(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            **self.details,
+        }
+
+
+def _drop_pending(session: Session, previous: SessionTransaction) -> None:
+    """A rolled-back transaction sent nothing out: its reads are not audited."""
+    if previous.parent is None:
+        session.info[PENDING] = []
 
 
 def event_hash(event: AuditEvent) -> str:
@@ -88,7 +124,9 @@ class Break:
     """Where the chain is broken and how."""
 
     event_id: int
-    kind: str  # modified | missing | reordered | head_mismatch | unchained
+    kind: str
+    """modified | missing | reordered | head_mismatch | unchained | head_missing |
+    anchor_missing | anchor_mismatch | anchor_broken"""
     message: str
 
 
@@ -119,10 +157,22 @@ class AuditExport:
 
 class AuditLog:
     def __init__(
-        self, *, clock: Clock = system_clock, repository: AuditRepository | None = None
+        self,
+        *,
+        clock: Clock = system_clock,
+        repository: AuditRepository | None = None,
+        anchor: AnchorKeys | None = None,
     ) -> None:
         self.clock = clock
         self.repo = repository or AuditRepository()
+        self.anchor = anchor
+        """Without keys the head is not anchored (nor is an anchor checked)."""
+        self.session_factory: sessionmaker[Session] | None = None
+        """Where ``record_later`` appends once the reading transaction committed (None: at
+        once, in the caller's transaction)."""
+
+    def use_session_factory(self, factory: sessionmaker[Session]) -> None:
+        self.session_factory = factory
 
     def record(
         self,
@@ -136,6 +186,99 @@ class AuditLog:
         details: Mapping[str, Any] | None = None,
     ) -> AuditEvent:
         head = self.repo.lock_chain(session)
+        if head is not None and self.anchor is not None and head.anchor is not None:
+            problem = self.anchor.check(
+                head.anchor_key, head.anchor, head.last_event_id, head.last_hash
+            )
+            if problem is not None:
+                # Never re-sign a rewritten head silently: the chain itself keeps the finding.
+                self._append(
+                    session,
+                    head,
+                    SYSTEM_ACTOR,
+                    ANCHOR_BROKEN,
+                    object_type="audit",
+                    object_id=str(head.last_event_id),
+                    result="failure",
+                    details={"problem": problem, "head_hash": head.last_hash},
+                )
+                head = self.repo.lock_chain(session)
+        return self._append(
+            session,
+            head,
+            actor,
+            action,
+            object_type=object_type,
+            object_id=object_id,
+            result=result,
+            details=details,
+        )
+
+    def record_later(
+        self,
+        session: Session,
+        actor: Actor,
+        action: str,
+        *,
+        object_type: str,
+        object_id: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Audit a read without writing in the reader's transaction: the event is appended in
+        its own short write transaction once the reading one committed (readers never queue for
+        the write lock), one event for all the reads of that transaction. A transaction that
+        rolls back showed nothing: its reads are dropped. Without a session factory (CLI,
+        worker) the event is recorded at once."""
+        if self.session_factory is None:
+            self.record(
+                session,
+                actor,
+                action,
+                object_type=object_type,
+                object_id=object_id,
+                details=details,
+            )
+            return
+        if PENDING not in session.info:
+            session.info[PENDING] = []
+            orm_events.listen(session, "after_commit", self._after_commit)
+            orm_events.listen(session, "after_soft_rollback", _drop_pending)
+        pending: list[PendingRead] = session.info[PENDING]
+        pending.append(PendingRead(actor, action, object_type, object_id, dict(details or {})))
+
+    def _after_commit(self, session: Session) -> None:
+        reads: list[PendingRead] = session.info.get(PENDING) or []
+        if not reads or self.session_factory is None:
+            return
+        session.info[PENDING] = []
+        first = reads[0]
+        if len(reads) == 1:
+            details: dict[str, Any] = first.details
+        else:
+            details = {"reads": [read.described() for read in reads]}
+        same_object = all(read.object_id == first.object_id for read in reads)
+        with unit_of_work(self.session_factory) as own:
+            self.record(
+                own,
+                first.actor,
+                first.action if all(r.action == first.action for r in reads) else "read",
+                object_type=first.object_type,
+                object_id=first.object_id if same_object else None,
+                details=details,
+            )
+
+    def _append(
+        self,
+        session: Session,
+        head: AuditChain | None,
+        actor: Actor,
+        action: str,
+        *,
+        object_type: str,
+        object_id: str | None,
+        result: str,
+        details: Mapping[str, Any] | None,
+    ) -> AuditEvent:
         event = AuditEvent(
             id=(head.last_event_id + 1) if head else 1,
             occurred_at=self.clock(),
@@ -152,8 +295,39 @@ class AuditLog:
             prev_hash=head.last_hash if head else GENESIS_HASH,
         )
         event.hash = event_hash(event)
-        self.repo.append(session, event, head)
+        anchor = None
+        if self.anchor is not None and (head is None or head.anchor is not None):
+            # An unanchored trail (from before anchoring) stays so until `brickwork audit
+            # anchor` checked it: appending must not bless a head nobody verified.
+            anchor = self.anchor.sign(event.id, event.hash)
+        self.repo.append(session, event, head, anchor)
         return event
+
+    def anchor_head(self, session: Session, actor: Actor) -> Verification:
+        """Sign the chain head after a walk found the trail intact (the first anchoring of a
+        trail recorded before anchoring existed, or after the key file was replaced). Audited
+        as ``audit.anchor``; a broken trail is left as it is."""
+        if self.anchor is None:
+            raise Invalid("no keys are configured to anchor the audit trail", code="no_keys")
+        result = self._walk(session, progress=None, every=10_000, anchored=False)
+        if not result.intact:
+            return result
+        head = self.repo.lock_chain(session)
+        event = self._append(
+            session,
+            head,
+            actor,
+            "audit.anchor",
+            object_type="audit",
+            object_id=None,
+            result="success",
+            details={"checked": result.checked},
+        )
+        chain = self.repo.lock_chain(session)
+        assert chain is not None
+        chain.anchor_key, chain.anchor = self.anchor.sign(event.id, event.hash)
+        session.flush()
+        return result
 
     # ------------------------------------------------------------ reading (audited)
 
@@ -172,7 +346,7 @@ class AuditLog:
             session, filters, descending=descending, limit=limit, offset=offset
         )
         total = self.repo.count(session, filters)
-        self.record(
+        self.record_later(
             session,
             actor,
             "audit.search",
@@ -192,7 +366,9 @@ class AuditLog:
         event = self.repo.event(session, event_id)
         if event is None:
             raise NotFound(f"the audit trail has no event {event_id}", code="audit_event_not_found")
-        self.record(session, actor, "audit.read", object_type="audit", object_id=str(event_id))
+        self.record_later(
+            session, actor, "audit.read", object_type="audit", object_id=str(event_id)
+        )
         return event
 
     def export(
@@ -214,7 +390,7 @@ class AuditLog:
             )
         events = self.repo.stream(session, filters, descending=descending, limit=MAX_EXPORT_ROWS)
         body, rows = EXPORT_WRITERS[format_](events)
-        self.record(
+        self.record_later(
             session,
             actor,
             "audit.export",
@@ -242,7 +418,7 @@ class AuditLog:
         ``audit.verify`` afterwards."""
         result = self._walk(session, progress=progress, every=every)
         if actor is not None:
-            self.record(
+            self.record_later(
                 session,
                 actor,
                 "audit.verify",
@@ -255,7 +431,9 @@ class AuditLog:
             )
         return result
 
-    def _walk(self, session: Session, *, progress: Progress | None, every: int) -> Verification:
+    def _walk(
+        self, session: Session, *, progress: Progress | None, every: int, anchored: bool = True
+    ) -> Verification:
         """Walk up to the chain head; if others appended meanwhile (a live system), walk on to
         the new head, so concurrent appends are never mistaken for tampering. Events beyond the
         final head were never chained: they are reported."""
@@ -268,6 +446,8 @@ class AuditLog:
             target = head[0] if head is not None else UNBOUNDED
             for event in self.repo.between(session, walked_to, target):
                 breaks.extend(_check_event(event, expected_id, previous_hash))
+                if event.action == ANCHOR_BROKEN and anchored and self.anchor is not None:
+                    breaks.append(_anchor_break(event))
                 expected_id, previous_hash = event.id + 1, event.hash
                 checked += 1
                 if progress is not None and checked % every == 0:
@@ -295,9 +475,39 @@ class AuditLog:
                     "behind the application's back",
                 )
             )
+        if head is None and checked:
+            breaks.append(
+                Break(
+                    expected_id - 1,
+                    "head_missing",
+                    "the trail has events but no chain head: the head row was deleted",
+                )
+            )
+        if anchored and self.anchor is not None and head is not None:
+            breaks.extend(self._anchor_breaks(session))
         if progress is not None:
             progress(checked, max(total, checked))
         return Verification(checked, tuple(breaks))
+
+    def _anchor_breaks(self, session: Session) -> list[Break]:
+        """Whether the chain head is the one the key last signed (a trail cut at its end and a
+        head rewritten to match show here)."""
+        assert self.anchor is not None
+        chain = self.repo.chain(session, fresh=True)
+        if chain is None:
+            return []
+        problem = self.anchor.check(
+            chain.anchor_key, chain.anchor, chain.last_event_id, chain.last_hash
+        )
+        if problem is None:
+            return []
+        kind = "anchor_missing" if chain.anchor is None else "anchor_mismatch"
+        hint = (
+            "; if the trail predates anchoring, run `brickwork audit anchor` once"
+            if chain.anchor is None
+            else ": events were removed at the end of the trail or the head was forged"
+        )
+        return [Break(chain.last_event_id, kind, problem + hint)]
 
     def _head(self, session: Session) -> tuple[int, str] | None:
         """(last event id, last hash) as the database has them now."""
@@ -337,6 +547,16 @@ EXPORT_WRITERS: dict[ExportFormat, Callable[[Iterable[AuditEvent]], tuple[bytes,
     "csv": _csv,
     "jsonl": _jsonl,
 }
+
+
+def _anchor_break(event: AuditEvent) -> Break:
+    problem = (event.details or {}).get("problem", "the anchor did not hold")
+    return Break(
+        event.id,
+        "anchor_broken",
+        f"before event {event.id} the chain head's anchor did not hold ({problem}): the end of "
+        "the trail was cut or rewritten",
+    )
 
 
 def _check_event(event: AuditEvent, expected_id: int, previous_hash: str) -> list[Break]:

@@ -88,11 +88,14 @@ SignedInDep = Annotated[Identity, Depends(signed_in_identity)]
 
 
 def actor_of(identity: Identity, request: Request) -> Actor:
-    return identity.actor(
+    """The actor; also kept on the request, so a refusal is audited under their name."""
+    actor = identity.actor(
         ip=client_ip(request),
         request_id=getattr(request.state, "request_id", None),
         locale=preferred_locale(request.headers.get("accept-language", "")),
     )
+    request.state.actor = actor
+    return actor
 
 
 def authenticated_actor(request: Request, identity: SignedInDep) -> Actor:

@@ -1,4 +1,5 @@
-"""Table ``audit_chain``: one row holding the id and hash of the newest audit event."""
+"""Table ``audit_chain``: one row holding the id and hash of the newest audit event, anchored by
+an HMAC whose key lives outside the database."""
 
 from __future__ import annotations
 
@@ -14,3 +15,7 @@ class AuditChain(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_event_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
     last_hash: Mapped[str] = mapped_column(String(71))
+    anchor_key: Mapped[str | None] = mapped_column(String(32))
+    """Id of the keyring key whose derived key signed ``anchor``."""
+    anchor: Mapped[str | None] = mapped_column(String(80))
+    """HMAC over (last_event_id, last_hash) with a key kept outside the database."""

@@ -31,12 +31,19 @@ from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.crypto.cipher import Cipher
-from brickwork.platform.errors import Conflict, ErrorItem, Forbidden, Invalid, NotFound
+from brickwork.platform.errors import (
+    Conflict,
+    ErrorItem,
+    Forbidden,
+    HiddenNotFound,
+    Invalid,
+    NotFound,
+)
 from brickwork.platform.files.service import FileService
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.models import StoredFile
-from brickwork.platform.records.access import FormAccess
+from brickwork.platform.records.access import SENSITIVE, FormAccess, masked_json, sensitivity
 from brickwork.platform.records.checks import StoredChecks
 from brickwork.platform.records.layout import TableLayout
 from brickwork.platform.records.published import (
@@ -191,8 +198,9 @@ class RecordService:
         self.repo.insert_row(session, form.table, row)
         self._write_children(session, form, record_id, values, replace=False)
         record = self._record(session, form, record_id)
-        self._log(session, actor, form, record_id, 1, "create", [])
-        return self._shown(session, access, [record])[0]
+        shown = access.clear_sensitive([record])
+        self._log(session, actor, form, record_id, 1, "create", [], shown=shown)
+        return self._shown(session, access, [record], audit=False)[0]
 
     def create_many(
         self,
@@ -375,10 +383,10 @@ class RecordService:
             raise _stale(record_id, version)
         self._write_children(session, form, record_id, result.values, replace=True)
         after = self._record(session, form, record_id)
-        self._log(
-            session, actor, form, record_id, version + 1, "update", _changes(before, after, form)
-        )
-        return self._shown(session, access, [after])[0]
+        changes = _changes(before, after, form)
+        shown = access.clear_sensitive([after])
+        self._log(session, actor, form, record_id, version + 1, "update", changes, shown=shown)
+        return self._shown(session, access, [after], audit=False)[0]
 
     def delete(
         self,
@@ -410,8 +418,10 @@ class RecordService:
         if self.repo.update_row(session, form.table, record_id, version, values) != 1:
             raise _stale(record_id, version)
         action = "restore" if restore else "delete"
-        self._log(session, actor, form, record_id, version + 1, action, [])
-        return self._shown(session, access, [self._record(session, form, record_id)])[0]
+        after = self._record(session, form, record_id)
+        shown = access.clear_sensitive([after])
+        self._log(session, actor, form, record_id, version + 1, action, [], shown=shown)
+        return self._shown(session, access, [after], audit=False)[0]
 
     # ------------------------------------------------------------ reads
 
@@ -451,7 +461,13 @@ class RecordService:
         nor answer with, a record its actor cannot read); readable but outside the ``action``'s
         rows it is ``record_forbidden`` (403)."""
         form = access.form
-        record = self._record(session, form, record_id, access.rows("read"))
+        try:
+            record = self._record(session, form, record_id, access.rows("read"))
+        except NotFound as missing:
+            if self.repo.fetch(session, form.table, record_id) is None:
+                raise
+            # The same answer as for a record that does not exist, audited as a refusal.
+            raise HiddenNotFound(missing.message, code=missing.code) from None
         if action == "read" or (
             self.repo.fetch(session, form.table, record_id, where=access.rows(action)) is not None
         ):
@@ -474,14 +490,15 @@ class RecordService:
     ) -> list[dict[str, Any]]:
         """Records as the reader may see them, each with its row's levels (``levels``, when the
         caller has them already); reads of C2/C3 values in clear (``sensitive``, likewise) are
-        audited."""
+        audited once the reading transaction committed (see ``AuditLog.record_later``). Writes
+        pass ``audit=False``: their own event names the fields their response shows in clear."""
         if levels is None:
             levels = self._row_levels(session, access, records)
         if audit and records:
             fields = access.clear_sensitive(records, levels) if sensitive is None else sensitive
             if fields:
                 form = access.form
-                self.audit.record(
+                self.audit.record_later(
                     session,
                     access.principal.actor,
                     "record.read",
@@ -724,7 +741,11 @@ class RecordService:
         version: int,
         action: str,
         changes: list[dict[str, Any]],
+        *,
+        shown: Sequence[str] = (),
     ) -> None:
+        """History row and audit event of a write; ``shown``: the C2/C3 fields the response
+        shows in clear (the write's one event stands for that read too)."""
         self.repo.add_changes(
             session,
             [
@@ -745,7 +766,11 @@ class RecordService:
             f"record.{action}",
             object_type="record",
             object_id=f"{form.app_key}/{form.form_key}/{record_id}",
-            details={"version": version, "changes": changes},
+            details={
+                "version": version,
+                "changes": audited_changes(form, changes),
+                **({"shown": list(shown)} if shown else {}),
+            },
         )
 
 
@@ -776,6 +801,45 @@ def _holds_encrypted(item: FieldBase) -> bool:
     if item.encrypted:
         return True
     return isinstance(item, SubtableField) and any(child.encrypted for child in item.fields)
+
+
+def audited_changes(
+    form: PublishedForm, changes: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Changes as the audit trail keeps them: values of C2/C3 fields (and of fields with their
+    own masking preset) masked with the field's preset, like a reader without clear-text
+    permission sees them; encrypted fields carry no values at all (see ``_changes``). The audit
+    administrator thus never reads what business roles see masked."""
+    by_key = {item.key: item for item in form.definition.fields}
+    kept: list[dict[str, Any]] = []
+    for change in changes:
+        entry = dict(change)
+        item = by_key.get(str(entry.get("field")))
+        if item is not None:
+            for side in ("before", "after"):
+                if side in entry:
+                    entry[side] = _audit_value(item, entry[side])
+        kept.append(entry)
+    return kept
+
+
+def _audit_value(item: FieldBase, value: Any) -> Any:
+    if isinstance(item, SubtableField):
+        if not isinstance(value, list):
+            return value if value is None else masked_json(item, value)
+        columns = {child.key: child for child in item.fields}
+        return [
+            {
+                key: _audit_value(columns[key], cell) if key in columns else cell
+                for key, cell in row.items()
+            }
+            if isinstance(row, Mapping)
+            else row
+            for row in value
+        ]
+    if sensitivity(item) in SENSITIVE or item.mask not in (None, "none"):
+        return masked_json(item, value)
+    return value
 
 
 def _stale(record_id: str, current: int) -> Conflict:
