@@ -14,7 +14,11 @@ from brickwork.platform.api.router import api_router, install_openapi, root
 from brickwork.platform.assembly import build_services
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db import migrate
-from brickwork.platform.db.session import make_engine, make_session_factory
+from brickwork.platform.db.session import (
+    make_engine,
+    make_read_session_factory,
+    make_session_factory,
+)
 from brickwork.platform.records.jobs import JobRunner
 from brickwork.settings import Settings, load_settings
 
@@ -38,6 +42,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.read_session_factory = make_read_session_factory(engine, app.state.session_factory)
     services = build_services(clock=clock, data_dir=settings.data_dir, settings=settings)
     app.state.audit = services.audit
     app.state.metadata = services.metadata

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.service import IdentityConfig, IdentityService
@@ -19,6 +22,7 @@ from brickwork.platform.crypto.keyring import (
     load_keyring,
     parse_keyring,
 )
+from brickwork.platform.db.session import write_side
 from brickwork.platform.files.service import FileService
 from brickwork.platform.files.storage import FileStorage
 from brickwork.platform.metadata.approvals import PublishApprovals
@@ -26,11 +30,25 @@ from brickwork.platform.metadata.bundle import BundleService
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.metadata.validation import register_kind_validator
+from brickwork.platform.models import AuditEvent
 from brickwork.platform.records.definitions import validate_form_spec
 from brickwork.platform.records.grants import grant_checker
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
 from brickwork.settings import Settings
+
+
+class ReadSafeAuditLog(AuditLog):
+    """The audit trail, appended to outside a read request's deferred transaction.
+
+    A GET that audits (a sensitive value shown in clear, a download, an audit search) serves
+    from a deferred read session on SQLite, which must never be upgraded to a write; its event
+    goes through ``write_side`` in a short transaction of its own. Writing requests append in
+    their own transaction, as before."""
+
+    def record(self, session: Session, *args: Any, **kwargs: Any) -> AuditEvent:
+        with write_side(session) as target:
+            return super().record(target, *args, **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +101,7 @@ def build_services(
     With ``settings`` the key file (``secret_key_file`` or ``<data_dir>/keys.json``) is created
     when absent and read now, so a bad one stops the process at start; without them it is only
     read when an encrypted field is first used."""
-    audit = AuditLog(clock=clock)
+    audit = ReadSafeAuditLog(clock=clock)
     files_root = (data_dir or Settings().data_dir) / "files"
     crypto = keyring_cipher(settings)
     identities = IdentityService(
