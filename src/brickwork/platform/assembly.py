@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.policy import parse_grants
 from brickwork.platform.auth.service import IdentityConfig, IdentityService
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.crypto.cipher import KeyringCipher
@@ -32,7 +33,7 @@ from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.metadata.validation import register_kind_validator
 from brickwork.platform.models import AuditEvent
 from brickwork.platform.records.definitions import validate_form_spec
-from brickwork.platform.records.grants import grant_checker
+from brickwork.platform.records.grants import grant_checker, row_scope_fields
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
 from brickwork.settings import Settings
@@ -108,7 +109,19 @@ def build_services(
         clock=clock, audit=audit, config=IdentityConfig.from_settings(settings or Settings())
     )
     metadata = MetadataService(clock=clock, audit=audit, permissions=identities.permissions)
-    metadata.add_publish_hook(Kind.FORM, FormStorage(clock=clock, cipher=crypto).on_publish)
+    storage = FormStorage(
+        clock=clock,
+        cipher=crypto,
+        scope_fields=row_scope_fields(
+            lambda session: [
+                grant
+                for role in identities.repo.roles(session)
+                for grant in parse_grants(role.permissions)
+            ],
+            now=clock,
+        ),
+    )
+    metadata.add_publish_hook(Kind.FORM, storage.on_publish)
     files = FileService(storage=FileStorage(files_root), clock=clock, audit=audit)
     identities.permissions.add_grant_check(grant_checker(metadata, now=clock))
     return Services(
