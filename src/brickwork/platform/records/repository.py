@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -150,10 +161,37 @@ class RecordRepository:
         return [dict(r) for r in session.execute(query).mappings()]
 
     def count_rows(
-        self, session: Session, table: Table, *, where: Sequence[ColumnElement[bool]]
+        self,
+        session: Session,
+        table: Table,
+        *,
+        where: Sequence[ColumnElement[bool]],
+        cap: int | None = None,
     ) -> int:
-        query = select(func.count()).select_from(table).where(*where)
-        return session.execute(query).scalar_one()
+        """How many rows match; with ``cap``, counting stops there (at most ``cap``)."""
+        if cap is None:
+            query = select(func.count()).select_from(table).where(*where)
+            return session.execute(query).scalar_one()
+        matching = select(literal(1)).select_from(table).where(*where).limit(cap).subquery()
+        return session.execute(select(func.count()).select_from(matching)).scalar_one()
+
+    def estimate_rows(
+        self, session: Session, table: Table, *, where: Sequence[ColumnElement[bool]]
+    ) -> int | None:
+        """The planner's estimate of the matching rows (PostgreSQL; None elsewhere)."""
+        connection = session.connection()
+        if connection.dialect.name != "postgresql":
+            return None
+        compiled = (
+            select(table.c.id)
+            .where(*where)
+            .compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+        )
+        plan = connection.exec_driver_sql(
+            f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params
+        ).scalar_one()
+        document = json.loads(plan) if isinstance(plan, str) else plan
+        return int(document[0]["Plan"]["Plan Rows"])
 
     def aggregate(
         self,

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Table
 from sqlalchemy.orm import Session
 
 from brickwork.engines.form import RecordContext, compile_form, validate_record
@@ -39,10 +39,12 @@ from brickwork.platform.records.access import FormAccess
 from brickwork.platform.records.checks import StoredChecks
 from brickwork.platform.records.layout import TableLayout
 from brickwork.platform.records.published import (
+    AUTO_COUNT_CAP,
     PROGRESS_EVERY,
     BatchOutcome,
     Page,
     PublishedForm,
+    TotalMode,
 )
 from brickwork.platform.records.query import RecordQuery
 from brickwork.platform.records.repository import RecordRepository
@@ -473,7 +475,7 @@ class RecordService:
         limit: int = 50,
         offset: int = 0,
         deleted: bool = False,
-        with_total: bool = True,
+        total: TotalMode = "exact",
         action: str = "read",
     ) -> Page:
         """A page of the records the actor may read (``action="export"`` for exports), filtered
@@ -494,15 +496,44 @@ class RecordService:
             table,
             where=conditions,
             order_by=[*query.order_by(sort), table.c.id],
-            limit=limit,
+            limit=limit + 1,
             offset=offset,
         )
-        total = self.repo.count_rows(session, table, where=conditions) if with_total else None
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        count, exact = self._total(session, table, conditions, total, offset, len(rows), has_more)
         records = [record_json(form.shape, row) for row in rows]
         sensitive = access.clear_sensitive(records)
         items = self._shown(session, access, records, audit=action == "read", sensitive=sensitive)
         shown = tuple(key for key, level in access.levels.items() if level > FieldLevel.HIDDEN)
-        return Page(items, total, limit, offset, sensitive, shown)
+        return Page(items, count, limit, offset, sensitive, shown, exact, has_more)
+
+    def _total(
+        self,
+        session: Session,
+        table: Table,
+        conditions: Sequence[ColumnElement[bool]],
+        mode: TotalMode,
+        offset: int,
+        shown: int,
+        has_more: bool,
+    ) -> tuple[int | None, bool]:
+        """The page's total and whether it is exact (see ``TotalMode``)."""
+        if mode == "none":
+            return None, False
+        if not has_more and (shown or not offset):
+            return offset + shown, True  # the page reaches the end of the list
+        if mode == "exact":
+            return self.repo.count_rows(session, table, where=conditions), True
+        seen = offset + shown + (1 if has_more else 0)
+        if mode == "estimate":
+            estimate = self.repo.estimate_rows(session, table, where=conditions)
+            if estimate is not None:
+                return max(estimate, seen), False
+        count = self.repo.count_rows(session, table, where=conditions, cap=AUTO_COUNT_CAP + 1)
+        if count <= AUTO_COUNT_CAP:
+            return count, True
+        return max(AUTO_COUNT_CAP, seen), False  # a lower bound: "more than 10,000"
 
     def summary(
         self,
