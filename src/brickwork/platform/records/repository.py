@@ -10,6 +10,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Table,
+    and_,
     delete,
     func,
     insert,
@@ -20,7 +21,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from brickwork.platform.models import FormTable, RecordChange, SerialCounter
+from brickwork.platform.models import (
+    Application,
+    Definition,
+    FormTable,
+    RecordChange,
+    SerialCounter,
+)
 
 UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -50,6 +57,32 @@ class RecordRepository:
         )
         value: int = session.execute(statement).scalar_one()
         return value
+
+    def form_versions(
+        self, session: Session, app_key: str, kind: str, form_key: str
+    ) -> tuple[str | None, str | None, int | None, int | None] | None:
+        """(app id, definition id, latest version, applied table version) in one query; None
+        when there is no such app, None parts when the form or its table is missing."""
+        row = session.execute(
+            select(
+                Application.id,
+                Definition.id,
+                Definition.latest_version,
+                FormTable.applied_version,
+            )
+            .select_from(Application)
+            .outerjoin(
+                Definition,
+                and_(
+                    Definition.app_id == Application.id,
+                    Definition.kind == kind,
+                    Definition.key == form_key,
+                ),
+            )
+            .outerjoin(FormTable, FormTable.definition_id == Definition.id)
+            .where(Application.key == app_key)
+        ).one_or_none()
+        return None if row is None else (row[0], row[1], row[2], row[3])
 
     def form_table(self, session: Session, definition_id: str) -> FormTable | None:
         return session.get(FormTable, definition_id)

@@ -86,6 +86,12 @@ class RecordService:
     # ------------------------------------------------------------ forms
 
     def form(self, session: Session, app_key: str, form_key: str) -> PublishedForm:
+        versions = self.repo.form_versions(session, app_key, Kind.FORM.value, form_key)
+        _app_id, definition_id, latest, applied = versions or (None, None, None, None)
+        if definition_id is not None and latest is not None and applied is not None:
+            cached = self._forms.get((definition_id, latest, applied))  # one query when warm
+            if cached is not None:
+                return cached
         definition = self.metadata.definition(session, app_key, Kind.FORM, form_key)
         stored = self.repo.form_table(session, definition.id)
         if definition.latest_version is None or stored is None:
