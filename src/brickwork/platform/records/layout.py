@@ -214,8 +214,9 @@ RECORD_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 """Indexes of every record table: the default order (newest first, ``id`` as tiebreak), alone
 and after each row-scope column (``own``, ``department`` scopes, ``created_by`` in expressions),
-so a page of a scoped list reads only its rows in order; and the trash in that order (partial:
-deleted rows only, so live lists never pick it)."""
+so a page of a scoped list reads only its rows in order. They are partial, over live rows
+(``deleted_at IS NULL``, which every list states), so a scoped count never visits the table; the
+trash has its own (deleted rows only)."""
 TRASH = "trash"
 
 
@@ -234,9 +235,9 @@ def record_indexes(table: Table) -> list[Index]:
         columns = [
             table.c[part[1:]].desc() if part.startswith("-") else table.c[part] for part in parts
         ]
-        deleted = table.c.deleted_at.is_not(None) if suffix == TRASH else None
+        rows = table.c.deleted_at.is_not(None) if suffix == TRASH else table.c.deleted_at.is_(None)
         name = record_index_name(table.name, suffix)
-        indexes.append(Index(name, *columns, sqlite_where=deleted, postgresql_where=deleted))
+        indexes.append(Index(name, *columns, sqlite_where=rows, postgresql_where=rows))
     return indexes
 
 
