@@ -19,7 +19,12 @@ from brickwork.platform.audit.denials import DenialAudit, DenialLimits, refusal_
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db import migrate
 from brickwork.platform.db.filemodes import private_dir
-from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
+from brickwork.platform.db.session import (
+    make_engine,
+    make_read_session_factory,
+    make_session_factory,
+    unit_of_work,
+)
 from brickwork.platform.records.jobs import JobRunner
 from brickwork.settings import Settings, load_settings
 
@@ -79,6 +84,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.read_session_factory = make_read_session_factory(engine, app.state.session_factory)
     services = build_services(clock=clock, data_dir=settings.data_dir, settings=settings)
     app.state.audit = services.audit
     services.audit.use_session_factory(app.state.session_factory)

@@ -223,6 +223,34 @@ def test_idle_timeout_ends_the_session(
     problem_of(auth_client.get(f"{API}/me"), 401, "session_expired")
 
 
+def test_session_activity_is_written_at_most_once_a_minute(
+    auth_client: TestClient, session: Session, clock: Any
+) -> None:
+    signed_in(auth_client, session)
+    row = session.scalars(select(UserSession)).one()
+    signed_at = row.last_seen_at
+    for _ in range(5):  # the clock moves a few seconds per request: within the minute
+        assert auth_client.get(f"{API}/me").status_code == 200
+    session.refresh(row)
+    assert row.last_seen_at == signed_at
+    clock.now += timedelta(minutes=1)
+    assert auth_client.get(f"{API}/me").status_code == 200
+    session.refresh(row)
+    assert row.last_seen_at > signed_at + timedelta(minutes=1)
+
+
+def test_idle_timeout_counts_from_the_last_written_activity(
+    auth_client: TestClient, session: Session, clock: Any
+) -> None:
+    """Activity within a minute is not written: the session expires up to a minute early after
+    its last request, never later than the idle timeout."""
+    signed_in(auth_client, session)
+    clock.now += timedelta(seconds=40)
+    assert auth_client.get(f"{API}/me").status_code == 200  # seen, not written
+    clock.now += timedelta(minutes=29, seconds=30)
+    problem_of(auth_client.get(f"{API}/me"), 401, "session_expired")
+
+
 def test_absolute_lifetime_ends_an_active_session(
     auth_client: TestClient, session: Session, clock: Any
 ) -> None:

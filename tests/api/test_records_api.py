@@ -6,6 +6,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
+
+from brickwork.platform.records import service as records_service
 
 API = "/api/v1"
 RECORDS = f"{API}/apps/kyc/forms/customer/records"
@@ -178,6 +181,57 @@ def test_unsafe_type_change_needs_conversion_and_dry_run_shows_ddl(kyc: TestClie
     done = kyc.post(f"{FORM}/publish", json={"conversions": {"f_note": "cast"}})
     assert done.status_code == 201, done.text
     assert kyc.get(RECORDS).json()["items"][0]["note"] == 42
+
+
+def count_queries(client: TestClient, **params: Any) -> tuple[dict[str, Any], list[str]]:
+    """The list page and the counting statements the request ran."""
+    seen: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "count(" in statement.lower() and "f_kyc_customer" in statement:
+            seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", capture)  # every engine: tests share one
+    try:
+        response = client.get(RECORDS, params=params)
+    finally:
+        event.remove(Engine, "before_cursor_execute", capture)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body, seen
+
+
+def test_pages_say_whether_more_follow_and_count_only_when_needed(kyc: TestClient) -> None:
+    for name in "abc":
+        assert kyc.post(RECORDS, json={"name": name}).status_code == 201
+    first, counts = count_queries(kyc, limit=2)
+    assert (first["total"], first["total_exact"], first["has_more"]) == (3, True, True)
+    assert len(counts) == 1
+    last, counts = count_queries(kyc, limit=2, offset=2)
+    assert (last["total"], last["total_exact"], last["has_more"]) == (3, True, False)
+    assert counts == []  # the last page knows its total
+    uncounted, counts = count_queries(kyc, limit=2, total="false")
+    assert (uncounted["total"], uncounted["has_more"], counts) == (None, True, [])
+    exact, counts = count_queries(kyc, limit=1, total="true")
+    assert (exact["total"], exact["total_exact"], len(counts)) == (3, True, 1)
+    estimated, _counts = count_queries(kyc, limit=1, total="estimate")
+    assert estimated["has_more"] is True
+    assert estimated["total"] >= 2
+
+
+def test_automatic_totals_stop_counting_at_the_cap(
+    kyc: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(records_service, "AUTO_COUNT_CAP", 2)
+    for name in "abcd":
+        assert kyc.post(RECORDS, json={"name": name}).status_code == 201
+    capped, counts = count_queries(kyc, limit=1)
+    assert (capped["total"], capped["total_exact"], capped["has_more"]) == (2, False, True)
+    assert "LIMIT" in counts[0].upper()
+    exact, _counts = count_queries(kyc, limit=1, total="true")
+    assert (exact["total"], exact["total_exact"]) == (4, True)
+    problem = kyc.get(RECORDS, params={"total": "maybe"})
+    assert problem.status_code == 422
 
 
 def test_filter_sort_and_paginate(kyc: TestClient) -> None:

@@ -9,9 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from brickwork.platform.audit.anchor import AnchorKeys
 from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.policy import parse_grants
 from brickwork.platform.auth.service import IdentityConfig, IdentityService
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.crypto.cipher import KeyringCipher
@@ -22,6 +26,7 @@ from brickwork.platform.crypto.keyring import (
     load_keyring,
     parse_keyring,
 )
+from brickwork.platform.db.session import write_side
 from brickwork.platform.files.service import FileService
 from brickwork.platform.files.storage import FileStorage
 from brickwork.platform.metadata.approvals import PublishApprovals
@@ -29,13 +34,27 @@ from brickwork.platform.metadata.bundle import BundleService
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.metadata.validation import register_kind_validator
+from brickwork.platform.models import AuditEvent
 from brickwork.platform.records.definitions import validate_form_spec
 from brickwork.platform.records.grant_identity import grant_identity_hook
-from brickwork.platform.records.grants import grant_checker
+from brickwork.platform.records.grants import grant_checker, row_scope_fields
 from brickwork.platform.records.protection import clear_fields_note, protect_form_spec
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
 from brickwork.settings import Settings
+
+
+class ReadSafeAuditLog(AuditLog):
+    """The audit trail, appended to outside a read request's deferred transaction.
+
+    A GET that audits (a sensitive value shown in clear, a download, an audit search) serves
+    from a deferred read session on SQLite, which must never be upgraded to a write; its event
+    goes through ``write_side`` in a short transaction of its own. Writing requests append in
+    their own transaction, as before."""
+
+    def record(self, session: Session, *args: Any, **kwargs: Any) -> AuditEvent:
+        with write_side(session) as target:
+            return super().record(target, *args, **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +121,7 @@ def build_services(
     crypto = keyring_cipher(settings)
     # Without settings the key file may not exist: the trail is then not anchored.
     anchor = anchor_keys(lambda: crypto.keyring) if settings is not None else None
-    audit = AuditLog(clock=clock, anchor=anchor)
+    audit = ReadSafeAuditLog(clock=clock, anchor=anchor)
     identities = IdentityService(
         clock=clock,
         audit=audit,
@@ -111,7 +130,19 @@ def build_services(
     )
     metadata = MetadataService(clock=clock, audit=audit, permissions=identities.permissions)
     metadata.add_publish_hook(Kind.FORM, grant_identity_hook(audit, identities.repo))
-    metadata.add_publish_hook(Kind.FORM, FormStorage(clock=clock, cipher=crypto).on_publish)
+    storage = FormStorage(
+        clock=clock,
+        cipher=crypto,
+        scope_fields=row_scope_fields(
+            lambda session: [
+                grant
+                for role in identities.repo.roles(session)
+                for grant in parse_grants(role.permissions)
+            ],
+            now=clock,
+        ),
+    )
+    metadata.add_publish_hook(Kind.FORM, storage.on_publish)
     metadata.add_draft_hook(Kind.FORM, protect_form_spec)
     metadata.add_publish_note(Kind.FORM, clear_fields_note)
     files = FileService(

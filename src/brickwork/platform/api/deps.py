@@ -12,10 +12,16 @@ from sqlalchemy.orm import Session
 
 from brickwork.platform.errors import BadRequest
 
+READ_METHODS = frozenset({"GET", "HEAD"})
+
 
 def unit_of_work(request: Request) -> Iterator[Session]:
-    """The request owns the transaction: commit once when the endpoint succeeds."""
-    session: Session = request.app.state.session_factory()
+    """The request owns the transaction: commit once when the endpoint succeeds. GET and HEAD
+    requests read in a deferred transaction (``make_read_session_factory``); the others take
+    the write lock when they begin."""
+    state = request.app.state
+    reads = request.method in READ_METHODS
+    session: Session = (state.read_session_factory if reads else state.session_factory)()
     try:
         yield session
         session.commit()

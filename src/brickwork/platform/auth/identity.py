@@ -15,6 +15,10 @@ from brickwork.settings import Settings
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,127}$")
 ACTIVE, DISABLED = "active", "disabled"
 BACKOFF_BASE = timedelta(seconds=10)
+ACTIVITY_INTERVAL = timedelta(minutes=1)
+"""A session's last-seen time and a token's last use are written at most this often, so reads
+stay reads. The idle timeout counts from the last written activity: a session may expire up to
+this much earlier than ``idle_timeout`` after its last request, never later."""
 
 
 @dataclass(frozen=True, slots=True)

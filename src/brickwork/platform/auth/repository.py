@@ -157,7 +157,15 @@ class IdentityRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    def touch_session(self, session: Session, session_id: str, *, now: datetime) -> None:
+        session.execute(
+            update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now)
+        )
+
     # ------------------------------------------------------------ API tokens
+
+    def touch_token(self, session: Session, token_id: str, *, now: datetime) -> None:
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
     def token_by_hash(self, session: Session, token_hash: str) -> ApiToken | None:
         return session.scalars(

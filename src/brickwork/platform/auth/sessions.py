@@ -21,6 +21,7 @@ from brickwork.platform.auth import credentials
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.identity import (
     ACTIVE,
+    ACTIVITY_INTERVAL,
     USERNAME_PATTERN,
     Identity,
     IdentityConfig,
@@ -33,6 +34,7 @@ from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.auth.roles import RoleService
 from brickwork.platform.auth.tokens import TokenService
 from brickwork.platform.clock import Clock
+from brickwork.platform.db.session import write_side
 from brickwork.platform.errors import (
     ErrorItem,
     Forbidden,
@@ -330,7 +332,8 @@ class SessionService:
         self, session: Session, token: str, *, csrf_token: str | None, require_csrf: bool
     ) -> Identity:
         """The identity behind a session cookie; checks revocation, idle timeout, absolute
-        lifetime and (for unsafe methods) the CSRF token. Marks the session as seen."""
+        lifetime and (for unsafe methods) the CSRF token. Marks the session as seen, at most once
+        per ``ACTIVITY_INTERVAL`` and outside a read request's transaction (``write_side``)."""
         row = self.repo.session_by_id(session, credentials.digest(token))
         if row is None or row.revoked_at is not None:
             raise Unauthorized("the session is not valid; sign in again", code="session_invalid")
@@ -347,13 +350,13 @@ class SessionService:
                 "send the CSRF token from sign-in in the X-CSRF-Token header",
                 code="csrf_failed",
             )
-        row.last_seen_at = now
-        self.repo.save(session)
+        if now - row.last_seen_at >= ACTIVITY_INTERVAL:
+            with write_side(session) as target:
+                self.repo.touch_session(target, row.id, now=now)
         return Identity(user, self.roles.keys_of(session, user), session_id=row.id)
 
     def authenticate_token(self, session: Session, secret: str) -> Identity:
         row, user = self.tokens.authenticate(session, secret)
-        self.repo.save(session)
         return Identity(
             user,
             self.roles.keys_of(session, user),

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth import credentials
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.identity import ACTIVITY_INTERVAL
 from brickwork.platform.auth.policy import scope_problem
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, new_id, system_clock
+from brickwork.platform.db.session import write_side
 from brickwork.platform.errors import ErrorItem, Invalid, NotFound, Unauthorized
 from brickwork.platform.models import ApiToken, User
 
@@ -151,7 +153,9 @@ class TokenService:
         user = self.repo.user_by_id(session, row.user_id)
         if user is None or user.status != "active":
             raise Unauthorized("the API token is not valid", code="token_invalid")
-        row.last_used_at = now
+        if row.last_used_at is None or now - row.last_used_at >= ACTIVITY_INTERVAL:
+            with write_side(session) as target:  # at most once a minute, never in a read
+                self.repo.touch_token(target, row.id, now=now)
         return row, user
 
     def list_for(self, session: Session, user: User) -> Sequence[ApiToken]:

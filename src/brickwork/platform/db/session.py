@@ -15,6 +15,8 @@ from brickwork.platform.db.filemodes import private_database
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_BEGIN_OPTION = "brickwork_sqlite_begin"
+WRITE_FACTORY = "brickwork_write_factory"
+"""``Session.info`` key of a deferred read session: the factory its side writes go through."""
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -24,6 +26,9 @@ def make_engine(url: str, **options: Any) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             private_database(Path(database))
+        # A read request may hold a second connection for a short side write (``write_side``):
+        # never make it wait for a pooled connection (SQLite connections are cheap).
+        options.setdefault("max_overflow", -1)
         engine = create_engine(url, **options)
         _configure_sqlite(engine, in_memory=not database or database == ":memory:")
         return engine
@@ -56,6 +61,32 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     if engine.dialect.name == "sqlite":
         bind = engine.execution_options(**{SQLITE_BEGIN_OPTION: "immediate"})
     return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+def make_read_session_factory(
+    engine: Engine, write_factory: sessionmaker[Session]
+) -> sessionmaker[Session]:
+    """Sessions for read-only requests. On SQLite they begin deferred, so readers run
+    concurrently with each other and with the one writer (WAL); what such a request must still
+    write goes through ``write_side`` in its own short transaction of ``write_factory``. Other
+    databases read in ordinary transactions, so there the write factory serves reads too."""
+    if engine.dialect.name != "sqlite":
+        return write_factory
+    return sessionmaker(bind=engine, expire_on_commit=False, info={WRITE_FACTORY: write_factory})
+
+
+@contextmanager
+def write_side(session: Session) -> Iterator[Session]:
+    """Where a write made while serving ``session`` goes: into ``session`` itself, or, when it is
+    a deferred SQLite read session, into a short unit of work of its own (committed at the end of
+    the block). A read transaction is never upgraded to a write: SQLite refuses that with
+    SQLITE_BUSY_SNAPSHOT as soon as another writer committed after the read began."""
+    factory: sessionmaker[Session] | None = session.info.get(WRITE_FACTORY)
+    if factory is None:
+        yield session
+        return
+    with unit_of_work(factory) as own:
+        yield own
 
 
 @contextmanager

@@ -19,4 +19,6 @@ class Department(Base):
     parent_id: Mapped[str | None] = mapped_column(
         ForeignKey("departments.id", ondelete="RESTRICT"), index=True
     )
-    head_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    head_user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )

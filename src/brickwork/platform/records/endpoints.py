@@ -22,6 +22,7 @@ from brickwork.platform.records.exports import export_file
 from brickwork.platform.records.imports import XLSX_TYPE, error_workbook
 from brickwork.platform.records.jobs import Job, JobRunner
 from brickwork.platform.records.openapi import app_openapi
+from brickwork.platform.records.published import TotalMode
 from brickwork.platform.records.service import RecordService
 from brickwork.platform.records.transfer import export_rows, import_file
 
@@ -110,7 +111,19 @@ def list_records(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     deleted: bool = False,
-    total: bool = True,
+    total: Annotated[
+        Literal["auto", "true", "false", "estimate"],
+        Query(
+            description=(
+                "How to count the matching records. `auto` (default): exact up to 10,000, "
+                "beyond that `total` is 10,000 with `total_exact: false`; `true`: always "
+                "exact (slow on large tables); `estimate`: the database's estimate "
+                "(PostgreSQL; `auto` on SQLite); `false`: no count (`total: null`). A page "
+                "that reaches the end of the list always knows its exact total; page on with "
+                "`has_more` without counting."
+            )
+        ),
+    ] = "auto",
 ) -> ExactJSONResponse:
     page = service.search(
         session,
@@ -122,11 +135,26 @@ def list_records(
         limit=limit,
         offset=offset,
         deleted=deleted,
-        with_total=total,
+        total=TOTAL_MODES[total],
     )
     return reply(
-        {"items": page.items, "total": page.total, "limit": page.limit, "offset": page.offset}
+        {
+            "items": page.items,
+            "total": page.total,
+            "total_exact": page.total_exact,
+            "has_more": page.has_more,
+            "limit": page.limit,
+            "offset": page.offset,
+        }
     )
+
+
+TOTAL_MODES: dict[str, TotalMode] = {
+    "auto": "auto",
+    "true": "exact",
+    "false": "none",
+    "estimate": "estimate",
+}
 
 
 @router.get("/summary", responses=ERRORS)

@@ -8,7 +8,8 @@ columns and ``$user`` in expressions. Registered with ``PermissionService.add_gr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from brickwork.engines.expr import ExpressionError, to_sql_ir
 from brickwork.engines.expr.checker import Scope
+from brickwork.engines.expr.sql_ir import SqlColumn
 from brickwork.engines.form import FormDesignError, compile_form
 from brickwork.engines.form.definition import FormDefinition
 from brickwork.platform.auth.policy import ANY, ExpressionScope, Grant
@@ -59,6 +61,45 @@ def grant_checker(
                 yield pointer, f"{where}{first.message}{hint}"
 
     return check
+
+
+def row_scope_fields(
+    grants_of: Callable[[Session], Iterable[Grant]], *, now: Today = lambda: datetime.now(UTC)
+) -> Callable[[Session, str, str, FormDefinition], set[str]]:
+    """Ids of a form's fields that the row-scope expressions of grants on it name (they get an
+    index when the form is published). ``grants_of`` gives every role's grants."""
+
+    def fields(session: Session, app: str, form: str, spec: FormDefinition) -> set[str]:
+        try:
+            scope = scope_expression_scope(compile_form(spec, today=now().date()).scope)
+        except FormDesignError:
+            return set()
+        ids = {item.key: item.id for item in spec.fields}
+        found: set[str] = set()
+        for grant in grants_of(session):
+            if grant.app not in {ANY, app} or grant.form not in {ANY, form}:
+                continue
+            for _pointer, source in _expressions(grant):
+                try:
+                    sql = to_sql_ir(source, scope, predicate=True)
+                except ExpressionError:
+                    continue
+                found.update(ids[name] for name in _column_names(sql) if name in ids)
+        return found
+
+    return fields
+
+
+def _column_names(node: object) -> Iterator[str]:
+    """The first name of every column path in an SQL IR tree (``$user`` and the like too)."""
+    if isinstance(node, SqlColumn):
+        yield node.path[0]
+    elif isinstance(node, tuple | list):
+        for item in node:
+            yield from _column_names(item)
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+        for item in dataclasses.fields(node):
+            yield from _column_names(getattr(node, item.name))
 
 
 def _field_problems(grant: Grant, spec: FormDefinition) -> Iterator[tuple[str, str]]:

@@ -205,6 +205,50 @@ def blind_index(table: Table, layout: ColumnLayout) -> Index:
     )
 
 
+RECORD_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("created", ("-created_at", "id")),
+    ("owner", ("owner", "-created_at", "id")),
+    ("dept", ("department", "-created_at", "id")),
+    ("creator", ("created_by", "-created_at", "id")),
+    ("trash", ("-created_at", "id")),
+)
+"""Indexes of every record table: the default order (newest first, ``id`` as tiebreak), alone
+and after each row-scope column (``own``, ``department`` scopes, ``created_by`` in expressions),
+so a page of a scoped list reads only its rows in order. They are partial, over live rows
+(``deleted_at IS NULL``, which every list states), so a scoped count never visits the table; the
+trash has its own (deleted rows only)."""
+TRASH = "trash"
+
+
+def record_index_name(table: str, suffix: str) -> str:
+    return safe_name("ix_", table[:40], suffix)
+
+
+def field_index_name(table: str, column: str) -> str:
+    return safe_name("ix_", table[:30], column)
+
+
+def record_indexes(table: Table) -> list[Index]:
+    """The system indexes of a record table (see ``RECORD_INDEXES``), bound to ``table``."""
+    indexes = []
+    for suffix, parts in RECORD_INDEXES:
+        columns = [
+            table.c[part[1:]].desc() if part.startswith("-") else table.c[part] for part in parts
+        ]
+        rows = table.c.deleted_at.is_not(None) if suffix == TRASH else table.c.deleted_at.is_(None)
+        name = record_index_name(table.name, suffix)
+        indexes.append(Index(name, *columns, sqlite_where=rows, postgresql_where=rows))
+    return indexes
+
+
+def field_index(table: Table, layout: ColumnLayout) -> Index | None:
+    """An index over a field's column, for lookups and row-scope expressions (an encrypted field
+    has its blind index already)."""
+    if layout.type_key == ENCRYPTED or layout.type_key == "json":
+        return None
+    return Index(field_index_name(table.name, layout.column), table.c[layout.column])
+
+
 def system_columns() -> list[Column[Any]]:
     return [
         Column("id", String(36), primary_key=True),
@@ -244,7 +288,10 @@ def build_tables(layout: TableLayout, metadata: MetaData | None = None) -> Table
     )
     for encrypted in (c for c in layout.columns if c.type_key == ENCRYPTED):
         blind_index(main, encrypted)
+    record_indexes(main)
     live = layout.live()
+    for lookup in (c for c in live.values() if c.type_key == "ref"):
+        field_index(main, lookup)
     for field_id in layout.unique:
         column = main.c[unique_column(live[field_id])]
         Index(

@@ -81,7 +81,16 @@ def _form_paths(app_key: str, form: PublishedForm) -> dict[str, Any]:
         "type": "object",
         "properties": {
             "items": {"type": "array", "items": record_ref},
-            "total": {"type": ["integer", "null"]},
+            "total": {
+                "type": ["integer", "null"],
+                "description": "Matching records (see the `total` parameter); null when not"
+                " counted",
+            },
+            "total_exact": {
+                "type": "boolean",
+                "description": "False when `total` is a lower bound or an estimate",
+            },
+            "has_more": {"type": "boolean", "description": "More records follow this page"},
             "limit": {"type": "integer"},
             "offset": {"type": "integer"},
         },
@@ -97,6 +106,17 @@ def _form_paths(app_key: str, form: PublishedForm) -> dict[str, Any]:
                     {"name": "sort", "in": "query", "schema": {"type": "string"}},
                     {"name": "limit", "in": "query", "schema": {"type": "integer"}},
                     {"name": "offset", "in": "query", "schema": {"type": "integer"}},
+                    {
+                        "name": "total",
+                        "in": "query",
+                        "description": "auto (default: exact up to 10,000), true (exact),"
+                        " estimate, false (no count)",
+                        "schema": {
+                            "type": "string",
+                            "enum": ["auto", "true", "false", "estimate"],
+                            "default": "auto",
+                        },
+                    },
                 ],
                 "responses": {
                     "200": {"description": "A page", **_json(page)},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Table
 
@@ -64,6 +64,14 @@ class BatchOutcome:
     """Problems by item index; unless the batch was partial, nothing was written then."""
 
 
+TotalMode = Literal["auto", "exact", "estimate", "none"]
+"""How a page counts its rows: ``exact`` counts them all; ``auto`` counts up to
+``AUTO_COUNT_CAP`` (beyond, the total is that lower bound, not exact); ``estimate`` takes the
+database planner's estimate (PostgreSQL; ``auto`` elsewhere); ``none`` does not count. A page that
+shows the end of the list knows its total without counting, in every mode but ``none``."""
+AUTO_COUNT_CAP = 10_000
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     items: list[dict[str, Any]]
@@ -74,3 +82,7 @@ class Page:
     """C2/C3 fields the page shows in clear (exports audit them)."""
     fields: tuple[str, ...] = ()
     """Keys of the fields the reader sees at all (hidden ones left out), even on an empty page."""
+    total_exact: bool = True
+    """False when ``total`` is a lower bound or an estimate (or absent)."""
+    has_more: bool = False
+    """More rows follow this page (the page read one row beyond ``limit``)."""

@@ -7,12 +7,13 @@ conversion leaves neither a new version nor a changed table behind.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateIndex
 
 from brickwork.engines.form.definition import FormDefinition, LookupField, SubtableField
 from brickwork.engines.form.elements import FieldBase
@@ -26,8 +27,19 @@ from brickwork.platform.metadata.service import PublishRequestContext
 from brickwork.platform.models import FormTable
 from brickwork.platform.records.layout import ENCRYPTED, TableLayout, safe_name
 from brickwork.platform.records.repository import RecordRepository
-from brickwork.platform.records.schema_sync import Cells, Step, apply_plan, describe, plan_sync
+from brickwork.platform.records.schema_sync import (
+    Cells,
+    Step,
+    apply_plan,
+    create_indexes,
+    describe,
+    missing_indexes,
+    plan_sync,
+)
 from brickwork.platform.records.storage import decrypt_cell, desired_layout, to_columns
+
+ScopeFields = Callable[[Session, str, str, FormDefinition], Iterable[str]]
+"""Ids of the form's fields that grants' row-scope expressions name (app and form key, spec)."""
 
 
 class FormStorage:
@@ -37,9 +49,11 @@ class FormStorage:
         clock: Clock = system_clock,
         repository: RecordRepository | None = None,
         cipher: Cipher | None = None,
+        scope_fields: ScopeFields | None = None,
     ) -> None:
         self.clock = clock
         self.cipher = cipher
+        self.scope_fields: ScopeFields = scope_fields or (lambda _session, _app, _form, _spec: ())
         self.repo = repository or RecordRepository()
         self.metadata = MetadataRepository()
 
@@ -97,7 +111,13 @@ class FormStorage:
                 errors=plan.problems,
             )
         connection = session.connection()
-        steps = describe(plan, connection)
+        scope_fields = self.scope_fields(
+            session, request.app_key, request.definition.key, definition
+        )
+        indexes = missing_indexes(plan.layout, connection, scope_fields)
+        steps = describe(plan, connection) + [
+            str(CreateIndex(index).compile(dialect=connection.dialect)) for index in indexes
+        ]
         if request.dry_run:
             return steps
         fields = {field.id: field for field in _all_fields(definition)}
@@ -109,6 +129,7 @@ class FormStorage:
         try:
             with session.begin_nested():
                 apply_plan(plan, connection, converters)
+                create_indexes(indexes, connection)
         except IntegrityError as exc:
             raise Invalid(
                 "stored records already share values of a field that is now unique; make them "

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from brickwork.platform.models import FormTable, RecordChange, SerialCounter
+from brickwork.platform.models import (
+    Application,
+    Definition,
+    FormTable,
+    RecordChange,
+    SerialCounter,
+)
 
 UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -43,6 +61,32 @@ class RecordRepository:
         )
         value: int = session.execute(statement).scalar_one()
         return value
+
+    def form_versions(
+        self, session: Session, app_key: str, kind: str, form_key: str
+    ) -> tuple[str | None, str | None, int | None, int | None] | None:
+        """(app id, definition id, latest version, applied table version) in one query; None
+        when there is no such app, None parts when the form or its table is missing."""
+        row = session.execute(
+            select(
+                Application.id,
+                Definition.id,
+                Definition.latest_version,
+                FormTable.applied_version,
+            )
+            .select_from(Application)
+            .outerjoin(
+                Definition,
+                and_(
+                    Definition.app_id == Application.id,
+                    Definition.kind == kind,
+                    Definition.key == form_key,
+                ),
+            )
+            .outerjoin(FormTable, FormTable.definition_id == Definition.id)
+            .where(Application.key == app_key)
+        ).one_or_none()
+        return None if row is None else (row[0], row[1], row[2], row[3])
 
     def form_table(self, session: Session, definition_id: str) -> FormTable | None:
         return session.get(FormTable, definition_id)
@@ -172,10 +216,37 @@ class RecordRepository:
         return [dict(r) for r in session.execute(query).mappings()]
 
     def count_rows(
-        self, session: Session, table: Table, *, where: Sequence[ColumnElement[bool]]
+        self,
+        session: Session,
+        table: Table,
+        *,
+        where: Sequence[ColumnElement[bool]],
+        cap: int | None = None,
     ) -> int:
-        query = select(func.count()).select_from(table).where(*where)
-        return session.execute(query).scalar_one()
+        """How many rows match; with ``cap``, counting stops there (at most ``cap``)."""
+        if cap is None:
+            query = select(func.count()).select_from(table).where(*where)
+            return session.execute(query).scalar_one()
+        matching = select(literal(1)).select_from(table).where(*where).limit(cap).subquery()
+        return session.execute(select(func.count()).select_from(matching)).scalar_one()
+
+    def estimate_rows(
+        self, session: Session, table: Table, *, where: Sequence[ColumnElement[bool]]
+    ) -> int | None:
+        """The planner's estimate of the matching rows (PostgreSQL; None elsewhere)."""
+        connection = session.connection()
+        if connection.dialect.name != "postgresql":
+            return None
+        compiled = (
+            select(table.c.id)
+            .where(*where)
+            .compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+        )
+        plan = connection.exec_driver_sql(
+            f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params
+        ).scalar_one()
+        document = json.loads(plan) if isinstance(plan, str) else plan
+        return int(document[0]["Plan"]["Plan Rows"])
 
     def aggregate(
         self,

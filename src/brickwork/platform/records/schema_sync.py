@@ -13,7 +13,7 @@ conversion named in the publish request. Nothing is ever dropped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -21,19 +21,23 @@ from typing import Any
 
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, MetaData, select, update
+from sqlalchemy import Connection, Index, MetaData, inspect, select, update
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from brickwork.platform.errors import ErrorItem
 from brickwork.platform.records.layout import (
     CURRENCY_SUFFIX,
     ENCRYPTED,
+    RECORD_INDEXES,
     ChildLayout,
     ColumnLayout,
     TableLayout,
     blind_index_name,
     build_tables,
     field_columns,
+    field_index,
+    field_index_name,
+    record_index_name,
     safe_name,
     unique_column,
     unique_index_name,
@@ -347,6 +351,38 @@ def apply_plan(
                 assert step.previous is not None
                 convert = converters.get(step.field_id) or LOSSLESS
                 _copy_converted(connection, step, convert, tables)
+
+
+def missing_indexes(
+    layout: TableLayout, connection: Connection, scope_fields: Iterable[str] = ()
+) -> list[Index]:
+    """The indexes a form's main table should have but lacks: the system indexes (default
+    order, row-scope columns), one per lookup field and one per field that grants' row-scope
+    expressions name (``scope_fields``, field ids). A table published before these existed gets
+    them on its next publish."""
+    main = build_tables(layout).main
+    exists = inspect(connection).has_table(main.name)
+    present = (
+        {str(ix["name"]) for ix in inspect(connection).get_indexes(main.name)}
+        if exists
+        else {str(ix.name) for ix in main.indexes}  # created with the table
+    )
+    live = layout.live()
+    owned = {record_index_name(main.name, suffix) for suffix, _columns in RECORD_INDEXES}
+    owned |= {field_index_name(main.name, c.column) for c in live.values() if c.type_key == "ref"}
+    for field_id in scope_fields:
+        if field_id in live and field_id not in layout.unique:
+            index = field_index(main, live[field_id])
+            owned |= {str(index.name)} if index is not None else set()
+    return sorted(
+        (ix for ix in main.indexes if ix.name in owned and ix.name not in present),
+        key=lambda ix: str(ix.name),
+    )
+
+
+def create_indexes(indexes: Iterable[Index], connection: Connection) -> None:
+    for index in indexes:
+        index.create(connection)
 
 
 def _copy_converted(connection: Connection, step: Step, convert: Converter, tables: Any) -> None:

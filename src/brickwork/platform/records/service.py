@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Table
 from sqlalchemy.orm import Session
 
 from brickwork.engines.form import RecordContext, compile_form, validate_record
@@ -47,10 +47,12 @@ from brickwork.platform.records.access import SENSITIVE, FormAccess, masked_json
 from brickwork.platform.records.checks import StoredChecks
 from brickwork.platform.records.layout import TableLayout
 from brickwork.platform.records.published import (
+    AUTO_COUNT_CAP,
     PROGRESS_EVERY,
     BatchOutcome,
     Page,
     PublishedForm,
+    TotalMode,
 )
 from brickwork.platform.records.query import RecordQuery
 from brickwork.platform.records.repository import RecordRepository
@@ -92,6 +94,12 @@ class RecordService:
     # ------------------------------------------------------------ forms
 
     def form(self, session: Session, app_key: str, form_key: str) -> PublishedForm:
+        versions = self.repo.form_versions(session, app_key, Kind.FORM.value, form_key)
+        _app_id, definition_id, latest, applied = versions or (None, None, None, None)
+        if definition_id is not None and latest is not None and applied is not None:
+            cached = self._forms.get((definition_id, latest, applied))  # one query when warm
+            if cached is not None:
+                return cached
         definition = self.metadata.definition(session, app_key, Kind.FORM, form_key)
         stored = self.repo.form_table(session, definition.id)
         if definition.latest_version is None or stored is None:
@@ -520,7 +528,7 @@ class RecordService:
         limit: int = 50,
         offset: int = 0,
         deleted: bool = False,
-        with_total: bool = True,
+        total: TotalMode = "exact",
         action: str = "read",
     ) -> Page:
         """A page of the records the actor may read (``action="export"`` for exports), filtered
@@ -541,10 +549,12 @@ class RecordService:
             table,
             where=conditions,
             order_by=[*query.order_by(sort), table.c.id],
-            limit=limit,
+            limit=limit + 1,
             offset=offset,
         )
-        total = self.repo.count_rows(session, table, where=conditions) if with_total else None
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        count, exact = self._total(session, table, conditions, total, offset, len(rows), has_more)
         records = [record_json(form.shape, row) for row in rows]
         levels = self._row_levels(session, access, records)
         sensitive = access.clear_sensitive(records, levels)
@@ -552,7 +562,34 @@ class RecordService:
             session, access, records, audit=action == "read", sensitive=sensitive, levels=levels
         )
         shown = tuple(key for key, level in access.levels.items() if level > FieldLevel.HIDDEN)
-        return Page(items, total, limit, offset, sensitive, shown)
+        return Page(items, count, limit, offset, sensitive, shown, exact, has_more)
+
+    def _total(
+        self,
+        session: Session,
+        table: Table,
+        conditions: Sequence[ColumnElement[bool]],
+        mode: TotalMode,
+        offset: int,
+        shown: int,
+        has_more: bool,
+    ) -> tuple[int | None, bool]:
+        """The page's total and whether it is exact (see ``TotalMode``)."""
+        if mode == "none":
+            return None, False
+        if not has_more and (shown or not offset):
+            return offset + shown, True  # the page reaches the end of the list
+        if mode == "exact":
+            return self.repo.count_rows(session, table, where=conditions), True
+        seen = offset + shown + (1 if has_more else 0)
+        if mode == "estimate":
+            estimate = self.repo.estimate_rows(session, table, where=conditions)
+            if estimate is not None:
+                return max(estimate, seen), False
+        count = self.repo.count_rows(session, table, where=conditions, cap=AUTO_COUNT_CAP + 1)
+        if count <= AUTO_COUNT_CAP:
+            return count, True
+        return max(AUTO_COUNT_CAP, seen), False  # a lower bound: "more than 10,000"
 
     def summary(
         self,

@@ -108,7 +108,7 @@ def export_rows(
         filter_=filter_,
         sort=sort,
         limit=limit,
-        with_total=False,
+        total="none",
         action="export",
     )
     service.audit.record(
