@@ -162,7 +162,10 @@ def test_refusals_and_reads_are_committed_on_their_own(
     if backend not in fresh_database_urls:
         pytest.skip("no PostgreSQL server configured (BRICKWORK_TEST_POSTGRES_URL)")
     settings = Settings(
-        data_dir=tmp_path, database_url=fresh_database_urls[backend], argon2_profile="test"
+        data_dir=tmp_path,
+        database_url=fresh_database_urls[backend],
+        argon2_profile="test",
+        insecure_cookies=True,  # the test client speaks plain http
     )
     app = create_app(settings)
     with TestClient(app) as client, TestClient(app) as anonymous:

@@ -20,11 +20,19 @@ FORM = f"{API}/apps/bank/definitions/form/client"
 RECORDS = f"{API}/apps/bank/forms/client/records"
 AUDIT = f"{API}/audit"
 
+# Identifier fields are encrypted by default; these are stored in clear on purpose, to show that
+# their values are masked in the trail (the encrypted PIN shows the other case).
 FIELDS: list[dict[str, Any]] = [
     {"id": "f_name", "key": "name", "type": "text", "label": "Name", "required": True},
-    {"id": "f_rid", "key": "resident_id", "type": "resident_id", "label": "Resident ID"},
-    {"id": "f_mob", "key": "mobile", "type": "phone", "label": "Mobile"},
-    {"id": "f_card", "key": "card", "type": "bank_card", "label": "Card"},
+    {
+        "id": "f_rid",
+        "key": "resident_id",
+        "type": "resident_id",
+        "label": "Resident ID",
+        "encrypted": False,
+    },
+    {"id": "f_mob", "key": "mobile", "type": "phone", "label": "Mobile", "encrypted": False},
+    {"id": "f_card", "key": "card", "type": "bank_card", "label": "Card", "encrypted": False},
     {"id": "f_pin", "key": "pin", "type": "text", "label": "PIN", "encrypted": True},
     {
         "id": "f_contacts",

@@ -36,7 +36,11 @@ def app(tmp_path: Path) -> Iterator[Any]:
     """An app on its own SQLite file with a published form ``ops/trade`` (a C3 ``pin``)."""
     url = f"sqlite:///{tmp_path / 'reads.db'}"
     settings = Settings(
-        data_dir=tmp_path, database_url=url, argon2_profile="test", auto_upgrade=True
+        data_dir=tmp_path,
+        database_url=url,
+        argon2_profile="test",
+        auto_upgrade=True,
+        insecure_cookies=True,  # the test client speaks plain http
     )
     application = create_app(settings)
     with TestClient(application) as admin:

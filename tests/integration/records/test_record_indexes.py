@@ -42,7 +42,10 @@ def app(
     if request.param not in fresh_database_urls:
         pytest.skip("no PostgreSQL server configured (BRICKWORK_TEST_POSTGRES_URL)")
     settings = Settings(
-        data_dir=tmp_path, database_url=fresh_database_urls[request.param], argon2_profile="test"
+        data_dir=tmp_path,
+        database_url=fresh_database_urls[request.param],
+        argon2_profile="test",
+        insecure_cookies=True,  # the test client speaks plain http
     )
     application = create_app(settings)
     with TestClient(application) as admin:
