@@ -21,6 +21,7 @@ from brickwork.engines.expr.datatypes import ExprType
 from brickwork.engines.expr.diagnostics import Diagnostic, ExprCheckError, NotPushable
 from brickwork.engines.expr.functions import BindError, Registry
 from brickwork.engines.expr.library import REGISTRY
+from brickwork.engines.expr.library.text import MAX_WHOLE_ARGUMENT
 from brickwork.engines.expr.parser import parse
 from brickwork.engines.expr.printer import format_expression
 from brickwork.engines.expr.sql_ir import (
@@ -279,11 +280,14 @@ def _whole_literal(tr: _Translator, node: Call, arg: Expr | None, default: int,
                    minimum: int) -> int:  # fmt: skip
     if arg is None:
         return default
-    if isinstance(arg, Number) and arg.value == arg.value.to_integral_value():
-        value = int(arg.value)
-        if value >= minimum:
-            return value
-    raise tr.refuse(node, f"this argument must be a whole-number literal ≥ {minimum} in SQL")
+    if (
+        isinstance(arg, Number)
+        and arg.value == arg.value.to_integral_value()
+        and minimum <= arg.value <= MAX_WHOLE_ARGUMENT
+    ):
+        return int(arg.value)
+    allowed = f"between {minimum} and {MAX_WHOLE_ARGUMENT:_}".replace("_", ",")
+    raise tr.refuse(node, f"this argument must be a whole-number literal {allowed} in SQL")
 
 
 def _simple(name: str, arity: int) -> CallRule:

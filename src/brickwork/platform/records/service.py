@@ -44,7 +44,7 @@ from brickwork.platform.records.published import (
     Page,
     PublishedForm,
 )
-from brickwork.platform.records.query import RecordQuery
+from brickwork.platform.records.query import RecordQuery, filter_in_range
 from brickwork.platform.records.repository import RecordRepository
 from brickwork.platform.records.rows import (
     child_values,
@@ -489,15 +489,12 @@ class RecordService:
             *access.rows(action),
             *query.where(filter_),
         ]
-        rows = self.repo.select_rows(
-            session,
-            table,
-            where=conditions,
-            order_by=[*query.order_by(sort), table.c.id],
-            limit=limit,
-            offset=offset,
-        )
-        total = self.repo.count_rows(session, table, where=conditions) if with_total else None
+        order_by = [*query.order_by(sort), table.c.id]
+        with filter_in_range(filter_):
+            rows = self.repo.select_rows(
+                session, table, where=conditions, order_by=order_by, limit=limit, offset=offset
+            )
+            total = self.repo.count_rows(session, table, where=conditions) if with_total else None
         records = [record_json(form.shape, row) for row in rows]
         sensitive = access.clear_sensitive(records)
         items = self._shown(session, access, records, audit=action == "read", sensitive=sensitive)
@@ -525,13 +522,14 @@ class RecordService:
             *access.rows("read"),
             *query.where(filter_),
         ]
-        return {
-            "count": self.repo.count_rows(session, form.table, where=conditions),
-            "sum": {
-                key: self.repo.aggregate(session, form.table, column, where=conditions)
-                for key, column in columns.items()
-            },
-        }
+        with filter_in_range(filter_):
+            return {
+                "count": self.repo.count_rows(session, form.table, where=conditions),
+                "sum": {
+                    key: self.repo.aggregate(session, form.table, column, where=conditions)
+                    for key, column in columns.items()
+                },
+            }
 
     def history(
         self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str
