@@ -68,9 +68,8 @@ def _refuse_constant(name: str) -> Any:
 MAX_DEPTH = 64
 """Deepest nesting of arrays and objects a document may have (definitions need about ten)."""
 MAX_NUMBER_LENGTH = 100
-"""Longest number text, sign, fraction and exponent included (money needs about twenty)."""
-MAX_EXPONENT = 1000
-"""Largest decimal exponent (either sign) of a number; beyond it arithmetic overflows."""
+"""Longest number, written out without an exponent as Brickwork writes numbers (sign and point
+included); money needs about twenty characters."""
 
 
 class _BadNumber(Exception):
@@ -79,21 +78,12 @@ class _BadNumber(Exception):
         self.text = text
 
 
-def _number_problem(text: str, pointer: str = "") -> JsonError | None:
-    """Why a number's text is refused (too long, or an exponent out of range), or None."""
+def _too_long(text: str) -> bool:
     if len(text) > MAX_NUMBER_LENGTH:
-        return JsonError(
-            "json_number_too_long",
-            f"numbers may have at most {MAX_NUMBER_LENGTH} characters (this one has {len(text)})",
-            pointer=pointer,
-        )
-    if abs(Decimal(text).adjusted()) > MAX_EXPONENT:
-        return JsonError(
-            "json_number_out_of_range",
-            f"the number {text} is out of range (exponents are limited to {MAX_EXPONENT})",
-            pointer=pointer,
-        )
-    return None
+        return True
+    number = Decimal(text)
+    # `1e999999999` is short but would be written out with a billion zeros.
+    return abs(number.adjusted()) > MAX_NUMBER_LENGTH or len(f"{number:f}") > MAX_NUMBER_LENGTH
 
 
 def _checked_int(text: str) -> int:
@@ -103,17 +93,17 @@ def _checked_int(text: str) -> int:
 
 
 def _checked_decimal(text: str) -> Decimal:
-    if _number_problem(text) is not None:
+    if _too_long(text):
         raise _BadNumber(text)
     return Decimal(text)
 
 
 def loads(text: str | bytes, *, stored: bool = False) -> Any:
     """Parse JSON strictly: Decimal fractions, no duplicate keys, no NaN/Infinity, no nesting
-    deeper than ``MAX_DEPTH``, no number beyond ``MAX_NUMBER_LENGTH`` characters or
-    ``MAX_EXPONENT``, and no NUL character or lone surrogate (``\\ud800``) in keys or strings (no
-    database keeps them in text). ``stored``: the text was written by the platform itself (a
-    column, a ciphertext), so those characters are not checked again."""
+    deeper than ``MAX_DEPTH``, no number longer than ``MAX_NUMBER_LENGTH`` characters, and no NUL
+    character or lone surrogate (``\\ud800``) in keys or strings (no database keeps them in text).
+    ``stored``: the text was written by the platform itself (a column, a ciphertext), so numbers
+    and characters are not checked again."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -121,20 +111,20 @@ def loads(text: str | bytes, *, stored: bool = False) -> Any:
             raise JsonError(
                 "json_not_utf8", f"body is not UTF-8 text (byte {exc.start} is invalid)"
             ) from exc
-    document = _parse(text)
-    if text.count("[") + text.count("{") > MAX_DEPTH:
-        _check_depth(document)
+    document = _parse(text, checked=not stored)
     if not stored:
+        if text.count("[") + text.count("{") > MAX_DEPTH:
+            _check_depth(document)
         _check_text(text, document)
     return document
 
 
-def _parse(text: str) -> Any:
+def _parse(text: str, *, checked: bool) -> Any:
     try:
         return json.loads(
             text,
-            parse_float=_checked_decimal,
-            parse_int=_checked_int,
+            parse_float=_checked_decimal if checked else Decimal,
+            parse_int=_checked_int if checked else int,
             object_pairs_hook=_pairs_hook,
             parse_constant=_refuse_constant,
         )
@@ -153,9 +143,13 @@ def _parse(text: str) -> Any:
             pointer=pointer,
         ) from exc
     except _BadNumber as exc:
-        found = _number_problem(exc.text, _locate_number(text, exc.text))
-        assert found is not None
-        raise found from exc
+        shown = exc.text if len(exc.text) <= 40 else f"{exc.text[:20]}...{exc.text[-10:]}"
+        raise JsonError(
+            "json_number_too_long",
+            f"the number {shown} is too long: numbers may have at most {MAX_NUMBER_LENGTH} "
+            "characters, written out without an exponent",
+            pointer=_locate_number(text, exc.text),
+        ) from exc
     except RecursionError as exc:
         raise _too_deep(_deep_pointer(text)) from exc
 
