@@ -125,6 +125,18 @@ def test_huge_function_arguments_in_a_filter_are_refused_with_a_position(
         assert error["message"].startswith("line 1, column 1:")
 
 
+@pytest.mark.parametrize("expression", ["name", "aum", "count + 1", '"yes"'])
+def test_a_filter_that_is_no_condition_is_refused_with_a_position(
+    bank: TestClient, expression: str
+) -> None:
+    # PostgreSQL refused `deleted_at IS NULL AND name` with a database error.
+    for path in ("", "/summary", "/export"):
+        response = bank.get(RECORDS + path, params={"filter": expression})
+        [error] = problem(response, 422, "filter_invalid")
+        assert (error["pointer"], error["code"]) == ("/filter", "E_NOT_BOOLEAN")
+        assert error["message"].startswith("line 1, column 1:")
+
+
 def test_huge_function_arguments_in_a_form_give_null_not_an_error(bank: TestClient) -> None:
     created = bank.post(RECORDS, json={"name": "abcdef", "count": 1})
     assert created.status_code == 201, created.text

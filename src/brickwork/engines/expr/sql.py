@@ -17,7 +17,7 @@ from typing import Literal, assert_never
 
 from brickwork.engines.expr import values as v
 from brickwork.engines.expr.checker import Checker, Scope
-from brickwork.engines.expr.datatypes import ExprType
+from brickwork.engines.expr.datatypes import ExprType, is_known
 from brickwork.engines.expr.diagnostics import Diagnostic, ExprCheckError, NotPushable
 from brickwork.engines.expr.functions import BindError, Registry
 from brickwork.engines.expr.library import REGISTRY
@@ -89,6 +89,12 @@ def to_sql_ir(
     result = Checker(scope, registry=registry).run(tree)
     if result.diagnostics:
         raise ExprCheckError(result.diagnostics, text)
+    found = result.types[id(tree)]
+    if predicate and is_known(found) and found.kind != v.BOOLEAN:
+        # A database refuses `... AND name` (PostgreSQL) or reads it its own way (SQLite).
+        message = f"a condition (true/false) is needed here, not a {found}"
+        diagnostic = Diagnostic("E_NOT_BOOLEAN", message, tree.span, 'e.g. name = "Li Lei"')
+        raise ExprCheckError((diagnostic,), text)
     return _Translator(result.types, registry, text).translate(tree, truthy=predicate)
 
 
