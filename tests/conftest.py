@@ -17,6 +17,7 @@ from typing import Any
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Connection, Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,6 +33,30 @@ from brickwork.platform.models import Department, Role, UserDepartment
 from brickwork.settings import Settings
 
 IN_CI = bool(os.environ.get("CI"))
+
+UNTIMED_HEALTH_CHECKS = (
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.large_base_example,
+    HealthCheck.function_scoped_fixture,
+)
+"""Health checks that judge how long or how large generation is (a loaded machine fails them at
+random), and the one against function-scoped fixtures (API properties share the test's client)."""
+settings.register_profile(
+    "dev", deadline=None, suppress_health_check=UNTIMED_HEALTH_CHECKS, print_blob=True
+)
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=100,
+    deadline=None,
+    database=None,
+    suppress_health_check=UNTIMED_HEALTH_CHECKS,
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
+"""Property tests never fail on wall-clock time; in CI they are derandomised (the same examples
+on every run, no example database), so a green suite stays green."""
 
 
 class FakeClock:

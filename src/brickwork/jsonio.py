@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, time
 from decimal import Decimal
 from enum import Enum
@@ -27,6 +28,9 @@ __all__ = [
 ]
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 class JsonError(ValueError):
     """A document that is not acceptable JSON; carries a stable code and a location."""
 
@@ -36,7 +40,8 @@ class JsonError(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
-        self.pointer = pointer
+        # A lone surrogate of a key shows as U+FFFD: no answer can write it as UTF-8.
+        self.pointer = _SURROGATES.sub("\ufffd", pointer)
         self.line = line
         self.column = column
 
@@ -60,10 +65,45 @@ def _refuse_constant(name: str) -> Any:
     raise JsonError("json_invalid_number", f"{name} is not a valid JSON number")
 
 
+MAX_DEPTH = 64
+"""Deepest nesting of arrays and objects a document may have (definitions need about ten)."""
+MAX_NUMBER_LENGTH = 100
+"""Longest number, written out without an exponent as Brickwork writes numbers (sign and point
+included); money needs about twenty characters."""
+
+
+class _BadNumber(Exception):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def _too_long(text: str) -> bool:
+    if len(text) > MAX_NUMBER_LENGTH:
+        return True
+    number = Decimal(text)
+    # `1e999999999` is short but would be written out with a billion zeros.
+    return abs(number.adjusted()) > MAX_NUMBER_LENGTH or len(f"{number:f}") > MAX_NUMBER_LENGTH
+
+
+def _checked_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise _BadNumber(text)
+    return int(text)
+
+
+def _checked_decimal(text: str) -> Decimal:
+    if _too_long(text):
+        raise _BadNumber(text)
+    return Decimal(text)
+
+
 def loads(text: str | bytes, *, stored: bool = False) -> Any:
-    """Parse JSON strictly: Decimal fractions, no duplicate keys, no NaN/Infinity, and no NUL
-    characters in keys or strings (no database keeps them in text). ``stored``: the text was
-    written by the platform itself (a column, a ciphertext), so NUL is not checked again."""
+    """Parse JSON strictly: Decimal fractions, no duplicate keys, no NaN/Infinity, no nesting
+    deeper than ``MAX_DEPTH``, no number longer than ``MAX_NUMBER_LENGTH`` characters, and no NUL
+    character or lone surrogate (``\\ud800``) in keys or strings (no database keeps them in text).
+    ``stored``: the text was written by the platform itself (a column, a ciphertext), so numbers
+    and characters are not checked again."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -71,10 +111,20 @@ def loads(text: str | bytes, *, stored: bool = False) -> Any:
             raise JsonError(
                 "json_not_utf8", f"body is not UTF-8 text (byte {exc.start} is invalid)"
             ) from exc
+    document = _parse(text, checked=not stored)
+    if not stored:
+        if text.count("[") + text.count("{") > MAX_DEPTH:
+            _check_depth(document)
+        _check_text(text, document)
+    return document
+
+
+def _parse(text: str, *, checked: bool) -> Any:
     try:
-        document = json.loads(
+        return json.loads(
             text,
-            parse_float=Decimal,
+            parse_float=_checked_decimal if checked else Decimal,
+            parse_int=_checked_int if checked else int,
             object_pairs_hook=_pairs_hook,
             parse_constant=_refuse_constant,
         )
@@ -92,33 +142,127 @@ def loads(text: str | bytes, *, stored: bool = False) -> Any:
             f"the key {exc.key!r} appears more than once in the same object",
             pointer=pointer,
         ) from exc
-    if not stored and "\\u0000" in text:
-        found = _locate_nul(document)
+    except _BadNumber as exc:
+        shown = exc.text if len(exc.text) <= 40 else f"{exc.text[:20]}...{exc.text[-10:]}"
+        raise JsonError(
+            "json_number_too_long",
+            f"the number {shown} is too long: numbers may have at most {MAX_NUMBER_LENGTH} "
+            "characters, written out without an exponent",
+            pointer=_locate_number(text, exc.text),
+        ) from exc
+    except RecursionError as exc:
+        raise _too_deep(_deep_pointer(text)) from exc
+
+
+def _too_deep(pointer: str) -> JsonError:
+    return JsonError(
+        "json_too_deep",
+        f"arrays and objects may be nested at most {MAX_DEPTH} levels deep",
+        pointer=pointer,
+    )
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+
+
+def _deep_pointer(text: str) -> str:
+    """The pointer of the first value nested deeper than ``MAX_DEPTH``, read from the text (for
+    documents so deep that the parser itself gives up)."""
+    path: list[list[Any]] = []  # per open container: [is_object, key or index]
+    for token in _TOKEN.finditer(text):
+        mark = token.group()
+        if mark in ("[", "{"):
+            if len(path) >= MAX_DEPTH:
+                break
+            path.append([mark == "{", None if mark == "{" else 0])
+        elif mark in ("]", "}"):
+            path.pop()
+        elif mark == ",":
+            path[-1][1] = None if path[-1][0] else path[-1][1] + 1
+        elif path and path[-1][0] and path[-1][1] is None:
+            path[-1][1] = json.loads(mark)
+    return "".join(f"/{escape_pointer(str(key))}" for _, key in path)
+
+
+def _check_depth(document: Any) -> None:
+    """Refuse nesting deeper than ``MAX_DEPTH`` (walked without recursion)."""
+    pending: list[tuple[Any, str, int]] = [(document, "", 0)]
+    while pending:
+        value, pointer, depth = pending.pop()
+        if isinstance(value, dict | list):
+            if depth >= MAX_DEPTH:
+                raise _too_deep(pointer)
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                pending.append((item, f"{pointer}/{escape_pointer(str(key))}", depth + 1))
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]", re.ASCII)
+
+
+def _check_text(text: str, document: Any) -> None:
+    if "\\u0000" in text:
+        found = _locate_text(document, lambda s: "\x00" in s)
         if found is not None:
             raise JsonError(
                 "json_nul_character",
                 "text may not contain the NUL character (\\u0000); remove it",
                 pointer=found,
             )
-    return document
+    if _SURROGATE_ESCAPE.search(text):
+        found = _locate_text(document, _has_lone_surrogate)
+        if found is not None:
+            raise JsonError(
+                "json_lone_surrogate",
+                "text may not contain a lone surrogate (\\ud800-\\udfff) that is not half of a "
+                "pair; it is not a character and cannot be stored as UTF-8",
+                pointer=found,
+            )
 
 
-def _locate_nul(value: Any, pointer: str = "") -> str | None:
-    """The pointer of the first key or string holding U+0000 (no database stores it as text)."""
+def _has_lone_surrogate(value: str) -> bool:
+    return _SURROGATES.search(value) is not None
+
+
+def _locate_text(value: Any, bad: Callable[[str], bool], pointer: str = "") -> str | None:
+    """The pointer of the first key or string for which ``bad`` holds."""
     if isinstance(value, str):
-        return pointer if "\x00" in value else None
+        return pointer if bad(value) else None
     if isinstance(value, list):
         for index, item in enumerate(value):
-            found = _locate_nul(item, f"{pointer}/{index}")
+            found = _locate_text(item, bad, f"{pointer}/{index}")
             if found is not None:
                 return found
     if isinstance(value, dict):
         for key, item in value.items():
             here = f"{pointer}/{escape_pointer(key)}"
-            found = here if "\x00" in key else _locate_nul(item, here)
+            found = here if bad(key) else _locate_text(item, bad, here)
             if found is not None:
                 return found
     return None
+
+
+def _locate_number(text: str, number: str) -> str:
+    """The JSON pointer of the refused number (best effort)."""
+
+    def keep(raw: str) -> Any:
+        return _Marker() if raw == number else None
+
+    tree = json.loads(text, object_pairs_hook=_Pairs, parse_float=keep, parse_int=keep)
+    pending: list[tuple[Any, str]] = [(tree, "")]
+    while pending:
+        value, pointer = pending.pop(0)
+        if isinstance(value, _Marker):
+            return pointer
+        if isinstance(value, list):
+            pending.extend((item, f"{pointer}/{index}") for index, item in enumerate(value))
+        if isinstance(value, _Pairs):
+            pending.extend((v, f"{pointer}/{escape_pointer(k)}") for k, v in value.pairs)
+    return ""
+
+
+class _Marker:
+    pass
 
 
 def _locate_duplicate(text: str, key: str) -> str:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from random import Random
 from typing import Any
 
 import fastapi.routing
 import pytest
 import schemathesis
+from bad_input_strategies import FILTERS, HUGE_INTEGERS, PYTHON_VALUES
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -98,6 +100,7 @@ def exercise(
                 for mode in GenerationMode
             ]
         strategy = st.one_of(strategies)
+        strategy = st.one_of(strategy, st.builds(spoil, strategy, HOSTILE, st.randoms()))
 
         @settings(
             max_examples=max_examples,
@@ -119,6 +122,40 @@ def exercise(
 
         call()
     return failures, exercised
+
+
+HOSTILE = st.fixed_dictionaries(
+    {"value": PYTHON_VALUES, "filter": FILTERS, "number": HUGE_INTEGERS.map(str)}
+)
+"""What ``spoil`` puts into a generated request."""
+
+
+def spoil(case: Any, hostile: dict[str, Any], random: Random) -> Any:
+    """A copy of the generated ``case`` with hostile input the schema alone would rarely produce:
+    one body member (or the first item) replaced by a huge integer, a lone surrogate or a value
+    nested deeper than bodies may be; the filter replaced by a generated one; or another query
+    parameter replaced by an integer beyond 64 bits. The copy is sent as it is (schemathesis
+    would otherwise re-check it against the schema, which a lone surrogate cannot pass)."""
+    body = case.body
+    if isinstance(body, dict):
+        body = {**body, random.choice(sorted(body) or ["extra"]): hostile["value"]}
+    elif isinstance(body, list):
+        body = [hostile["value"], *body[1:]]
+    query = dict(case.query or {})
+    names = sorted(parameter.name for parameter in case.operation.query)
+    if "filter" in names:
+        query["filter"] = hostile["filter"]
+    elif names:
+        query[random.choice(names)] = hostile["number"]
+    return case.operation.Case(
+        method=case.method,
+        path_parameters=case.path_parameters,
+        headers=case.headers,
+        cookies=case.cookies,
+        query=query,
+        body=body,
+        media_type=case.media_type,
+    )
 
 
 def content_type(response: Any) -> str:

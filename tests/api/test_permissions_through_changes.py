@@ -33,8 +33,13 @@ RID_MASKED = "310115********1238"
 def fields(rid_key: str = "resident_id", branch_key: str = "branch") -> list[dict[str, Any]]:
     return [
         {"id": "f_name", "key": "name", "type": "text", "label": "Name", "required": True},
-        {"id": "f_rid", "key": rid_key, "type": "resident_id", "label": "Resident ID",
-         "encrypted": False},,
+        {
+            "id": "f_rid",
+            "key": rid_key,
+            "type": "resident_id",
+            "label": "Resident ID",
+            "encrypted": False,
+        },
         {"id": "f_sal", "key": "salary", "type": "money", "label": "Salary", "currency": "CNY"},
         {"id": "f_branch", "key": branch_key, "type": "text", "label": "Branch"},
     ]

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from brickwork.engines.expr import NotPushable, Scope, compile_expression, to_sql_ir
@@ -262,16 +262,7 @@ def _case(draw: st.DrawFn, exact: bool) -> tuple[str, list[dict[str, Any]]]:
     return draw(kind(3)), draw(_rows(exact))
 
 
-@settings(
-    max_examples=250,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.large_base_example,
-    ],
-)
+@settings(max_examples=250)
 @given(data=st.data())
 def test_random_expressions_agree(backend: Backend, data: st.DataObject) -> None:
     source, rows = data.draw(_case(backend.exact_decimals))

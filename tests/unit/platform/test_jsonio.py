@@ -90,3 +90,49 @@ def test_nul_characters_are_refused_with_their_pointer(text: str, pointer: str) 
     assert jsonio.loads(text, stored=True) is not None
     # An escaped backslash before "u0000" is text, not a NUL character.
     assert jsonio.loads('["\\\\u0000"]') == ["\\u0000"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "pointer"),
+    [
+        ('{"a": "\\ud800"}', "json_lone_surrogate", "/a"),
+        ('[1, {"b": "x\\uDC00y"}]', "json_lone_surrogate", "/1/b"),
+        ('{"k\\udfff": 1}', "json_lone_surrogate", "/k\ufffd"),
+        ('{"k\\udfff": 1, "k\\udfff": 2}', "json_duplicate_key", "/k\ufffd"),
+        ('{"a": ' + "[" * 65 + "]" * 65 + "}", "json_too_deep", "/a" + "/0" * 63),
+        (
+            '{"a": {"b\\"[": ' + "[" * 3000 + "]" * 3000 + "}}",
+            "json_too_deep",
+            '/a/b"[' + "/0" * 62,
+        ),
+        ('{"a": [0, ' + "9" * 101 + "]}", "json_number_too_long", "/a/1"),
+        ('{"a": -' + "9" * 5000 + "}", "json_number_too_long", "/a"),
+        ('{"a": 1.' + "0" * 99 + "}", "json_number_too_long", "/a"),
+        ('{"a": 1e999999999}', "json_number_too_long", "/a"),
+        ('{"a": 1e-99}', "json_number_too_long", "/a"),  # 0.000…1: 101 characters written out
+    ],
+)
+def test_unstorable_documents_are_refused_with_their_pointer(
+    text: str, code: str, pointer: str
+) -> None:
+    with pytest.raises(jsonio.JsonError) as caught:
+        jsonio.loads(text.encode())
+    assert (caught.value.code, caught.value.pointer) == (code, pointer)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": "\\ud83d\\ude00"}',  # a surrogate pair is one character
+        '{"a": ' + "[" * 63 + "]" * 63 + "}",  # 64 levels with the object
+        '{"a": ' + "9" * 100 + "}",
+        '{"a": 1e97, "b": -1e-97, "c": 12345678901234567.89}',
+    ],
+)
+def test_documents_at_the_limits_are_read(text: str) -> None:
+    assert jsonio.loads(text) is not None
+
+
+def test_stored_text_is_read_whatever_its_numbers() -> None:
+    long = "1" + "0" * 150
+    assert jsonio.loads(f'{{"a": {long}}}', stored=True) == {"a": 10**150}

@@ -149,6 +149,7 @@ def _token_span(token: Token) -> Span:
 
 
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{6}|.)", re.DOTALL)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SIMPLE_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "/": "/"}
 
 
@@ -167,7 +168,17 @@ def unescape(token: Token) -> str:
         hint = 'use \\" for a quote, \\\\ for a backslash, \\n for a new line'
         raise _Invalid("E_BAD_ESCAPE", message, _token_span(token), hint)
 
-    return _ESCAPE.sub(replace, str(token)[1:-1])
+    text = _ESCAPE.sub(replace, str(token)[1:-1])
+    if _SURROGATE.search(text):
+        # A pair written as two escapes is one character; a lone half is no character at all
+        # (UTF-8 cannot encode it and no database stores it).
+        try:
+            text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        except UnicodeDecodeError:
+            message = "a lone surrogate (\\ud800-\\udfff) is half of a character, not a character"
+            hint = "write the character itself, or both halves of its surrogate pair"
+            raise _Invalid("E_BAD_ESCAPE", message, _token_span(token), hint) from None
+    return text
 
 
 def _join(tokens: list[Token]) -> str:

@@ -17,10 +17,11 @@ from typing import Literal, assert_never
 
 from brickwork.engines.expr import values as v
 from brickwork.engines.expr.checker import Checker, Scope
-from brickwork.engines.expr.datatypes import ExprType
+from brickwork.engines.expr.datatypes import ExprType, is_known
 from brickwork.engines.expr.diagnostics import Diagnostic, ExprCheckError, NotPushable
 from brickwork.engines.expr.functions import BindError, Registry
 from brickwork.engines.expr.library import REGISTRY
+from brickwork.engines.expr.library.text import MAX_WHOLE_ARGUMENT
 from brickwork.engines.expr.parser import parse
 from brickwork.engines.expr.printer import format_expression
 from brickwork.engines.expr.sql_ir import (
@@ -88,6 +89,12 @@ def to_sql_ir(
     result = Checker(scope, registry=registry).run(tree)
     if result.diagnostics:
         raise ExprCheckError(result.diagnostics, text)
+    found = result.types[id(tree)]
+    if predicate and is_known(found) and found.kind != v.BOOLEAN:
+        # A database refuses `... AND name` (PostgreSQL) or reads it its own way (SQLite).
+        message = f"a condition (true/false) is needed here, not a {found}"
+        diagnostic = Diagnostic("E_NOT_BOOLEAN", message, tree.span, 'e.g. name = "Li Lei"')
+        raise ExprCheckError((diagnostic,), text)
     return _Translator(result.types, registry, text).translate(tree, truthy=predicate)
 
 
@@ -279,11 +286,14 @@ def _whole_literal(tr: _Translator, node: Call, arg: Expr | None, default: int,
                    minimum: int) -> int:  # fmt: skip
     if arg is None:
         return default
-    if isinstance(arg, Number) and arg.value == arg.value.to_integral_value():
-        value = int(arg.value)
-        if value >= minimum:
-            return value
-    raise tr.refuse(node, f"this argument must be a whole-number literal ≥ {minimum} in SQL")
+    if (
+        isinstance(arg, Number)
+        and arg.value == arg.value.to_integral_value()
+        and minimum <= arg.value <= MAX_WHOLE_ARGUMENT
+    ):
+        return int(arg.value)
+    allowed = f"between {minimum} and {MAX_WHOLE_ARGUMENT:_}".replace("_", ",")
+    raise tr.refuse(node, f"this argument must be a whole-number literal {allowed} in SQL")
 
 
 def _simple(name: str, arity: int) -> CallRule:

@@ -45,6 +45,7 @@ from brickwork.engines.form.identifiers.resident_id import (
 )
 from brickwork.engines.form.money import (
     CURRENCY_SCALES,
+    STORABLE_DIGITS,
     Money,
     integer_digits,
     quantize_half_up,
@@ -243,7 +244,7 @@ def _scaled(
     An int, or text with no more decimals than the scale, is padded with zeros as text and read
     by `Decimal` once (exact, whatever the context): the value `quantize_half_up` would give,
     without its rounding step. Zero still goes through it, which turns -0.00 into 0.00."""
-    digits = field.precision - scale
+    digits = min(field.precision, STORABLE_DIGITS) - scale
     rounds = field.rounding == "half_up"
     low, high = field.minimum, field.maximum
     limit = 10**digits  # ints with no more whole digits than `digits`

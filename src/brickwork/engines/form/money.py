@@ -71,6 +71,11 @@ def decimal_places(amount: Decimal) -> int:
     return max(0, -(exponent + zeros))
 
 
+STORABLE_DIGITS = 18
+"""Significant digits every backend stores exactly, whatever a field's declared `precision`:
+SQLite keeps decimals as 64-bit integers in minor units (|n| < 2**63, so any 18 digits fit)."""
+
+
 def integer_digits(amount: Decimal) -> int:
     """Digits before the decimal point (0 for |amount| < 1)."""
     if amount.is_zero():

@@ -41,6 +41,9 @@ from brickwork.engines.expr.sql_ir import (
     SqlOr,
 )
 
+SQLITE_INTEGER_MIN = -(2**63)
+SQLITE_INTEGER_MAX = 2**63 - 1
+
 Resolver = Callable[[tuple[str, ...]], ColumnElement[Any]]
 
 
@@ -58,7 +61,11 @@ class ExactNumber(sa.types.TypeDecorator[Decimal]):
     def process_bind_param(self, value: Decimal | None, dialect: sa.Dialect) -> Any:
         if value is None or dialect.name != "sqlite":
             return value
-        return int(value) if value == value.to_integral_value() else float(value)
+        if value == value.to_integral_value() and SQLITE_INTEGER_MIN <= value <= SQLITE_INTEGER_MAX:
+            return int(value)
+        # Beyond 64 bits SQLite has only REAL; it still orders against every stored integer
+        # exactly (the rounding never crosses one), and binding an int would overflow.
+        return float(value)
 
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
         if value is None or isinstance(value, Decimal):

@@ -8,11 +8,13 @@ run in SQL is refused with its position, never evaluated row by row behind the u
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, literal, null
+from sqlalchemy.exc import DataError
 
 from brickwork.engines.expr import ExpressionError, to_sql_ir
 from brickwork.engines.expr import values as kinds
@@ -54,6 +56,30 @@ def _equality_only(key: str) -> Invalid:
             )
         ],
     )
+
+
+@contextmanager
+def filter_in_range(source: str | None) -> Iterator[None]:
+    """Run a filtered query; arithmetic the database cannot hold (PostgreSQL's 64-bit integers
+    and numeric limits) refuses the filter instead of failing the request. Nothing is written by
+    a query, so the rolled-back transaction loses nothing."""
+    try:
+        yield
+    except DataError as exc:
+        if not source or not source.strip():
+            raise
+        raise Invalid(
+            "the filter cannot be used: it computes a number out of the database's range",
+            code="filter_invalid",
+            errors=[
+                ErrorItem(
+                    "/filter",
+                    "filter_out_of_range",
+                    "the filter's arithmetic goes beyond what the database can compute "
+                    "(64-bit whole numbers); use smaller numbers",
+                )
+            ],
+        ) from exc
 
 
 def _map_children(node: SqlExpr, change: Callable[[SqlExpr], SqlExpr]) -> SqlExpr:

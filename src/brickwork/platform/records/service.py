@@ -54,7 +54,7 @@ from brickwork.platform.records.published import (
     PublishedForm,
     TotalMode,
 )
-from brickwork.platform.records.query import RecordQuery
+from brickwork.platform.records.query import RecordQuery, filter_in_range
 from brickwork.platform.records.repository import RecordRepository
 from brickwork.platform.records.rows import (
     child_values,
@@ -544,17 +544,20 @@ class RecordService:
             *access.rows(action),
             *query.where(filter_),
         ]
-        rows = self.repo.select_rows(
-            session,
-            table,
-            where=conditions,
-            order_by=[*query.order_by(sort), table.c.id],
-            limit=limit + 1,
-            offset=offset,
-        )
-        has_more = len(rows) > limit
-        rows = rows[:limit]
-        count, exact = self._total(session, table, conditions, total, offset, len(rows), has_more)
+        with filter_in_range(filter_):
+            rows = self.repo.select_rows(
+                session,
+                table,
+                where=conditions,
+                order_by=[*query.order_by(sort), table.c.id],
+                limit=limit + 1,
+                offset=offset,
+            )
+            has_more = len(rows) > limit
+            rows = rows[:limit]
+            count, exact = self._total(
+                session, table, conditions, total, offset, len(rows), has_more
+            )
         records = [record_json(form.shape, row) for row in rows]
         levels = self._row_levels(session, access, records)
         sensitive = access.clear_sensitive(records, levels)
@@ -612,13 +615,14 @@ class RecordService:
             *access.rows("read"),
             *query.where(filter_),
         ]
-        return {
-            "count": self.repo.count_rows(session, form.table, where=conditions),
-            "sum": {
-                key: self.repo.aggregate(session, form.table, column, where=conditions)
-                for key, column in columns.items()
-            },
-        }
+        with filter_in_range(filter_):
+            return {
+                "count": self.repo.count_rows(session, form.table, where=conditions),
+                "sum": {
+                    key: self.repo.aggregate(session, form.table, column, where=conditions)
+                    for key, column in columns.items()
+                },
+            }
 
     def history(
         self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str

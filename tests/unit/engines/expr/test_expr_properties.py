@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal, DecimalException
 from typing import Any
 
 from expr_strategies import TREES
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from brickwork.engines.expr import ExpressionError, compile_expression
@@ -30,10 +30,8 @@ DECIMALS = st.builds(
     st.booleans(),
 )
 
-GENEROUS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 
-
-@settings(max_examples=1000, deadline=None, suppress_health_check=GENEROUS)
+@settings(max_examples=1000)
 @given(DECIMALS, DECIMALS, st.sampled_from(sorted(OPERATIONS)))
 def test_arithmetic_matches_python_decimal(a: Decimal, b: Decimal, op: str) -> None:
     result = compile_expression(f"a {op} b").evaluate({"a": a, "b": b})
@@ -49,7 +47,7 @@ def test_arithmetic_matches_python_decimal(a: Decimal, b: Decimal, op: str) -> N
         assert result.diagnostics
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=GENEROUS)
+@settings(max_examples=300)
 @given(DECIMALS, st.integers(-20, 20))
 def test_integer_powers_match_python_decimal(a: Decimal, n: int) -> None:
     result = compile_expression("a ** n").evaluate({"a": a, "n": Decimal(n)})
@@ -62,7 +60,7 @@ def test_integer_powers_match_python_decimal(a: Decimal, n: int) -> None:
     assert result.value == expected
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=GENEROUS)
+@settings(max_examples=300)
 @given(st.lists(DECIMALS, max_size=8))
 def test_sum_matches_sequential_decimal_addition(values: list[Decimal]) -> None:
     result = compile_expression("sum(xs)").evaluate({"xs": values})
@@ -90,7 +88,7 @@ VALUES: st.SearchStrategy[Any] = st.recursive(
 )
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=GENEROUS)
+@settings(max_examples=500)
 @given(TREES, st.dictionaries(st.sampled_from(["a", "b", "amount", "item", "first"]), VALUES))
 def test_evaluation_never_raises(tree: Expr, variables: dict[str, Any]) -> None:
     source = format_expression(tree)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from expr_strategies import TREES
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from brickwork.engines.expr import (
@@ -74,8 +74,6 @@ CANONICAL = [
     ("f()", "f()"),
 ]
 
-GENEROUS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
-
 
 @pytest.mark.parametrize(("source", "canonical"), CANONICAL)
 def test_canonical_form(source: str, canonical: str) -> None:
@@ -133,7 +131,7 @@ def test_grammar_lists_every_multi_word_function_name() -> None:
 # ---------------------------------------------------------------- properties
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=GENEROUS)
+@settings(max_examples=400)
 @given(TREES)
 def test_parse_of_print_is_identity(tree: Expr) -> None:
     text = format_expression(tree)
@@ -141,7 +139,7 @@ def test_parse_of_print_is_identity(tree: Expr) -> None:
     assert format_expression(parse(text)) == text
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=GENEROUS)
+@settings(max_examples=600)
 @given(st.text(max_size=60))
 def test_parser_only_raises_its_own_error_on_random_text(text: str) -> None:
     for entry in (parse, parse_unary_tests):
@@ -163,7 +161,7 @@ TOKENS = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=GENEROUS)
+@settings(max_examples=600)
 @given(st.lists(TOKENS, max_size=14).map(" ".join))
 def test_parser_only_raises_its_own_error_on_random_token_soup(text: str) -> None:
     for entry in (parse, parse_unary_tests):

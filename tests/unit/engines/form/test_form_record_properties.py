@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from form_support import RECORD_CONTEXT, compile_fields
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from brickwork.engines.form import RecordResult, validate_record
@@ -147,13 +147,13 @@ def well_formed(result: RecordResult) -> None:
     assert result.ok == (not result.errors)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300)
 @given(data=DATA)
 def test_create_never_raises_and_answers_well(data: dict[str, Any]) -> None:
     well_formed(validate_record(RICH, data, context=RECORD_CONTEXT))
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300)
 @given(data=DATA)
 def test_update_never_raises_and_answers_well(data: dict[str, Any]) -> None:
     well_formed(validate_record(RICH, data, context=RECORD_CONTEXT, current=STORED))
@@ -165,7 +165,7 @@ def test_any_json_value_as_the_whole_record_never_raises(data: Any) -> None:
     assert list(result.values) == list(RICH.fields_by_key)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300)
 @given(data=PLAUSIBLE)
 def test_a_valid_record_echoed_back_as_an_update_passes_unchanged(data: dict[str, Any]) -> None:
     first = validate_record(RICH, data, context=RECORD_CONTEXT)

@@ -17,12 +17,15 @@ from brickwork.engines.expr.functions import FunctionError, FunctionSpec, ex, si
 from brickwork.engines.expr.limits import DEFAULT_LIMITS
 from brickwork.engines.expr.values import Value, norm, to_text
 
+MAX_WHOLE_ARGUMENT = 10**9
+"""Largest position, length, count or scale a function accepts; beyond it the result is null."""
+
 
 def whole(number: Decimal, what: str) -> int:
     """An integral argument as int (positions, lengths, scales)."""
     if number != number.to_integral_value():
         raise FunctionError(f"{what} must be a whole number, not {number}", "E_ARG_VALUE")
-    if abs(number) > 10**9:
+    if abs(number) > MAX_WHOLE_ARGUMENT:
         raise FunctionError(f"{what} {number} is out of range", "E_ARG_VALUE")
     return int(number)
 

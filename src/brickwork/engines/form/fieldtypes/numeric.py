@@ -30,6 +30,7 @@ from brickwork.engines.form.fieldtypes.base import (
 )
 from brickwork.engines.form.money import (
     CURRENCY_SCALES,
+    STORABLE_DIGITS,
     Money,
     fit_scale,
     format_amount,
@@ -44,6 +45,12 @@ INTEGER_MIN = -(2**63)
 INTEGER_MAX = 2**63 - 1
 NUMBER_PATTERN = r"^\s*[+-]?[0-9]+(\.[0-9]+)?\s*$"
 VARIABLE_CURRENCY_SCALE = max(CURRENCY_SCALES.values())
+
+
+def too_many_digits(number: Decimal, *, precision: int, scale: int, storage_scale: int) -> bool:
+    """Whether `number` has more integer digits than the field allows or its column can hold."""
+    digits = integer_digits(number)
+    return digits > precision - scale or digits > STORABLE_DIGITS - storage_scale
 
 
 def parse_decimal(raw: object) -> Decimal | Problem:
@@ -106,7 +113,7 @@ def display_integer(value: int, field: IntegerField, context: DisplayContext) ->
 def _scaled(
     number: Decimal, *, precision: int, scale: int, field: DecimalField | PercentField
 ) -> Coerced:
-    if integer_digits(number) > precision - scale:
+    if too_many_digits(number, precision=precision, scale=scale, storage_scale=scale):
         return refuse(problem("decimal_precision"))
     fitted = fit_scale(number, scale, rounding=field.rounding)
     if fitted is None:
@@ -190,7 +197,8 @@ def coerce_money(raw: object, field: MoneyField, context: CoerceContext) -> Coer
     if isinstance(amount, Problem):
         return refuse(amount.under(pointer))
     scale = CURRENCY_SCALES[currency]
-    if integer_digits(amount) > field.precision - scale:
+    storage_scale = money_storage(field).scale or 0  # always set for money
+    if too_many_digits(amount, precision=field.precision, scale=scale, storage_scale=storage_scale):
         return refuse(problem("money_precision", pointer=pointer))
     fitted = fit_scale(amount, scale, rounding=field.rounding)
     if fitted is None:
