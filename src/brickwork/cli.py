@@ -320,6 +320,7 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from brickwork.app import create_app
+    from brickwork.platform.api.access_log import log_config
 
     _configure_logging(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -332,6 +333,7 @@ def _serve(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=log_config(),
     )
 
 
