@@ -8,7 +8,9 @@ from fastapi import FastAPI
 
 from brickwork import __version__
 from brickwork.platform.api import errors
+from brickwork.platform.api.headers import SecurityHeaders
 from brickwork.platform.api.limits import BodySizeLimit, body_limits
+from brickwork.platform.api.reference import reference_router
 from brickwork.platform.api.request_id import RequestId
 from brickwork.platform.api.router import api_router, install_openapi, root
 from brickwork.platform.assembly import build_services
@@ -16,9 +18,13 @@ from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine, make_session_factory
 from brickwork.platform.records.jobs import JobRunner
+from brickwork.platform.web.assets import mount_static
 from brickwork.settings import Settings, load_settings
 
 log = logging.getLogger("brickwork")
+
+OPENAPI_URL = "/api/v1/openapi.json"
+DOCS_URL = "/api/v1/docs"
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
@@ -30,8 +36,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         title="Brickwork",
         version=__version__,
         description="Metadata-driven application platform for financial institutions.",
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
     )
@@ -52,7 +58,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         BodySizeLimit, max_bytes=settings.max_body_bytes, rules=body_limits(settings)
     )
     app.add_middleware(RequestId)
+    app.add_middleware(SecurityHeaders)
     app.include_router(api_router())
     app.include_router(root)
+    app.include_router(
+        reference_router(openapi_url=OPENAPI_URL, docs_url=DOCS_URL, title=app.title)
+    )
+    mount_static(app)
     install_openapi(app)
     return app
