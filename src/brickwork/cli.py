@@ -17,9 +17,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from brickwork import __version__, jsonio
+from brickwork.platform.actor import Actor
 from brickwork.platform.assembly import KEYS_ENV, build_services
 from brickwork.platform.audit.service import AuditLog
-from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.directory import DirectoryService
 from brickwork.platform.auth.roles import ADMIN_ROLE_KEYS, SYSTEM_ADMIN
 from brickwork.platform.crypto.cipher import KeyringCipher
@@ -32,7 +32,6 @@ from brickwork.platform.crypto.keyring import (
     parse_keyring,
     write_keyring,
 )
-from brickwork.platform.crypto.rotation import KeyRotation
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
 from brickwork.platform.errors import PlatformError
@@ -41,6 +40,7 @@ from brickwork.platform.packs.demo import (
     install_demo_records,
     install_demo_users,
 )
+from brickwork.platform.records.key_rotation import KeyRotation
 from brickwork.platform.system.service import InstanceService
 from brickwork.settings import Settings, SettingsError, load_settings
 

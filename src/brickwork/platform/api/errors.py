@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from brickwork.platform.api.headers import protective_headers
 from brickwork.platform.errors import (
+    PYDANTIC_CODES,
     BadRequest,
     Conflict,
     ErrorItem,
@@ -29,8 +30,8 @@ from brickwork.platform.errors import (
     ServerFault,
     Unauthorized,
     UnsupportedMediaType,
+    pointer_of,
 )
-from brickwork.platform.metadata.validation import PYDANTIC_CODES, pointer_of
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 
 from brickwork.jsonio import canonical_dumps, dumps, to_jsonable
+from brickwork.platform.actor import Actor
 from brickwork.platform.audit.repository import AuditFilter, AuditRepository
-from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.errors import Invalid, NotFound
 from brickwork.platform.models import AuditEvent

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from brickwork.platform.auth.actor import Actor
+from brickwork.platform.actor import Actor
 from brickwork.platform.auth.admin_schemas import (
     DepartmentCreate,
     DepartmentUpdate,
@@ -33,8 +33,8 @@ from brickwork.platform.auth.roles import SECURITY_ADMIN, SYSTEM_ADMIN
 from brickwork.platform.auth.service import IdentityService
 from brickwork.platform.clock import new_id
 from brickwork.platform.errors import Conflict, ErrorItem, Forbidden, Invalid, NotFound
-from brickwork.platform.metadata.schemas import I18nText
 from brickwork.platform.models import Department, Role, User
+from brickwork.platform.vocabulary import I18nText
 
 PROTECTED_ROLES = (SYSTEM_ADMIN, SECURITY_ADMIN)
 """Roles the instance must never be left without (an active holder each)."""

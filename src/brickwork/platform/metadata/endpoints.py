@@ -6,6 +6,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel
 
 from brickwork.platform.api.body import (
     json_body,
@@ -20,7 +21,6 @@ from brickwork.platform.errors import BadRequest, Conflict
 from brickwork.platform.metadata.approvals import PublishApprovals, decided, request_out
 from brickwork.platform.metadata.bundle import BundleService
 from brickwork.platform.metadata.schemas import (
-    KEY_PATTERN,
     AppCreate,
     AppOut,
     AppUpdate,
@@ -38,8 +38,17 @@ from brickwork.platform.metadata.schemas import (
 )
 from brickwork.platform.metadata.service import MetadataService, VersionRef, status_of
 from brickwork.platform.models import Application, Definition, DefinitionVersion
+from brickwork.platform.vocabulary import KEY_PATTERN
 
 router = APIRouter(prefix="/apps", tags=["metadata"])
+BODY_MODELS: tuple[type[BaseModel], ...] = (
+    AppCreate,
+    AppUpdate,
+    DefinitionCreate,
+    DraftUpdate,
+    PublishRequest,
+)
+"""Bodies read strictly (``api/body.py``): their schemas are published in the OpenAPI document."""
 
 AppKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The app's key")]
 DefKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The definition's key")]

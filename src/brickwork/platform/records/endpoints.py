@@ -17,13 +17,13 @@ from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.db.session import unit_of_work
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid, NotFound
 from brickwork.platform.files.endpoints import download_response
-from brickwork.platform.metadata.schemas import KEY_PATTERN
 from brickwork.platform.records.exports import csv_bytes, xlsx_bytes
 from brickwork.platform.records.imports import XLSX_TYPE, error_workbook
 from brickwork.platform.records.jobs import Job, JobRunner
 from brickwork.platform.records.openapi import app_openapi
 from brickwork.platform.records.service import RecordService
 from brickwork.platform.records.transfer import export_rows, import_file
+from brickwork.platform.vocabulary import KEY_PATTERN
 
 router = APIRouter(prefix="/apps/{app}/forms/{form}/records", tags=["records"])
 MAX_BATCH = 1000
