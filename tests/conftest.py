@@ -21,8 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from brickwork.app import create_app
-from brickwork.platform.actor import Actor
 from brickwork.platform.api.deps import unit_of_work
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import new_id
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine

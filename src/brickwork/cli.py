@@ -17,9 +17,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from brickwork import __version__, jsonio
-from brickwork.platform.actor import Actor
 from brickwork.platform.assembly import KEYS_ENV, build_services
 from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.directory import DirectoryService
 from brickwork.platform.auth.roles import ADMIN_ROLE_KEYS, SYSTEM_ADMIN
 from brickwork.platform.crypto.cipher import KeyringCipher

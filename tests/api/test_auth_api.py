@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from brickwork.app import create_app
 from brickwork.jsonio import canonical_dumps
-from brickwork.platform.actor import Actor
 from brickwork.platform.api.deps import unit_of_work
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.service import IdentityService
 from brickwork.platform.models import ApiToken, AuditEvent, PasswordHistory, User, UserSession
 from brickwork.settings import Settings

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brickwork.platform.actor import Actor
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.admin_schemas import RoleAssignment
 from brickwork.platform.auth.directory import DirectoryService, creates_cycle, tree_order
 from brickwork.platform.errors import Conflict, Forbidden

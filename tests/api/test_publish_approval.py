@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brickwork.jsonio import checksum
-from brickwork.platform.actor import Actor
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.models import AuditEvent
 

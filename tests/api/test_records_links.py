@@ -135,7 +135,7 @@ def test_options_from_another_form_must_exist_there(credit: TestClient) -> None:
 
 
 def test_member_fields_name_active_users(credit: TestClient, session: Any) -> None:
-    from brickwork.platform.actor import Actor
+    from brickwork.platform.auth.actor import Actor
 
     identities = credit.app.state.identities  # type: ignore[attr-defined]
     officer = identities.create_user(

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brickwork.platform.actor import Actor
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.identity import IdentityConfig
 from brickwork.platform.auth.passwords import PasswordPolicy
 from brickwork.platform.auth.roles import (

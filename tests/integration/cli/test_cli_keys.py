@@ -9,8 +9,8 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from brickwork.cli import app
-from brickwork.platform.actor import Actor
 from brickwork.platform.assembly import build_services
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.crypto.keyring import new_keyring
 from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work

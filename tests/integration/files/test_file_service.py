@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from brickwork.engines.form.fieldtypes.files import FileRef
-from brickwork.platform.actor import Actor
 from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock
 from brickwork.platform.errors import NotFound
 from brickwork.platform.files.service import FileService

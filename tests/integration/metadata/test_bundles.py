@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from brickwork.platform.actor import Actor
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
 from brickwork.platform.errors import Conflict, Invalid
 from brickwork.platform.metadata.bundle import BundleService

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from brickwork.platform.actor import Actor
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
 from brickwork.platform.errors import Conflict
 from brickwork.platform.metadata.schemas import AppCreate, DefinitionCreate, DraftUpdate, Kind

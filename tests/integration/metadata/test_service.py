@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from brickwork.jsonio import checksum
-from brickwork.platform.actor import Actor
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
 from brickwork.platform.metadata.schemas import (
     AppCreate,

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from brickwork.platform.actor import Actor
 from brickwork.platform.assembly import Services, build_services
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
 from brickwork.platform.errors import Conflict
 from brickwork.platform.metadata.schemas import AppCreate, DefinitionCreate, Kind

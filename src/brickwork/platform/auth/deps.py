@@ -10,8 +10,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from brickwork.platform.actor import Actor
 from brickwork.platform.api.deps import SessionDep, preferred_locale
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.identity import Identity
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.service import IdentityService

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from brickwork.platform.actor import Actor
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.admin_schemas import (
     DepartmentCreate,
     DepartmentUpdate,

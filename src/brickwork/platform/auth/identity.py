@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from brickwork.platform.actor import Actor
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.passwords import PasswordPolicy
 from brickwork.platform.models import User
 from brickwork.settings import Settings

@@ -25,8 +25,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from brickwork.jsonio import escape_pointer
-from brickwork.platform.actor import Actor
 from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.policy import (
     ANY,
     APP_ACTIONS,

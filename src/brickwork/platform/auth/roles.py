@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from brickwork.platform.actor import Actor
 from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, NotFound

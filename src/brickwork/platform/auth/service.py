@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from brickwork.platform.actor import Actor
 from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.identity import (
     ACTIVE,
     DISABLED,

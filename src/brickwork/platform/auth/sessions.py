@@ -14,9 +14,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from brickwork.platform.actor import Actor
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth import credentials
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.identity import (
     ACTIVE,
     USERNAME_PATTERN,

@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from brickwork.platform.actor import Actor
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth import credentials
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.policy import scope_problem
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, new_id, system_clock

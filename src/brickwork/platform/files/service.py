@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from brickwork.engines.form.fieldtypes.files import FileRef
-from brickwork.platform.actor import Actor
 from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.errors import Forbidden, NotFound
 from brickwork.platform.files.content import check_content, clean_name, media_type

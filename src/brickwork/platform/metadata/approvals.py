@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from brickwork.jsonio import checksum
-from brickwork.platform.actor import Actor
 from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Forbidden, Invalid, NotFound
 from brickwork.platform.metadata.schemas import Kind

@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from brickwork import __version__
 from brickwork.jsonio import checksum
-from brickwork.platform.actor import Actor
 from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid

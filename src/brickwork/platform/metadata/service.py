@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from brickwork.jsonio import checksum, to_jsonable
-from brickwork.platform.actor import Actor
 from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound

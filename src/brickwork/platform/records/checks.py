@@ -18,7 +18,7 @@ from brickwork.engines.form.definition import (
     SingleSelectField,
 )
 from brickwork.engines.form.problems import Problem
-from brickwork.platform.actor import Actor
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.errors import NotFound
 from brickwork.platform.files.service import FileService
 from brickwork.platform.models import Department, User

@@ -28,7 +28,7 @@ from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.fieldtypes import coerce_value
 from brickwork.engines.form.fieldtypes.base import CoerceContext
 from brickwork.jsonio import canonical_dumps, to_jsonable
-from brickwork.platform.actor import Actor
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.crypto.errors import KeyringError
 from brickwork.platform.errors import ErrorItem, Forbidden, Invalid
 from brickwork.platform.query.sql_expr import render

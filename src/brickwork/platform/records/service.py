@@ -24,8 +24,8 @@ from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.problems import Problem
 from brickwork.engines.form.serial import parse_serial_pattern
 from brickwork.jsonio import canonical_dumps, to_jsonable
-from brickwork.platform.actor import Actor
 from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.clock import Clock, new_id, system_clock

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from brickwork.engines.form.definition import SubtableField
 from brickwork.jsonio import canonical_dumps, to_jsonable
-from brickwork.platform.actor import Actor
+from brickwork.platform.auth.actor import Actor
 from brickwork.platform.records.imports import (
     ImportReport,
     map_headers,
