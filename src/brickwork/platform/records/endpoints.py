@@ -12,7 +12,7 @@ from brickwork.jsonio import escape_pointer
 from brickwork.platform.api.body import json_body, json_document, openapi_body, raw_body
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.errors import PROBLEM_MEDIA_TYPE, problem_body
-from brickwork.platform.api.responses import ExactJSONResponse, reply
+from brickwork.platform.api.responses import ExactJSONResponse, reply, reply_document
 from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.db.session import unit_of_work
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid, NotFound
@@ -440,7 +440,7 @@ def app_openapi_document(
         if isinstance(app_row.label, str)
         else (app_row.label.get("en") or app_row.label.get("zh-CN") or app)
     )
-    return reply(app_openapi(app, label, service.published_forms(session, app)))
+    return reply_document(app_openapi(app, label, service.published_forms(session, app)))
 
 
 def _start_import_job(
