@@ -7,15 +7,20 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from brickwork import __version__
 from brickwork.platform.api import errors
+from brickwork.platform.api.headers import SecurityHeaders
 from brickwork.platform.api.limits import BodySizeLimit, body_limits
 from brickwork.platform.api.request_id import RequestId
 from brickwork.platform.api.router import api_router, install_openapi, root
 from brickwork.platform.assembly import build_services
+from brickwork.platform.audit import endpoints as audit_endpoints
 from brickwork.platform.audit.denials import DenialAudit, DenialLimits, refusal_recorder
+from brickwork.platform.auth import admin_endpoints as identity_admin_endpoints
+from brickwork.platform.auth import endpoints as auth_endpoints
+from brickwork.platform.auth.openapi import SECURITY
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db import migrate
 from brickwork.platform.db.filemodes import private_dir
@@ -25,10 +30,18 @@ from brickwork.platform.db.session import (
     make_session_factory,
     unit_of_work,
 )
+from brickwork.platform.files import endpoints as file_endpoints
+from brickwork.platform.metadata import endpoints as metadata_endpoints
+from brickwork.platform.records import endpoints as record_endpoints
 from brickwork.platform.records.jobs import JobRunner
+from brickwork.platform.web.assets import mount_static
+from brickwork.platform.web.reference import reference_router
 from brickwork.settings import Settings, load_settings
 
 log = logging.getLogger("brickwork")
+
+OPENAPI_URL = "/api/v1/openapi.json"
+DOCS_URL = "/api/v1/docs"
 
 
 def disable_inactive_accounts(app: FastAPI) -> int:
@@ -75,8 +88,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         title="Brickwork",
         version=__version__,
         description="Metadata-driven application platform for financial institutions.",
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         lifespan=lifespan,
@@ -106,7 +119,26 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         BodySizeLimit, max_bytes=settings.max_body_bytes, rules=body_limits(settings)
     )
     app.add_middleware(RequestId)
-    app.include_router(api_router())
+    app.add_middleware(SecurityHeaders)
+    app.include_router(api_router(area_routers()))
     app.include_router(root)
-    install_openapi(app)
+    app.include_router(
+        reference_router(openapi_url=OPENAPI_URL, docs_url=DOCS_URL, title=app.title)
+    )
+    mount_static(app)
+    install_openapi(app, body_models=metadata_endpoints.BODY_MODELS, security=SECURITY)
     return app
+
+
+def area_routers() -> tuple[APIRouter, ...]:
+    """Every area's endpoints, in the order of the API reference."""
+    return (
+        auth_endpoints.router,
+        identity_admin_endpoints.router,
+        metadata_endpoints.router,
+        record_endpoints.router,
+        record_endpoints.imports,
+        file_endpoints.router,
+        record_endpoints.app_docs,
+        audit_endpoints.router,
+    )

@@ -32,7 +32,6 @@ from brickwork.platform.crypto.keyring import (
     parse_keyring,
     write_keyring,
 )
-from brickwork.platform.crypto.rotation import KeyRotation
 from brickwork.platform.db import migrate
 from brickwork.platform.db.filemodes import private_dir
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
@@ -42,6 +41,7 @@ from brickwork.platform.packs.demo import (
     install_demo_records,
     install_demo_users,
 )
+from brickwork.platform.records.key_rotation import KeyRotation
 from brickwork.platform.system.service import InstanceService
 from brickwork.settings import Settings, SettingsError, load_settings
 
@@ -365,6 +365,7 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from brickwork.app import create_app
+    from brickwork.platform.api.access_log import log_config
 
     _configure_logging(settings)
     private_dir(settings.data_dir)
@@ -377,6 +378,7 @@ def _serve(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=log_config(),
     )
 
 

@@ -315,58 +315,6 @@ _CONSTANTS: dict[object, str] = {None: "null", True: "true", False: "false"}
 _quote: Any = encode_basestring  # the C-accelerated string quoting of the json module
 
 
-def _encode(value: Any, parts: list[str], *, sort_keys: bool) -> None:
-    kind = type(value)
-    if kind is str:
-        parts.append(_quote(value))
-    elif kind is Decimal:
-        parts.append(_decimal_text(value))
-    elif kind is dict:
-        _encode_object(value, parts, sort_keys=sort_keys)
-    elif value is None or value is True or value is False:
-        parts.append(_CONSTANTS[value])
-    else:
-        _encode_other(value, parts, sort_keys=sort_keys)
-
-
-def _encode_other(value: Any, parts: list[str], *, sort_keys: bool) -> None:
-    if isinstance(value, str):
-        parts.append(_quote(str(value)))
-    elif isinstance(value, int):
-        parts.append(str(value))
-    elif isinstance(value, Decimal):
-        parts.append(_decimal_text(value))
-    elif isinstance(value, Mapping):
-        _encode_object(value, parts, sort_keys=sort_keys)
-    elif isinstance(value, list | tuple):
-        parts.append("[")
-        for index, item in enumerate(value):
-            if index:
-                parts.append(",")
-            _encode(item, parts, sort_keys=sort_keys)
-        parts.append("]")
-    elif isinstance(value, date | time):
-        parts.append(json.dumps(value.isoformat()))
-    elif isinstance(value, Enum):
-        _encode(value.value, parts, sort_keys=sort_keys)
-    elif isinstance(value, float):
-        raise TypeError("floats are not allowed in Brickwork JSON; use Decimal")
-    else:
-        raise TypeError(f"value of type {value.__class__.__name__} is not JSON serialisable")
-
-
-def _encode_object(value: Mapping[Any, Any], parts: list[str], *, sort_keys: bool) -> None:
-    items = sorted(value.items()) if sort_keys else list(value.items())
-    parts.append("{")
-    for index, (key, item) in enumerate(items):
-        if index:
-            parts.append(",")
-        parts.append(_quote(str(key)))
-        parts.append(":")
-        _encode(item, parts, sort_keys=sort_keys)
-    parts.append("}")
-
-
 def _decimal_text(value: Decimal) -> str:
     if not value.is_finite():
         raise TypeError("NaN and infinite decimals are not valid JSON")
@@ -376,11 +324,81 @@ def _decimal_text(value: Decimal) -> str:
     return text
 
 
-def dumps(value: Any, *, sort_keys: bool = False) -> str:
-    """Compact JSON text; Decimals are exact numbers, dates and times ISO 8601 strings."""
-    parts: list[str] = []
-    _encode(value, parts, sort_keys=sort_keys)
-    return "".join(parts)
+def _decimal_string(value: Decimal) -> str:
+    return f'"{_decimal_text(value)}"'
+
+
+class _Writer:
+    """Writes one document; ``decimal`` renders a Decimal (a number, or a string of digits)."""
+
+    __slots__ = ("decimal", "parts", "sort_keys")
+
+    def __init__(self, *, sort_keys: bool, decimal: Callable[[Decimal], str]) -> None:
+        self.parts: list[str] = []
+        self.sort_keys = sort_keys
+        self.decimal = decimal
+
+    def encode(self, value: Any) -> None:
+        kind = type(value)
+        if kind is str:
+            self.parts.append(_quote(value))
+        elif kind is Decimal:
+            self.parts.append(self.decimal(value))
+        elif kind is dict:
+            self.encode_object(value)
+        elif value is None or value is True or value is False:
+            self.parts.append(_CONSTANTS[value])
+        else:
+            self.encode_other(value)
+
+    def encode_other(self, value: Any) -> None:
+        parts = self.parts
+        if isinstance(value, str):
+            parts.append(_quote(str(value)))
+        elif isinstance(value, int):
+            parts.append(str(value))
+        elif isinstance(value, Decimal):
+            parts.append(self.decimal(value))
+        elif isinstance(value, Mapping):
+            self.encode_object(value)
+        elif isinstance(value, list | tuple):
+            parts.append("[")
+            for index, item in enumerate(value):
+                if index:
+                    parts.append(",")
+                self.encode(item)
+            parts.append("]")
+        elif isinstance(value, date | time):
+            parts.append(json.dumps(value.isoformat()))
+        elif isinstance(value, Enum):
+            self.encode(value.value)
+        elif isinstance(value, float):
+            raise TypeError("floats are not allowed in Brickwork JSON; use Decimal")
+        else:
+            raise TypeError(f"value of type {value.__class__.__name__} is not JSON serialisable")
+
+    def encode_object(self, value: Mapping[Any, Any]) -> None:
+        items = sorted(value.items()) if self.sort_keys else list(value.items())
+        parts = self.parts
+        parts.append("{")
+        for index, (key, item) in enumerate(items):
+            if index:
+                parts.append(",")
+            parts.append(_quote(str(key)))
+            parts.append(":")
+            self.encode(item)
+        parts.append("}")
+
+
+def dumps(value: Any, *, sort_keys: bool = False, decimals_as_strings: bool = False) -> str:
+    """Compact JSON text; dates and times as ISO 8601 strings. Decimals are exact numbers, or
+    with ``decimals_as_strings`` strings of their digits (``"12345678901234567.89"``), which no
+    client reading numbers as doubles can round."""
+    writer = _Writer(
+        sort_keys=sort_keys, decimal=_decimal_string if decimals_as_strings else _decimal_text
+    )
+    writer.encode(value)
+    return "".join(writer.parts)
 
 
 def canonical_dumps(value: Any) -> str:

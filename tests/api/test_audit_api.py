@@ -14,9 +14,9 @@ from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.orm import Session
 
 from brickwork import jsonio
+from brickwork.platform.actor import Actor
 from brickwork.platform.audit import service as audit_service
 from brickwork.platform.audit.service import EVENT_COLUMNS, AuditLog, event_hash
-from brickwork.platform.auth.actor import Actor
 from brickwork.platform.models import AuditChain, AuditEvent
 
 API = "/api/v1/audit"

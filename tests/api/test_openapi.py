@@ -38,11 +38,19 @@ PUBLIC_HIDDEN_ROUTES = frozenset(
 )
 """Routes left out of the document; all of them public."""
 REFUSALS_BEFORE_AUTHENTICATION = frozenset(
-    {(401, "not_authenticated"), (413, "body_too_large"), (400, "nul_character")}
+    {
+        (401, "not_authenticated"),
+        (401, "session_invalid"),
+        (401, "token_invalid"),
+        (413, "body_too_large"),
+        (400, "nul_character"),
+    }
 )
-"""What a protected operation may answer without credentials: 401; 413 from the body size
-limit, which refuses oversized bodies before routing; or 400 for a NUL character in the path or
-query, refused before anyone is identified (neither says anything about stored data)."""
+"""What a protected operation may answer without valid credentials: 401 (none, or the made-up
+session cookie or bearer token that the declared security schemes lead the generator to send);
+413 from the body size limit, which refuses oversized bodies before routing; or 400 for a NUL
+character in the path or query, refused before anyone is identified (neither says anything about
+stored data)."""
 FIELDS = [
     {"id": "f_name", "key": "name", "type": "text", "label": "Name", "required": True},
     {"id": "f_note", "key": "note", "type": "textarea", "label": "Note"},
@@ -270,3 +278,27 @@ def test_public_operations_answer_without_credentials(
     assert response.status_code in (200, 401), response.text
     if response.status_code == 401:
         assert response.json()["code"] == "invalid_credentials"
+
+
+def test_the_document_declares_how_each_operation_authenticates(
+    anonymous_client: TestClient,
+) -> None:
+    document = anonymous_client.get(f"{API}/openapi.json").json()
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["session"] == {**schemes["session"], "type": "apiKey", "in": "cookie"}
+    assert schemes["csrf"]["name"] == "X-CSRF-Token"
+    assert (schemes["csrf"]["type"], schemes["csrf"]["in"]) == ("apiKey", "header")
+    assert (schemes["bearer"]["type"], schemes["bearer"]["scheme"]) == ("http", "bearer")
+    public = set()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            if operation["security"] == []:
+                public.add((method.upper(), path))
+            elif method in ("get", "head", "options"):
+                assert operation["security"] == [{"session": []}, {"bearer": []}], path
+            else:
+                expected = [{"session": [], "csrf": []}, {"bearer": []}]
+                assert operation["security"] == expected, (method, path)
+    assert public == PUBLIC_OPERATIONS

@@ -107,9 +107,15 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
         assert admin.get(records).json()["code"] == "permission_denied"
         openapi = httpx.get(f"{base}/openapi.json", timeout=5)
         assert openapi.json()["info"]["title"] == "Brickwork"
+        # A filter on a resident ID answers, and leaves no trace of the ID in the access log.
+        wanted = clear["李雷"]["resident_id"]
+        found = clerk.get(records, params={"filter": f'resident_id = "{wanted}"'})
+        assert [r["name"] for r in found.json()["items"]] == ["李雷"]
     finally:
         clients.close()
         process.terminate()
         output, _ = process.communicate(timeout=30)
     assert "demo data installed" in output
     assert "without the Secure flag" in output
+    assert "/apps/onboarding/forms/customer/records?filter=* HTTP/1.1" in output
+    assert wanted not in output

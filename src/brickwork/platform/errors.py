@@ -7,6 +7,33 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from brickwork.jsonio import escape_pointer
+
+PYDANTIC_CODES = {  # pydantic error type -> stable code
+    "missing": "required",
+    "extra_forbidden": "unknown_property",
+    "string_pattern_mismatch": "pattern_mismatch",
+    "string_too_long": "too_long",
+    "string_too_short": "too_short",
+    "enum": "invalid_choice",
+    "literal_error": "invalid_choice",
+    "int_parsing": "wrong_type",
+    "int_type": "wrong_type",
+    "string_type": "wrong_type",
+    "dict_type": "wrong_type",
+    "model_type": "wrong_type",
+    "bool_type": "wrong_type",
+    "list_type": "wrong_type",
+    "greater_than_equal": "too_small",
+    "less_than_equal": "too_large",
+}
+
+
+def pointer_of(path: Iterable[Any]) -> str:
+    """The JSON pointer (RFC 6901) of a location given as keys and indexes."""
+    return "".join(f"/{escape_pointer(str(token))}" for token in path)
 
 
 @dataclass(frozen=True, slots=True)

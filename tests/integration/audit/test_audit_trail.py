@@ -11,9 +11,9 @@ from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from brickwork.platform.actor import Actor
 from brickwork.platform.audit.anchor import AnchorKeys
 from brickwork.platform.audit.service import GENESIS_HASH, AuditLog, event_hash
-from brickwork.platform.auth.actor import Actor
 from brickwork.platform.models import AuditChain, AuditEvent
 
 API = "/api/v1"

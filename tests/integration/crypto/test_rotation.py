@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from brickwork.platform.crypto.cipher import KeyringCipher
 from brickwork.platform.crypto.keyring import load_keyring, write_keyring
-from brickwork.platform.crypto.rotation import KeyRotation
+from brickwork.platform.records.key_rotation import KeyRotation
 
 API = "/api/v1"
 RECORDS = f"{API}/apps/rot/forms/card/records"

@@ -43,6 +43,26 @@ def test_fractions_are_decimals_and_written_back_exactly() -> None:
     assert jsonio.dumps(value) == ('{"amount":0.10,"big":12345678901234567890.123456789,"n":3}')
 
 
+def test_decimals_can_be_written_as_strings_of_their_digits() -> None:
+    value = {"amount": Decimal("12345678901234567.89"), "n": 3, "rows": (Decimal("1E+2"),)}
+    text = jsonio.dumps(value, decimals_as_strings=True)
+    assert text == '{"amount":"12345678901234567.89","n":3,"rows":["100"]}'
+    with pytest.raises(TypeError, match="NaN"):
+        jsonio.dumps({"a": Decimal("NaN")}, decimals_as_strings=True)
+
+
+@given(st.lists(st.decimals(allow_nan=False, allow_infinity=False) | st.integers(), max_size=8))
+def test_decimals_as_strings_keep_every_digit(values: list[Decimal | int]) -> None:
+    again = jsonio.loads(jsonio.dumps(values, decimals_as_strings=True), stored=True)
+    assert len(again) == len(values)
+    for value, read in zip(values, again, strict=True):
+        if isinstance(value, Decimal):
+            assert Decimal(read) == value
+            assert Decimal(read).as_tuple().exponent == min(value.as_tuple().exponent, 0)
+        else:
+            assert read == value
+
+
 def test_canonical_form_sorts_keys_and_keeps_unicode() -> None:
     assert jsonio.canonical_dumps({"b": 1, "a": "客户"}) == '{"a":"客户","b":1}'
     assert jsonio.checksum({"b": 1, "a": 2}) == jsonio.checksum({"a": 2, "b": 1})

@@ -15,7 +15,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from brickwork.platform.api.headers import protective_headers
 from brickwork.platform.errors import (
+    PYDANTIC_CODES,
     BadRequest,
     Conflict,
     ErrorItem,
@@ -30,8 +32,8 @@ from brickwork.platform.errors import (
     TooManyRequests,
     Unauthorized,
     UnsupportedMediaType,
+    pointer_of,
 )
-from brickwork.platform.metadata.validation import PYDANTIC_CODES, pointer_of
 
 log = logging.getLogger(__name__)
 
@@ -150,11 +152,13 @@ async def http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    # Starlette answers this one outside every middleware, so it carries the headers itself.
     return problem(
         500,
         "internal_error",
         "Internal error",
         "the server failed unexpectedly; nothing was saved. The incident is logged.",
+        headers=protective_headers(),
     )
 
 

@@ -1,4 +1,10 @@
-"""JSON responses written with exact Decimals (FastAPI's default encoder turns them into floats)."""
+"""JSON responses written with exact decimals (FastAPI's default encoder turns them into floats).
+
+Data (records, sums, import reports, audit events) carries money and decimals as JSON strings
+(``"12345678901234567.89"``), so that no client reading numbers as doubles rounds them; requests
+may send either. Documents that are JSON by nature (definitions, bundles, JSON Schemas) keep
+their numbers as written: ``reply_document``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,15 @@ from brickwork import jsonio
 
 
 class ExactJSONResponse(JSONResponse):
+    """Decimals as strings of their digits."""
+
+    def render(self, content: Any) -> bytes:
+        return jsonio.dumps(content, decimals_as_strings=True).encode("utf-8")
+
+
+class DocumentJSONResponse(ExactJSONResponse):
+    """Decimals as exact JSON numbers, as the document was written."""
+
     def render(self, content: Any) -> bytes:
         return jsonio.dumps(content).encode("utf-8")
 
@@ -24,3 +39,9 @@ def reply(
     return ExactJSONResponse(
         content, status_code=status_code, headers=headers, media_type=media_type
     )
+
+
+def reply_document(
+    content: Any, status_code: int = 200, headers: dict[str, str] | None = None
+) -> ExactJSONResponse:
+    return DocumentJSONResponse(content, status_code=status_code, headers=headers)

@@ -1,7 +1,11 @@
-"""Assembly of the HTTP API under ``/api/v1``: routers, health, version and the OpenAPI document."""
+"""Plumbing of the HTTP API under ``/api/v1``: health, version, the router that takes the areas'
+endpoints, and the OpenAPI document. It knows no area: the composition root (``app.py``) hands
+in their routers, body models and security schemes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -13,34 +17,18 @@ from sqlalchemy import text
 from brickwork import __version__
 from brickwork.platform.api.deps import refuse_nul_characters
 from brickwork.platform.api.responses import ExactJSONResponse, reply
-from brickwork.platform.audit import endpoints as audit_endpoints
-from brickwork.platform.auth import admin_endpoints as identity_admin_endpoints
-from brickwork.platform.auth import endpoints as auth_endpoints
 from brickwork.platform.db import migrate
-from brickwork.platform.files import endpoints as file_endpoints
-from brickwork.platform.metadata import endpoints as metadata_endpoints
-from brickwork.platform.metadata.schemas import (
-    AppCreate,
-    AppUpdate,
-    DefinitionCreate,
-    DraftUpdate,
-    PublishRequest,
-)
-from brickwork.platform.records import endpoints as record_endpoints
 
 API_PREFIX = "/api/v1"
-BODY_MODELS: tuple[type[BaseModel], ...] = (
-    AppCreate,
-    AppUpdate,
-    DefinitionCreate,
-    DraftUpdate,
-    PublishRequest,
-)
+PUBLIC: dict[str, Any] = {"security": []}
+"""``openapi_extra`` of an operation that answers without credentials."""
+SAFE_METHODS = frozenset({"get", "head", "options"})
+HTTP_METHODS = SAFE_METHODS | {"put", "post", "delete", "patch", "trace"}
 
 system = APIRouter(tags=["system"])
 
 
-@system.get("/health")
+@system.get("/health", openapi_extra=PUBLIC)
 def health(request: Request) -> ExactJSONResponse:
     """Liveness and database reachability."""
     try:
@@ -53,7 +41,7 @@ def health(request: Request) -> ExactJSONResponse:
     return reply({"status": status, "database": database}, 200 if status == "ok" else 503)
 
 
-@system.get("/version")
+@system.get("/version", openapi_extra=PUBLIC)
 def version(request: Request) -> ExactJSONResponse:
     """Software version, schema revision and database backend."""
     engine = request.app.state.engine
@@ -76,22 +64,33 @@ def home() -> RedirectResponse:
     return RedirectResponse(f"{API_PREFIX}/docs", status_code=307)
 
 
-def api_router() -> APIRouter:
+def api_router(areas: Iterable[APIRouter]) -> APIRouter:
+    """``/api/v1``: the system endpoints and the areas' routers, in the order given."""
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(refuse_nul_characters)])
     api.include_router(system)
-    api.include_router(auth_endpoints.router)
-    api.include_router(identity_admin_endpoints.router)
-    api.include_router(metadata_endpoints.router)
-    api.include_router(record_endpoints.router)
-    api.include_router(record_endpoints.imports)
-    api.include_router(file_endpoints.router)
-    api.include_router(record_endpoints.app_docs)
-    api.include_router(audit_endpoints.router)
+    for router in areas:
+        api.include_router(router)
     return api
 
 
-def install_openapi(app: FastAPI) -> None:
-    """Publish schemas of bodies that endpoints read strictly (see ``api/body.py``)."""
+@dataclass(frozen=True, slots=True)
+class Security:
+    """How callers authenticate, for the OpenAPI document: ``schemes`` become
+    ``components.securitySchemes``; every operation without its own ``security`` (see ``PUBLIC``)
+    accepts ``safe`` (GET, HEAD, OPTIONS) or ``unsafe`` requirements (alternatives, each a set of
+    schemes sent together)."""
+
+    schemes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    safe: Sequence[Mapping[str, Sequence[str]]] = ()
+    unsafe: Sequence[Mapping[str, Sequence[str]]] = ()
+
+
+def install_openapi(
+    app: FastAPI, *, body_models: Iterable[type[BaseModel]], security: Security
+) -> None:
+    """Publish the schemas of bodies that endpoints read strictly (see ``api/body.py``) and the
+    security of every operation."""
+    models = tuple(body_models)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -99,13 +98,33 @@ def install_openapi(app: FastAPI) -> None:
         document = get_openapi(
             title=app.title, version=app.version, routes=app.routes, description=app.description
         )
-        schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        for model in BODY_MODELS:
+        components = document.setdefault("components", {})
+        schemas = components.setdefault("schemas", {})
+        for model in models:
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             for name, definition in schema.pop("$defs", {}).items():
                 schemas.setdefault(name, definition)
             schemas[model.__name__] = schema
+        declare_security(document, security)
         app.openapi_schema = document
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def declare_security(document: dict[str, Any], security: Security) -> None:
+    if security.schemes:
+        document["components"]["securitySchemes"] = {
+            name: dict(scheme) for name, scheme in security.schemes.items()
+        }
+    for item in document.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or "security" in operation:
+                continue
+            requirements = (
+                security.safe if method in {"get", "head", "options"} else security.unsafe
+            )
+            operation["security"] = [
+                {name: list(scopes) for name, scopes in requirement.items()}
+                for requirement in requirements
+            ]

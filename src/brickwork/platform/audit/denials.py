@@ -23,8 +23,8 @@ from fastapi import Request
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from brickwork.platform.actor import Actor
 from brickwork.platform.audit.service import AuditLog
-from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db.session import unit_of_work
 from brickwork.platform.errors import PlatformError

@@ -14,11 +14,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from brickwork.platform.actor import Actor
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.responses import ExactJSONResponse, reply
 from brickwork.platform.audit.repository import AuditFilter
 from brickwork.platform.audit.service import AuditLog, event_fields
-from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.deps import ActorDep, PermissionsDep
 from brickwork.platform.auth.roles import AUDIT_ADMIN
 from brickwork.platform.errors import ErrorItem, Invalid

@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from brickwork.jsonio import canonical_dumps, dumps, to_jsonable
 from brickwork.platform import spreadsheets
+from brickwork.platform.actor import Actor
 from brickwork.platform.audit.anchor import AnchorKeys
 from brickwork.platform.audit.repository import AuditFilter, AuditRepository
-from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db.session import unit_of_work
 from brickwork.platform.errors import Invalid, NotFound

@@ -40,7 +40,7 @@ from brickwork.platform.auth.directory import (
 )
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.roles import SECURITY_ADMIN
-from brickwork.platform.metadata.schemas import KEY_PATTERN
+from brickwork.platform.vocabulary import KEY_PATTERN
 
 
 def security_admin(actor: ActorDep) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from brickwork.platform.auth.schemas import PRINTABLE, Password
-from brickwork.platform.metadata.schemas import I18nText, Key
+from brickwork.platform.vocabulary import I18nText, Key
 
 MAX_LISTED = 100
 EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$"

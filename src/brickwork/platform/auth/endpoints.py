@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from brickwork.platform.api.body import json_body, openapi_body
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.responses import ExactJSONResponse, reply
+from brickwork.platform.api.router import PUBLIC
 from brickwork.platform.auth import credentials
 from brickwork.platform.auth.deps import (
     SESSION_COOKIE,
@@ -87,7 +88,7 @@ def _cookie_options(request: Request) -> dict[str, Any]:
     "/login",
     response_model=LoginOut,
     responses=ERRORS,
-    openapi_extra=openapi_body(schema=LoginRequest.model_json_schema()),
+    openapi_extra={**openapi_body(schema=LoginRequest.model_json_schema()), **PUBLIC},
 )
 def login(
     request: Request,

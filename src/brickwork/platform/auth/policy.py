@@ -47,7 +47,7 @@ from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from brickwork.platform.metadata.schemas import KEY_PATTERN
+from brickwork.platform.vocabulary import KEY_PATTERN
 
 ACTIONS = (
     "create",

@@ -6,6 +6,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel
 
 from brickwork.platform.api.body import (
     json_body,
@@ -14,13 +15,12 @@ from brickwork.platform.api.body import (
     optional_json_body,
 )
 from brickwork.platform.api.deps import SessionDep
-from brickwork.platform.api.responses import ExactJSONResponse, reply
+from brickwork.platform.api.responses import ExactJSONResponse, reply_document
 from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.errors import BadRequest, Conflict
 from brickwork.platform.metadata.approvals import PublishApprovals, decided, request_out
 from brickwork.platform.metadata.bundle import BundleService
 from brickwork.platform.metadata.schemas import (
-    KEY_PATTERN,
     AppCreate,
     AppOut,
     AppUpdate,
@@ -38,8 +38,17 @@ from brickwork.platform.metadata.schemas import (
 )
 from brickwork.platform.metadata.service import MetadataService, VersionRef, status_of
 from brickwork.platform.models import Application, Definition, DefinitionVersion
+from brickwork.platform.vocabulary import KEY_PATTERN
 
 router = APIRouter(prefix="/apps", tags=["metadata"])
+BODY_MODELS: tuple[type[BaseModel], ...] = (
+    AppCreate,
+    AppUpdate,
+    DefinitionCreate,
+    DraftUpdate,
+    PublishRequest,
+)
+"""Bodies read strictly (``api/body.py``): their schemas are published in the OpenAPI document."""
 
 AppKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The app's key")]
 DefKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The definition's key")]
@@ -141,7 +150,7 @@ def list_apps(
 ) -> ExactJSONResponse:
     """The apps any of the actor's grants reach."""
     apps = service.list_apps(session, include_archived=include_archived)
-    return reply([app_out(a) for a in service.readable_apps(session, actor, apps)])
+    return reply_document([app_out(a) for a in service.readable_apps(session, actor, apps)])
 
 
 @router.post(
@@ -157,7 +166,7 @@ def create_app(
     service: MetadataDep,
     body: Annotated[AppCreate, Depends(json_body(AppCreate))],
 ) -> ExactJSONResponse:
-    return reply(app_out(service.create_app(session, actor, body)), 201)
+    return reply_document(app_out(service.create_app(session, actor, body)), 201)
 
 
 @router.post(
@@ -176,14 +185,14 @@ def import_bundle(
     dry_run: bool = False,
 ) -> ExactJSONResponse:
     outcome = bundle_service.import_bundle(session, actor, document, dry_run=dry_run)
-    return reply(outcome.model_dump())
+    return reply_document(outcome.model_dump())
 
 
 @router.get("/{app}", response_model=AppOut, responses=ERRORS)
 def get_app(
     app: AppKey, session: SessionDep, actor: ActorDep, service: MetadataDep
 ) -> ExactJSONResponse:
-    return reply(app_out(service.require_visible(session, actor, app)))
+    return reply_document(app_out(service.require_visible(session, actor, app)))
 
 
 @router.patch(
@@ -196,21 +205,21 @@ def update_app(
     service: MetadataDep,
     body: Annotated[AppUpdate, Depends(json_body(AppUpdate))],
 ) -> ExactJSONResponse:
-    return reply(app_out(service.update_app(session, actor, app, body)))
+    return reply_document(app_out(service.update_app(session, actor, app, body)))
 
 
 @router.post("/{app}/archive", response_model=AppOut, responses=ERRORS)
 def archive_app(
     app: AppKey, session: SessionDep, actor: ActorDep, service: MetadataDep
 ) -> ExactJSONResponse:
-    return reply(app_out(service.archive_app(session, actor, app, archived=True)))
+    return reply_document(app_out(service.archive_app(session, actor, app, archived=True)))
 
 
 @router.post("/{app}/restore", response_model=AppOut, responses=ERRORS)
 def restore_app(
     app: AppKey, session: SessionDep, actor: ActorDep, service: MetadataDep
 ) -> ExactJSONResponse:
-    return reply(app_out(service.archive_app(session, actor, app, archived=False)))
+    return reply_document(app_out(service.archive_app(session, actor, app, archived=False)))
 
 
 @router.get("/{app}/export", responses=ERRORS)
@@ -224,7 +233,7 @@ def export_app(
     service.require(session, actor, "design", app)
     bundle = bundle_service.export_app(session, actor, service.app(session, app))
     disposition = f'attachment; filename="{app}.bundle.json"'
-    return reply(bundle, headers={"Content-Disposition": disposition})
+    return reply_document(bundle, headers={"Content-Disposition": disposition})
 
 
 # ---------------------------------------------------------------- definitions
@@ -241,7 +250,7 @@ def list_definitions(
 ) -> ExactJSONResponse:
     service.require_visible(session, actor, app)
     rows = service.list_definitions(session, app, kind=kind, include_archived=include_archived)
-    return reply(
+    return reply_document(
         [
             definition_out(service, session, app, row, with_problems=False)
             for row in rows
@@ -265,7 +274,7 @@ def create_definition(
     body: Annotated[DefinitionCreate, Depends(json_body(DefinitionCreate))],
 ) -> ExactJSONResponse:
     row = service.create_definition(session, actor, app, body)
-    return reply(definition_out(service, session, app, row), 201)
+    return reply_document(definition_out(service, session, app, row), 201)
 
 
 @router.get("/{app}/definitions/{kind}/{key}", response_model=DefinitionOut, responses=ERRORS)
@@ -274,7 +283,7 @@ def get_definition(
 ) -> ExactJSONResponse:
     service.require_visible_definition(session, actor, app, kind, key)
     row = service.definition(session, app, kind, key)
-    return reply(definition_out(service, session, app, row))
+    return reply_document(definition_out(service, session, app, row))
 
 
 @router.put(
@@ -293,7 +302,7 @@ def update_draft(
     body: Annotated[DraftUpdate, Depends(json_body(DraftUpdate))],
 ) -> ExactJSONResponse:
     row = service.update_draft(session, actor, app, kind, key, body)
-    return reply(definition_out(service, session, app, row))
+    return reply_document(definition_out(service, session, app, row))
 
 
 @router.delete("/{app}/definitions/{kind}/{key}", status_code=204, responses=ERRORS)
@@ -316,7 +325,7 @@ def validate_definition(
 ) -> ExactJSONResponse:
     service.require(session, actor, "design", app)
     problems = service.problems(service.definition(session, app, kind, key))
-    return reply({"valid": not problems, "problems": [p.as_dict() for p in problems]})
+    return reply_document({"valid": not problems, "problems": [p.as_dict() for p in problems]})
 
 
 @router.post(
@@ -347,10 +356,10 @@ def publish(
         dry_run=body.dry_run,
     )
     if outcome.version is None:
-        return reply(
+        return reply_document(
             {"dry_run": True, "version": outcome.version_number, "steps": list(outcome.steps)}
         )
-    return reply(
+    return reply_document(
         {**version_out(outcome.version, with_body=True), "steps": list(outcome.steps)}, 201
     )
 
@@ -362,7 +371,7 @@ def archive_definition(
     app: AppKey, kind: Kind, key: DefKey, session: SessionDep, actor: ActorDep, service: MetadataDep
 ) -> ExactJSONResponse:
     row = service.archive_definition(session, actor, app, kind, key, archived=True)
-    return reply(definition_out(service, session, app, row))
+    return reply_document(definition_out(service, session, app, row))
 
 
 @router.post(
@@ -372,7 +381,7 @@ def restore_definition(
     app: AppKey, kind: Kind, key: DefKey, session: SessionDep, actor: ActorDep, service: MetadataDep
 ) -> ExactJSONResponse:
     row = service.archive_definition(session, actor, app, kind, key, archived=False)
-    return reply(definition_out(service, session, app, row))
+    return reply_document(definition_out(service, session, app, row))
 
 
 @router.get(
@@ -382,7 +391,7 @@ def list_versions(
     app: AppKey, kind: Kind, key: DefKey, session: SessionDep, actor: ActorDep, service: MetadataDep
 ) -> ExactJSONResponse:
     service.require_visible_definition(session, actor, app, kind, key)
-    return reply(
+    return reply_document(
         [version_out(v, with_body=False) for v in service.versions(session, app, kind, key)]
     )
 
@@ -402,7 +411,9 @@ def get_version(
     service: MetadataDep,
 ) -> ExactJSONResponse:
     service.require_visible_definition(session, actor, app, kind, key)
-    return reply(version_out(service.version(session, app, kind, key, version), with_body=True))
+    return reply_document(
+        version_out(service.version(session, app, kind, key, version), with_body=True)
+    )
 
 
 def refuse_version_change(
@@ -472,7 +483,7 @@ def diff_versions(
         "patch": result.patch,
         "changes": result.changes,
     }
-    return reply(out)
+    return reply_document(out)
 
 
 # ---------------------------------------------------------------- maker-checker
@@ -514,7 +525,7 @@ def request_publication(
         base_revision=body.base_revision,
         conversions=body.conversions,
     )
-    return reply(request_out(row, definition), 201)
+    return reply_document(request_out(row, definition), 201)
 
 
 @router.get("/{app}/publish-requests", responses=ERRORS)
@@ -525,14 +536,14 @@ def list_publication_requests(
     service: ApprovalsDep,
     status: Literal["pending", "approved", "rejected", "withdrawn"] | None = None,
 ) -> ExactJSONResponse:
-    return reply(decided(service.list(session, actor, app, status=status)))
+    return reply_document(decided(service.list(session, actor, app, status=status)))
 
 
 @router.get("/{app}/publish-requests/{request_id}", responses=ERRORS)
 def get_publication_request(
     app: AppKey, request_id: RequestId, session: SessionDep, actor: ActorDep, service: ApprovalsDep
 ) -> ExactJSONResponse:
-    return reply(request_out(*service.get(session, actor, app, request_id)))
+    return reply_document(request_out(*service.get(session, actor, app, request_id)))
 
 
 @router.post(
@@ -550,7 +561,7 @@ def approve_publication(
 ) -> ExactJSONResponse:
     """Publish the requested draft (never by its requester; refused if the draft changed)."""
     row, definition, _outcome = service.approve(session, actor, app, request_id, note=body.note)
-    return reply(request_out(row, definition))
+    return reply_document(request_out(row, definition))
 
 
 @router.post(
@@ -567,11 +578,11 @@ def reject_publication(
     body: Annotated[Decision, Depends(json_body(Decision))],
 ) -> ExactJSONResponse:
     row, definition = service.reject(session, actor, app, request_id, note=body.note)
-    return reply(request_out(row, definition))
+    return reply_document(request_out(row, definition))
 
 
 @router.post("/{app}/publish-requests/{request_id}/withdraw", responses=ERRORS)
 def withdraw_publication(
     app: AppKey, request_id: RequestId, session: SessionDep, actor: ActorDep, service: ApprovalsDep
 ) -> ExactJSONResponse:
-    return reply(request_out(*service.withdraw(session, actor, app, request_id)))
+    return reply_document(request_out(*service.withdraw(session, actor, app, request_id)))

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from brickwork.jsonio import escape_pointer
-from brickwork.platform.errors import ErrorItem
+from brickwork.platform.errors import ErrorItem, pointer_of
 from brickwork.platform.metadata.schemas import Kind
 
 KindValidator = Callable[[Mapping[str, Any]], Iterable[ErrorItem]]
@@ -41,25 +41,6 @@ KEYWORD_CODES = {
     "format": "invalid_format",
 }
 
-PYDANTIC_CODES = {  # pydantic error type -> stable code
-    "missing": "required",
-    "extra_forbidden": "unknown_property",
-    "string_pattern_mismatch": "pattern_mismatch",
-    "string_too_long": "too_long",
-    "string_too_short": "too_short",
-    "enum": "invalid_choice",
-    "literal_error": "invalid_choice",
-    "int_parsing": "wrong_type",
-    "int_type": "wrong_type",
-    "string_type": "wrong_type",
-    "dict_type": "wrong_type",
-    "model_type": "wrong_type",
-    "bool_type": "wrong_type",
-    "list_type": "wrong_type",
-    "greater_than_equal": "too_small",
-    "less_than_equal": "too_large",
-}
-
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
@@ -71,10 +52,6 @@ def load_schema(name: str) -> dict[str, Any]:
 @cache
 def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(load_schema(name))
-
-
-def pointer_of(path: Iterable[Any]) -> str:
-    return "".join(f"/{escape_pointer(str(token))}" for token in path)
 
 
 def _schema_problem(error: ValidationError) -> ErrorItem:

@@ -16,8 +16,7 @@ from brickwork.engines.form import check_form
 from brickwork.engines.form.definition import FormDefinition
 from brickwork.jsonio import escape_pointer
 from brickwork.platform.clock import system_clock
-from brickwork.platform.errors import ErrorItem
-from brickwork.platform.metadata.validation import PYDANTIC_CODES
+from brickwork.platform.errors import PYDANTIC_CODES, ErrorItem
 
 
 def _child(current: Any, part: Any) -> tuple[bool, Any]:

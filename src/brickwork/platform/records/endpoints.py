@@ -12,12 +12,12 @@ from brickwork.jsonio import escape_pointer
 from brickwork.platform.api.body import json_body, json_document, openapi_body, raw_body
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.errors import PROBLEM_MEDIA_TYPE, problem_body
-from brickwork.platform.api.responses import ExactJSONResponse, reply
+from brickwork.platform.api.responses import ExactJSONResponse, reply, reply_document
 from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.db.session import unit_of_work
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid, NotFound
 from brickwork.platform.files.endpoints import download_response
-from brickwork.platform.metadata.schemas import KEY_PATTERN, Kind
+from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.records.exports import export_file
 from brickwork.platform.records.imports import XLSX_TYPE, error_workbook
 from brickwork.platform.records.jobs import Job, JobRunner
@@ -25,6 +25,7 @@ from brickwork.platform.records.openapi import app_openapi
 from brickwork.platform.records.published import TotalMode
 from brickwork.platform.records.service import RecordService
 from brickwork.platform.records.transfer import export_rows, import_file
+from brickwork.platform.vocabulary import KEY_PATTERN
 
 router = APIRouter(prefix="/apps/{app}/forms/{form}/records", tags=["records"])
 MAX_BATCH = 1000
@@ -471,7 +472,7 @@ def app_openapi_document(
         if isinstance(app_row.label, str)
         else (app_row.label.get("en") or app_row.label.get("zh-CN") or app)
     )
-    return reply(app_openapi(app, label, forms))
+    return reply_document(app_openapi(app, label, forms))
 
 
 def _start_import_job(

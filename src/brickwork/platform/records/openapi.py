@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from brickwork import __version__
+from brickwork.engines.form.definition import SubtableField
+from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.schemas import form_schema
 from brickwork.platform.records.published import PublishedForm
 from brickwork.platform.records.rows import SYSTEM_FIELDS
@@ -52,6 +54,52 @@ SYSTEM_SCHEMA: dict[str, Any] = {
     "deleted_at": {"type": ["string", "null"], "format": "date-time", "readOnly": True},
 }
 assert set(SYSTEM_SCHEMA) == set(SYSTEM_FIELDS)
+DECIMAL_OUT: dict[str, Any] = {
+    "type": "string",
+    "format": "decimal",
+    "pattern": r"^-?[0-9]+(\.[0-9]+)?$",
+    "description": "An exact decimal as a string of digits (no JSON number: no rounding).",
+    "examples": ["12345678901234567.89"],
+}
+MONEY_OUT: dict[str, Any] = {
+    "type": "object",
+    "required": ["amount", "currency"],
+    "properties": {"amount": DECIMAL_OUT, "currency": {"type": "string"}},
+}
+DECIMAL_TYPES = frozenset({"decimal", "percent"})
+NULL = {"type": "null"}
+ANNOTATIONS = frozenset({"title", "description", "readOnly", "x-brickwork-type"})
+
+
+def output_property(field: FieldBase, schema: dict[str, Any]) -> dict[str, Any]:
+    """How a field's value is written in responses, given the schema of its input: decimals and
+    money amounts go out as strings (inputs may be numbers or strings)."""
+    kind = getattr(field, "result_type", None) if field.type == "computed" else field.type
+    inner, nullable = _without_null(schema)
+    body: dict[str, Any]
+    if kind in DECIMAL_TYPES:
+        body = dict(DECIMAL_OUT)
+    elif kind == "money":
+        body = dict(MONEY_OUT)
+    elif isinstance(field, SubtableField):
+        cells = dict(inner["items"]["properties"])
+        for column in field.fields:
+            cells[column.key] = output_property(column, cells[column.key])
+        body = {**inner, "items": {**inner["items"], "properties": cells}}
+    else:
+        return schema
+    notes = {key: value for key, value in schema.items() if key in ANNOTATIONS}
+    notes.update({key: value for key, value in inner.items() if key == "readOnly"})
+    return {"anyOf": [body, NULL], **notes} if nullable else {**body, **notes}
+
+
+def _without_null(schema: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """``{"anyOf": [S, {"type": "null"}], ...}`` → ``(S, True)``; anything else unchanged."""
+    branches = schema.get("anyOf", [])
+    if len(branches) == 2 and NULL in branches:
+        inner: dict[str, Any] = branches[0] if branches[1] == NULL else branches[1]
+        return inner, True
+    return schema, False
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
@@ -172,9 +220,16 @@ def app_openapi(app_key: str, title: str, forms: list[PublishedForm]) -> dict[st
         schema.pop("$schema", None)
         schemas[f"{form.form_key}_input"] = schema
         schemas[f"{form.form_key}_patch"] = {**schema, "required": []}
+        properties = schema.get("properties", {})
         schemas[f"{form.form_key}_record"] = {
             "type": "object",
-            "properties": {**SYSTEM_SCHEMA, **schema.get("properties", {})},
+            "properties": {
+                **SYSTEM_SCHEMA,
+                **{
+                    field.key: output_property(field, properties[field.key])
+                    for field in form.definition.fields
+                },
+            },
         }
         paths.update(_form_paths(app_key, form))
     return {

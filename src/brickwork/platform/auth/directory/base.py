@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.roles import SECURITY_ADMIN
 from brickwork.platform.auth.service import IdentityService
-from brickwork.platform.metadata.schemas import I18nText
 from brickwork.platform.models import User
+from brickwork.platform.vocabulary import I18nText
 
 
 def text_of(value: I18nText) -> dict[str, str]:
