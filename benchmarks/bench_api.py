@@ -129,6 +129,7 @@ def server(data_dir: Path, url: str) -> Iterator[str]:
         "BRICKWORK_DATA_DIR": str(data_dir),
         "BRICKWORK_DATABASE_URL": url,
         "BRICKWORK_LOG_LEVEL": "WARNING",
+        "BRICKWORK_INSECURE_COOKIES": "1",  # plain HTTP on loopback: a Secure cookie is not sent
     }
     command = [
         sys.executable,
