@@ -52,6 +52,7 @@ from brickwork.platform.db import migrate
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
 from brickwork.platform.metadata.schemas import AppCreate, DefinitionCreate, Kind
 from brickwork.platform.models import Department, Role, UserDepartment
+from brickwork.settings import Settings
 
 API = "/api/v1"
 RECORDS = f"{API}/apps/bench/forms/customer/records"
@@ -72,7 +73,7 @@ SEED_BATCH = 1000
 # ---------------------------------------------------------------- set-up
 
 
-def prepare(url: str) -> tuple[Any, Any, dict[str, Actor]]:
+def prepare(url: str, data_dir: Path) -> tuple[Any, Any, dict[str, Actor]]:
     """A migrated database with the form ``bench/customer`` and two clerks in two branches."""
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
@@ -80,7 +81,7 @@ def prepare(url: str) -> tuple[Any, Any, dict[str, Actor]]:
             connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
     migrate.upgrade(engine)
-    services = build_services()
+    services = build_services(data_dir=data_dir, settings=Settings(data_dir=data_dir))
     factory = make_session_factory(engine)
     with unit_of_work(factory) as session:
         services.metadata.create_app(
@@ -129,6 +130,7 @@ def server(data_dir: Path, url: str) -> Iterator[str]:
         "BRICKWORK_DATA_DIR": str(data_dir),
         "BRICKWORK_DATABASE_URL": url,
         "BRICKWORK_LOG_LEVEL": "WARNING",
+        "BRICKWORK_INSECURE_COOKIES": "1",  # plain HTTP on loopback: a Secure cookie is not sent
     }
     command = [
         sys.executable,
@@ -320,7 +322,7 @@ def run_backend(name: str, url: str | None, options: argparse.Namespace) -> list
     with tempfile.TemporaryDirectory(prefix="bw-bench-") as tmp:
         data_dir = Path(tmp)
         url = url or f"sqlite:///{data_dir / 'brickwork.db'}"
-        engine, services, clerks = prepare(url)
+        engine, services, clerks = prepare(url, data_dir)
         with server(data_dir, url) as base:
             clerk = signed_in(base, "clerk.a")
             health, me = overhead(base, clerk, options.requests)

@@ -74,7 +74,7 @@ def signed_in_identity(
     if (
         identity.session_id is not None
         and identity.roles  # no role, none that asks for a second factor: no query
-        and service.mfa_enrolment_due(session, identity.user)
+        and service.mfa_enrolment_due(session, identity.user, second_factor=identity.second_factor)
     ):
         raise Forbidden(
             "your role requires multi-factor sign-in: enrol first (POST "

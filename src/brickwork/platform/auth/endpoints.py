@@ -158,7 +158,9 @@ def me(
             "scopes": list(identity.scopes) if identity.scopes is not None else None,
             "csrf_token": credentials.csrf_for(token) if token else None,
             "mfa_enrolment_required": bool(identity.session_id)
-            and service.mfa_enrolment_due(session, identity.user),
+            and service.mfa_enrolment_due(
+                session, identity.user, second_factor=identity.second_factor
+            ),
         }
     )
 

@@ -100,6 +100,9 @@ class Identity:
     token_id: str | None = None
     scopes: tuple[str, ...] | None = None
     """The API token's scopes; None for a browser session."""
+    second_factor: bool | None = None
+    """Whether a role of the user asks for a second factor, when known from authentication;
+    None: not known (asked from the database when needed)."""
 
     def actor(
         self, *, ip: str | None = None, request_id: str | None = None, locale: str = "en"

@@ -144,6 +144,18 @@ class IdentityRepository:
     def session_by_id(self, session: Session, session_id: str) -> UserSession | None:
         return session.get(UserSession, session_id)
 
+    def session_with_user(
+        self, session: Session, session_id: str
+    ) -> tuple[UserSession, User] | None:
+        """A session and its user in one query (every request authenticates this way)."""
+        query = (
+            select(UserSession, User)
+            .join(User, User.id == UserSession.user_id)
+            .where(UserSession.id == session_id)
+        )
+        row = session.execute(query).one_or_none()
+        return None if row is None else (row[0], row[1])
+
     def revoke_sessions(
         self, session: Session, user_id: str, *, now: datetime, keep: str | None = None
     ) -> int:

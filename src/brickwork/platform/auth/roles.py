@@ -91,6 +91,9 @@ class RoleService:
             raise NotFound(f"there is no role {key!r}", code="role_not_found")
         return role
 
+    def of(self, session: Session, user: User) -> Sequence[Role]:
+        return self.repo.roles_of(session, user.id)
+
     def keys_of(self, session: Session, user: User) -> tuple[str, ...]:
         return tuple(role.key for role in self.repo.roles_of(session, user.id))
 

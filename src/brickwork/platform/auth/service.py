@@ -202,11 +202,16 @@ class IdentityService:
         self.repo.save(session)
         return user
 
-    def mfa_enrolment_due(self, session: Session, user: User) -> bool:
+    def mfa_enrolment_due(
+        self, session: Session, user: User, *, second_factor: bool | None = None
+    ) -> bool:
         """Whether the user must enrol before anything else: a role of theirs requires a second
-        factor (the administrator roles always do) and they have none yet."""
+        factor (the administrator roles always do) and they have none yet. ``second_factor``:
+        whether a role asks for one, when the caller already knows (no query then)."""
         if user.mfa_enabled_at is not None:
             return False
+        if second_factor is not None:
+            return second_factor
         return bool(self.repo.roles_requiring_mfa(session, user.id))
 
     # ------------------------------------------------------------ passwords

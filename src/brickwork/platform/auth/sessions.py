@@ -334,14 +334,14 @@ class SessionService:
         """The identity behind a session cookie; checks revocation, idle timeout, absolute
         lifetime and (for unsafe methods) the CSRF token. Marks the session as seen, at most once
         per ``ACTIVITY_INTERVAL`` and outside a read request's transaction (``write_side``)."""
-        row = self.repo.session_by_id(session, credentials.digest(token))
-        if row is None or row.revoked_at is not None:
+        found = self.repo.session_with_user(session, credentials.digest(token))
+        if found is None or found[0].revoked_at is not None:
             raise Unauthorized("the session is not valid; sign in again", code="session_invalid")
+        row, user = found
         now = self.clock()
         if now >= row.expires_at or now - row.last_seen_at >= self.config.idle_timeout:
             raise Unauthorized("the session has expired; sign in again", code="session_expired")
-        user = self.repo.user_by_id(session, row.user_id)
-        if user is None or user.status != ACTIVE:
+        if user.status != ACTIVE:
             raise Unauthorized("the session is not valid; sign in again", code="session_invalid")
         if require_csrf and (
             not csrf_token or not credentials.same_digest(csrf_token, row.csrf_hash)
@@ -353,7 +353,13 @@ class SessionService:
         if now - row.last_seen_at >= ACTIVITY_INTERVAL:
             with write_side(session) as target:
                 self.repo.touch_session(target, row.id, now=now)
-        return Identity(user, self.roles.keys_of(session, user), session_id=row.id)
+        roles = self.roles.of(session, user)
+        return Identity(
+            user,
+            tuple(role.key for role in roles),
+            session_id=row.id,
+            second_factor=any(role.admin_kind is not None or role.require_mfa for role in roles),
+        )
 
     def authenticate_token(self, session: Session, secret: str) -> Identity:
         row, user = self.tokens.authenticate(session, secret)
