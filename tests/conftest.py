@@ -256,6 +256,15 @@ def client_from(anonymous_client: TestClient) -> Callable[[str], TestClient]:
     return make
 
 
+def write_inside(app: Any, connection: Connection) -> None:
+    """Let the app's own write transactions (refusals and reads in the audit trail) be
+    savepoints in the test's transaction: on PostgreSQL a second connection would wait for the
+    audit chain row the test's transaction holds."""
+    own = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    app.state.session_factory = own
+    app.state.audit.use_session_factory(own)
+
+
 @pytest.fixture
 def anonymous_client(
     app_settings: Settings,
@@ -267,9 +276,7 @@ def anonymous_client(
     """The whole HTTP app, writing inside the test's rolled-back transaction; no credentials.
     Its own write transactions (refusals, reads in the audit trail) are savepoints there too."""
     app = create_app(app_settings, clock=clock)
-    own = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
-    app.state.session_factory = own
-    app.state.audit.use_session_factory(own)
+    write_inside(app, connection)
 
     def test_unit_of_work() -> Iterator[Session]:
         try:

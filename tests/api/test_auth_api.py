@@ -21,6 +21,7 @@ from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.service import IdentityService
 from brickwork.platform.models import ApiToken, AuditEvent, PasswordHistory, User, UserSession
 from brickwork.settings import Settings
+from conftest import write_inside
 
 API = "/api/v1/auth"
 PROBLEM = "application/problem+json"
@@ -34,6 +35,7 @@ def app_client(
 ) -> Iterator[TestClient]:
     """The whole app with cheap argon2 parameters, writing in the test's transaction."""
     app = create_app(settings.with_overrides(argon2_profile="test"), clock=clock)
+    write_inside(app, session.connection())
 
     def test_unit_of_work() -> Iterator[Session]:
         try:

@@ -16,7 +16,7 @@ from brickwork.app import create_app
 from brickwork.platform.api.deps import unit_of_work
 from brickwork.platform.clock import Clock
 from brickwork.settings import Settings
-from conftest import Users
+from conftest import Users, write_inside
 
 API = "/api/v1"
 PDF_HEAD = b"%PDF-1.7\n% "
@@ -111,6 +111,7 @@ def small_quota(
 ) -> Iterator[Users]:
     settings = app_settings.with_overrides(data_dir=tmp_path / "data", upload_quota_bytes=1000)
     app = create_app(settings, clock=clock)
+    write_inside(app, session.connection())
 
     def test_unit_of_work() -> Iterator[Session]:
         try:

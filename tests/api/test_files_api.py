@@ -23,6 +23,7 @@ from brickwork.platform.clock import Clock
 from brickwork.platform.files.service import FileService
 from brickwork.platform.models import AuditEvent, StoredFile
 from brickwork.settings import Settings
+from conftest import write_inside
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -85,6 +86,7 @@ def client_with(
         def make(**overrides: Any) -> TestClient:
             settings = app_settings.with_overrides(data_dir=tmp_path / "data", **overrides)
             app = create_app(settings, clock=clock)
+            write_inside(app, session.connection())
 
             def test_unit_of_work() -> Iterator[Session]:
                 try:

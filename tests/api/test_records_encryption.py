@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from brickwork.platform.crypto.keyring import new_keyring, write_keyring
+from conftest import write_inside
 
 API = "/api/v1"
 RECORDS = f"{API}/apps/vault/forms/holder/records"
@@ -158,6 +159,7 @@ def test_wrong_key_file_fails_loudly(
     write_keyring(other, new_keyring(), create=True)
     settings = vault.app.state.settings.with_overrides(secret_key_file=other)  # type: ignore[attr-defined]
     app = create_app(settings, clock=clock)
+    write_inside(app, session.connection())
 
     def same_session() -> Any:
         yield session

@@ -17,6 +17,7 @@ from brickwork.platform.api.deps import unit_of_work
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.models import AuditEvent, User
 from brickwork.settings import Settings, load_settings
+from conftest import write_inside
 
 API = "/api/v1/auth"
 PASSWORD = "Tester-pass-2026"
@@ -254,6 +255,7 @@ def test_me_returns_the_csrf_token_of_the_session(users: Any) -> None:
 def strict_client(app_settings: Settings, session: Session, clock: Any) -> Iterator[TestClient]:
     """The app as deployed: no development setting for cookies."""
     app = create_app(app_settings.with_overrides(insecure_cookies=False), clock=clock)
+    write_inside(app, session.connection())
 
     def test_unit_of_work() -> Iterator[Session]:
         yield session
