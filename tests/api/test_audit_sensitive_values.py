@@ -41,7 +41,13 @@ FIELDS: list[dict[str, Any]] = [
         "label": "Contacts",
         "fields": [
             {"id": "f_c_name", "key": "c_name", "type": "text", "label": "Name"},
-            {"id": "f_c_mob", "key": "c_mobile", "type": "phone", "label": "Mobile"},
+            {
+                "id": "f_c_mob",
+                "key": "c_mobile",
+                "type": "phone",
+                "label": "Mobile",
+                "encrypted": False,
+            },
         ],
     },
 ]
@@ -109,7 +115,7 @@ def test_update_events_and_exports_hold_no_sensitive_value_in_clear(
     assert changes["resident_id"]["after"][-4:] == SECOND["resident_id"][-4:]
     assert changes["card"]["after"].startswith(SECOND["card"][:6])
     assert "*" in changes["mobile"]["before"]
-    assert changes["pin"] == {"field": "pin", "encrypted": True}
+    assert changes["pin"] == {"field": "pin", "field_id": "f_pin", "encrypted": True}
     [row] = changes["contacts"]["after"]
     assert row["c_name"] == "Han"
     assert "*" in row["c_mobile"]
