@@ -217,6 +217,7 @@ class Users:
         otp = self.totp_code(username)
         if otp is not None:
             body["otp"] = otp
+        self.session.commit()  # the sign-in writes: a session of its own must not hold the lock
         response = client.post("/api/v1/auth/login", json=body)
         assert response.status_code == 200, response.text
         client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
