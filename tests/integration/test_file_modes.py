@@ -67,7 +67,11 @@ def test_init_tightens_an_existing_open_data_directory(
 
 
 def test_stored_files_and_their_directories_are_private(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", argon2_profile="test")
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        argon2_profile="test",
+        insecure_cookies=True,  # plain http
+    )
     app = create_app(settings)
     try:
         with TestClient(app) as client:
