@@ -258,11 +258,10 @@ def client_from(anonymous_client: TestClient) -> Callable[[str], TestClient]:
 
 
 def write_inside(app: Any, connection: Connection) -> None:
-    """Let the app's own write transactions (refusals and reads in the audit trail) be
-    savepoints in the test's transaction: on PostgreSQL a second connection would wait for the
-    audit chain row the test's transaction holds."""
+    """Let the audit trail's own write transactions (refusals, reads) be savepoints in the
+    test's transaction: on PostgreSQL a second connection would wait for the audit chain row
+    the test's transaction holds. Background jobs keep connections of their own."""
     own = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
-    app.state.session_factory = own
     app.state.audit.use_session_factory(own)
 
 

@@ -180,7 +180,9 @@ def refusal_recorder(
             )
         denial = Denial(actor, request.method, request.url.path, status, error.code)
         try:
-            await run_in_threadpool(denials.record, request.app.state.session_factory, denial)
+            # The trail's own write sessions when it has them, else the app's.
+            factory = denials.audit.session_factory or request.app.state.session_factory
+            await run_in_threadpool(denials.record, factory, denial)
         except Exception:  # the refusal stands; a failing trail must not turn it into a 500
             log.exception("could not audit the refusal of %s %s", request.method, denial.path)
 
