@@ -32,8 +32,11 @@ from brickwork.engines.expr.syntax import (
     Expr,
     Filter,
     For,
+    FunctionDef,
     If,
     In,
+    InstanceOf,
+    Invoke,
     Iteration,
     ListOf,
     Logic,
@@ -152,6 +155,13 @@ class Checker:
                 return check_operator(self, node, local)
             case Range() | ListOf() | Context() | If() | For() | Quantified():
                 return self._structure(node, local)
+            case FunctionDef() | Invoke() | InstanceOf():
+                return self.error(
+                    "E_UNSUPPORTED",
+                    "function definitions, calls of function "
+                    "values and `instance of` are not supported yet",
+                    node.span,
+                )
             case _:
                 assert_never(node)
 
@@ -266,6 +276,9 @@ class Checker:
     ) -> ExprType:
         match node:
             case Range():
+                if node.low is None or node.high is None:
+                    return self.error("E_UNSUPPORTED", "open-ended ranges are not supported yet",
+                                      node.span)  # fmt: skip
                 low, high = self.check(node.low, local), self.check(node.high, local)
                 if (
                     t.is_known(low)

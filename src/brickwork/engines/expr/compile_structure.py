@@ -10,7 +10,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, assert_never
 
-from brickwork.engines.expr.diagnostics import Span
+from brickwork.engines.expr.diagnostics import Diagnostic, ExprCheckError, Span
 from brickwork.engines.expr.runtime import Fn, Layer, Run
 from brickwork.engines.expr.syntax import (
     Context,
@@ -51,6 +51,8 @@ def compile_structure(
 
 
 def _range(compiler: Compiler, node: Range) -> Fn:
+    if node.low is None or node.high is None:
+        raise ExprCheckError((Diagnostic("E_UNSUPPORTED", "open-ended ranges", node.span),))
     low, high = compiler.compile(node.low), compiler.compile(node.high)
     low_closed, high_closed, span = node.low_closed, node.high_closed, node.span
 

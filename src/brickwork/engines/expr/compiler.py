@@ -36,8 +36,11 @@ from brickwork.engines.expr.syntax import (
     Expr,
     Filter,
     For,
+    FunctionDef,
     If,
     In,
+    InstanceOf,
+    Invoke,
     ListOf,
     Logic,
     Name,
@@ -98,6 +101,8 @@ class Compiler:
                 return compile_access(self, node)
             case Range() | ListOf() | Context() | If() | For() | Quantified():
                 return compile_structure(self, node)
+            case FunctionDef() | Invoke() | InstanceOf():
+                raise ExprCheckError((Diagnostic("E_UNSUPPORTED", "not supported yet", node.span),))
             case _:
                 assert_never(node)
 

@@ -11,6 +11,7 @@ import re
 from typing import assert_never
 
 from brickwork.engines.expr.syntax import (
+    Arg,
     Arith,
     Between,
     Boolean,
@@ -21,8 +22,11 @@ from brickwork.engines.expr.syntax import (
     Expr,
     Filter,
     For,
+    FunctionDef,
     If,
     In,
+    InstanceOf,
+    Invoke,
     Iteration,
     ListOf,
     Logic,
@@ -36,6 +40,7 @@ from brickwork.engines.expr.syntax import (
     String,
     Temporal,
     Test,
+    TypeRef,
     UnaryTests,
     ValueTest,
 )
@@ -72,8 +77,10 @@ def format_unary_tests(tests: UnaryTests) -> str:
 
 def precedence(node: Expr) -> int:
     match node:
-        case If() | For() | Quantified():
+        case If() | For() | Quantified() | FunctionDef():
             return TEXTUAL
+        case InstanceOf():
+            return COMPARISON
         case Logic(op=op):
             return OR if op == "or" else AND
         case Compare() | Between() | In():
@@ -82,7 +89,7 @@ def precedence(node: Expr) -> int:
             return _BINARY[op]
         case Negate():
             return NEGATION
-        case Path() | Filter() | Call():
+        case Path() | Filter() | Call() | Invoke():
             return POSTFIX
         case (
             Number() | String() | Boolean() | Null() | Temporal() | Name() | Range() | ListOf()
@@ -117,8 +124,7 @@ def _text(node: Expr) -> str:  # noqa: C901 - one case per node type, each a lin
         case Filter(target=target, condition=condition):
             return f"{_fmt(target, POSTFIX)}[{_fmt(condition, TEXTUAL)}]"
         case Call(function=function, args=args):
-            parts = [(f"{a.name}: " if a.name else "") + _fmt(a.value, TEXTUAL) for a in args]
-            return f"{function}({', '.join(parts)})"
+            return f"{function}({_args(args)})"
         case Negate(operand=operand):
             return f"-{_fmt(operand, NEGATION)}"
         case Arith(op=op, left=left, right=right):
@@ -133,9 +139,8 @@ def _text(node: Expr) -> str:  # noqa: C901 - one case per node type, each a lin
             return f"{_fmt(value, SUM)} between {_fmt(low, SUM)} and {_fmt(high, SUM)}"
         case In(value=value, tests=tests):
             return f"{_fmt(value, SUM)} in {_in_tests(tests)}"
-        case Range(low=low, high=high, low_closed=lc, high_closed=hc):
-            body = f"{_fmt(low, TEXTUAL)}..{_fmt(high, TEXTUAL)}"
-            return ("[" if lc else "(") + body + ("]" if hc else ")")
+        case Range():
+            return _range(node)
         case ListOf(items=items):
             return "[" + ", ".join(_fmt(i, TEXTUAL) for i in items) + "]"
         case Context(entries=entries):
@@ -147,8 +152,45 @@ def _text(node: Expr) -> str:  # noqa: C901 - one case per node type, each a lin
             return f"for {_iterations(its)} return {_fmt(body, TEXTUAL)}"
         case Quantified(kind=kind, iterations=its, condition=condition):
             return f"{kind} {_iterations(its)} satisfies {_fmt(condition, TEXTUAL)}"
+        case FunctionDef(params=params, body=body, external=external):
+            names = ", ".join(p.name + (f": {format_type(p.type)}" if p.type else "")
+                              for p in params)  # fmt: skip
+            return f"function({names}) " + ("external " if external else "") + _fmt(body, TEXTUAL)
+        case Invoke(target=target, args=args):
+            return f"{_fmt(target, POSTFIX)}({_args(args)})"
+        case InstanceOf(value=value, type=type_):
+            return f"{_fmt(value, SUM)} instance of {format_type(type_)}"
         case _:
             assert_never(node)
+
+
+def _args(args: tuple[Arg, ...]) -> str:
+    return ", ".join((f"{a.name}: " if a.name else "") + _fmt(a.value, TEXTUAL) for a in args)
+
+
+def _range(node: Range) -> str:
+    low, high = node.low, node.high
+    if low is None and high is not None:
+        return f"(<{'=' if node.high_closed else ''} {_fmt(high, SUM)})"
+    if high is None and low is not None:
+        return f"(>{'=' if node.low_closed else ''} {_fmt(low, SUM)})"
+    assert low is not None
+    assert high is not None
+    body = f"{_fmt(low, TEXTUAL)}..{_fmt(high, TEXTUAL)}"
+    return ("[" if node.low_closed else "(") + body + ("]" if node.high_closed else ")")
+
+
+def format_type(type_: TypeRef) -> str:
+    """A type in the notation of `instance of`: `list<number>`, `context<a: string>`, ..."""
+    if type_.name == "function" and (type_.args or type_.result is not None):
+        params = ", ".join(format_type(a) for a in type_.args)
+        result = format_type(type_.result) if type_.result is not None else "Any"
+        return f"function<{params}> -> {result}"
+    if type_.fields:
+        return "context<" + ", ".join(f"{_key(k)}: {format_type(v)}" for k, v in type_.fields) + ">"
+    if type_.args:
+        return f"{type_.name}<" + ", ".join(format_type(a) for a in type_.args) + ">"
+    return type_.name
 
 
 def _key(key: str) -> str:

@@ -54,8 +54,11 @@ from brickwork.engines.expr.syntax import (
     Expr,
     Filter,
     For,
+    FunctionDef,
     If,
     In,
+    InstanceOf,
+    Invoke,
     ListOf,
     Logic,
     Name,
@@ -139,6 +142,8 @@ class _Translator:
                 return self._call(node, truthy)
             case Filter() | For() | Quantified() | ListOf() | Context() | Range():
                 raise self.refuse(node, "lists, contexts and iteration have no SQL form here")
+            case FunctionDef() | Invoke() | InstanceOf():
+                raise self.refuse(node, "function values and type tests have no SQL form")
             case _:
                 assert_never(node)
 

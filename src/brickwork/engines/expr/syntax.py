@@ -161,10 +161,73 @@ class In:
 
 @dataclass(frozen=True, slots=True)
 class Range:
-    low: Expr
-    high: Expr
+    """A range value: `[1..10)`, `]1..10]`, or a unary comparison such as `< 10` used as a value,
+    where the missing end is `None` (unbounded)."""
+
+    low: Expr | None
+    high: Expr | None
     low_closed: bool = True
     high_closed: bool = True
+    span: Span = field(default=NO_SPAN, compare=False, kw_only=True, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TypeRef:
+    """A type as written after `instance of` or on a function parameter.
+
+    `name` is the canonical FEEL name: `Any`, `Null`, `number`, `string`, `boolean`, `date`,
+    `time`, `date and time`, `days and time duration`, `years and months duration`, `list`,
+    `context`, `range` or `function`. `args` holds the item type of `list<T>`/`range<T>` and the
+    parameter types of `function<A, B> -> R` (whose result is `result`); `fields` the entries of
+    `context<name: T, ...>`. A bare `list`, `context`, `range` or `function` has neither.
+    """
+
+    name: str
+    args: tuple[TypeRef, ...] = ()
+    fields: tuple[tuple[str, TypeRef], ...] = ()
+    result: TypeRef | None = None
+    span: Span = field(default=NO_SPAN, compare=False, kw_only=True, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """One formal parameter of a function definition, with its declared type if any."""
+
+    name: str
+    type: TypeRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionDef:
+    """`function(a, b: number) a + b`: a function value closing over the names in scope.
+
+    `external` marks `function(...) external {...}` (the body is then the context after
+    `external`); such definitions are refused when checked.
+    """
+
+    params: tuple[Parameter, ...]
+    body: Expr
+    external: bool = False
+    span: Span = field(default=NO_SPAN, compare=False, kw_only=True, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Invoke:
+    """A call of a computed function value: `ctx.f(1)`, `(function(x) x * 2)(3)`.
+
+    A call of a plain name is a `Call`, resolved by the checker against the names in scope
+    (a parameter or context entry holding a function) before the built-ins.
+    """
+
+    target: Expr
+    args: tuple[Arg, ...]
+    span: Span = field(default=NO_SPAN, compare=False, kw_only=True, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceOf:
+    value: Expr
+    type: TypeRef
     span: Span = field(default=NO_SPAN, compare=False, kw_only=True, repr=False)
 
 
@@ -235,6 +298,9 @@ Expr: TypeAlias = (
     | If
     | For
     | Quantified
+    | FunctionDef
+    | Invoke
+    | InstanceOf
 )
 
 
@@ -263,6 +329,12 @@ def children(node: Expr) -> tuple[Expr, ...]:
             return (*_iteration_exprs(its), body)
         case Quantified(iterations=its, condition=condition):
             return (*_iteration_exprs(its), condition)
+        case FunctionDef(body=body):
+            return (body,)
+        case Invoke(target=target, args=args):
+            return (target, *(a.value for a in args))
+        case InstanceOf(value=value):
+            return (value,)
         case _:
             assert_never(node)
 
@@ -278,7 +350,7 @@ def _access_children(
         case Call(args=args):
             return tuple(a.value for a in args)
         case Range(low=low, high=high):
-            return (low, high)
+            return tuple(e for e in (low, high) if e is not None)
         case ListOf(items=items):
             return items
         case Context(entries=entries):
