@@ -57,6 +57,25 @@ class RangeValue:
     high_closed: bool = True
 
 
+class FunctionValue:
+    """A function as a runtime value: a `function(...)` definition closed over its scope, or a
+    built-in used as a value. `params` are the formal parameter names; `call` applies it to
+    positional arguments and `call_named` to named ones. Both return the result (null plus a
+    diagnostic reported on the evaluation that created the value when the call goes wrong);
+    neither raises for bad arguments. Subclasses live with the compiler."""
+
+    __slots__ = ("params",)
+
+    def __init__(self, params: tuple[str, ...]) -> None:
+        self.params = params
+
+    def call(self, args: list[Any]) -> Any:
+        raise NotImplementedError
+
+    def call_named(self, args: Mapping[str, Any]) -> Any:
+        raise NotImplementedError
+
+
 Value: TypeAlias = Any
 """Any runtime value (see the module docstring); `Any` because contexts and lists nest."""
 
@@ -71,6 +90,7 @@ YM_DURATION = "years and months duration"
 LIST = "list"
 CONTEXT = "context"
 RANGE = "range"
+FUNCTION = "function"
 NULL = "null"
 
 _KIND_BY_TYPE: dict[type, str] = {
@@ -87,6 +107,7 @@ _KIND_BY_TYPE: dict[type, str] = {
     RangeValue: RANGE,
     type(None): NULL,
 }
+"""Kinds by exact type; `FunctionValue` subclasses are `FUNCTION` (see `kind_of`)."""
 
 NATIVE_TYPES: frozenset[type] = frozenset(_KIND_BY_TYPE)
 """Types `norm` passes through untouched (the fast path of variable access)."""
@@ -101,6 +122,8 @@ def kind_of(value: Value) -> str:
     found = _KIND_BY_TYPE.get(type(value))
     if found is not None:
         return found
+    if isinstance(value, FunctionValue):
+        return FUNCTION
     return kind_of(to_value(value))
 
 
