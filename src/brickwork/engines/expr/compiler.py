@@ -507,13 +507,7 @@ def checked_compare(op: str, a: Value, b: Value, span: Span, run: Run) -> bool |
 def matches_value(x: Value, target: Value, span: Span, run: Run) -> bool | None:
     """A value unary test: `x` equals `target`, or is in it when `target` is a list or range."""
     if type(target) is list:
-        unknown = False
-        for item in target:
-            result = checked_compare("=", x, norm(item), span, run)
-            if result is True:
-                return True
-            unknown = unknown or result is None
-        return None if unknown else False
+        return any(is_member(x, norm(item)) for item in target)
     if type(target) is RangeValue:
         if x is None:
             return None
@@ -522,6 +516,15 @@ def matches_value(x: Value, target: Value, span: Span, run: Run) -> bool | None:
             run.report("E_TYPE_MISMATCH", f"a {vals.kind_of(x)} cannot be in this range", span)
         return inside
     return checked_compare("=", x, target, span, run)
+
+
+def is_member(x: Value, item: Value) -> bool:
+    """Whether `x` matches one element of a list it is tested `in`: the element is a range that
+    holds `x`, or equals `x`. An element of another kind is simply not a match (DMN 1.5 list
+    membership: `true in [false, 2, 3]` is false, not null)."""
+    if type(item) is RangeValue and type(x) is not RangeValue:
+        return x is not None and vals.in_range(x, item) is True
+    return vals.equal(x, item) is True
 
 
 def _negate(operand: Fn, span: Span) -> Fn:
