@@ -145,6 +145,8 @@ class Compiler:
 
     def _compare(self, node: Compare) -> Fn:
         left, right = self.operand(node.left), self.operand(node.right)
+        if node.op in ("=", "!="):
+            left, right = _error_aware_operand(left), _error_aware_operand(right)
         slow = _compare_slow(node)
         fast_type: type = Decimal
         for kind, payload in (right, left):
@@ -183,17 +185,19 @@ class Compiler:
         return between
 
     def _in(self, node: In) -> Fn:
-        value = self.operand(node.value)
+        value = _error_aware_operand(self.operand(node.value))
         members = literal_members(node.tests)
         if members is not None and value[0] != "c":
             return _in_set(value, members, self.tests(node.tests), node.span)
-        return self.in_tests(self.compile(node.value), node.tests, node.span)
+        return self.in_tests(error_aware(self.compile(node.value)), node.tests, node.span)
 
     def tests(self, tests: Sequence[Test]) -> Callable[[Value, Any, Run], bool | None]:
         """A closure deciding whether a value passes any of `tests` (three-valued)."""
         compiled = tuple(self._test(t) for t in tests)
 
         def any_test(x: Value, v: Any, run: Run) -> bool | None:
+            if x is ERROR_NULL:
+                return None
             unknown = False
             for test in compiled:
                 result = test(x, v, run)
@@ -218,14 +222,20 @@ class Compiler:
                 operand = self.compile(operand_node)
 
                 def compare_test(x: Value, v: Any, run: Run) -> bool | None:
-                    return checked_compare(op, x, operand(v, run), span, run)
+                    mark = len(run.diagnostics)
+                    target = operand(v, run)
+                    if target is None and len(run.diagnostics) > mark:
+                        return None
+                    return checked_compare(op, x, target, span, run)
 
                 return compare_test
             case ValueTest(expr=expr, span=span):
-                target = self.compile(expr)
+                compiled = self.compile(expr)
 
                 def value_test(x: Value, v: Any, run: Run) -> bool | None:
-                    return matches_value(x, target(v, run), span, run)
+                    mark = len(run.diagnostics)
+                    target = compiled(v, run)
+                    return test_value(x, target, len(run.diagnostics) > mark, span, run)
 
                 return value_test
             case _:
@@ -238,6 +248,36 @@ class Compiler:
 
 class _Never:
     """A type no value has: disables a fast path."""
+
+
+class _ErrorNull:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ERROR_NULL"
+
+
+ERROR_NULL: Any = _ErrorNull()
+"""What an `error_aware` operand gives instead of null when evaluating it reported a diagnostic.
+Equality and membership treat it as unknown: `date("x") = date("y")` is null, not `null = null`."""
+
+
+def error_aware(fn: Fn) -> Fn:
+    """`fn`, giving `ERROR_NULL` when its null comes with a new diagnostic (an error, not a
+    genuine null). Only operands of `=`, `!=` and `in` are wrapped."""
+
+    def operand(v: Any, run: Run) -> Value:
+        mark = len(run.diagnostics)
+        value = fn(v, run)
+        if value is None and len(run.diagnostics) > mark:
+            return ERROR_NULL
+        return value
+
+    return operand
+
+
+def _error_aware_operand(operand: Operand) -> Operand:
+    return ("f", error_aware(operand[1])) if operand[0] == "f" else operand
 
 
 _NEVER: type = _Never
@@ -489,8 +529,13 @@ def _compare_slow(node: Compare) -> Slow:
     lspan, rspan = node.left.span, node.right.span
 
     def slow(a: Value, b: Value, run: Run) -> Value:
+        if a is ERROR_NULL or b is ERROR_NULL:
+            return None
+        mark = len(run.diagnostics)
         a = resolve(a, lname, lspan, run)
         b = resolve(b, rname, rspan, run)
+        if len(run.diagnostics) > mark and (a is None or b is None):
+            return None  # an undefined name or an unsupported value: unknown, not `null`
         return checked_compare(op, a, b, span, run)
 
     return slow
@@ -502,6 +547,14 @@ def checked_compare(op: str, a: Value, b: Value, span: Span, run: Run) -> bool |
     except ops.OperatorError as exc:
         run.report(exc.code, exc.message, span)
         return None
+
+
+def test_value(x: Value, target: Value, errored: bool, span: Span, run: Run) -> bool | None:
+    """`matches_value`, except that a test whose value reported a diagnostic while being
+    evaluated does not match a null (nor is a null it gave equal to anything): unknown."""
+    if errored and (x is None or target is None):
+        return None
+    return matches_value(x, target, span, run)
 
 
 def matches_value(x: Value, target: Value, span: Span, run: Run) -> bool | None:
@@ -652,6 +705,9 @@ def _in_set(
             x = v.get(key, MISSING)
             if type(x) is member_type:
                 return x in members
+            if x is MISSING:
+                resolve(x, key, span, run)
+                return None
             return slow(resolve(x, key, span, run), v, run)
 
         return in_set_name
@@ -661,6 +717,6 @@ def _in_set(
         x = f(v, run)
         if type(x) is member_type:
             return x in members
-        return slow(x, v, run)
+        return slow(x, v, run)  # `slow` gives null for ERROR_NULL
 
     return in_set
