@@ -214,7 +214,8 @@ class Checker:
             return found
         for python_type, properties in PROPERTIES.items():
             if v.kind_of(_python_sample(python_type)) == target.kind and node.key in properties:
-                return t.SCALARS[v.kind_of(properties[node.key](_python_sample(python_type)))]
+                found = properties[node.key](_python_sample(python_type))
+                return t.ANY if found is None else t.SCALARS[v.kind_of(found)]
         return self.error("E_NO_PROPERTY", f"a {target} has no property `{node.key}`", node.span)
 
     def _filter(self, node: Filter, local: _Locals) -> ExprType:

@@ -29,6 +29,7 @@ from brickwork.engines.expr.values import (
     YearsMonths,
     kind_of,
     norm,
+    zone_name,
 )
 
 if TYPE_CHECKING:
@@ -51,6 +52,10 @@ _TIME_PROPERTIES: dict[str, Callable[[Any], Value]] = {
     "hour": lambda t: Decimal(t.hour),
     "minute": lambda t: Decimal(t.minute),
     "second": lambda t: Decimal(t.second) + Decimal(t.microsecond) / Decimal(1_000_000),
+    # The offset from UTC (null when local; for a time in a named zone, which has no offset
+    # without a date, null too) and the IANA name of the zone (null unless it has one).
+    "time offset": lambda t: t.utcoffset(),
+    "timezone": zone_name,
 }
 PROPERTIES: dict[type, dict[str, Callable[[Any], Value]]] = {
     date: _DATE_PROPERTIES,
