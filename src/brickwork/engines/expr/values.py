@@ -209,12 +209,13 @@ def zone_name(value: time | datetime) -> str | None:
 
 
 def comparable_moment(value: time | datetime) -> time | datetime:
-    """The form of a time or date and time that `=` and `<` compare. A zoned date and time is
-    compared as its instant (in UTC, so a repeated hour at the end of summer time is ordered
-    right). A time in a named zone has no offset without a date: it is compared by its clock
-    time, and only with times of the same zone (see `_comparable_times`)."""
-    if type(value) is datetime and value.tzinfo is not None:
-        return value.astimezone(UTC)
+    """The form of a time or date and time that `=`, `<` and `-` use. A date and time in a named
+    zone gets its fixed offset, so it is compared as its instant (Python compares two values of
+    one zone by their clocks, which misorders the repeated hour at the end of summer time).
+    A time in a named zone has no offset without a date: it is compared by its clock time, and
+    only with times of the same zone (see `_comparable_times`)."""
+    if type(value) is datetime and isinstance(value.tzinfo, ZoneInfo):
+        return value.replace(tzinfo=timezone(value.utcoffset() or timedelta(0)))
     if type(value) is time and isinstance(value.tzinfo, ZoneInfo):
         return value.replace(tzinfo=None)
     return value

@@ -81,6 +81,9 @@ COMPARISONS: list[tuple[str, str, tuple[str, ...]]] = [
     ('@"10:00:00@Europe/Paris" = @"10:00:00+01:00"', "null", ("E_TYPE_MISMATCH",)),
     ('@"10:00:00@Europe/Paris" = @"10:00:00@Europe/Berlin"', "null", ("E_TYPE_MISMATCH",)),
     ('@"10:00:00+01:00" = @"09:00:00Z"', "true", ()),
+    ('@"0001-01-01T00:00:00+01:00" = @"0001-01-01T00:00:00+01:00"', "true", ()),
+    ('@"0001-01-01T00:00:00@Europe/Paris" < @"0001-01-01T00:10:00@Europe/Paris"', "true", ()),
+    ('@"0001-01-01T00:00:00+01:00" - @"0001-01-01T00:00:00+02:00"', '@"PT1H"', ()),
 ]
 
 LITERALS: list[tuple[str, str, tuple[str, ...]]] = [
