@@ -575,7 +575,10 @@ def is_member(x: Value, item: Value) -> bool:
     """Whether `x` matches one element of a list it is tested `in`: the element is a range that
     holds `x`, or equals `x`. An element of another kind is simply not a match (DMN 1.5 list
     membership: `true in [false, 2, 3]` is false, not null)."""
-    if type(item) is RangeValue and type(x) is not RangeValue:
+    kind = type(x)
+    if kind is type(item) and (kind is Decimal or kind is str or kind is bool):
+        return bool(x == item)
+    if type(item) is RangeValue and kind is not RangeValue:
         return x is not None and vals.in_range(x, item) is True
     return vals.equal(x, item) is True
 
