@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from expr_support import shown
 
-from brickwork.engines.expr import compile_unary_tests
+from brickwork.engines.expr import Scope, check, compile_unary_tests
 
 # (source, expected literal text, diagnostic codes)
 MEMBERSHIP: list[tuple[str, str, tuple[str, ...]]] = [
@@ -62,3 +62,16 @@ def test_a_cell_that_is_a_list_of_ranges_matches_by_membership(
 ) -> None:
     result = compile_unary_tests(cell).test(value)
     assert (result.value, result.diagnostics) == (expected, ())
+
+
+@pytest.mark.parametrize(
+    ("source", "codes"),
+    [
+        ("n in [[2..4], [1..3]]", []),
+        ("s in [[2..4], [1..3]]", ["E_IMPOSSIBLE_COMPARISON"]),
+        ("[n] in [[1], [2]]", []),
+    ],
+)
+def test_a_list_of_ranges_is_checked_by_its_ranges_kind(source: str, codes: list[str]) -> None:
+    scope = Scope.of({"n": "number", "s": "string"})
+    assert [d.code for d in check(source, scope).diagnostics] == codes
