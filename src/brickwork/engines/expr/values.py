@@ -237,7 +237,9 @@ def comparable_temporals(kind: str, a: time | datetime, b: time | datetime) -> b
 
 
 def equal(a: Value, b: Value) -> bool | None:
-    """FEEL `=`: null equals only null; different kinds give null (not an error)."""
+    """FEEL `=`: null equals only null; different kinds give null (not an error). A local and a
+    zoned time or date and time are not equal; zoned ones are equal when they are the same
+    instant (a time in a named zone: the same clock time in the same zone)."""
     if a is None or b is None:
         return a is None and b is None
     ka, kb = kind_of(a), kind_of(b)
@@ -249,7 +251,7 @@ def equal(a: Value, b: Value) -> bool | None:
         return _equal_contexts(a, b)
     if ka in (DATETIME, TIME):
         if not comparable_temporals(ka, a, b):
-            return None
+            return False  # a zoned and a local value are never the same (TCK 0068)
         return bool(comparable_moment(a) == comparable_moment(b))
     return bool(a == b)
 
