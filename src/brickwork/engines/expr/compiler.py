@@ -235,7 +235,7 @@ class Compiler:
                 def value_test(x: Value, v: Any, run: Run) -> bool | None:
                     mark = len(run.diagnostics)
                     target = compiled(v, run)
-                    return test_value(x, target, len(run.diagnostics) > mark, span, run)
+                    return passes_value_test(x, target, len(run.diagnostics) > mark, span, run)
 
                 return value_test
             case _:
@@ -549,7 +549,7 @@ def checked_compare(op: str, a: Value, b: Value, span: Span, run: Run) -> bool |
         return None
 
 
-def test_value(x: Value, target: Value, errored: bool, span: Span, run: Run) -> bool | None:
+def passes_value_test(x: Value, target: Value, errored: bool, span: Span, run: Run) -> bool | None:
     """`matches_value`, except that a test whose value reported a diagnostic while being
     evaluated does not match a null (nor is a null it gave equal to anything): unknown."""
     if errored and (x is None or target is None):

@@ -210,11 +210,9 @@ def compare(op: str, a: Value, b: Value) -> bool | None:
     if op in ("=", "!="):
         result = v.equal(a, b)
         if result is None:
-            ka, kb = v.kind_of(a), v.kind_of(b)
-            detail = f"{ka} with {kb}"
-            if ka == kb and ka in (v.DATETIME, v.TIME):
-                detail = _zone_words(a, b)
-            raise OperatorError("E_TYPE_MISMATCH", f"cannot compare {detail}")
+            raise OperatorError(
+                "E_TYPE_MISMATCH", f"cannot compare {v.kind_of(a)} with {v.kind_of(b)}"
+            )
         return result if op == "=" else not result
     if a is None or b is None:
         return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, assert_never
 
-from brickwork.engines.expr.compiler import Compiler, checked_compare, test_value
+from brickwork.engines.expr.compiler import Compiler, checked_compare, passes_value_test
 from brickwork.engines.expr.runtime import Layer, Run
 from brickwork.engines.expr.syntax import CompareTest, Test, UnaryTests, ValueTest, mentions
 from brickwork.engines.expr.values import Value, kind_of
@@ -77,7 +77,7 @@ def _test(compiler: Compiler, test: Test) -> UnaryFn:
             def value_test(x: Value, v: Any, run: Run) -> bool | None:
                 mark = len(run.diagnostics)
                 target = value(v, run)
-                return test_value(x, target, len(run.diagnostics) > mark, span, run)
+                return passes_value_test(x, target, len(run.diagnostics) > mark, span, run)
 
             return value_test
         case _:
