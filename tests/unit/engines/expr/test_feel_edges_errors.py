@@ -18,6 +18,8 @@ FAILED: list[tuple[str, str, tuple[str, ...]]] = [
     ('null = date("x")', "null", ("E_ARG_VALUE",)),
     ('date("x") != null', "null", ("E_ARG_VALUE",)),
     ('date("x") = @"2025-01-01"', "null", ("E_ARG_VALUE",)),
+    ('date("x") != @"2025-01-01"', "null", ("E_ARG_VALUE",)),
+    ('upper case(s) = "A"', "true", ()),
     ("undefined_name = null", "null", ("E_UNDEFINED_NAME",)),
     ('undefined_name in ("a", "b")', "null", ("E_UNDEFINED_NAME",)),
     ('number("a") in (1, 2)', "null", ("E_ARG_VALUE",)),
@@ -37,7 +39,7 @@ FAILED: list[tuple[str, str, tuple[str, ...]]] = [
 
 @pytest.mark.parametrize(("source", "expected", "codes"), FAILED)
 def test_a_failed_null_is_unknown(source: str, expected: str, codes: tuple[str, ...]) -> None:
-    assert shown(source, {"x": None, "y": None}) == (expected, codes)
+    assert shown(source, {"x": None, "y": None, "s": "a"}) == (expected, codes)
 
 
 def test_an_evaluation_that_reported_a_diagnostic_is_not_ok() -> None:
