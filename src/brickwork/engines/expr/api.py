@@ -174,9 +174,18 @@ class CompiledUnaryTests:
         *,
         context: EvaluationContext = EMPTY_CONTEXT,
     ) -> Evaluation:
-        """Whether `value` passes the cell: true, false or null (with diagnostics). Never raises."""
+        """Whether `value` passes the cell: true, false or null (with diagnostics). Never raises.
+
+        `value` may be the `Evaluation` of the input expression: when that reported diagnostics,
+        its value is not trusted, so no cell but `-` matches it (the result is null) and the
+        input's diagnostics are carried into the result, which is then not `ok`."""
         fn = self._fn
         run = Run(context)
+        if isinstance(value, Evaluation):
+            if value.diagnostics:
+                matched = True if self.tree.any_input else None
+                return Evaluation(matched, value.diagnostics)
+            value = value.value
         try:
             x = norm(value)
         except UnsupportedValue as exc:

@@ -7,7 +7,7 @@ tables in `operators.py`. This module must not evaluate expressions.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, assert_never
 
@@ -78,7 +78,7 @@ def sample_value(kind: str) -> object:
         v.STRING: "a",
         v.DATE: date(2000, 1, 3),
         v.TIME: time(1),
-        v.DATETIME: datetime.combine(date(2000, 1, 3), time(1)),
+        v.DATETIME: datetime.combine(date(2000, 1, 3), time(1, tzinfo=UTC)),
         v.DT_DURATION: timedelta(days=1),
         v.YM_DURATION: YearsMonths(1),
     }
@@ -153,6 +153,8 @@ def check_test(checker: Checker, value: ExprType, test: Test, local: _Locals) ->
             found = checker.check(expr, local)
             if found.kind in (v.LIST, v.RANGE):
                 found = found.item or t.ANY
+                if found.kind == v.RANGE and value.kind != v.RANGE:  # a list of ranges
+                    found = found.item or t.ANY
             if found.kind != v.BOOLEAN or value.kind == v.BOOLEAN:
                 comparable(checker, "=", value, found, span, expr)
         case _:

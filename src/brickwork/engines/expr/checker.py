@@ -20,7 +20,7 @@ from brickwork.engines.expr import values as v
 from brickwork.engines.expr.check_operators import check_operator, check_test, sample_value
 from brickwork.engines.expr.compile_access import PROPERTIES
 from brickwork.engines.expr.diagnostics import Diagnostic, Span
-from brickwork.engines.expr.functions import BindError, Registry
+from brickwork.engines.expr.functions import BindError, Param, Registry
 from brickwork.engines.expr.library import REGISTRY
 from brickwork.engines.expr.syntax import (
     Arith,
@@ -214,7 +214,8 @@ class Checker:
             return found
         for python_type, properties in PROPERTIES.items():
             if v.kind_of(_python_sample(python_type)) == target.kind and node.key in properties:
-                return t.SCALARS[v.kind_of(properties[node.key](_python_sample(python_type)))]
+                found = properties[node.key](_python_sample(python_type))
+                return t.ANY if found is None else t.SCALARS[v.kind_of(found)]
         return self.error("E_NO_PROPERTY", f"a {target} has no property `{node.key}`", node.span)
 
     def _filter(self, node: Filter, local: _Locals) -> ExprType:
@@ -259,6 +260,8 @@ class Checker:
                     and arg.kind == v.LIST
                 ):
                     arg = arg.item or t.ANY
+                elif _may_be_singleton(param, arg):
+                    arg = arg.item or t.ANY  # unwrapped at run time if it has one element
                 ordered.append(arg)
                 if param.accepts and t.is_known(arg) and arg.kind not in param.accepts:
                     wanted = " or ".join(sorted(param.accepts))
@@ -337,6 +340,14 @@ class Checker:
 
     def test(self, value: ExprType, test: Test, local: _Locals) -> None:
         check_test(self, value, test, local)
+
+
+def _may_be_singleton(param: Param, arg: ExprType) -> bool:
+    """A list where a parameter wants a single value of a kind may be a singleton list, which
+    a call unwraps (see `compile_access.singleton_unwrapped`)."""
+    if arg.kind != v.LIST or param.rest or not param.accepts or v.LIST in param.accepts:
+        return False
+    return arg.item is None or not t.is_known(arg.item) or arg.item.kind in param.accepts
 
 
 def _python_sample(python_type: type) -> object:

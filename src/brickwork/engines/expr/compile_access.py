@@ -23,12 +23,14 @@ from brickwork.engines.expr.functions import (
 from brickwork.engines.expr.runtime import MISSING, Fn, ItemLayer, Run, resolve
 from brickwork.engines.expr.syntax import Call, Expr, Filter, Negate, Number, Path
 from brickwork.engines.expr.values import (
+    LIST,
     NATIVE_TYPES,
     RangeValue,
     Value,
     YearsMonths,
     kind_of,
     norm,
+    zone_name,
 )
 
 if TYPE_CHECKING:
@@ -51,6 +53,10 @@ _TIME_PROPERTIES: dict[str, Callable[[Any], Value]] = {
     "hour": lambda t: Decimal(t.hour),
     "minute": lambda t: Decimal(t.minute),
     "second": lambda t: Decimal(t.second) + Decimal(t.microsecond) / Decimal(1_000_000),
+    # The offset from UTC (null when local; for a time in a named zone, which has no offset
+    # without a date, null too) and the IANA name of the zone (null unless it has one).
+    "time offset": lambda t: t.utcoffset(),
+    "timezone": zone_name,
 }
 PROPERTIES: dict[type, dict[str, Callable[[Any], Value]]] = {
     date: _DATE_PROPERTIES,
@@ -207,7 +213,7 @@ def _thunk(
     """Evaluate an argument only when the function asks for it (kind-checked like others)."""
 
     def force() -> Value:
-        value = fn(v, run)
+        value = singleton_unwrapped(param, fn(v, run))
         return value if checker.accepts(param, value, run) else None
 
     return force
@@ -231,7 +237,7 @@ def _eager_call(spec: FunctionSpec, binding: Binding, args: tuple[Fn, ...], node
                 if signature.spread_list and len(slot) == 1 and type(value[0]) is list:
                     value = [norm(x) for x in value[0]]
             else:
-                value = args[slot](v, run)
+                value = singleton_unwrapped(param, args[slot](v, run))
             if not checker.accepts(param, value, run):
                 return None
             values.append(value)
@@ -245,6 +251,17 @@ def _eager_call(spec: FunctionSpec, binding: Binding, args: tuple[Fn, ...], node
         return result
 
     return call
+
+
+def singleton_unwrapped(param: Param, value: Value) -> Value:
+    """DMN 1.5 §10.3.2.9.4: a singleton list passed where a parameter expects a single value of
+    a kind (not a list, not any kind) is its element: `upper case(people[id = 7].name)`."""
+    if type(value) is not list or len(value) != 1 or not param.accepts or param.rest:
+        return value
+    if LIST in param.accepts:
+        return value
+    item = norm(value[0])
+    return item if item is None or kind_of(item) in param.accepts else value
 
 
 class _ArgumentChecker:

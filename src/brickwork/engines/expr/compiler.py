@@ -145,6 +145,8 @@ class Compiler:
 
     def _compare(self, node: Compare) -> Fn:
         left, right = self.operand(node.left), self.operand(node.right)
+        if node.op in ("=", "!="):
+            left, right = _error_aware_operand(left), _error_aware_operand(right)
         slow = _compare_slow(node)
         fast_type: type = Decimal
         for kind, payload in (right, left):
@@ -183,17 +185,19 @@ class Compiler:
         return between
 
     def _in(self, node: In) -> Fn:
-        value = self.operand(node.value)
+        value = _error_aware_operand(self.operand(node.value))
         members = literal_members(node.tests)
         if members is not None and value[0] != "c":
             return _in_set(value, members, self.tests(node.tests), node.span)
-        return self.in_tests(self.compile(node.value), node.tests, node.span)
+        return self.in_tests(error_aware(self.compile(node.value)), node.tests, node.span)
 
     def tests(self, tests: Sequence[Test]) -> Callable[[Value, Any, Run], bool | None]:
         """A closure deciding whether a value passes any of `tests` (three-valued)."""
         compiled = tuple(self._test(t) for t in tests)
 
         def any_test(x: Value, v: Any, run: Run) -> bool | None:
+            if x is ERROR_NULL:
+                return None
             unknown = False
             for test in compiled:
                 result = test(x, v, run)
@@ -218,14 +222,20 @@ class Compiler:
                 operand = self.compile(operand_node)
 
                 def compare_test(x: Value, v: Any, run: Run) -> bool | None:
-                    return checked_compare(op, x, operand(v, run), span, run)
+                    mark = len(run.diagnostics)
+                    target = operand(v, run)
+                    if target is None and len(run.diagnostics) > mark:
+                        return None
+                    return checked_compare(op, x, target, span, run)
 
                 return compare_test
             case ValueTest(expr=expr, span=span):
-                target = self.compile(expr)
+                compiled = self.compile(expr)
 
                 def value_test(x: Value, v: Any, run: Run) -> bool | None:
-                    return matches_value(x, target(v, run), span, run)
+                    mark = len(run.diagnostics)
+                    target = compiled(v, run)
+                    return passes_value_test(x, target, len(run.diagnostics) > mark, span, run)
 
                 return value_test
             case _:
@@ -238,6 +248,36 @@ class Compiler:
 
 class _Never:
     """A type no value has: disables a fast path."""
+
+
+class _ErrorNull:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ERROR_NULL"
+
+
+ERROR_NULL: Any = _ErrorNull()
+"""What an `error_aware` operand gives instead of null when evaluating it reported a diagnostic.
+Equality and membership treat it as unknown: `date("x") = date("y")` is null, not `null = null`."""
+
+
+def error_aware(fn: Fn) -> Fn:
+    """`fn`, giving `ERROR_NULL` when its null comes with a new diagnostic (an error, not a
+    genuine null). Only operands of `=`, `!=` and `in` are wrapped."""
+
+    def operand(v: Any, run: Run) -> Value:
+        mark = len(run.diagnostics)
+        value = fn(v, run)
+        if value is None and len(run.diagnostics) > mark:
+            return ERROR_NULL
+        return value
+
+    return operand
+
+
+def _error_aware_operand(operand: Operand) -> Operand:
+    return ("f", error_aware(operand[1])) if operand[0] == "f" else operand
 
 
 _NEVER: type = _Never
@@ -489,8 +529,13 @@ def _compare_slow(node: Compare) -> Slow:
     lspan, rspan = node.left.span, node.right.span
 
     def slow(a: Value, b: Value, run: Run) -> Value:
+        if a is ERROR_NULL or b is ERROR_NULL:
+            return None
+        mark = len(run.diagnostics)
         a = resolve(a, lname, lspan, run)
         b = resolve(b, rname, rspan, run)
+        if len(run.diagnostics) > mark and (a is None or b is None):
+            return None  # an undefined name or an unsupported value: unknown, not `null`
         return checked_compare(op, a, b, span, run)
 
     return slow
@@ -504,16 +549,18 @@ def checked_compare(op: str, a: Value, b: Value, span: Span, run: Run) -> bool |
         return None
 
 
+def passes_value_test(x: Value, target: Value, errored: bool, span: Span, run: Run) -> bool | None:
+    """`matches_value`, except that a test whose value reported a diagnostic while being
+    evaluated does not match a null (nor is a null it gave equal to anything): unknown."""
+    if errored and (x is None or target is None):
+        return None
+    return matches_value(x, target, span, run)
+
+
 def matches_value(x: Value, target: Value, span: Span, run: Run) -> bool | None:
     """A value unary test: `x` equals `target`, or is in it when `target` is a list or range."""
     if type(target) is list:
-        unknown = False
-        for item in target:
-            result = checked_compare("=", x, norm(item), span, run)
-            if result is True:
-                return True
-            unknown = unknown or result is None
-        return None if unknown else False
+        return any(is_member(x, norm(item)) for item in target)
     if type(target) is RangeValue:
         if x is None:
             return None
@@ -522,6 +569,18 @@ def matches_value(x: Value, target: Value, span: Span, run: Run) -> bool | None:
             run.report("E_TYPE_MISMATCH", f"a {vals.kind_of(x)} cannot be in this range", span)
         return inside
     return checked_compare("=", x, target, span, run)
+
+
+def is_member(x: Value, item: Value) -> bool:
+    """Whether `x` matches one element of a list it is tested `in`: the element is a range that
+    holds `x`, or equals `x`. An element of another kind is simply not a match (DMN 1.5 list
+    membership: `true in [false, 2, 3]` is false, not null)."""
+    kind = type(x)
+    if kind is type(item) and (kind is Decimal or kind is str or kind is bool):
+        return bool(x == item)
+    if type(item) is RangeValue and kind is not RangeValue:
+        return x is not None and vals.in_range(x, item) is True
+    return vals.equal(x, item) is True
 
 
 def _negate(operand: Fn, span: Span) -> Fn:
@@ -649,6 +708,9 @@ def _in_set(
             x = v.get(key, MISSING)
             if type(x) is member_type:
                 return x in members
+            if x is MISSING:
+                resolve(x, key, span, run)
+                return None
             return slow(resolve(x, key, span, run), v, run)
 
         return in_set_name
@@ -658,6 +720,6 @@ def _in_set(
         x = f(v, run)
         if type(x) is member_type:
             return x in members
-        return slow(x, v, run)
+        return slow(x, v, run)  # `slow` gives null for ERROR_NULL
 
     return in_set

@@ -10,10 +10,11 @@ diagnostic. This module must not evaluate expressions or touch the clock.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal, DecimalException
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, DecimalException
 
 from brickwork.engines.expr import values as v
+from brickwork.engines.expr.functions import FunctionError
 from brickwork.engines.expr.library.temporal import add_months
 from brickwork.engines.expr.values import DECIMAL_CONTEXT as CTX
 from brickwork.engines.expr.values import Value, YearsMonths
@@ -52,12 +53,32 @@ def _divide_delta(delta: timedelta, divisor: Decimal) -> timedelta:
 
 
 def _scale_months(months: YearsMonths, factor: Decimal) -> YearsMonths:
+    """Whole months, the fraction truncated (DMN 1.5 Table 59: `@"P1M" * 2.5` is `@"P2M"`)."""
     scaled = CTX.multiply(Decimal(months.months), factor)
-    return YearsMonths(int(scaled.to_integral_value(ROUND_HALF_EVEN)))
+    return YearsMonths(int(scaled.to_integral_value(ROUND_DOWN)))
 
 
 def _datetime_add_months(moment: datetime, months: int) -> datetime:
     return datetime.combine(add_months(moment.date(), months), moment.timetz())
+
+
+def _moment_add(moment: datetime, delta: timedelta) -> datetime:
+    """A days-and-time duration moves a zoned date and time along the time line (across a
+    change of summer time an hour is an hour); a local one by its clock."""
+    if moment.tzinfo is None:
+        return moment + delta
+    return (moment.astimezone(UTC) + delta).astimezone(moment.tzinfo)
+
+
+def _midnight_utc(day: date) -> datetime:
+    """A date where a date and time is needed: midnight UTC of that day (DMN 1.5 §10.3.2.3.6)."""
+    return datetime.combine(day, time(tzinfo=UTC))
+
+
+def _date_add(day: date, delta: timedelta) -> date:
+    """Date plus a days-and-time duration: from midnight UTC, then the date of the result, so
+    `@"2021-01-02" - @"PT1H"` is `@"2021-01-01"` (TCK 0100-arithmetic)."""
+    return (_midnight_utc(day) + delta).date()
 
 
 def _time_add(moment: time, delta: timedelta) -> time:
@@ -66,14 +87,31 @@ def _time_add(moment: time, delta: timedelta) -> time:
 
 
 def _time_diff(a: time, b: time) -> timedelta:
+    if not v.comparable_temporals(T, a, b):
+        raise OperatorError("E_TYPE_MISMATCH", f"cannot subtract {_zone_words(a, b)}")
     day = date(2000, 1, 3)
-    return datetime.combine(day, a) - datetime.combine(day, b)
+    first, second = v.comparable_moment(a), v.comparable_moment(b)
+    assert isinstance(first, time)
+    assert isinstance(second, time)
+    return datetime.combine(day, first) - datetime.combine(day, second)
+
+
+def _zone_words(a: time | datetime, b: time | datetime) -> str:
+    if v.same_tz_awareness(a, b):
+        return (
+            "a time in a named zone with a time of another zone or offset "
+            "(without a date, a named zone has no fixed offset)"
+        )
+    return "a local and a zoned value"
 
 
 def _datetime_diff(a: datetime, b: datetime) -> timedelta:
     if not v.same_tz_awareness(a, b):
-        raise OperatorError("E_TYPE_MISMATCH", "cannot subtract a local and a zoned date and time")
-    return a - b
+        raise OperatorError(
+            "E_TYPE_MISMATCH",
+            "cannot subtract a local and a zoned date and time (a date counts as midnight UTC)",
+        )
+    return v.comparable_moment(a) - v.comparable_moment(b)  # type: ignore[operator]
 
 
 N, S, D, T, DT = v.NUMBER, v.STRING, v.DATE, v.TIME, v.DATETIME
@@ -88,12 +126,12 @@ ARITHMETIC: dict[tuple[str, str, str], Binary] = {
     ("/", N, N): _divide,
     ("**", N, N): _power,
     ("+", S, S): lambda a, b: a + b,
-    ("+", D, DTD): lambda a, b: a + timedelta(days=b.days),
-    ("+", DTD, D): lambda a, b: b + timedelta(days=a.days),
+    ("+", D, DTD): _date_add,
+    ("+", DTD, D): lambda a, b: _date_add(b, a),
     ("+", D, YMD): lambda a, b: add_months(a, b.months),
     ("+", YMD, D): lambda a, b: add_months(b, a.months),
-    ("+", DT, DTD): lambda a, b: a + b,
-    ("+", DTD, DT): lambda a, b: b + a,
+    ("+", DT, DTD): _moment_add,
+    ("+", DTD, DT): lambda a, b: _moment_add(b, a),
     ("+", DT, YMD): lambda a, b: _datetime_add_months(a, b.months),
     ("+", YMD, DT): lambda a, b: _datetime_add_months(b, a.months),
     ("+", T, DTD): _time_add,
@@ -102,10 +140,12 @@ ARITHMETIC: dict[tuple[str, str, str], Binary] = {
     ("+", YMD, YMD): lambda a, b: YearsMonths(a.months + b.months),
     ("-", D, D): lambda a, b: timedelta(days=(a - b).days),
     ("-", DT, DT): _datetime_diff,
+    ("-", D, DT): lambda a, b: _datetime_diff(_midnight_utc(a), b),
+    ("-", DT, D): lambda a, b: _datetime_diff(a, _midnight_utc(b)),
     ("-", T, T): _time_diff,
-    ("-", D, DTD): lambda a, b: a - timedelta(days=b.days),
+    ("-", D, DTD): lambda a, b: _date_add(a, -b),
     ("-", D, YMD): lambda a, b: add_months(a, -b.months),
-    ("-", DT, DTD): lambda a, b: a - b,
+    ("-", DT, DTD): lambda a, b: _moment_add(a, -b),
     ("-", DT, YMD): lambda a, b: _datetime_add_months(a, -b.months),
     ("-", T, DTD): lambda a, b: _time_add(a, -b),
     ("-", DTD, DTD): lambda a, b: a - b,
@@ -135,8 +175,9 @@ def arithmetic(op: str, a: Value, b: Value) -> Value:
         return function(a, b)
     except DecimalException:
         raise OperatorError("E_NUMBER_RANGE", f"the result of `{op}` is out of range") from None
-    except (OverflowError, ValueError):
-        raise OperatorError("E_DATE_RANGE", f"the result of `{op}` is out of range") from None
+    except (OverflowError, ValueError, FunctionError):
+        message = f"the result of `{op}` is outside the years 1 to 9999 that dates can have"
+        raise OperatorError("E_DATE_RANGE", message) from None
 
 
 NEGATION: dict[str, Callable[[Value], Value]] = {
@@ -180,6 +221,6 @@ def compare(op: str, a: Value, b: Value) -> bool | None:
         ka, kb = v.kind_of(a), v.kind_of(b)
         detail = f"{ka} with {kb}" if ka != kb else f"two {ka} values with `{op}`"
         if ka == kb and ka in (v.DATETIME, v.TIME):
-            detail += " (one has a time zone, the other not)"
+            detail = f"{_zone_words(a, b)} with `{op}`"
         raise OperatorError("E_TYPE_MISMATCH", f"cannot compare {detail}")
     return _ORDER_TESTS[op](compared)

@@ -284,8 +284,8 @@ class _ToSyntax(Transformer_NonRecursive[Token, Any]):
         return Arg(children[-1], _join(children[:-1]))
 
     def path(self, meta: Any, children: list[Any]) -> Path:
-        target, key = children
-        return Path(target, str(key), span=_span(meta))
+        target, *key = children  # `.time offset`: a property name of several words
+        return Path(target, _join(key), span=_span(meta))
 
     def filter_op(self, meta: Any, children: list[Any]) -> Filter:
         target, condition = children

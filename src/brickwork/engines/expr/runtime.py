@@ -123,7 +123,9 @@ class Layer(Mapping[str, Any]):
 
 
 class ItemLayer(Layer):
-    """Inside a filter `list[condition]`: `item`, then the item's own keys, then the outside."""
+    """Inside a filter `list[condition]`: the item's own keys, then `item`, then the outside.
+    A context element's entries are in scope (DMN 1.5 §10.3.2.5), so an entry named `item`
+    shadows the implicit `item`."""
 
     __slots__ = ()
 
@@ -131,11 +133,11 @@ class ItemLayer(Layer):
         super().__init__("item", item, parent)
 
     def get(self, key: str, default: Any = None) -> Any:
-        if key == "item":
-            return self.value
         item = self.value
         if type(item) is dict and key in item:
             return item[key]
+        if key == "item":
+            return item
         return self.parent.get(key, default)
 
     def __iter__(self) -> Iterator[str]:

@@ -4,7 +4,8 @@ A cell is `-` (any input), a comma list of tests (`< 100`, `[1..5)`, `"A","B"`, 
 using `?` such as `? > 3 and ? < 9`), or `not(...)` of such a list. A value test matches when the
 input equals the value, is in it (list or range), or — for expressions that mention `?` — when
 the expression is true. The result is three-valued; a decision table treats only `true` as a
-match. This module compiles cells to closures; it must not evaluate anything at compile time.
+match. A test whose own value fails (null plus a diagnostic) matches nothing, not even null.
+This module compiles cells to closures; it must not evaluate anything at compile time.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, assert_never
 
-from brickwork.engines.expr.compiler import Compiler, checked_compare, matches_value
+from brickwork.engines.expr.compiler import Compiler, checked_compare, passes_value_test
 from brickwork.engines.expr.runtime import Layer, Run
 from brickwork.engines.expr.syntax import CompareTest, Test, UnaryTests, ValueTest, mentions
 from brickwork.engines.expr.values import Value, kind_of
@@ -51,7 +52,11 @@ def _test(compiler: Compiler, test: Test) -> UnaryFn:
             target = compiler.compile(operand)
 
             def compare(x: Value, v: Any, run: Run) -> bool | None:
-                return checked_compare(op, x, target(v, run), span, run)
+                mark = len(run.diagnostics)
+                value = target(v, run)
+                if value is None and len(run.diagnostics) > mark:
+                    return None
+                return checked_compare(op, x, value, span, run)
 
             return compare
         case ValueTest(expr=expr, span=span) if mentions(expr, "?"):
@@ -70,7 +75,9 @@ def _test(compiler: Compiler, test: Test) -> UnaryFn:
             value = compiler.compile(expr)
 
             def value_test(x: Value, v: Any, run: Run) -> bool | None:
-                return matches_value(x, value(v, run), span, run)
+                mark = len(run.diagnostics)
+                target = value(v, run)
+                return passes_value_test(x, target, len(run.diagnostics) > mark, span, run)
 
             return value_test
         case _:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import (
     ROUND_HALF_EVEN,
     Context,
@@ -23,6 +23,7 @@ from decimal import (
     Overflow,
 )
 from typing import Any, TypeAlias
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DECIMAL_CONTEXT = Context(
     prec=34,
@@ -198,11 +199,47 @@ def is_number(value: object) -> bool:
 
 
 def same_tz_awareness(a: time | datetime, b: time | datetime) -> bool:
-    return (a.utcoffset() is None) == (b.utcoffset() is None)
+    return (a.tzinfo is None) == (b.tzinfo is None)
+
+
+def zone_name(value: time | datetime) -> str | None:
+    """The IANA name of the zone of a time or date and time (`@Europe/Paris`), if it has one."""
+    zone = value.tzinfo
+    return zone.key if isinstance(zone, ZoneInfo) else None
+
+
+def comparable_moment(value: time | datetime) -> time | datetime:
+    """The form of a time or date and time that `=`, `<` and `-` use. A date and time in a named
+    zone gets its fixed offset, so it is compared as its instant (Python compares two values of
+    one zone by their clocks, which misorders the repeated hour at the end of summer time).
+    A time in a named zone has no offset without a date: it is compared by its clock time, and
+    only with times of the same zone (see `_comparable_times`)."""
+    if type(value) is datetime and isinstance(value.tzinfo, ZoneInfo):
+        return value.replace(tzinfo=timezone(value.utcoffset() or timedelta(0)))
+    if type(value) is time and isinstance(value.tzinfo, ZoneInfo):
+        return value.replace(tzinfo=None)
+    return value
+
+
+def _comparable_times(a: time, b: time) -> bool:
+    """Times compare when both are local, both have fixed offsets, or both are in one zone."""
+    if not same_tz_awareness(a, b):
+        return False
+    return zone_name(a) == zone_name(b) or not (
+        isinstance(a.tzinfo, ZoneInfo) or isinstance(b.tzinfo, ZoneInfo)
+    )
+
+
+def comparable_temporals(kind: str, a: time | datetime, b: time | datetime) -> bool:
+    if kind == TIME:
+        return _comparable_times(a, b)  # type: ignore[arg-type]
+    return same_tz_awareness(a, b)
 
 
 def equal(a: Value, b: Value) -> bool | None:
-    """FEEL `=`: null equals only null; different kinds give null (not an error)."""
+    """FEEL `=`: null equals only null; different kinds give null (not an error). A local and a
+    zoned time or date and time are not equal; zoned ones are equal when they are the same
+    instant (a time in a named zone: the same clock time in the same zone)."""
     if a is None or b is None:
         return a is None and b is None
     ka, kb = kind_of(a), kind_of(b)
@@ -212,8 +249,10 @@ def equal(a: Value, b: Value) -> bool | None:
         return _equal_lists(a, b)
     if ka == CONTEXT:
         return _equal_contexts(a, b)
-    if ka in (DATETIME, TIME) and not same_tz_awareness(a, b):
-        return None
+    if ka in (DATETIME, TIME):
+        if not comparable_temporals(ka, a, b):
+            return False  # a zoned and a local value are never the same (TCK 0068)
+        return bool(comparable_moment(a) == comparable_moment(b))
     return bool(a == b)
 
 
@@ -245,8 +284,10 @@ def order(a: Value, b: Value) -> int | None:
     ka, kb = kind_of(a), kind_of(b)
     if ka != kb or ka not in ORDERED_KINDS:
         return None
-    if ka in (DATETIME, TIME) and not same_tz_awareness(a, b):
-        return None
+    if ka in (DATETIME, TIME):
+        if not comparable_temporals(ka, a, b):
+            return None
+        a, b = comparable_moment(a), comparable_moment(b)
     if a < b:
         return -1
     return 1 if a > b else 0
@@ -265,29 +306,56 @@ def in_range(value: Value, rng: RangeValue) -> bool | None:
 
 # ---------------------------------------------------------------- temporal text
 
-_DATE_RE = re.compile(r"^(-?\d{4,9})-(\d{2})-(\d{2})$")
+MIN_YEAR, MAX_YEAR = 1, 9999
+"""The years dates can have (Python's calendar); FEEL allows more, and we refuse them clearly."""
+
+_DATE_RE = re.compile(r"^(-?)(\d{4,})-(\d{2})-(\d{2})$")
+_ZONE = r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*"
 _TIME_RE = re.compile(
-    r"^(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?$",
+    rf"^(\d{{2}}):(\d{{2}})(?::(\d{{2}})(\.\d{{1,9}})?)?(Z|[+-]\d{{2}}:\d{{2}}|@{_ZONE})?$",
 )
 _DURATION_RE = re.compile(
     r"^(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?"
-    r"(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$",
+    r"(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d*)?|\.\d+)S)?)?$",
 )
+
+
+class YearOutOfRange(ValueError):
+    """A date whose year lies outside `MIN_YEAR`..`MAX_YEAR`."""
+
+
+def year_out_of_range(year: int) -> YearOutOfRange:
+    return YearOutOfRange(
+        f"year {year} is outside the years {MIN_YEAR} to {MAX_YEAR} that dates can have"
+    )
+
+
+def checked_date(year: int, month: int, day: int) -> date:
+    """`date(year, month, day)`, refusing years outside 1..9999 with `YearOutOfRange`."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise year_out_of_range(year)
+    return date(year, month, day)
 
 
 def parse_date(text: str) -> date:
     match = _DATE_RE.match(text)
     if match is None:
         raise ValueError(f"`{text}` is not a date (expected YYYY-MM-DD)")
-    year, month, day = (int(g) for g in match.groups())
-    return date(year, month, day)
+    sign, digits = match[1], match[2]
+    if len(digits) > 4 and digits.startswith("0"):
+        message = f"`{text}` is not a date: a year of more than four digits has no leading 0"
+        raise ValueError(message)
+    year = int(sign + digits)
+    return checked_date(year, int(match[3]), int(match[4]))
 
 
-def _offset(text: str | None) -> timezone | None:
+def _offset(text: str | None) -> tzinfo | None:
     if text is None:
         return None
     if text == "Z":
         return UTC
+    if text.startswith("@"):
+        return _zone(text[1:])
     sign = -1 if text[0] == "-" else 1
     hours, minutes = int(text[1:3]), int(text[4:6])
     if hours > 14 or minutes > 59:
@@ -295,15 +363,28 @@ def _offset(text: str | None) -> timezone | None:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
-def parse_time(text: str) -> time:
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"`{name}` is not a time zone name (e.g. Europe/Paris)") from None
+
+
+def _parse_clock(text: str) -> tuple[time, bool]:
+    """A time of day, and whether it was written `24:00:00` (the end of the day)."""
     match = _TIME_RE.match(text)
     if match is None:
         raise ValueError(f"`{text}` is not a time (expected hh:mm:ss)")
-    hour, minute, second = int(match[1]), int(match[2]), int(match[3])
+    hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
     micro = int((match[4] or ".0")[1:].ljust(6, "0")[:6])
-    if hour == 24 and minute == 0 and second == 0 and micro == 0:
+    end_of_day = hour == 24 and minute == 0 and second == 0 and micro == 0
+    if end_of_day:
         hour = 0
-    return time(hour, minute, second, micro, tzinfo=_offset(match[5]))
+    return time(hour, minute, second, micro, tzinfo=_offset(match[5])), end_of_day
+
+
+def parse_time(text: str) -> time:
+    return _parse_clock(text)[0]
 
 
 def parse_datetime(text: str) -> datetime:
@@ -311,8 +392,14 @@ def parse_datetime(text: str) -> datetime:
     if not sep:
         raise ValueError(f"`{text}` is not a date and time (expected YYYY-MM-DDThh:mm:ss)")
     day = parse_date(day_text)
-    moment = parse_time(time_text)
-    return datetime.combine(day, moment)
+    moment, end_of_day = _parse_clock(time_text)
+    result = datetime.combine(day, moment)
+    if not end_of_day:
+        return result
+    try:  # `24:00:00` is the start of the next day (ISO 8601, XML Schema)
+        return result + timedelta(days=1)
+    except OverflowError:
+        raise year_out_of_range(day.year + 1) from None
 
 
 def parse_duration(text: str) -> timedelta | YearsMonths:
@@ -354,6 +441,9 @@ def format_number(value: Decimal) -> str:
 
 
 def _format_offset(value: time | datetime) -> str:
+    name = zone_name(value)
+    if name is not None:
+        return "@" + name
     offset = value.utcoffset()
     if offset is None:
         return ""

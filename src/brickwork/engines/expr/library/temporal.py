@@ -25,11 +25,14 @@ from brickwork.engines.expr.environment import EvaluationContext
 from brickwork.engines.expr.functions import FunctionError, FunctionSpec, ex, sig
 from brickwork.engines.expr.library.text import whole
 from brickwork.engines.expr.values import (
+    YearOutOfRange,
     YearsMonths,
+    checked_date,
     parse_date,
     parse_datetime,
     parse_duration,
     parse_time,
+    year_out_of_range,
 )
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -39,6 +42,8 @@ _MONTHS = tuple(calendar.month_name)[1:]
 def _parsed(parse: Callable[[str], object], text: str) -> object:
     try:
         return parse(text)
+    except YearOutOfRange as exc:
+        raise FunctionError(str(exc), "E_DATE_RANGE") from None
     except (ValueError, OverflowError, ArithmeticError) as exc:
         raise FunctionError(str(exc), "E_ARG_VALUE") from None
 
@@ -57,7 +62,9 @@ def date_from(value: str | date | datetime) -> object:
 
 def date_of(year: Decimal, month: Decimal, day: Decimal) -> date:
     try:
-        return date(whole(year, "year"), whole(month, "month"), whole(day, "day"))
+        return checked_date(whole(year, "year"), whole(month, "month"), whole(day, "day"))
+    except YearOutOfRange as exc:
+        raise FunctionError(str(exc), "E_DATE_RANGE") from None
     except ValueError as exc:
         raise FunctionError(str(exc), "E_ARG_VALUE") from None
 
@@ -116,7 +123,7 @@ def add_months(start: date, months: int) -> date:
     index = start.year * 12 + start.month - 1 + months
     year, month = divmod(index, 12)
     if not 1 <= year <= 9999:
-        raise FunctionError("the date is out of range", "E_ARG_VALUE")
+        raise FunctionError(str(year_out_of_range(year)), "E_DATE_RANGE")
     last = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(start.day, last))
 
