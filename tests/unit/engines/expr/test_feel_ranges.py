@@ -1,0 +1,152 @@
+"""Ranges as values (DMN 1.5 §10.3.2.7): open and closed ends, unbounded ends from unary
+comparisons, null endpoints, equality, the range properties, `in`, ranges in lists, and the
+built-in `range(from)` (§10.3.4)."""
+
+from __future__ import annotations
+
+import pytest
+from expr_support import shown
+
+from brickwork.engines.expr import (
+    ExprCheckError,
+    Scope,
+    compile_expression,
+    compile_unary_tests,
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # The properties of §10.3.2.7 (Table "range properties").
+        ("[1..10].start", "1"),
+        ("[1..10].end", "10"),
+        ("[1..10].start included", "true"),
+        ("[1..10].end included", "true"),
+        ("(1..10].start included", "false"),
+        ("[1..10).end included", "false"),
+        ("(< 10).start", "null"),
+        ("(< 10).start included", "false"),
+        ("(< 10).end", "10"),
+        ("(< 10).end included", "false"),
+        ("(<= 10).end included", "true"),
+        ("(> 10).start", "10"),
+        ("(> 10).start included", "false"),
+        ("(> 10).end", "null"),
+        ("(> 10).end included", "false"),
+        ("(>= 10).start included", "true"),
+        ('[@"2020-01-01"..@"2020-12-31"].end', '@"2020-12-31"'),
+    ],
+)
+def test_range_properties(source: str, expected: str) -> None:
+    assert shown(source) == (expected, ())
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("5 in [1..10]", "true"),
+        ("1 in [1..10]", "true"),
+        ("1 in (1..10]", "false"),
+        ("10 in [1..10)", "false"),
+        ("5 in (< 10)", "true"),
+        ("10 in (< 10)", "false"),
+        ("10 in (<= 10)", "true"),
+        ("11 in (> 10)", "true"),
+        ("10 in (> 10)", "false"),
+        ("10 in (>= 10)", "true"),
+        ('"b" in (< "c")', "true"),
+        ('@"2020-06-01" in [@"2020-01-01"..@"2020-12-31"]', "true"),
+        # A null endpoint makes the test unknown, not false.
+        ("5 in (null..10]", "null"),
+        ("5 in [1..null]", "null"),
+        # Ranges inside lists are tested by membership (`e in [r1, r2]` is `e in r1 or e in r2`).
+        ("1 in [[2..4], [1..3]]", "true"),
+        ("5 in [[2..4], [1..3]]", "false"),
+        ("3 in [[1..2], 3]", "true"),
+        ("12 in [(< 10), (> 11)]", "true"),
+    ],
+)
+def test_membership_in_ranges(source: str, expected: str) -> None:
+    assert shown(source) == (expected, ())
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("[1..10] = [1..10]", "true"),
+        ("[1..10] = [1..10)", "false"),
+        ("[1..10] = [1..9]", "false"),
+        ("(< 10) = (< 10)", "true"),
+        ("(< 10) = (<= 10)", "false"),
+        ("(< 10) = (> 10)", "false"),
+        ("[1..10] != [1..10]", "false"),
+        ("[(< 10), [1..2]] = [(< 10), [1..2]]", "true"),
+        ("[null..10]", "null"),
+        ("(< null)", "null"),
+    ],
+)
+def test_range_values_and_equality(source: str, expected: str) -> None:
+    assert shown(source) == (expected, ())
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # The examples of `range(from)` in DMN 1.5 §10.3.4 (Table "Conversion functions").
+        ('range("[18..21)") = [18..21)', "true"),
+        ('range("[2..)") = (>= 2)', "true"),
+        ('range("(..2)") = (< 2)', "true"),
+        ('range("<10") = (< 10)', "true"),
+        ('range("<=10") = (<= 10)', "true"),
+        ('range(">= 2")', "(>= 2)"),
+        ('range("(1..10]")', "(1..10]"),
+        ('range("]1..10]") = (1..10]', "true"),
+        ('range("[1..10[") = [1..10)', "true"),
+        ('range("[\\"a\\"..\\"c\\"]") = ["a".."c"]', "true"),
+        ('range("[@\\"2020-01-01\\"..@\\"2020-12-31\\"]")', '[@"2020-01-01"..@"2020-12-31"]'),
+        ('range("[date(\\"2020-01-01\\")..date(\\"2020-12-31\\")]") instance of range<date>',
+         "true"),
+        ('range("[duration(\\"P1D\\")..duration(\\"P5D\\")]").end', '@"P5D"'),
+        ('2 in range("[1..3]")', "true"),
+        ('range(from: "[1..2]")', "[1..2]"),
+        ("range(null)", "null"),
+    ],
+)  # fmt: skip
+def test_range_function(source: str, expected: str) -> None:
+    assert shown(source) == (expected, ())
+
+
+@pytest.mark.parametrize(
+    "text",
+    # `range("")` and `range("[..]")` are null in the spec's examples; a diagnostic says why.
+    ["", "[..]", "[1..2", "[..2]", "[1..]", '[1.."a"]', "[1..x]", "[true..false]", "= 1", "1..2"],
+)
+def test_range_function_refuses_what_is_not_a_range_literal(text: str) -> None:
+    result = compile_expression("range(t)").evaluate({"t": text})
+    assert result.value is None
+    assert [d.code for d in result.diagnostics] == ["E_FUNCTION"]
+
+
+def test_cells_with_ranges() -> None:
+    cell = compile_unary_tests("(null..10]")
+    assert cell.test(5).value is None
+    assert compile_unary_tests("[2..4], [6..8]").test(7).value is True
+    assert compile_unary_tests("[[2..4], [6..8]]").test(7).value is True
+    assert compile_unary_tests("(< 10)").test(12).value is False
+
+
+def test_static_types_of_ranges() -> None:
+    scope = Scope.of({"x": "number"})
+    assert str(compile_expression("[1..x]", scope).result_type) == "range<number>"
+    assert str(compile_expression("(< x)", scope).result_type) == "range<number>"
+    assert compile_expression("(< x).end included", scope).result_type.kind == "boolean"
+    assert compile_expression("(< x).end", scope).result_type.kind == "number"
+    assert str(compile_expression('range("[1..2]")', scope).result_type) == "range"
+
+
+@pytest.mark.parametrize("source", ["(< true)", "(> [1])", "[1..x].colour"])
+def test_range_mistakes_are_check_time_errors(source: str) -> None:
+    with pytest.raises(ExprCheckError) as caught:
+        compile_expression(source, Scope.of({"x": "number"}))
+    assert caught.value.code in ("E_TYPE_MISMATCH", "E_NO_PROPERTY")
