@@ -48,7 +48,6 @@ from brickwork.engines.expr.syntax import (
     Boolean,
     Call,
     Compare,
-    CompareOp,
     CompareTest,
     Context,
     Expr,
@@ -72,6 +71,7 @@ from brickwork.engines.expr.syntax import (
     Temporal,
     Test,
     ValueTest,
+    walk,
 )
 
 _ORDER_OPS: dict[str, Literal["<", "<=", ">", ">="]] = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -92,6 +92,11 @@ def to_sql_ir(
     result = Checker(scope, registry=registry).run(tree)
     if result.diagnostics:
         raise ExprCheckError(result.diagnostics, text)
+    for node in walk(tree):
+        bound = scope.lookup(node.function) if isinstance(node, Call) else None
+        if isinstance(node, Call) and bound is not None and bound.kind == v.FUNCTION:
+            translator = _Translator(result.types, registry, text)
+            raise translator.refuse(node, "calls of function values have no SQL form")
     found = result.types[id(tree)]
     if predicate and is_known(found) and found.kind != v.BOOLEAN:
         # A database refuses `... AND name` (PostgreSQL) or reads it its own way (SQLite).
@@ -252,11 +257,14 @@ class _Translator:
             case CompareTest(op="<" | "<=" | ">" | ">=" as op, operand=operand):
                 return SqlCompare(op, x, self.translate(operand), text)
             case ValueTest(expr=Range() as rng):
-                low_op: CompareOp = ">=" if rng.low_closed else ">"
-                high_op: CompareOp = "<=" if rng.high_closed else "<"
-                low = SqlCompare(low_op, x, self.translate(rng.low), text)  # type: ignore[arg-type]
-                high = SqlCompare(high_op, x, self.translate(rng.high), text)  # type: ignore[arg-type]
-                return SqlAnd((low, high))
+                low_op: Literal[">=", ">"] = ">=" if rng.low_closed else ">"
+                high_op: Literal["<=", "<"] = "<=" if rng.high_closed else "<"
+                ends: list[SqlExpr] = []
+                if rng.low is not None:  # None: unbounded, as in `x in (< 10)`
+                    ends.append(SqlCompare(low_op, x, self.translate(rng.low), text))
+                if rng.high is not None:
+                    ends.append(SqlCompare(high_op, x, self.translate(rng.high), text))
+                return ends[0] if len(ends) == 1 else SqlAnd(tuple(ends))
             case ValueTest(expr=expr) if self.kind(expr) in SCALAR_KINDS - {v.NULL, "any"}:
                 return SqlEquals(x, self.translate(expr))
             case ValueTest(expr=expr):

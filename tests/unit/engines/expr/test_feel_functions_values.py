@@ -13,8 +13,10 @@ from brickwork.engines.expr import (
     EvaluationContext,
     ExprCheckError,
     Limits,
+    NotPushable,
     Scope,
     compile_expression,
+    to_sql_ir,
 )
 from brickwork.engines.expr.values import FunctionValue, kind_of, literal_text
 
@@ -167,3 +169,14 @@ def test_a_function_result_is_a_value_of_kind_function() -> None:
 def test_function_values_are_equal_only_to_themselves() -> None:
     assert shown("{f: function(x) x, r: f = f}.r") == ("true", ())
     assert shown("(function(x) x) = (function(x) x)") == ("false", ())
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["(function(y) y)(x) > 1", "{f: function(y) y}.f(x) > 1", "f(x) > 1", "sum([x]) > 1"],
+)
+def test_function_values_do_not_run_in_sql(source: str) -> None:
+    scope = Scope.of({"x": "number", "f": "function", "sum": "function"})
+    with pytest.raises(NotPushable) as caught:
+        to_sql_ir(source, scope, predicate=True)
+    assert caught.value.diagnostics[0].code == "E_NOT_PUSHABLE"

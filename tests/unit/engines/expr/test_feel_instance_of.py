@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 from expr_support import shown
 
-from brickwork.engines.expr import ExprCheckError, Scope, compile_expression
+from brickwork.engines.expr import (
+    ExprCheckError,
+    NotPushable,
+    Scope,
+    compile_expression,
+    to_sql_ir,
+)
 
 
 @pytest.mark.parametrize(
@@ -117,3 +123,8 @@ def test_unknown_type_names_are_check_time_errors_with_a_position(
 def test_instance_of_has_a_boolean_static_type() -> None:
     compiled = compile_expression("x instance of number", Scope.of({"x": "number"}))
     assert compiled.result_type.kind == "boolean"
+
+
+def test_instance_of_does_not_run_in_sql() -> None:
+    with pytest.raises(NotPushable):
+        to_sql_ir("x instance of number", Scope.of({"x": "number"}), predicate=True)

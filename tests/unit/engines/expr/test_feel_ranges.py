@@ -9,10 +9,13 @@ from expr_support import shown
 
 from brickwork.engines.expr import (
     ExprCheckError,
+    NotPushable,
     Scope,
     compile_expression,
     compile_unary_tests,
+    to_sql_ir,
 )
+from brickwork.engines.expr.sql_ir import SqlAnd, SqlCompare
 
 
 @pytest.mark.parametrize(
@@ -150,3 +153,18 @@ def test_range_mistakes_are_check_time_errors(source: str) -> None:
     with pytest.raises(ExprCheckError) as caught:
         compile_expression(source, Scope.of({"x": "number"}))
     assert caught.value.code in ("E_TYPE_MISMATCH", "E_NO_PROPERTY")
+
+
+@pytest.mark.parametrize(
+    ("source", "ops"),
+    [("x in (< 10)", ["<"]), ("x in (>= 2)", [">="]), ("x in (1..10]", [">", "<="])],
+)
+def test_membership_in_unbounded_ranges_runs_in_sql(source: str, ops: list[str]) -> None:
+    ir = to_sql_ir(source, Scope.of({"x": "number"}), predicate=True)
+    compares = ir.operands if isinstance(ir, SqlAnd) else (ir,)
+    assert [c.op for c in compares if isinstance(c, SqlCompare)] == ops
+
+
+def test_range_values_do_not_run_in_sql() -> None:
+    with pytest.raises(NotPushable):
+        to_sql_ir("(< x).end > 1", Scope.of({"x": "number"}), predicate=True)
