@@ -257,14 +257,7 @@ class _Translator:
             case CompareTest(op="<" | "<=" | ">" | ">=" as op, operand=operand):
                 return SqlCompare(op, x, self.translate(operand), text)
             case ValueTest(expr=Range() as rng):
-                low_op: Literal[">=", ">"] = ">=" if rng.low_closed else ">"
-                high_op: Literal["<=", "<"] = "<=" if rng.high_closed else "<"
-                ends: list[SqlExpr] = []
-                if rng.low is not None:  # None: unbounded, as in `x in (< 10)`
-                    ends.append(SqlCompare(low_op, x, self.translate(rng.low), text))
-                if rng.high is not None:
-                    ends.append(SqlCompare(high_op, x, self.translate(rng.high), text))
-                return ends[0] if len(ends) == 1 else SqlAnd(tuple(ends))
+                return self._range_test(x, rng, text)
             case ValueTest(expr=expr) if self.kind(expr) in SCALAR_KINDS - {v.NULL, "any"}:
                 return SqlEquals(x, self.translate(expr))
             case ValueTest(expr=expr):
@@ -273,6 +266,27 @@ class _Translator:
                 )
             case _:  # pragma: no cover - CompareTest ops are exhausted above
                 raise self.refuse(test.operand, "unsupported test")
+
+    def _range_test(self, x: SqlExpr, rng: Range, text: bool) -> SqlExpr:
+        """`x in range`; an end that is null makes the test null, as in the evaluator."""
+        low_op: Literal[">=", ">"] = ">=" if rng.low_closed else ">"
+        high_op: Literal["<=", "<"] = "<=" if rng.high_closed else "<"
+        tests: list[SqlExpr] = []
+        nullable: list[SqlExpr] = []
+        for op, end in ((low_op, rng.low), (high_op, rng.high)):
+            if end is None:  # unbounded, as in `x in (< 10)`
+                continue
+            if isinstance(end, Null):
+                return SqlLiteral(None, v.NULL)
+            bound = self.translate(end)
+            tests.append(SqlCompare(op, x, bound, text))
+            if not isinstance(end, Number | String | Boolean | Temporal):
+                nullable.append(SqlIsNull(bound))
+        inside = tests[0] if len(tests) == 1 else SqlAnd(tuple(tests))
+        if not nullable:
+            return inside
+        unknown = nullable[0] if len(nullable) == 1 else SqlOr(tuple(nullable))
+        return SqlCase(((unknown, SqlLiteral(None, v.NULL)),), inside)
 
     def _call(self, node: Call, truthy: bool) -> SqlExpr:
         spec = self.registry.lookup(node.function)
