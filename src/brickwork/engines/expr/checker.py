@@ -17,14 +17,17 @@ from typing import assert_never
 
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr import values as v
+from brickwork.engines.expr.check_functions import (
+    check_function_value,
+    check_value_call,
+    function_params,
+)
 from brickwork.engines.expr.check_operators import check_operator, check_test, sample_value
 from brickwork.engines.expr.compile_access import PROPERTIES
-from brickwork.engines.expr.conformance import TYPE_NAMES, static_type, type_problem
 from brickwork.engines.expr.diagnostics import Diagnostic, Span
 from brickwork.engines.expr.functions import BindError, Registry
 from brickwork.engines.expr.library import REGISTRY
 from brickwork.engines.expr.syntax import (
-    Arg,
     Arith,
     Between,
     Boolean,
@@ -52,7 +55,6 @@ from brickwork.engines.expr.syntax import (
     String,
     Temporal,
     Test,
-    TypeRef,
     UnaryTests,
 )
 from brickwork.engines.expr.values import RangeValue
@@ -158,14 +160,8 @@ class Checker:
                 return check_operator(self, node, local)
             case Range() | ListOf() | Context() | If() | For() | Quantified():
                 return self._structure(node, local)
-            case FunctionDef():
-                return self._function_def(node, local)
-            case Invoke():
-                return self._invoke(node, local)
-            case InstanceOf():
-                self.check(node.value, local)
-                self.type_ref(node.type)
-                return t.BOOLEAN
+            case FunctionDef() | Invoke() | InstanceOf():
+                return check_function_value(self, node, local)
             case _:
                 assert_never(node)
 
@@ -244,14 +240,12 @@ class Checker:
         is_function = bound is not None and bound.kind == v.FUNCTION
         if is_function or (node.function in local and bound is not None and bound.kind == "any"):
             assert bound is not None
-            return self._call_value(node.function, bound, node.args, node.span, local)
+            return check_value_call(self, node.function, bound, node.args, node.span, local)
         arg_types = [self.check(a.value, local) for a in node.args]
         spec = self.registry.lookup(node.function)
         if spec is None and bound is not None and t.is_known(bound):
             return self.error("E_NOT_A_FUNCTION", f"`{node.function}` is a {bound}, not a "
                               "function", node.span)  # fmt: skip
-        if spec is None and "*" in local:  # may be a key of the filtered items
-            return t.ANY
         if spec is None:
             hint = suggest(node.function, list(self.registry.all_names))
             return self.error("E_UNKNOWN_FUNCTION", f"unknown function `{node.function}`",
@@ -284,65 +278,6 @@ class Checker:
                         node.args[index].value.span,
                     )
         return signature.result_type(arg_types)
-
-    # ------------------------------------------------------------ function values
-
-    def _function_def(self, node: FunctionDef, local: _Locals) -> ExprType:
-        if node.external:
-            return self.error("E_EXTERNAL_FUNCTION", "external functions (Java, PMML) are not "
-                              "supported", node.span)  # fmt: skip
-        params = function_params(node, self)
-        result = self.check(node.body, {**local, **dict(params)})
-        return t.ExprType(v.FUNCTION, result, params)
-
-    def _invoke(self, node: Invoke, local: _Locals) -> ExprType:
-        target = self.check(node.target, local)
-        if t.is_known(target) and target.kind != v.FUNCTION:
-            for arg in node.args:
-                self.check(arg.value, local)
-            return self.error("E_NOT_A_FUNCTION", f"a {target} is not a function and cannot be "
-                              "called", node.span)  # fmt: skip
-        return self._call_value("function", target, node.args, node.span, local)
-
-    def _call_value(
-        self, name: str, function: ExprType, args: Sequence[Arg], span: Span, local: _Locals
-    ) -> ExprType:
-        """A call of a function value; its arity and parameter types are checked when known."""
-        arg_types = [self.check(a.value, local) for a in args]
-        named = [a.name for a in args if a.name is not None]
-        if named and len(named) != len(args):
-            return self.error("E_MIXED_ARGUMENTS", f"`{name}` mixes positional and named "
-                              "arguments", span)  # fmt: skip
-        if function.kind != v.FUNCTION or function.fields is None:
-            return t.ANY
-        params = dict(function.fields)
-        if named:
-            unknown = [n for n in named if n not in params]
-            missing = [p for p in params if p not in named]
-            if unknown:
-                return self.error("E_ARGUMENT_NAME", f"`{name}` has no parameter `{unknown[0]}`",
-                                  span, f"its parameters: {', '.join(params)}")  # fmt: skip
-            if missing:
-                return self.error("E_ARGUMENT_COUNT", f"`{name}` needs an argument for "
-                                  f"`{missing[0]}`", span)  # fmt: skip
-        elif len(args) != len(params):
-            return self.error("E_ARGUMENT_COUNT", f"`{name}` takes {len(params)} arguments "
-                              f"({', '.join(params)}), not {len(args)}", span)  # fmt: skip
-        else:
-            named = list(params)
-        for arg, found, param in zip(args, arg_types, named, strict=True):
-            if not t.compatible(found, params[param]):
-                self.error("E_ARGUMENT_TYPE", f"the parameter `{param}` of `{name}` expects "
-                           f"{params[param]}, not a {found}", arg.value.span)  # fmt: skip
-        return function.item or t.ANY
-
-    def type_ref(self, ref: TypeRef) -> ExprType:
-        problem = type_problem(ref)
-        if problem is not None:
-            message, part = problem
-            return self.error("E_UNKNOWN_TYPE", message, part.span,
-                              "types: " + ", ".join(sorted(TYPE_NAMES)))  # fmt: skip
-        return static_type(ref)
 
     # ------------------------------------------------------------ structures
 
@@ -422,23 +357,6 @@ class Checker:
 
     def test(self, value: ExprType, test: Test, local: _Locals) -> None:
         check_test(self, value, test, local)
-
-
-def function_params(node: FunctionDef, checker: Checker | None) -> tuple[tuple[str, ExprType], ...]:
-    """The parameters of a definition with their static types (reported by `checker`)."""
-    params: dict[str, ExprType] = {}
-    for param in node.params:
-        if param.name in params and checker is not None:
-            checker.error("E_DUPLICATE_KEY", f"the parameter `{param.name}` appears twice",
-                          node.span)  # fmt: skip
-        if param.type is None:
-            params[param.name] = t.ANY
-        elif checker is not None:
-            params[param.name] = checker.type_ref(param.type)
-        else:
-            valid = type_problem(param.type) is None
-            params[param.name] = static_type(param.type) if valid else t.ANY
-    return tuple(params.items())
 
 
 def _python_sample(python_type: type) -> object:
