@@ -31,7 +31,7 @@ from brickwork.engines.expr.parser import parse, parse_unary_tests
 from brickwork.engines.expr.printer import format_expression as _format_tree
 from brickwork.engines.expr.printer import format_unary_tests
 from brickwork.engines.expr.runtime import Evaluation, Fn, Run
-from brickwork.engines.expr.syntax import Expr, FunctionDef, UnaryTests, walk
+from brickwork.engines.expr.syntax import Expr, UnaryTests
 from brickwork.engines.expr.unary import UnaryFn, compile_unary
 from brickwork.engines.expr.values import DECIMAL_CONTEXT, UnsupportedValue, Value, norm
 
@@ -234,7 +234,7 @@ def compile_expression(
         compiler.callable_names.update(_function_fields(scope))
     fn = compiler.compile(tree)
     decimal = compiler.needs_decimal_context
-    reuse = not any(isinstance(node, FunctionDef) for node in walk(tree))
+    reuse = not compiler.makes_functions
     return CompiledExpression(source, tree, fn, result_type, decimal=decimal, reuse_runs=reuse)
 
 

@@ -150,6 +150,7 @@ def compile_function_def(compiler: Compiler, node: FunctionDef) -> Fn:
         if param.type is not None:
             check_type(compiler, param.type)
     compiler.callable_names.update(p.name for p in node.params)
+    compiler.makes_functions = True
     params = tuple(p.name for p in node.params)
     types = tuple(p.type for p in node.params)
     body = compiler.compile(node.body)

@@ -97,6 +97,8 @@ class Compiler:
         """Names a call may find a function value under: names bound inside the expression
         (parameters, iteration variables, context entries) and caller variables the scope
         declares as functions. A call of such a name looks for a value before the built-ins."""
+        self.makes_functions = False
+        """Whether the expression defines functions (their values keep the evaluation's run)."""
 
     def compile(self, node: Expr) -> Fn:
         match node:

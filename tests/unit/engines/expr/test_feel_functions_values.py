@@ -180,3 +180,11 @@ def test_function_values_do_not_run_in_sql(source: str) -> None:
     with pytest.raises(NotPushable) as caught:
         to_sql_ir(source, scope, predicate=True)
     assert caught.value.diagnostics[0].code == "E_NOT_PUSHABLE"
+
+
+def test_calling_a_returned_function_later_does_not_leak_into_other_evaluations() -> None:
+    compiled = compile_expression("function(x) x / 0")
+    first = compiled.evaluate({}).value
+    assert compiled.evaluate({}).diagnostics == ()
+    assert first.call([Decimal(1)]) is None  # reported on the run that made `first`
+    assert compiled.evaluate({}).diagnostics == ()
