@@ -153,6 +153,8 @@ def check_test(checker: Checker, value: ExprType, test: Test, local: _Locals) ->
             found = checker.check(expr, local)
             if found.kind in (v.LIST, v.RANGE):
                 found = found.item or t.ANY
+            if found.kind == v.RANGE:  # a list of ranges: membership in each
+                found = found.item or t.ANY
             if found.kind != v.BOOLEAN or value.kind == v.BOOLEAN:
                 comparable(checker, "=", value, found, span, expr)
         case _:

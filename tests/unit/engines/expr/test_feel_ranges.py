@@ -168,3 +168,19 @@ def test_membership_in_unbounded_ranges_runs_in_sql(source: str, ops: list[str])
 def test_range_values_do_not_run_in_sql() -> None:
     with pytest.raises(NotPushable):
         to_sql_ir("(< x).end > 1", Scope.of({"x": "number"}), predicate=True)
+
+
+@pytest.mark.parametrize(
+    ("source", "inside", "outside"),
+    [("x in [[2..4], [1..3]]", 1, 5), ("x in [(< 10), (> 20)]", 21, 15)],
+)
+def test_lists_of_ranges_pass_the_checker(source: str, inside: int, outside: int) -> None:
+    compiled = compile_expression(source, Scope.of({"x": "number"}))
+    assert compiled.evaluate({"x": inside}).value is True
+    assert compiled.evaluate({"x": outside}).value is False
+
+
+def test_a_list_of_ranges_of_another_kind_is_a_check_time_error() -> None:
+    with pytest.raises(ExprCheckError) as caught:
+        compile_expression('x in [["a".."c"]]', Scope.of({"x": "number"}))
+    assert caught.value.code == "E_IMPOSSIBLE_COMPARISON"
