@@ -9,7 +9,7 @@ import pytest
 from expr_support import shown
 
 from brickwork.engines.expr import (
-    ExprCheckError,
+    ExpressionError,
     NotPushable,
     Scope,
     compile_expression,
@@ -105,16 +105,18 @@ def test_caller_values_are_tested_after_conversion(
         ("x instance of numbr", 15, "`numbr`"),
         ("x instance of list<strng>", 20, "`strng`"),
         ("x instance of context<a: lisst<number>>", 26, "`lisst`"),
-        ("x instance of number<string>", 15, "`number`"),
+        ("function(y: numbr) y", 13, "`numbr`"),
     ],
 )
-def test_unknown_type_names_are_check_time_errors_with_a_position(
+def test_unknown_type_names_are_refused_before_evaluation_with_a_position(
     source: str, column: int, named: str
 ) -> None:
+    # Refused when the expression is compiled, by the parser (`E_SYNTAX`) or the checker
+    # (`E_UNKNOWN_TYPE`), whichever reads the type first; never a false at run time.
     for scope in (Scope.of({"x": "number"}), None):
-        with pytest.raises(ExprCheckError) as caught:
+        with pytest.raises(ExpressionError) as caught:
             compile_expression(source, scope)
-        assert caught.value.code == "E_UNKNOWN_TYPE"
+        assert caught.value.code in ("E_UNKNOWN_TYPE", "E_SYNTAX")
         diagnostic = caught.value.diagnostics[0]
         assert (diagnostic.line, diagnostic.column) == (1, column)
         assert named in diagnostic.message
