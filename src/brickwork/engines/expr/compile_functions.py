@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from brickwork.engines.expr import limits as limit_codes
-from brickwork.engines.expr.conformance import conforms, type_problem
+from brickwork.engines.expr.conformance import TypedFunctionValue, conforms, type_problem
 from brickwork.engines.expr.diagnostics import (
     Diagnostic,
     EvaluationAborted,
@@ -31,10 +31,10 @@ if TYPE_CHECKING:
     from brickwork.engines.expr.compiler import Compiler
 
 
-class Closure(FunctionValue):
+class Closure(TypedFunctionValue):
     """A `function(...)` definition closed over the scope it was evaluated in."""
 
-    __slots__ = ("body", "run", "scope", "span", "types")
+    __slots__ = ("body", "run", "scope", "span")
 
     def __init__(
         self,
@@ -45,8 +45,7 @@ class Closure(FunctionValue):
         run: Run,
         span: Span,
     ) -> None:
-        super().__init__(params)
-        self.types = types
+        super().__init__(params, types)
         self.body = body
         self.scope = scope
         self.run = run
@@ -61,7 +60,9 @@ class Closure(FunctionValue):
     def apply(self, args: Sequence[Value], run: Run, span: Span) -> Value:
         """Call with positional arguments; diagnostics go to `run` at `span` (the call site)."""
         if len(args) != len(self.params):
-            run.report("E_ARGUMENT_COUNT", f"{self._usage()} cannot take {len(args)}", span)
+            count = len(self.params)
+            message = f"{self._usage()} takes {count} argument(s), not {len(args)}"
+            run.report("E_ARGUMENT_COUNT", message, span)
             return None
         return self._enter(list(args), run, span)
 
@@ -79,7 +80,7 @@ class Closure(FunctionValue):
         return self._enter([args[name] for name in self.params], run, span)
 
     def _usage(self) -> str:
-        return f"the function `function({', '.join(self.params)})`"
+        return f"`function({', '.join(self.params)})`"
 
     def _enter(self, args: list[Value], run: Run, span: Span) -> Value:
         scope = self.scope

@@ -98,11 +98,20 @@ def _function_conforms(value: v.FunctionValue, ref: TypeRef) -> bool:
     )
 
 
+class TypedFunctionValue(v.FunctionValue):
+    """A function value that declares the types of its parameters (None: untyped)."""
+
+    __slots__ = ("types",)
+
+    def __init__(self, params: tuple[str, ...], types: tuple[TypeRef | None, ...]) -> None:
+        super().__init__(params)
+        self.types = types
+
+
 def parameter_types(value: v.FunctionValue) -> tuple[TypeRef | None, ...]:
     """The declared parameter types of a function value (None: untyped, i.e. `Any`)."""
-    found = getattr(value, "types", None)
-    if isinstance(found, tuple) and len(found) == len(value.params):
-        return found
+    if isinstance(value, TypedFunctionValue):
+        return value.types
     return (None,) * len(value.params)
 
 
