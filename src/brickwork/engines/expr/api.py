@@ -95,9 +95,7 @@ class _NoSpareRuns(list[Run]):
 class CompiledExpression:
     """A parsed, checked and compiled expression; cheap to evaluate many times."""
 
-    __slots__ = (
-        "_decimal", "_fn", "_spare_runs", "direct", "result_type", "source", "tree",
-    )  # fmt: skip
+    __slots__ = ("_decimal", "_fn", "_spare_runs", "direct", "result_type", "source", "tree")
 
     def __init__(
         self,

@@ -79,8 +79,8 @@ def _unbounded_range(compiler: Compiler, node: Range) -> Fn:
         message = "a range needs at least one end"
         raise ExprCheckError((Diagnostic("E_TYPE_MISMATCH", message, node.span),), compiler.source)
     end = compiler.compile(known)
-    low_given, low_closed, high_closed, span = node.low is not None, node.low_closed, \
-        node.high_closed, node.span  # fmt: skip
+    low_given = node.low is not None
+    low_closed, high_closed, span = node.low_closed, node.high_closed, node.span
 
     def unbounded_range(v: Any, run: Run) -> Value:
         x = end(v, run)
