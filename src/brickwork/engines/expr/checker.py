@@ -235,8 +235,8 @@ class Checker:
 
     def _call(self, node: Call, local: _Locals) -> ExprType:
         bound = local.get(node.function)
-        if bound is None and not node.function.startswith("$"):
-            bound = self.scope.lookup(node.function)
+        if bound is None:  # not `lookup`: a call does not read a field of the same name
+            bound = self.scope.fields.get(node.function)
         is_function = bound is not None and bound.kind == v.FUNCTION
         if is_function or (node.function in local and bound is not None and bound.kind == "any"):
             assert bound is not None

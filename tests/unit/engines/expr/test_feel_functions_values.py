@@ -19,6 +19,8 @@ from brickwork.engines.expr import (
     to_sql_ir,
 )
 from brickwork.engines.expr.values import FunctionValue, kind_of, literal_text
+from brickwork.engines.form.expressions import compile_site
+from brickwork.engines.form.problems import Problem
 
 
 @pytest.mark.parametrize(
@@ -187,3 +189,13 @@ def test_calling_a_returned_function_later_does_not_leak_into_other_evaluations(
     assert compiled.evaluate({}).diagnostics == ()
     assert first.call([Decimal(1)]) is None  # reported on the run that made `first`
     assert compiled.evaluate({}).diagnostics == ()
+
+
+def test_calling_a_builtin_does_not_read_a_field_of_the_same_name() -> None:
+    # A computed field `count` defined as `count(items)` must not depend on itself.
+    scope = Scope.of({"count": "number", "items": "list<number>"})
+    problems: list[Problem] = []
+    site = compile_site("count(items)", scope, pointer="/x", expected=None, problems=problems)
+    assert problems == []
+    assert site is not None
+    assert site.names == frozenset({"items"})
