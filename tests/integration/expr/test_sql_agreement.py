@@ -296,6 +296,9 @@ FIXED = [
     "flag = true",
     "flag != false",
     "a = null or s = null",
+    "flag = not(flag)",
+    "flag != not(flag)",
+    "(a > 1) = (b > 1)",
 ]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from brickwork.engines.expr.checker import Checker, CheckResult, Scope
 from brickwork.engines.expr.compiler import Compiler
-from brickwork.engines.expr.datatypes import ANY, BOOLEAN, ExprType, is_known
+from brickwork.engines.expr.datatypes import ANY, BOOLEAN, FUNCTION, ExprType, is_known
 from brickwork.engines.expr.diagnostics import (
     NO_SPAN,
     Diagnostic,
@@ -85,13 +85,27 @@ _CONSTANT_RESULTS: dict[object, Evaluation] = {
 _new_evaluation = tuple.__new__
 
 
+class _NoSpareRuns(list[Run]):
+    """The spare runs of an expression whose function values keep their run: always empty."""
+
+    def append(self, run: Run) -> None:
+        pass
+
+
 class CompiledExpression:
     """A parsed, checked and compiled expression; cheap to evaluate many times."""
 
     __slots__ = ("_decimal", "_fn", "_spare_runs", "direct", "result_type", "source", "tree")
 
     def __init__(
-        self, source: str, tree: Expr, fn: Fn, result_type: ExprType, *, decimal: bool = True
+        self,
+        source: str,
+        tree: Expr,
+        fn: Fn,
+        result_type: ExprType,
+        *,
+        decimal: bool = True,
+        reuse_runs: bool = True,
     ) -> None:
         self.source = source
         self.tree = tree
@@ -104,7 +118,8 @@ class CompiledExpression:
         """For the commonest condition shapes (see `direct`): `(variables) -> True | False`, or
         `UNDECIDED` when `evaluate` is needed. Callers on a hot path may call it first."""
         # Runs that finished cleanly are reused; list.pop/append are atomic under the GIL.
-        self._spare_runs: list[Run] = []
+        # Not when the expression defines functions: a function value keeps its run.
+        self._spare_runs: list[Run] = [] if reuse_runs else _NoSpareRuns()
 
     def evaluate(
         self,
@@ -222,9 +237,16 @@ def compile_expression(
             raise ExprCheckError(result.diagnostics, source)
         result_type = result.type
     compiler = Compiler(registry, source)
+    if scope is not None:
+        compiler.callable_names.update(_function_fields(scope))
     fn = compiler.compile(tree)
     decimal = compiler.needs_decimal_context
-    return CompiledExpression(source, tree, fn, result_type, decimal=decimal)
+    reuse = not compiler.makes_functions
+    return CompiledExpression(source, tree, fn, result_type, decimal=decimal, reuse_runs=reuse)
+
+
+def _function_fields(scope: Scope) -> list[str]:
+    return [name for name, found in scope.fields.items() if found.kind == FUNCTION.kind]
 
 
 def compile_unary_tests(

@@ -17,6 +17,11 @@ from typing import assert_never
 
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr import values as v
+from brickwork.engines.expr.check_functions import (
+    check_function_value,
+    check_value_call,
+    function_params,
+)
 from brickwork.engines.expr.check_operators import check_operator, check_test, sample_value
 from brickwork.engines.expr.compile_access import PROPERTIES
 from brickwork.engines.expr.diagnostics import Diagnostic, Span
@@ -156,12 +161,7 @@ class Checker:
             case Range() | ListOf() | Context() | If() | For() | Quantified():
                 return self._structure(node, local)
             case FunctionDef() | Invoke() | InstanceOf():
-                return self.error(
-                    "E_UNSUPPORTED",
-                    "function definitions, calls of function "
-                    "values and `instance of` are not supported yet",
-                    node.span,
-                )
+                return check_function_value(self, node, local)
             case _:
                 assert_never(node)
 
@@ -235,8 +235,18 @@ class Checker:
         return t.list_of(item) if target.kind in (v.LIST, "any") else t.list_of(target)
 
     def _call(self, node: Call, local: _Locals) -> ExprType:
+        bound = local.get(node.function)
+        if bound is None:  # not `lookup`: a call does not read a field of the same name
+            bound = self.scope.fields.get(node.function)
+        is_function = bound is not None and bound.kind == v.FUNCTION
+        if is_function or (node.function in local and bound is not None and bound.kind == "any"):
+            assert bound is not None
+            return check_value_call(self, node.function, bound, node.args, node.span, local)
         arg_types = [self.check(a.value, local) for a in node.args]
         spec = self.registry.lookup(node.function)
+        if spec is None and bound is not None and t.is_known(bound):
+            return self.error("E_NOT_A_FUNCTION", f"`{node.function}` is a {bound}, not a "
+                              "function", node.span)  # fmt: skip
         if spec is None:
             hint = suggest(node.function, list(self.registry.all_names))
             return self.error("E_UNKNOWN_FUNCTION", f"unknown function `{node.function}`",
@@ -280,8 +290,7 @@ class Checker:
         match node:
             case Range():
                 if node.low is None or node.high is None:
-                    return self.error("E_UNSUPPORTED", "open-ended ranges are not supported yet",
-                                      node.span)  # fmt: skip
+                    return self._unbounded_range(node, local)
                 low, high = self.check(node.low, local), self.check(node.high, local)
                 if (
                     t.is_known(low)
@@ -299,6 +308,8 @@ class Checker:
             case Context():
                 fields: dict[str, ExprType] = {}
                 for key, value in node.entries:
+                    if isinstance(value, FunctionDef):  # visible in its own body: recursion
+                        fields[key] = t.ExprType(v.FUNCTION, None, function_params(value, None))
                     fields[key] = self.check(value, {**local, **fields})
                 return t.context_of(fields)
             case If():
@@ -313,6 +324,15 @@ class Checker:
                 return t.BOOLEAN
             case _:
                 assert_never(node)
+
+    def _unbounded_range(self, node: Range, local: _Locals) -> ExprType:
+        known = node.low if node.low is not None else node.high
+        if known is None:
+            return self.error("E_TYPE_MISMATCH", "a range needs at least one end", node.span)
+        end = self.check(known, local)
+        if t.is_known(end) and end.kind not in v.ORDERED_KINDS:
+            self.error("E_TYPE_MISMATCH", f"a range cannot end at a {end}", node.span)
+        return t.range_of(end)
 
     def _iterations(self, iterations: Sequence[Iteration], local: _Locals) -> _Locals:
         inner = dict(local)

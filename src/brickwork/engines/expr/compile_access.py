@@ -13,6 +13,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, assert_never
 
+from brickwork.engines.expr.compile_functions import compile_value_call
+from brickwork.engines.expr.diagnostics import ExprCheckError
 from brickwork.engines.expr.functions import (
     BindError,
     Binding,
@@ -75,6 +77,8 @@ PROPERTIES: dict[type, dict[str, Callable[[Any], Value]]] = {
     RangeValue: {
         "start": lambda r: r.low,
         "end": lambda r: r.high,
+        "start included": lambda r: r.low_closed,
+        "end included": lambda r: r.high_closed,
     },
 }
 """The only properties path access can read on non-context values."""
@@ -174,6 +178,16 @@ def _pick(items: list[Value], index: Value, span: Any, run: Run) -> Value:
 
 
 def _call(compiler: Compiler, node: Call) -> Fn:
+    if node.function in compiler.callable_names:
+        try:
+            builtin: Fn | None = _builtin_call(compiler, node)
+        except ExprCheckError:
+            builtin = None
+        return compile_value_call(compiler, node, builtin)
+    return _builtin_call(compiler, node)
+
+
+def _builtin_call(compiler: Compiler, node: Call) -> Fn:
     spec = compiler.registry.lookup(node.function)
     if spec is None:
         error = BindError("E_UNKNOWN_FUNCTION", f"unknown function `{node.function}`")

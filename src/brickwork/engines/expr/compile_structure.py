@@ -15,13 +15,14 @@ from brickwork.engines.expr.runtime import Fn, Layer, Run
 from brickwork.engines.expr.syntax import (
     Context,
     For,
+    FunctionDef,
     If,
     Iteration,
     ListOf,
     Quantified,
     Range,
 )
-from brickwork.engines.expr.values import RangeValue, Value, kind_of, norm, order
+from brickwork.engines.expr.values import ORDERED_KINDS, RangeValue, Value, kind_of, norm, order
 
 if TYPE_CHECKING:
     from brickwork.engines.expr.compiler import Compiler
@@ -38,7 +39,9 @@ def compile_structure(
         case ListOf():
             return _list(tuple(compiler.compile(i) for i in node.items), node.span)
         case Context():
-            entries = tuple((k, compiler.compile(e)) for k, e in node.entries)
+            entries = tuple(
+                (k, compiler.compile(e), isinstance(e, FunctionDef)) for k, e in node.entries
+            )
             return _context(entries)
         case If():
             return _if(compiler, node)
@@ -52,7 +55,7 @@ def compile_structure(
 
 def _range(compiler: Compiler, node: Range) -> Fn:
     if node.low is None or node.high is None:
-        raise ExprCheckError((Diagnostic("E_UNSUPPORTED", "open-ended ranges", node.span),))
+        return _unbounded_range(compiler, node)
     low, high = compiler.compile(node.low), compiler.compile(node.high)
     low_closed, high_closed, span = node.low_closed, node.high_closed, node.span
 
@@ -69,6 +72,30 @@ def _range(compiler: Compiler, node: Range) -> Fn:
     return range_
 
 
+def _unbounded_range(compiler: Compiler, node: Range) -> Fn:
+    """`< 10` or `>= 2` as a value: the missing end is null (unbounded) and open."""
+    known = node.low if node.low is not None else node.high
+    if known is None:
+        message = "a range needs at least one end"
+        raise ExprCheckError((Diagnostic("E_TYPE_MISMATCH", message, node.span),), compiler.source)
+    end = compiler.compile(known)
+    low_given = node.low is not None
+    low_closed, high_closed, span = node.low_closed, node.high_closed, node.span
+
+    def unbounded_range(v: Any, run: Run) -> Value:
+        x = end(v, run)
+        if x is None:
+            return None
+        if kind_of(x) not in ORDERED_KINDS:
+            run.report("E_TYPE_MISMATCH", f"a range cannot end at a {kind_of(x)}", span)
+            return None
+        if low_given:
+            return RangeValue(x, None, low_closed, False)
+        return RangeValue(None, x, False, high_closed)
+
+    return unbounded_range
+
+
 def _list(items: tuple[Fn, ...], span: Span) -> Fn:
     def list_(v: Any, run: Run) -> Value:
         return [f(v, run) for f in items]
@@ -76,14 +103,20 @@ def _list(items: tuple[Fn, ...], span: Span) -> Fn:
     return list_
 
 
-def _context(entries: tuple[tuple[str, Fn], ...]) -> Fn:
+def _context(entries: tuple[tuple[str, Fn, bool], ...]) -> Fn:
+    """Each entry sees the entries before it; a function entry also sees itself (recursion)."""
+
     def context(v: Any, run: Run) -> Value:
         out: dict[str, Value] = {}
         scope = v
-        for key, f in entries:
-            value = f(scope, run)
+        for key, f, is_function in entries:
+            if is_function:
+                scope = Layer(key, None, scope)
+                value = scope.value = f(scope, run)
+            else:
+                value = f(scope, run)
+                scope = Layer(key, value, scope)
             out[key] = value
-            scope = Layer(key, value, scope)
         return out
 
     return context

@@ -19,6 +19,11 @@ from typing import Any, assert_never
 from brickwork.engines.expr import operators as ops
 from brickwork.engines.expr import values as vals
 from brickwork.engines.expr.compile_access import compile_access
+from brickwork.engines.expr.compile_functions import (
+    compile_function_def,
+    compile_instance_of,
+    compile_invoke,
+)
 from brickwork.engines.expr.compile_structure import compile_structure
 from brickwork.engines.expr.diagnostics import Diagnostic, ExprCheckError, Span
 from brickwork.engines.expr.fastpaths import ARITHMETIC_FAST_PATHS
@@ -88,6 +93,12 @@ class Compiler:
         self.registry = registry
         self.source = source
         self.needs_decimal_context = False
+        self.callable_names: set[str] = set()
+        """Names a call may find a function value under: names bound inside the expression
+        (parameters, iteration variables, context entries) and caller variables the scope
+        declares as functions. A call of such a name looks for a value before the built-ins."""
+        self.makes_functions = False
+        """Whether the expression defines functions (their values keep the evaluation's run)."""
 
     def compile(self, node: Expr) -> Fn:
         match node:
@@ -99,10 +110,20 @@ class Compiler:
                 return self._operator(node)
             case Path() | Filter() | Call():
                 return compile_access(self, node)
-            case Range() | ListOf() | Context() | If() | For() | Quantified():
+            case Range() | ListOf() | If():
                 return compile_structure(self, node)
-            case FunctionDef() | Invoke() | InstanceOf():
-                raise ExprCheckError((Diagnostic("E_UNSUPPORTED", "not supported yet", node.span),))
+            case Context():
+                self.callable_names.update(key for key, _ in node.entries)
+                return compile_structure(self, node)
+            case For() | Quantified():
+                self.callable_names.update(it.name for it in node.iterations)
+                return compile_structure(self, node)
+            case FunctionDef():
+                return compile_function_def(self, node)
+            case Invoke():
+                return compile_invoke(self, node)
+            case InstanceOf():
+                return compile_instance_of(self, node)
             case _:
                 assert_never(node)
 
@@ -230,20 +251,30 @@ class Compiler:
 
                 return compare_test
             case ValueTest(expr=expr, span=span):
-                compiled = self.compile(expr)
-
-                def value_test(x: Value, v: Any, run: Run) -> bool | None:
-                    mark = len(run.diagnostics)
-                    target = compiled(v, run)
-                    return passes_value_test(x, target, len(run.diagnostics) > mark, span, run)
-
-                return value_test
+                return value_test(self.compile(expr), span, is_range=isinstance(expr, Range))
             case _:
                 assert_never(test)
 
     def bind_error(self, exc: BindError, span: Span) -> ExprCheckError:
         diagnostic = Diagnostic(exc.code, exc.message, span, exc.hint)
         return ExprCheckError((diagnostic,), self.source)
+
+
+def value_test(
+    target: Fn, span: Span, *, is_range: bool
+) -> Callable[[Value, Any, Run], bool | None]:
+    """A value test; a range literal whose ends are null is null (unknown), not a value that
+    nothing equals: `5 in (null..10]` is null. A test whose value reported a diagnostic is
+    unknown too (see `passes_value_test`)."""
+
+    def value_test(x: Value, v: Any, run: Run) -> bool | None:
+        mark = len(run.diagnostics)
+        found = target(v, run)
+        if found is None and is_range:
+            return None
+        return passes_value_test(x, found, len(run.diagnostics) > mark, span, run)
+
+    return value_test
 
 
 class _Never:

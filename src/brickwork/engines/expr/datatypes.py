@@ -23,6 +23,8 @@ class ExprType:
     def __str__(self) -> str:
         if self.kind in (v.LIST, v.RANGE) and self.item is not None and self.item != ANY:
             return f"{self.kind}<{self.item}>"
+        if self.kind == v.FUNCTION:
+            return self.kind
         if self.kind == v.CONTEXT and self.fields:
             inner = ", ".join(f"{k}: {t}" for k, t in self.fields)
             return f"context{{{inner}}}"
@@ -53,6 +55,8 @@ DT_DURATION = ExprType(v.DT_DURATION)
 YM_DURATION = ExprType(v.YM_DURATION)
 ANY_LIST = ExprType(v.LIST, ANY)
 ANY_CONTEXT = ExprType(v.CONTEXT)
+FUNCTION = ExprType(v.FUNCTION)
+"""A function value; `fields` (when known) are its parameters, `item` its result type."""
 
 SCALARS: dict[str, ExprType] = {
     t.kind: t
@@ -69,6 +73,7 @@ SCALARS.update(
         "duration": DT_DURATION,
         "context": ANY_CONTEXT,
         "list": ANY_LIST,
+        "function": FUNCTION,
     }
 )
 

@@ -22,6 +22,7 @@ TITLES = {
     "number": "Numbers / 数字",
     "list": "Lists and aggregates / 列表与汇总",
     "date and time": "Dates, times and durations / 日期、时间与时长",
+    "range": "Ranges / 区间",
 }
 
 

@@ -33,8 +33,11 @@ from brickwork.engines.expr.syntax import (
     Expr,
     Filter,
     For,
+    FunctionDef,
     If,
     In,
+    InstanceOf,
+    Invoke,
     Iteration,
     ListOf,
     Logic,
@@ -42,12 +45,14 @@ from brickwork.engines.expr.syntax import (
     Negate,
     Null,
     Number,
+    Parameter,
     Path,
     Quantified,
     Range,
     String,
     Temporal,
     Test,
+    TypeRef,
     UnaryTests,
     ValueTest,
 )
@@ -267,12 +272,54 @@ class _ToSyntax(Transformer_NonRecursive[Token, Any]):
     def qmark(self, meta: Any, children: list[Any]) -> Name:
         return Name("?", span=_span(meta))
 
-    def function_name(self, meta: Any, children: list[Token]) -> str:
-        return " ".join(str(children[0]).split())
-
     def call(self, meta: Any, children: list[Any]) -> Call:
         function, args = children
-        return Call(function, tuple(args or ()), span=_span(meta))
+        return Call(" ".join(str(function).split()), tuple(args or ()), span=_span(meta))
+
+    def invoke(self, meta: Any, children: list[Any]) -> Call | Invoke:
+        target, args = children
+        if isinstance(target, Name) and target.name != "?":
+            return Call(target.name, tuple(args or ()), span=_span(meta))
+        return Invoke(target, tuple(args or ()), span=_span(meta))
+
+    def comparison_range(self, meta: Any, children: list[Any]) -> Range:
+        op, operand = str(children[0]), children[1]
+        if op in ("<", "<="):
+            return Range(None, operand, False, op == "<=", span=_span(meta))
+        if op in (">", ">="):
+            return Range(operand, None, op == ">=", False, span=_span(meta))
+        raise _Invalid("E_SYNTAX", f"`{op}` does not make a range", _span(meta))
+
+    def function_def(self, meta: Any, children: list[Any]) -> FunctionDef:
+        *params, external, body = children
+        found = tuple(p for p in params if p is not None)
+        return FunctionDef(found, body, external is not None, span=_span(meta))
+
+    def parameter(self, meta: Any, children: list[Any]) -> Parameter:
+        return Parameter(str(children[0]), children[1])
+
+    def instance_of(self, meta: Any, children: list[Any]) -> InstanceOf:
+        value, type_ref = children
+        return InstanceOf(value, type_ref, span=_span(meta))
+
+    def type_simple(self, meta: Any, children: list[Token]) -> TypeRef:
+        return TypeRef(" ".join(str(children[0]).split()), span=_span(meta))
+
+    def type_generic(self, meta: Any, children: list[Any]) -> TypeRef:
+        return TypeRef(str(children[0]), tuple(children[1:]), span=_span(meta))
+
+    def type_context(self, meta: Any, children: list[Any]) -> TypeRef:
+        rest = children[1:]
+        fields = tuple((str(rest[i]), rest[i + 1]) for i in range(0, len(rest), 2))
+        return TypeRef(str(children[0]), fields=fields, span=_span(meta))
+
+    def type_function(self, meta: Any, children: list[Any]) -> TypeRef:
+        *params, result = children
+        args = tuple(p for p in params if p is not None)
+        return TypeRef("function", args, result=result, span=_span(meta))
+
+    def type_bare_function(self, meta: Any, children: list[Any]) -> TypeRef:
+        return TypeRef("function", span=_span(meta))
 
     def arguments(self, meta: Any, children: list[Arg]) -> tuple[Arg, ...]:
         return tuple(children)

@@ -43,12 +43,14 @@ class Evaluation(NamedTuple):
 class Run:
     """Mutable state of one evaluation. Created per `evaluate` call; never shared."""
 
-    __slots__ = ("context", "diagnostics", "steps")
+    __slots__ = ("calls", "context", "diagnostics", "steps")
 
     def __init__(self, context: EvaluationContext) -> None:
         self.context = context
         self.diagnostics: list[Diagnostic] = []
         self.steps = 0
+        self.calls = 0
+        """How deep calls of function values are nested right now."""
 
     def report(self, code: str, message: str, span: Span) -> None:
         self.diagnostics.append(Diagnostic(code, message, span))

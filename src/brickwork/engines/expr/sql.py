@@ -48,7 +48,6 @@ from brickwork.engines.expr.syntax import (
     Boolean,
     Call,
     Compare,
-    CompareOp,
     CompareTest,
     Context,
     Expr,
@@ -72,6 +71,7 @@ from brickwork.engines.expr.syntax import (
     Temporal,
     Test,
     ValueTest,
+    walk,
 )
 
 _ORDER_OPS: dict[str, Literal["<", "<=", ">", ">="]] = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -92,6 +92,11 @@ def to_sql_ir(
     result = Checker(scope, registry=registry).run(tree)
     if result.diagnostics:
         raise ExprCheckError(result.diagnostics, text)
+    for node in walk(tree):
+        bound = scope.lookup(node.function) if isinstance(node, Call) else None
+        if isinstance(node, Call) and bound is not None and bound.kind == v.FUNCTION:
+            translator = _Translator(result.types, registry, text)
+            raise translator.refuse(node, "calls of function values have no SQL form")
     found = result.types[id(tree)]
     if predicate and is_known(found) and found.kind != v.BOOLEAN:
         # A database refuses `... AND name` (PostgreSQL) or reads it its own way (SQLite).
@@ -252,11 +257,7 @@ class _Translator:
             case CompareTest(op="<" | "<=" | ">" | ">=" as op, operand=operand):
                 return SqlCompare(op, x, self.translate(operand), text)
             case ValueTest(expr=Range() as rng):
-                low_op: CompareOp = ">=" if rng.low_closed else ">"
-                high_op: CompareOp = "<=" if rng.high_closed else "<"
-                low = SqlCompare(low_op, x, self.translate(rng.low), text)  # type: ignore[arg-type]
-                high = SqlCompare(high_op, x, self.translate(rng.high), text)  # type: ignore[arg-type]
-                return SqlAnd((low, high))
+                return self._range_test(x, rng, text)
             case ValueTest(expr=expr) if self.kind(expr) in SCALAR_KINDS - {v.NULL, "any"}:
                 return SqlEquals(x, self.translate(expr))
             case ValueTest(expr=expr):
@@ -265,6 +266,27 @@ class _Translator:
                 )
             case _:  # pragma: no cover - CompareTest ops are exhausted above
                 raise self.refuse(test.operand, "unsupported test")
+
+    def _range_test(self, x: SqlExpr, rng: Range, text: bool) -> SqlExpr:
+        """`x in range`; an end that is null makes the test null, as in the evaluator."""
+        low_op: Literal[">=", ">"] = ">=" if rng.low_closed else ">"
+        high_op: Literal["<=", "<"] = "<=" if rng.high_closed else "<"
+        tests: list[SqlExpr] = []
+        nullable: list[SqlExpr] = []
+        for op, end in ((low_op, rng.low), (high_op, rng.high)):
+            if end is None:  # unbounded, as in `x in (< 10)`
+                continue
+            if isinstance(end, Null):
+                return SqlLiteral(None, v.NULL)
+            bound = self.translate(end)
+            tests.append(SqlCompare(op, x, bound, text))
+            if not isinstance(end, Number | String | Boolean | Temporal):
+                nullable.append(SqlIsNull(bound))
+        inside = tests[0] if len(tests) == 1 else SqlAnd(tuple(tests))
+        if not nullable:
+            return inside
+        unknown = nullable[0] if len(nullable) == 1 else SqlOr(tuple(nullable))
+        return SqlCase(((unknown, SqlLiteral(None, v.NULL)),), inside)
 
     def _call(self, node: Call, truthy: bool) -> SqlExpr:
         spec = self.registry.lookup(node.function)

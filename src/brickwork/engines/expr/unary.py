@@ -13,9 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, assert_never
 
-from brickwork.engines.expr.compiler import Compiler, checked_compare, passes_value_test
+from brickwork.engines.expr.compiler import Compiler, checked_compare, value_test
 from brickwork.engines.expr.runtime import Layer, Run
-from brickwork.engines.expr.syntax import CompareTest, Test, UnaryTests, ValueTest, mentions
+from brickwork.engines.expr.syntax import (
+    CompareTest,
+    Range,
+    Test,
+    UnaryTests,
+    ValueTest,
+    mentions,
+)
 from brickwork.engines.expr.values import Value, kind_of
 
 UnaryFn = Callable[[Value, Any, Run], bool | None]
@@ -72,13 +79,6 @@ def _test(compiler: Compiler, test: Test) -> UnaryFn:
 
             return condition_test
         case ValueTest(expr=expr, span=span):
-            value = compiler.compile(expr)
-
-            def value_test(x: Value, v: Any, run: Run) -> bool | None:
-                mark = len(run.diagnostics)
-                target = value(v, run)
-                return passes_value_test(x, target, len(run.diagnostics) > mark, span, run)
-
-            return value_test
+            return value_test(compiler.compile(expr), span, is_range=isinstance(expr, Range))
         case _:
             assert_never(test)

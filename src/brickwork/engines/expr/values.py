@@ -130,7 +130,7 @@ def kind_of(value: Value) -> str:
 
 def to_value(value: object) -> Value:
     """Convert caller input to a runtime value; raises `UnsupportedValue` for anything else."""
-    if type(value) in NATIVE_TYPES:
+    if type(value) in NATIVE_TYPES or isinstance(value, FunctionValue):
         return value
     converter = _EXACT_CONVERTERS.get(type(value))
     if converter is not None:
@@ -249,6 +249,10 @@ def equal(a: Value, b: Value) -> bool | None:
         return _equal_lists(a, b)
     if ka == CONTEXT:
         return _equal_contexts(a, b)
+    if ka == RANGE:
+        return _equal_ranges(a, b)
+    if ka == FUNCTION:
+        return a is b
     if ka in (DATETIME, TIME):
         if not comparable_temporals(ka, a, b):
             return False  # a zoned and a local value are never the same (TCK 0068)
@@ -274,6 +278,14 @@ def _equal_contexts(a: Mapping[str, Value], b: Mapping[str, Value]) -> bool | No
     return _equal_lists([a[k] for k in sorted(a)], [b[k] for k in sorted(a)])
 
 
+def _equal_ranges(a: RangeValue, b: RangeValue) -> bool | None:
+    if (a.low_closed, a.high_closed) != (b.low_closed, b.high_closed):
+        return False
+    if (a.low is None, a.high is None) != (b.low is None, b.high is None):
+        return False
+    return _equal_lists([a.low, a.high], [b.low, b.high])
+
+
 ORDERED_KINDS = frozenset({NUMBER, STRING, DATE, TIME, DATETIME, DT_DURATION, YM_DURATION})
 
 
@@ -294,9 +306,9 @@ def order(a: Value, b: Value) -> int | None:
 
 
 def in_range(value: Value, rng: RangeValue) -> bool | None:
-    """Whether `value` lies in `rng` (null if kinds do not match)."""
-    low = order(value, rng.low)
-    high = order(value, rng.high)
+    """Whether `value` lies in `rng` (null if kinds do not match); a null end is unbounded."""
+    low = 1 if rng.low is None and rng.high is not None else order(value, rng.low)
+    high = -1 if rng.high is None and rng.low is not None else order(value, rng.high)
     if low is None or high is None:
         return None
     low_ok = low > 0 or (low == 0 and rng.low_closed)
@@ -538,6 +550,12 @@ def literal_text(value: Value) -> str:
         return "[" + ", ".join(literal_text(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{quote(k)}: {literal_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, FunctionValue):
+        return f"function({', '.join(value.params)})"
+    if isinstance(value, RangeValue) and (value.low is None) != (value.high is None):
+        if value.low is None:
+            return f"(<{'=' if value.high_closed else ''} {literal_text(value.high)})"
+        return f"(>{'=' if value.low_closed else ''} {literal_text(value.low)})"
     if isinstance(value, RangeValue):
         opening = "[" if value.low_closed else "("
         closing = "]" if value.high_closed else ")"

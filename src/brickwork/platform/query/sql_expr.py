@@ -18,7 +18,7 @@ from typing import Any, assert_never
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BinaryExpression, ColumnElement, Grouping, UnaryExpression
 from sqlalchemy.sql.functions import FunctionElement
 
 from brickwork.engines.expr import values
@@ -40,6 +40,15 @@ from brickwork.engines.expr.sql_ir import (
     SqlNot,
     SqlOr,
 )
+
+
+def _grouped(x: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`x` in parentheses when it is an operation. SQLite renders a boolean `NOT x` as `x = 0`
+    after precedence is decided, so `a IS NOT x` would read `(a IS x) = 0` without them."""
+    if isinstance(x, BinaryExpression | UnaryExpression):
+        return Grouping(x)
+    return x
+
 
 SQLITE_INTEGER_MIN = -(2**63)
 SQLITE_INTEGER_MAX = 2**63 - 1
@@ -228,6 +237,7 @@ def render(node: SqlExpr, resolve: Resolver) -> ColumnElement[Any]:  # noqa: C90
         case SqlEquals(left=left, right=right, negated=negated, null_safe=null_safe):
             a, b = render(left, resolve), render(right, resolve)
             if null_safe:
+                a, b = _grouped(a), _grouped(b)
                 return a.is_distinct_from(b) if negated else a.is_not_distinct_from(b)
             return a != b if negated else a == b
         case SqlIsNull(operand=operand, negated=negated):
