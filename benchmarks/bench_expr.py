@@ -52,9 +52,9 @@ class Case:
 
 FORMULA = "(a + b + c) * d - e * f + g * h - i + j * 2"
 NESTED_IF_BW = (
-    'if score >= 750 then "A" else if score >= 700 then "B" '
-    'else if score >= 650 then "C" else "D"'
+    'if score >= 750 then "A" else if score >= 700 then "B" else if score >= 650 then "C" else "D"'
 )
+NESTED_IF_PYTHON = '"A" if score >= 750 else "B" if score >= 700 else "C" if score >= 650 else "D"'
 NESTED_IF_TERNARY = 'score >= 750 ? "A" : score >= 700 ? "B" : score >= 650 ? "C" : "D"'
 
 CASES: tuple[Case, ...] = (
@@ -144,8 +144,7 @@ CASES: tuple[Case, ...] = (
         "< $parse_datetime(due)",
         'date(opened) >= date("2024-01-01") and date(opened) < date(due)',
     ),
-    Case("nested if", NESTED_IF_BW, NESTED_IF_TERNARY, NESTED_IF_TERNARY,
-         '"A" if score >= 750 else "B" if score >= 700 else "C" if score >= 650 else "D"'),  # fmt: skip
+    Case("nested if", NESTED_IF_BW, NESTED_IF_TERNARY, NESTED_IF_TERNARY, NESTED_IF_PYTHON),
     Case(
         "screening rule",
         'amount > 50000 and channel = "cash" and country in ("IR", "KP")',
