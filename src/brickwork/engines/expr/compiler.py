@@ -21,7 +21,7 @@ from brickwork.engines.expr import values as vals
 from brickwork.engines.expr.compile_access import compile_access
 from brickwork.engines.expr.compile_structure import compile_structure
 from brickwork.engines.expr.diagnostics import Diagnostic, ExprCheckError, Span
-from brickwork.engines.expr.fastpaths import ARITHMETIC_FAST_PATHS
+from brickwork.engines.expr.fastpaths import ARITHMETIC_FAST_PATHS, exact, same_type_compare
 from brickwork.engines.expr.functions import BindError, Registry
 from brickwork.engines.expr.library import REGISTRY
 from brickwork.engines.expr.runtime import MISSING, Fn, Run, resolve
@@ -65,10 +65,12 @@ _DECIMAL_OPS: dict[str, Callable[[Decimal, Decimal], Decimal]] = {
     "+": operator.add,
     "-": operator.sub,
     "*": operator.mul,
+    "/": operator.truediv,
 }
-"""Fast paths of number arithmetic. Python's operators use the thread's current decimal
-context, so every entry point runs closures that set `needs_decimal_context` under
-`values.DECIMAL_CONTEXT` (see `api.py`); that is three times faster than `CTX.add(a, b)`."""
+"""Fast paths of number arithmetic (a zero divisor traps and takes the slow path). Python's
+operators use the thread's current decimal context, so every entry point runs closures that set
+`needs_decimal_context` under `values.DECIMAL_CONTEXT` (see `api.py`); that is three times
+faster than `CTX.add(a, b)`."""
 _COMPARE_OPS: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq,
     "!=": operator.ne,
@@ -151,6 +153,9 @@ class Compiler:
             if kind == "c":
                 allowed = EQUALITY_FAST_TYPES if node.op in ("=", "!=") else ORDER_FAST_TYPES
                 fast_type = type(payload) if type(payload) in allowed else _NEVER
+        if left[0] == "f" and right[0] == "f":
+            allowed = EQUALITY_FAST_TYPES if node.op in ("=", "!=") else ORDER_FAST_TYPES
+            return same_type_compare(left[1], right[1], allowed, _COMPARE_OPS[node.op], slow)
         return _binary(left, right, fast_type, _COMPARE_OPS[node.op], slow)
 
     def _logic(self, node: Logic) -> Fn:
@@ -318,6 +323,8 @@ def _name_const(key: str, c: Value, t: type, fast: Any, slow: Slow) -> Fn:
 
     def name_const(v: Any, run: Run) -> Value:
         a = v.get(key, MISSING)
+        if type(a) is not t:
+            a = exact(a)
         if type(a) is t:
             try:
                 return fast(a, c)
@@ -331,6 +338,8 @@ def _name_const(key: str, c: Value, t: type, fast: Any, slow: Slow) -> Fn:
 def _gt(key: str, c: Value, t: type, slow: Slow) -> Fn:
     def name_gt(v: Any, run: Run) -> Value:
         a = v.get(key, MISSING)
+        if type(a) is not t:
+            a = exact(a)
         if type(a) is t:
             return a > c
         return slow(a, c, run)
@@ -341,6 +350,8 @@ def _gt(key: str, c: Value, t: type, slow: Slow) -> Fn:
 def _ge(key: str, c: Value, t: type, slow: Slow) -> Fn:
     def name_ge(v: Any, run: Run) -> Value:
         a = v.get(key, MISSING)
+        if type(a) is not t:
+            a = exact(a)
         if type(a) is t:
             return a >= c
         return slow(a, c, run)
@@ -351,6 +362,8 @@ def _ge(key: str, c: Value, t: type, slow: Slow) -> Fn:
 def _lt(key: str, c: Value, t: type, slow: Slow) -> Fn:
     def name_lt(v: Any, run: Run) -> Value:
         a = v.get(key, MISSING)
+        if type(a) is not t:
+            a = exact(a)
         if type(a) is t:
             return a < c
         return slow(a, c, run)
@@ -361,6 +374,8 @@ def _lt(key: str, c: Value, t: type, slow: Slow) -> Fn:
 def _le(key: str, c: Value, t: type, slow: Slow) -> Fn:
     def name_le(v: Any, run: Run) -> Value:
         a = v.get(key, MISSING)
+        if type(a) is not t:
+            a = exact(a)
         if type(a) is t:
             return a <= c
         return slow(a, c, run)
@@ -371,6 +386,8 @@ def _le(key: str, c: Value, t: type, slow: Slow) -> Fn:
 def _eq(key: str, c: Value, t: type, slow: Slow) -> Fn:
     def name_eq(v: Any, run: Run) -> Value:
         a = v.get(key, MISSING)
+        if type(a) is not t:
+            a = exact(a)
         if type(a) is t:
             return a == c
         return slow(a, c, run)
@@ -381,6 +398,8 @@ def _eq(key: str, c: Value, t: type, slow: Slow) -> Fn:
 def _ne(key: str, c: Value, t: type, slow: Slow) -> Fn:
     def name_ne(v: Any, run: Run) -> Value:
         a = v.get(key, MISSING)
+        if type(a) is not t:
+            a = exact(a)
         if type(a) is t:
             return a != c
         return slow(a, c, run)
@@ -403,6 +422,8 @@ def _name_name(lkey: str, rkey: str, t: type, fast: Any, slow: Slow) -> Fn:
     def name_name(v: Any, run: Run) -> Value:
         a = v.get(lkey, MISSING)
         b = v.get(rkey, MISSING)
+        if type(a) is not t or type(b) is not t:
+            a, b = exact(a), exact(b)
         if type(a) is t and type(b) is t:
             try:
                 return fast(a, b)
@@ -433,6 +454,8 @@ def _fn_name(f: Fn, key: str, t: type, fast: Any, slow: Slow) -> Fn:
     def fn_name(v: Any, run: Run) -> Value:
         a = f(v, run)
         b = v.get(key, MISSING)
+        if type(b) is not t:
+            b = exact(b)
         if type(a) is t and type(b) is t:
             try:
                 return fast(a, b)
@@ -647,6 +670,8 @@ def _in_set(
 
         def in_set_name(v: Any, run: Run) -> Value:
             x = v.get(key, MISSING)
+            if type(x) is not member_type:
+                x = exact(x)
             if type(x) is member_type:
                 return x in members
             return slow(resolve(x, key, span, run), v, run)

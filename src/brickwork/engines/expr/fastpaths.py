@@ -4,7 +4,8 @@ One closure per operator (`+`, `-`, `*`) and operand shape (field/field, field/c
 closure/field, closure/constant, closure/closure), with the operator inlined: this is what makes
 compiled formulas fast without generating code. Python's operators read the thread's decimal
 context, so these closures must only run inside an entry point that has set
-`values.DECIMAL_CONTEXT` (see `api.py`); anything but two Decimals goes to `slow`. This module
+`values.DECIMAL_CONTEXT` (see `api.py`); a field holding an int or float is made exact first
+(`exact`), and anything but two Decimals then goes to `slow`. This module
 must not use `eval`/`exec`.
 """
 
@@ -19,11 +20,29 @@ from brickwork.engines.expr.values import Value
 
 Slow = Callable[[Value, Value, Run], Value]
 
+_float_text = float.__repr__
+
+
+def exact(value: Any) -> Any:
+    """A number as it arrives from JSON (`int`, finite `float`) as the Decimal `values.to_value`
+    makes of it (a float through its shortest repr, so 0.1 is 0.1); anything else unchanged.
+
+    Closures reading a field call this before their type test, so rows of ints and floats take
+    the same fast paths as rows of Decimals, with no float arithmetic and no cache."""
+    kind = type(value)
+    if kind is float:
+        return Decimal(_float_text(value)) if value - value == 0.0 else value
+    if kind is int:
+        return Decimal(value)
+    return value
+
 
 def _add_nn(lkey: str, rkey: str, slow: Slow) -> Fn:
     def add_nn(v: Any, run: Run) -> Value:
         a = v.get(lkey, MISSING)
         b = v.get(rkey, MISSING)
+        if type(a) is not Decimal or type(b) is not Decimal:
+            a, b = exact(a), exact(b)
         if type(a) is Decimal and type(b) is Decimal:
             try:
                 return a + b
@@ -37,6 +56,8 @@ def _add_nn(lkey: str, rkey: str, slow: Slow) -> Fn:
 def _add_nc(lkey: str, b: Decimal, slow: Slow) -> Fn:
     def add_nc(v: Any, run: Run) -> Value:
         a = v.get(lkey, MISSING)
+        if type(a) is not Decimal:
+            a = exact(a)
         if type(a) is Decimal:
             try:
                 return a + b
@@ -51,6 +72,8 @@ def _add_fn(f: Fn, rkey: str, slow: Slow) -> Fn:
     def add_fn(v: Any, run: Run) -> Value:
         a = f(v, run)
         b = v.get(rkey, MISSING)
+        if type(b) is not Decimal:
+            b = exact(b)
         if type(a) is Decimal and type(b) is Decimal:
             try:
                 return a + b
@@ -92,6 +115,8 @@ def _sub_nn(lkey: str, rkey: str, slow: Slow) -> Fn:
     def sub_nn(v: Any, run: Run) -> Value:
         a = v.get(lkey, MISSING)
         b = v.get(rkey, MISSING)
+        if type(a) is not Decimal or type(b) is not Decimal:
+            a, b = exact(a), exact(b)
         if type(a) is Decimal and type(b) is Decimal:
             try:
                 return a - b
@@ -105,6 +130,8 @@ def _sub_nn(lkey: str, rkey: str, slow: Slow) -> Fn:
 def _sub_nc(lkey: str, b: Decimal, slow: Slow) -> Fn:
     def sub_nc(v: Any, run: Run) -> Value:
         a = v.get(lkey, MISSING)
+        if type(a) is not Decimal:
+            a = exact(a)
         if type(a) is Decimal:
             try:
                 return a - b
@@ -119,6 +146,8 @@ def _sub_fn(f: Fn, rkey: str, slow: Slow) -> Fn:
     def sub_fn(v: Any, run: Run) -> Value:
         a = f(v, run)
         b = v.get(rkey, MISSING)
+        if type(b) is not Decimal:
+            b = exact(b)
         if type(a) is Decimal and type(b) is Decimal:
             try:
                 return a - b
@@ -160,6 +189,8 @@ def _mul_nn(lkey: str, rkey: str, slow: Slow) -> Fn:
     def mul_nn(v: Any, run: Run) -> Value:
         a = v.get(lkey, MISSING)
         b = v.get(rkey, MISSING)
+        if type(a) is not Decimal or type(b) is not Decimal:
+            a, b = exact(a), exact(b)
         if type(a) is Decimal and type(b) is Decimal:
             try:
                 return a * b
@@ -173,6 +204,8 @@ def _mul_nn(lkey: str, rkey: str, slow: Slow) -> Fn:
 def _mul_nc(lkey: str, b: Decimal, slow: Slow) -> Fn:
     def mul_nc(v: Any, run: Run) -> Value:
         a = v.get(lkey, MISSING)
+        if type(a) is not Decimal:
+            a = exact(a)
         if type(a) is Decimal:
             try:
                 return a * b
@@ -187,6 +220,8 @@ def _mul_fn(f: Fn, rkey: str, slow: Slow) -> Fn:
     def mul_fn(v: Any, run: Run) -> Value:
         a = f(v, run)
         b = v.get(rkey, MISSING)
+        if type(b) is not Decimal:
+            b = exact(b)
         if type(a) is Decimal and type(b) is Decimal:
             try:
                 return a * b
@@ -241,3 +276,24 @@ ARITHMETIC_FAST_PATHS: dict[tuple[str, str], Callable[..., Fn]] = {
     ("*", "fc"): _mul_fc,
     ("*", "ff"): _mul_ff,
 }
+
+
+def same_type_compare(
+    f: Fn, g: Fn, allowed: tuple[type, ...], fast: Callable[[Any, Any], bool], slow: Slow
+) -> Fn:
+    """`f(...) op g(...)` for two computed values (`date(a) < date(b)`): when both have the same
+    exact type among `allowed` (the compiler's fast types, whose Python comparison is the FEEL
+    one), Python's operator decides; anything else goes to `slow`."""
+    types = frozenset(allowed)
+
+    def compare_same(v: Any, run: Run) -> Value:
+        a = f(v, run)
+        b = g(v, run)
+        if type(a) is type(b) and type(a) in types:
+            try:
+                return fast(a, b)
+            except ArithmeticError:
+                pass
+        return slow(a, b, run)
+
+    return compare_same
