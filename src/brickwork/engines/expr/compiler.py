@@ -21,7 +21,13 @@ from brickwork.engines.expr import values as vals
 from brickwork.engines.expr.compile_access import compile_access
 from brickwork.engines.expr.compile_structure import compile_structure
 from brickwork.engines.expr.diagnostics import Diagnostic, ExprCheckError, Span
-from brickwork.engines.expr.fastpaths import ARITHMETIC_FAST_PATHS, exact, same_type_compare
+from brickwork.engines.expr.fastpaths import (
+    ARITHMETIC_FAST_PATHS,
+    exact,
+    in_literal_range,
+    literal_range,
+    same_type_compare,
+)
 from brickwork.engines.expr.functions import BindError, Registry
 from brickwork.engines.expr.library import REGISTRY
 from brickwork.engines.expr.runtime import MISSING, Fn, Run, resolve
@@ -81,6 +87,7 @@ _COMPARE_OPS: dict[str, Callable[[Any, Any], bool]] = {
 }
 EQUALITY_FAST_TYPES = (Decimal, str, bool, type(None))
 ORDER_FAST_TYPES = (Decimal, str, date)
+ORDERED_SAME = frozenset(ORDER_FAST_TYPES)
 """Constant types whose comparisons with a value of the very same type take the fast path
 (`direct` answers for exactly these)."""
 
@@ -177,10 +184,18 @@ class Compiler:
 
         def between(v: Any, run: Run) -> Value:
             x = value(v, run)
-            lower = checked_compare(">=", x, low(v, run), span, run)
+            a = low(v, run)
+            if type(x) is type(a) and type(x) in ORDERED_SAME:
+                lower: bool | None = x >= a
+            else:
+                lower = checked_compare(">=", x, a, span, run)
             if lower is False:
                 return False
-            upper = checked_compare("<=", x, high(v, run), span, run)
+            b = high(v, run)
+            if type(x) is type(b) and type(x) in ORDERED_SAME:
+                upper: bool | None = x <= b
+            else:
+                upper = checked_compare("<=", x, b, span, run)
             if upper is False:
                 return False
             return True if lower is True and upper is True else None
@@ -192,6 +207,9 @@ class Compiler:
         members = literal_members(node.tests)
         if members is not None and value[0] != "c":
             return _in_set(value, members, self.tests(node.tests), node.span)
+        bounds = literal_range(node.tests, constant_value)
+        if bounds is not None:
+            return in_literal_range(self.compile(node.value), bounds, self.tests(node.tests))
         return self.in_tests(self.compile(node.value), node.tests, node.span)
 
     def tests(self, tests: Sequence[Test]) -> Callable[[Value, Any, Run], bool | None]:
@@ -282,7 +300,7 @@ def _name(key: str, span: Span) -> Fn:
         found = v.get(key, MISSING)
         if type(found) is Decimal or type(found) is str:
             return found
-        return resolve(found, key, span, run)
+        return resolve(exact(found), key, span, run)
 
     return name
 
@@ -492,6 +510,8 @@ def _arith_slow(node: Arith) -> Slow:
     lspan, rspan = node.left.span, node.right.span
 
     def slow(a: Value, b: Value, run: Run) -> Value:
+        if op == "+" and type(a) is str and type(b) is str:  # concatenation, the commonest
+            return run.check_text(a + b, span)
         a = resolve(a, lname, lspan, run)
         b = resolve(b, rname, rspan, run)
         if a is None or b is None:
@@ -632,24 +652,34 @@ def _logic3(fns: tuple[Fn, ...], stop: bool, settle: Settle) -> Fn:
 def _logic_n(fns: tuple[Fn, ...], stop: bool, settle: Settle) -> Fn:
     go = not stop
 
-    def logic_n(v: Any, run: Run) -> Value:
-        results = []
-        for f in fns:
+    def rest(v: Any, run: Run, index: int, result: Value) -> Value:
+        """After `index` operands gave `go` and the next gave `result` (neither go nor stop)."""
+        results = [go] * index
+        results.append(result)
+        for f in fns[index + 1 :]:
             result = f(v, run)
             if result is stop:
                 return stop
             results.append(result)
-        if all(r is go for r in results):
-            return go
         settle(results, run)
         return None
+
+    def logic_n(v: Any, run: Run) -> Value:
+        for index, f in enumerate(fns):
+            result = f(v, run)
+            if result is not go:
+                return stop if result is stop else rest(v, run, index, result)
+        return go
 
     return logic_n
 
 
 def literal_members(tests: Sequence[Test]) -> frozenset[Value] | None:
-    """The constants of `in ("a", "b")` when all tests are literals of one hashable type."""
+    """The constants of `in ("a", "b")` or `in ["a", "b"]` when all are literals of one type."""
     values: list[Value] = []
+    if len(tests) == 1 and isinstance(tests[0], ValueTest) and isinstance(tests[0].expr, ListOf):
+        items = tests[0].expr.items  # `x in [1, 2, 3]`: equal to one of the items
+        tests = [ValueTest(item, span=item.span) for item in items] if items else tests
     for test in tests:
         if not isinstance(test, ValueTest) or not isinstance(test.expr, Number | String):
             return None

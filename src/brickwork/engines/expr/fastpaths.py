@@ -11,11 +11,13 @@ must not use `eval`/`exec`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from brickwork.engines.expr.runtime import MISSING, Fn, Run
+from brickwork.engines.expr.syntax import Number, Range, String, Temporal, Test, ValueTest
 from brickwork.engines.expr.values import Value
 
 Slow = Callable[[Value, Value, Run], Value]
@@ -297,3 +299,42 @@ def same_type_compare(
         return slow(a, b, run)
 
     return compare_same
+
+
+Bounds = tuple[Value, Value, bool, bool]
+"""`(low, high, low closed, high closed)` of a range written with two literals of one type."""
+_ORDERED = frozenset({Decimal, str, date})
+"""Exact types whose Python order is the FEEL order (as `compiler.ORDER_FAST_TYPES`)."""
+
+
+def literal_range(tests: Sequence[Test], constant: Callable[[Any], Value]) -> Bounds | None:
+    """The bounds of `x in [1..10)` (a single range of two literals of one ordered type), their
+    values as `constant` (the compiler's `constant_value`) gives them."""
+    if len(tests) != 1 or not isinstance(tests[0], ValueTest):
+        return None
+    target = tests[0].expr
+    if not isinstance(target, Range):
+        return None
+    low, high = target.low, target.high
+    if not isinstance(low, Number | String | Temporal) or not isinstance(high, type(low)):
+        return None
+    a, b = constant(low), constant(high)
+    if type(a) is not type(b) or type(a) not in _ORDERED:
+        return None
+    return a, b, target.low_closed, target.high_closed
+
+
+def in_literal_range(value: Fn, bounds: Bounds, general: Callable[[Value, Any, Run], Value]) -> Fn:
+    """`x in [low..high]` when `x` has the literals' exact type; anything else is decided by
+    `general` (the compiled tests), with `x` already evaluated."""
+    low, high, low_closed, high_closed = bounds
+    kind = type(low)
+
+    def in_range(v: Any, run: Run) -> Value:
+        x = value(v, run)
+        if type(x) is kind:
+            above = x >= low if low_closed else x > low
+            return above and (x <= high if high_closed else x < high)
+        return general(x, v, run)
+
+    return in_range
