@@ -206,7 +206,7 @@ class Compiler:
         value = self.operand(node.value)
         members = literal_members(node.tests)
         if members is not None and value[0] != "c":
-            return _in_set(value, members, self.tests(node.tests), node.span)
+            return _in_set(value, members, self.tests(node.tests), node.value.span)
         bounds = literal_range(node.tests, constant_value)
         if bounds is not None:
             return in_literal_range(self.compile(node.value), bounds, self.tests(node.tests))

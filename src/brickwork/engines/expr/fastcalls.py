@@ -119,7 +119,8 @@ def _call1(f: Fn, t: frozenset[type], calls: Calls) -> Fn:
         a = f(v, run)
         if type(a) in t:
             try:
-                return finish(evaluate(a), run)
+                result = evaluate(a)
+                return result if type(result) is not list else finish(result, run)
             except FunctionError as exc:
                 return fail(exc, run)
         return resume(v, run, [], 0, a)
@@ -140,7 +141,8 @@ def _call2(args: Sequence[Fn], types: list[frozenset[type]], calls: Calls) -> Fn
         if type(b) not in u:
             return resume(v, run, [a], 1, b)
         try:
-            return finish(evaluate(a, b), run)
+            result = evaluate(a, b)
+            return result if type(result) is not list else finish(result, run)
         except FunctionError as exc:
             return fail(exc, run)
 
@@ -163,7 +165,8 @@ def _call3(args: Sequence[Fn], types: list[frozenset[type]], calls: Calls) -> Fn
         if type(c) not in w:
             return resume(v, run, [a, b], 2, c)
         try:
-            return finish(evaluate(a, b, c), run)
+            result = evaluate(a, b, c)
+            return result if type(result) is not list else finish(result, run)
         except FunctionError as exc:
             return fail(exc, run)
 
@@ -183,12 +186,16 @@ def fast_spread(param: Param, arg: Fn, calls: Calls, *, nulls: bool) -> Fn | Non
     def spread(v: Any, run: Run) -> Value:
         value = arg(v, run)
         if type(value) is list:
-            items = [x if type(x) in types else exact(x) for x in value]
-            for item in items:
-                if type(item) not in types:
-                    return resume(v, run, [], 0, [value])
+            items = []
+            for x in value:
+                if type(x) not in types:
+                    x = exact(x)
+                    if type(x) not in types:
+                        return resume(v, run, [], 0, [value])
+                items.append(x)
             try:
-                return finish(evaluate(items), run)
+                result = evaluate(items)
+                return result if type(result) is not list else finish(result, run)
             except FunctionError as exc:
                 return fail(exc, run)
         return resume(v, run, [], 0, [value])
