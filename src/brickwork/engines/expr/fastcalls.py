@@ -81,17 +81,32 @@ class Calls:
 def specialised_call(
     spec: FunctionSpec, binding: Binding, args: Sequence[Fn], calls: Calls
 ) -> Fn | None:
-    """A specialised closure (see `fastcalls`) when every parameter takes one argument, or the
-    only parameter spreads one list argument; None otherwise."""
+    """A specialised closure (see `fastcalls`) when every parameter takes one argument (optional
+    ones left out at the end are null, as the general closure passes them), or the only
+    parameter spreads one list argument; None otherwise."""
     params, slots = binding.signature.params, binding.slots
     if binding.signature.spread_list and len(params) == 1 and slots == ((0,),):
         return fast_spread(params[0], args[0], calls, nulls=not spec.propagate_null)
+    omitted = 0
+    while omitted < len(slots) and slots[len(slots) - 1 - omitted] is None:
+        omitted += 1
     ordered: list[Fn] = []
-    for slot in slots:
+    for slot in slots[: len(slots) - omitted]:
         if not isinstance(slot, int):
             return None
         ordered.append(args[slot])
-    return fast_call(params, ordered, calls)
+    if omitted:
+        calls = Calls(_with_nulls(calls.evaluate, omitted), calls.finish, calls.fail, calls.resume)
+    return fast_call(params[: len(params) - omitted], ordered, calls)
+
+
+def _with_nulls(evaluate: Apply, count: int) -> Apply:
+    nulls = (None,) * count
+
+    def with_nulls(*values: Value) -> Value:
+        return evaluate(*values, *nulls)
+
+    return with_nulls
 
 
 def fast_call(params: Sequence[Param], args: Sequence[Fn], calls: Calls) -> Fn | None:
