@@ -22,8 +22,6 @@ from brickwork.engines.expr.values import Value
 
 Slow = Callable[[Value, Value, Run], Value]
 
-_float_text = float.__repr__
-
 
 def exact(value: Any) -> Any:
     """A number as it arrives from JSON (`int`, finite `float`) as the Decimal `values.to_value`
@@ -33,7 +31,7 @@ def exact(value: Any) -> Any:
     the same fast paths as rows of Decimals, with no float arithmetic and no cache."""
     kind = type(value)
     if kind is float:
-        return Decimal(_float_text(value)) if value - value == 0.0 else value
+        return Decimal(repr(value)) if value - value == 0.0 else value
     if kind is int:
         return Decimal(value)
     return value
