@@ -23,6 +23,7 @@ from brickwork.engines.expr.compile_structure import compile_structure
 from brickwork.engines.expr.diagnostics import Diagnostic, ExprCheckError, Span
 from brickwork.engines.expr.fastpaths import (
     ARITHMETIC_FAST_PATHS,
+    divide,
     exact,
     in_literal_range,
     literal_range,
@@ -71,9 +72,9 @@ _DECIMAL_OPS: dict[str, Callable[[Decimal, Decimal], Decimal]] = {
     "+": operator.add,
     "-": operator.sub,
     "*": operator.mul,
-    "/": operator.truediv,
+    "/": divide,
 }
-"""Fast paths of number arithmetic (a zero divisor traps and takes the slow path). Python's
+"""Fast paths of number arithmetic (a zero divisor takes the slow path, which reports it). Python's
 operators use the thread's current decimal context, so every entry point runs closures that set
 `needs_decimal_context` under `values.DECIMAL_CONTEXT` (see `api.py`); that is three times
 faster than `CTX.add(a, b)`."""
@@ -87,9 +88,10 @@ _COMPARE_OPS: dict[str, Callable[[Any, Any], bool]] = {
 }
 EQUALITY_FAST_TYPES = (Decimal, str, bool, type(None))
 ORDER_FAST_TYPES = (Decimal, str, date)
-ORDERED_SAME = frozenset(ORDER_FAST_TYPES)
 """Constant types whose comparisons with a value of the very same type take the fast path
 (`direct` answers for exactly these)."""
+ORDERED_SAME = frozenset(ORDER_FAST_TYPES)
+"""`between` bounds of the very same type as the value are compared with Python's operators."""
 
 
 class Compiler:

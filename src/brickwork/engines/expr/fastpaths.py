@@ -37,6 +37,14 @@ def exact(value: Any) -> Any:
     return value
 
 
+def divide(a: Decimal, b: Decimal) -> Decimal:
+    """`a / b` with Python's operator; a zero divisor goes to the slow path (which reports the
+    division by zero) even when `a` is a NaN, for which the operator would not trap."""
+    if not b:
+        raise ZeroDivisionError
+    return a / b
+
+
 def _add_nn(lkey: str, rkey: str, slow: Slow) -> Fn:
     def add_nn(v: Any, run: Run) -> Value:
         a = v.get(lkey, MISSING)

@@ -43,7 +43,7 @@ MISSING = object()
 ARABIC_DIGITS_DATE = "\u0662\u0660\u0662\u0664-\u0660\u0661-\u0661\u0665"
 """2024-01-15 in Arabic-Indic digits: the date pattern's `\\d` reads them, the C parser not."""
 NUMBERS = [Decimal("2.5"), 3, 2.5, 0.1, -0.0, 1e300, 10**40, 2**53 + 1, True, None, "7",
-           float("nan"), float("inf"), Decimal("1E+40"), 0, MISSING]  # fmt: skip
+           float("nan"), float("inf"), Decimal("1E+40"), Decimal("NaN"), 0, MISSING]  # fmt: skip
 TEXTS = ["abc", "", "ABC-xyz", None, 5, 2.5, True, MISSING]
 LISTS = [[1, 2.5, Decimal("3")], [1, None], [], ["a"], [0.1, 0.2], [float("nan")], [True],
          [10**40, 1e300], (1, 2), 5, None, MISSING]  # fmt: skip
