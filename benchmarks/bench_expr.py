@@ -6,7 +6,8 @@ Run: `.venv/bin/pip install -r benchmarks/requirements-expr.txt` once, then
 Evaluation: every case is written idiomatically for each engine and evaluated against the same
 row, decoded with `json.loads` from JSON text as rows really arrive (ints and floats for numbers,
 strings for dates). Each engine compiles (or pre-parses) once and is then timed on evaluation
-only; the best of several rounds is reported. Brickwork is timed through its public API,
+only; the best of several rounds is reported, the rounds of all engines on a case interleaved so
+that load on a shared machine hits them alike. Brickwork is timed through its public API,
 `compile_expression(...).evaluate(row)`, which returns an `Evaluation(value, diagnostics)`; the
 `bw Decimal` column is Brickwork on the same row decoded with Decimal numbers, for reference.
 """
@@ -229,7 +230,7 @@ def simpleeval_runner(source: str, row: dict[str, Any]) -> Runner | None:
 
 
 def measure(run: Runner, seconds: float, rounds: int = 5) -> float:
-    """Best microseconds per evaluation over `rounds` rounds of about `seconds / rounds` each."""
+    """Best evaluations per second over `rounds` rounds of about `seconds / rounds` each."""
     run()
     batch = 1
     while True:
@@ -237,17 +238,48 @@ def measure(run: Runner, seconds: float, rounds: int = 5) -> float:
         for _ in range(batch):
             run()
         elapsed = time.perf_counter() - start
-        if elapsed > 0.02:
+        if elapsed > 0.05:
             break
         batch *= 2
     per_round = max(1, int(batch * (seconds / rounds) / elapsed))
-    best = math.inf
+    best = 0.0
     for _ in range(rounds):
         start = time.perf_counter()
         for _ in range(per_round):
             run()
-        best = min(best, (time.perf_counter() - start) / per_round)
-    return best * 1e6
+        best = max(best, per_round / (time.perf_counter() - start))
+    return best
+
+
+def _per_round(run: Runner, seconds: float) -> int:
+    """How many evaluations take about `seconds`."""
+    run()
+    batch = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(batch):
+            run()
+        elapsed = time.perf_counter() - start
+        if elapsed > 0.01:
+            return max(1, int(batch * seconds / elapsed))
+        batch *= 2
+
+
+def measure_side_by_side(
+    runners: dict[str, Runner], seconds: float, rounds: int = 7
+) -> dict[str, float]:
+    """Best microseconds per evaluation of each runner, the rounds of all runners interleaved
+    (one round of each in turn), so a load spike on a shared machine hits them alike."""
+    sizes = {name: _per_round(run, seconds / rounds) for name, run in runners.items()}
+    best = dict.fromkeys(runners, math.inf)
+    for _ in range(rounds):
+        for name, run in runners.items():
+            count = sizes[name]
+            start = time.perf_counter()
+            for _ in range(count):
+                run()
+            best[name] = min(best[name], (time.perf_counter() - start) / count)
+    return {name: value * 1e6 for name, value in best.items()}
 
 
 def _peer(make: Callable[[str, dict[str, Any]], Runner | None], source: str,
@@ -267,16 +299,19 @@ def evaluation_section(seconds: float) -> None:
     decimal_row = json.loads(ROW_JSON, parse_float=Decimal, parse_int=Decimal)
     header = (f"{'case':<26}{'brickwork':>10}{'bw Decimal':>11}{'zen':>9}{'rule-eng':>10}"
               f"{'simpleeval':>11}{'vs zen':>8}{'vs rule':>9}")  # fmt: skip
-    print("\nEvaluation, µs per evaluation (best of 5 rounds); ratios = peer time / brickwork")
+    print(
+        "\nEvaluation, µs per evaluation (best of 7 interleaved rounds); ratio = peer / brickwork"
+    )
     print(header)
     print("-" * len(header))
     vs_zen: dict[str, float] = {}
     vs_rule: dict[str, float] = {}
     skipped: list[str] = []
     for case in CASES:
-        ours = measure(brickwork_runner(case.brickwork, row), seconds)
-        ours_decimal = measure(brickwork_runner(case.brickwork, decimal_row), seconds)
-        times: dict[str, float | None] = {}
+        runners = {
+            "brickwork": brickwork_runner(case.brickwork, row),
+            "bw Decimal": brickwork_runner(case.brickwork, decimal_row),
+        }
         for engine, make, source in (
             ("zen-engine", zen_runner, case.zen),
             ("rule-engine", rule_engine_runner, case.rule),
@@ -285,9 +320,13 @@ def evaluation_section(seconds: float) -> None:
             runner = _peer(make, source, row)
             if isinstance(runner, str):
                 skipped.append(f"{case.name} / {engine}: {runner}")
-                times[engine] = None
             else:
-                times[engine] = measure(runner, seconds)
+                runners[engine] = runner
+        measured = measure_side_by_side(runners, seconds)
+        ours, ours_decimal = measured["brickwork"], measured["bw Decimal"]
+        times: dict[str, float | None] = {
+            engine: measured.get(engine) for engine in ("zen-engine", "rule-engine", "simpleeval")
+        }
         zen_time, rule_time = times["zen-engine"], times["rule-engine"]
         if zen_time is not None:
             vs_zen[case.name] = zen_time / ours
