@@ -266,7 +266,7 @@ def _per_round(run: Runner, seconds: float) -> int:
 
 
 def measure_side_by_side(
-    runners: dict[str, Runner], seconds: float, rounds: int = 7
+    runners: dict[str, Runner], seconds: float, rounds: int = 15
 ) -> dict[str, float]:
     """Best microseconds per evaluation of each runner, the rounds of all runners interleaved
     (one round of each in turn), so a load spike on a shared machine hits them alike."""
@@ -300,7 +300,7 @@ def evaluation_section(seconds: float) -> None:
     header = (f"{'case':<26}{'brickwork':>10}{'bw Decimal':>11}{'zen':>9}{'rule-eng':>10}"
               f"{'simpleeval':>11}{'vs zen':>8}{'vs rule':>9}")  # fmt: skip
     print(
-        "\nEvaluation, µs per evaluation (best of 7 interleaved rounds); ratio = peer / brickwork"
+        "\nEvaluation, µs per evaluation (best of 15 interleaved rounds); ratio = peer / brickwork"
     )
     print(header)
     print("-" * len(header))

@@ -337,6 +337,12 @@ def _reader(key: str) -> Fn:
 def _name_const(key: str, c: Value, t: type, fast: Any, slow: Slow) -> Fn:
     if type(c) is not t:
         t = _NEVER
+    if t is _NEVER:  # e.g. `code + "/"`: no fast path to normalise for
+
+        def name_const_slow(v: Any, run: Run) -> Value:
+            return slow(v.get(key, MISSING), c, run)
+
+        return name_const_slow
     inline = _INLINE_COMPARE.get(fast)
     if inline is not None:
         return inline(key, c, t, slow)
