@@ -1,67 +1,195 @@
 """Brickwork expressions against simpleeval, rule-engine and zen-engine, in one process.
 
 Run: `.venv/bin/pip install -r benchmarks/requirements-expr.txt` once, then
-`.venv/bin/python benchmarks/bench_expr.py [--seconds 1.0]`.
+`.venv/bin/python benchmarks/bench_expr.py [--seconds 0.3]`.
 
-Each engine compiles (or pre-parses) the expression once and is then timed on evaluation only,
-with its own natural input (zen-engine does not accept `Decimal`, so it gets ints/floats; the
-others get `Decimal`). Brickwork is timed through its public API, `CompiledExpression.evaluate`,
-which returns an `Evaluation(value, diagnostics)`. The best of several rounds is reported.
+Evaluation: every case is written idiomatically for each engine and evaluated against the same
+row, decoded with `json.loads` from JSON text as rows really arrive (ints and floats for numbers,
+strings for dates). Each engine compiles (or pre-parses) once and is then timed on evaluation
+only; the best of several rounds is reported, the rounds of all engines on a case interleaved so
+that load on a shared machine hits them alike. Brickwork is timed through its public API,
+`compile_expression(...).evaluate(row)`, which returns an `Evaluation(value, diagnostics)`; the
+`bw Decimal` column is Brickwork on the same row decoded with Decimal numbers, for reference.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from brickwork.engines.expr import compile_expression
 
-SCREENING = {
-    "brickwork": 'amount > 50000 and channel = "cash" and country in ("IR", "KP")',
-    "simpleeval": 'amount > 50000 and channel == "cash" and country in ("IR", "KP")',
-    "rule-engine": 'amount > 50000 and channel == "cash" and country in ["IR", "KP"]',
-    "zen-engine": 'amount > 50000 and channel == "cash" and country in ["IR", "KP"]',
-}
+ROW_JSON = """{
+  "amount": 60000.5, "channel": "cash", "country": "KP", "branch": 318,
+  "name": "Acme Trading Ltd", "code": "CN-001", "price": 19.995, "qty": 3,
+  "items": [120.5, 80.25, 45, 300.1], "opened": "2024-01-15", "due": "2024-03-01",
+  "age": 42, "score": 718, "income": 85000, "debt": 21000.75, "pep": false,
+  "segment": "retail", "risk": "medium",
+  "a": 1.25, "b": 2.25, "c": 3.25, "d": 4.25, "e": 5.25, "f": 6.25, "g": 7.25, "h": 8.25,
+  "i": 9.25, "j": 10.25
+}"""
+
+ENGINES = ("brickwork", "zen-engine", "rule-engine", "simpleeval")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One case, as each engine writes it; a peer's entry starting with `-` says why it is
+    skipped."""
+
+    name: str
+    brickwork: str
+    zen: str
+    rule: str
+    simple: str
+
+
 FORMULA = "(a + b + c) * d - e * f + g * h - i + j * 2"
-FORMULA_NAMES = "abcdefghij"
+NESTED_IF_BW = (
+    'if score >= 750 then "A" else if score >= 700 then "B" else if score >= 650 then "C" else "D"'
+)
+NESTED_IF_PYTHON = '"A" if score >= 750 else "B" if score >= 700 else "C" if score >= 650 else "D"'
+NESTED_IF_TERNARY = 'score >= 750 ? "A" : score >= 700 ? "B" : score >= 650 ? "C" : "D"'
+
+CASES: tuple[Case, ...] = (
+    Case(
+        "in list of strings",
+        'country in ("IR", "KP", "SY")',
+        'country in ["IR", "KP", "SY"]',
+        'country in ["IR", "KP", "SY"]',
+        'country in ("IR", "KP", "SY")',
+    ),
+    Case(
+        "in list of numbers",
+        "branch in [101, 205, 318, 420]",
+        "branch in [101, 205, 318, 420]",
+        "branch in [101, 205, 318, 420]",
+        "branch in (101, 205, 318, 420)",
+    ),
+    Case(
+        "upper case",
+        "upper case(name)",
+        "upper(name)",
+        "name.as_upper",
+        "name.upper()",
+    ),
+    Case(
+        "contains(lower case)",
+        'contains(lower case(name), "trading")',
+        'contains(lower(name), "trading")',
+        '"trading" in name.as_lower',
+        '"trading" in name.lower()',
+    ),
+    Case(
+        "starts with",
+        'starts with(code, "CN")',
+        'startsWith(code, "CN")',
+        'code.starts_with("CN")',
+        'code.startswith("CN")',
+    ),
+    Case(
+        "substring",
+        "substring(code, 1, 2)",
+        "code[0:2]",
+        "code[0:2]",
+        "code[0:2]",
+    ),
+    Case(
+        "string length",
+        "string length(name) > 10",
+        "len(name) > 10",
+        "name.length > 10",
+        "len(name) > 10",
+    ),
+    Case(
+        "concatenation",
+        'code + "/" + name',
+        'code + "/" + name',
+        'code + "/" + name',
+        'code + "/" + name',
+    ),
+    Case("sum of a list", "sum(items)", "sum(items)", "$sum(items)", "sum(items)"),
+    Case(
+        "ROUND of a product",
+        "round half up(price * qty, 2)",
+        "round(price * qty, 2)",
+        "(price * qty * 100 + 0.5).floor / 100",  # no rounding function: floor of +0.5
+        "round(price * qty, 2)",
+    ),
+    Case(
+        "date difference (days)",
+        "(date(due) - date(opened)).days",
+        'd(due).diff(d(opened), "day")',
+        "($parse_datetime(due) - $parse_datetime(opened)).days",
+        "(date(due) - date(opened)).days",
+    ),
+    Case(
+        "date + duration < date",
+        'date(opened) + duration("P30D") < date(due)',
+        'd(opened).add(30, "d") < d(due)',
+        '$parse_datetime(opened) + t"P30D" < $parse_datetime(due)',
+        "date(opened) + timedelta(days=30) < date(due)",
+    ),
+    Case(
+        "date comparison",
+        'date(opened) >= date("2024-01-01") and date(opened) < date(due)',
+        'd(opened) >= d("2024-01-01") and d(opened) < d(due)',
+        '$parse_datetime(opened) >= d"2024-01-01" and $parse_datetime(opened) '
+        "< $parse_datetime(due)",
+        'date(opened) >= date("2024-01-01") and date(opened) < date(due)',
+    ),
+    Case("nested if", NESTED_IF_BW, NESTED_IF_TERNARY, NESTED_IF_TERNARY, NESTED_IF_PYTHON),
+    Case(
+        "screening rule",
+        'amount > 50000 and channel = "cash" and country in ("IR", "KP")',
+        'amount > 50000 and channel == "cash" and country in ["IR", "KP"]',
+        'amount > 50000 and channel == "cash" and country in ["IR", "KP"]',
+        'amount > 50000 and channel == "cash" and country in ("IR", "KP")',
+    ),
+    Case(
+        "credit rule",
+        "age >= 18 and income > 30000 and debt / income < 0.4 and not(pep)",
+        "age >= 18 and income > 30000 and debt / income < 0.4 and not pep",
+        "age >= 18 and income > 30000 and debt / income < 0.4 and not pep",
+        "age >= 18 and income > 30000 and debt / income < 0.4 and not pep",
+    ),
+    Case("10-term formula", FORMULA, FORMULA, FORMULA, FORMULA),
+    Case(
+        "between",
+        "amount between 10000 and 100000",
+        "amount in [10000..100000]",
+        "amount >= 10000 and amount <= 100000",
+        "10000 <= amount <= 100000",
+    ),
+    Case(
+        "decision-table cells",
+        'segment = "retail" and age >= 18 and age < 65 and score in [650..800] '
+        'and risk in ("low", "medium")',
+        'segment == "retail" and age >= 18 and age < 65 and score in [650..800] '
+        'and risk in ["low", "medium"]',
+        'segment == "retail" and age >= 18 and age < 65 and score >= 650 and score <= 800 '
+        'and risk in ["low", "medium"]',
+        'segment == "retail" and 18 <= age < 65 and 650 <= score <= 800 '
+        'and risk in ("low", "medium")',
+    ),
+)
 
 Runner = Callable[[], Any]
 
 
-def _rows() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
-    screening = {"amount": Decimal("60000.50"), "channel": "cash", "country": "KP"}
-    screening_plain = {"amount": 60000.5, "channel": "cash", "country": "KP"}
-    numbers = {n: Decimal(f"{i + 1}.25") for i, n in enumerate(FORMULA_NAMES)}
-    numbers_plain = {n: float(v) for n, v in numbers.items()}
-    return screening, screening_plain, numbers, numbers_plain
-
-
-def brickwork(source: str, row: dict[str, Any]) -> Runner:
-    compiled = compile_expression(source)
-    evaluate = compiled.evaluate
+def brickwork_runner(source: str, row: dict[str, Any]) -> Runner:
+    evaluate = compile_expression(source).evaluate
+    result = evaluate(row)
+    if result.diagnostics:
+        raise AssertionError(f"{source}: {result.diagnostics}")
     return lambda: evaluate(row)
-
-
-def simpleeval_runner(source: str, row: dict[str, Any]) -> Runner | None:
-    try:
-        from simpleeval import EvalWithCompoundTypes
-    except ImportError:
-        return None
-    evaluator = EvalWithCompoundTypes(names=row)
-    parsed = evaluator.parse(source)
-    return lambda: evaluator.eval(source, previously_parsed=parsed)
-
-
-def rule_engine_runner(source: str, row: dict[str, Any]) -> Runner | None:
-    try:
-        import rule_engine
-    except ImportError:
-        return None
-    rule = rule_engine.Rule(source)
-    return lambda: rule.evaluate(row)
 
 
 def zen_runner(source: str, row: dict[str, Any]) -> Runner | None:
@@ -73,12 +201,32 @@ def zen_runner(source: str, row: dict[str, Any]) -> Runner | None:
     return lambda: compiled.evaluate(row)
 
 
-def zen_uncompiled_runner(source: str, row: dict[str, Any]) -> Runner | None:
+def rule_engine_runner(source: str, row: dict[str, Any]) -> Runner | None:
     try:
-        import zen
+        import rule_engine
     except ImportError:
         return None
-    return lambda: zen.evaluate_expression(source, row)
+    rule = rule_engine.Rule(source)
+    return lambda: rule.evaluate(row)
+
+
+SIMPLEEVAL_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "len": len,
+    "sum": sum,
+    "round": round,
+    "date": date.fromisoformat,
+    "timedelta": timedelta,
+}
+
+
+def simpleeval_runner(source: str, row: dict[str, Any]) -> Runner | None:
+    try:
+        from simpleeval import EvalWithCompoundTypes
+    except ImportError:
+        return None
+    evaluator = EvalWithCompoundTypes(names=row, functions=SIMPLEEVAL_FUNCTIONS)
+    parsed = evaluator.parse(source)
+    return lambda: evaluator.eval(source, previously_parsed=parsed)
 
 
 def measure(run: Runner, seconds: float, rounds: int = 5) -> float:
@@ -103,45 +251,111 @@ def measure(run: Runner, seconds: float, rounds: int = 5) -> float:
     return best
 
 
-def _table(title: str, results: dict[str, float]) -> None:
-    ours = results["brickwork"]
-    print(f"\n{title}")
-    print(f"{'engine':<28}{'evals/s':>14}{'brickwork is':>16}")
-    print("-" * 58)
-    for name, rate in sorted(results.items(), key=lambda item: -item[1]):
-        ratio = "-" if name == "brickwork" else f"{ours / rate:.2f}x"
-        print(f"{name:<28}{rate:>14,.0f}{ratio:>16}")
+def _per_round(run: Runner, seconds: float) -> int:
+    """How many evaluations take about `seconds`."""
+    run()
+    batch = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(batch):
+            run()
+        elapsed = time.perf_counter() - start
+        if elapsed > 0.01:
+            return max(1, int(batch * seconds / elapsed))
+        batch *= 2
+
+
+def measure_side_by_side(
+    runners: dict[str, Runner], seconds: float, rounds: int = 15
+) -> dict[str, float]:
+    """Best microseconds per evaluation of each runner, the rounds of all runners interleaved
+    (one round of each in turn), so a load spike on a shared machine hits them alike."""
+    sizes = {name: _per_round(run, seconds / rounds) for name, run in runners.items()}
+    best = dict.fromkeys(runners, math.inf)
+    for _ in range(rounds):
+        for name, run in runners.items():
+            count = sizes[name]
+            start = time.perf_counter()
+            for _ in range(count):
+                run()
+            best[name] = min(best[name], (time.perf_counter() - start) / count)
+    return {name: value * 1e6 for name, value in best.items()}
+
+
+def _peer(make: Callable[[str, dict[str, Any]], Runner | None], source: str,
+          row: dict[str, Any]) -> Runner | str:  # fmt: skip
+    if source.startswith("-"):
+        return source[1:].strip()
+    runner = make(source, row)
+    return "not installed" if runner is None else runner
+
+
+def _geomean(ratios: list[float]) -> float:
+    return math.exp(sum(math.log(r) for r in ratios) / len(ratios)) if ratios else math.nan
+
+
+def evaluation_section(seconds: float) -> None:
+    row = json.loads(ROW_JSON)
+    decimal_row = json.loads(ROW_JSON, parse_float=Decimal, parse_int=Decimal)
+    header = (f"{'case':<26}{'brickwork':>10}{'bw Decimal':>11}{'zen':>9}{'rule-eng':>10}"
+              f"{'simpleeval':>11}{'vs zen':>8}{'vs rule':>9}")  # fmt: skip
+    print(
+        "\nEvaluation, µs per evaluation (best of 15 interleaved rounds); ratio = peer / brickwork"
+    )
+    print(header)
+    print("-" * len(header))
+    vs_zen: dict[str, float] = {}
+    vs_rule: dict[str, float] = {}
+    skipped: list[str] = []
+    for case in CASES:
+        runners = {
+            "brickwork": brickwork_runner(case.brickwork, row),
+            "bw Decimal": brickwork_runner(case.brickwork, decimal_row),
+        }
+        for engine, make, source in (
+            ("zen-engine", zen_runner, case.zen),
+            ("rule-engine", rule_engine_runner, case.rule),
+            ("simpleeval", simpleeval_runner, case.simple),
+        ):
+            runner = _peer(make, source, row)
+            if isinstance(runner, str):
+                skipped.append(f"{case.name} / {engine}: {runner}")
+            else:
+                runners[engine] = runner
+        measured = measure_side_by_side(runners, seconds)
+        ours, ours_decimal = measured["brickwork"], measured["bw Decimal"]
+        times: dict[str, float | None] = {
+            engine: measured.get(engine) for engine in ("zen-engine", "rule-engine", "simpleeval")
+        }
+        zen_time, rule_time = times["zen-engine"], times["rule-engine"]
+        if zen_time is not None:
+            vs_zen[case.name] = zen_time / ours
+        if rule_time is not None:
+            vs_rule[case.name] = rule_time / ours
+        cells = "".join(
+            f"{'-' if t is None else f'{t:.2f}':>{w}}"
+            for t, w in ((zen_time, 9), (rule_time, 10), (times["simpleeval"], 11))
+        )
+        ratio_zen = f"{vs_zen[case.name]:.2f}x" if case.name in vs_zen else "-"
+        ratio_rule = f"{vs_rule[case.name]:.2f}x" if case.name in vs_rule else "-"
+        print(f"{case.name:<26}{ours:>10.2f}{ours_decimal:>11.2f}{cells}"
+              f"{ratio_zen:>8}{ratio_rule:>9}")  # fmt: skip
+    print("-" * len(header))
+    print(f"{'geometric mean':<75}{_geomean(list(vs_zen.values())):>7.2f}x"
+          f"{_geomean(list(vs_rule.values())):>8.2f}x")  # fmt: skip
+    for label, ratios in (("zen-engine", vs_zen), ("rule-engine", vs_rule)):
+        if ratios:
+            worst = min(ratios, key=ratios.__getitem__)
+            print(f"worst case vs {label}: {worst} ({ratios[worst]:.2f}x)")
+    for line in skipped:
+        print(f"skipped: {line}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=1.0, help="time per engine and case")
+    parser.add_argument("--seconds", type=float, default=0.3, help="time per engine and case")
     seconds = parser.parse_args().seconds
-    screening, screening_plain, numbers, numbers_plain = _rows()
-    cases = {
-        "screening: " + SCREENING["brickwork"]: {
-            "brickwork": brickwork(SCREENING["brickwork"], screening),
-            "simpleeval": simpleeval_runner(SCREENING["simpleeval"], screening),
-            "rule-engine": rule_engine_runner(SCREENING["rule-engine"], screening),
-            "zen-engine (compiled)": zen_runner(SCREENING["zen-engine"], screening_plain),
-            "zen-engine (evaluate_expression)": zen_uncompiled_runner(
-                SCREENING["zen-engine"], screening_plain
-            ),
-        },
-        "10-term Decimal formula: " + FORMULA: {
-            "brickwork": brickwork(FORMULA, numbers),
-            "simpleeval": simpleeval_runner(FORMULA, numbers),
-            "rule-engine": rule_engine_runner(FORMULA, numbers),
-            "zen-engine (compiled)": zen_runner(FORMULA, numbers_plain),
-            "zen-engine (evaluate_expression)": zen_uncompiled_runner(FORMULA, numbers_plain),
-        },
-    }
-    for title, runners in cases.items():
-        results = {name: measure(run, seconds) for name, run in runners.items() if run is not None}
-        missing = [name for name, run in runners.items() if run is None]
-        _table(title, results)
-        if missing:
-            print(f"(not installed: {', '.join(missing)})")
+    evaluation_section(seconds)
 
 
 if __name__ == "__main__":

@@ -10,21 +10,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any, assert_never
 
 from brickwork.engines.expr.compile_functions import compile_value_call
 from brickwork.engines.expr.diagnostics import ExprCheckError
+from brickwork.engines.expr.environment import EMPTY_CONTEXT
+from brickwork.engines.expr.fastcalls import Calls, Fail, Finish, Resume, specialised_call
 from brickwork.engines.expr.functions import (
     BindError,
     Binding,
     FunctionError,
     FunctionSpec,
     Param,
+    Signature,
 )
 from brickwork.engines.expr.runtime import MISSING, Fn, ItemLayer, Run, resolve
-from brickwork.engines.expr.syntax import Call, Expr, Filter, Negate, Number, Path
+from brickwork.engines.expr.syntax import (
+    Boolean,
+    Call,
+    Expr,
+    Filter,
+    Negate,
+    Number,
+    Path,
+    String,
+    Temporal,
+)
 from brickwork.engines.expr.values import (
+    DECIMAL_CONTEXT,
     LIST,
     NATIVE_TYPES,
     RangeValue,
@@ -39,6 +53,14 @@ if TYPE_CHECKING:
     from brickwork.engines.expr.compiler import Compiler
 
 _SECOND = timedelta(seconds=1)
+_NO_VARIABLES: dict[str, Any] = {}
+
+
+class _Unset:
+    """No value yet (an argument the general call closure still has to evaluate)."""
+
+
+_UNSET: Any = _Unset()
 
 
 def _seconds(delta: timedelta) -> Decimal:
@@ -199,7 +221,11 @@ def _builtin_call(compiler: Compiler, node: Call) -> Fn:
     args = tuple(compiler.compile(a.value) for a in node.args)
     if spec.lazy:
         return _lazy_call(spec, binding, args, node)
-    return _eager_call(spec, binding, args, node)
+    call = _eager_call(spec, binding, args, node)
+    literals = all(isinstance(a.value, Number | String | Boolean | Temporal) for a in node.args)
+    if literals and node.args and not spec.uses_clock:
+        return _folded(call) or call
+    return call
 
 
 def _lazy_call(spec: FunctionSpec, binding: Binding, args: tuple[Fn, ...], node: Call) -> Fn:
@@ -240,31 +266,80 @@ def _eager_call(spec: FunctionSpec, binding: Binding, args: tuple[Fn, ...], node
     span = node.span
     checker = _ArgumentChecker(spec, span)
 
-    def call(v: Any, run: Run) -> Value:
-        values: list[Value] = [] if not spec.uses_clock else [run.context]
-        for param, slot in plan:
-            if slot is None:
-                values.append(None)
-                continue
-            if isinstance(slot, tuple):
-                value: Value = [args[i](v, run) for i in slot]
-                if signature.spread_list and len(slot) == 1 and type(value[0]) is list:
-                    value = [norm(x) for x in value[0]]
-            else:
-                value = singleton_unwrapped(param, args[slot](v, run))
-            if not checker.accepts(param, value, run):
-                return None
-            values.append(value)
-        try:
-            result = evaluate(*values)
-        except FunctionError as exc:
-            run.report(exc.code, f"{spec.name}: {exc.message}", span)
-            return None
+    def finish(result: Value, run: Run) -> Value:
         if type(result) is list:
             run.check_list(result, span)
         return result
 
-    return call
+    def fail(exc: FunctionError, run: Run) -> Value:
+        run.report(exc.code, f"{spec.name}: {exc.message}", span)
+        return None
+
+    resume = _resumer(plan, signature, args, checker, (finish, fail))
+
+    if spec.uses_clock:
+        return lambda v, run: resume(v, run, [run.context], 0, _UNSET)
+    fast = specialised_call(spec, binding, args, Calls(evaluate, finish, fail, resume))
+    if fast is not None:
+        return fast
+    return lambda v, run: resume(v, run, [], 0, _UNSET)
+
+
+_FOLDABLE_RESULTS = frozenset({Decimal, str, bool, date, datetime, time, timedelta, YearsMonths})
+
+
+def _folded(call: Fn) -> Fn | None:
+    """A call of a pure built-in on literals (`duration("P30D")`, `date("2024-01-01")`) made a
+    constant, when it gives a scalar without any diagnostic; otherwise it stays a call, so a
+    failing call still reports on every evaluation."""
+    run = Run(EMPTY_CONTEXT)
+    try:
+        with localcontext(DECIMAL_CONTEXT):
+            value = call(_NO_VARIABLES, run)
+    except Exception:  # the general path reports it on every evaluation
+        return None
+    if run.diagnostics or type(value) not in _FOLDABLE_RESULTS:
+        return None
+
+    def constant(v: Any, run: Run) -> Value:
+        return value
+
+    return constant
+
+
+def _resumer(
+    plan: tuple[tuple[Param, int | tuple[int, ...] | None], ...], signature: Signature,
+    args: tuple[Fn, ...], checker: _ArgumentChecker, calls: tuple[Finish, Fail],
+) -> Resume:  # fmt: skip
+    """The general call closure, able to continue at a parameter whose raw value is known."""
+    evaluate = signature.evaluate
+    finish, fail = calls
+
+    def resume(v: Any, run: Run, values: list[Value], start: int, pending: Value) -> Value:
+        """The plan from parameter `start` on; `pending` is its raw value, if already known."""
+        known = start if pending is not _UNSET else -1
+        for index in range(start, len(plan)):
+            param, slot = plan[index]
+            if slot is None:
+                values.append(None)
+                continue
+            if isinstance(slot, tuple):
+                value: Value = pending if index == known else [args[i](v, run) for i in slot]
+                if signature.spread_list and len(slot) == 1 and type(value[0]) is list:
+                    value = [norm(x) for x in value[0]]
+            else:
+                value = singleton_unwrapped(
+                    param, pending if index == known else args[slot](v, run)
+                )
+            if not checker.accepts(param, value, run):
+                return None
+            values.append(value)
+        try:
+            return finish(evaluate(*values), run)
+        except FunctionError as exc:
+            return fail(exc, run)
+
+    return resume
 
 
 def singleton_unwrapped(param: Param, value: Value) -> Value:

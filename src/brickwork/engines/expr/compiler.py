@@ -26,7 +26,14 @@ from brickwork.engines.expr.compile_functions import (
 )
 from brickwork.engines.expr.compile_structure import compile_structure
 from brickwork.engines.expr.diagnostics import Diagnostic, ExprCheckError, Span
-from brickwork.engines.expr.fastpaths import ARITHMETIC_FAST_PATHS
+from brickwork.engines.expr.fastpaths import (
+    ARITHMETIC_FAST_PATHS,
+    divide,
+    exact,
+    in_literal_range,
+    literal_range,
+    same_type_compare,
+)
 from brickwork.engines.expr.functions import BindError, Registry
 from brickwork.engines.expr.library import REGISTRY
 from brickwork.engines.expr.runtime import MISSING, Fn, Run, resolve
@@ -70,10 +77,12 @@ _DECIMAL_OPS: dict[str, Callable[[Decimal, Decimal], Decimal]] = {
     "+": operator.add,
     "-": operator.sub,
     "*": operator.mul,
+    "/": divide,
 }
-"""Fast paths of number arithmetic. Python's operators use the thread's current decimal
-context, so every entry point runs closures that set `needs_decimal_context` under
-`values.DECIMAL_CONTEXT` (see `api.py`); that is three times faster than `CTX.add(a, b)`."""
+"""Fast paths of number arithmetic (a zero divisor takes the slow path, which reports it). Python's
+operators use the thread's current decimal context, so every entry point runs closures that set
+`needs_decimal_context` under `values.DECIMAL_CONTEXT` (see `api.py`); that is three times
+faster than `CTX.add(a, b)`."""
 _COMPARE_OPS: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq,
     "!=": operator.ne,
@@ -86,6 +95,8 @@ EQUALITY_FAST_TYPES = (Decimal, str, bool, type(None))
 ORDER_FAST_TYPES = (Decimal, str, date)
 """Constant types whose comparisons with a value of the very same type take the fast path
 (`direct` answers for exactly these)."""
+ORDERED_SAME = frozenset(ORDER_FAST_TYPES)
+"""`between` bounds of the very same type as the value are compared with Python's operators."""
 
 
 class Compiler:
@@ -174,6 +185,9 @@ class Compiler:
             if kind == "c":
                 allowed = EQUALITY_FAST_TYPES if node.op in ("=", "!=") else ORDER_FAST_TYPES
                 fast_type = type(payload) if type(payload) in allowed else _NEVER
+        if left[0] == "f" and right[0] == "f":
+            allowed = EQUALITY_FAST_TYPES if node.op in ("=", "!=") else ORDER_FAST_TYPES
+            return same_type_compare(left[1], right[1], allowed, _COMPARE_OPS[node.op], slow)
         return _binary(left, right, fast_type, _COMPARE_OPS[node.op], slow)
 
     def _logic(self, node: Logic) -> Fn:
@@ -195,10 +209,18 @@ class Compiler:
 
         def between(v: Any, run: Run) -> Value:
             x = value(v, run)
-            lower = checked_compare(">=", x, low(v, run), span, run)
+            a = low(v, run)
+            if type(x) is type(a) and type(x) in ORDERED_SAME:
+                lower: bool | None = x >= a
+            else:
+                lower = checked_compare(">=", x, a, span, run)
             if lower is False:
                 return False
-            upper = checked_compare("<=", x, high(v, run), span, run)
+            b = high(v, run)
+            if type(x) is type(b) and type(x) in ORDERED_SAME:
+                upper: bool | None = x <= b
+            else:
+                upper = checked_compare("<=", x, b, span, run)
             if upper is False:
                 return False
             return True if lower is True and upper is True else None
@@ -209,8 +231,12 @@ class Compiler:
         value = _error_aware_operand(self.operand(node.value))
         members = literal_members(node.tests)
         if members is not None and value[0] != "c":
-            return _in_set(value, members, self.tests(node.tests), node.span)
-        return self.in_tests(error_aware(self.compile(node.value)), node.tests, node.span)
+            return _in_set(value, members, self.tests(node.tests), node.value.span)
+        compiled = error_aware(self.compile(node.value))
+        bounds = literal_range(node.tests, constant_value)
+        if bounds is not None:
+            return in_literal_range(compiled, bounds, self.tests(node.tests))
+        return self.in_tests(compiled, node.tests, node.span)
 
     def tests(self, tests: Sequence[Test]) -> Callable[[Value, Any, Run], bool | None]:
         """A closure deciding whether a value passes any of `tests` (three-valued)."""
@@ -348,7 +374,7 @@ def _name(key: str, span: Span) -> Fn:
         found = v.get(key, MISSING)
         if type(found) is Decimal or type(found) is str:
             return found
-        return resolve(found, key, span, run)
+        return resolve(exact(found), key, span, run)
 
     return name
 
@@ -383,12 +409,20 @@ def _reader(key: str) -> Fn:
 def _name_const(key: str, c: Value, t: type, fast: Any, slow: Slow) -> Fn:
     if type(c) is not t:
         t = _NEVER
+    if t is _NEVER:  # e.g. `code + "/"`: no fast path to normalise for
+
+        def name_const_slow(v: Any, run: Run) -> Value:
+            return slow(v.get(key, MISSING), c, run)
+
+        return name_const_slow
     inline = _INLINE_COMPARE.get(fast)
     if inline is not None:
         return inline(key, c, t, slow)
 
     def name_const(v: Any, run: Run) -> Value:
         a = v.get(key, MISSING)
+        if type(a) is not t:
+            a = exact(a)
         if type(a) is t:
             try:
                 return fast(a, c)
@@ -402,6 +436,8 @@ def _name_const(key: str, c: Value, t: type, fast: Any, slow: Slow) -> Fn:
 def _gt(key: str, c: Value, t: type, slow: Slow) -> Fn:
     def name_gt(v: Any, run: Run) -> Value:
         a = v.get(key, MISSING)
+        if type(a) is not t:
+            a = exact(a)
         if type(a) is t:
             return a > c
         return slow(a, c, run)
@@ -412,6 +448,8 @@ def _gt(key: str, c: Value, t: type, slow: Slow) -> Fn:
 def _ge(key: str, c: Value, t: type, slow: Slow) -> Fn:
     def name_ge(v: Any, run: Run) -> Value:
         a = v.get(key, MISSING)
+        if type(a) is not t:
+            a = exact(a)
         if type(a) is t:
             return a >= c
         return slow(a, c, run)
@@ -422,6 +460,8 @@ def _ge(key: str, c: Value, t: type, slow: Slow) -> Fn:
 def _lt(key: str, c: Value, t: type, slow: Slow) -> Fn:
     def name_lt(v: Any, run: Run) -> Value:
         a = v.get(key, MISSING)
+        if type(a) is not t:
+            a = exact(a)
         if type(a) is t:
             return a < c
         return slow(a, c, run)
@@ -432,6 +472,8 @@ def _lt(key: str, c: Value, t: type, slow: Slow) -> Fn:
 def _le(key: str, c: Value, t: type, slow: Slow) -> Fn:
     def name_le(v: Any, run: Run) -> Value:
         a = v.get(key, MISSING)
+        if type(a) is not t:
+            a = exact(a)
         if type(a) is t:
             return a <= c
         return slow(a, c, run)
@@ -442,6 +484,8 @@ def _le(key: str, c: Value, t: type, slow: Slow) -> Fn:
 def _eq(key: str, c: Value, t: type, slow: Slow) -> Fn:
     def name_eq(v: Any, run: Run) -> Value:
         a = v.get(key, MISSING)
+        if type(a) is not t:
+            a = exact(a)
         if type(a) is t:
             return a == c
         return slow(a, c, run)
@@ -452,6 +496,8 @@ def _eq(key: str, c: Value, t: type, slow: Slow) -> Fn:
 def _ne(key: str, c: Value, t: type, slow: Slow) -> Fn:
     def name_ne(v: Any, run: Run) -> Value:
         a = v.get(key, MISSING)
+        if type(a) is not t:
+            a = exact(a)
         if type(a) is t:
             return a != c
         return slow(a, c, run)
@@ -474,6 +520,8 @@ def _name_name(lkey: str, rkey: str, t: type, fast: Any, slow: Slow) -> Fn:
     def name_name(v: Any, run: Run) -> Value:
         a = v.get(lkey, MISSING)
         b = v.get(rkey, MISSING)
+        if type(a) is not t or type(b) is not t:
+            a, b = exact(a), exact(b)
         if type(a) is t and type(b) is t:
             try:
                 return fast(a, b)
@@ -504,6 +552,8 @@ def _fn_name(f: Fn, key: str, t: type, fast: Any, slow: Slow) -> Fn:
     def fn_name(v: Any, run: Run) -> Value:
         a = f(v, run)
         b = v.get(key, MISSING)
+        if type(b) is not t:
+            b = exact(b)
         if type(a) is t and type(b) is t:
             try:
                 return fast(a, b)
@@ -540,6 +590,8 @@ def _arith_slow(node: Arith) -> Slow:
     lspan, rspan = node.left.span, node.right.span
 
     def slow(a: Value, b: Value, run: Run) -> Value:
+        if op == "+" and type(a) is str and type(b) is str:  # concatenation, the commonest
+            return run.check_text(a + b, span)
         a = resolve(a, lname, lspan, run)
         b = resolve(b, rname, rspan, run)
         if a is None or b is None:
@@ -699,24 +751,34 @@ def _logic3(fns: tuple[Fn, ...], stop: bool, settle: Settle) -> Fn:
 def _logic_n(fns: tuple[Fn, ...], stop: bool, settle: Settle) -> Fn:
     go = not stop
 
-    def logic_n(v: Any, run: Run) -> Value:
-        results = []
-        for f in fns:
+    def rest(v: Any, run: Run, index: int, result: Value) -> Value:
+        """After `index` operands gave `go` and the next gave `result` (neither go nor stop)."""
+        results = [go] * index
+        results.append(result)
+        for f in fns[index + 1 :]:
             result = f(v, run)
             if result is stop:
                 return stop
             results.append(result)
-        if all(r is go for r in results):
-            return go
         settle(results, run)
         return None
+
+    def logic_n(v: Any, run: Run) -> Value:
+        for index, f in enumerate(fns):
+            result = f(v, run)
+            if result is not go:
+                return stop if result is stop else rest(v, run, index, result)
+        return go
 
     return logic_n
 
 
 def literal_members(tests: Sequence[Test]) -> frozenset[Value] | None:
-    """The constants of `in ("a", "b")` when all tests are literals of one hashable type."""
+    """The constants of `in ("a", "b")` or `in ["a", "b"]` when all are literals of one type."""
     values: list[Value] = []
+    if len(tests) == 1 and isinstance(tests[0], ValueTest) and isinstance(tests[0].expr, ListOf):
+        items = tests[0].expr.items  # `x in [1, 2, 3]`: equal to one of the items
+        tests = [ValueTest(item, span=item.span) for item in items] if items else tests
     for test in tests:
         if not isinstance(test, ValueTest) or not isinstance(test.expr, Number | String):
             return None
@@ -737,12 +799,15 @@ def _in_set(
 
         def in_set_name(v: Any, run: Run) -> Value:
             x = v.get(key, MISSING)
+            if type(x) is not member_type:
+                x = exact(x)
             if type(x) is member_type:
                 return x in members
-            if x is MISSING:
-                resolve(x, key, span, run)
+            mark = len(run.diagnostics)
+            x = resolve(x, key, span, run)
+            if len(run.diagnostics) > mark:  # a missing or unsupported value: unknown
                 return None
-            return slow(resolve(x, key, span, run), v, run)
+            return slow(x, v, run)
 
         return in_set_name
     f: Fn = payload

@@ -350,6 +350,13 @@ def checked_date(year: int, month: int, day: int) -> date:
 
 
 def parse_date(text: str) -> date:
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        # The common `YYYY-MM-DD` (ASCII digits): the C parser reads exactly this shape the
+        # same way; anything it refuses takes the general path and its message.
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     match = _DATE_RE.match(text)
     if match is None:
         raise ValueError(f"`{text}` is not a date (expected YYYY-MM-DD)")
