@@ -219,6 +219,8 @@ def _eager_call(spec: FunctionSpec, binding: Binding, args: tuple[Fn, ...], node
     evaluate = signature.evaluate
     span = node.span
     checker = _ArgumentChecker(spec, span)
+    if signature.spread_list and () in binding.slots:
+        return _no_arguments  # `all()`: a list function given no list at all
 
     def call(v: Any, run: Run) -> Value:
         values: list[Value] = [] if not spec.uses_clock else [run.context]
@@ -247,6 +249,10 @@ def _eager_call(spec: FunctionSpec, binding: Binding, args: tuple[Fn, ...], node
     return call
 
 
+def _no_arguments(v: Any, run: Run) -> Value:
+    return None
+
+
 class _ArgumentChecker:
     """Null propagation and kind checks of one argument (possibly a rest list)."""
 
@@ -262,7 +268,8 @@ class _ArgumentChecker:
 
     def _one(self, param: Param, value: Value, run: Run) -> bool:
         if value is None:
-            return not self.propagate
+            # Null for an optional parameter means "absent" (`substring(s, 2, null)`).
+            return param.optional or not self.propagate
         if param.accepts and kind_of(value) not in param.accepts:
             wanted = " or ".join(sorted(param.accepts))
             message = (

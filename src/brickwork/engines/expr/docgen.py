@@ -21,7 +21,9 @@ TITLES = {
     "text": "Text / 文本",
     "number": "Numbers / 数字",
     "list": "Lists and aggregates / 列表与汇总",
+    "context": "Contexts / 上下文",
     "date and time": "Dates, times and durations / 日期、时间与时长",
+    "range": "Ranges / 区间",
 }
 
 

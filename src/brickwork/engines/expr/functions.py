@@ -146,7 +146,13 @@ class Registry:
                 "use either all positional or all named arguments",
             )
         binder = _bind_named if named else _bind_positional
-        for signature in spec.signatures:
+        signatures = spec.signatures
+        if named:
+            # `before(range: r, point: p)` and `before(point: p, range: r)` name the same
+            # parameters; the written order picks the form.
+            written = [normalise(a.name or "") for a in args]
+            signatures = tuple(sorted(signatures, key=lambda s: not _in_order(s, written)))
+        for signature in signatures:
             binding = binder(signature, args)
             if binding is not None:
                 return binding
@@ -159,6 +165,12 @@ class Registry:
         plural = "argument" if count == 1 else "arguments"
         message = f"`{spec.name}` does not take {count} {plural}"
         raise BindError("E_ARGUMENT_COUNT", message, f"usage: {usage}")
+
+
+def _in_order(signature: Signature, written: list[str]) -> bool:
+    order = [normalise(p.name) for p in signature.params]
+    positions = [order.index(name) for name in written if name in order]
+    return positions == sorted(positions)
 
 
 def _bind_positional(signature: Signature, args: Sequence[Arg]) -> Binding | None:

@@ -7,8 +7,36 @@ expressions or touches the clock; see `functions.py` for the rules evaluators fo
 from __future__ import annotations
 
 from brickwork.engines.expr.functions import Registry
-from brickwork.engines.expr.library import lists, logic, numeric, temporal, text
+from brickwork.engines.expr.library import (
+    contexts,
+    lists,
+    logic,
+    numeric,
+    ranges,
+    statistical,
+    temporal,
+    text,
+)
 
-REGISTRY = Registry((*logic.SPECS, *text.SPECS, *numeric.SPECS, *lists.SPECS, *temporal.SPECS))
+REGISTRY = Registry(
+    (
+        *logic.SPECS,
+        *text.SPECS,
+        *numeric.SPECS,
+        *lists.SPECS,
+        *statistical.SPECS,
+        *contexts.SPECS,
+        *temporal.SPECS,
+        *ranges.SPECS,
+    )
+)
 
-CATEGORIES: tuple[str, ...] = ("logic", "text", "number", "list", "date and time")
+CATEGORIES: tuple[str, ...] = (
+    "logic",
+    "text",
+    "number",
+    "list",
+    "context",
+    "date and time",
+    "range",
+)
