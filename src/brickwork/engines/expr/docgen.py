@@ -33,7 +33,8 @@ def _escape(text: str) -> str:
 
 def _spec(spec: FunctionSpec) -> list[str]:
     lines = [f"#### `{spec.name}`", ""]
-    usage = " · ".join(f"`{s.describe(spec.name)}`" for s in spec.signatures)
+    forms = dict.fromkeys(s.describe(spec.name) for s in spec.signatures)
+    usage = " · ".join(f"`{form}`" for form in forms)
     lines.append(f"- Usage / 用法: {usage}")
     if spec.aliases:
         lines.append("- Also written / 别名: " + ", ".join(f"`{a}`" for a in spec.aliases))

@@ -47,6 +47,12 @@ class Signature:
     returns: ReturnRule = ANY
     spread_list: bool = False
     """With a single list argument, the list itself is the `rest` parameter (`sum([1, 2])`)."""
+    positional: bool = True
+    """Whether positional calls may bind here; forms that differ only in the kinds of their
+    arguments (`before(point, range)`, `before(range, point)`) share one positional signature
+    that looks at the kinds, and keep a named-only signature each."""
+    named: bool = True
+    """Whether calls with named arguments may bind here."""
 
     @property
     def min_args(self) -> int:
@@ -156,7 +162,7 @@ class Registry:
             binding = binder(signature, args)
             if binding is not None:
                 return binding
-        usage = " or ".join(s.describe(spec.name) for s in spec.signatures)
+        usage = " or ".join(dict.fromkeys(s.describe(spec.name) for s in spec.signatures))
         if named:
             names = ", ".join(f"`{a.name}`" for a in named)
             message = f"`{spec.name}` has no signature with the arguments {names}"
@@ -174,6 +180,8 @@ def _in_order(signature: Signature, written: list[str]) -> bool:
 
 
 def _bind_positional(signature: Signature, args: Sequence[Arg]) -> Binding | None:
+    if not signature.positional:
+        return None
     count = len(args)
     maximum = signature.max_args
     if count < signature.min_args or (maximum is not None and count > maximum):
@@ -188,6 +196,8 @@ def _bind_positional(signature: Signature, args: Sequence[Arg]) -> Binding | Non
 
 
 def _bind_named(signature: Signature, args: Sequence[Arg]) -> Binding | None:
+    if not signature.named:
+        return None
     positions = {normalise(a.name or ""): i for i, a in enumerate(args)}
     params = {normalise(p.name): p for p in signature.params}
     if not set(positions) <= set(params):
@@ -228,6 +238,8 @@ def sig(
     returns: ReturnRule = ANY,
     *,
     spread_list: bool = False,
+    positional: bool = True,
+    named: bool = True,
 ) -> Signature:
     """Declare a signature from text: `"string: string, start position: number, length?: number"`.
 
@@ -244,7 +256,7 @@ def sig(
         rest = name.endswith("...")
         name = name.rstrip("?.")
         parsed.append(Param(name, accepts, optional, rest))
-    return Signature(tuple(parsed), evaluate, returns, spread_list)
+    return Signature(tuple(parsed), evaluate, returns, spread_list, positional, named)
 
 
 def ex(source: str, result: str) -> Example:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from expr_support import run, shown
 
-from brickwork.engines.expr import REGISTRY
+from brickwork.engines.expr import REGISTRY, compile_expression
+from brickwork.engines.expr.diagnostics import ExprCheckError
 from brickwork.engines.expr.functions import FunctionSpec, Param, Signature
 
 # (source, expected value as literal text, expected diagnostic codes)
@@ -48,6 +49,16 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     # a named form insists on the kinds its names say
     ("before(range: 1, point: [2..3])", "null", ("E_ARGUMENT_TYPE",)),
     ("during(range1: 1, range2: [2..3])", "null", ("E_ARGUMENT_TYPE",)),
+    ("before(point1: [1..2], point2: 3)", "null", ("E_ARGUMENT_TYPE",)),
+    (
+        'context put(context: {x: 1, y: {a: 0}}, key: ["y", "a"], value: 2)',
+        "null",
+        ("E_ARGUMENT_TYPE",),
+    ),
+    ('context put(context: {}, keys: "a", value: 2)', "null", ("E_ARGUMENT_TYPE",)),
+    ('get value(m: {a: {b: 1}}, keys: ["a", "b"])', "1", ()),
+    ('get value(m: {a: 1}, key: ["a"])', "null", ("E_ARGUMENT_TYPE",)),
+    ("list replace(list: [1], match: 1, newItem: 0)", "null", ("E_ARGUMENT_TYPE",)),
     # null for an optional parameter is absent
     ('number("1,000", ",", null)', "1000", ()),
     ('number("1 000,5", null, ",")', "null", ("E_ARG_VALUE",)),
@@ -115,6 +126,22 @@ def test_null_for_every_optional_parameter_is_absent(
     without = f"{spec.name}({', '.join(required)})"
     with_nulls = f"{spec.name}({', '.join(required + ['null'] * len(optional))})"
     assert shown(with_nulls) == shown(without), with_nulls
+
+
+@pytest.mark.parametrize(
+    ("source", "code"),
+    [
+        ('context put(context: {}, ky: "a", value: 1)', "E_ARGUMENT_NAME"),
+        ("odd(n: 4)", "E_ARGUMENT_NAME"),
+        ("odd()", "E_ARGUMENT_COUNT"),
+        ("odd(4, 4)", "E_ARGUMENT_COUNT"),
+        ('context put({}, "a")', "E_ARGUMENT_COUNT"),
+    ],
+)
+def test_calls_that_fit_no_signature_are_refused_when_compiled(source: str, code: str) -> None:
+    with pytest.raises(ExprCheckError) as refused:
+        compile_expression(source)
+    assert [d.code for d in refused.value.diagnostics] == [code]
 
 
 def test_a_wrong_kind_names_the_function_and_the_parameter() -> None:

@@ -41,6 +41,18 @@ def get_value(context: dict[str, Value], key: Value) -> Value:
     return found
 
 
+def _get_by_key(context: dict[str, Value], key: Value) -> Value:
+    if not isinstance(key, str):
+        raise FunctionError(f"`key` must be a string, not a {kind_of(key)}", "E_ARGUMENT_TYPE")
+    return get_value(context, key)
+
+
+def _get_by_keys(context: dict[str, Value], keys: Value) -> Value:
+    if not isinstance(keys, list):
+        raise FunctionError(f"`keys` must be a list, not a {kind_of(keys)}", "E_ARGUMENT_TYPE")
+    return get_value(context, keys)
+
+
 def get_entries(context: dict[str, Value]) -> list[Value]:
     return [{"key": key, "value": norm(value)} for key, value in context.items()]
 
@@ -89,6 +101,18 @@ def context_put(context: dict[str, Value] | None, key: Value, value: Value) -> V
     return _put(context, _keys(key, "keys"), value)
 
 
+def _put_by_key(context: dict[str, Value] | None, key: Value, value: Value) -> Value:
+    if key is not None and not isinstance(key, str):
+        raise FunctionError(f"`key` must be a string, not a {kind_of(key)}", "E_ARGUMENT_TYPE")
+    return context_put(context, key, value)
+
+
+def _put_by_keys(context: dict[str, Value] | None, keys: Value, value: Value) -> Value:
+    if keys is not None and not isinstance(keys, list):
+        raise FunctionError(f"`keys` must be a list, not a {kind_of(keys)}", "E_ARGUMENT_TYPE")
+    return context_put(context, keys, value)
+
+
 def context_merge(contexts: list[Value]) -> dict[str, Value]:
     out: dict[str, Value] = {}
     for index, item in enumerate(contexts, 1):
@@ -103,7 +127,9 @@ def context_merge(contexts: list[Value]) -> dict[str, Value]:
 SPECS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
         "get value", "context",
-        (sig("m: context, key: any", get_value, ANY), sig("m: context, keys: any", get_value, ANY)),
+        (sig("m: context, key: any", get_value, ANY, named=False),
+         sig("m: context, key: any", _get_by_key, ANY, positional=False),
+         sig("m: context, keys: any", _get_by_keys, ANY, positional=False)),
         "The value of the entry `key` of the context `m` (null if there is none); with a list "
         "of keys, the value of a nested entry.",
         "取上下文 `m` 中键 `key` 的值（没有该键时为 null）；键为列表时按路径取嵌套的值。",
@@ -132,8 +158,11 @@ SPECS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         "context put", "context",
-        (sig("context: context, key: any, value: any", context_put, ANY_CONTEXT),
-         sig("context: context, keys: any, value: any", context_put, ANY_CONTEXT)),
+        (sig("context: context, key: any, value: any", context_put, ANY_CONTEXT, named=False),
+         sig("context: context, key: any, value: any", _put_by_key, ANY_CONTEXT,
+             positional=False),
+         sig("context: context, keys: any, value: any", _put_by_keys, ANY_CONTEXT,
+             positional=False)),
         "`context` with the entry `key` set to `value` (added last, or replaced in place); with "
         "a list of keys, the nested entry is set (missing levels are created).",
         "设置 `context` 中键 `key` 的值（新键追加在最后，已有键原位替换）；键为列表时设置"

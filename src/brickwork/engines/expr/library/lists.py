@@ -230,6 +230,20 @@ def list_replace(items: list[Value] | None, where: Value, item: Value) -> Value:
     raise FunctionError(message, "E_ARGUMENT_TYPE")
 
 
+def _replace_at(items: list[Value] | None, position: Value, item: Value) -> Value:
+    if position is not None and not isinstance(position, Decimal):
+        message = f"`position` must be a number, not a {kind_of(position)}"
+        raise FunctionError(message, "E_ARGUMENT_TYPE")
+    return list_replace(items, position, item)
+
+
+def _replace_matching(items: list[Value] | None, match: Value, item: Value) -> Value:
+    if match is not None and not isinstance(match, FunctionValue):
+        message = f"`match` must be a function, not a {kind_of(match)}"
+        raise FunctionError(message, "E_ARGUMENT_TYPE")
+    return list_replace(items, match, item)
+
+
 def union(lists: list[Value]) -> list[Value]:
     return distinct_values(concatenate(lists))
 
@@ -382,8 +396,11 @@ SPECS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         "list replace", "list",
-        (sig("list: list, position: any, newItem: any", list_replace, _same_list),
-         sig("list: list, match: any, newItem: any", list_replace, _same_list)),
+        (sig("list: list, position: any, newItem: any", list_replace, _same_list, named=False),
+         sig("list: list, position: any, newItem: any", _replace_at, _same_list,
+             positional=False),
+         sig("list: list, match: any, newItem: any", _replace_matching, _same_list,
+             positional=False)),
         "`list` with `newItem` at `position` (negative from the end), or in place of every "
         "element for which the function `match(item, newItem)` is true.",
         "把第 `position` 个元素（负数从末尾数）替换为 `newItem`，或替换所有使 "

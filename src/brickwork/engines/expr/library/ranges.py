@@ -222,11 +222,16 @@ def _evaluator(name: str, shape: Shape | None) -> Callable[[Value, Value], bool]
 
 
 def _signatures(name: str) -> tuple[Signature, ...]:
-    """One signature per spec form (for named arguments); positional calls dispatch on kinds."""
+    """One positional signature that dispatches on the kinds of the arguments, and one named
+    signature per spec form, which insists on the kinds its parameter names say."""
     shapes = list(RULES[name])
-    return tuple(
-        sig("{}: any, {}: any".format(*PARAMS[s]), _evaluator(name, s if i else None), BOOLEAN)
-        for i, s in enumerate(shapes)
+    params = "{}: any, {}: any"
+    return (
+        sig(params.format(*PARAMS[shapes[0]]), _evaluator(name, None), BOOLEAN, named=False),
+        *(
+            sig(params.format(*PARAMS[s]), _evaluator(name, s), BOOLEAN, positional=False)
+            for s in shapes
+        ),
     )
 
 
