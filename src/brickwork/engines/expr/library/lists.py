@@ -14,7 +14,7 @@ from functools import cmp_to_key
 
 from brickwork.engines.expr.datatypes import ANY, BOOLEAN, NUMBER, ExprType, list_of
 from brickwork.engines.expr.functions import FunctionError, FunctionSpec, ex, sig
-from brickwork.engines.expr.library.text import integral, whole
+from brickwork.engines.expr.library.text import integral
 from brickwork.engines.expr.values import (
     DECIMAL_CONTEXT,
     FunctionValue,
@@ -259,13 +259,13 @@ def reverse(items: list[Value]) -> list[Value]:
 
 
 def sublist(items: list[Value], start: Decimal, length: Decimal | None = None) -> list[Value]:
-    position = whole(start, "the start position")
+    position = integral(start, "the start position")
     if position == 0 or abs(position) > len(items):
         raise FunctionError("the start position is outside the list", "E_ARG_VALUE")
     begin = position - 1 if position > 0 else len(items) + position
     if length is None:
         return items[begin:]
-    return items[begin : begin + whole(length, "the length")]
+    return items[begin : begin + integral(length, "the length")]
 
 
 def _item_type(args: Sequence[ExprType]) -> ExprType:
