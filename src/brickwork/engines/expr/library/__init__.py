@@ -9,6 +9,7 @@ from __future__ import annotations
 from brickwork.engines.expr.functions import Registry
 from brickwork.engines.expr.library import (
     contexts,
+    list_edits,
     lists,
     logic,
     numeric,
@@ -24,6 +25,7 @@ REGISTRY = Registry(
         *text.SPECS,
         *numeric.SPECS,
         *lists.SPECS,
+        *list_edits.SPECS,
         *statistical.SPECS,
         *contexts.SPECS,
         *temporal.SPECS,
