@@ -4,7 +4,7 @@ their edges: nested keys, entry order, nulls and wrong kinds."""
 from __future__ import annotations
 
 import pytest
-from expr_support import shown
+from expr_support import run, shown
 
 # (source, expected value as literal text, expected diagnostic codes)
 CASES: list[tuple[str, str, tuple[str, ...]]] = [
@@ -83,3 +83,23 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
 @pytest.mark.parametrize(("source", "expected", "codes"), CASES)
 def test_context_case(source: str, expected: str, codes: tuple[str, ...]) -> None:
     assert shown(source) == (expected, codes)
+
+
+def _nested(depth: int) -> list[object]:
+    value: list[object] = [1]
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_is_walks_deep_values_without_recursion() -> None:
+    deep = 5000
+    same = run("is(a, b)", {"a": _nested(deep), "b": _nested(deep)})
+    assert (same.value, same.diagnostics) == (True, ())
+    assert run("is(a, b)", {"a": _nested(deep), "b": _nested(deep - 1)}).value is False
+
+
+def test_context_put_with_many_keys_does_not_recurse() -> None:
+    keys = [f"k{i}" for i in range(5000)]
+    result = run("get value(context put({}, keys, 1), keys)", {"keys": keys})
+    assert (result.value, result.diagnostics) == (1, ())

@@ -75,16 +75,19 @@ def from_entries(entries: list[Value]) -> dict[str, Value]:
 
 
 def _put(context: dict[str, Value], keys: list[str], value: Value) -> dict[str, Value]:
-    head, rest = keys[0], keys[1:]
-    if rest:
-        inner = norm(context.get(head))
+    """Set the entry at the path `keys`, copying each level on the way (never recursing)."""
+    levels = [context]
+    for key in keys[:-1]:
+        inner = norm(levels[-1].get(key))
         if inner is None:
             inner = {}
         if not isinstance(inner, dict):
-            message = f"the entry {quote(head)} is a {kind_of(inner)}, not a context"
+            message = f"the entry {quote(key)} is a {kind_of(inner)}, not a context"
             raise FunctionError(message, "E_ARG_VALUE")
-        value = _put(inner, rest, value)
-    return {**context, head: value}
+        levels.append(inner)
+    for level, key in zip(reversed(levels), reversed(keys), strict=True):
+        value = {**level, key: value}
+    return value  # type: ignore[no-any-return]
 
 
 def context_put(context: dict[str, Value] | None, key: Value, value: Value) -> Value:

@@ -40,14 +40,27 @@ def coalesce(values: list[Value]) -> Value:
 def is_same(a: Value, b: Value) -> bool:
     """FEEL `is`: the same element of the semantic domain. Unlike `=`, values of different kinds
     are simply not the same (false, not null), and times with different offsets differ even
-    when they denote the same instant."""
-    a, b = norm(a), norm(b)
-    if kind_of(a) != kind_of(b):
-        return False
-    if isinstance(a, list):
-        return len(a) == len(b) and all(is_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(is_same(a[k], b[k]) for k in a)
+    when they denote the same instant. Nested lists and contexts are walked without
+    recursion."""
+    pending = [(a, b)]
+    while pending:
+        x, y = (norm(v) for v in pending.pop())
+        if kind_of(x) != kind_of(y):
+            return False
+        if isinstance(x, list):
+            if len(x) != len(y):
+                return False
+            pending.extend(zip(x, y, strict=True))
+        elif isinstance(x, dict):
+            if x.keys() != y.keys():
+                return False
+            pending.extend((x[k], y[k]) for k in x)
+        elif not _same_scalar(x, y):
+            return False
+    return True
+
+
+def _same_scalar(a: Value, b: Value) -> bool:
     if isinstance(a, time | datetime):
         same_offset: bool = a.utcoffset() == b.utcoffset()
         return same_offset and a.replace(tzinfo=None) == b.replace(tzinfo=None)
