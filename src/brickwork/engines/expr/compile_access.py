@@ -265,6 +265,8 @@ def _eager_call(spec: FunctionSpec, binding: Binding, args: tuple[Fn, ...], node
     evaluate = signature.evaluate
     span = node.span
     checker = _ArgumentChecker(spec, span)
+    if signature.spread_list and () in binding.slots:
+        return _no_arguments  # `all()`: a list function given no list at all
 
     def finish(result: Value, run: Run) -> Value:
         if type(result) is list:
@@ -353,6 +355,10 @@ def singleton_unwrapped(param: Param, value: Value) -> Value:
     return item if item is None or kind_of(item) in param.accepts else value
 
 
+def _no_arguments(v: Any, run: Run) -> Value:
+    return None
+
+
 class _ArgumentChecker:
     """Null propagation and kind checks of one argument (possibly a rest list)."""
 
@@ -368,7 +374,8 @@ class _ArgumentChecker:
 
     def _one(self, param: Param, value: Value, run: Run) -> bool:
         if value is None:
-            return not self.propagate
+            # Null for an optional parameter means "absent" (`substring(s, 2, null)`).
+            return param.optional or not self.propagate
         if param.accepts and kind_of(value) not in param.accepts:
             wanted = " or ".join(sorted(param.accepts))
             message = (

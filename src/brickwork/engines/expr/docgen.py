@@ -21,6 +21,7 @@ TITLES = {
     "text": "Text / 文本",
     "number": "Numbers / 数字",
     "list": "Lists and aggregates / 列表与汇总",
+    "context": "Contexts / 上下文",
     "date and time": "Dates, times and durations / 日期、时间与时长",
     "range": "Ranges / 区间",
 }
@@ -32,7 +33,8 @@ def _escape(text: str) -> str:
 
 def _spec(spec: FunctionSpec) -> list[str]:
     lines = [f"#### `{spec.name}`", ""]
-    usage = " · ".join(f"`{s.describe(spec.name)}`" for s in spec.signatures)
+    forms = dict.fromkeys(s.describe(spec.name) for s in spec.signatures)
+    usage = " · ".join(f"`{form}`" for form in forms)
     lines.append(f"- Usage / 用法: {usage}")
     if spec.aliases:
         lines.append("- Also written / 别名: " + ", ".join(f"`{a}`" for a in spec.aliases))

@@ -47,6 +47,12 @@ class Signature:
     returns: ReturnRule = ANY
     spread_list: bool = False
     """With a single list argument, the list itself is the `rest` parameter (`sum([1, 2])`)."""
+    positional: bool = True
+    """Whether positional calls may bind here; forms that differ only in the kinds of their
+    arguments (`before(point, range)`, `before(range, point)`) share one positional signature
+    that looks at the kinds, and keep a named-only signature each."""
+    named: bool = True
+    """Whether calls with named arguments may bind here."""
 
     @property
     def min_args(self) -> int:
@@ -146,11 +152,17 @@ class Registry:
                 "use either all positional or all named arguments",
             )
         binder = _bind_named if named else _bind_positional
-        for signature in spec.signatures:
+        signatures = spec.signatures
+        if named:
+            # `before(range: r, point: p)` and `before(point: p, range: r)` name the same
+            # parameters; the written order picks the form.
+            written = [normalise(a.name or "") for a in args]
+            signatures = tuple(sorted(signatures, key=lambda s: not _in_order(s, written)))
+        for signature in signatures:
             binding = binder(signature, args)
             if binding is not None:
                 return binding
-        usage = " or ".join(s.describe(spec.name) for s in spec.signatures)
+        usage = " or ".join(dict.fromkeys(s.describe(spec.name) for s in spec.signatures))
         if named:
             names = ", ".join(f"`{a.name}`" for a in named)
             message = f"`{spec.name}` has no signature with the arguments {names}"
@@ -161,7 +173,15 @@ class Registry:
         raise BindError("E_ARGUMENT_COUNT", message, f"usage: {usage}")
 
 
+def _in_order(signature: Signature, written: list[str]) -> bool:
+    order = [normalise(p.name) for p in signature.params]
+    positions = [order.index(name) for name in written if name in order]
+    return positions == sorted(positions)
+
+
 def _bind_positional(signature: Signature, args: Sequence[Arg]) -> Binding | None:
+    if not signature.positional:
+        return None
     count = len(args)
     maximum = signature.max_args
     if count < signature.min_args or (maximum is not None and count > maximum):
@@ -176,6 +196,8 @@ def _bind_positional(signature: Signature, args: Sequence[Arg]) -> Binding | Non
 
 
 def _bind_named(signature: Signature, args: Sequence[Arg]) -> Binding | None:
+    if not signature.named:
+        return None
     positions = {normalise(a.name or ""): i for i, a in enumerate(args)}
     params = {normalise(p.name): p for p in signature.params}
     if not set(positions) <= set(params):
@@ -216,6 +238,8 @@ def sig(
     returns: ReturnRule = ANY,
     *,
     spread_list: bool = False,
+    positional: bool = True,
+    named: bool = True,
 ) -> Signature:
     """Declare a signature from text: `"string: string, start position: number, length?: number"`.
 
@@ -232,7 +256,7 @@ def sig(
         rest = name.endswith("...")
         name = name.rstrip("?.")
         parsed.append(Param(name, accepts, optional, rest))
-    return Signature(tuple(parsed), evaluate, returns, spread_list)
+    return Signature(tuple(parsed), evaluate, returns, spread_list, positional, named)
 
 
 def ex(source: str, result: str) -> Example:

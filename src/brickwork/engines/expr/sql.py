@@ -374,7 +374,7 @@ def _right(tr: _Translator, node: Call, args: Args, truthy: bool) -> SqlExpr:
 
 
 def _round(tr: _Translator, node: Call, args: Args, truthy: bool) -> SqlExpr:
-    number, scale = args
+    number, scale = (*args, None)[:2]  # `round half up(n)` or `round half up(n, scale)`
     assert number is not None
     places = _whole_literal(tr, node, scale, 0, -30)
     return SqlFunction("round_half_up",

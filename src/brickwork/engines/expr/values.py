@@ -191,6 +191,7 @@ _SUBCLASS_CONVERTERS: tuple[tuple[type, Callable[[Any], Value]], ...] = (
     (Mapping, _from_mapping),
     (list, list),
     (tuple, list),
+    (FunctionValue, lambda f: f),
 )
 
 
@@ -469,8 +470,9 @@ def _format_offset(value: time | datetime) -> str:
     if offset == timedelta(0):
         return "Z"
     sign = "-" if offset < timedelta(0) else "+"
-    minutes = abs(int(offset.total_seconds())) // 60
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    minutes, seconds = divmod(abs(int(offset.total_seconds())), 60)
+    text = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return f"{text}:{seconds:02d}" if seconds else text  # offsets may have seconds (time(...))
 
 
 def format_time(value: time) -> str:

@@ -7,10 +7,40 @@ expressions or touches the clock; see `functions.py` for the rules evaluators fo
 from __future__ import annotations
 
 from brickwork.engines.expr.functions import Registry
-from brickwork.engines.expr.library import lists, logic, numeric, range_literal, temporal, text
-
-REGISTRY = Registry(
-    (*logic.SPECS, *text.SPECS, *numeric.SPECS, *lists.SPECS, *temporal.SPECS, *range_literal.SPECS)
+from brickwork.engines.expr.library import (
+    contexts,
+    list_edits,
+    lists,
+    logic,
+    numeric,
+    range_literal,
+    ranges,
+    statistical,
+    temporal,
+    text,
 )
 
-CATEGORIES: tuple[str, ...] = ("logic", "text", "number", "list", "date and time", "range")
+REGISTRY = Registry(
+    (
+        *logic.SPECS,
+        *text.SPECS,
+        *numeric.SPECS,
+        *lists.SPECS,
+        *list_edits.SPECS,
+        *statistical.SPECS,
+        *contexts.SPECS,
+        *temporal.SPECS,
+        *ranges.SPECS,
+        *range_literal.SPECS,
+    )
+)
+
+CATEGORIES: tuple[str, ...] = (
+    "logic",
+    "text",
+    "number",
+    "list",
+    "context",
+    "date and time",
+    "range",
+)

@@ -13,8 +13,16 @@ from decimal import Decimal, DecimalException
 
 from brickwork.engines.expr.datatypes import ANY, BOOLEAN, NUMBER, ExprType, list_of
 from brickwork.engines.expr.functions import FunctionError, FunctionSpec, ex, sig
-from brickwork.engines.expr.library.text import whole
-from brickwork.engines.expr.values import DECIMAL_CONTEXT, Value, equal, kind_of, norm, order
+from brickwork.engines.expr.library.list_edits import sort_by
+from brickwork.engines.expr.library.text import integral
+from brickwork.engines.expr.values import (
+    DECIMAL_CONTEXT,
+    Value,
+    equal,
+    kind_of,
+    norm,
+    order,
+)
 
 
 def _numbers(items: list[Value]) -> list[Decimal] | None:
@@ -50,7 +58,8 @@ def _extreme(items: list[Value], sign: int) -> Value:
     for item in items[1:]:
         compared = order(item, best)
         if compared is None:
-            raise FunctionError("min/max need values of one comparable kind", "E_ARG_TYPE")
+            message = f"`list` must hold values of one comparable kind, not {kind_of(item)} "
+            raise FunctionError(f"{message}and {kind_of(best)}", "E_ARG_TYPE")
         if compared == sign:
             best = item
     if order(best, best) is None:
@@ -102,7 +111,7 @@ def concatenate(lists: list[Value]) -> list[Value]:
     out: list[Value] = []
     for item in lists:
         if not isinstance(item, list):
-            raise FunctionError("concatenate needs lists", "E_ARG_TYPE")
+            raise FunctionError(f"`list` must be lists, not a {kind_of(item)}", "E_ARG_TYPE")
         out.extend(item)
     return out
 
@@ -154,8 +163,13 @@ def sort(items: list[Value]) -> list[Value]:
     values = [norm(i) for i in items]
     for value in values:
         if order(value, values[0]) is None:
-            raise FunctionError("sort needs values of one comparable kind, without nulls")
+            message = "`list` must hold values of one comparable kind, without nulls"
+            raise FunctionError(message)
     return sorted(values)
+
+
+def union(lists: list[Value]) -> list[Value]:
+    return distinct_values(concatenate(lists))
 
 
 def index_of(items: list[Value] | None, match: Value) -> list[Value] | None:
@@ -169,13 +183,13 @@ def reverse(items: list[Value]) -> list[Value]:
 
 
 def sublist(items: list[Value], start: Decimal, length: Decimal | None = None) -> list[Value]:
-    position = whole(start, "the start position")
+    position = integral(start, "the start position")
     if position == 0 or abs(position) > len(items):
         raise FunctionError("the start position is outside the list", "E_ARG_VALUE")
     begin = position - 1 if position > 0 else len(items) + position
     if length is None:
         return items[begin:]
-    return items[begin : begin + whole(length, "the length")]
+    return items[begin : begin + integral(length, "the length")]
 
 
 def _item_type(args: Sequence[ExprType]) -> ExprType:
@@ -188,7 +202,7 @@ def _same_list(args: Sequence[ExprType]) -> ExprType:
     return args[0] if args and args[0].kind == "list" else list_of(ANY)
 
 
-AGGREGATE_NUMBERS = "values...: number"
+AGGREGATE_NUMBERS = "list...: number"
 
 SPECS: tuple[FunctionSpec, ...] = (
     FunctionSpec(
@@ -207,7 +221,7 @@ SPECS: tuple[FunctionSpec, ...] = (
         aliases=("AVERAGE",), propagate_null=False,
     ),
     FunctionSpec(
-        "min", "list", (sig("values...: any", minimum, _item_type, spread_list=True),),
+        "min", "list", (sig("list...: any", minimum, _item_type, spread_list=True),),
         "Smallest value (numbers, text, dates, durations); null if empty or any is null.",
         "最小值（数字、文本、日期、时长）；为空或含 null 时为 null。",
         (ex("min([3, 1, 2])", "1"), ex('MIN(@"2025-01-02", @"2024-12-31")', '@"2024-12-31"'),
@@ -215,30 +229,35 @@ SPECS: tuple[FunctionSpec, ...] = (
         aliases=("MIN",), propagate_null=False, sql="min",
     ),
     FunctionSpec(
-        "max", "list", (sig("values...: any", maximum, _item_type, spread_list=True),),
+        "max", "list", (sig("list...: any", maximum, _item_type, spread_list=True),),
         "Largest value; null if empty or any is null.", "最大值；为空或含 null 时为 null。",
         (ex("max([3, 1, 2])", "3"), ex('MAX("a", "b")', '"b"'), ex("max([])", "null")),
         aliases=("MAX",), propagate_null=False, sql="max",
     ),
     FunctionSpec(
-        "count", "list", (sig("values...: any", count, NUMBER, spread_list=True),),
+        "count", "list", (sig("list...: any", count, NUMBER, spread_list=True),),
         "Number of elements (nulls included).", "元素个数（包含 null）。",
         (ex("count([1, null, 3])", "3"), ex("COUNT([])", "0")),
         aliases=("COUNT",), propagate_null=False, sql="count",
     ),
     FunctionSpec(
-        "all", "logic", (sig("values...: boolean", every, BOOLEAN, spread_list=True),),
+        "all", "logic", (sig("list...: boolean", every, BOOLEAN, spread_list=True),),
         "True if every value is true; false if any is false; otherwise null.",
         "全部为 true 时为 true；任一为 false 时为 false；否则为 null。",
         (ex("all([true, true])", "true"), ex("AND(true, null)", "null"),
-         ex("AND(false, null)", "false"), ex("all([])", "true")),
+         ex("AND(false, null)", "false"), ex("all([])", "true"),
+         ex("all([false, null, true])", "false"), ex("all(true)", "true"), ex("all(0)", "null"),
+         ex("all(list: [true, false])", "false"), ex("all()", "null")),
         aliases=("AND",), propagate_null=False, sql="all",
     ),
     FunctionSpec(
-        "any", "logic", (sig("values...: boolean", some, BOOLEAN, spread_list=True),),
+        "any", "logic", (sig("list...: boolean", some, BOOLEAN, spread_list=True),),
         "True if any value is true; false if all are false; otherwise null.",
         "任一为 true 时为 true；全部为 false 时为 false；否则为 null。",
-        (ex("any([false, true])", "true"), ex("OR(false, null)", "null"), ex("any([])", "false")),
+        (ex("any([false, true])", "true"), ex("OR(false, null)", "null"), ex("any([])", "false"),
+         ex("any([false, null, true])", "true"), ex("any(false)", "false"),
+         ex("any(null)", "null"), ex("any(0)", "null"), ex("any(list: [false, true])", "true"),
+         ex("any()", "null")),
         aliases=("OR",), propagate_null=False, sql="any",
     ),
     FunctionSpec(
@@ -250,20 +269,20 @@ SPECS: tuple[FunctionSpec, ...] = (
         propagate_null=False,
     ),
     FunctionSpec(
-        "append", "list", (sig("list: list, items...: any", append, _same_list),),
+        "append", "list", (sig("list: list, item...: any", append, _same_list),),
         "`list` with `items` added at the end.", "在列表末尾追加元素。",
         (ex("append([1], 2, 3)", "[1, 2, 3]"), ex("append([], null)", "[null]")),
         propagate_null=False,
     ),
     FunctionSpec(
-        "concatenate", "list", (sig("lists...: list", concatenate, _same_list),),
+        "concatenate", "list", (sig("list...: list", concatenate, _same_list),),
         "All lists joined into one.", "把多个列表连接为一个。",
         (ex("concatenate([1, 2], [3])", "[1, 2, 3]"), ex("concatenate()", "[]")),
     ),
     FunctionSpec(
         "distinct values", "list", (sig("list: list", distinct_values, _same_list),),
         "The list without duplicates, first occurrence kept.", "去重，保留首次出现的顺序。",
-        (ex("distinct values([1, 2, 1, 3, 2])", "[1, 2, 3]"),
+        (ex("distinct values([1, 2, 3, 2, 1])", "[1, 2, 3]"),
          ex("distinct values([[1], [1]])", "[[1]]")),
     ),
     FunctionSpec(
@@ -272,10 +291,19 @@ SPECS: tuple[FunctionSpec, ...] = (
         (ex("flatten([[1, 2], [[3]], 4])", "[1, 2, 3, 4]"), ex("flatten([])", "[]")),
     ),
     FunctionSpec(
-        "sort", "list", (sig("list: list", sort, _same_list),),
-        "The list in ascending order (all elements of one comparable kind).",
-        "按升序排序（元素须为同一种可比较类型）。",
-        (ex("sort([3, 1, 2])", "[1, 2, 3]"), ex("sort([1, null])", "null")),
+        "sort", "list",
+        (sig("list: list", sort, _same_list),
+         sig("list: list, precedes: any", sort_by, _same_list)),
+        "The list in ascending order (all elements of one comparable kind), or in the order of "
+        "`precedes`, a function of two elements that is true when the first comes first.",
+        "按升序排序（元素须为同一种可比较类型），或按 `precedes` 函数（第一个元素应排在前面时"
+        "返回 true）排序。",
+        (ex("sort([3, 1, 4, 5, 2])", "[1, 2, 3, 4, 5]"), ex("sort([1, null])", "null")),
+    ),
+    FunctionSpec(
+        "union", "list", (sig("list...: list", union, _same_list),),
+        "All elements of the lists, without duplicates.", "多个列表的并集（去重）。",
+        (ex("union([1, 2], [2, 3])", "[1, 2, 3]"), ex("union([1, 1])", "[1]"), ex("union()", "[]")),
     ),
     FunctionSpec(
         "index of", "list", (sig("list: list, match: any", index_of, list_of(NUMBER)),),

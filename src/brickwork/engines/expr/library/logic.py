@@ -7,10 +7,11 @@ produce diagnostics. Evaluators are pure.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime, time
 
 from brickwork.engines.expr.datatypes import ANY, BOOLEAN, STRING, ExprType, unify
 from brickwork.engines.expr.functions import FunctionSpec, ex, sig
-from brickwork.engines.expr.values import Value, norm, to_text
+from brickwork.engines.expr.values import Value, equal, kind_of, norm, to_text
 
 Thunk = Callable[[], Value]
 
@@ -34,6 +35,36 @@ def coalesce(values: list[Value]) -> Value:
         if value is not None:
             return norm(value)
     return None
+
+
+def is_same(a: Value, b: Value) -> bool:
+    """FEEL `is`: the same element of the semantic domain. Unlike `=`, values of different kinds
+    are simply not the same (false, not null), and times with different offsets differ even
+    when they denote the same instant. Nested lists and contexts are walked without
+    recursion."""
+    pending = [(a, b)]
+    while pending:
+        x, y = (norm(v) for v in pending.pop())
+        if kind_of(x) != kind_of(y):
+            return False
+        if isinstance(x, list):
+            if len(x) != len(y):
+                return False
+            pending.extend(zip(x, y, strict=True))
+        elif isinstance(x, dict):
+            if x.keys() != y.keys():
+                return False
+            pending.extend((x[k], y[k]) for k in x)
+        elif not _same_scalar(x, y):
+            return False
+    return True
+
+
+def _same_scalar(a: Value, b: Value) -> bool:
+    if isinstance(a, time | datetime):
+        same_offset: bool = a.utcoffset() == b.utcoffset()
+        return same_offset and a.replace(tzinfo=None) == b.replace(tzinfo=None)
+    return equal(a, b) is True
 
 
 def _if_type(args: Sequence[ExprType]) -> ExprType:
@@ -78,6 +109,18 @@ SPECS: tuple[FunctionSpec, ...] = (
         "The first argument that is not null.", "返回第一个非 null 的参数。",
         (ex('COALESCE(null, "n/a")', '"n/a"'), ex("COALESCE()", "null")),
         propagate_null=False, sql="coalesce",
+    ),
+    FunctionSpec(
+        "is", "logic", (sig("value1: any, value2: any", is_same, BOOLEAN),),
+        "Whether both values are the same value of the same kind; unlike `=`, times with other "
+        "offsets differ and values of different kinds give false.",
+        "两个值是否为同一类型的同一个值；与 `=` 不同，偏移不同的时间视为不同，类型不同时为 false。",
+        (ex('is(date("2012-12-25"), time("23:00:50"))', "false"),
+         ex('is(date("2012-12-25"), date("2012-12-25"))', "true"),
+         ex('is(time("23:00:50Z"), time("23:00:50"))', "false"),
+         ex('is(time("23:00:50Z"), time("23:00:50+00:00"))', "true"),
+         ex("is(null, null)", "true"), ex("is(1, 1.0)", "true")),
+        propagate_null=False,
     ),
     FunctionSpec(
         "string", "logic", (sig("from: any", to_text, STRING),),

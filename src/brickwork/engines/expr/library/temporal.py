@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from brickwork.engines.expr.datatypes import (
@@ -69,10 +69,14 @@ def date_of(year: Decimal, month: Decimal, day: Decimal) -> date:
         raise FunctionError(str(exc), "E_ARG_VALUE") from None
 
 
-def time_from(value: str | time | datetime) -> object:
+def time_from(value: str | date | time | datetime) -> object:
     if isinstance(value, str):
         return _parsed(parse_time, value)
-    return value.timetz() if isinstance(value, datetime) else value
+    if isinstance(value, datetime):
+        return value.timetz()
+    if isinstance(value, date):
+        return time(0, tzinfo=UTC)  # the spec: a date is its midnight in UTC
+    return value
 
 
 def time_of(
@@ -184,11 +188,17 @@ SPECS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         "time", "date and time",
-        (sig("from: string|time|datetime", time_from, TIME),
+        (sig("from: string|time|date|datetime", time_from, TIME),
          sig("hour: number, minute: number, second: number, offset?: dtduration", time_of, TIME)),
-        "A time of day from text `hh:mm:ss`, from a date and time, or from its parts.",
-        "由文本 `hh:mm:ss`、日期时间或时分秒构造时间。",
-        (ex('time("10:30:00")', '@"10:30:00"'), ex("time(23, 59, 0)", '@"23:59:00"')),
+        "A time of day from text `hh:mm:ss`, from a date and time (a date gives 00:00:00Z), or "
+        "from its parts with an optional offset.",
+        "由文本 `hh:mm:ss`、日期时间（日期取 00:00:00Z）或时分秒（可带偏移）构造时间。",
+        (ex('time("10:30:00")', '@"10:30:00"'), ex("time(23, 59, 0)", '@"23:59:00"'),
+         ex('time(date and time("2012-12-25T11:00:00Z"))', '@"11:00:00Z"'),
+         ex('time(date("2017-08-10"))', '@"00:00:00Z"'),
+         ex('time(11, 59, 45, duration("PT2H45M55S"))', '@"11:59:45+02:45:55"'),
+         ex("time(11, 59, 45, null)", '@"11:59:45"'),
+         ex('time(23, 59, 0, duration("PT0H"))', '@"23:59:00Z"')),
     ),
     FunctionSpec(
         "date and time", "date and time",

@@ -9,13 +9,13 @@ pure; they must not use `eval` or touch anything outside their arguments.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from functools import lru_cache
 
 from brickwork.engines.expr.datatypes import BOOLEAN, NUMBER, STRING, list_of
 from brickwork.engines.expr.functions import FunctionError, FunctionSpec, ex, sig
 from brickwork.engines.expr.limits import DEFAULT_LIMITS
-from brickwork.engines.expr.values import Value, norm, to_text
+from brickwork.engines.expr.values import Value, kind_of, norm, to_text
 
 MAX_WHOLE_ARGUMENT = 10**9
 """Largest position, length, count or scale a function accepts; beyond it the result is null."""
@@ -30,14 +30,19 @@ def whole(number: Decimal, what: str) -> int:
     return int(number)
 
 
+def integral(number: Decimal, what: str) -> int:
+    """The integer part of a FEEL position, length or scale (the spec truncates: 1.9 -> 1)."""
+    return whole(number.to_integral_value(ROUND_DOWN), what)
+
+
 def substring(text: str, start: Decimal, length: Decimal | None = None) -> str:
-    position = whole(start, "the start position")
+    position = integral(start, "the start position")
     if position == 0:
         raise FunctionError("positions start at 1 (or -1 for the last character)", "E_ARG_VALUE")
     begin = position - 1 if position > 0 else max(len(text) + position, 0)
     if length is None:
         return text[begin:]
-    count = whole(length, "the length")
+    count = integral(length, "the length")
     if count < 0:
         raise FunctionError("the length cannot be negative", "E_ARG_VALUE")
     return text[begin : begin + count]
@@ -217,7 +222,8 @@ def string_join(items: list[Value], delimiter: str | None = None, prefix: str | 
         if value is None:
             continue
         if not isinstance(value, str):
-            raise FunctionError("string join needs a list of strings", "E_ARG_TYPE")
+            message = f"`list` must hold strings, not a {kind_of(value)}"
+            raise FunctionError(message, "E_ARG_TYPE")
         parts.append(value)
     return (prefix or "") + (delimiter or "").join(parts) + (suffix or "")
 
