@@ -9,6 +9,7 @@ FEEL type (`list<number>`, `function<string> -> boolean`) is read, and how a fai
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import fields
 from typing import NoReturn, TypeVar
 
 from brickwork.engines.expr import limits as limit_codes
@@ -59,6 +60,26 @@ _TYPE_HINT = (
 )
 
 Node = TypeVar("Node", bound=Expr)
+
+# A node's span is built for every node of every parse: filling the slots directly is twice as
+# fast as the frozen dataclass's __init__ (which goes through object.__setattr__).
+assert tuple(f.name for f in fields(Span)) == ("line", "column", "end_line", "end_column")
+_new_span = object.__new__
+_SLOTS = vars(Span)
+_set_line = _SLOTS["line"].__set__
+_set_column = _SLOTS["column"].__set__
+_set_end_line = _SLOTS["end_line"].__set__
+_set_end_column = _SLOTS["end_column"].__set__
+
+
+def make_span(line: int, column: int, end_line: int, end_column: int) -> Span:
+    """`Span(line, column, end_line, end_column)`, built faster."""
+    span: Span = _new_span(Span)
+    _set_line(span, line)
+    _set_column(span, column)
+    _set_end_line(span, end_line)
+    _set_end_column(span, end_column)
+    return span
 
 
 class Unexpected(Exception):
@@ -117,13 +138,13 @@ class Base:
     def span(self, first: int, last: int) -> Span:
         """The span from the start of token `first` to the end of token `last`."""
         if self.line_starts is None:
-            return Span(1, self.starts[first] + 1, 1, self.ends[last] + 1)
+            return make_span(1, self.starts[first] + 1, 1, self.ends[last] + 1)
         return self.offset_span(self.starts[first], self.ends[last])
 
     def offset_span(self, start: int, end: int) -> Span:
         line, column = self.position(start)
         end_line, end_column = self.position(end)
-        return Span(line, column, end_line, end_column)
+        return make_span(line, column, end_line, end_column)
 
     def position(self, offset: int) -> tuple[int, int]:
         if self.line_starts is None:

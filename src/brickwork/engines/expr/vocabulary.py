@@ -64,11 +64,10 @@ def _function_index(registry: Registry) -> Index:
 
 
 @lru_cache(maxsize=256)
-def _names_index(names: frozenset[str]) -> Index:
-    return build_index((*names, *PROPERTY_NAMES))
+def _vocabulary(names: frozenset[str], registry: Registry) -> Vocabulary:
+    return Vocabulary(build_index((*names, *PROPERTY_NAMES)), _function_index(registry))
 
 
 def vocabulary(names: Collection[str], registry: Registry) -> Vocabulary:
     """The vocabulary for a scope's `names` (pass a frozenset to reuse the index across calls)."""
-    known = names if isinstance(names, frozenset) else frozenset(names)
-    return Vocabulary(_names_index(known), _function_index(registry))
+    return _vocabulary(names if isinstance(names, frozenset) else frozenset(names), registry)
