@@ -12,12 +12,15 @@ which returns an `Evaluation(value, diagnostics)`. The best of several rounds is
 from __future__ import annotations
 
 import argparse
+import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from brickwork.engines.expr import compile_expression
+from brickwork.engines.expr import Scope, compile_expression, compile_unary_tests
 
 SCREENING = {
     "brickwork": 'amount > 50000 and channel = "cash" and country in ("IR", "KP")',
@@ -116,7 +119,12 @@ def _table(title: str, results: dict[str, float]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="time per engine and case")
-    seconds = parser.parse_args().seconds
+    parser.add_argument("--compile-only", action="store_true", help="only the compile table")
+    options = parser.parse_args()
+    if options.compile_only:
+        compile_benchmark()
+        return
+    seconds = options.seconds
     screening, screening_plain, numbers, numbers_plain = _rows()
     cases = {
         "screening: " + SCREENING["brickwork"]: {
@@ -142,6 +150,113 @@ def main() -> None:
         _table(title, results)
         if missing:
             print(f"(not installed: {', '.join(missing)})")
+    compile_benchmark()
+
+
+# ---------------------------------------------------------------- compile time
+# Parse + check + closure through the public API, per expression; the first compile of a fresh
+# process is measured in a subprocess (after the import, which is reported on its own).
+
+CELL_TARGET_US = 25.0
+FORMULA_TARGET_US = 60.0
+FIRST_COMPILE_TARGET_MS = 15.0
+COMPILE_SCOPE = {
+    "amount": "number",
+    "price": "number",
+    "qty": "number",
+    "discount": "number",
+    "name": "string",
+    "code": "string",
+    "channel": "string",
+    "opened": "date",
+    "items": "list<context>",
+}
+CELLS = [  # (cell, the field its column tests)
+    ("< 100", "amount"),
+    ("[1..10)", "amount"),
+    ('"A","B","C"', "channel"),
+    ('>= date("2024-01-01")', "opened"),
+    ("-", "amount"),
+    ("42", "amount"),
+    ("[18..65)", "amount"),
+    ('not("X", "Y")', "channel"),
+    ("> 0", "amount"),
+    ('"cash"', "channel"),
+]
+FORMULAS = [
+    'if amount > 10000 then "high" else "low"',
+    "round(price * qty * (1 - discount), 2)",
+    "sum(items.amount)",
+    'string length(name) > 3 and starts with(code, "KY")',
+    "amount * 0.003",
+    'amount > 50000 and channel = "cash"',
+    "count(items[amount > 100]) > 2",
+    'opened + @"P30D" < date("2025-12-31")',
+]
+_FIRST_COMPILE = """
+import time
+start = time.perf_counter()
+from brickwork.engines.expr import Scope, compile_expression
+imported = time.perf_counter()
+compile_expression("if amount > 10000 then 1 else 2", Scope.of({"amount": "number"}))
+done = time.perf_counter()
+print((imported - start) * 1000, (done - imported) * 1000)
+"""
+
+
+def _median_us(run: Runner, count: int, rounds: int = 5) -> float:
+    """The lowest, over `rounds`, of the median time of `count` calls (the machine is shared)."""
+    best = float("inf")
+    for _ in range(rounds):
+        samples = []
+        for _ in range(count):
+            start = time.perf_counter()
+            run()
+            samples.append(time.perf_counter() - start)
+        best = min(best, statistics.median(samples))
+    return best * 1e6
+
+
+def _fresh_process() -> tuple[float, float]:
+    """Import and first-compile milliseconds of a new interpreter (best of three)."""
+    runs = []
+    for _ in range(3):
+        out = subprocess.run(
+            [sys.executable, "-c", _FIRST_COMPILE], capture_output=True, text=True, check=True
+        ).stdout.split()
+        runs.append((float(out[0]), float(out[1])))
+    return min(r[0] for r in runs), min(r[1] for r in runs)
+
+
+def compile_benchmark(count: int = 300) -> None:
+    scope = Scope.of(COMPILE_SCOPE)
+    print("\nCompile (parse + check + closure), median µs per expression")
+    print(f"{'case':<58}{'µs':>10}")
+    print("-" * 68)
+    cells = {}
+    for cell, column in CELLS:
+        column_type = scope.fields[column]
+        cells[cell] = _median_us(
+            lambda c=cell, t=column_type: compile_unary_tests(c, scope, input_type=t), count
+        )
+        print(f"{'cell: ' + cell:<58}{cells[cell]:>10.1f}")
+    formulas = {}
+    for formula in FORMULAS:
+        formulas[formula] = _median_us(lambda f=formula: compile_expression(f, scope), count)
+        print(f"{'formula: ' + formula:<58}{formulas[formula]:>10.1f}")
+    imported, first = _fresh_process()
+    cell_median = statistics.median(cells.values())
+    formula_median = statistics.median(formulas.values())
+    print("-" * 68)
+    rows = [
+        ("median of decision-table cells (µs)", cell_median, CELL_TARGET_US),
+        ("median of form formulas (µs)", formula_median, FORMULA_TARGET_US),
+        ("first compile in a fresh process (ms)", first, FIRST_COMPILE_TARGET_MS),
+    ]
+    for label, value, target in rows:
+        verdict = "ok" if value <= target else "over"
+        print(f"{label:<44}{value:>10.1f}  target <= {target:<6g}{verdict}")
+    print(f"{'import of brickwork.engines.expr (ms)':<44}{imported:>10.1f}")
 
 
 if __name__ == "__main__":
