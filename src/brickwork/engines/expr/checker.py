@@ -84,9 +84,13 @@ class Scope:
         )
 
     def with_input(self, input_type: ExprType) -> Scope:
-        scope = Scope(self.fields, self.user, self.extra, input_type)
-        if "known_names" in self.__dict__:
-            scope.__dict__["known_names"] = self.known_names
+        # A decision table asks again for every cell of a column: keep one scope per type.
+        cells: dict[ExprType, Scope] = self.__dict__.setdefault("_cells", {})
+        scope = cells.get(input_type)
+        if scope is None:
+            scope = cells[input_type] = Scope(self.fields, self.user, self.extra, input_type)
+            if "known_names" in self.__dict__:
+                scope.__dict__["known_names"] = self.known_names
         return scope
 
     def lookup(self, name: str) -> ExprType | None:

@@ -137,9 +137,14 @@ class Base:
 
     def span(self, first: int, last: int) -> Span:
         """The span from the start of token `first` to the end of token `last`."""
-        if self.line_starts is None:
-            return make_span(1, self.starts[first] + 1, 1, self.ends[last] + 1)
-        return self.offset_span(self.starts[first], self.ends[last])
+        if self.line_starts is not None:
+            return self.offset_span(self.starts[first], self.ends[last])
+        span: Span = _new_span(Span)  # make_span, inlined: one call per node
+        _set_line(span, 1)
+        _set_column(span, self.starts[first] + 1)
+        _set_end_line(span, 1)
+        _set_end_column(span, self.ends[last] + 1)
+        return span
 
     def offset_span(self, start: int, end: int) -> Span:
         line, column = self.position(start)

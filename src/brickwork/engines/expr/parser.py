@@ -73,6 +73,8 @@ from brickwork.engines.expr.vocabulary import vocabulary
 
 _TEMPORAL_HINT = 'e.g. @"2025-03-03", @"10:30:00", @"2025-03-03T10:30:00", @"P3D", @"P1Y2M"'
 _RANGE_CLOSERS = frozenset({"]", ")", "["})
+_TERMINATORS = frozenset({",", ")", "]", "}", "", "..", "then", "else", "return", "satisfies"})
+"""Tokens that end an expression (and never continue an operand)."""
 _CONTINUES = frozenset({"]", ")", "[", ".", "("}) | frozenset(LEVELS)
 
 
@@ -169,8 +171,11 @@ class _Parser(Base):
         if self.level > self.max_depth:
             self.too_deep(self.span(self.pos, self.pos))
         text = self.texts[self.pos]
-        if text == "if":
-            node: Expr = self.if_expression()
+        kind = self.kinds[self.pos]
+        if kind in (NUMBER, STRING) and self.texts[self.pos + 1] in _TERMINATORS:
+            node: Expr = self.primary()  # a lone literal: no operators to climb
+        elif text == "if":
+            node = self.if_expression()
         elif text in ("for", "some", "every"):
             node = self.iteration_expression(text)
         elif text == "function" and self.texts[self.pos + 1] == "(":

@@ -215,8 +215,9 @@ def _in_tests(tests: tuple[Test, ...]) -> str:
         only = tests[0]
         text = _test(only, SUM)
         # `x in (< 5)` is a comparison test; a one-sided range value needs its own parentheses
-        one_sided = isinstance(only, ValueTest) and isinstance(only.expr, Range)
-        return f"({text})" if one_sided and None in (only.expr.low, only.expr.high) else text
+        value = only.expr if isinstance(only, ValueTest) else None
+        one_sided = isinstance(value, Range) and (value.low is None or value.high is None)
+        return f"({text})" if one_sided else text
     return "(" + ", ".join(_test(t, SUM) for t in tests) + ")"
 
 

@@ -397,6 +397,11 @@ def walk(node: Expr) -> list[Expr]:
     return out
 
 
+_LEAVES = frozenset({Number, String, Boolean, Null, Temporal})
+
+
 def mentions(node: Expr, name: str) -> bool:
     """Whether the free or bound name `name` occurs anywhere in `node`."""
+    if type(node) in _LEAVES:  # the commonest decision-table cell: a literal
+        return False
     return any(isinstance(n, Name) and n.name == name for n in walk(node))
