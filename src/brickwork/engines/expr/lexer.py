@@ -47,22 +47,27 @@ def tokenize(source: str) -> Tokens:
             position += len(skipped)
             continue
         if word:
-            kind, text = WORD, word
+            kinds.append(WORD)
+            text = word
         elif symbol:
-            kind, text = SYMBOL, symbol
+            kinds.append(SYMBOL)
+            text = symbol
         elif number:
-            kind, text = NUMBER, number
+            kinds.append(NUMBER)
+            text = number
         elif string:
-            kind, text = STRING, string
+            kinds.append(STRING)
+            text = string
         else:  # the parser stops at the first character that starts no token
-            kind, text = BAD, bad
-        kinds.append(kind)
+            kinds.append(BAD)
+            texts.append(bad)
+            starts.append(position)
+            ends.append(position + 1)
+            break
         texts.append(text)
         starts.append(position)
         position += len(text)
         ends.append(position)
-        if kind == BAD:
-            break
     kinds.append(END)
     texts.append("")
     starts.append(len(source))

@@ -75,6 +75,7 @@ _TEMPORAL_HINT = 'e.g. @"2025-03-03", @"10:30:00", @"2025-03-03T10:30:00", @"P3D
 _RANGE_CLOSERS = frozenset({"]", ")", "["})
 _TERMINATORS = frozenset({",", ")", "]", "}", "", "..", "then", "else", "return", "satisfies"})
 """Tokens that end an expression (and never continue an operand)."""
+_OPENING_KEYWORDS = frozenset({"if", "for", "some", "every"})
 _CONTINUES = frozenset({"]", ")", "[", ".", "("}) | frozenset(LEVELS)
 
 
@@ -172,8 +173,10 @@ class _Parser(Base):
             self.too_deep(self.span(self.pos, self.pos))
         text = self.texts[self.pos]
         kind = self.kinds[self.pos]
-        if kind in (NUMBER, STRING) and self.texts[self.pos + 1] in _TERMINATORS:
-            node: Expr = self.primary()  # a lone literal: no operators to climb
+        if self.texts[self.pos + 1] in _TERMINATORS and (
+            kind in (NUMBER, STRING) or (kind == WORD and text not in _OPENING_KEYWORDS)
+        ):
+            node: Expr = self.primary()  # a lone literal or name: no operators to climb
         elif text == "if":
             node = self.if_expression()
         elif text in ("for", "some", "every"):
@@ -472,7 +475,15 @@ class _Parser(Base):
     def word(self) -> Expr:
         start = self.pos
         text = self.texts[start]
-        found = self.known_name(start)
+        vocabulary = self.vocabulary
+        if (
+            self.local is None
+            and text not in vocabulary.names
+            and text.lower() not in vocabulary.functions
+        ):
+            found = None  # the common case, without a call
+        else:
+            found = self.known_name(start)
         if found is None:
             if text == "true" or text == "false":
                 self.pos += 1
