@@ -76,6 +76,7 @@ _RANGE_CLOSERS = frozenset({"]", ")", "["})
 _TERMINATORS = frozenset({",", ")", "]", "}", "", "..", "then", "else", "return", "satisfies"})
 """Tokens that end an expression (and never continue an operand)."""
 _OPENING_KEYWORDS = frozenset({"if", "for", "some", "every"})
+_POSTFIX_START = frozenset({".", "[", "("})
 _CONTINUES = frozenset({"]", ")", "[", ".", "("}) | frozenset(LEVELS)
 
 
@@ -192,7 +193,10 @@ class _Parser(Base):
 
     def binary(self, minimum: int) -> Expr:
         start = self.pos
-        return self.climb(self.operand(), start, minimum)
+        left = self.operand()
+        if LEVELS.get(self.texts[self.pos], 0) < minimum:
+            return left  # no operator of this level follows (most operands)
+        return self.climb(left, start, minimum)
 
     def climb(self, left: Expr, start: int, minimum: int) -> Expr:
         texts = self.texts
@@ -375,7 +379,9 @@ class _Parser(Base):
         while texts[self.pos] == "-":
             self.pos += 1
         first = self.pos
-        node = self.postfix(self.primary(), first, invocable=False)
+        node = self.primary()
+        if texts[self.pos] in _POSTFIX_START:
+            node = self.postfix(node, first, invocable=False)
         if first == start:
             return node
         depth = self.depth
