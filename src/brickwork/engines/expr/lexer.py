@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 WORD, NUMBER, STRING, SYMBOL, BAD, END = range(6)
 
+# Alternatives in order of frequency (words, symbols, spaces); `.5` is a number, `/*` a comment.
 _TOKEN = re.compile(
-    r"([ \t\r\n]+|//[^\n]*|/\*(?s:.*?)\*/)"
-    r"|(\$?[^\W\d]\w*)"
+    r"([^\W\d]\w*|\$[^\W\d]\w*)"
+    r"|([()\[\]{},:?@+=]|\.\.|\.(?!\d)|->|-|\*\*|\*|<=|>=|!=|<|>|/(?![/*]))"
+    r"|([ \t\r\n]+|//[^\n]*|/\*(?s:.*?)\*/)"
     r"|((?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?)"
-    r'|("(?:[^"\\\n]|\\.)*")'
-    r"|(\.\.|->|\*\*|<=|>=|!=|[-+*/=<>()\[\]{},:.?@])"
+    r'|("[^"\\\n]*(?:\\.[^"\\\n]*)*")'
     r"|(?s:(.))"
 )
 
@@ -42,7 +43,7 @@ def tokenize(source: str) -> Tokens:
     position = 0
     # Every character belongs to one group, so offsets are running sums of the lengths
     # (`findall` is much faster than `finditer` and its match objects).
-    for skipped, word, number, string, symbol, bad in _TOKEN.findall(source):
+    for word, symbol, skipped, number, string, bad in _TOKEN.findall(source):
         if skipped:
             position += len(skipped)
             continue
