@@ -275,6 +275,32 @@ def _keyword_call(s: Situation) -> Diagnostic | None:
     return None
 
 
+_WORD = re.compile(r"\$?[^\W\d]\w*")
+_WORD_BEFORE = re.compile(r"(\$?[^\W\d]\w*)\s+$")
+
+
+def _words_side_by_side(s: Situation) -> Diagnostic | None:
+    """`Monthly Income` where no such name is known: two names with nothing between them."""
+    before = _WORD_BEFORE.search(s.before)
+    if s.at_end or not _WORD.fullmatch(s.found) or before is None:
+        return None
+    previous = before.group(1)
+    if previous in _KEYWORDS or s.found in _KEYWORDS:
+        return None
+    message = f"unexpected `{s.found}` right after the name `{previous}`"
+    hint = (
+        f"a name with spaces (`{previous} {s.found}`) must be a field in scope; "
+        f"otherwise put an operator between `{previous}` and `{s.found}`"
+    )
+    return _diag("E_SYNTAX", message, s, len(s.found), hint)
+
+
+_KEYWORDS = frozenset(
+    {"if", "then", "else", "for", "in", "return", "some", "every", "satisfies", "and", "or",
+     "between", "true", "false", "null", "not", "instance", "of", "function", "external"}
+)  # fmt: skip
+
+
 RULES: tuple[Rule, ...] = (
     _full_width,
     _single_quote,
@@ -301,6 +327,7 @@ RULES: tuple[Rule, ...] = (
     _keyword_call,
     _chained_comparison,
     _missing_keyword,
+    _words_side_by_side,
     _unbalanced,
     _trailing_operator,
 )

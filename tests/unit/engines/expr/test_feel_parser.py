@@ -243,6 +243,9 @@ def test_unknown_words_next_to_each_other_stay_a_syntax_error() -> None:
         parse("Monthly Income * 12")
     assert caught.value.code == "E_SYNTAX"
     assert caught.value.column == 9
+    assert "a name with spaces (`Monthly Income`) must be a field" in (
+        caught.value.diagnostic.hint or ""
+    )
 
 
 def test_multi_word_function_names_come_from_the_registry() -> None:
