@@ -133,6 +133,10 @@ class Base:
         if "\n" in source:
             self.line_starts = [0] + [i + 1 for i, ch in enumerate(source) if ch == "\n"]
 
+    def expression(self) -> Expr:
+        """The grammar's entry rule (in `parser.py`), used by the rules here."""
+        raise NotImplementedError
+
     # ------------------------------------------------------------ positions
 
     def span(self, first: int, last: int) -> Span:
