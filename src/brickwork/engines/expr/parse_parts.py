@@ -9,8 +9,9 @@ FEEL type (`list<number>`, `function<string> -> boolean`) is read, and how a fai
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import fields
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from brickwork.engines.expr import limits as limit_codes
 from brickwork.engines.expr.diagnostics import Diagnostic, ExprSyntaxError, Span
@@ -18,7 +19,7 @@ from brickwork.engines.expr.hints import Situation, explain
 from brickwork.engines.expr.lexer import BAD, END, NUMBER, STRING, WORD, EscapeError, Tokens
 from brickwork.engines.expr.lexer import string_value as _string_value
 from brickwork.engines.expr.syntax import COMPARE_OPS as _COMPARE_OPS
-from brickwork.engines.expr.syntax import Expr, TypeRef
+from brickwork.engines.expr.syntax import Arith, Compare, Expr, Logic, Name, Number, String, TypeRef
 from brickwork.engines.expr.vocabulary import Index, Vocabulary, name_parts
 
 OR, AND, COMPARISON, SUM, PRODUCT, POWER = 1, 2, 3, 4, 5, 6
@@ -60,6 +61,8 @@ _TYPE_HINT = (
 )
 
 Node = TypeVar("Node", bound=Expr)
+Leaf = TypeVar("Leaf", Name, Number, String)
+Binary = TypeVar("Binary", Arith, Compare, Logic)
 
 # A node's span is built for every node of every parse: filling the slots directly is twice as
 # fast as the frozen dataclass's __init__ (which goes through object.__setattr__).
@@ -70,6 +73,47 @@ _set_line = _SLOTS["line"].__set__
 _set_column = _SLOTS["column"].__set__
 _set_end_line = _SLOTS["end_line"].__set__
 _set_end_column = _SLOTS["end_column"].__set__
+
+
+def _setters(cls: type, names: tuple[str, ...]) -> tuple[Any, ...]:
+    """The slot setters of a frozen node class, checked against its fields at import."""
+    assert tuple(f.name for f in fields(cls)) == names, cls
+    return tuple(vars(cls)[name].__set__ for name in names)
+
+
+def _leaf_maker(cls: type[Leaf]) -> Callable[[Any, Span], Leaf]:
+    set_value, set_span = _setters(cls, (fields(cls)[0].name, "span"))
+
+    def make(value: Any, span: Span) -> Leaf:
+        node: Leaf = _new_span(cls)
+        set_value(node, value)
+        set_span(node, span)
+        return node
+
+    return make
+
+
+def _binary_maker(cls: type[Binary]) -> Callable[[str, Expr, Expr, Span], Binary]:
+    set_op, set_left, set_right, set_span = _setters(cls, ("op", "left", "right", "span"))
+
+    def make(op: str, left: Expr, right: Expr, span: Span) -> Binary:
+        node: Binary = _new_span(cls)
+        set_op(node, op)
+        set_left(node, left)
+        set_right(node, right)
+        set_span(node, span)
+        return node
+
+    return make
+
+
+# The commonest nodes, built like spans (equal to what their constructors build).
+make_name = _leaf_maker(Name)
+make_number = _leaf_maker(Number)
+make_string = _leaf_maker(String)
+make_arith = _binary_maker(Arith)
+make_compare = _binary_maker(Compare)
+make_logic = _binary_maker(Logic)
 
 
 def make_span(line: int, column: int, end_line: int, end_column: int) -> Span:

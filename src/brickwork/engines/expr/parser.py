@@ -31,28 +31,29 @@ from brickwork.engines.expr.parse_parts import (
     OPERAND_START,
     OR,
     SUM,
+    make_arith,
+    make_compare,
+    make_logic,
+    make_name,
+    make_number,
+    make_string,
 )
 from brickwork.engines.expr.parse_structures import Structures
 from brickwork.engines.expr.syntax import (
-    Arith,
     Between,
     Boolean,
     Call,
-    Compare,
     CompareTest,
     Expr,
     Filter,
     In,
     InstanceOf,
     Invoke,
-    Logic,
     Name,
     Negate,
     Null,
-    Number,
     Path,
     Range,
-    String,
     Temporal,
     Test,
     UnaryTests,
@@ -206,9 +207,9 @@ class _Parser(Structures):
                 depth = max(depth, self.depth) + 1
                 span = self.span(start, self.pos - 1)
                 if level <= AND:
-                    left = Logic(op, left, right, span=span)  # type: ignore[arg-type]
+                    left = make_logic(op, left, right, span)
                 else:
-                    left = Arith(op, left, right, span=span)  # type: ignore[arg-type]
+                    left = make_arith(op, left, right, span)
             elif op == "in":
                 tests = self.in_tests()
                 depth = max(depth, self.depth) + 1
@@ -228,7 +229,7 @@ class _Parser(Structures):
             else:
                 right = self.binary(SUM)
                 depth = max(depth, self.depth) + 1
-                left = Compare(op, left, right, span=self.span(start, self.pos - 1))  # type: ignore[arg-type]
+                left = make_compare(op, left, right, self.span(start, self.pos - 1))
             if depth > self.max_depth:
                 self.too_deep(left.span)
             last = level
@@ -347,10 +348,10 @@ class _Parser(Structures):
         self.depth = 1
         if kind == NUMBER:
             self.pos += 1
-            return Number(Decimal(text), span=self.span(start, start))
+            return make_number(Decimal(text), self.span(start, start))
         if kind == STRING:
             self.pos += 1
-            return String(self.string_value(start), span=self.span(start, start))
+            return make_string(self.string_value(start), self.span(start, start))
         if kind == WORD:
             return self.word()
         if text == "(":
@@ -404,7 +405,7 @@ class _Parser(Structures):
             args = self.arguments()
             self.depth += 1
             return Call(name, args, span=self.span(start, self.pos - 1))
-        return Name(name, span=self.span(start, self.pos - 1))
+        return make_name(name, self.span(start, self.pos - 1))
 
     def known_name(self, start: int) -> tuple[str, int] | None:
         """The longest known multi-word name (or function name before `(`) at `start`."""
