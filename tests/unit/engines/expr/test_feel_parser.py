@@ -15,7 +15,9 @@ from brickwork.engines.expr import (
     ExprSyntaxError,
     Limits,
     Scope,
+    check,
     compile_expression,
+    compile_unary_tests,
     format_cell,
     format_expression,
     parse,
@@ -236,6 +238,12 @@ def test_names_with_spaces_compile_through_the_public_api() -> None:
         {"items": {"Credit Score": "number"}}))  # fmt: skip
     items = [{"Credit Score": Decimal(2)}, {"Credit Score": Decimal(4)}]
     assert filtered.evaluate({"items": items}).value == [Decimal(4)]
+
+
+def test_check_and_cells_read_names_with_spaces_too() -> None:
+    assert check("Monthly Income * 12 > Profit and Loss", SCOPE).ok
+    cell = compile_unary_tests("< Monthly Income", SCOPE, input_type=SCOPE.fields["Monthly"])
+    assert cell.test(Decimal(1), {"Monthly Income": Decimal(2)}).value is True
 
 
 def test_unknown_words_next_to_each_other_stay_a_syntax_error() -> None:
