@@ -17,6 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +27,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from brickwork.engines.expr import compile_expression
+from brickwork.engines.expr import Scope, compile_expression, compile_unary_tests
 
 ROW_JSON = """{
   "amount": 60000.5, "channel": "cash", "country": "KP", "branch": 318,
@@ -354,8 +357,117 @@ def evaluation_section(seconds: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=0.3, help="time per engine and case")
-    seconds = parser.parse_args().seconds
-    evaluation_section(seconds)
+    parser.add_argument("--compile-only", action="store_true", help="only the compile table")
+    options = parser.parse_args()
+    if not options.compile_only:
+        evaluation_section(options.seconds)
+    compile_benchmark()
+
+
+# ---------------------------------------------------------------- compile time
+# Parse + check + closure through the public API, per expression; the first compile of a fresh
+# process is measured in a subprocess (after the import, which is reported on its own).
+
+CELL_TARGET_US = 25.0
+FORMULA_TARGET_US = 60.0
+FIRST_COMPILE_TARGET_MS = 15.0
+COMPILE_SCOPE = {
+    "amount": "number",
+    "price": "number",
+    "qty": "number",
+    "discount": "number",
+    "name": "string",
+    "code": "string",
+    "channel": "string",
+    "opened": "date",
+    "items": "list<context>",
+}
+CELLS = [  # (cell, the field its column tests)
+    ("< 100", "amount"),
+    ("[1..10)", "amount"),
+    ('"A","B","C"', "channel"),
+    ('>= date("2024-01-01")', "opened"),
+    ("-", "amount"),
+    ("42", "amount"),
+    ("[18..65)", "amount"),
+    ('not("X", "Y")', "channel"),
+    ("> 0", "amount"),
+    ('"cash"', "channel"),
+]
+FORMULAS = [
+    'if amount > 10000 then "high" else "low"',
+    "round(price * qty * (1 - discount), 2)",
+    "sum(items.amount)",
+    'string length(name) > 3 and starts with(code, "KY")',
+    "amount * 0.003",
+    'amount > 50000 and channel = "cash"',
+    "count(items[amount > 100]) > 2",
+    'opened + @"P30D" < date("2025-12-31")',
+]
+_FIRST_COMPILE = """
+import time
+start = time.perf_counter()
+from brickwork.engines.expr import Scope, compile_expression
+imported = time.perf_counter()
+compile_expression("if amount > 10000 then 1 else 2", Scope.of({"amount": "number"}))
+done = time.perf_counter()
+print((imported - start) * 1000, (done - imported) * 1000)
+"""
+
+
+def _median_us(run: Runner, count: int, rounds: int = 5) -> float:
+    """The lowest, over `rounds`, of the median time of `count` calls (the machine is shared)."""
+    best = float("inf")
+    for _ in range(rounds):
+        samples = []
+        for _ in range(count):
+            start = time.perf_counter()
+            run()
+            samples.append(time.perf_counter() - start)
+        best = min(best, statistics.median(samples))
+    return best * 1e6
+
+
+def _fresh_process() -> tuple[float, float]:
+    """Import and first-compile milliseconds of a new interpreter (best of three)."""
+    runs = []
+    for _ in range(3):
+        out = subprocess.run(
+            [sys.executable, "-c", _FIRST_COMPILE], capture_output=True, text=True, check=True
+        ).stdout.split()
+        runs.append((float(out[0]), float(out[1])))
+    return min(r[0] for r in runs), min(r[1] for r in runs)
+
+
+def compile_benchmark(count: int = 300) -> None:
+    scope = Scope.of(COMPILE_SCOPE)
+    print("\nCompile (parse + check + closure), median µs per expression")
+    print(f"{'case':<62}{'µs':>10}")
+    print("-" * 72)
+    cells = {}
+    for cell, column in CELLS:
+        column_type = scope.fields[column]
+        cells[cell] = _median_us(
+            lambda c=cell, t=column_type: compile_unary_tests(c, scope, input_type=t), count
+        )
+        print(f"{'cell: ' + cell:<62}{cells[cell]:>10.1f}")
+    formulas = {}
+    for formula in FORMULAS:
+        formulas[formula] = _median_us(lambda f=formula: compile_expression(f, scope), count)
+        print(f"{'formula: ' + formula:<62}{formulas[formula]:>10.1f}")
+    imported, first = _fresh_process()
+    cell_median = statistics.median(cells.values())
+    formula_median = statistics.median(formulas.values())
+    print("-" * 72)
+    rows = [
+        ("median of decision-table cells (µs)", cell_median, CELL_TARGET_US),
+        ("median of form formulas (µs)", formula_median, FORMULA_TARGET_US),
+        ("first compile in a fresh process (ms)", first, FIRST_COMPILE_TARGET_MS),
+    ]
+    for label, value, target in rows:
+        verdict = "ok" if value <= target else "over"
+        print(f"{label:<44}{value:>10.1f}  target <= {target:<6g}{verdict}")
+    print(f"{'import of brickwork.engines.expr (ms)':<44}{imported:>10.1f}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The Brickwork expression language: a FEEL subset with Excel-compatible aliases.
 
-Pipeline: text → `parse` (lark LALR grammar, `ExprSyntaxError` with line/column/hint) → typed
+Pipeline: text → `parse` (recursive descent, `ExprSyntaxError` with line/column/hint) → typed
 AST (`syntax`) → `check` against a `Scope` → `compile_expression` (Python closures, the fast
 path) and, for a documented subset, `to_sql_ir` (a backend-neutral SQL IR the platform renders
 with SQLAlchemy). Pure: no I/O, no clock (pass an `EvaluationContext`), no `eval`.

@@ -213,7 +213,10 @@ class CompiledUnaryTests:
 
 def check(source: str | Expr, scope: Scope, *, registry: Registry = REGISTRY) -> CheckResult:
     """Statically check an expression against `scope`; returns the type and all diagnostics."""
-    tree = parse(source) if isinstance(source, str) else source
+    if isinstance(source, str):
+        tree = parse(source, names=scope.known_names, registry=registry)
+    else:
+        tree = source
     return Checker(scope, registry=registry).run(tree)
 
 
@@ -229,7 +232,8 @@ def compile_expression(
     Raises `ExprSyntaxError` for malformed text and `ExprCheckError` for scope/type errors and
     unknown functions or bad argument counts (those are checked even without a scope).
     """
-    tree = parse(source, limits=limits)
+    names = scope.known_names if scope is not None else ()
+    tree = parse(source, limits=limits, names=names, registry=registry)
     result_type = ANY
     if scope is not None:
         result = Checker(scope, registry=registry).run(tree)
@@ -258,7 +262,8 @@ def compile_unary_tests(
     registry: Registry = REGISTRY,
 ) -> CompiledUnaryTests:
     """Compile a decision-table cell. With a scope, `input_type` is the column's type."""
-    tree = parse_unary_tests(source, limits=limits)
+    names = scope.known_names if scope is not None else ()
+    tree = parse_unary_tests(source, limits=limits, names=names, registry=registry)
     if scope is not None:
         cell_scope = scope.with_input(input_type or ANY)
         result = Checker(cell_scope, registry=registry).run_unary(tree)

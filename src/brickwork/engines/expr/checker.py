@@ -13,6 +13,7 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import assert_never
 
 from brickwork.engines.expr import datatypes as t
@@ -88,7 +89,14 @@ class Scope:
         )
 
     def with_input(self, input_type: ExprType) -> Scope:
-        return Scope(self.fields, self.user, self.extra, input_type)
+        # A decision table asks again for every cell of a column: keep one scope per type.
+        cells: dict[ExprType, Scope] = self.__dict__.setdefault("_cells", {})
+        scope = cells.get(input_type)
+        if scope is None:
+            scope = cells[input_type] = Scope(self.fields, self.user, self.extra, input_type)
+            if "known_names" in self.__dict__:
+                scope.__dict__["known_names"] = self.known_names
+        return scope
 
     def lookup(self, name: str) -> ExprType | None:
         if name == "?":
@@ -105,6 +113,22 @@ class Scope:
 
     def names(self) -> list[str]:
         return [*self.fields, "$now", "$today", "$user", *(f"${k}" for k in self.extra)]
+
+    @cached_property
+    def known_names(self) -> frozenset[str]:
+        """Every name an expression may write here, nested context keys included: what the
+        parser needs to read names with spaces (`Monthly Income`, `Customer.Credit Score`)."""
+        found: set[str] = set(self.fields)
+        pending = [*self.fields.values(), self.user, *self.extra.values()]
+        while pending:
+            current = pending.pop()
+            if current.item is not None:
+                pending.append(current.item)
+            for key, inner in current.fields or ():
+                if key not in found:
+                    found.add(key)
+                    pending.append(inner)
+        return frozenset(found)
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,7 @@ class Registry:
                 if self._by_name.get(key, spec) is not spec:
                     raise ValueError(f"function name `{name}` registered twice")
                 self._by_name[key] = spec
+        self._bindings: dict[tuple[str, tuple[str | None, ...]], Binding] = {}
 
     def lookup(self, name: str) -> FunctionSpec | None:
         return self._by_name.get(normalise(name))
@@ -144,6 +145,18 @@ class Registry:
         return tuple(name for spec in self.specs for name in spec.names)
 
     def bind(self, spec: FunctionSpec, args: Sequence[Arg]) -> Binding:
+        """How `args` map onto one of the signatures of `spec`; raises `BindError`.
+
+        A binding depends only on the function and the argument names (or count), so it is
+        worked out once: both the checker and the compiler ask for it on every compile."""
+        key = (spec.name, tuple(a.name for a in args))
+        found = self._bindings.get(key)
+        if found is None:
+            found = self._bind(spec, args)
+            self._bindings[key] = found
+        return found
+
+    def _bind(self, spec: FunctionSpec, args: Sequence[Arg]) -> Binding:
         named = [a for a in args if a.name is not None]
         if named and len(named) != len(args):
             raise BindError(

@@ -1,7 +1,8 @@
 """Human explanations for syntax errors: a table of typical analyst mistakes.
 
-`explain` turns a lark `UnexpectedInput` into a `Diagnostic` with a stable code, the position,
-and a hint in plain words (`==` → use `=`, `&&` → use `and`, full-width brackets → ASCII).
+`explain` turns a `Situation` (where the parser stopped, what it found and what it expected)
+into a `Diagnostic` with a stable code, the position, and a hint in plain words (`==` → use
+`=`, `&&` → use `and`, full-width brackets → ASCII).
 Each rule is a small function in `RULES`; the first that recognises the situation wins.
 This module only reads the source text and the parser's error; it must not parse or evaluate
 anything itself.
@@ -13,9 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from brickwork.engines.expr.diagnostics import Diagnostic, Span
 
@@ -64,6 +62,8 @@ class Situation:
     column: int
     found: str
     expected: frozenset[str]
+    """Tokens that could have come here: symbols and keywords as written (`then`, `)`), and the
+    categories `NAME`, `NUMBER`, `STRING`, `END`."""
     at_end: bool
     lexical: bool = False
     """The lexer failed (an impossible character), rather than the parser."""
@@ -83,38 +83,12 @@ class Situation:
 Rule = Callable[[Situation], Diagnostic | None]
 
 
-def explain(exc: UnexpectedInput, source: str, lark: Any) -> Diagnostic:
-    situation = _situation(exc, source)
+def explain(situation: Situation) -> Diagnostic:
     for rule in RULES:
         diagnostic = rule(situation)
         if diagnostic is not None:
             return diagnostic
-    return _generic(situation, lark)
-
-
-def _situation(exc: UnexpectedInput, source: str) -> Situation:
-    expected: set[str] = set()
-    found = ""
-    at_end = False
-    offset = getattr(exc, "pos_in_stream", None)
-    if isinstance(exc, UnexpectedCharacters):
-        expected = set(exc.allowed or ())
-        position = exc.pos_in_stream or 0
-        found = source[position] if position < len(source) else ""
-    elif isinstance(exc, UnexpectedToken):
-        expected = set(exc.expected or ())
-        found = str(exc.token)
-        at_end = exc.token.type == "$END"
-        offset = None if at_end else exc.token.start_pos
-    elif isinstance(exc, UnexpectedEOF):  # pragma: no cover - LALR reports $END tokens instead
-        expected = set(exc.expected or ())
-        at_end = True
-    if at_end or offset is None:
-        offset = len(source.rstrip())
-    line = source.count("\n", 0, offset) + 1
-    column = offset - (source.rfind("\n", 0, offset) + 1) + 1
-    lexical = isinstance(exc, UnexpectedCharacters)
-    return Situation(source, offset, line, column, found, frozenset(expected), at_end, lexical)
+    return _generic(situation)
 
 
 def _diag(code: str, message: str, s: Situation, width: int, hint: str | None) -> Diagnostic:
@@ -184,7 +158,7 @@ def _leading_equals(s: Situation) -> Diagnostic | None:
 
 def _chained_comparison(s: Situation) -> Diagnostic | None:
     comparison = s.found in ("=", "!=", "<", "<=", ">", ">=")
-    if not comparison or "COMP_OP" in s.expected:
+    if not comparison or "=" in s.expected:
         return None
     message = f"comparisons cannot be chained: `{s.found}` follows another comparison"
     hint = "combine two comparisons with `and`, e.g. `0 < x and x < 10`, or use `between`"
@@ -206,7 +180,7 @@ def _missing_keyword(s: Situation) -> Diagnostic | None:
     if not openers:
         return None
     word = _NEXT_KEYWORD[openers[-1]]
-    if word.upper() not in s.expected:
+    if word not in s.expected:
         return None
     code = {"then": "E_MISSING_THEN", "else": "E_MISSING_ELSE"}.get(word, "E_MISSING_KEYWORD")
     message = f"expected `{word}` here"
@@ -301,6 +275,32 @@ def _keyword_call(s: Situation) -> Diagnostic | None:
     return None
 
 
+_WORD = re.compile(r"\$?[^\W\d]\w*")
+_WORD_BEFORE = re.compile(r"(\$?[^\W\d]\w*)\s+$")
+
+
+def _words_side_by_side(s: Situation) -> Diagnostic | None:
+    """`Monthly Income` where no such name is known: two names with nothing between them."""
+    before = _WORD_BEFORE.search(s.before)
+    if s.at_end or not _WORD.fullmatch(s.found) or before is None:
+        return None
+    previous = before.group(1)
+    if previous in _KEYWORDS or s.found in _KEYWORDS:
+        return None
+    message = f"unexpected `{s.found}` right after the name `{previous}`"
+    hint = (
+        f"a name with spaces (`{previous} {s.found}`) must be a field in scope; "
+        f"otherwise put an operator between `{previous}` and `{s.found}`"
+    )
+    return _diag("E_SYNTAX", message, s, len(s.found), hint)
+
+
+_KEYWORDS = frozenset(
+    {"if", "then", "else", "for", "in", "return", "some", "every", "satisfies", "and", "or",
+     "between", "true", "false", "null", "not", "instance", "of", "function", "external"}
+)  # fmt: skip
+
+
 RULES: tuple[Rule, ...] = (
     _full_width,
     _single_quote,
@@ -327,33 +327,22 @@ RULES: tuple[Rule, ...] = (
     _keyword_call,
     _chained_comparison,
     _missing_keyword,
+    _words_side_by_side,
     _unbalanced,
     _trailing_operator,
 )
 
 
-def _describe(name: str, lark: Any) -> str:
-    if name == "$END":
-        return "the end"
-    if name in ("NAME", "MULTI_NAME"):
-        return "a name"
-    if name == "NUMBER":
-        return "a number"
-    if name == "STRING":
-        return "a string"
-    try:
-        terminal = lark.get_terminal(name)
-    except (KeyError, AttributeError):  # pragma: no cover - every parser terminal is known
-        return name.lower()
-    pattern = terminal.pattern
-    return f"`{pattern.value}`" if pattern.type == "str" else name.lower()
+_CATEGORIES = {"END": "the end", "NAME": "a name", "NUMBER": "a number", "STRING": "a string"}
 
 
-def _generic(s: Situation, lark: Any) -> Diagnostic:
+def _describe(name: str) -> str:
+    return _CATEGORIES.get(name) or (name if name.startswith("a ") else f"`{name}`")
+
+
+def _generic(s: Situation) -> Diagnostic:
     found = "the end of the expression" if s.at_end else f"`{s.found or s.after[:1]}`"
-    # `]` can open a range (`]1..5]`), which is noise in an "expected" list at the start of a term
-    names = s.expected - {"RSQB"} if "LSQB" in s.expected else s.expected
-    expected = sorted({_describe(name, lark) for name in names})
+    expected = sorted({_describe(name) for name in s.expected})
     message = f"unexpected {found}"
     hint = None
     if expected:

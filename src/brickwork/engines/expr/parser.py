@@ -1,104 +1,111 @@
-"""Source text to AST: the lark LALR parser plus the conversion into `syntax` nodes.
+"""Source text to AST: a hand-written recursive-descent parser for DMN 1.5 FEEL (chapter 10).
 
 `parse` and `parse_unary_tests` raise `ExprSyntaxError` and nothing else, whatever the input:
-lark errors are turned into diagnostics with a line, column, caret excerpt and a hint for the
-mistakes analysts typically make (see `hints.py`). This module must not evaluate anything and
-must not recurse on input-controlled depth (the tree depth is bounded before conversion).
+the first problem becomes a diagnostic with a line, column, caret excerpt and a hint for the
+mistakes analysts typically make (see `hints.py`). Binary operators are read by precedence
+climbing; nesting is bounded by `Limits.max_depth` (both the depth of the tree and the parser's
+own recursion), so no input can exhaust the Python stack. Names with spaces are joined only when
+the `Vocabulary` knows them. The grammar is documented in docs/expressions.md (section 11).
+This module must not evaluate anything (beyond reading literal values).
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Collection
 from decimal import Decimal
-from functools import lru_cache
-from importlib import resources
-from typing import Any
-
-from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
-from lark.exceptions import LarkError, UnexpectedInput, VisitError
 
 from brickwork.engines.expr import limits as limit_codes
 from brickwork.engines.expr.diagnostics import Diagnostic, ExprSyntaxError, Span
-from brickwork.engines.expr.hints import explain
+from brickwork.engines.expr.functions import Registry
+from brickwork.engines.expr.lexer import END, NUMBER, STRING, WORD, EscapeError, tokenize
+from brickwork.engines.expr.lexer import string_value as _string_value
+from brickwork.engines.expr.library import REGISTRY
 from brickwork.engines.expr.limits import DEFAULT_LIMITS, Limits
+from brickwork.engines.expr.parse_parts import (
+    AFTER_COMPARISON,
+    AFTER_OPERAND,
+    AND,
+    COMPARE_OPS,
+    COMPARISON,
+    LEVELS,
+    OPERAND_START,
+    OR,
+    SUM,
+    make_arith,
+    make_compare,
+    make_logic,
+    make_name,
+    make_number,
+    make_string,
+)
+from brickwork.engines.expr.parse_structures import Structures
 from brickwork.engines.expr.syntax import (
-    Arg,
-    Arith,
     Between,
     Boolean,
     Call,
-    Compare,
     CompareTest,
-    Context,
     Expr,
     Filter,
-    For,
-    FunctionDef,
-    If,
     In,
     InstanceOf,
     Invoke,
-    Iteration,
-    ListOf,
-    Logic,
     Name,
     Negate,
     Null,
-    Number,
-    Parameter,
     Path,
-    Quantified,
     Range,
-    String,
     Temporal,
     Test,
-    TypeRef,
     UnaryTests,
     ValueTest,
 )
 from brickwork.engines.expr.values import parse_temporal
+from brickwork.engines.expr.vocabulary import vocabulary
+
+_TEMPORAL_HINT = 'e.g. @"2025-03-03", @"10:30:00", @"2025-03-03T10:30:00", @"P3D", @"P1Y2M"'
+_TERMINATORS = frozenset({",", ")", "]", "}", "", "..", "then", "else", "return", "satisfies"})
+"""Tokens that end an expression (and never continue an operand)."""
+_OPENING_KEYWORDS = frozenset({"if", "for", "some", "every"})
+_POSTFIX_START = frozenset({".", "[", "("})
 
 
-@lru_cache(maxsize=1)
-def grammar_text() -> str:
-    return resources.files("brickwork.engines.expr").joinpath("grammar.lark").read_text("utf-8")
+def parse(
+    source: str,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    names: Collection[str] = (),
+    registry: Registry = REGISTRY,
+) -> Expr:
+    """Parse an expression; raises `ExprSyntaxError` on any problem with the text.
+
+    `names` are the names in scope; those with spaces (`Monthly Income`) are read as one name.
+    """
+    parser = _start(source, limits, names, registry)
+    try:
+        node = parser.expression()
+        parser.end()
+    except Exception as exc:  # every failure becomes the one error type callers expect
+        raise parser.error(exc) from None
+    return node
 
 
-@lru_cache(maxsize=1)
-def _lark() -> Any:
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        lexer="contextual",
-        start=["start_expression", "start_unary"],
-        propagate_positions=True,
-        maybe_placeholders=True,
-    )
-
-
-class _Invalid(Exception):
-    """Raised inside the tree conversion; becomes an `ExprSyntaxError`."""
-
-    def __init__(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.diagnostic = Diagnostic(code, message, span, hint)
-
-
-def parse(source: str, *, limits: Limits = DEFAULT_LIMITS) -> Expr:
-    """Parse an expression; raises `ExprSyntaxError` on any problem with the text."""
-    result = _parse(source, "start_expression", limits)
-    assert not isinstance(result, UnaryTests)
-    return result
-
-
-def parse_unary_tests(source: str, *, limits: Limits = DEFAULT_LIMITS) -> UnaryTests:
+def parse_unary_tests(
+    source: str,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    names: Collection[str] = (),
+    registry: Registry = REGISTRY,
+) -> UnaryTests:
     """Parse a decision-table cell (`-`, `< 10`, `"A","B"`, `not([1..5])`, `? > 3`)."""
-    result = _parse(source, "start_unary", limits)
-    assert isinstance(result, UnaryTests)
-    return result
+    parser = _start(source, limits, names, registry)
+    try:
+        cell = parser.unary_tests()
+    except Exception as exc:  # every failure becomes the one error type callers expect
+        raise parser.error(exc) from None
+    return cell
 
 
-def _parse(source: str, start: str, limits: Limits) -> Expr | UnaryTests:
+def _start(source: str, limits: Limits, names: Collection[str], registry: Registry) -> _Parser:
     if not isinstance(source, str):
         raise ExprSyntaxError((Diagnostic("E_SYNTAX", "an expression must be text"),), "")
     if len(source) > limits.max_source_length:
@@ -110,312 +117,345 @@ def _parse(source: str, start: str, limits: Limits) -> Expr | UnaryTests:
     if not source.strip():
         message = "the expression is empty"
         raise ExprSyntaxError((Diagnostic("E_EMPTY", message, Span(1, 1, 1, 1)),), source)
-    try:
-        tree = _lark().parse(source, start=start)
-    except UnexpectedInput as exc:
-        raise ExprSyntaxError((explain(exc, source, _lark()),), source) from None
-    except LarkError as exc:  # pragma: no cover - lark raises UnexpectedInput for bad text
-        raise ExprSyntaxError((Diagnostic("E_SYNTAX", str(exc), Span(1, 1)),), source) from None
-    _check_depth(tree, source, limits)
-    try:
-        result: Expr | UnaryTests = _ToSyntax().transform(tree)
-    except VisitError as exc:
-        original = exc.orig_exc
-        if isinstance(original, _Invalid):
-            raise ExprSyntaxError((original.diagnostic,), source) from None
-        raise  # pragma: no cover - a bug in the conversion, not bad input
-    return result
+    return _Parser(source, tokenize(source), limits.max_depth, vocabulary(names, registry))
 
 
-def _check_depth(tree: Tree[Token], source: str, limits: Limits) -> None:
-    stack: list[tuple[Any, int]] = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if not isinstance(node, Tree):
-            continue
-        if depth > limits.max_depth:
-            meta = node.meta
-            span = Span(meta.line, meta.column, meta.end_line, meta.end_column)
-            message = f"the expression nests deeper than {limits.max_depth} levels"
-            hint = "split it into several computed fields"
-            diagnostic = Diagnostic(limit_codes.TOO_DEEP, message, span, hint)
-            raise ExprSyntaxError((diagnostic,), source)
-        stack.extend((child, depth + 1) for child in node.children)
+class _Parser(Structures):
+    """One parse. Every method that returns a node leaves the node's tree depth in `depth`."""
 
+    # ------------------------------------------------------------ entry points
 
-def _span(meta: Any) -> Span:
-    if getattr(meta, "empty", True):
-        return Span()
-    return Span(meta.line, meta.column, meta.end_line, meta.end_column)
+    def end(self) -> None:
+        if self.kinds[self.pos] != END:
+            self.fail(AFTER_OPERAND | {"END"})
 
+    def unary_tests(self) -> UnaryTests:
+        texts = self.texts
+        if texts[0] == "-" and self.kinds[1] == END:
+            self.pos = 1
+            return UnaryTests((), any_input=True, span=self.span(0, 0))
+        negated = texts[0] == "not" and texts[1] == "("
+        if negated:
+            self.pos = 2
+        tests = [self.test()]
+        while texts[self.pos] == ",":
+            self.pos += 1
+            tests.append(self.test())
+        if negated:
+            self.expect(")", AFTER_OPERAND | {",", ")"})
+        self.end()
+        return UnaryTests(tuple(tests), negated=negated, span=self.span(0, self.pos - 1))
 
-def _token_span(token: Token) -> Span:
-    return Span(token.line or 0, token.column or 0, token.end_line or 0, token.end_column or 0)
+    def test(self) -> Test:
+        start = self.pos
+        op = self.texts[start]
+        if op in COMPARE_OPS:
+            self.pos += 1
+            operand = self.binary(SUM)
+            return CompareTest(op, operand, span=self.span(start, self.pos - 1))
+        return ValueTest(self.expression(), span=self.span(start, self.pos - 1))
 
+    # ------------------------------------------------------------ expressions
 
-_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{6}|.)", re.DOTALL)
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_SIMPLE_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "/": "/"}
+    def expression(self) -> Expr:
+        self.level += 1
+        if self.level > self.max_depth:
+            self.too_deep(self.span(self.pos, self.pos))
+        text = self.texts[self.pos]
+        kind = self.kinds[self.pos]
+        if self.texts[self.pos + 1] in _TERMINATORS and (
+            kind in (NUMBER, STRING) or (kind == WORD and text not in _OPENING_KEYWORDS)
+        ):
+            node: Expr = self.primary()  # a lone literal or name: no operators to climb
+        elif text == "if":
+            node = self.if_expression()
+        elif text in ("for", "some", "every"):
+            node = self.iteration_expression(text)
+        elif text == "function" and self.texts[self.pos + 1] == "(":
+            node = self.function_definition()
+        elif text in ("<", "<=", ">", ">="):
+            node = self.comparison_range()
+        else:
+            node = self.binary(OR)
+        self.level -= 1
+        return node
 
+    def binary(self, minimum: int) -> Expr:
+        start = self.pos
+        left = self.operand()
+        if LEVELS.get(self.texts[self.pos], 0) < minimum:
+            return left  # no operator of this level follows (most operands)
+        return self.climb(left, start, minimum)
 
-def unescape(token: Token) -> str:
-    """The value of a STRING token (without quotes, escapes resolved)."""
+    def climb(self, left: Expr, start: int, minimum: int) -> Expr:
+        texts = self.texts
+        depth = self.depth
+        last = 0
+        while True:
+            op = texts[self.pos]
+            level = LEVELS.get(op)
+            if level is None or level < minimum:
+                break
+            if level == COMPARISON:
+                if last == COMPARISON:
+                    self.fail(AFTER_COMPARISON | {"END"})
+                if op == "instance" and texts[self.pos + 1] != "of":
+                    break
+            self.pos += 1
+            if level != COMPARISON:
+                right = self.binary(level + 1)
+                depth = max(depth, self.depth) + 1
+                span = self.span(start, self.pos - 1)
+                if level <= AND:
+                    left = make_logic(op, left, right, span)
+                else:
+                    left = make_arith(op, left, right, span)
+            elif op == "in":
+                tests = self.in_tests()
+                depth = max(depth, self.depth) + 1
+                left = In(left, tests, span=self.span(start, self.pos - 1))
+            elif op == "between":
+                low = self.binary(SUM)
+                low_depth = self.depth
+                self.expect("and", AFTER_OPERAND)
+                high = self.binary(SUM)
+                depth = max(depth, low_depth, self.depth) + 1
+                left = Between(left, low, high, span=self.span(start, self.pos - 1))
+            elif op == "instance":
+                self.pos += 1
+                type_ref = self.type_ref()
+                depth += 1
+                left = InstanceOf(left, type_ref, span=self.span(start, self.pos - 1))
+            else:
+                right = self.binary(SUM)
+                depth = max(depth, self.depth) + 1
+                left = make_compare(op, left, right, self.span(start, self.pos - 1))
+            if depth > self.max_depth:
+                self.too_deep(left.span)
+            last = level
+        self.depth = depth
+        return left
 
-    def replace(match: re.Match[str]) -> str:
-        body = match.group(1)
-        if body in _SIMPLE_ESCAPES:
-            return _SIMPLE_ESCAPES[body]
-        if body[0] in "uU" and len(body) > 1:
-            code = int(body[1:], 16)
-            if code <= 0x10FFFF:
-                return chr(code)
-        message = f"`\\{body}` is not a valid escape in a string"
-        hint = 'use \\" for a quote, \\\\ for a backslash, \\n for a new line'
-        raise _Invalid("E_BAD_ESCAPE", message, _token_span(token), hint)
+    def in_tests(self) -> tuple[Test, ...]:
+        """The right side of `in`: one test, or a parenthesised list of tests."""
+        start = self.pos
+        texts = self.texts
+        if texts[start] != "(":
+            return (self.test_or_sum(),)
+        self.pos += 1
+        first = self.test()
+        if texts[self.pos] == ",":
+            tests = [first]
+            depth = self.depth
+            while texts[self.pos] == ",":
+                self.pos += 1
+                tests.append(self.test())
+                depth = max(depth, self.depth)
+            self.expect(")", AFTER_OPERAND | {",", ")"})
+            self.depth = depth
+            return tuple(tests)
+        if isinstance(first, CompareTest):
+            self.expect(")", AFTER_OPERAND | {",", ")"})
+            return (first,)
+        # `(expression)` or `(low..high)`: a value that may go on (`x in (a) + 1`)
+        value: Expr
+        if texts[self.pos] == "..":
+            value = self.range_rest(first.expr, start, low_closed=False)
+        else:
+            self.expect(")", AFTER_OPERAND | {",", ")", ".."})
+            value = first.expr
+        value = self.climb(self.postfix(value, start, invocable=True), start, SUM)
+        return (ValueTest(value, span=self.span(start, self.pos - 1)),)
 
-    text = _ESCAPE.sub(replace, str(token)[1:-1])
-    if _SURROGATE.search(text):
-        # A pair written as two escapes is one character; a lone half is no character at all
-        # (UTF-8 cannot encode it and no database stores it).
-        try:
-            text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
-        except UnicodeDecodeError:
-            message = "a lone surrogate (\\ud800-\\udfff) is half of a character, not a character"
-            hint = "write the character itself, or both halves of its surrogate pair"
-            raise _Invalid("E_BAD_ESCAPE", message, _token_span(token), hint) from None
-    return text
+    def test_or_sum(self) -> Test:
+        start = self.pos
+        op = self.texts[start]
+        if op in COMPARE_OPS:
+            self.pos += 1
+            operand = self.binary(SUM)
+            return CompareTest(op, operand, span=self.span(start, self.pos - 1))
+        return ValueTest(self.binary(SUM), span=self.span(start, self.pos - 1))
 
+    def comparison_range(self) -> Range:
+        """`< 10`, `>= x` used as a value: a range open on one side (DMN 1.5 rule 7)."""
+        start = self.pos
+        op = self.texts[start]
+        self.pos += 1
+        endpoint = self.binary(SUM)
+        self.depth += 1
+        span = self.span(start, self.pos - 1)
+        if op[0] == "<":
+            return Range(None, endpoint, False, op == "<=", span=span)
+        return Range(endpoint, None, op == ">=", False, span=span)
 
-def _join(tokens: list[Token]) -> str:
-    return " ".join(str(t) for t in tokens)
+    # ------------------------------------------------------------ operands
 
+    def operand(self) -> Expr:
+        texts = self.texts
+        start = self.pos
+        while texts[self.pos] == "-":
+            self.pos += 1
+        first = self.pos
+        node = self.primary()
+        if texts[self.pos] in _POSTFIX_START:
+            node = self.postfix(node, first, invocable=False)
+        if first == start:
+            return node
+        depth = self.depth
+        for minus in range(first - 1, start - 1, -1):
+            node = Negate(node, span=self.span(minus, self.pos - 1))
+        self.depth = depth + first - start
+        if self.depth > self.max_depth:
+            self.too_deep(node.span)
+        return node
 
-def _iterations(children: list[Any]) -> tuple[tuple[Iteration, ...], Expr]:
-    return tuple(children[:-1]), children[-1]
+    def postfix(self, node: Expr, start: int, *, invocable: bool) -> Expr:
+        """`.name`, `[filter]` and `(arguments)` after an operand."""
+        texts = self.texts
+        depth = self.depth
+        invocable = invocable or type(node) is Call
+        while True:
+            text = texts[self.pos]
+            if text == ".":
+                self.pos += 1
+                key = self.path_key()
+                depth += 1
+                node = Path(node, key, span=self.span(start, self.pos - 1))
+            elif text == "[":
+                if self.level == self.range_level and self.closes_range(self.pos):
+                    break
+                self.pos += 1
+                condition = self.expression()
+                depth = max(depth, self.depth) + 1
+                self.expect("]", AFTER_OPERAND | {"]"})
+                node = Filter(node, condition, span=self.span(start, self.pos - 1))
+            elif text == "(" and invocable:
+                args = self.arguments()
+                depth = max(depth, self.depth) + 1
+                node = Invoke(node, args, span=self.span(start, self.pos - 1))
+            else:
+                break
+            invocable = True
+            if depth > self.max_depth:
+                self.too_deep(node.span)
+        self.depth = depth
+        return node
 
+    def primary(self) -> Expr:
+        start = self.pos
+        kind = self.kinds[start]
+        text = self.texts[start]
+        self.depth = 1
+        if kind == NUMBER:
+            self.pos += 1
+            return make_number(Decimal(text), self.span(start, start))
+        if kind == STRING:
+            self.pos += 1
+            return make_string(self.string_value(start), self.span(start, start))
+        if kind == WORD:
+            return self.word()
+        if text == "(":
+            self.pos += 1
+            inner = self.expression()
+            if self.texts[self.pos] == "..":
+                return self.range_rest(inner, start, low_closed=False)
+            self.expect(")", AFTER_OPERAND | {")", ".."})
+            return self.postfix(inner, start, invocable=True)
+        if text == "[":
+            return self.list_or_range()
+        if text == "]":
+            self.pos += 1
+            low = self.expression()
+            if self.texts[self.pos] != "..":
+                self.fail(AFTER_OPERAND | {".."})
+            return self.range_rest(low, start, low_closed=False)
+        if text == "{":
+            return self.context()
+        if text == "@":
+            return self.temporal()
+        if text == "?":
+            self.pos += 1
+            return Name("?", span=self.span(start, start))
+        return self.fail(OPERAND_START)
 
-def _range(low_closed: bool, high_closed: bool) -> Any:
-    def build(self: _ToSyntax, meta: Any, children: list[Any]) -> Range:
-        low, high = children
-        return Range(low, high, low_closed, high_closed, span=_span(meta))
+    def word(self) -> Expr:
+        start = self.pos
+        text = self.texts[start]
+        vocabulary = self.vocabulary
+        if (
+            self.local is None
+            and text not in vocabulary.names
+            and text.lower() not in vocabulary.functions
+        ):
+            found = None  # the common case, without a call
+        else:
+            found = self.known_name(start)
+        if found is None:
+            if text == "true" or text == "false":
+                self.pos += 1
+                return Boolean(text == "true", span=self.span(start, start))
+            if text == "null":
+                self.pos += 1
+                return Null(span=self.span(start, start))
+            name = text
+            self.pos += 1
+        else:
+            name, self.pos = found
+        if self.texts[self.pos] == "(":
+            args = self.arguments()
+            self.depth += 1
+            return Call(name, args, span=self.span(start, self.pos - 1))
+        return make_name(name, self.span(start, self.pos - 1))
 
-    return build
+    def known_name(self, start: int) -> tuple[str, int] | None:
+        """The longest known multi-word name (or function name before `(`) at `start`."""
+        text = self.texts[start]
+        best = self.match(self.vocabulary.names.get(text), start, fold=False)
+        if self.local is not None:
+            local = self.match(self.local.get(text), start, fold=False)
+            if local is not None and (best is None or local[1] > best[1]):
+                best = local
+        functions = self.vocabulary.functions.get(text.lower())
+        if functions:
+            function = self.match(functions, start, fold=True)
+            if (
+                function is not None
+                and self.texts[function[1]] == "("
+                and (best is None or function[1] > best[1])
+            ):
+                words = self.texts[start : function[1]]
+                return " ".join(words), function[1]
+        return best
 
+    def path_key(self) -> str:
+        start = self.pos
+        if self.kinds[start] != WORD:
+            self.fail(frozenset({"NAME"}))
+        found = self.match(self.vocabulary.names.get(self.texts[start]), start, fold=False)
+        if found is None:
+            self.pos += 1
+            return self.texts[start]
+        self.pos = found[1]
+        return found[0]
 
-def _arith(op: Any) -> Any:
-    def build(self: _ToSyntax, meta: Any, children: list[Any]) -> Arith:
-        left, right = children
-        return Arith(op, left, right, span=_span(meta))
-
-    return build
-
-
-def _logic(op: Any) -> Any:
-    def build(self: _ToSyntax, meta: Any, children: list[Any]) -> Logic:
-        left, right = children
-        return Logic(op, left, right, span=_span(meta))
-
-    return build
-
-
-@v_args(meta=True)
-class _ToSyntax(Transformer_NonRecursive[Token, Any]):
-    """Bottom-up conversion of the lark tree into `syntax` nodes."""
-
-    add = _arith("+")
-    sub = _arith("-")
-    mul = _arith("*")
-    div = _arith("/")
-    power_op = _arith("**")
-    and_op = _logic("and")
-    or_op = _logic("or")
-    range_cc = _range(True, True)
-    range_co = _range(True, False)
-    range_oc = _range(False, True)
-    range_oo = _range(False, False)
-
-    def start_expression(self, meta: Any, children: list[Any]) -> Expr:
-        result: Expr = children[0]
-        return result
-
-    def start_unary(self, meta: Any, children: list[Any]) -> UnaryTests:
-        result: UnaryTests = children[0]
-        return result
-
-    def number(self, meta: Any, children: list[Token]) -> Number:
-        return Number(Decimal(str(children[0])), span=_span(meta))
-
-    def string(self, meta: Any, children: list[Token]) -> String:
-        return String(unescape(children[0]), span=_span(meta))
-
-    def true(self, meta: Any, children: list[Any]) -> Boolean:
-        return Boolean(True, span=_span(meta))
-
-    def false(self, meta: Any, children: list[Any]) -> Boolean:
-        return Boolean(False, span=_span(meta))
-
-    def null(self, meta: Any, children: list[Any]) -> Null:
-        return Null(span=_span(meta))
-
-    def temporal(self, meta: Any, children: list[Token]) -> Temporal:
-        text = unescape(children[0])
+    def temporal(self) -> Temporal:
+        start = self.pos
+        self.pos += 1
+        if self.kinds[self.pos] != STRING:
+            self.fail(frozenset({"STRING"}))
+        self.pos += 1
+        text = self.string_value(start + 1)
+        span = self.span(start, start + 1)
         try:
             value = parse_temporal(text)
-        except (ValueError, OverflowError, ArithmeticError) as exc:
-            hint = 'e.g. @"2025-03-03", @"10:30:00", @"2025-03-03T10:30:00", @"P3D", @"P1Y2M"'
-            raise _Invalid("E_BAD_TEMPORAL", str(exc), _span(meta), hint) from None
-        return Temporal(value, span=_span(meta))
+        except Exception as exc:  # any refusal of the literal text is a bad literal
+            raise self.invalid("E_BAD_TEMPORAL", str(exc), span, _TEMPORAL_HINT) from None
+        return Temporal(value, span=span)
 
-    def name(self, meta: Any, children: list[Token]) -> Name:
-        return Name(str(children[0]), span=_span(meta))
-
-    def qmark(self, meta: Any, children: list[Any]) -> Name:
-        return Name("?", span=_span(meta))
-
-    def call(self, meta: Any, children: list[Any]) -> Call:
-        function, args = children
-        return Call(" ".join(str(function).split()), tuple(args or ()), span=_span(meta))
-
-    def invoke(self, meta: Any, children: list[Any]) -> Call | Invoke:
-        target, args = children
-        if isinstance(target, Name) and target.name != "?":
-            return Call(target.name, tuple(args or ()), span=_span(meta))
-        return Invoke(target, tuple(args or ()), span=_span(meta))
-
-    def comparison_range(self, meta: Any, children: list[Any]) -> Range:
-        op, operand = str(children[0]), children[1]
-        if op in ("<", "<="):
-            return Range(None, operand, False, op == "<=", span=_span(meta))
-        if op in (">", ">="):
-            return Range(operand, None, op == ">=", False, span=_span(meta))
-        raise _Invalid("E_SYNTAX", f"`{op}` does not make a range", _span(meta))
-
-    def function_def(self, meta: Any, children: list[Any]) -> FunctionDef:
-        *params, external, body = children
-        found = tuple(p for p in params if p is not None)
-        return FunctionDef(found, body, external is not None, span=_span(meta))
-
-    def parameter(self, meta: Any, children: list[Any]) -> Parameter:
-        return Parameter(str(children[0]), children[1])
-
-    def instance_of(self, meta: Any, children: list[Any]) -> InstanceOf:
-        value, type_ref = children
-        return InstanceOf(value, type_ref, span=_span(meta))
-
-    def type_simple(self, meta: Any, children: list[Token]) -> TypeRef:
-        return TypeRef(" ".join(str(children[0]).split()), span=_span(meta))
-
-    def type_generic(self, meta: Any, children: list[Any]) -> TypeRef:
-        return TypeRef(str(children[0]), tuple(children[1:]), span=_span(meta))
-
-    def type_context(self, meta: Any, children: list[Any]) -> TypeRef:
-        rest = children[1:]
-        fields = tuple((str(rest[i]), rest[i + 1]) for i in range(0, len(rest), 2))
-        return TypeRef(str(children[0]), fields=fields, span=_span(meta))
-
-    def type_function(self, meta: Any, children: list[Any]) -> TypeRef:
-        *params, result = children
-        args = tuple(p for p in params if p is not None)
-        return TypeRef("function", args, result=result, span=_span(meta))
-
-    def type_bare_function(self, meta: Any, children: list[Any]) -> TypeRef:
-        return TypeRef("function", span=_span(meta))
-
-    def arguments(self, meta: Any, children: list[Arg]) -> tuple[Arg, ...]:
-        return tuple(children)
-
-    def positional(self, meta: Any, children: list[Any]) -> Arg:
-        return Arg(children[0])
-
-    def named(self, meta: Any, children: list[Any]) -> Arg:
-        return Arg(children[-1], _join(children[:-1]))
-
-    def path(self, meta: Any, children: list[Any]) -> Path:
-        target, *key = children  # `.time offset`: a property name of several words
-        return Path(target, _join(key), span=_span(meta))
-
-    def filter_op(self, meta: Any, children: list[Any]) -> Filter:
-        target, condition = children
-        return Filter(target, condition, span=_span(meta))
-
-    def negate(self, meta: Any, children: list[Any]) -> Negate:
-        return Negate(children[0], span=_span(meta))
-
-    def compare(self, meta: Any, children: list[Any]) -> Compare:
-        left, op, right = children
-        return Compare(str(op), left, right, span=_span(meta))  # type: ignore[arg-type]
-
-    def between(self, meta: Any, children: list[Any]) -> Between:
-        value, low, high = children
-        return Between(value, low, high, span=_span(meta))
-
-    def in_op(self, meta: Any, children: list[Any]) -> In:
-        value, tests = children
-        return In(value, tests, span=_span(meta))
-
-    def test_list(self, meta: Any, children: list[Test]) -> tuple[Test, ...]:
-        return tuple(children)
-
-    def test_single(self, meta: Any, children: list[Test]) -> tuple[Test, ...]:
-        return (children[0],)
-
-    def compare_test(self, meta: Any, children: list[Any]) -> CompareTest:
-        op, operand = children
-        return CompareTest(str(op), operand, span=_span(meta))  # type: ignore[arg-type]
-
-    def value_test(self, meta: Any, children: list[Any]) -> ValueTest:
-        return ValueTest(children[0], span=_span(meta))
-
-    def list_literal(self, meta: Any, children: list[Any]) -> ListOf:
-        return ListOf(tuple(c for c in children if c is not None), span=_span(meta))
-
-    def context(self, meta: Any, children: list[Any]) -> Context:
-        entries = [c for c in children if c is not None]
-        seen: set[str] = set()
-        for key, value in entries:
-            if key in seen:
-                message = f"the key `{key}` appears twice in this context"
-                raise _Invalid("E_DUPLICATE_KEY", message, value.span)
-            seen.add(key)
-        return Context(tuple((k, v) for k, v in entries), span=_span(meta))
-
-    def name_entry(self, meta: Any, children: list[Any]) -> tuple[str, Expr]:
-        return _join(children[:-1]), children[-1]
-
-    def string_entry(self, meta: Any, children: list[Any]) -> tuple[str, Expr]:
-        return unescape(children[0]), children[1]
-
-    def if_expr(self, meta: Any, children: list[Any]) -> If:
-        condition, then, otherwise = children
-        return If(condition, then, otherwise, span=_span(meta))
-
-    def iteration(self, meta: Any, children: list[Any]) -> Iteration:
-        until = children[2] if len(children) > 2 else None
-        return Iteration(str(children[0]), children[1], until, span=_span(meta))
-
-    def for_expr(self, meta: Any, children: list[Any]) -> For:
-        iterations, body = _iterations(children)
-        return For(iterations, body, span=_span(meta))
-
-    def some(self, meta: Any, children: list[Any]) -> Quantified:
-        iterations, condition = _iterations(children)
-        return Quantified("some", iterations, condition, span=_span(meta))
-
-    def every(self, meta: Any, children: list[Any]) -> Quantified:
-        iterations, condition = _iterations(children)
-        return Quantified("every", iterations, condition, span=_span(meta))
-
-    def any_input(self, meta: Any, children: list[Any]) -> UnaryTests:
-        return UnaryTests((), any_input=True, span=_span(meta))
-
-    def negated_tests(self, meta: Any, children: list[Any]) -> UnaryTests:
-        return UnaryTests(tuple(_as_test(c) for c in children[1:]), negated=True, span=_span(meta))
-
-    def plain_tests(self, meta: Any, children: list[Any]) -> UnaryTests:
-        return UnaryTests(tuple(_as_test(c) for c in children), span=_span(meta))
-
-
-def _as_test(node: Any) -> Test:
-    if isinstance(node, CompareTest | ValueTest):
-        return node
-    return ValueTest(node, span=node.span)  # pragma: no cover - grammar always wraps tests
+    def string_value(self, index: int) -> str:
+        try:
+            return _string_value(self.texts[index])
+        except EscapeError as exc:
+            offset = self.starts[index] + exc.offset
+            span = self.offset_span(offset, offset + exc.width)
+            raise self.invalid("E_BAD_ESCAPE", exc.message, span, exc.hint) from None

@@ -61,7 +61,7 @@ _NAME = re.compile(r"^\$?[^\W\d]\w*$")
 def is_plain_name(text: str) -> bool:
     """Whether `text` can be written bare (a path key, context key or argument name)."""
     words = text.split(" ")
-    return all(_NAME.match(w) and w not in KEYWORDS for w in words)
+    return all(_NAME.fullmatch(w) and w not in KEYWORDS for w in words)
 
 
 def format_expression(node: Expr) -> str:
@@ -157,7 +157,10 @@ def _text(node: Expr) -> str:  # noqa: C901 - one case per node type, each a lin
                               for p in params)  # fmt: skip
             return f"function({names}) " + ("external " if external else "") + _fmt(body, TEXTUAL)
         case Invoke(target=target, args=args):
-            return f"{_fmt(target, POSTFIX)}({_args(args)})"
+            # only a postfix chain calls without parentheses: `f(1)` is a `Call`, `5(1)` no call
+            callable_ = isinstance(target, Path | Filter | Call | Invoke)
+            callee = _fmt(target, POSTFIX) if callable_ else f"({_text(target)})"
+            return f"{callee}({_args(args)})"
         case InstanceOf(value=value, type=type_):
             return f"{_fmt(value, SUM)} instance of {format_type(type_)}"
         case _:
@@ -209,7 +212,12 @@ def _iterations(iterations: tuple[Iteration, ...]) -> str:
 
 def _in_tests(tests: tuple[Test, ...]) -> str:
     if len(tests) == 1:
-        return _test(tests[0], SUM)
+        only = tests[0]
+        text = _test(only, SUM)
+        # `x in (< 5)` is a comparison test; a one-sided range value needs its own parentheses
+        value = only.expr if isinstance(only, ValueTest) else None
+        one_sided = isinstance(value, Range) and (value.low is None or value.high is None)
+        return f"({text})" if one_sided else text
     return "(" + ", ".join(_test(t, SUM) for t in tests) + ")"
 
 

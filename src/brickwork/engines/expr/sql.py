@@ -88,7 +88,10 @@ def to_sql_ir(
 ) -> SqlExpr:
     """Translate an expression to SQL IR; raises `ExprCheckError` or `NotPushable`."""
     text = source if isinstance(source, str) else format_expression(source)
-    tree = parse(source) if isinstance(source, str) else source
+    if isinstance(source, str):
+        tree = parse(source, names=scope.known_names, registry=registry)
+    else:
+        tree = source
     result = Checker(scope, registry=registry).run(tree)
     if result.diagnostics:
         raise ExprCheckError(result.diagnostics, text)

@@ -397,6 +397,18 @@ def walk(node: Expr) -> list[Expr]:
     return out
 
 
+_LEAVES = frozenset({Number, String, Boolean, Null, Temporal})
+
+
 def mentions(node: Expr, name: str) -> bool:
     """Whether the free or bound name `name` occurs anywhere in `node`."""
-    return any(isinstance(n, Name) and n.name == name for n in walk(node))
+    stack = [node]
+    while stack:  # compiling every decision-table cell asks this: leaves are skipped cheaply
+        current = stack.pop()
+        kind = type(current)
+        if kind is Name:
+            if current.name == name:  # type: ignore[union-attr]
+                return True
+        elif kind not in _LEAVES:
+            stack.extend(children(current))
+    return False

@@ -19,8 +19,11 @@ from brickwork.engines.expr.syntax import (
     Expr,
     Filter,
     For,
+    FunctionDef,
     If,
     In,
+    InstanceOf,
+    Invoke,
     Iteration,
     ListOf,
     Logic,
@@ -28,11 +31,13 @@ from brickwork.engines.expr.syntax import (
     Negate,
     Null,
     Number,
+    Parameter,
     Path,
     Quantified,
     Range,
     String,
     Temporal,
+    TypeRef,
     ValueTest,
 )
 from brickwork.engines.expr.values import YearsMonths
@@ -55,6 +60,48 @@ LEAVES: st.SearchStrategy[Expr] = st.one_of(
         ),
     ),
 )
+
+
+_SIMPLE_TYPES = st.sampled_from(
+    ["number", "string", "boolean", "date", "time", "date and time", "days and time duration",
+     "years and months duration", "Any", "Null", "list", "context", "range", "function"]
+).map(TypeRef)  # fmt: skip
+TYPES: st.SearchStrategy[TypeRef] = st.recursive(
+    _SIMPLE_TYPES,
+    lambda inner: st.one_of(
+        st.builds(lambda t: TypeRef("list", (t,)), inner),
+        st.builds(lambda t: TypeRef("range", (t,)), inner),
+        st.builds(
+            lambda d: TypeRef("context", fields=tuple(d.items())),
+            st.dictionaries(
+                st.sampled_from(["a", "first name", "if", "x-y"]), inner, min_size=1, max_size=2
+            ),
+        ),
+        st.builds(
+            lambda args, result: TypeRef("function", tuple(args), result=result),
+            st.lists(inner, max_size=2),
+            inner,
+        ),
+    ),
+    max_leaves=4,
+)
+
+
+def _feel_nodes(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
+    """The DMN 1.5 nodes: one-sided ranges, function definitions and calls, `instance of`."""
+    params = st.lists(
+        st.builds(Parameter, NAMES, st.one_of(st.none(), TYPES)),
+        max_size=3,
+        unique_by=lambda p: p.name,
+    ).map(tuple)
+    args = st.lists(st.builds(Arg, children), max_size=2).map(tuple)
+    return st.one_of(
+        st.builds(Range, st.none(), children, st.just(False), st.booleans()),
+        st.builds(Range, children, st.none(), st.booleans(), st.just(False)),
+        st.builds(FunctionDef, params, children, st.booleans()),
+        st.builds(Invoke, children, args),
+        st.builds(InstanceOf, children, TYPES),
+    )
 
 
 def _composite(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
@@ -104,6 +151,7 @@ def _composite(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
             st.lists(iteration, min_size=1, max_size=2).map(tuple),
             children,
         ),
+        _feel_nodes(children),
     )
 
 
