@@ -7,12 +7,26 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Table, func, insert, select, update
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from brickwork.platform.models import AuditChain, AuditEvent
 
 CHAIN_ROW = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The chain head's values: the newest event's id and hash, and the anchor over them."""
+
+    last_event_id: int
+    last_hash: str
+    anchor_key: str | None
+    anchor: str | None
+
+    @classmethod
+    def of(cls, chain: AuditChain) -> Head:
+        return cls(chain.last_event_id, chain.last_hash, chain.anchor_key, chain.anchor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +114,36 @@ class AuditRepository:
             head.anchor_key, head.anchor = anchor_key, signature
         session.flush()
 
+    def advance(self, session: Session, event: AuditEvent, expected: Head, moved: Head) -> bool:
+        """Move the head from ``expected`` to ``moved`` and add the event, only when the stored
+        head is still ``expected`` (a compare-and-set that takes the row lock like
+        ``lock_chain``); False (nothing written) when another append moved it."""
+        changed = session.execute(
+            update(AuditChain)
+            .where(
+                AuditChain.id == CHAIN_ROW,
+                AuditChain.last_event_id == expected.last_event_id,
+                AuditChain.last_hash == expected.last_hash,
+                _same(AuditChain.anchor_key, expected.anchor_key),
+                _same(AuditChain.anchor, expected.anchor),
+            )
+            .values(
+                last_event_id=moved.last_event_id,
+                last_hash=moved.last_hash,
+                anchor_key=moved.anchor_key,
+                anchor=moved.anchor,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        stale = session.identity_map.get(session.identity_key(AuditChain, CHAIN_ROW))
+        if stale is not None:
+            session.expire(stale)
+        table: Table = AuditEvent.__table__  # type: ignore[assignment]
+        session.execute(insert(table), [{c.key: getattr(event, c.key) for c in table.columns}])
+        return True
+
     def event(self, session: Session, event_id: int) -> AuditEvent | None:
         return session.get(AuditEvent, event_id)
 
@@ -141,6 +185,10 @@ class AuditRepository:
             .offset(offset)
         )
         return list(session.scalars(query))
+
+
+def _same(column: QueryableAttribute[str | None], value: str | None) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
 
 
 def _id_order(descending: bool) -> ColumnElement[int]:

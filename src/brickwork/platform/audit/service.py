@@ -32,7 +32,7 @@ from brickwork.jsonio import canonical_dumps, dumps, to_jsonable
 from brickwork.platform import spreadsheets
 from brickwork.platform.actor import Actor
 from brickwork.platform.audit.anchor import AnchorKeys
-from brickwork.platform.audit.repository import AuditFilter, AuditRepository
+from brickwork.platform.audit.repository import AuditFilter, AuditRepository, Head
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db.session import unit_of_work
 from brickwork.platform.errors import Invalid, NotFound
@@ -170,6 +170,9 @@ class AuditLog:
         self.session_factory: sessionmaker[Session] | None = None
         """Where ``record_later`` appends once the reading transaction committed (None: at
         once, in the caller's transaction)."""
+        self._last_head: Head | None = None
+        """The head as this process last wrote or read it: the next append tries to move it
+        from there in one statement (``AuditRepository.advance``); the database decides."""
 
     def use_session_factory(self, factory: sessionmaker[Session]) -> None:
         self.session_factory = factory
@@ -185,6 +188,13 @@ class AuditLog:
         result: str = "success",
         details: Mapping[str, Any] | None = None,
     ) -> AuditEvent:
+        known = self._last_head
+        if known is not None and self._anchor_holds(known):
+            event = self._event(known, actor, action, object_type, object_id, result, details)
+            moved = self._moved(known, event)
+            if self.repo.advance(session, event, known, moved):
+                self._last_head = moved
+                return event
         head = self.repo.lock_chain(session)
         if head is not None and self.anchor is not None and head.anchor is not None:
             problem = self.anchor.check(
@@ -203,7 +213,7 @@ class AuditLog:
                     details={"problem": problem, "head_hash": head.last_hash},
                 )
                 head = self.repo.lock_chain(session)
-        return self._append(
+        event = self._append(
             session,
             head,
             actor,
@@ -213,6 +223,25 @@ class AuditLog:
             result=result,
             details=details,
         )
+        chain = self.repo.chain(session)
+        self._last_head = None if chain is None else Head.of(chain)
+        return event
+
+    def _anchor_holds(self, head: Head) -> bool:
+        """Whether an append may follow ``head`` without the checks of a locked read: its
+        anchor holds (or nothing is anchored)."""
+        if self.anchor is None or head.anchor is None:
+            return True
+        found = self.anchor.check(head.anchor_key, head.anchor, head.last_event_id, head.last_hash)
+        return found is None
+
+    def _moved(self, head: Head, event: AuditEvent) -> Head:
+        """The head after ``event``: signed unless the trail is not anchored yet."""
+        if self.anchor is None or head.anchor is None:
+            # An unanchored trail (from before anchoring) stays so until `brickwork audit
+            # anchor` checked it: appending must not bless a head nobody verified.
+            return Head(event.id, event.hash, None, None)
+        return Head(event.id, event.hash, *self.anchor.sign(event.id, event.hash))
 
     def record_later(
         self,
@@ -279,6 +308,27 @@ class AuditLog:
         result: str,
         details: Mapping[str, Any] | None,
     ) -> AuditEvent:
+        known = None if head is None else Head.of(head)
+        event = self._event(known, actor, action, object_type, object_id, result, details)
+        anchor = None
+        if self.anchor is not None and (head is None or head.anchor is not None):
+            # An unanchored trail (from before anchoring) stays so until `brickwork audit
+            # anchor` checked it: appending must not bless a head nobody verified.
+            anchor = self.anchor.sign(event.id, event.hash)
+        self.repo.append(session, event, head, anchor)
+        return event
+
+    def _event(
+        self,
+        head: Head | None,
+        actor: Actor,
+        action: str,
+        object_type: str,
+        object_id: str | None,
+        result: str,
+        details: Mapping[str, Any] | None,
+    ) -> AuditEvent:
+        """The next event after ``head``, hashed."""
         event = AuditEvent(
             id=(head.last_event_id + 1) if head else 1,
             occurred_at=self.clock(),
@@ -295,12 +345,6 @@ class AuditLog:
             prev_hash=head.last_hash if head else GENESIS_HASH,
         )
         event.hash = event_hash(event)
-        anchor = None
-        if self.anchor is not None and (head is None or head.anchor is not None):
-            # An unanchored trail (from before anchoring) stays so until `brickwork audit
-            # anchor` checked it: appending must not bless a head nobody verified.
-            anchor = self.anchor.sign(event.id, event.hash)
-        self.repo.append(session, event, head, anchor)
         return event
 
     def anchor_head(self, session: Session, actor: Actor) -> Verification:

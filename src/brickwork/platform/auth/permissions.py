@@ -40,7 +40,13 @@ from brickwork.platform.auth.policy import (
     scopes_reach_app,
 )
 from brickwork.platform.auth.repository import IdentityRepository
-from brickwork.platform.auth.roles import AUDIT_ADMIN, SECURITY_ADMIN, SYSTEM_ADMIN, RoleService
+from brickwork.platform.auth.roles import (
+    AUDIT_ADMIN,
+    SECURITY_ADMIN,
+    SYSTEM_ADMIN,
+    RoleService,
+    authenticated_roles,
+)
 from brickwork.platform.errors import ErrorItem, Forbidden, Invalid
 
 SYSTEM_ADMIN_GRANT = Grant(app=ANY, actions=["design", "publish", "admin"])
@@ -102,7 +108,10 @@ class PermissionService:
         grants: list[Grant] = []
         if actor.holds(SYSTEM_ADMIN):
             grants.append(SYSTEM_ADMIN_GRANT)
-        for role in self.repo.roles_by_keys(session, list(actor.roles)):
+        roles = authenticated_roles(session, actor.user_id, actor.roles)
+        if roles is None:
+            roles = self.repo.roles_by_keys(session, list(actor.roles))
+        for role in roles:
             grants.extend(parse_grants(role.permissions))
         memberships = self.repo.memberships(session, actor.user_id)
         direct = tuple(m.department_id for m in memberships)

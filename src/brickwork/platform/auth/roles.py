@@ -54,6 +54,26 @@ BUILTIN_ROLES = (
     ),
 )
 ADMIN_ROLE_KEYS = tuple(role.key for role in BUILTIN_ROLES)
+AUTHENTICATED_ROLES = "brickwork.authenticated_roles"
+"""``Session.info`` key: the roles authentication loaded, for the rest of that transaction."""
+
+
+def authenticated_roles(
+    session: Session, user_id: str, keys: Sequence[str]
+) -> Sequence[Role] | None:
+    """The roles with ``keys`` as authentication loaded them for ``user_id`` in the session's
+    current transaction (so a request decides permissions without reading them again), or
+    None when they were not loaded there."""
+    remembered = session.info.get(AUTHENTICATED_ROLES)
+    if remembered is None:
+        return None
+    transaction, owner, roles = remembered
+    if transaction is not session.get_transaction() or owner != user_id:
+        return None
+    found: tuple[Role, ...] = roles
+    if {role.key for role in found} != set(keys):
+        return None
+    return found
 
 
 def ensure_builtin_roles(session: Session, repository: IdentityRepository | None = None) -> int:
@@ -92,7 +112,11 @@ class RoleService:
         return role
 
     def of(self, session: Session, user: User) -> Sequence[Role]:
-        return self.repo.roles_of(session, user.id)
+        """The user's roles, remembered for the rest of the transaction (see
+        ``authenticated_roles``)."""
+        roles = self.repo.roles_of(session, user.id)
+        session.info[AUTHENTICATED_ROLES] = (session.get_transaction(), user.id, tuple(roles))
+        return roles
 
     def keys_of(self, session: Session, user: User) -> tuple[str, ...]:
         return tuple(role.key for role in self.repo.roles_of(session, user.id))

@@ -365,7 +365,7 @@ class SessionService:
         row, user = self.tokens.authenticate(session, secret)
         return Identity(
             user,
-            self.roles.keys_of(session, user),
+            tuple(role.key for role in self.roles.of(session, user)),
             token_id=row.id,
             scopes=tuple(row.scopes),
         )

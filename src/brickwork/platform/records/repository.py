@@ -110,6 +110,13 @@ class RecordRepository:
     def insert_row(self, session: Session, table: Table, row: Mapping[str, Any]) -> None:
         session.execute(insert(table), dict(row))
 
+    def insert_returning(
+        self, session: Session, table: Table, row: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        """Insert one row and return it as stored (``INSERT ... RETURNING``: no read back)."""
+        inserted = session.execute(insert(table).returning(*table.c), dict(row))
+        return dict(inserted.mappings().one())
+
     def insert_rows(
         self, session: Session, table: Table, rows: Sequence[Mapping[str, Any]]
     ) -> None:

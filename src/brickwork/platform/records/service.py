@@ -203,9 +203,9 @@ class RecordService:
         self._assign_serials(session, form, [values], now)
         record_id = new_id()
         row = self._new_row(form, access, now, record_id, values)
-        self.repo.insert_row(session, form.table, row)
+        stored = self.repo.insert_returning(session, form.table, row)
         self._write_children(session, form, record_id, values, replace=False)
-        record = self._record(session, form, record_id)
+        record = self._record(session, form, record_id, stored=stored)
         shown = access.clear_sensitive([record])
         self._log(session, actor, form, record_id, 1, "create", [], shown=shown)
         return self._shown(session, access, [record], audit=False)[0]
@@ -448,9 +448,12 @@ class RecordService:
         form: PublishedForm,
         record_id: str,
         where: Sequence[ColumnElement[bool]] = (),
+        *,
+        stored: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """The stored record in clear (for the service's own use, never sent as is)."""
-        row = self.repo.fetch(session, form.table, record_id, where=where)
+        """The stored record in clear (for the service's own use, never sent as is);
+        ``stored``: its main row when the caller has it already."""
+        row = stored or self.repo.fetch(session, form.table, record_id, where=where)
         if row is None:
             raise NotFound(
                 f"form {form.form_key!r} has no record {record_id!r}", code="record_not_found"
