@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Row,
+    Select,
     Table,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -34,6 +38,19 @@ UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.ins
 
 COVERAGE_CHUNK = 1000
 """Record ids per query when asking which grants cover each row."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageStatements:
+    """One list's SQL, built once and run by many requests: the rows of a page (``LIMIT`` and
+    ``OFFSET`` are bound per run), the count capped at ``cap`` (``total=auto``), the exact
+    count, and the conditions themselves (for the planner's estimate)."""
+
+    table: Table
+    rows: Select[Any]
+    capped_count: Select[Any]
+    count: Select[Any]
+    where: tuple[ColumnElement[bool], ...]
 
 
 class RecordRepository:
@@ -214,6 +231,42 @@ class RecordRepository:
     ) -> list[Mapping[str, Any]]:
         query = select(table).where(*where).order_by(*order_by).limit(limit).offset(offset)
         return [dict(r) for r in session.execute(query).mappings()]
+
+    def page_statements(
+        self,
+        table: Table,
+        *,
+        where: Sequence[ColumnElement[bool]],
+        order_by: Sequence[ColumnElement[Any]],
+        cap: int,
+    ) -> PageStatements:
+        """The statements of a list (see ``PageStatements``); nothing runs here."""
+        rows = (
+            select(table)
+            .where(*where)
+            .order_by(*order_by)
+            .limit(bindparam("page_limit"))
+            .offset(bindparam("page_offset"))
+        )
+        matching = select(literal(1)).select_from(table).where(*where).limit(cap).subquery()
+        return PageStatements(
+            table,
+            rows,
+            select(func.count()).select_from(matching),
+            select(func.count()).select_from(table).where(*where),
+            tuple(where),
+        )
+
+    def page_rows(
+        self, session: Session, statements: PageStatements, *, limit: int, offset: int
+    ) -> Sequence[Row[Any]]:
+        """The rows of one page, as tuples in the table's column order."""
+        parameters = {"page_limit": limit, "page_offset": offset}
+        return session.execute(statements.rows, parameters).all()
+
+    def count(self, session: Session, statement: Select[Any]) -> int:
+        value: int = session.execute(statement).scalar_one()
+        return value
 
     def count_rows(
         self,
