@@ -119,6 +119,11 @@ def loads(text: str | bytes, *, stored: bool = False) -> Any:
     character or lone surrogate (``\\ud800``) in keys or strings (no database keeps them in text).
     ``stored``: the text was written by the platform itself (a column, a ciphertext), so numbers
     and characters are not checked again."""
+    if stored and isinstance(text, str):
+        try:
+            return _STORED.decode(text)
+        except (ValueError, _DuplicateKey, RecursionError):
+            pass  # not expected of stored text; the full path below says what is wrong
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")

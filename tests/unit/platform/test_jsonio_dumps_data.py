@@ -45,7 +45,7 @@ def test_dumps_data_writes_what_dumps_writes(value: Any) -> None:
     [
         {"amount": Decimal("12345678901234567.89"), "currency": "CNY"},
         [Decimal("1E+3"), Decimal("-0.00"), date(2026, 1, 2), time(9, 30)],
-        {"at": datetime(2026, 12, 4, 16, 0, tzinfo=UTC), "name": "王 \"x\"\n", "c": Colour.RED},
+        {"at": datetime(2026, 12, 4, 16, 0, tzinfo=UTC), "name": '王 "x"\n', "c": Colour.RED},
         ("tuple", 1, True, None),
     ],
 )
