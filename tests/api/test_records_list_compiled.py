@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.orm import Session
 
 API = "/api/v1"
@@ -101,3 +101,33 @@ def test_a_list_never_decrypts_a_field_its_reader_cannot_see(
     assert (seen.status_code, seen.json()["code"]) == (500, "decryption_failed"), (
         "a reader who sees the field still gets the loud failure"
     )
+
+
+def test_a_first_page_and_its_total_come_in_one_statement(
+    vault: TestClient, session: Session, connection: Connection
+) -> None:
+    for name in ("a", "b", "c"):
+        add(vault, name)
+    table = table_of(session)
+    seen: list[str] = []
+
+    def capture(*args: Any) -> None:
+        if table in args[2]:
+            seen.append(args[2])
+
+    def page(**params: Any) -> tuple[Any, ...]:
+        seen.clear()
+        body = vault.get(RECORDS, params=params).json()
+        return body["total"], body["total_exact"], body["has_more"], len(seen)
+
+    event.listen(connection, "before_cursor_execute", capture)
+    try:
+        assert page(limit=2) == (3, True, True, 1), "the first page counts in its statement"
+        assert page(limit=2, total="true") == (3, True, True, 1)
+        assert page(limit=5) == (3, True, False, 1)
+        assert page(limit=1, offset=1) == (3, True, True, 2), "a later page counts apart"
+        assert page(limit=2, offset=2) == (3, True, False, 1), "the end needs no count"
+        assert page(limit=2, total="false") == (None, False, True, 1)
+        assert page(limit=2, filter='name = "nobody"') == (0, True, False, 1)
+    finally:
+        event.remove(connection, "before_cursor_execute", capture)

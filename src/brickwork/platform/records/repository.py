@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
@@ -44,13 +44,36 @@ COVERAGE_CHUNK = 1000
 class PageStatements:
     """One list's SQL, built once and run by many requests: the rows of a page (``LIMIT`` and
     ``OFFSET`` are bound per run), the count capped at ``cap`` (``total=auto``), the exact
-    count, and the conditions themselves (for the planner's estimate)."""
+    count, and the conditions themselves (for the planner's estimate). ``counted`` holds the
+    rows statement with either count as one more column, so that a first page and its total
+    come back in one round trip."""
 
     table: Table
     rows: Select[Any]
     capped_count: Select[Any]
     count: Select[Any]
     where: tuple[ColumnElement[bool], ...]
+    counted: Mapping[CountKind, Select[Any]]
+
+
+CountKind = Literal["capped", "exact"]
+
+
+FORM_VERSIONS = (
+    select(Application.id, Definition.id, Definition.latest_version, FormTable.applied_version)
+    .select_from(Application)
+    .outerjoin(
+        Definition,
+        and_(
+            Definition.app_id == Application.id,
+            Definition.kind == bindparam("kind"),
+            Definition.key == bindparam("form_key"),
+        ),
+    )
+    .outerjoin(FormTable, FormTable.definition_id == Definition.id)
+    .where(Application.key == bindparam("app_key"))
+)
+"""Asked on every record request (is the cached form still current?): built once."""
 
 
 class RecordRepository:
@@ -84,25 +107,8 @@ class RecordRepository:
     ) -> tuple[str | None, str | None, int | None, int | None] | None:
         """(app id, definition id, latest version, applied table version) in one query; None
         when there is no such app, None parts when the form or its table is missing."""
-        row = session.execute(
-            select(
-                Application.id,
-                Definition.id,
-                Definition.latest_version,
-                FormTable.applied_version,
-            )
-            .select_from(Application)
-            .outerjoin(
-                Definition,
-                and_(
-                    Definition.app_id == Application.id,
-                    Definition.kind == kind,
-                    Definition.key == form_key,
-                ),
-            )
-            .outerjoin(FormTable, FormTable.definition_id == Definition.id)
-            .where(Application.key == app_key)
-        ).one_or_none()
+        parameters = {"app_key": app_key, "kind": kind, "form_key": form_key}
+        row = session.execute(FORM_VERSIONS, parameters).one_or_none()
         return None if row is None else (row[0], row[1], row[2], row[3])
 
     def form_table(self, session: Session, definition_id: str) -> FormTable | None:
@@ -241,28 +247,41 @@ class RecordRepository:
         cap: int,
     ) -> PageStatements:
         """The statements of a list (see ``PageStatements``); nothing runs here."""
-        rows = (
-            select(table)
-            .where(*where)
-            .order_by(*order_by)
-            .limit(bindparam("page_limit"))
-            .offset(bindparam("page_offset"))
-        )
+
+        def page(*more: ColumnElement[Any]) -> Select[Any]:
+            return (
+                select(table, *more)
+                .where(*where)
+                .order_by(*order_by)
+                .limit(bindparam("page_limit"))
+                .offset(bindparam("page_offset"))
+            )
+
         matching = select(literal(1)).select_from(table).where(*where).limit(cap).subquery()
-        return PageStatements(
-            table,
-            rows,
-            select(func.count()).select_from(matching),
-            select(func.count()).select_from(table).where(*where),
-            tuple(where),
-        )
+        capped = select(func.count()).select_from(matching)
+        exact = select(func.count()).select_from(table).where(*where)
+        counted: dict[CountKind, Select[Any]] = {
+            "capped": page(capped.scalar_subquery().label("page_total")),
+            "exact": page(exact.scalar_subquery().label("page_total")),
+        }
+        return PageStatements(table, page(), capped, exact, tuple(where), counted)
 
     def page_rows(
-        self, session: Session, statements: PageStatements, *, limit: int, offset: int
-    ) -> Sequence[Row[Any]]:
-        """The rows of one page, as tuples in the table's column order."""
+        self,
+        session: Session,
+        statements: PageStatements,
+        *,
+        limit: int,
+        offset: int,
+        count: CountKind | None = None,
+    ) -> tuple[Sequence[Row[Any]], int | None]:
+        """The rows of one page, as tuples in the table's column order, and with ``count`` the
+        total of that kind from the same statement (None when the page is empty)."""
         parameters = {"page_limit": limit, "page_offset": offset}
-        return session.execute(statements.rows, parameters).all()
+        statement = statements.rows if count is None else statements.counted[count]
+        rows = session.execute(statement, parameters).all()
+        total = rows[0][-1] if count is not None and rows else None
+        return rows, total
 
     def count(self, session: Session, statement: Select[Any]) -> int:
         value: int = session.execute(statement).scalar_one()

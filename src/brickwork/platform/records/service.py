@@ -56,7 +56,7 @@ from brickwork.platform.records.published import (
     TotalMode,
 )
 from brickwork.platform.records.query import RecordQuery, filter_in_range
-from brickwork.platform.records.repository import PageStatements, RecordRepository
+from brickwork.platform.records.repository import CountKind, PageStatements, RecordRepository
 from brickwork.platform.records.rows import (
     child_values,
     main_values,
@@ -64,6 +64,11 @@ from brickwork.platform.records.rows import (
     shape_of,
     typed_values,
 )
+
+COUNTED_WITH_FIRST_PAGE: dict[TotalMode, CountKind] = {"auto": "capped", "exact": "exact"}
+"""How a first page counts in its own statement (one round trip): its total is needed whenever
+the list is longer than the page, and costs next to nothing when it is not. Later pages count
+only when they do not reach the end; ``estimate`` asks the planner, ``none`` does not count."""
 
 
 def problems_to_items(problems: Sequence[Problem], locale: str) -> list[ErrorItem]:
@@ -540,10 +545,18 @@ class RecordService:
             access = access.for_export()
         statements = self._page_statements(session, access, filter_, sort, deleted, action)
         with filter_in_range(filter_):
-            rows = self.repo.page_rows(session, statements, limit=limit + 1, offset=offset)
+            rows, counted = self.repo.page_rows(
+                session,
+                statements,
+                limit=limit + 1,
+                offset=offset,
+                count=COUNTED_WITH_FIRST_PAGE.get(total) if offset == 0 else None,
+            )
             has_more = len(rows) > limit
             rows = rows[:limit]
-            count, exact = self._total(session, statements, total, offset, len(rows), has_more)
+            count, exact = self._total(
+                session, statements, total, offset, len(rows), has_more, counted
+            )
         items, sensitive = self._converted(session, access, rows)
         if action == "read" and sensitive:
             self.audit.record_later(
@@ -640,20 +653,22 @@ class RecordService:
         offset: int,
         shown: int,
         has_more: bool,
+        counted: int | None = None,
     ) -> tuple[int | None, bool]:
-        """The page's total and whether it is exact (see ``TotalMode``)."""
+        """The page's total and whether it is exact (see ``TotalMode``); ``counted``: the
+        count the page's own statement brought (see ``COUNTED_WITH_FIRST_PAGE``)."""
         if mode == "none":
             return None, False
         if not has_more and (shown or not offset):
             return offset + shown, True  # the page reaches the end of the list
         if mode == "exact":
-            return self.repo.count(session, statements.count), True
+            return self.repo.count(session, statements.count) if counted is None else counted, True
         seen = offset + shown + (1 if has_more else 0)
         if mode == "estimate":
             estimate = self.repo.estimate_rows(session, statements.table, where=statements.where)
             if estimate is not None:
                 return max(estimate, seen), False
-        count = self.repo.count(session, statements.capped_count)
+        count = self.repo.count(session, statements.capped_count) if counted is None else counted
         if count <= AUTO_COUNT_CAP:
             return count, True
         return max(AUTO_COUNT_CAP, seen), False  # a lower bound: "more than 10,000"
