@@ -1,14 +1,15 @@
 """What a record list page is compiled to, once, and reused by every request for it.
 
 A list page costs little more than its SQL when the work that does not depend on the rows is done
-once: the statements of a page (``PageStatements``) are built once per published form version,
-reader's grants and row-scope facts, list parameters and day, with only the page's ``LIMIT`` and
-``OFFSET`` bound per request; and each row becomes the record a reader sees through a
+once: the statements of a page (``repository.PageStatements``) are built once per published form
+version, reader's grants and row-scope facts, list parameters and day, with only the page's
+``LIMIT`` and ``OFFSET`` bound per request (the service keys them, see
+``RecordService._page_statements``); and each row becomes the record a reader sees through a
 ``RowConverter`` compiled once per form version and field levels, which turns the stored columns
 into values (decrypting, masking, leaving hidden fields out, and never decrypting what it does not
 show) by decisions taken per field, not per cell. Both caches hang on the ``PublishedForm``, so a
 new publish starts afresh; a role change changes the grants and thereby the key. Nothing here runs
-SQL (the repository does).
+SQL.
 """
 
 from __future__ import annotations

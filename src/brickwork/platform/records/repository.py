@@ -225,19 +225,6 @@ class RecordRepository:
     def delete_children(self, session: Session, table: Table, parent_id: str) -> None:
         session.execute(delete(table).where(table.c.parent_id == parent_id))
 
-    def select_rows(
-        self,
-        session: Session,
-        table: Table,
-        *,
-        where: Sequence[ColumnElement[bool]],
-        order_by: Sequence[ColumnElement[Any]],
-        limit: int,
-        offset: int,
-    ) -> list[Mapping[str, Any]]:
-        query = select(table).where(*where).order_by(*order_by).limit(limit).offset(offset)
-        return [dict(r) for r in session.execute(query).mappings()]
-
     def page_statements(
         self,
         table: Table,
