@@ -23,6 +23,7 @@ __all__ = [
     "canonical_dumps",
     "checksum",
     "dumps",
+    "dumps_data",
     "loads",
     "to_jsonable",
 ]
@@ -98,12 +99,31 @@ def _checked_decimal(text: str) -> Decimal:
     return Decimal(text)
 
 
+_CHECKED = json.JSONDecoder(
+    parse_float=_checked_decimal,
+    parse_int=_checked_int,
+    object_pairs_hook=_pairs_hook,
+    parse_constant=_refuse_constant,
+)
+_STORED = json.JSONDecoder(
+    parse_float=Decimal,
+    object_pairs_hook=_pairs_hook,
+    parse_constant=_refuse_constant,
+)
+"""Decoders made once (``json.loads`` with options builds a new one per call)."""
+
+
 def loads(text: str | bytes, *, stored: bool = False) -> Any:
     """Parse JSON strictly: Decimal fractions, no duplicate keys, no NaN/Infinity, no nesting
     deeper than ``MAX_DEPTH``, no number longer than ``MAX_NUMBER_LENGTH`` characters, and no NUL
     character or lone surrogate (``\\ud800``) in keys or strings (no database keeps them in text).
     ``stored``: the text was written by the platform itself (a column, a ciphertext), so numbers
     and characters are not checked again."""
+    if stored and isinstance(text, str):
+        try:
+            return _STORED.decode(text)
+        except (ValueError, _DuplicateKey, RecursionError):
+            pass  # not expected of stored text; the full path below says what is wrong
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -121,13 +141,9 @@ def loads(text: str | bytes, *, stored: bool = False) -> Any:
 
 def _parse(text: str, *, checked: bool) -> Any:
     try:
-        return json.loads(
-            text,
-            parse_float=_checked_decimal if checked else Decimal,
-            parse_int=_checked_int if checked else int,
-            object_pairs_hook=_pairs_hook,
-            parse_constant=_refuse_constant,
-        )
+        if text.startswith("\ufeff"):  # as json.loads does
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return (_CHECKED if checked else _STORED).decode(text)
     except json.JSONDecodeError as exc:
         raise JsonError(
             "json_malformed",
@@ -399,6 +415,37 @@ def dumps(value: Any, *, sort_keys: bool = False, decimals_as_strings: bool = Fa
     )
     writer.encode(value)
     return "".join(writer.parts)
+
+
+def _data_default(value: Any) -> Any:
+    """What the standard encoder cannot write itself, as ``dumps`` writes it (decimals as
+    strings of their digits)."""
+    if isinstance(value, Decimal):
+        return _decimal_text(value)
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"value of type {value.__class__.__name__} is not JSON serialisable")
+
+
+_DATA_ENCODER = json.JSONEncoder(
+    ensure_ascii=False,
+    check_circular=False,
+    allow_nan=False,
+    separators=(",", ":"),
+    default=_data_default,
+)
+
+
+def dumps_data(value: Any) -> str:
+    """The text ``dumps(value, decimals_as_strings=True)`` writes, by the standard library's C
+    encoder: for large documents of data (a page of records) whose values come from typed
+    columns, so hold no floats (``dumps`` refuses floats; this writer would not notice one)."""
+    text: str = _DATA_ENCODER.encode(value)
+    return text
 
 
 def canonical_dumps(value: Any) -> str:

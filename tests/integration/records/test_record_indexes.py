@@ -75,11 +75,12 @@ def user(app: Any, username: str, rows: Any, departments: tuple[str, ...] = ()) 
 
 
 def list_query(app: Any, client: TestClient, **params: Any) -> tuple[str, Any]:
-    """The statement and parameters of the page query a list request runs."""
+    """The statement and parameters of the page query a list request runs (the one that
+    orders; a first page brings its count in the same statement)."""
     seen: list[tuple[str, Any]] = []
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if "FROM f_ops_trade" in statement and "LIMIT" in statement and "count(" not in statement:
+        if "FROM f_ops_trade" in statement and "ORDER BY" in statement:
             seen.append((statement, parameters))
 
     event.listen(app.state.engine, "before_cursor_execute", capture)

@@ -29,6 +29,20 @@ class DocumentJSONResponse(ExactJSONResponse):
         return jsonio.dumps(content).encode("utf-8")
 
 
+class EncodedJSONResponse(ExactJSONResponse):
+    """A body encoded by the caller (``jsonio.dumps_data``), sent as it is."""
+
+    def render(self, content: Any) -> bytes:
+        if not isinstance(content, bytes):
+            raise TypeError("EncodedJSONResponse takes the encoded body")
+        return content
+
+
+def reply_encoded(body: bytes, status_code: int = 200) -> ExactJSONResponse:
+    """Data encoded once by the caller (a page of records), with the headers of ``reply``."""
+    return EncodedJSONResponse(body, status_code=status_code)
+
+
 def reply(
     content: Any,
     status_code: int = 200,

@@ -51,6 +51,8 @@ class KeyringCipher:
     def __init__(self, load: Callable[[], Keyring]) -> None:
         self._load = load
         self._keyring: Keyring | None = None
+        self._aeads: dict[str, AESGCM] = {}
+        """One AES-GCM context per key id (setting one up costs as much as a decryption)."""
 
     @property
     def keyring(self) -> Keyring:
@@ -61,6 +63,7 @@ class KeyringCipher:
     def reload(self) -> None:
         """Read the key file again at next use (after a key was added)."""
         self._keyring = None
+        self._aeads = {}
 
     def encrypt(self, plaintext: str, *, context: str) -> str:
         keyring = self.keyring
@@ -74,17 +77,18 @@ class KeyringCipher:
         key_id = key_id_of(token)
         if key_id is None:
             raise DecryptionFailed(f"the value in {context} is not a {FORMAT} ciphertext")
-        key = self.keyring.keys.get(key_id)
-        if key is None:
-            raise DecryptionFailed(
-                f"the value in {context} was encrypted with key {key_id!r}, which the key file "
-                "does not hold"
-            )
+        aead = self._aeads.get(key_id)
+        if aead is None:
+            key = self.keyring.keys.get(key_id)
+            if key is None:
+                raise DecryptionFailed(
+                    f"the value in {context} was encrypted with key {key_id!r}, which the key "
+                    "file does not hold"
+                )
+            aead = self._aeads[key_id] = AESGCM(key)
         try:
             raw = base64.b64decode(token.split(":", 2)[2], validate=True)
-            opened = AESGCM(key).decrypt(
-                raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode("utf-8")
-            )
+            opened = aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode("utf-8"))
             text: str = opened.decode("utf-8")
         except (InvalidTag, binascii.Error, ValueError):
             raise DecryptionFailed(

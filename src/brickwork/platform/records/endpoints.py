@@ -8,11 +8,16 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from brickwork.jsonio import escape_pointer
+from brickwork.jsonio import dumps_data, escape_pointer
 from brickwork.platform.api.body import json_body, json_document, openapi_body, raw_body
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.errors import PROBLEM_MEDIA_TYPE, problem_body
-from brickwork.platform.api.responses import ExactJSONResponse, reply, reply_document
+from brickwork.platform.api.responses import (
+    ExactJSONResponse,
+    reply,
+    reply_document,
+    reply_encoded,
+)
 from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.db.session import unit_of_work
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid, NotFound
@@ -138,16 +143,15 @@ def list_records(
         deleted=deleted,
         total=TOTAL_MODES[total],
     )
-    return reply(
-        {
-            "items": page.items,
-            "total": page.total,
-            "total_exact": page.total_exact,
-            "has_more": page.has_more,
-            "limit": page.limit,
-            "offset": page.offset,
-        }
-    )
+    body = {
+        "items": page.items,
+        "total": page.total,
+        "total_exact": page.total_exact,
+        "has_more": page.has_more,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+    return reply_encoded(dumps_data(body).encode("utf-8"))
 
 
 TOTAL_MODES: dict[str, TotalMode] = {

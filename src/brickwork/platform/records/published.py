@@ -36,6 +36,8 @@ class PublishedForm:
     version: int
     compiled: CompiledForm
     shape: FormShape
+    caches: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What lists compile once per form version (see ``listing``): gone with the version."""
 
     @cached_property
     def guarded_by(self) -> Mapping[str, frozenset[str]]:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Row,
+    Select,
     Table,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -34,6 +38,42 @@ UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.ins
 
 COVERAGE_CHUNK = 1000
 """Record ids per query when asking which grants cover each row."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageStatements:
+    """One list's SQL, built once and run by many requests: the rows of a page (``LIMIT`` and
+    ``OFFSET`` are bound per run), the count capped at ``cap`` (``total=auto``), the exact
+    count, and the conditions themselves (for the planner's estimate). ``counted`` holds the
+    rows statement with either count as one more column, so that a first page and its total
+    come back in one round trip."""
+
+    table: Table
+    rows: Select[Any]
+    capped_count: Select[Any]
+    count: Select[Any]
+    where: tuple[ColumnElement[bool], ...]
+    counted: Mapping[CountKind, Select[Any]]
+
+
+CountKind = Literal["capped", "exact"]
+
+
+FORM_VERSIONS = (
+    select(Application.id, Definition.id, Definition.latest_version, FormTable.applied_version)
+    .select_from(Application)
+    .outerjoin(
+        Definition,
+        and_(
+            Definition.app_id == Application.id,
+            Definition.kind == bindparam("kind"),
+            Definition.key == bindparam("form_key"),
+        ),
+    )
+    .outerjoin(FormTable, FormTable.definition_id == Definition.id)
+    .where(Application.key == bindparam("app_key"))
+)
+"""Asked on every record request (is the cached form still current?): built once."""
 
 
 class RecordRepository:
@@ -67,25 +107,8 @@ class RecordRepository:
     ) -> tuple[str | None, str | None, int | None, int | None] | None:
         """(app id, definition id, latest version, applied table version) in one query; None
         when there is no such app, None parts when the form or its table is missing."""
-        row = session.execute(
-            select(
-                Application.id,
-                Definition.id,
-                Definition.latest_version,
-                FormTable.applied_version,
-            )
-            .select_from(Application)
-            .outerjoin(
-                Definition,
-                and_(
-                    Definition.app_id == Application.id,
-                    Definition.kind == kind,
-                    Definition.key == form_key,
-                ),
-            )
-            .outerjoin(FormTable, FormTable.definition_id == Definition.id)
-            .where(Application.key == app_key)
-        ).one_or_none()
+        parameters = {"app_key": app_key, "kind": kind, "form_key": form_key}
+        row = session.execute(FORM_VERSIONS, parameters).one_or_none()
         return None if row is None else (row[0], row[1], row[2], row[3])
 
     def form_table(self, session: Session, definition_id: str) -> FormTable | None:
@@ -209,18 +232,54 @@ class RecordRepository:
     def delete_children(self, session: Session, table: Table, parent_id: str) -> None:
         session.execute(delete(table).where(table.c.parent_id == parent_id))
 
-    def select_rows(
+    def page_statements(
         self,
-        session: Session,
         table: Table,
         *,
         where: Sequence[ColumnElement[bool]],
         order_by: Sequence[ColumnElement[Any]],
+        cap: int,
+    ) -> PageStatements:
+        """The statements of a list (see ``PageStatements``); nothing runs here."""
+
+        def page(*more: ColumnElement[Any]) -> Select[Any]:
+            return (
+                select(table, *more)
+                .where(*where)
+                .order_by(*order_by)
+                .limit(bindparam("page_limit"))
+                .offset(bindparam("page_offset"))
+            )
+
+        matching = select(literal(1)).select_from(table).where(*where).limit(cap).subquery()
+        capped = select(func.count()).select_from(matching)
+        exact = select(func.count()).select_from(table).where(*where)
+        counted: dict[CountKind, Select[Any]] = {
+            "capped": page(capped.scalar_subquery().label("page_total")),
+            "exact": page(exact.scalar_subquery().label("page_total")),
+        }
+        return PageStatements(table, page(), capped, exact, tuple(where), counted)
+
+    def page_rows(
+        self,
+        session: Session,
+        statements: PageStatements,
+        *,
         limit: int,
         offset: int,
-    ) -> list[Mapping[str, Any]]:
-        query = select(table).where(*where).order_by(*order_by).limit(limit).offset(offset)
-        return [dict(r) for r in session.execute(query).mappings()]
+        count: CountKind | None = None,
+    ) -> tuple[Sequence[Row[Any]], int | None]:
+        """The rows of one page, as tuples in the table's column order, and with ``count`` the
+        total of that kind from the same statement (None when the page is empty)."""
+        parameters = {"page_limit": limit, "page_offset": offset}
+        statement = statements.rows if count is None else statements.counted[count]
+        rows = session.execute(statement, parameters).all()
+        total = rows[0][-1] if count is not None and rows else None
+        return rows, total
+
+    def count(self, session: Session, statement: Select[Any]) -> int:
+        value: int = session.execute(statement).scalar_one()
+        return value
 
     def count_rows(
         self,

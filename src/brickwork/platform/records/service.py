@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from brickwork.engines.form import RecordContext, compile_form, validate_record
@@ -46,6 +46,7 @@ from brickwork.platform.models import StoredFile
 from brickwork.platform.records.access import SENSITIVE, FormAccess, masked_json, sensitivity
 from brickwork.platform.records.checks import StoredChecks
 from brickwork.platform.records.layout import TableLayout
+from brickwork.platform.records.listing import converter_for, statements_cache
 from brickwork.platform.records.published import (
     AUTO_COUNT_CAP,
     PROGRESS_EVERY,
@@ -55,7 +56,7 @@ from brickwork.platform.records.published import (
     TotalMode,
 )
 from brickwork.platform.records.query import RecordQuery, filter_in_range
-from brickwork.platform.records.repository import RecordRepository
+from brickwork.platform.records.repository import CountKind, PageStatements, RecordRepository
 from brickwork.platform.records.rows import (
     child_values,
     main_values,
@@ -63,6 +64,11 @@ from brickwork.platform.records.rows import (
     shape_of,
     typed_values,
 )
+
+COUNTED_WITH_FIRST_PAGE: dict[TotalMode, CountKind] = {"auto": "capped", "exact": "exact"}
+"""How a first page counts in its own statement (one round trip): its total is needed whenever
+the list is longer than the page, and costs next to nothing when it is not. Later pages count
+only when they do not reach the end; ``estimate`` asks the planner, ``none`` does not count."""
 
 
 def problems_to_items(problems: Sequence[Problem], locale: str) -> list[ErrorItem]:
@@ -540,6 +546,72 @@ class RecordService:
         access = self.access(session, actor, form, action)
         if action == "export":
             access = access.for_export()
+        statements = self._page_statements(session, access, filter_, sort, deleted, action)
+        with filter_in_range(filter_):
+            rows, counted = self.repo.page_rows(
+                session,
+                statements,
+                limit=limit + 1,
+                offset=offset,
+                count=COUNTED_WITH_FIRST_PAGE.get(total) if offset == 0 else None,
+            )
+            has_more = len(rows) > limit
+            rows = rows[:limit]
+            count, exact = self._total(
+                session, statements, total, offset, len(rows), has_more, counted
+            )
+        items, sensitive = self._converted(session, access, rows)
+        if action == "read" and sensitive:
+            self.audit.record_later(
+                session,
+                actor,
+                "record.read",
+                object_type="form",
+                object_id=f"{form.app_key}/{form.form_key}",
+                details={"fields": sensitive, "ids": [item["id"] for item in items]},
+            )
+        shown = tuple(key for key, level in access.levels.items() if level > FieldLevel.HIDDEN)
+        return Page(items, count, limit, offset, sensitive, shown, exact, has_more)
+
+    def _page_statements(
+        self,
+        session: Session,
+        access: FormAccess,
+        filter_: str | None,
+        sort: str | None,
+        deleted: bool,
+        action: str,
+    ) -> PageStatements:
+        """The list's statements, built on first use and then taken from the form's cache.
+
+        The key holds everything they depend on: the list parameters, the day (filters and
+        row-scope expressions may name it), the reader's grants (a role change changes them)
+        and the facts their row scopes name (user, departments). A new form version has its
+        own cache."""
+        form = access.form
+        principal = access.principal
+        actor = principal.actor
+        today = self.clock().date()
+        key = (
+            action,
+            deleted,
+            sort,
+            filter_,
+            today,
+            access.dialect,
+            tuple(grant.model_dump_json() for grant in principal.grants),
+            actor.username,
+            actor.user_id,
+            actor.system,
+            actor.scopes,
+            principal.departments,
+            principal.primary_department,
+            principal.department_tree,
+        )
+        cache = statements_cache(form)
+        found: PageStatements | None = cache.get(key)
+        if found is not None:
+            return found
         query = self.query(session, access)
         table = form.table
         conditions = [
@@ -547,52 +619,59 @@ class RecordService:
             *access.rows(action),
             *query.where(filter_),
         ]
-        with filter_in_range(filter_):
-            rows = self.repo.select_rows(
-                session,
-                table,
-                where=conditions,
-                order_by=[*query.order_by(sort), table.c.id],
-                limit=limit + 1,
-                offset=offset,
-            )
-            has_more = len(rows) > limit
-            rows = rows[:limit]
-            count, exact = self._total(
-                session, table, conditions, total, offset, len(rows), has_more
-            )
-        records = [record_json(form.shape, row) for row in rows]
-        levels = self._row_levels(session, access, records)
-        sensitive = access.clear_sensitive(records, levels)
-        items = self._shown(
-            session, access, records, audit=action == "read", sensitive=sensitive, levels=levels
+        found = self.repo.page_statements(
+            table,
+            where=conditions,
+            order_by=[*query.order_by(sort), table.c.id],
+            cap=AUTO_COUNT_CAP + 1,
         )
-        shown = tuple(key for key, level in access.levels.items() if level > FieldLevel.HIDDEN)
-        return Page(items, count, limit, offset, sensitive, shown, exact, has_more)
+        cache.put(key, found)
+        return found
+
+    def _converted(
+        self, session: Session, access: FormAccess, rows: Sequence[Sequence[Any]]
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        """The page's records as the reader sees them (each row with its own levels, see
+        ``FormAccess.row_levels``) and the C2/C3 fields they show in clear."""
+        form = access.form
+        clear: set[str] = set()
+        if not access.varying():
+            converter = converter_for(form, access.levels)
+            items = [converter.convert(row, clear) for row in rows]
+        else:
+            id_at = form.table.columns.keys().index("id")
+            covered = self._coverage(session, access, [row[id_at] for row in rows])
+            items = [
+                converter_for(form, access.row_levels(covered.get(row[id_at]))).convert(row, clear)
+                for row in rows
+            ]
+        order = converter_for(form, access.levels).order
+        return items, [key for key in order if key in clear]
 
     def _total(
         self,
         session: Session,
-        table: Table,
-        conditions: Sequence[ColumnElement[bool]],
+        statements: PageStatements,
         mode: TotalMode,
         offset: int,
         shown: int,
         has_more: bool,
+        counted: int | None = None,
     ) -> tuple[int | None, bool]:
-        """The page's total and whether it is exact (see ``TotalMode``)."""
+        """The page's total and whether it is exact (see ``TotalMode``); ``counted``: the
+        count the page's own statement brought (see ``COUNTED_WITH_FIRST_PAGE``)."""
         if mode == "none":
             return None, False
         if not has_more and (shown or not offset):
             return offset + shown, True  # the page reaches the end of the list
         if mode == "exact":
-            return self.repo.count_rows(session, table, where=conditions), True
+            return self.repo.count(session, statements.count) if counted is None else counted, True
         seen = offset + shown + (1 if has_more else 0)
         if mode == "estimate":
-            estimate = self.repo.estimate_rows(session, table, where=conditions)
+            estimate = self.repo.estimate_rows(session, statements.table, where=statements.where)
             if estimate is not None:
                 return max(estimate, seen), False
-        count = self.repo.count_rows(session, table, where=conditions, cap=AUTO_COUNT_CAP + 1)
+        count = self.repo.count(session, statements.capped_count) if counted is None else counted
         if count <= AUTO_COUNT_CAP:
             return count, True
         return max(AUTO_COUNT_CAP, seen), False  # a lower bound: "more than 10,000"
