@@ -10,11 +10,11 @@ module must not evaluate expressions (except operator tables on fixed sample val
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import assert_never
+from typing import Any, assert_never
 
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr import values as v
@@ -168,26 +168,9 @@ class Checker:
         return t.ANY
 
     def check(self, node: Expr, local: _Locals) -> ExprType:
-        result = self._infer(node, local)
+        result: ExprType = _INFER[type(node)](self, node, local)
         self.types[id(node)] = result
         return result
-
-    def _infer(self, node: Expr, local: _Locals) -> ExprType:
-        match node:
-            case Number() | String() | Boolean() | Null() | Temporal():
-                return _literal_type(node)
-            case Name():
-                return self._name(node, local)
-            case Path() | Filter() | Call():
-                return self._access(node, local)
-            case Arith() | Negate() | Compare() | Logic() | Between() | In():
-                return check_operator(self, node, local)
-            case Range() | ListOf() | Context() | If() | For() | Quantified():
-                return self._structure(node, local)
-            case FunctionDef() | Invoke() | InstanceOf():
-                return check_function_value(self, node, local)
-            case _:
-                assert_never(node)
 
     # ------------------------------------------------------------ names and access
 
@@ -208,16 +191,8 @@ class Checker:
             suggest(node.name, candidates),
         )  # fmt: skip
 
-    def _access(self, node: Path | Filter | Call, local: _Locals) -> ExprType:
-        match node:
-            case Path():
-                return self._path(node, self.check(node.target, local))
-            case Filter():
-                return self._filter(node, local)
-            case Call():
-                return self._call(node, local)
-            case _:
-                assert_never(node)
+    def _path_of(self, node: Path, local: _Locals) -> ExprType:
+        return self._path(node, self.check(node.target, local))
 
     def _path(self, node: Path, target: ExprType) -> ExprType:
         if target.kind in ("any", v.NULL):
@@ -404,20 +379,50 @@ def _python_sample(python_type: type) -> object:
     raise AssertionError(python_type)  # pragma: no cover - PROPERTIES lists only these types
 
 
-def _literal_type(node: Number | String | Boolean | Null | Temporal) -> ExprType:
-    match node:
-        case Number():
-            return t.NUMBER
-        case String():
-            return t.STRING
-        case Boolean():
-            return t.BOOLEAN
-        case Null():
-            return t.NULL
-        case Temporal(value=value):
-            return t.SCALARS[v.kind_of(value)]
-        case _:
-            assert_never(node)
+def _literal_type(
+    checker: Checker, node: Number | String | Boolean | Null, local: _Locals
+) -> ExprType:
+    return _LITERAL_TYPES[type(node)]
+
+
+def _temporal_type(checker: Checker, node: Temporal, local: _Locals) -> ExprType:
+    return t.SCALARS[v.kind_of(node.value)]
+
+
+_LITERAL_TYPES: dict[type, ExprType] = {
+    Number: t.NUMBER,
+    String: t.STRING,
+    Boolean: t.BOOLEAN,
+    Null: t.NULL,
+}
+_INFER: dict[type, Callable[[Checker, Any, _Locals], ExprType]] = {
+    Number: _literal_type,
+    String: _literal_type,
+    Boolean: _literal_type,
+    Null: _literal_type,
+    Temporal: _temporal_type,
+    Name: Checker._name,
+    Path: Checker._path_of,
+    Filter: Checker._filter,
+    Call: Checker._call,
+    Arith: check_operator,
+    Negate: check_operator,
+    Compare: check_operator,
+    Logic: check_operator,
+    Between: check_operator,
+    In: check_operator,
+    Range: Checker._structure,
+    ListOf: Checker._structure,
+    Context: Checker._structure,
+    If: Checker._structure,
+    For: Checker._structure,
+    Quantified: Checker._structure,
+    FunctionDef: check_function_value,
+    Invoke: check_function_value,
+    InstanceOf: check_function_value,
+}
+"""How each node type is checked: one dictionary lookup per node (a `match` over the node
+classes tests them one by one). Every member of `Expr` has an entry (tests/unit/engines/expr)."""
 
 
 def suggest(name: str, candidates: Sequence[str]) -> str | None:

@@ -112,53 +112,23 @@ class Compiler:
         """Whether the expression defines functions (their values keep the evaluation's run)."""
 
     def compile(self, node: Expr) -> Fn:
-        match node:
-            case Number() | String() | Boolean() | Null() | Temporal():
-                return _constant(constant_value(node))
-            case Name():
-                return _name(node.name, node.span)
-            case Arith() | Negate() | Compare() | Logic() | Between() | In():
-                return self._operator(node)
-            case Path() | Filter() | Call():
-                return compile_access(self, node)
-            case Range() | ListOf() | If():
-                return compile_structure(self, node)
-            case Context():
-                self.callable_names.update(key for key, _ in node.entries)
-                return compile_structure(self, node)
-            case For() | Quantified():
-                self.callable_names.update(it.name for it in node.iterations)
-                return compile_structure(self, node)
-            case FunctionDef():
-                return compile_function_def(self, node)
-            case Invoke():
-                return compile_invoke(self, node)
-            case InstanceOf():
-                return compile_instance_of(self, node)
-            case _:
-                assert_never(node)
+        return _COMPILE[type(node)](self, node)
 
-    def _operator(self, node: Arith | Negate | Compare | Logic | Between | In) -> Fn:
-        match node:
-            case Arith():
-                return self._arith(node)
-            case Negate():
-                return _negate(self.compile(node.operand), node.span)
-            case Compare():
-                return self._compare(node)
-            case Logic():
-                return self._logic(node)
-            case Between():
-                return self._between(node)
-            case In():
-                return self._in(node)
-            case _:
-                assert_never(node)
+    def _context(self, node: Context) -> Fn:
+        self.callable_names.update(key for key, _ in node.entries)
+        return compile_structure(self, node)
+
+    def _iteration(self, node: For | Quantified) -> Fn:
+        self.callable_names.update(it.name for it in node.iterations)
+        return compile_structure(self, node)
+
+    def _negate(self, node: Negate) -> Fn:
+        return _negate(self.compile(node.operand), node.span)
 
     def operand(self, node: Expr) -> Operand:
-        if isinstance(node, Number | String | Boolean | Null | Temporal):
-            return ("c", constant_value(node))
-        if isinstance(node, Name) and not node.name.startswith("$"):
+        if type(node) in _CONSTANT_NODES:
+            return ("c", constant_value(node))  # type: ignore[arg-type]
+        if type(node) is Name and not node.name.startswith("$"):
             return ("n", node.name)
         return ("f", self.compile(node))
 
@@ -180,14 +150,13 @@ class Compiler:
         if node.op in ("=", "!="):
             left, right = _error_aware_operand(left), _error_aware_operand(right)
         slow = _compare_slow(node)
-        fast_type: type = Decimal
-        for kind, payload in (right, left):
-            if kind == "c":
-                allowed = EQUALITY_FAST_TYPES if node.op in ("=", "!=") else ORDER_FAST_TYPES
-                fast_type = type(payload) if type(payload) in allowed else _NEVER
+        allowed = EQUALITY_FAST_TYPES if node.op in ("=", "!=") else ORDER_FAST_TYPES
         if left[0] == "f" and right[0] == "f":
-            allowed = EQUALITY_FAST_TYPES if node.op in ("=", "!=") else ORDER_FAST_TYPES
             return same_type_compare(left[1], right[1], allowed, _COMPARE_OPS[node.op], slow)
+        fast_type: type = Decimal
+        constant = left if left[0] == "c" else right if right[0] == "c" else None
+        if constant is not None:
+            fast_type = type(constant[1]) if type(constant[1]) in allowed else _NEVER
         return _binary(left, right, fast_type, _COMPARE_OPS[node.op], slow)
 
     def _logic(self, node: Logic) -> Fn:
@@ -338,18 +307,16 @@ def _error_aware_operand(operand: Operand) -> Operand:
 
 
 _NEVER: type = _Never
+_CONSTANT_NODES = frozenset({Number, String, Boolean, Null, Temporal})
 
 
 def constant_value(node: Number | String | Boolean | Null | Temporal) -> Value:
-    match node:
-        case Number(value=value):
-            return CTX.plus(value) if len(value.as_tuple().digits) > CTX.prec else value
-        case String(value=value) | Boolean(value=value) | Temporal(value=value):
-            return value
-        case Null():
-            return None
-        case _:
-            assert_never(node)
+    if type(node) is Number:
+        value = node.value
+        return CTX.plus(value) if len(value.as_tuple().digits) > CTX.prec else value
+    if isinstance(node, Null):
+        return None
+    return node.value
 
 
 def _constant(value: Value) -> Fn:
@@ -819,3 +786,41 @@ def _in_set(
         return slow(x, v, run)  # `slow` gives null for ERROR_NULL
 
     return in_set
+
+
+def _compile_constant(compiler: Compiler, node: Number | String | Boolean | Null | Temporal) -> Fn:
+    return _constant(constant_value(node))
+
+
+def _compile_name(compiler: Compiler, node: Name) -> Fn:
+    return _name(node.name, node.span)
+
+
+_COMPILE: dict[type, Callable[[Compiler, Any], Fn]] = {
+    Number: _compile_constant,
+    String: _compile_constant,
+    Boolean: _compile_constant,
+    Null: _compile_constant,
+    Temporal: _compile_constant,
+    Name: _compile_name,
+    Arith: Compiler._arith,
+    Negate: Compiler._negate,
+    Compare: Compiler._compare,
+    Logic: Compiler._logic,
+    Between: Compiler._between,
+    In: Compiler._in,
+    Path: compile_access,
+    Filter: compile_access,
+    Call: compile_access,
+    Range: compile_structure,
+    ListOf: compile_structure,
+    If: compile_structure,
+    Context: Compiler._context,
+    For: Compiler._iteration,
+    Quantified: Compiler._iteration,
+    FunctionDef: compile_function_def,
+    Invoke: compile_invoke,
+    InstanceOf: compile_instance_of,
+}
+"""How each node type compiles: one dictionary lookup per node (a `match` over the node classes
+tests them one by one). Every member of `Expr` has an entry (tests/unit/engines/expr)."""

@@ -66,29 +66,31 @@ _MIRRORED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 """`c op x` is `x mirrored-op c` for the fast types (total orders on one exact type)."""
 
 
+_LITERAL = Number | String | Boolean | Temporal
+
+
 def direct_of(tree: Expr) -> Direct | None:
     """The direct closure of `tree`, or None when its shape has none."""
-    match tree:
-        case Name(name=key):
-            return _boolean_field(key)
-        case Compare(op=op, left=Name(name=key), right=Number() | String() as literal):
-            return _compare(key, op, constant_value(literal))
-        case Compare(op=op, left=Name(name=key), right=Boolean() | Temporal() as literal):
-            return _compare(key, op, constant_value(literal))
-        case Compare(op=op, left=Number() | String() as literal, right=Name(name=key)):
-            return _compare(key, _MIRRORED[op], constant_value(literal))
-        case Compare(op=op, left=Boolean() | Temporal() as literal, right=Name(name=key)):
-            return _compare(key, _MIRRORED[op], constant_value(literal))
-        case In(value=Name(name=key), tests=tests):
-            members = literal_members(tests)
-            return None if members is None else _member(key, members)
-        case Logic(op=op, left=left, right=right):
-            first, second = direct_of(left), direct_of(right)
-            if first is None or second is None:
-                return None
-            return _logic(first, second, stop=op == "or")
-        case _:
+    # Exact type tests: a `match` over class patterns would try the shapes one by one.
+    if type(tree) is Compare:
+        left, right = tree.left, tree.right
+        if type(left) is Name and isinstance(right, _LITERAL):
+            return _compare(left.name, tree.op, constant_value(right))
+        if type(right) is Name and isinstance(left, _LITERAL):
+            return _compare(right.name, _MIRRORED[tree.op], constant_value(left))
+        return None
+    if type(tree) is Logic:
+        first = direct_of(tree.left)
+        second = direct_of(tree.right) if first is not None else None
+        if first is None or second is None:
             return None
+        return _logic(first, second, stop=tree.op == "or")
+    if type(tree) is Name:
+        return _boolean_field(tree.name)
+    if type(tree) is In and type(tree.value) is Name:
+        members = literal_members(tree.tests)
+        return None if members is None else _member(tree.value.name, members)
+    return None
 
 
 def _boolean_field(key: str) -> Direct | None:

@@ -13,16 +13,27 @@ import re
 from dataclasses import dataclass
 
 WORD, NUMBER, STRING, SYMBOL, BAD, END = range(6)
+_SKIP, _OTHER = 6, 7
 
 # Alternatives in order of frequency (words, symbols, spaces); `.5` is a number, `/*` a comment.
+# No groups: `findall` then returns the pieces as plain strings, and their first character
+# says what each is (see `_FIRST` and `_other_kind`).
 _TOKEN = re.compile(
-    r"([^\W\d]\w*|\$[^\W\d]\w*)"
-    r"|([()\[\]{},:?@+=]|\.\.|\.(?!\d)|->|-|\*\*|\*|<=|>=|!=|<|>|/(?![/*]))"
-    r"|([ \t\r\n]+|//[^\n]*|/\*(?s:.*?)\*/)"
-    r"|((?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?)"
-    r'|("[^"\\\n]*(?:\\.[^"\\\n]*)*")'
-    r"|(?s:(.))"
+    r"[^\W\d]\w*|\$[^\W\d]\w*"
+    r"|[()\[\]{},:?@+=]|\.\.|\.(?!\d)|->|-|\*\*|\*|<=|>=|!=|<|>|/(?![/*])"
+    r"|[ \t\r\n]+|//[^\n]*|/\*(?s:.*?)\*/"
+    r"|(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?"
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+    r"|(?s:.)"
 )
+_WORD_START = re.compile(r"[^\W\d]")
+_FIRST: dict[str, int] = {
+    **dict.fromkeys("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_", WORD),
+    **dict.fromkeys("0123456789", NUMBER),
+    **dict.fromkeys("()[]{},:?@+=-*<>", SYMBOL),  # every piece starting so is a symbol
+    **dict.fromkeys(" \t\r\n", _SKIP),
+}
+"""The kind of a piece by its first character, where that alone decides it."""
 
 
 @dataclass(slots=True)
@@ -41,39 +52,48 @@ def tokenize(source: str) -> Tokens:
     starts: list[int] = []
     ends: list[int] = []
     position = 0
-    # Every character belongs to one group, so offsets are running sums of the lengths
+    first = _FIRST
+    # Every character belongs to one piece, so offsets are running sums of the lengths
     # (`findall` is much faster than `finditer` and its match objects).
-    for word, symbol, skipped, number, string, bad in _TOKEN.findall(source):
-        if skipped:
-            position += len(skipped)
+    for text in _TOKEN.findall(source):
+        kind = first.get(text[0], _OTHER)
+        if kind == _OTHER:
+            kind = _other_kind(text, source, position)
+        if kind == _SKIP:
+            position += len(text)
             continue
-        if word:
-            kinds.append(WORD)
-            text = word
-        elif symbol:
-            kinds.append(SYMBOL)
-            text = symbol
-        elif number:
-            kinds.append(NUMBER)
-            text = number
-        elif string:
-            kinds.append(STRING)
-            text = string
-        else:  # the parser stops at the first character that starts no token
-            kinds.append(BAD)
-            texts.append(bad)
-            starts.append(position)
-            ends.append(position + 1)
-            break
+        kinds.append(kind)
         texts.append(text)
         starts.append(position)
         position += len(text)
         ends.append(position)
+        if kind == BAD:  # the parser stops at the first character that starts no token
+            break
     kinds.append(END)
     texts.append("")
     starts.append(len(source))
     ends.append(len(source))
     return Tokens(kinds, texts, starts, ends)
+
+
+def _other_kind(text: str, source: str, position: int) -> int:
+    """The kind of a piece whose first character does not decide it alone."""
+    head = text[0]
+    if head == ".":
+        return SYMBOL if text in (".", "..") else NUMBER
+    if head == "/":  # a comment, or `/` unless an unterminated comment starts here
+        if len(text) > 1:
+            return _SKIP
+        return BAD if source.startswith("/*", position) else SYMBOL
+    if head == '"' or head == "$":
+        return (STRING if head == '"' else WORD) if len(text) > 1 else BAD
+    if head == "!":
+        return SYMBOL if text == "!=" else BAD
+    if _WORD_START.match(head):
+        return WORD
+    if head.isdecimal():  # `\d` matches every decimal digit, not only 0-9
+        return NUMBER
+    return BAD
 
 
 class EscapeError(Exception):

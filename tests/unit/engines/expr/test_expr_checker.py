@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 
-from brickwork.engines.expr import ExprCheckError, Scope, as_type, check, compile_expression
+from brickwork.engines.expr import (
+    ExprCheckError,
+    Scope,
+    as_type,
+    check,
+    checker,
+    compile_expression,
+    compiler,
+)
 from brickwork.engines.expr import datatypes as t
+from brickwork.engines.expr.syntax import Expr
 
 SCOPE = Scope.of(
     {
@@ -131,3 +142,12 @@ def test_type_specs() -> None:
     with pytest.raises(ValueError, match="unknown expression type"):
         as_type("colour")
     assert str(as_type({"a": "number"})) == "context{a: number}"
+
+
+def test_every_node_type_has_a_checker_and_a_compiler_entry() -> None:
+    """Checking and compiling dispatch on the node's exact type: a node type added to `Expr`
+    without entries would fail at run time, so this fails first."""
+    node_types = set(get_args(Expr))
+    assert len(node_types) > 20
+    assert node_types - set(checker._INFER) == set()
+    assert node_types - set(compiler._COMPILE) == set()
