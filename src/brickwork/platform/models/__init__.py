@@ -9,6 +9,8 @@ from brickwork.platform.models.definition_version import DefinitionVersion
 from brickwork.platform.models.department import Department
 from brickwork.platform.models.form_table import FormTable
 from brickwork.platform.models.instance_setting import InstanceSetting
+from brickwork.platform.models.job import Job
+from brickwork.platform.models.job_schedule import JobSchedule
 from brickwork.platform.models.password_history import PasswordHistory
 from brickwork.platform.models.publish_request import PublishRequest
 from brickwork.platform.models.record_change import RecordChange
@@ -32,6 +34,8 @@ __all__ = [
     "Department",
     "FormTable",
     "InstanceSetting",
+    "Job",
+    "JobSchedule",
     "PasswordHistory",
     "PublishRequest",
     "RecordChange",
