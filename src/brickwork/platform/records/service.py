@@ -64,6 +64,7 @@ from brickwork.platform.records.rows import (
     shape_of,
     typed_values,
 )
+from brickwork.platform.records.windows import FUNCTIONS, Window, window_bounds
 
 COUNTED_WITH_FIRST_PAGE: dict[TotalMode, CountKind] = {"auto": "capped", "exact": "exact"}
 """How a first page counts in its own statement (one round trip): its total is needed whenever
@@ -705,6 +706,44 @@ class RecordService:
                     for key, column in columns.items()
                 },
             }
+
+    def window_aggregate(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        *,
+        function: str,
+        field: str | None = None,
+        where: str | None = None,
+        trigger: Mapping[str, Any] | None = None,
+        window: Window | None = None,
+    ) -> Any:
+        """The `function` (count, sum, min, max, avg) of `field` over the live records `actor`
+        may read that match `where` (see `windows.py`: `it.<field>`, `record.<field>` from
+        `trigger`) and lie in `window`; one statement. Count of nothing is 0, the others null;
+        sums and averages are exact."""
+        if function not in FUNCTIONS or (function != "count" and not field):
+            raise Invalid(
+                f"unknown aggregate {function!r} or no field to aggregate",
+                code="aggregate_invalid",
+                errors=[ErrorItem("/function", "invalid_choice", f"one of {list(FUNCTIONS)}")],
+            )
+        form = self.form(session, app_key, form_key)
+        access = self.access(session, actor, form, "read")
+        query = self.query(session, access)
+        conditions = [
+            form.table.c.deleted_at.is_(None),
+            *access.rows("read"),
+            *query.where_related(where, trigger or {}),
+        ]
+        if window is not None:
+            column = query.aggregated(window.field, "min", "/window/field")
+            conditions.extend(window_bounds(column, window))
+        target = None if field is None else query.aggregated(field, function, "/field")
+        with filter_in_range(where):
+            return self.repo.window_aggregate(session, form.table, function, target, conditions)
 
     def history(
         self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str
