@@ -152,11 +152,20 @@ class _Builder:
         self.problems = problems
         self.model_names = model_names
         self.indexed = indexed
+        self.open_items = 0
+        """How many filters over elements of unknown type enclose what is compiled now."""
 
     def expression(self, text: str, pointer: str, scope: Scope) -> CompiledExpression | None:
         try:
             return compile_expression(text, scope)
         except ExpressionError as exc:
+            if self.open_items and all(d.code == "E_UNKNOWN_NAME" for d in exc.diagnostics):
+                # Inside a filter over elements of unknown type, names may be their entries:
+                # checked when evaluated (an absent one is null with `E_UNDEFINED_NAME`).
+                try:
+                    return compile_expression(text)
+                except ExpressionError:
+                    pass
             self._refused(exc, text, pointer, scope)
             return None
 
@@ -372,9 +381,14 @@ class _Builder:
         source, source_type = self.boxed(node.in_, scope, f"{pointer}/in")
         item = source_type.item if source_type.kind == v.LIST and source_type.item else t.ANY
         inner = {"item": item, **dict(item.fields or ())}
-        match, _ = self.boxed(
-            node.match, replace(scope, fields={**scope.fields, **inner}), f"{pointer}/match"
-        )
+        open_items = not item.fields
+        self.open_items += open_items
+        try:
+            match, _ = self.boxed(
+                node.match, replace(scope, fields={**scope.fields, **inner}), f"{pointer}/match"
+            )
+        finally:
+            self.open_items -= open_items
 
         def filtered(variables: dict[str, Any], state: State) -> Any:
             items = source(variables, state)
@@ -658,7 +672,13 @@ _Plan = tuple[tuple[str, ...], tuple[_CompiledDecision, ...], tuple[str, ...]]
 
 def _schema_problems(exc: ValidationError) -> list[ModelProblem]:
     problems = []
-    for error in exc.errors():
+    errors = exc.errors()
+    locations = [tuple(e["loc"]) for e in errors]
+    for error in errors:
+        loc = tuple(error["loc"])
+        nested = any(len(other) > len(loc) and other[: len(loc)] == loc for other in locations)
+        if error["type"] == "too_short" and nested:
+            continue  # a list whose items failed counts as too short: the items say why
         tokens: list[str | int] = []
         for item in error["loc"]:
             previous = tokens[-1] if tokens else None
