@@ -606,7 +606,16 @@ class CompiledModel:
         results: dict[str, Any] = {}
         traces: list[DecisionTrace] = []
         for step in order:
-            value = step.evaluator(variables, state)
+            try:
+                value = step.evaluator(variables, state)
+            except Exception as exc:  # the promise: evaluation never raises
+                state.report(
+                    "E_DMN_EVALUATION_FAILED",
+                    f"the decision could not be evaluated ({type(exc).__name__})",
+                    step.pointer,
+                    "please report this model and its inputs",
+                )
+                value = None
             if step.type is not ANY_TYPE:
                 value = self._coerce_result(step, value, state)
             variables[step.decision.name] = value
@@ -625,7 +634,11 @@ class CompiledModel:
     def _read_inputs(self, given: Mapping[str, Any], state: State) -> dict[str, Any]:
         variables: dict[str, Any] = {}
         for name, dtype, index in self._inputs:
-            value = dtype.normalise(given.get(name))
+            try:
+                value = dtype.normalise(given.get(name))
+            except v.UnsupportedValue as exc:
+                state.report("E_UNSUPPORTED_VALUE", f"input `{name}`: {exc}", f"/inputs/{index}")
+                value = None
             if value is not None and not dtype.is_any:
                 value, problem = dtype.coerce(value)
                 if problem is not None:

@@ -77,7 +77,8 @@ class DmnType:
         return self.feel is not None and self.feel.name == "Any" and self.allowed is None
 
     def normalise(self, value: object) -> v.Value:
-        """Read a JSON-decoded value for this type (ISO text for temporal types)."""
+        """Read a JSON-decoded value for this type (ISO text for temporal types); raises
+        `UnsupportedValue` for what no expression value can hold (NaN, objects)."""
         if value is None:
             return None
         if self.collection:
@@ -111,10 +112,7 @@ class DmnType:
             if feel.name == v.LIST and feel.args and isinstance(value, list | tuple):
                 item = feel_type(feel.args[0])
                 return [item.normalise(element) for element in value]
-        try:
-            return plain_value(value)
-        except v.UnsupportedValue:
-            return None
+        return plain_value(value)
 
     def coerce(self, value: v.Value) -> tuple[v.Value, str | None]:
         """The value converted to this type, or null and why it does not conform."""

@@ -861,8 +861,13 @@ class CompiledTable:
                     "make every output a number, or use C to collect them",
                 )
                 return None
-            with localcontext(v.DECIMAL_CONTEXT):
-                return sum(found, Decimal(0))
+            try:
+                with localcontext(v.DECIMAL_CONTEXT):
+                    return sum(found, Decimal(0))
+            except ArithmeticError:
+                state.report("E_DMN_AGGREGATION", "C+: the sum is too large", pointer,
+                             "check the outputs' magnitudes")  # fmt: skip
+                return None
         best = found[0]
         want = -1 if policy == "C<" else 1
         for item in found[1:]:
