@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from brickwork.engines.rules.definition import ID_PATTERN
 from brickwork.platform.audit.anchor import AnchorKeys
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.policy import parse_grants
@@ -33,7 +34,10 @@ from brickwork.platform.metadata.approvals import PublishApprovals
 from brickwork.platform.metadata.bundle import BundleService
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
-from brickwork.platform.metadata.validation import register_kind_validator
+from brickwork.platform.metadata.validation import (
+    register_element_id_pattern,
+    register_kind_validator,
+)
 from brickwork.platform.models import AuditEvent
 from brickwork.platform.records.definitions import validate_form_spec
 from brickwork.platform.records.grant_identity import grant_identity_hook
@@ -41,6 +45,7 @@ from brickwork.platform.records.grants import grant_checker, row_scope_fields
 from brickwork.platform.records.protection import clear_fields_note, protect_form_spec
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
+from brickwork.platform.rules.definitions import validate_decision_spec
 from brickwork.settings import Settings
 
 
@@ -71,6 +76,8 @@ class Services:
 
 # Kind validators are part of what a definition *is*, whoever builds the services.
 register_kind_validator(Kind.FORM, validate_form_spec)
+register_kind_validator(Kind.DECISION_TABLE, validate_decision_spec)
+register_element_id_pattern(Kind.DECISION_TABLE, ID_PATTERN)
 
 
 KEYS_ENV = "BRICKWORK_SECRET_KEYS"

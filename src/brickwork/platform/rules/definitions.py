@@ -1,0 +1,30 @@
+"""Design-time checks of decision models (definition kind `decision_table`).
+
+A decision model is refused at save-to-publish time with every problem the rules engine finds,
+each with its stable code, the JSON pointer into the definition and, inside FEEL text, the line
+and column: an invalid model never reaches evaluation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from brickwork.engines.rules import DecisionModelError, ModelProblem, compile_model
+from brickwork.platform.errors import ErrorItem
+
+
+def validate_decision_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
+    try:
+        compile_model(spec)
+    except DecisionModelError as exc:
+        for problem in exc.problems:
+            yield ErrorItem(problem.pointer, problem.code, describe(problem))
+
+
+def describe(problem: ModelProblem) -> str:
+    """The problem's message with its place in the FEEL text and its hint."""
+    text = problem.message
+    if problem.line:
+        text = f"line {problem.line}, column {problem.column}: {text}"
+    return f"{text} ({problem.hint})" if problem.hint else text
