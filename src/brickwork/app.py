@@ -34,6 +34,7 @@ from brickwork.platform.files import endpoints as file_endpoints
 from brickwork.platform.metadata import endpoints as metadata_endpoints
 from brickwork.platform.records import endpoints as record_endpoints
 from brickwork.platform.records.jobs import JobRunner
+from brickwork.platform.rules import endpoints as rules_endpoints
 from brickwork.platform.web.assets import mount_static
 from brickwork.platform.web.reference import reference_router
 from brickwork.settings import Settings, load_settings
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.records = services.records
     app.state.files = services.files
     app.state.identities = services.identities
+    app.state.decisions = services.decisions
     app.state.jobs = JobRunner(clock=clock)
     errors.install(app, refusals=refusal_recorder(app.state.denials))
     app.add_middleware(
@@ -126,7 +128,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         reference_router(openapi_url=OPENAPI_URL, docs_url=DOCS_URL, title=app.title)
     )
     mount_static(app)
-    install_openapi(app, body_models=metadata_endpoints.BODY_MODELS, security=SECURITY)
+    body_models = (*metadata_endpoints.BODY_MODELS, *rules_endpoints.BODY_MODELS)
+    install_openapi(app, body_models=body_models, security=SECURITY)
     return app
 
 
@@ -141,4 +144,5 @@ def area_routers() -> tuple[APIRouter, ...]:
         file_endpoints.router,
         record_endpoints.app_docs,
         audit_endpoints.router,
+        rules_endpoints.router,
     )

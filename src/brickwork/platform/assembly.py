@@ -46,6 +46,7 @@ from brickwork.platform.records.protection import clear_fields_note, protect_for
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
 from brickwork.platform.rules.definitions import validate_decision_spec
+from brickwork.platform.rules.service import DecisionService
 from brickwork.settings import Settings
 
 
@@ -72,6 +73,7 @@ class Services:
     files: FileService
     identities: IdentityService
     crypto: KeyringCipher
+    decisions: DecisionService
 
 
 # Kind validators are part of what a definition *is*, whoever builds the services.
@@ -176,4 +178,7 @@ def build_services(
         files=files,
         identities=identities,
         crypto=crypto,
+        decisions=DecisionService(
+            metadata=metadata, permissions=identities.permissions, clock=clock
+        ),
     )
