@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from brickwork.platform.auth.actor import Actor
@@ -205,3 +206,48 @@ def test_bad_aggregates_are_refused_with_a_pointer(
         aggregate(users, session, **options)
     assert refused.value.code == code
     assert [item.pointer for item in refused.value.errors] == [pointer]
+
+
+def test_a_window_index_serves_the_aggregate_query(
+    aml: TestClient, users: Any, session: Session
+) -> None:
+    """With 3,000 deposits of 300 customers, the query plan of a structuring count uses the
+    index over (customer, at) once it exists."""
+    deposit(aml, "C0", "46000", 0)
+    records = users.app.state.records
+    table = records.form(session, "aml", "deposit").table
+    template = dict(session.execute(select(table)).mappings().one())
+    customer = next(c.name for c in table.columns if c.name.startswith("c_f_cust"))
+    at = next(c.name for c in table.columns if c.name.startswith("c_f_at"))
+    rows = [
+        {**template, "id": f"bulk-{n}", customer: f"C{n % 300}", at: T0 + timedelta(hours=n)}
+        for n in range(3000)
+    ]
+    session.execute(insert(table), rows)
+    name = records.ensure_window_index(session, "aml", "deposit", ["customer", "at"])
+    assert records.ensure_window_index(session, "aml", "deposit", ["customer", "at"]) == name
+    connection = session.connection()
+    connection.exec_driver_sql(f"ANALYZE {table.name}")
+    statements: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(connection, "before_cursor_execute", capture)
+    try:
+        trigger = {"customer": "C3", "at": T0 + timedelta(days=3)}
+        count = aggregate(
+            users,
+            session,
+            function="count",
+            where=STRUCTURING,
+            trigger=trigger,
+            window=last_week(trigger["at"]),
+        )
+    finally:
+        event.remove(connection, "before_cursor_execute", capture)
+    assert count == 1  # of C3 (hours 3, 303, 603, ...) only hour 3 is in the 7 days to day 3
+    statement, parameters = statements[-1]
+    explain = "EXPLAIN QUERY PLAN " if connection.dialect.name == "sqlite" else "EXPLAIN "
+    plan = " ".join(str(row) for row in connection.exec_driver_sql(explain + statement, parameters))
+    assert name in plan, plan

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, inspect
 from sqlalchemy.orm import Session
 
 from brickwork.engines.form import RecordContext, compile_form, validate_record
@@ -64,7 +64,7 @@ from brickwork.platform.records.rows import (
     shape_of,
     typed_values,
 )
-from brickwork.platform.records.windows import FUNCTIONS, Window, window_bounds
+from brickwork.platform.records.windows import FUNCTIONS, Window, window_bounds, window_index
 
 COUNTED_WITH_FIRST_PAGE: dict[TotalMode, CountKind] = {"auto": "capped", "exact": "exact"}
 """How a first page counts in its own statement (one round trip): its total is needed whenever
@@ -744,6 +744,20 @@ class RecordService:
         target = None if field is None else query.aggregated(field, function, "/field")
         with filter_in_range(where):
             return self.repo.window_aggregate(session, form.table, function, target, conditions)
+
+    def ensure_window_index(
+        self, session: Session, app_key: str, form_key: str, keys: Sequence[str]
+    ) -> str:
+        """An index over the fields `keys` (equality fields first, the window's date field
+        last) of the live records of a form, created unless it exists; its name. Windowed
+        aggregates (`window_aggregate`) over large forms need it."""
+        form = self.form(session, app_key, form_key)
+        index = window_index(form, keys)
+        connection = session.connection()
+        present = {str(ix["name"]) for ix in inspect(connection).get_indexes(form.table.name)}
+        if index.name not in present:
+            index.create(connection)
+        return str(index.name)
 
     def history(
         self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str

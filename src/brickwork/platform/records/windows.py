@@ -10,13 +10,14 @@ a field hidden or masked for it cannot be filtered or aggregated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, localcontext
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Index
 
 from brickwork.engines.expr import Scope, values
 from brickwork.engines.expr import datatypes as t
@@ -31,6 +32,8 @@ from brickwork.engines.expr.sql_ir import (
 )
 from brickwork.platform.errors import ErrorItem, Invalid
 from brickwork.platform.query.sql_expr import map_children
+from brickwork.platform.records.layout import BLIND_INDEX_SUFFIX, ENCRYPTED, record_index_name
+from brickwork.platform.records.published import PublishedForm
 
 AggregateFunction = Literal["count", "sum", "min", "max", "avg"]
 FUNCTIONS: tuple[str, ...] = ("count", "sum", "min", "max", "avg")
@@ -107,6 +110,28 @@ def window_bounds(column: ColumnElement[Any], window: Window) -> list[ColumnElem
         end = column <= window.end if window.end_included else column < window.end
         conditions.append(end)
     return conditions
+
+
+def window_index(form: PublishedForm, keys: Sequence[str]) -> Index:
+    """The index windowed aggregates over `keys` use (live rows only), named by its columns."""
+    layouts = {item.key: column for item, column in form.shape.columns}
+    columns = []
+    for position, key in enumerate(keys):
+        layout = layouts.get(key)
+        if layout is None or layout.type_key == "json":
+            raise Invalid(
+                f"{key!r} is not a stored field of form {form.form_key!r}; it cannot be indexed",
+                code="aggregate_invalid",
+                errors=[ErrorItem(f"/index/{position}", "not_aggregatable", f"{key!r}")],
+            )
+        suffix = BLIND_INDEX_SUFFIX if layout.type_key == ENCRYPTED else ""
+        columns.append(form.table.c[layout.column + suffix])
+    if not columns:
+        raise ValueError("an index needs at least one field")
+    digest = hashlib.sha256("|".join(c.name for c in columns).encode()).hexdigest()[:10]
+    live = form.table.c.deleted_at.is_(None)
+    name = record_index_name(form.table.name, f"w{digest}")
+    return Index(name, *columns, sqlite_where=live, postgresql_where=live)
 
 
 def average(total: Decimal | None, count: int) -> Decimal | None:
