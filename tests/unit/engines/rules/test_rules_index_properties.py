@@ -89,3 +89,45 @@ def test_indexed_tables_agree_with_the_scan(spec: dict[str, Any], inputs: list[A
         slow = scan.evaluate("d", given_inputs, trace=True)
         assert _view(fast) == _view(slow)
         assert indexed.evaluate("d", given_inputs).value == fast.value
+
+
+def test_a_large_table_agrees_with_the_scan() -> None:
+    segments = ("retail", "sme", "corporate")
+    rules = [
+        {
+            "id": f"r{i}",
+            "when": [
+                f"[{i * 10}..{i * 10 + 15})",
+                f'"{segments[i % 3]}"',
+                "-" if i % 5 else "false",
+            ],
+            "then": [str(i % 7)],
+        }
+        for i in range(3000)
+    ]
+    spec = {
+        "inputs": [{"id": k, "name": k} for k in ("n", "s", "b")],
+        "decisions": [
+            {
+                "id": "d",
+                "name": "d",
+                "requires": {"inputs": ["n", "s", "b"]},
+                "logic": {
+                    "type": "decision_table",
+                    "hit_policy": "C",
+                    "inputs": [{"id": f"in_{k}", "expression": k} for k in ("n", "s", "b")],
+                    "outputs": [{"id": "o", "name": "o"}],
+                    "rules": rules,
+                },
+            }
+        ],
+    }
+    indexed = compile_model(spec)
+    scan = compile_model(spec, indexed=False)
+    matched = 0
+    for k in range(12):
+        given_inputs = {"n": k * 2501 + 0.5 * (k % 2), "s": segments[k % 3], "b": k % 2 == 0}
+        fast = indexed.evaluate("d", given_inputs, trace=True)
+        matched += bool(fast.value)
+        assert _view(fast) == _view(scan.evaluate("d", given_inputs, trace=True))
+    assert matched >= 6
