@@ -13,6 +13,7 @@ their declared types. Pure: no I/O and no clock (the `EvaluationContext` is pass
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -66,6 +67,7 @@ _BOXED_TAGS = frozenset(
     {"literal", "decision_table", "context", "list", "relation", "invocation", "conditional"}
     | {"filter", "iterator", "function"}
 )
+_INPUT_NAME = re.compile(r"([^\W\d][\w ]*?)\s*(?:\.|$)")
 _UNKNOWN_NAME_CODES = frozenset({"E_UNKNOWN_NAME", "E_UNKNOWN_FIELD", "E_UNKNOWN_FUNCTION"})
 
 
@@ -1115,7 +1117,8 @@ def compile_table(
     """A model of one decision-table decision named `name`, for a table used on its own.
 
     `inputs` names the values the table reads (with optional type references); by default,
-    the input expressions' texts (`age`, `Monthly Income`). Pointers stay relative to the
+    the names the input expressions start with (`age`, `Monthly Income`, `Customer` of
+    `Customer.age`). Pointers stay relative to the
     model: the table is `/decisions/0/logic`."""
     raw = (
         table.model_dump(by_alias=True, exclude_none=True)
@@ -1124,11 +1127,15 @@ def compile_table(
     )
     raw.setdefault("type", "decision_table")
     if inputs is None:
-        columns = raw.get("inputs") or ()
-        names: dict[str, str | None] = {
-            str(c.get("expression", "")).strip(): c.get("type_ref")
-            for c in (col if isinstance(col, Mapping) else {} for col in columns)
-        }
+        names: dict[str, str | None] = {}
+        for column in raw.get("inputs") or ():
+            if not isinstance(column, Mapping):
+                continue
+            found = _INPUT_NAME.match(str(column.get("expression", "")).strip())
+            if found:
+                names.setdefault(
+                    found.group(1), None if "." in found.group(0) else column.get("type_ref")
+                )
     elif isinstance(inputs, Mapping):
         names = dict(inputs)
     else:

@@ -39,7 +39,9 @@ from brickwork.engines.expr import (
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr import values as v
 from brickwork.engines.expr.syntax import (
+    Arg,
     Boolean,
+    Call,
     CompareTest,
     Expr,
     Name,
@@ -100,6 +102,13 @@ def _constant(expr: Expr | None) -> Any:
             return value
         case Temporal(value=value) if type(value) is date:
             return value
+        case Call(function="date", args=(Arg(value=String(value=text), name=None),)):
+            if "T" in text:
+                return _MISSING
+            try:
+                return v.parse_date(text)
+            except ValueError:
+                return _MISSING
         case _:
             return _MISSING
 
@@ -113,6 +122,8 @@ def _literal(text: str) -> Any:
     """The value of an output text that is a plain number, string, boolean or null, read
     without the parser (a table's outputs are mostly such texts); `_MISSING` otherwise."""
     text = text.strip()
+    if len(text) > 30:
+        return _MISSING  # long numbers are rounded by the parser: leave them to it
     if _NUMBER_TEXT.fullmatch(text):
         return Decimal(text)
     if _STRING_TEXT.fullmatch(text):
@@ -516,7 +527,8 @@ class CompiledTable:
         compiled = self._unary(text, scope, static, pointer)
         if compiled is None:
             return _OTHER_SHAPE, compile_unary_tests("-")
-        shape = cell_shape(compiled.tree) if self.indexed else _OTHER_SHAPE
+        indexable = self.indexed and "date" not in scope.fields
+        shape = cell_shape(compiled.tree) if indexable else _OTHER_SHAPE
         found = (shape, None if shape.any_input else compiled)
         self._cells[key] = found
         return found

@@ -33,11 +33,20 @@ STRING_CELLS = st.one_of(
     st.just("< 3"),
 )
 BOOLEAN_CELLS = st.sampled_from(["-", "true", "false", "null"])
+DAY = st.integers(1, 9).map(lambda d: f"2024-01-0{d}")
+DATE_CELLS = st.one_of(
+    st.just("-"),
+    DAY.map(lambda d: f'date("{d}")'),
+    st.tuples(st.sampled_from(["<", ">="]), DAY).map(lambda p: f'{p[0]} date("{p[1]}")'),
+    st.tuples(DAY, DAY).map(lambda p: f'[@"{p[0]}"..@"{p[1]}")'),
+    DAY.map(lambda d: f'? > date("{d}")'),
+)
 INPUTS = st.fixed_dictionaries(
     {
         "n": st.one_of(NUMBER, NUMBER.map(lambda n: n + 0.5), st.none(), WORDS, st.booleans()),
         "s": st.one_of(WORDS, st.none(), NUMBER),
         "b": st.one_of(st.booleans(), st.none(), WORDS),
+        "t": st.one_of(DAY, st.none()),
     }
 )
 POLICIES = st.sampled_from(["U", "A", "P", "F", "R", "O", "C", "C+", "C<", "C>", "C#"])
@@ -49,22 +58,30 @@ def tables(draw: st.DrawFn) -> dict[str, Any]:
     rules = [
         {
             "id": f"r{i}",
-            "when": [draw(NUMBER_CELLS), draw(STRING_CELLS), draw(BOOLEAN_CELLS)],
+            "when": [
+                draw(NUMBER_CELLS),
+                draw(STRING_CELLS),
+                draw(BOOLEAN_CELLS),
+                draw(DATE_CELLS),
+            ],
             "then": [str(draw(st.integers(1, 4)))],
         }
         for i in range(count)
     ]
     return {
-        "inputs": [{"id": k, "name": k} for k in ("n", "s", "b")],
+        "inputs": [
+            *({"id": k, "name": k} for k in ("n", "s", "b")),
+            {"id": "t", "name": "t", "type_ref": "date"},
+        ],
         "decisions": [
             {
                 "id": "d",
                 "name": "d",
-                "requires": {"inputs": ["n", "s", "b"]},
+                "requires": {"inputs": ["n", "s", "b", "t"]},
                 "logic": {
                     "type": "decision_table",
                     "hit_policy": draw(POLICIES),
-                    "inputs": [{"id": f"in_{k}", "expression": k} for k in ("n", "s", "b")],
+                    "inputs": [{"id": f"in_{k}", "expression": k} for k in ("n", "s", "b", "t")],
                     "outputs": [{"id": "o", "name": "o", "output_values": "1, 2, 3, 4"}],
                     "rules": rules,
                 },
