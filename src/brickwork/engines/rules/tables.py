@@ -612,16 +612,6 @@ class CompiledTable:
                     'list the outputs\' values in priority order, e.g. "high", "medium", "low"',
                 )
             )
-        if policy in ("C+", "C<", "C>", "C#") and len(self._outputs) != 1:
-            self._problems.append(
-                ModelProblem(
-                    "E_DMN_AGGREGATION_OUTPUTS",
-                    f"the hit policy {policy} aggregates one output; the table has "
-                    f"{len(self._outputs)}",
-                    f"{self.pointer}/hit_policy",
-                    "use C, R or O for several outputs, or split the table",
-                )
-            )
 
     # ---- evaluation
 
@@ -820,18 +810,7 @@ class CompiledTable:
         if any(found is _FAILED for found in found_all):
             return None
         if policy == "A":
-            first = found_all[0]
-            if all(v.equal(first, other) is True for other in found_all[1:]):
-                return first
-            ids = ", ".join(self.rule_ids[r] for r in matched)
-            state.report(
-                "E_DMN_ANY_VIOLATED",
-                f"the hit policy A needs matching rules to give the same output; these differ: "
-                f"{ids}",
-                f"{self.pointer}/rules/{matched[0]}",
-                "give the overlapping rules the same outputs, or use P or F",
-            )
-            return None
+            return self._any(matched, found_all, state)
         if policy == "P":
             ranked = sorted(range(len(found_all)), key=lambda i: self._priority(found_all[i]))
             return found_all[ranked[0]]
@@ -839,7 +818,26 @@ class CompiledTable:
             return sorted(found_all, key=self._priority)
         if policy in ("R", "C"):
             return found_all
-        return self._aggregate(policy, found_all, state)
+        if self._single:
+            return self._aggregate(policy, found_all, state)
+        # Several outputs: each output aggregated on its own (DMN TCK 0118, 0119).
+        return {
+            name: self._aggregate(policy, [found[name] for found in found_all], state)
+            for name in self._names
+        }
+
+    def _any(self, matched: list[int], found_all: list[Any], state: State) -> Any:
+        first = found_all[0]
+        if all(v.equal(first, other) is True for other in found_all[1:]):
+            return first
+        ids = ", ".join(self.rule_ids[r] for r in matched)
+        state.report(
+            "E_DMN_ANY_VIOLATED",
+            f"the hit policy A needs matching rules to give the same output; these differ: {ids}",
+            f"{self.pointer}/rules/{matched[0]}",
+            "give the overlapping rules the same outputs, or use P or F",
+        )
+        return None
 
     def _priority(self, found: Any) -> tuple[int, ...]:
         key = []

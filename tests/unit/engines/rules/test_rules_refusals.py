@@ -131,8 +131,6 @@ def test_hit_policy_needs() -> None:
     assert refused(one(table("P", [(["-"], ['"a"'])]))) == [
         ("E_DMN_PRIORITY_WITHOUT_OUTPUT_VALUES", "/decisions/0/logic/hit_policy")
     ]
-    two = table("C+", [(["-"], ["1", "2"])], outputs=("a", "b"))
-    assert refused(one(two)) == [("E_DMN_AGGREGATION_OUTPUTS", "/decisions/0/logic/hit_policy")]
 
 
 def test_boxed_expression_shapes() -> None:
