@@ -124,10 +124,10 @@ class ModelFunction(v.FunctionValue):
         for name, dtype, raw in zip(self.params, self.types, args, strict=True):
             value, problem = dtype.coerce(v.norm(raw))
             if problem is not None:
+                # A non-conforming argument is null in the body (DMN TCK 0082 decision_bkm_002).
                 self.state.report(
                     "E_DMN_TYPE_MISMATCH", f"parameter `{name}`: {problem}", self.pointer
                 )
-                return None
             local[name] = value
         value = self.body(local, self.state)
         value, problem = self.result.coerce(value)
