@@ -68,7 +68,6 @@ _BOXED_TAGS = frozenset(
     | {"filter", "iterator", "function"}
 )
 _INPUT_NAME = re.compile(r"([^\W\d][\w ]*?)\s*(?:\.|$)")
-_UNKNOWN_NAME_CODES = frozenset({"E_UNKNOWN_NAME", "E_UNKNOWN_FIELD", "E_UNKNOWN_FUNCTION"})
 
 
 def _null(variables: dict[str, Any], state: State) -> Any:
@@ -172,14 +171,19 @@ class _Builder:
             return None
 
     def _refused(self, exc: ExpressionError, text: str, pointer: str, scope: Scope) -> None:
-        if any(d.code in _UNKNOWN_NAME_CODES for d in exc.diagnostics):
+        if self.model_names.keys() - scope.fields.keys():
+            # Names with spaces do not even parse where they are unknown: try them all.
             wider = replace(scope, fields={**self.model_names, **scope.fields})
             try:
                 compile_expression(text, wider)
             except ExpressionError:
                 pass
             else:
-                used = sorted(n for n in self.model_names if n not in scope.fields and n in text)
+                used = sorted(
+                    n
+                    for n in self.model_names
+                    if n not in scope.fields and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text)
+                )
                 self.problems.append(
                     ModelProblem(
                         "E_DMN_MISSING_REQUIREMENT",
