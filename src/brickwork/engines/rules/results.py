@@ -74,12 +74,19 @@ class TableTrace:
     def rules(self) -> tuple[RuleTrace, ...]:
         found: list[RuleTrace] = []
         matched = set(self.matched)
+        first_fail: list[int | None] = [None] * len(self.rule_ids)
+        for c, mask in enumerate(self.fails):
+            bits = format(mask, "b")[::-1]  # bits[i] is rule i
+            at = bits.find("1")
+            while at != -1:
+                if first_fail[at] is None:
+                    first_fail[at] = c
+                at = bits.find("1", at + 1)
         for index, rule_id in enumerate(self.rule_ids):
             if index in matched:
                 found.append(RuleTrace(rule_id, index, True, self.outputs.get(index)))
                 continue
-            bit = 1 << index
-            column = next((c for c, mask in enumerate(self.fails) if mask & bit), None)
+            column = first_fail[index]
             if column is None:
                 found.append(RuleTrace(rule_id, index, False))
             else:
