@@ -87,3 +87,15 @@ def test_commission_example() -> None:
         assert result.ok, result.diagnostics
         assert _same(result.value["Commission"], _cell(commission))
         assert _same(result.value["Bonus points"], _cell(points))
+
+
+def test_every_decision_code_is_documented() -> None:
+    sources = (DOC.parents[1] / "src" / "brickwork" / "engines" / "rules").glob("*.py")
+    codes = {
+        code for path in sources for code in re.findall(r'"(E_DMN_[A-Z_]+)"', path.read_text())
+    }
+    assert len(codes) > 20
+    reference = _section("## 7. Error codes")
+    api_errors = (DOC.parent / "api-errors.md").read_text(encoding="utf-8")
+    assert sorted(c for c in codes if f"`{c}`" not in reference) == []
+    assert sorted(c for c in codes if f"`{c}`" not in api_errors) == []
