@@ -2,7 +2,7 @@
 
 Pure functions over the outputs of the matching rules (DMN 1.5 §8.2.11): `priority_key` ranks an
 output by the position of its value in each output column's `output_values`; `aggregate`
-sums, takes the minimum or maximum, or counts the distinct values, reporting a diagnostic (and
+sums, takes the minimum or maximum, or counts the outputs, reporting a diagnostic (and
 giving null) for values it cannot combine. This module must not evaluate FEEL text.
 """
 
@@ -49,11 +49,8 @@ def priority_key(outputs: Sequence[OutputColumn], single: bool, found: Any) -> t
 def aggregate(policy: str, found: list[Any], state: State, pointer: str) -> Any:
     """C+, C<, C> or C# of the outputs of the matching rules (never empty here)."""
     if policy == "C#":
-        distinct: list[Any] = []
-        for item in found:
-            if not any(v.equal(item, seen) is True for seen in distinct):
-                distinct.append(item)
-        return Decimal(len(distinct))
+        # Every output counts (DMN 1.2 onwards; DMN 1.1 counted distinct values).
+        return Decimal(len(found))
     if policy == "C+":
         if not all(type(item) is Decimal for item in found):
             bad = next(item for item in found if type(item) is not Decimal)
