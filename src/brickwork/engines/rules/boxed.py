@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, assert_never
 
 from brickwork.engines.expr import CompiledExpression, ExpressionError, Scope, compile_expression
 from brickwork.engines.expr import datatypes as t
@@ -38,6 +38,20 @@ from brickwork.engines.rules.itemtypes import ANY_TYPE, DmnType, TypeResolver
 from brickwork.engines.rules.problems import ModelProblem, from_diagnostic
 from brickwork.engines.rules.results import State
 from brickwork.engines.rules.tables import CompiledTable
+
+BoxedNode = (
+    LiteralExpression
+    | DecisionTable
+    | BoxedContext
+    | BoxedList
+    | Relation
+    | Invocation
+    | Conditional
+    | BoxedFilter
+    | Iterator
+    | FunctionDefinition
+)
+"""The boxed expressions of `definition.Boxed`, as a plain union for `match`."""
 
 Evaluator = Callable[[dict[str, Any], State], Any]
 """A compiled boxed expression: `(variables, state) -> value`; never raises."""
@@ -172,11 +186,30 @@ class BoxedCompiler:
             from_diagnostic(d, pointer, code="E_DMN_EXPRESSION") for d in exc.diagnostics
         )
 
-    def boxed(self, node: Any, scope: Scope, pointer: str) -> tuple[Evaluator, t.ExprType]:
-        build: Callable[[Any, Scope, str], tuple[Evaluator, t.ExprType]] = getattr(
-            self, f"_{node.type}"
-        )
-        return build(node, scope, pointer)
+    def boxed(self, node: BoxedNode, scope: Scope, pointer: str) -> tuple[Evaluator, t.ExprType]:
+        match node:
+            case LiteralExpression():
+                return self._literal(node, scope, pointer)
+            case DecisionTable():
+                return self._decision_table(node, scope, pointer)
+            case BoxedContext():
+                return self._context(node, scope, pointer)
+            case BoxedList():
+                return self._list(node, scope, pointer)
+            case Relation():
+                return self._relation(node, scope, pointer)
+            case Invocation():
+                return self._invocation(node, scope, pointer)
+            case Conditional():
+                return self._conditional(node, scope, pointer)
+            case BoxedFilter():
+                return self._filter(node, scope, pointer)
+            case Iterator():
+                return self._iterator(node, scope, pointer)
+            case FunctionDefinition():
+                return self._function(node, scope, pointer)
+            case _:
+                assert_never(node)
 
     def _decision_table(
         self, node: DecisionTable, scope: Scope, pointer: str
