@@ -50,6 +50,8 @@ class RuleTrace(NamedTuple):
     failed_cell: str | None = None
     failed_value: Value = None
     """The input value that failed the cell."""
+    annotations: tuple[str, ...] = ()
+    """The rule's annotation cells (e.g. the reason a risk rule gives)."""
 
 
 @dataclass(eq=False)
@@ -61,6 +63,8 @@ class TableTrace:
     """The value of every input column, in column order."""
     rule_ids: tuple[str, ...]
     cells: tuple[tuple[str, ...], ...]
+    annotations: tuple[tuple[str, ...], ...]
+    """Per rule, its annotation cells."""
     matched: tuple[int, ...]
     """Indexes of the matched rules, in rule order."""
     outputs: Mapping[int, Value]
@@ -83,17 +87,20 @@ class TableTrace:
                     first_fail[at] = c
                 at = bits.find("1", at + 1)
         make = tuple.__new__  # RuleTrace(...) without the keyword handling: thousands per read
-        cells, inputs, outputs = self.cells, self.inputs, self.outputs
+        cells, inputs, outputs, notes = self.cells, self.inputs, self.outputs, self.annotations
         for index, rule_id in enumerate(self.rule_ids):
+            note = notes[index]
             if index in matched:
-                found.append(RuleTrace(rule_id, index, True, outputs.get(index)))
+                entry: tuple[Any, ...] = (rule_id, index, True, outputs.get(index))
+                found.append(make(RuleTrace, (*entry, None, None, None, note)))
                 continue
             column = first_fail[index]
             if column is None:
-                found.append(make(RuleTrace, (rule_id, index, False, None, None, None, None)))
+                entry = (rule_id, index, False, None, None, None, None, note)
             else:
-                failed = (rule_id, index, False, None, column, cells[index][column], inputs[column])
-                found.append(make(RuleTrace, failed))
+                cell, value = cells[index][column], inputs[column]
+                entry = (rule_id, index, False, None, column, cell, value, note)
+            found.append(make(RuleTrace, entry))
         return tuple(found)
 
     @property

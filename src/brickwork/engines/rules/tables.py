@@ -96,6 +96,7 @@ class CompiledTable:
         self.indexed = indexed
         self.rule_ids = tuple(rule.id for rule in table.rules)
         self.cells_text = tuple(tuple(rule.when) for rule in table.rules)
+        self.annotations_text = tuple(tuple(rule.annotations) for rule in table.rules)
         self._problems = problems
         self._compile_scope = checked_scope
         self._inputs = [
@@ -456,6 +457,7 @@ class CompiledTable:
                     tuple(xs),
                     self.rule_ids,
                     self.cells_text,
+                    self.annotations_text,
                     tuple(matched),
                     {r: (None if o is _FAILED else o) for r, o in outputs.items()},
                     tuple(fails),
