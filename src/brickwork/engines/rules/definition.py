@@ -82,8 +82,10 @@ class ItemDefinition(Frozen):
     name: Name
     type_ref: TypeRef | None = None
     components: tuple[ItemDefinition, ...] | None = None
-    is_collection: bool = False
-    allowed_values: UnaryTestsText | None = None
+    is_collection: bool = Field(default=False, description="A list of values of this type.")
+    allowed_values: UnaryTestsText | None = Field(
+        default=None, description='Unary tests every (element) value must pass: `"A", "B"`.'
+    )
 
 
 class InputData(Frozen):
@@ -114,7 +116,9 @@ class TableInput(Frozen):
     label: Label | None = None
     expression: FeelText
     type_ref: TypeRef | None = None
-    input_values: UnaryTestsText | None = None
+    input_values: UnaryTestsText | None = Field(
+        default=None, description="Unary tests the input value must pass (else: null result)."
+    )
 
 
 class TableOutput(Frozen):
@@ -124,22 +128,28 @@ class TableOutput(Frozen):
     name: Name
     label: Label | None = None
     type_ref: TypeRef | None = None
-    output_values: UnaryTestsText | None = None
-    default: FeelText | None = None
+    output_values: UnaryTestsText | None = Field(
+        default=None, description="Allowed output values, in priority order (hit policies P, O)."
+    )
+    default: FeelText | None = Field(
+        default=None, description="The output's value when no rule matches."
+    )
 
 
 class Rule(Frozen):
     """One row: a unary-tests cell per input (`when`), an expression per output (`then`)."""
 
     id: ElementId
-    when: tuple[UnaryTestsText, ...]
-    then: tuple[FeelText, ...]
-    annotations: tuple[Text, ...] = ()
+    when: tuple[UnaryTestsText, ...] = Field(description="One unary-tests cell per input.")
+    then: tuple[FeelText, ...] = Field(description="One FEEL expression per output.")
+    annotations: tuple[Text, ...] = Field(default=(), description="One text per annotation column.")
 
 
 class DecisionTable(BoxedBase):
     type: Literal["decision_table"]
-    hit_policy: HitPolicy = "U"
+    hit_policy: HitPolicy = Field(
+        default="U", description="DMN hit policy (U, A, P, F, R, O, C, C+, C<, C>, C#)."
+    )
     inputs: tuple[TableInput, ...] = ()
     outputs: tuple[TableOutput, ...] = Field(min_length=1)
     annotations: tuple[Text, ...] = ()
@@ -278,8 +288,11 @@ class DecisionModel(Frozen):
     inputs: tuple[InputData, ...] = ()
     decisions: tuple[Decision, ...] = Field(min_length=1)
     knowledge: tuple[BusinessKnowledgeModel, ...] = ()
-    entry: Name | None = None
-    """The decision evaluated by default (default: the only decision no other requires)."""
+    entry: Name | None = Field(
+        default=None,
+        description="The decision evaluated by default (default: the only decision no other "
+        "requires).",
+    )
 
 
 _RECURSIVE: tuple[type[BaseModel], ...] = (

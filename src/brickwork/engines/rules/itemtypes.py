@@ -170,7 +170,9 @@ class DmnType:
             if type(value) is not dict:
                 return f"expected a context ({self.name}), not a {v.kind_of(value)}"
             for name, inner in self.components:
-                _, problem = inner.coerce(value.get(name))
+                if name not in value:
+                    return f"the component `{name}` of {self.name} is missing"
+                _, problem = inner.coerce(value[name])
                 if problem is not None:
                     return f"`{name}`: {problem}"
             return self._allowed(value)[1]

@@ -50,6 +50,8 @@ class RuleTrace(NamedTuple):
     failed_cell: str | None = None
     failed_value: Value = None
     """The input value that failed the cell."""
+    annotations: tuple[str, ...] = ()
+    """The rule's annotation cells (e.g. the reason a risk rule gives)."""
 
 
 @dataclass(eq=False)
@@ -61,6 +63,8 @@ class TableTrace:
     """The value of every input column, in column order."""
     rule_ids: tuple[str, ...]
     cells: tuple[tuple[str, ...], ...]
+    annotations: tuple[tuple[str, ...], ...]
+    """Per rule, its annotation cells."""
     matched: tuple[int, ...]
     """Indexes of the matched rules, in rule order."""
     outputs: Mapping[int, Value]
@@ -74,26 +78,29 @@ class TableTrace:
     def rules(self) -> tuple[RuleTrace, ...]:
         found: list[RuleTrace] = []
         matched = set(self.matched)
+        first_fail: list[int | None] = [None] * len(self.rule_ids)
+        for c, mask in enumerate(self.fails):
+            bits = format(mask, "b")[::-1]  # bits[i] is rule i
+            at = bits.find("1")
+            while at != -1:
+                if first_fail[at] is None:
+                    first_fail[at] = c
+                at = bits.find("1", at + 1)
+        make = tuple.__new__  # RuleTrace(...) without the keyword handling: thousands per read
+        cells, inputs, outputs, notes = self.cells, self.inputs, self.outputs, self.annotations
         for index, rule_id in enumerate(self.rule_ids):
+            note = notes[index]
             if index in matched:
-                found.append(RuleTrace(rule_id, index, True, self.outputs.get(index)))
+                entry: tuple[Any, ...] = (rule_id, index, True, outputs.get(index))
+                found.append(make(RuleTrace, (*entry, None, None, None, note)))
                 continue
-            bit = 1 << index
-            column = next((c for c, mask in enumerate(self.fails) if mask & bit), None)
+            column = first_fail[index]
             if column is None:
-                found.append(RuleTrace(rule_id, index, False))
+                entry = (rule_id, index, False, None, None, None, None, note)
             else:
-                found.append(
-                    RuleTrace(
-                        rule_id,
-                        index,
-                        False,
-                        None,
-                        column,
-                        self.cells[index][column],
-                        self.inputs[column],
-                    )
-                )
+                cell, value = cells[index][column], inputs[column]
+                entry = (rule_id, index, False, None, column, cell, value, note)
+            found.append(make(RuleTrace, entry))
         return tuple(found)
 
     @property

@@ -20,12 +20,8 @@ a diagnostic. This module must not read the clock: the evaluation's context is p
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import date
-from decimal import Decimal, localcontext
+from dataclasses import dataclass
 from typing import Any
 
 from brickwork.engines.expr import (
@@ -38,337 +34,40 @@ from brickwork.engines.expr import (
 )
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr import values as v
-from brickwork.engines.expr.syntax import (
-    Boolean,
-    CompareTest,
-    Expr,
-    Name,
-    Negate,
-    Null,
-    Number,
-    Range,
-    String,
-    Temporal,
-    UnaryTests,
-    ValueTest,
+from brickwork.engines.expr.syntax import Name, Null, UnaryTests, ValueTest
+from brickwork.engines.rules.cells import (
+    ANY_SHAPE,
+    MISSING,
+    OTHER_SHAPE,
+    CellShape,
+    Predicate,
+    bits_of,
+    build_column,
+    cell_shape,
+    constant_value,
+    fast_predicate,
+    generic_predicate,
+    literal_value,
+    passes,
 )
 from brickwork.engines.rules.definition import DecisionTable
-from brickwork.engines.rules.itemtypes import DmnType, TypeResolver
+from brickwork.engines.rules.hitpolicies import OutputColumn, aggregate, priority_key
+from brickwork.engines.rules.itemtypes import TypeResolver
 from brickwork.engines.rules.problems import ModelProblem, from_diagnostic
 from brickwork.engines.rules.results import State, TableTrace
 
-Predicate = Callable[[Any, Mapping[str, Any], State], bool]
-Interval = tuple[Any, bool, Any, bool]
-"""(low, low included, high, high included); None for an unbounded end."""
-
-_MISSING: Any = object()
 _FAILED: Any = object()
 """An output outside its `output_values`: the table's result is null."""
-_INDEXED_KINDS = (Decimal, str, bool, date)
-_RANGE_KINDS = (Decimal, date)
-
-
-# ---------------------------------------------------------------- cells
-
-
-@dataclass(frozen=True, slots=True)
-class CellShape:
-    """What a cell is, as far as an index is concerned."""
-
-    any_input: bool = False
-    kind: type | None = None
-    """The Python type of the literals of an equality or range cell (None: anything else)."""
-    members: frozenset[Any] | None = None
-    intervals: tuple[Interval, ...] | None = None
-    negated: bool = False
-
-
-_ANY_SHAPE = CellShape(any_input=True)
-_OTHER_SHAPE = CellShape()
-
-
-def _constant(expr: Expr | None) -> Any:
-    """The value of a literal number, string, boolean or date; `_MISSING` for anything else."""
-    match expr:
-        case Number(value=value):
-            return value
-        case Negate(operand=Number(value=value)):
-            return -value
-        case String(value=value):
-            return value
-        case Boolean(value=value):
-            return value
-        case Temporal(value=value) if type(value) is date:
-            return value
-        case _:
-            return _MISSING
-
-
-_NUMBER_TEXT = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
-_STRING_TEXT = re.compile(r'"[^"\\\n]*"')
-_WORDS = {"true": True, "false": False, "null": None}
-
-
-def _literal(text: str) -> Any:
-    """The value of an output text that is a plain number, string, boolean or null, read
-    without the parser (a table's outputs are mostly such texts); `_MISSING` otherwise."""
-    text = text.strip()
-    if _NUMBER_TEXT.fullmatch(text):
-        return Decimal(text)
-    if _STRING_TEXT.fullmatch(text):
-        return text[1:-1]
-    return _WORDS.get(text, _MISSING)
-
-
-def _test_shape(
-    test: CompareTest | ValueTest, members: set[Any], intervals: list[Interval], kinds: set[type]
-) -> bool:
-    """Add one test of a cell to the shape being built; False when it has no indexable form."""
-    match test:
-        case ValueTest(expr=Range(low=low, high=high, low_closed=lc, high_closed=hc)):
-            ends = [_constant(e) if e is not None else None for e in (low, high)]
-            if _MISSING in ends or ends == [None, None]:
-                return False
-            kinds.update(type(e) for e in ends if e is not None)
-            intervals.append((ends[0], lc, ends[1], hc))
-        case ValueTest(expr=expr):
-            value = _constant(expr)
-            if value is _MISSING:
-                return False
-            kinds.add(type(value))
-            members.add(value)
-        case CompareTest(op=op, operand=operand):
-            value = _constant(operand)
-            if value is _MISSING or op == "!=":
-                return False
-            kinds.add(type(value))
-            if op == "=":
-                members.add(value)
-            elif op in ("<", "<="):
-                intervals.append((None, False, value, op == "<="))
-            else:
-                intervals.append((value, op == ">=", None, False))
-    return True
-
-
-def cell_shape(tree: UnaryTests) -> CellShape:
-    """How an index may answer the cell (`_OTHER_SHAPE`: it cannot)."""
-    if tree.any_input:
-        return _ANY_SHAPE
-    members: set[Any] = set()
-    intervals: list[Interval] = []
-    kinds: set[type] = set()
-    if not all(_test_shape(test, members, intervals, kinds) for test in tree.tests):
-        return _OTHER_SHAPE
-    if len(kinds) != 1:
-        return _OTHER_SHAPE
-    (kind,) = kinds
-    if kind not in _INDEXED_KINDS or (intervals and kind not in _RANGE_KINDS):
-        return _OTHER_SHAPE
-    if tree.negated:
-        if intervals:
-            return _OTHER_SHAPE
-        return CellShape(kind=kind, members=frozenset(members), negated=True)
-    if intervals:
-        points = tuple((m, True, m, True) for m in members)
-        return CellShape(kind=kind, intervals=(*intervals, *points))
-    return CellShape(kind=kind, members=frozenset(members))
-
-
-def _allowed(
-    allowed: CompiledUnaryTests, x: Any, variables: Mapping[str, Any], state: State
-) -> bool:
-    return allowed.test(x, variables, context=state.context).value is True
-
-
-def _inside(x: Any, interval: Interval) -> bool:
-    low, low_closed, high, high_closed = interval
-    if low is not None and (x < low if low_closed else x <= low):
-        return False
-    return high is None or (x <= high if high_closed else x < high)
-
-
-def _generic(cell: CompiledUnaryTests, pointer: str) -> Predicate:
-    test = cell.test
-
-    def generic(x: Any, variables: Mapping[str, Any], state: State) -> bool:
-        found = test(x, variables, context=state.context)
-        if found.diagnostics:
-            state.expression(found.diagnostics, pointer)
-        return found.value is True
-
-    return generic
-
-
-def fast_predicate(shape: CellShape, generic: Predicate) -> Predicate:
-    """The cell's test with the common shapes answered in Python, the rest by the engine.
-    Only an input of exactly the literals' type takes the fast path, so FEEL's answers for
-    mixed kinds, nulls and their diagnostics stay the engine's."""
-    kind = shape.kind
-    if kind is None:
-        return generic
-    if shape.members is not None:
-        members = shape.members
-        if shape.negated:
-
-            def not_member(x: Any, variables: Mapping[str, Any], state: State) -> bool:
-                if type(x) is kind:
-                    return x not in members
-                return generic(x, variables, state)
-
-            return not_member
-
-        def member(x: Any, variables: Mapping[str, Any], state: State) -> bool:
-            if type(x) is kind:
-                return x in members
-            return generic(x, variables, state)
-
-        return member
-    intervals = shape.intervals or ()
-
-    def in_intervals(x: Any, variables: Mapping[str, Any], state: State) -> bool:
-        if type(x) is kind:
-            return any(_inside(x, interval) for interval in intervals)
-        return generic(x, variables, state)
-
-    return in_intervals
-
-
-# ---------------------------------------------------------------- column indexes
-
-
-def _bits(mask: int) -> list[int]:
-    found = []
-    while mask:
-        low = mask & -mask
-        found.append(low.bit_length() - 1)
-        mask ^= low
-    return found
-
-
-@dataclass(slots=True)
-class Column:
-    """One input column: which rules pass whatever the input, an index for inputs of `kind`,
-    and the predicates of the cells the index cannot decide."""
-
-    any_bits: int
-    kind: type | None
-    lookup: Callable[[Any], int] | None
-    exact_bits: int
-    """Rules whose cell the index decides for an input of `kind`."""
-    predicates: dict[int, Predicate]
-    """Every cell that is not `-`, by rule index."""
-    undecided_bits: int
-    """`predicates` minus `exact_bits`."""
-    all_tested_bits: int
-
-
-def _equality_lookup(cells: Mapping[int, frozenset[Any]]) -> Callable[[Any], int]:
-    table: dict[Any, int] = {}
-    for index, members in cells.items():
-        for member in members:
-            table[member] = table.get(member, 0) | (1 << index)
-    get = table.get
-    return lambda x: get(x, 0)
-
-
-def _range_lookup(cells: Mapping[int, tuple[Interval, ...]]) -> Callable[[Any], int]:
-    points = sorted(
-        {end for ivs in cells.values() for iv in ivs for end in (iv[0], iv[2]) if end is not None}
-    )
-    count = len(points)
-    # Segments: 2i is the open stretch below points[i] (2 * count: above the last one),
-    # 2i + 1 is points[i] itself.
-    delta = [0] * (2 * count + 2)
-    for index, intervals in cells.items():
-        spans: list[tuple[int, int]] = []
-        for low, low_closed, high, high_closed in intervals:
-            if low is None:
-                first = 0
-            else:
-                at = bisect_left(points, low)
-                first = 2 * at + 1 if low_closed else 2 * at + 2
-            if high is None:
-                last = 2 * count
-            else:
-                at = bisect_left(points, high)
-                last = 2 * at + 1 if high_closed else 2 * at
-            if first <= last:
-                spans.append((first, last))
-        spans.sort()
-        merged: list[list[int]] = []
-        for first, last in spans:
-            if merged and first <= merged[-1][1] + 1:
-                merged[-1][1] = max(merged[-1][1], last)
-            else:
-                merged.append([first, last])
-        bit = 1 << index
-        for first, last in merged:
-            delta[first] ^= bit
-            delta[last + 1] ^= bit
-    segments = []
-    running = 0
-    for change in delta[:-1]:
-        running ^= change
-        segments.append(running)
-
-    def lookup(x: Any) -> int:
-        at = bisect_left(points, x)
-        if at < count and points[at] == x:
-            return segments[2 * at + 1]
-        return segments[2 * at]
-
-    return lookup
-
-
-def build_column(shapes: Sequence[CellShape], predicates: Sequence[Predicate | None]) -> Column:
-    any_bits = 0
-    tested: dict[int, Predicate] = {}
-    counts: dict[type, int] = {}
-    for index, (shape, predicate) in enumerate(zip(shapes, predicates, strict=True)):
-        if shape.any_input or predicate is None:
-            any_bits |= 1 << index
-            continue
-        tested[index] = predicate
-        if shape.kind is not None and not shape.negated:
-            counts[shape.kind] = counts.get(shape.kind, 0) + 1
-    all_tested = sum(1 << i for i in tested)
-    kind = max(counts, key=lambda k: counts[k]) if counts else None
-    if kind is None:
-        return Column(any_bits, None, None, 0, tested, all_tested, all_tested)
-    own = {i: s for i, s in enumerate(shapes) if i in tested and s.kind is kind and not s.negated}
-    exact_bits = sum(1 << i for i in own)
-    lookup: Callable[[Any], int]
-    if all(s.members is not None for s in own.values()):
-        lookup = _equality_lookup({i: s.members or frozenset() for i, s in own.items()})
-    else:
-        lookup = _range_lookup(
-            {
-                i: s.intervals or tuple((m, True, m, True) for m in s.members or ())
-                for i, s in own.items()
-            }
-        )
-    return Column(any_bits, kind, lookup, exact_bits, tested, all_tested & ~exact_bits, all_tested)
 
 
 # ---------------------------------------------------------------- outputs
 
 
 @dataclass(slots=True)
-class OutputColumn:
-    name: str
-    pointer: str
-    type: DmnType
-    allowed: CompiledUnaryTests | None
-    priorities: tuple[Any, ...] | None
-    default: CompiledExpression | None
-
-
-@dataclass(slots=True)
 class OutputCell:
     pointer: str
-    constant: Any = _MISSING
-    """The checked value of a literal output (or `_FAILED`), `_MISSING` when computed."""
+    constant: Any = MISSING
+    """The checked value of a literal output (or `_FAILED`), `MISSING` when computed."""
     expression: CompiledExpression | None = None
     problem: tuple[str, str] | None = None
     """(code, message) of a literal output that its column refuses."""
@@ -397,6 +96,7 @@ class CompiledTable:
         self.indexed = indexed
         self.rule_ids = tuple(rule.id for rule in table.rules)
         self.cells_text = tuple(tuple(rule.when) for rule in table.rules)
+        self.annotations_text = tuple(tuple(rule.annotations) for rule in table.rules)
         self._problems = problems
         self._compile_scope = checked_scope
         self._inputs = [
@@ -420,7 +120,7 @@ class CompiledTable:
                 cell_pointer = f"{pointer}/rules/{r}/when/{c}"
                 shape, compiled = self._cell(text, c, scope, cell_pointer)
                 shapes[c].append(shape)
-                predicate = None if compiled is None else _generic(compiled, cell_pointer)
+                predicate = None if compiled is None else generic_predicate(compiled, cell_pointer)
                 generic[c].append(predicate)
                 fast[c].append(None if predicate is None else fast_predicate(shape, predicate))
         self._generic = generic
@@ -497,8 +197,8 @@ class CompiledTable:
         for test in tree.tests:
             if not isinstance(test, ValueTest):
                 return None
-            value = _constant(test.expr)
-            if value is _MISSING:
+            value = constant_value(test.expr)
+            if value is MISSING:
                 return None
             found.append(value)
         return tuple(found)
@@ -507,7 +207,7 @@ class CompiledTable:
         self, text: str, column: int, scope: Scope, pointer: str
     ) -> tuple[CellShape, CompiledUnaryTests | None]:
         if text.strip() in ("", "-"):
-            return _ANY_SHAPE, None
+            return ANY_SHAPE, None
         static = self._inputs[column][4]
         key = (column, text)
         cached = self._cells.get(key)
@@ -515,8 +215,9 @@ class CompiledTable:
             return cached
         compiled = self._unary(text, scope, static, pointer)
         if compiled is None:
-            return _OTHER_SHAPE, compile_unary_tests("-")
-        shape = cell_shape(compiled.tree) if self.indexed else _OTHER_SHAPE
+            return OTHER_SHAPE, compile_unary_tests("-")
+        indexable = self.indexed and "date" not in scope.fields
+        shape = cell_shape(compiled.tree) if indexable else OTHER_SHAPE
         found = (shape, None if shape.any_input else compiled)
         self._cells[key] = found
         return found
@@ -526,18 +227,18 @@ class CompiledTable:
         if o >= len(rule.then):
             return OutputCell(pointer, constant=None)
         text = rule.then[o]
-        value = _literal(text) if self.indexed else _MISSING
-        if value is _MISSING:
+        value = literal_value(text) if self.indexed else MISSING
+        if value is MISSING:
             if text in self._texts:
                 expression = self._texts[text]
             else:
                 expression = self._texts[text] = self._compile(text, scope, pointer)
             if expression is None:
                 return OutputCell(pointer, constant=None)
-            value = _constant(expression.tree)
+            value = constant_value(expression.tree)
             if isinstance(expression.tree, Null):
                 value = None
-            if value is _MISSING or not self.indexed:
+            if value is MISSING or not self.indexed:
                 return OutputCell(pointer, expression=expression)
         checked, problem = self._check_output(self._outputs[o], value)
         return OutputCell(pointer, constant=checked, problem=problem)
@@ -600,16 +301,6 @@ class CompiledTable:
                     'list the outputs\' values in priority order, e.g. "high", "medium", "low"',
                 )
             )
-        if policy in ("C+", "C<", "C>", "C#") and len(self._outputs) != 1:
-            self._problems.append(
-                ModelProblem(
-                    "E_DMN_AGGREGATION_OUTPUTS",
-                    f"the hit policy {policy} aggregates one output; the table has "
-                    f"{len(self._outputs)}",
-                    f"{self.pointer}/hit_policy",
-                    "use C, R or O for several outputs, or split the table",
-                )
-            )
 
     # ---- evaluation
 
@@ -631,7 +322,7 @@ class CompiledTable:
         values = []
         for o, cell in enumerate(self._rule_outputs[r]):
             value = cell.constant
-            if value is _MISSING:
+            if value is MISSING:
                 assert cell.expression is not None
                 found = cell.expression.evaluate(variables, context=state.context)
                 if found.diagnostics:
@@ -668,8 +359,8 @@ class CompiledTable:
         xs = []
         ok = True
         for expression, name, dtype, allowed, _static, pointer in self._inputs:
-            x = _MISSING if name is None else variables.get(name, _MISSING)
-            if x is _MISSING:
+            x = MISSING if name is None else variables.get(name, MISSING)
+            if x is MISSING:
                 if expression is None:
                     x = None
                 else:
@@ -681,7 +372,7 @@ class CompiledTable:
                 x, problem = dtype.coerce(x)
                 if problem is not None:
                     state.report("E_DMN_TYPE_MISMATCH", f"input: {problem}", pointer)
-            if allowed is not None and x is not None and not _allowed(allowed, x, variables, state):
+            if allowed is not None and x is not None and not passes(allowed, x, variables, state):
                 state.report(
                     "E_DMN_INPUT_NOT_ALLOWED",
                     f"the input value {v.literal_text(x)} is not one of the column's input values",
@@ -749,7 +440,7 @@ class CompiledTable:
         else:
             match = self._match_indexed if self.indexed else self._match_scan
             bits = match(xs, variables, state, fails)
-            matched = _bits(bits) if bits else []
+            matched = bits_of(bits) if bits else []
         outputs: dict[int, Any] = {}
         if ok:
             result = self._hit(matched, outputs, variables, state)
@@ -766,6 +457,7 @@ class CompiledTable:
                     tuple(xs),
                     self.rule_ids,
                     self.cells_text,
+                    self.annotations_text,
                     tuple(matched),
                     {r: (None if o is _FAILED else o) for r, o in outputs.items()},
                     tuple(fails),
@@ -787,8 +479,8 @@ class CompiledTable:
         policy = self.hit_policy
 
         def value(r: int) -> Any:
-            found = outputs.get(r, _MISSING)
-            if found is _MISSING:
+            found = outputs.get(r, MISSING)
+            if found is MISSING:
                 found = outputs[r] = self._rule_value(r, variables, state)
             return found
 
@@ -808,18 +500,7 @@ class CompiledTable:
         if any(found is _FAILED for found in found_all):
             return None
         if policy == "A":
-            first = found_all[0]
-            if all(v.equal(first, other) is True for other in found_all[1:]):
-                return first
-            ids = ", ".join(self.rule_ids[r] for r in matched)
-            state.report(
-                "E_DMN_ANY_VIOLATED",
-                f"the hit policy A needs matching rules to give the same output; these differ: "
-                f"{ids}",
-                f"{self.pointer}/rules/{matched[0]}",
-                "give the overlapping rules the same outputs, or use P or F",
-            )
-            return None
+            return self._any(matched, found_all, state)
         if policy == "P":
             ranked = sorted(range(len(found_all)), key=lambda i: self._priority(found_all[i]))
             return found_all[ranked[0]]
@@ -827,73 +508,29 @@ class CompiledTable:
             return sorted(found_all, key=self._priority)
         if policy in ("R", "C"):
             return found_all
-        return self._aggregate(policy, found_all, state)
+        if self._single:
+            return self._aggregate(policy, found_all, state)
+        # Several outputs: each output aggregated on its own (DMN TCK 0118, 0119).
+        return {
+            name: self._aggregate(policy, [found[name] for found in found_all], state)
+            for name in self._names
+        }
+
+    def _any(self, matched: list[int], found_all: list[Any], state: State) -> Any:
+        first = found_all[0]
+        if all(v.equal(first, other) is True for other in found_all[1:]):
+            return first
+        ids = ", ".join(self.rule_ids[r] for r in matched)
+        state.report(
+            "E_DMN_ANY_VIOLATED",
+            f"the hit policy A needs matching rules to give the same output; these differ: {ids}",
+            f"{self.pointer}/rules/{matched[0]}",
+            "give the overlapping rules the same outputs, or use P or F",
+        )
+        return None
 
     def _priority(self, found: Any) -> tuple[int, ...]:
-        key = []
-        for column in self._outputs:
-            if column.priorities is None:
-                continue
-            value = found if self._single else found.get(column.name)
-            rank = len(column.priorities)
-            for position, candidate in enumerate(column.priorities):
-                if v.equal(value, candidate) is True:
-                    rank = position
-                    break
-            key.append(rank)
-        return tuple(key)
+        return priority_key(self._outputs, self._single, found)
 
     def _aggregate(self, policy: str, found: list[Any], state: State) -> Any:
-        pointer = f"{self.pointer}/hit_policy"
-        if policy == "C#":
-            distinct: list[Any] = []
-            for item in found:
-                if not any(v.equal(item, seen) is True for seen in distinct):
-                    distinct.append(item)
-            return Decimal(len(distinct))
-        if policy == "C+":
-            if not all(type(item) is Decimal for item in found):
-                bad = next(item for item in found if type(item) is not Decimal)
-                state.report(
-                    "E_DMN_AGGREGATION",
-                    f"C+ adds numbers; an output is a {v.kind_of(bad)}",
-                    pointer,
-                    "make every output a number, or use C to collect them",
-                )
-                return None
-            try:
-                with localcontext(v.DECIMAL_CONTEXT):
-                    return sum(found, Decimal(0))
-            except ArithmeticError:
-                state.report("E_DMN_AGGREGATION", "C+: the sum is too large", pointer,
-                             "check the outputs' magnitudes")  # fmt: skip
-                return None
-        best = found[0]
-        want = -1 if policy == "C<" else 1
-        for item in found[1:]:
-            compared = v.order(item, best)
-            if compared is None:
-                state.report(
-                    "E_DMN_AGGREGATION",
-                    f"{policy} compares outputs; a {v.kind_of(item)} and a {v.kind_of(best)} "
-                    "cannot be compared",
-                    pointer,
-                    "make every output the same comparable type",
-                )
-                return None
-            if compared == want:
-                best = item
-        if v.order(best, best) is None:
-            state.report(
-                "E_DMN_AGGREGATION",
-                f"{policy} compares outputs; a {v.kind_of(best)} has no order",
-                pointer,
-                "make every output a number, a string or a date",
-            )
-            return None
-        return best
-
-
-def with_fields(scope: Scope, fields: Mapping[str, t.ExprType]) -> Scope:
-    """`scope` with more fields (later ones win)."""
-    return replace(scope, fields={**scope.fields, **fields})
+        return aggregate(policy, found, state, f"{self.pointer}/hit_policy")

@@ -110,7 +110,7 @@ def test_knowledge_models_are_called_from_feel_and_by_invocation() -> None:
     assert model.evaluate("Fee by invocation", {"Amount": 1000}).value == Decimal(20)
 
 
-def test_a_knowledge_model_argument_of_the_wrong_type_gives_null() -> None:
+def test_a_knowledge_model_argument_of_the_wrong_type_is_null_in_its_body() -> None:
     result = compile_model(FEES).evaluate("Fee", {"Amount": 1000, "Tier": 7})
     assert result.value is None
     assert "E_DMN_TYPE_MISMATCH" in codes(result)

@@ -84,11 +84,24 @@ NUMBERS = [(["< 10"], ["5"]), (["< 20"], ["2"]), (["< 30"], ["5"]), (["< 40"], [
 
 @pytest.mark.parametrize(
     ("policy", "expected"),
-    [("C+", Decimal(19)), ("C<", Decimal(2)), ("C>", Decimal(7)), ("C#", Decimal(3))],
+    [("C+", Decimal(19)), ("C<", Decimal(2)), ("C>", Decimal(7)), ("C#", Decimal(4))],
 )
 def test_collect_aggregations(policy: str, expected: Decimal) -> None:
-    # C# counts the distinct outputs (DMN 1.5 §8.2.11): 5, 2, 5, 7 are three values.
+    # C# counts the outputs (DMN 1.5 §8.2.11: "the count of the outputs"): 5, 2, 5, 7 are four.
     assert evaluate(table(policy, NUMBERS), 5) == (expected, [])
+
+
+def test_aggregations_of_several_outputs_aggregate_each_output() -> None:
+    # DMN TCK 0118-multi-sum-collect-hitpolicy: a context of the per-output sums.
+    rules = [
+        (["> 1"], ["98.83", "200"]),
+        (["> 2"], ["150.21", "300"]),
+        (["> 3"], ["205.43", "400"]),
+    ]
+    logic = table("C+", rules, outputs=("amount", "fees"))
+    assert evaluate(logic, 4) == ({"amount": Decimal("454.47"), "fees": Decimal(900)}, [])
+    logic = table("C>", rules, outputs=("amount", "fees"))
+    assert evaluate(logic, 3) == ({"amount": Decimal("150.21"), "fees": Decimal(300)}, [])
 
 
 def test_collect_sum_of_a_non_number_is_null_with_a_diagnostic() -> None:

@@ -132,3 +132,42 @@ def test_typed_table_outputs_and_inputs() -> None:
     assert m.evaluate("d", {"When": "2023-06-30"}).value == Decimal(1)
     result = m.evaluate("d", {"When": "2024-06-30"})
     assert (result.value, codes(result)) == (None, ["E_DMN_TYPE_MISMATCH"])
+
+
+def test_a_context_missing_a_component_does_not_conform() -> None:
+    # DMN TCK 0082-feel-coercion decision_004 / decision_005: extra entries are kept, a
+    # missing component makes the value null.
+    m = model('{name: "Li", surname: "Wang", age: 40, born: @"1985-01-01"}', "tCustomer", [])
+    assert m.evaluate("d", {}).value == {
+        "name": "Li",
+        "surname": "Wang",
+        "age": Decimal(40),
+        "born": date(1985, 1, 1),
+    }
+    result = model('{name: "Li"}', "tCustomer", []).evaluate("d", {})
+    assert (result.value, codes(result)) == (None, ["E_DMN_TYPE_MISMATCH"])
+
+
+def test_a_non_conforming_argument_is_null_inside_the_knowledge_model() -> None:
+    # DMN TCK 0082-feel-coercion decision_bkm_002: the parameter is null-coerced.
+    spec = {
+        "item_definitions": ITEMS,
+        "knowledge": [
+            {
+                "id": "k",
+                "name": "known",
+                "parameters": [{"name": "c", "type_ref": "tCustomer"}],
+                "logic": {"type": "literal", "text": "c != null"},
+            }
+        ],
+        "decisions": [
+            {
+                "id": "d",
+                "name": "d",
+                "requires": {"knowledge": ["known"]},
+                "logic": {"type": "literal", "text": 'known({name: "Li"})'},
+            }
+        ],
+    }
+    result = compile_model(spec).evaluate("d", {})
+    assert (result.value, codes(result)) == (False, ["E_DMN_TYPE_MISMATCH"])

@@ -131,8 +131,6 @@ def test_hit_policy_needs() -> None:
     assert refused(one(table("P", [(["-"], ['"a"'])]))) == [
         ("E_DMN_PRIORITY_WITHOUT_OUTPUT_VALUES", "/decisions/0/logic/hit_policy")
     ]
-    two = table("C+", [(["-"], ["1", "2"])], outputs=("a", "b"))
-    assert refused(one(two)) == [("E_DMN_AGGREGATION_OUTPUTS", "/decisions/0/logic/hit_policy")]
 
 
 def test_boxed_expression_shapes() -> None:
@@ -183,3 +181,18 @@ def test_invocations() -> None:
 def test_unknown_entry() -> None:
     spec = {"decisions": [{"id": "a", "name": "A", "logic": lit("1")}], "entry": "B"}
     assert refused(spec) == [("E_DMN_UNKNOWN_ENTRY", "/entry")]
+
+
+def test_a_missing_requirement_with_spaces_in_its_name_is_named() -> None:
+    spec = {
+        "inputs": [{"id": "income", "name": "Monthly Income"}],
+        "decisions": [{"id": "a", "name": "A", "logic": lit("max([1]) + Monthly Income")}],
+    }
+    with pytest.raises(DecisionModelError) as caught:
+        compile_model(spec)
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.pointer) == (
+        "E_DMN_MISSING_REQUIREMENT",
+        "/decisions/0/logic/text",
+    )
+    assert "`Monthly Income`" in problem.message

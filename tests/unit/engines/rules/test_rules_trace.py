@@ -81,3 +81,16 @@ def test_graph_trace_lists_each_decision_and_its_tables_in_order() -> None:
         ("Risk", "medium", 1),
         ("Label", "MEDIUM", 0),
     ]
+
+
+def test_rule_annotations_are_in_the_trace() -> None:
+    logic = table("F", [(["> 10"], ['"high"']), (["-"], ['"low"'])])
+    logic["annotations"] = ["Reason"]
+    logic["rules"][0]["annotations"] = ["large amount"]
+    logic["rules"][1]["annotations"] = ["otherwise"]
+    (step,) = one_table(logic).evaluate("d", {"x": 5}, trace=True).trace or ()
+    rules = step.tables[0].rules
+    assert [(r.matched, r.annotations) for r in rules] == [
+        (False, ("large amount",)),
+        (True, ("otherwise",)),
+    ]
