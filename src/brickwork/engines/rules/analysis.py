@@ -1,0 +1,491 @@
+"""Design-time analysis of decision tables: overlaps, gaps, shadowed rules, type mismatches.
+
+Each input column is read as a domain: numbers and dates (ordered), strings (an enumeration of
+the literals the cells mention, closed when the column declares its values through
+`input_values` or an item definition's `allowed_values`), or booleans. The column is cut into
+*atoms* (for ordered domains: every end point the cells mention and the open stretches between
+them; for enumerations: each value and, unless the enumeration is closed, "any other value"),
+and every cell is read as the set of atoms it accepts. A cell is a set of atoms exactly when it
+is `-` or built from literal tests (`< 10`, `[1..5)`, `"A","B"`, `not(...)`, `true`); anything
+else (`? > limit`, `x + 1`, a string compared with `<`) is *unknown*: the analysis says so in an
+`unanalysed` finding and leaves the rule out of the other checks rather than guessing.
+
+Findings (`Finding.kind`):
+- `overlap`: under hit policy U, two rules that both match an input (with that input);
+- `gap`: inputs that no rule matches (with an example; the outputs' defaults then apply);
+- `shadowed`: under hit policy F, a rule that never fires because earlier rules cover it;
+- `type_mismatch`: a cell (input or output) whose literal is not of its column's type;
+- `unanalysed`: a cell the analysis cannot read as a set of inputs.
+
+Pointers are JSON pointers into the model's `spec` (`/decisions/0/logic/rules/3/when/1`).
+Pure: no I/O; nothing here evaluates FEEL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any, Literal
+
+from brickwork.engines.expr import ExpressionError, parse_unary_tests
+from brickwork.engines.expr.syntax import CompareTest, Null, Range, UnaryTests, ValueTest
+from brickwork.engines.rules.cells import MISSING, constant_value, literal_value
+from brickwork.engines.rules.definition import DecisionModel, DecisionTable
+from brickwork.engines.rules.problems import pointer_token
+
+FindingKind = Literal["overlap", "gap", "shadowed", "type_mismatch", "unanalysed"]
+MAX_FINDINGS = 50
+"""Per kind and table: a table with thousands of gaps says so after this many."""
+
+_KINDS: Mapping[str, type] = {"number": Decimal, "string": str, "boolean": bool, "date": date}
+_KIND_NAMES: Mapping[type, str] = {Decimal: "number", str: "string", bool: "boolean", date: "date"}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: FindingKind
+    pointer: str
+    message: str
+    rules: tuple[str, ...] = ()
+    """Ids of the rules concerned (two for an overlap, the shadowed rule first for shadowing)."""
+    example: Mapping[str, Any] | None = None
+    """An input (by input column expression) showing the finding: matched by both rules of an
+    overlap, by no rule for a gap."""
+
+
+# ---------------------------------------------------------------- cells as sets of values
+
+
+@dataclass(frozen=True, slots=True)
+class _Test:
+    op: str  # "=", "!=", "<", "<=", ">", ">=" or "range"
+    value: Any = None
+    interval: tuple[Any, bool, Any, bool] = (None, False, None, False)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    """A cell read as literal tests; `tests=None` for `-`."""
+
+    tests: tuple[_Test, ...] | None
+    negated: bool = False
+
+    def accepts(self, x: Any) -> bool:
+        if self.tests is None:
+            return True
+        return any(_passes(t, x) for t in self.tests) != self.negated
+
+    def points(self) -> Iterator[Any]:
+        for t in self.tests or ():
+            if t.op == "range":
+                yield from (e for e in (t.interval[0], t.interval[2]) if e is not None)
+            else:
+                yield t.value
+
+
+def _passes(test: _Test, x: Any) -> bool:
+    match test.op:
+        case "=":
+            return bool(x == test.value)
+        case "!=":
+            return bool(x != test.value)
+        case "<":
+            return bool(x < test.value)
+        case "<=":
+            return bool(x <= test.value)
+        case ">":
+            return bool(x > test.value)
+        case ">=":
+            return bool(x >= test.value)
+    low, low_closed, high, high_closed = test.interval
+    above = low is None or x > low or (low_closed and x == low)
+    below = high is None or x < high or (high_closed and x == high)
+    return above and below
+
+
+def _read_test(test: CompareTest | ValueTest) -> tuple[_Test, set[type]] | None:
+    match test:
+        case ValueTest(expr=Range(low=low, high=high, low_closed=lc, high_closed=hc)):
+            ends = [None if e is None else constant_value(e) for e in (low, high)]
+            if MISSING in ends or ends == [None, None]:
+                return None
+            return _Test("range", interval=(ends[0], lc, ends[1], hc)), {
+                type(e) for e in ends if e is not None
+            }
+        case ValueTest(expr=expr):
+            value = constant_value(expr)
+            return None if value is MISSING else (_Test("=", value), {type(value)})
+        case CompareTest(op=op, operand=operand):
+            value = constant_value(operand)
+            return None if value is MISSING else (_Test(op, value), {type(value)})
+    return None
+
+
+def _read_cell(tree: UnaryTests) -> tuple[_Cell, set[type]] | None:
+    """The cell as literal tests with the kinds of its literals; None when it is not that."""
+    if tree.any_input:
+        return _Cell(None), set()
+    if any(isinstance(t, ValueTest) and isinstance(t.expr, Null) for t in tree.tests):
+        return None
+    tests: list[_Test] = []
+    kinds: set[type] = set()
+    for test in tree.tests:
+        read = _read_test(test)
+        if read is None:
+            return None
+        tests.append(read[0])
+        kinds |= read[1]
+    return _Cell(tuple(tests), tree.negated), kinds
+
+
+# ---------------------------------------------------------------- columns and atoms
+
+
+@dataclass
+class _Column:
+    label: str
+    kind: type | None
+    cells: list[_Cell | None]
+    universe: _Cell | None = None
+    atoms: list[Any] = field(default_factory=list)
+    """One representative value per atom."""
+    covers: list[frozenset[int]] = field(default_factory=list)
+    """Per rule, the atoms its cell accepts (empty for an unknown cell)."""
+
+
+def _between(low: Any, high: Any) -> Any:
+    if isinstance(low, date):
+        gap = (high - low).days
+        return low + timedelta(days=gap // 2) if gap >= 2 else MISSING
+    return (low + high) / 2
+
+
+def _atoms(column: _Column) -> list[Any]:
+    cells = [c for c in (*column.cells, column.universe) if c is not None]
+    found: set[Any] = {p for c in cells for p in c.points() if type(p) is column.kind}
+    points: list[Any] = sorted(found)
+    if column.kind is bool:
+        candidates: list[Any] = [True, False]
+    elif column.kind is str:
+        candidates = list(points)
+        closed = column.universe is not None and not column.universe.negated
+        if not closed:
+            other = "other"
+            while other in points:
+                other += "'"
+            candidates.append(other)
+    elif not points:
+        candidates = [Decimal(0) if column.kind is Decimal else date(2000, 1, 1)]
+    else:
+        one: Any = Decimal(1) if column.kind is Decimal else timedelta(days=1)
+        candidates = [points[0] - one]
+        for low, high in pairwise(points):
+            candidates += [low, _between(low, high)]
+        candidates += [points[-1], points[-1] + one]
+    universe = column.universe
+    return [x for x in candidates if x is not MISSING and (universe is None or universe.accepts(x))]
+
+
+def _kind(type_ref: str | None) -> type | None:
+    return None if type_ref is None else _KINDS.get(type_ref.strip().lower())
+
+
+# ---------------------------------------------------------------- the analysis
+
+
+class _TableAnalysis:
+    def __init__(
+        self,
+        table: DecisionTable,
+        pointer: str,
+        types: Mapping[str, tuple[str | None, str | None]],
+    ) -> None:
+        self.table = table
+        self.pointer = pointer
+        self.findings: list[Finding] = []
+        self.columns = [self._column(c, types) for c in range(len(table.inputs))]
+        self.known = [
+            r
+            for r in range(len(table.rules))
+            if all(col.cells[r] is not None for col in self.columns)
+        ]
+
+    def _cell_pointer(self, rule: int, column: int, part: str = "when") -> str:
+        return f"{self.pointer}/rules/{rule}/{part}/{column}"
+
+    def _column(self, c: int, types: Mapping[str, tuple[str | None, str | None]]) -> _Column:
+        column_input = self.table.inputs[c]
+        type_ref, allowed = column_input.type_ref, None
+        named = types.get(column_input.expression.strip())
+        if named is not None:
+            type_ref = type_ref or named[0]
+            allowed = named[1]
+        read: list[tuple[_Cell, set[type]] | None] = []
+        for r, rule in enumerate(self.table.rules):
+            read.append(self._parse(rule.when[c] if c < len(rule.when) else "-", r, c))
+        kind = _kind(type_ref)
+        if kind is None:
+            kinds = {k for item in read if item is not None for k in item[1]}
+            kind = kinds.pop() if len(kinds) == 1 else None
+        column = _Column(column_input.expression, kind, [])
+        for r, item in enumerate(read):
+            column.cells.append(self._typed(item, kind, type_ref, r, c))
+        for text in (column_input.input_values, allowed):
+            column.universe = column.universe or self._universe(text, kind)
+        if kind is not None:
+            column.atoms = _atoms(column)
+        elif all(cell is not None and cell.tests is None for cell in column.cells):
+            column.atoms = [None]  # every cell is `-`: the column does not matter
+        column.covers = [
+            frozenset(i for i, x in enumerate(column.atoms) if cell.accepts(x))
+            if cell is not None
+            else frozenset()
+            for cell in column.cells
+        ]
+        return column
+
+    def _parse(self, text: str, r: int, c: int) -> tuple[_Cell, set[type]] | None:
+        try:
+            read = _read_cell(parse_unary_tests(text or "-"))
+        except ExpressionError:
+            read = None
+        if read is None:
+            self._add(
+                "unanalysed",
+                self._cell_pointer(r, c),
+                f"the cell `{text}` is not a literal test: the analysis leaves rule "
+                f"{self.table.rules[r].id} out (it may overlap, fill a gap or be shadowed)",
+                (self.table.rules[r].id,),
+            )
+        return read
+
+    def _typed(
+        self,
+        item: tuple[_Cell, set[type]] | None,
+        kind: type | None,
+        type_ref: str | None,
+        r: int,
+        c: int,
+    ) -> _Cell | None:
+        if item is None:
+            return None
+        cell, kinds = item
+        if kind is None and cell.tests is not None:
+            self._add(
+                "unanalysed",
+                self._cell_pointer(r, c),
+                "the column mixes literals of several types and declares no type_ref",
+                (self.table.rules[r].id,),
+            )
+            return None
+        wrong = sorted(_KIND_NAMES.get(k, k.__name__) for k in kinds if k is not kind)
+        ordered = kind in (Decimal, date)
+        unordered_test = not ordered and any(t.op not in ("=", "!=") for t in cell.tests or ())
+        if wrong or unordered_test:
+            what = ", ".join(wrong) if wrong else "a comparison or range"
+            self._add(
+                "type_mismatch",
+                self._cell_pointer(r, c),
+                f"the cell tests {what} but the input is {type_ref or _KIND_NAMES[kind]}"  # type: ignore[index]
+                + ("" if wrong else " (which has no order)"),
+                (self.table.rules[r].id,),
+            )
+            return None
+        return cell
+
+    def _universe(self, text: str | None, kind: type | None) -> _Cell | None:
+        if text is None or not text.strip() or kind is None:
+            return None
+        try:
+            read = _read_cell(parse_unary_tests(text))
+        except ExpressionError:
+            return None
+        if read is None or any(k is not kind for k in read[1]):
+            return None
+        return read[0]
+
+    def _add(
+        self,
+        kind: FindingKind,
+        pointer: str,
+        message: str,
+        rules: tuple[str, ...] = (),
+        example: Mapping[str, Any] | None = None,
+    ) -> None:
+        if sum(f.kind == kind for f in self.findings) < MAX_FINDINGS:
+            self.findings.append(Finding(kind, pointer, message, rules, example))
+
+    # ------------------------------------------------------------ checks
+
+    def _example(self, atoms: Sequence[int]) -> dict[str, Any]:
+        return {col.label: col.atoms[a] for col, a in zip(self.columns, atoms, strict=True)}
+
+    def overlaps(self) -> None:
+        rules = self.table.rules
+        for n, i in enumerate(self.known):
+            for j in self.known[n + 1 :]:
+                common = [col.covers[i] & col.covers[j] for col in self.columns]
+                if all(common):
+                    example = self._example([min(atoms) for atoms in common])
+                    self._add(
+                        "overlap",
+                        f"{self.pointer}/rules/{j}",
+                        f"rules {rules[i].id} and {rules[j].id} both match {_show(example)} "
+                        "(hit policy U allows one)",
+                        (rules[i].id, rules[j].id),
+                        example,
+                    )
+
+    def gaps(self) -> None:
+        if any(not col.atoms for col in self.columns):
+            return
+        if len(self.known) < len(self.table.rules):
+            message = " (rules with unanalysed cells may cover it)"
+        else:
+            message = ""
+        everything = [frozenset(range(len(col.atoms))) for col in self.columns]
+        defaults = all(o.default is not None for o in self.table.outputs)
+        for box in self._uncovered(everything, self.known, 0):
+            example = self._example([min(atoms) for atoms in box])
+            outcome = "the outputs' defaults apply" if defaults else "the result is null"
+            self._add(
+                "gap",
+                self.pointer,
+                f"no rule matches {_show(example)}: {outcome}{message}",
+                example=example,
+            )
+
+    def _uncovered(
+        self, box: list[frozenset[int]], rules: Sequence[int], c: int
+    ) -> Iterator[list[frozenset[int]]]:
+        """The parts of `box` (a set of atoms per column) that none of `rules` covers."""
+        if not rules:
+            yield box
+            return
+        if c == len(self.columns):
+            return
+        column = self.columns[c]
+        ordered = column.kind in (Decimal, date)
+        groups: dict[tuple[frozenset[int], int], set[int]] = {}
+        runs: dict[frozenset[int], tuple[int, int]] = {}  # covering set: (run start, last atom)
+        for atom in sorted(box[c]):
+            covering = frozenset(r for r in rules if atom in column.covers[r])
+            start, last = runs.get(covering, (0, -2))
+            if ordered and last + 1 != atom:  # separate stretches are separate findings
+                start = atom
+            runs[covering] = (start, atom)
+            groups.setdefault((covering, start), set()).add(atom)
+        for (covering, _), atoms in groups.items():
+            part = [*box[:c], frozenset(atoms), *box[c + 1 :]]
+            yield from self._uncovered(part, sorted(covering), c + 1)
+
+    def shadows(self) -> None:
+        rules = self.table.rules
+        for n, j in enumerate(self.known):
+            box = [col.covers[j] for col in self.columns]
+            earlier = self.known[:n]
+            if any(not atoms for atoms in box) or next(self._uncovered(box, earlier, 0), None):
+                continue
+            hits = [
+                rules[i].id
+                for i in earlier
+                if all(col.covers[i] & col.covers[j] for col in self.columns)
+            ]
+            self._add(
+                "shadowed",
+                f"{self.pointer}/rules/{j}",
+                f"rule {rules[j].id} never fires under hit policy F: earlier rules "
+                f"{', '.join(hits)} match every input it matches",
+                (rules[j].id, *hits),
+            )
+
+    def outputs(self) -> None:
+        for o, output in enumerate(self.table.outputs):
+            kind = _kind(output.type_ref)
+            if kind is None:
+                continue
+            for r, rule in enumerate(self.table.rules):
+                value = literal_value(rule.then[o]) if o < len(rule.then) else MISSING
+                if value is MISSING or value is None or type(value) is kind:
+                    continue
+                self._add(
+                    "type_mismatch",
+                    self._cell_pointer(r, o, "then"),
+                    f"the output `{rule.then[o]}` is a {_KIND_NAMES[type(value)]} but "
+                    f"{output.name} is {output.type_ref}",
+                    (rule.id,),
+                )
+
+
+def _show(example: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k} = {_value_text(x)}" for k, x in example.items()) or "every input"
+
+
+def _value_text(x: Any) -> str:
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, str):
+        return f'"{x}"'
+    if isinstance(x, date):
+        return f'date("{x.isoformat()}")'
+    return str(x)
+
+
+def analyse_table(
+    table: DecisionTable | Mapping[str, Any],
+    *,
+    pointer: str = "",
+    input_types: Mapping[str, str | tuple[str | None, str | None]] | None = None,
+) -> tuple[Finding, ...]:
+    """Every finding about one table. `input_types` gives, per input name (an input column
+    whose expression is that name), its type reference, or (type reference, allowed values)."""
+    if not isinstance(table, DecisionTable):
+        table = DecisionTable.model_validate(table)
+    types = {
+        name: (value, None) if isinstance(value, str) else value
+        for name, value in (input_types or {}).items()
+    }
+    analysis = _TableAnalysis(table, pointer, types)
+    if table.hit_policy == "U":
+        analysis.overlaps()
+    if table.hit_policy == "F":
+        analysis.shadows()
+    analysis.gaps()
+    analysis.outputs()
+    return tuple(analysis.findings)
+
+
+def analyse_model(spec: DecisionModel | Mapping[str, Any]) -> tuple[Finding, ...]:
+    """Every finding about every decision table of a decision model (decisions, knowledge
+    models and tables nested in boxed expressions)."""
+    model = spec if isinstance(spec, DecisionModel) else DecisionModel.model_validate(spec)
+    items = {d.name: d for d in model.item_definitions}
+    types: dict[str, tuple[str | None, str | None]] = {}
+    for data in model.inputs:
+        type_ref, allowed = data.type_ref, None
+        item = items.get(type_ref or "")
+        if item is not None and not item.is_collection:
+            type_ref, allowed = item.type_ref, item.allowed_values
+        types[data.name] = (type_ref, allowed)
+    dumped = model.model_dump(by_alias=True, exclude_none=True)
+    findings: list[Finding] = []
+    for where in ("decisions", "knowledge"):
+        for n, element in enumerate(dumped[where]):
+            for pointer, table in _tables(element["logic"], f"/{where}/{n}/logic"):
+                findings += analyse_table(table, pointer=pointer, input_types=types)
+    return tuple(findings)
+
+
+def _tables(node: Any, pointer: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    if isinstance(node, Mapping):
+        if node.get("type") == "decision_table":
+            yield pointer, node
+            return
+        for key, value in node.items():
+            yield from _tables(value, f"{pointer}/{pointer_token(key)}")
+    elif isinstance(node, list | tuple):
+        for index, value in enumerate(node):
+            yield from _tables(value, f"{pointer}/{index}")
