@@ -17,6 +17,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from brickwork import __version__, jsonio
+from brickwork.engines.rules import DecisionModelError, compile_model
+from brickwork.engines.rules.dmn_xml import DmnXmlError, import_dmn
+from brickwork.engines.rules.tck import TckFileError, read_test_cases, run_suite, show_value
 from brickwork.platform.assembly import KEYS_ENV, anchor_keys, build_services
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
@@ -60,6 +63,8 @@ app.add_typer(apps_app, name="apps")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
+dmn_app = typer.Typer(help="DMN decision models (XML files).", no_args_is_help=True)
+app.add_typer(dmn_app, name="dmn")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -725,6 +730,46 @@ def keys_status(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> N
     if status["unknown"]:
         table.add_row("(unknown)", "", str(status["unknown"]))
     out.print(table)
+
+
+@dmn_app.command("check")
+def dmn_check(
+    model_file: Annotated[Path, typer.Argument(help="The DMN 1.3/1.4/1.5 model (.dmn).")],
+    tests_file: Annotated[Path, typer.Argument(help="DMN TCK test cases (.xml).")],
+) -> None:
+    """Evaluate a DMN model against DMN TCK test cases; exit code 1 if any case fails."""
+    try:
+        model = compile_model(import_dmn(model_file.read_bytes()))
+    except OSError as exc:
+        _fail(f"cannot read {model_file}: {exc.strerror}", code="dmn_model_unreadable")
+    except (DmnXmlError, DecisionModelError) as exc:
+        details = [str(problem) for problem in exc.problems]
+        _fail(f"{model_file} is not a usable model", code="dmn_model_unreadable", details=details)
+    try:
+        suite = read_test_cases(tests_file.read_bytes())
+    except OSError as exc:
+        _fail(f"cannot read {tests_file}: {exc.strerror}", code="dmn_tests_unreadable")
+    except TckFileError as exc:
+        _fail(f"{tests_file}: {exc}", code="dmn_tests_unreadable")
+    outcomes = run_suite(model, suite)
+    for outcome in outcomes:
+        case = outcome.case
+        mark = "[green]PASS[/]" if outcome.passed else "[bold red]FAIL[/]"
+        out.print(f"{mark} {escape(case.id)} {escape(case.name)}", highlight=False)
+        if outcome.skipped:
+            out.print(f"  not run: {escape(outcome.skipped)}", highlight=False)
+        for result in outcome.results:
+            line = (
+                f"  {result.name}: expected {show_value(result.expected)}, "
+                f"actual {show_value(result.actual)}"
+            )
+            out.print(escape(line), highlight=False)
+            for note in result.diagnostics if not result.passed else ():
+                out.print(f"    {escape(note)}", highlight=False)
+    failed = sum(not outcome.passed for outcome in outcomes)
+    out.print(f"{len(outcomes) - failed} passed, {failed} failed")
+    if failed:
+        raise typer.Exit(1)
 
 
 def main() -> None:
