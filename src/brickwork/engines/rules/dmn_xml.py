@@ -36,6 +36,7 @@ from brickwork.engines.rules.dmn_xml_export import (
     DEFAULT_NAMESPACE,
     FEEL_LANGUAGES,
     MODEL_NAMESPACES,
+    newer_than_13,
     write_dmn,
 )
 from brickwork.engines.rules.problems import pointer_token
@@ -76,7 +77,7 @@ class XmlProblem:
     hint: str | None = None
 
     def __str__(self) -> str:
-        where = f"element {self.element_id}" if self.element_id else "the document"
+        where = f"element {self.element_id}" if self.element_id else self.pointer or "/"
         if self.line:
             where += f" (line {self.line})"
         text = f"{self.code} at {where}: {self.message}"
@@ -500,7 +501,23 @@ def import_dmn(source: str | bytes) -> dict[str, Any]:
     return import_dmn_report(source).spec
 
 
-def export_dmn(spec: DecisionModel | Mapping[str, Any]) -> str:
-    """DMN 1.5 XML (with a minimal diagram that dmn-js lays out) for a decision model."""
+def export_dmn(spec: DecisionModel | Mapping[str, Any], *, version: str = "1.5") -> str:
+    """DMN XML with a minimal diagram (DMNDI) for a decision model: DMN 1.5 by default, or
+    DMN 1.3, the version dmn-js and Camunda Modeler read and write. Raises `DmnXmlError` for
+    a 1.3 export of a model with conditional, filter or iterator boxes (DMN 1.4 and later)."""
+    if version not in ("1.3", "1.5"):
+        raise ValueError(f"DMN version {version!r}: export writes 1.3 or 1.5")
     model = spec if isinstance(spec, DecisionModel) else DecisionModel.model_validate(spec)
-    return write_dmn(model)
+    if version == "1.3":
+        problems = [
+            XmlProblem(
+                "E_XML_UNSUPPORTED",
+                "DMN 1.3 has no conditional, filter or iterator boxed expression",
+                pointer=pointer,
+                hint="export as DMN 1.5, or write the box as a literal FEEL expression",
+            )
+            for pointer in newer_than_13(model)
+        ]
+        if problems:
+            raise DmnXmlError(problems)
+    return write_dmn(model, version)

@@ -66,13 +66,40 @@ HIT_POLICIES = {
 }
 AGGREGATIONS = {"C+": "SUM", "C<": "MIN", "C>": "MAX", "C#": "COUNT"}
 
-_NAMESPACES = {
-    "xmlns": "https://www.omg.org/spec/DMN/20230324/MODEL/",
-    "xmlns:dmndi": "https://www.omg.org/spec/DMN/20230324/DMNDI/",
-    "xmlns:dc": "http://www.omg.org/spec/DMN/20180521/DC/",
-    "xmlns:di": "http://www.omg.org/spec/DMN/20180521/DI/",
-    "xmlns:bw": BRICKWORK_NAMESPACE,
-}
+_VERSIONS = {"1.3": "20191111", "1.5": "20230324"}
+_AFTER_13 = frozenset({"conditional", "filter", "iterator"})
+"""Boxed expressions DMN 1.3 does not have (they came with DMN 1.4)."""
+
+
+def _namespaces(version: str) -> dict[str, str | None]:
+    date = _VERSIONS[version]
+    return {
+        "xmlns": f"https://www.omg.org/spec/DMN/{date}/MODEL/",
+        "xmlns:dmndi": f"https://www.omg.org/spec/DMN/{date}/DMNDI/",
+        "xmlns:dc": "http://www.omg.org/spec/DMN/20180521/DC/",
+        "xmlns:di": "http://www.omg.org/spec/DMN/20180521/DI/",
+        "xmlns:bw": BRICKWORK_NAMESPACE,
+    }
+
+
+def newer_than_13(model: DecisionModel) -> list[str]:
+    """JSON pointers of the boxed expressions a DMN 1.3 file cannot hold."""
+    found: list[str] = []
+
+    def walk(node: object, pointer: str) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in _AFTER_13:
+                found.append(pointer)
+            for key, value in node.items():
+                walk(value, f"{pointer}/{key}")
+        elif isinstance(node, list | tuple):
+            for index, value in enumerate(node):
+                walk(value, f"{pointer}/{index}")
+
+    walk(model.model_dump(by_alias=True, exclude_none=True), "")
+    return found
+
+
 _SIZES = {"decision": (180, 80), "knowledge": (135, 46), "input": (125, 45)}
 _ROWS = {"decision": 80, "knowledge": 240, "input": 400}
 
@@ -292,14 +319,16 @@ def _diagram(root: _Node, shapes: list[tuple[str, str]], edges: list[tuple[str, 
         edge.add("di:waypoint", x=str(tx + tw // 2), y=str(ty + th))
 
 
-def write_dmn(model: DecisionModel) -> str:
+def write_dmn(model: DecisionModel, version: str = "1.5") -> str:
+    """DMN XML of `version` ("1.5", or "1.3" for tools that read only that, such as dmn-js);
+    for 1.3 the caller checks `newer_than_13` first."""
     ids = {
         e.name: e.id for group in (model.inputs, model.decisions, model.knowledge) for e in group
     }
     root = _Node(
         "definitions",
         {
-            **_NAMESPACES,
+            **_namespaces(version),
             "id": "Definitions_" + (model.decisions[0].id if model.decisions else "1"),
             "name": _label(model.name) or "",
             "namespace": model.namespace or DEFAULT_NAMESPACE,

@@ -181,6 +181,25 @@ def test_export_keeps_the_entry_and_drops_the_default_namespace() -> None:
     assert _same(back) == _same(spec)
 
 
+def test_export_as_dmn13_for_dmn_js() -> None:
+    spec = import_dmn((MODELS / "risk_rating_dmn13.dmn").read_bytes())
+    exported = export_dmn(spec, version="1.3")
+    assert f'xmlns="{DMN13}"' in exported
+    assert 'xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/"' in exported
+    report = import_dmn_report(exported)
+    assert report.version == "1.3"
+    assert _same(report.spec) == _same(spec)
+
+
+def test_dmn13_export_refuses_boxes_of_later_versions() -> None:
+    spec = import_dmn((MODELS / "boxed_dmn14.dmn").read_bytes())
+    with pytest.raises(DmnXmlError) as caught:
+        export_dmn(spec, version="1.3")
+    pointers = [p.pointer for p in caught.value.problems]
+    assert pointers == [f"/decisions/0/logic/entries/{n}/value" for n in (0, 1, 2, 3, 8)]
+    assert "/decisions/0/logic/entries/0/value" in str(caught.value)
+
+
 # ---------------------------------------------------------------- normalisation
 
 
