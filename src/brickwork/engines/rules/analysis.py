@@ -23,11 +23,12 @@ Pure: no I/O; nothing here evaluates FEEL text.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import pairwise
+from itertools import islice, pairwise
 from typing import Any, Literal
 
 from brickwork.engines.expr import ExpressionError, parse_unary_tests
@@ -152,8 +153,84 @@ class _Column:
     universe: _Cell | None = None
     atoms: list[Any] = field(default_factory=list)
     """One representative value per atom."""
-    covers: list[frozenset[int]] = field(default_factory=list)
-    """Per rule, the atoms its cell accepts (empty for an unknown cell)."""
+    covers: list[frozenset[int] | None] = field(default_factory=list)
+    """Per rule, the atoms its cell accepts (None: all, for `-`; empty for an unknown cell)."""
+    masks: list[int] = field(default_factory=list)
+    """Per atom, the bitset of rules whose cell (other than `-`) accepts it."""
+    any_rules: int = 0
+    """The bitset of rules whose cell is `-`."""
+    every: frozenset[int] = frozenset()
+
+    def atoms_of(self, rule: int) -> frozenset[int]:
+        cover = self.covers[rule]
+        return self.every if cover is None else cover
+
+    def rules_at(self, atom: int) -> int:
+        return self.masks[atom] | self.any_rules
+
+    def rules_meeting(self, rule: int) -> int:
+        """The bitset of rules whose cell accepts an atom that `rule`'s cell accepts."""
+        cover = self.covers[rule]
+        if cover is None:
+            return -1  # every rule (the caller masks it)
+        found = self.any_rules
+        for atom in cover:
+            found |= self.masks[atom]
+        return found
+
+    def index(self) -> None:
+        self.every = frozenset(range(len(self.atoms)))
+        self.masks = [0] * len(self.atoms)
+        for rule, cover in enumerate(self.covers):
+            if cover is None:
+                self.any_rules |= 1 << rule
+                continue
+            for atom in cover:
+                self.masks[atom] |= 1 << rule
+
+
+def _cover(cell: _Cell | None, column: _Column) -> frozenset[int] | None:
+    """The atoms `cell` accepts: ranges found by bisection for ordered columns."""
+    if cell is None:
+        return frozenset()
+    if cell.tests is None:
+        return None
+    atoms, size = column.atoms, len(column.atoms)
+    found: set[int] = set()
+    if column.kind in (Decimal, date):
+        for test in cell.tests:
+            for low, high in _ranges(test, atoms):
+                found.update(range(low, high))
+    else:
+        where = {value: i for i, value in enumerate(atoms)}
+        for test in cell.tests:
+            at = where.get(test.value)
+            if test.op == "=" and at is not None:
+                found.add(at)
+            elif test.op == "!=":
+                found.update(i for i in range(size) if i != at)
+    return frozenset(range(size)) - found if cell.negated else frozenset(found)
+
+
+def _ranges(test: _Test, atoms: Sequence[Any]) -> list[tuple[int, int]]:
+    size, x = len(atoms), test.value
+    match test.op:
+        case "=":
+            return [(bisect_left(atoms, x), bisect_right(atoms, x))]
+        case "!=":
+            return [(0, bisect_left(atoms, x)), (bisect_right(atoms, x), size)]
+        case "<":
+            return [(0, bisect_left(atoms, x))]
+        case "<=":
+            return [(0, bisect_right(atoms, x))]
+        case ">":
+            return [(bisect_right(atoms, x), size)]
+        case ">=":
+            return [(bisect_left(atoms, x), size)]
+    low, low_closed, high, high_closed = test.interval
+    start = 0 if low is None else (bisect_left if low_closed else bisect_right)(atoms, low)
+    end = size if high is None else (bisect_right if high_closed else bisect_left)(atoms, high)
+    return [(start, end)]
 
 
 def _between(low: Any, high: Any) -> Any:
@@ -239,12 +316,8 @@ class _TableAnalysis:
             column.atoms = _atoms(column)
         elif all(cell is not None and cell.tests is None for cell in column.cells):
             column.atoms = [None]  # every cell is `-`: the column does not matter
-        column.covers = [
-            frozenset(i for i, x in enumerate(column.atoms) if cell.accepts(x))
-            if cell is not None
-            else frozenset()
-            for cell in column.cells
-        ]
+        column.covers = [_cover(cell, column) for cell in column.cells]
+        column.index()
         return column
 
     def _parse(self, text: str, r: int, c: int) -> tuple[_Cell, set[type]] | None:
@@ -323,21 +396,42 @@ class _TableAnalysis:
     def _example(self, atoms: Sequence[int]) -> dict[str, Any]:
         return {col.label: col.atoms[a] for col, a in zip(self.columns, atoms, strict=True)}
 
+    def _common(self, i: int, j: int) -> list[int]:
+        """The first atom, per column, that the cells of rules i and j both accept."""
+        firsts = []
+        for col in self.columns:
+            a, b = col.covers[i], col.covers[j]
+            if a is None or b is None:
+                firsts.append(min(col.atoms_of(j) if a is None else a, default=0))
+            else:
+                firsts.append(min(a & b))
+        return firsts
+
+    def _meeting(self, rule: int, candidates: int) -> int:
+        """The `candidates` (a bitset) that match some input `rule` matches."""
+        for col in self.columns:
+            if not candidates:
+                break
+            candidates &= col.rules_meeting(rule)
+        return candidates
+
     def overlaps(self) -> None:
         rules = self.table.rules
-        for n, i in enumerate(self.known):
-            for j in self.known[n + 1 :]:
-                common = [col.covers[i] & col.covers[j] for col in self.columns]
-                if all(common):
-                    example = self._example([min(atoms) for atoms in common])
-                    self._add(
-                        "overlap",
-                        f"{self.pointer}/rules/{j}",
-                        f"rules {rules[i].id} and {rules[j].id} both match {_show(example)} "
-                        "(hit policy U allows one)",
-                        (rules[i].id, rules[j].id),
-                        example,
-                    )
+        known = sum(1 << r for r in self.known)
+        for i in self.known:
+            later = self._meeting(i, known & ~((2 << i) - 1))
+            for j in _bits(later):
+                if sum(f.kind == "overlap" for f in self.findings) >= MAX_FINDINGS:
+                    return
+                example = self._example(self._common(i, j))
+                self._add(
+                    "overlap",
+                    f"{self.pointer}/rules/{j}",
+                    f"rules {rules[i].id} and {rules[j].id} both match {_show(example)} "
+                    "(hit policy U allows one)",
+                    (rules[i].id, rules[j].id),
+                    example,
+                )
 
     def gaps(self) -> None:
         if any(not col.atoms for col in self.columns):
@@ -346,11 +440,17 @@ class _TableAnalysis:
             message = " (rules with unanalysed cells may cover it)"
         else:
             message = ""
-        everything = [frozenset(range(len(col.atoms))) for col in self.columns]
-        defaults = all(o.default is not None for o in self.table.outputs)
-        for box in self._uncovered(everything, self.known, 0):
+        everything = [col.every for col in self.columns]
+        defaults = [o.default is not None for o in self.table.outputs]
+        if all(defaults):
+            outcome = "the outputs' defaults apply"
+        elif any(defaults):
+            outcome = "the outputs without a default are null"
+        else:
+            outcome = "the result is null"
+        known = sum(1 << r for r in self.known)
+        for box in islice(self._uncovered(everything, known, 0), MAX_FINDINGS):
             example = self._example([min(atoms) for atoms in box])
-            outcome = "the outputs' defaults apply" if defaults else "the result is null"
             self._add(
                 "gap",
                 self.pointer,
@@ -359,9 +459,10 @@ class _TableAnalysis:
             )
 
     def _uncovered(
-        self, box: list[frozenset[int]], rules: Sequence[int], c: int
+        self, box: list[frozenset[int]], rules: int, c: int
     ) -> Iterator[list[frozenset[int]]]:
-        """The parts of `box` (a set of atoms per column) that none of `rules` covers."""
+        """The parts of `box` (a set of atoms per column) that none of `rules` (a bitset)
+        covers."""
         if not rules:
             yield box
             return
@@ -369,10 +470,10 @@ class _TableAnalysis:
             return
         column = self.columns[c]
         ordered = column.kind in (Decimal, date)
-        groups: dict[tuple[frozenset[int], int], set[int]] = {}
-        runs: dict[frozenset[int], tuple[int, int]] = {}  # covering set: (run start, last atom)
+        groups: dict[tuple[int, int], set[int]] = {}
+        runs: dict[int, tuple[int, int]] = {}  # covering rules: (run start, last atom)
         for atom in sorted(box[c]):
-            covering = frozenset(r for r in rules if atom in column.covers[r])
+            covering = column.rules_at(atom) & rules
             start, last = runs.get(covering, (0, -2))
             if ordered and last + 1 != atom:  # separate stretches are separate findings
                 start = atom
@@ -380,20 +481,17 @@ class _TableAnalysis:
             groups.setdefault((covering, start), set()).add(atom)
         for (covering, _), atoms in groups.items():
             part = [*box[:c], frozenset(atoms), *box[c + 1 :]]
-            yield from self._uncovered(part, sorted(covering), c + 1)
+            yield from self._uncovered(part, covering, c + 1)
 
     def shadows(self) -> None:
         rules = self.table.rules
-        for n, j in enumerate(self.known):
-            box = [col.covers[j] for col in self.columns]
-            earlier = self.known[:n]
+        known = sum(1 << r for r in self.known)
+        for j in self.known:
+            box = [col.atoms_of(j) for col in self.columns]
+            earlier = self._meeting(j, known & ((1 << j) - 1))
             if any(not atoms for atoms in box) or next(self._uncovered(box, earlier, 0), None):
                 continue
-            hits = [
-                rules[i].id
-                for i in earlier
-                if all(col.covers[i] & col.covers[j] for col in self.columns)
-            ]
+            hits = [rules[i].id for i in _bits(earlier)]
             self._add(
                 "shadowed",
                 f"{self.pointer}/rules/{j}",
@@ -418,6 +516,14 @@ class _TableAnalysis:
                     f"{output.name} is {output.type_ref}",
                     (rule.id,),
                 )
+
+
+def _bits(mask: int) -> Iterator[int]:
+    """The rules (bit positions) of a bitset, in order."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
 
 
 def _show(example: Mapping[str, Any]) -> str:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from brickwork.engines.rules import compile_table
+from brickwork.engines.rules import compile_model, compile_table
 from brickwork.engines.rules.analysis import Finding, analyse_model, analyse_table
+from brickwork.engines.rules.dmn_xml import import_dmn
+
+MODELS = Path(__file__).parent / "models"
 
 
 def _table(
@@ -193,3 +197,14 @@ def test_nested_tables_in_knowledge_models_are_found() -> None:
     }
     overlaps = _kinds(analyse_model(spec), "overlap")
     assert [f.pointer for f in overlaps] == ["/knowledge/0/logic/entries/0/value/rules/1"]
+
+
+def test_a_camunda_model_with_a_closed_enumeration() -> None:
+    spec = import_dmn((MODELS / "risk_rating_dmn13.dmn").read_bytes())
+    (gap,) = analyse_model(spec)
+    assert gap.kind == "gap"
+    assert gap.pointer == "/decisions/0/logic"
+    assert gap.example == {"Age": Decimal(66), "Segment": "private"}
+    assert "defaults apply" in gap.message
+    result = compile_model(spec).evaluate("Risk level", dict(gap.example))
+    assert result.value == "medium"  # the default output: no rule matched
