@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.files = services.files
     app.state.identities = services.identities
     app.state.decisions = services.decisions
+    app.state.rules = services.rules
     app.state.jobs = JobRunner(clock=clock)
     errors.install(app, refusals=refusal_recorder(app.state.denials))
     app.add_middleware(
@@ -145,4 +146,5 @@ def area_routers() -> tuple[APIRouter, ...]:
         record_endpoints.app_docs,
         audit_endpoints.router,
         rules_endpoints.router,
+        rules_endpoints.executions,
     )

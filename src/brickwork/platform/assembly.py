@@ -45,7 +45,8 @@ from brickwork.platform.records.grants import grant_checker, row_scope_fields
 from brickwork.platform.records.protection import clear_fields_note, protect_form_spec
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
-from brickwork.platform.rules.definitions import validate_decision_spec
+from brickwork.platform.rules.definitions import validate_decision_spec, validate_rule_spec
+from brickwork.platform.rules.runner import RuleRunner
 from brickwork.platform.rules.service import DecisionService
 from brickwork.settings import Settings
 
@@ -74,11 +75,13 @@ class Services:
     identities: IdentityService
     crypto: KeyringCipher
     decisions: DecisionService
+    rules: RuleRunner
 
 
 # Kind validators are part of what a definition *is*, whoever builds the services.
 register_kind_validator(Kind.FORM, validate_form_spec)
 register_kind_validator(Kind.DECISION_TABLE, validate_decision_spec)
+register_kind_validator(Kind.RULE, validate_rule_spec)
 register_element_id_pattern(Kind.DECISION_TABLE, ID_PATTERN)
 
 
@@ -162,23 +165,28 @@ def build_services(
         quota_bytes=(settings or Settings()).upload_quota_bytes,
     )
     identities.permissions.add_grant_check(grant_checker(metadata, now=clock))
+    records = RecordService(
+        metadata=metadata,
+        clock=clock,
+        audit=audit,
+        files=files,
+        cipher=crypto,
+        permissions=identities.permissions,
+    )
+    rules = RuleRunner(metadata=metadata, records=records, identities=identities.repo, clock=clock)
+    records.add_save_hook(rules)
+    metadata.add_publish_hook(Kind.RULE, rules.on_publish)
     return Services(
         audit=audit,
         metadata=metadata,
         bundles=BundleService(clock=clock, audit=audit, permissions=identities.permissions),
         approvals=PublishApprovals(metadata=metadata, clock=clock, audit=audit),
-        records=RecordService(
-            metadata=metadata,
-            clock=clock,
-            audit=audit,
-            files=files,
-            cipher=crypto,
-            permissions=identities.permissions,
-        ),
+        records=records,
         files=files,
         identities=identities,
         crypto=crypto,
         decisions=DecisionService(
             metadata=metadata, permissions=identities.permissions, clock=clock
         ),
+        rules=rules,
     )
