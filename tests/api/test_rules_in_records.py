@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import inspect
+
+from brickwork.platform.records.windows import window_index
 
 API = "/api/v1"
 APP = f"{API}/apps/aml"
@@ -221,3 +224,26 @@ def test_a_rule_is_refused_at_publish_with_pointers(aml: TestClient) -> None:
     shape = define(aml, "rule", "shapeless", {"trigger": {"on": "record"}, "actions": []})
     assert shape.status_code == 422
     assert {item["code"] for item in shape.json()["errors"]} == {"E_RULE_SCHEMA"}
+
+
+def test_publishing_a_rule_with_a_windowed_aggregate_indexes_its_form(
+    aml: TestClient, users: Any, session: Any
+) -> None:
+    dry = aml.post(f"{APP}/definitions/rule/structuring/publish", json={"dry_run": True})
+    assert dry.status_code == 404  # no such definition yet
+    body = {"kind": "rule", "key": "structuring", "label": "structuring"}
+    assert aml.post(f"{APP}/definitions", json=body).status_code == 201
+    response = aml.put(
+        f"{APP}/definitions/rule/structuring", json={"label": "s", "spec": STRUCTURING}
+    )
+    assert response.status_code == 200
+    dry = aml.post(f"{APP}/definitions/rule/structuring/publish", json={"dry_run": True})
+    assert dry.status_code == 200, dry.text
+    assert "index deposit(customer, at) for `near_threshold`" in dry.json()["steps"]
+    assert aml.post(f"{APP}/definitions/rule/structuring/publish").status_code == 201
+    table = users.app.state.records.form(session, "aml", "deposit").table
+    names = {ix["name"] for ix in inspect(session.connection()).get_indexes(table.name)}
+    expected = window_index(
+        users.app.state.records.form(session, "aml", "deposit"), ["customer", "at"]
+    ).name
+    assert expected in names

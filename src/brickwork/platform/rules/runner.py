@@ -23,6 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from brickwork.engines.expr import Scope, to_sql_ir
+from brickwork.engines.expr import datatypes as t
 from brickwork.engines.form.scope import to_expression_values
 from brickwork.engines.rules import (
     AlertEffect,
@@ -46,7 +48,7 @@ from brickwork.platform.models import RuleExecution
 from brickwork.platform.records.published import PublishedForm
 from brickwork.platform.records.rows import typed_values
 from brickwork.platform.records.service import RecordService
-from brickwork.platform.records.windows import Window
+from brickwork.platform.records.windows import Window, equality_keys, related_scope
 from brickwork.platform.rules.definitions import describe
 from brickwork.platform.rules.service import feel_json
 
@@ -82,15 +84,32 @@ class RuleRunner:
 
     def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
         """A rule is refused at publish with every problem (examples included)."""
+        scopes = self._scopes(session, request.app_key)
         try:
-            compile_rule(request.body["spec"], scopes=self._scopes(session, request.app_key))
+            compiled = compile_rule(request.body["spec"], scopes=scopes)
         except RuleDefinitionError as exc:
             raise Invalid(
                 f"rule {request.definition.key!r} cannot be published",
                 code="definition_invalid",
                 errors=[ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems],
             ) from None
-        return []
+        steps: list[str] = []
+        trigger = getattr(compiled.spec.trigger, "form", None)
+        for aggregate in compiled.spec.aggregates:
+            keys: list[str] = []
+            if aggregate.where is not None and trigger is not None:
+                scope = related_scope(scopes[aggregate.form].fields, {})
+                scope = Scope(
+                    fields={**scope.fields, "record": t.context_of(dict(scopes[trigger].fields))}
+                )
+                keys = equality_keys(to_sql_ir(aggregate.where, scope, predicate=True))
+            if aggregate.window is not None:
+                keys.append(aggregate.window.field)
+            if keys:
+                steps.append(f"index {aggregate.form}({', '.join(keys)}) for `{aggregate.name}`")
+                if not request.dry_run:
+                    self.records.ensure_window_index(session, request.app_key, aggregate.form, keys)
+        return steps
 
     def _scopes(self, session: Session, app_key: str) -> dict[str, Any]:
         return {
