@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from brickwork.engines.rules.definition import ID_PATTERN
 from brickwork.platform.audit.anchor import AnchorKeys
@@ -30,6 +30,7 @@ from brickwork.platform.crypto.keyring import (
 from brickwork.platform.db.session import write_side
 from brickwork.platform.files.service import FileService
 from brickwork.platform.files.storage import FileStorage
+from brickwork.platform.jobs.service import Handler, Scheduler, Worker
 from brickwork.platform.metadata.approvals import PublishApprovals
 from brickwork.platform.metadata.bundle import BundleService
 from brickwork.platform.metadata.schemas import Kind
@@ -46,7 +47,7 @@ from brickwork.platform.records.protection import clear_fields_note, protect_for
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
 from brickwork.platform.rules.definitions import validate_decision_spec, validate_rule_spec
-from brickwork.platform.rules.runner import RuleRunner
+from brickwork.platform.rules.runner import SCHEDULED, RuleRunner, cron_next
 from brickwork.platform.rules.service import DecisionService
 from brickwork.settings import Settings
 
@@ -190,3 +191,16 @@ def build_services(
         ),
         rules=rules,
     )
+
+
+def job_handlers(services: Services) -> dict[str, Handler]:
+    """What each kind of background job runs."""
+    return {SCHEDULED: services.rules.run_scheduled}
+
+
+def job_runners(
+    services: Services, factory: sessionmaker[Session], *, name: str, clock: Clock = system_clock
+) -> tuple[Worker, Scheduler]:
+    """A worker for every kind of job, and the scheduler that queues scheduled rules' ticks."""
+    worker = Worker(factory, job_handlers(services), name=name, clock=clock)
+    return worker, Scheduler(factory, cron_next, clock=clock)

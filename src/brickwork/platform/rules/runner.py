@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -37,11 +37,15 @@ from brickwork.engines.rules import (
     SetFieldsEffect,
     compile_rule,
 )
+from brickwork.engines.rules.cron import parse_cron
 from brickwork.engines.rules.eca import Effect
+from brickwork.engines.rules.rule_definition import ScheduleTrigger
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.errors import ErrorItem, Invalid
+from brickwork.platform.jobs.repository import JobRepository
+from brickwork.platform.jobs.service import JobContext, put_schedule
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService, PublishRequestContext
 from brickwork.platform.models import RuleExecution
@@ -54,6 +58,28 @@ from brickwork.platform.rules.service import feel_json
 
 MAX_CASCADE = 5
 CHAIN = "brickwork.rule_chain"
+SCHEDULED = "rule.scheduled"
+"""The job kind of a scheduled rule's tick."""
+
+
+def schedule_name(app_key: str, rule_key: str) -> str:
+    return f"rule:{app_key}/{rule_key}"
+
+
+def cron_next(cron: str, timezone: str, after: datetime) -> datetime:
+    return parse_cron(cron, timezone).next_after(after)
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """Where a scheduled rule acts: its app (no form, no record)."""
+
+    app_key: str
+    form_key: str | None
+
+
+Place = PublishedForm | _Place
+"""Where a rule acts: the form of the record that triggered it, or only its app."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +98,9 @@ class RuleRunner:
         records: RecordService,
         identities: IdentityRepository,
         clock: Clock = system_clock,
+        jobs: JobRepository | None = None,
     ) -> None:
+        self.jobs = jobs or JobRepository()
         self.metadata = metadata
         self.records = records
         self.identities = identities
@@ -94,6 +122,25 @@ class RuleRunner:
                 errors=[ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems],
             ) from None
         steps: list[str] = []
+        schedule = compiled.spec.trigger
+        name = schedule_name(request.app_key, request.definition.key)
+        if isinstance(schedule, ScheduleTrigger):
+            steps.append(f"schedule `{schedule.cron}` ({schedule.timezone})")
+            if not request.dry_run:
+                payload = {"app": request.app_key, "rule": request.definition.key}
+                put_schedule(
+                    session,
+                    self.jobs,
+                    cron_next,
+                    self.clock(),
+                    name,
+                    SCHEDULED,
+                    payload,
+                    cron=schedule.cron,
+                    timezone=schedule.timezone,
+                )
+        elif not request.dry_run:
+            self.jobs.remove_schedule(session, name)  # no longer scheduled
         trigger = getattr(compiled.spec.trigger, "form", None)
         for aggregate in compiled.spec.aggregates:
             keys: list[str] = []
@@ -179,23 +226,30 @@ class RuleRunner:
     ) -> None:
         for rule, event in self._due(session, form, kind, record, previous, "after_save"):
             outcome = self._evaluate(session, form, rule, event, record=False)
-            if not outcome.matched:
-                continue
-            keys = [e.dedupe_key for e in outcome.effects if isinstance(e, AlertEffect)]
-            key = next((f"{form.app_key}/{rule.key}/{k}" for k in keys if k is not None), None)
-            if outcome.shadow:
-                self._record(session, form, rule, event, outcome)
-                continue
-            if not self._record(session, form, rule, event, outcome, dedupe_key=key):
-                # Raised before under this key: recorded, and only what is not an alert acts.
-                self._record(session, form, rule, event, outcome, note="alert raised before")
-                effects: list[Effect] = [
-                    e for e in outcome.effects if not isinstance(e, AlertEffect)
-                ]
-            else:
-                effects = list(outcome.effects)
-            for effect in effects:
-                self._apply(session, form, rule, effect)
+            if outcome.matched:
+                self._act(session, form, rule, event, outcome)
+
+    def _act(
+        self,
+        session: Session,
+        form: Place,
+        rule: _Rule,
+        event: RuleEvent,
+        outcome: RuleOutcome,
+    ) -> None:
+        """Record an after-save (or scheduled) outcome and apply its effects."""
+        keys = [e.dedupe_key for e in outcome.effects if isinstance(e, AlertEffect)]
+        key = next((f"{form.app_key}/{rule.key}/{k}" for k in keys if k is not None), None)
+        if outcome.shadow:
+            self._record(session, form, rule, event, outcome)
+            return
+        effects: list[Effect] = list(outcome.effects)
+        if not self._record(session, form, rule, event, outcome, dedupe_key=key):
+            # Raised before under this key: recorded, and only what is not an alert acts.
+            self._record(session, form, rule, event, outcome, note="alert raised before")
+            effects = [e for e in effects if not isinstance(e, AlertEffect)]
+        for effect in effects:
+            self._apply(session, form, rule, effect)
 
     def _due(
         self,
@@ -234,7 +288,7 @@ class RuleRunner:
     def _evaluate(
         self,
         session: Session,
-        form: PublishedForm,
+        form: Place,
         rule: _Rule,
         event: RuleEvent,
         *,
@@ -268,7 +322,7 @@ class RuleRunner:
     def _record(
         self,
         session: Session,
-        form: PublishedForm,
+        form: Place,
         rule: _Rule,
         event: RuleEvent,
         outcome: RuleOutcome,
@@ -300,14 +354,14 @@ class RuleRunner:
             return False
         return True
 
-    def _apply(self, session: Session, form: PublishedForm, rule: _Rule, effect: Effect) -> None:
+    def _apply(self, session: Session, form: Place, rule: _Rule, effect: Effect) -> None:
         if isinstance(effect, AlertEffect | CreateRecordEffect):
             self._create(session, form, rule, effect.form, effect.values)
 
     def _create(
         self,
         session: Session,
-        form: PublishedForm,
+        form: Place,
         rule: _Rule,
         target: str,
         values: Mapping[str, Any],
@@ -327,6 +381,23 @@ class RuleRunner:
             self.records.create(session, owner, form.app_key, target, dict(values))
         finally:
             chain.pop()
+
+    def run_scheduled(self, session: Session, payload: Any, job: JobContext) -> dict[str, Any]:
+        """A scheduled rule's tick (a job of kind `SCHEDULED`): evaluated at the job's time,
+        its effects applied as after a save. A rule no longer published with a schedule, or
+        not in force that day, does nothing."""
+        app_key, key = payload["payload"]["app"], payload["payload"]["rule"]
+        rule = next((r for r in self._rules(session, app_key) if r.key == key), None)
+        if rule is None or not isinstance(rule.compiled.spec.trigger, ScheduleTrigger):
+            return {"ran": False, "why": "the rule is not scheduled any more"}
+        if not rule.compiled.in_force(job.now.date()):
+            return {"ran": False, "why": "the rule is not in force today"}
+        event = RuleEvent("schedule", job.now)
+        place = _Place(app_key, None)
+        outcome = self._evaluate(session, place, rule, event, record=False)
+        if outcome.matched:
+            self._act(session, place, rule, event, outcome)
+        return {"ran": True, "matched": outcome.matched, "tick": payload.get("tick")}
 
     def executions(
         self, session: Session, app_key: str, form_key: str, record_id: str
