@@ -247,3 +247,25 @@ def test_publishing_a_rule_with_a_windowed_aggregate_indexes_its_form(
         users.app.state.records.form(session, "aml", "deposit"), ["customer", "at"]
     ).name
     assert expected in names
+
+
+def test_a_form_change_that_would_break_a_published_rule_is_refused(aml: TestClient) -> None:
+    assert define(aml, "rule", "structuring", STRUCTURING).status_code == 201
+    renamed = [
+        {**field, "key": "client"} if field["key"] == "customer" else field
+        for field in FORMS["deposit"]
+    ]
+    draft = aml.put(
+        f"{APP}/definitions/form/deposit", json={"label": "d", "spec": {"fields": renamed}}
+    )
+    assert draft.status_code == 200, draft.text
+    for dry_run in (True, False):
+        response = aml.post(f"{APP}/definitions/form/deposit/publish", json={"dry_run": dry_run})
+        assert response.status_code == 409, response.text
+        body = response.json()
+        assert body["code"] == "rules_broken_by_change"
+        pointers = {item["pointer"] for item in body["errors"]}
+        assert "/rules/structuring/condition" not in pointers  # it reads no renamed field
+        assert "/rules/structuring/aggregates/0/where" in pointers
+        assert "/rules/structuring/actions/0/values/customer" in pointers
+    deposit(aml, "46000", 0)  # the published form and rule still work

@@ -177,6 +177,7 @@ def build_services(
     rules = RuleRunner(metadata=metadata, records=records, identities=identities.repo, clock=clock)
     records.add_save_hook(rules)
     metadata.add_publish_hook(Kind.RULE, rules.on_publish)
+    metadata.add_publish_hook(Kind.FORM, rules.on_form_publish)
     return Services(
         audit=audit,
         metadata=metadata,

@@ -25,6 +25,9 @@ from sqlalchemy.orm import Session
 
 from brickwork.engines.expr import Scope, to_sql_ir
 from brickwork.engines.expr import datatypes as t
+from brickwork.engines.form import compile_form
+from brickwork.engines.form.compiled import FormDesignError
+from brickwork.engines.form.definition import FormDefinition
 from brickwork.engines.form.scope import to_expression_values
 from brickwork.engines.rules import (
     AlertEffect,
@@ -43,7 +46,7 @@ from brickwork.engines.rules.rule_definition import ScheduleTrigger
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.errors import ErrorItem, Invalid
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid
 from brickwork.platform.jobs.repository import JobRepository
 from brickwork.platform.jobs.service import JobContext, put_schedule
 from brickwork.platform.metadata.repository import MetadataRepository
@@ -159,6 +162,45 @@ class RuleRunner:
                 steps.append(f"index {aggregate.form}({', '.join(keys)}) for `{aggregate.name}`")
                 if not request.dry_run:
                     self.records.ensure_window_index(session, request.app_key, aggregate.form, keys)
+        return steps
+
+    def on_form_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        """A form may not change so that a published rule of its app no longer compiles (a
+        renamed or removed field a rule reads or sets): the publish is refused, naming each
+        rule and what breaks, until the rules are updated."""
+        published = self.repo.published(session, request.app_key, Kind.RULE.value)
+        if not published:
+            return []
+        try:
+            compiled_form = compile_form(
+                FormDefinition.model_validate(request.body["spec"]), today=self.clock().date()
+            )
+        except (ValueError, FormDesignError):
+            return []  # the form's own checks report it
+        scopes = {**self._scopes(session, request.app_key)}
+        scopes[request.definition.key] = compiled_form.scope
+        problems: list[ErrorItem] = []
+        steps: list[str] = []
+        for _definition_id, key, number in published:
+            stored = self.metadata.version(session, request.app_key, Kind.RULE, key, number)
+            try:
+                compile_rule(stored.body["spec"], scopes=scopes)
+            except RuleDefinitionError as exc:
+                problems.extend(
+                    ErrorItem(f"/rules/{key}{p.pointer}", p.code, describe(p)) for p in exc.problems
+                )
+            else:
+                steps.append(f"rule {key!r} still compiles")
+        if problems:
+            raise Conflict(
+                f"form {request.definition.key!r} cannot change so: published rules use it "
+                "(update the rules first)",
+                code="rules_broken_by_change",
+                errors=problems,
+            )
+        if not request.dry_run:
+            with self._lock:
+                self._compiled.clear()  # compiled again against the new form
         return steps
 
     def _scopes(self, session: Session, app_key: str) -> dict[str, Any]:
