@@ -88,6 +88,30 @@ def test_structuring_raises_one_alert_on_the_third_deposit() -> None:
     assert alert.trace.bindings == {"in_band": True}
 
 
+def test_the_dedup_key_keeps_a_fourth_deposit_from_raising_again() -> None:
+    bank = Platform(compile_rules([structuring_rule()], SCOPES))
+    raised: list[AlertEffect] = []
+
+    def save(record: dict[str, Any]) -> None:
+        for alert in bank.save(record):
+            assert alert.dedup is not None
+            since = alert.dedup.since
+            if not any(
+                old.dedup is not None
+                and old.dedup.value == alert.dedup.value
+                and (since is None or old.dedup.at >= since)
+                for old in raised
+            ):
+                raised.append(alert)
+
+    for day, amount in ((1, "45000"), (3, "46000"), (6, "47000"), (7, "48000")):
+        save(deposit(day, amount))
+    assert [a.values["deposits"] for a in raised] == [3]
+    for day, amount in ((20, "45000"), (21, "46000"), (22, "47000")):
+        save(deposit(day, amount))  # a new window two weeks later raises again
+    assert [a.values["deposits"] for a in raised] == [3, 3]
+
+
 def test_structuring_spread_over_eight_days_raises_nothing() -> None:
     bank = Platform(compile_rules([structuring_rule()], SCOPES))
     assert bank.save(deposit(1, "45000")) == ()
