@@ -74,6 +74,7 @@ __all__ = [
     "TriggerEvent",
     "UpdateRecordsEffect",
     "WindowBounds",
+    "check_publishable",
     "compile_rules",
     "evaluate",
     "parse_rule",
@@ -836,6 +837,32 @@ def _coerce(value: Any, kind: str) -> Any:
     except (ValueError, InvalidOperation):
         return value
     return value
+
+
+def check_publishable(
+    definition: RuleDefinition | Mapping[str, Any],
+    scopes: Mapping[str, Scope],
+    *,
+    calendars: Mapping[str, WorkingCalendar] | None = None,
+) -> tuple[RuleProblem, ...]:
+    """Everything that keeps one rule from being published: its definition problems, else one
+    `E_RULE_EXAMPLE_FAILED` problem per failing example (pointer `/examples/<index>`)."""
+    try:
+        ruleset = compile_rules([definition], scopes, calendars=calendars)
+    except RuleDefinitionError as exc:
+        return exc.problems
+    (rule,) = ruleset.rules
+    index = {example.id: number for number, example in enumerate(rule.definition.examples)}
+    return tuple(
+        RuleProblem(
+            "E_RULE_EXAMPLE_FAILED",
+            f"/examples/{index[failed.example]}",
+            f"example `{failed.example}` fails: {'; '.join(failed.failures)}",
+            "fix the rule or the example's expectation",
+            rule.key,
+        )
+        for failed in run_examples(ruleset).failures
+    )
 
 
 def business_calendars(calendars: Sequence[BusinessCalendar]) -> dict[str, WorkingCalendar]:

@@ -3,11 +3,13 @@ daylight-saving transitions."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from brickwork.engines.rules.cron import (
     CronError,
@@ -115,3 +117,48 @@ def test_hourly_across_both_transitions_is_strictly_increasing() -> None:
 
 def _times(schedule: CronSchedule, after: datetime, zone: ZoneInfo) -> list[datetime]:
     return list(islice(fire_times(schedule, after, zone), 20))
+
+
+_MINUTES = st.integers(min_value=0, max_value=335 * 24 * 60)
+"""Minutes after the start of 2025 (both DST changes of New York lie in this range)."""
+_ITEMS = st.one_of(
+    st.just("*"),
+    st.integers(0, 23).map(str),
+    st.tuples(st.integers(0, 10), st.integers(11, 23)).map(lambda r: f"{r[0]}-{r[1]}"),
+    st.integers(1, 9).map(lambda s: f"*/{s}"),
+)
+
+
+@given(
+    minute=st.sampled_from(["0", "*/20", "5,35", "10-12"]),
+    hour=_ITEMS,
+    weekday=st.sampled_from(["*", "MON-FRI", "0", "SAT,SUN"]),
+    offset=_MINUTES,
+)
+def test_fire_times_equal_a_minute_by_minute_scan(
+    minute: str, hour: str, weekday: str, offset: int
+) -> None:
+    schedule = parse_cron(f"{minute} {hour} * * {weekday}")
+    after = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(minutes=offset)
+    horizon = after + timedelta(days=3)
+    fired = [t for t in islice(fire_times(schedule, after, UTC), 500) if t <= horizon]
+    scanned = []
+    moment = after + timedelta(minutes=1)
+    while moment <= horizon:
+        if (
+            moment.minute in schedule.minutes
+            and moment.hour in schedule.hours
+            and schedule.matches_day(moment.date())
+        ):
+            scanned.append(moment)
+        moment += timedelta(minutes=1)
+    assert fired == scanned
+
+
+@given(offset=_MINUTES)
+def test_fire_times_in_a_dst_zone_strictly_increase(offset: int) -> None:
+    schedule = parse_cron("*/30 0-4 * * *")
+    after = datetime(2025, 1, 1, tzinfo=NEW_YORK) + timedelta(minutes=offset)
+    instants = [t.astimezone(UTC) for t in islice(fire_times(schedule, after, NEW_YORK), 40)]
+    assert instants == sorted(set(instants))
+    assert instants[0] > after.astimezone(UTC)

@@ -19,6 +19,7 @@ from brickwork.engines.rules.eca import (
     RuleSet,
     SetFieldsEffect,
     TriggerEvent,
+    check_publishable,
     compile_rules,
     evaluate,
     run_examples,
@@ -358,3 +359,26 @@ def test_dedup_ever_has_no_window() -> None:
     (alert,) = evaluate(ruleset, event, supplied).effects
     assert alert.dedup is not None  # type: ignore[union-attr]
     assert alert.dedup.since is None  # type: ignore[union-attr]
+
+
+def test_publishing_is_refused_while_an_example_fails() -> None:
+    assert check_publishable(structuring_rule(), SCOPES) == ()
+    wrong = structuring_rule()
+    wrong["examples"][1]["expect"] = {"outcome": "actions", "actions": [{"action": "alert"}]}
+    (problem,) = check_publishable(wrong, SCOPES)
+    assert (problem.code, problem.pointer) == ("E_RULE_EXAMPLE_FAILED", "/examples/1")
+    assert "second_deposit" in problem.message
+    (invalid,) = check_publishable(structuring_rule(condition="record.amount"), SCOPES)
+    assert invalid.code == "E_RULE_NOT_BOOLEAN"
+
+
+def test_templates_are_sandboxed() -> None:
+    rule = structuring_rule()
+    rule["actions"][0]["title"] = "{{ record.__class__.__mro__ }}"
+    ruleset = compile_rules([rule], SCOPES)
+    supplied = {"aml_structuring": {"near_threshold": 3, "near_total": Decimal(1)}}
+    outcome = evaluate(ruleset, created("cash_deposit", deposit(6, "47000")), supplied)
+    (alert,) = outcome.effects
+    assert alert.title is None  # type: ignore[union-attr]
+    (problem,) = outcome.results[0].trace.diagnostics
+    assert problem.startswith("alert.title: E_RULE_TEMPLATE")
