@@ -20,10 +20,13 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from brickwork.engines.form.elements import Frozen, Key, Label
-
+CalendarKey = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$"),
+    Field(description="Machine name: lower-case letter, then letters, digits or _ (max 63)."),
+]
 Weekday = Annotated[int, Field(ge=1, le=7, description="ISO weekday: 1 = Monday ... 7 = Sunday.")]
 MAX_WORKING_DAYS = 100_000
 """Largest |n| `add_working_days` accepts (about 400 years of working days)."""
@@ -31,11 +34,13 @@ MAX_WORKING_DAYS = 100_000
 _ONE_DAY = timedelta(days=1)
 
 
-class BusinessCalendar(Frozen):
+class BusinessCalendar(BaseModel):
     """One business calendar; the platform keeps several, each under its `key`."""
 
-    key: Key
-    label: Label | None = None
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: CalendarKey
+    label: str | None = Field(default=None, min_length=1, max_length=500)
     working_weekdays: tuple[Weekday, ...] = Field(
         default=(1, 2, 3, 4, 5),
         min_length=1,
