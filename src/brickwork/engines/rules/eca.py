@@ -25,7 +25,6 @@ from brickwork.engines.expr import CompiledExpression, EvaluationContext, Scope
 from brickwork.engines.expr.environment import WorkingCalendar
 from brickwork.engines.expr.sql_ir import SqlExpr
 from brickwork.engines.expr.values import literal_text
-from brickwork.engines.form.elements import I18nText, Label
 from brickwork.engines.rules.calendar import BusinessCalendar
 from brickwork.engines.rules.eca_compile import (
     AggregateSpec,
@@ -41,6 +40,8 @@ from brickwork.engines.rules.rule_definition import (
     Block,
     CallDecision,
     CreateRecord,
+    I18nText,
+    Label,
     Notify,
     RaiseAlert,
     RuleDefinition,

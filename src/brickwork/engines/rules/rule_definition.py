@@ -14,11 +14,54 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
-
-from brickwork.engines.form.elements import ElementId, Expression, Frozen, Key, Label
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 SCHEMA_VERSION = 1
+
+# The same conventions as form definitions (keys, element ids, labels), declared here because
+# the rules engine does not depend on the form engine.
+Key = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$"),
+    Field(description="Machine name: lower-case letter, then letters, digits or _ (max 63)."),
+]
+ElementId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"),
+    Field(description="Stable id of the element; labels and keys may change, ids never do."),
+]
+Expression = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=10_000),
+    Field(description="Source text in the Brickwork expression language."),
+]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class I18nText(BaseModel):
+    """Text in Simplified Chinese and/or English; at least one of them."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, json_schema_extra={"minProperties": 1}
+    )
+
+    zh_cn: Text | None = Field(default=None, alias="zh-CN", description="Simplified Chinese")
+    en: Text | None = Field(default=None, description="English")
+
+    @model_validator(mode="after")
+    def _one_language_at_least(self) -> I18nText:
+        if self.zh_cn is None and self.en is None:
+            raise ValueError('give at least one of "zh-CN" and "en"')
+        return self
+
+
+Label = Annotated[
+    Text | I18nText, Field(description='A plain string or {"zh-CN": ..., "en": ...}.')
+]
 
 Template = Annotated[
     str,
