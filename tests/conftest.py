@@ -3,6 +3,7 @@
 The backend is SQLite unless ``BRICKWORK_TEST_DATABASE_URL`` names another (PostgreSQL in CI).
 ``BRICKWORK_TEST_POSTGRES_URL`` (an admin URL of a PostgreSQL server) enables the tests that need
 their own PostgreSQL database; they skip without it on a laptop and fail without it in CI.
+``BRICKWORK_TEST_DATABASE_ONLY=1`` keeps only the tests that use the configured test database.
 """
 
 from __future__ import annotations
@@ -57,6 +58,22 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
 """Property tests never fail on wall-clock time; in CI they are derandomised (the same examples
 on every run, no example database), so a green suite stays green."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``BRICKWORK_TEST_DATABASE_ONLY=1`` only the tests that use the configured test
+    database run. CI's second run (on PostgreSQL) sets it: pure engine tests, and tests that make
+    their own databases, already ran in the first."""
+    if os.environ.get("BRICKWORK_TEST_DATABASE_ONLY") != "1":
+        return
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        uses_database = "database_url" in getattr(item, "fixturenames", ())
+        (keep if uses_database else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 class FakeClock:

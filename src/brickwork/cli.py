@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from brickwork import __version__, jsonio
-from brickwork.platform.assembly import KEYS_ENV, anchor_keys, build_services
+from brickwork.platform.assembly import KEYS_ENV, anchor_keys, build_services, job_runners
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.directory import DirectoryService
@@ -34,8 +36,14 @@ from brickwork.platform.crypto.keyring import (
 )
 from brickwork.platform.db import migrate
 from brickwork.platform.db.filemodes import private_dir
-from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
+from brickwork.platform.db.session import (
+    make_engine,
+    make_read_session_factory,
+    make_session_factory,
+    unit_of_work,
+)
 from brickwork.platform.errors import PlatformError
+from brickwork.platform.jobs.service import serve as serve_jobs
 from brickwork.platform.packs.demo import (
     install_demo,
     install_demo_records,
@@ -423,6 +431,46 @@ def demo(
             f"{settings.host}; BRICKWORK_INSECURE_COOKIES=true). Never run production so."
         )
         _serve(settings.with_overrides(insecure_cookies=True))
+
+
+@app.command()
+def worker(
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Queue due ticks, run due jobs, then exit.")
+    ] = False,
+) -> None:
+    """Run background jobs and scheduled rules (the server runs them too unless
+    BRICKWORK_WORKER=false); several workers may run at once."""
+    settings = _settings(data_dir, database_url)
+    _configure_logging(settings)
+    engine = make_engine(settings.effective_database_url)
+    migrate.ensure_current(engine)
+    factory = make_session_factory(engine)
+    services = build_services(settings=settings)
+    name = f"{socket.gethostname()}:{os.getpid()}:cli"
+    runner, scheduler = job_runners(services, factory, name=name)
+    if once:
+        queued = scheduler.tick()
+        ran = runner.run_until_idle()
+        out.print(f"{queued} tick(s) queued, {ran} job(s) run")
+        engine.dispose()
+        return
+    stop = threading.Event()
+    out.print(f"worker {name}: running jobs and schedules (Ctrl-C stops)")
+    try:
+        serve_jobs(
+            runner,
+            scheduler,
+            stop,
+            settings.worker_poll_seconds,
+            probe=make_read_session_factory(engine, factory),
+        )
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        engine.dispose()
 
 
 @db_app.command("upgrade")

@@ -1,871 +1,643 @@
-"""Event-condition-action rules: compile a set of rule definitions, tell the platform which
-aggregates an event needs, evaluate the event, and run the embedded examples.
+"""Event-condition-action rules: compile a rule definition, then evaluate it for an event.
 
-Pure: no database, no clock, no I/O. The platform's part, per event:
+`compile_rule(spec, scopes=...)` checks everything that can be checked without data: every
+expression against the triggering form's fields (`scopes`, one `Scope` per form key of the app),
+every aggregate's filter against SQL (it must run inside the database), every action against its
+phase and its target form's fields, the cron expression, the effective dates and the embedded
+examples. It raises `RuleDefinitionError` listing every problem with a stable code (`E_RULE_...`),
+a JSON pointer into the spec and, inside FEEL text, the line and column.
 
-1. `ruleset.aggregate_requests(event)` → the windowed aggregates to compute (one SQL query
-   each, through the permission layer as the rule's owner);
-2. `evaluate(ruleset, event, aggregates)` → an `Outcome`: per triggered rule, in salience
-   order, its effects as data plus a trace;
-3. apply `outcome.effects` (nothing when `outcome.error` is set; shadow rules never give any),
-   and record each `RuleResult` that acted.
+Evaluation is pure. The platform asks the compiled rule which aggregates it needs for an event
+(`aggregate_requests`: form, function, field, filter, window bounds), computes them in the
+database as the rule's owner, and passes their values to `evaluate`, which returns the effects
+as data (`RuleOutcome`): fields to set, a block, alerts (with their de-duplication keys), records
+to create, and a trace. Applying them, shadow mode included, is the platform's work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from jinja2 import TemplateError
+from pydantic import ValidationError
 
-from brickwork.engines.expr import CompiledExpression, EvaluationContext, Scope
-from brickwork.engines.expr.environment import WorkingCalendar
-from brickwork.engines.expr.sql_ir import SqlExpr
-from brickwork.engines.expr.values import literal_text
-from brickwork.engines.rules.calendar import BusinessCalendar
-from brickwork.engines.rules.eca_compile import (
-    AggregateSpec,
-    CompiledAction,
-    CompiledRule,
-    RuleCompiler,
-    RuleDefinitionError,
-    RuleProblem,
-    WindowSpec,
-    parse_rule,
+from brickwork.engines.expr import (
+    CompiledExpression,
+    EvaluationContext,
+    ExpressionError,
+    Scope,
+    compile_expression,
+    to_sql_ir,
 )
+from brickwork.engines.expr import datatypes as t
+from brickwork.engines.expr import values as v
+from brickwork.engines.rules.cron import Cron, CronError, parse_cron
+from brickwork.engines.rules.problems import ModelProblem, from_diagnostic, pointer_token
 from brickwork.engines.rules.rule_definition import (
+    AFTER_SAVE_ACTIONS,
+    BEFORE_SAVE_ACTIONS,
+    Action,
+    Aggregate,
     Block,
-    CallDecision,
-    CreateRecord,
-    I18nText,
-    Label,
-    Notify,
+    Example,
     RaiseAlert,
+    RecordTrigger,
     RuleDefinition,
+    ScheduleTrigger,
     SetFields,
-    StartFlow,
-    UpdateRecords,
 )
 
-__all__ = [
-    "DEFAULT_CASCADE_LIMIT",
-    "AggregateRequest",
-    "AggregateSpec",
-    "AlertEffect",
-    "BlockEffect",
-    "CallDecisionEffect",
-    "CascadeLimitExceeded",
-    "CreateRecordEffect",
-    "DedupKey",
-    "Effect",
-    "ExampleResult",
-    "ExamplesReport",
-    "NotifyEffect",
-    "Outcome",
-    "RuleDefinitionError",
-    "RuleProblem",
-    "RuleResult",
-    "RuleSet",
-    "RuleTrace",
-    "SetFieldsEffect",
-    "StartFlowEffect",
-    "TriggerEvent",
-    "UpdateRecordsEffect",
-    "WindowBounds",
-    "check_publishable",
-    "compile_rules",
-    "evaluate",
-    "parse_rule",
-    "run_examples",
-]
-
-DEFAULT_CASCADE_LIMIT = 5
-"""How many rule-caused events may follow one another before evaluation stops with an error."""
-
-EventKind = Literal[
-    "created", "updated", "deleted", "started", "node_entered", "approved", "rejected",
-    "finished", "schedule", "manual",
-]  # fmt: skip
-Phase = Literal["before_save", "after_save"]
+EventKind = Literal["created", "updated", "deleted", "schedule"]
+DATE_KINDS = frozenset({v.DATE, v.DATETIME})
+CRON_REFERENCE = datetime(2000, 1, 1, tzinfo=UTC)
+AGGREGATE_TYPES = {"count": t.NUMBER, "sum": t.NUMBER, "avg": t.NUMBER}
 
 
-# ---------------------------------------------------------------- inputs
+class RuleDefinitionError(Exception):
+    """The rule cannot be compiled; `problems` lists everything found."""
+
+    def __init__(self, problems: Sequence[ModelProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(str(p) for p in self.problems[:5]))
 
 
 @dataclass(frozen=True, slots=True)
-class TriggerEvent:
-    """What happened. Record values are runtime values (`Decimal`, `date`, aware `datetime`)."""
+class RuleEvent:
+    """What happened: a record of `form` created/updated/deleted (`record` as saved or about
+    to be saved, `previous` before the change, `changed` field keys), or a scheduled tick."""
 
     kind: EventKind
-    as_of: datetime
-    """The evaluation time: `$now`, effective dating and parameter versions use it."""
+    now: datetime
     form: str | None = None
-    flow: str | None = None
-    node: str | None = None
     record: Mapping[str, Any] | None = None
     previous: Mapping[str, Any] | None = None
-    changed: frozenset[str] | None = None
-    """Changed field keys; None: worked out from `record` and `previous`."""
-    actor: Mapping[str, Any] | None = None
-    """The acting user (`$user`)."""
-    phase: Phase = "after_save"
-    """Record events are evaluated twice: before the save and after it."""
-    rule: str | None = None
-    """Schedule and manual events: the key of the rule that fires (others are not triggered)."""
-    cascade: tuple[str, ...] = ()
-    """Keys of the rules whose actions led to this event, oldest first (empty: a user did)."""
-
-    def changed_fields(self) -> frozenset[str]:
-        if self.changed is not None:
-            return self.changed
-        if self.record is None or self.previous is None:
-            return frozenset(self.record or ())
-        keys = set(self.record) | set(self.previous)
-        return frozenset(k for k in keys if self.record.get(k) != self.previous.get(k))
-
-
-@dataclass(frozen=True, slots=True)
-class WindowBounds:
-    """A window resolved against one event: `field` between `start` and `end`."""
-
-    field: str
-    start: date | datetime
-    end: date | datetime
-    include_start: bool
-    include_end: bool
-    anchor: date | datetime
+    changed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class AggregateRequest:
-    """One aggregate the platform must compute for one event, window already resolved.
+    """An aggregate the platform computes for an event (bounds included; None: open)."""
 
-    When `window` is None although `spec.window` is set, the anchor was null: the value is null
-    and no query is needed."""
-
-    spec: AggregateSpec
-    window: WindowBounds | None
-    parameters: Mapping[str, Any]
-    """Values for `record.*` and `params.*` columns of `spec.filter_sql`."""
-
-    @property
-    def rule(self) -> str:
-        return self.spec.rule
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-
-# ---------------------------------------------------------------- effects
-
-
-@dataclass(frozen=True, slots=True)
-class DedupKey:
-    """Raise the alert unless one with the same `value` exists raised at or after `since`
-    (None: ever). Store `at` with the alert: it is the anchor later windows compare with."""
-
-    value: str
-    since: date | datetime | None
-    at: date | datetime
+    name: str
+    form: str
+    function: str
+    field: str | None
+    where: str | None
+    window_field: str | None
+    start: date | datetime | None
+    end: date | datetime | None
+    missing_anchor: bool = False
+    """The triggering record has no value in the window's anchor field: no aggregate."""
 
 
 @dataclass(frozen=True, slots=True)
 class SetFieldsEffect:
-    rule: str
-    action: str
-    values: Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class CreateRecordEffect:
-    rule: str
-    action: str
-    form: str
-    values: Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateRecordsEffect:
-    """Update the records of `form` matching `filter_sql`, each with `values_for(it)`."""
-
-    rule: str
-    action: str
-    form: str
-    filter_source: str
-    filter_sql: SqlExpr | None
-    parameters: Mapping[str, Any]
-    """Values for `record.*` and `params.*` in the filter (as for aggregates)."""
-    expressions: Mapping[str, CompiledExpression]
-    variables: Mapping[str, Any]
-    context: EvaluationContext
-
-    def values_for(self, candidate: Mapping[str, Any]) -> dict[str, Any]:
-        """The new values for one matching record (`it` = `candidate`)."""
-        variables = dict(self.variables) | {"it": dict(candidate)}
-        return {
-            name: expression.evaluate(variables, context=self.context).value
-            for name, expression in self.expressions.items()
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class CallDecisionEffect:
-    """Evaluate `decision` with `inputs`; copy output `outputs[field]` into each `field`."""
-
-    rule: str
-    action: str
-    decision: str
-    inputs: Mapping[str, Any]
-    outputs: Mapping[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class StartFlowEffect:
-    rule: str
-    action: str
-    flow: str
-    inputs: Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class AlertEffect:
-    rule: str
-    action: str
-    alert_form: str
-    severity: str
-    title: str | None
-    message: str | None
-    values: Mapping[str, Any]
-    dedup: DedupKey | None
-    trace: RuleTrace
-
-
-@dataclass(frozen=True, slots=True)
-class NotifyEffect:
-    rule: str
-    action: str
-    channel: str
-    recipients: tuple[tuple[str, str], ...]
-    """(kind, value): `("user", id)` or `("role", key)`; field recipients are resolved to users."""
-    endpoint: str | None
-    subject: str | None
-    body: str | None
+    values: Mapping[str, v.Value]
 
 
 @dataclass(frozen=True, slots=True)
 class BlockEffect:
-    rule: str
-    action: str
-    message: Label
-    pointer: str
-    """JSON pointer into the record (`/amount`), or `` for the record as a whole."""
-
-    @property
-    def text(self) -> str:
-        return _label_text(self.message)
-
-
-Effect = (
-    SetFieldsEffect | CreateRecordEffect | UpdateRecordsEffect | CallDecisionEffect
-    | StartFlowEffect | AlertEffect | NotifyEffect | BlockEffect
-)  # fmt: skip
-
-
-# ---------------------------------------------------------------- results
-
-
-@dataclass(frozen=True, slots=True)
-class RuleTrace:
-    """Why a rule did or did not act."""
-
-    parameters: Mapping[str, Any] = field(default_factory=dict)
-    aggregates: Mapping[str, Any] = field(default_factory=dict)
-    bindings: Mapping[str, Any] = field(default_factory=dict)
-    condition: Any = None
-    reason: str | None = None
-    """For a rule that did not act: why (`condition was false`, `not in effect ...`)."""
-    diagnostics: tuple[str, ...] = ()
-    """Expression and template problems met while evaluating (`where: CODE message`)."""
-
-
-@dataclass(frozen=True, slots=True)
-class RuleResult:
-    rule: str
-    status: Literal["matched", "not_matched", "not_effective", "error"]
-    shadow: bool
-    effects: tuple[Effect, ...]
-    trace: RuleTrace
-    dedup: DedupKey | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CascadeLimitExceeded:
-    code: str
     message: str
-    chain: tuple[str, ...]
+    field: str | None
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
-    results: tuple[RuleResult, ...]
-    """Every triggered rule, by salience (higher first), then key."""
-    error: CascadeLimitExceeded | None = None
-
-    @property
-    def effects(self) -> tuple[Effect, ...]:
-        """What the platform must apply, in order: none on error, none from shadow rules."""
-        if self.error is not None:
-            return ()
-        return tuple(e for r in self.results if not r.shadow for e in r.effects)
-
-    @property
-    def blocks(self) -> tuple[BlockEffect, ...]:
-        return tuple(e for e in self.effects if isinstance(e, BlockEffect))
-
-
-# ---------------------------------------------------------------- the rule set
+class AlertEffect:
+    form: str
+    values: Mapping[str, v.Value]
+    dedupe_key: str | None
 
 
 @dataclass(frozen=True, slots=True)
-class RuleSet:
-    rules: tuple[CompiledRule, ...]
-    """Sorted by salience (higher first), then key."""
-    scopes: Mapping[str, Scope]
-    calendars: Mapping[str, WorkingCalendar]
-    cascade_limit: int
-
-    def rule(self, key: str) -> CompiledRule:
-        for rule in self.rules:
-            if rule.key == key:
-                return rule
-        raise KeyError(key)
-
-    def triggered(self, event: TriggerEvent) -> tuple[CompiledRule, ...]:
-        """The rules this event triggers (in order), effective or not."""
-        return tuple(r for r in self.rules if _triggers(r, event))
-
-    def aggregate_specs(self, key: str) -> tuple[AggregateSpec, ...]:
-        return self.rule(key).aggregates
-
-    def aggregate_requests(self, event: TriggerEvent) -> tuple[AggregateRequest, ...]:
-        """The aggregates the platform must compute before `evaluate(..., event, ...)`: those
-        of the triggered rules in effect at `event.as_of`."""
-        requests = []
-        for rule in self.triggered(event):
-            if not _effective(rule.definition, event.as_of):
-                continue
-            parameters = {
-                "record": dict(event.record or {}),
-                "params": _parameters(rule, event.as_of),
-            }
-            for spec in rule.aggregates:
-                window = _bounds(spec.window, event) if spec.window else None
-                requests.append(AggregateRequest(spec, window, parameters))
-        return tuple(requests)
+class CreateRecordEffect:
+    form: str
+    values: Mapping[str, v.Value]
 
 
-def compile_rules(
-    definitions: Iterable[RuleDefinition | Mapping[str, Any]],
-    scopes: Mapping[str, Scope],
-    *,
-    calendars: Mapping[str, WorkingCalendar] | None = None,
-    cascade_limit: int = DEFAULT_CASCADE_LIMIT,
-) -> RuleSet:
-    """Check and compile rules against the form scopes (form key → `Scope` of its fields).
-
-    Raises `RuleDefinitionError` listing every problem of every rule. With `calendars`,
-    a rule's `calendar` key must be one of them."""
-    problems: list[RuleProblem] = []
-    compiled: list[CompiledRule] = []
-    seen: set[str] = set()
-    for index, data in enumerate(definitions):
-        try:
-            rule = parse_rule(data)
-        except RuleDefinitionError as exc:
-            problems += exc.problems
-            continue
-        if rule.key in seen:
-            problems.append(
-                RuleProblem("E_RULE_DUPLICATE_KEY", "/key", f"rule `{rule.key}` is defined twice "
-                            f"(definition {index})", "give each rule its own key", rule.key)
-            )  # fmt: skip
-        seen.add(rule.key)
-        compiler = RuleCompiler(rule, scopes, None if calendars is None else list(calendars))
-        result = compiler.compile()
-        problems += compiler.problems
-        compiled.append(result)
-    if problems:
-        raise RuleDefinitionError(problems)
-    ordered = tuple(sorted(compiled, key=lambda r: (-r.definition.salience, r.key)))
-    return RuleSet(ordered, dict(scopes), dict(calendars or {}), cascade_limit)
+Effect = SetFieldsEffect | BlockEffect | AlertEffect | CreateRecordEffect
 
 
-# ---------------------------------------------------------------- evaluation
+@dataclass(frozen=True, slots=True)
+class RuleOutcome:
+    """`matched`: the condition was true. Effects are in action order; `shadow` ones are only
+    to be recorded. `diagnostics` point into the spec."""
+
+    matched: bool
+    effects: tuple[Effect, ...] = ()
+    shadow: bool = False
+    bindings: Mapping[str, v.Value] = field(default_factory=dict)
+    diagnostics: tuple[ModelProblem, ...] = ()
+
+    @property
+    def blocked(self) -> BlockEffect | None:
+        return next((e for e in self.effects if isinstance(e, BlockEffect)), None)
 
 
-def evaluate(
-    ruleset: RuleSet,
-    event: TriggerEvent,
-    aggregates: Mapping[str, Mapping[str, Any]] | None = None,
-) -> Outcome:
-    """Evaluate every rule `event` triggers. `aggregates`: rule key → aggregate name → value,
-    as computed for `ruleset.aggregate_requests(event)`. Never raises for bad data: problems
-    end up in the traces."""
-    results: list[RuleResult] = []
-    record = dict(event.record) if event.record is not None else None
-    for rule in ruleset.triggered(event):
-        current = replace(event, record=record) if record is not None else event
-        result = _evaluate_rule(ruleset, rule, current, (aggregates or {}).get(rule.key, {}))
-        results.append(result)
-        if record is not None and event.phase == "before_save" and not result.shadow:
-            for effect in result.effects:  # later rules see the fields computed before them
-                if isinstance(effect, SetFieldsEffect):
-                    record.update(effect.values)
-    acting = [r.rule for r in results if r.effects and not r.shadow]
-    if acting and len(event.cascade) >= ruleset.cascade_limit:
-        chain = (*event.cascade, acting[0])
-        message = (
-            f"rules triggered each other more than {ruleset.cascade_limit} times: "
-            f"{' -> '.join(chain)}; nothing was applied"
+class CompiledRule:
+    def __init__(
+        self,
+        spec: RuleDefinition,
+        expressions: Mapping[str, CompiledExpression],
+        cron: Cron | None,
+    ) -> None:
+        self.spec = spec
+        self._expressions = expressions
+        self.cron = cron
+
+    @property
+    def phase(self) -> str:
+        return self.spec.phase
+
+    def in_force(self, day: date) -> bool:
+        spec = self.spec
+        return (spec.effective_from is None or spec.effective_from <= day) and (
+            spec.effective_to is None or day <= spec.effective_to
         )
-        error = CascadeLimitExceeded("E_RULE_CASCADE_LIMIT", message, chain)
-        return Outcome(tuple(results), error)
-    return Outcome(tuple(results))
 
+    def triggered_by(self, event: RuleEvent) -> bool:
+        trigger = self.spec.trigger
+        if isinstance(trigger, ScheduleTrigger):
+            return event.kind == "schedule"
+        if event.kind == "schedule" or event.form != trigger.form:
+            return False
+        if event.kind not in trigger.events:
+            return False
+        return (
+            event.kind != "updated"
+            or not trigger.fields
+            or bool(event.changed & set(trigger.fields))
+        )
 
-def _triggers(rule: CompiledRule, event: TriggerEvent) -> bool:
-    trigger = rule.definition.trigger
-    if rule.definition.phase != event.phase and trigger.type == "record":
-        return False
-    match trigger.type:
-        case "record":
-            if event.form != trigger.form or event.kind not in trigger.events:
-                return False
-            if event.kind == "updated" and trigger.changed_fields:
-                return bool(event.changed_fields() & set(trigger.changed_fields))
-            return True
-        case "flow":
-            if event.flow != trigger.flow or event.kind not in trigger.events:
-                return False
-            return trigger.node is None or event.node == trigger.node
-        case "schedule":
-            return event.kind == "schedule" and event.rule == rule.key
-        case "manual":
-            return event.kind == "manual" and event.rule == rule.key
-    return False  # pragma: no cover - the trigger union is closed
+    def aggregate_requests(self, event: RuleEvent) -> tuple[AggregateRequest, ...]:
+        return tuple(_request(item, event) for item in self.spec.aggregates)
 
+    def evaluate(
+        self,
+        event: RuleEvent,
+        aggregates: Mapping[str, Any] | None = None,
+        *,
+        context: EvaluationContext | None = None,
+    ) -> RuleOutcome:
+        """The rule's outcome for `event`, given the values of its aggregates. Never raises."""
+        context = context or EvaluationContext(now=event.now)
+        problems: list[ModelProblem] = []
+        variables: dict[str, Any] = dict(event.record or {})
+        variables["previous"] = dict(event.previous) if event.previous is not None else None
+        variables["event"] = event.kind
+        bindings: dict[str, v.Value] = {}
+        given = aggregates or {}
+        for index, item in enumerate(self.spec.aggregates):
+            if item.name not in given:
+                problems.append(
+                    ModelProblem(
+                        "E_RULE_AGGREGATE_MISSING",
+                        f"no value was given for aggregate `{item.name}`",
+                        f"/aggregates/{index}",
+                    )
+                )
+            variables[item.name] = bindings[item.name] = _plain(given.get(item.name))
+        for index, binding in enumerate(self.spec.let):
+            pointer = f"/let/{index}/expression"
+            value = self._run(pointer, variables, context, problems)
+            variables[binding.name] = bindings[binding.name] = value
+        matched = self._run("/condition", variables, context, problems) is True
+        effects: list[Effect] = []
+        if matched:
+            for index, action in enumerate(self.spec.actions):
+                effects.append(
+                    self._effect(action, f"/actions/{index}", variables, context, problems)
+                )
+        return RuleOutcome(matched, tuple(effects), self.spec.shadow, bindings, tuple(problems))
 
-def _effective(rule: RuleDefinition, as_of: datetime) -> bool:
-    if rule.effective_from is not None and as_of < rule.effective_from:
-        return False
-    return rule.effective_to is None or as_of < rule.effective_to
-
-
-def _parameters(rule: CompiledRule, as_of: datetime) -> dict[str, Any]:
-    """The value of each parameter in force at `as_of` (null before its first version)."""
-    values: dict[str, Any] = {}
-    for parameter in rule.definition.parameters:
-        in_force = [v for v in parameter.versions if v.effective_from <= as_of]
-        latest = max(in_force, key=lambda v: v.effective_from) if in_force else None
-        values[parameter.name] = None if latest is None else _coerce(latest.value, parameter.type)
-    return values
-
-
-def _bounds(window: WindowSpec, event: TriggerEvent) -> WindowBounds | None:
-    if window.relative_to == "$now":
-        anchor: date | datetime | None = event.as_of
-    else:
-        anchor = (event.record or {}).get(window.relative_to)
-    if anchor is None:
-        return None
-    if window.field_type == "date" and isinstance(anchor, datetime):
-        anchor = anchor.date()
-    if isinstance(anchor, date) and not isinstance(anchor, datetime):
-        within = timedelta(days=window.within.days)
-    else:
-        within = window.within
-    if window.direction == "before":
-        start, end = anchor - within, anchor
-    else:
-        start, end = anchor, anchor + within
-    return WindowBounds(window.field, start, end, window.include_start, window.include_end, anchor)
-
-
-@dataclass(slots=True)
-class _Run:
-    """Mutable state of one rule's evaluation."""
-
-    rule: CompiledRule
-    context: EvaluationContext
-    variables: dict[str, Any]
-    diagnostics: list[str] = field(default_factory=list)
-
-    def value(self, expression: CompiledExpression, where: str, **more: Any) -> Any:
-        variables = self.variables | more if more else self.variables
-        result = expression.evaluate(variables, context=self.context)
-        for diagnostic in result.diagnostics:
-            self.diagnostics.append(f"{where}: {diagnostic.code} {diagnostic.message}")
+    def _run(
+        self,
+        pointer: str,
+        variables: Mapping[str, Any],
+        context: EvaluationContext,
+        problems: list[ModelProblem],
+    ) -> v.Value:
+        result = self._expressions[pointer].evaluate(variables, context=context)
+        problems.extend(from_diagnostic(d, pointer) for d in result.diagnostics)
         return result.value
 
-
-def _evaluate_rule(
-    ruleset: RuleSet, rule: CompiledRule, event: TriggerEvent, supplied: Mapping[str, Any]
-) -> RuleResult:
-    definition = rule.definition
-    shadow = definition.shadow
-    if not _effective(definition, event.as_of):
-        reason = f"not in effect at {event.as_of.isoformat()}"
-        return RuleResult(rule.key, "not_effective", shadow, (), RuleTrace(reason=reason))
-    parameters = _parameters(rule, event.as_of)
-    calendar = ruleset.calendars.get(definition.calendar) if definition.calendar else None
-    context = EvaluationContext(now=event.as_of, user=event.actor, calendar=calendar)
-    variables: dict[str, Any] = {
-        "record": dict(event.record) if event.record is not None else None,
-        "previous": dict(event.previous) if event.previous is not None else None,
-        "changed": sorted(event.changed_fields()),
-        "event": event.kind,
-        "params": parameters,
-    }
-    missing = [spec.name for spec in rule.aggregates if spec.name not in supplied]
-    values = {spec.name: supplied.get(spec.name) for spec in rule.aggregates}
-    if missing:
-        trace = RuleTrace(parameters, values, reason=f"aggregate `{missing[0]}` was not supplied")
-        return RuleResult(rule.key, "error", shadow, (), trace)
-    variables |= values
-    run = _Run(rule, context, variables)
-    bindings: dict[str, Any] = {}
-    for name, expression in rule.lets:
-        bindings[name] = variables[name] = run.value(expression, f"let {name}")
-    condition: Any = True
-    if rule.condition is not None:
-        condition = run.value(rule.condition, "condition")
-    if condition is not True:
-        reason = "condition was null" if condition is None else "condition was false"
-        trace = RuleTrace(parameters, values, bindings, condition, reason, tuple(run.diagnostics))
-        return RuleResult(rule.key, "not_matched", shadow, (), trace)
-    dedup = _dedup(rule, run, event)
-    base_trace = RuleTrace(parameters, values, bindings, condition)
-    effects = tuple(_effect(run, action, dedup, base_trace, bindings) for action in rule.actions)
-    trace = replace(base_trace, diagnostics=tuple(run.diagnostics))
-    effects = tuple(replace(e, trace=trace) if isinstance(e, AlertEffect) else e for e in effects)
-    return RuleResult(rule.key, "matched", shadow, effects, trace, dedup)
-
-
-def _dedup(rule: CompiledRule, run: _Run, event: TriggerEvent) -> DedupKey | None:
-    dedup = rule.definition.dedup
-    if dedup is None or rule.dedup_key is None:
-        return None
-    value = run.value(rule.dedup_key, "dedup key")
-    text = value if isinstance(value, str) else literal_text(value)
-    since: date | datetime | None = None
-    at: date | datetime = event.as_of
-    if dedup.scope == "window":
-        spec = next((a for a in rule.aggregates if a.name == dedup.window_of), None)
-        bounds = _bounds(spec.window, event) if spec and spec.window else None
-        if bounds is not None:
-            since, at = bounds.start, bounds.anchor
-    return DedupKey(f"{rule.key}:{text}", since, at)
-
-
-def _effect(
-    run: _Run,
-    compiled: CompiledAction,
-    dedup: DedupKey | None,
-    trace: RuleTrace,
-    bindings: Mapping[str, Any],
-) -> Effect:
-    action = compiled.action
-    key = run.rule.key
-
-    def values(exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
+    def _values(
+        self,
+        values: Mapping[str, str],
+        pointer: str,
+        variables: Mapping[str, Any],
+        context: EvaluationContext,
+        problems: list[ModelProblem],
+    ) -> dict[str, v.Value]:
         return {
-            name: run.value(expression, f"{action.id}.{name}")
-            for name, expression in compiled.values.items()
-            if name not in exclude
+            key: self._run(f"{pointer}/values/{pointer_token(key)}", variables, context, problems)
+            for key in values
         }
 
-    match action:
-        case SetFields():
-            return SetFieldsEffect(key, action.id, values())
-        case CreateRecord():
-            return CreateRecordEffect(key, action.id, action.form, values())
-        case UpdateRecords():
-            parameters = {"record": run.variables["record"], "params": run.variables["params"]}
-            return UpdateRecordsEffect(
-                key, action.id, action.form, action.filter, compiled.filter_sql, parameters,
-                compiled.values, dict(run.variables), run.context,
-            )  # fmt: skip
-        case CallDecision():
-            return CallDecisionEffect(key, action.id, action.decision, values(), action.outputs)
-        case StartFlow():
-            return StartFlowEffect(key, action.id, action.flow, values())
-        case RaiseAlert():
-            return AlertEffect(
-                key, action.id, action.alert_form, action.severity,
-                _render(run, compiled, "title", bindings),
-                _render(run, compiled, "message", bindings), values(), dedup, trace,
-            )  # fmt: skip
-        case Notify():
-            subject = _render(run, compiled, "subject", bindings)
-            body = _render(run, compiled, "body", bindings)
-            return NotifyEffect(
-                key, action.id, action.channel, _recipients(run, action), action.endpoint,
-                subject, body,
-            )  # fmt: skip
-        case Block():
-            pointer = "" if action.field is None else f"/{action.field}"
-            return BlockEffect(key, action.id, action.message, pointer)
+    def _effect(
+        self,
+        action: Action,
+        pointer: str,
+        variables: Mapping[str, Any],
+        context: EvaluationContext,
+        problems: list[ModelProblem],
+    ) -> Effect:
+        if isinstance(action, SetFields):
+            return SetFieldsEffect(
+                self._values(action.values, pointer, variables, context, problems)
+            )
+        if isinstance(action, Block):
+            return BlockEffect(action.message, action.field)
+        if isinstance(action, RaiseAlert):
+            values = self._values(action.values, pointer, variables, context, problems)
+            key = None
+            if action.dedupe is not None:
+                found = self._run(f"{pointer}/dedupe", variables, context, problems)
+                key = v.to_text(found)
+            return AlertEffect(action.form, values, key)
+        values = self._values(action.values, pointer, variables, context, problems)
+        return CreateRecordEffect(action.form, values)
 
 
-def _recipients(run: _Run, action: Notify) -> tuple[tuple[str, str], ...]:
-    recipients = []
-    for recipient in action.recipients:
-        if recipient.kind != "field":
-            recipients.append((recipient.kind, recipient.value))
-            continue
-        found = (run.variables["record"] or {}).get(recipient.value)
-        if found is not None:
-            recipients.append(("user", str(found)))
-    return tuple(recipients)
-
-
-def _render(
-    run: _Run, compiled: CompiledAction, name: str, bindings: Mapping[str, Any]
-) -> str | None:
-    template = compiled.templates.get(name)
-    if template is None:
-        return None
-    definition = run.rule.definition
-    aggregates = {a.name: run.variables.get(a.name) for a in definition.aggregates}
-    data = {
-        **aggregates,
-        **bindings,
-        "record": run.variables["record"],
-        "previous": run.variables["previous"],
-        "changed": run.variables["changed"],
-        "event": run.variables["event"],
-        "params": run.variables["params"],
-        "aggregates": aggregates,
-        "bindings": dict(bindings),
-        "rule": {"key": definition.key, "label": _label_text(definition.label)},
-    }
+def _plain(value: Any) -> v.Value:
     try:
-        return template.template.render(data)
-    except TemplateError as exc:
-        run.diagnostics.append(f"{compiled.action.id}.{name}: E_RULE_TEMPLATE {exc}")
+        return v.norm(value)
+    except v.UnsupportedValue:
         return None
 
 
-def _label_text(label: Label) -> str:
-    if isinstance(label, I18nText):
-        return label.en or label.zh_cn or ""
-    return label
+def _request(item: Aggregate, event: RuleEvent) -> AggregateRequest:
+    window = item.window
+    if window is None:
+        return AggregateRequest(
+            item.name, item.form, item.function, item.field, item.where, None, None, None
+        )
+    anchor: date | datetime = event.now
+    if window.anchor is not None:
+        found = _as_moment((event.record or {}).get(window.anchor))
+        if found is None:
+            return AggregateRequest(
+                item.name,
+                item.form,
+                item.function,
+                item.field,
+                item.where,
+                window.field,
+                None,
+                None,
+                missing_anchor=True,
+            )
+        anchor = found
+    start = None if window.before is None else anchor - _duration(window.before)
+    end = anchor if window.after is None else anchor + _duration(window.after)
+    return AggregateRequest(
+        item.name, item.form, item.function, item.field, item.where, window.field, start, end
+    )
+
+
+def _as_moment(value: Any) -> date | datetime | None:
+    if isinstance(value, datetime | date):
+        return value
+    if isinstance(value, str):
+        try:
+            return v.parse_datetime(value) if "T" in value else v.parse_date(value)
+        except (ValueError, v.UnsupportedValue):
+            return None
+    return None
+
+
+def _duration(text: str) -> timedelta:
+    found = v.parse_duration(text)
+    assert isinstance(found, timedelta)  # the model's pattern admits days-and-time only
+    return found
+
+
+# ---------------------------------------------------------------- compiling
+
+
+def compile_rule(
+    spec: RuleDefinition | Mapping[str, Any], *, scopes: Mapping[str, Scope]
+) -> CompiledRule:
+    """Compile a rule; `scopes` holds the field scope of every form of the app by key. Raises
+    `RuleDefinitionError` with every problem found (examples included)."""
+    if isinstance(spec, RuleDefinition):
+        rule = spec
+    else:
+        try:
+            rule = RuleDefinition.model_validate(spec)
+        except ValidationError as exc:
+            raise RuleDefinitionError([_schema_problem(error) for error in exc.errors()]) from None
+    problems: list[ModelProblem] = []
+    compiler = _Compiler(rule, scopes, problems)
+    expressions, cron = compiler.run()
+    if problems:
+        raise RuleDefinitionError(problems)
+    compiled = CompiledRule(rule, expressions, cron)
+    problems.extend(check_examples(compiled))
+    if problems:
+        raise RuleDefinitionError(problems)
+    return compiled
+
+
+def _schema_problem(error: Any) -> ModelProblem:
+    pointer = "".join(f"/{pointer_token(part)}" for part in error["loc"])
+    return ModelProblem("E_RULE_SCHEMA", error["msg"], pointer)
+
+
+class _Compiler:
+    def __init__(
+        self, rule: RuleDefinition, scopes: Mapping[str, Scope], problems: list[ModelProblem]
+    ) -> None:
+        self.rule = rule
+        self.scopes = scopes
+        self.problems = problems
+        self.expressions: dict[str, CompiledExpression] = {}
+
+    def problem(self, code: str, message: str, pointer: str, hint: str | None = None) -> None:
+        self.problems.append(ModelProblem(code, message, pointer, hint))
+
+    def run(self) -> tuple[dict[str, CompiledExpression], Cron | None]:
+        rule = self.rule
+        cron = self._trigger()
+        record_fields = self._record_fields()
+        names: dict[str, t.ExprType] = dict(record_fields)
+        names["previous"] = t.context_of(dict(record_fields)) if record_fields else t.ANY
+        names["event"] = t.STRING
+        for index, item in enumerate(rule.aggregates):
+            names[item.name] = self._aggregate(item, f"/aggregates/{index}", record_fields)
+        for index, binding in enumerate(rule.let):
+            compiled = self._expression(binding.expression, f"/let/{index}/expression", names)
+            names[binding.name] = compiled.result_type if compiled is not None else t.ANY
+        condition = self._expression(rule.condition, "/condition", names)
+        if (
+            condition is not None
+            and t.is_known(condition.result_type)
+            and (condition.result_type.kind != v.BOOLEAN)
+        ):
+            self.problem(
+                "E_RULE_CONDITION",
+                f"the condition gives a {condition.result_type}, not true/false",
+                "/condition",
+                "e.g. amount > 50000",
+            )
+        for index, action in enumerate(rule.actions):
+            self._action(action, f"/actions/{index}", names, record_fields)
+        if (
+            rule.effective_from is not None
+            and rule.effective_to is not None
+            and rule.effective_to < rule.effective_from
+        ):
+            self.problem(
+                "E_RULE_EFFECTIVE",
+                "the rule would end before it starts",
+                "/effective_to",
+                "effective_to is the last day in force",
+            )
+        return self.expressions, cron
+
+    def _trigger(self) -> Cron | None:
+        trigger = self.rule.trigger
+        if isinstance(trigger, ScheduleTrigger):
+            if self.rule.phase != "after_save":
+                self.problem(
+                    "E_RULE_PHASE",
+                    "a scheduled rule saves nothing: it has no before-save phase",
+                    "/phase",
+                    'use "after_save"',
+                )
+            try:
+                cron = parse_cron(trigger.cron, trigger.timezone)
+                cron.next_after(CRON_REFERENCE)  # one that never fires is refused now
+                return cron
+            except CronError as exc:
+                self.problem(
+                    "E_RULE_CRON", str(exc), "/trigger/cron", "e.g. `0 2 * * *` for 02:00 every day"
+                )
+            return None
+        if trigger.form not in self.scopes:
+            self.problem(
+                "E_RULE_UNKNOWN_FORM", f"the app has no form `{trigger.form}`", "/trigger/form"
+            )
+            return None
+        fields = self.scopes[trigger.form].fields
+        for index, key in enumerate(trigger.fields):
+            if key not in fields:
+                self.problem(
+                    "E_RULE_UNKNOWN_FIELD",
+                    f"form `{trigger.form}` has no field `{key}`",
+                    f"/trigger/fields/{index}",
+                )
+        if trigger.fields and "updated" not in trigger.events:
+            self.problem(
+                "E_RULE_TRIGGER",
+                "changed fields only narrow updates",
+                "/trigger/fields",
+                'add "updated" to events',
+            )
+        return None
+
+    def _record_fields(self) -> dict[str, t.ExprType]:
+        trigger = self.rule.trigger
+        if isinstance(trigger, RecordTrigger) and trigger.form in self.scopes:
+            return dict(self.scopes[trigger.form].fields)
+        return {}
+
+    def _expression(
+        self, text: str, pointer: str, names: Mapping[str, t.ExprType]
+    ) -> CompiledExpression | None:
+        try:
+            compiled = compile_expression(text, Scope(fields=dict(names)))
+        except ExpressionError as exc:
+            for diagnostic in exc.diagnostics:
+                self.problems.append(from_diagnostic(diagnostic, pointer, code="E_RULE_EXPRESSION"))
+            return None
+        self.expressions[pointer] = compiled
+        return compiled
+
+    def _form_fields(self, form: str, pointer: str) -> Mapping[str, t.ExprType] | None:
+        scope = self.scopes.get(form)
+        if scope is None:
+            self.problem("E_RULE_UNKNOWN_FORM", f"the app has no form `{form}`", pointer)
+            return None
+        return scope.fields
+
+    def _aggregate(
+        self, item: Aggregate, pointer: str, record_fields: Mapping[str, t.ExprType]
+    ) -> t.ExprType:
+        fields = self._form_fields(item.form, f"{pointer}/form")
+        if fields is None:
+            return t.ANY
+        found = self._aggregate_field(item, pointer, fields)
+        if item.where is not None:
+            scope = Scope(
+                fields={
+                    "it": t.context_of(dict(fields)),
+                    "record": t.context_of(dict(record_fields)),
+                }
+            )
+            try:
+                to_sql_ir(item.where, scope, predicate=True)
+            except ExpressionError as exc:
+                for diagnostic in exc.diagnostics:
+                    self.problems.append(
+                        from_diagnostic(diagnostic, f"{pointer}/where", code="E_RULE_EXPRESSION")
+                    )
+        if item.window is not None:
+            self._window(item, pointer, fields, record_fields)
+        return AGGREGATE_TYPES.get(item.function, found)
+
+    def _aggregate_field(
+        self, item: Aggregate, pointer: str, fields: Mapping[str, t.ExprType]
+    ) -> t.ExprType:
+        """The aggregated field's type (min and max give it back)."""
+        if item.field is None:
+            if item.function != "count":
+                self.problem(
+                    "E_RULE_AGGREGATE", f"{item.function} needs a field", f"{pointer}/field"
+                )
+            return t.ANY
+        kind = fields.get(item.field)
+        if kind is None:
+            message = f"form `{item.form}` has no field `{item.field}`"
+            self.problem("E_RULE_UNKNOWN_FIELD", message, f"{pointer}/field")
+            return t.ANY
+        if item.function in ("sum", "avg") and t.is_known(kind) and kind.kind != v.NUMBER:
+            message = f"cannot take the {item.function} of a {kind}"
+            self.problem("E_RULE_AGGREGATE", message, f"{pointer}/field")
+        return kind
+
+    def _window(
+        self,
+        item: Aggregate,
+        pointer: str,
+        fields: Mapping[str, t.ExprType],
+        record_fields: Mapping[str, t.ExprType],
+    ) -> None:
+        assert item.window is not None
+        if not _is_date(fields.get(item.window.field)):
+            message = f"`{item.window.field}` is not a date or date-and-time field of `{item.form}`"
+            self.problem("E_RULE_WINDOW", message, f"{pointer}/window/field")
+        anchor = item.window.anchor
+        if anchor is not None and not _is_date(record_fields.get(anchor)):
+            message = f"`{anchor}` is not a date or date-and-time field of the triggering record"
+            self.problem("E_RULE_WINDOW", message, f"{pointer}/window/anchor")
+
+    def _action(
+        self,
+        action: Action,
+        pointer: str,
+        names: Mapping[str, t.ExprType],
+        record_fields: Mapping[str, t.ExprType],
+    ) -> None:
+        phase = self.rule.phase
+        allowed = BEFORE_SAVE_ACTIONS if phase == "before_save" else AFTER_SAVE_ACTIONS
+        if action.type not in allowed:
+            self.problem(
+                "E_RULE_PHASE",
+                f"`{action.type}` cannot run {phase.replace('_', ' ')}",
+                f"{pointer}/type",
+                f"{phase} rules use: {', '.join(sorted(allowed))}",
+            )
+            return
+        if isinstance(action, Block):
+            if action.field is not None and action.field not in record_fields:
+                self.problem(
+                    "E_RULE_UNKNOWN_FIELD",
+                    f"the record has no field `{action.field}`",
+                    f"{pointer}/field",
+                )
+            return
+        if isinstance(action, SetFields):
+            if "deleted" in getattr(self.rule.trigger, "events", ()):
+                self.problem(
+                    "E_RULE_PHASE",
+                    "a deleted record keeps no new values",
+                    f"{pointer}/type",
+                    "trigger on created or updated",
+                )
+            target: Mapping[str, t.ExprType] | None = record_fields
+        else:
+            target = self._form_fields(action.form, f"{pointer}/form")
+        for key, text in action.values.items():
+            here = f"{pointer}/values/{pointer_token(key)}"
+            if target is not None and key not in target:
+                self.problem("E_RULE_UNKNOWN_FIELD", f"no field `{key}` to set", here)
+            self._expression(text, here, names)
+        if isinstance(action, RaiseAlert) and action.dedupe is not None:
+            self._expression(action.dedupe, f"{pointer}/dedupe", names)
+
+
+def _is_date(kind: t.ExprType | None) -> bool:
+    return kind is not None and (not t.is_known(kind) or kind.kind in DATE_KINDS)
 
 
 # ---------------------------------------------------------------- examples
 
 
-@dataclass(frozen=True, slots=True)
-class ExampleResult:
-    rule: str
-    example: str
-    failures: tuple[str, ...]
-    outcome: RuleResult | None
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-
-@dataclass(frozen=True, slots=True)
-class ExamplesReport:
-    results: tuple[ExampleResult, ...]
-
-    @property
-    def ok(self) -> bool:
-        return all(r.passed for r in self.results)
-
-    @property
-    def failures(self) -> tuple[ExampleResult, ...]:
-        return tuple(r for r in self.results if not r.passed)
-
-    def render(self) -> str:
-        """A readable report: one line per example, failures explained below it."""
-        lines = []
-        for result in self.results:
-            mark = "PASS" if result.passed else "FAIL"
-            lines.append(f"{mark} {result.rule} / {result.example}")
-            lines += [f"    {failure}" for failure in result.failures]
-        passed = sum(r.passed for r in self.results)
-        lines.append(f"{passed} of {len(self.results)} examples passed")
-        return "\n".join(lines)
-
-
-def run_examples(ruleset: RuleSet) -> ExamplesReport:
-    """Evaluate every embedded example of every rule (each rule alone, as of `given.now`)."""
-    results = []
-    for rule in ruleset.rules:
-        for example in rule.definition.examples:
-            results.append(_run_example(ruleset, rule, example))
-    return ExamplesReport(tuple(results))
-
-
-_FIRST_EVENT: dict[str, EventKind] = {"schedule": "schedule", "manual": "manual"}
-
-
-def _run_example(ruleset: RuleSet, rule: CompiledRule, example: Any) -> ExampleResult:
-    definition = rule.definition
-    given, expect = example.given, example.expect
-    trigger = definition.trigger
-    kind: EventKind = given.event or (
-        trigger.events[0] if trigger.type in ("record", "flow") else _FIRST_EVENT[trigger.type]
-    )
-    fields = rule.record_scope.fields if rule.record_scope is not None else {}
-    record = _typed_record(given.record, fields)
-    previous = _typed_record(given.previous, fields)
-    types = {a.name: a.result_type.kind for a in rule.aggregates}
-    aggregates = {k: _coerce(v, types.get(k, "number")) for k, v in given.aggregates.items()}
-    event = TriggerEvent(
-        kind=kind, as_of=given.now, record=record, previous=previous,
-        changed=None if given.changed is None else frozenset(given.changed),
-        phase=definition.phase, rule=definition.key,
-    )  # fmt: skip
-    result = _evaluate_rule(ruleset, rule, event, aggregates)
-    failures = _compare(result, expect)
-    return ExampleResult(definition.key, example.id, tuple(failures), result)
-
-
-def _compare(result: RuleResult, expect: Any) -> list[str]:
-    failures: list[str] = []
-    if result.status == "error":
-        failures.append(f"the rule failed: {result.trace.reason}")
-    failures += [f"diagnostic: {d}" for d in result.trace.diagnostics]
-    blocks = [e for e in result.effects if isinstance(e, BlockEffect)]
-    if expect.outcome == "no_action":
-        if result.effects:
-            ids = ", ".join(e.action for e in result.effects)
-            failures.append(f"expected no action, got {ids}")
-        return failures
-    if not result.effects:
-        failures.append(f"expected {expect.outcome}, but the rule did not act "
-                        f"({result.trace.reason})")  # fmt: skip
-        return failures
-    if expect.outcome == "block":
-        if not blocks:
-            failures.append("expected a block, got none")
-        elif expect.message is not None and expect.message not in {
-            blocks[0].text,
-            *_label_texts(blocks[0].message),
-        }:
-            failures.append(f"expected block message {expect.message!r}, got {blocks[0].text!r}")
-        return failures
-    return failures + _compare_actions(result, expect)
-
-
-def _compare_actions(result: RuleResult, expect: Any) -> list[str]:
-    failures: list[str] = []
-    produced = {e.action: e for e in result.effects}
-    wanted = [a.action for a in expect.actions]
-    if sorted(produced) != sorted(wanted):
-        failures.append(f"expected actions {sorted(wanted)}, got {sorted(produced)}")
-    for expected in expect.actions:
-        effect = produced.get(expected.action)
-        actual = {} if effect is None else _effect_values(effect)
-        for name, value in expected.values.items():
-            if effect is None:
-                break
-            if name not in actual:
-                failures.append(f"{expected.action}: no value `{name}`")
-            elif not _same(actual[name], value):
-                failures.append(
-                    f"{expected.action}.{name}: expected {value!r}, got {actual[name]!r}"
+def check_examples(rule: CompiledRule) -> list[ModelProblem]:
+    """Every embedded example evaluated; a problem for each one that does not hold."""
+    problems: list[ModelProblem] = []
+    for index, example in enumerate(rule.spec.examples):
+        failure = _example_failure(rule, example)
+        if failure is not None:
+            problems.append(
+                ModelProblem(
+                    "E_RULE_EXAMPLE", f"example `{example.name}`: {failure}", f"/examples/{index}"
                 )
-    return failures
+            )
+    return problems
 
 
-def _effect_values(effect: Effect) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for name in ("values", "inputs"):
-        found |= dict(getattr(effect, name, None) or {})
-    for name in ("title", "message", "severity", "subject", "body", "channel"):
-        if hasattr(effect, name) and not isinstance(effect, BlockEffect):
-            found[name] = getattr(effect, name)
-    if isinstance(effect, AlertEffect) and effect.dedup is not None:
-        found["dedup_key"] = effect.dedup.value
-    return found
-
-
-def _label_texts(label: Label) -> tuple[str, ...]:
-    if isinstance(label, I18nText):
-        return tuple(t for t in (label.en, label.zh_cn) if t)
-    return (label,)
-
-
-def _same(actual: Any, expected: Any) -> bool:
-    if isinstance(actual, Decimal) and not isinstance(expected, bool):
-        try:
-            return actual == Decimal(str(expected))
-        except InvalidOperation:
-            return False
-    if isinstance(actual, date | datetime | time) and isinstance(expected, str):
-        return actual.isoformat() == expected
-    return bool(actual == expected)
-
-
-def _typed_record(
-    data: Mapping[str, Any] | None, fields: Mapping[str, Any]
-) -> dict[str, Any] | None:
-    if data is None:
-        return None
-    return {k: _coerce(v, fields[k].kind if k in fields else "any") for k, v in data.items()}
-
-
-def _coerce(value: Any, kind: str) -> Any:
-    """A JSON-ish example or parameter value as the runtime value of `kind`."""
-    if value is None or isinstance(value, bool):
-        return value
-    try:
-        if kind == "number" and isinstance(value, str | int | Decimal):
-            return Decimal(str(value))
-        if kind == "date" and isinstance(value, str):
-            return date.fromisoformat(value)
-        if kind == "date and time" and isinstance(value, str):
-            return datetime.fromisoformat(value)
-    except (ValueError, InvalidOperation):
-        return value
-    return value
-
-
-def check_publishable(
-    definition: RuleDefinition | Mapping[str, Any],
-    scopes: Mapping[str, Scope],
-    *,
-    calendars: Mapping[str, WorkingCalendar] | None = None,
-) -> tuple[RuleProblem, ...]:
-    """Everything that keeps one rule from being published: its definition problems, else one
-    `E_RULE_EXAMPLE_FAILED` problem per failing example (pointer `/examples/<index>`)."""
-    try:
-        ruleset = compile_rules([definition], scopes, calendars=calendars)
-    except RuleDefinitionError as exc:
-        return exc.problems
-    (rule,) = ruleset.rules
-    index = {example.id: number for number, example in enumerate(rule.definition.examples)}
-    return tuple(
-        RuleProblem(
-            "E_RULE_EXAMPLE_FAILED",
-            f"/examples/{index[failed.example]}",
-            f"example `{failed.example}` fails: {'; '.join(failed.failures)}",
-            "fix the rule or the example's expectation",
-            rule.key,
-        )
-        for failed in run_examples(ruleset).failures
+def _example_failure(rule: CompiledRule, example: Example) -> str | None:
+    given = example.given
+    now = given.now or datetime(2000, 1, 1).astimezone()
+    form = getattr(rule.spec.trigger, "form", None)
+    event = RuleEvent(
+        given.event,
+        now,
+        form,
+        given.record,
+        given.previous,
+        frozenset(_changed(given.record, given.previous)),
     )
+    outcome = rule.evaluate(event, given.aggregates)
+    expect = example.expect
+    if outcome.matched != expect.matched:
+        wanted = "match" if expect.matched else "not match"
+        return f"expected the rule to {wanted}, but it did not" + _why(outcome)
+    blocked = outcome.blocked
+    if expect.blocked is not None and (blocked is None or blocked.message != expect.blocked):
+        return f"expected the save blocked with {expect.blocked!r}"
+    if expect.actions is not None:
+        done = tuple(_effect_type(e) for e in outcome.effects)
+        if done != expect.actions:
+            return f"expected actions {list(expect.actions)}, got {list(done)}"
+    if expect.values is not None:
+        first = outcome.effects[0] if outcome.effects else None
+        actual = dict(getattr(first, "values", {}) or {})
+        for key, wanted_value in expect.values.items():
+            if _plain(wanted_value) != actual.get(key):
+                return f"expected {key} = {wanted_value!r}, got {actual.get(key)!r}"
+    return None
 
 
-def business_calendars(calendars: Sequence[BusinessCalendar]) -> dict[str, WorkingCalendar]:
-    """Calendars keyed by their key, as `compile_rules(..., calendars=...)` takes them."""
-    return {calendar.key: calendar for calendar in calendars}
+def _why(outcome: RuleOutcome) -> str:
+    if not outcome.diagnostics:
+        return ""
+    return f" ({outcome.diagnostics[0]})"
+
+
+def _changed(record: Mapping[str, Any], previous: Mapping[str, Any] | None) -> set[str]:
+    if previous is None:
+        return set(record)
+    return {key for key in set(record) | set(previous) if record.get(key) != previous.get(key)}
+
+
+def _effect_type(effect: Effect) -> str:
+    return {
+        SetFieldsEffect: "set_fields",
+        BlockEffect: "block",
+        AlertEffect: "raise_alert",
+        CreateRecordEffect: "create_record",
+    }[type(effect)]

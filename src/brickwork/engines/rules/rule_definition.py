@@ -1,359 +1,163 @@
-"""The definition of an event-condition-action rule (definition kind `rule`), as data.
+"""Event-condition-action rules: frozen pydantic models of a rule definition (kind `rule`).
 
-Frozen pydantic models only: what triggers the rule, in which phase it runs, its `let`
-bindings, windowed aggregates over other forms, condition, actions, ordering (salience),
-de-duplication, shadow mode, effective dating, effective-dated parameters and embedded
-examples. Nothing here parses expressions or templates: `eca.compile_rules` checks them
-against the form scopes the platform passes in and refuses a definition with `E_RULE_...`
-problems (see `docs/rules-eca.md`).
+A rule says when it runs (`trigger`: a record of a form created/updated/deleted, or a cron
+schedule), in which `phase` (before the save, where it may compute fields or block the save, or
+after it), what it computes first (`let` bindings and windowed `aggregates` over records of a
+form), the `condition`, and its `actions` (a closed, typed set). Expression text stays source
+text here; `eca.compile_rule` checks every expression against the forms' scopes and every
+action against its phase, with stable codes and JSON pointers.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-SCHEMA_VERSION = 1
+KEY_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
+FeelText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+Duration = Annotated[
+    str,
+    StringConstraints(pattern=r"^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$", max_length=40),
+    Field(description="An ISO 8601 days-and-time duration, e.g. `P7D`, `PT12H`."),
+]
 
-# The same conventions as form definitions (keys, element ids, labels), declared here because
-# the rules engine does not depend on the form engine.
-Key = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$"),
-    Field(description="Machine name: lower-case letter, then letters, digits or _ (max 63)."),
-]
-ElementId = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"),
-    Field(description="Stable id of the element; labels and keys may change, ids never do."),
-]
-Expression = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=10_000),
-    Field(description="Source text in the Brickwork expression language."),
-]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+RecordEvent = Literal["created", "updated", "deleted"]
+Phase = Literal["before_save", "after_save"]
 
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class I18nText(BaseModel):
-    """Text in Simplified Chinese and/or English; at least one of them."""
-
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", populate_by_name=True, json_schema_extra={"minProperties": 1}
-    )
-
-    zh_cn: Text | None = Field(default=None, alias="zh-CN", description="Simplified Chinese")
-    en: Text | None = Field(default=None, description="English")
-
-    @model_validator(mode="after")
-    def _one_language_at_least(self) -> I18nText:
-        if self.zh_cn is None and self.en is None:
-            raise ValueError('give at least one of "zh-CN" and "en"')
-        return self
-
-
-Label = Annotated[
-    Text | I18nText, Field(description='A plain string or {"zh-CN": ..., "en": ...}.')
-]
-
-Template = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=10_000),
-    Field(description="A Jinja2 template (sandboxed, undefined names are errors)."),
-]
-IsoDuration = Annotated[
-    str,
-    StringConstraints(min_length=2, max_length=40),
-    Field(description="An ISO 8601 days-and-time duration, e.g. `P7D` or `PT24H`."),
-]
-Scalar = bool | Decimal | date | datetime | str | None
-"""A plain value in examples and parameters (numbers are decimals, never floats)."""
-
-
-# ---------------------------------------------------------------- triggers
-
-
 class RecordTrigger(Frozen):
-    """Records of one form are created, updated or deleted."""
+    """Records of `form` (of the rule's app) created, updated or deleted; with `fields`, an
+    update triggers only when one of them changed."""
 
-    type: Literal["record"]
+    on: Literal["record"]
     form: Key
-    events: tuple[Literal["created", "updated", "deleted"], ...] = Field(
-        min_length=1, description="Which record events fire the rule."
-    )
-    changed_fields: tuple[Key, ...] = Field(
-        default=(),
-        description="For `updated`: fire only when one of these fields changed; empty: any.",
-    )
-
-
-class FlowTrigger(Frozen):
-    """Instances of one flow reach an event (optionally at one node)."""
-
-    type: Literal["flow"]
-    flow: Key
-    events: tuple[Literal["started", "node_entered", "approved", "rejected", "finished"], ...] = (
-        Field(min_length=1)
-    )
-    node: ElementId | None = Field(default=None, description="Only events at this node.")
-    form: Key | None = Field(
-        default=None, description="The form of the flow's record, so `record` is typed."
-    )
+    events: tuple[RecordEvent, ...] = Field(default=("created", "updated"), min_length=1)
+    fields: tuple[Key, ...] = ()
 
 
 class ScheduleTrigger(Frozen):
-    """A cron schedule in an IANA time zone (fires once per tick, without a record)."""
+    """A cron expression (5 fields) in an IANA time zone."""
 
-    type: Literal["schedule"]
-    cron: str = Field(description="Five-field cron expression, e.g. `0 8 * * MON-FRI`.")
-    time_zone: str = Field(description="IANA time zone, e.g. `Asia/Shanghai`.")
-
-
-class ManualTrigger(Frozen):
-    """A button; with `form`, on a record of that form."""
-
-    type: Literal["manual"]
-    form: Key | None = None
+    on: Literal["schedule"]
+    cron: Annotated[str, StringConstraints(min_length=9, max_length=200)]
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
 
 
-Trigger = Annotated[
-    RecordTrigger | FlowTrigger | ScheduleTrigger | ManualTrigger, Field(discriminator="type")
-]
+Trigger = Annotated[RecordTrigger | ScheduleTrigger, Field(discriminator="on")]
 
 
-# ---------------------------------------------------------------- bindings and aggregates
-
-
-class LetBinding(Frozen):
-    """`name` = `expression`, visible to later bindings, the condition and the actions."""
-
+class Binding(Frozen):
     name: Key
-    expression: Expression
+    expression: FeelText
 
 
 class Window(Frozen):
-    """Candidates whose `field` lies within `within` before or after an anchor."""
+    """Candidates whose `field` (a date or date-and-time) lies within `before` ahead of the
+    anchor and `after` behind it, bounds included. The anchor is the triggering record's
+    `anchor` field, or the evaluation time when `anchor` is not given."""
 
-    field: Key = Field(description="A date or date-and-time field of the candidate record.")
-    within: IsoDuration
-    direction: Literal["before", "after"] = "before"
-    relative_to: str = Field(
-        default="$now",
-        description="A date/date-and-time field key of the triggering record, or `$now`.",
-    )
-    include_start: bool = Field(default=True, description="Whether the earlier bound counts.")
-    include_end: bool = Field(default=True, description="Whether the later bound counts.")
+    field: Key
+    before: Duration | None = None
+    after: Duration | None = None
+    anchor: Key | None = None
 
 
 class Aggregate(Frozen):
-    """count/sum/min/max/avg of `field` over records of `form` matching `filter` in `window`.
-
-    The platform computes it (one SQL query through the permission layer as the rule's owner)
-    against the records as stored when the rule runs: after save, the triggering record is
-    among the candidates; before save it is not yet stored."""
+    """count/sum/min/max/avg of `field` over the records of `form` matching `where` (it.<field>
+    is the candidate, record.<field> the triggering record) within `window`."""
 
     name: Key
     form: Key
     function: Literal["count", "sum", "min", "max", "avg"]
-    field: Key | None = Field(default=None, description="Required except for `count`.")
-    filter: Expression | None = Field(
-        default=None,
-        description="Over the candidate `it.<field>`, the triggering `record.<field>` and "
-        "`params.<name>`.",
-    )
+    field: Key | None = None
+    where: FeelText | None = None
     window: Window | None = None
 
 
-# ---------------------------------------------------------------- actions
-
-
 class SetFields(Frozen):
-    """Set fields of the triggering record (before save: before it is stored)."""
+    """Before the save: give fields of the record being saved new values."""
 
     type: Literal["set_fields"]
-    id: ElementId
-    values: dict[Key, Expression] = Field(min_length=1)
-
-
-class CreateRecord(Frozen):
-    type: Literal["create_record"]
-    id: ElementId
-    form: Key
-    values: dict[Key, Expression] = Field(min_length=1)
-
-
-class UpdateRecords(Frozen):
-    """Update the records of `form` matching `filter` (`it.<field>`, `record.<field>`)."""
-
-    type: Literal["update_records"]
-    id: ElementId
-    form: Key
-    filter: Expression
-    values: dict[Key, Expression] = Field(
-        min_length=1, description="Expressions over `it`, `record`, `params` and bindings."
-    )
-
-
-class CallDecision(Frozen):
-    """Evaluate a published decision and copy its outputs into fields of the record."""
-
-    type: Literal["call_decision"]
-    id: ElementId
-    decision: Key
-    inputs: dict[str, Expression] = Field(default_factory=dict)
-    outputs: dict[Key, str] = Field(
-        default_factory=dict, description="Record field key -> decision output name."
-    )
-
-
-class StartFlow(Frozen):
-    type: Literal["start_flow"]
-    id: ElementId
-    flow: Key
-    inputs: dict[str, Expression] = Field(default_factory=dict)
-
-
-class RaiseAlert(Frozen):
-    """Create a record in the alert form, with the rule's trace attached."""
-
-    type: Literal["raise_alert"]
-    id: ElementId
-    alert_form: Key
-    severity: Literal["low", "medium", "high", "critical"]
-    title: Template
-    message: Template
-    values: dict[Key, Expression] = Field(
-        default_factory=dict, description="Further fields of the alert record."
-    )
-
-
-class Recipient(Frozen):
-    kind: Literal["user", "role", "field"]
-    value: str = Field(min_length=1, description="User id, role key or a field key of the record.")
-
-
-class Notify(Frozen):
-    type: Literal["notify"]
-    id: ElementId
-    channel: Literal["in_app", "email", "webhook"]
-    recipients: tuple[Recipient, ...] = Field(default=(), description="in-app and email")
-    endpoint: Key | None = Field(
-        default=None, description="Webhook: the key of an endpoint configured on the platform."
-    )
-    subject: Template | None = None
-    body: Template
+    values: dict[Key, FeelText] = Field(min_length=1)
 
 
 class Block(Frozen):
-    """Refuse the save (before save only) with a message on a field or the whole record."""
+    """Before the save: refuse it with `message`, pointing at `field` when given."""
 
     type: Literal["block"]
-    id: ElementId
-    message: Label
-    field: Key | None = Field(default=None, description="The field to blame; none: the record.")
+    message: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    field: Key | None = None
 
 
-Action = Annotated[
-    SetFields | CreateRecord | UpdateRecords | CallDecision | StartFlow | RaiseAlert | Notify
-    | Block,
-    Field(discriminator="type"),
-]  # fmt: skip
+class RaiseAlert(Frozen):
+    """After the save: a record in the alert form `form`; `dedupe` (an expression) gives a key
+    under which the alert is raised once."""
+
+    type: Literal["raise_alert"]
+    form: Key
+    values: dict[Key, FeelText] = Field(default_factory=dict)
+    dedupe: FeelText | None = None
 
 
-# ---------------------------------------------------------------- rule options
+class CreateRecord(Frozen):
+    """After the save: a record in `form` with `values`."""
+
+    type: Literal["create_record"]
+    form: Key
+    values: dict[Key, FeelText] = Field(min_length=1)
 
 
-class Dedup(Frozen):
-    """The same alert is not raised twice: the key (an expression) plus how long it holds."""
-
-    key: Expression
-    scope: Literal["window", "ever"] = Field(
-        default="window",
-        description="`window`: not again while an alert with this key lies inside the window "
-        "of `window_of`; `ever`: never again for this key.",
-    )
-    window_of: Key | None = Field(
-        default=None, description="The aggregate whose window bounds the de-duplication."
-    )
-
-
-class ParameterVersion(Frozen):
-    effective_from: AwareDatetime
-    value: Scalar
-
-
-class Parameter(Frozen):
-    """A named value (`params.<name>`) with effective-dated versions."""
-
-    name: Key
-    type: Literal["number", "string", "boolean", "date"]
-    label: Label | None = None
-    versions: tuple[ParameterVersion, ...] = Field(min_length=1)
+Action = Annotated[SetFields | Block | RaiseAlert | CreateRecord, Field(discriminator="type")]
+BEFORE_SAVE_ACTIONS = frozenset({"set_fields", "block"})
+AFTER_SAVE_ACTIONS = frozenset({"raise_alert", "create_record"})
 
 
 class ExampleGiven(Frozen):
-    event: Literal[
-        "created", "updated", "deleted", "started", "node_entered", "approved", "rejected",
-        "finished", "schedule", "manual",
-    ] | None = Field(default=None, description="Default: the trigger's first event.")  # fmt: skip
-    record: dict[str, Scalar] | None = None
-    previous: dict[str, Scalar] | None = None
-    changed: tuple[str, ...] | None = Field(
-        default=None, description="Default: the fields that differ from `previous`."
-    )
-    aggregates: dict[Key, Scalar] = Field(default_factory=dict)
-    now: AwareDatetime
-
-
-class ExpectedAction(Frozen):
-    action: ElementId
-    values: dict[str, Scalar] = Field(
-        default_factory=dict, description="Computed values that must match (others ignored)."
-    )
+    event: RecordEvent | Literal["schedule"] = "created"
+    record: dict[str, Any] = Field(default_factory=dict)
+    previous: dict[str, Any] | None = None
+    aggregates: dict[Key, Any] = Field(default_factory=dict)
+    now: datetime | None = None
 
 
 class ExampleExpect(Frozen):
-    outcome: Literal["block", "actions", "no_action"]
-    message: str | None = Field(default=None, description="`block`: the message (English).")
-    actions: tuple[ExpectedAction, ...] = ()
+    """What the rule must do: match or not; block with this message; act with these actions
+    (by type, in order)."""
+
+    matched: bool
+    blocked: str | None = None
+    actions: tuple[str, ...] | None = None
+    values: dict[str, Any] | None = None
+    """Values the first action computes (a subset), as JSON."""
 
 
-class RuleExample(Frozen):
-    id: ElementId
-    label: Label | None = None
+class Example(Frozen):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     given: ExampleGiven
     expect: ExampleExpect
 
 
 class RuleDefinition(Frozen):
-    """The `spec` of a definition of kind `rule`."""
+    """The `spec` of a `rule` definition."""
 
-    schema_version: Literal[1] = 1
-    key: Key
-    label: Label
     trigger: Trigger
-    phase: Literal["before_save", "after_save"] = "after_save"
-    mode: Literal["same_transaction", "async"] = Field(
-        default="same_transaction", description="After save only: same transaction or job queue."
-    )
-    calendar: Key | None = Field(
-        default=None, description="The business calendar the working-day functions use."
-    )
-    parameters: tuple[Parameter, ...] = Field(default=(), max_length=100)
-    let: tuple[LetBinding, ...] = Field(default=(), max_length=100)
-    aggregates: tuple[Aggregate, ...] = Field(default=(), max_length=20)
-    condition: Expression | None = Field(default=None, description="None: always matches.")
-    actions: tuple[Action, ...] = Field(min_length=1, max_length=50)
-    salience: int = Field(default=0, description="Higher runs first; ties by key.")
-    dedup: Dedup | None = None
-    shadow: bool = Field(default=False, description="Evaluate and trace, act on nothing.")
-    effective_from: AwareDatetime | None = None
-    effective_to: AwareDatetime | None = Field(default=None, description="Exclusive.")
-    examples: tuple[RuleExample, ...] = Field(default=(), max_length=200)
+    phase: Phase = "after_save"
+    let: tuple[Binding, ...] = ()
+    aggregates: tuple[Aggregate, ...] = ()
+    condition: FeelText = "true"
+    actions: tuple[Action, ...] = Field(min_length=1)
+    salience: int = Field(default=0, ge=-1000, le=1000)
+    """Rules run highest salience first (then by key)."""
+    shadow: bool = False
+    """Evaluate and record what would be done; act on nothing."""
+    effective_from: date | None = None
+    effective_to: date | None = None
+    """The rule is in force from `effective_from` through `effective_to` (both included)."""
+    examples: tuple[Example, ...] = ()

@@ -30,6 +30,7 @@ from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.policy import (
     ANY,
     APP_ACTIONS,
+    DECISION_ACTIONS,
     RECORD_WRITES,
     WRITE_ACTIONS,
     Grant,
@@ -79,10 +80,13 @@ class Principal:
         }
 
 
-def _target(app: str | None, form: str | None) -> str:
+def _target(app: str | None, form: str | None, action: str = "") -> str:
     if app is None:
         return "this"
-    return f"app {app!r}" if form is None else f"form {form!r} of app {app!r}"
+    if form is None:
+        return f"app {app!r}"
+    what = "decision model" if action in DECISION_ACTIONS else "form"
+    return f"{what} {form!r} of app {app!r}"
 
 
 class PermissionService:
@@ -154,8 +158,8 @@ class PermissionService:
         if app is not None and self.grants_for(principal, action, app, form):
             return None
         return Forbidden(
-            f"you may not {action} {_target(app, form)}: none of your roles grants it; ask a "
-            "security administrator",
+            f"you may not {action} {_target(app, form, action)}: none of your roles grants "
+            "it; ask a security administrator",
             code="permission_denied",
         )
 
@@ -207,7 +211,15 @@ class PermissionService:
     def grants_for(
         self, principal: Principal, action: str, app: str, form: str | None = None
     ) -> list[Grant]:
-        """The grants allowing ``action`` on the app (and form, for record actions)."""
+        """The grants allowing ``action`` on the app (and form, for record actions; decision
+        model, for ``evaluate``, which ``design`` on the app allows too)."""
+        if action in DECISION_ACTIONS:
+            return [
+                grant
+                for grant in principal.grants
+                if ("evaluate" in grant.actions and grant.covers_decision(app, form or ""))
+                or ("design" in grant.actions and grant.covers(app, None))
+            ]
         target_form = None if action in APP_ACTIONS else form
         return [
             grant

@@ -18,6 +18,9 @@ apps and forms when a role is saved):
   another role that masks it).
 - ``app`` and ``form`` may be ``"*"`` (every app / every form of the app).
 - ``design``, ``publish`` and ``admin`` apply to a whole app (``form`` must be ``"*"``).
+- ``evaluate`` applies to decision models: ``{"app": "risk", "decision": "rating", "actions":
+  ["evaluate"]}`` (``decision`` may be ``"*"``); such a grant holds no other action, form, rows or
+  fields. Whoever may ``design`` an app may also evaluate its decision models (to test them).
 - ``update``, ``delete`` and ``export`` need ``read`` in the same grant; ``import`` needs
   ``create``.
 - A grant with ``read``, ``update`` or ``delete`` names its row scope: one for all three
@@ -59,12 +62,23 @@ ACTIONS = (
     "design",
     "publish",
     "admin",
+    "evaluate",
 )
 Action: TypeAlias = Literal[
-    "create", "read", "update", "delete", "export", "import", "design", "publish", "admin"
+    "create",
+    "read",
+    "update",
+    "delete",
+    "export",
+    "import",
+    "design",
+    "publish",
+    "admin",
+    "evaluate",
 ]
 RECORD_ACTIONS = frozenset({"create", "read", "update", "delete", "export", "import"})
 APP_ACTIONS = frozenset({"design", "publish", "admin"})
+DECISION_ACTIONS = frozenset({"evaluate"})
 ROW_ACTIONS = ("read", "update", "delete")
 WRITE_ACTIONS = frozenset({"create", "update", "delete", "import", "design", "publish", "admin"})
 """What an audit administrator may never do, whatever other roles they hold."""
@@ -108,6 +122,11 @@ RowScope: TypeAlias = BuiltinScope | ExpressionScope
 class Grant(Strict):
     app: Target = Field(description='An app key, or "*" for every app.')
     form: Target = Field(default=ANY, description='A form key, or "*" for every form.')
+    decision: Target | None = Field(
+        default=None,
+        description='A decision model key, or "*" for every model of the app: what "evaluate" '
+        "applies to (a grant naming it holds no other action).",
+    )
     actions: Annotated[list[Action], Field(min_length=1, max_length=len(ACTIONS))]
     rows: RowScope | dict[Literal["read", "update", "delete"], RowScope] | None = Field(
         default=None, description="Row scope for read/update/delete: one, or one per action."
@@ -140,6 +159,9 @@ class Grant(Strict):
             return False
         return form is None or self.form in (ANY, form)
 
+    def covers_decision(self, app: str, decision: str) -> bool:
+        return self.app in (ANY, app) and self.decision in (ANY, decision)
+
 
 def grant_problems(grant: Grant) -> Iterable[tuple[str, str]]:
     """(pointer inside the grant, message) for each rule the grant breaks."""
@@ -151,6 +173,14 @@ def grant_problems(grant: Grant) -> Iterable[tuple[str, str]]:
             yield "/actions", f"{action!r} also needs {needed!r} in the same grant"
     if actions & APP_ACTIONS and grant.form != ANY:
         yield "/form", "design, publish and admin apply to a whole app: set form to '*'"
+    if (grant.decision is None) != (not actions & DECISION_ACTIONS):
+        yield "/decision", "'evaluate' applies to decision models: name them in 'decision'"
+    if grant.decision is not None and actions - DECISION_ACTIONS:
+        yield "/actions", "a grant on decision models holds only 'evaluate'; grant others apart"
+    if grant.decision is not None and (
+        grant.form != ANY or grant.rows or grant.fields or grant.unmask
+    ):
+        yield "/decision", "a grant on decision models names no form, rows or fields"
     yield from _row_problems(grant, actions)
     if (grant.fields or grant.unmask) and grant.form == ANY:
         yield "/fields", "field levels and unmask need a specific form, not '*'"

@@ -7,8 +7,9 @@ with ``register_kind_validator``. Every problem comes back with a JSON pointer i
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from typing import Any
 
@@ -103,8 +104,18 @@ def register_kind_validator(kind: Kind, validator: KindValidator) -> None:
         validators.append(validator)
 
 
+_ELEMENT_ID_PATTERNS: dict[Kind, str] = {}
+
+
+def register_element_id_pattern(kind: Kind, pattern: str) -> None:
+    """Element ids of `kind` follow `pattern` instead of ``ELEMENT_ID_PATTERN`` (decision models
+    keep the ids DMN tools give them)."""
+    _ELEMENT_ID_PATTERNS[kind] = pattern
+
+
 def kind_validators(kind: Kind) -> tuple[KindValidator, ...]:
-    return (check_element_ids, *_KIND_VALIDATORS.get(kind, ()))
+    pattern = _ELEMENT_ID_PATTERNS.get(kind, ELEMENT_ID_PATTERN)
+    return (partial(check_element_ids, pattern=pattern), *_KIND_VALIDATORS.get(kind, ()))
 
 
 def validate_definition(body: Any) -> list[ErrorItem]:
@@ -127,11 +138,11 @@ def validate_definition(body: Any) -> list[ErrorItem]:
 ELEMENT_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 
 
-def check_element_ids(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
+def check_element_ids(
+    spec: Mapping[str, Any], pattern: str = ELEMENT_ID_PATTERN
+) -> Iterator[ErrorItem]:
     """Elements (fields, nodes, rows: objects in a list that carry ``id``) need unique ids."""
-    import re
-
-    pattern = re.compile(ELEMENT_ID_PATTERN)
+    matcher = re.compile(pattern)
     seen: dict[str, str] = {}
 
     def walk(value: Any, pointer: str) -> Iterator[ErrorItem]:
@@ -146,11 +157,9 @@ def check_element_ids(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
                 yield from walk(item, here)
 
     def check_one(element_id: Any, pointer: str) -> Iterator[ErrorItem]:
-        if not isinstance(element_id, str) or not pattern.match(element_id):
+        if not isinstance(element_id, str) or not matcher.match(element_id):
             yield ErrorItem(
-                pointer,
-                "invalid_element_id",
-                f"element id {element_id!r} must match {ELEMENT_ID_PATTERN}",
+                pointer, "invalid_element_id", f"element id {element_id!r} must match {pattern}"
             )
         elif element_id in seen:
             yield ErrorItem(

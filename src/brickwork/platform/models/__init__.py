@@ -9,11 +9,14 @@ from brickwork.platform.models.definition_version import DefinitionVersion
 from brickwork.platform.models.department import Department
 from brickwork.platform.models.form_table import FormTable
 from brickwork.platform.models.instance_setting import InstanceSetting
+from brickwork.platform.models.job import Job
+from brickwork.platform.models.job_schedule import JobSchedule
 from brickwork.platform.models.password_history import PasswordHistory
 from brickwork.platform.models.publish_request import PublishRequest
 from brickwork.platform.models.record_change import RecordChange
 from brickwork.platform.models.recovery_code import RecoveryCode
 from brickwork.platform.models.role import Role
+from brickwork.platform.models.rule_execution import RuleExecution
 from brickwork.platform.models.serial_counter import SerialCounter
 from brickwork.platform.models.sign_in_failure import SignInFailure
 from brickwork.platform.models.stored_file import StoredFile
@@ -32,11 +35,14 @@ __all__ = [
     "Department",
     "FormTable",
     "InstanceSetting",
+    "Job",
+    "JobSchedule",
     "PasswordHistory",
     "PublishRequest",
     "RecordChange",
     "RecoveryCode",
     "Role",
+    "RuleExecution",
     "SerialCounter",
     "SignInFailure",
     "StoredFile",

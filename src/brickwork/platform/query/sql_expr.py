@@ -9,6 +9,7 @@ evaluator). It must not decide what is pushable (the engine does) and must not r
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 from collections.abc import Callable
 from datetime import date, datetime
@@ -220,6 +221,21 @@ def _aggregate(node: SqlAggregate, resolve: Resolver) -> ColumnElement[Any]:
     aggregated = functions[node.name](column)
     # FEEL: a null element makes the aggregate null; SQL would skip it.
     return sa.case((sa.func.count() == sa.func.count(column), aggregated), else_=sa.null())
+
+
+def map_children(node: SqlExpr, change: Callable[[SqlExpr], SqlExpr]) -> SqlExpr:
+    """``node`` with ``change`` applied to each direct sub-expression (generic over the IR's
+    frozen dataclasses, so a new IR node needs no handler here)."""
+
+    def visit(value: Any) -> Any:
+        if isinstance(value, tuple):
+            return tuple(visit(item) for item in value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return change(value)  # type: ignore[arg-type]
+        return value
+
+    updates = {f.name: visit(getattr(node, f.name)) for f in dataclasses.fields(node)}
+    return dataclasses.replace(node, **updates)
 
 
 def render(node: SqlExpr, resolve: Resolver) -> ColumnElement[Any]:  # noqa: C901 - one case per IR node

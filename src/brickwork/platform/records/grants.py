@@ -41,6 +41,12 @@ def grant_checker(
             except NotFound:
                 yield "/app", f"there is no app {grant.app!r}"
                 return
+        if grant.app != ANY and grant.decision not in (None, ANY):
+            try:
+                metadata.definition(session, grant.app, Kind.DECISION_TABLE, grant.decision)
+            except NotFound:
+                yield "/decision", f"app {grant.app!r} has no decision model {grant.decision!r}"
+            return
         if grant.app != ANY and grant.form != ANY:
             spec = _form_spec(session, metadata, grant.app, grant.form)
             if spec is None:

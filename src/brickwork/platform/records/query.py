@@ -7,8 +7,7 @@ run in SQL is refused with its position, never evaluated row by row behind the u
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, literal, null
 from sqlalchemy.exc import DataError
 
-from brickwork.engines.expr import ExpressionError, to_sql_ir
+from brickwork.engines.expr import ExpressionError, Scope, to_sql_ir
 from brickwork.engines.expr import values as kinds
 from brickwork.engines.expr.sql_ir import (
     SqlColumn,
@@ -33,12 +32,20 @@ from brickwork.jsonio import canonical_dumps, to_jsonable
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.crypto.errors import KeyringError
 from brickwork.platform.errors import ErrorItem, Forbidden, Invalid
-from brickwork.platform.query.sql_expr import render
+from brickwork.platform.query.sql_expr import map_children, render
 from brickwork.platform.records.layout import BLIND_INDEX_SUFFIX, ENCRYPTED, ColumnLayout
 from brickwork.platform.records.published import PublishedForm
 from brickwork.platform.records.storage import plaintext_of
+from brickwork.platform.records.windows import CANDIDATE, bind_trigger, related_scope
 
 SORTABLE_SYSTEM = ("created_at", "updated_at", "version", "id", "owner")
+AGGREGATABLE: dict[str, frozenset[str]] = {
+    "sum": frozenset({"decimal", "money", "bigint"}),
+    "avg": frozenset({"decimal", "money", "bigint"}),
+    "min": frozenset({"decimal", "money", "bigint", "date", "datetime"}),
+    "max": frozenset({"decimal", "money", "bigint", "date", "datetime"}),
+}
+"""Storage types each aggregate function takes (count takes every field)."""
 BLIND = "$blind_index"
 """Path head of a rewritten column reference: ``(BLIND, key)`` is the field's blind index."""
 
@@ -82,19 +89,11 @@ def filter_in_range(source: str | None) -> Iterator[None]:
         ) from exc
 
 
-def _map_children(node: SqlExpr, change: Callable[[SqlExpr], SqlExpr]) -> SqlExpr:
-    """``node`` with ``change`` applied to each direct sub-expression (generic over the IR's
-    frozen dataclasses, so a new IR node needs no handler here)."""
-
-    def visit(value: Any) -> Any:
-        if isinstance(value, tuple):
-            return tuple(visit(item) for item in value)
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return change(value)  # type: ignore[arg-type]
-        return value
-
-    updates = {f.name: visit(getattr(node, f.name)) for f in dataclasses.fields(node)}
-    return dataclasses.replace(node, **updates)
+def _candidate_fields(node: SqlExpr) -> SqlExpr:
+    """`it.<field>` paths as plain field paths."""
+    if isinstance(node, SqlColumn) and node.path[0] == CANDIDATE and len(node.path) > 1:
+        return SqlColumn(node.path[1:])
+    return map_children(node, _candidate_fields)
 
 
 class RecordQuery:
@@ -173,7 +172,7 @@ class RecordQuery:
         key = self._encrypted_key(node)
         if key is not None:
             raise _equality_only(key)
-        return _map_children(node, self._blind)
+        return map_children(node, self._blind)
 
     def _guard(self, key: str, pointer: str) -> None:
         if key in self.closed:
@@ -208,8 +207,22 @@ class RecordQuery:
     def where(self, source: str | None) -> list[ColumnElement[bool]]:
         if not source or not source.strip():
             return []
+        return [self._rendered(self._ir(source, self.form.compiled.scope, "/filter"), "/filter")]
+
+    def where_related(
+        self, source: str | None, trigger: Mapping[str, Any]
+    ) -> list[ColumnElement[bool]]:
+        """A filter over candidate records (`it.<field>`) that may name the values of a
+        triggering record (`record.<field>`, bound as values): see `windows.py`."""
+        if not source or not source.strip():
+            return []
+        scope = related_scope(self.form.compiled.scope.fields, trigger)
+        ir = bind_trigger(self._ir(source, scope, "/where"), trigger)
+        return [self._rendered(_candidate_fields(ir), "/where")]
+
+    def _ir(self, source: str, scope: Scope, pointer: str) -> SqlExpr:
         try:
-            ir = to_sql_ir(source, self.form.compiled.scope, predicate=True)
+            return to_sql_ir(source, scope, predicate=True)
         except ExpressionError as exc:
             first = exc.diagnostic
             raise Invalid(
@@ -217,7 +230,7 @@ class RecordQuery:
                 code="filter_invalid",
                 errors=[
                     ErrorItem(
-                        "/filter",
+                        pointer,
                         first.code,
                         f"line {first.line}, column {first.column}: {first.message}"
                         + (f" ({first.hint})" if first.hint else ""),
@@ -225,11 +238,12 @@ class RecordQuery:
                 ],
             ) from exc
 
+    def _rendered(self, ir: SqlExpr, pointer: str) -> ColumnElement[bool]:
         if self.encrypted:
             ir = self._blind(ir)
 
         def resolve(path: tuple[str, ...]) -> ColumnElement[Any]:
-            self._guard(path[1] if path[0] == BLIND else path[0], "/filter")
+            self._guard(path[1] if path[0] == BLIND else path[0], pointer)
             if path[0] == BLIND:
                 blind = self.form.table.c[self.columns[path[1]].column + BLIND_INDEX_SUFFIX]
                 return self._readable(path[1], blind)
@@ -241,12 +255,12 @@ class RecordQuery:
                     code="filter_invalid",
                     errors=[
                         ErrorItem(
-                            "/filter", "not_pushable", f"{'.'.join(path)} is not a stored column"
+                            pointer, "not_pushable", f"{'.'.join(path)} is not a stored column"
                         )
                     ],
                 ) from None
 
-        return [render(ir, resolve)]
+        return render(ir, resolve)
 
     def order_by(self, sort: str | None) -> list[ColumnElement[Any]]:
         if not sort:
@@ -277,6 +291,23 @@ class RecordQuery:
             column = self._readable(key, column)
             clauses.append(column.desc() if descending else column.asc())
         return clauses
+
+    def aggregated(self, key: str, function: str, pointer: str) -> ColumnElement[Any]:
+        """The stored column of `key` to aggregate with `function` (count takes any field; sum
+        and avg numbers; min and max numbers, dates and date-times), NULL on rows where the
+        reader may not read it."""
+        self._guard(key, pointer)
+        layout = self.columns.get(key)
+        base = "" if layout is None else layout.type_key.split(":")[0]
+        allowed = AGGREGATABLE.get(function, frozenset())
+        if layout is None or (function != "count" and base not in allowed):
+            what = "a stored field" if function == "count" else " or ".join(sorted(allowed))
+            raise Invalid(
+                f"cannot take the {function} of {key!r}",
+                code="aggregate_invalid",
+                errors=[ErrorItem(pointer, "not_aggregatable", f"{key!r} is not {what}")],
+            )
+        return self._readable(key, self.form.table.c[layout.column])
 
     def sum_columns(self, keys: Sequence[str]) -> dict[str, ColumnElement[Any]]:
         sums: dict[str, ColumnElement[Any]] = {}

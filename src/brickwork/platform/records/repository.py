@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -32,6 +32,7 @@ from brickwork.platform.models import (
     RecordChange,
     SerialCounter,
 )
+from brickwork.platform.records.windows import average
 
 UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -323,6 +324,31 @@ class RecordRepository:
         where: Sequence[ColumnElement[bool]],
     ) -> Any:
         return session.execute(select(func.sum(column)).where(*where)).scalar_one()
+
+    def window_aggregate(
+        self,
+        session: Session,
+        table: Table,
+        function: str,
+        column: ColumnElement[Any] | None,
+        where: Sequence[ColumnElement[bool]],
+    ) -> Any:
+        """count/sum/min/max of `column` (count: of rows when None); avg as an exact sum over a
+        count (SQL's AVG goes through floating point on SQLite)."""
+        if column is None:
+            return session.execute(select(func.count()).select_from(table).where(*where)).scalar()
+        if function == "avg":
+            statement = select(func.sum(column), func.count(column)).select_from(table)
+            total, count = session.execute(statement.where(*where)).one()
+            return average(total, int(count))
+        aggregate: dict[str, Callable[[ColumnElement[Any]], ColumnElement[Any]]] = {
+            "count": func.count,
+            "sum": func.sum,
+            "min": func.min,
+            "max": func.max,
+        }
+        statement = select(aggregate[function](column)).select_from(table).where(*where)
+        return session.execute(statement).scalar()
 
     # ------------------------------------------------------------ history
 

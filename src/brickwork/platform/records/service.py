@@ -7,11 +7,12 @@ check) → change history → audit, in the caller's transaction. Never commits.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, inspect
 from sqlalchemy.orm import Session
 
 from brickwork.engines.form import RecordContext, compile_form, validate_record
@@ -64,6 +65,7 @@ from brickwork.platform.records.rows import (
     shape_of,
     typed_values,
 )
+from brickwork.platform.records.windows import FUNCTIONS, Window, window_bounds, window_index
 
 COUNTED_WITH_FIRST_PAGE: dict[TotalMode, CountKind] = {"auto": "capped", "exact": "exact"}
 """How a first page counts in its own statement (one round trip): its total is needed whenever
@@ -73,6 +75,32 @@ only when they do not reach the end; ``estimate`` asks the planner, ``none`` doe
 
 def problems_to_items(problems: Sequence[Problem], locale: str) -> list[ErrorItem]:
     return [ErrorItem(p.pointer, p.code, p.zh_cn if locale == "zh-CN" else p.en) for p in problems]
+
+
+class SaveHook(Protocol):
+    """Work around a record's save, in its transaction (the rules area registers one)."""
+
+    def before_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> Mapping[str, Any]:
+        """Field values to change before the save (empty: none); raise to refuse it."""
+        ...
+
+    def after_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> None: ...
 
 
 class RecordService:
@@ -96,6 +124,7 @@ class RecordService:
         self.files = files
         self.checks = StoredChecks(self.repo, self.form, files)
         self._forms: dict[tuple[str, int, int], PublishedForm] = {}
+        self.save_hooks: list[SaveHook] = []
 
     # ------------------------------------------------------------ forms
 
@@ -202,7 +231,7 @@ class RecordService:
         result = validate_record(form.compiled, data, context=self._context(actor, now))
         if not result.ok:
             raise self._refuse(result.errors, actor)
-        values = dict(result.values)
+        values = self._before_save(session, actor, form, "created", data, result.values, None)
         clashes = self.checks.run(session, form, [values], uploader=_uploader(actor))
         if clashes:
             raise self._refuse(clashes[0], actor)
@@ -214,6 +243,7 @@ class RecordService:
         record = self._record(session, form, record_id, stored=stored)
         shown = access.clear_sensitive([record])
         self._log(session, actor, form, record_id, 1, "create", [], shown=shown)
+        self._after_save(session, actor, form, "created", record, None)
         return self._shown(session, access, [record], audit=False)[0]
 
     def create_many(
@@ -373,6 +403,11 @@ class RecordService:
         )
         if not result.ok:
             raise self._refuse(result.errors, actor)
+        checked = self._before_save(
+            session, actor, form, "updated", data, result.values, before, current=current
+        )
+        if checked is not result.values:
+            result = replace(result, values=checked)
         if _unchanged(form, before, result.values):
             # Nothing to write: no new version, no history row, no audit event.
             return self._shown(session, access, [before])[0]
@@ -400,6 +435,7 @@ class RecordService:
         changes = _changes(before, after, form)
         shown = access.clear_sensitive([after])
         self._log(session, actor, form, record_id, version + 1, "update", changes, shown=shown)
+        self._after_save(session, actor, form, "updated", after, before)
         return self._shown(session, access, [after], audit=False)[0]
 
     def delete(
@@ -422,6 +458,8 @@ class RecordService:
         if (before["deleted_at"] is None) == restore:
             state = "not deleted" if restore else "already deleted"
             raise Conflict(f"the record is {state}", code="record_state")
+        if not restore:
+            self._before_save(session, actor, form, "deleted", {}, before, before)
         now = self.clock()
         values = {
             "deleted_at": None if restore else now,
@@ -435,7 +473,54 @@ class RecordService:
         after = self._record(session, form, record_id)
         shown = access.clear_sensitive([after])
         self._log(session, actor, form, record_id, version + 1, action, [], shown=shown)
+        if not restore:
+            self._after_save(session, actor, form, "deleted", before, before)
         return self._shown(session, access, [after], audit=False)[0]
+
+    # ------------------------------------------------------------ save hooks (rules)
+
+    def add_save_hook(self, hook: SaveHook) -> None:
+        """Run `hook` around every single-record write (rules: before and after the save)."""
+        self.save_hooks.append(hook)
+
+    def _before_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        data: Mapping[str, Any],
+        values: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+        *,
+        current: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The record's values after the hooks' changes (checked again by the form engine);
+        a hook refuses the save by raising."""
+        found: dict[str, Any] = values if isinstance(values, dict) else dict(values)
+        for hook in self.save_hooks:
+            changes = hook.before_save(session, actor, form, kind, found, previous)
+            if changes:
+                context = self._context(actor, self.clock())
+                again = validate_record(
+                    form.compiled, {**data, **changes}, context=context, current=current
+                )
+                if not again.ok:
+                    raise self._refuse(again.errors, actor)
+                found = dict(again.values)
+        return found
+
+    def _after_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> None:
+        for hook in self.save_hooks:
+            hook.after_save(session, actor, form, kind, record, previous)
 
     # ------------------------------------------------------------ reads
 
@@ -705,6 +790,58 @@ class RecordService:
                     for key, column in columns.items()
                 },
             }
+
+    def window_aggregate(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        *,
+        function: str,
+        field: str | None = None,
+        where: str | None = None,
+        trigger: Mapping[str, Any] | None = None,
+        window: Window | None = None,
+    ) -> Any:
+        """The `function` (count, sum, min, max, avg) of `field` over the live records `actor`
+        may read that match `where` (see `windows.py`: `it.<field>`, `record.<field>` from
+        `trigger`) and lie in `window`; one statement. Count of nothing is 0, the others null;
+        sums and averages are exact."""
+        if function not in FUNCTIONS or (function != "count" and not field):
+            raise Invalid(
+                f"unknown aggregate {function!r} or no field to aggregate",
+                code="aggregate_invalid",
+                errors=[ErrorItem("/function", "invalid_choice", f"one of {list(FUNCTIONS)}")],
+            )
+        form = self.form(session, app_key, form_key)
+        access = self.access(session, actor, form, "read")
+        query = self.query(session, access)
+        conditions = [
+            form.table.c.deleted_at.is_(None),
+            *access.rows("read"),
+            *query.where_related(where, trigger or {}),
+        ]
+        if window is not None:
+            column = query.aggregated(window.field, "min", "/window/field")
+            conditions.extend(window_bounds(column, window))
+        target = None if field is None else query.aggregated(field, function, "/field")
+        with filter_in_range(where):
+            return self.repo.window_aggregate(session, form.table, function, target, conditions)
+
+    def ensure_window_index(
+        self, session: Session, app_key: str, form_key: str, keys: Sequence[str]
+    ) -> str:
+        """An index over the fields `keys` (equality fields first, the window's date field
+        last) of the live records of a form, created unless it exists; its name. Windowed
+        aggregates (`window_aggregate`) over large forms need it."""
+        form = self.form(session, app_key, form_key)
+        index = window_index(form, keys)
+        connection = session.connection()
+        present = {str(ix["name"]) for ix in inspect(connection).get_indexes(form.table.name)}
+        if index.name not in present:
+            index.create(connection)
+        return str(index.name)
 
     def history(
         self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str

@@ -1,186 +1,46 @@
-"""Shared rule definitions and form scopes for the ECA rule tests."""
+"""Builders of small decision models for the rules engine tests."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Any
 
-from brickwork.engines.expr import Scope
-
-SCOPES = {
-    "cash_deposit": Scope.of(
-        {
-            "customer": "string",
-            "amount": "number",
-            "kind": "string",
-            "deposited_at": "date and time",
-            "branch": "string",
-        }
-    ),
-    "aml_alert": Scope.of({"customer": "string", "deposits": "number", "total": "number"}),
-    "loan": Scope.of(
-        {
-            "amount": "number",
-            "term_months": "number",
-            "rate": "number",
-            "tier": "string",
-            "due": "date",
-            "applicant": "string",
-        }
-    ),
-}
-
-T0 = datetime(2025, 3, 1, tzinfo=UTC)
+from brickwork.engines.rules import CompiledModel, compile_model
 
 
-def structuring_rule(**changes: Any) -> dict[str, Any]:
-    """3 cash deposits between 45,000 and 49,999.99 within 7 days by one customer."""
-    rule: dict[str, Any] = {
-        "key": "aml_structuring",
-        "label": {"en": "Structuring: repeated cash deposits below the reporting threshold"},
-        "trigger": {"type": "record", "form": "cash_deposit", "events": ["created"]},
-        "phase": "after_save",
-        "parameters": [
-            {
-                "name": "low",
-                "type": "number",
-                "versions": [{"effective_from": "2020-01-01T00:00:00Z", "value": "45000"}],
-            },
-            {
-                "name": "high",
-                "type": "number",
-                "versions": [{"effective_from": "2020-01-01T00:00:00Z", "value": "49999.99"}],
-            },
-            {
-                "name": "min_count",
-                "type": "number",
-                "versions": [{"effective_from": "2020-01-01T00:00:00Z", "value": "3"}],
-            },
+def table(
+    hit_policy: str,
+    rules: Sequence[tuple[Sequence[str], Sequence[str]]],
+    *,
+    inputs: Sequence[str] = ("x",),
+    outputs: Sequence[str] = ("o",),
+    **extra: Any,
+) -> dict[str, Any]:
+    """A decision table over input expressions `inputs` with outputs named `outputs`."""
+    return {
+        "type": "decision_table",
+        "hit_policy": hit_policy,
+        "inputs": [{"id": f"in{i}", "expression": e} for i, e in enumerate(inputs)],
+        "outputs": [{"id": f"out{i}", "name": n} for i, n in enumerate(outputs)],
+        "rules": [
+            {"id": f"r{i}", "when": list(when), "then": list(then)}
+            for i, (when, then) in enumerate(rules)
         ],
-        "aggregates": [
-            {
-                "name": "near_threshold",
-                "form": "cash_deposit",
-                "function": "count",
-                "filter": 'it.customer = record.customer and it.kind = "cash" and '
-                "it.amount >= params.low and it.amount <= params.high",
-                "window": {
-                    "field": "deposited_at",
-                    "within": "P7D",
-                    "direction": "before",
-                    "relative_to": "deposited_at",
-                },
-            },
-            {
-                "name": "near_total",
-                "form": "cash_deposit",
-                "function": "sum",
-                "field": "amount",
-                "filter": 'it.customer = record.customer and it.kind = "cash" and '
-                "it.amount >= params.low and it.amount <= params.high",
-                "window": {
-                    "field": "deposited_at",
-                    "within": "P7D",
-                    "relative_to": "deposited_at",
-                },
-            },
-        ],
-        "let": [
-            {
-                "name": "in_band",
-                "expression": "record.amount >= params.low and record.amount <= params.high",
-            }
-        ],
-        "condition": 'record.kind = "cash" and in_band and near_threshold >= params.min_count',
-        "actions": [
-            {
-                "type": "raise_alert",
-                "id": "alert",
-                "alert_form": "aml_alert",
-                "severity": "high",
-                "title": "Possible structuring by {{ record.customer }}",
-                "message": "{{ near_threshold }} cash deposits totalling {{ near_total }} "
-                "within 7 days",
-                "values": {
-                    "customer": "record.customer",
-                    "deposits": "near_threshold",
-                    "total": "near_total",
-                },
-            }
-        ],
-        "dedup": {"key": "record.customer", "scope": "window", "window_of": "near_threshold"},
-        "examples": [
-            {
-                "id": "third_deposit",
-                "given": {
-                    "record": {
-                        "customer": "C-1",
-                        "amount": "48000",
-                        "kind": "cash",
-                        "deposited_at": "2025-03-07T10:00:00+00:00",
-                    },
-                    "aggregates": {"near_threshold": 3, "near_total": "142000"},
-                    "now": "2025-03-07T10:00:01Z",
-                },
-                "expect": {
-                    "outcome": "actions",
-                    "actions": [
-                        {
-                            "action": "alert",
-                            "values": {
-                                "deposits": 3,
-                                "total": "142000",
-                                "dedup_key": "aml_structuring:C-1",
-                            },
-                        }
-                    ],
-                },
-            },
-            {
-                "id": "second_deposit",
-                "given": {
-                    "record": {
-                        "customer": "C-1",
-                        "amount": "46000",
-                        "kind": "cash",
-                        "deposited_at": "2025-03-05T10:00:00+00:00",
-                    },
-                    "aggregates": {"near_threshold": 2, "near_total": "94000"},
-                    "now": "2025-03-05T10:00:01Z",
-                },
-                "expect": {"outcome": "no_action"},
-            },
-        ],
+        **extra,
     }
-    rule.update(changes)
-    return rule
 
 
-def block_rule(**changes: Any) -> dict[str, Any]:
-    rule: dict[str, Any] = {
-        "key": "loan_limit",
-        "label": "Loan amount limit",
-        "trigger": {"type": "record", "form": "loan", "events": ["created", "updated"]},
-        "phase": "before_save",
-        "condition": "record.amount > 1000000",
-        "actions": [
-            {
-                "type": "block",
-                "id": "too_much",
-                "message": {"en": "Loans above 1,000,000 need a committee", "zh-CN": "超过限额"},
-                "field": "amount",
-            }
+def one_table(logic: dict[str, Any], names: Sequence[str] = ("x",), **model: Any) -> CompiledModel:
+    """A model with inputs `names` and one decision `d` whose logic is `logic`."""
+    spec = {
+        "inputs": [{"id": f"i_{n.replace(' ', '_')}", "name": n} for n in names],
+        "decisions": [
+            {"id": "d", "name": "d", "requires": {"inputs": list(names)}, "logic": logic}
         ],
-        "examples": [
-            {
-                "id": "big",
-                "given": {"record": {"amount": "2000000"}, "now": "2025-03-01T00:00:00Z"},
-                "expect": {
-                    "outcome": "block",
-                    "message": "Loans above 1,000,000 need a committee",
-                },
-            }
-        ],
+        **model,
     }
-    rule.update(changes)
-    return rule
+    return compile_model(spec)
+
+
+def codes(result: Any) -> list[str]:
+    return [d.code for d in result.diagnostics]

@@ -1,164 +1,79 @@
-"""The cron parser (fields, ranges, steps, lists, names, refusals) and fire times across
-daylight-saving transitions."""
+"""Cron expressions: fields, names, steps, both day fields, and wall-clock time across DST."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from itertools import islice
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from brickwork.engines.rules.cron import (
-    CronError,
-    CronSchedule,
-    fire_times,
-    next_fire,
-    parse_cron,
-    time_zone,
-)
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-NEW_YORK = ZoneInfo("America/New_York")
-LONDON = ZoneInfo("Europe/London")
+from brickwork.engines.expr import Scope
+from brickwork.engines.rules import RuleDefinitionError, compile_rule
+from brickwork.engines.rules.cron import CronError, parse_cron
 
 
-def test_fields_ranges_steps_lists_and_names() -> None:
-    schedule = parse_cron("*/15 8-10,14 1,15 jan-MAR/2 MON-fri")
-    assert schedule.minutes == (0, 15, 30, 45)
-    assert schedule.hours == (8, 9, 10, 14)
-    assert schedule.days == {1, 15}
-    assert schedule.months == {1, 3}
-    assert schedule.weekdays == {1, 2, 3, 4, 5}
-    assert parse_cron("5/20 0 * * 7").minutes == (5, 25, 45)
-    assert parse_cron("0 0 * * 7").weekdays == {0}
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
-    ("text", "fragment"),
+    ("text", "after", "expected"),
     [
-        ("* * * *", "has 4"),
-        ("60 * * * *", "minute field: 60 is out of range"),
-        ("* 24 * * *", "hour field: 24"),
-        ("* * 0 * *", "day of month field: 0"),
-        ("* * * 13 *", "month field: 13"),
-        ("* * * * 8", "day of week field: 8"),
-        ("*/0 * * * *", "step `0`"),
-        ("5-1 * * * *", "runs backwards"),
-        ("* * * FOO *", "`FOO` is not a value"),
-        ("a * * * *", "`a` is not a value"),
-        ("1,,2 * * * *", "`` is not a value"),
+        ("*/15 * * * *", utc(2026, 3, 9, 10, 7), utc(2026, 3, 9, 10, 15)),
+        ("*/15 * * * *", utc(2026, 3, 9, 10, 15), utc(2026, 3, 9, 10, 30)),
+        ("0 9-17/4 * * *", utc(2026, 3, 9, 13, 0), utc(2026, 3, 9, 17, 0)),
+        ("30 8 1,15 * *", utc(2026, 3, 2), utc(2026, 3, 15, 8, 30)),
+        ("0 0 * jan,jul *", utc(2026, 3, 9), utc(2026, 7, 1)),
+        ("0 6 * * sun", utc(2026, 3, 9), utc(2026, 3, 15, 6)),
+        ("0 6 * * 7", utc(2026, 3, 9), utc(2026, 3, 15, 6)),
+        ("0 0 13 * fri", utc(2026, 3, 9), utc(2026, 3, 13)),  # either day field: the 13th
+        ("0 0 29 2 *", utc(2026, 3, 1), utc(2028, 2, 29)),
     ],
 )
-def test_refusals(text: str, fragment: str) -> None:
-    with pytest.raises(CronError, match=fragment) as caught:
-        parse_cron(text)
-    assert caught.value.hint
+def test_next_firing_times_in_utc(text: str, after: datetime, expected: datetime) -> None:
+    assert parse_cron(text).next_after(after) == expected
 
 
-def test_unknown_time_zone() -> None:
-    with pytest.raises(CronError, match="unknown time zone"):
-        time_zone("Mars/Olympus")
-    assert time_zone("Asia/Shanghai") == SHANGHAI
+def test_a_zone_fires_on_its_wall_clock() -> None:
+    cron = parse_cron("0 2 * * *", "Asia/Shanghai")
+    assert cron.next_after(utc(2026, 3, 9, 10)) == utc(2026, 3, 9, 18)
 
 
-def test_weekday_schedule_in_shanghai() -> None:
-    schedule = parse_cron("30 8 * * MON-FRI")
-    after = datetime(2025, 3, 7, 9, 0, tzinfo=SHANGHAI)  # Friday, after 08:30
-    assert next_fire(schedule, after, SHANGHAI) == datetime(2025, 3, 10, 8, 30, tzinfo=SHANGHAI)
-    # strictly after: at exactly a fire time the next one comes
-    at = datetime(2025, 3, 10, 8, 30, tzinfo=SHANGHAI)
-    assert next_fire(schedule, at, SHANGHAI) == datetime(2025, 3, 11, 8, 30, tzinfo=SHANGHAI)
+def test_a_time_skipped_by_spring_forward_does_not_fire_that_day() -> None:
+    cron = parse_cron("30 2 * * *", "America/New_York")  # 2026-03-08: 02:00 jumps to 03:00
+    assert cron.next_after(utc(2026, 3, 7, 8)) == utc(2026, 3, 9, 6, 30)
 
 
-def test_day_of_month_or_day_of_week_when_both_are_restricted() -> None:
-    schedule = parse_cron("0 12 13 * FRI")
-    after = datetime(2025, 6, 1, tzinfo=UTC)
-    times = [t.date().isoformat() for t in islice(_times(schedule, after, UTC), 3)]
-    assert times == ["2025-06-06", "2025-06-13", "2025-06-20"]
+def test_a_time_repeated_by_fall_back_fires_once() -> None:
+    cron = parse_cron("30 1 * * *", "America/New_York")  # 2026-11-01: 01:00-02:00 twice
+    first = cron.next_after(utc(2026, 11, 1, 4))
+    assert first == utc(2026, 11, 1, 5, 30)  # 01:30 EDT
+    assert cron.next_after(first) == utc(2026, 11, 2, 6, 30)  # not 01:30 EST the same day
 
 
-def test_a_day_that_never_comes_never_fires() -> None:
-    assert next_fire(parse_cron("0 0 30 2 *"), datetime(2025, 1, 1, tzinfo=UTC), UTC) is None
-
-
-def test_spring_forward_gap_fires_once_after_the_change() -> None:
-    schedule = parse_cron("30 2 * * *")
-    after = datetime(2025, 3, 8, 12, 0, tzinfo=NEW_YORK)
-    first, second, third = islice(_times(schedule, after, NEW_YORK), 3)
-    assert first == datetime(2025, 3, 9, 3, 30, tzinfo=NEW_YORK)  # 02:30 did not exist
-    assert first.utcoffset() == second.utcoffset()
-    assert first.astimezone(UTC) == datetime(2025, 3, 9, 7, 30, tzinfo=UTC)
-    assert (second.hour, second.minute, second.day) == (2, 30, 10)
-    assert third.day == 11
-
-
-def test_fall_back_repeated_hour_fires_once() -> None:
-    schedule = parse_cron("30 1 * * *")
-    after = datetime(2025, 10, 25, 12, 0, tzinfo=LONDON)
-    first, second = islice(_times(schedule, after, LONDON), 2)
-    assert first.astimezone(UTC) == datetime(2025, 10, 26, 0, 30, tzinfo=UTC)  # 01:30 BST
-    assert second.astimezone(UTC) == datetime(2025, 10, 27, 1, 30, tzinfo=UTC)  # 01:30 GMT
-
-
-def test_hourly_across_both_transitions_is_strictly_increasing() -> None:
-    schedule = parse_cron("0,30 * * * *")
-    for start in (datetime(2025, 3, 9, tzinfo=NEW_YORK), datetime(2025, 11, 2, tzinfo=NEW_YORK)):
-        times = list(islice(_times(schedule, start, NEW_YORK), 12))
-        instants = [t.astimezone(UTC) for t in times]
-        assert instants == sorted(set(instants))
-    spring = list(islice(_times(schedule, datetime(2025, 3, 9, tzinfo=NEW_YORK), NEW_YORK), 6))
-    assert [t.strftime("%H:%M") for t in spring] == [
-        "00:30", "01:00", "01:30", "03:00", "03:30", "04:00",
-    ]  # fmt: skip
-
-
-def _times(schedule: CronSchedule, after: datetime, zone: ZoneInfo) -> list[datetime]:
-    return list(islice(fire_times(schedule, after, zone), 20))
-
-
-_MINUTES = st.integers(min_value=0, max_value=335 * 24 * 60)
-"""Minutes after the start of 2025 (both DST changes of New York lie in this range)."""
-_ITEMS = st.one_of(
-    st.just("*"),
-    st.integers(0, 23).map(str),
-    st.tuples(st.integers(0, 10), st.integers(11, 23)).map(lambda r: f"{r[0]}-{r[1]}"),
-    st.integers(1, 9).map(lambda s: f"*/{s}"),
+@pytest.mark.parametrize(
+    ("text", "zone", "says"),
+    [
+        ("* * * *", "UTC", "5 fields"),
+        ("60 * * * *", "UTC", "minute: 60 is outside 0-59"),
+        ("* * 0 * *", "UTC", "day of month: 0 is outside 1-31"),
+        ("* * * foo *", "UTC", "month: `foo` is not a number"),
+        ("*/0 * * * *", "UTC", "step"),
+        ("* 5-2 * * *", "UTC", "runs backwards"),
+        ("* * * * *", "Mars/Olympus", "not an IANA time zone"),
+        ("0 0 31 2 *", "UTC", "does not fire"),
+    ],
 )
+def test_bad_expressions_say_which_field(text: str, zone: str, says: str) -> None:
+    with pytest.raises(CronError) as refused:
+        parse_cron(text, zone).next_after(utc(2026, 1, 1))
+    assert says in str(refused.value)
 
 
-@given(
-    minute=st.sampled_from(["0", "*/20", "5,35", "10-12"]),
-    hour=_ITEMS,
-    weekday=st.sampled_from(["*", "MON-FRI", "0", "SAT,SUN"]),
-    offset=_MINUTES,
-)
-def test_fire_times_equal_a_minute_by_minute_scan(
-    minute: str, hour: str, weekday: str, offset: int
-) -> None:
-    schedule = parse_cron(f"{minute} {hour} * * {weekday}")
-    after = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(minutes=offset)
-    horizon = after + timedelta(days=3)
-    fired = [t for t in islice(fire_times(schedule, after, UTC), 500) if t <= horizon]
-    scanned = []
-    moment = after + timedelta(minutes=1)
-    while moment <= horizon:
-        if (
-            moment.minute in schedule.minutes
-            and moment.hour in schedule.hours
-            and schedule.matches_day(moment.date())
-        ):
-            scanned.append(moment)
-        moment += timedelta(minutes=1)
-    assert fired == scanned
-
-
-@given(offset=_MINUTES)
-def test_fire_times_in_a_dst_zone_strictly_increase(offset: int) -> None:
-    schedule = parse_cron("*/30 0-4 * * *")
-    after = datetime(2025, 1, 1, tzinfo=NEW_YORK) + timedelta(minutes=offset)
-    instants = [t.astimezone(UTC) for t in islice(fire_times(schedule, after, NEW_YORK), 40)]
-    assert instants == sorted(set(instants))
-    assert instants[0] > after.astimezone(UTC)
+def test_a_rule_whose_cron_never_fires_is_refused_when_compiled() -> None:
+    spec = {
+        "trigger": {"on": "schedule", "cron": "0 0 31 2 *"},
+        "actions": [{"type": "create_record", "form": "alert", "values": {"note": '"x"'}}],
+    }
+    with pytest.raises(RuleDefinitionError) as refused:
+        compile_rule(spec, scopes={"alert": Scope.of({"note": "string"})})
+    assert refused.value.problems[0].code == "E_RULE_CRON"

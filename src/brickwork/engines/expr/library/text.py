@@ -32,7 +32,12 @@ def whole(number: Decimal, what: str) -> int:
 
 def integral(number: Decimal, what: str) -> int:
     """The integer part of a FEEL position, length or scale (the spec truncates: 1.9 -> 1)."""
-    return whole(number.to_integral_value(ROUND_DOWN), what)
+    if number.is_finite() and -_BEYOND_WHOLE < number < _BEYOND_WHOLE:
+        return int(number)  # truncates toward zero
+    return whole(number.to_integral_value(ROUND_DOWN), what)  # reports the problem
+
+
+_BEYOND_WHOLE = MAX_WHOLE_ARGUMENT + 1
 
 
 def substring(text: str, start: Decimal, length: Decimal | None = None) -> str:

@@ -1,0 +1,442 @@
+"""Compile a decision model once; evaluate its decisions many times.
+
+`compile_model(spec)` validates the spec (pydantic), resolves item definitions, checks ids,
+names and requirements (unknown names, wrong kinds, cycles), compiles every FEEL text once with
+the expression engine against a scope of exactly what the element requires (so a FEEL text that
+uses a decision it does not require is `E_DMN_MISSING_REQUIREMENT`), and builds evaluators for
+every boxed expression. Every problem is collected and raised together as a
+`DecisionModelError`. `CompiledModel.evaluate` runs the required decisions in dependency order,
+each once, binds business knowledge models as function values (so literal expressions call
+them like FEEL functions and `invocation` boxes bind arguments by name), and coerces results to
+their declared types. Pure: no I/O and no clock (the `EvaluationContext` is passed in).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from brickwork.engines.expr import EvaluationContext, Scope
+from brickwork.engines.expr import datatypes as t
+from brickwork.engines.expr import values as v
+from brickwork.engines.expr.environment import EMPTY_CONTEXT
+from brickwork.engines.rules.boxed import BoxedCompiler, Evaluator, ModelFunction, null_evaluator
+from brickwork.engines.rules.checks import (
+    check_cycles,
+    check_ids,
+    check_requirements,
+    schema_problems,
+    unique_problems,
+)
+from brickwork.engines.rules.definition import (
+    BusinessKnowledgeModel,
+    Decision,
+    DecisionModel,
+    DecisionTable,
+    InputData,
+)
+from brickwork.engines.rules.itemtypes import ANY_TYPE, DmnType, TypeResolver
+from brickwork.engines.rules.problems import DecisionModelError, ModelProblem
+from brickwork.engines.rules.results import DecisionResult, DecisionTrace, State
+
+_INPUT_NAME = re.compile(r"([^\W\d][\w ]*?)\s*(?:\.|$)")
+
+
+# ---------------------------------------------------------------- the model
+
+
+class _Knowledge:
+    def __init__(
+        self,
+        bkm: BusinessKnowledgeModel,
+        names: tuple[str, ...],
+        types: tuple[DmnType, ...],
+        result: DmnType,
+        body: Evaluator,
+        pointer: str,
+    ) -> None:
+        self.bkm = bkm
+        self.names = names
+        self.types = types
+        self.result = result
+        self.body = body
+        self.pointer = pointer
+
+
+class _CompiledDecision:
+    __slots__ = ("decision", "evaluator", "knowledge", "order", "pointer", "type")
+
+    def __init__(self, decision: Decision, pointer: str) -> None:
+        self.decision = decision
+        self.pointer = pointer
+        self.evaluator: Evaluator = null_evaluator
+        self.type: DmnType = ANY_TYPE
+        self.knowledge: tuple[str, ...] = ()
+        """Every knowledge model the decision needs, directly or through other models."""
+        self.order: tuple[_CompiledDecision, ...] = ()
+        """The decisions to evaluate for this one, in dependency order, itself last."""
+
+
+class CompiledModel:
+    """A compiled decision model. `evaluate` never raises for bad input values."""
+
+    def __init__(
+        self,
+        model: DecisionModel,
+        inputs: Mapping[str, tuple[InputData, DmnType]],
+        decisions: Mapping[str, _CompiledDecision],
+        knowledge: Mapping[str, _Knowledge],
+        entry: str | None,
+    ) -> None:
+        self.model = model
+        self._inputs = [(name, dtype, i) for i, (name, (_, dtype)) in enumerate(inputs.items())]
+        self._decisions = decisions
+        self._knowledge = knowledge
+        self.entry = entry
+        tops = [
+            name
+            for name in decisions
+            if not any(name in d.decision.requires.decisions for d in decisions.values())
+        ]
+        self._tops = tuple(tops)
+        self._plans: dict[str | None, _Plan] = {}
+
+    @property
+    def decision_names(self) -> tuple[str, ...]:
+        return tuple(self._decisions)
+
+    def _bind_knowledge(self, names: Sequence[str], state: State) -> dict[str, ModelFunction]:
+        bound: dict[str, ModelFunction] = {}
+        for name in names:
+            knowledge = self._knowledge[name]
+            bound[name] = ModelFunction(
+                knowledge.names,
+                knowledge.types,
+                knowledge.result,
+                knowledge.body,
+                bound,  # every model function sees the others (requirements are checked)
+                state,
+                knowledge.pointer,
+            )
+        return bound
+
+    def evaluate(
+        self,
+        decision: str | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        trace: bool = False,
+        context: EvaluationContext = EMPTY_CONTEXT,
+    ) -> DecisionResult:
+        """Evaluate `decision` (None: the model's entry) with JSON-decoded `inputs`."""
+        state = State(context, trace=trace)
+        variables = self._read_inputs(inputs or {}, state)
+        name = decision if decision is not None else self.entry
+        plan = self._plans.get(name) or self._plan(name)
+        if plan is None:
+            state.report(
+                "E_DMN_UNKNOWN_DECISION",
+                f"the model has no decision named `{name}`",
+                "",
+                f"decisions: {', '.join(self._decisions)}",
+            )
+            return DecisionResult(None, tuple(state.diagnostics), {}, () if trace else None)
+        targets, order, knowledge = plan
+        if knowledge:
+            variables.update(self._bind_knowledge(knowledge, state))
+        results: dict[str, Any] = {}
+        traces: list[DecisionTrace] = []
+        for step in order:
+            try:
+                value = step.evaluator(variables, state)
+            except Exception as exc:  # the promise: evaluation never raises
+                state.report(
+                    "E_DMN_EVALUATION_FAILED",
+                    f"the decision could not be evaluated ({type(exc).__name__})",
+                    step.pointer,
+                    "please report this model and its inputs",
+                )
+                value = None
+            if step.type is not ANY_TYPE:
+                value = self._coerce_result(step, value, state)
+            variables[step.decision.name] = value
+            results[step.decision.name] = value
+            if trace:
+                traces.append(DecisionTrace(step.decision.name, value, tuple(state.tables)))
+                state.tables.clear()
+        if len(targets) != 1:
+            value = {target: results[target] for target in targets}
+        else:
+            value = results[targets[0]]
+        return DecisionResult(
+            value, tuple(state.diagnostics), results, tuple(traces) if trace else None
+        )
+
+    def _read_inputs(self, given: Mapping[str, Any], state: State) -> dict[str, Any]:
+        variables: dict[str, Any] = {}
+        for name, dtype, index in self._inputs:
+            try:
+                value = dtype.normalise(given.get(name))
+            except v.UnsupportedValue as exc:
+                state.report("E_UNSUPPORTED_VALUE", f"input `{name}`: {exc}", f"/inputs/{index}")
+                value = None
+            if value is not None and not dtype.is_any:
+                value, problem = dtype.coerce(value)
+                if problem is not None:
+                    state.report(
+                        "E_DMN_TYPE_MISMATCH",
+                        f"input `{name}`: {problem}",
+                        f"/inputs/{index}",
+                        "the input does not conform to its declared type; it is null",
+                    )
+            variables[name] = value
+        return variables
+
+    @staticmethod
+    def _coerce_result(step: _CompiledDecision, value: Any, state: State) -> Any:
+        value, problem = step.type.coerce(value)
+        if problem is not None:
+            state.report(
+                "E_DMN_TYPE_MISMATCH",
+                f"decision `{step.decision.name}`: {problem}",
+                step.pointer,
+                "the result does not conform to the decision's type; it is null",
+            )
+        return value
+
+    def _plan(self, name: str | None) -> _Plan | None:
+        """What to evaluate for `name` (None: every decision no other requires)."""
+        if name is None:
+            targets = self._tops
+        elif name in self._decisions:
+            targets = (name,)
+        else:
+            return None
+        order: list[_CompiledDecision] = []
+        for target in targets:
+            order.extend(s for s in self._decisions[target].order if s not in order)
+        knowledge = tuple(sorted({k for step in order for k in step.knowledge}))
+        plan = (targets, tuple(order), knowledge)
+        self._plans[name] = plan
+        return plan
+
+
+_Plan = tuple[tuple[str, ...], tuple[_CompiledDecision, ...], tuple[str, ...]]
+
+
+def compile_model(
+    spec: DecisionModel | Mapping[str, Any], *, indexed: bool = True
+) -> CompiledModel:
+    """Compile a decision model; raises `DecisionModelError` with every problem found.
+
+    `indexed=False` evaluates decision tables by the straightforward scan (for comparison)."""
+    if isinstance(spec, DecisionModel):
+        model = spec
+    else:
+        try:
+            model = DecisionModel.model_validate(spec)
+        except ValidationError as exc:
+            raise DecisionModelError(schema_problems(exc)) from None
+    problems: list[ModelProblem] = []
+    check_ids(model, problems)
+    types = TypeResolver(model.item_definitions)
+    types.resolve_all()
+
+    inputs: dict[str, tuple[InputData, DmnType]] = {}
+    for index, item in enumerate(model.inputs):
+        inputs[item.name] = (item, types.resolve(item.type_ref, f"/inputs/{index}/type_ref"))
+    decision_index = {d.name: i for i, d in enumerate(model.decisions)}
+    knowledge_index = {k.name: i for i, k in enumerate(model.knowledge)}
+    check_requirements(model, inputs, decision_index, knowledge_index, problems)
+    if check_cycles(model, decision_index, knowledge_index, problems):
+        raise DecisionModelError(problems + types.problems)
+
+    model_names: dict[str, t.ExprType] = {name: d.static for name, (_, d) in inputs.items()}
+    model_names.update({d.name: t.ANY for d in model.decisions})
+    model_names.update({k.name: t.FUNCTION for k in model.knowledge})
+    builder = BoxedCompiler(types, problems, model_names, indexed=indexed)
+    knowledge, knowledge_types = _compile_knowledge(model, builder, knowledge_index)
+    decisions = _compile_decisions(
+        model, builder, inputs, knowledge_types, decision_index, knowledge_index
+    )
+    entry = _entry(model, decision_index, problems)
+    problems.extend(types.problems)
+    if problems:
+        raise DecisionModelError(unique_problems(problems))
+    ordered = {d.name: decisions[d.name] for d in model.decisions}
+    return CompiledModel(model, inputs, ordered, knowledge, entry)
+
+
+def _compile_knowledge(
+    model: DecisionModel, builder: BoxedCompiler, knowledge_index: Mapping[str, int]
+) -> tuple[dict[str, _Knowledge], dict[str, t.ExprType]]:
+    """Knowledge models, dependencies first, with their static function types."""
+    knowledge: dict[str, _Knowledge] = {}
+    knowledge_types: dict[str, t.ExprType] = {}
+    for bkm in _topological(model.knowledge, lambda k: k.requires.knowledge):
+        pointer = f"/knowledge/{knowledge_index[bkm.name]}"
+        names, param_types, fields = builder.parameters(bkm.parameters, f"{pointer}/parameters")
+        result = builder.types.resolve(bkm.type_ref, f"{pointer}/type_ref")
+        required = {
+            k: knowledge_types.get(k, t.FUNCTION)
+            for k in bkm.requires.knowledge
+            if k in knowledge_index
+        }
+        scope = Scope({**required, **fields})
+        body, body_type = builder.boxed(bkm.logic, scope, f"{pointer}/logic")
+        knowledge[bkm.name] = _Knowledge(bkm, names, param_types, result, body, pointer)
+        result_static = result.static if bkm.type_ref is not None else body_type
+        knowledge_types[bkm.name] = t.ExprType(
+            t.FUNCTION.kind, result_static, tuple(fields.items())
+        )
+    return knowledge, knowledge_types
+
+
+def _knowledge_closure(
+    model: DecisionModel, names: Sequence[str], knowledge_index: Mapping[str, int]
+) -> set[str]:
+    needed = set(names)
+    pending = list(names)
+    while pending:
+        bkm_index = knowledge_index.get(pending.pop())
+        if bkm_index is None:
+            continue
+        for more in model.knowledge[bkm_index].requires.knowledge:
+            if more not in needed:
+                needed.add(more)
+                pending.append(more)
+    return needed
+
+
+def _compile_decisions(
+    model: DecisionModel,
+    builder: BoxedCompiler,
+    inputs: Mapping[str, tuple[InputData, DmnType]],
+    knowledge_types: Mapping[str, t.ExprType],
+    decision_index: Mapping[str, int],
+    knowledge_index: Mapping[str, int],
+) -> dict[str, _CompiledDecision]:
+    """Decisions, dependencies first; each knows the decisions to evaluate before it."""
+    decisions: dict[str, _CompiledDecision] = {}
+    static: dict[str, t.ExprType] = {}
+    for decision in _topological(model.decisions, lambda d: d.requires.decisions):
+        pointer = f"/decisions/{decision_index[decision.name]}"
+        compiled = _CompiledDecision(decision, pointer)
+        if decision.type_ref is not None:
+            compiled.type = builder.types.resolve(decision.type_ref, f"{pointer}/type_ref")
+        requires = decision.requires
+        fields: dict[str, t.ExprType] = {}
+        fields.update({n: inputs[n][1].static for n in requires.inputs if n in inputs})
+        fields.update({n: static.get(n, t.ANY) for n in requires.decisions})
+        fields.update({n: knowledge_types.get(n, t.FUNCTION) for n in requires.knowledge})
+        evaluator, logic_type = builder.boxed(decision.logic, Scope(fields), f"{pointer}/logic")
+        compiled.evaluator = evaluator
+        static[decision.name] = (
+            compiled.type.static if decision.type_ref is not None else logic_type
+        )
+        order: list[_CompiledDecision] = []
+        for required in requires.decisions:
+            steps = decisions[required].order if required in decisions else ()
+            order.extend(step for step in steps if step not in order)
+        order.append(compiled)
+        compiled.order = tuple(order)
+        needed = _knowledge_closure(model, requires.knowledge, knowledge_index)
+        compiled.knowledge = tuple(sorted(needed | {k for s in order for k in s.knowledge}))
+        decisions[decision.name] = compiled
+    return decisions
+
+
+def _entry(
+    model: DecisionModel, decision_index: Mapping[str, int], problems: list[ModelProblem]
+) -> str | None:
+    entry = model.entry
+    if entry is not None and entry not in decision_index:
+        problems.append(
+            ModelProblem(
+                "E_DMN_UNKNOWN_ENTRY",
+                f"the entry `{entry}` is not a decision of the model",
+                "/entry",
+                f"decisions: {', '.join(decision_index)}",
+            )
+        )
+    if entry is None:
+        tops = [
+            d.name
+            for d in model.decisions
+            if not any(d.name in o.requires.decisions for o in model.decisions)
+        ]
+        entry = tops[0] if len(tops) == 1 else None
+    return entry
+
+
+def _topological(items: Sequence[Any], requires: Callable[[Any], Sequence[str]]) -> list[Any]:
+    by_name = {item.name: item for item in items}
+    done: set[str] = set()
+    order: list[Any] = []
+
+    def visit(item: Any) -> None:
+        if item.name in done:
+            return
+        done.add(item.name)
+        for name in requires(item):
+            if name in by_name:
+                visit(by_name[name])
+        order.append(item)
+
+    for item in items:
+        visit(item)
+    return order
+
+
+def compile_table(
+    table: DecisionTable | Mapping[str, Any],
+    inputs: Mapping[str, str | None] | Sequence[str] | None = None,
+    *,
+    name: str = "result",
+    indexed: bool = True,
+) -> CompiledModel:
+    """A model of one decision-table decision named `name`, for a table used on its own.
+
+    `inputs` names the values the table reads (with optional type references); by default,
+    the names the input expressions start with (`age`, `Monthly Income`, `Customer` of
+    `Customer.age`). Pointers stay relative to the
+    model: the table is `/decisions/0/logic`."""
+    raw = (
+        table.model_dump(by_alias=True, exclude_none=True)
+        if isinstance(table, DecisionTable)
+        else dict(table)
+    )
+    raw.setdefault("type", "decision_table")
+    if inputs is None:
+        names: dict[str, str | None] = {}
+        for column in raw.get("inputs") or ():
+            if not isinstance(column, Mapping):
+                continue
+            found = _INPUT_NAME.match(str(column.get("expression", "")).strip())
+            if found:
+                names.setdefault(
+                    found.group(1), None if "." in found.group(0) else column.get("type_ref")
+                )
+    elif isinstance(inputs, Mapping):
+        names = dict(inputs)
+    else:
+        names = dict.fromkeys(inputs)
+    spec = {
+        "inputs": [
+            {"id": f"input_{i}", "name": n, **({"type_ref": r} if r else {})}
+            for i, (n, r) in enumerate(names.items())
+            if n
+        ],
+        "decisions": [
+            {
+                "id": "decision",
+                "name": name,
+                "requires": {"inputs": [n for n in names if n]},
+                "logic": raw,
+            }
+        ],
+    }
+    return compile_model(spec, indexed=indexed)

@@ -1,0 +1,1 @@
+"""Platform area: rules (decision models and their evaluation; event-condition-action rules)."""

@@ -1,0 +1,473 @@
+"""Event-condition-action rules at run time, inside the record's transaction.
+
+The runner is a records save hook. Before a save it runs the app's `before_save` rules triggered
+by the event (they may set fields of the record or block the save); after it, the `after_save`
+rules (alerts, new records). Rules run highest salience first, then by key, and only those in
+force today. A rule acts as its owner, the user who published its version (a rule published by
+the command line or a pack installer acts as the system): its aggregates and the records it
+creates go through the owner's permissions. Every rule that matched is recorded in
+`rule_executions` with its outcome, shadow rules included (they act on nothing). An alert with a
+de-duplication key is raised once per key. Rules whose actions trigger rules may nest
+`MAX_CASCADE` deep; beyond that the save is refused, naming the chain.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from brickwork.engines.expr import Scope, to_sql_ir
+from brickwork.engines.expr import datatypes as t
+from brickwork.engines.form.scope import to_expression_values
+from brickwork.engines.rules import (
+    AlertEffect,
+    BlockEffect,
+    CompiledRule,
+    CreateRecordEffect,
+    RuleDefinitionError,
+    RuleEvent,
+    RuleOutcome,
+    SetFieldsEffect,
+    compile_rule,
+)
+from brickwork.engines.rules.cron import parse_cron
+from brickwork.engines.rules.eca import Effect
+from brickwork.engines.rules.rule_definition import ScheduleTrigger
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.repository import IdentityRepository
+from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.errors import ErrorItem, Invalid
+from brickwork.platform.jobs.repository import JobRepository
+from brickwork.platform.jobs.service import JobContext, put_schedule
+from brickwork.platform.metadata.schemas import Kind
+from brickwork.platform.metadata.service import MetadataService, PublishRequestContext
+from brickwork.platform.models import RuleExecution
+from brickwork.platform.records.published import PublishedForm
+from brickwork.platform.records.rows import typed_values
+from brickwork.platform.records.service import RecordService
+from brickwork.platform.records.windows import Window, equality_keys, related_scope
+from brickwork.platform.rules.definitions import describe
+from brickwork.platform.rules.service import feel_json
+
+MAX_CASCADE = 5
+CHAIN = "brickwork.rule_chain"
+SCHEDULED = "rule.scheduled"
+"""The job kind of a scheduled rule's tick."""
+
+
+def schedule_name(app_key: str, rule_key: str) -> str:
+    return f"rule:{app_key}/{rule_key}"
+
+
+def cron_next(cron: str, timezone: str, after: datetime) -> datetime:
+    return parse_cron(cron, timezone).next_after(after)
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """Where a scheduled rule acts: its app (no form, no record)."""
+
+    app_key: str
+    form_key: str | None
+
+
+Place = PublishedForm | _Place
+"""Where a rule acts: the form of the record that triggered it, or only its app."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    key: str
+    version: int
+    owner: str
+    compiled: CompiledRule
+
+
+class RuleRunner:
+    def __init__(
+        self,
+        *,
+        metadata: MetadataService,
+        records: RecordService,
+        identities: IdentityRepository,
+        clock: Clock = system_clock,
+        jobs: JobRepository | None = None,
+    ) -> None:
+        self.jobs = jobs or JobRepository()
+        self.metadata = metadata
+        self.records = records
+        self.identities = identities
+        self.clock = clock
+        self._compiled: dict[tuple[str, int], _Rule] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ publishing
+
+    def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        """A rule is refused at publish with every problem (examples included)."""
+        scopes = self._scopes(session, request.app_key)
+        try:
+            compiled = compile_rule(request.body["spec"], scopes=scopes)
+        except RuleDefinitionError as exc:
+            raise Invalid(
+                f"rule {request.definition.key!r} cannot be published",
+                code="definition_invalid",
+                errors=[ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems],
+            ) from None
+        steps: list[str] = []
+        schedule = compiled.spec.trigger
+        name = schedule_name(request.app_key, request.definition.key)
+        if isinstance(schedule, ScheduleTrigger):
+            steps.append(f"schedule `{schedule.cron}` ({schedule.timezone})")
+            if not request.dry_run:
+                payload = {"app": request.app_key, "rule": request.definition.key}
+                put_schedule(
+                    session,
+                    self.jobs,
+                    cron_next,
+                    self.clock(),
+                    name,
+                    SCHEDULED,
+                    payload,
+                    cron=schedule.cron,
+                    timezone=schedule.timezone,
+                )
+        elif not request.dry_run:
+            self.jobs.remove_schedule(session, name)  # no longer scheduled
+        trigger = getattr(compiled.spec.trigger, "form", None)
+        for aggregate in compiled.spec.aggregates:
+            keys: list[str] = []
+            if aggregate.where is not None and trigger is not None:
+                scope = related_scope(scopes[aggregate.form].fields, {})
+                scope = Scope(
+                    fields={**scope.fields, "record": t.context_of(dict(scopes[trigger].fields))}
+                )
+                keys = equality_keys(to_sql_ir(aggregate.where, scope, predicate=True))
+            if aggregate.window is not None:
+                keys.append(aggregate.window.field)
+            if keys:
+                steps.append(f"index {aggregate.form}({', '.join(keys)}) for `{aggregate.name}`")
+                if not request.dry_run:
+                    self.records.ensure_window_index(session, request.app_key, aggregate.form, keys)
+        return steps
+
+    def _scopes(self, session: Session, app_key: str) -> dict[str, Any]:
+        return {
+            form.form_key: form.compiled.scope
+            for form in self.records.published_forms(session, app_key)
+        }
+
+    def _rules(self, session: Session, app_key: str) -> list[_Rule]:
+        found: list[_Rule] = []
+        definitions = self.metadata.list_definitions(session, app_key, kind=Kind.RULE)
+        for definition in definitions:
+            number = definition.latest_version
+            if number is None:
+                continue
+            with self._lock:
+                rule = self._compiled.get((definition.id, number))
+            if rule is None:
+                stored = self.metadata.version(session, app_key, Kind.RULE, definition.key, number)
+                compiled = compile_rule(stored.body["spec"], scopes=self._scopes(session, app_key))
+                rule = _Rule(definition.key, number, stored.published_by, compiled)
+                with self._lock:
+                    self._compiled[(definition.id, number)] = rule
+            found.append(rule)
+        found.sort(key=lambda r: (-r.compiled.spec.salience, r.key))
+        return found
+
+    # ------------------------------------------------------------ the save hook
+
+    def before_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> Mapping[str, Any]:
+        changes: dict[str, Any] = {}
+        for rule, event in self._due(session, form, kind, record, previous, "before_save"):
+            seen = {**(event.record or {}), **changes}
+            event = RuleEvent(
+                event.kind, event.now, event.form, seen, event.previous, event.changed
+            )
+            outcome = self._evaluate(session, form, rule, event)
+            if outcome.shadow:
+                continue
+            for effect in outcome.effects:
+                if isinstance(effect, SetFieldsEffect):
+                    changes.update(effect.values)
+                elif isinstance(effect, BlockEffect):
+                    pointer = f"/{effect.field}" if effect.field else ""
+                    raise Invalid(
+                        f"rule {rule.key!r}: {effect.message}",
+                        code="rule_blocked",
+                        errors=[ErrorItem(pointer, "rule_blocked", effect.message)],
+                    )
+        return changes
+
+    def after_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> None:
+        for rule, event in self._due(session, form, kind, record, previous, "after_save"):
+            outcome = self._evaluate(session, form, rule, event, record=False)
+            if outcome.matched:
+                self._act(session, form, rule, event, outcome)
+
+    def _act(
+        self,
+        session: Session,
+        form: Place,
+        rule: _Rule,
+        event: RuleEvent,
+        outcome: RuleOutcome,
+    ) -> None:
+        """Record an after-save (or scheduled) outcome and apply its effects."""
+        keys = [e.dedupe_key for e in outcome.effects if isinstance(e, AlertEffect)]
+        key = next((f"{form.app_key}/{rule.key}/{k}" for k in keys if k is not None), None)
+        if outcome.shadow:
+            self._record(session, form, rule, event, outcome)
+            return
+        effects: list[Effect] = list(outcome.effects)
+        if not self._record(session, form, rule, event, outcome, dedupe_key=key):
+            # Raised before under this key: recorded, and only what is not an alert acts.
+            self._record(session, form, rule, event, outcome, note="alert raised before")
+            effects = [e for e in effects if not isinstance(e, AlertEffect)]
+        for effect in effects:
+            self._apply(session, form, rule, effect)
+
+    def _due(
+        self,
+        session: Session,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+        phase: str,
+    ) -> list[tuple[_Rule, RuleEvent]]:
+        now = self.clock()
+        candidates = [
+            rule
+            for rule in self._rules(session, form.app_key)
+            if rule.compiled.phase == phase and rule.compiled.in_force(now.date())
+        ]
+        if not candidates:
+            return []
+        values = _expression_values(form, record, now.date())
+        before = None if previous is None else _expression_values(form, previous, now.date())
+        changed = frozenset(
+            key
+            for key in set(values) | set(before or ())
+            if before is None or values.get(key) != before.get(key)
+        )
+        event = RuleEvent(kind, now, form.form_key, values, before, changed)  # type: ignore[arg-type]
+        return [(rule, event) for rule in candidates if rule.compiled.triggered_by(event)]
+
+    def _owner(self, session: Session, rule: _Rule) -> Actor:
+        user = self.identities.user_by_username(session, rule.owner)
+        if user is None:
+            return Actor(rule.owner, channel="rule", system=True)
+        roles = tuple(role.key for role in self.identities.roles_of(session, user.id))
+        return Actor(rule.owner, roles=roles, user_id=user.id, channel="rule")
+
+    def _evaluate(
+        self,
+        session: Session,
+        form: Place,
+        rule: _Rule,
+        event: RuleEvent,
+        *,
+        record: bool = True,
+    ) -> RuleOutcome:
+        owner = self._owner(session, rule)
+        values: dict[str, Any] = {}
+        for request in rule.compiled.aggregate_requests(event):
+            if request.missing_anchor:
+                values[request.name] = None
+                continue
+            window = None
+            if request.window_field is not None:
+                window = Window(request.window_field, request.start, request.end)
+            values[request.name] = self.records.window_aggregate(
+                session,
+                owner,
+                form.app_key,
+                request.form,
+                function=request.function,
+                field=request.field,
+                where=request.where,
+                trigger=event.record,
+                window=window,
+            )
+        outcome = rule.compiled.evaluate(event, values)
+        if record and outcome.matched:
+            self._record(session, form, rule, event, outcome)
+        return outcome
+
+    def _record(
+        self,
+        session: Session,
+        form: Place,
+        rule: _Rule,
+        event: RuleEvent,
+        outcome: RuleOutcome,
+        dedupe_key: str | None = None,
+        note: str | None = None,
+    ) -> bool:
+        """Record an execution; False when its de-duplication key was already recorded."""
+        row = RuleExecution(
+            app_key=form.app_key,
+            rule_key=rule.key,
+            rule_version=rule.version,
+            form_key=event.form,
+            record_id=(event.record or {}).get("id"),
+            event=event.kind,
+            shadow=outcome.shadow,
+            outcome={**_outcome_json(outcome), **({"note": note} if note else {})},
+            dedupe_key=dedupe_key,
+            at=event.now,
+            actor=rule.owner,
+        )
+        if dedupe_key is None:
+            session.add(row)
+            session.flush()
+            return True
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            return False
+        return True
+
+    def _apply(self, session: Session, form: Place, rule: _Rule, effect: Effect) -> None:
+        if isinstance(effect, AlertEffect | CreateRecordEffect):
+            self._create(session, form, rule, effect.form, effect.values)
+
+    def _create(
+        self,
+        session: Session,
+        form: Place,
+        rule: _Rule,
+        target: str,
+        values: Mapping[str, Any],
+    ) -> None:
+        chain: list[str] = session.info.setdefault(CHAIN, [])
+        if len(chain) >= MAX_CASCADE:
+            path = " -> ".join([*chain, rule.key])
+            raise Invalid(
+                f"rules triggered each other more than {MAX_CASCADE} deep ({path}); nothing was "
+                "saved",
+                code="rule_cascade",
+                errors=[ErrorItem("", "rule_cascade", path)],
+            )
+        chain.append(rule.key)
+        try:
+            owner = self._owner(session, rule)
+            self.records.create(session, owner, form.app_key, target, dict(values))
+        finally:
+            chain.pop()
+
+    def run_scheduled(self, session: Session, payload: Any, job: JobContext) -> dict[str, Any]:
+        """A scheduled rule's tick (a job of kind `SCHEDULED`): evaluated at the job's time,
+        its effects applied as after a save. A rule no longer published with a schedule, or
+        not in force that day, does nothing."""
+        app_key, key = payload["payload"]["app"], payload["payload"]["rule"]
+        rule = next((r for r in self._rules(session, app_key) if r.key == key), None)
+        if rule is None or not isinstance(rule.compiled.spec.trigger, ScheduleTrigger):
+            return {"ran": False, "why": "the rule is not scheduled any more"}
+        if not rule.compiled.in_force(job.now.date()):
+            return {"ran": False, "why": "the rule is not in force today"}
+        event = RuleEvent("schedule", job.now)
+        place = _Place(app_key, None)
+        outcome = self._evaluate(session, place, rule, event, record=False)
+        if outcome.matched:
+            self._act(session, place, rule, event, outcome)
+        return {"ran": True, "matched": outcome.matched, "tick": payload.get("tick")}
+
+    def executions(
+        self, session: Session, app_key: str, form_key: str, record_id: str
+    ) -> list[dict[str, Any]]:
+        rows = session.execute(
+            select(RuleExecution)
+            .where(
+                RuleExecution.app_key == app_key,
+                RuleExecution.form_key == form_key,
+                RuleExecution.record_id == record_id,
+            )
+            .order_by(RuleExecution.id)
+        ).scalars()
+        return [
+            {
+                "rule": row.rule_key,
+                "version": row.rule_version,
+                "event": row.event,
+                "shadow": row.shadow,
+                "at": row.at,
+                "actor": row.actor,
+                "dedupe_key": row.dedupe_key,
+                "outcome": row.outcome,
+            }
+            for row in rows
+        ]
+
+
+def _expression_values(
+    form: PublishedForm, record: Mapping[str, Any], today: date
+) -> dict[str, Any]:
+    """A record as expressions see it (money as its amount, ...), with its id. `record` is a
+    stored record (with its system columns) or the values of one being saved."""
+    typed = typed_values(form.definition, record, today) if "version" in record else record
+    converters = {
+        plan.key: plan.convert
+        for plan in form.compiled.plans
+        if getattr(plan, "convert", None) is not None
+    }
+    values = to_expression_values(
+        {key: typed.get(key) for key in form.compiled.fields_by_key}, converters
+    )
+    if "id" in record:
+        values["id"] = record["id"]
+    return values
+
+
+def _outcome_json(outcome: RuleOutcome) -> dict[str, Any]:
+    return {
+        "matched": outcome.matched,
+        "effects": [_effect_json(effect) for effect in outcome.effects],
+        "bindings": feel_json(dict(outcome.bindings)),
+        "diagnostics": [
+            {"code": p.code, "pointer": p.pointer, "message": describe(p)}
+            for p in outcome.diagnostics
+        ],
+    }
+
+
+def _effect_json(effect: Effect) -> dict[str, Any]:
+    if isinstance(effect, SetFieldsEffect):
+        return {"type": "set_fields", "values": feel_json(dict(effect.values))}
+    if isinstance(effect, BlockEffect):
+        return {"type": "block", "message": effect.message, "field": effect.field}
+    if isinstance(effect, AlertEffect):
+        values = feel_json(dict(effect.values))
+        return {
+            "type": "raise_alert",
+            "form": effect.form,
+            "dedupe": effect.dedupe_key,
+            "values": values,
+        }
+    return {"type": "create_record", "form": effect.form, "values": feel_json(dict(effect.values))}

@@ -1,0 +1,42 @@
+"""Request and response bodies of the decision endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EvaluateRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    decision: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The decision to evaluate, by name (default: the model's entry decision).",
+    )
+    inputs: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Input data by name; numbers may be JSON numbers or strings of digits, "
+        "dates and times ISO 8601 text.",
+    )
+    trace: bool = Field(
+        default=False,
+        description="Also return, for every rule of every table, whether it matched or which "
+        "cell failed first with the value that failed it.",
+    )
+
+
+class Diagnostic(BaseModel):
+    code: str
+    pointer: str = Field(description="JSON pointer into the model's spec")
+    message: str
+
+
+class EvaluateReply(BaseModel):
+    version: int = Field(description="The published version that was evaluated")
+    value: Any = Field(description="The decision's value (numbers as strings of digits)")
+    decisions: dict[str, Any] = Field(description="Every decision evaluated, by name")
+    ok: bool = Field(description="Whether the evaluation reported no problem")
+    diagnostics: list[Diagnostic]
+    trace: list[dict[str, Any]] | None = None

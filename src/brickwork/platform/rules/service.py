@@ -1,0 +1,126 @@
+"""Decision models at run time: the published version of a model, compiled once, evaluated for
+callers with the `evaluate` grant (or `design` on the app, to test what they build)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from brickwork.engines.expr import EvaluationContext
+from brickwork.engines.expr.values import (
+    FunctionValue,
+    RangeValue,
+    YearsMonths,
+    format_temporal,
+    literal_text,
+)
+from brickwork.engines.rules import CompiledModel, DecisionResult, compile_model
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.permissions import PermissionService
+from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.errors import NotFound
+from brickwork.platform.metadata.schemas import Kind
+from brickwork.platform.metadata.service import MetadataService
+from brickwork.platform.rules.definitions import describe
+
+CACHE_SIZE = 128
+
+
+class DecisionService:
+    def __init__(
+        self,
+        *,
+        metadata: MetadataService,
+        permissions: PermissionService,
+        clock: Clock = system_clock,
+    ) -> None:
+        self.metadata = metadata
+        self.permissions = permissions
+        self.clock = clock
+        self._models: dict[tuple[str, int], CompiledModel] = {}
+        self._lock = threading.Lock()
+
+    def model(self, session: Session, app_key: str, key: str) -> tuple[CompiledModel, int]:
+        """The latest published version of decision model `key`, compiled (and its number)."""
+        definition = self.metadata.definition(session, app_key, Kind.DECISION_TABLE, key)
+        number = definition.latest_version
+        if number is None:
+            raise NotFound(
+                f"decision model {key!r} of app {app_key!r} is not published yet; publish it "
+                "before evaluating it",
+                code="decision_not_published",
+            )
+        cache_key = (definition.id, number)
+        with self._lock:
+            found = self._models.get(cache_key)
+        if found is None:
+            body = self.metadata.version(session, app_key, Kind.DECISION_TABLE, key, number).body
+            found = compile_model(body["spec"])  # published versions passed the same check
+            with self._lock:
+                if len(self._models) >= CACHE_SIZE:
+                    self._models.pop(next(iter(self._models)))
+                self._models[cache_key] = found
+        return found, number
+
+    def evaluate(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        key: str,
+        *,
+        decision: str | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        trace: bool = False,
+    ) -> dict[str, Any]:
+        """Evaluate a decision of the model (default: its entry) with JSON inputs."""
+        principal = self.permissions.principal(session, actor)
+        self.permissions.check(principal, "evaluate", app_key, key)
+        model, version = self.model(session, app_key, key)
+        context = EvaluationContext(now=self.clock(), user={"username": actor.username})
+        result = model.evaluate(decision, inputs or {}, trace=trace, context=context)
+        return evaluation_json(result, version)
+
+
+def evaluation_json(result: DecisionResult, version: int) -> dict[str, Any]:
+    return {
+        "version": version,
+        "value": feel_json(result.value),
+        "decisions": {k: feel_json(v) for k, v in (result.decisions or {}).items()},
+        "ok": result.ok,
+        "diagnostics": [
+            {"code": p.code, "pointer": p.pointer, "message": describe(p)}
+            for p in result.diagnostics
+        ],
+        "trace": None
+        if result.trace is None
+        else [
+            {
+                "decision": step.name,
+                "value": feel_json(step.value),
+                "tables": [feel_json(table.as_dict()) for table in step.tables],
+            }
+            for step in result.trace
+        ],
+    }
+
+
+def feel_json(value: Any) -> Any:
+    """A FEEL value as JSON: numbers stay Decimals (sent as strings), dates, times and durations
+    as ISO 8601 text, ranges and functions as FEEL text."""
+    if value is None or isinstance(value, bool | str | Decimal | int):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): feel_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [feel_json(v) for v in value]
+    if isinstance(value, date | datetime | time | timedelta | YearsMonths):
+        return format_temporal(value)
+    if isinstance(value, RangeValue | FunctionValue):
+        return literal_text(value)
+    return str(value)
