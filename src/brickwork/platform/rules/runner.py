@@ -46,6 +46,7 @@ from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.errors import ErrorItem, Invalid
 from brickwork.platform.jobs.repository import JobRepository
 from brickwork.platform.jobs.service import JobContext, put_schedule
+from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService, PublishRequestContext
 from brickwork.platform.models import RuleExecution
@@ -58,6 +59,7 @@ from brickwork.platform.rules.service import feel_json
 
 MAX_CASCADE = 5
 CHAIN = "brickwork.rule_chain"
+RULES_MEMO = "brickwork.rules_of_app"
 SCHEDULED = "rule.scheduled"
 """The job kind of a scheduled rule's tick."""
 
@@ -101,6 +103,7 @@ class RuleRunner:
         jobs: JobRepository | None = None,
     ) -> None:
         self.jobs = jobs or JobRepository()
+        self.repo = MetadataRepository()
         self.metadata = metadata
         self.records = records
         self.identities = identities
@@ -165,22 +168,28 @@ class RuleRunner:
         }
 
     def _rules(self, session: Session, app_key: str) -> list[_Rule]:
-        found: list[_Rule] = []
-        definitions = self.metadata.list_definitions(session, app_key, kind=Kind.RULE)
-        for definition in definitions:
-            number = definition.latest_version
-            if number is None:
-                continue
+        """The app's published rules, compiled, highest salience first. Looked up once per
+        transaction (one statement): a rule published meanwhile applies from the next one."""
+        memo: dict[tuple[Any, str], list[_Rule]] = session.info.setdefault(RULES_MEMO, {})
+        memo_key = (session.get_transaction(), app_key)
+        found = memo.get(memo_key)
+        if found is not None:
+            return found
+        if len(memo) > 16:
+            memo.clear()
+        found = []
+        for definition_id, key, number in self.repo.published(session, app_key, Kind.RULE.value):
             with self._lock:
-                rule = self._compiled.get((definition.id, number))
+                rule = self._compiled.get((definition_id, number))
             if rule is None:
-                stored = self.metadata.version(session, app_key, Kind.RULE, definition.key, number)
+                stored = self.metadata.version(session, app_key, Kind.RULE, key, number)
                 compiled = compile_rule(stored.body["spec"], scopes=self._scopes(session, app_key))
-                rule = _Rule(definition.key, number, stored.published_by, compiled)
+                rule = _Rule(key, number, stored.published_by, compiled)
                 with self._lock:
-                    self._compiled[(definition.id, number)] = rule
+                    self._compiled[(definition_id, number)] = rule
             found.append(rule)
         found.sort(key=lambda r: (-r.compiled.spec.salience, r.key))
+        memo[memo_key] = found
         return found
 
     # ------------------------------------------------------------ the save hook
