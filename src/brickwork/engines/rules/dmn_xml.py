@@ -120,6 +120,8 @@ class DmnXmlProblem:
     element_id: str = ""
     line: int = 0
     hint: str | None = None
+    pointer: str = ""
+    """The JSON pointer into the spec the element maps to, where known."""
 
     def __str__(self) -> str:
         where = f"element `{self.element_id}`" if self.element_id else "the document"
@@ -224,16 +226,18 @@ def import_dmn(xml: str | bytes) -> dict[str, Any]:
     try:
         DecisionModel.model_validate(spec)
     except ValidationError as exc:
+        by_id = {e.get("id"): lines.get(id(e), 0) for e in root.iter() if e.get("id")}
         problems = []
         for error in exc.errors():
-            where = "/" + "/".join(str(p) for p in error["loc"])
+            pointer, element_id = _Reader.locate(error["loc"], spec)
             problems.append(
                 DmnXmlProblem(
                     "E_DMN_XML_INVALID",
-                    f"{where}: {error['msg']}",
-                    reader.id_for_location(error["loc"], spec),
-                    0,
+                    f"{pointer}: {error['msg']}",
+                    element_id,
+                    by_id.get(element_id, 0),
                     "the model maps to an invalid decision model; check ids and names",
+                    pointer,
                 )
             )
         raise DmnXmlError(problems) from None
@@ -260,8 +264,17 @@ class _Reader:
     def line(self, element: Element) -> int:
         return self.lines.get(id(element), 0)
 
-    def report(self, code: str, message: str, element: Element, hint: str | None = None) -> None:
-        element_id = element.get("id", "")
+    def report(
+        self,
+        code: str,
+        message: str,
+        element: Element,
+        hint: str | None = None,
+        *,
+        owner: Element | None = None,
+    ) -> None:
+        """Report a problem at `element` (by its id, else `owner`'s id, else its tag)."""
+        element_id = element.get("id", "") or (owner.get("id", "") if owner is not None else "")
         if not element_id:
             element_id = _local(element.tag)[1]
         self.problems.append(DmnXmlProblem(code, message, element_id, self.line(element), hint))
@@ -357,17 +370,23 @@ class _Reader:
             return "missing"
         return value
 
-    def id_for_location(self, loc: tuple[int | str, ...], spec: Mapping[str, Any]) -> str:
+    @staticmethod
+    def locate(loc: tuple[int | str, ...], spec: Mapping[str, Any]) -> tuple[str, str]:
+        """The JSON pointer of a validation error's location, and the nearest element id."""
         node: Any = spec
         found = ""
+        tokens: list[str] = []
         for key in loc:
+            if isinstance(node, Mapping) and key not in node and node.get("type") == key:
+                continue  # the discriminator of a boxed expression
+            tokens.append(str(key).replace("~", "~0").replace("/", "~1"))
             try:
                 node = node[key]
             except (KeyError, IndexError, TypeError):
                 break
             if isinstance(node, Mapping) and isinstance(node.get("id"), str):
                 found = node["id"]
-        return found
+        return "/" + "/".join(tokens), found
 
     # -- definitions
 
@@ -483,7 +502,7 @@ class _Reader:
             item["type_ref"] = type_ref
         return item
 
-    def reference(self, element: Element, kinds: set[str]) -> str | None:
+    def reference(self, element: Element, kinds: set[str], owner: Element) -> str | None:
         href = element.get("href", "")
         if not href.startswith("#"):
             self.report(
@@ -491,6 +510,7 @@ class _Reader:
                 f"the reference `{href}` is not to an element of this model",
                 element,
                 "refer to elements of this model (`#id`); imports are not supported",
+                owner=owner,
             )
             return None
         kind, name = self.names.get(href[1:], ("", ""))
@@ -500,6 +520,7 @@ class _Reader:
                 f"the reference `{href}` names no {' or '.join(sorted(kinds))} of this model",
                 element,
                 "fix the href (`#` followed by the element's id)",
+                owner=owner,
             )
             return None
         return name
@@ -516,7 +537,7 @@ class _Reader:
                 continue
             for target, ref in self.children(child, set(targets)):
                 key, kinds = targets[target]
-                name = self.reference(ref, kinds)
+                name = self.reference(ref, kinds, child)
                 if name is not None:
                     requires.setdefault(key, []).append(name)
         return requires
@@ -818,8 +839,17 @@ class _Reader:
             entry: dict[str, Any] = {}
             if variable is not None:
                 entry["name"] = self.required_name(variable)
-                if value is not None and variable.get("typeRef") and value["type"] == "literal":
-                    value.setdefault("type_ref", self.type_ref(variable.get("typeRef")))
+                if value is not None and variable.get("typeRef"):
+                    if value["type"] == "literal":
+                        value.setdefault("type_ref", self.type_ref(variable.get("typeRef")))
+                    else:
+                        self.report(
+                            "E_DMN_XML_UNSUPPORTED_TYPE_REF",
+                            "a `typeRef` on the variable of a context entry whose value is not "
+                            "a literal expression is not supported",
+                            variable,
+                            "remove the typeRef, or declare the type on the decision",
+                        )
             entry["value"] = value if value is not None else {"type": "literal", "text": "null"}
             entries.append(entry)
         return {"type": "context", "entries": entries}
