@@ -228,7 +228,12 @@ def import_dmn(xml: str | bytes) -> dict[str, Any]:
     except ValidationError as exc:
         by_id = {e.get("id"): lines.get(id(e), 0) for e in root.iter() if e.get("id")}
         problems = []
-        for error in exc.errors():
+        errors = exc.errors()
+        locations = [tuple(e["loc"]) for e in errors]
+        for error in errors:
+            loc = tuple(error["loc"])
+            if any(len(other) > len(loc) and other[: len(loc)] == loc for other in locations):
+                continue  # a consequence of a deeper error
             pointer, element_id = _Reader.locate(error["loc"], spec)
             problems.append(
                 DmnXmlProblem(

@@ -214,7 +214,8 @@ def test_an_imported_graph_of_boxed_expressions_evaluates() -> None:
     result = model.evaluate("Offer", inputs)
     assert result.diagnostics == ()
     value = result.value
-    assert result.decisions is not None and result.decisions["Fees"] == Decimal(15)
+    assert result.decisions is not None
+    assert result.decisions["Fees"] == Decimal(15)
     assert value["total"] == Decimal(565)
     assert value["monthly"].quantize(Decimal("0.0001")) == Decimal("47.0833")  # 565 / 12
     assert value["adult"] == "no"

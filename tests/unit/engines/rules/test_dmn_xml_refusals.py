@@ -1,0 +1,151 @@
+"""DMN XML import refuses what it cannot map, listing every problem with a stable code, the
+element id, the XML line and a hint; DTDs, entities and external references are refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from brickwork.engines.rules.dmn_xml import DmnXmlError, DmnXmlProblem, import_dmn
+
+MODELS = Path(__file__).parent / "models"
+
+
+def read(name: str) -> str:
+    return (MODELS / name).read_text(encoding="utf-8")
+
+
+def line_of(xml: str, fragment: str) -> int:
+    """The 1-based line of the first occurrence of `fragment` in `xml`."""
+    return xml[: xml.index(fragment)].count("\n") + 1
+
+
+def refused(xml: str | bytes) -> list[DmnXmlProblem]:
+    with pytest.raises(DmnXmlError) as caught:
+        import_dmn(xml)
+    problems = list(caught.value.problems)
+    assert all(p.hint for p in problems)
+    assert caught.value.codes == tuple(p.code for p in problems)
+    return problems
+
+
+def test_every_unsupported_element_is_listed_with_id_and_line() -> None:
+    xml = read("refused.dmn")
+    found = [(p.code, p.element_id, p.line) for p in refused(xml)]
+    expected = [
+        ("E_DMN_XML_UNSUPPORTED_ELEMENT", "import", line_of(xml, "<import ")),
+        (
+            "E_DMN_XML_UNSUPPORTED_ELEMENT",
+            "DecisionService_score",
+            line_of(xml, "<decisionService"),
+        ),
+        (
+            "E_DMN_XML_BAD_REFERENCE",
+            "InformationRequirement_missing",
+            line_of(xml, 'href="#InputData_nowhere"'),
+        ),
+        (
+            "E_DMN_XML_EXPRESSION_LANGUAGE",
+            "LiteralExpression_js",
+            line_of(xml, 'id="LiteralExpression_js"'),
+        ),
+        ("E_DMN_XML_HIT_POLICY", "DecisionTable_bad", line_of(xml, 'id="DecisionTable_bad"')),
+        ("E_DMN_XML_UNSUPPORTED_ELEMENT", "RuleSet_unknown", line_of(xml, 'id="RuleSet_unknown"')),
+        ("E_DMN_XML_CELL_COUNT", "DecisionRule_short", line_of(xml, 'id="DecisionRule_short"')),
+        ("E_DMN_XML_UNSUPPORTED_ELEMENT", "FunctionDefinition_java", line_of(xml, 'kind="Java"')),
+        ("E_DMN_XML_MISSING", "Decision_empty", line_of(xml, 'id="Decision_empty"')),
+        ("E_DMN_XML_MISSING", "Decision_empty", line_of(xml, 'id="Decision_empty"')),
+    ]
+    assert found == expected
+    message = str(refused(xml)[1])
+    assert "DecisionService_score" in message
+    assert "decision services" in message
+
+
+def test_a_reference_to_another_model_is_refused() -> None:
+    xml = read("risk.dmn").replace('href="#InputData_age"', 'href="other.dmn#InputData_age"')
+    (problem,) = refused(xml)
+    assert (problem.code, problem.element_id) == (
+        "E_DMN_XML_BAD_REFERENCE",
+        "InformationRequirement_1",
+    )
+    assert problem.line == line_of(xml, "other.dmn#")
+
+
+def test_an_unknown_hit_policy_is_refused() -> None:
+    xml = read("risk.dmn").replace('hitPolicy="FIRST"', 'hitPolicy="SOMETIMES"')
+    (problem,) = refused(xml)
+    assert (problem.code, problem.element_id) == ("E_DMN_XML_HIT_POLICY", "DecisionTable_risk")
+
+
+def test_a_typed_context_entry_that_is_not_a_literal_is_refused() -> None:
+    xml = read("loan.dmn").replace(
+        '<variable id="InformationItem_adult" name="adult" />',
+        '<variable id="InformationItem_adult" name="adult" typeRef="string" />',
+    )
+    (problem,) = refused(xml)
+    assert (problem.code, problem.element_id) == (
+        "E_DMN_XML_UNSUPPORTED_TYPE_REF",
+        "InformationItem_adult",
+    )
+    assert problem.line == line_of(xml, 'id="InformationItem_adult"')
+
+
+def test_an_element_mapping_to_an_invalid_spec_is_refused_with_its_pointer() -> None:
+    xml = read("risk.dmn").replace('id="DecisionRule_poor"', 'id="2 poor"')
+    (problem,) = refused(xml)
+    assert problem.code == "E_DMN_XML_INVALID"
+    assert problem.pointer == "/decisions/0/logic/rules/1/id"
+    assert (problem.element_id, problem.line) == ("2 poor", line_of(xml, 'id="2 poor"'))
+
+
+def test_older_dmn_and_other_documents_are_refused() -> None:
+    old = read("risk.dmn").replace(
+        "https://www.omg.org/spec/DMN/20191111/MODEL/",
+        "http://www.omg.org/spec/DMN/20180521/MODEL/",
+    )
+    (problem,) = refused(old)
+    assert (problem.code, problem.element_id, problem.line) == (
+        "E_DMN_XML_NOT_DMN",
+        "Definitions_risk",
+        2,
+    )
+    assert "Camunda Modeler" in (problem.hint or "")
+    (problem,) = refused("<bpmn:definitions xmlns:bpmn='urn:x' id='d'/>")
+    assert problem.code == "E_DMN_XML_NOT_DMN"
+
+
+def test_malformed_xml_is_refused_with_its_line() -> None:
+    (problem,) = refused("<definitions>\n  <decision>\n</definitions>")
+    assert (problem.code, problem.line) == ("E_DMN_XML_MALFORMED", 3)
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [
+  <!ENTITY lol "lol">
+  <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+  <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+  <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="&lol4;" />
+"""
+
+EXTERNAL_ENTITY = """<?xml version="1.0"?>
+<!DOCTYPE definitions [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="&secret;" />
+"""
+
+EXTERNAL_DTD = """<?xml version="1.0"?>
+<!DOCTYPE definitions SYSTEM "http://bank.example/dmn.dtd">
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="x" />
+"""
+
+
+@pytest.mark.parametrize("xml", [BILLION_LAUGHS, EXTERNAL_ENTITY, EXTERNAL_DTD])
+def test_dtds_and_entities_are_refused(xml: str) -> None:
+    (problem,) = refused(xml)
+    assert problem.code == "E_DMN_XML_FORBIDDEN"
+    assert problem.line == 2
+    (as_bytes,) = refused(xml.encode("utf-8"))
+    assert as_bytes.code == "E_DMN_XML_FORBIDDEN"
