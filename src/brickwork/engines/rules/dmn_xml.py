@@ -171,7 +171,7 @@ class _LineBuilder:
         return self.builder.close()
 
 
-def _parse(xml: str | bytes) -> tuple[Element, dict[int, int]]:
+def parse_xml(xml: str | bytes) -> tuple[Element, dict[int, int]]:
     target = _LineBuilder()
     parser = DefusedXMLParser(
         target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True
@@ -194,7 +194,7 @@ def _parse(xml: str | bytes) -> tuple[Element, dict[int, int]]:
                     f"({type(exc).__name__})",
                     "",
                     line,
-                    "remove the DOCTYPE: DMN files need neither DTDs nor entities",
+                    "remove the DOCTYPE: DMN and test-case files need neither DTDs nor entities",
                 )
             ]
         ) from None
@@ -218,7 +218,7 @@ def _parse(xml: str | bytes) -> tuple[Element, dict[int, int]]:
 
 def import_dmn(xml: str | bytes) -> dict[str, Any]:
     """Map a DMN 1.3/1.4/1.5 document to a decision model spec; raises `DmnXmlError`."""
-    root, lines = _parse(xml)
+    root, lines = parse_xml(xml)
     reader = _Reader(lines)
     spec = reader.read(root)
     if reader.problems:

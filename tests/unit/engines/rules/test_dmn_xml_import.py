@@ -142,7 +142,7 @@ def test_item_definitions_knowledge_and_requirements_map_by_name() -> None:
             "logic": lit("principal / months", "LiteralExpression_instalment"),
         }
     ]
-    fees, offer = spec["decisions"]
+    fees, offer, _ = spec["decisions"]
     assert fees["type_ref"] == "number"
     assert offer["requires"] == {
         "decisions": ["Fees"],
@@ -278,8 +278,8 @@ def test_hit_policies_and_aggregations_map_both_ways() -> None:
 def test_export_writes_dmn_15_with_a_diagram() -> None:
     xml = export_dmn(import_dmn(read("loan.dmn")))
     assert f'xmlns="{DMN15}"' in xml
-    assert xml.count("<dmndi:DMNShape ") == 5  # 2 decisions, 2 input data, 1 knowledge model
-    assert xml.count("<dmndi:DMNEdge ") == 5  # one per requirement
+    assert xml.count("<dmndi:DMNShape ") == 6  # 3 decisions, 2 input data, 1 knowledge model
+    assert xml.count("<dmndi:DMNEdge ") == 6  # one per requirement
     assert 'dmnElementRef="Decision_offer"' in xml
 
 
