@@ -3,6 +3,7 @@ element id, the XML line and a hint; DTDs, entities and external references are 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,15 @@ def test_dtds_and_entities_are_refused(xml: str) -> None:
     assert problem.line == 2
     (as_bytes,) = refused(xml.encode("utf-8"))
     assert as_bytes.code == "E_DMN_XML_FORBIDDEN"
+
+
+def test_every_refusal_code_is_documented() -> None:
+    root = Path(__file__).resolve().parents[4]
+    sources = [root / "src/brickwork/engines/rules" / f for f in ("dmn_xml.py", "tck.py")]
+    codes = {
+        c for p in sources for c in re.findall(r'"(E_DMN_(?:XML|TCK)_[A-Z_]+)"', p.read_text())
+    }
+    assert len(codes) > 10
+    doc = (root / "docs" / "dmn-interop.md").read_text(encoding="utf-8")
+    table = doc[doc.index("## 4. Refusals") : doc.index("## 5.")]
+    assert sorted(c for c in codes if f"| `{c}` |" not in table) == []
