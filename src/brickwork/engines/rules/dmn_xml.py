@@ -37,6 +37,8 @@ DMN14 = "https://www.omg.org/spec/DMN/20211108/MODEL/"
 DMN15 = "https://www.omg.org/spec/DMN/20230324/MODEL/"
 MODEL_NAMESPACES = (DMN13, DMN14, DMN15)
 DMNDI15 = "https://www.omg.org/spec/DMN/20230324/DMNDI/"
+DMNDI13 = "https://www.omg.org/spec/DMN/20191111/DMNDI/"
+_DMN14_BOXED = ("conditional", "filter", "iterator")
 DC = "http://www.omg.org/spec/DMN/20180521/DC/"
 DI = "http://www.omg.org/spec/DMN/20180521/DI/"
 FEEL_LANGUAGES = (
@@ -96,6 +98,9 @@ _IGNORED = {
     "group",
     "question",
     "allowedAnswers",
+    "elementCollection",
+    "performanceIndicator",
+    "organizationUnit",
 }
 _BOXED = {
     "literalExpression",
@@ -630,8 +635,9 @@ class _Reader:
             return item
         function = self.function(logic)
         item["parameters"] = function["parameters"]
-        if logic.get("typeRef"):
-            item["type_ref"] = self.type_ref(logic.get("typeRef"))
+        type_ref = self.type_ref(logic.get("typeRef")) or self.variable_type(element)
+        if type_ref:
+            item["type_ref"] = type_ref
         if requires.get("knowledge"):
             item["requires"] = {"knowledge": requires["knowledge"]}
         item["logic"] = function["body"]
@@ -1001,11 +1007,33 @@ _INPUT_ORDER = ("id", "label", "expression", "type_ref", "input_values")
 # ---------------------------------------------------------------- export
 
 
-def export_dmn(spec: DecisionModel | Mapping[str, Any]) -> str:
-    """Write a decision model as DMN 1.5 XML with a minimal diagram (DMNDI)."""
+def export_dmn(spec: DecisionModel | Mapping[str, Any], *, version: str = "1.5") -> str:
+    """Write a decision model as DMN XML with a minimal diagram (DMNDI).
+
+    `version` "1.5" (the default) or "1.3", for tools that read only DMN 1.3; a model with
+    conditional, filter or iterator expressions (new in DMN 1.4) cannot be written as 1.3
+    (`ValueError`)."""
+    if version not in ("1.3", "1.5"):
+        raise ValueError(f"DMN version {version!r}: write 1.5 or 1.3")
     model = spec if isinstance(spec, DecisionModel) else DecisionModel.model_validate(spec)
     data = model.model_dump(by_alias=True, exclude_none=True)
-    return _Writer(data).write()
+    if version == "1.3" and _boxed_types(data) & set(_DMN14_BOXED):
+        raise ValueError("conditional, filter and iterator expressions need DMN 1.4 or later")
+    namespaces = (DMN15, DMNDI15) if version == "1.5" else (DMN13, DMNDI13)
+    return _Writer(data, namespaces).write()
+
+
+def _boxed_types(value: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, Mapping):
+        if isinstance(value.get("type"), str):
+            found.add(value["type"])
+        for item in value.values():
+            found |= _boxed_types(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found |= _boxed_types(item)
+    return found
 
 
 def _all_ids(value: Any) -> Iterator[str]:
@@ -1028,8 +1056,9 @@ def _label(value: Any) -> str:
 
 
 class _Writer:
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], namespaces: tuple[str, str]) -> None:
         self.data = data
+        self.namespaces = namespaces
         self.ids: set[str] = set(_all_ids(data))
         self.edges: list[tuple[str, str, str]] = []  # requirement id, source id, target id
 
@@ -1056,8 +1085,8 @@ class _Writer:
         root = Element(
             "definitions",
             {
-                "xmlns": DMN15,
-                "xmlns:dmndi": DMNDI15,
+                "xmlns": self.namespaces[0],
+                "xmlns:dmndi": self.namespaces[1],
                 "xmlns:dc": DC,
                 "xmlns:di": DI,
                 "id": self.fresh("definitions"),

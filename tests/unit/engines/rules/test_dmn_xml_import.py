@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from brickwork.engines.rules import DecisionModel, compile_model
 from brickwork.engines.rules.dmn_xml import DMN13, DMN14, DMN15, export_dmn, import_dmn
 
@@ -289,3 +291,43 @@ def test_export_then_import_gives_the_same_spec() -> None:
         again = import_dmn(export_dmn(spec))
         assert again == spec
         assert import_dmn(export_dmn(DecisionModel.model_validate(spec))) == spec
+
+
+def test_export_as_dmn_13_for_tools_that_read_only_13() -> None:
+    spec = import_dmn(read("risk.dmn"))
+    xml = export_dmn(spec, version="1.3")
+    assert f'xmlns="{DMN13}"' in xml
+    assert 'xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/"' in xml
+    assert import_dmn(xml) == spec
+    with pytest.raises(ValueError, match=r"DMN 1\.4"):
+        export_dmn(import_dmn(read("loan.dmn")), version="1.3")
+    with pytest.raises(ValueError, match=r"1\.5 or 1\.3"):
+        export_dmn(spec, version="1.1")
+
+
+def test_documentation_elements_are_ignored_and_a_bkm_variable_gives_its_type() -> None:
+    xml = read("loan.dmn").replace(
+        '<encapsulatedLogic id="FunctionDefinition_instalment" kind="FEEL" typeRef="number">',
+        '<encapsulatedLogic id="FunctionDefinition_instalment" kind="FEEL">',
+    )
+    xml = xml.replace(
+        '<variable id="InformationItem_instalment" name="Instalment" />',
+        '<variable id="InformationItem_instalment" name="Instalment" typeRef="feel:number" />',
+    )
+    xml = xml.replace(
+        "</definitions>",
+        '<elementCollection id="EC" name="all" /><performanceIndicator id="PI" name="speed" />'
+        '<organizationUnit id="OU" name="credit" /></definitions>',
+    )
+    assert import_dmn(xml) == import_dmn(read("loan.dmn"))
+
+
+def test_a_single_unnamed_output_is_named_after_its_decision() -> None:
+    xml = read("risk.dmn").replace('label="Level" name="level" ', 'label="Level" ')
+    output = import_dmn(xml)["decisions"][0]["logic"]["outputs"][0]
+    assert output["name"] == "Risk level"
+
+
+def test_a_prefixed_type_naming_an_item_definition_is_that_item_definition() -> None:
+    xml = read("loan.dmn").replace('typeRef="Applicant"', 'typeRef="tns:Applicant"')
+    assert import_dmn(xml)["inputs"][0]["type_ref"] == "Applicant"
