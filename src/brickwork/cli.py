@@ -18,7 +18,7 @@ from rich.table import Table
 
 from brickwork import __version__, jsonio
 from brickwork.engines.rules import DecisionModelError, compile_model
-from brickwork.engines.rules.dmn_xml import DmnXmlError, import_dmn
+from brickwork.engines.rules.dmn_xml import DmnXmlError, element_at, import_dmn
 from brickwork.engines.rules.tck import read_test_cases, run_test_cases
 from brickwork.platform.assembly import KEYS_ENV, anchor_keys, build_services
 from brickwork.platform.audit.service import AuditLog
@@ -750,11 +750,14 @@ def dmn_check(
     actual values. Exit code 1 if any case fails, 2 if a file cannot be read or used."""
     model_xml, tests_xml = _read_bytes(model_file), _read_bytes(tests_file)
     try:
-        model = compile_model(import_dmn(model_xml))
+        spec = import_dmn(model_xml)
     except DmnXmlError as exc:
         _fail(f"{model_file} cannot be imported", code="dmn_invalid", details=_lines(exc))
+    try:
+        model = compile_model(spec)
     except DecisionModelError as exc:
-        _fail(f"{model_file} cannot be compiled", code="dmn_invalid", details=_lines(exc))
+        details = [f"{p} [element {element_at(spec, p.pointer) or '-'}]" for p in exc.problems]
+        _fail(f"{model_file} cannot be compiled", code="dmn_invalid", details=details)
     try:
         suite = read_test_cases(tests_xml)
     except DmnXmlError as exc:
@@ -773,7 +776,7 @@ def dmn_check(
         raise typer.Exit(1)
 
 
-def _lines(exc: DmnXmlError | DecisionModelError) -> list[str]:
+def _lines(exc: DmnXmlError) -> list[str]:
     return [str(problem) for problem in exc.problems]
 
 

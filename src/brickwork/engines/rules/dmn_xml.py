@@ -254,6 +254,26 @@ def import_dmn(xml: str | bytes) -> dict[str, Any]:
     return spec
 
 
+def element_at(spec: Mapping[str, Any], pointer: str) -> str:
+    """The id of the element a JSON pointer into an imported `spec` falls in (the nearest
+    enclosing element with an id; "" if none), to report compile problems by XML element id."""
+    node: Any = spec
+    found = ""
+    for raw in pointer.split("/")[1:] if pointer else ():
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list | tuple):
+            if not token.isdigit() or int(token) >= len(node):
+                break
+            node = node[int(token)]
+        elif isinstance(node, Mapping) and token in node:
+            node = node[token]
+        else:
+            break
+        if isinstance(node, Mapping) and isinstance(node.get("id"), str):
+            found = node["id"]
+    return found
+
+
 def _local(tag: str) -> tuple[str, str]:
     if tag.startswith("{"):
         namespace, _, local = tag[1:].partition("}")

@@ -193,4 +193,5 @@ def test_dmn_check_exits_2_for_unreadable_or_unusable_files(tmp_path: Path) -> N
     (tmp_path / "bad.dmn").write_text(literal_model("x +"))
     code, output = run("dmn", "check", tmp_path / "bad.dmn", MODELS / "risk-tests.xml")
     assert code == 2
-    assert "E_DMN_EXPRESSION" in output
+    assert "E_DMN_EXPRESSION at /decisions/0/logic/text" in output
+    assert "[element e]" in output

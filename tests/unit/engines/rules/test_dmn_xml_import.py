@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from brickwork.engines.rules import DecisionModel, compile_model
-from brickwork.engines.rules.dmn_xml import DMN13, DMN14, DMN15, export_dmn, import_dmn
+from brickwork.engines.rules.dmn_xml import (
+    DMN13,
+    DMN14,
+    DMN15,
+    element_at,
+    export_dmn,
+    import_dmn,
+)
 
 MODELS = Path(__file__).parent / "models"
 
@@ -331,3 +338,12 @@ def test_a_single_unnamed_output_is_named_after_its_decision() -> None:
 def test_a_prefixed_type_naming_an_item_definition_is_that_item_definition() -> None:
     xml = read("loan.dmn").replace('typeRef="Applicant"', 'typeRef="tns:Applicant"')
     assert import_dmn(xml)["inputs"][0]["type_ref"] == "Applicant"
+
+
+def test_a_pointer_into_an_imported_spec_names_its_xml_element() -> None:
+    spec = import_dmn(read("loan.dmn"))
+    assert element_at(spec, "/decisions/1/logic/entries/2/value/if/text") == "LiteralExpression_if"
+    assert element_at(spec, "/decisions/0/logic/rules/1/when/0") == "DecisionRule_many"
+    assert element_at(spec, "/decisions/1/requires/inputs/0") == "Decision_offer"
+    assert element_at(spec, "/decisions/9") == ""
+    assert element_at(spec, "") == ""
