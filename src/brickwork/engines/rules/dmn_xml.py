@@ -39,6 +39,8 @@ MODEL_NAMESPACES = (DMN13, DMN14, DMN15)
 DMNDI15 = "https://www.omg.org/spec/DMN/20230324/DMNDI/"
 DMNDI13 = "https://www.omg.org/spec/DMN/20191111/DMNDI/"
 _DMN14_BOXED = ("conditional", "filter", "iterator")
+MAX_DEPTH = 100
+"""How deep elements may nest (a decision table is 6 levels deep); deeper files are refused."""
 DC = "http://www.omg.org/spec/DMN/20180521/DC/"
 DI = "http://www.omg.org/spec/DMN/20180521/DI/"
 FEEL_LANGUAGES = (
@@ -203,6 +205,18 @@ def parse_xml(xml: str | bytes) -> tuple[Element, dict[int, int]]:
                 )
             ]
         ) from None
+    except LookupError as exc:  # an unknown encoding in the XML declaration
+        raise DmnXmlError(
+            [
+                DmnXmlProblem(
+                    "E_DMN_XML_MALFORMED",
+                    f"the document cannot be decoded: {exc}",
+                    "",
+                    1,
+                    "save the file as UTF-8",
+                )
+            ]
+        ) from None
     except ParseError as exc:
         raise DmnXmlError(
             [
@@ -215,7 +229,31 @@ def parse_xml(xml: str | bytes) -> tuple[Element, dict[int, int]]:
                 )
             ]
         ) from None
+    too_deep = _too_deep(root)
+    if too_deep is not None:
+        raise DmnXmlError(
+            [
+                DmnXmlProblem(
+                    "E_DMN_XML_TOO_DEEP",
+                    f"elements are nested more than {MAX_DEPTH} levels deep",
+                    too_deep.get("id", "") or _local(too_deep.tag)[1],
+                    target.lines.get(id(too_deep), 0),
+                    "flatten the expression (name parts of it in a context, or split decisions)",
+                )
+            ]
+        )
     return root, target.lines
+
+
+def _too_deep(root: Element) -> Element | None:
+    """The first element nested deeper than `MAX_DEPTH`, if any (without recursion)."""
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return element
+        stack.extend((child, depth + 1) for child in reversed(element))
+    return None
 
 
 # ---------------------------------------------------------------- import

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from brickwork.engines.rules.dmn_xml import DmnXmlError, DmnXmlProblem, import_dmn
+from brickwork.engines.rules.dmn_xml import DMN13, DmnXmlError, DmnXmlProblem, import_dmn
 
 MODELS = Path(__file__).parent / "models"
 
@@ -162,3 +162,19 @@ def test_every_refusal_code_is_documented() -> None:
     doc = (root / "docs" / "dmn-interop.md").read_text(encoding="utf-8")
     table = doc[doc.index("## 4. Refusals") : doc.index("## 5.")]
     assert sorted(c for c in codes if f"| `{c}` |" not in table) == []
+
+
+def test_too_deep_nesting_and_unknown_encodings_are_refused() -> None:
+    def nested(levels: int) -> str:
+        return (
+            f'<definitions xmlns="{DMN13}" id="m" name="m">\n<decision id="d" name="d">\n'
+            + "<list>" * levels
+            + "</list>" * levels
+            + "</decision></definitions>"
+        )
+
+    assert import_dmn(nested(90))["decisions"][0]["logic"]["type"] == "list"
+    (problem,) = refused(nested(3000))
+    assert (problem.code, problem.element_id, problem.line) == ("E_DMN_XML_TOO_DEEP", "list", 3)
+    (problem,) = refused(b'<?xml version="1.0" encoding="no-such"?>\n<definitions/>')
+    assert (problem.code, problem.line) == ("E_DMN_XML_MALFORMED", 1)
