@@ -746,8 +746,10 @@ def dmn_check(
         Path, typer.Argument(metavar="TESTS.xml", help="A DMN TCK test-case file.")
     ],
 ) -> None:
-    """Evaluate a DMN model against DMN TCK test cases: pass/fail per case with the expected and
-    actual values. Exit code 1 if any case fails, 2 if a file cannot be read or used."""
+    """Check a DMN model against DMN TCK test cases.
+
+    Prints pass/fail per case with the expected and actual values. Exit code 1 if any case
+    fails, 2 if a file cannot be read or used."""
     model_xml, tests_xml = _read_bytes(model_file), _read_bytes(tests_file)
     try:
         spec = import_dmn(model_xml)

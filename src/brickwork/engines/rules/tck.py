@@ -30,6 +30,24 @@ _T = f"{{{TESTCASE}}}"
 _NUMBER_TYPES = {"decimal", "double", "float", "integer", "int", "long", "short", "byte"}
 
 
+class UntypedText(str):
+    """The text of a `value` without `xsi:type`: a string, unless the value it is compared with
+    (or the input it is given to) has another type, whose lexical form it is then read in."""
+
+    __slots__ = ()
+
+
+_KINDS = {
+    v.NUMBER: "decimal",
+    v.BOOLEAN: "boolean",
+    v.DATE: "date",
+    v.DATETIME: "dateTime",
+    v.TIME: "time",
+    v.DT_DURATION: "duration",
+    v.YM_DURATION: "duration",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Expected:
     """What one result node expects: a value, or an error (`error_result`)."""
@@ -163,7 +181,9 @@ def _typed(kind: str, text: str) -> Any:
         return v.parse_time(stripped)
     if kind in ("duration", "dayTimeDuration", "yearMonthDuration"):
         return v.parse_duration(stripped)
-    return text  # xsd:string and untyped values
+    if kind:
+        return text  # xsd:string
+    return UntypedText(text)
 
 
 def read_test_cases(xml: str | bytes) -> TckSuite:
@@ -190,7 +210,7 @@ def run_test_cases(model: CompiledModel, suite: TckSuite) -> list[Outcome]:
                 note = "the model has no decision of this name"
                 outcomes.append(Outcome(case.id, expected.name, False, shown, "-", note))
                 continue
-            result = model.evaluate(expected.name, dict(case.inputs))
+            result = model.evaluate(expected.name, _inputs(model, case.inputs))
             actual = render(result.value)
             notes = "; ".join(str(d) for d in result.diagnostics)
             if expected.error_result:
@@ -203,6 +223,42 @@ def run_test_cases(model: CompiledModel, suite: TckSuite) -> list[Outcome]:
     return outcomes
 
 
+def _inputs(model: CompiledModel, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs of a case; an untyped `true`/`false` given to a boolean input is a boolean
+    (untyped numbers and temporals are read by their inputs' types already)."""
+    booleans = {i.name for i in model.model.inputs if i.type_ref == "boolean"}
+    inputs = {name: _plain(value) for name, value in given.items()}
+    for name, value in given.items():
+        if name in booleans and isinstance(value, UntypedText) and value in ("true", "false"):
+            inputs[name] = value == "true"
+    return inputs
+
+
+def _plain(value: Any) -> Any:
+    """Untyped text as plain strings (what JSON-decoded inputs hold)."""
+    if isinstance(value, UntypedText):
+        return str(value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def _read_as(text: UntypedText, actual: Any) -> Any:
+    """Untyped text read in the lexical form of the actual value's type (else the text)."""
+    try:
+        kind = _KINDS.get(v.kind_of(v.to_value(actual)))
+    except (v.UnsupportedValue, TypeError):
+        return text
+    if kind is None:
+        return text
+    try:
+        return _typed(kind, text)
+    except (ValueError, InvalidOperation):
+        return text
+
+
 def same(expected: Any, actual: Any) -> bool:
     """FEEL equality of an expected and an actual value (null equals null)."""
     if expected is None or actual is None:
@@ -211,6 +267,8 @@ def same(expected: Any, actual: Any) -> bool:
         return len(expected) == len(actual) and all(map(same, expected, actual))
     if isinstance(expected, Mapping) and isinstance(actual, Mapping):
         return set(expected) == set(actual) and all(same(expected[k], actual[k]) for k in expected)
+    if isinstance(expected, UntypedText) and not isinstance(actual, str):
+        expected = _read_as(expected, actual)
     try:
         return v.equal(v.to_value(expected), v.to_value(actual)) is True
     except (v.UnsupportedValue, TypeError):

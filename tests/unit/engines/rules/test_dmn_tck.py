@@ -195,3 +195,73 @@ def test_dmn_check_exits_2_for_unreadable_or_unusable_files(tmp_path: Path) -> N
     assert code == 2
     assert "E_DMN_EXPRESSION at /decisions/0/logic/text" in output
     assert "[element e]" in output
+
+
+APPROVAL = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="m" name="m" namespace="urn:m">
+  <decision id="approval" name="Approval">
+    <informationRequirement id="r1"><requiredInput href="#age" /></informationRequirement>
+    <informationRequirement id="r2"><requiredInput href="#ok" /></informationRequirement>
+    <decisionTable id="t" hitPolicy="FIRST">
+      <input id="i1">
+        <inputExpression id="e1" typeRef="number"><text>Age</text></inputExpression>
+      </input>
+      <input id="i2">
+        <inputExpression id="e2" typeRef="boolean"><text>Affordable</text></inputExpression>
+      </input>
+      <output id="o1" name="Status" typeRef="string" />
+      <output id="o2" name="Limit" typeRef="number" />
+      <output id="o3" name="Checked" typeRef="boolean" />
+      <rule id="a">
+        <inputEntry id="a1"><text>&gt;= 18</text></inputEntry>
+        <inputEntry id="a2"><text>true</text></inputEntry>
+        <outputEntry id="a3"><text>"Approved"</text></outputEntry>
+        <outputEntry id="a4"><text>1000.0</text></outputEntry>
+        <outputEntry id="a5"><text>true</text></outputEntry>
+      </rule>
+      <rule id="b">
+        <inputEntry id="b1"><text>-</text></inputEntry>
+        <inputEntry id="b2"><text>-</text></inputEntry>
+        <outputEntry id="b3"><text>"Declined"</text></outputEntry>
+        <outputEntry id="b4"><text>0</text></outputEntry>
+        <outputEntry id="b5"><text>false</text></outputEntry>
+      </rule>
+    </decisionTable>
+  </decision>
+  <inputData id="age" name="Age"><variable id="v1" name="Age" typeRef="number" /></inputData>
+  <inputData id="ok" name="Affordable">
+    <variable id="v2" name="Affordable" typeRef="boolean" />
+  </inputData>
+</definitions>"""
+
+
+def untyped_case(case_id: str, age: str, ok: str, status: str, limit: str, checked: str) -> str:
+    components = "".join(
+        f'<component name="{name}"><value>{text}</value></component>'
+        for name, text in (("Status", status), ("Limit", limit), ("Checked", checked))
+    )
+    return (
+        f'<testCase id="{case_id}"><inputNode name="Age"><value>{age}</value></inputNode>'
+        f'<inputNode name="Affordable"><value>{ok}</value></inputNode>\n'
+        f'<resultNode name="Approval"><expected>{components}</expected></resultNode></testCase>'
+    )
+
+
+def test_untyped_values_are_read_in_the_type_they_meet() -> None:
+    """Many TCK files write values without `xsi:type`: inputs are read by their declared types,
+    expected values in the type of the actual value."""
+    model = compile_model(import_dmn(APPROVAL))
+    xml = cases(
+        untyped_case("001", "18", "true", "Approved", "1000", "true")
+        + untyped_case("002", "17", "true", "Declined", "0", "false")
+        + untyped_case("003", "30", "false", "Approved", "1000", "true")
+        + untyped_case("004", "30", "true", "Approved", "ten", "true")
+    )
+    outcomes = run_test_cases(model, read_test_cases(xml))
+    assert [(o.case_id, o.passed) for o in outcomes] == [
+        ("001", True),
+        ("002", True),
+        ("003", False),
+        ("004", False),
+    ]
+    assert outcomes[2].actual == '{Status: "Declined", Limit: 0, Checked: false}'
