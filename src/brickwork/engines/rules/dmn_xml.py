@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import (
@@ -31,6 +32,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from pydantic import ValidationError
 
 from brickwork.engines.rules.definition import ID_PATTERN, DecisionModel, LocalisedText
+from brickwork.engines.rules.problems import pointer_token
 
 DMN13 = "https://www.omg.org/spec/DMN/20191111/MODEL/"
 DMN14 = "https://www.omg.org/spec/DMN/20211108/MODEL/"
@@ -326,8 +328,19 @@ class _Reader:
         self.ns = DMN15
         self.names: dict[str, tuple[str, str]] = {}  # id -> (kind, name)
         self.item_names: set[str] = set()
+        self.path: list[str] = []
+        """Where in the spec the element being read maps to (JSON pointer tokens)."""
 
     # -- helpers
+
+    @contextmanager
+    def at(self, *tokens: str | int) -> Iterator[None]:
+        """Read the elements of the block as the spec's `tokens` below the current place."""
+        self.path.extend(pointer_token(t) for t in tokens)
+        try:
+            yield
+        finally:
+            del self.path[len(self.path) - len(tokens) :]
 
     def line(self, element: Element) -> int:
         return self.lines.get(id(element), 0)
@@ -345,7 +358,10 @@ class _Reader:
         element_id = element.get("id", "") or (owner.get("id", "") if owner is not None else "")
         if not element_id:
             element_id = _local(element.tag)[1]
-        self.problems.append(DmnXmlProblem(code, message, element_id, self.line(element), hint))
+        pointer = "/" + "/".join(self.path) if self.path else ""
+        self.problems.append(
+            DmnXmlProblem(code, message, element_id, self.line(element), hint, pointer)
+        )
 
     def tag(self, local: str) -> str:
         return f"{{{self.ns}}}{local}"
@@ -508,13 +524,17 @@ class _Reader:
         knowledge: list[dict[str, Any]] = []
         for local_name, child in self.children(root, drg | {"itemDefinition"}):
             if local_name == "itemDefinition":
-                items.append(self.item_definition(child))
+                with self.at("item_definitions", len(items)):
+                    items.append(self.item_definition(child))
             elif local_name == "inputData":
-                inputs.append(self.input_data(child))
+                with self.at("inputs", len(inputs)):
+                    inputs.append(self.input_data(child))
             elif local_name == "decision":
-                decisions.append(self.decision(child))
+                with self.at("decisions", len(decisions)):
+                    decisions.append(self.decision(child))
             else:
-                knowledge.append(self.knowledge(child))
+                with self.at("knowledge", len(knowledge)):
+                    knowledge.append(self.knowledge(child))
         if items:
             spec["item_definitions"] = items
         if inputs:
@@ -536,7 +556,8 @@ class _Reader:
             if local_name == "typeRef":
                 item["type_ref"] = self.type_ref(child.text)
             elif local_name == "itemComponent":
-                components.append(self.item_definition(child, element_id, len(components)))
+                with self.at("components", len(components)):
+                    components.append(self.item_definition(child, element_id, len(components)))
             elif local_name == "allowedValues":
                 self.check_language(child)
                 item["allowed_values"] = self.text_of(child) or "-"
@@ -657,10 +678,12 @@ class _Reader:
         if type_ref:
             item["type_ref"] = type_ref
         kids = list(self.children(element, allowed | _BOXED))
-        requires = self.requirements(kids)
+        with self.at("requires"):
+            requires = self.requirements(kids)
         if requires:
             item["requires"] = requires
-        logic = self.pick_boxed(element, kids)
+        with self.at("logic"):
+            logic = self.pick_boxed(element, kids)
         item["logic"] = logic if logic is not None else {"type": "literal", "text": "null"}
         description = element.find(self.tag("description"))
         if description is not None and (description.text or "").strip():
@@ -673,7 +696,8 @@ class _Reader:
             "id": self.required_id(element),
             "name": self.required_name(element),
         }
-        requires = self.requirements(list(self.children(element, allowed)))
+        with self.at("requires"):
+            requires = self.requirements(list(self.children(element, allowed)))
         if set(requires) - {"knowledge"}:
             self.report(
                 "E_DMN_XML_UNSUPPORTED_ELEMENT",
@@ -691,7 +715,7 @@ class _Reader:
             )
             item["logic"] = {"type": "literal", "text": "null"}
             return item
-        function = self.function(logic)
+        function = self.function(logic, body_at=("logic",))
         item["parameters"] = function["parameters"]
         type_ref = self.type_ref(logic.get("typeRef")) or self.variable_type(element)
         if type_ref:
@@ -779,23 +803,26 @@ class _Reader:
         rules: list[Element] = []
         for local, child in self.children(element, {"input", "output", "annotation", "rule"}):
             if local == "input":
-                inputs.append(self.table_input(child, f"{table_id}_in{len(inputs)}"))
+                with self.at("inputs", len(inputs)):
+                    inputs.append(self.table_input(child, f"{table_id}_in{len(inputs)}"))
             elif local == "output":
-                outputs.append(self.table_output(child, f"{table_id}_out{len(outputs)}"))
+                with self.at("outputs", len(outputs)):
+                    outputs.append(self.table_output(child, f"{table_id}_out{len(outputs)}"))
             elif local == "annotation":
                 annotations.append(child.get("name", ""))
             else:
                 rules.append(child)
         if len(outputs) == 1 and "name" not in outputs[0]:
             outputs[0]["name"] = owner or "result"
-        for output in outputs:
+        for index, output in enumerate(outputs):
             if "name" not in output:
-                self.report(
-                    "E_DMN_XML_MISSING",
-                    "an output of a table with several outputs has no `name`",
-                    element,
-                    "name every output (the names are the keys of the result)",
-                )
+                with self.at("outputs", index, "name"):
+                    self.report(
+                        "E_DMN_XML_MISSING",
+                        "an output of a table with several outputs has no `name`",
+                        element,
+                        "name every output (the names are the keys of the result)",
+                    )
                 output["name"] = output["id"]
         described = (
             any((self.text_of_child(rule, "description") or "") for rule in rules)
@@ -808,12 +835,19 @@ class _Reader:
         result["outputs"] = outputs
         if annotations:
             result["annotations"] = annotations
-        result["rules"] = [
-            self.rule(
-                rule, f"{table_id}_r{i}", len(inputs), len(outputs), len(annotations), described
-            )
-            for i, rule in enumerate(rules)
-        ]
+        result["rules"] = []
+        for index, rule in enumerate(rules):
+            with self.at("rules", index):
+                result["rules"].append(
+                    self.rule(
+                        rule,
+                        f"{table_id}_r{index}",
+                        len(inputs),
+                        len(outputs),
+                        len(annotations),
+                        described,
+                    )
+                )
         return result
 
     def text_of_child(self, element: Element, local: str) -> str:
@@ -902,29 +936,38 @@ class _Reader:
 
     def context(self, element: Element, owner: str = "") -> dict[str, Any]:
         entries: list[dict[str, Any]] = []
-        for _, child in self.children(element, {"contextEntry"}):
-            variable = child.find(self.tag("variable"))
-            value = self.single_boxed(child, {"variable"})
-            entry: dict[str, Any] = {}
-            if variable is not None:
-                entry["name"] = self.required_name(variable)
-                if value is not None and variable.get("typeRef"):
-                    if value["type"] == "literal":
-                        value.setdefault("type_ref", self.type_ref(variable.get("typeRef")))
-                    else:
-                        self.report(
-                            "E_DMN_XML_UNSUPPORTED_TYPE_REF",
-                            "a `typeRef` on the variable of a context entry whose value is not "
-                            "a literal expression is not supported",
-                            variable,
-                            "remove the typeRef, or declare the type on the decision",
-                        )
-            entry["value"] = value if value is not None else {"type": "literal", "text": "null"}
-            entries.append(entry)
+        for index, (_, child) in enumerate(self.children(element, {"contextEntry"})):
+            with self.at("entries", index):
+                entries.append(self.context_entry(child))
         return {"type": "context", "entries": entries}
 
+    def context_entry(self, child: Element) -> dict[str, Any]:
+        variable = child.find(self.tag("variable"))
+        with self.at("value"):
+            value = self.single_boxed(child, {"variable"})
+        entry: dict[str, Any] = {}
+        if variable is not None:
+            with self.at("name"):
+                entry["name"] = self.required_name(variable)
+            if value is not None and variable.get("typeRef"):
+                if value["type"] == "literal":
+                    value.setdefault("type_ref", self.type_ref(variable.get("typeRef")))
+                else:
+                    self.report(
+                        "E_DMN_XML_UNSUPPORTED_TYPE_REF",
+                        "a `typeRef` on the variable of a context entry whose value is not "
+                        "a literal expression is not supported",
+                        variable,
+                        "remove the typeRef, or declare the type on the decision",
+                    )
+        entry["value"] = value if value is not None else {"type": "literal", "text": "null"}
+        return entry
+
     def boxed_list(self, element: Element, owner: str = "") -> dict[str, Any]:
-        items = [self.boxed(child, "") for _, child in self.children(element, _BOXED)]
+        items: list[dict[str, Any]] = []
+        for index, (_, child) in enumerate(self.children(element, _BOXED)):
+            with self.at("items", index):
+                items.append(self.boxed(child, ""))
         return {"type": "list", "items": items}
 
     def relation(self, element: Element, owner: str = "") -> dict[str, Any]:
@@ -934,17 +977,21 @@ class _Reader:
             if local == "column":
                 columns.append(self.required_name(child))
             else:
-                row = [self.boxed(cell, "") for _, cell in self.children(child, _BOXED)]
+                row: list[Any] = []
+                for index, (_, cell) in enumerate(self.children(child, _BOXED)):
+                    with self.at("rows", len(rows), index):
+                        row.append(self.boxed(cell, ""))
                 rows.append(row)
         for index, row in enumerate(rows):
             if len(row) != len(columns):
-                self.report(
-                    "E_DMN_XML_CELL_COUNT",
-                    f"row {index + 1} has {len(row)} cells; the relation has {len(columns)} "
-                    f"columns",
-                    element,
-                    "give every row one cell per column",
-                )
+                with self.at("rows", index):
+                    self.report(
+                        "E_DMN_XML_CELL_COUNT",
+                        f"row {index + 1} has {len(row)} cells; the relation has "
+                        f"{len(columns)} columns",
+                        element,
+                        "give every row one cell per column",
+                    )
         return {"type": "relation", "columns": columns, "rows": rows}
 
     def invocation(self, element: Element, owner: str = "") -> dict[str, Any]:
@@ -958,7 +1005,8 @@ class _Reader:
                     self.report(
                         "E_DMN_XML_MISSING", "the binding has no parameter", child, "name it"
                     )
-                value = self.single_boxed(child, {"parameter"}, required=False)
+                with self.at("bindings", len(bindings), "value"):
+                    value = self.single_boxed(child, {"parameter"}, required=False)
                 bindings.append(
                     {
                         "name": name or "missing",
@@ -993,7 +1041,8 @@ class _Reader:
                 f"add its `{local}` expression",
             )
             return {"type": "literal", "text": "null"}
-        value = self.single_boxed(child, set())
+        with self.at(local):
+            value = self.single_boxed(child, set())
         return value if value is not None else {"type": "literal", "text": "null"}
 
     def conditional(self, element: Element, owner: str = "") -> dict[str, Any]:
@@ -1033,7 +1082,10 @@ class _Reader:
             last: self.part(element, last),
         }
 
-    def function(self, element: Element, owner: str = "") -> dict[str, Any]:
+    def function(
+        self, element: Element, owner: str = "", *, body_at: tuple[str, ...] = ("body",)
+    ) -> dict[str, Any]:
+        """A function definition; its body is read at `body_at` (a BKM's at its `logic`)."""
         kind = element.get("kind", "FEEL")
         if kind != "FEEL":
             self.report(
@@ -1047,11 +1099,13 @@ class _Reader:
         for local, child in kids:
             if local != "formalParameter":
                 continue
-            parameter: dict[str, Any] = {"name": self.required_name(child)}
+            with self.at("parameters", len(parameters), "name"):
+                parameter: dict[str, Any] = {"name": self.required_name(child)}
             if child.get("typeRef"):
                 parameter["type_ref"] = self.type_ref(child.get("typeRef"))
             parameters.append(parameter)
-        body = self.pick_boxed(element, kids)
+        with self.at(*body_at):
+            body = self.pick_boxed(element, kids)
         return {
             "type": "function",
             "parameters": parameters,

@@ -31,32 +31,46 @@ def refused(xml: str | bytes) -> list[DmnXmlProblem]:
     return problems
 
 
-def test_every_unsupported_element_is_listed_with_id_and_line() -> None:
+def test_every_unsupported_element_is_listed_with_id_line_and_pointer() -> None:
     xml = read("refused.dmn")
-    found = [(p.code, p.element_id, p.line) for p in refused(xml)]
+    found = [(p.code, p.element_id, p.line, p.pointer) for p in refused(xml)]
+    unsupported, missing = "E_DMN_XML_UNSUPPORTED_ELEMENT", "E_DMN_XML_MISSING"
     expected = [
-        ("E_DMN_XML_UNSUPPORTED_ELEMENT", "import", line_of(xml, "<import ")),
-        (
-            "E_DMN_XML_UNSUPPORTED_ELEMENT",
-            "DecisionService_score",
-            line_of(xml, "<decisionService"),
-        ),
+        (unsupported, "import", line_of(xml, "<import "), ""),
+        (unsupported, "DecisionService_score", line_of(xml, "<decisionService"), ""),
         (
             "E_DMN_XML_BAD_REFERENCE",
             "InformationRequirement_missing",
             line_of(xml, 'href="#InputData_nowhere"'),
+            "/decisions/0/requires",
         ),
         (
             "E_DMN_XML_EXPRESSION_LANGUAGE",
             "LiteralExpression_js",
             line_of(xml, 'id="LiteralExpression_js"'),
+            "/decisions/0/logic",
         ),
-        ("E_DMN_XML_HIT_POLICY", "DecisionTable_bad", line_of(xml, 'id="DecisionTable_bad"')),
-        ("E_DMN_XML_UNSUPPORTED_ELEMENT", "RuleSet_unknown", line_of(xml, 'id="RuleSet_unknown"')),
-        ("E_DMN_XML_CELL_COUNT", "DecisionRule_short", line_of(xml, 'id="DecisionRule_short"')),
-        ("E_DMN_XML_UNSUPPORTED_ELEMENT", "FunctionDefinition_java", line_of(xml, 'kind="Java"')),
-        ("E_DMN_XML_MISSING", "Decision_empty", line_of(xml, 'id="Decision_empty"')),
-        ("E_DMN_XML_MISSING", "Decision_empty", line_of(xml, 'id="Decision_empty"')),
+        (
+            "E_DMN_XML_HIT_POLICY",
+            "DecisionTable_bad",
+            line_of(xml, 'id="DecisionTable_bad"'),
+            "/decisions/1/logic",
+        ),
+        (
+            unsupported,
+            "RuleSet_unknown",
+            line_of(xml, 'id="RuleSet_unknown"'),
+            "/decisions/1/logic",
+        ),
+        (
+            "E_DMN_XML_CELL_COUNT",
+            "DecisionRule_short",
+            line_of(xml, 'id="DecisionRule_short"'),
+            "/decisions/1/logic/rules/0",
+        ),
+        (unsupported, "FunctionDefinition_java", line_of(xml, 'kind="Java"'), "/decisions/2/logic"),
+        (missing, "Decision_empty", line_of(xml, 'id="Decision_empty"'), "/decisions/3"),
+        (missing, "Decision_empty", line_of(xml, 'id="Decision_empty"'), "/decisions/3/logic"),
     ]
     assert found == expected
     message = str(refused(xml)[1])
@@ -91,6 +105,7 @@ def test_a_typed_context_entry_that_is_not_a_literal_is_refused() -> None:
         "InformationItem_adult",
     )
     assert problem.line == line_of(xml, 'id="InformationItem_adult"')
+    assert problem.pointer == "/decisions/1/logic/entries/2"
 
 
 def test_an_element_mapping_to_an_invalid_spec_is_refused_with_its_pointer() -> None:
