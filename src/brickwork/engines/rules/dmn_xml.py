@@ -134,8 +134,10 @@ class DmnXmlProblem:
 
     def __str__(self) -> str:
         where = f"element `{self.element_id}`" if self.element_id else "the document"
-        if self.line:
-            where += f" (line {self.line})"
+        place = [f"line {self.line}"] if self.line else []
+        place += [self.pointer] if self.pointer else []
+        if place:
+            where += f" ({', '.join(place)})"
         text = f"{self.code} at {where}: {self.message}"
         return f"{text} (hint: {self.hint})" if self.hint else text
 

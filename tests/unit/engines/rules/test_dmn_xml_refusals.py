@@ -106,6 +106,7 @@ def test_a_typed_context_entry_that_is_not_a_literal_is_refused() -> None:
     )
     assert problem.line == line_of(xml, 'id="InformationItem_adult"')
     assert problem.pointer == "/decisions/1/logic/entries/2"
+    assert f"(line {problem.line}, /decisions/1/logic/entries/2)" in str(problem)
 
 
 def test_an_element_mapping_to_an_invalid_spec_is_refused_with_its_pointer() -> None:
