@@ -17,9 +17,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from brickwork import __version__, jsonio
-from brickwork.engines.rules import DecisionModelError, compile_model
-from brickwork.engines.rules.dmn_xml import DmnXmlError, element_at, import_dmn
-from brickwork.engines.rules.tck import read_test_cases, run_test_cases
 from brickwork.platform.assembly import KEYS_ENV, anchor_keys, build_services
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
@@ -750,11 +747,15 @@ def dmn_check(
 
     Prints pass/fail per case with the expected and actual values. Exit code 1 if any case
     fails, 2 if a file cannot be read or used."""
+    from brickwork.engines.rules import DecisionModelError, compile_model
+    from brickwork.engines.rules.dmn_xml import DmnXmlError, element_at, import_dmn
+    from brickwork.engines.rules.tck import read_test_cases, run_test_cases
+
     model_xml, tests_xml = _read_bytes(model_file), _read_bytes(tests_file)
     try:
         spec = import_dmn(model_xml)
     except DmnXmlError as exc:
-        _fail(f"{model_file} cannot be imported", code="dmn_invalid", details=_lines(exc))
+        _fail(f"{model_file} cannot be imported", code="dmn_invalid", details=_lines(exc.problems))
     try:
         model = compile_model(spec)
     except DecisionModelError as exc:
@@ -763,7 +764,7 @@ def dmn_check(
     try:
         suite = read_test_cases(tests_xml)
     except DmnXmlError as exc:
-        _fail(f"{tests_file} cannot be read", code="tck_invalid", details=_lines(exc))
+        _fail(f"{tests_file} cannot be read", code="tck_invalid", details=_lines(exc.problems))
     outcomes = run_test_cases(model, suite)
     for outcome in outcomes:
         verdict = "[green]PASS[/]" if outcome.passed else "[bold red]FAIL[/]"
@@ -778,8 +779,8 @@ def dmn_check(
         raise typer.Exit(1)
 
 
-def _lines(exc: DmnXmlError) -> list[str]:
-    return [str(problem) for problem in exc.problems]
+def _lines(problems: Any) -> list[str]:
+    return [str(problem) for problem in problems]
 
 
 def main() -> None:

@@ -879,7 +879,7 @@ class _Reader:
         column["expression"] = self.text_of(expression) or "null"
         if expression is not None and expression.get("typeRef"):
             column["type_ref"] = self.type_ref(expression.get("typeRef"))
-        return dict(sorted(column.items(), key=lambda kv: _INPUT_ORDER.index(kv[0])))
+        return column
 
     def table_output(self, element: Element, default_id: str) -> dict[str, Any]:
         column: dict[str, Any] = {"id": element.get("id") or default_id}
@@ -1113,9 +1113,6 @@ class _Reader:
             "parameters": parameters,
             "body": body if body is not None else {"type": "literal", "text": "null"},
         }
-
-
-_INPUT_ORDER = ("id", "label", "expression", "type_ref", "input_values")
 
 
 # ---------------------------------------------------------------- export
