@@ -68,6 +68,8 @@ app.add_typer(apps_app, name="apps")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
+dmn_app = typer.Typer(help="DMN decision models (XML files).", no_args_is_help=True)
+app.add_typer(dmn_app, name="dmn")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -773,6 +775,60 @@ def keys_status(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> N
     if status["unknown"]:
         table.add_row("(unknown)", "", str(status["unknown"]))
     out.print(table)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror or exc}", code="file_unreadable") from None
+
+
+@dmn_app.command("check")
+def dmn_check(
+    model_file: Annotated[Path, typer.Argument(metavar="MODEL.dmn", help="The DMN model.")],
+    tests_file: Annotated[
+        Path, typer.Argument(metavar="TESTS.xml", help="A DMN TCK test-case file.")
+    ],
+) -> None:
+    """Check a DMN model against DMN TCK test cases.
+
+    Prints pass/fail per case with the expected and actual values. Exit code 1 if any case
+    fails, 2 if a file cannot be read or used."""
+    from brickwork.engines.rules import DecisionModelError, compile_model
+    from brickwork.engines.rules.dmn_xml import DmnXmlError, element_at, import_dmn
+    from brickwork.engines.rules.tck import read_test_cases, run_test_cases
+
+    model_xml, tests_xml = _read_bytes(model_file), _read_bytes(tests_file)
+    try:
+        spec = import_dmn(model_xml)
+    except DmnXmlError as exc:
+        _fail(f"{model_file} cannot be imported", code="dmn_invalid", details=_lines(exc.problems))
+    try:
+        model = compile_model(spec)
+    except DecisionModelError as exc:
+        details = [f"{p} [element {element_at(spec, p.pointer) or '-'}]" for p in exc.problems]
+        _fail(f"{model_file} cannot be compiled", code="dmn_invalid", details=details)
+    try:
+        suite = read_test_cases(tests_xml)
+    except DmnXmlError as exc:
+        _fail(f"{tests_file} cannot be read", code="tck_invalid", details=_lines(exc.problems))
+    outcomes = run_test_cases(model, suite)
+    for outcome in outcomes:
+        verdict = "[green]PASS[/]" if outcome.passed else "[bold red]FAIL[/]"
+        text = f"{outcome.case_id} {outcome.name}: expected {outcome.expected}"
+        text += f", actual {outcome.actual}"
+        if outcome.note:
+            text += f" ({outcome.note})"
+        out.print(f"{verdict} {escape(text)}", highlight=False)
+    failed = sum(1 for outcome in outcomes if not outcome.passed)
+    out.print(f"{len(outcomes) - failed} passed, {failed} failed", highlight=False)
+    if failed or not outcomes:
+        raise typer.Exit(1)
+
+
+def _lines(problems: Any) -> list[str]:
+    return [str(problem) for problem in problems]
 
 
 def main() -> None:
