@@ -70,6 +70,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 dmn_app = typer.Typer(help="DMN decision models (XML files).", no_args_is_help=True)
 app.add_typer(dmn_app, name="dmn")
+rules_app = typer.Typer(help="Event-condition-action rules.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -824,6 +826,68 @@ def dmn_check(
     failed = sum(1 for outcome in outcomes if not outcome.passed)
     out.print(f"{len(outcomes) - failed} passed, {failed} failed", highlight=False)
     if failed or not outcomes:
+        raise typer.Exit(1)
+
+
+@rules_app.command("test")
+def rules_test(
+    app_key: Annotated[
+        str | None, typer.Option("--app", help="Only this app's rules (default: every app).")
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Run the examples embedded in every rule: the draft where there is one (what the next
+    publish would check), else the published version. Exit code 1 if any example fails or a
+    rule does not compile."""
+    from brickwork.engines.rules import RuleDefinition, RuleDefinitionError, compile_rule
+    from brickwork.engines.rules.eca import run_examples
+    from brickwork.platform.metadata.schemas import Kind
+
+    settings = _settings(data_dir, database_url)
+    engine = make_engine(settings.effective_database_url)
+    services = build_services(settings=settings)
+    passed = failed = 0
+    with unit_of_work(make_session_factory(engine)) as session:
+        apps = [app_key] if app_key else [a.key for a in services.metadata.list_apps(session)]
+        for key in apps:
+            scopes = {
+                f.form_key: f.compiled.scope for f in services.records.published_forms(session, key)
+            }
+            for definition in services.metadata.list_definitions(session, key, kind=Kind.RULE):
+                body = definition.draft if definition.draft is not None else None
+                if body is None and definition.latest_version is not None:
+                    body = services.metadata.version(
+                        session, key, Kind.RULE, definition.key, definition.latest_version
+                    ).body
+                if body is None:
+                    continue
+                name = f"{key}/{definition.key}"
+                try:
+                    spec = RuleDefinition.model_validate(body["spec"])
+                    rule = compile_rule(spec.model_copy(update={"examples": ()}), scopes=scopes)
+                except (RuleDefinitionError, ValueError) as exc:
+                    failed += 1
+                    out.print(
+                        f"[bold red]FAIL[/] {escape(name)}: does not compile: {escape(str(exc))}"
+                    )
+                    continue
+                for example, failure in run_examples(rule, spec.examples):
+                    if failure is None:
+                        passed += 1
+                        out.print(
+                            f"[green]PASS[/] {escape(name)}: {escape(example)}", highlight=False
+                        )
+                    else:
+                        failed += 1
+                        out.print(
+                            f"[bold red]FAIL[/] {escape(name)}: {escape(example)}: "
+                            f"{escape(failure)}",
+                            highlight=False,
+                        )
+    engine.dispose()
+    out.print(f"{passed} passed, {failed} failed", highlight=False)
+    if failed:
         raise typer.Exit(1)
 
 

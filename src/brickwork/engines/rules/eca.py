@@ -575,6 +575,11 @@ def _is_date(kind: t.ExprType | None) -> bool:
 # ---------------------------------------------------------------- examples
 
 
+def run_examples(rule: CompiledRule, examples: Sequence[Example]) -> list[tuple[str, str | None]]:
+    """Each example's name and why it does not hold (None: it holds)."""
+    return [(example.name, _example_failure(rule, example)) for example in examples]
+
+
 def check_examples(rule: CompiledRule) -> list[ModelProblem]:
     """Every embedded example evaluated; a problem for each one that does not hold."""
     problems: list[ModelProblem] = []
