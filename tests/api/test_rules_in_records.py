@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from decision_models import rating_model
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 
@@ -269,3 +270,44 @@ def test_a_form_change_that_would_break_a_published_rule_is_refused(aml: TestCli
         assert "/rules/structuring/aggregates/0/where" in pointers
         assert "/rules/structuring/actions/0/values/customer" in pointers
     deposit(aml, "46000", 0)  # the published form and rule still work
+
+
+def test_a_before_save_rule_sets_fields_from_a_decision_model(aml: TestClient) -> None:
+    fields = [
+        {"id": "f_score", "key": "score", "type": "integer", "label": "Score"},
+        {"id": "f_pep", "key": "pep", "type": "boolean", "label": "PEP"},
+        {"id": "f_risk", "key": "risk", "type": "text", "label": "Risk"},
+    ]
+    assert define(aml, "form", "customer", {"fields": fields}).status_code == 201
+    rate = {
+        "trigger": {"on": "record", "form": "customer"},
+        "phase": "before_save",
+        "actions": [
+            {
+                "type": "call_decision",
+                "model": "rating",
+                "inputs": {"score": "score", "pep": "pep"},
+                "outputs": {"risk": "result"},
+            }
+        ],
+    }
+    missing = define(aml, "rule", "risk_rating", rate)
+    assert missing.status_code == 422, missing.text
+    assert missing.json()["errors"] == [
+        {
+            "pointer": "/spec/actions/0/model",
+            "code": "E_RULE_UNKNOWN_MODEL",
+            "message": "the app has no published decision model `rating`",
+        }
+    ]
+    assert define(aml, "decision_table", "rating", rating_model()).status_code == 201
+    assert aml.post(f"{APP}/definitions/rule/risk_rating/publish").status_code == 201
+    customers = f"{APP}/forms/customer/records"
+    high = aml.post(customers, json={"score": 599, "pep": False})
+    assert high.status_code == 201, high.text
+    assert high.json()["risk"] == "high"
+    medium = aml.post(customers, json={"score": 720, "pep": True})
+    assert medium.json()["risk"] == "medium"
+    undecided = aml.post(customers, json={"score": 720})  # no rule matches a null pep
+    assert undecided.status_code == 201, undecided.text
+    assert undecided.json()["risk"] is None

@@ -174,7 +174,14 @@ def build_services(
         cipher=crypto,
         permissions=identities.permissions,
     )
-    rules = RuleRunner(metadata=metadata, records=records, identities=identities.repo, clock=clock)
+    decisions = DecisionService(metadata=metadata, permissions=identities.permissions, clock=clock)
+    rules = RuleRunner(
+        metadata=metadata,
+        records=records,
+        identities=identities.repo,
+        decisions=decisions,
+        clock=clock,
+    )
     records.add_save_hook(rules)
     metadata.add_publish_hook(Kind.RULE, rules.on_publish)
     metadata.add_publish_hook(Kind.FORM, rules.on_form_publish)
@@ -187,9 +194,7 @@ def build_services(
         files=files,
         identities=identities,
         crypto=crypto,
-        decisions=DecisionService(
-            metadata=metadata, permissions=identities.permissions, clock=clock
-        ),
+        decisions=decisions,
         rules=rules,
     )
 

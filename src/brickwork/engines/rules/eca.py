@@ -41,6 +41,7 @@ from brickwork.engines.rules.rule_definition import (
     Action,
     Aggregate,
     Block,
+    CallDecision,
     Example,
     RaiseAlert,
     RecordTrigger,
@@ -116,7 +117,18 @@ class CreateRecordEffect:
     values: Mapping[str, v.Value]
 
 
-Effect = SetFieldsEffect | BlockEffect | AlertEffect | CreateRecordEffect
+@dataclass(frozen=True, slots=True)
+class DecisionCallEffect:
+    """Evaluate decision model `model` (`decision`, or its entry) with `inputs`; then
+    `CompiledRule.decision_outputs(action, value)` gives the fields to set."""
+
+    action: int
+    model: str
+    decision: str | None
+    inputs: Mapping[str, v.Value]
+
+
+Effect = SetFieldsEffect | BlockEffect | AlertEffect | CreateRecordEffect | DecisionCallEffect
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +223,21 @@ class CompiledRule:
                 )
         return RuleOutcome(matched, tuple(effects), self.spec.shadow, bindings, tuple(problems))
 
+    def decision_outputs(
+        self, effect: DecisionCallEffect, value: v.Value, *, context: EvaluationContext
+    ) -> tuple[dict[str, v.Value], tuple[ModelProblem, ...]]:
+        """The fields a decision call sets from the decision's value (`result`)."""
+        action = self.spec.actions[effect.action]
+        assert isinstance(action, CallDecision)
+        problems: list[ModelProblem] = []
+        pointer = f"/actions/{effect.action}/outputs"
+        variables = {"result": value}
+        values = {
+            key: self._run(f"{pointer}/{pointer_token(key)}", variables, context, problems)
+            for key in action.outputs
+        }
+        return values, tuple(problems)
+
     def _run(
         self,
         pointer: str,
@@ -249,6 +276,15 @@ class CompiledRule:
             )
         if isinstance(action, Block):
             return BlockEffect(action.message, action.field)
+        if isinstance(action, CallDecision):
+            inputs = {
+                name: self._run(
+                    f"{pointer}/inputs/{pointer_token(name)}", variables, context, problems
+                )
+                for name in action.inputs
+            }
+            index = int(pointer.rsplit("/", 1)[1])
+            return DecisionCallEffect(index, action.model, action.decision, inputs)
         if isinstance(action, RaiseAlert):
             values = self._values(action.values, pointer, variables, context, problems)
             key = None
@@ -548,6 +584,9 @@ class _Compiler:
                     f"{pointer}/field",
                 )
             return
+        if isinstance(action, CallDecision):
+            self._decision_call(action, pointer, names, record_fields)
+            return
         if isinstance(action, SetFields):
             if "deleted" in getattr(self.rule.trigger, "events", ()):
                 self.problem(
@@ -566,6 +605,23 @@ class _Compiler:
             self._expression(text, here, names)
         if isinstance(action, RaiseAlert) and action.dedupe is not None:
             self._expression(action.dedupe, f"{pointer}/dedupe", names)
+
+    def _decision_call(
+        self,
+        action: CallDecision,
+        pointer: str,
+        names: Mapping[str, t.ExprType],
+        record_fields: Mapping[str, t.ExprType],
+    ) -> None:
+        """Inputs over the rule's names, outputs over `result` into fields of the record (the
+        model itself is checked by the platform, which knows the app's decision models)."""
+        for name, text in action.inputs.items():
+            self._expression(text, f"{pointer}/inputs/{pointer_token(name)}", names)
+        for key, text in action.outputs.items():
+            here = f"{pointer}/outputs/{pointer_token(key)}"
+            if key not in record_fields:
+                self.problem("E_RULE_UNKNOWN_FIELD", f"the record has no field `{key}`", here)
+            self._expression(text, here, {"result": t.ANY})
 
 
 def _is_date(kind: t.ExprType | None) -> bool:
@@ -645,4 +701,5 @@ def _effect_type(effect: Effect) -> str:
         BlockEffect: "block",
         AlertEffect: "raise_alert",
         CreateRecordEffect: "create_record",
+        DecisionCallEffect: "call_decision",
     }[type(effect)]

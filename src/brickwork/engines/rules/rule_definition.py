@@ -114,8 +114,24 @@ class CreateRecord(Frozen):
     values: dict[Key, FeelText] = Field(min_length=1)
 
 
-Action = Annotated[SetFields | Block | RaiseAlert | CreateRecord, Field(discriminator="type")]
-BEFORE_SAVE_ACTIONS = frozenset({"set_fields", "block"})
+class CallDecision(Frozen):
+    """Before the save: evaluate a published decision model of the app (`decision`: one of
+    its decisions, default its entry) with `inputs` (input data name -> expression), then set
+    fields from its value: `outputs` maps a field to an expression over `result`."""
+
+    type: Literal["call_decision"]
+    model: Key
+    decision: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    inputs: dict[Annotated[str, StringConstraints(min_length=1, max_length=200)], FeelText] = Field(
+        default_factory=dict
+    )
+    outputs: dict[Key, FeelText] = Field(min_length=1)
+
+
+Action = Annotated[
+    SetFields | Block | RaiseAlert | CreateRecord | CallDecision, Field(discriminator="type")
+]
+BEFORE_SAVE_ACTIONS = frozenset({"set_fields", "block", "call_decision"})
 AFTER_SAVE_ACTIONS = frozenset({"raise_alert", "create_record"})
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from brickwork.engines.expr import Scope, to_sql_ir
+from brickwork.engines.expr import EvaluationContext, Scope, to_sql_ir
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.form import compile_form
 from brickwork.engines.form.compiled import FormDesignError
@@ -41,8 +41,8 @@ from brickwork.engines.rules import (
     compile_rule,
 )
 from brickwork.engines.rules.cron import parse_cron
-from brickwork.engines.rules.eca import Effect
-from brickwork.engines.rules.rule_definition import ScheduleTrigger
+from brickwork.engines.rules.eca import DecisionCallEffect, Effect
+from brickwork.engines.rules.rule_definition import CallDecision, ScheduleTrigger
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, system_clock
@@ -58,7 +58,7 @@ from brickwork.platform.records.rows import typed_values
 from brickwork.platform.records.service import RecordService
 from brickwork.platform.records.windows import Window, equality_keys, related_scope
 from brickwork.platform.rules.definitions import describe
-from brickwork.platform.rules.service import feel_json
+from brickwork.platform.rules.service import DecisionService, feel_json
 
 MAX_CASCADE = 5
 CHAIN = "brickwork.rule_chain"
@@ -102,9 +102,11 @@ class RuleRunner:
         metadata: MetadataService,
         records: RecordService,
         identities: IdentityRepository,
+        decisions: DecisionService,
         clock: Clock = system_clock,
         jobs: JobRepository | None = None,
     ) -> None:
+        self.decisions = decisions
         self.jobs = jobs or JobRepository()
         self.repo = MetadataRepository()
         self.metadata = metadata
@@ -127,6 +129,28 @@ class RuleRunner:
                 code="definition_invalid",
                 errors=[ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems],
             ) from None
+        missing = [
+            ErrorItem(
+                f"/spec/actions/{index}/model",
+                "E_RULE_UNKNOWN_MODEL",
+                f"the app has no published decision model `{action.model}`",
+            )
+            for index, action in enumerate(compiled.spec.actions)
+            if isinstance(action, CallDecision)
+            and action.model
+            not in {
+                k
+                for _i, k, _n in self.repo.published(
+                    session, request.app_key, Kind.DECISION_TABLE.value
+                )
+            }
+        ]
+        if missing:
+            raise Invalid(
+                f"rule {request.definition.key!r} cannot be published",
+                code="definition_invalid",
+                errors=missing,
+            )
         steps: list[str] = []
         schedule = compiled.spec.trigger
         name = schedule_name(request.app_key, request.definition.key)
@@ -257,6 +281,8 @@ class RuleRunner:
             for effect in outcome.effects:
                 if isinstance(effect, SetFieldsEffect):
                     changes.update(effect.values)
+                elif isinstance(effect, DecisionCallEffect):
+                    changes.update(self._decided(session, form, rule, event, effect))
                 elif isinstance(effect, BlockEffect):
                     pointer = f"/{effect.field}" if effect.field else ""
                     raise Invalid(
@@ -301,6 +327,29 @@ class RuleRunner:
             effects = [e for e in effects if not isinstance(e, AlertEffect)]
         for effect in effects:
             self._apply(session, form, rule, effect)
+
+    def _decided(
+        self,
+        session: Session,
+        form: PublishedForm,
+        rule: _Rule,
+        event: RuleEvent,
+        effect: DecisionCallEffect,
+    ) -> dict[str, Any]:
+        """The fields a decision call sets. A decision that reports problems sets nothing and
+        refuses the save with them (a rule must not store half-decided values)."""
+        model, _version = self.decisions.model(session, form.app_key, effect.model)
+        context = EvaluationContext(now=event.now)
+        result = model.evaluate(effect.decision, dict(effect.inputs), context=context)
+        values, problems = rule.compiled.decision_outputs(effect, result.value, context=context)
+        failed = [*result.diagnostics, *problems]
+        if failed:
+            raise Invalid(
+                f"rule {rule.key!r}: decision model {effect.model!r} could not decide",
+                code="rule_decision_failed",
+                errors=[ErrorItem(p.pointer, p.code, describe(p)) for p in failed],
+            )
+        return values
 
     def _due(
         self,
@@ -520,5 +569,12 @@ def _effect_json(effect: Effect) -> dict[str, Any]:
             "form": effect.form,
             "dedupe": effect.dedupe_key,
             "values": values,
+        }
+    if isinstance(effect, DecisionCallEffect):
+        return {
+            "type": "call_decision",
+            "model": effect.model,
+            "decision": effect.decision,
+            "inputs": feel_json(dict(effect.inputs)),
         }
     return {"type": "create_record", "form": effect.form, "values": feel_json(dict(effect.values))}
