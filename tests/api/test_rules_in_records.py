@@ -11,7 +11,9 @@ import pytest
 from decision_models import rating_model
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect
+from sqlalchemy.orm import sessionmaker
 
+from brickwork.platform.assembly import job_runners
 from brickwork.platform.records.windows import window_index
 
 API = "/api/v1"
@@ -311,3 +313,28 @@ def test_a_before_save_rule_sets_fields_from_a_decision_model(aml: TestClient) -
     undecided = aml.post(customers, json={"score": 720})  # no rule matches a null pep
     assert undecided.status_code == 201, undecided.text
     assert undecided.json()["risk"] is None
+
+
+def test_an_async_rule_acts_when_its_job_runs(aml: TestClient, users: Any, connection: Any) -> None:
+    assert define(aml, "rule", "structuring", {**STRUCTURING, "mode": "async"}).status_code == 201
+    for days in (0, 1, 2):
+        deposit(aml, "46000", days)
+    assert alerts(aml) == [], "nothing acts in the saves' transactions"
+    factory = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    worker, _scheduler = job_runners(users.app.state.services, factory, name="test-worker")
+    assert worker.run_until_idle() == 3
+    (alert,) = alerts(aml)
+    assert alert["kind"] == "structuring"
+    before = {
+        **STRUCTURING,
+        "phase": "before_save",
+        "mode": "async",
+        "actions": [{"type": "block", "message": "no"}],
+    }
+    refused = define(aml, "rule", "early", before)
+    assert refused.status_code == 422
+    assert ("/spec/mode", "E_RULE_PHASE") in [
+        (item["pointer"], item["code"]) for item in refused.json()["errors"]
+    ]

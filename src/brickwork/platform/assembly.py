@@ -47,7 +47,7 @@ from brickwork.platform.records.protection import clear_fields_note, protect_for
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
 from brickwork.platform.rules.definitions import validate_decision_spec, validate_rule_spec
-from brickwork.platform.rules.runner import SCHEDULED, RuleRunner, cron_next
+from brickwork.platform.rules.runner import LATER, SCHEDULED, RuleRunner, cron_next
 from brickwork.platform.rules.service import DecisionService
 from brickwork.settings import Settings
 
@@ -201,7 +201,7 @@ def build_services(
 
 def job_handlers(services: Services) -> dict[str, Handler]:
     """What each kind of background job runs."""
-    return {SCHEDULED: services.rules.run_scheduled}
+    return {SCHEDULED: services.rules.run_scheduled, LATER: services.rules.run_later}
 
 
 def job_runners(

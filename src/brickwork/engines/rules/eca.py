@@ -419,6 +419,13 @@ class _Compiler:
             )
         for index, action in enumerate(rule.actions):
             self._action(action, f"/actions/{index}", names, record_fields)
+        if rule.mode == "async" and rule.phase != "after_save":
+            self.problem(
+                "E_RULE_PHASE",
+                "only after-save rules can act later",
+                "/mode",
+                'use "same_transaction" before the save',
+            )
         if (
             rule.effective_from is not None
             and rule.effective_to is not None

@@ -165,6 +165,9 @@ class RuleDefinition(Frozen):
 
     trigger: Trigger
     phase: Phase = "after_save"
+    mode: Literal["same_transaction", "async"] = "same_transaction"
+    """After the save: act in the save's transaction, or later through the job queue (on the
+    record as it is then; `previous` is not known there)."""
     let: tuple[Binding, ...] = ()
     aggregates: tuple[Aggregate, ...] = ()
     condition: FeelText = "true"

@@ -48,7 +48,7 @@ from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid
 from brickwork.platform.jobs.repository import JobRepository
-from brickwork.platform.jobs.service import JobContext, put_schedule
+from brickwork.platform.jobs.service import JobContext, JobQueue, put_schedule
 from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService, PublishRequestContext
@@ -64,6 +64,8 @@ MAX_CASCADE = 5
 CHAIN = "brickwork.rule_chain"
 RULES_MEMO = "brickwork.rules_of_app"
 SCHEDULED = "rule.scheduled"
+LATER = "rule.after_save"
+"""The job kind of an after-save rule in `async` mode."""
 """The job kind of a scheduled rule's tick."""
 
 
@@ -108,6 +110,7 @@ class RuleRunner:
     ) -> None:
         self.decisions = decisions
         self.jobs = jobs or JobRepository()
+        self.queue = JobQueue(clock=clock, repo=self.jobs)
         self.repo = MetadataRepository()
         self.metadata = metadata
         self.records = records
@@ -302,9 +305,46 @@ class RuleRunner:
         previous: Mapping[str, Any] | None,
     ) -> None:
         for rule, event in self._due(session, form, kind, record, previous, "after_save"):
+            if rule.compiled.spec.mode == "async":
+                payload = {
+                    "app": form.app_key,
+                    "rule": rule.key,
+                    "version": rule.version,
+                    "form": form.form_key,
+                    "record": (event.record or {}).get("id"),
+                    "event": kind,
+                    "changed": sorted(event.changed),
+                }
+                self.queue.enqueue(session, LATER, payload)
+                continue
             outcome = self._evaluate(session, form, rule, event, record=False)
             if outcome.matched:
                 self._act(session, form, rule, event, outcome)
+
+    def run_later(self, session: Session, payload: Any, job: JobContext) -> dict[str, Any]:
+        """An after-save rule in `async` mode (a job of kind `LATER`), on the record as it is
+        now; the rule's version published at the save is the one that runs."""
+        rule = next(
+            (r for r in self._rules(session, payload["app"]) if r.key == payload["rule"]), None
+        )
+        if rule is None or rule.version != payload["version"]:
+            stored_rule = self.metadata.version(
+                session, payload["app"], Kind.RULE, payload["rule"], payload["version"]
+            )
+            compiled = compile_rule(
+                stored_rule.body["spec"], scopes=self._scopes(session, payload["app"])
+            )
+            rule = _Rule(payload["rule"], payload["version"], stored_rule.published_by, compiled)
+        form = self.records.form(session, payload["app"], payload["form"])
+        stored = self.records.stored(session, payload["app"], payload["form"], payload["record"])
+        values = _expression_values(form, stored, job.now.date())
+        event = RuleEvent(
+            payload["event"], job.now, form.form_key, values, None, frozenset(payload["changed"])
+        )
+        outcome = self._evaluate(session, form, rule, event, record=False)
+        if outcome.matched:
+            self._act(session, form, rule, event, outcome)
+        return {"matched": outcome.matched}
 
     def _act(
         self,
