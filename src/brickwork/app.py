@@ -177,4 +177,5 @@ def area_routers() -> tuple[APIRouter, ...]:
         audit_endpoints.router,
         rules_endpoints.router,
         rules_endpoints.executions,
+        rules_endpoints.calendars,
     )

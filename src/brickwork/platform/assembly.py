@@ -46,6 +46,7 @@ from brickwork.platform.records.grants import grant_checker, row_scope_fields
 from brickwork.platform.records.protection import clear_fields_note, protect_form_spec
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
+from brickwork.platform.rules.calendars import CalendarService
 from brickwork.platform.rules.definitions import validate_decision_spec, validate_rule_spec
 from brickwork.platform.rules.runner import LATER, SCHEDULED, RuleRunner, cron_next
 from brickwork.platform.rules.service import DecisionService
@@ -180,6 +181,7 @@ def build_services(
         records=records,
         identities=identities.repo,
         decisions=decisions,
+        calendars=CalendarService(audit=audit, clock=clock),
         clock=clock,
     )
     records.add_save_hook(rules)

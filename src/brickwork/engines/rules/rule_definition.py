@@ -172,6 +172,8 @@ class RuleDefinition(Frozen):
     aggregates: tuple[Aggregate, ...] = ()
     condition: FeelText = "true"
     actions: tuple[Action, ...] = Field(min_length=1)
+    calendar: Key | None = None
+    """The business calendar of the working-day functions (`add working days`, ...)."""
     salience: int = Field(default=0, ge=-1000, le=1000)
     """Rules run highest salience first (then by key)."""
     shadow: bool = False

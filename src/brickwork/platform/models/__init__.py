@@ -4,6 +4,7 @@ from brickwork.platform.models.api_token import ApiToken
 from brickwork.platform.models.application import Application
 from brickwork.platform.models.audit_chain import AuditChain
 from brickwork.platform.models.audit_event import AuditEvent
+from brickwork.platform.models.business_calendar import BusinessCalendarRow
 from brickwork.platform.models.definition import Definition
 from brickwork.platform.models.definition_version import DefinitionVersion
 from brickwork.platform.models.department import Department
@@ -30,6 +31,7 @@ __all__ = [
     "Application",
     "AuditChain",
     "AuditEvent",
+    "BusinessCalendarRow",
     "Definition",
     "DefinitionVersion",
     "Department",

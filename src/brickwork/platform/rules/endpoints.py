@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel
 
-from brickwork.platform.api.body import json_body, openapi_body
+from brickwork.engines.rules.calendar import BusinessCalendar
+from brickwork.platform.api.body import json_body, json_document, openapi_body
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.responses import ExactJSONResponse, reply
 from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.records.service import RecordService
+from brickwork.platform.rules.calendars import CalendarService
 from brickwork.platform.rules.runner import RuleRunner
 from brickwork.platform.rules.schemas import EvaluateReply, EvaluateRequest
 from brickwork.platform.rules.service import DecisionService
@@ -19,6 +21,8 @@ from brickwork.platform.vocabulary import KEY_PATTERN
 
 router = APIRouter(prefix="/apps/{app}/decisions", tags=["decisions"])
 executions = APIRouter(prefix="/apps/{app}/forms/{form}/records/{record_id}", tags=["rules"])
+calendars = APIRouter(prefix="/calendars", tags=["rules"])
+CalendarKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The calendar's key")]
 
 AppKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The app's key")]
 ModelKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The decision model's key")]
@@ -33,6 +37,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     415: PROBLEM,
     422: PROBLEM,
 }
+CALENDAR_SCHEMA = BusinessCalendar.model_json_schema()
 BODY_MODELS: tuple[type[BaseModel], ...] = (EvaluateRequest,)
 
 
@@ -97,3 +102,46 @@ def rule_executions(
     those who may read the record."""
     record_service.get(session, actor, app, form, record_id)
     return reply({"items": rules.executions(session, app, form, record_id)})
+
+
+def calendar_service(request: Request) -> CalendarService:
+    found: CalendarService = request.app.state.rules.calendars
+    return found
+
+
+CalendarsDep = Annotated[CalendarService, Depends(calendar_service)]
+
+
+@calendars.get("", responses=ERRORS)
+def list_calendars(
+    session: SessionDep, actor: ActorDep, service: CalendarsDep
+) -> ExactJSONResponse:
+    """Every business calendar (working weekdays, holidays, make-up working days)."""
+    return reply({"items": service.listing(session)})
+
+
+@calendars.get("/{key}", responses=ERRORS)
+def get_calendar(
+    key: CalendarKey, session: SessionDep, actor: ActorDep, service: CalendarsDep
+) -> ExactJSONResponse:
+    return reply(service.get(session, key))
+
+
+@calendars.put("/{key}", responses=ERRORS, openapi_extra=openapi_body(schema=CALENDAR_SCHEMA))
+def put_calendar(
+    key: CalendarKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: CalendarsDep,
+    document: Annotated[Any, Depends(json_document)],
+) -> ExactJSONResponse:
+    """Create or replace a business calendar (system administrators; audited)."""
+    return reply(service.put(session, actor, key, document))
+
+
+@calendars.delete("/{key}", status_code=204, responses=ERRORS)
+def delete_calendar(
+    key: CalendarKey, session: SessionDep, actor: ActorDep, service: CalendarsDep
+) -> Response:
+    service.delete(session, actor, key)
+    return Response(status_code=204)

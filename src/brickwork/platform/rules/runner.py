@@ -57,12 +57,14 @@ from brickwork.platform.records.published import PublishedForm
 from brickwork.platform.records.rows import typed_values
 from brickwork.platform.records.service import RecordService
 from brickwork.platform.records.windows import Window, equality_keys, related_scope
+from brickwork.platform.rules.calendars import CalendarService
 from brickwork.platform.rules.definitions import describe
 from brickwork.platform.rules.service import DecisionService, feel_json
 
 MAX_CASCADE = 5
 CHAIN = "brickwork.rule_chain"
 RULES_MEMO = "brickwork.rules_of_app"
+CALENDARS_MEMO = "brickwork.calendars"
 SCHEDULED = "rule.scheduled"
 LATER = "rule.after_save"
 """The job kind of an after-save rule in `async` mode."""
@@ -105,10 +107,12 @@ class RuleRunner:
         records: RecordService,
         identities: IdentityRepository,
         decisions: DecisionService,
+        calendars: CalendarService,
         clock: Clock = system_clock,
         jobs: JobRepository | None = None,
     ) -> None:
         self.decisions = decisions
+        self.calendars = calendars
         self.jobs = jobs or JobRepository()
         self.queue = JobQueue(clock=clock, repo=self.jobs)
         self.repo = MetadataRepository()
@@ -148,6 +152,10 @@ class RuleRunner:
                 )
             }
         ]
+        calendar = compiled.spec.calendar
+        if calendar is not None and self.calendars.calendar(session, calendar) is None:
+            message = f"there is no business calendar `{calendar}`"
+            missing.append(ErrorItem("/spec/calendar", "E_RULE_UNKNOWN_CALENDAR", message))
         if missing:
             raise Invalid(
                 f"rule {request.definition.key!r} cannot be published",
@@ -368,6 +376,19 @@ class RuleRunner:
         for effect in effects:
             self._apply(session, form, rule, effect)
 
+    def _context(self, session: Session, rule: _Rule, event: RuleEvent) -> EvaluationContext:
+        """The evaluation's clock and, when the rule names one, its business calendar."""
+        key = rule.compiled.spec.calendar
+        if key is None:
+            return EvaluationContext(now=event.now)
+        memo: dict[tuple[Any, str], Any] = session.info.setdefault(CALENDARS_MEMO, {})
+        memo_key = (session.get_transaction(), key)
+        if memo_key not in memo:
+            if len(memo) > 16:
+                memo.clear()
+            memo[memo_key] = self.calendars.calendar(session, key)
+        return EvaluationContext(now=event.now, calendar=memo[memo_key])
+
     def _decided(
         self,
         session: Session,
@@ -379,7 +400,7 @@ class RuleRunner:
         """The fields a decision call sets. A decision that reports problems sets nothing and
         refuses the save with them (a rule must not store half-decided values)."""
         model, _version = self.decisions.model(session, form.app_key, effect.model)
-        context = EvaluationContext(now=event.now)
+        context = self._context(session, rule, event)
         result = model.evaluate(effect.decision, dict(effect.inputs), context=context)
         values, problems = rule.compiled.decision_outputs(effect, result.value, context=context)
         failed = [*result.diagnostics, *problems]
@@ -454,7 +475,7 @@ class RuleRunner:
                 trigger=event.record,
                 window=window,
             )
-        outcome = rule.compiled.evaluate(event, values)
+        outcome = rule.compiled.evaluate(event, values, context=self._context(session, rule, event))
         if record and outcome.matched:
             self._record(session, form, rule, event, outcome)
         return outcome
