@@ -338,3 +338,36 @@ def test_an_async_rule_acts_when_its_job_runs(aml: TestClient, users: Any, conne
     assert ("/spec/mode", "E_RULE_PHASE") in [
         (item["pointer"], item["code"]) for item in refused.json()["errors"]
     ]
+
+
+def test_a_manual_rule_runs_on_a_record_for_those_who_may_read_it(
+    aml: TestClient, users: Any
+) -> None:
+    escalate = {
+        "trigger": {"on": "manual", "form": "deposit"},
+        "condition": "amount >= 10000",
+        "actions": [
+            {
+                "type": "raise_alert",
+                "form": "alert",
+                "values": {"customer": "customer", "kind": '"escalated"'},
+            }
+        ],
+    }
+    assert define(aml, "rule", "escalate", escalate).status_code == 201
+    big = deposit(aml, "46000", 0)
+    small = deposit(aml, "500", 0)
+    run = f"{APP}/forms/deposit/records/{{}}/rules/escalate/run"
+    outcome = aml.post(run.format(big["id"]))
+    assert outcome.status_code == 200, outcome.text
+    assert outcome.json()["matched"] is True
+    assert aml.post(run.format(small["id"])).json()["matched"] is False
+    assert [a["kind"] for a in alerts(aml)] == ["escalated"]
+    stranger = users.client(
+        "stranger", grants=[{"app": "aml", "form": "alert", "actions": ["read"], "rows": "all"}]
+    )
+    assert stranger.post(run.format(big["id"])).status_code in (403, 404)
+    missing = aml.post(f"{APP}/forms/deposit/records/{big['id']}/rules/structuring/run")
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "rule_not_found"
+    assert len(alerts(aml)) == 1

@@ -43,6 +43,7 @@ from brickwork.engines.rules.rule_definition import (
     Block,
     CallDecision,
     Example,
+    ManualTrigger,
     RaiseAlert,
     RecordTrigger,
     RuleDefinition,
@@ -50,7 +51,7 @@ from brickwork.engines.rules.rule_definition import (
     SetFields,
 )
 
-EventKind = Literal["created", "updated", "deleted", "schedule"]
+EventKind = Literal["created", "updated", "deleted", "schedule", "manual"]
 DATE_KINDS = frozenset({v.DATE, v.DATETIME})
 CRON_REFERENCE = datetime(2000, 1, 1, tzinfo=UTC)
 AGGREGATE_TYPES = {"count": t.NUMBER, "sum": t.NUMBER, "avg": t.NUMBER}
@@ -172,7 +173,9 @@ class CompiledRule:
         trigger = self.spec.trigger
         if isinstance(trigger, ScheduleTrigger):
             return event.kind == "schedule"
-        if event.kind == "schedule" or event.form != trigger.form:
+        if isinstance(trigger, ManualTrigger):
+            return event.kind == "manual" and event.form == trigger.form
+        if event.kind in ("schedule", "manual") or event.form != trigger.form:
             return False
         if event.kind not in trigger.events:
             return False
@@ -463,6 +466,15 @@ class _Compiler:
                 "E_RULE_UNKNOWN_FORM", f"the app has no form `{trigger.form}`", "/trigger/form"
             )
             return None
+        if isinstance(trigger, ManualTrigger):
+            if self.rule.phase != "after_save":
+                self.problem(
+                    "E_RULE_PHASE",
+                    "a rule run by a button saves nothing: it has no before-save phase",
+                    "/phase",
+                    'use "after_save"',
+                )
+            return None
         fields = self.scopes[trigger.form].fields
         for index, key in enumerate(trigger.fields):
             if key not in fields:
@@ -482,7 +494,7 @@ class _Compiler:
 
     def _record_fields(self) -> dict[str, t.ExprType]:
         trigger = self.rule.trigger
-        if isinstance(trigger, RecordTrigger) and trigger.form in self.scopes:
+        if isinstance(trigger, RecordTrigger | ManualTrigger) and trigger.form in self.scopes:
             return dict(self.scopes[trigger.form].fields)
         return {}
 

@@ -50,7 +50,14 @@ class ScheduleTrigger(Frozen):
     timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
 
 
-Trigger = Annotated[RecordTrigger | ScheduleTrigger, Field(discriminator="on")]
+class ManualTrigger(Frozen):
+    """A button on records of `form`: whoever may read the record runs the rule on it."""
+
+    on: Literal["manual"]
+    form: Key
+
+
+Trigger = Annotated[RecordTrigger | ScheduleTrigger | ManualTrigger, Field(discriminator="on")]
 
 
 class Binding(Frozen):
@@ -136,7 +143,7 @@ AFTER_SAVE_ACTIONS = frozenset({"raise_alert", "create_record"})
 
 
 class ExampleGiven(Frozen):
-    event: RecordEvent | Literal["schedule"] = "created"
+    event: RecordEvent | Literal["schedule", "manual"] = "created"
     record: dict[str, Any] = Field(default_factory=dict)
     previous: dict[str, Any] | None = None
     aggregates: dict[Key, Any] = Field(default_factory=dict)

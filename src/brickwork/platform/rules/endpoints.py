@@ -104,6 +104,21 @@ def rule_executions(
     return reply({"items": rules.executions(session, app, form, record_id)})
 
 
+@executions.post("/rules/{key}/run", responses=ERRORS)
+def run_rule(
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    key: Annotated[str, Path(pattern=KEY_PATTERN, description="The rule's key")],
+    session: SessionDep,
+    actor: ActorDep,
+    rules: RunnerDep,
+) -> ExactJSONResponse:
+    """Run a rule with a manual trigger (a button) on a record the caller may read; the rule
+    acts as its owner. Answers what it did (matched, effects, bindings, diagnostics)."""
+    return reply(rules.run_manual(session, actor, app, form, record_id, key))
+
+
 def calendar_service(request: Request) -> CalendarService:
     found: CalendarService = request.app.state.rules.calendars
     return found

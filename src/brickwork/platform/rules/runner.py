@@ -42,11 +42,11 @@ from brickwork.engines.rules import (
 )
 from brickwork.engines.rules.cron import parse_cron
 from brickwork.engines.rules.eca import DecisionCallEffect, Effect
-from brickwork.engines.rules.rule_definition import CallDecision, ScheduleTrigger
+from brickwork.engines.rules.rule_definition import CallDecision, ManualTrigger, ScheduleTrigger
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.errors import Conflict, ErrorItem, Invalid
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
 from brickwork.platform.jobs.repository import JobRepository
 from brickwork.platform.jobs.service import JobContext, JobQueue, put_schedule
 from brickwork.platform.metadata.repository import MetadataRepository
@@ -559,6 +559,28 @@ class RuleRunner:
         if outcome.matched:
             self._act(session, place, rule, event, outcome)
         return {"ran": True, "matched": outcome.matched, "tick": payload.get("tick")}
+
+    def run_manual(
+        self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str, key: str
+    ) -> dict[str, Any]:
+        """Run a rule with a manual trigger on a record, for someone who may read it."""
+        self.records.get(session, actor, app_key, form_key, record_id)  # 404 when not readable
+        form = self.records.form(session, app_key, form_key)
+        rule = next((r for r in self._rules(session, app_key) if r.key == key), None)
+        trigger = None if rule is None else rule.compiled.spec.trigger
+        if rule is None or not isinstance(trigger, ManualTrigger) or trigger.form != form_key:
+            raise NotFound(
+                f"app {app_key!r} has no published rule {key!r} to run on form {form_key!r}",
+                code="rule_not_found",
+            )
+        now = self.clock()
+        stored = self.records.stored(session, app_key, form_key, record_id)
+        values = _expression_values(form, stored, now.date())
+        event = RuleEvent("manual", now, form_key, values)
+        outcome = self._evaluate(session, form, rule, event, record=False)
+        if outcome.matched and rule.compiled.in_force(now.date()):
+            self._act(session, form, rule, event, outcome)
+        return _outcome_json(outcome)
 
     def executions(
         self, session: Session, app_key: str, form_key: str, record_id: str
