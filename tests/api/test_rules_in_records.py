@@ -371,3 +371,28 @@ def test_a_manual_rule_runs_on_a_record_for_those_who_may_read_it(
     assert missing.status_code == 404
     assert missing.json()["code"] == "rule_not_found"
     assert len(alerts(aml)) == 1
+
+
+def test_an_after_save_rule_updates_the_records_matching_a_filter(aml: TestClient) -> None:
+    touch = {
+        "trigger": {"on": "record", "form": "deposit", "events": ["created"]},
+        "actions": [
+            {
+                "type": "update_records",
+                "form": "alert",
+                "where": 'it.customer = record.customer and it.kind = "open"',
+                "values": {"kind": '"has new deposits"'},
+            }
+        ],
+    }
+    assert define(aml, "rule", "touch", touch).status_code == 201
+    for customer, kind in (("C1", "open"), ("C1", "closed"), ("C2", "open")):
+        body = {"customer": customer, "kind": kind}
+        assert aml.post(f"{APP}/forms/alert/records", json=body).status_code == 201
+    deposit(aml, "100", 0, customer="C1")
+    found = sorted((a["customer"], a["kind"]) for a in alerts(aml))
+    assert found == [("C1", "closed"), ("C1", "has new deposits"), ("C2", "open")]
+    bad = {**touch, "actions": [{**touch["actions"][0], "where": "count(it.kind) > 1"}]}
+    refused = define(aml, "rule", "bad_touch", bad)
+    assert refused.status_code == 422
+    assert [e["pointer"] for e in refused.json()["errors"]] == ["/spec/actions/0/where"]

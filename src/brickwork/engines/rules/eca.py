@@ -49,6 +49,7 @@ from brickwork.engines.rules.rule_definition import (
     RuleDefinition,
     ScheduleTrigger,
     SetFields,
+    UpdateRecords,
 )
 
 EventKind = Literal["created", "updated", "deleted", "schedule", "manual"]
@@ -129,7 +130,24 @@ class DecisionCallEffect:
     inputs: Mapping[str, v.Value]
 
 
-Effect = SetFieldsEffect | BlockEffect | AlertEffect | CreateRecordEffect | DecisionCallEffect
+@dataclass(frozen=True, slots=True)
+class UpdateRecordsEffect:
+    """Set `values` on the records of `form` matching `where` (record.<field>: the triggering
+    record's values)."""
+
+    form: str
+    where: str
+    values: Mapping[str, v.Value]
+
+
+Effect = (
+    SetFieldsEffect
+    | BlockEffect
+    | AlertEffect
+    | CreateRecordEffect
+    | UpdateRecordsEffect
+    | DecisionCallEffect
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +314,8 @@ class CompiledRule:
                 key = v.to_text(found)
             return AlertEffect(action.form, values, key)
         values = self._values(action.values, pointer, variables, context, problems)
+        if isinstance(action, UpdateRecords):
+            return UpdateRecordsEffect(action.form, action.where, values)
         return CreateRecordEffect(action.form, values)
 
 
@@ -525,22 +545,28 @@ class _Compiler:
             return t.ANY
         found = self._aggregate_field(item, pointer, fields)
         if item.where is not None:
-            scope = Scope(
-                fields={
-                    "it": t.context_of(dict(fields)),
-                    "record": t.context_of(dict(record_fields)),
-                }
-            )
-            try:
-                to_sql_ir(item.where, scope, predicate=True)
-            except ExpressionError as exc:
-                for diagnostic in exc.diagnostics:
-                    self.problems.append(
-                        from_diagnostic(diagnostic, f"{pointer}/where", code="E_RULE_EXPRESSION")
-                    )
+            self._pushable(item.where, f"{pointer}/where", fields, record_fields)
         if item.window is not None:
             self._window(item, pointer, fields, record_fields)
         return AGGREGATE_TYPES.get(item.function, found)
+
+    def _pushable(
+        self,
+        where: str,
+        pointer: str,
+        fields: Mapping[str, t.ExprType],
+        record_fields: Mapping[str, t.ExprType],
+    ) -> None:
+        """A filter over `it` (a record of `fields`) and `record` (the triggering one) that
+        must run in the database."""
+        scope = Scope(
+            fields={"it": t.context_of(dict(fields)), "record": t.context_of(dict(record_fields))}
+        )
+        try:
+            to_sql_ir(where, scope, predicate=True)
+        except ExpressionError as exc:
+            for diagnostic in exc.diagnostics:
+                self.problems.append(from_diagnostic(diagnostic, pointer, code="E_RULE_EXPRESSION"))
 
     def _aggregate_field(
         self, item: Aggregate, pointer: str, fields: Mapping[str, t.ExprType]
@@ -624,6 +650,8 @@ class _Compiler:
             self._expression(text, here, names)
         if isinstance(action, RaiseAlert) and action.dedupe is not None:
             self._expression(action.dedupe, f"{pointer}/dedupe", names)
+        if isinstance(action, UpdateRecords) and target is not None:
+            self._pushable(action.where, f"{pointer}/where", target, record_fields)
 
     def _decision_call(
         self,
@@ -721,4 +749,5 @@ def _effect_type(effect: Effect) -> str:
         AlertEffect: "raise_alert",
         CreateRecordEffect: "create_record",
         DecisionCallEffect: "call_decision",
+        UpdateRecordsEffect: "update_records",
     }[type(effect)]

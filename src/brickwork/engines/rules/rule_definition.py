@@ -121,6 +121,16 @@ class CreateRecord(Frozen):
     values: dict[Key, FeelText] = Field(min_length=1)
 
 
+class UpdateRecords(Frozen):
+    """After the save: give the records of `form` matching `where` (`it.<field>` the record to
+    update, `record.<field>` the triggering one; it runs in the database) new `values`."""
+
+    type: Literal["update_records"]
+    form: Key
+    where: FeelText
+    values: dict[Key, FeelText] = Field(min_length=1)
+
+
 class CallDecision(Frozen):
     """Before the save: evaluate a published decision model of the app (`decision`: one of
     its decisions, default its entry) with `inputs` (input data name -> expression), then set
@@ -136,10 +146,11 @@ class CallDecision(Frozen):
 
 
 Action = Annotated[
-    SetFields | Block | RaiseAlert | CreateRecord | CallDecision, Field(discriminator="type")
+    SetFields | Block | RaiseAlert | CreateRecord | UpdateRecords | CallDecision,
+    Field(discriminator="type"),
 ]
 BEFORE_SAVE_ACTIONS = frozenset({"set_fields", "block", "call_decision"})
-AFTER_SAVE_ACTIONS = frozenset({"raise_alert", "create_record"})
+AFTER_SAVE_ACTIONS = frozenset({"raise_alert", "create_record", "update_records"})
 
 
 class ExampleGiven(Frozen):

@@ -836,6 +836,38 @@ class RecordService:
         with filter_in_range(where):
             return self.repo.window_aggregate(session, form.table, function, target, conditions)
 
+    def matching_ids(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        *,
+        where: str,
+        trigger: Mapping[str, Any] | None = None,
+        limit: int = 1000,
+    ) -> list[str]:
+        """Ids of the live records `actor` may update that match `where` (`it.<field>`,
+        `record.<field>` from `trigger`, as in `window_aggregate`), oldest first; at most
+        `limit` (more is refused rather than silently cut)."""
+        form = self.form(session, app_key, form_key)
+        access = self.access(session, actor, form, "update")
+        query = self.query(session, access)
+        conditions = [
+            form.table.c.deleted_at.is_(None),
+            *access.rows("update"),
+            *query.where_related(where, trigger or {}),
+        ]
+        with filter_in_range(where):
+            ids = self.repo.ids_where(session, form.table, conditions, limit + 1)
+        if len(ids) > limit:
+            raise Invalid(
+                f"more than {limit} records of {form_key!r} match; narrow the filter",
+                code="too_many_matches",
+                errors=[ErrorItem("/where", "too_many_matches", f"at most {limit}")],
+            )
+        return ids
+
     def ensure_window_index(
         self, session: Session, app_key: str, form_key: str, keys: Sequence[str]
     ) -> str:

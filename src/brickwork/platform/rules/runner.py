@@ -14,7 +14,8 @@ de-duplication key is raised once per key. Rules whose actions trigger rules may
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -41,7 +42,7 @@ from brickwork.engines.rules import (
     compile_rule,
 )
 from brickwork.engines.rules.cron import parse_cron
-from brickwork.engines.rules.eca import DecisionCallEffect, Effect
+from brickwork.engines.rules.eca import DecisionCallEffect, Effect, UpdateRecordsEffect
 from brickwork.engines.rules.rule_definition import CallDecision, ManualTrigger, ScheduleTrigger
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.repository import IdentityRepository
@@ -374,7 +375,7 @@ class RuleRunner:
             self._record(session, form, rule, event, outcome, note="alert raised before")
             effects = [e for e in effects if not isinstance(e, AlertEffect)]
         for effect in effects:
-            self._apply(session, form, rule, effect)
+            self._apply(session, form, rule, effect, event)
 
     def _context(self, session: Session, rule: _Rule, event: RuleEvent) -> EvaluationContext:
         """The evaluation's clock and, when the rule names one, its business calendar."""
@@ -515,9 +516,33 @@ class RuleRunner:
             return False
         return True
 
-    def _apply(self, session: Session, form: Place, rule: _Rule, effect: Effect) -> None:
+    def _apply(
+        self, session: Session, form: Place, rule: _Rule, effect: Effect, event: RuleEvent
+    ) -> None:
         if isinstance(effect, AlertEffect | CreateRecordEffect):
             self._create(session, form, rule, effect.form, effect.values)
+        elif isinstance(effect, UpdateRecordsEffect):
+            self._update(session, form, rule, effect, event)
+
+    def _update(
+        self,
+        session: Session,
+        form: Place,
+        rule: _Rule,
+        effect: UpdateRecordsEffect,
+        event: RuleEvent,
+    ) -> None:
+        """Each matching record updated as the rule's owner (its own rules run; cascades are
+        bounded as for created records)."""
+        owner = self._owner(session, rule)
+        ids = self.records.matching_ids(
+            session, owner, form.app_key, effect.form, where=effect.where, trigger=event.record
+        )
+        with self._nested(session, rule):
+            for record_id in ids:
+                self.records.update(
+                    session, owner, form.app_key, effect.form, record_id, dict(effect.values)
+                )
 
     def _create(
         self,
@@ -527,6 +552,13 @@ class RuleRunner:
         target: str,
         values: Mapping[str, Any],
     ) -> None:
+        with self._nested(session, rule):
+            owner = self._owner(session, rule)
+            self.records.create(session, owner, form.app_key, target, dict(values))
+
+    @contextmanager
+    def _nested(self, session: Session, rule: _Rule) -> Iterator[None]:
+        """Writes a rule makes (which may trigger rules in turn), at most `MAX_CASCADE` deep."""
         chain: list[str] = session.info.setdefault(CHAIN, [])
         if len(chain) >= MAX_CASCADE:
             path = " -> ".join([*chain, rule.key])
@@ -538,8 +570,7 @@ class RuleRunner:
             )
         chain.append(rule.key)
         try:
-            owner = self._owner(session, rule)
-            self.records.create(session, owner, form.app_key, target, dict(values))
+            yield
         finally:
             chain.pop()
 
