@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,7 +18,7 @@ from brickwork.platform.api.headers import SecurityHeaders
 from brickwork.platform.api.limits import BodySizeLimit, body_limits
 from brickwork.platform.api.request_id import RequestId
 from brickwork.platform.api.router import api_router, install_openapi, root
-from brickwork.platform.assembly import build_services
+from brickwork.platform.assembly import build_services, job_runners
 from brickwork.platform.audit import endpoints as audit_endpoints
 from brickwork.platform.audit.denials import DenialAudit, DenialLimits, refusal_recorder
 from brickwork.platform.auth import admin_endpoints as identity_admin_endpoints
@@ -31,6 +34,7 @@ from brickwork.platform.db.session import (
     unit_of_work,
 )
 from brickwork.platform.files import endpoints as file_endpoints
+from brickwork.platform.jobs.service import serve as serve_jobs
 from brickwork.platform.metadata import endpoints as metadata_endpoints
 from brickwork.platform.records import endpoints as record_endpoints
 from brickwork.platform.records.jobs import JobRunner
@@ -63,11 +67,35 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     task: asyncio.Task[None] | None = None
     if settings.inactive_days > 0:
         task = asyncio.create_task(_check_periodically(app, settings.inactive_check_minutes * 60))
+    stop = threading.Event()
+    worker: threading.Thread | None = None
+    if settings.worker:
+        worker = _start_worker(app, stop, settings.worker_poll_seconds)
     try:
         yield
     finally:
         if task is not None:
             task.cancel()
+        stop.set()
+        if worker is not None:
+            worker.join(timeout=30)
+
+
+def _start_worker(app: FastAPI, stop: threading.Event, poll: float) -> threading.Thread:
+    """The job worker and scheduler in a thread of the server (see ``brickwork worker``)."""
+    name = f"{socket.gethostname()}:{os.getpid()}:server"
+    worker, scheduler = job_runners(
+        app.state.services, app.state.session_factory, name=name, clock=app.state.clock
+    )
+    thread = threading.Thread(
+        target=serve_jobs,
+        args=(worker, scheduler, stop, poll),
+        kwargs={"probe": app.state.read_session_factory},
+        name="brickwork-jobs",
+        daemon=True,
+    )
+    thread.start()
+    return thread
 
 
 async def _check_periodically(app: FastAPI, seconds: float) -> None:
@@ -115,6 +143,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.files = services.files
     app.state.identities = services.identities
     app.state.decisions = services.decisions
+    app.state.services = services
+    app.state.clock = clock
+    app.state.rules = services.rules
     app.state.jobs = JobRunner(clock=clock)
     errors.install(app, refusals=refusal_recorder(app.state.denials))
     app.add_middleware(
@@ -145,4 +176,6 @@ def area_routers() -> tuple[APIRouter, ...]:
         record_endpoints.app_docs,
         audit_endpoints.router,
         rules_endpoints.router,
+        rules_endpoints.executions,
+        rules_endpoints.calendars,
     )

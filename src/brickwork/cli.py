@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,10 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from brickwork import __version__, jsonio
-from brickwork.engines.rules import DecisionModelError, compile_model
-from brickwork.engines.rules.dmn_xml import DmnXmlError, import_dmn
-from brickwork.engines.rules.tck import TckFileError, read_test_cases, run_suite, show_value
-from brickwork.platform.assembly import KEYS_ENV, anchor_keys, build_services
+from brickwork.platform.assembly import KEYS_ENV, anchor_keys, build_services, job_runners
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.directory import DirectoryService
@@ -37,8 +36,14 @@ from brickwork.platform.crypto.keyring import (
 )
 from brickwork.platform.db import migrate
 from brickwork.platform.db.filemodes import private_dir
-from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
+from brickwork.platform.db.session import (
+    make_engine,
+    make_read_session_factory,
+    make_session_factory,
+    unit_of_work,
+)
 from brickwork.platform.errors import PlatformError
+from brickwork.platform.jobs.service import serve as serve_jobs
 from brickwork.platform.packs.demo import (
     install_demo,
     install_demo_records,
@@ -65,6 +70,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 dmn_app = typer.Typer(help="DMN decision models (XML files).", no_args_is_help=True)
 app.add_typer(dmn_app, name="dmn")
+rules_app = typer.Typer(help="Event-condition-action rules.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -430,6 +437,46 @@ def demo(
         _serve(settings.with_overrides(insecure_cookies=True))
 
 
+@app.command()
+def worker(
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Queue due ticks, run due jobs, then exit.")
+    ] = False,
+) -> None:
+    """Run background jobs and scheduled rules (the server runs them too unless
+    BRICKWORK_WORKER=false); several workers may run at once."""
+    settings = _settings(data_dir, database_url)
+    _configure_logging(settings)
+    engine = make_engine(settings.effective_database_url)
+    migrate.ensure_current(engine)
+    factory = make_session_factory(engine)
+    services = build_services(settings=settings)
+    name = f"{socket.gethostname()}:{os.getpid()}:cli"
+    runner, scheduler = job_runners(services, factory, name=name)
+    if once:
+        queued = scheduler.tick()
+        ran = runner.run_until_idle()
+        out.print(f"{queued} tick(s) queued, {ran} job(s) run")
+        engine.dispose()
+        return
+    stop = threading.Event()
+    out.print(f"worker {name}: running jobs and schedules (Ctrl-C stops)")
+    try:
+        serve_jobs(
+            runner,
+            scheduler,
+            stop,
+            settings.worker_poll_seconds,
+            probe=make_read_session_factory(engine, factory),
+        )
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        engine.dispose()
+
+
 @db_app.command("upgrade")
 def db_upgrade(
     data_dir: DataDir = None,
@@ -732,44 +779,120 @@ def keys_status(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> N
     out.print(table)
 
 
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror or exc}", code="file_unreadable") from None
+
+
 @dmn_app.command("check")
 def dmn_check(
-    model_file: Annotated[Path, typer.Argument(help="The DMN 1.3/1.4/1.5 model (.dmn).")],
-    tests_file: Annotated[Path, typer.Argument(help="DMN TCK test cases (.xml).")],
+    model_file: Annotated[Path, typer.Argument(metavar="MODEL.dmn", help="The DMN model.")],
+    tests_file: Annotated[
+        Path, typer.Argument(metavar="TESTS.xml", help="A DMN TCK test-case file.")
+    ],
 ) -> None:
-    """Evaluate a DMN model against DMN TCK test cases; exit code 1 if any case fails."""
+    """Check a DMN model against DMN TCK test cases.
+
+    Prints pass/fail per case with the expected and actual values. Exit code 1 if any case
+    fails, 2 if a file cannot be read or used."""
+    from brickwork.engines.rules import DecisionModelError, compile_model
+    from brickwork.engines.rules.dmn_xml import DmnXmlError, element_at, import_dmn
+    from brickwork.engines.rules.tck import read_test_cases, run_test_cases
+
+    model_xml, tests_xml = _read_bytes(model_file), _read_bytes(tests_file)
     try:
-        model = compile_model(import_dmn(model_file.read_bytes()))
-    except OSError as exc:
-        _fail(f"cannot read {model_file}: {exc.strerror}", code="dmn_model_unreadable")
-    except (DmnXmlError, DecisionModelError) as exc:
-        details = [str(problem) for problem in exc.problems]
-        _fail(f"{model_file} is not a usable model", code="dmn_model_unreadable", details=details)
+        spec = import_dmn(model_xml)
+    except DmnXmlError as exc:
+        _fail(f"{model_file} cannot be imported", code="dmn_invalid", details=_lines(exc.problems))
     try:
-        suite = read_test_cases(tests_file.read_bytes())
-    except OSError as exc:
-        _fail(f"cannot read {tests_file}: {exc.strerror}", code="dmn_tests_unreadable")
-    except TckFileError as exc:
-        _fail(f"{tests_file}: {exc}", code="dmn_tests_unreadable")
-    outcomes = run_suite(model, suite)
+        model = compile_model(spec)
+    except DecisionModelError as exc:
+        details = [f"{p} [element {element_at(spec, p.pointer) or '-'}]" for p in exc.problems]
+        _fail(f"{model_file} cannot be compiled", code="dmn_invalid", details=details)
+    try:
+        suite = read_test_cases(tests_xml)
+    except DmnXmlError as exc:
+        _fail(f"{tests_file} cannot be read", code="tck_invalid", details=_lines(exc.problems))
+    outcomes = run_test_cases(model, suite)
     for outcome in outcomes:
-        case = outcome.case
-        mark = "[green]PASS[/]" if outcome.passed else "[bold red]FAIL[/]"
-        out.print(f"{mark} {escape(case.id)} {escape(case.name)}", highlight=False)
-        if outcome.skipped:
-            out.print(f"  not run: {escape(outcome.skipped)}", highlight=False)
-        for result in outcome.results:
-            line = (
-                f"  {result.name}: expected {show_value(result.expected)}, "
-                f"actual {show_value(result.actual)}"
-            )
-            out.print(escape(line), highlight=False)
-            for note in result.diagnostics if not result.passed else ():
-                out.print(f"    {escape(note)}", highlight=False)
-    failed = sum(not outcome.passed for outcome in outcomes)
-    out.print(f"{len(outcomes) - failed} passed, {failed} failed")
+        verdict = "[green]PASS[/]" if outcome.passed else "[bold red]FAIL[/]"
+        text = f"{outcome.case_id} {outcome.name}: expected {outcome.expected}"
+        text += f", actual {outcome.actual}"
+        if outcome.note:
+            text += f" ({outcome.note})"
+        out.print(f"{verdict} {escape(text)}", highlight=False)
+    failed = sum(1 for outcome in outcomes if not outcome.passed)
+    out.print(f"{len(outcomes) - failed} passed, {failed} failed", highlight=False)
+    if failed or not outcomes:
+        raise typer.Exit(1)
+
+
+@rules_app.command("test")
+def rules_test(
+    app_key: Annotated[
+        str | None, typer.Option("--app", help="Only this app's rules (default: every app).")
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Run the examples embedded in every rule: the draft where there is one (what the next
+    publish would check), else the published version. Exit code 1 if any example fails or a
+    rule does not compile."""
+    from brickwork.engines.rules import RuleDefinition, RuleDefinitionError, compile_rule
+    from brickwork.engines.rules.eca import run_examples
+    from brickwork.platform.metadata.schemas import Kind
+
+    settings = _settings(data_dir, database_url)
+    engine = make_engine(settings.effective_database_url)
+    services = build_services(settings=settings)
+    passed = failed = 0
+    with unit_of_work(make_session_factory(engine)) as session:
+        apps = [app_key] if app_key else [a.key for a in services.metadata.list_apps(session)]
+        for key in apps:
+            scopes = {
+                f.form_key: f.compiled.scope for f in services.records.published_forms(session, key)
+            }
+            for definition in services.metadata.list_definitions(session, key, kind=Kind.RULE):
+                body = definition.draft if definition.draft is not None else None
+                if body is None and definition.latest_version is not None:
+                    body = services.metadata.version(
+                        session, key, Kind.RULE, definition.key, definition.latest_version
+                    ).body
+                if body is None:
+                    continue
+                name = f"{key}/{definition.key}"
+                try:
+                    spec = RuleDefinition.model_validate(body["spec"])
+                    rule = compile_rule(spec.model_copy(update={"examples": ()}), scopes=scopes)
+                except (RuleDefinitionError, ValueError) as exc:
+                    failed += 1
+                    out.print(
+                        f"[bold red]FAIL[/] {escape(name)}: does not compile: {escape(str(exc))}"
+                    )
+                    continue
+                for example, failure in run_examples(rule, spec.examples):
+                    if failure is None:
+                        passed += 1
+                        out.print(
+                            f"[green]PASS[/] {escape(name)}: {escape(example)}", highlight=False
+                        )
+                    else:
+                        failed += 1
+                        out.print(
+                            f"[bold red]FAIL[/] {escape(name)}: {escape(example)}: "
+                            f"{escape(failure)}",
+                            highlight=False,
+                        )
+    engine.dispose()
+    out.print(f"{passed} passed, {failed} failed", highlight=False)
     if failed:
         raise typer.Exit(1)
+
+
+def _lines(problems: Any) -> list[str]:
+    return [str(problem) for problem in problems]
 
 
 def main() -> None:

@@ -62,6 +62,9 @@ class Settings:
     inactive_days: int = 90
     """0: accounts are never disabled for inactivity."""
     inactive_check_minutes: int = 60
+    worker: bool = True
+    """Run the job worker and scheduler inside the server (scheduled rules, background jobs)."""
+    worker_poll_seconds: int = 2
     insecure_cookies: bool = False
     """Development only: the session cookie without ``Secure`` (plain http)."""
     argon2_profile: str = "default"
@@ -159,6 +162,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         token_max_days=_int(source, "TOKEN_MAX_DAYS", 365),
         inactive_days=_int(source, "INACTIVE_DAYS", 90, minimum=0),
         inactive_check_minutes=_int(source, "INACTIVE_CHECK_MINUTES", 60),
+        worker=_bool(source, "WORKER", True),
+        worker_poll_seconds=_int(source, "WORKER_POLL_SECONDS", 2),
         insecure_cookies=_bool(source, "INSECURE_COOKIES", False),
         argon2_profile=_choice(source, "ARGON2_PROFILE", ARGON2_PROFILES),
         admin_username=source.get(ENV_PREFIX + "ADMIN_USERNAME") or None,

@@ -52,7 +52,7 @@ def test_the_published_model_is_evaluated_with_json_inputs(risk: TestClient) -> 
         "diagnostics": [],
         "trace": None,
     }
-    response = risk.post(EVALUATE, json={"inputs": {"score": 600, "pep": True}})
+    response = risk.post(EVALUATE, json={"inputs": {"score": "600.00", "pep": True}})
     assert response.json()["value"] == "medium"
 
 

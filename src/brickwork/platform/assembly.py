@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from brickwork.engines.rules.definition import ID_PATTERN
 from brickwork.platform.audit.anchor import AnchorKeys
@@ -30,6 +30,7 @@ from brickwork.platform.crypto.keyring import (
 from brickwork.platform.db.session import write_side
 from brickwork.platform.files.service import FileService
 from brickwork.platform.files.storage import FileStorage
+from brickwork.platform.jobs.service import Handler, Scheduler, Worker
 from brickwork.platform.metadata.approvals import PublishApprovals
 from brickwork.platform.metadata.bundle import BundleService
 from brickwork.platform.metadata.schemas import Kind
@@ -45,7 +46,9 @@ from brickwork.platform.records.grants import grant_checker, row_scope_fields
 from brickwork.platform.records.protection import clear_fields_note, protect_form_spec
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
-from brickwork.platform.rules.definitions import validate_decision_spec
+from brickwork.platform.rules.calendars import CalendarService
+from brickwork.platform.rules.definitions import validate_decision_spec, validate_rule_spec
+from brickwork.platform.rules.runner import LATER, SCHEDULED, RuleRunner, cron_next
 from brickwork.platform.rules.service import DecisionService
 from brickwork.settings import Settings
 
@@ -74,11 +77,13 @@ class Services:
     identities: IdentityService
     crypto: KeyringCipher
     decisions: DecisionService
+    rules: RuleRunner
 
 
 # Kind validators are part of what a definition *is*, whoever builds the services.
 register_kind_validator(Kind.FORM, validate_form_spec)
 register_kind_validator(Kind.DECISION_TABLE, validate_decision_spec)
+register_kind_validator(Kind.RULE, validate_rule_spec)
 register_element_id_pattern(Kind.DECISION_TABLE, ID_PATTERN)
 
 
@@ -162,23 +167,48 @@ def build_services(
         quota_bytes=(settings or Settings()).upload_quota_bytes,
     )
     identities.permissions.add_grant_check(grant_checker(metadata, now=clock))
+    records = RecordService(
+        metadata=metadata,
+        clock=clock,
+        audit=audit,
+        files=files,
+        cipher=crypto,
+        permissions=identities.permissions,
+    )
+    decisions = DecisionService(metadata=metadata, permissions=identities.permissions, clock=clock)
+    rules = RuleRunner(
+        metadata=metadata,
+        records=records,
+        identities=identities.repo,
+        decisions=decisions,
+        calendars=CalendarService(audit=audit, clock=clock),
+        clock=clock,
+    )
+    records.add_save_hook(rules)
+    metadata.add_publish_hook(Kind.RULE, rules.on_publish)
+    metadata.add_publish_hook(Kind.FORM, rules.on_form_publish)
     return Services(
         audit=audit,
         metadata=metadata,
         bundles=BundleService(clock=clock, audit=audit, permissions=identities.permissions),
         approvals=PublishApprovals(metadata=metadata, clock=clock, audit=audit),
-        records=RecordService(
-            metadata=metadata,
-            clock=clock,
-            audit=audit,
-            files=files,
-            cipher=crypto,
-            permissions=identities.permissions,
-        ),
+        records=records,
         files=files,
         identities=identities,
         crypto=crypto,
-        decisions=DecisionService(
-            metadata=metadata, permissions=identities.permissions, clock=clock
-        ),
+        decisions=decisions,
+        rules=rules,
     )
+
+
+def job_handlers(services: Services) -> dict[str, Handler]:
+    """What each kind of background job runs."""
+    return {SCHEDULED: services.rules.run_scheduled, LATER: services.rules.run_later}
+
+
+def job_runners(
+    services: Services, factory: sessionmaker[Session], *, name: str, clock: Clock = system_clock
+) -> tuple[Worker, Scheduler]:
+    """A worker for every kind of job, and the scheduler that queues scheduled rules' ticks."""
+    worker = Worker(factory, job_handlers(services), name=name, clock=clock)
+    return worker, Scheduler(factory, cron_next, clock=clock)

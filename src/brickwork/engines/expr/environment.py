@@ -2,7 +2,9 @@
 
 The platform builds one `EvaluationContext` per request (or per flow step) and passes it to
 `evaluate`. Nothing in the engine reads the real clock or the environment; `NOW()`/`TODAY()`
-and `$now`/`$today`/`$user` come from here. This module must stay free of I/O.
+and `$now`/`$today`/`$user` come from here, and so does the business calendar the working-day
+functions (`add working days`, ...) use: without one they yield null plus `E_NO_CALENDAR`.
+This module must stay free of I/O.
 """
 
 from __future__ import annotations
@@ -10,9 +12,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from brickwork.engines.expr.limits import DEFAULT_LIMITS, Limits
+
+
+class WorkingCalendar(Protocol):
+    """What the working-day functions need from a business calendar (the platform passes one,
+    e.g. `brickwork.engines.rules.calendar.BusinessCalendar`). Methods raise `ValueError` for
+    dates they cannot work with (out of range)."""
+
+    def is_working_day(self, day: date) -> bool: ...
+
+    def add_working_days(self, day: date, days: int) -> date: ...
+
+    def working_days_between(self, start: date, end: date) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +36,8 @@ class EvaluationContext:
     limits: Limits = DEFAULT_LIMITS
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Further `$name` values the platform wants to expose (e.g. `$record`)."""
+    calendar: WorkingCalendar | None = None
+    """The business calendar of this evaluation (working-day functions); None: no calendar."""
 
     @property
     def today(self) -> date | None:

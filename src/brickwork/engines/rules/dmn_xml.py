@@ -1,523 +1,1435 @@
-"""DMN 1.3/1.4/1.5 XML to and from the JSON form of a decision model (DECISION_FORMAT).
+"""DMN XML interop: import DMN 1.3/1.4/1.5 XML into a decision model spec, export a spec as DMN 1.5.
 
-`import_dmn(xml)` reads what Camunda Modeler and dmn-js write and returns the `spec` dict;
-`import_dmn_report(xml)` also lists what was ignored although it may mean something to another
-tool (e.g. `camunda:inputVariable`). The XML is parsed with defusedxml: a DTD, an entity or an
-external reference is refused (`E_XML_FORBIDDEN`), never expanded. Every element of the DMN
-namespace is either mapped or refused with its id, its line and a hint (`E_XML_UNSUPPORTED`):
-nothing that carries meaning is dropped silently. Diagram information (DMNDI, `biodi:`) and
-tool extensions (`extensionElements`, `camunda:` attributes) are presentation and are skipped.
-`export_dmn(spec)` (in `dmn_xml_export.py`) writes DMN 1.5 with a minimal diagram.
-
-Pure: text in, dicts out; no file or network access (external references are refused).
+`import_dmn(xml)` reads what Camunda Modeler and dmn-js write and returns a spec dict valid for
+`DecisionModel.model_validate`; `export_dmn(spec)` writes DMN 1.5 XML with a minimal diagram
+(DMNDI) so dmn-js opens it. The XML is parsed with `defusedxml`: DTDs, entities and external
+references are refused. Everything the importer cannot map (decision services, imports,
+expression languages other than FEEL, unknown elements) is refused with a `DmnXmlError` that lists
+every problem with a stable code, the element id, the XML line and a hint: nothing is dropped
+silently. Only diagram and documentation elements (DMNDI, `extensionElements`, text annotations,
+associations, knowledge sources and authority requirements, `question`/`allowedAnswers`) and
+foreign attributes (`camunda:`, `biodi:`) are ignored; they carry no decision logic.
 """
 
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from xml.etree.ElementTree import (
+    Element,
+    ParseError,
+    SubElement,
+    TreeBuilder,
+    indent,
+    tostring,
+)
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 from pydantic import ValidationError
 
-from brickwork.engines.rules.definition import DecisionModel
-from brickwork.engines.rules.dmn_xml_boxed import (
-    EXPRESSIONS,
-    normalise_type,
-    read_expression,
-    read_function,
-)
-from brickwork.engines.rules.dmn_xml_export import (
-    BRICKWORK_NAMESPACE,
-    DEFAULT_NAMESPACE,
-    FEEL_LANGUAGES,
-    MODEL_NAMESPACES,
-    newer_than_13,
-    write_dmn,
-)
+from brickwork.engines.rules.definition import ID_PATTERN, DecisionModel, LocalisedText
 from brickwork.engines.rules.problems import pointer_token
 
-_DIAGRAM = re.compile(r"^\{https?://www\.omg\.org/spec/DMN/\d{8}/(DMNDI|DC|DI)/\}")
+DMN13 = "https://www.omg.org/spec/DMN/20191111/MODEL/"
+DMN14 = "https://www.omg.org/spec/DMN/20211108/MODEL/"
+DMN15 = "https://www.omg.org/spec/DMN/20230324/MODEL/"
+MODEL_NAMESPACES = (DMN13, DMN14, DMN15)
+DMNDI15 = "https://www.omg.org/spec/DMN/20230324/DMNDI/"
+DMNDI13 = "https://www.omg.org/spec/DMN/20191111/DMNDI/"
+_DMN14_BOXED = ("conditional", "filter", "iterator")
+MAX_DEPTH = 100
+"""How deep elements may nest (a decision table is 6 levels deep); deeper files are refused."""
+DC = "http://www.omg.org/spec/DMN/20180521/DC/"
+DI = "http://www.omg.org/spec/DMN/20180521/DI/"
+FEEL_LANGUAGES = (
+    "https://www.omg.org/spec/DMN/20191111/FEEL/",
+    "https://www.omg.org/spec/DMN/20211108/FEEL/",
+    "https://www.omg.org/spec/DMN/20230324/FEEL/",
+    "http://www.omg.org/spec/FEEL/20140401",
+    "feel",
+    "FEEL",
+)
 
-# Documentation-only elements: skipped, and listed in the report.
-_DOCUMENTATION = frozenset(
-    {"textAnnotation", "association", "group", "knowledgeSource", "authorityRequirement"}
-)
-_DECISION_DOCUMENTATION = frozenset(
-    {
-        "question",
-        "allowedAnswers",
-        "supportedObjective",
-        "impactedPerformanceIndicator",
-        "decisionMaker",
-        "decisionOwner",
-        "usingProcess",
-        "usingTask",
-        "authorityRequirement",
-    }
-)
-# Tool attributes that change behaviour in their own engine: ignored, but said so.
-_MEANINGFUL_EXTENSIONS = {
-    "inputVariable": "cells refer to the input value as `?`; rewrite them if they use this name",
+HIT_POLICY_NAMES = {
+    "UNIQUE": "U",
+    "ANY": "A",
+    "PRIORITY": "P",
+    "FIRST": "F",
+    "RULE ORDER": "R",
+    "OUTPUT ORDER": "O",
+    "COLLECT": "C",
+}
+AGGREGATIONS = {"SUM": "C+", "MIN": "C<", "MAX": "C>", "COUNT": "C#"}
+_POLICY_XML = {short: name for name, short in HIT_POLICY_NAMES.items()}
+_AGGREGATION_XML = {short: name for name, short in AGGREGATIONS.items()}
+
+# XML type names (Camunda Modeler, XML Schema) and their FEEL spelling.
+TYPE_NAMES = {
+    "string": "string",
+    "number": "number",
+    "integer": "number",
+    "int": "number",
+    "long": "number",
+    "double": "number",
+    "decimal": "number",
+    "boolean": "boolean",
+    "date": "date",
+    "time": "time",
+    "dateTime": "date and time",
+    "date and time": "date and time",
+    "dayTimeDuration": "days and time duration",
+    "days and time duration": "days and time duration",
+    "yearMonthDuration": "years and months duration",
+    "years and months duration": "years and months duration",
+    "any": "Any",
+    "Any": "Any",
+    "context": "context",
+    "list": "list",
+}
+_TYPE_PREFIXES = ("feel:", "xsd:", "xs:", "FEEL:")
+
+# Elements without decision logic: diagrams, documentation, extensions.
+_IGNORED = {
+    "extensionElements",
+    "textAnnotation",
+    "association",
+    "knowledgeSource",
+    "authorityRequirement",
+    "group",
+    "question",
+    "allowedAnswers",
+    "elementCollection",
+    "performanceIndicator",
+    "organizationUnit",
+}
+_BOXED = {
+    "literalExpression",
+    "decisionTable",
+    "context",
+    "list",
+    "relation",
+    "invocation",
+    "conditional",
+    "filter",
+    "for",
+    "some",
+    "every",
+    "functionDefinition",
 }
 
 
 @dataclass(frozen=True, slots=True)
-class XmlProblem:
+class DmnXmlProblem:
     code: str
     message: str
-    element_id: str | None = None
-    line: int | None = None
-    pointer: str = ""
-    """The JSON pointer the element maps to in the spec, when known."""
+    element_id: str = ""
+    line: int = 0
     hint: str | None = None
+    pointer: str = ""
+    """The JSON pointer into the spec the element maps to, where known."""
 
     def __str__(self) -> str:
-        where = f"element {self.element_id}" if self.element_id else self.pointer or "/"
-        if self.line:
-            where += f" (line {self.line})"
+        where = f"element `{self.element_id}`" if self.element_id else "the document"
+        place = [f"line {self.line}"] if self.line else []
+        place += [self.pointer] if self.pointer else []
+        if place:
+            where += f" ({', '.join(place)})"
         text = f"{self.code} at {where}: {self.message}"
         return f"{text} (hint: {self.hint})" if self.hint else text
 
 
 class DmnXmlError(Exception):
-    """The XML is not a DMN model this engine can import; `problems` lists every reason."""
+    """The XML cannot be imported; `problems` lists everything found."""
 
-    def __init__(self, problems: list[XmlProblem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("; ".join(str(p) for p in self.problems[:5]))
+    def __init__(self, problems: list[DmnXmlProblem]) -> None:
+        self.problems: tuple[DmnXmlProblem, ...] = tuple(problems)
+        shown = "; ".join(str(p) for p in self.problems[:5])
+        more = len(self.problems) - 5
+        super().__init__(shown + (f" (and {more} more)" if more > 0 else ""))
 
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(p.code for p in self.problems)
 
 
-@dataclass(frozen=True, slots=True)
-class DmnImport:
-    spec: dict[str, Any]
-    ignored: tuple[XmlProblem, ...]
-    """What was skipped although another tool may give it meaning (code `I_XML_IGNORED`)."""
-    version: str
-
-
 # ---------------------------------------------------------------- parsing
 
 
-class _Lines(ET.TreeBuilder):
+class _LineBuilder:
     """A tree builder that remembers the line of every element's start tag."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.parser: Any = None
-        self.lines: dict[ET.Element, int] = {}
+        self.builder = TreeBuilder()
+        self.lines: dict[int, int] = {}
+        self.current_line: Callable[[], int] = lambda: 0
 
-    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
-        element = super().start(tag, attrs)
-        self.lines[element] = self.parser.parser.CurrentLineNumber
+    def start(self, tag: str, attrs: dict[str, str]) -> Element:
+        element = self.builder.start(tag, attrs)
+        self.lines[id(element)] = self.current_line()
         return element
 
+    def end(self, tag: str) -> Element:
+        return self.builder.end(tag)
 
-def _parse(source: str | bytes) -> tuple[ET.Element, dict[ET.Element, int]]:
-    builder = _Lines()
+    def data(self, data: str) -> None:
+        self.builder.data(data)
+
+    def close(self) -> Element:
+        return self.builder.close()
+
+
+def parse_xml(xml: str | bytes) -> tuple[Element, dict[int, int]]:
+    target = _LineBuilder()
     parser = DefusedXMLParser(
-        target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True
     )
-    builder.parser = parser
+    expat = parser.parser
+    target.current_line = lambda: int(expat.CurrentLineNumber)
+    data = xml.encode("utf-8") if isinstance(xml, str) else xml
+    if isinstance(xml, str):
+        data = re.sub(rb"^\s*<\?xml[^>]*\?>", b"", data)
     try:
-        parser.feed(source)
+        parser.feed(data)
         root = parser.close()
     except DefusedXmlException as exc:
-        hint = "remove the DOCTYPE and entity declarations; DMN files need neither"
+        line = int(getattr(exc, "lineno", 0) or expat.CurrentLineNumber or 0)
         raise DmnXmlError(
-            [XmlProblem("E_XML_FORBIDDEN", f"refused: {type(exc).__name__}", hint=hint)]
+            [
+                DmnXmlProblem(
+                    "E_DMN_XML_FORBIDDEN",
+                    f"the document declares a DTD, an entity or an external reference "
+                    f"({type(exc).__name__})",
+                    "",
+                    line,
+                    "remove the DOCTYPE: DMN and test-case files need neither DTDs nor entities",
+                )
+            ]
         ) from None
-    except ET.ParseError as exc:
-        line = exc.position[0] if exc.position else None
-        problem = XmlProblem("E_XML_MALFORMED", f"not well-formed XML: {exc}", line=line)
-        raise DmnXmlError([problem]) from None
-    return root, builder.lines
+    except LookupError as exc:  # an unknown encoding in the XML declaration
+        raise DmnXmlError(
+            [
+                DmnXmlProblem(
+                    "E_DMN_XML_MALFORMED",
+                    f"the document cannot be decoded: {exc}",
+                    "",
+                    1,
+                    "save the file as UTF-8",
+                )
+            ]
+        ) from None
+    except ParseError as exc:
+        raise DmnXmlError(
+            [
+                DmnXmlProblem(
+                    "E_DMN_XML_MALFORMED",
+                    f"the document is not well-formed XML: {exc}",
+                    "",
+                    exc.position[0],
+                    "save the model again from the modeler",
+                )
+            ]
+        ) from None
+    too_deep = _too_deep(root)
+    if too_deep is not None:
+        raise DmnXmlError(
+            [
+                DmnXmlProblem(
+                    "E_DMN_XML_TOO_DEEP",
+                    f"elements are nested more than {MAX_DEPTH} levels deep",
+                    too_deep.get("id", "") or _local(too_deep.tag)[1],
+                    target.lines.get(id(too_deep), 0),
+                    "flatten the expression (name parts of it in a context, or split decisions)",
+                )
+            ]
+        )
+    return root, target.lines
 
 
-def _split(tag: str) -> tuple[str, str]:
+def _too_deep(root: Element) -> Element | None:
+    """The first element nested deeper than `MAX_DEPTH`, if any (without recursion)."""
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return element
+        stack.extend((child, depth + 1) for child in reversed(element))
+    return None
+
+
+# ---------------------------------------------------------------- import
+
+
+def import_dmn(xml: str | bytes) -> dict[str, Any]:
+    """Map a DMN 1.3/1.4/1.5 document to a decision model spec; raises `DmnXmlError`."""
+    root, lines = parse_xml(xml)
+    reader = _Reader(lines)
+    spec = reader.read(root)
+    if reader.problems:
+        raise DmnXmlError(reader.problems)
+    try:
+        DecisionModel.model_validate(spec)
+    except ValidationError as exc:
+        by_id = {e.get("id"): lines.get(id(e), 0) for e in root.iter() if e.get("id")}
+        problems = []
+        errors = exc.errors()
+        locations = [tuple(e["loc"]) for e in errors]
+        for error in errors:
+            loc = tuple(error["loc"])
+            if any(len(other) > len(loc) and other[: len(loc)] == loc for other in locations):
+                continue  # a consequence of a deeper error
+            pointer, element_id = _Reader.locate(error["loc"], spec)
+            problems.append(
+                DmnXmlProblem(
+                    "E_DMN_XML_INVALID",
+                    f"{pointer}: {error['msg']}",
+                    element_id,
+                    by_id.get(element_id, 0),
+                    "the model maps to an invalid decision model; check ids and names",
+                    pointer,
+                )
+            )
+        raise DmnXmlError(problems) from None
+    return spec
+
+
+def element_at(spec: Mapping[str, Any], pointer: str) -> str:
+    """The id of the element a JSON pointer into an imported `spec` falls in (the nearest
+    enclosing element with an id; "" if none), to report compile problems by XML element id."""
+    node: Any = spec
+    found = ""
+    for raw in pointer.split("/")[1:] if pointer else ():
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list | tuple):
+            if not token.isdigit() or int(token) >= len(node):
+                break
+            node = node[int(token)]
+        elif isinstance(node, Mapping) and token in node:
+            node = node[token]
+        else:
+            break
+        if isinstance(node, Mapping) and isinstance(node.get("id"), str):
+            found = node["id"]
+    return found
+
+
+def _local(tag: str) -> tuple[str, str]:
     if tag.startswith("{"):
         namespace, _, local = tag[1:].partition("}")
         return namespace, local
     return "", tag
 
 
-# ---------------------------------------------------------------- the importer
-
-
-class _Importer:
-    def __init__(self, root: ET.Element, lines: Mapping[ET.Element, int]) -> None:
-        self.root = root
+class _Reader:
+    def __init__(self, lines: dict[int, int]) -> None:
         self.lines = lines
-        self.ns = _split(root.tag)[0]
-        self.problems: list[XmlProblem] = []
-        self.reported: set[tuple[str, int, str]] = set()
-        self.ignored: list[XmlProblem] = []
-        self.names: dict[str, tuple[str, str]] = {}  # id → (kind, name)
-        self.where: dict[str, ET.Element] = {}  # pointer → element (for schema problems)
+        self.problems: list[DmnXmlProblem] = []
+        self.ns = DMN15
+        self.names: dict[str, tuple[str, str]] = {}  # id -> (kind, name)
+        self.item_names: set[str] = set()
+        self.path: list[str] = []
+        """Where in the spec the element being read maps to (JSON pointer tokens)."""
 
-    # ------------------------------------------------------------ helpers
+    # -- helpers
 
-    def tag(self, element: ET.Element) -> str:
-        namespace, local = _split(element.tag)
-        return local if namespace == self.ns else element.tag
+    @contextmanager
+    def at(self, *tokens: str | int) -> Iterator[None]:
+        """Read the elements of the block as the spec's `tokens` below the current place."""
+        self.path.extend(pointer_token(t) for t in tokens)
+        try:
+            yield
+        finally:
+            del self.path[len(self.path) - len(tokens) :]
 
-    def problem(
-        self, code: str, element: ET.Element, message: str, hint: str, pointer: str = ""
+    def line(self, element: Element) -> int:
+        return self.lines.get(id(element), 0)
+
+    def report(
+        self,
+        code: str,
+        message: str,
+        element: Element,
+        hint: str | None = None,
+        *,
+        owner: Element | None = None,
     ) -> None:
-        problem = XmlProblem(
-            code, message, element.get("id"), self.lines.get(element), pointer, hint
-        )
-        key = (code, id(element), message)
-        if key not in self.reported:  # children are read more than once
-            self.reported.add(key)
-            self.problems.append(problem)
-
-    def ignore(self, element: ET.Element, message: str) -> None:
-        self.ignored.append(
-            XmlProblem("I_XML_IGNORED", message, element.get("id"), self.lines.get(element))
+        """Report a problem at `element` (by its id, else `owner`'s id, else its tag)."""
+        element_id = element.get("id", "") or (owner.get("id", "") if owner is not None else "")
+        if not element_id:
+            element_id = _local(element.tag)[1]
+        pointer = "/" + "/".join(self.path) if self.path else ""
+        self.problems.append(
+            DmnXmlProblem(code, message, element_id, self.line(element), hint, pointer)
         )
 
-    def children(self, element: ET.Element, pointer: str) -> Iterator[tuple[str, ET.Element]]:
-        """The DMN children of `element`; refuses elements of unknown namespaces."""
+    def tag(self, local: str) -> str:
+        return f"{{{self.ns}}}{local}"
+
+    def children(
+        self, element: Element, allowed: set[str] | frozenset[str] = frozenset()
+    ) -> Iterator[tuple[str, Element]]:
+        """The DMN children of `element` named in `allowed`; reports unknown DMN children."""
         for child in element:
-            namespace, local = _split(child.tag)
-            if namespace == self.ns:
-                if local == "extensionElements":
-                    continue
+            if not isinstance(child.tag, str):
+                continue  # comments, processing instructions
+            namespace, local = _local(child.tag)
+            if namespace != self.ns or local in _IGNORED:
+                continue  # extensions and diagrams (DMNDI) carry no decision logic
+            if local == "description" and "description" not in allowed:
+                continue
+            if local in allowed:
                 yield local, child
-            elif not _DIAGRAM.match(child.tag):
-                self.problem(
-                    "E_XML_UNSUPPORTED",
-                    child,
-                    f"unknown element {child.tag} inside {self.tag(element)}",
-                    "remove it, or put tool data inside extensionElements",
-                    pointer,
-                )
+            else:
+                self.unsupported(child, element)
 
-    def attributes(self, element: ET.Element, pointer: str = "") -> None:
-        for key in element.attrib:
-            namespace, local = _split(key)
-            if namespace and local in _MEANINGFUL_EXTENSIONS and namespace != BRICKWORK_NAMESPACE:
-                self.ignore(element, f"{key} ignored: {_MEANINGFUL_EXTENSIONS[local]}")
+    def unsupported(self, child: Element, parent: Element) -> None:
+        local = _local(child.tag)[1]
+        hints = {
+            "decisionService": "decision services are not supported; model the decisions "
+            "without the service",
+            "import": "imported models are not supported; copy the elements into this model",
+        }
+        self.report(
+            "E_DMN_XML_UNSUPPORTED_ELEMENT",
+            f"`{local}` is not supported inside `{_local(parent.tag)[1]}`",
+            child,
+            hints.get(local, "remove the element or express it with supported elements"),
+        )
+
+    def text_of(self, element: Element | None) -> str:
+        if element is None:
+            return ""
+        node = element.find(self.tag("text"))
+        return (node.text or "").strip() if node is not None else ""
+
+    def type_ref(self, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        for prefix in _TYPE_PREFIXES:
+            if value.startswith(prefix):
+                value = value[len(prefix) :]
+                break
+        else:
+            if ":" in value and "<" not in value:
+                tail = value.split(":", 1)[1]
+                if tail in self.item_names:
+                    return tail
+        if value in self.item_names:
+            return value
+        return TYPE_NAMES.get(value, value)
+
+    def check_language(self, element: Element) -> None:
         language = element.get("expressionLanguage")
-        if language is not None and language.strip() not in FEEL_LANGUAGES:
-            self.problem(
-                "E_XML_EXPRESSION_LANGUAGE",
+        if language is not None and language not in FEEL_LANGUAGES:
+            self.report(
+                "E_DMN_XML_EXPRESSION_LANGUAGE",
+                f"expression language `{language}` is not supported",
                 element,
-                f"expression language {language!r} is not FEEL",
-                "rewrite the expressions in FEEL and remove expressionLanguage",
-                pointer,
+                "write the expression in FEEL (remove `expressionLanguage`)",
             )
 
-    def text(self, element: ET.Element, *, default: str | None = None) -> str | None:
-        for local, child in self.children(element, ""):
-            if local == "text":
-                self.attributes(child)
-                return child.text or ""
-        return default
+    def required_id(self, element: Element) -> str:
+        value = element.get("id")
+        if not value:
+            self.report(
+                "E_DMN_XML_MISSING",
+                f"`{_local(element.tag)[1]}` has no `id`",
+                element,
+                "give the element an id (the modeler does)",
+            )
+            return "missing"
+        return value
 
-    def unsupported(self, element: ET.Element, pointer: str, hint: str) -> None:
-        local = self.tag(element)
-        self.problem("E_XML_UNSUPPORTED", element, f"{local} is not supported", hint, pointer)
+    def required_name(self, element: Element) -> str:
+        value = element.get("name")
+        if not value:
+            self.report(
+                "E_DMN_XML_MISSING",
+                f"`{_local(element.tag)[1]}` has no `name`",
+                element,
+                "give the element a name",
+            )
+            return "missing"
+        return value
 
-    # ------------------------------------------------------------ definitions
+    @staticmethod
+    def locate(loc: tuple[int | str, ...], spec: Mapping[str, Any]) -> tuple[str, str]:
+        """The JSON pointer of a validation error's location, and the nearest element id."""
+        node: Any = spec
+        found = ""
+        tokens: list[str] = []
+        for key in loc:
+            if isinstance(node, Mapping) and key not in node and node.get("type") == key:
+                continue  # the discriminator of a boxed expression
+            tokens.append(str(key).replace("~", "~0").replace("/", "~1"))
+            try:
+                node = node[key]
+            except (KeyError, IndexError, TypeError):
+                break
+            if isinstance(node, Mapping) and isinstance(node.get("id"), str):
+                found = node["id"]
+        return "/" + "/".join(tokens), found
 
-    def definitions(self) -> dict[str, Any]:
-        self.attributes(self.root)
-        spec: dict[str, Any] = {}
-        if self.root.get("name"):
-            spec["name"] = self.root.get("name")
-        namespace = self.root.get("namespace")
-        if namespace and namespace != DEFAULT_NAMESPACE:
-            spec["namespace"] = namespace
-        groups: dict[str, list[Any]] = {"item_definitions": [], "inputs": [], "decisions": []}
-        groups["knowledge"] = []
-        elements = list(self.children(self.root, ""))
-        for local, element in elements:  # names first: requirements refer to them by id
-            if local in ("inputData", "decision", "businessKnowledgeModel") and element.get("id"):
-                self.names[element.get("id", "")] = (local, element.get("name", ""))
-        readers: dict[str, tuple[str, Callable[[ET.Element, str], Any]]] = {
-            "itemDefinition": ("item_definitions", self.item_definition),
-            "inputData": ("inputs", self.input_data),
-            "decision": ("decisions", self.decision),
-            "businessKnowledgeModel": ("knowledge", self.knowledge),
-        }
-        for local, element in elements:
-            if local in readers:
-                key, read = readers[local]
-                pointer = f"/{key}/{len(groups[key])}"
-                self.where[pointer] = element
-                groups[key].append(read(element, pointer))
-            elif local in _DOCUMENTATION:
-                self.ignore(element, f"{local} is documentation only and was skipped")
-            elif local == "description":
+    # -- definitions
+
+    def read(self, root: Element) -> dict[str, Any]:
+        namespace, local = _local(root.tag)
+        if local != "definitions" or namespace not in MODEL_NAMESPACES:
+            old = namespace.startswith(("http://www.omg.org/spec/DMN/", "https://www.omg.org"))
+            self.report(
+                "E_DMN_XML_NOT_DMN",
+                f"the root element is `{local}` in namespace `{namespace}`, not a DMN 1.3, "
+                f"1.4 or 1.5 `definitions`",
+                root,
+                "open the file in Camunda Modeler 5 and save it (it migrates older DMN)"
+                if old
+                else "import a .dmn file",
+            )
+            return {}
+        self.ns = namespace
+        for child in root:
+            if isinstance(child.tag, str) and _local(child.tag) == (namespace, "itemDefinition"):
+                name = child.get("name")
+                if name:
+                    self.item_names.add(name)
+        for child in root:
+            if not isinstance(child.tag, str) or _local(child.tag)[0] != namespace:
                 continue
-            else:
-                self.unsupported(
-                    element,
-                    "",
-                    "decision services, imports and other elements are not supported: "
-                    "inline what they refer to as decisions and knowledge models",
-                )
-        spec.update({key: value for key, value in groups.items() if value})
-        entry = self.root.get(f"{{{BRICKWORK_NAMESPACE}}}entry")
-        if entry:
-            spec["entry"] = entry
+            element_id = child.get("id")
+            if element_id and child.get("name"):
+                self.names[element_id] = (_local(child.tag)[1], child.get("name", ""))
+        spec: dict[str, Any] = {}
+        name = root.get("name")
+        if name:
+            spec["name"] = name
+        if root.get("namespace"):
+            spec["namespace"] = root.get("namespace")
+        self.read_elements(root, spec)
+        if not spec["decisions"]:
+            self.report(
+                "E_DMN_XML_MISSING",
+                "the model has no decision",
+                root,
+                "add at least one decision",
+            )
         return spec
 
-    def item_definition(self, element: ET.Element, pointer: str) -> dict[str, Any]:
-        self.attributes(element)
-        item: dict[str, Any] = {"id": element.get("id", ""), "name": element.get("name", "")}
-        language = element.get("typeLanguage")
-        if language is not None and language.strip() not in FEEL_LANGUAGES:
-            self.problem(
-                "E_XML_EXPRESSION_LANGUAGE",
-                element,
-                f"type language {language!r} is not FEEL",
-                "declare the type with FEEL type names",
-                pointer,
-            )
+    def read_elements(self, root: Element, spec: dict[str, Any]) -> None:
+        drg = {"inputData", "decision", "businessKnowledgeModel"}
+        items: list[dict[str, Any]] = []
+        inputs: list[dict[str, Any]] = []
+        decisions: list[dict[str, Any]] = []
+        knowledge: list[dict[str, Any]] = []
+        for local_name, child in self.children(root, drg | {"itemDefinition"}):
+            if local_name == "itemDefinition":
+                with self.at("item_definitions", len(items)):
+                    items.append(self.item_definition(child))
+            elif local_name == "inputData":
+                with self.at("inputs", len(inputs)):
+                    inputs.append(self.input_data(child))
+            elif local_name == "decision":
+                with self.at("decisions", len(decisions)):
+                    decisions.append(self.decision(child))
+            else:
+                with self.at("knowledge", len(knowledge)):
+                    knowledge.append(self.knowledge(child))
+        if items:
+            spec["item_definitions"] = items
+        if inputs:
+            spec["inputs"] = inputs
+        spec["decisions"] = decisions
+        if knowledge:
+            spec["knowledge"] = knowledge
+
+    def item_definition(self, element: Element, parent_id: str = "", index: int = 0) -> Any:
+        self.check_language(element)
+        element_id = element.get("id") or (
+            f"{parent_id}_{index}" if parent_id else self.required_id(element)
+        )
+        item: dict[str, Any] = {"id": element_id, "name": self.required_name(element)}
         components: list[dict[str, Any]] = []
-        for local, child in self.children(element, pointer):
-            if local == "typeRef":
-                type_ref = normalise_type(child.text)
-                if type_ref:
-                    item["type_ref"] = type_ref
-            elif local == "itemComponent":
-                sub = f"{pointer}/components/{len(components)}"
-                self.where[sub] = child
-                components.append(self.item_definition(child, sub))
-            elif local == "allowedValues":
-                item["allowed_values"] = self.text(child, default="")
-            elif local != "description":
-                self.unsupported(
-                    child, pointer, "use typeRef, itemComponent, isCollection and allowedValues"
-                )
+        for local_name, child in self.children(
+            element, {"typeRef", "itemComponent", "allowedValues", "functionItem"}
+        ):
+            if local_name == "typeRef":
+                item["type_ref"] = self.type_ref(child.text)
+            elif local_name == "itemComponent":
+                with self.at("components", len(components)):
+                    components.append(self.item_definition(child, element_id, len(components)))
+            elif local_name == "allowedValues":
+                self.check_language(child)
+                item["allowed_values"] = self.text_of(child) or "-"
+            else:
+                self.unsupported(child, element)
         if components:
             item["components"] = components
-        if element.get("isCollection", "false").strip() == "true":
+        if element.get("isCollection") == "true":
             item["is_collection"] = True
+        if "type_ref" not in item and not components:
+            self.report(
+                "E_DMN_XML_MISSING",
+                "the item definition has neither a `typeRef` nor `itemComponent`s",
+                element,
+                "give it a type",
+            )
         return item
 
-    def variable_type(self, element: ET.Element) -> str | None:
-        for local, child in self.children(element, ""):
-            if local == "variable":
-                return normalise_type(child.get("typeRef"))
-        return None
+    def variable_type(self, element: Element) -> str | None:
+        variable = element.find(self.tag("variable"))
+        return self.type_ref(variable.get("typeRef")) if variable is not None else None
 
-    def input_data(self, element: ET.Element, pointer: str) -> dict[str, Any]:
-        self.attributes(element)
-        data: dict[str, Any] = {"id": element.get("id", ""), "name": element.get("name", "")}
-        for local, child in self.children(element, pointer):
-            if local not in ("variable", "description"):
-                self.unsupported(child, pointer, "inputData holds only a variable")
-        type_ref = self.variable_type(element)
-        if type_ref:
-            data["type_ref"] = type_ref
-        return data
-
-    def requirement(self, element: ET.Element, pointer: str, kinds: Mapping[str, str]) -> Any:
-        """(spec key, name) of an informationRequirement/knowledgeRequirement, or None."""
-        for local, child in self.children(element, pointer):
-            if local not in kinds:
-                self.unsupported(child, pointer, "requirements name a decision, input or BKM")
-                continue
-            href = child.get("href", "")
-            target = href[1:] if href.startswith("#") else None
-            found = self.names.get(target or "")
-            if found is None:
-                self.problem(
-                    "E_XML_REFERENCE",
-                    element,
-                    f"{local} href={href!r} names no element of this file",
-                    "point href at '#<id>' of a decision, inputData or businessKnowledgeModel "
-                    "of the same file (imports are not supported)",
-                    pointer,
-                )
-                continue
-            return kinds[local], found[1]
-        return None
-
-    def requirements(self, element: ET.Element, pointer: str) -> dict[str, list[str]]:
-        kinds = {
-            "requiredDecision": "decisions",
-            "requiredInput": "inputs",
-            "requiredKnowledge": "knowledge",
+    def input_data(self, element: Element) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "id": self.required_id(element),
+            "name": self.required_name(element),
         }
-        found: dict[str, list[str]] = {}
-        for local, child in self.children(element, pointer):
-            if local in ("informationRequirement", "knowledgeRequirement"):
-                read = self.requirement(child, pointer, kinds)
-                if read is not None:
-                    found.setdefault(read[0], []).append(read[1])
-        return found
-
-    def decision(self, element: ET.Element, pointer: str) -> dict[str, Any]:
-        self.attributes(element)
-        decision: dict[str, Any] = {"id": element.get("id", ""), "name": element.get("name", "")}
+        list(self.children(element, {"variable"}))
         type_ref = self.variable_type(element)
         if type_ref:
-            decision["type_ref"] = type_ref
-        requires = self.requirements(element, pointer)
-        if requires:
-            decision["requires"] = requires
-        for local, child in self.children(element, pointer):
-            if local in EXPRESSIONS:
-                decision["logic"] = self.expression(child, f"{pointer}/logic")
-            elif local == "description":
-                decision["description"] = child.text or ""
-            elif local in _DECISION_DOCUMENTATION:
-                self.ignore(child, f"{local} is documentation only and was skipped")
-            elif local not in ("variable", "informationRequirement", "knowledgeRequirement"):
-                self.unsupported(child, pointer, "a decision holds requirements and one expression")
-        if "logic" not in decision:
-            self.problem(
-                "E_XML_MISSING",
-                element,
-                "the decision has no expression (decision table, literal expression, ...)",
-                "give the decision its logic in the modeler before exporting",
-                pointer,
-            )
-        return decision
+            item["type_ref"] = type_ref
+        return item
 
-    def knowledge(self, element: ET.Element, pointer: str) -> dict[str, Any]:
-        self.attributes(element)
-        bkm: dict[str, Any] = {"id": element.get("id", ""), "name": element.get("name", "")}
-        requires = self.requirements(element, pointer)
-        if requires:
-            bkm["requires"] = {"knowledge": requires.get("knowledge", [])}
-            if set(requires) - {"knowledge"}:
-                self.problem(
-                    "E_XML_REFERENCE",
+    def reference(self, element: Element, kinds: set[str], owner: Element) -> str | None:
+        href = element.get("href", "")
+        if not href.startswith("#"):
+            self.report(
+                "E_DMN_XML_BAD_REFERENCE",
+                f"the reference `{href}` is not to an element of this model",
+                element,
+                "refer to elements of this model (`#id`); imports are not supported",
+                owner=owner,
+            )
+            return None
+        kind, name = self.names.get(href[1:], ("", ""))
+        if kind not in kinds:
+            self.report(
+                "E_DMN_XML_BAD_REFERENCE",
+                f"the reference `{href}` names no {' or '.join(sorted(kinds))} of this model",
+                element,
+                "fix the href (`#` followed by the element's id)",
+                owner=owner,
+            )
+            return None
+        return name
+
+    def requirements(self, kids: list[tuple[str, Element]]) -> dict[str, list[str]]:
+        requires: dict[str, list[str]] = {}
+        targets = {
+            "requiredDecision": ("decisions", {"decision"}),
+            "requiredInput": ("inputs", {"inputData"}),
+            "requiredKnowledge": ("knowledge", {"businessKnowledgeModel"}),
+        }
+        for local_name, child in kids:
+            if local_name not in ("informationRequirement", "knowledgeRequirement"):
+                continue
+            for target, ref in self.children(child, set(targets)):
+                key, kinds = targets[target]
+                name = self.reference(ref, kinds, child)
+                if name is not None:
+                    requires.setdefault(key, []).append(name)
+        return requires
+
+    def single_boxed(self, element: Element, allowed: set[str], *, required: bool = True) -> Any:
+        """The one boxed expression among `element`'s children (others in `allowed`)."""
+        return self.pick_boxed(element, list(self.children(element, _BOXED | allowed)), required)
+
+    def pick_boxed(
+        self, element: Element, kids: list[tuple[str, Element]], required: bool = True
+    ) -> Any:
+        found = [child for local, child in kids if local in _BOXED]
+        if len(found) > 1:
+            self.report(
+                "E_DMN_XML_UNSUPPORTED_ELEMENT",
+                "the element holds more than one expression",
+                found[1],
+                "keep one expression",
+            )
+        if not found:
+            if required:
+                self.report(
+                    "E_DMN_XML_MISSING",
+                    f"`{_local(element.tag)[1]}` has no expression",
                     element,
-                    "a business knowledge model can only require other knowledge models",
-                    "pass decisions and inputs to it as parameters",
-                    pointer,
+                    "add its logic (a decision table, a literal expression, ...)",
                 )
-        logic = None
-        for local, child in self.children(element, pointer):
-            if local == "encapsulatedLogic":
-                logic = child
-            elif local == "authorityRequirement":
-                self.ignore(child, f"{local} is documentation only and was skipped")
-            elif local not in ("variable", "description", "knowledgeRequirement"):
-                self.unsupported(child, pointer, "a BKM holds a variable and encapsulatedLogic")
+            return None
+        return self.boxed(found[0], element.get("name", ""))
+
+    def decision(self, element: Element) -> dict[str, Any]:
+        allowed = {
+            "variable",
+            "informationRequirement",
+            "knowledgeRequirement",
+            "description",
+            "supportedObjective",
+            "impactedPerformanceIndicator",
+            "decisionMaker",
+            "decisionOwner",
+            "usingProcess",
+            "usingTask",
+        }
+        item: dict[str, Any] = {
+            "id": self.required_id(element),
+            "name": self.required_name(element),
+        }
+        type_ref = self.variable_type(element)
+        if type_ref:
+            item["type_ref"] = type_ref
+        kids = list(self.children(element, allowed | _BOXED))
+        with self.at("requires"):
+            requires = self.requirements(kids)
+        if requires:
+            item["requires"] = requires
+        with self.at("logic"):
+            logic = self.pick_boxed(element, kids)
+        item["logic"] = logic if logic is not None else {"type": "literal", "text": "null"}
+        description = element.find(self.tag("description"))
+        if description is not None and (description.text or "").strip():
+            item["description"] = (description.text or "").strip()
+        return item
+
+    def knowledge(self, element: Element) -> dict[str, Any]:
+        allowed = {"variable", "knowledgeRequirement", "encapsulatedLogic", "description"}
+        item: dict[str, Any] = {
+            "id": self.required_id(element),
+            "name": self.required_name(element),
+        }
+        with self.at("requires"):
+            requires = self.requirements(list(self.children(element, allowed)))
+        if set(requires) - {"knowledge"}:
+            self.report(
+                "E_DMN_XML_UNSUPPORTED_ELEMENT",
+                "a business knowledge model may only require other knowledge models",
+                element,
+                "pass the values as parameters",
+            )
+        logic = element.find(self.tag("encapsulatedLogic"))
         if logic is None:
-            self.problem(
-                "E_XML_MISSING",
+            self.report(
+                "E_DMN_XML_MISSING",
+                "the business knowledge model has no `encapsulatedLogic`",
                 element,
-                "the business knowledge model has no encapsulatedLogic",
-                "give it a body in the modeler",
-                pointer,
+                "add its logic",
             )
-            return bkm
-        function = self.function(logic, f"{pointer}/logic")
-        bkm["parameters"] = function["parameters"]
-        bkm["logic"] = function["body"]
-        if logic.get("typeRef"):
-            bkm["type_ref"] = normalise_type(logic.get("typeRef"))
-        return bkm
+            item["logic"] = {"type": "literal", "text": "null"}
+            return item
+        function = self.function(logic, body_at=("logic",))
+        item["parameters"] = function["parameters"]
+        type_ref = self.type_ref(logic.get("typeRef")) or self.variable_type(element)
+        if type_ref:
+            item["type_ref"] = type_ref
+        if requires.get("knowledge"):
+            item["requires"] = {"knowledge": requires["knowledge"]}
+        item["logic"] = function["body"]
+        return item
 
-    # ------------------------------------------------------------ boxed expressions
+    # -- boxed expressions
 
-    def expression(self, element: ET.Element, pointer: str) -> dict[str, Any]:
-        self.attributes(element, pointer)
-        self.where[pointer] = element
-        return read_expression(self, element, pointer)
+    def boxed(self, element: Element, owner: str) -> dict[str, Any]:
+        local = _local(element.tag)[1]
+        self.check_language(element)
+        readers: dict[str, Callable[[Element, str], dict[str, Any]]] = {
+            "literalExpression": self.literal,
+            "decisionTable": self.table,
+            "context": self.context,
+            "list": self.boxed_list,
+            "relation": self.relation,
+            "invocation": self.invocation,
+            "conditional": self.conditional,
+            "filter": self.filter,
+            "for": self.iterator,
+            "some": self.iterator,
+            "every": self.iterator,
+            "functionDefinition": self.function,
+        }
+        result = readers[local](element, owner)
+        if element.get("id"):
+            result = {"id": element.get("id"), **result}
+        return result
 
-    def function(self, element: ET.Element, pointer: str) -> dict[str, Any]:
-        self.attributes(element, pointer)
-        self.where[pointer] = element
-        return read_function(self, element, pointer)
+    def literal(self, element: Element, owner: str = "") -> dict[str, Any]:
+        list(self.children(element, {"text", "importedValues"}))
+        if element.find(self.tag("importedValues")) is not None:
+            self.report(
+                "E_DMN_XML_UNSUPPORTED_ELEMENT",
+                "imported values are not supported",
+                element,
+                "write the value as FEEL text",
+            )
+        result: dict[str, Any] = {"type": "literal", "text": self.text_of(element) or "null"}
+        if element.get("typeRef"):
+            result["type_ref"] = self.type_ref(element.get("typeRef"))
+        return result
 
-    # ------------------------------------------------------------ schema check
-
-    def validate(self, spec: dict[str, Any]) -> None:
-        try:
-            DecisionModel.model_validate(spec)
-        except ValidationError as exc:
-            found = []
-            for error in exc.errors():
-                location = [pointer_token(part) for part in error["loc"]]
-                found.append(("/" + "/".join(location) if location else "", error["msg"]))
-            pointers = {pointer for pointer, _ in found}
-            for pointer, message in found:
-                if any(other.startswith(pointer + "/") for other in pointers):
-                    continue  # the deeper problem says more
-                element = self._nearest(pointer)
-                self.problem(
-                    "E_XML_SCHEMA",
+    def hit_policy(self, element: Element) -> str:
+        policy_name = element.get("hitPolicy", "UNIQUE")
+        aggregation = element.get("aggregation")
+        policy = HIT_POLICY_NAMES.get(policy_name)
+        if policy is None:
+            self.report(
+                "E_DMN_XML_HIT_POLICY",
+                f"unknown hit policy `{policy_name}`",
+                element,
+                f"use one of {', '.join(HIT_POLICY_NAMES)}",
+            )
+            policy = "U"
+        if aggregation:
+            if policy != "C" or aggregation not in AGGREGATIONS:
+                self.report(
+                    "E_DMN_XML_HIT_POLICY",
+                    f"aggregation `{aggregation}` with hit policy `{policy_name}`",
                     element,
-                    f"{pointer or '/'}: {message}",
-                    "correct the element in the modeler",
-                    pointer,
+                    "aggregate (SUM, MIN, MAX, COUNT) only with COLLECT",
                 )
+            else:
+                policy = AGGREGATIONS[aggregation]
+        return policy
 
-    def _nearest(self, pointer: str) -> ET.Element:
-        while pointer:
-            if pointer in self.where:
-                return self.where[pointer]
-            pointer = pointer.rpartition("/")[0]
-        return self.root
-
-
-def import_dmn_report(source: str | bytes) -> DmnImport:
-    """Read a DMN 1.3/1.4/1.5 file; the spec plus what was ignored. Raises `DmnXmlError`."""
-    root, lines = _parse(source)
-    namespace, local = _split(root.tag)
-    if local != "definitions" or namespace not in MODEL_NAMESPACES:
-        known = ", ".join(MODEL_NAMESPACES)
-        raise DmnXmlError(
-            [
-                XmlProblem(
-                    "E_XML_NOT_DMN",
-                    f"the root element is {root.tag}, not definitions of DMN 1.3, 1.4 or 1.5",
-                    root.get("id"),
-                    lines.get(root),
-                    hint=f"export DMN 1.3 or later (namespaces {known}); the modeler migrates "
-                    "older files when it opens and saves them",
-                )
-            ]
+    def table(self, element: Element, owner: str) -> dict[str, Any]:
+        table_id = element.get("id") or "table"
+        policy = self.hit_policy(element)
+        if element.get("preferredOrientation") not in (None, "Rule-as-Row"):
+            self.report(
+                "E_DMN_XML_UNSUPPORTED_ELEMENT",
+                f"orientation `{element.get('preferredOrientation')}` is not supported",
+                element,
+                "use the rule-as-row orientation",
+            )
+        inputs: list[dict[str, Any]] = []
+        outputs: list[dict[str, Any]] = []
+        annotations: list[str] = []
+        rules: list[Element] = []
+        for local, child in self.children(element, {"input", "output", "annotation", "rule"}):
+            if local == "input":
+                with self.at("inputs", len(inputs)):
+                    inputs.append(self.table_input(child, f"{table_id}_in{len(inputs)}"))
+            elif local == "output":
+                with self.at("outputs", len(outputs)):
+                    outputs.append(self.table_output(child, f"{table_id}_out{len(outputs)}"))
+            elif local == "annotation":
+                annotations.append(child.get("name", ""))
+            else:
+                rules.append(child)
+        if len(outputs) == 1 and "name" not in outputs[0]:
+            outputs[0]["name"] = owner or "result"
+        for index, output in enumerate(outputs):
+            if "name" not in output:
+                with self.at("outputs", index, "name"):
+                    self.report(
+                        "E_DMN_XML_MISSING",
+                        "an output of a table with several outputs has no `name`",
+                        element,
+                        "name every output (the names are the keys of the result)",
+                    )
+                output["name"] = output["id"]
+        described = (
+            any((self.text_of_child(rule, "description") or "") for rule in rules)
+            and "Description" not in annotations
         )
-    importer = _Importer(root, lines)
-    spec = importer.definitions()
-    if not importer.problems:
-        importer.validate(spec)
-    if importer.problems:
-        raise DmnXmlError(importer.problems)
-    return DmnImport(spec, tuple(importer.ignored), MODEL_NAMESPACES[namespace])
+        if described:
+            annotations.append("Description")
+        result: dict[str, Any] = {"type": "decision_table", "hit_policy": policy}
+        result["inputs"] = inputs
+        result["outputs"] = outputs
+        if annotations:
+            result["annotations"] = annotations
+        result["rules"] = []
+        for index, rule in enumerate(rules):
+            with self.at("rules", index):
+                result["rules"].append(
+                    self.rule(
+                        rule,
+                        f"{table_id}_r{index}",
+                        len(inputs),
+                        len(outputs),
+                        len(annotations),
+                        described,
+                    )
+                )
+        return result
+
+    def text_of_child(self, element: Element, local: str) -> str:
+        child = element.find(self.tag(local))
+        return (child.text or "").strip() if child is not None else ""
+
+    def table_input(self, element: Element, default_id: str) -> dict[str, Any]:
+        column: dict[str, Any] = {"id": element.get("id") or default_id}
+        if element.get("label"):
+            column["label"] = element.get("label")
+        expression = None
+        for local, child in self.children(element, {"inputExpression", "inputValues"}):
+            if local == "inputExpression":
+                list(self.children(child, {"text"}))
+                self.check_language(child)
+                expression = child
+            else:
+                self.check_language(child)
+                column["input_values"] = self.text_of(child) or "-"
+        if expression is None or not self.text_of(expression):
+            self.report(
+                "E_DMN_XML_MISSING",
+                "the input has no input expression",
+                element,
+                "write the expression the column tests (e.g. `age`)",
+            )
+        column["expression"] = self.text_of(expression) or "null"
+        if expression is not None and expression.get("typeRef"):
+            column["type_ref"] = self.type_ref(expression.get("typeRef"))
+        return column
+
+    def table_output(self, element: Element, default_id: str) -> dict[str, Any]:
+        column: dict[str, Any] = {"id": element.get("id") or default_id}
+        if element.get("name"):
+            column["name"] = element.get("name")
+        if element.get("label"):
+            column["label"] = element.get("label")
+        if element.get("typeRef"):
+            column["type_ref"] = self.type_ref(element.get("typeRef"))
+        for local, child in self.children(element, {"outputValues", "defaultOutputEntry"}):
+            self.check_language(child)
+            text = self.text_of(child)
+            if local == "outputValues":
+                column["output_values"] = text or "-"
+            elif text:
+                column["default"] = text
+        return column
+
+    def rule(
+        self,
+        element: Element,
+        default_id: str,
+        n_inputs: int,
+        n_outputs: int,
+        n_annotations: int,
+        described: bool,
+    ) -> dict[str, Any]:
+        when: list[str] = []
+        then: list[str] = []
+        notes: list[str] = []
+        allowed = {"inputEntry", "outputEntry", "annotationEntry", "description"}
+        for local, child in self.children(element, allowed):
+            if local == "inputEntry":
+                self.check_language(child)
+                when.append(self.text_of(child) or "-")
+            elif local == "outputEntry":
+                self.check_language(child)
+                then.append(self.text_of(child) or "null")
+            elif local == "annotationEntry":
+                notes.append(self.text_of(child))
+        if described:
+            notes.append(self.text_of_child(element, "description"))
+        rule: dict[str, Any] = {"id": element.get("id") or default_id, "when": when, "then": then}
+        if len(when) != n_inputs or len(then) != n_outputs:
+            self.report(
+                "E_DMN_XML_CELL_COUNT",
+                f"the rule has {len(when)} input and {len(then)} output entries; the table has "
+                f"{n_inputs} inputs and {n_outputs} outputs",
+                element,
+                "give the rule one entry per column",
+            )
+        if n_annotations:
+            notes += [""] * (n_annotations - len(notes))
+            rule["annotations"] = notes[:n_annotations]
+        return rule
+
+    def context(self, element: Element, owner: str = "") -> dict[str, Any]:
+        entries: list[dict[str, Any]] = []
+        for index, (_, child) in enumerate(self.children(element, {"contextEntry"})):
+            with self.at("entries", index):
+                entries.append(self.context_entry(child))
+        return {"type": "context", "entries": entries}
+
+    def context_entry(self, child: Element) -> dict[str, Any]:
+        variable = child.find(self.tag("variable"))
+        with self.at("value"):
+            value = self.single_boxed(child, {"variable"})
+        entry: dict[str, Any] = {}
+        if variable is not None:
+            with self.at("name"):
+                entry["name"] = self.required_name(variable)
+            if value is not None and variable.get("typeRef"):
+                if value["type"] == "literal":
+                    value.setdefault("type_ref", self.type_ref(variable.get("typeRef")))
+                else:
+                    self.report(
+                        "E_DMN_XML_UNSUPPORTED_TYPE_REF",
+                        "a `typeRef` on the variable of a context entry whose value is not "
+                        "a literal expression is not supported",
+                        variable,
+                        "remove the typeRef, or declare the type on the decision",
+                    )
+        entry["value"] = value if value is not None else {"type": "literal", "text": "null"}
+        return entry
+
+    def boxed_list(self, element: Element, owner: str = "") -> dict[str, Any]:
+        items: list[dict[str, Any]] = []
+        for index, (_, child) in enumerate(self.children(element, _BOXED)):
+            with self.at("items", index):
+                items.append(self.boxed(child, ""))
+        return {"type": "list", "items": items}
+
+    def relation(self, element: Element, owner: str = "") -> dict[str, Any]:
+        columns: list[str] = []
+        rows: list[list[Any]] = []
+        for local, child in self.children(element, {"column", "row"}):
+            if local == "column":
+                columns.append(self.required_name(child))
+            else:
+                row: list[Any] = []
+                for index, (_, cell) in enumerate(self.children(child, _BOXED)):
+                    with self.at("rows", len(rows), index):
+                        row.append(self.boxed(cell, ""))
+                rows.append(row)
+        for index, row in enumerate(rows):
+            if len(row) != len(columns):
+                with self.at("rows", index):
+                    self.report(
+                        "E_DMN_XML_CELL_COUNT",
+                        f"row {index + 1} has {len(row)} cells; the relation has "
+                        f"{len(columns)} columns",
+                        element,
+                        "give every row one cell per column",
+                    )
+        return {"type": "relation", "columns": columns, "rows": rows}
+
+    def invocation(self, element: Element, owner: str = "") -> dict[str, Any]:
+        function: str | None = None
+        bindings: list[dict[str, Any]] = []
+        for local, child in self.children(element, _BOXED | {"binding"}):
+            if local == "binding":
+                parameter = child.find(self.tag("parameter"))
+                name = self.required_name(parameter) if parameter is not None else ""
+                if parameter is None:
+                    self.report(
+                        "E_DMN_XML_MISSING", "the binding has no parameter", child, "name it"
+                    )
+                with self.at("bindings", len(bindings), "value"):
+                    value = self.single_boxed(child, {"parameter"}, required=False)
+                bindings.append(
+                    {
+                        "name": name or "missing",
+                        "value": value or {"type": "literal", "text": "null"},
+                    }
+                )
+            elif local == "literalExpression" and function is None:
+                function = self.text_of(child)
+            else:
+                self.report(
+                    "E_DMN_XML_UNSUPPORTED_ELEMENT",
+                    "the invoked function must be named by a literal expression",
+                    child,
+                    "invoke a business knowledge model by its name",
+                )
+        if not function:
+            self.report(
+                "E_DMN_XML_MISSING",
+                "the invocation does not name the function it calls",
+                element,
+                "add a literal expression with the knowledge model's name",
+            )
+        return {"type": "invocation", "function": function or "missing", "bindings": bindings}
+
+    def part(self, element: Element, local: str) -> dict[str, Any]:
+        child = element.find(self.tag(local))
+        if child is None:
+            self.report(
+                "E_DMN_XML_MISSING",
+                f"`{_local(element.tag)[1]}` has no `{local}`",
+                element,
+                f"add its `{local}` expression",
+            )
+            return {"type": "literal", "text": "null"}
+        with self.at(local):
+            value = self.single_boxed(child, set())
+        return value if value is not None else {"type": "literal", "text": "null"}
+
+    def conditional(self, element: Element, owner: str = "") -> dict[str, Any]:
+        list(self.children(element, {"if", "then", "else"}))
+        return {
+            "type": "conditional",
+            "if": self.part(element, "if"),
+            "then": self.part(element, "then"),
+            "else": self.part(element, "else"),
+        }
+
+    def filter(self, element: Element, owner: str = "") -> dict[str, Any]:
+        list(self.children(element, {"in", "match"}))
+        return {
+            "type": "filter",
+            "in": self.part(element, "in"),
+            "match": self.part(element, "match"),
+        }
+
+    def iterator(self, element: Element, owner: str = "") -> dict[str, Any]:
+        kind = _local(element.tag)[1]
+        last = "return" if kind == "for" else "satisfies"
+        list(self.children(element, {"in", last}))
+        variable = element.get("iteratorVariable")
+        if not variable:
+            self.report(
+                "E_DMN_XML_MISSING",
+                f"`{kind}` has no `iteratorVariable`",
+                element,
+                "name the iteration variable",
+            )
+        return {
+            "type": "iterator",
+            "kind": kind,
+            "variable": variable or "missing",
+            "in": self.part(element, "in"),
+            last: self.part(element, last),
+        }
+
+    def function(
+        self, element: Element, owner: str = "", *, body_at: tuple[str, ...] = ("body",)
+    ) -> dict[str, Any]:
+        """A function definition; its body is read at `body_at` (a BKM's at its `logic`)."""
+        kind = element.get("kind", "FEEL")
+        if kind != "FEEL":
+            self.report(
+                "E_DMN_XML_UNSUPPORTED_ELEMENT",
+                f"functions of kind `{kind}` are not supported",
+                element,
+                "write the function body in FEEL",
+            )
+        parameters: list[dict[str, Any]] = []
+        kids = list(self.children(element, _BOXED | {"formalParameter"}))
+        for local, child in kids:
+            if local != "formalParameter":
+                continue
+            with self.at("parameters", len(parameters), "name"):
+                parameter: dict[str, Any] = {"name": self.required_name(child)}
+            if child.get("typeRef"):
+                parameter["type_ref"] = self.type_ref(child.get("typeRef"))
+            parameters.append(parameter)
+        with self.at(*body_at):
+            body = self.pick_boxed(element, kids)
+        return {
+            "type": "function",
+            "parameters": parameters,
+            "body": body if body is not None else {"type": "literal", "text": "null"},
+        }
 
 
-def import_dmn(source: str | bytes) -> dict[str, Any]:
-    """The `spec` of the decision model in a DMN XML file. Raises `DmnXmlError`."""
-    return import_dmn_report(source).spec
+# ---------------------------------------------------------------- export
 
 
 def export_dmn(spec: DecisionModel | Mapping[str, Any], *, version: str = "1.5") -> str:
-    """DMN XML with a minimal diagram (DMNDI) for a decision model: DMN 1.5 by default, or
-    DMN 1.3, the version dmn-js and Camunda Modeler read and write. Raises `DmnXmlError` for
-    a 1.3 export of a model with conditional, filter or iterator boxes (DMN 1.4 and later)."""
+    """Write a decision model as DMN XML with a minimal diagram (DMNDI).
+
+    `version` "1.5" (the default) or "1.3", for tools that read only DMN 1.3; a model with
+    conditional, filter or iterator expressions (new in DMN 1.4) cannot be written as 1.3
+    (`ValueError`)."""
     if version not in ("1.3", "1.5"):
-        raise ValueError(f"DMN version {version!r}: export writes 1.3 or 1.5")
+        raise ValueError(f"DMN version {version!r}: write 1.5 or 1.3")
     model = spec if isinstance(spec, DecisionModel) else DecisionModel.model_validate(spec)
-    if version == "1.3":
-        problems = [
-            XmlProblem(
-                "E_XML_UNSUPPORTED",
-                "DMN 1.3 has no conditional, filter or iterator boxed expression",
-                pointer=pointer,
-                hint="export as DMN 1.5, or write the box as a literal FEEL expression",
+    data = model.model_dump(by_alias=True, exclude_none=True)
+    if version == "1.3" and _boxed_types(data) & set(_DMN14_BOXED):
+        raise ValueError("conditional, filter and iterator expressions need DMN 1.4 or later")
+    namespaces = (DMN15, DMNDI15) if version == "1.5" else (DMN13, DMNDI13)
+    return _Writer(data, namespaces).write()
+
+
+def _boxed_types(value: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, Mapping):
+        if isinstance(value.get("type"), str):
+            found.add(value["type"])
+        for item in value.values():
+            found |= _boxed_types(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found |= _boxed_types(item)
+    return found
+
+
+def _all_ids(value: Any) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        if isinstance(value.get("id"), str):
+            yield value["id"]
+        for item in value.values():
+            yield from _all_ids(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _all_ids(item)
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return str(value.get("en") or value.get("zh-CN") or "")
+    if isinstance(value, LocalisedText):
+        return value.en or value.zh_cn or ""
+    return str(value)
+
+
+class _Writer:
+    def __init__(self, data: dict[str, Any], namespaces: tuple[str, str]) -> None:
+        self.data = data
+        self.namespaces = namespaces
+        self.ids: set[str] = set(_all_ids(data))
+        self.edges: list[tuple[str, str, str]] = []  # requirement id, source id, target id
+
+    def fresh(self, base: str) -> str:
+        candidate = base if re.match(ID_PATTERN, base) else "_" + re.sub(r"[^\w.-]", "_", base)
+        n = 1
+        while candidate in self.ids:
+            n += 1
+            candidate = f"{base}_{n}"
+        self.ids.add(candidate)
+        return candidate
+
+    def el(self, parent: Element, local: str, **attributes: str | None) -> Element:
+        attrs = {k.rstrip("_"): v for k, v in attributes.items() if v is not None}
+        return SubElement(parent, local, attrs)
+
+    def text(self, parent: Element, local: str, text: str, **attributes: str | None) -> Element:
+        element = self.el(parent, local, **attributes)
+        SubElement(element, "text").text = text
+        return element
+
+    def write(self) -> str:
+        data = self.data
+        root = Element(
+            "definitions",
+            {
+                "xmlns": self.namespaces[0],
+                "xmlns:dmndi": self.namespaces[1],
+                "xmlns:dc": DC,
+                "xmlns:di": DI,
+                "id": self.fresh("definitions"),
+                "name": _label(data.get("name", "Decision model")),
+                "namespace": data.get("namespace", "https://brickwork.example/dmn"),
+            },
+        )
+        for item in data.get("item_definitions", ()):
+            self.item_definition(root, item, "itemDefinition")
+        by_name = {
+            kind: {item["name"]: item["id"] for item in data.get(kind, ())}
+            for kind in ("inputs", "decisions", "knowledge")
+        }
+        for decision in data["decisions"]:
+            element = self.el(root, "decision", id=decision["id"], name=decision["name"])
+            if "description" in decision:
+                self.el(element, "description").text = decision["description"]
+            self.el(
+                element,
+                "variable",
+                id=self.fresh(decision["id"] + "_variable"),
+                name=decision["name"],
+                typeRef=decision.get("type_ref"),
             )
-            for pointer in newer_than_13(model)
-        ]
-        if problems:
-            raise DmnXmlError(problems)
-    return write_dmn(model, version)
+            requires = decision.get("requires", {})
+            for kind, local, target in (
+                ("decisions", "requiredDecision", "informationRequirement"),
+                ("inputs", "requiredInput", "informationRequirement"),
+                ("knowledge", "requiredKnowledge", "knowledgeRequirement"),
+            ):
+                for name in requires.get(kind, ()):
+                    self.requirement(element, target, local, by_name[kind].get(name, name))
+            self.boxed(element, decision["logic"])
+        for bkm in data.get("knowledge", ()):
+            element = self.el(root, "businessKnowledgeModel", id=bkm["id"], name=bkm["name"])
+            self.el(element, "variable", id=self.fresh(bkm["id"] + "_variable"), name=bkm["name"])
+            logic = self.el(
+                element,
+                "encapsulatedLogic",
+                id=self.fresh(bkm["id"] + "_logic"),
+                kind="FEEL",
+                typeRef=bkm.get("type_ref"),
+            )
+            self.parameters(logic, bkm.get("parameters", ()))
+            self.boxed(logic, bkm["logic"])
+            for name in bkm.get("requires", {}).get("knowledge", ()):
+                self.requirement(
+                    element,
+                    "knowledgeRequirement",
+                    "requiredKnowledge",
+                    by_name["knowledge"].get(name, name),
+                )
+        for item in data.get("inputs", ()):
+            element = self.el(root, "inputData", id=item["id"], name=item["name"])
+            self.el(
+                element,
+                "variable",
+                id=self.fresh(item["id"] + "_variable"),
+                name=item["name"],
+                typeRef=item.get("type_ref"),
+            )
+        self.diagram(root)
+        indent(root, "  ")
+        xml = tostring(root, encoding="unicode")
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml + "\n"
+
+    def requirement(self, element: Element, local: str, target: str, href: str) -> None:
+        requirement_id = self.fresh(f"{element.get('id')}_{local}_{href}")
+        requirement = self.el(element, local, id=requirement_id)
+        self.el(requirement, target, href=f"#{href}")
+        self.edges.append((requirement_id, href, element.get("id", "")))
+
+    def item_definition(self, parent: Element, item: dict[str, Any], local: str) -> None:
+        element = self.el(
+            parent,
+            local,
+            id=item["id"],
+            name=item["name"],
+            isCollection="true" if item.get("is_collection") else None,
+        )
+        if "type_ref" in item:
+            self.el(element, "typeRef").text = item["type_ref"]
+        if "allowed_values" in item:
+            self.text(element, "allowedValues", item["allowed_values"])
+        for component in item.get("components", ()):
+            self.item_definition(element, component, "itemComponent")
+
+    def parameters(self, parent: Element, parameters: Any) -> None:
+        for parameter in parameters:
+            self.el(
+                parent,
+                "formalParameter",
+                name=parameter["name"],
+                typeRef=parameter.get("type_ref"),
+            )
+
+    def boxed(self, parent: Element, value: dict[str, Any]) -> None:  # noqa: C901 - a case per type
+        kind = value["type"]
+        element_id = value.get("id")
+        if kind == "literal":
+            self.text(
+                parent,
+                "literalExpression",
+                value["text"],
+                id=element_id,
+                typeRef=value.get("type_ref"),
+            )
+        elif kind == "decision_table":
+            self.table(parent, value)
+        elif kind == "context":
+            element = self.el(parent, "context", id=element_id)
+            for entry in value["entries"]:
+                child = self.el(element, "contextEntry")
+                if "name" in entry:
+                    self.el(child, "variable", name=entry["name"])
+                self.boxed(child, entry["value"])
+        elif kind == "list":
+            element = self.el(parent, "list", id=element_id)
+            for item in value["items"]:
+                self.boxed(element, item)
+        elif kind == "relation":
+            element = self.el(parent, "relation", id=element_id)
+            for column in value["columns"]:
+                self.el(element, "column", name=column)
+            for row in value["rows"]:
+                child = self.el(element, "row")
+                for cell in row:
+                    self.boxed(child, cell)
+        elif kind == "invocation":
+            element = self.el(parent, "invocation", id=element_id)
+            self.text(element, "literalExpression", value["function"])
+            for binding in value["bindings"]:
+                child = self.el(element, "binding")
+                self.el(child, "parameter", name=binding["name"])
+                self.boxed(child, binding["value"])
+        elif kind == "function":
+            element = self.el(parent, "functionDefinition", id=element_id, kind="FEEL")
+            self.parameters(element, value["parameters"])
+            self.boxed(element, value["body"])
+        else:
+            parts: tuple[str, ...]
+            if kind == "iterator":
+                local = value["kind"]
+                parts = ("in", "return" if local == "for" else "satisfies")
+                element = self.el(parent, local, id=element_id, iteratorVariable=value["variable"])
+            else:
+                local = kind
+                parts = ("if", "then", "else") if kind == "conditional" else ("in", "match")
+                element = self.el(parent, local, id=element_id)
+            for part in parts:
+                child = self.el(element, part)
+                self.boxed(child, value[part])
+
+    def table(self, parent: Element, value: dict[str, Any]) -> None:
+        policy = value.get("hit_policy", "U")
+        aggregation = _AGGREGATION_XML.get(policy)
+        table_id = value.get("id")
+        element = self.el(
+            parent,
+            "decisionTable",
+            id=table_id,
+            hitPolicy="COLLECT" if aggregation else _POLICY_XML[policy],
+            aggregation=aggregation,
+        )
+        for column in value.get("inputs", ()):
+            child = self.el(
+                element,
+                "input",
+                id=column["id"],
+                label=_label(column["label"]) if "label" in column else None,
+            )
+            self.text(
+                child,
+                "inputExpression",
+                column["expression"],
+                id=self.fresh(column["id"] + "_expression"),
+                typeRef=column.get("type_ref"),
+            )
+            if "input_values" in column:
+                self.text(child, "inputValues", column["input_values"])
+        for column in value["outputs"]:
+            child = self.el(
+                element,
+                "output",
+                id=column["id"],
+                label=_label(column["label"]) if "label" in column else None,
+                name=column["name"],
+                typeRef=column.get("type_ref"),
+            )
+            if "output_values" in column:
+                self.text(child, "outputValues", column["output_values"])
+            if "default" in column:
+                self.text(child, "defaultOutputEntry", column["default"])
+        for name in value.get("annotations", ()):
+            self.el(element, "annotation", name=name)
+        for rule in value.get("rules", ()):
+            child = self.el(element, "rule", id=rule["id"])
+            for index, text in enumerate(rule["when"]):
+                self.text(child, "inputEntry", text, id=self.fresh(f"{rule['id']}_i{index}"))
+            for index, text in enumerate(rule["then"]):
+                self.text(child, "outputEntry", text, id=self.fresh(f"{rule['id']}_o{index}"))
+            for text in rule.get("annotations", ()):
+                self.text(child, "annotationEntry", text)
+
+    def diagram(self, root: Element) -> None:
+        """A shape per decision, knowledge model and input data, an edge per requirement."""
+        dmndi = SubElement(root, "dmndi:DMNDI")
+        diagram = SubElement(dmndi, "dmndi:DMNDiagram", {"id": self.fresh("diagram")})
+        rows = (("decisions", 80), ("knowledge", 260), ("inputs", 440))
+        centres: dict[str, tuple[int, int]] = {}
+        for kind, y in rows:
+            for index, item in enumerate(self.data.get(kind, ())):
+                x = 160 + index * 220
+                shape = SubElement(
+                    diagram,
+                    "dmndi:DMNShape",
+                    {"id": self.fresh(f"{item['id']}_di"), "dmnElementRef": item["id"]},
+                )
+                width, height = (180, 80) if kind != "inputs" else (125, 45)
+                SubElement(
+                    shape,
+                    "dc:Bounds",
+                    {"height": str(height), "width": str(width), "x": str(x), "y": str(y)},
+                )
+                centres[item["id"]] = (x + width // 2, y + height // 2)
+        for requirement_id, source, target in self.edges:
+            if source not in centres or target not in centres:
+                continue
+            edge = SubElement(
+                diagram,
+                "dmndi:DMNEdge",
+                {"id": self.fresh(f"{requirement_id}_di"), "dmnElementRef": requirement_id},
+            )
+            for x, y in (centres[source], centres[target]):
+                SubElement(edge, "di:waypoint", {"x": str(x), "y": str(y)})

@@ -12,9 +12,11 @@ module must not evaluate FEEL text other than the allowed-values cells it compil
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from brickwork.engines.expr import (
@@ -32,7 +34,18 @@ from brickwork.engines.expr.syntax import InstanceOf, TypeRef
 from brickwork.engines.rules.definition import ItemDefinition
 from brickwork.engines.rules.problems import ModelProblem, from_diagnostic
 
+_NUMBER_TEXT = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _number_text(text: str) -> Decimal:
+    """A number sent as a string of digits (the platform's API sends decimals that way)."""
+    if _NUMBER_TEXT.fullmatch(text) is None:
+        raise ValueError(f"{text!r} is not a number")
+    return v.norm(Decimal(text))  # type: ignore[no-any-return]
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
+    v.NUMBER: _number_text,
     v.DATE: v.parse_date,
     v.TIME: v.parse_time,
     v.DATETIME: v.parse_datetime,

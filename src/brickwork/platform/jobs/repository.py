@@ -39,6 +39,18 @@ class JobRepository:
         )
         return list(session.execute(statement).scalars())
 
+    def anything_due(self, session: Session, now: datetime) -> bool:
+        """Whether a job is due or abandoned, or a schedule is due (a cheap read)."""
+        due = and_(Job.status == QUEUED, Job.run_after <= now)
+        abandoned = and_(Job.status == RUNNING, Job.locked_until < now)
+        job = session.execute(select(Job.id).where(or_(due, abandoned)).limit(1)).first()
+        if job is not None:
+            return True
+        schedule = select(JobSchedule.name).where(
+            JobSchedule.enabled.is_(True), JobSchedule.next_at <= now
+        )
+        return session.execute(schedule.limit(1)).first() is not None
+
     def finish(self, session: Session, job_id: int, worker: str, values: dict[str, Any]) -> bool:
         """Update a job this worker still holds; False when its lease went to another worker."""
         statement = (

@@ -158,8 +158,14 @@ class Worker:
         try:
             with unit_of_work(self.factory) as session:
                 result = handler(session, job.payload, context)
-                done = {"status": DONE, "result": result, "finished_at": self.clock(),
-                        "locked_by": None, "locked_until": None, "last_error": None}  # fmt: skip
+                done = {
+                    "status": DONE,
+                    "result": result,
+                    "finished_at": self.clock(),
+                    "locked_by": None,
+                    "locked_until": None,
+                    "last_error": None,
+                }
                 if not self.repo.finish(session, job.id, self.name, done):
                     raise _LeaseLost(job.id)
         except _LeaseLost:
@@ -170,8 +176,11 @@ class Worker:
 
     def _failed(self, job: _Claimed, error: str, *, final: bool) -> None:
         now = self.clock()
-        values: dict[str, Any] = {"last_error": error[:MAX_ERROR_LENGTH], "locked_by": None,
-                                  "locked_until": None}  # fmt: skip
+        values: dict[str, Any] = {
+            "last_error": error[:MAX_ERROR_LENGTH],
+            "locked_by": None,
+            "locked_until": None,
+        }
         if final:
             values.update(status=DEAD, finished_at=now)
         else:
@@ -216,17 +225,18 @@ class Scheduler:
     def put(
         self, session: Session, name: str, kind: str, payload: Any, *, cron: str, timezone: str
     ) -> JobSchedule:
-        """Create or replace a schedule (in the caller's transaction); the first tick is the
-        first one after now."""
-        now = self.clock()
-        existing = self.repo.schedule(session, name)
-        row = JobSchedule(
-            name=name, kind=kind, payload=payload, cron=cron, timezone=timezone, enabled=True,
-            next_at=self.next_fire(cron, timezone, now),
-            last_tick_at=None if existing is None else existing.last_tick_at,
-        )  # fmt: skip
-        self.repo.put_schedule(session, row)
-        return row
+        """Create or replace a schedule (in the caller's transaction)."""
+        return put_schedule(
+            session,
+            self.repo,
+            self.next_fire,
+            self.clock(),
+            name,
+            kind,
+            payload,
+            cron=cron,
+            timezone=timezone,
+        )
 
     def remove(self, session: Session, name: str) -> None:
         self.repo.remove_schedule(session, name)
@@ -239,13 +249,45 @@ class Scheduler:
             for schedule in self.repo.due_schedules(session, now):
                 due = schedule.next_at
                 key = f"schedule:{schedule.name}:{due.isoformat()}"
-                payload = {"schedule": schedule.name, "tick": due.isoformat(),
-                           "payload": schedule.payload}  # fmt: skip
+                payload = {
+                    "schedule": schedule.name,
+                    "tick": due.isoformat(),
+                    "payload": schedule.payload,
+                }
                 if self.queue.enqueue(session, schedule.kind, payload, key=key) is not None:
                     queued += 1
                 schedule.last_tick_at = due
                 schedule.next_at = self.next_fire(schedule.cron, schedule.timezone, now)
         return queued
+
+
+def put_schedule(
+    session: Session,
+    repo: JobRepository,
+    next_fire: NextFire,
+    now: datetime,
+    name: str,
+    kind: str,
+    payload: Any,
+    *,
+    cron: str,
+    timezone: str,
+) -> JobSchedule:
+    """Create or replace a schedule in the caller's transaction; its first tick is the first
+    one after `now` (a replaced schedule keeps its last tick)."""
+    existing = repo.schedule(session, name)
+    row = JobSchedule(
+        name=name,
+        kind=kind,
+        payload=payload,
+        cron=cron,
+        timezone=timezone,
+        enabled=True,
+        next_at=next_fire(cron, timezone, now),
+        last_tick_at=None if existing is None else existing.last_tick_at,
+    )
+    repo.put_schedule(session, row)
+    return row
 
 
 class JobService:
@@ -278,15 +320,30 @@ class JobService:
         return job
 
 
-def serve(worker: Worker, scheduler: Scheduler | None, stop: threading.Event, poll: float) -> None:
-    """Run the scheduler and the worker until `stop` is set, sleeping `poll` seconds when idle."""
+def serve(
+    worker: Worker,
+    scheduler: Scheduler | None,
+    stop: threading.Event,
+    poll: float,
+    *,
+    probe: sessionmaker[Session] | None = None,
+) -> None:
+    """Run the scheduler and the worker until `stop` is set, sleeping `poll` seconds when idle.
+    With `probe` (a read-only session factory), an idle round only reads: on SQLite a round
+    that finds nothing due takes no write lock."""
     while not stop.is_set():
+        ran = 0
         try:
-            if scheduler is not None:
-                scheduler.tick()
-            ran = worker.run_until_idle(max_jobs=100)
+            if probe is None or _anything_due(probe, worker):
+                if scheduler is not None:
+                    scheduler.tick()
+                ran = worker.run_until_idle(max_jobs=100)
         except Exception:  # the database may be briefly unavailable; try again next round
             log.exception("the job worker failed a round")
-            ran = 0
         if ran == 0:
             stop.wait(poll)
+
+
+def _anything_due(probe: sessionmaker[Session], worker: Worker) -> bool:
+    with probe() as session:
+        return worker.repo.anything_due(session, worker.clock())

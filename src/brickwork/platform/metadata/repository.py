@@ -50,6 +50,22 @@ class MetadataRepository:
             query = query.where(Definition.archived_at.is_(None))
         return session.scalars(query.order_by(Definition.kind, Definition.key)).all()
 
+    def published(self, session: Session, app_key: str, kind: str) -> list[tuple[str, str, int]]:
+        """(definition id, key, latest version) of the app's published, live definitions of a
+        kind, in one statement."""
+        query = (
+            select(Definition.id, Definition.key, Definition.latest_version)
+            .join(Application, Application.id == Definition.app_id)
+            .where(
+                Application.key == app_key,
+                Definition.kind == kind,
+                Definition.archived_at.is_(None),
+                Definition.latest_version.is_not(None),
+            )
+            .order_by(Definition.key)
+        )
+        return [(row[0], row[1], row[2] or 0) for row in session.execute(query)]
+
     def version(
         self, session: Session, definition_id: str, number: int
     ) -> DefinitionVersion | None:

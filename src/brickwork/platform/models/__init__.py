@@ -4,6 +4,7 @@ from brickwork.platform.models.api_token import ApiToken
 from brickwork.platform.models.application import Application
 from brickwork.platform.models.audit_chain import AuditChain
 from brickwork.platform.models.audit_event import AuditEvent
+from brickwork.platform.models.business_calendar import BusinessCalendarRow
 from brickwork.platform.models.definition import Definition
 from brickwork.platform.models.definition_version import DefinitionVersion
 from brickwork.platform.models.department import Department
@@ -16,6 +17,7 @@ from brickwork.platform.models.publish_request import PublishRequest
 from brickwork.platform.models.record_change import RecordChange
 from brickwork.platform.models.recovery_code import RecoveryCode
 from brickwork.platform.models.role import Role
+from brickwork.platform.models.rule_execution import RuleExecution
 from brickwork.platform.models.serial_counter import SerialCounter
 from brickwork.platform.models.sign_in_failure import SignInFailure
 from brickwork.platform.models.stored_file import StoredFile
@@ -29,6 +31,7 @@ __all__ = [
     "Application",
     "AuditChain",
     "AuditEvent",
+    "BusinessCalendarRow",
     "Definition",
     "DefinitionVersion",
     "Department",
@@ -41,6 +44,7 @@ __all__ = [
     "RecordChange",
     "RecoveryCode",
     "Role",
+    "RuleExecution",
     "SerialCounter",
     "SignInFailure",
     "StoredFile",

@@ -325,6 +325,12 @@ class RecordRepository:
     ) -> Any:
         return session.execute(select(func.sum(column)).where(*where)).scalar_one()
 
+    def ids_where(
+        self, session: Session, table: Table, where: Sequence[ColumnElement[bool]], limit: int
+    ) -> list[str]:
+        statement = select(table.c.id).where(*where).order_by(table.c.created_at, table.c.id)
+        return [str(found) for found in session.execute(statement.limit(limit)).scalars()]
+
     def window_aggregate(
         self,
         session: Session,

@@ -7,9 +7,10 @@ check) → change history → audit, in the caller's transaction. Never commits.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, inspect
 from sqlalchemy.orm import Session
@@ -76,6 +77,32 @@ def problems_to_items(problems: Sequence[Problem], locale: str) -> list[ErrorIte
     return [ErrorItem(p.pointer, p.code, p.zh_cn if locale == "zh-CN" else p.en) for p in problems]
 
 
+class SaveHook(Protocol):
+    """Work around a record's save, in its transaction (the rules area registers one)."""
+
+    def before_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> Mapping[str, Any]:
+        """Field values to change before the save (empty: none); raise to refuse it."""
+        ...
+
+    def after_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> None: ...
+
+
 class RecordService:
     def __init__(
         self,
@@ -97,6 +124,7 @@ class RecordService:
         self.files = files
         self.checks = StoredChecks(self.repo, self.form, files)
         self._forms: dict[tuple[str, int, int], PublishedForm] = {}
+        self.save_hooks: list[SaveHook] = []
 
     # ------------------------------------------------------------ forms
 
@@ -203,7 +231,7 @@ class RecordService:
         result = validate_record(form.compiled, data, context=self._context(actor, now))
         if not result.ok:
             raise self._refuse(result.errors, actor)
-        values = dict(result.values)
+        values = self._before_save(session, actor, form, "created", data, result.values, None)
         clashes = self.checks.run(session, form, [values], uploader=_uploader(actor))
         if clashes:
             raise self._refuse(clashes[0], actor)
@@ -215,6 +243,7 @@ class RecordService:
         record = self._record(session, form, record_id, stored=stored)
         shown = access.clear_sensitive([record])
         self._log(session, actor, form, record_id, 1, "create", [], shown=shown)
+        self._after_save(session, actor, form, "created", record, None)
         return self._shown(session, access, [record], audit=False)[0]
 
     def create_many(
@@ -374,6 +403,11 @@ class RecordService:
         )
         if not result.ok:
             raise self._refuse(result.errors, actor)
+        checked = self._before_save(
+            session, actor, form, "updated", data, result.values, before, current=current
+        )
+        if checked is not result.values:
+            result = replace(result, values=checked)
         if _unchanged(form, before, result.values):
             # Nothing to write: no new version, no history row, no audit event.
             return self._shown(session, access, [before])[0]
@@ -401,6 +435,7 @@ class RecordService:
         changes = _changes(before, after, form)
         shown = access.clear_sensitive([after])
         self._log(session, actor, form, record_id, version + 1, "update", changes, shown=shown)
+        self._after_save(session, actor, form, "updated", after, before)
         return self._shown(session, access, [after], audit=False)[0]
 
     def delete(
@@ -423,6 +458,8 @@ class RecordService:
         if (before["deleted_at"] is None) == restore:
             state = "not deleted" if restore else "already deleted"
             raise Conflict(f"the record is {state}", code="record_state")
+        if not restore:
+            self._before_save(session, actor, form, "deleted", {}, before, before)
         now = self.clock()
         values = {
             "deleted_at": None if restore else now,
@@ -436,7 +473,54 @@ class RecordService:
         after = self._record(session, form, record_id)
         shown = access.clear_sensitive([after])
         self._log(session, actor, form, record_id, version + 1, action, [], shown=shown)
+        if not restore:
+            self._after_save(session, actor, form, "deleted", before, before)
         return self._shown(session, access, [after], audit=False)[0]
+
+    # ------------------------------------------------------------ save hooks (rules)
+
+    def add_save_hook(self, hook: SaveHook) -> None:
+        """Run `hook` around every single-record write (rules: before and after the save)."""
+        self.save_hooks.append(hook)
+
+    def _before_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        data: Mapping[str, Any],
+        values: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+        *,
+        current: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The record's values after the hooks' changes (checked again by the form engine);
+        a hook refuses the save by raising."""
+        found: dict[str, Any] = values if isinstance(values, dict) else dict(values)
+        for hook in self.save_hooks:
+            changes = hook.before_save(session, actor, form, kind, found, previous)
+            if changes:
+                context = self._context(actor, self.clock())
+                again = validate_record(
+                    form.compiled, {**data, **changes}, context=context, current=current
+                )
+                if not again.ok:
+                    raise self._refuse(again.errors, actor)
+                found = dict(again.values)
+        return found
+
+    def _after_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> None:
+        for hook in self.save_hooks:
+            hook.after_save(session, actor, form, kind, record, previous)
 
     # ------------------------------------------------------------ reads
 
@@ -448,6 +532,13 @@ class RecordService:
         access = self.access(session, actor, form, "read")
         record = self._reachable(session, access, record_id, "read")
         return self._shown(session, access, [record])[0]
+
+    def stored(
+        self, session: Session, app_key: str, form_key: str, record_id: str
+    ) -> dict[str, Any]:
+        """A record as stored, for the platform's own work (rules acting later): no permission
+        check, nothing masked, nothing audited. Never hand it to a client."""
+        return self._record(session, self.form(session, app_key, form_key), record_id)
 
     def _record(
         self,
@@ -744,6 +835,38 @@ class RecordService:
         target = None if field is None else query.aggregated(field, function, "/field")
         with filter_in_range(where):
             return self.repo.window_aggregate(session, form.table, function, target, conditions)
+
+    def matching_ids(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        *,
+        where: str,
+        trigger: Mapping[str, Any] | None = None,
+        limit: int = 1000,
+    ) -> list[str]:
+        """Ids of the live records `actor` may update that match `where` (`it.<field>`,
+        `record.<field>` from `trigger`, as in `window_aggregate`), oldest first; at most
+        `limit` (more is refused rather than silently cut)."""
+        form = self.form(session, app_key, form_key)
+        access = self.access(session, actor, form, "update")
+        query = self.query(session, access)
+        conditions = [
+            form.table.c.deleted_at.is_(None),
+            *access.rows("update"),
+            *query.where_related(where, trigger or {}),
+        ]
+        with filter_in_range(where):
+            ids = self.repo.ids_where(session, form.table, conditions, limit + 1)
+        if len(ids) > limit:
+            raise Invalid(
+                f"more than {limit} records of {form_key!r} match; narrow the filter",
+                code="too_many_matches",
+                errors=[ErrorItem("/where", "too_many_matches", f"at most {limit}")],
+            )
+        return ids
 
     def ensure_window_index(
         self, session: Session, app_key: str, form_key: str, keys: Sequence[str]

@@ -101,6 +101,28 @@ def _not_a_field(path: str) -> Invalid:
     )
 
 
+def equality_keys(node: SqlExpr) -> list[str]:
+    """Candidate fields that a filter's top-level conjunction compares for equality with the
+    triggering record's values (`it.customer = record.customer and ...`): the leading columns
+    of the index its aggregate needs."""
+    if isinstance(node, SqlAnd):
+        found: list[str] = []
+        for operand in node.operands:
+            found.extend(key for key in equality_keys(operand) if key not in found)
+        return found
+    if isinstance(node, SqlEquals) and not node.negated:
+        for mine, theirs in ((node.left, node.right), (node.right, node.left)):
+            if (
+                isinstance(mine, SqlColumn)
+                and isinstance(theirs, SqlColumn)
+                and mine.path[0] == CANDIDATE
+                and len(mine.path) == 2
+                and theirs.path[0] == TRIGGER
+            ):
+                return [mine.path[1]]
+    return []
+
+
 def window_bounds(column: ColumnElement[Any], window: Window) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if window.start is not None:

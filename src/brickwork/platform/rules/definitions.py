@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from brickwork.engines.rules import DecisionModelError, ModelProblem, compile_model
+from pydantic import ValidationError
+
+from brickwork.engines.rules import DecisionModelError, ModelProblem, RuleDefinition, compile_model
+from brickwork.engines.rules.problems import pointer_token
 from brickwork.platform.errors import ErrorItem
 
 
@@ -20,6 +23,16 @@ def validate_decision_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
     except DecisionModelError as exc:
         for problem in exc.problems:
             yield ErrorItem(problem.pointer, problem.code, describe(problem))
+
+
+def validate_rule_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
+    """The rule's shape; what needs the app's forms (fields, examples) is checked at publish."""
+    try:
+        RuleDefinition.model_validate(spec)
+    except ValidationError as exc:
+        for error in exc.errors():
+            pointer = "".join(f"/{pointer_token(part)}" for part in error["loc"])
+            yield ErrorItem(pointer, "E_RULE_SCHEMA", error["msg"])
 
 
 def describe(problem: ModelProblem) -> str:

@@ -4,21 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel
 
-from brickwork.platform.api.body import json_body, openapi_body
+from brickwork.engines.rules.calendar import BusinessCalendar
+from brickwork.platform.api.body import json_body, json_document, openapi_body
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.responses import ExactJSONResponse, reply
 from brickwork.platform.auth.deps import ActorDep
+from brickwork.platform.records.service import RecordService
+from brickwork.platform.rules.calendars import CalendarService
+from brickwork.platform.rules.runner import RuleRunner
 from brickwork.platform.rules.schemas import EvaluateReply, EvaluateRequest
 from brickwork.platform.rules.service import DecisionService
 from brickwork.platform.vocabulary import KEY_PATTERN
 
 router = APIRouter(prefix="/apps/{app}/decisions", tags=["decisions"])
+executions = APIRouter(prefix="/apps/{app}/forms/{form}/records/{record_id}", tags=["rules"])
+calendars = APIRouter(prefix="/calendars", tags=["rules"])
+CalendarKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The calendar's key")]
 
 AppKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The app's key")]
 ModelKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The decision model's key")]
+FormKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The form's key")]
+RecordId = Annotated[str, Path(min_length=1, max_length=36, description="Record id")]
 PROBLEM = {"description": "Problem (application/problem+json)"}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: PROBLEM,
@@ -28,6 +37,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     415: PROBLEM,
     422: PROBLEM,
 }
+CALENDAR_SCHEMA = BusinessCalendar.model_json_schema()
 BODY_MODELS: tuple[type[BaseModel], ...] = (EvaluateRequest,)
 
 
@@ -37,6 +47,22 @@ def decisions(request: Request) -> DecisionService:
 
 
 DecisionsDep = Annotated[DecisionService, Depends(decisions)]
+
+
+def runner(request: Request) -> RuleRunner:
+    found: RuleRunner = request.app.state.rules
+    return found
+
+
+RunnerDep = Annotated[RuleRunner, Depends(runner)]
+
+
+def records(request: Request) -> RecordService:
+    found: RecordService = request.app.state.records
+    return found
+
+
+RecordsDep = Annotated[RecordService, Depends(records)]
 
 
 @router.post(
@@ -60,3 +86,77 @@ def evaluate_decision(
         session, actor, app, key, decision=body.decision, inputs=body.inputs, trace=body.trace
     )
     return reply(result)
+
+
+@executions.get("/rule-executions", responses=ERRORS)
+def rule_executions(
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    session: SessionDep,
+    actor: ActorDep,
+    rules: RunnerDep,
+    record_service: RecordsDep,
+) -> ExactJSONResponse:
+    """What rules did (or, in shadow mode, would have done) on this record, oldest first; for
+    those who may read the record."""
+    record_service.get(session, actor, app, form, record_id)
+    return reply({"items": rules.executions(session, app, form, record_id)})
+
+
+@executions.post("/rules/{key}/run", responses=ERRORS)
+def run_rule(
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    key: Annotated[str, Path(pattern=KEY_PATTERN, description="The rule's key")],
+    session: SessionDep,
+    actor: ActorDep,
+    rules: RunnerDep,
+) -> ExactJSONResponse:
+    """Run a rule with a manual trigger (a button) on a record the caller may read; the rule
+    acts as its owner. Answers what it did (matched, effects, bindings, diagnostics)."""
+    return reply(rules.run_manual(session, actor, app, form, record_id, key))
+
+
+def calendar_service(request: Request) -> CalendarService:
+    found: CalendarService = request.app.state.rules.calendars
+    return found
+
+
+CalendarsDep = Annotated[CalendarService, Depends(calendar_service)]
+
+
+@calendars.get("", responses=ERRORS)
+def list_calendars(
+    session: SessionDep, actor: ActorDep, service: CalendarsDep
+) -> ExactJSONResponse:
+    """Every business calendar (working weekdays, holidays, make-up working days)."""
+    return reply({"items": service.listing(session)})
+
+
+@calendars.get("/{key}", responses=ERRORS)
+def get_calendar(
+    key: CalendarKey, session: SessionDep, actor: ActorDep, service: CalendarsDep
+) -> ExactJSONResponse:
+    return reply(service.get(session, key))
+
+
+@calendars.put("/{key}", responses=ERRORS, openapi_extra=openapi_body(schema=CALENDAR_SCHEMA))
+def put_calendar(
+    key: CalendarKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: CalendarsDep,
+    document: Annotated[Any, Depends(json_document)],
+) -> ExactJSONResponse:
+    """Create or replace a business calendar (system administrators; audited)."""
+    return reply(service.put(session, actor, key, document))
+
+
+@calendars.delete("/{key}", status_code=204, responses=ERRORS)
+def delete_calendar(
+    key: CalendarKey, session: SessionDep, actor: ActorDep, service: CalendarsDep
+) -> Response:
+    service.delete(session, actor, key)
+    return Response(status_code=204)

@@ -8,9 +8,14 @@ from typing import Any
 from brickwork.engines.expr import EvaluationContext, compile_expression
 from brickwork.engines.expr.runtime import Evaluation
 from brickwork.engines.expr.values import literal_text
+from brickwork.engines.rules.calendar import BusinessCalendar
 
 CLOCK = datetime(2025, 3, 3, 9, 30, tzinfo=timezone(timedelta(hours=8)))
-CONTEXT = EvaluationContext(now=CLOCK, user={"name": "li", "department": "HQ"})
+CONTEXT = EvaluationContext(
+    now=CLOCK,
+    user={"name": "li", "department": "HQ"},
+    calendar=BusinessCalendar(key="standard"),
+)
 
 
 def run(source: str, variables: dict[str, Any] | None = None) -> Evaluation:

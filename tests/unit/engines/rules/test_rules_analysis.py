@@ -199,12 +199,19 @@ def test_nested_tables_in_knowledge_models_are_found() -> None:
     assert [f.pointer for f in overlaps] == ["/knowledge/0/logic/entries/0/value/rules/1"]
 
 
-def test_a_camunda_model_with_a_closed_enumeration() -> None:
-    spec = import_dmn((MODELS / "risk_rating_dmn13.dmn").read_bytes())
+def test_an_imported_camunda_model() -> None:
+    spec = import_dmn((MODELS / "risk.dmn").read_bytes())
+    assert analyse_model(spec) == ()  # FIRST with a catch-all last rule: nothing to say
+    table = spec["decisions"][0]["logic"]
+    catch_all = table["rules"][-1]
+    table["rules"].append({**catch_all, "id": "DecisionRule_late"})
+    (shadowed,) = analyse_model(spec)
+    assert shadowed.kind == "shadowed"
+    assert shadowed.pointer == f"/decisions/0/logic/rules/{len(table['rules']) - 1}"
+    assert shadowed.rules[0] == "DecisionRule_late"
+    table["rules"] = table["rules"][:-2]  # without the catch-all: a gap
     (gap,) = analyse_model(spec)
     assert gap.kind == "gap"
-    assert gap.pointer == "/decisions/0/logic"
-    assert gap.example == {"Age": Decimal(66), "Segment": "private"}
-    assert "defaults apply" in gap.message
-    result = compile_model(spec).evaluate("Risk level", dict(gap.example))
-    assert result.value == "medium"  # the default output: no rule matched
+    assert gap.example == {"age": Decimal(18), "Monthly Income": Decimal(1000)}
+    result = compile_model(spec).evaluate(None, dict(gap.example))
+    assert result.value is None

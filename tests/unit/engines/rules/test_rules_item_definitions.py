@@ -55,6 +55,20 @@ def test_structured_input_is_read_from_json_with_its_component_types() -> None:
     assert model("Customer.age + 1", "number", CUSTOMER).evaluate("d", given).value == 42
 
 
+def test_a_number_sent_as_a_string_of_digits_is_read_as_that_decimal() -> None:
+    m = model("Customer.age + 1", "number", CUSTOMER)
+
+    def customer(age: str) -> dict[str, Any]:
+        return {"Customer": {"name": "Li", "age": age, "born": "1984-02-29"}}
+
+    assert m.evaluate("d", customer("41.50")).value == Decimal("42.50")
+    assert m.evaluate("d", customer("-4.1e1")).value == Decimal("-40")
+    for text in ("forty", "1,000", "0x10", "NaN", " 41"):
+        result = m.evaluate("d", customer(text))
+        assert result.value is None, text
+        assert codes(result) == ["E_DMN_TYPE_MISMATCH"], text
+
+
 def test_a_structured_input_that_does_not_conform_is_null_with_a_diagnostic() -> None:
     m = model("Customer", None, CUSTOMER)
     result = m.evaluate("d", {"Customer": {"name": "Li", "age": "forty"}})

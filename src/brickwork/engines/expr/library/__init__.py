@@ -18,6 +18,7 @@ from brickwork.engines.expr.library import (
     statistical,
     temporal,
     text,
+    working_days,
 )
 
 REGISTRY = Registry(
@@ -32,6 +33,7 @@ REGISTRY = Registry(
         *temporal.SPECS,
         *ranges.SPECS,
         *range_literal.SPECS,
+        *working_days.SPECS,
     )
 )
 

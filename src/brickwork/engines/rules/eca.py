@@ -1,0 +1,753 @@
+"""Event-condition-action rules: compile a rule definition, then evaluate it for an event.
+
+`compile_rule(spec, scopes=...)` checks everything that can be checked without data: every
+expression against the triggering form's fields (`scopes`, one `Scope` per form key of the app),
+every aggregate's filter against SQL (it must run inside the database), every action against its
+phase and its target form's fields, the cron expression, the effective dates and the embedded
+examples. It raises `RuleDefinitionError` listing every problem with a stable code (`E_RULE_...`),
+a JSON pointer into the spec and, inside FEEL text, the line and column.
+
+Evaluation is pure. The platform asks the compiled rule which aggregates it needs for an event
+(`aggregate_requests`: form, function, field, filter, window bounds), computes them in the
+database as the rule's owner, and passes their values to `evaluate`, which returns the effects
+as data (`RuleOutcome`): fields to set, a block, alerts (with their de-duplication keys), records
+to create, and a trace. Applying them, shadow mode included, is the platform's work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from brickwork.engines.expr import (
+    CompiledExpression,
+    EvaluationContext,
+    ExpressionError,
+    Scope,
+    compile_expression,
+    to_sql_ir,
+)
+from brickwork.engines.expr import datatypes as t
+from brickwork.engines.expr import values as v
+from brickwork.engines.rules.cron import Cron, CronError, parse_cron
+from brickwork.engines.rules.problems import ModelProblem, from_diagnostic, pointer_token
+from brickwork.engines.rules.rule_definition import (
+    AFTER_SAVE_ACTIONS,
+    BEFORE_SAVE_ACTIONS,
+    Action,
+    Aggregate,
+    Block,
+    CallDecision,
+    Example,
+    ManualTrigger,
+    RaiseAlert,
+    RecordTrigger,
+    RuleDefinition,
+    ScheduleTrigger,
+    SetFields,
+    UpdateRecords,
+)
+
+EventKind = Literal["created", "updated", "deleted", "schedule", "manual"]
+DATE_KINDS = frozenset({v.DATE, v.DATETIME})
+CRON_REFERENCE = datetime(2000, 1, 1, tzinfo=UTC)
+AGGREGATE_TYPES = {"count": t.NUMBER, "sum": t.NUMBER, "avg": t.NUMBER}
+
+
+class RuleDefinitionError(Exception):
+    """The rule cannot be compiled; `problems` lists everything found."""
+
+    def __init__(self, problems: Sequence[ModelProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(str(p) for p in self.problems[:5]))
+
+
+@dataclass(frozen=True, slots=True)
+class RuleEvent:
+    """What happened: a record of `form` created/updated/deleted (`record` as saved or about
+    to be saved, `previous` before the change, `changed` field keys), or a scheduled tick."""
+
+    kind: EventKind
+    now: datetime
+    form: str | None = None
+    record: Mapping[str, Any] | None = None
+    previous: Mapping[str, Any] | None = None
+    changed: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateRequest:
+    """An aggregate the platform computes for an event (bounds included; None: open)."""
+
+    name: str
+    form: str
+    function: str
+    field: str | None
+    where: str | None
+    window_field: str | None
+    start: date | datetime | None
+    end: date | datetime | None
+    missing_anchor: bool = False
+    """The triggering record has no value in the window's anchor field: no aggregate."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetFieldsEffect:
+    values: Mapping[str, v.Value]
+
+
+@dataclass(frozen=True, slots=True)
+class BlockEffect:
+    message: str
+    field: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEffect:
+    form: str
+    values: Mapping[str, v.Value]
+    dedupe_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateRecordEffect:
+    form: str
+    values: Mapping[str, v.Value]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionCallEffect:
+    """Evaluate decision model `model` (`decision`, or its entry) with `inputs`; then
+    `CompiledRule.decision_outputs(action, value)` gives the fields to set."""
+
+    action: int
+    model: str
+    decision: str | None
+    inputs: Mapping[str, v.Value]
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateRecordsEffect:
+    """Set `values` on the records of `form` matching `where` (record.<field>: the triggering
+    record's values)."""
+
+    form: str
+    where: str
+    values: Mapping[str, v.Value]
+
+
+Effect = (
+    SetFieldsEffect
+    | BlockEffect
+    | AlertEffect
+    | CreateRecordEffect
+    | UpdateRecordsEffect
+    | DecisionCallEffect
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOutcome:
+    """`matched`: the condition was true. Effects are in action order; `shadow` ones are only
+    to be recorded. `diagnostics` point into the spec."""
+
+    matched: bool
+    effects: tuple[Effect, ...] = ()
+    shadow: bool = False
+    bindings: Mapping[str, v.Value] = field(default_factory=dict)
+    diagnostics: tuple[ModelProblem, ...] = ()
+
+    @property
+    def blocked(self) -> BlockEffect | None:
+        return next((e for e in self.effects if isinstance(e, BlockEffect)), None)
+
+
+class CompiledRule:
+    def __init__(
+        self,
+        spec: RuleDefinition,
+        expressions: Mapping[str, CompiledExpression],
+        cron: Cron | None,
+    ) -> None:
+        self.spec = spec
+        self._expressions = expressions
+        self.cron = cron
+
+    @property
+    def phase(self) -> str:
+        return self.spec.phase
+
+    def in_force(self, day: date) -> bool:
+        spec = self.spec
+        return (spec.effective_from is None or spec.effective_from <= day) and (
+            spec.effective_to is None or day <= spec.effective_to
+        )
+
+    def triggered_by(self, event: RuleEvent) -> bool:
+        trigger = self.spec.trigger
+        if isinstance(trigger, ScheduleTrigger):
+            return event.kind == "schedule"
+        if isinstance(trigger, ManualTrigger):
+            return event.kind == "manual" and event.form == trigger.form
+        if event.kind in ("schedule", "manual") or event.form != trigger.form:
+            return False
+        if event.kind not in trigger.events:
+            return False
+        return (
+            event.kind != "updated"
+            or not trigger.fields
+            or bool(event.changed & set(trigger.fields))
+        )
+
+    def aggregate_requests(self, event: RuleEvent) -> tuple[AggregateRequest, ...]:
+        return tuple(_request(item, event) for item in self.spec.aggregates)
+
+    def evaluate(
+        self,
+        event: RuleEvent,
+        aggregates: Mapping[str, Any] | None = None,
+        *,
+        context: EvaluationContext | None = None,
+    ) -> RuleOutcome:
+        """The rule's outcome for `event`, given the values of its aggregates. Never raises."""
+        context = context or EvaluationContext(now=event.now)
+        problems: list[ModelProblem] = []
+        variables: dict[str, Any] = dict(event.record or {})
+        variables["previous"] = dict(event.previous) if event.previous is not None else None
+        variables["event"] = event.kind
+        bindings: dict[str, v.Value] = {}
+        given = aggregates or {}
+        for index, item in enumerate(self.spec.aggregates):
+            if item.name not in given:
+                problems.append(
+                    ModelProblem(
+                        "E_RULE_AGGREGATE_MISSING",
+                        f"no value was given for aggregate `{item.name}`",
+                        f"/aggregates/{index}",
+                    )
+                )
+            variables[item.name] = bindings[item.name] = _plain(given.get(item.name))
+        for index, binding in enumerate(self.spec.let):
+            pointer = f"/let/{index}/expression"
+            value = self._run(pointer, variables, context, problems)
+            variables[binding.name] = bindings[binding.name] = value
+        matched = self._run("/condition", variables, context, problems) is True
+        effects: list[Effect] = []
+        if matched:
+            for index, action in enumerate(self.spec.actions):
+                effects.append(
+                    self._effect(action, f"/actions/{index}", variables, context, problems)
+                )
+        return RuleOutcome(matched, tuple(effects), self.spec.shadow, bindings, tuple(problems))
+
+    def decision_outputs(
+        self, effect: DecisionCallEffect, value: v.Value, *, context: EvaluationContext
+    ) -> tuple[dict[str, v.Value], tuple[ModelProblem, ...]]:
+        """The fields a decision call sets from the decision's value (`result`)."""
+        action = self.spec.actions[effect.action]
+        assert isinstance(action, CallDecision)
+        problems: list[ModelProblem] = []
+        pointer = f"/actions/{effect.action}/outputs"
+        variables = {"result": value}
+        values = {
+            key: self._run(f"{pointer}/{pointer_token(key)}", variables, context, problems)
+            for key in action.outputs
+        }
+        return values, tuple(problems)
+
+    def _run(
+        self,
+        pointer: str,
+        variables: Mapping[str, Any],
+        context: EvaluationContext,
+        problems: list[ModelProblem],
+    ) -> v.Value:
+        result = self._expressions[pointer].evaluate(variables, context=context)
+        problems.extend(from_diagnostic(d, pointer) for d in result.diagnostics)
+        return result.value
+
+    def _values(
+        self,
+        values: Mapping[str, str],
+        pointer: str,
+        variables: Mapping[str, Any],
+        context: EvaluationContext,
+        problems: list[ModelProblem],
+    ) -> dict[str, v.Value]:
+        return {
+            key: self._run(f"{pointer}/values/{pointer_token(key)}", variables, context, problems)
+            for key in values
+        }
+
+    def _effect(
+        self,
+        action: Action,
+        pointer: str,
+        variables: Mapping[str, Any],
+        context: EvaluationContext,
+        problems: list[ModelProblem],
+    ) -> Effect:
+        if isinstance(action, SetFields):
+            return SetFieldsEffect(
+                self._values(action.values, pointer, variables, context, problems)
+            )
+        if isinstance(action, Block):
+            return BlockEffect(action.message, action.field)
+        if isinstance(action, CallDecision):
+            inputs = {
+                name: self._run(
+                    f"{pointer}/inputs/{pointer_token(name)}", variables, context, problems
+                )
+                for name in action.inputs
+            }
+            index = int(pointer.rsplit("/", 1)[1])
+            return DecisionCallEffect(index, action.model, action.decision, inputs)
+        if isinstance(action, RaiseAlert):
+            values = self._values(action.values, pointer, variables, context, problems)
+            key = None
+            if action.dedupe is not None:
+                found = self._run(f"{pointer}/dedupe", variables, context, problems)
+                key = v.to_text(found)
+            return AlertEffect(action.form, values, key)
+        values = self._values(action.values, pointer, variables, context, problems)
+        if isinstance(action, UpdateRecords):
+            return UpdateRecordsEffect(action.form, action.where, values)
+        return CreateRecordEffect(action.form, values)
+
+
+def _plain(value: Any) -> v.Value:
+    try:
+        return v.norm(value)
+    except v.UnsupportedValue:
+        return None
+
+
+def _request(item: Aggregate, event: RuleEvent) -> AggregateRequest:
+    window = item.window
+    if window is None:
+        return AggregateRequest(
+            item.name, item.form, item.function, item.field, item.where, None, None, None
+        )
+    anchor: date | datetime = event.now
+    if window.anchor is not None:
+        found = _as_moment((event.record or {}).get(window.anchor))
+        if found is None:
+            return AggregateRequest(
+                item.name,
+                item.form,
+                item.function,
+                item.field,
+                item.where,
+                window.field,
+                None,
+                None,
+                missing_anchor=True,
+            )
+        anchor = found
+    start = None if window.before is None else anchor - _duration(window.before)
+    end = anchor if window.after is None else anchor + _duration(window.after)
+    return AggregateRequest(
+        item.name, item.form, item.function, item.field, item.where, window.field, start, end
+    )
+
+
+def _as_moment(value: Any) -> date | datetime | None:
+    if isinstance(value, datetime | date):
+        return value
+    if isinstance(value, str):
+        try:
+            return v.parse_datetime(value) if "T" in value else v.parse_date(value)
+        except (ValueError, v.UnsupportedValue):
+            return None
+    return None
+
+
+def _duration(text: str) -> timedelta:
+    found = v.parse_duration(text)
+    assert isinstance(found, timedelta)  # the model's pattern admits days-and-time only
+    return found
+
+
+# ---------------------------------------------------------------- compiling
+
+
+def compile_rule(
+    spec: RuleDefinition | Mapping[str, Any], *, scopes: Mapping[str, Scope]
+) -> CompiledRule:
+    """Compile a rule; `scopes` holds the field scope of every form of the app by key. Raises
+    `RuleDefinitionError` with every problem found (examples included)."""
+    if isinstance(spec, RuleDefinition):
+        rule = spec
+    else:
+        try:
+            rule = RuleDefinition.model_validate(spec)
+        except ValidationError as exc:
+            raise RuleDefinitionError([_schema_problem(error) for error in exc.errors()]) from None
+    problems: list[ModelProblem] = []
+    compiler = _Compiler(rule, scopes, problems)
+    expressions, cron = compiler.run()
+    if problems:
+        raise RuleDefinitionError(problems)
+    compiled = CompiledRule(rule, expressions, cron)
+    problems.extend(check_examples(compiled))
+    if problems:
+        raise RuleDefinitionError(problems)
+    return compiled
+
+
+def _schema_problem(error: Any) -> ModelProblem:
+    pointer = "".join(f"/{pointer_token(part)}" for part in error["loc"])
+    return ModelProblem("E_RULE_SCHEMA", error["msg"], pointer)
+
+
+class _Compiler:
+    def __init__(
+        self, rule: RuleDefinition, scopes: Mapping[str, Scope], problems: list[ModelProblem]
+    ) -> None:
+        self.rule = rule
+        self.scopes = scopes
+        self.problems = problems
+        self.expressions: dict[str, CompiledExpression] = {}
+
+    def problem(self, code: str, message: str, pointer: str, hint: str | None = None) -> None:
+        self.problems.append(ModelProblem(code, message, pointer, hint))
+
+    def run(self) -> tuple[dict[str, CompiledExpression], Cron | None]:
+        rule = self.rule
+        cron = self._trigger()
+        record_fields = self._record_fields()
+        names: dict[str, t.ExprType] = dict(record_fields)
+        names["previous"] = t.context_of(dict(record_fields)) if record_fields else t.ANY
+        names["event"] = t.STRING
+        for index, item in enumerate(rule.aggregates):
+            names[item.name] = self._aggregate(item, f"/aggregates/{index}", record_fields)
+        for index, binding in enumerate(rule.let):
+            compiled = self._expression(binding.expression, f"/let/{index}/expression", names)
+            names[binding.name] = compiled.result_type if compiled is not None else t.ANY
+        condition = self._expression(rule.condition, "/condition", names)
+        if (
+            condition is not None
+            and t.is_known(condition.result_type)
+            and (condition.result_type.kind != v.BOOLEAN)
+        ):
+            self.problem(
+                "E_RULE_CONDITION",
+                f"the condition gives a {condition.result_type}, not true/false",
+                "/condition",
+                "e.g. amount > 50000",
+            )
+        for index, action in enumerate(rule.actions):
+            self._action(action, f"/actions/{index}", names, record_fields)
+        if rule.mode == "async" and rule.phase != "after_save":
+            self.problem(
+                "E_RULE_PHASE",
+                "only after-save rules can act later",
+                "/mode",
+                'use "same_transaction" before the save',
+            )
+        if (
+            rule.effective_from is not None
+            and rule.effective_to is not None
+            and rule.effective_to < rule.effective_from
+        ):
+            self.problem(
+                "E_RULE_EFFECTIVE",
+                "the rule would end before it starts",
+                "/effective_to",
+                "effective_to is the last day in force",
+            )
+        return self.expressions, cron
+
+    def _trigger(self) -> Cron | None:
+        trigger = self.rule.trigger
+        if isinstance(trigger, ScheduleTrigger):
+            if self.rule.phase != "after_save":
+                self.problem(
+                    "E_RULE_PHASE",
+                    "a scheduled rule saves nothing: it has no before-save phase",
+                    "/phase",
+                    'use "after_save"',
+                )
+            try:
+                cron = parse_cron(trigger.cron, trigger.timezone)
+                cron.next_after(CRON_REFERENCE)  # one that never fires is refused now
+                return cron
+            except CronError as exc:
+                self.problem(
+                    "E_RULE_CRON", str(exc), "/trigger/cron", "e.g. `0 2 * * *` for 02:00 every day"
+                )
+            return None
+        if trigger.form not in self.scopes:
+            self.problem(
+                "E_RULE_UNKNOWN_FORM", f"the app has no form `{trigger.form}`", "/trigger/form"
+            )
+            return None
+        if isinstance(trigger, ManualTrigger):
+            if self.rule.phase != "after_save":
+                self.problem(
+                    "E_RULE_PHASE",
+                    "a rule run by a button saves nothing: it has no before-save phase",
+                    "/phase",
+                    'use "after_save"',
+                )
+            return None
+        fields = self.scopes[trigger.form].fields
+        for index, key in enumerate(trigger.fields):
+            if key not in fields:
+                self.problem(
+                    "E_RULE_UNKNOWN_FIELD",
+                    f"form `{trigger.form}` has no field `{key}`",
+                    f"/trigger/fields/{index}",
+                )
+        if trigger.fields and "updated" not in trigger.events:
+            self.problem(
+                "E_RULE_TRIGGER",
+                "changed fields only narrow updates",
+                "/trigger/fields",
+                'add "updated" to events',
+            )
+        return None
+
+    def _record_fields(self) -> dict[str, t.ExprType]:
+        trigger = self.rule.trigger
+        if isinstance(trigger, RecordTrigger | ManualTrigger) and trigger.form in self.scopes:
+            return dict(self.scopes[trigger.form].fields)
+        return {}
+
+    def _expression(
+        self, text: str, pointer: str, names: Mapping[str, t.ExprType]
+    ) -> CompiledExpression | None:
+        try:
+            compiled = compile_expression(text, Scope(fields=dict(names)))
+        except ExpressionError as exc:
+            for diagnostic in exc.diagnostics:
+                self.problems.append(from_diagnostic(diagnostic, pointer, code="E_RULE_EXPRESSION"))
+            return None
+        self.expressions[pointer] = compiled
+        return compiled
+
+    def _form_fields(self, form: str, pointer: str) -> Mapping[str, t.ExprType] | None:
+        scope = self.scopes.get(form)
+        if scope is None:
+            self.problem("E_RULE_UNKNOWN_FORM", f"the app has no form `{form}`", pointer)
+            return None
+        return scope.fields
+
+    def _aggregate(
+        self, item: Aggregate, pointer: str, record_fields: Mapping[str, t.ExprType]
+    ) -> t.ExprType:
+        fields = self._form_fields(item.form, f"{pointer}/form")
+        if fields is None:
+            return t.ANY
+        found = self._aggregate_field(item, pointer, fields)
+        if item.where is not None:
+            self._pushable(item.where, f"{pointer}/where", fields, record_fields)
+        if item.window is not None:
+            self._window(item, pointer, fields, record_fields)
+        return AGGREGATE_TYPES.get(item.function, found)
+
+    def _pushable(
+        self,
+        where: str,
+        pointer: str,
+        fields: Mapping[str, t.ExprType],
+        record_fields: Mapping[str, t.ExprType],
+    ) -> None:
+        """A filter over `it` (a record of `fields`) and `record` (the triggering one) that
+        must run in the database."""
+        scope = Scope(
+            fields={"it": t.context_of(dict(fields)), "record": t.context_of(dict(record_fields))}
+        )
+        try:
+            to_sql_ir(where, scope, predicate=True)
+        except ExpressionError as exc:
+            for diagnostic in exc.diagnostics:
+                self.problems.append(from_diagnostic(diagnostic, pointer, code="E_RULE_EXPRESSION"))
+
+    def _aggregate_field(
+        self, item: Aggregate, pointer: str, fields: Mapping[str, t.ExprType]
+    ) -> t.ExprType:
+        """The aggregated field's type (min and max give it back)."""
+        if item.field is None:
+            if item.function != "count":
+                self.problem(
+                    "E_RULE_AGGREGATE", f"{item.function} needs a field", f"{pointer}/field"
+                )
+            return t.ANY
+        kind = fields.get(item.field)
+        if kind is None:
+            message = f"form `{item.form}` has no field `{item.field}`"
+            self.problem("E_RULE_UNKNOWN_FIELD", message, f"{pointer}/field")
+            return t.ANY
+        if item.function in ("sum", "avg") and t.is_known(kind) and kind.kind != v.NUMBER:
+            message = f"cannot take the {item.function} of a {kind}"
+            self.problem("E_RULE_AGGREGATE", message, f"{pointer}/field")
+        return kind
+
+    def _window(
+        self,
+        item: Aggregate,
+        pointer: str,
+        fields: Mapping[str, t.ExprType],
+        record_fields: Mapping[str, t.ExprType],
+    ) -> None:
+        assert item.window is not None
+        if not _is_date(fields.get(item.window.field)):
+            message = f"`{item.window.field}` is not a date or date-and-time field of `{item.form}`"
+            self.problem("E_RULE_WINDOW", message, f"{pointer}/window/field")
+        anchor = item.window.anchor
+        if anchor is not None and not _is_date(record_fields.get(anchor)):
+            message = f"`{anchor}` is not a date or date-and-time field of the triggering record"
+            self.problem("E_RULE_WINDOW", message, f"{pointer}/window/anchor")
+
+    def _action(
+        self,
+        action: Action,
+        pointer: str,
+        names: Mapping[str, t.ExprType],
+        record_fields: Mapping[str, t.ExprType],
+    ) -> None:
+        phase = self.rule.phase
+        allowed = BEFORE_SAVE_ACTIONS if phase == "before_save" else AFTER_SAVE_ACTIONS
+        if action.type not in allowed:
+            self.problem(
+                "E_RULE_PHASE",
+                f"`{action.type}` cannot run {phase.replace('_', ' ')}",
+                f"{pointer}/type",
+                f"{phase} rules use: {', '.join(sorted(allowed))}",
+            )
+            return
+        if isinstance(action, Block):
+            if action.field is not None and action.field not in record_fields:
+                self.problem(
+                    "E_RULE_UNKNOWN_FIELD",
+                    f"the record has no field `{action.field}`",
+                    f"{pointer}/field",
+                )
+            return
+        if isinstance(action, CallDecision):
+            self._decision_call(action, pointer, names, record_fields)
+            return
+        if isinstance(action, SetFields):
+            if "deleted" in getattr(self.rule.trigger, "events", ()):
+                self.problem(
+                    "E_RULE_PHASE",
+                    "a deleted record keeps no new values",
+                    f"{pointer}/type",
+                    "trigger on created or updated",
+                )
+            target: Mapping[str, t.ExprType] | None = record_fields
+        else:
+            target = self._form_fields(action.form, f"{pointer}/form")
+        for key, text in action.values.items():
+            here = f"{pointer}/values/{pointer_token(key)}"
+            if target is not None and key not in target:
+                self.problem("E_RULE_UNKNOWN_FIELD", f"no field `{key}` to set", here)
+            self._expression(text, here, names)
+        if isinstance(action, RaiseAlert) and action.dedupe is not None:
+            self._expression(action.dedupe, f"{pointer}/dedupe", names)
+        if isinstance(action, UpdateRecords) and target is not None:
+            self._pushable(action.where, f"{pointer}/where", target, record_fields)
+
+    def _decision_call(
+        self,
+        action: CallDecision,
+        pointer: str,
+        names: Mapping[str, t.ExprType],
+        record_fields: Mapping[str, t.ExprType],
+    ) -> None:
+        """Inputs over the rule's names, outputs over `result` into fields of the record (the
+        model itself is checked by the platform, which knows the app's decision models)."""
+        for name, text in action.inputs.items():
+            self._expression(text, f"{pointer}/inputs/{pointer_token(name)}", names)
+        for key, text in action.outputs.items():
+            here = f"{pointer}/outputs/{pointer_token(key)}"
+            if key not in record_fields:
+                self.problem("E_RULE_UNKNOWN_FIELD", f"the record has no field `{key}`", here)
+            self._expression(text, here, {"result": t.ANY})
+
+
+def _is_date(kind: t.ExprType | None) -> bool:
+    return kind is not None and (not t.is_known(kind) or kind.kind in DATE_KINDS)
+
+
+# ---------------------------------------------------------------- examples
+
+
+def run_examples(rule: CompiledRule, examples: Sequence[Example]) -> list[tuple[str, str | None]]:
+    """Each example's name and why it does not hold (None: it holds)."""
+    return [(example.name, _example_failure(rule, example)) for example in examples]
+
+
+def check_examples(rule: CompiledRule) -> list[ModelProblem]:
+    """Every embedded example evaluated; a problem for each one that does not hold."""
+    problems: list[ModelProblem] = []
+    for index, example in enumerate(rule.spec.examples):
+        failure = _example_failure(rule, example)
+        if failure is not None:
+            problems.append(
+                ModelProblem(
+                    "E_RULE_EXAMPLE", f"example `{example.name}`: {failure}", f"/examples/{index}"
+                )
+            )
+    return problems
+
+
+def _example_failure(rule: CompiledRule, example: Example) -> str | None:
+    given = example.given
+    now = given.now or datetime(2000, 1, 1).astimezone()
+    form = getattr(rule.spec.trigger, "form", None)
+    event = RuleEvent(
+        given.event,
+        now,
+        form,
+        given.record,
+        given.previous,
+        frozenset(_changed(given.record, given.previous)),
+    )
+    outcome = rule.evaluate(event, given.aggregates)
+    expect = example.expect
+    if outcome.matched != expect.matched:
+        wanted = "match" if expect.matched else "not match"
+        return f"expected the rule to {wanted}, but it did not" + _why(outcome)
+    blocked = outcome.blocked
+    if expect.blocked is not None and (blocked is None or blocked.message != expect.blocked):
+        return f"expected the save blocked with {expect.blocked!r}"
+    if expect.actions is not None:
+        done = tuple(_effect_type(e) for e in outcome.effects)
+        if done != expect.actions:
+            return f"expected actions {list(expect.actions)}, got {list(done)}"
+    if expect.values is not None:
+        first = outcome.effects[0] if outcome.effects else None
+        actual = dict(getattr(first, "values", {}) or {})
+        for key, wanted_value in expect.values.items():
+            if _plain(wanted_value) != actual.get(key):
+                return f"expected {key} = {wanted_value!r}, got {actual.get(key)!r}"
+    return None
+
+
+def _why(outcome: RuleOutcome) -> str:
+    if not outcome.diagnostics:
+        return ""
+    return f" ({outcome.diagnostics[0]})"
+
+
+def _changed(record: Mapping[str, Any], previous: Mapping[str, Any] | None) -> set[str]:
+    if previous is None:
+        return set(record)
+    return {key for key in set(record) | set(previous) if record.get(key) != previous.get(key)}
+
+
+def _effect_type(effect: Effect) -> str:
+    return {
+        SetFieldsEffect: "set_fields",
+        BlockEffect: "block",
+        AlertEffect: "raise_alert",
+        CreateRecordEffect: "create_record",
+        DecisionCallEffect: "call_decision",
+        UpdateRecordsEffect: "update_records",
+    }[type(effect)]

@@ -1,0 +1,97 @@
+"""Business calendars on the platform: kept per key by system administrators (audited), read
+by rules that name one (`"calendar": "cn"`) for the working-day expression functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brickwork.engines.rules.calendar import BusinessCalendar
+from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.permissions import PermissionService
+from brickwork.platform.auth.roles import SYSTEM_ADMIN
+from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.errors import ErrorItem, Invalid, NotFound
+from brickwork.platform.models import BusinessCalendarRow
+
+
+class CalendarService:
+    def __init__(self, *, audit: AuditLog, clock: Clock = system_clock) -> None:
+        self.audit = audit
+        self.clock = clock
+
+    def calendar(self, session: Session, key: str) -> BusinessCalendar | None:
+        row = session.get(BusinessCalendarRow, key)
+        return None if row is None else BusinessCalendar.model_validate(row.body)
+
+    def listing(self, session: Session) -> list[dict[str, Any]]:
+        rows = session.execute(select(BusinessCalendarRow).order_by(BusinessCalendarRow.key))
+        return [row.body for row in rows.scalars()]
+
+    def get(self, session: Session, key: str) -> dict[str, Any]:
+        row = session.get(BusinessCalendarRow, key)
+        if row is None:
+            raise NotFound(f"there is no business calendar {key!r}", code="calendar_not_found")
+        body: dict[str, Any] = row.body
+        return body
+
+    def put(self, session: Session, actor: Actor, key: str, body: Any) -> dict[str, Any]:
+        """Create or replace a calendar (system administrators; audited with before/after)."""
+        PermissionService.require_admin(actor, SYSTEM_ADMIN, "admin")
+        if not isinstance(body, dict):
+            raise Invalid(
+                "send the calendar as a JSON object",
+                errors=[ErrorItem("", "wrong_type", "a JSON object")],
+            )
+        try:
+            calendar = BusinessCalendar.model_validate({**body, "key": key})
+        except ValidationError as exc:
+            raise Invalid(
+                "the calendar is invalid; nothing was saved",
+                code="calendar_invalid",
+                errors=[
+                    ErrorItem(
+                        "".join(f"/{part}" for part in error["loc"]), "invalid_value", error["msg"]
+                    )
+                    for error in exc.errors()
+                ],
+            ) from None
+        stored = calendar.model_dump(mode="json", exclude_none=True)
+        row = session.get(BusinessCalendarRow, key)
+        before = None if row is None else row.body
+        if row is None:
+            row = BusinessCalendarRow(key=key)
+            session.add(row)
+        row.body = stored
+        row.updated_at = self.clock()
+        row.updated_by = actor.username
+        session.flush()
+        self.audit.record(
+            session,
+            actor,
+            "calendar.put",
+            object_type="calendar",
+            object_id=key,
+            details={"before": before, "after": stored},
+        )
+        return stored
+
+    def delete(self, session: Session, actor: Actor, key: str) -> None:
+        PermissionService.require_admin(actor, SYSTEM_ADMIN, "admin")
+        row = session.get(BusinessCalendarRow, key)
+        if row is None:
+            raise NotFound(f"there is no business calendar {key!r}", code="calendar_not_found")
+        self.audit.record(
+            session,
+            actor,
+            "calendar.delete",
+            object_type="calendar",
+            object_id=key,
+            details={"before": row.body},
+        )
+        session.delete(row)
+        session.flush()

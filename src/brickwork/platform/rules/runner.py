@@ -1,0 +1,694 @@
+"""Event-condition-action rules at run time, inside the record's transaction.
+
+The runner is a records save hook. Before a save it runs the app's `before_save` rules triggered
+by the event (they may set fields of the record or block the save); after it, the `after_save`
+rules (alerts, new records). Rules run highest salience first, then by key, and only those in
+force today. A rule acts as its owner, the user who published its version (a rule published by
+the command line or a pack installer acts as the system): its aggregates and the records it
+creates go through the owner's permissions. Every rule that matched is recorded in
+`rule_executions` with its outcome, shadow rules included (they act on nothing). An alert with a
+de-duplication key is raised once per key. Rules whose actions trigger rules may nest
+`MAX_CASCADE` deep; beyond that the save is refused, naming the chain.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from brickwork.engines.expr import EvaluationContext, Scope, to_sql_ir
+from brickwork.engines.expr import datatypes as t
+from brickwork.engines.form import compile_form
+from brickwork.engines.form.compiled import FormDesignError
+from brickwork.engines.form.definition import FormDefinition
+from brickwork.engines.form.scope import to_expression_values
+from brickwork.engines.rules import (
+    AlertEffect,
+    BlockEffect,
+    CompiledRule,
+    CreateRecordEffect,
+    RuleDefinitionError,
+    RuleEvent,
+    RuleOutcome,
+    SetFieldsEffect,
+    compile_rule,
+)
+from brickwork.engines.rules.cron import parse_cron
+from brickwork.engines.rules.eca import DecisionCallEffect, Effect, UpdateRecordsEffect
+from brickwork.engines.rules.rule_definition import CallDecision, ManualTrigger, ScheduleTrigger
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.repository import IdentityRepository
+from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
+from brickwork.platform.jobs.repository import JobRepository
+from brickwork.platform.jobs.service import JobContext, JobQueue, put_schedule
+from brickwork.platform.metadata.repository import MetadataRepository
+from brickwork.platform.metadata.schemas import Kind
+from brickwork.platform.metadata.service import MetadataService, PublishRequestContext
+from brickwork.platform.models import RuleExecution
+from brickwork.platform.records.published import PublishedForm
+from brickwork.platform.records.rows import typed_values
+from brickwork.platform.records.service import RecordService
+from brickwork.platform.records.windows import Window, equality_keys, related_scope
+from brickwork.platform.rules.calendars import CalendarService
+from brickwork.platform.rules.definitions import describe
+from brickwork.platform.rules.service import DecisionService, feel_json
+
+MAX_CASCADE = 5
+CHAIN = "brickwork.rule_chain"
+RULES_MEMO = "brickwork.rules_of_app"
+CALENDARS_MEMO = "brickwork.calendars"
+SCHEDULED = "rule.scheduled"
+LATER = "rule.after_save"
+"""The job kind of an after-save rule in `async` mode."""
+"""The job kind of a scheduled rule's tick."""
+
+
+def schedule_name(app_key: str, rule_key: str) -> str:
+    return f"rule:{app_key}/{rule_key}"
+
+
+def cron_next(cron: str, timezone: str, after: datetime) -> datetime:
+    return parse_cron(cron, timezone).next_after(after)
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """Where a scheduled rule acts: its app (no form, no record)."""
+
+    app_key: str
+    form_key: str | None
+
+
+Place = PublishedForm | _Place
+"""Where a rule acts: the form of the record that triggered it, or only its app."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    key: str
+    version: int
+    owner: str
+    compiled: CompiledRule
+
+
+class RuleRunner:
+    def __init__(
+        self,
+        *,
+        metadata: MetadataService,
+        records: RecordService,
+        identities: IdentityRepository,
+        decisions: DecisionService,
+        calendars: CalendarService,
+        clock: Clock = system_clock,
+        jobs: JobRepository | None = None,
+    ) -> None:
+        self.decisions = decisions
+        self.calendars = calendars
+        self.jobs = jobs or JobRepository()
+        self.queue = JobQueue(clock=clock, repo=self.jobs)
+        self.repo = MetadataRepository()
+        self.metadata = metadata
+        self.records = records
+        self.identities = identities
+        self.clock = clock
+        self._compiled: dict[tuple[str, int], _Rule] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ publishing
+
+    def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        """A rule is refused at publish with every problem (examples included)."""
+        scopes = self._scopes(session, request.app_key)
+        try:
+            compiled = compile_rule(request.body["spec"], scopes=scopes)
+        except RuleDefinitionError as exc:
+            raise Invalid(
+                f"rule {request.definition.key!r} cannot be published",
+                code="definition_invalid",
+                errors=[ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems],
+            ) from None
+        missing = [
+            ErrorItem(
+                f"/spec/actions/{index}/model",
+                "E_RULE_UNKNOWN_MODEL",
+                f"the app has no published decision model `{action.model}`",
+            )
+            for index, action in enumerate(compiled.spec.actions)
+            if isinstance(action, CallDecision)
+            and action.model
+            not in {
+                k
+                for _i, k, _n in self.repo.published(
+                    session, request.app_key, Kind.DECISION_TABLE.value
+                )
+            }
+        ]
+        calendar = compiled.spec.calendar
+        if calendar is not None and self.calendars.calendar(session, calendar) is None:
+            message = f"there is no business calendar `{calendar}`"
+            missing.append(ErrorItem("/spec/calendar", "E_RULE_UNKNOWN_CALENDAR", message))
+        if missing:
+            raise Invalid(
+                f"rule {request.definition.key!r} cannot be published",
+                code="definition_invalid",
+                errors=missing,
+            )
+        steps: list[str] = []
+        schedule = compiled.spec.trigger
+        name = schedule_name(request.app_key, request.definition.key)
+        if isinstance(schedule, ScheduleTrigger):
+            steps.append(f"schedule `{schedule.cron}` ({schedule.timezone})")
+            if not request.dry_run:
+                payload = {"app": request.app_key, "rule": request.definition.key}
+                put_schedule(
+                    session,
+                    self.jobs,
+                    cron_next,
+                    self.clock(),
+                    name,
+                    SCHEDULED,
+                    payload,
+                    cron=schedule.cron,
+                    timezone=schedule.timezone,
+                )
+        elif not request.dry_run:
+            self.jobs.remove_schedule(session, name)  # no longer scheduled
+        trigger = getattr(compiled.spec.trigger, "form", None)
+        for aggregate in compiled.spec.aggregates:
+            keys: list[str] = []
+            if aggregate.where is not None and trigger is not None:
+                scope = related_scope(scopes[aggregate.form].fields, {})
+                scope = Scope(
+                    fields={**scope.fields, "record": t.context_of(dict(scopes[trigger].fields))}
+                )
+                keys = equality_keys(to_sql_ir(aggregate.where, scope, predicate=True))
+            if aggregate.window is not None:
+                keys.append(aggregate.window.field)
+            if keys:
+                steps.append(f"index {aggregate.form}({', '.join(keys)}) for `{aggregate.name}`")
+                if not request.dry_run:
+                    self.records.ensure_window_index(session, request.app_key, aggregate.form, keys)
+        return steps
+
+    def on_form_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        """A form may not change so that a published rule of its app no longer compiles (a
+        renamed or removed field a rule reads or sets): the publish is refused, naming each
+        rule and what breaks, until the rules are updated."""
+        published = self.repo.published(session, request.app_key, Kind.RULE.value)
+        if not published:
+            return []
+        try:
+            compiled_form = compile_form(
+                FormDefinition.model_validate(request.body["spec"]), today=self.clock().date()
+            )
+        except (ValueError, FormDesignError):
+            return []  # the form's own checks report it
+        scopes = {**self._scopes(session, request.app_key)}
+        scopes[request.definition.key] = compiled_form.scope
+        problems: list[ErrorItem] = []
+        steps: list[str] = []
+        for _definition_id, key, number in published:
+            stored = self.metadata.version(session, request.app_key, Kind.RULE, key, number)
+            try:
+                compile_rule(stored.body["spec"], scopes=scopes)
+            except RuleDefinitionError as exc:
+                problems.extend(
+                    ErrorItem(f"/rules/{key}{p.pointer}", p.code, describe(p)) for p in exc.problems
+                )
+            else:
+                steps.append(f"rule {key!r} still compiles")
+        if problems:
+            raise Conflict(
+                f"form {request.definition.key!r} cannot change so: published rules use it "
+                "(update the rules first)",
+                code="rules_broken_by_change",
+                errors=problems,
+            )
+        if not request.dry_run:
+            with self._lock:
+                self._compiled.clear()  # compiled again against the new form
+        return steps
+
+    def _scopes(self, session: Session, app_key: str) -> dict[str, Any]:
+        return {
+            form.form_key: form.compiled.scope
+            for form in self.records.published_forms(session, app_key)
+        }
+
+    def _rules(self, session: Session, app_key: str) -> list[_Rule]:
+        """The app's published rules, compiled, highest salience first. Looked up once per
+        transaction (one statement): a rule published meanwhile applies from the next one."""
+        memo: dict[tuple[Any, str], list[_Rule]] = session.info.setdefault(RULES_MEMO, {})
+        memo_key = (session.get_transaction(), app_key)
+        found = memo.get(memo_key)
+        if found is not None:
+            return found
+        if len(memo) > 16:
+            memo.clear()
+        found = []
+        for definition_id, key, number in self.repo.published(session, app_key, Kind.RULE.value):
+            with self._lock:
+                rule = self._compiled.get((definition_id, number))
+            if rule is None:
+                stored = self.metadata.version(session, app_key, Kind.RULE, key, number)
+                compiled = compile_rule(stored.body["spec"], scopes=self._scopes(session, app_key))
+                rule = _Rule(key, number, stored.published_by, compiled)
+                with self._lock:
+                    self._compiled[(definition_id, number)] = rule
+            found.append(rule)
+        found.sort(key=lambda r: (-r.compiled.spec.salience, r.key))
+        memo[memo_key] = found
+        return found
+
+    # ------------------------------------------------------------ the save hook
+
+    def before_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> Mapping[str, Any]:
+        changes: dict[str, Any] = {}
+        for rule, event in self._due(session, form, kind, record, previous, "before_save"):
+            seen = {**(event.record or {}), **changes}
+            event = RuleEvent(
+                event.kind, event.now, event.form, seen, event.previous, event.changed
+            )
+            outcome = self._evaluate(session, form, rule, event)
+            if outcome.shadow:
+                continue
+            for effect in outcome.effects:
+                if isinstance(effect, SetFieldsEffect):
+                    changes.update(effect.values)
+                elif isinstance(effect, DecisionCallEffect):
+                    changes.update(self._decided(session, form, rule, event, effect))
+                elif isinstance(effect, BlockEffect):
+                    pointer = f"/{effect.field}" if effect.field else ""
+                    raise Invalid(
+                        f"rule {rule.key!r}: {effect.message}",
+                        code="rule_blocked",
+                        errors=[ErrorItem(pointer, "rule_blocked", effect.message)],
+                    )
+        return changes
+
+    def after_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> None:
+        for rule, event in self._due(session, form, kind, record, previous, "after_save"):
+            if rule.compiled.spec.mode == "async":
+                payload = {
+                    "app": form.app_key,
+                    "rule": rule.key,
+                    "version": rule.version,
+                    "form": form.form_key,
+                    "record": (event.record or {}).get("id"),
+                    "event": kind,
+                    "changed": sorted(event.changed),
+                }
+                self.queue.enqueue(session, LATER, payload)
+                continue
+            outcome = self._evaluate(session, form, rule, event, record=False)
+            if outcome.matched:
+                self._act(session, form, rule, event, outcome)
+
+    def run_later(self, session: Session, payload: Any, job: JobContext) -> dict[str, Any]:
+        """An after-save rule in `async` mode (a job of kind `LATER`), on the record as it is
+        now; the rule's version published at the save is the one that runs."""
+        rule = next(
+            (r for r in self._rules(session, payload["app"]) if r.key == payload["rule"]), None
+        )
+        if rule is None or rule.version != payload["version"]:
+            stored_rule = self.metadata.version(
+                session, payload["app"], Kind.RULE, payload["rule"], payload["version"]
+            )
+            compiled = compile_rule(
+                stored_rule.body["spec"], scopes=self._scopes(session, payload["app"])
+            )
+            rule = _Rule(payload["rule"], payload["version"], stored_rule.published_by, compiled)
+        form = self.records.form(session, payload["app"], payload["form"])
+        stored = self.records.stored(session, payload["app"], payload["form"], payload["record"])
+        values = _expression_values(form, stored, job.now.date())
+        event = RuleEvent(
+            payload["event"], job.now, form.form_key, values, None, frozenset(payload["changed"])
+        )
+        outcome = self._evaluate(session, form, rule, event, record=False)
+        if outcome.matched:
+            self._act(session, form, rule, event, outcome)
+        return {"matched": outcome.matched}
+
+    def _act(
+        self,
+        session: Session,
+        form: Place,
+        rule: _Rule,
+        event: RuleEvent,
+        outcome: RuleOutcome,
+    ) -> None:
+        """Record an after-save (or scheduled) outcome and apply its effects."""
+        keys = [e.dedupe_key for e in outcome.effects if isinstance(e, AlertEffect)]
+        key = next((f"{form.app_key}/{rule.key}/{k}" for k in keys if k is not None), None)
+        if outcome.shadow:
+            self._record(session, form, rule, event, outcome)
+            return
+        effects: list[Effect] = list(outcome.effects)
+        if not self._record(session, form, rule, event, outcome, dedupe_key=key):
+            # Raised before under this key: recorded, and only what is not an alert acts.
+            self._record(session, form, rule, event, outcome, note="alert raised before")
+            effects = [e for e in effects if not isinstance(e, AlertEffect)]
+        for effect in effects:
+            self._apply(session, form, rule, effect, event)
+
+    def _context(self, session: Session, rule: _Rule, event: RuleEvent) -> EvaluationContext:
+        """The evaluation's clock and, when the rule names one, its business calendar."""
+        key = rule.compiled.spec.calendar
+        if key is None:
+            return EvaluationContext(now=event.now)
+        memo: dict[tuple[Any, str], Any] = session.info.setdefault(CALENDARS_MEMO, {})
+        memo_key = (session.get_transaction(), key)
+        if memo_key not in memo:
+            if len(memo) > 16:
+                memo.clear()
+            memo[memo_key] = self.calendars.calendar(session, key)
+        return EvaluationContext(now=event.now, calendar=memo[memo_key])
+
+    def _decided(
+        self,
+        session: Session,
+        form: PublishedForm,
+        rule: _Rule,
+        event: RuleEvent,
+        effect: DecisionCallEffect,
+    ) -> dict[str, Any]:
+        """The fields a decision call sets. A decision that reports problems sets nothing and
+        refuses the save with them (a rule must not store half-decided values)."""
+        model, _version = self.decisions.model(session, form.app_key, effect.model)
+        context = self._context(session, rule, event)
+        result = model.evaluate(effect.decision, dict(effect.inputs), context=context)
+        values, problems = rule.compiled.decision_outputs(effect, result.value, context=context)
+        failed = [*result.diagnostics, *problems]
+        if failed:
+            raise Invalid(
+                f"rule {rule.key!r}: decision model {effect.model!r} could not decide",
+                code="rule_decision_failed",
+                errors=[ErrorItem(p.pointer, p.code, describe(p)) for p in failed],
+            )
+        return values
+
+    def _due(
+        self,
+        session: Session,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+        phase: str,
+    ) -> list[tuple[_Rule, RuleEvent]]:
+        now = self.clock()
+        candidates = [
+            rule
+            for rule in self._rules(session, form.app_key)
+            if rule.compiled.phase == phase and rule.compiled.in_force(now.date())
+        ]
+        if not candidates:
+            return []
+        values = _expression_values(form, record, now.date())
+        before = None if previous is None else _expression_values(form, previous, now.date())
+        changed = frozenset(
+            key
+            for key in set(values) | set(before or ())
+            if before is None or values.get(key) != before.get(key)
+        )
+        event = RuleEvent(kind, now, form.form_key, values, before, changed)  # type: ignore[arg-type]
+        return [(rule, event) for rule in candidates if rule.compiled.triggered_by(event)]
+
+    def _owner(self, session: Session, rule: _Rule) -> Actor:
+        user = self.identities.user_by_username(session, rule.owner)
+        if user is None:
+            return Actor(rule.owner, channel="rule", system=True)
+        roles = tuple(role.key for role in self.identities.roles_of(session, user.id))
+        return Actor(rule.owner, roles=roles, user_id=user.id, channel="rule")
+
+    def _evaluate(
+        self,
+        session: Session,
+        form: Place,
+        rule: _Rule,
+        event: RuleEvent,
+        *,
+        record: bool = True,
+    ) -> RuleOutcome:
+        owner = self._owner(session, rule)
+        values: dict[str, Any] = {}
+        for request in rule.compiled.aggregate_requests(event):
+            if request.missing_anchor:
+                values[request.name] = None
+                continue
+            window = None
+            if request.window_field is not None:
+                window = Window(request.window_field, request.start, request.end)
+            values[request.name] = self.records.window_aggregate(
+                session,
+                owner,
+                form.app_key,
+                request.form,
+                function=request.function,
+                field=request.field,
+                where=request.where,
+                trigger=event.record,
+                window=window,
+            )
+        outcome = rule.compiled.evaluate(event, values, context=self._context(session, rule, event))
+        if record and outcome.matched:
+            self._record(session, form, rule, event, outcome)
+        return outcome
+
+    def _record(
+        self,
+        session: Session,
+        form: Place,
+        rule: _Rule,
+        event: RuleEvent,
+        outcome: RuleOutcome,
+        dedupe_key: str | None = None,
+        note: str | None = None,
+    ) -> bool:
+        """Record an execution; False when its de-duplication key was already recorded."""
+        row = RuleExecution(
+            app_key=form.app_key,
+            rule_key=rule.key,
+            rule_version=rule.version,
+            form_key=event.form,
+            record_id=(event.record or {}).get("id"),
+            event=event.kind,
+            shadow=outcome.shadow,
+            outcome={**_outcome_json(outcome), **({"note": note} if note else {})},
+            dedupe_key=dedupe_key,
+            at=event.now,
+            actor=rule.owner,
+        )
+        if dedupe_key is None:
+            session.add(row)
+            session.flush()
+            return True
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            return False
+        return True
+
+    def _apply(
+        self, session: Session, form: Place, rule: _Rule, effect: Effect, event: RuleEvent
+    ) -> None:
+        if isinstance(effect, AlertEffect | CreateRecordEffect):
+            self._create(session, form, rule, effect.form, effect.values)
+        elif isinstance(effect, UpdateRecordsEffect):
+            self._update(session, form, rule, effect, event)
+
+    def _update(
+        self,
+        session: Session,
+        form: Place,
+        rule: _Rule,
+        effect: UpdateRecordsEffect,
+        event: RuleEvent,
+    ) -> None:
+        """Each matching record updated as the rule's owner (its own rules run; cascades are
+        bounded as for created records)."""
+        owner = self._owner(session, rule)
+        ids = self.records.matching_ids(
+            session, owner, form.app_key, effect.form, where=effect.where, trigger=event.record
+        )
+        with self._nested(session, rule):
+            for record_id in ids:
+                self.records.update(
+                    session, owner, form.app_key, effect.form, record_id, dict(effect.values)
+                )
+
+    def _create(
+        self,
+        session: Session,
+        form: Place,
+        rule: _Rule,
+        target: str,
+        values: Mapping[str, Any],
+    ) -> None:
+        with self._nested(session, rule):
+            owner = self._owner(session, rule)
+            self.records.create(session, owner, form.app_key, target, dict(values))
+
+    @contextmanager
+    def _nested(self, session: Session, rule: _Rule) -> Iterator[None]:
+        """Writes a rule makes (which may trigger rules in turn), at most `MAX_CASCADE` deep."""
+        chain: list[str] = session.info.setdefault(CHAIN, [])
+        if len(chain) >= MAX_CASCADE:
+            path = " -> ".join([*chain, rule.key])
+            raise Invalid(
+                f"rules triggered each other more than {MAX_CASCADE} deep ({path}); nothing was "
+                "saved",
+                code="rule_cascade",
+                errors=[ErrorItem("", "rule_cascade", path)],
+            )
+        chain.append(rule.key)
+        try:
+            yield
+        finally:
+            chain.pop()
+
+    def run_scheduled(self, session: Session, payload: Any, job: JobContext) -> dict[str, Any]:
+        """A scheduled rule's tick (a job of kind `SCHEDULED`): evaluated at the job's time,
+        its effects applied as after a save. A rule no longer published with a schedule, or
+        not in force that day, does nothing."""
+        app_key, key = payload["payload"]["app"], payload["payload"]["rule"]
+        rule = next((r for r in self._rules(session, app_key) if r.key == key), None)
+        if rule is None or not isinstance(rule.compiled.spec.trigger, ScheduleTrigger):
+            return {"ran": False, "why": "the rule is not scheduled any more"}
+        if not rule.compiled.in_force(job.now.date()):
+            return {"ran": False, "why": "the rule is not in force today"}
+        event = RuleEvent("schedule", job.now)
+        place = _Place(app_key, None)
+        outcome = self._evaluate(session, place, rule, event, record=False)
+        if outcome.matched:
+            self._act(session, place, rule, event, outcome)
+        return {"ran": True, "matched": outcome.matched, "tick": payload.get("tick")}
+
+    def run_manual(
+        self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str, key: str
+    ) -> dict[str, Any]:
+        """Run a rule with a manual trigger on a record, for someone who may read it."""
+        self.records.get(session, actor, app_key, form_key, record_id)  # 404 when not readable
+        form = self.records.form(session, app_key, form_key)
+        rule = next((r for r in self._rules(session, app_key) if r.key == key), None)
+        trigger = None if rule is None else rule.compiled.spec.trigger
+        if rule is None or not isinstance(trigger, ManualTrigger) or trigger.form != form_key:
+            raise NotFound(
+                f"app {app_key!r} has no published rule {key!r} to run on form {form_key!r}",
+                code="rule_not_found",
+            )
+        now = self.clock()
+        stored = self.records.stored(session, app_key, form_key, record_id)
+        values = _expression_values(form, stored, now.date())
+        event = RuleEvent("manual", now, form_key, values)
+        outcome = self._evaluate(session, form, rule, event, record=False)
+        if outcome.matched and rule.compiled.in_force(now.date()):
+            self._act(session, form, rule, event, outcome)
+        return _outcome_json(outcome)
+
+    def executions(
+        self, session: Session, app_key: str, form_key: str, record_id: str
+    ) -> list[dict[str, Any]]:
+        rows = session.execute(
+            select(RuleExecution)
+            .where(
+                RuleExecution.app_key == app_key,
+                RuleExecution.form_key == form_key,
+                RuleExecution.record_id == record_id,
+            )
+            .order_by(RuleExecution.id)
+        ).scalars()
+        return [
+            {
+                "rule": row.rule_key,
+                "version": row.rule_version,
+                "event": row.event,
+                "shadow": row.shadow,
+                "at": row.at,
+                "actor": row.actor,
+                "dedupe_key": row.dedupe_key,
+                "outcome": row.outcome,
+            }
+            for row in rows
+        ]
+
+
+def _expression_values(
+    form: PublishedForm, record: Mapping[str, Any], today: date
+) -> dict[str, Any]:
+    """A record as expressions see it (money as its amount, ...), with its id. `record` is a
+    stored record (with its system columns) or the values of one being saved."""
+    typed = typed_values(form.definition, record, today) if "version" in record else record
+    converters = {
+        plan.key: plan.convert
+        for plan in form.compiled.plans
+        if getattr(plan, "convert", None) is not None
+    }
+    values = to_expression_values(
+        {key: typed.get(key) for key in form.compiled.fields_by_key}, converters
+    )
+    if "id" in record:
+        values["id"] = record["id"]
+    return values
+
+
+def _outcome_json(outcome: RuleOutcome) -> dict[str, Any]:
+    return {
+        "matched": outcome.matched,
+        "effects": [_effect_json(effect) for effect in outcome.effects],
+        "bindings": feel_json(dict(outcome.bindings)),
+        "diagnostics": [
+            {"code": p.code, "pointer": p.pointer, "message": describe(p)}
+            for p in outcome.diagnostics
+        ],
+    }
+
+
+def _effect_json(effect: Effect) -> dict[str, Any]:
+    if isinstance(effect, SetFieldsEffect):
+        return {"type": "set_fields", "values": feel_json(dict(effect.values))}
+    if isinstance(effect, BlockEffect):
+        return {"type": "block", "message": effect.message, "field": effect.field}
+    if isinstance(effect, AlertEffect):
+        values = feel_json(dict(effect.values))
+        return {
+            "type": "raise_alert",
+            "form": effect.form,
+            "dedupe": effect.dedupe_key,
+            "values": values,
+        }
+    if isinstance(effect, DecisionCallEffect):
+        return {
+            "type": "call_decision",
+            "model": effect.model,
+            "decision": effect.decision,
+            "inputs": feel_json(dict(effect.inputs)),
+        }
+    return {"type": "create_record", "form": effect.form, "values": feel_json(dict(effect.values))}
