@@ -23,26 +23,30 @@ Pure: no I/O; nothing here evaluates FEEL text.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
-from itertools import islice, pairwise
+from itertools import islice
 from typing import Any, Literal
 
 from brickwork.engines.expr import ExpressionError, parse_unary_tests
-from brickwork.engines.expr.syntax import CompareTest, Null, Range, UnaryTests, ValueTest
-from brickwork.engines.rules.cells import MISSING, constant_value, literal_value
+from brickwork.engines.rules.analysis_domain import (
+    KIND_NAMES,
+    Cell,
+    Column,
+    cell_cover,
+    column_atoms,
+    column_kind,
+    read_cell,
+)
+from brickwork.engines.rules.cells import MISSING, literal_value
 from brickwork.engines.rules.definition import DecisionModel, DecisionTable
 from brickwork.engines.rules.problems import pointer_token
 
 FindingKind = Literal["overlap", "gap", "shadowed", "type_mismatch", "unanalysed"]
 MAX_FINDINGS = 50
 """Per kind and table: a table with thousands of gaps says so after this many."""
-
-_KINDS: Mapping[str, type] = {"number": Decimal, "string": str, "boolean": bool, "date": date}
-_KIND_NAMES: Mapping[type, str] = {Decimal: "number", str: "string", bool: "boolean", date: "date"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,219 +59,6 @@ class Finding:
     example: Mapping[str, Any] | None = None
     """An input (by input column expression) showing the finding: matched by both rules of an
     overlap, by no rule for a gap."""
-
-
-# ---------------------------------------------------------------- cells as sets of values
-
-
-@dataclass(frozen=True, slots=True)
-class _Test:
-    op: str  # "=", "!=", "<", "<=", ">", ">=" or "range"
-    value: Any = None
-    interval: tuple[Any, bool, Any, bool] = (None, False, None, False)
-
-
-@dataclass(frozen=True, slots=True)
-class _Cell:
-    """A cell read as literal tests; `tests=None` for `-`."""
-
-    tests: tuple[_Test, ...] | None
-    negated: bool = False
-
-    def accepts(self, x: Any) -> bool:
-        if self.tests is None:
-            return True
-        return any(_passes(t, x) for t in self.tests) != self.negated
-
-    def points(self) -> Iterator[Any]:
-        for t in self.tests or ():
-            if t.op == "range":
-                yield from (e for e in (t.interval[0], t.interval[2]) if e is not None)
-            else:
-                yield t.value
-
-
-def _passes(test: _Test, x: Any) -> bool:
-    match test.op:
-        case "=":
-            return bool(x == test.value)
-        case "!=":
-            return bool(x != test.value)
-        case "<":
-            return bool(x < test.value)
-        case "<=":
-            return bool(x <= test.value)
-        case ">":
-            return bool(x > test.value)
-        case ">=":
-            return bool(x >= test.value)
-    low, low_closed, high, high_closed = test.interval
-    above = low is None or x > low or (low_closed and x == low)
-    below = high is None or x < high or (high_closed and x == high)
-    return above and below
-
-
-def _read_test(test: CompareTest | ValueTest) -> tuple[_Test, set[type]] | None:
-    match test:
-        case ValueTest(expr=Range(low=low, high=high, low_closed=lc, high_closed=hc)):
-            ends = [None if e is None else constant_value(e) for e in (low, high)]
-            if MISSING in ends or ends == [None, None]:
-                return None
-            return _Test("range", interval=(ends[0], lc, ends[1], hc)), {
-                type(e) for e in ends if e is not None
-            }
-        case ValueTest(expr=expr):
-            value = constant_value(expr)
-            return None if value is MISSING else (_Test("=", value), {type(value)})
-        case CompareTest(op=op, operand=operand):
-            value = constant_value(operand)
-            return None if value is MISSING else (_Test(op, value), {type(value)})
-    return None
-
-
-def _read_cell(tree: UnaryTests) -> tuple[_Cell, set[type]] | None:
-    """The cell as literal tests with the kinds of its literals; None when it is not that."""
-    if tree.any_input:
-        return _Cell(None), set()
-    if any(isinstance(t, ValueTest) and isinstance(t.expr, Null) for t in tree.tests):
-        return None
-    tests: list[_Test] = []
-    kinds: set[type] = set()
-    for test in tree.tests:
-        read = _read_test(test)
-        if read is None:
-            return None
-        tests.append(read[0])
-        kinds |= read[1]
-    return _Cell(tuple(tests), tree.negated), kinds
-
-
-# ---------------------------------------------------------------- columns and atoms
-
-
-@dataclass
-class _Column:
-    label: str
-    kind: type | None
-    cells: list[_Cell | None]
-    universe: _Cell | None = None
-    atoms: list[Any] = field(default_factory=list)
-    """One representative value per atom."""
-    covers: list[frozenset[int] | None] = field(default_factory=list)
-    """Per rule, the atoms its cell accepts (None: all, for `-`; empty for an unknown cell)."""
-    masks: list[int] = field(default_factory=list)
-    """Per atom, the bitset of rules whose cell (other than `-`) accepts it."""
-    any_rules: int = 0
-    """The bitset of rules whose cell is `-`."""
-    every: frozenset[int] = frozenset()
-
-    def atoms_of(self, rule: int) -> frozenset[int]:
-        cover = self.covers[rule]
-        return self.every if cover is None else cover
-
-    def rules_at(self, atom: int) -> int:
-        return self.masks[atom] | self.any_rules
-
-    def rules_meeting(self, rule: int) -> int:
-        """The bitset of rules whose cell accepts an atom that `rule`'s cell accepts."""
-        cover = self.covers[rule]
-        if cover is None:
-            return -1  # every rule (the caller masks it)
-        found = self.any_rules
-        for atom in cover:
-            found |= self.masks[atom]
-        return found
-
-    def index(self) -> None:
-        self.every = frozenset(range(len(self.atoms)))
-        self.masks = [0] * len(self.atoms)
-        for rule, cover in enumerate(self.covers):
-            if cover is None:
-                self.any_rules |= 1 << rule
-                continue
-            for atom in cover:
-                self.masks[atom] |= 1 << rule
-
-
-def _cover(cell: _Cell | None, column: _Column) -> frozenset[int] | None:
-    """The atoms `cell` accepts: ranges found by bisection for ordered columns."""
-    if cell is None:
-        return frozenset()
-    if cell.tests is None:
-        return None
-    atoms, size = column.atoms, len(column.atoms)
-    found: set[int] = set()
-    if column.kind in (Decimal, date):
-        for test in cell.tests:
-            for low, high in _ranges(test, atoms):
-                found.update(range(low, high))
-    else:
-        where = {value: i for i, value in enumerate(atoms)}
-        for test in cell.tests:
-            at = where.get(test.value)
-            if test.op == "=" and at is not None:
-                found.add(at)
-            elif test.op == "!=":
-                found.update(i for i in range(size) if i != at)
-    return frozenset(range(size)) - found if cell.negated else frozenset(found)
-
-
-def _ranges(test: _Test, atoms: Sequence[Any]) -> list[tuple[int, int]]:
-    size, x = len(atoms), test.value
-    match test.op:
-        case "=":
-            return [(bisect_left(atoms, x), bisect_right(atoms, x))]
-        case "!=":
-            return [(0, bisect_left(atoms, x)), (bisect_right(atoms, x), size)]
-        case "<":
-            return [(0, bisect_left(atoms, x))]
-        case "<=":
-            return [(0, bisect_right(atoms, x))]
-        case ">":
-            return [(bisect_right(atoms, x), size)]
-        case ">=":
-            return [(bisect_left(atoms, x), size)]
-    low, low_closed, high, high_closed = test.interval
-    start = 0 if low is None else (bisect_left if low_closed else bisect_right)(atoms, low)
-    end = size if high is None else (bisect_right if high_closed else bisect_left)(atoms, high)
-    return [(start, end)]
-
-
-def _between(low: Any, high: Any) -> Any:
-    if isinstance(low, date):
-        gap = (high - low).days
-        return low + timedelta(days=gap // 2) if gap >= 2 else MISSING
-    return (low + high) / 2
-
-
-def _atoms(column: _Column) -> list[Any]:
-    cells = [c for c in (*column.cells, column.universe) if c is not None]
-    found: set[Any] = {p for c in cells for p in c.points() if type(p) is column.kind}
-    points: list[Any] = sorted(found)
-    if column.kind is bool:
-        candidates: list[Any] = [True, False]
-    elif column.kind is str:
-        candidates = list(points)
-        closed = column.universe is not None and not column.universe.negated
-        if not closed:
-            other = "other"
-            while other in points:
-                other += "'"
-            candidates.append(other)
-    elif not points:
-        candidates = [Decimal(0) if column.kind is Decimal else date(2000, 1, 1)]
-    else:
-        one: Any = Decimal(1) if column.kind is Decimal else timedelta(days=1)
-        candidates = [points[0] - one]
-        for low, high in pairwise(points):
-            candidates += [low, _between(low, high)]
-        candidates += [points[-1], points[-1] + one]
-    universe = column.universe
-    return [x for x in candidates if x is not MISSING and (universe is None or universe.accepts(x))]
-
-
-def _kind(type_ref: str | None) -> type | None:
-    return None if type_ref is None else _KINDS.get(type_ref.strip().lower())
 
 
 # ---------------------------------------------------------------- the analysis
@@ -293,36 +84,36 @@ class _TableAnalysis:
     def _cell_pointer(self, rule: int, column: int, part: str = "when") -> str:
         return f"{self.pointer}/rules/{rule}/{part}/{column}"
 
-    def _column(self, c: int, types: Mapping[str, tuple[str | None, str | None]]) -> _Column:
+    def _column(self, c: int, types: Mapping[str, tuple[str | None, str | None]]) -> Column:
         column_input = self.table.inputs[c]
         type_ref, allowed = column_input.type_ref, None
         named = types.get(column_input.expression.strip())
         if named is not None:
             type_ref = type_ref or named[0]
             allowed = named[1]
-        read: list[tuple[_Cell, set[type]] | None] = []
+        read: list[tuple[Cell, set[type]] | None] = []
         for r, rule in enumerate(self.table.rules):
             read.append(self._parse(rule.when[c] if c < len(rule.when) else "-", r, c))
-        kind = _kind(type_ref)
+        kind = column_kind(type_ref)
         if kind is None:
             kinds = {k for item in read if item is not None for k in item[1]}
             kind = kinds.pop() if len(kinds) == 1 else None
-        column = _Column(column_input.expression, kind, [])
+        column = Column(column_input.expression, kind, [])
         for r, item in enumerate(read):
             column.cells.append(self._typed(item, kind, type_ref, r, c))
         for text in (column_input.input_values, allowed):
             column.universe = column.universe or self._universe(text, kind)
         if kind is not None:
-            column.atoms = _atoms(column)
+            column.atoms = column_atoms(column)
         elif all(cell is not None and cell.tests is None for cell in column.cells):
             column.atoms = [None]  # every cell is `-`: the column does not matter
-        column.covers = [_cover(cell, column) for cell in column.cells]
+        column.covers = [cell_cover(cell, column) for cell in column.cells]
         column.index()
         return column
 
-    def _parse(self, text: str, r: int, c: int) -> tuple[_Cell, set[type]] | None:
+    def _parse(self, text: str, r: int, c: int) -> tuple[Cell, set[type]] | None:
         try:
-            read = _read_cell(parse_unary_tests(text or "-"))
+            read = read_cell(parse_unary_tests(text or "-"))
         except ExpressionError:
             read = None
         if read is None:
@@ -337,12 +128,12 @@ class _TableAnalysis:
 
     def _typed(
         self,
-        item: tuple[_Cell, set[type]] | None,
+        item: tuple[Cell, set[type]] | None,
         kind: type | None,
         type_ref: str | None,
         r: int,
         c: int,
-    ) -> _Cell | None:
+    ) -> Cell | None:
         if item is None:
             return None
         cell, kinds = item
@@ -354,7 +145,7 @@ class _TableAnalysis:
                 (self.table.rules[r].id,),
             )
             return None
-        wrong = sorted(_KIND_NAMES.get(k, k.__name__) for k in kinds if k is not kind)
+        wrong = sorted(KIND_NAMES.get(k, k.__name__) for k in kinds if k is not kind)
         ordered = kind in (Decimal, date)
         unordered_test = not ordered and any(t.op not in ("=", "!=") for t in cell.tests or ())
         if wrong or unordered_test:
@@ -362,18 +153,18 @@ class _TableAnalysis:
             self._add(
                 "type_mismatch",
                 self._cell_pointer(r, c),
-                f"the cell tests {what} but the input is {type_ref or _KIND_NAMES[kind]}"  # type: ignore[index]
+                f"the cell tests {what} but the input is {type_ref or KIND_NAMES[kind]}"  # type: ignore[index]
                 + ("" if wrong else " (which has no order)"),
                 (self.table.rules[r].id,),
             )
             return None
         return cell
 
-    def _universe(self, text: str | None, kind: type | None) -> _Cell | None:
+    def _universe(self, text: str | None, kind: type | None) -> Cell | None:
         if text is None or not text.strip() or kind is None:
             return None
         try:
-            read = _read_cell(parse_unary_tests(text))
+            read = read_cell(parse_unary_tests(text))
         except ExpressionError:
             return None
         if read is None or any(k is not kind for k in read[1]):
@@ -502,7 +293,7 @@ class _TableAnalysis:
 
     def outputs(self) -> None:
         for o, output in enumerate(self.table.outputs):
-            kind = _kind(output.type_ref)
+            kind = column_kind(output.type_ref)
             if kind is None:
                 continue
             for r, rule in enumerate(self.table.rules):
@@ -512,7 +303,7 @@ class _TableAnalysis:
                 self._add(
                     "type_mismatch",
                     self._cell_pointer(r, o, "then"),
-                    f"the output `{rule.then[o]}` is a {_KIND_NAMES[type(value)]} but "
+                    f"the output `{rule.then[o]}` is a {KIND_NAMES[type(value)]} but "
                     f"{output.name} is {output.type_ref}",
                     (rule.id,),
                 )
