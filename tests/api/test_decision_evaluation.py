@@ -151,3 +151,22 @@ def test_decision_grants_are_checked_when_a_role_is_saved(
         users.role("scorers", [bad])
     found = {item.pointer: item.message for item in refused.value.errors}
     assert says in found[pointer]
+
+
+def test_designers_get_the_findings_of_a_draft_with_pointers(risk: TestClient, users: Any) -> None:
+    spec = rating_model()
+    rules = spec["decisions"][0]["logic"]["rules"]
+    rules[0]["when"] = ["< 700", "-"]  # overlaps the medium rule between 600 and 700
+    rules.pop(2)  # no rule is left for a score of 700 or more without pep
+    response = risk.put(MODEL, json={"label": "Rating", "spec": spec})
+    assert response.status_code == 200, response.text
+    found = risk.get(f"{APP}/decisions/rating/analysis")
+    assert found.status_code == 200, found.text
+    kinds = {(f["kind"], f["pointer"]) for f in found.json()["findings"]}
+    table = "/spec/decisions/0/logic"
+    assert kinds == {("overlap", f"{table}/rules/1"), ("gap", table)}
+    overlap = next(f for f in found.json()["findings"] if f["kind"] == "overlap")
+    assert set(overlap["rules"]) == {"_rule.1", "_rule.2"}
+    assert overlap["example"] is not None
+    scorer = users.client("scorer.a", grants=[grant()])
+    assert scorer.get(f"{APP}/decisions/rating/analysis").status_code == 403

@@ -49,6 +49,16 @@ def decisions(request: Request) -> DecisionService:
 DecisionsDep = Annotated[DecisionService, Depends(decisions)]
 
 
+@router.get("/{key}/analysis", responses=ERRORS)
+def analyse_decision(
+    app: AppKey, key: ModelKey, session: SessionDep, actor: ActorDep, service: DecisionsDep
+) -> ExactJSONResponse:
+    """Design-time findings on the model's draft, each with a pointer (and, for overlaps and
+    gaps, an example input): overlapping rules under U, gaps, rules shadowed under F, type
+    mismatches, and cells too complex to analyse. Needs `design` on the app."""
+    return reply(service.analysis(session, actor, app, key))
+
+
 def runner(request: Request) -> RuleRunner:
     found: RuleRunner = request.app.state.rules
     return found

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from brickwork.engines.expr import EvaluationContext
@@ -20,10 +21,11 @@ from brickwork.engines.expr.values import (
     literal_text,
 )
 from brickwork.engines.rules import CompiledModel, DecisionResult, compile_model
+from brickwork.engines.rules.analysis import analyse_model
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.errors import NotFound
+from brickwork.platform.errors import ErrorItem, Invalid, NotFound
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.rules.definitions import describe
@@ -85,6 +87,38 @@ class DecisionService:
         context = EvaluationContext(now=self.clock(), user={"username": actor.username})
         result = model.evaluate(decision, inputs or {}, trace=trace, context=context)
         return evaluation_json(result, version)
+
+    def analysis(self, session: Session, actor: Actor, app_key: str, key: str) -> dict[str, Any]:
+        """Design-time findings on the model's draft (overlaps under U, gaps, rules shadowed
+        under F, type mismatches, cells not analysed), for those who may design the app."""
+        self.permissions.require(session, actor, "design", app_key)
+        definition = self.metadata.definition(session, app_key, Kind.DECISION_TABLE, key)
+        draft = definition.draft or {}
+        try:
+            findings = analyse_model(draft.get("spec", {}))
+        except ValidationError as exc:
+            raise Invalid(
+                "the draft is not a decision model yet; validate it first",
+                code="definition_invalid",
+                errors=[
+                    ErrorItem(
+                        "/spec" + "".join(f"/{p}" for p in e["loc"]), "invalid_value", e["msg"]
+                    )
+                    for e in exc.errors()
+                ],
+            ) from None
+        return {
+            "findings": [
+                {
+                    "kind": f.kind,
+                    "pointer": f"/spec{f.pointer}",
+                    "message": f.message,
+                    "rules": list(f.rules),
+                    "example": feel_json(dict(f.example)) if f.example is not None else None,
+                }
+                for f in findings
+            ]
+        }
 
 
 def evaluation_json(result: DecisionResult, version: int) -> dict[str, Any]:
