@@ -3,6 +3,7 @@ published when sound, keeping the element ids DMN tools give them."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,3 +76,45 @@ def test_element_ids_follow_dmn_and_stay_unique(risk: TestClient) -> None:
         "/spec/inputs/0/id": "invalid_element_id",
         "/spec/decisions/0/logic/rules/1/id": "duplicate_element_id",
     }
+
+
+MODELS = Path(__file__).parents[1] / "unit" / "engines" / "rules" / "models"
+
+
+def test_a_dmn_file_is_imported_into_the_draft_published_and_exported(
+    client: TestClient,
+) -> None:
+    assert client.post(f"{API}/apps", json={"key": "risk", "label": "Risk"}).status_code == 201
+    xml = (MODELS / "risk.dmn").read_bytes()
+    imported = client.put(
+        f"{APP}/decisions/camunda/dmn", content=xml, headers={"Content-Type": "application/xml"}
+    )
+    assert imported.status_code == 200, imported.text
+    spec = imported.json()["spec"]
+    assert [d["name"] for d in spec["decisions"]] == ["Risk level"]
+    assert client.post(f"{APP}/definitions/decision_table/camunda/publish").status_code == 201
+    body = {"inputs": {"age": 16, "Monthly Income": 5000}}
+    evaluated = client.post(f"{APP}/decisions/camunda/evaluate", json=body)
+    assert evaluated.json()["value"] == "high", evaluated.text
+    exported = client.get(f"{APP}/decisions/camunda/dmn", params={"version": 1})
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["content-type"].startswith("application/xml")
+    assert "dmndi:DMNDI" in exported.text
+    again = client.put(f"{APP}/decisions/copy/dmn", content=exported.content)
+    assert again.status_code == 200, again.text
+    assert again.json()["spec"] == spec
+
+
+def test_a_bad_dmn_file_is_refused_with_element_ids_and_nothing_is_saved(
+    client: TestClient,
+) -> None:
+    assert client.post(f"{API}/apps", json={"key": "risk", "label": "Risk"}).status_code == 201
+    refused = client.put(f"{APP}/decisions/bad/dmn", content=(MODELS / "refused.dmn").read_bytes())
+    assert refused.status_code == 422, refused.text
+    body = refused.json()
+    assert body["code"] == "dmn_invalid"
+    assert body["errors"]
+    assert all("element" in item["message"] or "line" in item["message"] for item in body["errors"])
+    assert client.get(f"{APP}/definitions/decision_table/bad").status_code == 404
+    hostile = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d>&a;</d>'
+    assert client.put(f"{APP}/decisions/bad/dmn", content=hostile).status_code == 422

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from brickwork.engines.rules.calendar import BusinessCalendar
-from brickwork.platform.api.body import json_body, json_document, openapi_body
+from brickwork.platform.api.body import json_body, json_document, openapi_body, raw_body
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.responses import ExactJSONResponse, reply
 from brickwork.platform.auth.deps import ActorDep
@@ -57,6 +57,50 @@ def analyse_decision(
     gaps, an example input): overlapping rules under U, gaps, rules shadowed under F, type
     mismatches, and cells too complex to analyse. Needs `design` on the app."""
     return reply(service.analysis(session, actor, app, key))
+
+
+DMN_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "A DMN 1.3, 1.4 or 1.5 document (as Camunda Modeler or dmn-js write it)",
+        "content": {"application/xml": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.put("/{key}/dmn", responses=ERRORS, openapi_extra=DMN_BODY)
+def import_decision_xml(
+    app: AppKey,
+    key: ModelKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: DecisionsDep,
+    body: Annotated[bytes, Depends(raw_body)],
+) -> ExactJSONResponse:
+    """Import a DMN document into the model's draft (the model is created when missing; needs
+    `design`). Anything not supported is refused with its element id and line; nothing is
+    saved then. Publish the draft as usual."""
+    return reply(service.import_xml(session, actor, app, key, body))
+
+
+@router.get(
+    "/{key}/dmn",
+    responses={**ERRORS, 200: {"content": {"application/xml": {}}, "description": "DMN 1.5"}},
+)
+def export_decision_xml(
+    app: AppKey,
+    key: ModelKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: DecisionsDep,
+    version: Annotated[
+        int | None, Query(ge=1, description="A published version (default: the draft)")
+    ] = None,
+) -> Response:
+    """The model as DMN 1.5 XML with a diagram section (opens in DMN modelers)."""
+    xml = service.export_xml(session, actor, app, key, version)
+    headers = {"Content-Disposition": f'attachment; filename="{key}.dmn"'}
+    return Response(xml, media_type="application/xml", headers=headers)
 
 
 def runner(request: Request) -> RuleRunner:
