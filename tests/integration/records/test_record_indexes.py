@@ -6,7 +6,6 @@ database itself."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -98,10 +97,11 @@ def plan_of(connection: Connection, statement: str, parameters: Any) -> str:
     raw = connection.connection.driver_connection
     assert raw is not None
     if connection.dialect.name == "sqlite":
-        # A fresh text each time: a cached EXPLAIN statement is not prepared again after a
-        # schema change (it reads no table), so a pooled connection would show an old plan.
-        fresh = f"EXPLAIN QUERY PLAN {statement} -- {uuid.uuid4().hex}"
-        rows = raw.execute(fresh, parameters).fetchall()
+        # EXPLAIN reads no table, so SQLite does not check whether its connection's copy of
+        # the schema is current: a pooled connection would plan without an index created
+        # since by another connection. Reading the schema table first refreshes it.
+        raw.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        rows = raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters).fetchall()
         return "\n".join(str(row[-1]) for row in rows)
     with raw.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
