@@ -396,3 +396,31 @@ def test_an_after_save_rule_updates_the_records_matching_a_filter(aml: TestClien
     refused = define(aml, "rule", "bad_touch", bad)
     assert refused.status_code == 422
     assert [e["pointer"] for e in refused.json()["errors"]] == ["/spec/actions/0/where"]
+
+
+def test_records_created_in_a_batch_go_through_the_rules_too(aml: TestClient) -> None:
+    assert define(aml, "rule", "structuring", STRUCTURING).status_code == 201
+    block = {
+        "trigger": {"on": "record", "form": "deposit"},
+        "phase": "before_save",
+        "condition": "amount > 1000000",
+        "actions": [{"type": "block", "message": "call compliance first", "field": "amount"}],
+    }
+    assert define(aml, "rule", "huge", block).status_code == 201
+
+    def body(amount: str, days: int) -> dict[str, Any]:
+        at = (T0 + timedelta(days=days)).isoformat()
+        return {"customer": "C7", "channel": "cash", "amount": amount, "at": at}
+
+    batch = f"{APP}/forms/deposit/records/batch"
+    refused = aml.post(batch, json={"records": [body("46000", 0), body("2000000", 1)]})
+    assert refused.status_code == 422, refused.text
+    assert {(e["pointer"], e["code"]) for e in refused.json()["errors"]} == {
+        ("/records/1/amount", "rule_blocked")
+    }
+    assert alerts(aml) == []
+    created = aml.post(
+        batch, json={"records": [body(a, d) for a, d in (("46000", 0), ("47000", 1), ("48000", 2))]}
+    )
+    assert created.status_code == 201, created.text
+    assert [(a["customer"], a["kind"]) for a in alerts(aml)] == [("C7", "structuring")]

@@ -39,6 +39,7 @@ from brickwork.platform.errors import (
     HiddenNotFound,
     Invalid,
     NotFound,
+    PlatformError,
 )
 from brickwork.platform.files.service import FileService
 from brickwork.platform.metadata.schemas import Kind
@@ -75,6 +76,12 @@ only when they do not reach the end; ``estimate`` asks the planner, ``none`` doe
 
 def problems_to_items(problems: Sequence[Problem], locale: str) -> list[ErrorItem]:
     return [ErrorItem(p.pointer, p.code, p.zh_cn if locale == "zh-CN" else p.en) for p in problems]
+
+
+def _problems_of(exc: PlatformError) -> tuple[Problem, ...]:
+    """A hook's refusal as the problems of one record of a batch."""
+    items = exc.errors or (ErrorItem("", exc.code, exc.message),)
+    return tuple(Problem(item.code, item.message, item.message, item.pointer) for item in items)
 
 
 class SaveHook(Protocol):
@@ -302,8 +309,11 @@ class RecordService:
         failures.update({positions[i]: problems for i, problems in stored.items()})
         if (failures and not partial) or dry_run:
             return BatchOutcome(created_ids=(), failures=failures)
-        valid = [values for i, values in enumerate(valid) if i not in stored]
-        if not valid:
+        # Rules see every record, however it arrives: those they refuse are failures too.
+        valid = self._before_save_all(
+            session, actor, form, items, positions, valid, stored, failures
+        )
+        if (failures and not partial) or not valid:
             return BatchOutcome(created_ids=(), failures=failures)
         self._assign_serials(session, form, valid, now)
         ids = [new_id() for _ in valid]
@@ -330,6 +340,7 @@ class RecordService:
                 for record_id in ids
             ],
         )
+        self._after_save_all(session, actor, form, ids, valid)
         self.audit.record(
             session,
             actor,
@@ -343,6 +354,44 @@ class RecordService:
             },
         )
         return BatchOutcome(created_ids=tuple(ids), failures=failures)
+
+    def _before_save_all(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        items: Sequence[Mapping[str, Any]],
+        positions: list[int],
+        valid: list[dict[str, Any]],
+        clashing: Mapping[int, Any],
+        failures: dict[int, tuple[Problem, ...]],
+    ) -> list[dict[str, Any]]:
+        """The records of a batch to store: the valid ones without stored-data clashes, after
+        the before-save hooks; those the hooks refuse become failures (by position)."""
+        kept: list[dict[str, Any]] = []
+        for index, (position, values) in enumerate(zip(positions, valid, strict=True)):
+            if index in clashing:
+                continue
+            if not self.save_hooks:
+                kept.append(values)
+                continue
+            try:
+                data = items[position]
+                kept.append(self._before_save(session, actor, form, "created", data, values, None))
+            except PlatformError as exc:
+                failures[position] = _problems_of(exc)
+        return kept
+
+    def _after_save_all(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        ids: Sequence[str],
+        valid: Sequence[Mapping[str, Any]],
+    ) -> None:
+        for record_id, values in zip(ids, valid, strict=True):
+            self._after_save(session, actor, form, "created", {**values, "id": record_id}, None)
 
     def _new_row(
         self,
