@@ -422,12 +422,11 @@ class RuleRunner:
         previous: Mapping[str, Any] | None,
         phase: str,
     ) -> list[tuple[_Rule, RuleEvent]]:
+        in_phase = [r for r in self._rules(session, form.app_key) if r.compiled.phase == phase]
+        if not in_phase:
+            return []  # no clock read, no conversion: saves of apps without rules pay nothing
         now = self.clock()
-        candidates = [
-            rule
-            for rule in self._rules(session, form.app_key)
-            if rule.compiled.phase == phase and rule.compiled.in_force(now.date())
-        ]
+        candidates = [rule for rule in in_phase if rule.compiled.in_force(now.date())]
         if not candidates:
             return []
         values = _expression_values(form, record, now.date())
