@@ -4,6 +4,7 @@ publish, and the executions recorded per record."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,6 +32,7 @@ FORMS: dict[str, list[dict[str, Any]]] = {
         {"id": "f_cust", "key": "customer", "type": "text", "label": "Customer"},
         {"id": "f_kind", "key": "kind", "type": "text", "label": "Kind"},
         {"id": "f_total", "key": "total", "type": "money", "label": "Total", "currency": "CNY"},
+        {"id": "f_trace", "key": "rule_trace", "type": "textarea", "label": "Trace"},
     ],
     "loan": [
         {"id": "f_amt", "key": "amount", "type": "decimal", "label": "Amount", "scale": 2},
@@ -120,6 +122,9 @@ def test_structuring_raises_one_alert_on_the_third_deposit_and_none_when_spread(
         "structuring",
         {"amount": "142499.99", "currency": "CNY"},
     )
+    trace = json.loads(alert["rule_trace"])
+    assert (trace["rule"], trace["version"], trace["record"]) == ("structuring", 1, third["id"])
+    assert trace["bindings"] == {"near_threshold": "3", "week_total": "142499.99"}
     deposit(aml, "46000.00", 6.5)  # the fourth: the same key, no second alert
     assert len(alerts(aml)) == 1
     for days in (0, 4, 8.5):  # C2 spreads three over more than 7 days

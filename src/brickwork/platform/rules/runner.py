@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from brickwork import jsonio
 from brickwork.engines.expr import EvaluationContext, Scope, to_sql_ir
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.form import compile_form
@@ -66,6 +67,8 @@ MAX_CASCADE = 5
 CHAIN = "brickwork.rule_chain"
 RULES_MEMO = "brickwork.rules_of_app"
 CALENDARS_MEMO = "brickwork.calendars"
+TRACE_FIELD = "rule_trace"
+"""A field of an alert form that receives the trace of the rule raising the alert."""
 SCHEDULED = "rule.scheduled"
 LATER = "rule.after_save"
 """The job kind of an after-save rule in `async` mode."""
@@ -375,7 +378,35 @@ class RuleRunner:
             self._record(session, form, rule, event, outcome, note="alert raised before")
             effects = [e for e in effects if not isinstance(e, AlertEffect)]
         for effect in effects:
+            if isinstance(effect, AlertEffect):
+                effect = self._with_trace(session, form, rule, event, outcome, effect)
             self._apply(session, form, rule, effect, event)
+
+    def _with_trace(
+        self,
+        session: Session,
+        form: Place,
+        rule: _Rule,
+        event: RuleEvent,
+        outcome: RuleOutcome,
+        effect: AlertEffect,
+    ) -> AlertEffect:
+        """An alert form with a `rule_trace` field gets the trace of the rule that raised the
+        alert there (unless the rule sets that field itself)."""
+        target = self.records.form(session, form.app_key, effect.form)
+        if TRACE_FIELD not in target.compiled.fields_by_key or TRACE_FIELD in effect.values:
+            return effect
+        trace = {
+            "rule": rule.key,
+            "version": rule.version,
+            "event": event.kind,
+            "form": event.form,
+            "record": (event.record or {}).get("id"),
+            "at": event.now.isoformat(),
+            **_outcome_json(outcome),
+        }
+        text = jsonio.dumps(feel_json(trace), decimals_as_strings=True)
+        return AlertEffect(effect.form, {**effect.values, TRACE_FIELD: text}, effect.dedupe_key)
 
     def _context(self, session: Session, rule: _Rule, event: RuleEvent) -> EvaluationContext:
         """The evaluation's clock and, when the rule names one, its business calendar."""
