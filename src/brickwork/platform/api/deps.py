@@ -32,9 +32,10 @@ def unit_of_work(request: Request) -> Iterator[Session]:
         session.close()
 
 
-def refuse_nul_characters(request: Request) -> None:
+async def refuse_nul_characters(request: Request) -> None:
     """No database stores U+0000 in text: refuse it in the path and query up front (a clear 400,
-    never a database error)."""
+    never a database error). ``async``: it does no I/O, so it runs on the event loop instead of
+    taking a worker thread (see ``tests/meta/test_pure_dependencies.py``)."""
     if "\x00" in request.url.path or "%00" in request.url.query:
         raise BadRequest(
             "the path or query contains the NUL character (%00); remove it", code="nul_character"

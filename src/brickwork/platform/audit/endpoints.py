@@ -36,7 +36,7 @@ INSTANT = (
 )
 
 
-def audit_log(request: Request) -> AuditLog:
+async def audit_log(request: Request) -> AuditLog:
     service: AuditLog = request.app.state.audit
     return service
 

@@ -22,7 +22,7 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def identities(request: Request) -> IdentityService:
+async def identities(request: Request) -> IdentityService:
     service: IdentityService = request.app.state.identities
     return service
 
@@ -98,7 +98,7 @@ def actor_of(identity: Identity, request: Request) -> Actor:
     return actor
 
 
-def authenticated_actor(request: Request, identity: SignedInDep) -> Actor:
+async def authenticated_actor(request: Request, identity: SignedInDep) -> Actor:
     """The signed-in actor with their roles (and an API token's scopes)."""
     return actor_of(identity, request)
 
@@ -109,7 +109,7 @@ ActorDep = AuthenticatedActorDep
 naming a user."""
 
 
-def permissions(request: Request) -> PermissionService:
+async def permissions(request: Request) -> PermissionService:
     service: PermissionService = request.app.state.identities.permissions
     return service
 

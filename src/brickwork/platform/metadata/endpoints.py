@@ -68,7 +68,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def metadata(request: Request) -> MetadataService:
+async def metadata(request: Request) -> MetadataService:
     service: MetadataService = request.app.state.metadata
     return service
 

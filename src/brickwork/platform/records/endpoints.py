@@ -67,7 +67,7 @@ RECORD_BODY = openapi_body(
 )
 
 
-def records(request: Request) -> RecordService:
+async def records(request: Request) -> RecordService:
     service: RecordService = request.app.state.records
     return service
 
