@@ -3,16 +3,15 @@ on PostgreSQL; SQLite has one writer at a time, so a claim there is exclusive an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from brickwork.platform.models import Job, JobSchedule
-from brickwork.platform.models.job import DEAD, DONE, QUEUED, RUNNING
+from brickwork.platform.models.job import QUEUED, RUNNING
 
 
 class JobRepository:
@@ -63,20 +62,6 @@ class JobRepository:
 
     def get(self, session: Session, job_id: int) -> Job | None:
         return session.get(Job, job_id)
-
-    def by_key(self, session: Session, key: str) -> Job | None:
-        return session.execute(select(Job).where(Job.key == key)).scalar_one_or_none()
-
-    def listing(self, session: Session, statuses: Sequence[str], limit: int) -> list[Job]:
-        statement = select(Job).where(Job.status.in_(statuses)).order_by(Job.id.desc())
-        return list(session.execute(statement.limit(limit)).scalars())
-
-    def counts(self, session: Session) -> dict[str, int]:
-        rows = session.execute(select(Job.status, func.count()).group_by(Job.status))
-        found = {status: int(count) for status, count in rows}
-        return {status: found.get(status, 0) for status in (QUEUED, RUNNING, DONE, DEAD)}
-
-    # ------------------------------------------------------------ schedules
 
     def schedule(self, session: Session, name: str) -> JobSchedule | None:
         return session.get(JobSchedule, name)

@@ -291,17 +291,11 @@ def put_schedule(
 
 
 class JobService:
-    """The jobs area for the API and the CLI: counts, listings and retrying dead jobs."""
+    """Operations on stored jobs: a dead job queued again."""
 
     def __init__(self, *, clock: Clock = system_clock, repo: JobRepository | None = None) -> None:
         self.clock = clock
         self.repo = repo or JobRepository()
-
-    def counts(self, session: Session) -> dict[str, int]:
-        return self.repo.counts(session)
-
-    def listing(self, session: Session, statuses: tuple[str, ...], limit: int = 100) -> list[Job]:
-        return self.repo.listing(session, statuses, limit)
 
     def retry(self, session: Session, job_id: int) -> Job:
         job = self.repo.get(session, job_id)
