@@ -15,7 +15,7 @@ from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.roles import SYSTEM_ADMIN
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.errors import ErrorItem, Invalid, NotFound
+from brickwork.platform.errors import ErrorItem, Invalid, NotFound, pointer_of
 from brickwork.platform.models import BusinessCalendarRow
 
 
@@ -54,9 +54,7 @@ class CalendarService:
                 "the calendar is invalid; nothing was saved",
                 code="calendar_invalid",
                 errors=[
-                    ErrorItem(
-                        "".join(f"/{part}" for part in error["loc"]), "invalid_value", error["msg"]
-                    )
+                    ErrorItem(pointer_of(error["loc"]), "invalid_value", error["msg"])
                     for error in exc.errors()
                 ],
             ) from None

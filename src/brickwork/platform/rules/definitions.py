@@ -13,8 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from brickwork.engines.rules import DecisionModelError, ModelProblem, RuleDefinition, compile_model
-from brickwork.engines.rules.problems import pointer_token
-from brickwork.platform.errors import ErrorItem
+from brickwork.platform.errors import ErrorItem, pointer_of
 
 
 def validate_decision_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
@@ -31,7 +30,7 @@ def validate_rule_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
         RuleDefinition.model_validate(spec)
     except ValidationError as exc:
         for error in exc.errors():
-            pointer = "".join(f"/{pointer_token(part)}" for part in error["loc"])
+            pointer = pointer_of(error["loc"])
             yield ErrorItem(pointer, "E_RULE_SCHEMA", error["msg"])
 
 

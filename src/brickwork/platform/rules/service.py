@@ -26,7 +26,7 @@ from brickwork.engines.rules.dmn_xml import DmnXmlError, export_dmn, import_dmn
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.errors import ErrorItem, Invalid, NotFound
+from brickwork.platform.errors import ErrorItem, Invalid, NotFound, pointer_of
 from brickwork.platform.metadata.schemas import DefinitionCreate, DraftUpdate, Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.rules.definitions import describe
@@ -102,9 +102,7 @@ class DecisionService:
                 "the draft is not a decision model yet; validate it first",
                 code="definition_invalid",
                 errors=[
-                    ErrorItem(
-                        "/spec" + "".join(f"/{p}" for p in e["loc"]), "invalid_value", e["msg"]
-                    )
+                    ErrorItem(pointer_of(["spec", *e["loc"]]), "invalid_value", e["msg"])
                     for e in exc.errors()
                 ],
             ) from None
