@@ -13,7 +13,6 @@ de-duplication key is raised once per key. Rules whose actions trigger rules may
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,6 +54,7 @@ from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService, PublishRequestContext
 from brickwork.platform.models import RuleExecution
+from brickwork.platform.records.listing import LruCache
 from brickwork.platform.records.published import PublishedForm
 from brickwork.platform.records.rows import typed_values
 from brickwork.platform.records.service import RecordService
@@ -65,6 +65,7 @@ from brickwork.platform.rules.service import DecisionService, feel_json
 
 MAX_CASCADE = 5
 CHAIN = "brickwork.rule_chain"
+COMPILED_RULES = 512
 RULES_MEMO = "brickwork.rules_of_app"
 CALENDARS_MEMO = "brickwork.calendars"
 TRACE_FIELD = "rule_trace"
@@ -124,8 +125,7 @@ class RuleRunner:
         self.records = records
         self.identities = identities
         self.clock = clock
-        self._compiled: dict[tuple[str, int], _Rule] = {}
-        self._lock = threading.Lock()
+        self._compiled = LruCache(COMPILED_RULES)
 
     # ------------------------------------------------------------ publishing
 
@@ -238,8 +238,7 @@ class RuleRunner:
                 errors=problems,
             )
         if not request.dry_run:
-            with self._lock:
-                self._compiled.clear()  # compiled again against the new form
+            self._compiled = LruCache(COMPILED_RULES)  # compiled again against the new form
         return steps
 
     def _scopes(self, session: Session, app_key: str) -> dict[str, Any]:
@@ -260,14 +259,12 @@ class RuleRunner:
             memo.clear()
         found = []
         for definition_id, key, number in self.repo.published(session, app_key, Kind.RULE.value):
-            with self._lock:
-                rule = self._compiled.get((definition_id, number))
+            rule: _Rule | None = self._compiled.get((definition_id, number))
             if rule is None:
                 stored = self.metadata.version(session, app_key, Kind.RULE, key, number)
                 compiled = compile_rule(stored.body["spec"], scopes=self._scopes(session, app_key))
                 rule = _Rule(key, number, stored.published_by, compiled)
-                with self._lock:
-                    self._compiled[(definition_id, number)] = rule
+                self._compiled.put((definition_id, number), rule)
             found.append(rule)
         found.sort(key=lambda r: (-r.compiled.spec.salience, r.key))
         memo[memo_key] = found

@@ -3,7 +3,6 @@ callers with the `evaluate` grant (or `design` on the app, to test what they bui
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -29,6 +28,7 @@ from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.errors import ErrorItem, Invalid, NotFound, pointer_of
 from brickwork.platform.metadata.schemas import DefinitionCreate, DraftUpdate, Kind
 from brickwork.platform.metadata.service import MetadataService
+from brickwork.platform.records.listing import LruCache
 from brickwork.platform.rules.definitions import describe
 
 CACHE_SIZE = 128
@@ -45,8 +45,7 @@ class DecisionService:
         self.metadata = metadata
         self.permissions = permissions
         self.clock = clock
-        self._models: dict[tuple[str, int], CompiledModel] = {}
-        self._lock = threading.Lock()
+        self._models = LruCache(CACHE_SIZE)
 
     def model(self, session: Session, app_key: str, key: str) -> tuple[CompiledModel, int]:
         """The latest published version of decision model `key`, compiled (and its number)."""
@@ -59,15 +58,11 @@ class DecisionService:
                 code="decision_not_published",
             )
         cache_key = (definition.id, number)
-        with self._lock:
-            found = self._models.get(cache_key)
+        found: CompiledModel | None = self._models.get(cache_key)
         if found is None:
             body = self.metadata.version(session, app_key, Kind.DECISION_TABLE, key, number).body
             found = compile_model(body["spec"])  # published versions passed the same check
-            with self._lock:
-                if len(self._models) >= CACHE_SIZE:
-                    self._models.pop(next(iter(self._models)))
-                self._models[cache_key] = found
+            self._models.put(cache_key, found)
         return found, number
 
     def evaluate(
