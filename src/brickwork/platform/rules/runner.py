@@ -13,11 +13,11 @@ de-duplication key is raised once per key. Rules whose actions trigger rules may
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -66,14 +66,28 @@ from brickwork.platform.rules.service import DecisionService, feel_json
 MAX_CASCADE = 5
 CHAIN = "brickwork.rule_chain"
 COMPILED_RULES = 512
-RULES_MEMO = "brickwork.rules_of_app"
-CALENDARS_MEMO = "brickwork.calendars"
+MEMO = "brickwork.rules_memo"
+T = TypeVar("T")
 TRACE_FIELD = "rule_trace"
 """A field of an alert form that receives the trace of the rule raising the alert."""
 SCHEDULED = "rule.scheduled"
 LATER = "rule.after_save"
 """The job kind of an after-save rule in `async` mode."""
 """The job kind of a scheduled rule's tick."""
+
+
+def once_per_transaction(session: Session, key: tuple[str, str], load: Callable[[], T]) -> T:
+    """`load()` once per transaction of `session` (what rules read around a save: the app's
+    rules, their owners, calendars); the next transaction reads again."""
+    memo: dict[Any, Any] = session.info.setdefault(MEMO, {})
+    transaction = session.get_transaction()
+    if memo.get("transaction") is not transaction:
+        memo.clear()
+        memo["transaction"] = transaction
+    if key not in memo:
+        memo[key] = load()
+    found: T = memo[key]
+    return found
 
 
 def schedule_name(app_key: str, rule_key: str) -> str:
@@ -250,13 +264,11 @@ class RuleRunner:
     def _rules(self, session: Session, app_key: str) -> list[_Rule]:
         """The app's published rules, compiled, highest salience first. Looked up once per
         transaction (one statement): a rule published meanwhile applies from the next one."""
-        memo: dict[tuple[Any, str], list[_Rule]] = session.info.setdefault(RULES_MEMO, {})
-        memo_key = (session.get_transaction(), app_key)
-        found = memo.get(memo_key)
-        if found is not None:
-            return found
-        if len(memo) > 16:
-            memo.clear()
+        return once_per_transaction(
+            session, ("rules", app_key), lambda: self._load(session, app_key)
+        )
+
+    def _load(self, session: Session, app_key: str) -> list[_Rule]:
         found = []
         for definition_id, key, number in self.repo.published(session, app_key, Kind.RULE.value):
             rule: _Rule | None = self._compiled.get((definition_id, number))
@@ -267,7 +279,6 @@ class RuleRunner:
                 self._compiled.put((definition_id, number), rule)
             found.append(rule)
         found.sort(key=lambda r: (-r.compiled.spec.salience, r.key))
-        memo[memo_key] = found
         return found
 
     # ------------------------------------------------------------ the save hook
@@ -410,13 +421,10 @@ class RuleRunner:
         key = rule.compiled.spec.calendar
         if key is None:
             return EvaluationContext(now=event.now)
-        memo: dict[tuple[Any, str], Any] = session.info.setdefault(CALENDARS_MEMO, {})
-        memo_key = (session.get_transaction(), key)
-        if memo_key not in memo:
-            if len(memo) > 16:
-                memo.clear()
-            memo[memo_key] = self.calendars.calendar(session, key)
-        return EvaluationContext(now=event.now, calendar=memo[memo_key])
+        calendar = once_per_transaction(
+            session, ("calendar", key), lambda: self.calendars.calendar(session, key)
+        )
+        return EvaluationContext(now=event.now, calendar=calendar)
 
     def _decided(
         self,
@@ -468,11 +476,17 @@ class RuleRunner:
         return [(rule, event) for rule in candidates if rule.compiled.triggered_by(event)]
 
     def _owner(self, session: Session, rule: _Rule) -> Actor:
-        user = self.identities.user_by_username(session, rule.owner)
+        """Who a rule acts as (read once per transaction)."""
+        return once_per_transaction(
+            session, ("owner", rule.owner), lambda: self._load_owner(session, rule.owner)
+        )
+
+    def _load_owner(self, session: Session, username: str) -> Actor:
+        user = self.identities.user_by_username(session, username)
         if user is None:
-            return Actor(rule.owner, channel="rule", system=True)
+            return Actor(username, channel="rule", system=True)
         roles = tuple(role.key for role in self.identities.roles_of(session, user.id))
-        return Actor(rule.owner, roles=roles, user_id=user.id, channel="rule")
+        return Actor(username, roles=roles, user_id=user.id, channel="rule")
 
     def _evaluate(
         self,
@@ -483,12 +497,12 @@ class RuleRunner:
         *,
         record: bool = True,
     ) -> RuleOutcome:
-        owner = self._owner(session, rule)
         values: dict[str, Any] = {}
         for request in rule.compiled.aggregate_requests(event):
             if request.missing_anchor:
                 values[request.name] = None
                 continue
+            owner = self._owner(session, rule)
             window = None
             if request.window_field is not None:
                 window = Window(request.window_field, request.start, request.end)
