@@ -429,3 +429,49 @@ def test_records_created_in_a_batch_go_through_the_rules_too(aml: TestClient) ->
     )
     assert created.status_code == 201, created.text
     assert [(a["customer"], a["kind"]) for a in alerts(aml)] == [("C7", "structuring")]
+
+
+def test_executions_show_derived_values_only_to_readers_who_see_the_record_in_clear(
+    aml: TestClient, users: Any
+) -> None:
+    assert define(aml, "rule", "structuring", STRUCTURING).status_code == 201
+    for days in (0, 1):
+        deposit(aml, "46000", days)
+    third = deposit(aml, "46000", 2)
+    path = f"{APP}/forms/deposit/records/{third['id']}/rule-executions"
+    (full,) = aml.get(path).json()["items"]
+    assert full["dedupe_key"] == "aml/structuring/C1/structuring"
+    assert full["outcome"]["bindings"]["week_total"] == "138000.00"
+
+    def reader(name: str, customer_key: str) -> TestClient:
+        grant = {
+            "app": "aml",
+            "form": "deposit",
+            "actions": ["read"],
+            "rows": "all",
+            "fields": {customer_key: "masked"},
+        }
+        return users.client(name, grants=[grant])
+
+    masked = reader("teller", "customer").get(path)
+    assert masked.status_code == 200, masked.text
+    (item,) = masked.json()["items"]
+    assert "dedupe_key" not in item
+    assert item["outcome"] == {
+        "matched": True,
+        "effects": [{"type": "raise_alert"}],
+        "diagnostics": [],
+        "redacted": True,
+    }
+    assert "C1" not in masked.text
+    renamed = [
+        {**field, "key": "client"} if field["key"] == "customer" else field
+        for field in FORMS["deposit"]
+    ]
+    assert define(aml, "rule", "structuring", {**STRUCTURING, "shadow": True}).status_code == 201
+    aml.post(f"{APP}/definitions/rule/structuring/archive")
+    published = define(aml, "form", "deposit", {"fields": renamed})
+    assert published.status_code == 201, published.text
+    after = reader("teller2", "client").get(path)
+    assert after.status_code == 200, after.text
+    assert "C1" not in after.text, "the grant follows the renamed field; still redacted"

@@ -573,6 +573,18 @@ class RecordService:
 
     # ------------------------------------------------------------ reads
 
+    def reads_in_clear(
+        self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str
+    ) -> bool:
+        """Whether `actor` may read the record (else 404/403) with every field in clear: what
+        is derived from its values (rule traces) may then be shown to them as it is."""
+        form = self.form(session, app_key, form_key)
+        access = self.access(session, actor, form, "read")
+        record = self._reachable(session, access, record_id, "read")
+        levels = self._row_levels(session, access, [record])[0]
+        keys = [item.key for item in form.definition.fields]
+        return all(levels.get(key, FieldLevel.HIDDEN) > FieldLevel.MASKED for key in keys)
+
     def get(
         self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str
     ) -> dict[str, Any]:

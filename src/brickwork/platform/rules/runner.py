@@ -655,8 +655,13 @@ class RuleRunner:
         return _outcome_json(outcome)
 
     def executions(
-        self, session: Session, app_key: str, form_key: str, record_id: str
+        self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str
     ) -> list[dict[str, Any]]:
+        """What rules did on a record, for those who may read it. Values derived from the
+        record (aggregates, `let` values, effects' values, de-dup keys, messages) are shown only
+        to readers who see every field of the record in clear; others get what ran, when, and
+        with which outcome."""
+        clear = self.records.reads_in_clear(session, actor, app_key, form_key, record_id)
         rows = session.execute(
             select(RuleExecution)
             .where(
@@ -666,19 +671,35 @@ class RuleRunner:
             )
             .order_by(RuleExecution.id)
         ).scalars()
-        return [
-            {
+        found = []
+        for row in rows:
+            item = {
                 "rule": row.rule_key,
                 "version": row.rule_version,
                 "event": row.event,
                 "shadow": row.shadow,
                 "at": row.at,
                 "actor": row.actor,
-                "dedupe_key": row.dedupe_key,
-                "outcome": row.outcome,
             }
-            for row in rows
-        ]
+            if clear:
+                item.update(dedupe_key=row.dedupe_key, outcome=row.outcome)
+            else:
+                item["outcome"] = _redacted(row.outcome)
+            found.append(item)
+        return found
+
+
+def _redacted(outcome: Mapping[str, Any]) -> dict[str, Any]:
+    """An outcome without anything derived from record values."""
+    return {
+        "matched": outcome.get("matched"),
+        "effects": [{"type": effect.get("type")} for effect in outcome.get("effects", ())],
+        "diagnostics": [
+            {"code": d.get("code"), "pointer": d.get("pointer")}
+            for d in outcome.get("diagnostics", ())
+        ],
+        "redacted": True,
+    }
 
 
 def _expression_values(
