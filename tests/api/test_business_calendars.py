@@ -84,3 +84,9 @@ def test_a_rule_naming_a_calendar_counts_working_days(client: TestClient) -> Non
     created = client.post(f"{app}/forms/loan/records", json={"applied": "2025-09-30"})
     assert created.status_code == 201, created.text
     assert created.json()["due"] == "2025-10-11"  # 9 and 10 October, then the make-up Saturday
+    in_use = client.delete(f"{API}/calendars/cn")
+    assert in_use.status_code == 409, in_use.text
+    assert in_use.json()["code"] == "calendar_in_use"
+    assert [e["pointer"] for e in in_use.json()["errors"]] == ["/rules/credit/due"]
+    assert client.post(f"{app}/definitions/rule/due/archive").status_code == 200
+    assert client.delete(f"{API}/calendars/cn").status_code == 204

@@ -15,14 +15,38 @@ from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.roles import SYSTEM_ADMIN
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.errors import ErrorItem, Invalid, NotFound, pointer_of
-from brickwork.platform.models import BusinessCalendarRow
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound, pointer_of
+from brickwork.platform.models import (
+    Application,
+    BusinessCalendarRow,
+    Definition,
+    DefinitionVersion,
+)
 
 
 class CalendarService:
     def __init__(self, *, audit: AuditLog, clock: Clock = system_clock) -> None:
         self.audit = audit
         self.clock = clock
+
+    @staticmethod
+    def _rules_naming(session: Session, key: str) -> list[str]:
+        """`app/rule` of the live published rules whose latest version names calendar `key`."""
+        statement = (
+            select(Application.key, Definition.key, DefinitionVersion.body)
+            .join(Definition, Definition.app_id == Application.id)
+            .join(
+                DefinitionVersion,
+                (DefinitionVersion.definition_id == Definition.id)
+                & (DefinitionVersion.version == Definition.latest_version),
+            )
+            .where(Definition.kind == "rule", Definition.archived_at.is_(None))
+        )
+        return [
+            f"{app}/{rule}"
+            for app, rule, body in session.execute(statement)
+            if (body or {}).get("spec", {}).get("calendar") == key
+        ]
 
     def calendar(self, session: Session, key: str) -> BusinessCalendar | None:
         row = session.get(BusinessCalendarRow, key)
@@ -79,10 +103,18 @@ class CalendarService:
         return stored
 
     def delete(self, session: Session, actor: Actor, key: str) -> None:
+        """Delete a calendar no published rule names (a rule would lose its working days)."""
         PermissionService.require_admin(actor, SYSTEM_ADMIN, "admin")
         row = session.get(BusinessCalendarRow, key)
         if row is None:
             raise NotFound(f"there is no business calendar {key!r}", code="calendar_not_found")
+        users = self._rules_naming(session, key)
+        if users:
+            raise Conflict(
+                f"business calendar {key!r} is named by published rules; change them first",
+                code="calendar_in_use",
+                errors=[ErrorItem(f"/rules/{name}", "calendar_in_use", name) for name in users],
+            )
         self.audit.record(
             session,
             actor,
