@@ -58,7 +58,7 @@ from brickwork.platform.records.listing import LruCache
 from brickwork.platform.records.published import PublishedForm
 from brickwork.platform.records.rows import typed_values
 from brickwork.platform.records.service import RecordService
-from brickwork.platform.records.windows import Window, equality_keys, related_scope
+from brickwork.platform.records.windows import Window, equality_keys
 from brickwork.platform.rules.calendars import CalendarService
 from brickwork.platform.rules.definitions import describe
 from brickwork.platform.rules.service import DecisionService, feel_json
@@ -204,9 +204,12 @@ class RuleRunner:
         for aggregate in compiled.spec.aggregates:
             keys: list[str] = []
             if aggregate.where is not None and trigger is not None:
-                scope = related_scope(scopes[aggregate.form].fields, {})
+                candidate, triggering = scopes[aggregate.form].fields, scopes[trigger].fields
                 scope = Scope(
-                    fields={**scope.fields, "record": t.context_of(dict(scopes[trigger].fields))}
+                    fields={
+                        "it": t.context_of(dict(candidate)),
+                        "record": t.context_of(dict(triggering)),
+                    }
                 )
                 keys = equality_keys(to_sql_ir(aggregate.where, scope, predicate=True))
             if aggregate.window is not None:
