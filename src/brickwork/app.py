@@ -36,6 +36,7 @@ from brickwork.platform.db.session import (
 from brickwork.platform.files import endpoints as file_endpoints
 from brickwork.platform.jobs.service import serve as serve_jobs
 from brickwork.platform.metadata import endpoints as metadata_endpoints
+from brickwork.platform.notifications import endpoints as notification_endpoints
 from brickwork.platform.records import endpoints as record_endpoints
 from brickwork.platform.records.jobs import JobRunner
 from brickwork.platform.rules import endpoints as rules_endpoints
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.services = services
     app.state.clock = clock
     app.state.rules = services.rules
+    app.state.notifications = services.notifications
     app.state.jobs = JobRunner(clock=clock)
     errors.install(app, refusals=refusal_recorder(app.state.denials))
     app.add_middleware(
@@ -159,7 +161,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         reference_router(openapi_url=OPENAPI_URL, docs_url=DOCS_URL, title=app.title)
     )
     mount_static(app)
-    body_models = (*metadata_endpoints.BODY_MODELS, *rules_endpoints.BODY_MODELS)
+    body_models = (
+        *metadata_endpoints.BODY_MODELS,
+        *rules_endpoints.BODY_MODELS,
+        *notification_endpoints.BODY_MODELS,
+    )
     install_openapi(app, body_models=body_models, security=SECURITY)
     return app
 
@@ -178,4 +184,6 @@ def area_routers() -> tuple[APIRouter, ...]:
         rules_endpoints.router,
         rules_endpoints.executions,
         rules_endpoints.calendars,
+        notification_endpoints.router,
+        notification_endpoints.webhooks,
     )

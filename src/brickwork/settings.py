@@ -79,6 +79,16 @@ class Settings:
     secret_keys: str | None = field(default=None, repr=False)
     """The key file's JSON document itself (``BRICKWORK_SECRET_KEYS``), for deployments whose
     secrets arrive in the environment; it then replaces the key file (read only)."""
+    # Outbound notifications (platform/notifications): e-mail over SMTP and signed webhooks.
+    smtp_url: str | None = field(default=None, repr=False)
+    """``smtp://[user:password@]host[:port]`` (``smtp+starttls://`` upgrades with STARTTLS,
+    ``smtps://`` speaks TLS from the start); None: e-mail notifications are refused at publish."""
+    mail_from: str | None = None
+    """The sender of e-mail notifications (default ``brickwork@<SMTP host>``)."""
+    smtp_timeout_seconds: int = 30
+    webhook_http_hosts: tuple[str, ...] = ()
+    """Hosts a webhook may reach over plain http (every other webhook must be https)."""
+    webhook_timeout_seconds: int = 10
 
     @property
     def effective_database_url(self) -> str:
@@ -172,4 +182,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         audit_denials_per_window=_int(source, "AUDIT_DENIALS_PER_WINDOW", 600),
         audit_denial_window_seconds=_int(source, "AUDIT_DENIAL_WINDOW_SECONDS", 60),
         secret_keys=source.get(ENV_PREFIX + "SECRET_KEYS") or None,
+        smtp_url=source.get(ENV_PREFIX + "SMTP_URL") or None,
+        mail_from=source.get(ENV_PREFIX + "MAIL_FROM") or None,
+        smtp_timeout_seconds=_int(source, "SMTP_TIMEOUT_SECONDS", 30),
+        webhook_http_hosts=tuple(
+            host.strip().lower()
+            for host in (source.get(ENV_PREFIX + "WEBHOOK_HTTP_HOSTS") or "").split(",")
+            if host.strip()
+        ),
+        webhook_timeout_seconds=_int(source, "WEBHOOK_TIMEOUT_SECONDS", 10),
     )

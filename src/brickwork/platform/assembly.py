@@ -40,6 +40,11 @@ from brickwork.platform.metadata.validation import (
     register_kind_validator,
 )
 from brickwork.platform.models import AuditEvent
+from brickwork.platform.notifications.service import (
+    EMAIL_JOB,
+    WEBHOOK_JOB,
+    NotificationService,
+)
 from brickwork.platform.records.definitions import validate_form_spec
 from brickwork.platform.records.grant_identity import grant_identity_hook
 from brickwork.platform.records.grants import grant_checker, row_scope_fields
@@ -78,6 +83,7 @@ class Services:
     crypto: KeyringCipher
     decisions: DecisionService
     rules: RuleRunner
+    notifications: NotificationService
 
 
 # Kind validators are part of what a definition *is*, whoever builds the services.
@@ -176,6 +182,9 @@ def build_services(
         permissions=identities.permissions,
     )
     decisions = DecisionService(metadata=metadata, permissions=identities.permissions, clock=clock)
+    notifications = NotificationService(
+        audit=audit, cipher=crypto, settings=settings, clock=clock, identities=identities.repo
+    )
     rules = RuleRunner(
         metadata=metadata,
         records=records,
@@ -183,6 +192,7 @@ def build_services(
         decisions=decisions,
         calendars=CalendarService(audit=audit, clock=clock),
         clock=clock,
+        notifications=notifications,
     )
     records.add_save_hook(rules)
     metadata.add_publish_hook(Kind.RULE, rules.on_publish)
@@ -198,12 +208,18 @@ def build_services(
         crypto=crypto,
         decisions=decisions,
         rules=rules,
+        notifications=notifications,
     )
 
 
 def job_handlers(services: Services) -> dict[str, Handler]:
     """What each kind of background job runs."""
-    return {SCHEDULED: services.rules.run_scheduled, LATER: services.rules.run_later}
+    return {
+        SCHEDULED: services.rules.run_scheduled,
+        LATER: services.rules.run_later,
+        EMAIL_JOB: services.notifications.deliver_email,
+        WEBHOOK_JOB: services.notifications.deliver_webhook,
+    }
 
 
 def job_runners(

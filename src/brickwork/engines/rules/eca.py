@@ -44,7 +44,9 @@ from brickwork.engines.rules.rule_definition import (
     CallDecision,
     Example,
     ManualTrigger,
+    Notify,
     RaiseAlert,
+    Recipient,
     RecordTrigger,
     RuleDefinition,
     ScheduleTrigger,
@@ -140,6 +142,19 @@ class UpdateRecordsEffect:
     values: Mapping[str, v.Value]
 
 
+@dataclass(frozen=True, slots=True)
+class NotifyEffect:
+    """Notify `recipients` on `channel` (or post to `webhook`) with the templates `subject` and
+    `body` of action `action`: the platform renders them per recipient and delivers."""
+
+    action: int
+    channel: str
+    recipients: tuple[Recipient, ...]
+    webhook: str | None
+    subject: str
+    body: str
+
+
 Effect = (
     SetFieldsEffect
     | BlockEffect
@@ -147,6 +162,7 @@ Effect = (
     | CreateRecordEffect
     | UpdateRecordsEffect
     | DecisionCallEffect
+    | NotifyEffect
 )
 
 
@@ -306,6 +322,11 @@ class CompiledRule:
             }
             index = int(pointer.rsplit("/", 1)[1])
             return DecisionCallEffect(index, action.model, action.decision, inputs)
+        if isinstance(action, Notify):
+            index = int(pointer.rsplit("/", 1)[1])
+            return NotifyEffect(
+                index, action.channel, action.to, action.webhook, action.subject, action.body
+            )
         if isinstance(action, RaiseAlert):
             values = self._values(action.values, pointer, variables, context, problems)
             key = None
@@ -632,6 +653,9 @@ class _Compiler:
         if isinstance(action, CallDecision):
             self._decision_call(action, pointer, names, record_fields)
             return
+        if isinstance(action, Notify):
+            self._notify(action, pointer, record_fields)
+            return
         if isinstance(action, SetFields):
             if "deleted" in getattr(self.rule.trigger, "events", ()):
                 self.problem(
@@ -652,6 +676,35 @@ class _Compiler:
             self._expression(action.dedupe, f"{pointer}/dedupe", names)
         if isinstance(action, UpdateRecords) and target is not None:
             self._pushable(action.where, f"{pointer}/where", target, record_fields)
+
+    def _notify(
+        self, action: Notify, pointer: str, record_fields: Mapping[str, t.ExprType]
+    ) -> None:
+        """Recipients that fit the channel and the trigger (the templates and the webhook are
+        checked by the platform, which renders them and knows the webhooks)."""
+        if action.channel == "webhook":
+            if action.webhook is None:
+                message = "a webhook notice names the webhook"
+                self.problem("E_RULE_NOTIFY", message, f"{pointer}/webhook", "a key, never a URL")
+            if action.to:
+                message = "a webhook notice has no recipients"
+                self.problem("E_RULE_NOTIFY", message, f"{pointer}/to", "leave out `to`")
+            return
+        if action.webhook is not None:
+            message = f"only the webhook channel names a webhook, not {action.channel}"
+            self.problem("E_RULE_NOTIFY", message, f"{pointer}/webhook", '"channel": "webhook"')
+        if not action.to:
+            message = "a notice needs at least one recipient"
+            self.problem("E_RULE_NOTIFY", message, f"{pointer}/to", '[{"user": "alice"}]')
+        has_record = isinstance(self.rule.trigger, RecordTrigger | ManualTrigger)
+        for index, recipient in enumerate(action.to):
+            here = f"{pointer}/to/{index}"
+            if (recipient.field is not None or recipient.owner) and not has_record:
+                message = "a scheduled rule has no record whose field or owner could be notified"
+                self.problem("E_RULE_NOTIFY", message, here, "name users or roles")
+            elif recipient.field is not None and recipient.field not in record_fields:
+                message = f"the record has no field `{recipient.field}`"
+                self.problem("E_RULE_UNKNOWN_FIELD", message, f"{here}/field")
 
     def _decision_call(
         self,
@@ -750,4 +803,5 @@ def _effect_type(effect: Effect) -> str:
         CreateRecordEffect: "create_record",
         DecisionCallEffect: "call_decision",
         UpdateRecordsEffect: "update_records",
+        NotifyEffect: "notify",
     }[type(effect)]

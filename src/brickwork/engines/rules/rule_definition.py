@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
@@ -145,12 +145,47 @@ class CallDecision(Frozen):
     outputs: dict[Key, FeelText] = Field(min_length=1)
 
 
+Username = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+TemplateText = Annotated[str, StringConstraints(max_length=10_000)]
+
+
+class Recipient(Frozen):
+    """Exactly one of: a user by name, every holder of a role, the user(s) a field of the
+    triggering record names (a member or text field), or the record's owner."""
+
+    user: Username | None = None
+    role: Key | None = None
+    field: Key | None = None
+    owner: Literal[True] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Recipient:
+        given = [self.user, self.role, self.field, self.owner]
+        if sum(item is not None for item in given) != 1:
+            raise ValueError('name exactly one of "user", "role", "field" or "owner": true')
+        return self
+
+
+class Notify(Frozen):
+    """After the save: a notice to `to` (in-app or by e-mail), or a signed POST to the webhook
+    registered as `webhook`. `subject` and `body` are templates (Jinja2, sandboxed) that the
+    platform checks at publish and renders per recipient, through the recipient's field
+    permissions (for a webhook, the rule owner's)."""
+
+    type: Literal["notify"]
+    channel: Literal["in_app", "email", "webhook"] = "in_app"
+    to: tuple[Recipient, ...] = ()
+    webhook: Key | None = None
+    subject: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+    body: TemplateText = ""
+
+
 Action = Annotated[
-    SetFields | Block | RaiseAlert | CreateRecord | UpdateRecords | CallDecision,
+    SetFields | Block | RaiseAlert | CreateRecord | UpdateRecords | CallDecision | Notify,
     Field(discriminator="type"),
 ]
 BEFORE_SAVE_ACTIONS = frozenset({"set_fields", "block", "call_decision"})
-AFTER_SAVE_ACTIONS = frozenset({"raise_alert", "create_record", "update_records"})
+AFTER_SAVE_ACTIONS = frozenset({"raise_alert", "create_record", "update_records", "notify"})
 
 
 class ExampleGiven(Frozen):

@@ -12,6 +12,7 @@ from brickwork.platform.models.form_table import FormTable
 from brickwork.platform.models.instance_setting import InstanceSetting
 from brickwork.platform.models.job import Job
 from brickwork.platform.models.job_schedule import JobSchedule
+from brickwork.platform.models.notification import Notification
 from brickwork.platform.models.password_history import PasswordHistory
 from brickwork.platform.models.publish_request import PublishRequest
 from brickwork.platform.models.record_change import RecordChange
@@ -25,6 +26,7 @@ from brickwork.platform.models.user import User
 from brickwork.platform.models.user_department import UserDepartment
 from brickwork.platform.models.user_role import UserRole
 from brickwork.platform.models.user_session import UserSession
+from brickwork.platform.models.webhook import Webhook
 
 __all__ = [
     "ApiToken",
@@ -39,6 +41,7 @@ __all__ = [
     "InstanceSetting",
     "Job",
     "JobSchedule",
+    "Notification",
     "PasswordHistory",
     "PublishRequest",
     "RecordChange",
@@ -52,4 +55,5 @@ __all__ = [
     "UserDepartment",
     "UserRole",
     "UserSession",
+    "Webhook",
 ]
