@@ -101,16 +101,19 @@ class WebhookService:
                 "a new webhook needs a signing secret",
                 errors=[ErrorItem("/secret", "required", "at least 16 characters")],
             )
+        secret = None
+        if body.secret is not None:
+            secret = self.cipher.encrypt(body.secret, context=SECRET_CONTEXT)
         if row is None:
-            row = Webhook(key=key)
-            self.repo.add_webhook(session, row)
+            row = Webhook(key=key, secret=secret)
+            session.add(row)
         row.url = body.url
         row.description = body.description
-        if body.secret is not None:
-            row.secret = self.cipher.encrypt(body.secret, context=SECRET_CONTEXT)
+        if secret is not None:
+            row.secret = secret
         row.updated_at = self.clock()
         row.updated_by = actor.username
-        session.flush()
+        self.repo.save(session)
         after = _shown(row)
         details = {"before": before, "after": after, "secret_changed": body.secret is not None}
         self.audit.record(
