@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "BRICKWORK_"
 DEFAULT_HOST = "127.0.0.1"
@@ -17,6 +18,7 @@ DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DEFAULT_UPLOAD_QUOTA_BYTES = 1024 * 1024 * 1024
 ARGON2_PROFILES = ("default", "test")
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
 
 
 class SettingsError(ValueError):
@@ -137,6 +139,24 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     return raw
 
 
+def _smtp_url(env: Mapping[str, str]) -> str | None:
+    """``BRICKWORK_SMTP_URL``, checked now so that a typo stops the process at start."""
+    raw = env.get(ENV_PREFIX + "SMTP_URL")
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    try:
+        parts.port  # noqa: B018 - reading it checks the port
+    except ValueError:
+        raise SettingsError(f"{ENV_PREFIX}SMTP_URL has an invalid port") from None
+    if parts.scheme not in SMTP_SCHEMES or not parts.hostname:
+        raise SettingsError(
+            f"{ENV_PREFIX}SMTP_URL must be smtp://, smtp+starttls:// or smtps:// "
+            "[user:password@]host[:port]"
+        )
+    return raw
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from the environment (``BRICKWORK_*`` variables)."""
     source = os.environ if env is None else env
@@ -182,7 +202,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         audit_denials_per_window=_int(source, "AUDIT_DENIALS_PER_WINDOW", 600),
         audit_denial_window_seconds=_int(source, "AUDIT_DENIAL_WINDOW_SECONDS", 60),
         secret_keys=source.get(ENV_PREFIX + "SECRET_KEYS") or None,
-        smtp_url=source.get(ENV_PREFIX + "SMTP_URL") or None,
+        smtp_url=_smtp_url(source),
         mail_from=source.get(ENV_PREFIX + "MAIL_FROM") or None,
         smtp_timeout_seconds=_int(source, "SMTP_TIMEOUT_SECONDS", 30),
         webhook_http_hosts=tuple(

@@ -297,3 +297,24 @@ def test_notices_use_the_evaluation_time(
     deposit(aml, bob)
     (item,) = notices(people["alice"])["items"]
     assert item["body"] == f"{datetime(2026, 1, 5, tzinfo=UTC).year}-UTC"
+
+
+def test_templates_run_in_a_sandbox(
+    aml: TestClient, people: dict[str, TestClient], bob: str
+) -> None:
+    notices_of = [
+        {**NOTICE, "to": [{"user": "alice"}], "body": body}
+        for body in (
+            "{{ now.__class__.__mro__ }}",
+            "{{ rule.update({'key': 'other'}) }}{{ rule.key }}",
+            "{% for i in range(100000000) %}{{ i }}{% endfor %}",
+        )
+    ]
+    assert define(aml, "rule", "large", {**RULE, "actions": notices_of}).status_code == 201
+    deposit(aml, bob)
+    bodies = [item["body"] for item in notices(people["alice"])["items"]]
+    assert len(bodies) == 3
+    for body in bodies:
+        assert body.startswith("[the template could not be rendered: "), body
+        assert "class" not in body.lower()
+        assert "other" not in body

@@ -3,7 +3,10 @@ pointers), and the effect it emits (the action's parts; the platform renders and
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -122,3 +125,23 @@ def test_notices_act_only_after_the_save_and_a_schedule_has_no_record_to_follow(
         ("/actions/0/to/1", "E_RULE_NOTIFY"),
         ("/actions/0/to/2", "E_RULE_NOTIFY"),
     }
+
+
+def test_the_documented_notify_action_compiles() -> None:
+    doc = Path(__file__).resolve().parents[4] / "docs" / "rules-eca.md"
+    section = doc.read_text(encoding="utf-8").split("## 6. Notifications")[1]
+    action = json.loads(re.findall(r"```json\n(.*?)```", section, re.S)[0])
+    scopes = {
+        "deposit": Scope.of(
+            {
+                "customer": "string",
+                "amount": "number",
+                "phone": "string",
+                "relationship_manager": "string",
+            }
+        )
+    }
+    compiled = compile_rule(rule(action), scopes=scopes)
+    (effect,) = compiled.evaluate(RuleEvent("created", NOW, "deposit", {"amount": 5000})).effects
+    assert isinstance(effect, NotifyEffect)
+    assert len(effect.recipients) == 4
