@@ -61,6 +61,9 @@ class NotificationRepository:
     def webhooks(self, session: Session) -> list[Webhook]:
         return list(session.scalars(select(Webhook).order_by(Webhook.key)))
 
+    def add_webhook(self, session: Session, row: Webhook) -> None:
+        session.add(row)
+
     def save(self, session: Session) -> None:
         session.flush()
 

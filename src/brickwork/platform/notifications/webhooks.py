@@ -106,7 +106,7 @@ class WebhookService:
             secret = self.cipher.encrypt(body.secret, context=SECRET_CONTEXT)
         if row is None:
             row = Webhook(key=key, secret=secret)
-            session.add(row)
+            self.repo.add_webhook(session, row)
         row.url = body.url
         row.description = body.description
         if secret is not None:

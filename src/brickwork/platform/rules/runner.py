@@ -48,19 +48,11 @@ from brickwork.engines.rules.eca import (
     NotifyEffect,
     UpdateRecordsEffect,
 )
-from brickwork.engines.rules.rule_definition import (
-    CallDecision,
-    ManualTrigger,
-    Notify,
-    Recipient,
-    RecordTrigger,
-    RuleDefinition,
-    ScheduleTrigger,
-)
+from brickwork.engines.rules.rule_definition import CallDecision, ManualTrigger, ScheduleTrigger
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound, PlatformError
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
 from brickwork.platform.jobs.repository import JobRepository
 from brickwork.platform.jobs.service import JobContext, JobQueue, put_schedule
 from brickwork.platform.metadata.repository import MetadataRepository
@@ -68,7 +60,6 @@ from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService, PublishRequestContext
 from brickwork.platform.models import RuleExecution
 from brickwork.platform.notifications.service import NotificationService
-from brickwork.platform.notifications.templates import check_template, render
 from brickwork.platform.records.listing import LruCache
 from brickwork.platform.records.published import PublishedForm
 from brickwork.platform.records.rows import typed_values
@@ -76,6 +67,7 @@ from brickwork.platform.records.service import RecordService
 from brickwork.platform.records.windows import Window, equality_keys
 from brickwork.platform.rules.calendars import CalendarService
 from brickwork.platform.rules.definitions import describe
+from brickwork.platform.rules.notices import RuleNotices, template_problems
 from brickwork.platform.rules.service import DecisionService, feel_json
 
 MAX_CASCADE = 5
@@ -146,7 +138,9 @@ class RuleRunner:
         jobs: JobRepository | None = None,
         notifications: NotificationService | None = None,
     ) -> None:
-        self.notifications = notifications
+        self.notices = RuleNotices(
+            records=records, identities=identities, notifications=notifications
+        )
         self.decisions = decisions
         self.calendars = calendars
         self.jobs = jobs or JobRepository()
@@ -187,7 +181,7 @@ class RuleRunner:
                 )
             }
         ]
-        missing.extend(self._notify_problems(session, compiled.spec, scopes, "/spec"))
+        missing.extend(self.notices.publish_problems(session, compiled.spec, scopes, "/spec"))
         calendar = compiled.spec.calendar
         if calendar is not None and self.calendars.calendar(session, calendar) is None:
             message = f"there is no business calendar `{calendar}`"
@@ -264,7 +258,7 @@ class RuleRunner:
                     ErrorItem(f"/rules/{key}{p.pointer}", p.code, describe(p)) for p in exc.problems
                 )
                 continue
-            broken = _template_problems(compiled.spec, scopes, f"/rules/{key}")
+            broken = template_problems(compiled.spec, scopes, f"/rules/{key}")
             problems.extend(broken)
             if not broken:
                 steps.append(f"rule {key!r} still compiles")
@@ -278,28 +272,6 @@ class RuleRunner:
         if not request.dry_run:
             self._compiled = LruCache(COMPILED_RULES)  # compiled again against the new form
         return steps
-
-    def _notify_problems(
-        self, session: Session, spec: RuleDefinition, scopes: Mapping[str, Any], prefix: str
-    ) -> list[ErrorItem]:
-        """Notify actions the platform cannot carry out: templates that do not compile or name
-        unknown fields, e-mail without an SMTP server, webhooks nobody registered."""
-        problems = _template_problems(spec, scopes, prefix)
-        for index, action in enumerate(spec.actions):
-            if not isinstance(action, Notify):
-                continue
-            here = f"{prefix}/actions/{index}"
-            service = self.notifications
-            if action.channel == "email" and (service is None or not service.mail_configured):
-                message = "e-mail cannot be sent: no SMTP server is configured (BRICKWORK_SMTP_URL)"
-                problems.append(ErrorItem(f"{here}/channel", "E_RULE_NO_MAIL", message))
-            webhook = action.webhook
-            if webhook is not None and (
-                service is None or not service.webhooks.exists(session, webhook)
-            ):
-                message = f"there is no webhook `{webhook}` (a system administrator registers it)"
-                problems.append(ErrorItem(f"{here}/webhook", "E_RULE_UNKNOWN_WEBHOOK", message))
-        return problems
 
     def _scopes(self, session: Session, app_key: str) -> dict[str, Any]:
         return {
@@ -436,118 +408,12 @@ class RuleRunner:
             if isinstance(effect, AlertEffect):
                 effect = self._with_trace(session, form, rule, event, outcome, effect)
             if isinstance(effect, NotifyEffect):
-                self._notify(session, form, rule, event, effect)
+                owner = self._owner(session, rule) if effect.channel == "webhook" else None
+                self.notices.send(
+                    session, form.app_key, rule.key, rule.version, owner, event, effect
+                )
                 continue
             self._apply(session, form, rule, effect, event)
-
-    # ------------------------------------------------------------ notices
-
-    def _notify(
-        self, session: Session, form: Place, rule: _Rule, event: RuleEvent, effect: NotifyEffect
-    ) -> None:
-        """Render the notice for each recipient through their own field permissions (masked
-        values masked, hidden ones empty; a webhook sees what the rule's owner sees) and hand
-        it to the notifications area, in the rule's transaction."""
-        service = self.notifications
-        if service is None:
-            return
-        record_id = (event.record or {}).get("id")
-        link = None
-        if record_id is not None and event.form is not None:
-            link = f"/apps/{form.app_key}/forms/{event.form}/records/{record_id}"
-        base = {
-            "rule": {"key": rule.key, "version": rule.version},
-            "app": {"key": form.app_key},
-            "now": event.now,
-        }
-        if effect.channel == "webhook":
-            owner = self._owner(session, rule)
-            seen = {**base, "record": self._seen_by(session, owner, form, event)}
-            document = {
-                "app": form.app_key,
-                "rule": rule.key,
-                "version": rule.version,
-                "event": event.kind,
-                "form": event.form,
-                "record": record_id,
-                "link": link,
-                "at": event.now.isoformat(),
-                "subject": render(effect.subject, seen),
-                "body": render(effect.body, seen),
-            }
-            service.post(session, effect.webhook or "", document)
-            return
-        for username in self._recipients(session, form, event, effect.recipients):
-            reader = self._reader(session, username)
-            if reader is None:
-                continue
-            seen = {**base, "record": self._seen_by(session, reader, form, event)}
-            subject, body = render(effect.subject, seen), render(effect.body, seen)
-            if effect.channel == "email":
-                service.email(
-                    session, username, app_key=form.app_key, kind="rule", subject=subject, body=body
-                )
-            else:
-                service.notify(
-                    session,
-                    [username],
-                    app_key=form.app_key,
-                    kind="rule",
-                    title=subject,
-                    body=body,
-                    link=link,
-                )
-
-    def _recipients(
-        self, session: Session, form: Place, event: RuleEvent, recipients: tuple[Recipient, ...]
-    ) -> list[str]:
-        """The user names the recipients stand for, each once, in order."""
-        names: list[str] = []
-        record = event.record or {}
-        for recipient in recipients:
-            if recipient.user is not None:
-                names.append(recipient.user)
-            elif recipient.role is not None:
-                names.extend(
-                    user.username for user in self.identities.holders_of(session, recipient.role)
-                )
-            elif recipient.field is not None:
-                value = record.get(recipient.field)
-                found = value if isinstance(value, list | tuple) else [value]
-                given = [item for item in found if isinstance(item, str) and item]
-                names.extend(self._username(session, item) for item in given)
-            elif record.get("id") is not None and event.form is not None:
-                stored = self.records.stored(session, form.app_key, event.form, record["id"])
-                if stored.get("owner"):
-                    names.append(stored["owner"])
-        return list(dict.fromkeys(names))
-
-    def _username(self, session: Session, value: str) -> str:
-        """A member field holds a user id; a text field a user name."""
-        user = self.identities.user_by_id(session, value)
-        return value if user is None else user.username
-
-    def _reader(self, session: Session, username: str) -> Actor | None:
-        """A recipient as a reader of records (None: no such active user)."""
-        user = self.identities.user_by_username(session, username)
-        if user is None or user.status != "active":
-            return None
-        roles = tuple(role.key for role in self.identities.roles_of(session, user.id))
-        return Actor(user.username, roles=roles, user_id=user.id, channel="rule")
-
-    def _seen_by(
-        self, session: Session, reader: Actor, form: Place, event: RuleEvent
-    ) -> dict[str, Any]:
-        """The triggering record's fields as `reader` may see them (masked values masked,
-        hidden fields left out); nothing when they may not read the record at all."""
-        record_id = (event.record or {}).get("id")
-        if record_id is None or event.form is None:
-            return {}
-        try:
-            shown = self.records.get(session, reader, form.app_key, event.form, record_id)
-        except PlatformError:
-            return {}
-        return {key: _template_value(value) for key, value in shown.items()}
 
     def _with_trace(
         self,
@@ -920,35 +786,3 @@ def _effect_json(effect: Effect) -> dict[str, Any]:
             "inputs": feel_json(dict(effect.inputs)),
         }
     return {"type": "create_record", "form": effect.form, "values": feel_json(dict(effect.values))}
-
-
-def _template_value(value: Any) -> Any:
-    """A record value as templates print it (money as "12.50 CNY")."""
-    if isinstance(value, dict) and set(value) == {"amount", "currency"}:
-        return f"{value['amount']} {value['currency']}"
-    return value
-
-
-def _template_problems(
-    spec: RuleDefinition, scopes: Mapping[str, Any], prefix: str
-) -> list[ErrorItem]:
-    """Notify templates that do not compile, or name fields the triggering form lacks (a
-    scheduled rule has no record), each with the line inside the template."""
-    trigger = spec.trigger
-    fields: set[str] = set()
-    if isinstance(trigger, RecordTrigger | ManualTrigger) and trigger.form in scopes:
-        fields = {*scopes[trigger.form].fields, "id"}
-    problems: list[ErrorItem] = []
-    for index, action in enumerate(spec.actions):
-        if not isinstance(action, Notify):
-            continue
-        for part in ("subject", "body"):
-            for problem in check_template(getattr(action, part), fields):
-                problems.append(
-                    ErrorItem(
-                        f"{prefix}/actions/{index}/{part}",
-                        problem.code,
-                        f"line {problem.line}: {problem.message}",
-                    )
-                )
-    return problems
