@@ -11,7 +11,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from brickwork.platform.assembly import job_runners
+from brickwork.platform.models import AuditEvent
 
 API = "/api/v1"
 APP = f"{API}/apps/aml"
@@ -318,3 +322,47 @@ def test_templates_run_in_a_sandbox(
         assert body.startswith("[the template could not be rendered: "), body
         assert "class" not in body.lower()
         assert "other" not in body
+
+
+def test_async_and_manual_rules_notify_too(
+    aml: TestClient,
+    people: dict[str, TestClient],
+    bob: str,
+    users: Any,
+    connection: Any,
+) -> None:
+    later = {**RULE, "mode": "async", "actions": [{**NOTICE, "to": [{"user": "alice"}]}]}
+    assert define(aml, "rule", "large", later).status_code == 201
+    record = deposit(aml, bob)
+    assert notices(people["alice"])["items"] == [], "an async rule acts when its job runs"
+    factory = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    worker, _scheduler = job_runners(users.app.state.services, factory, name="test-worker")
+    assert worker.run_until_idle() == 1
+    (item,) = notices(people["alice"])["items"]
+    assert item["title"] == "Large deposit by C1"
+    assert PHONE not in item["body"]
+    button = {
+        "trigger": {"on": "manual", "form": "deposit"},
+        "actions": [
+            {**NOTICE, "to": [{"field": "rm"}], "subject": "Please look at {{ record.id }}"}
+        ],
+    }
+    assert define(aml, "rule", "ask_rm", button).status_code == 201
+    run = aml.post(f"{APP}/forms/deposit/records/{record['id']}/rules/ask_rm/run")
+    assert run.status_code == 200, run.text
+    assert run.json()["effects"][0]["type"] == "notify"
+    titles = [i["title"] for i in notices(people["bob"])["items"]]
+    assert titles == [f"Please look at {record['id']}"]
+
+
+def test_a_sensitive_value_sent_in_clear_is_audited_as_its_recipients_read(
+    aml: TestClient, people: dict[str, TestClient], bob: str, session: Session
+) -> None:
+    assert define(aml, "rule", "large", RULE).status_code == 201
+    record = deposit(aml, bob)
+    reads = session.scalars(select(AuditEvent).where(AuditEvent.action == "record.read")).all()
+    readers = {event.actor for event in reads if record["id"] in str(event.details)}
+    assert {"bob", "carol"} <= readers
+    assert "alice" not in readers, "alice saw the phone masked"

@@ -280,21 +280,28 @@ class AuditLog:
         if not reads or self.session_factory is None:
             return
         session.info[PENDING] = []
+        by_reader: dict[str, list[PendingRead]] = {}
+        for read in reads:  # one event per reader (rules' notices read for their recipients)
+            by_reader.setdefault(read.actor.username, []).append(read)
+        with unit_of_work(self.session_factory) as own:
+            for group in by_reader.values():
+                self._record_reads(own, group)
+
+    def _record_reads(self, session: Session, reads: list[PendingRead]) -> None:
         first = reads[0]
         if len(reads) == 1:
             details: dict[str, Any] = first.details
         else:
             details = {"reads": [read.described() for read in reads]}
         same_object = all(read.object_id == first.object_id for read in reads)
-        with unit_of_work(self.session_factory) as own:
-            self.record(
-                own,
-                first.actor,
-                first.action if all(r.action == first.action for r in reads) else "read",
-                object_type=first.object_type,
-                object_id=first.object_id if same_object else None,
-                details=details,
-            )
+        self.record(
+            session,
+            first.actor,
+            first.action if all(r.action == first.action for r in reads) else "read",
+            object_type=first.object_type,
+            object_id=first.object_id if same_object else None,
+            details=details,
+        )
 
     def _append(
         self,
