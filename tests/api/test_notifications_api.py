@@ -366,3 +366,20 @@ def test_a_sensitive_value_sent_in_clear_is_audited_as_its_recipients_read(
     readers = {event.actor for event in reads if record["id"] in str(event.details)}
     assert {"bob", "carol"} <= readers
     assert "alice" not in readers, "alice saw the phone masked"
+
+
+def test_a_deletion_notifies_with_the_record_as_it_was(
+    aml: TestClient, people: dict[str, TestClient], bob: str
+) -> None:
+    gone = {
+        "trigger": {"on": "record", "form": "deposit", "events": ["deleted"]},
+        "actions": [
+            {**NOTICE, "to": [{"user": "alice"}], "subject": "Deleted: {{ record.customer }}"}
+        ],
+    }
+    assert define(aml, "rule", "gone", gone).status_code == 201
+    record = deposit(aml, bob)
+    assert aml.delete(f"{APP}/forms/deposit/records/{record['id']}").status_code in (200, 204)
+    (item,) = notices(people["alice"])["items"]
+    assert item["title"] == "Deleted: C1"
+    assert PHONE not in item["body"]
