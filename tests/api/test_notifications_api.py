@@ -256,6 +256,7 @@ def test_masking_follows_a_renamed_field_into_the_notices(
             3,
         ),
         ({"body": "{{ config }}"}, "/spec/actions/0/body", "E_RULE_TEMPLATE", 1),
+        ({"body": "x\n{% include 'other' %}"}, "/spec/actions/0/body", "E_RULE_TEMPLATE", 2),
         (
             {"body": "{{ record.amount | nosuchfilter }}"},
             "/spec/actions/0/body",

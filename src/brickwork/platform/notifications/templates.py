@@ -46,6 +46,10 @@ def check_template(source: str, fields: Collection[str]) -> list[TemplateProblem
     except TemplateSyntaxError as exc:
         return [TemplateProblem("E_RULE_TEMPLATE", exc.message or "syntax error", exc.lineno)]
     problems = [
+        TemplateProblem("E_RULE_TEMPLATE", "a notice template cannot use other templates", n.lineno)
+        for n in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport))
+    ]
+    problems += [
         TemplateProblem(
             "E_RULE_TEMPLATE",
             f"unknown name `{name}` (a template sees {', '.join(sorted(NAMES))})",
