@@ -15,7 +15,7 @@ import smtplib
 import ssl
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -36,7 +36,7 @@ class SmtpConfig:
     """`plain`, `starttls` (upgrade after connecting) or `tls` (TLS from the start)."""
     sender: str
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     timeout: float = 30
 
 
