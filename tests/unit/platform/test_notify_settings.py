@@ -35,6 +35,7 @@ def test_the_smtp_url_gives_host_port_security_and_credentials(
         expected
     )
     assert config.sender == "brickwork@mail.bank.test"
+    assert config.password is None or config.password not in repr(config)
 
 
 def test_sender_hosts_and_timeouts_are_read() -> None:
