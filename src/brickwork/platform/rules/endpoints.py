@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
@@ -84,7 +84,7 @@ def import_decision_xml(
 
 @router.get(
     "/{key}/dmn",
-    responses={**ERRORS, 200: {"content": {"application/xml": {}}, "description": "DMN 1.5"}},
+    responses={**ERRORS, 200: {"content": {"application/xml": {}}, "description": "DMN XML"}},
 )
 def export_decision_xml(
     app: AppKey,
@@ -95,9 +95,16 @@ def export_decision_xml(
     version: Annotated[
         int | None, Query(ge=1, description="A published version (default: the draft)")
     ] = None,
+    dmn: Annotated[
+        Literal["auto", "1.3", "1.5"],
+        Query(
+            description="DMN version written; auto: 1.3 (what dmn-js and Camunda Modeler open) "
+            "unless the model uses conditional, filter or iterator expressions (1.5)"
+        ),
+    ] = "auto",
 ) -> Response:
-    """The model as DMN 1.5 XML with a diagram section (opens in DMN modelers)."""
-    xml = service.export_xml(session, actor, app, key, version)
+    """The model as DMN XML with a diagram section (opens in dmn-js and Camunda Modeler)."""
+    xml = service.export_xml(session, actor, app, key, version, dmn)
     headers = {"Content-Disposition": f'attachment; filename="{key}.dmn"'}
     return Response(xml, media_type="application/xml", headers=headers)
 

@@ -142,16 +142,24 @@ class DecisionService:
         return {"key": key, "draft_revision": definition.draft_revision, "spec": spec}
 
     def export_xml(
-        self, session: Session, actor: Actor, app_key: str, key: str, version: int | None
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        key: str,
+        version: int | None,
+        dmn_version: str = "auto",
     ) -> str:
-        """The model as DMN 1.5 XML: a published version, or the draft (`version` None)."""
+        """The model as DMN XML: a published version, or the draft (`version` None); DMN 1.3
+        (what dmn-js and Camunda Modeler read) when it fits, else 1.5, unless `dmn_version`
+        names one."""
         self.metadata.require_visible_definition(session, actor, app_key, Kind.DECISION_TABLE, key)
         if version is None:
             body = self.metadata.definition(session, app_key, Kind.DECISION_TABLE, key).draft
         else:
             body = self.metadata.version(session, app_key, Kind.DECISION_TABLE, key, version).body
         try:
-            return export_dmn((body or {}).get("spec", {}))
+            return export_dmn((body or {}).get("spec", {}), version=dmn_version)
         except (ValidationError, ValueError) as exc:
             raise Invalid(
                 f"decision model {key!r} cannot be written as DMN: {exc}",
