@@ -43,7 +43,12 @@ from brickwork.engines.rules import (
 )
 from brickwork.engines.rules.cron import parse_cron
 from brickwork.engines.rules.eca import DecisionCallEffect, Effect, UpdateRecordsEffect
-from brickwork.engines.rules.rule_definition import CallDecision, ManualTrigger, ScheduleTrigger
+from brickwork.engines.rules.rule_definition import (
+    CallDecision,
+    ManualTrigger,
+    RuleDefinition,
+    ScheduleTrigger,
+)
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, system_clock
@@ -154,26 +159,7 @@ class RuleRunner:
                 code="definition_invalid",
                 errors=[ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems],
             ) from None
-        missing = [
-            ErrorItem(
-                f"/spec/actions/{index}/model",
-                "E_RULE_UNKNOWN_MODEL",
-                f"the app has no published decision model `{action.model}`",
-            )
-            for index, action in enumerate(compiled.spec.actions)
-            if isinstance(action, CallDecision)
-            and action.model
-            not in {
-                k
-                for _i, k, _n in self.repo.published(
-                    session, request.app_key, Kind.DECISION_TABLE.value
-                )
-            }
-        ]
-        calendar = compiled.spec.calendar
-        if calendar is not None and self.calendars.calendar(session, calendar) is None:
-            message = f"there is no business calendar `{calendar}`"
-            missing.append(ErrorItem("/spec/calendar", "E_RULE_UNKNOWN_CALENDAR", message))
+        missing = self._unavailable(session, request.app_key, compiled.spec)
         if missing:
             raise Invalid(
                 f"rule {request.definition.key!r} cannot be published",
@@ -219,6 +205,57 @@ class RuleRunner:
                 if not request.dry_run:
                     self.records.ensure_window_index(session, request.app_key, aggregate.form, keys)
         return steps
+
+    def _unavailable(self, session: Session, app_key: str, spec: RuleDefinition) -> list[ErrorItem]:
+        """The decision models and the calendar the rule names that are not published and live."""
+        models = {k for _i, k, _n in self.repo.published(session, app_key, "decision_table")}
+        missing = [
+            ErrorItem(
+                f"/spec/actions/{index}/model",
+                "E_RULE_UNKNOWN_MODEL",
+                f"the app has no published, live decision model `{action.model}`",
+            )
+            for index, action in enumerate(spec.actions)
+            if isinstance(action, CallDecision) and action.model not in models
+        ]
+        if spec.calendar is not None and self.calendars.calendar(session, spec.calendar) is None:
+            message = f"there is no business calendar `{spec.calendar}`"
+            missing.append(ErrorItem("/spec/calendar", "E_RULE_UNKNOWN_CALENDAR", message))
+        return missing
+
+    def model_in_use(
+        self, session: Session, app_key: str, key: str, archived: bool
+    ) -> list[ErrorItem]:
+        """Archiving decision model `key` is refused while a published rule calls it."""
+        if not archived:
+            return []
+        return [
+            ErrorItem(
+                f"/rules/{rule}/actions/{index}/model",
+                "E_RULE_CALLS_MODEL",
+                f"published rule `{rule}` calls decision model `{key}`",
+            )
+            for rule, spec in self._published_specs(session, app_key)
+            for index, action in enumerate(spec.actions)
+            if isinstance(action, CallDecision) and action.model == key
+        ]
+
+    def rule_restorable(
+        self, session: Session, app_key: str, key: str, archived: bool
+    ) -> list[ErrorItem]:
+        """A rule is restored only while the decision models and calendar it names are live."""
+        definition = self.metadata.definition(session, app_key, Kind.RULE, key)
+        if archived or definition.latest_version is None:
+            return []
+        body = self.metadata.version(session, app_key, Kind.RULE, key, definition.latest_version)
+        return self._unavailable(session, app_key, RuleDefinition.model_validate(body.body["spec"]))
+
+    def _published_specs(
+        self, session: Session, app_key: str
+    ) -> Iterator[tuple[str, RuleDefinition]]:
+        for _definition_id, key, number in self.repo.published(session, app_key, Kind.RULE.value):
+            body = self.metadata.version(session, app_key, Kind.RULE, key, number).body
+            yield key, RuleDefinition.model_validate(body["spec"])
 
     def on_form_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
         """A form may not change so that a published rule of its app no longer compiles (a

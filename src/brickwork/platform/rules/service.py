@@ -25,7 +25,7 @@ from brickwork.engines.rules.dmn_xml import DmnXmlError, export_dmn, import_dmn
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.errors import ErrorItem, Invalid, NotFound, pointer_of
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound, pointer_of
 from brickwork.platform.metadata.schemas import DefinitionCreate, DraftUpdate, Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.records.listing import LruCache
@@ -51,6 +51,12 @@ class DecisionService:
         """The latest published version of decision model `key`, compiled (and its number)."""
         definition = self.metadata.definition(session, app_key, Kind.DECISION_TABLE, key)
         number = definition.latest_version
+        if definition.archived_at is not None:
+            raise Conflict(
+                f"decision model {key!r} of app {app_key!r} is archived; restore it before "
+                "evaluating it",
+                code="decision_archived",
+            )
         if number is None:
             raise NotFound(
                 f"decision model {key!r} of app {app_key!r} is not published yet; publish it "
