@@ -91,3 +91,45 @@ def test_once_the_rule_is_archived_the_model_can_be_and_is_no_longer_evaluated(
     assert kyc.post(f"{APP}/decisions/rating/evaluate", json=body).json()["value"] == "high"
     again = kyc.post(f"{APP}/forms/customer/records", json={"score": 599, "pep": False})
     assert again.json()["risk"] == "high"
+
+
+ALERT_FIELDS = [{"id": "f_about", "key": "about", "type": "text", "label": "About"}]
+ESCALATE = {
+    "trigger": {"on": "record", "form": "customer"},
+    "condition": 'risk = "high"',
+    "actions": [{"type": "create_record", "form": "alert", "values": {"about": '"high risk"'}}],
+}
+
+
+def test_a_rule_whose_owner_is_disabled_refuses_until_published_again(
+    kyc: TestClient, users: Any
+) -> None:
+    assert define(kyc, "form", "alert", {"fields": ALERT_FIELDS}).status_code == 201
+    grants = [
+        {"app": "kyc", "actions": ["design", "publish"]},
+        {"app": "kyc", "form": "alert", "actions": ["create", "read"], "rows": "all"},
+    ]
+    designer = users.client("designer.li", grants=grants)
+    draft = {"kind": "rule", "key": "escalate", "label": "Escalate"}
+    assert designer.post(f"{APP}/definitions", json=draft).status_code == 201
+    body = {"label": "Escalate", "spec": ESCALATE}
+    assert designer.put(f"{APP}/definitions/rule/escalate", json=body).status_code == 200
+    assert designer.post(f"{APP}/definitions/rule/escalate/publish").status_code == 201
+    customers, alerts = f"{APP}/forms/customer/records", f"{APP}/forms/alert/records"
+    assert kyc.post(customers, json={"score": 599, "pep": False}).status_code == 201
+    assert kyc.get(alerts).json()["total"] == 1  # created as the designer
+
+    security = users.client("sec.zhou", roles=("security_admin",))
+    assert security.post(f"{API}/users/designer.li/disable").status_code == 200
+    refused = kyc.post(customers, json={"score": 580, "pep": False})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "rule_owner_inactive"
+    assert "escalate" in refused.json()["detail"]
+    assert kyc.get(customers).json()["total"] == 1  # nothing saved
+    assert kyc.get(alerts).json()["total"] == 1
+
+    republish = kyc.put(f"{APP}/definitions/rule/escalate", json={**body, "label": "Escalate!"})
+    assert republish.status_code == 200, republish.text
+    assert kyc.post(f"{APP}/definitions/rule/escalate/publish").status_code == 201
+    assert kyc.post(customers, json={"score": 580, "pep": False}).status_code == 201
+    assert kyc.get(alerts).json()["total"] == 2  # now as the admin who published it

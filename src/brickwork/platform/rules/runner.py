@@ -5,7 +5,8 @@ by the event (they may set fields of the record or block the save); after it, th
 rules (alerts, new records). Rules run highest salience first, then by key, and only those in
 force today. A rule acts as its owner, the user who published its version (a rule published by
 the command line or a pack installer acts as the system): its aggregates and the records it
-creates go through the owner's permissions. Every rule that matched is recorded in
+creates go through the owner's permissions (a disabled owner makes the rule refuse, never act as
+someone else). Every rule that matched is recorded in
 `rule_executions` with its outcome, shadow rules included (they act on nothing). An alert with a
 de-duplication key is raised once per key. Rules whose actions trigger rules may nest
 `MAX_CASCADE` deep; beyond that the save is refused, naming the chain.
@@ -516,15 +517,26 @@ class RuleRunner:
         return [(rule, event) for rule in candidates if rule.compiled.triggered_by(event)]
 
     def _owner(self, session: Session, rule: _Rule) -> Actor:
-        """Who a rule acts as (read once per transaction)."""
-        return once_per_transaction(
+        """Who a rule acts as (read once per transaction). A rule whose owner was disabled does
+        not act with anyone's permissions: it refuses, until a designer publishes it again (and
+        so owns it)."""
+        owner = once_per_transaction(
             session, ("owner", rule.owner), lambda: self._load_owner(session, rule.owner)
         )
+        if owner is None:
+            raise Conflict(
+                f"rule {rule.key!r} acts as {rule.owner!r}, who published it and is disabled; a "
+                "designer of the app publishes the rule again to own it",
+                code="rule_owner_inactive",
+            )
+        return owner
 
-    def _load_owner(self, session: Session, username: str) -> Actor:
+    def _load_owner(self, session: Session, username: str) -> Actor | None:
         user = self.identities.user_by_username(session, username)
-        if user is None:
-            return Actor(username, channel="rule", system=True)
+        if user is None:  # users are disabled, never deleted: published by the command line
+            return Actor(username, channel="rule", system=True)  # or a pack installer
+        if user.status != "active":
+            return None
         roles = tuple(role.key for role in self.identities.roles_of(session, user.id))
         return Actor(username, roles=roles, user_id=user.id, channel="rule")
 
