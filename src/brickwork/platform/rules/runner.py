@@ -53,7 +53,7 @@ from brickwork.engines.rules.rule_definition import (
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound, PlatformError
 from brickwork.platform.jobs.repository import JobRepository
 from brickwork.platform.jobs.service import JobContext, JobQueue, put_schedule
 from brickwork.platform.metadata.repository import MetadataRepository
@@ -474,10 +474,12 @@ class RuleRunner:
         rule: _Rule,
         event: RuleEvent,
         effect: DecisionCallEffect,
+        *,
+        as_of: datetime | None = None,
     ) -> dict[str, Any]:
         """The fields a decision call sets. A decision that reports problems sets nothing and
         refuses the save with them (a rule must not store half-decided values)."""
-        model, _version = self.decisions.model(session, form.app_key, effect.model)
+        model, _version = self.decisions.model(session, form.app_key, effect.model, as_of=as_of)
         context = self._context(session, rule, event)
         result = model.evaluate(effect.decision, dict(effect.inputs), context=context)
         values, problems = rule.compiled.decision_outputs(effect, result.value, context=context)
@@ -705,6 +707,67 @@ class RuleRunner:
         if outcome.matched and rule.compiled.in_force(now.date()):
             self._act(session, form, rule, event, outcome)
         return _outcome_json(outcome)
+
+    def replay(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        record_id: str,
+        *,
+        as_of: datetime,
+        event_kind: str = "created",
+    ) -> list[dict[str, Any]]:
+        """How the rules in force at `as_of` would decide on the record as stored now: the rule
+        versions published by then (not archived by then), in force on that day, triggered by
+        `event_kind` on this form, with `now()` at `as_of` and the decision model versions in
+        force then. Acts on nothing and records nothing. For those who may read the record;
+        values derived from it only for readers who see all of it in clear."""
+        self.records.get(session, actor, app_key, form_key, record_id)  # 404 when not readable
+        clear = self.records.reads_in_clear(session, actor, app_key, form_key, record_id)
+        form = self.records.form(session, app_key, form_key)
+        stored = self.records.stored(session, app_key, form_key, record_id)
+        values = _expression_values(form, stored, as_of.date())
+        event = RuleEvent(event_kind, as_of, form_key, values, None, frozenset(values))  # type: ignore[arg-type]
+        scopes = self._scopes(session, app_key)
+        found: list[dict[str, Any]] = []
+        for key, version in self.repo.published_as_of(session, app_key, "rule", as_of):
+            item: dict[str, Any] = {
+                "rule": key,
+                "version": version.version,
+                "published_at": version.published_at,
+            }
+            try:
+                compiled = compile_rule(version.body["spec"], scopes=scopes)
+            except RuleDefinitionError as exc:
+                item["error"] = {
+                    "code": "rule_no_longer_compiles",
+                    "message": "this version does not compile against today's forms: "
+                    + "; ".join(describe(p) for p in exc.problems[:3]),
+                }
+                found.append(item)
+                continue
+            if not compiled.triggered_by(event):
+                continue
+            rule = _Rule(key, version.version, version.published_by, compiled)
+            item["in_force"] = compiled.in_force(as_of.date())
+            try:
+                outcome = self._evaluate(session, form, rule, event, record=False)
+                decided: dict[str, Any] = {}
+                for effect in outcome.effects if outcome.matched else ():
+                    if isinstance(effect, DecisionCallEffect):
+                        decided |= self._decided(session, form, rule, event, effect, as_of=as_of)
+            except PlatformError as exc:  # a refusal the save would have met, reported
+                item["error"] = {"code": exc.code, "message": exc.message}
+                if exc.errors and clear:
+                    item["error"]["errors"] = [e.as_dict() for e in exc.errors]
+                found.append(item)
+                continue
+            result = {**_outcome_json(outcome), **({"decided": decided} if decided else {})}
+            item["outcome"] = feel_json(result) if clear else _redacted(result)
+            found.append(item)
+        return found
 
     def executions(
         self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str
