@@ -31,6 +31,22 @@ DEFAULT_REGISTRY = "https://registry.npmjs.org/"
 
 # package -> (folder under vendor/, files taken from the tarball's ``package/``)
 VENDOR: dict[str, tuple[str, tuple[str, ...]]] = {
+    # The DMN viewer (decision requirements diagrams, decision tables, literal expressions):
+    # shows decision models as Camunda Modeler does.
+    "dmn-js": (
+        "dmn-js",
+        (
+            "dist/dmn-viewer.production.min.js",
+            "dist/assets/dmn-js-shared.css",
+            "dist/assets/dmn-js-drd.css",
+            "dist/assets/dmn-js-decision-table.css",
+            "dist/assets/dmn-js-literal-expression.css",
+            "dist/assets/dmn-js-boxed-expression.css",
+            "dist/assets/diagram-js.css",
+            "dist/assets/dmn-font/css/dmn-embedded.css",
+            "LICENSE",
+        ),
+    ),
     "swagger-ui-dist": (
         "swagger-ui",
         (
@@ -91,6 +107,7 @@ def fetch(name: str, entry: dict[str, Any]) -> dict[str, str]:
             if member is None:
                 raise RuntimeError(f"{name}: {file} is missing from the tarball")
             content = member.read()
+            (folder / file).parent.mkdir(parents=True, exist_ok=True)
             (folder / file).write_bytes(content)
             digests[file] = sha256_of(content)
     return digests

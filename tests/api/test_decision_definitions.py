@@ -100,6 +100,11 @@ def test_a_dmn_file_is_imported_into_the_draft_published_and_exported(
     assert exported.status_code == 200, exported.text
     assert exported.headers["content-type"].startswith("application/xml")
     assert "dmndi:DMNDI" in exported.text
+    # DMN 1.3 by default: what dmn-js and Camunda Modeler open (tests/e2e/test_dmn_in_browser.py)
+    assert 'xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/"' in exported.text
+    newer = client.get(f"{APP}/decisions/camunda/dmn", params={"version": 1, "dmn": "1.5"})
+    assert 'xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/"' in newer.text
+    assert client.get(f"{APP}/decisions/camunda/dmn", params={"dmn": "2.0"}).status_code == 422
     again = client.put(f"{APP}/decisions/copy/dmn", content=exported.content)
     assert again.status_code == 200, again.text
     assert again.json()["spec"] == spec

@@ -345,6 +345,13 @@ def test_webhook_targets_are_data_kept_by_system_administrators(
     gone = aml.get(f"{API}/webhooks/siem")
     assert gone.status_code == 404
     assert gone.json()["code"] == "webhook_not_found"
+    restore = aml.post(f"{APP}/definitions/rule/large/restore")
+    assert restore.status_code == 409, "a rule is restored only while its webhook exists"
+    assert [(e["pointer"], e["code"]) for e in restore.json()["errors"]] == [
+        ("/spec/actions/0/webhook", "E_RULE_UNKNOWN_WEBHOOK")
+    ]
+    assert put_hook(aml, hook[0]).status_code == 200
+    assert aml.post(f"{APP}/definitions/rule/large/restore").status_code == 200
 
 
 def test_an_email_rule_publishes_when_smtp_is_configured(aml: TestClient) -> None:

@@ -304,7 +304,7 @@ def test_a_before_save_rule_sets_fields_from_a_decision_model(aml: TestClient) -
         {
             "pointer": "/spec/actions/0/model",
             "code": "E_RULE_UNKNOWN_MODEL",
-            "message": "the app has no published decision model `rating`",
+            "message": "the app has no published, live decision model `rating`",
         }
     ]
     assert define(aml, "decision_table", "rating", rating_model()).status_code == 201

@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "src" / "brickwork" / "platform" / "web" / "static" / "vendor"
-FOLDERS = {"swagger-ui-dist": "swagger-ui"}
+FOLDERS = {"swagger-ui-dist": "swagger-ui", "dmn-js": "dmn-js"}
 
 
 def test_vendored_files_match_the_lock() -> None:

@@ -197,6 +197,8 @@ def build_services(
     records.add_save_hook(rules)
     metadata.add_publish_hook(Kind.RULE, rules.on_publish)
     metadata.add_publish_hook(Kind.FORM, rules.on_form_publish)
+    metadata.add_archive_check(Kind.DECISION_TABLE, rules.model_in_use)
+    metadata.add_archive_check(Kind.RULE, rules.rule_restorable)
     return Services(
         audit=audit,
         metadata=metadata,

@@ -14,7 +14,7 @@ foreign attributes (`camunda:`, `biodi:`) are ignored; they carry no decision lo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -826,9 +826,9 @@ class _Reader:
                         "name every output (the names are the keys of the result)",
                     )
                 output["name"] = output["id"]
-        described = (
-            any((self.text_of_child(rule, "description") or "") for rule in rules)
-            and "Description" not in annotations
+        described = "Description" not in annotations and any(
+            _own_description(self.text_of_child(rule, "description") or "", self.entries(rule))
+            for rule in rules
         )
         if described:
             annotations.append("Description")
@@ -935,6 +935,9 @@ class _Reader:
             notes += [""] * (n_annotations - len(notes))
             rule["annotations"] = notes[:n_annotations]
         return rule
+
+    def entries(self, rule: Element) -> list[str]:
+        return [self.text_of(child) for child in rule.findall(self.tag("annotationEntry"))]
 
     def context(self, element: Element, owner: str = "") -> dict[str, Any]:
         entries: list[dict[str, Any]] = []
@@ -1121,17 +1124,30 @@ class _Reader:
 def export_dmn(spec: DecisionModel | Mapping[str, Any], *, version: str = "1.5") -> str:
     """Write a decision model as DMN XML with a minimal diagram (DMNDI).
 
-    `version` "1.5" (the default) or "1.3", for tools that read only DMN 1.3; a model with
-    conditional, filter or iterator expressions (new in DMN 1.4) cannot be written as 1.3
-    (`ValueError`)."""
-    if version not in ("1.3", "1.5"):
-        raise ValueError(f"DMN version {version!r}: write 1.5 or 1.3")
+    `version` "1.5" (the default) or "1.3", for tools that read only DMN 1.3 (dmn-js, Camunda
+    Modeler); a model with conditional, filter or iterator expressions (new in DMN 1.4) cannot be
+    written as 1.3 (`ValueError`). "auto" writes 1.3 when the model fits in it, else 1.5."""
+    if version not in ("1.3", "1.5", "auto"):
+        raise ValueError(f"DMN version {version!r}: write 1.5, 1.3 or auto")
     model = spec if isinstance(spec, DecisionModel) else DecisionModel.model_validate(spec)
     data = model.model_dump(by_alias=True, exclude_none=True)
-    if version == "1.3" and _boxed_types(data) & set(_DMN14_BOXED):
+    needs_14 = bool(_boxed_types(data) & set(_DMN14_BOXED))
+    if version == "auto":
+        version = "1.5" if needs_14 else "1.3"
+    if version == "1.3" and needs_14:
         raise ValueError("conditional, filter and iterator expressions need DMN 1.4 or later")
     namespaces = (DMN15, DMNDI15) if version == "1.5" else (DMN13, DMNDI13)
     return _Writer(data, namespaces).write()
+
+
+def _shown_annotation(annotations: Sequence[str]) -> str:
+    """The text written as a rule's description: its annotations, one per line."""
+    return "\n".join(text for text in annotations if text)
+
+
+def _own_description(description: str, entries: Sequence[str]) -> bool:
+    """A description that is more than the copy of the annotation entries the export writes."""
+    return bool(description) and not (entries and description == _shown_annotation(entries))
 
 
 def _boxed_types(value: Any) -> set[str]:
@@ -1395,6 +1411,9 @@ class _Writer:
             self.el(element, "annotation", name=name)
         for rule in value.get("rules", ()):
             child = self.el(element, "rule", id=rule["id"])
+            shown = _shown_annotation(rule.get("annotations", ()))
+            if shown:  # dmn-js and Camunda Modeler show a rule's description as its annotation
+                self.el(child, "description").text = shown
             for index, text in enumerate(rule["when"]):
                 self.text(child, "inputEntry", text, id=self.fresh(f"{rule['id']}_i{index}"))
             for index, text in enumerate(rule["then"]):

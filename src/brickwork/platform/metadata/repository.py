@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -65,6 +66,41 @@ class MetadataRepository:
             .order_by(Definition.key)
         )
         return [(row[0], row[1], row[2] or 0) for row in session.execute(query)]
+
+    def published_as_of(
+        self, session: Session, app_key: str, kind: str, at: datetime, key: str | None = None
+    ) -> list[tuple[str, DefinitionVersion]]:
+        """(key, version) of the app's definitions of a kind as they were in force at `at`: the
+        latest version published by then, of each definition not archived by then (one
+        statement). A definition archived and restored again counts by its last archive."""
+        latest = (
+            select(
+                DefinitionVersion.definition_id,
+                func.max(DefinitionVersion.version).label("number"),
+            )
+            .where(DefinitionVersion.published_at <= at)
+            .group_by(DefinitionVersion.definition_id)
+            .subquery()
+        )
+        query = (
+            select(Definition.key, DefinitionVersion)
+            .join(Application, Application.id == Definition.app_id)
+            .join(latest, latest.c.definition_id == Definition.id)
+            .join(
+                DefinitionVersion,
+                (DefinitionVersion.definition_id == Definition.id)
+                & (DefinitionVersion.version == latest.c.number),
+            )
+            .where(
+                Application.key == app_key,
+                Definition.kind == kind,
+                (Definition.archived_at.is_(None)) | (Definition.archived_at > at),
+            )
+            .order_by(Definition.key)
+        )
+        if key is not None:
+            query = query.where(Definition.key == key)
+        return [(row[0], row[1]) for row in session.execute(query)]
 
     def version(
         self, session: Session, definition_id: str, number: int

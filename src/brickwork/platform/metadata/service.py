@@ -59,6 +59,9 @@ DraftHook = Callable[[Any, Any, date], Any]
 or None, today) -> the spec to store (e.g. a form's default encryption, see `engines.form
 .protection`)."""
 PublishNote = Callable[[Any, date], dict[str, Any]]
+ArchiveCheck = Callable[[Any, str, str, bool], list[ErrorItem]]
+"""`(session, app key, definition key, archived)`: what archiving (True) or restoring (False) the
+definition would break, as errors with pointers; an empty list lets it happen."""
 """What the publish audit event must also say about a body (e.g. fields stored in clear)."""
 
 
@@ -125,6 +128,7 @@ class MetadataService:
         self.publish_hooks: dict[Kind, list[PublishHook]] = {}
         self.draft_hooks: dict[Kind, list[DraftHook]] = {}
         self.publish_notes: dict[Kind, list[PublishNote]] = {}
+        self.archive_checks: dict[Kind, list[ArchiveCheck]] = {}
 
     def require(self, session: Any, actor: Actor, action: str, app_key: str) -> None:
         """``design``, ``publish`` or ``admin`` on the app (see ``auth.permissions``)."""
@@ -169,6 +173,9 @@ class MetadataService:
 
     def add_publish_note(self, kind: Kind, note: PublishNote) -> None:
         self.publish_notes.setdefault(kind, []).append(note)
+
+    def add_archive_check(self, kind: Kind, check: ArchiveCheck) -> None:
+        self.archive_checks.setdefault(kind, []).append(check)
 
     def _completed_spec(
         self, session: Any, definition: Definition | None, kind: Kind, spec: Any
@@ -412,6 +419,19 @@ class MetadataService:
     ) -> Definition:
         self.require(session, actor, "design", app_key)
         definition = self.definition(session, app_key, kind, key)
+        broken = [
+            error
+            for check in self.archive_checks.get(kind, ())
+            for error in check(session, app_key, key, archived)
+        ]
+        if broken:
+            verb = "archived" if archived else "restored"
+            raise Conflict(
+                f"{kind.value} {key!r} cannot be {verb}: published definitions depend on it "
+                "(listed in `errors`); change them first",
+                code="definition_in_use",
+                errors=broken,
+            )
         definition.archived_at = self.clock() if archived else None
         definition.updated_at, definition.updated_by = self.clock(), actor.username
         self.repo.save(session)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
@@ -14,7 +14,7 @@ from brickwork.platform.api.responses import ExactJSONResponse, reply
 from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.rules.calendars import CalendarService
 from brickwork.platform.rules.runner import RuleRunner
-from brickwork.platform.rules.schemas import EvaluateReply, EvaluateRequest
+from brickwork.platform.rules.schemas import EvaluateReply, EvaluateRequest, ReplayRequest
 from brickwork.platform.rules.service import DecisionService
 from brickwork.platform.vocabulary import KEY_PATTERN
 
@@ -84,7 +84,7 @@ def import_decision_xml(
 
 @router.get(
     "/{key}/dmn",
-    responses={**ERRORS, 200: {"content": {"application/xml": {}}, "description": "DMN 1.5"}},
+    responses={**ERRORS, 200: {"content": {"application/xml": {}}, "description": "DMN XML"}},
 )
 def export_decision_xml(
     app: AppKey,
@@ -95,9 +95,16 @@ def export_decision_xml(
     version: Annotated[
         int | None, Query(ge=1, description="A published version (default: the draft)")
     ] = None,
+    dmn: Annotated[
+        Literal["auto", "1.3", "1.5"],
+        Query(
+            description="DMN version written; auto: 1.3 (what dmn-js and Camunda Modeler open) "
+            "unless the model uses conditional, filter or iterator expressions (1.5)"
+        ),
+    ] = "auto",
 ) -> Response:
-    """The model as DMN 1.5 XML with a diagram section (opens in DMN modelers)."""
-    xml = service.export_xml(session, actor, app, key, version)
+    """The model as DMN XML with a diagram section (opens in dmn-js and Camunda Modeler)."""
+    xml = service.export_xml(session, actor, app, key, version, dmn)
     headers = {"Content-Disposition": f'attachment; filename="{key}.dmn"'}
     return Response(xml, media_type="application/xml", headers=headers)
 
@@ -128,7 +135,14 @@ def evaluate_decision(
     the model (or `design` on the app). Bad input values never fail the request: they give null
     with diagnostics that point into the model."""
     result = service.evaluate(
-        session, actor, app, key, decision=body.decision, inputs=body.inputs, trace=body.trace
+        session,
+        actor,
+        app,
+        key,
+        decision=body.decision,
+        inputs=body.inputs,
+        trace=body.trace,
+        as_of=body.as_of,
     )
     return reply(result)
 
@@ -146,6 +160,28 @@ def rule_executions(
     those who may read the record. Values derived from the record are left out for readers who
     do not see all of its fields in clear."""
     return reply({"items": rules.executions(session, actor, app, form, record_id)})
+
+
+@executions.post("/rules/replay", responses=ERRORS)
+def replay_rules(
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    session: SessionDep,
+    actor: ActorDep,
+    rules: RunnerDep,
+    body: Annotated[ReplayRequest, Depends(json_body(ReplayRequest))],
+) -> ExactJSONResponse:
+    """How the rules in force at `as_of` would decide on this record as stored now: each rule
+    version published by then (and not archived by then) that the event triggers on this form,
+    whether it was in force that day (effective dates), what it would do, and the values its
+    decision calls give under the decision model versions in force then. Acts on nothing and
+    records nothing; for those who may read the record. Values derived from the record are
+    left out for readers who do not see all of its fields in clear."""
+    items = rules.replay(
+        session, actor, app, form, record_id, as_of=body.as_of, event_kind=body.event
+    )
+    return reply({"as_of": body.as_of, "items": items})
 
 
 @executions.post("/rules/{key}/run", responses=ERRORS)

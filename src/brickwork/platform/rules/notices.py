@@ -51,7 +51,15 @@ class RuleNotices:
     ) -> list[ErrorItem]:
         """Notify actions the platform cannot carry out: templates that do not compile or name
         unknown fields, e-mail without an SMTP server, webhooks nobody registered."""
-        problems = template_problems(spec, scopes, prefix)
+        return [
+            *template_problems(spec, scopes, prefix),
+            *self.unavailable(session, spec, prefix),
+        ]
+
+    def unavailable(self, session: Session, spec: RuleDefinition, prefix: str) -> list[ErrorItem]:
+        """E-mail notices without an SMTP server, webhook notices naming no registered webhook
+        (also checked when an archived rule is restored)."""
+        problems: list[ErrorItem] = []
         service = self.notifications
         for index, action in enumerate(spec.actions):
             if not isinstance(action, Notify):

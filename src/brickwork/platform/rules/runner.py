@@ -5,7 +5,8 @@ by the event (they may set fields of the record or block the save); after it, th
 rules (alerts, new records). Rules run highest salience first, then by key, and only those in
 force today. A rule acts as its owner, the user who published its version (a rule published by
 the command line or a pack installer acts as the system): its aggregates and the records it
-creates go through the owner's permissions. Every rule that matched is recorded in
+creates go through the owner's permissions (a disabled owner makes the rule refuse, never act as
+someone else). Every rule that matched is recorded in
 `rule_executions` with its outcome, shadow rules included (they act on nothing). An alert with a
 de-duplication key is raised once per key. Rules whose actions trigger rules may nest
 `MAX_CASCADE` deep; beyond that the save is refused, naming the chain.
@@ -48,11 +49,16 @@ from brickwork.engines.rules.eca import (
     NotifyEffect,
     UpdateRecordsEffect,
 )
-from brickwork.engines.rules.rule_definition import CallDecision, ManualTrigger, ScheduleTrigger
+from brickwork.engines.rules.rule_definition import (
+    CallDecision,
+    ManualTrigger,
+    RuleDefinition,
+    ScheduleTrigger,
+)
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound, PlatformError
 from brickwork.platform.jobs.repository import JobRepository
 from brickwork.platform.jobs.service import JobContext, JobQueue, put_schedule
 from brickwork.platform.metadata.repository import MetadataRepository
@@ -165,27 +171,8 @@ class RuleRunner:
                 code="definition_invalid",
                 errors=[ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems],
             ) from None
-        missing = [
-            ErrorItem(
-                f"/spec/actions/{index}/model",
-                "E_RULE_UNKNOWN_MODEL",
-                f"the app has no published decision model `{action.model}`",
-            )
-            for index, action in enumerate(compiled.spec.actions)
-            if isinstance(action, CallDecision)
-            and action.model
-            not in {
-                k
-                for _i, k, _n in self.repo.published(
-                    session, request.app_key, Kind.DECISION_TABLE.value
-                )
-            }
-        ]
+        missing = self._unavailable(session, request.app_key, compiled.spec)
         missing.extend(self.notices.publish_problems(session, compiled.spec, scopes, "/spec"))
-        calendar = compiled.spec.calendar
-        if calendar is not None and self.calendars.calendar(session, calendar) is None:
-            message = f"there is no business calendar `{calendar}`"
-            missing.append(ErrorItem("/spec/calendar", "E_RULE_UNKNOWN_CALENDAR", message))
         if missing:
             raise Invalid(
                 f"rule {request.definition.key!r} cannot be published",
@@ -231,6 +218,62 @@ class RuleRunner:
                 if not request.dry_run:
                     self.records.ensure_window_index(session, request.app_key, aggregate.form, keys)
         return steps
+
+    def _unavailable(self, session: Session, app_key: str, spec: RuleDefinition) -> list[ErrorItem]:
+        """The decision models and the calendar the rule names that are not published and live."""
+        models = {k for _i, k, _n in self.repo.published(session, app_key, "decision_table")}
+        missing = [
+            ErrorItem(
+                f"/spec/actions/{index}/model",
+                "E_RULE_UNKNOWN_MODEL",
+                f"the app has no published, live decision model `{action.model}`",
+            )
+            for index, action in enumerate(spec.actions)
+            if isinstance(action, CallDecision) and action.model not in models
+        ]
+        if spec.calendar is not None and self.calendars.calendar(session, spec.calendar) is None:
+            message = f"there is no business calendar `{spec.calendar}`"
+            missing.append(ErrorItem("/spec/calendar", "E_RULE_UNKNOWN_CALENDAR", message))
+        return missing
+
+    def model_in_use(
+        self, session: Session, app_key: str, key: str, archived: bool
+    ) -> list[ErrorItem]:
+        """Archiving decision model `key` is refused while a published rule calls it."""
+        if not archived:
+            return []
+        return [
+            ErrorItem(
+                f"/rules/{rule}/actions/{index}/model",
+                "E_RULE_CALLS_MODEL",
+                f"published rule `{rule}` calls decision model `{key}`",
+            )
+            for rule, spec in self._published_specs(session, app_key)
+            for index, action in enumerate(spec.actions)
+            if isinstance(action, CallDecision) and action.model == key
+        ]
+
+    def rule_restorable(
+        self, session: Session, app_key: str, key: str, archived: bool
+    ) -> list[ErrorItem]:
+        """A rule is restored only while the decision models, calendar and webhooks it names are
+        live (and an SMTP server is configured when it sends e-mail)."""
+        definition = self.metadata.definition(session, app_key, Kind.RULE, key)
+        if archived or definition.latest_version is None:
+            return []
+        body = self.metadata.version(session, app_key, Kind.RULE, key, definition.latest_version)
+        spec = RuleDefinition.model_validate(body.body["spec"])
+        return [
+            *self._unavailable(session, app_key, spec),
+            *self.notices.unavailable(session, spec, "/spec"),
+        ]
+
+    def _published_specs(
+        self, session: Session, app_key: str
+    ) -> Iterator[tuple[str, RuleDefinition]]:
+        for _definition_id, key, number in self.repo.published(session, app_key, Kind.RULE.value):
+            body = self.metadata.version(session, app_key, Kind.RULE, key, number).body
+            yield key, RuleDefinition.model_validate(body["spec"])
 
     def on_form_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
         """A form may not change so that a published rule of its app no longer compiles (a
@@ -458,10 +501,12 @@ class RuleRunner:
         rule: _Rule,
         event: RuleEvent,
         effect: DecisionCallEffect,
+        *,
+        as_of: datetime | None = None,
     ) -> dict[str, Any]:
         """The fields a decision call sets. A decision that reports problems sets nothing and
         refuses the save with them (a rule must not store half-decided values)."""
-        model, _version = self.decisions.model(session, form.app_key, effect.model)
+        model, _version = self.decisions.model(session, form.app_key, effect.model, as_of=as_of)
         context = self._context(session, rule, event)
         result = model.evaluate(effect.decision, dict(effect.inputs), context=context)
         values, problems = rule.compiled.decision_outputs(effect, result.value, context=context)
@@ -501,15 +546,26 @@ class RuleRunner:
         return [(rule, event) for rule in candidates if rule.compiled.triggered_by(event)]
 
     def _owner(self, session: Session, rule: _Rule) -> Actor:
-        """Who a rule acts as (read once per transaction)."""
-        return once_per_transaction(
+        """Who a rule acts as (read once per transaction). A rule whose owner was disabled does
+        not act with anyone's permissions: it refuses, until a designer publishes it again (and
+        so owns it)."""
+        owner = once_per_transaction(
             session, ("owner", rule.owner), lambda: self._load_owner(session, rule.owner)
         )
+        if owner is None:
+            raise Conflict(
+                f"rule {rule.key!r} acts as {rule.owner!r}, who published it and is disabled; a "
+                "designer of the app publishes the rule again to own it",
+                code="rule_owner_inactive",
+            )
+        return owner
 
-    def _load_owner(self, session: Session, username: str) -> Actor:
+    def _load_owner(self, session: Session, username: str) -> Actor | None:
         user = self.identities.user_by_username(session, username)
-        if user is None:
-            return Actor(username, channel="rule", system=True)
+        if user is None:  # users are disabled, never deleted: published by the command line
+            return Actor(username, channel="rule", system=True)  # or a pack installer
+        if user.status != "active":
+            return None
         roles = tuple(role.key for role in self.identities.roles_of(session, user.id))
         return Actor(username, roles=roles, user_id=user.id, channel="rule")
 
@@ -678,6 +734,67 @@ class RuleRunner:
         if outcome.matched and rule.compiled.in_force(now.date()):
             self._act(session, form, rule, event, outcome)
         return _outcome_json(outcome)
+
+    def replay(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        record_id: str,
+        *,
+        as_of: datetime,
+        event_kind: str = "created",
+    ) -> list[dict[str, Any]]:
+        """How the rules in force at `as_of` would decide on the record as stored now: the rule
+        versions published by then (not archived by then), in force on that day, triggered by
+        `event_kind` on this form, with `now()` at `as_of` and the decision model versions in
+        force then. Acts on nothing and records nothing. For those who may read the record;
+        values derived from it only for readers who see all of it in clear."""
+        self.records.get(session, actor, app_key, form_key, record_id)  # 404 when not readable
+        clear = self.records.reads_in_clear(session, actor, app_key, form_key, record_id)
+        form = self.records.form(session, app_key, form_key)
+        stored = self.records.stored(session, app_key, form_key, record_id)
+        values = _expression_values(form, stored, as_of.date())
+        event = RuleEvent(event_kind, as_of, form_key, values, None, frozenset(values))  # type: ignore[arg-type]
+        scopes = self._scopes(session, app_key)
+        found: list[dict[str, Any]] = []
+        for key, version in self.repo.published_as_of(session, app_key, "rule", as_of):
+            item: dict[str, Any] = {
+                "rule": key,
+                "version": version.version,
+                "published_at": version.published_at,
+            }
+            try:
+                compiled = compile_rule(version.body["spec"], scopes=scopes)
+            except RuleDefinitionError as exc:
+                item["error"] = {
+                    "code": "rule_no_longer_compiles",
+                    "message": "this version does not compile against today's forms: "
+                    + "; ".join(describe(p) for p in exc.problems[:3]),
+                }
+                found.append(item)
+                continue
+            if not compiled.triggered_by(event):
+                continue
+            rule = _Rule(key, version.version, version.published_by, compiled)
+            item["in_force"] = compiled.in_force(as_of.date())
+            try:
+                outcome = self._evaluate(session, form, rule, event, record=False)
+                decided: dict[str, Any] = {}
+                for effect in outcome.effects if outcome.matched else ():
+                    if isinstance(effect, DecisionCallEffect):
+                        decided |= self._decided(session, form, rule, event, effect, as_of=as_of)
+            except PlatformError as exc:  # a refusal the save would have met, reported
+                item["error"] = {"code": exc.code, "message": exc.message}
+                if exc.errors and clear:
+                    item["error"]["errors"] = [e.as_dict() for e in exc.errors]
+                found.append(item)
+                continue
+            result = {**_outcome_json(outcome), **({"decided": decided} if decided else {})}
+            item["outcome"] = feel_json(result) if clear else _redacted(result)
+            found.append(item)
+        return found
 
     def executions(
         self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class EvaluateRequest(BaseModel):
@@ -25,6 +25,12 @@ class EvaluateRequest(BaseModel):
         description="Also return, for every rule of every table, whether it matched or which "
         "cell failed first with the value that failed it.",
     )
+    as_of: AwareDatetime | None = Field(
+        default=None,
+        description="Evaluate the version that was in force at this moment (the latest "
+        "published by then, unless archived by then), with now() and today() at it: how a "
+        "past case was decided. Default: the latest published version, now.",
+    )
 
 
 class Diagnostic(BaseModel):
@@ -40,3 +46,17 @@ class EvaluateReply(BaseModel):
     ok: bool = Field(description="Whether the evaluation reported no problem")
     diagnostics: list[Diagnostic]
     trace: list[dict[str, Any]] | None = None
+
+
+class ReplayRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    as_of: AwareDatetime = Field(
+        description="The moment whose rules and decision model versions decide: the versions "
+        "published by then and not archived by then; now() and today() are this moment."
+    )
+    event: Literal["created", "updated", "deleted", "manual"] = Field(
+        default="created",
+        description="The event replayed on the record as stored now (for `updated`, every "
+        "field counts as changed).",
+    )

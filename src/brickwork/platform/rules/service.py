@@ -3,7 +3,7 @@ callers with the `evaluate` grant (or `design` on the app, to test what they bui
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,7 +25,7 @@ from brickwork.engines.rules.dmn_xml import DmnXmlError, export_dmn, import_dmn
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.errors import ErrorItem, Invalid, NotFound, pointer_of
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound, pointer_of
 from brickwork.platform.metadata.schemas import DefinitionCreate, DraftUpdate, Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.records.listing import LruCache
@@ -47,23 +47,55 @@ class DecisionService:
         self.clock = clock
         self._models = LruCache(CACHE_SIZE)
 
-    def model(self, session: Session, app_key: str, key: str) -> tuple[CompiledModel, int]:
-        """The latest published version of decision model `key`, compiled (and its number)."""
+    def model(
+        self, session: Session, app_key: str, key: str, *, as_of: datetime | None = None
+    ) -> tuple[CompiledModel, int]:
+        """The latest published version of decision model `key`, compiled (and its number);
+        with `as_of`, the version that was in force then."""
         definition = self.metadata.definition(session, app_key, Kind.DECISION_TABLE, key)
+        if as_of is not None:
+            return self._model_as_of(session, app_key, key, definition.id, as_of)
         number = definition.latest_version
+        if definition.archived_at is not None:
+            raise Conflict(
+                f"decision model {key!r} of app {app_key!r} is archived; restore it before "
+                "evaluating it",
+                code="decision_archived",
+            )
         if number is None:
             raise NotFound(
                 f"decision model {key!r} of app {app_key!r} is not published yet; publish it "
                 "before evaluating it",
                 code="decision_not_published",
             )
-        cache_key = (definition.id, number)
+        return self._compiled(
+            definition.id,
+            number,
+            lambda: self.metadata.version(session, app_key, Kind.DECISION_TABLE, key, number).body,
+        ), number
+
+    def _model_as_of(
+        self, session: Session, app_key: str, key: str, definition_id: str, at: datetime
+    ) -> tuple[CompiledModel, int]:
+        found = self.metadata.repo.published_as_of(
+            session, app_key, Kind.DECISION_TABLE.value, at, key
+        )
+        if not found:
+            raise NotFound(
+                f"decision model {key!r} of app {app_key!r} was not in force at "
+                f"{at.isoformat()} (not yet published, or archived by then)",
+                code="decision_not_in_force",
+            )
+        ((_key, version),) = found
+        return self._compiled(definition_id, version.version, lambda: version.body), version.version
+
+    def _compiled(self, definition_id: str, number: int, body: Callable[[], Any]) -> CompiledModel:
+        cache_key = (definition_id, number)
         found: CompiledModel | None = self._models.get(cache_key)
         if found is None:
-            body = self.metadata.version(session, app_key, Kind.DECISION_TABLE, key, number).body
-            found = compile_model(body["spec"])  # published versions passed the same check
+            found = compile_model(body()["spec"])  # published versions passed the same check
             self._models.put(cache_key, found)
-        return found, number
+        return found
 
     def evaluate(
         self,
@@ -75,12 +107,15 @@ class DecisionService:
         decision: str | None = None,
         inputs: Mapping[str, Any] | None = None,
         trace: bool = False,
+        as_of: datetime | None = None,
     ) -> dict[str, Any]:
-        """Evaluate a decision of the model (default: its entry) with JSON inputs."""
+        """Evaluate a decision of the model (default: its entry) with JSON inputs; with
+        `as_of`, the version in force then, with `now()` and `today()` at that moment."""
         principal = self.permissions.principal(session, actor)
         self.permissions.check(principal, "evaluate", app_key, key)
-        model, version = self.model(session, app_key, key)
-        context = EvaluationContext(now=self.clock(), user={"username": actor.username})
+        model, version = self.model(session, app_key, key, as_of=as_of)
+        now = self.clock() if as_of is None else as_of
+        context = EvaluationContext(now=now, user={"username": actor.username})
         result = model.evaluate(decision, inputs or {}, trace=trace, context=context)
         return evaluation_json(result, version)
 
@@ -142,16 +177,24 @@ class DecisionService:
         return {"key": key, "draft_revision": definition.draft_revision, "spec": spec}
 
     def export_xml(
-        self, session: Session, actor: Actor, app_key: str, key: str, version: int | None
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        key: str,
+        version: int | None,
+        dmn_version: str = "auto",
     ) -> str:
-        """The model as DMN 1.5 XML: a published version, or the draft (`version` None)."""
+        """The model as DMN XML: a published version, or the draft (`version` None); DMN 1.3
+        (what dmn-js and Camunda Modeler read) when it fits, else 1.5, unless `dmn_version`
+        names one."""
         self.metadata.require_visible_definition(session, actor, app_key, Kind.DECISION_TABLE, key)
         if version is None:
             body = self.metadata.definition(session, app_key, Kind.DECISION_TABLE, key).draft
         else:
             body = self.metadata.version(session, app_key, Kind.DECISION_TABLE, key, version).body
         try:
-            return export_dmn((body or {}).get("spec", {}))
+            return export_dmn((body or {}).get("spec", {}), version=dmn_version)
         except (ValidationError, ValueError) as exc:
             raise Invalid(
                 f"decision model {key!r} cannot be written as DMN: {exc}",

@@ -308,8 +308,22 @@ def test_export_as_dmn_13_for_tools_that_read_only_13() -> None:
     assert import_dmn(xml) == spec
     with pytest.raises(ValueError, match=r"DMN 1\.4"):
         export_dmn(import_dmn(read("loan.dmn")), version="1.3")
-    with pytest.raises(ValueError, match=r"1\.5 or 1\.3"):
+    with pytest.raises(ValueError, match=r"1\.5, 1\.3 or auto"):
         export_dmn(spec, version="1.1")
+    assert export_dmn(spec, version="auto") == xml  # 1.3 when the model fits in it
+    assert f'xmlns="{DMN15}"' in export_dmn(import_dmn(read("loan.dmn")), version="auto")
+
+
+def test_rule_annotations_are_also_written_as_the_description_dmn_js_shows() -> None:
+    spec = import_dmn(read("risk.dmn"))
+    table = spec["decisions"][0]["logic"]
+    table["annotations"] = ["Why", "Source"]
+    for index, rule in enumerate(table["rules"]):
+        rule["annotations"] = [f"reason {index}", "" if index else "policy 7"]
+    xml = export_dmn(spec, version="1.3")
+    assert "<description>reason 0\npolicy 7</description>" in xml
+    assert "<description>reason 1</description>" in xml
+    assert import_dmn(xml) == spec  # the copy is not read back as another column
 
 
 def test_documentation_elements_are_ignored_and_a_bkm_variable_gives_its_type() -> None:

@@ -129,7 +129,7 @@ def test_notices_act_only_after_the_save_and_a_schedule_has_no_record_to_follow(
 
 def test_the_documented_notify_action_compiles() -> None:
     doc = Path(__file__).resolve().parents[4] / "docs" / "rules-eca.md"
-    section = doc.read_text(encoding="utf-8").split("## 6. Notifications")[1]
+    section = doc.read_text(encoding="utf-8").split("## 7. Notifications")[1]
     action = json.loads(re.findall(r"```json\n(.*?)```", section, re.S)[0])
     scopes = {
         "deposit": Scope.of(
