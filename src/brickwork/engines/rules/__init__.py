@@ -14,6 +14,7 @@ from brickwork.engines.rules.eca import (
     RuleEvent,
     RuleOutcome,
     SetFieldsEffect,
+    StartFlowEffect,
     compile_rule,
 )
 from brickwork.engines.rules.problems import DecisionModelError, ModelProblem
@@ -40,6 +41,7 @@ __all__ = [
     "RuleOutcome",
     "RuleTrace",
     "SetFieldsEffect",
+    "StartFlowEffect",
     "TableTrace",
     "compile_model",
     "compile_rule",

@@ -43,6 +43,7 @@ from brickwork.engines.rules.rule_definition import (
     Block,
     CallDecision,
     Example,
+    FlowTrigger,
     ManualTrigger,
     Notify,
     RaiseAlert,
@@ -51,10 +52,13 @@ from brickwork.engines.rules.rule_definition import (
     RuleDefinition,
     ScheduleTrigger,
     SetFields,
+    StartFlow,
     UpdateRecords,
 )
 
-EventKind = Literal["created", "updated", "deleted", "schedule", "manual"]
+EventKind = Literal["created", "updated", "deleted", "schedule", "manual", "flow"]
+FLOW_FACTS = ("key", "event", "node", "outcome", "instance", "initiator")
+"""What a flow event tells a rule, as `flow.<name>` (text; `node` and `outcome` may be null)."""
 DATE_KINDS = frozenset({v.DATE, v.DATETIME})
 CRON_REFERENCE = datetime(2000, 1, 1, tzinfo=UTC)
 AGGREGATE_TYPES = {"count": t.NUMBER, "sum": t.NUMBER, "avg": t.NUMBER}
@@ -71,7 +75,8 @@ class RuleDefinitionError(Exception):
 @dataclass(frozen=True, slots=True)
 class RuleEvent:
     """What happened: a record of `form` created/updated/deleted (`record` as saved or about
-    to be saved, `previous` before the change, `changed` field keys), or a scheduled tick."""
+    to be saved, `previous` before the change, `changed` field keys), a scheduled tick, or an
+    event of a flow running on the record (`flow`: the `FLOW_FACTS`)."""
 
     kind: EventKind
     now: datetime
@@ -79,6 +84,7 @@ class RuleEvent:
     record: Mapping[str, Any] | None = None
     previous: Mapping[str, Any] | None = None
     changed: frozenset[str] = frozenset()
+    flow: Mapping[str, str | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +149,13 @@ class UpdateRecordsEffect:
 
 
 @dataclass(frozen=True, slots=True)
+class StartFlowEffect:
+    """Start flow `flow` on the triggering record."""
+
+    flow: str
+
+
+@dataclass(frozen=True, slots=True)
 class NotifyEffect:
     """Notify `recipients` on `channel` (or post to `webhook`) with the templates `subject` and
     `body` of action `action`: the platform renders them per recipient and delivers."""
@@ -163,6 +176,7 @@ Effect = (
     | UpdateRecordsEffect
     | DecisionCallEffect
     | NotifyEffect
+    | StartFlowEffect
 )
 
 
@@ -209,7 +223,16 @@ class CompiledRule:
             return event.kind == "schedule"
         if isinstance(trigger, ManualTrigger):
             return event.kind == "manual" and event.form == trigger.form
-        if event.kind in ("schedule", "manual") or event.form != trigger.form:
+        if isinstance(trigger, FlowTrigger):
+            facts = event.flow or {}
+            return (
+                event.kind == "flow"
+                and event.form == trigger.form
+                and facts.get("key") == trigger.flow
+                and facts.get("event") in trigger.events
+                and (not trigger.nodes or facts.get("node") in trigger.nodes)
+            )
+        if event.kind in ("schedule", "manual", "flow") or event.form != trigger.form:
             return False
         if event.kind not in trigger.events:
             return False
@@ -235,6 +258,9 @@ class CompiledRule:
         variables: dict[str, Any] = dict(event.record or {})
         variables["previous"] = dict(event.previous) if event.previous is not None else None
         variables["event"] = event.kind
+        if isinstance(self.spec.trigger, FlowTrigger):
+            facts = event.flow or {}
+            variables["flow"] = {name: facts.get(name) for name in FLOW_FACTS}
         bindings: dict[str, v.Value] = {}
         given = aggregates or {}
         for index, item in enumerate(self.spec.aggregates):
@@ -322,6 +348,8 @@ class CompiledRule:
             }
             index = int(pointer.rsplit("/", 1)[1])
             return DecisionCallEffect(index, action.model, action.decision, inputs)
+        if isinstance(action, StartFlow):
+            return StartFlowEffect(action.flow)
         if isinstance(action, Notify):
             index = int(pointer.rsplit("/", 1)[1])
             return NotifyEffect(
@@ -407,7 +435,9 @@ def compile_rule(
         try:
             rule = RuleDefinition.model_validate(spec)
         except ValidationError as exc:
-            raise RuleDefinitionError([_schema_problem(error) for error in exc.errors()]) from None
+            raise RuleDefinitionError(
+                [_schema_problem(error, spec) for error in exc.errors()]
+            ) from None
     problems: list[ModelProblem] = []
     compiler = _Compiler(rule, scopes, problems)
     expressions, cron = compiler.run()
@@ -420,8 +450,24 @@ def compile_rule(
     return compiled
 
 
-def _schema_problem(error: Any) -> ModelProblem:
-    pointer = "".join(f"/{pointer_token(part)}" for part in error["loc"])
+def _schema_problem(error: Any, spec: Any) -> ModelProblem:
+    """The problem at its place in `spec`: the names pydantic adds for the member of a union
+    (the trigger's `on`, an action's `type`) are not part of the pointer."""
+    parts: list[Any] = []
+    node = spec
+    loc = error["loc"]
+    for index, part in enumerate(loc):
+        tag = isinstance(node, Mapping) and part in (node.get("on"), node.get("type"))
+        if tag and index < len(loc) - 1:
+            continue  # the name of the union's member: the trigger's `on`, the action's `type`
+        parts.append(part)
+        if isinstance(node, Mapping):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    pointer = "".join(f"/{pointer_token(part)}" for part in parts)
     return ModelProblem("E_RULE_SCHEMA", error["msg"], pointer)
 
 
@@ -444,6 +490,8 @@ class _Compiler:
         names: dict[str, t.ExprType] = dict(record_fields)
         names["previous"] = t.context_of(dict(record_fields)) if record_fields else t.ANY
         names["event"] = t.STRING
+        if isinstance(rule.trigger, FlowTrigger):
+            names["flow"] = t.context_of(dict.fromkeys(FLOW_FACTS, t.STRING))
         for index, item in enumerate(rule.aggregates):
             names[item.name] = self._aggregate(item, f"/aggregates/{index}", record_fields)
         for index, binding in enumerate(rule.let):
@@ -507,11 +555,12 @@ class _Compiler:
                 "E_RULE_UNKNOWN_FORM", f"the app has no form `{trigger.form}`", "/trigger/form"
             )
             return None
-        if isinstance(trigger, ManualTrigger):
+        if isinstance(trigger, ManualTrigger | FlowTrigger):
             if self.rule.phase != "after_save":
+                what = "run by a button" if isinstance(trigger, ManualTrigger) else "on a flow"
                 self.problem(
                     "E_RULE_PHASE",
-                    "a rule run by a button saves nothing: it has no before-save phase",
+                    f"a rule {what} saves nothing: it has no before-save phase",
                     "/phase",
                     'use "after_save"',
                 )
@@ -535,7 +584,10 @@ class _Compiler:
 
     def _record_fields(self) -> dict[str, t.ExprType]:
         trigger = self.rule.trigger
-        if isinstance(trigger, RecordTrigger | ManualTrigger) and trigger.form in self.scopes:
+        if (
+            isinstance(trigger, RecordTrigger | ManualTrigger | FlowTrigger)
+            and trigger.form in self.scopes
+        ):
             return dict(self.scopes[trigger.form].fields)
         return {}
 
@@ -642,19 +694,8 @@ class _Compiler:
                 f"{phase} rules use: {', '.join(sorted(allowed))}",
             )
             return
-        if isinstance(action, Block):
-            if action.field is not None and action.field not in record_fields:
-                self.problem(
-                    "E_RULE_UNKNOWN_FIELD",
-                    f"the record has no field `{action.field}`",
-                    f"{pointer}/field",
-                )
-            return
-        if isinstance(action, CallDecision):
-            self._decision_call(action, pointer, names, record_fields)
-            return
-        if isinstance(action, Notify):
-            self._notify(action, pointer, record_fields)
+        if isinstance(action, Block | CallDecision | Notify | StartFlow):
+            self._own_action(action, pointer, names, record_fields)
             return
         if isinstance(action, SetFields):
             if "deleted" in getattr(self.rule.trigger, "events", ()):
@@ -677,6 +718,42 @@ class _Compiler:
         if isinstance(action, UpdateRecords) and target is not None:
             self._pushable(action.where, f"{pointer}/where", target, record_fields)
 
+    def _own_action(
+        self,
+        action: Block | CallDecision | Notify | StartFlow,
+        pointer: str,
+        names: Mapping[str, t.ExprType],
+        record_fields: Mapping[str, t.ExprType],
+    ) -> None:
+        """The actions that set no values by expression."""
+        if isinstance(action, Block):
+            if action.field is not None and action.field not in record_fields:
+                self.problem(
+                    "E_RULE_UNKNOWN_FIELD",
+                    f"the record has no field `{action.field}`",
+                    f"{pointer}/field",
+                )
+        elif isinstance(action, CallDecision):
+            self._decision_call(action, pointer, names, record_fields)
+        elif isinstance(action, Notify):
+            self._notify(action, pointer, record_fields)
+        else:
+            self._start_flow(pointer)
+
+    def _start_flow(self, pointer: str) -> None:
+        """A flow starts on the triggering record (which flow fits is checked by the platform,
+        which knows the app's flows)."""
+        trigger = self.rule.trigger
+        if isinstance(trigger, ScheduleTrigger) or (
+            isinstance(trigger, RecordTrigger) and "deleted" in trigger.events
+        ):
+            self.problem(
+                "E_RULE_START_FLOW",
+                "a flow starts on a record that stays: not on a schedule or a deletion",
+                f"{pointer}/type",
+                "trigger on records created or updated, a button or a flow event",
+            )
+
     def _notify(
         self, action: Notify, pointer: str, record_fields: Mapping[str, t.ExprType]
     ) -> None:
@@ -696,7 +773,7 @@ class _Compiler:
         if not action.to:
             message = "a notice needs at least one recipient"
             self.problem("E_RULE_NOTIFY", message, f"{pointer}/to", '[{"user": "alice"}]')
-        has_record = isinstance(self.rule.trigger, RecordTrigger | ManualTrigger)
+        has_record = isinstance(self.rule.trigger, RecordTrigger | ManualTrigger | FlowTrigger)
         for index, recipient in enumerate(action.to):
             here = f"{pointer}/to/{index}"
             if (recipient.field is not None or recipient.owner) and not has_record:
@@ -761,6 +838,7 @@ def _example_failure(rule: CompiledRule, example: Example) -> str | None:
         given.record,
         given.previous,
         frozenset(_changed(given.record, given.previous)),
+        given.flow,
     )
     outcome = rule.evaluate(event, given.aggregates)
     expect = example.expect
@@ -804,4 +882,5 @@ def _effect_type(effect: Effect) -> str:
         DecisionCallEffect: "call_decision",
         UpdateRecordsEffect: "update_records",
         NotifyEffect: "notify",
+        StartFlowEffect: "start_flow",
     }[type(effect)]

@@ -57,7 +57,26 @@ class ManualTrigger(Frozen):
     form: Key
 
 
-Trigger = Annotated[RecordTrigger | ScheduleTrigger | ManualTrigger, Field(discriminator="on")]
+FlowEventName = Literal["started", "node_entered", "approved", "rejected", "finished"]
+NodeId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+
+
+class FlowTrigger(Frozen):
+    """Events of flow `flow` running on records of `form` (the flow's bound form): `started`;
+    `node_entered` (a node of `nodes`, or any); `approved` / `rejected` (an approval or task
+    node of `nodes`, or any, decided so); `finished` (the instance ended; `flow.outcome` says
+    how: approved, rejected, withdrawn or terminated)."""
+
+    on: Literal["flow"]
+    form: Key
+    flow: Key
+    events: tuple[FlowEventName, ...] = Field(default=("finished",), min_length=1)
+    nodes: tuple[NodeId, ...] = ()
+
+
+Trigger = Annotated[
+    RecordTrigger | ScheduleTrigger | ManualTrigger | FlowTrigger, Field(discriminator="on")
+]
 
 
 class Binding(Frozen):
@@ -180,16 +199,36 @@ class Notify(Frozen):
     body: TemplateText = ""
 
 
+class StartFlow(Frozen):
+    """After the save: start the latest published version of flow `flow` on the triggering
+    record (a flow bound to the record's form), with the user who saved it as the initiator.
+    A flow already running on the record is left alone."""
+
+    type: Literal["start_flow"]
+    flow: Key
+
+
 Action = Annotated[
-    SetFields | Block | RaiseAlert | CreateRecord | UpdateRecords | CallDecision | Notify,
+    SetFields
+    | Block
+    | RaiseAlert
+    | CreateRecord
+    | UpdateRecords
+    | CallDecision
+    | Notify
+    | StartFlow,
     Field(discriminator="type"),
 ]
 BEFORE_SAVE_ACTIONS = frozenset({"set_fields", "block", "call_decision"})
-AFTER_SAVE_ACTIONS = frozenset({"raise_alert", "create_record", "update_records", "notify"})
+AFTER_SAVE_ACTIONS = frozenset(
+    {"raise_alert", "create_record", "update_records", "notify", "start_flow"}
+)
 
 
 class ExampleGiven(Frozen):
-    event: RecordEvent | Literal["schedule", "manual"] = "created"
+    event: RecordEvent | Literal["schedule", "manual", "flow"] = "created"
+    flow: dict[str, Any] | None = None
+    """For a flow trigger: `{"event": "finished", "node": null, "outcome": "approved", ...}`."""
     record: dict[str, Any] = Field(default_factory=dict)
     previous: dict[str, Any] | None = None
     aggregates: dict[Key, Any] = Field(default_factory=dict)

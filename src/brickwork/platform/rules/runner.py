@@ -40,6 +40,7 @@ from brickwork.engines.rules import (
     RuleEvent,
     RuleOutcome,
     SetFieldsEffect,
+    StartFlowEffect,
     compile_rule,
 )
 from brickwork.engines.rules.cron import parse_cron
@@ -895,6 +896,8 @@ def _effect_json(effect: Effect) -> dict[str, Any]:
             "to": [r.model_dump(exclude_none=True) for r in effect.recipients],
             "webhook": effect.webhook,
         }
+    if isinstance(effect, StartFlowEffect):
+        return {"type": "start_flow", "flow": effect.flow}
     if isinstance(effect, DecisionCallEffect):
         return {
             "type": "call_decision",

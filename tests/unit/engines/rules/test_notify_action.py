@@ -90,11 +90,11 @@ def test_examples_name_the_notify_action_by_type() -> None:
         ),
         (
             {**NOTIFY, "to": [{"user": "alice", "role": "x"}]},
-            {("/actions/0/notify/to/0", "E_RULE_SCHEMA")},
+            {("/actions/0/to/0", "E_RULE_SCHEMA")},
         ),
-        ({**NOTIFY, "to": [{"owner": False}]}, {("/actions/0/notify/to/0/owner", "E_RULE_SCHEMA")}),
-        ({**NOTIFY, "subject": ""}, {("/actions/0/notify/subject", "E_RULE_SCHEMA")}),
-        ({**NOTIFY, "channel": "sms"}, {("/actions/0/notify/channel", "E_RULE_SCHEMA")}),
+        ({**NOTIFY, "to": [{"owner": False}]}, {("/actions/0/to/0/owner", "E_RULE_SCHEMA")}),
+        ({**NOTIFY, "subject": ""}, {("/actions/0/subject", "E_RULE_SCHEMA")}),
+        ({**NOTIFY, "channel": "sms"}, {("/actions/0/channel", "E_RULE_SCHEMA")}),
     ],
 )
 def test_a_notify_action_that_cannot_be_carried_out_is_refused(
