@@ -125,6 +125,34 @@ def step(
 class _Run:
     """One step's working copy of the state and the effects so far."""
 
+    __slots__ = (
+        "_context",
+        "_resolver",
+        "_variables",
+        "approvers",
+        "assigned_kind",
+        "calendar",
+        "counter",
+        "decided",
+        "effects",
+        "emit",
+        "end_outcome",
+        "entries",
+        "flow",
+        "jumps",
+        "now",
+        "path",
+        "queue",
+        "rejected_node",
+        "state",
+        "status",
+        "tasks",
+        "timers",
+        "tokens",
+        "version",
+        "world",
+    )
+
     def __init__(self, flow: CompiledFlow, state: FlowState, now: datetime, world: World) -> None:
         self.flow = flow
         self.state = state
@@ -1120,8 +1148,8 @@ def _on_timer(run: _Run, event: TimerFired) -> None:
         return
     del run.timers[timer.id]
     if timer.purpose == "timer":
-        run.tokens.pop(timer.token, None)
-        run.leave(timer.node, "approved", ())
+        token = run.tokens.pop(timer.token)
+        run.leave(timer.node, "approved", token.prev)
         return
     assert timer.task is not None
     task = run.tasks[timer.task]
