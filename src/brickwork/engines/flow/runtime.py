@@ -226,20 +226,21 @@ class _Run:
                 self.status = "incident"
             else:
                 self.status = "running"
+        jumps = self.jumps
         state = FlowState(
-            instance_id=self.state.instance_id,
-            initiator=self.state.initiator,
-            version=self.version,
-            status=self.status,
-            counter=self.counter,
-            tokens=tuple(self.tokens.values()),
-            tasks=tuple(self.tasks.values()),
-            timers=tuple(self.timers.values()),
-            path=tuple(self.path),
-            approvers=tuple(self.approvers.items()),
-            jumps=tuple((t, r) for t, returners in self.jumps.items() for r in returners),
-            decided=self.decided,
-            rejected_node=self.rejected_node,
+            self.state.instance_id,
+            self.state.initiator,
+            self.version,
+            self.status,
+            self.counter,
+            tuple(self.tokens.values()),
+            tuple(self.tasks.values()),
+            tuple(self.timers.values()),
+            tuple(self.path),
+            tuple(self.approvers.items()),
+            tuple([(t, r) for t, returners in jumps.items() for r in returners]) if jumps else (),
+            self.decided,
+            self.rejected_node,
         )
         return Transition(state, tuple(self.effects))
 
