@@ -590,9 +590,9 @@ def _enter_cc(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
 def _enter_people(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     """An approval or fill-in task node: resolve, apply the policies, open the seats."""
     assert isinstance(node, ApprovalNode | TaskNode)
-    pointer = f"{run.flow.pointer(node.id)}/assignees"
-    users, replaced = run.resolver.resolve(node.assignees, pointer)
-    _record_replacements(run, node.id, replaced)
+    users, replaced = run.resolver.resolve(node.assignees, run.flow.assignees_pointer[node.id])
+    if replaced:
+        _record_replacements(run, node.id, replaced)
     if not users:
         found = _empty_assignee(run, node)
         if found is None:
@@ -609,20 +609,15 @@ def _enter_people(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     token_id = run.new_id("k")
     kind: TaskKind = "approve" if isinstance(node, ApprovalNode) else "fill"
     sla = node.sla
+    new_task = run.new_task
     if node.mode == "sequential" and users:
-        first = run.new_task(node.id, users[0], kind, token_id, sla=sla)
+        first = new_task(node.id, users[0], kind, token_id, sla=sla)
         seats: tuple[Seat, ...] = (Seat(first, tuple(users[1:])),)
     else:
-        seats = tuple(Seat(run.new_task(node.id, u, kind, token_id, sla=sla)) for u in users)
+        seats = tuple([Seat(new_task(node.id, u, kind, token_id, sla=sla)) for u in users])
+    count = len(auto)
     token = Token(
-        token_id,
-        node.id,
-        "task",
-        seats=seats,
-        approved=len(auto),
-        voters=len(auto) + len(seats),
-        approvers=tuple(auto),
-        prev=prev,
+        token_id, node.id, "task", None, seats, count, 0, 0, count + len(seats), tuple(auto), prev
     )
     run.settle(token)
 
@@ -646,8 +641,11 @@ def _approval_policies(
     settings = run.flow.spec.settings
     initiator = run.state.initiator
     auto: list[str] = []
-    explicit = any(a.type == "initiator" for a in node.assignees)
-    if initiator in users and not explicit and settings.initiator_is_approver != "handle":
+    if (
+        initiator in users
+        and settings.initiator_is_approver != "handle"
+        and not any(a.type == "initiator" for a in node.assignees)
+    ):
         if settings.initiator_is_approver == "skip_node":
             run.emit(History(SYSTEM, "skipped", node.id, detail={"reason": "initiator"}))
             return None
