@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from brickwork.engines.expr import EvaluationContext
 from brickwork.engines.expr import values as v
@@ -177,7 +177,7 @@ class _Run:
         self._variables: dict[str, Any] | None = None
         self._context: EvaluationContext | None = None
         self._resolver: Resolver | None = None
-        self.end_outcome: str = "approved"
+        self.end_outcome: Outcome = "approved"
         self.entries = 0
         self.assigned_kind: NotifyKind = "assigned"
         self.calendar = flow.calendar or WEEKDAYS
@@ -210,7 +210,7 @@ class _Run:
 
     # ------------------------------------------------------------ bookkeeping
 
-    def refuse(self, code: str, message: str) -> None:
+    def refuse(self, code: str, message: str) -> NoReturn:
         raise CommandRefused(code, message, self.state)
 
     def new_id(self, prefix: str) -> str:
@@ -221,7 +221,7 @@ class _Run:
         self.drain()
         if self.status not in ("approved", "rejected", "withdrawn", "terminated"):
             if not self.tokens:
-                self.finish(self.end_outcome)  # type: ignore[arg-type]
+                self.finish(self.end_outcome)
             elif any(t.wait == "incident" for t in self.tokens.values()):
                 self.status = "incident"
             else:
@@ -248,7 +248,6 @@ class _Run:
         task = self.tasks.get(task_id)
         if task is None:
             self.refuse("E_FLOW_UNKNOWN_TASK", f"there is no open task `{task_id}`")
-            raise AssertionError  # pragma: no cover
         if expected is not None and expected != task.version:
             self.refuse(
                 "E_FLOW_STALE",
