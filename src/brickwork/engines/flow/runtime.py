@@ -894,12 +894,17 @@ def _user(run: _Run, user: str) -> None:
         run.refuse("E_FLOW_UNKNOWN_USER", f"`{user}` is not an active user")
 
 
+def _receiver(run: _Run, task: Task, user: str) -> None:
+    """`user` may take over `task`: active, and holding no open task of the same node visit."""
+    _user(run, user)
+    if any(t.token == task.token and t.assignee == user for t in run.tasks.values()):
+        run.refuse("E_FLOW_NOT_ALLOWED", f"`{user}` already has a task at this node")
+
+
 def _on_transfer(run: _Run, event: Transfer) -> None:
     task = run.task_of(event.task, event.actor, event.expected_version)
     _allowed(run, task, "transfer")
-    _user(run, event.to)
-    if event.to == task.assignee:
-        run.refuse("E_FLOW_NOT_ALLOWED", "the task is already assigned to that user")
+    _receiver(run, task, event.to)
     _hand_over(run, task, event.to, None, "transferred")
     run.emit(History(event.actor, "transfer", task.node, task.id, event.comment, {"to": event.to}))
 
@@ -907,9 +912,7 @@ def _on_transfer(run: _Run, event: Transfer) -> None:
 def _on_delegate(run: _Run, event: Delegate) -> None:
     task = run.task_of(event.task, event.actor, event.expected_version)
     _allowed(run, task, "delegate")
-    _user(run, event.to)
-    if event.to == task.assignee:
-        run.refuse("E_FLOW_NOT_ALLOWED", "the task is already assigned to that user")
+    _receiver(run, task, event.to)
     _hand_over(run, task, event.to, task.assignee, "delegated")
     run.emit(History(event.actor, "delegate", task.node, task.id, event.comment, {"to": event.to}))
 
