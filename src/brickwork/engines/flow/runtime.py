@@ -1092,7 +1092,8 @@ def _on_withdraw(run: _Run, event: Withdraw) -> None:
         run.refuse("E_FLOW_NOT_INITIATOR", "only the initiator withdraws an instance")
     if run.flow.spec.settings.withdraw == "never":
         run.refuse("E_FLOW_WITHDRAW_CLOSED", "this flow cannot be withdrawn")
-    if run.decided:
+    returned = bool(run.tokens) and all(t.wait == "resubmit" for t in run.tokens.values())
+    if run.decided and not returned:
         run.refuse("E_FLOW_WITHDRAW_CLOSED", "a decision was already taken")
     run.emit(History(event.actor, "withdraw", comment=event.comment))
     run.finish("withdrawn")

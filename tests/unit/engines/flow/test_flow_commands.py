@@ -320,3 +320,13 @@ def test_handing_over_to_someone_already_asked_at_the_node_is_refused(how: Any) 
     with pytest.raises(CommandRefused) as refused:
         driver.send(how("ua", driver.task("a", "ua").id, to="ub"))
     assert refused.value.code == "E_FLOW_NOT_ALLOWED"
+
+
+def test_withdraw_while_returned_to_the_initiator() -> None:
+    driver = Driver(three_steps())
+    driver.send(Approve("ua", driver.task("a").id))
+    driver.send(Return("ub", driver.task("b").id, target="initiator"))
+    own = driver.task("s")
+    effects = driver.send(Withdraw("am"))
+    assert TaskClosed(own.id, "withdrawn") in effects
+    assert driver.state.status == "withdrawn"
