@@ -319,9 +319,10 @@ class _Run:
     def close_task(self, task_id: str, outcome: CloseOutcome) -> Task:
         task = self.tasks.pop(task_id)
         self.emit(TaskClosed(task_id, outcome))
-        for timer in [t for t in self.timers.values() if t.task == task_id]:
-            del self.timers[timer.id]
-            self.emit(CancelTimer(timer.id))
+        if self.timers:
+            for timer in [t for t in self.timers.values() if t.task == task_id]:
+                del self.timers[timer.id]
+                self.emit(CancelTimer(timer.id))
         return task
 
     def kill_token(self, token_id: str, outcome: CloseOutcome = "cancelled") -> None:
@@ -329,9 +330,10 @@ class _Run:
         self.tokens.pop(token_id, None)
         for task in [t for t in self.tasks.values() if t.token == token_id]:
             self.close_task(task.id, outcome)
-        for timer in [t for t in self.timers.values() if t.token == token_id]:
-            del self.timers[timer.id]
-            self.emit(CancelTimer(timer.id))
+        if self.timers:
+            for timer in [t for t in self.timers.values() if t.token == token_id]:
+                del self.timers[timer.id]
+                self.emit(CancelTimer(timer.id))
 
     def finish(self, outcome: Literal["approved", "rejected", "withdrawn", "terminated"]) -> None:
         close: CloseOutcome = "withdrawn" if outcome == "withdrawn" else "cancelled"
