@@ -39,6 +39,8 @@ from brickwork.platform.metadata import endpoints as metadata_endpoints
 from brickwork.platform.records import endpoints as record_endpoints
 from brickwork.platform.records.jobs import JobRunner
 from brickwork.platform.rules import endpoints as rules_endpoints
+from brickwork.platform.runs import endpoints as runs_endpoints
+from brickwork.platform.runs import schemas as runs_schemas
 from brickwork.platform.web.assets import mount_static
 from brickwork.platform.web.reference import reference_router
 from brickwork.settings import Settings, load_settings
@@ -146,6 +148,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.services = services
     app.state.clock = clock
     app.state.rules = services.rules
+    app.state.runs = services.runs
     app.state.jobs = JobRunner(clock=clock)
     errors.install(app, refusals=refusal_recorder(app.state.denials))
     app.add_middleware(
@@ -159,7 +162,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         reference_router(openapi_url=OPENAPI_URL, docs_url=DOCS_URL, title=app.title)
     )
     mount_static(app)
-    body_models = (*metadata_endpoints.BODY_MODELS, *rules_endpoints.BODY_MODELS)
+    body_models = (
+        *metadata_endpoints.BODY_MODELS,
+        *rules_endpoints.BODY_MODELS,
+        *runs_schemas.BODY_MODELS,
+    )
     install_openapi(app, body_models=body_models, security=SECURITY)
     return app
 
@@ -178,4 +185,5 @@ def area_routers() -> tuple[APIRouter, ...]:
         rules_endpoints.router,
         rules_endpoints.executions,
         rules_endpoints.calendars,
+        runs_endpoints.me,
     )

@@ -50,6 +50,7 @@ from brickwork.platform.rules.calendars import CalendarService
 from brickwork.platform.rules.definitions import validate_decision_spec, validate_rule_spec
 from brickwork.platform.rules.runner import LATER, SCHEDULED, RuleRunner, cron_next
 from brickwork.platform.rules.service import DecisionService
+from brickwork.platform.runs.service import FlowService
 from brickwork.settings import Settings
 
 
@@ -78,6 +79,7 @@ class Services:
     crypto: KeyringCipher
     decisions: DecisionService
     rules: RuleRunner
+    runs: FlowService
 
 
 # Kind validators are part of what a definition *is*, whoever builds the services.
@@ -187,6 +189,7 @@ def build_services(
     records.add_save_hook(rules)
     metadata.add_publish_hook(Kind.RULE, rules.on_publish)
     metadata.add_publish_hook(Kind.FORM, rules.on_form_publish)
+    runs = FlowService(audit=audit, clock=clock)
     return Services(
         audit=audit,
         metadata=metadata,
@@ -198,6 +201,7 @@ def build_services(
         crypto=crypto,
         decisions=decisions,
         rules=rules,
+        runs=runs,
     )
 
 
