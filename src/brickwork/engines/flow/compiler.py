@@ -1,0 +1,322 @@
+"""Compile a flow definition: schema, graph validation, FEEL, and the indexes `step` reads.
+
+Everything `step` needs is computed here once: nodes by id, outgoing edges in the order a split
+tries them, incoming edge ids of joins, the nodes reachable from every node (inclusive joins and
+returns), and every expression compiled against the bound form's field types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from brickwork.engines.expr import CompiledExpression, ExpressionError, Scope, compile_expression
+from brickwork.engines.expr import datatypes as t
+from brickwork.engines.expr.diagnostics import Diagnostic
+from brickwork.engines.flow.definition import (
+    ActionNode,
+    Assignee,
+    Edge,
+    ExpressionAssignee,
+    FieldAssignee,
+    FlowSpec,
+    Node,
+    RoleAssignee,
+    TimerNode,
+)
+from brickwork.engines.flow.environment import FlowEnvironment
+from brickwork.engines.flow.problems import FlowDefinitionError, FlowProblem
+from brickwork.engines.flow.validation import validate
+from brickwork.engines.rules.calendar import BusinessCalendar
+from brickwork.engines.rules.rule_definition import (
+    CallDecision,
+    CreateRecord,
+    SetFields,
+    UpdateRecords,
+)
+
+_TEXT_TYPES = (
+    "text textarea rich_text single_select email phone url resident_id uscc bank_card lei iban "
+    "swift_bic serial_number lookup member department"
+)
+FIELD_TYPES: dict[str, t.ExprType] = {
+    **dict.fromkeys(_TEXT_TYPES.split(), t.STRING),
+    **dict.fromkeys(("integer", "decimal", "money", "percent"), t.NUMBER),
+    "boolean": t.BOOLEAN,
+    "date": t.DATE,
+    "datetime": t.DATETIME,
+    "time": t.TIME,
+    "multi_select": t.list_of(t.STRING),
+}
+"""Expression type per field type (anything else, e.g. a subtable, is seen as `any`)."""
+_DISCRIMINATORS = frozenset(
+    {
+        *("start", "end", "approval", "task", "cc", "exclusive", "parallel", "inclusive"),
+        *("action", "timer", "subflow", "user", "role", "department_head", "manager", "field"),
+        *("expression", "initiator", "set_fields", "call_decision", "create_record"),
+        "update_records",
+    }
+)
+_ALIASES = {"from_": "from", "except_": "except"}
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledFlow:
+    spec: FlowSpec
+    env: FlowEnvironment
+    nodes: Mapping[str, Node]
+    index: Mapping[str, int]
+    """Node id -> its position in `spec.nodes` (for pointers)."""
+    start: str
+    outgoing: Mapping[str, tuple[Edge, ...]]
+    """Per node, its outgoing edges by priority (lowest first), then definition order."""
+    incoming: Mapping[str, tuple[str, ...]]
+    """Per node, the ids of its incoming edges."""
+    reach: Mapping[str, frozenset[str]]
+    """Per node, every node reachable from it by one or more edges."""
+    conditions: Mapping[str, CompiledExpression]
+    """Edge id -> its compiled condition."""
+    expressions: Mapping[str, CompiledExpression]
+    """JSON pointer -> compiled expression (assignees, timers, actions)."""
+    calendar: BusinessCalendar | None
+    inclusive_joins: tuple[str, ...]
+
+    def pointer(self, node: str) -> str:
+        return f"/nodes/{self.index[node]}"
+
+
+def compile_flow(spec: FlowSpec | Mapping[str, Any], env: FlowEnvironment) -> CompiledFlow:
+    """Compile a flow's `spec`; raises `FlowDefinitionError` listing every problem."""
+    if isinstance(spec, FlowSpec):
+        model = spec
+    else:
+        try:
+            model = FlowSpec.model_validate(spec)
+        except ValidationError as exc:
+            raise FlowDefinitionError(_schema_problems(exc)) from None
+    problems = validate(model, env)
+    if problems:
+        raise FlowDefinitionError(problems)
+    compiler = _Compiler(model, env)
+    compiled = compiler.run()
+    if compiler.problems:
+        raise FlowDefinitionError(compiler.problems)
+    return compiled
+
+
+def _schema_problems(exc: ValidationError) -> list[FlowProblem]:
+    problems = []
+    for error in exc.errors():
+        parts: list[str] = []
+        previous: object = None
+        for part in error["loc"]:
+            if isinstance(part, str) and part in _DISCRIMINATORS and isinstance(previous, int):
+                continue
+            parts.append(_ALIASES.get(str(part), str(part)))
+            previous = part
+        pointer = "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
+        problems.append(
+            FlowProblem(pointer, "E_FLOW_SCHEMA", error["msg"], "see docs/flows.md for the shape")
+        )
+    return problems
+
+
+class _Compiler:
+    def __init__(self, spec: FlowSpec, env: FlowEnvironment) -> None:
+        self.spec = spec
+        self.env = env
+        self.problems: list[FlowProblem] = []
+        self.expressions: dict[str, CompiledExpression] = {}
+        names: dict[str, t.ExprType] = {
+            key: FIELD_TYPES.get(kind, t.ANY) for key, kind in env.fields.items()
+        }
+        names.setdefault("initiator", t.STRING)
+        self.names = names
+
+    def run(self) -> CompiledFlow:
+        spec = self.spec
+        nodes = {node.id: node for node in spec.nodes}
+        index = {node.id: i for i, node in enumerate(spec.nodes)}
+        order = {edge.id: i for i, edge in enumerate(spec.edges)}
+        outgoing: dict[str, list[Edge]] = {node.id: [] for node in spec.nodes}
+        incoming: dict[str, list[str]] = {node.id: [] for node in spec.nodes}
+        for edge in spec.edges:
+            outgoing[edge.from_].append(edge)
+            incoming[edge.to].append(edge.id)
+        conditions: dict[str, CompiledExpression] = {}
+        for position, edge in enumerate(spec.edges):
+            if edge.condition is not None:
+                compiled = self.expression(
+                    edge.condition, f"/edges/{position}/condition", self.names, boolean=True
+                )
+                if compiled is not None:
+                    conditions[edge.id] = compiled
+        for position, node in enumerate(spec.nodes):
+            self.node(node, f"/nodes/{position}")
+        calendar = self.calendar()
+        start = next(node.id for node in spec.nodes if node.type == "start")
+        successors = {key: tuple(e.to for e in edges) for key, edges in outgoing.items()}
+        return CompiledFlow(
+            spec=spec,
+            env=self.env,
+            nodes=nodes,
+            index=index,
+            start=start,
+            outgoing={
+                key: tuple(sorted(edges, key=lambda e: (e.priority, order[e.id])))
+                for key, edges in outgoing.items()
+            },
+            incoming={key: tuple(ids) for key, ids in incoming.items()},
+            reach={key: _reachable(key, successors) for key in nodes},
+            conditions=conditions,
+            expressions=self.expressions,
+            calendar=calendar,
+            inclusive_joins=tuple(
+                n.id for n in spec.nodes if n.type == "inclusive" and len(incoming[n.id]) > 1
+            ),
+        )
+
+    def problem(self, pointer: str, code: str, message: str, hint: str | None = None) -> None:
+        self.problems.append(FlowProblem(pointer, code, message, hint))
+
+    def calendar(self) -> BusinessCalendar | None:
+        key = self.spec.settings.calendar
+        if key is None:
+            return None
+        found = self.env.calendars.get(key)
+        if found is None:
+            self.problem(
+                "/settings/calendar",
+                "E_FLOW_UNKNOWN_CALENDAR",
+                f"there is no business calendar `{key}`",
+                "name a calendar of the app",
+            )
+        return found
+
+    def expression(
+        self,
+        text: str,
+        pointer: str,
+        names: Mapping[str, t.ExprType],
+        *,
+        boolean: bool = False,
+    ) -> CompiledExpression | None:
+        try:
+            compiled = compile_expression(text, Scope(fields=dict(names)))
+        except ExpressionError as exc:
+            for diagnostic in exc.diagnostics:
+                self.problems.append(_from_diagnostic(diagnostic, pointer))
+            return None
+        kind = compiled.result_type
+        if boolean and t.is_known(kind) and kind.kind != t.BOOLEAN.kind:
+            self.problem(
+                pointer,
+                "E_FLOW_CONDITION",
+                f"the condition gives a {kind}, not true/false",
+                "e.g. amount > 1000000",
+            )
+        self.expressions[pointer] = compiled
+        return compiled
+
+    def node(self, node: Node, pointer: str) -> None:
+        assignees: Iterable[tuple[str, Assignee]] = ()
+        if node.type in ("approval", "task", "cc"):
+            assignees = ((f"{pointer}/assignees/{i}", a) for i, a in enumerate(node.assignees))
+        for where, assignee in assignees:
+            self.assignee(assignee, where)
+        sla = getattr(node, "sla", None)
+        if sla is not None:
+            for i, assignee in enumerate(sla.escalate_to):
+                self.assignee(assignee, f"{pointer}/sla/escalate_to/{i}")
+        if isinstance(node, TimerNode) and node.until is not None:
+            self.expression(node.until, f"{pointer}/until", self.names)
+        if isinstance(node, ActionNode):
+            for i, action in enumerate(node.actions):
+                self.action(action, f"{pointer}/actions/{i}")
+
+    def assignee(self, assignee: Assignee, pointer: str) -> None:
+        if isinstance(assignee, ExpressionAssignee):
+            self.expression(assignee.expression, f"{pointer}/expression", self.names)
+            return
+        field = None
+        if isinstance(assignee, FieldAssignee):
+            field, where = assignee.field, f"{pointer}/field"
+        elif isinstance(assignee, RoleAssignee) and assignee.department_field is not None:
+            field, where = assignee.department_field, f"{pointer}/department_field"
+        elif getattr(assignee, "of_field", None) is not None:
+            field, where = getattr(assignee, "of_field", None), f"{pointer}/of_field"
+        if field is not None and field not in self.env.fields:
+            self.problem(
+                where,
+                "E_FLOW_UNKNOWN_FIELD",
+                f"the form has no field `{field}`",
+                "name a member or department field of the bound form",
+            )
+
+    def action(
+        self, action: SetFields | CallDecision | CreateRecord | UpdateRecords, pointer: str
+    ) -> None:
+        if isinstance(action, CallDecision):
+            self.decision_call(action, pointer)
+            return
+        if isinstance(action, SetFields):
+            target: Mapping[str, str] | None = self.env.fields
+        else:
+            target = self.env.forms.get(action.form)
+            if target is None:
+                self.problem(
+                    f"{pointer}/form",
+                    "E_FLOW_UNKNOWN_FORM",
+                    f"the app has no form `{action.form}`",
+                    "name a form of the app",
+                )
+        for key, text in action.values.items():
+            here = f"{pointer}/values/{_token(key)}"
+            if target is not None and key not in target:
+                self.problem(here, "E_FLOW_UNKNOWN_FIELD", f"no field `{key}` to set")
+            self.expression(text, here, self.names)
+
+    def decision_call(self, action: CallDecision, pointer: str) -> None:
+        if action.model not in self.env.decisions:
+            self.problem(
+                f"{pointer}/model",
+                "E_FLOW_UNKNOWN_DECISION",
+                f"the app has no published decision model `{action.model}`",
+                "publish the decision model first",
+            )
+        for name, text in action.inputs.items():
+            self.expression(text, f"{pointer}/inputs/{_token(name)}", self.names)
+        for key, text in action.outputs.items():
+            here = f"{pointer}/outputs/{_token(key)}"
+            if key not in self.env.fields:
+                self.problem(here, "E_FLOW_UNKNOWN_FIELD", f"the record has no field `{key}`")
+            self.expression(text, here, {"result": t.ANY})
+
+
+def _from_diagnostic(diagnostic: Diagnostic, pointer: str) -> FlowProblem:
+    return FlowProblem(
+        pointer,
+        "E_FLOW_EXPRESSION",
+        f"{diagnostic.code}: {diagnostic.message}",
+        diagnostic.hint,
+        diagnostic.line,
+        diagnostic.column,
+    )
+
+
+def _token(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _reachable(start: str, successors: Mapping[str, tuple[str, ...]]) -> frozenset[str]:
+    seen: set[str] = set()
+    stack = list(successors[start])
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            stack.extend(successors[node])
+    return frozenset(seen)

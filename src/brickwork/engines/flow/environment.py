@@ -1,0 +1,48 @@
+"""What the engine is told about the world: the app at compile time (`FlowEnvironment`), the
+directory of users and the record at run time (`World`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from brickwork.engines.rules.calendar import BusinessCalendar
+
+
+@dataclass(frozen=True)
+class FlowEnvironment:
+    """The app a flow is compiled in."""
+
+    fields: Mapping[str, str]
+    """The bound form's fields: key -> field type (`text`, `money`, `member`, ...)."""
+    roles: frozenset[str] = frozenset()
+    forms: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Other forms of the app (for actions): key -> field key -> field type."""
+    decisions: Mapping[str, Any] = field(default_factory=dict)
+    """Decision model key -> compiled model (`brickwork.engines.rules.CompiledModel`)."""
+    flows: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    """Subflow key -> its published versions."""
+    calendars: Mapping[str, BusinessCalendar] = field(default_factory=dict)
+
+
+class Directory(Protocol):
+    """Users, departments and roles as the platform knows them (the engine reads no DB)."""
+
+    def users_with_role(self, role: str, department: str | None) -> Sequence[str]: ...
+    def department_of(self, username: str) -> str | None: ...
+    def department_head(self, department: str) -> str | None: ...
+    def parent_department(self, department: str) -> str | None: ...
+    def is_active(self, username: str) -> bool: ...
+    def delegate_of(self, username: str, at: datetime) -> str | None: ...
+    def administrator(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class World:
+    """What one step may read: the bound record (JSON-shaped, money as `Decimal`) and the
+    directory."""
+
+    record: Mapping[str, Any]
+    directory: Directory

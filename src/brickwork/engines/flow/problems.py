@@ -1,0 +1,55 @@
+"""Errors of the flow engine: a definition that cannot be compiled, a command refused."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from brickwork.engines.flow.state import FlowState
+
+
+@dataclass(frozen=True, slots=True)
+class FlowProblem:
+    """One problem of a definition: a JSON `pointer` into the spec, a stable `code`
+    (`E_FLOW_...`), a message and a hint; `line`/`column` (1-based) inside FEEL text."""
+
+    pointer: str
+    code: str
+    message: str
+    hint: str | None = None
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        where = self.pointer or "/"
+        if self.line:
+            where += f" (line {self.line}, column {self.column})"
+        text = f"{self.code} at {where}: {self.message}"
+        return f"{text} (hint: {self.hint})" if self.hint else text
+
+
+class FlowDefinitionError(Exception):
+    """The flow cannot be compiled; `problems` lists everything found."""
+
+    def __init__(self, problems: Iterable[FlowProblem]) -> None:
+        self.problems: tuple[FlowProblem, ...] = tuple(problems)
+        shown = "; ".join(str(p) for p in self.problems[:5])
+        more = len(self.problems) - 5
+        super().__init__(shown + (f" (and {more} more)" if more > 0 else ""))
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(p.code for p in self.problems)
+
+
+class CommandRefused(Exception):
+    """A command that cannot act on the instance as it is (`state`, unchanged): a stable
+    `code` (`E_FLOW_STALE`, `E_FLOW_UNKNOWN_TASK`, ...) and a message."""
+
+    def __init__(self, code: str, message: str, state: FlowState) -> None:
+        self.code = code
+        self.message = message
+        self.state = state
+        super().__init__(f"{code}: {message}")

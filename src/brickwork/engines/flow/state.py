@@ -1,0 +1,236 @@
+"""The state of one flow instance: immutable, small, JSON-serialisable.
+
+It holds only what is live: tokens (where the instance waits, with the open approval's seats
+and tally), open tasks, live timers, the nodes executed on the current path (return targets)
+with who approved there (approver de-duplication), pending jump-backs and a counter for ids.
+History leaves through effects, so the state does not grow across returns and loops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from brickwork.engines.flow.effects import Effect
+
+Status = Literal["running", "approved", "rejected", "withdrawn", "terminated", "incident"]
+Wait = Literal["task", "join", "timer", "subflow", "resubmit", "incident"]
+FINISHED = frozenset({"approved", "rejected", "withdrawn", "terminated"})
+STATE_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Seat:
+    """One approver line of an open approval: `task` is open now; `rest` approve after it, in
+    order (sequential mode, signers added before/after)."""
+
+    task: str
+    rest: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """Where the instance waits: at `node` for a task, a join (`edge`: the edge it came by), a
+    timer, a subflow, the initiator's resubmission or an incident. An approval's open seats and
+    its tally (completed seats approved/rejected/abstained of `voters`) live on its token;
+    `prev` are the approvers of the approval node before it on its path."""
+
+    id: str
+    node: str
+    wait: Wait
+    edge: str | None = None
+    seats: tuple[Seat, ...] = ()
+    approved: int = 0
+    rejected: int = 0
+    abstained: int = 0
+    voters: int = 0
+    approvers: tuple[str, ...] = ()
+    prev: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: str
+    node: str
+    assignee: str
+    kind: Literal["approve", "fill", "cc"]
+    version: int
+    token: str
+    owner: str | None = None
+    """Whose task it is when `assignee` acts as a delegate (it comes back to the owner)."""
+    due: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    id: str
+    due: datetime
+    purpose: Literal["sla_remind", "sla_breach", "timer"]
+    node: str
+    token: str
+    task: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FlowState:
+    instance_id: str
+    initiator: str
+    version: int
+    status: Status
+    counter: int = 0
+    tokens: tuple[Token, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    timers: tuple[Timer, ...] = ()
+    path: tuple[str, ...] = ()
+    """Nodes executed on the current path, in order of first execution (return targets)."""
+    approvers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Per approval node on the current path, who approved there."""
+    jumps: tuple[tuple[str, str], ...] = ()
+    """(returned-to node, returning node): when the first is done, go straight to the second."""
+    decided: bool = False
+    """A decision was taken (withdrawing is closed)."""
+    rejected_node: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    def task(self, task_id: str) -> Task | None:
+        return next((t for t in self.tasks if t.id == task_id), None)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "format": STATE_FORMAT,
+            "instance_id": self.instance_id,
+            "initiator": self.initiator,
+            "version": self.version,
+            "status": self.status,
+            "counter": self.counter,
+            "tokens": [_token_json(t) for t in self.tokens],
+            "tasks": [_task_json(t) for t in self.tasks],
+            "timers": [_timer_json(t) for t in self.timers],
+            "path": list(self.path),
+        }
+        if self.approvers:
+            data["approvers"] = {node: list(users) for node, users in self.approvers}
+        if self.jumps:
+            data["jumps"] = [list(pair) for pair in self.jumps]
+        if self.decided:
+            data["decided"] = True
+        if self.rejected_node is not None:
+            data["rejected_node"] = self.rejected_node
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FlowState:
+        return cls(
+            instance_id=data["instance_id"],
+            initiator=data["initiator"],
+            version=int(data["version"]),
+            status=data["status"],
+            counter=int(data.get("counter", 0)),
+            tokens=tuple(_token_of(t) for t in data.get("tokens", ())),
+            tasks=tuple(_task_of(t) for t in data.get("tasks", ())),
+            timers=tuple(_timer_of(t) for t in data.get("timers", ())),
+            path=tuple(data.get("path", ())),
+            approvers=tuple(
+                (node, tuple(users)) for node, users in data.get("approvers", {}).items()
+            ),
+            jumps=tuple((a, b) for a, b in data.get("jumps", ())),
+            decided=bool(data.get("decided", False)),
+            rejected_node=data.get("rejected_node"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    state: FlowState
+    effects: tuple[Effect, ...]
+
+
+def _token_json(token: Token) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": token.id, "node": token.node, "wait": token.wait}
+    if token.edge is not None:
+        data["edge"] = token.edge
+    if token.seats:
+        data["seats"] = [[s.task, *s.rest] for s in token.seats]
+    if token.voters:
+        data["tally"] = [token.approved, token.rejected, token.abstained, token.voters]
+    if token.approvers:
+        data["approvers"] = list(token.approvers)
+    if token.prev:
+        data["prev"] = list(token.prev)
+    return data
+
+
+def _token_of(data: Mapping[str, Any]) -> Token:
+    approved, rejected, abstained, voters = data.get("tally", (0, 0, 0, 0))
+    return Token(
+        id=data["id"],
+        node=data["node"],
+        wait=data["wait"],
+        edge=data.get("edge"),
+        seats=tuple(Seat(s[0], tuple(s[1:])) for s in data.get("seats", ())),
+        approved=approved,
+        rejected=rejected,
+        abstained=abstained,
+        voters=voters,
+        approvers=tuple(data.get("approvers", ())),
+        prev=tuple(data.get("prev", ())),
+    )
+
+
+def _task_json(task: Task) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": task.id,
+        "node": task.node,
+        "assignee": task.assignee,
+        "kind": task.kind,
+        "version": task.version,
+        "token": task.token,
+    }
+    if task.owner is not None:
+        data["owner"] = task.owner
+    if task.due is not None:
+        data["due"] = task.due.isoformat()
+    return data
+
+
+def _task_of(data: Mapping[str, Any]) -> Task:
+    due = data.get("due")
+    return Task(
+        id=data["id"],
+        node=data["node"],
+        assignee=data["assignee"],
+        kind=data["kind"],
+        version=int(data["version"]),
+        token=data["token"],
+        owner=data.get("owner"),
+        due=None if due is None else datetime.fromisoformat(due),
+    )
+
+
+def _timer_json(timer: Timer) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": timer.id,
+        "due": timer.due.isoformat(),
+        "purpose": timer.purpose,
+        "node": timer.node,
+        "token": timer.token,
+    }
+    if timer.task is not None:
+        data["task"] = timer.task
+    return data
+
+
+def _timer_of(data: Mapping[str, Any]) -> Timer:
+    return Timer(
+        id=data["id"],
+        due=datetime.fromisoformat(data["due"]),
+        purpose=data["purpose"],
+        node=data["node"],
+        token=data["token"],
+        task=data.get("task"),
+    )
