@@ -185,5 +185,9 @@ def area_routers() -> tuple[APIRouter, ...]:
         rules_endpoints.router,
         rules_endpoints.executions,
         rules_endpoints.calendars,
+        runs_endpoints.starts,
+        runs_endpoints.tasks,
+        runs_endpoints.instances,
+        runs_endpoints.inbox,
         runs_endpoints.me,
     )

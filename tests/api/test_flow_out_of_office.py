@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import Users
 from sqlalchemy.orm import Session
 
 from brickwork.platform.runs.directory import SqlDirectory
+from conftest import Users
 
 API = "/api/v1/me/out-of-office"
 PROBLEM = "application/problem+json"

@@ -50,7 +50,8 @@ from brickwork.platform.rules.calendars import CalendarService
 from brickwork.platform.rules.definitions import validate_decision_spec, validate_rule_spec
 from brickwork.platform.rules.runner import LATER, SCHEDULED, RuleRunner, cron_next
 from brickwork.platform.rules.service import DecisionService
-from brickwork.platform.runs.service import FlowService
+from brickwork.platform.runs.definitions import FlowCompiler, validate_flow_spec
+from brickwork.platform.runs.service import TIMER_JOB, FlowService
 from brickwork.settings import Settings
 
 
@@ -86,6 +87,7 @@ class Services:
 register_kind_validator(Kind.FORM, validate_form_spec)
 register_kind_validator(Kind.DECISION_TABLE, validate_decision_spec)
 register_kind_validator(Kind.RULE, validate_rule_spec)
+register_kind_validator(Kind.FLOW, validate_flow_spec)
 register_element_id_pattern(Kind.DECISION_TABLE, ID_PATTERN)
 
 
@@ -189,7 +191,9 @@ def build_services(
     records.add_save_hook(rules)
     metadata.add_publish_hook(Kind.RULE, rules.on_publish)
     metadata.add_publish_hook(Kind.FORM, rules.on_form_publish)
-    runs = FlowService(audit=audit, clock=clock)
+    flows = FlowCompiler(metadata=metadata, records=records, decisions=decisions)
+    metadata.add_publish_hook(Kind.FLOW, flows.on_publish)
+    runs = FlowService(audit=audit, records=records, compiler=flows, clock=clock)
     return Services(
         audit=audit,
         metadata=metadata,
@@ -207,7 +211,11 @@ def build_services(
 
 def job_handlers(services: Services) -> dict[str, Handler]:
     """What each kind of background job runs."""
-    return {SCHEDULED: services.rules.run_scheduled, LATER: services.rules.run_later}
+    return {
+        SCHEDULED: services.rules.run_scheduled,
+        LATER: services.rules.run_later,
+        TIMER_JOB: services.runs.run_timer,
+    }
 
 
 def job_runners(

@@ -4,10 +4,10 @@ administrator fallback."""
 
 from __future__ import annotations
 
-from conftest import Users
 from sqlalchemy.orm import Session
 
 from brickwork.platform.runs.directory import SqlDirectory
+from conftest import Users
 
 
 def test_roles_departments_and_heads(users: Users, session: Session) -> None:
@@ -37,7 +37,8 @@ def test_roles_departments_and_heads(users: Users, session: Session) -> None:
     assert directory.parent_department("north") == "hq"
     assert directory.parent_department("hq") is None
     assert directory.department_head("hq") == "president"
-    assert directory.is_active("risk1") and not directory.is_active("risk3")
+    assert directory.is_active("risk1")
+    assert not directory.is_active("risk3")
     assert not directory.is_active("nobody")
 
 

@@ -10,6 +10,8 @@ from brickwork.platform.vocabulary import KEY_PATTERN
 
 Username = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Comment = Annotated[str, StringConstraints(max_length=4000)]
+MAX_ID = 2**53
+MAX_VERSION = 2**31 - 1
 
 
 class Strict(BaseModel):
@@ -32,7 +34,7 @@ class CommandRequest(Strict):
     """A command on a task or an instance. `expected_version` is the task's version (for
     instance commands, the instance's); without it, send an `Idempotency-Key` header."""
 
-    expected_version: int | None = Field(default=None, ge=0)
+    expected_version: int | None = Field(default=None, ge=0, le=MAX_VERSION)
     comment: Comment | None = None
 
 
@@ -61,8 +63,8 @@ class UrgeRequest(CommandRequest):
 
 
 class BatchApproveItem(Strict):
-    task: int = Field(description="The task's id (as the inbox lists it)")
-    expected_version: int = Field(ge=0)
+    task: int = Field(ge=1, le=MAX_ID, description="The task's id (as the inbox lists it)")
+    expected_version: int = Field(ge=0, le=MAX_VERSION)
 
 
 class BatchApproveRequest(Strict):

@@ -1,0 +1,36 @@
+"""Flow definitions (kind `flow`) are validated and published like forms: the shape at save,
+the graph and its references to the app at publish, each problem with a pointer under /spec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from credit_flow import API, APP, FORM, credit_flow, define
+from fastapi.testclient import TestClient
+
+
+def refused(client: TestClient, spec: dict[str, Any]) -> dict[str, str]:
+    response = define(client, "flow", "large_credit", spec)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    return {item["pointer"]: item["code"] for item in response.json()["errors"]}
+
+
+def test_bad_flows_are_refused_with_pointers_and_a_good_one_publishes(
+    client: TestClient,
+) -> None:
+    assert client.post(f"{API}/apps", json={"key": "credit", "label": "Credit"}).status_code == 201
+    assert define(client, "form", "credit_application", FORM).status_code == 201
+    bad_mode = credit_flow(risk={"id": "risk", "type": "approval", "mode": "sometimes"})
+    assert refused(client, bad_mode) == {"/spec/nodes/4/mode": "E_FLOW_SCHEMA"}
+    unknown_form = {**credit_flow(), "form": "nothing"}
+    assert refused(client, unknown_form) == {"/spec/form": "E_FLOW_UNKNOWN_FORM"}
+    dangling = credit_flow()
+    dangling["edges"][-1] = {"id": "e12", "from": "copy", "to": "nowhere"}
+    assert refused(client, dangling)["/spec/edges/11/to"] == "E_FLOW_UNKNOWN_NODE"
+    published = define(client, "flow", "large_credit", credit_flow())
+    assert published.status_code == 201, published.text
+    assert published.json()["version"] == 1
+    shown = client.get(f"{APP}/definitions/flow/large_credit")
+    assert shown.status_code == 200
+    assert shown.json()["latest_version"] == 1
