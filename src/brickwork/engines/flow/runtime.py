@@ -1,24 +1,1101 @@
-"""Advance a flow instance: `start` and `step` (pure)."""
+"""Advance a flow instance: `start` and `step` (pure).
+
+A step copies the live parts of the state into a `_Run`, applies the event, moves tokens
+through every node that does not wait (gateways, actions, CC, ends) until each token waits at a
+task, a join, a timer, a subflow or an incident, and freezes the result. A refused command
+raises `CommandRefused` with the state it was given, so nothing changes.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, Literal
 
+from brickwork.engines.expr import EvaluationContext
+from brickwork.engines.expr import values as v
+from brickwork.engines.flow.assignees import Resolver
 from brickwork.engines.flow.compiler import CompiledFlow
+from brickwork.engines.flow.definition import (
+    ActionNode,
+    ApprovalNode,
+    CcNode,
+    Edge,
+    EndNode,
+    Node,
+    Sla,
+    SubflowNode,
+    TaskNode,
+    TimerNode,
+    Vote,
+)
+from brickwork.engines.flow.effects import (
+    CancelTimer,
+    CloseOutcome,
+    CreateRecord,
+    Effect,
+    Finished,
+    History,
+    Incident,
+    NodeEntered,
+    NodeLeft,
+    Notify,
+    NotifyKind,
+    ScheduleTimer,
+    SetFields,
+    StartSubflow,
+    TaskClosed,
+    TaskCreated,
+    TaskKind,
+    UpdateRecords,
+)
 from brickwork.engines.flow.environment import World
-from brickwork.engines.flow.events import Event
-from brickwork.engines.flow.state import FlowState, Transition
+from brickwork.engines.flow.events import (
+    Abstain,
+    AddSigner,
+    Approve,
+    Cc,
+    Comment,
+    Complete,
+    Delegate,
+    Event,
+    Reject,
+    Resubmit,
+    Return,
+    SubflowFinished,
+    TimerFired,
+    Transfer,
+    Urge,
+    Withdraw,
+)
+from brickwork.engines.flow.problems import CommandRefused
+from brickwork.engines.flow.state import FlowState, Seat, Task, Timer, Token, Transition
+from brickwork.engines.rules.calendar import BusinessCalendar
+from brickwork.engines.rules.rule_definition import (
+    CallDecision,
+)
+from brickwork.engines.rules.rule_definition import (
+    CreateRecord as CreateRecordAction,
+)
+from brickwork.engines.rules.rule_definition import (
+    SetFields as SetFieldsAction,
+)
+
+SYSTEM = "system"
+INITIATOR = "initiator"
+MAX_ENTRIES = 10_000
+"""Node entries one step may make before a loop that never waits is stopped as an incident."""
+WEEKDAYS = BusinessCalendar(key="weekdays")
+"""Working days when the flow names no calendar: Monday to Friday."""
+DEFAULT_VOTE = Vote()
+Outcome = Literal["approved", "rejected"]
 
 
 def start(
     flow: CompiledFlow, *, instance_id: str, initiator: str, now: datetime, world: World
 ) -> Transition:
     """Start an instance: the initiator submits at the start node."""
-    raise NotImplementedError
+    state = FlowState(instance_id=instance_id, initiator=initiator, version=0, status="running")
+    run = _Run(flow, state, now, world)
+    run.path[flow.start] = None
+    run.emit(NodeEntered(flow.start))
+    run.emit(History(initiator, "submit", flow.start))
+    run.leave(flow.start, "approved", ())
+    return run.finish_step()
 
 
 def step(
     flow: CompiledFlow, state: FlowState, event: Event, *, now: datetime, world: World
 ) -> Transition:
     """Advance one instance by one event; raises `CommandRefused` (state unchanged)."""
-    raise NotImplementedError
+    run = _Run(flow, state, now, world)
+    handler = _HANDLERS.get(type(event))
+    if handler is None:  # pragma: no cover - the union is closed
+        raise TypeError(f"not a flow event: {event!r}")
+    if state.finished and not isinstance(event, Comment):
+        run.refuse("E_FLOW_FINISHED", f"the instance is already {state.status}")
+    handler(run, event)
+    return run.finish_step()
+
+
+class _Run:
+    """One step's working copy of the state and the effects so far."""
+
+    def __init__(self, flow: CompiledFlow, state: FlowState, now: datetime, world: World) -> None:
+        self.flow = flow
+        self.state = state
+        self.now = now
+        self.world = world
+        self.version = state.version + 1
+        self.status = state.status
+        self.counter = state.counter
+        self.tokens: dict[str, Token] = {t.id: t for t in state.tokens}
+        self.tasks: dict[str, Task] = {t.id: t for t in state.tasks}
+        self.timers: dict[str, Timer] = {t.id: t for t in state.timers}
+        self.path: dict[str, None] = dict.fromkeys(state.path)
+        self.approvers: dict[str, tuple[str, ...]] = dict(state.approvers)
+        self.jumps: dict[str, str] = dict(state.jumps)
+        self.decided = state.decided
+        self.rejected_node = state.rejected_node
+        self.effects: list[Effect] = []
+        self.queue: deque[tuple[Edge, tuple[str, ...]]] = deque()
+        self.variables: dict[str, Any] = {**world.record, INITIATOR: state.initiator}
+        self.end_outcome: str = "approved"
+        self.entries = 0
+        self.assigned_kind: NotifyKind = "assigned"
+        self.calendar = flow.calendar or WEEKDAYS
+        self.context = EvaluationContext(now=now, calendar=flow.calendar)
+
+    # ------------------------------------------------------------ bookkeeping
+
+    def refuse(self, code: str, message: str) -> None:
+        raise CommandRefused(code, message, self.state)
+
+    def emit(self, effect: Effect) -> None:
+        self.effects.append(effect)
+
+    def new_id(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def finish_step(self) -> Transition:
+        self.drain()
+        if self.status not in ("approved", "rejected", "withdrawn", "terminated"):
+            if not self.tokens:
+                self.finish(self.end_outcome)  # type: ignore[arg-type]
+            elif any(t.wait == "incident" for t in self.tokens.values()):
+                self.status = "incident"
+            else:
+                self.status = "running"
+        state = FlowState(
+            instance_id=self.state.instance_id,
+            initiator=self.state.initiator,
+            version=self.version,
+            status=self.status,
+            counter=self.counter,
+            tokens=tuple(self.tokens.values()),
+            tasks=tuple(self.tasks.values()),
+            timers=tuple(self.timers.values()),
+            path=tuple(self.path),
+            approvers=tuple(self.approvers.items()),
+            jumps=tuple(self.jumps.items()),
+            decided=self.decided,
+            rejected_node=self.rejected_node,
+        )
+        return Transition(state, tuple(self.effects))
+
+    def task_of(self, task_id: str, actor: str, expected: int | None) -> Task:
+        task = self.tasks.get(task_id)
+        if task is None:
+            self.refuse("E_FLOW_UNKNOWN_TASK", f"there is no open task `{task_id}`")
+            raise AssertionError  # pragma: no cover
+        if expected is not None and expected != task.version:
+            self.refuse(
+                "E_FLOW_STALE",
+                f"task `{task_id}` is at version {task.version}, not {expected}",
+            )
+        if actor != task.assignee:
+            self.refuse("E_FLOW_NOT_YOUR_TASK", f"task `{task_id}` is not assigned to `{actor}`")
+        return task
+
+    def check_version(self, expected: int | None) -> None:
+        if expected is not None and expected != self.state.version:
+            self.refuse(
+                "E_FLOW_STALE",
+                f"the instance is at version {self.state.version}, not {expected}",
+            )
+
+    def evaluate(self, pointer: str) -> Any:
+        compiled = self.flow.expressions[pointer]
+        result = compiled.evaluate(self.variables, context=self.context)
+        if result.diagnostics:
+            raise _EvaluationFailed(pointer, str(result.diagnostics[0].message))
+        return result.value
+
+    # ------------------------------------------------------------ tasks and timers
+
+    def new_task(
+        self,
+        node: str,
+        user: str,
+        kind: TaskKind,
+        token: str,
+        *,
+        owner: str | None = None,
+        sla: Sla | None = None,
+    ) -> str:
+        task_id = self.new_id("t")
+        due = None if sla is None else self.due(sla)
+        if kind != "cc":
+            self.tasks[task_id] = Task(task_id, node, user, kind, self.version, token, owner, due)
+        self.emit(TaskCreated(task_id, node, user, kind, due))
+        self.emit(Notify("cc" if kind == "cc" else self.assigned_kind, (user,), task_id))
+        if sla is not None and due is not None:
+            if sla.remind_before is not None:
+                remind = due - _duration(sla.remind_before)
+                if remind > self.now:
+                    self.schedule(remind, "sla_remind", node, token, task_id)
+            self.schedule(due, "sla_breach", node, token, task_id)
+        return task_id
+
+    def due(self, sla: Sla) -> datetime:
+        if sla.duration is not None:
+            return self.now + _duration(sla.duration)
+        assert sla.working_days is not None
+        day = self.calendar.add_working_days(self.now.date(), sla.working_days)
+        return datetime.combine(day, self.now.timetz())
+
+    def schedule(
+        self,
+        due: datetime,
+        purpose: Literal["sla_remind", "sla_breach", "timer"],
+        node: str,
+        token: str,
+        task: str | None = None,
+    ) -> None:
+        timer_id = self.new_id("m")
+        self.timers[timer_id] = Timer(timer_id, due, purpose, node, token, task)
+        self.emit(ScheduleTimer(timer_id, due, purpose))
+
+    def close_task(self, task_id: str, outcome: CloseOutcome) -> Task:
+        task = self.tasks.pop(task_id)
+        self.emit(TaskClosed(task_id, outcome))
+        for timer in [t for t in self.timers.values() if t.task == task_id]:
+            del self.timers[timer.id]
+            self.emit(CancelTimer(timer.id))
+        return task
+
+    def kill_token(self, token_id: str, outcome: CloseOutcome = "cancelled") -> None:
+        """Remove a token with its open tasks and timers."""
+        self.tokens.pop(token_id, None)
+        for task in [t for t in self.tasks.values() if t.token == token_id]:
+            self.close_task(task.id, outcome)
+        for timer in [t for t in self.timers.values() if t.token == token_id]:
+            del self.timers[timer.id]
+            self.emit(CancelTimer(timer.id))
+
+    def finish(self, outcome: Literal["approved", "rejected", "withdrawn", "terminated"]) -> None:
+        close: CloseOutcome = "withdrawn" if outcome == "withdrawn" else "cancelled"
+        for token_id in list(self.tokens):
+            self.kill_token(token_id, close)
+        self.queue.clear()
+        self.jumps.clear()
+        self.status = outcome
+        self.emit(Finished(outcome))
+        self.emit(Notify("finished", (self.state.initiator,)))
+
+    # ------------------------------------------------------------ moving tokens
+
+    def leave(self, node: str, outcome: Outcome, prev: tuple[str, ...]) -> None:
+        """`node` is done with `outcome`: follow its edges (or a pending jump back)."""
+        self.emit(NodeLeft(node, outcome))
+        if outcome == "approved" and node in self.jumps:
+            self.enter(self.jumps.pop(node), prev)
+            return
+        edges = self.flow.outgoing[node]
+        if outcome == "rejected":
+            edges = tuple(e for e in edges if e.on == "rejected")
+            if not edges:
+                self.rejected_node = node
+                self.finish("rejected")
+                return
+        else:
+            edges = tuple(e for e in edges if e.on != "rejected")
+        chosen = self.choose(node, edges)
+        if chosen is None:
+            return
+        for edge in chosen:
+            self.queue.append((edge, prev))
+
+    def choose(self, node: str, edges: tuple[Edge, ...]) -> tuple[Edge, ...] | None:
+        kind = self.flow.nodes[node].type
+        if kind == "parallel":
+            return edges
+        if not edges:
+            self.incident(node, "E_FLOW_DEAD_END", "no edge leaves this node")
+            return None
+        if len(edges) == 1 and edges[0].condition is None:
+            return edges
+        taken: list[Edge] = []
+        for edge in edges:
+            if edge.default:
+                continue
+            if edge.condition is None or self.holds(edge):
+                taken.append(edge)
+                if kind != "inclusive":
+                    break
+        if not taken:
+            taken = [e for e in edges if e.default][:1]
+        if not taken:
+            self.incident(node, "E_FLOW_NO_PATH", "no condition holds and there is no default edge")
+            return None
+        return tuple(taken)
+
+    def holds(self, edge: Edge) -> bool:
+        compiled = self.flow.conditions[edge.id]
+        direct = compiled.direct
+        if direct is not None:
+            decided = direct(self.variables)
+            if decided is True or decided is False:
+                return decided
+        return compiled.evaluate(self.variables, context=self.context).value is True
+
+    def incident(self, node: str, code: str, message: str) -> None:
+        token_id = self.new_id("k")
+        self.tokens[token_id] = Token(token_id, node, "incident")
+        self.emit(Incident(node, code, message))
+
+    def drain(self) -> None:
+        """Move queued tokens until each waits; then fire inclusive joins nobody can reach."""
+        while True:
+            while self.queue:
+                edge, prev = self.queue.popleft()
+                self.arrive(edge, prev)
+            if not self.fire_inclusive():
+                return
+
+    def arrive(self, edge: Edge, prev: tuple[str, ...]) -> None:
+        flow = self.flow
+        target = edge.to
+        kind = flow.nodes[target].type
+        if kind in ("parallel", "inclusive") and len(flow.incoming[target]) > 1:
+            token_id = self.new_id("k")
+            self.tokens[token_id] = Token(token_id, target, "join", edge=edge.id, prev=prev)
+            if kind == "parallel":
+                self.fire_parallel(target)
+            return
+        self.enter(target, prev)
+
+    def fire_parallel(self, node: str) -> None:
+        waiting: dict[str, Token] = {}
+        for token in self.tokens.values():
+            if token.node == node and token.wait == "join" and token.edge is not None:
+                waiting.setdefault(token.edge, token)
+        if len(waiting) < len(self.flow.incoming[node]):
+            return
+        self.join(node, list(waiting.values()))
+
+    def fire_inclusive(self) -> bool:
+        fired = False
+        for node in self.flow.inclusive_joins:
+            waiting = [t for t in self.tokens.values() if t.node == node and t.wait == "join"]
+            if not waiting:
+                continue
+            if any(self.can_reach(t, node) for t in self.tokens.values() if t.node != node):
+                continue
+            first: dict[str, Token] = {}
+            for token in waiting:
+                first.setdefault(token.edge or "", token)
+            self.join(node, list(first.values()))
+            fired = True
+            while self.queue:
+                edge, prev = self.queue.popleft()
+                self.arrive(edge, prev)
+        return fired
+
+    def can_reach(self, token: Token, node: str) -> bool:
+        return node in self.flow.reach[token.node]
+
+    def join(self, node: str, tokens: list[Token]) -> None:
+        merged: dict[str, None] = {}
+        for token in tokens:
+            del self.tokens[token.id]
+            merged.update(dict.fromkeys(token.prev))
+        self.enter(node, tuple(merged), joined=True)
+
+    def enter(self, node_id: str, prev: tuple[str, ...], *, joined: bool = False) -> None:
+        self.entries += 1
+        if self.entries > MAX_ENTRIES:
+            self.queue.clear()
+            self.incident(node_id, "E_FLOW_LOOP", "the flow loops without waiting anywhere")
+            return
+        node = self.flow.nodes[node_id]
+        self.path[node_id] = None
+        self.emit(NodeEntered(node_id))
+        try:
+            _ENTER[node.type](self, node, prev)
+        except _EvaluationFailed as exc:
+            self.incident(node_id, "E_FLOW_EVALUATION", f"{exc.pointer}: {exc.message}")
+
+    # ------------------------------------------------------------ approvals
+
+    def seat_of(self, token: Token, task_id: str) -> int:
+        return next(i for i, seat in enumerate(token.seats) if seat.task == task_id)
+
+    def settle(self, token: Token) -> None:
+        """Close the approval/task node of `token` when its outcome is known."""
+        node = self.flow.nodes[token.node]
+        outcome = _outcome(node, token)
+        if outcome is None:
+            self.tokens[token.id] = token
+            return
+        self.tokens[token.id] = token
+        self.kill_token(token.id)
+        approvers = token.approvers if outcome == "approved" else ()
+        if approvers:
+            self.approvers[node.id] = approvers
+        self.leave(node.id, outcome, approvers)
+
+
+class _EvaluationFailed(Exception):
+    def __init__(self, pointer: str, message: str) -> None:
+        self.pointer = pointer
+        self.message = message
+        super().__init__(f"{pointer}: {message}")
+
+
+def _duration(text: str) -> timedelta:
+    found = v.parse_duration(text)
+    assert isinstance(found, timedelta)  # the model's pattern admits days-and-time only
+    return found
+
+
+def _outcome(node: Node, token: Token) -> Outcome | None:
+    mode = getattr(node, "mode", "all")
+    if mode == "vote":
+        assert isinstance(node, ApprovalNode)
+        return _vote_outcome(node.vote or DEFAULT_VOTE, token)
+    if mode in ("or", "single"):
+        if token.rejected:
+            return "rejected"
+        if token.approved or not token.seats:
+            return "approved"
+        return None
+    if token.rejected:
+        return "rejected"
+    return None if token.seats else "approved"
+
+
+def _vote_outcome(vote: Vote, token: Token) -> Outcome | None:
+    ratio = Decimal(vote.pass_ratio)
+    open_seats = len(token.seats)
+
+    def passes(votes_for: int, against: int) -> bool:
+        abstained = token.abstained
+        if vote.abstain == "for":
+            votes_for += abstained
+        elif vote.abstain == "against":
+            against += abstained
+        counted = votes_for + against
+        if counted == 0:
+            return False
+        threshold = ratio * counted
+        return votes_for >= threshold if vote.comparison == ">=" else votes_for > threshold
+
+    if not open_seats:
+        return "approved" if passes(token.approved, token.rejected) else "rejected"
+    if not vote.early_decision:
+        return None
+    if passes(token.approved, token.rejected + open_seats):
+        return "approved"
+    if not passes(token.approved + open_seats, token.rejected):
+        return "rejected"
+    return None
+
+
+# ---------------------------------------------------------------- entering nodes
+
+
+def _enter_pass(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
+    run.leave(node.id, "approved", prev)
+
+
+def _enter_end(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
+    assert isinstance(node, EndNode)
+    run.emit(NodeLeft(node.id, node.outcome))
+    if node.terminate:
+        run.finish(node.outcome)
+        return
+    run.end_outcome = node.outcome
+
+
+def _enter_cc(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
+    assert isinstance(node, CcNode)
+    users, replaced = _resolver(run).resolve(
+        node.assignees, f"{run.flow.pointer(node.id)}/assignees"
+    )
+    _record_replacements(run, node.id, replaced)
+    for user in users:
+        run.new_task(node.id, user, "cc", "")
+    run.leave(node.id, "approved", prev)
+
+
+def _enter_people(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
+    """An approval or fill-in task node: resolve, apply the policies, open the seats."""
+    assert isinstance(node, ApprovalNode | TaskNode)
+    pointer = f"{run.flow.pointer(node.id)}/assignees"
+    users, replaced = _resolver(run).resolve(node.assignees, pointer)
+    _record_replacements(run, node.id, replaced)
+    if not users:
+        found = _empty_assignee(run, node)
+        if found is None:
+            run.leave(node.id, "approved", prev)
+            return
+        users = [found]
+    auto: list[str] = []
+    if isinstance(node, ApprovalNode):
+        policy = _approval_policies(run, node, users, prev)
+        if policy is None:
+            run.leave(node.id, "approved", prev)
+            return
+        users, auto = policy
+    token_id = run.new_id("k")
+    kind: TaskKind = "approve" if isinstance(node, ApprovalNode) else "fill"
+    sla = node.sla
+    if node.mode == "sequential" and users:
+        first = run.new_task(node.id, users[0], kind, token_id, sla=sla)
+        seats: tuple[Seat, ...] = (Seat(first, tuple(users[1:])),)
+    else:
+        seats = tuple(Seat(run.new_task(node.id, u, kind, token_id, sla=sla)) for u in users)
+    token = Token(
+        token_id,
+        node.id,
+        "task",
+        seats=seats,
+        approved=len(auto),
+        voters=len(auto) + len(seats),
+        approvers=tuple(auto),
+        prev=prev,
+    )
+    run.settle(token)
+
+
+def _empty_assignee(run: _Run, node: ApprovalNode | TaskNode) -> str | None:
+    policy = run.flow.spec.settings.empty_assignee
+    if policy.policy == "skip":
+        run.emit(History(SYSTEM, "skipped", node.id, detail={"reason": "no_assignee"}))
+        return None
+    user = policy.user if policy.policy == "user" else run.world.directory.administrator()
+    assert user is not None
+    run.emit(History(SYSTEM, "assigned", node.id, detail={"reason": "no_assignee", "user": user}))
+    return user
+
+
+def _approval_policies(
+    run: _Run, node: ApprovalNode, users: list[str], prev: tuple[str, ...]
+) -> tuple[list[str], list[str]] | None:
+    """Initiator-is-approver and approver de-duplication: the users still asked and those
+    approved automatically (recorded as the system actor); None: skip the node."""
+    settings = run.flow.spec.settings
+    initiator = run.state.initiator
+    auto: list[str] = []
+    explicit = any(a.type == "initiator" for a in node.assignees)
+    if initiator in users and not explicit and settings.initiator_is_approver != "handle":
+        if settings.initiator_is_approver == "skip_node":
+            run.emit(History(SYSTEM, "skipped", node.id, detail={"reason": "initiator"}))
+            return None
+        users = [u for u in users if u != initiator]
+        auto.append(initiator)
+        run.emit(
+            History(
+                SYSTEM, "auto_approve", node.id, detail={"user": initiator, "reason": "initiator"}
+            )
+        )
+    dedupe = settings.dedupe_approvers
+    if dedupe.mode != "none" and node.id not in dedupe.except_:
+        if dedupe.mode == "consecutive":
+            earlier = set(prev)
+        else:
+            earlier = {user for node_id, seen in run.approvers.items() for user in seen}
+        for user in [u for u in users if u in earlier]:
+            users.remove(user)
+            auto.append(user)
+            run.emit(
+                History(SYSTEM, "auto_approve", node.id, detail={"user": user, "reason": "dedupe"})
+            )
+    return users, auto
+
+
+def _record_replacements(run: _Run, node: str, replaced: list[tuple[str, str]]) -> None:
+    for user, delegate in replaced:
+        run.emit(
+            History(SYSTEM, "out_of_office", node, detail={"user": user, "delegate": delegate})
+        )
+
+
+def _resolver(run: _Run) -> Resolver:
+    return Resolver(
+        run.world.directory,
+        run.variables,
+        run.state.initiator,
+        run.now,
+        run.flow.expressions.__getitem__,
+        run.context,
+    )
+
+
+def _enter_action(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
+    assert isinstance(node, ActionNode)
+    base = run.flow.pointer(node.id)
+    effects: list[Effect] = []
+    for index, action in enumerate(node.actions):
+        pointer = f"{base}/actions/{index}"
+        if isinstance(action, CallDecision):
+            values = _decision(run, action, pointer)
+            run.variables.update(values)
+            effects.append(SetFields(values))
+            continue
+        values = {key: run.evaluate(f"{pointer}/values/{_token(key)}") for key in action.values}
+        if isinstance(action, SetFieldsAction):
+            run.variables.update(values)
+            effects.append(SetFields(values))
+        elif isinstance(action, CreateRecordAction):
+            effects.append(CreateRecord(action.form, values))
+        else:
+            effects.append(UpdateRecords(action.form, action.where, values))
+    run.effects.extend(effects)
+    run.leave(node.id, "approved", prev)
+
+
+def _decision(run: _Run, action: CallDecision, pointer: str) -> dict[str, Any]:
+    inputs = {name: run.evaluate(f"{pointer}/inputs/{_token(name)}") for name in action.inputs}
+    model = run.flow.env.decisions[action.model]
+    result = model.evaluate(action.decision, inputs, context=run.context)
+    if result.diagnostics:
+        raise _EvaluationFailed(f"{pointer}/model", str(result.diagnostics[0]))
+    variables = {"result": result.value}
+    values: dict[str, Any] = {}
+    for key in action.outputs:
+        here = f"{pointer}/outputs/{_token(key)}"
+        found = run.flow.expressions[here].evaluate(variables, context=run.context)
+        if found.diagnostics:
+            raise _EvaluationFailed(here, str(found.diagnostics[0].message))
+        values[key] = found.value
+    return values
+
+
+def _enter_timer(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
+    assert isinstance(node, TimerNode)
+    if node.wait is not None:
+        due = run.now + _duration(node.wait)
+    elif node.working_days is not None:
+        day = run.calendar.add_working_days(run.now.date(), node.working_days)
+        due = datetime.combine(day, run.now.timetz())
+    else:
+        due = _moment(run, run.evaluate(f"{run.flow.pointer(node.id)}/until"), node.id)
+    if due <= run.now:
+        run.leave(node.id, "approved", prev)
+        return
+    token_id = run.new_id("k")
+    run.tokens[token_id] = Token(token_id, node.id, "timer", prev=prev)
+    run.schedule(due, "timer", node.id, token_id)
+
+
+def _moment(run: _Run, value: Any, node: str) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=run.now.tzinfo or UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0), tzinfo=run.now.tzinfo or UTC)
+    raise _EvaluationFailed(
+        f"{run.flow.pointer(node)}/until", f"gives {value!r}, not a date or date and time"
+    )
+
+
+def _enter_subflow(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
+    assert isinstance(node, SubflowNode)
+    token_id = run.new_id("k")
+    run.tokens[token_id] = Token(token_id, node.id, "subflow", prev=prev)
+    record = {k: val for k, val in run.variables.items() if k != INITIATOR}
+    run.emit(StartSubflow(node.id, node.flow, node.version, record))
+
+
+_ENTER: dict[str, Callable[[_Run, Any, tuple[str, ...]], None]] = {
+    "start": _enter_pass,
+    "end": _enter_end,
+    "approval": _enter_people,
+    "task": _enter_people,
+    "cc": _enter_cc,
+    "exclusive": _enter_pass,
+    "parallel": _enter_pass,
+    "inclusive": _enter_pass,
+    "action": _enter_action,
+    "timer": _enter_timer,
+    "subflow": _enter_subflow,
+}
+
+
+def _token(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+# ---------------------------------------------------------------- commands
+
+
+def _decide(
+    run: _Run,
+    task: Task,
+    outcome: Literal["approved", "rejected", "abstained", "completed"],
+    actor: str,
+    comment: str | None,
+) -> None:
+    """A decision on an open task: delegated tasks go back to their owner; otherwise the seat
+    moves on or completes and the node settles when its outcome is known."""
+    run.decided = True
+    run.close_task(task.id, outcome)
+    run.emit(
+        History(
+            actor, outcome if actor != SYSTEM else f"auto_{outcome}", task.node, task.id, comment
+        )
+    )
+    token = run.tokens[task.token]
+    index = run.seat_of(token, task.id)
+    seat = token.seats[index]
+    node = run.flow.nodes[task.node]
+    sla = getattr(node, "sla", None)
+    if task.owner is not None:
+        back = run.new_task(task.node, task.owner, task.kind, token.id, sla=sla)
+        run.tokens[token.id] = _replace_seat(token, index, Seat(back, seat.rest))
+        return
+    if outcome in ("approved", "completed") and seat.rest:
+        following = run.new_task(task.node, seat.rest[0], task.kind, token.id, sla=sla)
+        run.tokens[token.id] = _replace_seat(token, index, Seat(following, seat.rest[1:]))
+        return
+    seats = token.seats[:index] + token.seats[index + 1 :]
+    if outcome in ("approved", "completed"):
+        approvers = token.approvers if actor == SYSTEM else (*token.approvers, actor)
+        token = _copy(token, seats=seats, approved=token.approved + 1, approvers=approvers)
+    elif outcome == "rejected":
+        token = _copy(token, seats=seats, rejected=token.rejected + 1)
+    else:
+        token = _copy(token, seats=seats, abstained=token.abstained + 1)
+    run.settle(token)
+
+
+def _copy(token: Token, **changes: Any) -> Token:
+    return replace(token, **changes)
+
+
+def _replace_seat(token: Token, index: int, seat: Seat) -> Token:
+    return _copy(token, seats=(*token.seats[:index], seat, *token.seats[index + 1 :]))
+
+
+def _on_approve(run: _Run, event: Approve) -> None:
+    task = run.task_of(event.task, event.actor, event.expected_version)
+    _kind(run, task, "approve")
+    _decide(run, task, "approved", event.actor, event.comment)
+
+
+def _on_reject(run: _Run, event: Reject) -> None:
+    task = run.task_of(event.task, event.actor, event.expected_version)
+    _kind(run, task, "approve")
+    _decide(run, task, "rejected", event.actor, event.comment)
+
+
+def _on_abstain(run: _Run, event: Abstain) -> None:
+    task = run.task_of(event.task, event.actor, event.expected_version)
+    _kind(run, task, "approve")
+    if getattr(run.flow.nodes[task.node], "mode", None) != "vote":
+        run.refuse("E_FLOW_NOT_ALLOWED", "only a vote can be abstained from")
+    _decide(run, task, "abstained", event.actor, event.comment)
+
+
+def _on_complete(run: _Run, event: Complete) -> None:
+    task = run.task_of(event.task, event.actor, event.expected_version)
+    _kind(run, task, "fill")
+    if task.node == run.flow.start:
+        _resubmit(run, task, event.actor, event.comment)
+        return
+    _decide(run, task, "completed", event.actor, event.comment)
+
+
+def _kind(run: _Run, task: Task, kind: str) -> None:
+    if task.kind != kind:
+        wanted = "approved or rejected" if task.kind == "approve" else "completed"
+        run.refuse("E_FLOW_TASK_KIND", f"task `{task.id}` is to be {wanted}")
+
+
+def _allowed(run: _Run, task: Task, capability: str) -> None:
+    node = run.flow.nodes[task.node]
+    if task.owner is not None:
+        run.refuse("E_FLOW_NOT_ALLOWED", "a delegate approves or rejects; the owner does the rest")
+    if isinstance(node, ApprovalNode):
+        if capability not in node.allow:
+            run.refuse("E_FLOW_NOT_ALLOWED", f"node `{node.id}` does not allow {capability}")
+    elif capability == "add_signer" or task.node == run.flow.start:
+        run.refuse("E_FLOW_NOT_ALLOWED", f"a task of `{node.id}` does not allow {capability}")
+
+
+def _user(run: _Run, user: str) -> None:
+    if not user or not run.world.directory.is_active(user):
+        run.refuse("E_FLOW_UNKNOWN_USER", f"`{user}` is not an active user")
+
+
+def _on_transfer(run: _Run, event: Transfer) -> None:
+    task = run.task_of(event.task, event.actor, event.expected_version)
+    _allowed(run, task, "transfer")
+    _user(run, event.to)
+    if event.to == task.assignee:
+        run.refuse("E_FLOW_NOT_ALLOWED", "the task is already assigned to that user")
+    _hand_over(run, task, event.to, None, "transferred")
+    run.emit(History(event.actor, "transfer", task.node, task.id, event.comment, {"to": event.to}))
+
+
+def _on_delegate(run: _Run, event: Delegate) -> None:
+    task = run.task_of(event.task, event.actor, event.expected_version)
+    _allowed(run, task, "delegate")
+    _user(run, event.to)
+    if event.to == task.assignee:
+        run.refuse("E_FLOW_NOT_ALLOWED", "the task is already assigned to that user")
+    _hand_over(run, task, event.to, task.assignee, "delegated")
+    run.emit(History(event.actor, "delegate", task.node, task.id, event.comment, {"to": event.to}))
+
+
+def _hand_over(
+    run: _Run, task: Task, to: str, owner: str | None, outcome: CloseOutcome, *, sla: bool = True
+) -> str:
+    run.close_task(task.id, outcome)
+    node = run.flow.nodes[task.node]
+    token = run.tokens[task.token]
+    new = run.new_task(
+        task.node,
+        to,
+        task.kind,
+        token.id,
+        owner=owner,
+        sla=getattr(node, "sla", None) if sla else None,
+    )
+    if token.seats:
+        index = run.seat_of(token, task.id)
+        run.tokens[token.id] = _replace_seat(token, index, Seat(new, token.seats[index].rest))
+    return new
+
+
+def _on_add_signer(run: _Run, event: AddSigner) -> None:
+    task = run.task_of(event.task, event.actor, event.expected_version)
+    _allowed(run, task, "add_signer")
+    token = run.tokens[task.token]
+    busy = {run.tasks[s.task].assignee for s in token.seats} | {
+        user for s in token.seats for user in s.rest
+    }
+    users = [u for u in dict.fromkeys(event.users) if u not in busy]
+    for user in users:
+        _user(run, user)
+    if not users:
+        run.refuse("E_FLOW_NOT_ALLOWED", "every user named already approves at this node")
+    run.emit(
+        History(
+            event.actor,
+            "add_signer",
+            task.node,
+            task.id,
+            event.comment,
+            {"users": list(users), "position": event.position},
+        )
+    )
+    index = run.seat_of(token, task.id)
+    seat = token.seats[index]
+    sla = getattr(run.flow.nodes[task.node], "sla", None)
+    if event.position == "after":
+        run.tokens[token.id] = _replace_seat(token, index, Seat(seat.task, (*users, *seat.rest)))
+    elif event.position == "before":
+        run.close_task(task.id, "delegated")
+        first = run.new_task(task.node, users[0], "approve", token.id, sla=sla)
+        rest = (*users[1:], task.assignee, *seat.rest)
+        run.tokens[token.id] = _replace_seat(token, index, Seat(first, rest))
+    else:
+        added = tuple(Seat(run.new_task(task.node, u, "approve", token.id, sla=sla)) for u in users)
+        run.tokens[token.id] = _copy(
+            token, seats=(*token.seats, *added), voters=token.voters + len(added)
+        )
+
+
+def _on_return(run: _Run, event: Return) -> None:
+    task = run.task_of(event.task, event.actor, event.expected_version)
+    _allowed(run, task, "return")
+    flow = run.flow
+    target = flow.start if event.target == INITIATOR else event.target
+    if target not in run.path or target == task.node or task.node not in flow.reach[target]:
+        run.refuse(
+            "E_FLOW_RETURN_TARGET",
+            f"`{event.target}` is not a node executed before `{task.node}` on this path",
+        )
+    run.decided = True
+    run.close_task(task.id, "returned")
+    run.emit(
+        History(
+            event.actor,
+            "return",
+            task.node,
+            task.id,
+            event.comment,
+            {"target": event.target, "resume": event.resume},
+        )
+    )
+    region: set[str] = {*flow.reach[target], target}
+    if event.resume == "jump_back":
+        returner = task.node
+        region = {n for n in region if n == returner or returner in flow.reach[n]}
+        run.jumps[target] = returner
+    else:
+        for node in flow.reach[target] | {target}:
+            run.path.pop(node, None)
+            run.approvers.pop(node, None)
+        run.jumps = {k: val for k, val in run.jumps.items() if k not in region}
+    for token in [t for t in run.tokens.values() if t.node in region]:
+        run.kill_token(token.id)
+    run.assigned_kind = "returned"
+    if target == flow.start:
+        run.path[target] = None
+        run.emit(NodeEntered(target))
+        token_id = run.new_id("k")
+        run.tokens[token_id] = Token(token_id, target, "resubmit")
+        run.new_task(target, run.state.initiator, "fill", token_id)
+    else:
+        run.enter(target, ())
+    run.drain()
+    run.assigned_kind = "assigned"
+
+
+def _on_resubmit(run: _Run, event: Resubmit) -> None:
+    if event.task is not None:
+        task = run.task_of(event.task, event.actor, event.expected_version)
+    else:
+        run.check_version(event.expected_version)
+        found = [t for t in run.tasks.values() if t.node == run.flow.start]
+        if not found:
+            run.refuse("E_FLOW_NOT_RETURNED", "the instance was not returned to the initiator")
+        task = found[0]
+        if event.actor != task.assignee:
+            run.refuse("E_FLOW_NOT_INITIATOR", "only the initiator resubmits")
+    if task.node != run.flow.start:
+        run.refuse("E_FLOW_NOT_RETURNED", f"task `{task.id}` is not a resubmission")
+    _resubmit(run, task, event.actor, event.comment)
+
+
+def _resubmit(run: _Run, task: Task, actor: str, comment: str | None) -> None:
+    run.close_task(task.id, "completed")
+    run.tokens.pop(task.token, None)
+    run.emit(History(actor, "resubmit", task.node, task.id, comment))
+    run.leave(task.node, "approved", ())
+
+
+def _on_withdraw(run: _Run, event: Withdraw) -> None:
+    run.check_version(event.expected_version)
+    if event.actor != run.state.initiator:
+        run.refuse("E_FLOW_NOT_INITIATOR", "only the initiator withdraws an instance")
+    if run.flow.spec.settings.withdraw == "never":
+        run.refuse("E_FLOW_WITHDRAW_CLOSED", "this flow cannot be withdrawn")
+    if run.decided:
+        run.refuse("E_FLOW_WITHDRAW_CLOSED", "a decision was already taken")
+    run.emit(History(event.actor, "withdraw", comment=event.comment))
+    run.finish("withdrawn")
+
+
+def _on_urge(run: _Run, event: Urge) -> None:
+    if event.actor != run.state.initiator:
+        run.refuse("E_FLOW_NOT_INITIATOR", "only the initiator urges")
+    if event.task is not None:
+        task = run.tasks.get(event.task)
+        if task is None:
+            run.refuse("E_FLOW_UNKNOWN_TASK", f"there is no open task `{event.task}`")
+            return
+        if event.expected_version is not None and event.expected_version != task.version:
+            run.refuse("E_FLOW_STALE", f"task `{task.id}` is at version {task.version}")
+        tasks = [task]
+    else:
+        run.check_version(event.expected_version)
+        tasks = [t for t in run.tasks.values() if t.node != run.flow.start]
+    if not tasks:
+        run.refuse("E_FLOW_UNKNOWN_TASK", "there is no open task to urge")
+    run.emit(History(event.actor, "urge", tasks[0].node, event.task, event.comment))
+    for task in tasks:
+        run.emit(Notify("urged", (task.assignee,), task.id))
+
+
+def _on_comment(run: _Run, event: Comment) -> None:
+    run.check_version(event.expected_version)
+    node = None
+    if event.task is not None:
+        task = run.tasks.get(event.task)
+        node = task.node if task is not None else None
+    run.emit(History(event.actor, "comment", node, event.task, event.text))
+
+
+def _on_cc(run: _Run, event: Cc) -> None:
+    run.check_version(event.expected_version)
+    users = [u for u in dict.fromkeys(event.users) if u]
+    for user in users:
+        _user(run, user)
+    node = run.flow.start
+    if event.task is not None:
+        task = run.tasks.get(event.task)
+        node = task.node if task is not None else node
+    run.emit(History(event.actor, "cc", node, event.task, event.comment, {"users": users}))
+    for user in users:
+        run.new_task(node, user, "cc", "")
+
+
+def _on_timer(run: _Run, event: TimerFired) -> None:
+    timer = run.timers.get(event.timer)
+    if timer is None:
+        run.refuse("E_FLOW_UNKNOWN_TIMER", f"there is no live timer `{event.timer}`")
+        return
+    del run.timers[timer.id]
+    if timer.purpose == "timer":
+        run.tokens.pop(timer.token, None)
+        run.leave(timer.node, "approved", ())
+        return
+    assert timer.task is not None
+    task = run.tasks[timer.task]
+    if timer.purpose == "sla_remind":
+        run.emit(Notify("reminder", (task.assignee,), task.id))
+        return
+    _breach(run, task)
+
+
+def _breach(run: _Run, task: Task) -> None:
+    node = run.flow.nodes[task.node]
+    sla = getattr(node, "sla", None)
+    assert isinstance(sla, Sla)
+    run.emit(
+        History(SYSTEM, "sla_breached", task.node, task.id, detail={"on_breach": sla.on_breach})
+    )
+    if sla.on_breach == "remind":
+        run.emit(Notify("reminder", (task.assignee,), task.id))
+    elif sla.on_breach == "escalate":
+        pointer = f"{run.flow.pointer(node.id)}/sla/escalate_to"
+        users, _ = _resolver(run).resolve(sla.escalate_to, pointer)
+        users = [u for u in users if u != task.assignee]
+        if not users:
+            run.emit(Notify("reminder", (task.assignee,), task.id))
+            return
+        new = _hand_over(run, task, users[0], None, "transferred", sla=False)
+        run.emit(Notify("escalated", tuple(users), new))
+    elif task.kind == "fill":
+        _decide(run, task, "completed", SYSTEM, None)
+    else:
+        _decide(run, task, "approved" if sla.on_breach == "approve" else "rejected", SYSTEM, None)
+
+
+def _on_subflow(run: _Run, event: SubflowFinished) -> None:
+    token = next(
+        (t for t in run.tokens.values() if t.node == event.node and t.wait == "subflow"), None
+    )
+    if token is None:
+        run.refuse("E_FLOW_UNKNOWN_SUBFLOW", f"node `{event.node}` is not waiting for a subflow")
+        return
+    del run.tokens[token.id]
+    run.emit(History(SYSTEM, "subflow_finished", event.node, detail={"outcome": event.outcome}))
+    run.leave(event.node, "approved" if event.outcome == "approved" else "rejected", token.prev)
+
+
+_HANDLERS: dict[type, Callable[[_Run, Any], None]] = {
+    Approve: _on_approve,
+    Reject: _on_reject,
+    Abstain: _on_abstain,
+    Complete: _on_complete,
+    Return: _on_return,
+    Transfer: _on_transfer,
+    Delegate: _on_delegate,
+    AddSigner: _on_add_signer,
+    Withdraw: _on_withdraw,
+    Resubmit: _on_resubmit,
+    Urge: _on_urge,
+    Comment: _on_comment,
+    Cc: _on_cc,
+    TimerFired: _on_timer,
+    SubflowFinished: _on_subflow,
+}

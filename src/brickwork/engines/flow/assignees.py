@@ -1,0 +1,124 @@
+"""Who a node's tasks go to: assignees resolved once at node entry, in order, de-duplicated.
+
+Inactive users are left out; an out-of-office user's delegate (at the entry time) takes their
+place. The empty-assignee policy is applied by the caller (`None` here means nobody).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from brickwork.engines.expr import CompiledExpression, EvaluationContext
+from brickwork.engines.flow.definition import (
+    Assignee,
+    DepartmentHeadAssignee,
+    ExpressionAssignee,
+    FieldAssignee,
+    InitiatorAssignee,
+    ManagerAssignee,
+    RoleAssignee,
+    UserAssignee,
+)
+from brickwork.engines.flow.environment import Directory
+
+
+def usernames(value: Any) -> list[str]:
+    """A member value (one username or a list of them) as a list of usernames."""
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list | tuple):
+        return [item for item in value if isinstance(item, str) and item]
+    return []
+
+
+def manager_chain(directory: Directory, initiator: str, levels: int) -> list[str]:
+    """Heads of the initiator's department and its parents, `levels` of them: level 1 is the
+    head of the initiator's department, or of its parent when the initiator heads it."""
+    department = directory.department_of(initiator)
+    found: list[str] = []
+    while department is not None and len(found) < levels:
+        head = directory.department_head(department)
+        if head is not None and head != initiator and head not in found:
+            found.append(head)
+        department = directory.parent_department(department)
+    return found
+
+
+class Resolver:
+    """Resolves assignee lists for one step."""
+
+    def __init__(
+        self,
+        directory: Directory,
+        record: Mapping[str, Any],
+        initiator: str,
+        now: datetime,
+        expression: Callable[[str], CompiledExpression],
+        context: EvaluationContext,
+    ) -> None:
+        self.directory = directory
+        self.record = record
+        self.initiator = initiator
+        self.now = now
+        self.expression = expression
+        self.context = context
+
+    def resolve(
+        self, assignees: Iterable[Assignee], pointer: str
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        """The users, and the (absent user, delegate) replacements made."""
+        found: dict[str, None] = {}
+        for index, assignee in enumerate(assignees):
+            for user in self.one(assignee, f"{pointer}/{index}"):
+                found.setdefault(user, None)
+        directory = self.directory
+        result: dict[str, None] = {}
+        replaced: list[tuple[str, str]] = []
+        for user in found:
+            if not directory.is_active(user):
+                continue
+            delegate = directory.delegate_of(user, self.now)
+            if delegate is not None and delegate != user and directory.is_active(delegate):
+                replaced.append((user, delegate))
+                user = delegate
+            result.setdefault(user, None)
+        return list(result), replaced
+
+    def one(self, assignee: Assignee, pointer: str) -> list[str]:
+        directory = self.directory
+        match assignee:
+            case UserAssignee():
+                return [assignee.user]
+            case RoleAssignee():
+                departments: list[str | None] = [assignee.department]
+                if assignee.department_field is not None:
+                    departments = list(usernames(self.record.get(assignee.department_field)))
+                users: list[str] = []
+                for department in departments:
+                    users.extend(directory.users_with_role(assignee.role, department))
+                return users
+            case DepartmentHeadAssignee():
+                return self.heads(assignee)
+            case ManagerAssignee():
+                return manager_chain(directory, self.initiator, assignee.levels)
+            case FieldAssignee():
+                return usernames(self.record.get(assignee.field))
+            case ExpressionAssignee():
+                variables = {**self.record, "initiator": self.initiator}
+                compiled = self.expression(f"{pointer}/expression")
+                return usernames(compiled.evaluate(variables, context=self.context).value)
+            case InitiatorAssignee():
+                return [self.initiator]
+        return []  # pragma: no cover - the union is closed
+
+    def heads(self, assignee: DepartmentHeadAssignee) -> list[str]:
+        directory = self.directory
+        if assignee.of_field is not None:
+            departments = usernames(self.record.get(assignee.of_field))
+        else:
+            own = directory.department_of(self.initiator)
+            departments = [own] if own is not None else []
+        heads = (directory.department_head(d) for d in departments)
+        return [head for head in heads if head is not None]
