@@ -166,8 +166,8 @@ class RunRepository:
             statement: Any = postgresql.insert(FlowCommand).on_conflict_do_nothing()
         else:
             statement = sqlite.insert(FlowCommand).on_conflict_do_nothing()
-        result = session.execute(statement.values(**values))
-        return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+        found = session.execute(statement.values(**values).returning(FlowCommand.key)).scalar()
+        return found is not None
 
     # ------------------------------------------------------------ timers
 
