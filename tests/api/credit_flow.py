@@ -117,7 +117,7 @@ def credit_app(client: TestClient, users: Users, *, flow: dict[str, Any] | None 
     users.department("north", parent="hq")
     people: dict[str, TestClient] = {}
     people["rm"] = users.client("rm", grants=READ_WRITE, departments=("north",))
-    people["president"] = users.client("president", departments=("north",))
+    people["president"] = users.client("president", grants=READ_WRITE, departments=("north",))
     users.department("north").head_user_id = users.identities.repo.user_by_username(
         users.session, "president"
     ).id

@@ -180,6 +180,10 @@ def build_services(
         permissions=identities.permissions,
     )
     decisions = DecisionService(metadata=metadata, permissions=identities.permissions, clock=clock)
+    flows = FlowCompiler(metadata=metadata, records=records, decisions=decisions)
+    metadata.add_publish_hook(Kind.FLOW, flows.on_publish)
+    runs = FlowService(audit=audit, records=records, compiler=flows, clock=clock)
+    records.add_save_hook(runs)  # before rules: what rules set is no user's edit
     rules = RuleRunner(
         metadata=metadata,
         records=records,
@@ -191,9 +195,6 @@ def build_services(
     records.add_save_hook(rules)
     metadata.add_publish_hook(Kind.RULE, rules.on_publish)
     metadata.add_publish_hook(Kind.FORM, rules.on_form_publish)
-    flows = FlowCompiler(metadata=metadata, records=records, decisions=decisions)
-    metadata.add_publish_hook(Kind.FLOW, flows.on_publish)
-    runs = FlowService(audit=audit, records=records, compiler=flows, clock=clock)
     return Services(
         audit=audit,
         metadata=metadata,

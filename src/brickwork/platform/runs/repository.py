@@ -79,6 +79,18 @@ class RunRepository:
         )
         return session.execute(statement.limit(1)).first() is not None
 
+    def running_of(
+        self, session: Session, app_key: str, form_key: str, record_id: str
+    ) -> list[FlowInstance]:
+        """The instances running on a record."""
+        statement = select(FlowInstance).where(
+            FlowInstance.app_key == app_key,
+            FlowInstance.form_key == form_key,
+            FlowInstance.record_id == record_id,
+            FlowInstance.running_key.is_not(None),
+        )
+        return list(session.scalars(statement))
+
     def running_key_taken(self, session: Session, key: str) -> bool:
         statement = select(FlowInstance.id).where(FlowInstance.running_key == key)
         return session.execute(statement).first() is not None

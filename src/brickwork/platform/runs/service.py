@@ -50,9 +50,11 @@ from brickwork.engines.flow import (
     UpdateRecords,
     World,
     diagram,
+    field_permissions,
     start,
     step,
 )
+from brickwork.engines.form.compiled import computed_sources
 from brickwork.engines.form.scope import to_expression_values
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
@@ -769,6 +771,91 @@ class FlowService:
             found.append(self.view(session, instance.id))
         return found
 
+    # ------------------------------------------------------------ the records save hook
+
+    def before_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> Mapping[str, Any]:
+        """While a flow runs on a record, a user holding one of its open tasks may change only
+        the fields their task's node lets them `write`; any other change is refused (403, with
+        the field's pointer). Others edit as their roles allow."""
+        if kind != "updated" or previous is None or actor.system:
+            return {}
+        running = self.repo.running_of(session, form.app_key, form.form_key, previous["id"])
+        if not running:
+            return {}
+        writable: set[str] = set()
+        holds_task = False
+        for instance in running:
+            state = FlowState.from_json(instance.state)
+            if not any(t.assignee == actor.username and t.kind != "cc" for t in state.tasks):
+                continue
+            holds_task = True
+            pinned = self.compiler.pinned(
+                session, instance.app_key, instance.flow_key, instance.flow_version
+            )
+            levels = field_permissions(pinned.compiled, state, actor.username)
+            writable |= {key for key, level in levels.items() if level == "write"}
+        if not holds_task:
+            return {}
+        refused = [
+            ErrorItem(
+                f"/{key}",
+                "flow_field_not_writable",
+                f"your task in the running flow does not let you change `{key}`",
+            )
+            for key in _changed(form, record, previous, self.clock().date())
+            if key not in writable
+        ]
+        if refused:
+            raise Forbidden(
+                "a running flow lets you change only the fields of your task's step; nothing "
+                "was saved",
+                code="flow_field_not_writable",
+                errors=refused,
+            )
+        return {}
+
+    def after_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> None:
+        """An edit of a record while flows run on it is a line of their timelines, with the
+        form diff (the flow's own field changes are lines of their own)."""
+        if kind != "updated" or previous is None or actor.username == SYSTEM:
+            return
+        running = self.repo.running_of(session, form.app_key, form.form_key, previous["id"])
+        if not running:
+            return
+        today = self.clock().date()
+        before = typed_values(form.definition, previous, today)
+        after = typed_values(form.definition, record, today)
+        changes = {
+            key: {"before": before.get(key), "after": after.get(key)}
+            for key in _changed(form, record, previous, today)
+        }
+        if not changes:
+            return
+        now = self.clock()
+        for instance in running:
+            pinned = self.compiler.pinned(
+                session, instance.app_key, instance.flow_key, instance.flow_version
+            )
+            context = _Apply(instance, pinned, actor, now, World({}, SqlDirectory(session)))
+            context.seq = self.repo.next_seq(session, instance.id)
+            self._line(session, context, "record_edited", detail={"changes": changes})
+
     # ------------------------------------------------------------ the inbox
 
     def inbox(
@@ -861,6 +948,20 @@ def record_values(form: PublishedForm, stored: Mapping[str, Any], today: date) -
     )
     values["id"] = stored["id"]
     return values
+
+
+def _changed(
+    form: PublishedForm, record: Mapping[str, Any], previous: Mapping[str, Any], today: date
+) -> list[str]:
+    """Stored (not computed) fields whose value the save changes."""
+    computed = set(computed_sources(form.compiled))
+    before = typed_values(form.definition, previous, today)
+    after = typed_values(form.definition, record, today) if "version" in record else record
+    return [
+        item.key
+        for item in form.definition.fields
+        if item.key not in computed and after.get(item.key) != before.get(item.key)
+    ]
 
 
 def instance_json(row: FlowInstance) -> dict[str, Any]:
