@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +18,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from brickwork.engines.flow import Approve, Reject, Withdraw
 from brickwork.platform.assembly import Services, build_services
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.clock import new_id
 from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
 from brickwork.platform.errors import PlatformError
 from brickwork.platform.metadata.schemas import AppCreate, DefinitionCreate, Kind
-from brickwork.platform.models import FlowHistory, FlowTask
+from brickwork.platform.models import FlowHistory, FlowTask, Role, UserRole
 from brickwork.settings import Settings
 
 OPS = Actor("ops", system=True)
 FIELDS = [{"id": "f_title", "key": "title", "type": "text", "label": "Title"}]
 PASSWORD = "Tester-pass-2026"
+T0 = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 
 
 def approval_flow(users: list[str], mode: str) -> dict[str, Any]:
@@ -266,3 +269,47 @@ def test_withdraw_racing_an_approval_exactly_one_wins(
             assert final["status"] == "withdrawn"
             assert final["tasks"] == []
             assert results[0] in {"flow_stale", "flow_command_refused"}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_edit_racing_an_approval_both_land_in_the_timeline(
+    backend: str, fresh_database_urls: dict[str, str], engines: list[Engine], tmp_path: Path
+) -> None:
+    factory, services = prepare(
+        url_of(backend, fresh_database_urls), engines, tmp_path, ["boss"], "or"
+    )
+    with unit_of_work(factory) as session:
+        editor = services.identities.create_user(
+            session, OPS, username="editor", password=PASSWORD, must_change_password=False
+        )
+        grants = [{"app": "ops", "actions": ["read", "update"], "rows": "all"}]
+        role = Role(id=new_id(), key="editor", label={"en": "editor"}, builtin=False)
+        role.admin_kind, role.permissions = None, grants
+        session.add(role)
+        session.flush()
+        session.add(UserRole(user_id=editor.id, role_id=role.id, granted_at=T0, granted_by="ops"))
+        editor_actor = Actor("editor", roles=("editor",), user_id=editor.id)
+    for round_ in range(5):
+        started = start(factory, services)
+        (task,) = started["tasks"]
+
+        def act(i: int, started: dict[str, Any] = started, task: dict[str, Any] = task) -> Any:
+            if i == 0:
+                return decide(factory, services, "boss", task)
+            with unit_of_work(factory) as session:
+                return services.records.update(
+                    session, editor_actor, "ops", "case", started["record"], {"title": f"r{i}"}
+                )
+
+        results = race(2, act)
+        assert all(isinstance(r, dict) for r in results), (round_, results)
+        _tasks, actions = rows(factory, started["id"])
+        assert actions.count("record_edited") == 1
+        assert actions.count("approved") == 1
+        with unit_of_work(factory) as session:
+            seqs = session.scalars(
+                select(FlowHistory.seq)
+                .where(FlowHistory.instance_id == started["id"])
+                .order_by(FlowHistory.seq)
+            ).all()
+        assert list(seqs) == list(range(1, len(seqs) + 1))

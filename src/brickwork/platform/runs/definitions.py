@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brickwork.engines.flow import (
@@ -30,11 +29,11 @@ from brickwork.platform.errors import ErrorItem, Invalid, NotFound, pointer_of
 from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService, PublishRequestContext
-from brickwork.platform.models import BusinessCalendarRow, Role
 from brickwork.platform.records.listing import LruCache
 from brickwork.platform.records.published import PublishedForm
 from brickwork.platform.records.service import RecordService
 from brickwork.platform.rules.service import DecisionService
+from brickwork.platform.runs.repository import RunRepository
 
 COMPILED_FLOWS = 256
 
@@ -104,6 +103,7 @@ class FlowCompiler:
         self.records = records
         self.decisions = decisions
         self.repo = MetadataRepository()
+        self.repo_runs = RunRepository()
         self._compiled = LruCache(COMPILED_FLOWS)
 
     def environment(self, session: Session, app_key: str, form_key: str) -> FlowEnvironment:
@@ -112,7 +112,7 @@ class FlowCompiler:
         published = self.repo.published
         return FlowEnvironment(
             fields={} if bound is None else _field_types(bound),
-            roles=frozenset(session.scalars(select(Role.key))),
+            roles=frozenset(self.repo_runs.role_keys(session)),
             forms={key: _field_types(form) for key, form in forms.items() if key != form_key},
             decisions={
                 key: self.decisions.model(session, app_key, key)[0]
@@ -123,8 +123,8 @@ class FlowCompiler:
                 for _id, key, number in published(session, app_key, Kind.FLOW.value)
             },
             calendars={
-                row.key: BusinessCalendar.model_validate(row.body)
-                for row in session.scalars(select(BusinessCalendarRow))
+                key: BusinessCalendar.model_validate(body)
+                for key, body in self.repo_runs.calendars(session)
             },
         )
 

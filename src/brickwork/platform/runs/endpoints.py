@@ -325,6 +325,12 @@ _instance_route(
     "Submit again after the instance was returned to you.",
 )
 _instance_route(
+    "urge",
+    CommandRequest,
+    lambda a, v, b: Urge(a.username, None, v, b.comment),
+    "Remind the assignees of every open task (the initiator).",
+)
+_instance_route(
     "cc",
     CcRequest,
     lambda a, v, b: Cc(a.username, tuple(b.users), None, v, b.comment),

@@ -12,12 +12,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from brickwork.platform.models import (
+    BusinessCalendarRow,
     FlowCommand,
     FlowHistory,
     FlowInstance,
     FlowTask,
     Job,
     OutOfOffice,
+    Role,
 )
 from brickwork.platform.models.flow_task import CLOSED, OPEN
 from brickwork.platform.models.job import DONE, QUEUED
@@ -80,20 +82,35 @@ class RunRepository:
         return session.execute(statement.limit(1)).first() is not None
 
     def running_of(
-        self, session: Session, app_key: str, form_key: str, record_id: str
+        self, session: Session, app_key: str, form_key: str, record_id: str, *, lock: bool = False
     ) -> list[FlowInstance]:
-        """The instances running on a record."""
-        statement = select(FlowInstance).where(
-            FlowInstance.app_key == app_key,
-            FlowInstance.form_key == form_key,
-            FlowInstance.record_id == record_id,
-            FlowInstance.running_key.is_not(None),
+        """The instances running on a record; with `lock`, their rows are locked on PostgreSQL
+        until the transaction ends."""
+        statement = (
+            select(FlowInstance)
+            .where(
+                FlowInstance.app_key == app_key,
+                FlowInstance.form_key == form_key,
+                FlowInstance.record_id == record_id,
+                FlowInstance.running_key.is_not(None),
+            )
+            .order_by(FlowInstance.id)
         )
-        return list(session.scalars(statement))
+        if lock and session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        return list(session.scalars(statement.execution_options(populate_existing=True)))
 
     def running_key_taken(self, session: Session, key: str) -> bool:
         statement = select(FlowInstance.id).where(FlowInstance.running_key == key)
         return session.execute(statement).first() is not None
+
+    def role_keys(self, session: Session) -> list[str]:
+        return list(session.scalars(select(Role.key)))
+
+    def calendars(self, session: Session) -> list[tuple[str, Any]]:
+        """(key, body) of every business calendar."""
+        rows = session.execute(select(BusinessCalendarRow.key, BusinessCalendarRow.body))
+        return [(row[0], row[1]) for row in rows]
 
     # ------------------------------------------------------------ tasks
 

@@ -785,10 +785,14 @@ class FlowService:
         """While a flow runs on a record, a user holding one of its open tasks may change only
         the fields their task's node lets them `write`; any other change is refused (403, with
         the field's pointer). Others edit as their roles allow."""
-        if kind != "updated" or previous is None or actor.system:
-            return {}
-        running = self.repo.running_of(session, form.app_key, form.form_key, previous["id"])
-        if not running:
+        if kind != "updated" or previous is None or actor.username == SYSTEM:
+            return {}  # the flow's own writes run under the command's lock
+        # Locked before the save takes the record and the audit trail, in the order commands
+        # take them: an edit and a command on the instance never wait for each other in a cycle.
+        running = self.repo.running_of(
+            session, form.app_key, form.form_key, previous["id"], lock=True
+        )
+        if not running or actor.system:
             return {}
         writable: set[str] = set()
         holds_task = False
@@ -853,7 +857,7 @@ class FlowService:
                 session, instance.app_key, instance.flow_key, instance.flow_version
             )
             context = _Apply(instance, pinned, actor, now, World({}, SqlDirectory(session)))
-            context.seq = self.repo.next_seq(session, instance.id)
+            context.seq = self.repo.next_seq(session, instance.id)  # locked in before_save
             self._line(session, context, "record_edited", detail={"changes": changes})
 
     # ------------------------------------------------------------ the inbox
