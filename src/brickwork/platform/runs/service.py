@@ -491,6 +491,8 @@ class FlowService:
             due=effect.due,
             created_at=context.now,
         )
+        if effect.kind == "cc":  # a copy to read: nothing to decide, nothing stays open
+            row.status, row.outcome, row.closed_at = CLOSED, "copied", context.now
         self.repo.add(session, row)
         context.tasks[effect.task] = row
 
