@@ -117,8 +117,13 @@ class RunRepository:
     def task_row(self, session: Session, task_id: int) -> FlowTask | None:
         return session.get(FlowTask, task_id)
 
-    def tasks_of(self, session: Session, instance_id: str) -> list[FlowTask]:
+    def tasks_of(
+        self, session: Session, instance_id: str, status: str | None = None
+    ) -> list[FlowTask]:
+        """The instance's tasks (with `status` only), oldest first."""
         statement = select(FlowTask).where(FlowTask.instance_id == instance_id)
+        if status is not None:
+            statement = statement.where(FlowTask.status == status)
         return list(session.scalars(statement.order_by(FlowTask.id)))
 
     def open_task(self, session: Session, instance_id: str, task: str) -> FlowTask | None:

@@ -18,7 +18,7 @@ A refused command changes nothing and answers 409 with the instance as it is now
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from brickwork.engines.flow import (
     Approve,
@@ -146,6 +147,7 @@ class _Apply:
     finished: str | None = None
     tasks: dict[str, FlowTask] = field(default_factory=dict)
     state: FlowState | None = None
+    lines: list[FlowHistory] = field(default_factory=list)
 
 
 class FlowService:
@@ -351,13 +353,14 @@ class FlowService:
         except CommandRefused as refused:
             raise self._refused(session, instance_id, refused) from None
         self._swap(session, instance, transition, now)
-        self._apply(
-            session,
-            _Apply(instance, pinned, actor, now, world, comment=comment, task=task),
-            transition,
+        context = _Apply(instance, pinned, actor, now, world, comment=comment, task=task)
+        self._apply(session, context, transition)
+        if self._drain(session):
+            return self.view(session, instance_id)  # a parent moved on too: read it all again
+        open_tasks = sorted(
+            (row for row in context.tasks.values() if row.status == OPEN), key=lambda r: r.id
         )
-        self._drain(session)
-        return self.view(session, instance_id)
+        return {**instance_json(instance), "tasks": [task_json(row) for row in open_tasks]}
 
     def _refused(
         self, session: Session, instance_id: str, refused: CommandRefused
@@ -380,7 +383,8 @@ class FlowService:
                 code="flow_stale",
                 current=self.view(session, instance.id),
             )
-        session.expire(instance)
+        for name, value in self._values(transition, now).items():
+            set_committed_value(instance, name, value)  # as stored, without a second write
 
     def _store(
         self, session: Session, instance: FlowInstance, transition: Transition, now: datetime
@@ -430,11 +434,12 @@ class FlowService:
     def _apply(self, session: Session, context: _Apply, transition: Transition) -> None:
         instance = context.instance
         context.seq = self.repo.next_seq(session, instance.id)
-        context.tasks = {row.task: row for row in self.repo.tasks_of(session, instance.id)}
+        context.tasks = {row.task: row for row in self.repo.tasks_of(session, instance.id, OPEN)}
         context.state = transition.state
         for effect in transition.effects:
             self._effect(session, context, effect)
         self._sync_tasks(session, context, transition.state)
+        self._audit(session, context)
         if context.finished is not None and instance.parent_id and instance.parent_node:
             signals: list[tuple[str, str, str]] = session.info.setdefault(SIGNALS, [])
             signals.append((instance.parent_id, instance.parent_node, context.finished))
@@ -548,39 +553,54 @@ class FlowService:
         comment: str | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """One timeline row, also an event of the audit chain."""
-        instance = context.instance
-        who = actor or context.actor.username
-        self.repo.add(
-            session,
-            FlowHistory(
-                instance_id=instance.id,
-                seq=context.seq,
-                at=context.now,
-                actor=who,
-                action=action[:32],
-                node=node,
-                task=task,
-                comment=comment,
-                detail=_jsonable(detail),
-            ),
+        """One timeline row (the audit chain gets the step's rows at its end, see `_audit`)."""
+        row = FlowHistory(
+            instance_id=context.instance.id,
+            seq=context.seq,
+            at=context.now,
+            actor=actor or context.actor.username,
+            action=action[:32],
+            node=node,
+            task=task,
+            comment=comment,
+            detail=_jsonable(detail),
         )
+        session.add(row)
+        context.lines.append(row)
         context.seq += 1
-        audit_actor = context.actor if who == context.actor.username else Actor(who, channel="flow")
+
+    def _audit(self, session: Session, context: _Apply) -> None:
+        """One audit event per step of an instance, naming its first action other than a
+        notice and listing every timeline row it wrote."""
+        if not context.lines:
+            return
+        session.flush()
+        instance = context.instance
+        lines = context.lines
+        main = next((line.action for line in lines if line.action != "notified"), "notified")
         self.audit.record(
             session,
-            audit_actor,
-            f"flow.{action}",
+            context.actor,
+            f"flow.{main}",
             object_type="flow_instance",
             object_id=instance.id,
             details={
                 "app": instance.app_key,
                 "flow": instance.flow_key,
                 "record": instance.record_id,
-                **({"node": node} if node else {}),
-                **({"task": task} if task else {}),
+                "lines": [
+                    {
+                        "seq": line.seq,
+                        "actor": line.actor,
+                        "action": line.action,
+                        **({"node": line.node} if line.node else {}),
+                        **({"task": line.task} if line.task else {}),
+                    }
+                    for line in lines
+                ],
             },
         )
+        context.lines = []
 
     def _notify(self, session: Session, context: _Apply, effect: Notify) -> None:
         users = recipients(effect.users)
@@ -683,9 +703,11 @@ class FlowService:
             detail={"instance": child.id, "flow": effect.flow, "version": effect.version},
         )
 
-    def _drain(self, session: Session) -> None:
-        """Tell parents of finished subflows (after the command's own effects)."""
+    def _drain(self, session: Session) -> bool:
+        """Tell parents of finished subflows (after the command's own effects); whether there
+        were any."""
         signals: list[tuple[str, str, str]] = session.info.setdefault(SIGNALS, [])
+        told = bool(signals)
         while signals:
             parent_id, node, outcome = signals.pop(0)
             parent = self.repo.instance(session, parent_id, lock=True)
@@ -701,16 +723,20 @@ class FlowService:
             transition = step(pinned.compiled, state, event, now=now, world=world)
             self._swap(session, parent, transition, now)
             self._apply(session, _Apply(parent, pinned, SYSTEM_ACTOR, now, world), transition)
+        return told
 
     # ------------------------------------------------------------ reading
 
     def _world(self, session: Session, app_key: str, form_key: str, record_id: str) -> World:
-        form = self.records.form(session, app_key, form_key)
-        stored = self.records.stored(session, app_key, form_key, record_id)
-        return World(
-            record=record_values(form, stored, self.clock().date()),
-            directory=SqlDirectory(session),
-        )
+        """What a step reads: the record (read when the step first looks at it) and the
+        directory."""
+
+        def load() -> dict[str, Any]:
+            form = self.records.form(session, app_key, form_key)
+            stored = self.records.stored(session, app_key, form_key, record_id)
+            return record_values(form, stored, self.clock().date())
+
+        return World(record=LazyRecord(load), directory=SqlDirectory(session))
 
     def _involved(self, session: Session, actor: Actor, row: FlowTask) -> bool:
         if actor.username in (row.assignee, row.owner):
@@ -738,11 +764,7 @@ class FlowService:
         instance = self.repo.instance(session, instance_id)
         return {
             **instance_json(instance),
-            "tasks": [
-                task_json(row)
-                for row in self.repo.tasks_of(session, instance_id)
-                if row.status == OPEN
-            ],
+            "tasks": [task_json(row) for row in self.repo.tasks_of(session, instance_id, OPEN)],
         }
 
     def detail(self, session: Session, actor: Actor, instance_id: str) -> dict[str, Any]:
@@ -861,6 +883,7 @@ class FlowService:
             context = _Apply(instance, pinned, actor, now, World({}, SqlDirectory(session)))
             context.seq = self.repo.next_seq(session, instance.id)  # locked in before_save
             self._line(session, context, "record_edited", detail={"changes": changes})
+            self._audit(session, context)
 
     # ------------------------------------------------------------ the inbox
 
@@ -935,6 +958,28 @@ class FlowService:
             else:
                 results.append({"task": task_id, "ok": True})
         return results
+
+
+class LazyRecord(Mapping[str, Any]):
+    """A record read on first use (most approvals never look at it)."""
+
+    def __init__(self, load: Callable[[], dict[str, Any]]) -> None:
+        self._load = load
+        self._values: dict[str, Any] | None = None
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = self._load()
+        return self._values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
 
 
 def timer_key(instance_id: str, timer: str) -> str:
