@@ -34,3 +34,22 @@ def test_bad_flows_are_refused_with_pointers_and_a_good_one_publishes(
     shown = client.get(f"{APP}/definitions/flow/large_credit")
     assert shown.status_code == 200
     assert shown.json()["latest_version"] == 1
+
+
+def test_a_form_change_that_breaks_a_published_flow_is_refused(client: TestClient) -> None:
+    assert client.post(f"{API}/apps", json={"key": "credit", "label": "Credit"}).status_code == 201
+    assert define(client, "form", "credit_application", FORM).status_code == 201
+    assert define(client, "flow", "large_credit", credit_flow()).status_code == 201
+    without_amount = {"fields": [f for f in FORM["fields"] if f["key"] != "amount"]}
+    refused = define(client, "form", "credit_application", without_amount)
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert body["code"] == "flows_broken_by_change"
+    assert [e["pointer"] for e in body["errors"]] == ["/flows/large_credit/edges/2/condition"]
+    renamed_note = {
+        "fields": [
+            *FORM["fields"],
+            {"id": "f_extra", "key": "extra", "type": "text", "label": "Extra"},
+        ]
+    }
+    assert define(client, "form", "credit_application", renamed_note).status_code == 201

@@ -180,8 +180,9 @@ def build_services(
         permissions=identities.permissions,
     )
     decisions = DecisionService(metadata=metadata, permissions=identities.permissions, clock=clock)
-    flows = FlowCompiler(metadata=metadata, records=records, decisions=decisions)
+    flows = FlowCompiler(metadata=metadata, decisions=decisions)
     metadata.add_publish_hook(Kind.FLOW, flows.on_publish)
+    metadata.add_publish_hook(Kind.FORM, flows.on_form_publish)
     runs = FlowService(audit=audit, records=records, compiler=flows, clock=clock)
     records.add_save_hook(runs)  # before rules: what rules set is no user's edit
     rules = RuleRunner(

@@ -10,7 +10,7 @@ business calendars. Every problem refuses the publish with its code and a pointe
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,14 +24,13 @@ from brickwork.engines.flow import (
     FlowSpec,
     compile_flow,
 )
+from brickwork.engines.form.definition import FormDefinition
 from brickwork.engines.rules.calendar import BusinessCalendar
-from brickwork.platform.errors import ErrorItem, Invalid, NotFound, pointer_of
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound, pointer_of
 from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService, PublishRequestContext
 from brickwork.platform.records.listing import LruCache
-from brickwork.platform.records.published import PublishedForm
-from brickwork.platform.records.service import RecordService
 from brickwork.platform.rules.service import DecisionService
 from brickwork.platform.runs.repository import RunRepository
 
@@ -96,24 +95,24 @@ class FlowCompiler:
         self,
         *,
         metadata: MetadataService,
-        records: RecordService,
         decisions: DecisionService,
     ) -> None:
         self.metadata = metadata
-        self.records = records
         self.decisions = decisions
         self.repo = MetadataRepository()
         self.repo_runs = RunRepository()
         self._compiled = LruCache(COMPILED_FLOWS)
 
     def environment(self, session: Session, app_key: str, form_key: str) -> FlowEnvironment:
-        forms = {form.form_key: form for form in self.records.published_forms(session, app_key)}
-        bound = forms.get(form_key)
         published = self.repo.published
+        forms = {
+            key: self._field_types(session, app_key, key, number)
+            for _id, key, number in published(session, app_key, Kind.FORM.value)
+        }
         return FlowEnvironment(
-            fields={} if bound is None else _field_types(bound),
+            fields=forms.get(form_key, {}),
             roles=frozenset(self.repo_runs.role_keys(session)),
-            forms={key: _field_types(form) for key, form in forms.items() if key != form_key},
+            forms={key: fields for key, fields in forms.items() if key != form_key},
             decisions={
                 key: self.decisions.model(session, app_key, key)[0]
                 for _id, key, _n in published(session, app_key, Kind.DECISION_TABLE.value)
@@ -128,13 +127,25 @@ class FlowCompiler:
             },
         )
 
+    def _field_types(
+        self, session: Session, app_key: str, form_key: str, number: int
+    ) -> dict[str, str]:
+        """A published form version's fields: key -> type (from its definition, as stored)."""
+        cache_key = ("form", app_key, form_key, number)
+        found: dict[str, str] | None = self._compiled.get(cache_key)
+        if found is None:
+            body = self.metadata.version(session, app_key, Kind.FORM, form_key, number).body
+            found = {item["key"]: item["type"] for item in body["spec"].get("fields", ())}
+            self._compiled.put(cache_key, found)
+        return found
+
     def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
         """A flow is refused at publish with every problem the engine finds."""
         spec = request.body["spec"]
         form_key = spec.get("form") if isinstance(spec, Mapping) else None
         problems: list[ErrorItem] = []
         if isinstance(form_key, str) and form_key not in {
-            form.form_key for form in self.records.published_forms(session, request.app_key)
+            key for _id, key, _n in self.repo.published(session, request.app_key, Kind.FORM.value)
         }:
             problems.append(
                 ErrorItem(
@@ -159,6 +170,49 @@ class FlowCompiler:
             )
         return [f"flow bound to form {form_key!r} compiles"]
 
+    def on_form_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        """A form may not change so that the latest published version of a flow of its app no
+        longer compiles (a removed or retyped field a condition, assignee or action uses): the
+        publish is refused, naming each flow and what breaks, until the flows are updated."""
+        published = self.repo.published(session, request.app_key, Kind.FLOW.value)
+        if not published:
+            return []
+        try:
+            definition = FormDefinition.model_validate(request.body["spec"])
+        except ValueError:
+            return []  # the form's own checks report it
+        changed = {item.key: item.type for item in definition.fields}
+        form_key = request.definition.key
+        problems: list[ErrorItem] = []
+        steps: list[str] = []
+        for _id, key, number in published:
+            spec = self.metadata.version(session, request.app_key, Kind.FLOW, key, number).body[
+                "spec"
+            ]
+            env = self.environment(session, request.app_key, spec["form"])
+            if spec["form"] == form_key:
+                env = replace(env, fields=changed)
+            else:
+                env = replace(env, forms={**env.forms, form_key: changed})
+            try:
+                compile_flow(spec, env)
+            except FlowDefinitionError as exc:
+                problems.extend(
+                    ErrorItem(f"/flows/{key}{p.pointer}", p.code, describe(p)) for p in exc.problems
+                )
+            else:
+                steps.append(f"flow {key!r} still compiles")
+        if problems:
+            raise Conflict(
+                f"form {form_key!r} cannot change so: published flows use it (update the flows "
+                "first)",
+                code="flows_broken_by_change",
+                errors=problems,
+            )
+        if not request.dry_run:
+            self._compiled = LruCache(COMPILED_FLOWS)  # compiled again against the new form
+        return steps
+
     def latest(self, session: Session, app_key: str, key: str) -> PinnedFlow:
         """The latest published version of flow `key`."""
         try:
@@ -176,10 +230,18 @@ class FlowCompiler:
         if found is None:
             spec = self.metadata.version(session, app_key, Kind.FLOW, key, version).body["spec"]
             env = self.environment(session, app_key, spec["form"])
-            found = PinnedFlow(app_key, key, version, compile_flow(spec, env))
+            try:
+                compiled = compile_flow(spec, env)
+            except FlowDefinitionError as exc:
+                raise Conflict(
+                    f"version {version} of flow {key!r} no longer compiles against app "
+                    f"{app_key!r} (a role, decision model or calendar it names is gone); "
+                    "restore it, or publish a fixed version for new instances",
+                    code="flow_definition_broken",
+                    errors=[
+                        ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems
+                    ],
+                ) from None
+            found = PinnedFlow(app_key, key, version, compiled)
             self._compiled.put(cache_key, found)
         return found
-
-
-def _field_types(form: PublishedForm) -> dict[str, str]:
-    return {item.key: item.type for item in form.definition.fields}
