@@ -79,6 +79,8 @@ class CompiledFlow:
     """Per node, the outgoing edges with `on: rejected`."""
     incoming: Mapping[str, tuple[str, ...]]
     """Per node, the ids of its incoming edges."""
+    sources: Mapping[str, str]
+    """Edge id -> the node it leaves."""
     reach: Mapping[str, frozenset[str]]
     """Per node, every node reachable from it by one or more edges."""
     conditions: Mapping[str, CompiledExpression]
@@ -179,6 +181,7 @@ class _Compiler:
             on_approved={k: tuple(e for e in v if e.on != "rejected") for k, v in ordered.items()},
             on_rejected={k: tuple(e for e in v if e.on == "rejected") for k, v in ordered.items()},
             incoming={key: tuple(ids) for key, ids in incoming.items()},
+            sources={edge.id: edge.from_ for edge in spec.edges},
             reach={key: _reachable(key, successors) for key in nodes},
             conditions=conditions,
             expressions=self.expressions,

@@ -91,6 +91,7 @@ MAX_ENTRIES = 10_000
 WEEKDAYS = BusinessCalendar(key="weekdays")
 """Working days when the flow names no calendar: Monday to Friday."""
 DEFAULT_VOTE = Vote()
+RETURN_TARGETS = frozenset({"start", "approval", "task"})
 Outcome = Literal["approved", "rejected"]
 
 
@@ -137,7 +138,9 @@ class _Run:
         self.timers: dict[str, Timer] = {t.id: t for t in state.timers}
         self.path: dict[str, None] = dict.fromkeys(state.path)
         self.approvers: dict[str, tuple[str, ...]] = dict(state.approvers)
-        self.jumps: dict[str, str] = dict(state.jumps)
+        self.jumps: dict[str, tuple[str, ...]] = {}
+        for target, returner in state.jumps:
+            self.jumps[target] = (*self.jumps.get(target, ()), returner)
         self.decided = state.decided
         self.rejected_node = state.rejected_node
         self.effects: list[Effect] = []
@@ -206,7 +209,7 @@ class _Run:
             timers=tuple(self.timers.values()),
             path=tuple(self.path),
             approvers=tuple(self.approvers.items()),
-            jumps=tuple(self.jumps.items()),
+            jumps=tuple((t, r) for t, returners in self.jumps.items() for r in returners),
             decided=self.decided,
             rejected_node=self.rejected_node,
         )
@@ -318,7 +321,8 @@ class _Run:
         """`node` is done with `outcome`: follow its edges (or a pending jump back)."""
         self.emit(NodeLeft(node, outcome))
         if outcome == "approved" and node in self.jumps:
-            self.enter(self.jumps.pop(node), prev)
+            for returner in self.jumps.pop(node):
+                self.enter(returner, prev)
             return
         if outcome == "rejected":
             edges = self.flow.on_rejected[node]
@@ -948,10 +952,16 @@ def _on_return(run: _Run, event: Return) -> None:
     _allowed(run, task, "return")
     flow = run.flow
     target = flow.start if event.target == INITIATOR else event.target
-    if target not in run.path or target == task.node or task.node not in flow.reach[target]:
+    if (
+        target not in run.path
+        or target == task.node
+        or task.node not in flow.reach[target]
+        or flow.nodes[target].type not in RETURN_TARGETS
+    ):
         run.refuse(
             "E_FLOW_RETURN_TARGET",
-            f"`{event.target}` is not a node executed before `{task.node}` on this path",
+            f"`{event.target}` is not an approval or fill-in node executed before "
+            f"`{task.node}` on this path",
         )
     run.decided = True
     run.close_task(task.id, "returned")
@@ -969,14 +979,27 @@ def _on_return(run: _Run, event: Return) -> None:
     if event.resume == "jump_back":
         returner = task.node
         region = {n for n in region if n == returner or returner in flow.reach[n]}
-        run.jumps[target] = returner
+        returners = run.jumps.get(target, ())
+        run.jumps[target] = returners if returner in returners else (*returners, returner)
     else:
         for node in flow.reach[target] | {target}:
             run.path.pop(node, None)
             run.approvers.pop(node, None)
-        run.jumps = {k: val for k, val in run.jumps.items() if k not in region}
-    for token in [t for t in run.tokens.values() if t.node in region]:
+        run.jumps = {
+            k: kept
+            for k, val in run.jumps.items()
+            if k not in region and (kept := tuple(r for r in val if r not in region))
+        }
+    sources = flow.sources
+    for token in [
+        t
+        for t in run.tokens.values()
+        # a token waiting at a join is after the target only when it came from there
+        if (sources[t.edge] if t.wait == "join" and t.edge is not None else t.node) in region
+    ]:
         run.kill_token(token.id)
+    if event.resume == "rerun":
+        _keep_finished_branches(run, region - {target})
     run.assigned_kind = "returned"
     if target == flow.start:
         run.path[target] = None
@@ -988,6 +1011,27 @@ def _on_return(run: _Run, event: Return) -> None:
         run.enter(target, ())
     run.drain()
     run.assigned_kind = "assigned"
+
+
+def _keep_finished_branches(run: _Run, region: set[str]) -> None:
+    """After a re-run return, a join that will be reached again keeps the arrival of each
+    branch that is not re-run: one that was executed on this path and that no live token will
+    come down again."""
+    flow = run.flow
+    for join in flow.joins & region:
+        for edge_id in flow.incoming[join]:
+            source = flow.sources[edge_id]
+            if source in region or source not in run.path:
+                continue
+            if any(
+                (t.node == join and t.edge == edge_id)
+                or t.node == source
+                or source in flow.reach[t.node]
+                for t in run.tokens.values()
+            ):
+                continue
+            token_id = run.new_id("k")
+            run.tokens[token_id] = Token(token_id, join, "join", edge_id)
 
 
 def _on_resubmit(run: _Run, event: Resubmit) -> None:
