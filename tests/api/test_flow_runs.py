@@ -218,6 +218,10 @@ def test_who_may_see_an_instance(client: TestClient, users: Users) -> None:
     twice = bank["rm"].post(f"{RECORDS}/{started['record']}/flows", json={"flow": "large_credit"})
     assert twice.status_code == 409
     assert twice.json()["code"] == "flow_already_running"
+    stranger = bank["outsider"].post(
+        f"{RECORDS}/{started['record']}/flows", json={"flow": "large_credit"}
+    )
+    assert (stranger.status_code, stranger.json()["code"]) == (403, "permission_denied")
     unknown = bank["rm"].post(f"{RECORDS}/{started['record']}/flows", json={"flow": "nope"})
     assert unknown.status_code == 404
     assert unknown.json()["code"] == "flow_not_found"

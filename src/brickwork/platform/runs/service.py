@@ -187,7 +187,7 @@ class FlowService:
     ) -> dict[str, Any]:
         """Start the latest published version of `flow_key` on a record the actor may read;
         one running instance per flow and record."""
-        self.records.get(session, actor, app_key, form_key, record_id)  # 404 when not readable
+        self._require_reader(session, actor, app_key, form_key, record_id)
         pinned = self.compiler.latest(session, app_key, flow_key)
         if pinned.form_key != form_key:
             raise Invalid(
@@ -744,6 +744,12 @@ class FlowService:
         instance = self.repo.find_instance(session, row.instance_id)
         return instance is not None and self._may_see(session, actor, instance)
 
+    def _require_reader(
+        self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str
+    ) -> None:
+        """404 (or 403) unless `actor` may read the record; reads nothing out of it."""
+        self.records.reads_in_clear(session, actor, app_key, form_key, record_id)
+
     def _may_see(self, session: Session, actor: Actor, instance: FlowInstance) -> bool:
         """Participants (assignees and owners of its tasks), its initiator, and readers of its
         record see an instance."""
@@ -752,7 +758,7 @@ class FlowService:
         if actor.username in self.repo.participants(session, instance.id):
             return True
         try:
-            self.records.get(
+            self._require_reader(
                 session, actor, instance.app_key, instance.form_key, instance.record_id
             )
         except (NotFound, Forbidden):
@@ -789,7 +795,7 @@ class FlowService:
         self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str
     ) -> list[dict[str, Any]]:
         """The flows of a record, oldest first, for those who may read it."""
-        self.records.get(session, actor, app_key, form_key, record_id)
+        self._require_reader(session, actor, app_key, form_key, record_id)
         found = []
         for instance in self.repo.of_record(session, app_key, form_key, record_id):
             found.append(self.view(session, instance.id))
@@ -911,7 +917,7 @@ class FlowService:
         me = actor.username
         tabs = {name: [*conditions(me), *filters] for name, conditions in TABS.items()}
         counts = {name: self.repo.count(session, where) for name, where in tabs.items()}
-        mine = [FlowInstance.initiator == me, *filters]
+        mine = [FlowInstance.initiator == me, FlowInstance.parent_id.is_(None), *filters]
         counts["initiated"] = self.repo.initiated(session, mine, limit=0, offset=0)[1]
         if tab == "initiated":
             rows, total = self.repo.initiated(session, mine, limit=limit, offset=offset)
