@@ -53,3 +53,28 @@ def test_a_form_change_that_breaks_a_published_flow_is_refused(client: TestClien
         ]
     }
     assert define(client, "form", "credit_application", renamed_note).status_code == 201
+
+
+def test_the_flow_endpoints_are_in_the_openapi_document(client: TestClient) -> None:
+    document = client.get(f"{API}/openapi.json").json()
+    paths = document["paths"]
+    for path, method in (
+        ("/api/v1/apps/{app}/forms/{form}/records/{record_id}/flows", "post"),
+        ("/api/v1/apps/{app}/forms/{form}/records/{record_id}/flows", "get"),
+        ("/api/v1/tasks/{task}/approve", "post"),
+        ("/api/v1/tasks/{task}/add-signer", "post"),
+        ("/api/v1/tasks/batch-approve", "post"),
+        ("/api/v1/flow-instances/{instance}", "get"),
+        ("/api/v1/flow-instances/{instance}/withdraw", "post"),
+        ("/api/v1/inbox", "get"),
+        ("/api/v1/me/out-of-office", "post"),
+    ):
+        operation = paths[path][method]
+        assert operation["tags"] == ["flows"], path
+        assert operation["security"], path  # signed-in callers only
+    approve = paths["/api/v1/tasks/{task}/approve"]["post"]
+    assert "Idempotency-Key" in [p["name"] for p in approve["parameters"]]
+    schemas = document["components"]["schemas"]
+    assert {"StartRequest", "ReturnRequest", "BatchApproveRequest", "AbsenceRequest"} <= set(
+        schemas
+    )
