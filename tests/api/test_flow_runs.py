@@ -69,6 +69,7 @@ def test_credit_approval_end_to_end(client: TestClient, users: Users) -> None:
     assert [(f["id"], f["status"]) for f in flows] == [(started["id"], "approved")]
     done = bank["president"].get(f"{API}/inbox", params={"tab": "done"}).json()
     assert [item["outcome"] for item in done["items"]] == ["approved"]
+    assert done["items"][0]["node_label"] == {"en": "Branch president review"}
     assert done["counts"] == {"todo": 0, "done": 1, "initiated": 0, "cc": 0}
 
 

@@ -928,11 +928,27 @@ class FlowService:
                 session, tabs[tab], order=order, limit=limit, offset=offset
             )
             items = [
-                {**task_json(task), "flow": instance_json(instance)}
+                {
+                    **task_json(task),
+                    "node_label": self._label(session, instance, task.node),
+                    "flow": instance_json(instance),
+                }
                 for task, instance in pairs
                 if task is not None
             ]
         return {"tab": tab, "items": items, "total": total, "counts": counts}
+
+    def _label(self, session: Session, instance: FlowInstance, node: str) -> Any:
+        """The node's label in the instance's flow version (None when it has none, or when
+        that version no longer compiles)."""
+        try:
+            pinned = self.compiler.pinned(
+                session, instance.app_key, instance.flow_key, instance.flow_version
+            )
+        except PlatformError:
+            return None
+        found = pinned.compiled.nodes.get(node)
+        return None if found is None else found.label
 
     def batch_approve(
         self,
