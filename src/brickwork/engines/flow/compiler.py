@@ -92,6 +92,9 @@ class CompiledFlow:
     joins: frozenset[str]
     """Parallel and inclusive gateways with several incoming edges."""
 
+    assignees_pointer: Mapping[str, str]
+    """Node id -> the JSON pointer of its assignees."""
+
     def pointer(self, node: str) -> str:
         return f"/nodes/{self.index[node]}"
 
@@ -182,6 +185,7 @@ class _Compiler:
             on_rejected={k: tuple(e for e in v if e.on == "rejected") for k, v in ordered.items()},
             incoming={key: tuple(ids) for key, ids in incoming.items()},
             sources={edge.id: edge.from_ for edge in spec.edges},
+            assignees_pointer={key: f"/nodes/{i}/assignees" for key, i in index.items()},
             reach={key: _reachable(key, successors) for key in nodes},
             conditions=conditions,
             expressions=self.expressions,

@@ -312,3 +312,21 @@ def test_a_gateway_is_not_a_return_target() -> None:
     with pytest.raises(CommandRefused) as refused:
         driver.send(Return("risk1", driver.task("risk", "risk1").id, target="split"))
     assert refused.value.code == "E_FLOW_RETURN_TARGET"
+
+
+@pytest.mark.parametrize("how", [Transfer, Delegate])
+def test_handing_over_to_someone_already_asked_at_the_node_is_refused(how: Any) -> None:
+    driver = Driver(chain(approval("a", "ua", "ub", mode="all")))
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(how("ua", driver.task("a", "ua").id, to="ub"))
+    assert refused.value.code == "E_FLOW_NOT_ALLOWED"
+
+
+def test_withdraw_while_returned_to_the_initiator() -> None:
+    driver = Driver(three_steps())
+    driver.send(Approve("ua", driver.task("a").id))
+    driver.send(Return("ub", driver.task("b").id, target="initiator"))
+    own = driver.task("s")
+    effects = driver.send(Withdraw("am"))
+    assert TaskClosed(own.id, "withdrawn") in effects
+    assert driver.state.status == "withdrawn"
