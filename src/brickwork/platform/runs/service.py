@@ -85,9 +85,8 @@ TIMER_JOB = "flow.timer"
 SYSTEM_ACTOR = Actor(SYSTEM, channel="flow", system=True)
 SIGNALS = "brickwork.flow_signals"
 STALE_CODES = frozenset({"E_FLOW_STALE"})
-NOT_ALLOWED_CODES = frozenset(
-    {"E_FLOW_NOT_YOUR_TASK", "E_FLOW_NOT_INITIATOR", "E_FLOW_NOT_ALLOWED"}
-)
+NOT_ALLOWED_CODES = frozenset({"E_FLOW_NOT_YOUR_TASK", "E_FLOW_NOT_INITIATOR"})
+"""Engine refusals that answer 403 (not the actor's to give); every other refusal is a 409."""
 
 
 DONE_OUTCOMES = (
