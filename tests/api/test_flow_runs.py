@@ -164,6 +164,12 @@ def test_a_stale_version_is_refused_with_the_current_state(
     assert stale.json()["code"] == "flow_stale"
     assert stale.json()["current"]["version"] == started["version"]
     assert todo(bank["president"]) == [task]  # nothing happened
+    theirs = act(bank["rm"], task)  # the initiator sees the task but it is not theirs
+    assert theirs.status_code == 403
+    assert (theirs.json()["code"], theirs.json()["errors"][0]["code"]) == (
+        "flow_not_allowed",
+        "E_FLOW_NOT_YOUR_TASK",
+    )
     missing = bank["president"].post(f"{API}/tasks/{task['id']}/approve", json={})
     assert missing.status_code == 422
     assert missing.json()["code"] == "flow_version_required"
