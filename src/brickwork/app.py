@@ -40,6 +40,8 @@ from brickwork.platform.notifications import endpoints as notification_endpoints
 from brickwork.platform.records import endpoints as record_endpoints
 from brickwork.platform.records.jobs import JobRunner
 from brickwork.platform.rules import endpoints as rules_endpoints
+from brickwork.platform.runs import endpoints as runs_endpoints
+from brickwork.platform.runs import schemas as runs_schemas
 from brickwork.platform.web.assets import mount_static
 from brickwork.platform.web.reference import reference_router
 from brickwork.settings import Settings, load_settings
@@ -148,6 +150,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.clock = clock
     app.state.rules = services.rules
     app.state.notifications = services.notifications
+    app.state.runs = services.runs
     app.state.jobs = JobRunner(clock=clock)
     errors.install(app, refusals=refusal_recorder(app.state.denials))
     app.add_middleware(
@@ -165,6 +168,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         *metadata_endpoints.BODY_MODELS,
         *rules_endpoints.BODY_MODELS,
         *notification_endpoints.BODY_MODELS,
+        *runs_schemas.BODY_MODELS,
     )
     install_openapi(app, body_models=body_models, security=SECURITY)
     return app
@@ -186,4 +190,9 @@ def area_routers() -> tuple[APIRouter, ...]:
         rules_endpoints.calendars,
         notification_endpoints.router,
         notification_endpoints.webhooks,
+        runs_endpoints.starts,
+        runs_endpoints.tasks,
+        runs_endpoints.instances,
+        runs_endpoints.inbox,
+        runs_endpoints.me,
     )

@@ -55,6 +55,9 @@ from brickwork.platform.rules.calendars import CalendarService
 from brickwork.platform.rules.definitions import validate_decision_spec, validate_rule_spec
 from brickwork.platform.rules.runner import LATER, SCHEDULED, RuleRunner, cron_next
 from brickwork.platform.rules.service import DecisionService
+from brickwork.platform.runs.definitions import FlowCompiler, validate_flow_spec
+from brickwork.platform.runs.notify import InAppNotices
+from brickwork.platform.runs.service import TIMER_JOB, FlowService
 from brickwork.settings import Settings
 
 
@@ -84,12 +87,14 @@ class Services:
     decisions: DecisionService
     rules: RuleRunner
     notifications: NotificationService
+    runs: FlowService
 
 
 # Kind validators are part of what a definition *is*, whoever builds the services.
 register_kind_validator(Kind.FORM, validate_form_spec)
 register_kind_validator(Kind.DECISION_TABLE, validate_decision_spec)
 register_kind_validator(Kind.RULE, validate_rule_spec)
+register_kind_validator(Kind.FLOW, validate_flow_spec)
 register_element_id_pattern(Kind.DECISION_TABLE, ID_PATTERN)
 
 
@@ -185,6 +190,12 @@ def build_services(
     notifications = NotificationService(
         audit=audit, cipher=crypto, settings=settings, clock=clock, identities=identities.repo
     )
+    flows = FlowCompiler(metadata=metadata, decisions=decisions)
+    metadata.add_publish_hook(Kind.FLOW, flows.on_publish)
+    metadata.add_publish_hook(Kind.FORM, flows.on_form_publish)
+    runs = FlowService(audit=audit, records=records, compiler=flows, clock=clock)
+    records.add_save_hook(runs)  # before rules: what rules set is no user's edit
+    runs.use_notifier(InAppNotices(notifications))
     rules = RuleRunner(
         metadata=metadata,
         records=records,
@@ -211,6 +222,7 @@ def build_services(
         decisions=decisions,
         rules=rules,
         notifications=notifications,
+        runs=runs,
     )
 
 
@@ -221,6 +233,7 @@ def job_handlers(services: Services) -> dict[str, Handler]:
         LATER: services.rules.run_later,
         EMAIL_JOB: services.notifications.deliver_email,
         WEBHOOK_JOB: services.notifications.deliver_webhook,
+        TIMER_JOB: services.runs.run_timer,
     }
 
 

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from brickwork.platform.api.headers import protective_headers
+from brickwork.platform.api.responses import ExactJSONResponse
 from brickwork.platform.errors import (
     PYDANTIC_CODES,
     BadRequest,
@@ -116,7 +117,14 @@ async def platform_error(_request: Request, exc: Exception) -> JSONResponse:
     headers = None
     if isinstance(exc, TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after)}
-    return problem(status_of(exc), exc.code, exc.title, exc.message, exc.errors, headers)
+    status = status_of(exc)
+    extra = getattr(exc, "extra", None)
+    if extra:  # members a refusal adds to the problem (a refused flow command: `current`)
+        body = {**problem_body(status, exc.code, exc.title, exc.message, exc.errors), **extra}
+        return ExactJSONResponse(
+            body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+        )
+    return problem(status, exc.code, exc.title, exc.message, exc.errors, headers)
 
 
 def pydantic_items(errors: list[Any], *, skip_prefix: int = 0) -> list[ErrorItem]:

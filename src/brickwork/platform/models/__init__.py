@@ -8,11 +8,16 @@ from brickwork.platform.models.business_calendar import BusinessCalendarRow
 from brickwork.platform.models.definition import Definition
 from brickwork.platform.models.definition_version import DefinitionVersion
 from brickwork.platform.models.department import Department
+from brickwork.platform.models.flow_command import FlowCommand
+from brickwork.platform.models.flow_history import FlowHistory
+from brickwork.platform.models.flow_instance import FlowInstance
+from brickwork.platform.models.flow_task import FlowTask
 from brickwork.platform.models.form_table import FormTable
 from brickwork.platform.models.instance_setting import InstanceSetting
 from brickwork.platform.models.job import Job
 from brickwork.platform.models.job_schedule import JobSchedule
 from brickwork.platform.models.notification import Notification
+from brickwork.platform.models.out_of_office import OutOfOffice
 from brickwork.platform.models.password_history import PasswordHistory
 from brickwork.platform.models.publish_request import PublishRequest
 from brickwork.platform.models.record_change import RecordChange
@@ -37,11 +42,16 @@ __all__ = [
     "Definition",
     "DefinitionVersion",
     "Department",
+    "FlowCommand",
+    "FlowHistory",
+    "FlowInstance",
+    "FlowTask",
     "FormTable",
     "InstanceSetting",
     "Job",
     "JobSchedule",
     "Notification",
+    "OutOfOffice",
     "PasswordHistory",
     "PublishRequest",
     "RecordChange",

@@ -1,0 +1,247 @@
+"""Flow definitions (kind `flow`): checked like every definition, compiled against their app.
+
+The kind validator checks the shape of the `spec` (it sees no app). At publish, the definition
+is compiled by the flow engine against the app as it is: the bound form's fields, the business
+roles, the app's other forms, its published decision models, its published flows and the
+business calendars. Every problem refuses the publish with its code and a pointer under
+`/spec`; an invalid flow never runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from brickwork.engines.flow import (
+    CompiledFlow,
+    FlowDefinitionError,
+    FlowEnvironment,
+    FlowProblem,
+    FlowSpec,
+    compile_flow,
+)
+from brickwork.engines.form.definition import FormDefinition
+from brickwork.engines.rules.calendar import BusinessCalendar
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound, pointer_of
+from brickwork.platform.metadata.repository import MetadataRepository
+from brickwork.platform.metadata.schemas import Kind
+from brickwork.platform.metadata.service import MetadataService, PublishRequestContext
+from brickwork.platform.records.listing import LruCache
+from brickwork.platform.rules.service import DecisionService
+from brickwork.platform.runs.repository import RunRepository
+
+COMPILED_FLOWS = 256
+
+
+def validate_flow_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
+    """The flow's shape; what needs the app (fields, roles, decisions) is checked at publish."""
+    try:
+        FlowSpec.model_validate(spec)
+    except ValidationError as exc:
+        for error in exc.errors():
+            yield ErrorItem(pointer_of(_path(error["loc"])), "E_FLOW_SCHEMA", error["msg"])
+
+
+TAGS = frozenset(
+    {
+        *("start", "end", "approval", "task", "cc", "exclusive", "parallel", "inclusive"),
+        *("action", "timer", "subflow", "user", "role", "department_head", "manager"),
+        *("field", "expression", "initiator", "set_fields", "call_decision"),
+        *("create_record", "update_records"),
+    }
+)
+"""Discriminator values pydantic puts into an error's location after a list index."""
+
+
+def _path(loc: Sequence[Any]) -> list[Any]:
+    """An error's location without the union tags pydantic adds (`/nodes/1/approval/mode` is
+    `/nodes/1/mode` in the definition)."""
+    path: list[Any] = []
+    previous: Any = None
+    for part in loc:
+        if not (isinstance(part, str) and part in TAGS and isinstance(previous, int)):
+            path.append(part)
+        previous = part
+    return path
+
+
+def describe(problem: FlowProblem) -> str:
+    text = problem.message
+    if problem.line:
+        text = f"line {problem.line}, column {problem.column}: {text}"
+    return f"{text} ({problem.hint})" if problem.hint else text
+
+
+@dataclass(frozen=True, slots=True)
+class PinnedFlow:
+    """A published version of a flow, compiled."""
+
+    app_key: str
+    key: str
+    version: int
+    compiled: CompiledFlow
+
+    @property
+    def form_key(self) -> str:
+        return self.compiled.spec.form
+
+
+class FlowCompiler:
+    def __init__(
+        self,
+        *,
+        metadata: MetadataService,
+        decisions: DecisionService,
+    ) -> None:
+        self.metadata = metadata
+        self.decisions = decisions
+        self.repo = MetadataRepository()
+        self.repo_runs = RunRepository()
+        self._compiled = LruCache(COMPILED_FLOWS)
+
+    def environment(self, session: Session, app_key: str, form_key: str) -> FlowEnvironment:
+        published = self.repo.published
+        forms = {
+            key: self._field_types(session, app_key, key, number)
+            for _id, key, number in published(session, app_key, Kind.FORM.value)
+        }
+        return FlowEnvironment(
+            fields=forms.get(form_key, {}),
+            roles=frozenset(self.repo_runs.role_keys(session)),
+            forms={key: fields for key, fields in forms.items() if key != form_key},
+            decisions={
+                key: self.decisions.model(session, app_key, key)[0]
+                for _id, key, _n in published(session, app_key, Kind.DECISION_TABLE.value)
+            },
+            flows={
+                key: frozenset(range(1, number + 1))
+                for _id, key, number in published(session, app_key, Kind.FLOW.value)
+            },
+            calendars={
+                key: BusinessCalendar.model_validate(body)
+                for key, body in self.repo_runs.calendars(session)
+            },
+        )
+
+    def _field_types(
+        self, session: Session, app_key: str, form_key: str, number: int
+    ) -> dict[str, str]:
+        """A published form version's fields: key -> type (from its definition, as stored)."""
+        cache_key = ("form", app_key, form_key, number)
+        found: dict[str, str] | None = self._compiled.get(cache_key)
+        if found is None:
+            body = self.metadata.version(session, app_key, Kind.FORM, form_key, number).body
+            found = {item["key"]: item["type"] for item in body["spec"].get("fields", ())}
+            self._compiled.put(cache_key, found)
+        return found
+
+    def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        """A flow is refused at publish with every problem the engine finds."""
+        spec = request.body["spec"]
+        form_key = spec.get("form") if isinstance(spec, Mapping) else None
+        problems: list[ErrorItem] = []
+        if isinstance(form_key, str) and form_key not in {
+            key for _id, key, _n in self.repo.published(session, request.app_key, Kind.FORM.value)
+        }:
+            problems.append(
+                ErrorItem(
+                    "/spec/form",
+                    "E_FLOW_UNKNOWN_FORM",
+                    f"the app has no published form `{form_key}` (publish it first)",
+                )
+            )
+        else:
+            env = self.environment(session, request.app_key, str(form_key))
+            try:
+                compile_flow(spec, env)
+            except FlowDefinitionError as exc:
+                problems.extend(
+                    ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems
+                )
+        if problems:
+            raise Invalid(
+                f"flow {request.definition.key!r} cannot be published",
+                code="definition_invalid",
+                errors=problems,
+            )
+        return [f"flow bound to form {form_key!r} compiles"]
+
+    def on_form_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        """A form may not change so that the latest published version of a flow of its app no
+        longer compiles (a removed or retyped field a condition, assignee or action uses): the
+        publish is refused, naming each flow and what breaks, until the flows are updated."""
+        published = self.repo.published(session, request.app_key, Kind.FLOW.value)
+        if not published:
+            return []
+        try:
+            definition = FormDefinition.model_validate(request.body["spec"])
+        except ValueError:
+            return []  # the form's own checks report it
+        changed = {item.key: item.type for item in definition.fields}
+        form_key = request.definition.key
+        problems: list[ErrorItem] = []
+        steps: list[str] = []
+        for _id, key, number in published:
+            spec = self.metadata.version(session, request.app_key, Kind.FLOW, key, number).body[
+                "spec"
+            ]
+            env = self.environment(session, request.app_key, spec["form"])
+            if spec["form"] == form_key:
+                env = replace(env, fields=changed)
+            else:
+                env = replace(env, forms={**env.forms, form_key: changed})
+            try:
+                compile_flow(spec, env)
+            except FlowDefinitionError as exc:
+                problems.extend(
+                    ErrorItem(f"/flows/{key}{p.pointer}", p.code, describe(p)) for p in exc.problems
+                )
+            else:
+                steps.append(f"flow {key!r} still compiles")
+        if problems:
+            raise Conflict(
+                f"form {form_key!r} cannot change so: published flows use it (update the flows "
+                "first)",
+                code="flows_broken_by_change",
+                errors=problems,
+            )
+        if not request.dry_run:
+            self._compiled = LruCache(COMPILED_FLOWS)  # compiled again against the new form
+        return steps
+
+    def latest(self, session: Session, app_key: str, key: str) -> PinnedFlow:
+        """The latest published version of flow `key`."""
+        try:
+            definition = self.metadata.definition(session, app_key, Kind.FLOW, key)
+        except NotFound:
+            definition = None
+        if definition is None or definition.latest_version is None:
+            raise NotFound(f"app {app_key!r} has no published flow {key!r}", code="flow_not_found")
+        return self.pinned(session, app_key, key, definition.latest_version)
+
+    def pinned(self, session: Session, app_key: str, key: str, version: int) -> PinnedFlow:
+        """Version `version` of flow `key`, compiled (once per process and version)."""
+        cache_key = (app_key, key, version)
+        found: PinnedFlow | None = self._compiled.get(cache_key)
+        if found is None:
+            spec = self.metadata.version(session, app_key, Kind.FLOW, key, version).body["spec"]
+            env = self.environment(session, app_key, spec["form"])
+            try:
+                compiled = compile_flow(spec, env)
+            except FlowDefinitionError as exc:
+                raise Conflict(
+                    f"version {version} of flow {key!r} no longer compiles against app "
+                    f"{app_key!r} (a role, decision model or calendar it names is gone); "
+                    "restore it, or publish a fixed version for new instances",
+                    code="flow_definition_broken",
+                    errors=[
+                        ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems
+                    ],
+                ) from None
+            found = PinnedFlow(app_key, key, version, compiled)
+            self._compiled.put(cache_key, found)
+        return found

@@ -1,0 +1,143 @@
+"""The organisation as a flow sees it (the engine's ``Directory``): users by role and
+department, department heads up the tree, who is active, and who stands in for whom while
+out of office. Reads the users, roles and departments tables through one session; every answer
+is kept for the directory's lifetime (one command), so a flow step reads each fact once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brickwork.platform.auth.identity import ACTIVE
+from brickwork.platform.auth.roles import SYSTEM_ADMIN
+from brickwork.platform.models import (
+    Department,
+    OutOfOffice,
+    Role,
+    User,
+    UserDepartment,
+    UserRole,
+)
+
+T = TypeVar("T")
+SYSTEM = "system"
+"""The reserved actor of timers and automatic decisions."""
+
+
+class SqlDirectory:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._memo: dict[tuple[Any, ...], Any] = {}
+
+    def _once(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
+        if key not in self._memo:
+            self._memo[key] = load()
+        found: T = self._memo[key]
+        return found
+
+    def users_with_role(self, role: str, department: str | None) -> Sequence[str]:
+        """Active holders of `role` (in `department` when given), by username."""
+
+        def load() -> tuple[str, ...]:
+            statement = (
+                select(User.username)
+                .join(UserRole, UserRole.user_id == User.id)
+                .join(Role, Role.id == UserRole.role_id)
+                .where(Role.key == role, User.status == ACTIVE)
+                .order_by(User.username)
+            )
+            if department is not None:
+                statement = (
+                    statement.join(UserDepartment, UserDepartment.user_id == User.id)
+                    .join(Department, Department.id == UserDepartment.department_id)
+                    .where(Department.key == department)
+                )
+            return tuple(self.session.scalars(statement))
+
+        return self._once(("role", role, department), load)
+
+    def department_of(self, username: str) -> str | None:
+        """The user's primary department (else the first by key)."""
+
+        def load() -> str | None:
+            statement = (
+                select(Department.key)
+                .join(UserDepartment, UserDepartment.department_id == Department.id)
+                .join(User, User.id == UserDepartment.user_id)
+                .where(User.username == username)
+                .order_by(UserDepartment.is_primary.desc(), Department.key)
+                .limit(1)
+            )
+            return self.session.scalars(statement).first()
+
+        return self._once(("department_of", username), load)
+
+    def department_head(self, department: str) -> str | None:
+        """The head of `department` while their account is active."""
+
+        def load() -> str | None:
+            statement = (
+                select(User.username)
+                .join(Department, Department.head_user_id == User.id)
+                .where(Department.key == department, User.status == ACTIVE)
+            )
+            return self.session.scalars(statement).first()
+
+        return self._once(("head", department), load)
+
+    def parent_department(self, department: str) -> str | None:
+        def load() -> str | None:
+            parent = Department.__table__.alias("parent")
+            statement = (
+                select(parent.c.key)
+                .select_from(Department)
+                .join(parent, parent.c.id == Department.parent_id)
+                .where(Department.key == department)
+            )
+            found: str | None = self.session.scalars(statement).first()
+            return found
+
+        return self._once(("parent", department), load)
+
+    def is_active(self, username: str) -> bool:
+        def load() -> bool:
+            statement = select(User.status).where(User.username == username)
+            return self.session.scalars(statement).first() == ACTIVE
+
+        return self._once(("active", username), load)
+
+    def delegate_of(self, username: str, at: datetime) -> str | None:
+        """Who stands in for `username` at `at` (an active user), from their out-of-office
+        entries: the latest entry covering `at` speaks."""
+
+        def load() -> str | None:
+            statement = (
+                select(OutOfOffice.delegate)
+                .where(
+                    OutOfOffice.username == username,
+                    OutOfOffice.starts_at <= at,
+                    OutOfOffice.ends_at > at,
+                )
+                .order_by(OutOfOffice.created_at.desc(), OutOfOffice.id.desc())
+                .limit(1)
+            )
+            delegate = self.session.scalars(statement).first()
+            if delegate is None or delegate == username or not self.is_active(delegate):
+                return None
+            return delegate
+
+        return self._once(("delegate", username, at), load)
+
+    def administrator(self) -> str:
+        """The first active system administrator by username (the reserved `system` when
+        there is none): who gets a task no one else was found for."""
+
+        def load() -> str:
+            found = self.users_with_role(SYSTEM_ADMIN, None)
+            return found[0] if found else SYSTEM
+
+        return self._once(("administrator",), load)

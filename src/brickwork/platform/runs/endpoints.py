@@ -1,0 +1,382 @@
+"""HTTP endpoints of flow runs (thin: parse, call the service, reply): starting flows on
+records, commands on tasks and instances, the inbox, instance detail, out of office."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+
+from brickwork.engines.flow import (
+    Abstain,
+    AddSigner,
+    Approve,
+    Cc,
+    Comment,
+    Complete,
+    Delegate,
+    Event,
+    Reject,
+    Resubmit,
+    Return,
+    Transfer,
+    Urge,
+    Withdraw,
+)
+from brickwork.platform.api.body import json_body, openapi_body, optional_json_body
+from brickwork.platform.api.deps import SessionDep
+from brickwork.platform.api.responses import ExactJSONResponse, reply
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.deps import ActorDep
+from brickwork.platform.errors import ErrorItem, Invalid
+from brickwork.platform.runs.absence import OutOfOfficeService
+from brickwork.platform.runs.schemas import (
+    MAX_ID,
+    AbsenceRequest,
+    AddSignerRequest,
+    BatchApproveRequest,
+    CcRequest,
+    CommandRequest,
+    HandOverRequest,
+    ReturnRequest,
+    StartRequest,
+)
+from brickwork.platform.runs.service import FlowService
+from brickwork.platform.vocabulary import KEY_PATTERN
+
+PROBLEM = {"description": "Problem (application/problem+json)"}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: PROBLEM,
+    401: PROBLEM,
+    403: PROBLEM,
+    404: PROBLEM,
+    409: PROBLEM,
+    415: PROBLEM,
+    422: PROBLEM,
+}
+
+me = APIRouter(prefix="/me/out-of-office", tags=["flows"])
+
+
+def absences(request: Request) -> OutOfOfficeService:
+    service: OutOfOfficeService = request.app.state.runs.absences
+    return service
+
+
+AbsencesDep = Annotated[OutOfOfficeService, Depends(absences)]
+
+
+@me.get("", responses=ERRORS)
+def list_absences(session: SessionDep, actor: ActorDep, service: AbsencesDep) -> ExactJSONResponse:
+    """Your out-of-office entries: while one is current, flow tasks given to you go to its
+    delegate."""
+    return reply({"items": service.listing(session, actor)})
+
+
+@me.post("", status_code=201, responses=ERRORS, openapi_extra=openapi_body(AbsenceRequest))
+def add_absence(
+    session: SessionDep,
+    actor: ActorDep,
+    service: AbsencesDep,
+    body: Annotated[AbsenceRequest, Depends(json_body(AbsenceRequest))],
+) -> ExactJSONResponse:
+    """Name a delegate (an active user) for tasks given to you from `from` until `to`
+    (overlapping entries are refused)."""
+    return reply(service.add(session, actor, body.delegate, body.starts, body.ends), 201)
+
+
+@me.delete("/{entry}", status_code=204, responses=ERRORS)
+def remove_absence(
+    entry: Annotated[int, Path(ge=1, le=MAX_ID, description="The entry's id")],
+    session: SessionDep,
+    actor: ActorDep,
+    service: AbsencesDep,
+) -> Response:
+    service.remove(session, actor, entry)
+    return Response(status_code=204)
+
+
+starts = APIRouter(prefix="/apps/{app}/forms/{form}/records/{record_id}/flows", tags=["flows"])
+tasks = APIRouter(prefix="/tasks", tags=["flows"])
+instances = APIRouter(prefix="/flow-instances", tags=["flows"])
+inbox = APIRouter(prefix="/inbox", tags=["flows"])
+
+AppKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The app's key")]
+FormKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The form's key")]
+RecordId = Annotated[str, Path(min_length=1, max_length=36, description="Record id")]
+TaskId = Annotated[int, Path(ge=1, le=MAX_ID, description="The task's id (as the inbox lists it)")]
+InstanceId = Annotated[str, Path(min_length=1, max_length=36, description="Flow instance id")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="A key the client makes once per command: the same key again does nothing",
+    ),
+]
+
+
+def flows(request: Request) -> FlowService:
+    service: FlowService = request.app.state.runs
+    return service
+
+
+FlowsDep = Annotated[FlowService, Depends(flows)]
+
+
+@starts.post("", status_code=201, responses=ERRORS, openapi_extra=openapi_body(StartRequest))
+def start_flow(
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    session: SessionDep,
+    actor: ActorDep,
+    service: FlowsDep,
+    body: Annotated[StartRequest, Depends(json_body(StartRequest))],
+) -> ExactJSONResponse:
+    """Start the latest published version of a flow bound to this form on a record you may
+    read (you are its initiator). A flow runs once at a time per record."""
+    return reply(service.start_flow(session, actor, app, form, record_id, body.flow), 201)
+
+
+@starts.get("", responses=ERRORS)
+def record_flows(
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    session: SessionDep,
+    actor: ActorDep,
+    service: FlowsDep,
+) -> ExactJSONResponse:
+    """The flows of a record (running and finished, oldest first) with their open tasks, for
+    those who may read the record."""
+    return reply({"items": service.of_record(session, actor, app, form, record_id)})
+
+
+TaskEvent = Callable[[Actor, str, int | None, Any], Event]
+"""(actor, engine task id, expected version, body) -> the engine's event."""
+
+
+def _task_route(name: str, model: type[CommandRequest], make: TaskEvent, summary: str) -> None:
+    reader = optional_json_body(model) if model is CommandRequest else json_body(model)
+
+    def endpoint(
+        task: TaskId,
+        session: SessionDep,
+        actor: ActorDep,
+        service: FlowsDep,
+        body: Annotated[Any, Depends(reader)],
+        idempotency_key: IdempotencyKey = None,
+    ) -> ExactJSONResponse:
+        result = service.task_command(
+            session,
+            actor,
+            task,
+            lambda engine_task, version: make(actor, engine_task, version, body),
+            expected_version=body.expected_version,
+            key=idempotency_key,
+            comment=body.comment,
+            action=name.replace("-", "_"),
+        )
+        return reply(result)
+
+    endpoint.__annotations__["body"] = Annotated[Any, Depends(reader)]
+    endpoint.__name__ = f"task_{name.replace('-', '_')}"
+    endpoint.__doc__ = summary + _COMMAND_NOTE
+    tasks.add_api_route(
+        f"/{{task}}/{name}",
+        endpoint,
+        methods=["POST"],
+        responses=ERRORS,
+        openapi_extra=openapi_body(model, required=model is not CommandRequest),
+    )
+
+
+_COMMAND_NOTE = (
+    " Send `expected_version` (the task's version) or an `Idempotency-Key` header: a stale or "
+    "repeated command answers 409 with the instance as it is now (`current`) and does nothing."
+)
+
+
+def _comment_text(body: CommandRequest) -> str:
+    if not body.comment:
+        raise Invalid(
+            "a comment needs its text",
+            code="validation_failed",
+            errors=[ErrorItem("/comment", "required", "give the comment's text")],
+        )
+    return body.comment
+
+
+_task_route(
+    "approve",
+    CommandRequest,
+    lambda a, t, v, b: Approve(a.username, t, v, b.comment),
+    "Approve the task.",
+)
+_task_route(
+    "reject",
+    CommandRequest,
+    lambda a, t, v, b: Reject(a.username, t, v, b.comment),
+    "Reject the task.",
+)
+_task_route(
+    "complete",
+    CommandRequest,
+    lambda a, t, v, b: Complete(a.username, t, v, b.comment),
+    "Submit a fill-in task.",
+)
+_task_route(
+    "abstain",
+    CommandRequest,
+    lambda a, t, v, b: Abstain(a.username, t, v, b.comment),
+    "Abstain in a vote.",
+)
+_task_route(
+    "return",
+    ReturnRequest,
+    lambda a, t, v, b: Return(a.username, t, b.target, b.resume, v, b.comment),
+    "Return the instance to a node already executed on this path, or to the initiator.",
+)
+_task_route(
+    "transfer",
+    HandOverRequest,
+    lambda a, t, v, b: Transfer(a.username, t, b.to, v, b.comment),
+    "Hand the task over to another user for good.",
+)
+_task_route(
+    "delegate",
+    HandOverRequest,
+    lambda a, t, v, b: Delegate(a.username, t, b.to, v, b.comment),
+    "Let another user act on the task; it comes back to you to decide.",
+)
+_task_route(
+    "add-signer",
+    AddSignerRequest,
+    lambda a, t, v, b: AddSigner(a.username, t, tuple(b.users), b.position, v, b.comment),
+    "Add approvers before you, after you, or alongside you.",
+)
+_task_route(
+    "comment",
+    CommandRequest,
+    lambda a, t, v, b: Comment(a.username, _comment_text(b), t, v),
+    "Comment on the task (the comment goes to the timeline).",
+)
+_task_route(
+    "urge",
+    CommandRequest,
+    lambda a, t, v, b: Urge(a.username, t, v, b.comment),
+    "Remind the task's assignee.",
+)
+
+
+InstanceEvent = Callable[[Actor, int | None, Any], Event]
+
+
+def _instance_route(
+    name: str, model: type[CommandRequest], make: InstanceEvent, summary: str
+) -> None:
+    reader = optional_json_body(model) if model is CommandRequest else json_body(model)
+
+    def endpoint(
+        instance: InstanceId,
+        session: SessionDep,
+        actor: ActorDep,
+        service: FlowsDep,
+        body: Annotated[Any, Depends(reader)],
+        idempotency_key: IdempotencyKey = None,
+    ) -> ExactJSONResponse:
+        result = service.instance_command(
+            session,
+            actor,
+            instance,
+            lambda version: make(actor, version, body),
+            expected_version=body.expected_version,
+            key=idempotency_key,
+            comment=body.comment,
+            action=name,
+        )
+        return reply(result)
+
+    endpoint.__annotations__["body"] = Annotated[Any, Depends(reader)]
+    endpoint.__name__ = f"instance_{name}"
+    endpoint.__doc__ = summary + _COMMAND_NOTE.replace("the task's", "the instance's")
+    instances.add_api_route(
+        f"/{{instance}}/{name}",
+        endpoint,
+        methods=["POST"],
+        responses=ERRORS,
+        openapi_extra=openapi_body(model, required=model is not CommandRequest),
+    )
+
+
+_instance_route(
+    "withdraw",
+    CommandRequest,
+    lambda a, v, b: Withdraw(a.username, v, b.comment),
+    "Withdraw the instance (its initiator, before the first decision).",
+)
+_instance_route(
+    "resubmit",
+    CommandRequest,
+    lambda a, v, b: Resubmit(a.username, None, v, b.comment),
+    "Submit again after the instance was returned to you.",
+)
+_instance_route(
+    "urge",
+    CommandRequest,
+    lambda a, v, b: Urge(a.username, None, v, b.comment),
+    "Remind the assignees of every open task (the initiator).",
+)
+_instance_route(
+    "cc",
+    CcRequest,
+    lambda a, v, b: Cc(a.username, tuple(b.users), None, v, b.comment),
+    "Copy the instance to users (read-only CC tasks in their inbox).",
+)
+
+
+@instances.get("/{instance}", responses=ERRORS)
+def instance_detail(
+    instance: InstanceId, session: SessionDep, actor: ActorDep, service: FlowsDep
+) -> ExactJSONResponse:
+    """The instance with every task, its timeline (who, what, when, comment, form diff) and a
+    diagram (nodes with status, edges taken). For its participants, its initiator and readers
+    of its record."""
+    return reply(service.detail(session, actor, instance))
+
+
+@tasks.post("/batch-approve", responses=ERRORS, openapi_extra=openapi_body(BatchApproveRequest))
+def batch_approve(
+    session: SessionDep,
+    actor: ActorDep,
+    service: FlowsDep,
+    body: Annotated[BatchApproveRequest, Depends(json_body(BatchApproveRequest))],
+) -> ExactJSONResponse:
+    """Approve several tasks, each with its expected version; each succeeds or is refused on
+    its own (`results`: one per task, in order)."""
+    items = [(item.task, item.expected_version) for item in body.tasks]
+    return reply({"results": service.batch_approve(session, actor, items, body.comment)})
+
+
+@inbox.get("", responses=ERRORS)
+def my_inbox(
+    session: SessionDep,
+    actor: ActorDep,
+    service: FlowsDep,
+    tab: Literal["todo", "done", "initiated", "cc"] = "todo",
+    app: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None,
+    flow: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None,
+    text: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> ExactJSONResponse:
+    """Your inbox: tasks to do, tasks you did, instances you started, and what was copied to
+    you; filtered by app, flow and text (flow, form, initiator, record id); with how many items
+    each tab holds under the same filters."""
+    page = service.inbox(
+        session, actor, tab, app_key=app, flow_key=flow, text=text, limit=limit, offset=offset
+    )
+    return reply(page)

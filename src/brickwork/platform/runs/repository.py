@@ -1,0 +1,295 @@
+"""SQL of flow runs: instances (compare-and-swap on the state version, a row lock on
+PostgreSQL), tasks, the timeline, idempotency keys, timers' jobs and out-of-office entries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from brickwork.platform.models import (
+    BusinessCalendarRow,
+    FlowCommand,
+    FlowHistory,
+    FlowInstance,
+    FlowTask,
+    Job,
+    OutOfOffice,
+    Role,
+)
+from brickwork.platform.models.flow_task import CLOSED, OPEN
+from brickwork.platform.models.job import DONE, QUEUED
+
+
+class RunRepository:
+    # ------------------------------------------------------------ instances
+
+    def add(self, session: Session, row: Any) -> None:
+        session.add(row)
+        session.flush()
+
+    def instance(self, session: Session, instance_id: str, *, lock: bool = False) -> FlowInstance:
+        """The instance (None when missing); with `lock`, its row is locked on PostgreSQL until
+        the transaction ends (SQLite has one writer at a time)."""
+        statement = select(FlowInstance).where(FlowInstance.id == instance_id)
+        if lock and session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        found: FlowInstance = session.scalars(
+            statement.execution_options(populate_existing=True)
+        ).one()
+        return found
+
+    def find_instance(self, session: Session, instance_id: str) -> FlowInstance | None:
+        return session.get(FlowInstance, instance_id)
+
+    def swap(
+        self, session: Session, instance_id: str, expected: int, values: dict[str, Any]
+    ) -> bool:
+        """Write `values` while the instance's version is still `expected` (False otherwise)."""
+        statement = (
+            update(FlowInstance)
+            .where(FlowInstance.id == instance_id, FlowInstance.version == expected)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return session.execute(statement).rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+    def of_record(
+        self, session: Session, app_key: str, form_key: str, record_id: str
+    ) -> list[FlowInstance]:
+        statement = (
+            select(FlowInstance)
+            .where(
+                FlowInstance.app_key == app_key,
+                FlowInstance.form_key == form_key,
+                FlowInstance.record_id == record_id,
+            )
+            .order_by(FlowInstance.started_at, FlowInstance.id)
+        )
+        return list(session.scalars(statement))
+
+    def running_on(self, session: Session, app_key: str, form_key: str, record_id: str) -> bool:
+        statement = select(FlowInstance.id).where(
+            FlowInstance.app_key == app_key,
+            FlowInstance.form_key == form_key,
+            FlowInstance.record_id == record_id,
+            FlowInstance.running_key.is_not(None),
+        )
+        return session.execute(statement.limit(1)).first() is not None
+
+    def running_of(
+        self, session: Session, app_key: str, form_key: str, record_id: str, *, lock: bool = False
+    ) -> list[FlowInstance]:
+        """The instances running on a record; with `lock`, their rows are locked on PostgreSQL
+        until the transaction ends."""
+        statement = (
+            select(FlowInstance)
+            .where(
+                FlowInstance.app_key == app_key,
+                FlowInstance.form_key == form_key,
+                FlowInstance.record_id == record_id,
+                FlowInstance.running_key.is_not(None),
+            )
+            .order_by(FlowInstance.id)
+        )
+        if lock and session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        return list(session.scalars(statement.execution_options(populate_existing=True)))
+
+    def running_key_taken(self, session: Session, key: str) -> bool:
+        statement = select(FlowInstance.id).where(FlowInstance.running_key == key)
+        return session.execute(statement).first() is not None
+
+    def role_keys(self, session: Session) -> list[str]:
+        return list(session.scalars(select(Role.key)))
+
+    def calendars(self, session: Session) -> list[tuple[str, Any]]:
+        """(key, body) of every business calendar."""
+        rows = session.execute(select(BusinessCalendarRow.key, BusinessCalendarRow.body))
+        return [(row[0], row[1]) for row in rows]
+
+    # ------------------------------------------------------------ tasks
+
+    def task_row(self, session: Session, task_id: int) -> FlowTask | None:
+        return session.get(FlowTask, task_id)
+
+    def tasks_of(
+        self, session: Session, instance_id: str, status: str | None = None
+    ) -> list[FlowTask]:
+        """The instance's tasks (with `status` only), oldest first."""
+        statement = select(FlowTask).where(FlowTask.instance_id == instance_id)
+        if status is not None:
+            statement = statement.where(FlowTask.status == status)
+        return list(session.scalars(statement.order_by(FlowTask.id)))
+
+    def open_task(self, session: Session, instance_id: str, task: str) -> FlowTask | None:
+        statement = select(FlowTask).where(
+            FlowTask.instance_id == instance_id, FlowTask.task == task
+        )
+        return session.scalars(statement).first()
+
+    def close_task(
+        self,
+        session: Session,
+        instance_id: str,
+        task: str,
+        values: dict[str, Any],
+    ) -> None:
+        statement = (
+            update(FlowTask)
+            .where(
+                FlowTask.instance_id == instance_id,
+                FlowTask.task == task,
+                FlowTask.status == OPEN,
+            )
+            .values(status=CLOSED, **values)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(statement)
+
+    def update_task(
+        self, session: Session, instance_id: str, task: str, values: dict[str, Any]
+    ) -> None:
+        statement = (
+            update(FlowTask)
+            .where(FlowTask.instance_id == instance_id, FlowTask.task == task)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(statement)
+
+    def participants(self, session: Session, instance_id: str) -> set[str]:
+        statement = select(FlowTask.assignee, FlowTask.owner).where(
+            FlowTask.instance_id == instance_id
+        )
+        found: set[str] = set()
+        for assignee, owner in session.execute(statement):
+            found.add(assignee)
+            if owner:
+                found.add(owner)
+        return found
+
+    # ------------------------------------------------------------ history
+
+    def next_seq(self, session: Session, instance_id: str) -> int:
+        statement = select(func.max(FlowHistory.seq)).where(FlowHistory.instance_id == instance_id)
+        return int(session.execute(statement).scalar() or 0) + 1
+
+    def history(self, session: Session, instance_id: str) -> list[FlowHistory]:
+        statement = select(FlowHistory).where(FlowHistory.instance_id == instance_id)
+        return list(session.scalars(statement.order_by(FlowHistory.seq)))
+
+    # ------------------------------------------------------------ idempotency
+
+    def claim_key(
+        self, session: Session, instance_id: str, key: str, action: str, actor: str, at: datetime
+    ) -> bool:
+        """Store a command's idempotency key; False when it was stored before."""
+        values = {
+            "instance_id": instance_id,
+            "key": key,
+            "action": action,
+            "actor": actor,
+            "at": at,
+        }
+        if session.get_bind().dialect.name == "postgresql":
+            statement: Any = postgresql.insert(FlowCommand).on_conflict_do_nothing()
+        else:
+            statement = sqlite.insert(FlowCommand).on_conflict_do_nothing()
+        found = session.execute(statement.values(**values).returning(FlowCommand.key)).scalar()
+        return found is not None
+
+    # ------------------------------------------------------------ timers
+
+    def cancel_job(self, session: Session, key: str, at: datetime) -> None:
+        """A timer's queued job done without running (its timer was cancelled)."""
+        statement = (
+            update(Job)
+            .where(Job.key == key, Job.status == QUEUED)
+            .values(status=DONE, finished_at=at, result={"cancelled": True})
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(statement)
+
+    # ------------------------------------------------------------ inbox
+
+    def inbox(
+        self,
+        session: Session,
+        conditions: Sequence[ColumnElement[bool]],
+        *,
+        order: Sequence[Any],
+        limit: int,
+        offset: int,
+    ) -> tuple[list[tuple[FlowTask | None, FlowInstance]], int]:
+        """One page of (task, instance) rows matching `conditions`, and how many match."""
+        base = (
+            select(FlowTask, FlowInstance)
+            .select_from(FlowInstance)
+            .outerjoin(FlowTask, FlowTask.instance_id == FlowInstance.id)
+            .where(*conditions)
+        )
+        total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
+        rows = session.execute(base.order_by(*order).limit(limit).offset(offset)).all()
+        return [(row[0], row[1]) for row in rows], int(total or 0)
+
+    def count(self, session: Session, conditions: Sequence[ColumnElement[bool]]) -> int:
+        base = (
+            select(FlowInstance.id)
+            .select_from(FlowInstance)
+            .outerjoin(FlowTask, FlowTask.instance_id == FlowInstance.id)
+            .where(*conditions)
+        )
+        total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
+        return int(total or 0)
+
+    def initiated(
+        self,
+        session: Session,
+        conditions: Sequence[ColumnElement[bool]],
+        *,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[FlowInstance], int]:
+        base = select(FlowInstance).where(*conditions)
+        total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
+        statement = base.order_by(FlowInstance.started_at.desc(), FlowInstance.id)
+        rows = list(session.scalars(statement.limit(limit).offset(offset)))
+        return rows, int(total or 0)
+
+    # ------------------------------------------------------------ out of office
+
+    def absences(self, session: Session, username: str) -> list[OutOfOffice]:
+        statement = select(OutOfOffice).where(OutOfOffice.username == username)
+        return list(session.scalars(statement.order_by(OutOfOffice.starts_at, OutOfOffice.id)))
+
+    def absence(self, session: Session, entry_id: int) -> OutOfOffice | None:
+        return session.get(OutOfOffice, entry_id)
+
+    def overlapping(
+        self, session: Session, username: str, starts: datetime, ends: datetime
+    ) -> OutOfOffice | None:
+        statement = select(OutOfOffice).where(
+            OutOfOffice.username == username,
+            and_(OutOfOffice.starts_at < ends, OutOfOffice.ends_at > starts),
+        )
+        return session.scalars(statement.limit(1)).first()
+
+    def delete(self, session: Session, row: Any) -> None:
+        session.delete(row)
+        session.flush()
+
+
+def text_match(text: str) -> ColumnElement[bool]:
+    """Instances whose flow, form, initiator or record id contains `text` (case-insensitive)."""
+    pattern = f"%{text.lower()}%"
+    return or_(
+        func.lower(FlowInstance.flow_key).like(pattern),
+        func.lower(FlowInstance.form_key).like(pattern),
+        func.lower(FlowInstance.initiator).like(pattern),
+        func.lower(FlowInstance.record_id).like(pattern),
+    )

@@ -1,0 +1,1096 @@
+"""Flow runs: instances of published flows on records, their tasks and timeline. Never commits.
+
+A flow starts on a record its initiator may read, at the latest published version of the flow,
+and stays pinned to that version. Every command runs in the caller's transaction:
+
+1. the instance's row is read (and locked on PostgreSQL, `SELECT ... FOR UPDATE`);
+2. with an `Idempotency-Key`, the key is stored; a key stored before refuses the command;
+3. the engine steps the state (it refuses a stale `expected_version`, a task not the actor's,
+   a withdraw after the first decision, ...);
+4. the new state replaces the old one only while the version read is still current
+   (`UPDATE ... WHERE version = :read`), so two commands racing never both act;
+5. the effects are applied in order: task rows, timeline rows (each also an audit event),
+   record writes through the records service as the `system` actor, timers as jobs, notices,
+   subflows.
+
+A refused command changes nothing and answers 409 with the instance as it is now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from brickwork.engines.flow import (
+    Approve,
+    CancelTimer,
+    CommandRefused,
+    CreateRecord,
+    Effect,
+    Event,
+    Finished,
+    FlowState,
+    History,
+    Incident,
+    Notify,
+    ScheduleTimer,
+    SetFields,
+    StartSubflow,
+    SubflowFinished,
+    TaskClosed,
+    TaskCreated,
+    TimerFired,
+    Transition,
+    UpdateRecords,
+    World,
+    diagram,
+    field_permissions,
+    start,
+    step,
+)
+from brickwork.engines.form.compiled import computed_sources
+from brickwork.engines.form.scope import to_expression_values
+from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.clock import Clock, new_id, system_clock
+from brickwork.platform.errors import (
+    Conflict,
+    ErrorItem,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PlatformError,
+)
+from brickwork.platform.jobs.service import JobContext, JobQueue
+from brickwork.platform.models import FlowHistory, FlowInstance, FlowTask
+from brickwork.platform.models.flow_task import CLOSED, OPEN
+from brickwork.platform.records.published import PublishedForm
+from brickwork.platform.records.rows import typed_values
+from brickwork.platform.records.service import RecordService
+from brickwork.platform.runs.absence import OutOfOfficeService
+from brickwork.platform.runs.definitions import FlowCompiler, PinnedFlow
+from brickwork.platform.runs.directory import SYSTEM, SqlDirectory
+from brickwork.platform.runs.notify import Notice, Notifier, TimelineOnly, recipients
+from brickwork.platform.runs.repository import RunRepository, text_match
+
+TIMER_JOB = "flow.timer"
+"""The job kind of a flow timer (SLA reminders and breaches, timer nodes)."""
+SYSTEM_ACTOR = Actor(SYSTEM, channel="flow", system=True)
+SIGNALS = "brickwork.flow_signals"
+STALE_CODES = frozenset({"E_FLOW_STALE"})
+NOT_ALLOWED_CODES = frozenset({"E_FLOW_NOT_YOUR_TASK", "E_FLOW_NOT_INITIATOR"})
+"""Engine refusals that answer 403 (not the actor's to give); every other refusal is a 409."""
+
+
+DONE_OUTCOMES = (
+    "approved",
+    "rejected",
+    "completed",
+    "abstained",
+    "returned",
+    "transferred",
+    "delegated",
+)
+WORK = ("approve", "fill")
+TABS: dict[str, Callable[[str], list[ColumnElement[bool]]]] = {
+    "todo": lambda me: [FlowTask.assignee == me, FlowTask.status == OPEN, FlowTask.kind.in_(WORK)],
+    "done": lambda me: [
+        FlowTask.assignee == me,
+        FlowTask.status == CLOSED,
+        FlowTask.kind.in_(WORK),
+        FlowTask.outcome.in_(DONE_OUTCOMES),
+    ],
+    "cc": lambda me: [FlowTask.assignee == me, FlowTask.kind == "cc"],
+}
+ORDERS: dict[str, tuple[Any, ...]] = {
+    "todo": (FlowTask.created_at.desc(), FlowTask.id.desc()),
+    "done": (FlowTask.closed_at.desc(), FlowTask.id.desc()),
+    "cc": (FlowTask.created_at.desc(), FlowTask.id.desc()),
+}
+
+
+class FlowConflict(Conflict):
+    """A refused command: 409 with the instance as it is now (`current`)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        current: Mapping[str, Any],
+        errors: Sequence[ErrorItem] = (),
+    ) -> None:
+        super().__init__(message, code=code, errors=errors)
+        self.extra = {"current": dict(current)}
+
+
+@dataclass(slots=True)
+class _Apply:
+    """What applying one transition's effects needs to know."""
+
+    instance: FlowInstance
+    pinned: PinnedFlow
+    actor: Actor
+    now: datetime
+    world: World
+    comment: str | None = None
+    task: str | None = None
+    seq: int = 0
+    finished: str | None = None
+    tasks: dict[str, FlowTask] = field(default_factory=dict)
+    state: FlowState | None = None
+    lines: list[FlowHistory] = field(default_factory=list)
+
+
+class FlowService:
+    def __init__(
+        self,
+        *,
+        audit: AuditLog,
+        records: RecordService,
+        compiler: FlowCompiler,
+        clock: Clock = system_clock,
+        queue: JobQueue | None = None,
+        notifier: Notifier | None = None,
+    ) -> None:
+        self.audit = audit
+        self.records = records
+        self.compiler = compiler
+        self.clock = clock
+        self.repo = RunRepository()
+        self.queue = queue or JobQueue(clock=clock)
+        self.notifier: Notifier = notifier or TimelineOnly()
+        self.absences = OutOfOfficeService(audit=audit, clock=clock, repo=self.repo)
+
+    def use_notifier(self, notifier: Notifier) -> None:
+        """Deliver notices through `notifier` (e.g. in-app notifications)."""
+        self.notifier = notifier
+
+    # ------------------------------------------------------------ starting
+
+    def start_flow(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        record_id: str,
+        flow_key: str,
+    ) -> dict[str, Any]:
+        """Start the latest published version of `flow_key` on a record the actor may read;
+        one running instance per flow and record."""
+        self._require_reader(session, actor, app_key, form_key, record_id)
+        pinned = self.compiler.latest(session, app_key, flow_key)
+        if pinned.form_key != form_key:
+            raise Invalid(
+                f"flow {flow_key!r} is bound to form {pinned.form_key!r}, not {form_key!r}",
+                code="flow_not_for_form",
+                errors=[ErrorItem("/flow", "flow_not_for_form", "start it on its own form")],
+            )
+        instance = self._start(session, actor, pinned, record_id, initiator=actor.username)
+        self._drain(session)
+        return self.view(session, instance.id)
+
+    def _start(
+        self,
+        session: Session,
+        actor: Actor,
+        pinned: PinnedFlow,
+        record_id: str,
+        *,
+        initiator: str,
+        parent: tuple[str, str] | None = None,
+    ) -> FlowInstance:
+        running = f"{pinned.app_key}/{pinned.form_key}/{record_id}/{pinned.key}"
+        if self.repo.running_key_taken(session, running):
+            raise Conflict(
+                f"flow {pinned.key!r} already runs on record {record_id}; it runs once at a "
+                "time per record",
+                code="flow_already_running",
+            )
+        now = self.clock()
+        instance = FlowInstance(
+            id=new_id(),
+            app_key=pinned.app_key,
+            flow_key=pinned.key,
+            flow_version=pinned.version,
+            form_key=pinned.form_key,
+            record_id=record_id,
+            initiator=initiator,
+            status="running",
+            state={},
+            version=0,
+            running_key=running,
+            parent_id=None if parent is None else parent[0],
+            parent_node=None if parent is None else parent[1],
+            started_at=now,
+        )
+        try:
+            with session.begin_nested():
+                self.repo.add(session, instance)
+        except IntegrityError:
+            raise Conflict(
+                f"flow {pinned.key!r} already runs on record {record_id}",
+                code="flow_already_running",
+            ) from None
+        world = self._world(session, pinned.app_key, pinned.form_key, record_id)
+        transition = start(
+            pinned.compiled, instance_id=instance.id, initiator=initiator, now=now, world=world
+        )
+        self._store(session, instance, transition, now)
+        self._apply(session, _Apply(instance, pinned, actor, now, world), transition)
+        return instance
+
+    # ------------------------------------------------------------ commands
+
+    def task_command(
+        self,
+        session: Session,
+        actor: Actor,
+        task_id: int,
+        make: Callable[[str, int | None], Event],
+        *,
+        expected_version: int | None,
+        key: str | None,
+        comment: str | None = None,
+        action: str,
+    ) -> dict[str, Any]:
+        """A command on a task (approve, reject, ...): `make(engine task id, version)` builds
+        the engine's event."""
+        row = self.repo.task_row(session, task_id)
+        if row is None or not self._involved(session, actor, row):
+            raise NotFound(f"there is no task {task_id}", code="task_not_found")
+        return self._command(
+            session,
+            actor,
+            row.instance_id,
+            lambda: make(row.task, expected_version),
+            expected_version=expected_version,
+            key=key,
+            comment=comment,
+            task=row.task,
+            action=action,
+        )
+
+    def instance_command(
+        self,
+        session: Session,
+        actor: Actor,
+        instance_id: str,
+        make: Callable[[int | None], Event],
+        *,
+        expected_version: int | None,
+        key: str | None,
+        comment: str | None = None,
+        action: str,
+    ) -> dict[str, Any]:
+        """A command on an instance (withdraw, resubmit, cc): `expected_version` is the
+        instance's version."""
+        instance = self.repo.find_instance(session, instance_id)
+        if instance is None or not self._may_see(session, actor, instance):
+            raise NotFound(
+                f"there is no flow instance {instance_id}", code="flow_instance_not_found"
+            )
+        return self._command(
+            session,
+            actor,
+            instance_id,
+            lambda: make(expected_version),
+            expected_version=expected_version,
+            key=key,
+            comment=comment,
+            task=None,
+            action=action,
+        )
+
+    def _command(
+        self,
+        session: Session,
+        actor: Actor,
+        instance_id: str,
+        make: Callable[[], Event],
+        *,
+        expected_version: int | None,
+        key: str | None,
+        comment: str | None,
+        task: str | None,
+        action: str,
+    ) -> dict[str, Any]:
+        if expected_version is None and key is None:
+            raise Invalid(
+                "send the expected version of what you act on, or an Idempotency-Key header",
+                code="flow_version_required",
+                errors=[
+                    ErrorItem("/expected_version", "flow_version_required", "give the version")
+                ],
+            )
+        instance = self.repo.instance(session, instance_id, lock=True)
+        now = self.clock()
+        if key is not None and not self.repo.claim_key(
+            session, instance_id, key, action, actor.username, now
+        ):
+            raise FlowConflict(
+                f"this command (Idempotency-Key {key!r}) was applied before; nothing was done "
+                "again",
+                code="flow_command_repeated",
+                current=self.view(session, instance_id),
+            )
+        pinned = self.compiler.pinned(
+            session, instance.app_key, instance.flow_key, instance.flow_version
+        )
+        world = self._world(session, instance.app_key, instance.form_key, instance.record_id)
+        state = FlowState.from_json(instance.state)
+        try:
+            transition = step(pinned.compiled, state, make(), now=now, world=world)
+        except CommandRefused as refused:
+            raise self._refused(session, instance_id, refused) from None
+        self._swap(session, instance, transition, now)
+        context = _Apply(instance, pinned, actor, now, world, comment=comment, task=task)
+        self._apply(session, context, transition)
+        if self._drain(session):
+            return self.view(session, instance_id)  # a parent moved on too: read it all again
+        open_tasks = sorted(
+            (row for row in context.tasks.values() if row.status == OPEN), key=lambda r: r.id
+        )
+        return {**instance_json(instance), "tasks": [task_json(row) for row in open_tasks]}
+
+    def _refused(
+        self, session: Session, instance_id: str, refused: CommandRefused
+    ) -> PlatformError:
+        current = self.view(session, instance_id)
+        item = [ErrorItem("", refused.code, refused.message)]
+        if refused.code in NOT_ALLOWED_CODES:
+            return Forbidden(refused.message, code="flow_not_allowed", errors=item)
+        code = "flow_stale" if refused.code in STALE_CODES else "flow_command_refused"
+        return FlowConflict(refused.message, code=code, current=current, errors=item)
+
+    def _swap(
+        self, session: Session, instance: FlowInstance, transition: Transition, now: datetime
+    ) -> None:
+        read = instance.version
+        if not self.repo.swap(session, instance.id, read, self._values(transition, now)):
+            session.expire(instance)
+            raise FlowConflict(
+                "the instance changed meanwhile; reload it and try again",
+                code="flow_stale",
+                current=self.view(session, instance.id),
+            )
+        for name, value in self._values(transition, now).items():
+            set_committed_value(instance, name, value)  # as stored, without a second write
+
+    def _store(
+        self, session: Session, instance: FlowInstance, transition: Transition, now: datetime
+    ) -> None:
+        """The first state of a new instance."""
+        for name, value in self._values(transition, now).items():
+            setattr(instance, name, value)
+        session.flush()
+
+    def _values(self, transition: Transition, now: datetime) -> dict[str, Any]:
+        state = transition.state
+        values: dict[str, Any] = {
+            "state": state.to_json(),
+            "version": state.version,
+            "status": state.status,
+        }
+        if state.finished:
+            values.update(finished_at=now, running_key=None)
+        return values
+
+    # ------------------------------------------------------------ timers
+
+    def run_timer(self, session: Session, payload: Any, job: JobContext) -> dict[str, Any]:
+        """A flow timer is due (a job of kind `TIMER_JOB`): the engine is told, as `system`.
+        A timer no longer live (cancelled, or its instance finished) does nothing."""
+        instance = self.repo.find_instance(session, payload["instance"])
+        if instance is None:
+            return {"fired": False, "why": "the instance is gone"}
+        instance = self.repo.instance(session, instance.id, lock=True)
+        state = FlowState.from_json(instance.state)
+        if state.finished or all(timer.id != payload["timer"] for timer in state.timers):
+            return {"fired": False, "why": "the timer is no longer live"}
+        pinned = self.compiler.pinned(
+            session, instance.app_key, instance.flow_key, instance.flow_version
+        )
+        world = self._world(session, instance.app_key, instance.form_key, instance.record_id)
+        transition = step(
+            pinned.compiled, state, TimerFired(payload["timer"]), now=job.now, world=world
+        )
+        self._swap(session, instance, transition, job.now)
+        self._apply(session, _Apply(instance, pinned, SYSTEM_ACTOR, job.now, world), transition)
+        self._drain(session)
+        return {"fired": True, "version": transition.state.version}
+
+    # ------------------------------------------------------------ effects
+
+    def _apply(self, session: Session, context: _Apply, transition: Transition) -> None:
+        instance = context.instance
+        context.seq = self.repo.next_seq(session, instance.id)
+        context.tasks = {row.task: row for row in self.repo.tasks_of(session, instance.id, OPEN)}
+        context.state = transition.state
+        for effect in transition.effects:
+            self._effect(session, context, effect)
+        self._sync_tasks(session, context, transition.state)
+        self._audit(session, context)
+        if context.finished is not None and instance.parent_id and instance.parent_node:
+            signals: list[tuple[str, str, str]] = session.info.setdefault(SIGNALS, [])
+            signals.append((instance.parent_id, instance.parent_node, context.finished))
+
+    def _effect(self, session: Session, context: _Apply, effect: Effect) -> None:  # noqa: C901
+        instance = context.instance
+        if isinstance(effect, TaskCreated):
+            self._task_created(session, context, effect)
+        elif isinstance(effect, TaskClosed):
+            self._task_closed(context, effect)
+        elif isinstance(effect, History):
+            self._history(session, context, effect)
+        elif isinstance(effect, Notify):
+            self._notify(session, context, effect)
+        elif isinstance(effect, SetFields):
+            self._set_fields(session, context, effect)
+        elif isinstance(effect, CreateRecord):
+            created = self.records.create(
+                session, SYSTEM_ACTOR, instance.app_key, effect.form, dict(effect.values)
+            )
+            detail = {"form": effect.form, "id": created["id"]}
+            self._line(session, context, "record_created", actor=SYSTEM, detail=detail)
+        elif isinstance(effect, UpdateRecords):
+            self._update_records(session, context, effect)
+        elif isinstance(effect, ScheduleTimer):
+            self.queue.enqueue(
+                session,
+                TIMER_JOB,
+                {"instance": instance.id, "timer": effect.timer, "purpose": effect.purpose},
+                key=timer_key(instance.id, effect.timer),
+                run_after=effect.due,
+            )
+        elif isinstance(effect, CancelTimer):
+            self.repo.cancel_job(session, timer_key(instance.id, effect.timer), context.now)
+        elif isinstance(effect, StartSubflow):
+            self._start_subflow(session, context, effect)
+        elif isinstance(effect, Incident):
+            detail = {"code": effect.code, "message": effect.message}
+            self._line(session, context, "incident", actor=SYSTEM, node=effect.node, detail=detail)
+        elif isinstance(effect, Finished):
+            context.finished = effect.outcome
+
+    def _task_created(self, session: Session, context: _Apply, effect: TaskCreated) -> None:
+        live = None if context.state is None else context.state.task(effect.task)
+        row = FlowTask(
+            instance_id=context.instance.id,
+            task=effect.task,
+            node=effect.node,
+            assignee=effect.assignee,
+            owner=None if live is None else live.owner,
+            kind=effect.kind,
+            status=OPEN,
+            version=1 if live is None else live.version,
+            due=effect.due,
+            created_at=context.now,
+        )
+        if effect.kind == "cc":  # a copy to read: nothing to decide, nothing stays open
+            row.status, row.outcome, row.closed_at = CLOSED, "copied", context.now
+        self.repo.add(session, row)
+        context.tasks[effect.task] = row
+
+    def _task_closed(self, context: _Apply, effect: TaskClosed) -> None:
+        row = context.tasks.get(effect.task)
+        if row is None or row.status == CLOSED:
+            return
+        row.status = CLOSED
+        row.outcome = effect.outcome
+        row.closed_at = context.now
+        if effect.task == context.task:
+            row.comment = context.comment
+
+    def _sync_tasks(self, session: Session, context: _Apply, state: FlowState) -> None:
+        """Open task rows follow the engine's open tasks (assignee, owner, version, due); a
+        row the engine no longer holds open is closed as cancelled."""
+        live = {task.id: task for task in state.tasks}
+        for task_id, row in context.tasks.items():
+            found = live.get(task_id)
+            if found is None:
+                if row.status == OPEN:
+                    row.status, row.outcome, row.closed_at = CLOSED, "cancelled", context.now
+                continue
+            if row.status == CLOSED:
+                continue
+            row.assignee = found.assignee
+            row.owner = found.owner
+            row.version = found.version
+            row.due = found.due
+        session.flush()
+
+    def _history(self, session: Session, context: _Apply, effect: History) -> None:
+        self._line(
+            session,
+            context,
+            effect.action,
+            actor=effect.actor,
+            node=effect.node,
+            task=effect.task,
+            comment=effect.comment,
+            detail=None if effect.detail is None else dict(effect.detail),
+        )
+
+    def _line(
+        self,
+        session: Session,
+        context: _Apply,
+        action: str,
+        *,
+        actor: str | None = None,
+        node: str | None = None,
+        task: str | None = None,
+        comment: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """One timeline row (the audit chain gets the step's rows at its end, see `_audit`)."""
+        row = FlowHistory(
+            instance_id=context.instance.id,
+            seq=context.seq,
+            at=context.now,
+            actor=actor or context.actor.username,
+            action=action[:32],
+            node=node,
+            task=task,
+            comment=comment,
+            detail=_jsonable(detail),
+        )
+        session.add(row)
+        context.lines.append(row)
+        context.seq += 1
+
+    def _audit(self, session: Session, context: _Apply) -> None:
+        """One audit event per step of an instance, naming its first action other than a
+        notice and listing every timeline row it wrote."""
+        if not context.lines:
+            return
+        session.flush()
+        instance = context.instance
+        lines = context.lines
+        main = next((line.action for line in lines if line.action != "notified"), "notified")
+        self.audit.record(
+            session,
+            context.actor,
+            f"flow.{main}",
+            object_type="flow_instance",
+            object_id=instance.id,
+            details={
+                "app": instance.app_key,
+                "flow": instance.flow_key,
+                "record": instance.record_id,
+                "lines": [
+                    {
+                        "seq": line.seq,
+                        "actor": line.actor,
+                        "action": line.action,
+                        **({"node": line.node} if line.node else {}),
+                        **({"task": line.task} if line.task else {}),
+                    }
+                    for line in lines
+                ],
+            },
+        )
+        context.lines = []
+
+    def _notify(self, session: Session, context: _Apply, effect: Notify) -> None:
+        users = recipients(effect.users)
+        if not users:
+            return
+        instance = context.instance
+        row = None if effect.task is None else context.tasks.get(effect.task)
+        self._line(
+            session,
+            context,
+            "notified",
+            actor=SYSTEM,
+            task=effect.task,
+            detail={"kind": effect.kind, "users": list(users)},
+        )
+        self.notifier.notify(
+            session,
+            Notice(
+                kind=effect.kind,
+                users=users,
+                app_key=instance.app_key,
+                flow_key=instance.flow_key,
+                instance_id=instance.id,
+                form_key=instance.form_key,
+                record_id=instance.record_id,
+                task=None if row is None else row.id,
+            ),
+        )
+
+    def _set_fields(self, session: Session, context: _Apply, effect: SetFields) -> None:
+        instance = context.instance
+        before = self.records.stored(
+            session, instance.app_key, instance.form_key, instance.record_id
+        )
+        self.records.update(
+            session,
+            SYSTEM_ACTOR,
+            instance.app_key,
+            instance.form_key,
+            instance.record_id,
+            dict(effect.values),
+        )
+        after = self.records.stored(
+            session, instance.app_key, instance.form_key, instance.record_id
+        )
+        changes = {
+            key: {"before": before.get(key), "after": after.get(key)}
+            for key in effect.values
+            if before.get(key) != after.get(key)
+        }
+        self._line(session, context, "fields_set", actor=SYSTEM, detail={"changes": changes})
+
+    def _update_records(self, session: Session, context: _Apply, effect: UpdateRecords) -> None:
+        instance = context.instance
+        ids = self.records.matching_ids(
+            session,
+            SYSTEM_ACTOR,
+            instance.app_key,
+            effect.form,
+            where=effect.where,
+            trigger=context.world.record,
+        )
+        for record_id in ids:
+            self.records.update(
+                session, SYSTEM_ACTOR, instance.app_key, effect.form, record_id, dict(effect.values)
+            )
+        self._line(
+            session,
+            context,
+            "records_updated",
+            actor=SYSTEM,
+            detail={"form": effect.form, "ids": ids},
+        )
+
+    def _start_subflow(self, session: Session, context: _Apply, effect: StartSubflow) -> None:
+        """The child runs on the parent's record when it is bound to the same form; otherwise on
+        a new record of its own form made of `effect.record`."""
+        instance = context.instance
+        pinned = self.compiler.pinned(session, instance.app_key, effect.flow, effect.version)
+        record_id = instance.record_id
+        if pinned.form_key != instance.form_key:
+            created = self.records.create(
+                session, SYSTEM_ACTOR, instance.app_key, pinned.form_key, dict(effect.record)
+            )
+            record_id = created["id"]
+        child = self._start(
+            session,
+            context.actor,
+            pinned,
+            record_id,
+            initiator=instance.initiator,
+            parent=(instance.id, effect.node),
+        )
+        self._line(
+            session,
+            context,
+            "subflow_started",
+            actor=SYSTEM,
+            node=effect.node,
+            detail={"instance": child.id, "flow": effect.flow, "version": effect.version},
+        )
+
+    def _drain(self, session: Session) -> bool:
+        """Tell parents of finished subflows (after the command's own effects); whether there
+        were any."""
+        signals: list[tuple[str, str, str]] = session.info.setdefault(SIGNALS, [])
+        told = bool(signals)
+        while signals:
+            parent_id, node, outcome = signals.pop(0)
+            parent = self.repo.instance(session, parent_id, lock=True)
+            state = FlowState.from_json(parent.state)
+            if state.finished:
+                continue
+            pinned = self.compiler.pinned(
+                session, parent.app_key, parent.flow_key, parent.flow_version
+            )
+            now = self.clock()
+            world = self._world(session, parent.app_key, parent.form_key, parent.record_id)
+            event = SubflowFinished(node, outcome)  # type: ignore[arg-type]
+            transition = step(pinned.compiled, state, event, now=now, world=world)
+            self._swap(session, parent, transition, now)
+            self._apply(session, _Apply(parent, pinned, SYSTEM_ACTOR, now, world), transition)
+        return told
+
+    # ------------------------------------------------------------ reading
+
+    def _world(self, session: Session, app_key: str, form_key: str, record_id: str) -> World:
+        """What a step reads: the record (read when the step first looks at it) and the
+        directory."""
+
+        def load() -> dict[str, Any]:
+            form = self.records.form(session, app_key, form_key)
+            stored = self.records.stored(session, app_key, form_key, record_id)
+            return record_values(form, stored, self.clock().date())
+
+        return World(record=LazyRecord(load), directory=SqlDirectory(session))
+
+    def _involved(self, session: Session, actor: Actor, row: FlowTask) -> bool:
+        if actor.username in (row.assignee, row.owner):
+            return True
+        instance = self.repo.find_instance(session, row.instance_id)
+        return instance is not None and self._may_see(session, actor, instance)
+
+    def _require_reader(
+        self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str
+    ) -> None:
+        """404 (or 403) unless `actor` may read the record; reads nothing out of it."""
+        self.records.reads_in_clear(session, actor, app_key, form_key, record_id)
+
+    def _may_see(self, session: Session, actor: Actor, instance: FlowInstance) -> bool:
+        """Participants (assignees and owners of its tasks), its initiator, and readers of its
+        record see an instance."""
+        if actor.system or actor.username == instance.initiator:
+            return True
+        if actor.username in self.repo.participants(session, instance.id):
+            return True
+        try:
+            self._require_reader(
+                session, actor, instance.app_key, instance.form_key, instance.record_id
+            )
+        except (NotFound, Forbidden):
+            return False
+        return True
+
+    def view(self, session: Session, instance_id: str) -> dict[str, Any]:
+        """The instance with its open tasks (what a command answers)."""
+        instance = self.repo.instance(session, instance_id)
+        return {
+            **instance_json(instance),
+            "tasks": [task_json(row) for row in self.repo.tasks_of(session, instance_id, OPEN)],
+        }
+
+    def detail(self, session: Session, actor: Actor, instance_id: str) -> dict[str, Any]:
+        """The instance for those who may see it: every task, the timeline and the diagram."""
+        instance = self.repo.find_instance(session, instance_id)
+        if instance is None or not self._may_see(session, actor, instance):
+            raise NotFound(
+                f"there is no flow instance {instance_id}", code="flow_instance_not_found"
+            )
+        pinned = self.compiler.pinned(
+            session, instance.app_key, instance.flow_key, instance.flow_version
+        )
+        state = FlowState.from_json(instance.state)
+        return {
+            **instance_json(instance),
+            "tasks": [task_json(row) for row in self.repo.tasks_of(session, instance_id)],
+            "timeline": [history_json(row) for row in self.repo.history(session, instance_id)],
+            "diagram": diagram(pinned.compiled, state),
+        }
+
+    def of_record(
+        self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str
+    ) -> list[dict[str, Any]]:
+        """The flows of a record, oldest first, for those who may read it."""
+        self._require_reader(session, actor, app_key, form_key, record_id)
+        found = []
+        for instance in self.repo.of_record(session, app_key, form_key, record_id):
+            found.append(self.view(session, instance.id))
+        return found
+
+    # ------------------------------------------------------------ the records save hook
+
+    def before_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> Mapping[str, Any]:
+        """While a flow runs on a record, a user holding one of its open tasks may change only
+        the fields their task's node lets them `write`; any other change is refused (403, with
+        the field's pointer). Others edit as their roles allow."""
+        if kind != "updated" or previous is None or actor.username == SYSTEM:
+            return {}  # the flow's own writes run under the command's lock
+        # Locked before the save takes the record and the audit trail, in the order commands
+        # take them: an edit and a command on the instance never wait for each other in a cycle.
+        running = self.repo.running_of(
+            session, form.app_key, form.form_key, previous["id"], lock=True
+        )
+        if not running or actor.system:
+            return {}
+        writable: set[str] = set()
+        holds_task = False
+        for instance in running:
+            state = FlowState.from_json(instance.state)
+            if not any(t.assignee == actor.username and t.kind != "cc" for t in state.tasks):
+                continue
+            holds_task = True
+            pinned = self.compiler.pinned(
+                session, instance.app_key, instance.flow_key, instance.flow_version
+            )
+            levels = field_permissions(pinned.compiled, state, actor.username)
+            writable |= {key for key, level in levels.items() if level == "write"}
+        if not holds_task:
+            return {}
+        refused = [
+            ErrorItem(
+                f"/{key}",
+                "flow_field_not_writable",
+                f"your task in the running flow does not let you change `{key}`",
+            )
+            for key in _changed(form, record, previous, self.clock().date())
+            if key not in writable
+        ]
+        if refused:
+            raise Forbidden(
+                "a running flow lets you change only the fields of your task's step; nothing "
+                "was saved",
+                code="flow_field_not_writable",
+                errors=refused,
+            )
+        return {}
+
+    def after_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> None:
+        """An edit of a record while flows run on it is a line of their timelines, with the
+        form diff (the flow's own field changes are lines of their own)."""
+        if kind != "updated" or previous is None or actor.username == SYSTEM:
+            return
+        running = self.repo.running_of(session, form.app_key, form.form_key, previous["id"])
+        if not running:
+            return
+        today = self.clock().date()
+        before = typed_values(form.definition, previous, today)
+        after = typed_values(form.definition, record, today)
+        changes = {
+            key: {"before": before.get(key), "after": after.get(key)}
+            for key in _changed(form, record, previous, today)
+        }
+        if not changes:
+            return
+        now = self.clock()
+        for instance in running:
+            pinned = self.compiler.pinned(
+                session, instance.app_key, instance.flow_key, instance.flow_version
+            )
+            context = _Apply(instance, pinned, actor, now, World({}, SqlDirectory(session)))
+            context.seq = self.repo.next_seq(session, instance.id)  # locked in before_save
+            self._line(session, context, "record_edited", detail={"changes": changes})
+            self._audit(session, context)
+
+    # ------------------------------------------------------------ the inbox
+
+    def inbox(
+        self,
+        session: Session,
+        actor: Actor,
+        tab: str,
+        *,
+        app_key: str | None = None,
+        flow_key: str | None = None,
+        text: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """One page of a tab of the actor's inbox (`todo`, `done`, `initiated`, `cc`), with
+        how many items every tab holds under the same filters."""
+        filters: list[ColumnElement[bool]] = []
+        if app_key is not None:
+            filters.append(FlowInstance.app_key == app_key)
+        if flow_key is not None:
+            filters.append(FlowInstance.flow_key == flow_key)
+        if text:
+            filters.append(text_match(text))
+        me = actor.username
+        tabs = {name: [*conditions(me), *filters] for name, conditions in TABS.items()}
+        counts = {name: self.repo.count(session, where) for name, where in tabs.items()}
+        mine = [FlowInstance.initiator == me, FlowInstance.parent_id.is_(None), *filters]
+        counts["initiated"] = self.repo.initiated(session, mine, limit=0, offset=0)[1]
+        if tab == "initiated":
+            rows, total = self.repo.initiated(session, mine, limit=limit, offset=offset)
+            items = [instance_json(row) for row in rows]
+        else:
+            order = ORDERS[tab]
+            pairs, total = self.repo.inbox(
+                session, tabs[tab], order=order, limit=limit, offset=offset
+            )
+            items = [
+                {
+                    **task_json(task),
+                    "node_label": self._label(session, instance, task.node),
+                    "flow": instance_json(instance),
+                }
+                for task, instance in pairs
+                if task is not None
+            ]
+        return {"tab": tab, "items": items, "total": total, "counts": counts}
+
+    def _label(self, session: Session, instance: FlowInstance, node: str) -> Any:
+        """The node's label in the instance's flow version (None when it has none, or when
+        that version no longer compiles)."""
+        try:
+            pinned = self.compiler.pinned(
+                session, instance.app_key, instance.flow_key, instance.flow_version
+            )
+        except PlatformError:
+            return None
+        found = pinned.compiled.nodes.get(node)
+        return None if found is None else found.label
+
+    def batch_approve(
+        self,
+        session: Session,
+        actor: Actor,
+        items: Sequence[tuple[int, int]],
+        comment: str | None,
+    ) -> list[dict[str, Any]]:
+        """Approve each (task, expected version) on its own: one refused does not stop the
+        others (each runs in a savepoint)."""
+        results: list[dict[str, Any]] = []
+        for task_id, version in items:
+            try:
+                with session.begin_nested():
+                    self.task_command(
+                        session,
+                        actor,
+                        task_id,
+                        lambda task, expected: Approve(actor.username, task, expected, comment),
+                        expected_version=version,
+                        key=None,
+                        comment=comment,
+                        action="approve",
+                    )
+            except PlatformError as refused:
+                results.append(
+                    {"task": task_id, "ok": False, "code": refused.code, "message": refused.message}
+                )
+            else:
+                results.append({"task": task_id, "ok": True})
+        return results
+
+
+class LazyRecord(Mapping[str, Any]):
+    """A record read on first use (most approvals never look at it)."""
+
+    def __init__(self, load: Callable[[], dict[str, Any]]) -> None:
+        self._load = load
+        self._values: dict[str, Any] | None = None
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = self._load()
+        return self._values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
+def timer_key(instance_id: str, timer: str) -> str:
+    return f"flow-timer:{instance_id}:{timer}"
+
+
+def record_values(form: PublishedForm, stored: Mapping[str, Any], today: date) -> dict[str, Any]:
+    """A stored record as the flow's expressions see it (money as its amount), with its id."""
+    typed = typed_values(form.definition, stored, today)
+    converters = {
+        plan.key: plan.convert
+        for plan in form.compiled.plans
+        if getattr(plan, "convert", None) is not None
+    }
+    values = to_expression_values(
+        {key: typed.get(key) for key in form.compiled.fields_by_key}, converters
+    )
+    values["id"] = stored["id"]
+    return values
+
+
+def _changed(
+    form: PublishedForm, record: Mapping[str, Any], previous: Mapping[str, Any], today: date
+) -> list[str]:
+    """Stored (not computed) fields whose value the save changes."""
+    computed = set(computed_sources(form.compiled))
+    before = typed_values(form.definition, previous, today)
+    after = typed_values(form.definition, record, today) if "version" in record else record
+    return [
+        item.key
+        for item in form.definition.fields
+        if item.key not in computed and after.get(item.key) != before.get(item.key)
+    ]
+
+
+def instance_json(row: FlowInstance) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "app": row.app_key,
+        "flow": row.flow_key,
+        "flow_version": row.flow_version,
+        "form": row.form_key,
+        "record": row.record_id,
+        "initiator": row.initiator,
+        "status": row.status,
+        "version": row.version,
+        "parent": row.parent_id,
+        "started_at": row.started_at,
+        "finished_at": row.finished_at,
+    }
+
+
+def task_json(row: FlowTask) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "task": row.task,
+        "instance": row.instance_id,
+        "node": row.node,
+        "assignee": row.assignee,
+        "owner": row.owner,
+        "kind": row.kind,
+        "status": row.status,
+        "version": row.version,
+        "due": row.due,
+        "created_at": row.created_at,
+        "closed_at": row.closed_at,
+        "outcome": row.outcome,
+        "comment": row.comment,
+    }
+
+
+def history_json(row: FlowHistory) -> dict[str, Any]:
+    return {
+        "seq": row.seq,
+        "at": row.at,
+        "actor": row.actor,
+        "action": row.action,
+        "node": row.node,
+        "task": row.task,
+        "comment": row.comment,
+        "detail": row.detail,
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    """Details as JSON (dates as ISO text; decimals stay exact)."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
