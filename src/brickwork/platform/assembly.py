@@ -195,7 +195,6 @@ def build_services(
     metadata.add_publish_hook(Kind.FORM, flows.on_form_publish)
     runs = FlowService(audit=audit, records=records, compiler=flows, clock=clock)
     records.add_save_hook(runs)  # before rules: what rules set is no user's edit
-    runs.use_notifier(InAppNotices(notifications))
     rules = RuleRunner(
         metadata=metadata,
         records=records,
@@ -210,6 +209,10 @@ def build_services(
     metadata.add_publish_hook(Kind.FORM, rules.on_form_publish)
     metadata.add_archive_check(Kind.DECISION_TABLE, rules.model_in_use)
     metadata.add_archive_check(Kind.RULE, rules.rule_restorable)
+    metadata.add_archive_check(Kind.FLOW, rules.flow_in_use)
+    runs.use_notifier(InAppNotices(notifications))
+    runs.add_listener(rules.on_flow_event)  # rules triggered by flow events
+    rules.use_flow_starter(runs.start_from_rule)  # rules' start_flow action
     return Services(
         audit=audit,
         metadata=metadata,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -52,9 +52,11 @@ from brickwork.engines.rules.eca import (
 )
 from brickwork.engines.rules.rule_definition import (
     CallDecision,
+    FlowTrigger,
     ManualTrigger,
     RuleDefinition,
     ScheduleTrigger,
+    StartFlow,
 )
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.repository import IdentityRepository
@@ -86,6 +88,22 @@ TRACE_FIELD = "rule_trace"
 """A field of an alert form that receives the trace of the rule raising the alert."""
 SCHEDULED = "rule.scheduled"
 LATER = "rule.after_save"
+
+
+class FlowStarter(Protocol):
+    def __call__(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        record_id: str,
+        flow_key: str,
+    ) -> None:
+        """Start flow `flow_key` on the record with `actor` as the initiator; a flow already
+        running there is left alone."""
+
+
 """The job kind of an after-save rule in `async` mode."""
 """The job kind of a scheduled rule's tick."""
 
@@ -158,6 +176,11 @@ class RuleRunner:
         self.identities = identities
         self.clock = clock
         self._compiled = LruCache(COMPILED_RULES)
+        self.flow_starter: FlowStarter | None = None
+
+    def use_flow_starter(self, starter: FlowStarter) -> None:
+        """How the `start_flow` action starts a flow (the flow area plugs in here)."""
+        self.flow_starter = starter
 
     # ------------------------------------------------------------ publishing
 
@@ -235,7 +258,38 @@ class RuleRunner:
         if spec.calendar is not None and self.calendars.calendar(session, spec.calendar) is None:
             message = f"there is no business calendar `{spec.calendar}`"
             missing.append(ErrorItem("/spec/calendar", "E_RULE_UNKNOWN_CALENDAR", message))
+        missing.extend(self._unavailable_flows(session, app_key, spec))
         return missing
+
+    def _unavailable_flows(
+        self, session: Session, app_key: str, spec: RuleDefinition
+    ) -> list[ErrorItem]:
+        """The flows the rule starts or listens to: published, live, and bound to the form."""
+        named = [
+            (f"/spec/actions/{index}/flow", action.flow)
+            for index, action in enumerate(spec.actions)
+            if isinstance(action, StartFlow)
+        ]
+        if isinstance(spec.trigger, FlowTrigger):
+            named.append(("/spec/trigger/flow", spec.trigger.flow))
+        if not named:
+            return []
+        forms = {
+            key: (self.metadata.version(session, app_key, Kind.FLOW, key, number).body or {})
+            .get("spec", {})
+            .get("form")
+            for _i, key, number in self.repo.published(session, app_key, Kind.FLOW.value)
+        }
+        form = getattr(spec.trigger, "form", None)
+        problems = []
+        for pointer, flow in named:
+            if flow not in forms:
+                message = f"the app has no published, live flow `{flow}`"
+                problems.append(ErrorItem(pointer, "E_RULE_UNKNOWN_FLOW", message))
+            elif forms[flow] != form:
+                message = f"flow `{flow}` runs on form `{forms[flow]}`, not on `{form}`"
+                problems.append(ErrorItem(pointer, "E_RULE_FLOW_FORM", message))
+        return problems
 
     def model_in_use(
         self, session: Session, app_key: str, key: str, archived: bool
@@ -253,6 +307,24 @@ class RuleRunner:
             for index, action in enumerate(spec.actions)
             if isinstance(action, CallDecision) and action.model == key
         ]
+
+    def flow_in_use(
+        self, session: Session, app_key: str, key: str, archived: bool
+    ) -> list[ErrorItem]:
+        """Archiving flow `key` is refused while a published rule starts it or listens to it."""
+        if not archived:
+            return []
+        found = []
+        for rule, spec in self._published_specs(session, app_key):
+            if isinstance(spec.trigger, FlowTrigger) and spec.trigger.flow == key:
+                message = f"published rule `{rule}` runs on events of flow `{key}`"
+                found.append(ErrorItem(f"/rules/{rule}/trigger/flow", "E_RULE_USES_FLOW", message))
+            for index, action in enumerate(spec.actions):
+                if isinstance(action, StartFlow) and action.flow == key:
+                    message = f"published rule `{rule}` starts flow `{key}`"
+                    pointer = f"/rules/{rule}/actions/{index}/flow"
+                    found.append(ErrorItem(pointer, "E_RULE_USES_FLOW", message))
+        return found
 
     def rule_restorable(
         self, session: Session, app_key: str, key: str, archived: bool
@@ -401,7 +473,49 @@ class RuleRunner:
                 continue
             outcome = self._evaluate(session, form, rule, event, record=False)
             if outcome.matched:
-                self._act(session, form, rule, event, outcome)
+                self._act(session, form, rule, event, outcome, initiator=actor)
+
+    def on_flow_event(
+        self,
+        session: Session,
+        actor: Actor,
+        instance: Any,
+        facts: Mapping[str, str | None],
+    ) -> None:
+        """The app's rules triggered by a flow event (after its effects are applied, in the
+        command's transaction), on the flow's record as it is now."""
+        app_key, form_key = instance.app_key, instance.form_key
+        listening = [
+            rule
+            for rule in self._rules(session, app_key)
+            if isinstance(rule.compiled.spec.trigger, FlowTrigger)
+        ]
+        if not listening:
+            return
+        now = self.clock()
+        form = self.records.form(session, app_key, form_key)
+        stored = self.records.stored(session, app_key, form_key, instance.record_id)
+        values = _expression_values(form, stored, now.date())
+        event = RuleEvent("flow", now, form_key, values, flow=dict(facts))
+        for rule in listening:
+            if not (rule.compiled.in_force(now.date()) and rule.compiled.triggered_by(event)):
+                continue
+            if rule.compiled.spec.mode == "async":
+                payload = {
+                    "app": app_key,
+                    "rule": rule.key,
+                    "version": rule.version,
+                    "form": form_key,
+                    "record": instance.record_id,
+                    "event": "flow",
+                    "changed": [],
+                    "flow": dict(facts),
+                }
+                self.queue.enqueue(session, LATER, payload)
+                continue
+            outcome = self._evaluate(session, form, rule, event, record=False)
+            if outcome.matched:
+                self._act(session, form, rule, event, outcome, initiator=actor)
 
     def run_later(self, session: Session, payload: Any, job: JobContext) -> dict[str, Any]:
         """An after-save rule in `async` mode (a job of kind `LATER`), on the record as it is
@@ -421,7 +535,13 @@ class RuleRunner:
         stored = self.records.stored(session, payload["app"], payload["form"], payload["record"])
         values = _expression_values(form, stored, job.now.date())
         event = RuleEvent(
-            payload["event"], job.now, form.form_key, values, None, frozenset(payload["changed"])
+            payload["event"],
+            job.now,
+            form.form_key,
+            values,
+            None,
+            frozenset(payload["changed"]),
+            payload.get("flow"),
         )
         outcome = self._evaluate(session, form, rule, event, record=False)
         if outcome.matched:
@@ -435,8 +555,11 @@ class RuleRunner:
         rule: _Rule,
         event: RuleEvent,
         outcome: RuleOutcome,
+        *,
+        initiator: Actor | None = None,
     ) -> None:
-        """Record an after-save (or scheduled) outcome and apply its effects."""
+        """Record an after-save (or scheduled) outcome and apply its effects; `initiator`
+        (default: the rule's owner) starts the flows it starts."""
         keys = [e.dedupe_key for e in outcome.effects if isinstance(e, AlertEffect)]
         key = next((f"{form.app_key}/{rule.key}/{k}" for k in keys if k is not None), None)
         if outcome.shadow:
@@ -456,6 +579,9 @@ class RuleRunner:
                 self.notices.send(
                     session, form.app_key, rule.key, rule.version, owner, event, effect
                 )
+                continue
+            if isinstance(effect, StartFlowEffect):
+                self._start_flow(session, form, rule, effect, event, initiator)
                 continue
             self._apply(session, form, rule, effect, event)
 
@@ -679,6 +805,22 @@ class RuleRunner:
             owner = self._owner(session, rule)
             self.records.create(session, owner, form.app_key, target, dict(values))
 
+    def _start_flow(
+        self,
+        session: Session,
+        form: Place,
+        rule: _Rule,
+        effect: StartFlowEffect,
+        event: RuleEvent,
+        initiator: Actor | None,
+    ) -> None:
+        record_id = (event.record or {}).get("id")
+        if self.flow_starter is None or record_id is None or event.form is None:
+            return  # published only where flows run and a record is there (checked then)
+        starter = initiator or self._owner(session, rule)
+        with self._nested(session, rule):
+            self.flow_starter(session, starter, form.app_key, event.form, record_id, effect.flow)
+
     @contextmanager
     def _nested(self, session: Session, rule: _Rule) -> Iterator[None]:
         """Writes a rule makes (which may trigger rules in turn), at most `MAX_CASCADE` deep."""
@@ -733,7 +875,7 @@ class RuleRunner:
         event = RuleEvent("manual", now, form_key, values)
         outcome = self._evaluate(session, form, rule, event, record=False)
         if outcome.matched and rule.compiled.in_force(now.date()):
-            self._act(session, form, rule, event, outcome)
+            self._act(session, form, rule, event, outcome, initiator=actor)
         return _outcome_json(outcome)
 
     def replay(

@@ -39,6 +39,8 @@ from brickwork.engines.flow import (
     FlowState,
     History,
     Incident,
+    NodeEntered,
+    NodeLeft,
     Notify,
     ScheduleTimer,
     SetFields,
@@ -131,6 +133,13 @@ class FlowConflict(Conflict):
         self.extra = {"current": dict(current)}
 
 
+FlowEventListener = Callable[[Session, Actor, FlowInstance, Mapping[str, str | None]], None]
+"""Told each flow event (`started`, `node_entered`, `approved`, `rejected`, `finished`) of an
+instance after its effects are applied, in the command's transaction: the facts are `key`,
+`event`, `node`, `outcome`, `instance` and `initiator` (the rules engine's flow triggers)."""
+DECIDING_NODES = frozenset({"approval", "task"})
+
+
 @dataclass(slots=True)
 class _Apply:
     """What applying one transition's effects needs to know."""
@@ -147,6 +156,33 @@ class _Apply:
     tasks: dict[str, FlowTask] = field(default_factory=dict)
     state: FlowState | None = None
     lines: list[FlowHistory] = field(default_factory=list)
+
+
+def _flow_events(context: _Apply, transition: Transition) -> list[dict[str, str | None]]:
+    """The flow events of one transition, in order."""
+    instance = context.instance
+    nodes = context.pinned.compiled.nodes
+    found: list[tuple[str, str | None, str | None]] = []
+    if transition.state.version == 1:
+        found.append(("started", None, None))
+    for effect in transition.effects:
+        if isinstance(effect, NodeEntered):
+            found.append(("node_entered", effect.node, None))
+        elif isinstance(effect, NodeLeft) and nodes[effect.node].type in DECIDING_NODES:
+            found.append((effect.outcome, effect.node, effect.outcome))
+        elif isinstance(effect, Finished):
+            found.append(("finished", None, effect.outcome))
+    return [
+        {
+            "key": instance.flow_key,
+            "event": event,
+            "node": node,
+            "outcome": outcome,
+            "instance": instance.id,
+            "initiator": instance.initiator,
+        }
+        for event, node, outcome in found
+    ]
 
 
 class FlowService:
@@ -167,7 +203,12 @@ class FlowService:
         self.repo = RunRepository()
         self.queue = queue or JobQueue(clock=clock)
         self.notifier: Notifier = notifier or TimelineOnly()
+        self.listeners: list[FlowEventListener] = []
         self.absences = OutOfOfficeService(audit=audit, clock=clock, repo=self.repo)
+
+    def add_listener(self, listener: FlowEventListener) -> None:
+        """Tell `listener` every flow event (see `FlowEventListener`)."""
+        self.listeners.append(listener)
 
     def use_notifier(self, notifier: Notifier) -> None:
         """Deliver notices through `notifier` (e.g. in-app notifications)."""
@@ -197,6 +238,27 @@ class FlowService:
         instance = self._start(session, actor, pinned, record_id, initiator=actor.username)
         self._drain(session)
         return self.view(session, instance.id)
+
+    def start_from_rule(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        record_id: str,
+        flow_key: str,
+    ) -> None:
+        """A rule's `start_flow` action: the latest published version of `flow_key` on the
+        record, `actor` (who saved it) as the initiator; a flow already running on the record
+        is left alone."""
+        pinned = self.compiler.latest(session, app_key, flow_key)
+        if pinned.form_key != form_key:
+            return  # refused when the rule was published; a flow rebound since then waits
+        running = f"{app_key}/{form_key}/{record_id}/{flow_key}"
+        if self.repo.running_key_taken(session, running):
+            return
+        self._start(session, actor, pinned, record_id, initiator=actor.username)
+        self._drain(session)
 
     def _start(
         self,
@@ -439,6 +501,10 @@ class FlowService:
             self._effect(session, context, effect)
         self._sync_tasks(session, context, transition.state)
         self._audit(session, context)
+        if self.listeners:
+            for facts in _flow_events(context, transition):
+                for listener in self.listeners:
+                    listener(session, context.actor, instance, facts)
         if context.finished is not None and instance.parent_id and instance.parent_node:
             signals: list[tuple[str, str, str]] = session.info.setdefault(SIGNALS, [])
             signals.append((instance.parent_id, instance.parent_node, context.finished))

@@ -1,0 +1,138 @@
+"""Rules and flows together, through the HTTP API: a rule starts a flow when a record is
+created (its creator is the initiator), rules run on flow events (here: the outcome is logged
+when the flow finishes, and a rejected committee vote raises an alert), and publishing refuses
+rules naming flows that do not exist or run on another form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from credit_flow import API, APP, RECORDS, Bank, application, credit_app, decide, define
+from fastapi.testclient import TestClient
+
+from conftest import Users
+
+LOG = {
+    "fields": [
+        {"id": "f_cust", "key": "customer", "type": "text", "label": "Customer"},
+        {"id": "f_event", "key": "event", "type": "text", "label": "Event"},
+        {"id": "f_node", "key": "node", "type": "text", "label": "Node"},
+        {"id": "f_outcome", "key": "outcome", "type": "text", "label": "Outcome"},
+        {"id": "f_by", "key": "initiator", "type": "text", "label": "Initiator"},
+    ]
+}
+ON_SUBMIT = {
+    "trigger": {"on": "record", "form": "credit_application", "events": ["created"]},
+    "condition": "amount > 0",
+    "actions": [{"type": "start_flow", "flow": "large_credit"}],
+}
+LOG_VALUES = {
+    "customer": "customer",
+    "event": "flow.event",
+    "node": "flow.node",
+    "outcome": "flow.outcome",
+    "initiator": "flow.initiator",
+}
+ON_FLOW = {
+    "trigger": {
+        "on": "flow",
+        "form": "credit_application",
+        "flow": "large_credit",
+        "events": ["finished", "rejected"],
+    },
+    "actions": [{"type": "create_record", "form": "flow_log", "values": LOG_VALUES}],
+}
+
+
+def bank_with_rules(client: TestClient, users: Users) -> Bank:
+    bank = credit_app(client, users)
+    assert define(client, "form", "flow_log", LOG).status_code == 201
+    for key, spec in (("on_submit", ON_SUBMIT), ("on_flow", ON_FLOW)):
+        published = define(client, "rule", key, spec)
+        assert published.status_code == 201, published.text
+    return bank
+
+
+def flows_of(client: TestClient, record: dict[str, Any]) -> list[dict[str, Any]]:
+    response = client.get(f"{RECORDS}/{record['id']}/flows")
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+def log(client: TestClient) -> list[tuple[str, str | None, str | None, str]]:
+    items = client.get(f"{APP}/forms/flow_log/records", params={"sort": "created_at"}).json()
+    return [(i["event"], i["node"], i["outcome"], i["initiator"]) for i in items["items"]]
+
+
+def test_creating_a_record_starts_its_flow_with_the_creator_as_initiator(
+    client: TestClient, users: Users
+) -> None:
+    bank = bank_with_rules(client, users)
+    record = application(bank, "50000.00")
+    (flow,) = flows_of(bank["rm"], record)
+    assert (flow["flow"], flow["status"], flow["initiator"]) == ("large_credit", "running", "rm")
+    todo = bank["president"].get(f"{API}/inbox", params={"tab": "todo"}).json()["items"]
+    assert [item["node"] for item in todo] == ["branch_review"]  # the creator's branch head
+    # an edit does not start it again (the rule runs on creation only)
+    edited = bank["rm"].patch(f"{RECORDS}/{record['id']}", json={"customer": "ACME Ltd"})
+    assert edited.status_code == 200, edited.text
+    assert len(flows_of(bank["rm"], record)) == 1
+
+
+def test_rules_run_on_flow_events_with_the_flow_facts(client: TestClient, users: Users) -> None:
+    bank = bank_with_rules(client, users)
+    record = application(bank, "50000.00")
+    decide(bank["president"])
+    assert log(client) == []  # an approval by the branch is neither finished nor rejected
+    for member in ("cm1", "cm2"):
+        decide(bank[member], "reject")
+    after = decide(bank["cm3"], "reject")  # 3 of 5 against: the vote is lost
+    assert after["status"] == "rejected"
+    assert log(client) == [
+        ("rejected", "committee", "rejected", "rm"),
+        ("finished", None, "rejected", "rm"),
+    ]
+    executions = client.get(f"{RECORDS}/{record['id']}/rule-executions").json()["items"]
+    assert [(e["rule"], e["event"]) for e in executions] == [
+        ("on_submit", "created"),
+        ("on_flow", "flow"),
+        ("on_flow", "flow"),
+    ]
+
+
+def test_rules_naming_missing_flows_or_flows_of_other_forms_are_refused(
+    client: TestClient, users: Users
+) -> None:
+    bank_with_rules(client, users)
+    unknown = define(
+        client, "rule", "bad_start", {**ON_SUBMIT, "actions": [{"type": "start_flow", "flow": "x"}]}
+    )
+    assert unknown.status_code == 422, unknown.text
+    assert [(e["pointer"], e["code"]) for e in unknown.json()["errors"]] == [
+        ("/spec/actions/0/flow", "E_RULE_UNKNOWN_FLOW")
+    ]
+    other_form = {**ON_FLOW, "trigger": {**ON_FLOW["trigger"], "form": "flow_log"}}
+    other_form["actions"] = [
+        {"type": "create_record", "form": "flow_log", "values": {"event": "flow.event"}}
+    ]
+    refused = define(client, "rule", "bad_listen", other_form)
+    assert refused.status_code == 422, refused.text
+    assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
+        ("/spec/trigger/flow", "E_RULE_FLOW_FORM")
+    ]
+
+
+def test_a_flow_that_published_rules_start_or_listen_to_cannot_be_archived(
+    client: TestClient, users: Users
+) -> None:
+    bank_with_rules(client, users)
+    refused = client.post(f"{APP}/definitions/flow/large_credit/archive")
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "definition_in_use"
+    assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
+        ("/rules/on_flow/trigger/flow", "E_RULE_USES_FLOW"),
+        ("/rules/on_submit/actions/0/flow", "E_RULE_USES_FLOW"),
+    ]
+    for rule in ("on_flow", "on_submit"):
+        assert client.post(f"{APP}/definitions/rule/{rule}/archive").status_code == 200
+    assert client.post(f"{APP}/definitions/flow/large_credit/archive").status_code == 200
