@@ -1,0 +1,488 @@
+"""Token-flow analysis of a flow graph: which tokens may meet where, and which joins can hang.
+
+Pure graph algorithms over adjacency maps (no expression is evaluated): `validate` uses them to
+refuse a flow whose joins may wait forever, whose merges run twice for one instance, whose
+parallel branches write the same field, or which loops without waiting anywhere.
+
+Every token is labelled with the parallel and inclusive split branches it descends from (a tag
+is a split node id and the id of the outgoing edge the token took). The labels are computed in
+one pass over the graph in topological order of its forward edges; back edges (loops) are only
+checked against the labels their targets already have. See docs/flows.md, "Design-time
+validation", for the rules in words.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from brickwork.engines.flow.definition import Edge, FlowSpec, Node
+from brickwork.engines.flow.problems import FlowProblem
+
+Tag = tuple[str, str]
+"""A branch: (split node id, id of the edge the token took out of it)."""
+Label = tuple[Tag, ...]
+"""The branches a token descends from, outermost first."""
+
+WAIT_STATES = frozenset({"approval", "task", "timer", "subflow"})
+"""Node types where an instance waits for a person, the clock or a child instance."""
+
+
+@dataclass
+class FlowGraph:
+    """The graph of a flow with only the edges whose both ends exist: nodes by id (first
+    definition wins), outgoing and incoming edge positions, the start node if exactly one."""
+
+    spec: FlowSpec
+    nodes: dict[str, Node] = field(default_factory=dict)
+    position: dict[str, int] = field(default_factory=dict)
+    out: dict[str, list[int]] = field(default_factory=dict)
+    inc: dict[str, list[int]] = field(default_factory=dict)
+    start: str | None = None
+
+    @classmethod
+    def of(cls, spec: FlowSpec) -> FlowGraph:
+        graph = cls(spec)
+        for position, node in enumerate(spec.nodes):
+            if node.id not in graph.nodes:
+                graph.nodes[node.id] = node
+                graph.position[node.id] = position
+                graph.out[node.id] = []
+                graph.inc[node.id] = []
+        for position, edge in enumerate(spec.edges):
+            if edge.from_ in graph.nodes and edge.to in graph.nodes:
+                graph.out[edge.from_].append(position)
+                graph.inc[edge.to].append(position)
+        starts = [key for key, node in graph.nodes.items() if node.type == "start"]
+        graph.start = starts[0] if len(starts) == 1 else None
+        return graph
+
+    def edge(self, position: int) -> Edge:
+        return self.spec.edges[position]
+
+    def pointer(self, node: str) -> str:
+        return f"/nodes/{self.position[node]}"
+
+    def successors(self, node: str) -> list[str]:
+        return [self.spec.edges[k].to for k in self.out[node]]
+
+    def predecessors(self, node: str) -> list[str]:
+        return [self.spec.edges[k].from_ for k in self.inc[node]]
+
+    def is_join(self, node: str) -> bool:
+        """A parallel or inclusive gateway with several incoming edges (it waits for tokens)."""
+        return self.nodes[node].type in ("parallel", "inclusive") and len(self.inc[node]) > 1
+
+    def is_split(self, node: str) -> bool:
+        """A parallel or inclusive gateway with several outgoing edges (it makes tokens)."""
+        return self.nodes[node].type in ("parallel", "inclusive") and len(self.out[node]) > 1
+
+    def names(self, nodes: Iterable[str], limit: int = 6) -> str:
+        ordered = sorted(nodes, key=self.position.__getitem__)
+        shown = ", ".join(f"`{n}`" for n in ordered[:limit])
+        return shown + (f" and {len(ordered) - limit} more" if len(ordered) > limit else "")
+
+
+def reachable(starts: Iterable[str], step: Mapping[str, Sequence[str]]) -> set[str]:
+    """Every node reachable from `starts` (included) following `step`."""
+    seen = set(starts)
+    queue = deque(seen)
+    while queue:
+        for following in step[queue.popleft()]:
+            if following not in seen:
+                seen.add(following)
+                queue.append(following)
+    return seen
+
+
+def components(nodes: Iterable[str], step: Mapping[str, Sequence[str]]) -> list[list[str]]:
+    """Strongly connected components of the subgraph of `nodes` (Tarjan, iterative)."""
+    members = set(nodes)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in members:
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node, at = work.pop()
+            if at == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            following = [s for s in step[node] if s in members]
+            if at < len(following):
+                work.append((node, at + 1))
+                nxt = following[at]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if low[node] == index[node]:
+                component: list[str] = []
+                while True:
+                    top = stack.pop()
+                    on_stack.discard(top)
+                    component.append(top)
+                    if top == node:
+                        break
+                found.append(component)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return found
+
+
+def is_cycle(component: Sequence[str], step: Mapping[str, Sequence[str]]) -> bool:
+    return len(component) > 1 or component[0] in step[component[0]]
+
+
+# ---------------------------------------------------------------- labels
+
+
+@dataclass
+class Labels:
+    """The label of every reached node's entry and of every edge leaving a reached node;
+    `back` holds the positions of back edges (loops) of the depth-first order."""
+
+    node: dict[str, Label]
+    edge: dict[int, Label]
+    back: set[int]
+    order: list[str]
+
+
+def _forward_order(graph: FlowGraph, start: str) -> tuple[list[str], set[int]]:
+    """Nodes reachable from `start` in topological order of the forward edges, and the back
+    edges (edges to a node on the current depth-first path)."""
+    finished: list[str] = []
+    back: set[int] = set()
+    state: dict[str, int] = {start: 1}  # 1: on the path, 2: finished
+    work: list[tuple[str, int]] = [(start, 0)]
+    while work:
+        node, at = work.pop()
+        outs = graph.out[node]
+        if at < len(outs):
+            work.append((node, at + 1))
+            target = graph.edge(outs[at]).to
+            seen = state.get(target)
+            if seen is None:
+                state[target] = 1
+                work.append((target, 0))
+            elif seen == 1:
+                back.add(outs[at])
+            continue
+        state[node] = 2
+        finished.append(node)
+    finished.reverse()
+    return finished, back
+
+
+def label(graph: FlowGraph, start: str) -> Labels:
+    order, back = _forward_order(graph, start)
+    node_labels: dict[str, Label] = {}
+    edge_labels: dict[int, Label] = {}
+    for node in order:
+        incoming = [edge_labels[k] for k in graph.inc[node] if k in edge_labels and k not in back]
+        if node == start or not incoming:
+            entry: Label = ()
+        elif graph.is_join(node):
+            entry = close(graph, incoming)
+        else:
+            entry = _common(incoming)
+        node_labels[node] = entry
+        split = graph.is_split(node)
+        for k in graph.out[node]:
+            edge_labels[k] = (*entry, (node, graph.edge(k).id)) if split else entry
+    return Labels(node_labels, edge_labels, back, order)
+
+
+def _common(labels: Sequence[Label]) -> Label:
+    rest = [set(other) for other in labels[1:]]
+    return tuple(tag for tag in labels[0] if all(tag in other for other in rest))
+
+
+def close(graph: FlowGraph, labels: Sequence[Label]) -> Label:
+    """The label after a join of tokens with `labels`: what they share, plus the branches of
+    splits the join does not complete (a split is complete when the tokens cover every
+    outgoing edge of it; branches of splits opened inside completed branches go too)."""
+    common = _common(labels)
+    kept = set(common)
+    extra: list[Tag] = []
+    for one in labels:
+        extra.extend(tag for tag in one if tag not in kept and tag not in extra)
+    branches: dict[str, set[str]] = {}
+    for split, edge in extra:
+        branches.setdefault(split, set()).add(edge)
+    complete = {
+        split
+        for split, taken in branches.items()
+        if len(taken) == len({graph.edge(k).id for k in graph.out[split]})
+    }
+    if not complete:
+        return (*common, *extra)
+    survivors: list[Tag] = []
+    for one in labels:
+        inner = False
+        for tag in one:
+            if tag in kept:
+                continue
+            inner = inner or tag[0] in complete
+            if not inner and tag not in survivors:
+                survivors.append(tag)
+    return (*common, *survivors)
+
+
+def concurrent_split(graph: FlowGraph, a: Label, b: Label, *, kinds: frozenset[str]) -> str | None:
+    """A split (of a type in `kinds`) that `a` and `b` descend from through different
+    branches: tokens with these labels can be alive at the same time."""
+    mine: dict[str, set[str]] = {}
+    for split, edge in a:
+        mine.setdefault(split, set()).add(edge)
+    theirs: dict[str, set[str]] = {}
+    for split, edge in b:
+        theirs.setdefault(split, set()).add(edge)
+    for split, edges in mine.items():
+        other = theirs.get(split)
+        if other and not edges & other and graph.nodes[split].type in kinds:
+            return split
+    return None
+
+
+PARALLEL = frozenset({"parallel"})
+PARALLEL_OR_INCLUSIVE = frozenset({"parallel", "inclusive"})
+
+
+# ---------------------------------------------------------------- checks
+
+
+def check_joins(graph: FlowGraph, labels: Labels) -> list[FlowProblem]:
+    """Parallel joins that may wait forever, merges that run once per parallel branch, and
+    edges that take a token a join waits for somewhere it never arrives."""
+    problems: list[FlowProblem] = []
+    awaited: dict[Tag, str] = {}
+    for node in labels.order:
+        if graph.is_join(node) and graph.nodes[node].type == "parallel":
+            problems.extend(_parallel_join(graph, labels, node, awaited))
+    for node in labels.order:
+        if graph.nodes[node].type != "end" and not graph.is_join(node):
+            problems.extend(_merge(graph, labels, node))
+    for node in labels.order:
+        if not graph.is_join(node):
+            problems.extend(_starved(graph, labels, node, awaited))
+    return problems
+
+
+def _parallel_join(
+    graph: FlowGraph, labels: Labels, node: str, awaited: dict[Tag, str]
+) -> list[FlowProblem]:
+    problems: list[FlowProblem] = []
+    arriving: list[tuple[int, Label]] = []
+    for k in graph.inc[node]:
+        edge = graph.edge(k)
+        if k in labels.back:
+            problems.append(
+                FlowProblem(
+                    graph.pointer(node),
+                    "E_FLOW_JOIN_DEADLOCK",
+                    f"parallel join `{node}` waits for edge `{edge.id}` from `{edge.from_}`, "
+                    f"which comes after `{node}`: the join waits for its own output forever",
+                    "lead the loop back to a node before the parallel split, not to the join",
+                )
+            )
+        elif k not in labels.edge:
+            problems.append(
+                FlowProblem(
+                    graph.pointer(node),
+                    "E_FLOW_JOIN_DEADLOCK",
+                    f"parallel join `{node}` waits for edge `{edge.id}` from `{edge.from_}`, "
+                    "which is never reached: the join waits forever",
+                    "remove the edge or connect its source",
+                )
+            )
+        else:
+            arriving.append((k, labels.edge[k]))
+    reported = False
+    for i, (k, mine) in enumerate(arriving):
+        for j, theirs in arriving[i + 1 :]:
+            if reported or concurrent_split(graph, mine, theirs, kinds=PARALLEL):
+                continue
+            reported = True
+            problems.append(_deadlock(graph, node, k, j))
+    if len(arriving) > 1:
+        common = set(_common([found for _, found in arriving]))
+        for _, found in arriving:
+            for tag in found:
+                if tag not in common and graph.nodes[tag[0]].type == "parallel":
+                    awaited.setdefault(tag, node)
+    return problems
+
+
+def _deadlock(graph: FlowGraph, join: str, a: int, b: int) -> FlowProblem:
+    first, second = graph.edge(a), graph.edge(b)
+    decider = _decider(graph, first.from_, second.from_)
+    if decider is None:
+        cause = "they are not on different branches of one parallel split"
+    else:
+        kind = graph.nodes[decider].type
+        what = {"exclusive": "exclusive gateway", "inclusive": "inclusive gateway"}.get(
+            kind, "the outcome of approval"
+        )
+        cause = f"they are alternatives after {what} `{decider}`, not parallel branches"
+    return FlowProblem(
+        graph.pointer(join),
+        "E_FLOW_JOIN_DEADLOCK",
+        f"parallel join `{join}` waits for a token on every incoming edge, but `{first.id}` "
+        f"and `{second.id}` may not both get one ({cause}): the join would wait forever",
+        "join alternatives with an exclusive gateway (inclusive branches with an inclusive "
+        "gateway), or open the branches with a parallel split",
+    )
+
+
+def _decider(graph: FlowGraph, a: str, b: str) -> str | None:
+    """The decision point (exclusive or inclusive split, approval with both outcomes) that
+    both `a` and `b` come after, latest in definition order."""
+    back = {key: graph.predecessors(key) for key in graph.nodes}
+    shared = reachable([a], back) & reachable([b], back)
+    deciders = [
+        key
+        for key in shared
+        if (graph.nodes[key].type in ("exclusive", "inclusive") and len(graph.out[key]) > 1)
+        or (
+            graph.nodes[key].type == "approval"
+            and {graph.edge(k).on or "approved" for k in graph.out[key]} == {"approved", "rejected"}
+        )
+    ]
+    return max(deciders, key=graph.position.__getitem__, default=None)
+
+
+def _merge(graph: FlowGraph, labels: Labels, node: str) -> list[FlowProblem]:
+    arriving = [(k, labels.edge[k]) for k in graph.inc[node] if k in labels.edge]
+    for i, (k, mine) in enumerate(arriving):
+        for j, theirs in arriving[i + 1 :]:
+            split = concurrent_split(graph, mine, theirs, kinds=PARALLEL_OR_INCLUSIVE)
+            if split is None:
+                continue
+            first, second = graph.edge(k), graph.edge(j)
+            kind = graph.nodes[split].type
+            return [
+                FlowProblem(
+                    graph.pointer(node),
+                    "E_FLOW_UNSYNCHRONIZED_MERGE",
+                    f"`{node}` is reached over `{first.id}` and `{second.id}` from different "
+                    f"branches of {kind} split `{split}` without waiting for both: it would "
+                    "run once per branch",
+                    f"join the branches with a {kind} gateway before `{node}`",
+                )
+            ]
+    return []
+
+
+def _starved(
+    graph: FlowGraph, labels: Labels, node: str, awaited: Mapping[Tag, str]
+) -> list[FlowProblem]:
+    target = graph.nodes[node]
+    if target.type == "end" and target.terminate:
+        return []
+    kept = set(labels.node[node]) if target.type != "end" else set()
+    problems: list[FlowProblem] = []
+    for k in graph.inc[node]:
+        found = labels.edge.get(k)
+        if not found or found[-1] in kept or found[-1] not in awaited:
+            continue
+        split, branch = found[-1]
+        first = next(graph.edge(b).to for b in graph.out[split] if graph.edge(b).id == branch)
+        join = awaited[found[-1]]
+        edge = graph.edge(k)
+        where = "ends at" if target.type == "end" else "leaves the branch for"
+        problems.append(
+            FlowProblem(
+                f"/edges/{k}",
+                "E_FLOW_JOIN_STARVED",
+                f"edge `{edge.id}` is on the branch of parallel split `{split}` that starts at "
+                f"`{first}` and {where} `{node}`: parallel join `{join}` never gets that "
+                "branch's token and waits forever",
+                f"lead this path to `{join}`, end it at a terminating end "
+                '(`"terminate": true`), or send the case back with the return command',
+            )
+        )
+    return problems
+
+
+def check_parallel_writes(graph: FlowGraph, labels: Labels) -> list[FlowProblem]:
+    """Nodes that may run at the same time (different branches of one parallel or inclusive
+    split) and both write one field."""
+    writers: dict[str, list[tuple[str, str]]] = {}
+    for node in sorted(labels.order, key=graph.position.__getitem__):
+        for key, pointer in _writes(graph, node):
+            writers.setdefault(key, []).append((node, pointer))
+    problems: list[FlowProblem] = []
+    for key, found in writers.items():
+        for i, (first, _) in enumerate(found):
+            for second, pointer in found[i + 1 :]:
+                if first == second:
+                    continue
+                split = concurrent_split(
+                    graph,
+                    labels.node[first],
+                    labels.node[second],
+                    kinds=PARALLEL_OR_INCLUSIVE,
+                )
+                if split is None:
+                    continue
+                problems.append(
+                    FlowProblem(
+                        pointer,
+                        "E_FLOW_PARALLEL_WRITE",
+                        f"`{first}` and `{second}` are on different branches of "
+                        f"{graph.nodes[split].type} split `{split}` and both write the field "
+                        f"`{key}`: the later one silently overwrites the other",
+                        f"let one branch write `{key}`, or write it after the branches join",
+                    )
+                )
+    return problems
+
+
+def _writes(graph: FlowGraph, node: str) -> list[tuple[str, str]]:
+    """(field, pointer) for every field `node` writes."""
+    spec_node = graph.nodes[node]
+    base = graph.pointer(node)
+    found = [
+        (key, f"{base}/field_permissions/{key}")
+        for key, permission in spec_node.field_permissions.items()
+        if permission == "write"
+    ]
+    if spec_node.type == "action":
+        for i, action in enumerate(spec_node.actions):
+            if action.type == "set_fields":
+                found.extend((key, f"{base}/actions/{i}/values/{key}") for key in action.values)
+            elif action.type == "call_decision":
+                found.extend((key, f"{base}/actions/{i}/outputs/{key}") for key in action.outputs)
+    return found
+
+
+def check_busy_loops(graph: FlowGraph) -> list[FlowProblem]:
+    """Cycles on which no node waits (approval, task, timer, subflow): once entered, the
+    engine would go round without end."""
+    busy = [key for key, node in graph.nodes.items() if node.type not in WAIT_STATES]
+    step = {key: graph.successors(key) for key in graph.nodes}
+    problems = []
+    for component in components(busy, step):
+        if not is_cycle(component, step):
+            continue
+        first = min(component, key=graph.position.__getitem__)
+        problems.append(
+            FlowProblem(
+                graph.pointer(first),
+                "E_FLOW_BUSY_LOOP",
+                f"the loop through {graph.names(component)} has no approval, task, timer or "
+                "subflow node: once entered, it runs without end",
+                "put a node that waits (approval, task, timer) on the loop, or remove the edge "
+                "back",
+            )
+        )
+    return problems
