@@ -264,21 +264,31 @@ def check_joins(graph: FlowGraph, labels: Labels) -> list[FlowProblem]:
     """Parallel joins that may wait forever, merges that run once per parallel branch, and
     edges that take a token a join waits for somewhere it never arrives."""
     problems: list[FlowProblem] = []
-    awaited: dict[Tag, str] = {}
+    awaited: dict[Tag, list[str]] = {}
     for node in labels.order:
         if graph.is_join(node) and graph.nodes[node].type == "parallel":
             problems.extend(_parallel_join(graph, labels, node, awaited))
     for node in labels.order:
         if graph.nodes[node].type != "end" and not graph.is_join(node):
             problems.extend(_merge(graph, labels, node))
+    before: dict[str, set[str]] = {}
     for node in labels.order:
         if not graph.is_join(node):
-            problems.extend(_starved(graph, labels, node, awaited))
+            problems.extend(_starved(graph, labels, node, awaited, before))
     return problems
 
 
+def _ancestors(graph: FlowGraph, node: str, known: dict[str, set[str]]) -> set[str]:
+    """The nodes from which `node` can be reached (computed once per node)."""
+    found = known.get(node)
+    if found is None:
+        step = {key: graph.predecessors(key) for key in graph.nodes}
+        found = known[node] = reachable(graph.predecessors(node), step)
+    return found
+
+
 def _parallel_join(
-    graph: FlowGraph, labels: Labels, node: str, awaited: dict[Tag, str]
+    graph: FlowGraph, labels: Labels, node: str, awaited: dict[Tag, list[str]]
 ) -> list[FlowProblem]:
     problems: list[FlowProblem] = []
     arriving: list[tuple[int, Label]] = []
@@ -318,7 +328,7 @@ def _parallel_join(
         for _, found in arriving:
             for tag in found:
                 if tag not in common and graph.nodes[tag[0]].type == "parallel":
-                    awaited.setdefault(tag, node)
+                    awaited.setdefault(tag, []).append(node)
     return problems
 
 
@@ -383,8 +393,15 @@ def _merge(graph: FlowGraph, labels: Labels, node: str) -> list[FlowProblem]:
 
 
 def _starved(
-    graph: FlowGraph, labels: Labels, node: str, awaited: Mapping[Tag, str]
+    graph: FlowGraph,
+    labels: Labels,
+    node: str,
+    awaited: Mapping[Tag, list[str]],
+    before: dict[str, set[str]],
 ) -> list[FlowProblem]:
+    """Edges into `node` that take a token away from the parallel join waiting for it: the
+    token's innermost branch is awaited by a join still ahead of the edge's source, and `node`
+    (a non-terminating end, or a node outside that branch) does not carry it on."""
     target = graph.nodes[node]
     if target.type == "end" and target.terminate:
         return []
@@ -392,12 +409,19 @@ def _starved(
     problems: list[FlowProblem] = []
     for k in graph.inc[node]:
         found = labels.edge.get(k)
-        if not found or found[-1] in kept or found[-1] not in awaited:
+        if not found or found[-1] in kept:
+            continue
+        edge = graph.edge(k)
+        ahead = [
+            join
+            for join in awaited.get(found[-1], ())
+            if edge.from_ in _ancestors(graph, join, before)
+        ]
+        if not ahead:
             continue
         split, branch = found[-1]
         first = next(graph.edge(b).to for b in graph.out[split] if graph.edge(b).id == branch)
-        join = awaited[found[-1]]
-        edge = graph.edge(k)
+        join = ahead[0]
         where = "ends at" if target.type == "end" else "leaves the branch for"
         problems.append(
             FlowProblem(
