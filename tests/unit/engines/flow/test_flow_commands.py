@@ -1,0 +1,260 @@
+"""Commands: return (rerun / jump back / to the initiator), transfer, delegate, add signer,
+withdraw, resubmit, urge, comment and CC, with their refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flow_support import Driver, approval, chain, credit_spec
+
+from brickwork.engines.flow import (
+    AddSigner,
+    Approve,
+    CancelTimer,
+    Cc,
+    CommandRefused,
+    Comment,
+    Complete,
+    Delegate,
+    Finished,
+    History,
+    Notify,
+    Reject,
+    Resubmit,
+    Return,
+    TaskClosed,
+    TaskCreated,
+    Transfer,
+    Urge,
+    Withdraw,
+)
+
+
+def three_steps(**settings: Any) -> dict[str, Any]:
+    return chain(approval("a", "ua"), approval("b", "ub"), approval("c", "uc"), settings=settings)
+
+
+def test_return_rerun_goes_through_the_path_again() -> None:
+    driver = Driver(three_steps())
+    driver.send(Approve("ua", driver.task("a").id))
+    driver.send(Approve("ub", driver.task("b").id))
+    effects = driver.send(Return("uc", driver.task("c").id, target="a"))
+    assert driver.assignees("a") == ["ua"]
+    assert Notify("returned", ("ua",), driver.task("a").id) in effects
+    assert driver.state.path == ("s", "a")
+    driver.send(Approve("ua", driver.task("a").id))
+    assert driver.assignees("b") == ["ub"]
+
+
+def test_return_jump_back_goes_straight_to_the_returner() -> None:
+    driver = Driver(three_steps())
+    driver.send(Approve("ua", driver.task("a").id))
+    driver.send(Approve("ub", driver.task("b").id))
+    driver.send(Return("uc", driver.task("c").id, target="a", resume="jump_back"))
+    driver.send(Approve("ua", driver.task("a").id))
+    assert driver.assignees("c") == ["uc"]
+    assert driver.assignees("b") == []
+    assert driver.state.jumps == ()
+
+
+def test_return_to_the_initiator_then_resubmit() -> None:
+    driver = Driver(three_steps())
+    driver.send(Approve("ua", driver.task("a").id))
+    driver.send(Return("ub", driver.task("b").id, target="initiator", comment="missing file"))
+    task = driver.task("s")
+    assert (task.assignee, task.kind) == ("am", "fill")
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(Resubmit("ua"))
+    assert refused.value.code == "E_FLOW_NOT_INITIATOR"
+    driver.send(Resubmit("am"))
+    assert driver.assignees("a") == ["ua"]
+
+
+def test_completing_the_initiator_task_resubmits() -> None:
+    driver = Driver(three_steps())
+    driver.send(Return("ua", driver.task("a").id, target="initiator", resume="jump_back"))
+    driver.send(Complete("am", driver.task("s").id))
+    assert driver.assignees("a") == ["ua"]
+
+
+@pytest.mark.parametrize("target", ["c", "b", "nowhere", "end"])
+def test_return_target_must_precede_on_this_path(target: str) -> None:
+    driver = Driver(three_steps())
+    driver.send(Approve("ua", driver.task("a").id))
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(Return("ub", driver.task("b").id, target=target))
+    assert refused.value.code == "E_FLOW_RETURN_TARGET"
+
+
+def test_return_cancels_parallel_siblings_and_their_timers() -> None:
+    spec = credit_spec()
+    for node in spec["nodes"]:
+        if node["id"] == "compliance":
+            node["sla"] = {"duration": "P1D"}
+    driver = Driver(spec, record={"amount": 5_000_000})
+    driver.send(Approve("president", driver.task("president").id))
+    compliance = driver.task("compliance")
+    timers = [t.id for t in driver.state.timers if t.task == compliance.id]
+    assert timers
+    effects = driver.send(Return("risk1", driver.task("risk", "risk1").id, target="president"))
+    assert TaskClosed(compliance.id, "cancelled") in effects
+    assert all(CancelTimer(t) in effects for t in timers)
+    assert [t.node for t in driver.state.tasks] == ["president"]
+
+
+def test_return_is_refused_where_the_node_does_not_allow_it() -> None:
+    driver = Driver(chain(approval("a", "ua"), approval("b", "ub", allow=["transfer"])))
+    driver.send(Approve("ua", driver.task("a").id))
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(Return("ub", driver.task("b").id, target="a"))
+    assert refused.value.code == "E_FLOW_NOT_ALLOWED"
+
+
+def test_transfer_hands_the_task_over() -> None:
+    driver = Driver(chain(approval("a", "ua")))
+    old = driver.task("a")
+    effects = driver.send(Transfer("ua", old.id, to="ux", comment="on leave"))
+    assert TaskClosed(old.id, "transferred") in effects
+    new = driver.task("a")
+    assert (new.assignee, new.owner) == ("ux", None)
+    driver.send(Approve("ux", new.id))
+    assert driver.state.status == "approved"
+
+
+def test_transfer_to_an_inactive_user_is_refused() -> None:
+    driver = Driver(chain(approval("a", "ua")))
+    driver.directory.inactive.add("gone")
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(Transfer("ua", driver.task("a").id, to="gone"))
+    assert refused.value.code == "E_FLOW_UNKNOWN_USER"
+
+
+@pytest.mark.parametrize("decision", [Approve, Reject])
+def test_delegated_task_comes_back_to_the_owner(decision: Any) -> None:
+    driver = Driver(chain(approval("a", "ua")))
+    driver.send(Delegate("ua", driver.task("a").id, to="helper"))
+    delegated = driver.task("a")
+    assert (delegated.assignee, delegated.owner) == ("helper", "ua")
+    with pytest.raises(CommandRefused):
+        driver.send(Transfer("helper", delegated.id, to="other"))
+    driver.send(decision("helper", delegated.id, comment="my view"))
+    back = driver.task("a")
+    assert (back.assignee, back.owner) == ("ua", None)
+    assert driver.state.status == "running"
+    driver.send(Approve("ua", back.id))
+    assert driver.state.status == "approved"
+
+
+def test_add_signer_before() -> None:
+    driver = Driver(chain(approval("a", "ua")))
+    driver.send(AddSigner("ua", driver.task("a").id, users=("s1", "s2"), position="before"))
+    assert driver.assignees("a") == ["s1"]
+    driver.send(Approve("s1", driver.task("a").id))
+    driver.send(Approve("s2", driver.task("a").id))
+    assert driver.assignees("a") == ["ua"]
+    driver.send(Approve("ua", driver.task("a").id))
+    assert driver.state.status == "approved"
+
+
+def test_add_signer_after() -> None:
+    driver = Driver(chain(approval("a", "ua")))
+    driver.send(AddSigner("ua", driver.task("a").id, users=("s1",), position="after"))
+    driver.send(Approve("ua", driver.task("a").id))
+    assert driver.assignees("a") == ["s1"]
+    driver.send(Approve("s1", driver.task("a").id))
+    assert driver.state.status == "approved"
+
+
+def test_add_signer_after_then_rejected_by_the_added_signer() -> None:
+    driver = Driver(chain(approval("a", "ua")))
+    driver.send(AddSigner("ua", driver.task("a").id, users=("s1",), position="after"))
+    driver.send(Approve("ua", driver.task("a").id))
+    driver.send(Reject("s1", driver.task("a").id))
+    assert driver.state.status == "rejected"
+
+
+def test_add_signer_parallel_in_countersign() -> None:
+    driver = Driver(chain(approval("a", "ua", "ub", mode="all")))
+    driver.send(AddSigner("ua", driver.task("a", "ua").id, users=("s1",), position="parallel"))
+    assert sorted(driver.assignees("a")) == ["s1", "ua", "ub"]
+    driver.send(Approve("ua", driver.task("a", "ua").id))
+    driver.send(Approve("ub", driver.task("a", "ub").id))
+    assert driver.state.status == "running"
+    driver.send(Approve("s1", driver.task("a", "s1").id))
+    assert driver.state.status == "approved"
+
+
+def test_add_signer_of_someone_already_asked_is_refused() -> None:
+    driver = Driver(chain(approval("a", "ua", "ub", mode="all")))
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(AddSigner("ua", driver.task("a", "ua").id, users=("ub",), position="after"))
+    assert refused.value.code == "E_FLOW_NOT_ALLOWED"
+
+
+def test_withdraw_before_the_first_decision() -> None:
+    driver = Driver(three_steps())
+    task = driver.task("a")
+    effects = driver.send(Withdraw("am", expected_version=driver.state.version))
+    assert TaskClosed(task.id, "withdrawn") in effects
+    assert Finished("withdrawn") in effects
+    assert driver.state.status == "withdrawn"
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(Approve("ua", task.id))
+    assert refused.value.code == "E_FLOW_FINISHED"
+
+
+def test_withdraw_after_a_decision_is_refused() -> None:
+    driver = Driver(three_steps())
+    driver.send(Approve("ua", driver.task("a").id))
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(Withdraw("am"))
+    assert refused.value.code == "E_FLOW_WITHDRAW_CLOSED"
+
+
+@pytest.mark.parametrize(
+    ("actor", "settings", "code"),
+    [("ua", {}, "E_FLOW_NOT_INITIATOR"), ("am", {"withdraw": "never"}, "E_FLOW_WITHDRAW_CLOSED")],
+)
+def test_withdraw_refusals(actor: str, settings: dict[str, Any], code: str) -> None:
+    driver = Driver(three_steps(**settings))
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(Withdraw(actor))
+    assert refused.value.code == code
+
+
+def test_withdraw_racing_an_approval_only_one_wins() -> None:
+    driver = Driver(three_steps())
+    base = driver.state
+    task = driver.task("a")
+    driver.send(Approve("ua", task.id, expected_version=task.version))
+    with pytest.raises(CommandRefused):
+        driver.send(Withdraw("am", expected_version=base.version))
+    other = Driver(three_steps())
+    other.send(Withdraw("am", expected_version=other.state.version))
+    with pytest.raises(CommandRefused):
+        other.send(Approve("ua", task.id, expected_version=task.version))
+
+
+def test_urge_notifies_the_assignees() -> None:
+    driver = Driver(chain(approval("a", "ua", "ub", mode="all")))
+    effects = driver.send(Urge("am"))
+    assert {e.users for e in effects if isinstance(e, Notify) and e.kind == "urged"} == {
+        ("ua",),
+        ("ub",),
+    }
+    with pytest.raises(CommandRefused):
+        driver.send(Urge("ua"))
+
+
+def test_comment_and_cc_leave_history_only() -> None:
+    driver = Driver(chain(approval("a", "ua")))
+    tasks_before = driver.state.tasks
+    effects = driver.send(Comment("ua", "please attach the balance sheet", task=tasks_before[0].id))
+    assert History("ua", "comment", "a", tasks_before[0].id, "please attach the balance sheet") in (
+        effects
+    )
+    effects = driver.send(Cc("ua", users=("auditor", "auditor")))
+    created = [e for e in effects if isinstance(e, TaskCreated)]
+    assert [(e.assignee, e.kind) for e in created] == [("auditor", "cc")]
+    assert driver.state.tasks == tasks_before

@@ -1,0 +1,189 @@
+"""Invariants under random command sequences (a Hypothesis state machine), and the state size
+across many returns."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from flow_support import Driver, credit_spec
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from brickwork.engines.flow import (
+    Abstain,
+    AddSigner,
+    Approve,
+    CommandRefused,
+    Comment,
+    Complete,
+    Delegate,
+    Finished,
+    FlowState,
+    History,
+    NodeEntered,
+    NodeLeft,
+    Reject,
+    Resubmit,
+    Return,
+    TaskClosed,
+    TaskCreated,
+    TimerFired,
+    Transfer,
+    Urge,
+    Withdraw,
+)
+
+PEOPLE = ("am", "president", "risk1", "risk2", "comp1", "c1", "c2", "c3", "x1", "x2")
+DECISIONS = {Approve: "approved", Reject: "rejected", Abstain: "abstained", Complete: "completed"}
+
+
+def scenario() -> dict[str, Any]:
+    spec = credit_spec()
+    for node in spec["nodes"]:
+        if node["id"] == "risk":
+            node["sla"] = {"duration": "P1D", "on_breach": "approve"}
+        if node["id"] == "compliance":
+            node["sla"] = {"duration": "P1D", "remind_before": "PT1H", "on_breach": "reject"}
+    return spec
+
+
+class FlowMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.driver = Driver(scenario(), record={"amount": Decimal(2_000_000)})
+        self.created: set[str] = set()
+        self.closed: set[str] = set()
+        self.entered: Counter[str] = Counter()
+        self.left: Counter[str] = Counter()
+        self.finished = 0
+        self.check(self.driver.effects)
+
+    def check(self, effects: Any) -> None:
+        for effect in effects:
+            if isinstance(effect, TaskCreated):
+                assert effect.task not in self.created
+                self.created.add(effect.task)
+            elif isinstance(effect, TaskClosed):
+                assert effect.task in self.created, "closed a task never created"
+                assert effect.task not in self.closed, "closed a task twice"
+                self.closed.add(effect.task)
+            elif isinstance(effect, NodeEntered):
+                self.entered[effect.node] += 1
+            elif isinstance(effect, NodeLeft):
+                self.left[effect.node] += 1
+                assert self.left[effect.node] <= self.entered[effect.node]
+            elif isinstance(effect, Finished):
+                self.finished += 1
+                assert self.finished == 1, "finished twice"
+
+    def send(self, event: Any) -> tuple[Any, ...] | None:
+        before = self.driver.state
+        try:
+            effects = self.driver.send(event)
+        except CommandRefused as refused:
+            unchanged = refused.state is before and self.driver.state is before
+            assert unchanged, "a refused command changed the state"
+            return None
+        self.check(effects)
+        return effects
+
+    def pick_task(self, data: st.DataObject) -> Any:
+        return data.draw(st.sampled_from(self.driver.state.tasks))
+
+    @precondition(lambda self: bool(self.driver.state.tasks))
+    @rule(data=st.data(), kind=st.sampled_from(list(DECISIONS)), own=st.booleans())
+    def decide(self, data: st.DataObject, kind: Any, own: bool) -> None:
+        task = self.pick_task(data)
+        actor = task.assignee if own else data.draw(st.sampled_from(PEOPLE))
+        effects = self.send(kind(actor, task.id, expected_version=task.version))
+        if effects is not None:
+            outcome = DECISIONS[kind]
+            assert TaskClosed(task.id, outcome) in effects, "a decision left no trace"
+            assert any(
+                isinstance(e, History) and e.actor == actor and e.task == task.id for e in effects
+            )
+
+    @precondition(lambda self: bool(self.driver.state.tasks))
+    @rule(data=st.data(), resume=st.sampled_from(["rerun", "jump_back"]))
+    def give_back(self, data: st.DataObject, resume: Any) -> None:
+        task = self.pick_task(data)
+        targets = [*self.driver.state.path, "initiator", "committee"]
+        target = data.draw(st.sampled_from(targets))
+        self.send(Return(task.assignee, task.id, target=target, resume=resume))
+
+    @precondition(lambda self: bool(self.driver.state.tasks))
+    @rule(data=st.data(), to=st.sampled_from(PEOPLE), how=st.sampled_from([Transfer, Delegate]))
+    def hand_over(self, data: st.DataObject, to: str, how: Any) -> None:
+        task = self.pick_task(data)
+        self.send(how(task.assignee, task.id, to=to))
+
+    @precondition(lambda self: bool(self.driver.state.tasks))
+    @rule(
+        data=st.data(),
+        users=st.lists(st.sampled_from(PEOPLE), min_size=1, max_size=2),
+        position=st.sampled_from(["before", "after", "parallel"]),
+    )
+    def add_signer(self, data: st.DataObject, users: list[str], position: Any) -> None:
+        task = self.pick_task(data)
+        self.send(AddSigner(task.assignee, task.id, users=tuple(users), position=position))
+
+    @precondition(lambda self: bool(self.driver.state.timers))
+    @rule(data=st.data())
+    def fire(self, data: st.DataObject) -> None:
+        timer = data.draw(st.sampled_from(self.driver.state.timers))
+        self.send(TimerFired(timer.id))
+
+    @rule(kind=st.sampled_from([Withdraw, Resubmit, Urge]))
+    def initiator(self, kind: Any) -> None:
+        self.send(kind("am"))
+
+    @rule(actor=st.sampled_from(PEOPLE))
+    def comment(self, actor: str) -> None:
+        self.send(Comment(actor, "noted"))
+
+    @invariant()
+    def always_ends_or_waits(self) -> None:
+        state = self.driver.state
+        if state.finished:
+            assert state.tokens == ()
+            assert state.tasks == ()
+            assert state.timers == ()
+            return
+        waits = {t.wait for t in state.tokens}
+        assert state.tasks or state.timers or waits & {"incident", "subflow"}, state
+
+    @invariant()
+    def everything_live_belongs_to_a_live_token(self) -> None:
+        state = self.driver.state
+        tokens = {t.id: t for t in state.tokens}
+        seated = [s.task for t in state.tokens for s in t.seats]
+        assert len(seated) == len(set(seated))
+        for task in state.tasks:
+            assert task.token in tokens
+            assert task.id in self.created
+            assert task.id not in self.closed
+        assert {t.id for t in state.tasks} >= set(seated)
+        assert all(timer.token in tokens for timer in state.timers)
+        assert FlowState.from_json(json.loads(json.dumps(state.to_json()))) == state
+
+
+TestFlowMachine = FlowMachine.TestCase
+
+
+def test_five_hundred_returns_keep_the_state_small() -> None:
+    driver = Driver(scenario(), record={"amount": Decimal(2_000_000)})
+    sizes = []
+    for _ in range(500):
+        driver.send(Approve("president", driver.task("president").id))
+        driver.send(Approve("risk1", driver.task("risk", "risk1").id))
+        target = driver.task("compliance")
+        driver.send(Return("comp1", target.id, target="president"))
+        data = driver.state.to_json()
+        assert FlowState.from_json(json.loads(json.dumps(data))) == driver.state
+        sizes.append(len(json.dumps(data)))
+    assert max(sizes) < 1_000
+    assert sizes[-1] - sizes[0] < 64  # only the digits of ids and the version grow
+    assert [t.node for t in driver.state.tasks] == ["president"]
