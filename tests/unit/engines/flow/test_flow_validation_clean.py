@@ -5,6 +5,7 @@ every code is documented."""
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from brickwork.engines.flow import FlowDefinitionError, FlowEnvironment, FlowProblem, compile_flow
+from brickwork.engines.rules.calendar import BusinessCalendar
 
 ROOT = Path(__file__).resolve().parents[4]
 FIELDS = {
@@ -31,6 +33,7 @@ ENV = FlowEnvironment(
     forms={"credit_log": {"amount": "money", "note": "text"}},
     decisions={"credit_scoring": object()},
     flows={"kyc_check": frozenset({1, 2})},
+    calendars={"cn": BusinessCalendar(key="cn")},
 )
 
 
@@ -151,6 +154,14 @@ def test_realistic_credit_flow_compiles_clean() -> None:
     compiled = compile_flow(credit_flow(), ENV)
     assert compiled.start == "submit"
     assert set(compiled.nodes) == {n["id"] for n in credit_flow()["nodes"]}
+
+
+def test_the_documented_credit_scenario_compiles_clean() -> None:
+    flows = (ROOT / "docs" / "flows.md").read_text(encoding="utf-8")
+    block = flows.split("## 8.")[1].split("```json")[1].split("```")[0]
+    compiled = compile_flow(json.loads(block), ENV)
+    assert compiled.inclusive_joins == ()
+    assert {"split", "join", "committee"} <= set(compiled.nodes)
 
 
 CLEAN_SHAPES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]] = [
