@@ -13,6 +13,7 @@ validation", for the rules in words.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -212,9 +213,9 @@ def close(graph: FlowGraph, labels: Sequence[Label]) -> Label:
     outgoing edge of it; branches of splits opened inside completed branches go too)."""
     common = _common(labels)
     kept = set(common)
-    extra: list[Tag] = []
+    extra: dict[Tag, None] = {}
     for one in labels:
-        extra.extend(tag for tag in one if tag not in kept and tag not in extra)
+        extra.update((tag, None) for tag in one if tag not in kept)
     branches: dict[str, set[str]] = {}
     for split, edge in extra:
         branches.setdefault(split, set()).add(edge)
@@ -225,15 +226,15 @@ def close(graph: FlowGraph, labels: Sequence[Label]) -> Label:
     }
     if not complete:
         return (*common, *extra)
-    survivors: list[Tag] = []
+    survivors: dict[Tag, None] = {}
     for one in labels:
         inner = False
         for tag in one:
             if tag in kept:
                 continue
             inner = inner or tag[0] in complete
-            if not inner and tag not in survivors:
-                survivors.append(tag)
+            if not inner:
+                survivors[tag] = None
     return (*common, *survivors)
 
 
@@ -316,13 +317,18 @@ def _parallel_join(
             )
         else:
             arriving.append((k, labels.edge[k]))
-    reported = False
-    for i, (k, mine) in enumerate(arriving):
-        for j, theirs in arriving[i + 1 :]:
-            if reported or concurrent_split(graph, mine, theirs, kinds=PARALLEL):
-                continue
-            reported = True
-            problems.append(_deadlock(graph, node, k, j))
+    if not _branches_of_one_split(graph, [found for _, found in arriving]):
+        pair = next(
+            (
+                (k, j)
+                for i, (k, mine) in enumerate(arriving)
+                for j, theirs in arriving[i + 1 :]
+                if concurrent_split(graph, mine, theirs, kinds=PARALLEL) is None
+            ),
+            None,
+        )
+        if pair is not None:
+            problems.append(_deadlock(graph, node, *pair))
     if len(arriving) > 1:
         common = set(_common([found for _, found in arriving]))
         for _, found in arriving:
@@ -330,6 +336,25 @@ def _parallel_join(
                 if tag not in common and graph.nodes[tag[0]].type == "parallel":
                     awaited.setdefault(tag, []).append(node)
     return problems
+
+
+def _branches_of_one_split(graph: FlowGraph, labels: Sequence[Label]) -> bool:
+    """The usual case, checked in linear time: beyond what they share, every label starts with
+    branches of one parallel split, and no two labels have a branch of it in common (so every
+    two labels are concurrent)."""
+    common = set(_common(labels)) if labels else set()
+    split: str | None = None
+    seen: set[str] = set()
+    for found in labels:
+        own = [tag for tag in found if tag not in common]
+        if not own or (split is not None and own[0][0] != split):
+            return False
+        split = own[0][0]
+        branches = {edge for key, edge in own if key == split}
+        if branches & seen:
+            return False
+        seen |= branches
+    return split is None or graph.nodes[split].type == "parallel"
 
 
 def _deadlock(graph: FlowGraph, join: str, a: int, b: int) -> FlowProblem:
@@ -439,36 +464,36 @@ def _starved(
 
 def check_parallel_writes(graph: FlowGraph, labels: Labels) -> list[FlowProblem]:
     """Nodes that may run at the same time (different branches of one parallel or inclusive
-    split) and both write one field."""
-    writers: dict[str, list[tuple[str, str]]] = {}
-    for node in sorted(labels.order, key=graph.position.__getitem__):
-        for key, pointer in _writes(graph, node):
-            writers.setdefault(key, []).append((node, pointer))
-    problems: list[FlowProblem] = []
-    for key, found in writers.items():
-        for i, (first, _) in enumerate(found):
-            for second, pointer in found[i + 1 :]:
-                if first == second:
-                    continue
-                split = concurrent_split(
-                    graph,
-                    labels.node[first],
-                    labels.node[second],
-                    kinds=PARALLEL_OR_INCLUSIVE,
-                )
+    split) and both write one field. Writers with the same label are never concurrent, so
+    only groups of writers with different labels are compared."""
+    groups: dict[str, dict[Label, list[tuple[str, str]]]] = {}
+    for node in labels.order:
+        if labels.node[node]:
+            for key, pointer in _writes(graph, node):
+                by_label = groups.setdefault(key, {})
+                by_label.setdefault(labels.node[node], []).append((node, pointer))
+    found: list[tuple[int, str, str, str, str, str]] = []
+    for key, by_label in groups.items():
+        ordered = list(by_label.items())
+        for i, (mine, ours) in enumerate(ordered):
+            for theirs, others in ordered[i + 1 :]:
+                split = concurrent_split(graph, mine, theirs, kinds=PARALLEL_OR_INCLUSIVE)
                 if split is None:
                     continue
-                problems.append(
-                    FlowProblem(
-                        pointer,
-                        "E_FLOW_PARALLEL_WRITE",
-                        f"`{first}` and `{second}` are on different branches of "
-                        f"{graph.nodes[split].type} split `{split}` and both write the field "
-                        f"`{key}`: the later one silently overwrites the other",
-                        f"let one branch write `{key}`, or write it after the branches join",
-                    )
-                )
-    return problems
+                for a, b in itertools.product(ours, others):
+                    first, (second, pointer) = sorted((a, b), key=lambda w: graph.position[w[0]])
+                    found.append((graph.position[second], pointer, key, first[0], second, split))
+    return [
+        FlowProblem(
+            pointer,
+            "E_FLOW_PARALLEL_WRITE",
+            f"`{first}` and `{second}` are on different branches of "
+            f"{graph.nodes[split].type} split `{split}` and both write the field `{key}`: "
+            "the later one silently overwrites the other",
+            f"let one branch write `{key}`, or write it after the branches join",
+        )
+        for _, pointer, key, first, second, split in sorted(found)
+    ]
 
 
 def _writes(graph: FlowGraph, node: str) -> list[tuple[str, str]]:
