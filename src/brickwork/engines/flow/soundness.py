@@ -276,7 +276,52 @@ def check_joins(graph: FlowGraph, labels: Labels) -> list[FlowProblem]:
     for node in labels.order:
         if not graph.is_join(node):
             problems.extend(_starved(graph, labels, node, awaited, before))
+            problems.extend(_entered(graph, labels, node, awaited, before))
     return problems
+
+
+def _entered(
+    graph: FlowGraph,
+    labels: Labels,
+    node: str,
+    awaited: Mapping[Tag, list[str]],
+    before: dict[str, set[str]],
+) -> list[FlowProblem]:
+    """Back edges (loops) into a parallel branch from outside it: the token they bring reaches
+    the join as that branch's token alone, and the join waits for the other branches forever."""
+    problems: list[FlowProblem] = []
+    inside = labels.node.get(node, ())
+    for k in graph.inc[node]:
+        if k not in labels.back or k not in labels.edge:
+            continue
+        brought = set(labels.edge[k])
+        for tag in inside:
+            if tag in brought:
+                continue
+            ahead = [j for j in awaited.get(tag, ()) if node in _ancestors(graph, j, before)]
+            if not ahead:
+                continue
+            split = tag[0]
+            edge = graph.edge(k)
+            problems.append(
+                FlowProblem(
+                    f"/edges/{k}",
+                    "E_FLOW_JOIN_DEADLOCK",
+                    f"edge `{edge.id}` leads from `{edge.from_}` back into the branch of "
+                    f"parallel split `{split}` that starts at `{_branch_start(graph, tag)}` "
+                    f"without passing `{split}`: parallel join `{ahead[0]}` would get that "
+                    "branch's token alone and wait for the others forever",
+                    f"lead the edge back to a node before `{split}`, or send the case back "
+                    "with the return command",
+                )
+            )
+            break
+    return problems
+
+
+def _branch_start(graph: FlowGraph, tag: Tag) -> str:
+    split, branch = tag
+    return next(graph.edge(k).to for k in graph.out[split] if graph.edge(k).id == branch)
 
 
 def _ancestors(graph: FlowGraph, node: str, known: dict[str, set[str]]) -> set[str]:
@@ -444,8 +489,8 @@ def _starved(
         ]
         if not ahead:
             continue
-        split, branch = found[-1]
-        first = next(graph.edge(b).to for b in graph.out[split] if graph.edge(b).id == branch)
+        split = found[-1][0]
+        first = _branch_start(graph, found[-1])
         join = ahead[0]
         where = "ends at" if target.type == "end" else "leaves the branch for"
         problems.append(
@@ -534,4 +579,43 @@ def check_busy_loops(graph: FlowGraph) -> list[FlowProblem]:
                 "back",
             )
         )
+    return problems
+
+
+def check_inclusive_joins_in_loops(graph: FlowGraph, labels: Labels) -> list[FlowProblem]:
+    """An inclusive join waits while any live token can still reach it. Inside a branch that
+    another join synchronises, on a loop through both, the sibling token waiting at that join
+    can reach the inclusive join through the loop, while that join waits for the inclusive
+    join's output: both would wait forever."""
+    step = {key: graph.successors(key) for key in graph.nodes}
+    synchronised: dict[str, set[Tag]] = {}
+    for key in labels.order:
+        if graph.is_join(key):
+            arriving = [labels.edge[k] for k in graph.inc[key] if k in labels.edge]
+            common = set(_common(arriving)) if arriving else set()
+            synchronised[key] = {tag for found in arriving for tag in found} - common
+    problems = []
+    for component in components(graph.nodes, step):
+        joins = [key for key in component if key in synchronised]
+        for key in sorted(joins, key=graph.position.__getitem__):
+            if graph.nodes[key].type != "inclusive":
+                continue
+            inside = set(labels.node[key])
+            other = next((j for j in joins if j != key and synchronised[j] & inside), None)
+            if other is None:
+                continue
+            problems.append(
+                FlowProblem(
+                    graph.pointer(key),
+                    "E_FLOW_INCLUSIVE_JOIN_LOOP",
+                    f"inclusive join `{key}` is inside a branch that the "
+                    f"{graph.nodes[other].type} join `{other}` waits for, on a loop through "
+                    f"both: `{key}` waits for every token that can still reach it, the token "
+                    f"waiting at `{other}` can reach it through the loop, and `{other}` waits "
+                    f"for `{key}`: both would wait forever",
+                    "join those branches with a parallel gateway, or keep the inclusive block "
+                    "out of the loop (send the case back with the return command instead of "
+                    "an edge back)",
+                )
+            )
     return problems

@@ -21,6 +21,7 @@ from brickwork.engines.flow.problems import FlowProblem
 from brickwork.engines.flow.soundness import (
     FlowGraph,
     check_busy_loops,
+    check_inclusive_joins_in_loops,
     check_joins,
     check_parallel_writes,
     components,
@@ -43,6 +44,7 @@ def validate(spec: FlowSpec, env: FlowEnvironment) -> list[FlowProblem]:
         labels = label(graph, graph.start)
         problems += check_joins(graph, labels)
         problems += check_parallel_writes(graph, labels)
+        problems += check_inclusive_joins_in_loops(graph, labels)
     problems += _references(spec, env)
     return problems
 
