@@ -1,7 +1,8 @@
 """What validation promises, checked against the engine: a flow that compiles never gets stuck.
 
 Block-structured flows (sequences, loops with a wait state, parallel, exclusive and inclusive
-blocks, rejections to a terminating end) get one or two random extra edges. Whatever still
+blocks, rejections to a terminating end) get one or two random extra edges, and sometimes a
+gateway of another type (an exclusive split joined by a parallel gateway, ...). Whatever still
 compiles is run with random decisions: at every step the instance is finished, or someone has
 a task to act on; it never stops in an incident or with tokens nobody can move.
 """
@@ -143,6 +144,15 @@ blocks = trees(
 def mutated(draw: st.DrawFn) -> dict[str, Any]:
     spec = Builder().spec(draw(blocks))
     ids = [n["id"] for n in spec["nodes"]]
+    gateways = [n for n in spec["nodes"] if n["type"] in ("parallel", "exclusive", "inclusive")]
+    if gateways and draw(st.booleans()):
+        changed = draw(st.sampled_from(gateways))
+        changed["type"] = draw(st.sampled_from(["parallel", "exclusive", "inclusive"]))
+        if changed["type"] == "parallel":
+            for one in spec["edges"]:
+                if one["from"] == changed["id"]:
+                    one.pop("condition", None)
+                    one.pop("default", None)
     for i in range(draw(st.integers(min_value=0, max_value=2))):
         extra: dict[str, Any] = {}
         if draw(st.booleans()):
