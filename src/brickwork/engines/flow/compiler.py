@@ -73,6 +73,10 @@ class CompiledFlow:
     start: str
     outgoing: Mapping[str, tuple[Edge, ...]]
     """Per node, its outgoing edges by priority (lowest first), then definition order."""
+    on_approved: Mapping[str, tuple[Edge, ...]]
+    """Per node, the outgoing edges taken on `approved` (no `on`, or `on: approved`)."""
+    on_rejected: Mapping[str, tuple[Edge, ...]]
+    """Per node, the outgoing edges with `on: rejected`."""
     incoming: Mapping[str, tuple[str, ...]]
     """Per node, the ids of its incoming edges."""
     reach: Mapping[str, frozenset[str]]
@@ -83,6 +87,8 @@ class CompiledFlow:
     """JSON pointer -> compiled expression (assignees, timers, actions)."""
     calendar: BusinessCalendar | None
     inclusive_joins: tuple[str, ...]
+    joins: frozenset[str]
+    """Parallel and inclusive gateways with several incoming edges."""
 
     def pointer(self, node: str) -> str:
         return f"/nodes/{self.index[node]}"
@@ -159,16 +165,19 @@ class _Compiler:
         calendar = self.calendar()
         start = next(node.id for node in spec.nodes if node.type == "start")
         successors = {key: tuple(e.to for e in edges) for key, edges in outgoing.items()}
+        ordered = {
+            key: tuple(sorted(edges, key=lambda e: (e.priority, order[e.id])))
+            for key, edges in outgoing.items()
+        }
         return CompiledFlow(
             spec=spec,
             env=self.env,
             nodes=nodes,
             index=index,
             start=start,
-            outgoing={
-                key: tuple(sorted(edges, key=lambda e: (e.priority, order[e.id])))
-                for key, edges in outgoing.items()
-            },
+            outgoing=ordered,
+            on_approved={k: tuple(e for e in v if e.on != "rejected") for k, v in ordered.items()},
+            on_rejected={k: tuple(e for e in v if e.on == "rejected") for k, v in ordered.items()},
             incoming={key: tuple(ids) for key, ids in incoming.items()},
             reach={key: _reachable(key, successors) for key in nodes},
             conditions=conditions,
@@ -176,6 +185,11 @@ class _Compiler:
             calendar=calendar,
             inclusive_joins=tuple(
                 n.id for n in spec.nodes if n.type == "inclusive" and len(incoming[n.id]) > 1
+            ),
+            joins=frozenset(
+                n.id
+                for n in spec.nodes
+                if n.type in ("parallel", "inclusive") and len(incoming[n.id]) > 1
             ),
         )
 

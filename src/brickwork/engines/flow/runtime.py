@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
 from brickwork.engines.expr import EvaluationContext
@@ -141,21 +141,46 @@ class _Run:
         self.decided = state.decided
         self.rejected_node = state.rejected_node
         self.effects: list[Effect] = []
+        self.emit: Callable[[Effect], None] = self.effects.append
         self.queue: deque[tuple[Edge, tuple[str, ...]]] = deque()
-        self.variables: dict[str, Any] = {**world.record, INITIATOR: state.initiator}
+        self._variables: dict[str, Any] | None = None
+        self._context: EvaluationContext | None = None
+        self._resolver: Resolver | None = None
         self.end_outcome: str = "approved"
         self.entries = 0
         self.assigned_kind: NotifyKind = "assigned"
         self.calendar = flow.calendar or WEEKDAYS
-        self.context = EvaluationContext(now=now, calendar=flow.calendar)
+
+    @property
+    def variables(self) -> dict[str, Any]:
+        """The record's fields (with values set by actions so far) and `initiator`."""
+        if self._variables is None:
+            self._variables = {**self.world.record, INITIATOR: self.state.initiator}
+        return self._variables
+
+    @property
+    def context(self) -> EvaluationContext:
+        if self._context is None:
+            self._context = EvaluationContext(now=self.now, calendar=self.flow.calendar)
+        return self._context
+
+    @property
+    def resolver(self) -> Resolver:
+        if self._resolver is None:
+            self._resolver = Resolver(
+                self.world.directory,
+                self.variables,
+                self.state.initiator,
+                self.now,
+                self.flow.expressions.__getitem__,
+                self.context,
+            )
+        return self._resolver
 
     # ------------------------------------------------------------ bookkeeping
 
     def refuse(self, code: str, message: str) -> None:
         raise CommandRefused(code, message, self.state)
-
-    def emit(self, effect: Effect) -> None:
-        self.effects.append(effect)
 
     def new_id(self, prefix: str) -> str:
         self.counter += 1
@@ -295,15 +320,14 @@ class _Run:
         if outcome == "approved" and node in self.jumps:
             self.enter(self.jumps.pop(node), prev)
             return
-        edges = self.flow.outgoing[node]
         if outcome == "rejected":
-            edges = tuple(e for e in edges if e.on == "rejected")
+            edges = self.flow.on_rejected[node]
             if not edges:
                 self.rejected_node = node
                 self.finish("rejected")
                 return
         else:
-            edges = tuple(e for e in edges if e.on != "rejected")
+            edges = self.flow.on_approved[node]
         chosen = self.choose(node, edges)
         if chosen is None:
             return
@@ -358,13 +382,11 @@ class _Run:
                 return
 
     def arrive(self, edge: Edge, prev: tuple[str, ...]) -> None:
-        flow = self.flow
         target = edge.to
-        kind = flow.nodes[target].type
-        if kind in ("parallel", "inclusive") and len(flow.incoming[target]) > 1:
+        if target in self.flow.joins:
             token_id = self.new_id("k")
-            self.tokens[token_id] = Token(token_id, target, "join", edge=edge.id, prev=prev)
-            if kind == "parallel":
+            self.tokens[token_id] = Token(token_id, target, "join", edge.id, (), prev=prev)
+            if self.flow.nodes[target].type == "parallel":
                 self.fire_parallel(target)
             return
         self.enter(target, prev)
@@ -447,6 +469,7 @@ class _EvaluationFailed(Exception):
         super().__init__(f"{pointer}: {message}")
 
 
+@lru_cache(maxsize=256)
 def _duration(text: str) -> timedelta:
     found = v.parse_duration(text)
     assert isinstance(found, timedelta)  # the model's pattern admits days-and-time only
@@ -469,22 +492,32 @@ def _outcome(node: Node, token: Token) -> Outcome | None:
     return None if token.seats else "approved"
 
 
+@lru_cache(maxsize=64)
+def _ratio(text: str) -> tuple[int, int]:
+    """`pass_ratio` as an exact fraction (numerator, denominator)."""
+    ratio = Decimal(text).as_integer_ratio()
+    return ratio[0], ratio[1]
+
+
 def _vote_outcome(vote: Vote, token: Token) -> Outcome | None:
-    ratio = Decimal(vote.pass_ratio)
-    open_seats = len(token.seats)
+    numerator, denominator = _ratio(vote.pass_ratio)
+    strict = vote.comparison == ">"
+    abstained = token.abstained
+    counted_for = vote.abstain == "for"
+    counted_against = vote.abstain == "against"
 
     def passes(votes_for: int, against: int) -> bool:
-        abstained = token.abstained
-        if vote.abstain == "for":
+        if counted_for:
             votes_for += abstained
-        elif vote.abstain == "against":
+        elif counted_against:
             against += abstained
         counted = votes_for + against
         if counted == 0:
             return False
-        threshold = ratio * counted
-        return votes_for >= threshold if vote.comparison == ">=" else votes_for > threshold
+        left, right = votes_for * denominator, numerator * counted
+        return left > right if strict else left >= right
 
+    open_seats = len(token.seats)
     if not open_seats:
         return "approved" if passes(token.approved, token.rejected) else "rejected"
     if not vote.early_decision:
@@ -514,9 +547,7 @@ def _enter_end(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
 
 def _enter_cc(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     assert isinstance(node, CcNode)
-    users, replaced = _resolver(run).resolve(
-        node.assignees, f"{run.flow.pointer(node.id)}/assignees"
-    )
+    users, replaced = run.resolver.resolve(node.assignees, f"{run.flow.pointer(node.id)}/assignees")
     _record_replacements(run, node.id, replaced)
     for user in users:
         run.new_task(node.id, user, "cc", "")
@@ -527,7 +558,7 @@ def _enter_people(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     """An approval or fill-in task node: resolve, apply the policies, open the seats."""
     assert isinstance(node, ApprovalNode | TaskNode)
     pointer = f"{run.flow.pointer(node.id)}/assignees"
-    users, replaced = _resolver(run).resolve(node.assignees, pointer)
+    users, replaced = run.resolver.resolve(node.assignees, pointer)
     _record_replacements(run, node.id, replaced)
     if not users:
         found = _empty_assignee(run, node)
@@ -614,17 +645,6 @@ def _record_replacements(run: _Run, node: str, replaced: list[tuple[str, str]]) 
         run.emit(
             History(SYSTEM, "out_of_office", node, detail={"user": user, "delegate": delegate})
         )
-
-
-def _resolver(run: _Run) -> Resolver:
-    return Resolver(
-        run.world.directory,
-        run.variables,
-        run.state.initiator,
-        run.now,
-        run.flow.expressions.__getitem__,
-        run.context,
-    )
 
 
 def _enter_action(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
@@ -756,20 +776,41 @@ def _decide(
     seats = token.seats[:index] + token.seats[index + 1 :]
     if outcome in ("approved", "completed"):
         approvers = token.approvers if actor == SYSTEM else (*token.approvers, actor)
-        token = _copy(token, seats=seats, approved=token.approved + 1, approvers=approvers)
+        token = _copy(token, seats, approved=token.approved + 1, approvers=approvers)
     elif outcome == "rejected":
-        token = _copy(token, seats=seats, rejected=token.rejected + 1)
+        token = _copy(token, seats, rejected=token.rejected + 1)
     else:
-        token = _copy(token, seats=seats, abstained=token.abstained + 1)
+        token = _copy(token, seats, abstained=token.abstained + 1)
     run.settle(token)
 
 
-def _copy(token: Token, **changes: Any) -> Token:
-    return replace(token, **changes)
+def _copy(
+    token: Token,
+    seats: tuple[Seat, ...],
+    *,
+    approved: int | None = None,
+    rejected: int | None = None,
+    abstained: int | None = None,
+    voters: int | None = None,
+    approvers: tuple[str, ...] | None = None,
+) -> Token:
+    return Token(
+        token.id,
+        token.node,
+        token.wait,
+        token.edge,
+        seats,
+        token.approved if approved is None else approved,
+        token.rejected if rejected is None else rejected,
+        token.abstained if abstained is None else abstained,
+        token.voters if voters is None else voters,
+        token.approvers if approvers is None else approvers,
+        token.prev,
+    )
 
 
 def _replace_seat(token: Token, index: int, seat: Seat) -> Token:
-    return _copy(token, seats=(*token.seats[:index], seat, *token.seats[index + 1 :]))
+    return _copy(token, (*token.seats[:index], seat, *token.seats[index + 1 :]))
 
 
 def _on_approve(run: _Run, event: Approve) -> None:
@@ -898,7 +939,7 @@ def _on_add_signer(run: _Run, event: AddSigner) -> None:
     else:
         added = tuple(Seat(run.new_task(task.node, u, "approve", token.id, sla=sla)) for u in users)
         run.tokens[token.id] = _copy(
-            token, seats=(*token.seats, *added), voters=token.voters + len(added)
+            token, (*token.seats, *added), voters=token.voters + len(added)
         )
 
 
@@ -1057,7 +1098,7 @@ def _breach(run: _Run, task: Task) -> None:
         run.emit(Notify("reminder", (task.assignee,), task.id))
     elif sla.on_breach == "escalate":
         pointer = f"{run.flow.pointer(node.id)}/sla/escalate_to"
-        users, _ = _resolver(run).resolve(sla.escalate_to, pointer)
+        users, _ = run.resolver.resolve(sla.escalate_to, pointer)
         users = [u for u in users if u != task.assignee]
         if not users:
             run.emit(Notify("reminder", (task.assignee,), task.id))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from brickwork.engines.flow.effects import Effect
 
@@ -21,8 +21,7 @@ FINISHED = frozenset({"approved", "rejected", "withdrawn", "terminated"})
 STATE_FORMAT = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Seat:
+class Seat(NamedTuple):
     """One approver line of an open approval: `task` is open now; `rest` approve after it, in
     order (sequential mode, signers added before/after)."""
 
@@ -30,8 +29,7 @@ class Seat:
     rest: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """Where the instance waits: at `node` for a task, a join (`edge`: the edge it came by), a
     timer, a subflow, the initiator's resubmission or an incident. An approval's open seats and
     its tally (completed seats approved/rejected/abstained of `voters`) live on its token;
@@ -50,8 +48,7 @@ class Token:
     prev: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Task:
+class Task(NamedTuple):
     id: str
     node: str
     assignee: str
@@ -63,8 +60,7 @@ class Task:
     due: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Timer:
+class Timer(NamedTuple):
     id: str
     due: datetime
     purpose: Literal["sla_remind", "sla_breach", "timer"]
@@ -73,8 +69,7 @@ class Timer:
     task: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class FlowState:
+class FlowState(NamedTuple):
     instance_id: str
     initiator: str
     version: int
@@ -125,22 +120,23 @@ class FlowState:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FlowState:
+        get = data.get
+        approvers = get("approvers")
+        jumps = get("jumps")
         return cls(
-            instance_id=data["instance_id"],
-            initiator=data["initiator"],
-            version=int(data["version"]),
-            status=data["status"],
-            counter=int(data.get("counter", 0)),
-            tokens=tuple(_token_of(t) for t in data.get("tokens", ())),
-            tasks=tuple(_task_of(t) for t in data.get("tasks", ())),
-            timers=tuple(_timer_of(t) for t in data.get("timers", ())),
-            path=tuple(data.get("path", ())),
-            approvers=tuple(
-                (node, tuple(users)) for node, users in data.get("approvers", {}).items()
-            ),
-            jumps=tuple((a, b) for a, b in data.get("jumps", ())),
-            decided=bool(data.get("decided", False)),
-            rejected_node=data.get("rejected_node"),
+            data["instance_id"],
+            data["initiator"],
+            int(data["version"]),
+            data["status"],
+            int(get("counter", 0)),
+            tuple([_token_of(t) for t in get("tokens", ())]),
+            tuple([_task_of(t) for t in get("tasks", ())]),
+            tuple([_timer_of(t) for t in get("timers", ())]),
+            tuple(get("path", ())),
+            tuple([(n, tuple(u)) for n, u in approvers.items()]) if approvers else (),
+            tuple([(a, b) for a, b in jumps]) if jumps else (),
+            bool(get("decided", False)),
+            get("rejected_node"),
         )
 
 
@@ -166,19 +162,22 @@ def _token_json(token: Token) -> dict[str, Any]:
 
 
 def _token_of(data: Mapping[str, Any]) -> Token:
-    approved, rejected, abstained, voters = data.get("tally", (0, 0, 0, 0))
+    get = data.get
+    tally = get("tally")
+    approved, rejected, abstained, voters = tally if tally is not None else (0, 0, 0, 0)
+    seats = get("seats")
     return Token(
-        id=data["id"],
-        node=data["node"],
-        wait=data["wait"],
-        edge=data.get("edge"),
-        seats=tuple(Seat(s[0], tuple(s[1:])) for s in data.get("seats", ())),
-        approved=approved,
-        rejected=rejected,
-        abstained=abstained,
-        voters=voters,
-        approvers=tuple(data.get("approvers", ())),
-        prev=tuple(data.get("prev", ())),
+        data["id"],
+        data["node"],
+        data["wait"],
+        get("edge"),
+        tuple([Seat(s[0], tuple(s[1:])) for s in seats]) if seats else (),
+        approved,
+        rejected,
+        abstained,
+        voters,
+        tuple(get("approvers", ())),
+        tuple(get("prev", ())),
     )
 
 
@@ -199,16 +198,17 @@ def _task_json(task: Task) -> dict[str, Any]:
 
 
 def _task_of(data: Mapping[str, Any]) -> Task:
-    due = data.get("due")
+    get = data.get
+    due = get("due")
     return Task(
-        id=data["id"],
-        node=data["node"],
-        assignee=data["assignee"],
-        kind=data["kind"],
-        version=int(data["version"]),
-        token=data["token"],
-        owner=data.get("owner"),
-        due=None if due is None else datetime.fromisoformat(due),
+        data["id"],
+        data["node"],
+        data["assignee"],
+        data["kind"],
+        data["version"],
+        data["token"],
+        get("owner"),
+        None if due is None else datetime.fromisoformat(due),
     )
 
 
@@ -227,10 +227,10 @@ def _timer_json(timer: Timer) -> dict[str, Any]:
 
 def _timer_of(data: Mapping[str, Any]) -> Timer:
     return Timer(
-        id=data["id"],
-        due=datetime.fromisoformat(data["due"]),
-        purpose=data["purpose"],
-        node=data["node"],
-        token=data["token"],
-        task=data.get("task"),
+        data["id"],
+        datetime.fromisoformat(data["due"]),
+        data["purpose"],
+        data["node"],
+        data["token"],
+        data.get("task"),
     )
