@@ -71,6 +71,15 @@ class FlowGraph:
     def predecessors(self, node: str) -> list[str]:
         return [self.spec.edges[k].from_ for k in self.inc[node]]
 
+    def has_outcomes(self, node: str) -> bool:
+        """Approvals and subflows end approved or rejected (so does a task whose SLA rejects
+        on breach); their edges choose by `on`."""
+        found = self.nodes[node]
+        if found.type in ("approval", "subflow"):
+            return True
+        sla = getattr(found, "sla", None)
+        return sla is not None and sla.on_breach == "reject"
+
     def is_join(self, node: str) -> bool:
         """A parallel or inclusive gateway with several incoming edges (it waits for tokens)."""
         return self.nodes[node].type in ("parallel", "inclusive") and len(self.inc[node]) > 1
@@ -410,7 +419,7 @@ def _deadlock(graph: FlowGraph, join: str, a: int, b: int) -> FlowProblem:
     else:
         kind = graph.nodes[decider].type
         what = {"exclusive": "exclusive gateway", "inclusive": "inclusive gateway"}.get(
-            kind, "the outcome of approval"
+            kind, f"the outcome of {kind}"
         )
         cause = f"they are alternatives after {what} `{decider}`, not parallel branches"
     return FlowProblem(
@@ -433,7 +442,7 @@ def _decider(graph: FlowGraph, a: str, b: str) -> str | None:
         for key in shared
         if (graph.nodes[key].type in ("exclusive", "inclusive") and len(graph.out[key]) > 1)
         or (
-            graph.nodes[key].type == "approval"
+            graph.has_outcomes(key)
             and {graph.edge(k).on or "approved" for k in graph.out[key]} == {"approved", "rejected"}
         )
     ]

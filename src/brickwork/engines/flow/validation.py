@@ -135,13 +135,14 @@ def _edges(graph: FlowGraph) -> list[FlowProblem]:
                 for k in graph.out[key]
             ]
             continue
-        if node.type != "approval":
+        if not graph.has_outcomes(key):
             problems += [
                 FlowProblem(
                     f"/edges/{k}/on",
                     "E_FLOW_ON_OUTSIDE_APPROVAL",
                     f"edge `{graph.edge(k).id}` has `on` but leaves `{key}`, a {node.type} "
-                    "node: only approval nodes have outcomes",
+                    "node: only approvals and subflows (and tasks whose SLA rejects) have "
+                    "outcomes",
                     "remove `on`, or branch with an exclusive gateway and a condition",
                 )
                 for k in graph.out[key]
@@ -253,7 +254,7 @@ def _activity_edges(graph: FlowGraph, key: str) -> list[FlowProblem]:
                         f"remove the {name}, or put an exclusive gateway after `{key}`",
                     )
                 )
-    if node.type == "approval":
+    if graph.has_outcomes(key):
         by_outcome: dict[str, list[int]] = {}
         for k in graph.out[key]:
             by_outcome.setdefault(graph.edge(k).on or "approved", []).append(k)
@@ -264,7 +265,7 @@ def _activity_edges(graph: FlowGraph, key: str) -> list[FlowProblem]:
                     FlowProblem(
                         f"/edges/{k}/on" if edge.on is not None else f"/edges/{k}",
                         "E_FLOW_DUPLICATE_OUTCOME",
-                        f"the approval `{key}` has several edges for the outcome {outcome} "
+                        f"the {node.type} `{key}` has several edges for the outcome {outcome} "
                         f"(`{graph.edge(found[0]).id}`, `{edge.id}`)",
                         f"keep one {outcome} edge and branch after it with a gateway",
                     )
@@ -314,14 +315,12 @@ def _reachability(graph: FlowGraph) -> list[FlowProblem]:
                     "add an edge to the next node or to an end node",
                 )
             )
-        elif node.type == "approval" and all(
-            graph.edge(k).on == "rejected" for k in graph.out[key]
-        ):
+        elif all(graph.edge(k).on == "rejected" for k in graph.out[key]):
             problems.append(
                 FlowProblem(
                     graph.pointer(key),
                     "E_FLOW_DEAD_END",
-                    f"the approval `{key}` has no edge for the approved outcome",
+                    f"the {node.type} `{key}` has no edge for the approved outcome",
                     'add an edge without `on` (or with `"on": "approved"`)',
                 )
             )

@@ -247,6 +247,22 @@ REFUSED: list[tuple[str, dict[str, Any], set[tuple[str, str]], str]] = [
         "t",
     ),
     (
+        "two rejected edges out of a subflow",
+        flow(
+            [START, node("sub", "subflow", flow="kyc_check", version=1), appr("b"), appr("c"), END],
+            [
+                edge("e0", "s", "sub"),
+                edge("e1", "sub", "end"),
+                edge("e2", "sub", "b", on="rejected"),
+                edge("e3", "sub", "c", on="rejected"),
+                edge("e4", "b", "end"),
+                edge("e5", "c", "end"),
+            ],
+        ),
+        {("/edges/3/on", "E_FLOW_DUPLICATE_OUTCOME")},
+        "sub",
+    ),
+    (
         "`on` leaving a gateway",
         choice(
             [

@@ -166,6 +166,26 @@ def test_the_documented_credit_scenario_compiles_clean() -> None:
 
 CLEAN_SHAPES: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]] = [
     (
+        "outcomes of a subflow and of a task whose SLA rejects",
+        [
+            {"id": "kyc", "type": "subflow", "flow": "kyc_check", "version": 1},
+            {
+                "id": "fill",
+                "type": "task",
+                "assignees": [{"type": "initiator"}],
+                "sla": {"duration": "P1D", "on_breach": "reject"},
+            },
+        ],
+        [
+            edge("e0", "s", "kyc"),
+            edge("e1", "kyc", "fill"),
+            edge("e2", "kyc", "a", on="rejected"),
+            edge("e3", "fill", "end"),
+            edge("e4", "fill", "a", on="rejected"),
+            edge("e5", "a", "end"),
+        ],
+    ),
+    (
         "inclusive split with an always-taken edge needs no default",
         [{"id": "i", "type": "inclusive"}, {"id": "m", "type": "inclusive"}],
         [
