@@ -1,273 +1,31 @@
-"""Token-flow analysis of a flow graph: which tokens may meet where, and which joins can hang.
+"""Token-flow rules of design-time validation: which tokens may meet where, which joins can hang.
 
 Pure graph algorithms over adjacency maps (no expression is evaluated): `validate` uses them to
-refuse a flow whose joins may wait forever, whose merges run twice for one instance, whose
-parallel branches write the same field, or which loops without waiting anywhere.
-
-Every token is labelled with the parallel and inclusive split branches it descends from (a tag
-is a split node id and the id of the outgoing edge the token took). The labels are computed in
-one pass over the graph in topological order of its forward edges; back edges (loops) are only
-checked against the labels their targets already have. See docs/flows.md, "Design-time
-validation", for the rules in words.
+refuse a flow whose joins may wait forever, whose merges run once per parallel branch, whose
+parallel branches write the same field, or which loops without waiting anywhere. The labels
+they read come from `labels`. See docs/flows.md, "Design-time validation", for the rules in
+words.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 
-from brickwork.engines.flow.definition import Edge, FlowSpec, Node
+from brickwork.engines.flow.graph import FlowGraph, components, is_cycle, reachable
+from brickwork.engines.flow.labels import (
+    PARALLEL,
+    PARALLEL_OR_INCLUSIVE,
+    Label,
+    Labels,
+    Tag,
+    concurrent_split,
+    shared_tags,
+)
 from brickwork.engines.flow.problems import FlowProblem
-
-Tag = tuple[str, str]
-"""A branch: (split node id, id of the edge the token took out of it)."""
-Label = tuple[Tag, ...]
-"""The branches a token descends from, outermost first."""
 
 WAIT_STATES = frozenset({"approval", "task", "timer", "subflow"})
 """Node types where an instance waits for a person, the clock or a child instance."""
-
-
-@dataclass
-class FlowGraph:
-    """The graph of a flow with only the edges whose both ends exist: nodes by id (first
-    definition wins), outgoing and incoming edge positions, the start node if exactly one."""
-
-    spec: FlowSpec
-    nodes: dict[str, Node] = field(default_factory=dict)
-    position: dict[str, int] = field(default_factory=dict)
-    out: dict[str, list[int]] = field(default_factory=dict)
-    inc: dict[str, list[int]] = field(default_factory=dict)
-    start: str | None = None
-
-    @classmethod
-    def of(cls, spec: FlowSpec) -> FlowGraph:
-        graph = cls(spec)
-        for position, node in enumerate(spec.nodes):
-            if node.id not in graph.nodes:
-                graph.nodes[node.id] = node
-                graph.position[node.id] = position
-                graph.out[node.id] = []
-                graph.inc[node.id] = []
-        for position, edge in enumerate(spec.edges):
-            if edge.from_ in graph.nodes and edge.to in graph.nodes:
-                graph.out[edge.from_].append(position)
-                graph.inc[edge.to].append(position)
-        starts = [key for key, node in graph.nodes.items() if node.type == "start"]
-        graph.start = starts[0] if len(starts) == 1 else None
-        return graph
-
-    def edge(self, position: int) -> Edge:
-        return self.spec.edges[position]
-
-    def pointer(self, node: str) -> str:
-        return f"/nodes/{self.position[node]}"
-
-    def successors(self, node: str) -> list[str]:
-        return [self.spec.edges[k].to for k in self.out[node]]
-
-    def predecessors(self, node: str) -> list[str]:
-        return [self.spec.edges[k].from_ for k in self.inc[node]]
-
-    def has_outcomes(self, node: str) -> bool:
-        """Approvals and subflows end approved or rejected (so does a task whose SLA rejects
-        on breach); their edges choose by `on`."""
-        found = self.nodes[node]
-        if found.type in ("approval", "subflow"):
-            return True
-        sla = getattr(found, "sla", None)
-        return sla is not None and sla.on_breach == "reject"
-
-    def is_join(self, node: str) -> bool:
-        """A parallel or inclusive gateway with several incoming edges (it waits for tokens)."""
-        return self.nodes[node].type in ("parallel", "inclusive") and len(self.inc[node]) > 1
-
-    def is_split(self, node: str) -> bool:
-        """A parallel or inclusive gateway with several outgoing edges (it makes tokens)."""
-        return self.nodes[node].type in ("parallel", "inclusive") and len(self.out[node]) > 1
-
-    def names(self, nodes: Iterable[str], limit: int = 6) -> str:
-        ordered = sorted(nodes, key=self.position.__getitem__)
-        shown = ", ".join(f"`{n}`" for n in ordered[:limit])
-        return shown + (f" and {len(ordered) - limit} more" if len(ordered) > limit else "")
-
-
-def reachable(starts: Iterable[str], step: Mapping[str, Sequence[str]]) -> set[str]:
-    """Every node reachable from `starts` (included) following `step`."""
-    seen = set(starts)
-    queue = deque(seen)
-    while queue:
-        for following in step[queue.popleft()]:
-            if following not in seen:
-                seen.add(following)
-                queue.append(following)
-    return seen
-
-
-def components(nodes: Iterable[str], step: Mapping[str, Sequence[str]]) -> list[list[str]]:
-    """Strongly connected components of the subgraph of `nodes` (Tarjan, iterative)."""
-    members = set(nodes)
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-    for root in members:
-        if root in index:
-            continue
-        work: list[tuple[str, int]] = [(root, 0)]
-        while work:
-            node, at = work.pop()
-            if at == 0:
-                index[node] = low[node] = len(index)
-                stack.append(node)
-                on_stack.add(node)
-            following = [s for s in step[node] if s in members]
-            if at < len(following):
-                work.append((node, at + 1))
-                nxt = following[at]
-                if nxt not in index:
-                    work.append((nxt, 0))
-                elif nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-                continue
-            if low[node] == index[node]:
-                component: list[str] = []
-                while True:
-                    top = stack.pop()
-                    on_stack.discard(top)
-                    component.append(top)
-                    if top == node:
-                        break
-                found.append(component)
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-    return found
-
-
-def is_cycle(component: Sequence[str], step: Mapping[str, Sequence[str]]) -> bool:
-    return len(component) > 1 or component[0] in step[component[0]]
-
-
-# ---------------------------------------------------------------- labels
-
-
-@dataclass
-class Labels:
-    """The label of every reached node's entry and of every edge leaving a reached node;
-    `back` holds the positions of back edges (loops) of the depth-first order."""
-
-    node: dict[str, Label]
-    edge: dict[int, Label]
-    back: set[int]
-    order: list[str]
-
-
-def _forward_order(graph: FlowGraph, start: str) -> tuple[list[str], set[int]]:
-    """Nodes reachable from `start` in topological order of the forward edges, and the back
-    edges (edges to a node on the current depth-first path)."""
-    finished: list[str] = []
-    back: set[int] = set()
-    state: dict[str, int] = {start: 1}  # 1: on the path, 2: finished
-    work: list[tuple[str, int]] = [(start, 0)]
-    while work:
-        node, at = work.pop()
-        outs = graph.out[node]
-        if at < len(outs):
-            work.append((node, at + 1))
-            target = graph.edge(outs[at]).to
-            seen = state.get(target)
-            if seen is None:
-                state[target] = 1
-                work.append((target, 0))
-            elif seen == 1:
-                back.add(outs[at])
-            continue
-        state[node] = 2
-        finished.append(node)
-    finished.reverse()
-    return finished, back
-
-
-def label(graph: FlowGraph, start: str) -> Labels:
-    order, back = _forward_order(graph, start)
-    node_labels: dict[str, Label] = {}
-    edge_labels: dict[int, Label] = {}
-    for node in order:
-        incoming = [edge_labels[k] for k in graph.inc[node] if k in edge_labels and k not in back]
-        if node == start or not incoming:
-            entry: Label = ()
-        elif graph.is_join(node):
-            entry = close(graph, incoming)
-        else:
-            entry = _common(incoming)
-        node_labels[node] = entry
-        split = graph.is_split(node)
-        for k in graph.out[node]:
-            edge_labels[k] = (*entry, (node, graph.edge(k).id)) if split else entry
-    return Labels(node_labels, edge_labels, back, order)
-
-
-def _common(labels: Sequence[Label]) -> Label:
-    rest = [set(other) for other in labels[1:]]
-    return tuple(tag for tag in labels[0] if all(tag in other for other in rest))
-
-
-def close(graph: FlowGraph, labels: Sequence[Label]) -> Label:
-    """The label after a join of tokens with `labels`: what they share, plus the branches of
-    splits the join does not complete (a split is complete when the tokens cover every
-    outgoing edge of it; branches of splits opened inside completed branches go too)."""
-    common = _common(labels)
-    kept = set(common)
-    extra: dict[Tag, None] = {}
-    for one in labels:
-        extra.update((tag, None) for tag in one if tag not in kept)
-    branches: dict[str, set[str]] = {}
-    for split, edge in extra:
-        branches.setdefault(split, set()).add(edge)
-    complete = {
-        split
-        for split, taken in branches.items()
-        if len(taken) == len({graph.edge(k).id for k in graph.out[split]})
-    }
-    if not complete:
-        return (*common, *extra)
-    survivors: dict[Tag, None] = {}
-    for one in labels:
-        inner = False
-        for tag in one:
-            if tag in kept:
-                continue
-            inner = inner or tag[0] in complete
-            if not inner:
-                survivors[tag] = None
-    return (*common, *survivors)
-
-
-def concurrent_split(graph: FlowGraph, a: Label, b: Label, *, kinds: frozenset[str]) -> str | None:
-    """A split (of a type in `kinds`) that `a` and `b` descend from through different
-    branches: tokens with these labels can be alive at the same time."""
-    mine: dict[str, set[str]] = {}
-    for split, edge in a:
-        mine.setdefault(split, set()).add(edge)
-    theirs: dict[str, set[str]] = {}
-    for split, edge in b:
-        theirs.setdefault(split, set()).add(edge)
-    for split, edges in mine.items():
-        other = theirs.get(split)
-        if other and not edges & other and graph.nodes[split].type in kinds:
-            return split
-    return None
-
-
-PARALLEL = frozenset({"parallel"})
-PARALLEL_OR_INCLUSIVE = frozenset({"parallel", "inclusive"})
-
-
-# ---------------------------------------------------------------- checks
 
 
 def check_joins(graph: FlowGraph, labels: Labels) -> list[FlowProblem]:
@@ -384,7 +142,7 @@ def _parallel_join(
         if pair is not None:
             problems.append(_deadlock(graph, node, *pair))
     if len(arriving) > 1:
-        common = set(_common([found for _, found in arriving]))
+        common = set(shared_tags([found for _, found in arriving]))
         for _, found in arriving:
             for tag in found:
                 if tag not in common and graph.nodes[tag[0]].type == "parallel":
@@ -396,7 +154,7 @@ def _branches_of_one_split(graph: FlowGraph, labels: Sequence[Label]) -> bool:
     """The usual case, checked in linear time: beyond what they share, every label starts with
     branches of one parallel split, and no two labels have a branch of it in common (so every
     two labels are concurrent)."""
-    common = set(_common(labels)) if labels else set()
+    common = set(shared_tags(labels)) if labels else set()
     split: str | None = None
     seen: set[str] = set()
     for found in labels:
@@ -601,7 +359,7 @@ def check_inclusive_joins_in_loops(graph: FlowGraph, labels: Labels) -> list[Flo
     for key in labels.order:
         if graph.is_join(key):
             arriving = [labels.edge[k] for k in graph.inc[key] if k in labels.edge]
-            common = set(_common(arriving)) if arriving else set()
+            common = set(shared_tags(arriving)) if arriving else set()
             synchronised[key] = {tag for found in arriving for tag in found} - common
     problems = []
     for component in components(graph.nodes, step):

@@ -2,9 +2,9 @@
 
 `compile_flow` calls `validate` after the schema check and refuses the flow when it returns any
 problem. Every rule runs (problems are collected, never the first one only); the token-flow
-rules (joins, merges, parallel writes, loops) live in `soundness`. Pure: reads the spec and the
-environment, evaluates no expression. The rules are described in docs/flows.md, "Design-time
-validation".
+rules (joins, merges, parallel writes, loops) live in `soundness`, on the token labels of
+`labels` over the graph of `graph`. Pure: reads the spec and the environment, evaluates no
+expression. The rules are described in docs/flows.md, "Design-time validation".
 """
 
 from __future__ import annotations
@@ -17,17 +17,14 @@ from brickwork.engines.flow.definition import (
     RoleAssignee,
 )
 from brickwork.engines.flow.environment import FlowEnvironment
+from brickwork.engines.flow.graph import FlowGraph, components, is_cycle, reachable
+from brickwork.engines.flow.labels import label
 from brickwork.engines.flow.problems import FlowProblem
 from brickwork.engines.flow.soundness import (
-    FlowGraph,
     check_busy_loops,
     check_inclusive_joins_in_loops,
     check_joins,
     check_parallel_writes,
-    components,
-    is_cycle,
-    label,
-    reachable,
 )
 
 
