@@ -137,8 +137,8 @@ def _edges(graph: FlowGraph) -> list[FlowProblem]:
                 FlowProblem(
                     f"/edges/{k}/on",
                     "E_FLOW_ON_OUTSIDE_APPROVAL",
-                    f"edge `{graph.edge(k).id}` has `on` but leaves `{key}`, a {node.type} "
-                    "node: only approvals and subflows (and tasks whose SLA rejects) have "
+                    f"edge `{graph.edge(k).id}` has `on` but leaves `{key}` ({node.type}): "
+                    "only approvals and subflows (and tasks whose SLA rejects) have "
                     "outcomes",
                     "remove `on`, or branch with an exclusive gateway and a condition",
                 )
@@ -246,7 +246,7 @@ def _activity_edges(graph: FlowGraph, key: str) -> list[FlowProblem]:
                     FlowProblem(
                         f"/edges/{k}/{name}",
                         "E_FLOW_CONDITION_OUTSIDE_GATEWAY",
-                        f"edge `{edge.id}` leaves `{key}`, a {node.type} node, with a {name}: "
+                        f"edge `{edge.id}` leaves `{key}` ({node.type}) with a {name}: "
                         "only exclusive and inclusive gateways choose edges",
                         f"remove the {name}, or put an exclusive gateway after `{key}`",
                     )
