@@ -88,13 +88,15 @@ def reachable(starts: Iterable[str], step: Mapping[str, Sequence[str]]) -> set[s
 
 def components(nodes: Iterable[str], step: Mapping[str, Sequence[str]]) -> list[list[str]]:
     """Strongly connected components of the subgraph of `nodes` (Tarjan, iterative)."""
-    members = set(nodes)
+    ordered = list(dict.fromkeys(nodes))
+    members = set(ordered)
+    successors: dict[str, list[str]] = {}
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
     on_stack: set[str] = set()
     found: list[list[str]] = []
-    for root in members:
+    for root in ordered:
         if root in index:
             continue
         work: list[tuple[str, int]] = [(root, 0)]
@@ -104,7 +106,8 @@ def components(nodes: Iterable[str], step: Mapping[str, Sequence[str]]) -> list[
                 index[node] = low[node] = len(index)
                 stack.append(node)
                 on_stack.add(node)
-            following = [s for s in step[node] if s in members]
+                successors[node] = [s for s in step[node] if s in members]
+            following = successors[node]
             if at < len(following):
                 work.append((node, at + 1))
                 nxt = following[at]
