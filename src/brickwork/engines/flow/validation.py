@@ -422,12 +422,15 @@ def _references(spec: FlowSpec, env: FlowEnvironment) -> list[FlowProblem]:
 
 
 def _roles(env: FlowEnvironment, assignees: Iterable[tuple[str, Assignee]]) -> list[FlowProblem]:
+    known = sorted(env.roles)
+    shown = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
+    hint = f"name a role of the app ({shown})" if known else "create the role in the app first"
     return [
         FlowProblem(
             f"{pointer}/role",
             "E_FLOW_UNKNOWN_ROLE",
             f"the app has no role `{assignee.role}`",
-            "name a role of the app, or create the role first",
+            hint,
         )
         for pointer, assignee in assignees
         if isinstance(assignee, RoleAssignee) and assignee.role not in env.roles

@@ -732,3 +732,20 @@ def test_flow_is_refused_with_pointer_and_code(
     with pytest.raises(FlowDefinitionError) as refused:
         compile_flow(spec, env())
     assert any(named in p.message for p in refused.value.problems), refused.value.problems
+
+
+def test_an_unknown_role_is_answered_with_the_roles_of_the_app() -> None:
+    spec = flow(
+        [START, node("a", "approval", assignees=[{"type": "role", "role": "risk"}]), END],
+        [edge("e0", "s", "a"), edge("e1", "a", "end")],
+    )
+    with pytest.raises(FlowDefinitionError) as refused:
+        compile_flow(spec, env())
+    (problem,) = refused.value.problems
+    assert (
+        problem.hint
+        == "name a role of the app (compliance_officer, credit_committee, risk_officer)"
+    )
+    with pytest.raises(FlowDefinitionError) as refused:
+        compile_flow(spec, env(roles=frozenset()))
+    assert refused.value.problems[0].hint == "create the role in the app first"
