@@ -8,9 +8,10 @@ One run: start an instance for 2,000,000, the branch president approves, risk an
 approve in parallel, three of five committee members approve (the vote closes early, the two
 other tasks are cancelled), CC, end. Both engines compile/parse the definition once, outside the
 timing; each run starts a new instance and looks up the task it acts on among the open ones.
-SpiffWorkflow has no vote: the committee is a parallel multi-instance user task whose
-completion condition reads an approval count the caller keeps (as an application on it would).
-Brickwork's risk node is an or-sign of two officers, SpiffWorkflow's a single user task.
+SpiffWorkflow has no vote or or-sign: the committee is a parallel multi-instance user task whose
+completion condition reads an approval count the caller keeps (as an application on it would),
+and risk management (an or-sign of two officers) a parallel multi-instance user task closed by
+the first approval.
 
 `round trip`: after every action the state is saved to JSON text and loaded back, as a
 persisted engine does per command (Brickwork: `json.dumps(state.to_json())` then
@@ -125,7 +126,9 @@ def run_spiff(spec: Any, serializer: BpmnWorkflowSerializer, *, round_trip: bool
     workflow = BpmnWorkflow(spec)
     workflow.do_engine_steps()
     first = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
-    first.data.update(amount=2_000_000, members=list(MEMBERS), approvals=0)
+    first.data.update(
+        amount=2_000_000, members=list(MEMBERS), risk_officers=["risk1", "risk2"], approvals=0
+    )
     approvals = 0
     for node, user in ACTIONS:
         if node == "president":
@@ -141,6 +144,8 @@ def run_spiff(spec: Any, serializer: BpmnWorkflowSerializer, *, round_trip: bool
         if node == "committee":
             approvals += 1
             task.data.update(vote="approve", approvals=approvals)
+        elif node == "risk":
+            task.data["vote"] = "approve"
         task.run()
         workflow.do_engine_steps()
         if round_trip:

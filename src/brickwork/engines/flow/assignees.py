@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 
 from brickwork.engines.expr import CompiledExpression, EvaluationContext
 from brickwork.engines.flow.definition import (
@@ -111,7 +111,8 @@ class Resolver:
                 return usernames(compiled.evaluate(variables, context=self.context).value)
             case InitiatorAssignee():
                 return [self.initiator]
-        return []  # pragma: no cover - the union is closed
+            case _:
+                assert_never(assignee)
 
     def heads(self, assignee: DepartmentHeadAssignee) -> list[str]:
         directory = self.directory

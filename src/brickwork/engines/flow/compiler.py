@@ -79,6 +79,8 @@ class CompiledFlow:
     """Per node, the outgoing edges with `on: rejected`."""
     incoming: Mapping[str, tuple[str, ...]]
     """Per node, the ids of its incoming edges."""
+    sources: Mapping[str, str]
+    """Edge id -> the node it leaves."""
     reach: Mapping[str, frozenset[str]]
     """Per node, every node reachable from it by one or more edges."""
     conditions: Mapping[str, CompiledExpression]
@@ -89,6 +91,9 @@ class CompiledFlow:
     inclusive_joins: tuple[str, ...]
     joins: frozenset[str]
     """Parallel and inclusive gateways with several incoming edges."""
+
+    assignees_pointer: Mapping[str, str]
+    """Node id -> the JSON pointer of its assignees."""
 
     def pointer(self, node: str) -> str:
         return f"/nodes/{self.index[node]}"
@@ -179,6 +184,8 @@ class _Compiler:
             on_approved={k: tuple(e for e in v if e.on != "rejected") for k, v in ordered.items()},
             on_rejected={k: tuple(e for e in v if e.on == "rejected") for k, v in ordered.items()},
             incoming={key: tuple(ids) for key, ids in incoming.items()},
+            sources={edge.id: edge.from_ for edge in spec.edges},
+            assignees_pointer={key: f"/nodes/{i}/assignees" for key, i in index.items()},
             reach={key: _reachable(key, successors) for key in nodes},
             conditions=conditions,
             expressions=self.expressions,

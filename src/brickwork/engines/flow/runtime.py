@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from brickwork.engines.expr import EvaluationContext
 from brickwork.engines.expr import values as v
@@ -91,6 +91,7 @@ MAX_ENTRIES = 10_000
 WEEKDAYS = BusinessCalendar(key="weekdays")
 """Working days when the flow names no calendar: Monday to Friday."""
 DEFAULT_VOTE = Vote()
+RETURN_TARGETS = frozenset({"start", "approval", "task"})
 Outcome = Literal["approved", "rejected"]
 
 
@@ -124,6 +125,34 @@ def step(
 class _Run:
     """One step's working copy of the state and the effects so far."""
 
+    __slots__ = (
+        "_context",
+        "_resolver",
+        "_variables",
+        "approvers",
+        "assigned_kind",
+        "calendar",
+        "counter",
+        "decided",
+        "effects",
+        "emit",
+        "end_outcome",
+        "entries",
+        "flow",
+        "jumps",
+        "now",
+        "path",
+        "queue",
+        "rejected_node",
+        "state",
+        "status",
+        "tasks",
+        "timers",
+        "tokens",
+        "version",
+        "world",
+    )
+
     def __init__(self, flow: CompiledFlow, state: FlowState, now: datetime, world: World) -> None:
         self.flow = flow
         self.state = state
@@ -137,7 +166,9 @@ class _Run:
         self.timers: dict[str, Timer] = {t.id: t for t in state.timers}
         self.path: dict[str, None] = dict.fromkeys(state.path)
         self.approvers: dict[str, tuple[str, ...]] = dict(state.approvers)
-        self.jumps: dict[str, str] = dict(state.jumps)
+        self.jumps: dict[str, tuple[str, ...]] = {}
+        for target, returner in state.jumps:
+            self.jumps[target] = (*self.jumps.get(target, ()), returner)
         self.decided = state.decided
         self.rejected_node = state.rejected_node
         self.effects: list[Effect] = []
@@ -146,7 +177,7 @@ class _Run:
         self._variables: dict[str, Any] | None = None
         self._context: EvaluationContext | None = None
         self._resolver: Resolver | None = None
-        self.end_outcome: str = "approved"
+        self.end_outcome: Outcome = "approved"
         self.entries = 0
         self.assigned_kind: NotifyKind = "assigned"
         self.calendar = flow.calendar or WEEKDAYS
@@ -179,7 +210,7 @@ class _Run:
 
     # ------------------------------------------------------------ bookkeeping
 
-    def refuse(self, code: str, message: str) -> None:
+    def refuse(self, code: str, message: str) -> NoReturn:
         raise CommandRefused(code, message, self.state)
 
     def new_id(self, prefix: str) -> str:
@@ -190,25 +221,26 @@ class _Run:
         self.drain()
         if self.status not in ("approved", "rejected", "withdrawn", "terminated"):
             if not self.tokens:
-                self.finish(self.end_outcome)  # type: ignore[arg-type]
+                self.finish(self.end_outcome)
             elif any(t.wait == "incident" for t in self.tokens.values()):
                 self.status = "incident"
             else:
                 self.status = "running"
+        jumps = self.jumps
         state = FlowState(
-            instance_id=self.state.instance_id,
-            initiator=self.state.initiator,
-            version=self.version,
-            status=self.status,
-            counter=self.counter,
-            tokens=tuple(self.tokens.values()),
-            tasks=tuple(self.tasks.values()),
-            timers=tuple(self.timers.values()),
-            path=tuple(self.path),
-            approvers=tuple(self.approvers.items()),
-            jumps=tuple(self.jumps.items()),
-            decided=self.decided,
-            rejected_node=self.rejected_node,
+            self.state.instance_id,
+            self.state.initiator,
+            self.version,
+            self.status,
+            self.counter,
+            tuple(self.tokens.values()),
+            tuple(self.tasks.values()),
+            tuple(self.timers.values()),
+            tuple(self.path),
+            tuple(self.approvers.items()),
+            tuple([(t, r) for t, returners in jumps.items() for r in returners]) if jumps else (),
+            self.decided,
+            self.rejected_node,
         )
         return Transition(state, tuple(self.effects))
 
@@ -216,7 +248,6 @@ class _Run:
         task = self.tasks.get(task_id)
         if task is None:
             self.refuse("E_FLOW_UNKNOWN_TASK", f"there is no open task `{task_id}`")
-            raise AssertionError  # pragma: no cover
         if expected is not None and expected != task.version:
             self.refuse(
                 "E_FLOW_STALE",
@@ -318,7 +349,8 @@ class _Run:
         """`node` is done with `outcome`: follow its edges (or a pending jump back)."""
         self.emit(NodeLeft(node, outcome))
         if outcome == "approved" and node in self.jumps:
-            self.enter(self.jumps.pop(node), prev)
+            for returner in self.jumps.pop(node):
+                self.enter(returner, prev)
             return
         if outcome == "rejected":
             edges = self.flow.on_rejected[node]
@@ -557,9 +589,9 @@ def _enter_cc(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
 def _enter_people(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     """An approval or fill-in task node: resolve, apply the policies, open the seats."""
     assert isinstance(node, ApprovalNode | TaskNode)
-    pointer = f"{run.flow.pointer(node.id)}/assignees"
-    users, replaced = run.resolver.resolve(node.assignees, pointer)
-    _record_replacements(run, node.id, replaced)
+    users, replaced = run.resolver.resolve(node.assignees, run.flow.assignees_pointer[node.id])
+    if replaced:
+        _record_replacements(run, node.id, replaced)
     if not users:
         found = _empty_assignee(run, node)
         if found is None:
@@ -576,20 +608,15 @@ def _enter_people(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     token_id = run.new_id("k")
     kind: TaskKind = "approve" if isinstance(node, ApprovalNode) else "fill"
     sla = node.sla
+    new_task = run.new_task
     if node.mode == "sequential" and users:
-        first = run.new_task(node.id, users[0], kind, token_id, sla=sla)
+        first = new_task(node.id, users[0], kind, token_id, sla=sla)
         seats: tuple[Seat, ...] = (Seat(first, tuple(users[1:])),)
     else:
-        seats = tuple(Seat(run.new_task(node.id, u, kind, token_id, sla=sla)) for u in users)
+        seats = tuple([Seat(new_task(node.id, u, kind, token_id, sla=sla)) for u in users])
+    count = len(auto)
     token = Token(
-        token_id,
-        node.id,
-        "task",
-        seats=seats,
-        approved=len(auto),
-        voters=len(auto) + len(seats),
-        approvers=tuple(auto),
-        prev=prev,
+        token_id, node.id, "task", None, seats, count, 0, 0, count + len(seats), tuple(auto), prev
     )
     run.settle(token)
 
@@ -613,8 +640,11 @@ def _approval_policies(
     settings = run.flow.spec.settings
     initiator = run.state.initiator
     auto: list[str] = []
-    explicit = any(a.type == "initiator" for a in node.assignees)
-    if initiator in users and not explicit and settings.initiator_is_approver != "handle":
+    if (
+        initiator in users
+        and settings.initiator_is_approver != "handle"
+        and not any(a.type == "initiator" for a in node.assignees)
+    ):
         if settings.initiator_is_approver == "skip_node":
             run.emit(History(SYSTEM, "skipped", node.id, detail={"reason": "initiator"}))
             return None
@@ -864,12 +894,17 @@ def _user(run: _Run, user: str) -> None:
         run.refuse("E_FLOW_UNKNOWN_USER", f"`{user}` is not an active user")
 
 
+def _receiver(run: _Run, task: Task, user: str) -> None:
+    """`user` may take over `task`: active, and holding no open task of the same node visit."""
+    _user(run, user)
+    if any(t.token == task.token and t.assignee == user for t in run.tasks.values()):
+        run.refuse("E_FLOW_NOT_ALLOWED", f"`{user}` already has a task at this node")
+
+
 def _on_transfer(run: _Run, event: Transfer) -> None:
     task = run.task_of(event.task, event.actor, event.expected_version)
     _allowed(run, task, "transfer")
-    _user(run, event.to)
-    if event.to == task.assignee:
-        run.refuse("E_FLOW_NOT_ALLOWED", "the task is already assigned to that user")
+    _receiver(run, task, event.to)
     _hand_over(run, task, event.to, None, "transferred")
     run.emit(History(event.actor, "transfer", task.node, task.id, event.comment, {"to": event.to}))
 
@@ -877,9 +912,7 @@ def _on_transfer(run: _Run, event: Transfer) -> None:
 def _on_delegate(run: _Run, event: Delegate) -> None:
     task = run.task_of(event.task, event.actor, event.expected_version)
     _allowed(run, task, "delegate")
-    _user(run, event.to)
-    if event.to == task.assignee:
-        run.refuse("E_FLOW_NOT_ALLOWED", "the task is already assigned to that user")
+    _receiver(run, task, event.to)
     _hand_over(run, task, event.to, task.assignee, "delegated")
     run.emit(History(event.actor, "delegate", task.node, task.id, event.comment, {"to": event.to}))
 
@@ -948,10 +981,16 @@ def _on_return(run: _Run, event: Return) -> None:
     _allowed(run, task, "return")
     flow = run.flow
     target = flow.start if event.target == INITIATOR else event.target
-    if target not in run.path or target == task.node or task.node not in flow.reach[target]:
+    if (
+        target not in run.path
+        or target == task.node
+        or task.node not in flow.reach[target]
+        or flow.nodes[target].type not in RETURN_TARGETS
+    ):
         run.refuse(
             "E_FLOW_RETURN_TARGET",
-            f"`{event.target}` is not a node executed before `{task.node}` on this path",
+            f"`{event.target}` is not an approval or fill-in node executed before "
+            f"`{task.node}` on this path",
         )
     run.decided = True
     run.close_task(task.id, "returned")
@@ -969,14 +1008,27 @@ def _on_return(run: _Run, event: Return) -> None:
     if event.resume == "jump_back":
         returner = task.node
         region = {n for n in region if n == returner or returner in flow.reach[n]}
-        run.jumps[target] = returner
+        returners = run.jumps.get(target, ())
+        run.jumps[target] = returners if returner in returners else (*returners, returner)
     else:
         for node in flow.reach[target] | {target}:
             run.path.pop(node, None)
             run.approvers.pop(node, None)
-        run.jumps = {k: val for k, val in run.jumps.items() if k not in region}
-    for token in [t for t in run.tokens.values() if t.node in region]:
+        run.jumps = {
+            k: kept
+            for k, val in run.jumps.items()
+            if k not in region and (kept := tuple(r for r in val if r not in region))
+        }
+    sources = flow.sources
+    for token in [
+        t
+        for t in run.tokens.values()
+        # a token waiting at a join is after the target only when it came from there
+        if (sources[t.edge] if t.wait == "join" and t.edge is not None else t.node) in region
+    ]:
         run.kill_token(token.id)
+    if event.resume == "rerun":
+        _keep_finished_branches(run, region - {target})
     run.assigned_kind = "returned"
     if target == flow.start:
         run.path[target] = None
@@ -988,6 +1040,27 @@ def _on_return(run: _Run, event: Return) -> None:
         run.enter(target, ())
     run.drain()
     run.assigned_kind = "assigned"
+
+
+def _keep_finished_branches(run: _Run, region: set[str]) -> None:
+    """After a re-run return, a join that will be reached again keeps the arrival of each
+    branch that is not re-run: one that was executed on this path and that no live token will
+    come down again."""
+    flow = run.flow
+    for join in flow.joins & region:
+        for edge_id in flow.incoming[join]:
+            source = flow.sources[edge_id]
+            if source in region or source not in run.path:
+                continue
+            if any(
+                (t.node == join and t.edge == edge_id)
+                or t.node == source
+                or source in flow.reach[t.node]
+                for t in run.tokens.values()
+            ):
+                continue
+            token_id = run.new_id("k")
+            run.tokens[token_id] = Token(token_id, join, "join", edge_id)
 
 
 def _on_resubmit(run: _Run, event: Resubmit) -> None:
@@ -1019,7 +1092,8 @@ def _on_withdraw(run: _Run, event: Withdraw) -> None:
         run.refuse("E_FLOW_NOT_INITIATOR", "only the initiator withdraws an instance")
     if run.flow.spec.settings.withdraw == "never":
         run.refuse("E_FLOW_WITHDRAW_CLOSED", "this flow cannot be withdrawn")
-    if run.decided:
+    returned = bool(run.tokens) and all(t.wait == "resubmit" for t in run.tokens.values())
+    if run.decided and not returned:
         run.refuse("E_FLOW_WITHDRAW_CLOSED", "a decision was already taken")
     run.emit(History(event.actor, "withdraw", comment=event.comment))
     run.finish("withdrawn")
@@ -1076,8 +1150,8 @@ def _on_timer(run: _Run, event: TimerFired) -> None:
         return
     del run.timers[timer.id]
     if timer.purpose == "timer":
-        run.tokens.pop(timer.token, None)
-        run.leave(timer.node, "approved", ())
+        token = run.tokens.pop(timer.token)
+        run.leave(timer.node, "approved", token.prev)
         return
     assert timer.task is not None
     task = run.tasks[timer.task]

@@ -258,3 +258,75 @@ def test_comment_and_cc_leave_history_only() -> None:
     created = [e for e in effects if isinstance(e, TaskCreated)]
     assert [(e.assignee, e.kind) for e in created] == [("auditor", "cc")]
     assert driver.state.tasks == tasks_before
+
+
+def test_return_inside_a_branch_keeps_the_sibling_waiting_at_the_join() -> None:
+    spec: dict[str, Any] = {
+        "form": "f",
+        "nodes": [
+            {"id": "s", "type": "start"},
+            {"id": "fork", "type": "parallel"},
+            approval("a1", "u1"),
+            approval("a2", "u2"),
+            approval("b", "ub"),
+            {"id": "join", "type": "parallel"},
+            approval("last", "boss"),
+            {"id": "end", "type": "end"},
+        ],
+        "edges": [
+            {"id": "e1", "from": "s", "to": "fork"},
+            {"id": "e2", "from": "fork", "to": "a1"},
+            {"id": "e3", "from": "a1", "to": "a2"},
+            {"id": "e4", "from": "fork", "to": "b"},
+            {"id": "e5", "from": "a2", "to": "join"},
+            {"id": "e6", "from": "b", "to": "join"},
+            {"id": "e7", "from": "join", "to": "last"},
+            {"id": "e8", "from": "last", "to": "end"},
+        ],
+    }
+    driver = Driver(spec)
+    driver.send(Approve("ub", driver.task("b").id))
+    driver.send(Approve("u1", driver.task("a1").id))
+    driver.send(Return("u2", driver.task("a2").id, target="a1"))
+    assert [t.edge for t in driver.state.tokens if t.wait == "join"] == ["e6"]
+    driver.send(Approve("u1", driver.task("a1").id))
+    driver.send(Approve("u2", driver.task("a2").id))
+    assert driver.assignees("last") == ["boss"]
+
+
+def test_return_from_after_a_join_into_one_branch_keeps_the_other_branch() -> None:
+    driver = Driver(credit_spec(), record={"amount": 5_000_000})
+    driver.send(Approve("president", driver.task("president").id))
+    driver.send(Approve("risk1", driver.task("risk", "risk1").id))
+    driver.send(Approve("comp1", driver.task("compliance").id))
+    driver.send(Return("c1", driver.task("committee", "c1").id, target="compliance"))
+    assert [t.node for t in driver.state.tasks] == ["compliance"]
+    assert [(t.node, t.edge) for t in driver.state.tokens if t.wait == "join"] == [("join", "e7")]
+    driver.send(Approve("comp1", driver.task("compliance").id))
+    assert driver.assignees("committee") == ["c1", "c2", "c3", "c4", "c5"]
+
+
+def test_a_gateway_is_not_a_return_target() -> None:
+    driver = Driver(credit_spec(), record={"amount": 5_000_000})
+    driver.send(Approve("president", driver.task("president").id))
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(Return("risk1", driver.task("risk", "risk1").id, target="split"))
+    assert refused.value.code == "E_FLOW_RETURN_TARGET"
+
+
+@pytest.mark.parametrize("how", [Transfer, Delegate])
+def test_handing_over_to_someone_already_asked_at_the_node_is_refused(how: Any) -> None:
+    driver = Driver(chain(approval("a", "ua", "ub", mode="all")))
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(how("ua", driver.task("a", "ua").id, to="ub"))
+    assert refused.value.code == "E_FLOW_NOT_ALLOWED"
+
+
+def test_withdraw_while_returned_to_the_initiator() -> None:
+    driver = Driver(three_steps())
+    driver.send(Approve("ua", driver.task("a").id))
+    driver.send(Return("ub", driver.task("b").id, target="initiator"))
+    own = driver.task("s")
+    effects = driver.send(Withdraw("am"))
+    assert TaskClosed(own.id, "withdrawn") in effects
+    assert driver.state.status == "withdrawn"
