@@ -9,6 +9,7 @@ expression. The rules are described in docs/flows.md, "Design-time validation".
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 
 from brickwork.engines.flow.definition import (
@@ -21,6 +22,7 @@ from brickwork.engines.flow.graph import FlowGraph, components, is_cycle, reacha
 from brickwork.engines.flow.labels import label
 from brickwork.engines.flow.problems import FlowProblem
 from brickwork.engines.flow.soundness import (
+    WAIT_STATES,
     check_busy_loops,
     check_inclusive_joins_in_loops,
     check_joins,
@@ -327,6 +329,63 @@ def _reachability(graph: FlowGraph) -> list[FlowProblem]:
         finishing = reachable(ends, backward)
         trapped = [key for key in graph.nodes if key not in finishing and graph.out[key]]
         problems += _traps(graph, trapped, forward)
+        terminating = [k for k, n in graph.nodes.items() if n.type == "end" and n.terminate]
+        stoppable = reachable(terminating, backward)
+        problems += _endless_loops(graph, finishing - stoppable)
+    return problems
+
+
+def _keeps_a_token(graph: FlowGraph, key: str, inside: set[str]) -> bool:
+    """Whether every way of leaving `key` sends at least one token into `inside`: a parallel
+    gateway through any edge; an inclusive one through an unconditional edge, or else through
+    each of its edges; an exclusive gateway through each; a node with outcomes through the edge
+    of each outcome (a rejection without an edge ends the instance); any other node through
+    its edge."""
+    node = graph.nodes[key]
+    edges = [graph.edge(k) for k in graph.out[key]]
+    if not edges:
+        return False
+    if node.type == "parallel":
+        return any(e.to in inside for e in edges)
+    if node.type == "inclusive":
+        always = [e for e in edges if not e.default and e.condition is None]
+        if always:
+            return any(e.to in inside for e in always)
+    if graph.has_outcomes(key) and not any(e.on == "rejected" for e in edges):
+        return False
+    return all(e.to in inside for e in edges)
+
+
+def _endless_loops(graph: FlowGraph, candidates: set[str]) -> list[FlowProblem]:
+    """Loops no token ever leaves: the largest set of nodes each of which, however it is left,
+    sends a token back into the set. Once there, the instance never finishes (unless a
+    terminating end can be reached: those nodes are not candidates). Loops without a node that
+    waits are `E_FLOW_BUSY_LOOP` already."""
+    inside = set(candidates)
+    queue = deque(inside)
+    while queue:
+        key = queue.popleft()
+        if key in inside and not _keeps_a_token(graph, key, inside):
+            inside.discard(key)
+            queue.extend(p for p in graph.predecessors(key) if p in inside)
+    step = {key: [t for t in graph.successors(key) if t in inside] for key in graph.nodes}
+    problems = []
+    for component in components((k for k in graph.nodes if k in inside), step):
+        waits = any(graph.nodes[key].type in WAIT_STATES for key in component)
+        if not waits or not is_cycle(component, step):
+            continue
+        first = min(component, key=graph.position.__getitem__)
+        problems.append(
+            FlowProblem(
+                graph.pointer(first),
+                "E_FLOW_ENDLESS_LOOP",
+                f"no token ever leaves the loop through {graph.names(component)}: however its "
+                "gateways choose and its approvals decide, a token goes round again, so the "
+                "instance never finishes",
+                "give the loop a way out: an exclusive branch or an approval outcome towards an "
+                "end",
+            )
+        )
     return problems
 
 

@@ -609,6 +609,30 @@ REFUSED: list[tuple[str, dict[str, Any], set[tuple[str, str]], str]] = [
         "`x`, `y`",
     ),
     (
+        "a loop no token leaves",
+        flow(
+            [
+                START,
+                node("i", "inclusive"),
+                node("fill_a", "task", assignees=[{"type": "initiator"}]),
+                node("fill_b", "task", assignees=[{"type": "initiator"}]),
+                node("m", "inclusive"),
+                END,
+            ],
+            [
+                edge("e0", "s", "i"),
+                edge("e1", "i", "fill_a", condition=HIGH),
+                edge("e2", "i", "fill_b", default=True),
+                edge("e3", "fill_a", "m"),
+                edge("e4", "fill_b", "m"),
+                edge("e5", "m", "end"),
+                edge("e6", "m", "i"),
+            ],
+        ),
+        {("/nodes/1", "E_FLOW_ENDLESS_LOOP")},
+        "`i`, `fill_a`, `fill_b`, `m`",
+    ),
+    (
         "parallel branches with write permission on one field",
         fork_join(
             branch_a=appr("a", field_permissions={"note": "write"}),

@@ -3,8 +3,9 @@
 Block-structured flows (sequences, loops with a wait state, parallel, exclusive and inclusive
 blocks, rejections to a terminating end) get one or two random extra edges, and sometimes a
 gateway of another type (an exclusive split joined by a parallel gateway, ...). Whatever still
-compiles is run with random decisions: at every step the instance is finished, or someone has
-a task to act on; it never stops in an incident or with tokens nobody can move.
+compiles is run with random decisions (rejecting less after a while): at every step the
+instance is finished, or someone has a task to act on; it never stops in an incident or with
+tokens nobody can move.
 """
 
 from __future__ import annotations
@@ -191,4 +192,5 @@ def test_a_flow_that_compiles_always_ends_or_waits_for_someone(
         else:
             command = Reject(task.assignee, task.id) if reject else Approve(task.assignee, task.id)
         state = step(flow, state, command, now=NOW, world=world).state
-    raise AssertionError("the instance did not finish in 300 decisions")
+    # still running after 300 decisions: a loop whose condition the data keep true (no
+    # structural rule can tell), but at every step someone had a task to act on
