@@ -8,6 +8,10 @@ from typing import Any
 from credit_flow import API, APP, FORM, credit_flow, define
 from fastapi.testclient import TestClient
 
+from conftest import Users
+
+ROLES = ("risk_officer", "compliance_officer", "credit_committee")
+
 
 def refused(client: TestClient, spec: dict[str, Any]) -> dict[str, str]:
     response = define(client, "flow", "large_credit", spec)
@@ -17,7 +21,7 @@ def refused(client: TestClient, spec: dict[str, Any]) -> dict[str, str]:
 
 
 def test_bad_flows_are_refused_with_pointers_and_a_good_one_publishes(
-    client: TestClient,
+    client: TestClient, users: Users
 ) -> None:
     assert client.post(f"{API}/apps", json={"key": "credit", "label": "Credit"}).status_code == 201
     assert define(client, "form", "credit_application", FORM).status_code == 201
@@ -28,6 +32,13 @@ def test_bad_flows_are_refused_with_pointers_and_a_good_one_publishes(
     dangling = credit_flow()
     dangling["edges"][-1] = {"id": "e12", "from": "copy", "to": "nowhere"}
     assert refused(client, dangling)["/spec/edges/11/to"] == "E_FLOW_UNKNOWN_NODE"
+    assert refused(client, credit_flow()) == {  # the app has none of its roles yet
+        "/spec/nodes/4/assignees/0/role": "E_FLOW_UNKNOWN_ROLE",
+        "/spec/nodes/5/assignees/0/role": "E_FLOW_UNKNOWN_ROLE",
+        "/spec/nodes/8/assignees/0/role": "E_FLOW_UNKNOWN_ROLE",
+    }
+    for role in ROLES:
+        users.role(role, [])
     published = define(client, "flow", "large_credit", credit_flow())
     assert published.status_code == 201, published.text
     assert published.json()["version"] == 1
@@ -36,7 +47,11 @@ def test_bad_flows_are_refused_with_pointers_and_a_good_one_publishes(
     assert shown.json()["latest_version"] == 1
 
 
-def test_a_form_change_that_breaks_a_published_flow_is_refused(client: TestClient) -> None:
+def test_a_form_change_that_breaks_a_published_flow_is_refused(
+    client: TestClient, users: Users
+) -> None:
+    for role in ROLES:
+        users.role(role, [])
     assert client.post(f"{API}/apps", json={"key": "credit", "label": "Credit"}).status_code == 201
     assert define(client, "form", "credit_application", FORM).status_code == 201
     assert define(client, "flow", "large_credit", credit_flow()).status_code == 201

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flow_support import Driver, approval, bank, chain
+from flow_support import Driver, approval, bank, chain, env
 
-from brickwork.engines.flow import Approve, History
+from brickwork.engines.flow import Approve, History, compile_flow
 
 
 def node(*assignees: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -100,7 +100,8 @@ def test_empty_assignee_policy(policy: dict[str, Any], expected: list[str], stat
     spec = chain(
         node({"type": "role", "role": "nobody_has_it"}), settings={"empty_assignee": policy}
     )
-    driver = Driver(spec)
+    roles = frozenset({"risk_officer", "nobody_has_it"})  # a role the app has, held by nobody
+    driver = Driver(compile_flow(spec, env(roles=roles)))
     assert driver.assignees("a") == expected
     assert driver.state.status == status
 

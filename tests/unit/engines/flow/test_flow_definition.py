@@ -16,6 +16,14 @@ def problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
     return [(p.code, p.pointer) for p in refused.value.problems]
 
 
+def gated() -> dict[str, Any]:
+    """start -> gate (exclusive) -[e1: condition]-> a -> end, gate -[e3: default]-> end."""
+    spec = chain({"id": "gate", "type": "exclusive"}, approval("a", "ua"))
+    spec["edges"][1]["condition"] = "amount > 1"
+    spec["edges"].append({"id": "e3", "from": "gate", "to": "end", "default": True})
+    return spec
+
+
 def test_the_credit_scenario_compiles() -> None:
     flow = compile_flow(credit_spec(), env())
     assert flow.start == "submit"
@@ -33,14 +41,6 @@ def test_the_credit_scenario_compiles() -> None:
         (lambda s: s["nodes"].append(dict(s["nodes"][1])), ("E_FLOW_DUPLICATE_ID", "/nodes/3/id")),
         (lambda s: s["nodes"].append({"id": "s2", "type": "start"}), ("E_FLOW_START", "/nodes/3")),
         (
-            lambda s: s["edges"][0].update(condition="amount >"),
-            ("E_FLOW_EXPRESSION", "/edges/0/condition"),
-        ),
-        (
-            lambda s: s["edges"][0].update(condition="amount + 1"),
-            ("E_FLOW_CONDITION", "/edges/0/condition"),
-        ),
-        (
             lambda s: s["nodes"][1]["assignees"].append({"type": "field", "field": "nope"}),
             ("E_FLOW_UNKNOWN_FIELD", "/nodes/1/assignees/1/field"),
         ),
@@ -56,9 +56,19 @@ def test_problems_point_into_the_spec(change: Any, expected: tuple[str, str]) ->
     assert expected in problems(spec)
 
 
+@pytest.mark.parametrize(
+    ("condition", "code"),
+    [("amount >", "E_FLOW_EXPRESSION"), ("amount + 1", "E_FLOW_CONDITION")],
+)
+def test_a_gateway_condition_is_checked(condition: str, code: str) -> None:
+    spec = gated()
+    spec["edges"][1]["condition"] = condition
+    assert (code, "/edges/1/condition") in problems(spec)
+
+
 def test_feel_problems_carry_line_and_column() -> None:
-    spec = chain(approval("a", "ua"))
-    spec["edges"][0]["condition"] = "amount > 1 and\n  unknown_field = 2"
+    spec = gated()
+    spec["edges"][1]["condition"] = "amount > 1 and\n  unknown_field = 2"
     with pytest.raises(FlowDefinitionError) as refused:
         compile_flow(spec, env())
     problem = refused.value.problems[0]

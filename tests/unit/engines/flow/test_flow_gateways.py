@@ -7,9 +7,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from flow_support import Driver, approval
+from flow_support import Driver, approval, env
 
-from brickwork.engines.flow import Approve, CommandRefused, Incident, Reject
+from brickwork.engines.flow import (
+    Approve,
+    CommandRefused,
+    FlowDefinitionError,
+    Reject,
+    compile_flow,
+)
 
 
 def exclusive(edges: list[dict[str, Any]]) -> dict[str, Any]:
@@ -62,12 +68,13 @@ def test_priority_not_definition_order_decides() -> None:
     assert [t.node for t in driver.state.tasks] == ["high"]
 
 
-def test_exclusive_without_match_or_default_raises_an_incident() -> None:
+def test_an_exclusive_split_without_a_default_is_refused_before_it_can_stop() -> None:
+    """No true edge and no default would stop the instance: the flow is refused at design
+    time instead (the runtime would raise an incident, never stop silently)."""
     edges = [{"id": "a", "from": "x", "to": "high", "condition": "amount > 100"}]
-    driver = Driver(exclusive(edges), record={"amount": Decimal(1)})
-    assert driver.state.status == "incident"
-    assert any(isinstance(e, Incident) and e.node == "x" for e in driver.effects)
-    assert [t.wait for t in driver.state.tokens] == ["incident"]
+    with pytest.raises(FlowDefinitionError) as refused:
+        compile_flow(exclusive(edges), env())
+    assert "E_FLOW_NO_DEFAULT" in refused.value.codes
 
 
 def fork(kind: str, conditions: dict[str, str] | None = None) -> dict[str, Any]:
@@ -140,10 +147,11 @@ def test_inclusive_join_rechecks_when_a_branch_dies() -> None:
     assert driver.assignees("after") == ["boss"]
 
 
-def test_inclusive_without_true_edge_or_default_is_an_incident() -> None:
+def test_an_inclusive_split_that_may_take_no_edge_is_refused() -> None:
     spec = fork("inclusive", {"a": "amount > 100", "b": "amount > 10", "c": "amount > 1"})
-    driver = Driver(spec, record={"amount": Decimal(0)})
-    assert driver.state.status == "incident"
+    with pytest.raises(FlowDefinitionError) as refused:
+        compile_flow(spec, env())
+    assert "E_FLOW_NO_DEFAULT" in refused.value.codes
 
 
 def test_stale_version_is_refused_and_changes_nothing() -> None:

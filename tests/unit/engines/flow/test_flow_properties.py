@@ -81,6 +81,7 @@ def branchy() -> dict[str, Any]:
             {"id": "e10", "from": "c", "to": "merge"},
             {"id": "e11", "from": "d", "to": "merge"},
             {"id": "e12", "from": "merge", "to": "end"},
+            {"id": "e13", "from": "any", "to": "merge", "default": True},
         ],
     }
 
