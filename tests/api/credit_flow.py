@@ -28,6 +28,39 @@ FORM: dict[str, Any] = {
 }
 
 
+# Rules around the flow: the creation of an application starts it; its outcome is logged.
+LOG = {
+    "fields": [
+        {"id": "f_cust", "key": "customer", "type": "text", "label": "Customer"},
+        {"id": "f_event", "key": "event", "type": "text", "label": "Event"},
+        {"id": "f_node", "key": "node", "type": "text", "label": "Node"},
+        {"id": "f_outcome", "key": "outcome", "type": "text", "label": "Outcome"},
+        {"id": "f_by", "key": "initiator", "type": "text", "label": "Initiator"},
+    ]
+}
+ON_SUBMIT = {
+    "trigger": {"on": "record", "form": "credit_application", "events": ["created"]},
+    "condition": "amount > 0",
+    "actions": [{"type": "start_flow", "flow": "large_credit"}],
+}
+LOG_VALUES = {
+    "customer": "customer",
+    "event": "flow.event",
+    "node": "flow.node",
+    "outcome": "flow.outcome",
+    "initiator": "flow.initiator",
+}
+ON_FLOW = {
+    "trigger": {
+        "on": "flow",
+        "form": "credit_application",
+        "flow": "large_credit",
+        "events": ["finished", "rejected"],
+    },
+    "actions": [{"type": "create_record", "form": "flow_log", "values": LOG_VALUES}],
+}
+
+
 def credit_flow(**changes: Any) -> dict[str, Any]:
     """The flow; `changes` replace nodes by id (a dict) or settings."""
     nodes: list[dict[str, Any]] = [

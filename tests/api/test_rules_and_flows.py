@@ -7,41 +7,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from credit_flow import API, APP, RECORDS, Bank, application, credit_app, decide, define
+from credit_flow import (
+    API,
+    APP,
+    LOG,
+    ON_FLOW,
+    ON_SUBMIT,
+    RECORDS,
+    Bank,
+    application,
+    credit_app,
+    decide,
+    define,
+)
 from fastapi.testclient import TestClient
 
 from conftest import Users
-
-LOG = {
-    "fields": [
-        {"id": "f_cust", "key": "customer", "type": "text", "label": "Customer"},
-        {"id": "f_event", "key": "event", "type": "text", "label": "Event"},
-        {"id": "f_node", "key": "node", "type": "text", "label": "Node"},
-        {"id": "f_outcome", "key": "outcome", "type": "text", "label": "Outcome"},
-        {"id": "f_by", "key": "initiator", "type": "text", "label": "Initiator"},
-    ]
-}
-ON_SUBMIT = {
-    "trigger": {"on": "record", "form": "credit_application", "events": ["created"]},
-    "condition": "amount > 0",
-    "actions": [{"type": "start_flow", "flow": "large_credit"}],
-}
-LOG_VALUES = {
-    "customer": "customer",
-    "event": "flow.event",
-    "node": "flow.node",
-    "outcome": "flow.outcome",
-    "initiator": "flow.initiator",
-}
-ON_FLOW = {
-    "trigger": {
-        "on": "flow",
-        "form": "credit_application",
-        "flow": "large_credit",
-        "events": ["finished", "rejected"],
-    },
-    "actions": [{"type": "create_record", "form": "flow_log", "values": LOG_VALUES}],
-}
 
 
 def bank_with_rules(client: TestClient, users: Users) -> Bank:

@@ -216,7 +216,9 @@ def build_services(
     return Services(
         audit=audit,
         metadata=metadata,
-        bundles=BundleService(clock=clock, audit=audit, permissions=identities.permissions),
+        bundles=BundleService(
+            clock=clock, audit=audit, permissions=identities.permissions, metadata=metadata
+        ),
         approvals=PublishApprovals(metadata=metadata, clock=clock, audit=audit),
         records=records,
         files=files,

@@ -2,7 +2,9 @@
 
 Export then import into an empty database reproduces the same ids, bodies and checksums. Import is
 idempotent (a second import changes nothing) and all-or-nothing: every check runs before the first
-write, and a bundle that conflicts with what is stored is refused whole.
+write, and a bundle that conflicts with what is stored is refused whole. Imported versions are put
+in place as a publish would (the publish hooks: form tables, flows compiled against the app, rule
+schedules); a refusal there undoes the whole import.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.errors import Conflict, ErrorItem, Invalid
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, PlatformError
 from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.schemas import (
     BUNDLE_FORMAT,
@@ -26,14 +28,22 @@ from brickwork.platform.metadata.schemas import (
     Bundle,
     BundleDefinition,
     ImportOutcome,
+    Kind,
 )
-from brickwork.platform.metadata.service import version_row_id
+from brickwork.platform.metadata.service import (
+    MetadataService,
+    PublishRequestContext,
+    version_row_id,
+)
 from brickwork.platform.metadata.validation import (
     BUNDLE_SCHEMA_FILE,
     schema_problems,
     validate_definition,
 )
 from brickwork.platform.models import Application, Definition, DefinitionVersion
+
+PREPARE_ORDER = (Kind.FORM, Kind.DECISION_TABLE, Kind.FLOW, Kind.RULE)
+"""Imported versions are put in place in this order: what depends on others comes later."""
 
 
 def _iso(value: datetime) -> str:
@@ -48,8 +58,11 @@ class BundleService:
         repository: MetadataRepository | None = None,
         audit: AuditLog | None = None,
         permissions: PermissionService | None = None,
+        metadata: MetadataService | None = None,
     ) -> None:
         self.clock = clock
+        self.metadata = metadata
+        """Whose publish hooks prepare imported versions (tables, schedules, compiled flows)."""
         self.repo = repository or MetadataRepository()
         self.audit = audit or AuditLog(clock=clock)
         self.permissions = permissions or PermissionService.standalone(self.audit)
@@ -130,8 +143,11 @@ class BundleService:
         app_created = app is None
         app = app or self._create_app(session, actor, bundle)
         approval = self._apply_publish_approval(session, actor, app, bundle)
-        for index, item in enumerate(bundle.definitions):
-            self._write_definition(session, actor, app, item, plan[index])
+        written = [
+            (index, self._write_definition(session, actor, app, item, plan[index]))
+            for index, item in enumerate(bundle.definitions)
+        ]
+        self._prepare(session, actor, app, bundle, [(i, d) for i, d in written if plan[i][1]])
         outcome = self._outcome(bundle, app_created, plan, dry_run=False)
         details = outcome.model_dump()
         if approval is not None:
@@ -140,6 +156,52 @@ class BundleService:
             session, actor, "app.import", object_type="app", object_id=app.key, details=details
         )
         return outcome
+
+    def _prepare(
+        self,
+        session: Any,
+        actor: Actor,
+        app: Application,
+        bundle: Bundle,
+        published: list[tuple[int, Definition]],
+    ) -> None:
+        """Run the publish hooks for each definition that got new versions, as a publish
+        would: forms first (their tables), then decision models, flows and rules, which
+        depend on them. A hook's refusal refuses the whole import, pointing into the bundle."""
+        if self.metadata is None:
+            return
+        order = {kind: rank for rank, kind in enumerate(PREPARE_ORDER)}
+        published.sort(key=lambda entry: order.get(Kind(entry[1].kind), len(order)))
+        for index, definition in published:
+            if definition.archived_at is not None or definition.latest_version is None:
+                continue
+            kind = Kind(definition.kind)
+            number = definition.latest_version
+            body = bundle.definitions[index].versions[-1].body
+            request = PublishRequestContext(
+                app_key=app.key,
+                definition=definition,
+                body=body,
+                version=number,
+                conversions={},
+                dry_run=False,
+                actor=actor,
+                importing=True,
+            )
+            base = f"/definitions/{index}/versions/{len(bundle.definitions[index].versions) - 1}"
+            try:
+                for hook in self.metadata.publish_hooks.get(kind, ()):
+                    hook(session, request)
+            except PlatformError as exc:
+                errors = [
+                    ErrorItem(f"{base}/body{e.pointer}", e.code, e.message) for e in exc.errors
+                ] or [ErrorItem(f"{base}/body", exc.code, exc.message)]
+                raise Invalid(
+                    f"{kind.value} {definition.key!r} version {number} cannot be put in place "
+                    f"here: {exc.message}; nothing was imported",
+                    code="bundle_not_installable",
+                    errors=errors,
+                ) from None
 
     def _apply_publish_approval(
         self, session: Any, actor: Actor, app: Application, bundle: Bundle
@@ -305,7 +367,7 @@ class BundleService:
         app: Application,
         item: BundleDefinition,
         plan: tuple[Definition | None, int],
-    ) -> None:
+    ) -> Definition:
         stored, new_versions = plan
         now = self.clock()
         if stored is None:
@@ -347,6 +409,7 @@ class BundleService:
         if archived != item.archived:
             stored.archived_at = now if item.archived else None
         self.repo.save(session)
+        return stored
 
     @staticmethod
     def _outcome(

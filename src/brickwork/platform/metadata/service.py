@@ -47,6 +47,9 @@ class PublishRequestContext:
     dry_run: bool
     actor: Actor | None = None
     """Who publishes (hooks that change other data audit it under their name)."""
+    importing: bool = False
+    """Put in place by an app bundle import: the bundle's other definitions come with it and
+    are checked by their own hooks, after the forms (cross-checks against them wait for that)."""
 
 
 PublishHook = Callable[[Any, PublishRequestContext], list[str]]
@@ -59,10 +62,10 @@ DraftHook = Callable[[Any, Any, date], Any]
 or None, today) -> the spec to store (e.g. a form's default encryption, see `engines.form
 .protection`)."""
 PublishNote = Callable[[Any, date], dict[str, Any]]
+"""What the publish audit event must also say about a body (e.g. fields stored in clear)."""
 ArchiveCheck = Callable[[Any, str, str, bool], list[ErrorItem]]
 """`(session, app key, definition key, archived)`: what archiving (True) or restoring (False) the
 definition would break, as errors with pointers; an empty list lets it happen."""
-"""What the publish audit event must also say about a body (e.g. fields stored in clear)."""
 
 
 @dataclass(frozen=True, slots=True)
