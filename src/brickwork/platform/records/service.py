@@ -45,7 +45,13 @@ from brickwork.platform.files.service import FileService
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.models import StoredFile
-from brickwork.platform.records.access import SENSITIVE, FormAccess, masked_json, sensitivity
+from brickwork.platform.records.access import (
+    SENSITIVE,
+    FormAccess,
+    default_level,
+    masked_json,
+    sensitivity,
+)
 from brickwork.platform.records.checks import StoredChecks
 from brickwork.platform.records.layout import TableLayout
 from brickwork.platform.records.listing import converter_for, statements_cache
@@ -593,6 +599,57 @@ class RecordService:
         access = self.access(session, actor, form, "read")
         record = self._reachable(session, access, record_id, "read")
         return self._shown(session, access, [record])[0]
+
+    def participant_view(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        record_id: str,
+        step: Mapping[str, str],
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The record as a participant of a flow on it sees it at a step, and each shown
+        field's level (`masked`, `read`, `write`). `step` gives the step's field permissions
+        (`hidden`, `read`, `write`; unnamed fields: read). A participant whose roles let them
+        read the record gets their own levels on it; one whose roles do not (an approver of
+        another department) reads as a grant naming no field would let them (C3 fields masked,
+        nothing writable). The step caps either: hidden is left out, read is not writable, and
+        write needs their own `update` on the field. Clear reads of C2/C3 values are audited."""
+        form = self.form(session, app_key, form_key)
+        principal = self.permissions.principal(session, actor)
+        access = FormAccess.of(
+            form, principal, self.permissions, dialect=session.get_bind().dialect.name
+        )
+        record = self._record(session, form, record_id)
+        if self._reads(session, access, record_id):
+            base = self._row_levels(session, access, [record])[0]
+            writable = access.writable_on(None)
+        else:
+            base = {
+                item.key: min(FieldLevel.READ, default_level(item))
+                for item in form.definition.fields
+            }
+            writable = frozenset()
+        caps = {"hidden": FieldLevel.HIDDEN, "read": FieldLevel.READ, "write": FieldLevel.WRITE}
+        levels: dict[str, FieldLevel] = {}
+        for item in form.definition.fields:
+            level = min(base.get(item.key, FieldLevel.HIDDEN), caps[step.get(item.key, "read")])
+            if level == FieldLevel.WRITE and item.key not in writable:
+                level = FieldLevel.READ
+            levels[item.key] = level
+        shown = self._shown(session, access, [record], levels=[levels])[0]
+        names = {FieldLevel.MASKED: "masked", FieldLevel.READ: "read", FieldLevel.WRITE: "write"}
+        return shown, {key: names[level] for key, level in levels.items() if level in names}
+
+    def _reads(self, session: Session, access: FormAccess, record_id: str) -> bool:
+        """Whether the reader's roles reach the record for reading."""
+        try:
+            access.require("read")
+        except PlatformError:
+            return False
+        where = access.rows("read")
+        return self.repo.fetch(session, access.form.table, record_id, where=where) is not None
 
     def stored(
         self, session: Session, app_key: str, form_key: str, record_id: str

@@ -155,6 +155,17 @@ def record_flows(
     return reply({"items": service.of_record(session, actor, app, form, record_id)})
 
 
+@tasks.get("/{task}", responses=ERRORS)
+def task_view(
+    task: TaskId, session: SessionDep, actor: ActorDep, service: FlowsDep
+) -> ExactJSONResponse:
+    """A task of yours as you work on it (the approval form): the task, its instance and step,
+    the record as the step shows it to you (hidden fields left out; `fields` gives each shown
+    field's level: `masked`, `read` or `write`), the commands you may give now and the nodes a
+    return may go back to. Someone else's task is not found."""
+    return reply(service.task_view(session, actor, task))
+
+
 TaskEvent = Callable[[Actor, str, int | None, Any], Event]
 """(actor, engine task id, expected version, body) -> the engine's event."""
 

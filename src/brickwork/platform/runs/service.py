@@ -856,6 +856,45 @@ class FlowService:
             "diagram": diagram(pinned.compiled, state),
         }
 
+    def task_view(self, session: Session, actor: Actor, task_id: int) -> dict[str, Any]:
+        """A task as its assignee (or, when delegated, its owner) works on it: the task, its
+        instance, the step, the record as seen at that step (`participant_view`: hidden
+        fields left out, each shown field's level), the commands the step allows them now and
+        the nodes a return may go back to."""
+        row = self.repo.task_row(session, task_id)
+        if row is None or actor.username not in (row.assignee, row.owner):
+            raise NotFound(f"there is no task {task_id} of yours", code="task_not_found")
+        instance = self.repo.instance(session, row.instance_id)
+        pinned = self.compiler.pinned(
+            session, instance.app_key, instance.flow_key, instance.flow_version
+        )
+        flow = pinned.compiled
+        node = flow.nodes[row.node]
+        default = "write" if row.node == flow.start else "read"
+        step = {key: node.field_permissions.get(key, default) for key in flow.env.fields}
+        open_task = row.status == OPEN and row.kind != "cc" and actor.username == row.assignee
+        if not open_task:  # a closed task, a copy or a delegated one: look, do not touch
+            step = {key: "read" if level == "write" else level for key, level in step.items()}
+        record, fields = self.records.participant_view(
+            session, actor, instance.app_key, instance.form_key, instance.record_id, step
+        )
+        state = FlowState.from_json(instance.state)
+        commands, targets = _task_commands(flow, state, row, actor.username, open_task)
+        return {
+            "task": task_json(row),
+            "instance": instance_json(instance),
+            "node": {
+                "id": node.id,
+                "type": node.type,
+                "label": node.label,
+                "mode": getattr(node, "mode", None),
+            },
+            "record": record,
+            "fields": fields,
+            "commands": commands,
+            "return_targets": targets,
+        }
+
     def of_record(
         self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str
     ) -> list[dict[str, Any]]:
@@ -1117,6 +1156,38 @@ def instance_json(row: FlowInstance) -> dict[str, Any]:
         "started_at": row.started_at,
         "finished_at": row.finished_at,
     }
+
+
+RETURNABLE = frozenset({"approval", "task"})
+
+
+def _task_commands(
+    flow: Any, state: FlowState, row: FlowTask, username: str, open_task: bool
+) -> tuple[list[str], list[str]]:
+    """The commands a task's holder may give now, and the return targets (nodes executed on
+    the current path that can be returned to, then the initiator)."""
+    if not open_task:
+        return ["comment"], []
+    node = flow.nodes[row.node]
+    delegated = row.owner is not None and row.owner != username
+    commands = ["approve", "reject"] if row.kind == "approve" else ["complete"]
+    if getattr(node, "mode", None) == "vote":
+        commands.append("abstain")
+    allowed = set(getattr(node, "allow", ())) if not delegated else set()
+    commands += [
+        c.replace("_", "-")
+        for c in ("return", "transfer", "delegate", "add_signer")
+        if c in allowed
+    ]
+    commands.append("comment")
+    targets: list[str] = []
+    if "return" in allowed:
+        targets = [
+            node_id
+            for node_id in state.path
+            if node_id != row.node and flow.nodes[node_id].type in RETURNABLE
+        ] + ["initiator"]
+    return commands, targets
 
 
 def task_json(row: FlowTask) -> dict[str, Any]:
