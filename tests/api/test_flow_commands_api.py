@@ -161,3 +161,47 @@ def test_a_subflow_runs_on_the_same_record_and_resumes_its_parent(
         ("legal_check", "approved"),
     ]
     assert client.get(f"{APP}/definitions/flow/legal_check").status_code == 200
+
+
+def test_a_subflow_whose_parent_is_withdrawn_is_terminated_with_its_tasks(
+    client: TestClient, users: Users
+) -> None:
+    bank = credit_app(client, users)
+    assert define(client, "flow", "legal_check", CHILD).status_code == 201
+    parent_flow = {
+        "form": "credit_application",
+        "nodes": [
+            {"id": "start", "type": "start"},
+            {"id": "legal", "type": "subflow", "flow": "legal_check", "version": 1},
+            {"id": "end", "type": "end"},
+        ],
+        "edges": [
+            {"id": "e1", "from": "start", "to": "legal"},
+            {"id": "e2", "from": "legal", "to": "end"},
+        ],
+    }
+    assert define(client, "flow", "legal_first", parent_flow).status_code == 201
+    record = application(bank, "50000.00")
+    started = bank["rm"].post(f"{RECORDS}/{record['id']}/flows", json={"flow": "legal_first"})
+    assert started.status_code == 201, started.text
+    assert [t["node"] for t in todo(bank["comp1"])] == ["legal"]
+    parent = started.json()
+    withdrawn = bank["rm"].post(
+        f"{API}/flow-instances/{parent['id']}/withdraw",
+        json={"expected_version": parent["version"]},
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    flows = bank["rm"].get(f"{RECORDS}/{record['id']}/flows").json()["items"]
+    assert [(f["flow"], f["status"]) for f in flows] == [
+        ("legal_first", "withdrawn"),
+        ("legal_check", "terminated"),
+    ]
+    assert todo(bank["comp1"]) == []  # the subflow's task went with it
+    child = detail(bank["rm"], flows[1])
+    last = child["timeline"][-1]
+    assert (last["action"], last["actor"], last["detail"]) == (
+        "terminated",
+        "system",
+        {"parent": parent["id"], "node": "legal"},
+    )
+    assert [(t["node"], t["outcome"]) for t in child["tasks"]] == [("legal", "cancelled")]

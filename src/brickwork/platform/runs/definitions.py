@@ -89,6 +89,10 @@ class PinnedFlow:
     def form_key(self) -> str:
         return self.compiled.spec.form
 
+    @property
+    def has_subflows(self) -> bool:
+        return any(node.type == "subflow" for node in self.compiled.spec.nodes)
+
 
 class FlowCompiler:
     def __init__(

@@ -72,6 +72,17 @@ class RunRepository:
         )
         return list(session.scalars(statement))
 
+    def running_children(self, session: Session, parent_id: str) -> list[FlowInstance]:
+        """The running subflow instances of `parent_id`, locked (PostgreSQL) for ending them."""
+        statement = (
+            select(FlowInstance)
+            .where(FlowInstance.parent_id == parent_id, FlowInstance.status == "running")
+            .order_by(FlowInstance.started_at, FlowInstance.id)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        return list(session.scalars(statement))
+
     def running_on(self, session: Session, app_key: str, form_key: str, record_id: str) -> bool:
         statement = select(FlowInstance.id).where(
             FlowInstance.app_key == app_key,

@@ -156,6 +156,8 @@ class _Apply:
     tasks: dict[str, FlowTask] = field(default_factory=dict)
     state: FlowState | None = None
     lines: list[FlowHistory] = field(default_factory=list)
+    orphan: bool = False
+    """Ended because its parent left the subflow node: the parent is not told."""
 
 
 def _flow_events(context: _Apply, transition: Transition) -> list[dict[str, str | None]]:
@@ -505,9 +507,47 @@ class FlowService:
             for facts in _flow_events(context, transition):
                 for listener in self.listeners:
                     listener(session, context.actor, instance, facts)
-        if context.finished is not None and instance.parent_id and instance.parent_node:
+        if (
+            context.finished is not None
+            and instance.parent_id
+            and instance.parent_node
+            and not context.orphan
+        ):
             signals: list[tuple[str, str, str]] = session.info.setdefault(SIGNALS, [])
             signals.append((instance.parent_id, instance.parent_node, context.finished))
+        if context.pinned.has_subflows:
+            self._end_orphans(session, context, transition.state)
+
+    def _end_orphans(self, session: Session, context: _Apply, state: FlowState) -> None:
+        """Subflows whose node the parent no longer waits at (the parent finished, was
+        withdrawn, or returned past that node) are terminated with their tasks and timers."""
+        waiting = {token.node for token in state.tokens} if not state.finished else set()
+        for child in self.repo.running_children(session, context.instance.id):
+            if child.parent_node in waiting:
+                continue
+            pinned = self.compiler.pinned(
+                session, child.app_key, child.flow_key, child.flow_version
+            )
+            current = FlowState.from_json(child.state)
+            ended = current._replace(
+                version=current.version + 1,
+                status="terminated",
+                tokens=(),
+                tasks=(),
+                timers=(),
+            )
+            reason = {"parent": context.instance.id, "node": child.parent_node}
+            effects: list[Effect] = [TaskClosed(task.id, "cancelled") for task in current.tasks]
+            effects += [CancelTimer(timer.id) for timer in current.timers]
+            effects += [
+                History(SYSTEM, "terminated", child.parent_node, detail=reason),
+                Finished("terminated"),
+            ]
+            transition = Transition(ended, tuple(effects))
+            self._swap(session, child, transition, context.now)
+            world = World({}, SqlDirectory(session))
+            ending = _Apply(child, pinned, SYSTEM_ACTOR, context.now, world, orphan=True)
+            self._apply(session, ending, transition)
 
     def _effect(self, session: Session, context: _Apply, effect: Effect) -> None:  # noqa: C901
         instance = context.instance
