@@ -71,7 +71,7 @@ class Resolver:
         """The users, and the (absent user, delegate) replacements made."""
         found: dict[str, None] = {}
         for index, assignee in enumerate(assignees):
-            for user in self.one(assignee, f"{pointer}/{index}"):
+            for user in self.one(assignee, pointer, index):
                 found.setdefault(user, None)
         directory = self.directory
         result: dict[str, None] = {}
@@ -86,7 +86,8 @@ class Resolver:
             result.setdefault(user, None)
         return list(result), replaced
 
-    def one(self, assignee: Assignee, pointer: str) -> list[str]:
+    def one(self, assignee: Assignee, pointer: str, index: int) -> list[str]:
+        """The users of `assignee`, item `index` of the list at `pointer`."""
         directory = self.directory
         match assignee:
             case UserAssignee():
@@ -107,7 +108,7 @@ class Resolver:
                 return usernames(self.record.get(assignee.field))
             case ExpressionAssignee():
                 variables = {**self.record, "initiator": self.initiator}
-                compiled = self.expression(f"{pointer}/expression")
+                compiled = self.expression(f"{pointer}/{index}/expression")
                 return usernames(compiled.evaluate(variables, context=self.context).value)
             case InitiatorAssignee():
                 return [self.initiator]

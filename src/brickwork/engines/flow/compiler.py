@@ -27,6 +27,7 @@ from brickwork.engines.flow.definition import (
     RoleAssignee,
     TimerNode,
 )
+from brickwork.engines.flow.effects import NodeEntered, NodeLeft
 from brickwork.engines.flow.environment import FlowEnvironment
 from brickwork.engines.flow.problems import FlowDefinitionError, FlowProblem
 from brickwork.engines.flow.validation import validate
@@ -94,6 +95,12 @@ class CompiledFlow:
 
     assignees_pointer: Mapping[str, str]
     """Node id -> the JSON pointer of its assignees."""
+    kinds: Mapping[str, str]
+    """Node id -> its type."""
+    entered: Mapping[str, NodeEntered]
+    """Node id -> its `NodeEntered` effect (effects are immutable: one per node serves all)."""
+    left: Mapping[str, Mapping[str, NodeLeft]]
+    """Outcome -> node id -> its `NodeLeft` effect."""
 
     def pointer(self, node: str) -> str:
         return f"/nodes/{self.index[node]}"
@@ -186,6 +193,12 @@ class _Compiler:
             incoming={key: tuple(ids) for key, ids in incoming.items()},
             sources={edge.id: edge.from_ for edge in spec.edges},
             assignees_pointer={key: f"/nodes/{i}/assignees" for key, i in index.items()},
+            kinds={key: node.type for key, node in nodes.items()},
+            entered={key: NodeEntered(key) for key in nodes},
+            left={
+                outcome: {key: NodeLeft(key, outcome) for key in nodes}
+                for outcome in ("approved", "rejected")
+            },
             reach={key: _reachable(key, successors) for key in nodes},
             conditions=conditions,
             expressions=self.expressions,

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from brickwork.engines.flow.frozen import quick_init
+
 TaskKind = Literal["approve", "fill", "cc"]
 CloseOutcome = Literal[
     "approved",
@@ -24,6 +26,7 @@ NotifyKind = Literal["assigned", "urged", "escalated", "returned", "finished", "
 TimerPurpose = Literal["sla_remind", "sla_breach", "timer"]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class TaskCreated:
     task: str
@@ -33,12 +36,14 @@ class TaskCreated:
     due: datetime | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class TaskClosed:
     task: str
     outcome: CloseOutcome
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Notify:
     kind: NotifyKind
@@ -46,6 +51,7 @@ class Notify:
     task: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class SetFields:
     """New values for fields of the bound record (JSON-shaped, money as `Decimal`)."""
@@ -53,12 +59,14 @@ class SetFields:
     values: Mapping[str, Any]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CreateRecord:
     form: str
     values: Mapping[str, Any]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class UpdateRecords:
     """Set `values` on the records of `form` matching `where` (FEEL: `it.<field>` the record
@@ -69,6 +77,7 @@ class UpdateRecords:
     values: Mapping[str, Any]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ScheduleTimer:
     timer: str
@@ -76,11 +85,13 @@ class ScheduleTimer:
     purpose: TimerPurpose
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CancelTimer:
     timer: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class StartSubflow:
     node: str
@@ -89,17 +100,20 @@ class StartSubflow:
     record: Mapping[str, Any]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class NodeEntered:
     node: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class NodeLeft:
     node: str
     outcome: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Incident:
     node: str
@@ -107,11 +121,13 @@ class Incident:
     message: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Finished:
     outcome: Literal["approved", "rejected", "withdrawn", "terminated"]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class History:
     actor: str

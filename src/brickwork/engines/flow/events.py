@@ -11,12 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from brickwork.engines.flow.frozen import quick_init
+
 ReturnTarget = str
 """A node id executed on the current path, or `"initiator"`."""
 Resume = Literal["rerun", "jump_back"]
 SignerPosition = Literal["before", "after", "parallel"]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Approve:
     actor: str
@@ -25,6 +28,7 @@ class Approve:
     comment: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Reject:
     actor: str
@@ -33,6 +37,7 @@ class Reject:
     comment: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Complete:
     """Submit a fill-in task (or the initiator's task after a return to the initiator)."""
@@ -43,6 +48,7 @@ class Complete:
     comment: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Abstain:
     """Abstain in a vote."""
@@ -53,6 +59,7 @@ class Abstain:
     comment: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Return:
     """Send the instance back to `target` (a node executed on the current path, or
@@ -67,6 +74,7 @@ class Return:
     comment: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Transfer:
     """Hand the task over to `to` for good."""
@@ -78,6 +86,7 @@ class Transfer:
     comment: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Delegate:
     """Let `to` act on the task; it comes back to its owner afterwards, who decides."""
@@ -89,6 +98,7 @@ class Delegate:
     comment: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class AddSigner:
     """Add approvers before the actor (they approve first, then the actor decides), after the
@@ -102,6 +112,7 @@ class AddSigner:
     comment: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Withdraw:
     """The initiator takes the instance back (only before the first decision)."""
@@ -111,6 +122,7 @@ class Withdraw:
     comment: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Resubmit:
     """The initiator submits again after a return to the initiator (`task`: the initiator's
@@ -122,6 +134,7 @@ class Resubmit:
     comment: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Urge:
     """Remind the assignees of `task` (None: of every open task)."""
@@ -132,6 +145,7 @@ class Urge:
     comment: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Comment:
     actor: str
@@ -141,6 +155,7 @@ class Comment:
     comment: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Cc:
     """Copy the instance to `users` (read-only CC tasks)."""
@@ -152,6 +167,7 @@ class Cc:
     comment: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class TimerFired:
     """A timer the engine scheduled (`ScheduleTimer`) is due."""
@@ -159,6 +175,7 @@ class TimerFired:
     timer: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class SubflowFinished:
     """The child instance started for `node` finished with `outcome`."""

@@ -40,8 +40,6 @@ from brickwork.engines.flow.effects import (
     Finished,
     History,
     Incident,
-    NodeEntered,
-    NodeLeft,
     Notify,
     NotifyKind,
     ScheduleTimer,
@@ -102,7 +100,7 @@ def start(
     state = FlowState(instance_id=instance_id, initiator=initiator, version=0, status="running")
     run = _Run(flow, state, now, world)
     run.path[flow.start] = None
-    run.emit(NodeEntered(flow.start))
+    run.emit(flow.entered[flow.start])
     run.emit(History(initiator, "submit", flow.start))
     run.leave(flow.start, "approved", ())
     return run.finish_step()
@@ -349,7 +347,7 @@ class _Run:
 
     def leave(self, node: str, outcome: Outcome, prev: tuple[str, ...]) -> None:
         """`node` is done with `outcome`: follow its edges (or a pending jump back)."""
-        self.emit(NodeLeft(node, outcome))
+        self.emit(self.flow.left[outcome][node])
         if outcome == "approved" and node in self.jumps:
             for returner in self.jumps.pop(node):
                 self.enter(returner, prev)
@@ -369,7 +367,7 @@ class _Run:
             self.queue.append((edge, prev))
 
     def choose(self, node: str, edges: tuple[Edge, ...]) -> tuple[Edge, ...] | None:
-        kind = self.flow.nodes[node].type
+        kind = self.flow.kinds[node]
         if kind == "parallel":
             return edges
         if not edges:
@@ -470,7 +468,7 @@ class _Run:
             return
         node = self.flow.nodes[node_id]
         self.path[node_id] = None
-        self.emit(NodeEntered(node_id))
+        self.emit(self.flow.entered[node_id])
         try:
             _ENTER[node.type](self, node, prev)
         except _EvaluationFailed as exc:
@@ -572,7 +570,7 @@ def _enter_pass(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
 
 def _enter_end(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     assert isinstance(node, EndNode)
-    run.emit(NodeLeft(node.id, node.outcome))
+    run.emit(run.flow.left[node.outcome][node.id])
     if node.terminate:
         run.finish(node.outcome)
         return
@@ -1034,7 +1032,7 @@ def _on_return(run: _Run, event: Return) -> None:
     run.assigned_kind = "returned"
     if target == flow.start:
         run.path[target] = None
-        run.emit(NodeEntered(target))
+        run.emit(flow.entered[target])
         token_id = run.new_id("k")
         run.tokens[token_id] = Token(token_id, target, "resubmit")
         run.new_task(target, run.state.initiator, "fill", token_id)
