@@ -18,7 +18,7 @@ from brickwork.engines.flow.effects import Effect
 Status = Literal["running", "approved", "rejected", "withdrawn", "terminated", "incident"]
 Wait = Literal["task", "join", "timer", "subflow", "resubmit", "incident"]
 FINISHED = frozenset({"approved", "rejected", "withdrawn", "terminated"})
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 
 
 class Seat(NamedTuple):
@@ -98,45 +98,50 @@ class FlowState(NamedTuple):
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "format": STATE_FORMAT,
-            "instance_id": self.instance_id,
-            "initiator": self.initiator,
-            "version": self.version,
-            "status": self.status,
-            "counter": self.counter,
+            "state": [
+                self.instance_id,
+                self.initiator,
+                self.version,
+                self.status,
+                self.counter,
+                " ".join(self.path),
+                self.decided,
+                self.rejected_node,
+            ],
             "tokens": list(map(_token_json, self.tokens)),
             "tasks": list(map(_task_json, self.tasks)),
-            "timers": list(map(_timer_json, self.timers)),
-            "path": list(self.path),
         }
+        if self.timers:
+            data["timers"] = list(map(_timer_json, self.timers))
         if self.approvers:
             data["approvers"] = {node: list(users) for node, users in self.approvers}
         if self.jumps:
             data["jumps"] = [list(pair) for pair in self.jumps]
-        if self.decided:
-            data["decided"] = True
-        if self.rejected_node is not None:
-            data["rejected_node"] = self.rejected_node
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FlowState:
+        if data.get("format") != STATE_FORMAT:
+            return _from_json_v1(data)
+        instance_id, initiator, version, status, counter, path, decided, rejected = data["state"]
         get = data.get
+        timers = get("timers")
         approvers = get("approvers")
         jumps = get("jumps")
         return cls(
-            data["instance_id"],
-            data["initiator"],
-            int(data["version"]),
-            data["status"],
-            int(get("counter", 0)),
+            instance_id,
+            initiator,
+            version,
+            status,
+            counter,
             tuple(map(_token_of, data["tokens"])),
             tuple(map(_task_of, data["tasks"])),
-            tuple(map(_timer_of, data["timers"])) if data["timers"] else (),
-            tuple(get("path", ())),
+            tuple(map(_timer_of, timers)) if timers else (),
+            tuple(path.split(" ")) if path else (),
             tuple([(n, tuple(u)) for n, u in approvers.items()]) if approvers else (),
             tuple([(a, b) for a, b in jumps]) if jumps else (),
-            bool(get("decided", False)),
-            get("rejected_node"),
+            decided,
+            rejected,
         )
 
 
@@ -146,25 +151,125 @@ class Transition:
     effects: tuple[Effect, ...]
 
 
-# Tokens, tasks and timers are arrays in the JSON (their fields in declaration order; a
-# token's seats as [task, *rest] and its tally as [approved, rejected, abstained, voters];
-# datetimes as ISO text): smaller and faster to save and load on every command.
+_new = tuple.__new__
+"""Builds a named tuple from a complete tuple of its fields, without the keyword handling."""
+
+# The JSON of a state (format 2) is built for saving and loading on every command: every item
+# costs time to encode and decode, so the fields that are node ids, edge ids, generated ids
+# (`k…`, `t…`, `m…`), literals and counts (none of which holds a space) travel joined by spaces
+# in one string, and only usernames, the instance id and datetimes stay items of their own:
+# - state: [instance_id, initiator, version, status, counter, "path ids", decided, rejected_node]
+# - token: ["id node wait edge approved rejected abstained voters", seats, approvers, prev], a
+#   missing edge as "", seats as "task task ..." when no seat has users after it, else
+#   [[task, *users after it], ...]; empty trailing lists left out
+# - task: ["id node kind version token", assignee, owner, due], trailing nulls left out
+# - timer: ["id purpose node token task", due], a missing task as ""
+# Datetimes are ISO text.
 
 
 def _token_json(token: Token) -> list[Any]:
-    return [
-        token.id,
-        token.node,
-        token.wait,
-        token.edge,
-        [[s.task, *s.rest] for s in token.seats],
-        [token.approved, token.rejected, token.abstained, token.voters],
-        list(token.approvers),
-        list(token.prev),
-    ]
+    head = (
+        f"{token.id} {token.node} {token.wait} {token.edge or ''} "
+        f"{token.approved} {token.rejected} {token.abstained} {token.voters}"
+    )
+    seats = token.seats
+    if any(s.rest for s in seats):
+        row: list[Any] = [head, [[s.task, *s.rest] for s in seats]]
+    else:
+        row = [head, " ".join([s.task for s in seats])]
+    if token.prev:
+        row += [list(token.approvers), list(token.prev)]
+    elif token.approvers:
+        row.append(list(token.approvers))
+    return row
 
 
 def _token_of(row: Sequence[Any]) -> Token:
+    ident, node, wait, edge, approved, rejected, abstained, voters = row[0].split(" ")
+    seats = row[1]
+    count = len(row)
+    return _new(
+        Token,
+        (
+            ident,
+            node,
+            wait,
+            edge or None,
+            (tuple([_new(Seat, (t, ())) for t in seats.split(" ")]) if seats else ())
+            if isinstance(seats, str)
+            else tuple([Seat(s[0], tuple(s[1:])) for s in seats]),
+            int(approved),
+            int(rejected),
+            int(abstained),
+            int(voters),
+            tuple(row[2]) if count > 2 else (),
+            tuple(row[3]) if count > 3 else (),
+        ),
+    )
+
+
+def _task_json(task: Task) -> list[Any]:
+    row: list[Any] = [
+        f"{task.id} {task.node} {task.kind} {task.version} {task.token}",
+        task.assignee,
+    ]
+    if task.due is not None:
+        row += [task.owner, task.due.isoformat()]
+    elif task.owner is not None:
+        row.append(task.owner)
+    return row
+
+
+def _task_of(row: Sequence[Any]) -> Task:
+    ident, node, kind, version, token = row[0].split(" ")
+    if len(row) == 2:
+        return _new(Task, (ident, node, row[1], kind, int(version), token, None, None))
+    due = row[3] if len(row) > 3 else None
+    return Task(
+        ident,
+        node,
+        row[1],
+        kind,
+        int(version),
+        token,
+        row[2],
+        None if due is None else datetime.fromisoformat(due),
+    )
+
+
+def _timer_json(timer: Timer) -> list[Any]:
+    head = f"{timer.id} {timer.purpose} {timer.node} {timer.token} {timer.task or ''}"
+    return [head, timer.due.isoformat()]
+
+
+def _timer_of(row: Sequence[Any]) -> Timer:
+    ident, purpose, node, token, task = row[0].split(" ")
+    return Timer(ident, datetime.fromisoformat(row[1]), purpose, node, token, task or None)
+
+
+def _from_json_v1(data: Mapping[str, Any]) -> FlowState:
+    """A state saved in format 1 (tokens, tasks and timers as arrays of their fields)."""
+    get = data.get
+    approvers = get("approvers")
+    jumps = get("jumps")
+    return FlowState(
+        data["instance_id"],
+        data["initiator"],
+        int(data["version"]),
+        data["status"],
+        int(get("counter", 0)),
+        tuple(map(_token_of_v1, data["tokens"])),
+        tuple(map(_task_of_v1, data["tasks"])),
+        tuple(map(_timer_of_v1, data["timers"])) if data["timers"] else (),
+        tuple(get("path", ())),
+        tuple([(n, tuple(u)) for n, u in approvers.items()]) if approvers else (),
+        tuple([(a, b) for a, b in jumps]) if jumps else (),
+        bool(get("decided", False)),
+        get("rejected_node"),
+    )
+
+
+def _token_of_v1(row: Sequence[Any]) -> Token:
     ident, node, wait, edge, seats, tally, approvers, prev = row
     approved, rejected, abstained, voters = tally
     return Token(
@@ -182,12 +287,7 @@ def _token_of(row: Sequence[Any]) -> Token:
     )
 
 
-def _task_json(task: Task) -> list[Any]:
-    due = task.due
-    return [*task[:7], None if due is None else due.isoformat()]
-
-
-def _task_of(row: Sequence[Any]) -> Task:
+def _task_of_v1(row: Sequence[Any]) -> Task:
     ident, node, assignee, kind, version, token, owner, due = row
     return Task(
         ident,
@@ -201,10 +301,6 @@ def _task_of(row: Sequence[Any]) -> Task:
     )
 
 
-def _timer_json(timer: Timer) -> list[Any]:
-    return [timer.id, timer.due.isoformat(), *timer[2:]]
-
-
-def _timer_of(row: Sequence[Any]) -> Timer:
+def _timer_of_v1(row: Sequence[Any]) -> Timer:
     ident, due, purpose, node, token, task = row
     return Timer(ident, datetime.fromisoformat(due), purpose, node, token, task)
