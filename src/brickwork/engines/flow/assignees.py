@@ -52,18 +52,27 @@ class Resolver:
     def __init__(
         self,
         directory: Directory,
-        record: Mapping[str, Any],
+        record: Callable[[], Mapping[str, Any]],
         initiator: str,
         now: datetime,
         expression: Callable[[str], CompiledExpression],
-        context: EvaluationContext,
+        context: Callable[[], EvaluationContext],
     ) -> None:
+        """`record` and `context` are asked for only when an assignee reads them."""
         self.directory = directory
-        self.record = record
+        self._record = record
         self.initiator = initiator
         self.now = now
         self.expression = expression
-        self.context = context
+        self._context = context
+
+    @property
+    def record(self) -> Mapping[str, Any]:
+        return self._record()
+
+    @property
+    def context(self) -> EvaluationContext:
+        return self._context()
 
     def resolve(
         self, assignees: Iterable[Assignee], pointer: str

@@ -82,6 +82,8 @@ from brickwork.engines.rules.rule_definition import (
     SetFields as SetFieldsAction,
 )
 
+_new = tuple.__new__
+"""Builds a named tuple (Token, Task, Seat) from a complete tuple of its fields."""
 SYSTEM = "system"
 INITIATOR = "initiator"
 MAX_ENTRIES = 10_000
@@ -165,8 +167,9 @@ class _Run:
         self.path: dict[str, None] = dict.fromkeys(state.path)
         self.approvers: dict[str, tuple[str, ...]] = dict(state.approvers)
         self.jumps: dict[str, tuple[str, ...]] = {}
-        for target, returner in state.jumps:
-            self.jumps[target] = (*self.jumps.get(target, ()), returner)
+        if state.jumps:
+            for target, returner in state.jumps:
+                self.jumps[target] = (*self.jumps.get(target, ()), returner)
         self.decided = state.decided
         self.rejected_node = state.rejected_node
         self.effects: list[Effect] = []
@@ -198,11 +201,11 @@ class _Run:
         if self._resolver is None:
             self._resolver = Resolver(
                 self.world.directory,
-                self.variables,
+                lambda: self.variables,
                 self.state.initiator,
                 self.now,
                 self.flow.expressions.__getitem__,
-                self.context,
+                lambda: self.context,
             )
         return self._resolver
 
@@ -220,10 +223,12 @@ class _Run:
         if self.status not in ("approved", "rejected", "withdrawn", "terminated"):
             if not self.tokens:
                 self.finish(self.end_outcome)
-            elif any(t.wait == "incident" for t in self.tokens.values()):
-                self.status = "incident"
             else:
                 self.status = "running"
+                for token in self.tokens.values():
+                    if token.wait == "incident":
+                        self.status = "incident"
+                        break
         jumps = self.jumps
         state = FlowState(
             self.state.instance_id,
@@ -281,13 +286,19 @@ class _Run:
         owner: str | None = None,
         sla: Sla | None = None,
     ) -> str:
-        task_id = self.new_id("t")
+        self.counter += 1
+        task_id = f"t{self.counter}"
         due = None if sla is None else self.due(sla)
         if kind != "cc":
-            self.tasks[task_id] = Task(task_id, node, user, kind, self.version, token, owner, due)
-        self.emit(TaskCreated(task_id, node, user, kind, due))
-        self.emit(Notify("cc" if kind == "cc" else self.assigned_kind, (user,), task_id))
-        if sla is not None and due is not None:
+            self.tasks[task_id] = _new(
+                Task, (task_id, node, user, kind, self.version, token, owner, due)
+            )
+        self.effects += (
+            TaskCreated(task_id, node, user, kind, due),
+            Notify("cc" if kind == "cc" else self.assigned_kind, (user,), task_id),
+        )
+        if due is not None:
+            assert sla is not None
             if sla.remind_before is not None:
                 remind = due - _duration(sla.remind_before)
                 if remind > self.now:
@@ -477,7 +488,10 @@ class _Run:
     # ------------------------------------------------------------ approvals
 
     def seat_of(self, token: Token, task_id: str) -> int:
-        return next(i for i, seat in enumerate(token.seats) if seat.task == task_id)
+        for index, seat in enumerate(token.seats):
+            if seat.task == task_id:
+                return index
+        raise LookupError(task_id)  # pragma: no cover - a task's token seats it
 
     def settle(self, token: Token) -> None:
         """Close the approval/task node of `token` when its outcome is known."""
@@ -588,35 +602,53 @@ def _enter_cc(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
 
 def _enter_people(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     """An approval or fill-in task node: resolve, apply the policies, open the seats."""
-    assert isinstance(node, ApprovalNode | TaskNode)
-    users, replaced = run.resolver.resolve(node.assignees, run.flow.assignees_pointer[node.id])
+    assert isinstance(node, (ApprovalNode, TaskNode))
+    node_id = node.id
+    users, replaced = run.resolver.resolve(node.assignees, run.flow.assignees_pointer[node_id])
     if replaced:
-        _record_replacements(run, node.id, replaced)
+        _record_replacements(run, node_id, replaced)
     if not users:
         found = _empty_assignee(run, node)
         if found is None:
-            run.leave(node.id, "approved", prev)
+            run.leave(node_id, "approved", prev)
             return
         users = [found]
     auto: list[str] = []
-    if isinstance(node, ApprovalNode):
+    approval = node.type == "approval"
+    if approval:
+        assert isinstance(node, ApprovalNode)
         policy = _approval_policies(run, node, users, prev)
         if policy is None:
-            run.leave(node.id, "approved", prev)
+            run.leave(node_id, "approved", prev)
             return
         users, auto = policy
     token_id = run.new_id("k")
-    kind: TaskKind = "approve" if isinstance(node, ApprovalNode) else "fill"
+    kind: TaskKind = "approve" if approval else "fill"
     sla = node.sla
     new_task = run.new_task
     if node.mode == "sequential" and users:
-        first = new_task(node.id, users[0], kind, token_id, sla=sla)
+        first = new_task(node_id, users[0], kind, token_id, sla=sla)
         seats: tuple[Seat, ...] = (Seat(first, tuple(users[1:])),)
     else:
-        seats = tuple([Seat(new_task(node.id, u, kind, token_id, sla=sla)) for u in users])
+        seats = tuple(
+            [_new(Seat, (new_task(node_id, u, kind, token_id, sla=sla), ())) for u in users]
+        )
     count = len(auto)
-    token = Token(
-        token_id, node.id, "task", None, seats, count, 0, 0, count + len(seats), tuple(auto), prev
+    token = _new(
+        Token,
+        (
+            token_id,
+            node_id,
+            "task",
+            None,
+            seats,
+            count,
+            0,
+            0,
+            count + len(seats),
+            tuple(auto),
+            prev,
+        ),
     )
     run.settle(token)
 

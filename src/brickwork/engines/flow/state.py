@@ -109,8 +109,15 @@ class FlowState(NamedTuple):
                 self.rejected_node,
             ],
             "tokens": list(map(_token_json, self.tokens)),
-            "tasks": list(map(_task_json, self.tasks)),
         }
+        tasks = self.tasks
+        if any(t.owner is not None or t.due is not None for t in tasks):
+            data["task_rows"] = list(map(_task_json, tasks))
+        else:
+            data["tasks"] = [
+                ",".join([f"{t.id} {t.node} {t.kind} {t.version} {t.token}" for t in tasks]),
+                [t.assignee for t in tasks],
+            ]
         if self.timers:
             data["timers"] = list(map(_timer_json, self.timers))
         if self.approvers:
@@ -135,7 +142,7 @@ class FlowState(NamedTuple):
             status,
             counter,
             tuple(map(_token_of, data["tokens"])),
-            tuple(map(_task_of, data["tasks"])),
+            _tasks_of(get("tasks"), get("task_rows")),
             tuple(map(_timer_of, timers)) if timers else (),
             tuple(path.split(" ")) if path else (),
             tuple([(n, tuple(u)) for n, u in approvers.items()]) if approvers else (),
@@ -162,7 +169,9 @@ _new = tuple.__new__
 # - token: ["id node wait edge approved rejected abstained voters", seats, approvers, prev], a
 #   missing edge as "", seats as "task task ..." when no seat has users after it, else
 #   [[task, *users after it], ...]; empty trailing lists left out
-# - task: ["id node kind version token", assignee, owner, due], trailing nulls left out
+# - tasks: ["id node kind version token,id node kind …", [assignee, …]]; when a task has an
+#   owner or a due time, `task_rows` instead: ["id node kind version token", assignee, owner,
+#   due] per task, trailing nulls left out
 # - timer: ["id purpose node token task", due], a missing task as ""
 # Datetimes are ISO text.
 
@@ -205,6 +214,23 @@ def _token_of(row: Sequence[Any]) -> Token:
             tuple(row[2]) if count > 2 else (),
             tuple(row[3]) if count > 3 else (),
         ),
+    )
+
+
+def _tasks_of(packed: Sequence[Any] | None, rows: Sequence[Any] | None) -> tuple[Task, ...]:
+    if rows is not None:
+        return tuple(map(_task_of, rows))
+    assert packed is not None
+    heads, assignees = packed
+    if not heads:
+        return ()
+    return tuple(
+        [
+            _new(Task, (ident, node, assignee, kind, int(version), token, None, None))
+            for (ident, node, kind, version, token), assignee in zip(
+                [head.split(" ") for head in heads.split(",")], assignees, strict=True
+            )
+        ]
     )
 
 
