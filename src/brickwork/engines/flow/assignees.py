@@ -49,6 +49,8 @@ def manager_chain(directory: Directory, initiator: str, levels: int) -> list[str
 class Resolver:
     """Resolves assignee lists for one step."""
 
+    __slots__ = ("_context", "_record", "directory", "expression", "initiator", "now")
+
     def __init__(
         self,
         directory: Directory,

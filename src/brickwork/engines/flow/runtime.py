@@ -546,33 +546,33 @@ def _ratio(text: str) -> tuple[int, int]:
 
 
 def _vote_outcome(vote: Vote, token: Token) -> Outcome | None:
-    numerator, denominator = _ratio(vote.pass_ratio)
+    ratio = _ratio(vote.pass_ratio)
     strict = vote.comparison == ">"
     abstained = token.abstained
-    counted_for = vote.abstain == "for"
-    counted_against = vote.abstain == "against"
-
-    def passes(votes_for: int, against: int) -> bool:
-        if counted_for:
-            votes_for += abstained
-        elif counted_against:
-            against += abstained
-        counted = votes_for + against
-        if counted == 0:
-            return False
-        left, right = votes_for * denominator, numerator * counted
-        return left > right if strict else left >= right
-
+    extra_for = abstained if vote.abstain == "for" else 0
+    extra_against = abstained if vote.abstain == "against" else 0
+    approved = token.approved + extra_for
+    rejected = token.rejected + extra_against
     open_seats = len(token.seats)
     if not open_seats:
-        return "approved" if passes(token.approved, token.rejected) else "rejected"
+        return "approved" if _passes(ratio, strict, approved, rejected) else "rejected"
     if not vote.early_decision:
         return None
-    if passes(token.approved, token.rejected + open_seats):
+    if _passes(ratio, strict, approved, rejected + open_seats):
         return "approved"
-    if not passes(token.approved + open_seats, token.rejected):
+    if not _passes(ratio, strict, approved + open_seats, rejected):
         return "rejected"
     return None
+
+
+def _passes(ratio: tuple[int, int], strict: bool, votes_for: int, against: int) -> bool:
+    """Whether `votes_for` of the counted votes reach the pass ratio."""
+    counted = votes_for + against
+    if counted == 0:
+        return False
+    numerator, denominator = ratio
+    left, right = votes_for * denominator, numerator * counted
+    return left > right if strict else left >= right
 
 
 # ---------------------------------------------------------------- entering nodes
