@@ -230,20 +230,25 @@ class _Run:
                         self.status = "incident"
                         break
         jumps = self.jumps
-        state = FlowState(
-            self.state.instance_id,
-            self.state.initiator,
-            self.version,
-            self.status,
-            self.counter,
-            tuple(self.tokens.values()),
-            tuple(self.tasks.values()),
-            tuple(self.timers.values()),
-            tuple(self.path),
-            tuple(self.approvers.items()),
-            tuple([(t, r) for t, returners in jumps.items() for r in returners]) if jumps else (),
-            self.decided,
-            self.rejected_node,
+        state = _new(
+            FlowState,
+            (
+                self.state.instance_id,
+                self.state.initiator,
+                self.version,
+                self.status,
+                self.counter,
+                tuple(self.tokens.values()),
+                tuple(self.tasks.values()),
+                tuple(self.timers.values()),
+                tuple(self.path),
+                tuple(self.approvers.items()),
+                tuple([(t, r) for t, returners in jumps.items() for r in returners])
+                if jumps
+                else (),
+                self.decided,
+                self.rejected_node,
+            ),
         )
         return Transition(state, tuple(self.effects))
 
