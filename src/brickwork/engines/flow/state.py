@@ -224,14 +224,11 @@ def _tasks_of(packed: Sequence[Any] | None, rows: Sequence[Any] | None) -> tuple
     heads, assignees = packed
     if not heads:
         return ()
-    return tuple(
-        [
-            _new(Task, (ident, node, assignee, kind, int(version), token, None, None))
-            for (ident, node, kind, version, token), assignee in zip(
-                [head.split(" ") for head in heads.split(",")], assignees, strict=True
-            )
-        ]
-    )
+    tasks: list[Task] = []
+    for head, assignee in zip(heads.split(","), assignees, strict=True):
+        ident, node, kind, version, token = head.split(" ")
+        tasks.append(_new(Task, (ident, node, assignee, kind, int(version), token, None, None)))
+    return tuple(tasks)
 
 
 def _task_json(task: Task) -> list[Any]:
