@@ -46,6 +46,7 @@ from brickwork.platform.errors import PlatformError
 from brickwork.platform.jobs.service import serve as serve_jobs
 from brickwork.platform.packs.demo import (
     install_demo,
+    install_demo_flows,
     install_demo_records,
     install_demo_users,
 )
@@ -414,6 +415,8 @@ def demo(
         created = install_demo(session, services.metadata, actor)
     with unit_of_work(make_session_factory(engine)) as session:
         accounts = install_demo_users(session, DirectoryService(services.identities), actor)
+    with unit_of_work(make_session_factory(engine)) as session:
+        install_demo_flows(session, services.metadata, actor)
     with unit_of_work(make_session_factory(engine)) as session:
         customers = install_demo_records(session, services.records, services.identities)
     engine.dispose()

@@ -103,6 +103,10 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
             == clear["李雷"]["resident_id"][:6] + "********" + (clear["李雷"]["resident_id"][-4:])
         )
         assert seen["李雷"]["mobile"] == "138****5678"
+        # Every new customer went to review: the manager's inbox holds the five tasks.
+        inbox = manager.get(f"{base}/inbox", params={"tab": "todo"}).json()
+        assert inbox["counts"]["todo"] == 5
+        assert {item["node"] for item in inbox["items"]} == {"n_review"}
         # The system administrator designs apps but reads no customer data.
         assert admin.get(records).json()["code"] == "permission_denied"
         openapi = httpx.get(f"{base}/openapi.json", timeout=5)

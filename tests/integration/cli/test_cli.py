@@ -10,7 +10,15 @@ from typer.testing import CliRunner
 
 from brickwork import __version__
 from brickwork.cli import app
+from brickwork.platform.assembly import build_services
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.admin_schemas import RoleCreate
+from brickwork.platform.auth.directory import DirectoryService
 from brickwork.platform.db import migrate
+from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
+from brickwork.settings import Settings
+
+SETUP = Actor("setup", channel="cli", system=True)
 
 runner = CliRunner()
 
@@ -18,6 +26,18 @@ runner = CliRunner()
 def run(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, list(args))
     return result.exit_code, result.output
+
+
+def add_role(data_dir: Path, key: str) -> None:
+    """A business role in the installation at `data_dir` (what an administrator does)."""
+    settings = Settings(data_dir=data_dir)
+    engine = make_engine(settings.effective_database_url)
+    services = build_services(settings=settings)
+    with unit_of_work(make_session_factory(engine)) as session:
+        DirectoryService(services.identities).create_role(
+            session, SETUP, RoleCreate.model_validate({"key": key, "label": {"en": key}})
+        )
+    engine.dispose()
 
 
 def test_version() -> None:
@@ -52,15 +72,21 @@ def test_demo_data_export_and_import_round_trip(tmp_path: Path) -> None:
     code, output = run("apps", "export", "onboarding", "-o", str(bundle), "--data-dir", str(source))
     assert code == 0, output
     document = json.loads(bundle.read_text(encoding="utf-8"))
-    assert [d["key"] for d in document["definitions"]] == ["customer_review", "customer"]
+    keys = [d["key"] for d in document["definitions"]]
+    assert keys == ["customer_review", "customer", "review_new_customers"]
 
+    code, output = run("apps", "import", str(bundle), "--data-dir", str(target))
+    assert code == 2, output  # its flow's approvers' role does not exist there
+    assert "[bundle_not_installable]" in output
+    assert "E_FLOW_UNKNOWN_ROLE" in output
+    add_role(target, "onboarding_manager")
     code, output = run("apps", "import", str(bundle), "--dry-run", "--data-dir", str(target))
     assert (code, "would import" in output) == (0, True), output
     assert "onboarding" not in run("apps", "list", "--data-dir", str(target))[1]
     code, output = run("apps", "import", str(bundle), "--data-dir", str(target))
-    assert (code, "2 created" in output, "1 version(s) added" in output) == (0, True, True), output
+    assert (code, "3 created" in output, "3 version(s) added" in output) == (0, True, True), output
     code, output = run("apps", "import", str(bundle), "--data-dir", str(target))
-    assert (code, "2 unchanged" in output, "0 version(s) added" in output) == (0, True, True), (
+    assert (code, "3 unchanged" in output, "0 version(s) added" in output) == (0, True, True), (
         output
     )
 

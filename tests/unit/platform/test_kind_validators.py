@@ -12,28 +12,29 @@ from brickwork.platform.metadata import validation
 from brickwork.platform.metadata.schemas import Kind
 
 
-def needs_nodes(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
-    if not spec.get("nodes"):
-        yield ErrorItem("/nodes", "flow_empty", "a flow needs at least one node")
+def needs_tiles(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
+    if not spec.get("tiles"):
+        yield ErrorItem("/tiles", "dashboard_empty", "a dashboard needs at least one tile")
 
 
 @pytest.fixture
-def flow_validator() -> Iterator[None]:
-    validation.register_kind_validator(Kind.FLOW, needs_nodes)
+def dashboard_validator() -> Iterator[None]:
+    """A kind no area has a validator for yet (dashboards arrive with reports)."""
+    validation.register_kind_validator(Kind.DASHBOARD, needs_tiles)
     yield
-    validation._KIND_VALIDATORS[Kind.FLOW].remove(needs_nodes)
+    validation._KIND_VALIDATORS[Kind.DASHBOARD].remove(needs_tiles)
 
 
 def body(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
     return {"schema_version": 1, "kind": kind, "key": "k", "label": "K", "spec": spec}
 
 
-@pytest.mark.usefixtures("flow_validator")
+@pytest.mark.usefixtures("dashboard_validator")
 def test_registered_validator_runs_for_its_kind_only() -> None:
-    problems = validation.validate_definition(body("flow", {}))
-    assert [(p.pointer, p.code) for p in problems] == [("/spec/nodes", "flow_empty")]
+    problems = validation.validate_definition(body("dashboard", {}))
+    assert [(p.pointer, p.code) for p in problems] == [("/spec/tiles", "dashboard_empty")]
     assert validation.validate_definition(body("report", {})) == []
-    assert validation.validate_definition(body("flow", {"nodes": [{"id": "n1"}]})) == []
+    assert validation.validate_definition(body("dashboard", {"tiles": [{"id": "t1"}]})) == []
 
 
 def test_kind_validators_do_not_run_on_a_broken_envelope() -> None:

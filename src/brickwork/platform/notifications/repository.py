@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from brickwork.platform.models import (
@@ -19,9 +19,11 @@ from brickwork.platform.models import (
 
 
 class NotificationRepository:
-    def add_all(self, session: Session, rows: Sequence[Notification]) -> None:
-        session.add_all(rows)
-        session.flush()
+    def insert_all(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+        """New notices in one statement (no unit-of-work bookkeeping: nobody reads them back
+        in the writing transaction)."""
+        if rows:
+            session.execute(insert(Notification), list(rows))
 
     def page(
         self, session: Session, recipient: str, *, unread: bool, limit: int, offset: int

@@ -92,19 +92,19 @@ class NotificationService:
         transaction; returns how many were stored."""
         now = self.clock()
         rows = [
-            Notification(
-                recipient=username,
-                app_key=app_key,
-                kind=kind,
-                title=one_line(title)[:MAX_TITLE],
-                body=body,
-                link=link,
-                created_at=now,
-                read_at=None,
-            )
+            {
+                "recipient": username,
+                "app_key": app_key,
+                "kind": kind,
+                "title": one_line(title)[:MAX_TITLE],
+                "body": body,
+                "link": link,
+                "created_at": now,
+                "read_at": None,
+            }
             for username in dict.fromkeys(recipients)
         ]
-        self.repo.add_all(session, rows)
+        self.repo.insert_all(session, rows)
         return len(rows)
 
     def email(

@@ -58,9 +58,17 @@ CUSTOMER_FORM: dict[str, Any] = {
     ]
 }
 REVIEW_FLOW: dict[str, Any] = {
+    "form": "customer",
     "nodes": [
         {"id": "n_start", "type": "start"},
-        {"id": "n_review", "type": "approval", "label": {"zh-CN": "合规审核", "en": "Review"}},
+        {
+            "id": "n_review",
+            "type": "approval",
+            "label": {"zh-CN": "合规审核", "en": "Review"},
+            "mode": "or",
+            "assignees": [{"type": "role", "role": "onboarding_manager"}],
+            "sla": {"working_days": 2, "on_breach": "remind"},
+        },
         {"id": "n_end", "type": "end"},
     ],
     "edges": [
@@ -68,6 +76,11 @@ REVIEW_FLOW: dict[str, Any] = {
         {"id": "e2", "from": "n_review", "to": "n_end"},
     ],
 }
+REVIEW_ON_CREATE: dict[str, Any] = {
+    "trigger": {"on": "record", "form": "customer", "events": ["created"]},
+    "actions": [{"type": "start_flow", "flow": "customer_review"}],
+}
+"""A new customer is reviewed: the rule starts the review flow with the clerk as initiator."""
 
 
 def _resident_id(first17: str) -> str:
@@ -225,6 +238,30 @@ def install_demo_records(
     if outcome.failures:
         raise RuntimeError(f"demo customers are invalid: {outcome.failures}")
     return len(outcome.created_ids)
+
+
+def install_demo_flows(session: Session, service: MetadataService, actor: Actor) -> bool:
+    """Publish the review flow (its approvers' role exists once the demo users are in) and the
+    rule that starts it on every new customer; once only."""
+    flow = service.definition(session, DEMO_APP, Kind.FLOW, "customer_review")
+    if flow.latest_version is not None:
+        return False
+    service.publish(session, actor, DEMO_APP, Kind.FLOW, "customer_review", note="demo")
+    service.create_definition(
+        session,
+        actor,
+        DEMO_APP,
+        DefinitionCreate.model_validate(
+            {
+                "kind": Kind.RULE,
+                "key": "review_new_customers",
+                "label": {"zh-CN": "新客户送审", "en": "Review new customers"},
+                "spec": REVIEW_ON_CREATE,
+            }
+        ),
+    )
+    service.publish(session, actor, DEMO_APP, Kind.RULE, "review_new_customers", note="demo")
+    return True
 
 
 def install_demo(session: Session, service: MetadataService, actor: Actor) -> bool:

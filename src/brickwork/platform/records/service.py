@@ -652,11 +652,18 @@ class RecordService:
         return self.repo.fetch(session, access.form.table, record_id, where=where) is not None
 
     def stored(
-        self, session: Session, app_key: str, form_key: str, record_id: str
+        self,
+        session: Session,
+        app_key: str,
+        form_key: str,
+        record_id: str,
+        *,
+        form: PublishedForm | None = None,
     ) -> dict[str, Any]:
         """A record as stored, for the platform's own work (rules acting later): no permission
-        check, nothing masked, nothing audited. Never hand it to a client."""
-        return self._record(session, self.form(session, app_key, form_key), record_id)
+        check, nothing masked, nothing audited. Never hand it to a client. `form`: the
+        published form, when the caller has it already."""
+        return self._record(session, form or self.form(session, app_key, form_key), record_id)
 
     def _record(
         self,

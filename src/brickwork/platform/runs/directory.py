@@ -6,7 +6,7 @@ is kept for the directory's lifetime (one command), so a flow step reads each fa
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -103,34 +103,42 @@ class SqlDirectory:
 
         return self._once(("parent", department), load)
 
-    def is_active(self, username: str) -> bool:
-        def load() -> bool:
-            statement = select(User.status).where(User.username == username)
-            return self.session.scalars(statement).first() == ACTIVE
+    def _person(self, username: str) -> tuple[str | None, tuple[Any, ...]]:
+        """A user's status and out-of-office entries (newest first), in one statement."""
 
-        return self._once(("active", username), load)
+        def load() -> tuple[str | None, tuple[Any, ...]]:
+            statement = (
+                select(
+                    User.status,
+                    OutOfOffice.delegate,
+                    OutOfOffice.starts_at,
+                    OutOfOffice.ends_at,
+                )
+                .select_from(User)
+                .outerjoin(OutOfOffice, OutOfOffice.username == User.username)
+                .where(User.username == username)
+                .order_by(OutOfOffice.created_at.desc(), OutOfOffice.id.desc())
+            )
+            rows = self.session.execute(statement).all()
+            if not rows:
+                return None, ()
+            return rows[0].status, tuple(row for row in rows if row.delegate is not None)
+
+        return self._once(("person", username), load)
+
+    def is_active(self, username: str) -> bool:
+        return self._person(username)[0] == ACTIVE
 
     def delegate_of(self, username: str, at: datetime) -> str | None:
         """Who stands in for `username` at `at` (an active user), from their out-of-office
         entries: the latest entry covering `at` speaks."""
-
-        def load() -> str | None:
-            statement = (
-                select(OutOfOffice.delegate)
-                .where(
-                    OutOfOffice.username == username,
-                    OutOfOffice.starts_at <= at,
-                    OutOfOffice.ends_at > at,
-                )
-                .order_by(OutOfOffice.created_at.desc(), OutOfOffice.id.desc())
-                .limit(1)
-            )
-            delegate = self.session.scalars(statement).first()
-            if delegate is None or delegate == username or not self.is_active(delegate):
-                return None
-            return delegate
-
-        return self._once(("delegate", username, at), load)
+        for entry in self._person(username)[1]:
+            if _aware(entry.starts_at) <= at < _aware(entry.ends_at):
+                delegate: str = entry.delegate
+                if delegate == username or not self.is_active(delegate):
+                    return None
+                return delegate
+        return None
 
     def administrator(self) -> str:
         """The first active system administrator by username (the reserved `system` when
@@ -141,3 +149,8 @@ class SqlDirectory:
             return found[0] if found else SYSTEM
 
         return self._once(("administrator",), load)
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored moment as an aware UTC datetime (SQLite gives naive ones back in raw rows)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

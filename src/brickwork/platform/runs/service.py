@@ -838,7 +838,7 @@ class FlowService:
 
         def load() -> dict[str, Any]:
             form = self.records.form(session, app_key, form_key)
-            stored = self.records.stored(session, app_key, form_key, record_id)
+            stored = self.records.stored(session, app_key, form_key, record_id, form=form)
             return record_values(form, stored, self.clock().date())
 
         return World(record=LazyRecord(load), directory=SqlDirectory(session))
