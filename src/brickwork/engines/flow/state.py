@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from brickwork.engines.flow.effects import Effect
+from brickwork.engines.flow.frozen import quick_init
 
 Status = Literal["running", "approved", "rejected", "withdrawn", "terminated", "incident"]
 Wait = Literal["task", "join", "timer", "subflow", "resubmit", "incident"]
@@ -152,6 +153,7 @@ class FlowState(NamedTuple):
         )
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Transition:
     state: FlowState
