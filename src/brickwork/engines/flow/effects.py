@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from brickwork.engines.flow.frozen import quick_init
-
 TaskKind = Literal["approve", "fill", "cc"]
 CloseOutcome = Literal[
     "approved",
@@ -26,7 +24,6 @@ NotifyKind = Literal["assigned", "urged", "escalated", "returned", "finished", "
 TimerPurpose = Literal["sla_remind", "sla_breach", "timer"]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class TaskCreated:
     task: str
@@ -36,14 +33,12 @@ class TaskCreated:
     due: datetime | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class TaskClosed:
     task: str
     outcome: CloseOutcome
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Notify:
     kind: NotifyKind
@@ -51,7 +46,6 @@ class Notify:
     task: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class SetFields:
     """New values for fields of the bound record (JSON-shaped, money as `Decimal`)."""
@@ -59,14 +53,12 @@ class SetFields:
     values: Mapping[str, Any]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class CreateRecord:
     form: str
     values: Mapping[str, Any]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class UpdateRecords:
     """Set `values` on the records of `form` matching `where` (FEEL: `it.<field>` the record
@@ -77,7 +69,6 @@ class UpdateRecords:
     values: Mapping[str, Any]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class ScheduleTimer:
     timer: str
@@ -85,13 +76,11 @@ class ScheduleTimer:
     purpose: TimerPurpose
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class CancelTimer:
     timer: str
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class StartSubflow:
     node: str
@@ -100,20 +89,17 @@ class StartSubflow:
     record: Mapping[str, Any]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class NodeEntered:
     node: str
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class NodeLeft:
     node: str
     outcome: str
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Incident:
     node: str
@@ -121,13 +107,11 @@ class Incident:
     message: str
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Finished:
     outcome: Literal["approved", "rejected", "withdrawn", "terminated"]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class History:
     actor: str

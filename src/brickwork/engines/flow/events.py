@@ -11,15 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from brickwork.engines.flow.frozen import quick_init
-
 ReturnTarget = str
 """A node id executed on the current path, or `"initiator"`."""
 Resume = Literal["rerun", "jump_back"]
 SignerPosition = Literal["before", "after", "parallel"]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Approve:
     actor: str
@@ -28,7 +25,6 @@ class Approve:
     comment: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Reject:
     actor: str
@@ -37,7 +33,6 @@ class Reject:
     comment: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Complete:
     """Submit a fill-in task (or the initiator's task after a return to the initiator)."""
@@ -48,7 +43,6 @@ class Complete:
     comment: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Abstain:
     """Abstain in a vote."""
@@ -59,7 +53,6 @@ class Abstain:
     comment: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Return:
     """Send the instance back to `target` (a node executed on the current path, or
@@ -74,7 +67,6 @@ class Return:
     comment: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Transfer:
     """Hand the task over to `to` for good."""
@@ -86,7 +78,6 @@ class Transfer:
     comment: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Delegate:
     """Let `to` act on the task; it comes back to its owner afterwards, who decides."""
@@ -98,7 +89,6 @@ class Delegate:
     comment: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class AddSigner:
     """Add approvers before the actor (they approve first, then the actor decides), after the
@@ -112,7 +102,6 @@ class AddSigner:
     comment: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Withdraw:
     """The initiator takes the instance back (only before the first decision)."""
@@ -122,7 +111,6 @@ class Withdraw:
     comment: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Resubmit:
     """The initiator submits again after a return to the initiator (`task`: the initiator's
@@ -134,7 +122,6 @@ class Resubmit:
     comment: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Urge:
     """Remind the assignees of `task` (None: of every open task)."""
@@ -145,7 +132,6 @@ class Urge:
     comment: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Comment:
     actor: str
@@ -155,7 +141,6 @@ class Comment:
     comment: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Cc:
     """Copy the instance to `users` (read-only CC tasks)."""
@@ -167,7 +152,6 @@ class Cc:
     comment: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class TimerFired:
     """A timer the engine scheduled (`ScheduleTimer`) is due."""
@@ -175,7 +159,6 @@ class TimerFired:
     timer: str
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class SubflowFinished:
     """The child instance started for `node` finished with `outcome`."""

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from brickwork.engines.flow.effects import Effect
-from brickwork.engines.flow.frozen import quick_init
 
 Status = Literal["running", "approved", "rejected", "withdrawn", "terminated", "incident"]
 Wait = Literal["task", "join", "timer", "subflow", "resubmit", "incident"]
@@ -153,7 +152,6 @@ class FlowState(NamedTuple):
         )
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Transition:
     state: FlowState
