@@ -178,10 +178,9 @@ def with_saved_result(content: bytes, formula: str, result: str) -> bytes:
     with zipfile.ZipFile(out, "w") as target:
         for name in source.namelist():
             data = source.read(name)
-            if name == "xl/worksheets/sheet1.xml":
-                data = data.replace(
-                    f"<f>{formula}</f><v />".encode(), f"<f>{formula}</f><v>{result}</v>".encode()
-                )
+            if name == "xl/worksheets/sheet1.xml":  # `<v />` or `<v></v>`, by XML writer
+                empty = re.compile(rb"<f>" + re.escape(formula.encode()) + rb"</f><v\s*(/>|></v>)")
+                data = empty.sub(f"<f>{formula}</f><v>{result}</v>".encode(), data)
             target.writestr(name, data)
     return out.getvalue()
 
