@@ -6,7 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from credit_flow import API, application, credit_app, credit_flow, decide, submit, todo
+from credit_flow import (
+    API,
+    FORM,
+    application,
+    credit_app,
+    credit_flow,
+    decide,
+    define,
+    submit,
+    todo,
+)
 from fastapi.testclient import TestClient
 
 from conftest import Users
@@ -80,3 +90,44 @@ def test_an_approver_without_roles_on_the_form_reads_it_at_the_step(
         "comment",
     ]
     assert shown["return_targets"] == ["branch_review", "initiator"]
+
+
+def test_a_field_hidden_at_a_step_stays_hidden_after_it_is_renamed(
+    client: TestClient, users: Users, session: Any
+) -> None:
+    """Instances keep the version they started with. The hidden field is renamed after a
+    fixed flow version is published. The approval form of an old instance must still not
+    show it: it refuses while its version no longer compiles. A process that still holds
+    that version compiled before the rename shows it as hidden, because a field its step
+    does not name is hidden."""
+    bank = credit_app(client, users, flow=credit_flow(branch_review=BRANCH_REVIEW))
+    record = application(bank, "50000.00")
+    records = f"{API}/apps/credit/forms/credit_application/records"
+    bank["rm"].patch(f"{records}/{record['id']}", json={"risk_note": "watch list"})
+    submit(bank, record)
+    (task,) = todo(bank["president"])
+    runs = client.app.state.services.runs  # type: ignore[attr-defined]
+    compiled_before = runs.compiler.pinned(session, "credit", "large_credit", 1)
+
+    open_review = {**BRANCH_REVIEW, "field_permissions": {"decision": "write"}}
+    assert (
+        define(client, "flow", "large_credit", credit_flow(branch_review=open_review)).status_code
+        == 201
+    )
+    renamed = {
+        "fields": [
+            {**f, "key": "risk_comment"} if f["key"] == "risk_note" else f for f in FORM["fields"]
+        ]
+    }
+    assert define(client, "form", "credit_application", renamed).status_code == 201
+
+    refused = bank["president"].get(f"{API}/tasks/{task['id']}")
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "flow_definition_broken"
+    assert "watch list" not in refused.text
+
+    runs.compiler._compiled.put(("credit", "large_credit", 1), compiled_before)  # stale process
+    shown = view(bank["president"], task)
+    assert "risk_comment" not in shown["record"]
+    assert "risk_comment" not in shown["fields"]
+    assert "watch list" not in str(shown)

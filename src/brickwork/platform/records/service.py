@@ -610,8 +610,9 @@ class RecordService:
         step: Mapping[str, str],
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """The record as a participant of a flow on it sees it at a step, and each shown
-        field's level (`masked`, `read`, `write`). `step` gives the step's field permissions
-        (`hidden`, `read`, `write`; unnamed fields: read). A participant whose roles let them
+        field's level (`masked`, `read`, `write`). `step` gives the step's field permission
+        (`hidden`, `read`, `write`) of every field it shows: a field it does not name (one the
+        step's flow does not know, e.g. renamed since) is hidden. A participant whose roles let them
         read the record gets their own levels on it; one whose roles do not (an approver of
         another department) reads as a grant naming no field would let them (C3 fields masked,
         nothing writable). The step caps either: hidden is left out, read is not writable, and
@@ -634,7 +635,7 @@ class RecordService:
         caps = {"hidden": FieldLevel.HIDDEN, "read": FieldLevel.READ, "write": FieldLevel.WRITE}
         levels: dict[str, FieldLevel] = {}
         for item in form.definition.fields:
-            level = min(base.get(item.key, FieldLevel.HIDDEN), caps[step.get(item.key, "read")])
+            level = min(base.get(item.key, FieldLevel.HIDDEN), caps[step.get(item.key, "hidden")])
             if level == FieldLevel.WRITE and item.key not in writable:
                 level = FieldLevel.READ
             levels[item.key] = level

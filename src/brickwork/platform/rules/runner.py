@@ -485,21 +485,22 @@ class RuleRunner:
         """The app's rules triggered by a flow event (after its effects are applied, in the
         command's transaction), on the flow's record as it is now."""
         app_key, form_key = instance.app_key, instance.form_key
-        listening = [
+        now = self.clock()
+        bare = RuleEvent("flow", now, form_key, flow=dict(facts))  # the facts decide the trigger
+        triggered = [
             rule
             for rule in self._rules(session, app_key)
             if isinstance(rule.compiled.spec.trigger, FlowTrigger)
+            and rule.compiled.in_force(now.date())
+            and rule.compiled.triggered_by(bare)
         ]
-        if not listening:
-            return
-        now = self.clock()
+        if not triggered:
+            return  # most events trigger nothing: the record is not read
         form = self.records.form(session, app_key, form_key)
-        stored = self.records.stored(session, app_key, form_key, instance.record_id)
+        stored = self.records.stored(session, app_key, form_key, instance.record_id, form=form)
         values = _expression_values(form, stored, now.date())
         event = RuleEvent("flow", now, form_key, values, flow=dict(facts))
-        for rule in listening:
-            if not (rule.compiled.in_force(now.date()) and rule.compiled.triggered_by(event)):
-                continue
+        for rule in triggered:
             if rule.compiled.spec.mode == "async":
                 payload = {
                     "app": app_key,

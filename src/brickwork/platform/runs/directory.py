@@ -6,7 +6,7 @@ is kept for the directory's lifetime (one command), so a flow step reads each fa
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -133,7 +133,7 @@ class SqlDirectory:
         """Who stands in for `username` at `at` (an active user), from their out-of-office
         entries: the latest entry covering `at` speaks."""
         for entry in self._person(username)[1]:
-            if _aware(entry.starts_at) <= at < _aware(entry.ends_at):
+            if entry.starts_at <= at < entry.ends_at:
                 delegate: str = entry.delegate
                 if delegate == username or not self.is_active(delegate):
                     return None
@@ -149,8 +149,3 @@ class SqlDirectory:
             return found[0] if found else SYSTEM
 
         return self._once(("administrator",), load)
-
-
-def _aware(moment: datetime) -> datetime:
-    """A stored moment as an aware UTC datetime (SQLite gives naive ones back in raw rows)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

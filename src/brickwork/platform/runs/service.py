@@ -32,6 +32,7 @@ from brickwork.engines.flow import (
     Approve,
     CancelTimer,
     CommandRefused,
+    CompiledFlow,
     CreateRecord,
     Effect,
     Event,
@@ -1202,7 +1203,7 @@ RETURNABLE = frozenset({"approval", "task"})
 
 
 def _task_commands(
-    flow: Any, state: FlowState, row: FlowTask, username: str, open_task: bool
+    flow: CompiledFlow, state: FlowState, row: FlowTask, username: str, open_task: bool
 ) -> tuple[list[str], list[str]]:
     """The commands a task's holder may give now, and the return targets (nodes executed on
     the current path that can be returned to, then the initiator)."""
