@@ -117,3 +117,27 @@ def test_a_flow_that_published_rules_start_or_listen_to_cannot_be_archived(
     for rule in ("on_flow", "on_submit"):
         assert client.post(f"{APP}/definitions/rule/{rule}/archive").status_code == 200
     assert client.post(f"{APP}/definitions/flow/large_credit/archive").status_code == 200
+
+
+def test_a_save_whose_rule_starts_a_flow_rebound_to_another_form_is_refused(
+    client: TestClient, users: Users
+) -> None:
+    bank = bank_with_rules(client, users)
+    assert client.post(f"{APP}/definitions/rule/on_flow/archive").status_code == 200
+    on_the_log = {
+        "form": "flow_log",
+        "nodes": [
+            {"id": "start", "type": "start"},
+            {"id": "check", "type": "approval", "assignees": [{"type": "user", "user": "rm"}]},
+            {"id": "end", "type": "end"},
+        ],
+        "edges": [
+            {"id": "e1", "from": "start", "to": "check"},
+            {"id": "e2", "from": "check", "to": "end"},
+        ],
+    }
+    assert define(client, "flow", "large_credit", on_the_log).status_code == 201
+    refused = bank["rm"].post(RECORDS, json={"customer": "ACME", "amount": "50000.00"})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "flow_not_for_form"
+    assert bank["rm"].get(RECORDS).json()["total"] == 0  # nothing was saved

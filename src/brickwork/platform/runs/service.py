@@ -161,6 +161,11 @@ class _Apply:
     """Ended because its parent left the subflow node: the parent is not told."""
 
 
+def running_key(pinned: PinnedFlow, record_id: str) -> str:
+    """What makes a flow run once at a time per record (unique while the instance runs)."""
+    return f"{pinned.app_key}/{pinned.form_key}/{record_id}/{pinned.key}"
+
+
 def _flow_events(context: _Apply, transition: Transition) -> list[dict[str, str | None]]:
     """The flow events of one transition, in order."""
     instance = context.instance
@@ -255,10 +260,14 @@ class FlowService:
         record, `actor` (who saved it) as the initiator; a flow already running on the record
         is left alone."""
         pinned = self.compiler.latest(session, app_key, flow_key)
-        if pinned.form_key != form_key:
-            return  # refused when the rule was published; a flow rebound since then waits
-        running = f"{app_key}/{form_key}/{record_id}/{flow_key}"
-        if self.repo.running_key_taken(session, running):
+        if pinned.form_key != form_key:  # rebound to another form since the rule's publish
+            raise Invalid(
+                f"a rule starts flow {flow_key!r} on form {form_key!r}, but the flow now runs on "
+                f"form {pinned.form_key!r}; nothing was saved. A designer updates the rule or "
+                "the flow",
+                code="flow_not_for_form",
+            )
+        if self.repo.running_key_taken(session, running_key(pinned, record_id)):
             return
         self._start(session, actor, pinned, record_id, initiator=actor.username)
         self._drain(session)
@@ -273,7 +282,7 @@ class FlowService:
         initiator: str,
         parent: tuple[str, str] | None = None,
     ) -> FlowInstance:
-        running = f"{pinned.app_key}/{pinned.form_key}/{record_id}/{pinned.key}"
+        running = running_key(pinned, record_id)
         if self.repo.running_key_taken(session, running):
             raise Conflict(
                 f"flow {pinned.key!r} already runs on record {record_id}; it runs once at a "
