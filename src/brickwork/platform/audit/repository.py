@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, func, insert, select, update
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm import Session
 
 from brickwork.platform.models import AuditChain, AuditEvent
 
@@ -118,14 +118,15 @@ class AuditRepository:
         """Move the head from ``expected`` to ``moved`` and add the event, only when the stored
         head is still ``expected`` (a compare-and-set that takes the row lock like
         ``lock_chain``); False (nothing written) when another append moved it."""
+        chain: Table = AuditChain.__table__  # type: ignore[assignment]
         changed = session.execute(
-            update(AuditChain)
+            update(chain)
             .where(
-                AuditChain.id == CHAIN_ROW,
-                AuditChain.last_event_id == expected.last_event_id,
-                AuditChain.last_hash == expected.last_hash,
-                _same(AuditChain.anchor_key, expected.anchor_key),
-                _same(AuditChain.anchor, expected.anchor),
+                chain.c.id == CHAIN_ROW,
+                chain.c.last_event_id == expected.last_event_id,
+                chain.c.last_hash == expected.last_hash,
+                _same(chain.c.anchor_key, expected.anchor_key),
+                _same(chain.c.anchor, expected.anchor),
             )
             .values(
                 last_event_id=moved.last_event_id,
@@ -133,7 +134,6 @@ class AuditRepository:
                 anchor_key=moved.anchor_key,
                 anchor=moved.anchor,
             )
-            .execution_options(synchronize_session=False)
         )
         if changed.rowcount != 1:  # type: ignore[attr-defined]
             return False
@@ -187,7 +187,7 @@ class AuditRepository:
         return list(session.scalars(query))
 
 
-def _same(column: QueryableAttribute[str | None], value: str | None) -> ColumnElement[bool]:
+def _same(column: ColumnElement[Any], value: str | None) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value
 
 

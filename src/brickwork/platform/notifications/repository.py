@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from brickwork.platform.models import (
@@ -23,7 +23,8 @@ class NotificationRepository:
         """New notices in one statement (no unit-of-work bookkeeping: nobody reads them back
         in the writing transaction)."""
         if rows:
-            session.execute(insert(Notification), list(rows))
+            table: Table = Notification.__table__  # type: ignore[assignment]
+            session.execute(insert(table), list(rows))
 
     def page(
         self, session: Session, recipient: str, *, unread: bool, limit: int, offset: int

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Update
 
 from brickwork.platform.models import (
     BusinessCalendarRow,
@@ -43,6 +44,18 @@ class RunRepository:
         ).one()
         return found
 
+    def instance_to_step(self, session: Session, instance_id: str) -> tuple[FlowInstance, int]:
+        """The instance, locked as `instance(lock=True)` does, with the sequence number its
+        next timeline row takes (one statement on SQLite, where a transaction that writes
+        holds the database from its first statement)."""
+        if session.get_bind().dialect.name == "postgresql":
+            # The sequence is read after the lock is held: a statement that waited for the lock
+            # would see the timeline as it was when the statement began.
+            instance = self.instance(session, instance_id, lock=True)
+            return instance, self.next_seq(session, instance_id)
+        row = session.execute(_TO_STEP, {"instance": instance_id}).one()
+        return row[0], int(row[1])
+
     def find_instance(self, session: Session, instance_id: str) -> FlowInstance | None:
         return session.get(FlowInstance, instance_id)
 
@@ -50,13 +63,18 @@ class RunRepository:
         self, session: Session, instance_id: str, expected: int, values: dict[str, Any]
     ) -> bool:
         """Write `values` while the instance's version is still `expected` (False otherwise)."""
-        statement = (
-            update(FlowInstance)
-            .where(FlowInstance.id == instance_id, FlowInstance.version == expected)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        return session.execute(statement).rowcount == 1  # type: ignore[attr-defined, no-any-return]
+        names = tuple(sorted(values))
+        statement = _SWAPS.get(names)
+        if statement is None:
+            instances = _table(FlowInstance)
+            statement = (
+                update(instances)
+                .where(instances.c.id == bindparam("_id"), instances.c.version == bindparam("_v"))
+                .values({name: bindparam(name) for name in names})
+            )
+            _SWAPS[names] = statement
+        result = session.execute(statement, {"_id": instance_id, "_v": expected, **values})
+        return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
     def of_record(
         self, session: Session, app_key: str, form_key: str, record_id: str
@@ -132,9 +150,11 @@ class RunRepository:
         self, session: Session, instance_id: str, status: str | None = None
     ) -> list[FlowTask]:
         """The instance's tasks (with `status` only), oldest first."""
-        statement = select(FlowTask).where(FlowTask.instance_id == instance_id)
         if status is not None:
-            statement = statement.where(FlowTask.status == status)
+            return list(
+                session.scalars(_TASKS_WITH_STATUS, {"instance": instance_id, "status": status})
+            )
+        statement = select(FlowTask).where(FlowTask.instance_id == instance_id)
         return list(session.scalars(statement.order_by(FlowTask.id)))
 
     def open_task(self, session: Session, instance_id: str, task: str) -> FlowTask | None:
@@ -150,26 +170,22 @@ class RunRepository:
         task: str,
         values: dict[str, Any],
     ) -> None:
+        tasks = _table(FlowTask)
         statement = (
-            update(FlowTask)
-            .where(
-                FlowTask.instance_id == instance_id,
-                FlowTask.task == task,
-                FlowTask.status == OPEN,
-            )
+            update(tasks)
+            .where(tasks.c.instance_id == instance_id, tasks.c.task == task, tasks.c.status == OPEN)
             .values(status=CLOSED, **values)
-            .execution_options(synchronize_session=False)
         )
         session.execute(statement)
 
     def update_task(
         self, session: Session, instance_id: str, task: str, values: dict[str, Any]
     ) -> None:
+        tasks = _table(FlowTask)
         statement = (
-            update(FlowTask)
-            .where(FlowTask.instance_id == instance_id, FlowTask.task == task)
+            update(tasks)
+            .where(tasks.c.instance_id == instance_id, tasks.c.task == task)
             .values(**values)
-            .execution_options(synchronize_session=False)
         )
         session.execute(statement)
 
@@ -187,8 +203,13 @@ class RunRepository:
     # ------------------------------------------------------------ history
 
     def next_seq(self, session: Session, instance_id: str) -> int:
-        statement = select(func.max(FlowHistory.seq)).where(FlowHistory.instance_id == instance_id)
+        history = _table(FlowHistory)
+        statement = select(func.max(history.c.seq)).where(history.c.instance_id == instance_id)
         return int(session.execute(statement).scalar() or 0) + 1
+
+    def add_history(self, session: Session, lines: Sequence[dict[str, Any]]) -> None:
+        """Timeline rows in one statement (nobody reads them back as objects meanwhile)."""
+        session.execute(insert(_table(FlowHistory)), list(lines))
 
     def history(self, session: Session, instance_id: str) -> list[FlowHistory]:
         statement = select(FlowHistory).where(FlowHistory.instance_id == instance_id)
@@ -304,3 +325,30 @@ def text_match(text: str) -> ColumnElement[bool]:
         func.lower(FlowInstance.initiator).like(pattern),
         func.lower(FlowInstance.record_id).like(pattern),
     )
+
+
+def _table(model: type[Any]) -> Table:
+    """The Core table of a model: statements over it skip the ORM's per-statement work."""
+    table: Table = model.__table__
+    return table
+
+
+def _to_step() -> Any:
+    history = _table(FlowHistory)
+    seq = (
+        select(func.coalesce(func.max(history.c.seq), 0) + 1)
+        .where(history.c.instance_id == bindparam("instance"))
+        .scalar_subquery()
+    )
+    statement = select(FlowInstance, seq).where(FlowInstance.id == bindparam("instance"))
+    return statement.execution_options(populate_existing=True)
+
+
+# Statements of every command, built once: building one costs more than running it on SQLite.
+_TO_STEP = _to_step()
+_TASKS_WITH_STATUS = (
+    select(FlowTask)
+    .where(FlowTask.instance_id == bindparam("instance"), FlowTask.status == bindparam("status"))
+    .order_by(FlowTask.id)
+)
+_SWAPS: dict[tuple[str, ...], Update] = {}

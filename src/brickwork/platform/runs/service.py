@@ -156,7 +156,8 @@ class _Apply:
     finished: str | None = None
     tasks: dict[str, FlowTask] = field(default_factory=dict)
     state: FlowState | None = None
-    lines: list[FlowHistory] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    """Timeline rows of the step, written in one statement with its audit event."""
     orphan: bool = False
     """Ended because its parent left the subflow node: the parent is not told."""
 
@@ -405,7 +406,7 @@ class FlowService:
                     ErrorItem("/expected_version", "flow_version_required", "give the version")
                 ],
             )
-        instance = self.repo.instance(session, instance_id, lock=True)
+        instance, seq = self.repo.instance_to_step(session, instance_id)
         now = self.clock()
         if key is not None and not self.repo.claim_key(
             session, instance_id, key, action, actor.username, now
@@ -426,7 +427,7 @@ class FlowService:
         except CommandRefused as refused:
             raise self._refused(session, instance_id, refused) from None
         self._swap(session, instance, transition, now)
-        context = _Apply(instance, pinned, actor, now, world, comment=comment, task=task)
+        context = _Apply(instance, pinned, actor, now, world, comment=comment, task=task, seq=seq)
         self._apply(session, context, transition)
         if self._drain(session):
             return self.view(session, instance_id)  # a parent moved on too: read it all again
@@ -506,7 +507,7 @@ class FlowService:
 
     def _apply(self, session: Session, context: _Apply, transition: Transition) -> None:
         instance = context.instance
-        context.seq = self.repo.next_seq(session, instance.id)
+        context.seq = context.seq or self.repo.next_seq(session, instance.id)
         context.tasks = {row.task: row for row in self.repo.tasks_of(session, instance.id, OPEN)}
         context.state = transition.state
         for effect in transition.effects:
@@ -669,19 +670,19 @@ class FlowService:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """One timeline row (the audit chain gets the step's rows at its end, see `_audit`)."""
-        row = FlowHistory(
-            instance_id=context.instance.id,
-            seq=context.seq,
-            at=context.now,
-            actor=actor or context.actor.username,
-            action=action[:32],
-            node=node,
-            task=task,
-            comment=comment,
-            detail=_jsonable(detail),
+        context.lines.append(
+            {
+                "instance_id": context.instance.id,
+                "seq": context.seq,
+                "at": context.now,
+                "actor": actor or context.actor.username,
+                "action": action[:32],
+                "node": node,
+                "task": task,
+                "comment": comment,
+                "detail": _jsonable(detail),
+            }
         )
-        session.add(row)
-        context.lines.append(row)
         context.seq += 1
 
     def _audit(self, session: Session, context: _Apply) -> None:
@@ -689,10 +690,10 @@ class FlowService:
         notice and listing every timeline row it wrote."""
         if not context.lines:
             return
-        session.flush()
         instance = context.instance
         lines = context.lines
-        main = next((line.action for line in lines if line.action != "notified"), "notified")
+        self.repo.add_history(session, lines)
+        main = next((line["action"] for line in lines if line["action"] != "notified"), "notified")
         self.audit.record(
             session,
             context.actor,
@@ -705,11 +706,11 @@ class FlowService:
                 "record": instance.record_id,
                 "lines": [
                     {
-                        "seq": line.seq,
-                        "actor": line.actor,
-                        "action": line.action,
-                        **({"node": line.node} if line.node else {}),
-                        **({"task": line.task} if line.task else {}),
+                        "seq": line["seq"],
+                        "actor": line["actor"],
+                        "action": line["action"],
+                        **({"node": line["node"]} if line["node"] else {}),
+                        **({"task": line["task"]} if line["task"] else {}),
                     }
                     for line in lines
                 ],
