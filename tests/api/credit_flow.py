@@ -140,9 +140,17 @@ class Bank:
         return self.people[name]
 
 
-def credit_app(client: TestClient, users: Users, *, flow: dict[str, Any] | None = None) -> Bank:
-    """The app, its form and published flow, and every person signed in."""
-    assert client.post(f"{API}/apps", json={"key": "credit", "label": "Credit"}).status_code == 201
+def credit_app(
+    client: TestClient,
+    users: Users,
+    *,
+    flow: dict[str, Any] | None = None,
+    app_exists: bool = False,
+) -> Bank:
+    """The app (unless it exists), its form and published flow, and every person signed in."""
+    if not app_exists:
+        created = client.post(f"{API}/apps", json={"key": "credit", "label": "Credit"})
+        assert created.status_code == 201, created.text
     assert define(client, "form", "credit_application", FORM).status_code == 201
     for role in ("risk_officer", "compliance_officer", "credit_committee"):
         users.role(role, [])

@@ -153,6 +153,20 @@ class Cc:
 
 
 @dataclass(frozen=True, slots=True)
+class ResolveIncident:
+    """The incident at `node` is resolved: its token enters `to` (by default `node` itself,
+    so after the data was fixed an exclusive gateway chooses again and an action runs again;
+    another node skips ahead or goes back). The platform decides who may (administrators of
+    the app); the engine records the actor."""
+
+    actor: str
+    node: str
+    to: str | None = None
+    expected_version: int | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TimerFired:
     """A timer the engine scheduled (`ScheduleTimer`) is due."""
 
@@ -181,5 +195,6 @@ Command = (
     | Urge
     | Comment
     | Cc
+    | ResolveIncident
 )
 Event = Command | TimerFired | SubflowFinished

@@ -61,6 +61,7 @@ from brickwork.engines.flow.events import (
     Delegate,
     Event,
     Reject,
+    ResolveIncident,
     Resubmit,
     Return,
     SubflowFinished,
@@ -376,18 +377,20 @@ class _Run:
                 return
         else:
             edges = self.flow.on_approved[node]
-        chosen = self.choose(node, edges)
+        chosen = self.choose(node, edges, prev)
         if chosen is None:
             return
         for edge in chosen:
             self.queue.append((edge, prev))
 
-    def choose(self, node: str, edges: tuple[Edge, ...]) -> tuple[Edge, ...] | None:
+    def choose(
+        self, node: str, edges: tuple[Edge, ...], prev: tuple[str, ...]
+    ) -> tuple[Edge, ...] | None:
         kind = self.flow.kinds[node]
         if kind == "parallel":
             return edges
         if not edges:
-            self.incident(node, "E_FLOW_DEAD_END", "no edge leaves this node")
+            self.incident(node, "E_FLOW_DEAD_END", "no edge leaves this node", prev)
             return None
         if len(edges) == 1 and edges[0].condition is None:
             return edges
@@ -402,7 +405,8 @@ class _Run:
         if not taken:
             taken = [e for e in edges if e.default][:1]
         if not taken:
-            self.incident(node, "E_FLOW_NO_PATH", "no condition holds and there is no default edge")
+            message = "no condition holds and there is no default edge"
+            self.incident(node, "E_FLOW_NO_PATH", message, prev)
             return None
         return tuple(taken)
 
@@ -415,9 +419,10 @@ class _Run:
                 return decided
         return compiled.evaluate(self.variables, context=self.context).value is True
 
-    def incident(self, node: str, code: str, message: str) -> None:
+    def incident(self, node: str, code: str, message: str, prev: tuple[str, ...]) -> None:
+        """The token stops at `node` until an administrator resolves it (`ResolveIncident`)."""
         token_id = self.new_id("k")
-        self.tokens[token_id] = Token(token_id, node, "incident")
+        self.tokens[token_id] = Token(token_id, node, "incident", prev=prev)
         self.emit(Incident(node, code, message))
 
     def drain(self) -> None:
@@ -480,7 +485,7 @@ class _Run:
         self.entries += 1
         if self.entries > MAX_ENTRIES:
             self.queue.clear()
-            self.incident(node_id, "E_FLOW_LOOP", "the flow loops without waiting anywhere")
+            self.incident(node_id, "E_FLOW_LOOP", "the flow loops without waiting anywhere", prev)
             return
         node = self.flow.nodes[node_id]
         self.path[node_id] = None
@@ -488,7 +493,7 @@ class _Run:
         try:
             _ENTER[node.type](self, node, prev)
         except _EvaluationFailed as exc:
-            self.incident(node_id, "E_FLOW_EVALUATION", f"{exc.pointer}: {exc.message}")
+            self.incident(node_id, "E_FLOW_EVALUATION", f"{exc.pointer}: {exc.message}", prev)
 
     # ------------------------------------------------------------ approvals
 
@@ -1234,6 +1239,26 @@ def _on_subflow(run: _Run, event: SubflowFinished) -> None:
     run.leave(event.node, "approved" if event.outcome == "approved" else "rejected", token.prev)
 
 
+def _on_resolve_incident(run: _Run, event: ResolveIncident) -> None:
+    run.check_version(event.expected_version)
+    token = next(
+        (t for t in run.tokens.values() if t.node == event.node and t.wait == "incident"), None
+    )
+    if token is None:
+        run.refuse("E_FLOW_NO_INCIDENT", f"there is no incident at node `{event.node}`")
+        return
+    target = event.to or event.node
+    if target not in run.flow.nodes or target == run.flow.start:
+        run.refuse(
+            "E_FLOW_UNKNOWN_NODE",
+            f"`{target}` is not a node the instance can move to (any node but the start)",
+        )
+    del run.tokens[token.id]
+    detail = {"to": target}
+    run.emit(History(event.actor, "incident_resolved", event.node, None, event.comment, detail))
+    run.enter(target, token.prev)
+
+
 _HANDLERS: dict[type, Callable[[_Run, Any], None]] = {
     Approve: _on_approve,
     Reject: _on_reject,
@@ -1250,4 +1275,5 @@ _HANDLERS: dict[type, Callable[[_Run, Any], None]] = {
     Cc: _on_cc,
     TimerFired: _on_timer,
     SubflowFinished: _on_subflow,
+    ResolveIncident: _on_resolve_incident,
 }

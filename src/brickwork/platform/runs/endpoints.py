@@ -18,6 +18,7 @@ from brickwork.engines.flow import (
     Delegate,
     Event,
     Reject,
+    ResolveIncident,
     Resubmit,
     Return,
     Transfer,
@@ -39,6 +40,7 @@ from brickwork.platform.runs.schemas import (
     CcRequest,
     CommandRequest,
     HandOverRequest,
+    ResolveIncidentRequest,
     ReturnRequest,
     StartRequest,
 )
@@ -347,6 +349,34 @@ _instance_route(
     lambda a, v, b: Cc(a.username, tuple(b.users), None, v, b.comment),
     "Copy the instance to users (read-only CC tasks in their inbox).",
 )
+
+
+@instances.post(
+    "/{instance}/resolve-incident",
+    responses=ERRORS,
+    openapi_extra=openapi_body(ResolveIncidentRequest),
+)
+def instance_resolve_incident(
+    instance: InstanceId,
+    session: SessionDep,
+    actor: ActorDep,
+    service: FlowsDep,
+    body: Annotated[ResolveIncidentRequest, Depends(json_body(ResolveIncidentRequest))],
+    idempotency_key: IdempotencyKey = None,
+) -> ExactJSONResponse:
+    """Resolve the incident at `node` (administrators of the app): its token enters `to`, by
+    default `node` again (an exclusive gateway chooses again against the record as it is now).
+    """
+    result = service.resolve_incident(
+        session,
+        actor,
+        instance,
+        lambda version: ResolveIncident(actor.username, body.node, body.to, version, body.comment),
+        expected_version=body.expected_version,
+        key=idempotency_key,
+        comment=body.comment,
+    )
+    return reply(result)
 
 
 @instances.get("/{instance}", responses=ERRORS)

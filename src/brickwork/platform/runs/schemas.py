@@ -10,6 +10,7 @@ from brickwork.platform.vocabulary import KEY_PATTERN
 
 Username = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Comment = Annotated[str, StringConstraints(max_length=4000)]
+NodeId = Annotated[str, StringConstraints(min_length=1, max_length=63)]
 MAX_ID = 2**53
 MAX_VERSION = 2**31 - 1
 
@@ -56,6 +57,13 @@ class AddSignerRequest(CommandRequest):
 
 class CcRequest(CommandRequest):
     users: list[Username] = Field(min_length=1, max_length=50)
+
+
+class ResolveIncidentRequest(CommandRequest):
+    node: NodeId = Field(description="The node where the incident waits")
+    to: NodeId | None = Field(
+        default=None, description="The node the token enters (default: the same node, again)"
+    )
 
 
 class UrgeRequest(CommandRequest):

@@ -385,6 +385,36 @@ class FlowService:
             action=action,
         )
 
+    def resolve_incident(
+        self,
+        session: Session,
+        actor: Actor,
+        instance_id: str,
+        make: Callable[[int | None], Event],
+        *,
+        expected_version: int | None,
+        key: str | None,
+        comment: str | None = None,
+    ) -> dict[str, Any]:
+        """An administrator of the instance's app (`admin` grant) resolves an incident."""
+        instance = self.repo.find_instance(session, instance_id)
+        if instance is None or not self._may_see(session, actor, instance):
+            raise NotFound(
+                f"there is no flow instance {instance_id}", code="flow_instance_not_found"
+            )
+        self.records.permissions.require(session, actor, "admin", instance.app_key)
+        return self._command(
+            session,
+            actor,
+            instance_id,
+            lambda: make(expected_version),
+            expected_version=expected_version,
+            key=key,
+            comment=comment,
+            task=None,
+            action="resolve_incident",
+        )
+
     def _command(
         self,
         session: Session,

@@ -1,0 +1,126 @@
+"""Incidents over HTTP: a decision that fails stops the instance in an incident; an
+administrator of the app retries it after the record was fixed, or moves the token on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from credit_flow import API, RECORDS, credit_app, credit_flow, define, todo
+from fastapi.testclient import TestClient
+
+from conftest import Users
+
+# Two rules of a unique-hit table overlap above 1,000,000: such an amount fails the decision.
+BANDS: dict[str, Any] = {
+    "inputs": [{"id": "i_amount", "name": "amount", "type_ref": "number"}],
+    "decisions": [
+        {
+            "id": "d_band",
+            "name": "band",
+            "requires": {"inputs": ["amount"]},
+            "logic": {
+                "type": "decision_table",
+                "hit_policy": "U",
+                "inputs": [{"id": "in0", "expression": "amount", "type_ref": "number"}],
+                "outputs": [{"id": "out0", "name": "band", "type_ref": "string"}],
+                "rules": [
+                    {"id": "r0", "when": ["<= 2000000"], "then": ['"standard"']},
+                    {"id": "r1", "when": ["> 1000000"], "then": ['"large"']},
+                ],
+            },
+        }
+    ],
+}
+RATE = {
+    "id": "branch_review",
+    "type": "action",
+    "actions": [
+        {
+            "type": "call_decision",
+            "model": "band",
+            "inputs": {"amount": "amount"},
+            "outputs": {"risk_note": "result"},
+        }
+    ],
+}
+
+
+def stuck(client: TestClient, users: Users) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """An application whose flow stopped in an incident at the rating node."""
+    assert client.post(f"{API}/apps", json={"key": "credit", "label": "Credit"}).status_code == 201
+    bands = define(client, "decision_table", "band", BANDS)
+    assert bands.status_code == 201, bands.text
+    bank = credit_app(client, users, flow=credit_flow(branch_review=RATE), app_exists=True)
+    admin = [{"app": "credit", "actions": ["admin", "read", "update"], "rows": "all"}]
+    bank.people["ops_admin"] = users.client("ops_admin", grants=admin)
+    record = bank["rm"].post(RECORDS, json={"customer": "ACME", "amount": "1500000.00"})
+    assert record.status_code == 201, record.text
+    started = bank["rm"].post(
+        f"{RECORDS}/{record.json()['id']}/flows", json={"flow": "large_credit"}
+    )
+    assert started.status_code == 201, started.text
+    instance = started.json()
+    assert instance["status"] == "incident"
+    return bank, record.json(), instance
+
+
+def resolve(client: TestClient, instance: dict[str, Any], **body: Any) -> Any:
+    return client.post(
+        f"{API}/flow-instances/{instance['id']}/resolve-incident",
+        json={"node": "branch_review", "expected_version": instance["version"], **body},
+    )
+
+
+def test_an_administrator_retries_after_fixing_the_record(client: TestClient, users: Users) -> None:
+    bank, record, instance = stuck(client, users)
+    fixed = bank["rm"].patch(
+        f"{RECORDS}/{record['id']}",
+        json={"amount": "900000.00"},
+        headers={"If-Match": f'"{record["version"]}"'},
+    )
+    assert fixed.status_code == 200, fixed.text
+    resolved = resolve(bank["ops_admin"], instance, comment="amount corrected")
+    assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["status"] == "running"
+    assert [t["node"] for t in todo(bank["cm1"])] == ["committee"]
+    detail = bank["ops_admin"].get(f"{API}/flow-instances/{instance['id']}").json()
+    lines = [(line["action"], line.get("comment")) for line in detail["timeline"]]
+    assert ("incident_resolved", "amount corrected") in lines
+    note = bank["rm"].get(f"{RECORDS}/{record['id']}").json()["risk_note"]
+    assert note == "standard"
+
+
+def test_moving_the_token_on_skips_the_failing_node(client: TestClient, users: Users) -> None:
+    bank, _, instance = stuck(client, users)
+    moved = resolve(bank["ops_admin"], instance, to="committee")
+    assert moved.status_code == 200, moved.text
+    assert [t["node"] for t in todo(bank["cm1"])] == ["committee"]
+
+
+def test_only_administrators_of_the_app_resolve_incidents(client: TestClient, users: Users) -> None:
+    bank, _, instance = stuck(client, users)
+    refused = resolve(bank["rm"], instance)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["code"] == "permission_denied"
+    again = bank["ops_admin"].get(f"{API}/flow-instances/{instance['id']}").json()
+    assert (again["status"], again["version"]) == ("incident", instance["version"])
+
+
+def test_a_retry_that_fails_again_stays_an_incident(client: TestClient, users: Users) -> None:
+    bank, _, instance = stuck(client, users)
+    retried = resolve(bank["ops_admin"], instance)
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["status"] == "incident"
+    stale = resolve(bank["ops_admin"], instance)
+    assert stale.status_code == 409, stale.text
+    assert stale.json()["code"] == "flow_stale"
+
+
+def test_resolving_where_there_is_no_incident_is_refused(client: TestClient, users: Users) -> None:
+    bank, _, instance = stuck(client, users)
+    wrong = bank["ops_admin"].post(
+        f"{API}/flow-instances/{instance['id']}/resolve-incident",
+        json={"node": "committee", "expected_version": instance["version"]},
+    )
+    assert wrong.status_code == 409, wrong.text
+    assert wrong.json()["errors"][0]["code"] == "E_FLOW_NO_INCIDENT"
