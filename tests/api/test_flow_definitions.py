@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from credit_flow import API, APP, FORM, credit_flow, define
+from credit_flow import API, APP, FORM, application, credit_app, credit_flow, define, submit
 from fastapi.testclient import TestClient
 
 from conftest import Users
@@ -93,3 +93,31 @@ def test_the_flow_endpoints_are_in_the_openapi_document(client: TestClient) -> N
     assert {"StartRequest", "ReturnRequest", "BatchApproveRequest", "AbsenceRequest"} <= set(
         schemas
     )
+
+
+def test_a_form_change_that_breaks_a_version_instances_still_run_on_is_refused(
+    client: TestClient, users: Users
+) -> None:
+    """Instances step with the flow version they started with: a form change that version no
+    longer compiles against is refused while they run, not found out by them later."""
+    bank = credit_app(client, users)
+    gated = credit_flow()
+    gated["edges"][2]["condition"] = 'amount > 1000000 and risk_note != "waived"'
+    assert define(client, "flow", "large_credit", gated).status_code == 201
+    started = submit(bank, application(bank, "50000.00"))
+    assert started["flow_version"] == 2
+    assert define(client, "flow", "large_credit", credit_flow()).status_code == 201  # v3
+    without_note = {"fields": [f for f in FORM["fields"] if f["key"] != "risk_note"]}
+    refused = define(client, "form", "credit_application", without_note)
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert body["code"] == "flows_broken_by_change"
+    (error,) = body["errors"]
+    assert error["pointer"] == "/flows/large_credit/versions/2/edges/2/condition"
+    assert "1 running instance" in error["message"]
+    withdrawn = bank["rm"].post(
+        f"{API}/flow-instances/{started['id']}/withdraw",
+        json={"expected_version": started["version"]},
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert define(client, "form", "credit_application", without_note).status_code == 201

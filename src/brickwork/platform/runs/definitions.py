@@ -175,12 +175,21 @@ class FlowCompiler:
         return [f"flow bound to form {form_key!r} compiles"]
 
     def on_form_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
-        """A form may not change so that the latest published version of a flow of its app no
-        longer compiles (a removed or retyped field a condition, assignee or action uses): the
-        publish is refused, naming each flow and what breaks, until the flows are updated."""
+        """A form may not change so that a flow of its app no longer compiles (a removed,
+        renamed or retyped field a condition, assignee, action or field permission uses): the
+        latest published version of each flow, and every older version that instances still
+        run on (they step with the version they started with). The publish is refused, naming
+        each flow version and what breaks, until the flows are updated or those instances end."""
         published = self.repo.published(session, request.app_key, Kind.FLOW.value)
         if not published or request.importing:  # imported ones are checked on their own
             return []
+        running = self.repo_runs.running_versions(session, request.app_key)
+        latest = {key: number for _id, key, number in published}
+        versions = [(key, number, None) for key, number in latest.items()] + [
+            (key, number, count)
+            for key, number, count in running
+            if key in latest and number != latest[key]
+        ]
         try:
             definition = FormDefinition.model_validate(request.body["spec"])
         except ValueError:
@@ -189,10 +198,11 @@ class FlowCompiler:
         form_key = request.definition.key
         problems: list[ErrorItem] = []
         steps: list[str] = []
-        for _id, key, number in published:
+        for key, number, count in versions:
             spec = self.metadata.version(session, request.app_key, Kind.FLOW, key, number).body[
                 "spec"
             ]
+            where = f"/flows/{key}" if count is None else f"/flows/{key}/versions/{number}"
             env = self.environment(session, request.app_key, spec["form"])
             if spec["form"] == form_key:
                 env = replace(env, fields=changed)
@@ -201,15 +211,25 @@ class FlowCompiler:
             try:
                 compile_flow(spec, env)
             except FlowDefinitionError as exc:
+                running_note = (
+                    ""
+                    if count is None
+                    else f" (version {number}, which {count} running instance(s) still use)"
+                )
                 problems.extend(
-                    ErrorItem(f"/flows/{key}{p.pointer}", p.code, describe(p)) for p in exc.problems
+                    ErrorItem(f"{where}{p.pointer}", p.code, describe(p) + running_note)
+                    for p in exc.problems
                 )
             else:
-                steps.append(f"flow {key!r} still compiles")
+                steps.append(
+                    f"flow {key!r} still compiles"
+                    if count is None
+                    else f"flow {key!r} version {number} ({count} running) still compiles"
+                )
         if problems:
             raise Conflict(
-                f"form {form_key!r} cannot change so: published flows use it (update the flows "
-                "first)",
+                f"form {form_key!r} cannot change so: flows use it (update the flows first; a "
+                "version that running instances use must stay valid until they end)",
                 code="flows_broken_by_change",
                 errors=problems,
             )

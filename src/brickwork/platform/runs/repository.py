@@ -129,6 +129,16 @@ class RunRepository:
             statement = statement.with_for_update()
         return list(session.scalars(statement.execution_options(populate_existing=True)))
 
+    def running_versions(self, session: Session, app_key: str) -> list[tuple[str, int, int]]:
+        """(flow key, version, running instances) of the app's flow versions still in use."""
+        statement = (
+            select(FlowInstance.flow_key, FlowInstance.flow_version, func.count())
+            .where(FlowInstance.app_key == app_key, FlowInstance.finished_at.is_(None))
+            .group_by(FlowInstance.flow_key, FlowInstance.flow_version)
+            .order_by(FlowInstance.flow_key, FlowInstance.flow_version)
+        )
+        return [(row[0], int(row[1]), int(row[2])) for row in session.execute(statement)]
+
     def running_key_taken(self, session: Session, key: str) -> bool:
         statement = select(FlowInstance.id).where(FlowInstance.running_key == key)
         return session.execute(statement).first() is not None
