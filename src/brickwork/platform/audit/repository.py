@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from brickwork.platform.models import AuditChain, AuditEvent
@@ -118,22 +118,40 @@ class AuditRepository:
         """Move the head from ``expected`` to ``moved`` and add the event, only when the stored
         head is still ``expected`` (a compare-and-set that takes the row lock like
         ``lock_chain``); False (nothing written) when another append moved it."""
-        chain: Table = AuditChain.__table__  # type: ignore[assignment]
+        shape = (expected.anchor_key is None, expected.anchor is None)
+        statement = _ADVANCES.get(shape)
+        if statement is None:
+            chain: Table = AuditChain.__table__  # type: ignore[assignment]
+            statement = (
+                update(chain)
+                .where(
+                    chain.c.id == bindparam("_row"),
+                    chain.c.last_event_id == bindparam("_event"),
+                    chain.c.last_hash == bindparam("_hash"),
+                    _same(chain.c.anchor_key, None if shape[0] else bindparam("_anchor_key")),
+                    _same(chain.c.anchor, None if shape[1] else bindparam("_anchor")),
+                )
+                .values(
+                    last_event_id=bindparam("last_event_id"),
+                    last_hash=bindparam("last_hash"),
+                    anchor_key=bindparam("anchor_key"),
+                    anchor=bindparam("anchor"),
+                )
+            )
+            _ADVANCES[shape] = statement
         changed = session.execute(
-            update(chain)
-            .where(
-                chain.c.id == CHAIN_ROW,
-                chain.c.last_event_id == expected.last_event_id,
-                chain.c.last_hash == expected.last_hash,
-                _same(chain.c.anchor_key, expected.anchor_key),
-                _same(chain.c.anchor, expected.anchor),
-            )
-            .values(
-                last_event_id=moved.last_event_id,
-                last_hash=moved.last_hash,
-                anchor_key=moved.anchor_key,
-                anchor=moved.anchor,
-            )
+            statement,
+            {
+                "_row": CHAIN_ROW,
+                "_event": expected.last_event_id,
+                "_hash": expected.last_hash,
+                "_anchor_key": expected.anchor_key,
+                "_anchor": expected.anchor,
+                "last_event_id": moved.last_event_id,
+                "last_hash": moved.last_hash,
+                "anchor_key": moved.anchor_key,
+                "anchor": moved.anchor,
+            },
         )
         if changed.rowcount != 1:  # type: ignore[attr-defined]
             return False
@@ -141,7 +159,7 @@ class AuditRepository:
         if stale is not None:
             session.expire(stale)
         table: Table = AuditEvent.__table__  # type: ignore[assignment]
-        session.execute(insert(table), [{c.key: getattr(event, c.key) for c in table.columns}])
+        session.execute(_INSERT_EVENT, [{c.key: getattr(event, c.key) for c in table.columns}])
         return True
 
     def event(self, session: Session, event_id: int) -> AuditEvent | None:
@@ -187,8 +205,14 @@ class AuditRepository:
         return list(session.scalars(query))
 
 
-def _same(column: ColumnElement[Any], value: str | None) -> ColumnElement[bool]:
+def _same(column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value
+
+
+# Every audited write advances the chain: its statements are built once (per shape of the head:
+# an anchor or none), since building one costs more than running it on SQLite.
+_ADVANCES: dict[tuple[bool, bool], Any] = {}
+_INSERT_EVENT = insert(AuditEvent.__table__)  # type: ignore[arg-type]
 
 
 def _id_order(descending: bool) -> ColumnElement[int]:

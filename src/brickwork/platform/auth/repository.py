@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -126,13 +126,12 @@ class IdentityRepository:
     def roles_by_keys(self, session: Session, keys: Sequence[str]) -> Sequence[Role]:
         if not keys:
             return ()
-        return session.scalars(select(Role).where(Role.key.in_(keys)).order_by(Role.key)).all()
+        return session.scalars(_ROLES_BY_KEYS, {"keys": list(keys)}).all()
 
     # ------------------------------------------------------------ departments
 
     def memberships(self, session: Session, user_id: str) -> Sequence[UserDepartment]:
-        query = select(UserDepartment).where(UserDepartment.user_id == user_id)
-        return session.scalars(query.order_by(UserDepartment.department_id)).all()
+        return session.scalars(_MEMBERSHIPS, {"user": user_id}).all()
 
     def department_links(self, session: Session) -> list[tuple[str, str | None]]:
         """(id, parent id) of every department: the tree, for scope expansion."""
@@ -411,3 +410,14 @@ class IdentityRepository:
     def delete_role(self, session: Session, role: Role) -> None:
         session.delete(role)
         self.save(session)
+
+
+# Read on every request that checks permissions: built once (building costs more than running).
+_ROLES_BY_KEYS = (
+    select(Role).where(Role.key.in_(bindparam("keys", expanding=True))).order_by(Role.key)
+)
+_MEMBERSHIPS = (
+    select(UserDepartment)
+    .where(UserDepartment.user_id == bindparam("user"))
+    .order_by(UserDepartment.department_id)
+)

@@ -60,6 +60,12 @@ class PageStatements:
 CountKind = Literal["capped", "exact"]
 
 
+_TAKE_SERIALS: dict[str, Any] = {}
+_INSERT_RETURNING: dict[Table, Any] = {}
+"""Statements of every record write, built once per dialect or table (building one costs more
+than running it on SQLite). A form table replaced at publish is a new key."""
+_INSERT_CHANGES = insert(RecordChange.__table__)  # type: ignore[arg-type]
+
 FORM_VERSIONS = (
     select(Application.id, Definition.id, Definition.latest_version, FormTable.applied_version)
     .select_from(Application)
@@ -91,16 +97,21 @@ class RecordRepository:
             if isinstance(session, Session)
             else session.dialect.name
         )
-        statement = (
-            UPSERTS[dialect](SerialCounter)
-            .values(scope=scope, prefix=prefix, value=count)
-            .on_conflict_do_update(
-                index_elements=[SerialCounter.scope, SerialCounter.prefix],
-                set_={"value": SerialCounter.value + count},
+        statement = _TAKE_SERIALS.get(dialect)
+        if statement is None:
+            counters: Table = SerialCounter.__table__  # type: ignore[assignment]
+            statement = (
+                UPSERTS[dialect](counters)
+                .values(scope=bindparam("scope"), prefix=bindparam("prefix"), value=bindparam("n"))
+                .on_conflict_do_update(
+                    index_elements=[counters.c.scope, counters.c.prefix],
+                    set_={"value": counters.c.value + bindparam("n")},
+                )
+                .returning(counters.c.value)
             )
-            .returning(SerialCounter.value)
-        )
-        value: int = session.execute(statement).scalar_one()
+            _TAKE_SERIALS[dialect] = statement
+        found = session.execute(statement, {"scope": scope, "prefix": prefix, "n": count})
+        value: int = found.scalar_one()
         return value
 
     def form_versions(
@@ -138,7 +149,12 @@ class RecordRepository:
         self, session: Session, table: Table, row: Mapping[str, Any]
     ) -> Mapping[str, Any]:
         """Insert one row and return it as stored (``INSERT ... RETURNING``: no read back)."""
-        inserted = session.execute(insert(table).returning(*table.c), dict(row))
+        statement = _INSERT_RETURNING.get(table)
+        if statement is None:
+            if len(_INSERT_RETURNING) >= 512:  # tables replaced by many publishes
+                _INSERT_RETURNING.clear()
+            statement = _INSERT_RETURNING[table] = insert(table).returning(*table.c)
+        inserted = session.execute(statement, dict(row))
         return dict(inserted.mappings().one())
 
     def insert_rows(
@@ -361,7 +377,7 @@ class RecordRepository:
     def add_changes(self, session: Session, changes: Sequence[Mapping[str, Any]]) -> None:
         """Many history rows in one statement (dicts with RecordChange's columns)."""
         if changes:
-            session.execute(insert(RecordChange), list(changes))
+            session.execute(_INSERT_CHANGES, list(changes))
 
     def changes(
         self, session: Session, definition_id: str, record_id: str
