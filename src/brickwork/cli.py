@@ -716,7 +716,8 @@ def keys_rotate(
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Re-encrypt every encrypted value under the active key, batch by batch (resumable).
+    """Re-encrypt every encrypted value under the active key, batch by batch (resumable):
+    encrypted form fields, MFA seeds and webhook signing secrets.
 
     Older keys must stay in the key file until this reports the rotation complete."""
     settings = _settings(data_dir, database_url)

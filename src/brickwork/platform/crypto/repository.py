@@ -10,9 +10,12 @@ from sqlalchemy.orm import Session
 from brickwork.platform.models import FormTable
 
 
-def _cell(table_name: str, column_name: str) -> tuple[TableClause, ColumnClause[str]]:
+def _cell(
+    table_name: str, column_name: str, key: str = "id"
+) -> tuple[TableClause, ColumnClause[str], ColumnClause[str]]:
     value: ColumnClause[str] = column(column_name)
-    return table(table_name, column("id"), value), value
+    row_key: ColumnClause[str] = column(key)
+    return table(table_name, row_key, value), value, row_key
 
 
 class KeyRepository:
@@ -21,31 +24,46 @@ class KeyRepository:
         return [dict(layout) for layout in session.scalars(select(FormTable.layout))]
 
     def stale(
-        self, session: Session, table_name: str, column_name: str, prefix: str, limit: int
+        self,
+        session: Session,
+        table_name: str,
+        column_name: str,
+        prefix: str,
+        limit: int,
+        *,
+        key: str = "id",
     ) -> Sequence[tuple[str, str]]:
-        """Up to ``limit`` (id, ciphertext) pairs not starting with ``prefix``, by id."""
-        rows, value = _cell(table_name, column_name)
+        """Up to ``limit`` (row key, ciphertext) pairs not starting with ``prefix``, by key."""
+        _rows, value, row_key = _cell(table_name, column_name, key)
         query = (
-            select(rows.c.id, value)
+            select(row_key, value)
             .where(value.is_not(None), ~value.startswith(prefix, autoescape=True))
-            .order_by(rows.c.id)
+            .order_by(row_key)
             .limit(limit)
         )
         return [(str(row_id), str(token)) for row_id, token in session.execute(query)]
 
     def replace(
-        self, session: Session, table_name: str, column_name: str, row_id: str, old: str, new: str
+        self,
+        session: Session,
+        table_name: str,
+        column_name: str,
+        row_id: str,
+        old: str,
+        new: str,
+        *,
+        key: str = "id",
     ) -> int:
         """Swap one ciphertext, only if it is still ``old`` (a concurrent write wins)."""
-        rows, value = _cell(table_name, column_name)
-        statement = update(rows).where(rows.c.id == row_id, value == old).values({value: new})
+        rows, value, row_key = _cell(table_name, column_name, key)
+        statement = update(rows).where(row_key == row_id, value == old).values({value: new})
         return session.execute(statement).rowcount  # type: ignore[attr-defined,no-any-return]
 
     def count(
         self, session: Session, table_name: str, column_name: str, prefix: str | None = None
     ) -> int:
         """Non-null values in the column (only those starting with ``prefix`` when given)."""
-        rows, value = _cell(table_name, column_name)
+        rows, value, _key = _cell(table_name, column_name)
         query = select(func.count()).select_from(rows).where(value.is_not(None))
         if prefix is not None:
             query = query.where(value.startswith(prefix, autoescape=True))

@@ -1,4 +1,6 @@
-"""Key rotation: move every stored ciphertext to the active key, one batch at a time.
+"""Key rotation: move every stored ciphertext to the active key, one batch at a time: fields of
+every form table (retired columns too) and the platform's own secrets (MFA seeds, webhook
+signing secrets).
 
 Each call of ``KeyRotation.step`` re-encrypts one batch of one column in the caller's
 transaction; the command commits after each, so an interruption loses at most one batch and a
@@ -23,6 +25,8 @@ from brickwork.platform.records.layout import ENCRYPTED, TableLayout
 class EncryptedColumn:
     table: str
     column: str
+    key: str = "id"
+    """The row's primary key column."""
 
     @property
     def context(self) -> str:
@@ -34,6 +38,14 @@ class BatchReport:
     column: EncryptedColumn
     reencrypted: int
     remaining: int
+
+
+PLATFORM_SECRETS = (
+    EncryptedColumn("users", "mfa_secret"),
+    EncryptedColumn("webhooks", "secret", key="key"),
+)
+"""Secrets the platform keeps under the same key file: MFA seeds and webhook signing secrets
+(their encryption context is `table:column` too)."""
 
 
 def _columns_of(layout: TableLayout) -> Iterator[EncryptedColumn]:
@@ -53,7 +65,7 @@ class KeyRotation:
         self.repo = repository or KeyRepository()
 
     def columns(self, session: Session) -> list[EncryptedColumn]:
-        found: list[EncryptedColumn] = []
+        found: list[EncryptedColumn] = list(PLATFORM_SECRETS)
         for layout in self.repo.layouts(session):
             found.extend(_columns_of(TableLayout.from_json(layout)))
         return sorted(found, key=lambda c: (c.table, c.column))
@@ -66,7 +78,9 @@ class KeyRotation:
         when every value is under the active key."""
         prefix = self._prefix()
         for target in self.columns(session):
-            rows = self.repo.stale(session, target.table, target.column, prefix, batch)
+            rows = self.repo.stale(
+                session, target.table, target.column, prefix, batch, key=target.key
+            )
             if not rows:
                 continue
             done = 0
@@ -74,7 +88,7 @@ class KeyRotation:
                 fresh = self.cipher.reencrypt(token, context=target.context)
                 if fresh is not None:
                     done += self.repo.replace(
-                        session, target.table, target.column, row_id, token, fresh
+                        session, target.table, target.column, row_id, token, fresh, key=target.key
                     )
             total = self.repo.count(session, target.table, target.column)
             current = self.repo.count(session, target.table, target.column, prefix)
