@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 ENV_PREFIX = "BRICKWORK_"
 DEFAULT_HOST = "127.0.0.1"
@@ -154,7 +154,18 @@ def _smtp_url(env: Mapping[str, str]) -> str | None:
             f"{ENV_PREFIX}SMTP_URL must be smtp://, smtp+starttls:// or smtps:// "
             "[user:password@]host[:port]"
         )
+    if parts.scheme == "smtp" and (parts.username or parts.password) and not _loopback(parts):
+        raise SettingsError(
+            f"{ENV_PREFIX}SMTP_URL sends its password in clear over plain smtp://: use "
+            "smtp+starttls:// or smtps:// (plain smtp:// with credentials only to a relay on "
+            "this machine)"
+        )
     return raw
+
+
+def _loopback(parts: SplitResult) -> bool:
+    host = (parts.hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

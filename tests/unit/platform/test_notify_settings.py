@@ -24,6 +24,7 @@ def test_without_smtp_no_mail_is_configured() -> None:
             ("mail.bank.test", 587, "starttls", "relay@bank", "p:ss"),
         ),
         ("smtps://mail.bank.test:2465", ("mail.bank.test", 2465, "tls", None, None)),
+        ("smtp://relay:pw@127.0.0.1:2525", ("127.0.0.1", 2525, "plain", "relay", "pw")),
     ],
 )
 def test_the_smtp_url_gives_host_port_security_and_credentials(
@@ -34,7 +35,7 @@ def test_the_smtp_url_gives_host_port_security_and_credentials(
     assert (config.host, config.port, config.security, config.username, config.password) == (
         expected
     )
-    assert config.sender == "brickwork@mail.bank.test"
+    assert config.sender == f"brickwork@{config.host}"
     assert config.password is None or config.password not in repr(config)
 
 
@@ -62,6 +63,8 @@ def test_sender_hosts_and_timeouts_are_read() -> None:
         ("http://mail.bank.test", "must be smtp://"),
         ("smtp://", "must be smtp://"),
         ("smtp://mail.bank.test:port", "invalid port"),
+        ("smtp://relay:secret@mail.bank.test", "password in clear"),
+        ("smtp://relay@mail.bank.test:2525", "password in clear"),
     ],
 )
 def test_a_bad_smtp_url_stops_the_process_at_start(url: str, message: str) -> None:
