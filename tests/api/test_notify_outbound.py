@@ -165,7 +165,11 @@ def test_emails_leave_through_the_outbox_each_through_its_recipients_permissions
     assert "Amount: 46000.00 CNY" in alice.get_content()
     assert f"Phone: {PHONE}" in bob.get_content()
     assert alice["Message-ID"] != bob["Message-ID"]
-    assert {job.status for job in jobs(session, "notify.email")} == {"done"}
+    delivered = jobs(session, "notify.email")
+    assert {job.status for job in delivered} == {"done"}
+    for job in delivered:  # the rendered text left with the message; the job keeps whom to
+        assert set(job.payload) == {"recipient", "app", "kind"}
+        assert PHONE not in str(job.payload) and "138" not in str(job.payload)
 
 
 def test_a_refused_email_is_retried_with_backoff(
@@ -179,6 +183,7 @@ def test_a_refused_email_is_retried_with_backoff(
     (job,) = jobs(session, "notify.email")
     assert (job.status, job.attempts) == ("queued", 1)
     assert "451" in (job.last_error or "")
+    assert "body" in job.payload, "a job still to run keeps what it sends"
     assert box.messages == []
     assert worker.run_until_idle() == 0, "not due before its backoff"
     later(clock)
@@ -271,7 +276,8 @@ def test_a_webhook_receives_a_signed_notice_rendered_through_the_rule_owner(
     assert document["subject"] == "Large deposit by C1"
     assert PHONE not in document["body"], "the owner sees the phone masked"
     assert document["body"].endswith(" / 46000.00 CNY")
-    assert jobs(session, "notify.webhook")[0].status == "done"
+    (done,) = jobs(session, "notify.webhook")
+    assert (done.status, done.payload) == ("done", {"webhook": "siem"})
 
 
 def test_webhooks_are_not_redirected_and_time_out(

@@ -53,8 +53,19 @@ class JobContext:
     now: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Completed:
+    """A handler's result that also replaces the job's payload once it is done: what a job
+    needed to run (a rendered message) need not stay in the table after it ran. A job that
+    fails for good keeps its payload, so that it can be retried."""
+
+    result: Any
+    payload: Any
+
+
 Handler = Callable[[Session, Any, JobContext], Any]
-"""`(session, payload, context) -> result` (JSON-able or None); raising fails the attempt."""
+"""`(session, payload, context) -> result` (JSON-able, None or `Completed`); raising fails
+the attempt."""
 
 NextFire = Callable[[str, str, datetime], datetime]
 """`(cron, time zone, after) -> the first tick strictly after `after` (aware, UTC or not)."""
@@ -158,7 +169,7 @@ class Worker:
         try:
             with unit_of_work(self.factory) as session:
                 result = handler(session, job.payload, context)
-                done = {
+                done: dict[str, Any] = {
                     "status": DONE,
                     "result": result,
                     "finished_at": self.clock(),
@@ -166,6 +177,8 @@ class Worker:
                     "locked_until": None,
                     "last_error": None,
                 }
+                if isinstance(result, Completed):
+                    done.update(result=result.result, payload=result.payload)
                 if not self.repo.finish(session, job.id, self.name, done):
                     raise _LeaseLost(job.id)
         except _LeaseLost:

@@ -22,7 +22,7 @@ from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.crypto.cipher import Cipher
 from brickwork.platform.errors import NotFound
 from brickwork.platform.jobs.repository import JobRepository
-from brickwork.platform.jobs.service import JobContext, JobQueue
+from brickwork.platform.jobs.service import Completed, JobContext, JobQueue
 from brickwork.platform.models import Notification
 from brickwork.platform.notifications.delivery import (
     one_line,
@@ -139,7 +139,7 @@ class NotificationService:
 
     # ------------------------------------------------------------ job handlers
 
-    def deliver_email(self, session: Session, payload: Any, job: JobContext) -> dict[str, Any]:
+    def deliver_email(self, session: Session, payload: Any, job: JobContext) -> Completed:
         if self.smtp is None:
             raise DeliveryFailed("no SMTP server is configured (BRICKWORK_SMTP_URL)")
         send_mail(
@@ -149,9 +149,11 @@ class NotificationService:
             body=payload["body"],
             message_id=f"<notice-{job.id}@brickwork>",
         )
-        return {"sent_to": payload["recipient"]}
+        # The rendered text has left: the job keeps whom it went to, not what it said.
+        kept = {"recipient": payload["recipient"], "app": payload["app"], "kind": payload["kind"]}
+        return Completed({"sent_to": payload["recipient"]}, kept)
 
-    def deliver_webhook(self, session: Session, payload: Any, job: JobContext) -> dict[str, Any]:
+    def deliver_webhook(self, session: Session, payload: Any, job: JobContext) -> Completed:
         key = payload["webhook"]
         target = self.webhooks.target(session, key)
         if target is None:
@@ -169,7 +171,7 @@ class NotificationService:
             timestamp=str(int(job.now.timestamp())),
             timeout=self.webhook_timeout,
         )
-        return {"webhook": key, "status": status}
+        return Completed({"webhook": key, "status": status}, {"webhook": key})
 
     # ------------------------------------------------------------ reading
 
