@@ -7,7 +7,7 @@ returns), and every expression compiled against the bound form's field types.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,7 +199,7 @@ class _Compiler:
                 outcome: {key: NodeLeft(key, outcome) for key in nodes}
                 for outcome in ("approved", "rejected")
             },
-            reach={key: _reachable(key, successors) for key in nodes},
+            reach=Reach(successors),
             conditions=conditions,
             expressions=self.expressions,
             calendar=calendar,
@@ -343,6 +343,32 @@ def _from_diagnostic(diagnostic: Diagnostic, pointer: str) -> FlowProblem:
 
 def _token(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
+
+
+class Reach(Mapping[str, frozenset[str]]):
+    """Per node, the nodes reachable from it, worked out the first time a node is asked for:
+    the full table grows with the square of the nodes (a second on 3,000), while a run asks
+    for a few (inclusive joins, returns, views)."""
+
+    __slots__ = ("_found", "_successors")
+
+    def __init__(self, successors: Mapping[str, tuple[str, ...]]) -> None:
+        self._successors = successors
+        self._found: dict[str, frozenset[str]] = {}
+
+    def __getitem__(self, node: str) -> frozenset[str]:
+        found = self._found.get(node)
+        if found is None:
+            if node not in self._successors:
+                raise KeyError(node)
+            found = self._found[node] = _reachable(node, self._successors)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._successors)
+
+    def __len__(self) -> int:
+        return len(self._successors)
 
 
 def _reachable(start: str, successors: Mapping[str, tuple[str, ...]]) -> frozenset[str]:
