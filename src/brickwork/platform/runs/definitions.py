@@ -181,14 +181,19 @@ class FlowCompiler:
         run on (they step with the version they started with). The publish is refused, naming
         each flow version and what breaks, until the flows are updated or those instances end."""
         published = self.repo.published(session, request.app_key, Kind.FLOW.value)
-        if not published or request.importing:  # imported ones are checked on their own
+        if not published:
             return []
         running = self.repo_runs.running_versions(session, request.app_key)
         latest = {key: number for _id, key, number in published}
-        versions = [(key, number, None) for key, number in latest.items()] + [
+        # An imported bundle brings its own flow versions, checked by their own publish; the
+        # versions that running instances use are not in it, so they are checked here always.
+        versions: list[tuple[str, int, int | None]] = (
+            [] if request.importing else [(k, n, None) for k, n in latest.items()]
+        )
+        versions += [
             (key, number, count)
             for key, number, count in running
-            if key in latest and number != latest[key]
+            if key in latest and (number != latest[key] or request.importing)
         ]
         try:
             definition = FormDefinition.model_validate(request.body["spec"])
