@@ -1,0 +1,791 @@
+"""Compile a report definition against the app: every problem found, each with the JSON
+pointer of what is wrong, a stable code and what to do; or the `ReportPlan` the platform runs.
+
+Filters are checked by the expression engine against the dataset's fields (base fields by key,
+joined ones as `alias.field`, parameters as `$params.<key>`, `$params.<range>.start` / `.end`)
+and turned into SQL IR here: a filter that cannot run inside the database is refused now, not
+when someone opens the report.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError
+
+from brickwork.engines.expr import (
+    ExpressionError,
+    Scope,
+    as_type,
+    compile_expression,
+    parse,
+    to_sql_ir,
+)
+from brickwork.engines.expr.syntax import Name, walk
+from brickwork.engines.report import plan as p
+from brickwork.engines.report.definition import (
+    ChartSpec,
+    FormatSpec,
+    MeasureSpec,
+    PercentOfTotalSpec,
+    PeriodChangeSpec,
+    PivotSpec,
+    ReportSpec,
+    RunningTotalSpec,
+    TopNSpec,
+)
+from brickwork.engines.report.environment import (
+    SYSTEM_FIELDS,
+    FieldInfo,
+    FormInfo,
+    ReportEnvironment,
+)
+from brickwork.engines.report.parameters import default_problem
+
+VALUE_TYPES: Mapping[str, p.ValueType] = {
+    "text": "text",
+    "choice": "text",
+    "lookup": "text",
+    "number": "number",
+    "money": "money",
+    "date": "date",
+    "datetime": "datetime",
+    "boolean": "boolean",
+    "user": "user",
+    "department": "department",
+}
+EXPR_TYPES: Mapping[p.ValueType, str] = {
+    "text": "string",
+    "number": "number",
+    "money": "number",
+    "percent": "number",
+    "date": "date",
+    "datetime": "date and time",
+    "boolean": "boolean",
+    "user": "string",
+    "department": "string",
+}
+NUMERIC = frozenset({"number", "money"})
+ORDERED = frozenset({"number", "money", "date", "datetime"})
+PARAMETER_TYPES: Mapping[str, Any] = {
+    "date_range": {"start": "date", "end": "date"},
+    "date": "date",
+    "number": "number",
+    "text": "string",
+    "user": "string",
+    "department": "string",
+    "select": "any",
+}
+CHART_NEEDS: Mapping[str, tuple[bool, int, int]] = {
+    # type: (needs x, fewest y, most y)
+    "table": (False, 0, 10),
+    "pivot": (False, 0, 10),
+    "bar": (True, 1, 10),
+    "stacked_bar": (True, 1, 10),
+    "line": (True, 1, 10),
+    "area": (True, 1, 10),
+    "pie": (True, 1, 1),
+    "funnel": (True, 1, 1),
+    "kpi": (False, 1, 1),
+    "scatter": (False, 2, 2),
+    "heatmap": (True, 1, 1),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportProblem:
+    pointer: str
+    code: str
+    message: str
+
+
+class ReportDefinitionError(Exception):
+    """The definition cannot be compiled; `problems` lists everything found."""
+
+    def __init__(self, problems: Sequence[ReportProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{x.pointer}: {x.message}" for x in self.problems))
+
+
+def compile_report(
+    spec: Mapping[str, Any],
+    env: ReportEnvironment,
+    *,
+    key: str = "report",
+    title: p.Label | None = None,
+) -> p.ReportPlan:
+    """The plan of a report definition, or `ReportDefinitionError` with every problem."""
+    try:
+        parsed = ReportSpec.model_validate(spec)
+    except ValidationError as exc:
+        raise ReportDefinitionError(
+            [
+                ReportProblem(_pointer(error["loc"]), "E_REPORT_SCHEMA", error["msg"])
+                for error in exc.errors()
+            ]
+        ) from None
+    compiler = _Compiler(parsed, env)
+    built = compiler.build(key, title)
+    if compiler.problems:
+        raise ReportDefinitionError(compiler.problems)
+    assert built is not None
+    return built
+
+
+def _pointer(loc: Sequence[Any]) -> str:
+    parts = []
+    for part in loc:
+        if isinstance(part, str) and part in {
+            "pivot",
+            "running_total",
+            "percent_of_total",
+            "period_change",
+            "top_n",
+            "str",
+            "dict[Literal['zh-CN', 'en'],constrained-str]",
+        }:
+            continue  # pydantic's union branch names, not places in the document
+        parts.append(str(part).replace("~", "~0").replace("/", "~1"))
+    return "/" + "/".join(parts) if parts else ""
+
+
+def _label(given: Any, fallback: p.Label) -> p.Label:
+    return cast(p.Label, given) if given is not None else fallback
+
+
+def _format(spec: FormatSpec | None) -> p.Format | None:
+    if spec is None:
+        return None
+    return p.Format(spec.style, spec.decimals, spec.currency, spec.pattern)
+
+
+class _Compiler:
+    def __init__(self, spec: ReportSpec, env: ReportEnvironment) -> None:
+        self.spec = spec
+        self.env = env
+        self.problems: list[ReportProblem] = []
+        self.sources: dict[str, Mapping[str, FieldInfo]] = {}
+        self.keys: dict[str, str] = {}  # output key -> what it is (dimension, measure, ...)
+
+    def problem(self, pointer: str, code: str, message: str) -> None:
+        self.problems.append(ReportProblem(pointer, code, message))
+
+    # ------------------------------------------------------------ the whole
+
+    def build(self, key: str, title: p.Label | None) -> p.ReportPlan | None:
+        spec = self.spec
+        dataset = self.dataset()
+        try:
+            ZoneInfo(spec.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.problem("/timezone", "E_REPORT_TIMEZONE", f"{spec.timezone!r} is no IANA zone")
+        self.kind_shape()
+        parameters = tuple(self.parameters())
+        dimensions = tuple(self.dimensions()) if dataset else ()
+        measures, calculated = self.measures() if dataset else ((), ())
+        columns = tuple(self.columns()) if dataset else ()
+        filters = tuple(self.filters(parameters)) if dataset else ()
+        post = tuple(self.post_steps(dimensions, measures, calculated))
+        sort = tuple(self.sorts())
+        drill = tuple(self.drills(dimensions, measures, calculated, parameters))
+        chart = self.chart(spec.chart, dimensions)
+        if dataset is None:
+            return None
+        return p.ReportPlan(
+            key=key,
+            title=_label(spec.title, title if title is not None else key),
+            kind=spec.kind,
+            dataset=dataset,
+            dimensions=dimensions,
+            measures=measures,
+            calculated=calculated,
+            columns=columns,
+            filters=filters,
+            parameters=parameters,
+            sort=sort,
+            limit=spec.limit,
+            post=post,
+            drill=drill,
+            chart=chart,
+            timezone=spec.timezone,
+        )
+
+    def kind_shape(self) -> None:
+        spec = self.spec
+        if spec.kind == "summary":
+            if spec.columns:
+                self.problem(
+                    "/columns",
+                    "E_REPORT_KIND",
+                    "a summary report has dimensions and measures, not columns (or set "
+                    '"kind": "detail")',
+                )
+            if not spec.dimensions and not spec.measures:
+                self.problem(
+                    "/measures", "E_REPORT_EMPTY", "add a measure (e.g. a count) or a dimension"
+                )
+        else:
+            if spec.dimensions or spec.measures or spec.post:
+                self.problem(
+                    "/dimensions" if spec.dimensions else "/measures" if spec.measures else "/post",
+                    "E_REPORT_KIND",
+                    "a detail report lists rows with columns: no dimensions, measures or post "
+                    'steps (or set "kind": "summary")',
+                )
+            if not spec.columns:
+                self.problem("/columns", "E_REPORT_EMPTY", "a detail report needs columns")
+
+    def claim(self, key: str, what: str, pointer: str) -> None:
+        if key in self.keys:
+            self.problem(
+                pointer,
+                "E_REPORT_DUPLICATE_KEY",
+                f"{key!r} is already the key of a {self.keys[key]}; keys name columns of the "
+                "result and must be unique",
+            )
+        else:
+            self.keys[key] = what
+
+    # ------------------------------------------------------------ dataset
+
+    def dataset(self) -> p.Dataset | None:
+        spec = self.spec.dataset
+        form = self.env.forms.get(spec.form)
+        if form is None:
+            known = ", ".join(sorted(self.env.forms)) or "none"
+            self.problem(
+                "/dataset/form",
+                "E_REPORT_UNKNOWN_FORM",
+                f"the app has no published form {spec.form!r} (published: {known})",
+            )
+            return None
+        if spec.subtable is not None:
+            self.problem(
+                "/dataset/subtable",
+                "E_REPORT_UNSUPPORTED",
+                "datasets over subtable rows are not available yet; report on the form",
+            )
+        self.sources[""] = {**SYSTEM_FIELDS, **form.fields}
+        joins = []
+        for index, join in enumerate(spec.joins):
+            pointer = f"/dataset/joins/{index}"
+            alias = join.as_
+            if alias in self.sources or alias in form.fields or alias == "parent":
+                self.problem(
+                    f"{pointer}/as",
+                    "E_REPORT_AMBIGUOUS_JOIN",
+                    f"{alias!r} is already a field or join of the dataset; choose another alias",
+                )
+                continue
+            source, _, name = join.lookup.rpartition(".")
+            fields = self.sources.get(source)
+            if fields is None:
+                self.problem(
+                    f"{pointer}/lookup",
+                    "E_REPORT_UNKNOWN_JOIN",
+                    f"{source!r} is not a join defined before this one",
+                )
+                continue
+            info = fields.get(name)
+            if info is None or info.type != "lookup" or info.lookup_form is None:
+                what = "no field" if info is None else f"a {info.type} field, not a lookup"
+                self.problem(
+                    f"{pointer}/lookup",
+                    "E_REPORT_NOT_A_LOOKUP",
+                    f"{join.lookup!r} is {what}; joins follow lookup fields",
+                )
+                continue
+            target: FormInfo | None = self.env.forms.get(info.lookup_form)
+            if target is None:
+                self.problem(
+                    f"{pointer}/lookup",
+                    "E_REPORT_UNKNOWN_FORM",
+                    f"{join.lookup!r} points to form {info.lookup_form!r}, which is not published",
+                )
+                continue
+            self.sources[alias] = {**SYSTEM_FIELDS, **target.fields}
+            joins.append(p.Join(alias, source, name, info.lookup_form, pointer))
+        return p.Dataset(spec.form, spec.subtable, tuple(joins))
+
+    def field(self, path: str, pointer: str) -> tuple[p.FieldRef, FieldInfo] | None:
+        source, _, name = path.rpartition(".")
+        fields = self.sources.get(source)
+        if fields is None:
+            self.problem(
+                pointer,
+                "E_REPORT_UNKNOWN_FIELD",
+                f"{source!r} is no join of the dataset (joins: {', '.join(self._aliases())})",
+            )
+            return None
+        info = fields.get(name)
+        if info is None:
+            where = "the form" if not source else f"join {source!r}"
+            self.problem(pointer, "E_REPORT_UNKNOWN_FIELD", f"{where} has no field {name!r}")
+            return None
+        value_type = VALUE_TYPES.get(info.type)
+        if value_type is None:
+            self.problem(
+                pointer,
+                "E_REPORT_FIELD_UNUSABLE",
+                f"{path!r} is a {info.type} field: reports use text, numbers, money, dates, "
+                "choices, users, departments and lookups",
+            )
+            return None
+        return p.FieldRef(source, name, value_type), info
+
+    def _aliases(self) -> Iterator[str]:
+        return (alias or "(the form)" for alias in self.sources)
+
+    # ------------------------------------------------------------ rows
+
+    def dimensions(self) -> Iterator[p.Dimension]:
+        for index, spec in enumerate(self.spec.dimensions):
+            pointer = f"/dimensions/{index}"
+            self.claim(spec.key, "dimension", f"{pointer}/key")
+            found = self.field(spec.field, f"{pointer}/field")
+            if found is None:
+                continue
+            ref, info = found
+            if spec.grain is not None and ref.type not in ("date", "datetime"):
+                self.problem(
+                    f"{pointer}/grain",
+                    "E_REPORT_GRAIN",
+                    f"{spec.field!r} is {ref.type}: a time grain needs a date or date-time field",
+                )
+            buckets = None
+            if spec.buckets is not None:
+                buckets = self.buckets(spec, ref, pointer)
+            yield p.Dimension(
+                spec.key,
+                _label(spec.label, info.label or spec.key),
+                ref,
+                pointer,
+                spec.grain,
+                buckets,
+                _format(spec.format),
+            )
+
+    def buckets(self, spec: Any, ref: p.FieldRef, pointer: str) -> p.Buckets | None:
+        given = spec.buckets
+        if ref.type not in NUMERIC:
+            self.problem(
+                f"{pointer}/buckets",
+                "E_REPORT_BUCKETS",
+                f"{spec.field!r} is {ref.type}: buckets need a number or money field",
+            )
+            return None
+        if spec.grain is not None:
+            self.problem(f"{pointer}/buckets", "E_REPORT_BUCKETS", "use a grain or buckets")
+        bounds = list(given.bounds)
+        if any(b >= c for b, c in itertools.pairwise(bounds)):
+            self.problem(
+                f"{pointer}/buckets/bounds",
+                "E_REPORT_BUCKETS",
+                "bounds must be strictly ascending",
+            )
+        if len(given.labels) != len(bounds) + 1:
+            self.problem(
+                f"{pointer}/buckets/labels",
+                "E_REPORT_BUCKETS",
+                f"{len(bounds)} bound(s) make {len(bounds) + 1} buckets: give that many labels",
+            )
+        return p.Buckets(tuple(bounds), tuple(cast(p.Label, x) for x in given.labels))
+
+    def measures(self) -> tuple[tuple[p.Measure, ...], tuple[p.Calculated, ...]]:
+        measures: list[p.Measure] = []
+        calculated: list[p.Calculated] = []
+        for index, spec in enumerate(self.spec.measures):
+            pointer = f"/measures/{index}"
+            self.claim(spec.key, "measure", f"{pointer}/key")
+            if (spec.function is None) == (spec.expression is None):
+                self.problem(
+                    pointer,
+                    "E_REPORT_MEASURE",
+                    "a measure has either a `function` (with a `field`) or an `expression` over "
+                    "other measures",
+                )
+                continue
+            if spec.expression is not None:
+                known = [m.key for m in measures] + [c.key for c in calculated]
+                found = self.calculated(spec, known, pointer)
+                if found is not None:
+                    calculated.append(found)
+                continue
+            found_measure = self.measure(spec, pointer)
+            if found_measure is not None:
+                measures.append(found_measure)
+        return tuple(measures), tuple(calculated)
+
+    def measure(self, spec: MeasureSpec, pointer: str) -> p.Measure | None:
+        function = spec.function
+        assert function is not None
+        ref = None
+        label: p.Label = spec.key
+        if spec.field is None:
+            if function != "count":
+                self.problem(f"{pointer}/field", "E_REPORT_MEASURE", f"{function} needs a `field`")
+                return None
+        else:
+            found = self.field(spec.field, f"{pointer}/field")
+            if found is None:
+                return None
+            ref, info = found
+            label = info.label or spec.key
+            allowed = (
+                NUMERIC
+                if function in ("sum", "avg", "median", "percentile")
+                else ORDERED
+                if function in ("min", "max")
+                else None
+            )
+            if allowed is not None and ref.type not in allowed:
+                self.problem(
+                    f"{pointer}/function",
+                    "E_REPORT_AGGREGATE_TYPE",
+                    f"{function} of {spec.field!r} ({ref.type}) is not possible: "
+                    + ("numbers and money" if allowed is NUMERIC else "numbers, money and dates")
+                    + " only; count or count_distinct work on any field",
+                )
+        percentile = spec.percentile
+        if function == "median":
+            percentile = Decimal(50)
+        elif function == "percentile":
+            if percentile is None or not Decimal(0) < percentile < Decimal(100):
+                self.problem(
+                    f"{pointer}/percentile",
+                    "E_REPORT_PERCENTILE",
+                    "give `percentile` between 0 and 100 (exclusive), e.g. 90",
+                )
+        elif percentile is not None:
+            self.problem(
+                f"{pointer}/percentile",
+                "E_REPORT_PERCENTILE",
+                "`percentile` goes with the percentile function only",
+            )
+        if function == "count" and spec.label is None:
+            label = {"zh-CN": "数量", "en": "Count"} if ref is None else label
+        return p.Measure(
+            spec.key,
+            _label(spec.label, label),
+            function,
+            ref,
+            pointer,
+            percentile,
+            _format(spec.format),
+        )
+
+    def calculated(
+        self, spec: MeasureSpec, known: Sequence[str], pointer: str
+    ) -> p.Calculated | None:
+        source = spec.expression
+        assert source is not None
+        scope = Scope.of(dict.fromkeys(known, "number"))
+        try:
+            compile_expression(source, scope)
+            tree = parse(source, names=scope.known_names)
+        except ExpressionError as exc:
+            first = exc.diagnostics[0]
+            self.problem(
+                f"{pointer}/expression",
+                first.code,
+                f"line {first.line}, column {first.column}: {first.message}"
+                + (f" ({first.hint})" if first.hint else "")
+                + "; a calculated measure uses the measures defined before it",
+            )
+            return None
+        depends = tuple(
+            dict.fromkeys(n.name for n in walk(tree) if isinstance(n, Name) and n.name in known)
+        )
+        return p.Calculated(
+            spec.key,
+            _label(spec.label, spec.key),
+            source,
+            depends,
+            pointer,
+            _format(spec.format),
+        )
+
+    def columns(self) -> Iterator[p.DetailColumn]:
+        for index, spec in enumerate(self.spec.columns):
+            pointer = f"/columns/{index}"
+            self.claim(spec.key, "column", f"{pointer}/key")
+            found = self.field(spec.field, f"{pointer}/field")
+            if found is None:
+                continue
+            ref, info = found
+            yield p.DetailColumn(
+                spec.key,
+                _label(spec.label, info.label or spec.key),
+                ref,
+                pointer,
+                _format(spec.format),
+            )
+
+    # ------------------------------------------------------------ inputs
+
+    def parameters(self) -> Iterator[p.Parameter]:
+        seen: set[str] = set()
+        for index, spec in enumerate(self.spec.parameters):
+            pointer = f"/parameters/{index}"
+            if spec.key in seen:
+                self.problem(f"{pointer}/key", "E_REPORT_DUPLICATE_KEY", f"{spec.key!r} again")
+                continue
+            seen.add(spec.key)
+            if spec.type == "select" and not spec.options:
+                self.problem(f"{pointer}/options", "E_REPORT_PARAMETER", "a select needs options")
+            if spec.multiple and spec.type != "select":
+                self.problem(
+                    f"{pointer}/multiple", "E_REPORT_PARAMETER", "only a select takes several"
+                )
+            parameter = p.Parameter(
+                spec.key,
+                _label(spec.label, spec.key),
+                spec.type,
+                pointer,
+                spec.required,
+                spec.default,
+                None if spec.options is None else tuple(spec.options),
+                spec.multiple,
+            )
+            problem = default_problem(parameter)
+            if problem is not None:
+                self.problem(f"{pointer}/default", "E_REPORT_PARAMETER", problem)
+            yield parameter
+
+    def scope(self, parameters: Sequence[p.Parameter]) -> Scope:
+        base = self.sources.get("", {})
+        fields: dict[str, Any] = {
+            name: EXPR_TYPES[VALUE_TYPES[info.type]]
+            for name, info in base.items()
+            if info.type in VALUE_TYPES
+        }
+        for alias, joined in self.sources.items():
+            if alias:
+                fields[alias] = {
+                    name: EXPR_TYPES[VALUE_TYPES[info.type]]
+                    for name, info in joined.items()
+                    if info.type in VALUE_TYPES
+                }
+        params: dict[str, Any] = {}
+        for parameter in parameters:
+            kind = PARAMETER_TYPES[parameter.type]
+            if parameter.type == "select" and parameter.options:
+                first = parameter.options[0]
+                kind = "number" if isinstance(first, int | float | Decimal) else "string"
+            if parameter.multiple:
+                kind = f"list<{kind}>"
+            params[parameter.key] = kind
+        return Scope.of(fields, extra={"params": as_type(params)})
+
+    def filters(self, parameters: Sequence[p.Parameter]) -> Iterator[p.Filter]:
+        scope = self.scope(parameters)
+        for index, source in enumerate(self.spec.filters):
+            pointer = f"/filters/{index}"
+            try:
+                ir = to_sql_ir(source, scope, predicate=True)
+            except ExpressionError as exc:
+                first = exc.diagnostics[0]
+                self.problem(
+                    pointer,
+                    first.code,
+                    f"line {first.line}, column {first.column}: {first.message}"
+                    + (f" ({first.hint})" if first.hint else ""),
+                )
+                continue
+            yield p.Filter(source, ir, pointer)
+
+    # ------------------------------------------------------------ after aggregation
+
+    def post_steps(
+        self,
+        dimensions: Sequence[p.Dimension],
+        measures: Sequence[p.Measure],
+        calculated: Sequence[p.Calculated],
+    ) -> Iterator[p.PostStep]:
+        dims = {d.key: d for d in dimensions}
+        values = {m.key for m in measures} | {c.key for c in calculated}
+        for index, spec in enumerate(self.spec.post):
+            pointer = f"/post/{index}"
+            if isinstance(spec, PivotSpec):
+                if index != len(self.spec.post) - 1:
+                    self.problem(pointer, "E_REPORT_POST", "a pivot must be the last post step")
+                unknown = [k for k in (*spec.rows, *spec.columns) if k not in dims]
+                unknown += [k for k in spec.values if k not in values]
+                if unknown:
+                    self.problem(
+                        pointer,
+                        "E_REPORT_POST",
+                        f"{', '.join(unknown)}: rows and columns name dimensions, values measures",
+                    )
+                elif set(spec.rows) | set(spec.columns) != set(dims) or set(spec.rows) & set(
+                    spec.columns
+                ):
+                    self.problem(
+                        pointer,
+                        "E_REPORT_POST",
+                        "rows and columns together must name every dimension once",
+                    )
+                yield p.Pivot(
+                    tuple(spec.rows),
+                    tuple(spec.columns),
+                    tuple(spec.values),
+                    spec.totals,
+                    spec.subtotals,
+                    pointer,
+                )
+            elif isinstance(spec, RunningTotalSpec | PercentOfTotalSpec):
+                self.need(spec.measure in values, pointer, f"{spec.measure!r} is no measure")
+                missing = [k for k in spec.partition if k not in dims]
+                self.need(not missing, pointer, f"{', '.join(missing)}: not dimensions")
+                self.claim(spec.as_, "post step output", f"{pointer}/as")
+                label = _label(spec.label, spec.as_)
+                if isinstance(spec, RunningTotalSpec):
+                    yield p.RunningTotal(
+                        spec.measure, spec.as_, label, pointer, tuple(spec.partition)
+                    )
+                else:
+                    yield p.PercentOfTotal(
+                        spec.measure, spec.as_, label, pointer, tuple(spec.partition)
+                    )
+                values.add(spec.as_)
+            elif isinstance(spec, PeriodChangeSpec):
+                self.need(spec.measure in values, pointer, f"{spec.measure!r} is no measure")
+                dim = dims.get(spec.dimension)
+                self.need(
+                    dim is not None and dim.grain is not None,
+                    f"{pointer}/dimension",
+                    f"{spec.dimension!r} must be a dimension with a time grain",
+                )
+                self.claim(spec.as_, "post step output", f"{pointer}/as")
+                yield p.PeriodChange(
+                    spec.measure,
+                    spec.dimension,
+                    spec.as_,
+                    _label(spec.label, spec.as_),
+                    pointer,
+                    spec.periods,
+                    spec.mode,
+                )
+                values.add(spec.as_)
+            elif isinstance(spec, TopNSpec):
+                self.need(spec.dimension in dims, pointer, f"{spec.dimension!r} is no dimension")
+                self.need(spec.measure in values, pointer, f"{spec.measure!r} is no measure")
+                others = {"zh-CN": "其他", "en": "Others"}
+                yield p.TopN(
+                    spec.dimension,
+                    spec.measure,
+                    spec.n,
+                    pointer,
+                    spec.others,
+                    _label(spec.others_label, others),
+                )
+
+    def need(self, condition: bool, pointer: str, message: str) -> None:
+        if not condition:
+            self.problem(pointer, "E_REPORT_POST", message)
+
+    def sorts(self) -> Iterator[p.Sort]:
+        for index, spec in enumerate(self.spec.sort):
+            if spec.key not in self.keys:
+                self.problem(
+                    f"/sort/{index}/key",
+                    "E_REPORT_UNKNOWN_KEY",
+                    f"{spec.key!r} is not a column of the result ({', '.join(self.keys)})",
+                )
+            yield p.Sort(spec.key, spec.direction == "desc")
+
+    def drills(
+        self,
+        dimensions: Sequence[p.Dimension],
+        measures: Sequence[p.Measure],
+        calculated: Sequence[p.Calculated],
+        parameters: Sequence[p.Parameter],
+    ) -> Iterator[p.DrillLink]:
+        dims = {d.key for d in dimensions}
+        clickable = dims | {m.key for m in measures} | {c.key for c in calculated}
+        clickable |= {c.key for c in self.spec.columns}
+        params = {x.key for x in parameters}
+        for index, spec in enumerate(self.spec.drill):
+            pointer = f"/drill/{index}"
+            if spec.on not in clickable:
+                self.problem(f"{pointer}/on", "E_REPORT_DRILL", f"{spec.on!r} is no column")
+            if (spec.list is None) == (spec.report is None):
+                self.problem(pointer, "E_REPORT_DRILL", "give either `list` or `report`")
+                continue
+            if spec.list is not None:
+                if spec.list not in self.env.forms:
+                    self.problem(
+                        f"{pointer}/list", "E_REPORT_DRILL", f"no published form {spec.list!r}"
+                    )
+                elif spec.list != self.spec.dataset.form:
+                    self.problem(
+                        f"{pointer}/list",
+                        "E_REPORT_DRILL",
+                        "a drill to a record list opens the dataset's own form, filtered to the "
+                        "clicked row",
+                    )
+                yield p.DrillLink(spec.on, "list", spec.list, pointer)
+                continue
+            assert spec.report is not None
+            signature = self.env.reports.get(spec.report)
+            if signature is None:
+                self.problem(
+                    f"{pointer}/report", "E_REPORT_DRILL", f"no published report {spec.report!r}"
+                )
+                continue
+            for target, source in spec.parameters.items():
+                if target not in signature.parameters:
+                    self.problem(
+                        f"{pointer}/parameters/{target}",
+                        "E_REPORT_DRILL",
+                        f"report {spec.report!r} has no parameter {target!r}",
+                    )
+                if source not in dims and source not in params:
+                    self.problem(
+                        f"{pointer}/parameters/{target}",
+                        "E_REPORT_DRILL",
+                        f"{source!r} is neither a dimension nor a parameter of this report",
+                    )
+            yield p.DrillLink(spec.on, "report", spec.report, pointer, dict(spec.parameters))
+
+    def chart(self, spec: ChartSpec | None, dimensions: Sequence[p.Dimension]) -> p.Chart | None:
+        if spec is None:
+            return None
+        needs_x, fewest, most = CHART_NEEDS[spec.type]
+        dims = {d.key for d in dimensions} | {c.key for c in self.spec.columns}
+        numbers = {k for k, what in self.keys.items() if what != "dimension"}
+        if needs_x and spec.x is None:
+            self.problem("/chart/x", "E_REPORT_CHART", f"a {spec.type} chart needs `x`")
+        if spec.x is not None and spec.x not in dims:
+            self.problem("/chart/x", "E_REPORT_CHART", f"{spec.x!r} is no dimension")
+        if not fewest <= len(spec.y) <= most:
+            self.problem(
+                "/chart/y",
+                "E_REPORT_CHART",
+                f"a {spec.type} chart takes {fewest}"
+                + (f" to {most}" if most != fewest else "")
+                + " measure(s) in `y`",
+            )
+        for index, key in enumerate(spec.y):
+            if key not in numbers:
+                self.problem(f"/chart/y/{index}", "E_REPORT_CHART", f"{key!r} is no measure")
+        if spec.series is not None and (spec.series not in dims or spec.series == spec.x):
+            self.problem(
+                "/chart/series", "E_REPORT_CHART", "`series` names another dimension than `x`"
+            )
+        if spec.type == "heatmap" and spec.series is None:
+            self.problem("/chart/series", "E_REPORT_CHART", "a heatmap needs `series`")
+        return p.Chart(
+            spec.type,
+            "/chart",
+            spec.x,
+            tuple(spec.y),
+            spec.series,
+            spec.horizontal,
+            None if spec.title is None else cast(p.Label, spec.title),
+        )

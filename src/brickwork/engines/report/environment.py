@@ -1,0 +1,52 @@
+"""What the report engine knows of an app: its forms' fields (with types and lookups) and its
+other reports' parameters. The platform builds it from the published definitions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from brickwork.engines.report.plan import Label
+
+FieldKind = str
+"""`text`, `number`, `money`, `date`, `datetime`, `boolean`, `choice`, `user`, `department`,
+`lookup`, or `other` (stored but not usable in reports: files, rich text, subtables...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    type: FieldKind
+    label: Label = ""
+    lookup_form: str | None = None
+    """The form a `lookup` field points to."""
+
+
+@dataclass(frozen=True, slots=True)
+class FormInfo:
+    fields: Mapping[str, FieldInfo]
+    label: Label = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSignature:
+    """Another published report: its parameters (key -> type), for drill links."""
+
+    parameters: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportEnvironment:
+    forms: Mapping[str, FormInfo]
+    reports: Mapping[str, ReportSignature] = field(default_factory=dict)
+
+
+SYSTEM_FIELDS: Mapping[str, FieldInfo] = {
+    "id": FieldInfo("text", {"zh-CN": "编号", "en": "ID"}),
+    "created_at": FieldInfo("datetime", {"zh-CN": "创建时间", "en": "Created at"}),
+    "updated_at": FieldInfo("datetime", {"zh-CN": "更新时间", "en": "Updated at"}),
+    "created_by": FieldInfo("user", {"zh-CN": "创建人", "en": "Created by"}),
+    "owner": FieldInfo("user", {"zh-CN": "负责人", "en": "Owner"}),
+    "department": FieldInfo("department", {"zh-CN": "部门", "en": "Department"}),
+    "flow_status": FieldInfo("text", {"zh-CN": "流程状态", "en": "Flow status"}),
+}
+"""Columns every form table has, usable like fields."""

@@ -1,0 +1,190 @@
+"""Report parameters: the values a run gets, from what the caller sent and the defaults.
+
+A date range is `{"start": date, "end": date}`, both days included; its default may be a
+period relative to `today` (passed in: the engine has no clock). Weeks start on Monday,
+quarters are calendar quarters. Numbers become `Decimal`, never floats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from brickwork.engines.report.plan import Parameter, ReportPlan
+
+PERIODS = (
+    "today",
+    "this_week",
+    "last_week",
+    "this_month",
+    "last_month",
+    "this_quarter",
+    "last_quarter",
+    "this_year",
+    "last_year",
+    "last_7_days",
+    "last_30_days",
+    "last_90_days",
+    "last_12_months",
+)
+
+
+class ParameterError(ValueError):
+    """Values that cannot be used: `problems` are (pointer, code, message)."""
+
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{x[0]}: {x[2]}" for x in problems))
+
+
+def period(name: str, today: date) -> dict[str, date]:
+    """The days of a relative period around `today`."""
+    if name == "today":
+        return {"start": today, "end": today}
+    if name in ("this_week", "last_week"):
+        monday = today - timedelta(days=today.weekday())
+        if name == "last_week":
+            monday -= timedelta(days=7)
+        return {"start": monday, "end": monday + timedelta(days=6)}
+    if name in ("this_month", "last_month"):
+        first = today.replace(day=1)
+        if name == "last_month":
+            first = (first - timedelta(days=1)).replace(day=1)
+        return {"start": first, "end": _month_end(first)}
+    if name in ("this_quarter", "last_quarter"):
+        month = 3 * ((today.month - 1) // 3) + 1
+        first = date(today.year, month, 1)
+        if name == "last_quarter":
+            first = _add_months(first, -3)
+        return {"start": first, "end": _month_end(_add_months(first, 2))}
+    if name in ("this_year", "last_year"):
+        year = today.year - (name == "last_year")
+        return {"start": date(year, 1, 1), "end": date(year, 12, 31)}
+    if name == "last_12_months":
+        return {"start": _add_months(today, -12) + timedelta(days=1), "end": today}
+    days = {"last_7_days": 7, "last_30_days": 30, "last_90_days": 90}.get(name)
+    if days is None:
+        raise KeyError(name)
+    return {"start": today - timedelta(days=days - 1), "end": today}
+
+
+def _add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier), the month's last day when it has fewer."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    first = date(year, month + 1, 1)
+    return min(first + timedelta(days=day.day - 1), _month_end(first))
+
+
+def _month_end(first: date) -> date:
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def coerce(parameter: Parameter, value: Any, today: date) -> Any:
+    """The parameter's value from JSON; ValueError with what is wrong."""
+    if value is None:
+        return None
+    kind = parameter.type
+    if kind == "date_range":
+        return _range(value, today)
+    if kind == "date":
+        return _date(value, today)
+    if kind == "number":
+        return _number(value)
+    if kind == "select":
+        return _select(parameter, value)
+    if not isinstance(value, str) or len(value) > 200:
+        raise ValueError("give a text of at most 200 characters")
+    return value
+
+
+def _range(value: Any, today: date) -> dict[str, date]:
+    if isinstance(value, str):
+        if value not in PERIODS:
+            raise ValueError(f"{value!r} is not a period; one of {', '.join(PERIODS)}")
+        return period(value, today)
+    if not isinstance(value, Mapping) or set(value) != {"start", "end"}:
+        raise ValueError('give {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"} or a period')
+    start, end = _date(value["start"], today), _date(value["end"], today)
+    if start > end:
+        raise ValueError("the start is after the end")
+    return {"start": start, "end": end}
+
+
+def _select(parameter: Parameter, value: Any) -> Any:
+    options = parameter.options or ()
+    if not parameter.multiple and isinstance(value, list):
+        raise ValueError("give one value")
+    chosen = list(value) if parameter.multiple and isinstance(value, list) else [value]
+    wrong = [v for v in chosen if v not in options]
+    if wrong:
+        raise ValueError(f"{wrong[0]!r} is not one of the options {list(options)}")
+    return chosen if parameter.multiple else chosen[0]
+
+
+def _date(value: Any, today: date) -> date:
+    if value == "today":
+        return today
+    if not isinstance(value, str):
+        raise ValueError("give a date as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _number(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError("give a number")
+    try:
+        number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a number") from None
+    if not number.is_finite() or abs(number.adjusted()) > 30:
+        raise ValueError(f"{value!r} is not a usable number")
+    return number
+
+
+def default_problem(parameter: Parameter) -> str | None:
+    """What is wrong with a parameter's default (checked at compile time), or None."""
+    try:
+        coerce(parameter, parameter.default, date(2026, 1, 1))
+    except ValueError as exc:
+        return f"the default does not fit: {exc}"
+    return None
+
+
+def resolve_parameters(
+    plan: ReportPlan, given: Mapping[str, Any], *, today: date
+) -> dict[str, Any]:
+    """Every parameter's value (given, else its default, else None), checked; `ParameterError`
+    lists every problem (unknown keys too)."""
+    problems: list[tuple[str, str, str]] = []
+    known = {parameter.key for parameter in plan.parameters}
+    for key in given:
+        if key not in known:
+            problems.append(
+                (
+                    f"/parameters/{key}",
+                    "unknown_parameter",
+                    f"the report has no parameter {key!r} ({', '.join(sorted(known)) or 'none'})",
+                )
+            )
+    values: dict[str, Any] = {}
+    for parameter in plan.parameters:
+        raw = given.get(parameter.key, parameter.default)
+        try:
+            value = coerce(parameter, raw, today)
+        except ValueError as exc:
+            problems.append((f"/parameters/{parameter.key}", "parameter_invalid", str(exc)))
+            continue
+        if value is None and parameter.required:
+            problems.append(
+                (f"/parameters/{parameter.key}", "parameter_required", "this parameter is required")
+            )
+        values[parameter.key] = value
+    if problems:
+        raise ParameterError(problems)
+    return values
