@@ -39,6 +39,7 @@ from brickwork.platform.metadata import endpoints as metadata_endpoints
 from brickwork.platform.notifications import endpoints as notification_endpoints
 from brickwork.platform.records import endpoints as record_endpoints
 from brickwork.platform.records.jobs import JobRunner
+from brickwork.platform.reports import endpoints as report_endpoints
 from brickwork.platform.rules import endpoints as rules_endpoints
 from brickwork.platform.runs import endpoints as runs_endpoints
 from brickwork.platform.runs import schemas as runs_schemas
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.rules = services.rules
     app.state.notifications = services.notifications
     app.state.runs = services.runs
+    app.state.reports = services.reports
     app.state.jobs = JobRunner(clock=clock)
     errors.install(app, refusals=refusal_recorder(app.state.denials))
     app.add_middleware(
@@ -169,6 +171,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         *rules_endpoints.BODY_MODELS,
         *notification_endpoints.BODY_MODELS,
         *runs_schemas.BODY_MODELS,
+        *report_endpoints.BODY_MODELS,
     )
     install_openapi(app, body_models=body_models, security=SECURITY)
     return app
@@ -195,4 +198,5 @@ def area_routers() -> tuple[APIRouter, ...]:
         runs_endpoints.instances,
         runs_endpoints.inbox,
         runs_endpoints.me,
+        report_endpoints.router,
     )

@@ -51,6 +51,8 @@ from brickwork.platform.records.grants import grant_checker, row_scope_fields
 from brickwork.platform.records.protection import clear_fields_note, protect_form_spec
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
+from brickwork.platform.reports.definitions import ReportCompiler, validate_report_spec
+from brickwork.platform.reports.service import ReportService
 from brickwork.platform.rules.calendars import CalendarService
 from brickwork.platform.rules.definitions import validate_decision_spec, validate_rule_spec
 from brickwork.platform.rules.runner import LATER, SCHEDULED, RuleRunner, cron_next
@@ -88,6 +90,7 @@ class Services:
     rules: RuleRunner
     notifications: NotificationService
     runs: FlowService
+    reports: ReportService
 
 
 # Kind validators are part of what a definition *is*, whoever builds the services.
@@ -95,6 +98,7 @@ register_kind_validator(Kind.FORM, validate_form_spec)
 register_kind_validator(Kind.DECISION_TABLE, validate_decision_spec)
 register_kind_validator(Kind.RULE, validate_rule_spec)
 register_kind_validator(Kind.FLOW, validate_flow_spec)
+register_kind_validator(Kind.REPORT, validate_report_spec)
 register_element_id_pattern(Kind.DECISION_TABLE, ID_PATTERN)
 
 
@@ -213,6 +217,11 @@ def build_services(
     runs.use_notifier(InAppNotices(notifications))
     runs.add_listener(rules.on_flow_event)  # rules triggered by flow events
     rules.use_flow_starter(runs.start_from_rule)  # rules' start_flow action
+    report_compiler = ReportCompiler(metadata=metadata, records=records)
+    metadata.add_publish_hook(Kind.REPORT, report_compiler.on_publish)
+    metadata.add_publish_hook(Kind.FORM, report_compiler.on_form_publish)
+    reports = ReportService(compiler=report_compiler, records=records, audit=audit, clock=clock)
+    records.add_save_hook(reports)  # a save makes cached results of its form stale
     return Services(
         audit=audit,
         metadata=metadata,
@@ -228,6 +237,7 @@ def build_services(
         rules=rules,
         notifications=notifications,
         runs=runs,
+        reports=reports,
     )
 
 

@@ -332,8 +332,9 @@ class _Compiler:
             self.problem(
                 pointer,
                 "E_REPORT_FIELD_UNUSABLE",
-                f"{path!r} is a {info.type} field: reports use text, numbers, money, dates, "
-                "choices, users, departments and lookups",
+                f"{path!r} cannot be used in a report: encrypted fields, files, rich text, "
+                "times, multiple choices and subtables cannot (text, numbers, money, dates, "
+                "choices, users, departments and lookups can)",
             )
             return None
         return p.FieldRef(source, name, value_type), info

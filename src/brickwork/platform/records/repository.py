@@ -294,6 +294,25 @@ class RecordRepository:
         total = rows[0][-1] if count is not None and rows else None
         return rows, total
 
+    def newest_rows(
+        self,
+        session: Session,
+        table: Table,
+        where: Sequence[ColumnElement[bool]],
+        *,
+        offset: int,
+        limit: int,
+    ) -> Sequence[Row[Any]]:
+        """Matching rows, newest first (the list's default order, served by its index)."""
+        statement = (
+            select(table)
+            .where(*where)
+            .order_by(table.c.created_at.desc(), table.c.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return session.execute(statement).all()
+
     def count(self, session: Session, statement: Select[Any]) -> int:
         value: int = session.execute(statement).scalar_one()
         return value

@@ -791,6 +791,37 @@ class RecordService:
         shown = tuple(key for key, level in access.levels.items() if level > FieldLevel.HIDDEN)
         return Page(items, count, limit, offset, sensitive, shown, exact, has_more)
 
+    def page_where(
+        self,
+        session: Session,
+        actor: Actor,
+        access: FormAccess,
+        conditions: Sequence[ColumnElement[bool]],
+        *,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """A page of the live records `access` may read that also match `conditions` (built
+        by the caller over the form's table, e.g. a report's filters), newest first, shown as
+        the record list shows them; whether more follow. Reads of sensitive fields in clear
+        are audited as the list audits them."""
+        form = access.form
+        table = form.table
+        where = [table.c.deleted_at.is_(None), *access.rows("read"), *conditions]
+        rows = self.repo.newest_rows(session, table, where, offset=offset, limit=limit + 1)
+        has_more = len(rows) > limit
+        items, sensitive = self._converted(session, access, rows[:limit])
+        if sensitive:
+            self.audit.record_later(
+                session,
+                actor,
+                "record.read",
+                object_type="form",
+                object_id=f"{form.app_key}/{form.form_key}",
+                details={"fields": sensitive, "ids": [item["id"] for item in items]},
+            )
+        return items, has_more
+
     def _page_statements(
         self,
         session: Session,

@@ -1,0 +1,140 @@
+"""The ECharts option of a report's chart, built from its result table.
+
+Numbers are written as the exact decimal text (`"1234567.89"`): ECharts reads numeric strings
+as numbers, and no float ever rounds the value on its way. Dates are ISO text. Labels are in
+the viewer's locale. The option is JSON data only (no functions), rendered by the browser with
+the SVG renderer; `table` and `pivot` charts have no option (the table is the view).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from brickwork.engines.report.plan import ReportPlan
+from brickwork.engines.report.post import text_of
+from brickwork.engines.report.result import ResultTable
+
+SERIES_TYPES = {"bar": "bar", "stacked_bar": "bar", "line": "line", "area": "line"}
+
+
+def _value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def chart_option(plan: ReportPlan, table: ResultTable, *, locale: str) -> dict[str, Any] | None:
+    chart = plan.chart
+    if chart is None or chart.type in ("table", "pivot"):
+        return None
+    data = [row for row, kind in zip(table.rows, table.kinds, strict=True) if kind == "data"]
+    labels = {c.key: text_of(c.label, locale) for c in table.columns}
+    position = {c.key: i for i, c in enumerate(table.columns)}
+    title = {"text": text_of(chart.title if chart.title is not None else plan.title, locale)}
+    option: dict[str, Any] = {"title": title, "tooltip": {}, "animation": False}
+    if chart.type == "kpi":
+        value = data[0][position[chart.y[0]]] if data else None
+        option["graphic"] = [
+            {
+                "type": "text",
+                "left": "center",
+                "top": "30%",
+                "style": {"text": labels[chart.y[0]], "fontSize": 16},
+            },
+            {
+                "type": "text",
+                "left": "center",
+                "top": "50%",
+                "style": {"text": _value(value) or "-", "fontSize": 36},
+            },
+        ]
+        return option
+    if chart.type in ("pie", "funnel"):
+        x, y = position[chart.x or ""], position[chart.y[0]]
+        option["series"] = [
+            {
+                "type": chart.type,
+                "name": labels[chart.y[0]],
+                "data": [{"name": _name(row[x]), "value": _value(row[y])} for row in data],
+            }
+        ]
+        option["legend"] = {}
+        return option
+    if chart.type == "scatter":
+        a, b = position[chart.y[0]], position[chart.y[1]]
+        option["xAxis"] = {"type": "value", "name": labels[chart.y[0]]}
+        option["yAxis"] = {"type": "value", "name": labels[chart.y[1]]}
+        option["series"] = [
+            {"type": "scatter", "data": [[_value(row[a]), _value(row[b])] for row in data]}
+        ]
+        return option
+    x = position[chart.x or ""]
+    categories = list(dict.fromkeys(_name(row[x]) for row in data))
+    if chart.type == "heatmap":
+        s, v = position[chart.series or ""], position[chart.y[0]]
+        rows = list(dict.fromkeys(_name(row[s]) for row in data))
+        values = [row[v] for row in data if row[v] is not None]
+        option["xAxis"] = {"type": "category", "data": categories}
+        option["yAxis"] = {"type": "category", "data": rows}
+        option["visualMap"] = {
+            "min": _value(min(values)) if values else "0",
+            "max": _value(max(values)) if values else "0",
+            "calculable": True,
+        }
+        option["series"] = [
+            {
+                "type": "heatmap",
+                "name": labels[chart.y[0]],
+                "data": [
+                    [categories.index(_name(row[x])), rows.index(_name(row[s])), _value(row[v])]
+                    for row in data
+                ],
+            }
+        ]
+        return option
+    category_axis = {"type": "category", "data": categories}
+    value_axis = {"type": "value"}
+    option["xAxis"], option["yAxis"] = (
+        (value_axis, category_axis) if chart.horizontal else (category_axis, value_axis)
+    )
+    option["legend"] = {}
+    series: list[dict[str, Any]] = []
+    kind = SERIES_TYPES[chart.type]
+    split = position[chart.series] if chart.series is not None else None
+    groups = [None] if split is None else list(dict.fromkeys(_name(row[split]) for row in data))
+    for key in chart.y:
+        y = position[key]
+        for group in groups:
+            cells = {
+                _name(row[x]): _value(row[y])
+                for row in data
+                if split is None or _name(row[split]) == group
+            }
+            item: dict[str, Any] = {
+                "type": kind,
+                "name": labels[key] if group is None else f"{group} · {labels[key]}",
+                "data": [cells.get(category) for category in categories],
+            }
+            if chart.type == "stacked_bar":
+                item["stack"] = key
+            if chart.type == "area":
+                item["areaStyle"] = {}
+            series.append(item)
+    option["series"] = series
+    return option
+
+
+def _name(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)

@@ -1,0 +1,230 @@
+"""Report definitions (kind `report`): the shape checked at save, the whole definition compiled
+by the report engine against the app at publish (its published forms, their fields and
+lookups, its other reports). Every problem refuses the publish with a pointer under `/spec`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from brickwork.engines.form.definition import (
+    ComputedField,
+    FormDefinition,
+    LookupField,
+    MemberField,
+)
+from brickwork.engines.form.elements import FieldBase
+from brickwork.engines.report import (
+    FieldInfo,
+    FormInfo,
+    ReportDefinitionError,
+    ReportEnvironment,
+    ReportPlan,
+    ReportSignature,
+    ReportSpec,
+    compile_report,
+)
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound, pointer_of
+from brickwork.platform.metadata.repository import MetadataRepository
+from brickwork.platform.metadata.schemas import Kind
+from brickwork.platform.metadata.service import MetadataService, PublishRequestContext
+from brickwork.platform.records.listing import LruCache
+from brickwork.platform.records.service import RecordService
+
+FIELD_KINDS = {
+    **dict.fromkeys(
+        (
+            "text",
+            "textarea",
+            "email",
+            "phone",
+            "url",
+            "resident_id",
+            "uscc",
+            "bank_card",
+            "lei",
+            "iban",
+            "swift_bic",
+            "serial_number",
+        ),
+        "text",
+    ),
+    "integer": "number",
+    "decimal": "number",
+    "percent": "number",
+    "money": "money",
+    "boolean": "boolean",
+    "date": "date",
+    "datetime": "datetime",
+    "single_select": "choice",
+    "department": "department",
+}
+"""Field types a report can group, filter or aggregate, and how (anything else is `other`)."""
+
+
+def validate_report_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
+    """The report's shape; fields, joins and drill targets are checked at publish."""
+    try:
+        ReportSpec.model_validate(spec)
+    except ValidationError as exc:
+        for error in exc.errors():
+            path = [part for part in error["loc"] if part not in _UNION_TAGS]
+            yield ErrorItem(pointer_of(path), "E_REPORT_SCHEMA", error["msg"])
+
+
+_UNION_TAGS = frozenset(
+    {"pivot", "running_total", "percent_of_total", "period_change", "top_n", "str"}
+)
+
+
+def field_info(item: FieldBase) -> FieldInfo:
+    """What a report may do with a field: encrypted fields and files, rich text, times,
+    multiple selections and subtables are `other` (not usable); a computed field goes by the
+    type of its result."""
+    label = _label(item.label, item.key)
+    kind = FIELD_KINDS.get(item.type, "other")
+    if isinstance(item, ComputedField):
+        kind = FIELD_KINDS.get(item.result_type, "other")
+    elif isinstance(item, MemberField) and not item.multiple:
+        kind = "user"
+    elif isinstance(item, LookupField) and not item.multiple and item.target.app is None:
+        return FieldInfo("lookup", label, item.target.form)  # type: ignore[arg-type]
+    if getattr(item, "encrypted", False):
+        kind = "other"
+    return FieldInfo(kind, label)  # type: ignore[arg-type]
+
+
+def _label(label: Any, fallback: str) -> str | dict[str, str]:
+    """A form label as the report engine takes it: text, or text per language."""
+    if label is None:
+        return fallback
+    if isinstance(label, str):
+        return label
+    found = label.model_dump(by_alias=True, exclude_none=True)
+    return {str(k): str(v) for k, v in found.items()} or fallback
+
+
+def form_info(definition: FormDefinition) -> FormInfo:
+    return FormInfo({item.key: field_info(item) for item in definition.fields})
+
+
+class ReportCompiler:
+    """Compiles reports against their app; compiled versions are kept per process."""
+
+    def __init__(self, *, metadata: MetadataService, records: RecordService) -> None:
+        self.metadata = metadata
+        self.records = records
+        self.repo = MetadataRepository()
+        self._compiled = LruCache(256)
+
+    def environment(self, session: Session, app_key: str) -> ReportEnvironment:
+        forms = {}
+        for _id, key, number in self.repo.published(session, app_key, Kind.FORM.value):
+            body = self.metadata.version(session, app_key, Kind.FORM, key, number).body
+            try:
+                forms[key] = form_info(FormDefinition.model_validate(body["spec"]))
+            except ValueError:
+                continue  # a stored version the current model no longer reads
+
+        reports = {}
+        for _id, key, number in self.repo.published(session, app_key, Kind.REPORT.value):
+            body = self.metadata.version(session, app_key, Kind.REPORT, key, number).body
+            spec = body.get("spec", {}) if isinstance(body, Mapping) else {}
+            parameters = {
+                str(item.get("key")): str(item.get("type"))
+                for item in spec.get("parameters", ())
+                if isinstance(item, Mapping)
+            }
+            reports[key] = ReportSignature(parameters)
+        return ReportEnvironment(forms, reports)
+
+    def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        """A report is refused at publish with every problem the engine finds."""
+        env = self.environment(session, request.app_key)
+        try:
+            compile_report(
+                request.body["spec"],
+                env,
+                key=request.definition.key,
+                title=request.body.get("label"),
+            )
+        except ReportDefinitionError as exc:
+            raise Invalid(
+                f"report {request.definition.key!r} cannot be published",
+                code="definition_invalid",
+                errors=[ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems],
+            ) from None
+        if not request.dry_run:
+            self._compiled = LruCache(256)
+        return ["report compiles against the app"]
+
+    def on_form_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        """A form may not change so that a published report no longer compiles (a field it
+        groups, sums or filters by removed, renamed or retyped): refused with each report's
+        problems until the reports are updated."""
+        published = self.repo.published(session, request.app_key, Kind.REPORT.value)
+        if not published:
+            return []
+        try:
+            definition = FormDefinition.model_validate(request.body["spec"])
+        except ValueError:
+            return []  # the form's own checks report it
+        env = self.environment(session, request.app_key)
+        changed = {**env.forms, request.definition.key: form_info(definition)}
+        env = ReportEnvironment(changed, env.reports)
+        problems: list[ErrorItem] = []
+        for _id, key, number in published:
+            body = self.metadata.version(session, request.app_key, Kind.REPORT, key, number).body
+            try:
+                compile_report(body["spec"], env, key=key)
+            except ReportDefinitionError as exc:
+                problems.extend(
+                    ErrorItem(f"/reports/{key}{p.pointer}", p.code, p.message) for p in exc.problems
+                )
+        if problems:
+            raise Conflict(
+                f"form {request.definition.key!r} cannot change so: published reports use it "
+                "(update the reports first)",
+                code="reports_broken_by_change",
+                errors=problems,
+            )
+        if not request.dry_run:
+            self._compiled = LruCache(256)
+        return [f"{len(published)} published report(s) still compile"]
+
+    def plan(self, session: Session, app_key: str, key: str) -> tuple[ReportPlan, int]:
+        """The latest published version of report `key`, compiled against the app as it is."""
+        try:
+            definition = self.metadata.definition(session, app_key, Kind.REPORT, key)
+        except NotFound:
+            definition = None
+        if definition is None or definition.latest_version is None:
+            raise NotFound(
+                f"app {app_key!r} has no published report {key!r}", code="report_not_found"
+            )
+        number = definition.latest_version
+        cache_key = (app_key, key, number)
+        found: ReportPlan | None = self._compiled.get(cache_key)
+        if found is None:
+            body = self.metadata.version(session, app_key, Kind.REPORT, key, number).body
+            try:
+                found = compile_report(
+                    body["spec"],
+                    self.environment(session, app_key),
+                    key=key,
+                    title=body.get("label"),
+                )
+            except ReportDefinitionError as exc:
+                raise Invalid(
+                    f"report {key!r} no longer compiles against app {app_key!r} (a form or field "
+                    "it uses changed); publish a fixed version",
+                    code="report_definition_broken",
+                    errors=[
+                        ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems
+                    ],
+                ) from None
+            self._compiled.put(cache_key, found)
+        return found, number

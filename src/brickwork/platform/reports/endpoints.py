@@ -1,0 +1,122 @@
+"""HTTP endpoints of reports (thin: parse, call the service, reply)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from brickwork.platform.api.body import json_body, openapi_body
+from brickwork.platform.api.deps import SessionDep
+from brickwork.platform.api.responses import ExactJSONResponse, reply
+from brickwork.platform.auth.deps import ActorDep
+from brickwork.platform.reports.exports import EXPORT_TYPES, export_report
+from brickwork.platform.reports.service import DETAIL_PAGE, DETAIL_PAGE_MAX, ReportService
+from brickwork.platform.reports.shown import run_json
+from brickwork.platform.vocabulary import KEY_PATTERN
+
+router = APIRouter(prefix="/apps/{app}/reports", tags=["reports"])
+AppKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The app's key")]
+ReportKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The report's key")]
+PROBLEM = {"description": "Problem (application/problem+json)"}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: PROBLEM,
+    401: PROBLEM,
+    403: PROBLEM,
+    404: PROBLEM,
+    409: PROBLEM,
+    415: PROBLEM,
+    422: PROBLEM,
+}
+
+
+class RunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="Parameter values by key (defaults fill the rest)"
+    )
+    page: int = Field(default=0, ge=0, le=100_000, description="Detail reports: the page")
+    size: int = Field(default=DETAIL_PAGE, ge=1, le=DETAIL_PAGE_MAX)
+
+
+class DrillRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: str = Field(max_length=63, description="The clicked column's key")
+    row: dict[str, Any] = Field(description="The clicked row: its dimension values by key")
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class ExportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["csv", "xlsx", "pdf"] = "xlsx"
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+BODY_MODELS: tuple[type[BaseModel], ...] = (RunRequest, DrillRequest, ExportRequest)
+
+
+def reports(request: Request) -> ReportService:
+    service: ReportService = request.app.state.reports
+    return service
+
+
+ReportsDep = Annotated[ReportService, Depends(reports)]
+
+
+@router.post("/{key}/run", responses=ERRORS, openapi_extra=openapi_body(RunRequest))
+def run_report(
+    app: AppKey,
+    key: ReportKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: ReportsDep,
+    body: Annotated[RunRequest, Depends(json_body(RunRequest))],
+) -> ExactJSONResponse:
+    """Run the latest published version with `parameters`: its columns, rows (exact decimals
+    as strings), row kinds (data, subtotal, total), the chart option, and what was cut by the
+    row cap. What you see follows your row scope and field levels, as in the record list."""
+    run = service.run(
+        session, actor, app, key, parameters=body.parameters, page=body.page, size=body.size
+    )
+    return reply(run_json(run, actor.locale or "zh-CN"))
+
+
+@router.post("/{key}/drill", responses=ERRORS, openapi_extra=openapi_body(DrillRequest))
+def drill_report(
+    app: AppKey,
+    key: ReportKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: ReportsDep,
+    body: Annotated[DrillRequest, Depends(json_body(DrillRequest))],
+) -> ExactJSONResponse:
+    """Where a click on a value leads: the record list with a filter for the clicked row, or
+    another report with parameters."""
+    found = service.drill(
+        session, actor, app, key, on=body.on, row=body.row, parameters=body.parameters
+    )
+    return reply(found)
+
+
+@router.post("/{key}/export", responses=ERRORS, openapi_extra=openapi_body(ExportRequest))
+def export(
+    app: AppKey,
+    key: ReportKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: ReportsDep,
+    body: Annotated[ExportRequest, Depends(json_body(ExportRequest))],
+) -> Response:
+    """The report as CSV, XLSX (formatted, frozen header, totals; no formula cells) or PDF
+    (with its chart), with what you may see; audited."""
+    content = export_report(service, session, actor, app, key, body.format, body.parameters)
+    name = f"{app}-{key}.{body.format}"
+    return Response(
+        content,
+        media_type=EXPORT_TYPES[body.format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

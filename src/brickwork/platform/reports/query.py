@@ -1,0 +1,336 @@
+"""A summary report as ONE SQL statement (SQLAlchemy Core), aggregation in the database.
+
+The viewer's permissions go in through the records permission layer, as in record lists:
+
+- the base form's row scope (`FormAccess.rows("read")`) is in the WHERE clause;
+- a field hidden or masked for the viewer cannot be grouped, aggregated or filtered by
+  (403 `field_not_readable`, pointing at the definition); a field readable on some rows only
+  counts as empty (NULL) on the others;
+- a joined form (left join along a lookup) shows its fields only on the rows of it the viewer
+  may read there: elsewhere they are NULL. Viewers without read access to it cannot use it.
+
+Values are exact: sums and extremes come back through the columns' exact types, averages are
+sum / count in `Decimal`, percentiles (and the median) are continuous interpolations between
+the two ranked values the database picks with window functions, computed in `Decimal` — the
+same result on SQLite and PostgreSQL. Dates are cut to their grain in the database (weeks
+start on Monday); a date-time is first moved to the report's time zone (PostgreSQL with the
+zone's rules; SQLite, which has no zone data, with the zone's offset at the time of the run:
+the same unless the zone changes its offset, which Asia/Shanghai does not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.sql import ColumnElement, FromClause, Select
+from sqlalchemy.sql.util import ClauseAdapter
+
+from brickwork.engines.report.plan import Dimension, FieldRef, Measure, ReportPlan
+from brickwork.engines.report.post import text_of
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.db.base import UtcDateTime
+from brickwork.platform.errors import ErrorItem, Forbidden
+from brickwork.platform.query.sql_expr import ExactNumber, render
+from brickwork.platform.records.access import FormAccess
+from brickwork.platform.records.published import PublishedForm
+from brickwork.platform.records.query import SORTABLE_SYSTEM, RecordQuery
+
+SYSTEM = frozenset({*SORTABLE_SYSTEM, "updated_at", "created_by", "department", "flow_status"})
+
+
+@dataclass
+class Source:
+    """One form of the dataset: its (aliased) table and the viewer's access to it."""
+
+    form: PublishedForm
+    access: FormAccess
+    query: RecordQuery
+    table: FromClause
+    adapter: ClauseAdapter | None = None
+    rows: ColumnElement[bool] | None = None
+    """For a joined form: the rows of it the viewer may read (adapted to its alias)."""
+
+    def adapt(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
+        return expression if self.adapter is None else self.adapter.traverse(expression)
+
+
+@dataclass
+class Built:
+    statement: Select[Any]
+    dimensions: list[Dimension]
+    measures: list[Measure]
+    percentiles: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Measure key -> (numerator, denominator) of its percentile as a fraction of 1."""
+
+
+class SummaryQuery:
+    def __init__(
+        self,
+        plan: ReportPlan,
+        sources: Mapping[str, Source],
+        *,
+        dialect: str,
+        parameters: Mapping[str, Any],
+        actor: Actor,
+        today: date,
+        now: datetime,
+        locale: str,
+    ) -> None:
+        self.plan = plan
+        self.sources = sources
+        self.dialect = dialect
+        self.parameters = parameters
+        self.actor = actor
+        self.today = today
+        self.now = now
+        self.locale = locale
+
+    # ------------------------------------------------------------ fields
+
+    def column(self, ref: FieldRef, pointer: str, *, natural: bool = False) -> ColumnElement[Any]:
+        """A field's stored value as the viewer may read it (NULL elsewhere)."""
+        source = self.sources[ref.source]
+        key = ref.field
+        query = source.query
+        if key not in SYSTEM and key in query.closed:
+            raise Forbidden(
+                f"{key!r} is hidden or masked for you: this report cannot group, sum or filter "
+                "by it",
+                code="field_not_readable",
+                errors=[ErrorItem(pointer, "field_not_readable", f"{key} is not readable")],
+            )
+        if key in SYSTEM:
+            value: ColumnElement[Any] = source.form.table.c[key]
+        else:
+            value = query.column(key, natural=natural)
+        condition = query.partial.get(key)
+        if condition is not None:
+            value = sa.case((condition, value), else_=sa.null())
+        value = source.adapt(value)
+        if source.rows is not None:
+            value = sa.case((source.rows, value), else_=sa.null())
+        return value
+
+    def scale(self, ref: FieldRef) -> int:
+        layout = self.sources[ref.source].query.columns.get(ref.field)
+        if layout is None or ":" not in layout.type_key:
+            return 0
+        return int(layout.type_key.split(":")[1])
+
+    # ------------------------------------------------------------ the statement
+
+    def build(self, *, order: bool, limit: int | None) -> Built:
+        plan = self.plan
+        base = self.sources[""]
+        joined = base.table
+        for join in plan.dataset.joins:
+            target = self.sources[join.alias]
+            source = self.sources[join.source]
+            lookup = self.column_of(source, join.lookup)
+            joined = joined.join(
+                target.table,
+                sa.and_(
+                    target.table.c.id == lookup,
+                    target.table.c.deleted_at.is_(None),
+                ),
+                isouter=True,
+            )
+        where = [
+            base.form.table.c.deleted_at.is_(None),
+            *base.access.rows("read"),
+            *(self.filter(item.ir, item.pointer) for item in plan.filters),
+        ]
+        inner_columns: list[ColumnElement[Any]] = []
+        for index, dimension in enumerate(plan.dimensions):
+            inner_columns.append(self.dimension(dimension).label(f"d{index}"))
+        percentiles: dict[str, tuple[int, int]] = {}
+        for index, measure in enumerate(plan.measures):
+            if measure.ref is None:
+                continue
+            value = self.column(measure.ref, f"{measure.pointer}/field")
+            inner_columns.append(value.label(f"m{index}"))
+            if measure.percentile is not None:
+                dims = [self.dimension(d) for d in plan.dimensions]
+                inner_columns.append(
+                    sa.func.row_number()
+                    .over(partition_by=dims or None, order_by=(value.is_(None), value))
+                    .label(f"r{index}")
+                )
+                inner_columns.append(
+                    sa.func.count(value).over(partition_by=dims or None).label(f"c{index}")
+                )
+                fraction = (measure.percentile / 100).as_integer_ratio()
+                percentiles[measure.key] = fraction
+        if not inner_columns:
+            inner_columns.append(sa.literal(1).label("one"))
+        inner = sa.select(*inner_columns).select_from(joined).where(*where).subquery("r")
+        groups = [inner.c[f"d{i}"] for i in range(len(plan.dimensions))]
+        outer: list[ColumnElement[Any]] = list(groups)
+        for index, measure in enumerate(plan.measures):
+            outer.extend(self.aggregate(inner, index, measure, percentiles.get(measure.key)))
+        statement = sa.select(*outer).select_from(inner)
+        if groups:
+            statement = statement.group_by(*groups)
+        if order:
+            statement = statement.order_by(*self.order(inner, groups))
+        if limit is not None:
+            statement = statement.limit(limit)
+        return Built(statement, list(plan.dimensions), list(plan.measures), percentiles)
+
+    def column_of(self, source: Source, key: str) -> ColumnElement[Any]:
+        layout = source.query.columns[key]
+        return source.adapt(source.form.table.c[layout.column])
+
+    def aggregate(
+        self,
+        inner: Any,
+        index: int,
+        measure: Measure,
+        percentile: tuple[int, int] | None,
+    ) -> list[ColumnElement[Any]]:
+        function = measure.function
+        if measure.ref is None:
+            return [sa.func.count().label(f"a{index}")]
+        value = inner.c[f"m{index}"]
+        if function == "count":
+            return [sa.func.count(value).label(f"a{index}")]
+        if function == "count_distinct":
+            return [sa.func.count(sa.distinct(value)).label(f"a{index}")]
+        if function == "avg":
+            return [sa.func.sum(value).label(f"a{index}"), sa.func.count(value).label(f"n{index}")]
+        if function in ("sum", "min", "max"):
+            return [getattr(sa.func, function)(value).label(f"a{index}")]
+        assert percentile is not None
+        numerator, denominator = percentile
+        rank, count = inner.c[f"r{index}"], inner.c[f"c{index}"]
+        low = (count - 1) * numerator // denominator + 1
+        high = ((count - 1) * numerator + denominator - 1) // denominator + 1
+        return [
+            sa.func.max(count).label(f"n{index}"),
+            sa.func.max(sa.case((rank == sa.cast(low, sa.Integer), value))).label(f"a{index}"),
+            sa.func.max(sa.case((rank == sa.cast(high, sa.Integer), value))).label(f"b{index}"),
+        ]
+
+    def order(self, inner: Any, groups: Sequence[Any]) -> list[ColumnElement[Any]]:
+        """The report's sort where it names dimensions or plain measures, then the dimensions."""
+        keys = {d.key: inner.c[f"d{i}"] for i, d in enumerate(self.plan.dimensions)}
+        for index, measure in enumerate(self.plan.measures):
+            if measure.function in ("count", "sum", "min", "max", "count_distinct"):
+                keys[measure.key] = sa.literal_column(f"a{index}")
+        clauses: list[ColumnElement[Any]] = []
+        for item in self.plan.sort:
+            found = keys.get(item.key)
+            if found is not None:
+                clauses.append(found.is_(None))
+                clauses.append(found.desc() if item.descending else found.asc())
+        clauses.extend(group.is_(None) for group in groups)
+        clauses.extend(groups)
+        return clauses
+
+    # ------------------------------------------------------------ dimensions
+
+    def dimension(self, dimension: Dimension) -> ColumnElement[Any]:
+        value = self.column(dimension.ref, f"{dimension.pointer}/field")
+        if dimension.grain is not None:
+            return self.truncated(value, dimension.ref.type, dimension.grain)
+        if dimension.buckets is not None:
+            scale = self.scale(dimension.ref)
+            unit = Decimal(1).scaleb(-scale)
+            whens = [
+                (
+                    value < bound.quantize(unit, rounding=ROUND_CEILING),
+                    sa.literal(text_of(label, self.locale)),
+                )
+                for bound, label in zip(
+                    dimension.buckets.bounds, dimension.buckets.labels, strict=False
+                )
+            ]
+            last = text_of(dimension.buckets.labels[-1], self.locale)
+            return sa.case((value.is_(None), sa.null()), *whens, else_=sa.literal(last))
+        return value
+
+    def truncated(self, value: ColumnElement[Any], kind: str, grain: str) -> ColumnElement[Any]:
+        zone = self.plan.timezone
+        if self.dialect == "postgresql":
+            local = value if kind == "date" else sa.func.timezone(zone, value)
+            if grain == "day":
+                return sa.cast(local, sa.Date)
+            return sa.cast(sa.func.date_trunc(grain, local), sa.Date)
+        if kind == "date":
+            local = value
+        else:
+            offset = ZoneInfo(zone).utcoffset(self.now.replace(tzinfo=None))
+            minutes = 0 if offset is None else int(offset.total_seconds() // 60)
+            local = sa.func.datetime(value, f"{minutes:+d} minutes")
+        if grain == "day":
+            found = sa.func.date(local)
+        elif grain == "week":
+            found = sa.func.date(local, "weekday 0", "-6 days")
+        elif grain == "month":
+            found = sa.func.date(local, "start of month")
+        elif grain == "year":
+            found = sa.func.date(local, "start of year")
+        else:
+            back = (sa.cast(sa.func.strftime("%m", local), sa.Integer) - 1) % 3
+            found = sa.func.date(
+                local,
+                "start of month",
+                sa.literal("-", sa.String) + sa.cast(back, sa.String) + sa.literal(" months"),
+            )
+        return sa.type_coerce(found, sa.Date)
+
+    # ------------------------------------------------------------ filters
+
+    def filter(self, ir: Any, pointer: str) -> ColumnElement[bool]:
+        def resolve(path: tuple[str, ...]) -> ColumnElement[Any]:
+            head = path[0]
+            if head == "$params":
+                value: Any = self.parameters.get(path[1])
+                for part in path[2:]:
+                    value = value.get(part) if isinstance(value, Mapping) else None
+                return literal(value)
+            if head == "$today":
+                return literal(self.today)
+            if head == "$now":
+                return literal(self.now)
+            if head == "$user":
+                return literal(self.actor.username if path[1:] == ("username",) else None)
+            if head in self.sources and head and len(path) == 2:
+                ref = FieldRef(head, path[1], "text")
+            else:
+                ref = FieldRef("", head, "text")
+            return self.column(ref, pointer, natural=True)
+
+        return render(ir, resolve)
+
+
+def literal(value: Any) -> ColumnElement[Any]:
+    """A value bound with the type its comparisons need."""
+    if value is None:
+        return sa.null()
+    if isinstance(value, bool):
+        return sa.literal(value, sa.Boolean)
+    if isinstance(value, datetime):
+        return sa.literal(value, UtcDateTime())
+    if isinstance(value, date):
+        return sa.literal(value, sa.Date)
+    if isinstance(value, Decimal | int):
+        return sa.literal(Decimal(value), ExactNumber())
+    return sa.literal(str(value), sa.String)
+
+
+def percentile_value(count: Any, low: Any, high: Any, fraction: tuple[int, int]) -> Any:
+    """The continuous percentile between the two ranked values (exact)."""
+    if not count or low is None:
+        return None
+    numerator, denominator = fraction
+    weight = Decimal((int(count) - 1) * numerator % denominator) / denominator
+    if weight == 0 or high is None:
+        return low
+    return low + (high - low) * weight

@@ -1,0 +1,422 @@
+"""Running reports for a viewer: the plan of the latest published version, its parameters,
+one SQL statement through the records permission layer, the post steps, a cache.
+
+- Who may run a report: whoever may read its form's records; what they get is what their row
+  scope and field levels allow (see `query.py`), so two viewers of one report can see two
+  different results, each matching their record list.
+- Summary reports return at most `cap` rows (10,000 by default): more is cut and said so
+  (`truncated`, with a message), never silently. Detail reports are pages of the record list
+  (`page`, `size` up to 500) shown exactly as the list shows them (masked per row).
+- Cache: a result is kept for `ttl` seconds under a key made of the report version, the
+  parameters, the viewer (name, roles, grants, departments) and a counter of writes to the
+  dataset's forms in this process (any save clears it at once; writes made by another
+  process show after at most `ttl`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import ClauseAdapter
+
+from brickwork.engines.report import (
+    ParameterError,
+    ReportPlan,
+    ResultTable,
+    apply_post,
+    resolve_parameters,
+)
+from brickwork.engines.report.drill import bind_parameters
+from brickwork.engines.report.result import Column
+from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.errors import ErrorItem, Forbidden, Invalid
+from brickwork.platform.records.listing import LruCache
+from brickwork.platform.records.published import PublishedForm
+from brickwork.platform.records.service import RecordService
+from brickwork.platform.reports.definitions import ReportCompiler
+from brickwork.platform.reports.query import Source, SummaryQuery, percentile_value
+from brickwork.platform.reports.repository import ReportRepository
+
+SUMMARY_CAP = 10_000
+DETAIL_PAGE = 50
+DETAIL_PAGE_MAX = 500
+CACHE_TTL = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRun:
+    plan: ReportPlan
+    version: int
+    table: ResultTable
+    parameters: Mapping[str, Any]
+    message: str | None = None
+    page: int | None = None
+    has_more: bool = False
+
+
+class ReportService:
+    def __init__(
+        self,
+        *,
+        compiler: ReportCompiler,
+        records: RecordService,
+        audit: AuditLog,
+        clock: Clock = system_clock,
+        cap: int = SUMMARY_CAP,
+        ttl: float = CACHE_TTL,
+    ) -> None:
+        self.compiler = compiler
+        self.records = records
+        self.audit = audit
+        self.clock = clock
+        self.cap = cap
+        self.ttl = ttl
+        self.repo = ReportRepository()
+        self._cache = LruCache(512)
+        self._writes: dict[tuple[str, str], int] = {}
+
+    # ------------------------------------------------------------ save hook (cache)
+
+    def before_save(self, *args: Any) -> Mapping[str, Any]:
+        return {}
+
+    def after_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> None:
+        key = (form.app_key, form.form_key)
+        self._writes[key] = self._writes.get(key, 0) + 1
+
+    # ------------------------------------------------------------ running
+
+    def run(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        key: str,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        page: int = 0,
+        size: int = DETAIL_PAGE,
+    ) -> ReportRun:
+        plan, version = self.compiler.plan(session, app_key, key)
+        today = self.clock().date()
+        values = self._parameters(plan, parameters or {}, today)
+        if plan.kind == "detail":
+            return self._detail(session, actor, app_key, plan, version, values, page, size)
+        base = self.records.form(session, app_key, plan.dataset.form)
+        access = self.records.access(session, actor, base, "read")
+        cache_key = self._cache_key(app_key, plan, version, values, access, actor)
+        cached = self._cache.get(cache_key)
+        if cached is not None and cached[0] > time.monotonic():
+            run: ReportRun = cached[1]
+            return run
+        run = self._summary(session, actor, app_key, plan, version, values, base, access)
+        self._cache.put(cache_key, (time.monotonic() + self.ttl, run))
+        return run
+
+    def _parameters(
+        self, plan: ReportPlan, given: Mapping[str, Any], today: date
+    ) -> dict[str, Any]:
+        try:
+            return resolve_parameters(plan, given, today=today)
+        except ParameterError as exc:
+            raise Invalid(
+                f"report {plan.key!r} cannot run with these parameters",
+                code="report_parameters_invalid",
+                errors=[
+                    ErrorItem(pointer, code, message) for pointer, code, message in exc.problems
+                ],
+            ) from None
+
+    def _cache_key(
+        self,
+        app_key: str,
+        plan: ReportPlan,
+        version: int,
+        values: Mapping[str, Any],
+        access: Any,
+        actor: Actor,
+    ) -> tuple[Any, ...]:
+        principal = access.principal
+        forms = [plan.dataset.form, *(join.form for join in plan.dataset.joins)]
+        return (
+            app_key,
+            plan.key,
+            version,
+            json.dumps(values, sort_keys=True, default=str),
+            actor.username,
+            actor.roles,
+            actor.scopes,
+            actor.locale,
+            tuple(grant.model_dump_json() for grant in principal.grants),
+            principal.departments,
+            principal.primary_department,
+            tuple(self._writes.get((app_key, form), 0) for form in forms),
+            self.clock().date(),
+        )
+
+    def _sources(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        plan: ReportPlan,
+        base: PublishedForm,
+        access: Any,
+    ) -> dict[str, Source]:
+        sources = {"": Source(base, access, self.records.query(session, access), base.table)}
+        for join in plan.dataset.joins:
+            form = self.records.form(session, app_key, join.form)
+            try:
+                joined_access = self.records.access(session, actor, form, "read")
+            except Forbidden:
+                raise Forbidden(
+                    f"this report joins form {join.form!r}, whose records you may not read",
+                    code="report_join_not_readable",
+                    errors=[ErrorItem(join.pointer, "not_readable", f"no read on {join.form}")],
+                ) from None
+            table = form.table.alias(f"j_{join.alias}")
+            adapter = ClauseAdapter(table)
+            rows = joined_access.rows("read")
+            condition = adapter.traverse(sa.and_(sa.true(), *rows)) if rows else None
+            sources[join.alias] = Source(
+                form,
+                joined_access,
+                self.records.query(session, joined_access),
+                table,
+                adapter,
+                condition,
+            )
+        return sources
+
+    def _summary(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        plan: ReportPlan,
+        version: int,
+        values: Mapping[str, Any],
+        base: PublishedForm,
+        access: Any,
+    ) -> ReportRun:
+        sources = self._sources(session, actor, app_key, plan, base, access)
+        now = self.clock()
+        query = SummaryQuery(
+            plan,
+            sources,
+            dialect=access.dialect,
+            parameters=values,
+            actor=actor,
+            today=now.date(),
+            now=now,
+            locale=actor.locale or "zh-CN",
+        )
+        in_sql = not plan.post and not plan.calculated
+        limit = plan.limit if in_sql and plan.limit is not None else self.cap + 1
+        built = query.build(order=True, limit=min(limit, self.cap + 1))
+        found = self.repo.rows(session, built.statement)
+        truncated = len(found) > self.cap
+        rows = [self._row(plan, row, built.percentiles) for row in found[: self.cap]]
+        columns = tuple(
+            [
+                Column(
+                    d.key,
+                    d.label,
+                    "dimension",
+                    "date" if d.grain else "text" if d.buckets else d.ref.type,
+                    (d.key,),
+                    d.format,
+                )
+                for d in plan.dimensions
+            ]
+            + [
+                Column(
+                    m.key,
+                    m.label,
+                    "measure",
+                    "number"
+                    if m.ref is None or m.function in ("count", "count_distinct")
+                    else m.ref.type,
+                    (m.key,),
+                    m.format,
+                )
+                for m in plan.measures
+            ]
+        )
+        table = ResultTable(
+            columns,
+            tuple(rows),
+            tuple("data" for _ in rows),
+            truncated,
+            self.cap if truncated else None,
+        )
+        table = apply_post(plan, table, parameters=values, locale=actor.locale or "zh-CN")
+        message = None
+        if truncated:
+            message = (
+                f"more than {self.cap} rows: only the first {self.cap} are shown; narrow the "
+                "filters or group by fewer dimensions"
+            )
+        return ReportRun(plan, version, replace(table, truncated=truncated), values, message)
+
+    def _row(
+        self, plan: ReportPlan, row: Any, percentiles: Mapping[str, tuple[int, int]]
+    ) -> tuple[Any, ...]:
+        mapping = row._mapping
+        values: list[Any] = [mapping[f"d{i}"] for i in range(len(plan.dimensions))]
+        for index, measure in enumerate(plan.measures):
+            first = mapping[f"a{index}"]
+            if measure.function in ("count", "count_distinct"):
+                values.append(Decimal(first or 0))
+            elif measure.function == "avg":
+                count = mapping[f"n{index}"]
+                values.append(None if not count or first is None else Decimal(first) / count)
+            elif measure.key in percentiles:
+                values.append(
+                    percentile_value(
+                        mapping[f"n{index}"], first, mapping[f"b{index}"], percentiles[measure.key]
+                    )
+                )
+            else:
+                values.append(first)
+        return tuple(values)
+
+    # ------------------------------------------------------------ detail reports
+
+    def _detail(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        plan: ReportPlan,
+        version: int,
+        values: Mapping[str, Any],
+        page: int,
+        size: int,
+    ) -> ReportRun:
+        if not 0 <= page <= 100_000 or not 1 <= size <= DETAIL_PAGE_MAX:
+            raise Invalid(
+                f"page from 0, size from 1 to {DETAIL_PAGE_MAX}",
+                code="validation_failed",
+                errors=[ErrorItem("/size", "out_of_range", f"1 to {DETAIL_PAGE_MAX}")],
+            )
+        base = self.records.form(session, app_key, plan.dataset.form)
+        access = self.records.access(session, actor, base, "read")
+        now = self.clock()
+        query = SummaryQuery(
+            plan,
+            {"": Source(base, access, self.records.query(session, access), base.table)},
+            dialect=access.dialect,
+            parameters=values,
+            actor=actor,
+            today=now.date(),
+            now=now,
+            locale=actor.locale or "zh-CN",
+        )
+        conditions = [query.filter(item.ir, item.pointer) for item in plan.filters]
+        items, has_more = self.records.page_where(
+            session, actor, access, conditions, offset=page * size, limit=size
+        )
+        columns = tuple(
+            Column(c.key, c.label, "detail", c.ref.type, (c.key,), c.format) for c in plan.columns
+        )
+        rows = tuple(tuple(item.get(c.ref.field) for c in plan.columns) for item in items)
+        table = ResultTable(columns, rows, tuple("data" for _ in rows))
+        return ReportRun(plan, version, table, values, None, page, has_more)
+
+    # ------------------------------------------------------------ drill-through
+
+    def drill(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        key: str,
+        *,
+        on: str,
+        row: Mapping[str, Any],
+        parameters: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Where a click on column `on` of a result row leads: a record list of the dataset's
+        form filtered to the row (its dimension values, plus the report's filters with the
+        parameters written in), or another report with parameters."""
+        plan, _version = self.compiler.plan(session, app_key, key)
+        link = next((d for d in plan.drill if d.on == on), None)
+        if link is None:
+            raise Invalid(
+                f"report {key!r} has no drill link on {on!r}",
+                code="report_drill_unknown",
+                errors=[
+                    ErrorItem("/on", "report_drill_unknown", f"links: {[d.on for d in plan.drill]}")
+                ],
+            )
+        values = self._parameters(plan, parameters or {}, self.clock().date())
+        if link.kind == "report":
+            target = {
+                name: row.get(source, values.get(source))
+                for name, source in link.parameters.items()
+            }
+            return {"kind": "report", "report": link.target, "parameters": target}
+        parts = []
+        for dimension in plan.dimensions:
+            if dimension.key not in row or dimension.ref.source:
+                continue
+            parts.append(self._condition(dimension, row[dimension.key]))
+        parts += [f"({bind_parameters(item.source, values)})" for item in plan.filters]
+        expression = " and ".join(part for part in parts if part) or None
+        return {
+            "kind": "list",
+            "form": plan.dataset.form,
+            "filter": expression,
+            "url": f"/api/v1/apps/{app_key}/forms/{plan.dataset.form}/records",
+        }
+
+    def _condition(self, dimension: Any, value: Any) -> str:
+        name = dimension.ref.field
+        if value is None:
+            return f"{name} = null"
+        if dimension.grain is not None:
+            start = date.fromisoformat(str(value)[:10])
+            end = _next(start, dimension.grain)
+            return f'{name} >= @"{start.isoformat()}" and {name} < @"{end.isoformat()}"'
+        if dimension.buckets is not None:
+            return ""
+        return f"{name} = {_literal(value)}"
+
+
+def _next(start: date, grain: str) -> date:
+    if grain == "day":
+        return start + timedelta(days=1)
+    if grain == "week":
+        return start + timedelta(days=7)
+    months = {"month": 1, "quarter": 3, "year": 12}[grain]
+    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
+    return date(year, month + 1, 1)
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return f'@"{value.isoformat()}"'
+    return json.dumps(str(value), ensure_ascii=False)
