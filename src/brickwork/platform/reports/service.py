@@ -190,7 +190,11 @@ class ReportService:
                 raise Forbidden(
                     f"this report joins form {join.form!r}, whose records you may not read",
                     code="report_join_not_readable",
-                    errors=[ErrorItem(join.pointer, "not_readable", f"no read on {join.form}")],
+                    errors=[
+                        ErrorItem(
+                            join.pointer, "report_join_not_readable", f"no read on {join.form}"
+                        )
+                    ],
                 ) from None
             table = form.table.alias(f"j_{join.alias}")
             adapter = ClauseAdapter(table)
