@@ -304,14 +304,16 @@ class _Grid:
             return sum(present, Decimal(0))
         return min(present) if kind == "min" else max(present)
 
-    def line(self, keys: Sequence[tuple[Any, ...]], head: Sequence[Any]) -> list[Any]:
-        """A data row (one key: its cells as they are) or a subtotal/total row (combined)."""
+    def line(
+        self, keys: Sequence[tuple[Any, ...]], head: Sequence[Any], *, data: bool = False
+    ) -> list[Any]:
+        """A data row (its cells as they are) or a subtotal/total row (combined)."""
         out = list(head)
         per_value: dict[str, list[Any]] = {key: [] for key in self.step.values}
         for c in self.across:
             for key, position in self.values.items():
                 found = [self.cells[(r, c)][position] for r in keys if (r, c) in self.cells]
-                if len(keys) == 1:
+                if data:
                     out.append(found[0] if found else None)
                 else:
                     out.append(self.combine(key, found))
@@ -356,7 +358,7 @@ def _pivot(
     out_rows: list[list[Any]] = []
     kinds: list[RowKind] = []
     for index, r in enumerate(down):
-        out_rows.append(grid.line([r], r))
+        out_rows.append(grid.line([r], r, data=True))
         kinds.append("data")
         last_of_group = index + 1 == len(down) or down[index + 1][0] != r[0]
         if step.subtotals and len(row_pos) > 1 and last_of_group:
