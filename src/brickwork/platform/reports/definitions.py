@@ -91,10 +91,10 @@ def field_info(item: FieldBase) -> FieldInfo:
     elif isinstance(item, MemberField) and not item.multiple:
         kind = "user"
     elif isinstance(item, LookupField) and not item.multiple and item.target.app is None:
-        return FieldInfo("lookup", label, item.target.form)  # type: ignore[arg-type]
+        return FieldInfo("lookup", label, item.target.form)
     if getattr(item, "encrypted", False):
         kind = "other"
-    return FieldInfo(kind, label)  # type: ignore[arg-type]
+    return FieldInfo(kind, label)
 
 
 def _label(label: Any, fallback: str) -> str | dict[str, str]:
