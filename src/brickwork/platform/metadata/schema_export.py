@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from brickwork.engines.report import ReportSpec
 from brickwork.platform.metadata.schemas import Bundle, DefinitionBody
 from brickwork.platform.metadata.validation import BUNDLE_SCHEMA_FILE, ENVELOPE_SCHEMA_FILE
 
@@ -19,11 +20,15 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 EXPORTS: dict[str, type[BaseModel]] = {
     ENVELOPE_SCHEMA_FILE: DefinitionBody,
     BUNDLE_SCHEMA_FILE: Bundle,
+    "report.schema.json": ReportSpec,
 }
 
 
 def render(model: type[BaseModel]) -> str:
-    schema: dict[str, Any] = {"$schema": SCHEMA_DIALECT, **model.model_json_schema()}
+    schema: dict[str, Any] = {
+        "$schema": SCHEMA_DIALECT,
+        **model.model_json_schema(by_alias=True),
+    }
     return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
