@@ -240,9 +240,28 @@ def install_demo_records(
     return len(outcome.created_ids)
 
 
+CUSTOMERS_BY_TYPE: dict[str, Any] = {
+    "dataset": {"form": "customer"},
+    "dimensions": [{"key": "customer_type", "field": "customer_type"}],
+    "measures": [
+        {"key": "customers", "function": "count", "label": {"zh-CN": "客户数", "en": "Customers"}},
+        {
+            "key": "aum",
+            "function": "sum",
+            "field": "aum",
+            "format": {"style": "money", "decimals": 2, "currency": "CNY"},
+        },
+        {"key": "median_aum", "function": "median", "field": "aum"},
+    ],
+    "post": [{"step": "percent_of_total", "measure": "aum", "as": "aum_share"}],
+    "sort": [{"key": "aum", "direction": "desc"}],
+    "chart": {"type": "pie", "x": "customer_type", "y": ["aum"]},
+}
+
+
 def install_demo_flows(session: Session, service: MetadataService, actor: Actor) -> bool:
-    """Publish the review flow (its approvers' role exists once the demo users are in) and the
-    rule that starts it on every new customer; once only."""
+    """Publish the review flow (its approvers' role exists once the demo users are in), the
+    rule that starts it on every new customer and a report of customers by type; once only."""
     flow = service.definition(session, DEMO_APP, Kind.FLOW, "customer_review")
     if flow.latest_version is not None:
         return False
@@ -261,6 +280,20 @@ def install_demo_flows(session: Session, service: MetadataService, actor: Actor)
         ),
     )
     service.publish(session, actor, DEMO_APP, Kind.RULE, "review_new_customers", note="demo")
+    service.create_definition(
+        session,
+        actor,
+        DEMO_APP,
+        DefinitionCreate.model_validate(
+            {
+                "kind": Kind.REPORT,
+                "key": "customers_by_type",
+                "label": {"zh-CN": "按客户类型统计", "en": "Customers by type"},
+                "spec": CUSTOMERS_BY_TYPE,
+            }
+        ),
+    )
+    service.publish(session, actor, DEMO_APP, Kind.REPORT, "customers_by_type", note="demo")
     return True
 
 
