@@ -107,6 +107,14 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
         inbox = manager.get(f"{base}/inbox", params={"tab": "todo"}).json()
         assert inbox["counts"]["todo"] == 5
         assert {item["node"] for item in inbox["items"]} == {"n_review"}
+        # The demo report counts what each viewer may read: all five for the Shanghai clerk,
+        # none for Beijing; the administrator may not run it.
+        report = f"{base}/apps/onboarding/reports/customers_by_type/run"
+        ran = clerk.post(report, json={}).json()
+        assert sum(int(row[1]) for row in ran["rows"]) == 5
+        assert ran["chart"]["series"][0]["type"] == "pie"
+        assert other_branch.post(report, json={}).json()["rows"] == []
+        assert admin.post(report, json={}).json()["code"] == "permission_denied"
         # The system administrator designs apps but reads no customer data.
         assert admin.get(records).json()["code"] == "permission_denied"
         openapi = httpx.get(f"{base}/openapi.json", timeout=5)
