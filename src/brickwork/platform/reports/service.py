@@ -87,8 +87,16 @@ class ReportService:
 
     # ------------------------------------------------------------ save hook (cache)
 
-    def before_save(self, *args: Any) -> Mapping[str, Any]:
-        return {}
+    def before_save(
+        self,
+        session: Session,
+        actor: Actor,
+        form: PublishedForm,
+        kind: str,
+        record: Mapping[str, Any],
+        previous: Mapping[str, Any] | None,
+    ) -> Mapping[str, Any]:
+        return {}  # nothing to change: reports only need to know that a save happened
 
     def after_save(
         self,
