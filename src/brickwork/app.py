@@ -153,6 +153,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.notifications = services.notifications
     app.state.runs = services.runs
     app.state.reports = services.reports
+    app.state.dashboards = services.dashboards
     app.state.jobs = JobRunner(clock=clock)
     errors.install(app, refusals=refusal_recorder(app.state.denials))
     app.add_middleware(
@@ -199,4 +200,5 @@ def area_routers() -> tuple[APIRouter, ...]:
         runs_endpoints.inbox,
         runs_endpoints.me,
         report_endpoints.router,
+        report_endpoints.dashboards,
     )

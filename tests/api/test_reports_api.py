@@ -488,3 +488,112 @@ def test_two_viewers_get_what_their_scope_and_levels_allow(
     assert "S1" not in exported.text
     boss_rows = run(boss, "people")["rows"]
     assert MOBILES[0] in str(boss_rows)
+
+
+# ---------------------------------------------------------------- dashboards
+
+TIER_REPORT: dict[str, Any] = {
+    "dataset": {"form": "customer"},
+    "dimensions": [{"key": "tier", "field": "tier"}],
+    "measures": [{"key": "n", "function": "count"}],
+    "filters": ["opened >= $params.period.start and opened <= $params.period.end"],
+    "parameters": [{"key": "period", "type": "date_range", "default": "this_year"}],
+    "sort": [{"key": "tier"}],
+}
+NAMES_REPORT: dict[str, Any] = {
+    "dataset": {"form": "customer"},
+    "dimensions": [{"key": "name", "field": "name"}],
+    "measures": [{"key": "aum", "function": "sum", "field": "aum"}],
+    "filters": [
+        "opened >= $params.period.start and opened <= $params.period.end",
+        "$params.tier = null or tier = $params.tier",
+    ],
+    "parameters": [
+        {"key": "period", "type": "date_range", "default": "this_year"},
+        {"key": "tier", "type": "text"},
+    ],
+    "sort": [{"key": "name"}],
+}
+
+
+def test_a_dashboard_shares_parameters_and_cross_filters(wealth: TestClient) -> None:
+    report(wealth, "tiers", TIER_REPORT)
+    report(wealth, "names", NAMES_REPORT)
+    dashboard = {
+        "parameters": [{"key": "period", "type": "date_range", "default": "this_year"}],
+        "items": [
+            {
+                "id": "left",
+                "report": "tiers",
+                "x": 0,
+                "y": 0,
+                "w": 6,
+                "h": 4,
+                "parameters": {"period": "period"},
+            },
+            {
+                "id": "right",
+                "report": "names",
+                "x": 6,
+                "y": 0,
+                "w": 6,
+                "h": 4,
+                "parameters": {"period": "period"},
+            },
+        ],
+        "cross_filters": [
+            {"from": "left", "dimension": "tier", "to": ["right"], "parameter": "tier"}
+        ],
+    }
+    published = define(wealth, "dashboard", "overview", dashboard)
+    assert published.status_code == 201, published.text
+    quarter = {"period": {"start": "2026-01-01", "end": "2026-03-31"}}
+    ran = wealth.post(f"{APP}/dashboards/overview/run", json={"parameters": quarter})
+    assert ran.status_code == 200, ran.text
+    left, right = ran.json()["items"]
+    assert left["result"]["rows"] == [["A", "2"], ["B", "3"], ["C", "1"]]
+    assert len(right["result"]["rows"]) == 6
+    clicked = wealth.post(
+        f"{APP}/dashboards/overview/run",
+        json={"parameters": quarter, "clicks": {"left": {"tier": "B"}}},
+    )
+    assert clicked.status_code == 200, clicked.text
+    right = clicked.json()["items"][1]
+    assert right["parameters"]["tier"] == "B"
+    assert [row[0] for row in right["result"]["rows"]] == ["Sun", "Zhang", "Zhao"]
+
+
+def test_bad_dashboards_are_refused_with_pointers(wealth: TestClient) -> None:
+    report(wealth, "tiers", TIER_REPORT)
+    refused = define(
+        wealth,
+        "dashboard",
+        "broken",
+        {
+            "parameters": [{"key": "when", "type": "date"}],
+            "items": [
+                {
+                    "id": "a",
+                    "report": "tiers",
+                    "x": 0,
+                    "y": 0,
+                    "w": 8,
+                    "h": 4,
+                    "parameters": {"period": "when"},
+                },
+                {"id": "b", "report": "tiers", "x": 6, "y": 2, "w": 8, "h": 4},
+                {"id": "c", "report": "nothing", "x": 0, "y": 9, "w": 2, "h": 2},
+            ],
+            "cross_filters": [{"from": "a", "dimension": "month", "to": ["z"], "parameter": "x"}],
+        },
+    )
+    assert refused.status_code == 422, refused.text
+    found = {(item["pointer"], item["code"]) for item in refused.json()["errors"]}
+    assert found == {
+        ("/spec/items/0/parameters/period", "E_DASHBOARD_PARAMETER"),
+        ("/spec/items/1", "E_DASHBOARD_GRID"),
+        ("/spec/items/1", "E_DASHBOARD_OVERLAP"),
+        ("/spec/items/2/report", "E_DASHBOARD_UNKNOWN_REPORT"),
+        ("/spec/cross_filters/0/dimension", "E_DASHBOARD_CROSS_FILTER"),
+        ("/spec/cross_filters/0/to/0", "E_DASHBOARD_CROSS_FILTER"),
+    }

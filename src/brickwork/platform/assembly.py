@@ -51,6 +51,7 @@ from brickwork.platform.records.grants import grant_checker, row_scope_fields
 from brickwork.platform.records.protection import clear_fields_note, protect_form_spec
 from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
+from brickwork.platform.reports.dashboards import DashboardService, validate_dashboard_spec
 from brickwork.platform.reports.definitions import ReportCompiler, validate_report_spec
 from brickwork.platform.reports.service import ReportService
 from brickwork.platform.rules.calendars import CalendarService
@@ -91,6 +92,7 @@ class Services:
     notifications: NotificationService
     runs: FlowService
     reports: ReportService
+    dashboards: DashboardService
 
 
 # Kind validators are part of what a definition *is*, whoever builds the services.
@@ -99,6 +101,7 @@ register_kind_validator(Kind.DECISION_TABLE, validate_decision_spec)
 register_kind_validator(Kind.RULE, validate_rule_spec)
 register_kind_validator(Kind.FLOW, validate_flow_spec)
 register_kind_validator(Kind.REPORT, validate_report_spec)
+register_kind_validator(Kind.DASHBOARD, validate_dashboard_spec)
 register_element_id_pattern(Kind.DECISION_TABLE, ID_PATTERN)
 
 
@@ -222,6 +225,8 @@ def build_services(
     metadata.add_publish_hook(Kind.FORM, report_compiler.on_form_publish)
     reports = ReportService(compiler=report_compiler, records=records, audit=audit, clock=clock)
     records.add_save_hook(reports)  # a save makes cached results of its form stale
+    dashboards = DashboardService(compiler=report_compiler, reports=reports)
+    metadata.add_publish_hook(Kind.DASHBOARD, dashboards.on_publish)
     return Services(
         audit=audit,
         metadata=metadata,
@@ -238,6 +243,7 @@ def build_services(
         notifications=notifications,
         runs=runs,
         reports=reports,
+        dashboards=dashboards,
     )
 
 

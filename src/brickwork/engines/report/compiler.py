@@ -125,7 +125,7 @@ def compile_report(
     except ValidationError as exc:
         raise ReportDefinitionError(
             [
-                ReportProblem(_pointer(error["loc"]), "E_REPORT_SCHEMA", error["msg"])
+                ReportProblem(json_pointer(error["loc"]), "E_REPORT_SCHEMA", error["msg"])
                 for error in exc.errors()
             ]
         ) from None
@@ -137,7 +137,8 @@ def compile_report(
     return built
 
 
-def _pointer(loc: Sequence[Any]) -> str:
+def json_pointer(loc: Sequence[Any]) -> str:
+    """A pydantic error location as a JSON pointer into the definition."""
     parts = []
     for part in loc:
         if isinstance(part, str) and part in {

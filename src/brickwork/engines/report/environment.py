@@ -29,9 +29,11 @@ class FormInfo:
 
 @dataclass(frozen=True, slots=True)
 class ReportSignature:
-    """Another published report: its parameters (key -> type), for drill links."""
+    """Another published report: its parameters (key -> type) and dimension keys, for drill
+    links and dashboards."""
 
     parameters: Mapping[str, str] = field(default_factory=dict)
+    dimensions: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

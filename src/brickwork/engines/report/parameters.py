@@ -7,12 +7,12 @@ quarters are calendar quarters. Numbers become `Decimal`, never floats.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
-from brickwork.engines.report.plan import Parameter, ReportPlan
+from brickwork.engines.report.plan import Parameter
 
 PERIODS = (
     "today",
@@ -156,8 +156,13 @@ def default_problem(parameter: Parameter) -> str | None:
     return None
 
 
+class HasParameters(Protocol):
+    @property
+    def parameters(self) -> Sequence[Parameter]: ...
+
+
 def resolve_parameters(
-    plan: ReportPlan, given: Mapping[str, Any], *, today: date
+    plan: HasParameters, given: Mapping[str, Any], *, today: date
 ) -> dict[str, Any]:
     """Every parameter's value (given, else its default, else None), checked; `ParameterError`
     lists every problem (unknown keys too)."""

@@ -138,7 +138,12 @@ class ReportCompiler:
                 for item in spec.get("parameters", ())
                 if isinstance(item, Mapping)
             }
-            reports[key] = ReportSignature(parameters)
+            dimensions = frozenset(
+                str(item.get("key"))
+                for item in spec.get("dimensions", ())
+                if isinstance(item, Mapping)
+            )
+            reports[key] = ReportSignature(parameters, dimensions)
         return ReportEnvironment(forms, reports)
 
     def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:

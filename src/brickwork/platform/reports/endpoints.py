@@ -11,12 +11,14 @@ from brickwork.platform.api.body import json_body, openapi_body
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.responses import ExactJSONResponse, reply
 from brickwork.platform.auth.deps import ActorDep
+from brickwork.platform.reports.dashboards import DashboardService
 from brickwork.platform.reports.exports import EXPORT_TYPES, export_report
 from brickwork.platform.reports.service import DETAIL_PAGE, DETAIL_PAGE_MAX, ReportService
 from brickwork.platform.reports.shown import run_json
 from brickwork.platform.vocabulary import KEY_PATTERN
 
 router = APIRouter(prefix="/apps/{app}/reports", tags=["reports"])
+dashboards = APIRouter(prefix="/apps/{app}/dashboards", tags=["reports"])
 AppKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The app's key")]
 ReportKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The report's key")]
 PROBLEM = {"description": "Problem (application/problem+json)"}
@@ -56,7 +58,22 @@ class ExportRequest(BaseModel):
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
-BODY_MODELS: tuple[type[BaseModel], ...] = (RunRequest, DrillRequest, ExportRequest)
+class DashboardRunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    clicks: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Cross-filter clicks: item id -> {dimension key: clicked value}",
+    )
+
+
+BODY_MODELS: tuple[type[BaseModel], ...] = (
+    RunRequest,
+    DrillRequest,
+    ExportRequest,
+    DashboardRunRequest,
+)
 
 
 def reports(request: Request) -> ReportService:
@@ -65,6 +82,14 @@ def reports(request: Request) -> ReportService:
 
 
 ReportsDep = Annotated[ReportService, Depends(reports)]
+
+
+def dashboard_service(request: Request) -> DashboardService:
+    service: DashboardService = request.app.state.dashboards
+    return service
+
+
+DashboardsDep = Annotated[DashboardService, Depends(dashboard_service)]
 
 
 @router.post("/{key}/run", responses=ERRORS, openapi_extra=openapi_body(RunRequest))
@@ -119,4 +144,20 @@ def export(
         content,
         media_type=EXPORT_TYPES[body.format],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@dashboards.post("/{key}/run", responses=ERRORS, openapi_extra=openapi_body(DashboardRunRequest))
+def run_dashboard(
+    app: AppKey,
+    key: ReportKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: DashboardsDep,
+    body: Annotated[DashboardRunRequest, Depends(json_body(DashboardRunRequest))],
+) -> ExactJSONResponse:
+    """Run every report of the dashboard with its shared parameters and the cross-filters set
+    by `clicks`; an item you may not see carries its error instead of a result."""
+    return reply(
+        service.run(session, actor, app, key, parameters=body.parameters, clicks=body.clicks)
     )

@@ -1,0 +1,152 @@
+"""Dashboards (kind `dashboard`): checked at save (shape) and publish (against the app's
+published reports), run item by item for a viewer.
+
+Each item runs its report as the viewer (their scope and levels), with the dashboard's
+parameters mapped to the report's and what cross-filter clicks set. An item the viewer may not
+see (no read on its form, a field masked for them) shows its error; the others still run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from brickwork.engines.report import (
+    ParameterError,
+    ReportDefinitionError,
+    resolve_parameters,
+    text_of,
+)
+from brickwork.engines.report.compiler import json_pointer
+from brickwork.engines.report.dashboards import DashboardPlan, DashboardSpec, compile_dashboard
+from brickwork.platform.auth.actor import Actor
+from brickwork.platform.errors import ErrorItem, Invalid, NotFound, PlatformError
+from brickwork.platform.metadata.schemas import Kind
+from brickwork.platform.metadata.service import PublishRequestContext
+from brickwork.platform.reports.definitions import ReportCompiler
+from brickwork.platform.reports.service import ReportService
+from brickwork.platform.reports.shown import run_json
+
+
+def validate_dashboard_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
+    try:
+        DashboardSpec.model_validate(spec)
+    except ValidationError as exc:
+        for error in exc.errors():
+            yield ErrorItem(json_pointer(error["loc"]), "E_DASHBOARD_SCHEMA", error["msg"])
+
+
+class DashboardService:
+    def __init__(self, *, compiler: ReportCompiler, reports: ReportService) -> None:
+        self.compiler = compiler
+        self.reports = reports
+
+    def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        env = self.compiler.environment(session, request.app_key)
+        try:
+            compile_dashboard(request.body["spec"], env, key=request.definition.key)
+        except ReportDefinitionError as exc:
+            raise Invalid(
+                f"dashboard {request.definition.key!r} cannot be published",
+                code="definition_invalid",
+                errors=[ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems],
+            ) from None
+        return ["dashboard compiles against the app's reports"]
+
+    def plan(self, session: Session, app_key: str, key: str) -> DashboardPlan:
+        metadata = self.compiler.metadata
+        try:
+            definition = metadata.definition(session, app_key, Kind.DASHBOARD, key)
+        except NotFound:
+            definition = None
+        if definition is None or definition.latest_version is None:
+            raise NotFound(
+                f"app {app_key!r} has no published dashboard {key!r}", code="dashboard_not_found"
+            )
+        body = metadata.version(
+            session, app_key, Kind.DASHBOARD, key, definition.latest_version
+        ).body
+        try:
+            return compile_dashboard(
+                body["spec"],
+                self.compiler.environment(session, app_key),
+                key=key,
+                title=body.get("label"),
+            )
+        except ReportDefinitionError as exc:
+            raise Invalid(
+                f"dashboard {key!r} no longer compiles against app {app_key!r}; publish a fixed "
+                "version",
+                code="dashboard_definition_broken",
+                errors=[ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems],
+            ) from None
+
+    def run(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        key: str,
+        *,
+        parameters: Mapping[str, Any],
+        clicks: Mapping[str, Mapping[str, Any]],
+    ) -> dict[str, Any]:
+        plan = self.plan(session, app_key, key)
+        try:
+            resolve_parameters(plan, parameters, today=self.reports.clock().date())
+        except ParameterError as exc:
+            raise Invalid(
+                f"dashboard {key!r} cannot run with these parameters",
+                code="report_parameters_invalid",
+                errors=[
+                    ErrorItem(pointer, code, message) for pointer, code, message in exc.problems
+                ],
+            ) from None
+        unknown = [item for item in clicks if item not in {i.id for i in plan.items}]
+        if unknown:
+            raise Invalid(
+                f"the dashboard has no item {unknown[0]!r}",
+                code="validation_failed",
+                errors=[ErrorItem(f"/clicks/{unknown[0]}", "unknown_item", "no such item")],
+            )
+        given = {k: v for k, v in parameters.items() if v is not None}
+        per_item = plan.item_parameters(given, clicks)
+        locale = actor.locale or "zh-CN"
+        items = []
+        for item in plan.items:
+            shown: dict[str, Any] = {
+                "id": item.id,
+                "report": item.report,
+                "x": item.x,
+                "y": item.y,
+                "w": item.w,
+                "h": item.h,
+                "parameters": per_item[item.id],
+            }
+            try:
+                run = self.reports.run(
+                    session, actor, app_key, item.report, parameters=per_item[item.id]
+                )
+            except PlatformError as exc:
+                shown["error"] = {"code": exc.code, "message": exc.message}
+            else:
+                shown["result"] = run_json(run, locale)
+            items.append(shown)
+        return {
+            "dashboard": key,
+            "title": text_of(plan.title, locale),
+            "parameters": dict(parameters),
+            "cross_filters": [
+                {
+                    "from": cross.source,
+                    "dimension": cross.dimension,
+                    "to": list(cross.targets),
+                    "parameter": cross.parameter,
+                }
+                for cross in plan.cross_filters
+            ],
+            "items": items,
+        }
