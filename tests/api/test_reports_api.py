@@ -163,6 +163,23 @@ def test_a_summary_by_tier_is_exact(wealth: TestClient) -> None:
     assert result["chart"]["series"][0]["data"] == ["3500000.50", "1000000.35", "99.99"]
 
 
+def test_a_limit_keeps_the_rows_first_in_the_report_s_order(wealth: TestClient) -> None:
+    """Sorting by an average (computed after the statement) with a limit: the limit applies
+    after that sort, not to the rows the database happened to return first."""
+    report(
+        wealth,
+        "lowest_mean",
+        {
+            "dataset": {"form": "customer"},
+            "dimensions": [{"key": "tier", "field": "tier"}],
+            "measures": [{"key": "mean", "function": "avg", "field": "aum"}],
+            "sort": [{"key": "mean"}],
+            "limit": 1,
+        },
+    )
+    assert run(wealth, "lowest_mean")["rows"] == [["C", "99.99"]]
+
+
 def test_a_pivot_by_month_with_totals_and_a_join(wealth: TestClient) -> None:
     report(
         wealth,

@@ -231,6 +231,13 @@ class _Compiler:
                     "/measures", "E_REPORT_EMPTY", "add a measure (e.g. a count) or a dimension"
                 )
         else:
+            if spec.sort or spec.limit is not None:
+                self.problem(
+                    "/sort" if spec.sort else "/limit",
+                    "E_REPORT_KIND",
+                    "a detail report lists the newest records first, page by page: no sort or "
+                    "limit",
+                )
             if spec.dimensions or spec.measures or spec.post:
                 self.problem(
                     "/dimensions" if spec.dimensions else "/measures" if spec.measures else "/post",

@@ -51,6 +51,8 @@ SUMMARY_CAP = 10_000
 DETAIL_PAGE = 50
 DETAIL_PAGE_MAX = 500
 CACHE_TTL = 60.0
+SQL_ORDERABLE = frozenset({"count", "count_distinct", "sum", "min", "max"})
+"""Measures the statement can sort by itself (the others are computed after it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +243,14 @@ class ReportService:
             now=now,
             locale=actor.locale or "zh-CN",
         )
-        in_sql = not plan.post and not plan.calculated
+        orderable = {d.key for d in plan.dimensions} | {
+            m.key for m in plan.measures if m.function in SQL_ORDERABLE
+        }
+        in_sql = (
+            not plan.post
+            and not plan.calculated
+            and all(item.key in orderable for item in plan.sort)
+        )
         limit = plan.limit if in_sql and plan.limit is not None else self.cap + 1
         built = query.build(order=True, limit=min(limit, self.cap + 1))
         found = self.repo.rows(session, built.statement)

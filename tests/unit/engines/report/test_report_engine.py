@@ -144,6 +144,15 @@ BASE: dict[str, Any] = {"dataset": {"form": "customer"}}
             {("/measures", "E_REPORT_KIND"), ("/columns", "E_REPORT_EMPTY")},
         ),
         (
+            {
+                **BASE,
+                "kind": "detail",
+                "columns": [{"key": "name", "field": "name"}],
+                "sort": [{"key": "name"}],
+            },
+            {("/sort", "E_REPORT_KIND")},
+        ),
+        (
             {**BASE, "measures": [{"key": "n", "function": "count"}], "sort": [{"key": "z"}]},
             {("/sort/0/key", "E_REPORT_UNKNOWN_KEY")},
         ),
