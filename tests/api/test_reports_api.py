@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
 
 from conftest import Users
 
@@ -161,6 +163,31 @@ def test_a_summary_by_tier_is_exact(wealth: TestClient) -> None:
     assert Decimal(a["share"]) == Decimal("3500000.50") / total
     assert sum(Decimal(r["share"]) for r in rows.values()) == pytest.approx(Decimal(1))
     assert result["chart"]["series"][0]["data"] == ["3500000.50", "1000000.35", "99.99"]
+
+
+def test_publishing_a_summary_report_indexes_its_grouping(
+    wealth: TestClient, session: Session
+) -> None:
+    def indexes() -> list[list[str]]:
+        session.rollback()  # see what the app committed
+        found = inspect(session.connection())
+        table = next(name for name in found.get_table_names() if name.endswith("customer"))
+        return [list(ix["column_names"]) for ix in found.get_indexes(table)]
+
+    before = indexes()
+    report(
+        wealth,
+        "indexed",
+        {
+            "dataset": {"form": "customer"},
+            "dimensions": [{"key": "tier", "field": "tier"}],
+            "measures": [{"key": "aum", "function": "sum", "field": "aum"}],
+            "filters": ['opened >= @"2026-01-01"'],
+        },
+    )
+    added = [columns for columns in indexes() if columns not in before]
+    assert len(added) == 1
+    assert [name.split("_", 2)[-1] for name in added[0]] == ["tier", "aum", "opened"]
 
 
 def test_a_limit_keeps_the_rows_first_in_the_report_s_order(wealth: TestClient) -> None:

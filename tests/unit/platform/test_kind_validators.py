@@ -12,29 +12,29 @@ from brickwork.platform.metadata import validation
 from brickwork.platform.metadata.schemas import Kind
 
 
-def needs_tiles(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
-    if not spec.get("tiles"):
-        yield ErrorItem("/tiles", "dashboard_empty", "a dashboard needs at least one tile")
+def needs_members(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
+    if not spec.get("members"):
+        yield ErrorItem("/members", "role_empty", "a role needs at least one member")
 
 
 @pytest.fixture
-def dashboard_validator() -> Iterator[None]:
-    """A kind no area has a validator for yet (dashboards arrive with reports)."""
-    validation.register_kind_validator(Kind.DASHBOARD, needs_tiles)
+def role_validator() -> Iterator[None]:
+    """A kind no area has a validator for yet."""
+    validation.register_kind_validator(Kind.ROLE, needs_members)
     yield
-    validation._KIND_VALIDATORS[Kind.DASHBOARD].remove(needs_tiles)
+    validation._KIND_VALIDATORS[Kind.ROLE].remove(needs_members)
 
 
 def body(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
     return {"schema_version": 1, "kind": kind, "key": "k", "label": "K", "spec": spec}
 
 
-@pytest.mark.usefixtures("dashboard_validator")
+@pytest.mark.usefixtures("role_validator")
 def test_registered_validator_runs_for_its_kind_only() -> None:
-    problems = validation.validate_definition(body("dashboard", {}))
-    assert [(p.pointer, p.code) for p in problems] == [("/spec/tiles", "dashboard_empty")]
-    assert validation.validate_definition(body("report", {})) == []
-    assert validation.validate_definition(body("dashboard", {"tiles": [{"id": "t1"}]})) == []
+    problems = validation.validate_definition(body("role", {}))
+    assert [(p.pointer, p.code) for p in problems] == [("/spec/members", "role_empty")]
+    assert validation.validate_definition(body("app", {})) == []
+    assert validation.validate_definition(body("role", {"members": ["li"]})) == []
 
 
 def test_kind_validators_do_not_run_on_a_broken_envelope() -> None:
