@@ -194,17 +194,21 @@ class ReportCompiler:
         return steps
 
     def index(self, session: Session, app_key: str, plan: ReportPlan) -> str | None:
-        """An index over the base form's fields a summary report groups, aggregates and
-        filters by (live rows only), created unless it exists: the database then reads a
+        """An index over the base form's fields a summary report groups, aggregates, filters
+        and joins by (live rows only), created unless it exists: the database then reads a
         narrow index instead of the table (six times faster on a million SQLite rows). Writes
         to the form pay for one more index per distinct grouping."""
-        if plan.kind != "summary" or plan.dataset.joins:
+        if plan.kind != "summary":
             return None
         keys: dict[str, None] = {}
         for dimension in plan.dimensions:
-            keys[dimension.ref.field] = None
+            if not dimension.ref.source:
+                keys[dimension.ref.field] = None
+        for join in plan.dataset.joins:
+            if not join.source:
+                keys[join.lookup] = None
         for measure in plan.measures:
-            if measure.ref is not None:
+            if measure.ref is not None and not measure.ref.source:
                 keys[measure.ref.field] = None
         for item in plan.filters:
             keys.update(dict.fromkeys(_filter_fields(item.ir)))
