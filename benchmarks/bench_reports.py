@@ -9,9 +9,9 @@ Run: `.venv/bin/pip install -r benchmarks/requirements-reports.txt` once (pandas
 Seeding: a published form `customer` (tier, money AUM, opening date over two years, a lookup
 to one of 12 branches) and its rows inserted with SQLAlchemy Core in batches (the records'
 own columns, as the platform stores them: money as scaled integers on SQLite, NUMERIC on
-PostgreSQL); then the reports are published, which indexes their groupings. The reports run as a viewer whose grant reads every row (the
-permission layer is still applied: row scope and field levels are checked and compiled into
-the statement).
+PostgreSQL); then the reports are published, which indexes their groupings. The reports run
+as a viewer whose grant reads every row (the permission layer is still applied: row scope and
+field levels are checked and compiled into the statement).
 
 Shapes (each answered the three ways): count and sum by tier; sum by opening month (a time
 grain); sum by branch name (a join along the lookup); count and sum by tier within a date range
