@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -641,3 +642,30 @@ def test_bad_dashboards_are_refused_with_pointers(wealth: TestClient) -> None:
         ("/spec/cross_filters/0/dimension", "E_DASHBOARD_CROSS_FILTER"),
         ("/spec/cross_filters/0/to/0", "E_DASHBOARD_CROSS_FILTER"),
     }
+
+
+def test_a_plan_compiled_before_a_field_was_renamed_is_refused_not_guessed(
+    wealth: TestClient,
+) -> None:
+    """Another process may hold a plan compiled before a form change: a field it names that
+    the form no longer has gives 409, never a 500 or another field's values."""
+    report(
+        wealth,
+        "stale",
+        {
+            "dataset": {"form": "customer"},
+            "dimensions": [{"key": "tier", "field": "tier"}],
+            "measures": [{"key": "n", "function": "count"}],
+        },
+    )
+    assert run(wealth, "stale")["rows"]  # compiled and kept by this process
+    compiler = wealth.app.state.reports.compiler  # type: ignore[attr-defined]
+    cache_key = ("wealth", "stale", 1)
+    plan = compiler._compiled.get(cache_key)
+    renamed = replace(plan.dimensions[0], ref=replace(plan.dimensions[0].ref, field="grade"))
+    compiler._compiled.put(cache_key, replace(plan, dimensions=(renamed,)))
+    assert wealth.post(RECORDS, json={"name": "New"}).status_code == 201  # results are stale
+    refused = wealth.post(f"{APP}/reports/stale/run", json={})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "report_definition_broken"
+    assert refused.json()["errors"][0]["pointer"] == "/dimensions/0/field"

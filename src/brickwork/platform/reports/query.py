@@ -35,7 +35,7 @@ from brickwork.engines.report.plan import Dimension, FieldRef, Measure, ReportPl
 from brickwork.engines.report.post import text_of
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.db.base import UtcDateTime
-from brickwork.platform.errors import ErrorItem, Forbidden
+from brickwork.platform.errors import Conflict, ErrorItem, Forbidden
 from brickwork.platform.query.sql_expr import ExactNumber, render
 from brickwork.platform.records.access import FormAccess
 from brickwork.platform.records.published import PublishedForm
@@ -107,6 +107,14 @@ class SummaryQuery:
             )
         if key in SYSTEM:
             value: ColumnElement[Any] = source.form.table.c[key]
+        elif key not in query.columns:
+            # A plan compiled before the form changed (in another process): refuse, never guess.
+            raise Conflict(
+                f"the report names {key!r}, which form {source.form.form_key!r} no longer has; "
+                "run it again, or publish a fixed version",
+                code="report_definition_broken",
+                errors=[ErrorItem(pointer, "E_REPORT_UNKNOWN_FIELD", f"no field {key}")],
+            )
         else:
             value = query.column(key, natural=natural)
         condition = query.partial.get(key)
