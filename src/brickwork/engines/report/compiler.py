@@ -32,6 +32,7 @@ from brickwork.engines.report.definition import (
     ChartSpec,
     FormatSpec,
     MeasureSpec,
+    ParameterSpec,
     PercentOfTotalSpec,
     PeriodChangeSpec,
     PivotSpec,
@@ -153,6 +154,31 @@ def json_pointer(loc: Sequence[Any]) -> str:
             continue  # pydantic's union branch names, not places in the document
         parts.append(str(part).replace("~", "~0").replace("/", "~1"))
     return "/" + "/".join(parts) if parts else ""
+
+
+def parameter_of(
+    spec: ParameterSpec, pointer: str, code: str
+) -> tuple[p.Parameter, list[ReportProblem]]:
+    """A parameter of a report or dashboard, with what is wrong with it (under `code`)."""
+    problems = []
+    if spec.type == "select" and not spec.options:
+        problems.append(ReportProblem(f"{pointer}/options", code, "a select needs options"))
+    if spec.multiple and spec.type != "select":
+        problems.append(ReportProblem(f"{pointer}/multiple", code, "only a select takes several"))
+    parameter = p.Parameter(
+        spec.key,
+        _label(spec.label, spec.key),
+        spec.type,
+        pointer,
+        spec.required,
+        spec.default,
+        None if spec.options is None else tuple(spec.options),
+        spec.multiple,
+    )
+    problem = default_problem(parameter)
+    if problem is not None:
+        problems.append(ReportProblem(f"{pointer}/default", code, problem))
+    return parameter, problems
 
 
 def _label(given: Any, fallback: p.Label) -> p.Label:
@@ -545,25 +571,8 @@ class _Compiler:
                 self.problem(f"{pointer}/key", "E_REPORT_DUPLICATE_KEY", f"{spec.key!r} again")
                 continue
             seen.add(spec.key)
-            if spec.type == "select" and not spec.options:
-                self.problem(f"{pointer}/options", "E_REPORT_PARAMETER", "a select needs options")
-            if spec.multiple and spec.type != "select":
-                self.problem(
-                    f"{pointer}/multiple", "E_REPORT_PARAMETER", "only a select takes several"
-                )
-            parameter = p.Parameter(
-                spec.key,
-                _label(spec.label, spec.key),
-                spec.type,
-                pointer,
-                spec.required,
-                spec.default,
-                None if spec.options is None else tuple(spec.options),
-                spec.multiple,
-            )
-            problem = default_problem(parameter)
-            if problem is not None:
-                self.problem(f"{pointer}/default", "E_REPORT_PARAMETER", problem)
+            parameter, problems = parameter_of(spec, pointer, "E_REPORT_PARAMETER")
+            self.problems.extend(problems)
             yield parameter
 
     def scope(self, parameters: Sequence[p.Parameter]) -> Scope:

@@ -13,14 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from brickwork.engines.report.compiler import ReportDefinitionError, ReportProblem, json_pointer
+from brickwork.engines.report.compiler import (
+    ReportDefinitionError,
+    ReportProblem,
+    json_pointer,
+    parameter_of,
+)
 from brickwork.engines.report.definition import Key, Label, ParameterSpec
 from brickwork.engines.report.environment import ReportEnvironment
-from brickwork.engines.report.parameters import default_problem
 from brickwork.engines.report.plan import Parameter
 
 COLUMNS = 12
@@ -145,19 +149,8 @@ class _Compiler:
         found = []
         for index, spec in enumerate(given):
             pointer = f"/parameters/{index}"
-            parameter = Parameter(
-                spec.key,
-                cast(Any, spec.label) if spec.label is not None else spec.key,
-                spec.type,
-                pointer,
-                spec.required,
-                spec.default,
-                None if spec.options is None else tuple(spec.options),
-                spec.multiple,
-            )
-            problem = default_problem(parameter)
-            if problem is not None:
-                self.problem(f"{pointer}/default", "E_DASHBOARD_PARAMETER", problem)
+            parameter, problems = parameter_of(spec, pointer, "E_DASHBOARD_PARAMETER")
+            self.problems.extend(problems)
             if spec.key in self.types:
                 self.problem(f"{pointer}/key", "E_DASHBOARD_PARAMETER", f"{spec.key!r} again")
             self.types[spec.key] = spec.type

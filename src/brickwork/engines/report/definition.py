@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from brickwork.engines.report.plan import ChartType
+
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 FieldPath = Annotated[
     str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}(\.[a-z][a-z0-9_]{0,62})?$")
@@ -155,19 +157,7 @@ class DrillSpec(Strict):
 
 
 class ChartSpec(Strict):
-    type: Literal[
-        "table",
-        "bar",
-        "stacked_bar",
-        "line",
-        "area",
-        "pie",
-        "scatter",
-        "kpi",
-        "funnel",
-        "heatmap",
-        "pivot",
-    ]
+    type: ChartType
     x: Key | None = None
     y: list[Key] = Field(default_factory=list, max_length=10)
     series: Key | None = None

@@ -19,7 +19,7 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,7 @@ from brickwork.engines.report import (
     resolve_parameters,
 )
 from brickwork.engines.report.drill import bind_parameters
+from brickwork.engines.report.post import shift
 from brickwork.engines.report.result import Column
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
@@ -416,21 +417,11 @@ class ReportService:
             return f"{name} = null"
         if dimension.grain is not None:
             start = date.fromisoformat(str(value)[:10])
-            end = _next(start, dimension.grain)
+            end = shift(start, dimension.grain, -1)  # the next period's first day
             return f'{name} >= @"{start.isoformat()}" and {name} < @"{end.isoformat()}"'
         if dimension.buckets is not None:
             return ""
         return f"{name} = {_literal(value)}"
-
-
-def _next(start: date, grain: str) -> date:
-    if grain == "day":
-        return start + timedelta(days=1)
-    if grain == "week":
-        return start + timedelta(days=7)
-    months = {"month": 1, "quarter": 3, "year": 12}[grain]
-    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
-    return date(year, month + 1, 1)
 
 
 def _literal(value: Any) -> str:

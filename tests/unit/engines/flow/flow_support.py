@@ -21,6 +21,7 @@ from brickwork.engines.flow import (
     start,
     step,
 )
+from brickwork.engines.rules import compile_model
 from brickwork.engines.rules.calendar import BusinessCalendar
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
@@ -231,3 +232,28 @@ class Driver:
 
     def assignees(self, node: str) -> list[str]:
         return [t.assignee for t in self.tasks(node)]
+
+
+# A decision model flows call in action nodes: a risk level from the amount.
+RATING = compile_model(
+    {
+        "inputs": [{"id": "i_amount", "name": "amount"}],
+        "decisions": [
+            {
+                "id": "d",
+                "name": "rating",
+                "requires": {"inputs": ["amount"]},
+                "logic": {
+                    "type": "decision_table",
+                    "hit_policy": "U",
+                    "inputs": [{"id": "in0", "expression": "amount"}],
+                    "outputs": [{"id": "out0", "name": "level"}],
+                    "rules": [
+                        {"id": "r0", "when": ["> 1000"], "then": ['"high"']},
+                        {"id": "r1", "when": ["<= 1000"], "then": ['"low"']},
+                    ],
+                },
+            }
+        ],
+    }
+)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from flow_support import Driver, approval, chain, env
+from flow_support import RATING, Driver, approval, chain, env
 
 from brickwork.engines.flow import (
     Approve,
@@ -16,30 +16,6 @@ from brickwork.engines.flow import (
     ResolveIncident,
     SetFields,
     compile_flow,
-)
-from brickwork.engines.rules import compile_model
-
-RATING = compile_model(
-    {
-        "inputs": [{"id": "i_amount", "name": "amount"}],
-        "decisions": [
-            {
-                "id": "d",
-                "name": "rating",
-                "requires": {"inputs": ["amount"]},
-                "logic": {
-                    "type": "decision_table",
-                    "hit_policy": "U",
-                    "inputs": [{"id": "in0", "expression": "amount"}],
-                    "outputs": [{"id": "out0", "name": "level"}],
-                    "rules": [
-                        {"id": "r0", "when": ["> 1000"], "then": ['"high"']},
-                        {"id": "r1", "when": ["<= 1000"], "then": ['"low"']},
-                    ],
-                },
-            }
-        ],
-    }
 )
 
 

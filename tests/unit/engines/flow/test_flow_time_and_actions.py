@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from flow_support import NOW, Driver, approval, chain, env
+from flow_support import NOW, RATING, Driver, approval, chain, env
 
 from brickwork.engines.flow import (
     Approve,
@@ -26,7 +26,6 @@ from brickwork.engines.flow import (
     UpdateRecords,
     compile_flow,
 )
-from brickwork.engines.rules import compile_model
 
 
 def with_sla(sla: dict[str, Any], **settings: Any) -> dict[str, Any]:
@@ -146,30 +145,6 @@ def test_action_node_sets_fields_creates_and_updates_records() -> None:
         driver.effects
     )
     assert driver.assignees("high") == ["uh"]
-
-
-RATING = compile_model(
-    {
-        "inputs": [{"id": "i_amount", "name": "amount"}],
-        "decisions": [
-            {
-                "id": "d",
-                "name": "rating",
-                "requires": {"inputs": ["amount"]},
-                "logic": {
-                    "type": "decision_table",
-                    "hit_policy": "U",
-                    "inputs": [{"id": "in0", "expression": "amount"}],
-                    "outputs": [{"id": "out0", "name": "level"}],
-                    "rules": [
-                        {"id": "r0", "when": ["> 1000"], "then": ['"high"']},
-                        {"id": "r1", "when": ["<= 1000"], "then": ['"low"']},
-                    ],
-                },
-            }
-        ],
-    }
-)
 
 
 def decision_flow() -> Any:
