@@ -154,6 +154,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.runs = services.runs
     app.state.reports = services.reports
     app.state.dashboards = services.dashboards
+    app.state.delivery = services.delivery
     app.state.jobs = JobRunner(clock=clock)
     errors.install(app, refusals=refusal_recorder(app.state.denials))
     app.add_middleware(
@@ -201,4 +202,5 @@ def area_routers() -> tuple[APIRouter, ...]:
         runs_endpoints.me,
         report_endpoints.router,
         report_endpoints.dashboards,
+        report_endpoints.mine,
     )

@@ -53,6 +53,7 @@ from brickwork.platform.records.publishing import FormStorage
 from brickwork.platform.records.service import RecordService
 from brickwork.platform.reports.dashboards import DashboardService, validate_dashboard_spec
 from brickwork.platform.reports.definitions import ReportCompiler, validate_report_spec
+from brickwork.platform.reports.delivery import DELIVERY_JOB, EXPORT_JOB, ReportDelivery
 from brickwork.platform.reports.service import ReportService
 from brickwork.platform.rules.calendars import CalendarService
 from brickwork.platform.rules.definitions import validate_decision_spec, validate_rule_spec
@@ -93,6 +94,7 @@ class Services:
     runs: FlowService
     reports: ReportService
     dashboards: DashboardService
+    delivery: ReportDelivery
 
 
 # Kind validators are part of what a definition *is*, whoever builds the services.
@@ -244,6 +246,15 @@ def build_services(
         runs=runs,
         reports=reports,
         dashboards=dashboards,
+        delivery=ReportDelivery(
+            reports=reports,
+            files=files,
+            notifications=notifications,
+            identities=identities.repo,
+            audit=audit,
+            next_fire=cron_next,
+            clock=clock,
+        ),
     )
 
 
@@ -255,6 +266,8 @@ def job_handlers(services: Services) -> dict[str, Handler]:
         EMAIL_JOB: services.notifications.deliver_email,
         WEBHOOK_JOB: services.notifications.deliver_webhook,
         TIMER_JOB: services.runs.run_timer,
+        EXPORT_JOB: services.delivery.run_export,
+        DELIVERY_JOB: services.delivery.run_delivery,
     }
 
 

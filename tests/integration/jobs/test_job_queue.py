@@ -319,3 +319,33 @@ def test_ticks_missed_while_no_scheduler_ran_are_coalesced_into_one(
         assert schedule is not None
         assert schedule.last_tick_at == datetime(2026, 3, 2, 9, 1, tzinfo=UTC)
         assert schedule.next_at == datetime(2026, 3, 2, 9, 31, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_long_job_reads_beside_its_transaction_and_shows_its_progress_while_it_runs(
+    backend: str, fresh_database_urls: dict[str, str], engines: list[Engine]
+) -> None:
+    factory = database(backend, fresh_database_urls, engines)
+    clock = ManualClock()
+    with unit_of_work(factory) as session:
+        job_id = JobQueue(clock=clock).enqueue(session, "long", {"steps": 3})
+    seen: list[Any] = []
+
+    def long(session: Session, payload: Any, job: JobContext) -> dict[str, int]:
+        assert job.reader is not None
+        with job.reader() as reader:
+            for step in range(payload["steps"]):
+                reader.execute(select(func.count()).select_from(Job)).scalar_one()
+                job.progress({"rows": step + 1, "total": payload["steps"]})
+                # another writer gets in while the job reads (no write lock is held), and
+                # sees the progress committed
+                with unit_of_work(factory) as other:
+                    found = other.get(Job, job.id)
+                    assert found is not None
+                    seen.append(found.progress)
+        return mark(session, payload, job)
+
+    assert Worker(factory, {"long": long}, name="w1", clock=clock).run_until_idle() == 1
+    assert seen == [{"rows": n, "total": 3} for n in (1, 2, 3)]
+    assert statuses(factory) == {DONE: 1}
+    assert marks(factory) == [str(job_id)]

@@ -176,6 +176,16 @@ def make_read_session_factory(
     return sessionmaker(bind=engine, expire_on_commit=False, info={WRITE_FACTORY: write_factory})
 
 
+def reading_factory(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Read sessions beside the unit-of-work ``factory``: on SQLite they begin deferred (a long
+    read holds no write lock; its side writes go through ``factory``), elsewhere ``factory``."""
+    bind = factory.kw.get("bind")
+    if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
+        return factory
+    deferred = bind.execution_options(**{SQLITE_BEGIN_OPTION: "deferred"})
+    return sessionmaker(bind=deferred, expire_on_commit=False, info={WRITE_FACTORY: factory})
+
+
 @contextmanager
 def write_side(session: Session) -> Iterator[Session]:
     """Where a write made while serving ``session`` goes: into ``session`` itself, or, when it is

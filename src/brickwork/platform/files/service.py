@@ -136,6 +136,40 @@ class FileService:
         )
         return row
 
+    def store_generated(
+        self,
+        session: Session,
+        actor: Actor,
+        content: bytes,
+        *,
+        name: str,
+        content_type: str,
+        source: str,
+    ) -> StoredFile:
+        """Store a file the platform made for `actor` (a report export): theirs to download,
+        like an upload, but neither an upload permission nor the upload quota applies (it is
+        their own data, made at their request). Audited as `file.generate` with `source`."""
+        blob = self.storage.put(content)
+        row = StoredFile(
+            id=new_id(),
+            sha256=blob.sha256,
+            name=clean_name(name),
+            size=blob.size,
+            content_type=content_type,
+            created_at=self.clock(),
+            created_by=actor.username,
+        )
+        self.repo.add(session, row)
+        self.audit.record(
+            session,
+            actor,
+            "file.generate",
+            object_type="file",
+            object_id=row.id,
+            details={"name": row.name, "size": row.size, "sha256": row.sha256, "source": source},
+        )
+        return row
+
     def _check_quota(self, session: Session, actor: Actor, size: int) -> None:
         if actor.system:
             return

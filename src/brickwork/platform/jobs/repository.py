@@ -60,6 +60,19 @@ class JobRepository:
         )
         return session.execute(statement).rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
+    def progress(self, session: Session, job_id: int, worker: str, value: Any) -> None:
+        """Record a running job's progress (only while ``worker`` holds it)."""
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == RUNNING, Job.locked_by == worker)
+            .values(progress=value)
+            .execution_options(synchronize_session=False)
+        )
+
+    def schedules_of(self, session: Session, kind: str) -> list[JobSchedule]:
+        statement = select(JobSchedule).where(JobSchedule.kind == kind).order_by(JobSchedule.name)
+        return list(session.execute(statement).scalars())
+
     def get(self, session: Session, job_id: int) -> Job | None:
         return session.get(Job, job_id)
 

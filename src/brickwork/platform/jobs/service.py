@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.db.session import unit_of_work
+from brickwork.platform.db.session import reading_factory, unit_of_work
 from brickwork.platform.errors import Conflict, Invalid, NotFound
 from brickwork.platform.jobs.repository import JobRepository
 from brickwork.platform.models import Job, JobSchedule
@@ -51,6 +52,13 @@ class JobContext:
     key: str | None
     attempt: int
     now: datetime
+    progress: Callable[[Any], None] = field(default=lambda _value: None)
+    """Record how far the job got (JSON-able), committed at once in a transaction of its own,
+    so that whoever waits for a long job can watch it."""
+    reader: Callable[[], AbstractContextManager[Session]] | None = None
+    """A read-only session outside the job's transaction, for long reads: on SQLite it does not
+    hold the write lock while it reads (the job's own session takes it at its first statement).
+    None outside a worker."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +127,10 @@ class Worker:
         clock: Clock = system_clock,
         lease: timedelta = LEASE,
         repo: JobRepository | None = None,
+        reader: sessionmaker[Session] | None = None,
     ) -> None:
         self.factory = factory
+        self.reader = reader or reading_factory(factory)
         self.handlers = dict(handlers)
         self.name = name
         self.clock = clock
@@ -165,7 +175,15 @@ class Worker:
             self._failed(job, f"no handler for jobs of kind {job.kind!r}", final=True)
             return
         now = self.clock()
-        context = JobContext(job.id, job.kind, job.key, job.attempt, now)
+        context = JobContext(
+            job.id,
+            job.kind,
+            job.key,
+            job.attempt,
+            now,
+            progress=lambda value: self._progress(job.id, value),
+            reader=self._read,
+        )
         try:
             with unit_of_work(self.factory) as session:
                 result = handler(session, job.payload, context)
@@ -186,6 +204,15 @@ class Worker:
         except Exception as exc:  # a handler's failure fails this attempt, never the worker
             log.warning("job %s (%s) failed on attempt %s: %s", job.id, job.kind, job.attempt, exc)
             self._failed(job, f"{type(exc).__name__}: {exc}", final=job.attempt >= job.max)
+
+    def _progress(self, job_id: int, value: Any) -> None:
+        with unit_of_work(self.factory) as session:
+            self.repo.progress(session, job_id, self.name, value)
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with unit_of_work(self.reader) as session:  # commits: audits of reads follow a commit
+            yield session
 
     def _failed(self, job: _Claimed, error: str, *, final: bool) -> None:
         now = self.clock()

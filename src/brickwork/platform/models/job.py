@@ -40,5 +40,7 @@ class Job(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    progress: Mapped[Any] = mapped_column(JsonText, nullable=True)
+    """What a long job has done so far, as its handler reports it (``{"done": n, "total": m}``)."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

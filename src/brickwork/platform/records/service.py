@@ -822,6 +822,19 @@ class RecordService:
             )
         return items, has_more
 
+    def count_where(
+        self,
+        session: Session,
+        access: FormAccess,
+        conditions: Sequence[ColumnElement[bool]],
+        *,
+        cap: int,
+    ) -> int:
+        """How many live records `access` may read match `conditions` (at most `cap`)."""
+        table = access.form.table
+        where = [table.c.deleted_at.is_(None), *access.rows("read"), *conditions]
+        return self.repo.count_rows(session, table, where=where, cap=cap)
+
     def _page_statements(
         self,
         session: Session,

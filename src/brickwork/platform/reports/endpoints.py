@@ -12,6 +12,7 @@ from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.api.responses import ExactJSONResponse, reply
 from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.reports.dashboards import DashboardService
+from brickwork.platform.reports.delivery import ReportDelivery
 from brickwork.platform.reports.exports import EXPORT_TYPES, export_report
 from brickwork.platform.reports.service import DETAIL_PAGE, DETAIL_PAGE_MAX, ReportService
 from brickwork.platform.reports.shown import run_json
@@ -19,6 +20,7 @@ from brickwork.platform.vocabulary import KEY_PATTERN
 
 router = APIRouter(prefix="/apps/{app}/reports", tags=["reports"])
 dashboards = APIRouter(prefix="/apps/{app}/dashboards", tags=["reports"])
+mine = APIRouter(prefix="/me", tags=["reports"])
 AppKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The app's key")]
 ReportKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The report's key")]
 PROBLEM = {"description": "Problem (application/problem+json)"}
@@ -58,6 +60,21 @@ class ExportRequest(BaseModel):
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
+class SubscriptionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["csv", "xlsx", "pdf"] = "xlsx"
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="Parameter values (relative periods move with time)"
+    )
+    every: Literal["day", "week"] = Field(description="Delivered daily or weekly")
+    at: str = Field(default="08:00", max_length=5, description="Time of day, HH:MM")
+    weekday: (
+        Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] | None
+    ) = Field(default=None, description="Weekly deliveries: the day")
+    timezone: str = Field(default="Asia/Shanghai", max_length=64, description="IANA time zone")
+
+
 class DashboardRunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -72,6 +89,7 @@ BODY_MODELS: tuple[type[BaseModel], ...] = (
     RunRequest,
     DrillRequest,
     ExportRequest,
+    SubscriptionRequest,
     DashboardRunRequest,
 )
 
@@ -82,6 +100,18 @@ def reports(request: Request) -> ReportService:
 
 
 ReportsDep = Annotated[ReportService, Depends(reports)]
+
+
+def delivery(request: Request) -> ReportDelivery:
+    service: ReportDelivery = request.app.state.delivery
+    return service
+
+
+DeliveryDep = Annotated[ReportDelivery, Depends(delivery)]
+JobId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The export job's id")]
+SubscriptionId = Annotated[
+    str, Path(pattern=r"^[0-9a-f-]{36}$", description="The subscription's id")
+]
 
 
 def dashboard_service(request: Request) -> DashboardService:
@@ -145,6 +175,84 @@ def export(
         media_type=EXPORT_TYPES[body.format],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@router.post(
+    "/{key}/export-jobs",
+    status_code=202,
+    responses=ERRORS,
+    openapi_extra=openapi_body(ExportRequest),
+)
+def request_export(
+    app: AppKey,
+    key: ReportKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: DeliveryDep,
+    body: Annotated[ExportRequest, Depends(json_body(ExportRequest))],
+) -> ExactJSONResponse:
+    """Export in the background (for large reports): refused at once with the reason if
+    running it would be; otherwise queued. Follow it at `/me/report-exports/{id}` (progress,
+    then the file to download); a notice tells you when it is ready."""
+    job = service.request(session, actor, app, key, body.format, body.parameters)
+    return reply(job, 202, headers={"Location": f"/api/v1/me/report-exports/{job['id']}"})
+
+
+@mine.get("/report-exports/{job_id}", responses=ERRORS)
+def export_status(
+    job_id: JobId, session: SessionDep, actor: ActorDep, service: DeliveryDep
+) -> ExactJSONResponse:
+    """One of your background exports: `queued`, `running` (with `progress`: stage, rows,
+    total), `done` (with `file`: download it at its `url`) or `failed` (with `error`)."""
+    return reply(service.status(session, actor, job_id))
+
+
+@router.post(
+    "/{key}/subscriptions",
+    status_code=201,
+    responses=ERRORS,
+    openapi_extra=openapi_body(SubscriptionRequest),
+)
+def subscribe(
+    app: AppKey,
+    key: ReportKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: DeliveryDep,
+    body: Annotated[SubscriptionRequest, Depends(json_body(SubscriptionRequest))],
+) -> ExactJSONResponse:
+    """Have the report delivered to your notices as a file, daily or weekly at `at` in
+    `timezone`; each delivery is run as you, with what you may see at that time."""
+    found = service.subscribe(
+        session,
+        actor,
+        app,
+        key,
+        format_=body.format,
+        parameters=body.parameters,
+        every=body.every,
+        at=body.at,
+        weekday=body.weekday,
+        timezone=body.timezone,
+    )
+    return reply(found, 201)
+
+
+@mine.get("/report-subscriptions", responses=ERRORS)
+def my_subscriptions(
+    session: SessionDep, actor: ActorDep, service: DeliveryDep
+) -> ExactJSONResponse:
+    """Your report subscriptions, with their next delivery time."""
+    return reply({"items": service.subscriptions(session, actor)})
+
+
+@mine.delete("/report-subscriptions/{subscription}", status_code=204, responses=ERRORS)
+def unsubscribe(
+    subscription: SubscriptionId, session: SessionDep, actor: ActorDep, service: DeliveryDep
+) -> Response:
+    """Cancel one of your report subscriptions."""
+    service.unsubscribe(session, actor, subscription)
+    return Response(status_code=204)
 
 
 @dashboards.post("/{key}/run", responses=ERRORS, openapi_extra=openapi_body(DashboardRunRequest))

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -35,6 +35,11 @@ EXPORT_TYPES = {
 }
 EXPORT_ROWS = 100_000
 """A detail report exports at most this many rows (pages of the record list)."""
+EXPORT_PAGE = 500
+
+
+Progress = Callable[[dict[str, Any]], None]
+"""Told how far an export got: ``{"stage": "reading" | "writing", "rows": n, "total": m}``."""
 
 
 def export_report(
@@ -46,9 +51,42 @@ def export_report(
     format_: str,
     parameters: Mapping[str, Any],
 ) -> bytes:
-    run = service.run(session, actor, app_key, key, parameters=parameters)
+    """The export, made now and audited in the caller's transaction."""
+    run, content = produce(service, session, actor, app_key, key, format_, parameters)
+    audit_export(service, session, actor, app_key, key, format_, run)
+    return content
+
+
+def produce(
+    service: ReportService,
+    session: Session,
+    actor: Actor,
+    app_key: str,
+    key: str,
+    format_: str,
+    parameters: Mapping[str, Any],
+    *,
+    progress: Progress | None = None,
+) -> tuple[ReportRun, bytes]:
+    """Run the report for `actor` (every page of a detail report, up to `EXPORT_ROWS`) and
+    write it in `format_`."""
+    tell = progress or (lambda _value: None)
+    tell({"stage": "reading", "rows": 0, "total": None})
+    count = None if progress is None else EXPORT_ROWS
+    run = service.run(
+        session,
+        actor,
+        app_key,
+        key,
+        parameters=parameters,
+        size=EXPORT_PAGE,
+        count=count,
+        action="export",
+    )
     if run.plan.kind == "detail":
-        run = _all_pages(service, session, actor, app_key, key, parameters, run)
+        run = _all_pages(service, session, actor, app_key, key, parameters, run, tell)
+    rows = len(run.table.rows)
+    tell({"stage": "writing", "rows": rows, "total": rows})
     locale = actor.locale or "zh-CN"
     if format_ == "csv":
         content = spreadsheets.csv_bytes(*_grid(run, locale))
@@ -56,6 +94,19 @@ def export_report(
         content = xlsx_bytes(run, locale)
     else:
         content = pdf_bytes(run, locale, service.clock())
+    return run, content
+
+
+def audit_export(
+    service: ReportService,
+    session: Session,
+    actor: Actor,
+    app_key: str,
+    key: str,
+    format_: str,
+    run: ReportRun,
+    **more: Any,
+) -> None:
     service.audit.record(
         session,
         actor,
@@ -67,9 +118,9 @@ def export_report(
             "format": format_,
             "rows": len(run.table.rows),
             "parameters": {k: _text(v) for k, v in run.parameters.items()},
+            **more,
         },
     )
-    return content
 
 
 def _all_pages(
@@ -80,12 +131,24 @@ def _all_pages(
     key: str,
     parameters: Mapping[str, Any],
     first: ReportRun,
+    tell: Progress,
 ) -> ReportRun:
     rows = list(first.table.rows)
+    total = None if first.total is None else min(first.total, EXPORT_ROWS)
     page, run = 0, first
     while run.has_more and len(rows) < EXPORT_ROWS:
+        tell({"stage": "reading", "rows": len(rows), "total": total})
         page += 1
-        run = service.run(session, actor, app_key, key, parameters=parameters, page=page, size=500)
+        run = service.run(
+            session,
+            actor,
+            app_key,
+            key,
+            parameters=parameters,
+            page=page,
+            size=EXPORT_PAGE,
+            action="export",
+        )
         rows.extend(run.table.rows)
 
     table = replace(

@@ -65,6 +65,8 @@ class ReportRun:
     message: str | None = None
     page: int | None = None
     has_more: bool = False
+    total: int | None = None
+    """Detail runs asked to count: how many rows match."""
 
 
 class ReportService:
@@ -125,22 +127,69 @@ class ReportService:
         parameters: Mapping[str, Any] | None = None,
         page: int = 0,
         size: int = DETAIL_PAGE,
+        count: int | None = None,
+        action: str = "read",
     ) -> ReportRun:
+        """With `count`, a detail run also says how many rows match (`total`, at most
+        `count`). `action` "export" runs it as an export: the viewer needs the export right
+        on every form of the dataset, and fields take their export levels."""
         plan, version = self.compiler.plan(session, app_key, key)
         today = self.clock().date()
         values = self._parameters(plan, parameters or {}, today)
         if plan.kind == "detail":
-            return self._detail(session, actor, app_key, plan, version, values, page, size)
+            return self._detail(
+                session, actor, app_key, plan, version, values, page, size, count, action
+            )
         base = self.records.form(session, app_key, plan.dataset.form)
-        access = self.records.access(session, actor, base, "read")
-        cache_key = self._cache_key(app_key, plan, version, values, access, actor)
+        access = self._access(session, actor, base, action)
+        cache_key = (action, *self._cache_key(app_key, plan, version, values, access, actor))
         cached = self._cache.get(cache_key)
         if cached is not None and cached[0] > time.monotonic():
             run: ReportRun = cached[1]
             return run
-        run = self._summary(session, actor, app_key, plan, version, values, base, access)
+        run = self._summary(session, actor, app_key, plan, version, values, base, access, action)
         self._cache.put(cache_key, (time.monotonic() + self.ttl, run))
         return run
+
+    def check(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        key: str,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        action: str = "read",
+    ) -> ReportPlan:
+        """Refuse now what running the report for `actor` would refuse (no published version,
+        bad parameters, no read access, a field they may not read) without running it: for
+        work queued to run later."""
+        plan, _version = self.compiler.plan(session, app_key, key)
+        now = self.clock()
+        values = self._parameters(plan, parameters or {}, now.date())
+        base = self.records.form(session, app_key, plan.dataset.form)
+        access = self._access(session, actor, base, action)
+        sources = self._sources(session, actor, app_key, plan, base, access, action)
+        query = SummaryQuery(
+            plan,
+            sources if plan.kind == "summary" else {"": sources[""]},
+            dialect=access.dialect,
+            parameters=values,
+            actor=actor,
+            today=now.date(),
+            now=now,
+            locale=actor.locale or "zh-CN",
+        )
+        if plan.kind == "summary":
+            query.build(order=False, limit=None)
+        else:
+            for item in plan.filters:
+                query.filter(item.ir, item.pointer)
+        return plan
+
+    def _access(self, session: Session, actor: Actor, form: PublishedForm, action: str) -> Any:
+        access = self.records.access(session, actor, form, action)
+        return access.for_export() if action == "export" else access
 
     def _parameters(
         self, plan: ReportPlan, given: Mapping[str, Any], today: date
@@ -191,15 +240,16 @@ class ReportService:
         plan: ReportPlan,
         base: PublishedForm,
         access: Any,
+        action: str,
     ) -> dict[str, Source]:
         sources = {"": Source(base, access, self.records.query(session, access), base.table)}
         for join in plan.dataset.joins:
             form = self.records.form(session, app_key, join.form)
             try:
-                joined_access = self.records.access(session, actor, form, "read")
+                joined_access = self._access(session, actor, form, action)
             except Forbidden:
                 raise Forbidden(
-                    f"this report joins form {join.form!r}, whose records you may not read",
+                    f"this report joins form {join.form!r}, whose records you may not {action}",
                     code="report_join_not_readable",
                     errors=[
                         ErrorItem(
@@ -231,8 +281,9 @@ class ReportService:
         values: Mapping[str, Any],
         base: PublishedForm,
         access: Any,
+        action: str,
     ) -> ReportRun:
-        sources = self._sources(session, actor, app_key, plan, base, access)
+        sources = self._sources(session, actor, app_key, plan, base, access, action)
         now = self.clock()
         query = SummaryQuery(
             plan,
@@ -333,6 +384,8 @@ class ReportService:
         values: Mapping[str, Any],
         page: int,
         size: int,
+        count: int | None,
+        action: str,
     ) -> ReportRun:
         if not 0 <= page <= 100_000 or not 1 <= size <= DETAIL_PAGE_MAX:
             raise Invalid(
@@ -341,7 +394,7 @@ class ReportService:
                 errors=[ErrorItem("/size", "out_of_range", f"1 to {DETAIL_PAGE_MAX}")],
             )
         base = self.records.form(session, app_key, plan.dataset.form)
-        access = self.records.access(session, actor, base, "read")
+        access = self._access(session, actor, base, action)
         now = self.clock()
         query = SummaryQuery(
             plan,
@@ -362,7 +415,10 @@ class ReportService:
         )
         rows = tuple(tuple(item.get(c.ref.field) for c in plan.columns) for item in items)
         table = ResultTable(columns, rows, tuple("data" for _ in rows))
-        return ReportRun(plan, version, table, values, None, page, has_more)
+        total = None
+        if count is not None:
+            total = self.records.count_where(session, access, conditions, cap=count)
+        return ReportRun(plan, version, table, values, None, page, has_more, total)
 
     # ------------------------------------------------------------ drill-through
 

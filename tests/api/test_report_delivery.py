@@ -1,0 +1,228 @@
+"""Report exports as background jobs (with progress, stored as the requester's file) and
+reports delivered on a schedule to the subscriber's notices, on SQLite and PostgreSQL; both
+run as the requester, with what they may see when the job runs."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session, sessionmaker
+from test_reports_api import API, APP, CLERK, MANAGER, RECORDS, report, wealth
+
+from brickwork.platform.assembly import job_runners
+from brickwork.platform.jobs.service import Scheduler, Worker
+from brickwork.platform.models import AuditEvent, Job, User
+from conftest import FakeClock, Users
+
+__all__ = ["wealth"]  # the fixture, shared with the report tests
+DETAIL = {
+    "kind": "detail",
+    "dataset": {"form": "customer"},
+    "columns": [
+        {"key": "name", "field": "name"},
+        {"key": "aum", "field": "aum"},
+        {"key": "mobile", "field": "mobile"},
+    ],
+}
+BY_TIER = {
+    "dataset": {"form": "customer"},
+    "dimensions": [{"key": "tier", "field": "tier"}],
+    "measures": [
+        {"key": "n", "function": "count"},
+        {"key": "aum", "function": "sum", "field": "aum"},
+    ],
+    "sort": [{"key": "tier"}],
+}
+READER = [{**grant, "actions": ["read"]} for grant in MANAGER]
+
+
+@pytest.fixture
+def runners(users: Users, connection: Connection, clock: FakeClock) -> tuple[Worker, Scheduler]:
+    factory = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    return job_runners(users.app.state.services, factory, name="test", clock=clock)
+
+
+def rows_of(client: TestClient, url: str) -> list[list[str]]:
+    download = client.get(url)
+    assert download.status_code == 200, download.text
+    return list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
+
+
+def test_a_large_detail_export_runs_as_a_job_with_progress_and_lands_in_the_notices(
+    wealth: TestClient, users: Users, runners: tuple[Worker, Scheduler], session: Session
+) -> None:
+    boss = users.client("boss", grants=MANAGER, departments=("hq",))
+    for index in range(130):  # more than one page of the first run
+        made = wealth.post(RECORDS, json={"name": f"P{index:03}", "tier": "C", "aum": "1.25"})
+        assert made.status_code == 201, made.text
+    report(wealth, "everyone", DETAIL)
+    asked = boss.post(f"{APP}/reports/everyone/export-jobs", json={"format": "csv"})
+    assert asked.status_code == 202, asked.text
+    job = asked.json()
+    assert job["status"] == "queued"
+    assert asked.headers["location"] == f"{API}/me/report-exports/{job['id']}"
+    worker, _scheduler = runners
+    assert worker.run_until_idle() == 1
+    done = boss.get(f"{API}/me/report-exports/{job['id']}").json()
+    assert done["status"] == "done", done
+    assert done["rows"] == 136
+    assert done["progress"] == {"stage": "writing", "rows": 136, "total": 136}
+    rows = rows_of(boss, done["file"]["url"])
+    assert rows[0] == ["Name", "AUM", "Mobile"]
+    assert len(rows) == 1 + 136, "every page, not only the first"
+    assert {row[0] for row in rows[1:]} >= {"P000", "P129", "Li", "Qian"}
+    (notice,) = boss.get(f"{API}/me/notifications").json()["items"]
+    assert notice["link"] == done["file"]["url"]
+    assert notice["title"] == "Report ready: everyone"
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "report.export"))
+    (event,) = [e for e in events if e.actor == "boss"]
+    assert event.details["job"] == job["id"]
+    assert event.details["rows"] == 136
+    # the job and the file are the requester's alone
+    other = users.client("other", grants=MANAGER, departments=("hq",))
+    assert other.get(f"{API}/me/report-exports/{job['id']}").status_code == 404
+    assert other.get(done["file"]["url"]).status_code == 403
+
+
+def test_an_export_job_is_refused_at_once_when_running_it_would_be(
+    wealth: TestClient, users: Users
+) -> None:
+    report(wealth, "by_tier", BY_TIER)
+    reader = users.client("reader", grants=READER, departments=("hq",))
+    assert reader.post(f"{APP}/reports/by_tier/run", json={}).status_code == 200
+    for path in ("export", "export-jobs"):
+        refused = reader.post(f"{APP}/reports/by_tier/{path}", json={"format": "csv"})
+        assert refused.status_code == 403, f"{path}: {refused.text}"
+    missing = wealth.post(f"{APP}/reports/nothing/export-jobs", json={"format": "csv"})
+    assert missing.status_code == 404, missing.text
+    report(
+        wealth,
+        "by_mobile",
+        {
+            "dataset": {"form": "customer"},
+            "dimensions": [{"key": "mobile", "field": "mobile"}],
+            "measures": [{"key": "n", "function": "count"}],
+        },
+    )
+    clerk = users.client("clerk", grants=CLERK, departments=("north",))
+    masked = clerk.post(f"{APP}/reports/by_mobile/export-jobs", json={"format": "csv"})
+    assert masked.status_code == 403, masked.text
+    assert masked.json()["code"] == "field_not_readable"
+    assert masked.json()["errors"][0]["pointer"] == "/dimensions/0/field"
+
+
+def test_an_export_runs_with_what_the_requester_may_see_when_it_runs(
+    wealth: TestClient, users: Users, runners: tuple[Worker, Scheduler], session: Session
+) -> None:
+    report(wealth, "by_tier", BY_TIER)
+    clerk = users.client("clerk", grants=CLERK, departments=("north",))
+    made = clerk.post(RECORDS, json={"name": "N1", "tier": "A", "aum": "10.00"})
+    assert made.status_code == 201, made.text
+    first = clerk.post(f"{APP}/reports/by_tier/export-jobs", json={"format": "csv"}).json()
+    second = clerk.post(f"{APP}/reports/by_tier/export-jobs", json={"format": "csv"}).json()
+    worker, _scheduler = runners
+    assert worker.run_pending(limit=1) == 1
+    done = clerk.get(f"{API}/me/report-exports/{first['id']}").json()
+    assert rows_of(clerk, done["file"]["url"]) == [["Tier", "Count", "AUM"], ["A", "1", "10.00"]]
+    # the clerk is disabled before the second job runs: nothing is made for them
+    user = session.scalars(select(User).where(User.username == "clerk")).one()
+    user.status = "disabled"
+    session.commit()
+    assert worker.run_until_idle() == 1
+    job = session.get(Job, second["id"])
+    assert job is not None
+    assert job.result["error"]["code"] == "report_requester_inactive"
+    assert "file" not in job.result
+
+
+def test_a_subscription_delivers_the_report_on_its_schedule(
+    wealth: TestClient,
+    users: Users,
+    runners: tuple[Worker, Scheduler],
+    clock: FakeClock,
+) -> None:
+    report(wealth, "by_tier", BY_TIER)
+    boss = users.client("boss", grants=MANAGER, departments=("hq",))
+    url = f"{APP}/reports/by_tier/subscriptions"
+    bad = boss.post(url, json={"every": "week", "at": "25:00", "timezone": "Mars/Base"})
+    assert bad.status_code == 422, bad.text
+    assert {e["pointer"] for e in bad.json()["errors"]} == {"/at", "/weekday", "/timezone"}
+    made = boss.post(url, json={"every": "week", "weekday": "monday", "at": "08:00"})
+    assert made.status_code == 201, made.text
+    subscription = made.json()
+    # 2026-01-05 is a Monday; the clock is past 08:00 Shanghai, so the next one is a week on
+    assert subscription["next_at"] == "2026-01-12T00:00:00+00:00"
+    listed = boss.get(f"{API}/me/report-subscriptions").json()["items"]
+    assert [item["id"] for item in listed] == [subscription["id"]]
+    other = users.client("other", grants=MANAGER, departments=("hq",))
+    assert other.get(f"{API}/me/report-subscriptions").json()["items"] == []
+    gone = other.delete(f"{API}/me/report-subscriptions/{subscription['id']}")
+    assert gone.status_code == 404
+    worker, scheduler = runners
+    assert scheduler.tick() == 0, "not due yet"
+    clock.now = datetime(2026, 1, 12, 0, 0, 30, tzinfo=UTC)
+    assert scheduler.tick() == 1
+    assert worker.run_until_idle() == 1
+    boss = users.sign_in("boss")  # a week later: signed in again
+    (notice,) = boss.get(f"{API}/me/notifications").json()["items"]
+    assert notice["title"] == "Report ready: by_tier"
+    delivered = boss.get(notice["link"])
+    assert delivered.status_code == 200, delivered.text
+    assert delivered.content.startswith(b"PK"), "an XLSX workbook"
+    clock.now += timedelta(days=7)
+    assert scheduler.tick() == 1
+    assert worker.run_until_idle() == 1
+    boss = users.sign_in("boss")
+    assert len(boss.get(f"{API}/me/notifications").json()["items"]) == 2
+    cancelled = boss.delete(f"{API}/me/report-subscriptions/{subscription['id']}")
+    assert cancelled.status_code == 204, cancelled.text
+    clock.now += timedelta(days=7)
+    assert scheduler.tick() == 0
+    boss = users.sign_in("boss")
+    assert boss.get(f"{API}/me/report-subscriptions").json()["items"] == []
+
+
+def test_a_subscriber_who_lost_access_is_told_and_gets_no_file(
+    wealth: TestClient,
+    users: Users,
+    runners: tuple[Worker, Scheduler],
+    clock: FakeClock,
+) -> None:
+    report(wealth, "by_tier", BY_TIER)
+    boss = users.client("boss", grants=MANAGER, departments=("hq",))
+    made = boss.post(
+        f"{APP}/reports/by_tier/subscriptions", json={"every": "day", "at": "07:30", "format": "csv"}
+    )
+    assert made.status_code == 201, made.text
+    users.role("role_boss", READER)  # export taken away
+    clock.now = datetime(2026, 1, 6, 0, 0, tzinfo=UTC)
+    worker, scheduler = runners
+    assert scheduler.tick() == 1
+    assert worker.run_until_idle() == 1
+    boss = users.sign_in("boss")  # a day later: signed in again
+    listed = boss.get(f"{API}/me/notifications")
+    assert listed.status_code == 200, listed.text
+    (notice,) = listed.json()["items"]
+    assert notice["link"] is None
+    assert notice["body"].startswith("permission_denied: you may not export form 'customer'")
+    assert "could not be made" in notice["title"]
+
+
+def test_the_delivery_endpoints_are_in_the_openapi_document(client: TestClient) -> None:
+    paths: dict[str, Any] = client.get(f"{API}/openapi.json").json()["paths"]
+    for path in (
+        f"{API}/apps/{{app}}/reports/{{key}}/export-jobs",
+        f"{API}/apps/{{app}}/reports/{{key}}/subscriptions",
+        f"{API}/me/report-exports/{{job_id}}",
+        f"{API}/me/report-subscriptions",
+        f"{API}/me/report-subscriptions/{{subscription}}",
+    ):
+        assert path in paths
