@@ -4,8 +4,11 @@ run as the requester, with what they may see when the job runs."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import re
+import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
-from test_reports_api import API, APP, CLERK, MANAGER, RECORDS, report, wealth
+from test_reports_api import API, APP, CLERK, MANAGER, RECORDS, define, report, wealth
 
 from brickwork.platform.assembly import job_runners
 from brickwork.platform.jobs.service import Scheduler, Worker
@@ -198,9 +201,8 @@ def test_a_subscriber_who_lost_access_is_told_and_gets_no_file(
 ) -> None:
     report(wealth, "by_tier", BY_TIER)
     boss = users.client("boss", grants=MANAGER, departments=("hq",))
-    made = boss.post(
-        f"{APP}/reports/by_tier/subscriptions", json={"every": "day", "at": "07:30", "format": "csv"}
-    )
+    daily = {"every": "day", "at": "07:30", "format": "csv"}
+    made = boss.post(f"{APP}/reports/by_tier/subscriptions", json=daily)
     assert made.status_code == 201, made.text
     users.role("role_boss", READER)  # export taken away
     clock.now = datetime(2026, 1, 6, 0, 0, tzinfo=UTC)
@@ -216,6 +218,68 @@ def test_a_subscriber_who_lost_access_is_told_and_gets_no_file(
     assert "could not be made" in notice["title"]
 
 
+def pdf_text(content: bytes) -> str:
+    """The text shown on the pages of a PDF written by the exports (CID font, UTF-16)."""
+    shown = []
+    for stream in re.finditer(rb"stream\r?\n(.*?)endstream", content, re.S):
+        raw = stream.group(1).strip()
+        if raw.endswith(b"~>"):
+            raw = base64.a85decode(raw[:-2])
+        try:
+            raw = zlib.decompress(raw)
+        except zlib.error:
+            continue
+        for literal in re.finditer(rb"\(((?:\\.|[^\\)])*)\) Tj", raw, re.S):
+            unescaped = re.sub(
+                rb"\\([0-7]{1,3}|.)",
+                lambda m: bytes([int(m.group(1), 8)]) if m.group(1).isdigit() else m.group(1),
+                literal.group(1),
+            )
+            shown.append(unescaped.decode("utf-16-be", errors="replace"))
+    return "\n".join(shown)
+
+
+def test_a_dashboard_exports_as_one_pdf_with_what_the_viewer_may_export(
+    wealth: TestClient, users: Users, session: Session
+) -> None:
+    report(wealth, "by_tier", {**BY_TIER, "chart": {"type": "bar", "x": "tier", "y": ["aum"]}})
+    report(
+        wealth,
+        "branches",
+        {
+            "dataset": {"form": "branch"},
+            "dimensions": [{"key": "name", "field": "name"}],
+            "measures": [{"key": "n", "function": "count"}],
+        },
+    )
+    items = [
+        {"id": "tiers", "report": "by_tier", "x": 0, "y": 0, "w": 6, "h": 4},
+        {"id": "branches", "report": "branches", "x": 6, "y": 0, "w": 6, "h": 4},
+    ]
+    published = define(wealth, "dashboard", "overview", {"title": "Overview", "items": items})
+    assert published.status_code == 201, published.text
+    whole = wealth.post(f"{APP}/dashboards/overview/export", json={"format": "pdf"})
+    assert whole.status_code == 200, whole.text
+    assert whole.headers["content-type"] == "application/pdf"
+    text = pdf_text(whole.content)
+    for shown in ("Overview", "by_tier", "branches", "Tier", "3500000.50", "North", "South"):
+        assert shown in text, shown
+    clerk = users.client("clerk", grants=CLERK, departments=("north",))
+    made = clerk.post(RECORDS, json={"name": "N1", "tier": "A", "aum": "10.00"})
+    assert made.status_code == 201, made.text
+    partial = clerk.post(f"{APP}/dashboards/overview/export", json={})
+    assert partial.status_code == 200, partial.text
+    text = pdf_text(partial.content)
+    assert "10.00" in text
+    assert "3500000.50" not in text, "only the clerk's rows"
+    assert "permission_denied" in text, "branches may be read, not exported, by the clerk"
+    assert "North" not in text
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "dashboard.export"))
+    by_actor = {event.actor: event.details["items"] for event in events}
+    assert by_actor["clerk"] == {"tiers": 1, "branches": "permission_denied"}
+    assert by_actor["admin"] == {"tiers": 3, "branches": 2}
+
+
 def test_the_delivery_endpoints_are_in_the_openapi_document(client: TestClient) -> None:
     paths: dict[str, Any] = client.get(f"{API}/openapi.json").json()["paths"]
     for path in (
@@ -224,5 +288,6 @@ def test_the_delivery_endpoints_are_in_the_openapi_document(client: TestClient) 
         f"{API}/me/report-exports/{{job_id}}",
         f"{API}/me/report-subscriptions",
         f"{API}/me/report-subscriptions/{{subscription}}",
+        f"{API}/apps/{{app}}/dashboards/{{key}}/export",
     ):
         assert path in paths

@@ -27,7 +27,8 @@ from brickwork.platform.errors import ErrorItem, Invalid, NotFound, PlatformErro
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import PublishRequestContext
 from brickwork.platform.reports.definitions import ReportCompiler
-from brickwork.platform.reports.service import ReportService
+from brickwork.platform.reports.exports import Panel, dashboard_pdf_bytes
+from brickwork.platform.reports.service import ReportRun, ReportService
 from brickwork.platform.reports.shown import run_json
 
 
@@ -94,6 +95,94 @@ class DashboardService:
         parameters: Mapping[str, Any],
         clicks: Mapping[str, Mapping[str, Any]],
     ) -> dict[str, Any]:
+        plan, runs = self._runs(session, actor, app_key, key, parameters, clicks, "read")
+        locale = actor.locale or "zh-CN"
+        items = []
+        for item, used, found in runs:
+            shown: dict[str, Any] = {
+                "id": item.id,
+                "report": item.report,
+                "x": item.x,
+                "y": item.y,
+                "w": item.w,
+                "h": item.h,
+                "parameters": used,
+            }
+            if isinstance(found, PlatformError):
+                shown["error"] = {"code": found.code, "message": found.message}
+            else:
+                shown["result"] = run_json(found, locale)
+            items.append(shown)
+        return {
+            "dashboard": key,
+            "title": text_of(plan.title, locale),
+            "parameters": dict(parameters),
+            "cross_filters": [
+                {
+                    "from": cross.source,
+                    "dimension": cross.dimension,
+                    "to": list(cross.targets),
+                    "parameter": cross.parameter,
+                }
+                for cross in plan.cross_filters
+            ],
+            "items": items,
+        }
+
+    def export_pdf(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        key: str,
+        *,
+        parameters: Mapping[str, Any],
+        clicks: Mapping[str, Mapping[str, Any]],
+    ) -> bytes:
+        """The dashboard as one PDF (items in grid order, each with its chart and table), as
+        an export: each item needs the export right on its forms, or shows why it is missing.
+        Audited as `dashboard.export`."""
+        plan, runs = self._runs(session, actor, app_key, key, parameters, clicks, "export")
+        locale = actor.locale or "zh-CN"
+        panels = []
+        for _item, _used, found in sorted(runs, key=lambda each: (each[0].y, each[0].x)):
+            if isinstance(found, PlatformError):
+                panels.append(Panel(_item.report, None, f"{found.code}: {found.message}"))
+            else:
+                panels.append(Panel(text_of(found.plan.title, locale), found))
+        content = dashboard_pdf_bytes(
+            text_of(plan.title, locale), parameters, panels, locale, self.reports.clock()
+        )
+        self.reports.audit.record(
+            session,
+            actor,
+            "dashboard.export",
+            object_type="dashboard",
+            object_id=f"{app_key}/{key}",
+            details={
+                "format": "pdf",
+                "items": {
+                    item.id: (
+                        found.code if isinstance(found, PlatformError) else len(found.table.rows)
+                    )
+                    for item, _used, found in runs
+                },
+                "parameters": {k: str(v) for k, v in parameters.items() if v is not None},
+            },
+        )
+        return content
+
+    def _runs(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        key: str,
+        parameters: Mapping[str, Any],
+        clicks: Mapping[str, Mapping[str, Any]],
+        action: str,
+    ) -> tuple[DashboardPlan, list[tuple[Any, dict[str, Any], ReportRun | PlatformError]]]:
+        """Each item run as `actor` with its parameters, or the refusal it met."""
         plan = self.plan(session, app_key, key)
         try:
             resolve_parameters(plan, parameters, today=self.reports.clock().date())
@@ -114,39 +203,19 @@ class DashboardService:
             )
         given = {k: v for k, v in parameters.items() if v is not None}
         per_item = plan.item_parameters(given, clicks)
-        locale = actor.locale or "zh-CN"
-        items = []
+        runs: list[tuple[Any, dict[str, Any], ReportRun | PlatformError]] = []
         for item in plan.items:
-            shown: dict[str, Any] = {
-                "id": item.id,
-                "report": item.report,
-                "x": item.x,
-                "y": item.y,
-                "w": item.w,
-                "h": item.h,
-                "parameters": per_item[item.id],
-            }
+            found: ReportRun | PlatformError
             try:
-                run = self.reports.run(
-                    session, actor, app_key, item.report, parameters=per_item[item.id]
+                found = self.reports.run(
+                    session,
+                    actor,
+                    app_key,
+                    item.report,
+                    parameters=per_item[item.id],
+                    action=action,
                 )
             except PlatformError as exc:
-                shown["error"] = {"code": exc.code, "message": exc.message}
-            else:
-                shown["result"] = run_json(run, locale)
-            items.append(shown)
-        return {
-            "dashboard": key,
-            "title": text_of(plan.title, locale),
-            "parameters": dict(parameters),
-            "cross_filters": [
-                {
-                    "from": cross.source,
-                    "dimension": cross.dimension,
-                    "to": list(cross.targets),
-                    "parameter": cross.parameter,
-                }
-                for cross in plan.cross_filters
-            ],
-            "items": items,
-        }
+                found = exc
+            runs.append((item, per_item[item.id], found))
+        return plan, runs

@@ -85,12 +85,17 @@ class DashboardRunRequest(BaseModel):
     )
 
 
+class DashboardExportRequest(DashboardRunRequest):
+    format: Literal["pdf"] = "pdf"
+
+
 BODY_MODELS: tuple[type[BaseModel], ...] = (
     RunRequest,
     DrillRequest,
     ExportRequest,
     SubscriptionRequest,
     DashboardRunRequest,
+    DashboardExportRequest,
 )
 
 
@@ -268,4 +273,29 @@ def run_dashboard(
     by `clicks`; an item you may not see carries its error instead of a result."""
     return reply(
         service.run(session, actor, app, key, parameters=body.parameters, clicks=body.clicks)
+    )
+
+
+@dashboards.post(
+    "/{key}/export",
+    responses={200: {"content": {"application/pdf": {}}}, **ERRORS},
+    openapi_extra=openapi_body(DashboardExportRequest),
+)
+def export_dashboard(
+    app: AppKey,
+    key: ReportKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: DashboardsDep,
+    body: Annotated[DashboardExportRequest, Depends(json_body(DashboardExportRequest))],
+) -> Response:
+    """The dashboard as one PDF: its items in grid order, each with its chart and table (an
+    item you may not export shows why instead); audited."""
+    content = service.export_pdf(
+        session, actor, app, key, parameters=body.parameters, clicks=body.clicks
+    )
+    return Response(
+        content,
+        media_type=EXPORT_TYPES["pdf"],
+        headers={"Content-Disposition": f'attachment; filename="{app}-{key}.pdf"'},
     )

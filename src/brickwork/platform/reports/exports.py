@@ -14,8 +14,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -254,31 +254,88 @@ def xlsx_bytes(run: ReportRun, locale: str) -> bytes:
 
 
 def pdf_bytes(run: ReportRun, locale: str, now: datetime) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
+    title = text_of(run.plan.title, locale)
+    return _pdf(title, run.parameters, locale, now, _report_flowables(run, locale))
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """One item of a dashboard as exported: its title, and its run or why it is missing."""
+
+    title: str
+    run: ReportRun | None
+    error: str | None = None
+
+
+def dashboard_pdf_bytes(
+    title: str,
+    parameters: Mapping[str, Any],
+    panels: Sequence[Panel],
+    locale: str,
+    now: datetime,
+) -> bytes:
+    """A dashboard as one PDF: each item's title, then its chart and table, in grid order (or
+    the reason the viewer cannot see it)."""
+    from reportlab.platypus import CondPageBreak, Paragraph, Spacer
+
+    styles = _pdf_styles()
+    story: list[Any] = []
+    for panel in panels:
+        story.extend([CondPageBreak(180), Paragraph(_escape(panel.title), styles["Heading2"])])
+        if panel.run is None:
+            story.append(Paragraph(_escape(panel.error or ""), styles["Italic"]))
+        else:
+            story.extend(_report_flowables(panel.run, locale))
+        story.append(Spacer(1, 12))
+    return _pdf(title, parameters, locale, now, story)
+
+
+def _pdf_styles() -> Any:
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     styles = getSampleStyleSheet()
     for style in styles.byName.values():
         style.fontName = "STSong-Light"
+    return styles
+
+
+def _pdf(
+    title: str,
+    parameters: Mapping[str, Any],
+    locale: str,
+    now: datetime,
+    body: Sequence[Any],
+) -> bytes:
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    styles = _pdf_styles()
     buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer, pagesize=landscape(A4), title=text_of(run.plan.title, locale)
-    )
-    story: list[Any] = [Paragraph(_escape(text_of(run.plan.title, locale)), styles["Title"])]
-    used = ", ".join(f"{k}: {_text(v)}" for k, v in run.parameters.items() if v is not None)
+    document = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title)
+    used = ", ".join(f"{k}: {_text(v)}" for k, v in parameters.items() if v is not None)
     generated = "生成时间" if locale == "zh-CN" else "Generated"
-    story.append(
+    story: list[Any] = [
+        Paragraph(_escape(title), styles["Title"]),
         Paragraph(
             _escape(f"{generated}: {now.isoformat(timespec='minutes')}  {used}"), styles["Normal"]
-        )
-    )
-    story.append(Spacer(1, 8))
+        ),
+        Spacer(1, 8),
+        *body,
+    ]
+    document.build(story)
+    return buffer.getvalue()
+
+
+def _report_flowables(run: ReportRun, locale: str) -> list[Any]:
+    """A report's chart (when it has one that can be drawn) and its table."""
+    from reportlab.lib import colors
+    from reportlab.platypus import Spacer, Table, TableStyle
+
+    story: list[Any] = []
     drawing = _chart(run, locale)
     if drawing is not None:
         story.extend([drawing, Spacer(1, 8)])
@@ -295,8 +352,7 @@ def pdf_bytes(run: ReportRun, locale: str, now: datetime) -> bytes:
             commands.append(("BACKGROUND", (0, index), (-1, index), colors.HexColor("#f3f3f3")))
     table.setStyle(TableStyle(commands))
     story.append(table)
-    document.build(story)
-    return buffer.getvalue()
+    return story
 
 
 def _escape(text: str) -> str:
