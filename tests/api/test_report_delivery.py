@@ -262,7 +262,7 @@ def test_a_dashboard_exports_as_one_pdf_with_what_the_viewer_may_export(
     assert whole.status_code == 200, whole.text
     assert whole.headers["content-type"] == "application/pdf"
     text = pdf_text(whole.content)
-    for shown in ("Overview", "by_tier", "branches", "Tier", "3500000.50", "North", "South"):
+    for shown in ("Overview", "by_tier", "branches", "Tier", "CN¥3,500,000.50", "North", "South"):
         assert shown in text, shown
     clerk = users.client("clerk", grants=CLERK, departments=("north",))
     made = clerk.post(RECORDS, json={"name": "N1", "tier": "A", "aum": "10.00"})
@@ -270,14 +270,38 @@ def test_a_dashboard_exports_as_one_pdf_with_what_the_viewer_may_export(
     partial = clerk.post(f"{APP}/dashboards/overview/export", json={})
     assert partial.status_code == 200, partial.text
     text = pdf_text(partial.content)
-    assert "10.00" in text
-    assert "3500000.50" not in text, "only the clerk's rows"
+    assert "CN¥10.00" in text
+    assert "CN¥3,500,000.50" not in text, "only the clerk's rows"
     assert "permission_denied" in text, "branches may be read, not exported, by the clerk"
     assert "North" not in text
     events = session.scalars(select(AuditEvent).where(AuditEvent.action == "dashboard.export"))
     by_actor = {event.actor: event.details["items"] for event in events}
     assert by_actor["clerk"] == {"tiers": 1, "branches": "permission_denied"}
     assert by_actor["admin"] == {"tiers": 3, "branches": 2}
+
+
+def test_a_run_shows_each_value_as_the_viewers_locale_writes_it(wealth: TestClient) -> None:
+    spec = {
+        **BY_TIER,
+        "dimensions": [
+            {"key": "tier", "field": "tier"},
+            {"key": "month", "field": "opened", "grain": "month"},
+        ],
+        "sort": [{"key": "tier"}, {"key": "month"}],
+        "limit": 2,
+    }
+    report(wealth, "monthly", spec)
+    for language, first in (
+        ("zh-CN", ["A", "2026年1月", "2", "¥3,500,000.50"]),
+        ("en", ["A", "Jan 2026", "2", "CN¥3,500,000.50"]),
+    ):
+        ran = wealth.post(
+            f"{APP}/reports/monthly/run", json={}, headers={"Accept-Language": language}
+        )
+        assert ran.status_code == 200, ran.text
+        result = ran.json()
+        assert result["rows"][0] == ["A", "2026-01-01", "2", "3500000.50"], "exact values"
+        assert result["display"][0] == first
 
 
 def test_the_delivery_endpoints_are_in_the_openapi_document(client: TestClient) -> None:

@@ -26,6 +26,7 @@ from brickwork.engines.report import text_of
 from brickwork.engines.report.plan import Format
 from brickwork.platform import spreadsheets
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.reports.formatting import display_parameters, display_rows
 from brickwork.platform.reports.service import ReportRun, ReportService
 
 EXPORT_TYPES = {
@@ -316,7 +317,8 @@ def _pdf(
     styles = _pdf_styles()
     buffer = io.BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title)
-    used = ", ".join(f"{k}: {_text(v)}" for k, v in parameters.items() if v is not None)
+    shown = display_parameters(parameters, locale)
+    used = ", ".join(f"{k}: {v}" for k, v in shown.items() if v is not None)
     generated = "生成时间" if locale == "zh-CN" else "Generated"
     story: list[Any] = [
         Paragraph(_escape(title), styles["Title"]),
@@ -339,8 +341,15 @@ def _report_flowables(run: ReportRun, locale: str) -> list[Any]:
     drawing = _chart(run, locale)
     if drawing is not None:
         story.extend([drawing, Spacer(1, 8)])
-    header, rows = _grid(run, locale)
-    data = [header] + [["" if v is None else str(v) for v in row] for row in rows]
+    header = _header(run, locale)
+    total = "合计" if locale == "zh-CN" else "Total"
+    rows = display_rows(run.plan, run.table, locale)
+    data = [header]
+    for row, kind in zip(rows, run.table.kinds, strict=True):
+        cells = ["" if v is None else v for v in row]
+        if kind != "data" and cells and cells[0] == "":
+            cells[0] = total
+        data.append(cells)
     table = Table(data, repeatRows=1)
     commands: list[Any] = [
         ("FONT", (0, 0), (-1, -1), "STSong-Light", 8),
@@ -350,6 +359,9 @@ def _report_flowables(run: ReportRun, locale: str) -> list[Any]:
     for index, kind in enumerate(run.table.kinds, start=1):
         if kind != "data":
             commands.append(("BACKGROUND", (0, index), (-1, index), colors.HexColor("#f3f3f3")))
+    for index, column in enumerate(run.table.columns):
+        if column.role == "measure":
+            commands.append(("ALIGN", (index, 1), (index, -1), "RIGHT"))
     table.setStyle(TableStyle(commands))
     story.append(table)
     return story

@@ -6,6 +6,7 @@ from typing import Any
 
 from brickwork.engines.report import text_of
 from brickwork.engines.report.charts import chart_option
+from brickwork.platform.reports.formatting import display_rows
 from brickwork.platform.reports.service import ReportRun
 
 
@@ -30,6 +31,7 @@ def run_json(run: ReportRun, locale: str) -> dict[str, Any]:
             for column in table.columns
         ],
         "rows": [list(row) for row in table.rows],
+        "display": display_rows(plan, table, locale),
         "kinds": list(table.kinds),
         "truncated": table.truncated,
         "cap": table.cap,

@@ -1,0 +1,142 @@
+"""Values of a report as a person reads them, in their locale (CLDR data, through Babel).
+
+The exact values stay in the result (`rows`: decimals as strings); this is the text shown next
+to them (`display`) and printed in PDFs:
+
+- money: the currency's symbol for the locale (`¥3,500,000.50` in zh-CN, `CN¥3,500,000.50` in
+  en), with the format's `decimals` or the currency's own places;
+- numbers: grouped, with the format's `decimals`, else the value's own places (at most six);
+- percents: of a fraction (`0.2512` → `25.12%`), two places unless the format says otherwise;
+- dates: the CLDR medium date (`2026年1月5日`, `Jan 5, 2026`) or the format's `pattern`; a
+  dimension cut to a period shows the period (`2026年1月`, `Q1 2026`, `2026`, a week by its
+  Monday); date-times in the report's time zone;
+- yes/no in words; text as it is.
+
+Rounding is for the eye only (half up), never applied to the values themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal, get_currency_precision
+
+from brickwork.engines.report.plan import Format, ReportPlan
+from brickwork.engines.report.result import ResultTable
+
+MAX_PLACES = 6
+GRAIN_PATTERNS = {
+    "zh_CN": {"month": "y年M月", "quarter": "y年第Q季度", "year": "y年"},
+    "en": {"month": "MMM y", "quarter": "QQQ y", "year": "y"},
+}
+WORDS = {"zh_CN": ("是", "否"), "en": ("Yes", "No")}
+
+
+def babel_locale(locale: str) -> str:
+    return "zh_CN" if locale.lower().startswith("zh") else "en"
+
+
+def display_rows(plan: ReportPlan, table: ResultTable, locale: str) -> list[list[str | None]]:
+    """Every cell of `table` as text in `locale` (None for an empty cell)."""
+    where = babel_locale(locale)
+    grains = {d.key: d.grain for d in plan.dimensions if d.grain is not None}
+    shown = []
+    for row in table.rows:
+        shown.append(
+            [
+                display(
+                    value,
+                    column.type,
+                    column.format,
+                    where,
+                    grain=grains.get(column.key),
+                    zone=plan.timezone,
+                )
+                for value, column in zip(row, table.columns, strict=True)
+            ]
+        )
+    return shown
+
+
+def display(
+    value: Any,
+    kind: str,
+    found: Format | None,
+    locale: str,
+    *,
+    grain: str | None = None,
+    zone: str = "Asia/Shanghai",
+) -> str | None:
+    """One value as text (`locale` a Babel locale: "zh_CN" or "en")."""
+    if value is None:
+        return None
+    style = found.style if found is not None and found.style != "text" else kind
+    decimals = found.decimals if found is not None else None
+    if isinstance(value, bool):
+        yes, no = WORDS[locale]
+        return yes if value else no
+    if isinstance(value, datetime):
+        moved = value.astimezone(ZoneInfo(zone))
+        return format_datetime(moved, _pattern(found, "medium"), locale=locale)
+    if isinstance(value, date):
+        if grain in ("month", "quarter", "year"):
+            return format_date(value, GRAIN_PATTERNS[locale][grain], locale=locale)
+        return format_date(value, _pattern(found, "medium"), locale=locale)
+    if isinstance(value, int):
+        value = Decimal(value)
+    if not isinstance(value, Decimal):
+        return str(value)
+    if not value.is_finite():
+        return str(value)
+    if style == "money":
+        currency = (found.currency if found is not None else None) or "CNY"
+        places = get_currency_precision(currency) if decimals is None else decimals
+        return format_currency(
+            _rounded(value, places),
+            currency,
+            format=_with_places("¤#,##0", places),
+            locale=locale,
+            currency_digits=False,
+        )
+    if style == "percent":
+        places = 2 if decimals is None else decimals
+        number = _rounded(value * 100, places)
+        return format_decimal(number, _with_places("#,##0", places), locale=locale) + "%"
+    places = min(_own_places(value), MAX_PLACES) if decimals is None else decimals
+    return format_decimal(_rounded(value, places), _with_places("#,##0", places), locale=locale)
+
+
+def _pattern(found: Format | None, default: str) -> str:
+    return found.pattern if found is not None and found.pattern else default
+
+
+def _with_places(pattern: str, places: int) -> str:
+    return pattern + ("." + "0" * places if places > 0 else "")
+
+
+def _own_places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _rounded(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def display_parameters(parameters: Mapping[str, Any], locale: str) -> dict[str, Any]:
+    """Parameter values for a printed header (dates in the locale)."""
+    where = babel_locale(locale)
+
+    def one(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: one(v) for k, v in value.items()}
+        if isinstance(value, date | datetime | Decimal | bool):
+            return display(value, "text", None, where)
+        return value
+
+    return {key: one(value) for key, value in parameters.items()}
