@@ -146,6 +146,32 @@ def test_an_export_runs_with_what_the_requester_may_see_when_it_runs(
     assert "file" not in job.result
 
 
+def test_an_export_takes_the_field_levels_of_the_grants_that_allow_exporting(
+    wealth: TestClient, users: Users, runners: tuple[Worker, Scheduler]
+) -> None:
+    shown = {"app": "wealth", "form": "customer", "actions": ["read"], "rows": "all"}
+    grants = [
+        {**shown, "fields": {"mobile": "read"}},
+        {**shown, "actions": ["read", "export"], "fields": {"mobile": "masked"}},
+    ]
+    made = wealth.post(RECORDS, json={"name": "M1", "tier": "A", "mobile": "13800138001"})
+    assert made.status_code == 201, made.text
+    report(wealth, "everyone", DETAIL)
+    officer = users.client("officer", grants=grants)
+    on_screen = officer.post(f"{APP}/reports/everyone/run", json={}).json()
+    assert ["M1", None, "13800138001"] in on_screen["rows"], "read in clear on screen"
+    exported = officer.post(f"{APP}/reports/everyone/export", json={"format": "csv"})
+    assert exported.status_code == 200, exported.text
+    (row,) = [r for r in csv.reader(io.StringIO(exported.text.lstrip("\ufeff"))) if r[0] == "M1"]
+    assert row[2] == "138****8001", "masked in the file"
+    job = officer.post(f"{APP}/reports/everyone/export-jobs", json={"format": "csv"}).json()
+    worker, _scheduler = runners
+    assert worker.run_until_idle() == 1
+    done = officer.get(f"{API}/me/report-exports/{job['id']}").json()
+    (row,) = [r for r in rows_of(officer, done["file"]["url"]) if r[0] == "M1"]
+    assert row[2] == "138****8001", "masked in the job's file"
+
+
 def test_a_subscription_delivers_the_report_on_its_schedule(
     wealth: TestClient,
     users: Users,
