@@ -47,6 +47,12 @@ VENDOR: dict[str, tuple[str, tuple[str, ...]]] = {
             "LICENSE",
         ),
     ),
+    # The web UI: server-rendered pages enhanced by htmx, Alpine (its CSP build: no eval),
+    # ECharts for charts, Pico as the base stylesheet.
+    "htmx.org": ("htmx", ("dist/htmx.min.js", "LICENSE")),
+    "@alpinejs/csp": ("alpine", ("dist/cdn.min.js",)),
+    "echarts": ("echarts", ("dist/echarts.min.js", "LICENSE")),
+    "@picocss/pico": ("pico", ("css/pico.min.css", "LICENSE.md")),
     "swagger-ui-dist": (
         "swagger-ui",
         (

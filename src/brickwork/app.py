@@ -10,14 +10,16 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
 
 from brickwork import __version__
+from brickwork.platform import web
 from brickwork.platform.api import errors
 from brickwork.platform.api.headers import SecurityHeaders
 from brickwork.platform.api.limits import BodySizeLimit, body_limits
 from brickwork.platform.api.request_id import RequestId
-from brickwork.platform.api.router import api_router, install_openapi, root
+from brickwork.platform.api.router import api_router, install_openapi
 from brickwork.platform.assembly import build_services, job_runners
 from brickwork.platform.audit import endpoints as audit_endpoints
 from brickwork.platform.audit.denials import DenialAudit, DenialLimits, refusal_recorder
@@ -33,6 +35,7 @@ from brickwork.platform.db.session import (
     make_session_factory,
     unit_of_work,
 )
+from brickwork.platform.errors import PlatformError
 from brickwork.platform.files import endpoints as file_endpoints
 from brickwork.platform.jobs.service import serve as serve_jobs
 from brickwork.platform.metadata import endpoints as metadata_endpoints
@@ -45,6 +48,7 @@ from brickwork.platform.runs import endpoints as runs_endpoints
 from brickwork.platform.runs import schemas as runs_schemas
 from brickwork.platform.web.assets import mount_static
 from brickwork.platform.web.reference import reference_router
+from brickwork.platform.web.views import error_page, is_page
 from brickwork.settings import Settings, load_settings
 
 log = logging.getLogger("brickwork")
@@ -111,6 +115,11 @@ async def _check_periodically(app: FastAPI, seconds: float) -> None:
             log.exception("the check for unused accounts failed")
 
 
+def page_errors(request: Request, error: PlatformError, status: int) -> Response | None:
+    """A refusal on a web page answered as a page (the API keeps problem+json)."""
+    return error_page(request, error, status) if is_page(request) else None
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
     settings = settings or load_settings()
     private_dir(settings.data_dir)
@@ -156,14 +165,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.dashboards = services.dashboards
     app.state.delivery = services.delivery
     app.state.jobs = JobRunner(clock=clock)
-    errors.install(app, refusals=refusal_recorder(app.state.denials))
+    errors.install(app, refusals=refusal_recorder(app.state.denials), pages=page_errors)
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, rules=body_limits(settings)
     )
     app.add_middleware(RequestId)
     app.add_middleware(SecurityHeaders)
     app.include_router(api_router(area_routers()))
-    app.include_router(root)
+    web.install(app)
     app.include_router(
         reference_router(openapi_url=OPENAPI_URL, docs_url=DOCS_URL, title=app.title)
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from brickwork.platform.api.headers import protective_headers
@@ -174,14 +174,25 @@ def is_refusal(error: PlatformError, status: int) -> bool:
     return status in REFUSALS or isinstance(error, HiddenNotFound)
 
 
-def install(app: FastAPI, *, refusals: Refusals | None = None) -> None:
-    """Register the handlers; ``refusals`` (the audit of denials) hears of every refusal."""
+PageErrors = Callable[[Request, PlatformError, int], Response | None]
+"""A refusal or failure on a web page as a page (None: not a page, answer problem+json)."""
 
-    async def refused_or_failed(request: Request, exc: Exception) -> JSONResponse:
+
+def install(
+    app: FastAPI, *, refusals: Refusals | None = None, pages: PageErrors | None = None
+) -> None:
+    """Register the handlers; ``refusals`` (the audit of denials) hears of every refusal;
+    ``pages`` answers on behalf of the web pages."""
+
+    async def refused_or_failed(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, PlatformError)
         status = status_of(exc)
         if refusals is not None and is_refusal(exc, status):
             await refusals(request, exc, status)
+        if pages is not None:
+            page = pages(request, exc, status)
+            if page is not None:
+                return page
         return await platform_error(request, exc)
 
     app.add_exception_handler(PlatformError, refused_or_failed)

@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
@@ -53,15 +52,6 @@ def version(request: Request) -> ExactJSONResponse:
             "database": engine.dialect.name,
         }
     )
-
-
-root = APIRouter(include_in_schema=False)
-
-
-@root.get("/")
-def home() -> RedirectResponse:
-    """Until the web UI exists, the home page is the API reference."""
-    return RedirectResponse(f"{API_PREFIX}/docs", status_code=307)
 
 
 def api_router(areas: Iterable[APIRouter]) -> APIRouter:

@@ -1,1 +1,26 @@
-"""Platform area: web."""
+"""The web UI: server-rendered pages for ops staff, managers and administrators (see
+``install``), and the API reference page."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+
+from brickwork.platform.web import pages, records
+from brickwork.platform.web.views import PasswordChangeFirst, SignInFirst, sign_in_redirect
+
+
+def install(app: FastAPI) -> None:
+    """The pages' routes, and their answers to a visitor who must sign in (or change their
+    password) first."""
+
+    async def sign_in_first(request: Request, _exc: Exception) -> Response:
+        return sign_in_redirect(request)
+
+    async def password_first(_request: Request, _exc: Exception) -> Response:
+        return RedirectResponse("/password", status_code=303)
+
+    app.add_exception_handler(SignInFirst, sign_in_first)
+    app.add_exception_handler(PasswordChangeFirst, password_first)
+    app.include_router(pages.router)
+    app.include_router(records.router)

@@ -1,0 +1,343 @@
+"""Record pages: the list of a form (search, filter expression, sort, pages, counts; masked
+values shown masked) and a record's detail with its change history.
+
+Everything goes through `RecordService`, as the API does: the same row scope, field levels,
+masking and audit of reads. htmx swaps the table alone when the list's state changes and
+pushes the state into the address bar, so every list is linkable and the back button works.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from babel.numbers import get_currency_precision
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from brickwork.platform.api.deps import SessionDep
+from brickwork.platform.auth.policy import FieldLevel
+from brickwork.platform.errors import PlatformError
+from brickwork.platform.metadata.schemas import Kind
+from brickwork.platform.vocabulary import KEY_PATTERN
+from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
+
+router = APIRouter(include_in_schema=False)
+AppKey = Annotated[str, Path(pattern=KEY_PATTERN)]
+FormKey = Annotated[str, Path(pattern=KEY_PATTERN)]
+RecordId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
+PAGE_SIZES = (20, 50, 100)
+MAX_COLUMNS = 8
+LISTED_TYPES = frozenset(
+    {
+        "text",
+        "textarea",
+        "integer",
+        "decimal",
+        "money",
+        "percent",
+        "date",
+        "datetime",
+        "time",
+        "single_select",
+        "multi_select",
+        "boolean",
+        "email",
+        "phone",
+        "url",
+        "resident_id",
+        "uscc",
+        "bank_card",
+        "lei",
+        "iban",
+        "swift_bic",
+        "member",
+        "department",
+        "serial_number",
+        "computed",
+    }
+)
+NUMERIC_TYPES = frozenset({"integer", "decimal", "money", "percent"})
+SEARCHED_TYPES = frozenset({"text", "textarea", "email", "serial_number"})
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+@router.get("/apps/{app}/forms/{form}", response_model=None)
+def record_list(
+    request: Request,
+    session: SessionDep,
+    app: AppKey,
+    form: FormKey,
+    q: Annotated[str, Query(max_length=200)] = "",
+    filter: Annotated[str, Query(max_length=4000)] = "",  # noqa: A002 (the list's parameter)
+    sort: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Response:
+    """A form's records as the viewer may see them."""
+    viewer = viewer_of(request, session)
+    records = request.app.state.records
+    published = records.form(session, app, form)
+    access = records.access(session, viewer.actor, published, "read")
+    fields = [
+        item
+        for item in published.definition.fields
+        if item.type in LISTED_TYPES and access.levels.get(item.key) != FieldLevel.HIDDEN
+    ]
+    columns = fields[:MAX_COLUMNS]
+    expression = combined(q, filter, fields, access)
+    problem: PlatformError | None = None
+    try:
+        found = records.search(
+            session,
+            viewer.actor,
+            app,
+            form,
+            filter_=expression,
+            sort=sort or None,
+            limit=size,
+            offset=page * size,
+            total="auto",
+        )
+        items, total, exact, more = found.items, found.total, found.total_exact, found.has_more
+    except PlatformError as exc:  # a filter that does not parse: say where, keep the page
+        if exc.code in ("permission_denied", "not_found"):
+            raise
+        problem, items, total, exact, more = exc, [], 0, True, False
+    context = {
+        "app": app,
+        "form": form,
+        "form_label": published_label(request, session, app, form),
+        "columns": [column_of(item, access, viewer.language, sort) for item in columns],
+        "rows": [
+            {
+                "id": item["id"],
+                "cells": [shown(item.get(c.key), c, access, viewer.language) for c in columns],
+            }
+            for item in items
+        ],
+        "q": q,
+        "filter": filter,
+        "sort": sort,
+        "page": page,
+        "size": size,
+        "sizes": PAGE_SIZES,
+        "total": total,
+        "total_exact": exact,
+        "has_more": more,
+        "problem": problem,
+        "nav": navigation(request, session, viewer, app),
+    }
+    partial = (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-target") == "records"
+    )
+    return render(
+        request, "records/_table.html" if partial else "records/list.html", context, viewer=viewer
+    )
+
+
+@router.get("/apps/{app}/forms/{form}/records/{record_id}", response_model=None)
+def record_detail(
+    request: Request,
+    session: SessionDep,
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+) -> Response:
+    """One record: every field the viewer may see, and its history."""
+    viewer = viewer_of(request, session)
+    records = request.app.state.records
+    published = records.form(session, app, form)
+    access = records.access(session, viewer.actor, published, "read")
+    record = records.get(session, viewer.actor, app, form, record_id)
+    history = records.history(session, viewer.actor, app, form, record_id)
+    labels = {item.key: item for item in published.definition.fields}
+    fields = [
+        {
+            "label": text_in(item.label, viewer.language),
+            "key": item.key,
+            "value": shown(record.get(item.key), item, access, viewer.language),
+        }
+        for item in published.definition.fields
+        if item.key in record
+    ]
+    changes = [
+        {
+            "version": entry["version"],
+            "action": entry["action"],
+            "at": when(entry["changed_at"]),
+            "by": entry["changed_by"],
+            "changes": [
+                {
+                    "label": text_in(labels[c["field"]].label, viewer.language)
+                    if c.get("field") in labels
+                    else c.get("field"),
+                    "before": plain(c.get("before")),
+                    "after": plain(c.get("after")),
+                }
+                for c in entry["changes"]
+            ],
+        }
+        for entry in reversed(history)
+    ]
+    return render(
+        request,
+        "records/detail.html",
+        {
+            "app": app,
+            "form": form,
+            "form_label": published_label(request, session, app, form),
+            "record": record,
+            "title": title_of(record, published.definition.fields),
+            "fields": fields,
+            "history": changes,
+            "created_at": when(record.get("created_at")),
+            "updated_at": when(record.get("updated_at")),
+            "nav": navigation(request, session, viewer, app),
+        },
+        viewer=viewer,
+    )
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def combined(q: str, expression: str, fields: list[Any], access: Any) -> str | None:
+    """The quick search (any searchable text field contains the words) and the typed filter."""
+    parts = []
+    words = q.strip()
+    if words:
+        searched = [
+            item.key
+            for item in fields
+            if item.type in SEARCHED_TYPES and access.levels.get(item.key) != FieldLevel.MASKED
+        ]
+        if searched:
+            literal = json.dumps(words, ensure_ascii=False)
+            parts.append(" or ".join(f"contains({key}, {literal})" for key in searched))
+    if expression.strip():
+        parts.append(f"({expression.strip()})")
+    if not parts:
+        return None
+    return " and ".join(f"({part})" for part in parts) if len(parts) > 1 else parts[0]
+
+
+def column_of(item: Any, access: Any, language: str, sort: str) -> dict[str, Any]:
+    key = item.key
+    direction = "asc" if sort == key else "desc" if sort == f"-{key}" else None
+    return {
+        "key": key,
+        "label": text_in(item.label, language),
+        "numeric": item.type in NUMERIC_TYPES,
+        "masked": access.levels.get(key) == FieldLevel.MASKED,
+        "sorted": direction,
+        "next_sort": f"-{key}" if direction == "asc" else key,
+        "sortable": access.levels.get(key) not in (FieldLevel.MASKED, FieldLevel.HIDDEN),
+    }
+
+
+def shown(value: Any, item: Any, access: Any, language: str) -> dict[str, Any]:
+    """A value as the list shows it: text, whether it is a number (right-aligned), masked or
+    negative."""
+    masked = access.levels.get(item.key) == FieldLevel.MASKED
+    if value is None or value == "":
+        return {"text": "", "numeric": False, "masked": False, "negative": False}
+    kind = item.type
+    if masked:
+        return {"text": str(value), "numeric": False, "masked": True, "negative": False}
+    if kind in NUMERIC_TYPES:
+        currency = getattr(item, "currency", None)
+        if isinstance(value, dict):  # money: {"amount": "...", "currency": "CNY"}
+            currency = value.get("currency") or currency
+            value = value.get("amount")
+        number = Decimal(str(value))
+        places = getattr(item, "scale", None)
+        if kind == "money":
+            places = get_currency_precision(currency) if currency else None
+        text = grouped(number, places if isinstance(places, int) else None)
+        if kind == "money" and currency:
+            text = f"{text} {currency}"
+        elif kind == "percent":
+            text = f"{text}%"
+        return {"text": text, "numeric": True, "masked": False, "negative": number < 0}
+    if kind == "boolean":
+        yes, no = ("是", "否") if language == "zh-CN" else ("Yes", "No")
+        return {"text": yes if value else no, "numeric": False, "masked": False, "negative": False}
+    if kind == "single_select":
+        return {
+            "text": option_label(item, value, language),
+            "numeric": False,
+            "masked": False,
+            "negative": False,
+        }
+    if kind == "datetime":
+        return {"text": when(value), "numeric": False, "masked": False, "negative": False}
+    return {"text": plain(value), "numeric": False, "masked": False, "negative": False}
+
+
+def grouped(number: Decimal, places: int | None) -> str:
+    if places is not None:
+        number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    sign = "-" if number < 0 else ""
+    whole, _, fraction = format(abs(number), "f").partition(".")
+    text = f"{int(whole):,}"
+    return f"{sign}{text}.{fraction}" if fraction else f"{sign}{text}"
+
+
+def option_label(item: Any, value: Any, language: str) -> str:
+    for option in getattr(item, "options", None) or ():
+        key = getattr(option, "value", option)
+        if key == value:
+            return text_in(getattr(option, "label", None) or key, language)
+    return str(value)
+
+
+def when(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    if isinstance(value, datetime):
+        return value.astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def title_of(record: dict[str, Any], fields: Any) -> str:
+    for item in fields:
+        if item.type == "text" and record.get(item.key):
+            return str(record[item.key])
+    return str(record.get("id", ""))
+
+
+def published_label(request: Request, session: Session, app: str, key: str) -> Any:
+    definition = request.app.state.metadata.definition(session, app, Kind.FORM, key)
+    found: Any = (definition.draft or {}).get("label")
+    return found or key
+
+
+def navigation(request: Request, session: Session, viewer: Viewer, app: str) -> dict[str, Any]:
+    """The left navigation: the current app's forms, reports and dashboards."""
+    from brickwork.platform.web.pages import apps_of
+
+    for entry in apps_of(request, session, viewer):
+        if entry["app"].key == app:
+            return entry
+    return {"app": None, "forms": [], "reports": [], "dashboards": []}

@@ -1,0 +1,201 @@
+"""The runtime web UI in a real browser (Chromium through Playwright) against `brickwork demo`:
+sign-in, the launcher, a record list (search, sort, paging through htmx with the address bar
+kept in step), a record's detail, masked values, the language switch. Every page must load
+without a console error, a Content-Security-Policy violation or a request to another host.
+Screenshots of the main pages (1440x900 and a tablet width) go to
+`test-artifacts/screenshots/`. One server for the module."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from conftest import IN_CI
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+SIZES = {"desktop": {"width": 1440, "height": 900}, "tablet": {"width": 820, "height": 1180}}
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """`brickwork demo` on a free port: its address and the demo users' passwords."""
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail("Chromium is missing at /usr/bin/chromium; CI must provide it")
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    from test_demo_server import free_port
+
+    port = free_port()
+    data = tmp_path_factory.mktemp("web") / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRICKWORK_")}
+    brickwork = Path(sys.executable).with_name("brickwork")
+    process = subprocess.Popen(
+        [str(brickwork), "demo", "--data-dir", str(data), "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, "the demo server stopped"
+            assert time.monotonic() < deadline, "the demo server did not answer in 90 s"
+            time.sleep(0.3)
+        passwords = {
+            name: password
+            for name, password, _secret in (
+                line.split("\t") for line in (data / "demo-users.tsv").read_text().splitlines()
+            )
+        }
+        yield {"base": base, "passwords": passwords}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser(demo: dict[str, Any]) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, demo: dict[str, Any]) -> Iterator[Any]:
+    """A fresh browser context whose page fails the test on a console error (CSP violations
+    are reported there), an uncaught script error, or a request to any other host."""
+    context = browser.new_context(viewport=SIZES["desktop"], locale="zh-CN")
+    opened = context.new_page()
+    problems: list[str] = []
+    local = urlsplit(demo["base"]).netloc
+
+    def check(route: Any) -> None:
+        if urlsplit(route.request.url).netloc != local:
+            problems.append(f"request to another host: {route.request.url}")
+            route.abort()
+        else:
+            route.continue_()
+
+    opened.route("**/*", check)
+    opened.on(
+        "console",
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text}")
+            if message.type == "error"
+            else None
+        ),
+    )
+    opened.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    yield opened
+    context.close()
+    assert problems == []
+
+
+def sign_in(page: Any, demo: dict[str, Any], username: str) -> None:
+    page.goto(demo["base"] + "/")
+    page.fill("#username", username)
+    page.fill("#password", demo["passwords"][username])
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url("**/apps")
+
+
+def shoot(page: Any, name: str) -> None:
+    """Screenshots at a desktop and a tablet width (CI keeps them as artifacts)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        page.screenshot(path=str(SHOTS / f"{name}-{size}.png"), full_page=True)
+    page.set_viewport_size(SIZES["desktop"])
+
+
+def test_a_wrong_password_is_said_plainly(page: Any, demo: dict[str, Any]) -> None:
+    page.goto(demo["base"] + "/")
+    shoot(page, "sign-in")
+    page.fill("#username", "clerk.sh")
+    page.fill("#password", "not the password")
+    page.click("form[action='/login'] button[type=submit]")
+    alert = page.locator("#signin-error")
+    alert.wait_for()
+    assert alert.inner_text() == "用户名或密码错误。"
+    assert page.input_value("#username") == "clerk.sh"
+
+
+def test_a_clerk_finds_a_customer_and_opens_it(page: Any, demo: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    sign_in(page, demo, "clerk.sh")
+    shoot(page, "launcher")
+    page.click("a[href='/apps/onboarding/forms/customer']")
+    page.wait_for_selector("table.dense tbody tr")
+    assert page.locator("table.dense tbody tr").count() == 5
+    assert "共 5 条记录" in page.inner_text("#record-count")
+    shoot(page, "record-list")
+    # the search swaps the table only, and the address bar follows
+    page.fill("#q", "李雷")
+    page.press("#q", "Enter")
+    expect(page.locator("table.dense tbody tr")).to_have_count(1)
+    assert "q=%E6%9D%8E%E9%9B%B7" in page.url
+    assert page.locator(".content h1").inner_text() == "客户"
+    # sort by amount, descending (two clicks on the header)
+    page.goto(demo["base"] + "/apps/onboarding/forms/customer")
+    header = page.locator("th a", has_text="资产规模")
+    header.click()
+    page.wait_for_url("**sort=aum**")
+    page.locator("th a", has_text="资产规模").click()
+    page.wait_for_url("**sort=-aum**")
+    first = page.locator("table.dense tbody tr").first.inner_text()
+    assert "上海浦江资产管理有限公司" in first
+    page.go_back()
+    page.wait_for_url("**sort=aum**")
+    # the detail of a record
+    page.click("table.dense tbody tr >> nth=0 >> a")
+    page.wait_for_selector("#details-title")
+    assert page.locator("#history-title").count() == 1
+    assert "clerk.sh" in page.inner_text(".timeline")
+    shoot(page, "record-detail")
+
+
+def test_a_manager_sees_identifiers_masked(page: Any, demo: dict[str, Any]) -> None:
+    sign_in(page, demo, "manager")
+    page.goto(demo["base"] + "/apps/onboarding/forms/customer")
+    page.wait_for_selector("table.dense tbody tr")
+    masked = page.locator("td .masked")
+    assert masked.count() >= 6  # resident IDs and mobiles of three individuals
+    shown = page.inner_text("table.dense")
+    assert "13812345678" not in shown
+    assert "138****5678" in shown
+    shoot(page, "record-list-masked")
+
+
+def test_the_language_switch_changes_every_text(page: Any, demo: dict[str, Any]) -> None:
+    sign_in(page, demo, "clerk.sh")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert "应用" in page.inner_text(".content h1")
+    page.click("form.language button[value='en']")
+    page.wait_for_load_state("load")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.inner_text(".content h1") == "Apps"
+    assert page.locator("summary", has_text="张敏").count() == 1
+    page.click("form.language button[value='zh-CN']")
+    page.wait_for_load_state("load")
+    assert page.inner_text(".content h1") == "应用"
