@@ -9,7 +9,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "src" / "brickwork" / "platform" / "web" / "static" / "vendor"
-FOLDERS = {"swagger-ui-dist": "swagger-ui", "dmn-js": "dmn-js"}
+FOLDERS = {
+    "swagger-ui-dist": "swagger-ui",
+    "dmn-js": "dmn-js",
+    "htmx.org": "htmx",
+    "@alpinejs/csp": "alpine",
+    "echarts": "echarts",
+    "@picocss/pico": "pico",
+}
 
 
 def test_vendored_files_match_the_lock() -> None:
