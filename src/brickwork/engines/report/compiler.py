@@ -47,6 +47,7 @@ from brickwork.engines.report.environment import (
     ReportEnvironment,
 )
 from brickwork.engines.report.parameters import default_problem
+from brickwork.engines.report.plan import PARENT
 
 VALUE_TYPES: Mapping[str, p.ValueType] = {
     "text": "text",
@@ -71,8 +72,6 @@ EXPR_TYPES: Mapping[p.ValueType, str] = {
     "user": "string",
     "department": "string",
 }
-PARENT = "parent"
-"""In a dataset over subtable rows, the alias of the record each row belongs to."""
 NUMERIC = frozenset({"number", "money"})
 ORDERED = frozenset({"number", "money", "date", "datetime"})
 PARAMETER_TYPES: Mapping[str, Any] = {
@@ -219,12 +218,12 @@ class _Compiler:
         measures, calculated = self.measures() if dataset else ((), ())
         columns = tuple(self.columns()) if dataset else ()
         filters = tuple(self.filters(parameters)) if dataset else ()
+        if dataset is None:
+            return None  # what names dimensions and measures would only repeat the problem
         post = tuple(self.post_steps(dimensions, measures, calculated))
         sort = tuple(self.sorts())
         drill = tuple(self.drills(dimensions, measures, calculated, parameters))
         chart = self.chart(spec.chart, dimensions)
-        if dataset is None:
-            return None
         return p.ReportPlan(
             key=key,
             title=_label(spec.title, title if title is not None else key),
