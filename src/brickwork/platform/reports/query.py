@@ -373,8 +373,8 @@ def broken(source: Source, key: str, pointer: str) -> Conflict:
     if source.child is not None:
         where = f"subtable {source.child.field.key!r} of {where}"
     return Conflict(
-        f"the report names {key!r}, which {where} no longer has (in a form the report can use); "
-        "run it again, or publish a fixed version",
+        f"the report names {key!r}, which {where} no longer has as a usable field; run it "
+        "again, or publish a fixed version",
         code="report_definition_broken",
         errors=[ErrorItem(pointer, "E_REPORT_UNKNOWN_FIELD", f"no field {key}")],
     )
