@@ -4,6 +4,7 @@ and the subtable's field level for each viewer; form changes that would break su
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -348,3 +349,22 @@ def test_a_form_change_that_breaks_a_subtable_report_is_refused(
     more = [*LOAN["fields"][:3], {**COLLATERALS, "fields": [*columns, extra]}]
     assert define(client, "form", "loan", {"fields": more}).status_code == 201
     assert run(client, "by_type")["rows"] == []
+
+
+def test_a_plan_compiled_before_a_column_was_renamed_is_refused_not_guessed(
+    client: TestClient, lending: dict[str, str]
+) -> None:
+    """Another process may hold a plan compiled before the subtable changed: 409, never a 500
+    or another column's values."""
+    report(client, "by_type", BY_TYPE)
+    assert run(client, "by_type")["rows"] == []
+    compiler = client.app.state.reports.compiler  # type: ignore[attr-defined]
+    cache_key = ("lending", "by_type", 1)
+    plan = compiler._compiled.get(cache_key)
+    renamed = replace(plan.measures[1], ref=replace(plan.measures[1].ref, field="worth"))
+    compiler._compiled.put(cache_key, replace(plan, measures=(plan.measures[0], renamed)))
+    loan(client, lending, "L1", "10.00", "North", [("Property", "1.00")])  # results are stale
+    refused = client.post(f"{APP}/reports/by_type/run", json={})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "report_definition_broken"
+    assert refused.json()["errors"][0]["pointer"] == "/measures/1/field"
