@@ -47,6 +47,7 @@ from brickwork.engines.report.environment import (
     ReportEnvironment,
 )
 from brickwork.engines.report.parameters import default_problem
+from brickwork.engines.report.plan import PARENT
 
 VALUE_TYPES: Mapping[str, p.ValueType] = {
     "text": "text",
@@ -217,12 +218,12 @@ class _Compiler:
         measures, calculated = self.measures() if dataset else ((), ())
         columns = tuple(self.columns()) if dataset else ()
         filters = tuple(self.filters(parameters)) if dataset else ()
+        if dataset is None:
+            return None  # what names dimensions and measures would only repeat the problem
         post = tuple(self.post_steps(dimensions, measures, calculated))
         sort = tuple(self.sorts())
         drill = tuple(self.drills(dimensions, measures, calculated, parameters))
         chart = self.chart(spec.chart, dimensions)
-        if dataset is None:
-            return None
         return p.ReportPlan(
             key=key,
             title=_label(spec.title, title if title is not None else key),
@@ -298,53 +299,97 @@ class _Compiler:
                 f"the app has no published form {spec.form!r} (published: {known})",
             )
             return None
-        if spec.subtable is not None:
-            self.problem(
-                "/dataset/subtable",
-                "E_REPORT_UNSUPPORTED",
-                "datasets over subtable rows are not available yet; report on the form",
-            )
-        self.sources[""] = {**SYSTEM_FIELDS, **form.fields}
+        if spec.subtable is None:
+            base: Mapping[str, FieldInfo] = form.fields
+            self.sources[""] = {**SYSTEM_FIELDS, **form.fields}
+        else:
+            columns = self.subtable(form, spec.subtable)
+            if columns is None:
+                return None
+            base = columns
+            self.sources[""] = columns
+            self.sources[PARENT] = {**SYSTEM_FIELDS, **form.fields}
         joins = []
         for index, join in enumerate(spec.joins):
-            pointer = f"/dataset/joins/{index}"
-            alias = join.as_
-            if alias in self.sources or alias in form.fields or alias == "parent":
-                self.problem(
-                    f"{pointer}/as",
-                    "E_REPORT_AMBIGUOUS_JOIN",
-                    f"{alias!r} is already a field or join of the dataset; choose another alias",
-                )
-                continue
-            source, _, name = join.lookup.rpartition(".")
-            fields = self.sources.get(source)
-            if fields is None:
-                self.problem(
-                    f"{pointer}/lookup",
-                    "E_REPORT_UNKNOWN_JOIN",
-                    f"{source!r} is not a join defined before this one",
-                )
-                continue
-            info = fields.get(name)
-            if info is None or info.type != "lookup" or info.lookup_form is None:
-                what = "no field" if info is None else f"a {info.type} field, not a lookup"
-                self.problem(
-                    f"{pointer}/lookup",
-                    "E_REPORT_NOT_A_LOOKUP",
-                    f"{join.lookup!r} is {what}; joins follow lookup fields",
-                )
-                continue
-            target: FormInfo | None = self.env.forms.get(info.lookup_form)
-            if target is None:
-                self.problem(
-                    f"{pointer}/lookup",
-                    "E_REPORT_UNKNOWN_FORM",
-                    f"{join.lookup!r} points to form {info.lookup_form!r}, which is not published",
-                )
-                continue
-            self.sources[alias] = {**SYSTEM_FIELDS, **target.fields}
-            joins.append(p.Join(alias, source, name, info.lookup_form, pointer))
+            found = self.join(join.as_, join.lookup, base, f"/dataset/joins/{index}")
+            if found is not None:
+                joins.append(found)
         return p.Dataset(spec.form, spec.subtable, tuple(joins))
+
+    def subtable(self, form: FormInfo, key: str) -> Mapping[str, FieldInfo] | None:
+        """The columns of subtable `key` of the dataset's form (its rows are the dataset)."""
+        pointer = "/dataset/subtable"
+        columns = form.subtables.get(key)
+        if key not in form.fields:
+            known = ", ".join(sorted(form.subtables)) or "none"
+            self.problem(
+                pointer,
+                "E_REPORT_UNKNOWN_FIELD",
+                f"form {self.spec.dataset.form!r} has no field {key!r} (subtables: {known})",
+            )
+        elif columns is None:
+            self.problem(
+                pointer,
+                "E_REPORT_NOT_A_SUBTABLE",
+                f"{key!r} is a {form.fields[key].type} field, not a subtable: report on the form, "
+                "or name one of its subtables",
+            )
+        elif self.spec.kind == "detail":
+            self.problem(
+                pointer,
+                "E_REPORT_UNSUPPORTED",
+                "detail reports over subtable rows are not available: use a summary report (or "
+                "a detail report of the form)",
+            )
+        elif PARENT in columns:
+            self.problem(
+                pointer,
+                "E_REPORT_AMBIGUOUS_JOIN",
+                f"subtable {key!r} has a column named {PARENT!r}, which names the parent record "
+                "in a report over its rows; rename the column",
+            )
+        else:
+            return columns
+        return None
+
+    def join(
+        self, alias: str, lookup: str, base: Mapping[str, FieldInfo], pointer: str
+    ) -> p.Join | None:
+        if alias in self.sources or alias in base or alias == PARENT:
+            self.problem(
+                f"{pointer}/as",
+                "E_REPORT_AMBIGUOUS_JOIN",
+                f"{alias!r} is already a field or join of the dataset; choose another alias",
+            )
+            return None
+        source, _, name = lookup.rpartition(".")
+        fields = self.sources.get(source)
+        if fields is None:
+            self.problem(
+                f"{pointer}/lookup",
+                "E_REPORT_UNKNOWN_JOIN",
+                f"{source!r} is not a join defined before this one",
+            )
+            return None
+        info = fields.get(name)
+        if info is None or info.type != "lookup" or info.lookup_form is None:
+            what = "no field" if info is None else f"a {info.type} field, not a lookup"
+            self.problem(
+                f"{pointer}/lookup",
+                "E_REPORT_NOT_A_LOOKUP",
+                f"{lookup!r} is {what}; joins follow lookup fields",
+            )
+            return None
+        target: FormInfo | None = self.env.forms.get(info.lookup_form)
+        if target is None:
+            self.problem(
+                f"{pointer}/lookup",
+                "E_REPORT_UNKNOWN_FORM",
+                f"{lookup!r} points to form {info.lookup_form!r}, which is not published",
+            )
+            return None
+        self.sources[alias] = {**SYSTEM_FIELDS, **target.fields}
+        return p.Join(alias, source, name, info.lookup_form, pointer)
 
     def field(self, path: str, pointer: str) -> tuple[p.FieldRef, FieldInfo] | None:
         source, _, name = path.rpartition(".")
@@ -358,8 +403,14 @@ class _Compiler:
             return None
         info = fields.get(name)
         if info is None:
-            where = "the form" if not source else f"join {source!r}"
-            self.problem(pointer, "E_REPORT_UNKNOWN_FIELD", f"{where} has no field {name!r}")
+            hint = ""
+            if not source and name in self.sources.get(PARENT, {}):
+                hint = f"; the parent record's field is {PARENT}.{name}"
+            self.problem(
+                pointer,
+                "E_REPORT_UNKNOWN_FIELD",
+                f"{self._where(source)} has no field {name!r}{hint}",
+            )
             return None
         value_type = VALUE_TYPES.get(info.type)
         if value_type is None:
@@ -368,13 +419,26 @@ class _Compiler:
                 "E_REPORT_FIELD_UNUSABLE",
                 f"{path!r} cannot be used in a report: encrypted fields, files, rich text, "
                 "times, multiple choices and subtables cannot (text, numbers, money, dates, "
-                "choices, users, departments and lookups can)",
+                "choices, users, departments and lookups can)"
+                + (
+                    f'; report over its rows with "dataset": {{"subtable": "{name}"}}'
+                    if info.type == "subtable"
+                    else ""
+                ),
             )
             return None
         return p.FieldRef(source, name, value_type), info
 
     def _aliases(self) -> Iterator[str]:
-        return (alias or "(the form)" for alias in self.sources)
+        return (alias or "(the dataset's own fields)" for alias in self.sources)
+
+    def _where(self, source: str) -> str:
+        subtable = self.spec.dataset.subtable
+        if source == PARENT and subtable is not None:
+            return f"the parent form {self.spec.dataset.form!r}"
+        if not source:
+            return "the form" if subtable is None else f"subtable {subtable!r}"
+        return f"join {source!r}"
 
     # ------------------------------------------------------------ rows
 
@@ -739,6 +803,13 @@ class _Compiler:
                 if spec.list not in self.env.forms:
                     self.problem(
                         f"{pointer}/list", "E_REPORT_DRILL", f"no published form {spec.list!r}"
+                    )
+                elif self.spec.dataset.subtable is not None:
+                    self.problem(
+                        f"{pointer}/list",
+                        "E_REPORT_DRILL",
+                        "a report over subtable rows cannot drill to a record list (it lists the "
+                        "form's records, not the rows); drill to a report instead",
                     )
                 elif spec.list != self.spec.dataset.form:
                     self.problem(

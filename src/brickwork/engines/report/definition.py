@@ -40,7 +40,11 @@ class JoinSpec(Strict):
 
 class DatasetSpec(Strict):
     form: Key
-    subtable: Key | None = None
+    subtable: Key | None = Field(
+        default=None,
+        description="A subtable field of the form: one dataset row per subtable row (summary "
+        "reports); its columns by name, the record's fields as `parent.<field>`",
+    )
     joins: list[JoinSpec] = Field(default_factory=list, max_length=8)
 
 

@@ -10,7 +10,8 @@ from brickwork.engines.report.plan import Label
 
 FieldKind = str
 """`text`, `number`, `money`, `date`, `datetime`, `boolean`, `choice`, `user`, `department`,
-`lookup`, or `other` (stored but not usable in reports: files, rich text, subtables...)."""
+`lookup`, `subtable` (its columns in `FormInfo.subtables`), or `other` (stored but not usable
+in reports: encrypted fields, files, rich text...)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,8 @@ class FieldInfo:
 class FormInfo:
     fields: Mapping[str, FieldInfo]
     label: Label = ""
+    subtables: Mapping[str, Mapping[str, FieldInfo]] = field(default_factory=dict)
+    """The columns of each subtable field (by the subtable's key), for datasets over its rows."""
 
 
 @dataclass(frozen=True, slots=True)

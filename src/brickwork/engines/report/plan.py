@@ -37,6 +37,10 @@ class Format:
     pattern: str | None = None
 
 
+PARENT = "parent"
+"""In a dataset over subtable rows, the source (alias) of the record each row belongs to."""
+
+
 @dataclass(frozen=True, slots=True)
 class FieldRef:
     """A field of the dataset: `source` "" is the base form (or its subtable rows), otherwise

@@ -96,6 +96,17 @@ def _candidate_fields(node: SqlExpr) -> SqlExpr:
     return map_children(node, _candidate_fields)
 
 
+def natural_units(
+    column: ColumnElement[Any], layout: ColumnLayout, dialect: str
+) -> ColumnElement[Any]:
+    """A stored column as compared with literals: SQLite keeps exact decimals as scaled
+    integers, so they are compared in natural units."""
+    base, _, scale = layout.type_key.partition(":")
+    if base in {"decimal", "money"} and dialect == "sqlite" and int(scale):
+        return column * literal(1.0) / literal(10 ** int(scale))
+    return column
+
+
 class RecordQuery:
     def __init__(
         self,
@@ -198,11 +209,7 @@ class RecordQuery:
         if layout is None:
             raise KeyError(key)
         column = table.c[layout.column]
-        base, _, scale = layout.type_key.partition(":")
-        if natural and base in {"decimal", "money"} and self.dialect == "sqlite" and int(scale):
-            # SQLite keeps exact decimals as scaled integers; compare in natural units.
-            return column * literal(1.0) / literal(10 ** int(scale))
-        return column
+        return natural_units(column, layout, self.dialect) if natural else column
 
     def where(self, source: str | None) -> list[ColumnElement[bool]]:
         if not source or not source.strip():

@@ -16,6 +16,7 @@ from brickwork.engines.form.definition import (
     FormDefinition,
     LookupField,
     MemberField,
+    SubtableField,
 )
 from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.report import (
@@ -104,11 +105,13 @@ _UNION_TAGS = frozenset(
 
 
 def field_info(item: FieldBase) -> FieldInfo:
-    """What a report may do with a field: encrypted fields and files, rich text, times,
-    multiple selections and subtables are `other` (not usable); a computed field goes by the
-    type of its result."""
+    """What a report may do with a field: encrypted fields and files, rich text, times and
+    multiple selections are `other` (not usable); a computed field goes by the type of its
+    result; a subtable is `subtable` (its rows can be a dataset, not a value)."""
     label = _label(item.label, item.key)
     kind = FIELD_KINDS.get(item.type, "other")
+    if isinstance(item, SubtableField):
+        return FieldInfo("subtable", label)
     if isinstance(item, ComputedField):
         kind = FIELD_KINDS.get(item.result_type, "other")
     elif isinstance(item, MemberField) and not item.multiple:
@@ -131,7 +134,15 @@ def _label(label: Any, fallback: str) -> str | dict[str, str]:
 
 
 def form_info(definition: FormDefinition) -> FormInfo:
-    return FormInfo({item.key: field_info(item) for item in definition.fields})
+    """The form's fields, and the columns of each subtable (datasets over its rows)."""
+    return FormInfo(
+        {item.key: field_info(item) for item in definition.fields},
+        subtables={
+            item.key: {column.key: field_info(column) for column in item.fields}
+            for item in definition.fields
+            if isinstance(item, SubtableField)
+        },
+    )
 
 
 class ReportCompiler:
@@ -198,8 +209,8 @@ class ReportCompiler:
         and joins by (live rows only), created unless it exists: the database then reads a
         narrow index instead of the table (six times faster on a million SQLite rows). Writes
         to the form pay for one more index per distinct grouping."""
-        if plan.kind != "summary":
-            return None
+        if plan.kind != "summary" or plan.dataset.subtable is not None:
+            return None  # subtable rows are read through their parent id index
         keys: dict[str, None] = {}
         for dimension in plan.dimensions:
             if not dimension.ref.source:

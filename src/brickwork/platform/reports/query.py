@@ -7,7 +7,12 @@ The viewer's permissions go in through the records permission layer, as in recor
   (403 `field_not_readable`, pointing at the definition); a field readable on some rows only
   counts as empty (NULL) on the others;
 - a joined form (left join along a lookup) shows its fields only on the rows of it the viewer
-  may read there: elsewhere they are NULL. Viewers without read access to it cannot use it.
+  may read there: elsewhere they are NULL. Viewers without read access to it cannot use it;
+- a dataset over subtable rows reads the subtable's child table inner-joined to its (live)
+  records, with the form's row scope; the subtable is one field of the form in grants: hidden
+  or masked, the report is refused (`/dataset/subtable`); readable on some records only, its
+  columns are NULL on the rows of the others. The parent's fields (`parent.<field>`) follow
+  the form's field levels like the fields of a form dataset.
 
 Values are exact: sums and extremes come back through the columns' exact types, averages are
 sum / count in `Decimal`, percentiles (and the median) are continuous interpolations between
@@ -31,15 +36,17 @@ import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement, FromClause, Select
 from sqlalchemy.sql.util import ClauseAdapter
 
-from brickwork.engines.report.plan import Dimension, FieldRef, Measure, ReportPlan
+from brickwork.engines.report.plan import PARENT, Dimension, FieldRef, Measure, ReportPlan
 from brickwork.engines.report.post import text_of
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.db.base import UtcDateTime
 from brickwork.platform.errors import Conflict, ErrorItem, Forbidden
 from brickwork.platform.query.sql_expr import ExactNumber, render
 from brickwork.platform.records.access import FormAccess
+from brickwork.platform.records.layout import ENCRYPTED, ColumnLayout
 from brickwork.platform.records.published import PublishedForm
-from brickwork.platform.records.query import SORTABLE_SYSTEM, RecordQuery
+from brickwork.platform.records.query import SORTABLE_SYSTEM, RecordQuery, natural_units
+from brickwork.platform.records.rows import ChildShape
 
 SYSTEM = frozenset({*SORTABLE_SYSTEM, "updated_at", "created_by", "department", "flow_status"})
 PARTIAL = frozenset({"count", "sum", "min", "max", "avg"})
@@ -48,7 +55,9 @@ PARTIAL = frozenset({"count", "sum", "min", "max", "avg"})
 
 @dataclass
 class Source:
-    """One form of the dataset: its (aliased) table and the viewer's access to it."""
+    """One form of the dataset: its (aliased) table and the viewer's access to it. With
+    `child`, the rows of that subtable of `form` (`table` is its child table): a subtable is
+    one field of its form in grants, so `access` and `query` are the form's."""
 
     form: PublishedForm
     access: FormAccess
@@ -57,9 +66,17 @@ class Source:
     adapter: ClauseAdapter | None = None
     rows: ColumnElement[bool] | None = None
     """For a joined form: the rows of it the viewer may read (adapted to its alias)."""
+    child: ChildShape | None = None
 
     def adapt(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
         return expression if self.adapter is None else self.adapter.traverse(expression)
+
+    @property
+    def columns(self) -> Mapping[str, ColumnLayout]:
+        """Field key -> stored column (of the subtable's columns, for subtable rows)."""
+        if self.child is None:
+            return self.query.columns
+        return {item.key: column for item, column in self.child.columns}
 
 
 @dataclass
@@ -100,6 +117,8 @@ class SummaryQuery:
         source = self.sources[ref.source]
         key = ref.field
         query = source.query
+        if source.child is not None:
+            return self.child_column(source, source.child, key, pointer, natural=natural)
         if key not in SYSTEM and key in query.closed:
             raise Forbidden(
                 f"{key!r} is hidden or masked for you: this report cannot group, sum or filter "
@@ -110,13 +129,7 @@ class SummaryQuery:
         if key in SYSTEM:
             value: ColumnElement[Any] = source.form.table.c[key]
         elif key not in query.columns:
-            # A plan compiled before the form changed (in another process): refuse, never guess.
-            raise Conflict(
-                f"the report names {key!r}, which form {source.form.form_key!r} no longer has; "
-                "run it again, or publish a fixed version",
-                code="report_definition_broken",
-                errors=[ErrorItem(pointer, "E_REPORT_UNKNOWN_FIELD", f"no field {key}")],
-            )
+            raise broken(source, key, pointer)
         else:
             value = query.column(key, natural=natural)
         condition = query.partial.get(key)
@@ -127,24 +140,59 @@ class SummaryQuery:
             value = sa.case((source.rows, value), else_=sa.null())
         return value
 
+    def child_column(
+        self, source: Source, child: ChildShape, key: str, pointer: str, *, natural: bool
+    ) -> ColumnElement[Any]:
+        """A column of subtable rows: NULL on the rows whose record does not let the viewer
+        read the subtable (whether it is readable at all is checked once, in `rows`)."""
+        layout = source.columns.get(key)
+        if layout is None or layout.type_key == ENCRYPTED:
+            raise broken(source, key, pointer)
+        value: ColumnElement[Any] = child.table.c[layout.column]
+        if natural:
+            value = natural_units(value, layout, self.dialect)
+        condition = source.query.partial.get(child.field.key)
+        if condition is not None:
+            value = sa.case((condition, value), else_=sa.null())
+        return value
+
     def scale(self, ref: FieldRef) -> int:
-        layout = self.sources[ref.source].query.columns.get(ref.field)
+        layout = self.sources[ref.source].columns.get(ref.field)
         if layout is None or ":" not in layout.type_key:
             return 0
         return int(layout.type_key.split(":")[1])
 
     # ------------------------------------------------------------ the statement
 
+    def rows(self) -> tuple[FromClause, list[ColumnElement[bool]]]:
+        """The dataset's rows: the live records of the form in the viewer's row scope, or the
+        rows of the subtable of those records (refused when the subtable is hidden or masked
+        for the viewer: even the count of its rows would say what it holds)."""
+        base = self.sources[""]
+        if base.child is None:
+            return base.table, [base.form.table.c.deleted_at.is_(None), *base.access.rows("read")]
+        parent = self.sources[PARENT]
+        key = base.child.field.key
+        if key in base.query.closed:
+            raise Forbidden(
+                f"subtable {key!r} is hidden or masked for you: this report cannot read its rows",
+                code="field_not_readable",
+                errors=[
+                    ErrorItem("/dataset/subtable", "field_not_readable", f"{key} is not readable")
+                ],
+            )
+        joined = base.table.join(parent.table, parent.table.c.id == base.table.c.parent_id)
+        return joined, [parent.table.c.deleted_at.is_(None), *parent.access.rows("read")]
+
     def build(self, *, order: bool, limit: int | None) -> Built:
         if self.aggregates_before_joining():
             return self.build_preaggregated(order=order, limit=limit)
         plan = self.plan
-        base = self.sources[""]
-        joined = base.table
+        joined, where = self.rows()
         for join in plan.dataset.joins:
             target = self.sources[join.alias]
             source = self.sources[join.source]
-            lookup = self.column_of(source, join.lookup)
+            lookup = self.column_of(source, join.lookup, join.pointer)
             joined = joined.join(
                 target.table,
                 sa.and_(
@@ -153,11 +201,7 @@ class SummaryQuery:
                 ),
                 isouter=True,
             )
-        where = [
-            base.form.table.c.deleted_at.is_(None),
-            *base.access.rows("read"),
-            *(self.filter(item.ir, item.pointer) for item in plan.filters),
-        ]
+        where.extend(self.filter(item.ir, item.pointer) for item in plan.filters)
         inner_columns: list[ColumnElement[Any]] = []
         for index, dimension in enumerate(plan.dimensions):
             inner_columns.append(self.dimension(dimension).label(f"d{index}"))
@@ -205,7 +249,7 @@ class SummaryQuery:
         join gives the same result from a few partial rows instead of every base row (a
         million customers of twelve branches are twelve joins, not a million)."""
         plan = self.plan
-        if not plan.dataset.joins:
+        if not plan.dataset.joins or plan.dataset.subtable is not None:
             return False
         for measure in plan.measures:
             if measure.ref is not None and measure.ref.source:
@@ -238,7 +282,10 @@ class SummaryQuery:
         roots = [join for join in plan.dataset.joins if not join.source]
         rows: list[ColumnElement[Any]] = [
             *(self.dimension(d).label(f"d{plan.dimensions.index(d)}") for d in own),
-            *(self.column_of(base, j.lookup).label(f"k{n}") for n, j in enumerate(roots)),
+            *(
+                self.column_of(base, j.lookup, j.pointer).label(f"k{n}")
+                for n, j in enumerate(roots)
+            ),
         ]
         for index, measure in enumerate(plan.measures):
             if measure.ref is not None:
@@ -261,7 +308,7 @@ class SummaryQuery:
             lookup = (
                 part.c[f"k{roots.index(join)}"]
                 if not join.source
-                else self.column_of(self.sources[join.source], join.lookup)
+                else self.column_of(self.sources[join.source], join.lookup, join.pointer)
             )
             joined = joined.join(
                 target.table,
@@ -297,8 +344,13 @@ class SummaryQuery:
         function = getattr(sa.func, measure.function)  # min or max
         return [function(part.c[f"a{index}"]).label(f"a{index}")]
 
-    def column_of(self, source: Source, key: str) -> ColumnElement[Any]:
-        layout = source.query.columns[key]
+    def column_of(self, source: Source, key: str, pointer: str) -> ColumnElement[Any]:
+        """The stored value of a lookup a join follows."""
+        if source.child is not None:
+            return self.child_column(source, source.child, key, pointer, natural=False)
+        layout = source.columns.get(key)
+        if layout is None:
+            raise broken(source, key, pointer)
         return source.adapt(source.form.table.c[layout.column])
 
     def aggregate(
@@ -422,6 +474,19 @@ class SummaryQuery:
             return self.column(ref, pointer, natural=True)
 
         return render(ir, resolve)
+
+
+def broken(source: Source, key: str, pointer: str) -> Conflict:
+    """A plan compiled before the form changed (in another process): refused, never guessed."""
+    where = f"form {source.form.form_key!r}"
+    if source.child is not None:
+        where = f"subtable {source.child.field.key!r} of {where}"
+    return Conflict(
+        f"the report names {key!r}, which {where} no longer has as a usable field; run it "
+        "again, or publish a fixed version",
+        code="report_definition_broken",
+        errors=[ErrorItem(pointer, "E_REPORT_UNKNOWN_FIELD", f"no field {key}")],
+    )
 
 
 def literal(value: Any) -> ColumnElement[Any]:

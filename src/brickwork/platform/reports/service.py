@@ -35,14 +35,16 @@ from brickwork.engines.report import (
     resolve_parameters,
 )
 from brickwork.engines.report.drill import bind_parameters
+from brickwork.engines.report.plan import PARENT
 from brickwork.engines.report.post import shift
 from brickwork.engines.report.result import Column
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.errors import ErrorItem, Forbidden, Invalid
+from brickwork.platform.errors import Conflict, ErrorItem, Forbidden, Invalid
 from brickwork.platform.records.listing import LruCache
 from brickwork.platform.records.published import PublishedForm
+from brickwork.platform.records.query import RecordQuery
 from brickwork.platform.records.service import RecordService
 from brickwork.platform.reports.definitions import ReportCompiler
 from brickwork.platform.reports.query import Source, SummaryQuery, percentile_value
@@ -242,7 +244,7 @@ class ReportService:
         access: Any,
         action: str,
     ) -> dict[str, Source]:
-        sources = {"": Source(base, access, self.records.query(session, access), base.table)}
+        sources = self._dataset(plan, base, access, self.records.query(session, access))
         for join in plan.dataset.joins:
             form = self.records.form(session, app_key, join.form)
             try:
@@ -270,6 +272,27 @@ class ReportService:
                 condition,
             )
         return sources
+
+    def _dataset(
+        self, plan: ReportPlan, base: PublishedForm, access: Any, query: RecordQuery
+    ) -> dict[str, Source]:
+        """The form's source, or for a dataset over subtable rows the subtable's rows and the
+        form as `parent` (one access: a subtable is one field of its form)."""
+        subtable = plan.dataset.subtable
+        if subtable is None:
+            return {"": Source(base, access, query, base.table)}
+        child = next((c for c in base.shape.children if c.field.key == subtable), None)
+        if child is None:  # compiled before the form changed, in another process
+            raise Conflict(
+                f"the report reads subtable {subtable!r}, which form {base.form_key!r} no "
+                "longer has; run it again, or publish a fixed version",
+                code="report_definition_broken",
+                errors=[ErrorItem("/dataset/subtable", "E_REPORT_UNKNOWN_FIELD", subtable)],
+            )
+        return {
+            "": Source(base, access, query, child.table, child=child),
+            PARENT: Source(base, access, query, base.table),
+        }
 
     def _summary(
         self,

@@ -26,6 +26,7 @@ from brickwork.engines.report import (
 )
 from brickwork.engines.report.charts import chart_option
 from brickwork.engines.report.drill import bind_parameters
+from brickwork.engines.report.plan import FieldRef
 from brickwork.engines.report.result import Column
 
 ENV = ReportEnvironment(
@@ -41,6 +42,21 @@ ENV = ReportEnvironment(
             }
         ),
         "staff": FormInfo({"name": FieldInfo("text", "Name"), "team": FieldInfo("text")}),
+        "loan": FormInfo(
+            {
+                "amount": FieldInfo("money", "Amount"),
+                "rm": FieldInfo("lookup", "RM", "staff"),
+                "collaterals": FieldInfo("subtable", "Collaterals"),
+            },
+            subtables={
+                "collaterals": {
+                    "kind": FieldInfo("choice", "Kind"),
+                    "value": FieldInfo("money", "Value"),
+                    "valuer": FieldInfo("lookup", "Valuer", "staff"),
+                    "deed_no": FieldInfo("other", "Deed no."),  # encrypted
+                }
+            },
+        ),
     },
     reports={"detail": ReportSignature({"tier": "select", "period": "date_range"})},
 )
@@ -227,6 +243,125 @@ def test_a_good_definition_compiles_joins_and_filters_with_parameters() -> None:
     assert plan.calculated[0].depends == ("aum", "n")
     assert "$params" in repr(plan.filters[0].ir)
     assert plan.measures[0].label == {"zh-CN": "数量", "en": "Count"}
+
+
+ROWS: dict[str, Any] = {"form": "loan", "subtable": "collaterals"}
+COUNT: list[dict[str, Any]] = [{"key": "n", "function": "count"}]
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (
+            {"dataset": {**ROWS, "subtable": "nope"}, "measures": COUNT},
+            {("/dataset/subtable", "E_REPORT_UNKNOWN_FIELD")},
+        ),
+        (
+            {"dataset": {**ROWS, "subtable": "amount"}, "measures": COUNT},
+            {("/dataset/subtable", "E_REPORT_NOT_A_SUBTABLE")},
+        ),
+        (
+            {"kind": "detail", "dataset": ROWS, "columns": [{"key": "v", "field": "value"}]},
+            {("/dataset/subtable", "E_REPORT_UNSUPPORTED")},
+        ),
+        (
+            {
+                "dataset": ROWS,
+                "dimensions": [
+                    {"key": "a", "field": "amount"},
+                    {"key": "b", "field": "parent.nope"},
+                    {"key": "c", "field": "parent.collaterals"},
+                ],
+                "measures": [
+                    {"key": "d", "function": "sum", "field": "deed_no"},
+                    {"key": "e", "function": "sum", "field": "kind"},
+                    {"key": "f", "function": "count_distinct", "field": "created_at"},
+                ],
+                "filters": ['nope = "x"'],
+            },
+            {
+                ("/dimensions/0/field", "E_REPORT_UNKNOWN_FIELD"),
+                ("/dimensions/1/field", "E_REPORT_UNKNOWN_FIELD"),
+                ("/dimensions/2/field", "E_REPORT_FIELD_UNUSABLE"),
+                ("/measures/0/field", "E_REPORT_FIELD_UNUSABLE"),
+                ("/measures/1/function", "E_REPORT_AGGREGATE_TYPE"),
+                ("/measures/2/field", "E_REPORT_UNKNOWN_FIELD"),
+                ("/filters/0", "E_UNKNOWN_NAME"),
+            },
+        ),
+        (
+            {
+                "dataset": {
+                    **ROWS,
+                    "joins": [
+                        {"as": "parent", "lookup": "valuer"},
+                        {"as": "kind", "lookup": "valuer"},
+                        {"as": "x", "lookup": "parent.amount"},
+                        {"as": "y", "lookup": "rm"},
+                    ],
+                },
+                "measures": COUNT,
+            },
+            {
+                ("/dataset/joins/0/as", "E_REPORT_AMBIGUOUS_JOIN"),
+                ("/dataset/joins/1/as", "E_REPORT_AMBIGUOUS_JOIN"),
+                ("/dataset/joins/2/lookup", "E_REPORT_NOT_A_LOOKUP"),
+                ("/dataset/joins/3/lookup", "E_REPORT_NOT_A_LOOKUP"),
+            },
+        ),
+        (
+            {
+                "dataset": ROWS,
+                "dimensions": [{"key": "k", "field": "kind"}],
+                "measures": COUNT,
+                "drill": [{"on": "n", "list": "loan"}],
+            },
+            {("/drill/0/list", "E_REPORT_DRILL")},
+        ),
+    ],
+)
+def test_bad_subtable_datasets_are_refused_with_pointers(
+    spec: dict[str, Any], expected: set[tuple[str, str]]
+) -> None:
+    assert problems(spec) == expected
+
+
+def test_a_subtable_dataset_reaches_its_columns_the_parent_and_joins_of_both() -> None:
+    plan = compile_report(
+        {
+            "dataset": {
+                **ROWS,
+                "joins": [
+                    {"as": "by", "lookup": "valuer"},
+                    {"as": "rm", "lookup": "parent.rm"},
+                ],
+            },
+            "dimensions": [
+                {"key": "kind", "field": "kind"},
+                {"key": "team", "field": "rm.team"},
+                {"key": "month", "field": "parent.created_at", "grain": "month"},
+            ],
+            "measures": [
+                {"key": "value", "function": "sum", "field": "value"},
+                {"key": "loans", "function": "count_distinct", "field": "parent.id"},
+            ],
+            "filters": ['parent.amount > 100 and by.name != "x" and value > 0'],
+        },
+        ENV,
+    )
+    assert plan.dataset.subtable == "collaterals"
+    assert [(j.alias, j.source, j.lookup, j.form) for j in plan.dataset.joins] == [
+        ("by", "", "valuer", "staff"),
+        ("rm", "parent", "rm", "staff"),
+    ]
+    assert [(d.ref.source, d.ref.field) for d in plan.dimensions] == [
+        ("", "kind"),
+        ("rm", "team"),
+        ("parent", "created_at"),
+    ]
+    assert plan.measures[1].ref == FieldRef("parent", "id", "text")
+    assert plan.dimensions[0].label == "Kind"
+    assert "('parent', 'amount')" in repr(plan.filters[0].ir)
 
 
 @pytest.mark.parametrize(
