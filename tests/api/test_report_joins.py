@@ -114,3 +114,20 @@ def test_joined_rows_the_viewer_may_not_read_are_the_empty_group(
     want = expected({"North": NORTH, None: SOUTH + ORPHANS})
     assert exact(run(viewer, "by_branch")["rows"]) == want
     assert exact([row[:7] for row in run(viewer, "row_by_row")["rows"]]) == want
+
+
+def test_a_lookup_the_viewer_may_not_read_cannot_be_followed(
+    orphans: TestClient, users: Users
+) -> None:
+    report(orphans, "by_branch", BY_BRANCH)
+    report(orphans, "row_by_row", ROW_BY_ROW)
+    hidden = [
+        {**NORTH_ONLY[0], "fields": {"branch": "hidden"}},
+        {**NORTH_ONLY[1], "rows": "all"},
+    ]
+    viewer = users.client("no_branches", grants=hidden)
+    for key in ("by_branch", "row_by_row"):
+        refused = viewer.post(f"{APP}/reports/{key}/run", json={})
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "field_not_readable"
+        assert refused.json()["errors"][0]["pointer"] == "/dataset/joins/0/lookup"

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement, FromClause, Select
 from sqlalchemy.sql.util import ClauseAdapter
 
-from brickwork.engines.report.plan import PARENT, Dimension, FieldRef, Measure, ReportPlan
+from brickwork.engines.report.plan import PARENT, Dimension, FieldRef, Join, Measure, ReportPlan
 from brickwork.engines.report.post import text_of
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.db.base import UtcDateTime
@@ -191,8 +191,7 @@ class SummaryQuery:
         joined, where = self.rows()
         for join in plan.dataset.joins:
             target = self.sources[join.alias]
-            source = self.sources[join.source]
-            lookup = self.column_of(source, join.lookup, join.pointer)
+            lookup = self.lookup_of(join)
             joined = joined.join(
                 target.table,
                 sa.and_(
@@ -282,10 +281,7 @@ class SummaryQuery:
         roots = [join for join in plan.dataset.joins if not join.source]
         rows: list[ColumnElement[Any]] = [
             *(self.dimension(d).label(f"d{plan.dimensions.index(d)}") for d in own),
-            *(
-                self.column_of(base, j.lookup, j.pointer).label(f"k{n}")
-                for n, j in enumerate(roots)
-            ),
+            *(self.lookup_of(j).label(f"k{n}") for n, j in enumerate(roots)),
         ]
         for index, measure in enumerate(plan.measures):
             if measure.ref is not None:
@@ -308,7 +304,7 @@ class SummaryQuery:
             lookup = (
                 part.c[f"k{roots.index(join)}"]
                 if not join.source
-                else self.column_of(self.sources[join.source], join.lookup, join.pointer)
+                else self.lookup_of(join)
             )
             joined = joined.join(
                 target.table,
@@ -344,14 +340,12 @@ class SummaryQuery:
         function = getattr(sa.func, measure.function)  # min or max
         return [function(part.c[f"a{index}"]).label(f"a{index}")]
 
-    def column_of(self, source: Source, key: str, pointer: str) -> ColumnElement[Any]:
-        """The stored value of a lookup a join follows."""
-        if source.child is not None:
-            return self.child_column(source, source.child, key, pointer, natural=False)
-        layout = source.columns.get(key)
-        if layout is None:
-            raise broken(source, key, pointer)
-        return source.adapt(source.form.table.c[layout.column])
+    def lookup_of(self, join: Join) -> ColumnElement[Any]:
+        """The lookup a join follows, as the viewer may read it: a lookup hidden or masked for
+        them cannot be followed (403, pointing at the join); where it is readable on some rows
+        only, the others join nothing."""
+        ref = FieldRef(join.source, join.lookup, "text")  # a lookup holds the id (text)
+        return self.column(ref, f"{join.pointer}/lookup")
 
     def aggregate(
         self,
