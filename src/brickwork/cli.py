@@ -437,6 +437,10 @@ def demo(
             "demo: session cookies without the Secure flag (plain http on "
             f"{settings.host}; BRICKWORK_INSECURE_COOKIES=true). Never run production so."
         )
+        out.print(
+            f"open http://{settings.host}:{settings.port}/ and sign in as clerk.sh (a branch "
+            f"clerk) or manager, with the password in {credentials}"
+        )
         _serve(settings.with_overrides(insecure_cookies=True))
 
 
