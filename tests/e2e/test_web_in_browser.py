@@ -199,3 +199,35 @@ def test_the_language_switch_changes_every_text(page: Any, demo: dict[str, Any])
     page.click("form.language button[value='zh-CN']")
     page.wait_for_load_state("load")
     assert page.inner_text(".content h1") == "应用"
+
+
+def test_a_clerk_adds_a_customer_after_fixing_what_the_server_finds(
+    page: Any, demo: dict[str, Any]
+) -> None:
+    from playwright.sync_api import expect
+
+    sign_in(page, demo, "clerk.sh")
+    page.goto(demo["base"] + "/apps/onboarding/forms/customer")
+    page.click("#new-record")
+    page.wait_for_selector("form.record-form")
+    # the server checks as the clerk types: a wrong check character is named at once
+    page.fill("#field-resident_id", "110101199003070012")
+    page.press("#field-resident_id", "Tab")
+    expect(page.locator("#err-resident_id")).not_to_be_empty()
+    page.fill("#field-aum", "1,2")
+    page.click("form.record-form button[type=submit]")
+    page.wait_for_selector("#form-problems")
+    assert page.locator("#form-problems li").count() == 3  # name, resident ID, amount
+    assert page.input_value("#field-resident_id") == "110101199003070012", "kept"
+    shoot(page, "record-form-problems")
+    page.fill("#field-name", "赵小明")
+    page.fill("#field-resident_id", "110101199003070011")
+    page.fill("#field-aum", "1200000.00")
+    page.select_option("#field-customer_type", "individual")
+    page.click("form.record-form button[type=submit]")
+    page.wait_for_selector("#details-title")
+    assert page.locator(".content h1").inner_text() == "赵小明"
+    page.click("nav.breadcrumb a >> nth=1")
+    page.wait_for_selector("table.dense tbody tr")
+    assert "赵小明" in page.inner_text("table.dense")
+    assert "1,200,000.00 CNY" in page.inner_text("table.dense")

@@ -7,7 +7,7 @@ check) → change history → audit, in the caller's transaction. Never commits.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -114,6 +114,16 @@ class SaveHook(Protocol):
         record: Mapping[str, Any],
         previous: Mapping[str, Any] | None,
     ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A record checked without saving (see `RecordService.check`)."""
+
+    values: dict[str, Any]
+    errors: list[ErrorItem]
+    hidden: frozenset[str]
+    readonly: frozenset[str]
 
 
 class RecordService:
@@ -258,6 +268,37 @@ class RecordService:
         self._log(session, actor, form, record_id, 1, "create", [], shown=shown)
         self._after_save(session, actor, form, "created", record, None)
         return self._shown(session, access, [record], audit=False)[0]
+
+    def check(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        data: Mapping[str, Any],
+        *,
+        record_id: str | None = None,
+    ) -> Checked:
+        """What saving `data` would find, without saving anything: the values with computed
+        fields filled in, every problem with its pointer, the fields hidden and read-only for
+        this record (a create, or with `record_id` an update of that record). For forms that
+        check as the user types: the server is the only evaluator."""
+        form = self.form(session, app_key, form_key)
+        now = self.clock()
+        current = None
+        if record_id is None:
+            access = self.access(session, actor, form, "create")
+            access.check_writes(data, action="create")
+        else:
+            access = self.access(session, actor, form, "update")
+            before = self._reachable(session, access, record_id, "update")
+            access.check_writes(data, action="update")
+            current = typed_values(form.definition, before, now.date())
+        result = validate_record(
+            form.compiled, data, context=self._context(actor, now), current=current
+        )
+        items = [] if result.ok else problems_to_items(result.errors, actor.locale)
+        return Checked(dict(result.values), items, result.hidden, result.readonly)
 
     def create_many(
         self,

@@ -301,11 +301,7 @@ class SummaryQuery:
         joined: FromClause = part
         for join in plan.dataset.joins:
             target = self.sources[join.alias]
-            lookup = (
-                part.c[f"k{roots.index(join)}"]
-                if not join.source
-                else self.lookup_of(join)
-            )
+            lookup = part.c[f"k{roots.index(join)}"] if not join.source else self.lookup_of(join)
             joined = joined.join(
                 target.table,
                 sa.and_(target.table.c.id == lookup, target.table.c.deleted_at.is_(None)),

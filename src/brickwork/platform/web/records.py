@@ -131,6 +131,7 @@ def record_list(
         "has_more": more,
         "problem": problem,
         "nav": navigation(request, session, viewer, app),
+        "may_create": allowed(records, session, viewer, published, "create"),
     }
     partial = (
         request.headers.get("hx-request") == "true"
@@ -196,6 +197,7 @@ def record_detail(
             "title": title_of(record, published.definition.fields),
             "fields": fields,
             "history": changes,
+            "may_update": allowed(records, session, viewer, published, "update"),
             "created_at": when(record.get("created_at")),
             "updated_at": when(record.get("updated_at")),
             "nav": navigation(request, session, viewer, app),
@@ -256,6 +258,8 @@ def shown(value: Any, item: Any, access: Any, language: str) -> dict[str, Any]:
             currency = value.get("currency") or currency
             value = value.get("amount")
         number = Decimal(str(value))
+        if kind == "percent":  # a ratio: 0.125 shows as 12.5%
+            number *= 100
         places = getattr(item, "scale", None)
         if kind == "money":
             places = get_currency_precision(currency) if currency else None
@@ -331,6 +335,16 @@ def published_label(request: Request, session: Session, app: str, key: str) -> A
     definition = request.app.state.metadata.definition(session, app, Kind.FORM, key)
     found: Any = (definition.draft or {}).get("label")
     return found or key
+
+
+def allowed(records: Any, session: Session, viewer: Viewer, form: Any, action: str) -> bool:
+    """Whether the viewer may `action` on the form at all (the button then shows; the action
+    itself is checked again when it runs)."""
+    try:
+        records.access(session, viewer.actor, form, action)
+    except PlatformError:
+        return False
+    return True
 
 
 def navigation(request: Request, session: Session, viewer: Viewer, app: str) -> dict[str, Any]:

@@ -1,0 +1,187 @@
+"""Create and edit pages over HTTP, on SQLite and PostgreSQL: the form rendered from the
+definition, the server checking it as the user types (errors, computed values, visibility;
+nothing saved), saving through the API's path with every problem shown next to its field, and
+an edit that meets a newer version explained with what changed."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import Users
+
+API = "/api/v1"
+APP = f"{API}/apps/loans"
+PAGE = "/apps/loans/forms/loan"
+FIELDS: list[dict[str, Any]] = [
+    {"id": "l_name", "key": "borrower", "type": "text", "label": "Borrower", "required": True},
+    {"id": "l_amount", "key": "amount", "type": "decimal", "scale": 2, "label": "Amount"},
+    {"id": "l_rate", "key": "rate", "type": "percent", "label": "Rate"},
+    {
+        "id": "l_fee",
+        "key": "fee",
+        "type": "computed",
+        "label": "Fee",
+        "expression": "amount * rate",
+        "result_type": "decimal",
+        "scale": 2,
+    },
+    {
+        "id": "l_reason",
+        "key": "reason",
+        "type": "textarea",
+        "label": "Reason for a large loan",
+        "visible_when": "amount > 1000000",
+    },
+    {"id": "l_secured", "key": "secured", "type": "boolean", "label": "Secured"},
+    {
+        "id": "l_kind",
+        "key": "kind",
+        "type": "single_select",
+        "label": "Kind",
+        "options": [{"value": "mortgage", "label": {"zh-CN": "按揭", "en": "Mortgage"}}, "other"],
+    },
+]
+OFFICER = [{"app": "loans", "form": "loan", "actions": ["create", "read", "update"], "rows": "all"}]
+
+
+@pytest.fixture
+def officer(client: TestClient, users: Users) -> TestClient:
+    assert client.post(f"{API}/apps", json={"key": "loans", "label": "Loans"}).status_code == 201
+    made = client.post(f"{APP}/definitions", json={"kind": "form", "key": "loan", "label": "Loan"})
+    assert made.status_code == 201, made.text
+    saved = client.put(
+        f"{APP}/definitions/form/loan", json={"label": "Loan", "spec": {"fields": FIELDS}}
+    )
+    assert saved.status_code == 200, saved.text
+    assert client.post(f"{APP}/definitions/form/loan/publish").status_code == 201
+    return users.client("officer", grants=OFFICER)
+
+
+def csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def opened(client: TestClient, url: str) -> str:
+    response = client.get(url, headers={"Accept-Language": "en"})
+    assert response.status_code == 200, response.text
+    assert "<script>" not in response.text
+    return response.text
+
+
+def test_a_new_record_is_checked_as_it_is_typed_then_saved(officer: TestClient) -> None:
+    form = opened(officer, f"{PAGE}/new")
+    for name in ("f.borrower", "f.amount", "f.rate", "f.secured", "f.kind", "f.reason"):
+        assert f'name="{name}"' in form
+    assert 'name="f.fee"' not in form, "a computed field is shown, not typed"
+    assert ">Mortgage</option>" in form
+    token = csrf(form)
+    checked = officer.post(
+        f"{PAGE}/check",
+        data={"csrf_token": token, "f.amount": "2000000", "f.rate": "0.015", "touched": "amount"},
+        headers={"Accept-Language": "en"},
+    )
+    assert checked.status_code == 200, checked.text
+    assert '<span id="val-fee" hx-swap-oob="true">30000.00</span>' in checked.text
+    assert 'class="vis" id="vis-reason"' in checked.text, "a large amount shows the reason"
+    assert re.search(r'id="err-borrower"[^>]*></small>', checked.text), "untouched: no error yet"
+    bad = officer.post(
+        f"{PAGE}/check",
+        data={"csrf_token": token, "f.amount": "12abc", "f.rate": "", "touched": "amount"},
+        headers={"Accept-Language": "en"},
+    )
+    assert re.search(r'id="err-amount"[^>]*>[^<]+</small>', bad.text)
+    assert 'class="vis hidden-field" id="vis-reason"' not in bad.text
+    small = officer.post(
+        f"{PAGE}/check", data={"csrf_token": token, "f.amount": "10", "touched": "amount"}
+    )
+    assert 'class="vis hidden-field" id="vis-reason"' in small.text
+    assert officer.get(f"{APP}/forms/loan/records").json()["items"] == [], "nothing saved"
+    refused = officer.post(
+        f"{PAGE}/new",
+        data={"csrf_token": token, "f.amount": "12abc", "f.kind": "mortgage", "f.secured": "false"},
+        headers={"Accept-Language": "en"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 200
+    assert 'id="form-problems"' in refused.text
+    assert '<a href="#field-borrower">Borrower</a>:' in refused.text
+    assert '<a href="#field-amount">Amount</a>:' in refused.text
+    assert 'value="12abc"' in refused.text, "what was typed stays"
+    assert '<option value="mortgage" selected>' in refused.text
+    saved = officer.post(
+        f"{PAGE}/new",
+        data={
+            "csrf_token": token,
+            "f.borrower": "Acme Ltd",
+            "f.amount": "250000.50",
+            "f.rate": "0.02",
+            "f.kind": "mortgage",
+            "f.secured": "true",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    (record,) = officer.get(f"{APP}/forms/loan/records").json()["items"]
+    assert saved.headers["location"] == f"{PAGE}/records/{record['id']}"
+    assert (record["borrower"], record["amount"], record["fee"]) == (
+        "Acme Ltd",
+        "250000.50",
+        "5000.01",
+    )
+    assert record["secured"] is True
+
+
+def test_saving_needs_the_csrf_token(officer: TestClient) -> None:
+    officer.headers.pop("X-CSRF-Token", None)
+    forged = officer.post(f"{PAGE}/new", data={"csrf_token": "x", "f.borrower": "Mallory"})
+    assert forged.status_code == 403
+    assert officer.get(f"{APP}/forms/loan/records").json()["items"] == []
+
+
+def test_an_edit_that_meets_a_newer_version_says_what_changed(
+    officer: TestClient, client: TestClient
+) -> None:
+    made = officer.post(f"{APP}/forms/loan/records", json={"borrower": "Acme", "amount": "10"})
+    assert made.status_code == 201, made.text
+    record = made.json()
+    edit_url = f"{PAGE}/records/{record['id']}/edit"
+    form = opened(officer, edit_url)
+    assert 'name="version" value="1"' in form
+    assert 'value="Acme"' in form
+    # someone else saves first
+    other = client.patch(
+        f"{APP}/forms/loan/records/{record['id']}",
+        json={"amount": "20"},
+        headers={"If-Match": '"1"'},
+    )
+    assert other.status_code == 200, other.text
+    mine = {"csrf_token": csrf(form), "version": "1", "f.borrower": "Acme Group", "f.amount": "10"}
+    clash = officer.post(edit_url, data=mine, headers={"Accept-Language": "en"})
+    assert clash.status_code == 200
+    assert 'id="conflict"' in clash.text
+    assert "Version 2 by admin: Amount" in clash.text
+    assert 'name="version" value="2"' in clash.text, "saving again overwrites theirs"
+    assert 'value="Acme Group"' in clash.text, "my edits are still in the form"
+    again = officer.post(edit_url, data={**mine, "version": "2"}, follow_redirects=False)
+    assert again.status_code == 303, again.text
+    now = officer.get(f"{APP}/forms/loan/records/{record['id']}").json()
+    assert (now["borrower"], now["amount"], now["version"]) == ("Acme Group", "10.00", 3)
+
+
+def test_the_list_and_detail_offer_new_and_edit_only_to_who_may(
+    officer: TestClient, users: Users
+) -> None:
+    assert 'id="new-record"' in opened(officer, PAGE)
+    reader = users.client(
+        "reader", grants=[{"app": "loans", "form": "loan", "actions": ["read"], "rows": "all"}]
+    )
+    assert 'id="new-record"' not in opened(reader, PAGE)
+    refused = reader.get(f"{PAGE}/new", headers={"Accept-Language": "en"})
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")
