@@ -275,7 +275,12 @@ def test_the_signed_in_user_is_recorded_and_a_naming_header_is_ignored(
     assert response.json()["published_by"] == "li.wei"
 
 
-def test_home_page_leads_to_the_api_reference(client: TestClient) -> None:
-    response = client.get("/", follow_redirects=False)
-    assert response.status_code == 307
-    assert response.headers["location"] == "/api/v1/docs"
+def test_the_home_page_signs_in_then_opens_the_launcher(
+    anonymous_client: TestClient, client: TestClient
+) -> None:
+    stranger = anonymous_client.get("/", follow_redirects=False)
+    assert stranger.status_code == 200
+    assert 'action="/login"' in stranger.text
+    signed_in = client.get("/", follow_redirects=False)
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == "/apps"

@@ -31,12 +31,16 @@ PUBLIC_OPERATIONS = frozenset(
 """The operations of the OpenAPI document that answer without credentials."""
 PUBLIC_HIDDEN_ROUTES = frozenset(
     {
-        ("GET", "/"),  # redirects to the API reference
+        ("GET", "/"),  # the sign-in page
+        ("GET", "/login"),
+        ("POST", "/login"),
+        ("POST", "/language"),
         ("GET", f"{API}/openapi.json"),
         ("GET", f"{API}/docs"),
     }
 )
-"""Routes left out of the document; all of them public."""
+"""Routes left out of the document and open to anyone. Every other route outside the document is
+a web page, which sends a visitor who is not signed in to the sign-in page."""
 REFUSALS_BEFORE_AUTHENTICATION = frozenset(
     {
         (401, "not_authenticated"),
@@ -263,10 +267,22 @@ def test_routes_outside_the_document_are_exactly_the_public_ones(
     for route in every_route(anonymous_client.app):
         methods = (getattr(route, "methods", None) or set()) - {"HEAD"}
         hidden |= {(m, route.path) for m in methods} - documented
-    assert hidden == PUBLIC_HIDDEN_ROUTES
-    for method, path in sorted(hidden):
-        response = anonymous_client.request(method, path, follow_redirects=False)
-        assert response.status_code in (200, 307), (path, response.status_code)
+    assert hidden >= PUBLIC_HIDDEN_ROUTES
+    for method, path in sorted(PUBLIC_HIDDEN_ROUTES):
+        form = {"language": "en"} if method == "POST" else None
+        response = anonymous_client.request(method, path, data=form, follow_redirects=False)
+        assert response.status_code in (200, 303), (path, response.status_code)
+    pages = hidden - PUBLIC_HIDDEN_ROUTES
+    assert pages, "the web pages are outside the document"
+    for method, path in sorted(pages):
+        assert not path.startswith(f"{API}/"), f"{method} {path}: an API route left undocumented"
+        concrete = path.format(
+            app="wealth", form="customer", record_id="00000000-0000-0000-0000-000000000000"
+        )
+        form = {"csrf_token": "x"} if method == "POST" else None
+        response = anonymous_client.request(method, concrete, data=form, follow_redirects=False)
+        assert response.status_code == 303, (method, path, response.status_code)
+        assert response.headers["location"].startswith("/login"), (method, path)
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(PUBLIC_OPERATIONS))

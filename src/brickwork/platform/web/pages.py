@@ -229,12 +229,18 @@ def launcher(request: Request, session: SessionDep) -> Response:
     )
 
 
-def apps_of(request: Request, session: Session, viewer: Viewer) -> list[dict[str, Any]]:
-    """Each app the viewer reaches with its readable forms, reports and dashboards."""
+def apps_of(
+    request: Request, session: Session, viewer: Viewer, *, only: str | None = None
+) -> list[dict[str, Any]]:
+    """Each app the viewer reaches (or just `only`) with its readable forms, reports and
+    dashboards."""
     metadata = request.app.state.metadata
     records = request.app.state.records
     found = []
-    for app in metadata.readable_apps(session, viewer.actor, metadata.list_apps(session)):
+    apps = metadata.list_apps(session)
+    if only is not None:
+        apps = [app for app in apps if app.key == only]
+    for app in metadata.readable_apps(session, viewer.actor, apps):
         forms, reports, dashboards = [], [], []
         for definition in metadata.list_definitions(session, app.key):
             if definition.latest_version is None:

@@ -351,7 +351,6 @@ def navigation(request: Request, session: Session, viewer: Viewer, app: str) -> 
     """The left navigation: the current app's forms, reports and dashboards."""
     from brickwork.platform.web.pages import apps_of
 
-    for entry in apps_of(request, session, viewer):
-        if entry["app"].key == app:
-            return entry
+    for entry in apps_of(request, session, viewer, only=app):
+        return entry
     return {"app": None, "forms": [], "reports": [], "dashboards": []}
