@@ -240,3 +240,22 @@ def test_a_user_who_must_change_their_password_is_sent_to_do_it(
     )
     assert changed.status_code == 303, changed.text
     assert browser.get(PAGE).status_code == 200
+
+
+def test_signing_in_from_another_site_is_refused(
+    anonymous_client: TestClient, users: Users, wealth: TestClient
+) -> None:
+    users.user("clerk", grants=CLERK)
+    browser = TestClient(anonymous_client.app, follow_redirects=False)
+    body = {"username": "clerk", "password": TEST_PASSWORD}
+    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        forged = browser.post("/login", data=body, headers=headers)
+        assert forged.status_code == 403, headers
+        assert "cross_site_form" in forged.text
+        assert "brickwork_session" not in forged.headers.get("set-cookie", "")
+    same = browser.post(
+        "/login",
+        data=body,
+        headers={"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"},
+    )
+    assert same.status_code == 303

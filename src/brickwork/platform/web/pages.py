@@ -4,7 +4,7 @@ launcher (the apps and forms the user may use)."""
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,7 +14,7 @@ from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.credentials import csrf_for
 from brickwork.platform.auth.deps import SESSION_COOKIE, client_ip
 from brickwork.platform.auth.service import IdentityService
-from brickwork.platform.errors import Invalid, PlatformError, Unauthorized
+from brickwork.platform.errors import Forbidden, Invalid, PlatformError, Unauthorized
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.web.i18n import LANGUAGE_COOKIE, LANGUAGES, language_of
 from brickwork.platform.web.views import (
@@ -42,6 +42,18 @@ async def form_fields(request: Request) -> dict[str, str]:
 
 
 FormDep = Annotated[dict[str, str], Depends(form_fields)]
+
+
+def require_same_origin(request: Request) -> None:
+    """A form sent before there is a session (sign-in, language) carries no CSRF token; a
+    browser names the page it came from, which must be this server (no signing a victim in to
+    an account of the attacker's from another site)."""
+    origin = request.headers.get("origin")
+    fetched = request.headers.get("sec-fetch-site")
+    if fetched is not None and fetched not in ("same-origin", "none"):
+        raise Forbidden("send this form from this server's pages", code="cross_site_form")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
+        raise Forbidden("send this form from this server's pages", code="cross_site_form")
 
 
 def cookie_options(request: Request) -> dict[str, Any]:
@@ -104,6 +116,7 @@ def sign_in_page(
 def login(request: Request, session: SessionDep, form: FormDep) -> Response:
     """Sign in with the form's name, password and (when the role asks for it) the code of the
     authenticator app; the same checks, lockout and audit as the API's sign-in."""
+    require_same_origin(request)
     service: IdentityService = request.app.state.identities
     username = form.get("username", "").strip()
     code = form.get("otp", "").strip() or None
@@ -149,6 +162,7 @@ def logout(request: Request, session: SessionDep, form: FormDep) -> Response:
 @router.post("/language", response_model=None)
 def choose_language(request: Request, form: FormDep) -> Response:
     """Switch the UI's language (kept in a cookie for a year), back to the same page."""
+    require_same_origin(request)
     chosen = form.get("language")
     response = RedirectResponse(safe_next(form.get("next")), status_code=303)
     if chosen in LANGUAGES:
