@@ -28,7 +28,13 @@ from sqlalchemy.orm import Session
 
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.policy import FieldLevel
-from brickwork.platform.errors import Conflict, ErrorItem, Invalid, PlatformError
+from brickwork.platform.errors import (
+    Conflict,
+    ErrorItem,
+    Invalid,
+    PlatformError,
+    UnsupportedMediaType,
+)
 from brickwork.platform.vocabulary import KEY_PATTERN
 from brickwork.platform.web.pages import FORM_TYPE, MAX_FIELD
 from brickwork.platform.web.records import navigation, published_label, title_of
@@ -75,7 +81,7 @@ async def form_lists(request: Request) -> dict[str, list[str]]:
     """A submitted HTML form's fields, each with all its values (multi-selects repeat)."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != FORM_TYPE:
-        raise Invalid(f"send the form as {FORM_TYPE}", code="unsupported_media_type")
+        raise UnsupportedMediaType(f"send the form as {FORM_TYPE}", code="unsupported_media_type")
     body = (await request.body()).decode("utf-8", errors="replace")
     found: dict[str, list[str]] = {}
     for key, value in parse_qsl(body, keep_blank_values=True):

@@ -14,7 +14,13 @@ from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.credentials import csrf_for
 from brickwork.platform.auth.deps import SESSION_COOKIE, client_ip
 from brickwork.platform.auth.service import IdentityService
-from brickwork.platform.errors import Forbidden, Invalid, PlatformError, Unauthorized
+from brickwork.platform.errors import (
+    Forbidden,
+    Invalid,
+    PlatformError,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.web.i18n import LANGUAGE_COOKIE, LANGUAGES, language_of
 from brickwork.platform.web.views import (
@@ -36,7 +42,7 @@ async def form_fields(request: Request) -> dict[str, str]:
         return {}
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != FORM_TYPE:
-        raise Invalid(f"send the form as {FORM_TYPE}", code="unsupported_media_type")
+        raise UnsupportedMediaType(f"send the form as {FORM_TYPE}", code="unsupported_media_type")
     body = (await request.body()).decode("utf-8", errors="replace")
     return {key: value[:MAX_FIELD] for key, value in parse_qsl(body, keep_blank_values=True)}
 
