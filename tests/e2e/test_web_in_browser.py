@@ -231,3 +231,14 @@ def test_a_clerk_adds_a_customer_after_fixing_what_the_server_finds(
     page.wait_for_selector("table.dense tbody tr")
     assert "赵小明" in page.inner_text("table.dense")
     assert "1,200,000.00 CNY" in page.inner_text("table.dense")
+
+
+def test_a_manager_reads_a_report_with_its_chart(page: Any, demo: dict[str, Any]) -> None:
+    sign_in(page, demo, "manager")
+    page.goto(demo["base"] + "/apps/onboarding/reports/customers_by_type")
+    page.wait_for_selector(".chart svg")
+    assert page.locator(".report-table tbody tr").count() == 2
+    table = page.inner_text(".report-table")
+    assert "资产占比" in table
+    assert "¥" in table
+    shoot(page, "report")

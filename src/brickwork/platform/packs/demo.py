@@ -249,11 +249,24 @@ CUSTOMERS_BY_TYPE: dict[str, Any] = {
             "key": "aum",
             "function": "sum",
             "field": "aum",
+            "label": {"zh-CN": "资产规模合计", "en": "Total AUM"},
             "format": {"style": "money", "decimals": 2, "currency": "CNY"},
         },
-        {"key": "median_aum", "function": "median", "field": "aum"},
+        {
+            "key": "median_aum",
+            "function": "median",
+            "field": "aum",
+            "label": {"zh-CN": "资产规模中位数", "en": "Median AUM"},
+        },
     ],
-    "post": [{"step": "percent_of_total", "measure": "aum", "as": "aum_share"}],
+    "post": [
+        {
+            "step": "percent_of_total",
+            "measure": "aum",
+            "as": "aum_share",
+            "label": {"zh-CN": "资产占比", "en": "Share of AUM"},
+        }
+    ],
     "sort": [{"key": "aum", "direction": "desc"}],
     "chart": {"type": "pie", "x": "customer_type", "y": ["aum"]},
 }

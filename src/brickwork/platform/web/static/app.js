@@ -6,3 +6,22 @@ document.addEventListener("htmx:configRequest", (event) => {
     event.detail.headers["X-CSRF-Token"] = token.content;
   }
 });
+
+// Charts: each element with a data-option holds an ECharts option (JSON data, no functions),
+// drawn with the SVG renderer; redrawn after htmx swaps and when the window is resized.
+function drawCharts(root) {
+  if (typeof echarts === "undefined") {
+    return;
+  }
+  root.querySelectorAll("[data-option]").forEach((element) => {
+    if (element.dataset.drawn) {
+      return;
+    }
+    const chart = echarts.init(element, null, { renderer: "svg" });
+    chart.setOption(JSON.parse(element.dataset.option));
+    element.dataset.drawn = "true";
+    window.addEventListener("resize", () => chart.resize());
+  });
+}
+document.addEventListener("DOMContentLoaded", () => drawCharts(document));
+document.addEventListener("htmx:afterSettle", (event) => drawCharts(event.target));
