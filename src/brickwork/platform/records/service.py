@@ -21,7 +21,7 @@ from brickwork.engines.form.definition import (
     SerialNumberField,
     SubtableField,
 )
-from brickwork.engines.form.elements import FieldBase
+from brickwork.engines.form.elements import FieldBase, Sensitivity
 from brickwork.engines.form.fieldtypes import to_json_value
 from brickwork.engines.form.problems import Problem
 from brickwork.engines.form.serial import parse_serial_pattern
@@ -640,6 +640,57 @@ class RecordService:
         access = self.access(session, actor, form, "read")
         record = self._reachable(session, access, record_id, "read")
         return self._shown(session, access, [record])[0]
+
+    def titles(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        record_ids: Sequence[str],
+    ) -> dict[str, str]:
+        """Records' titles for lists that point to records (the inbox): the first plain text
+        field the reader sees in clear on every row, for the records they may read (the others
+        are left out). A sensitive title read in clear is audited like a list's read."""
+        form = self.form(session, app_key, form_key)
+        try:
+            access = self.access(session, actor, form, "read")
+        except PlatformError:
+            return {}
+        clear = (FieldLevel.READ, FieldLevel.WRITE)
+        item = next(
+            (
+                field
+                for field in form.definition.fields
+                if field.type == "text"
+                and not field.encrypted
+                and sensitivity(field) is not Sensitivity.C3
+                and access.levels.get(field.key) in clear
+                and field.key not in access.varying()
+            ),
+            None,
+        )
+        if item is None:
+            return {}
+        found: dict[str, str] = {}
+        for record_id in dict.fromkeys(record_ids):
+            try:
+                record = self._record(session, form, record_id, access.rows("read"))
+            except NotFound:
+                continue
+            value = record.get(item.key)
+            if value not in (None, ""):
+                found[record_id] = str(value)
+        if found and sensitivity(item) in SENSITIVE:
+            self.audit.record_later(
+                session,
+                actor,
+                "record.read",
+                object_type="form",
+                object_id=f"{app_key}/{form_key}",
+                details={"fields": [item.key], "ids": list(found)},
+            )
+        return found
 
     def participant_view(
         self,

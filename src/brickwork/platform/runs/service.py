@@ -1123,6 +1123,10 @@ class FlowService:
             ]
         return {"tab": tab, "items": items, "total": total, "counts": counts}
 
+    def open_tasks(self, session: Session, actor: Actor) -> int:
+        """How many tasks wait for the actor (the inbox's to-do count; one query)."""
+        return int(self.repo.count(session, TABS["todo"](actor.username)))
+
     def _label(self, session: Session, instance: FlowInstance, node: str) -> Any:
         """The node's label in the instance's flow version (None when it has none, or when
         that version no longer compiles)."""

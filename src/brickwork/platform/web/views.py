@@ -66,6 +66,8 @@ class Viewer:
     actor: Actor
     language: str
     csrf: str
+    todo: int = 0
+    """Tasks waiting in the viewer's inbox (the top bar shows the count)."""
 
     @property
     def username(self) -> str:
@@ -101,7 +103,8 @@ def viewer_of(request: Request, session: Session, *, csrf: str | None = None) ->
         locale=language,
     )
     request.state.actor = actor
-    return Viewer(identity, actor, language, csrf_for(token))
+    todo = request.app.state.runs.open_tasks(session, actor)
+    return Viewer(identity, actor, language, csrf_for(token), todo)
 
 
 def render(

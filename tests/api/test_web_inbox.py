@@ -1,0 +1,122 @@
+"""The approval inbox pages over HTTP, on SQLite and PostgreSQL: tabs with counts, the task
+page as the step shows the record, decisions through the flow service (CSRF, the task's
+version), refusals shown on the page, and batch approval after a confirmation."""
+
+from __future__ import annotations
+
+import re
+
+from credit_flow import API, application, credit_app, submit, todo
+from fastapi.testclient import TestClient
+
+from conftest import Users
+
+
+def opened(client: TestClient, url: str) -> str:
+    response = client.get(url, headers={"Accept-Language": "en"})
+    assert response.status_code == 200, response.text
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    return response.text
+
+
+def token(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_inbox_lists_the_tasks_and_a_decision_moves_them(
+    client: TestClient, users: Users
+) -> None:
+    bank = credit_app(client, users)
+    record = application(bank, "50000.00")
+    submit(bank, record)
+    president = bank["president"]
+    (task,) = todo(president)
+    inbox = opened(president, "/inbox")
+    assert re.search(r'id="tab-todo">To do <span class="count">1</span>', inbox)
+    assert f'href="/inbox/tasks/{task["id"]}">ACME</a>' in inbox
+    assert 'id="inbox-link">Inbox <span class="count"' in inbox
+    page = opened(president, f"/inbox/tasks/{task['id']}")
+    assert "ACME" in page
+    assert 'id="approve"' in page
+    assert "Submitted" in page
+    # nobody else sees it
+    outsider = bank["outsider"].get(f"/inbox/tasks/{task['id']}")
+    assert outsider.status_code == 404
+    assert outsider.headers["content-type"].startswith("text/html")
+    # a forged decision is refused
+    president.headers.pop("X-CSRF-Token", None)
+    forged = president.post(
+        f"/inbox/tasks/{task['id']}", data={"csrf_token": "x", "action": "approve"}
+    )
+    assert forged.status_code == 403
+    decided = president.post(
+        f"/inbox/tasks/{task['id']}",
+        data={
+            "csrf_token": token(page),
+            "action": "approve",
+            "comment": "Fine by the branch",
+            "version": str(task["version"]),
+        },
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303, decided.text
+    assert decided.headers["location"] == "/inbox?tab=done&message=approve"
+    done = opened(president, "/inbox?tab=done&message=approve")
+    assert 'id="inbox-message"' in done
+    assert re.search(r'id="tab-todo">To do <span class="count">0</span>', done)
+    instance = president.get(f"{API}/flow-instances/{task['instance']}").json()
+    approvals = [step for step in instance["timeline"] if step["action"] == "approved"]
+    assert approvals[0]["actor"] == "president"
+    assert approvals[0]["comment"] == "Fine by the branch"
+    again = president.post(
+        f"/inbox/tasks/{task['id']}",
+        data={"csrf_token": token(page), "action": "approve", "version": str(task["version"])},
+        headers={"Accept-Language": "en"},
+    )
+    assert again.status_code == 200, "the page again, with the reason"
+    assert 'id="task-problem"' in again.text
+
+
+def test_a_transfer_needs_a_user_and_is_said_so(client: TestClient, users: Users) -> None:
+    bank = credit_app(client, users)
+    submit(bank, application(bank, "50000.00"))
+    president = bank["president"]
+    (task,) = todo(president)
+    page = opened(president, f"/inbox/tasks/{task['id']}")
+    refused = president.post(
+        f"/inbox/tasks/{task['id']}",
+        data={"csrf_token": token(page), "action": "transfer", "to": ""},
+        headers={"Accept-Language": "en"},
+    )
+    assert refused.status_code == 200
+    assert "name the user who takes the task" in refused.text
+    assert todo(president), "nothing happened"
+
+
+def test_batch_approval_asks_for_a_confirmation_first(client: TestClient, users: Users) -> None:
+    bank = credit_app(client, users)
+    for customer in ("ACME", "Globex"):
+        submit(bank, application(bank, "50000.00", customer=customer))
+    president = bank["president"]
+    tasks = todo(president)
+    assert len(tasks) == 2
+    inbox = opened(president, "/inbox")
+    ids = [str(task["id"]) for task in tasks]
+    asked = president.post(
+        "/inbox/batch",
+        data={"csrf_token": token(inbox), "task": ids},
+        headers={"Accept-Language": "en"},
+    )
+    assert asked.status_code == 200
+    assert "These 2 tasks will be approved:" in asked.text
+    assert len(todo(president)) == 2, "nothing approved before the confirmation"
+    confirmed = president.post(
+        "/inbox/batch",
+        data={"csrf_token": token(inbox), "task": ids, "confirmed": "yes", "comment": "ok"},
+        headers={"Accept-Language": "en"},
+    )
+    assert confirmed.status_code == 200
+    assert "2 tasks approved." in confirmed.text
+    assert todo(president) == []
