@@ -120,3 +120,28 @@ def test_batch_approval_asks_for_a_confirmation_first(client: TestClient, users:
     assert confirmed.status_code == 200
     assert "2 tasks approved." in confirmed.text
     assert todo(president) == []
+
+
+def test_a_record_page_starts_its_flow_and_shows_where_it_is(
+    client: TestClient, users: Users
+) -> None:
+    bank = credit_app(client, users)
+    record = application(bank, "50000.00")
+    rm = bank["rm"]
+    url = f"/apps/credit/forms/credit_application/records/{record['id']}"
+    before = opened(rm, url)
+    assert "No flow has run on this record." in before
+    assert 'name="flow"' in before
+    started = rm.post(
+        f"{url}/flows",
+        data={"csrf_token": token(before), "flow": "large_credit"},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303, started.text
+    after = opened(rm, url)
+    assert 'class="badge info">Running</span>' in after
+    assert re.search(r'<li class="node active">[^<]+</li>', after)
+    assert 'name="flow"' not in after, "one flow at a time"
+    (task,) = todo(bank["president"])
+    president = opened(bank["president"], url)
+    assert f'href="/inbox/tasks/{task["id"]}" class="task-link"' in president

@@ -176,6 +176,23 @@ def check_edit(
     return FormPage(request, session, viewer, app, form, record_id).checked(sent)
 
 
+@router.post("/apps/{app}/forms/{form}/records/{record_id}/flows", response_model=None)
+def start_flow(
+    request: Request,
+    session: SessionDep,
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    sent: FormListsDep,
+) -> Response:
+    """Start a flow on the record (the viewer is its initiator), then back to the record."""
+    viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
+    request.app.state.runs.start_flow(
+        session, viewer.actor, app, form, record_id, first(sent, "flow", "")
+    )
+    return RedirectResponse(f"/apps/{app}/forms/{form}/records/{record_id}", status_code=303)
+
+
 # ---------------------------------------------------------------- the page
 
 

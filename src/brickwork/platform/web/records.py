@@ -198,6 +198,8 @@ def record_detail(
             "fields": fields,
             "history": changes,
             "may_update": allowed(records, session, viewer, published, "update"),
+            "flows": flows_of(request, session, viewer, app, form, record_id),
+            "startable": startable(request, session, app, form),
             "created_at": when(record.get("created_at")),
             "updated_at": when(record.get("updated_at")),
             "nav": navigation(request, session, viewer, app),
@@ -335,6 +337,70 @@ def published_label(request: Request, session: Session, app: str, key: str) -> A
     definition = request.app.state.metadata.definition(session, app, Kind.FORM, key)
     found: Any = (definition.draft or {}).get("label")
     return found or key
+
+
+def flows_of(
+    request: Request, session: Session, viewer: Viewer, app: str, form: str, record_id: str
+) -> list[dict[str, Any]]:
+    """The record's flows, newest first: status, the nodes with theirs, the timeline, and the
+    viewer's open task in it."""
+    runs = request.app.state.runs
+    found = []
+    for instance in reversed(runs.of_record(session, viewer.actor, app, form, record_id)):
+        detail = runs.detail(session, viewer.actor, instance["id"])
+        mine = next(
+            (
+                task["id"]
+                for task in detail["tasks"]
+                if task["assignee"] == viewer.username and task["status"] == "open"
+            ),
+            None,
+        )
+        found.append(
+            {
+                "flow": detail["flow"],
+                "status": detail["status"],
+                "started": when(detail["started_at"]),
+                "initiator": detail["initiator"],
+                "nodes": [
+                    {
+                        "label": text_in(node.get("label"), viewer.language) or node["type"],
+                        "status": node["status"],
+                        "type": node["type"],
+                    }
+                    for node in detail["diagram"]["nodes"]
+                ],
+                "timeline": [
+                    {
+                        "at": when(step["at"]),
+                        "actor": step["actor"],
+                        "action": step["action"],
+                        "comment": step.get("comment"),
+                    }
+                    for step in detail["timeline"]
+                    if step["action"] != "notified"
+                ],
+                "task": mine,
+            }
+        )
+    return found
+
+
+def startable(request: Request, session: Session, app: str, form: str) -> list[str]:
+    """Published flows bound to the form (a record's page offers to start them)."""
+    metadata = request.app.state.metadata
+    compiler = request.app.state.runs.compiler
+    keys = []
+    for definition in metadata.list_definitions(session, app, kind=Kind.FLOW):
+        if definition.latest_version is None:
+            continue
+        try:
+            pinned = compiler.latest(session, app, definition.key)
+        except PlatformError:
+            continue
+        if pinned.form_key == form:
+            keys.append(definition.key)
+    return keys
 
 
 def allowed(records: Any, session: Session, viewer: Viewer, form: Any, action: str) -> bool:
