@@ -275,3 +275,30 @@ def test_a_manager_approves_from_the_inbox_and_the_timeline_shows_both(
     assert "clerk.sh" in timeline
     assert "manager" in timeline
     assert "资料齐全，同意开户。" in timeline
+
+
+def test_a_clerk_imports_customers_after_the_wizard_finds_a_bad_row(
+    page: Any, demo: dict[str, Any]
+) -> None:
+    sign_in(page, demo, "clerk.sh")
+    page.goto(demo["base"] + "/apps/onboarding/forms/customer")
+    page.click("#import-records")
+    page.wait_for_selector("#check-file")
+    bad = "客户名称,资产规模\n孙悟空,100\n,abc\n".encode()
+    page.set_input_files("#file", {"name": "客户.csv", "mimeType": "text/csv", "buffer": bad})
+    page.click("#check-file")
+    page.wait_for_selector("#import-problems")
+    assert page.locator("#import-errors tbody tr").count() == 2  # no name, a bad amount
+    assert page.locator("#run-import").count() == 0
+    shoot(page, "import-check")
+    page.click("text=选择其他文件")
+    good = "客户名称,资产规模\n孙悟空,100\n猪八戒,200.5\n".encode()
+    page.set_input_files("#file", {"name": "客户.csv", "mimeType": "text/csv", "buffer": good})
+    page.click("#check-file")
+    page.wait_for_selector("#import-ok")
+    page.click("#run-import")
+    page.wait_for_selector("#import-done", timeout=60_000)
+    assert "已导入 2 条记录。" in page.inner_text("#import-done")
+    page.click("text=查看记录")
+    page.wait_for_selector("table.dense tbody tr")
+    assert "猪八戒" in page.inner_text("table.dense")

@@ -415,7 +415,7 @@ def import_records(
     """
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if background:
-        job = _start_import_job(
+        job = start_import_job(
             request, actor, app, form, content, media_type, dry_run=dry_run, partial=partial
         )
         location = f"/api/v1/apps/{app}/forms/{form}/imports/{job.id}"
@@ -479,7 +479,7 @@ def app_openapi_document(
     return reply_document(app_openapi(app, label, forms))
 
 
-def _start_import_job(
+def start_import_job(
     request: Request,
     actor: Any,
     app: str,

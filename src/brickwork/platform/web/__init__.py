@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from brickwork.platform.web import forms, inbox, pages, records, reports
+from brickwork.platform.web import forms, imports, inbox, pages, records, reports
 from brickwork.platform.web.views import PasswordChangeFirst, SignInFirst, sign_in_redirect
 
 
@@ -27,3 +27,4 @@ def install(app: FastAPI) -> None:
     app.include_router(forms.router)
     app.include_router(reports.router)
     app.include_router(inbox.router)
+    app.include_router(imports.router)

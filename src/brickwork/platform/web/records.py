@@ -132,6 +132,7 @@ def record_list(
         "problem": problem,
         "nav": navigation(request, session, viewer, app),
         "may_create": allowed(records, session, viewer, published, "create"),
+        "may_import": allowed(records, session, viewer, published, "import"),
     }
     partial = (
         request.headers.get("hx-request") == "true"
