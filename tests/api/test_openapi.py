@@ -277,7 +277,12 @@ def test_routes_outside_the_document_are_exactly_the_public_ones(
     for method, path in sorted(pages):
         assert not path.startswith(f"{API}/"), f"{method} {path}: an API route left undocumented"
         concrete = path.format(
-            app="wealth", form="customer", record_id="00000000-0000-0000-0000-000000000000"
+            app="wealth",
+            form="customer",
+            record_id="00000000-0000-0000-0000-000000000000",
+            key="report",
+            task_id="1",
+            job_id="job",
         )
         form = {"csrf_token": "x"} if method == "POST" else None
         response = anonymous_client.request(method, concrete, data=form, follow_redirects=False)

@@ -56,12 +56,14 @@ def check_file(
     session: SessionDep,
     app: AppKey,
     form: FormKey,
-    file: UploadFile,
+    file: UploadFile | None = None,
     csrf_token: Annotated[str, Form(max_length=200)] = "",
     partial: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Keep the file, and check every row of it without writing anything."""
     viewer = viewer_of(request, session, csrf=csrf_token)
+    if file is None:
+        raise Invalid("choose a .csv or .xlsx file", code="import_file_type")
     name = file.filename or "import.csv"
     media_type = TYPES.get(name[name.rfind(".") :].lower() if "." in name else "")
     if media_type is None:
