@@ -98,13 +98,7 @@ class IdentityRepository:
         return session.scalars(select(Role).where(Role.key == key)).one_or_none()
 
     def roles_of(self, session: Session, user_id: str) -> Sequence[Role]:
-        query = (
-            select(Role)
-            .join(UserRole, UserRole.role_id == Role.id)
-            .where(UserRole.user_id == user_id)
-            .order_by(Role.key)
-        )
-        return session.scalars(query).all()
+        return session.scalars(_ROLES_OF, {"user": user_id}).all()
 
     def user_role(self, session: Session, user_id: str, role_id: str) -> UserRole | None:
         return session.get(UserRole, (user_id, role_id))
@@ -147,12 +141,7 @@ class IdentityRepository:
         self, session: Session, session_id: str
     ) -> tuple[UserSession, User] | None:
         """A session and its user in one query (every request authenticates this way)."""
-        query = (
-            select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .where(UserSession.id == session_id)
-        )
-        row = session.execute(query).one_or_none()
+        row = session.execute(_SESSION_WITH_USER, {"session": session_id}).one_or_none()
         return None if row is None else (row[0], row[1])
 
     def revoke_sessions(
@@ -412,7 +401,8 @@ class IdentityRepository:
         self.save(session)
 
 
-# Read on every request that checks permissions: built once (building costs more than running).
+# Read on every request that authenticates or checks permissions: built once (building one costs
+# more than running it on SQLite).
 _ROLES_BY_KEYS = (
     select(Role).where(Role.key.in_(bindparam("keys", expanding=True))).order_by(Role.key)
 )
@@ -420,4 +410,15 @@ _MEMBERSHIPS = (
     select(UserDepartment)
     .where(UserDepartment.user_id == bindparam("user"))
     .order_by(UserDepartment.department_id)
+)
+_SESSION_WITH_USER = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.id == bindparam("session"))
+)
+_ROLES_OF = (
+    select(Role)
+    .join(UserRole, UserRole.role_id == Role.id)
+    .where(UserRole.user_id == bindparam("user"))
+    .order_by(Role.key)
 )
