@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, bindparam, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -126,6 +126,12 @@ class IdentityRepository:
 
     def memberships(self, session: Session, user_id: str) -> Sequence[UserDepartment]:
         return session.scalars(_MEMBERSHIPS, {"user": user_id}).all()
+
+    def departments_of(self, session: Session, user_id: str) -> list[tuple[str, bool]]:
+        """(department id, primary?) of the user's memberships, as plain values (every
+        permission check reads them)."""
+        found = session.execute(_DEPARTMENTS_OF, {"user": user_id})
+        return [(row[0], bool(row[1])) for row in found]
 
     def department_links(self, session: Session) -> list[tuple[str, str | None]]:
         """(id, parent id) of every department: the tree, for scope expansion."""
@@ -410,6 +416,12 @@ _MEMBERSHIPS = (
     select(UserDepartment)
     .where(UserDepartment.user_id == bindparam("user"))
     .order_by(UserDepartment.department_id)
+)
+_USER_DEPARTMENTS: Table = UserDepartment.__table__  # type: ignore[assignment]
+_DEPARTMENTS_OF = (
+    select(_USER_DEPARTMENTS.c.department_id, _USER_DEPARTMENTS.c.is_primary)
+    .where(_USER_DEPARTMENTS.c.user_id == bindparam("user"))
+    .order_by(_USER_DEPARTMENTS.c.department_id)
 )
 _SESSION_WITH_USER = (
     select(UserSession, User)
