@@ -145,10 +145,14 @@ class IdentityRepository:
 
     def session_with_user(
         self, session: Session, session_id: str
-    ) -> tuple[UserSession, User] | None:
-        """A session and its user in one query (every request authenticates this way)."""
-        row = session.execute(_SESSION_WITH_USER, {"session": session_id}).one_or_none()
-        return None if row is None else (row[0], row[1])
+    ) -> tuple[UserSession, User, list[Role]] | None:
+        """A session, its user and the user's roles (by key) in one query: every request
+        authenticates this way."""
+        rows = session.execute(_SESSION_WITH_USER, {"session": session_id}).all()
+        if not rows:
+            return None
+        roles = [row[2] for row in rows if row[2] is not None]
+        return rows[0][0], rows[0][1], roles
 
     def revoke_sessions(
         self, session: Session, user_id: str, *, now: datetime, keep: str | None = None
@@ -424,9 +428,12 @@ _DEPARTMENTS_OF = (
     .order_by(_USER_DEPARTMENTS.c.department_id)
 )
 _SESSION_WITH_USER = (
-    select(UserSession, User)
+    select(UserSession, User, Role)
     .join(User, User.id == UserSession.user_id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .outerjoin(Role, Role.id == UserRole.role_id)
     .where(UserSession.id == bindparam("session"))
+    .order_by(Role.key)
 )
 _ROLES_OF = (
     select(Role)
