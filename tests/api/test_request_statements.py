@@ -27,7 +27,7 @@ def statements(engine: Any) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", count)
 
 
-def test_a_session_request_reads_session_user_and_roles_in_two_queries(
+def test_a_session_request_reads_session_user_and_roles_in_one_query(
     users: Any, connection: Any
 ) -> None:
     client = users.client("clerk.count", departments=("branch_a",))
@@ -38,4 +38,4 @@ def test_a_session_request_reads_session_user_and_roles_in_two_queries(
     reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
     touched = {table for s in reads for table in ("sessions", "users", "roles") if table in s}
     assert touched == {"sessions", "users", "roles"}
-    assert len(reads) <= 2, reads
+    assert len(reads) <= 1, reads

@@ -12,8 +12,10 @@ from fastapi.routing import APIRoute
 from brickwork.platform.api.deps import refuse_nul_characters
 from brickwork.platform.records.endpoints import router as records_router
 
-DOING_IO = {"unit_of_work", "current_identity", "signed_in_identity"}
-"""Dependencies that read the database: these run in the thread pool."""
+DOING_IO = {"signed_in_identity"}
+"""The one dependency that reads the database (it authenticates the caller) and so runs in the
+thread pool; the unit of work is ``async`` (opening a session does no I/O; its end takes one hop
+of its own)."""
 
 
 def _sync_dependencies(dependant: Dependant) -> set[str]:

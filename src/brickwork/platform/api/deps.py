@@ -3,10 +3,11 @@ language. Who is acting comes from ``auth.deps`` (sessions and API tokens only).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Annotated
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
@@ -15,19 +16,38 @@ from brickwork.platform.errors import BadRequest
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 
-def unit_of_work(request: Request) -> Iterator[Session]:
+async def unit_of_work(request: Request) -> AsyncIterator[Session]:
     """The request owns the transaction: commit once when the endpoint succeeds. GET and HEAD
     requests read in a deferred transaction (``make_read_session_factory``); the others take
-    the write lock when they begin."""
+    the write lock when they begin.
+
+    ``async``: opening a session does no I/O (its connection is taken at the first statement,
+    in the worker thread of whoever runs it), so only the end of the unit of work takes a
+    worker thread, once. That hop gets a limiter of its own, as FastAPI gives the exit of a
+    synchronous generator: a commit that releases the write lock must never wait for a thread
+    held by a request waiting for that lock."""
     state = request.app.state
     reads = request.method in READ_METHODS
     session: Session = (state.read_session_factory if reads else state.session_factory)()
     try:
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        await to_thread.run_sync(_end, session, False, limiter=CapacityLimiter(1))
         raise
+    await to_thread.run_sync(_end, session, True, limiter=CapacityLimiter(1))
+
+
+def _end(session: Session, commit: bool) -> None:
+    """Commit (rolling back when that fails) or roll back, then close: one worker-thread hop."""
+    try:
+        if not commit:
+            session.rollback()
+            return
+        try:
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
     finally:
         session.close()
 

@@ -61,11 +61,13 @@ def current_identity(request: Request, session: SessionDep, service: IdentitiesD
 CurrentIdentityDep = Annotated[Identity, Depends(current_identity)]
 
 
-def signed_in_identity(
-    session: SessionDep, service: IdentitiesDep, identity: CurrentIdentityDep
-) -> Identity:
+def signed_in_identity(request: Request, session: SessionDep, service: IdentitiesDep) -> Identity:
     """The current identity, refused while the user must change their password or, in a
-    browser session, enrol in multi-factor sign-in."""
+    browser session, enrol in multi-factor sign-in.
+
+    It authenticates itself (``current_identity`` called, not depended on): every synchronous
+    dependency costs a hop to a worker thread and back, and this one needs only one."""
+    identity = current_identity(request, session, service)
     if identity.user.must_change_password:
         raise Forbidden(
             "change your password first (POST /api/v1/auth/password)",

@@ -117,9 +117,9 @@ class PermissionService:
             roles = self.repo.roles_by_keys(session, list(actor.roles))
         for role in roles:
             grants.extend(parse_grants(role.permissions))
-        memberships = self.repo.memberships(session, actor.user_id)
-        direct = tuple(m.department_id for m in memberships)
-        primary = next((m.department_id for m in memberships if m.is_primary), None)
+        memberships = self.repo.departments_of(session, actor.user_id)
+        direct = tuple(department for department, _primary in memberships)
+        primary = next((department for department, primary in memberships if primary), None)
         if primary is None and len(direct) == 1:
             primary = direct[0]
         tree = frozenset(direct)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, bindparam, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -98,13 +98,7 @@ class IdentityRepository:
         return session.scalars(select(Role).where(Role.key == key)).one_or_none()
 
     def roles_of(self, session: Session, user_id: str) -> Sequence[Role]:
-        query = (
-            select(Role)
-            .join(UserRole, UserRole.role_id == Role.id)
-            .where(UserRole.user_id == user_id)
-            .order_by(Role.key)
-        )
-        return session.scalars(query).all()
+        return session.scalars(_ROLES_OF, {"user": user_id}).all()
 
     def user_role(self, session: Session, user_id: str, role_id: str) -> UserRole | None:
         return session.get(UserRole, (user_id, role_id))
@@ -133,6 +127,12 @@ class IdentityRepository:
     def memberships(self, session: Session, user_id: str) -> Sequence[UserDepartment]:
         return session.scalars(_MEMBERSHIPS, {"user": user_id}).all()
 
+    def departments_of(self, session: Session, user_id: str) -> list[tuple[str, bool]]:
+        """(department id, primary?) of the user's memberships, as plain values (every
+        permission check reads them)."""
+        found = session.execute(_DEPARTMENTS_OF, {"user": user_id})
+        return [(row[0], bool(row[1])) for row in found]
+
     def department_links(self, session: Session) -> list[tuple[str, str | None]]:
         """(id, parent id) of every department: the tree, for scope expansion."""
         rows = session.execute(select(Department.id, Department.parent_id)).all()
@@ -145,15 +145,14 @@ class IdentityRepository:
 
     def session_with_user(
         self, session: Session, session_id: str
-    ) -> tuple[UserSession, User] | None:
-        """A session and its user in one query (every request authenticates this way)."""
-        query = (
-            select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .where(UserSession.id == session_id)
-        )
-        row = session.execute(query).one_or_none()
-        return None if row is None else (row[0], row[1])
+    ) -> tuple[UserSession, User, list[Role]] | None:
+        """A session, its user and the user's roles (by key) in one query: every request
+        authenticates this way."""
+        rows = session.execute(_SESSION_WITH_USER, {"session": session_id}).all()
+        if not rows:
+            return None
+        roles = [row[2] for row in rows if row[2] is not None]
+        return rows[0][0], rows[0][1], roles
 
     def revoke_sessions(
         self, session: Session, user_id: str, *, now: datetime, keep: str | None = None
@@ -412,7 +411,8 @@ class IdentityRepository:
         self.save(session)
 
 
-# Read on every request that checks permissions: built once (building costs more than running).
+# Read on every request that authenticates or checks permissions: built once (building one costs
+# more than running it on SQLite).
 _ROLES_BY_KEYS = (
     select(Role).where(Role.key.in_(bindparam("keys", expanding=True))).order_by(Role.key)
 )
@@ -420,4 +420,24 @@ _MEMBERSHIPS = (
     select(UserDepartment)
     .where(UserDepartment.user_id == bindparam("user"))
     .order_by(UserDepartment.department_id)
+)
+_USER_DEPARTMENTS: Table = UserDepartment.__table__  # type: ignore[assignment]
+_DEPARTMENTS_OF = (
+    select(_USER_DEPARTMENTS.c.department_id, _USER_DEPARTMENTS.c.is_primary)
+    .where(_USER_DEPARTMENTS.c.user_id == bindparam("user"))
+    .order_by(_USER_DEPARTMENTS.c.department_id)
+)
+_SESSION_WITH_USER = (
+    select(UserSession, User, Role)
+    .join(User, User.id == UserSession.user_id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .outerjoin(Role, Role.id == UserRole.role_id)
+    .where(UserSession.id == bindparam("session"))
+    .order_by(Role.key)
+)
+_ROLES_OF = (
+    select(Role)
+    .join(UserRole, UserRole.role_id == Role.id)
+    .where(UserRole.user_id == bindparam("user"))
+    .order_by(Role.key)
 )

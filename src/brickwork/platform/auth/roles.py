@@ -114,7 +114,12 @@ class RoleService:
     def of(self, session: Session, user: User) -> Sequence[Role]:
         """The user's roles, remembered for the rest of the transaction (see
         ``authenticated_roles``)."""
-        roles = self.repo.roles_of(session, user.id)
+        return self.remember(session, user, self.repo.roles_of(session, user.id))
+
+    @staticmethod
+    def remember(session: Session, user: User, roles: Sequence[Role]) -> Sequence[Role]:
+        """Keep ``roles``, just read with ``user`` in this transaction, for its permission
+        checks (see ``authenticated_roles``)."""
         session.info[AUTHENTICATED_ROLES] = (session.get_transaction(), user.id, tuple(roles))
         return roles
 

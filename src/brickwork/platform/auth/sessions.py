@@ -337,7 +337,7 @@ class SessionService:
         found = self.repo.session_with_user(session, credentials.digest(token))
         if found is None or found[0].revoked_at is not None:
             raise Unauthorized("the session is not valid; sign in again", code="session_invalid")
-        row, user = found
+        row, user, held = found
         now = self.clock()
         if now >= row.expires_at or now - row.last_seen_at >= self.config.idle_timeout:
             raise Unauthorized("the session has expired; sign in again", code="session_expired")
@@ -353,7 +353,7 @@ class SessionService:
         if now - row.last_seen_at >= ACTIVITY_INTERVAL:
             with write_side(session) as target:
                 self.repo.touch_session(target, row.id, now=now)
-        roles = self.roles.of(session, user)
+        roles = self.roles.remember(session, user, held)
         return Identity(
             user,
             tuple(role.key for role in roles),

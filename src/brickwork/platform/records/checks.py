@@ -153,8 +153,11 @@ class StoredChecks:
         """Choices whose options come from another form must be values found there."""
         problems: dict[int, tuple[Problem, ...]] = {}
         for item in form.definition.fields:
-            source = getattr(item, "options_from", None)
-            if not isinstance(item, SingleSelectField | MultiSelectField) or source is None:
+            # isinstance first: asking a pydantic model for an attribute it lacks is slow
+            if not isinstance(item, SingleSelectField | MultiSelectField):
+                continue
+            source = item.options_from
+            if source is None:
                 continue
             wanted = {index: _ids(values.get(item.key)) for index, values in enumerate(batch)}
             every = sorted({v for values in wanted.values() for v in values})

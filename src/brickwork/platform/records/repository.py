@@ -66,21 +66,30 @@ _INSERT_RETURNING: dict[Table, Any] = {}
 than running it on SQLite). A form table replaced at publish is a new key."""
 _INSERT_CHANGES = insert(RecordChange.__table__)  # type: ignore[arg-type]
 
-FORM_VERSIONS = (
-    select(Application.id, Definition.id, Definition.latest_version, FormTable.applied_version)
-    .select_from(Application)
-    .outerjoin(
-        Definition,
-        and_(
-            Definition.app_id == Application.id,
-            Definition.kind == bindparam("kind"),
-            Definition.key == bindparam("form_key"),
-        ),
+
+def _form_versions() -> Select[Any]:
+    apps: Table = Application.__table__  # type: ignore[assignment]
+    definitions: Table = Definition.__table__  # type: ignore[assignment]
+    tables: Table = FormTable.__table__  # type: ignore[assignment]
+    return (
+        select(apps.c.id, definitions.c.id, definitions.c.latest_version, tables.c.applied_version)
+        .select_from(apps)
+        .outerjoin(
+            definitions,
+            and_(
+                definitions.c.app_id == apps.c.id,
+                definitions.c.kind == bindparam("kind"),
+                definitions.c.key == bindparam("form_key"),
+            ),
+        )
+        .outerjoin(tables, tables.c.definition_id == definitions.c.id)
+        .where(apps.c.key == bindparam("app_key"))
     )
-    .outerjoin(FormTable, FormTable.definition_id == Definition.id)
-    .where(Application.key == bindparam("app_key"))
-)
-"""Asked on every record request (is the cached form still current?): built once."""
+
+
+FORM_VERSIONS = _form_versions()
+"""Asked on every record request (is the cached form still current?): built once, of the tables'
+columns (a statement of mapped attributes costs the ORM's result handling, for plain values)."""
 
 
 class RecordRepository:

@@ -148,9 +148,9 @@ def from_columns(
         return decrypt_cell(field, column, value, cipher=cipher, table=table, row_id=row.get("id"))
     if column.type_key.startswith("money:"):
         return {"amount": value, "currency": row[column.column + CURRENCY_SUFFIX]}
-    currency = getattr(field, "currency", None)
-    if isinstance(field, MoneyField) or (isinstance(field, ComputedField) and currency):
-        return {"amount": value, "currency": currency}
+    # isinstance first: asking a pydantic model for an attribute it lacks is slow
+    if isinstance(field, MoneyField) or (isinstance(field, ComputedField) and field.currency):
+        return {"amount": value, "currency": field.currency}
     return value
 
 
