@@ -6,7 +6,7 @@ Only authenticates (``auth.permissions`` decides what the actor may do). Never l
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -28,6 +28,18 @@ async def identities(request: Request) -> IdentityService:
 
 
 IdentitiesDep = Annotated[IdentityService, Depends(identities)]
+
+
+def cookie_options(request: Request) -> dict[str, Any]:
+    """How the session cookie is set: ``Secure`` always, unless the deployment says it runs on
+    plain http for development (``BRICKWORK_INSECURE_COOKIES``)."""
+    insecure = request.app.state.settings.insecure_cookies
+    return {
+        "path": "/",
+        "httponly": True,
+        "samesite": "lax",
+        "secure": not insecure or request.url.scheme == "https",
+    }
 
 
 def client_ip(request: Request) -> str | None:

@@ -19,6 +19,7 @@ from brickwork.platform.auth.deps import (
     SignedInDep,
     actor_of,
     client_ip,
+    cookie_options,
     require_session,
 )
 from brickwork.platform.auth.schemas import (
@@ -72,18 +73,6 @@ def token_out(token: ApiToken) -> dict[str, Any]:
     }
 
 
-def _cookie_options(request: Request) -> dict[str, Any]:
-    """``Secure`` always, unless the deployment says it runs on plain http for development
-    (``BRICKWORK_INSECURE_COOKIES``)."""
-    insecure = request.app.state.settings.insecure_cookies
-    return {
-        "path": "/",
-        "httponly": True,
-        "samesite": "lax",
-        "secure": not insecure or request.url.scheme == "https",
-    }
-
-
 @router.post(
     "/login",
     response_model=LoginOut,
@@ -127,7 +116,7 @@ def login(
     )
     max_age = int(service.config.session_lifetime.total_seconds())
     response.set_cookie(
-        SESSION_COOKIE, sign_in.session_token, max_age=max_age, **_cookie_options(request)
+        SESSION_COOKIE, sign_in.session_token, max_age=max_age, **cookie_options(request)
     )
     return response
 
@@ -140,7 +129,7 @@ def logout(
     require_session(identity)
     service.logout(session, actor_of(identity, request), identity)
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, **_cookie_options(request))
+    response.delete_cookie(SESSION_COOKIE, **cookie_options(request))
     return response
 
 

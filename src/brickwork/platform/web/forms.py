@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -33,11 +32,10 @@ from brickwork.platform.errors import (
     ErrorItem,
     Invalid,
     PlatformError,
-    UnsupportedMediaType,
 )
 from brickwork.platform.vocabulary import KEY_PATTERN
-from brickwork.platform.web.pages import FORM_TYPE, MAX_FIELD
-from brickwork.platform.web.records import navigation, published_label, title_of
+from brickwork.platform.web.pages import form_lists
+from brickwork.platform.web.records import LISTED_TYPES, navigation, published_label, title_of
 from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 
 router = APIRouter(include_in_schema=False)
@@ -46,47 +44,9 @@ FormKey = Annotated[str, Path(pattern=KEY_PATTERN)]
 RecordId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 PREFIX = "f."
 ZONE = ZoneInfo("Asia/Shanghai")
-EDITABLE = frozenset(
-    {
-        "text",
-        "textarea",
-        "integer",
-        "decimal",
-        "money",
-        "percent",
-        "date",
-        "datetime",
-        "time",
-        "boolean",
-        "single_select",
-        "multi_select",
-        "email",
-        "phone",
-        "url",
-        "resident_id",
-        "uscc",
-        "bank_card",
-        "lei",
-        "iban",
-        "swift_bic",
-        "lookup",
-        "member",
-        "department",
-    }
-)
+EDITABLE = (LISTED_TYPES - {"computed", "serial_number"}) | {"lookup"}
+"""Types with a widget in the page (the others are shown read-only and keep their values)."""
 LOOKUP_CHOICES = 200
-
-
-async def form_lists(request: Request) -> dict[str, list[str]]:
-    """A submitted HTML form's fields, each with all its values (multi-selects repeat)."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != FORM_TYPE:
-        raise UnsupportedMediaType(f"send the form as {FORM_TYPE}", code="unsupported_media_type")
-    body = (await request.body()).decode("utf-8", errors="replace")
-    found: dict[str, list[str]] = {}
-    for key, value in parse_qsl(body, keep_blank_values=True):
-        found.setdefault(key, []).append(value[:MAX_FIELD])
-    return found
 
 
 FormListsDep = Annotated[dict[str, list[str]], Depends(form_lists)]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.credentials import csrf_for
-from brickwork.platform.auth.deps import SESSION_COOKIE, client_ip
+from brickwork.platform.auth.deps import SESSION_COOKIE, client_ip, cookie_options
 from brickwork.platform.auth.service import IdentityService
 from brickwork.platform.errors import (
     Forbidden,
@@ -36,15 +36,22 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_FIELD = 4000
 
 
-async def form_fields(request: Request) -> dict[str, str]:
-    """The fields of a submitted HTML form (URL-encoded; each at most 4,000 characters)."""
-    if request.method in ("GET", "HEAD"):
-        return {}
+async def form_lists(request: Request) -> dict[str, list[str]]:
+    """A submitted HTML form's fields (URL-encoded), each with all its values (multi-selects
+    repeat), each value at most 4,000 characters."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != FORM_TYPE:
         raise UnsupportedMediaType(f"send the form as {FORM_TYPE}", code="unsupported_media_type")
     body = (await request.body()).decode("utf-8", errors="replace")
-    return {key: value[:MAX_FIELD] for key, value in parse_qsl(body, keep_blank_values=True)}
+    found: dict[str, list[str]] = {}
+    for key, value in parse_qsl(body, keep_blank_values=True):
+        found.setdefault(key, []).append(value[:MAX_FIELD])
+    return found
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The same, with the last value of each field."""
+    return {key: values[-1] for key, values in (await form_lists(request)).items()}
 
 
 FormDep = Annotated[dict[str, str], Depends(form_fields)]
@@ -60,16 +67,6 @@ def require_same_origin(request: Request) -> None:
         raise Forbidden("send this form from this server's pages", code="cross_site_form")
     if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
         raise Forbidden("send this form from this server's pages", code="cross_site_form")
-
-
-def cookie_options(request: Request) -> dict[str, Any]:
-    insecure = request.app.state.settings.insecure_cookies
-    return {
-        "path": "/",
-        "httponly": True,
-        "samesite": "lax",
-        "secure": not insecure or request.url.scheme == "https",
-    }
 
 
 def optional_viewer(request: Request, session: Session) -> Viewer | None:

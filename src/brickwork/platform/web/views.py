@@ -10,6 +10,7 @@ header htmx adds from the page's meta tag), checked exactly as the API checks it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -66,8 +67,9 @@ class Viewer:
     actor: Actor
     language: str
     csrf: str
-    todo: int = 0
-    """Tasks waiting in the viewer's inbox (the top bar shows the count)."""
+    todo: Callable[[], int] = lambda: 0
+    """How many tasks wait in the viewer's inbox: asked only by a page that shows the top bar
+    (never by fragments such as the checks of a form as it is typed)."""
 
     @property
     def username(self) -> str:
@@ -103,8 +105,10 @@ def viewer_of(request: Request, session: Session, *, csrf: str | None = None) ->
         locale=language,
     )
     request.state.actor = actor
-    todo = request.app.state.runs.open_tasks(session, actor)
-    return Viewer(identity, actor, language, csrf_for(token), todo)
+    runs = request.app.state.runs
+    return Viewer(
+        identity, actor, language, csrf_for(token), lambda: runs.open_tasks(session, actor)
+    )
 
 
 def render(
