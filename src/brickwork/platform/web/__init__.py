@@ -6,7 +6,19 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from brickwork.platform.web import forms, imports, inbox, pages, records, reports
+from brickwork.platform.web import (
+    account,
+    admin,
+    audit,
+    forms,
+    imports,
+    inbox,
+    pages,
+    records,
+    reports,
+    roles,
+    search,
+)
 from brickwork.platform.web.views import PasswordChangeFirst, SignInFirst, sign_in_redirect
 
 
@@ -28,3 +40,8 @@ def install(app: FastAPI) -> None:
     app.include_router(reports.router)
     app.include_router(inbox.router)
     app.include_router(imports.router)
+    app.include_router(search.router)
+    app.include_router(account.router)
+    app.include_router(admin.router)
+    app.include_router(roles.router)
+    app.include_router(audit.router)
