@@ -67,14 +67,14 @@ def test_a_user_is_created_with_roles_and_departments_and_a_bad_one_is_refused_b
         data={"username": "li.lei", "password": "short", "roles": ["nope"]},
         headers=EN,
     )
-    assert bad.status_code == 422
+    assert bad.status_code == 200
     assert 'id="roles-error"' in bad.text
     assert "there is no role &#39;nope&#39;" in bad.text
     assert 'value="li.lei"' in bad.text, "what was typed stays"
     weak = security.post(
         "/admin/users", data={"username": "li.lei", "password": "short"}, headers=EN
     )
-    assert weak.status_code == 422
+    assert weak.status_code == 200
     assert 'id="password-error"' in weak.text
     assert security.get(f"{API}/users/li.lei").status_code == 404, "nothing saved"
     made = security.post(
@@ -137,14 +137,14 @@ def test_a_users_roles_departments_and_access_change_from_their_page(
     assert "Disabled" in page(security, url, headers=EN)
     assert security.post(url, data={"action": "enable"}, follow_redirects=False).status_code == 303
     weak = security.post(url, data={"action": "password", "new_password": "abc"}, headers=EN)
-    assert weak.status_code == 422
+    assert weak.status_code == 200
     assert 'id="new_password-error"' in weak.text
     myself = security.post("/admin/users/sec.admin", data={"action": "disable"}, headers=EN)
-    assert myself.status_code == 422 or myself.status_code == 409
+    assert myself.status_code == 200
     assert "you cannot disable your own account" in myself.text
     assert security.get(f"{API}/users/sec.admin").json()["status"] == "active"
     unknown = security.post(url, data={"action": "explode"}, headers=EN)
-    assert unknown.status_code == 422
+    assert unknown.status_code == 200
     assert "unknown action" in unknown.text
 
 
@@ -168,7 +168,8 @@ def test_departments_are_made_moved_and_kept_while_they_have_members(
         data = {"key": key, "name_en": name, "parent": "head_office"}
         assert security.post("/admin/departments", data=data).status_code == 200
     nameless = security.post("/admin/departments", data={"key": "x_dept"}, headers=EN)
-    assert nameless.status_code == 422
+    assert nameless.status_code == 200
+    assert 'role="alert"' in nameless.text
     moved = security.post(
         "/admin/departments/branch_bj",
         data={"action": "update", "parent": "branch_sh", "name_en": "Beijing"},
@@ -182,10 +183,11 @@ def test_departments_are_made_moved_and_kept_while_they_have_members(
         data={"action": "update", "parent": "branch_bj", "name_en": "Head office"},
         headers=EN,
     )
-    assert loop.status_code == 422
+    assert loop.status_code == 200
+    assert 'role="alert"' in loop.text
     users.user("zhang", departments=("branch_bj",))
     kept = security.post("/admin/departments/branch_bj", data={"action": "delete"}, headers=EN)
-    assert kept.status_code == 422
+    assert kept.status_code == 200
     assert 'role="alert"' in kept.text
     assert any(d["key"] == "branch_bj" for d in security.get(f"{API}/departments").json())
 
@@ -254,7 +256,7 @@ def test_a_matrix_the_permission_check_refuses_is_shown_on_its_row_and_nothing_i
     sent = matrix_of(page(security, "/admin/roles/advisor"))
     sent["wealth.customer.actions"] = ["update"]  # changing needs reading
     refused_save = security.post("/admin/roles/advisor", data=sent, headers=EN)
-    assert refused_save.status_code == 422
+    assert refused_save.status_code == 200
     row = refused_save.text[refused_save.text.index('id="row-wealth-customer"') :]
     row = row[: row.index("</tr>")]
     assert "has-problem" in refused_save.text
@@ -295,7 +297,7 @@ def test_a_business_role_is_created_renamed_and_deleted_and_a_built_in_one_stays
     assert made.status_code == 303, made.text
     assert made.headers["location"] == "/admin/roles/reviewer?done=created"
     taken = security.post("/admin/roles", data={"key": "reviewer", "label_en": "X"}, headers=EN)
-    assert taken.status_code == 422 or taken.status_code == 409
+    assert taken.status_code == 200
     assert 'id="key-error"' in taken.text
     renamed = security.post(
         "/admin/roles/reviewer",
@@ -346,7 +348,8 @@ def test_the_audit_log_is_searched_read_and_checked_by_the_audit_administrator(
     assert "auth.login" in exported.text
     assert "record." not in exported.text, "the same search as the page"
     bad = auditor.get("/admin/audit?since=yesterday", headers=EN)
-    assert bad.status_code == 422
+    assert bad.status_code == 200
+    assert 'role="alert"' in bad.text
     assert "since is not a date and time" in bad.text
     checked = page(auditor, "/admin/audit/verify", headers=EN)
     assert "The chain is intact" in checked
@@ -360,15 +363,18 @@ def test_a_user_makes_uses_and_revokes_an_api_token_from_their_page(
 ) -> None:
     clerk = users.client("clerk", grants=CLERK)
     nothing = clerk.post("/me/tokens", data={"name": "reports"}, headers=EN)
-    assert nothing.status_code == 422, "a token needs a scope"
+    assert nothing.status_code == 200
+    assert 'role="alert"' in nothing.text, "a token needs a scope"
     made = clerk.post(
         "/me/tokens",
         data={"name": "nightly", "scopes": ["read"], "expires": "2099-01-01"},
         headers=EN,
     )
-    assert made.status_code == 422, "longer than the longest lifetime"
+    assert made.status_code == 200
+    assert 'role="alert"' in made.text, "longer than the longest lifetime"
+    assert "token-secret" not in made.text
     made = clerk.post("/me/tokens", data={"name": "nightly", "scopes": ["read"]}, headers=EN)
-    assert made.status_code == 201, made.text
+    assert made.status_code == 200, made.text
     secret = re.search(r'id="token-secret">([^<]+)<', made.text)
     assert secret is not None
     program = TestClient(clerk.app)

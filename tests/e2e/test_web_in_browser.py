@@ -65,7 +65,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 line.split("\t") for line in (data / "demo-users.tsv").read_text().splitlines()
             )
         }
-        yield {"base": base, "passwords": passwords}
+        yield {"base": base, "passwords": passwords, "users": data / "demo-users.tsv"}
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -302,3 +302,83 @@ def test_a_clerk_imports_customers_after_the_wizard_finds_a_bad_row(
     page.click("text=查看记录")
     page.wait_for_selector("table.dense tbody tr")
     assert "猪八戒" in page.inner_text("table.dense")
+
+
+def sign_in_with_code(page: Any, demo: dict[str, Any], username: str) -> None:
+    """An administrator signs in: the password first, then the page asks for the code."""
+    import pyotp
+
+    secrets = {
+        name: secret
+        for name, _password, secret in (
+            line.split("\t") for line in demo["users"].read_text().splitlines()
+        )
+    }
+    page.goto(demo["base"] + "/")
+    page.fill("#username", username)
+    page.fill("#password", demo["passwords"][username])
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_selector("#otp")
+    page.fill("#password", demo["passwords"][username])
+    page.fill("#otp", pyotp.TOTP(secrets[username].strip()).now())
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url("**/apps")
+
+
+def test_the_security_administrator_gives_a_new_role_rights_in_the_matrix(
+    page: Any, demo: dict[str, Any]
+) -> None:
+    from playwright.sync_api import expect
+
+    sign_in_with_code(page, demo, "security")
+    page.click("summary >> text=安全管理员")
+    page.click("#admin-link")
+    page.wait_for_url("**/admin/users")
+    assert page.locator("#users tbody tr").count() >= 6
+    shoot(page, "admin-users")
+    page.goto(demo["base"] + "/admin/roles")
+    page.fill("#role-form input[name=key]", "reviewer")
+    page.fill("#role-form input[name=label_zh]", "复核员")
+    page.click("#role-form button[type=submit]")
+    page.wait_for_url("**/admin/roles/reviewer?done=created")
+    row = page.locator("#row-onboarding-customer")
+    row.get_by_label("客户: 查看").check()
+    row.get_by_label("客户: 修改").check()
+    row.locator("select").select_option("department")
+    page.click("#save-permissions")
+    expect(page.locator("#notice")).to_contain_text("权限已保存")
+    assert page.locator("#row-onboarding-customer").get_by_label("客户: 修改").is_checked()
+    shoot(page, "admin-role-matrix")
+    # a choice the check refuses is shown on its row, and the choices stay
+    page.locator("#row-onboarding-customer").get_by_label("客户: 查看").uncheck()
+    page.click("#save-permissions")
+    expect(page.locator("#row-onboarding-customer .field-error")).to_contain_text("read")
+    assert page.locator("#row-onboarding-customer").get_by_label("客户: 修改").is_checked()
+
+
+def test_the_audit_administrator_finds_a_refusal_in_the_log(
+    page: Any, demo: dict[str, Any]
+) -> None:
+    refused = httpx.get(demo["base"] + "/api/v1/users")  # a stranger knocks: audited
+    assert refused.status_code == 401
+    sign_in_with_code(page, demo, "auditor")
+    page.goto(demo["base"] + "/admin/audit")
+    page.select_option("#audit-filters select[name=result]", "denied")
+    page.click("#audit-filters button[type=submit]")
+    page.wait_for_url("**result=denied**")
+    page.wait_for_selector("#events tbody tr")
+    shoot(page, "admin-audit")
+    page.click("#events tbody tr >> nth=0 >> a")
+    page.wait_for_selector("#event-details")
+    page.goto(demo["base"] + "/admin/audit/verify")
+    assert "哈希链完整" in page.inner_text("#verdict")
+
+
+def test_a_clerk_searches_every_form_from_the_top_bar(page: Any, demo: dict[str, Any]) -> None:
+    sign_in(page, demo, "clerk.sh")
+    page.fill("#global-q", "李")
+    page.press("#global-q", "Enter")
+    page.wait_for_url("**/search?q=**")
+    page.wait_for_selector(".search-group table tbody tr")
+    assert "李雷" in page.inner_text(".search-group")
+    shoot(page, "search")

@@ -109,7 +109,6 @@ def tokens_view(
             "areas": admin_areas(viewer),
         },
         viewer=viewer,
-        status=422 if problem is not None else 201 if secret else 200,
     )
 
 

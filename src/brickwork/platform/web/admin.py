@@ -79,13 +79,10 @@ def admin_areas(viewer: Viewer) -> list[str]:
 def admin_page(
     request: Request, viewer: Viewer, template: str, area: str, context: dict[str, Any]
 ) -> Response:
-    status = 422 if context.get("problem") is not None else 200
+    """An administration page; a refused change is the page again with the problem (200, as
+    every page form answers: the page is what the browser asked for)."""
     return render(
-        request,
-        template,
-        {"area": area, "areas": admin_areas(viewer), **context},
-        viewer=viewer,
-        status=status,
+        request, template, {"area": area, "areas": admin_areas(viewer), **context}, viewer=viewer
     )
 
 
