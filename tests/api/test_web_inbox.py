@@ -145,3 +145,39 @@ def test_a_record_page_starts_its_flow_and_shows_where_it_is(
     (task,) = todo(bank["president"])
     president = opened(bank["president"], url)
     assert f'href="/inbox/tasks/{task["id"]}" class="task-link"' in president
+
+
+def test_during_a_flow_the_edit_page_lets_an_assignee_change_only_the_fields_of_the_step(
+    client: TestClient, users: Users
+) -> None:
+    from credit_flow import RECORDS, credit_flow
+
+    review = {
+        "id": "branch_review",
+        "type": "approval",
+        "assignees": [{"type": "department_head", "of": "initiator"}],
+        "mode": "or",
+        "field_permissions": {"risk_note": "write"},
+    }
+    bank = credit_app(client, users, flow=credit_flow(branch_review=review))
+    record = application(bank, "50000.00")
+    president = bank["president"]
+    edit = f"/apps/credit/forms/credit_application/records/{record['id']}/edit"
+    before = opened(president, edit)
+    assert 'id="step-fields"' not in before, "no flow yet: the roles decide"
+    assert 'name="f.amount"' in before
+    submit(bank, record)
+    during = opened(president, edit)
+    assert 'id="step-fields"' in during
+    assert 'name="f.risk_note"' in during
+    assert 'name="f.amount"' not in during, "shown read-only"
+    saved = president.post(
+        edit,
+        data={"f.risk_note": "collateral checked", "f.amount": "90000.00", "version": "1"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    stored = president.get(f"{RECORDS}/{record['id']}").json()
+    assert (stored["risk_note"], stored["amount"]) == ("collateral checked", "50000.00")
+    # someone without a task in the flow edits as their roles allow
+    assert 'id="step-fields"' not in opened(bank["rm"], edit)

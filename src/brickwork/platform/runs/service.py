@@ -1004,24 +1004,10 @@ class FlowService:
             return {}  # the flow's own writes run under the command's lock
         # Locked before the save takes the record and the audit trail, in the order commands
         # take them: an edit and a command on the instance never wait for each other in a cycle.
-        running = self.repo.running_of(
-            session, form.app_key, form.form_key, previous["id"], lock=True
+        writable = self.step_writable(
+            session, actor, form.app_key, form.form_key, previous["id"], lock=True
         )
-        if not running or actor.system:
-            return {}
-        writable: set[str] = set()
-        holds_task = False
-        for instance in running:
-            state = FlowState.from_json(instance.state)
-            if not any(t.assignee == actor.username and t.kind != "cc" for t in state.tasks):
-                continue
-            holds_task = True
-            pinned = self.compiler.pinned(
-                session, instance.app_key, instance.flow_key, instance.flow_version
-            )
-            levels = field_permissions(pinned.compiled, state, actor.username)
-            writable |= {key for key, level in levels.items() if level == "write"}
-        if not holds_task:
+        if writable is None:
             return {}
         refused = [
             ErrorItem(
@@ -1040,6 +1026,36 @@ class FlowService:
                 errors=refused,
             )
         return {}
+
+    def step_writable(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        record_id: str,
+        *,
+        lock: bool = False,
+    ) -> frozenset[str] | None:
+        """The fields `actor` may change while a flow runs on the record and they hold one of
+        its open tasks (the union over their tasks' nodes); None when no running flow restricts
+        them (no flow runs, or they hold no task in it)."""
+        running = self.repo.running_of(session, app_key, form_key, record_id, lock=lock)
+        if actor.system:
+            return None
+        writable: set[str] = set()
+        holds_task = False
+        for instance in running:
+            state = FlowState.from_json(instance.state)
+            if not any(t.assignee == actor.username and t.kind != "cc" for t in state.tasks):
+                continue
+            holds_task = True
+            pinned = self.compiler.pinned(
+                session, instance.app_key, instance.flow_key, instance.flow_version
+            )
+            levels = field_permissions(pinned.compiled, state, actor.username)
+            writable |= {key for key, level in levels.items() if level == "write"}
+        return frozenset(writable) if holds_task else None
 
     def after_save(
         self,

@@ -189,6 +189,15 @@ class FormPage:
             for item in self.published.definition.fields
             if self.access.levels.get(item.key, FieldLevel.HIDDEN) != FieldLevel.HIDDEN
         ]
+        self.step: frozenset[str] | None = None
+        """While a flow runs and the viewer holds a task in it: the fields their step lets
+        them change (the others are shown read-only, as saving would refuse them)."""
+        if record_id is not None:
+            self.step = request.app.state.runs.step_writable(
+                session, viewer.actor, app, form, record_id
+            )
+            if self.step is not None:
+                writable = writable & self.step
         self.writable = {
             item.key
             for item in self.fields
@@ -306,6 +315,7 @@ class FormPage:
                     for key, message in messages.items()
                 ],
                 "conflict": conflict,
+                "step": self.step is not None,
                 "nav": navigation(self.request, self.session, self.viewer, self.app),
             },
             viewer=self.viewer,
