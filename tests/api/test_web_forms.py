@@ -185,3 +185,77 @@ def test_the_list_and_detail_offer_new_and_edit_only_to_who_may(
     refused = reader.get(f"{PAGE}/new", headers={"Accept-Language": "en"})
     assert refused.status_code == 403
     assert refused.headers["content-type"].startswith("text/html")
+
+
+def test_a_lookup_offers_a_search_when_its_form_has_more_records_than_the_list_shows(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brickwork.platform.web import forms
+
+    monkeypatch.setattr(forms, "LOOKUP_CHOICES", 2)
+    app = f"{API}/apps/credit"
+    assert client.post(f"{API}/apps", json={"key": "credit", "label": "Credit"}).status_code == 201
+    for key, fields in (("borrower", BORROWERS), ("loan", LOANS)):
+        made = client.post(
+            f"{app}/definitions",
+            json={"kind": "form", "key": key, "label": key, "spec": {"fields": fields}},
+        )
+        assert made.status_code == 201, made.text
+        assert client.post(f"{app}/definitions/form/{key}/publish").status_code == 201
+    ids = {}
+    for name, status in (
+        ("Alpha Co", "active"),
+        ("Beta Co", "active"),
+        ("Gamma Co", "active"),
+        ("Blocked Co", "blocked"),
+    ):
+        made = client.post(f"{app}/forms/borrower/records", json={"name": name, "status": status})
+        assert made.status_code == 201, made.text
+        ids[name] = made.json()["id"]
+    new = client.get("/apps/credit/forms/loan/new", headers={"Accept-Language": "en"})
+    assert new.status_code == 200
+    assert 'id="search-borrower"' in new.text, "more records than the list shows"
+    assert new.text.count("<option value=") - 1 == 2  # the blank choice, then two
+    search = "/apps/credit/forms/loan/lookup/borrower"
+    found = client.get(search, params={"q": "Gamma"})
+    assert found.status_code == 200
+    assert "Gamma Co" in found.text
+    assert "Alpha Co" not in found.text
+    assert "Blocked Co" not in client.get(search, params={"q": "Blocked"}).text, "its where"
+    kept = client.get(search, params={"q": "Alpha", "f.borrower": ids["Gamma Co"]})
+    assert re.search(rf'value="{ids["Gamma Co"]}" selected>Gamma Co', kept.text)
+    assert "Alpha Co" in kept.text
+    loan = client.post(
+        f"{app}/forms/loan/records",
+        json={"borrower": ids["Alpha Co"], "amount": {"amount": "100.00", "currency": "CNY"}},
+    )
+    assert loan.status_code == 201, loan.text
+    edit = client.get(f"/apps/credit/forms/loan/records/{loan.json()['id']}/edit")
+    assert re.search(rf'value="{ids["Alpha Co"]}" selected>Alpha Co', edit.text), (
+        "the chosen record shows though it is not among the first"
+    )
+    assert client.get("/apps/credit/forms/loan/lookup/amount").status_code == 404
+    assert client.get("/apps/credit/forms/loan/lookup/nothing").status_code == 404
+
+
+BORROWERS: list[dict[str, Any]] = [
+    {"id": "b_name", "key": "name", "type": "text", "label": "Name"},
+    {
+        "id": "b_status",
+        "key": "status",
+        "type": "single_select",
+        "label": "Status",
+        "options": [{"value": "active"}, {"value": "blocked"}],
+    },
+]
+LOANS: list[dict[str, Any]] = [
+    {
+        "id": "l_borrower",
+        "key": "borrower",
+        "type": "lookup",
+        "label": "Borrower",
+        "target": {"form": "borrower"},
+        "where": 'status = "active"',
+    },
+    {"id": "l_amount", "key": "amount", "type": "money", "label": "Amount", "currency": "CNY"},
+]

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -31,17 +31,25 @@ from brickwork.platform.errors import (
     Conflict,
     ErrorItem,
     Invalid,
+    NotFound,
     PlatformError,
 )
 from brickwork.platform.vocabulary import KEY_PATTERN
 from brickwork.platform.web.pages import form_lists
-from brickwork.platform.web.records import LISTED_TYPES, navigation, published_label, title_of
+from brickwork.platform.web.records import (
+    LISTED_TYPES,
+    combined,
+    navigation,
+    published_label,
+    title_of,
+)
 from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 
 router = APIRouter(include_in_schema=False)
 AppKey = Annotated[str, Path(pattern=KEY_PATTERN)]
 FormKey = Annotated[str, Path(pattern=KEY_PATTERN)]
 RecordId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
+FieldKey = Annotated[str, Path(pattern=KEY_PATTERN)]
 PREFIX = "f."
 ZONE = ZoneInfo("Asia/Shanghai")
 EDITABLE = (LISTED_TYPES - {"computed", "serial_number"}) | {"lookup"}
@@ -134,6 +142,37 @@ def check_edit(
 ) -> Response:
     viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
     return FormPage(request, session, viewer, app, form, record_id).checked(sent)
+
+
+@router.get("/apps/{app}/forms/{form}/lookup/{field}", response_model=None)
+def lookup_options(
+    request: Request,
+    session: SessionDep,
+    app: AppKey,
+    form: FormKey,
+    field: FieldKey,
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """The choices of a lookup field whose words match `q` (the chosen ones first), as the
+    options of its select: the target's records the viewer may read, searched in their text
+    fields the viewer sees in clear."""
+    viewer = viewer_of(request, session)
+    published = request.app.state.records.form(session, app, form)
+    item = next((f for f in published.definition.fields if f.key == field), None)
+    if item is None or item.type != "lookup":
+        raise NotFound(f"form {form!r} has no lookup field {field!r}", code="not_found")
+    chosen = [v for v in request.query_params.getlist(PREFIX + field) if v][:LOOKUP_CHOICES]
+    options, _more = lookup_choices(request, session, viewer, app, item, chosen, words=q)
+    return render(
+        request,
+        "records/_options.html",
+        {
+            "options": options,
+            "chosen": set(chosen),
+            "multiple": bool(getattr(item, "multiple", False)),
+        },
+        viewer=viewer,
+    )
 
 
 @router.post("/apps/{app}/forms/{form}/records/{record_id}/flows", response_model=None)
@@ -353,30 +392,13 @@ class FormPage:
             widget["options"] = options(item, language)
             widget["chosen"] = set(value) if isinstance(value, list) else {value}
         elif kind == "lookup":
-            widget["options"] = self.lookup_choices(item)
-            widget["chosen"] = set(value) if isinstance(value, list) else {value}
+            chosen = [v for v in (value if isinstance(value, list) else [value]) if v]
+            found = lookup_choices(self.request, self.session, self.viewer, self.app, item, chosen)
+            widget["options"], widget["more"] = found
+            widget["chosen"] = set(chosen)
             widget["multiple"] = bool(getattr(item, "multiple", False))
+            widget["search"] = f"{self.base}/lookup/{item.key}"
         return widget
-
-    def lookup_choices(self, item: Any) -> list[dict[str, str]]:
-        """Records of the lookup's form the viewer may read (the first 200, newest first)."""
-        target = item.target.form
-        try:
-            page = self.records.search(
-                self.session,
-                self.viewer.actor,
-                self.app,
-                target,
-                limit=LOOKUP_CHOICES,
-                total="none",
-            )
-            form = self.records.form(self.session, self.app, target)
-        except PlatformError:
-            return []
-        return [
-            {"value": row["id"], "label": title_of(row, form.definition.fields)}
-            for row in page.items
-        ]
 
     def changed_since(self, version: int | None) -> list[dict[str, Any]]:
         """What was saved after `version` (who, when, which fields), as this viewer sees it."""
@@ -398,6 +420,52 @@ class FormPage:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def lookup_choices(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    app: str,
+    item: Any,
+    chosen: list[str],
+    *,
+    words: str = "",
+) -> tuple[list[dict[str, str]], bool]:
+    """Records of the lookup's form the viewer may read and its `where` admits, newest first
+    (at most 200; with `words`, those whose text fields contain them), the chosen ones always
+    among them; and
+    whether there are more than shown (the page then offers a search)."""
+    records = request.app.state.records
+    target = item.target.form
+    try:
+        form = records.form(session, app, target)
+        access = records.access(session, viewer.actor, form, "read")
+        searched = [f for f in form.definition.fields if f.type in LISTED_TYPES]
+        page = records.search(
+            session,
+            viewer.actor,
+            app,
+            target,
+            filter_=combined(words, getattr(item, "where", None) or "", searched, access),
+            limit=LOOKUP_CHOICES,
+            total="none",
+        )
+    except PlatformError:
+        return [], False
+    rows = {row["id"]: row for row in page.items}
+    for record_id in chosen:
+        if record_id not in rows:
+            try:
+                rows[record_id] = records.get(session, viewer.actor, app, target, record_id)
+            except PlatformError:
+                continue  # gone or out of reach: the server says so when it is saved
+    ordered = [rows[k] for k in chosen if k in rows] + [
+        row for key, row in rows.items() if key not in chosen
+    ]
+    return [
+        {"value": row["id"], "label": title_of(row, form.definition.fields)} for row in ordered
+    ], page.has_more
 
 
 def first(sent: dict[str, list[str]], key: str, default: str | None = None) -> Any:
