@@ -259,3 +259,132 @@ LOANS: list[dict[str, Any]] = [
     },
     {"id": "l_amount", "key": "amount", "type": "money", "label": "Amount", "currency": "CNY"},
 ]
+
+
+GUARANTORS: list[dict[str, Any]] = [
+    {"id": "d_name", "key": "debtor", "type": "text", "label": "Debtor", "required": True},
+    {
+        "id": "d_guar",
+        "key": "guarantors",
+        "type": "subtable",
+        "label": "Guarantors",
+        "max_rows": 3,
+        "fields": [
+            {"id": "g_name", "key": "g_name", "type": "text", "label": "Name", "required": True},
+            {
+                "id": "g_amt",
+                "key": "g_amount",
+                "type": "money",
+                "label": "Amount",
+                "currency": "CNY",
+            },
+            {"id": "g_ok", "key": "g_checked", "type": "boolean", "label": "Checked"},
+        ],
+    },
+]
+
+
+def rows_in(html: str) -> list[tuple[str, str]]:
+    """Each row's id (empty: new) and name as the subtable shows them."""
+    found = []
+    for index in range(10):
+        name = re.search(rf'name="f.guarantors.{index}.g_name"[^>]*value="([^"]*)"', html)
+        if name is None:
+            name = re.search(
+                rf'name="f.guarantors.{index}.g_name" type="text" value="([^"]*)"', html
+            )
+        if name is None:
+            break
+        row_id = re.search(rf'name="f.guarantors.{index}._id" value="([^"]+)"', html)
+        found.append((row_id.group(1) if row_id else "", name.group(1)))
+    return found
+
+
+def test_subtable_rows_are_added_moved_removed_and_saved_in_the_pages_order(
+    client: TestClient,
+) -> None:
+    app = f"{API}/apps/debts"
+    assert client.post(f"{API}/apps", json={"key": "debts", "label": "Debts"}).status_code == 201
+    made = client.post(
+        f"{app}/definitions",
+        json={"kind": "form", "key": "debt", "label": "Debt", "spec": {"fields": GUARANTORS}},
+    )
+    assert made.status_code == 201, made.text
+    assert client.post(f"{app}/definitions/form/debt/publish").status_code == 201
+    page = "/apps/debts/forms/debt"
+    form = opened(client, f"{page}/new")
+    assert 'id="sub-guarantors"' in form
+    assert 'id="add-guarantors"' in form
+    base = {
+        "f.debtor": "ACME",
+        "f.guarantors.0.g_name": "Li",
+        "f.guarantors.0.g_amount": "10",
+        "f.guarantors.0.g_checked": "false",  # the hidden input before each checkbox
+    }
+    added = client.post(f"{page}/rows?subtable=guarantors&op=add", data=base)
+    assert added.status_code == 200, added.text
+    assert rows_in(added.text) == [("", "Li"), ("", "")]
+    assert 'value="10"' in added.text, "typed cells stay"
+    full = {**base, "f.guarantors.1.g_name": "Wang", "f.guarantors.2.g_name": "Zhao"}
+    at_most = client.post(f"{page}/rows?subtable=guarantors&op=add", data=full)
+    assert rows_in(at_most.text) == [("", "Li"), ("", "Wang"), ("", "Zhao")], "max_rows holds"
+    assert re.search(r'id="add-guarantors" disabled', at_most.text)
+    assert client.post(f"{page}/rows?subtable=nothing&op=add", data=base).status_code == 404
+    # a row without its required name is named, with the rest kept
+    refused = client.post(
+        f"{page}/new",
+        data={**base, "f.guarantors.1.g_amount": "5", "f.guarantors.1.g_checked": "true"},
+        headers={"Accept-Language": "en"},
+    )
+    assert refused.status_code == 200
+    assert 'id="form-problems"' in refused.text
+    assert re.search(r'name="f.guarantors.1.g_name"[^>]*aria-invalid="true"', refused.text)
+    saved = client.post(
+        f"{page}/new",
+        data={**base, "f.guarantors.1.g_name": "Wang", "f.guarantors.1.g_checked": "true"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    record_id = saved.headers["location"].rsplit("/", 1)[1]
+    stored = client.get(f"{app}/forms/debt/records/{record_id}").json()
+    assert [(r["g_name"], r["g_checked"]) for r in stored["guarantors"]] == [
+        ("Li", False),
+        ("Wang", True),
+    ]
+    ids = [r["_id"] for r in stored["guarantors"]]
+    # editing: move Wang up, the rows keep their ids; then remove Li
+    edit = f"{page}/records/{record_id}"
+    shown = opened(client, f"{edit}/edit")
+    assert rows_in(shown) == [(ids[0], "Li"), (ids[1], "Wang")]
+    sent = {
+        "f.debtor": "ACME",
+        "f.guarantors.0._id": ids[0],
+        "f.guarantors.0.g_name": "Li",
+        "f.guarantors.1._id": ids[1],
+        "f.guarantors.1.g_name": "Wang",
+        "version": "1",
+    }
+    moved = client.post(f"{edit}/rows?subtable=guarantors&op=up&row=1", data=sent)
+    assert rows_in(moved.text) == [(ids[1], "Wang"), (ids[0], "Li")]
+    swapped = {
+        "f.debtor": "ACME",
+        "f.guarantors.0._id": ids[1],
+        "f.guarantors.0.g_name": "Wang",
+        "f.guarantors.1._id": ids[0],
+        "f.guarantors.1.g_name": "Li",
+        "version": "1",
+    }
+    assert client.post(f"{edit}/edit", data=swapped, follow_redirects=False).status_code == 303
+    stored = client.get(f"{app}/forms/debt/records/{record_id}").json()
+    assert [(r["_id"], r["g_name"]) for r in stored["guarantors"]] == [
+        (ids[1], "Wang"),
+        (ids[0], "Li"),
+    ]
+    assert stored["guarantors"][0]["g_checked"] is True, "a cell not sent keeps its value"
+    removed = client.post(f"{edit}/rows?subtable=guarantors&op=remove&row=1", data=swapped)
+    assert rows_in(removed.text) == [(ids[1], "Wang")]
+    kept_one = {k: v for k, v in swapped.items() if not k.startswith("f.guarantors.1")}
+    kept_one["version"] = "2"
+    assert client.post(f"{edit}/edit", data=kept_one, follow_redirects=False).status_code == 303
+    stored = client.get(f"{app}/forms/debt/records/{record_id}").json()
+    assert [r["g_name"] for r in stored["guarantors"]] == ["Wang"]

@@ -10,13 +10,17 @@ my edits) or to save mine over theirs, listing what they changed.
 
 Widgets by type: text-like inputs, numbers and amounts as text (exact decimals; the server
 parses them), dates, date-times in the user's zone, yes/no, selects and multi-selects,
-lookups as a choice among the target form's records the user may read. Fields whose widgets
-are not in the page yet (subtables, attachments, signatures, locations, rich text) are shown
-read-only and keep their values.
+lookups as a choice among the target form's records the user may read and its `where` admits
+(with a search when there are more than the list shows), subtables as a table of rows that
+are added, removed and moved by the server (`.../rows`; rows keep their ids, so a moved row
+is the same row). Fields whose widgets are not in the page yet (attachments, signatures,
+locations, rich text) are shown read-only and keep their values. While a flow runs on the
+record, an assignee may change only the fields of their step.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -52,8 +56,12 @@ RecordId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 FieldKey = Annotated[str, Path(pattern=KEY_PATTERN)]
 PREFIX = "f."
 ZONE = ZoneInfo("Asia/Shanghai")
-EDITABLE = (LISTED_TYPES - {"computed", "serial_number"}) | {"lookup"}
+EDITABLE = (LISTED_TYPES - {"computed", "serial_number"}) | {"lookup", "subtable"}
 """Types with a widget in the page (the others are shown read-only and keep their values)."""
+CELLS = EDITABLE - {"lookup", "subtable", "multi_select"}
+"""Types with a widget in a subtable row (the other cells are shown and keep their values)."""
+ROW_ID = "_id"
+ROW_OPS = ("add", "remove", "up", "down")
 LOOKUP_CHOICES = 200
 
 
@@ -142,6 +150,28 @@ def check_edit(
 ) -> Response:
     viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
     return FormPage(request, session, viewer, app, form, record_id).checked(sent)
+
+
+@router.post("/apps/{app}/forms/{form}/rows", response_model=None)
+def rows_new(
+    request: Request, session: SessionDep, app: AppKey, form: FormKey, sent: FormListsDep
+) -> Response:
+    viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
+    return FormPage(request, session, viewer, app, form, None).rows(sent, request.query_params)
+
+
+@router.post("/apps/{app}/forms/{form}/records/{record_id}/rows", response_model=None)
+def rows_edit(
+    request: Request,
+    session: SessionDep,
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    sent: FormListsDep,
+) -> Response:
+    viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
+    page = FormPage(request, session, viewer, app, form, record_id)
+    return page.rows(sent, request.query_params)
 
 
 @router.get("/apps/{app}/forms/{form}/lookup/{field}", response_model=None)
@@ -262,20 +292,10 @@ class FormPage:
         for item in self.fields:
             if item.key not in self.writable:
                 continue
-            name = PREFIX + item.key
-            values = sent.get(name, [])
-            if item.type == "boolean":
-                data[item.key] = bool(values) and values[-1] == "true"
-            elif item.type == "multi_select" or (
-                item.type == "lookup" and getattr(item, "multiple", False)
-            ):
-                data[item.key] = [value for value in values if value]
-            elif item.type == "datetime":
-                text = values[-1].strip() if values else ""
-                data[item.key] = with_zone(text) if text else None
+            if item.type == "subtable":
+                data[item.key] = rows_of(item, sent)
             else:
-                text = values[-1].strip() if values else ""
-                data[item.key] = text or None
+                data[item.key] = value_of(item, sent.get(PREFIX + item.key, []))
         return data
 
     def checked(self, sent: dict[str, list[str]]) -> Response:
@@ -325,6 +345,7 @@ class FormPage:
         version: int | None = None,
     ) -> Response:
         messages = by_field(errors)
+        cells = by_cell(errors)
         language = self.viewer.language
         labels = {item.key: text_in(item.label, language) for item in self.fields}
         return render(
@@ -345,7 +366,7 @@ class FormPage:
                 "cancel": f"{self.base}/records/{self.record_id}" if self.record_id else self.base,
                 "version": version if version is not None else self.stored.get("version"),
                 "widgets": [
-                    self.widget(item, values, messages.get(item.key), language)
+                    self.widget(item, values, messages.get(item.key), language, cells)
                     for item in self.fields
                 ],
                 "problem": problem,
@@ -360,8 +381,40 @@ class FormPage:
             viewer=self.viewer,
         )
 
+    def rows(self, sent: dict[str, list[str]], asked: Mapping[str, str]) -> Response:
+        """A subtable again after adding, removing or moving a row (`op`, `row` and `subtable`
+        of the address), with the rows as the page has them; nothing is saved."""
+        key = asked.get("subtable", "")
+        item = next(
+            (f for f in self.fields if f.key == key and f.type == "subtable"),
+            None,
+        )
+        if item is None or key not in self.writable:
+            raise NotFound(f"the form has no subtable {key!r} you may change", code="not_found")
+        op = asked.get("op", "")
+        if op not in ROW_OPS:
+            raise Invalid(f"unknown row operation {op!r}", code="validation_failed")
+        rows = rows_of(item, sent)
+        row = asked.get("row", "")
+        at = int(row) if row.isdigit() and len(row) < 6 else 0
+        if op == "add" and len(rows) < getattr(item, "max_rows", 500):
+            rows.append({})
+        elif op == "remove" and at < len(rows):
+            rows.pop(at)
+        elif op == "up" and 0 < at < len(rows):
+            rows[at - 1], rows[at] = rows[at], rows[at - 1]
+        elif op == "down" and at + 1 < len(rows):
+            rows[at], rows[at + 1] = rows[at + 1], rows[at]
+        widget = self.widget(item, {key: rows}, None, self.viewer.language)
+        return render(self.request, "records/_subtable.html", {"w": widget}, viewer=self.viewer)
+
     def widget(
-        self, item: Any, values: dict[str, Any], error: str | None, language: str
+        self,
+        item: Any,
+        values: dict[str, Any],
+        error: str | None,
+        language: str,
+        cells: dict[tuple[str, str], str] | None = None,
     ) -> dict[str, Any]:
         value = values.get(item.key, self.stored.get(item.key))
         kind = item.type
@@ -391,6 +444,8 @@ class FormPage:
         elif kind in ("single_select", "multi_select"):
             widget["options"] = options(item, language)
             widget["chosen"] = set(value) if isinstance(value, list) else {value}
+        elif kind == "subtable":
+            widget.update(self.subtable(item, value, cells or {}, language))
         elif kind == "lookup":
             chosen = [v for v in (value if isinstance(value, list) else [value]) if v]
             found = lookup_choices(self.request, self.session, self.viewer, self.app, item, chosen)
@@ -399,6 +454,56 @@ class FormPage:
             widget["multiple"] = bool(getattr(item, "multiple", False))
             widget["search"] = f"{self.base}/lookup/{item.key}"
         return widget
+
+    def subtable(
+        self, item: Any, value: Any, cells: dict[tuple[str, str], str], language: str
+    ) -> dict[str, Any]:
+        """A subtable's columns and rows, each cell with its widget, value and problem."""
+        editable = item.key in self.writable
+        columns = [
+            {
+                "key": column.key,
+                "label": text_in(column.label, language),
+                "kind": column.type,
+                "required": bool(getattr(column, "required", False)),
+                "editable": editable and column.type in CELLS,
+                "options": options(column, language),
+                "currency": getattr(column, "currency", None),
+            }
+            for column in item.fields
+        ]
+        stored = {
+            row.get(ROW_ID): row
+            for row in self.stored.get(item.key) or []
+            if isinstance(row, dict) and row.get(ROW_ID)
+        }
+        rows = []
+        for index, row in enumerate(value if isinstance(value, list) else []):
+            sent = row if isinstance(row, dict) else {}
+            shown = {**stored.get(sent.get(ROW_ID), {}), **sent}  # cells not sent keep theirs
+            rows.append(
+                {
+                    "id": shown.get(ROW_ID) or "",
+                    "cells": [
+                        {
+                            "key": column["key"],
+                            "name": f"{PREFIX}{item.key}.{index}.{column['key']}",
+                            "value": shown.get(column["key"]),
+                            "text": cell_text(shown.get(column["key"]), column["kind"]),
+                            "error": cells.get((f"{item.key}/{index}", column["key"])),
+                        }
+                        for column in columns
+                    ],
+                }
+            )
+        return {
+            "columns": columns,
+            "rows": rows,
+            "rows_url": f"{self.action.rsplit('/', 1)[0]}/rows"
+            if self.record_id
+            else f"{self.base}/rows",
+            "max_rows": getattr(item, "max_rows", None),
+        }
 
     def changed_since(self, version: int | None) -> list[dict[str, Any]]:
         """What was saved after `version` (who, when, which fields), as this viewer sees it."""
@@ -420,6 +525,42 @@ class FormPage:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def value_of(item: Any, values: list[str]) -> Any:
+    """One field's value from its submitted strings (the last one, or all for several)."""
+    if item.type == "boolean":
+        return bool(values) and values[-1] == "true"
+    if item.type == "multi_select" or (item.type == "lookup" and getattr(item, "multiple", False)):
+        return [value for value in values if value]
+    text = values[-1].strip() if values else ""
+    if item.type == "datetime":
+        return with_zone(text) if text else None
+    return text or None
+
+
+def rows_of(item: Any, sent: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """A subtable's rows from `f.<key>.<n>.<column>` in the order the page has them; a row
+    keeps its `_id` (cells not sent keep their stored values), a row without one is new."""
+    head = f"{PREFIX}{item.key}."
+    order: list[str] = []
+    for name in sent:
+        if name.startswith(head):
+            index = name[len(head) :].split(".", 1)[0]
+            if index.isdigit() and index not in order:
+                order.append(index)
+    rows = []
+    for index in order:
+        row: dict[str, Any] = {}
+        row_id = (first(sent, f"{head}{index}.{ROW_ID}", "") or "").strip()
+        if row_id:
+            row[ROW_ID] = row_id
+        for column in item.fields:
+            name = f"{head}{index}.{column.key}"
+            if column.type in CELLS and name in sent:
+                row[column.key] = value_of(column, sent[name])
+        rows.append(row)
+    return rows
 
 
 def lookup_choices(
@@ -482,6 +623,27 @@ def by_field(errors: Any) -> dict[str, str]:
         key = pointer.lstrip("/").split("/", 1)[0]
         found.setdefault(key, message)
     return found
+
+
+def by_cell(errors: Any) -> dict[tuple[str, str], str]:
+    """The first problem of each subtable cell (`/rows/2/amount` -> ("rows/2", "amount"))."""
+    found: dict[tuple[str, str], str] = {}
+    for item in errors or ():
+        pointer = item.pointer if isinstance(item, ErrorItem) else item.get("pointer", "")
+        message = item.message if isinstance(item, ErrorItem) else item.get("message", "")
+        parts = pointer.lstrip("/").split("/")
+        if len(parts) >= 3 and parts[1].isdigit():
+            found.setdefault((f"{parts[0]}/{parts[1]}", parts[2]), message)
+    return found
+
+
+def cell_text(value: Any, kind: str) -> str:
+    """A cell's value as its input shows it."""
+    if kind == "money" and isinstance(value, dict):
+        return "" if value.get("amount") is None else str(value["amount"])
+    if kind == "datetime" and value:
+        return local_input(value)
+    return plain(value)
 
 
 def options(item: Any, language: str) -> list[dict[str, str]]:
