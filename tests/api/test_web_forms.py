@@ -388,3 +388,87 @@ def test_subtable_rows_are_added_moved_removed_and_saved_in_the_pages_order(
     assert client.post(f"{edit}/edit", data=kept_one, follow_redirects=False).status_code == 303
     stored = client.get(f"{app}/forms/debt/records/{record_id}").json()
     assert [r["g_name"] for r in stored["guarantors"]] == ["Wang"]
+
+
+PDF = b"%PDF-1.7\n% contract\n%%EOF\n"
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
+
+
+def test_files_are_attached_as_they_are_chosen_and_saved_with_the_record(
+    client: TestClient,
+) -> None:
+    app = f"{API}/apps/docs"
+    assert client.post(f"{API}/apps", json={"key": "docs", "label": "Docs"}).status_code == 201
+    fields = [
+        {"id": "c_title", "key": "title", "type": "text", "label": "Title"},
+        {
+            "id": "c_scans",
+            "key": "scans",
+            "type": "attachment",
+            "label": "Scans",
+            "content_types": ["application/pdf"],
+            "max_files": 2,
+        },
+    ]
+    made = client.post(
+        f"{app}/definitions",
+        json={"kind": "form", "key": "contract", "label": "Contract", "spec": {"fields": fields}},
+    )
+    assert made.status_code == 201, made.text
+    assert client.post(f"{app}/definitions/form/contract/publish").status_code == 201
+    page = "/apps/docs/forms/contract"
+    form = opened(client, f"{page}/new")
+    assert 'name="upload.scans"' in form
+    assert 'accept="application/pdf"' in form
+    attached = client.post(
+        f"{page}/attachments/scans",
+        data={"f.title": "Loan contract"},
+        files={"upload.scans": ("合同.pdf", PDF, "application/pdf")},
+    )
+    assert attached.status_code == 200, attached.text
+    ref = re.search(r'name="f.scans" value="([^"]+)"', attached.text)
+    assert ref is not None
+    assert "合同.pdf" in attached.text
+    assert 'href="/api/v1/files/' in attached.text, "the uploader's file until it is saved"
+    wrong = client.post(
+        f"{page}/attachments/scans",
+        data={"f.title": "Loan contract", "f.scans": ref.group(1).replace("&#34;", '"')},
+        files={"upload.scans": ("photo.png", PNG, "image/png")},
+        headers={"Accept-Language": "en"},
+    )
+    assert wrong.status_code == 200
+    assert 'class="field-error" role="alert"' in wrong.text, "a type the field refuses"
+    reference = ref.group(1).replace("&#34;", '"')
+    saved = client.post(
+        f"{page}/new",
+        data={"f.title": "Loan contract", "f.scans": reference},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    record_id = saved.headers["location"].rsplit("/", 1)[1]
+    stored = client.get(f"{app}/forms/contract/records/{record_id}").json()
+    assert [f["name"] for f in stored["scans"]] == ["合同.pdf"]
+    file_id = stored["scans"][0]["id"]
+    edit = opened(client, f"{page}/records/{record_id}/edit")
+    link = f"/api/v1/apps/docs/forms/contract/records/{record_id}/files/{file_id}"
+    assert f'href="{link}"' in edit
+    assert client.get(link).content == PDF
+    removed = client.post(
+        f"{page}/records/{record_id}/attachments/scans?remove={file_id}",
+        data={"f.title": "Loan contract", "f.scans": reference},
+    )
+    assert 'name="f.scans"' not in removed.text
+    kept = client.post(
+        f"{page}/records/{record_id}/edit",
+        data={"f.title": "Loan contract", "version": "1"},
+        follow_redirects=False,
+    )
+    assert kept.status_code == 303
+    assert client.get(f"{app}/forms/contract/records/{record_id}").json()["scans"] == []
+    forged = TestClient(client.app, cookies=dict(client.cookies))
+    refused = forged.post(
+        f"{page}/attachments/scans",
+        data={"f.title": "x"},
+        files={"upload.scans": ("a.pdf", PDF, "application/pdf")},
+    )
+    assert refused.status_code == 403, "no CSRF token, no file"

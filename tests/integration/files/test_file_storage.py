@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from brickwork.platform.api.limits import BodySizeLimit, body_limits
+from brickwork.platform.api.limits import FORM_ALONGSIDE, BodySizeLimit, body_limits
 from brickwork.platform.files.storage import TEMP_PREFIX, FileStorage
 from brickwork.settings import Settings
 
@@ -57,6 +57,10 @@ def test_only_digests_become_paths(tmp_path: Path, digest: str) -> None:
         FileStorage(tmp_path).path_of(digest)
 
 
+UPLOADS = "BRICKWORK_MAX_UPLOAD_BYTES"
+ROW = "0b7d4f0e-6a51-4f64-9d7e-2f3c1a9b8e10"
+
+
 @pytest.mark.parametrize(
     ("path", "limit", "setting"),
     [
@@ -64,6 +68,10 @@ def test_only_digests_become_paths(tmp_path: Path, digest: str) -> None:
         ("/api/v1/files/", 300, "BRICKWORK_MAX_UPLOAD_BYTES"),
         ("/api/v1/apps/kyc/forms/customer/imports", 200, "BRICKWORK_MAX_IMPORT_BYTES"),
         ("/api/v1/apps/kyc/forms/customer/imports/", 200, "BRICKWORK_MAX_IMPORT_BYTES"),
+        ("/apps/kyc/forms/customer/import", 200, "BRICKWORK_MAX_IMPORT_BYTES"),
+        ("/apps/kyc/forms/customer/attachments/scan", 300 + FORM_ALONGSIDE, UPLOADS),
+        (f"/apps/kyc/forms/customer/records/{ROW}/attachments/scan", 300 + FORM_ALONGSIDE, UPLOADS),
+        ("/apps/kyc/forms/customer/new", 100, "BRICKWORK_MAX_BODY_BYTES"),
         ("/api/v1/files/abc/meta", 100, "BRICKWORK_MAX_BODY_BYTES"),
         ("/api/v1/apps", 100, "BRICKWORK_MAX_BODY_BYTES"),
         ("/api/v1/filesystem", 100, "BRICKWORK_MAX_BODY_BYTES"),

@@ -25,6 +25,10 @@ class _TooLarge(PayloadTooLarge):
     """Raised while streaming; the problem handler answers 413 (or this middleware does)."""
 
 
+FORM_ALONGSIDE = 256 * 1024
+"""Room for the other fields of a record form posted with an attachment."""
+
+
 @dataclass(frozen=True, slots=True)
 class PathLimit:
     """Bodies sent to paths that fully match ``pattern`` (trailing ``/`` ignored) may be up to
@@ -42,8 +46,15 @@ class PathLimit:
 def body_limits(settings: Settings) -> tuple[PathLimit, ...]:
     """The paths whose bodies may differ from ``BRICKWORK_MAX_BODY_BYTES``; the first match wins."""
     return (
-        PathLimit.of(r".*/imports", settings.max_import_bytes, "BRICKWORK_MAX_IMPORT_BYTES"),
+        # the API's imports and the import page's upload
+        PathLimit.of(r".*/imports?", settings.max_import_bytes, "BRICKWORK_MAX_IMPORT_BYTES"),
         PathLimit.of(r"/api/v1/files", settings.max_upload_bytes, "BRICKWORK_MAX_UPLOAD_BYTES"),
+        # a record page's upload of an attachment: one file and the form's other fields
+        PathLimit.of(
+            r"/apps/[a-z0-9_]+/forms/[a-z0-9_]+(/records/[0-9a-f-]+)?/attachments/[a-z0-9_]+",
+            settings.max_upload_bytes + FORM_ALONGSIDE,
+            "BRICKWORK_MAX_UPLOAD_BYTES",
+        ),
     )
 
 

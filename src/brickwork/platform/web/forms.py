@@ -20,7 +20,8 @@ record, an assignee may change only the fields of their step.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -39,7 +40,7 @@ from brickwork.platform.errors import (
     PlatformError,
 )
 from brickwork.platform.vocabulary import KEY_PATTERN
-from brickwork.platform.web.pages import form_lists
+from brickwork.platform.web.pages import MAX_FIELD, form_lists
 from brickwork.platform.web.records import (
     LISTED_TYPES,
     combined,
@@ -56,9 +57,9 @@ RecordId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 FieldKey = Annotated[str, Path(pattern=KEY_PATTERN)]
 PREFIX = "f."
 ZONE = ZoneInfo("Asia/Shanghai")
-EDITABLE = (LISTED_TYPES - {"computed", "serial_number"}) | {"lookup", "subtable"}
+EDITABLE = (LISTED_TYPES - {"computed", "serial_number"}) | {"lookup", "subtable", "attachment"}
 """Types with a widget in the page (the others are shown read-only and keep their values)."""
-CELLS = EDITABLE - {"lookup", "subtable", "multi_select"}
+CELLS = EDITABLE - {"lookup", "subtable", "multi_select", "attachment"}
 """Types with a widget in a subtable row (the other cells are shown and keep their values)."""
 ROW_ID = "_id"
 ROW_OPS = ("add", "remove", "up", "down")
@@ -66,6 +67,25 @@ LOOKUP_CHOICES = 200
 
 
 FormListsDep = Annotated[dict[str, list[str]], Depends(form_lists)]
+
+
+async def form_with_files(
+    request: Request,
+) -> AsyncIterator[tuple[dict[str, list[str]], dict[str, Any]]]:
+    """A record form posted with a file (multipart) or without one: its fields, each with all
+    its values, and its files by field name (their temporary files closed after the answer)."""
+    async with request.form(max_files=1, max_fields=2000) as posted:
+        fields: dict[str, list[str]] = {}
+        files: dict[str, Any] = {}
+        for name, value in posted.multi_items():
+            if isinstance(value, str):
+                fields.setdefault(name, []).append(value[:MAX_FIELD])
+            else:
+                files[name] = value
+        yield fields, files
+
+
+WithFilesDep = Annotated[tuple[dict[str, list[str]], dict[str, Any]], Depends(form_with_files)]
 
 
 # ---------------------------------------------------------------- pages
@@ -172,6 +192,37 @@ def rows_edit(
     viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
     page = FormPage(request, session, viewer, app, form, record_id)
     return page.rows(sent, request.query_params)
+
+
+@router.post("/apps/{app}/forms/{form}/attachments/{field}", response_model=None)
+def attach_new(
+    request: Request,
+    session: SessionDep,
+    app: AppKey,
+    form: FormKey,
+    field: FieldKey,
+    posted: WithFilesDep,
+) -> Response:
+    viewer = viewer_of(request, session, csrf=first(posted[0], "csrf_token"))
+    page = FormPage(request, session, viewer, app, form, None)
+    return page.attachments(field, *posted, remove=request.query_params.get("remove"))
+
+
+@router.post(
+    "/apps/{app}/forms/{form}/records/{record_id}/attachments/{field}", response_model=None
+)
+def attach_edit(
+    request: Request,
+    session: SessionDep,
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    field: FieldKey,
+    posted: WithFilesDep,
+) -> Response:
+    viewer = viewer_of(request, session, csrf=first(posted[0], "csrf_token"))
+    page = FormPage(request, session, viewer, app, form, record_id)
+    return page.attachments(field, *posted, remove=request.query_params.get("remove"))
 
 
 @router.get("/apps/{app}/forms/{form}/lookup/{field}", response_model=None)
@@ -381,6 +432,62 @@ class FormPage:
             viewer=self.viewer,
         )
 
+    def attachments(
+        self,
+        key: str,
+        sent: dict[str, list[str]],
+        files: dict[str, Any],
+        *,
+        remove: str | None,
+    ) -> Response:
+        """An attachment field again after storing the file chosen in it (as the API's upload
+        does: the same checks and quota) or taking one off (`remove`), checked as saving would
+        check it; the record itself is saved only with the form."""
+        item = next((f for f in self.fields if f.key == key and f.type == "attachment"), None)
+        if item is None or key not in self.writable:
+            raise NotFound(f"the form has no attachment field {key!r} you may change")
+        refs = value_of(item, sent.get(PREFIX + key, []))
+        if remove:
+            refs = [ref for ref in refs if not isinstance(ref, dict) or ref.get("id") != remove]
+        problem: str | None = None
+        chosen = files.get(f"upload.{key}")
+        if chosen is not None and chosen.filename:
+            try:
+                stored = self.request.app.state.files.upload(
+                    self.session,
+                    self.viewer.actor,
+                    chosen.file.read(),
+                    name=chosen.filename,
+                    content_type=chosen.content_type,
+                )
+            except PlatformError as exc:
+                problem = exc.message
+            else:
+                refs.append(
+                    {
+                        "id": stored.id,
+                        "name": stored.name,
+                        "size": stored.size,
+                        "content_type": stored.content_type,
+                    }
+                )
+        if problem is None:
+            data = {**self.data(sent), key: refs}
+            try:
+                found = self.records.check(
+                    self.session,
+                    self.viewer.actor,
+                    self.app,
+                    self.form,
+                    data,
+                    record_id=self.record_id,
+                )
+                problem = by_field(found.errors).get(key)
+            except PlatformError as exc:
+                problem = by_field(exc.errors).get(key)
+        widget = self.widget(item, {key: refs}, problem, self.viewer.language)
+        return render(self.request, "records/_attachments.html", {"w": widget}, viewer=self.viewer)
+
     def rows(self, sent: dict[str, list[str]], asked: Mapping[str, str]) -> Response:
         """A subtable again after adding, removing or moving a row (`op`, `row` and `subtable`
         of the address), with the rows as the page has them; nothing is saved."""
@@ -446,6 +553,8 @@ class FormPage:
             widget["chosen"] = set(value) if isinstance(value, list) else {value}
         elif kind == "subtable":
             widget.update(self.subtable(item, value, cells or {}, language))
+        elif kind == "attachment":
+            widget.update(self.attached(item, value))
         elif kind == "lookup":
             chosen = [v for v in (value if isinstance(value, list) else [value]) if v]
             found = lookup_choices(self.request, self.session, self.viewer, self.app, item, chosen)
@@ -454,6 +563,35 @@ class FormPage:
             widget["multiple"] = bool(getattr(item, "multiple", False))
             widget["search"] = f"{self.base}/lookup/{item.key}"
         return widget
+
+    def attached(self, item: Any, value: Any) -> dict[str, Any]:
+        """An attachment field's files (each with its reference, kept in the page as JSON, and
+        where to download it) and where the page sends a new one."""
+        kept = {ref.get("id") for ref in self.stored.get(item.key) or [] if isinstance(ref, dict)}
+        files = []
+        for ref in value if isinstance(value, list) else []:
+            if not isinstance(ref, dict):
+                continue
+            if self.record_id is not None and ref.get("id") in kept:
+                link = f"/api/v1{self.base}/records/{self.record_id}/files/{ref.get('id')}"
+            else:
+                link = f"/api/v1/files/{ref.get('id')}"  # the uploader's, until it is saved
+            files.append(
+                {
+                    "ref": json.dumps(ref, ensure_ascii=False),
+                    "id": ref.get("id"),
+                    "name": ref.get("name"),
+                    "size": ref.get("size"),
+                    "link": link,
+                }
+            )
+        base = self.action.rsplit("/", 1)[0] if self.record_id else self.base
+        return {
+            "files": files,
+            "upload_url": f"{base}/attachments/{item.key}",
+            "accept": ",".join(getattr(item, "content_types", ()) or ()),
+            "max_files": getattr(item, "max_files", None),
+        }
 
     def subtable(
         self, item: Any, value: Any, cells: dict[tuple[str, str], str], language: str
@@ -531,12 +669,21 @@ def value_of(item: Any, values: list[str]) -> Any:
     """One field's value from its submitted strings (the last one, or all for several)."""
     if item.type == "boolean":
         return bool(values) and values[-1] == "true"
+    if item.type == "attachment":  # each a file's reference, as JSON (the server checks it)
+        return [loaded(text) for text in values if text]
     if item.type == "multi_select" or (item.type == "lookup" and getattr(item, "multiple", False)):
         return [value for value in values if value]
     text = values[-1].strip() if values else ""
     if item.type == "datetime":
         return with_zone(text) if text else None
     return text or None
+
+
+def loaded(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # the server says what is wrong with it
 
 
 def rows_of(item: Any, sent: dict[str, list[str]]) -> list[dict[str, Any]]:
