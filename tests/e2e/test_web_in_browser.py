@@ -255,6 +255,10 @@ def test_a_manager_approves_from_the_inbox_and_the_timeline_shows_both(
     page.fill("#field-aum", "300000.00")
     page.click("form.record-form button[type=submit]")
     page.wait_for_selector("#details-title")
+    # the flow's diagram: the start done, the review waiting
+    page.wait_for_selector(".flow-diagram svg .node-box.active")
+    assert page.locator(".flow-diagram .node-box.event.done").count() == 1
+    shoot(page, "record-flow")
     page.click("details.user-menu summary")
     page.click("form[action='/logout'] button")
     page.wait_for_url("**/login")

@@ -24,6 +24,7 @@ from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.errors import PlatformError
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.vocabulary import KEY_PATTERN
+from brickwork.platform.web.diagram import layout
 from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 
 router = APIRouter(include_in_schema=False)
@@ -357,8 +358,13 @@ def flows_of(
             ),
             None,
         )
+        names = {
+            node["id"]: text_in(node.get("label"), viewer.language) or node["type"]
+            for node in detail["diagram"]["nodes"]
+        }
         found.append(
             {
+                "drawing": layout(detail["diagram"], names),
                 "flow": detail["flow"],
                 "status": detail["status"],
                 "started": when(detail["started_at"]),
