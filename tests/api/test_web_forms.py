@@ -352,6 +352,9 @@ def test_subtable_rows_are_added_moved_removed_and_saved_in_the_pages_order(
         ("Wang", True),
     ]
     ids = [r["_id"] for r in stored["guarantors"]]
+    detail = opened(client, f"{page}/records/{record_id}")
+    assert re.search(r'table class="dense striped sub-rows">.*Li.*Wang', detail, re.S)
+    assert "10.00 CNY" in detail
     # editing: move Wang up, the rows keep their ids; then remove Li
     edit = f"{page}/records/{record_id}"
     shown = opened(client, f"{edit}/edit")
@@ -453,6 +456,7 @@ def test_files_are_attached_as_they_are_chosen_and_saved_with_the_record(
     link = f"/api/v1/apps/docs/forms/contract/records/{record_id}/files/{file_id}"
     assert f'href="{link}"' in edit
     assert client.get(link).content == PDF
+    assert f'href="{link}" download>合同.pdf</a>' in opened(client, f"{page}/records/{record_id}")
     removed = client.post(
         f"{page}/records/{record_id}/attachments/scans?remove={file_id}",
         data={"f.title": "Loan contract", "f.scans": reference},

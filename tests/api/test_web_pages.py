@@ -259,3 +259,65 @@ def test_signing_in_from_another_site_is_refused(
         headers={"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"},
     )
     assert same.status_code == 303
+
+
+def test_a_masked_value_is_shown_in_clear_for_a_reason_and_only_to_whom_may(
+    wealth: TestClient, users: Users, session: Any
+) -> None:
+    from sqlalchemy import select
+
+    from brickwork.platform.models import AuditEvent
+
+    made = wealth.post(f"{APP}/forms/customer/records", json={"name": "Li Lei"})
+    record_id = made.json()["id"]
+    set_mobile = wealth.patch(
+        f"{APP}/forms/customer/records/{record_id}",
+        json={"mobile": "13812345678"},
+        headers={"If-Match": '"1"'},
+    )
+    assert set_mobile.status_code == 200, set_mobile.text
+    officer_grants = [
+        {
+            "app": "wealth",
+            "form": "customer",
+            "actions": ["read"],
+            "rows": "all",
+            "fields": {"mobile": "masked"},
+            "unmask": ["mobile"],
+        }
+    ]
+    officer = users.client("officer", grants=officer_grants)
+    url = f"{PAGE}/records/{record_id}"
+    html = page(officer, url, headers={"Accept-Language": "en"})
+    assert "138****5678" in html
+    assert 'id="reveal"' in html
+    no_reason = officer.post(f"{url}/reveal", data={"fields": "mobile", "reason": ""})
+    assert no_reason.status_code == 200
+    assert 'id="reveal-problem"' in no_reason.text
+    assert "13812345678" not in no_reason.text
+    shown = officer.post(
+        f"{url}/reveal", data={"fields": "mobile", "reason": "the customer called to verify"}
+    )
+    assert shown.status_code == 200, shown.text
+    assert re.search(r'id="value-mobile">\s*13812345678', shown.text)
+    assert 'id="revealed"' in shown.text
+    reasons = session.scalars(
+        select(AuditEvent.details).where(AuditEvent.action == "record.unmask")
+    ).all()
+    assert reasons == [{"fields": ["mobile"], "reason": "the customer called to verify"}]
+    # a clerk who may not unmask sees no offer, and a forged request shows nothing in clear
+    clerk = users.client("clerk2", grants=[{**officer_grants[0], "unmask": []}])
+    assert 'id="reveal"' not in page(clerk, url)
+    forged = clerk.post(f"{url}/reveal", data={"fields": "mobile", "reason": "curious, sorry"})
+    assert forged.status_code in (200, 403)
+    assert "13812345678" not in forged.text
+    # the right to unmask follows the field through a rename
+    renamed = [dict(f, key="cell") if f["key"] == "mobile" else f for f in FIELDS]
+    saved = wealth.put(
+        f"{APP}/definitions/form/customer", json={"label": "Customer", "spec": {"fields": renamed}}
+    )
+    assert saved.status_code == 200, saved.text
+    assert wealth.post(f"{APP}/definitions/form/customer/publish").status_code == 201
+    again = officer.post(f"{url}/reveal", data={"fields": "cell", "reason": "verify after rename"})
+    assert re.search(r'id="value-cell">\s*13812345678', again.text)
+    assert "138****5678" in page(officer, url), "masked again on the next page"

@@ -130,9 +130,7 @@ def layout(diagram: Mapping[str, Any], labels: Mapping[str, str]) -> Drawing:
         lines.append(Line(path, taken, (source, target) in back))
     width = MARGIN * 2 + len(layers) * (NODE_WIDTH + COLUMN_GAP) - COLUMN_GAP
     loops = LOOP_DROP + 8 if back else 0
-    return Drawing(
-        max(width, 0), MARGIN * 2 + height + loops, tuple(boxes.values()), tuple(lines)
-    )
+    return Drawing(max(width, 0), MARGIN * 2 + height + loops, tuple(boxes.values()), tuple(lines))
 
 
 def starts(nodes: Sequence[Mapping[str, Any]], ids: list[str]) -> list[str]:

@@ -11,23 +11,26 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_precision
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.policy import FieldLevel
-from brickwork.platform.errors import PlatformError
+from brickwork.platform.errors import Invalid, PlatformError
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.vocabulary import KEY_PATTERN
 from brickwork.platform.web.diagram import layout
+from brickwork.platform.web.pages import form_lists
 from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 
 router = APIRouter(include_in_schema=False)
+FormListsDep = Annotated[dict[str, list[str]], Depends(form_lists)]
 AppKey = Annotated[str, Path(pattern=KEY_PATTERN)]
 FormKey = Annotated[str, Path(pattern=KEY_PATTERN)]
 RecordId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
@@ -154,20 +157,93 @@ def record_detail(
 ) -> Response:
     """One record: every field the viewer may see, and its history."""
     viewer = viewer_of(request, session)
+    return detail_page(request, session, viewer, app, form, record_id)
+
+
+@router.post("/apps/{app}/forms/{form}/records/{record_id}/reveal", response_model=None)
+def reveal(
+    request: Request,
+    session: SessionDep,
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    sent: FormListsDep,
+) -> Response:
+    """Masked fields in clear, on this answer only, for the reason given: the grant's `unmask`
+    decides, `RecordService.unmask` checks and audits, as the API's unmask does."""
+    viewer = viewer_of(request, session, csrf=sent.get("csrf_token", [""])[-1])
+    fields = [key for key in sent.get("fields", []) if key]
+    reason = (sent.get("reason") or [""])[-1]
+    try:
+        if not fields:
+            raise Invalid("choose the fields to show in clear", code="unmask_fields_missing")
+        shown_clear = request.app.state.records.unmask(
+            session, viewer.actor, app, form, record_id, fields=fields, reason=reason
+        )
+    except PlatformError as exc:
+        if exc.code in ("not_found",):
+            raise
+        session.rollback()
+        return detail_page(request, session, viewer, app, form, record_id, problem=exc)
+    return detail_page(
+        request, session, viewer, app, form, record_id, revealed=shown_clear["values"]
+    )
+
+
+def detail_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    app: str,
+    form: str,
+    record_id: str,
+    *,
+    revealed: dict[str, Any] | None = None,
+    problem: PlatformError | None = None,
+) -> Response:
     records = request.app.state.records
     published = records.form(session, app, form)
     access = records.access(session, viewer.actor, published, "read")
     record = records.get(session, viewer.actor, app, form, record_id)
     history = records.history(session, viewer.actor, app, form, record_id)
     labels = {item.key: item for item in published.definition.fields}
-    fields = [
-        {
+    revealed = revealed or {}
+    base = f"/api/v1/apps/{app}/forms/{form}/records/{record_id}"
+    fields = []
+    for item in published.definition.fields:
+        if item.key not in record:
+            continue
+        clear = item.key in revealed
+        value = revealed[item.key] if clear else record.get(item.key)
+        entry: dict[str, Any] = {
             "label": text_in(item.label, viewer.language),
             "key": item.key,
-            "value": shown(record.get(item.key), item, access, viewer.language),
+            "kind": item.type,
+            "revealed": clear,
+            "value": shown(value, item, CLEAR if clear else access, viewer.language),
         }
-        for item in published.definition.fields
-        if item.key in record
+        if item.type == "subtable" and isinstance(value, list):
+            entry["columns"] = [text_in(c.label, viewer.language) for c in item.fields]
+            entry["rows"] = [
+                [shown(row.get(c.key), c, access, viewer.language) for c in item.fields]
+                for row in value
+                if isinstance(row, dict)
+            ]
+        elif item.type == "attachment" and isinstance(value, list):
+            entry["files"] = [
+                {
+                    "name": ref.get("name"),
+                    "size": ref.get("size"),
+                    "link": f"{base}/files/{ref.get('id')}",
+                }
+                for ref in value
+                if isinstance(ref, dict)
+            ]
+        fields.append(entry)
+    unmaskable = [
+        {"key": entry["key"], "label": entry["label"]}
+        for entry in fields
+        if entry["value"]["masked"] and entry["key"] in access.unmaskable
     ]
     changes = [
         {
@@ -198,6 +274,9 @@ def record_detail(
             "record": record,
             "title": title_of(record, published.definition.fields),
             "fields": fields,
+            "unmaskable": unmaskable,
+            "revealed": bool(revealed),
+            "problem": problem,
             "history": changes,
             "may_update": allowed(records, session, viewer, published, "update"),
             "flows": flows_of(request, session, viewer, app, form, record_id),
@@ -208,6 +287,10 @@ def record_detail(
         },
         viewer=viewer,
     )
+
+
+CLEAR = SimpleNamespace(levels={})
+"""The field levels of values shown in clear (revealed for a reason): none masks them."""
 
 
 # ---------------------------------------------------------------- helpers
