@@ -181,3 +181,80 @@ def test_during_a_flow_the_edit_page_lets_an_assignee_change_only_the_fields_of_
     assert (stored["risk_note"], stored["amount"]) == ("collateral checked", "50000.00")
     # someone without a task in the flow edits as their roles allow
     assert 'id="step-fields"' not in opened(bank["rm"], edit)
+
+
+def test_the_task_page_adds_approvers_delegates_and_abstains_as_the_step_allows(
+    client: TestClient, users: Users
+) -> None:
+    from credit_flow import credit_flow
+
+    review = {
+        "id": "branch_review",
+        "type": "approval",
+        "assignees": [{"type": "department_head", "of": "initiator"}],
+        "mode": "or",
+        "allow": ["delegate", "add_signer"],
+    }
+    bank = credit_app(client, users, flow=credit_flow(branch_review=review))
+    submit(bank, application(bank, "50000.00"))
+    president = bank["president"]
+    (task,) = todo(president)
+    url = f"/inbox/tasks/{task['id']}"
+    html = opened(president, url)
+    assert 'id="add-signer"' in html
+    assert 'name="delegate_to"' in html
+    empty = president.post(
+        url, data={"action": "add-signer", "signers": "", "version": task["version"]}
+    )
+    assert "name the users to add" in empty.text
+    added = president.post(
+        url,
+        data={
+            "action": "add-signer",
+            "signers": "risk1",
+            "position": "before",
+            "version": task["version"],
+            "comment": "risk should look first",
+        },
+        follow_redirects=False,
+    )
+    assert added.status_code == 303, added.text
+    (first_task,) = todo(bank["risk1"])
+    approved = bank["risk1"].post(
+        f"/inbox/tasks/{first_task['id']}",
+        data={"action": "approve", "version": first_task["version"]},
+        follow_redirects=False,
+    )
+    assert approved.status_code == 303
+    (back,) = todo(president)
+    delegated = president.post(
+        f"/inbox/tasks/{back['id']}",
+        data={"action": "delegate", "delegate_to": "comp1", "to": "", "version": back["version"]},
+        follow_redirects=False,
+    )
+    assert delegated.status_code == 303, delegated.text
+    assert delegated.headers["location"] == "/inbox?tab=done&message=delegate"
+    assert [t["node"] for t in todo(bank["comp1"])] == ["branch_review"]
+    # the committee votes: a member abstains from the page
+    (acting,) = todo(bank["comp1"])
+    assert opened(bank["comp1"], f"/inbox/tasks/{acting['id']}")
+    bank["comp1"].post(
+        f"/inbox/tasks/{acting['id']}", data={"action": "approve", "version": acting["version"]}
+    )
+    (decide_now,) = todo(president)
+    president.post(
+        f"/inbox/tasks/{decide_now['id']}",
+        data={"action": "approve", "version": decide_now["version"]},
+    )
+    (vote,) = todo(bank["cm1"])
+    ballot = opened(bank["cm1"], f"/inbox/tasks/{vote['id']}")
+    assert 'id="abstain"' in ballot
+    abstained = bank["cm1"].post(
+        f"/inbox/tasks/{vote['id']}",
+        data={"action": "abstain", "version": vote["version"]},
+        follow_redirects=False,
+    )
+    assert abstained.status_code == 303, abstained.text
+    assert todo(bank["cm1"]) == []
+    done = opened(bank["cm1"], "/inbox?tab=done&message=abstain")
+    assert "Abstained." in done

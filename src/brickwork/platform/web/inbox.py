@@ -16,7 +16,17 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from brickwork.engines.flow import Approve, Comment, Reject, Return, Transfer
+from brickwork.engines.flow import (
+    Abstain,
+    AddSigner,
+    Approve,
+    Comment,
+    Complete,
+    Delegate,
+    Reject,
+    Return,
+    Transfer,
+)
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.errors import Invalid, PlatformError
@@ -31,7 +41,18 @@ Tab = Literal["todo", "done", "initiated", "cc"]
 TABS: tuple[Tab, ...] = ("todo", "done", "initiated", "cc")
 PAGE = 20
 DUE_SOON = timedelta(hours=24)
-COMMANDS = ("approve", "reject", "return", "transfer", "comment")
+COMMANDS = (
+    "approve",
+    "reject",
+    "complete",
+    "abstain",
+    "return",
+    "transfer",
+    "delegate",
+    "add-signer",
+    "comment",
+)
+POSITIONS = ("before", "after", "parallel")
 
 
 @router.get("/inbox", response_model=None)
@@ -90,16 +111,27 @@ def task_command(
         if action not in COMMANDS:
             raise Invalid(f"unknown action {action!r}", code="validation_failed")
         target = first(sent, "target", "initiator") or "initiator"
-        to = (first(sent, "to", "") or "").strip()
-        if action == "transfer" and not to:
+        field = "delegate_to" if action == "delegate" else "to"
+        to = (first(sent, field, "") or "").strip()
+        signers = tuple(dict.fromkeys((first(sent, "signers", "") or "").replace(",", " ").split()))
+        position = first(sent, "position", "before")
+        if action in ("transfer", "delegate") and not to:
             raise Invalid("name the user who takes the task", code="validation_failed")
+        if action == "add-signer" and (not signers or position not in POSITIONS):
+            raise Invalid("name the users to add and where", code="validation_failed")
         if action == "comment" and not comment:
             raise Invalid("a comment needs its text", code="validation_failed")
         makers = {
             "approve": lambda task, expected: Approve(me, task, expected, comment),
             "reject": lambda task, expected: Reject(me, task, expected, comment),
+            "complete": lambda task, expected: Complete(me, task, expected, comment),
+            "abstain": lambda task, expected: Abstain(me, task, expected, comment),
             "return": lambda task, expected: Return(me, task, target, "rerun", expected, comment),
             "transfer": lambda task, expected: Transfer(me, task, to, expected, comment),
+            "delegate": lambda task, expected: Delegate(me, task, to, expected, comment),
+            "add-signer": lambda task, expected: AddSigner(
+                me, task, signers, position, expected, comment
+            ),
             "comment": lambda task, expected: Comment(me, comment or "", task, expected),
         }
         request.app.state.runs.task_command(
@@ -115,7 +147,7 @@ def task_command(
     except PlatformError as exc:
         session.rollback()
         return page.render(problem=exc, comment=comment or "")
-    if action == "comment":
+    if action in ("comment", "add-signer"):  # the task stays the viewer's: back to it
         return RedirectResponse(f"/inbox/tasks/{task_id}", status_code=303)
     return RedirectResponse(f"/inbox?tab=done&message={action}", status_code=303)
 
