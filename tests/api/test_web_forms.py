@@ -223,7 +223,7 @@ def test_a_lookup_offers_a_search_when_its_form_has_more_records_than_the_list_s
     assert "Alpha Co" not in found.text
     assert "Blocked Co" not in client.get(search, params={"q": "Blocked"}).text, "its where"
     kept = client.get(search, params={"q": "Alpha", "f.borrower": ids["Gamma Co"]})
-    assert re.search(rf'value="{ids["Gamma Co"]}" selected>Gamma Co', kept.text)
+    assert re.search(rf'value="{ids["Gamma Co"]}" selected>Gamma Co \(active\)', kept.text)
     assert "Alpha Co" in kept.text
     loan = client.post(
         f"{app}/forms/loan/records",
@@ -234,6 +234,29 @@ def test_a_lookup_offers_a_search_when_its_form_has_more_records_than_the_list_s
     assert re.search(rf'value="{ids["Alpha Co"]}" selected>Alpha Co', edit.text), (
         "the chosen record shows though it is not among the first"
     )
+    # the borrower's page lists the loans that point at it, and a loan can be deleted
+    borrower = opened(client, f"/apps/credit/forms/borrower/records/{ids['Alpha Co']}")
+    assert 'id="related-title"' in borrower
+    assert f'href="/apps/credit/forms/loan/records/{loan.json()["id"]}"' in borrower
+    assert "through Borrower" in borrower
+    assert 'id="related-title"' not in opened(
+        client, f"/apps/credit/forms/borrower/records/{ids['Beta Co']}"
+    )
+    stale = client.post(
+        f"/apps/credit/forms/loan/records/{loan.json()['id']}/delete",
+        data={"version": "7"},
+        headers={"Accept-Language": "en"},
+    )
+    assert 'id="record-problem"' in stale.text, "a newer version is not deleted blindly"
+    gone = client.post(
+        f"/apps/credit/forms/loan/records/{loan.json()['id']}/delete",
+        data={"version": "1"},
+        follow_redirects=False,
+    )
+    assert gone.status_code == 303, gone.text
+    assert gone.headers["location"] == "/apps/credit/forms/loan"
+    deleted = client.get(f"{app}/forms/loan/records/{loan.json()['id']}").json()
+    assert deleted["deleted_at"] is not None
     assert client.get("/apps/credit/forms/loan/lookup/amount").status_code == 404
     assert client.get("/apps/credit/forms/loan/lookup/nothing").status_code == 404
 
@@ -256,6 +279,7 @@ LOANS: list[dict[str, Any]] = [
         "label": "Borrower",
         "target": {"form": "borrower"},
         "where": 'status = "active"',
+        "label_template": "{name} ({status})",
     },
     {"id": "l_amount", "key": "amount", "type": "money", "label": "Amount", "currency": "CNY"},
 ]

@@ -293,7 +293,7 @@ def test_a_masked_value_is_shown_in_clear_for_a_reason_and_only_to_whom_may(
     assert 'id="reveal"' in html
     no_reason = officer.post(f"{url}/reveal", data={"fields": "mobile", "reason": ""})
     assert no_reason.status_code == 200
-    assert 'id="reveal-problem"' in no_reason.text
+    assert 'id="record-problem"' in no_reason.text
     assert "13812345678" not in no_reason.text
     shown = officer.post(
         f"{url}/reveal", data={"fields": "mobile", "reason": "the customer called to verify"}

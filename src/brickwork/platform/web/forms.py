@@ -21,6 +21,7 @@ record, an assignee may change only the fields of their step.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Annotated, Any
@@ -726,6 +727,7 @@ def lookup_choices(
     whether there are more than shown (the page then offers a search)."""
     records = request.app.state.records
     target = item.target.form
+    app = item.target.app or app  # a lookup may point into another app
     try:
         form = records.form(session, app, target)
         access = records.access(session, viewer.actor, form, "read")
@@ -752,8 +754,20 @@ def lookup_choices(
         row for key, row in rows.items() if key not in chosen
     ]
     return [
-        {"value": row["id"], "label": title_of(row, form.definition.fields)} for row in ordered
+        {"value": row["id"], "label": lookup_label(row, item, form.definition.fields)}
+        for row in ordered
     ], page.has_more
+
+
+def lookup_label(row: dict[str, Any], item: Any, fields: Any) -> str:
+    """A linked record as the lookup shows it: its `label_template` (`{name} ({id_no})`, the
+    values the viewer may see), else the record's title."""
+    template = getattr(item, "label_template", None)
+    if not template:
+        return title_of(row, fields)
+    return re.sub(
+        r"\{([a-z][a-z0-9_]*)\}", lambda found: plain(row.get(found.group(1))), template
+    ).strip() or title_of(row, fields)
 
 
 def first(sent: dict[str, list[str]], key: str, default: str | None = None) -> Any:

@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_precision
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.policy import FieldLevel
-from brickwork.platform.errors import Invalid, PlatformError
+from brickwork.platform.errors import Conflict, Invalid, PlatformError
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.vocabulary import KEY_PATTERN
 from brickwork.platform.web.diagram import layout
@@ -190,6 +190,33 @@ def reveal(
     )
 
 
+@router.post("/apps/{app}/forms/{form}/records/{record_id}/delete", response_model=None)
+def delete_record(
+    request: Request,
+    session: SessionDep,
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    sent: FormListsDep,
+) -> Response:
+    """Delete the record (the API's delete: its permission, version check and audit)."""
+    viewer = viewer_of(request, session, csrf=sent.get("csrf_token", [""])[-1])
+    opened = (sent.get("version") or [""])[-1]
+    try:
+        request.app.state.records.delete(
+            session,
+            viewer.actor,
+            app,
+            form,
+            record_id,
+            expected_version=int(opened) if opened.isdigit() else None,
+        )
+    except Conflict as exc:
+        session.rollback()
+        return detail_page(request, session, viewer, app, form, record_id, problem=exc)
+    return RedirectResponse(f"/apps/{app}/forms/{form}", status_code=303)
+
+
 def detail_page(
     request: Request,
     session: Session,
@@ -278,7 +305,9 @@ def detail_page(
             "revealed": bool(revealed),
             "problem": problem,
             "history": changes,
+            "related": related_of(request, session, viewer, app, form, record_id),
             "may_update": allowed(records, session, viewer, published, "update"),
+            "may_delete": allowed(records, session, viewer, published, "delete"),
             "flows": flows_of(request, session, viewer, app, form, record_id),
             "startable": startable(request, session, app, form),
             "created_at": when(record.get("created_at")),
@@ -473,6 +502,66 @@ def flows_of(
                 "task": mine,
             }
         )
+    return found
+
+
+RELATED = 10
+
+
+def related_of(
+    request: Request, session: Session, viewer: Viewer, app: str, form: str, record_id: str
+) -> list[dict[str, Any]]:
+    """Records that point at this one through a lookup field, per form and field, as the
+    viewer may see them (a few each, with their count and a link to all of them)."""
+    from brickwork.platform.web.pages import apps_of
+
+    records = request.app.state.records
+    found = []
+    literal = json.dumps(record_id)
+    for entry in apps_of(request, session, viewer):
+        for definition in entry["forms"]:
+            other = records.form(session, entry["app"].key, definition.key)
+            for item in other.definition.fields:
+                target = getattr(item, "target", None)
+                if item.type != "lookup" or target is None or target.form != form:
+                    continue
+                if (target.app or entry["app"].key) != app:
+                    continue
+                multiple = bool(getattr(item, "multiple", False))
+                condition = (
+                    f"list contains({item.key}, {literal})"
+                    if multiple
+                    else f"{item.key} = {literal}"
+                )
+                try:
+                    page = records.search(
+                        session,
+                        viewer.actor,
+                        entry["app"].key,
+                        definition.key,
+                        filter_=condition,
+                        limit=RELATED,
+                        total="auto",
+                    )
+                except PlatformError:
+                    continue  # a field the viewer may not filter by: nothing to show
+                if not page.items:
+                    continue
+                found.append(
+                    {
+                        "app": entry["app"].key,
+                        "form": definition.key,
+                        "label": text_in((definition.draft or {}).get("label"), viewer.language)
+                        or definition.key,
+                        "field": text_in(item.label, viewer.language) or item.key,
+                        "rows": [
+                            {"id": row["id"], "title": title_of(row, other.definition.fields)}
+                            for row in page.items
+                        ],
+                        "total": page.total,
+                        "filter": condition,
+                    }
+                )
     return found
 
 
