@@ -10,6 +10,7 @@ from brickwork.platform.web import (
     account,
     admin,
     audit,
+    bulk,
     forms,
     imports,
     inbox,
@@ -40,6 +41,7 @@ def install(app: FastAPI) -> None:
     app.include_router(reports.router)
     app.include_router(inbox.router)
     app.include_router(imports.router)
+    app.include_router(bulk.router)
     app.include_router(search.router)
     app.include_router(account.router)
     app.include_router(admin.router)

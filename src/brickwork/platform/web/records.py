@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_precision
@@ -26,6 +27,14 @@ from brickwork.platform.errors import Conflict, Invalid, PlatformError
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.vocabulary import KEY_PATTERN
 from brickwork.platform.web.diagram import layout
+from brickwork.platform.web.lists import (
+    OPERATORS,
+    Condition,
+    chosen_columns,
+    compiled,
+    conditions_of,
+    operators_of,
+)
 from brickwork.platform.web.pages import form_lists
 from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 
@@ -81,8 +90,14 @@ def record_list(
     sort: Annotated[str, Query(max_length=200)] = "",
     page: Annotated[int, Query(ge=0, le=100_000)] = 0,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
+    cols: Annotated[str, Query(max_length=2000)] = "",
+    col: Annotated[list[str] | None, Query(max_length=64)] = None,
+    bf: Annotated[list[str] | None, Query(max_length=64)] = None,
+    bo: Annotated[list[str] | None, Query(max_length=16)] = None,
+    bv: Annotated[list[str] | None, Query(max_length=400)] = None,
 ) -> Response:
-    """A form's records as the viewer may see them."""
+    """A form's records as the viewer may see them: the columns chosen, the quick search, the
+    builder's conditions and the typed filter (all must hold), sorted, a page at a time."""
     viewer = viewer_of(request, session)
     records = request.app.state.records
     published = records.form(session, app, form)
@@ -92,8 +107,12 @@ def record_list(
         for item in published.definition.fields
         if item.type in LISTED_TYPES and access.levels.get(item.key) != FieldLevel.HIDDEN
     ]
-    columns = fields[:MAX_COLUMNS]
-    expression = combined(q, filter, fields, access)
+    wanted = [key for key in (cols.split(",") if cols else col or []) if key]
+    columns, unknown = chosen_columns(fields, wanted, MAX_COLUMNS)
+    conditions = conditions_of(bf or [], bo or [], bv or [])
+    built, unfit = compiled(conditions, fields, access)
+    typed = " and ".join(f"({part})" for part in (filter.strip(), built or "") if part)
+    expression = combined(q, typed, fields, access)
     problem: PlatformError | None = None
     try:
         found = records.search(
@@ -112,6 +131,12 @@ def record_list(
         if exc.code in ("permission_denied", "not_found"):
             raise
         problem, items, total, exact, more = exc, [], 0, True, False
+    state: list[tuple[str, str]] = [("q", q), ("filter", filter)]
+    if wanted:
+        state.append(("cols", ",".join(item.key for item in columns)))
+    for condition in conditions:
+        state += [("bf", condition.field), ("bo", condition.operator), ("bv", condition.value)]
+    export = [("filter", expression or ""), ("sort", sort)]
     context = {
         "app": app,
         "form": form,
@@ -124,12 +149,32 @@ def record_list(
             }
             for item in items
         ],
+        "fields": [
+            {
+                "key": item.key,
+                "label": text_in(item.label, viewer.language),
+                "operators": operators_of(item.type),
+                "masked": access.levels.get(item.key) == FieldLevel.MASKED,
+                "options": [
+                    text_in(getattr(o, "label", None) or getattr(o, "value", o), viewer.language)
+                    for o in getattr(item, "options", None) or ()
+                ],
+            }
+            for item in fields
+        ],
+        "shown_columns": {item.key for item in columns},
+        "conditions": [*conditions, Condition("", "eq", "")],
+        "operators": OPERATORS,
+        "unknown_columns": unknown,
+        "unfit": unfit,
         "q": q,
         "filter": filter,
         "sort": sort,
         "page": page,
         "size": size,
         "sizes": PAGE_SIZES,
+        "state": urlencode([(k, v) for k, v in state if v]),
+        "export": urlencode([(k, v) for k, v in export if v]),
         "total": total,
         "total_exact": exact,
         "has_more": more,
@@ -137,6 +182,9 @@ def record_list(
         "nav": navigation(request, session, viewer, app),
         "may_create": allowed(records, session, viewer, published, "create"),
         "may_import": allowed(records, session, viewer, published, "import"),
+        "may_delete": allowed(records, session, viewer, published, "delete"),
+        "may_export": allowed(records, session, viewer, published, "export"),
+        "startable": startable(request, session, app, form),
     }
     partial = (
         request.headers.get("hx-request") == "true"

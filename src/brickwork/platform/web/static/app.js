@@ -33,3 +33,13 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// A list's "select every row of this page" box ticks (or clears) the boxes of its rows.
+document.addEventListener("change", (event) => {
+  if (event.target.id !== "pick-all") {
+    return;
+  }
+  document.querySelectorAll('input[name="ids"][form="bulk"]').forEach((box) => {
+    box.checked = event.target.checked;
+  });
+});
