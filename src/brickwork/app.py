@@ -41,7 +41,9 @@ from brickwork.platform.jobs.service import serve as serve_jobs
 from brickwork.platform.metadata import endpoints as metadata_endpoints
 from brickwork.platform.notifications import endpoints as notification_endpoints
 from brickwork.platform.records import endpoints as record_endpoints
+from brickwork.platform.records import view_endpoints
 from brickwork.platform.records.jobs import JobRunner
+from brickwork.platform.records.saved_views import SavedViews
 from brickwork.platform.reports import endpoints as report_endpoints
 from brickwork.platform.rules import endpoints as rules_endpoints
 from brickwork.platform.runs import endpoints as runs_endpoints
@@ -153,6 +155,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.bundles = services.bundles
     app.state.approvals = services.approvals
     app.state.records = services.records
+    app.state.saved_views = SavedViews(records=services.records, clock=clock)
     app.state.files = services.files
     app.state.identities = services.identities
     app.state.decisions = services.decisions
@@ -183,6 +186,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         *notification_endpoints.BODY_MODELS,
         *runs_schemas.BODY_MODELS,
         *report_endpoints.BODY_MODELS,
+        *view_endpoints.BODY_MODELS,
     )
     install_openapi(app, body_models=body_models, security=SECURITY)
     return app
@@ -198,6 +202,7 @@ def area_routers() -> tuple[APIRouter, ...]:
         record_endpoints.imports,
         file_endpoints.router,
         record_endpoints.app_docs,
+        view_endpoints.router,
         audit_endpoints.router,
         rules_endpoints.router,
         rules_endpoints.executions,

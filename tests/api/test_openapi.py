@@ -283,6 +283,11 @@ def test_routes_outside_the_document_are_exactly_the_public_ones(
             key="report",
             task_id="1",
             job_id="job",
+            event_id="1",
+            username="someone",
+            field="name",
+            token_id="token",
+            view_id="view",
         )
         form = {"csrf_token": "x"} if method == "POST" else None
         response = anonymous_client.request(method, concrete, data=form, follow_redirects=False)

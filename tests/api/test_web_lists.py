@@ -174,3 +174,93 @@ def test_a_flow_starts_on_chosen_rows_and_a_running_one_is_named(
     )
     assert "The flow started on 0 records." in again.text
     assert 'id="bulk-refused"' in again.text
+
+
+VIEWS = f"{APP}/forms/customer/views"
+
+
+def test_views_are_saved_shared_and_changed_only_by_their_owner(
+    clerk: TestClient,  # noqa: F811 (the fixture)
+    users: Users,
+) -> None:
+    body = {
+        "name": "Rich clients",
+        "query": {
+            "conditions": [{"field": "aum", "operator": "gt", "value": "1000000"}],
+            "columns": ["name", "aum"],
+            "sort": "-aum",
+        },
+    }
+    made = clerk.post(VIEWS, json=body)
+    assert made.status_code == 201, made.text
+    view = made.json()
+    assert (view["name"], view["shared"], view["mine"]) == ("Rich clients", False, True)
+    taken = clerk.post(VIEWS, json=body)
+    assert taken.status_code == 409
+    assert taken.json()["errors"][0]["pointer"] == "/name"
+    bad = clerk.post(VIEWS, json={"name": "  ", "query": {"size": 1000}})
+    assert bad.status_code == 422
+    colleague = users.client("colleague", grants=CLERK)
+    assert colleague.get(VIEWS).json()["items"] == [], "private until shared"
+    shared = clerk.patch(f"{VIEWS}/{view['id']}", json={"shared": True})
+    assert shared.status_code == 200, shared.text
+    seen = colleague.get(VIEWS).json()["items"]
+    assert [(v["name"], v["mine"]) for v in seen] == [("Rich clients", False)]
+    assert colleague.patch(f"{VIEWS}/{view['id']}", json={"name": "Mine now"}).status_code == 403
+    assert colleague.delete(f"{VIEWS}/{view['id']}").status_code == 403
+    outsider = users.client("outsider", grants=[])
+    assert outsider.get(VIEWS).status_code == 403, "only readers of the form"
+    assert clerk.delete(f"{VIEWS}/{view['id']}").status_code == 204
+    assert clerk.get(VIEWS).json()["items"] == []
+    assert clerk.delete(f"{VIEWS}/{view['id']}").status_code == 404
+
+
+def test_a_view_is_saved_from_the_page_opened_again_and_survives_a_rename(
+    clerk: TestClient,  # noqa: F811 (the fixture)
+    wealth: TestClient,  # noqa: F811 (the fixture)
+) -> None:
+    address = f"{PAGE}?cols=name,mobile&bf=aum&bo=gt&bv=0&sort=name"
+    listed = page(clerk, address, headers=EN)
+    hidden = dict(
+        re.findall(r'<input type="hidden" name="(cols|sort|size)" value="([^"]*)"', listed)
+    )
+    assert hidden == {"cols": "name,mobile", "sort": "name", "size": "20"}
+    saved = clerk.post(
+        f"{PAGE}/views",
+        data={
+            "name": "Positive",
+            "cols": "name,mobile",
+            "bf": "aum",
+            "bo": "gt",
+            "bv": "0",
+            "sort": "name",
+            "size": "20",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    opened_at = saved.headers["location"]
+    assert "view=" in opened_at
+    shown = page(clerk, opened_at, headers=EN)
+    assert headers_of(shown) == ["Name", "Mobile"]
+    assert "Li Lei" in shown
+    assert "Han Meimei" not in shown
+    assert 'aria-current="page">Positive</a>' in shown
+    again = clerk.post(
+        f"{PAGE}/views", data={"name": "Positive"}, headers=EN, follow_redirects=False
+    )
+    assert again.status_code == 200
+    assert "you have a view named" in again.text
+    renamed = [dict(f, key="cell") if f["key"] == "mobile" else f for f in FIELDS]
+    put = wealth.put(
+        f"{APP}/definitions/form/customer", json={"label": "Customer", "spec": {"fields": renamed}}
+    )
+    assert put.status_code == 200, put.text
+    assert wealth.post(f"{APP}/definitions/form/customer/publish").status_code == 201
+    stale = page(clerk, opened_at, headers=EN)
+    assert "Column “mobile” is not a field you can see" in stale
+    assert "Li Lei" in stale
+    view_id = opened_at.rsplit("view=", 1)[1]
+    gone = clerk.post(f"{PAGE}/views/{view_id}/delete", data={"csrf_token": ""})
+    assert gone.status_code == 200
+    assert "Positive" not in gone.text

@@ -24,6 +24,7 @@ from brickwork.platform.models.record_change import RecordChange
 from brickwork.platform.models.recovery_code import RecoveryCode
 from brickwork.platform.models.role import Role
 from brickwork.platform.models.rule_execution import RuleExecution
+from brickwork.platform.models.saved_view import SavedView
 from brickwork.platform.models.serial_counter import SerialCounter
 from brickwork.platform.models.sign_in_failure import SignInFailure
 from brickwork.platform.models.stored_file import StoredFile
@@ -58,6 +59,7 @@ __all__ = [
     "RecoveryCode",
     "Role",
     "RuleExecution",
+    "SavedView",
     "SerialCounter",
     "SignInFailure",
     "StoredFile",

@@ -18,6 +18,7 @@ from brickwork.platform.web import (
     records,
     reports,
     roles,
+    saved,
     search,
 )
 from brickwork.platform.web.views import PasswordChangeFirst, SignInFirst, sign_in_redirect
@@ -42,6 +43,7 @@ def install(app: FastAPI) -> None:
     app.include_router(inbox.router)
     app.include_router(imports.router)
     app.include_router(bulk.router)
+    app.include_router(saved.router)
     app.include_router(search.router)
     app.include_router(account.router)
     app.include_router(admin.router)

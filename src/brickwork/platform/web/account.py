@@ -16,7 +16,8 @@ from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.schemas import TokenCreate
 from brickwork.platform.errors import ErrorItem, Invalid, PlatformError
 from brickwork.platform.web.admin import admin_areas, optional, parsed
-from brickwork.platform.web.forms import ZONE, FormListsDep, by_field, first
+from brickwork.platform.web.forms import ZONE, by_field
+from brickwork.platform.web.params import FormListsDep, first
 from brickwork.platform.web.records import when
 from brickwork.platform.web.views import Viewer, render, viewer_of
 

@@ -34,7 +34,8 @@ from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.roles import AUDIT_ADMIN, SECURITY_ADMIN
 from brickwork.platform.errors import Invalid, PlatformError
 from brickwork.platform.vocabulary import KEY_PATTERN
-from brickwork.platform.web.forms import FormListsDep, by_field, first
+from brickwork.platform.web.forms import by_field
+from brickwork.platform.web.params import FormListsDep, first
 from brickwork.platform.web.records import when
 from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 

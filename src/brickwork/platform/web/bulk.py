@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.errors import Invalid, PlatformError
-from brickwork.platform.web.forms import AppKey, FormKey, FormListsDep, first
+from brickwork.platform.web.params import AppKey, FormKey, FormListsDep, first
 from brickwork.platform.web.records import navigation, published_label, title_of
 from brickwork.platform.web.views import render, viewer_of
 

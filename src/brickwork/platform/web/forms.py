@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -40,8 +40,15 @@ from brickwork.platform.errors import (
     NotFound,
     PlatformError,
 )
-from brickwork.platform.vocabulary import KEY_PATTERN
-from brickwork.platform.web.pages import MAX_FIELD, form_lists
+from brickwork.platform.web.pages import MAX_FIELD
+from brickwork.platform.web.params import (
+    AppKey,
+    FieldKey,
+    FormKey,
+    FormListsDep,
+    RecordId,
+    first,
+)
 from brickwork.platform.web.records import (
     LISTED_TYPES,
     combined,
@@ -52,10 +59,6 @@ from brickwork.platform.web.records import (
 from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 
 router = APIRouter(include_in_schema=False)
-AppKey = Annotated[str, Path(pattern=KEY_PATTERN)]
-FormKey = Annotated[str, Path(pattern=KEY_PATTERN)]
-RecordId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
-FieldKey = Annotated[str, Path(pattern=KEY_PATTERN)]
 PREFIX = "f."
 ZONE = ZoneInfo("Asia/Shanghai")
 EDITABLE = (LISTED_TYPES - {"computed", "serial_number"}) | {"lookup", "subtable", "attachment"}
@@ -65,9 +68,6 @@ CELLS = EDITABLE - {"lookup", "subtable", "multi_select", "attachment"}
 ROW_ID = "_id"
 ROW_OPS = ("add", "remove", "up", "down")
 LOOKUP_CHOICES = 200
-
-
-FormListsDep = Annotated[dict[str, list[str]], Depends(form_lists)]
 
 
 async def form_with_files(
@@ -768,11 +768,6 @@ def lookup_label(row: dict[str, Any], item: Any, fields: Any) -> str:
     return re.sub(
         r"\{([a-z][a-z0-9_]*)\}", lambda found: plain(row.get(found.group(1))), template
     ).strip() or title_of(row, fields)
-
-
-def first(sent: dict[str, list[str]], key: str, default: str | None = None) -> Any:
-    values = sent.get(key)
-    return values[-1] if values else default
 
 
 def by_field(errors: Any) -> dict[str, str]:

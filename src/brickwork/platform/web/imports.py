@@ -20,7 +20,7 @@ from brickwork.platform.records.endpoints import start_import_job
 from brickwork.platform.records.imports import XLSX_TYPE
 from brickwork.platform.records.transfer import import_file
 from brickwork.platform.vocabulary import KEY_PATTERN
-from brickwork.platform.web.forms import FormListsDep, first
+from brickwork.platform.web.params import FormListsDep, first
 from brickwork.platform.web.records import navigation, published_label
 from brickwork.platform.web.views import render, text_in, viewer_of
 

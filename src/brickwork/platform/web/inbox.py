@@ -31,7 +31,7 @@ from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.errors import Invalid, PlatformError
 from brickwork.platform.metadata.schemas import Kind
-from brickwork.platform.web.forms import FormListsDep, first
+from brickwork.platform.web.params import FormListsDep, first
 from brickwork.platform.web.records import shown, title_of, when
 from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_precision
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,6 @@ from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.errors import Conflict, Invalid, PlatformError
 from brickwork.platform.metadata.schemas import Kind
-from brickwork.platform.vocabulary import KEY_PATTERN
 from brickwork.platform.web.diagram import layout
 from brickwork.platform.web.lists import (
     OPERATORS,
@@ -35,14 +34,11 @@ from brickwork.platform.web.lists import (
     conditions_of,
     operators_of,
 )
-from brickwork.platform.web.pages import form_lists
+from brickwork.platform.web.params import AppKey, FormKey, FormListsDep, RecordId
+from brickwork.platform.web.saved import views_of
 from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 
 router = APIRouter(include_in_schema=False)
-FormListsDep = Annotated[dict[str, list[str]], Depends(form_lists)]
-AppKey = Annotated[str, Path(pattern=KEY_PATTERN)]
-FormKey = Annotated[str, Path(pattern=KEY_PATTERN)]
-RecordId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 PAGE_SIZES = (20, 50, 100)
 MAX_COLUMNS = 8
 LISTED_TYPES = frozenset(
@@ -95,6 +91,7 @@ def record_list(
     bf: Annotated[list[str] | None, Query(max_length=64)] = None,
     bo: Annotated[list[str] | None, Query(max_length=16)] = None,
     bv: Annotated[list[str] | None, Query(max_length=400)] = None,
+    view: Annotated[str, Query(max_length=36)] = "",
 ) -> Response:
     """A form's records as the viewer may see them: the columns chosen, the quick search, the
     builder's conditions and the typed filter (all must hold), sorted, a page at a time."""
@@ -174,6 +171,9 @@ def record_list(
         "size": size,
         "sizes": PAGE_SIZES,
         "state": urlencode([(k, v) for k, v in state if v]),
+        "kept": [*state, ("sort", sort), ("size", str(size))],
+        "views": views_of(request, session, viewer, app, form),
+        "view": view,
         "export": urlencode([(k, v) for k, v in export if v]),
         "total": total,
         "total_exact": exact,

@@ -22,7 +22,7 @@ from brickwork.platform.errors import PlatformError
 from brickwork.platform.reports.exports import EXPORT_TYPES, export_report
 from brickwork.platform.reports.shown import run_json
 from brickwork.platform.vocabulary import KEY_PATTERN
-from brickwork.platform.web.forms import FormListsDep, first
+from brickwork.platform.web.params import FormListsDep, first
 from brickwork.platform.web.records import navigation
 from brickwork.platform.web.views import render, viewer_of
 

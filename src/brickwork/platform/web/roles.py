@@ -36,7 +36,8 @@ from brickwork.platform.web.admin import (
     security_viewer,
     text_pair,
 )
-from brickwork.platform.web.forms import FormListsDep, by_field, first
+from brickwork.platform.web.forms import by_field
+from brickwork.platform.web.params import FormListsDep, first
 from brickwork.platform.web.views import Viewer, text_in
 
 router = APIRouter(include_in_schema=False)
