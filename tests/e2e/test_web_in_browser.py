@@ -386,3 +386,62 @@ def test_a_clerk_searches_every_form_from_the_top_bar(page: Any, demo: dict[str,
     page.wait_for_selector(".search-group table tbody tr")
     assert "李雷" in page.inner_text(".search-group")
     shoot(page, "search")
+
+
+def test_a_manager_filters_chooses_columns_saves_a_view_reveals_and_deletes(
+    page: Any, demo: dict[str, Any]
+) -> None:
+    from playwright.sync_api import expect
+
+    # a record of the Shanghai clerk, for the manager to delete at the end
+    clerk = httpx.Client(base_url=demo["base"])
+    signed = clerk.post(
+        "/api/v1/auth/login",
+        json={"username": "clerk.sh", "password": demo["passwords"]["clerk.sh"]},
+    )
+    assert signed.status_code == 200, signed.text
+    made = clerk.post(
+        "/api/v1/apps/onboarding/forms/customer/records",
+        json={"name": "待删除客户", "customer_type": "individual", "aum": 1.5},
+        headers={"X-CSRF-Token": signed.json()["csrf_token"]},
+    )
+    assert made.status_code == 201, made.text
+    sign_in(page, demo, "manager")
+    page.goto(demo["base"] + "/apps/onboarding/forms/customer")
+    page.click("#builder summary")
+    page.select_option("select[name=bf] >> nth=0", "aum")
+    page.select_option("select[name=bo] >> nth=0", "gt")
+    page.fill("input[name=bv] >> nth=0", "1000000")
+    page.click("#column-chooser summary")
+    page.locator("#column-chooser input[value=mobile]").uncheck()
+    page.click("form.filterbar button[type=submit]")
+    page.wait_for_url("**bf=aum**")
+    page.reload()  # the address holds it all
+    headers = page.inner_text("#records thead")
+    assert "手机号码" not in headers
+    assert "待删除客户" not in page.inner_text("#records")
+    shoot(page, "record-list-conditions")
+    page.click("#views summary")
+    page.fill("#view-name", "千万级客户")
+    page.click("#save-view button[type=submit]")
+    page.wait_for_url("**view=**")
+    expect(page.locator(".view-link a[aria-current=page]")).to_have_text("千万级客户")
+    page.goto(demo["base"] + "/apps/onboarding/forms/customer")
+    page.click(".view-link a >> text=千万级客户")
+    page.wait_for_url("**bf=aum**")
+    assert "手机号码" not in page.inner_text("#records thead")
+    # a masked mobile in clear, for a reason
+    page.goto(demo["base"] + "/apps/onboarding/forms/customer?q=李雷")
+    page.click("#records tbody tr >> nth=0 >> td >> nth=1 >> a")
+    page.wait_for_selector("#details-title")
+    page.click("#reveal summary")
+    page.fill("#reveal-reason", "客户来电核实身份")
+    page.click("#reveal button[type=submit]")
+    expect(page.locator("#revealed")).to_be_visible()
+    assert "13812345678" in page.inner_text("#value-mobile")
+    # the clerk's record, chosen and deleted after a confirmation
+    page.goto(demo["base"] + "/apps/onboarding/forms/customer?q=待删除客户")
+    page.locator("#records tbody input[name=ids]").first.check()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#bulk-delete")
+    expect(page.locator("#bulk-result")).to_contain_text("已删除 1 条记录")
