@@ -500,3 +500,57 @@ def test_files_are_attached_as_they_are_chosen_and_saved_with_the_record(
         files={"upload.scans": ("a.pdf", PDF, "application/pdf")},
     )
     assert refused.status_code == 403, "no CSRF token, no file"
+
+
+def test_a_signature_drawn_in_the_page_is_stored_as_an_image_and_shown(
+    client: TestClient,
+) -> None:
+    app = f"{API}/apps/sign"
+    assert client.post(f"{API}/apps", json={"key": "sign", "label": "Sign"}).status_code == 201
+    fields = [
+        {"id": "s_name", "key": "name", "type": "text", "label": "Name"},
+        {"id": "s_sig", "key": "signed", "type": "signature", "label": "Signature"},
+    ]
+    made = client.post(
+        f"{app}/definitions",
+        json={"kind": "form", "key": "consent", "label": "Consent", "spec": {"fields": fields}},
+    )
+    assert made.status_code == 201, made.text
+    assert client.post(f"{app}/definitions/form/consent/publish").status_code == 201
+    page = "/apps/sign/forms/consent"
+    form = opened(client, f"{page}/new")
+    assert 'data-signature="/apps/sign/forms/consent/attachments/signed"' in form
+    drawn = client.post(
+        f"{page}/attachments/signed",
+        data={"f.name": "Li Lei"},
+        files={"upload.signed": ("signature.png", PNG, "image/png")},
+    )
+    assert drawn.status_code == 200, drawn.text
+    assert 'class="signature-image"' in drawn.text
+    assert "data-signature=" not in drawn.text, "signed: no pad until it is cleared"
+    ref = re.search(r'name="f.signed" value="([^"]+)"', drawn.text)
+    assert ref is not None
+    reference = ref.group(1).replace("&#34;", '"')
+    saved = client.post(
+        f"{page}/new", data={"f.name": "Li Lei", "f.signed": reference}, follow_redirects=False
+    )
+    assert saved.status_code == 303, saved.text
+    record_id = saved.headers["location"].rsplit("/", 1)[1]
+    stored = client.get(f"{app}/forms/consent/records/{record_id}").json()
+    assert stored["signed"]["content_type"] == "image/png"
+    detail = opened(client, f"{page}/records/{record_id}")
+    image = f"/api/v1/apps/sign/forms/consent/records/{record_id}/files/{stored['signed']['id']}"
+    assert f'<img src="{image}"' in detail
+    assert client.get(image).content == PNG
+    again = client.post(
+        f"{page}/records/{record_id}/attachments/signed?remove={stored['signed']['id']}",
+        data={"f.name": "Li Lei", "f.signed": reference},
+    )
+    assert "data-signature=" in again.text, "cleared: the pad again"
+    not_an_image = client.post(
+        f"{page}/attachments/signed",
+        data={"f.name": "Li Lei"},
+        files={"upload.signed": ("scan.pdf", PDF, "application/pdf")},
+        headers={"Accept-Language": "en"},
+    )
+    assert 'class="field-error" role="alert"' in not_an_image.text

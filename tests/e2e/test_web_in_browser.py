@@ -225,9 +225,22 @@ def test_a_clerk_adds_a_customer_after_fixing_what_the_server_finds(
     page.fill("#field-resident_id", "110101199003070011")
     page.fill("#field-aum", "1200000.00")
     page.select_option("#field-customer_type", "individual")
+    # the customer signs on the pad: the drawing is stored as an image with the form
+    pad = page.locator("canvas.signature-pad")
+    box = pad.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 20, box["y"] + 40)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 20 + step * 25, box["y"] + 40 + (step % 3) * 20)
+    page.mouse.up()
+    page.click("[data-signature-save]")
+    page.wait_for_selector("img.signature-image")
     page.click("form.record-form button[type=submit]")
     page.wait_for_selector("#details-title")
     assert page.locator(".content h1").inner_text() == "赵小明"
+    image = page.locator("#value-signature img.signature-image")
+    assert image.evaluate("element => element.naturalWidth") == 480, "the drawing, stored"
     page.click("nav.breadcrumb a >> nth=1")
     page.wait_for_selector("table.dense tbody tr")
     assert "赵小明" in page.inner_text("table.dense")

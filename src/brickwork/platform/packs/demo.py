@@ -55,6 +55,12 @@ CUSTOMER_FORM: dict[str, Any] = {
             "type": "phone",
             "label": {"zh-CN": "手机号码", "en": "Mobile"},
         },
+        {
+            "id": "f_sign",
+            "key": "signature",
+            "type": "signature",
+            "label": {"zh-CN": "客户签名", "en": "Customer's signature"},
+        },
     ]
 }
 REVIEW_FLOW: dict[str, Any] = {

@@ -13,9 +13,10 @@ parses them), dates, date-times in the user's zone, yes/no, selects and multi-se
 lookups as a choice among the target form's records the user may read and its `where` admits
 (with a search when there are more than the list shows), subtables as a table of rows that
 are added, removed and moved by the server (`.../rows`; rows keep their ids, so a moved row
-is the same row). Fields whose widgets are not in the page yet (attachments, signatures,
-locations, rich text) are shown read-only and keep their values. While a flow runs on the
-record, an assignee may change only the fields of their step.
+is the same row), attachments as files stored as they are chosen, signatures drawn on a canvas
+and stored as an image. Fields whose widgets are not in the page yet (locations, rich text) are
+shown read-only and keep their values. While a flow runs on the record, an assignee may change
+only the fields of their step.
 """
 
 from __future__ import annotations
@@ -61,9 +62,10 @@ from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 router = APIRouter(include_in_schema=False)
 PREFIX = "f."
 ZONE = ZoneInfo("Asia/Shanghai")
-EDITABLE = (LISTED_TYPES - {"computed", "serial_number"}) | {"lookup", "subtable", "attachment"}
+FILE_TYPES = frozenset({"attachment", "signature"})
+EDITABLE = (LISTED_TYPES - {"computed", "serial_number"}) | {"lookup", "subtable"} | FILE_TYPES
 """Types with a widget in the page (the others are shown read-only and keep their values)."""
-CELLS = EDITABLE - {"lookup", "subtable", "multi_select", "attachment"}
+CELLS = EDITABLE - {"lookup", "subtable", "multi_select"} - FILE_TYPES
 """Types with a widget in a subtable row (the other cells are shown and keep their values)."""
 ROW_ID = "_id"
 ROW_OPS = ("add", "remove", "up", "down")
@@ -444,10 +446,12 @@ class FormPage:
         """An attachment field again after storing the file chosen in it (as the API's upload
         does: the same checks and quota) or taking one off (`remove`), checked as saving would
         check it; the record itself is saved only with the form."""
-        item = next((f for f in self.fields if f.key == key and f.type == "attachment"), None)
+        item = next((f for f in self.fields if f.key == key and f.type in FILE_TYPES), None)
         if item is None or key not in self.writable:
             raise NotFound(f"the form has no attachment field {key!r} you may change")
-        refs = value_of(item, sent.get(PREFIX + key, []))
+        signature = item.type == "signature"
+        found_refs = value_of(item, sent.get(PREFIX + key, []))
+        refs = [found_refs] if signature and found_refs else [] if signature else found_refs
         if remove:
             refs = [ref for ref in refs if not isinstance(ref, dict) or ref.get("id") != remove]
         problem: str | None = None
@@ -464,6 +468,8 @@ class FormPage:
             except PlatformError as exc:
                 problem = exc.message
             else:
+                if signature:
+                    refs = []  # a new signature replaces the one before
                 refs.append(
                     {
                         "id": stored.id,
@@ -472,8 +478,9 @@ class FormPage:
                         "content_type": stored.content_type,
                     }
                 )
+        value: Any = (refs[0] if refs else None) if signature else refs
         if problem is None:
-            data = {**self.data(sent), key: refs}
+            data = {**self.data(sent), key: value}
             try:
                 found = self.records.check(
                     self.session,
@@ -486,7 +493,7 @@ class FormPage:
                 problem = by_field(found.errors).get(key)
             except PlatformError as exc:
                 problem = by_field(exc.errors).get(key)
-        widget = self.widget(item, {key: refs}, problem, self.viewer.language)
+        widget = self.widget(item, {key: value}, problem, self.viewer.language)
         return render(self.request, "records/_attachments.html", {"w": widget}, viewer=self.viewer)
 
     def rows(self, sent: dict[str, list[str]], asked: Mapping[str, str]) -> Response:
@@ -554,7 +561,7 @@ class FormPage:
             widget["chosen"] = set(value) if isinstance(value, list) else {value}
         elif kind == "subtable":
             widget.update(self.subtable(item, value, cells or {}, language))
-        elif kind == "attachment":
+        elif kind in FILE_TYPES:
             widget.update(self.attached(item, value))
         elif kind == "lookup":
             chosen = [v for v in (value if isinstance(value, list) else [value]) if v]
@@ -568,9 +575,14 @@ class FormPage:
     def attached(self, item: Any, value: Any) -> dict[str, Any]:
         """An attachment field's files (each with its reference, kept in the page as JSON, and
         where to download it) and where the page sends a new one."""
-        kept = {ref.get("id") for ref in self.stored.get(item.key) or [] if isinstance(ref, dict)}
+        stored = self.stored.get(item.key)
+        kept = {
+            ref.get("id")
+            for ref in (stored if isinstance(stored, list) else [stored] if stored else [])
+            if isinstance(ref, dict)
+        }
         files = []
-        for ref in value if isinstance(value, list) else []:
+        for ref in value if isinstance(value, list) else [value] if value else []:
             if not isinstance(ref, dict):
                 continue
             if self.record_id is not None and ref.get("id") in kept:
@@ -591,7 +603,8 @@ class FormPage:
             "files": files,
             "upload_url": f"{base}/attachments/{item.key}",
             "accept": ",".join(getattr(item, "content_types", ()) or ()),
-            "max_files": getattr(item, "max_files", None),
+            "max_files": 1 if item.type == "signature" else getattr(item, "max_files", None),
+            "signature": item.type == "signature",
         }
 
     def subtable(
@@ -672,6 +685,8 @@ def value_of(item: Any, values: list[str]) -> Any:
         return bool(values) and values[-1] == "true"
     if item.type == "attachment":  # each a file's reference, as JSON (the server checks it)
         return [loaded(text) for text in values if text]
+    if item.type == "signature":  # one file's reference (an image drawn in the page)
+        return loaded(values[-1]) if values and values[-1] else None
     if item.type == "multi_select" or (item.type == "lookup" and getattr(item, "multiple", False)):
         return [value for value in values if value]
     text = values[-1].strip() if values else ""

@@ -304,6 +304,8 @@ def detail_page(
                 for row in value
                 if isinstance(row, dict)
             ]
+        elif item.type == "signature" and isinstance(value, dict):
+            entry["image"] = f"{base}/files/{value.get('id')}"
         elif item.type == "attachment" and isinstance(value, list):
             entry["files"] = [
                 {

@@ -43,3 +43,78 @@ document.addEventListener("change", (event) => {
     box.checked = event.target.checked;
   });
 });
+
+// Signature pads: draw with a mouse, pen or finger; "use" sends the drawing as a PNG with the
+// form (the server stores it and answers the field again); "clear" starts over.
+function signaturePad(canvas) {
+  if (canvas.dataset.ready) {
+    return;
+  }
+  canvas.dataset.ready = "true";
+  const pen = canvas.getContext("2d");
+  pen.lineWidth = 2.2;
+  pen.lineCap = "round";
+  pen.strokeStyle = "#111827";
+  let drawing = false;
+  canvas.dataset.drawn = "";
+  const at = (event) => {
+    const box = canvas.getBoundingClientRect();
+    return [
+      ((event.clientX - box.left) * canvas.width) / box.width,
+      ((event.clientY - box.top) * canvas.height) / box.height,
+    ];
+  };
+  canvas.addEventListener("pointerdown", (event) => {
+    drawing = true;
+    canvas.setPointerCapture(event.pointerId);
+    pen.beginPath();
+    pen.moveTo(...at(event));
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    if (!drawing) {
+      return;
+    }
+    pen.lineTo(...at(event));
+    pen.stroke();
+    canvas.dataset.drawn = "true";
+  });
+  canvas.addEventListener("pointerup", () => {
+    drawing = false;
+  });
+  const box = canvas.parentElement;
+  box.querySelector("[data-signature-clear]").addEventListener("click", () => {
+    pen.clearRect(0, 0, canvas.width, canvas.height);
+    canvas.dataset.drawn = "";
+  });
+  box.querySelector("[data-signature-save]").addEventListener("click", () => {
+    if (!canvas.dataset.drawn) {
+      return;
+    }
+    canvas.toBlob((image) => {
+      const form = canvas.closest("form");
+      const sent = new FormData(form);
+      sent.append("upload." + canvas.dataset.field, image, "signature.png");
+      const token = document.querySelector('meta[name="csrf-token"]');
+      fetch(canvas.dataset.signature, {
+        method: "POST",
+        body: sent,
+        headers: { "X-CSRF-Token": token ? token.content : "", "HX-Request": "true" },
+      })
+        .then((answer) => answer.text())
+        .then((html) => {
+          const field = box.closest(".attachments") || box;
+          field.outerHTML = html;
+          const fresh = document.getElementById(field.id);
+          if (fresh && typeof htmx !== "undefined") {
+            htmx.process(fresh);
+          }
+        });
+    }, "image/png");
+  });
+}
+document.addEventListener("DOMContentLoaded", () =>
+  document.querySelectorAll("canvas[data-signature]").forEach(signaturePad),
+);
+document.addEventListener("htmx:afterSettle", (event) =>
+  event.target.querySelectorAll("canvas[data-signature]").forEach(signaturePad),
+);
