@@ -554,3 +554,42 @@ def test_a_signature_drawn_in_the_page_is_stored_as_an_image_and_shown(
         headers={"Accept-Language": "en"},
     )
     assert 'class="field-error" role="alert"' in not_an_image.text
+
+
+def test_a_location_is_typed_as_latitude_and_longitude(client: TestClient) -> None:
+    app = f"{API}/apps/visits"
+    assert client.post(f"{API}/apps", json={"key": "visits", "label": "Visits"}).status_code == 201
+    fields = [
+        {"id": "v_name", "key": "name", "type": "text", "label": "Name"},
+        {"id": "v_at", "key": "place", "type": "location", "label": "Where"},
+    ]
+    made = client.post(
+        f"{app}/definitions",
+        json={"kind": "form", "key": "visit", "label": "Visit", "spec": {"fields": fields}},
+    )
+    assert made.status_code == 201, made.text
+    assert client.post(f"{app}/definitions/form/visit/publish").status_code == 201
+    page = "/apps/visits/forms/visit"
+    assert 'name="f.place.lat"' in opened(client, f"{page}/new")
+    wrong = client.post(
+        f"{page}/new",
+        data={"f.name": "Branch", "f.place.lat": "100", "f.place.lng": "121.4737"},
+        headers={"Accept-Language": "en"},
+    )
+    assert 'id="form-problems"' in wrong.text
+    assert 'value="100"' in wrong.text, "what was typed stays"
+    saved = client.post(
+        f"{page}/new",
+        data={"f.name": "Branch", "f.place.lat": "31.2304", "f.place.lng": "121.4737"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    record_id = saved.headers["location"].rsplit("/", 1)[1]
+    stored = client.get(f"{app}/forms/visit/records/{record_id}").json()
+    assert (stored["place"]["lat"], stored["place"]["lng"]) == ("31.2304000", "121.4737000")
+    edit = opened(client, f"{page}/records/{record_id}/edit")
+    assert 'name="f.place.lat" value="31.2304000"' in edit
+    none = client.post(f"{page}/new", data={"f.name": "Nowhere"}, follow_redirects=False)
+    assert none.status_code == 303
+    nowhere = none.headers["location"].rsplit("/", 1)[1]
+    assert client.get(f"{app}/forms/visit/records/{nowhere}").json()["place"] is None

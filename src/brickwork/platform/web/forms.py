@@ -14,8 +14,8 @@ lookups as a choice among the target form's records the user may read and its `w
 (with a search when there are more than the list shows), subtables as a table of rows that
 are added, removed and moved by the server (`.../rows`; rows keep their ids, so a moved row
 is the same row), attachments as files stored as they are chosen, signatures drawn on a canvas
-and stored as an image. Fields whose widgets are not in the page yet (locations, rich text) are
-shown read-only and keep their values. While a flow runs on the record, an assignee may change
+and stored as an image, locations as latitude and longitude (or the device's position). Rich
+text is shown read-only and keeps its value. While a flow runs on the record, an assignee may change
 only the fields of their step.
 """
 
@@ -63,9 +63,11 @@ router = APIRouter(include_in_schema=False)
 PREFIX = "f."
 ZONE = ZoneInfo("Asia/Shanghai")
 FILE_TYPES = frozenset({"attachment", "signature"})
-EDITABLE = (LISTED_TYPES - {"computed", "serial_number"}) | {"lookup", "subtable"} | FILE_TYPES
+EDITABLE = (
+    (LISTED_TYPES - {"computed", "serial_number"}) | {"lookup", "subtable", "location"} | FILE_TYPES
+)
 """Types with a widget in the page (the others are shown read-only and keep their values)."""
-CELLS = EDITABLE - {"lookup", "subtable", "multi_select"} - FILE_TYPES
+CELLS = EDITABLE - {"lookup", "subtable", "multi_select", "location"} - FILE_TYPES
 """Types with a widget in a subtable row (the other cells are shown and keep their values)."""
 ROW_ID = "_id"
 ROW_OPS = ("add", "remove", "up", "down")
@@ -348,6 +350,8 @@ class FormPage:
                 continue
             if item.type == "subtable":
                 data[item.key] = rows_of(item, sent)
+            elif item.type == "location":
+                data[item.key] = place_of(item.key, sent)
             else:
                 data[item.key] = value_of(item, sent.get(PREFIX + item.key, []))
         return data
@@ -563,6 +567,10 @@ class FormPage:
             widget.update(self.subtable(item, value, cells or {}, language))
         elif kind in FILE_TYPES:
             widget.update(self.attached(item, value))
+        elif kind == "location":
+            place = value if isinstance(value, dict) else {}
+            widget["lat"] = plain(place.get("lat"))
+            widget["lng"] = plain(place.get("lng"))
         elif kind == "lookup":
             chosen = [v for v in (value if isinstance(value, list) else [value]) if v]
             found = lookup_choices(self.request, self.session, self.viewer, self.app, item, chosen)
@@ -693,6 +701,13 @@ def value_of(item: Any, values: list[str]) -> Any:
     if item.type == "datetime":
         return with_zone(text) if text else None
     return text or None
+
+
+def place_of(key: str, sent: dict[str, list[str]]) -> dict[str, str] | None:
+    """A location from its latitude and longitude inputs (both empty: no location)."""
+    lat = (first(sent, f"{PREFIX}{key}.lat", "") or "").strip()
+    lng = (first(sent, f"{PREFIX}{key}.lng", "") or "").strip()
+    return {"lat": lat, "lng": lng} if lat or lng else None
 
 
 def loaded(text: str) -> Any:

@@ -118,3 +118,17 @@ document.addEventListener("DOMContentLoaded", () =>
 document.addEventListener("htmx:afterSettle", (event) =>
   event.target.querySelectorAll("canvas[data-signature]").forEach(signaturePad),
 );
+
+// A location's "use my position": the device's latitude and longitude fill the inputs.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-locate]");
+  if (!button || !navigator.geolocation) {
+    return;
+  }
+  const inputs = button.closest("fieldset").querySelectorAll("input");
+  navigator.geolocation.getCurrentPosition((position) => {
+    inputs[0].value = position.coords.latitude.toFixed(7);
+    inputs[1].value = position.coords.longitude.toFixed(7);
+    inputs[1].dispatchEvent(new Event("change", { bubbles: true }));
+  });
+});
