@@ -258,6 +258,18 @@ def test_a_manager_reads_a_report_with_its_chart(page: Any, demo: dict[str, Any]
     shoot(page, "report")
 
 
+def test_a_manager_opens_the_dashboard_with_its_chart_and_table(
+    page: Any, demo: dict[str, Any]
+) -> None:
+    sign_in(page, demo, "manager")
+    page.click("a[href='/apps/onboarding/forms/customer']")
+    page.click("nav.sidebar a[href='/apps/onboarding/dashboards/overview']")
+    page.wait_for_selector("#panel-by_type .chart svg")
+    assert page.locator("#panel-newest table tbody tr").count() >= 5
+    assert "开户概览" in page.inner_text(".content h1")
+    shoot(page, "dashboard")
+
+
 def test_a_manager_approves_from_the_inbox_and_the_timeline_shows_both(
     page: Any, demo: dict[str, Any]
 ) -> None:

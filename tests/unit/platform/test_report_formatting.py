@@ -55,6 +55,18 @@ MONEY = Format("money", 2, "CNY")
         (True, "boolean", None, None, "是", "Yes"),
         ("North", "text", None, None, "North", "North"),
         (None, "money", MONEY, None, None, None),
+        # a money field's value in a detail report: its own amount and currency
+        (
+            {"amount": Decimal("3200000.00"), "currency": "CNY"},
+            "money",
+            None,
+            None,
+            "¥3,200,000.00",
+            "CN¥3,200,000.00",
+        ),
+        ({"amount": Decimal("12.5"), "currency": "USD"}, "money", None, None, "US$12.50", "$12.50"),
+        ({"amount": None, "currency": "CNY"}, "money", None, None, None, None),
+        (["gold", "vip"], "multi_select", None, None, "gold、vip", "gold, vip"),
     ],
 )
 def test_values_read_in_each_locale(

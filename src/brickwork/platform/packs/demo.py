@@ -278,9 +278,28 @@ CUSTOMERS_BY_TYPE: dict[str, Any] = {
 }
 
 
+NEWEST_CUSTOMERS: dict[str, Any] = {
+    "kind": "detail",
+    "dataset": {"form": "customer"},
+    "columns": [
+        {"key": "name", "field": "name"},
+        {"key": "customer_type", "field": "customer_type"},
+        {"key": "aum", "field": "aum"},
+    ],
+}
+OVERVIEW: dict[str, Any] = {
+    "title": {"zh-CN": "开户概览", "en": "Onboarding overview"},
+    "items": [
+        {"id": "by_type", "report": "customers_by_type", "x": 0, "y": 0, "w": 6, "h": 4},
+        {"id": "newest", "report": "newest_customers", "x": 6, "y": 0, "w": 6, "h": 4},
+    ],
+}
+
+
 def install_demo_flows(session: Session, service: MetadataService, actor: Actor) -> bool:
     """Publish the review flow (its approvers' role exists once the demo users are in), the
-    rule that starts it on every new customer and a report of customers by type; once only."""
+    rule that starts it on every new customer, a report of customers by type, a list of the
+    newest customers and a dashboard of both; once only."""
     flow = service.definition(session, DEMO_APP, Kind.FLOW, "customer_review")
     if flow.latest_version is not None:
         return False
@@ -313,6 +332,24 @@ def install_demo_flows(session: Session, service: MetadataService, actor: Actor)
         ),
     )
     service.publish(session, actor, DEMO_APP, Kind.REPORT, "customers_by_type", note="demo")
+    for kind, key, label, spec in (
+        (
+            Kind.REPORT,
+            "newest_customers",
+            {"zh-CN": "最新客户", "en": "Newest customers"},
+            NEWEST_CUSTOMERS,
+        ),
+        (Kind.DASHBOARD, "overview", {"zh-CN": "开户概览", "en": "Onboarding overview"}, OVERVIEW),
+    ):
+        service.create_definition(
+            session,
+            actor,
+            DEMO_APP,
+            DefinitionCreate.model_validate(
+                {"kind": kind, "key": key, "label": label, "spec": spec}
+            ),
+        )
+        service.publish(session, actor, DEMO_APP, kind, key, note="demo")
     return True
 
 

@@ -80,6 +80,8 @@ def display(
     if isinstance(value, bool):
         yes, no = WORDS[locale]
         return yes if value else no
+    if isinstance(value, Mapping | list | tuple):
+        return _structured(value, kind, found, locale)
     if isinstance(value, datetime):
         moved = value.astimezone(ZoneInfo(zone))
         return format_datetime(moved, _pattern(found, "medium"), locale=locale)
@@ -95,20 +97,36 @@ def display(
         return str(value)
     if style == "money":
         currency = (found.currency if found is not None else None) or "CNY"
-        places = get_currency_precision(currency) if decimals is None else decimals
-        return format_currency(
-            _rounded(value, places),
-            currency,
-            format=_with_places("¤#,##0", places),
-            locale=locale,
-            currency_digits=False,
-        )
+        return _money(value, currency, decimals, locale)
     if style == "percent":
         places = 2 if decimals is None else decimals
         number = _rounded(value * 100, places)
         return format_decimal(number, _with_places("#,##0", places), locale=locale) + "%"
     places = min(_own_places(value), MAX_PLACES) if decimals is None else decimals
     return format_decimal(_rounded(value, places), _with_places("#,##0", places), locale=locale)
+
+
+def _structured(value: Any, kind: str, found: Format | None, locale: str) -> str | None:
+    """A money field's value of a detail report (amount and currency), or several choices."""
+    if isinstance(value, Mapping):
+        if value.get("amount") is None:
+            return None if "amount" in value else str(value)
+        currency = value.get("currency") or (found.currency if found is not None else None)
+        decimals = found.decimals if found is not None else None
+        return _money(Decimal(str(value["amount"])), currency or "CNY", decimals, locale)
+    parts = [text for item in value if (text := display(item, kind, found, locale))]
+    return ("、" if locale == "zh_CN" else ", ").join(parts)
+
+
+def _money(value: Decimal, currency: str, decimals: int | None, locale: str) -> str:
+    places = get_currency_precision(currency) if decimals is None else decimals
+    return format_currency(
+        _rounded(value, places),
+        currency,
+        format=_with_places("¤#,##0", places),
+        locale=locale,
+        currency_digits=False,
+    )
 
 
 def _pattern(found: Format | None, default: str) -> str:
