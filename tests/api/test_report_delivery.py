@@ -82,6 +82,7 @@ def test_a_large_detail_export_runs_as_a_job_with_progress_and_lands_in_the_noti
     assert rows[0] == ["Name", "AUM", "Mobile"]
     assert len(rows) == 1 + 136, "every page, not only the first"
     assert {row[0] for row in rows[1:]} >= {"P000", "P129", "Li", "Qian"}
+    assert next(row for row in rows if row[0] == "P000")[1] == "1.25", "the exact amount"
     (notice,) = boss.get(f"{API}/me/notifications").json()["items"]
     assert notice["link"] == done["file"]["url"]
     assert notice["title"] == "Report ready: everyone"

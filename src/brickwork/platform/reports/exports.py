@@ -187,6 +187,10 @@ def _grid(run: ReportRun, locale: str) -> tuple[list[str], list[list[Any]]]:
 
 
 def _cell(value: Any) -> Any:
+    if isinstance(value, Mapping) and "amount" in value:  # a money field of a detail report
+        return _cell(value["amount"])
+    if isinstance(value, list | tuple):  # several choices
+        return ", ".join(str(_cell(item)) for item in value)
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, datetime | date):
