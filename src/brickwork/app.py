@@ -26,6 +26,7 @@ from brickwork.platform.audit.denials import DenialAudit, DenialLimits, refusal_
 from brickwork.platform.auth import admin_endpoints as identity_admin_endpoints
 from brickwork.platform.auth import endpoints as auth_endpoints
 from brickwork.platform.auth.openapi import SECURITY
+from brickwork.platform.auth.security_settings import REFRESH_SECONDS, SecuritySettings
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db import migrate
 from brickwork.platform.db.filemodes import private_dir
@@ -33,6 +34,7 @@ from brickwork.platform.db.session import (
     make_engine,
     make_read_session_factory,
     make_session_factory,
+    reading_factory,
     unit_of_work,
 )
 from brickwork.platform.errors import PlatformError
@@ -77,6 +79,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     task: asyncio.Task[None] | None = None
     if settings.inactive_days > 0:
         task = asyncio.create_task(_check_periodically(app, settings.inactive_check_minutes * 60))
+    await asyncio.to_thread(refresh_security_settings, app)
+    refresher = asyncio.create_task(_refresh_periodically(app, REFRESH_SECONDS))
     stop = threading.Event()
     worker: threading.Thread | None = None
     if settings.worker:
@@ -86,6 +90,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if task is not None:
             task.cancel()
+        refresher.cancel()
         stop.set()
         if worker is not None:
             worker.join(timeout=30)
@@ -115,6 +120,22 @@ async def _check_periodically(app: FastAPI, seconds: float) -> None:
             await asyncio.to_thread(disable_inactive_accounts, app)
         except Exception:  # the next period tries again; never stop the server for this
             log.exception("the check for unused accounts failed")
+
+
+def refresh_security_settings(app: FastAPI) -> None:
+    """The security rules as saved by an administrator (through this process or another); a
+    read beside any writer (no write lock on SQLite)."""
+    with unit_of_work(reading_factory(app.state.session_factory)) as session:
+        app.state.security_settings.load(session)
+
+
+async def _refresh_periodically(app: FastAPI, seconds: float) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await asyncio.to_thread(refresh_security_settings, app)
+        except Exception:  # the next period tries again
+            log.exception("reading the security rules failed")
 
 
 def page_errors(request: Request, error: PlatformError, status: int) -> Response | None:
@@ -156,6 +177,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.state.approvals = services.approvals
     app.state.records = services.records
     app.state.saved_views = SavedViews(records=services.records, clock=clock)
+    app.state.security_settings = SecuritySettings(
+        identities=services.identities, settings=settings, clock=clock
+    )
     app.state.files = services.files
     app.state.identities = services.identities
     app.state.decisions = services.decisions

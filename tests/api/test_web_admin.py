@@ -6,6 +6,7 @@ audit as the API; refusals as pages that say why, nothing half saved."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -316,13 +317,67 @@ def test_a_business_role_is_created_renamed_and_deleted_and_a_built_in_one_stays
     assert security.get(f"{API}/roles/reviewer").status_code == 404
 
 
-def test_the_settings_page_shows_the_rules_in_force(security: TestClient) -> None:
+def test_the_security_rules_change_in_the_page_apply_at_once_and_are_audited(
+    security: TestClient, users: Users, session: Any
+) -> None:
+    from sqlalchemy import select
+
+    from brickwork.platform.models import AuditEvent
+
     html = page(security, "/admin/settings", headers=EN)
-    config = security.app.state.identities.config
-    row = re.search(r"Minimum password length</td><td class=\"num\">(\d+)</td>", html)
-    assert row is not None
-    assert int(row.group(1)) == config.policy.min_length
-    assert "BRICKWORK_IDLE_TIMEOUT_MINUTES" in html
+    identities = security.app.state.identities
+    shown = re.search(r'name="password_min_length" type="number"[^>]*value="(\d+)"', html)
+    assert shown is not None
+    assert int(shown.group(1)) == identities.config.policy.min_length == 12
+    assert "BRICKWORK_INACTIVE_DAYS" in html, "the deployment's own rules are listed apart"
+    too_short = security.post(
+        "/admin/settings", data={"password_min_length": "4"}, headers=EN, follow_redirects=False
+    )
+    assert too_short.status_code == 200
+    assert 'id="password_min_length-error"' in too_short.text
+    assert identities.config.policy.min_length == 12, "nothing changed"
+    crossed = security.post(
+        "/admin/settings",
+        data={"lockout_attempts": "3", "lockout_per_source": "5"},
+        headers=EN,
+    )
+    assert 'id="lockout_per_source-error"' in crossed.text
+    saved = security.post(
+        "/admin/settings",
+        data={"password_min_length": "14", "idle_timeout_minutes": "10"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    assert identities.config.policy.min_length == 14
+    assert identities.sessions.config.idle_timeout.total_seconds() == 600
+    rules = security.get(f"{API}/security-settings").json()
+    assert rules["password_min_length"] == {
+        "value": 14,
+        "default": 12,
+        "changed": True,
+        "min": 8,
+        "max": 128,
+    }
+    refused = security.post(
+        f"{API}/users", json={"username": "new.one", "password": "Abcdefgh-123"}
+    )
+    assert refused.status_code == 422, "a 12-character password is now too short"
+    (event,) = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "security.settings")
+    ).all()
+    assert event.details["changes"]["password_min_length"] == {"before": 12, "after": 14}
+    # another server process reads the saved rules
+    store = security.app.state.security_settings
+    store._apply({})
+    assert identities.config.policy.min_length == 12
+    store.load(session)
+    assert identities.config.policy.min_length == 14
+    clerk = users.client("clerk", grants=[])
+    assert clerk.get(f"{API}/security-settings").status_code == 403
+    assert security.patch(f"{API}/security-settings", json=[1]).status_code == 422
+    unknown = security.patch(f"{API}/security-settings", json={"argon2_profile": 1})
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["pointer"] == "/argon2_profile"
 
 
 def test_the_audit_log_is_searched_read_and_checked_by_the_audit_administrator(

@@ -40,6 +40,8 @@ from brickwork.platform.auth.directory import (
 )
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.roles import SECURITY_ADMIN
+from brickwork.platform.auth.security_settings import SecuritySettings
+from brickwork.platform.errors import Invalid
 from brickwork.platform.vocabulary import KEY_PATTERN
 
 
@@ -447,3 +449,50 @@ def set_role_grants(
 ) -> ExactJSONResponse:
     """Replace the role's grants; every problem comes back with its pointer, nothing is saved."""
     return reply(service.set_grants(session, actor, key, document))
+
+
+# ---------------------------------------------------------------- security settings
+
+
+def security_settings(request: Request) -> SecuritySettings:
+    found: SecuritySettings = request.app.state.security_settings
+    return found
+
+
+SettingsDep = Annotated[SecuritySettings, Depends(security_settings)]
+SETTINGS_BODY = openapi_body(
+    schema={
+        "type": "object",
+        "additionalProperties": {"type": "integer"},
+        "description": 'Rules to change by name, e.g. {"password_min_length": 14}; the '
+        "others stay as they are.",
+    }
+)
+
+
+@router.get("/security-settings", response_model=dict[str, Any], responses=ERRORS)
+def get_security_settings(service: SettingsDep) -> ExactJSONResponse:
+    """The changeable security rules in force, each with its deployment default and bounds."""
+    return reply(service.values())
+
+
+@router.patch(
+    "/security-settings",
+    response_model=dict[str, Any],
+    responses=ERRORS,
+    openapi_extra=SETTINGS_BODY,
+)
+def change_security_settings(
+    session: SessionDep,
+    actor: ActorDep,
+    service: SettingsDep,
+    document: Annotated[Any, Depends(json_document)],
+) -> ExactJSONResponse:
+    """Change some rules; they apply at once (every server within 30 seconds) and are
+    audited as `security.settings`. A value outside its bounds is refused; nothing changes."""
+    if not isinstance(document, dict):
+        raise Invalid(
+            'send an object of rules, e.g. {"password_min_length": 14}',
+            code="settings_invalid",
+        )
+    return reply(service.change(session, actor, document))

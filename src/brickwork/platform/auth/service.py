@@ -79,6 +79,15 @@ class IdentityService:
             inactivity=self.inactivity,
         )
 
+    def use_config(self, config: IdentityConfig) -> None:
+        """Apply changed deployment rules (password policy, lockout, lifetimes) from now on, in
+        this service and the parts that read them."""
+        self.config = config
+        self.tokens.lifetime = config.token_lifetime
+        self.tokens.max_lifetime = max(config.token_max_lifetime, config.token_lifetime)
+        self.inactivity.config = config
+        self.sessions.config = config
+
     # ------------------------------------------------------------ users
 
     def user(self, session: Session, username: str) -> User:

@@ -444,31 +444,43 @@ def change_department(
 
 
 @router.get("/admin/settings", response_model=None)
-def settings_page(request: Request, session: SessionDep) -> Response:
-    """The deployment's security settings in force, and the setting that changes each."""
+def settings_page(request: Request, session: SessionDep, done: Notice = "") -> Response:
+    """The security rules in force: those an administrator may change here (within bounds),
+    and the deployment's own (changed where the server starts)."""
     viewer = security_viewer(request, session)
-    config = request.app.state.identities.config
+    return settings_view(request, viewer, done=done)
+
+
+@router.post("/admin/settings", response_model=None)
+def change_settings(request: Request, session: SessionDep, sent: FormListsDep) -> Response:
+    viewer = security_viewer(request, session, csrf=first(sent, "csrf_token"))
+    store = request.app.state.security_settings
+    changes: dict[str, Any] = {}
+    for key in store.values():
+        text = (first(sent, key, "") or "").strip()
+        if text:
+            changes[key] = int(text) if text.isdigit() and len(text) < 7 else text
+    try:
+        store.change(session, viewer.actor, changes)
+    except PlatformError as exc:
+        session.rollback()
+        store.load(session)
+        return settings_view(request, viewer, problem=exc, sent=changes)
+    return RedirectResponse("/admin/settings?done=saved", status_code=303)
+
+
+def settings_view(
+    request: Request,
+    viewer: Viewer,
+    *,
+    done: str = "",
+    problem: PlatformError | None = None,
+    sent: dict[str, Any] | None = None,
+) -> Response:
     settings = request.app.state.settings
-
-    def days(value: Any) -> int | None:
-        return None if value is None else value.days
-
-    minutes = int(config.lockout.total_seconds()) // 60
-    idle = int(config.idle_timeout.total_seconds()) // 60
-    hours = int(config.session_lifetime.total_seconds()) // 3600
-    rows = [
-        ("password", "min_length", config.policy.min_length, "PASSWORD_MIN_LENGTH"),
-        ("password", "min_classes", config.policy.min_classes, "PASSWORD_MIN_CLASSES"),
-        ("password", "history", config.policy.history, "PASSWORD_HISTORY"),
-        ("password", "max_age", days(config.password_max_age) or 0, "PASSWORD_MAX_AGE_DAYS"),
-        ("lockout", "attempts", config.lockout_attempts, "LOCKOUT_ATTEMPTS"),
-        ("lockout", "lock_minutes", minutes, "LOCKOUT_MINUTES"),
-        ("lockout", "per_source", config.lockout_per_source, "LOCKOUT_PER_SOURCE"),
-        ("session", "idle", idle, "IDLE_TIMEOUT_MINUTES"),
-        ("session", "lifetime", hours, "SESSION_HOURS"),
-        ("session", "inactive", days(config.inactive_after) or 0, "INACTIVE_DAYS"),
-        ("tokens", "token_days", days(config.token_lifetime), "TOKEN_DAYS"),
-        ("tokens", "token_max_days", days(config.token_max_lifetime), "TOKEN_MAX_DAYS"),
+    inactive = settings.inactive_days
+    fixed = [
+        ("session", "inactive", inactive, "INACTIVE_DAYS"),
         ("files", "upload_mib", settings.max_upload_bytes // (1024 * 1024), "MAX_UPLOAD_BYTES"),
         ("files", "import_rows", settings.max_import_rows, "MAX_IMPORT_ROWS"),
     ]
@@ -478,9 +490,14 @@ def settings_page(request: Request, session: SessionDep) -> Response:
         "admin/settings.html",
         "settings",
         {
-            "rows": [
+            "rules": request.app.state.security_settings.values(),
+            "sent": sent or {},
+            "fixed": [
                 {"group": group, "key": key, "value": value, "setting": f"BRICKWORK_{name}"}
-                for group, key, value, name in rows
-            ]
+                for group, key, value, name in fixed
+            ],
+            "done": done == "saved",
+            "problem": problem,
+            "errors": by_field(problem.errors if problem else ()),
         },
     )
