@@ -49,6 +49,7 @@ from _server import (
     API,
     PASSWORD,
     SETUP,
+    Inputs,
     percentile,
     prepare,
     seed,
@@ -115,7 +116,7 @@ IN_REVIEW = 60
 # ---------------------------------------------------------------- set-up
 
 
-def records_of(branches: list[str]) -> Any:
+def records_of(branches: list[str]) -> Inputs:
     """The benchmark's inputs for this form: the KYC records with a rate, a branch, an email
     and a head count."""
 
