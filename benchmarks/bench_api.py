@@ -29,35 +29,31 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+from _server import (
+    API,
+    percentile,
+    prepare,
+    seed,
+    server,
+    signed_in,
+    stored,
+    timed,
+)
 from bench_records import FIELDS, inputs
-from sqlalchemy import event, text
+from sqlalchemy import event
 
-from brickwork.platform.assembly import build_services
 from brickwork.platform.auth.actor import Actor
-from brickwork.platform.clock import new_id
-from brickwork.platform.db import migrate
-from brickwork.platform.db.session import make_engine, make_session_factory, unit_of_work
-from brickwork.platform.metadata.schemas import AppCreate, DefinitionCreate, Kind
-from brickwork.platform.models import Department, Role, UserDepartment
-from brickwork.settings import Settings
+from brickwork.platform.db.session import make_session_factory, unit_of_work
 
-API = "/api/v1"
 RECORDS = f"{API}/apps/bench/forms/customer/records"
-PASSWORD = "Bench-pass-2026"
-SETUP = Actor("bench", channel="job", system=True)
 CLERK_GRANTS = [
     {
         "app": "bench",
@@ -67,127 +63,9 @@ CLERK_GRANTS = [
         "fields": {"note": "write"},
     }
 ]
-SEED_BATCH = 1000
-
-
-# ---------------------------------------------------------------- set-up
-
-
-def prepare(url: str, data_dir: Path) -> tuple[Any, Any, dict[str, Actor]]:
-    """A migrated database with the form ``bench/customer`` and two clerks in two branches."""
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    migrate.upgrade(engine)
-    services = build_services(data_dir=data_dir, settings=Settings(data_dir=data_dir))
-    factory = make_session_factory(engine)
-    with unit_of_work(factory) as session:
-        services.metadata.create_app(
-            session, SETUP, AppCreate.model_validate({"key": "bench", "label": "Bench"})
-        )
-        body = {"kind": "form", "key": "customer", "label": "Customer", "spec": {"fields": FIELDS}}
-        services.metadata.create_definition(
-            session, SETUP, "bench", DefinitionCreate.model_validate(body)
-        )
-        services.metadata.publish(session, SETUP, "bench", Kind.FORM, "customer")
-        identities = services.identities
-        identities.repo.add(
-            session, Role(id=new_id(), key="clerk", label={"en": "Clerk"}, builtin=False)
-        )
-        identities.permissions.set_role_grants(
-            session, SETUP, identities.roles, "clerk", CLERK_GRANTS
-        )
-        clerks = {}
-        for username, branch in (("clerk.a", "branch_a"), ("clerk.b", "branch_b")):
-            user = identities.create_user(
-                session, SETUP, username=username, password=PASSWORD, must_change_password=False
-            )
-            identities.roles.grant(session, SETUP, user, "clerk")
-            department = Department(id=new_id(), key=branch, name={"en": branch})
-            session.add(department)
-            session.flush()
-            session.add(
-                UserDepartment(user_id=user.id, department_id=department.id, is_primary=True)
-            )
-            clerks[username] = Actor(username, roles=("clerk",), channel="api", user_id=user.id)
-    return engine, services, clerks
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def server(data_dir: Path, url: str) -> Iterator[str]:
-    """``uvicorn`` with the app factory in a subprocess; yields its base URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "BRICKWORK_DATA_DIR": str(data_dir),
-        "BRICKWORK_DATABASE_URL": url,
-        "BRICKWORK_LOG_LEVEL": "WARNING",
-        "BRICKWORK_INSECURE_COOKIES": "1",  # plain HTTP on loopback: a Secure cookie is not sent
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "brickwork.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
-    process = subprocess.Popen(command, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}{API}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def signed_in(base: str, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=30)
-    response = client.post(f"{API}/auth/login", json={"username": username, "password": PASSWORD})
-    response.raise_for_status()
-    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-    return client
 
 
 # ---------------------------------------------------------------- measuring
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def timed(call: Callable[[], httpx.Response]) -> float:
-    started = time.perf_counter()
-    response = call()
-    elapsed = time.perf_counter() - started
-    if response.status_code >= 400:
-        raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
-    return elapsed * 1000
 
 
 def overhead(base: str, client: httpx.Client, count: int) -> tuple[float, float]:
@@ -251,24 +129,6 @@ def mixed(
     return results
 
 
-def seed(engine: Any, services: Any, clerks: dict[str, Actor], have: int, want: int) -> None:
-    """Records through the service (validation, history, audit), a batch of 1,000 at a time,
-    alternating between the two clerks' departments."""
-    factory = make_session_factory(engine)
-    actors = list(clerks.values())
-    batch_index = 0
-    while have < want:
-        count = min(SEED_BATCH, want - have)
-        items = inputs(have + count)[have:]
-        with unit_of_work(factory) as session:
-            outcome = services.records.create_many(
-                session, actors[batch_index % 2], "bench", "customer", items
-            )
-            assert len(outcome.created_ids) == count, outcome.failures
-        have += count
-        batch_index += 1
-
-
 def page_statements(engine: Any, services: Any, actor: Actor, total: str) -> list[tuple[str, Any]]:
     """The SQL the service runs for the record rows and the count of one list page."""
     seen: list[tuple[str, Any]] = []
@@ -322,14 +182,14 @@ def run_backend(name: str, url: str | None, options: argparse.Namespace) -> list
     with tempfile.TemporaryDirectory(prefix="bw-bench-") as tmp:
         data_dir = Path(tmp)
         url = url or f"sqlite:///{data_dir / 'brickwork.db'}"
-        engine, services, clerks = prepare(url, data_dir)
+        engine, services, clerks = prepare(url, data_dir, fields=FIELDS, grants=CLERK_GRANTS)
         with server(data_dir, url) as base:
             clerk = signed_in(base, "clerk.a")
             health, me = overhead(base, clerk, options.requests)
             rows.append(("GET /health p50 (ms)", f"{health:.2f}"))
             rows.append(("GET /auth/me p50 (ms)", f"{me:.2f}"))
             rows.append(("fixed per-request overhead (ms)", f"{me - health:.2f}"))
-            items = inputs(options.posts + 200_000)[-options.posts :]  # unlike seeded ones
+            items = inputs(options.posts + 200_000, start=200_000)  # unlike seeded ones
             rate, latencies = single_posts(clerk, items)
             rows.append(("1 client POST/s", f"{rate:.0f}"))
             rows.append(("1 client POST p50 / p99 (ms)", _pair(latencies)))
@@ -339,13 +199,10 @@ def run_backend(name: str, url: str | None, options: argparse.Namespace) -> list
             rows.append(("8 clients writes p50 / p99 (ms)", _pair(results["write"])))
             rows.append(("8 clients reads p50 / p99 (ms)", _pair(results["read"])))
             rows.append(("8 clients requests done", str(len(both))))
-            have = 0
-            with unit_of_work(make_session_factory(engine)) as session:
-                page = services.records.search(session, SETUP, "bench", "customer", total="exact")
-                have = page.total or 0
+            have = stored(engine, services)
             for size in options.rows_sizes:
                 started = time.perf_counter()
-                seed(engine, services, clerks, have, size)
+                seed(engine, services, clerks, have, size, seeded)
                 rate = (size - have) / (time.perf_counter() - started)
                 have = max(have, size)
                 label = f"{size // 1000}k"
@@ -364,6 +221,10 @@ def run_backend(name: str, url: str | None, options: argparse.Namespace) -> list
             clerk.close()
         engine.dispose()
     return [(f"{name}: {label}", value) for label, value in rows]
+
+
+def seeded(start: int, stop: int) -> list[dict[str, Any]]:
+    return inputs(stop, start=start)
 
 
 def _pair(samples: list[float]) -> str:

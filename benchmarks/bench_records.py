@@ -94,9 +94,10 @@ CLERK_GRANTS = [
 ]
 
 
-def inputs(count: int) -> list[dict[str, Any]]:
-    """Distinct, valid records: every name, ID, mobile, amount and date differs between records
-    (as in a real import), so no per-value shortcut or warm cache can flatter either side."""
+def inputs(count: int, *, start: int = 0) -> list[dict[str, Any]]:
+    """Distinct, valid records (numbers ``start`` to ``count``): every name, ID, mobile, amount
+    and date differs between records (as in a real import), so no per-value shortcut or warm
+    cache can flatter either side."""
     risks = ("low", "medium", "high")
     surnames = ("王", "李", "张", "刘", "陈", "Smith ", "O'Brien ", "García ")
     return [
@@ -110,7 +111,7 @@ def inputs(count: int) -> list[dict[str, Any]]:
             "pep": i % 7 == 0,
             "note": f"watch {i}" if i % 3 == 2 else None,
         }
-        for i in range(count)
+        for i in range(start, count)
     ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from credit_flow import API, application, credit_app, submit, todo
+from credit_flow import API, act, application, credit_app, submit, todo
 from fastapi.testclient import TestClient
 
 from conftest import Users
@@ -77,6 +77,34 @@ def test_the_inbox_lists_the_tasks_and_a_decision_moves_them(
     )
     assert again.status_code == 200, "the page again, with the reason"
     assert 'id="task-problem"' in again.text
+
+
+def test_the_inbox_names_only_the_records_its_reader_may_read(
+    client: TestClient, users: Users
+) -> None:
+    bank = credit_app(client, users)
+    customers = {}
+    for customer, amount in (("ACME", "2000000.00"), ("Globex", "50000.00")):
+        record = application(bank, amount, customer=customer)
+        submit(bank, record)
+        customers[record["id"]] = customer
+    president = bank["president"]
+    inbox = opened(president, "/inbox")
+    tasks = todo(president)
+    for task in tasks:
+        title = customers[task["flow"]["record"]]
+        assert f'href="/inbox/tasks/{task["id"]}">{title}</a>' in inbox
+    (large,) = [task for task in tasks if customers[task["flow"]["record"]] == "ACME"]
+    assert act(president, large).status_code == 200
+    # risk reads only its own records (none of these), compliance all of them
+    form = {"app": "credit", "form": "credit_application", "actions": ["read"]}
+    users.role("risk_officer", [{**form, "rows": "own"}])
+    users.role("compliance_officer", [{**form, "rows": "all"}])
+    for person, shown in (("risk1", False), ("comp1", True)):
+        (task,) = todo(bank[person])
+        inbox = opened(bank[person], "/inbox")
+        assert f'href="/inbox/tasks/{task["id"]}">' in inbox
+        assert (f'href="/inbox/tasks/{task["id"]}">ACME</a>' in inbox) is shown, person
 
 
 def test_a_transfer_needs_a_user_and_is_said_so(client: TestClient, users: Users) -> None:

@@ -83,6 +83,13 @@ def test_the_home_page_is_the_sign_in_page_and_signing_in_opens_the_launcher(
     anonymous_client: TestClient, users: Users, wealth: TestClient
 ) -> None:
     users.user("clerk", grants=CLERK)
+    for key, published in (("ledger", True), ("prospect", False)):  # not the clerk's to read
+        body = {"label": key, "spec": {"fields": FIELDS}}
+        made = wealth.post(f"{APP}/definitions", json={"kind": "form", "key": key, **body})
+        assert made.status_code == 201, made.text
+        assert wealth.put(f"{APP}/definitions/form/{key}", json=body).status_code == 200
+        if published:
+            assert wealth.post(f"{APP}/definitions/form/{key}/publish").status_code == 201
     browser = TestClient(anonymous_client.app, follow_redirects=False)
     home = page(browser, "/", headers={"Accept-Language": "en"})
     assert 'action="/login"' in home
@@ -103,6 +110,8 @@ def test_the_home_page_is_the_sign_in_page_and_signing_in_opens_the_launcher(
     launcher = page(browser, "/apps", headers={"Accept-Language": "en"})
     assert f'href="{PAGE}"' in launcher
     assert "Wealth" in launcher
+    assert "/forms/ledger" not in launcher
+    assert "/forms/prospect" not in launcher
     # somewhere else after signing in: never another host
     for target in ("https://evil.example/x", "//evil.example/x", "javascript:alert(1)"):
         again = browser.get("/login", params={"next": target})

@@ -255,6 +255,18 @@ class RecordRepository:
         query = select(table.c.id).where(table.c.id.in_(list(ids)), *where)
         return set(session.execute(query).scalars())
 
+    def column_values(
+        self,
+        session: Session,
+        table: Table,
+        column: str,
+        ids: Sequence[str],
+        where: Sequence[ColumnElement[bool]],
+    ) -> dict[str, Any]:
+        """One column's value of each record of ``ids`` that ``where`` admits, by id."""
+        query = select(table.c.id, table.c[column]).where(table.c.id.in_(list(ids)), *where)
+        return {row[0]: row[1] for row in session.execute(query)}
+
     def delete_children(self, session: Session, table: Table, parent_id: str) -> None:
         session.execute(delete(table).where(table.c.parent_id == parent_id))
 

@@ -672,15 +672,16 @@ class RecordService:
         )
         if item is None:
             return {}
-        found: dict[str, str] = {}
-        for record_id in dict.fromkeys(record_ids):
-            try:
-                record = self._record(session, form, record_id, access.rows("read"))
-            except NotFound:
-                continue
-            value = record.get(item.key)
-            if value not in (None, ""):
-                found[record_id] = str(value)
+        column = next(layout for field, layout in form.shape.columns if field.key == item.key)
+        wanted = list(dict.fromkeys(record_ids))
+        values = self.repo.column_values(
+            session, form.table, column.column, wanted, access.rows("read")
+        )
+        found = {
+            record_id: str(values[record_id])
+            for record_id in wanted
+            if values.get(record_id) not in (None, "")
+        }
         if found and sensitivity(item) in SENSITIVE:
             self.audit.record_later(
                 session,

@@ -249,26 +249,26 @@ def launcher(request: Request, session: SessionDep) -> Response:
 def apps_of(
     request: Request, session: Session, viewer: Viewer, *, only: str | None = None
 ) -> list[dict[str, Any]]:
-    """Each app the viewer reaches (or just `only`) with its readable forms, reports and
-    dashboards."""
+    """Each app the viewer reaches (or just `only`) with its published forms they may read, its
+    reports and dashboards. Every page's navigation asks this: the viewer's grants are read
+    once, and each form is checked against them (no form is loaded)."""
     metadata = request.app.state.metadata
-    records = request.app.state.records
+    permissions = metadata.permissions
+    principal = permissions.principal(session, viewer.actor)
     found = []
     apps = metadata.list_apps(session)
     if only is not None:
         apps = [app for app in apps if app.key == only]
-    for app in metadata.readable_apps(session, viewer.actor, apps):
+    for app in apps:
+        if not permissions.sees_app(principal, app.key):
+            continue
         forms, reports, dashboards = [], [], []
         for definition in metadata.list_definitions(session, app.key):
             if definition.latest_version is None:
                 continue
             if definition.kind == Kind.FORM:
-                try:
-                    form = records.form(session, app.key, definition.key)
-                    records.access(session, viewer.actor, form, "read")
-                except PlatformError:
-                    continue
-                forms.append(definition)
+                if permissions.denial(principal, "read", app.key, definition.key) is None:
+                    forms.append(definition)
             elif definition.kind == Kind.REPORT:
                 reports.append(definition)
             elif definition.kind == Kind.DASHBOARD:
