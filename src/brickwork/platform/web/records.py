@@ -137,7 +137,6 @@ def record_list(
     context = {
         "app": app,
         "form": form,
-        "form_label": published_label(request, session, app, form),
         "columns": [column_of(item, access, viewer.language, sort) for item in columns],
         "rows": [
             {
@@ -172,16 +171,12 @@ def record_list(
         "sizes": PAGE_SIZES,
         "state": urlencode([(k, v) for k, v in state if v]),
         "kept": [*state, ("sort", sort), ("size", str(size))],
-        "views": views_of(request, session, viewer, app, form),
         "view": view,
         "export": urlencode([(k, v) for k, v in export if v]),
         "total": total,
         "total_exact": exact,
         "has_more": more,
         "problem": problem,
-        "nav": navigation(request, session, viewer, app),
-        "may_create": allowed(records, session, viewer, published, "create"),
-        "may_import": allowed(records, session, viewer, published, "import"),
         "may_delete": allowed(records, session, viewer, published, "delete"),
         "may_export": allowed(records, session, viewer, published, "export"),
         "startable": startable(request, session, app, form),
@@ -190,6 +185,14 @@ def record_list(
         request.headers.get("hx-request") == "true"
         and request.headers.get("hx-target") == "records"
     )
+    if not partial:  # what only the whole page shows around the table
+        context |= {
+            "form_label": published_label(request, session, app, form),
+            "nav": navigation(request, session, viewer, app),
+            "may_create": allowed(records, session, viewer, published, "create"),
+            "may_import": allowed(records, session, viewer, published, "import"),
+            "views": views_of(request, session, viewer, app, form),
+        }
     return render(
         request, "records/_table.html" if partial else "records/list.html", context, viewer=viewer
     )
