@@ -593,3 +593,51 @@ def test_a_location_is_typed_as_latitude_and_longitude(client: TestClient) -> No
     assert none.status_code == 303
     nowhere = none.headers["location"].rsplit("/", 1)[1]
     assert client.get(f"{app}/forms/visit/records/{nowhere}").json()["place"] is None
+
+
+def test_the_form_page_follows_the_layouts_sections(client: TestClient) -> None:
+    app = f"{API}/apps/kyc"
+    assert client.post(f"{API}/apps", json={"key": "kyc", "label": "KYC"}).status_code == 201
+    fields = [
+        {"id": "k_name", "key": "name", "type": "text", "label": "Name"},
+        {"id": "k_phone", "key": "phone", "type": "phone", "label": "Phone"},
+        {"id": "k_aum", "key": "aum", "type": "decimal", "label": "AUM"},
+        {"id": "k_note", "key": "note", "type": "text", "label": "Note"},
+    ]
+    layout = [
+        {
+            "id": "s_money",
+            "label": {"zh-CN": "资产", "en": "Assets"},
+            "columns": 1,
+            "fields": ["aum"],
+        },
+        {"id": "s_who", "label": "Who", "columns": 3, "fields": ["name", "phone"]},
+    ]
+    made = client.post(
+        f"{app}/definitions",
+        json={
+            "kind": "form",
+            "key": "party",
+            "label": "Party",
+            "spec": {"fields": fields, "layout": layout},
+        },
+    )
+    assert made.status_code == 201, made.text
+    assert client.post(f"{app}/definitions/form/party/publish").status_code == 201
+    html = opened(client, "/apps/kyc/forms/party/new")
+    assert html.index(">Assets</h2>") < html.index(">Who</h2>")
+    assert html.index('name="f.aum"') < html.index('name="f.name"') < html.index('name="f.note"')
+    assert 'class="section-grid cols-1"' in html
+    assert 'class="section-grid cols-3"' in html
+    assert 'class="form-section untitled"' in html, "the fields no section names"
+    broken = [{"id": "s_x", "fields": ["ghost"]}]
+    saved = client.put(
+        f"{app}/definitions/form/party",
+        json={"label": "Party", "spec": {"fields": fields, "layout": broken}},
+    )
+    refused = client.post(f"{app}/definitions/form/party/publish")
+    problems = (saved.json() if saved.status_code >= 400 else refused.json())["errors"]
+    assert any(
+        p["pointer"].endswith("/layout/0/fields/0") and p["code"] == "layout_unknown_field"
+        for p in problems
+    ), problems

@@ -120,6 +120,21 @@ def sign_in(page: Any, demo: dict[str, Any], username: str) -> None:
     page.wait_for_url("**/apps")
 
 
+def until(page: Any, script: str, argument: Any, seconds: float = 10) -> Any:
+    """Wait until `script` (a function of `argument`) answers something true, reading it
+    from the page (the page's policy forbids the evaluated strings `wait_for_function` uses)."""
+    deadline = time.monotonic() + seconds
+    while not (found := page.evaluate(script, argument)):
+        assert time.monotonic() < deadline, f"{script} stayed false"
+        page.wait_for_timeout(100)
+    return found
+
+
+def shows_text(page: Any, element_id: str) -> None:
+    """Wait until the element has text (the server's answer swapped in)."""
+    until(page, "id => ((document.getElementById(id) || {}).textContent || '').trim()", element_id)
+
+
 def shoot(page: Any, name: str) -> None:
     """Screenshots at a desktop and a tablet width (CI keeps them as artifacts)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -205,7 +220,6 @@ def test_the_language_switch_changes_every_text(page: Any, demo: dict[str, Any])
 def test_a_clerk_adds_a_customer_after_fixing_what_the_server_finds(
     page: Any, demo: dict[str, Any]
 ) -> None:
-    from playwright.sync_api import expect
 
     sign_in(page, demo, "clerk.sh")
     page.goto(demo["base"] + "/apps/onboarding/forms/customer")
@@ -214,7 +228,7 @@ def test_a_clerk_adds_a_customer_after_fixing_what_the_server_finds(
     # the server checks as the clerk types: a wrong check character is named at once
     page.fill("#field-resident_id", "110101199003070012")
     page.press("#field-resident_id", "Tab")
-    expect(page.locator("#err-resident_id")).not_to_be_empty()
+    shows_text(page, "err-resident_id")
     page.fill("#field-aum", "1,2")
     page.click("form.record-form button[type=submit]")
     page.wait_for_selector("#form-problems")
@@ -239,8 +253,13 @@ def test_a_clerk_adds_a_customer_after_fixing_what_the_server_finds(
     page.click("form.record-form button[type=submit]")
     page.wait_for_selector("#details-title")
     assert page.locator(".content h1").inner_text() == "赵小明"
-    image = page.locator("#value-signature img.signature-image")
-    assert image.evaluate("element => element.naturalWidth") == 480, "the drawing, stored"
+    loaded = until(
+        page,
+        "selector => { const image = document.querySelector(selector);"
+        " return image && image.complete ? image.naturalWidth : 0; }",
+        "#value-signature img.signature-image",
+    )
+    assert loaded == 480, "the drawing, stored"
     page.click("nav.breadcrumb a >> nth=1")
     page.wait_for_selector("table.dense tbody tr")
     assert "赵小明" in page.inner_text("table.dense")

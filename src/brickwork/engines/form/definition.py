@@ -375,8 +375,24 @@ class FormValidation(Frozen):
     )
 
 
+class LayoutSection(Frozen):
+    """A section of the form's page: a title and its fields, laid out in `columns`."""
+
+    id: ElementId
+    label: Label | None = None
+    columns: int = Field(default=2, ge=1, le=4, description="Fields side by side (1 to 4).")
+    fields: tuple[Key, ...] = Field(min_length=1, max_length=500)
+
+
 class FormDefinition(Frozen):
     """The `spec` of a definition of kind `form`."""
 
     fields: tuple[FieldDefinition, ...] = Field(min_length=1, max_length=500)
     validations: tuple[FormValidation, ...] = Field(default=(), max_length=200)
+    layout: tuple[LayoutSection, ...] = Field(
+        default=(),
+        max_length=50,
+        description="The page's sections in order, each naming its fields by key (each field "
+        "in one section at most); fields no section names follow in a section of their own. "
+        "Empty: one section with every field.",
+    )

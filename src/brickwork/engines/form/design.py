@@ -56,6 +56,15 @@ def check_definition(definition: FormDefinition, *, today: date) -> tuple[Proble
             if key not in keys:
                 pointer = f"/validations/{index}/fields/{position}"
                 problems.append(problem("validation_unknown_field", pointer=pointer))
+    placed: set[str] = set()
+    for index, section in enumerate(definition.layout):
+        for position, key in enumerate(section.fields):
+            pointer = f"/layout/{index}/fields/{position}"
+            if key not in keys:
+                problems.append(problem("layout_unknown_field", pointer=pointer))
+            elif key in placed:
+                problems.append(problem("layout_field_twice", pointer=pointer))
+            placed.add(key)
     return tuple(problems)
 
 
@@ -87,6 +96,9 @@ def _duplicate_ids(definition: FormDefinition) -> Iterator[Problem]:
     elements.extend(
         (validation.id, f"/validations/{index}/id")
         for index, validation in enumerate(definition.validations)
+    )
+    elements.extend(
+        (section.id, f"/layout/{index}/id") for index, section in enumerate(definition.layout)
     )
     for element_id, pointer in elements:
         if element_id in seen:

@@ -224,6 +224,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "mask_unknown": ("未知的脱敏方式", "unknown masking preset"),
     "validation_unknown_field": ("校验规则指向不存在的字段", "validation blames an unknown field"),
+    "layout_unknown_field": ("页面分区指向不存在的字段", "a section names an unknown field"),
+    "layout_field_twice": ("字段已放在另一个分区", "the field is already in a section"),
     # ---- expressions in definitions (design time). `detail` is the expression engine's
     # diagnostic (English) with its hint; it names what the analyst wrote, never record values.
     "expression_syntax": (

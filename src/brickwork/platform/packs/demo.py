@@ -61,7 +61,27 @@ CUSTOMER_FORM: dict[str, Any] = {
             "type": "signature",
             "label": {"zh-CN": "客户签名", "en": "Customer's signature"},
         },
-    ]
+    ],
+    "layout": [
+        {
+            "id": "s_customer",
+            "label": {"zh-CN": "客户信息", "en": "Customer"},
+            "columns": 3,
+            "fields": ["name", "customer_type", "aum"],
+        },
+        {
+            "id": "s_identity",
+            "label": {"zh-CN": "身份与联系方式", "en": "Identity and contact"},
+            "columns": 2,
+            "fields": ["resident_id", "mobile"],
+        },
+        {
+            "id": "s_sign",
+            "label": {"zh-CN": "签署", "en": "Signature"},
+            "columns": 1,
+            "fields": ["signature"],
+        },
+    ],
 }
 REVIEW_FLOW: dict[str, Any] = {
     "form": "customer",

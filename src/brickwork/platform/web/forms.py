@@ -423,10 +423,13 @@ class FormPage:
                 else f"{self.base}/check",
                 "cancel": f"{self.base}/records/{self.record_id}" if self.record_id else self.base,
                 "version": version if version is not None else self.stored.get("version"),
-                "widgets": [
-                    self.widget(item, values, messages.get(item.key), language, cells)
-                    for item in self.fields
-                ],
+                "sections": self.sections(
+                    [
+                        self.widget(item, values, messages.get(item.key), language, cells)
+                        for item in self.fields
+                    ],
+                    language,
+                ),
                 "problem": problem,
                 "summary": [
                     {"key": key, "label": labels.get(key, ""), "message": message}
@@ -579,6 +582,28 @@ class FormPage:
             widget["multiple"] = bool(getattr(item, "multiple", False))
             widget["search"] = f"{self.base}/lookup/{item.key}"
         return widget
+
+    def sections(self, widgets: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+        """The page's sections as the form's layout places its fields (the fields no section
+        names, or every field without a layout, in a last section without a title)."""
+        by_key = {widget["key"]: widget for widget in widgets}
+        found = []
+        placed: set[str] = set()
+        for section in self.published.definition.layout:
+            shown = [by_key[key] for key in section.fields if key in by_key]
+            placed.update(section.fields)
+            if shown:
+                found.append(
+                    {
+                        "label": text_in(section.label, language),
+                        "columns": section.columns,
+                        "widgets": shown,
+                    }
+                )
+        rest = [widget for widget in widgets if widget["key"] not in placed]
+        if rest:
+            found.append({"label": "", "columns": None, "widgets": rest})
+        return found
 
     def attached(self, item: Any, value: Any) -> dict[str, Any]:
         """An attachment field's files (each with its reference, kept in the page as JSON, and

@@ -144,6 +144,26 @@ def test_validations_must_blame_existing_fields() -> None:
     assert found(definition) == [("/validations/0/fields/1", "validation_unknown_field")]
 
 
+def test_sections_name_existing_fields_once_each() -> None:
+    numbered = form({"type": "text"}, {"type": "text"}).model_dump(mode="json", by_alias=True)
+    layout = [
+        {"id": "s1", "label": "Applicant", "fields": ["k0", "ghost"]},
+        {"id": "s2", "columns": 1, "fields": ["k0", "k1"]},
+        {"id": "f0", "fields": ["k1"]},
+    ]
+    definition = FormDefinition.model_validate({**numbered, "layout": layout})
+    assert sorted(found(definition)) == [
+        ("/layout/0/fields/1", "layout_unknown_field"),
+        ("/layout/1/fields/0", "layout_field_twice"),
+        ("/layout/2/fields/0", "layout_field_twice"),
+        ("/layout/2/id", "element_id_duplicate"),
+    ]
+    with pytest.raises(ValueError, match="columns"):
+        FormDefinition.model_validate(
+            {**numbered, "layout": [{"id": "s", "columns": 5, "fields": ["k0"]}]}
+        )
+
+
 def test_defaults_are_checked_against_the_injected_date() -> None:
     born_today = "11010520260115123" + resident_id_check_char("11010520260115123")
     born_tomorrow = "11010520260116123" + resident_id_check_char("11010520260116123")
