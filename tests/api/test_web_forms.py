@@ -641,3 +641,61 @@ def test_the_form_page_follows_the_layouts_sections(client: TestClient) -> None:
         p["pointer"].endswith("/layout/0/fields/0") and p["code"] == "layout_unknown_field"
         for p in problems
     ), problems
+
+
+def test_members_and_departments_are_named_with_suggestions(
+    client: TestClient, users: Users
+) -> None:
+    branch = users.department("branch_sh")
+    li, han = users.user("li.lei"), users.user("han.meimei")
+    users.session.commit()
+    app = f"{API}/apps/desk"
+    assert client.post(f"{API}/apps", json={"key": "desk", "label": "Desk"}).status_code == 201
+    fields = [
+        {"id": "d_name", "key": "name", "type": "text", "label": "Name"},
+        {"id": "d_rm", "key": "manager", "type": "member", "label": "Manager"},
+        {"id": "d_team", "key": "team", "type": "member", "multiple": True, "label": "Team"},
+        {"id": "d_dept", "key": "branch", "type": "department", "label": "Branch"},
+    ]
+    made = client.post(
+        f"{app}/definitions",
+        json={"kind": "form", "key": "case", "label": "Case", "spec": {"fields": fields}},
+    )
+    assert made.status_code == 201, made.text
+    assert client.post(f"{app}/definitions/form/case/publish").status_code == 201
+    form = opened(client, "/apps/desk/forms/case/new")
+    assert 'list="list-manager"' in form
+    assert '<option value="li.lei">' in form
+    assert '<option value="branch_sh">' in form
+    saved = client.post(
+        "/apps/desk/forms/case/new",
+        data={
+            "f.name": "Case 1",
+            "f.manager": "li.lei",
+            "f.team": "li.lei, han.meimei",
+            "f.branch": "branch_sh",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    record_id = saved.headers["location"].rsplit("/", 1)[1]
+    stored = client.get(f"{app}/forms/case/records/{record_id}").json()
+    assert (stored["manager"], stored["team"], stored["branch"]) == (
+        li.id,
+        [li.id, han.id],
+        branch.id,
+    ), "kept as ids, typed as names"
+    edit = opened(client, f"/apps/desk/forms/case/records/{record_id}/edit")
+    assert 'name="f.team" value="li.lei, han.meimei"' in edit
+    detail = opened(client, f"/apps/desk/forms/case/records/{record_id}")
+    assert li.id not in detail, "people by name, not by id"
+    assert "branch_sh" in detail
+    listed = opened(client, "/apps/desk/forms/case")
+    assert li.id not in listed
+    assert "li.lei、han.meimei" in listed
+    unknown = client.post(
+        "/apps/desk/forms/case/new",
+        data={"f.name": "Case 2", "f.manager": "nobody"},
+        headers={"Accept-Language": "en"},
+    )
+    assert 'id="form-problems"' in unknown.text

@@ -63,6 +63,8 @@ router = APIRouter(include_in_schema=False)
 PREFIX = "f."
 ZONE = ZoneInfo("Asia/Shanghai")
 FILE_TYPES = frozenset({"attachment", "signature"})
+PEOPLE = frozenset({"member", "department"})
+MAX_SUGGESTIONS = 1000
 EDITABLE = (
     (LISTED_TYPES - {"computed", "serial_number"}) | {"lookup", "subtable", "location"} | FILE_TYPES
 )
@@ -314,6 +316,7 @@ class FormPage:
             for item in self.published.definition.fields
             if self.access.levels.get(item.key, FieldLevel.HIDDEN) != FieldLevel.HIDDEN
         ]
+        self.suggested: dict[str, list[dict[str, str]]] = {}
         self.step: frozenset[str] | None = None
         """While a flow runs and the viewer holds a task in it: the fields their step lets
         them change (the others are shown read-only, as saving would refuse them)."""
@@ -352,9 +355,36 @@ class FormPage:
                 data[item.key] = rows_of(item, sent)
             elif item.type == "location":
                 data[item.key] = place_of(item.key, sent)
+            elif item.type in PEOPLE:
+                named = value_of(item, sent.get(PREFIX + item.key, []))
+                data[item.key] = self.ids_of(item.type, named)
             else:
                 data[item.key] = value_of(item, sent.get(PREFIX + item.key, []))
         return data
+
+    def ids_of(self, kind: str, named: Any) -> Any:
+        """Users named by user name, departments by key, as the ids the record keeps (a name
+        that matches none is kept as typed: saving says it names no one)."""
+        repo = self.request.app.state.identities.repo
+        find = repo.user_by_username if kind == "member" else repo.department_by_key
+
+        def one(name: Any) -> Any:
+            found = find(self.session, name) if isinstance(name, str) and name else None
+            return found.id if found is not None else name
+
+        return [one(name) for name in named] if isinstance(named, list) else one(named)
+
+    def names_of(self, kind: str, value: Any) -> str:
+        """The ids a member or department field keeps, as the user names or keys people type."""
+        ids = [v for v in (value if isinstance(value, list) else [value]) if v]
+        repo = self.request.app.state.identities.repo
+        if kind == "member":
+            users = repo.users_by_ids(self.session, ids)
+            names = [users[i].username if i in users else str(i) for i in ids]
+        else:
+            rows = {i: repo.department_by_id(self.session, i) for i in ids}
+            names = [row.key if (row := rows[i]) is not None else str(i) for i in ids]
+        return ", ".join(names)
 
     def checked(self, sent: dict[str, list[str]]) -> Response:
         """Errors, computed values and visibility of the form as it stands (nothing saved)."""
@@ -570,6 +600,9 @@ class FormPage:
             widget.update(self.subtable(item, value, cells or {}, language))
         elif kind in FILE_TYPES:
             widget.update(self.attached(item, value))
+        elif kind in PEOPLE:
+            widget["suggestions"] = self.suggestions(kind)
+            widget["text"] = self.names_of(kind, value)
         elif kind == "location":
             place = value if isinstance(value, dict) else {}
             widget["lat"] = plain(place.get("lat"))
@@ -582,6 +615,24 @@ class FormPage:
             widget["multiple"] = bool(getattr(item, "multiple", False))
             widget["search"] = f"{self.base}/lookup/{item.key}"
         return widget
+
+    def suggestions(self, kind: str) -> list[dict[str, str]]:
+        """Who or which department a member or department field may name, as the field's
+        input suggests them (active users by user name; departments by key)."""
+        cached = self.suggested
+        if kind not in cached:
+            repo = self.request.app.state.identities.repo
+            if kind == "member":
+                cached[kind] = [
+                    {"value": user.username, "label": user.display_name or user.username}
+                    for user in repo.active_users(self.session)[:MAX_SUGGESTIONS]
+                ]
+            else:
+                cached[kind] = [
+                    {"value": row.key, "label": text_in(row.name, self.viewer.language)}
+                    for row in repo.departments(self.session)[:MAX_SUGGESTIONS]
+                ]
+        return cached[kind]
 
     def sections(self, widgets: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
         """The page's sections as the form's layout places its fields (the fields no section
@@ -722,6 +773,9 @@ def value_of(item: Any, values: list[str]) -> Any:
         return loaded(values[-1]) if values and values[-1] else None
     if item.type == "multi_select" or (item.type == "lookup" and getattr(item, "multiple", False)):
         return [value for value in values if value]
+    if item.type in PEOPLE and getattr(item, "multiple", False):  # "li.lei, han.meimei"
+        text = values[-1] if values else ""
+        return [part for part in re.split(r"[,，\s]+", text) if part]
     text = values[-1].strip() if values else ""
     if item.type == "datetime":
         return with_zone(text) if text else None

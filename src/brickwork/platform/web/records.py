@@ -128,6 +128,7 @@ def record_list(
         if exc.code in ("permission_denied", "not_found"):
             raise
         problem, items, total, exact, more = exc, [], 0, True, False
+    people = People(request, session, viewer, columns, items)
     state: list[tuple[str, str]] = [("q", q), ("filter", filter)]
     if wanted:
         state.append(("cols", ",".join(item.key for item in columns)))
@@ -141,7 +142,10 @@ def record_list(
         "rows": [
             {
                 "id": item["id"],
-                "cells": [shown(item.get(c.key), c, access, viewer.language) for c in columns],
+                "cells": [
+                    shown(people.named(item.get(c.key), c), c, access, viewer.language)
+                    for c in columns
+                ],
             }
             for item in items
         ],
@@ -287,6 +291,7 @@ def detail_page(
     labels = {item.key: item for item in published.definition.fields}
     revealed = revealed or {}
     base = f"/api/v1/apps/{app}/forms/{form}/records/{record_id}"
+    people = People(request, session, viewer, published.definition.fields, [record])
     fields = []
     for item in published.definition.fields:
         if item.key not in record:
@@ -298,7 +303,9 @@ def detail_page(
             "key": item.key,
             "kind": item.type,
             "revealed": clear,
-            "value": shown(value, item, CLEAR if clear else access, viewer.language),
+            "value": shown(
+                people.named(value, item), item, CLEAR if clear else access, viewer.language
+            ),
         }
         if item.type == "subtable" and isinstance(value, list):
             entry["columns"] = [text_in(c.label, viewer.language) for c in item.fields]
@@ -556,6 +563,44 @@ def flows_of(
             }
         )
     return found
+
+
+class People:
+    """The users and departments that member and department fields of a page's records name
+    (they keep ids), by display name and department name, read once per page."""
+
+    def __init__(
+        self,
+        request: Request,
+        session: Session,
+        viewer: Viewer,
+        fields: Any,
+        items: list[dict[str, Any]],
+    ) -> None:
+        kinds = {item.key: item.type for item in fields if item.type in ("member", "department")}
+        wanted: dict[str, set[str]] = {"member": set(), "department": set()}
+        for row in items:
+            for key, kind in kinds.items():
+                value = row.get(key)
+                wanted[kind].update(
+                    v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
+                )
+        repo = request.app.state.identities.repo
+        self.names: dict[str, str] = {}
+        if wanted["member"]:
+            for user_id, user in repo.users_by_ids(session, list(wanted["member"])).items():
+                self.names[user_id] = user.display_name or user.username
+        for department_id in wanted["department"]:
+            row = repo.department_by_id(session, department_id)
+            if row is not None:
+                self.names[department_id] = text_in(row.name, viewer.language) or row.key
+
+    def named(self, value: Any, item: Any) -> Any:
+        if item.type not in ("member", "department") or not self.names:
+            return value
+        if isinstance(value, list):
+            return "、".join(self.names.get(v, str(v)) for v in value)
+        return self.names.get(value, value) if isinstance(value, str) else value
 
 
 RELATED = 10
