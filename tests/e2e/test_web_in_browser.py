@@ -438,17 +438,17 @@ def test_a_manager_filters_chooses_columns_saves_a_view_reveals_and_deletes(
     from playwright.sync_api import expect
 
     # a record of the Shanghai clerk, for the manager to delete at the end
-    clerk = httpx.Client(base_url=demo["base"])
-    signed = clerk.post(
-        "/api/v1/auth/login",
-        json={"username": "clerk.sh", "password": demo["passwords"]["clerk.sh"]},
-    )
-    assert signed.status_code == 200, signed.text
-    made = clerk.post(
-        "/api/v1/apps/onboarding/forms/customer/records",
-        json={"name": "待删除客户", "customer_type": "individual", "aum": 1.5},
-        headers={"X-CSRF-Token": signed.json()["csrf_token"]},
-    )
+    with httpx.Client(base_url=demo["base"]) as clerk:
+        signed = clerk.post(
+            "/api/v1/auth/login",
+            json={"username": "clerk.sh", "password": demo["passwords"]["clerk.sh"]},
+        )
+        assert signed.status_code == 200, signed.text
+        made = clerk.post(
+            "/api/v1/apps/onboarding/forms/customer/records",
+            json={"name": "待删除客户", "customer_type": "individual", "aum": 1.5},
+            headers={"X-CSRF-Token": signed.json()["csrf_token"]},
+        )
     assert made.status_code == 201, made.text
     sign_in(page, demo, "manager")
     page.goto(demo["base"] + "/apps/onboarding/forms/customer")
