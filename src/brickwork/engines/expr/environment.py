@@ -3,7 +3,8 @@
 The platform builds one `EvaluationContext` per request (or per flow step) and passes it to
 `evaluate`. Nothing in the engine reads the real clock or the environment; `NOW()`/`TODAY()`
 and `$now`/`$today`/`$user` come from here, and so does the business calendar the working-day
-functions (`add working days`, ...) use: without one they yield null plus `E_NO_CALENDAR`.
+functions (`add working days`, ...) use: without one they yield null plus `E_NO_CALENDAR`; and
+the parameter tables the `parameter` functions read: without them null plus `E_NO_PARAMETERS`.
 This module must stay free of I/O.
 """
 
@@ -29,6 +30,17 @@ class WorkingCalendar(Protocol):
     def working_days_between(self, start: date, end: date) -> int: ...
 
 
+class ParameterSource(Protocol):
+    """What the parameter functions need (the platform passes one, e.g.
+    `brickwork.engines.rules.parameters.ParameterSet`). Values are expression values (Decimal,
+    str, bool, date, lists, dicts). A missing table or key, or no value in force on `day`,
+    raises a `LookupError` whose `code` attribute is a stable code."""
+
+    def parameter(self, table: str, key: str, day: date) -> Any: ...
+
+    def parameters(self, table: str, day: date) -> Mapping[str, Any]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class EvaluationContext:
     now: datetime | None = None
@@ -38,6 +50,8 @@ class EvaluationContext:
     """Further `$name` values the platform wants to expose (e.g. `$record`)."""
     calendar: WorkingCalendar | None = None
     """The business calendar of this evaluation (working-day functions); None: no calendar."""
+    parameters: ParameterSource | None = None
+    """The parameter tables this evaluation may read; None: none."""
 
     @property
     def today(self) -> date | None:

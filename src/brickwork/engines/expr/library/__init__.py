@@ -13,6 +13,7 @@ from brickwork.engines.expr.library import (
     lists,
     logic,
     numeric,
+    parameters,
     range_literal,
     ranges,
     statistical,
@@ -34,6 +35,7 @@ REGISTRY = Registry(
         *ranges.SPECS,
         *range_literal.SPECS,
         *working_days.SPECS,
+        *parameters.SPECS,
     )
 )
 
@@ -45,4 +47,5 @@ CATEGORIES: tuple[str, ...] = (
     "context",
     "date and time",
     "range",
+    "parameters",
 )
