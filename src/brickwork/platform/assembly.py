@@ -33,6 +33,10 @@ from brickwork.platform.files.storage import FileStorage
 from brickwork.platform.jobs.service import Handler, Scheduler, Worker
 from brickwork.platform.metadata.approvals import PublishApprovals
 from brickwork.platform.metadata.bundle import BundleService
+from brickwork.platform.metadata.parameters import (
+    ParameterTables,
+    validate_parameter_table_spec,
+)
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.metadata.validation import (
@@ -104,6 +108,7 @@ register_kind_validator(Kind.RULE, validate_rule_spec)
 register_kind_validator(Kind.FLOW, validate_flow_spec)
 register_kind_validator(Kind.REPORT, validate_report_spec)
 register_kind_validator(Kind.DASHBOARD, validate_dashboard_spec)
+register_kind_validator(Kind.PARAMETER_TABLE, validate_parameter_table_spec)
 register_element_id_pattern(Kind.DECISION_TABLE, ID_PATTERN)
 
 
@@ -187,7 +192,9 @@ def build_services(
         quota_bytes=(settings or Settings()).upload_quota_bytes,
     )
     identities.permissions.add_grant_check(grant_checker(metadata, now=clock))
+    parameters = ParameterTables(metadata.repo)
     records = RecordService(
+        parameters=parameters,
         metadata=metadata,
         clock=clock,
         audit=audit,
@@ -195,7 +202,9 @@ def build_services(
         cipher=crypto,
         permissions=identities.permissions,
     )
-    decisions = DecisionService(metadata=metadata, permissions=identities.permissions, clock=clock)
+    decisions = DecisionService(
+        metadata=metadata, permissions=identities.permissions, clock=clock, parameters=parameters
+    )
     notifications = NotificationService(
         audit=audit, cipher=crypto, settings=settings, clock=clock, identities=identities.repo
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from brickwork.engines.expr.environment import ParameterSource
 from brickwork.engines.rules.calendar import BusinessCalendar
 
 
@@ -41,8 +42,9 @@ class Directory(Protocol):
 
 @dataclass(frozen=True)
 class World:
-    """What one step may read: the bound record (JSON-shaped, money as `Decimal`) and the
-    directory."""
+    """What one step may read: the bound record (JSON-shaped, money as `Decimal`), the
+    directory and the app's parameter tables."""
 
     record: Mapping[str, Any]
     directory: Directory
+    parameters: ParameterSource | None = None

@@ -194,7 +194,9 @@ class _Run:
     @property
     def context(self) -> EvaluationContext:
         if self._context is None:
-            self._context = EvaluationContext(now=self.now, calendar=self.flow.calendar)
+            self._context = EvaluationContext(
+                now=self.now, calendar=self.flow.calendar, parameters=self.world.parameters
+            )
         return self._context
 
     @property

@@ -61,6 +61,7 @@ from datetime import datetime
 from typing import Any
 
 from brickwork.engines.expr import EvaluationContext
+from brickwork.engines.expr.environment import ParameterSource
 from brickwork.engines.form.checks import RecordChecks
 from brickwork.engines.form.compiled import CompiledForm, FieldPlan, RowsPlan
 from brickwork.engines.form.evaluation import Evaluator
@@ -82,10 +83,12 @@ NOTHING: frozenset[str] = frozenset()
 
 @dataclass(frozen=True, slots=True)
 class RecordContext:
-    """What a validation may know about the world: the injected clock and the acting user."""
+    """What a validation may know about the world: the injected clock, the acting user and the
+    parameter tables of the app."""
 
     now: datetime
     user: Mapping[str, Any] | None = None
+    parameters: ParameterSource | None = None
     coercion: CoerceContext = field(init=False, repr=False, compare=False)
     """Derived once: what value coercion needs (`today` is `now.date()`)."""
     evaluation: EvaluationContext = field(init=False, repr=False, compare=False)
@@ -96,7 +99,8 @@ class RecordContext:
             raise ValueError("RecordContext.now must be timezone-aware")
         # Frozen: the derived contexts are set once here, then shared by every validation.
         object.__setattr__(self, "coercion", CoerceContext(today=self.now.date()))
-        object.__setattr__(self, "evaluation", EvaluationContext(now=self.now, user=self.user))
+        evaluation = EvaluationContext(now=self.now, user=self.user, parameters=self.parameters)
+        object.__setattr__(self, "evaluation", evaluation)
 
 
 @dataclass(frozen=True)

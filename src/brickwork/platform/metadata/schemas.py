@@ -28,6 +28,7 @@ class Kind(StrEnum):
     REPORT = "report"
     DASHBOARD = "dashboard"
     ROLE = "role"
+    PARAMETER_TABLE = "parameter_table"
 
 
 class Status(StrEnum):

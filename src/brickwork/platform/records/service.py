@@ -42,6 +42,7 @@ from brickwork.platform.errors import (
     PlatformError,
 )
 from brickwork.platform.files.service import FileService
+from brickwork.platform.metadata.parameters import ParameterTables
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.models import StoredFile
@@ -137,8 +138,11 @@ class RecordService:
         files: FileService | None = None,
         cipher: Cipher | None = None,
         permissions: PermissionService | None = None,
+        parameters: ParameterTables | None = None,
     ) -> None:
         self.metadata = metadata
+        self.parameters = parameters or ParameterTables(metadata.repo)
+        """The parameter tables formulas and validations read."""
         self.cipher = cipher
         self.clock = clock
         self.audit = audit or AuditLog(clock=clock)
@@ -232,8 +236,14 @@ class RecordService:
         covered = self._coverage(session, access, [r["id"] for r in records])
         return [access.row_levels(covered.get(r["id"])) for r in records]
 
-    def _context(self, actor: Actor, now: datetime) -> RecordContext:
-        return RecordContext(now=now, user={"username": actor.username, "roles": list(actor.roles)})
+    def _context(
+        self, session: Session, actor: Actor, now: datetime, form: PublishedForm
+    ) -> RecordContext:
+        return RecordContext(
+            now=now,
+            user={"username": actor.username, "roles": list(actor.roles)},
+            parameters=self.parameters.source(session, form.app_key),
+        )
 
     def _refuse(self, problems: Sequence[Problem], actor: Actor) -> Invalid:
         return Invalid(
@@ -251,7 +261,9 @@ class RecordService:
         access = self.access(session, actor, form, "create")
         access.check_writes(data, action="create")
         now = self.clock()
-        result = validate_record(form.compiled, data, context=self._context(actor, now))
+        result = validate_record(
+            form.compiled, data, context=self._context(session, actor, now, form)
+        )
         if not result.ok:
             raise self._refuse(result.errors, actor)
         values = self._before_save(session, actor, form, "created", data, result.values, None)
@@ -295,7 +307,7 @@ class RecordService:
             access.check_writes(data, action="update")
             current = typed_values(form.definition, before, now.date())
         result = validate_record(
-            form.compiled, data, context=self._context(actor, now), current=current
+            form.compiled, data, context=self._context(session, actor, now, form), current=current
         )
         items = [] if result.ok else problems_to_items(result.errors, actor.locale)
         return Checked(dict(result.values), items, result.hidden, result.readonly)
@@ -337,7 +349,7 @@ class RecordService:
                 errors=errors,
             )
         now = self.clock()
-        context = self._context(actor, now)
+        context = self._context(session, actor, now, form)
         failures: dict[int, tuple[Problem, ...]] = {}
         valid: list[dict[str, Any]] = []
         positions: list[int] = []
@@ -495,7 +507,7 @@ class RecordService:
         now = self.clock()
         current = typed_values(form.definition, before, now.date())
         result = validate_record(
-            form.compiled, data, context=self._context(actor, now), current=current
+            form.compiled, data, context=self._context(session, actor, now, form), current=current
         )
         if not result.ok:
             raise self._refuse(result.errors, actor)
@@ -597,7 +609,7 @@ class RecordService:
         for hook in self.save_hooks:
             changes = hook.before_save(session, actor, form, kind, found, previous)
             if changes:
-                context = self._context(actor, self.clock())
+                context = self._context(session, actor, self.clock(), form)
                 again = validate_record(
                     form.compiled, {**data, **changes}, context=context, current=current
                 )

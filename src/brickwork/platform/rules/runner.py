@@ -612,15 +612,19 @@ class RuleRunner:
         text = jsonio.dumps(feel_json(trace), decimals_as_strings=True)
         return AlertEffect(effect.form, {**effect.values, TRACE_FIELD: text}, effect.dedupe_key)
 
-    def _context(self, session: Session, rule: _Rule, event: RuleEvent) -> EvaluationContext:
-        """The evaluation's clock and, when the rule names one, its business calendar."""
+    def _context(
+        self, session: Session, form: Place, rule: _Rule, event: RuleEvent
+    ) -> EvaluationContext:
+        """The evaluation's clock, the app's parameter tables and, when the rule names one,
+        its business calendar."""
+        parameters = self.records.parameters.source(session, form.app_key)
         key = rule.compiled.spec.calendar
         if key is None:
-            return EvaluationContext(now=event.now)
+            return EvaluationContext(now=event.now, parameters=parameters)
         calendar = once_per_transaction(
             session, ("calendar", key), lambda: self.calendars.calendar(session, key)
         )
-        return EvaluationContext(now=event.now, calendar=calendar)
+        return EvaluationContext(now=event.now, calendar=calendar, parameters=parameters)
 
     def _decided(
         self,
@@ -635,7 +639,7 @@ class RuleRunner:
         """The fields a decision call sets. A decision that reports problems sets nothing and
         refuses the save with them (a rule must not store half-decided values)."""
         model, _version = self.decisions.model(session, form.app_key, effect.model, as_of=as_of)
-        context = self._context(session, rule, event)
+        context = self._context(session, form, rule, event)
         result = model.evaluate(effect.decision, dict(effect.inputs), context=context)
         values, problems = rule.compiled.decision_outputs(effect, result.value, context=context)
         failed = [*result.diagnostics, *problems]
@@ -726,7 +730,9 @@ class RuleRunner:
                 trigger=event.record,
                 window=window,
             )
-        outcome = rule.compiled.evaluate(event, values, context=self._context(session, rule, event))
+        outcome = rule.compiled.evaluate(
+            event, values, context=self._context(session, form, rule, event)
+        )
         if record and outcome.matched:
             self._record(session, form, rule, event, outcome)
         return outcome

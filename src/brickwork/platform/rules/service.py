@@ -26,6 +26,7 @@ from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound, pointer_of
+from brickwork.platform.metadata.parameters import ParameterTables
 from brickwork.platform.metadata.schemas import DefinitionCreate, DraftUpdate, Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.records.listing import LruCache
@@ -41,10 +42,12 @@ class DecisionService:
         metadata: MetadataService,
         permissions: PermissionService,
         clock: Clock = system_clock,
+        parameters: ParameterTables | None = None,
     ) -> None:
         self.metadata = metadata
         self.permissions = permissions
         self.clock = clock
+        self.parameters = parameters or ParameterTables(metadata.repo)
         self._models = LruCache(CACHE_SIZE)
 
     def model(
@@ -115,7 +118,11 @@ class DecisionService:
         self.permissions.check(principal, "evaluate", app_key, key)
         model, version = self.model(session, app_key, key, as_of=as_of)
         now = self.clock() if as_of is None else as_of
-        context = EvaluationContext(now=now, user={"username": actor.username})
+        context = EvaluationContext(
+            now=now,
+            user={"username": actor.username},
+            parameters=self.parameters.source(session, app_key),
+        )
         result = model.evaluate(decision, inputs or {}, trace=trace, context=context)
         return evaluation_json(result, version)
 

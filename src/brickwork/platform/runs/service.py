@@ -882,7 +882,11 @@ class FlowService:
             stored = self.records.stored(session, app_key, form_key, record_id, form=form)
             return record_values(form, stored, self.clock().date())
 
-        return World(record=LazyRecord(load), directory=SqlDirectory(session))
+        return World(
+            record=LazyRecord(load),
+            directory=SqlDirectory(session),
+            parameters=self.records.parameters.source(session, app_key),
+        )
 
     def _involved(self, session: Session, actor: Actor, row: FlowTask) -> bool:
         if actor.username in (row.assignee, row.owner):

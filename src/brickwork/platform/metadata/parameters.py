@@ -1,0 +1,74 @@
+"""Published parameter tables as the parameter source of an evaluation.
+
+An evaluation in app `a` reads the latest published version of `a`'s parameter table `t` by the
+name `t`, and another app's table by `b.t` (a pack's rules may read the tables of a pack it
+depends on). Tables are loaded on first use in an evaluation and kept, checked and indexed, per
+published version, so a new version is seen by the next evaluation and an old one is never
+mixed with it. A draft is never read.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from threading import Lock
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from brickwork.engines.rules.parameters import (
+    ParameterSet,
+    ParameterTable,
+    ParameterTableError,
+    check_table,
+)
+from brickwork.platform.errors import ErrorItem
+from brickwork.platform.metadata.repository import MetadataRepository
+from brickwork.platform.metadata.schemas import Kind
+
+CACHED_TABLES = 256
+
+
+def validate_parameter_table_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
+    for problem in check_table(spec):
+        yield ErrorItem(problem.pointer, problem.code, problem.message)
+
+
+class ParameterTables:
+    def __init__(self, repository: MetadataRepository | None = None) -> None:
+        self.repo = repository or MetadataRepository()
+        self._cache: OrderedDict[tuple[str, int], ParameterTable] = OrderedDict()
+        self._lock = Lock()
+
+    def source(self, session: Session, app_key: str) -> ParameterSet:
+        """The tables an evaluation in `app_key` may read, loaded when first asked for."""
+        return ParameterSet({}, lambda name: self._load(session, app_key, name))
+
+    def _load(self, session: Session, app_key: str, name: str) -> ParameterTable | None:
+        owner, _, key = name.rpartition(".")
+        app = self.repo.app_by_key(session, owner or app_key)
+        if app is None:
+            return None
+        definition = self.repo.definition(session, app.id, Kind.PARAMETER_TABLE, key)
+        if definition is None or definition.archived_at is not None:
+            return None
+        if definition.latest_version is None:
+            return None
+        cache_key = (definition.id, definition.latest_version)
+        with self._lock:
+            table = self._cache.get(cache_key)
+            if table is not None:
+                self._cache.move_to_end(cache_key)
+                return table
+        version = self.repo.version(session, definition.id, definition.latest_version)
+        if version is None:
+            return None
+        try:
+            table = ParameterTable(name, version.body["spec"])
+        except ParameterTableError:  # published versions passed the same checks
+            return None
+        with self._lock:
+            self._cache[cache_key] = table
+            while len(self._cache) > CACHED_TABLES:
+                self._cache.popitem(last=False)
+        return table
