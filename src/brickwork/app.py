@@ -42,6 +42,7 @@ from brickwork.platform.files import endpoints as file_endpoints
 from brickwork.platform.jobs.service import serve as serve_jobs
 from brickwork.platform.metadata import endpoints as metadata_endpoints
 from brickwork.platform.notifications import endpoints as notification_endpoints
+from brickwork.platform.packs import endpoints as pack_endpoints
 from brickwork.platform.records import endpoints as record_endpoints
 from brickwork.platform.records import view_endpoints
 from brickwork.platform.records.jobs import JobRunner
@@ -211,6 +212,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         *runs_schemas.BODY_MODELS,
         *report_endpoints.BODY_MODELS,
         *view_endpoints.BODY_MODELS,
+        *pack_endpoints.BODY_MODELS,
     )
     install_openapi(app, body_models=body_models, security=SECURITY)
     return app
@@ -241,4 +243,5 @@ def area_routers() -> tuple[APIRouter, ...]:
         report_endpoints.router,
         report_endpoints.dashboards,
         report_endpoints.mine,
+        pack_endpoints.router,
     )

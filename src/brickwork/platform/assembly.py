@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from brickwork.engines.rules.definition import ID_PATTERN
 from brickwork.platform.audit.anchor import AnchorKeys
 from brickwork.platform.audit.service import AuditLog
+from brickwork.platform.auth.directory import DirectoryService
 from brickwork.platform.auth.policy import parse_grants
 from brickwork.platform.auth.service import IdentityConfig, IdentityService
 from brickwork.platform.clock import Clock, system_clock
@@ -49,6 +50,8 @@ from brickwork.platform.notifications.service import (
     WEBHOOK_JOB,
     NotificationService,
 )
+from brickwork.platform.packs.manifest import shipped_packs
+from brickwork.platform.packs.service import PackService
 from brickwork.platform.records.definitions import validate_form_spec
 from brickwork.platform.records.grant_identity import grant_identity_hook
 from brickwork.platform.records.grants import grant_checker, row_scope_fields
@@ -99,6 +102,7 @@ class Services:
     reports: ReportService
     dashboards: DashboardService
     delivery: ReportDelivery
+    packs: PackService
 
 
 # Kind validators are part of what a definition *is*, whoever builds the services.
@@ -238,7 +242,16 @@ def build_services(
     records.add_save_hook(reports)  # a save makes cached results of its form stale
     dashboards = DashboardService(compiler=report_compiler, reports=reports)
     metadata.add_publish_hook(Kind.DASHBOARD, dashboards.on_publish)
+    packs = PackService(
+        metadata=metadata,
+        records=records,
+        directory=DirectoryService(identities),
+        catalog=shipped_packs(),
+        audit=audit,
+        clock=clock,
+    )
     return Services(
+        packs=packs,
         audit=audit,
         metadata=metadata,
         bundles=BundleService(
