@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from brickwork.platform.errors import Invalid
 from brickwork.platform.packs.manifest import read_pack, seal
 
 API = "/api/v1"
@@ -177,7 +178,7 @@ def test_a_tampered_pack_is_refused_by_its_checksums(tmp_path: Path) -> None:
     folder = write_pack(tmp_path, "1.0.0", V1)
     path = folder / "definitions" / "form.account.json"
     path.write_text(path.read_text(encoding="utf-8").replace("Balance", "Saldo"), encoding="utf-8")
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(Invalid) as caught:
         read_pack(folder)
     assert caught.value.errors[0].code == "E_PACK_CHECKSUM"
 
@@ -234,7 +235,8 @@ def test_a_local_change_is_a_conflict_never_overwritten_silently(
     )
     assert kept.status_code == 200, kept.text
     fields = [f["key"] for f in packs.get(form).json()["draft"]["spec"]["fields"]]
-    assert "branch" in fields and "tier" not in fields
+    assert "branch" in fields
+    assert "tier" not in fields
     limits = packs.get(f"{API}/apps/tiny/definitions/parameter_table/limits").json()
     assert limits["draft"]["spec"]["rows"][0]["value"] == 500000  # the rest was upgraded
 
