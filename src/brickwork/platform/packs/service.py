@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from brickwork.jsonio import checksum
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
-from brickwork.platform.auth.admin_schemas import RoleCreate
+from brickwork.platform.auth.admin_schemas import DepartmentCreate, RoleCreate, UserCreate
 from brickwork.platform.auth.directory import DirectoryService
 from brickwork.platform.auth.roles import SYSTEM_ADMIN
 from brickwork.platform.clock import Clock, system_clock
@@ -373,6 +373,40 @@ class PackService:
                 )
             created += len(outcome.created_ids)
         return created
+
+    def add_user(
+        self,
+        session: Session,
+        actor: Actor,
+        username: str,
+        password: str,
+        roles: Sequence[str],
+        departments: Sequence[str],
+    ) -> None:
+        """A user for a pack's scenarios (or its sample data): the roles named and the
+        departments (created when missing), no password change due."""
+        installer = self._require(actor)
+        known = {row.department.key for row in self.directory.departments(session, installer)}
+        for key in departments:
+            if key not in known:
+                self.directory.create_department(
+                    session, installer, DepartmentCreate(key=key, name={"en": key, "zh-CN": key})
+                )
+        self.directory.create_user(
+            session,
+            installer,
+            UserCreate(
+                username=username,
+                password=password,
+                roles=list(roles),
+                departments=list(departments),
+                primary=departments[0] if departments else None,
+            ),
+        )
+        created = self.directory.repo.user_by_username(session, username)
+        assert created is not None
+        created.must_change_password = False
+        session.flush()
 
     # ------------------------------------------------------------ upgrade
 
