@@ -124,15 +124,7 @@ def _number(value: Any) -> Decimal | None:
 def mismatch(expected: Any, actual: Any, pointer: str = "") -> str | None:
     """Where `actual` does not match `expected` (a subset match), or None."""
     if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            return f"{pointer or '/'}: expected an object, got {actual!r}"
-        for key, value in expected.items():
-            if key not in actual:
-                return f"{pointer}/{key}: missing"
-            found = mismatch(value, actual[key], f"{pointer}/{key}")
-            if found:
-                return found
-        return None
+        return _object_mismatch(expected, actual, pointer)
     if isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
             return f"{pointer or '/'}: expected {len(expected)} item(s), got {actual!r}"
@@ -143,12 +135,24 @@ def mismatch(expected: Any, actual: Any, pointer: str = "") -> str | None:
         return None
     if isinstance(expected, bool) or isinstance(actual, bool):
         same = type(expected) is type(actual) and expected == actual
-        return None if same else f"{pointer}: expected {expected!r}, got {actual!r}"
-    if not isinstance(expected, str) and expected is not None:
+    elif not isinstance(expected, str) and expected is not None:
         want, got = _number(expected), _number(actual)
-        if want is not None and got is not None:
-            return None if want == got else f"{pointer}: expected {expected}, got {actual!r}"
-    return None if expected == actual else f"{pointer}: expected {expected!r}, got {actual!r}"
+        same = want == got if want is not None and got is not None else expected == actual
+    else:
+        same = expected == actual
+    return None if same else f"{pointer}: expected {expected!r}, got {actual!r}"
+
+
+def _object_mismatch(expected: dict[str, Any], actual: Any, pointer: str) -> str | None:
+    if not isinstance(actual, dict):
+        return f"{pointer or '/'}: expected an object, got {actual!r}"
+    for key, value in expected.items():
+        if key not in actual:
+            return f"{pointer}/{key}: missing"
+        found = mismatch(value, actual[key], f"{pointer}/{key}")
+        if found:
+            return found
+    return None
 
 
 def _fill(value: Any, saved: Mapping[str, Any]) -> Any:
