@@ -10,6 +10,7 @@ import os
 import socket
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -50,6 +51,9 @@ from brickwork.platform.packs.demo import (
     install_demo_records,
     install_demo_users,
 )
+from brickwork.platform.packs.manifest import Pack, read_pack
+from brickwork.platform.packs.manifest import seal as seal_pack
+from brickwork.platform.packs.scenarios import ScenarioResult, ScenarioRunner
 from brickwork.platform.records.key_rotation import KeyRotation
 from brickwork.platform.system.service import InstanceService
 from brickwork.settings import Settings, SettingsError, load_settings
@@ -905,3 +909,242 @@ def _lines(problems: Any) -> list[str]:
 
 def main() -> None:
     app()
+
+
+# ---------------------------------------------------------------- packs
+
+packs_app = typer.Typer(help="Template packs (finance apps as metadata).", no_args_is_help=True)
+app.add_typer(packs_app, name="packs")
+PackKeys = Annotated[list[str] | None, typer.Argument(metavar="PACK...", help="Pack keys.")]
+
+
+def _pack_actor(settings: Settings) -> Actor:
+    return Actor(settings.bootstrap_admin, channel="cli", system=True)
+
+
+@packs_app.command("list")
+def packs_list(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """The shipped packs and what is installed of each."""
+    settings = _settings(data_dir, database_url)
+    table = Table("key", "version", "installed", "status", "title", "needs")
+    with unit_of_work(_session_factory(settings)) as session:
+        for status in build_services().packs.statuses(session):
+            manifest = status.pack.manifest
+            state = (status.state or {}).get("status", "available")
+            if status.upgradable:
+                state = f"{state} (upgrade available)"
+            table.add_row(
+                manifest.key,
+                manifest.version,
+                status.installed_version or "",
+                state,
+                f"{manifest.title.zh_CN} / {manifest.title.en}",
+                ", ".join(f"{k} ≥ {v}" for k, v in manifest.requires.items()),
+            )
+    out.print(table)
+
+
+def _wanted(keys: list[str] | None, every: bool) -> list[str]:
+    shipped = [pack.key for pack in build_services().packs.catalog.values()]
+    if every:
+        return shipped
+    if not keys:
+        _fail("name the packs, or --all", code="pack_not_named")
+    return list(keys or [])
+
+
+@packs_app.command("install")
+def packs_install(
+    keys: PackKeys = None,
+    every: Annotated[bool, typer.Option("--all", help="Every shipped pack.")] = False,
+    sample_data: Annotated[
+        bool, typer.Option("--sample-data", help="Also create the packs' sample records.")
+    ] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Install packs, each all or nothing, in the order given (with --all: dependencies
+    first); packs already installed are skipped."""
+    settings = _settings(data_dir, database_url)
+    factory = _session_factory(settings)
+    service = build_services(settings=settings).packs
+    for key in _wanted(keys, every):
+        try:
+            with unit_of_work(factory) as session:
+                state = service.state(session, key)
+                if state is not None and state.get("status") == "installed":
+                    out.print(f"{key} {state['version']} already installed")
+                    continue
+                outcome = service.install(
+                    session, _pack_actor(settings), key, sample_data=sample_data
+                )
+        except PlatformError as exc:
+            _report(exc)
+        verb = "restored" if outcome.restored else "installed"
+        out.print(
+            f"{verb} {key} {outcome.version}: {outcome.definitions} definition(s), "
+            f"{len(outcome.roles)} role(s) created, {outcome.records} sample record(s)"
+        )
+
+
+@packs_app.command("upgrade")
+def packs_upgrade(
+    key: Annotated[str, typer.Argument(metavar="PACK", help="Pack key.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan only.")] = False,
+    keep: Annotated[
+        list[str] | None,
+        typer.Option("--keep", metavar="KIND/KEY", help="Conflict: keep the local definition."),
+    ] = None,
+    take: Annotated[
+        list[str] | None,
+        typer.Option("--take", metavar="KIND/KEY", help="Conflict: take the pack's definition."),
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Show what upgrading a pack changes, then (without --dry-run) upgrade it. A definition
+    changed here and by the pack needs --keep or --take."""
+    settings = _settings(data_dir, database_url)
+    service = build_services(settings=settings).packs
+    resolutions: dict[str, Any] = dict.fromkeys(keep or [], "keep_local")
+    resolutions.update(dict.fromkeys(take or [], "take_pack"))
+    try:
+        with unit_of_work(_session_factory(settings)) as session:
+            plan = service.plan_upgrade(session, key)
+            out.print(f"{key}: {plan.installed} → {plan.available}")
+            for item in plan.changes:
+                schema = f" [{' '.join(item.schema)}]" if item.schema else ""
+                flag = " CONFLICT: changed here too" if item.conflict else ""
+                out.print(f"  {item.change:9} {item.ref}{schema}{flag}")
+            if not plan.changes:
+                out.print("  nothing changes")
+            if dry_run:
+                return
+            service.upgrade(session, _pack_actor(settings), key, resolutions=resolutions)
+    except PlatformError as exc:
+        _report(exc)
+    out.print(f"upgraded {key} to {plan.available}")
+
+
+@packs_app.command("uninstall")
+def packs_uninstall(
+    key: Annotated[str, typer.Argument(metavar="PACK", help="Pack key.")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Archive a pack's app and definitions; its records stay (install again to restore)."""
+    settings = _settings(data_dir, database_url)
+    try:
+        with unit_of_work(_session_factory(settings)) as session:
+            archived = build_services(settings=settings).packs.uninstall(
+                session, _pack_actor(settings), key
+            )
+    except PlatformError as exc:
+        _report(exc)
+    out.print(f"uninstalled {key}: {archived} definition(s) archived, records kept")
+
+
+@packs_app.command("export")
+def packs_export(
+    key: Annotated[str, typer.Argument(metavar="PACK", help="Pack key.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the pack to.")],
+    version: Annotated[
+        str | None, typer.Option(help="Version of the exported pack (default: installed).")
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Write an installed pack as it is here (local changes included) as a pack folder with
+    a sealed manifest, to review, keep or install elsewhere."""
+    settings = _settings(data_dir, database_url)
+    try:
+        with unit_of_work(_session_factory(settings)) as session:
+            manifest = build_services(settings=settings).packs.export(
+                session, key, output, version=version
+            )
+    except PlatformError as exc:
+        _report(exc)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror}", code="file_unwritable")
+    out.print(f"exported {key} {manifest.version} to {output} ({len(manifest.contents)} file(s))")
+
+
+@packs_app.command("seal")
+def packs_seal(folder: Annotated[Path, typer.Argument(help="Pack folder.")]) -> None:
+    """Rewrite a pack's manifest with its files' checksums (for pack authors)."""
+    try:
+        manifest = seal_pack(folder)
+        read_pack(folder)
+    except PlatformError as exc:
+        _report(exc)
+    except (OSError, jsonio.JsonError) as exc:
+        _fail(f"{folder}: {exc}", code="pack_unreadable")
+    out.print(f"sealed {manifest.key} {manifest.version}: {len(manifest.contents)} file(s)")
+
+
+def _needed(key: str, packs: Mapping[str, Pack], seen: tuple[str, ...] = ()) -> list[str]:
+    """`key` after every pack it needs (recursively), each once."""
+    order: list[str] = []
+    for needed in packs[key].manifest.requires if key in packs else ():
+        if needed not in seen:
+            order += [k for k in _needed(needed, packs, (*seen, key)) if k not in order]
+    return [*order, key]
+
+
+def run_pack_scenarios(key: str, folder: Path) -> list[ScenarioResult]:
+    """Install `key` (after what it needs) into a new embedded database in `folder` and run its
+    scenarios through the HTTP API of an in-process server."""
+    from fastapi.testclient import TestClient
+
+    from brickwork.app import create_app
+
+    settings = Settings().with_overrides(data_dir=folder, database_url=None, worker=False)
+    private_dir(folder)
+    engine = make_engine(settings.effective_database_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    server = create_app(settings)
+    service = server.state.services.packs
+    factory = server.state.session_factory
+    actor = _pack_actor(settings)
+    try:
+        for needed in _needed(key, service.catalog):
+            with unit_of_work(factory) as session:
+                service.install(session, actor, needed)
+        pack = service.pack(key)
+
+        def add_user(name: str, password: str, roles: Any, departments: Any) -> None:
+            with unit_of_work(factory) as session:
+                service.add_user(session, actor, name, password, roles, departments)
+
+        runner = ScenarioRunner(
+            new_client=lambda: TestClient(server, raise_server_exceptions=False),
+            add_user=add_user,
+        )
+        return [runner.run(name, document) for name, document in pack.scenarios]
+    finally:
+        server.state.engine.dispose()
+
+
+@packs_app.command("test")
+def packs_test(
+    keys: PackKeys = None,
+    every: Annotated[bool, typer.Option("--all", help="Every shipped pack.")] = False,
+) -> None:
+    """Run packs' acceptance scenarios, each pack on a fresh temporary database (with the
+    packs it needs installed first); exit 1 when a scenario fails."""
+    import tempfile
+
+    failed = 0
+    for key in _wanted(keys, every):
+        with tempfile.TemporaryDirectory(prefix="brickwork-pack-test-") as folder:
+            results = run_pack_scenarios(key, Path(folder))
+        for result in results:
+            mark = "[green]pass[/]" if result.passed else "[bold red]FAIL[/]"
+            out.print(f"{mark} {key}/{result.name}: {escape(result.title)}")
+            for failure in result.failures:
+                out.print(f"     step {failure.step}: {escape(failure.message)}")
+            failed += not result.passed
+        out.print(f"{key}: {sum(r.passed for r in results)}/{len(results)} scenario(s) passed")
+    if failed:
+        raise typer.Exit(1)

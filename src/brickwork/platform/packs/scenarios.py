@@ -193,7 +193,7 @@ class ScenarioRunner:
     def __init__(
         self,
         *,
-        new_client: Callable[[], Client],
+        new_client: Callable[[], Any],
         add_user: Callable[[str, str, tuple[str, ...], tuple[str, ...]], None],
     ) -> None:
         self.new_client = new_client
@@ -224,7 +224,7 @@ class ScenarioRunner:
     def _signed_in(self, username: str, user: ScenarioUser) -> Client:
         password = one_off_password()
         self.add_user(username, password, user.roles, user.departments)
-        client = self.new_client()
+        client: Client = self.new_client()
         reply = client.request(
             "POST", f"{API}/auth/login", json={"username": username, "password": password}
         )

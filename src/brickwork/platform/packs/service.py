@@ -20,13 +20,15 @@ grants a pack gives its roles are the reviewed ones.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from brickwork.jsonio import checksum
+from brickwork.jsonio import checksum, dumps
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.admin_schemas import DepartmentCreate, RoleCreate, UserCreate
@@ -37,7 +39,16 @@ from brickwork.platform.errors import Conflict, ErrorItem, Forbidden, Invalid, N
 from brickwork.platform.metadata.schemas import AppCreate, DefinitionCreate, DraftUpdate, Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.models import Definition, InstanceSetting
-from brickwork.platform.packs.manifest import KIND_ORDER, Pack, PackDefinition, version_tuple
+from brickwork.platform.packs.manifest import (
+    KIND_ORDER,
+    MANIFEST,
+    SEMVER,
+    Pack,
+    PackDefinition,
+    PackManifest,
+    seal,
+    version_tuple,
+)
 from brickwork.platform.records.service import RecordService
 
 STATE_PREFIX = "pack:"
@@ -128,6 +139,10 @@ def schema_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str,
     removed = [f"-{key}" for key in before if key not in after]
     changed = [f"~{key}" for key in after if key in before and before[key] != after[key]]
     return (*added, *removed, *changed)
+
+
+def _write(path: Path, document: Any) -> None:
+    path.write_text(dumps(document) + "\n", encoding="utf-8")
 
 
 class PackService:
@@ -534,6 +549,62 @@ class PackService:
             },
         )
         return plan
+
+    # ------------------------------------------------------------ export
+
+    def export(
+        self, session: Session, key: str, folder: Path, *, version: str | None = None
+    ) -> PackManifest:
+        """Write the installed pack as it is here: the latest published version of every
+        definition of its app that is not archived (local ones included), its roles with
+        their grants on the app, its scenarios; the manifest sealed with the checksums."""
+        pack = self.pack(key)
+        state = self.state(session, key)
+        if state is None or state.get("status") != "installed":
+            raise Conflict(f"pack {key!r} is not installed", code="pack_not_installed")
+        if version is not None and not re.match(SEMVER, version):
+            raise Invalid(
+                f"{version!r} is not a version: write MAJOR.MINOR.PATCH",
+                code="pack_version_invalid",
+            )
+        if folder.exists() and any(folder.iterdir()):
+            raise Conflict(f"{folder} is not empty; choose a new folder", code="folder_not_empty")
+        app = self.metadata.app(session, pack.app_key)
+        (folder / "definitions").mkdir(parents=True, exist_ok=True)
+        for definition in self.metadata.repo.definitions(
+            session, app.id, kind=None, include_archived=False
+        ):
+            if definition.latest_version is None or definition.archived_at is not None:
+                continue
+            body = self.metadata.repo.version(session, definition.id, definition.latest_version)
+            assert body is not None
+            item = {
+                "kind": definition.kind,
+                "key": definition.key,
+                "label": body.body.get("label"),
+                "description": body.body.get("description", ""),
+                "spec": body.body.get("spec", {}),
+            }
+            _write(folder / "definitions" / f"{definition.kind}.{definition.key}.json", item)
+        roles = []
+        for role in pack.roles:
+            stored = self.directory.repo.role_by_key(session, role.key)
+            grants = [
+                grant
+                for grant in (stored.permissions if stored is not None else role.grants) or []
+                if isinstance(grant, dict) and grant.get("app") == pack.app_key
+            ]
+            roles.append({**role.model_dump(mode="json"), "grants": grants})
+        if roles:
+            _write(folder / "roles.json", roles)
+        if pack.scenarios:
+            (folder / "scenarios").mkdir()
+            for name, document in pack.scenarios:
+                _write(folder / "scenarios" / name, document)
+        manifest = pack.manifest.model_dump(mode="json", by_alias=True)
+        manifest.update(version=version or str(state["version"]), contents=[])
+        _write(folder / MANIFEST, manifest)
+        return seal(folder)
 
     # ------------------------------------------------------------ uninstall
 
