@@ -217,12 +217,13 @@ def build_services(
     metadata.add_publish_hook(Kind.FORM, flows.on_form_publish)
     runs = FlowService(audit=audit, records=records, compiler=flows, clock=clock)
     records.add_save_hook(runs)  # before rules: what rules set is no user's edit
+    calendars = CalendarService(audit=audit, clock=clock)
     rules = RuleRunner(
         metadata=metadata,
         records=records,
         identities=identities.repo,
         decisions=decisions,
-        calendars=CalendarService(audit=audit, clock=clock),
+        calendars=calendars,
         clock=clock,
         notifications=notifications,
     )
@@ -246,6 +247,7 @@ def build_services(
         metadata=metadata,
         records=records,
         directory=DirectoryService(identities),
+        calendars=calendars,
         catalog=shipped_packs(),
         audit=audit,
         clock=clock,

@@ -2,8 +2,9 @@
 
 A pack is a folder of JSON files (no code): `pack.json` (the manifest), `definitions/*.json`
 (one definition each: kind, key, label, description, spec), optional `roles.json` (business
-roles with their grants on the pack's app), `data/*.json` (sample records of one form each)
-and `scenarios/*.json` (acceptance scenarios run through the HTTP API). The manifest lists
+roles with their grants on the pack's app), `calendars.json` (business calendars its rules
+name, created when missing), `data/*.json` (sample records of one form each) and
+`scenarios/*.json` (acceptance scenarios run through the HTTP API). The manifest lists
 every content file with its SHA-256; a pack whose files do not match is refused whole, so what
 is installed is what was reviewed. The shipped packs live under
 `brickwork/finance_templates/<key>/`.
@@ -32,7 +33,7 @@ from brickwork.platform.vocabulary import Key, Label
 PACK_FORMAT = "brickwork.pack"
 MANIFEST = "pack.json"
 SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$"
-CONTENT_PATH = r"^(definitions|data|scenarios)/[a-z0-9_.-]{1,120}\.json$|^roles\.json$"
+CONTENT_PATH = r"^(definitions|data|scenarios)/[a-z0-9_.-]{1,120}\.json$|^(roles|calendars)\.json$"
 M = TypeVar("M", bound=BaseModel)
 KIND_ORDER = (
     Kind.PARAMETER_TABLE,
@@ -125,6 +126,8 @@ class Pack:
     data: tuple[SampleData, ...]
     scenarios: tuple[tuple[str, dict[str, Any]], ...]
     """(file name, scenario document), in file-name order."""
+    calendars: tuple[dict[str, Any], ...] = ()
+    """Business calendars the pack's rules name, created when missing (never replaced)."""
 
     @property
     def key(self) -> str:
@@ -232,7 +235,16 @@ def _assemble(label: str, manifest: PackManifest, documents: dict[str, Any]) -> 
         for path, doc in sorted(documents.items())
         if path.startswith("scenarios/")
     ]
-    return Pack(manifest, tuple(definitions), tuple(roles), tuple(data), tuple(scenarios))
+    calendars = documents.get("calendars.json", [])
+    if not isinstance(calendars, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("key"), str) for item in calendars
+    ):
+        raise _problem(
+            label, "/calendars.json", "E_PACK_SCHEMA", "calendars.json must be a list of calendars"
+        )
+    return Pack(
+        manifest, tuple(definitions), tuple(roles), tuple(data), tuple(scenarios), tuple(calendars)
+    )
 
 
 def _traverse(folder: Traversable | Path, path: str) -> Traversable | Path:

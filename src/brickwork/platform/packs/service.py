@@ -50,6 +50,7 @@ from brickwork.platform.packs.manifest import (
     version_tuple,
 )
 from brickwork.platform.records.service import RecordService
+from brickwork.platform.rules.calendars import CalendarService
 
 STATE_PREFIX = "pack:"
 Change = Literal["new", "changed", "removed", "unchanged"]
@@ -152,6 +153,7 @@ class PackService:
         metadata: MetadataService,
         records: RecordService,
         directory: DirectoryService,
+        calendars: CalendarService,
         catalog: Sequence[Pack] = (),
         audit: AuditLog | None = None,
         clock: Clock = system_clock,
@@ -159,6 +161,7 @@ class PackService:
         self.metadata = metadata
         self.records = records
         self.directory = directory
+        self.calendars = calendars
         self.catalog = {pack.key: pack for pack in catalog}
         self.audit = audit or metadata.audit
         self.clock = clock
@@ -242,6 +245,7 @@ class PackService:
                 ),
             )
         outcome.roles = self._roles(session, installer, pack)
+        self._calendars(session, installer, pack)
         definitions: dict[str, Any] = {}
         for item in pack.ordered():
             definition = self._put(session, installer, pack, item, restore=outcome.restored)
@@ -344,6 +348,14 @@ class PackService:
                 session, installer, app, item.kind, item.key, note=f"pack {pack.key} {pack.version}"
             )
         return self.metadata.definition(session, app, item.kind, item.key)
+
+    def _calendars(self, session: Session, installer: Actor, pack: Pack) -> None:
+        """The business calendars the pack's rules name, when missing (a bank's own kept)."""
+        for calendar in pack.calendars:
+            key = str(calendar["key"])
+            if self.calendars.calendar(session, key) is None:
+                body = {name: value for name, value in calendar.items() if name != "key"}
+                self.calendars.put(session, installer, key, body)
 
     def _roles(self, session: Session, installer: Actor, pack: Pack) -> list[str]:
         """Create the pack's roles that are missing (grants follow once the forms exist)."""
@@ -504,6 +516,7 @@ class PackService:
         recorded: dict[str, Any] = dict(state.get("definitions", {}))
         wanted = {item.ref: item for item in pack.ordered()}
         self._roles(session, installer, pack)
+        self._calendars(session, installer, pack)
         for item in plan.items:
             keep = item.conflict and resolutions.get(item.ref) == "keep_local"
             if item.change == "removed":
