@@ -162,6 +162,24 @@ def test_null_values_of_the_triggering_record_compare_as_the_language_says(
     }
 
 
+def test_an_ordering_with_a_null_of_the_triggering_record_is_null_and_keeps_no_record(
+    aml: TestClient, users: Any, session: Session
+) -> None:
+    deposit(aml, "C1", "2", 0)
+    deposit(aml, "C1", "4", 0)
+    counts = {
+        where: aggregate(
+            users, session, function="count", where=where, trigger={"amount": None}
+        )
+        for where in (
+            "it.amount >= record.amount",
+            "not(it.amount < record.amount)",
+            "it.amount >= record.amount or it.customer = \"C1\"",
+        )
+    }
+    assert list(counts.values()) == [0, 0, 2]  # null, not(null) = null, null or true = true
+
+
 def test_the_reader_sees_only_its_rows_and_cannot_aggregate_a_masked_field(
     aml: TestClient, users: Any, session: Session
 ) -> None:

@@ -100,6 +100,10 @@ def _literal(node: SqlLiteral) -> ColumnElement[Any]:
     raise ValueError(f"no SQL literal for {node.kind}")  # pragma: no cover - engine refuses
 
 
+def _null(node: SqlExpr) -> bool:
+    return isinstance(node, SqlLiteral) and node.value is None
+
+
 def _integer(node: SqlExpr, rendered: ColumnElement[Any]) -> ColumnElement[Any]:
     """Positions and scales are SQL integers (literals stay literals, others are cast)."""
     if isinstance(node, SqlLiteral) and isinstance(node.value, Decimal):
@@ -246,6 +250,8 @@ def render(node: SqlExpr, resolve: Resolver) -> ColumnElement[Any]:  # noqa: C90
         case SqlLiteral():
             return _literal(node)
         case SqlCompare(op=op, left=left, right=right, text=text):
+            if _null(left) or _null(right):  # an ordering with null is null, as in FEEL
+                return sa.literal(None, sa.Boolean())
             a, b = render(left, resolve), render(right, resolve)
             if text:
                 a, b = binary_text(a), binary_text(b)
