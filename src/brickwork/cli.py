@@ -1118,7 +1118,9 @@ def run_pack_scenarios(key: str, folder: Path) -> list[ScenarioResult]:
                 service.add_user(session, actor, name, password, roles, departments)
 
         runner = ScenarioRunner(
-            new_client=lambda: TestClient(server, raise_server_exceptions=False),
+            new_client=lambda: TestClient(
+                server, base_url="https://testserver", raise_server_exceptions=False
+            ),
             add_user=add_user,
         )
         return [runner.run(name, document) for name, document in pack.scenarios]

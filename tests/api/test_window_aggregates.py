@@ -168,13 +168,11 @@ def test_an_ordering_with_a_null_of_the_triggering_record_is_null_and_keeps_no_r
     deposit(aml, "C1", "2", 0)
     deposit(aml, "C1", "4", 0)
     counts = {
-        where: aggregate(
-            users, session, function="count", where=where, trigger={"amount": None}
-        )
+        where: aggregate(users, session, function="count", where=where, trigger={"amount": None})
         for where in (
             "it.amount >= record.amount",
             "not(it.amount < record.amount)",
-            "it.amount >= record.amount or it.customer = \"C1\"",
+            'it.amount >= record.amount or it.customer = "C1"',
         )
     }
     assert list(counts.values()) == [0, 0, 2]  # null, not(null) = null, null or true = true

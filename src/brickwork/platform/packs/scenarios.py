@@ -36,6 +36,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from brickwork import jsonio
+
 API = "/api/v1"
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
@@ -237,8 +239,9 @@ class ScenarioRunner:
     def _step(client: Client, step: Step, saved: dict[str, Any]) -> str | None:
         path = _fill(step.path, saved)
         options: dict[str, Any] = {}
-        if step.body is not None:
-            options["json"] = _fill(step.body, saved)
+        if step.body is not None:  # exact numbers as written (Decimal), never through a float
+            options["content"] = jsonio.dumps(_fill(step.body, saved))
+            options["headers"] = {"Content-Type": "application/json"}
         reply = client.request(step.method, f"{API}{path}", **options)
         try:
             body = reply.json()
