@@ -48,6 +48,7 @@ from brickwork.platform.jobs.service import serve as serve_jobs
 from brickwork.platform.packs.demo import (
     install_demo,
     install_demo_flows,
+    install_demo_packs,
     install_demo_records,
     install_demo_users,
 )
@@ -423,17 +424,22 @@ def demo(
         install_demo_flows(session, services.metadata, actor)
     with unit_of_work(make_session_factory(engine)) as session:
         customers = install_demo_records(session, services.records, services.identities)
+    with unit_of_work(make_session_factory(engine)) as session:
+        packs = install_demo_packs(session, services.packs, services.identities, actor)
     engine.dispose()
     out.print("demo data installed" if created else "demo data already present")
     if customers:
         out.print(f"{customers} demo customer record(s) created")
+    if packs:
+        out.print(f"finance packs installed with sample data: {', '.join(packs)}")
     credentials = settings.data_dir / DEMO_CREDENTIALS
     if accounts:
         lines = (f"{name}\t{password}\t{totp}\n" for name, (password, totp) in accounts.items())
         _write_private(credentials, "".join(lines))
     if credentials.is_file():
         out.print(
-            "demo users (admin, security, auditor, clerk.sh, clerk.bj, manager): user name, "
+            "demo users (admin, security, auditor, clerk.sh, clerk.bj, manager, aml.teller, "
+            "aml.analyst, aml.officer): user name, "
             f"password and, for the administrators, TOTP secret in {credentials}"
         )
     if not no_serve:

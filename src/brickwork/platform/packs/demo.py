@@ -1,5 +1,5 @@
 """Demo data for ``brickwork demo``: a small onboarding app with departments, business roles and
-one user per role (finance packs arrive later)."""
+one user per role, and the shipped finance packs with their sample data."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from brickwork.platform.auth.roles import AUDIT_ADMIN, SECURITY_ADMIN, SYSTEM_AD
 from brickwork.platform.auth.service import IdentityService
 from brickwork.platform.metadata.schemas import AppCreate, DefinitionCreate, Kind
 from brickwork.platform.metadata.service import MetadataService
+from brickwork.platform.packs.service import PackService
 from brickwork.platform.records.service import RecordService
 
 DEMO_APP = "onboarding"
@@ -182,7 +183,16 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("clerk.sh", "张敏 (上海分行柜员)", ("onboarding_clerk",), ("branch_sh",)),
     ("clerk.bj", "刘洋 (北京分行柜员)", ("onboarding_clerk",), ("branch_bj",)),
     ("manager", "陈静 (总行主管)", ("onboarding_manager",), ("head_office",)),
+    ("aml.teller", "孙丽 (上海分行柜员)", (), ("branch_sh",)),
+    ("aml.analyst", "吴刚 (反洗钱分析员)", (), ("head_office",)),
+    ("aml.officer", "周敏 (反洗钱合规官)", (), ("head_office",)),
 )
+DEMO_PACK_ROLES: dict[str, tuple[str, ...]] = {
+    "aml.teller": ("aml_teller",),
+    "aml.analyst": ("aml_analyst",),
+    "aml.officer": ("aml_compliance", "aml_parameters_owner"),
+}
+"""Roles of the shipped packs for the demo users, given once the packs are installed."""
 RECORDS_BY = "clerk.sh"
 
 
@@ -416,3 +426,23 @@ def install_demo(session: Session, service: MetadataService, actor: Actor) -> bo
         ),
     )
     return True
+
+
+def install_demo_packs(
+    session: Session, packs: PackService, identities: IdentityService, actor: Actor
+) -> list[str]:
+    """Install every shipped pack not yet installed, give the demo users the packs' roles,
+    then create the packs' sample records (their flows find the users in their roles)."""
+    installed: list[str] = []
+    for pack in packs.catalog.values():
+        if packs.state(session, pack.key) is None:
+            packs.install(session, actor, pack.key)
+            installed.append(pack.key)
+    for username, role_keys in DEMO_PACK_ROLES.items():
+        user = identities.repo.user_by_username(session, username)
+        for key in role_keys:
+            if user is not None and identities.repo.role_by_key(session, key) is not None:
+                identities.roles.grant(session, actor, user, key)
+    for key in installed:
+        packs.sample_data(session, actor, key)
+    return installed

@@ -200,21 +200,26 @@ class PackService:
             raise Forbidden("packs are managed by the system administrator", code="forbidden")
 
     @staticmethod
-    def _require(actor: Actor) -> Actor:
+    def _require(actor: Actor, key: str | None = None) -> Actor:
+        """The installer: the pack's reviewed content is applied as a whole by `pack:<key>`, a
+        trusted actor that is no user (so the pack's rules act as the system, never with the
+        permissions of whoever installed it); the audit trail names that person on the
+        `pack.*` events."""
         scoped = actor.scopes is None or bool({"all", "admin"} & set(actor.scopes))
         if not (actor.system or (actor.holds(SYSTEM_ADMIN) and scoped)):
             raise Forbidden(
                 "installing, upgrading and uninstalling packs is for the system administrator",
                 code="forbidden",
             )
-        return replace(actor, system=True)  # the pack's reviewed content, applied as a whole
+        name = f"pack:{key}" if key else actor.username
+        return replace(actor, username=name, system=True, user_id=None, roles=())
 
     # ------------------------------------------------------------ install
 
     def install(
         self, session: Session, actor: Actor, key: str, *, sample_data: bool = False
     ) -> InstallOutcome:
-        installer = self._require(actor)
+        installer = self._require(actor, key)
         pack = self.pack(key)
         state = self.state(session, key)
         if state is not None and state.get("status") == "installed":
@@ -255,7 +260,7 @@ class PackService:
             outcome.definitions += 1
         self._after_roles(session, installer, pack)
         if sample_data:
-            outcome.records = self._sample(session, installer, pack)
+            outcome.records = self.sample_data(session, actor, key)
         self._save_state(
             session,
             key,
@@ -382,7 +387,11 @@ class PackService:
             ]
             self.directory.set_grants(session, installer, role.key, [*kept, *role.grants])
 
-    def _sample(self, session: Session, installer: Actor, pack: Pack) -> int:
+    def sample_data(self, session: Session, actor: Actor, key: str) -> int:
+        """Create the pack's sample records (rules run on them as on any record); returns how
+        many."""
+        installer = self._require(actor, key)
+        pack = self.pack(key)
         created = 0
         for data in pack.data:
             outcome = self.records.create_many(
@@ -486,7 +495,7 @@ class PackService:
         *,
         resolutions: Mapping[str, Resolution] | None = None,
     ) -> UpgradePlan:
-        installer = self._require(actor)
+        installer = self._require(actor, key)
         plan = self.plan_upgrade(session, key)
         pack = self.pack(key)
         if version_tuple(pack.version) < version_tuple(plan.installed):
@@ -623,7 +632,7 @@ class PackService:
 
     def uninstall(self, session: Session, actor: Actor, key: str) -> int:
         """Archive the pack's app and definitions (records stay); returns how many."""
-        installer = self._require(actor)
+        installer = self._require(actor, key)
         state = self.state(session, key)
         if state is None or state.get("status") != "installed":
             raise Conflict(f"pack {key!r} is not installed", code="pack_not_installed")
