@@ -73,7 +73,17 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
                 for line in (tmp_path / "data" / "demo-users.tsv").read_text().splitlines()
             )
         }
-        assert set(accounts) == {"admin", "security", "auditor", "clerk.sh", "clerk.bj", "manager"}
+        assert set(accounts) == {
+            "admin",
+            "security",
+            "auditor",
+            "clerk.sh",
+            "clerk.bj",
+            "manager",
+            "aml.teller",
+            "aml.analyst",
+            "aml.officer",
+        }
         assert {name for name, (_p, secret) in accounts.items() if secret} == {
             "admin",
             "security",
@@ -117,6 +127,15 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
         assert admin.post(report, json={}).json()["code"] == "permission_denied"
         # The system administrator designs apps but reads no customer data.
         assert admin.get(records).json()["code"] == "permission_denied"
+        # The finance packs are installed with sample data: the AML analyst has the alerts
+        # the sample transactions raised in their inbox, each awaiting analysis.
+        packs = {p["key"]: p for p in admin.get(f"{base}/packs").json()["items"]}
+        assert packs["aml"]["status"] == "installed"
+        analyst = signed_in(base, "aml.analyst", accounts["aml.analyst"], clients)
+        alerts = analyst.get(f"{base}/apps/aml/forms/alert/records").json()["total"]
+        assert alerts > 10
+        todo = analyst.get(f"{base}/inbox", params={"tab": "todo", "app": "aml"}).json()
+        assert todo["counts"]["todo"] == alerts
         openapi = httpx.get(f"{base}/openapi.json", timeout=5)
         assert openapi.json()["info"]["title"] == "Brickwork"
         # A filter on a resident ID answers, and leaves no trace of the ID in the access log.

@@ -404,6 +404,27 @@ def test_the_security_administrator_gives_a_new_role_rights_in_the_matrix(
     assert page.locator("#row-onboarding-customer").get_by_label("客户: 修改").is_checked()
 
 
+def test_the_system_administrator_sees_the_installed_packs_and_an_analyst_their_alerts(
+    page: Any, demo: dict[str, Any]
+) -> None:
+    sign_in_with_code(page, demo, "admin")
+    page.click("summary >> text=系统管理员")
+    page.click("#admin-link")
+    page.wait_for_url("**/admin/packs")
+    row = page.inner_text("#pack-aml")
+    assert "反洗钱交易监测" in row
+    assert "已安装" in row
+    shoot(page, "admin-packs")
+    page.click("details.user-menu summary")
+    page.click("form[action='/logout'] button")
+    page.wait_for_url("**/login")
+    sign_in(page, demo, "aml.analyst")
+    page.goto(demo["base"] + "/apps/aml/forms/alert")
+    page.wait_for_selector("#records tbody tr")
+    assert "大额交易" in page.inner_text("#records")
+    shoot(page, "aml-alerts")
+
+
 def test_the_audit_administrator_finds_a_refusal_in_the_log(
     page: Any, demo: dict[str, Any]
 ) -> None:

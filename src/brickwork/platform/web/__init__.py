@@ -14,6 +14,7 @@ from brickwork.platform.web import (
     forms,
     imports,
     inbox,
+    packs,
     pages,
     records,
     reports,
@@ -46,6 +47,7 @@ def install(app: FastAPI) -> None:
     app.include_router(saved.router)
     app.include_router(search.router)
     app.include_router(account.router)
+    app.include_router(packs.router)
     app.include_router(admin.router)
     app.include_router(roles.router)
     app.include_router(audit.router)

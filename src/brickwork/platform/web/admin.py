@@ -31,7 +31,7 @@ from brickwork.platform.auth.admin_schemas import (
 )
 from brickwork.platform.auth.directory import DirectoryService
 from brickwork.platform.auth.permissions import PermissionService
-from brickwork.platform.auth.roles import AUDIT_ADMIN, SECURITY_ADMIN
+from brickwork.platform.auth.roles import AUDIT_ADMIN, SECURITY_ADMIN, SYSTEM_ADMIN
 from brickwork.platform.errors import Invalid, PlatformError
 from brickwork.platform.vocabulary import KEY_PATTERN
 from brickwork.platform.web.forms import by_field
@@ -70,6 +70,8 @@ def directory(request: Request) -> DirectoryService:
 def admin_areas(viewer: Viewer) -> list[str]:
     """The administration pages the viewer reaches."""
     areas = []
+    if viewer.actor.holds(SYSTEM_ADMIN):
+        areas.append("packs")
     if viewer.actor.holds(SECURITY_ADMIN):
         areas += ["users", "departments", "roles", "settings"]
     if viewer.actor.holds(AUDIT_ADMIN):

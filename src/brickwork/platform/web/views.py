@@ -27,7 +27,7 @@ from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.credentials import csrf_for
 from brickwork.platform.auth.deps import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, client_ip
 from brickwork.platform.auth.identity import Identity
-from brickwork.platform.auth.roles import AUDIT_ADMIN, SECURITY_ADMIN
+from brickwork.platform.auth.roles import AUDIT_ADMIN, SECURITY_ADMIN, SYSTEM_ADMIN
 from brickwork.platform.auth.service import IdentityService
 from brickwork.platform.errors import PlatformError, Unauthorized
 from brickwork.platform.web.i18n import LANGUAGES, language_of, translations
@@ -79,7 +79,7 @@ class Viewer:
     @property
     def administers(self) -> bool:
         """Whether the viewer holds an administrator role with pages here."""
-        return self.actor.holds(SECURITY_ADMIN) or self.actor.holds(AUDIT_ADMIN)
+        return any(self.actor.holds(role) for role in (SECURITY_ADMIN, AUDIT_ADMIN, SYSTEM_ADMIN))
 
     @property
     def display_name(self) -> str:
