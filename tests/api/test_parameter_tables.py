@@ -169,3 +169,77 @@ def test_a_faulty_table_is_refused_with_a_pointer(
     assert saved.status_code == 200  # a draft may be faulty; it is shown with its problems
     shown = aml.get(f"{APP}/definitions/parameter_table/bad").json()
     assert code in {p["code"] for p in shown["problems"]}, shown
+
+
+@pytest.mark.parametrize(
+    ("expression", "code", "message"),
+    [
+        (
+            'parameter("no_such_table", "cash_cny")',
+            "E_PARAM_UNKNOWN_TABLE",
+            "line 1, column 1: there is no published parameter table 'no_such_table'",
+        ),
+        (
+            'amount > parameter("cash_thresholds", "wire_cny")',
+            "E_PARAM_UNKNOWN_KEY",
+            "line 1, column 10: parameter table 'cash_thresholds' has no key 'wire_cny'",
+        ),
+        (
+            'convert currency(amount, "USD", "CNY", day) > 0',
+            "E_PARAM_UNKNOWN_TABLE",
+            "there is no published parameter table 'exchange_rates'",
+        ),
+        (
+            'parameters("limits.nope").deposit > 0',
+            "E_PARAM_UNKNOWN_TABLE",
+            "there is no published parameter table 'limits.nope'",
+        ),
+    ],
+)
+def test_a_definition_naming_a_missing_table_or_key_is_refused_at_publish(
+    aml: TestClient, expression: str, code: str, message: str
+) -> None:
+    spec = {
+        "fields": [
+            *DEPOSIT["fields"][:2],
+            {
+                "id": "f_x",
+                "key": "x",
+                "type": "computed",
+                "label": "X",
+                "result_type": "boolean",
+                "expression": expression,
+            },
+        ]
+    }
+    refused = define(aml, "aml", "form", "other", spec)
+    assert refused.status_code == 422, refused.text
+    [error] = refused.json()["errors"]
+    assert (error["pointer"], error["code"]) == ("/spec/fields/2/expression", code)
+    assert message in error["message"]
+    rule = {
+        "trigger": {"on": "record", "form": "deposit"},
+        "phase": "before_save",
+        "condition": expression,
+        "actions": [{"type": "block", "message": "no", "field": "amount"}],
+    }
+    refused_rule = define(aml, "aml", "rule", "uses_missing", rule)
+    assert refused_rule.status_code == 422
+    assert refused_rule.json()["errors"][0]["pointer"] == "/spec/condition"
+
+
+def test_a_key_computed_at_run_time_is_not_refused_at_publish(aml: TestClient) -> None:
+    spec = {
+        "fields": [
+            *DEPOSIT["fields"][:2],
+            {
+                "id": "f_t",
+                "key": "t",
+                "type": "computed",
+                "label": "T",
+                "result_type": "decimal",
+                "expression": 'parameter("cash_thresholds", "cash_" + "cny", day)',
+            },
+        ]
+    }
+    assert define(aml, "aml", "form", "computed_key", spec).status_code == 201

@@ -197,6 +197,8 @@ def build_services(
     )
     identities.permissions.add_grant_check(grant_checker(metadata, now=clock))
     parameters = ParameterTables(metadata.repo)
+    for kind in (Kind.FORM, Kind.DECISION_TABLE, Kind.FLOW, Kind.RULE, Kind.REPORT):
+        metadata.add_publish_hook(kind, parameters.check_references)
     records = RecordService(
         parameters=parameters,
         metadata=metadata,

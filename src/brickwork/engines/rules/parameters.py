@@ -24,6 +24,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from brickwork.engines.expr import parse
+from brickwork.engines.expr.diagnostics import ExprSyntaxError
+from brickwork.engines.expr.library.parameters import EXCHANGE_RATES
+from brickwork.engines.expr.syntax import Call, String
+
 ParameterKey = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,99}$"),
@@ -297,3 +302,62 @@ class ParameterSet:
 
     def parameters(self, table: str, day: date) -> dict[str, Any]:
         return self.table(table).values(day)
+
+
+# ---------------------------------------------------------------- references in expressions
+
+PARAMETER_FUNCTIONS = frozenset({"parameter", "parameters", "convert currency"})
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterCall:
+    """A call of a parameter function whose table (and key) are written as literal texts."""
+
+    function: str
+    table: str
+    key: str | None
+    line: int
+    column: int
+
+
+def parameter_calls(source: str) -> list[ParameterCall]:
+    """The parameter-function calls of an expression that name their table literally (a table
+    or key computed at run time is checked then). Text that does not parse yields none: the
+    definition's own checks report it."""
+    if not any(name in source for name in ("parameter", "convert currency")):
+        return []
+    try:
+        tree = parse(source)
+    except ExprSyntaxError:
+        return []
+    return list(_calls(tree))
+
+
+def _calls(node: Any) -> Iterator[ParameterCall]:
+    if isinstance(node, Call) and node.function in PARAMETER_FUNCTIONS:
+        args = [arg.value for arg in node.args if arg.name is None]
+        named = {arg.name: arg.value for arg in node.args if arg.name is not None}
+        table_at, key_at = (4, None) if node.function == "convert currency" else (0, 1)
+        table = named.get("rates" if table_at == 4 else "table")
+        if table is None and len(args) > table_at:
+            table = args[table_at]
+        elif table is None and node.function == "convert currency":
+            table = String(EXCHANGE_RATES)
+        key = named.get("key") if key_at is not None else None
+        if key is None and key_at is not None and node.function == "parameter" and len(args) > 1:
+            key = args[key_at]
+        if isinstance(table, String):
+            yield ParameterCall(
+                node.function,
+                table.value,
+                key.value if isinstance(key, String) else None,
+                node.span.line,
+                node.span.column,
+            )
+    if hasattr(node, "__dataclass_fields__"):
+        for name in node.__dataclass_fields__:
+            if name != "span":
+                yield from _calls(getattr(node, name))
+    elif isinstance(node, tuple | list):
+        for item in node:
+            yield from _calls(item)

@@ -21,12 +21,26 @@ from brickwork.engines.rules.parameters import (
     ParameterTable,
     ParameterTableError,
     check_table,
+    parameter_calls,
 )
-from brickwork.platform.errors import ErrorItem
+from brickwork.jsonio import escape_pointer
+from brickwork.platform.errors import ErrorItem, Invalid
 from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.schemas import Kind
+from brickwork.platform.metadata.service import PublishRequestContext
 
 CACHED_TABLES = 256
+
+
+def _strings(value: Any, pointer: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield pointer, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{pointer}/{escape_pointer(str(key))}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{pointer}/{index}")
 
 
 def validate_parameter_table_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
@@ -35,6 +49,9 @@ def validate_parameter_table_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem
 
 
 class ParameterTables:
+    """Published parameter tables: the source of evaluations, and the check at publish that
+    every table (and key) an expression names literally exists."""
+
     def __init__(self, repository: MetadataRepository | None = None) -> None:
         self.repo = repository or MetadataRepository()
         self._cache: OrderedDict[tuple[str, int], ParameterTable] = OrderedDict()
@@ -72,3 +89,46 @@ class ParameterTables:
             while len(self._cache) > CACHED_TABLES:
                 self._cache.popitem(last=False)
         return table
+
+    def check_references(self, session: Session, request: PublishRequestContext) -> list[str]:
+        """A publish hook: refuse a definition whose expressions name a parameter table that is
+        not published (or archived), or a key the table does not have, with the place of each
+        call. Tables and keys computed at run time are checked then (null with a code)."""
+        if request.importing:  # a bundle brings its tables along; they are put in place with it
+            return []
+        source = self.source(session, request.app_key)
+        problems: list[ErrorItem] = []
+        calls = 0
+        for pointer, text in _strings(request.body.get("spec", {}), "/spec"):
+            for call in parameter_calls(text):
+                calls += 1
+                at = f"line {call.line}, column {call.column}: "
+                try:
+                    table = source.table(call.table)
+                except LookupError:
+                    problems.append(
+                        ErrorItem(
+                            pointer,
+                            "E_PARAM_UNKNOWN_TABLE",
+                            f"{at}there is no published parameter table {call.table!r}; "
+                            "publish it first (another app's table is named app.table)",
+                        )
+                    )
+                    continue
+                if call.key is not None and call.key not in table.keys:
+                    problems.append(
+                        ErrorItem(
+                            pointer,
+                            "E_PARAM_UNKNOWN_KEY",
+                            f"{at}parameter table {call.table!r} has no key {call.key!r} "
+                            f"(it has {', '.join(sorted(table.keys)[:20])})",
+                        )
+                    )
+        if problems:
+            raise Invalid(
+                f"{request.definition.kind} {request.definition.key!r} names parameters that do "
+                "not exist (listed in `errors`)",
+                code="definition_invalid",
+                errors=problems,
+            )
+        return [f"{calls} parameter reference(s) checked"] if calls else []
