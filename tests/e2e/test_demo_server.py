@@ -83,6 +83,7 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
             "aml.teller",
             "aml.analyst",
             "aml.officer",
+            "adviser",
         }
         assert {name for name, (_p, secret) in accounts.items() if secret} == {
             "admin",

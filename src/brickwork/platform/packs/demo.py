@@ -186,11 +186,13 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("aml.teller", "孙丽 (上海分行柜员)", (), ("branch_sh",)),
     ("aml.analyst", "吴刚 (反洗钱分析员)", (), ("head_office",)),
     ("aml.officer", "周敏 (反洗钱合规官)", (), ("head_office",)),
+    ("adviser", "郑洁 (理财顾问)", (), ("branch_sh",)),
 )
 DEMO_PACK_ROLES: dict[str, tuple[str, ...]] = {
     "aml.teller": ("aml_teller",),
     "aml.analyst": ("aml_analyst",),
     "aml.officer": ("aml_compliance", "aml_parameters_owner"),
+    "adviser": ("suitability_adviser",),
 }
 """Roles of the shipped packs for the demo users, given once the packs are installed."""
 RECORDS_BY = "clerk.sh"
