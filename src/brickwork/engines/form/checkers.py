@@ -37,18 +37,18 @@ from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.fieldtypes import CoerceContext, Coerced, entry_of
 from brickwork.engines.form.fieldtypes.numeric import INTEGER_MAX, INTEGER_MIN
 from brickwork.engines.form.fieldtypes.text import compiled
-from brickwork.engines.form.identifiers.contact import E164
-from brickwork.engines.form.identifiers.resident_id import (
-    CHECK_CHARS,
-    PROVINCES,
-    ResidentIdType,
-)
 from brickwork.engines.form.money import (
     CURRENCY_SCALES,
     STORABLE_DIGITS,
     Money,
     integer_digits,
     quantize_half_up,
+)
+from brickwork.engines.identifiers.contact import E164
+from brickwork.engines.identifiers.resident_id import (
+    CHECK_CHARS,
+    PROVINCES,
+    ResidentIdType,
 )
 
 Checker = Callable[[object, CoerceContext], Any]

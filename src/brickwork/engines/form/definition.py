@@ -27,8 +27,8 @@ from brickwork.engines.form.elements import (
     Key,
     Label,
 )
-from brickwork.engines.form.identifiers.resident_id import ResidentIdType
 from brickwork.engines.form.money import Rounding
+from brickwork.engines.identifiers.resident_id import ResidentIdType
 
 # ---------------------------------------------------------------- text
 

@@ -12,8 +12,8 @@ import pytest
 from form_support import fullwidth
 
 from brickwork.engines.form.fieldtypes import FileRef, Location
-from brickwork.engines.form.identifiers import resident_id_check_char, uscc_check_char
 from brickwork.engines.form.money import Money
+from brickwork.engines.identifiers import resident_id_check_char, uscc_check_char
 
 D = Decimal
 SELECT = {"options": ["a", "b", {"value": "c", "label": {"zh-CN": "丙", "en": "C"}}]}

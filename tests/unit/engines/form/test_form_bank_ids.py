@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from form_support import fullwidth
 
-from brickwork.engines.form.identifiers import (
+from brickwork.engines.identifiers import (
     check_bank_card,
     check_bic,
     check_iban,
@@ -16,7 +16,7 @@ from brickwork.engines.form.identifiers import (
     luhn_check_digit,
     luhn_valid,
 )
-from brickwork.engines.form.identifiers.countries import IBAN_LENGTHS, ISO_3166_ALPHA2
+from brickwork.engines.identifiers.countries import IBAN_LENGTHS, ISO_3166_ALPHA2
 
 # ---------------------------------------------------------------- cards
 

@@ -9,7 +9,7 @@ from form_cases import INVALID, VALID
 from form_support import CONTEXT, codes, make_field
 
 from brickwork.engines.form.fieldtypes import FIELD_TYPES, check_value, coerce_value
-from brickwork.engines.form.identifiers import iban_check_digits, resident_id_check_char
+from brickwork.engines.identifiers import iban_check_digits, resident_id_check_char
 
 
 @pytest.mark.parametrize(("field_type", "options", "raw", "expected"), VALID)

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from brickwork.engines.form.fieldtypes import check_value
-from brickwork.engines.form.identifiers import (
+from brickwork.engines.form.money import decimal_places, fit_scale, quantize_half_up
+from brickwork.engines.identifiers import (
     Sex,
     check_bank_card,
     check_iban,
@@ -26,10 +27,9 @@ from brickwork.engines.form.identifiers import (
     resident_id_check_char,
     uscc_check_char,
 )
-from brickwork.engines.form.identifiers.countries import IBAN_LENGTHS
-from brickwork.engines.form.identifiers.organisation import USCC_ALPHABET
-from brickwork.engines.form.identifiers.resident_id import PROVINCES
-from brickwork.engines.form.money import decimal_places, fit_scale, quantize_half_up
+from brickwork.engines.identifiers.countries import IBAN_LENGTHS
+from brickwork.engines.identifiers.organisation import USCC_ALPHABET
+from brickwork.engines.identifiers.resident_id import PROVINCES
 
 DIGITS = "0123456789"
 ALNUM = DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -11,8 +11,8 @@ from form_support import NOW, RECORD_CONTEXT, compile_fields, pairs
 
 from brickwork.engines.form import CompiledForm, RecordContext, RecordResult, validate_record
 from brickwork.engines.form.fieldtypes import FileRef, Location
-from brickwork.engines.form.identifiers import resident_id_check_char
 from brickwork.engines.form.money import Money
+from brickwork.engines.identifiers import resident_id_check_char
 
 D = Decimal
 CNY = {"type": "money", "currency": "CNY"}

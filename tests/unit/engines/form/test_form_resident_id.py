@@ -9,14 +9,14 @@ from form_support import TODAY, codes, fullwidth
 from hypothesis import given
 from hypothesis import strategies as st
 
-from brickwork.engines.form.identifiers import (
+from brickwork.engines.identifiers import (
     ResidentIdType,
     Sex,
     check_resident_id,
     resident_id_check_char,
     upgrade_legacy_id,
 )
-from brickwork.engines.form.identifiers.resident_id import CHECK_CHARS, WEIGHTS, check_char_of
+from brickwork.engines.identifiers.resident_id import CHECK_CHARS, WEIGHTS, check_char_of
 
 
 def with_check(first17: str) -> str:

@@ -28,13 +28,14 @@ from brickwork.engines.form.fieldtypes.base import (
     JsonSchema,
     Storage,
     StorageKind,
-    accept,
     as_text,
     fixed,
+    from_identifier,
     no_constraints,
     refuse,
 )
-from brickwork.engines.form.identifiers import (
+from brickwork.engines.form.problems import Words, problem, wrong_type
+from brickwork.engines.identifiers import (
     IdentifierResult,
     check_bank_card,
     check_bic,
@@ -44,13 +45,8 @@ from brickwork.engines.form.identifiers import (
     check_uscc,
     iban_groups,
 )
-from brickwork.engines.form.problems import Words, problem, wrong_type
 
-
-def _from_result(result: IdentifierResult) -> Coerced:
-    if result.problems:
-        return Coerced(None, result.problems, result.warnings)
-    return accept(result.normalized, warnings=result.warnings)
+_from_result = from_identifier
 
 
 def _schema(max_length: int) -> Callable[[Any], JsonSchema]:

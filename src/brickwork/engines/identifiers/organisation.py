@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brickwork.engines.form.identifiers.result import (
+from brickwork.engines.identifiers.result import (
     ALNUM,
     DIGITS,
+    Fault,
     IdentifierResult,
     alnum_value,
+    fault,
     normalise,
 )
-from brickwork.engines.form.problems import Problem, problem
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 """Values 0-30; I, O, Z, S and V are not used."""
@@ -62,14 +63,14 @@ def check_uscc(raw: str, *, check_org_code: bool = False) -> UsccResult:
     """Check a unified social credit code; optionally also its embedded organisation code."""
     value = normalise(raw, drop=" ")
     if len(value) != 18:
-        return UsccResult(normalized=value, problems=(problem("uscc_length"),))
+        return UsccResult(normalized=value, problems=(fault("uscc_length"),))
     if not set(value) <= set(USCC_ALPHABET):
-        return UsccResult(normalized=value, problems=(problem("uscc_chars"),))
-    problems: list[Problem] = []
+        return UsccResult(normalized=value, problems=(fault("uscc_chars"),))
+    problems: list[Fault] = []
     if uscc_check_char(value[:17]) != value[17]:
-        problems.append(problem("uscc_checksum"))
-    if check_org_code and _org_code_problem(value[8:17]) is not None:
-        problems.append(problem("uscc_org_code"))
+        problems.append(fault("uscc_checksum"))
+    if check_org_code and _org_code_fault(value[8:17]) is not None:
+        problems.append(fault("uscc_org_code"))
     return UsccResult(
         normalized=value,
         problems=tuple(problems),
@@ -83,15 +84,15 @@ def check_uscc(raw: str, *, check_org_code: bool = False) -> UsccResult:
 def check_org_code(raw: str) -> IdentifierResult:
     """Check a GB 11714 organisation code, written with or without the hyphen before the check."""
     value = normalise(raw, drop=" -")
-    found = _org_code_problem(value)
+    found = _org_code_fault(value)
     return IdentifierResult(normalized=value, problems=() if found is None else (found,))
 
 
-def _org_code_problem(value: str) -> Problem | None:
+def _org_code_fault(value: str) -> Fault | None:
     if len(value) != 9:
-        return problem("org_code_length")
+        return fault("org_code_length")
     if not set(value[:8]) <= ALNUM or value[8] not in DIGITS | {"X"}:
-        return problem("org_code_chars")
+        return fault("org_code_chars")
     if org_code_check_char(value[:8]) != value[8]:
-        return problem("org_code_checksum")
+        return fault("org_code_checksum")
     return None

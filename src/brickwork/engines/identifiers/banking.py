@@ -9,22 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brickwork.engines.form.identifiers.countries import (
+from brickwork.engines.identifiers.countries import (
     BIC_EXTRA_COUNTRIES,
     IBAN_LENGTHS,
     IBAN_MAX_LENGTH,
     IBAN_MIN_LENGTH,
     ISO_3166_ALPHA2,
 )
-from brickwork.engines.form.identifiers.result import (
+from brickwork.engines.identifiers.result import (
     ALNUM,
     DIGITS,
     LETTERS,
+    Fault,
     IdentifierResult,
+    fault,
     letters_to_digits,
     normalise,
 )
-from brickwork.engines.form.problems import Problem, problem
 
 CARD_MIN_DIGITS = 12
 CARD_MAX_DIGITS = 19
@@ -111,10 +112,10 @@ def check_bank_card(raw: str) -> BankCardResult:
     """Check a payment card number: 12-19 digits (spaces and hyphens ignored) passing Luhn."""
     value = normalise(raw, drop=" -")
     if not set(value) <= DIGITS:
-        return BankCardResult(normalized=value, problems=(problem("bank_card_chars"),))
+        return BankCardResult(normalized=value, problems=(fault("bank_card_chars"),))
     if not CARD_MIN_DIGITS <= len(value) <= CARD_MAX_DIGITS:
-        return BankCardResult(normalized=value, problems=(problem("bank_card_length"),))
-    problems = () if luhn_valid(value) else (problem("luhn_checksum"),)
+        return BankCardResult(normalized=value, problems=(fault("bank_card_length"),))
+    problems = () if luhn_valid(value) else (fault("luhn_checksum"),)
     return BankCardResult(
         normalized=value, problems=problems, iin=value[:6], network=card_network(value)
     )
@@ -138,10 +139,10 @@ def check_lei(raw: str) -> IdentifierResult:
     """Check a legal entity identifier: 20 characters, the last two digits, MOD 97-10 = 1."""
     value = normalise(raw, drop=" ")
     if len(value) != 20:
-        return IdentifierResult(normalized=value, problems=(problem("lei_length"),))
+        return IdentifierResult(normalized=value, problems=(fault("lei_length"),))
     if not set(value[:18]) <= ALNUM or not set(value[18:]) <= DIGITS:
-        return IdentifierResult(normalized=value, problems=(problem("lei_chars"),))
-    problems = () if mod97(value) == 1 else (problem("lei_checksum"),)
+        return IdentifierResult(normalized=value, problems=(fault("lei_chars"),))
+    problems = () if mod97(value) == 1 else (fault("lei_checksum"),)
     return IdentifierResult(normalized=value, problems=problems)
 
 
@@ -155,7 +156,7 @@ def check_iban(raw: str) -> IbanResult:
     """Check an IBAN: structure, per-country length and MOD 97-10 (remainder 1)."""
     value = normalise(raw, drop=" ")
     if not set(value) <= ALNUM:
-        return IbanResult(normalized=value, problems=(problem("iban_chars"),))
+        return IbanResult(normalized=value, problems=(fault("iban_chars"),))
     country, check, bban = value[:2], value[2:4], value[4:]
     if (
         len(value) < 5
@@ -163,18 +164,18 @@ def check_iban(raw: str) -> IbanResult:
         or not set(check) <= DIGITS
         or country not in ISO_3166_ALPHA2 | BIC_EXTRA_COUNTRIES
     ):
-        return IbanResult(normalized=value, problems=(problem("iban_format"),))
-    problems: list[Problem] = []
-    warnings: tuple[Problem, ...] = ()
+        return IbanResult(normalized=value, problems=(fault("iban_format"),))
+    problems: list[Fault] = []
+    warnings: tuple[Fault, ...] = ()
     expected = IBAN_LENGTHS.get(country)
     if expected is None:
-        warnings = (problem("iban_country_unknown"),)
+        warnings = (fault("iban_country_unknown"),)
         if not IBAN_MIN_LENGTH <= len(value) <= IBAN_MAX_LENGTH:
-            problems.append(problem("iban_length"))
+            problems.append(fault("iban_length"))
     elif len(value) != expected:
-        problems.append(problem("iban_length"))
+        problems.append(fault("iban_length"))
     if not "02" <= check <= "98" or mod97(bban + country + check) != 1:
-        problems.append(problem("iban_checksum"))
+        problems.append(fault("iban_checksum"))
     return IbanResult(
         normalized=value,
         problems=tuple(problems),
@@ -197,7 +198,7 @@ def check_bic(raw: str) -> BicResult:
     """Check a BIC: 4 letters, ISO 3166 country, 2 location characters, optional 3 for a branch."""
     value = normalise(raw, drop=" ")
     if len(value) not in (8, 11):
-        return BicResult(normalized=value, problems=(problem("bic_length"),))
+        return BicResult(normalized=value, problems=(fault("bic_length"),))
     institution, country, location, branch = value[:4], value[4:6], value[6:8], value[8:]
     if not (
         set(institution) <= LETTERS
@@ -205,10 +206,10 @@ def check_bic(raw: str) -> BicResult:
         and set(location) <= ALNUM
         and set(branch) <= ALNUM
     ):
-        return BicResult(normalized=value, problems=(problem("bic_format"),))
-    problems: tuple[Problem, ...] = ()
+        return BicResult(normalized=value, problems=(fault("bic_format"),))
+    problems: tuple[Fault, ...] = ()
     if country not in ISO_3166_ALPHA2 | BIC_EXTRA_COUNTRIES:
-        problems = (problem("bic_country"),)
+        problems = (fault("bic_country"),)
     return BicResult(
         normalized=value,
         problems=problems,

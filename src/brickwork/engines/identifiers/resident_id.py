@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from brickwork.engines.form.identifiers.result import DIGITS, IdentifierResult, normalise
-from brickwork.engines.form.problems import Problem, problem
+from brickwork.engines.identifiers.result import DIGITS, Fault, IdentifierResult, fault, normalise
 
 WEIGHTS: tuple[int, ...] = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 """Weight of positions 1..17: Wi = 2^(18-i) mod 11."""
@@ -98,20 +97,20 @@ def check_resident_id(raw: str, *, today: date, allow_legacy: bool = True) -> Re
     legacy = len(value) == 15 and set(value) <= DIGITS
     if legacy:
         if not allow_legacy:
-            return ResidentIdResult(normalized=value, problems=(problem("resident_id_legacy"),))
+            return ResidentIdResult(normalized=value, problems=(fault("resident_id_legacy"),))
         value = upgrade_legacy_id(value)
     if len(value) not in (15, 18):
-        return ResidentIdResult(normalized=value, problems=(problem("resident_id_length"),))
+        return ResidentIdResult(normalized=value, problems=(fault("resident_id_length"),))
     if len(value) == 15 or not set(value[:17]) <= DIGITS or value[17] not in DIGITS | {"X"}:
-        return ResidentIdResult(normalized=value, problems=(problem("resident_id_chars"),))
-    problems: list[Problem] = []
+        return ResidentIdResult(normalized=value, problems=(fault("resident_id_chars"),))
+    problems: list[Fault] = []
     birth = _birth_date(value[6:14])
     if birth is None:
-        problems.append(problem("resident_id_birth_date"))
+        problems.append(fault("resident_id_birth_date"))
     elif birth > today:
-        problems.append(problem("resident_id_birth_future"))
+        problems.append(fault("resident_id_birth_future"))
     if resident_id_check_char(value[:17]) != value[17]:
-        problems.append(problem("resident_id_checksum"))
+        problems.append(fault("resident_id_checksum"))
     id_type = classify(value)
     return ResidentIdResult(
         normalized=value,
@@ -132,7 +131,7 @@ def _birth_date(digits: str) -> date | None:
         return None
 
 
-def _region_warnings(value: str, id_type: ResidentIdType) -> tuple[Problem, ...]:
+def _region_warnings(value: str, id_type: ResidentIdType) -> tuple[Fault, ...]:
     match id_type:
         case ResidentIdType.MAINLAND:
             known = value[:2] in PROVINCES
@@ -140,4 +139,4 @@ def _region_warnings(value: str, id_type: ResidentIdType) -> tuple[Problem, ...]
             known = value[1:3] in PROVINCES
         case _:
             known = value[:6] == PERMIT_REGIONS[value[:2]]
-    return () if known else (problem("resident_id_region"),)
+    return () if known else (fault("resident_id_region"),)
