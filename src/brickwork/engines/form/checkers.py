@@ -49,6 +49,7 @@ from brickwork.engines.identifiers.resident_id import (
     CHECK_CHARS,
     PROVINCES,
     ResidentIdType,
+    region_listed,
 )
 
 Checker = Callable[[object, CoerceContext], Any]
@@ -353,7 +354,7 @@ def _resident_id(field: ResidentIdField, full: Checker) -> Checker | None:
         if type(raw) is not str or len(raw) != 18 or not raw.isascii():
             return full(raw, context)
         first17 = raw[:17]  # ASCII, so `isdigit` means 0-9; the last one is tested by its value
-        if raw[:2] not in PROVINCES or not first17.isdigit():
+        if raw[:2] not in PROVINCES or not first17.isdigit() or not region_listed(raw[:6]):
             return full(raw, context)
         try:
             born = _date_of(raw[6:14])  # YYYYMMDD, ASCII digits (checked above)

@@ -2,19 +2,25 @@
 (ISO 13616) and SWIFT/BIC (ISO 9362).
 
 Checks are structural and arithmetic only: this module must not ask whether a bank, card or
-entity exists. An IBAN country missing from the length table is a warning, not an error.
+entity exists. IBANs follow the SWIFT IBAN registry (see `countries`): a country outside it is
+refused, and so is a national part that does not have the registry's structure; the national
+check digits of the countries python-stdnum knows (Belgium, Spain, Montenegro, Norway) are
+checked through it, but never whether a bank is in a list.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stdnum import iban as registry_iban
+from stdnum.exceptions import InvalidChecksum, ValidationError
+
 from brickwork.engines.identifiers.countries import (
     BIC_EXTRA_COUNTRIES,
     IBAN_LENGTHS,
-    IBAN_MAX_LENGTH,
-    IBAN_MIN_LENGTH,
+    IBAN_STRUCTURES,
     ISO_3166_ALPHA2,
+    IbanPart,
 )
 from brickwork.engines.identifiers.result import (
     ALNUM,
@@ -152,8 +158,16 @@ def iban_check_digits(country: str, bban: str) -> str:
     return f"{98 - mod97(bban + country + '00'):02d}"
 
 
+PART_KINDS: dict[str, tuple[frozenset[str], str]] = {
+    "n": (DIGITS, "digits"),
+    "a": (LETTERS, "letters"),
+    "c": (ALNUM, "letters or digits"),
+}
+"""IBAN registry part kinds: the characters allowed, and how a message names them."""
+
+
 def check_iban(raw: str) -> IbanResult:
-    """Check an IBAN: structure, per-country length and MOD 97-10 (remainder 1)."""
+    """Check an IBAN: a registry country, its length and national structure, MOD 97-10."""
     value = normalise(raw, drop=" ")
     if not set(value) <= ALNUM:
         return IbanResult(normalized=value, problems=(fault("iban_chars"),))
@@ -165,25 +179,48 @@ def check_iban(raw: str) -> IbanResult:
         or country not in ISO_3166_ALPHA2 | BIC_EXTRA_COUNTRIES
     ):
         return IbanResult(normalized=value, problems=(fault("iban_format"),))
+    if country not in IBAN_STRUCTURES:
+        return IbanResult(normalized=value, problems=(fault("iban_country_not_in_registry"),))
     problems: list[Fault] = []
-    warnings: tuple[Fault, ...] = ()
-    expected = IBAN_LENGTHS.get(country)
-    if expected is None:
-        warnings = (fault("iban_country_unknown"),)
-        if not IBAN_MIN_LENGTH <= len(value) <= IBAN_MAX_LENGTH:
-            problems.append(fault("iban_length"))
-    elif len(value) != expected:
-        problems.append(fault("iban_length"))
+    if len(value) != IBAN_LENGTHS[country]:
+        problems.append(fault("iban_length", length=IBAN_LENGTHS[country]))
+    else:
+        problems.extend(_bban_faults(bban, IBAN_STRUCTURES[country]))
     if not "02" <= check <= "98" or mod97(bban + country + check) != 1:
         problems.append(fault("iban_checksum"))
+    elif not problems:
+        problems.extend(_national_faults(value))
     return IbanResult(
         normalized=value,
         problems=tuple(problems),
-        warnings=warnings,
         country=country,
         check_digits=check,
         bban=bban,
     )
+
+
+def _national_faults(value: str) -> tuple[Fault, ...]:
+    """The national check digits, for the countries whose rules python-stdnum knows."""
+    try:
+        registry_iban.validate(value)
+    except InvalidChecksum:
+        return (fault("iban_national_checksum"),)
+    except ValidationError:
+        return ()  # the bank is not in a list (Belgium): existence is not checked here
+    return ()
+
+
+def _bban_faults(bban: str, structure: tuple[IbanPart, ...]) -> tuple[Fault, ...]:
+    """The first part of the national account number that has characters of the wrong kind,
+    named by its positions in the whole IBAN (1-based: the national part starts at 5)."""
+    start = 0
+    for length, kind in structure:
+        allowed, name = PART_KINDS[kind]
+        if not set(bban[start : start + length]) <= allowed:
+            positions = f"{start + 5}-{start + length + 4}"
+            return (fault("iban_bban_format", positions=positions, expected=name),)
+        start += length
+    return ()
 
 
 def iban_groups(value: str) -> str:

@@ -1,10 +1,15 @@
 """Country tables used by the bank identifier checks: ISO 3166-1 alpha-2 codes and IBAN lengths.
 
-Data only; no behaviour. The IBAN table follows the SWIFT IBAN registry for the countries listed;
-a country missing here is reported as a warning, never refused for that reason alone.
+Data only. The IBAN registry comes from python-stdnum (its `numdb` data, read once at import):
+a country outside it has no IBANs, and an IBAN of that country is refused. Nothing here looks
+up banks or accounts.
 """
 
 from __future__ import annotations
+
+import re
+
+from stdnum import numdb
 
 ISO_3166_ALPHA2: frozenset[str] = frozenset(
     """
@@ -40,19 +45,31 @@ ISO_3166_ALPHA2: frozenset[str] = frozenset(
 BIC_EXTRA_COUNTRIES: frozenset[str] = frozenset({"XK"})
 """Codes SWIFT uses in BICs although ISO 3166 has not assigned them (XK: Kosovo)."""
 
-IBAN_LENGTHS: dict[str, int] = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22,
-    "BH": 22, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22,
-    "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27,
-    "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28,
-    "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
-    "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24,
-    "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24,
-    "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SC": 31,
-    "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24,
-    "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
-}  # fmt: skip
-"""Total IBAN length per country (SWIFT IBAN registry)."""
+IbanPart = tuple[int, str]
+"""One part of a national account number (BBAN): its length and its kind (`n` digits, `a` capital
+letters, `c` digits or capital letters), as the IBAN registry writes `4!a`."""
 
-IBAN_MIN_LENGTH = 15
-IBAN_MAX_LENGTH = 34
+_IBAN_PART = re.compile(r"([1-9][0-9]*)!([nac])")
+
+
+def _registry_structure(country: str) -> tuple[IbanPart, ...] | None:
+    found = numdb.get("iban").info(country)
+    structure = found[0][1].get("bban") if found else None
+    if not structure:
+        return None
+    return tuple((int(length), kind) for length, kind in _IBAN_PART.findall(structure))
+
+
+IBAN_STRUCTURES: dict[str, tuple[IbanPart, ...]] = {
+    country: structure
+    for country in sorted(ISO_3166_ALPHA2 | BIC_EXTRA_COUNTRIES)
+    if (structure := _registry_structure(country)) is not None
+}
+"""The countries of the SWIFT IBAN registry and the structure of their national part, as the
+python-stdnum package ships the registry (kept current by its releases, not by this project)."""
+
+IBAN_LENGTHS: dict[str, int] = {
+    country: 4 + sum(length for length, _ in structure)
+    for country, structure in IBAN_STRUCTURES.items()
+}
+"""Total IBAN length per country of the registry."""
