@@ -24,6 +24,7 @@ TITLES = {
     "context": "Contexts / 上下文",
     "date and time": "Dates, times and durations / 日期、时间与时长",
     "range": "Ranges / 区间",
+    "identifiers": "Identifier numbers / 证件号码",
 }
 
 

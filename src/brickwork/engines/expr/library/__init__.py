@@ -9,6 +9,7 @@ from __future__ import annotations
 from brickwork.engines.expr.functions import Registry
 from brickwork.engines.expr.library import (
     contexts,
+    id_numbers,
     list_edits,
     lists,
     logic,
@@ -34,6 +35,7 @@ REGISTRY = Registry(
         *ranges.SPECS,
         *range_literal.SPECS,
         *working_days.SPECS,
+        *id_numbers.SPECS,
     )
 )
 
@@ -45,4 +47,5 @@ CATEGORIES: tuple[str, ...] = (
     "context",
     "date and time",
     "range",
+    "identifiers",
 )
