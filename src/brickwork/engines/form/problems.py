@@ -222,6 +222,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "mrz_length": ("机读区字段长度错误", "machine-readable zone field has the wrong length"),
     "mrz_checksum": ("机读区校验位错误", "machine-readable zone check digit is wrong"),
+    "passport_chars": (
+        "护照号码只能包含数字和大写字母",
+        "passport number must contain digits and capital letters only",
+    ),
+    "passport_length": (
+        "护照号码应为 5-9 位（或填写护照机读区第 2 行，44 位）",
+        "passport number must have 5 to 9 characters (or give line 2 of the machine-readable"
+        " zone, 44 characters)",
+    ),
+    "passport_mrz_required": (
+        "请填写护照机读区（第 2 行 44 位，或两行共 88 位），以便核对校验位",
+        "give the passport's machine-readable zone (line 2, 44 characters, or both lines) so"
+        " that its check digits can be checked",
+    ),
     # ---- files, serial numbers, places, rows
     "attachment_format": ("附件信息无效", "attachment reference is invalid"),
     "attachment_too_large": ("文件大小超过 {limit} 字节", "file is larger than {limit} bytes"),

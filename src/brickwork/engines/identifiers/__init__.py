@@ -29,6 +29,7 @@ from brickwork.engines.identifiers.contact import (
 from brickwork.engines.identifiers.mrz import (
     Td3Result,
     check_mrz_field,
+    check_passport,
     check_td3_line2,
     mrz_check_digit,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "check_lei",
     "check_mrz_field",
     "check_org_code",
+    "check_passport",
     "check_resident_id",
     "check_td3_line2",
     "check_url",

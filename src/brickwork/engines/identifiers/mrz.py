@@ -6,7 +6,7 @@ check digit is the sum modulo 10. This module must not look documents up or pars
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from brickwork.engines.identifiers.result import (
     ALNUM,
@@ -91,3 +91,29 @@ def check_td3_line2(raw: str) -> Td3Result:
         sex=value[20],
         expiry_date=value[21:27],
     )
+
+
+PASSPORT_MIN_LENGTH = 5
+PASSPORT_MAX_LENGTH = 9
+"""A passport number as the TD3 document number field holds it (9 characters at most)."""
+
+
+def check_passport(raw: str, *, require_mrz: bool = False) -> Td3Result:
+    """A passport number, given as such or as the machine-readable zone of a passport (TD3:
+    line 2 alone, or both lines), whose check digits are then checked; a plain number has no
+    check digit to check. The normalised value is the passport number, or with `require_mrz`
+    line 2 of the zone (so that what is stored passes the same check again)."""
+    value = normalise(raw, drop=" \r\n")
+    if len(value) == 2 * TD3_LINE_LENGTH and value.startswith("P"):
+        value = value[TD3_LINE_LENGTH:]
+    if len(value) == TD3_LINE_LENGTH:
+        zone = check_td3_line2(value)
+        number = zone.document_number or ""
+        return zone if require_mrz or not zone.ok else replace(zone, normalized=number)
+    if require_mrz:
+        return Td3Result(normalized=value, problems=(fault("passport_mrz_required"),))
+    if not set(value) <= ALNUM:
+        return Td3Result(normalized=value, problems=(fault("passport_chars"),))
+    if not PASSPORT_MIN_LENGTH <= len(value) <= PASSPORT_MAX_LENGTH:
+        return Td3Result(normalized=value, problems=(fault("passport_length"),))
+    return Td3Result(normalized=value, document_number=value)
