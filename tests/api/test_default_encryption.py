@@ -23,6 +23,7 @@ FIELDS: list[dict[str, Any]] = [
     {"id": "f_rid", "key": "resident_id", "type": "resident_id", "label": "ID"},
     {"id": "f_card", "key": "card", "type": "bank_card", "label": "Card"},
     {"id": "f_mob", "key": "mobile", "type": "phone", "label": "Mobile"},
+    {"id": "f_pass", "key": "passport", "type": "passport", "label": "Passport"},
     {"id": "f_note", "key": "note", "type": "text", "label": "Note"},
     {
         "id": "f_birth",
@@ -54,6 +55,7 @@ VALUES = {
     "resident_id": RESIDENT_ID,
     "card": "4111111111111111",
     "mobile": "13812345678",
+    "passport": "E12345678",
     "note": "plain",
 }
 
@@ -96,10 +98,12 @@ def test_new_identifiers_and_what_is_computed_from_them_are_encrypted(
 ) -> None:
     assert publish(client, FIELDS).status_code == 201
     stored = stored_fields(client)
-    assert {k: stored[k].get("encrypted") for k in ("resident_id", "card", "mobile")} == {
+    keys = ("resident_id", "card", "mobile", "passport")
+    assert {k: stored[k].get("encrypted") for k in keys} == {
         "resident_id": True,
         "card": True,
         "mobile": True,
+        "passport": True,
     }
     assert "encrypted" not in stored["note"]
     assert (stored["birth"]["encrypted"], stored["birth"]["sensitivity"]) == (True, "C2")
@@ -110,7 +114,7 @@ def test_new_identifiers_and_what_is_computed_from_them_are_encrypted(
     assert created.status_code == 201, created.text
     assert (created.json()["birth"], created.json()["birth_year"]) == ("19491231", "1949")
     row = raw_row(client, session, created.json()["id"])
-    for clear in (RESIDENT_ID, "4111111111111111", "13812345678", "19491231", "1949"):
+    for clear in (RESIDENT_ID, "4111111111111111", "13812345678", "E12345678", "19491231", "1949"):
         assert clear not in row
     assert "plain" in row
     assert "unencrypted_fields" not in publish_events(session)[-1].details

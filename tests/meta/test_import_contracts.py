@@ -51,6 +51,8 @@ def tree_with_import(tmp_path: Path, module: str, imported: str) -> Path:
     ("module", "imported", "contract"),
     [
         ("brickwork.engines.form", "sqlalchemy", "Engines are pure"),
+        ("brickwork.engines.identifiers.result", "brickwork.engines.form.problems", "Identifier"),
+        ("brickwork.engines.expr.functions", "brickwork.engines.form.problems", "The expression"),
         ("brickwork.platform.api.errors", "brickwork.platform.metadata.validation", "Plumbing"),
         ("brickwork.platform.db.session", "brickwork.platform.records.layout", "Plumbing"),
         ("brickwork.platform.auth.policy", "brickwork.platform.metadata.schemas", "Areas"),

@@ -25,6 +25,7 @@ TITLES = {
     "date and time": "Dates, times and durations / 日期、时间与时长",
     "range": "Ranges / 区间",
     "parameters": "Parameter tables / 参数表",
+    "identifiers": "Identifier numbers / 证件号码",
 }
 
 

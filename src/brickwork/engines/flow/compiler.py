@@ -41,7 +41,7 @@ from brickwork.engines.rules.rule_definition import (
 
 _TEXT_TYPES = (
     "text textarea rich_text single_select email phone url resident_id uscc bank_card lei iban "
-    "swift_bic serial_number lookup member department"
+    "swift_bic passport serial_number lookup member department"
 )
 FIELD_TYPES: dict[str, t.ExprType] = {
     **dict.fromkeys(_TEXT_TYPES.split(), t.STRING),

@@ -37,18 +37,19 @@ from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.fieldtypes import CoerceContext, Coerced, entry_of
 from brickwork.engines.form.fieldtypes.numeric import INTEGER_MAX, INTEGER_MIN
 from brickwork.engines.form.fieldtypes.text import compiled
-from brickwork.engines.form.identifiers.contact import E164
-from brickwork.engines.form.identifiers.resident_id import (
-    CHECK_CHARS,
-    PROVINCES,
-    ResidentIdType,
-)
 from brickwork.engines.form.money import (
     CURRENCY_SCALES,
     STORABLE_DIGITS,
     Money,
     integer_digits,
     quantize_half_up,
+)
+from brickwork.engines.identifiers.contact import E164
+from brickwork.engines.identifiers.resident_id import (
+    CHECK_CHARS,
+    PROVINCES,
+    ResidentIdType,
+    region_listed,
 )
 
 Checker = Callable[[object, CoerceContext], Any]
@@ -353,7 +354,7 @@ def _resident_id(field: ResidentIdField, full: Checker) -> Checker | None:
         if type(raw) is not str or len(raw) != 18 or not raw.isascii():
             return full(raw, context)
         first17 = raw[:17]  # ASCII, so `isdigit` means 0-9; the last one is tested by its value
-        if raw[:2] not in PROVINCES or not first17.isdigit():
+        if raw[:2] not in PROVINCES or not first17.isdigit() or not region_listed(raw[:6]):
             return full(raw, context)
         try:
             born = _date_of(raw[6:14])  # YYYYMMDD, ASCII digits (checked above)

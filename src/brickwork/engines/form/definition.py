@@ -27,8 +27,8 @@ from brickwork.engines.form.elements import (
     Key,
     Label,
 )
-from brickwork.engines.form.identifiers.resident_id import ResidentIdType
 from brickwork.engines.form.money import Rounding
+from brickwork.engines.identifiers.resident_id import ResidentIdType
 
 # ---------------------------------------------------------------- text
 
@@ -233,6 +233,16 @@ class SwiftBicField(FieldBase):
     type: Literal["swift_bic"]
 
 
+class PassportField(FieldBase):
+    type: Literal["passport"]
+    mrz: Literal["optional", "required"] = Field(
+        default="optional",
+        description="optional: a passport number, or the machine-readable zone of the passport "
+        "(TD3: line 2, or both lines), whose check digits are then checked, and the number is "
+        "stored; required: only the zone, and its line 2 (44 characters) is stored.",
+    )
+
+
 # ---------------------------------------------------------------- references
 
 
@@ -340,6 +350,7 @@ RowField = Annotated[
     | LeiField
     | IbanField
     | SwiftBicField
+    | PassportField
     | LookupField
     | MemberField
     | DepartmentField

@@ -60,6 +60,11 @@ MASKS: Mapping[str, MaskPreset] = {
             lambda text: keep_ends(text, 6, 4),
         ),
         MaskPreset(
+            "passport",
+            Words("保留首位和后 3 位", "keep the first and the last 3 characters"),
+            lambda text: keep_ends(text, 1, 3),
+        ),
+        MaskPreset(
             "mobile",
             Words("保留前 3 位和后 4 位", "keep the first 3 and the last 4 digits"),
             lambda text: keep_ends(text, 3, 4),

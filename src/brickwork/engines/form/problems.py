@@ -116,9 +116,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "15-digit legacy resident IDs are not accepted",
     ),
     "resident_id_type": ("不接受此类证件号码", "this kind of resident ID is not accepted"),
+    "resident_id_province": (
+        "身份证号第 {positions} 位不是 GB/T 2260 省级行政区划代码：请对照证件核对这两位",
+        "resident ID positions {positions} are not a province-level region code of GB/T 2260:"
+        " check these two digits against the card",
+    ),
+    "resident_id_permit_region": (
+        "港澳台居民居住证号码以 810000、820000 或 830000 开头：第 3-6 位应为 0000",
+        "residence permits of Hong Kong, Macau and Taiwan residents start 810000, 820000 or"
+        " 830000: positions 3-6 must be 0000",
+    ),
     "resident_id_region": (
-        "身份证号的地区代码未知（仅提示）",
-        "resident ID region code is not known (warning)",
+        "身份证号前 6 位不在 GB/T 2260 行政区划代码表中（仅提示）：请核对",
+        "resident ID positions 1-6 are not in the GB/T 2260 table of region codes (warning):"
+        " check them",
     ),
     # ---- unified social credit code (GB 32100) and organisation code (GB 11714)
     "uscc_length": (
@@ -128,6 +139,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "uscc_chars": (
         "统一社会信用代码含有不允许的字符（不使用 I、O、Z、S、V）",
         "unified social credit code has characters outside its alphabet (no I, O, Z, S, V)",
+    ),
+    "uscc_authority_unknown": (
+        "统一社会信用代码第 1 位不是 GB 32100 的登记管理部门代码（1-9、A、N、Y）：请核对首位",
+        "unified social credit code position 1 is not a registration authority of GB 32100"
+        " (1-9, A, N, Y): check the first character",
+    ),
+    "uscc_type_unknown": (
+        "统一社会信用代码第 2 位不是该登记管理部门的机构类别代码：请核对第 2 位",
+        "unified social credit code position 2 is not an organisation type of the registration"
+        " authority in position 1: check the second character",
+    ),
+    "uscc_region_chars": (
+        "统一社会信用代码第 3-8 位是登记管理机关行政区划码，只能是数字：请核对这 6 位",
+        "unified social credit code positions 3-8 are the region code of the registering"
+        " office and must be digits: check these six characters",
     ),
     "uscc_checksum": (
         "统一社会信用代码校验码错误",
@@ -161,7 +187,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "IBAN 应以两位国家代码和两位校验数字开头",
         "IBAN must start with a two-letter country code and two check digits",
     ),
-    "iban_length": ("IBAN 长度不符合该国规定", "IBAN length is wrong for its country"),
+    "iban_length": (
+        "该国 IBAN 应为 {length} 位",
+        "an IBAN of this country must have {length} characters",
+    ),
+    "iban_country_not_in_registry": (
+        "IBAN 第 1-2 位的国家不在 IBAN 注册表中（该国不使用 IBAN）：请填写该国的本地账号",
+        "IBAN positions 1-2 name a country outside the IBAN registry (it has no IBANs):"
+        " give the account number in that country's own form",
+    ),
+    "iban_bban_format": (
+        "IBAN 第 {positions} 位应为{expected}（该国账号结构）：请核对这几位",
+        "IBAN positions {positions} must be {expected} in this country's account structure:"
+        " check these characters",
+    ),
+    "iban_national_checksum": (
+        "IBAN 中该国账号自身的校验位错误：请核对账号",
+        "the national check digits inside the IBAN are wrong: check the account number",
+    ),
     "iban_checksum": ("IBAN 校验码错误", "IBAN check digits are wrong"),
     "iban_country_unknown": (
         "IBAN 国家代码不在已知列表中，未校验长度（仅提示）",
@@ -179,6 +222,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "mrz_length": ("机读区字段长度错误", "machine-readable zone field has the wrong length"),
     "mrz_checksum": ("机读区校验位错误", "machine-readable zone check digit is wrong"),
+    "passport_chars": (
+        "护照号码只能包含数字和大写字母",
+        "passport number must contain digits and capital letters only",
+    ),
+    "passport_length": (
+        "护照号码应为 5-9 位（或填写护照机读区第 2 行，44 位）",
+        "passport number must have 5 to 9 characters (or give line 2 of the machine-readable"
+        " zone, 44 characters)",
+    ),
+    "passport_mrz_required": (
+        "请填写护照机读区（第 2 行 44 位，或两行共 88 位），以便核对校验位",
+        "give the passport's machine-readable zone (line 2, 44 characters, or both lines) so"
+        " that its check digits can be checked",
+    ),
     # ---- files, serial numbers, places, rows
     "attachment_format": ("附件信息无效", "attachment reference is invalid"),
     "attachment_too_large": ("文件大小超过 {limit} 字节", "file is larger than {limit} bytes"),

@@ -1,10 +1,10 @@
 """Protection a form definition gets by default: encryption of identifiers, and of values computed
 from encrypted fields.
 
-- An identifier field of class C2 or above (resident ID, which also covers passports and
-  permits, bank card, mobile phone, IBAN) that is new in the definition and does not say
-  `encrypted` is stored encrypted: `"encrypted": true` is written into the definition.
-  Storing one in clear takes an explicit `"encrypted": false`.
+- An identifier field of class C2 or above (resident ID, which also covers permits and foreign
+  permanent residence cards; passport, bank card, mobile phone, IBAN) that is new in the
+  definition and does not say `encrypted` is stored encrypted: `"encrypted": true` is written
+  into the definition. Storing one in clear takes an explicit `"encrypted": false`.
 - A top-level computed field whose value derives from an encrypted field (directly or through
   other computed fields) inherits the protection: when new and silent it becomes encrypted too,
   and when it does not name a `sensitivity` it takes the highest class of those fields (at most
@@ -33,7 +33,7 @@ from brickwork.engines.form.definition import ComputedField, FormDefinition
 from brickwork.engines.form.elements import FieldBase, Sensitivity
 from brickwork.engines.form.fieldtypes import sensitivity_of
 
-ENCRYPTED_BY_DEFAULT = frozenset({"resident_id", "bank_card", "phone", "iban"})
+ENCRYPTED_BY_DEFAULT = frozenset({"resident_id", "passport", "bank_card", "phone", "iban"})
 """Identifier types (default class C2) whose new fields are encrypted unless told otherwise."""
 CLASS_ORDER = (Sensitivity.C1, Sensitivity.C2, Sensitivity.C3)
 

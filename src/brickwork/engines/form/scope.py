@@ -39,7 +39,7 @@ LOCATION_TYPE = context_of({"lat": NUMBER, "lng": NUMBER})
 
 _TEXT_TYPES = (
     "text textarea rich_text single_select email phone url resident_id uscc bank_card lei iban "
-    "swift_bic serial_number"
+    "swift_bic passport serial_number"
 )
 EXPRESSION_TYPES: dict[str, ExprType] = {
     **dict.fromkeys(_TEXT_TYPES.split(), STRING),

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from brickwork.engines.form.identifiers.resident_id import resident_id_check_char
+from brickwork.engines.identifiers.resident_id import resident_id_check_char
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.admin_schemas import DepartmentCreate, RoleCreate, UserCreate
 from brickwork.platform.auth.directory import DirectoryService

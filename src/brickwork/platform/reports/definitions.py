@@ -51,6 +51,7 @@ FIELD_KINDS = {
             "lei",
             "iban",
             "swift_bic",
+            "passport",
             "serial_number",
         ),
         "text",

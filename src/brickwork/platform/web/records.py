@@ -64,6 +64,7 @@ LISTED_TYPES = frozenset(
         "lei",
         "iban",
         "swift_bic",
+        "passport",
         "member",
         "department",
         "serial_number",

@@ -12,8 +12,8 @@ import pytest
 from form_support import fullwidth
 
 from brickwork.engines.form.fieldtypes import FileRef, Location
-from brickwork.engines.form.identifiers import resident_id_check_char, uscc_check_char
 from brickwork.engines.form.money import Money
+from brickwork.engines.identifiers import resident_id_check_char, uscc_check_char
 
 D = Decimal
 SELECT = {"options": ["a", "b", {"value": "c", "label": {"zh-CN": "丙", "en": "C"}}]}
@@ -30,6 +30,10 @@ SERIAL = {"pattern": "KYC-{YYYY}{MM}-{seq:5}"}
 HK_PERMIT = "81000019800101123" + resident_id_check_char("81000019800101123")
 FUTURE_ID = "11010520260116123" + resident_id_check_char("11010520260116123")
 BAD_ORG_USCC = "91350100M000100Y5" + uscc_check_char("91350100M000100Y5")
+
+MRZ_LINE_1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+MRZ_LINE_2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+"""The specimen passport of ICAO Doc 9303 part 4."""
 
 
 def case(field_type: str, options: dict[str, Any], raw: object, outcome: object) -> Any:
@@ -119,6 +123,9 @@ VALID = [
     case("iban", {}, "gb82 west 1234 5698 7654 32", "GB82WEST12345698765432"),
     case("swift_bic", {}, "deutdeff", "DEUTDEFF"),
     case("swift_bic", {}, "ICBKCNBJXXX", "ICBKCNBJXXX"),
+    case("passport", {}, " e1234567 ", "E1234567"),
+    case("passport", {}, MRZ_LINE_2, "L898902C3"),
+    case("passport", {"mrz": "required"}, f"{MRZ_LINE_1}\n{MRZ_LINE_2}", MRZ_LINE_2),
     case("lookup", LOOKUP, " rec-1 ", "rec-1"),
     case("lookup", {**LOOKUP, "multiple": True}, ["a", "b"], ("a", "b")),
     case(
@@ -316,6 +323,10 @@ INVALID = [
     case("swift_bic", {}, "DEUTDEF", "bic_length"),
     case("swift_bic", {}, "DEU1DEFF", "bic_format"),
     case("swift_bic", {}, "DEUTZZFF", "bic_country"),
+    case("passport", {}, "E1234-567", "passport_chars"),
+    case("passport", {}, "E123", "passport_length"),
+    case("passport", {}, MRZ_LINE_2.replace("C36", "C37"), "mrz_checksum"),
+    case("passport", {"mrz": "required"}, "E12345678", "passport_mrz_required"),
     case("lookup", LOOKUP, 5, "value_type"),
     case("lookup", LOOKUP, "bad id!", "reference_format"),
     case("lookup", LOOKUP, "x" * 129, "reference_format"),

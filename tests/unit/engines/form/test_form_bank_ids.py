@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from form_support import fullwidth
 
-from brickwork.engines.form.identifiers import (
+from brickwork.engines.identifiers import (
     check_bank_card,
     check_bic,
     check_iban,
@@ -16,7 +16,7 @@ from brickwork.engines.form.identifiers import (
     luhn_check_digit,
     luhn_valid,
 )
-from brickwork.engines.form.identifiers.countries import IBAN_LENGTHS, ISO_3166_ALPHA2
+from brickwork.engines.identifiers.countries import IBAN_LENGTHS, ISO_3166_ALPHA2
 
 # ---------------------------------------------------------------- cards
 
@@ -170,15 +170,25 @@ def test_invalid_ibans(raw: str, code: str) -> None:
     assert code in check_iban(raw).codes
 
 
-def test_a_country_outside_the_table_is_a_warning_but_still_checked() -> None:
-    # CN has no IBAN; a code built with valid check digits passes with a warning.
+def test_a_country_outside_the_iban_registry_is_refused() -> None:
+    # CN has no IBAN: even a code built with valid check digits is refused.
     bban = "1234567890123456"
     iban = "CN" + iban_check_digits("CN", bban) + bban
-    result = check_iban(iban)
-    assert result.ok
-    assert [w.code for w in result.warnings] == ["iban_country_unknown"]
-    too_long = "CN" + iban_check_digits("CN", bban * 3) + bban * 3
-    assert check_iban(too_long).codes == ("iban_length",)
+    assert check_iban(iban).codes == ("iban_country_not_in_registry",)
+
+
+def test_a_malformed_national_part_names_its_positions() -> None:
+    bban = "025201" + "00000000" + "0000"  # digits where the bank code has four letters
+    result = check_iban("GB" + iban_check_digits("GB", bban) + bban)
+    assert result.codes == ("iban_bban_format",)
+    assert result.problems[0].arguments == {"positions": "5-8", "expected": "letters"}
+
+
+def test_national_check_digits_are_checked_where_known() -> None:
+    # Belgium: the last two digits are the remainder mod 97 of the first ten (97 for 0).
+    bban = "539007547035"
+    result = check_iban("BE" + iban_check_digits("BE", bban) + bban)
+    assert result.codes == ("iban_national_checksum",)
 
 
 def test_iban_table_covers_common_countries_with_valid_codes() -> None:

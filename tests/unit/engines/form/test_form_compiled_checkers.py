@@ -14,7 +14,7 @@ from brickwork.engines.form.checkers import NeedsReport, checker_of, strict_chec
 from brickwork.engines.form.definition import ComputedField
 from brickwork.engines.form.fieldtypes import Coerced, check_value
 from brickwork.engines.form.fieldtypes.structured import result_field
-from brickwork.engines.form.identifiers import resident_id_check_char
+from brickwork.engines.identifiers import resident_id_check_char
 
 VALID_ID = "11010519491231002X"
 FUTURE_ID = "11010520260116123" + resident_id_check_char("11010520260116123")

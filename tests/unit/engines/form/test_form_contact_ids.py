@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from form_support import fullwidth
 
-from brickwork.engines.form.identifiers import (
+from brickwork.engines.identifiers import (
     check_cn_mobile,
     check_e164,
     check_email,

@@ -9,7 +9,7 @@ from form_support import TODAY
 
 from brickwork.engines.form.definition import FormDefinition
 from brickwork.engines.form.design import RESERVED_KEYS, check_definition, check_pattern
-from brickwork.engines.form.identifiers import resident_id_check_char
+from brickwork.engines.identifiers import resident_id_check_char
 
 
 def form(

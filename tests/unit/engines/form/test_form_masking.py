@@ -53,6 +53,7 @@ def test_registry() -> None:
     assert set(MASKS) == {
         "resident_id",
         "bank_card",
+        "passport",
         "mobile",
         "account",
         "name",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from brickwork.engines.form.identifiers import check_mrz_field, check_td3_line2, mrz_check_digit
+from brickwork.engines.identifiers import check_mrz_field, check_td3_line2, mrz_check_digit
 
 SPECIMEN_LINE2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
 """Line 2 of the ICAO 9303 specimen passport."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from form_support import fullwidth
 
-from brickwork.engines.form.identifiers import (
+from brickwork.engines.identifiers import (
     check_org_code,
     check_uscc,
     org_code_check_char,
     uscc_check_char,
 )
-from brickwork.engines.form.identifiers.organisation import USCC_ALPHABET, USCC_WEIGHTS
+from brickwork.engines.identifiers.organisation import USCC_ALPHABET, USCC_WEIGHTS
 
 VALID_USCC = [
     "91350100M000100Y43",

@@ -11,8 +11,8 @@ from form_support import NOW, RECORD_CONTEXT, compile_fields, pairs
 
 from brickwork.engines.form import CompiledForm, RecordContext, RecordResult, validate_record
 from brickwork.engines.form.fieldtypes import FileRef, Location
-from brickwork.engines.form.identifiers import resident_id_check_char
 from brickwork.engines.form.money import Money
+from brickwork.engines.identifiers import resident_id_check_char
 
 D = Decimal
 CNY = {"type": "money", "currency": "CNY"}
@@ -218,7 +218,7 @@ def test_a_refused_required_value_is_not_also_reported_missing() -> None:
 
 def test_coercion_warnings_are_passed_on_with_the_pointer() -> None:
     form = compile_fields({"key": "rid", "type": "resident_id"})
-    unknown_region = "99010519491231002" + resident_id_check_char("99010519491231002")
+    unknown_region = "11999919491231002" + resident_id_check_char("11999919491231002")
     result = run(form, {"rid": unknown_region})
     assert result.ok
     assert pairs(result.warnings) == [("/rid", "resident_id_region")]

@@ -57,6 +57,7 @@ ISSUE_4_TYPES = [
     "lei",
     "iban",
     "swift_bic",
+    "passport",
     "lookup",
     "subtable",
     "member",
@@ -82,7 +83,7 @@ def _literal_types(annotation: Any) -> set[str]:
 
 def test_registry_has_exactly_the_types_of_issue_4() -> None:
     assert sorted(FIELD_TYPES) == sorted(ISSUE_4_TYPES)
-    assert len(FIELD_TYPES) == 31
+    assert len(FIELD_TYPES) == 32
 
 
 def test_registry_matches_the_definition_union() -> None:
@@ -107,6 +108,7 @@ def test_entries_are_well_formed(name: str) -> None:
         ("phone", Sensitivity.C2, "mobile"),
         ("email", Sensitivity.C2, "email"),
         ("iban", Sensitivity.C2, "account"),
+        ("passport", Sensitivity.C2, "passport"),
         ("signature", Sensitivity.C2, "full"),
         ("uscc", Sensitivity.C1, "none"),
         ("lei", Sensitivity.C1, "none"),
@@ -145,6 +147,8 @@ def test_field_options_override_the_defaults() -> None:
         ("multi_select", {"options": ["a"]}, StorageKind.JSON, {"multiple": True}),
         ("resident_id", {}, StorageKind.TEXT, {"max_length": 18}),
         ("iban", {}, StorageKind.TEXT, {"max_length": 34}),
+        ("passport", {}, StorageKind.TEXT, {"max_length": 9}),
+        ("passport", {"mrz": "required"}, StorageKind.TEXT, {"max_length": 44}),
         ("lookup", {"target": {"form": "c"}}, StorageKind.REFERENCE, {"target": "form:c"}),
         (
             "lookup",

@@ -9,14 +9,14 @@ from form_support import TODAY, codes, fullwidth
 from hypothesis import given
 from hypothesis import strategies as st
 
-from brickwork.engines.form.identifiers import (
+from brickwork.engines.identifiers import (
     ResidentIdType,
     Sex,
     check_resident_id,
     resident_id_check_char,
     upgrade_legacy_id,
 )
-from brickwork.engines.form.identifiers.resident_id import CHECK_CHARS, WEIGHTS, check_char_of
+from brickwork.engines.identifiers.resident_id import CHECK_CHARS, WEIGHTS, check_char_of
 
 
 def with_check(first17: str) -> str:
@@ -148,8 +148,31 @@ def test_the_kind_of_number_comes_from_its_prefix(prefix: str, id_type: Resident
     assert result.warnings == ()
 
 
-@pytest.mark.parametrize("prefix", ["990101", "810101", "001234", "701234"])
-def test_unknown_regions_are_warnings_not_errors(prefix: str) -> None:
+@pytest.mark.parametrize(
+    ("prefix", "code"),
+    [
+        pytest.param("001234", "resident_id_province", id="province-00"),
+        pytest.param("991234", "resident_id_province", id="province-99"),
+        pytest.param("701234", "resident_id_province", id="province-70"),
+        pytest.param("990101", "resident_id_province", id="foreign-card-province-90"),
+        pytest.param("810101", "resident_id_permit_region", id="hong-kong-permit-not-810000"),
+        pytest.param("830001", "resident_id_permit_region", id="taiwan-permit-not-830000"),
+    ],
+)
+def test_unknown_provinces_and_permit_regions_are_refused(prefix: str, code: str) -> None:
+    result = check_resident_id(with_check(f"{prefix}19800101123"), today=TODAY)
+    assert result.codes == (code,)
+
+
+def test_the_province_fault_names_its_positions() -> None:
+    mainland = check_resident_id(with_check("00123419800101123"), today=TODAY)
+    foreign = check_resident_id(with_check("90012319800101123"), today=TODAY)
+    assert mainland.problems[0].arguments == {"positions": "1-2"}
+    assert foreign.problems[0].arguments == {"positions": "2-3"}
+
+
+@pytest.mark.parametrize("prefix", ["119999", "449999", "719999"])
+def test_region_codes_outside_the_table_are_warnings_not_errors(prefix: str) -> None:
     result = check_resident_id(with_check(f"{prefix}19800101123"), today=TODAY)
     assert result.ok
     assert codes(result.warnings) == ["resident_id_region"]

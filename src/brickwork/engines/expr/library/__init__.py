@@ -9,6 +9,7 @@ from __future__ import annotations
 from brickwork.engines.expr.functions import Registry
 from brickwork.engines.expr.library import (
     contexts,
+    id_numbers,
     list_edits,
     lists,
     logic,
@@ -36,6 +37,7 @@ REGISTRY = Registry(
         *range_literal.SPECS,
         *working_days.SPECS,
         *parameters.SPECS,
+        *id_numbers.SPECS,
     )
 )
 
@@ -48,4 +50,5 @@ CATEGORIES: tuple[str, ...] = (
     "date and time",
     "range",
     "parameters",
+    "identifiers",
 )

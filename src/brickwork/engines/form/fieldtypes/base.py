@@ -16,6 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from brickwork.engines.form.elements import FieldBase, Sensitivity
 from brickwork.engines.form.problems import Locale, Problem, Words, problem
+from brickwork.engines.identifiers import Fault, IdentifierResult
 
 F = TypeVar("F", bound=FieldBase)
 JsonSchema = dict[str, Any]
@@ -86,6 +87,28 @@ def accept(value: object, *, warnings: tuple[Problem, ...] = ()) -> Coerced:
 
 def refuse(*problems: Problem) -> Coerced:
     return Coerced(None, problems)
+
+
+FAULT_WORDS: dict[str | int, Words] = {
+    "digits": Words("数字", "digits"),
+    "letters": Words("大写字母", "capital letters"),
+    "letters or digits": Words("数字或大写字母", "digits or capital letters"),
+}
+"""Message parameters of identifier faults that read differently by language."""
+
+
+def problem_of(found: Fault) -> Problem:
+    """The form engine's problem (both messages) for a fault an identifier check found."""
+    params = {name: FAULT_WORDS.get(value, value) for name, value in found.params}
+    return problem(found.code, pointer=found.pointer, **params)
+
+
+def from_identifier(result: IdentifierResult) -> Coerced:
+    """The outcome of an identifier check as a coercion: the normalised text, or its problems."""
+    warnings = tuple(problem_of(found) for found in result.warnings)
+    if result.problems:
+        return Coerced(None, tuple(problem_of(found) for found in result.problems), warnings)
+    return accept(result.normalized, warnings=warnings)
 
 
 @dataclass(frozen=True, kw_only=True)  # no slots: `FieldType[X](...)` sets __orig_class__

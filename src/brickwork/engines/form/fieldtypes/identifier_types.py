@@ -1,4 +1,5 @@
-"""Field types for finance identifiers: resident_id, uscc, bank_card, lei, iban and swift_bic.
+"""Field types for finance identifiers: resident_id, uscc, bank_card, lei, iban, swift_bic and
+passport.
 
 Each entry wraps a check from `identifiers/` and stores the normalised text. Warnings (unknown
 region, IBAN country outside the table) travel with the value and never refuse it. Sensitivity
@@ -15,6 +16,7 @@ from brickwork.engines.form.definition import (
     BankCardField,
     IbanField,
     LeiField,
+    PassportField,
     ResidentIdField,
     SwiftBicField,
     UsccField,
@@ -28,29 +30,27 @@ from brickwork.engines.form.fieldtypes.base import (
     JsonSchema,
     Storage,
     StorageKind,
-    accept,
     as_text,
     fixed,
+    from_identifier,
     no_constraints,
     refuse,
 )
-from brickwork.engines.form.identifiers import (
+from brickwork.engines.form.problems import Words, problem, wrong_type
+from brickwork.engines.identifiers import (
     IdentifierResult,
     check_bank_card,
     check_bic,
     check_iban,
     check_lei,
+    check_passport,
     check_resident_id,
     check_uscc,
     iban_groups,
 )
-from brickwork.engines.form.problems import Words, problem, wrong_type
+from brickwork.engines.identifiers.mrz import PASSPORT_MAX_LENGTH, TD3_LINE_LENGTH
 
-
-def _from_result(result: IdentifierResult) -> Coerced:
-    if result.problems:
-        return Coerced(None, result.problems, result.warnings)
-    return accept(result.normalized, warnings=result.warnings)
+_from_result = from_identifier
 
 
 def _schema(max_length: int) -> Callable[[Any], JsonSchema]:
@@ -71,6 +71,18 @@ def coerce_uscc(raw: object, field: UsccField, context: CoerceContext) -> Coerce
     if not isinstance(raw, str):
         return refuse(wrong_type("string"))
     return _from_result(check_uscc(raw, check_org_code=field.check_org_code))
+
+
+def coerce_passport(raw: object, field: PassportField, context: CoerceContext) -> Coerced:
+    if not isinstance(raw, str):
+        return refuse(wrong_type("string"))
+    return _from_result(check_passport(raw, require_mrz=field.mrz == "required"))
+
+
+def passport_storage(field: PassportField) -> Storage:
+    """The passport number, or line 2 of the machine-readable zone when the zone is required."""
+    length = TD3_LINE_LENGTH if field.mrz == "required" else PASSPORT_MAX_LENGTH
+    return Storage(kind=StorageKind.TEXT, max_length=length)
 
 
 def _simple(check: Callable[[str], IdentifierResult]) -> Callable[[object, Any, Any], Coerced]:
@@ -151,5 +163,16 @@ ENTRIES = (
         schema=_schema(20),
         mask="none",
         sensitivity=Sensitivity.C1,
+    ),
+    FieldType[PassportField](
+        name="passport",
+        summary=Words("护照号码", "passport number"),
+        storage=passport_storage,
+        coerce=coerce_passport,
+        validate=no_constraints,
+        display=as_text,
+        schema=_schema(100),
+        mask="passport",
+        sensitivity=Sensitivity.C2,
     ),
 )

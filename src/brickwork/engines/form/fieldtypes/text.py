@@ -33,10 +33,13 @@ from brickwork.engines.form.fieldtypes.base import (
     as_text,
     check_length,
     fixed,
+    from_identifier,
     no_constraints,
     refuse,
 )
-from brickwork.engines.form.identifiers.contact import (
+from brickwork.engines.form.problems import Problem, Words, problem, wrong_type
+from brickwork.engines.form.richtext import html_to_text, sanitize_html
+from brickwork.engines.identifiers.contact import (
     EMAIL_MAX_LENGTH,
     URL_MAX_LENGTH,
     check_cn_mobile,
@@ -44,9 +47,6 @@ from brickwork.engines.form.identifiers.contact import (
     check_email,
     check_url,
 )
-from brickwork.engines.form.identifiers.result import IdentifierResult
-from brickwork.engines.form.problems import Problem, Words, problem, wrong_type
-from brickwork.engines.form.richtext import html_to_text, sanitize_html
 
 RAW_LIMIT_FACTOR = 4
 """Raw input longer than this many times `max_length` is refused before any processing."""
@@ -138,10 +138,7 @@ def display_rich_text(value: str, field: RichTextField, context: DisplayContext)
 # ---------------------------------------------------------------- checked text
 
 
-def _checked(result: IdentifierResult) -> Coerced:
-    if result.problems:
-        return Coerced(None, result.problems, result.warnings)
-    return accept(result.normalized, warnings=result.warnings)
+_checked = from_identifier
 
 
 def coerce_email(raw: object, field: EmailField, context: CoerceContext) -> Coerced:

@@ -1,7 +1,10 @@
 """The result shape shared by every identifier check, and the normalisation helpers.
 
 A check never raises on bad input: it returns the normalised text, the facts it could derive and
-the problems it found. This module must not know about form fields or records.
+the faults it found. A `Fault` is a stable code, a pointer inside the value and the parameters of
+its message; the messages themselves (two languages) belong to whoever shows them (the form engine
+turns faults into its problems). This module must not know about form fields, records or
+expressions.
 """
 
 from __future__ import annotations
@@ -9,11 +12,27 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from brickwork.engines.form.problems import Problem
-
 DIGITS = frozenset("0123456789")
 LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 ALNUM = DIGITS | LETTERS
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One thing wrong with an identifier: a stable code (a key of the form engine's messages),
+    a JSON pointer inside the value ("" for the whole value) and the message parameters."""
+
+    code: str
+    pointer: str = ""
+    params: tuple[tuple[str, str | int], ...] = ()
+
+    @property
+    def arguments(self) -> dict[str, str | int]:
+        return dict(self.params)
+
+
+def fault(code: str, *, pointer: str = "", **params: str | int) -> Fault:
+    return Fault(code, pointer, tuple(sorted(params.items())))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -21,8 +40,8 @@ class IdentifierResult:
     """What a check found: the normalised value, problems (errors) and warnings."""
 
     normalized: str
-    problems: tuple[Problem, ...] = ()
-    warnings: tuple[Problem, ...] = ()
+    problems: tuple[Fault, ...] = ()
+    warnings: tuple[Fault, ...] = ()
 
     @property
     def ok(self) -> bool:

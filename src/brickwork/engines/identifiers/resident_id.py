@@ -1,9 +1,13 @@
 """PRC resident ID numbers (GB 11643-1999): check character, legacy 15-digit upgrade, facts.
 
-Also covers the Hong Kong / Macau / Taiwan residence permits (region 81/82/83) and the 2023
-foreign permanent residence card (first digit 9), which share the structure and the check. The
-birth date must be a real date not after `today`, which the caller passes in: this module must
-not read the clock. Region codes are only checked at province level, and only as a warning.
+Also covers the Hong Kong / Macau / Taiwan residence permits (810000 / 820000 / 830000) and the
+2023 foreign permanent residence card, which share the structure and the check. The card puts a
+9 first, the issuing province in positions 2-3 and a three-digit nationality code in positions
+4-6. The first digits must be a province-level code of GB/T 2260 (an error otherwise). The
+whole region code of a mainland number is looked up in the table of GB/T 2260 codes that
+python-stdnum ships, in any year: a code never listed is only a warning (tables lag behind new
+districts). The birth date must be a real date not after `today`, which the caller
+passes in: this module must not read the clock.
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
-from brickwork.engines.form.identifiers.result import DIGITS, IdentifierResult, normalise
-from brickwork.engines.form.problems import Problem, problem
+from stdnum import numdb
+
+from brickwork.engines.identifiers.result import DIGITS, Fault, IdentifierResult, fault, normalise
 
 WEIGHTS: tuple[int, ...] = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 """Weight of positions 1..17: Wi = 2^(18-i) mod 11."""
@@ -28,7 +34,14 @@ PROVINCES: frozenset[str] = frozenset(
 )
 """Province-level divisions of the mainland (first two digits of a GB/T 2260 code)."""
 
+TAIWAN = "71"
+"""Taiwan's province-level code in GB/T 2260: mainland-issued numbers may carry it."""
+
 PERMIT_REGIONS = {"81": "810000", "82": "820000", "83": "830000"}
+"""The whole region part of a residence permit of Hong Kong, Macau or Taiwan residents."""
+
+FOREIGN_CARD = "9"
+"""First digit of the 2023 foreign permanent residence card."""
 
 
 class ResidentIdType(StrEnum):
@@ -87,36 +100,44 @@ def upgrade_legacy_id(fifteen: str) -> str:
 
 def classify(value: str) -> ResidentIdType:
     """The kind of number, from its prefix (81/82/83 permits, leading 9 foreign permanent)."""
-    if value.startswith("9"):
+    if value.startswith(FOREIGN_CARD):
         return ResidentIdType.FOREIGN_PERMANENT
     return PREFIX_TYPES.get(value[:2], ResidentIdType.MAINLAND)
 
 
-def check_resident_id(raw: str, *, today: date, allow_legacy: bool = True) -> ResidentIdResult:
-    """Check a resident ID; 15-digit legacy numbers are upgraded unless `allow_legacy` is off."""
+def check_resident_id(
+    raw: str, *, today: date | None, allow_legacy: bool = True
+) -> ResidentIdResult:
+    """Check a resident ID; 15-digit legacy numbers are upgraded unless `allow_legacy` is off.
+
+    `today=None` leaves out the one check that needs the date (a birth date after today): for
+    reading facts from a number, where the clock has no say."""
     value = normalise(raw)
     legacy = len(value) == 15 and set(value) <= DIGITS
     if legacy:
         if not allow_legacy:
-            return ResidentIdResult(normalized=value, problems=(problem("resident_id_legacy"),))
+            return ResidentIdResult(normalized=value, problems=(fault("resident_id_legacy"),))
         value = upgrade_legacy_id(value)
     if len(value) not in (15, 18):
-        return ResidentIdResult(normalized=value, problems=(problem("resident_id_length"),))
+        return ResidentIdResult(normalized=value, problems=(fault("resident_id_length"),))
     if len(value) == 15 or not set(value[:17]) <= DIGITS or value[17] not in DIGITS | {"X"}:
-        return ResidentIdResult(normalized=value, problems=(problem("resident_id_chars"),))
-    problems: list[Problem] = []
+        return ResidentIdResult(normalized=value, problems=(fault("resident_id_chars"),))
+    problems: list[Fault] = []
     birth = _birth_date(value[6:14])
     if birth is None:
-        problems.append(problem("resident_id_birth_date"))
-    elif birth > today:
-        problems.append(problem("resident_id_birth_future"))
-    if resident_id_check_char(value[:17]) != value[17]:
-        problems.append(problem("resident_id_checksum"))
+        problems.append(fault("resident_id_birth_date"))
+    elif today is not None and birth > today:
+        problems.append(fault("resident_id_birth_future"))
     id_type = classify(value)
+    region = _region_fault(value, id_type)
+    if region is not None:
+        problems.insert(0, region)
+    if resident_id_check_char(value[:17]) != value[17]:
+        problems.append(fault("resident_id_checksum"))
     return ResidentIdResult(
         normalized=value,
         problems=tuple(problems),
-        warnings=_region_warnings(value, id_type),
+        warnings=() if region is not None or _county_listed(value, id_type) else _UNLISTED,
         birth_date=birth,
         sex=Sex.MALE if int(value[16]) % 2 else Sex.FEMALE,
         id_type=id_type,
@@ -132,12 +153,30 @@ def _birth_date(digits: str) -> date | None:
         return None
 
 
-def _region_warnings(value: str, id_type: ResidentIdType) -> tuple[Problem, ...]:
+_UNLISTED = (fault("resident_id_region"),)
+
+
+def _county_listed(value: str, id_type: ResidentIdType) -> bool:
+    return id_type is not ResidentIdType.MAINLAND or region_listed(value[:6])
+
+
+@lru_cache(maxsize=16384)
+def region_listed(code: str) -> bool:
+    """Whether the six digits are a region code of GB/T 2260 in some year (python-stdnum's
+    table). Cached: the table walk costs microseconds, and the codes people have are few."""
+    return any("county" in facts for _, facts in numdb.get("cn/loc").info(code))
+
+
+def _region_fault(value: str, id_type: ResidentIdType) -> Fault | None:
+    """The fault of the region part, if any: an unknown province is an error, as is a permit
+    whose region part is not exactly its 8x0000."""
     match id_type:
         case ResidentIdType.MAINLAND:
-            known = value[:2] in PROVINCES
+            known = value[:2] in PROVINCES or value[:2] == TAIWAN
+            return None if known else fault("resident_id_province", positions="1-2")
         case ResidentIdType.FOREIGN_PERMANENT:
             known = value[1:3] in PROVINCES
+            return None if known else fault("resident_id_province", positions="2-3")
         case _:
             known = value[:6] == PERMIT_REGIONS[value[:2]]
-    return () if known else (problem("resident_id_region"),)
+            return None if known else fault("resident_id_permit_region")

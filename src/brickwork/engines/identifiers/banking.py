@@ -2,29 +2,36 @@
 (ISO 13616) and SWIFT/BIC (ISO 9362).
 
 Checks are structural and arithmetic only: this module must not ask whether a bank, card or
-entity exists. An IBAN country missing from the length table is a warning, not an error.
+entity exists. IBANs follow the SWIFT IBAN registry (see `countries`): a country outside it is
+refused, and so is a national part that does not have the registry's structure; the national
+check digits of the countries python-stdnum knows (Belgium, Spain, Montenegro, Norway) are
+checked through it, but never whether a bank is in a list.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brickwork.engines.form.identifiers.countries import (
+from stdnum import iban as registry_iban
+from stdnum.exceptions import InvalidChecksum, ValidationError
+
+from brickwork.engines.identifiers.countries import (
     BIC_EXTRA_COUNTRIES,
     IBAN_LENGTHS,
-    IBAN_MAX_LENGTH,
-    IBAN_MIN_LENGTH,
+    IBAN_STRUCTURES,
     ISO_3166_ALPHA2,
+    IbanPart,
 )
-from brickwork.engines.form.identifiers.result import (
+from brickwork.engines.identifiers.result import (
     ALNUM,
     DIGITS,
     LETTERS,
+    Fault,
     IdentifierResult,
+    fault,
     letters_to_digits,
     normalise,
 )
-from brickwork.engines.form.problems import Problem, problem
 
 CARD_MIN_DIGITS = 12
 CARD_MAX_DIGITS = 19
@@ -111,10 +118,10 @@ def check_bank_card(raw: str) -> BankCardResult:
     """Check a payment card number: 12-19 digits (spaces and hyphens ignored) passing Luhn."""
     value = normalise(raw, drop=" -")
     if not set(value) <= DIGITS:
-        return BankCardResult(normalized=value, problems=(problem("bank_card_chars"),))
+        return BankCardResult(normalized=value, problems=(fault("bank_card_chars"),))
     if not CARD_MIN_DIGITS <= len(value) <= CARD_MAX_DIGITS:
-        return BankCardResult(normalized=value, problems=(problem("bank_card_length"),))
-    problems = () if luhn_valid(value) else (problem("luhn_checksum"),)
+        return BankCardResult(normalized=value, problems=(fault("bank_card_length"),))
+    problems = () if luhn_valid(value) else (fault("luhn_checksum"),)
     return BankCardResult(
         normalized=value, problems=problems, iin=value[:6], network=card_network(value)
     )
@@ -138,10 +145,10 @@ def check_lei(raw: str) -> IdentifierResult:
     """Check a legal entity identifier: 20 characters, the last two digits, MOD 97-10 = 1."""
     value = normalise(raw, drop=" ")
     if len(value) != 20:
-        return IdentifierResult(normalized=value, problems=(problem("lei_length"),))
+        return IdentifierResult(normalized=value, problems=(fault("lei_length"),))
     if not set(value[:18]) <= ALNUM or not set(value[18:]) <= DIGITS:
-        return IdentifierResult(normalized=value, problems=(problem("lei_chars"),))
-    problems = () if mod97(value) == 1 else (problem("lei_checksum"),)
+        return IdentifierResult(normalized=value, problems=(fault("lei_chars"),))
+    problems = () if mod97(value) == 1 else (fault("lei_checksum"),)
     return IdentifierResult(normalized=value, problems=problems)
 
 
@@ -151,11 +158,19 @@ def iban_check_digits(country: str, bban: str) -> str:
     return f"{98 - mod97(bban + country + '00'):02d}"
 
 
+PART_KINDS: dict[str, tuple[frozenset[str], str]] = {
+    "n": (DIGITS, "digits"),
+    "a": (LETTERS, "letters"),
+    "c": (ALNUM, "letters or digits"),
+}
+"""IBAN registry part kinds: the characters allowed, and how a message names them."""
+
+
 def check_iban(raw: str) -> IbanResult:
-    """Check an IBAN: structure, per-country length and MOD 97-10 (remainder 1)."""
+    """Check an IBAN: a registry country, its length and national structure, MOD 97-10."""
     value = normalise(raw, drop=" ")
     if not set(value) <= ALNUM:
-        return IbanResult(normalized=value, problems=(problem("iban_chars"),))
+        return IbanResult(normalized=value, problems=(fault("iban_chars"),))
     country, check, bban = value[:2], value[2:4], value[4:]
     if (
         len(value) < 5
@@ -163,26 +178,49 @@ def check_iban(raw: str) -> IbanResult:
         or not set(check) <= DIGITS
         or country not in ISO_3166_ALPHA2 | BIC_EXTRA_COUNTRIES
     ):
-        return IbanResult(normalized=value, problems=(problem("iban_format"),))
-    problems: list[Problem] = []
-    warnings: tuple[Problem, ...] = ()
-    expected = IBAN_LENGTHS.get(country)
-    if expected is None:
-        warnings = (problem("iban_country_unknown"),)
-        if not IBAN_MIN_LENGTH <= len(value) <= IBAN_MAX_LENGTH:
-            problems.append(problem("iban_length"))
-    elif len(value) != expected:
-        problems.append(problem("iban_length"))
+        return IbanResult(normalized=value, problems=(fault("iban_format"),))
+    if country not in IBAN_STRUCTURES:
+        return IbanResult(normalized=value, problems=(fault("iban_country_not_in_registry"),))
+    problems: list[Fault] = []
+    if len(value) != IBAN_LENGTHS[country]:
+        problems.append(fault("iban_length", length=IBAN_LENGTHS[country]))
+    else:
+        problems.extend(_bban_faults(bban, IBAN_STRUCTURES[country]))
     if not "02" <= check <= "98" or mod97(bban + country + check) != 1:
-        problems.append(problem("iban_checksum"))
+        problems.append(fault("iban_checksum"))
+    elif not problems:
+        problems.extend(_national_faults(value))
     return IbanResult(
         normalized=value,
         problems=tuple(problems),
-        warnings=warnings,
         country=country,
         check_digits=check,
         bban=bban,
     )
+
+
+def _national_faults(value: str) -> tuple[Fault, ...]:
+    """The national check digits, for the countries whose rules python-stdnum knows."""
+    try:
+        registry_iban.validate(value)
+    except InvalidChecksum:
+        return (fault("iban_national_checksum"),)
+    except ValidationError:
+        return ()  # the bank is not in a list (Belgium): existence is not checked here
+    return ()
+
+
+def _bban_faults(bban: str, structure: tuple[IbanPart, ...]) -> tuple[Fault, ...]:
+    """The first part of the national account number that has characters of the wrong kind,
+    named by its positions in the whole IBAN (1-based: the national part starts at 5)."""
+    start = 0
+    for length, kind in structure:
+        allowed, name = PART_KINDS[kind]
+        if not set(bban[start : start + length]) <= allowed:
+            positions = f"{start + 5}-{start + length + 4}"
+            return (fault("iban_bban_format", positions=positions, expected=name),)
+        start += length
+    return ()
 
 
 def iban_groups(value: str) -> str:
@@ -197,7 +235,7 @@ def check_bic(raw: str) -> BicResult:
     """Check a BIC: 4 letters, ISO 3166 country, 2 location characters, optional 3 for a branch."""
     value = normalise(raw, drop=" ")
     if len(value) not in (8, 11):
-        return BicResult(normalized=value, problems=(problem("bic_length"),))
+        return BicResult(normalized=value, problems=(fault("bic_length"),))
     institution, country, location, branch = value[:4], value[4:6], value[6:8], value[8:]
     if not (
         set(institution) <= LETTERS
@@ -205,10 +243,10 @@ def check_bic(raw: str) -> BicResult:
         and set(location) <= ALNUM
         and set(branch) <= ALNUM
     ):
-        return BicResult(normalized=value, problems=(problem("bic_format"),))
-    problems: tuple[Problem, ...] = ()
+        return BicResult(normalized=value, problems=(fault("bic_format"),))
+    problems: tuple[Fault, ...] = ()
     if country not in ISO_3166_ALPHA2 | BIC_EXTRA_COUNTRIES:
-        problems = (problem("bic_country"),)
+        problems = (fault("bic_country"),)
     return BicResult(
         normalized=value,
         problems=problems,

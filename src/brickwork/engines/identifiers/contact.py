@@ -12,8 +12,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
-from brickwork.engines.form.identifiers.result import IdentifierResult, normalise
-from brickwork.engines.form.problems import problem
+from brickwork.engines.identifiers.result import IdentifierResult, fault, normalise
 
 CN_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -41,7 +40,7 @@ def check_cn_mobile(raw: str) -> IdentifierResult:
         if value.startswith(prefix) and len(value) == len(prefix) + 11:
             value = value[len(prefix) :]
             break
-    problems = () if CN_MOBILE.fullmatch(value) else (problem("mobile_format"),)
+    problems = () if CN_MOBILE.fullmatch(value) else (fault("mobile_format"),)
     return IdentifierResult(normalized=value, problems=problems)
 
 
@@ -50,7 +49,7 @@ def check_e164(raw: str) -> IdentifierResult:
     value = normalise(raw, drop=PHONE_SEPARATORS)
     if value.startswith("00"):
         value = "+" + value[2:]
-    problems = () if E164.fullmatch(value) else (problem("phone_format"),)
+    problems = () if E164.fullmatch(value) else (fault("phone_format"),)
     return IdentifierResult(normalized=value, problems=problems)
 
 
@@ -72,10 +71,10 @@ def check_email(raw: str) -> IdentifierResult:
     value = raw.strip()
     local, at, domain = value.rpartition("@")
     if len(value) > EMAIL_MAX_LENGTH or len(local) > EMAIL_LOCAL_MAX_LENGTH:
-        return IdentifierResult(normalized=value, problems=(problem("email_length"),))
+        return IdentifierResult(normalized=value, problems=(fault("email_length"),))
     value = f"{local}@{domain.lower()}" if at else value
     if not at or not EMAIL_LOCAL.fullmatch(local) or not is_domain(domain):
-        return IdentifierResult(normalized=value, problems=(problem("email_format"),))
+        return IdentifierResult(normalized=value, problems=(fault("email_format"),))
     return IdentifierResult(normalized=value)
 
 
@@ -86,23 +85,23 @@ def check_url(raw: str) -> IdentifierResult:
     """
     value = raw.strip()
     if len(value) > URL_MAX_LENGTH:
-        return IdentifierResult(normalized=value, problems=(problem("url_length"),))
+        return IdentifierResult(normalized=value, problems=(fault("url_length"),))
     if any(char.isspace() or unicodedata.category(char) == "Cc" for char in value):
-        return IdentifierResult(normalized=value, problems=(problem("url_format"),))
+        return IdentifierResult(normalized=value, problems=(fault("url_format"),))
     try:
         parts = urlsplit(value)
         port = parts.port
     except ValueError:
-        return IdentifierResult(normalized=value, problems=(problem("url_format"),))
+        return IdentifierResult(normalized=value, problems=(fault("url_format"),))
     if parts.scheme.lower() not in URL_SCHEMES:
-        return IdentifierResult(normalized=value, problems=(problem("url_scheme"),))
+        return IdentifierResult(normalized=value, problems=(fault("url_scheme"),))
     if "@" in parts.netloc:
-        return IdentifierResult(normalized=value, problems=(problem("url_credentials"),))
+        return IdentifierResult(normalized=value, problems=(fault("url_credentials"),))
     host = parts.hostname or ""
     if not (is_domain(host) or IPV4.fullmatch(host) or _is_ipv6_literal(parts.netloc)):
-        return IdentifierResult(normalized=value, problems=(problem("url_format"),))
+        return IdentifierResult(normalized=value, problems=(fault("url_format"),))
     if port == 0:
-        return IdentifierResult(normalized=value, problems=(problem("url_format"),))
+        return IdentifierResult(normalized=value, problems=(fault("url_format"),))
     normalized = urlunsplit(
         (parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, parts.fragment)
     )

@@ -6,10 +6,16 @@ check digit is the sum modulo 10. This module must not look documents up or pars
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from brickwork.engines.form.identifiers.result import ALNUM, DIGITS, IdentifierResult, normalise
-from brickwork.engines.form.problems import Problem, problem
+from brickwork.engines.identifiers.result import (
+    ALNUM,
+    DIGITS,
+    Fault,
+    IdentifierResult,
+    fault,
+    normalise,
+)
 
 MRZ_CHARS = ALNUM | {"<"}
 MRZ_WEIGHTS = (7, 3, 1)
@@ -52,13 +58,13 @@ def check_mrz_field(raw: str, *, length: int | None = None) -> IdentifierResult:
     """
     value = normalise(raw, drop=" ")
     if len(value) < 2 or (length is not None and len(value) != length + 1):
-        return IdentifierResult(normalized=value, problems=(problem("mrz_length"),))
+        return IdentifierResult(normalized=value, problems=(fault("mrz_length"),))
     if not set(value) <= MRZ_CHARS or value[-1] not in DIGITS | {"<"}:
-        return IdentifierResult(normalized=value, problems=(problem("mrz_chars"),))
+        return IdentifierResult(normalized=value, problems=(fault("mrz_chars"),))
     expected = mrz_check_digit(value[:-1])
     # A `<` check digit is allowed only over an empty (all filler) optional field.
     found = "0" if value[-1] == "<" and set(value[:-1]) == {"<"} else value[-1]
-    problems = () if found == expected else (problem("mrz_checksum"),)
+    problems = () if found == expected else (fault("mrz_checksum"),)
     return IdentifierResult(normalized=value, problems=problems)
 
 
@@ -66,16 +72,16 @@ def check_td3_line2(raw: str) -> Td3Result:
     """Check all five check digits of line 2 of a passport MRZ (44 characters)."""
     value = normalise(raw, drop=" ")
     if len(value) != TD3_LINE_LENGTH:
-        return Td3Result(normalized=value, problems=(problem("mrz_length"),))
+        return Td3Result(normalized=value, problems=(fault("mrz_length"),))
     if not set(value) <= MRZ_CHARS:
-        return Td3Result(normalized=value, problems=(problem("mrz_chars"),))
-    problems: list[Problem] = []
+        return Td3Result(normalized=value, problems=(fault("mrz_chars"),))
+    problems: list[Fault] = []
     for name, (data, check_at) in TD3_LINE2_FIELDS.items():
         if not check_mrz_field(value[data] + value[check_at]).ok:
-            problems.append(problem("mrz_checksum", pointer=f"/{name}"))
+            problems.append(fault("mrz_checksum", pointer=f"/{name}"))
     composite = value[0:10] + value[13:20] + value[21:43]
     if not check_mrz_field(composite + value[43]).ok:
-        problems.append(problem("mrz_checksum", pointer="/composite"))
+        problems.append(fault("mrz_checksum", pointer="/composite"))
     return Td3Result(
         normalized=value,
         problems=tuple(problems),
@@ -85,3 +91,29 @@ def check_td3_line2(raw: str) -> Td3Result:
         sex=value[20],
         expiry_date=value[21:27],
     )
+
+
+PASSPORT_MIN_LENGTH = 5
+PASSPORT_MAX_LENGTH = 9
+"""A passport number as the TD3 document number field holds it (9 characters at most)."""
+
+
+def check_passport(raw: str, *, require_mrz: bool = False) -> Td3Result:
+    """A passport number, given as such or as the machine-readable zone of a passport (TD3:
+    line 2 alone, or both lines), whose check digits are then checked; a plain number has no
+    check digit to check. The normalised value is the passport number, or with `require_mrz`
+    line 2 of the zone (so that what is stored passes the same check again)."""
+    value = normalise(raw, drop=" \r\n")
+    if len(value) == 2 * TD3_LINE_LENGTH and value.startswith("P"):
+        value = value[TD3_LINE_LENGTH:]
+    if len(value) == TD3_LINE_LENGTH:
+        zone = check_td3_line2(value)
+        number = zone.document_number or ""
+        return zone if require_mrz or not zone.ok else replace(zone, normalized=number)
+    if require_mrz:
+        return Td3Result(normalized=value, problems=(fault("passport_mrz_required"),))
+    if not set(value) <= ALNUM:
+        return Td3Result(normalized=value, problems=(fault("passport_chars"),))
+    if not PASSPORT_MIN_LENGTH <= len(value) <= PASSPORT_MAX_LENGTH:
+        return Td3Result(normalized=value, problems=(fault("passport_length"),))
+    return Td3Result(normalized=value, document_number=value)

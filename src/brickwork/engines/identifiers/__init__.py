@@ -6,7 +6,7 @@ value and problems with stable codes. Checks never raise on bad input, never rea
 (`today` is a parameter) and never look anything up in external registries.
 """
 
-from brickwork.engines.form.identifiers.banking import (
+from brickwork.engines.identifiers.banking import (
     BankCardResult,
     BicResult,
     IbanResult,
@@ -20,26 +20,27 @@ from brickwork.engines.form.identifiers.banking import (
     luhn_check_digit,
     luhn_valid,
 )
-from brickwork.engines.form.identifiers.contact import (
+from brickwork.engines.identifiers.contact import (
     check_cn_mobile,
     check_e164,
     check_email,
     check_url,
 )
-from brickwork.engines.form.identifiers.mrz import (
+from brickwork.engines.identifiers.mrz import (
     Td3Result,
     check_mrz_field,
+    check_passport,
     check_td3_line2,
     mrz_check_digit,
 )
-from brickwork.engines.form.identifiers.organisation import (
+from brickwork.engines.identifiers.organisation import (
     UsccResult,
     check_org_code,
     check_uscc,
     org_code_check_char,
     uscc_check_char,
 )
-from brickwork.engines.form.identifiers.resident_id import (
+from brickwork.engines.identifiers.resident_id import (
     ResidentIdResult,
     ResidentIdType,
     Sex,
@@ -47,11 +48,12 @@ from brickwork.engines.form.identifiers.resident_id import (
     resident_id_check_char,
     upgrade_legacy_id,
 )
-from brickwork.engines.form.identifiers.result import IdentifierResult
+from brickwork.engines.identifiers.result import Fault, IdentifierResult, fault
 
 __all__ = [
     "BankCardResult",
     "BicResult",
+    "Fault",
     "IbanResult",
     "IdentifierResult",
     "ResidentIdResult",
@@ -68,10 +70,12 @@ __all__ = [
     "check_lei",
     "check_mrz_field",
     "check_org_code",
+    "check_passport",
     "check_resident_id",
     "check_td3_line2",
     "check_url",
     "check_uscc",
+    "fault",
     "iban_check_digits",
     "iban_groups",
     "lei_check_digits",
