@@ -108,3 +108,28 @@ def test_the_record_page_shows_the_warnings_it_keeps(officer: TestClient) -> Non
     )
     assert edited.status_code == 303, edited.text
     assert 'id="record-warnings"' not in officer.get(url, headers=EN).text
+
+
+def test_the_import_check_lists_each_rows_warnings(officer: TestClient, users: Users) -> None:
+    grant = {"app": "loans", "form": "loan", "actions": ["create", "read", "import"], "rows": "all"}
+    importer = users.client("importer", grants=[grant])
+    start = importer.get(f"{PAGE}/import", headers=EN)
+    assert start.status_code == 200, start.text
+    content = b"borrower,amount,limit\nAcme,150,100\nGlobex,7,100\n"
+    checked = importer.post(
+        f"{PAGE}/import",
+        data={"csrf_token": csrf(start.text)},
+        files={"file": ("loans.csv", content, "text/csv")},
+        headers=EN,
+    )
+    assert checked.status_code == 200, checked.text
+    block = warnings_block(checked.text, "import-warnings")
+    assert block is not None, checked.text
+    assert "1 warning" in block
+    assert re.search(
+        r'<tr><td class="num">2</td><td>amount</td><td class="mono">150</td>'
+        r"<td>please check: amount is over the limit</td></tr>",
+        checked.text,
+    )
+    assert 'id="import-ok"' in checked.text
+    assert "Import 2 rows" in checked.text
