@@ -343,7 +343,9 @@ def test_deny_by_default(office: Office, grants: list[dict[str, Any]], creates: 
     created = office.viewer.post(RECORDS, json={"name": "x"})
     if creates:
         assert created.status_code == 201, created.text
-        assert set(created.json()) == set(SYSTEM_FIELDS)  # no read grant: no field comes back
+        # No read grant: no field comes back, and no warning about one.
+        assert set(created.json()) == {*SYSTEM_FIELDS, "warnings"}
+        assert created.json()["warnings"] == []
     else:
         problem(created, 403, "permission_denied")
 

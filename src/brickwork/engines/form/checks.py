@@ -4,7 +4,8 @@ Refused values (reported only for visible fields), changed values of read-only f
 (`field_readonly`), values sent for computed and serial-number fields (`field_not_writable`
 unless equal to the current or the newly computed value), missing required values, subtable
 row counts and rows, and form validations (false → `validation_failed` at the first blamed
-field; null is not a violation). `RecordChecks` is a mixin of the record validator's run state;
+field, or the warning `validation_warning` for a validation of severity `warning`; null is not a
+violation). `RecordChecks` is a mixin of the record validator's run state;
 this module must not evaluate conditions or change values.
 """
 
@@ -151,6 +152,12 @@ class RecordChecks(Marks):
             )
             if verdict is False:
                 message = Words(validation.zh_cn, validation.en)
-                self.errors.append(
-                    problem("validation_failed", pointer=validation.pointer, message=message)
-                )
+                if validation.validation.severity == "warning":
+                    found = problem(
+                        "validation_warning", pointer=validation.pointer, message=message
+                    )
+                    self.warnings.append(found)
+                else:
+                    self.errors.append(
+                        problem("validation_failed", pointer=validation.pointer, message=message)
+                    )

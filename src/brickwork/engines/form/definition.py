@@ -376,13 +376,19 @@ FieldDefinition = Annotated[RowField | SubtableField, Field(discriminator="type"
 
 
 class FormValidation(Frozen):
-    """A cross-field rule: the record is valid only when `expression` is true."""
+    """A cross-field rule: the record is valid only when `expression` is true (with severity
+    `warning`: the record is saved, and warned about, when it is false)."""
 
     id: ElementId
     expression: Expression
     message: Label
     fields: tuple[Key, ...] = Field(
         default=(), description="Keys of the fields to blame; empty: the record as a whole."
+    )
+    severity: Literal["error", "warning"] = Field(
+        default="error",
+        description="`error`: a false expression refuses the save (`validation_failed`); "
+        "`warning`: the record is saved and keeps the warning (`validation_warning`).",
     )
 
 

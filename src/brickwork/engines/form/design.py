@@ -35,6 +35,7 @@ from brickwork.engines.form.serial import SerialPatternError, parse_serial_patte
 RESERVED_KEYS = frozenset(
     {"id", "created_at", "created_by", "updated_at", "updated_by", "owner", "department"}
     | {"version", "flow_status", "deleted_at", "parent_id", "row_order", "app", "form"}
+    | {"warnings"}
 )
 """System columns of record tables (DESIGN §4) and words the API uses next to field keys."""
 

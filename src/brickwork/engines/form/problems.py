@@ -329,6 +329,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the computed result is not a valid value for this field: {reason}",
     ),
     "validation_failed": ("校验未通过：{message}", "validation failed: {message}"),
+    "validation_warning": ("请核对：{message}", "please check: {message}"),
 }
 
 WARNINGS: frozenset[str] = frozenset(
@@ -338,9 +339,19 @@ WARNINGS: frozenset[str] = frozenset(
         "field_hidden_ignored",
         "expression_failed",
         "computed_invalid",
+        "validation_warning",
     },
 )
-"""Codes that are reported as warnings by default (look-ups, never a reason to refuse)."""
+"""Codes that are reported as warnings (look-ups and checks that are never a reason to refuse)."""
+
+QUOTING: frozenset[str] = frozenset({"expression_failed"})
+"""Codes whose message may quote values of the record: an expression's run-time detail names
+what it was given (`"abc" is not a number`)."""
+
+WITHHELD = (
+    "表达式求值失败（详情可能引用受保护的值，未显示）",
+    "an expression could not be evaluated (its details may quote protected values: not shown)",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +383,14 @@ class Words:
 
     zh_cn: str
     en: str
+
+
+def without_values(found: Problem) -> Problem:
+    """`found` with a message that cannot quote values of the record: a problem of a `QUOTING`
+    code loses its details (same code and pointer), any other is returned as it is."""
+    if found.code not in QUOTING:
+        return found
+    return Problem(found.code, WITHHELD[0], WITHHELD[1], found.pointer)
 
 
 def problem(code: str, *, pointer: str = "", **params: object) -> Problem:

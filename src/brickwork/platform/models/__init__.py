@@ -21,6 +21,7 @@ from brickwork.platform.models.out_of_office import OutOfOffice
 from brickwork.platform.models.password_history import PasswordHistory
 from brickwork.platform.models.publish_request import PublishRequest
 from brickwork.platform.models.record_change import RecordChange
+from brickwork.platform.models.record_warning import RecordWarning
 from brickwork.platform.models.recovery_code import RecoveryCode
 from brickwork.platform.models.role import Role
 from brickwork.platform.models.rule_execution import RuleExecution
@@ -56,6 +57,7 @@ __all__ = [
     "PasswordHistory",
     "PublishRequest",
     "RecordChange",
+    "RecordWarning",
     "RecoveryCode",
     "Role",
     "RuleExecution",

@@ -184,7 +184,8 @@ def create_record(
     service: RecordsDep,
     document: Annotated[Any, Depends(json_document)],
 ) -> ExactJSONResponse:
-    return _with_etag(service.create(session, actor, app, form, _object(document)), 201)
+    record = service.create(session, actor, app, form, _object(document), with_warnings=True)
+    return _with_etag(record, 201)
 
 
 @router.post(
@@ -268,7 +269,7 @@ def get_record(
     actor: ActorDep,
     service: RecordsDep,
 ) -> ExactJSONResponse:
-    return _with_etag(service.get(session, actor, app, form, record_id))
+    return _with_etag(service.get(session, actor, app, form, record_id, with_warnings=True))
 
 
 @router.patch("/{record_id}", responses=ERRORS, openapi_extra=RECORD_BODY)
@@ -290,6 +291,7 @@ def update_record(
         record_id,
         _object(document),
         expected_version=_if_match(if_match),
+        with_warnings=True,
     )
     return _with_etag(record)
 

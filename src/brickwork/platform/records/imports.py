@@ -61,6 +61,8 @@ class ImportReport:
     total_rows: int
     columns: dict[str, str]
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    """What the rows warn about (never blocking; kept with the records written)."""
     created: int = 0
     dry_run: bool = False
     partial: bool = False
@@ -79,6 +81,8 @@ class ImportReport:
             "columns": self.columns,
             "error_count": len(self.errors),
             "errors": [e.as_dict() for e in self.errors],
+            "warning_count": len(self.warnings),
+            "warnings": [w.as_dict() for w in self.warnings],
         }
 
 

@@ -54,6 +54,22 @@ SYSTEM_SCHEMA: dict[str, Any] = {
     "deleted_at": {"type": ["string", "null"], "format": "date-time", "readOnly": True},
 }
 assert set(SYSTEM_SCHEMA) == set(SYSTEM_FIELDS)
+WARNINGS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "readOnly": True,
+    "description": "What the last save warned about (never blocking), as the reader may see "
+    "it: warnings about fields hidden from the reader are left out. Sent with single records "
+    "(create, read, update), not in lists.",
+    "items": {
+        "type": "object",
+        "required": ["code", "message", "pointer"],
+        "properties": {
+            "code": {"type": "string"},
+            "message": {"type": "string"},
+            "pointer": {"type": "string", "description": "JSON pointer into the record"},
+        },
+    },
+}
 DECIMAL_OUT: dict[str, Any] = {
     "type": "string",
     "format": "decimal",
@@ -213,7 +229,7 @@ def _form_paths(app_key: str, form: PublishedForm) -> dict[str, Any]:
 
 
 def app_openapi(app_key: str, title: str, forms: list[PublishedForm]) -> dict[str, Any]:
-    schemas: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
+    schemas: dict[str, Any] = {"Problem": PROBLEM_SCHEMA, "Warnings": WARNINGS_SCHEMA}
     paths: dict[str, Any] = {}
     for form in forms:
         schema = form_schema(form.definition, title=form.form_key)
@@ -225,6 +241,7 @@ def app_openapi(app_key: str, title: str, forms: list[PublishedForm]) -> dict[st
             "type": "object",
             "properties": {
                 **SYSTEM_SCHEMA,
+                "warnings": {"$ref": "#/components/schemas/Warnings"},
                 **{
                     field.key: output_property(field, properties[field.key])
                     for field in form.definition.fields

@@ -64,6 +64,8 @@ class BatchOutcome:
     created_ids: tuple[str, ...]
     failures: dict[int, tuple[Problem, ...]]
     """Problems by item index; unless the batch was partial, nothing was written then."""
+    warnings: dict[int, tuple[Problem, ...]] = field(default_factory=dict)
+    """Warnings by item index (kept with the records that were written)."""
 
 
 TotalMode = Literal["auto", "exact", "estimate", "none"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -30,6 +31,7 @@ from brickwork.platform.models import (
     Definition,
     FormTable,
     RecordChange,
+    RecordWarning,
     SerialCounter,
 )
 from brickwork.platform.records.windows import average
@@ -65,6 +67,7 @@ _INSERT_RETURNING: dict[Table, Any] = {}
 """Statements of every record write, built once per dialect or table (building one costs more
 than running it on SQLite). A form table replaced at publish is a new key."""
 _INSERT_CHANGES = insert(RecordChange.__table__)  # type: ignore[arg-type]
+_INSERT_WARNINGS = insert(RecordWarning.__table__)  # type: ignore[arg-type]
 
 
 def _form_versions() -> Select[Any]:
@@ -428,3 +431,59 @@ class RecordRepository:
             .order_by(RecordChange.id)
         )
         return session.scalars(query).all()
+
+    # ------------------------------------------------------------ kept warnings
+
+    def warnings_of(
+        self, session: Session, definition_id: str, record_ids: Sequence[str]
+    ) -> dict[str, Any]:
+        """The kept warnings of these records, by record id (records without any: absent)."""
+        found: dict[str, Any] = {}
+        for start in range(0, len(record_ids), COVERAGE_CHUNK):
+            query = select(RecordWarning.record_id, RecordWarning.warnings).where(
+                RecordWarning.definition_id == definition_id,
+                RecordWarning.record_id.in_(list(record_ids[start : start + COVERAGE_CHUNK])),
+            )
+            for record_id, kept in session.execute(query):
+                found[record_id] = kept
+        return found
+
+    def keep_warnings(
+        self,
+        session: Session,
+        definition_id: str,
+        record_id: str,
+        kept: Sequence[Any],
+        now: datetime,
+    ) -> None:
+        """Replace the kept warnings of one record; none removes its row."""
+        self.drop_warnings(session, definition_id, record_id)
+        if kept:
+            self.add_warnings(session, definition_id, {record_id: kept}, now)
+
+    def add_warnings(
+        self,
+        session: Session,
+        definition_id: str,
+        kept: Mapping[str, Sequence[Any]],
+        now: datetime,
+    ) -> None:
+        """The warnings of new records (record id → its warnings, none: nothing stored)."""
+        rows = [
+            {
+                "definition_id": definition_id,
+                "record_id": record_id,
+                "warnings": list(found),
+                "updated_at": now,
+            }
+            for record_id, found in kept.items()
+            if found
+        ]
+        if rows:
+            session.execute(_INSERT_WARNINGS, rows)
+
+    def drop_warnings(self, session: Session, definition_id: str, record_id: str) -> None:
+        statement = delete(RecordWarning).where(
+            RecordWarning.definition_id == definition_id, RecordWarning.record_id == record_id
+        )
+        session.execute(statement)

@@ -46,6 +46,7 @@ from brickwork.platform.metadata.parameters import ParameterTables
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.models import StoredFile
+from brickwork.platform.records import kept_warnings
 from brickwork.platform.records.access import (
     SENSITIVE,
     FormAccess,
@@ -125,6 +126,8 @@ class Checked:
     errors: list[ErrorItem]
     hidden: frozenset[str]
     readonly: frozenset[str]
+    warnings: list[dict[str, str]]
+    """What saving would warn about, as the checking reader would see it (`kept_warnings`)."""
 
 
 class RecordService:
@@ -255,8 +258,17 @@ class RecordService:
     # ------------------------------------------------------------ writes
 
     def create(
-        self, session: Session, actor: Actor, app_key: str, form_key: str, data: Mapping[str, Any]
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        data: Mapping[str, Any],
+        *,
+        with_warnings: bool = False,
     ) -> dict[str, Any]:
+        """The new record as its creator may see it; ``with_warnings``: with the warnings it
+        keeps under ``warnings`` (see `kept_warnings`)."""
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, "create")
         access.check_writes(data, action="create")
@@ -266,7 +278,10 @@ class RecordService:
         )
         if not result.ok:
             raise self._refuse(result.errors, actor)
-        values = self._before_save(session, actor, form, "created", data, result.values, None)
+        warnings = list(result.warnings)
+        values = self._before_save(
+            session, actor, form, "created", data, result.values, None, warnings=warnings
+        )
         clashes = self.checks.run(session, form, [values], uploader=_uploader(actor))
         if clashes:
             raise self._refuse(clashes[0], actor)
@@ -276,10 +291,12 @@ class RecordService:
         stored = self.repo.insert_returning(session, form.table, row)
         self._write_children(session, form, record_id, values, replace=False)
         record = self._record(session, form, record_id, stored=stored)
+        kept = kept_warnings.to_stored(form, warnings)
+        self.repo.add_warnings(session, form.definition_id, {record_id: kept}, now)
         shown = access.clear_sensitive([record])
         self._log(session, actor, form, record_id, 1, "create", [], shown=shown)
         self._after_save(session, actor, form, "created", record, None)
-        return self._shown(session, access, [record], audit=False)[0]
+        return self._answer(session, access, record, kept if with_warnings else None)
 
     def check(
         self,
@@ -298,6 +315,7 @@ class RecordService:
         form = self.form(session, app_key, form_key)
         now = self.clock()
         current = None
+        before = None
         if record_id is None:
             access = self.access(session, actor, form, "create")
             access.check_writes(data, action="create")
@@ -310,7 +328,10 @@ class RecordService:
             form.compiled, data, context=self._context(session, actor, now, form), current=current
         )
         items = [] if result.ok else problems_to_items(result.errors, actor.locale)
-        return Checked(dict(result.values), items, result.hidden, result.readonly)
+        kept = kept_warnings.to_stored(form, result.warnings)
+        levels = access.levels if before is None else self._row_levels(session, access, [before])[0]
+        warnings = kept_warnings.shown(form, kept, levels, actor.locale)
+        return Checked(dict(result.values), items, result.hidden, result.readonly, warnings)
 
     def create_many(
         self,
@@ -349,31 +370,21 @@ class RecordService:
                 errors=errors,
             )
         now = self.clock()
-        context = self._context(session, actor, now, form)
-        failures: dict[int, tuple[Problem, ...]] = {}
-        valid: list[dict[str, Any]] = []
-        positions: list[int] = []
-        for index, data in enumerate(items):
-            result = validate_record(form.compiled, data, context=context)
-            if result.ok:
-                valid.append(dict(result.values))
-                positions.append(index)
-            else:
-                failures[index] = result.errors
-            if progress is not None and index % PROGRESS_EVERY == 0:
-                progress(index, len(items))
+        valid, positions, failures, warned = self._validate_all(
+            form, items, self._context(session, actor, now, form), progress
+        )
         if failures and not partial:
-            return BatchOutcome(created_ids=(), failures=failures)
+            return BatchOutcome(created_ids=(), failures=failures, warnings=warned)
         stored = self.checks.run(session, form, valid, uploader=_uploader(actor))
         failures.update({positions[i]: problems for i, problems in stored.items()})
         if (failures and not partial) or dry_run:
-            return BatchOutcome(created_ids=(), failures=failures)
+            return BatchOutcome(created_ids=(), failures=failures, warnings=warned)
         # Rules see every record, however it arrives: those they refuse are failures too.
-        valid = self._before_save_all(
+        valid, kept_positions = self._before_save_all(
             session, actor, form, items, positions, valid, stored, failures
         )
         if (failures and not partial) or not valid:
-            return BatchOutcome(created_ids=(), failures=failures)
+            return BatchOutcome(created_ids=(), failures=failures, warnings=warned)
         self._assign_serials(session, form, valid, now)
         ids = [new_id() for _ in valid]
         rows = [
@@ -381,6 +392,16 @@ class RecordService:
             for record_id, values in zip(ids, valid, strict=True)
         ]
         self.repo.insert_rows(session, form.table, rows)
+        self.repo.add_warnings(
+            session,
+            form.definition_id,
+            {
+                record_id: kept_warnings.to_stored(form, warned[position])
+                for record_id, position in zip(ids, kept_positions, strict=True)
+                if position in warned
+            },
+            now,
+        )
         if form.shape.children:
             for record_id, values in zip(ids, valid, strict=True):
                 self._write_children(session, form, record_id, values, replace=False)
@@ -412,7 +433,38 @@ class RecordService:
                 "last_id": ids[-1] if ids else None,
             },
         )
-        return BatchOutcome(created_ids=tuple(ids), failures=failures)
+        return BatchOutcome(created_ids=tuple(ids), failures=failures, warnings=warned)
+
+    def _validate_all(
+        self,
+        form: PublishedForm,
+        items: Sequence[Mapping[str, Any]],
+        context: RecordContext,
+        progress: Callable[[int, int], None] | None,
+    ) -> tuple[
+        list[dict[str, Any]],
+        list[int],
+        dict[int, tuple[Problem, ...]],
+        dict[int, tuple[Problem, ...]],
+    ]:
+        """The valid items' values and positions, the others' problems and every item's
+        warnings (both by position)."""
+        failures: dict[int, tuple[Problem, ...]] = {}
+        warned: dict[int, tuple[Problem, ...]] = {}
+        valid: list[dict[str, Any]] = []
+        positions: list[int] = []
+        for index, data in enumerate(items):
+            result = validate_record(form.compiled, data, context=context)
+            if result.warnings:
+                warned[index] = result.warnings
+            if result.ok:
+                valid.append(dict(result.values))
+                positions.append(index)
+            else:
+                failures[index] = result.errors
+            if progress is not None and index % PROGRESS_EVERY == 0:
+                progress(index, len(items))
+        return valid, positions, failures, warned
 
     def _before_save_all(
         self,
@@ -424,22 +476,26 @@ class RecordService:
         valid: list[dict[str, Any]],
         clashing: Mapping[int, Any],
         failures: dict[int, tuple[Problem, ...]],
-    ) -> list[dict[str, Any]]:
-        """The records of a batch to store: the valid ones without stored-data clashes, after
-        the before-save hooks; those the hooks refuse become failures (by position)."""
+    ) -> tuple[list[dict[str, Any]], list[int]]:
+        """The records of a batch to store and their positions: the valid ones without
+        stored-data clashes, after the before-save hooks; those the hooks refuse become
+        failures (by position)."""
         kept: list[dict[str, Any]] = []
+        kept_positions: list[int] = []
         for index, (position, values) in enumerate(zip(positions, valid, strict=True)):
             if index in clashing:
                 continue
             if not self.save_hooks:
                 kept.append(values)
+                kept_positions.append(position)
                 continue
             try:
                 data = items[position]
                 kept.append(self._before_save(session, actor, form, "created", data, values, None))
+                kept_positions.append(position)
             except PlatformError as exc:
                 failures[position] = _problems_of(exc)
-        return kept
+        return kept, kept_positions
 
     def _after_save_all(
         self,
@@ -486,7 +542,10 @@ class RecordService:
         data: Mapping[str, Any],
         *,
         expected_version: int | None = None,
+        with_warnings: bool = False,
     ) -> dict[str, Any]:
+        """The updated record as its editor may see it; its kept warnings are replaced by
+        this save's (``with_warnings``: shown under ``warnings``)."""
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, "update")
         before = self._reachable(session, access, record_id, "update")
@@ -511,14 +570,28 @@ class RecordService:
         )
         if not result.ok:
             raise self._refuse(result.errors, actor)
+        warnings = list(result.warnings)
         checked = self._before_save(
-            session, actor, form, "updated", data, result.values, before, current=current
+            session,
+            actor,
+            form,
+            "updated",
+            data,
+            result.values,
+            before,
+            current=current,
+            warnings=warnings,
         )
         if checked is not result.values:
             result = replace(result, values=checked)
+        kept = kept_warnings.to_stored(form, warnings)
         if _unchanged(form, before, result.values):
-            # Nothing to write: no new version, no history row, no audit event.
-            return self._shown(session, access, [before])[0]
+            # Nothing to write: no new version, no history row, no audit event; the warnings
+            # are this check's all the same.
+            self.repo.keep_warnings(session, form.definition_id, record_id, kept, now)
+            return self._answer(
+                session, access, before, kept if with_warnings else None, audit=True
+            )
         clashes = self.checks.run(
             session,
             form,
@@ -539,12 +612,13 @@ class RecordService:
         if self.repo.update_row(session, form.table, record_id, version, values) != 1:
             raise _stale(record_id, version)
         self._write_children(session, form, record_id, result.values, replace=True)
+        self.repo.keep_warnings(session, form.definition_id, record_id, kept, now)
         after = self._record(session, form, record_id)
         changes = _changes(before, after, form)
         shown = access.clear_sensitive([after])
         self._log(session, actor, form, record_id, version + 1, "update", changes, shown=shown)
         self._after_save(session, actor, form, "updated", after, before)
-        return self._shown(session, access, [after], audit=False)[0]
+        return self._answer(session, access, after, kept if with_warnings else None)
 
     def delete(
         self,
@@ -577,6 +651,8 @@ class RecordService:
         }
         if self.repo.update_row(session, form.table, record_id, version, values) != 1:
             raise _stale(record_id, version)
+        if not restore:
+            self.repo.drop_warnings(session, form.definition_id, record_id)
         action = "restore" if restore else "delete"
         after = self._record(session, form, record_id)
         shown = access.clear_sensitive([after])
@@ -602,9 +678,11 @@ class RecordService:
         previous: Mapping[str, Any] | None,
         *,
         current: Mapping[str, Any] | None = None,
+        warnings: list[Problem] | None = None,
     ) -> dict[str, Any]:
-        """The record's values after the hooks' changes (checked again by the form engine);
-        a hook refuses the save by raising."""
+        """The record's values after the hooks' changes (checked again by the form engine,
+        whose warnings then replace those in ``warnings``); a hook refuses the save by
+        raising."""
         found: dict[str, Any] = values if isinstance(values, dict) else dict(values)
         for hook in self.save_hooks:
             changes = hook.before_save(session, actor, form, kind, found, previous)
@@ -616,6 +694,8 @@ class RecordService:
                 if not again.ok:
                     raise self._refuse(again.errors, actor)
                 found = dict(again.values)
+                if warnings is not None:
+                    warnings[:] = again.warnings
         return found
 
     def _after_save(
@@ -645,13 +725,25 @@ class RecordService:
         return all(levels.get(key, FieldLevel.HIDDEN) > FieldLevel.MASKED for key in keys)
 
     def get(
-        self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        record_id: str,
+        *,
+        with_warnings: bool = False,
     ) -> dict[str, Any]:
-        """One record as the actor may see it (404 outside their rows; fields masked)."""
+        """One record as the actor may see it (404 outside their rows; fields masked);
+        ``with_warnings``: with the warnings it keeps that the actor may see, under
+        ``warnings``."""
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, "read")
         record = self._reachable(session, access, record_id, "read")
-        return self._shown(session, access, [record])[0]
+        if not with_warnings:
+            return self._shown(session, access, [record])[0]
+        kept = self.repo.warnings_of(session, form.definition_id, [record_id]).get(record_id)
+        return self._answer(session, access, record, kept or [], audit=True)
 
     def titles(
         self,
@@ -817,6 +909,24 @@ class RecordService:
             f"your roles let you {action}",
             code="record_forbidden",
         )
+
+    def _answer(
+        self,
+        session: Session,
+        access: FormAccess,
+        record: Mapping[str, Any],
+        kept: Sequence[Mapping[str, Any]] | None,
+        *,
+        audit: bool = False,
+    ) -> dict[str, Any]:
+        """One record as the reader may see it; with ``kept`` (stored warnings, not None),
+        the warnings they may see of it under ``warnings``."""
+        levels = self._row_levels(session, access, [record])
+        shown = self._shown(session, access, [record], audit=audit, levels=levels)[0]
+        if kept is not None:
+            locale = access.principal.actor.locale
+            shown["warnings"] = kept_warnings.shown(access.form, kept, levels[0], locale)
+        return shown
 
     def _shown(
         self,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from brickwork.engines.form.definition import SubtableField
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.records import kept_warnings
 from brickwork.platform.records.exports import export_cell
 from brickwork.platform.records.imports import (
     ImportReport,
@@ -81,6 +82,12 @@ def import_file(
                     actor.locale,
                 )
             )
+    for position, problems in sorted(outcome.warnings.items()):
+        index = kept[position]
+        shown = kept_warnings.visible(form, problems, access.levels)
+        report.warnings.extend(
+            row_errors(index + 2, sheet.headers, sheet.rows[index], mapped, shown, actor.locale)
+        )
     report.created = 0 if blocked else len(outcome.created_ids)
     return report
 

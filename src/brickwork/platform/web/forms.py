@@ -399,16 +399,24 @@ class FormPage:
                 record_id=self.record_id,
             )
             values, errors, hidden = found.values, found.errors, found.hidden
+            warnings = found.warnings
         except PlatformError as exc:
             values, errors, hidden = data, list(exc.errors), frozenset()
+            warnings = []
         touched = set(first(sent, "touched", "").split(",")) | {
             key for key in data if data[key] not in (None, "", [], False)
         }
         messages = by_field(errors)
+        labels = {item.key: text_in(item.label, self.viewer.language) for item in self.fields}
         return render(
             self.request,
             "records/_checked.html",
             {
+                "warnings": [
+                    {"key": key, "label": labels.get(key, key), "message": item["message"]}
+                    for item in warnings
+                    if (key := field_key(item["pointer"])) in touched or not key
+                ],
                 "fields": [
                     {
                         "key": item.key,
@@ -877,6 +885,11 @@ def lookup_label(row: dict[str, Any], item: Any, fields: Any) -> str:
     return re.sub(
         r"\{([a-z][a-z0-9_]*)\}", lambda found: plain(row.get(found.group(1))), template
     ).strip() or title_of(row, fields)
+
+
+def field_key(pointer: str) -> str:
+    """The top-level field a problem's pointer is under ("" for the record as a whole)."""
+    return pointer.lstrip("/").split("/", 1)[0]
 
 
 def by_field(errors: Any) -> dict[str, str]:

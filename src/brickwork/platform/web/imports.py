@@ -107,6 +107,8 @@ def check_file(
             "errors": [error.as_dict() for error in report.errors[:SHOWN_ERRORS]],
             "error_count": len(report.errors),
             "bad_rows": len({error.row for error in report.errors}),
+            "warnings": [warning.as_dict() for warning in report.warnings[:SHOWN_ERRORS]],
+            "warning_count": len(report.warnings),
             "nav": navigation(request, session, viewer, app),
         },
         viewer=viewer,

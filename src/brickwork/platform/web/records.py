@@ -287,7 +287,8 @@ def detail_page(
     records = request.app.state.records
     published = records.form(session, app, form)
     access = records.access(session, viewer.actor, published, "read")
-    record = records.get(session, viewer.actor, app, form, record_id)
+    record = records.get(session, viewer.actor, app, form, record_id, with_warnings=True)
+    kept = record.pop("warnings", [])
     history = records.history(session, viewer.actor, app, form, record_id)
     labels = {item.key: item for item in published.definition.fields}
     revealed = revealed or {}
@@ -363,6 +364,15 @@ def detail_page(
             "title": title_of(record, published.definition.fields),
             "fields": fields,
             "unmaskable": unmaskable,
+            "warnings": [
+                {
+                    "key": key,
+                    "label": text_in(labels[key].label, viewer.language) if key in labels else "",
+                    "message": item["message"],
+                }
+                for item in kept
+                for key in [item["pointer"].lstrip("/").split("/", 1)[0]]
+            ],
             "revealed": bool(revealed),
             "problem": problem,
             "history": changes,

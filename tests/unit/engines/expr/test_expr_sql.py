@@ -124,6 +124,8 @@ REFUSALS = [
     ('opened + @"P1D" > opened', 1, 1, "only number arithmetic"),
     ('opened > @"10:00:00" or true', 1, 1, None),
     ("mean(items.amount)", 1, 1, "no SQL form"),
+    ('rmb capitals(amount) = "壹元整"', 1, 1, "`rmb capitals` has no SQL form"),
+    ("amount > 1 and allocate(amount, [1, 2]) = null", 1, 16, "`allocate` has no SQL form"),
     ("amount in [1, amount]", 1, 11, "only scalar values"),
 ]
 

@@ -16,6 +16,7 @@ from brickwork.engines.form.problems import (
     Problem,
     pointer_token,
     problem,
+    without_values,
     wrong_type,
 )
 
@@ -81,3 +82,13 @@ def test_pointers_compose_and_escape() -> None:
     assert problem("too_long", limit=3).under("/rows/0").pointer == "/rows/0"
     assert pointer_token("a/b~c") == "/a~1b~0c"
     assert pointer_token(3) == "/3"
+
+
+def test_without_values_drops_an_expressions_details_only() -> None:
+    failed = problem("expression_failed", pointer="/a", property="expression", detail='"6222" x')
+    quiet = without_values(failed)
+    assert (quiet.code, quiet.pointer) == ("expression_failed", "/a")
+    assert "6222" not in quiet.zh_cn + quiet.en
+    assert quiet.zh_cn != failed.zh_cn
+    other = problem("validation_warning", pointer="/b", message="m")
+    assert without_values(other) is other

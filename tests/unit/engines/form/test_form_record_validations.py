@@ -66,3 +66,57 @@ def test_validations_on_update_see_the_merged_record() -> None:
     current = {"start": None, "end": None, "low": 1, "high": 10}
     result = validate_record(FORM, {"high": 0}, context=RECORD_CONTEXT, current=current)
     assert pairs(result.errors) == [("", "validation_failed"), ("/high", "validation_failed")]
+
+
+WARNED = compile_fields(
+    {"key": "amount", "type": "decimal", "scale": 2},
+    {"key": "limit", "type": "decimal", "scale": 2},
+    validations=[
+        {
+            "id": "over_limit",
+            "expression": "amount <= limit",
+            "fields": ["amount"],
+            "severity": "warning",
+            "message": {"zh-CN": "金额超过额度", "en": "amount is over the limit"},
+        },
+        {"id": "positive", "expression": "amount > 0", "fields": ["amount"], "message": "> 0"},
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "errors", "warnings"),
+    [
+        ({"amount": "50", "limit": "100"}, [], []),
+        ({"amount": "150", "limit": "100"}, [], [("/amount", "validation_warning")]),
+        ({"amount": "150"}, [], []),
+        (
+            {"amount": "-150", "limit": "-200"},
+            [("/amount", "validation_failed")],
+            [("/amount", "validation_warning")],
+        ),
+    ],
+)
+def test_a_warning_validation_reports_without_refusing(
+    data: dict[str, Any], errors: list[tuple[str, str]], warnings: list[tuple[str, str]]
+) -> None:
+    result = validate_record(WARNED, data, context=RECORD_CONTEXT)
+    assert pairs(result.errors) == errors
+    assert pairs(result.warnings) == warnings
+    assert result.ok == (not errors)
+
+
+def test_a_warning_carries_the_validations_message_in_both_languages() -> None:
+    result = validate_record(WARNED, {"amount": "150", "limit": "100"}, context=RECORD_CONTEXT)
+    (found,) = result.warnings
+    assert found.message("zh-CN") == "请核对：金额超过额度"
+    assert found.message("en") == "please check: amount is over the limit"
+
+
+def test_severity_defaults_to_error_and_takes_no_other_value() -> None:
+    assert FORM.definition.validations[0].severity == "error"
+    with pytest.raises(ValueError, match="severity"):
+        compile_fields(
+            {"key": "a", "type": "integer"},
+            validations=[{"id": "v", "expression": "a > 1", "message": "m", "severity": "info"}],
+        )
