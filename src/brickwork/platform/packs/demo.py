@@ -187,12 +187,14 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("aml.analyst", "吴刚 (反洗钱分析员)", (), ("head_office",)),
     ("aml.officer", "周敏 (反洗钱合规官)", (), ("head_office",)),
     ("adviser", "郑洁 (理财顾问)", (), ("branch_sh",)),
+    ("sales.ops", "钱峰 (销售运营)", (), ("head_office",)),
 )
 DEMO_PACK_ROLES: dict[str, tuple[str, ...]] = {
     "aml.teller": ("aml_teller",),
     "aml.analyst": ("aml_analyst",),
     "aml.officer": ("aml_compliance", "aml_parameters_owner"),
     "adviser": ("suitability_adviser",),
+    "sales.ops": ("commission_sales_ops",),
 }
 """Roles of the shipped packs for the demo users, given once the packs are installed."""
 RECORDS_BY = "clerk.sh"
