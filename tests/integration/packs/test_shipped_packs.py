@@ -5,6 +5,7 @@ upgrades from an older version of itself without losing records, and uninstalls 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -65,20 +66,27 @@ def older(key: str, folder: Path) -> Path:
     shutil.rmtree(target / "scenarios", ignore_errors=True)
     definitions = sorted((target / "definitions").glob("*.json"))
     texts = {path: path.read_text(encoding="utf-8") for path in definitions}
-    form_path, field = next(
-        (path, item)
-        for path in definitions
-        if path.name.startswith("form.")
-        for item in reversed(json.loads(texts[path])["spec"]["fields"])
-        if item["type"] != "computed"
-        and not item.get("required")
-        and _unused(item["key"], path, texts)
+    found = next(
+        (
+            (path, item)
+            for path in definitions
+            if path.name.startswith("form.")
+            for item in reversed(json.loads(texts[path])["spec"]["fields"])
+            if item["type"] != "computed"
+            and not item.get("required")
+            and _unused(item["key"], path, texts)
+        ),
+        None,
     )
+    form_path = found[0] if found else next(p for p in definitions if p.name.startswith("form."))
     form = json.loads(texts[form_path])
-    form["spec"]["fields"].remove(field)
-    for section in form["spec"].get("layout", []):
-        if field["key"] in section["fields"]:
-            section["fields"].remove(field["key"])
+    if found is None:  # every field is named elsewhere: the older form differs by its label
+        form["label"] = {"zh-CN": "旧版", "en": "Older"}
+    else:
+        form["spec"]["fields"].remove(found[1])
+        for section in form["spec"].get("layout", []):
+            if found[1]["key"] in section["fields"]:
+                section["fields"].remove(found[1]["key"])
     form_path.write_text(json.dumps(form, ensure_ascii=False), encoding="utf-8")
     for path in (target / "definitions").glob("report.*.json"):
         path.unlink()
@@ -92,7 +100,8 @@ def _unused(key: str, own: Path, texts: dict[Path, str]) -> bool:
     """No other definition, and no expression of its own form, names the field."""
     if any(key in text for path, text in texts.items() if path != own):
         return False
-    return texts[own].count(f'"{key}"') <= 2  # its own key, and its place in the layout
+    # its own key and its place in the layout, named nowhere else in the form (no expression)
+    return len(re.findall(rf"\b{re.escape(key)}\b", texts[own])) <= 2
 
 
 @pytest.mark.parametrize("key", sorted(PACKS))
