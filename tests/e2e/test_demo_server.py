@@ -85,6 +85,14 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
             "aml.officer",
             "adviser",
             "sales.ops",
+            "credit.rm",
+            "credit.branch",
+            "credit.risk",
+            "credit.compliance",
+            "credit.chair",
+            "credit.member1",
+            "credit.member2",
+            "credit.loans",
         }
         assert {name for name, (_p, secret) in accounts.items() if secret} == {
             "admin",
