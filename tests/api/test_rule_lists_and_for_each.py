@@ -219,7 +219,9 @@ def test_only_designers_run_a_scheduled_rule_and_only_a_scheduled_one(
     customers(kyc)
     assert define(kyc, "rule", "daily_review", DAILY_REVIEW).status_code == 201
     assert define(kyc, "rule", "screening", SCREENING).status_code == 201
-    clerk = users.client("kyc.clerk", grants=[{"app": "kyc", "actions": ["read", "create"], "rows": "all"}])
+    clerk = users.client(
+        "kyc.clerk", grants=[{"app": "kyc", "actions": ["read", "create"], "rows": "all"}]
+    )
     refused = clerk.post(f"{APP}/rules/daily_review/run", json={})
     assert refused.status_code == 403, refused.text
     not_scheduled = kyc.post(f"{APP}/rules/screening/run", json={})
