@@ -252,3 +252,24 @@ def test_without_for_each_a_scheduled_rule_names_no_record_field(kyc: TestClient
     assert response.status_code == 422, response.text
     pointers = [item["pointer"] for item in response.json()["errors"]]
     assert "/spec/actions/0/values/customer" in pointers
+
+
+def test_a_record_whose_run_fails_is_reported_and_the_others_go_on(kyc: TestClient) -> None:
+    fields = [{"id": "f_who", "key": "customer", "type": "text", "label": "Who", "required": True}]
+    assert define(kyc, "form", "review", {"fields": fields}).status_code == 201
+    customers(kyc)
+    nameless = add(kyc, "customer", {"next_review": "2026-05-01", "status": "active"}).json()
+    action = {"type": "create_record", "form": "review", "values": {"customer": "name"}}
+    assert (
+        define(kyc, "rule", "daily_review", {**DAILY_REVIEW, "actions": [action]}).status_code
+        == 201
+    )
+    run = kyc.post(f"{APP}/rules/daily_review/run", json={"at": "2026-06-01T02:00:00+08:00"})
+    assert run.status_code == 200, run.text
+    answer = run.json()
+    assert (answer["records"], answer["matched"]) == (3, 2)
+    assert [(f["record"], f["code"]) for f in answer["failed"]] == [
+        (nameless["id"], "record_invalid")
+    ]
+    reviews = kyc.get(f"{APP}/forms/review/records?sort=customer").json()["items"]
+    assert [r["customer"] for r in reviews] == ["A due yesterday", "B due today"]
