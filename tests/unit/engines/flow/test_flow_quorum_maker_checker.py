@@ -3,10 +3,13 @@ maker-checker (the initiator never decides an approval task of the instance)."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import pytest
 from flow_support import Driver, approval, chain, env
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from test_flow_validation import problems
 
 from brickwork.engines.flow import (
@@ -186,3 +189,37 @@ def test_an_approval_naming_the_initiator_is_refused_at_design_time() -> None:
     spec = chain(node, settings=MAKER)
     assert problems(spec) == {("/nodes/1/assignees/0", "E_FLOW_MAKER_CHECKER")}
     compile_flow(chain(node), env())  # without maker-checker it is allowed
+
+
+# ---------------------------------------------------------------- early decision is safe
+
+RATIOS = st.sampled_from(["0", "1/3", "0.5", "2/3", "0.75", "1"])
+
+
+@settings(max_examples=300, deadline=None)
+@example(quorum="1", ratio="0.5", comparison=">=", abstain="exclude", decisions=list("aax"))
+@example(quorum="2/3", ratio="2/3", comparison=">=", abstain="exclude", decisions=list("aaaxxx"))
+@given(
+    quorum=st.one_of(st.none(), RATIOS),
+    ratio=RATIOS,
+    comparison=st.sampled_from([">=", ">"]),
+    abstain=st.sampled_from(["exclude", "against", "for"]),
+    decisions=st.lists(st.sampled_from("arx"), min_size=2, max_size=6),
+)
+def test_an_early_decision_is_the_one_all_votes_would_give(
+    quorum: str | None, ratio: str, comparison: str, abstain: str, decisions: list[str]
+) -> None:
+    """Closing early never contradicts the outcome once every voter has voted, and a vote
+    never passes while fewer than the quorum have counted votes."""
+    voters = VOTERS[: len(decisions)]
+    vote: dict[str, Any] = {"pass_ratio": ratio, "comparison": comparison, "abstain": abstain}
+    if quorum is not None:
+        vote["quorum"] = quorum
+    early = run_vote({**vote, "early_decision": True}, decisions, voters)
+    final = run_vote({**vote, "early_decision": False}, decisions, voters)
+    assert final in ("approved", "rejected")
+    assert early == final
+    if final == "approved" and quorum is not None:
+        counted = sum(1 for d in decisions if d != "x" or abstain != "exclude")
+        numerator, denominator = (Fraction(quorum).numerator, Fraction(quorum).denominator)
+        assert counted * denominator >= numerator * len(voters)
