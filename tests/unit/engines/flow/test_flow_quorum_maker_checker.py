@@ -20,7 +20,9 @@ from brickwork.engines.flow import (
     Complete,
     Delegate,
     History,
+    Notify,
     Reject,
+    TimerFired,
     Transfer,
     compile_flow,
 )
@@ -223,3 +225,20 @@ def test_an_early_decision_is_the_one_all_votes_would_give(
         counted = sum(1 for d in decisions if d != "x" or abstain != "exclude")
         numerator, denominator = (Fraction(quorum).numerator, Fraction(quorum).denominator)
         assert counted * denominator >= numerator * len(voters)
+
+
+@pytest.mark.parametrize(
+    ("escalate_to", "assignee", "notified"),
+    [(["am", "u2"], "u2", "escalated"), (["am"], "u1", "reminder")],
+)
+def test_escalation_skips_the_maker(escalate_to: list[str], assignee: str, notified: str) -> None:
+    sla = {
+        "duration": "P1D",
+        "on_breach": "escalate",
+        "escalate_to": [{"type": "user", "user": u} for u in escalate_to],
+    }
+    driver = Driver(chain(approval("review", "u1", sla=sla), settings=MAKER))
+    breach = next(t.id for t in driver.state.timers if t.purpose == "sla_breach")
+    effects = driver.send(TimerFired(breach))
+    assert driver.assignees("review") == [assignee]
+    assert any(isinstance(e, Notify) and e.kind == notified for e in effects)
