@@ -192,6 +192,14 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("kyc.analyst", "蒋蕾 (名单筛查分析员)", (), ("head_office",)),
     ("kyc.officer", "韩冰 (尽调合规官)", (), ("head_office",)),
     ("kyc.senior", "曹宏 (分管行领导)", (), ("head_office",)),
+    ("credit.rm", "王磊 (上海分行客户经理)", (), ("branch_sh",)),
+    ("credit.branch", "赵静 (上海分行授信审查)", (), ("branch_sh",)),
+    ("credit.risk", "何平 (总行风险审查)", (), ("head_office",)),
+    ("credit.compliance", "林芳 (总行合规审查)", (), ("head_office",)),
+    ("credit.chair", "高远 (贷审会主任委员)", (), ("head_office",)),
+    ("credit.member1", "马骏 (贷审会委员)", (), ("head_office",)),
+    ("credit.member2", "罗兰 (贷审会委员)", (), ("head_office",)),
+    ("credit.loans", "许诺 (贷后管理)", (), ("head_office",)),
 )
 DEMO_PACK_ROLES: dict[str, tuple[str, ...]] = {
     "aml.teller": ("aml_teller",),
@@ -203,6 +211,14 @@ DEMO_PACK_ROLES: dict[str, tuple[str, ...]] = {
     "kyc.analyst": ("kyc_analyst",),
     "kyc.officer": ("kyc_compliance", "kyc_parameters_owner"),
     "kyc.senior": ("kyc_senior_manager",),
+    "credit.rm": ("credit_rm",),
+    "credit.branch": ("credit_branch_reviewer",),
+    "credit.risk": ("credit_risk_officer",),
+    "credit.compliance": ("credit_compliance_officer",),
+    "credit.chair": ("credit_committee_chair", "credit_committee"),
+    "credit.member1": ("credit_committee",),
+    "credit.member2": ("credit_committee",),
+    "credit.loans": ("credit_loan_officer", "credit_parameters_owner"),
 }
 """Roles of the shipped packs for the demo users, given once the packs are installed."""
 RECORDS_BY = "clerk.sh"
