@@ -188,6 +188,8 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("aml.officer", "周敏 (反洗钱合规官)", (), ("head_office",)),
     ("adviser", "郑洁 (理财顾问)", (), ("branch_sh",)),
     ("sales.ops", "钱峰 (销售运营)", (), ("head_office",)),
+    ("rm.zhou", "周婷 (客户经理)", (), ("branch_sh",)),
+    ("aum.ops", "马骏 (客户分层运营)", (), ("head_office",)),
 )
 DEMO_PACK_ROLES: dict[str, tuple[str, ...]] = {
     "aml.teller": ("aml_teller",),
@@ -195,6 +197,8 @@ DEMO_PACK_ROLES: dict[str, tuple[str, ...]] = {
     "aml.officer": ("aml_compliance", "aml_parameters_owner"),
     "adviser": ("suitability_adviser",),
     "sales.ops": ("commission_sales_ops",),
+    "rm.zhou": ("aum_relationship_manager",),
+    "aum.ops": ("aum_operations", "aum_parameters_owner"),
 }
 """Roles of the shipped packs for the demo users, given once the packs are installed."""
 RECORDS_BY = "clerk.sh"
