@@ -439,7 +439,8 @@ def demo(
     if credentials.is_file():
         out.print(
             "demo users (admin, security, auditor, clerk.sh, clerk.bj, manager, aml.teller, "
-            "aml.analyst, aml.officer, adviser, sales.ops, rm.zhou, aum.ops): user name, "
+            "aml.analyst, aml.officer, adviser, sales.ops, kyc.rm, kyc.analyst, kyc.officer, "
+            "kyc.senior, aum.rm, aum.ops): user name, "
             f"password and, for the administrators, TOTP secret in {credentials}"
         )
     if not no_serve:

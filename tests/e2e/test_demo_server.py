@@ -85,7 +85,11 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
             "aml.officer",
             "adviser",
             "sales.ops",
-            "rm.zhou",
+            "kyc.rm",
+            "kyc.analyst",
+            "kyc.officer",
+            "kyc.senior",
+            "aum.rm",
             "aum.ops",
         }
         assert {name for name, (_p, secret) in accounts.items() if secret} == {

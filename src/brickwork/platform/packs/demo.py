@@ -188,7 +188,11 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("aml.officer", "周敏 (反洗钱合规官)", (), ("head_office",)),
     ("adviser", "郑洁 (理财顾问)", (), ("branch_sh",)),
     ("sales.ops", "钱峰 (销售运营)", (), ("head_office",)),
-    ("rm.zhou", "周婷 (客户经理)", (), ("branch_sh",)),
+    ("kyc.rm", "冯涛 (上海分行客户经理)", (), ("branch_sh",)),
+    ("kyc.analyst", "蒋蕾 (名单筛查分析员)", (), ("head_office",)),
+    ("kyc.officer", "韩冰 (尽调合规官)", (), ("head_office",)),
+    ("kyc.senior", "曹宏 (分管行领导)", (), ("head_office",)),
+    ("aum.rm", "周婷 (客户经理)", (), ("branch_sh",)),
     ("aum.ops", "马骏 (客户分层运营)", (), ("head_office",)),
 )
 DEMO_PACK_ROLES: dict[str, tuple[str, ...]] = {
@@ -197,7 +201,11 @@ DEMO_PACK_ROLES: dict[str, tuple[str, ...]] = {
     "aml.officer": ("aml_compliance", "aml_parameters_owner"),
     "adviser": ("suitability_adviser",),
     "sales.ops": ("commission_sales_ops",),
-    "rm.zhou": ("aum_relationship_manager",),
+    "kyc.rm": ("kyc_rm",),
+    "kyc.analyst": ("kyc_analyst",),
+    "kyc.officer": ("kyc_compliance", "kyc_parameters_owner"),
+    "kyc.senior": ("kyc_senior_manager",),
+    "aum.rm": ("aum_relationship_manager",),
     "aum.ops": ("aum_operations", "aum_parameters_owner"),
 }
 """Roles of the shipped packs for the demo users, given once the packs are installed."""

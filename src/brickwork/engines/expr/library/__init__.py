@@ -14,6 +14,7 @@ from brickwork.engines.expr.library import (
     lists,
     logic,
     money,
+    names,
     numeric,
     parameters,
     range_literal,
@@ -28,6 +29,7 @@ REGISTRY = Registry(
     (
         *logic.SPECS,
         *text.SPECS,
+        *names.SPECS,
         *numeric.SPECS,
         *money.SPECS,
         *lists.SPECS,
