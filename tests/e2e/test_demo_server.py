@@ -97,6 +97,8 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
             "credit.member1",
             "credit.member2",
             "credit.loans",
+            "aum.rm",
+            "aum.ops",
         }
         assert {name for name, (_p, secret) in accounts.items() if secret} == {
             "admin",

@@ -200,6 +200,8 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("credit.member1", "马骏 (贷审会委员)", (), ("head_office",)),
     ("credit.member2", "罗兰 (贷审会委员)", (), ("head_office",)),
     ("credit.loans", "许诺 (贷后管理)", (), ("head_office",)),
+    ("aum.rm", "周婷 (客户经理)", (), ("branch_sh",)),
+    ("aum.ops", "孙悦 (客户分层运营)", (), ("head_office",)),
 )
 DEMO_PACK_ROLES: dict[str, tuple[str, ...]] = {
     "aml.teller": ("aml_teller",),
@@ -219,6 +221,8 @@ DEMO_PACK_ROLES: dict[str, tuple[str, ...]] = {
     "credit.member1": ("credit_committee",),
     "credit.member2": ("credit_committee",),
     "credit.loans": ("credit_loan_officer", "credit_parameters_owner"),
+    "aum.rm": ("aum_relationship_manager",),
+    "aum.ops": ("aum_operations", "aum_parameters_owner"),
 }
 """Roles of the shipped packs for the demo users, given once the packs are installed."""
 RECORDS_BY = "clerk.sh"

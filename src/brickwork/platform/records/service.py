@@ -1199,11 +1199,12 @@ class RecordService:
         where: str | None = None,
         trigger: Mapping[str, Any] | None = None,
         window: Window | None = None,
+        today: date | None = None,
     ) -> Any:
         """The `function` (count, sum, min, max, avg) of `field` over the live records `actor`
         may read that match `where` (see `windows.py`: `it.<field>`, `record.<field>` from
         `trigger`) and lie in `window`; one statement. Count of nothing is 0, the others null;
-        sums and averages are exact."""
+        sums and averages are exact. `today()` in `where` is `today` (default: the clock's)."""
         if function not in FUNCTIONS or (function != "count" and not field):
             raise Invalid(
                 f"unknown aggregate {function!r} or no field to aggregate",
@@ -1212,7 +1213,7 @@ class RecordService:
             )
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, "read")
-        query = self.query(session, access)
+        query = self.query(session, access, today=today)
         conditions = [
             form.table.c.deleted_at.is_(None),
             *access.rows("read"),

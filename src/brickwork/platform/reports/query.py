@@ -376,11 +376,18 @@ class SummaryQuery:
     def order(self, groups: Sequence[Any]) -> list[ColumnElement[Any]]:
         """The report's sort where it names dimensions or plain measures, then the dimensions."""
         keys = {d.key: groups[i] for i, d in enumerate(self.plan.dimensions)}
+        labels: dict[str, ColumnElement[Any]] = {}
         for index, measure in enumerate(self.plan.measures):
             if measure.function in ("count", "sum", "min", "max", "count_distinct"):
-                keys[measure.key] = sa.literal_column(f"a{index}")
+                labels[measure.key] = sa.literal_column(f"a{index}")
         clauses: list[ColumnElement[Any]] = []
         for item in self.plan.sort:
+            if item.key in labels:
+                # A result column's name stands alone in ORDER BY on PostgreSQL (no `a0 IS
+                # NULL`): empty values go last by NULLS LAST instead.
+                label = labels[item.key]
+                clauses.append((label.desc() if item.descending else label.asc()).nulls_last())
+                continue
             found = keys.get(item.key)
             if found is not None:
                 clauses.append(found.is_(None))

@@ -734,6 +734,7 @@ class RuleRunner:
                 where=request.where,
                 trigger=event.record,
                 window=window,
+                today=event.now.date(),
             )
         outcome = rule.compiled.evaluate(
             event, values, context=self._context(session, form, rule, event)

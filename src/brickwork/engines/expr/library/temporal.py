@@ -1,5 +1,6 @@
 """Date, time and duration functions: FEEL constructors and accessors, `now`/`today`, and the
-Excel DATEDIF, EDATE, YEAR, MONTH and DAY.
+Excel DATEDIF, EDATE, EOMONTH, YEAR, MONTH and DAY, and the month helpers `first day of month`,
+`last day of month` and `days in month`.
 
 `now()` and `today()` read the injected `EvaluationContext` (never the system clock); without a
 clock they yield null plus a diagnostic. Evaluators are pure.
@@ -134,6 +135,24 @@ def add_months(start: date, months: int) -> date:
 
 def edate(start: date | datetime, months: Decimal) -> date:
     return add_months(_day(start), whole(months, "the number of months"))
+
+
+def first_of_month(value: date | datetime) -> date:
+    return _day(value).replace(day=1)
+
+
+def last_of_month(value: date | datetime) -> date:
+    day = _day(value)
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def days_in_month(value: date | datetime) -> Decimal:
+    day = _day(value)
+    return Decimal(calendar.monthrange(day.year, day.month)[1])
+
+
+def eomonth(start: date | datetime, months: Decimal) -> date:
+    return last_of_month(add_months(first_of_month(start), whole(months, "the number of months")))
 
 
 def _anniversary_days(start: date, end: date) -> int:
@@ -275,6 +294,36 @@ SPECS: tuple[FunctionSpec, ...] = (
         "Excel EDATE：若干个月之后的日期（日超出月末时取月末）。",
         (ex('EDATE(@"2025-01-31", 1)', '@"2025-02-28"'), ex('EDATE(@"2025-03-03", -12)',
                                                               '@"2024-03-03"')),
+    ),
+    FunctionSpec(
+        "EOMONTH", "date and time", (sig("start: date|datetime, months: number", eomonth, DATE),),
+        "Excel EOMONTH: the last day of the month `months` months after `start`.",
+        "Excel EOMONTH：若干个月之后那个月的最后一天。",
+        (ex('EOMONTH(@"2024-01-15", 1)', '@"2024-02-29"'),
+         ex('EOMONTH(@"2025-03-31", -1)', '@"2025-02-28"'),
+         ex('EOMONTH(@"2025-12-05", 0)', '@"2025-12-31"')),
+    ),
+    FunctionSpec(
+        "first day of month", "date and time", (sig(_TEMPORAL, first_of_month, DATE),),
+        "The first day of the month of a date.", "日期所在月份的第一天。",
+        (ex('first day of month(@"2025-03-17")', '@"2025-03-01"'),
+         ex('first day of month(@"2025-03-01T23:30:00")', '@"2025-03-01"'),
+         ex("first day of month(null)", "null")),
+    ),
+    FunctionSpec(
+        "last day of month", "date and time", (sig(_TEMPORAL, last_of_month, DATE),),
+        "The last day of the month of a date (28, 29, 30 or 31).",
+        "日期所在月份的最后一天（28、29、30 或 31 日）。",
+        (ex('last day of month(@"2024-02-10")', '@"2024-02-29"'),
+         ex('last day of month(@"2025-02-10")', '@"2025-02-28"'),
+         ex('last day of month(@"2025-12-31")', '@"2025-12-31"')),
+    ),
+    FunctionSpec(
+        "days in month", "date and time", (sig(_TEMPORAL, days_in_month, NUMBER),),
+        "How many days the month of a date has: the divisor of a monthly daily average.",
+        "日期所在月份的天数（月日均的分母）。",
+        (ex('days in month(@"2024-02-10")', "29"), ex('days in month(@"2025-04-30")', "30"),
+         ex("days in month(null)", "null")),
     ),
     FunctionSpec(
         "YEAR", "date and time", (sig(_TEMPORAL, lambda d: Decimal(d.year), NUMBER),),
