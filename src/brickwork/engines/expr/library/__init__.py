@@ -15,6 +15,7 @@ from brickwork.engines.expr.library import (
     logic,
     money,
     numeric,
+    ownership,
     parameters,
     range_literal,
     ranges,
@@ -40,6 +41,7 @@ REGISTRY = Registry(
         *working_days.SPECS,
         *parameters.SPECS,
         *id_numbers.SPECS,
+        *ownership.SPECS,
     )
 )
 
@@ -53,4 +55,5 @@ CATEGORIES: tuple[str, ...] = (
     "range",
     "parameters",
     "identifiers",
+    "ownership",
 )
