@@ -232,6 +232,7 @@ def area_routers() -> tuple[APIRouter, ...]:
         audit_endpoints.router,
         rules_endpoints.router,
         rules_endpoints.executions,
+        rules_endpoints.scheduled,
         rules_endpoints.calendars,
         notification_endpoints.router,
         notification_endpoints.webhooks,

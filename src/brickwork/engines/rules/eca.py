@@ -17,7 +17,7 @@ to create, and a trace. Applying them, shadow mode included, is the platform's w
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
@@ -54,6 +54,7 @@ from brickwork.engines.rules.rule_definition import (
     SetFields,
     StartFlow,
     UpdateRecords,
+    record_form,
 )
 
 EventKind = Literal["created", "updated", "deleted", "schedule", "manual", "flow"]
@@ -101,6 +102,10 @@ class AggregateRequest:
     end: date | datetime | None
     missing_anchor: bool = False
     """The triggering record has no value in the window's anchor field: no aggregate."""
+    fields: tuple[str, ...] = ()
+    """A `list`'s fields."""
+    limit: int = 1000
+    """A `list`'s most records."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,31 +382,29 @@ def _plain(value: Any) -> v.Value:
 
 def _request(item: Aggregate, event: RuleEvent) -> AggregateRequest:
     window = item.window
+    request = AggregateRequest(
+        item.name,
+        item.form,
+        item.function,
+        item.field,
+        item.where,
+        None,
+        None,
+        None,
+        fields=item.fields,
+        limit=item.limit,
+    )
     if window is None:
-        return AggregateRequest(
-            item.name, item.form, item.function, item.field, item.where, None, None, None
-        )
+        return request
     anchor: date | datetime = event.now
     if window.anchor is not None:
         found = _as_moment((event.record or {}).get(window.anchor))
         if found is None:
-            return AggregateRequest(
-                item.name,
-                item.form,
-                item.function,
-                item.field,
-                item.where,
-                window.field,
-                None,
-                None,
-                missing_anchor=True,
-            )
+            return replace(request, window_field=window.field, missing_anchor=True)
         anchor = found
     start = None if window.before is None else anchor - _duration(window.before)
     end = anchor if window.after is None else anchor + _duration(window.after)
-    return AggregateRequest(
-        item.name, item.form, item.function, item.field, item.where, window.field, start, end
-    )
+    return replace(request, window_field=window.field, start=start, end=end)
 
 
 def _as_moment(value: Any) -> date | datetime | None:
@@ -541,6 +544,7 @@ class _Compiler:
                     "/phase",
                     'use "after_save"',
                 )
+            self._for_each(trigger)
             try:
                 cron = parse_cron(trigger.cron, trigger.timezone)
                 cron.next_after(CRON_REFERENCE)  # one that never fires is refused now
@@ -582,13 +586,19 @@ class _Compiler:
             )
         return None
 
+    def _for_each(self, trigger: ScheduleTrigger) -> None:
+        """The records a scheduled rule runs on: a form of the app, a filter the database runs."""
+        each = trigger.for_each
+        if each is None:
+            return
+        fields = self._form_fields(each.form, "/trigger/for_each/form")
+        if fields is not None and each.where is not None:
+            self._pushable(each.where, "/trigger/for_each/where", fields, {})
+
     def _record_fields(self) -> dict[str, t.ExprType]:
-        trigger = self.rule.trigger
-        if (
-            isinstance(trigger, RecordTrigger | ManualTrigger | FlowTrigger)
-            and trigger.form in self.scopes
-        ):
-            return dict(self.scopes[trigger.form].fields)
+        form = record_form(self.rule.trigger)
+        if form is not None and form in self.scopes:
+            return dict(self.scopes[form].fields)
         return {}
 
     def _expression(
@@ -616,7 +626,10 @@ class _Compiler:
         fields = self._form_fields(item.form, f"{pointer}/form")
         if fields is None:
             return t.ANY
-        found = self._aggregate_field(item, pointer, fields)
+        if item.function == "list":
+            found = self._listed(item, pointer, fields)
+        else:
+            found = self._aggregate_field(item, pointer, fields)
         if item.where is not None:
             self._pushable(item.where, f"{pointer}/where", fields, record_fields)
         if item.window is not None:
@@ -640,6 +653,25 @@ class _Compiler:
         except ExpressionError as exc:
             for diagnostic in exc.diagnostics:
                 self.problems.append(from_diagnostic(diagnostic, pointer, code="E_RULE_EXPRESSION"))
+
+    def _listed(
+        self, item: Aggregate, pointer: str, fields: Mapping[str, t.ExprType]
+    ) -> t.ExprType:
+        """A list of contexts: the record's `id` and the listed fields (sub-tables excluded:
+        a list is of plain values)."""
+        entries: dict[str, t.ExprType] = {"id": t.STRING}
+        for index, key in enumerate(item.fields):
+            kind = fields.get(key)
+            here = f"{pointer}/fields/{index}"
+            if kind is None:
+                message = f"form `{item.form}` has no field `{key}`"
+                self.problem("E_RULE_UNKNOWN_FIELD", message, here)
+            elif kind.kind == v.LIST and kind.item is not None and kind.item.kind == v.CONTEXT:
+                message = f"`{key}` is a sub-table; a list takes fields of the record itself"
+                self.problem("E_RULE_AGGREGATE", message, here)
+            else:
+                entries[key] = kind
+        return t.list_of(t.context_of(entries))
 
     def _aggregate_field(
         self, item: Aggregate, pointer: str, fields: Mapping[str, t.ExprType]
@@ -744,14 +776,16 @@ class _Compiler:
         """A flow starts on the triggering record (which flow fits is checked by the platform,
         which knows the app's flows)."""
         trigger = self.rule.trigger
-        if isinstance(trigger, ScheduleTrigger) or (
+        if record_form(trigger) is None or (
             isinstance(trigger, RecordTrigger) and "deleted" in trigger.events
         ):
             self.problem(
                 "E_RULE_START_FLOW",
-                "a flow starts on a record that stays: not on a schedule or a deletion",
+                "a flow starts on a record that stays: not on a deletion, nor on a schedule "
+                "without `for_each`",
                 f"{pointer}/type",
-                "trigger on records created or updated, a button or a flow event",
+                "trigger on records created or updated, a button, a flow event or a schedule "
+                "for each record of a form",
             )
 
     def _notify(
@@ -773,7 +807,7 @@ class _Compiler:
         if not action.to:
             message = "a notice needs at least one recipient"
             self.problem("E_RULE_NOTIFY", message, f"{pointer}/to", '[{"user": "alice"}]')
-        has_record = isinstance(self.rule.trigger, RecordTrigger | ManualTrigger | FlowTrigger)
+        has_record = record_form(self.rule.trigger) is not None
         for index, recipient in enumerate(action.to):
             here = f"{pointer}/to/{index}"
             if (recipient.field is not None or recipient.owner) and not has_record:

@@ -42,12 +42,25 @@ class RecordTrigger(Frozen):
     fields: tuple[Key, ...] = ()
 
 
+class ForEach(Frozen):
+    """The records a scheduled rule runs on, one at a time: the live records of `form`
+    matching `where` (over `it.<field>`; `today()` is the tick's day; it runs in the
+    database), oldest first. More than `limit` matching is refused rather than cut short."""
+
+    form: Key
+    where: FeelText | None = None
+    limit: int = Field(default=10_000, ge=1, le=100_000)
+
+
 class ScheduleTrigger(Frozen):
-    """A cron expression (5 fields) in an IANA time zone."""
+    """A cron expression (5 fields) in an IANA time zone. With `for_each`, each tick runs the
+    rule once per matching record, as if that record had triggered it (its fields are names,
+    aggregates may anchor on them); without it, once for the app."""
 
     on: Literal["schedule"]
     cron: Annotated[str, StringConstraints(min_length=9, max_length=200)]
     timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
+    for_each: ForEach | None = None
 
 
 class ManualTrigger(Frozen):
@@ -79,6 +92,13 @@ Trigger = Annotated[
 ]
 
 
+def record_form(trigger: Trigger) -> str | None:
+    """The form whose records the rule runs on (None: a scheduled rule for the whole app)."""
+    if isinstance(trigger, ScheduleTrigger):
+        return None if trigger.for_each is None else trigger.for_each.form
+    return trigger.form
+
+
 class Binding(Frozen):
     name: Key
     expression: FeelText
@@ -97,14 +117,26 @@ class Window(Frozen):
 
 class Aggregate(Frozen):
     """count/sum/min/max/avg of `field` over the records of `form` matching `where` (it.<field>
-    is the candidate, record.<field> the triggering record) within `window`."""
+    is the candidate, record.<field> the triggering record) within `window`. `list` gives the
+    matching records themselves, oldest first, as contexts of `fields` (and `id`); more than
+    `limit` of them is refused rather than cut short."""
 
     name: Key
     form: Key
-    function: Literal["count", "sum", "min", "max", "avg"]
+    function: Literal["count", "sum", "min", "max", "avg", "list"]
     field: Key | None = None
+    fields: tuple[Key, ...] = Field(default=(), max_length=50)
     where: FeelText | None = None
     window: Window | None = None
+    limit: int = Field(default=1000, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _list_fields(self) -> Aggregate:
+        if self.function == "list" and (not self.fields or self.field is not None):
+            raise ValueError("a `list` names its `fields` (and no `field`)")
+        if self.function != "list" and self.fields:
+            raise ValueError("only a `list` names `fields`; the others take one `field`")
+        return self
 
 
 class SetFields(Frozen):

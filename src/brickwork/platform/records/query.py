@@ -89,6 +89,13 @@ def filter_in_range(source: str | None) -> Iterator[None]:
         ) from exc
 
 
+def bind_today(node: SqlExpr, today: date) -> SqlExpr:
+    """`node` with `today()` as the query's date."""
+    if isinstance(node, SqlColumn) and node.path == ("$today",):
+        return SqlLiteral(today, kinds.DATE)
+    return map_children(node, lambda child: bind_today(child, today))
+
+
 def _candidate_fields(node: SqlExpr) -> SqlExpr:
     """`it.<field>` paths as plain field paths."""
     if isinstance(node, SqlColumn) and node.path[0] == CANDIDATE and len(node.path) > 1:
@@ -225,7 +232,7 @@ class RecordQuery:
             return []
         scope = related_scope(self.form.compiled.scope.fields, trigger)
         ir = bind_trigger(self._ir(source, scope, "/where"), trigger)
-        return [self._rendered(_candidate_fields(ir), "/where")]
+        return [self._rendered(_candidate_fields(bind_today(ir, self.today)), "/where")]
 
     def _ir(self, source: str, scope: Scope, pointer: str) -> SqlExpr:
         try:

@@ -390,6 +390,13 @@ class RecordRepository:
         statement = select(table.c.id).where(*where).order_by(table.c.created_at, table.c.id)
         return [str(found) for found in session.execute(statement.limit(limit)).scalars()]
 
+    def rows_where(
+        self, session: Session, table: Table, where: Sequence[ColumnElement[bool]], limit: int
+    ) -> list[Mapping[str, Any]]:
+        """Whole main rows, oldest first; at most `limit`."""
+        statement = select(table).where(*where).order_by(table.c.created_at, table.c.id)
+        return [dict(r) for r in session.execute(statement.limit(limit)).mappings()]
+
     def window_aggregate(
         self,
         session: Session,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -214,12 +214,16 @@ class RecordService:
         access.require(action)
         return access
 
-    def query(self, session: Session, access: FormAccess) -> RecordQuery:
+    def query(
+        self, session: Session, access: FormAccess, *, today: date | None = None
+    ) -> RecordQuery:
+        """Filters, sorts and sums over the form as `access` sees it; `today()` in filters is
+        `today` (default: the clock's)."""
         return RecordQuery(
             access.form,
             actor=access.principal.actor,
             dialect=access.dialect,
-            today=self.clock().date(),
+            today=today or self.clock().date(),
             closed=frozenset(access.hidden_or_masked()),
             partial=access.readable_where(),
         )
@@ -1220,6 +1224,61 @@ class RecordService:
         target = None if field is None else query.aggregated(field, function, "/field")
         with filter_in_range(where):
             return self.repo.window_aggregate(session, form.table, function, target, conditions)
+
+    def window_records(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        *,
+        keys: Sequence[str],
+        where: str | None = None,
+        trigger: Mapping[str, Any] | None = None,
+        window: Window | None = None,
+        limit: int = 1000,
+        today: date | None = None,
+    ) -> list[dict[str, Any]]:
+        """The live records `actor` may read that match `where` and lie in `window` (as in
+        `window_aggregate`), oldest first, in clear for the platform's own work (never for a
+        client): `id` and the fields `keys`, null where the actor may not read the field on
+        that row. More than `limit` is refused rather than cut short."""
+        form = self.form(session, app_key, form_key)
+        access = self.access(session, actor, form, "read")
+        query = self.query(session, access, today=today)
+        for index, key in enumerate(keys):
+            query.aggregated(key, "count", f"/fields/{index}")  # refused when closed to actor
+        conditions = [
+            form.table.c.deleted_at.is_(None),
+            *access.rows("read"),
+            *query.where_related(where, trigger or {}),
+        ]
+        if window is not None:
+            column = query.aggregated(window.field, "min", "/window/field")
+            conditions.extend(window_bounds(column, window))
+        with filter_in_range(where):
+            rows = self.repo.rows_where(session, form.table, conditions, limit + 1)
+        if len(rows) > limit:
+            raise Invalid(
+                f"more than {limit} records of {form_key!r} match; narrow the filter or raise "
+                "the limit",
+                code="too_many_matches",
+                errors=[ErrorItem("/limit", "too_many_matches", f"at most {limit}")],
+            )
+        records = [record_json(form.shape, row) for row in rows]
+        levels = self._row_levels(session, access, records)
+        return [
+            {
+                "id": record["id"],
+                **{
+                    key: record.get(key)
+                    if found.get(key, FieldLevel.HIDDEN) >= FieldLevel.READ
+                    else None
+                    for key in keys
+                },
+            }
+            for record, found in zip(records, levels, strict=True)
+        ]
 
     def matching_ids(
         self,

@@ -14,12 +14,18 @@ from brickwork.platform.api.responses import ExactJSONResponse, reply
 from brickwork.platform.auth.deps import ActorDep
 from brickwork.platform.rules.calendars import CalendarService
 from brickwork.platform.rules.runner import RuleRunner
-from brickwork.platform.rules.schemas import EvaluateReply, EvaluateRequest, ReplayRequest
+from brickwork.platform.rules.schemas import (
+    EvaluateReply,
+    EvaluateRequest,
+    ReplayRequest,
+    RunScheduledRequest,
+)
 from brickwork.platform.rules.service import DecisionService
 from brickwork.platform.vocabulary import KEY_PATTERN
 
 router = APIRouter(prefix="/apps/{app}/decisions", tags=["decisions"])
 executions = APIRouter(prefix="/apps/{app}/forms/{form}/records/{record_id}", tags=["rules"])
+scheduled = APIRouter(prefix="/apps/{app}/rules", tags=["rules"])
 calendars = APIRouter(prefix="/calendars", tags=["rules"])
 CalendarKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The calendar's key")]
 
@@ -37,7 +43,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: PROBLEM,
 }
 CALENDAR_SCHEMA = BusinessCalendar.model_json_schema()
-BODY_MODELS: tuple[type[BaseModel], ...] = (EvaluateRequest,)
+BODY_MODELS: tuple[type[BaseModel], ...] = (EvaluateRequest, RunScheduledRequest)
 
 
 def decisions(request: Request) -> DecisionService:
@@ -197,6 +203,22 @@ def run_rule(
     """Run a rule with a manual trigger (a button) on a record the caller may read; the rule
     acts as its owner. Answers what it did (matched, effects, bindings, diagnostics)."""
     return reply(rules.run_manual(session, actor, app, form, record_id, key))
+
+
+@scheduled.post("/{key}/run", responses=ERRORS, openapi_extra=openapi_body(RunScheduledRequest))
+def run_scheduled_rule(
+    app: AppKey,
+    key: Annotated[str, Path(pattern=KEY_PATTERN, description="The rule's key")],
+    session: SessionDep,
+    actor: ActorDep,
+    rules: RunnerDep,
+    body: Annotated[RunScheduledRequest, Depends(json_body(RunScheduledRequest))],
+) -> ExactJSONResponse:
+    """Run a scheduled rule now, or as of `at` (a month-end run again after a correction):
+    once for the app, or once per record of its `for_each`. Needs `design` on the app; the
+    rule acts as its owner. Answers how many records it ran on, how many matched, and the
+    records whose run failed (each with its code; the others are kept)."""
+    return reply(rules.run_now(session, actor, app, key, body.at))
 
 
 def calendar_service(request: Request) -> CalendarService:

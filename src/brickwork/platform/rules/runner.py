@@ -45,6 +45,7 @@ from brickwork.engines.rules import (
 )
 from brickwork.engines.rules.cron import parse_cron
 from brickwork.engines.rules.eca import (
+    AggregateRequest,
     DecisionCallEffect,
     Effect,
     NotifyEffect,
@@ -57,6 +58,7 @@ from brickwork.engines.rules.rule_definition import (
     RuleDefinition,
     ScheduleTrigger,
     StartFlow,
+    record_form,
 )
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.repository import IdentityRepository
@@ -223,7 +225,7 @@ class RuleRunner:
                 )
         elif not request.dry_run:
             self.jobs.remove_schedule(session, name)  # no longer scheduled
-        trigger = getattr(compiled.spec.trigger, "form", None)
+        trigger = record_form(compiled.spec.trigger)
         for aggregate in compiled.spec.aggregates:
             keys: list[str] = []
             if aggregate.where is not None and trigger is not None:
@@ -280,7 +282,7 @@ class RuleRunner:
             .get("form")
             for _i, key, number in self.repo.published(session, app_key, Kind.FLOW.value)
         }
-        form = getattr(spec.trigger, "form", None)
+        form = record_form(spec.trigger)
         problems = []
         for pointer, flow in named:
             if flow not in forms:
@@ -719,6 +721,9 @@ class RuleRunner:
             window = None
             if request.window_field is not None:
                 window = Window(request.window_field, request.start, request.end)
+            if request.function == "list":
+                values[request.name] = self._listed(session, owner, form, request, event, window)
+                continue
             values[request.name] = self.records.window_aggregate(
                 session,
                 owner,
@@ -736,6 +741,39 @@ class RuleRunner:
         if record and outcome.matched:
             self._record(session, form, rule, event, outcome)
         return outcome
+
+    def _listed(
+        self,
+        session: Session,
+        owner: Actor,
+        form: Place,
+        request: AggregateRequest,
+        event: RuleEvent,
+        window: Window | None,
+    ) -> list[dict[str, Any]]:
+        """A `list` aggregate: the matching records as expressions see them (money as its
+        amount, ...), each with its id and the listed fields."""
+        listed = self.records.form(session, form.app_key, request.form)
+        today = event.now.date()
+        found = self.records.window_records(
+            session,
+            owner,
+            form.app_key,
+            request.form,
+            keys=request.fields,
+            where=request.where,
+            trigger=event.record,
+            window=window,
+            limit=request.limit,
+            today=today,
+        )
+        converters = _converters(listed)
+        out = []
+        for record in found:
+            typed = typed_values(listed.definition, record, today)
+            values = to_expression_values({k: typed.get(k) for k in request.fields}, converters)
+            out.append({"id": record["id"], **values})
+        return out
 
     def _record(
         self,
@@ -856,12 +894,66 @@ class RuleRunner:
             return {"ran": False, "why": "the rule is not scheduled any more"}
         if not rule.compiled.in_force(job.now.date()):
             return {"ran": False, "why": "the rule is not in force today"}
-        event = RuleEvent("schedule", job.now)
-        place = _Place(app_key, None)
-        outcome = self._evaluate(session, place, rule, event, record=False)
-        if outcome.matched:
-            self._act(session, place, rule, event, outcome)
-        return {"ran": True, "matched": outcome.matched, "tick": payload.get("tick")}
+        return {**self._tick(session, app_key, rule, job.now), "tick": payload.get("tick")}
+
+    def run_now(
+        self, session: Session, actor: Actor, app_key: str, key: str, at: datetime | None = None
+    ) -> dict[str, Any]:
+        """A scheduled rule's tick now, or as of `at` (its aggregates and `today()` are then
+        those of that time; what it does is recorded now), for a designer of the app: to run
+        month-end work again after a correction, or to try a rule. Its owner's permissions
+        apply, as on a tick."""
+        self.decisions.permissions.require(session, actor, "design", app_key)
+        rule = next((r for r in self._rules(session, app_key) if r.key == key), None)
+        if rule is None or not isinstance(rule.compiled.spec.trigger, ScheduleTrigger):
+            raise NotFound(
+                f"app {app_key!r} has no published scheduled rule {key!r}",
+                code="rule_not_found",
+            )
+        when = at or self.clock()
+        if not rule.compiled.in_force(when.date()):
+            return {"ran": False, "why": f"the rule is not in force on {when.date()}"}
+        return self._tick(session, app_key, rule, when)
+
+    def _tick(self, session: Session, app_key: str, rule: _Rule, now: datetime) -> dict[str, Any]:
+        """One run of a scheduled rule at `now`: once for the app, or once per record of its
+        `for_each` (each in its own savepoint: a record whose run fails is reported and the
+        others go on)."""
+        trigger = rule.compiled.spec.trigger
+        assert isinstance(trigger, ScheduleTrigger)
+        each = trigger.for_each
+        if each is None:
+            event = RuleEvent("schedule", now)
+            place = _Place(app_key, None)
+            outcome = self._evaluate(session, place, rule, event, record=False)
+            if outcome.matched:
+                self._act(session, place, rule, event, outcome)
+            return {"ran": True, "matched": outcome.matched}
+        form = self.records.form(session, app_key, each.form)
+        found = self.records.window_records(
+            session,
+            self._owner(session, rule),
+            app_key,
+            each.form,
+            keys=(),
+            where=each.where,
+            limit=each.limit,
+            today=now.date(),
+        )
+        matched, failed = 0, []
+        for item in found:
+            try:
+                with session.begin_nested():
+                    stored = self.records.stored(session, app_key, each.form, item["id"], form=form)
+                    values = _expression_values(form, stored, now.date())
+                    event = RuleEvent("schedule", now, each.form, values)
+                    outcome = self._evaluate(session, form, rule, event, record=False)
+                    if outcome.matched:
+                        self._act(session, form, rule, event, outcome)
+                        matched += 1
+            except PlatformError as exc:
+                failed.append({"record": item["id"], "code": exc.code, "message": exc.message})
+        return {"ran": True, "records": len(found), "matched": matched, "failed": failed}
 
     def run_manual(
         self, session: Session, actor: Actor, app_key: str, form_key: str, record_id: str, key: str
@@ -1000,17 +1092,21 @@ def _expression_values(
     """A record as expressions see it (money as its amount, ...), with its id. `record` is a
     stored record (with its system columns) or the values of one being saved."""
     typed = typed_values(form.definition, record, today) if "version" in record else record
-    converters = {
-        plan.key: plan.convert
-        for plan in form.compiled.plans
-        if getattr(plan, "convert", None) is not None
-    }
     values = to_expression_values(
-        {key: typed.get(key) for key in form.compiled.fields_by_key}, converters
+        {key: typed.get(key) for key in form.compiled.fields_by_key}, _converters(form)
     )
     if "id" in record:
         values["id"] = record["id"]
     return values
+
+
+def _converters(form: PublishedForm) -> dict[str, Any]:
+    """How each field's typed value becomes an expression value (money: its amount, ...)."""
+    return {
+        plan.key: plan.convert
+        for plan in form.compiled.plans
+        if getattr(plan, "convert", None) is not None
+    }
 
 
 def _outcome_json(outcome: RuleOutcome) -> dict[str, Any]:

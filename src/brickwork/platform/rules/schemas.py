@@ -60,3 +60,13 @@ class ReplayRequest(BaseModel):
         description="The event replayed on the record as stored now (for `updated`, every "
         "field counts as changed).",
     )
+
+
+class RunScheduledRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at: AwareDatetime | None = Field(
+        default=None,
+        description="The tick's time (default: now): the rule's aggregates, today() and now() "
+        "are those of this moment.",
+    )
