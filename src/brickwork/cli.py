@@ -439,7 +439,7 @@ def demo(
     if credentials.is_file():
         out.print(
             "demo users (admin, security, auditor, clerk.sh, clerk.bj, manager, aml.teller, "
-            "aml.analyst, aml.officer, adviser, sales.ops): user name, "
+            "aml.analyst, aml.officer, adviser, sales.ops, ubo.kyc): user name, "
             f"password and, for the administrators, TOTP secret in {credentials}"
         )
     if not no_serve:

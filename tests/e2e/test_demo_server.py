@@ -85,6 +85,7 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
             "aml.officer",
             "adviser",
             "sales.ops",
+            "ubo.kyc",
         }
         assert {name for name, (_p, secret) in accounts.items() if secret} == {
             "admin",

@@ -188,6 +188,7 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("aml.officer", "周敏 (反洗钱合规官)", (), ("head_office",)),
     ("adviser", "郑洁 (理财顾问)", (), ("branch_sh",)),
     ("sales.ops", "钱峰 (销售运营)", (), ("head_office",)),
+    ("ubo.kyc", "林晓 (客户尽职调查专员)", (), ("head_office",)),
 )
 DEMO_PACK_ROLES: dict[str, tuple[str, ...]] = {
     "aml.teller": ("aml_teller",),
@@ -195,6 +196,7 @@ DEMO_PACK_ROLES: dict[str, tuple[str, ...]] = {
     "aml.officer": ("aml_compliance", "aml_parameters_owner"),
     "adviser": ("suitability_adviser",),
     "sales.ops": ("commission_sales_ops",),
+    "ubo.kyc": ("ubo_kyc_officer",),
 }
 """Roles of the shipped packs for the demo users, given once the packs are installed."""
 RECORDS_BY = "clerk.sh"
