@@ -66,6 +66,10 @@ class Line:
     path: str
     taken: bool
     back: bool
+    label: str = ""
+    """Text written at the middle of the line (an edge's `label`), e.g. a share."""
+    lx: float = 0
+    ly: float = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,18 +81,24 @@ class Drawing:
 
 
 def layout(diagram: Mapping[str, Any], labels: Mapping[str, str]) -> Drawing:
-    """Coordinates of `diagram` (`nodes` with id, type and status; `edges` with from, to and
-    taken); `labels` names each node as the page shows it."""
+    """Coordinates of `diagram` (`nodes` with id, type and status; `edges` with from, to,
+    taken, and optionally a `label` written on the line and `rank: false` for an edge that does
+    not push its end a column further); `labels` names each node as the page shows it."""
     nodes = [node for node in diagram.get("nodes", ()) if isinstance(node, Mapping)]
     ids = [str(node["id"]) for node in nodes]
     known = set(ids)
-    edges = [
-        (str(edge["from"]), str(edge["to"]), bool(edge.get("taken")))
+    kept = [
+        edge
         for edge in diagram.get("edges", ())
         if isinstance(edge, Mapping) and edge.get("from") in known and edge.get("to") in known
     ]
+    edges = [(str(edge["from"]), str(edge["to"]), bool(edge.get("taken"))) for edge in kept]
+    texts = [str(edge.get("label") or "") for edge in kept]
+    unranked = {(str(e["from"]), str(e["to"])) for e in kept if e.get("rank") is False}
     back = back_edges(ids, [(a, b) for a, b, _ in edges], first=starts(nodes, ids))
-    column = columns(ids, [(a, b) for a, b, _ in edges if (a, b) not in back])
+    column = columns(
+        ids, [(a, b) for a, b, _ in edges if (a, b) not in back and (a, b) not in unranked]
+    )
     layers = ordered(ids, column, [(a, b) for a, b, _ in edges if (a, b) not in back])
     tallest = max((len(layer) for layer in layers.values()), default=1)
     height = tallest * (NODE_HEIGHT + ROW_GAP) - ROW_GAP
@@ -114,22 +124,29 @@ def layout(diagram: Mapping[str, Any], labels: Mapping[str, str]) -> Drawing:
                 node_id, short, title, kind, str(node.get("status", "")), x, y, width, tall
             )
     lines = []
-    for source, target, taken in edges:
+    for (source, target, taken), text in zip(edges, texts, strict=True):
         start, end = boxes[source], boxes[target]
-        if (source, target) in back:
+        arcs = (source, target) in back or column[target] < column[source]
+        if column[target] == column[source] and (source, target) not in back:
+            bulge = start.x - MARGIN + 2  # a bow on the left, between the column's boxes
+            path = f"M{start.x},{start.cy} C{bulge},{start.cy} {bulge},{end.cy} {end.x},{end.cy}"
+            lx, ly = start.cx, (start.cy + end.cy) / 2 + 4
+        elif arcs:
             bottom = MARGIN + height + LOOP_DROP
             path = (
                 f"M{start.cx},{start.y + start.height} C{start.cx},{bottom} "
                 f"{end.cx},{bottom} {end.cx},{end.y + end.height}"
             )
+            lx, ly = (start.cx + end.cx) / 2, bottom - 6
         else:
             x1, y1 = start.x + start.width, start.cy
             x2, y2 = end.x, end.cy
             middle = (x1 + x2) / 2
             path = f"M{x1},{y1} C{middle},{y1} {middle},{y2} {x2},{y2}"
-        lines.append(Line(path, taken, (source, target) in back))
+            lx, ly = middle, (y1 + y2) / 2 - 4
+        lines.append(Line(path, taken, arcs, text, lx, ly))
     width = MARGIN * 2 + len(layers) * (NODE_WIDTH + COLUMN_GAP) - COLUMN_GAP
-    loops = LOOP_DROP + 8 if back else 0
+    loops = LOOP_DROP + 8 if any(line.back for line in lines) else 0
     return Drawing(max(width, 0), MARGIN * 2 + height + loops, tuple(boxes.values()), tuple(lines))
 
 
