@@ -19,6 +19,10 @@ COLUMN_GAP = 48
 ROW_GAP = 20
 MARGIN = 16
 LOOP_DROP = 28
+ARC_STEP = 16
+BOW_ROOM = 40
+"""With `long_below`, room on the left for the bows between boxes of one column (and labels)."""
+"""With `long_below`, each further arc below the boxes runs this much lower (labels apart)."""
 LABEL_LENGTH = 9
 EVENTS = frozenset({"start", "end"})
 GATEWAYS = frozenset({"exclusive", "parallel", "inclusive"})
@@ -80,10 +84,15 @@ class Drawing:
     lines: tuple[Line, ...]
 
 
-def layout(diagram: Mapping[str, Any], labels: Mapping[str, str]) -> Drawing:
+def layout(
+    diagram: Mapping[str, Any], labels: Mapping[str, str], *, long_below: bool = False
+) -> Drawing:
     """Coordinates of `diagram` (`nodes` with id, type and status; `edges` with from, to,
     taken, and optionally a `label` written on the line and `rank: false` for an edge that does
-    not push its end a column further); `labels` names each node as the page shows it."""
+    not push its end a column further); `labels` names each node as the page shows it. With
+    `long_below`, an edge that skips a column is drawn as an arc below the boxes (so it never
+    seems to pass through the box in between), each further arc lower, and an edge within one
+    column as a bow on its left, with room for the labels."""
     nodes = [node for node in diagram.get("nodes", ()) if isinstance(node, Mapping)]
     ids = [str(node["id"]) for node in nodes]
     known = set(ids)
@@ -101,6 +110,7 @@ def layout(diagram: Mapping[str, Any], labels: Mapping[str, str]) -> Drawing:
     )
     layers = ordered(ids, column, [(a, b) for a, b, _ in edges if (a, b) not in back])
     tallest = max((len(layer) for layer in layers.values()), default=1)
+    left = MARGIN + (BOW_ROOM if long_below else 0)
     height = tallest * (NODE_HEIGHT + ROW_GAP) - ROW_GAP
     boxes: dict[str, Box] = {}
     by_id = {str(node["id"]): node for node in nodes}
@@ -116,7 +126,7 @@ def layout(diagram: Mapping[str, Any], labels: Mapping[str, str]) -> Drawing:
                 if kind in GATEWAYS
                 else (NODE_WIDTH, NODE_HEIGHT)
             )
-            x = MARGIN + index * (NODE_WIDTH + COLUMN_GAP) + (NODE_WIDTH - width) / 2
+            x = left + index * (NODE_WIDTH + COLUMN_GAP) + (NODE_WIDTH - width) / 2
             y = MARGIN + top + position * (NODE_HEIGHT + ROW_GAP) + (NODE_HEIGHT - tall) / 2
             title = labels.get(node_id) or node_id
             short = title if len(title) <= LABEL_LENGTH else title[: LABEL_LENGTH - 1] + "…"
@@ -124,15 +134,21 @@ def layout(diagram: Mapping[str, Any], labels: Mapping[str, str]) -> Drawing:
                 node_id, short, title, kind, str(node.get("status", "")), x, y, width, tall
             )
     lines = []
+    below: list[float] = []  # the lowest point of each arc drawn below the boxes
     for (source, target, taken), text in zip(edges, texts, strict=True):
         start, end = boxes[source], boxes[target]
-        arcs = (source, target) in back or column[target] < column[source]
+        arcs = (
+            (source, target) in back
+            or column[target] < column[source]
+            or (long_below and column[target] > column[source] + 1)
+        )
         if column[target] == column[source] and (source, target) not in back:
-            bulge = start.x - MARGIN + 2  # a bow on the left, between the column's boxes
+            bulge = start.x - (left - 2 if long_below else MARGIN - 2)  # a bow on the left
             path = f"M{start.x},{start.cy} C{bulge},{start.cy} {bulge},{end.cy} {end.x},{end.cy}"
-            lx, ly = start.cx, (start.cy + end.cy) / 2 + 4
+            lx, ly = start.x - BOW_ROOM / 2 - 2, (start.cy + end.cy) / 2 + 4
         elif arcs:
-            bottom = MARGIN + height + LOOP_DROP
+            bottom = MARGIN + height + LOOP_DROP + ARC_STEP * (len(below) if long_below else 0)
+            below.append(bottom)
             path = (
                 f"M{start.cx},{start.y + start.height} C{start.cx},{bottom} "
                 f"{end.cx},{bottom} {end.cx},{end.y + end.height}"
@@ -145,8 +161,8 @@ def layout(diagram: Mapping[str, Any], labels: Mapping[str, str]) -> Drawing:
             path = f"M{x1},{y1} C{middle},{y1} {middle},{y2} {x2},{y2}"
             lx, ly = middle, (y1 + y2) / 2 - 4
         lines.append(Line(path, taken, arcs, text, lx, ly))
-    width = MARGIN * 2 + len(layers) * (NODE_WIDTH + COLUMN_GAP) - COLUMN_GAP
-    loops = LOOP_DROP + 8 if any(line.back for line in lines) else 0
+    width = left + MARGIN + len(layers) * (NODE_WIDTH + COLUMN_GAP) - COLUMN_GAP
+    loops = max(below, default=MARGIN + height - 8) - (MARGIN + height) + 8
     return Drawing(max(width, 0), MARGIN * 2 + height + loops, tuple(boxes.values()), tuple(lines))
 
 

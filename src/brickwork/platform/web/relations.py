@@ -112,18 +112,10 @@ def relations_graph(
                 }
                 for n in nodes
             ],
-            "edges": [
-                {
-                    "from": r[graph.from_field],
-                    "to": r[graph.to_field],
-                    "label": _edge_label(r, graph, kind_field, viewer.language),
-                    "rank": graph.share_field is None
-                    or _number(r.get(graph.share_field)) is not None,
-                }
-                for r in edges
-            ],
+            "edges": _merged(edges, graph, kind_field, viewer.language),
         },
         {n.key: n.label for n in nodes},
+        long_below=True,
     )
     return Graph(drawing, tuple(nodes), truncated or len(found.items) > graph.max_nodes)
 
@@ -198,6 +190,30 @@ def _effective_shares(
     except FunctionError:  # inconsistent shares (above 100 % in one entity): none shown
         return {}
     return {item["owner"]: item["share"] for item in owners}
+
+
+def _merged(
+    edges: list[dict[str, Any]], graph: RelationGraph, kind: Any, language: str
+) -> list[dict[str, Any]]:
+    """One line per pair of nodes, its labels joined (a holder who is also the manager)."""
+    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in edges:
+        pair = (row[graph.from_field], row[graph.to_field])
+        label = _edge_label(row, graph, kind, language)
+        found = pairs.setdefault(pair, {"labels": [], "rank": False})
+        if label and label not in found["labels"]:
+            found["labels"].append(label)
+        found["rank"] = found["rank"] or _ranks(row, graph)
+    return [
+        {"from": a, "to": b, "label": " · ".join(e["labels"]), "rank": e["rank"]}
+        for (a, b), e in pairs.items()
+    ]
+
+
+def _ranks(row: dict[str, Any], graph: RelationGraph) -> bool:
+    """With shares, only relations that carry one set the columns (owners left of what they
+    own); the others (family, employment) are drawn between the nodes where they fall."""
+    return graph.share_field is None or _number(row.get(graph.share_field)) is not None
 
 
 def _edge_label(row: dict[str, Any], graph: RelationGraph, kind: Any, language: str) -> str:
