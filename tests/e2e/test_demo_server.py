@@ -85,6 +85,18 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
             "aml.officer",
             "adviser",
             "sales.ops",
+            "kyc.rm",
+            "kyc.analyst",
+            "kyc.officer",
+            "kyc.senior",
+            "credit.rm",
+            "credit.branch",
+            "credit.risk",
+            "credit.compliance",
+            "credit.chair",
+            "credit.member1",
+            "credit.member2",
+            "credit.loans",
             "ubo.kyc",
         }
         assert {name for name, (_p, secret) in accounts.items() if secret} == {
@@ -139,6 +151,14 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
         assert alerts > 10
         todo = analyst.get(f"{base}/inbox", params={"tab": "todo", "app": "aml"}).json()
         assert todo["counts"]["todo"] == alerts
+        # The credit applications are in flight at several nodes: the chair has one to vote on
+        # and one to sign after a passed vote; the compliance reviewer one after risk.
+        chair = signed_in(base, "credit.chair", accounts["credit.chair"], clients)
+        chair_todo = chair.get(f"{base}/inbox", params={"tab": "todo", "app": "credit"}).json()
+        assert sorted(item["node"] for item in chair_todo["items"]) == ["n_chair", "n_committee"]
+        compliance = signed_in(base, "credit.compliance", accounts["credit.compliance"], clients)
+        checks = compliance.get(f"{base}/inbox", params={"tab": "todo", "app": "credit"}).json()
+        assert [item["node"] for item in checks["items"]] == ["n_compliance"]
         openapi = httpx.get(f"{base}/openapi.json", timeout=5)
         assert openapi.json()["info"]["title"] == "Brickwork"
         # A filter on a resident ID answers, and leaves no trace of the ID in the access log.

@@ -253,6 +253,7 @@ def build_services(
         catalog=shipped_packs(),
         audit=audit,
         clock=clock,
+        runs=runs,
     )
     return Services(
         packs=packs,

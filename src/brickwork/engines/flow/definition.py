@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from brickwork.engines.rules.rule_definition import (
     CallDecision,
@@ -32,10 +39,26 @@ Duration = Annotated[
     StringConstraints(pattern=r"^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$", max_length=40),
     Field(description="An ISO 8601 days-and-time duration, e.g. `P2D`, `PT4H`."),
 ]
+
+
+def _proper_fraction(text: str) -> str:
+    if "/" in text:
+        numerator, denominator = text.split("/")
+        if int(numerator) > int(denominator):
+            raise ValueError(f"`{text}` is more than 1")
+    return text
+
+
 Ratio = Annotated[
     str,
-    StringConstraints(pattern=r"^(?:0(?:\.\d{1,6})?|1(?:\.0{1,6})?)$"),
-    Field(description="A decimal between 0 and 1 as text, e.g. `0.6`."),
+    StringConstraints(
+        pattern=r"^(?:0(?:\.\d{1,6})?|1(?:\.0{1,6})?|(?:0|[1-9]\d{0,2})/[1-9]\d{0,2})$"
+    ),
+    AfterValidator(_proper_fraction),
+    Field(
+        description="A share between 0 and 1 as text: a decimal (`0.6`) or an exact fraction "
+        "(`2/3`, numerator and denominator up to 999)."
+    ),
 ]
 Label = Annotated[
     str | dict[str, str], Field(description='Text, or text per language: {"zh-CN": .., "en": ..}')
@@ -159,12 +182,22 @@ class Sla(Frozen):
 class Vote(Frozen):
     """A vote passes when for / counted votes compares (`>=` or `>`) to `pass_ratio`. Abstentions
     are left out of the count (`exclude`) or counted against or for. With `early_decision` the
-    node closes as soon as the remaining votes cannot change the outcome."""
+    node closes as soon as the remaining votes cannot change the outcome.
+
+    `quorum` (法定人数) is the share of the node's voters (its seats: the resolved approvers,
+    those approved automatically, and signers added in parallel) whose counted votes make the
+    vote valid: `counted >= quorum x voters`. A counted vote is one the pass ratio counts: for or
+    against, and an abstention only when `abstain` counts it (`against`/`for`); with `exclude`
+    an abstention does not count towards the quorum either. A vote that ends without its
+    quorum is rejected, whatever the ratio. With `early_decision` the node never passes before
+    the quorum is reached, and is rejected as soon as the votes still open can no longer reach
+    it. No quorum (null, the default) or `0`: any counted vote suffices, as before."""
 
     pass_ratio: Ratio = "0.5"
     comparison: Literal[">=", ">"] = ">="
     abstain: Literal["exclude", "against", "for"] = "exclude"
     early_decision: bool = True
+    quorum: Ratio | None = None
 
 
 class NodeBase(Frozen):
@@ -313,7 +346,16 @@ class Dedupe(Frozen):
 
 
 class Settings(Frozen):
+    """`maker_checker`: the initiator (the maker) never decides an approval task of the
+    instance. They are left out of every approval node's resolved approvers (nobody left: the
+    `empty_assignee` policy applies, and a fallback that is the initiator stops the instance with
+    an `E_FLOW_MAKER_CHECKER` incident), no task may be transferred, delegated or escalated to
+    them, nor they added as a signer (`E_FLOW_MAKER_CHECKER`), and an approval node may not name
+    `{"type": "initiator"}` (refused at design time). Fill-in tasks stay theirs to do.
+    `initiator_is_approver` then has nothing to act on."""
+
     empty_assignee: EmptyAssignee = EmptyAssignee()
+    maker_checker: bool = False
     initiator_is_approver: Literal["approve", "handle", "skip_node"] = "approve"
     dedupe_approvers: Dedupe = Dedupe()
     withdraw: Literal["before_first_decision", "never"] = "before_first_decision"

@@ -46,10 +46,12 @@ class FlowDefinitionError(Exception):
 
 class CommandRefused(Exception):
     """A command that cannot act on the instance as it is (`state`, unchanged): a stable
-    `code` (`E_FLOW_STALE`, `E_FLOW_UNKNOWN_TASK`, ...) and a message."""
+    `code` (`E_FLOW_STALE`, `E_FLOW_UNKNOWN_TASK`, ...), a message, and a `pointer` into the
+    command (`/to`, `/users/1`) when one part of it is at fault."""
 
-    def __init__(self, code: str, message: str, state: FlowState) -> None:
+    def __init__(self, code: str, message: str, state: FlowState, pointer: str = "") -> None:
         self.code = code
         self.message = message
         self.state = state
+        self.pointer = pointer  # into the command's body, when one part of it is at fault
         super().__init__(f"{code}: {message}")

@@ -214,8 +214,8 @@ class _Run:
 
     # ------------------------------------------------------------ bookkeeping
 
-    def refuse(self, code: str, message: str) -> NoReturn:
-        raise CommandRefused(code, message, self.state)
+    def refuse(self, code: str, message: str, pointer: str = "") -> NoReturn:
+        raise CommandRefused(code, message, self.state, pointer)
 
     def new_id(self, prefix: str) -> str:
         self.counter += 1
@@ -552,9 +552,20 @@ def _outcome(node: Node, token: Token) -> Outcome | None:
 
 @lru_cache(maxsize=64)
 def _ratio(text: str) -> tuple[int, int]:
-    """`pass_ratio` as an exact fraction (numerator, denominator)."""
+    """A ratio (`0.6` or `2/3`) as an exact fraction (numerator, denominator)."""
+    if "/" in text:
+        numerator, denominator = text.split("/")
+        return int(numerator), int(denominator)
     ratio = Decimal(text).as_integer_ratio()
     return ratio[0], ratio[1]
+
+
+def _quorate(vote: Vote, counted: int, voters: int) -> bool:
+    """Whether `counted` votes of `voters` reach the vote's quorum (always, without one)."""
+    if vote.quorum is None:
+        return True
+    numerator, denominator = _ratio(vote.quorum)
+    return counted * denominator >= numerator * voters
 
 
 def _vote_outcome(vote: Vote, token: Token) -> Outcome | None:
@@ -566,11 +577,17 @@ def _vote_outcome(vote: Vote, token: Token) -> Outcome | None:
     approved = token.approved + extra_for
     rejected = token.rejected + extra_against
     open_seats = len(token.seats)
+    counted = approved + rejected
     if not open_seats:
-        return "approved" if _passes(ratio, strict, approved, rejected) else "rejected"
+        valid = _quorate(vote, counted, token.voters)
+        return "approved" if valid and _passes(ratio, strict, approved, rejected) else "rejected"
     if not vote.early_decision:
         return None
-    if _passes(ratio, strict, approved, rejected + open_seats):
+    if not _quorate(vote, counted + open_seats, token.voters):
+        return "rejected"  # even if every open seat votes, the quorum is out of reach
+    if _quorate(vote, counted, token.voters) and _passes(
+        ratio, strict, approved, rejected + open_seats
+    ):
         return "approved"
     if not _passes(ratio, strict, approved + open_seats, rejected):
         return "rejected"
@@ -619,14 +636,22 @@ def _enter_people(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     users, replaced = run.resolver.resolve(node.assignees, run.flow.assignees_pointer[node_id])
     if replaced:
         _record_replacements(run, node_id, replaced)
+    approval = node.type == "approval"
+    checked = approval and run.flow.spec.settings.maker_checker
+    if checked and run.state.initiator in users:
+        users = [u for u in users if u != run.state.initiator]
+        run.emit(History(SYSTEM, "maker_excluded", node_id, detail={"user": run.state.initiator}))
     if not users:
         found = _empty_assignee(run, node)
         if found is None:
             run.leave(node_id, "approved", prev)
             return
+        if checked and found == run.state.initiator:
+            message = f"the only approver left for `{node_id}` is the initiator (maker-checker)"
+            run.incident(node_id, "E_FLOW_MAKER_CHECKER", message, prev)
+            return
         users = [found]
     auto: list[str] = []
-    approval = node.type == "approval"
     if approval:
         assert isinstance(node, ApprovalNode)
         policy = _approval_policies(run, node, users, prev)
@@ -684,7 +709,9 @@ def _approval_policies(
     settings = run.flow.spec.settings
     initiator = run.state.initiator
     auto: list[str] = []
-    if (
+    if settings.maker_checker:
+        pass  # the initiator was left out at resolution (`_enter_people`)
+    elif (
         initiator in users
         and settings.initiator_is_approver != "handle"
         and not any(a.type == "initiator" for a in node.assignees)
@@ -938,9 +965,25 @@ def _user(run: _Run, user: str) -> None:
         run.refuse("E_FLOW_UNKNOWN_USER", f"`{user}` is not an active user")
 
 
+def _not_maker(run: _Run, task: Task, user: str, pointer: str) -> None:
+    """Under `maker_checker` no approval task goes to the initiator."""
+    if (
+        task.kind == "approve"
+        and run.flow.spec.settings.maker_checker
+        and user == run.state.initiator
+    ):
+        run.refuse(
+            "E_FLOW_MAKER_CHECKER",
+            f"`{user}` started this instance and may not decide its tasks (maker-checker)",
+            pointer,
+        )
+
+
 def _receiver(run: _Run, task: Task, user: str) -> None:
-    """`user` may take over `task`: active, and holding no open task of the same node visit."""
+    """`user` may take over `task`: active, not the maker under maker-checker, and holding no
+    open task of the same node visit."""
     _user(run, user)
+    _not_maker(run, task, user, "/to")
     if any(t.token == task.token and t.assignee == user for t in run.tasks.values()):
         run.refuse("E_FLOW_NOT_ALLOWED", f"`{user}` already has a task at this node")
 
@@ -991,6 +1034,7 @@ def _on_add_signer(run: _Run, event: AddSigner) -> None:
     users = [u for u in dict.fromkeys(event.users) if u not in busy]
     for user in users:
         _user(run, user)
+        _not_maker(run, task, user, f"/users/{list(event.users).index(user)}")
     if not users:
         run.refuse("E_FLOW_NOT_ALLOWED", "every user named already approves at this node")
     run.emit(
@@ -1218,6 +1262,8 @@ def _breach(run: _Run, task: Task) -> None:
         pointer = f"{run.flow.pointer(node.id)}/sla/escalate_to"
         users, _ = run.resolver.resolve(sla.escalate_to, pointer)
         users = [u for u in users if u != task.assignee]
+        if task.kind == "approve" and run.flow.spec.settings.maker_checker:
+            users = [u for u in users if u != run.state.initiator]
         if not users:
             run.emit(Notify("reminder", (task.assignee,), task.id))
             return

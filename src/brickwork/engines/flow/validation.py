@@ -445,6 +445,18 @@ def _references(spec: FlowSpec, env: FlowEnvironment) -> list[FlowProblem]:
                         "name a field of the bound form",
                     )
                 )
+        if node.type == "approval" and spec.settings.maker_checker:
+            problems += [
+                FlowProblem(
+                    f"{pointer}/assignees/{i}",
+                    "E_FLOW_MAKER_CHECKER",
+                    f"approval node `{node.id}` names the initiator, who may not decide under "
+                    "`maker_checker`",
+                    "name other approvers, or turn `settings.maker_checker` off",
+                )
+                for i, assignee in enumerate(node.assignees)
+                if assignee.type == "initiator"
+            ]
         if node.type in ("approval", "task", "cc"):
             problems += _roles(
                 env, ((f"{pointer}/assignees/{i}", a) for i, a in enumerate(node.assignees))

@@ -23,7 +23,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from brickwork import __version__, jsonio
 from brickwork.platform.errors import ErrorItem, Invalid, NotFound
@@ -106,9 +106,33 @@ class PackRole(_Strict):
     grants: tuple[dict[str, Any], ...] = ()
 
 
+class SampleFlowStep(_Strict):
+    """A decision on a flow a sample record started, so that the sample shows work in flight
+    at several nodes: `as` (a user name) decides their open task at `node` of the flow on
+    record number `record` (0-based, in `records`). A step whose user does not exist or holds
+    no such task is skipped, so a bank installing without those users keeps the records where
+    their flows first waited."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    record: int = Field(ge=0, le=100_000)
+    node: Key
+    as_: str = Field(alias="as", min_length=1, max_length=200)
+    command: Literal["approve", "reject", "abstain"] = "approve"
+    comment: str | None = Field(default=None, max_length=2000)
+
+
 class SampleData(_Strict):
     form: Key
     records: tuple[dict[str, Any], ...] = Field(min_length=1)
+    flow_steps: tuple[SampleFlowStep, ...] = ()
+
+    @model_validator(mode="after")
+    def _steps_name_records(self) -> SampleData:
+        for step in self.flow_steps:
+            if step.record >= len(self.records):
+                raise ValueError(f"a flow step names record {step.record}, which is not there")
+        return self
 
 
 def version_tuple(text: str) -> tuple[int, int, int]:

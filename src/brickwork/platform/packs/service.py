@@ -21,13 +21,14 @@ grants a pack gives its roles are the reviewed ones.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
+from brickwork.engines.flow import Abstain, Approve, Event, Reject
 from brickwork.jsonio import checksum, dumps
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
@@ -39,6 +40,7 @@ from brickwork.platform.errors import Conflict, ErrorItem, Forbidden, Invalid, N
 from brickwork.platform.metadata.schemas import AppCreate, DefinitionCreate, DraftUpdate, Kind
 from brickwork.platform.metadata.service import MetadataService
 from brickwork.platform.models import Definition, InstanceSetting
+from brickwork.platform.models.flow_task import OPEN, FlowTask
 from brickwork.platform.packs.manifest import (
     KIND_ORDER,
     MANIFEST,
@@ -46,13 +48,35 @@ from brickwork.platform.packs.manifest import (
     Pack,
     PackDefinition,
     PackManifest,
+    SampleData,
+    SampleFlowStep,
     seal,
     version_tuple,
 )
 from brickwork.platform.records.service import RecordService
 from brickwork.platform.rules.calendars import CalendarService
+from brickwork.platform.runs.service import FlowService
 
 STATE_PREFIX = "pack:"
+SAMPLE_COMMANDS: dict[str, type[Approve] | type[Reject] | type[Abstain]] = {
+    "approve": Approve,
+    "reject": Reject,
+    "abstain": Abstain,
+}
+"""The decisions a sample data file's `flow_steps` may take."""
+
+
+def _sample_event(
+    command: str, username: str, comment: str | None
+) -> Callable[[str, int | None], Event]:
+    kind = SAMPLE_COMMANDS[command]
+
+    def make(task: str, version: int | None) -> Event:
+        return kind(username, task, version, comment)
+
+    return make
+
+
 Change = Literal["new", "changed", "removed", "unchanged"]
 Resolution = Literal["keep_local", "take_pack"]
 
@@ -157,7 +181,9 @@ class PackService:
         catalog: Sequence[Pack] = (),
         audit: AuditLog | None = None,
         clock: Clock = system_clock,
+        runs: FlowService | None = None,
     ) -> None:
+        self.runs = runs
         self.metadata = metadata
         self.records = records
         self.directory = directory
@@ -408,7 +434,48 @@ class PackService:
                     ],
                 )
             created += len(outcome.created_ids)
+            self._flow_steps(session, pack.app_key, data, outcome.created_ids)
         return created
+
+    def _flow_steps(
+        self, session: Session, app_key: str, data: SampleData, record_ids: Sequence[str]
+    ) -> None:
+        """Decide the sample flows' tasks as the data file says (see `SampleFlowStep`)."""
+        if self.runs is None:
+            return
+        for step in data.flow_steps:
+            user = self.directory.repo.user_by_username(session, step.as_)
+            if user is None or user.status != "active":
+                continue
+            task = self._open_task(session, app_key, data.form, record_ids[step.record], step)
+            if task is None:
+                continue
+            actor = Actor(
+                user.username,
+                roles=self.directory.identities.roles.keys_of(session, user),
+                channel="cli",
+                user_id=user.id,
+            )
+            self.runs.task_command(
+                session,
+                actor,
+                task.id,
+                _sample_event(step.command, user.username, step.comment),
+                expected_version=task.version,
+                key=None,
+                comment=step.comment,
+                action=step.command,
+            )
+
+    def _open_task(
+        self, session: Session, app_key: str, form_key: str, record_id: str, step: SampleFlowStep
+    ) -> FlowTask | None:
+        assert self.runs is not None
+        for instance in self.runs.repo.of_record(session, app_key, form_key, record_id):
+            for task in self.runs.repo.tasks_of(session, instance.id, status=OPEN):
+                if task.node == step.node and task.assignee == step.as_:
+                    return task
+        return None
 
     def add_user(
         self,

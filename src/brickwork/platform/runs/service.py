@@ -470,7 +470,7 @@ class FlowService:
         self, session: Session, instance_id: str, refused: CommandRefused
     ) -> PlatformError:
         current = self.view(session, instance_id)
-        item = [ErrorItem("", refused.code, refused.message)]
+        item = [ErrorItem(refused.pointer, refused.code, refused.message)]
         if refused.code in NOT_ALLOWED_CODES:
             return Forbidden(refused.message, code="flow_not_allowed", errors=item)
         code = "flow_stale" if refused.code in STALE_CODES else "flow_command_refused"

@@ -14,6 +14,7 @@ from brickwork.engines.expr.library import (
     lists,
     logic,
     money,
+    names,
     numeric,
     ownership,
     parameters,
@@ -29,6 +30,7 @@ REGISTRY = Registry(
     (
         *logic.SPECS,
         *text.SPECS,
+        *names.SPECS,
         *numeric.SPECS,
         *money.SPECS,
         *lists.SPECS,

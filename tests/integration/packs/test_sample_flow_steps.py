@@ -1,0 +1,73 @@
+"""Sample data files may decide the flows their records start (`flow_steps`), so that an
+installed pack shows work in flight at several nodes; steps whose user is missing are skipped."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from brickwork.platform.actor import Actor
+from brickwork.platform.models.flow_instance import FlowInstance
+from brickwork.platform.models.flow_task import FlowTask
+from brickwork.platform.packs.manifest import SampleData
+
+SETUP = Actor("setup", channel="cli", system=True)
+PEOPLE = {
+    "credit.branch": ("credit_branch_reviewer",),
+    "credit.risk": ("credit_risk_officer",),
+    "credit.compliance": ("credit_compliance_officer",),
+    "credit.chair": ("credit_committee_chair", "credit_committee"),
+    "credit.member1": ("credit_committee",),
+    "credit.member2": ("credit_committee",),
+}
+
+
+def open_tasks(users: Any) -> Counter[tuple[str, str]]:
+    rows = users.session.scalars(
+        select(FlowTask)
+        .join(FlowInstance, FlowInstance.id == FlowTask.instance_id)
+        .where(FlowInstance.app_key == "credit", FlowTask.status == "open")
+    )
+    return Counter((row.node, row.assignee) for row in rows)
+
+
+def statuses(users: Any) -> Counter[str]:
+    rows = users.session.scalars(select(FlowInstance).where(FlowInstance.app_key == "credit"))
+    return Counter(row.status for row in rows)
+
+
+def test_sample_flows_wait_at_the_nodes_the_steps_lead_to(users: Any) -> None:
+    service = users.app.state.services.packs
+    service.install(users.session, SETUP, "credit")
+    for name, roles in PEOPLE.items():
+        service.add_user(users.session, SETUP, name, "Sample-Pass-1234", roles, ("head_office",))
+    service.sample_data(users.session, SETUP, "credit")
+    users.session.commit()
+    tasks = open_tasks(users)
+    assert tasks[("n_branch", "credit.branch")] == 2  # two submitted, not yet reviewed
+    assert tasks[("n_compliance", "credit.compliance")] == 1  # risk has approved
+    assert tasks[("n_committee", "credit.chair")] == 1  # member1 voted, quorum not reached
+    assert tasks[("n_committee", "credit.member2")] == 1
+    assert tasks[("n_committee", "credit.member1")] == 0
+    assert tasks[("n_chair", "credit.chair")] == 1  # the vote passed
+    assert statuses(users) == Counter({"running": 5, "approved": 1, "rejected": 1})
+
+
+def test_steps_of_missing_users_are_skipped(users: Any) -> None:
+    service = users.app.state.services.packs
+    service.install(users.session, SETUP, "credit")
+    service.sample_data(users.session, SETUP, "credit")
+    users.session.commit()
+    tasks = open_tasks(users)
+    assert {node for node, _user in tasks} == {"n_branch"}  # all wait where they started
+    assert statuses(users) == Counter({"running": 7})
+
+
+def test_a_step_naming_a_record_that_is_not_there_is_refused() -> None:
+    with pytest.raises(ValueError, match="record 1"):
+        SampleData.model_validate(
+            {"form": "f", "records": [{}], "flow_steps": [{"record": 1, "node": "n", "as": "u"}]}
+        )
