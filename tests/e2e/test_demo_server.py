@@ -99,6 +99,7 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
             "credit.loans",
             "aum.rm",
             "aum.ops",
+            "ubo.kyc",
         }
         assert {name for name, (_p, secret) in accounts.items() if secret} == {
             "admin",

@@ -26,6 +26,7 @@ TITLES = {
     "range": "Ranges / 区间",
     "parameters": "Parameter tables / 参数表",
     "identifiers": "Identifier numbers / 证件号码",
+    "ownership": "Ownership graphs / 股权穿透",
 }
 
 

@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from brickwork.engines.expr import CompiledExpression, Scope
-from brickwork.engines.expr.datatypes import BOOLEAN
+from brickwork.engines.expr.datatypes import BOOLEAN, NUMBER
 from brickwork.engines.form.checkers import Checker, checker_of
 from brickwork.engines.form.definition import (
     ComputedField,
@@ -217,6 +217,15 @@ class _Builder:
                 pointers[plan.key] = _value_pointer(plan, where)
         order = self.order(value_reads, pointers, label="")
         by_key = {plan.key: plan for plan in plans}
+        if self.definition.graph is not None and self.definition.graph.highlight is not None:
+            graph_scope = Scope(fields={**self.scope.fields, "share": NUMBER})
+            compile_site(
+                self.definition.graph.highlight,
+                graph_scope,
+                pointer="/graph/highlight",
+                expected=BOOLEAN,
+                problems=self.problems,
+            )
         steps = tuple(by_key[key] for key in order)
         compiled = CompiledForm(
             definition=self.definition,

@@ -401,6 +401,39 @@ class LayoutSection(Frozen):
     fields: tuple[Key, ...] = Field(min_length=1, max_length=500)
 
 
+class RelationGraph(Frozen):
+    """The relations graph drawn on a record's page: the records of `relations` (a form of the
+    same app) link records of this form, `from_field` to `to_field`, each naming a record by
+    its `key`; the graph walks `depth` relations out from the record, as the viewer may read
+    them."""
+
+    relations: Key = Field(description="The form of this app whose records are the relations.")
+    key: Key = Field(
+        description="The field of this form by whose value relations name a record "
+        "(e.g. a party number)."
+    )
+    from_field: Key = Field(description="The relation's field naming where it starts (owner).")
+    to_field: Key = Field(description="The relation's field naming where it ends (owned).")
+    kind_field: Key | None = Field(
+        default=None, description="The relation's field shown on its edge (e.g. its type)."
+    )
+    share_field: Key | None = Field(
+        default=None,
+        description="The relation's number in per cent (an ownership share): shown on its edge, "
+        "and multiplied along chains into each node's effective share of the record.",
+    )
+    label: Key | None = Field(
+        default=None, description="The field of this form that names a node; default `key`."
+    )
+    highlight: Expression | None = Field(
+        default=None,
+        description="Nodes for which this is true are highlighted; it reads the node's fields "
+        "and `share`, the node's effective share of the record in per cent (null if none).",
+    )
+    depth: int = Field(default=2, ge=1, le=4, description="Relations walked out from the record.")
+    max_nodes: int = Field(default=40, ge=2, le=200, description="Nodes drawn at most.")
+
+
 class FormDefinition(Frozen):
     """The `spec` of a definition of kind `form`."""
 
@@ -412,4 +445,7 @@ class FormDefinition(Frozen):
         description="The page's sections in order, each naming its fields by key (each field "
         "in one section at most); fields no section names follow in a section of their own. "
         "Empty: one section with every field.",
+    )
+    graph: RelationGraph | None = Field(
+        default=None, description="The relations graph drawn on a record's page."
     )

@@ -66,7 +66,20 @@ def check_definition(definition: FormDefinition, *, today: date) -> tuple[Proble
             elif key in placed:
                 problems.append(problem("layout_field_twice", pointer=pointer))
             placed.add(key)
+    if definition.graph is not None:
+        problems.extend(_graph_fields(definition))
     return tuple(problems)
+
+
+def _graph_fields(definition: FormDefinition) -> Iterator[Problem]:
+    """The graph names a record by a text field of the form, and a node by any field of it."""
+    graph = definition.graph
+    assert graph is not None
+    by_key = {field.key: field for field in definition.fields}
+    if not isinstance(by_key.get(graph.key), TextField):
+        yield problem("graph_key_field", pointer="/graph/key")
+    if graph.label is not None and graph.label not in by_key:
+        yield problem("graph_unknown_field", pointer="/graph/label")
 
 
 def _check_fields(fields: Sequence[FieldBase], base: str, today: date) -> Iterator[Problem]:

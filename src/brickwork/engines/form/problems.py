@@ -283,6 +283,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "validation_unknown_field": ("校验规则指向不存在的字段", "validation blames an unknown field"),
     "layout_unknown_field": ("页面分区指向不存在的字段", "a section names an unknown field"),
     "layout_field_twice": ("字段已放在另一个分区", "the field is already in a section"),
+    "graph_key_field": (
+        "关系图须以本表单的文本字段标识记录",
+        "the graph names records by a text field of this form",
+    ),
+    "graph_unknown_field": ("关系图指向不存在的字段", "the graph names an unknown field"),
     # ---- expressions in definitions (design time). `detail` is the expression engine's
     # diagnostic (English) with its hint; it names what the analyst wrote, never record values.
     "expression_syntax": (

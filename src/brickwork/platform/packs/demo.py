@@ -202,6 +202,7 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("credit.loans", "许诺 (贷后管理)", (), ("head_office",)),
     ("aum.rm", "周婷 (客户经理)", (), ("branch_sh",)),
     ("aum.ops", "孙悦 (客户分层运营)", (), ("head_office",)),
+    ("ubo.kyc", "林晓 (客户尽职调查专员)", (), ("head_office",)),
 )
 DEMO_PACK_ROLES: dict[str, tuple[str, ...]] = {
     "aml.teller": ("aml_teller",),
@@ -223,6 +224,7 @@ DEMO_PACK_ROLES: dict[str, tuple[str, ...]] = {
     "credit.loans": ("credit_loan_officer", "credit_parameters_owner"),
     "aum.rm": ("aum_relationship_manager",),
     "aum.ops": ("aum_operations", "aum_parameters_owner"),
+    "ubo.kyc": ("ubo_kyc_officer",),
 }
 """Roles of the shipped packs for the demo users, given once the packs are installed."""
 RECORDS_BY = "clerk.sh"

@@ -166,7 +166,24 @@ class Pack:
         return self.manifest.app.key
 
     def ordered(self) -> list[PackDefinition]:
-        return sorted(self.definitions, key=lambda d: KIND_ORDER.index(d.kind))
+        """By kind; forms after the forms of the pack they name (a relations graph's form)."""
+        by_kind = sorted(self.definitions, key=lambda d: KIND_ORDER.index(d.kind))
+        forms = {d.key: d for d in by_kind if d.kind == Kind.FORM}
+        placed: dict[str, None] = {}
+
+        def place(key: str, chain: tuple[str, ...]) -> None:
+            if key in placed or key in chain:
+                return
+            graph = forms[key].spec.get("graph")
+            needed = graph.get("relations") if isinstance(graph, dict) else None
+            if isinstance(needed, str) and needed in forms:
+                place(needed, (*chain, key))
+            placed[key] = None
+
+        for key in forms:
+            place(key, ())
+        ordered_forms = iter([forms[key] for key in placed])
+        return [next(ordered_forms) if d.kind == Kind.FORM else d for d in by_kind]
 
 
 def digest(data: bytes) -> str:

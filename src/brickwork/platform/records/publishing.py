@@ -85,12 +85,52 @@ class FormStorage:
                         f"there is no form {candidate.target.form!r} in app {app_key!r}",
                     )
 
+    def _graph_problems(
+        self, session: Session, request: PublishRequestContext, definition: FormDefinition
+    ) -> Iterator[ErrorItem]:
+        """A relations graph names a form of the app and fields that form has (as drafted)."""
+        graph = definition.graph
+        if graph is None:
+            return
+        if graph.relations == request.definition.key:
+            spec: Any = request.body["spec"]
+        else:
+            app = self.metadata.app_by_key(session, request.app_key)
+            found = (
+                None
+                if app is None
+                else self.metadata.definition(session, app.id, "form", graph.relations)
+            )
+            if found is None:
+                yield ErrorItem(
+                    "/spec/graph/relations",
+                    "graph_form_missing",
+                    f"there is no form {graph.relations!r} in app {request.app_key!r}",
+                )
+                return
+            spec = (found.draft or {}).get("spec") or {}
+        keys = {item.get("key") for item in spec.get("fields", ()) if isinstance(item, dict)}
+        named = {
+            "from_field": graph.from_field,
+            "to_field": graph.to_field,
+            "kind_field": graph.kind_field,
+            "share_field": graph.share_field,
+        }
+        for name, key in named.items():
+            if key is not None and key not in keys:
+                yield ErrorItem(
+                    f"/spec/graph/{name}",
+                    "graph_unknown_field",
+                    f"the form {graph.relations!r} has no field {key!r}",
+                )
+
     def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
         definition = FormDefinition.model_validate(request.body["spec"])
         missing = list(self._missing_targets(session, request, definition))
+        missing += self._graph_problems(session, request, definition)
         if missing:
             raise Invalid(
-                f"form {request.definition.key!r} links to forms that do not exist",
+                f"form {request.definition.key!r} names forms or fields that do not exist",
                 code="definition_invalid",
                 errors=missing,
             )

@@ -19,6 +19,10 @@ COLUMN_GAP = 48
 ROW_GAP = 20
 MARGIN = 16
 LOOP_DROP = 28
+ARC_STEP = 16
+BOW_ROOM = 40
+"""With `long_below`, room on the left for the bows between boxes of one column (and labels)."""
+"""With `long_below`, each further arc below the boxes runs this much lower (labels apart)."""
 LABEL_LENGTH = 9
 EVENTS = frozenset({"start", "end"})
 GATEWAYS = frozenset({"exclusive", "parallel", "inclusive"})
@@ -66,6 +70,10 @@ class Line:
     path: str
     taken: bool
     back: bool
+    label: str = ""
+    """Text written at the middle of the line (an edge's `label`), e.g. a share."""
+    lx: float = 0
+    ly: float = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,21 +84,33 @@ class Drawing:
     lines: tuple[Line, ...]
 
 
-def layout(diagram: Mapping[str, Any], labels: Mapping[str, str]) -> Drawing:
-    """Coordinates of `diagram` (`nodes` with id, type and status; `edges` with from, to and
-    taken); `labels` names each node as the page shows it."""
+def layout(
+    diagram: Mapping[str, Any], labels: Mapping[str, str], *, long_below: bool = False
+) -> Drawing:
+    """Coordinates of `diagram` (`nodes` with id, type and status; `edges` with from, to,
+    taken, and optionally a `label` written on the line and `rank: false` for an edge that does
+    not push its end a column further); `labels` names each node as the page shows it. With
+    `long_below`, an edge that skips a column is drawn as an arc below the boxes (so it never
+    seems to pass through the box in between), each further arc lower, and an edge within one
+    column as a bow on its left, with room for the labels."""
     nodes = [node for node in diagram.get("nodes", ()) if isinstance(node, Mapping)]
     ids = [str(node["id"]) for node in nodes]
     known = set(ids)
-    edges = [
-        (str(edge["from"]), str(edge["to"]), bool(edge.get("taken")))
+    kept = [
+        edge
         for edge in diagram.get("edges", ())
         if isinstance(edge, Mapping) and edge.get("from") in known and edge.get("to") in known
     ]
+    edges = [(str(edge["from"]), str(edge["to"]), bool(edge.get("taken"))) for edge in kept]
+    texts = [str(edge.get("label") or "") for edge in kept]
+    unranked = {(str(e["from"]), str(e["to"])) for e in kept if e.get("rank") is False}
     back = back_edges(ids, [(a, b) for a, b, _ in edges], first=starts(nodes, ids))
-    column = columns(ids, [(a, b) for a, b, _ in edges if (a, b) not in back])
+    column = columns(
+        ids, [(a, b) for a, b, _ in edges if (a, b) not in back and (a, b) not in unranked]
+    )
     layers = ordered(ids, column, [(a, b) for a, b, _ in edges if (a, b) not in back])
     tallest = max((len(layer) for layer in layers.values()), default=1)
+    left = MARGIN + (BOW_ROOM if long_below else 0)
     height = tallest * (NODE_HEIGHT + ROW_GAP) - ROW_GAP
     boxes: dict[str, Box] = {}
     by_id = {str(node["id"]): node for node in nodes}
@@ -106,7 +126,7 @@ def layout(diagram: Mapping[str, Any], labels: Mapping[str, str]) -> Drawing:
                 if kind in GATEWAYS
                 else (NODE_WIDTH, NODE_HEIGHT)
             )
-            x = MARGIN + index * (NODE_WIDTH + COLUMN_GAP) + (NODE_WIDTH - width) / 2
+            x = left + index * (NODE_WIDTH + COLUMN_GAP) + (NODE_WIDTH - width) / 2
             y = MARGIN + top + position * (NODE_HEIGHT + ROW_GAP) + (NODE_HEIGHT - tall) / 2
             title = labels.get(node_id) or node_id
             short = title if len(title) <= LABEL_LENGTH else title[: LABEL_LENGTH - 1] + "…"
@@ -114,22 +134,35 @@ def layout(diagram: Mapping[str, Any], labels: Mapping[str, str]) -> Drawing:
                 node_id, short, title, kind, str(node.get("status", "")), x, y, width, tall
             )
     lines = []
-    for source, target, taken in edges:
+    below: list[float] = []  # the lowest point of each arc drawn below the boxes
+    for (source, target, taken), text in zip(edges, texts, strict=True):
         start, end = boxes[source], boxes[target]
-        if (source, target) in back:
-            bottom = MARGIN + height + LOOP_DROP
+        arcs = (
+            (source, target) in back
+            or column[target] < column[source]
+            or (long_below and column[target] > column[source] + 1)
+        )
+        if column[target] == column[source] and (source, target) not in back:
+            bulge = start.x - (left - 2 if long_below else MARGIN - 2)  # a bow on the left
+            path = f"M{start.x},{start.cy} C{bulge},{start.cy} {bulge},{end.cy} {end.x},{end.cy}"
+            lx, ly = start.x - BOW_ROOM / 2 - 2, (start.cy + end.cy) / 2 + 4
+        elif arcs:
+            bottom = MARGIN + height + LOOP_DROP + ARC_STEP * (len(below) if long_below else 0)
+            below.append(bottom)
             path = (
                 f"M{start.cx},{start.y + start.height} C{start.cx},{bottom} "
                 f"{end.cx},{bottom} {end.cx},{end.y + end.height}"
             )
+            lx, ly = (start.cx + end.cx) / 2, bottom - 6
         else:
             x1, y1 = start.x + start.width, start.cy
             x2, y2 = end.x, end.cy
             middle = (x1 + x2) / 2
             path = f"M{x1},{y1} C{middle},{y1} {middle},{y2} {x2},{y2}"
-        lines.append(Line(path, taken, (source, target) in back))
-    width = MARGIN * 2 + len(layers) * (NODE_WIDTH + COLUMN_GAP) - COLUMN_GAP
-    loops = LOOP_DROP + 8 if back else 0
+            lx, ly = middle, (y1 + y2) / 2 - 4
+        lines.append(Line(path, taken, arcs, text, lx, ly))
+    width = left + MARGIN + len(layers) * (NODE_WIDTH + COLUMN_GAP) - COLUMN_GAP
+    loops = max(below, default=MARGIN + height - 8) - (MARGIN + height) + 8
     return Drawing(max(width, 0), MARGIN * 2 + height + loops, tuple(boxes.values()), tuple(lines))
 
 

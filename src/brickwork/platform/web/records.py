@@ -35,6 +35,7 @@ from brickwork.platform.web.lists import (
     operators_of,
 )
 from brickwork.platform.web.params import AppKey, FormKey, FormListsDep, RecordId
+from brickwork.platform.web.relations import relations_graph
 from brickwork.platform.web.saved import views_of
 from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 
@@ -377,6 +378,11 @@ def detail_page(
             "problem": problem,
             "history": changes,
             "related": related_of(request, session, viewer, app, form, record_id),
+            "graph": None
+            if published.definition.graph is None
+            else relations_graph(
+                request, session, viewer, app, form, record, published.definition.graph
+            ),
             "may_update": allowed(records, session, viewer, published, "update"),
             "may_delete": allowed(records, session, viewer, published, "delete"),
             "flows": flows_of(request, session, viewer, app, form, record_id),

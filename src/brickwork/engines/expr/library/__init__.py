@@ -16,6 +16,7 @@ from brickwork.engines.expr.library import (
     money,
     names,
     numeric,
+    ownership,
     parameters,
     range_literal,
     ranges,
@@ -42,6 +43,7 @@ REGISTRY = Registry(
         *working_days.SPECS,
         *parameters.SPECS,
         *id_numbers.SPECS,
+        *ownership.SPECS,
     )
 )
 
@@ -55,4 +57,5 @@ CATEGORIES: tuple[str, ...] = (
     "range",
     "parameters",
     "identifiers",
+    "ownership",
 )
