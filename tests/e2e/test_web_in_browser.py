@@ -510,3 +510,44 @@ def test_a_manager_filters_chooses_columns_saves_a_view_reveals_and_deletes(
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#bulk-delete")
     expect(page.locator("#bulk-result")).to_contain_text("已删除 1 条记录")
+
+
+def test_a_kyc_officer_sees_who_owns_a_company_on_its_page(page: Any, demo: dict[str, Any]) -> None:
+    with httpx.Client(base_url=demo["base"]) as officer:
+        signed = officer.post(
+            "/api/v1/auth/login",
+            json={"username": "ubo.kyc", "password": demo["passwords"]["ubo.kyc"]},
+        )
+        assert signed.status_code == 200, signed.text
+        found = officer.get(
+            "/api/v1/apps/ubo/forms/party/records", params={"filter": 'party_no = "E101"'}
+        )
+        assert found.status_code == 200, found.text
+        (company,) = found.json()["items"]
+    sign_in(page, demo, "ubo.kyc")
+    page.goto(f"{demo['base']}/apps/ubo/forms/party/records/{company['id']}")
+    page.wait_for_selector(".relations-graph svg .node-box.center")
+    # E100 owns 70 % of E101 and is owned 40/60 by P101 and P102; P101 also holds 30 % directly
+    shares = {
+        row.get_attribute("data-node"): row.locator("td.num").inner_text()
+        for row in page.locator(".graph-nodes tbody tr").all()
+    }
+    assert {key: shares.get(key) for key in ("P101", "P102", "E100")} == {
+        "P101": "58%",
+        "P102": "42%",
+        "E100": "70%",
+    }
+    highlighted = page.locator(".graph-nodes tbody tr.highlighted")
+    assert sorted(r.get_attribute("data-node") for r in highlighted.all()) == ["P101", "P102"]
+    assert page.locator(".relations-graph svg .node-box.highlighted").count() == 2
+    shoot(page, "ubo-graph")
+
+
+def test_a_relationship_manager_opens_a_customer_360(page: Any, demo: dict[str, Any]) -> None:
+    sign_in(page, demo, "aum.rm")
+    page.goto(demo["base"] + "/apps/aum/dashboards/customer_360")
+    page.wait_for_selector("#panel-classes .chart svg")
+    page.wait_for_selector("#panel-trend .chart svg")
+    assert page.locator("#panel-tiers table tbody tr").count() >= 1
+    assert "客户360视图" in page.inner_text(".content h1")
+    shoot(page, "customer-360")
