@@ -8,6 +8,8 @@ the SVG renderer; `table` and `pivot` charts have no option (the table is the vi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,6 +19,8 @@ from brickwork.engines.report.post import text_of
 from brickwork.engines.report.result import ResultTable
 
 SERIES_TYPES = {"bar": "bar", "stacked_bar": "bar", "line": "line", "area": "line"}
+LEGEND = {"type": "scroll", "bottom": 0}
+"""The legend below the plot, scrolling when long: never over the title or the labels."""
 
 
 def _value(value: Any) -> Any:
@@ -29,10 +33,19 @@ def _value(value: Any) -> Any:
     return value
 
 
-def chart_option(plan: ReportPlan, table: ResultTable, *, locale: str) -> dict[str, Any] | None:
+def chart_option(
+    plan: ReportPlan,
+    table: ResultTable,
+    *,
+    locale: str,
+    names: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, Any] | None:
+    """`names`: per column, the text of a value on the chart (a choice's label)."""
     chart = plan.chart
     if chart is None or chart.type in ("table", "pivot"):
         return None
+    if names:
+        table = _named(table, names)
     data = [row for row, kind in zip(table.rows, table.kinds, strict=True) if kind == "data"]
     labels = {c.key: text_of(c.label, locale) for c in table.columns}
     position = {c.key: i for i, c in enumerate(table.columns)}
@@ -64,7 +77,8 @@ def chart_option(plan: ReportPlan, table: ResultTable, *, locale: str) -> dict[s
                 "data": [{"name": _name(row[x]), "value": _value(row[y])} for row in data],
             }
         ]
-        option["legend"] = {}
+        option["legend"] = dict(LEGEND)
+        option["series"][0]["radius"] = "58%"
         return option
     if chart.type == "scatter":
         a, b = position[chart.y[0]], position[chart.y[1]]
@@ -103,7 +117,8 @@ def chart_option(plan: ReportPlan, table: ResultTable, *, locale: str) -> dict[s
     option["xAxis"], option["yAxis"] = (
         (value_axis, category_axis) if chart.horizontal else (category_axis, value_axis)
     )
-    option["legend"] = {}
+    option["legend"] = dict(LEGEND)
+    option["grid"] = {"containLabel": True, "left": 8, "right": 16, "top": 40, "bottom": 36}
     series: list[dict[str, Any]] = []
     kind = SERIES_TYPES[chart.type]
     split = position[chart.series] if chart.series is not None else None
@@ -128,6 +143,19 @@ def chart_option(plan: ReportPlan, table: ResultTable, *, locale: str) -> dict[s
             series.append(item)
     option["series"] = series
     return option
+
+
+def _named(table: ResultTable, names: Mapping[str, Mapping[str, str]]) -> ResultTable:
+    """`table` with the values of named columns replaced by their names."""
+    columns = [names.get(column.key) for column in table.columns]
+    rows = tuple(
+        tuple(
+            found.get(value, value) if found is not None and isinstance(value, str) else value
+            for value, found in zip(row, columns, strict=True)
+        )
+        for row in table.rows
+    )
+    return replace(table, rows=rows)
 
 
 def _name(value: Any) -> str:

@@ -26,7 +26,7 @@ from brickwork.engines.report import text_of
 from brickwork.engines.report.plan import Format
 from brickwork.platform import spreadsheets
 from brickwork.platform.auth.actor import Actor
-from brickwork.platform.reports.formatting import display_parameters, display_rows
+from brickwork.platform.reports.formatting import choice_names, display_parameters, display_rows
 from brickwork.platform.reports.service import ReportRun, ReportService
 
 EXPORT_TYPES = {
@@ -177,13 +177,24 @@ def _header(run: ReportRun, locale: str) -> list[str]:
 
 def _grid(run: ReportRun, locale: str) -> tuple[list[str], list[list[Any]]]:
     header = _header(run, locale)
+    named = _named(run, locale)
     rows = []
     for row, kind in zip(run.table.rows, run.table.kinds, strict=True):
-        values = [_cell(value) for value in row]
+        values = [_cell(name(value)) for value, name in zip(row, named, strict=True)]
         if kind != "data" and values and values[0] in (None, ""):
             values[0] = "合计" if locale == "zh-CN" else "Total"
         rows.append(values)
     return header, rows
+
+
+def _named(run: ReportRun, locale: str) -> list[Any]:
+    """Per column, what a value is written as: a choice's label, or the value itself."""
+    names = choice_names(run.choices, locale)
+
+    def of(labels: Mapping[str, str]) -> Any:
+        return lambda value: labels.get(value, value) if isinstance(value, str) else value
+
+    return [of(names.get(column.key, {})) for column in run.table.columns]
 
 
 def _cell(value: Any) -> Any:
@@ -231,10 +242,11 @@ def xlsx_bytes(run: ReportRun, locale: str) -> bytes:
         header.append(found)
     sheet.append(header)
     formats = [_number_format(c.format, c.type) for c in run.table.columns]
+    named = _named(run, locale)
     for row, kind in zip(run.table.rows, run.table.kinds, strict=True):
         cells = []
         for index, value in enumerate(row):
-            shown = value
+            shown = named[index](value)
             if index == 0 and kind != "data" and value is None:
                 shown = "合计" if locale == "zh-CN" else "Total"
             number_format = formats[index]
@@ -347,7 +359,7 @@ def _report_flowables(run: ReportRun, locale: str) -> list[Any]:
         story.extend([drawing, Spacer(1, 8)])
     header = _header(run, locale)
     total = "合计" if locale == "zh-CN" else "Total"
-    rows = display_rows(run.plan, run.table, locale)
+    rows = display_rows(run.plan, run.table, locale, choice_names(run.choices, locale))
     data = [header]
     for row, kind in zip(rows, run.table.kinds, strict=True):
         cells = ["" if v is None else v for v in row]

@@ -27,6 +27,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 from brickwork.engines.report.plan import Format, ReportPlan
+from brickwork.engines.report.post import text_of
 from brickwork.engines.report.result import ResultTable
 
 MAX_PLACES = 6
@@ -41,15 +42,24 @@ def babel_locale(locale: str) -> str:
     return "zh_CN" if locale.lower().startswith("zh") else "en"
 
 
-def display_rows(plan: ReportPlan, table: ResultTable, locale: str) -> list[list[str | None]]:
-    """Every cell of `table` as text in `locale` (None for an empty cell)."""
+def display_rows(
+    plan: ReportPlan,
+    table: ResultTable,
+    locale: str,
+    names: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[list[str | None]]:
+    """Every cell of `table` as text in `locale` (None for an empty cell); `names`: per
+    column, the text of a value (a choice's label)."""
     where = babel_locale(locale)
     grains = {d.key: d.grain for d in plan.dimensions if d.grain is not None}
+    named = names or {}
     shown = []
     for row in table.rows:
         shown.append(
             [
-                display(
+                named[column.key][value]
+                if column.key in named and isinstance(value, str) and value in named[column.key]
+                else display(
                     value,
                     column.type,
                     column.format,
@@ -61,6 +71,16 @@ def display_rows(plan: ReportPlan, table: ResultTable, locale: str) -> list[list
             ]
         )
     return shown
+
+
+def choice_names(
+    choices: Mapping[str, Mapping[str, Any]], locale: str
+) -> dict[str, dict[str, str]]:
+    """A run's choice labels in `locale`, per column and value."""
+    return {
+        key: {value: text_of(label, locale) for value, label in labels.items()}
+        for key, labels in choices.items()
+    }
 
 
 def display(

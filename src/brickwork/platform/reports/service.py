@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -35,7 +35,7 @@ from brickwork.engines.report import (
     resolve_parameters,
 )
 from brickwork.engines.report.drill import bind_parameters
-from brickwork.engines.report.plan import PARENT
+from brickwork.engines.report.plan import PARENT, DetailColumn, Dimension, Label
 from brickwork.engines.report.post import shift
 from brickwork.engines.report.result import Column
 from brickwork.platform.audit.service import AuditLog
@@ -69,6 +69,9 @@ class ReportRun:
     has_more: bool = False
     total: int | None = None
     """Detail runs asked to count: how many rows match."""
+    choices: Mapping[str, Mapping[str, Label]] = field(default_factory=dict)
+    """Per column of a choice field (a dimension or a detail column): each option's value
+    and its label, so that a person reads `存款` where the value is `deposits`."""
 
 
 class ReportService:
@@ -139,19 +142,53 @@ class ReportService:
         today = self.clock().date()
         values = self._parameters(plan, parameters or {}, today)
         if plan.kind == "detail":
-            return self._detail(
+            run = self._detail(
                 session, actor, app_key, plan, version, values, page, size, count, action
             )
+            return replace(run, choices=self._choices(session, app_key, plan))
         base = self.records.form(session, app_key, plan.dataset.form)
         access = self._access(session, actor, base, action)
         cache_key = (action, *self._cache_key(app_key, plan, version, values, access, actor))
         cached = self._cache.get(cache_key)
         if cached is not None and cached[0] > time.monotonic():
-            run: ReportRun = cached[1]
-            return run
+            found: ReportRun = cached[1]
+            return found
         run = self._summary(session, actor, app_key, plan, version, values, base, access, action)
+        run = replace(run, choices=self._choices(session, app_key, plan))
         self._cache.put(cache_key, (time.monotonic() + self.ttl, run))
         return run
+
+    def _choices(
+        self, session: Session, app_key: str, plan: ReportPlan
+    ) -> dict[str, dict[str, Label]]:
+        """The option labels of the columns that show a choice field as it is (not bucketed
+        nor cut to a period)."""
+        dataset = plan.dataset
+        forms = {"": dataset.form, **{join.alias: join.form for join in dataset.joins}}
+        if dataset.subtable is not None:
+            forms[PARENT] = dataset.form
+        found: dict[str, dict[str, Label]] = {}
+        shown: list[Dimension | DetailColumn] = [*plan.dimensions, *plan.columns]
+        for item in shown:
+            if isinstance(item, Dimension) and (item.grain is not None or item.buckets):
+                continue
+            form_key = forms.get(item.ref.source)
+            if form_key is None:
+                continue
+            fields = self.records.form(session, app_key, form_key).definition.fields
+            if item.ref.source == "" and dataset.subtable is not None:
+                table = next((f for f in fields if f.key == dataset.subtable), None)
+                fields = getattr(table, "fields", ())
+            chosen = next((f for f in fields if f.key == item.ref.field), None)
+            options = getattr(chosen, "options", None) or ()
+            labels = {
+                option.value: _report_label(option.label)
+                for option in options
+                if not isinstance(option, str) and option.label is not None
+            }
+            if labels:
+                found[item.key] = labels
+        return found
 
     def check(
         self,
@@ -511,3 +548,11 @@ def _literal(value: Any) -> str:
     if isinstance(value, date):
         return f'@"{value.isoformat()}"'
     return json.dumps(str(value), ensure_ascii=False)
+
+
+def _report_label(label: Any) -> Label:
+    """A form's label (a string, or zh-CN and en) as reports keep labels."""
+    if isinstance(label, str):
+        return label
+    given = {"zh-CN": label.zh_cn, "en": label.en}
+    return {locale: text for locale, text in given.items() if text}

@@ -6,12 +6,13 @@ from typing import Any
 
 from brickwork.engines.report import text_of
 from brickwork.engines.report.charts import chart_option
-from brickwork.platform.reports.formatting import display_rows
+from brickwork.platform.reports.formatting import choice_names, display_rows
 from brickwork.platform.reports.service import ReportRun
 
 
 def run_json(run: ReportRun, locale: str) -> dict[str, Any]:
     plan, table = run.plan, run.table
+    names = choice_names(run.choices, locale)
     return {
         "report": plan.key,
         "version": run.version,
@@ -31,14 +32,14 @@ def run_json(run: ReportRun, locale: str) -> dict[str, Any]:
             for column in table.columns
         ],
         "rows": [list(row) for row in table.rows],
-        "display": display_rows(plan, table, locale),
+        "display": display_rows(plan, table, locale, names),
         "kinds": list(table.kinds),
         "truncated": table.truncated,
         "cap": table.cap,
         "message": run.message,
         **({"page": run.page, "has_more": run.has_more} if plan.kind == "detail" else {}),
         "drill": [{"on": link.on, "kind": link.kind, "target": link.target} for link in plan.drill],
-        "chart": chart_option(plan, table, locale=locale),
+        "chart": chart_option(plan, table, locale=locale, names=names),
     }
 
 

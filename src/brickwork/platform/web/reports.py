@@ -17,6 +17,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from brickwork.engines.report import text_of
+from brickwork.engines.report.parameters import ParameterError, resolve_parameters
+from brickwork.jsonio import to_jsonable
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.errors import PlatformError
 from brickwork.platform.reports.exports import EXPORT_TYPES, export_report
@@ -59,9 +61,7 @@ def report_page(request: Request, session: SessionDep, app: AppKey, key: ReportK
             "parameters": parameter_inputs(plan.parameters, given, result, viewer.language),
             "result": result,
             "table": table_of(result) if result else None,
-            "option": json.dumps(result["chart"], ensure_ascii=False)
-            if result and result.get("chart")
-            else None,
+            "option": chart_json(result),
             "drills": {d["on"] for d in result["drill"]} if result else set(),
             "query": [(k, v) for k, v in request.query_params.multi_items() if k.startswith("p.")],
             "formats": FORMATS,
@@ -145,9 +145,7 @@ def dashboard_page(request: Request, session: SessionDep, app: AppKey, key: Repo
                 "width": max(1, min(12, int(item["w"]))),
                 "title": result["title"] if result else item["report"],
                 "error": item.get("error"),
-                "option": json.dumps(result["chart"], ensure_ascii=False)
-                if result and result.get("chart")
-                else None,
+                "option": chart_json(result),
                 "table": table_of(result) if result else None,
             }
         )
@@ -158,7 +156,12 @@ def dashboard_page(request: Request, session: SessionDep, app: AppKey, key: Repo
             "app": app,
             "key": key,
             "title": ran["title"],
-            "parameters": parameter_inputs(plan.parameters, given, None, viewer.language),
+            "parameters": parameter_inputs(
+                plan.parameters,
+                given,
+                {"parameters": in_force(plan, given, request)},
+                viewer.language,
+            ),
             "items": items,
             "nav": navigation(request, session, viewer, app),
         },
@@ -167,6 +170,28 @@ def dashboard_page(request: Request, session: SessionDep, app: AppKey, key: Repo
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def chart_json(result: dict[str, Any] | None) -> str | None:
+    """The chart's option for `data-option`, without the title when it only repeats the
+    report's (the page or the dashboard panel shows it as a heading)."""
+    option = (result or {}).get("chart")
+    if not option:
+        return None
+    assert result is not None
+    if (option.get("title") or {}).get("text") == result.get("title"):
+        option = {name: value for name, value in option.items() if name != "title"}
+    return json.dumps(option, ensure_ascii=False)
+
+
+def in_force(plan: Any, given: dict[str, Any], request: Request) -> dict[str, Any]:
+    """The dashboard's parameter values as its reports got them (given, else the defaults),
+    for its inputs; none when they do not resolve (the items say what is wrong)."""
+    try:
+        values = resolve_parameters(plan, given, today=request.app.state.clock().date())
+    except ParameterError:
+        return {}
+    return dict(to_jsonable(values))
 
 
 def parameters_of(pairs: Any, declared: Any) -> dict[str, Any]:
