@@ -117,6 +117,11 @@ class SaveHook(Protocol):
         previous: Mapping[str, Any] | None,
     ) -> None: ...
 
+    def reads_records(self, session: Session, form: PublishedForm) -> bool:
+        """Whether the work around a new record of `form` reads other records (so that the
+        records of a batch are saved one after the other, each seeing those before it)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Checked:
@@ -373,6 +378,10 @@ class RecordService:
                 code="field_not_writable",
                 errors=errors,
             )
+        if len(items) > 1 and not dry_run and self._reads_records(session, form):
+            return self._one_by_one(
+                session, actor, app_key, form_key, items, action, partial, progress
+            )
         now = self.clock()
         valid, positions, failures, warned = self._validate_all(
             form, items, self._context(session, actor, now, form), progress
@@ -469,6 +478,45 @@ class RecordService:
             if progress is not None and index % PROGRESS_EVERY == 0:
                 progress(index, len(items))
         return valid, positions, failures, warned
+
+    def _reads_records(self, session: Session, form: PublishedForm) -> bool:
+        return any(hook.reads_records(session, form) for hook in self.save_hooks)
+
+    def _one_by_one(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        form_key: str,
+        items: Sequence[Mapping[str, Any]],
+        action: str,
+        partial: bool,
+        progress: Callable[[int, int], None] | None,
+    ) -> BatchOutcome:
+        """A batch whose rules read records, saved as if its records came one after the other:
+        each is checked, ruled on and stored seeing the ones before it (a rule counting the
+        day's deposits counts the earlier rows of the same import, never the later ones).
+        Without `partial`, any failure undoes the whole batch."""
+        created: list[str] = []
+        failures: dict[int, tuple[Problem, ...]] = {}
+        warned: dict[int, Any] = {}
+        batch = session.begin_nested()
+        for index, item in enumerate(items):
+            outcome = self.create_many(
+                session, actor, app_key, form_key, [item], action=action, partial=True
+            )
+            created.extend(outcome.created_ids)
+            if 0 in outcome.failures:
+                failures[index] = outcome.failures[0]
+            if 0 in outcome.warnings:
+                warned[index] = outcome.warnings[0]
+            if progress is not None:
+                progress(index + 1, len(items))
+        if failures and not partial:
+            batch.rollback()
+            return BatchOutcome(created_ids=(), failures=failures, warnings=warned)
+        batch.commit()
+        return BatchOutcome(created_ids=tuple(created), failures=failures, warnings=warned)
 
     def _before_save_all(
         self,

@@ -108,6 +108,10 @@ class ReportService:
     ) -> Mapping[str, Any]:
         return {}  # nothing to change: reports only need to know that a save happened
 
+    def reads_records(self, session: Session, form: PublishedForm) -> bool:
+        """New records are not read around their save here (a batch may be saved at once)."""
+        return False
+
     def after_save(
         self,
         session: Session,

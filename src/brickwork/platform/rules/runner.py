@@ -55,6 +55,7 @@ from brickwork.engines.rules.rule_definition import (
     CallDecision,
     FlowTrigger,
     ManualTrigger,
+    RecordTrigger,
     RuleDefinition,
     ScheduleTrigger,
     StartFlow,
@@ -450,6 +451,17 @@ class RuleRunner:
                         errors=[ErrorItem(pointer, "rule_blocked", effect.message)],
                     )
         return changes
+
+    def reads_records(self, session: Session, form: PublishedForm) -> bool:
+        """Whether a published rule on new records of `form` has aggregates (it reads the
+        form's or another form's records, so a batch is saved record by record)."""
+        return any(
+            rule.compiled.spec.aggregates
+            and isinstance(rule.compiled.spec.trigger, RecordTrigger)
+            and rule.compiled.spec.trigger.form == form.form_key
+            and "created" in rule.compiled.spec.trigger.events
+            for rule in self._rules(session, form.app_key)
+        )
 
     def after_save(
         self,

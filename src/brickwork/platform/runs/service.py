@@ -1061,6 +1061,10 @@ class FlowService:
             writable |= {key for key, level in levels.items() if level == "write"}
         return frozenset(writable) if holds_task else None
 
+    def reads_records(self, session: Session, form: PublishedForm) -> bool:
+        """New records are not read around their save here (a batch may be saved at once)."""
+        return False
+
     def after_save(
         self,
         session: Session,
