@@ -1,5 +1,7 @@
-"""Sample data files may decide the flows their records start (`flow_steps`), so that an
-installed pack shows work in flight at several nodes; steps whose user is missing are skipped."""
+"""Sample data files may decide the flows their records start (`flow_steps`), so that the demo
+shows work in flight at several nodes; steps whose user is missing are skipped, and an
+installation with sample data outside the demo takes no step (each is a decision in a user's
+name)."""
 
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ def test_sample_flows_wait_at_the_nodes_the_steps_lead_to(users: Any) -> None:
     service.install(users.session, SETUP, "credit")
     for name, roles in PEOPLE.items():
         service.add_user(users.session, SETUP, name, "Sample-Pass-1234", roles, ("head_office",))
-    service.sample_data(users.session, SETUP, "credit")
+    service.sample_data(users.session, SETUP, "credit", flow_steps=True)
     users.session.commit()
     tasks = open_tasks(users)
     assert tasks[("n_branch", "credit.branch")] == 2  # two submitted, not yet reviewed
@@ -59,10 +61,22 @@ def test_sample_flows_wait_at_the_nodes_the_steps_lead_to(users: Any) -> None:
 def test_steps_of_missing_users_are_skipped(users: Any) -> None:
     service = users.app.state.services.packs
     service.install(users.session, SETUP, "credit")
-    service.sample_data(users.session, SETUP, "credit")
+    service.sample_data(users.session, SETUP, "credit", flow_steps=True)
     users.session.commit()
     tasks = open_tasks(users)
     assert {node for node, _user in tasks} == {"n_branch"}  # all wait where they started
+    assert statuses(users) == Counter({"running": 7})
+
+
+def test_an_installation_with_sample_data_takes_no_step_in_anyones_name(users: Any) -> None:
+    service = users.app.state.services.packs
+    service.install(users.session, SETUP, "credit")
+    for name, roles in PEOPLE.items():
+        service.add_user(users.session, SETUP, name, "Sample-Pass-1234", roles, ("head_office",))
+    service.uninstall(users.session, SETUP, "credit")
+    service.install(users.session, SETUP, "credit", sample_data=True)  # the people are there
+    users.session.commit()
+    assert {node for node, _user in open_tasks(users)} == {"n_branch"}
     assert statuses(users) == Counter({"running": 7})
 
 

@@ -478,5 +478,5 @@ def install_demo_packs(
             if user is not None and identities.repo.role_by_key(session, key) is not None:
                 identities.roles.grant(session, actor, user, key)
     for key in installed:
-        packs.sample_data(session, actor, key)
+        packs.sample_data(session, actor, key, flow_steps=True)
     return installed
