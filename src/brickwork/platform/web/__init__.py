@@ -11,12 +11,14 @@ from brickwork.platform.web import (
     admin,
     audit,
     bulk,
+    dashboard_designer,
     forms,
     imports,
     inbox,
     packs,
     pages,
     records,
+    report_designer,
     reports,
     roles,
     saved,
@@ -41,6 +43,8 @@ def install(app: FastAPI) -> None:
     app.include_router(records.router)
     app.include_router(forms.router)
     app.include_router(reports.router)
+    app.include_router(report_designer.router)
+    app.include_router(dashboard_designer.router)
     app.include_router(inbox.router)
     app.include_router(imports.router)
     app.include_router(bulk.router)

@@ -1,0 +1,166 @@
+"""The report builder and the dashboard layout editor over HTTP: every edit saves the draft
+(the definition the API reads), problems come back next to their elements by pointer, the
+preview runs the draft like a published report, publishing is refused while problems remain,
+and only those who may design the app reach the designers."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+from typing import Any
+
+from fastapi.testclient import TestClient
+from test_reports_api import APP, CLERK, wealth
+
+from conftest import Users
+
+__all__ = ["wealth"]
+DESIGN = "/apps/wealth/design"
+
+
+def page(client: TestClient, url: str) -> str:
+    response = client.get(url, headers={"Accept-Language": "en"})
+    assert response.status_code == 200, response.text
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    return response.text
+
+
+def token(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def post(client: TestClient, url: str, csrf: str, **fields: str) -> str:
+    response = client.post(
+        url,
+        data={"csrf_token": csrf, **fields},
+        headers={"Accept-Language": "en", "HX-Request": "true"},
+    )
+    assert response.status_code in (200, 422), response.text
+    return response.text
+
+
+def draft(client: TestClient, kind: str, key: str) -> dict[str, Any]:
+    found = client.get(f"{APP}/definitions/{kind}/{key}")
+    assert found.status_code == 200, found.text
+    return dict(found.json()["draft"]["spec"])
+
+
+def new_report(client: TestClient, key: str = "by_tier") -> str:
+    csrf = token(page(client, DESIGN))
+    made = client.post(
+        f"{DESIGN}/reports",
+        data={"csrf_token": csrf, "key": key, "label": "By tier", "form": "customer"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    assert made.headers["location"] == f"{DESIGN}/reports/{key}"
+    return csrf
+
+
+def test_a_bar_chart_report_is_built_previewed_and_published(wealth: TestClient) -> None:
+    csrf = new_report(wealth)
+    url = f"{DESIGN}/reports/by_tier"
+    html = page(wealth, url)
+    assert 'id="publish"' in html
+    assert 'id="publish" disabled' in html  # no dimension nor measure yet
+    post(wealth, url, csrf, action="add:dimensions", **{"new-dimension-field": "tier"})
+    post(
+        wealth,
+        url,
+        csrf,
+        action="add:measures",
+        **{"new-measure-function": "sum", "new-measure-field": "aum"},
+    )
+    post(wealth, url, csrf, action="add:measures", **{"new-measure-function": "count"})
+    html = post(wealth, url, csrf, chart="bar")
+    spec = draft(wealth, "report", "by_tier")
+    assert spec["dimensions"] == [{"key": "tier", "field": "tier"}]
+    assert [m["key"] for m in spec["measures"]] == ["sum_aum", "count"]
+    assert spec["chart"] == {"type": "bar", "x": "tier", "y": ["sum_aum", "count"]}
+    option = re.search(r'id="preview-chart" data-option="([^"]+)"', html)
+    assert option is not None
+    assert json.loads(unescape(option.group(1)))["series"][0]["type"] == "bar"
+    assert 'id="publish" disabled' not in html
+    # the count moves above the sum by keyboard (a button), and the order is the draft's
+    post(wealth, url, csrf, action="up:measures:1")
+    assert [m["key"] for m in draft(wealth, "report", "by_tier")["measures"]] == [
+        "count",
+        "sum_aum",
+    ]
+    published = wealth.post(f"{url}/publish", data={"csrf_token": csrf}, follow_redirects=False)
+    assert published.status_code == 303, published.text
+    assert published.headers["location"] == f"{url}?published=1"
+    assert wealth.post(f"{APP}/reports/by_tier/run", json={}).status_code == 200
+
+
+def test_problems_show_next_to_their_elements_and_block_publishing(wealth: TestClient) -> None:
+    csrf = new_report(wealth)
+    url = f"{DESIGN}/reports/by_tier"
+    post(wealth, url, csrf, action="add:dimensions", **{"new-dimension-field": "tier"})
+    post(wealth, url, csrf, action="add:measures", **{"new-measure-function": "sum"})
+    html = post(wealth, url, csrf, action="add:filters", **{"new-filter": "nosuch = 1"})
+    measure = html.split('id="measures-0"', 1)[1].split("</li>", 1)[0]
+    assert 'class="field-error"' in measure  # a sum needs a field
+    assert 'id="publish" disabled' in html
+    refused = wealth.post(f"{url}/publish", data={"csrf_token": csrf})
+    assert refused.status_code == 422
+    assert 'class="field-error"' in refused.text
+    post(wealth, url, csrf, **{"measures-0-field": "aum"})
+    html = post(wealth, url, csrf)
+    flt = html.split('id="filters-0"', 1)[1].split("</li>", 1)[0]
+    assert 'class="field-error"' in flt  # the unknown name, from the server's compiler
+    html = post(wealth, url, csrf, action="remove:filters:0")
+    assert 'id="publish" disabled' not in html
+
+
+def test_a_published_report_is_placed_on_a_dashboard_by_buttons(wealth: TestClient) -> None:
+    csrf = new_report(wealth)
+    url = f"{DESIGN}/reports/by_tier"
+    post(wealth, url, csrf, action="add:dimensions", **{"new-dimension-field": "tier"})
+    post(wealth, url, csrf, action="add:measures", **{"new-measure-function": "count"})
+    wealth.post(f"{url}/publish", data={"csrf_token": csrf})
+    made = wealth.post(
+        f"{DESIGN}/dashboards",
+        data={"csrf_token": csrf, "key": "overview", "label": "Overview"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    board = f"{DESIGN}/dashboards/overview"
+    assert 'id="publish" disabled' in page(wealth, board)  # no item yet
+    post(wealth, board, csrf, action="add", **{"new-item-report": "by_tier"})
+    html = post(wealth, board, csrf, action="add", **{"new-item-report": "by_tier"})
+    assert 'id="item-1"' in html
+    post(wealth, board, csrf, action="wider:0")
+    html = post(wealth, board, csrf, action="up:1")  # now overlapping the first
+    assert 'class="field-error"' in html.split('id="item-1"', 1)[1].split("</li>", 1)[0]
+    assert 'id="publish" disabled' in html
+    post(wealth, board, csrf, action="down:1")
+    post(wealth, board, csrf, action="narrower:0")
+    items = draft(wealth, "dashboard", "overview")["items"]
+    assert [(i["id"], i["x"], i["y"], i["w"], i["h"]) for i in items] == [
+        ("by_tier", 0, 0, 6, 4),
+        ("by_tier_2", 0, 4, 6, 4),
+    ]
+    post(wealth, board, csrf, action="right:1")
+    assert draft(wealth, "dashboard", "overview")["items"][1]["x"] == 1
+    published = wealth.post(f"{board}/publish", data={"csrf_token": csrf}, follow_redirects=False)
+    assert published.status_code == 303, published.text
+    assert "by_tier" in page(wealth, "/apps/wealth/dashboards/overview")
+
+
+def test_only_designers_reach_the_designers(wealth: TestClient, users: Users) -> None:
+    clerk = users.client("north_clerk", grants=CLERK, departments=("north",))
+    assert clerk.get(DESIGN).status_code == 403
+    home = page(wealth, "/apps/wealth/forms/customer")
+    assert 'href="/apps/wealth/design"' in home
+    assert 'href="/apps/wealth/design"' not in clerk.get("/apps/wealth/forms/customer").text
+
+
+def test_the_designers_speak_chinese(wealth: TestClient) -> None:
+    new_report(wealth)
+    html = wealth.get(f"{DESIGN}/reports/by_tier", headers={"Accept-Language": "zh-CN"}).text
+    assert "报表设计" in html
+    assert "添加维度" in html
