@@ -27,10 +27,10 @@ from brickwork.platform.web.records import navigation
 from brickwork.platform.web.report_designer import (
     AppKey,
     DefinitionKey,
-    home_page,
-    publish_page,
     designer_of,
+    home_page,
     place,
+    publish_page,
 )
 from brickwork.platform.web.views import Viewer, render, viewer_of
 
@@ -123,7 +123,7 @@ def publish_dashboard(
     return publish_page(request, session, viewer, app, Kind.DASHBOARD, key, _editor)
 
 
-def edited_layout(stored: Mapping[str, Any], sent: Mapping[str, list[str]]) -> dict[str, Any]:
+def edited_layout(stored: Mapping[str, Any], sent: dict[str, list[str]]) -> dict[str, Any]:
     """The stored layout with the pressed button applied: `add` (the chosen report, below
     the others), `remove:<i>`, or a move such as `left:<i>` or `wider:<i>` (kept inside the
     grid's bounds; overlaps are the server's problems to show)."""

@@ -13,7 +13,7 @@ down), so the keyboard does all of it; htmx swaps the builder in place when it i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -131,7 +131,9 @@ def create_report(
 
 
 @router.get("/apps/{app}/design/reports/{key}", response_model=None)
-def report_builder(request: Request, session: SessionDep, app: AppKey, key: DefinitionKey) -> Response:
+def report_builder(
+    request: Request, session: SessionDep, app: AppKey, key: DefinitionKey
+) -> Response:
     viewer = designer_of(request, session, app)
     published = request.query_params.get("published")
     return _builder(request, session, viewer, app, key, published=published)
@@ -182,7 +184,7 @@ def publish_page(
     app: str,
     kind: Kind,
     key: str,
-    page: Any,
+    page: Callable[..., Response],
 ) -> Response:
     try:
         outcome = request.app.state.metadata.publish(session, viewer.actor, app, kind, key)
@@ -223,9 +225,9 @@ def _builder(
             "app": app,
             "key": key,
             "title": text_of(body.get("label") or key, viewer.language),
-            "name_text": body.get("label") if isinstance(body.get("label"), str) else text_of(
-                body.get("label") or key, viewer.language
-            ),
+            "name_text": body.get("label")
+            if isinstance(body.get("label"), str)
+            else text_of(body.get("label") or key, viewer.language),
             "revision": definition.draft_revision,
             "version": definition.latest_version,
             "published": published,
@@ -268,7 +270,7 @@ def _check_and_preview(
 
 def _places(spec: Mapping[str, Any]) -> list[str]:
     """Every element of the builder a problem can be shown next to, most specific first."""
-    found = []
+    found: list[str] = []
     for name, pointer in LISTS.items():
         items = _list_at(spec, name)
         found.extend(f"/spec{pointer}/{index}" for index in range(len(items)))
@@ -356,7 +358,7 @@ def _unique(base: str, taken: set[str]) -> str:
     return candidate
 
 
-def edited_spec(stored: Mapping[str, Any], sent: Mapping[str, list[str]]) -> dict[str, Any]:
+def edited_spec(stored: Mapping[str, Any], sent: dict[str, list[str]]) -> dict[str, Any]:
     """The stored spec with the builder's fields as sent, then the pressed button's action
     (`add:<list>`, `remove:<list>:<i>`, `up:<list>:<i>`, `down:<list>:<i>`). Whatever the
     builder does not show (formats, sort, post steps, drill links...) is kept as it was."""
@@ -367,25 +369,19 @@ def edited_spec(stored: Mapping[str, Any], sent: Mapping[str, list[str]]) -> dic
         if form != dataset.get("form"):
             dataset["joins"] = []
         dataset["form"] = form
-    lists = {name: [dict(item) if isinstance(item, Mapping) else item for item in _list_at(
-        {**spec, "dataset": dataset}, name)] for name in LISTS}
+    lists = {
+        name: [
+            dict(item) if isinstance(item, Mapping) else item
+            for item in _list_at({**spec, "dataset": dataset}, name)
+        ]
+        for name in LISTS
+    }
     _read_rows(lists, sent)
     action = (first(sent, "action", "") or "").split(":")
-    verb, name = (action + ["", ""])[:2]
+    verb, name = [*action, "", ""][:2]
     index = int(action[2]) if len(action) > 2 and action[2].isdigit() else -1
-    rows = lists.get(name)
-    if rows is not None:
-        if verb == "add":
-            added = _new_row(name, sent, lists)
-            if added is not None:
-                rows.append(added)
-        elif 0 <= index < len(rows):
-            if verb == "remove":
-                rows.pop(index)
-            elif verb == "up" and index > 0:
-                rows[index - 1], rows[index] = rows[index], rows[index - 1]
-            elif verb == "down" and index < len(rows) - 1:
-                rows[index + 1], rows[index] = rows[index], rows[index + 1]
+    if name in lists:
+        _apply(verb, name, index, lists, sent)
     dataset["joins"] = lists["joins"]
     if not dataset["joins"]:
         del dataset["joins"]
@@ -401,7 +397,26 @@ def edited_spec(stored: Mapping[str, Any], sent: Mapping[str, list[str]]) -> dic
     return spec
 
 
-def _read_rows(lists: dict[str, list[Any]], sent: Mapping[str, list[str]]) -> None:
+def _apply(
+    verb: str, name: str, index: int, lists: dict[str, list[Any]], sent: dict[str, list[str]]
+) -> None:
+    """One button's action on list `name`: add the adder's row, remove, move up or down."""
+    rows = lists[name]
+    if verb == "add":
+        added = _new_row(name, sent, lists)
+        if added is not None:
+            rows.append(added)
+    elif not 0 <= index < len(rows):
+        return
+    elif verb == "remove":
+        rows.pop(index)
+    elif verb == "up" and index > 0:
+        rows[index - 1], rows[index] = rows[index], rows[index - 1]
+    elif verb == "down" and index < len(rows) - 1:
+        rows[index + 1], rows[index] = rows[index], rows[index + 1]
+
+
+def _read_rows(lists: dict[str, list[Any]], sent: dict[str, list[str]]) -> None:
     for index, row in enumerate(lists["joins"]):
         row["lookup"] = first(sent, f"joins-{index}-lookup", row.get("lookup", ""))
     for index, row in enumerate(lists["dimensions"]):
@@ -434,7 +449,7 @@ def _read_rows(lists: dict[str, list[Any]], sent: Mapping[str, list[str]]) -> No
                 row.pop("default", None)
 
 
-def _new_row(name: str, sent: Mapping[str, list[str]], lists: dict[str, list[Any]]) -> Any:
+def _new_row(name: str, sent: dict[str, list[str]], lists: dict[str, list[Any]]) -> Any:
     """The row the adder of list `name` describes, or None when it is blank."""
     taken = {
         str(row.get("key") or row.get("as"))
