@@ -164,3 +164,14 @@ def test_the_designers_speak_chinese(wealth: TestClient) -> None:
     html = wealth.get(f"{DESIGN}/reports/by_tier", headers={"Accept-Language": "zh-CN"}).text
     assert "报表设计" in html
     assert "添加维度" in html
+
+
+def test_a_new_report_needs_a_key_and_says_so(wealth: TestClient) -> None:
+    csrf = token(page(wealth, DESIGN))
+    refused = wealth.post(
+        f"{DESIGN}/reports",
+        data={"csrf_token": csrf, "key": "Bad Key", "label": "x", "form": "customer"},
+    )
+    assert refused.status_code == 422
+    assert 'id="design-problem"' in refused.text
+    assert wealth.get(f"{APP}/definitions/report/bad_key").status_code == 404

@@ -16,10 +16,6 @@ __all__ = ["browser", "demo", "page"]
 pytestmark = pytest.mark.browser
 
 
-def value_of(page: Any, element_id: str) -> str:
-    return str(page.evaluate("id => (document.getElementById(id) || {}).value || ''", element_id))
-
-
 def test_an_analyst_builds_a_bar_chart_report_and_puts_it_on_a_dashboard(
     page: Any, demo: dict[str, Any]
 ) -> None:
@@ -49,7 +45,8 @@ def test_an_analyst_builds_a_bar_chart_report_and_puts_it_on_a_dashboard(
     # the count goes first, by keyboard
     page.focus("#up-measures-1")
     page.keyboard.press("Enter")
-    until(page, "id => (document.getElementById(id) || {}).value === 'count'", "measures-0-function")
+    first_function = "id => (document.getElementById(id) || {}).value === 'count'"
+    until(page, first_function, "measures-0-function")
     # a filter naming no field is shown next to it, and publishing waits
     page.fill("#new-filter", "no_such_field = 1")
     page.click("#add-filter")

@@ -120,7 +120,8 @@ def create_report(
     except ValueError:
         invalid = Invalid(
             "a key starts with a small letter and holds small letters, digits and _",
-            code="definition_key_invalid",
+            code="validation_failed",
+            errors=[ErrorItem("/key", "validation_failed", "not a key")],
         )
         return home_page(request, session, viewer, app, problem=invalid)
     session.commit()
