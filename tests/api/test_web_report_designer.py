@@ -175,3 +175,36 @@ def test_a_new_report_needs_a_key_and_says_so(wealth: TestClient) -> None:
     assert refused.status_code == 422
     assert 'id="design-problem"' in refused.text
     assert wealth.get(f"{APP}/definitions/report/bad_key").status_code == 404
+
+
+def hidden(html: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert found is not None
+    return unescape(found.group(1))
+
+
+def test_undo_and_redo_step_through_the_drafts_states(wealth: TestClient) -> None:
+    csrf = new_report(wealth)
+    url = f"{DESIGN}/reports/by_tier"
+    html = post(wealth, url, csrf, action="add:dimensions", **{"new-dimension-field": "tier"})
+    assert 'id="undo"' in html
+    history = {"undo": hidden(html, "undo"), "redo": hidden(html, "redo")}
+    html = post(wealth, url, csrf, action="add:measures", **history)
+    assert [m["key"] for m in draft(wealth, "report", "by_tier")["measures"]] == ["count"]
+    history = {"undo": hidden(html, "undo"), "redo": hidden(html, "redo")}
+    html = post(wealth, url, csrf, action="undo", **history)
+    assert "measures" not in draft(wealth, "report", "by_tier")
+    assert 'id="redo" class="secondary outline" disabled' not in html
+    history = {"undo": hidden(html, "undo"), "redo": hidden(html, "redo")}
+    html = post(wealth, url, csrf, action="undo", **history)
+    assert "dimensions" not in draft(wealth, "report", "by_tier")
+    assert 'id="undo" class="secondary outline" disabled' in html
+    history = {"undo": hidden(html, "undo"), "redo": hidden(html, "redo")}
+    html = post(wealth, url, csrf, action="redo", **history)
+    assert draft(wealth, "report", "by_tier")["dimensions"] == [{"key": "tier", "field": "tier"}]
+    # a new change forgets what was undone
+    history = {"undo": hidden(html, "undo"), "redo": hidden(html, "redo")}
+    html = post(wealth, url, csrf, chart="table", **history)
+    assert hidden(html, "redo") == "[]"
+    broken = post(wealth, url, csrf, action="undo", undo="not json", redo="{}")
+    assert 'id="builder"' in broken

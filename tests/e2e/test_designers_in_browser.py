@@ -55,6 +55,11 @@ def test_an_analyst_builds_a_bar_chart_report_and_puts_it_on_a_dashboard(
     page.focus("#remove-filters-0")
     page.keyboard.press("Enter")
     until(page, "() => !document.getElementById('filters-0')", None)
+    # undo brings the removed filter back, redo removes it again
+    page.click("#undo")
+    page.wait_for_selector("#filters-0")
+    page.click("#redo")
+    until(page, "() => !document.getElementById('filters-0')", None)
 
     page.select_option("#chart", "bar")
     page.wait_for_selector("#preview-chart svg")

@@ -28,9 +28,11 @@ from brickwork.platform.web.report_designer import (
     AppKey,
     DefinitionKey,
     designer_of,
+    history_context,
     home_page,
     place,
     publish_page,
+    with_history,
 )
 from brickwork.platform.web.views import Viewer, render, viewer_of
 
@@ -95,7 +97,9 @@ def edit_dashboard(
     metadata = request.app.state.metadata
     definition = metadata.definition(session, app, Kind.DASHBOARD, key)
     draft = definition.draft or {}
-    spec = edited_layout(draft.get("spec") or {}, sent)
+    spec, undo, redo = with_history(
+        dict(draft.get("spec") or {}), sent, lambda current: edited_layout(current, sent)
+    )
     label = (first(sent, "label", "") or "").strip() or draft.get("label") or key
     revision = first(sent, "revision")
     try:
@@ -112,7 +116,7 @@ def edit_dashboard(
         return _editor(request, session, viewer, app, key, problem=exc)
     session.commit()
     if request.headers.get("HX-Request"):
-        return _editor(request, session, viewer, app, key)
+        return _editor(request, session, viewer, app, key, history=(undo, redo))
     return RedirectResponse(f"/apps/{app}/design/dashboards/{key}", status_code=303)
 
 
@@ -172,6 +176,7 @@ def _editor(
     *,
     problem: PlatformError | None = None,
     published: str | None = None,
+    history: tuple[list[Any], list[Any]] = ([], []),
 ) -> Response:
     metadata = request.app.state.metadata
     definition = metadata.definition(session, app, Kind.DASHBOARD, key)
@@ -212,6 +217,7 @@ def _editor(
             "general": [*placed.get("", []), *placed.get("/spec/items", [])],
             "can_publish": not problems,
             "nav": navigation(request, session, viewer, app),
+            **history_context(history),
         },
         viewer=viewer,
         status=422 if problem is not None else 200,

@@ -13,6 +13,7 @@ down), so the keyboard does all of it; htmx swaps the builder in place when it i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
@@ -149,7 +150,9 @@ def edit_report(
     metadata = request.app.state.metadata
     definition = metadata.definition(session, app, Kind.REPORT, key)
     draft = definition.draft or {}
-    spec = edited_spec(draft.get("spec") or {}, sent)
+    spec, undo, redo = with_history(
+        dict(draft.get("spec") or {}), sent, lambda current: edited_spec(current, sent)
+    )
     label = (first(sent, "label", "") or "").strip() or draft.get("label") or key
     revision = first(sent, "revision")
     try:
@@ -166,7 +169,7 @@ def edit_report(
         return _builder(request, session, viewer, app, key, problem=exc)
     session.commit()
     if request.headers.get("HX-Request"):
-        return _builder(request, session, viewer, app, key)
+        return _builder(request, session, viewer, app, key, history=(undo, redo))
     return RedirectResponse(f"/apps/{app}/design/reports/{key}", status_code=303)
 
 
@@ -208,6 +211,7 @@ def _builder(
     *,
     problem: PlatformError | None = None,
     published: str | None = None,
+    history: tuple[list[Any], list[Any]] = ([], []),
 ) -> Response:
     metadata = request.app.state.metadata
     definition = metadata.definition(session, app, Kind.REPORT, key)
@@ -249,10 +253,21 @@ def _builder(
             "table": table_of(result) if result else None,
             "option": chart_json(result),
             "nav": navigation(request, session, viewer, app),
+            **history_context(history),
         },
         viewer=viewer,
         status=422 if problem is not None else 200,
     )
+
+
+def history_context(history: tuple[list[Any], list[Any]]) -> dict[str, Any]:
+    undo, redo = history
+    return {
+        "undo": json.dumps(undo, ensure_ascii=False, separators=(",", ":")),
+        "redo": json.dumps(redo, ensure_ascii=False, separators=(",", ":")),
+        "can_undo": bool(undo),
+        "can_redo": bool(redo),
+    }
 
 
 def _check_and_preview(
@@ -336,6 +351,43 @@ def field_choices(env: Any, dataset: Mapping[str, Any], language: str) -> list[d
                     }
                 )
     return found
+
+
+# ---------------------------------------------------------------- undo and redo
+
+HISTORY = 20
+"""How many earlier (and undone) states of a draft the page keeps."""
+
+
+def history_of(sent: dict[str, list[str]], name: str) -> list[dict[str, Any]]:
+    """Earlier specs the page carries (`undo` or `redo`, JSON); anything else reads as none.
+    A designer can only set their own draft to what they could have sent anyway."""
+    try:
+        found = json.loads(first(sent, name, "[]") or "[]")
+    except ValueError:
+        return []
+    if not isinstance(found, list):
+        return []
+    return [item for item in found if isinstance(item, dict)][-HISTORY:]
+
+
+def with_history(
+    current: dict[str, Any],
+    sent: dict[str, list[str]],
+    edit: Callable[[dict[str, Any]], dict[str, Any]],
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The spec after the pressed button, and the undo and redo stacks after it: `undo`
+    goes back one state, `redo` forward again, any other change forgets what was undone."""
+    undo, redo = history_of(sent, "undo"), history_of(sent, "redo")
+    action = first(sent, "action", "")
+    if action == "undo" and undo:
+        return undo.pop(), undo, [*redo, current][-HISTORY:]
+    if action == "redo" and redo:
+        return redo.pop(), [*undo, current][-HISTORY:], redo
+    changed = edit(current)
+    if changed == current:
+        return changed, undo, redo
+    return changed, [*undo, current][-HISTORY:], []
 
 
 # ---------------------------------------------------------------- reading an edit
