@@ -208,3 +208,25 @@ def test_undo_and_redo_step_through_the_drafts_states(wealth: TestClient) -> Non
     assert hidden(html, "redo") == "[]"
     broken = post(wealth, url, csrf, action="undo", undo="not json", redo="{}")
     assert 'id="builder"' in broken
+
+
+def test_the_builder_adds_its_published_report_to_a_dashboard(wealth: TestClient) -> None:
+    csrf = new_report(wealth)
+    url = f"{DESIGN}/reports/by_tier"
+    post(wealth, url, csrf, action="add:dimensions", **{"new-dimension-field": "tier"})
+    post(wealth, url, csrf, action="add:measures", **{"new-measure-function": "count"})
+    wealth.post(
+        f"{DESIGN}/dashboards", data={"csrf_token": csrf, "key": "overview", "label": "Overview"}
+    )
+    assert 'id="place"' not in page(wealth, url)  # not published yet
+    wealth.post(f"{url}/publish", data={"csrf_token": csrf})
+    assert 'id="place"' in page(wealth, url)
+    placed = wealth.post(
+        f"{DESIGN}/place",
+        data={"csrf_token": csrf, "report": "by_tier", "dashboard": "overview"},
+        follow_redirects=False,
+    )
+    assert placed.status_code == 303
+    assert placed.headers["location"] == f"{DESIGN}/dashboards/overview"
+    items = draft(wealth, "dashboard", "overview")["items"]
+    assert items == [{"id": "by_tier", "report": "by_tier", "x": 0, "y": 0, "w": 6, "h": 4}]

@@ -120,6 +120,33 @@ def edit_dashboard(
     return RedirectResponse(f"/apps/{app}/design/dashboards/{key}", status_code=303)
 
 
+@router.post("/apps/{app}/design/place", response_model=None)
+def place_report(
+    request: Request, session: SessionDep, app: AppKey, sent: FormListsDep
+) -> Response:
+    """A published report added to a dashboard's draft from the report builder (below the
+    dashboard's other items), then the dashboard's layout editor."""
+    viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
+    metadata = request.app.state.metadata
+    key = first(sent, "dashboard", "") or ""
+    definition = metadata.definition(session, app, Kind.DASHBOARD, key)
+    draft = definition.draft or {}
+    spec = edited_layout(
+        dict(draft.get("spec") or {}),
+        {"action": ["add"], "new-item-report": [first(sent, "report", "") or ""]},
+    )
+    update = DraftUpdate.model_validate(
+        {
+            "label": draft.get("label") or key,
+            "description": draft.get("description", ""),
+            "spec": spec,
+        }
+    )
+    metadata.update_draft(session, viewer.actor, app, Kind.DASHBOARD, key, update)
+    session.commit()
+    return RedirectResponse(f"/apps/{app}/design/dashboards/{key}", status_code=303)
+
+
 @router.post("/apps/{app}/design/dashboards/{key}/publish", response_model=None)
 def publish_dashboard(
     request: Request, session: SessionDep, app: AppKey, key: DefinitionKey, sent: FormListsDep

@@ -246,6 +246,13 @@ def _builder(
             "charts": CHARTS,
             "parameter_types": PARAMETER_TYPES,
             "chart": (spec.get("chart") or {}).get("type", ""),
+            "dashboards": [
+                {
+                    "key": d.key,
+                    "label": text_of((d.draft or {}).get("label") or d.key, viewer.language),
+                }
+                for d in metadata.list_definitions(session, app, kind=Kind.DASHBOARD)
+            ],
             "errors": placed,
             "general": placed.get("", []),
             "can_publish": not problems,
