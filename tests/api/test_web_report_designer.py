@@ -230,3 +230,14 @@ def test_the_builder_adds_its_published_report_to_a_dashboard(wealth: TestClient
     assert placed.headers["location"] == f"{DESIGN}/dashboards/overview"
     items = draft(wealth, "dashboard", "overview")["items"]
     assert items == [{"id": "by_tier", "report": "by_tier", "x": 0, "y": 0, "w": 6, "h": 4}]
+
+
+def test_names_are_given_in_both_languages(wealth: TestClient) -> None:
+    csrf = new_report(wealth)
+    url = f"{DESIGN}/reports/by_tier"
+    post(wealth, url, csrf, **{"label-zh": "按等级", "label-en": "By tier"})
+    found = wealth.get(f"{APP}/definitions/report/by_tier").json()["draft"]["label"]
+    assert found == {"zh-CN": "按等级", "en": "By tier"}
+    html = post(wealth, url, csrf, **{"label-zh": "按等级", "label-en": ""})
+    assert wealth.get(f"{APP}/definitions/report/by_tier").json()["draft"]["label"] == "按等级"
+    assert 'name="label-zh" value="按等级"' in html

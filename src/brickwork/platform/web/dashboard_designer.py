@@ -30,6 +30,8 @@ from brickwork.platform.web.report_designer import (
     designer_of,
     history_context,
     home_page,
+    label_parts,
+    label_sent,
     place,
     publish_page,
     with_history,
@@ -100,7 +102,7 @@ def edit_dashboard(
     spec, undo, redo = with_history(
         dict(draft.get("spec") or {}), sent, lambda current: edited_layout(current, sent)
     )
-    label = (first(sent, "label", "") or "").strip() or draft.get("label") or key
+    label = label_sent(sent, draft.get("label"), key)
     revision = first(sent, "revision")
     try:
         update = DraftUpdate.model_validate(
@@ -225,7 +227,7 @@ def _editor(
             "app": app,
             "key": key,
             "title": text_of(body.get("label") or key, viewer.language),
-            "name_text": text_of(body.get("label") or key, viewer.language),
+            "names": label_parts(body.get("label")),
             "revision": definition.draft_revision,
             "version": definition.latest_version,
             "published": published,

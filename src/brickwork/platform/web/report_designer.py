@@ -153,7 +153,7 @@ def edit_report(
     spec, undo, redo = with_history(
         dict(draft.get("spec") or {}), sent, lambda current: edited_spec(current, sent)
     )
-    label = (first(sent, "label", "") or "").strip() or draft.get("label") or key
+    label = label_sent(sent, draft.get("label"), key)
     revision = first(sent, "revision")
     try:
         update = DraftUpdate.model_validate(
@@ -230,9 +230,7 @@ def _builder(
             "app": app,
             "key": key,
             "title": text_of(body.get("label") or key, viewer.language),
-            "name_text": body.get("label")
-            if isinstance(body.get("label"), str)
-            else text_of(body.get("label") or key, viewer.language),
+            "names": label_parts(body.get("label")),
             "revision": definition.draft_revision,
             "version": definition.latest_version,
             "published": published,
@@ -275,6 +273,23 @@ def history_context(history: tuple[list[Any], list[Any]]) -> dict[str, Any]:
         "can_undo": bool(undo),
         "can_redo": bool(redo),
     }
+
+
+def label_sent(sent: dict[str, list[str]], stored: Any, fallback: str) -> Any:
+    """The name as sent in its two languages: both given, a label per language; one, that
+    text; none, the stored name."""
+    chinese = (first(sent, "label-zh", "") or "").strip()
+    english = (first(sent, "label-en", "") or "").strip()
+    if chinese and english:
+        return {"zh-CN": chinese, "en": english}
+    return chinese or english or stored or fallback
+
+
+def label_parts(label: Any) -> dict[str, str]:
+    """A stored name for the two inputs (a plain text goes in the Chinese one)."""
+    if isinstance(label, Mapping):
+        return {"zh": str(label.get("zh-CN", "")), "en": str(label.get("en", ""))}
+    return {"zh": str(label or ""), "en": ""}
 
 
 def _check_and_preview(
