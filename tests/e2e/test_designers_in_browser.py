@@ -47,6 +47,7 @@ def test_an_analyst_builds_a_bar_chart_report_and_puts_it_on_a_dashboard(
     page.keyboard.press("Enter")
     first_function = "id => (document.getElementById(id) || {}).value === 'count'"
     until(page, first_function, "measures-0-function")
+    assert page.evaluate("() => document.activeElement.id") == "down-measures-0"
     # a filter naming no field is shown next to it, and publishing waits
     page.fill("#new-filter", "no_such_field = 1")
     page.click("#add-filter")

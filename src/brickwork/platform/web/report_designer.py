@@ -169,7 +169,9 @@ def edit_report(
         return _builder(request, session, viewer, app, key, problem=exc)
     session.commit()
     if request.headers.get("HX-Request"):
-        return _builder(request, session, viewer, app, key, history=(undo, redo))
+        return _builder(
+            request, session, viewer, app, key, history=(undo, redo), focus=focus_after(sent)
+        )
     return RedirectResponse(f"/apps/{app}/design/reports/{key}", status_code=303)
 
 
@@ -212,6 +214,7 @@ def _builder(
     problem: PlatformError | None = None,
     published: str | None = None,
     history: tuple[list[Any], list[Any]] = ([], []),
+    focus: str = "",
 ) -> Response:
     metadata = request.app.state.metadata
     definition = metadata.definition(session, app, Kind.REPORT, key)
@@ -259,10 +262,22 @@ def _builder(
             "option": chart_json(result),
             "nav": navigation(request, session, viewer, app),
             **history_context(history),
+            "focus": focus,
         },
         viewer=viewer,
         status=422 if problem is not None else 200,
     )
+
+
+def focus_after(sent: dict[str, list[str]]) -> str:
+    """Where the keyboard goes after a row moved up or down: `<verb>:<list>:<new index>`
+    (the page focuses the same move on the row's new place, or the other one at an end)."""
+    verb, _, rest = (first(sent, "action", "") or "").partition(":")
+    name, _, where = rest.partition(":")
+    if verb not in ("up", "down") or not where.isdigit():
+        return ""
+    index = max(0, int(where) + (-1 if verb == "up" else 1))
+    return f"{verb}:{name}:{index}"
 
 
 def history_context(history: tuple[list[Any], list[Any]]) -> dict[str, Any]:
