@@ -241,3 +241,25 @@ def test_names_are_given_in_both_languages(wealth: TestClient) -> None:
     html = post(wealth, url, csrf, **{"label-zh": "按等级", "label-en": ""})
     assert wealth.get(f"{APP}/definitions/report/by_tier").json()["draft"]["label"] == "按等级"
     assert 'name="label-zh" value="按等级"' in html
+
+
+def test_a_draft_written_oddly_through_the_api_opens_with_its_problems(
+    wealth: TestClient,
+) -> None:
+    odd = {
+        "dataset": "customer",
+        "dimensions": ["tier", {"key": "b"}],
+        "measures": "all",
+        "filters": [1],
+        "chart": {"type": "bar"},
+    }
+    made = wealth.post(
+        f"{APP}/definitions", json={"kind": "report", "key": "odd", "label": "Odd", "spec": odd}
+    )
+    assert made.status_code == 201, made.text
+    html = page(wealth, f"{DESIGN}/reports/odd")
+    assert 'id="publish" disabled' in html
+    assert 'class="field-error"' in html
+    csrf = token(html)
+    html = post(wealth, f"{DESIGN}/reports/odd", csrf, action="add:dimensions")
+    assert 'id="builder"' in html

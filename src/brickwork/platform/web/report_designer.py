@@ -225,7 +225,8 @@ def _builder(
     if problem is not None:
         problems = [*problem.errors] or [ErrorItem("", problem.code, problem.message)]
     placed = place(problems, _places(spec))
-    dataset = spec.get("dataset") or {}
+    given = spec.get("dataset")
+    dataset: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     return render(
         request,
         "design/report.html",
@@ -453,7 +454,8 @@ def edited_spec(stored: Mapping[str, Any], sent: dict[str, list[str]]) -> dict[s
     (`add:<list>`, `remove:<list>:<i>`, `up:<list>:<i>`, `down:<list>:<i>`). Whatever the
     builder does not show (formats, sort, post steps, drill links...) is kept as it was."""
     spec: dict[str, Any] = dict(stored)
-    dataset = dict(spec.get("dataset") or {})
+    given = spec.get("dataset")
+    dataset = dict(given) if isinstance(given, Mapping) else {}
     form = first(sent, "form")
     if form is not None:
         if form != dataset.get("form"):
@@ -507,36 +509,57 @@ def _apply(
 
 
 def _read_rows(lists: dict[str, list[Any]], sent: dict[str, list[str]]) -> None:
-    for index, row in enumerate(lists["joins"]):
-        row["lookup"] = first(sent, f"joins-{index}-lookup", row.get("lookup", ""))
-    for index, row in enumerate(lists["dimensions"]):
-        row["field"] = first(sent, f"dimensions-{index}-field", row.get("field", ""))
-        grain = first(sent, f"dimensions-{index}-grain", row.get("grain") or "")
-        if grain:
-            row["grain"] = grain
-        else:
-            row.pop("grain", None)
-    for index, row in enumerate(lists["measures"]):
-        if "expression" in row:
-            row["expression"] = first(sent, f"measures-{index}-expression", row["expression"])
-            continue
-        row["function"] = first(sent, f"measures-{index}-function", row.get("function", ""))
-        chosen = first(sent, f"measures-{index}-field", row.get("field") or "")
-        if chosen:
-            row["field"] = chosen
-        else:
-            row.pop("field", None)
+    """Each shown row's inputs as sent, over the stored row (rows the builder cannot show,
+    such as a row that is not an object, are left for the server's checks to name)."""
+    for name, read in READERS.items():
+        for index, row in enumerate(lists[name]):
+            if isinstance(row, dict):
+                read(row, f"{name}-{index}", sent)
     lists["filters"] = [
-        first(sent, f"filters-{index}", text) for index, text in enumerate(lists["filters"])
+        first(sent, f"filters-{index}", text) if isinstance(text, str) else text
+        for index, text in enumerate(lists["filters"])
     ]
-    for index, row in enumerate(lists["parameters"]):
-        row["type"] = first(sent, f"parameters-{index}-type", row.get("type", "text"))
-        default = first(sent, f"parameters-{index}-default")
-        if default is not None:
-            if default:
-                row["default"] = default
-            else:
-                row.pop("default", None)
+
+
+def _set(row: dict[str, Any], name: str, value: Any) -> None:
+    """`name` set to `value`, or left out when it is blank."""
+    if value:
+        row[name] = value
+    else:
+        row.pop(name, None)
+
+
+def _read_join(row: dict[str, Any], at: str, sent: dict[str, list[str]]) -> None:
+    row["lookup"] = first(sent, f"{at}-lookup", row.get("lookup", ""))
+
+
+def _read_dimension(row: dict[str, Any], at: str, sent: dict[str, list[str]]) -> None:
+    row["field"] = first(sent, f"{at}-field", row.get("field", ""))
+    _set(row, "grain", first(sent, f"{at}-grain", row.get("grain") or ""))
+
+
+def _read_measure(row: dict[str, Any], at: str, sent: dict[str, list[str]]) -> None:
+    if "expression" in row:
+        row["expression"] = first(sent, f"{at}-expression", row["expression"])
+        return
+    row["function"] = first(sent, f"{at}-function", row.get("function", ""))
+    _set(row, "field", first(sent, f"{at}-field", row.get("field") or ""))
+
+
+def _read_parameter(row: dict[str, Any], at: str, sent: dict[str, list[str]]) -> None:
+    row["type"] = first(sent, f"{at}-type", row.get("type", "text"))
+    default = first(sent, f"{at}-default")
+    if default is not None:
+        _set(row, "default", default)
+
+
+READERS: dict[str, Callable[[dict[str, Any], str, dict[str, list[str]]], None]] = {
+    "joins": _read_join,
+    "dimensions": _read_dimension,
+    "measures": _read_measure,
+    "parameters": _read_parameter,
+}
+"""How the builder's inputs of each list's rows are read."""
 
 
 def _new_row(name: str, sent: dict[str, list[str]], lists: dict[str, list[Any]]) -> Any:
