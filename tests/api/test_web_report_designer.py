@@ -263,3 +263,18 @@ def test_a_draft_written_oddly_through_the_api_opens_with_its_problems(
     csrf = token(html)
     html = post(wealth, f"{DESIGN}/reports/odd", csrf, action="add:dimensions")
     assert 'id="builder"' in html
+
+
+def test_the_order_and_the_limit_make_a_top_list(wealth: TestClient) -> None:
+    csrf = new_report(wealth)
+    url = f"{DESIGN}/reports/by_tier"
+    post(wealth, url, csrf, action="add:dimensions", **{"new-dimension-field": "tier"})
+    post(wealth, url, csrf, action="add:measures", **{"new-measure-function": "count"})
+    html = post(wealth, url, csrf, sort="count", limit="1", **{"sort-direction": "desc"})
+    spec = draft(wealth, "report", "by_tier")
+    assert spec["sort"] == [{"key": "count", "direction": "desc"}]
+    assert spec["limit"] == 1
+    assert html.count('<tr class="data">') == 1
+    html = post(wealth, url, csrf, sort="", limit="lots")
+    assert "sort" not in draft(wealth, "report", "by_tier")
+    assert 'class="field-error"' in html.split('id="order"', 1)[1].split("</fieldset>", 1)[0]

@@ -248,6 +248,13 @@ def _builder(
             "charts": CHARTS,
             "parameter_types": PARAMETER_TYPES,
             "chart": (spec.get("chart") or {}).get("type", ""),
+            "sortable": [
+                str(row.get("key"))
+                for name in ("dimensions", "measures")
+                for row in _list_at(spec, name)
+                if isinstance(row, Mapping) and row.get("key")
+            ],
+            "order": _first_sort(spec),
             "dashboards": [
                 {
                     "key": d.key,
@@ -308,6 +315,12 @@ def label_parts(label: Any) -> dict[str, str]:
     return {"zh": str(label or ""), "en": ""}
 
 
+def _first_sort(spec: Mapping[str, Any]) -> dict[str, Any]:
+    stored = spec.get("sort")
+    found = stored[0] if isinstance(stored, list) and stored else None
+    return dict(found) if isinstance(found, Mapping) else {}
+
+
 def _check_and_preview(
     request: Request, session: Session, viewer: Viewer, app: str, key: str, body: Any
 ) -> tuple[list[ErrorItem], dict[str, Any] | None]:
@@ -329,7 +342,16 @@ def _places(spec: Mapping[str, Any]) -> list[str]:
         items = _list_at(spec, name)
         found.extend(f"/spec{pointer}/{index}" for index in range(len(items)))
         found.append(f"/spec{pointer}")
-    found.extend(["/spec/dataset/form", "/spec/dataset", "/spec/chart", "/label"])
+    found.extend(
+        [
+            "/spec/dataset/form",
+            "/spec/dataset",
+            "/spec/sort",
+            "/spec/limit",
+            "/spec/chart",
+            "/label",
+        ]
+    )
     return found
 
 
@@ -483,10 +505,27 @@ def edited_spec(stored: Mapping[str, Any], sent: dict[str, list[str]]) -> dict[s
             spec[name] = lists[name]
         else:
             spec.pop(name, None)
+    _read_order(spec, sent)
     chart = first(sent, "chart")
     if chart is not None:
         spec = _with_chart(spec, chart)
     return spec
+
+
+def _read_order(spec: dict[str, Any], sent: dict[str, list[str]]) -> None:
+    """The first sort key and its direction (further keys written through the API are kept),
+    and the row limit."""
+    chosen = first(sent, "sort")
+    if chosen is not None:
+        stored = spec.get("sort")
+        rest = list(stored[1:]) if isinstance(stored, list) else []
+        direction = "desc" if first(sent, "sort-direction") == "desc" else "asc"
+        order = [{"key": chosen, "direction": direction}, *rest] if chosen else rest
+        _set(spec, "sort", order)
+    limit = first(sent, "limit")
+    if limit is not None:
+        text = limit.strip()
+        _set(spec, "limit", int(text) if text.isdigit() else text)
 
 
 def _apply(
