@@ -53,6 +53,7 @@ def test_an_analyst_builds_a_bar_chart_report_and_puts_it_on_a_dashboard(
     page.click("#add-filter")
     page.wait_for_selector("#filters-0 .field-error")
     assert page.is_disabled("#publish")
+    shoot(page, "report-builder-problem")
     page.focus("#remove-filters-0")
     page.keyboard.press("Enter")
     until(page, "() => !document.getElementById('filters-0')", None)
