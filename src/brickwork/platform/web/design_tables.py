@@ -452,7 +452,8 @@ def table_edit(
     request: Request, session: SessionDep, app: AppKey, key: ModelKey, sent: FormListsDep
 ) -> Response:
     """Apply one step (the button pressed: `action`), save the draft, answer the grid with
-    its problems, findings and, for `run-tests` and `publish`, their results."""
+    its problems, findings and, for `run-tests` and `publish`, their results (to htmx the
+    grid alone, otherwise the whole page: the editor works without scripts too)."""
     viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
     metadata = request.app.state.metadata
     metadata.require(session, viewer.actor, "design", app)
@@ -488,7 +489,7 @@ def table_edit(
         published=published,
         ran=action in ("run-tests", "publish"),
         problems=problems,
-        fragment=True,
+        fragment=request.headers.get("HX-Request") == "true",
     )
 
 
