@@ -47,9 +47,11 @@ def grid(rules: list[tuple[str, str]], **extra: Any) -> dict[str, Any]:
 
 
 def edit(client: TestClient, form: dict[str, Any]) -> str:
-    response = client.post(f"{PAGE}/country_risk", data=form, headers=EN)
+    """The grid after a step, as htmx receives it (the form alone, swapped in place)."""
+    response = client.post(f"{PAGE}/country_risk", data=form, headers={**EN, "HX-Request": "true"})
     assert response.status_code == 200, response.text
     assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert response.text.lstrip().startswith('<form id="table-editor"')
     return response.text
 
 
@@ -73,6 +75,9 @@ def test_a_table_built_in_the_grid_is_the_api_s_draft(client: TestClient) -> Non
     assert spec["inputs"] == [{"id": "i_in_1", "name": "Country", "type_ref": "string"}]
     assert [r["when"] for r in table["rules"]] == [['"KP", "IR"'], ['not("KP", "IR")']]
     assert table["outputs"][0]["name"] == "risk"
+    without_scripts = client.post(f"{PAGE}/country_risk", data=grid([("-", '"x"')]), headers=EN)
+    assert "<html" in without_scripts.text
+    assert 'id="design-decisions"' in without_scripts.text
 
 
 def test_an_overlap_is_shown_next_to_its_rules_until_fixed(client: TestClient) -> None:

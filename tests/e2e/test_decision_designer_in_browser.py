@@ -18,6 +18,14 @@ pytestmark = pytest.mark.browser
 KEY = "country_risk"
 
 
+def settled(page: Any) -> None:
+    """Wait until htmx has swapped and settled the grid (its new buttons are live)."""
+    from playwright.sync_api import expect
+
+    busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+    expect(page.locator(busy)).to_have_count(0)
+
+
 def rule_ids(page: Any) -> list[str]:
     found: list[str] = page.eval_on_selector_all(
         "#decision-grid input[name=rule_id]", "inputs => inputs.map(i => i.value)"
@@ -39,6 +47,7 @@ def test_an_analyst_builds_fixes_tests_and_publishes_a_decision_table(
     page.wait_for_url(f"**/apps/aml/design/decisions/{KEY}")
     expect(page.locator("#design-decisions")).to_have_attribute("aria-current", "page")
 
+    page.evaluate("() => { window.sameDocument = true; }")
     page.fill("#in-name-0", "Country")
     page.select_option("#in-type-0", "string")
     page.fill("#out-name-0", "risk")
@@ -53,6 +62,7 @@ def test_an_analyst_builds_fixes_tests_and_publishes_a_decision_table(
     page.fill("#then-0-0", '"high"')
     page.click("#add-rule")
     page.wait_for_selector("#then-1-0")
+    settled(page)
     page.fill("#then-1-0", '"low"')
     page.click("#save")
     findings = page.locator("#findings")
@@ -61,31 +71,39 @@ def test_an_analyst_builds_fixes_tests_and_publishes_a_decision_table(
     for row in ("#rule-0", "#rule-1"):
         expect(page.locator(row)).to_have_class(re.compile(r"\brow-warning\b"))
     expect(page.locator("#rule-1 + tr.row-note")).to_contain_text("r_1")
+    settled(page)
     shoot(page, "decision-table-overlap")
 
     page.fill("#when-1-0", 'not("KP", "IR")')
     page.click("#save")
     expect(page.locator("#findings")).to_have_count(0)
+    settled(page)
 
     page.focus("#down-r_1")
     page.keyboard.press("Enter")
     expect(page.locator("#decision-grid input[name=rule_id]").first).to_have_value("r_2")
+    settled(page)
     assert rule_ids(page) == ["r_2", "r_1"]
     page.focus("#up-r_1")
     page.keyboard.press("Enter")
     expect(page.locator("#decision-grid input[name=rule_id]").first).to_have_value("r_1")
+    settled(page)
 
     page.click("#add-test")
     page.wait_for_selector("#expect-0")
+    settled(page)
     page.fill("#test-0-0", '"IR"')
     page.fill("#expect-0", '"low"')
     page.click("#run-tests")
     expect(page.locator("#test-0 .badge.fail")).to_be_visible()
+    settled(page)
     page.fill("#expect-0", '"high"')
     page.click("#run-tests")
     expect(page.locator("#test-0 .badge.pass")).to_be_visible()
+    settled(page)
     page.click("#publish")
     expect(page.locator("#editor-message")).to_have_text("已发布为第 1 版。")
+    assert page.evaluate("() => window.sameDocument === true")  # swapped in place throughout
     shoot(page, "decision-table-published")
 
     token = page.evaluate("() => document.querySelector('meta[name=csrf-token]').content")
