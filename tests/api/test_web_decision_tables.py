@@ -143,6 +143,47 @@ def test_tests_run_and_a_failing_one_blocks_publishing(client: TestClient) -> No
     assert evaluated.json()["value"] == "high"
 
 
+def test_what_the_grid_does_not_show_is_kept(client: TestClient) -> None:
+    started(client)
+    spec = draft(client)
+    logic = spec["decisions"][0]["logic"]
+    logic["outputs"][0].update(output_values='"high", "low"', default='"low"')
+    logic["annotations"] = ["Why"]
+    logic["rules"][0]["annotations"] = ["sanctions"]
+    body = {"label": "Country risk", "spec": spec}
+    saved = client.put(f"{API}/definitions/decision_table/country_risk", json=body)
+    assert saved.status_code == 200, saved.text
+    edit(client, grid([('"KP"', '"high"')], action="add-rule"))
+    logic = draft(client)["decisions"][0]["logic"]
+    assert logic["outputs"][0]["output_values"] == '"high", "low"'
+    assert logic["outputs"][0]["default"] == '"low"'
+    assert [r["annotations"] for r in logic["rules"]] == [["sanctions"], [""]]
+
+
+def test_a_model_the_grid_cannot_show_is_left_alone(client: TestClient) -> None:
+    started(client)
+    spec = draft(client)
+    second = {"id": "d_two", "name": "two", "logic": {"type": "literal", "text": "1"}}
+    spec["decisions"].append(second)
+    body = {"label": "Country risk", "spec": spec}
+    saved = client.put(f"{API}/definitions/decision_table/country_risk", json=body)
+    assert saved.status_code == 200, saved.text
+    html = edit(client, grid([("-", '"x"')]))
+    assert "edit it through the API or a DMN import" in html
+    assert len(draft(client)["decisions"]) == 2
+
+
+def test_a_bad_or_taken_key_is_said_next_to_it(client: TestClient) -> None:
+    started(client)
+    bad = client.post(PAGE, data={"key": "Country Risk", "label": "x"}, headers=EN)
+    assert bad.status_code == 422
+    assert 'id="new-key-error"' in bad.text
+    assert 'value="Country Risk"' in bad.text
+    taken = client.post(PAGE, data={"key": "country_risk", "label": "x"}, headers=EN)
+    assert taken.status_code == 422
+    assert "already has a decision_table" in taken.text
+
+
 def test_only_designers_reach_the_designer(client: TestClient, users: Users) -> None:
     started(client)
     reader = users.client("reader", grants=[{"app": "risk", "actions": ["read"], "rows": "all"}])

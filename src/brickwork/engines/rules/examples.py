@@ -6,6 +6,7 @@ module must not read a clock or anything outside the model.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -15,6 +16,8 @@ from typing import Any
 from brickwork.engines.expr import EvaluationContext
 from brickwork.engines.expr.values import YearsMonths, format_temporal, literal_text
 from brickwork.engines.rules.compiler import CompiledModel
+
+DECIMAL_TEXT = re.compile(r"^-?[0-9]{1,40}(\.[0-9]{1,40})?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,24 +38,26 @@ def run_examples(
     for index, test in enumerate(model.model.tests):
         result = model.evaluate(None, test.inputs, context=context or EvaluationContext())
         actual = plain(result.value)
-        outcomes.append(
-            ExampleOutcome(index, test.id, actual == plain(test.expected), test.expected, actual)
-        )
+        passed = actual in (plain(test.expected), plain(test.expected, numbers_as_text=True))
+        outcomes.append(ExampleOutcome(index, test.id, passed, test.expected, actual))
     return tuple(outcomes)
 
 
-def plain(value: Any) -> Any:
-    """A value (FEEL or JSON) in one comparable form: numbers as normalised decimal text."""
+def plain(value: Any, *, numbers_as_text: bool = False) -> Any:
+    """A value (FEEL or JSON) in one comparable form: numbers as normalised decimal text; with
+    `numbers_as_text`, JSON strings of decimals too (the API sends decimals as strings)."""
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, Decimal | int | float):
         return _number(Decimal(str(value)))
     if isinstance(value, str):
+        if numbers_as_text and DECIMAL_TEXT.match(value):
+            return _number(Decimal(value))
         return value
     if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
+        return {str(k): plain(v, numbers_as_text=numbers_as_text) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
+        return [plain(v, numbers_as_text=numbers_as_text) for v in value]
     if isinstance(value, date | datetime | time | timedelta | YearsMonths):
         return format_temporal(value)
     return literal_text(value)

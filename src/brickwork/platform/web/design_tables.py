@@ -26,7 +26,7 @@ from brickwork.engines.rules import DecisionModelError, compile_model
 from brickwork.engines.rules.definition import HIT_POLICIES
 from brickwork.engines.rules.examples import run_examples
 from brickwork.platform.api.deps import SessionDep
-from brickwork.platform.errors import ErrorItem, Invalid, PlatformError
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid, PlatformError
 from brickwork.platform.metadata.schemas import DefinitionCreate, DraftUpdate, Kind
 from brickwork.platform.vocabulary import KEY_PATTERN
 from brickwork.platform.web.params import FormListsDep, first
@@ -114,22 +114,41 @@ def grid_of(label: str, spec: dict[str, Any]) -> Grid:
     )
 
 
-def spec_of(grid: Grid, key: str) -> dict[str, Any]:
-    """The decision model the grid stands for."""
+def spec_of(grid: Grid, key: str, before: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The decision model the grid stands for; what the grid does not show (allowed values,
+    defaults, labels, annotations, input data ids) is kept from the spec `before` it."""
+    kept = _kept(before or {})
     names = [column["name"] for column in grid.inputs]
+    notes = len(kept["table"].get("annotations", ()))
     decision = {"id": "d_" + re.sub(r"[^A-Za-z0-9_]", "_", key), "name": key, **grid.decision}
     logic = {
+        **kept["table"],
         "type": "decision_table",
         "hit_policy": grid.hit_policy,
-        "inputs": [{"id": c["id"], "expression": c["name"], **_typed(c)} for c in grid.inputs],
-        "outputs": [{"id": c["id"], "name": c["name"], **_typed(c)} for c in grid.outputs],
+        "inputs": [
+            {**kept["in"].get(c["id"], {}), "id": c["id"], "expression": c["name"], **_typed(c)}
+            for c in grid.inputs
+        ],
+        "outputs": [
+            {**kept["out"].get(c["id"], {}), "id": c["id"], "name": c["name"], **_typed(c)}
+            for c in grid.outputs
+        ],
         "rules": [
-            {"id": rule["id"], "when": rule["when"], "then": rule["then"]} for rule in grid.rules
+            {
+                "id": rule["id"],
+                "when": rule["when"],
+                "then": rule["then"],
+                **_annotations(kept["rules"].get(rule["id"]), notes),
+            }
+            for rule in grid.rules
         ],
     }
     spec: dict[str, Any] = {
         **grid.rest,
-        "inputs": [{"id": f"i_{c['id']}", "name": c["name"], **_typed(c)} for c in grid.inputs],
+        "inputs": [
+            {**kept["data"].get(c["name"], {"id": f"i_{c['id']}"}), "name": c["name"], **_typed(c)}
+            for c in grid.inputs
+        ],
         "decisions": [{**decision, "requires": {"inputs": names}, "logic": logic}],
     }
     if grid.tests:
@@ -142,6 +161,37 @@ def spec_of(grid: Grid, key: str) -> dict[str, Any]:
             for test in grid.tests
         ]
     return spec
+
+
+def _kept(before: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The parts of an editable spec the grid does not show, by column, rule and input name."""
+    if not before.get("decisions") or not editable(before):
+        return {"table": {}, "in": {}, "out": {}, "rules": {}, "data": {}}
+    table = before["decisions"][0]["logic"]
+    hidden = ("id", "expression", "name", "type_ref")
+    return {
+        "table": {k: v for k, v in table.items() if k in ("id", "annotations")},
+        "in": {
+            c["id"]: {k: v for k, v in c.items() if k not in hidden}
+            for c in table.get("inputs", [])
+        },
+        "out": {
+            c["id"]: {k: v for k, v in c.items() if k not in hidden}
+            for c in table.get("outputs", [])
+        },
+        "rules": {r["id"]: r.get("annotations") for r in table.get("rules", [])},
+        "data": {
+            d["name"]: {k: v for k, v in d.items() if k not in ("name", "type_ref")}
+            for d in before.get("inputs", [])
+        },
+    }
+
+
+def _annotations(found: list[str] | None, columns: int) -> dict[str, Any]:
+    if not columns:
+        return {}
+    texts = list(found or [])[:columns]
+    return {"annotations": texts + [""] * (columns - len(texts))}
 
 
 def _typed(column: dict[str, str]) -> dict[str, str]:
@@ -402,14 +452,32 @@ def _editor(
 def decisions_page(request: Request, session: SessionDep, app: AppKey) -> Response:
     """The app's decision models, and a form to start a new one."""
     viewer = viewer_of(request, session)
-    metadata = request.app.state.metadata
-    metadata.require(session, viewer.actor, "design", app)
-    models = metadata.list_definitions(session, app, kind=Kind.DECISION_TABLE)
+    request.app.state.metadata.require(session, viewer.actor, "design", app)
+    return _listing(request, session, viewer, app)
+
+
+def _listing(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    app: str,
+    *,
+    sent: dict[str, str] | None = None,
+    problem: PlatformError | None = None,
+) -> Response:
+    models = request.app.state.metadata.list_definitions(session, app, kind=Kind.DECISION_TABLE)
     return render(
         request,
         "design/tables.html",
-        {"app": app, "models": models, "nav": navigation(request, session, viewer, app)},
+        {
+            "app": app,
+            "models": models,
+            "sent": sent or {},
+            "problem": problem,
+            "nav": navigation(request, session, viewer, app),
+        },
         viewer=viewer,
+        status=422 if problem is not None else 200,
     )
 
 
@@ -417,22 +485,29 @@ def decisions_page(request: Request, session: SessionDep, app: AppKey) -> Respon
 def create_decision(
     request: Request, session: SessionDep, app: AppKey, sent: FormListsDep
 ) -> Response:
-    """A new decision model (one input, one output, one rule) and its editor."""
+    """A new decision model (one input, one output, one rule) and its editor; a key that is
+    not one, or is taken, is said next to the key."""
     viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
     metadata = request.app.state.metadata
     key = (first(sent, "key", "") or "").strip()
     label = (first(sent, "label", "") or "").strip() or key
+    typed = {"key": key, "label": label}
     try:
         body = DefinitionCreate.model_validate(
             {"kind": "decision_table", "key": key, "label": label, "spec": {}}
         )
     except ValueError:
-        raise Invalid(
+        refusal = Invalid(
             f"{key!r} is not a key: use lower-case letters, digits and underscores, starting "
             "with a letter",
-            code="invalid_key",
-        ) from None
-    metadata.create_definition(session, viewer.actor, app, body)
+            code="validation_failed",
+            errors=[ErrorItem("/key", "invalid_value", "not a key")],
+        )
+        return _listing(request, session, viewer, app, sent=typed, problem=refusal)
+    try:
+        metadata.create_definition(session, viewer.actor, app, body)
+    except Conflict as exc:
+        return _listing(request, session, viewer, app, sent=typed, problem=exc)
     grid = grid_of(label, {})
     update = DraftUpdate.model_validate({"label": label, "spec": spec_of(grid, key)})
     metadata.update_draft(session, viewer.actor, app, Kind.DECISION_TABLE, key, update)
@@ -461,10 +536,13 @@ def table_edit(
     action = first(sent, "action", "save") or "save"
     apply(grid, action)
     revision = first(sent, "revision")
+    before = metadata.definition(session, app, Kind.DECISION_TABLE, key).draft or {}
+    if not editable(before.get("spec") or {}):
+        return _editor(request, session, viewer, app, key, fragment=_htmx(request))
     update = DraftUpdate.model_validate(
         {
             "label": grid.label,
-            "spec": spec_of(grid, key),
+            "spec": spec_of(grid, key, before.get("spec")),
             "base_revision": int(revision) if revision and revision.isdigit() else None,
         }
     )
@@ -489,8 +567,12 @@ def table_edit(
         published=published,
         ran=action in ("run-tests", "publish"),
         problems=problems,
-        fragment=request.headers.get("HX-Request") == "true",
+        fragment=_htmx(request),
     )
+
+
+def _htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
 @router.post("/apps/{app}/design/decisions/{key}/cell", response_model=None)
