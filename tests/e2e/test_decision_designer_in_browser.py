@@ -1,6 +1,7 @@
 """The decision-table designer in a real browser (Chromium through Playwright) against
 `brickwork demo`: an analyst who designs the AML app builds a table with the keyboard and the
-mouse only, sees a cell's mistake as it is typed and an overlap next to its rules, fixes both,
+mouse only, sees a cell's mistake as it is typed and an overlap next to its rules (gone under
+the hit policy First), fixes both,
 reorders rules with the keyboard, runs an embedded test and publishes. The page fixture fails
 on a console error, a Content-Security-Policy violation or a request to another host.
 Screenshots go to `test-artifacts/screenshots/`. One server for the module."""
@@ -73,6 +74,14 @@ def test_an_analyst_builds_fixes_tests_and_publishes_a_decision_table(
     expect(page.locator("#rule-1 + tr.row-note")).to_contain_text("r_1")
     settled(page)
     shoot(page, "decision-table-overlap")
+
+    page.select_option("#hit-policy", "F")  # first match wins: overlaps are allowed
+    expect(page.locator("#findings")).to_have_count(0)
+    settled(page)
+    expect(page.locator("#hit-policy")).to_have_value("F")
+    page.select_option("#hit-policy", "U")
+    expect(page.locator("#findings")).to_be_visible()
+    settled(page)
 
     page.fill("#when-1-0", 'not("KP", "IR")')
     page.click("#save")
