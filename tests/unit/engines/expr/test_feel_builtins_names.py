@@ -4,7 +4,9 @@ punctuation, spacing or word order, and the same on every run."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
 
 import pytest
 from expr_support import run, shown
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 
 from brickwork.engines.expr import NotPushable, Scope, check, to_sql_ir
 from brickwork.engines.expr import datatypes as t
+from brickwork.engines.expr.library.names import normalise_name
 
 # (source, expected value as literal text, expected diagnostic codes)
 CASES: list[tuple[str, str, tuple[str, ...]]] = [
@@ -109,3 +112,95 @@ def test_similarity_is_symmetric_and_bounded(a: str, b: str) -> None:
 def test_a_name_matches_itself_unless_empty(a: str) -> None:
     score = run("name similarity(a, a)", {"a": a}).value
     assert score in (Decimal(0), Decimal(1))
+
+
+def textbook_jaro_winkler(a: str, b: str) -> Fraction:
+    """Jaro-Winkler as the textbook scans it (window, first free match, half transpositions,
+    prefix of at most 4 scaled by 0.1), exact: the reference the fast path must agree with."""
+    if not a or not b:
+        return Fraction(0)
+    if a == b:
+        return Fraction(1)
+    reach = max(max(len(a), len(b)) // 2 - 1, 0)
+    taken = [False] * len(b)
+    first = []
+    for i, char in enumerate(a):
+        for j in range(max(0, i - reach), min(len(b), i + reach + 1)):
+            if not taken[j] and b[j] == char:
+                taken[j] = True
+                first.append(char)
+                break
+    m = len(first)
+    if m == 0:
+        return Fraction(0)
+    second = [char for j, char in enumerate(b) if taken[j]]
+    t = Fraction(sum(x != y for x, y in zip(first, second, strict=True)), 2)
+    jaro = (Fraction(m, len(a)) + Fraction(m, len(b)) + (m - t) / m) / 3
+    prefix = 0
+    for x, y in zip(a[:4], b[:4], strict=False):
+        if x != y:
+            break
+        prefix += 1
+    return jaro + Fraction(prefix, 10) * (1 - jaro)
+
+
+def reference_best(name: str, candidates: list[str], threshold: Decimal | None) -> Any:
+    best: tuple[Fraction, str] | None = None
+    for candidate in candidates:
+        exact = textbook_jaro_winkler(normalise_name(name), normalise_name(candidate))
+        if best is None or exact > best[0]:
+            best = (exact, candidate)
+    if best is None:
+        return None
+    score = (Decimal(best[0].numerator) / Decimal(best[0].denominator)).quantize(
+        Decimal("0.0001"), rounding=ROUND_HALF_UP
+    )
+    if score == 0 or (threshold is not None and score < threshold):
+        return None
+    return (best[1], score)
+
+
+latin = st.text(alphabet="abcdeijkmnorst -", max_size=14)
+
+
+@st.composite
+def near(draw: st.DrawFn, name: str) -> str:
+    """`name` with a few characters dropped, changed or added: a candidate that may win."""
+    chars = list(name)
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, len(chars)))
+        kind = draw(st.sampled_from(("drop", "change", "add")))
+        if kind == "add" or not chars:
+            chars.insert(at, draw(st.sampled_from("abeinorst ")))
+        elif kind == "drop":
+            del chars[min(at, len(chars) - 1)]
+        else:
+            chars[min(at, len(chars) - 1)] = draw(st.sampled_from("abeinorst"))
+    return "".join(chars)
+
+
+@st.composite
+def screenings(draw: st.DrawFn) -> tuple[str, list[str]]:
+    name = draw(latin)
+    candidates = draw(st.lists(near(name) | latin, max_size=12))
+    return name, candidates
+
+
+@given(screenings(), st.none() | st.decimals(min_value=0, max_value=1, places=4))
+def test_best_match_agrees_with_the_textbook_over_every_candidate(
+    screening: tuple[str, list[str]], threshold: Decimal | None
+) -> None:
+    """Candidates skipped because they cannot win never change the answer."""
+    name, candidates = screening
+    scope = {"n": name, "c": candidates, "t": threshold}
+    found = run("best match(n, c, t)" if threshold is not None else "best match(n, c)", scope)
+    expected = reference_best(name, candidates, threshold)
+    got = None if found.value is None else (found.value["name"], found.value["score"])
+    assert got == expected
+    for candidate in candidates:
+        pair = {"a": name, "b": candidate}
+        exact = textbook_jaro_winkler(normalise_name(name), normalise_name(candidate))
+        score = (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+            Decimal("0.0001"), rounding=ROUND_HALF_UP
+        )
+        assert run("name similarity(a, b)", pair).value == score

@@ -17,6 +17,7 @@ from __future__ import annotations
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from brickwork.engines.expr.datatypes import ANY, NUMBER, STRING, context_of
 from brickwork.engines.expr.functions import FunctionError, FunctionSpec, ex, sig
@@ -44,6 +45,12 @@ def _is_cjk(char: str) -> bool:
     return any(low <= code <= high for low, high in _CJK_RANGES)
 
 
+@lru_cache(maxsize=65_536)
+def _normalised(name: str) -> str:
+    """`normalise_name`, remembered: a list's names are normalised once, not per screening."""
+    return normalise_name(name)
+
+
 def normalise_name(name: str) -> str:
     """The comparable form of a name: see the module docstring."""
     if len(name) > MAX_NAME_LENGTH:
@@ -59,36 +66,81 @@ def normalise_name(name: str) -> str:
     return " ".join(sorted(words))
 
 
+Score = tuple[int, int]
+"""An exact score as numerator and positive denominator (compared by cross-multiplying:
+exact, and much cheaper than `Fraction` arithmetic over a long list)."""
+
+
 def _jaro_winkler(a: str, b: str) -> Fraction:
+    return Fraction(*_scored(a, b))
+
+
+def _scored(a: str, b: str) -> Score:
     if not a or not b:
-        return Fraction(0)
+        return (0, 1)
     if a == b:
-        return Fraction(1)
+        return (1, 1)
     reach = max(max(len(a), len(b)) // 2 - 1, 0)
+    positions: dict[str, list[int]] = {}
+    for j, char in enumerate(b):
+        positions.setdefault(char, []).append(j)
     taken = [False] * len(b)
     matched_a: list[str] = []
     for i, char in enumerate(a):
-        for j in range(max(0, i - reach), min(len(b), i + reach + 1)):
-            if not taken[j] and b[j] == char:
+        # the first free position of `char` in b within `reach` of i, as a scan would find
+        for j in positions.get(char, ()):
+            if j < i - reach:
+                continue
+            if j > i + reach:
+                break
+            if not taken[j]:
                 taken[j] = True
                 matched_a.append(char)
                 break
     matches = len(matched_a)
     if matches == 0:
-        return Fraction(0)
+        return (0, 1)
     matched_b = [char for j, char in enumerate(b) if taken[j]]
     half_transpositions = sum(x != y for x, y in zip(matched_a, matched_b, strict=True))
-    jaro = (
-        Fraction(matches, len(a))
-        + Fraction(matches, len(b))
-        + Fraction(2 * matches - half_transpositions, 2 * matches)
-    ) / 3
+    return _winkler(_jaro(matches, half_transpositions, len(a), len(b)), _prefix(a, b))
+
+
+def _jaro(matches: int, half_transpositions: int, length_a: int, length_b: int) -> Score:
+    """(m/|a| + m/|b| + (m - t)/m) / 3 with t = half the transpositions, as one fraction."""
+    m, t2 = matches, half_transpositions
+    return (
+        2 * m * m * (length_a + length_b) + (2 * m - t2) * length_a * length_b,
+        6 * m * length_a * length_b,
+    )
+
+
+def _winkler(jaro: Score, prefix: int) -> Score:
+    """jaro + prefix/10 * (1 - jaro)."""
+    numerator, denominator = jaro
+    return (numerator * (10 - prefix) + prefix * denominator, 10 * denominator)
+
+
+def _prefix(a: str, b: str) -> int:
     prefix = 0
     for x, y in zip(a[:_PREFIX_MAX], b[:_PREFIX_MAX], strict=False):
         if x != y:
             break
         prefix += 1
-    return jaro + prefix * _PREFIX_SCALE * (1 - jaro)
+    return prefix
+
+
+def _above(x: Score, y: Score) -> bool:
+    return x[0] * y[1] > y[0] * x[1]
+
+
+def _at_most(a: str, b: str) -> Score:
+    """An upper bound of `_scored(a, b)` from the lengths and the common prefix alone (no more
+    matches than the shorter name has characters, no transposition): a candidate whose bound
+    cannot beat the best so far is not compared."""
+    if not a or not b:
+        return (0, 1)
+    shortest = min(len(a), len(b))
+    return _winkler(_jaro(shortest, 0, len(a), len(b)), _prefix(a, b))
 
 
 def _score(value: Fraction) -> Decimal:
@@ -145,18 +197,25 @@ def best_match(name: Value, candidates: Value, threshold: Value = None) -> Value
     if floor is not None and not isinstance(floor, Decimal):
         message = f"`threshold` must be a number, not a {kind_of(floor)}"
         raise FunctionError(message, "E_ARGUMENT_TYPE")
-    best: tuple[Fraction, Value, str] | None = None
+    best: tuple[Score, Value, str] | None = None
+    # Below this a candidate cannot reach the threshold once rounded: never the answer.
+    below = Fraction(0) if floor is None else Fraction(floor) - Fraction(1, 20_000)
+    lowest: Score = (below.numerator, below.denominator)
     for candidate in candidates:
         candidate = norm(candidate)
         if candidate is None:
             continue
         for alias in _names_of(candidate):
-            exact = _jaro_winkler(wanted, normalise_name(alias))
-            if best is None or exact > best[0]:
+            other = _normalised(alias)
+            bound = _at_most(wanted, other)
+            if (best is not None and not _above(bound, best[0])) or _above(lowest, bound):
+                continue  # cannot win (an equal score goes to the earlier candidate)
+            exact = _scored(wanted, other)
+            if best is None or _above(exact, best[0]):
                 best = (exact, candidate, alias)
     if best is None:
         return None
-    score = _score(best[0])
+    score = _score(Fraction(*best[0]))
     if score == 0 or (floor is not None and score < floor):
         return None
     return {"candidate": best[1], "name": best[2], "score": score}
