@@ -14,7 +14,7 @@ these models with `by_alias=True` (`model_dump(by_alias=True)`).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -279,6 +279,20 @@ class BusinessKnowledgeModel(Frozen):
     logic: Boxed
 
 
+class ModelTest(Frozen):
+    """An example the model must answer as expected before it is published (a Brickwork
+    addition: DMN XML has no place for it, so the exporter leaves it out)."""
+
+    id: ElementId
+    name: Annotated[str, StringConstraints(max_length=200)] = ""
+    inputs: dict[str, Any] = Field(
+        default_factory=dict, description="Input data by name, as JSON (decimals as strings)."
+    )
+    expected: Any = Field(
+        default=None, description="The entry decision's value, as JSON (null: no result)."
+    )
+
+
 class DecisionModel(Frozen):
     """A DMN `<definitions>`: the `spec` of a `decision_table` definition."""
 
@@ -292,6 +306,11 @@ class DecisionModel(Frozen):
         default=None,
         description="The decision evaluated by default (default: the only decision no other "
         "requires).",
+    )
+    tests: tuple[ModelTest, ...] = Field(
+        default=(),
+        description="Examples that must pass before publish: inputs and the expected value of "
+        "the entry decision.",
     )
 
 

@@ -7,21 +7,33 @@ and column: an invalid model never reaches evaluation.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
 from brickwork.engines.rules import DecisionModelError, ModelProblem, RuleDefinition, compile_model
+from brickwork.engines.rules.examples import run_examples
 from brickwork.platform.errors import ErrorItem, pointer_of
 
 
 def validate_decision_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
+    """Every problem of the model; when it compiles, every embedded example that fails."""
     try:
-        compile_model(spec)
+        model = compile_model(spec)
     except DecisionModelError as exc:
         for problem in exc.problems:
             yield ErrorItem(problem.pointer, problem.code, describe(problem))
+        return
+    for outcome in run_examples(model):
+        if not outcome.passed:
+            yield ErrorItem(
+                f"/tests/{outcome.index}/expected",
+                "E_DMN_TEST_FAILED",
+                f"example {outcome.test_id!r} expects {json.dumps(outcome.expected)} but the "
+                f"model gives {json.dumps(outcome.actual)}",
+            )
 
 
 def validate_rule_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:

@@ -12,6 +12,7 @@ from brickwork.platform.web import (
     audit,
     bulk,
     dashboard_designer,
+    design_tables,
     forms,
     imports,
     inbox,
@@ -55,3 +56,4 @@ def install(app: FastAPI) -> None:
     app.include_router(admin.router)
     app.include_router(roles.router)
     app.include_router(audit.router)
+    app.include_router(design_tables.router)

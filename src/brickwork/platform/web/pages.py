@@ -250,8 +250,8 @@ def apps_of(
     request: Request, session: Session, viewer: Viewer, *, only: str | None = None
 ) -> list[dict[str, Any]]:
     """Each app the viewer reaches (or just `only`) with its published forms they may read, its
-    reports and dashboards. Every page's navigation asks this: the viewer's grants are read
-    once, and each form is checked against them (no form is loaded)."""
+    reports and dashboards, and whether they design it. Every page's navigation asks this: the
+    viewer's grants are read once, and each form is checked against them (no form is loaded)."""
     metadata = request.app.state.metadata
     permissions = metadata.permissions
     principal = permissions.principal(session, viewer.actor)
@@ -273,15 +273,15 @@ def apps_of(
                 reports.append(definition)
             elif definition.kind == Kind.DASHBOARD:
                 dashboards.append(definition)
-        designs = permissions.denial(principal, "design", app.key) is None
-        if forms or reports or dashboards or designs:
+        design = permissions.denial(principal, "design", app.key) is None
+        if forms or reports or dashboards or design:
             found.append(
                 {
                     "app": app,
                     "forms": forms,
                     "reports": reports,
                     "dashboards": dashboards,
-                    "designs": designs,
+                    "design": design,
                 }
             )
     return found

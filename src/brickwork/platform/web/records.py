@@ -713,4 +713,4 @@ def navigation(request: Request, session: Session, viewer: Viewer, app: str) -> 
 
     for entry in apps_of(request, session, viewer, only=app):
         return entry
-    return {"app": None, "forms": [], "reports": [], "dashboards": []}
+    return {"app": None, "forms": [], "reports": [], "dashboards": [], "design": False}

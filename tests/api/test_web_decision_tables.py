@@ -1,0 +1,193 @@
+"""The decision-table designer over HTTP: a new table from the browser's form, the grid saved
+as the same draft JSON the API reads, problems placed next to their cells, the overlap analysis
+next to its rules, cells checked as they are typed, embedded tests run and required before
+publish, and only designers let in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from conftest import Users
+
+API = "/api/v1/apps/risk"
+PAGE = "/apps/risk/design/decisions"
+EN = {"Accept-Language": "en"}
+
+
+def started(client: TestClient) -> TestClient:
+    made = client.post("/api/v1/apps", json={"key": "risk", "label": "Risk"})
+    assert made.status_code == 201, made.text
+    created = client.post(
+        PAGE, data={"key": "country_risk", "label": "Country risk"}, follow_redirects=False
+    )
+    assert created.status_code == 303, created.text
+    assert created.headers["location"] == f"{PAGE}/country_risk"
+    return client
+
+
+def grid(rules: list[tuple[str, str]], **extra: Any) -> dict[str, Any]:
+    """The editor's form: one input (Country), one output (risk), the rules given."""
+    form: dict[str, Any] = {
+        "label": "Country risk",
+        "hit_policy": "U",
+        "in_id": ["in_1"],
+        "in_name": ["Country"],
+        "in_type": ["string"],
+        "out_id": ["out_1"],
+        "out_name": ["risk"],
+        "out_type": ["string"],
+        "rule_id": [f"r_{n}" for n in range(1, len(rules) + 1)],
+    }
+    for row, (when, then) in enumerate(rules):
+        form[f"when-{row}-0"] = when
+        form[f"then-{row}-0"] = then
+    return {**form, **extra}
+
+
+def edit(client: TestClient, form: dict[str, Any]) -> str:
+    """The grid after a step, as htmx receives it (the form alone, swapped in place)."""
+    response = client.post(f"{PAGE}/country_risk", data=form, headers={**EN, "HX-Request": "true"})
+    assert response.status_code == 200, response.text
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert response.text.lstrip().startswith('<form id="table-editor"')
+    return response.text
+
+
+def draft(client: TestClient) -> dict[str, Any]:
+    found = client.get(f"{API}/definitions/decision_table/country_risk")
+    assert found.status_code == 200, found.text
+    spec: dict[str, Any] = found.json()["draft"]["spec"]
+    return spec
+
+
+def test_a_table_built_in_the_grid_is_the_api_s_draft(client: TestClient) -> None:
+    started(client)
+    listing = client.get(PAGE, headers=EN)
+    assert "Country risk" in listing.text
+    page = client.get(f"{PAGE}/country_risk", headers=EN)
+    assert page.status_code == 200
+    assert 'id="decision-grid"' in page.text
+    edit(client, grid([('"KP", "IR"', '"high"'), ('not("KP", "IR")', '"low"')]))
+    spec = draft(client)
+    table = spec["decisions"][0]["logic"]
+    assert spec["inputs"] == [{"id": "i_in_1", "name": "Country", "type_ref": "string"}]
+    assert [r["when"] for r in table["rules"]] == [['"KP", "IR"'], ['not("KP", "IR")']]
+    assert table["outputs"][0]["name"] == "risk"
+    without_scripts = client.post(f"{PAGE}/country_risk", data=grid([("-", '"x"')]), headers=EN)
+    assert "<html" in without_scripts.text
+    assert 'id="design-decisions"' in without_scripts.text
+
+
+def test_an_overlap_is_shown_next_to_its_rules_until_fixed(client: TestClient) -> None:
+    started(client)
+    html = edit(client, grid([('"KP", "IR"', '"high"'), ("-", '"low"')]))
+    assert 'id="findings"' in html
+    assert "row-warning" in html
+    assert "Overlap" in html
+    fixed = edit(client, grid([('"KP", "IR"', '"high"'), ('not("KP", "IR")', '"low"')]))
+    assert 'id="findings"' not in fixed
+
+
+def test_rows_are_added_moved_and_removed_by_buttons(client: TestClient) -> None:
+    started(client)
+    rules = [('"KP"', '"high"'), ('"IR"', '"medium"')]
+    edit(client, grid(rules, action="down:0"))
+    assert [r["id"] for r in draft(client)["decisions"][0]["logic"]["rules"]] == ["r_2", "r_1"]
+    edit(client, grid(rules, action="add-rule"))
+    assert len(draft(client)["decisions"][0]["logic"]["rules"]) == 3
+    edit(client, grid(rules, action="delete-rule:0"))
+    assert [r["id"] for r in draft(client)["decisions"][0]["logic"]["rules"]] == ["r_2"]
+    edit(client, grid(rules, action="add-input"))
+    logic = draft(client)["decisions"][0]["logic"]
+    assert [c["expression"] for c in logic["inputs"]] == ["Country", "Input 2"]
+    assert logic["rules"][0]["when"] == ['"KP"', "-"]
+
+
+def test_a_bad_cell_is_shown_next_to_it(client: TestClient) -> None:
+    started(client)
+    checked = client.post(
+        f"{PAGE}/country_risk/cell", data={"cell": "when-0-0", "when-0-0": "[1.."}, headers=EN
+    )
+    assert checked.status_code == 200
+    assert 'id="check-when-0-0"' in checked.text
+    assert "Line 1, column" in checked.text
+    fine = client.post(
+        f"{PAGE}/country_risk/cell", data={"cell": "then-0-0", "then-0-0": '"high"'}, headers=EN
+    )
+    assert "cell-error" not in fine.text
+    html = edit(client, grid([('"KP"', "Unknown name")]))
+    cell = html.split('id="check-then-0-0"', 1)[1].split("</small>", 1)[0]
+    assert "cell-error" in cell
+
+
+def test_tests_run_and_a_failing_one_blocks_publishing(client: TestClient) -> None:
+    started(client)
+    rules = [('"KP", "IR"', '"high"'), ('not("KP", "IR")', '"low"')]
+    tests = {"test_id": ["t_1"], "test-0-0": '"KP"', "expect-0": '"low"'}
+    html = edit(client, grid(rules, action="run-tests", **tests))
+    assert "Failed: got" in html
+    refused = edit(client, grid(rules, action="publish", **tests))
+    assert "Published as version" not in refused
+    assert "E_DMN_TEST_FAILED" not in refused  # the message speaks, not the code
+    assert draft(client)["tests"] == [{"id": "t_1", "inputs": {"Country": "KP"}, "expected": "low"}]
+    tests["expect-0"] = '"high"'
+    passed = edit(client, grid(rules, action="run-tests", **tests))
+    assert "Passed" in passed
+    published = edit(client, grid(rules, action="publish", **tests))
+    assert "Published as version 1." in published
+    evaluated = client.post(
+        f"{API}/decisions/country_risk/evaluate", json={"inputs": {"Country": "IR"}}
+    )
+    assert evaluated.json()["value"] == "high"
+
+
+def test_what_the_grid_does_not_show_is_kept(client: TestClient) -> None:
+    started(client)
+    spec = draft(client)
+    logic = spec["decisions"][0]["logic"]
+    logic["outputs"][0].update(output_values='"high", "low"', default='"low"')
+    logic["annotations"] = ["Why"]
+    logic["rules"][0]["annotations"] = ["sanctions"]
+    body = {"label": "Country risk", "spec": spec}
+    saved = client.put(f"{API}/definitions/decision_table/country_risk", json=body)
+    assert saved.status_code == 200, saved.text
+    edit(client, grid([('"KP"', '"high"')], action="add-rule"))
+    logic = draft(client)["decisions"][0]["logic"]
+    assert logic["outputs"][0]["output_values"] == '"high", "low"'
+    assert logic["outputs"][0]["default"] == '"low"'
+    assert [r["annotations"] for r in logic["rules"]] == [["sanctions"], [""]]
+
+
+def test_a_model_the_grid_cannot_show_is_left_alone(client: TestClient) -> None:
+    started(client)
+    spec = draft(client)
+    second = {"id": "d_two", "name": "two", "logic": {"type": "literal", "text": "1"}}
+    spec["decisions"].append(second)
+    body = {"label": "Country risk", "spec": spec}
+    saved = client.put(f"{API}/definitions/decision_table/country_risk", json=body)
+    assert saved.status_code == 200, saved.text
+    html = edit(client, grid([("-", '"x"')]))
+    assert "edit it through the API or a DMN import" in html
+    assert len(draft(client)["decisions"]) == 2
+
+
+def test_a_bad_or_taken_key_is_said_next_to_it(client: TestClient) -> None:
+    started(client)
+    bad = client.post(PAGE, data={"key": "Country Risk", "label": "x"}, headers=EN)
+    assert bad.status_code == 422
+    assert 'id="new-key-error"' in bad.text
+    assert 'value="Country Risk"' in bad.text
+    taken = client.post(PAGE, data={"key": "country_risk", "label": "x"}, headers=EN)
+    assert taken.status_code == 422
+    assert "already has a decision_table" in taken.text
+
+
+def test_only_designers_reach_the_designer(client: TestClient, users: Users) -> None:
+    started(client)
+    reader = users.client("reader", grants=[{"app": "risk", "actions": ["read"], "rows": "all"}])
+    assert reader.get(PAGE, headers=EN).status_code == 403
+    assert reader.get(f"{PAGE}/country_risk", headers=EN).status_code == 403
+    refused = reader.post(f"{PAGE}/country_risk", data=grid([("-", '"x"')]), headers=EN)
+    assert refused.status_code == 403
