@@ -438,11 +438,12 @@ def demo(
         _write_private(credentials, "".join(lines))
     if credentials.is_file():
         out.print(
-            "demo users (admin, security, auditor, clerk.sh, clerk.bj, manager, aml.teller, "
-            "aml.analyst, aml.officer, adviser, sales.ops, kyc.rm, kyc.analyst, kyc.officer, "
-            "kyc.senior, credit.rm, credit.branch, credit.risk, credit.compliance, credit.chair, "
-            "credit.member1, credit.member2, credit.loans, aum.rm, aum.ops, ubo.kyc): user name, "
-            f"password and, for the administrators, TOTP secret in {credentials}"
+            "demo users (admin, security, auditor, clerk.sh, clerk.bj, manager, analyst, "
+            "aml.teller, aml.analyst, aml.officer, adviser, sales.ops, kyc.rm, kyc.analyst, "
+            "kyc.officer, kyc.senior, credit.rm, credit.branch, credit.risk, credit.compliance, "
+            "credit.chair, credit.member1, credit.member2, credit.loans, aum.rm, aum.ops, "
+            "ubo.kyc): "
+            f"user name, password and, for the administrators, TOTP secret in {credentials}"
         )
     if not no_serve:
         out.print(

@@ -100,6 +100,7 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
             "aum.rm",
             "aum.ops",
             "ubo.kyc",
+            "analyst",
         }
         assert {name for name, (_p, secret) in accounts.items() if secret} == {
             "admin",

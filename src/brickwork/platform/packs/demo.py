@@ -174,6 +174,14 @@ DEMO_ROLES: tuple[tuple[str, dict[str, str], list[dict[str, Any]]], ...] = (
             }
         ],
     ),
+    (
+        "onboarding_analyst",
+        {"zh-CN": "报表分析师", "en": "Report analyst"},
+        [
+            {"app": DEMO_APP, "actions": ["design", "publish"]},
+            {"app": DEMO_APP, "form": "customer", "actions": ["read"], "rows": "all"},
+        ],
+    ),
 )
 DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     # user name, display name, roles, departments (the first is primary)
@@ -183,6 +191,7 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("clerk.sh", "张敏 (上海分行柜员)", ("onboarding_clerk",), ("branch_sh",)),
     ("clerk.bj", "刘洋 (北京分行柜员)", ("onboarding_clerk",), ("branch_bj",)),
     ("manager", "陈静 (总行主管)", ("onboarding_manager",), ("head_office",)),
+    ("analyst", "杨帆 (报表分析师)", ("onboarding_analyst",), ("head_office",)),
     ("aml.teller", "孙丽 (上海分行柜员)", (), ("branch_sh",)),
     ("aml.analyst", "吴刚 (反洗钱分析员)", (), ("head_office",)),
     ("aml.officer", "周敏 (反洗钱合规官)", (), ("head_office",)),

@@ -57,6 +57,19 @@ class DashboardService:
             ) from None
         return ["dashboard compiles against the app's reports"]
 
+    def draft_problems(
+        self, session: Session, app_key: str, key: str, body: Mapping[str, Any]
+    ) -> list[ErrorItem]:
+        """What publishing this draft body would refuse (pointers under `/spec`): what a
+        designer shows next to each item while the layout changes."""
+        spec = body.get("spec") if isinstance(body, Mapping) else None
+        env = self.compiler.environment(session, app_key)
+        try:
+            compile_dashboard(spec if isinstance(spec, Mapping) else {}, env, key=key)
+        except ReportDefinitionError as exc:
+            return [ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems]
+        return []
+
     def plan(self, session: Session, app_key: str, key: str) -> DashboardPlan:
         metadata = self.compiler.metadata
         try:

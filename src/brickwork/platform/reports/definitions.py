@@ -263,6 +263,26 @@ class ReportCompiler:
             self._compiled = LruCache(256)
         return [f"{len(published)} published report(s) still compile"]
 
+    def draft_plan(
+        self, session: Session, app_key: str, key: str, body: Mapping[str, Any]
+    ) -> ReportPlan:
+        """A draft body compiled exactly as its publication would compile it (never kept):
+        what a designer previews. Every problem refuses it with its pointer under `/spec`."""
+        spec = body.get("spec") if isinstance(body, Mapping) else None
+        try:
+            return compile_report(
+                spec if isinstance(spec, Mapping) else {},
+                self.environment(session, app_key),
+                key=key,
+                title=body.get("label"),
+            )
+        except ReportDefinitionError as exc:
+            raise Invalid(
+                f"report {key!r} does not compile yet; fix the problems listed in `errors`",
+                code="definition_invalid",
+                errors=[ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems],
+            ) from None
+
     def plan(self, session: Session, app_key: str, key: str) -> tuple[ReportPlan, int]:
         """The latest published version of report `key`, compiled against the app as it is."""
         try:

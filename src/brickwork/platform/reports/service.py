@@ -162,6 +162,25 @@ class ReportService:
         self._cache.put(cache_key, (time.monotonic() + self.ttl, run))
         return run
 
+    def preview(
+        self, session: Session, actor: Actor, app_key: str, key: str, body: Mapping[str, Any]
+    ) -> ReportRun:
+        """A draft run as its published version would run (same compiler, same statement,
+        the designer's own row scope and field levels), with its parameters' defaults; never
+        cached. Only those who may design the app preview drafts."""
+        self.compiler.metadata.require(session, actor, "design", app_key)
+        plan = self.compiler.draft_plan(session, app_key, key, body)
+        values = self._parameters(plan, {}, self.clock().date())
+        if plan.kind == "detail":
+            run = self._detail(
+                session, actor, app_key, plan, 0, values, 0, DETAIL_PAGE, None, "read"
+            )
+        else:
+            base = self.records.form(session, app_key, plan.dataset.form)
+            access = self._access(session, actor, base, "read")
+            run = self._summary(session, actor, app_key, plan, 0, values, base, access, "read")
+        return replace(run, choices=self._choices(session, app_key, plan))
+
     def _choices(
         self, session: Session, app_key: str, plan: ReportPlan
     ) -> dict[str, dict[str, Label]]:

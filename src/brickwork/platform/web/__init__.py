@@ -11,6 +11,7 @@ from brickwork.platform.web import (
     admin,
     audit,
     bulk,
+    dashboard_designer,
     design_tables,
     forms,
     imports,
@@ -18,6 +19,7 @@ from brickwork.platform.web import (
     packs,
     pages,
     records,
+    report_designer,
     reports,
     roles,
     saved,
@@ -42,6 +44,8 @@ def install(app: FastAPI) -> None:
     app.include_router(records.router)
     app.include_router(forms.router)
     app.include_router(reports.router)
+    app.include_router(report_designer.router)
+    app.include_router(dashboard_designer.router)
     app.include_router(inbox.router)
     app.include_router(imports.router)
     app.include_router(bulk.router)

@@ -132,3 +132,11 @@ document.addEventListener("click", (event) => {
     inputs[1].dispatchEvent(new Event("change", { bubbles: true }));
   });
 });
+
+// Designers: after a row moved by keyboard, focus follows it (the server marks the button).
+document.addEventListener("htmx:afterSettle", (event) => {
+  const marked = event.target.querySelector("[data-focus]");
+  if (marked) {
+    marked.focus();
+  }
+});
