@@ -585,8 +585,12 @@ def _vote_outcome(vote: Vote, token: Token) -> Outcome | None:
         return None
     if not _quorate(vote, counted + open_seats, token.voters):
         return "rejected"  # even if every open seat votes, the quorum is out of reach
-    if _quorate(vote, counted, token.voters) and _passes(
-        ratio, strict, approved, rejected + open_seats
+    # approve early only if every way the open seats may still vote passes: all against, and,
+    # when abstentions are left out, all abstaining (no counted vote at all is a rejection)
+    if (
+        (counted or vote.abstain != "exclude")
+        and _quorate(vote, counted, token.voters)
+        and _passes(ratio, strict, approved, rejected + open_seats)
     ):
         return "approved"
     if not _passes(ratio, strict, approved + open_seats, rejected):
