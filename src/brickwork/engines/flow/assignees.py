@@ -6,7 +6,7 @@ place. The empty-assignee policy is applied by the caller (`None` here means nob
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, assert_never
 
@@ -77,24 +77,29 @@ class Resolver:
         return self._context()
 
     def resolve(
-        self, assignees: Iterable[Assignee], pointer: str
+        self, assignees: Sequence[Assignee], pointer: str
     ) -> tuple[list[str], list[tuple[str, str]]]:
         """The users, and the (absent user, delegate) replacements made."""
-        found: dict[str, None] = {}
-        for index, assignee in enumerate(assignees):
-            for user in self.one(assignee, pointer, index):
-                found.setdefault(user, None)
+        if len(assignees) == 1:
+            found = dict.fromkeys(self.one(assignees[0], pointer, 0))
+        else:
+            found = {}
+            for index, assignee in enumerate(assignees):
+                found.update(dict.fromkeys(self.one(assignee, pointer, index)))
         directory = self.directory
+        is_active = directory.is_active
+        delegate_of = directory.delegate_of
+        now = self.now
         result: dict[str, None] = {}
         replaced: list[tuple[str, str]] = []
         for user in found:
-            if not directory.is_active(user):
+            if not is_active(user):
                 continue
-            delegate = directory.delegate_of(user, self.now)
-            if delegate is not None and delegate != user and directory.is_active(delegate):
+            delegate = delegate_of(user, now)
+            if delegate is not None and delegate != user and is_active(delegate):
                 replaced.append((user, delegate))
                 user = delegate
-            result.setdefault(user, None)
+            result[user] = None
         return list(result), replaced
 
     def one(self, assignee: Assignee, pointer: str, index: int) -> list[str]:

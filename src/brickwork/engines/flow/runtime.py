@@ -71,7 +71,15 @@ from brickwork.engines.flow.events import (
     Withdraw,
 )
 from brickwork.engines.flow.problems import CommandRefused
-from brickwork.engines.flow.state import FlowState, Seat, Task, Timer, Token, Transition
+from brickwork.engines.flow.state import (
+    FINISHED,
+    FlowState,
+    Seat,
+    Task,
+    Timer,
+    Token,
+    Transition,
+)
 from brickwork.engines.rules.calendar import BusinessCalendar
 from brickwork.engines.rules.rule_definition import (
     CallDecision,
@@ -117,7 +125,7 @@ def step(
     handler = _HANDLERS.get(type(event))
     if handler is None:  # pragma: no cover - the union is closed
         raise TypeError(f"not a flow event: {event!r}")
-    if state.finished and not isinstance(event, Comment):
+    if state.status in FINISHED and not isinstance(event, Comment):
         run.refuse("E_FLOW_FINISHED", f"the instance is already {state.status}")
     handler(run, event)
     return run.finish_step()
@@ -164,9 +172,11 @@ class _Run:
         self.counter = state.counter
         self.tokens: dict[str, Token] = {t.id: t for t in state.tokens}
         self.tasks: dict[str, Task] = {t.id: t for t in state.tasks}
-        self.timers: dict[str, Timer] = {t.id: t for t in state.timers}
+        self.timers: dict[str, Timer] = {t.id: t for t in state.timers} if state.timers else {}
         self.path: dict[str, None] = dict.fromkeys(state.path)
-        self.approvers: dict[str, tuple[str, ...]] = dict(state.approvers)
+        self.approvers: dict[str, tuple[str, ...]] = (
+            dict(state.approvers) if state.approvers else {}
+        )
         self.jumps: dict[str, tuple[str, ...]] = {}
         if state.jumps:
             for target, returner in state.jumps:
@@ -222,8 +232,9 @@ class _Run:
         return f"{prefix}{self.counter}"
 
     def finish_step(self) -> Transition:
-        self.drain()
-        if self.status not in ("approved", "rejected", "withdrawn", "terminated"):
+        if self.queue or self.flow.inclusive_joins:
+            self.drain()
+        if self.status not in FINISHED:
             if not self.tokens:
                 self.finish(self.end_outcome)
             else:
@@ -243,9 +254,9 @@ class _Run:
                 self.counter,
                 tuple(self.tokens.values()),
                 tuple(self.tasks.values()),
-                tuple(self.timers.values()),
+                tuple(self.timers.values()) if self.timers else (),
                 tuple(self.path),
-                tuple(self.approvers.items()),
+                tuple(self.approvers.items()) if self.approvers else (),
                 tuple([(t, r) for t, returners in jumps.items() for r in returners])
                 if jumps
                 else (),
@@ -585,8 +596,12 @@ def _vote_outcome(vote: Vote, token: Token) -> Outcome | None:
         return None
     if not _quorate(vote, counted + open_seats, token.voters):
         return "rejected"  # even if every open seat votes, the quorum is out of reach
-    if _quorate(vote, counted, token.voters) and _passes(
-        ratio, strict, approved, rejected + open_seats
+    # approve early only if every way the open seats may still vote passes: all against, and,
+    # when abstentions are left out, all abstaining (no counted vote at all is a rejection)
+    if (
+        (counted or vote.abstain != "exclude")
+        and _quorate(vote, counted, token.voters)
+        and _passes(ratio, strict, approved, rejected + open_seats)
     ):
         return "approved"
     if not _passes(ratio, strict, approved + open_seats, rejected):
@@ -864,13 +879,13 @@ def _decide(
     token = run.tokens[task.token]
     index = run.seat_of(token, task.id)
     seat = token.seats[index]
-    node = run.flow.nodes[task.node]
-    sla = getattr(node, "sla", None)
     if task.owner is not None:
+        sla = getattr(run.flow.nodes[task.node], "sla", None)
         back = run.new_task(task.node, task.owner, task.kind, token.id, sla=sla)
         run.tokens[token.id] = _replace_seat(token, index, Seat(back, seat.rest))
         return
     if outcome in ("approved", "completed") and seat.rest:
+        sla = getattr(run.flow.nodes[task.node], "sla", None)
         following = run.new_task(task.node, seat.rest[0], task.kind, token.id, sla=sla)
         run.tokens[token.id] = _replace_seat(token, index, Seat(following, seat.rest[1:]))
         return
@@ -895,18 +910,21 @@ def _copy(
     voters: int | None = None,
     approvers: tuple[str, ...] | None = None,
 ) -> Token:
-    return Token(
-        token.id,
-        token.node,
-        token.wait,
-        token.edge,
-        seats,
-        token.approved if approved is None else approved,
-        token.rejected if rejected is None else rejected,
-        token.abstained if abstained is None else abstained,
-        token.voters if voters is None else voters,
-        token.approvers if approvers is None else approvers,
-        token.prev,
+    return _new(
+        Token,
+        (
+            token.id,
+            token.node,
+            token.wait,
+            token.edge,
+            seats,
+            token.approved if approved is None else approved,
+            token.rejected if rejected is None else rejected,
+            token.abstained if abstained is None else abstained,
+            token.voters if voters is None else voters,
+            token.approvers if approvers is None else approvers,
+            token.prev,
+        ),
     )
 
 

@@ -135,20 +135,23 @@ class FlowState(NamedTuple):
         timers = get("timers")
         approvers = get("approvers")
         jumps = get("jumps")
-        return cls(
-            instance_id,
-            initiator,
-            version,
-            status,
-            counter,
-            tuple(map(_token_of, data["tokens"])),
-            _tasks_of(get("tasks"), get("task_rows")),
-            tuple(map(_timer_of, timers)) if timers else (),
-            tuple(path.split(" ")) if path else (),
-            tuple([(n, tuple(u)) for n, u in approvers.items()]) if approvers else (),
-            tuple([(a, b) for a, b in jumps]) if jumps else (),
-            decided,
-            rejected,
+        return _new(
+            cls,
+            (
+                instance_id,
+                initiator,
+                version,
+                status,
+                counter,
+                tuple(map(_token_of, data["tokens"])),
+                _tasks_of(get("tasks"), get("task_rows")),
+                tuple(map(_timer_of, timers)) if timers else (),
+                tuple(path.split(" ")) if path else (),
+                tuple([(n, tuple(u)) for n, u in approvers.items()]) if approvers else (),
+                tuple([(a, b) for a, b in jumps]) if jumps else (),
+                decided,
+                rejected,
+            ),
         )
 
 

@@ -201,6 +201,7 @@ RATIOS = st.sampled_from(["0", "1/3", "0.5", "2/3", "0.75", "1"])
 @settings(max_examples=300, deadline=None)
 @example(quorum="1", ratio="0.5", comparison=">=", abstain="exclude", decisions=list("aax"))
 @example(quorum="2/3", ratio="2/3", comparison=">=", abstain="exclude", decisions=list("aaaxxx"))
+@example(quorum=None, ratio="0", comparison=">=", abstain="exclude", decisions=list("xx"))
 @given(
     quorum=st.one_of(st.none(), RATIOS),
     ratio=RATIOS,
