@@ -11,6 +11,7 @@ from brickwork.platform.web import (
     admin,
     audit,
     bulk,
+    expressions,
     forms,
     imports,
     inbox,
@@ -51,3 +52,4 @@ def install(app: FastAPI) -> None:
     app.include_router(admin.router)
     app.include_router(roles.router)
     app.include_router(audit.router)
+    app.include_router(expressions.router)
