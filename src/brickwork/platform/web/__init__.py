@@ -11,6 +11,7 @@ from brickwork.platform.web import (
     admin,
     audit,
     bulk,
+    designer,
     expressions,
     forms,
     imports,
@@ -53,3 +54,4 @@ def install(app: FastAPI) -> None:
     app.include_router(roles.router)
     app.include_router(audit.router)
     app.include_router(expressions.router)
+    app.include_router(designer.router)

@@ -273,6 +273,15 @@ def apps_of(
                 reports.append(definition)
             elif definition.kind == Kind.DASHBOARD:
                 dashboards.append(definition)
-        if forms or reports or dashboards:
-            found.append({"app": app, "forms": forms, "reports": reports, "dashboards": dashboards})
+        designs = permissions.denial(principal, "design", app.key) is None
+        if forms or reports or dashboards or designs:
+            found.append(
+                {
+                    "app": app,
+                    "forms": forms,
+                    "reports": reports,
+                    "dashboards": dashboards,
+                    "designs": designs,
+                }
+            )
     return found
