@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from brickwork.engines.expr import REGISTRY, Diagnostic, ExpressionError, Scope, as_type, check
@@ -159,11 +159,18 @@ def _answer(content: dict[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse(content, status, headers={"Content-Security-Policy": PAGE_POLICY})
 
 
+async def raw_body(request: Request) -> bytes:
+    """The request's body, read on the event loop (the handler itself runs in a worker thread,
+    as every handler that uses the database session must)."""
+    return await request.body()
+
+
 @router.post("/design/expression", response_model=None)
-async def check_expression(request: Request, session: SessionDep) -> JSONResponse:
+def check_expression(
+    request: Request, session: SessionDep, raw: Annotated[bytes, Depends(raw_body)]
+) -> JSONResponse:
     """Check `expression` against the scope of the body (see the module's docstring)."""
     viewer = viewer_of(request, session)
-    raw = await request.body()
     try:
         if len(raw) > MAX_BODY:
             raise BadCheck("too_large", f"send at most {MAX_BODY} bytes")

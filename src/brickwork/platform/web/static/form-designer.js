@@ -523,6 +523,7 @@
         Sortable.create(list, {
           group: { name: "fields", pull: true, put: true },
           animation: 120,
+          forceFallback: true,
           fallbackOnBody: true,
           swapThreshold: 0.6,
           emptyInsertThreshold: 24,
@@ -846,7 +847,11 @@
       }
       write(object, input);
       dirty = true;
-      drawCanvas();
+      if (event.type === "input") {
+        // not on "change": that fires as the field loses focus, often to a click on the canvas,
+        // which must find the cards it pressed on still there
+        drawCanvas();
+      }
       document.getElementById("undo").disabled = past.length === 0;
       status(TEXT.unsaved);
     };
@@ -912,6 +917,8 @@
         group: { name: "fields", pull: "clone", put: false },
         sort: false,
         animation: 120,
+        forceFallback: true,
+        fallbackOnBody: true,
         onEnd: (event) => {
           if (event.to.classList.contains("palette-list")) {
             return;
