@@ -91,7 +91,13 @@ def completions(fields: Any, scope: Scope, language: str, row: str | None) -> li
     for field in _fields(fields):
         if row and field.get("key") == row:
             columns = list(_fields(field.get("fields")))
-    for field in [*columns, *_fields(fields)]:
+    nested = [
+        column
+        for field in _fields(fields)
+        if field.get("type") == "subtable"
+        for column in _fields(field.get("fields"))
+    ]
+    for field in [*columns, *_fields(fields), *nested]:
         key = str(field["key"])
         if key in seen:
             continue
@@ -101,7 +107,7 @@ def completions(fields: Any, scope: Scope, language: str, row: str | None) -> li
                 "label": key,
                 "kind": "field",
                 "detail": text_in(field.get("label"), language),
-                "type": str(scope.lookup(key) or ANY),
+                "type": str(field_type(field)),
             }
         )
     for key in scope.fields:
