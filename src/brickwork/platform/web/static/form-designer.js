@@ -791,6 +791,8 @@
       changes = diff.ok ? diff.answer.changes || [] : [];
     }
     listChanges(document.getElementById("publish-changes"), changes);
+    document.getElementById("publish-changes-title").hidden = !published;
+    document.getElementById("publish-changes").hidden = !published;
     document.getElementById("publish-summary").textContent = labelText(state.label) + " · v" + dry.answer.version;
     document.getElementById("publish-dialog").showModal();
     document.getElementById("publish-confirm").focus();
