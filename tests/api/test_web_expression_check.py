@@ -69,6 +69,8 @@ def test_completions_offer_fields_with_labels_and_types_then_functions(
 def test_inside_a_subtable_row_its_columns_are_in_scope(client: TestClient) -> None:
     outside = checked(client, {"expression": "price * 2", "fields": FIELDS})
     assert outside["diagnostics"][0]["code"] == "E_UNKNOWN_NAME"
+    labels = [c["label"] for c in outside["completions"]]
+    assert labels[:4] == ["amount", "rate", "items", "price"], "columns follow, for items.price"
     inside = checked(client, {"expression": "price * 2", "fields": FIELDS, "row": "items"})
     assert inside["ok"] is True
     assert inside["completions"][0]["label"] == "price"
