@@ -53,6 +53,8 @@ VENDOR: dict[str, tuple[str, tuple[str, ...]]] = {
     "@alpinejs/csp": ("alpine", ("dist/cdn.min.js",)),
     "echarts": ("echarts", ("dist/echarts.min.js", "LICENSE")),
     "@picocss/pico": ("pico", ("css/pico.min.css", "LICENSE.md")),
+    # Drag and drop (with keyboard alternatives of our own) on the designer pages only.
+    "sortablejs": ("sortable", ("Sortable.min.js", "LICENSE")),
     "swagger-ui-dist": (
         "swagger-ui",
         (

@@ -16,6 +16,7 @@ FOLDERS = {
     "@alpinejs/csp": "alpine",
     "echarts": "echarts",
     "@picocss/pico": "pico",
+    "sortablejs": "sortable",
 }
 
 

@@ -13,6 +13,8 @@ from brickwork.platform.web import (
     bulk,
     dashboard_designer,
     design_tables,
+    designer,
+    expressions,
     forms,
     imports,
     inbox,
@@ -57,3 +59,5 @@ def install(app: FastAPI) -> None:
     app.include_router(roles.router)
     app.include_router(audit.router)
     app.include_router(design_tables.router)
+    app.include_router(expressions.router)
+    app.include_router(designer.router)

@@ -1,0 +1,109 @@
+"""The form designer's pages over HTTP: the forms of an app for whoever designs it, a new form
+(its key checked), the designer page (the draft and its problems as data, SortableJS and the
+expression editor loaded, no inline script), the link in the app's navigation, and refusals."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+from fastapi.testclient import TestClient
+
+from conftest import Users
+
+API = "/api/v1"
+
+
+def csrf(html: str) -> str:
+    found = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def make_app(client: TestClient) -> None:
+    assert client.post(f"{API}/apps", json={"key": "shop", "label": "Shop"}).status_code == 201
+
+
+def test_a_designer_starts_a_form_and_opens_its_designer(client: TestClient) -> None:
+    make_app(client)
+    listing = client.get("/apps/shop/design/forms", headers={"Accept-Language": "en"})
+    assert listing.status_code == 200, listing.text
+    assert "New form" in listing.text
+    assert 'id="design-forms-link"' in listing.text, "the navigation links the designer"
+    made = client.post(
+        "/apps/shop/design/forms",
+        data={
+            "csrf_token": csrf(listing.text),
+            "key": "order",
+            "label_zh": "订单",
+            "label_en": "Order",
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    assert made.headers["location"] == "/apps/shop/design/forms/order"
+    page = client.get("/apps/shop/design/forms/order", headers={"Accept-Language": "zh-CN"})
+    assert page.status_code == 200, page.text
+    assert "<script>" not in page.text
+    assert "style=" not in page.text
+    assert "/static/vendor/sortable/Sortable.min.js" in page.text
+    assert "/static/expression.js" in page.text
+    assert "/static/form-designer.js" in page.text
+    draft = json.loads(unescape(re.search(r'data-draft="([^"]*)"', page.text).group(1)))
+    assert draft["label"] == {"zh-CN": "订单", "en": "Order"}
+    problems = json.loads(unescape(re.search(r'data-problems="([^"]*)"', page.text).group(1)))
+    assert {"pointer": "/spec/fields", "code": "required", "message": "Field required"} in problems
+    assert "表单设计器" in page.text
+    assert "子表" in page.text
+    assert "计算字段" in page.text
+
+
+def test_a_bad_or_taken_key_is_said_on_the_page(client: TestClient) -> None:
+    make_app(client)
+    token = csrf(client.get("/apps/shop/design/forms").text)
+    bad = client.post(
+        "/apps/shop/design/forms",
+        data={"csrf_token": token, "key": "Order!", "label_en": "Order"},
+        headers={"Accept-Language": "en"},
+    )
+    assert bad.status_code == 422
+    assert 'id="new-form-problem"' in bad.text
+    assert "bad_key" in bad.text
+    first = {"csrf_token": token, "key": "order", "label_en": "Order"}
+    assert (
+        client.post("/apps/shop/design/forms", data=first, follow_redirects=False).status_code
+        == 303
+    )
+    taken = client.post("/apps/shop/design/forms", data=first)
+    assert taken.status_code == 409
+    assert "definition_exists" in taken.text
+
+
+def test_only_who_designs_the_app_reaches_the_designer(client: TestClient, users: Users) -> None:
+    make_app(client)
+    assert (
+        client.post(
+            f"{API}/apps/shop/definitions",
+            json={
+                "kind": "form",
+                "key": "order",
+                "label": "Order",
+                "spec": {"fields": [{"id": "f1", "key": "name", "type": "text", "label": "Name"}]},
+            },
+        ).status_code
+        == 201
+    )
+    assert client.post(f"{API}/apps/shop/definitions/form/order/publish").status_code == 201
+    clerk = users.client(
+        "clerk", grants=[{"app": "shop", "form": "order", "actions": ["read"], "rows": "all"}]
+    )
+    listing = clerk.get("/apps/shop/forms/order")
+    assert listing.status_code == 200
+    assert "design-forms-link" not in listing.text
+    assert clerk.get("/apps/shop/design/forms").status_code == 403
+    assert clerk.get("/apps/shop/design/forms/order").status_code == 403
+    designer = users.client("analyst", grants=[{"app": "shop", "actions": ["design"]}])
+    assert designer.get("/apps/shop/design/forms/order").status_code == 200
+    launcher = designer.get("/apps")
+    assert 'href="/apps/shop/design/forms"' in launcher.text
