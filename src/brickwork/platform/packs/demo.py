@@ -35,7 +35,10 @@ CUSTOMER_FORM: dict[str, Any] = {
             "key": "customer_type",
             "type": "single_select",
             "label": {"zh-CN": "客户类型", "en": "Customer type"},
-            "options": ["individual", "corporate"],
+            "options": [
+                {"value": "individual", "label": {"zh-CN": "个人", "en": "Individual"}},
+                {"value": "corporate", "label": {"zh-CN": "机构", "en": "Corporate"}},
+            ],
         },
         {
             "id": "f_aum",
