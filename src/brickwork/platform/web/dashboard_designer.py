@@ -19,21 +19,21 @@ from sqlalchemy.orm import Session
 from brickwork.engines.report import text_of
 from brickwork.engines.report.dashboards import COLUMNS
 from brickwork.platform.api.deps import SessionDep
-from brickwork.platform.errors import ErrorItem, Invalid, PlatformError
-from brickwork.platform.metadata.schemas import DefinitionCreate, DraftUpdate, Kind
+from brickwork.platform.errors import ErrorItem, PlatformError
+from brickwork.platform.metadata.schemas import DraftUpdate, Kind
 from brickwork.platform.metadata.validation import validate_definition
 from brickwork.platform.web.params import FormListsDep, first
 from brickwork.platform.web.records import navigation
 from brickwork.platform.web.report_designer import (
     AppKey,
     DefinitionKey,
+    create_draft,
     designer_of,
     history_context,
-    home_page,
     label_parts,
-    label_sent,
     place,
     publish_page,
+    save_draft,
     with_history,
 )
 from brickwork.platform.web.views import Viewer, render, viewer_of
@@ -60,25 +60,7 @@ NEW_ITEM = {"w": 6, "h": 4}
 def create_dashboard(
     request: Request, session: SessionDep, app: AppKey, sent: FormListsDep
 ) -> Response:
-    viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
-    key = (first(sent, "key", "") or "").strip()
-    label = (first(sent, "label", "") or "").strip() or key
-    try:
-        data = DefinitionCreate.model_validate(
-            {"kind": "dashboard", "key": key, "label": label, "spec": {"items": []}}
-        )
-        request.app.state.metadata.create_definition(session, viewer.actor, app, data)
-    except PlatformError as exc:
-        return home_page(request, session, viewer, app, problem=exc)
-    except ValueError:
-        invalid = Invalid(
-            "a key starts with a small letter and holds small letters, digits and _",
-            code="validation_failed",
-            errors=[ErrorItem("/key", "validation_failed", "not a key")],
-        )
-        return home_page(request, session, viewer, app, problem=invalid)
-    session.commit()
-    return RedirectResponse(f"/apps/{app}/design/dashboards/{key}", status_code=303)
+    return create_draft(request, session, app, "dashboard", {"items": []}, sent)
 
 
 @router.get("/apps/{app}/design/dashboards/{key}", response_model=None)
@@ -102,18 +84,8 @@ def edit_dashboard(
     spec, undo, redo = with_history(
         dict(draft.get("spec") or {}), sent, lambda current: edited_layout(current, sent)
     )
-    label = label_sent(sent, draft.get("label"), key)
-    revision = first(sent, "revision")
     try:
-        update = DraftUpdate.model_validate(
-            {
-                "label": label,
-                "description": draft.get("description", ""),
-                "spec": spec,
-                "base_revision": int(revision) if revision and revision.isdigit() else None,
-            }
-        )
-        metadata.update_draft(session, viewer.actor, app, Kind.DASHBOARD, key, update)
+        save_draft(session, viewer, metadata, app, Kind.DASHBOARD, key, draft, spec, sent)
     except PlatformError as exc:
         return _editor(request, session, viewer, app, key, problem=exc)
     session.commit()

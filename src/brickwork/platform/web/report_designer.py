@@ -107,13 +107,26 @@ def home_page(
 def create_report(
     request: Request, session: SessionDep, app: AppKey, sent: FormListsDep
 ) -> Response:
+    spec = {"dataset": {"form": first(sent, "form", "") or ""}}
+    return create_draft(request, session, app, "report", spec, sent)
+
+
+def create_draft(
+    request: Request,
+    session: Session,
+    app: str,
+    kind: str,
+    spec: dict[str, Any],
+    sent: dict[str, list[str]],
+) -> Response:
+    """A new definition of `kind` named as sent, then its designer; or the design home page
+    with what is wrong (a malformed or taken key)."""
     viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
     key = (first(sent, "key", "") or "").strip()
     label = (first(sent, "label", "") or "").strip() or key
-    spec = {"dataset": {"form": first(sent, "form", "") or ""}}
     try:
         data = DefinitionCreate.model_validate(
-            {"kind": "report", "key": key, "label": label, "spec": spec}
+            {"kind": kind, "key": key, "label": label, "spec": spec}
         )
         request.app.state.metadata.create_definition(session, viewer.actor, app, data)
     except PlatformError as exc:
@@ -126,7 +139,32 @@ def create_report(
         )
         return home_page(request, session, viewer, app, problem=invalid)
     session.commit()
-    return RedirectResponse(f"/apps/{app}/design/reports/{key}", status_code=303)
+    return RedirectResponse(f"/apps/{app}/design/{kind}s/{key}", status_code=303)
+
+
+def save_draft(
+    session: Session,
+    viewer: Viewer,
+    metadata: Any,
+    app: str,
+    kind: Kind,
+    key: str,
+    draft: Mapping[str, Any],
+    spec: dict[str, Any],
+    sent: dict[str, list[str]],
+) -> None:
+    """The edited `spec` and the name as sent saved over `draft`, against the revision the
+    page was built from (a stale page is refused)."""
+    revision = first(sent, "revision")
+    update = DraftUpdate.model_validate(
+        {
+            "label": label_sent(sent, draft.get("label"), key),
+            "description": draft.get("description", ""),
+            "spec": spec,
+            "base_revision": int(revision) if revision and revision.isdigit() else None,
+        }
+    )
+    metadata.update_draft(session, viewer.actor, app, kind, key, update)
 
 
 # ---------------------------------------------------------------- the report builder
@@ -153,18 +191,8 @@ def edit_report(
     spec, undo, redo = with_history(
         dict(draft.get("spec") or {}), sent, lambda current: edited_spec(current, sent)
     )
-    label = label_sent(sent, draft.get("label"), key)
-    revision = first(sent, "revision")
     try:
-        update = DraftUpdate.model_validate(
-            {
-                "label": label,
-                "description": draft.get("description", ""),
-                "spec": spec,
-                "base_revision": int(revision) if revision and revision.isdigit() else None,
-            }
-        )
-        metadata.update_draft(session, viewer.actor, app, Kind.REPORT, key, update)
+        save_draft(session, viewer, metadata, app, Kind.REPORT, key, draft, spec, sent)
     except PlatformError as exc:
         return _builder(request, session, viewer, app, key, problem=exc)
     session.commit()
