@@ -143,36 +143,38 @@ class FlowCompiler:
             self._compiled.put(cache_key, found)
         return found
 
-    def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
-        """A flow is refused at publish with every problem the engine finds."""
-        spec = request.body["spec"]
+    def problems(self, session: Session, app_key: str, spec: Any) -> list[ErrorItem]:
+        """Every problem that stops `spec` from being published in app `app_key` as it is
+        now (pointers under `/spec`); empty when it compiles."""
         form_key = spec.get("form") if isinstance(spec, Mapping) else None
-        problems: list[ErrorItem] = []
         if isinstance(form_key, str) and form_key not in {
-            key for _id, key, _n in self.repo.published(session, request.app_key, Kind.FORM.value)
+            key for _id, key, _n in self.repo.published(session, app_key, Kind.FORM.value)
         }:
-            problems.append(
+            return [
                 ErrorItem(
                     "/spec/form",
                     "E_FLOW_UNKNOWN_FORM",
                     f"the app has no published form `{form_key}` (publish it first)",
                 )
-            )
-        else:
-            env = self.environment(session, request.app_key, str(form_key))
-            try:
-                compile_flow(spec, env)
-            except FlowDefinitionError as exc:
-                problems.extend(
-                    ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems
-                )
+            ]
+        env = self.environment(session, app_key, str(form_key))
+        try:
+            compile_flow(spec, env)
+        except FlowDefinitionError as exc:
+            return [ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems]
+        return []
+
+    def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        """A flow is refused at publish with every problem the engine finds."""
+        spec = request.body["spec"]
+        problems = self.problems(session, request.app_key, spec)
         if problems:
             raise Invalid(
                 f"flow {request.definition.key!r} cannot be published",
                 code="definition_invalid",
                 errors=problems,
             )
-        return [f"flow bound to form {form_key!r} compiles"]
+        return [f"flow bound to form {spec.get('form')!r} compiles"]
 
     def on_form_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
         """A form may not change so that a flow of its app no longer compiles (a removed,

@@ -74,6 +74,8 @@ class Line:
     """Text written at the middle of the line (an edge's `label`), e.g. a share."""
     lx: float = 0
     ly: float = 0
+    id: str = ""
+    """The edge's id in the definition (empty when the diagram gives none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,7 @@ def layout(
         if isinstance(edge, Mapping) and edge.get("from") in known and edge.get("to") in known
     ]
     edges = [(str(edge["from"]), str(edge["to"]), bool(edge.get("taken"))) for edge in kept]
+    edge_ids = [str(edge.get("id") or "") for edge in kept]
     texts = [str(edge.get("label") or "") for edge in kept]
     unranked = {(str(e["from"]), str(e["to"])) for e in kept if e.get("rank") is False}
     back = back_edges(ids, [(a, b) for a, b, _ in edges], first=starts(nodes, ids))
@@ -135,7 +138,7 @@ def layout(
             )
     lines = []
     below: list[float] = []  # the lowest point of each arc drawn below the boxes
-    for (source, target, taken), text in zip(edges, texts, strict=True):
+    for (source, target, taken), text, edge_id in zip(edges, texts, edge_ids, strict=True):
         start, end = boxes[source], boxes[target]
         arcs = (
             (source, target) in back
@@ -160,7 +163,7 @@ def layout(
             middle = (x1 + x2) / 2
             path = f"M{x1},{y1} C{middle},{y1} {middle},{y2} {x2},{y2}"
             lx, ly = middle, (y1 + y2) / 2 - 4
-        lines.append(Line(path, taken, arcs, text, lx, ly))
+        lines.append(Line(path, taken, arcs, text, lx, ly, edge_id))
     width = left + MARGIN + len(layers) * (NODE_WIDTH + COLUMN_GAP) - COLUMN_GAP
     loops = max(below, default=MARGIN + height - 8) - (MARGIN + height) + 8
     return Drawing(max(width, 0), MARGIN * 2 + height + loops, tuple(boxes.values()), tuple(lines))

@@ -385,8 +385,12 @@ def detail_page(
             ),
             "may_update": allowed(records, session, viewer, published, "update"),
             "may_delete": allowed(records, session, viewer, published, "delete"),
-            "flows": flows_of(request, session, viewer, app, form, record_id),
-            "startable": startable(request, session, app, form),
+            "flows": (flows := flows_of(request, session, viewer, app, form, record_id)),
+            "startable": [
+                key
+                for key in startable(request, session, app, form)
+                if not any(f["flow"] == key and f["status"] == "running" for f in flows)
+            ],
             "created_at": when(record.get("created_at")),
             "updated_at": when(record.get("updated_at")),
             "nav": navigation(request, session, viewer, app),

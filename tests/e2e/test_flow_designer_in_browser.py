@@ -1,0 +1,189 @@
+"""The flow designer in a real browser (Chromium through Playwright) against `brickwork demo`:
+the demo's analyst builds a two-step approval with a condition on the canvas (steps placed from
+the palette by drag and by keyboard, lines connected, the condition typed), sees the problems
+on the nodes while the graph is incomplete, publishes it, and the flow runs: a clerk starts it
+on a customer, the manager approves the first step, the condition sends the large customer to
+the second step, and the analyst approves that. No console error, CSP violation or request to
+another host; screenshots of the canvas go to `test-artifacts/screenshots/`. One server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_web_in_browser import browser, demo, page, shoot, sign_in, until
+
+__all__ = ["browser", "demo", "page"]
+pytestmark = pytest.mark.browser
+
+
+def settled(page: Any) -> None:
+    """Wait until the server has answered for the graph as it is now (drawing, problems)."""
+    until(page, "() => document.getElementById('flow-designer').dataset.pending === 'false'", None)
+
+
+def node_ids(page: Any) -> list[str]:
+    return list(
+        page.evaluate(
+            "() => [...document.querySelectorAll('[data-node]')].map(n => n.dataset.node)"
+        )
+    )
+
+
+def drag_onto(page: Any, source: str, target: str) -> None:
+    """Drag `source` with the mouse and drop it on the middle of `target` (a line's box may
+    have no height, which Playwright's own drag refuses as invisible)."""
+    box = page.evaluate(
+        "s => { const r = document.querySelector(s).getBoundingClientRect();"
+        " return [r.x + r.width / 2, r.y + r.height / 2]; }",
+        target,
+    )
+    page.hover(source)
+    page.mouse.down()
+    page.mouse.move(box[0] - 20, box[1], steps=5)
+    page.mouse.move(box[0], box[1], steps=5)
+    page.mouse.up()
+
+
+def open_task(page: Any, demo: dict[str, Any], step: str, record: str) -> None:
+    """Open the to-do of step `step` on the record named `record` from the inbox."""
+    page.goto(demo["base"] + "/inbox")
+    page.locator("table.dense tbody tr", has_text=step).locator("a", has_text=record).click()
+
+
+def sign_out(page: Any) -> None:
+    page.click("details.user-menu summary")
+    page.click("form[action='/logout'] button")
+    page.wait_for_url("**/login")
+
+
+def test_an_analyst_builds_a_two_step_approval_with_a_condition_publishes_and_it_runs(
+    page: Any, demo: dict[str, Any]
+) -> None:
+    sign_in(page, demo, "analyst")
+    page.goto(demo["base"] + "/apps/onboarding/design/flows")
+    page.fill("#new-flow-key", "large_review")
+    page.fill("#new-flow-label-zh", "大额客户复核")
+    page.fill("#new-flow-label-en", "Large customer review")
+    page.select_option("#new-flow-form", "customer")
+    page.click("#new-flow-submit")
+    page.wait_for_url("**/apps/onboarding/design/flows/large_review")
+    page.wait_for_selector("[data-node='start']")
+    assert sorted(node_ids(page)) == ["end", "start"]
+
+    # the first approval: dragged from the palette onto the line from start to end
+    drag_onto(page, "#palette-approval", "[data-edge='e_start_end'] .flow-line")
+    page.wait_for_selector("[data-node='approval_1']")
+    assert page.is_visible("#node-props")
+    page.fill("#n-label-zh", "主管审核")
+    page.fill("#n-label-en", "Manager review")
+    page.click("#n-add-assignee")
+    page.select_option("#n-assignees li:first-child select.assignee-role", "onboarding_manager")
+    settled(page)
+    assert page.locator(".has-problem").count() == 0
+
+    # an exclusive branch after it, by keyboard: the chosen node, then Enter on the palette
+    page.focus("#palette-exclusive")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-node='exclusive_1']")
+    # the second approval on the branch's line, by keyboard too
+    page.focus("#palette-approval")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-node='approval_2']")
+    page.fill("#n-label-zh", "分析师复核")
+    page.fill("#n-label-en", "Analyst review")
+    page.click("#n-add-assignee")
+    page.select_option("#n-assignees li:first-child select.assignee-type", "user")
+    page.fill("#n-assignees li:first-child input", "analyst")
+    page.keyboard.press("Tab")
+
+    # the line into the second approval gets the condition instead of being the default
+    page.focus("[data-edge='e_exclusive_1_end']")
+    page.keyboard.press("Enter")
+    assert page.is_visible("#edge-props")
+    page.uncheck("#e-default")
+    page.fill("#e-condition", "aum >")
+    page.wait_for_selector("#e-condition-problem:not([hidden])")
+    page.fill("#e-condition", "aum > 1000000")
+    until(page, "id => document.getElementById(id).hidden", "e-condition-problem")
+    settled(page)
+    # without a default line the branch may find no way: shown on the gateway
+    page.wait_for_selector("[data-node='exclusive_1'].has-problem")
+    shoot(page, "flow-designer-problem")
+    assert page.is_disabled("#publish")
+
+    # connect the branch straight to the end: the default way
+    page.locator("[data-node='exclusive_1']").click()
+    page.select_option("#n-connect-to", "end")
+    page.click("#n-connect")
+    page.wait_for_selector("#edge-props:not([hidden])")
+    page.check("#e-default")
+    settled(page)
+    until(page, "() => !document.querySelector('.has-problem')", None)
+    assert page.is_hidden("#designer-problems")
+
+    # zoom by keyboard and back to fit
+    page.focus("#flow-canvas")
+    before = page.evaluate("() => document.getElementById('flow-designer').dataset.zoom")
+    page.keyboard.press("+")
+    assert page.evaluate("() => document.getElementById('flow-designer').dataset.zoom") != before
+    page.keyboard.press("0")
+    shoot(page, "flow-designer")
+
+    # undo the default, redo it
+    page.click("#undo")
+    page.wait_for_selector("[data-node='exclusive_1'].has-problem")
+    page.click("#redo")
+    until(page, "() => !document.querySelector('.has-problem')", None)
+
+    page.click("#publish")
+    page.wait_for_selector("#publish-dialog[open]")
+    page.fill("#publish-note", "两级审批")
+    page.click("#publish-confirm")
+    until(page, "id => document.getElementById(id).textContent.includes('1')", "designer-status")
+    published = page.request.get(
+        demo["base"] + "/api/v1/apps/onboarding/definitions/flow/large_review/versions/1"
+    )
+    assert published.ok
+    spec = published.json()["body"]["spec"]
+    conditions = [e.get("condition") for e in spec["edges"] if e.get("condition")]
+    assert conditions == ["aum > 1000000"]
+    assert [n["type"] for n in spec["nodes"]].count("approval") == 2
+    sign_out(page)
+
+    # it runs: a clerk starts it on a large customer
+    sign_in(page, demo, "clerk.sh")
+    page.goto(demo["base"] + "/apps/onboarding/forms/customer/new")
+    page.fill("#field-name", "高净值客户")
+    page.fill("#field-aum", "2500000.00")
+    page.click("form.record-form button[type=submit]")
+    page.wait_for_selector("#details-title")
+    record = page.url.rsplit("/", 1)[-1]
+    page.select_option("#start-flow", "large_review")
+    page.click("form.start-flow button[type=submit]")
+    page.wait_for_selector("#details-title")
+    sign_out(page)
+
+    # the manager approves the first step (the demo's own review waits there too)
+    sign_in(page, demo, "manager")
+    page.locator("table.dense tbody tr", has_text="主管审核").locator(
+        "a", has_text="高净值客户"
+    ).click()
+    page.wait_for_selector("#decide-title")
+    page.click("#approve")
+    page.wait_for_selector("#inbox-message")
+    sign_out(page)
+
+    # the condition holds (2,500,000 > 1,000,000): the analyst has the second step
+    sign_in(page, demo, "analyst")
+    page.locator("table.dense tbody tr", has_text="分析师复核").locator(
+        "a", has_text="高净值客户"
+    ).click()
+    page.wait_for_selector("#decide-title")
+    page.click("#approve")
+    page.wait_for_selector("#inbox-message")
+    flows = page.request.get(
+        demo["base"] + f"/api/v1/apps/onboarding/forms/customer/records/{record}/flows"
+    ).json()["items"]
+    ours = [flow for flow in flows if flow["flow"] == "large_review"]
+    assert [flow["status"] for flow in ours] == ["approved"], ours
