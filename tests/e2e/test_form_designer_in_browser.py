@@ -198,3 +198,74 @@ def test_an_analyst_builds_publishes_and_uses_a_new_form(
     assert "王小明" in body
     assert "120.75" in body
     shoot(page, "form-designer-record")
+
+
+def test_an_analyst_gives_a_form_help_texts_limits_and_a_check_of_the_whole_record(
+    page: Any, demo: dict[str, Any], designer: str
+) -> None:
+    from playwright.sync_api import expect
+
+    sign_in(page, demo, designer)
+    page.goto(demo["base"] + "/apps/onboarding/design/forms")
+    page.fill("#new-key", "limit_claim")
+    page.fill("#new-label-zh", "限额报销")
+    page.click("#new-form-submit")
+    page.wait_for_url("**/apps/onboarding/design/forms/limit_claim")
+    page.wait_for_selector(".fd-top")
+    for kind in ("text", "money", "money"):
+        before = page.locator(".fd-top > .fd-card").count()
+        drag(page, f"#palette-{kind}", ".fd-top")
+        expect(page.locator(".fd-top > .fd-card")).to_have_count(before + 1)
+    page.click(".fd-top > .fd-card[data-type='text'] .fd-label")
+    page.fill("#p-key", "purpose")
+    page.fill("#p-help-zh", "写明用途，如差旅、招待")
+    page.click(".fd-top > .fd-card[data-type='money'] >> nth=0")
+    page.fill("#p-key", "amount")
+    page.fill("#p-label-zh", "金额")
+    page.fill("#p-currency", "CNY")
+    page.locator("details:has(#p-maximum) > summary").click()
+    page.fill("#p-maximum", "50000.00")
+    page.click(".fd-top > .fd-card[data-type='money'] >> nth=1")
+    page.fill("#p-key", "approved")
+    page.fill("#p-label-zh", "核准金额")
+    page.fill("#p-currency", "CNY")
+
+    # a check of the whole record: a typo first, shown under its expression and by the check
+    page.click("#show-checks")
+    page.click("#add-validation")
+    page.fill("#v-expression-0", "approved <= amont")
+    expect(page.locator("#v-expression-0-problem")).to_be_visible()
+    expect(page.locator("#v-expression-0-problem .expr-message")).to_contain_text("amont")
+    page.click("#save-draft")
+    expect(page.locator("#form-validations [data-validation-problems]")).to_be_visible()
+    expect(page.locator("#designer-problem-list")).to_contain_text("amont")
+    assert page.is_visible("#designer-problems")
+    page.fill("#v-expression-0", "approved <= amount")
+    expect(page.locator(".expr-editor:has(#v-expression-0)")).to_have_attribute(
+        "data-state", "valid"
+    )
+    page.fill("[data-validation] [data-vprop='message.zh-CN']", "核准金额不能超过申请金额")
+    page.fill("[data-validation] [data-vprop='fields']", "approved")
+    shoot(page, "form-designer-checks")
+    page.click("#publish")
+    expect(page.locator("#publish-dialog")).to_be_visible()
+    page.click("#publish-confirm")
+    expect(page.locator("#published-records")).to_be_visible()
+
+    # the form as its users see it: the help text, the limit, the check
+    page.goto(demo["base"] + "/apps/onboarding/forms/limit_claim/new")
+    expect(page.locator("#content")).to_contain_text("写明用途，如差旅、招待")
+    page.fill("#field-purpose", "差旅")
+    page.fill("#field-amount", "50000.01")
+    page.fill("#field-approved", "100.00")
+    page.click("form.record-form button[type=submit]")
+    expect(page.locator("#content")).to_contain_text("50000")
+    assert page.locator("#details-title").count() == 0
+    page.fill("#field-amount", "800.00")
+    page.fill("#field-approved", "900.00")
+    page.click("form.record-form button[type=submit]")
+    expect(page.locator("#content")).to_contain_text("核准金额不能超过申请金额")
+    assert page.locator("#details-title").count() == 0
+    page.fill("#field-approved", "800.00")
+    page.click("form.record-form button[type=submit]")
+    page.wait_for_selector("#details-title")

@@ -323,6 +323,12 @@
         return { kind: "field", id: field.id, name: parts.slice(3).join("/") };
       }
     }
+    if (parts[1] === "validations" && parts[2] !== undefined) {
+      const check = (state.spec.validations || [])[Number(parts[2])];
+      if (check) {
+        return { kind: "validation", id: check.id, name: parts.slice(3).join("/") };
+      }
+    }
     if (parts[1] === "layout" && parts[2] !== undefined) {
       const section = state.spec.layout[Number(parts[2])];
       if (section) {
@@ -345,7 +351,7 @@
           link.className = "link";
           link.textContent = where;
           link.addEventListener("click", () => {
-            selected = { kind: p.element.kind, id: p.element.id };
+            selected = p.element.kind === "validation" ? null : { kind: p.element.kind, id: p.element.id };
             render();
             focusCard(p.element.id);
           });
@@ -364,6 +370,10 @@
     box.hidden = problems.length === 0;
   }
   function describe(element) {
+    if (element.kind === "validation") {
+      const index = (state.spec.validations || []).findIndex((v) => v.id === element.id);
+      return say(TEXT.check, { num: index + 1 });
+    }
     if (element.kind === "section") {
       const section = state.spec.layout.find((s) => s.id === element.id);
       return TEXT.section + " " + (labelText(section && section.label) || "");
@@ -548,6 +558,9 @@
     if (section) {
       fill(sectionForm, section);
     }
+    if (!entry && !section) {
+      drawValidations();
+    }
     if (entry) {
       const field = entry.field;
       fieldForm.querySelectorAll("[data-types]").forEach((el) => {
@@ -561,10 +574,11 @@
         ? paletteItem.querySelector("button").textContent
         : field.type;
       document.getElementById("p-id").textContent = field.id;
-      const target = document.getElementById("p-target");
-      if (target.options.length === 1) {
-        otherForms.forEach((other) => target.add(new Option(labelText(other.label) + " (" + other.key + ")", other.key)));
-      }
+      fieldForm.querySelectorAll("select[data-forms]").forEach((target) => {
+        if (target.options.length === 1) {
+          otherForms.forEach((other) => target.add(new Option(labelText(other.label) + " (" + other.key + ")", other.key)));
+        }
+      });
       fill(fieldForm, field);
       const own = problemsOf("field", field.id);
       const box = document.getElementById("p-problems");
@@ -585,6 +599,76 @@
     }
   }
 
+  // ------------------------------------------------------------ checks of the whole record
+  function drawValidations() {
+    const list = document.getElementById("form-validations");
+    const template = document.getElementById("validation-template");
+    const checks = state.spec.validations || [];
+    list.replaceChildren(
+      ...checks.map((check, index) => {
+        const holder = document.createElement("div");
+        holder.innerHTML = template.innerHTML.replaceAll("INDEX", String(index));
+        const item = holder.firstElementChild;
+        item.dataset.validation = check.id;
+        item.querySelectorAll("[data-vprop]").forEach((input) => {
+          const prop = input.dataset.vprop;
+          if (prop === "fields") {
+            input.value = (check.fields || []).join(", ");
+          } else if (prop === "severity") {
+            input.value = check.severity || "error";
+          } else {
+            const language = prop.slice("message.".length);
+            input.value = typeof check.message === "string" ? (language === "zh-CN" ? check.message : "") : (check.message || {})[language] || "";
+          }
+        });
+        item.querySelector("textarea").value = check.expression || "";
+        const own = problemsOf("validation", check.id);
+        const box = item.querySelector("[data-validation-problems]");
+        box.textContent = own.map((p) => (p.element.name ? p.element.name + ": " : "") + p.message).join("\n");
+        box.hidden = own.length === 0;
+        return item;
+      }),
+    );
+    list.querySelectorAll("[data-expression]").forEach((editor) => {
+      editor.brickworkScope = () => ({ fields: state.spec.fields });
+    });
+    if (window.brickworkExpressions) {
+      window.brickworkExpressions(list);
+    }
+  }
+
+  function validationOf(element) {
+    const item = element.closest("[data-validation]");
+    return item ? (state.spec.validations || []).find((v) => v.id === item.dataset.validation) : null;
+  }
+
+  function writeValidation(input) {
+    const check = validationOf(input);
+    if (!check) {
+      return;
+    }
+    if (input.tagName === "TEXTAREA") {
+      check.expression = input.value;
+    } else if (input.dataset.vprop === "fields") {
+      const keys = input.value.split(",").map((k) => k.trim()).filter(Boolean);
+      if (keys.length) {
+        check.fields = keys;
+      } else {
+        delete check.fields;
+      }
+    } else if (input.dataset.vprop === "severity") {
+      if (input.value === "warning") {
+        check.severity = "warning";
+      } else {
+        delete check.severity;
+      }
+    } else {
+      writeText(check, "message", input.dataset.vprop.slice("message.".length), input.value === "" ? undefined : input.value);
+    }
+    dirty = true;
+    status(TEXT.unsaved);
+  }
+
   function read(object, path) {
     return path.split(".").reduce((value, part) => (value == null ? undefined : value[part]), object);
   }
@@ -595,9 +679,13 @@
         return;
       }
       const prop = input.dataset.prop;
-      let value = prop.startsWith("label.")
-        ? (typeof object.label === "string" ? (prop === "label.zh-CN" ? object.label : "") : read(object, prop))
-        : read(object, prop);
+      const bilingual = /^(label|help_text|message)\.(.+)$/.exec(prop);
+      const value =
+        bilingual && typeof object[bilingual[1]] === "string"
+          ? bilingual[2] === "zh-CN"
+            ? object[bilingual[1]]
+            : ""
+          : read(object, prop);
       if (input.type === "checkbox") {
         input.checked = Boolean(value);
       } else if (input.hasAttribute("data-options")) {
@@ -643,15 +731,9 @@
     } else {
       value = input.value === "" ? undefined : input.value;
     }
-    if (prop.startsWith("label.")) {
-      const language = prop.slice(6);
-      const label = typeof object.label === "string" ? { "zh-CN": object.label } : Object.assign({}, object.label);
-      if (value === undefined) {
-        delete label[language];
-      } else {
-        label[language] = value;
-      }
-      object.label = label;
+    const bilingual = /^(label|help_text|message)\.(.+)$/.exec(prop);
+    if (bilingual) {
+      writeText(object, bilingual[1], bilingual[2], value);
       return;
     }
     if (prop === "key" && selected.kind === "field") {
@@ -671,8 +753,27 @@
     const last = parts[parts.length - 1];
     if (value === undefined || value === false) {
       delete holder[last];
+      if (parts.length > 1 && !Object.keys(holder).length) {
+        delete object[parts[0]]; // e.g. options_from with nothing left in it
+      }
     } else {
       holder[last] = value;
+    }
+  }
+
+  // A text in two languages (a label, a help text, a message): one language at a time.
+  function writeText(object, name, language, value) {
+    const given = object[name];
+    const text = typeof given === "string" ? { "zh-CN": given } : Object.assign({}, given || {});
+    if (value === undefined) {
+      delete text[language];
+    } else {
+      text[language] = value;
+    }
+    if (Object.keys(text).length || name === "label") {
+      object[name] = text;
+    } else {
+      delete object[name];
     }
   }
 
@@ -887,6 +988,48 @@
     });
   });
   document.getElementById("p-remove").addEventListener("click", () => selected && remove(selected.id));
+  const checksList = document.getElementById("form-validations");
+  checksList.addEventListener("focusin", (event) => {
+    event.target.dataset.before = snapshot();
+  });
+  checksList.addEventListener("input", (event) => writeValidation(event.target));
+  checksList.addEventListener("change", (event) => {
+    const input = event.target;
+    if (input.dataset.before && input.dataset.before !== snapshot()) {
+      past.push(input.dataset.before);
+      future.length = 0;
+      input.dataset.before = snapshot();
+      document.getElementById("undo").disabled = false;
+    }
+  });
+  checksList.addEventListener("click", (event) => {
+    if (!event.target.matches("[data-remove-validation]")) {
+      return;
+    }
+    const check = validationOf(event.target);
+    change(() => {
+      state.spec.validations = state.spec.validations.filter((v) => v !== check);
+      if (!state.spec.validations.length) {
+        delete state.spec.validations;
+      }
+    });
+  });
+  document.getElementById("show-checks").addEventListener("click", () => {
+    selected = null;
+    render();
+    document.getElementById("add-validation").focus();
+  });
+  document.getElementById("add-validation").addEventListener("click", () => {
+    change(() => {
+      state.spec.validations = state.spec.validations || [];
+      state.spec.validations.push({ id: newId("v"), expression: "", message: { "zh-CN": TEXT.checkZh, en: TEXT.checkEn } });
+      selected = null;
+    });
+    const boxes = document.querySelectorAll("#form-validations textarea");
+    if (boxes.length) {
+      boxes[boxes.length - 1].focus();
+    }
+  });
   document.getElementById("add-section").addEventListener("click", () => {
     change(() => {
       const n = state.spec.layout.length + 1;
