@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from html import unescape
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -107,3 +108,107 @@ def test_only_who_designs_the_app_reaches_the_designer(client: TestClient, users
     assert designer.get("/apps/shop/design/forms/order").status_code == 200
     launcher = designer.get("/apps")
     assert 'href="/apps/shop/design/forms"' in launcher.text
+
+
+def preview(client: TestClient, token: str, spec: Any, values: Any) -> Any:
+    return client.post(
+        "/apps/shop/design/forms/order/preview",
+        content=json.dumps({"spec": spec, "values": values}),
+        headers={"X-CSRF-Token": token, "Content-Type": "application/json"},
+    )
+
+
+ORDER = {
+    "fields": [
+        {"id": "f1", "key": "amount", "type": "money", "label": "Amount", "currency": "CNY"},
+        {
+            "id": "f2",
+            "key": "lines",
+            "type": "subtable",
+            "label": "Lines",
+            "fields": [{"id": "c1", "key": "price", "type": "decimal", "label": "Price"}],
+        },
+        {
+            "id": "f3",
+            "key": "total",
+            "type": "computed",
+            "label": "Total",
+            "expression": "amount + sum(lines.price)",
+            "result_type": "decimal",
+            "scale": 2,
+        },
+        {
+            "id": "f4",
+            "key": "note",
+            "type": "text",
+            "label": "Note",
+            "visible_when": "amount > 100",
+            "required": True,
+        },
+    ],
+    "validations": [
+        {"id": "v1", "expression": "total < 1000", "message": "too much", "fields": ["amount"]}
+    ],
+}
+
+
+def test_the_preview_works_out_a_sample_record_of_the_draft(client: TestClient) -> None:
+    make_app(client)
+    listing = client.get("/apps/shop/design/forms")
+    token = csrf(listing.text)
+    made = {"csrf_token": token, "key": "order", "label_en": "Order"}
+    assert (
+        client.post("/apps/shop/design/forms", data=made, follow_redirects=False).status_code == 303
+    )
+    answer = preview(client, token, ORDER, {"amount": "0.10", "lines": [{"price": "0.20"}]})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["values"]["total"] == "0.30"
+    assert body["ok"] is True
+    assert body["hidden"] == ["note"]
+    shown = preview(client, token, ORDER, {"amount": "500", "lines": []}).json()
+    assert shown["hidden"] == []
+    assert {e["pointer"] for e in shown["errors"]} == {"/note"}
+    over = preview(client, token, ORDER, {"amount": "999.99", "lines": [{"price": 1}]}).json()
+    assert any("too much" in e["message"] for e in over["errors"]), over["errors"]
+    bad = preview(client, token, ORDER, {"amount": "abc"}).json()
+    assert bad["errors"][0]["pointer"] == "/amount"
+    # nothing is saved: the draft stays as it was
+    assert client.get(f"{API}/apps/shop/definitions/form/order").json()["draft"]["spec"] == {}
+
+
+def test_the_preview_refuses_a_draft_it_cannot_compile_and_bad_bodies(
+    client: TestClient, users: Users
+) -> None:
+    make_app(client)
+    token = csrf(client.get("/apps/shop/design/forms").text)
+    made = {"csrf_token": token, "key": "order", "label_en": "Order"}
+    assert (
+        client.post("/apps/shop/design/forms", data=made, follow_redirects=False).status_code == 303
+    )
+    broken = {
+        **ORDER,
+        "fields": [*ORDER["fields"][:2], {**ORDER["fields"][2], "expression": "amont"}],
+    }
+    answer = preview(client, token, broken, {})
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "definition_invalid"
+    assert answer.json()["errors"][0]["pointer"].startswith("/fields/2")
+    incomplete = preview(client, token, {"fields": [{"key": "x"}]}, {})
+    assert incomplete.status_code == 422
+    assert incomplete.json()["errors"][0]["pointer"].startswith("/fields/0")
+    headers = {"X-CSRF-Token": token, "Content-Type": "application/json"}
+    for raw in (b"nope", b"[]", b'{"spec": 1}', b'{"spec": {}, "values": []}'):
+        refused = client.post("/apps/shop/design/forms/order/preview", content=raw, headers=headers)
+        assert refused.status_code == 422, raw
+        assert refused.json()["code"] == "bad_json"
+    missing = client.post(
+        "/apps/shop/design/forms/nothing/preview", content=b'{"spec": {}}', headers=headers
+    )
+    assert missing.status_code == 404
+    clerk = users.client("clerk", grants=[])
+    refused = clerk.post(
+        "/apps/shop/design/forms/order/preview",
+        content=json.dumps({"spec": ORDER, "values": {}}),
+    )
+    assert refused.status_code == 403

@@ -164,6 +164,20 @@ def test_an_analyst_builds_publishes_and_uses_a_new_form(
     expect(page.locator(".expr-editor:has(#p-expression)")).to_have_attribute("data-state", "valid")
     expect(problem).to_be_hidden()
 
+    # the live preview: sample values typed, the total worked out by the server, a bad amount
+    page.click("#toggle-preview")
+    expect(page.locator("#preview")).to_be_visible()
+    page.fill("#preview-amount", "100.50")
+    page.fill("#preview-subtable_1-price", "20.25")
+    expect(page.locator("#preview-total")).to_have_value("120.75")
+    page.fill("#preview-amount", "abc")
+    expect(page.locator(".preview-field[data-key='amount'] .preview-error")).not_to_be_empty()
+    page.fill("#preview-amount", "0.10")
+    page.fill("#preview-subtable_1-price", "0.20")
+    expect(page.locator("#preview-total")).to_have_value("0.30")  # exact, never 0.30000000000000004
+    shoot(page, "form-designer-preview")
+    page.click("#toggle-preview")
+
     # keyboard moves, and undo
     page.focus(".fd-top > .fd-card[data-type='date']")
     page.keyboard.press("Alt+ArrowUp")

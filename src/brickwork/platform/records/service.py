@@ -12,10 +12,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from pydantic import ValidationError
 from sqlalchemy import ColumnElement, inspect
 from sqlalchemy.orm import Session
 
-from brickwork.engines.form import RecordContext, compile_form, validate_record
+from brickwork.engines.form import (
+    FormDesignError,
+    RecordContext,
+    compile_form,
+    validate_record,
+)
 from brickwork.engines.form.definition import (
     FormDefinition,
     SerialNumberField,
@@ -40,6 +46,7 @@ from brickwork.platform.errors import (
     Invalid,
     NotFound,
     PlatformError,
+    pointer_of,
 )
 from brickwork.platform.files.service import FileService
 from brickwork.platform.metadata.parameters import ParameterTables
@@ -306,6 +313,54 @@ class RecordService:
         self._log(session, actor, form, record_id, 1, "create", [], shown=shown)
         self._after_save(session, actor, form, "created", record, None)
         return self._answer(session, access, record, kept if with_warnings else None)
+
+    def preview(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        spec: Mapping[str, Any],
+        data: Mapping[str, Any],
+    ) -> Checked:
+        """What a record of a form's draft (`spec`, not yet published) would be with `data`:
+        computed values, visibility, every problem. Nothing is read or written but the app's
+        parameter tables; a draft that does not compile is refused with its problems."""
+        self.metadata.require(session, actor, "design", app_key)
+        now = self.clock()
+        try:
+            compiled = compile_form(FormDefinition.model_validate(spec), today=now.date())
+        except ValidationError as exc:
+            raise Invalid(
+                "the draft is not a complete form yet",
+                code="definition_invalid",
+                errors=[
+                    ErrorItem(pointer_of(list(e["loc"])), "schema", e["msg"]) for e in exc.errors()
+                ],
+            ) from None
+        except FormDesignError as exc:
+            raise Invalid(
+                "the draft has problems to fix first",
+                code="definition_invalid",
+                errors=problems_to_items(exc.problems, actor.locale),
+            ) from None
+        context = RecordContext(
+            now=now,
+            user={"username": actor.username, "roles": list(actor.roles)},
+            parameters=self.parameters.source(session, app_key),
+        )
+        result = validate_record(compiled, data, context=context)
+        values = {
+            item.key: to_jsonable(to_json_value(item, result.values.get(item.key)))
+            for item in compiled.definition.fields
+        }
+        warnings = [item.as_dict() for item in problems_to_items(result.warnings, actor.locale)]
+        return Checked(
+            values,
+            problems_to_items(result.errors, actor.locale),
+            result.hidden,
+            result.readonly,
+            warnings,
+        )
 
     def check(
         self,

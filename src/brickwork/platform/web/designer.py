@@ -8,22 +8,26 @@ requires a second person). Nothing here evaluates an expression; the checker ans
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from brickwork.platform.api.deps import SessionDep
-from brickwork.platform.errors import PlatformError
+from brickwork.platform.api.responses import ExactJSONResponse
+from brickwork.platform.errors import Invalid, PlatformError
 from brickwork.platform.metadata.schemas import DefinitionCreate, Kind
+from brickwork.platform.web.expressions import raw_body
 from brickwork.platform.web.pages import FormDep
 from brickwork.platform.web.params import AppKey, FormKey
 from brickwork.platform.web.records import navigation
-from brickwork.platform.web.views import Viewer, render, viewer_of
+from brickwork.platform.web.views import PAGE_POLICY, Viewer, render, viewer_of
 
 router = APIRouter(include_in_schema=False)
+MAX_PREVIEW = 512 * 1024
 
 # The palette: groups of field types, each with its name in both languages (the default label of
 # a new field). The order is the order on the page.
@@ -209,3 +213,59 @@ def designer_page(request: Request, session: SessionDep, app: AppKey, form: Form
         },
         viewer=viewer,
     )
+
+
+@router.post("/apps/{app}/design/forms/{form}/preview", response_model=None)
+def preview(
+    request: Request,
+    session: SessionDep,
+    app: AppKey,
+    form: FormKey,
+    raw: Annotated[bytes, Depends(raw_body)],
+) -> JSONResponse:
+    """A record of the draft the page holds (`{"spec": ..., "values": ...}`, the sample values
+    as typed): its computed values, the fields hidden and read-only, every problem with its
+    pointer. Nothing is saved; the browser evaluates nothing itself."""
+    viewer = viewer_of(request, session)
+    if len(raw) > MAX_PREVIEW:
+        return _answer({"code": "too_large", "message": f"send at most {MAX_PREVIEW} bytes"}, 413)
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        body = None
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("spec"), dict)
+        or not isinstance(body.get("values", {}), dict)
+    ):
+        message = 'send {"spec": {...}, "values": {...}}: the draft and the sample values'
+        return _answer({"code": "bad_json", "message": message}, 422)
+    request.app.state.metadata.definition(session, app, Kind.FORM, form)  # 404 when unknown
+    try:
+        found = request.app.state.records.preview(
+            session, viewer.actor, app, body["spec"], body.get("values", {})
+        )
+    except Invalid as exc:
+        return _answer(
+            {
+                "code": exc.code,
+                "message": exc.message,
+                "errors": [item.as_dict() for item in exc.errors],
+            },
+            422,
+        )
+    return _answer(
+        {
+            "ok": not found.errors,
+            "values": found.values,
+            "errors": [item.as_dict() for item in found.errors],
+            "warnings": found.warnings,
+            "hidden": sorted(found.hidden),
+            "readonly": sorted(found.readonly),
+        }
+    )
+
+
+def _answer(content: dict[str, Any], status: int = 200) -> JSONResponse:
+    """JSON with amounts as strings of their exact digits."""
+    return ExactJSONResponse(content, status, headers={"Content-Security-Policy": PAGE_POLICY})

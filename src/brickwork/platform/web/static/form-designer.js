@@ -599,6 +599,158 @@
     }
   }
 
+  // ------------------------------------------------------------ the live preview
+  let previewOn = false;
+  let previewTimer = null;
+  let previewAsked = 0;
+  const sample = {}; // key -> typed text (a subtable: key -> {column: text}, its first row)
+
+  function previewInput(field, id, value, onInput) {
+    let input;
+    if (field.type === "single_select") {
+      input = document.createElement("select");
+      input.append(new Option("—", ""));
+      (field.options || []).forEach((o) => {
+        const valueOf = typeof o === "object" ? o.value : o;
+        input.append(new Option(typeof o === "object" ? labelText(o.label) || String(valueOf) : String(o), String(valueOf)));
+      });
+    } else if (field.type === "boolean") {
+      input = document.createElement("input");
+      input.type = "checkbox";
+      input.checked = value === true;
+    } else if (field.type === "textarea") {
+      input = document.createElement("textarea");
+      input.rows = 2;
+    } else {
+      input = document.createElement("input");
+      input.type = field.type === "date" ? "date" : "text";
+    }
+    input.id = id;
+    if (input.type !== "checkbox") {
+      input.value = value === undefined ? "" : value;
+    }
+    if (field.type === "computed" || field.type === "serial_number") {
+      input.readOnly = true;
+      input.classList.add("computed");
+    }
+    input.addEventListener(input.tagName === "SELECT" || input.type === "checkbox" ? "change" : "input", () =>
+      onInput(input.type === "checkbox" ? input.checked : input.value),
+    );
+    return input;
+  }
+
+  function drawPreview() {
+    const form = document.getElementById("preview-form");
+    const byKey = new Map(state.spec.fields.map((f) => [f.key, f]));
+    const ordered = state.spec.layout.flatMap((s) => s.fields).map((k) => byKey.get(k)).filter(Boolean);
+    form.replaceChildren(
+      ...ordered.map((field) => {
+        const box = document.createElement("div");
+        box.className = "preview-field";
+        box.dataset.key = field.key;
+        const label = document.createElement("label");
+        label.textContent = (labelText(field.label) || field.key) + (field.required ? " *" : "");
+        box.append(label);
+        if (field.type === "subtable") {
+          label.textContent += " · " + TEXT.previewRow;
+          const row = sample[field.key] || (sample[field.key] = {});
+          const cells = document.createElement("div");
+          cells.className = "preview-row";
+          (field.fields || []).forEach((column) => {
+            const cell = document.createElement("label");
+            cell.textContent = labelText(column.label) || column.key;
+            const id = "preview-" + field.key + "-" + column.key;
+            cell.htmlFor = id;
+            cell.append(
+              previewInput(column, id, row[column.key], (value) => {
+                row[column.key] = value;
+                askPreview();
+              }),
+            );
+            cells.append(cell);
+          });
+          box.append(cells);
+        } else {
+          const id = "preview-" + field.key;
+          label.htmlFor = id;
+          box.append(
+            previewInput(field, id, sample[field.key], (value) => {
+              sample[field.key] = value;
+              askPreview();
+            }),
+          );
+        }
+        const help = labelText(field.help_text);
+        if (help) {
+          box.append(Object.assign(document.createElement("small"), { textContent: help }));
+        }
+        box.append(Object.assign(document.createElement("p"), { className: "preview-error" }));
+        return box;
+      }),
+    );
+    askPreview();
+  }
+
+  function sampleValues() {
+    const values = {};
+    state.spec.fields.forEach((field) => {
+      const given = sample[field.key];
+      if (field.type === "subtable") {
+        const row = Object.fromEntries(Object.entries(given || {}).filter(([, v]) => v !== "" && v !== undefined));
+        values[field.key] = Object.keys(row).length ? [row] : [];
+      } else if (given !== undefined && given !== "" && field.type !== "computed" && field.type !== "serial_number") {
+        values[field.key] = given;
+      }
+    });
+    return values;
+  }
+
+  function askPreview() {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(runPreview, 300);
+  }
+
+  async function runPreview() {
+    const number = ++previewAsked;
+    const reply = await call("POST", "/apps/" + APP + "/design/forms/" + FORM + "/preview", {
+      spec: state.spec,
+      values: sampleValues(),
+    });
+    if (number !== previewAsked || !previewOn) {
+      return;
+    }
+    const problem = document.getElementById("preview-problem");
+    const boxes = document.querySelectorAll("#preview-form .preview-field");
+    if (!reply.ok) {
+      problem.textContent = (reply.answer.message || reply.status) + (reply.answer.errors || []).map((e) => "\n" + e.pointer + ": " + e.message).join("");
+      problem.hidden = false;
+      return;
+    }
+    problem.hidden = true;
+    const answer = reply.answer;
+    const hidden = new Set(answer.hidden);
+    boxes.forEach((box) => {
+      const key = box.dataset.key;
+      const field = state.spec.fields.find((f) => f.key === key);
+      box.classList.toggle("preview-hidden", hidden.has(key));
+      box.title = hidden.has(key) ? TEXT.previewHidden : "";
+      const input = box.querySelector(":scope > input.computed");
+      if (input && field) {
+        const value = answer.values[key];
+        input.value = value === null || value === undefined ? "" : String(value);
+      }
+      const messages = answer.errors
+        .filter((e) => e.pointer === "/" + key || e.pointer.startsWith("/" + key + "/"))
+        .map((e) => e.message);
+      box.querySelector(".preview-error").textContent = messages.join(" ");
+    });
+    const general = answer.errors.filter((e) => !boxes.length || ![...boxes].some((b) => e.pointer === "/" + b.dataset.key || e.pointer.startsWith("/" + b.dataset.key + "/")));
+    document.getElementById("preview-status").textContent =
+      (answer.ok ? TEXT.previewOk : say(TEXT.previewErrors, { num: answer.errors.length })) +
+      general.map((e) => " " + e.message).join("");
+    root.dataset.previewed = String(number);
+  }
+
   // ------------------------------------------------------------ checks of the whole record
   function drawValidations() {
     const list = document.getElementById("form-validations");
@@ -791,6 +943,9 @@
   function render() {
     drawCanvas();
     drawPanel();
+    if (previewOn) {
+      drawPreview();
+    }
     document.getElementById("undo").disabled = past.length === 0;
     document.getElementById("redo").disabled = future.length === 0;
     if (dirty) {
@@ -954,6 +1109,9 @@
         // not on "change": that fires as the field loses focus, often to a click on the canvas,
         // which must find the cards it pressed on still there
         drawCanvas();
+        if (previewOn) {
+          drawPreview();
+        }
       }
       document.getElementById("undo").disabled = past.length === 0;
       status(TEXT.unsaved);
@@ -972,6 +1130,9 @@
         }
         dirty = true;
         drawCanvas();
+        if (previewOn) {
+          askPreview();
+        }
         status(TEXT.unsaved);
       }
     });
@@ -1013,6 +1174,15 @@
         delete state.spec.validations;
       }
     });
+  });
+  document.getElementById("toggle-preview").addEventListener("click", (event) => {
+    previewOn = !previewOn;
+    event.target.setAttribute("aria-pressed", String(previewOn));
+    document.getElementById("preview").hidden = !previewOn;
+    if (previewOn) {
+      drawPreview();
+      document.getElementById("preview").scrollIntoView({ block: "nearest" });
+    }
   });
   document.getElementById("show-checks").addEventListener("click", () => {
     selected = null;
