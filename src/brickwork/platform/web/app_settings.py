@@ -202,7 +202,9 @@ def menu_editor(request: Request, session: Session, viewer: Viewer, app: str) ->
             hidden,
             group or "",
         )
-        for kind, key, hidden, group in menus.entries_of(stored, list(definitions))
+        for kind, key, hidden, group in menus.entries_of(
+            stored, sorted(definitions, key=lambda ref: menus.MENU_KINDS.index(ref[0]))
+        )
     ]
     groups = [
         GroupRow(
