@@ -147,3 +147,26 @@ def test_posts_need_the_csrf_token(client: TestClient) -> None:
     del client.headers["X-CSRF-Token"]
     refused = client.post(f"{SETTINGS}/menu", data={"action": "save"}, headers=EN)
     assert refused.status_code == 403
+
+
+def test_the_name_changes_only_for_the_apps_administrator(client: TestClient, users: Users) -> None:
+    make_app(client)
+    csrf = token(client.get(SETTINGS).text)
+    sent = {"csrf_token": csrf, "label_zh": "柜台", "label_en": "Desk", "description": "Front desk"}
+    saved = client.post(f"{SETTINGS}/app", data=sent, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    stored = client.get(APP).json()
+    assert stored["label"] == {"zh-CN": "柜台", "en": "Desk"}
+    assert stored["description"] == "Front desk"
+    nameless = client.post(f"{SETTINGS}/app", data={**sent, "label_zh": "", "label_en": ""})
+    assert nameless.status_code == 422
+    assert 'id="app-problem"' in nameless.text
+
+    designer = users.client("desk_designer", grants=[{"app": "desk", "actions": ["design"]}])
+    page = designer.get(SETTINGS, headers=EN)
+    assert page.status_code == 200
+    assert 'id="app-form"' not in page.text
+    assert 'id="app-facts"' in page.text
+    refused = designer.post(f"{SETTINGS}/app", data={**sent, "csrf_token": token(page.text)})
+    assert refused.status_code == 403
+    assert client.get(APP).json()["description"] == "Front desk"

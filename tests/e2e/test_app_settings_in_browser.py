@@ -100,4 +100,3 @@ def test_the_administrator_checks_then_imports_a_bundle(
     after = page.request.get(demo["base"] + "/api/v1/apps/onboarding/navigation").json()
     assert after["groups"][0]["key"] == "daily"
     assert page.input_value("#group-form-customer") == "daily"
-
