@@ -1,10 +1,10 @@
 """The design overview and the app settings page in a real browser (Chromium through Playwright)
 against `brickwork demo`: the demo's analyst opens the overview, moves the onboarding app's
-dashboard to the top of its menu by keyboard, hides the report, saves and sees the runtime menu
-follow (the hidden report still opens by its address), and reads the role matrix; the system
-administrator downloads the app bundle, checks a changed copy (a dry run saying what changes),
-then imports it. No console error, CSP violation or request to another host; screenshots go to
-`test-artifacts/screenshots/`. One server for the module."""
+dashboard to the top of its menu by keyboard, drags a report up, hides another, saves and sees
+the runtime menu follow (the hidden report still opens by its address), and reads the role
+matrix; the system administrator downloads the app bundle, checks a changed copy (a dry run
+saying what changes), then imports it. No console error, CSP violation or request to another
+host; screenshots go to `test-artifacts/screenshots/`. One server for the module."""
 
 from __future__ import annotations
 
@@ -45,6 +45,15 @@ def test_an_analyst_arranges_the_menu_by_keyboard(page: Any, demo: dict[str, Any
     assert page.evaluate("() => document.activeElement.closest('li').dataset.ref") == (
         "dashboard:overview"
     )
+    # the newest customers report is dragged above the customer form
+    handle = page.locator("#entry-report-newest_customers .drag-handle").bounding_box()
+    target = page.locator("#entry-form-customer").bounding_box()
+    page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(target["x"] + 40, target["y"] + 4, steps=12)
+    page.mouse.up()
+    dragged = page.evaluate(ORDER)
+    assert dragged.index("report:newest_customers") < dragged.index("form:customer")
     page.check("#hide-report-customers_by_type")
     shoot(page, "app-settings-menu")
     page.click("#save-menu")
@@ -53,7 +62,7 @@ def test_an_analyst_arranges_the_menu_by_keyboard(page: Any, demo: dict[str, Any
 
     page.goto(demo["base"] + "/apps/onboarding/forms/customer")
     shown = page.evaluate(RUNTIME)
-    assert shown[0] == "dashboard:overview"
+    assert shown[:2] == ["dashboard:overview", "report:newest_customers"]
     assert "report:customers_by_type" not in shown
     opened = page.goto(demo["base"] + "/apps/onboarding/reports/customers_by_type")
     assert opened is not None
@@ -62,6 +71,7 @@ def test_an_analyst_arranges_the_menu_by_keyboard(page: Any, demo: dict[str, Any
     page.goto(demo["base"] + SETTINGS + "#roles")
     matrix = page.locator("#role-matrix")
     assert matrix.is_visible()
+    assert page.locator("#import-needs-admin").is_visible()
     assert page.locator("#matrix-customer td .badge").count() >= 1
     assert "报表分析师" in matrix.inner_text()
     assert page.locator("#download-bundle").get_attribute("href") == (

@@ -45,6 +45,7 @@
     Sortable.create(list, {
       handle: ".drag-handle",
       animation: 120,
+      forceFallback: true,
       onEnd: (event) => {
         refresh();
         announce(event.item);
