@@ -21,12 +21,14 @@ from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, PlatformError
+from brickwork.platform.metadata import navigation as menus
 from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.schemas import (
     BUNDLE_FORMAT,
     BUNDLE_FORMAT_VERSION,
     Bundle,
     BundleDefinition,
+    ImportChange,
     ImportOutcome,
     Kind,
 )
@@ -91,6 +93,7 @@ class BundleService:
                 "description": app.description,
                 "archived": app.archived_at is not None,
                 "publish_approval": app.publish_approval,
+                **({"navigation": app.navigation} if app.navigation is not None else {}),
             },
             "definitions": [self._export_definition(session, d) for d in definitions],
         }
@@ -126,6 +129,7 @@ class BundleService:
         self._check_contents(bundle)
         app = self.repo.app_by_key(session, bundle.app.key)
         plan = self._plan(session, bundle, app)
+        self._check_navigation(session, bundle, app)
         new_versions = sum(count for _stored, count in plan)
         if new_versions:
             # New versions are publications: they need publish, and maker-checker apps take
@@ -138,17 +142,21 @@ class BundleService:
                     "`brickwork apps import` on the host",
                     code="publish_approval_required",
                 )
+        navigation = self._navigation_change(bundle, app)
         if dry_run:
-            return self._outcome(bundle, app is None, plan, dry_run=True)
+            return self._outcome(bundle, app is None, plan, navigation, dry_run=True)
         app_created = app is None
         app = app or self._create_app(session, actor, bundle)
         approval = self._apply_publish_approval(session, actor, app, bundle)
+        if navigation:
+            app.navigation = menus.stored(bundle.app.navigation or menus.parsed(None))
+            app.updated_at, app.updated_by = self.clock(), actor.username
         written = [
             (index, self._write_definition(session, actor, app, item, plan[index]))
             for index, item in enumerate(bundle.definitions)
         ]
         self._prepare(session, actor, app, bundle, [(i, d) for i, d in written if plan[i][1]])
-        outcome = self._outcome(bundle, app_created, plan, dry_run=False)
+        outcome = self._outcome(bundle, app_created, plan, navigation, dry_run=False)
         details = outcome.model_dump()
         if approval is not None:
             details["publish_approval"] = approval
@@ -202,6 +210,33 @@ class BundleService:
                     code="bundle_not_installable",
                     errors=errors,
                 ) from None
+
+    def _check_navigation(self, session: Any, bundle: Bundle, app: Application | None) -> None:
+        """The bundle's menu names only forms, reports and dashboards that the app will hold
+        (the bundle's, or already stored here)."""
+        if bundle.app.navigation is None:
+            return
+        known = {(item.kind.value, item.key) for item in bundle.definitions if not item.archived}
+        if app is not None:
+            known |= {
+                (d.kind, d.key)
+                for d in self.repo.definitions(session, app.id, kind=None, include_archived=False)
+            }
+        found = menus.problems(bundle.app.navigation, known, at="/app/navigation")
+        if found:
+            raise Invalid(
+                f"the bundle's menu has {len(found)} problem(s); nothing was imported",
+                code="bundle_invalid",
+                errors=found,
+            )
+
+    @staticmethod
+    def _navigation_change(bundle: Bundle, app: Application | None) -> bool:
+        """Whether the import changes the app's menu (a bundle without one leaves it)."""
+        if bundle.app.navigation is None:
+            return False
+        wanted = menus.stored(bundle.app.navigation)
+        return (None if app is None else app.navigation) != wanted
 
     def _apply_publish_approval(
         self, session: Any, actor: Actor, app: Application, bundle: Bundle
@@ -416,18 +451,30 @@ class BundleService:
         bundle: Bundle,
         app_created: bool,
         plan: list[tuple[Definition | None, int]],
+        navigation: bool,
         *,
         dry_run: bool,
     ) -> ImportOutcome:
-        created = sum(1 for stored, _ in plan if stored is None)
-        updated = 0
+        changes: list[ImportChange] = []
         for (stored, added), item in zip(plan, bundle.definitions, strict=True):
+            change = "created" if stored is None else "unchanged"
             if stored is not None and (
                 added
                 or checksum(stored.draft) != checksum(item.draft)
                 or (stored.archived_at is not None) != item.archived
             ):
-                updated += 1
+                change = "updated"
+            numbers = [v.version for v in item.versions[len(item.versions) - added :]]
+            changes.append(
+                ImportChange(
+                    kind=item.kind,
+                    key=item.key,
+                    change=change,
+                    versions_added=numbers if added else [],
+                )
+            )
+        created = sum(1 for c in changes if c.change == "created")
+        updated = sum(1 for c in changes if c.change == "updated")
         return ImportOutcome(
             app=bundle.app.key,
             app_created=app_created,
@@ -435,6 +482,8 @@ class BundleService:
             definitions_updated=updated,
             definitions_unchanged=len(plan) - created - updated,
             versions_added=sum(added for _, added in plan),
+            navigation_changed=navigation,
+            changes=changes,
             dry_run=dry_run,
         )
 

@@ -22,6 +22,7 @@ from brickwork.platform.metadata.approvals import PublishApprovals, decided, req
 from brickwork.platform.metadata.bundle import BundleService
 from brickwork.platform.metadata.schemas import (
     AppCreate,
+    AppNavigation,
     AppOut,
     AppUpdate,
     Decision,
@@ -43,6 +44,7 @@ from brickwork.platform.vocabulary import KEY_PATTERN
 router = APIRouter(prefix="/apps", tags=["metadata"])
 BODY_MODELS: tuple[type[BaseModel], ...] = (
     AppCreate,
+    AppNavigation,
     AppUpdate,
     DefinitionCreate,
     DraftUpdate,
@@ -234,6 +236,36 @@ def export_app(
     bundle = bundle_service.export_app(session, actor, service.app(session, app))
     disposition = f'attachment; filename="{app}.bundle.json"'
     return reply_document(bundle, headers={"Content-Disposition": disposition})
+
+
+@router.get("/{app}/navigation", response_model=AppNavigation, responses=ERRORS)
+def get_navigation(
+    app: AppKey, session: SessionDep, actor: ActorDep, service: MetadataDep
+) -> ExactJSONResponse:
+    """The app's menu as arranged (empty lists: forms, reports and dashboards as published)."""
+    service.require_visible(session, actor, app)
+    navigation = service.navigation(session, app)
+    return reply_document(navigation.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+@router.put(
+    "/{app}/navigation",
+    response_model=AppNavigation,
+    responses=ERRORS,
+    openapi_extra=openapi_body(AppNavigation),
+)
+def put_navigation(
+    app: AppKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: MetadataDep,
+    body: Annotated[AppNavigation, Depends(json_body(AppNavigation))],
+) -> ExactJSONResponse:
+    """Arrange the app's menu: order, hidden entries and groups (``design`` on the app).
+    Hidden entries are left out of the menu only; they still open for whoever may read them."""
+    service.set_navigation(session, actor, app, body)
+    navigation = service.navigation(session, app)
+    return reply_document(navigation.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
 # ---------------------------------------------------------------- definitions

@@ -72,6 +72,39 @@ class AppUpdate(Frozen):
     )
 
 
+MenuKind = Literal["form", "report", "dashboard"]
+
+
+class MenuGroup(Frozen):
+    """A heading in the app's menu that entries can be put under."""
+
+    key: Key
+    label: Label
+
+
+class MenuEntry(Frozen):
+    """One form, report or dashboard in the app's menu."""
+
+    kind: MenuKind = Field(description="What the entry opens.")
+    key: Key = Field(description="The form's, report's or dashboard's key.")
+    hidden: bool = Field(
+        default=False,
+        description="Left out of the menu; whoever may open it still does so by its address.",
+    )
+    group: Key | None = Field(
+        default=None,
+        description="The key of the group it is shown under; none: under its kind's heading.",
+    )
+
+
+class AppNavigation(Frozen):
+    """The app's menu: its entries in order, which are hidden, and the groups they are shown
+    under. Published forms, reports and dashboards it does not list follow, in the usual order."""
+
+    groups: list[MenuGroup] = Field(default_factory=list, max_length=100)
+    entries: list[MenuEntry] = Field(default_factory=list, max_length=1000)
+
+
 class DefinitionCreate(Frozen):
     kind: Kind
     key: Key
@@ -215,6 +248,10 @@ class BundleApp(Frozen):
         "app's setting as it is. An import turns it on, or off only for an importer who may "
         "change app settings and never together with new versions over the API.",
     )
+    navigation: AppNavigation | None = Field(
+        default=None,
+        description="The app's menu. Absent (older bundles): an import leaves the menu as it is.",
+    )
 
 
 class Bundle(Frozen):
@@ -229,6 +266,18 @@ class Bundle(Frozen):
     definitions: list[BundleDefinition] = Field(default_factory=list)
 
 
+class ImportChange(BaseModel):
+    """What an import does (or would do) to one definition of the bundle."""
+
+    kind: Kind
+    key: str
+    change: Literal["created", "updated", "unchanged"]
+    versions_added: list[int] = Field(
+        description="The published versions it puts in place (each runs the kind's publish "
+        "steps: form tables, compiled flows, rule schedules)."
+    )
+
+
 class ImportOutcome(BaseModel):
     app: str
     app_created: bool
@@ -236,4 +285,6 @@ class ImportOutcome(BaseModel):
     definitions_updated: int
     definitions_unchanged: int
     versions_added: int
+    navigation_changed: bool = False
+    changes: list[ImportChange] = Field(default_factory=list)
     dry_run: bool

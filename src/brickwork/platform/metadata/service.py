@@ -19,10 +19,12 @@ from brickwork.platform.auth.policy import scope_forms
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
 from brickwork.platform.metadata import diff as diffing
+from brickwork.platform.metadata import navigation as menus
 from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.schemas import (
     SCHEMA_VERSION,
     AppCreate,
+    AppNavigation,
     AppUpdate,
     DefinitionCreate,
     DraftUpdate,
@@ -268,6 +270,48 @@ class MetadataService:
             details={"changes": diffing.summarise(before, after)},
         )
         return app
+
+    def navigation(self, session: Any, key: str) -> AppNavigation:
+        """The app's menu as the analyst arranged it (empty: the default menu)."""
+        return menus.parsed(self.app(session, key).navigation)
+
+    def set_navigation(
+        self, session: Any, actor: Actor, key: str, navigation: AppNavigation
+    ) -> Application:
+        """Arrange the app's menu (``design`` on the app). Every entry must name a form, report
+        or dashboard of the app, once; every group an entry names must be defined."""
+        self.require(session, actor, "design", key)
+        app = self._active_app(session, key)
+        found = menus.problems(navigation, self.menu_definitions(session, app))
+        if found:
+            raise Invalid(
+                f"the menu has {len(found)} problem(s); nothing was saved",
+                code="navigation_invalid",
+                errors=found,
+            )
+        before, after = app.navigation, menus.stored(navigation)
+        if before == after:
+            return app
+        app.navigation = after
+        app.updated_at, app.updated_by = self.clock(), actor.username
+        self.repo.save(session)
+        self.audit.record(
+            session,
+            actor,
+            "app.navigation",
+            object_type="app",
+            object_id=key,
+            details={"changes": diffing.summarise(before or {}, after or {})},
+        )
+        return app
+
+    def menu_definitions(self, session: Any, app: Application) -> set[tuple[str, str]]:
+        """The app's forms, reports and dashboards (drafts too) as (kind, key)."""
+        return {
+            (d.kind, d.key)
+            for d in self.repo.definitions(session, app.id, kind=None, include_archived=False)
+            if d.kind in menus.MENU_KINDS
+        }
 
     def archive_app(self, session: Any, actor: Actor, key: str, *, archived: bool) -> Application:
         self.require(session, actor, "admin", key)

@@ -25,6 +25,9 @@ class Application(Base):
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     publish_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Maker-checker: publishing needs approval by another user holding ``publish``."""
+    navigation: Mapped[Any] = mapped_column(JsonText, default=None, nullable=True)
+    """The app's menu as the analyst arranged it (see ``metadata.schemas.AppNavigation``);
+    None: forms, reports and dashboards in the default order."""
     row_version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012  (optimistic locking)

@@ -9,9 +9,11 @@ from fastapi.responses import RedirectResponse, Response
 from brickwork.platform.web import (
     account,
     admin,
+    app_settings,
     audit,
     bulk,
     dashboard_designer,
+    design_hub,
     design_tables,
     designer,
     expressions,
@@ -63,3 +65,5 @@ def install(app: FastAPI) -> None:
     app.include_router(expressions.router)
     app.include_router(designer.router)
     app.include_router(flow_designer.router)
+    app.include_router(design_hub.router)
+    app.include_router(app_settings.router)

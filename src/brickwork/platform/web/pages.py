@@ -21,6 +21,7 @@ from brickwork.platform.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
+from brickwork.platform.metadata import navigation as menus
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.web.i18n import LANGUAGE_COOKIE, LANGUAGES, language_of
 from brickwork.platform.web.views import (
@@ -250,8 +251,9 @@ def apps_of(
     request: Request, session: Session, viewer: Viewer, *, only: str | None = None
 ) -> list[dict[str, Any]]:
     """Each app the viewer reaches (or just `only`) with its published forms they may read, its
-    reports and dashboards, and whether they design it. Every page's navigation asks this: the
-    viewer's grants are read once, and each form is checked against them (no form is loaded)."""
+    reports and dashboards, its menu of them as the analyst arranged it, and whether they design
+    it. Every page's navigation asks this: the viewer's grants are read once, and each form is
+    checked against them (no form is loaded)."""
     metadata = request.app.state.metadata
     permissions = metadata.permissions
     principal = permissions.principal(session, viewer.actor)
@@ -281,6 +283,14 @@ def apps_of(
                     "forms": forms,
                     "reports": reports,
                     "dashboards": dashboards,
+                    "menu": menus.arrange(
+                        menus.parsed(app.navigation),
+                        {
+                            "form": [(d.key, d) for d in forms],
+                            "report": [(d.key, d) for d in reports],
+                            "dashboard": [(d.key, d) for d in dashboards],
+                        },
+                    ),
                     "design": design,
                 }
             )

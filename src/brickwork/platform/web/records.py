@@ -717,4 +717,11 @@ def navigation(request: Request, session: Session, viewer: Viewer, app: str) -> 
 
     for entry in apps_of(request, session, viewer, only=app):
         return entry
-    return {"app": None, "forms": [], "reports": [], "dashboards": [], "design": False}
+    return {
+        "app": None,
+        "forms": [],
+        "reports": [],
+        "dashboards": [],
+        "menu": [],
+        "design": False,
+    }

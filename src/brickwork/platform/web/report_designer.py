@@ -1,4 +1,4 @@
-"""The report builder and the designers' start page of an app.
+"""The report builder of an app, and the start of a new report.
 
 An analyst picks the dataset (a form and joins along its lookups), adds dimensions and
 measures, filters, parameters and a chart type; each change saves the draft (the same
@@ -28,6 +28,7 @@ from brickwork.platform.metadata.schemas import DefinitionCreate, DraftUpdate, K
 from brickwork.platform.metadata.validation import validate_definition
 from brickwork.platform.reports.shown import run_json
 from brickwork.platform.vocabulary import KEY_PATTERN
+from brickwork.platform.web.design_hub import home_page
 from brickwork.platform.web.params import FormListsDep, first
 from brickwork.platform.web.records import navigation
 from brickwork.platform.web.reports import chart_json, table_of
@@ -61,46 +62,7 @@ def designer_of(request: Request, session: Session, app: str) -> Viewer:
     return viewer
 
 
-# ---------------------------------------------------------------- the designers' start page
-
-
-@router.get("/apps/{app}/design", response_model=None)
-def design_home(request: Request, session: SessionDep, app: AppKey) -> Response:
-    """The app's reports and dashboards (drafts and published), and new ones."""
-    viewer = designer_of(request, session, app)
-    return home_page(request, session, viewer, app, problem=None)
-
-
-def home_page(
-    request: Request, session: Session, viewer: Viewer, app: str, *, problem: PlatformError | None
-) -> Response:
-    metadata = request.app.state.metadata
-    definitions = metadata.list_definitions(session, app)
-    rows = [
-        {
-            "kind": d.kind,
-            "key": d.key,
-            "label": text_of((d.draft or {}).get("label") or d.key, viewer.language),
-            "version": d.latest_version,
-        }
-        for d in definitions
-        if d.kind in (Kind.REPORT.value, Kind.DASHBOARD.value)
-    ]
-    forms = sorted(request.app.state.reports.compiler.environment(session, app).forms)
-    return render(
-        request,
-        "design/home.html",
-        {
-            "app": app,
-            "reports": [r for r in rows if r["kind"] == Kind.REPORT.value],
-            "dashboards": [r for r in rows if r["kind"] == Kind.DASHBOARD.value],
-            "forms": forms,
-            "problem": problem,
-            "nav": navigation(request, session, viewer, app),
-        },
-        viewer=viewer,
-        status=422 if problem is not None else 200,
-    )
+# ---------------------------------------------------------------- new reports
 
 
 @router.post("/apps/{app}/design/reports", response_model=None)
