@@ -147,9 +147,23 @@ class FlowCompiler:
         """A flow is refused at publish with every problem the engine finds."""
         spec = request.body["spec"]
         form_key = spec.get("form") if isinstance(spec, Mapping) else None
+        problems = self.problems(session, request.app_key, spec)
+        if problems:
+            raise Invalid(
+                f"flow {request.definition.key!r} cannot be published",
+                code="definition_invalid",
+                errors=problems,
+            )
+        return [f"flow bound to form {form_key!r} compiles"]
+
+    def problems(self, session: Session, app_key: str, spec: Any) -> list[ErrorItem]:
+        """Every problem of a flow's `spec` in the app as it is published now (the bound form
+        published, the graph and what it names), pointers under /spec: what publishing it
+        would refuse."""
+        form_key = spec.get("form") if isinstance(spec, Mapping) else None
         problems: list[ErrorItem] = []
         if isinstance(form_key, str) and form_key not in {
-            key for _id, key, _n in self.repo.published(session, request.app_key, Kind.FORM.value)
+            key for _id, key, _n in self.repo.published(session, app_key, Kind.FORM.value)
         }:
             problems.append(
                 ErrorItem(
@@ -159,20 +173,14 @@ class FlowCompiler:
                 )
             )
         else:
-            env = self.environment(session, request.app_key, str(form_key))
+            env = self.environment(session, app_key, str(form_key))
             try:
                 compile_flow(spec, env)
             except FlowDefinitionError as exc:
                 problems.extend(
                     ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems
                 )
-        if problems:
-            raise Invalid(
-                f"flow {request.definition.key!r} cannot be published",
-                code="definition_invalid",
-                errors=problems,
-            )
-        return [f"flow bound to form {form_key!r} compiles"]
+        return problems
 
     def on_form_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
         """A form may not change so that a flow of its app no longer compiles (a removed,
