@@ -287,33 +287,31 @@
     return "";
   }
 
+  // A card: a button that chooses it (its title and a line of detail), then `extra` (its
+  // move and remove buttons, the default marker) and the problems found on it.
   function card(attributes, title, detail, id, extra) {
     const own = problemsOf(id);
-    const node = el(
-      "div",
-      Object.assign(
-        {
-          class: "fb-card" + (selected === id ? " chosen" : "") + (own.length ? " has-problem" : ""),
-          tabindex: "0",
-          role: "button",
-          "aria-pressed": selected === id ? "true" : "false",
-          "data-card": id,
-          onclick: () => choose(id),
-          onkeydown: (event) => {
-            if ((event.key === "Enter" || event.key === " ") && event.target === node) {
-              event.preventDefault();
-              choose(id);
-            }
-          },
-        },
-        attributes,
-      ),
+    const pick = el(
+      "button",
+      {
+        type: "button",
+        class: "fb-pick",
+        "aria-pressed": selected === id ? "true" : "false",
+        "data-pick": id,
+        onclick: () => choose(id),
+      },
       el("strong", { class: "fb-card-title", text: title }),
       detail ? el("span", { class: "fb-card-detail", text: detail }) : null,
+    );
+    return el(
+      "div",
+      Object.assign({ "data-card": id }, attributes, {
+        class: (attributes.class || "fb-card") + (selected === id ? " chosen" : "") + (own.length ? " has-problem" : ""),
+      }),
+      pick,
       extra || null,
       problemList(id),
     );
-    return node;
   }
 
   function drawSteps(list, into) {
@@ -341,7 +339,7 @@
       return TEXT.every;
     }
     if (branch.default) {
-      return TEXT.otherwise;
+      return TEXT.whenNone;
     }
     return branch.condition || (block.kind === "inclusive" ? TEXT.every : TEXT.noCondition);
   }
@@ -350,23 +348,21 @@
     const head = card(
       { "data-type": "branches", class: "fb-card fb-block-head" },
       labelText(block.label) || TEXT[block.kind],
-      TEXT[block.kind],
+      labelText(block.label) ? TEXT[block.kind] : "",
       block.id,
       tools(list, index, block.id),
     );
-    head.className = "fb-card fb-block-head" + (selected === block.id ? " chosen" : "") + (problemsOf(block.id).length ? " has-problem" : "");
     const row = el("div", { class: "fb-branches" });
     block.branches.forEach((branch, at) => {
       const column = el("div", { class: "fb-branch" });
       const marker = branch.default ? el("span", { class: "fb-default", text: TEXT.default }) : null;
       const branchCard = card(
-        { "data-type": "branch" },
+        { "data-type": "branch", class: "fb-card fb-branch-card" },
         labelText(branch.label) || TEXT.branch + " " + (at + 1),
         conditionText(block, branch),
         branch.id,
         marker,
       );
-      branchCard.classList.add("fb-branch-card");
       column.append(branchCard);
       const steps = el("div", { class: "fb-steps" });
       drawSteps(branch.steps, steps);
@@ -421,7 +417,7 @@
     if (select) {
       choose(id);
     }
-    const node = flow.querySelector('[data-card="' + CSS.escape(id) + '"]');
+    const node = flow.querySelector('[data-pick="' + CSS.escape(id) + '"]');
     if (node) {
       node.focus();
     }
