@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from brickwork.engines.flow.compiler import _schema_problems
+from brickwork.engines.flow.compiler import schema_problems
 from brickwork.engines.flow.definition import (
     ActionNode,
     ApprovalNode,
@@ -235,7 +235,7 @@ def _node_problems(node: Any, model: type[BaseModel], pointer: str) -> list[Flow
     except ValidationError as exc:
         return [
             FlowProblem(pointer + p.pointer, "E_FLOW_BLOCK_SCHEMA", p.message, p.hint)
-            for p in _schema_problems(exc)
+            for p in schema_problems(exc)
         ]
     return []
 

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -24,12 +24,14 @@ from brickwork.engines.flow import FlowDefinitionError, NotBlocks, card_of, to_b
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.errors import Conflict, ErrorItem, PlatformError
 from brickwork.platform.metadata.schemas import DraftUpdate, Kind
+from brickwork.platform.vocabulary import KEY_PATTERN
 from brickwork.platform.web.expressions import raw_body
-from brickwork.platform.web.params import AppKey, FormKey
+from brickwork.platform.web.params import AppKey
 from brickwork.platform.web.records import navigation
 from brickwork.platform.web.views import PAGE_POLICY, Viewer, render, text_in, viewer_of
 
 router = APIRouter(include_in_schema=False)
+FlowKey = Annotated[str, Path(pattern=KEY_PATTERN)]
 MAX_BODY = 512 * 1024
 
 
@@ -116,7 +118,7 @@ def _card_at(blocks: Any, pointer: str) -> str | None:
 
 
 @router.get("/apps/{app}/design/flows/{key}/blocks", response_model=None)
-def blocks_page(request: Request, session: SessionDep, app: AppKey, key: FormKey) -> Response:
+def blocks_page(request: Request, session: SessionDep, app: AppKey, key: FlowKey) -> Response:
     """The flow's draft as blocks, or why it is not block-shaped (then the canvas edits it)."""
     viewer = viewer_of(request, session)
     found = _designs(request, session, viewer, app)
@@ -187,7 +189,7 @@ def save_blocks(
     request: Request,
     session: SessionDep,
     app: AppKey,
-    key: FormKey,
+    key: FlowKey,
     raw: Annotated[bytes, Depends(raw_body)],
 ) -> Response:
     """Compile the block document sent to the flow's graph and keep it as the draft; answer
