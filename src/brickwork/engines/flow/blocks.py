@@ -219,6 +219,7 @@ def _check_steps(steps: list[Any], pointer: str) -> list[FlowProblem]:
     for index, step in enumerate(steps):
         at = f"{pointer}/{index}"
         kind = step.get("type") if isinstance(step, Mapping) else None
+        kind = kind if isinstance(kind, str) else None
         if kind == "branches":
             problems += _check_block(step, at)
         elif kind in STEP_MODELS:
@@ -462,7 +463,7 @@ class _Reader:
         steps: list[Any] = []
         while True:
             node = self.nodes[key]
-            kind = node.get("type")
+            kind = node.get("type") if isinstance(node.get("type"), str) else None
             incoming, outgoing = len(self.inc[key]), len(self.out[key])
             if kind == "end":
                 if incoming != 1:

@@ -469,3 +469,56 @@ def test_any_block_tree_compiles_and_reads_back(tree: list[Any]) -> None:
     assert to_graph(blocks, form="loan") == spec
     compile_flow(spec, ENV)
     assert to_blocks(spec) == blocks
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.sampled_from(
+        ["start", "end", "approval", "branches", "exclusive", "parallel", "a", "b", "e1"]
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "type",
+                    "kind",
+                    "steps",
+                    "branches",
+                    "from",
+                    "to",
+                    "nodes",
+                    "edges",
+                    "start",
+                    "end",
+                    "condition",
+                    "default",
+                    "on",
+                    "join",
+                ]
+            ),
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(JSON)
+def test_any_json_is_judged_never_crashes(sent: Any) -> None:
+    codes: list[str] = []
+    try:
+        to_graph(sent, form="loan")
+    except FlowDefinitionError as exc:
+        codes += exc.codes
+    if isinstance(sent, dict):
+        try:
+            to_blocks(sent)
+        except NotBlocks as exc:
+            codes.append(exc.code)
+    assert all(code.startswith(("E_FLOW_BLOCK", "E_FLOW_NOT_BLOCKS")) for code in codes)
