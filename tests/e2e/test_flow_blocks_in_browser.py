@@ -66,6 +66,11 @@ def test_an_analyst_builds_a_flow_of_branches_and_publishes_it(
         gaps.nth(1).locator(".fb-add").click()
         gaps.nth(1).locator(".fb-add-menu [data-kind='branches']").click()
         page.wait_for_selector(".fb-block .fb-branch-card.chosen")
+        # saved without its condition, the branch is refused and says why on its card
+        page.click("#save-draft")
+        page.wait_for_selector(".fb-branch-card.has-problem .fb-card-problems li")
+        assert page.is_visible("#designer-problems")
+        shoot(page, "flow-blocks-problem")
         page.fill("#p-label-zh", "大额资产")
         page.fill("#p-condition", "aum > 1000000")
         until(
@@ -109,6 +114,7 @@ def test_an_analyst_builds_a_flow_of_branches_and_publishes_it(
             None,
         )
         assert page.is_hidden("#designer-problems")
+        assert page.locator(".has-problem").count() == 0
         shoot(page, "flow-blocks")
 
         page.click("#publish")

@@ -6,6 +6,8 @@ The page holds the block document (`brickwork.engines.flow.blocks`) and saves it
 `POST /apps/{app}/design/flows/{key}/blocks`: the document is compiled to the flow's graph,
 kept as the definition's draft (its label, description, form and settings unchanged; a stale
 revision is refused) and judged as publishing would judge it, each problem placed on its card.
+Blocks that do not compile (a condition branch without its condition) are not saved and say
+why on their cards.
 A draft whose graph is not of that shape is said so, with the reason, and left to the canvas.
 """
 
@@ -36,8 +38,8 @@ MAX_BODY = 512 * 1024
 
 
 class BadBlocks(Exception):
-    """A save the page cannot take: a stable code, a sentence, and problems with pointers into
-    the block document."""
+    """A save request the page cannot read: a stable code, a sentence, and problems with
+    pointers into the request."""
 
     def __init__(self, code: str, message: str, problems: list[dict[str, Any]] | None = None):
         super().__init__(message)
@@ -193,7 +195,10 @@ def save_blocks(
     raw: Annotated[bytes, Depends(raw_body)],
 ) -> Response:
     """Compile the block document sent to the flow's graph and keep it as the draft; answer
-    the new revision, the blocks as saved and the problems publishing would find, on cards."""
+    the new revision, the blocks as saved and the problems publishing would find, on cards.
+    Blocks that cannot be compiled are not saved (`"saved": false`, their problems with
+    pointers into the document and cards); a request that is not a block document at all is
+    refused (422), a stale revision too (409)."""
     viewer = viewer_of(request, session)
     _designs(request, session, viewer, app)
     metadata = request.app.state.metadata
@@ -202,19 +207,24 @@ def save_blocks(
     spec = _spec_of(row)
     try:
         blocks, revision = _sent(raw)
-        try:
-            compiled = to_graph(
-                blocks,
-                form=str(spec.get("form") or ""),
-                settings=spec.get("settings")
-                if isinstance(spec.get("settings"), Mapping)
-                else None,
-            )
-        except FlowDefinitionError as exc:
-            raise BadBlocks(
-                "blocks_invalid",
-                "the blocks cannot be saved as they are; see the problems on the cards",
-                [
+    except BadBlocks as exc:
+        return _answer({"code": exc.code, "message": exc.message, "problems": exc.problems}, 422)
+    try:
+        compiled = to_graph(
+            blocks,
+            form=str(spec.get("form") or ""),
+            settings=spec.get("settings") if isinstance(spec.get("settings"), Mapping) else None,
+        )
+    except FlowDefinitionError as exc:
+        # An unfinished edit (a branch without its condition): said on the cards, not an error
+        # of the request, and the draft stays as it was.
+        return _answer(
+            {
+                "saved": False,
+                "code": "blocks_invalid",
+                "message": "the blocks cannot be saved as they are; see the problems on the cards",
+                "draft_revision": row.draft_revision,
+                "problems": [
                     {
                         "pointer": p.pointer,
                         "code": p.code,
@@ -223,15 +233,15 @@ def save_blocks(
                     }
                     for p in exc.problems
                 ],
-            ) from None
+            }
+        )
+    try:
         data = DraftUpdate(
             label=draft.get("label") or key,
             description=draft.get("description") or "",
             spec=compiled,
             base_revision=revision,
         )
-    except BadBlocks as exc:
-        return _answer({"code": exc.code, "message": exc.message, "problems": exc.problems}, 422)
     except ValidationError as exc:
         return _answer({"code": "bad_draft", "message": str(exc), "problems": []}, 422)
     try:
@@ -242,6 +252,7 @@ def save_blocks(
     saved = _spec_of(row)
     return _answer(
         {
+            "saved": True,
             "draft_revision": row.draft_revision,
             "blocks": to_blocks(saved),
             "problems": _judged(request, session, app, blocks, saved),

@@ -792,12 +792,12 @@
     }
     status(TEXT.saving);
     const reply = await call("POST", SAVE, { blocks: blocks, base_revision: revision });
-    if (!reply.ok) {
+    if (!reply.ok || reply.answer.saved === false) {
       problems = reply.answer.problems || [];
       render();
       if (reply.status === 409) {
         status(TEXT.conflict);
-      } else if (reply.answer.code === "blocks_invalid") {
+      } else if (reply.answer.saved === false) {
         status(TEXT.refused);
       } else {
         status(say(TEXT.failed, { message: reply.answer.message || reply.answer.detail || reply.status }));
