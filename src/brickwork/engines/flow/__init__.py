@@ -2,9 +2,11 @@
 
 `compile_flow(spec, env)` checks and compiles a definition (kind `flow`); `start` and `step` are
 pure (`now` and the `World` are arguments) and return the next `FlowState` with the effects the
-platform applies, in order. See docs/flows.md.
+platform applies, in order. `to_graph`/`to_blocks` turn a branch-block document (the
+DingTalk-style builder) into a flow's graph and back. See docs/flows.md.
 """
 
+from brickwork.engines.flow.blocks import NotBlocks, card_of, to_blocks, to_graph
 from brickwork.engines.flow.compiler import CompiledFlow, compile_flow
 from brickwork.engines.flow.definition import FlowSpec
 from brickwork.engines.flow.effects import (
@@ -76,6 +78,7 @@ __all__ = [
     "Incident",
     "NodeEntered",
     "NodeLeft",
+    "NotBlocks",
     "Notify",
     "Reject",
     "ResolveIncident",
@@ -98,9 +101,12 @@ __all__ = [
     "Urge",
     "Withdraw",
     "World",
+    "card_of",
     "compile_flow",
     "diagram",
     "field_permissions",
     "start",
     "step",
+    "to_blocks",
+    "to_graph",
 ]

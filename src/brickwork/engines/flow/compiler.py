@@ -114,7 +114,7 @@ def compile_flow(spec: FlowSpec | Mapping[str, Any], env: FlowEnvironment) -> Co
         try:
             model = FlowSpec.model_validate(spec)
         except ValidationError as exc:
-            raise FlowDefinitionError(_schema_problems(exc)) from None
+            raise FlowDefinitionError(schema_problems(exc)) from None
     problems = validate(model, env)
     if problems:
         raise FlowDefinitionError(problems)
@@ -125,7 +125,9 @@ def compile_flow(spec: FlowSpec | Mapping[str, Any], env: FlowEnvironment) -> Co
     return compiled
 
 
-def _schema_problems(exc: ValidationError) -> list[FlowProblem]:
+def schema_problems(exc: ValidationError) -> list[FlowProblem]:
+    """The problems (`E_FLOW_SCHEMA`) of a pydantic validation error, one per error, each
+    with its JSON pointer (discriminator tags left out, `from_` spelled `from`)."""
     problems = []
     for error in exc.errors():
         parts: list[str] = []

@@ -308,9 +308,11 @@ class Edge(Frozen):
     """From `from_` (JSON `from`) to `to`. Out of a split, the first edge (by `priority`, lowest
     first, then definition order) whose `condition` holds is taken, else the `default` edge.
     Out of an approval node only edges whose `on` matches the outcome are candidates (no `on`:
-    approved)."""
+    approved). `label` names the branch the edge opens (条件1, "Large loans"); it is shown, never
+    evaluated."""
 
     id: NodeId
+    label: Label | None = None
     from_: NodeId = Field(alias="from")
     to: NodeId
     condition: FeelText | None = None

@@ -17,6 +17,7 @@ from brickwork.platform.web import (
     design_tables,
     designer,
     expressions,
+    flow_blocks,
     flow_designer,
     forms,
     imports,
@@ -67,3 +68,4 @@ def install(app: FastAPI) -> None:
     app.include_router(flow_designer.router)
     app.include_router(design_hub.router)
     app.include_router(app_settings.router)
+    app.include_router(flow_blocks.router)
