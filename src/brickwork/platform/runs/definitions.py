@@ -146,10 +146,26 @@ class FlowCompiler:
     def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
         """A flow is refused at publish with every problem the engine finds."""
         spec = request.body["spec"]
+        self.compile_spec(
+            session,
+            request.app_key,
+            spec,
+            refusal=f"flow {request.definition.key!r} cannot be published",
+        )
+        form_key = spec.get("form") if isinstance(spec, Mapping) else None
+        return [f"flow bound to form {form_key!r} compiles"]
+
+    def compile_spec(
+        self, session: Session, app_key: str, spec: Any, *, refusal: str
+    ) -> CompiledFlow:
+        """A flow's `spec` compiled against the app as it is now, exactly as publishing
+        compiles it; refused (422, `refusal` as the message) with every problem the engine
+        finds, each with its pointer under `/spec`."""
         form_key = spec.get("form") if isinstance(spec, Mapping) else None
         problems: list[ErrorItem] = []
+        compiled: CompiledFlow | None = None
         if isinstance(form_key, str) and form_key not in {
-            key for _id, key, _n in self.repo.published(session, request.app_key, Kind.FORM.value)
+            key for _id, key, _n in self.repo.published(session, app_key, Kind.FORM.value)
         }:
             problems.append(
                 ErrorItem(
@@ -159,20 +175,16 @@ class FlowCompiler:
                 )
             )
         else:
-            env = self.environment(session, request.app_key, str(form_key))
+            env = self.environment(session, app_key, str(form_key))
             try:
-                compile_flow(spec, env)
+                compiled = compile_flow(spec, env)
             except FlowDefinitionError as exc:
                 problems.extend(
                     ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems
                 )
-        if problems:
-            raise Invalid(
-                f"flow {request.definition.key!r} cannot be published",
-                code="definition_invalid",
-                errors=problems,
-            )
-        return [f"flow bound to form {form_key!r} compiles"]
+        if compiled is None:
+            raise Invalid(refusal, code="definition_invalid", errors=problems)
+        return compiled
 
     def on_form_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
         """A form may not change so that a flow of its app no longer compiles (a removed,
