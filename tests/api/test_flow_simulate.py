@@ -7,6 +7,7 @@ written anywhere."""
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -258,3 +259,49 @@ def test_nothing_is_written(client: TestClient, users: Users, session: Session) 
     for amount in ("500", "2500000"):
         simulate(designer, {"values": {"customer": "A", "amount": amount}})
     assert counts() == before
+
+
+PAGE = "/apps/loans/design/flows/loan_review/simulate"
+EN = {"Accept-Language": "en"}
+
+
+def test_the_page_simulates_with_typed_inputs_and_outcome_selects(
+    client: TestClient, users: Users
+) -> None:
+    designer = loans_app(client, users)
+    page = designer.get(PAGE, headers=EN)
+    assert page.status_code == 200, page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    html = page.text
+    assert 'name="v.amount"' in html
+    assert 'inputmode="decimal"' in html
+    assert '<select id="value-kind" name="v.kind">' in html
+    assert 'name="o.review"' in html
+    assert 'name="o.committee"' in html
+    assert 'href="/apps/loans/design/flows/loan_review"' in html  # back to the canvas
+    assert 'id="result"' not in html
+
+    sent = {"version": "draft", "v.customer": "ACME", "v.amount": "2500000.00", "v.kind": ""}
+    large = designer.post(PAGE, data={**sent, "o.committee": "approved"}, headers=EN)
+    assert large.status_code == 200, large.text
+    assert 'id="result-end"' in large.text
+    assert '<g class="node-box done task" data-node="committee">' in large.text
+    assert 'data-node="end_small"' in large.text
+    steps = re.findall(r'<li class="simulation-step[^"]*" data-node="([^"]+)"', large.text)
+    assert steps == ["start", "review", "size", "committee", "mark", "route", "end_large"]
+    assert "Would ask: rev1" in large.text
+
+    rejected = designer.post(PAGE, data={**sent, "o.review": "rejected"}, headers=EN)
+    steps = re.findall(r'<li class="simulation-step[^"]*" data-node="([^"]+)"', rejected.text)
+    assert steps == ["start", "review", "declined"]
+
+    bad = designer.post(PAGE, data={**sent, "v.amount": "lots"}, headers=EN)
+    assert bad.status_code == 422
+    assert 'id="value-amount-error"' in bad.text
+    assert 'id="result"' not in bad.text
+
+
+def test_the_page_is_for_designers_only(client: TestClient, users: Users) -> None:
+    loans_app(client, users)
+    reviewer = users.sign_in("rev1")
+    assert reviewer.get(PAGE, headers=EN).status_code == 403

@@ -15,6 +15,7 @@ from brickwork.platform.web import (
     design_tables,
     designer,
     expressions,
+    flow_simulate,
     forms,
     imports,
     inbox,
@@ -61,3 +62,4 @@ def install(app: FastAPI) -> None:
     app.include_router(design_tables.router)
     app.include_router(expressions.router)
     app.include_router(designer.router)
+    app.include_router(flow_simulate.router)
