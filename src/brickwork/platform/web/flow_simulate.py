@@ -192,8 +192,8 @@ class SimulationPage:
                 outcomes,
                 version=self.version,
             )
-        except Invalid as refused:
-            return self.render(sent, outcomes=outcomes, errors=list(refused.errors), status=422)
+        except Invalid as refused:  # said next to the inputs, as the record form does
+            return self.render(sent, outcomes=outcomes, errors=list(refused.errors))
         return self.render(sent, outcomes=outcomes, result=found)
 
     def render(
@@ -203,7 +203,6 @@ class SimulationPage:
         outcomes: Mapping[str, str] | None = None,
         errors: list[ErrorItem] | None = None,
         result: dict[str, Any] | None = None,
-        status: int = 200,
     ) -> Response:
         shown = {item.key for item in self.fields}
         by_field: dict[str, str] = {}
@@ -233,9 +232,7 @@ class SimulationPage:
             "result": None if result is None else self.shown(result),
             "nav": navigation(self.request, self.session, self.viewer, self.app),
         }
-        return render(
-            self.request, "design/flow_simulate.html", context, viewer=self.viewer, status=status
-        )
+        return render(self.request, "design/flow_simulate.html", context, viewer=self.viewer)
 
     def widget(self, item: Any, sent: Mapping[str, list[str]], error: str | None) -> dict[str, Any]:
         texts = sent.get(PREFIX + item.key, [])
@@ -272,7 +269,7 @@ class SimulationPage:
         steps = [
             {
                 **step,
-                "name": names.get(step["node"], step["node"]),
+                "name": text_in(step["label"], language),
                 "assignees": [people.get(u, u) for u in step["assignees"]],
                 "cc": [people.get(u, u) for u in step["cc"]],
                 "decisions": [
@@ -305,7 +302,7 @@ class SimulationPage:
         return shown
 
     def people(self, steps: list[dict[str, Any]]) -> dict[str, str]:
-        """Display names of the users the steps name (`王磊 (credit.rm)`)."""
+        """The users the steps name, as `display name · user name`."""
         named = {
             user
             for step in steps
@@ -320,6 +317,6 @@ class SimulationPage:
         found: dict[str, str] = {}
         for username in sorted(named):
             user = repo.user_by_username(self.session, username)
-            if user is not None and user.display_name:
-                found[username] = f"{user.display_name} ({username})"
+            if user is not None and user.display_name and user.display_name != username:
+                found[username] = f"{user.display_name} · {username}"
         return found
