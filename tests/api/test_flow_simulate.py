@@ -323,3 +323,22 @@ def test_a_loop_the_outcomes_never_leave_stops_at_the_step_limit(
     assert found["stopped"]["reason"] == "step_limit"
     assert found["stopped"]["nodes"] == ["review"]
     assert found["status"] == "running"
+
+
+def test_the_page_lists_the_problems_of_a_draft_and_offers_the_published_version(
+    client: TestClient, users: Users
+) -> None:
+    designer = loans_app(client, users)
+    spec = copy.deepcopy(FLOW)
+    spec["edges"][3] = {**spec["edges"][3], "condition": "amount > no_such_field"}
+    save_draft(client, spec)
+    page = designer.get(PAGE, headers=EN)
+    assert page.status_code == 200, page.text
+    assert 'id="simulate-problems"' in page.text
+    assert "/spec/edges/3" in page.text
+    assert '<option value="1">Published version 1</option>' in page.text
+    sent = {"version": "1", "v.customer": "ACME", "v.amount": "2500000"}
+    published = designer.post(PAGE, data=sent, headers=EN)
+    assert 'id="simulate-problems"' not in published.text
+    assert 'id="result-end"' in published.text
+    assert '<option value="1" selected>Published version 1</option>' in published.text
