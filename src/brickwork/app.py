@@ -241,6 +241,7 @@ def area_routers() -> tuple[APIRouter, ...]:
         runs_endpoints.instances,
         runs_endpoints.inbox,
         runs_endpoints.me,
+        runs_endpoints.designs,
         report_endpoints.router,
         report_endpoints.dashboards,
         report_endpoints.mine,

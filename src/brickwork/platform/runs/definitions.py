@@ -143,37 +143,51 @@ class FlowCompiler:
             self._compiled.put(cache_key, found)
         return found
 
-    def problems(self, session: Session, app_key: str, spec: Any) -> list[ErrorItem]:
-        """Every problem that stops `spec` from being published in app `app_key` as it is
-        now (pointers under `/spec`); empty when it compiles."""
+    def checked(
+        self, session: Session, app_key: str, spec: Any
+    ) -> tuple[CompiledFlow | None, list[ErrorItem]]:
+        """`spec` compiled against the app as it is now, exactly as publishing compiles it,
+        or None with every problem the engine finds (pointers under `/spec`)."""
         form_key = spec.get("form") if isinstance(spec, Mapping) else None
         if isinstance(form_key, str) and form_key not in {
             key for _id, key, _n in self.repo.published(session, app_key, Kind.FORM.value)
         }:
-            return [
-                ErrorItem(
-                    "/spec/form",
-                    "E_FLOW_UNKNOWN_FORM",
-                    f"the app has no published form `{form_key}` (publish it first)",
-                )
-            ]
+            missing = ErrorItem(
+                "/spec/form",
+                "E_FLOW_UNKNOWN_FORM",
+                f"the app has no published form `{form_key}` (publish it first)",
+            )
+            return None, [missing]
         env = self.environment(session, app_key, str(form_key))
         try:
-            compile_flow(spec, env)
+            return compile_flow(spec, env), []
         except FlowDefinitionError as exc:
-            return [ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems]
-        return []
+            return None, [ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems]
+
+    def problems(self, session: Session, app_key: str, spec: Any) -> list[ErrorItem]:
+        """Every problem that stops `spec` from being published in app `app_key` as it is
+        now; empty when it compiles."""
+        return self.checked(session, app_key, spec)[1]
+
+    def compile_spec(
+        self, session: Session, app_key: str, spec: Any, *, refusal: str
+    ) -> CompiledFlow:
+        """A flow's `spec` compiled as publishing compiles it; refused (422, `refusal` as the
+        message) with every problem the engine finds."""
+        compiled, problems = self.checked(session, app_key, spec)
+        if compiled is None:
+            raise Invalid(refusal, code="definition_invalid", errors=problems)
+        return compiled
 
     def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
         """A flow is refused at publish with every problem the engine finds."""
         spec = request.body["spec"]
-        problems = self.problems(session, request.app_key, spec)
-        if problems:
-            raise Invalid(
-                f"flow {request.definition.key!r} cannot be published",
-                code="definition_invalid",
-                errors=problems,
-            )
+        self.compile_spec(
+            session,
+            request.app_key,
+            spec,
+            refusal=f"flow {request.definition.key!r} cannot be published",
+        )
         return [f"flow bound to form {spec.get('form')!r} compiles"]
 
     def on_form_publish(self, session: Session, request: PublishRequestContext) -> list[str]:

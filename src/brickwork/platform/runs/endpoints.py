@@ -1,5 +1,6 @@
 """HTTP endpoints of flow runs (thin: parse, call the service, reply): starting flows on
-records, commands on tasks and instances, the inbox, instance detail, out of office."""
+records, commands on tasks and instances, the inbox, instance detail, out of office, and the
+simulation of a flow for its designers."""
 
 from __future__ import annotations
 
@@ -42,9 +43,12 @@ from brickwork.platform.runs.schemas import (
     HandOverRequest,
     ResolveIncidentRequest,
     ReturnRequest,
+    SimulateRequest,
+    SimulationOut,
     StartRequest,
 )
 from brickwork.platform.runs.service import FlowService
+from brickwork.platform.runs.simulation import FlowSimulator
 from brickwork.platform.vocabulary import KEY_PATTERN
 
 PROBLEM = {"description": "Problem (application/problem+json)"}
@@ -103,6 +107,7 @@ starts = APIRouter(prefix="/apps/{app}/forms/{form}/records/{record_id}/flows", 
 tasks = APIRouter(prefix="/tasks", tags=["flows"])
 instances = APIRouter(prefix="/flow-instances", tags=["flows"])
 inbox = APIRouter(prefix="/inbox", tags=["flows"])
+designs = APIRouter(prefix="/apps/{app}/flows", tags=["flows"])
 
 AppKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The app's key")]
 FormKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The form's key")]
@@ -126,6 +131,15 @@ def flows(request: Request) -> FlowService:
 
 
 FlowsDep = Annotated[FlowService, Depends(flows)]
+
+
+def simulator(request: Request) -> FlowSimulator:
+    runs: FlowService = request.app.state.runs
+    return FlowSimulator(records=runs.records, compiler=runs.compiler, clock=runs.clock)
+
+
+SimulatorDep = Annotated[FlowSimulator, Depends(simulator)]
+FlowKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The flow's key")]
 
 
 @starts.post("", status_code=201, responses=ERRORS, openapi_extra=openapi_body(StartRequest))
@@ -421,3 +435,30 @@ def my_inbox(
         session, actor, tab, app_key=app, flow_key=flow, text=text, limit=limit, offset=offset
     )
     return reply(page)
+
+
+@designs.post(
+    "/{key}/simulate",
+    response_model=SimulationOut,
+    responses=ERRORS,
+    openapi_extra=openapi_body(SimulateRequest, required=False),
+)
+def simulate_flow(
+    app: AppKey,
+    key: FlowKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: SimulatorDep,
+    body: Annotated[SimulateRequest, Depends(optional_json_body(SimulateRequest))],
+) -> ExactJSONResponse:
+    """Simulate the flow (its draft, or a published `version`) on sample values, for those
+    who design the app: you are the initiator, the directory answers who would be asked, each
+    task is decided with the outcome given for its node (approved by default), timers fire at
+    once, set-fields actions change the values in memory. The steps in order, the end or the
+    incident, and the diagram with the path taken. Nothing is stored. Sample values that do
+    not fit the form answer 422 with pointers under `/values`; a draft that does not compile,
+    422 with the problems under `/spec`."""
+    found = service.simulate(
+        session, actor, app, key, body.values, body.outcomes, version=body.version
+    )
+    return reply(found)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -80,6 +80,62 @@ class BatchApproveRequest(Strict):
     comment: Comment | None = None
 
 
+class SimulateRequest(Strict):
+    """Sample values for the flow's form and the outcome each approval would give."""
+
+    values: dict[Annotated[str, StringConstraints(max_length=200)], Any] = Field(
+        default_factory=dict,
+        description="The bound form's fields by key, as a new record of the form takes them "
+        "(money as a JSON number or a string of digits, read exactly)",
+    )
+    outcomes: dict[NodeId, Literal["approved", "rejected"]] = Field(
+        default_factory=dict,
+        description="Per approval (or subflow) node, the outcome given there; default approved",
+    )
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_VERSION,
+        description="A published version to simulate; null or absent: the current draft",
+    )
+
+
+class SimulatedStep(BaseModel):
+    node: str
+    type: str
+    label: str | dict[str, str] | None
+    assignees: list[str] = Field(description="Who would be asked (a task each)")
+    cc: list[str] = Field(description="Who would get a copy")
+    decisions: list[dict[str, str]] = Field(description="Who decided, with which outcome")
+    outcome: str | None = Field(description="How the node was left; null while it waits")
+    effects: list[dict[str, Any]] = Field(
+        description="What would happen: set_fields, create_record, update_records, notify, "
+        "start_subflow, wait"
+    )
+    notes: list[dict[str, Any]] = Field(
+        description="What the engine did by itself (approved automatically, skipped, ...)"
+    )
+    incident: dict[str, str] | None
+
+
+class SimulationOut(BaseModel):
+    flow: str
+    version: int | None = Field(description="The version simulated; null: the draft")
+    initiator: str
+    status: str = Field(description="approved, rejected, terminated, incident or running")
+    finished: dict[str, str] | None = Field(description="`{outcome}` when the flow finished")
+    incident: dict[str, str] | None = Field(description="`{node, code, message}` of an incident")
+    stopped: dict[str, Any] | None = Field(
+        description="`{reason, nodes, message}` when the simulation stopped before the end "
+        "(`step_limit`, or `waiting` for something it does not give)"
+    )
+    steps: list[SimulatedStep]
+    values: dict[str, Any] = Field(description="The values at the end (after set-fields actions)")
+    diagram: dict[str, Any] = Field(
+        description="Nodes with their status and edges with `taken`, as an instance's diagram"
+    )
+
+
 BODY_MODELS: tuple[type[BaseModel], ...] = (
     AbsenceRequest,
     StartRequest,
@@ -90,4 +146,5 @@ BODY_MODELS: tuple[type[BaseModel], ...] = (
     CcRequest,
     UrgeRequest,
     BatchApproveRequest,
+    SimulateRequest,
 )

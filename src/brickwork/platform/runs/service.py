@@ -1223,17 +1223,22 @@ def timer_key(instance_id: str, timer: str) -> str:
 
 def record_values(form: PublishedForm, stored: Mapping[str, Any], today: date) -> dict[str, Any]:
     """A stored record as the flow's expressions see it (money as its amount), with its id."""
-    typed = typed_values(form.definition, stored, today)
+    values = expression_values(form, typed_values(form.definition, stored, today))
+    values["id"] = stored["id"]
+    return values
+
+
+def expression_values(form: PublishedForm, typed: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed values of a record of `form` (as the form engine gives them) as the flow's
+    expressions see them (money as its amount)."""
     converters = {
         plan.key: plan.convert
         for plan in form.compiled.plans
         if getattr(plan, "convert", None) is not None
     }
-    values = to_expression_values(
+    return to_expression_values(
         {key: typed.get(key) for key in form.compiled.fields_by_key}, converters
     )
-    values["id"] = stored["id"]
-    return values
 
 
 def _changed(

@@ -19,6 +19,7 @@ from brickwork.platform.web import (
     expressions,
     flow_blocks,
     flow_designer,
+    flow_simulate,
     forms,
     imports,
     inbox,
@@ -69,3 +70,4 @@ def install(app: FastAPI) -> None:
     app.include_router(design_hub.router)
     app.include_router(app_settings.router)
     app.include_router(flow_blocks.router)
+    app.include_router(flow_simulate.router)

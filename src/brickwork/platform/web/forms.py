@@ -363,16 +363,7 @@ class FormPage:
         return data
 
     def ids_of(self, kind: str, named: Any) -> Any:
-        """Users named by user name, departments by key, as the ids the record keeps (a name
-        that matches none is kept as typed: saving says it names no one)."""
-        repo = self.request.app.state.identities.repo
-        find = repo.user_by_username if kind == "member" else repo.department_by_key
-
-        def one(name: Any) -> Any:
-            found = find(self.session, name) if isinstance(name, str) and name else None
-            return found.id if found is not None else name
-
-        return [one(name) for name in named] if isinstance(named, list) else one(named)
+        return reference_ids(self.request, self.session, kind, named)
 
     def names_of(self, kind: str, value: Any) -> str:
         """The ids a member or department field keeps, as the user names or keys people type."""
@@ -769,6 +760,19 @@ class FormPage:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def reference_ids(request: Request, session: Session, kind: str, named: Any) -> Any:
+    """Users named by user name, departments by key, as the ids the record keeps (a name
+    that matches none is kept as typed: saving says it names no one)."""
+    repo = request.app.state.identities.repo
+    find = repo.user_by_username if kind == "member" else repo.department_by_key
+
+    def one(name: Any) -> Any:
+        found = find(session, name) if isinstance(name, str) and name else None
+        return found.id if found is not None else name
+
+    return [one(name) for name in named] if isinstance(named, list) else one(named)
 
 
 def value_of(item: Any, values: list[str]) -> Any:
