@@ -24,6 +24,7 @@ from brickwork.platform.web import (
     report_designer,
     reports,
     roles,
+    rule_designer,
     saved,
     search,
 )
@@ -61,3 +62,4 @@ def install(app: FastAPI) -> None:
     app.include_router(design_tables.router)
     app.include_router(expressions.router)
     app.include_router(designer.router)
+    app.include_router(rule_designer.router)
