@@ -120,7 +120,7 @@
     return form ? form.fields : [];
   }
   function plainFields(key) {
-    return fieldsOf(key).filter((f) => f.type !== "subtable");
+    return fieldsOf(key).filter((f) => !["subtable", "attachment", "signature", "location"].includes(f.type));
   }
   function typeName(field) {
     if (!field) {
@@ -605,7 +605,7 @@
         const box = expression("let-expr-" + index, "", binding.expression, ruleScope(), (text) => {
           binding.expression = text;
         });
-        box.querySelector("textarea").setAttribute("aria-label", TEXT.expression);
+        box.querySelector("textarea").setAttribute("aria-label", TEXT.formula);
         const remove = button("×", "fd-tool", () => change(() => state.spec.let.splice(index, 1)), { "aria-label": TEXT.remove, id: "let-remove-" + index });
         const row = el("li", { className: "rd-row" + (problemsAt("let", index).length ? " has-problem" : "") }, name, el("span", { className: "rd-arrow", text: "=" }), box, remove);
         return row;
