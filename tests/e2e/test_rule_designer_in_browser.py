@@ -2,11 +2,13 @@
 the demo's analyst, who designs the onboarding app, writes a rule only through the browser —
 when a customer's assets exceed ten million, the customer type becomes corporate — with a
 condition typed in the expression editor (a typo first: the error under it with a caret, then
-fixed), a set-fields action, a test that passes, and publishes it after the dry run; a clerk
-then creates a customer in the app and sees the rule's effect. A rule whose action names no
-field of the form cannot be published, and its error shows on the action's card. The page
-fixture fails on a console error, a Content-Security-Policy violation or a request to another
-host. Screenshots go to `test-artifacts/screenshots/`. One server for the module."""
+fixed), a set-fields action, a test that passes, undo and redo, and publishes it after the dry
+run; a clerk then creates a customer in the app and sees the rule's effect, and the analyst
+tries the published rule on that record from the editor. A rule with a mistake (a name the
+form lacks, said as it is typed; a value left empty) cannot be published, and its error shows
+on the action's card. The page fixture fails on a console error, a Content-Security-Policy
+violation or a request to another host. Screenshots go to `test-artifacts/screenshots/`. One
+server for the module."""
 
 from __future__ import annotations
 
@@ -122,6 +124,23 @@ def test_an_analyst_writes_tests_and_publishes_a_rule_that_then_acts(
     assert "机构" in details
     assert "个人" not in details
     shoot(page, "rule-editor-effect")
+    record_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+
+    # back in the editor, the analyst tries the published rule on that customer
+    page.click("details.user-menu summary")
+    page.click("form[action='/logout'] button")
+    page.wait_for_url("**/login")
+    sign_in(page, demo, "analyst")
+    page.goto(demo["base"] + EDITOR + "/large_customer")
+    page.wait_for_selector("#trigger-form")
+    page.fill("#replay-record", record_id)
+    page.select_option("#replay-event", "updated")
+    page.click("#replay-run")
+    expect(page.locator("#replay-verdict")).to_have_text("条件成立；它将执行：")
+    expect(page.locator("#replay-effects")).to_contain_text("设置字段")
+    expect(page.locator("#replay-effects")).to_contain_text("corporate")
+    page.locator("#rd-replay").scroll_into_view_if_needed()
+    shoot(page, "rule-editor-try")
 
 
 def test_a_rule_with_a_mistake_is_not_published_and_shows_it_on_its_action(

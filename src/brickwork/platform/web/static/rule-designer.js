@@ -1029,6 +1029,7 @@
     document.getElementById("rd-condition").classList.toggle("has-problem", problemsAt("condition").length > 0);
     drawActions();
     drawExamples();
+    document.getElementById("rd-replay").hidden = !recordForm();
     document.getElementById("rule-shadow").checked = Boolean(state.spec.shadow);
     document.getElementById("shadow-badge").hidden = !state.spec.shadow;
     document.getElementById("rule-from").value = state.spec.effective_from || "";
@@ -1193,10 +1194,64 @@
     }
     published = reply.answer.version;
     document.getElementById("show-diff").disabled = false;
+    document.getElementById("replay-run").disabled = false;
+    const waiting = document.getElementById("replay-unpublished");
+    if (waiting) {
+      waiting.hidden = true;
+    }
     status(say(TEXT.published, { num: published }));
   }
 
+  // ------------------------------------------------------------ trying the published rule
+  async function replay() {
+    const record = document.getElementById("replay-record").value.trim();
+    const form = recordForm();
+    const out = document.getElementById("replay-result");
+    if (!record || !form) {
+      document.getElementById("replay-record").focus();
+      return;
+    }
+    const typed = document.getElementById("replay-at").value;
+    const at = typed ? new Date(typed) : new Date();
+    const url = "/api/v1/apps/" + APP + "/forms/" + form + "/records/" + encodeURIComponent(record) + "/rules/replay";
+    const reply = await call("POST", url, { as_of: at.toISOString(), event: document.getElementById("replay-event").value });
+    if (!reply.ok) {
+      out.replaceChildren(el("p", { className: "fd-problem", text: say(TEXT.failed, { message: reply.answer.detail || reply.status }) }));
+      return;
+    }
+    const item = (reply.answer.items || []).find((found) => found.rule === KEY);
+    if (!item) {
+      out.replaceChildren(el("p", { id: "replay-verdict", text: TEXT.replayNone }));
+      return;
+    }
+    const parts = [el("strong", { text: say(TEXT.replayVersion, { num: item.version }) })];
+    if (item.error) {
+      parts.push(el("p", { className: "fd-problem", id: "replay-verdict", text: item.error.message + " (" + item.error.code + ")" }));
+    } else {
+      if (item.in_force === false) {
+        parts.push(el("p", { className: "muted", text: TEXT.replayOutOfForce }));
+      }
+      const outcome = item.outcome || {};
+      parts.push(el("p", { id: "replay-verdict", text: outcome.matched ? TEXT.replayMatched : TEXT.replayUnmatched }));
+      if (outcome.matched) {
+        const effects = outcome.effects || [];
+        parts.push(
+          el(
+            "ul",
+            { id: "replay-effects" },
+            ...(effects.length ? effects : [null]).map((effect) =>
+              el("li", { text: effect ? (ACTION_NAMES[effect.type] || effect.type) + (effect.values ? " · " + JSON.stringify(effect.values) : effect.message ? " · " + effect.message : "") : TEXT.replayNothing }),
+            ),
+          ),
+        );
+      }
+      (outcome.diagnostics || []).forEach((d) => parts.push(el("p", { className: "fd-problem", text: d.message + " (" + d.code + ")" })));
+    }
+    out.replaceChildren(...parts);
+  }
+
   // ------------------------------------------------------------ wiring
+  document.getElementById("replay-run").addEventListener("click", replay);
   ["rule-label-zh", "rule-label-en"].forEach((id) => {
     const input = document.getElementById(id);
     input.addEventListener("input", () => {
