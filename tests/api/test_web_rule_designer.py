@@ -132,6 +132,18 @@ def test_the_list_shows_published_versions_and_shadow_rules(client: TestClient) 
     assert "Shadow" in row
 
 
+def test_an_app_that_needs_a_second_person_asks_for_publication(client: TestClient) -> None:
+    shop(client)
+    assert client.patch(APP, json={"publish_approval": True}).status_code == 200
+    token = csrf(client.get("/apps/shop/design/rules").text)
+    sent = {"csrf_token": token, "key": "tiering", "form": "order", "trigger": "record"}
+    assert client.post("/apps/shop/design/rules", data=sent).status_code == 200
+    page = client.get("/apps/shop/design/rules/tiering", headers={"Accept-Language": "en"})
+    assert 'data-approval="true"' in page.text
+    assert "Request publication" in page.text
+    assert "Send the request" in page.text
+
+
 def test_a_bad_key_or_form_is_said_on_the_page(client: TestClient) -> None:
     shop(client)
     token = csrf(client.get("/apps/shop/design/rules").text)

@@ -4,11 +4,11 @@ when a customer's assets exceed ten million, the customer type becomes corporate
 condition typed in the expression editor (a typo first: the error under it with a caret, then
 fixed), a set-fields action, a test that passes, undo and redo, and publishes it after the dry
 run; a clerk then creates a customer in the app and sees the rule's effect, and the analyst
-tries the published rule on that record from the editor. A rule with a mistake (a name the
-form lacks, said as it is typed; a value left empty) cannot be published, and its error shows
-on the action's card. The page fixture fails on a console error, a Content-Security-Policy
-violation or a request to another host. Screenshots go to `test-artifacts/screenshots/`. One
-server for the module."""
+tries the published rule on that record from the editor. Actions move by drag and by keyboard.
+A rule with a mistake (a name the form lacks, said as it is typed; a value left empty) cannot
+be published, and its error shows on the action's card. The page fixture fails on a console
+error, a Content-Security-Policy violation or a request to another host. Screenshots go to
+`test-artifacts/screenshots/`. One server for the module."""
 
 from __future__ import annotations
 
@@ -20,6 +20,25 @@ from test_web_in_browser import browser, demo, page, shoot, sign_in
 __all__ = ["browser", "demo", "page"]
 pytestmark = pytest.mark.browser
 EDITOR = "/apps/onboarding/design/rules"
+
+
+def drag_above(page: Any, handle: str, card: str) -> None:
+    """Drag by `handle` with the mouse in small steps (SortableJS follows pointer events) to
+    just inside the top of `card`."""
+    start = page.locator(handle).bounding_box()
+    goal = page.locator(card).bounding_box()
+    assert start is not None
+    assert goal is not None
+    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 3, y - 5)
+    page.wait_for_timeout(100)
+    page.mouse.move(x, goal["y"] + 6, steps=16)
+    page.wait_for_timeout(200)
+    page.mouse.move(x, goal["y"] + 4, steps=2)
+    page.wait_for_timeout(200)
+    page.mouse.up()
 
 
 def new_rule(page: Any, demo: dict[str, Any], key: str, name: str) -> None:
@@ -162,9 +181,15 @@ def test_a_rule_with_a_mistake_is_not_published_and_shows_it_on_its_action(
     expect(page.locator(".expr-editor:has(#action-1-values-value-0)")).to_have_attribute(
         "data-state", "valid"
     )
-    # the second action goes first, by keyboard; the first, left without a value, goes second
+    # the second action goes first by drag; undone; then by keyboard
+    drag_above(page, "#action-1 .rd-handle", "#action-0")
+    expect(page.locator("#action-0-values-value-0")).to_have_value("upper case(name)")
+    page.locator("#actions-title").click()
+    page.keyboard.press("Control+z")
+    expect(page.locator("#action-1-values-value-0")).to_have_value("upper case(name)")
     page.focus("#action-1-up")
     page.keyboard.press("Enter")
+    expect(page.locator("#action-0-up")).to_be_disabled()
     expect(page.locator("#action-0-values-value-0")).to_have_value("upper case(name)")
     expect(page.locator("#action-1-values-value-0")).to_have_value("")
     page.click("#publish")
