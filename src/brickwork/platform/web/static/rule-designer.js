@@ -226,7 +226,9 @@
     }
   });
   root.addEventListener("change", (event) => {
-    if (before !== null && event.target.matches("input, textarea") && before !== snapshot()) {
+    // text typed (the other inputs record their step themselves, through change())
+    const typed = event.target.matches("textarea, input:not([type]), input[type=text]");
+    if (before !== null && typed && before !== snapshot()) {
       past.push(before);
       future.length = 0;
       document.getElementById("undo").disabled = false;
@@ -247,7 +249,12 @@
     }
     const index = Number(parts[2]);
     if (parts[1] === "actions" && parts[2] !== undefined && !Number.isNaN(index)) {
-      return { place: "action", index: index, name: parts.slice(3).join("/") };
+      const action = state.spec.actions[index];
+      const rest = parts.slice(3);
+      if (action && rest[0] === action.type) {
+        rest.shift(); // the name of the action's type, which a shape problem's place carries
+      }
+      return { place: "action", index: index, name: rest.join("/") };
     }
     if (parts[1] === "actions") {
       return { place: "actions" };
@@ -651,7 +658,7 @@
       case "update_records": {
         const made = { type: type, form: form || "", values: first ? { [first.key]: "" } : {} };
         if (type === "update_records") {
-          made.where = "it.id = record.id";
+          made.where = first ? "it." + first.key + " = record." + first.key : "true";
         }
         return made;
       }
