@@ -132,6 +132,37 @@ def test_the_list_shows_published_versions_and_shadow_rules(client: TestClient) 
     assert "Shadow" in row
 
 
+def test_a_draft_with_exact_decimals_opens_as_it_is(client: TestClient) -> None:
+    shop(client)
+    spec = {
+        "trigger": {"on": "record", "form": "order", "events": ["updated"]},
+        "condition": "amount > previous.amount",
+        "actions": [{"type": "create_record", "form": "order", "values": {"tier": '"up"'}}],
+        "examples": [
+            {
+                "name": "up by a cent",
+                "given": {
+                    "event": "updated",
+                    "record": {"amount": "AFTER"},
+                    "previous": {"amount": "BEFORE"},
+                },
+                "expect": {"matched": True},
+            }
+        ],
+    }
+    body = {"kind": "rule", "key": "raise", "label": "Raise", "spec": spec}
+    text = json.dumps(body).replace('"AFTER"', "12345678901234567.01")
+    text = text.replace('"BEFORE"', "12345678901234567.00")
+    sent = client.post(
+        f"{APP}/definitions", content=text, headers={"Content-Type": "application/json"}
+    )
+    assert sent.status_code == 201, sent.text
+    page = client.get("/apps/shop/design/rules/raise")
+    assert page.status_code == 200, page.text
+    assert '"amount":12345678901234567.01' in unescape(page.text)
+    assert '"amount":12345678901234567.00' in unescape(page.text)
+
+
 def test_an_app_that_needs_a_second_person_asks_for_publication(client: TestClient) -> None:
     shop(client)
     assert client.patch(APP, json={"publish_approval": True}).status_code == 200

@@ -109,8 +109,15 @@ def test_an_analyst_writes_tests_and_publishes_a_rule_that_then_acts(
     expect(page.locator("#example-1")).to_have_count(0)
     page.keyboard.press("Control+y")
     expect(page.locator("#example-1")).to_have_count(1)
-    page.click("#example-1-remove")
-    expect(page.locator("#example-1")).to_have_count(0)
+    # the second test: a small customer updated does nothing
+    page.fill("#example-1-name", "小额客户修改")
+    page.select_option("#example-1-event", "updated")
+    page.fill("#example-1-previous-aum", "400")
+    page.fill("#example-1-record-aum", "500.50")
+    page.select_option("#example-1-matched", "false")
+    page.click("#run-examples")
+    expect(page.locator("#example-1-result")).to_have_text("通过")
+    expect(page.locator("#examples-summary")).to_contain_text("2 个通过，0 个未通过")
     shoot(page, "rule-editor")
 
     # publish: the dry run first, then the rule is in force
@@ -121,6 +128,11 @@ def test_an_analyst_writes_tests_and_publishes_a_rule_that_then_acts(
     shoot(page, "rule-editor-publish")
     page.click("#publish-confirm")
     expect(page.locator("#designer-status")).to_contain_text("已发布为第 1 版")
+    # the tests' amounts were kept exactly as typed
+    api = demo["base"] + "/api/v1/apps/onboarding/definitions/rule/large_customer"
+    stored = page.request.get(api).text().replace(" ", "")
+    assert '"aum":500.50' in stored
+    assert '"aum":20000000' in stored
     page.goto(demo["base"] + EDITOR)
     row = page.locator("#rule-large_customer")
     expect(row).to_contain_text("v1")

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from brickwork import jsonio
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.errors import PlatformError
 from brickwork.platform.metadata.schemas import DefinitionCreate, Kind
@@ -233,6 +234,14 @@ def rule_page(request: Request, session: SessionDep, app: AppKey, key: FormKey) 
     found = _designs(request, session, viewer, app)
     metadata = request.app.state.metadata
     row = metadata.definition(session, app, Kind.RULE, key)
+    # as JSON text written by jsonio: drafts hold exact decimals (test values, defaults)
+    data = {
+        "draft": row.draft or {},
+        "problems": [p.as_dict() for p in metadata.problems(row)],
+        "forms": forms_of(request, session, app),
+        "decisions": decisions_of(request, session, app),
+        "flows": flows_of(request, session, app),
+    }
     return render(
         request,
         "design/rule.html",
@@ -241,11 +250,8 @@ def rule_page(request: Request, session: SessionDep, app: AppKey, key: FormKey) 
             "key": key,
             "row": row,
             "draft": row.draft or {},
-            "problems": [p.as_dict() for p in metadata.problems(row)],
+            "data": {name: jsonio.dumps(value) for name, value in data.items()},
             "approval": bool(found.publish_approval),
-            "forms": forms_of(request, session, app),
-            "decisions": decisions_of(request, session, app),
-            "flows": flows_of(request, session, app),
             "nav": navigation(request, session, viewer, app),
         },
         viewer=viewer,

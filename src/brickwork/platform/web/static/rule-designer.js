@@ -14,7 +14,19 @@
   const TRY = "/api/v1/apps/" + APP + "/rules/" + KEY + "/examples/run";
   const LANG = root.dataset.language;
   const TEXT = document.getElementById("designer-texts").dataset;
-  const draft = JSON.parse(root.dataset.draft || "{}");
+  // Numbers stay exact: a number that a double would round is kept as its JSON text (written
+  // back as it came, JSON.rawJSON), so a test's amount reaches the server digit for digit.
+  const RAW = typeof JSON.rawJSON === "function";
+  function exact(_key, value, context) {
+    if (RAW && typeof value === "number" && context && context.source && String(value) !== context.source) {
+      return JSON.rawJSON(context.source);
+    }
+    return value;
+  }
+  function parse(text) {
+    return JSON.parse(text, exact);
+  }
+  const draft = parse(root.dataset.draft || "{}");
   const FORMS = JSON.parse(root.dataset.forms || "[]");
   const DECISIONS = JSON.parse(root.dataset.decisions || "[]");
   const FLOWS = JSON.parse(root.dataset.flows || "[]");
@@ -58,7 +70,7 @@
   let sortable = null;
 
   function normalise(spec) {
-    const copy = JSON.parse(JSON.stringify(spec));
+    const copy = parse(JSON.stringify(spec));
     copy.trigger = copy.trigger || { on: "record", form: FORMS.length ? FORMS[0].key : "", events: ["created", "updated"] };
     copy.condition = copy.condition || "true";
     copy.actions = Array.isArray(copy.actions) ? copy.actions : [];
@@ -204,7 +216,7 @@
       return;
     }
     future.push(snapshot());
-    state = JSON.parse(past.pop());
+    state = parse(past.pop());
     touched();
     render();
   }
@@ -213,7 +225,7 @@
       return;
     }
     past.push(snapshot());
-    state = JSON.parse(future.pop());
+    state = parse(future.pop());
     touched();
     render();
   }
@@ -892,10 +904,9 @@
       return null;
     }
     if (field && (NUMERIC.includes(field.type) || (field.type === "computed" && NUMERIC.includes(field.result_type)))) {
-      const number = Number(text);
-      // a JSON number only when it reads back as typed: the server reads it as an exact decimal
-      if (Number.isFinite(number) && /^-?\d+(\.\d+)?$/.test(text.trim()) && String(number) === text.trim().replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "")) {
-        return number;
+      // a JSON number, exactly as typed (the server reads it as a decimal)
+      if (/^-?\d{1,40}(\.\d{1,40})?$/.test(text)) {
+        return RAW ? JSON.rawJSON(text) : Number(text);
       }
       return text;
     }
@@ -929,7 +940,14 @@
           edited();
         });
         const event = options(el("select", { id: id + "-event", "aria-label": TEXT.event }), events.map((e) => [e, EVENT_NAMES[e] || e]), example.given.event || events[0]);
-        event.addEventListener("change", () => change(() => (example.given.event = event.value)));
+        event.addEventListener("change", () =>
+          change(() => {
+            example.given.event = event.value;
+            if (event.value !== "updated") {
+              delete example.given.previous;
+            }
+          }),
+        );
         const head = el(
           "header",
           { className: "rd-card-head" },
@@ -938,20 +956,28 @@
           outcome ? el("span", { className: "badge " + (outcome.passed ? "rd-pass" : "rd-fail"), id: id + "-result", text: outcome.passed ? TEXT.passed : TEXT.failedTest }) : null,
           el("span", { className: "fd-tools" }, button("×", "fd-tool", () => change(() => state.spec.examples.splice(index, 1)), { "aria-label": TEXT.remove, id: id + "-remove" })),
         );
-        const given = el("div", { className: "rd-given" });
-        fields.forEach((field) => {
-          const input = el("input", { id: id + "-record-" + field.key, value: shownValue(example.given.record[field.key]) });
-          input.addEventListener("input", () => {
-            const value = typedValue(field, input.value.trim());
-            if (value === null) {
-              delete example.given.record[field.key];
-            } else {
-              example.given.record[field.key] = value;
-            }
-            edited();
+        // the record's values (and, for an update, what they were before it)
+        function valuesOf(name) {
+          const box = el("div", { className: "rd-given" });
+          fields.forEach((field) => {
+            const held = example.given[name] || {};
+            const input = el("input", { id: id + "-" + name + "-" + field.key, value: shownValue(held[field.key]) });
+            input.addEventListener("input", () => {
+              const value = typedValue(field, input.value.trim());
+              example.given[name] = example.given[name] || {};
+              if (value === null) {
+                delete example.given[name][field.key];
+              } else {
+                example.given[name][field.key] = value;
+              }
+              edited();
+            });
+            box.append(el("label", { for: input.id }, labelText(field.label) || field.key, input));
           });
-          given.append(el("label", { for: input.id }, labelText(field.label) || field.key, input));
-        });
+          return box;
+        }
+        const given = valuesOf("record");
+        const previous = example.given.event === "updated" ? [el("p", { className: "muted small", text: TEXT.previous }), valuesOf("previous")] : [];
         const matched = options(el("select", { id: id + "-matched", "aria-label": TEXT.expect }), [["true", TEXT.match], ["false", TEXT.noMatch]], example.expect.matched === false ? "false" : "true");
         matched.addEventListener("change", () => change(() => (example.expect.matched = matched.value === "true")));
         const expect = el("div", { className: "rd-expect" }, el("label", { for: matched.id }, TEXT.expect, matched));
@@ -1007,6 +1033,7 @@
           problemBox,
           el("p", { className: "muted small", text: TEXT.given }),
           given,
+          ...previous,
           expect,
         );
       }),
@@ -1069,7 +1096,7 @@
     document.getElementById("designer-status").textContent = text;
   }
   function cleanSpec() {
-    const spec = JSON.parse(JSON.stringify(state.spec));
+    const spec = parse(JSON.stringify(state.spec));
     if (spec.trigger.on !== "record") {
       delete spec.phase;
       delete spec.mode;
