@@ -19,6 +19,7 @@ from brickwork.platform.rules.schemas import (
     EvaluateRequest,
     ReplayRequest,
     RunScheduledRequest,
+    TryExamplesRequest,
 )
 from brickwork.platform.rules.service import DecisionService
 from brickwork.platform.vocabulary import KEY_PATTERN
@@ -43,7 +44,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: PROBLEM,
 }
 CALENDAR_SCHEMA = BusinessCalendar.model_json_schema()
-BODY_MODELS: tuple[type[BaseModel], ...] = (EvaluateRequest, RunScheduledRequest)
+BODY_MODELS: tuple[type[BaseModel], ...] = (
+    EvaluateRequest,
+    RunScheduledRequest,
+    TryExamplesRequest,
+)
 
 
 def decisions(request: Request) -> DecisionService:
@@ -219,6 +224,24 @@ def run_scheduled_rule(
     rule acts as its owner. Answers how many records it ran on, how many matched, and the
     records whose run failed (each with its code; the others are kept)."""
     return reply(rules.run_now(session, actor, app, key, body.at))
+
+
+@scheduled.post(
+    "/{key}/examples/run", responses=ERRORS, openapi_extra=openapi_body(TryExamplesRequest)
+)
+def try_rule_examples(
+    app: AppKey,
+    key: Annotated[str, Path(pattern=KEY_PATTERN, description="The rule's key")],
+    session: SessionDep,
+    actor: ActorDep,
+    rules: RunnerDep,
+    body: Annotated[TryExamplesRequest, Depends(json_body(TryExamplesRequest))],
+) -> ExactJSONResponse:
+    """Run the examples of a rule's draft (or of `spec`, unsaved) against the app's published
+    forms: each with whether it holds and, when not, why. Needs `design` on the app. Nothing
+    is saved and the rule acts on nothing; a rule that does not compile is refused with every
+    problem and its pointer."""
+    return reply(rules.try_examples(session, actor, app, key, body.spec))
 
 
 def calendar_service(request: Request) -> CalendarService:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -50,6 +51,7 @@ from brickwork.engines.rules.eca import (
     Effect,
     NotifyEffect,
     UpdateRecordsEffect,
+    run_examples,
 )
 from brickwork.engines.rules.rule_definition import (
     CallDecision,
@@ -64,7 +66,14 @@ from brickwork.engines.rules.rule_definition import (
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound, PlatformError
+from brickwork.platform.errors import (
+    Conflict,
+    ErrorItem,
+    Invalid,
+    NotFound,
+    PlatformError,
+    pointer_of,
+)
 from brickwork.platform.jobs.repository import JobRepository
 from brickwork.platform.jobs.service import JobContext, JobQueue, put_schedule
 from brickwork.platform.metadata.repository import MetadataRepository
@@ -989,6 +998,42 @@ class RuleRunner:
         if outcome.matched and rule.compiled.in_force(now.date()):
             self._act(session, form, rule, event, outcome, initiator=actor)
         return _outcome_json(outcome)
+
+    def try_examples(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        key: str,
+        spec: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The examples of a rule's draft (or of `spec`, the draft as a designer holds it,
+        unsaved) run against the app's published forms, each with whether it holds and, when
+        not, why; for a designer of the app. Pure evaluation: nothing is saved or done. A rule
+        that does not compile is refused with every problem (`/spec/...` pointers)."""
+        self.decisions.permissions.require(session, actor, "design", app_key)
+        definition = self.metadata.definition(session, app_key, Kind.RULE, key)
+        body = spec if spec is not None else (definition.draft or {}).get("spec") or {}
+        try:
+            compiled = compile_rule({**body, "examples": []}, scopes=self._scopes(session, app_key))
+            examples = RuleDefinition.model_validate(body).examples
+        except RuleDefinitionError as exc:
+            errors = [ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems]
+        except ValidationError as exc:
+            errors = [
+                ErrorItem(f"/spec{pointer_of(e['loc'])}", "E_RULE_SCHEMA", e["msg"])
+                for e in exc.errors()
+            ]
+        else:
+            errors = []
+        if errors:
+            raise Invalid(f"rule {key!r} cannot be tried", code="definition_invalid", errors=errors)
+        items = [
+            {"index": index, "name": name, "passed": failure is None, "message": failure}
+            for index, (name, failure) in enumerate(run_examples(compiled, examples))
+        ]
+        passed = sum(1 for item in items if item["passed"])
+        return {"items": items, "passed": passed, "failed": len(items) - passed}
 
     def replay(
         self,

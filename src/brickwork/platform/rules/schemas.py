@@ -70,3 +70,13 @@ class RunScheduledRequest(BaseModel):
         description="The tick's time (default: now): the rule's aggregates, today() and now() "
         "are those of this moment.",
     )
+
+
+class TryExamplesRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    spec: dict[str, Any] | None = Field(
+        default=None,
+        description="The rule's spec as the designer holds it (unsaved changes included); "
+        "default: the saved draft.",
+    )

@@ -29,6 +29,7 @@ from brickwork.platform.web import (
     report_designer,
     reports,
     roles,
+    rule_designer,
     saved,
     search,
 )
@@ -71,3 +72,4 @@ def install(app: FastAPI) -> None:
     app.include_router(app_settings.router)
     app.include_router(flow_blocks.router)
     app.include_router(flow_simulate.router)
+    app.include_router(rule_designer.router)
