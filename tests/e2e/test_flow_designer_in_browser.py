@@ -166,9 +166,7 @@ def test_an_analyst_builds_a_two_step_approval_with_a_condition_publishes_and_it
 
     # the manager approves the first step (the demo's own review waits there too)
     sign_in(page, demo, "manager")
-    page.locator("table.dense tbody tr", has_text="主管审核").locator(
-        "a", has_text="高净值客户"
-    ).click()
+    open_task(page, demo, "主管审核", "高净值客户")
     page.wait_for_selector("#decide-title")
     page.click("#approve")
     page.wait_for_selector("#inbox-message")
@@ -176,9 +174,7 @@ def test_an_analyst_builds_a_two_step_approval_with_a_condition_publishes_and_it
 
     # the condition holds (2,500,000 > 1,000,000): the analyst has the second step
     sign_in(page, demo, "analyst")
-    page.locator("table.dense tbody tr", has_text="分析师复核").locator(
-        "a", has_text="高净值客户"
-    ).click()
+    open_task(page, demo, "分析师复核", "高净值客户")
     page.wait_for_selector("#decide-title")
     page.click("#approve")
     page.wait_for_selector("#inbox-message")
