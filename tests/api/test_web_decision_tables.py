@@ -265,3 +265,31 @@ def test_a_stale_page_is_told_so_and_loses_nothing(client: TestClient) -> None:
     assert "the draft changed since revision" in refused
     assert draft(client)["decisions"][0]["logic"]["rules"][0]["when"] == ['"IR"']
     assert history(refused)["undo"] == stale["undo"]
+
+
+def test_columns_move_by_buttons_and_by_drag_with_their_cells(client: TestClient) -> None:
+    started(client)
+    form = grid([('"KP"', '"high"')], action="add-input")
+    edit(client, form)
+    two = {
+        **grid([('"KP"', '"high"')]),
+        "in_id": ["in_1", "in_2"],
+        "in_name": ["Country", "Sector"],
+        "in_type": ["string", "string"],
+        "when-0-1": '"bank"',
+    }
+    html = edit(client, {**two, "action": "right-input:0"})
+    assert 'id="grip-in_1"' in html
+    assert 'data-move="move-input"' in html
+    logic = draft(client)["decisions"][0]["logic"]
+    assert [c["expression"] for c in logic["inputs"]] == ["Sector", "Country"]
+    assert logic["rules"][0]["when"] == ['"bank"', '"KP"']
+    assert [i["name"] for i in draft(client)["inputs"]] == ["Sector", "Country"]
+    edit(client, {**two, "action": "move-input:1:0"})
+    logic = draft(client)["decisions"][0]["logic"]
+    assert [c["expression"] for c in logic["inputs"]] == ["Sector", "Country"]
+    edit(client, {**two, "action": "left-input:0"})  # the first stays first
+    edit(client, {**two, "action": "move-output:0:3"})  # no such place
+    logic = draft(client)["decisions"][0]["logic"]
+    assert [c["expression"] for c in logic["inputs"]] == ["Country", "Sector"]
+    assert logic["rules"][0]["then"] == ['"high"']

@@ -3,7 +3,8 @@
 mouse only, sees a cell's mistake as it is typed and an overlap next to its rules (gone under
 the hit policy First), fixes both,
 reorders rules with the keyboard, runs an embedded test and publishes; then drags a rule by its
-handle, undoes and redoes the move with Ctrl+Z and Ctrl+Y. The page fixture fails
+handle, undoes and redoes the move with Ctrl+Z and Ctrl+Y, and does the same with an input
+column. The page fixture fails
 on a console error, a Content-Security-Policy violation or a request to another host.
 Screenshots go to `test-artifacts/screenshots/`. One server for the module."""
 
@@ -50,6 +51,13 @@ def saved_rules(page: Any, demo: dict[str, Any]) -> list[str]:
     url = f"{demo['base']}/api/v1/apps/aml/definitions/decision_table/sector_risk"
     logic = page.request.get(url).json()["draft"]["spec"]["decisions"][0]["logic"]
     return [rule["id"] for rule in logic["rules"]]
+
+
+def saved_inputs(page: Any, demo: dict[str, Any]) -> list[str]:
+    """The input columns of the draft the API reads, in order."""
+    url = f"{demo['base']}/api/v1/apps/aml/definitions/decision_table/sector_risk"
+    logic = page.request.get(url).json()["draft"]["spec"]["decisions"][0]["logic"]
+    return [column["expression"] for column in logic["inputs"]]
 
 
 def rule_ids(page: Any) -> list[str]:
@@ -204,3 +212,30 @@ def test_a_rule_is_dragged_and_the_move_undone_and_redone_by_keys(
     expect(page.locator("#decision-grid input[name=rule_id]").first).to_have_value("r_3")
     settled(page)
     shoot(page, "decision-table-undone")
+
+    # a second input column dragged before the first, its cells with it; undone by keys
+    page.click("#add-input")
+    page.wait_for_selector("#in-name-1")
+    settled(page)
+    page.fill("#when-0-1", '"bank"')
+    page.click("#save")
+    settled(page)
+    first_input = page.locator("#decision-grid input[name=in_id]").first
+    target = page.locator("th[data-row=in_1]").bounding_box()
+    assert target is not None
+    drag_to(page, "#grip-in_2", target["x"] + 6, target["y"] + target["height"] / 2)
+    expect(first_input).to_have_value("in_2")
+    settled(page)
+    assert page.input_value("#when-0-0") == '"bank"'
+    assert saved_inputs(page, demo) == ["Input 2", "Input 1"]
+    shoot(page, "decision-table-column-dragged")
+    page.locator("#decision-grid").click(position={"x": 2, "y": 2})
+    page.keyboard.press("Control+z")
+    expect(first_input).to_have_value("in_1")
+    settled(page)
+    assert saved_inputs(page, demo) == ["Input 1", "Input 2"]
+    page.focus("#grip-in_1")
+    page.keyboard.press("Alt+ArrowRight")
+    expect(first_input).to_have_value("in_2")
+    settled(page)
+    assert saved_inputs(page, demo) == ["Input 2", "Input 1"]

@@ -5,11 +5,11 @@ reads and writes (so a table built here exports, diffs and imports like any othe
 Every change posts the whole grid (htmx) and the server answers the grid again with the
 draft's problems next to their cells (the validator's JSON pointers mapped to cells), the
 design-time analysis (overlaps, gaps) next to its rules and the embedded examples' results.
-Rules move with their buttons, by dragging their handle or with Alt+arrow keys; each saved
-step can be undone and redone (the page carries the earlier states of the draft, as the
-report builder's does).
-A cell is checked as it is typed through `cell`, a thin call of the expression parser. The
-browser evaluates nothing. Only users with `design` on the app reach these pages.
+Rules and columns move with their buttons, by dragging their handle or with Alt+arrow keys;
+each saved step can be undone and redone (the page carries the earlier states of the draft,
+as the report builder's does). A cell is checked as it is typed through `cell`, a thin call
+of the expression parser. The browser evaluates nothing. Only users with `design` on the app
+reach these pages.
 """
 
 from __future__ import annotations
@@ -288,6 +288,30 @@ def _move(grid: Grid, origin: int, target: int) -> None:
         grid.rules.insert(target, grid.rules.pop(origin))
 
 
+def _move_column(side: str) -> Callable[[Grid, int, int], None]:
+    columns, cells = ("inputs", "when") if side == "in" else ("outputs", "then")
+
+    def move(grid: Grid, origin: int, target: int) -> None:
+        """The column at `origin` put at `target`, its cell in every rule with it."""
+        found: list[dict[str, str]] = getattr(grid, columns)
+        if 0 <= origin < len(found) and 0 <= target < len(found):
+            found.insert(target, found.pop(origin))
+            for rule in grid.rules:
+                rule[cells].insert(target, rule[cells].pop(origin))
+
+    return move
+
+
+def _shift_column(side: str, step: int) -> Callable[[Grid, int], None]:
+    move = _move_column(side)
+
+    def shift(grid: Grid, index: int) -> None:
+        if index >= 0:
+            move(grid, index, index + step)
+
+    return shift
+
+
 def _add_column(side: str) -> Callable[[Grid, int], None]:
     columns, cells = ("inputs", "when") if side == "in" else ("outputs", "then")
 
@@ -328,6 +352,12 @@ def _delete_test(grid: Grid, index: int) -> None:
         del grid.tests[index]
 
 
+MOVES: dict[str, Callable[[Grid, int, int], None]] = {
+    "move": _move,
+    "move-input": _move_column("in"),
+    "move-output": _move_column("out"),
+}
+"""What a drag does: a rule or a column from one place to another (`move:4:0`)."""
 STEPS: dict[str, Callable[[Grid, int], None]] = {
     "add-rule": _add_rule,
     "delete-rule": _delete_rule,
@@ -337,19 +367,24 @@ STEPS: dict[str, Callable[[Grid, int], None]] = {
     "delete-input": _delete_column("in"),
     "add-output": _add_column("out"),
     "delete-output": _delete_column("out"),
+    "left-input": _shift_column("in", -1),
+    "right-input": _shift_column("in", 1),
+    "left-output": _shift_column("out", -1),
+    "right-output": _shift_column("out", 1),
     "add-test": _add_test,
     "delete-test": _delete_test,
 }
 
 
 def apply(grid: Grid, action: str) -> None:
-    """One editing step named by the button pressed (`add-rule`, `up:3`, `move:4:0`, ...);
-    saving, running the tests and publishing change nothing in the grid."""
+    """One editing step named by the button pressed (`add-rule`, `up:3`, `move:4:0`,
+    `right-input:0`, `move-output:1:0`, ...); saving, running the tests and publishing change
+    nothing in the grid."""
     verb, _, where = action.partition(":")
-    if verb == "move":
+    if verb in MOVES:
         origin, _, target = where.partition(":")
         if origin.isdigit() and target.isdigit():
-            _move(grid, int(origin), int(target))
+            MOVES[verb](grid, int(origin), int(target))
         return
     step = STEPS.get(verb)
     if step is not None:

@@ -1,7 +1,8 @@
 // The decision-table, report and dashboard designers: what their buttons do, also by dragging
 // and by keys. The server does every edit (each is a press of the form's buttons, saved as the
 // draft and answered with the page); this only says which button was meant:
-// - a row dragged by its handle (SortableJS) presses `<list's move>:<from>:<to>`;
+// - a row dragged by its handle (SortableJS) presses `<list's move>:<from>:<to>` (a decision
+//   table's column `move-input:<from>:<to>` or `move-output:...`, among its own side's columns);
 // - a dashboard tile dragged on the grid by its handle presses `place:<i>:<column>:<row>`, by its
 //   corner `size:<i>:<width>:<height>`;
 // - Alt+arrow keys (and Alt+Shift+arrow keys) in a row press its button marked with that key;
@@ -21,6 +22,13 @@
     button.click();
   }
 
+  // The rows of a list a row may move among: those with the same data-move (a decision
+  // table's input columns, or its output columns), or all of them.
+  const peers = (list, item) =>
+    [...list.querySelectorAll(list.dataset.rows)].filter(
+      (other) => other.dataset.move === item.dataset.move,
+    );
+
   function sortables(root) {
     if (typeof Sortable === "undefined") {
       return;
@@ -31,7 +39,8 @@
       }
       list.dataset.ready = "true";
       let next = null;
-      Sortable.create(list, {
+      let from = -1;
+      const options = {
         draggable: list.dataset.rows,
         handle: ".drag-handle",
         animation: 120,
@@ -39,20 +48,26 @@
         fallbackOnBody: true,
         onStart: (event) => {
           next = event.item.nextSibling;
+          from = peers(list, event.item).indexOf(event.item);
         },
+        onMove: (event) => event.related.dataset.move === event.dragged.dataset.move,
         onEnd: (event) => {
-          const from = event.oldDraggableIndex;
-          const to = event.newDraggableIndex;
+          const to = peers(list, event.item).indexOf(event.item);
           // Back where it was: the rows' inputs are named by their place, and the server
           // answers the list in its new order.
           list.insertBefore(event.item, next);
-          if (from === to) {
+          if (from === to || to < 0) {
             return;
           }
           refocus = event.item.dataset.row;
-          press(list.closest("form"), `${list.dataset.sortable}:${from}:${to}`);
+          const verb = event.item.dataset.move || list.dataset.sortable;
+          press(list.closest("form"), `${verb}:${from}:${to}`);
         },
-      });
+      };
+      if (list.dataset.direction) {
+        options.direction = list.dataset.direction;
+      }
+      Sortable.create(list, options);
     });
   }
 
@@ -115,10 +130,12 @@
       const row = event.target.closest && event.target.closest("[data-row]");
       const key = (event.shiftKey ? "Shift+" : "") + event.key;
       const button = row && row.querySelector(`[data-key="${key}"]`);
-      if (button && !button.disabled) {
-        event.preventDefault();
-        refocus = row.dataset.row;
-        button.click();
+      if (button) {
+        event.preventDefault(); // at an end too: Alt+← would otherwise leave the page
+        if (!button.disabled) {
+          refocus = row.dataset.row;
+          button.click();
+        }
       }
       return;
     }
