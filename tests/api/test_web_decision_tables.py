@@ -265,6 +265,8 @@ def test_a_stale_page_is_told_so_and_loses_nothing(client: TestClient) -> None:
     assert "the draft changed since revision" in refused
     assert draft(client)["decisions"][0]["logic"]["rules"][0]["when"] == ['"IR"']
     assert history(refused)["undo"] == stale["undo"]
+    odd = edit(client, grid(rules, action="undo", undo='[{"label": 1}, 7]', redo="nope"))
+    assert 'id="undo" class="secondary outline" disabled' in odd  # read as no history
 
 
 def test_columns_move_by_buttons_and_by_drag_with_their_cells(client: TestClient) -> None:

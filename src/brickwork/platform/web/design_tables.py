@@ -621,7 +621,7 @@ def table_edit(
     except PlatformError as exc:
         message = exc.message
         problems = list(exc.errors) or None
-        undo, redo = history_of(sent, "undo"), history_of(sent, "redo")
+        undo, redo = states_of(sent, "undo"), states_of(sent, "redo")
     return _editor(
         request,
         session,
@@ -637,6 +637,16 @@ def table_edit(
     )
 
 
+def states_of(sent: dict[str, list[str]], name: str) -> list[dict[str, Any]]:
+    """The earlier drafts the page carries (`undo` or `redo`): each a name and a spec; anything
+    else reads as none."""
+    return [
+        state
+        for state in history_of(sent, name)
+        if isinstance(state.get("label"), str) and isinstance(state.get("spec"), dict)
+    ]
+
+
 def with_history(
     stored: dict[str, Any],
     shown: dict[str, Any],
@@ -649,7 +659,7 @@ def with_history(
     grid as sent and `edited` the grid after the button's step. Undo first takes back what
     was typed but not saved yet (redo brings it back); any other change forgets what was
     undone."""
-    undo, redo = history_of(sent, "undo"), history_of(sent, "redo")
+    undo, redo = states_of(sent, "undo"), states_of(sent, "redo")
     action = first(sent, "action", "")
     unsaved = typed != shown
     if action == "undo" and unsaved:
