@@ -5,6 +5,8 @@ publish, and only designers let in."""
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -191,3 +193,105 @@ def test_only_designers_reach_the_designer(client: TestClient, users: Users) -> 
     assert reader.get(f"{PAGE}/country_risk", headers=EN).status_code == 403
     refused = reader.post(f"{PAGE}/country_risk", data=grid([("-", '"x"')]), headers=EN)
     assert refused.status_code == 403
+
+
+def rule_order(client: TestClient) -> list[str]:
+    return [r["id"] for r in draft(client)["decisions"][0]["logic"]["rules"]]
+
+
+def history(html: str) -> dict[str, str]:
+    """The undo and redo stacks the page carries, and its draft revision, as it sends them."""
+    found = {name: re.search(rf'name="{name}" value="([^"]*)"', html) for name in HIDDEN}
+    return {name: unescape(match.group(1)) for name, match in found.items() if match}
+
+
+HIDDEN = ("undo", "redo", "revision")
+NEW_COLUMNS = {"in_name": ["Input 1"], "in_type": [""], "out_name": ["result"], "out_type": [""]}
+"""The columns of a new table, as its page sends them."""
+
+
+def test_a_dragged_rule_moves_to_where_it_was_dropped(client: TestClient) -> None:
+    started(client)
+    rules = [('"KP"', '"high"'), ('"IR"', '"medium"'), ('"CU"', '"low"')]
+    html = edit(client, grid(rules, action="move:2:0"))
+    assert rule_order(client) == ["r_3", "r_1", "r_2"]
+    assert 'data-sortable="move"' in html
+    assert 'id="grip-r_3"' in html
+    moved = [(r["when"], r["then"]) for r in draft(client)["decisions"][0]["logic"]["rules"]]
+    assert moved[0] == (['"CU"'], ['"low"'])  # the cells go with their rule
+    edit(client, grid(rules, action="move:0:9"))  # a drop outside the table moves nothing
+    assert rule_order(client) == ["r_1", "r_2", "r_3"]
+
+
+def test_undo_and_redo_step_through_the_tables_states(client: TestClient) -> None:
+    started(client)
+    rules = [('"KP"', '"high"'), ('"IR"', '"medium"')]
+    html = edit(client, grid(rules, **NEW_COLUMNS))
+    assert 'id="undo" class="secondary outline" disabled' not in html
+    html = edit(client, grid(rules, action="move:1:0", **NEW_COLUMNS, **history(html)))
+    moved = grid(rules[::-1], rule_id=["r_2", "r_1"], **NEW_COLUMNS)
+    html = edit(client, {**moved, "hit_policy": "F", **history(html)})
+    assert draft(client)["decisions"][0]["logic"]["hit_policy"] == "F"
+    # undo: the hit policy, then the move, then the cells
+    html = edit(client, {**moved, "hit_policy": "F", "action": "undo", **history(html)})
+    assert draft(client)["decisions"][0]["logic"]["hit_policy"] == "U"
+    html = edit(client, {**moved, "action": "undo", **history(html)})
+    assert rule_order(client) == ["r_1", "r_2"]
+    html = edit(client, grid(rules, action="undo", **NEW_COLUMNS, **history(html)))
+    assert draft(client)["decisions"][0]["logic"]["rules"][0]["then"] == ['""']
+    assert 'id="undo" class="secondary outline" disabled' in html
+    html = edit(client, grid([("-", '""')], action="redo", **NEW_COLUMNS, **history(html)))
+    assert draft(client)["decisions"][0]["logic"]["rules"][0]["then"] == ['"high"']
+    html = edit(client, grid(rules, action="redo", **NEW_COLUMNS, **history(html)))
+    assert rule_order(client) == ["r_2", "r_1"]
+    # what was typed but not saved is undone first, and redo brings it back
+    typed = [('"IR"', '"medium"'), ('"KP"', '"severe"')]
+    shown = {"rule_id": ["r_2", "r_1"], **NEW_COLUMNS, **history(html)}
+    html = edit(client, grid(typed, action="undo", **shown))
+    assert draft(client)["decisions"][0]["logic"]["rules"][1]["then"] == ['"high"']
+    shown = {"rule_id": ["r_2"], **NEW_COLUMNS, **history(html)}
+    html = edit(client, grid(typed[:1], action="redo", **shown))
+    assert rule_order(client) == ["r_2"]  # another change: it is saved, and nothing to redo
+    assert history(html)["redo"] == "[]"
+
+
+def test_a_stale_page_is_told_so_and_loses_nothing(client: TestClient) -> None:
+    started(client)
+    rules = [('"KP"', '"high"')]
+    html = edit(client, grid(rules))
+    stale = history(html)
+    edit(client, grid([('"IR"', '"low"')], **history(html)))  # another tab saves
+    refused = edit(client, grid(rules, action="undo", **stale))
+    assert "the draft changed since revision" in refused
+    assert draft(client)["decisions"][0]["logic"]["rules"][0]["when"] == ['"IR"']
+    assert history(refused)["undo"] == stale["undo"]
+    odd = edit(client, grid(rules, action="undo", undo='[{"label": 1}, 7]', redo="nope"))
+    assert 'id="undo" class="secondary outline" disabled' in odd  # read as no history
+
+
+def test_columns_move_by_buttons_and_by_drag_with_their_cells(client: TestClient) -> None:
+    started(client)
+    form = grid([('"KP"', '"high"')], action="add-input")
+    edit(client, form)
+    two = {
+        **grid([('"KP"', '"high"')]),
+        "in_id": ["in_1", "in_2"],
+        "in_name": ["Country", "Sector"],
+        "in_type": ["string", "string"],
+        "when-0-1": '"bank"',
+    }
+    html = edit(client, {**two, "action": "right-input:0"})
+    assert 'id="grip-in_1"' in html
+    assert 'data-move="move-input"' in html
+    logic = draft(client)["decisions"][0]["logic"]
+    assert [c["expression"] for c in logic["inputs"]] == ["Sector", "Country"]
+    assert logic["rules"][0]["when"] == ['"bank"', '"KP"']
+    assert [i["name"] for i in draft(client)["inputs"]] == ["Sector", "Country"]
+    edit(client, {**two, "action": "move-input:1:0"})
+    logic = draft(client)["decisions"][0]["logic"]
+    assert [c["expression"] for c in logic["inputs"]] == ["Sector", "Country"]
+    edit(client, {**two, "action": "left-input:0"})  # the first stays first
+    edit(client, {**two, "action": "move-output:0:3"})  # no such place
+    logic = draft(client)["decisions"][0]["logic"]
+    assert [c["expression"] for c in logic["inputs"]] == ["Country", "Sector"]
+    assert logic["rules"][0]["then"] == ['"high"']

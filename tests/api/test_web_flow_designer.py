@@ -126,7 +126,7 @@ def test_a_flow_needs_a_published_form_and_a_good_new_key(client: TestClient) ->
         headers={"Accept-Language": "en"},
     )
     assert unknown.status_code == 422
-    assert "unknown_form" in unknown.text
+    assert "bad_form" in unknown.text
     bad = client.post(
         "/apps/bank/design/flows",
         data={"csrf_token": token, "key": "Review!", "form": "loan"},

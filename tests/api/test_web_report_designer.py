@@ -278,3 +278,59 @@ def test_the_order_and_the_limit_make_a_top_list(wealth: TestClient) -> None:
     html = post(wealth, url, csrf, sort="", limit="lots")
     assert "sort" not in draft(wealth, "report", "by_tier")
     assert 'class="field-error"' in html.split('id="order"', 1)[1].split("</fieldset>", 1)[0]
+
+
+def test_a_dragged_row_moves_to_where_it_was_dropped(wealth: TestClient) -> None:
+    csrf = new_report(wealth)
+    url = f"{DESIGN}/reports/by_tier"
+    for function in ("count", "sum", "max"):
+        fields = {"new-measure-function": function, "new-measure-field": "aum"}
+        html = post(wealth, url, csrf, action="add:measures", **fields)
+    assert 'data-sortable="move:measures"' in html
+    assert 'id="grip-measures-2"' in html
+    post(wealth, url, csrf, action="move:measures:2:0")
+    keys = [m["key"] for m in draft(wealth, "report", "by_tier")["measures"]]
+    assert keys == ["max_aum", "count_aum", "sum_aum"]
+    post(wealth, url, csrf, action="move:measures:0:7")  # dropped outside the list
+    post(wealth, url, csrf, action="move:measures:x:1")
+    assert [m["key"] for m in draft(wealth, "report", "by_tier")["measures"]] == keys
+
+
+def test_a_dashboard_item_is_placed_and_sized_where_it_is_dropped(wealth: TestClient) -> None:
+    csrf = new_report(wealth)
+    url = f"{DESIGN}/reports/by_tier"
+    post(wealth, url, csrf, action="add:dimensions", **{"new-dimension-field": "tier"})
+    post(wealth, url, csrf, action="add:measures", **{"new-measure-function": "count"})
+    wealth.post(f"{url}/publish", data={"csrf_token": csrf})
+    wealth.post(f"{DESIGN}/dashboards", data={"csrf_token": csrf, "key": "board", "label": "B"})
+    board = f"{DESIGN}/dashboards/board"
+    html = post(wealth, board, csrf, action="add", **{"new-item-report": "by_tier"})
+    assert 'id="grip-0" data-drag="place"' in html
+    assert 'id="resize-0" data-drag="size"' in html
+
+    def placed() -> tuple[int, int, int, int]:
+        item = draft(wealth, "dashboard", "board")["items"][0]
+        return item["x"], item["y"], item["w"], item["h"]
+
+    post(wealth, board, csrf, action="place:0:3:2")
+    assert placed() == (3, 2, 6, 4)
+    post(wealth, board, csrf, action="size:0:20:5")  # as wide as the grid allows from column 3
+    assert placed() == (3, 2, 9, 5)
+    post(wealth, board, csrf, action="place:0:11:0")  # as far right as its width allows
+    assert placed() == (3, 0, 9, 5)
+    post(wealth, board, csrf, action="size:0:0:0")
+    assert placed() == (3, 0, 1, 1)
+    post(wealth, board, csrf, action="place:0:2")  # not a drop: nothing moves
+    assert placed() == (3, 0, 1, 1)
+
+
+def test_a_stale_page_is_told_so_and_keeps_its_history(wealth: TestClient) -> None:
+    csrf = new_report(wealth)
+    url = f"{DESIGN}/reports/by_tier"
+    html = post(wealth, url, csrf, action="add:dimensions", **{"new-dimension-field": "tier"})
+    stale = {name: hidden(html, name) for name in ("undo", "redo", "revision")}
+    post(wealth, url, csrf, action="add:measures", revision=stale["revision"])  # another tab
+    refused = post(wealth, url, csrf, action="undo", **stale)
+    assert "the draft changed since revision" in refused
+    assert hidden(refused, "undo") == stale["undo"]
+    assert draft(wealth, "report", "by_tier")["measures"]  # the other tab's edit stands

@@ -12,12 +12,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import ValidationError
 from sqlalchemy import ColumnElement, inspect
 from sqlalchemy.orm import Session
 
 from brickwork.engines.form import (
-    FormDesignError,
     RecordContext,
     compile_form,
     validate_record,
@@ -46,7 +44,6 @@ from brickwork.platform.errors import (
     Invalid,
     NotFound,
     PlatformError,
-    pointer_of,
 )
 from brickwork.platform.files.service import FileService
 from brickwork.platform.metadata.parameters import ParameterTables
@@ -62,6 +59,7 @@ from brickwork.platform.records.access import (
     sensitivity,
 )
 from brickwork.platform.records.checks import StoredChecks
+from brickwork.platform.records.definitions import validate_form_spec
 from brickwork.platform.records.layout import TableLayout
 from brickwork.platform.records.listing import converter_for, statements_cache
 from brickwork.platform.records.published import (
@@ -327,22 +325,12 @@ class RecordService:
         parameter tables; a draft that does not compile is refused with its problems."""
         self.metadata.require(session, actor, "design", app_key)
         now = self.clock()
-        try:
-            compiled = compile_form(FormDefinition.model_validate(spec), today=now.date())
-        except ValidationError as exc:
+        problems = list(validate_form_spec(spec))
+        if problems:
             raise Invalid(
-                "the draft is not a complete form yet",
-                code="definition_invalid",
-                errors=[
-                    ErrorItem(pointer_of(list(e["loc"])), "schema", e["msg"]) for e in exc.errors()
-                ],
-            ) from None
-        except FormDesignError as exc:
-            raise Invalid(
-                "the draft has problems to fix first",
-                code="definition_invalid",
-                errors=problems_to_items(exc.problems, actor.locale),
-            ) from None
+                "the draft has problems to fix first", code="definition_invalid", errors=problems
+            )
+        compiled = compile_form(FormDefinition.model_validate(spec), today=now.date())
         context = RecordContext(
             now=now,
             user={"username": actor.username, "roles": list(actor.roles)},

@@ -1,7 +1,9 @@
 """The dashboard layout editor: published reports placed on the 12-column grid.
 
 Each item is moved and resized with buttons (left, right, up, down, wider, narrower, taller,
-shorter), so the keyboard does everything; each press saves the draft (the same definition as
+shorter, also Alt+arrow keys and Alt+Shift+arrow keys), so the keyboard does everything, or by
+dragging its handles on the grid (the move handle places its top left corner, the corner handle
+sets its size); each press or drop saves the draft (the same definition as
 the API's) and answers the grid again with the server's problems next to their items (an item
 outside the grid, two items overlapping, an unknown report). Publishing is offered only when
 there are none.
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 from brickwork.engines.report import text_of
 from brickwork.engines.report.dashboards import COLUMNS
 from brickwork.platform.api.deps import SessionDep
-from brickwork.platform.errors import ErrorItem, PlatformError
+from brickwork.platform.errors import PlatformError
 from brickwork.platform.metadata.schemas import DraftUpdate, Kind
 from brickwork.platform.metadata.validation import validate_definition
 from brickwork.platform.web.params import FormListsDep, first
@@ -30,9 +32,11 @@ from brickwork.platform.web.report_designer import (
     create_draft,
     designer_of,
     history_context,
+    kept,
     label_parts,
     place,
     publish_page,
+    refusal,
     save_draft,
     with_history,
 )
@@ -51,6 +55,8 @@ MOVES: dict[str, tuple[str, int]] = {
     "taller": ("h", 1),
 }
 """What each button does to an item: the attribute and the step."""
+DROPS: dict[str, tuple[str, str]] = {"place": ("x", "y"), "size": ("w", "h")}
+"""What a drop on the grid sets: the place of the item's top left corner, or its size."""
 LOWEST = {"x": 0, "y": 0, "w": 1, "h": 1}
 HIGHEST = {"x": COLUMNS - 1, "y": 1000, "w": COLUMNS, "h": 100}
 NEW_ITEM = {"w": 6, "h": 4}
@@ -87,7 +93,7 @@ def edit_dashboard(
     try:
         save_draft(session, viewer, metadata, app, Kind.DASHBOARD, key, draft, spec, sent)
     except PlatformError as exc:
-        return _editor(request, session, viewer, app, key, problem=exc)
+        return _editor(request, session, viewer, app, key, problem=exc, history=kept(sent))
     session.commit()
     if request.headers.get("HX-Request"):
         return _editor(request, session, viewer, app, key, history=(undo, redo))
@@ -131,12 +137,14 @@ def publish_dashboard(
 
 def edited_layout(stored: Mapping[str, Any], sent: dict[str, list[str]]) -> dict[str, Any]:
     """The stored layout with the pressed button applied: `add` (the chosen report, below
-    the others), `remove:<i>`, or a move such as `left:<i>` or `wider:<i>` (kept inside the
-    grid's bounds; overlaps are the server's problems to show)."""
+    the others), `remove:<i>`, a move such as `left:<i>` or `wider:<i>`, or a drop on the
+    grid: `place:<i>:<column>:<row>` or `size:<i>:<width>:<height>` (kept inside the grid's
+    bounds; overlaps are the server's problems to show)."""
     spec: dict[str, Any] = dict(stored)
     items = [dict(item) for item in spec.get("items") or () if isinstance(item, Mapping)]
-    verb, _, where = (first(sent, "action", "") or "").partition(":")
-    index = int(where) if where.isdigit() else -1
+    verb, *where = (first(sent, "action", "") or "").split(":")
+    numbers = [int(part) for part in where if part.isdigit()]
+    index = numbers[0] if len(numbers) == len(where) and numbers else -1
     if verb == "add":
         report = first(sent, "new-item-report", "") or ""
         if report:
@@ -149,6 +157,8 @@ def edited_layout(stored: Mapping[str, Any], sent: dict[str, list[str]]) -> dict
     elif 0 <= index < len(items):
         if verb == "remove":
             items.pop(index)
+        elif verb in DROPS and len(numbers) == 3:
+            _drop(items[index], DROPS[verb], numbers[1], numbers[2])
         elif verb in MOVES:
             name, step = MOVES[verb]
             item = items[index]
@@ -161,6 +171,17 @@ def edited_layout(stored: Mapping[str, Any], sent: dict[str, list[str]]) -> dict
             item[name] = max(LOWEST[name], value)
     spec["items"] = items
     return spec
+
+
+def _drop(item: dict[str, Any], names: tuple[str, str], one: int, two: int) -> None:
+    """An item dropped on the grid: its place (column, row) or its size (width, height),
+    inside the grid's bounds (a place keeps the width, a size keeps the place)."""
+    for name, value in zip(names, (one, two), strict=True):
+        item[name] = max(LOWEST[name], min(HIGHEST[name], value))
+    if names[0] == "x":
+        item["x"] = max(0, min(_int(item, "x"), COLUMNS - _int(item, "w")))
+    else:
+        item["w"] = max(1, min(_int(item, "w"), COLUMNS - _int(item, "x")))
 
 
 def _int(item: Mapping[str, Any], name: str) -> int:
@@ -187,7 +208,7 @@ def _editor(
         session, app, key, body
     )
     if problem is not None:
-        problems = [*problem.errors] or [ErrorItem("", problem.code, problem.message)]
+        problems = refusal(problem)
     items = [item for item in spec.get("items") or () if isinstance(item, Mapping)]
     places = [f"/spec/items/{i}" for i in range(len(items))] + ["/spec/items", "/label"]
     placed = place(problems, places)

@@ -5,12 +5,16 @@ reads and writes (so a table built here exports, diffs and imports like any othe
 Every change posts the whole grid (htmx) and the server answers the grid again with the
 draft's problems next to their cells (the validator's JSON pointers mapped to cells), the
 design-time analysis (overlaps, gaps) next to its rules and the embedded examples' results.
-A cell is checked as it is typed through `cell`, a thin call of the expression parser. The
-browser evaluates nothing. Only users with `design` on the app reach these pages.
+Rules and columns move with their buttons, by dragging their handle or with Alt+arrow keys;
+each saved step can be undone and redone (the page carries the earlier states of the draft,
+as the report builder's does). A cell is checked as it is typed through `cell`, a thin call
+of the expression parser. The browser evaluates nothing. Only users with `design` on the app
+reach these pages.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Callable
@@ -31,6 +35,7 @@ from brickwork.platform.metadata.schemas import DefinitionCreate, DraftUpdate, K
 from brickwork.platform.vocabulary import KEY_PATTERN
 from brickwork.platform.web.params import FormListsDep, first
 from brickwork.platform.web.records import navigation
+from brickwork.platform.web.report_designer import HISTORY, history_context, history_of
 from brickwork.platform.web.views import Viewer, render, viewer_of
 
 router = APIRouter(include_in_schema=False)
@@ -277,6 +282,36 @@ def _down(grid: Grid, index: int) -> None:
     _up(grid, index + 1)
 
 
+def _move(grid: Grid, origin: int, target: int) -> None:
+    """The rule at `origin` taken out and put back at `target` (a drag of its handle)."""
+    if 0 <= origin < len(grid.rules) and 0 <= target < len(grid.rules):
+        grid.rules.insert(target, grid.rules.pop(origin))
+
+
+def _move_column(side: str) -> Callable[[Grid, int, int], None]:
+    columns, cells = ("inputs", "when") if side == "in" else ("outputs", "then")
+
+    def move(grid: Grid, origin: int, target: int) -> None:
+        """The column at `origin` put at `target`, its cell in every rule with it."""
+        found: list[dict[str, str]] = getattr(grid, columns)
+        if 0 <= origin < len(found) and 0 <= target < len(found):
+            found.insert(target, found.pop(origin))
+            for rule in grid.rules:
+                rule[cells].insert(target, rule[cells].pop(origin))
+
+    return move
+
+
+def _shift_column(side: str, step: int) -> Callable[[Grid, int], None]:
+    move = _move_column(side)
+
+    def shift(grid: Grid, index: int) -> None:
+        if index >= 0:
+            move(grid, index, index + step)
+
+    return shift
+
+
 def _add_column(side: str) -> Callable[[Grid, int], None]:
     columns, cells = ("inputs", "when") if side == "in" else ("outputs", "then")
 
@@ -317,6 +352,12 @@ def _delete_test(grid: Grid, index: int) -> None:
         del grid.tests[index]
 
 
+MOVES: dict[str, Callable[[Grid, int, int], None]] = {
+    "move": _move,
+    "move-input": _move_column("in"),
+    "move-output": _move_column("out"),
+}
+"""What a drag does: a rule or a column from one place to another (`move:4:0`)."""
 STEPS: dict[str, Callable[[Grid, int], None]] = {
     "add-rule": _add_rule,
     "delete-rule": _delete_rule,
@@ -326,15 +367,25 @@ STEPS: dict[str, Callable[[Grid, int], None]] = {
     "delete-input": _delete_column("in"),
     "add-output": _add_column("out"),
     "delete-output": _delete_column("out"),
+    "left-input": _shift_column("in", -1),
+    "right-input": _shift_column("in", 1),
+    "left-output": _shift_column("out", -1),
+    "right-output": _shift_column("out", 1),
     "add-test": _add_test,
     "delete-test": _delete_test,
 }
 
 
 def apply(grid: Grid, action: str) -> None:
-    """One editing step named by the button pressed (`add-rule`, `up:3`, ...); saving,
-    running the tests and publishing change nothing in the grid."""
+    """One editing step named by the button pressed (`add-rule`, `up:3`, `move:4:0`,
+    `right-input:0`, `move-output:1:0`, ...); saving, running the tests and publishing change
+    nothing in the grid."""
     verb, _, where = action.partition(":")
+    if verb in MOVES:
+        origin, _, target = where.partition(":")
+        if origin.isdigit() and target.isdigit():
+            MOVES[verb](grid, int(origin), int(target))
+        return
     step = STEPS.get(verb)
     if step is not None:
         step(grid, int(where) if where.isdigit() else -1)
@@ -405,6 +456,7 @@ def _editor(
     ran: bool = False,
     problems: list[ErrorItem] | None = None,
     fragment: bool = False,
+    history: tuple[list[Any], list[Any]] = ([], []),
 ) -> Response:
     metadata = request.app.state.metadata
     definition = metadata.definition(session, app, Kind.DECISION_TABLE, key)
@@ -441,6 +493,7 @@ def _editor(
         "types": TYPES,
         "decision_json": json.dumps(grid.decision, ensure_ascii=False),
         "rest_json": json.dumps(grid.rest, ensure_ascii=False),
+        **history_context(history),
     }
     if fragment:
         return render(request, "design/_table.html", context, viewer=viewer)
@@ -533,16 +586,27 @@ def table_edit(
     metadata = request.app.state.metadata
     metadata.require(session, viewer.actor, "design", app)
     grid = grid_from_form(sent, key)
+    typed = copy.deepcopy(grid)
     action = first(sent, "action", "save") or "save"
     apply(grid, action)
     revision = first(sent, "revision")
     before = metadata.definition(session, app, Kind.DECISION_TABLE, key).draft or {}
     if not editable(before.get("spec") or {}):
         return _editor(request, session, viewer, app, key, fragment=_htmx(request))
+    spec = before.get("spec") or {}
+    label = str(before.get("label") or key)
+
+    def state(shown: Grid) -> dict[str, Any]:
+        return {"label": shown.label, "spec": spec_of(shown, key, spec)}
+
+    stored = {"label": label, "spec": spec}
+    chosen, undo, redo = with_history(
+        stored, state(grid_of(label, spec)), state(typed), state(grid), sent
+    )
     update = DraftUpdate.model_validate(
         {
-            "label": grid.label,
-            "spec": spec_of(grid, key, before.get("spec")),
+            "label": chosen["label"],
+            "spec": chosen["spec"],
             "base_revision": int(revision) if revision and revision.isdigit() else None,
         }
     )
@@ -557,6 +621,7 @@ def table_edit(
     except PlatformError as exc:
         message = exc.message
         problems = list(exc.errors) or None
+        undo, redo = states_of(sent, "undo"), states_of(sent, "redo")
     return _editor(
         request,
         session,
@@ -568,7 +633,44 @@ def table_edit(
         ran=action in ("run-tests", "publish"),
         problems=problems,
         fragment=_htmx(request),
+        history=(undo, redo),
     )
+
+
+def states_of(sent: dict[str, list[str]], name: str) -> list[dict[str, Any]]:
+    """The earlier drafts the page carries (`undo` or `redo`): each a name and a spec; anything
+    else reads as none."""
+    return [
+        state
+        for state in history_of(sent, name)
+        if isinstance(state.get("label"), str) and isinstance(state.get("spec"), dict)
+    ]
+
+
+def with_history(
+    stored: dict[str, Any],
+    shown: dict[str, Any],
+    typed: dict[str, Any],
+    edited: dict[str, Any],
+    sent: dict[str, list[str]],
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The draft to save (name and spec) and the undo and redo stacks after the pressed
+    button. `stored` is the saved draft, `shown` the same as the grid shows it, `typed` the
+    grid as sent and `edited` the grid after the button's step. Undo first takes back what
+    was typed but not saved yet (redo brings it back); any other change forgets what was
+    undone."""
+    undo, redo = states_of(sent, "undo"), states_of(sent, "redo")
+    action = first(sent, "action", "")
+    unsaved = typed != shown
+    if action == "undo" and unsaved:
+        return stored, undo, [*redo, typed][-HISTORY:]
+    if action == "undo" and undo:
+        return undo.pop(), undo, [*redo, stored][-HISTORY:]
+    if action == "redo" and redo and not unsaved:
+        return redo.pop(), [*undo, stored][-HISTORY:], redo
+    if edited == shown:
+        return stored, undo, redo
+    return edited, [*undo, stored][-HISTORY:], []
 
 
 def _htmx(request: Request) -> bool:

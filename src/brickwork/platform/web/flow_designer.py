@@ -148,7 +148,7 @@ def new_flow(request: Request, session: SessionDep, app: AppKey, sent: FormDep) 
         _designs(request, session, viewer, app)
         problem = PlatformError(
             "choose a published form of the app: the flow's records are its records",
-            code="unknown_form",
+            code="bad_form",
         )
         return _list_page(request, session, viewer, app, problem=problem, sent=sent, status=422)
     try:

@@ -8,7 +8,9 @@ report. The server's problems (shape at save, compilation against the app) come 
 pointers, and each is shown next to its element; publishing is offered only when there are none.
 
 Everything works with plain form posts (one submit button per action: add, remove, move up or
-down), so the keyboard does all of it; htmx swaps the builder in place when it is there.
+down), so the keyboard does all of it; htmx swaps the builder in place when it is there. A row
+also moves by dragging its handle (or Alt+arrow keys), and Ctrl+Z and Ctrl+Y press Undo and
+Redo.
 """
 
 from __future__ import annotations
@@ -156,7 +158,7 @@ def edit_report(
     try:
         save_draft(session, viewer, metadata, app, Kind.REPORT, key, draft, spec, sent)
     except PlatformError as exc:
-        return _builder(request, session, viewer, app, key, problem=exc)
+        return _builder(request, session, viewer, app, key, problem=exc, history=kept(sent))
     session.commit()
     if request.headers.get("HX-Request"):
         return _builder(
@@ -213,7 +215,7 @@ def _builder(
     env = request.app.state.reports.compiler.environment(session, app)
     problems, result = _check_and_preview(request, session, viewer, app, key, body)
     if problem is not None:
-        problems = [*problem.errors] or [ErrorItem("", problem.code, problem.message)]
+        problems = refusal(problem)
     placed = place(problems, _places(spec))
     given = spec.get("dataset")
     dataset: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
@@ -276,6 +278,19 @@ def focus_after(sent: dict[str, list[str]]) -> str:
         return ""
     index = max(0, int(where) + (-1 if verb == "up" else 1))
     return f"{verb}:{name}:{index}"
+
+
+def kept(sent: dict[str, list[str]]) -> tuple[list[Any], list[Any]]:
+    """The undo and redo stacks as the page sent them (a refused save loses none of them)."""
+    return history_of(sent, "undo"), history_of(sent, "redo")
+
+
+def refusal(problem: PlatformError) -> list[ErrorItem]:
+    """A refused save's problems to show: a stale page's own message (it says what to do),
+    else its problems with their pointers."""
+    if problem.code == "stale_revision" or not problem.errors:
+        return [ErrorItem("", problem.code, problem.message)]
+    return [*problem.errors]
 
 
 def history_context(history: tuple[list[Any], list[Any]]) -> dict[str, Any]:
@@ -463,7 +478,8 @@ def _unique(base: str, taken: set[str]) -> str:
 
 def edited_spec(stored: Mapping[str, Any], sent: dict[str, list[str]]) -> dict[str, Any]:
     """The stored spec with the builder's fields as sent, then the pressed button's action
-    (`add:<list>`, `remove:<list>:<i>`, `up:<list>:<i>`, `down:<list>:<i>`). Whatever the
+    (`add:<list>`, `remove:<list>:<i>`, `up:<list>:<i>`, `down:<list>:<i>`, or a dragged
+    row's `move:<list>:<from>:<to>`). Whatever the
     builder does not show (formats, sort, post steps, drill links...) is kept as it was."""
     spec: dict[str, Any] = dict(stored)
     given = spec.get("dataset")
@@ -484,8 +500,9 @@ def edited_spec(stored: Mapping[str, Any], sent: dict[str, list[str]]) -> dict[s
     action = (first(sent, "action", "") or "").split(":")
     verb, name = [*action, "", ""][:2]
     index = int(action[2]) if len(action) > 2 and action[2].isdigit() else -1
+    target = int(action[3]) if len(action) > 3 and action[3].isdigit() else -1
     if name in lists:
-        _apply(verb, name, index, lists, sent)
+        _apply(verb, name, (index, target), lists, sent)
     dataset["joins"] = lists["joins"]
     if not dataset["joins"]:
         del dataset["joins"]
@@ -519,10 +536,16 @@ def _read_order(spec: dict[str, Any], sent: dict[str, list[str]]) -> None:
 
 
 def _apply(
-    verb: str, name: str, index: int, lists: dict[str, list[Any]], sent: dict[str, list[str]]
+    verb: str,
+    name: str,
+    where: tuple[int, int],
+    lists: dict[str, list[Any]],
+    sent: dict[str, list[str]],
 ) -> None:
-    """One button's action on list `name`: add the adder's row, remove, move up or down."""
+    """One button's action on list `name`: add the adder's row, remove, move up or down, or
+    move a dragged row from one place (`where`'s first) to another (its second)."""
     rows = lists[name]
+    index, target = where
     if verb == "add":
         added = _new_row(name, sent, lists)
         if added is not None:
@@ -535,6 +558,8 @@ def _apply(
         rows[index - 1], rows[index] = rows[index], rows[index - 1]
     elif verb == "down" and index < len(rows) - 1:
         rows[index + 1], rows[index] = rows[index], rows[index + 1]
+    elif verb == "move" and 0 <= target < len(rows):
+        rows.insert(target, rows.pop(index))
 
 
 def _read_rows(lists: dict[str, list[Any]], sent: dict[str, list[str]]) -> None:
