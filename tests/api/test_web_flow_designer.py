@@ -165,6 +165,10 @@ def test_the_check_draws_the_graph_and_finds_nothing_wrong_in_a_sound_flow(
     assert set(lines) == {"e1", "e2", "e3", "e4", "e5"}
     assert lines["e3"]["label"] == "amount > 1000000"
     assert lines["e4"]["label"] == "默认"
+    named = two_steps("amount > 1000000")
+    named["edges"][2]["label"] = {"zh-CN": "大额", "en": "Large"}
+    drawn = {line["id"]: line for line in check(client, named).json()["drawing"]["lines"]}
+    assert drawn["e3"]["label"] == "大额"  # a branch's name, before its condition
     assert all(line["path"].startswith("M") for line in lines.values())
     # nothing was saved
     stored = client.get(f"{API}/apps/bank/definitions/flow/review").json()

@@ -212,3 +212,22 @@ def test_the_preview_refuses_a_draft_it_cannot_compile_and_bad_bodies(
         content=json.dumps({"spec": ORDER, "values": {}}),
     )
     assert refused.status_code == 403
+
+
+def test_a_draft_with_exact_decimals_opens_in_the_designers(client: TestClient) -> None:
+    """Drafts keep amounts as exact decimals; the pages write them into their data exactly."""
+    make_app(client)
+    fields = [
+        {"id": "f1", "key": "rate", "type": "decimal", "label": "Rate", "default": 1.50},
+        {"id": "f2", "key": "amount", "type": "money", "label": "Amount", "minimum": 0.01},
+    ]
+    made = client.post(
+        f"{API}/apps/shop/definitions",
+        json={"kind": "form", "key": "order", "label": "Order", "spec": {"fields": fields}},
+    )
+    assert made.status_code == 201, made.text
+    page = client.get("/apps/shop/design/forms/order")
+    assert page.status_code == 200, page.text
+    draft = json.loads(unescape(re.search(r'data-draft="([^"]*)"', page.text).group(1)))
+    assert [f.get("default") for f in draft["spec"]["fields"]] == [1.5, None]
+    assert "0.01" in unescape(re.search(r'data-draft="([^"]*)"', page.text).group(1))

@@ -237,13 +237,16 @@ def _answer(content: dict[str, Any], status: int = 200) -> JSONResponse:
 
 
 def _edge_text(edge: Mapping[str, Any], language: str) -> str:
-    """What an edge's line says: its outcome, its condition (shortened) or that it is the
-    default."""
+    """What an edge's line says: its outcome, then its name (a branch's `label`), else its
+    condition (shortened) or that it is the default."""
     parts = []
     if edge.get("on") == "rejected":
         parts.append("✗")
     condition = edge.get("condition")
-    if isinstance(condition, str) and condition.strip():
+    named = text_in(edge.get("label"), language)
+    if named:
+        parts.append(named if len(named) <= CONDITION_SHOWN else named[: CONDITION_SHOWN - 1] + "…")
+    elif isinstance(condition, str) and condition.strip():
         text = " ".join(condition.split())
         parts.append(text if len(text) <= CONDITION_SHOWN else text[: CONDITION_SHOWN - 1] + "…")
     elif edge.get("default") is True:

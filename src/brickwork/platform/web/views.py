@@ -20,8 +20,11 @@ from urllib.parse import quote, urlsplit
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from brickwork import jsonio
 from brickwork.engines.form.elements import label_text
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.credentials import csrf_for
@@ -51,7 +54,14 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     made.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    made.filters["exactjson"] = exact_json
     return made
+
+
+def exact_json(value: Any) -> Markup:
+    """`tojson` for what drafts hold: exact decimals (as the API writes them) and ISO dates,
+    safe inside an HTML attribute or script element."""
+    return htmlsafe_json_dumps(value, dumps=lambda given, **_options: jsonio.dumps(given))
 
 
 class SignInFirst(Exception):

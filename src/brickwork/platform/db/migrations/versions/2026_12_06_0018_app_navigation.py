@@ -21,10 +21,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("apps") as batch:
-        batch.add_column(sa.Column("navigation", JsonText(), nullable=True))
+    # a nullable column is added in place on both databases (a batch would copy `apps`, which
+    # other tables' foreign keys refer to)
+    op.add_column("apps", sa.Column("navigation", JsonText(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("apps") as batch:
-        batch.drop_column("navigation")
+    op.drop_column("apps", "navigation")  # in place too (SQLite 3.35 and later)
