@@ -108,11 +108,17 @@ PALETTE: tuple[tuple[str, dict[str, str], tuple[tuple[str, str, str], ...]], ...
 )
 
 
-def _designs(request: Request, session: Session, viewer: Viewer, app: str) -> Any:
+def designs(request: Request, session: Session, viewer: Viewer, app: str) -> Any:
     """The app, when the viewer holds `design` on it (refused otherwise, and audited)."""
     metadata = request.app.state.metadata
     metadata.require(session, viewer.actor, "design", app)
     return metadata.app(session, app)
+
+
+def sent_label(sent: dict[str, str]) -> dict[str, str]:
+    """A new definition's name from a page's `label_zh` and `label_en` (the ones given)."""
+    given = (("zh-CN", sent.get("label_zh", "")), ("en", sent.get("label_en", "")))
+    return {language: text.strip() for language, text in given if text.strip()}
 
 
 def _forms(request: Request, session: Session, app: str) -> list[Any]:
@@ -139,7 +145,7 @@ def _list_page(
     sent: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    found = _designs(request, session, viewer, app)
+    found = designs(request, session, viewer, app)
     return render(
         request,
         "design/forms.html",
@@ -160,14 +166,7 @@ def _list_page(
 def new_form(request: Request, session: SessionDep, app: AppKey, sent: FormDep) -> Response:
     """A new form (an empty draft) under the key and labels given; then its designer."""
     viewer = viewer_of(request, session, csrf=sent.get("csrf_token"))
-    label = {
-        language: text
-        for language, text in (
-            ("zh-CN", sent.get("label_zh", "").strip()),
-            ("en", sent.get("label_en", "").strip()),
-        )
-        if text
-    }
+    label = sent_label(sent)
     key = sent.get("key", "").strip()
     try:
         data = DefinitionCreate(kind=Kind.FORM, key=key, label=label or key)
@@ -188,7 +187,7 @@ def new_form(request: Request, session: SessionDep, app: AppKey, sent: FormDep) 
 @router.get("/apps/{app}/design/forms/{form}", response_model=None)
 def designer_page(request: Request, session: SessionDep, app: AppKey, form: FormKey) -> Response:
     viewer = viewer_of(request, session)
-    found = _designs(request, session, viewer, app)
+    found = designs(request, session, viewer, app)
     metadata = request.app.state.metadata
     row = metadata.definition(session, app, Kind.FORM, form)
     others = [

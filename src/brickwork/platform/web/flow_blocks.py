@@ -27,10 +27,11 @@ from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.errors import Conflict, ErrorItem, PlatformError
 from brickwork.platform.metadata.schemas import DraftUpdate, Kind
 from brickwork.platform.vocabulary import KEY_PATTERN
+from brickwork.platform.web.designer import designs
 from brickwork.platform.web.expressions import raw_body
 from brickwork.platform.web.params import AppKey
 from brickwork.platform.web.records import navigation
-from brickwork.platform.web.views import PAGE_POLICY, Viewer, render, text_in, viewer_of
+from brickwork.platform.web.views import PAGE_POLICY, render, text_in, viewer_of
 
 router = APIRouter(include_in_schema=False)
 FlowKey = Annotated[str, Path(pattern=KEY_PATTERN)]
@@ -44,13 +45,6 @@ class BadBlocks(Exception):
     def __init__(self, code: str, message: str, problems: list[dict[str, Any]] | None = None):
         super().__init__(message)
         self.code, self.message, self.problems = code, message, problems or []
-
-
-def _designs(request: Request, session: Session, viewer: Viewer, app: str) -> Any:
-    """The app, when the viewer holds `design` on it (refused otherwise, and audited)."""
-    metadata = request.app.state.metadata
-    metadata.require(session, viewer.actor, "design", app)
-    return metadata.app(session, app)
 
 
 def _fields(request: Request, session: Session, app: str, form: str, language: str) -> list[Any]:
@@ -123,7 +117,7 @@ def _card_at(blocks: Any, pointer: str) -> str | None:
 def blocks_page(request: Request, session: SessionDep, app: AppKey, key: FlowKey) -> Response:
     """The flow's draft as blocks, or why it is not block-shaped (then the canvas edits it)."""
     viewer = viewer_of(request, session)
-    found = _designs(request, session, viewer, app)
+    found = designs(request, session, viewer, app)
     metadata = request.app.state.metadata
     row = metadata.definition(session, app, Kind.FLOW, key)
     spec = _spec_of(row)
@@ -200,7 +194,7 @@ def save_blocks(
     pointers into the document and cards); a request that is not a block document at all is
     refused (422), a stale revision too (409)."""
     viewer = viewer_of(request, session)
-    _designs(request, session, viewer, app)
+    designs(request, session, viewer, app)
     metadata = request.app.state.metadata
     row = metadata.definition(session, app, Kind.FLOW, key)
     draft = row.draft or {}

@@ -26,6 +26,7 @@ from brickwork.platform.errors import PlatformError
 from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.schemas import DefinitionCreate, Kind
 from brickwork.platform.models.role import Role
+from brickwork.platform.web.designer import designs, sent_label
 from brickwork.platform.web.diagram import layout
 from brickwork.platform.web.expressions import raw_body
 from brickwork.platform.web.pages import FormDep
@@ -68,13 +69,6 @@ def new_spec(form: str) -> dict[str, Any]:
     }
 
 
-def _designs(request: Request, session: Session, viewer: Viewer, app: str) -> Any:
-    """The app, when the viewer holds `design` on it (refused otherwise, and audited)."""
-    metadata = request.app.state.metadata
-    metadata.require(session, viewer.actor, "design", app)
-    return metadata.app(session, app)
-
-
 def _flows(request: Request, session: Session, app: str) -> list[Any]:
     return [
         row
@@ -103,7 +97,7 @@ def _list_page(
     sent: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    found = _designs(request, session, viewer, app)
+    found = designs(request, session, viewer, app)
     flows = [
         {
             "key": row.key,
@@ -134,18 +128,11 @@ def _list_page(
 def new_flow(request: Request, session: SessionDep, app: AppKey, sent: FormDep) -> Response:
     """A new flow on a published form (a draft from start to end); then its canvas."""
     viewer = viewer_of(request, session, csrf=sent.get("csrf_token"))
-    label = {
-        language: text
-        for language, text in (
-            ("zh-CN", sent.get("label_zh", "").strip()),
-            ("en", sent.get("label_en", "").strip()),
-        )
-        if text
-    }
+    label = sent_label(sent)
     key = sent.get("key", "").strip()
     form = sent.get("form", "").strip()
     if form not in _published_forms(session, app):
-        _designs(request, session, viewer, app)
+        designs(request, session, viewer, app)
         problem = PlatformError(
             "choose a published form of the app: the flow's records are its records",
             code="bad_form",
@@ -196,7 +183,7 @@ def _roles(session: Session, language: str) -> list[dict[str, str]]:
 @router.get("/apps/{app}/design/flows/{key}", response_model=None)
 def canvas_page(request: Request, session: SessionDep, app: AppKey, key: FormKey) -> Response:
     viewer = viewer_of(request, session)
-    found = _designs(request, session, viewer, app)
+    found = designs(request, session, viewer, app)
     metadata = request.app.state.metadata
     row = metadata.definition(session, app, Kind.FLOW, key)
     draft = row.draft or {}
@@ -318,7 +305,7 @@ def check_flow(
     """The drawing of the graph the page holds (`{"spec": ...}`, unsaved edits included) and
     every problem that would stop it from being published, with pointers under `/spec`."""
     viewer = viewer_of(request, session)
-    _designs(request, session, viewer, app)
+    designs(request, session, viewer, app)
     request.app.state.metadata.definition(session, app, Kind.FLOW, key)  # 404 when unknown
     if len(raw) > MAX_BODY:
         return _answer({"code": "too_large", "message": f"send at most {MAX_BODY} bytes"}, 413)

@@ -21,7 +21,7 @@ from brickwork import jsonio
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.errors import PlatformError
 from brickwork.platform.metadata.schemas import DefinitionCreate, Kind
-from brickwork.platform.web.designer import _designs
+from brickwork.platform.web.designer import designs
 from brickwork.platform.web.pages import FormDep
 from brickwork.platform.web.params import AppKey, FormKey
 from brickwork.platform.web.records import navigation
@@ -169,7 +169,7 @@ def _list_page(
     sent: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    found = _designs(request, session, viewer, app)
+    found = designs(request, session, viewer, app)
     rules = [
         {
             "row": row,
@@ -231,7 +231,7 @@ def new_rule(request: Request, session: SessionDep, app: AppKey, sent: FormDep) 
 def rule_page(request: Request, session: SessionDep, app: AppKey, key: FormKey) -> Response:
     """The editor of one rule's draft."""
     viewer = viewer_of(request, session)
-    found = _designs(request, session, viewer, app)
+    found = designs(request, session, viewer, app)
     metadata = request.app.state.metadata
     row = metadata.definition(session, app, Kind.RULE, key)
     # as JSON text written by jsonio: drafts hold exact decimals (test values, defaults)
