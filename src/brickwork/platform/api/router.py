@@ -76,19 +76,23 @@ class AreaRouter(APIRouter):
     again at every level of inclusion while it hands the request down: a record request tried
     the sixty routes of the areas before the records area twice. Here an area none of whose
     path patterns matches answers "no match" at once; the others are tried as before, so the
-    route chosen (a full match, or a partial one for a wrong method) is the same. The area is
-    included with no prefix, tags or dependencies of its own: the API reference is unchanged."""
+    route chosen (a full match, or a partial one for a wrong method) is the same. It holds the
+    area's own route objects rather than including the area (one level of inclusion less for
+    FastAPI to walk on every request); the area's prefix, tags and dependencies are already part
+    of each route, so the API reference is unchanged."""
 
     def __init__(self, area: APIRouter, *, prefix: str) -> None:
         super().__init__()
-        self.include_router(area)
+        self.routes.extend(area.routes)
         self.area = area
         self.api_prefix = prefix
         self.counted = len(area.routes)
         self.paths = _any_path(area, prefix)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if len(self.area.routes) != self.counted:  # a route added since: test it too
+        if len(self.area.routes) != self.counted:  # a route added since: take it too
+            self.routes[:] = self.area.routes
+            self._mark_routes_changed()
             self.counted = len(self.area.routes)
             self.paths = _any_path(self.area, self.api_prefix)
         if (
