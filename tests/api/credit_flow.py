@@ -119,13 +119,16 @@ def credit_flow(**changes: Any) -> dict[str, Any]:
     return spec
 
 
-def define(client: TestClient, kind: str, key: str, spec: dict[str, Any]) -> Any:
-    """Create (when missing), save and publish a definition; the publish response."""
-    created = client.post(f"{APP}/definitions", json={"kind": kind, "key": key, "label": key})
+def define(
+    client: TestClient, kind: str, key: str, spec: dict[str, Any], *, app: str = "credit"
+) -> Any:
+    """Create (when missing), save and publish a definition of `app`; the publish response."""
+    base = f"{API}/apps/{app}/definitions"
+    created = client.post(base, json={"kind": kind, "key": key, "label": key})
     assert created.status_code in (201, 409), created.text
-    saved = client.put(f"{APP}/definitions/{kind}/{key}", json={"label": key, "spec": spec})
+    saved = client.put(f"{base}/{kind}/{key}", json={"label": key, "spec": spec})
     assert saved.status_code == 200, saved.text
-    return client.post(f"{APP}/definitions/{kind}/{key}/publish")
+    return client.post(f"{base}/{kind}/{key}/publish")
 
 
 READ_WRITE = [{"app": "credit", "actions": ["create", "read", "update"], "rows": "all"}]

@@ -24,8 +24,9 @@ from brickwork.engines.flow.definition import (
 from brickwork.engines.flow.environment import Directory
 
 
-def usernames(value: Any) -> list[str]:
-    """A member value (one username or a list of them) as a list of usernames."""
+def names(value: Any) -> list[str]:
+    """One name or a list of them (usernames an expression gives, or the ids a member or
+    department field holds) as a list; anything else is no name."""
     if isinstance(value, str):
         return [value] if value else []
     if isinstance(value, list | tuple):
@@ -111,7 +112,7 @@ class Resolver:
             case RoleAssignee():
                 departments: list[str | None] = [assignee.department]
                 if assignee.department_field is not None:
-                    departments = list(usernames(self.record.get(assignee.department_field)))
+                    departments = list(self.departments_in(assignee.department_field))
                 users: list[str] = []
                 for department in departments:
                     users.extend(directory.users_with_role(assignee.role, department))
@@ -121,20 +122,24 @@ class Resolver:
             case ManagerAssignee():
                 return manager_chain(directory, self.initiator, assignee.levels)
             case FieldAssignee():
-                return usernames(self.record.get(assignee.field))
+                return list(directory.usernames_of(names(self.record.get(assignee.field))))
             case ExpressionAssignee():
                 variables = {**self.record, "initiator": self.initiator}
                 compiled = self.expression(f"{pointer}/{index}/expression")
-                return usernames(compiled.evaluate(variables, context=self.context).value)
+                return names(compiled.evaluate(variables, context=self.context).value)
             case InitiatorAssignee():
                 return [self.initiator]
             case _:
                 assert_never(assignee)
 
+    def departments_in(self, field: str) -> Sequence[str]:
+        """The keys of the departments a department field of the record names."""
+        return self.directory.department_keys_of(names(self.record.get(field)))
+
     def heads(self, assignee: DepartmentHeadAssignee) -> list[str]:
         directory = self.directory
         if assignee.of_field is not None:
-            departments = usernames(self.record.get(assignee.of_field))
+            departments = list(self.departments_in(assignee.of_field))
         else:
             own = directory.department_of(self.initiator)
             departments = [own] if own is not None else []

@@ -19,6 +19,7 @@ from brickwork.engines.expr.diagnostics import Diagnostic
 from brickwork.engines.flow.definition import (
     ActionNode,
     Assignee,
+    DepartmentHeadAssignee,
     Edge,
     ExpressionAssignee,
     FieldAssignee,
@@ -279,17 +280,28 @@ class _Compiler:
             return
         field = None
         if isinstance(assignee, FieldAssignee):
-            field, where = assignee.field, f"{pointer}/field"
+            field, where, wanted = assignee.field, f"{pointer}/field", "member"
         elif isinstance(assignee, RoleAssignee) and assignee.department_field is not None:
             field, where = assignee.department_field, f"{pointer}/department_field"
-        elif getattr(assignee, "of_field", None) is not None:
-            field, where = getattr(assignee, "of_field", None), f"{pointer}/of_field"
-        if field is not None and field not in self.env.fields:
+            wanted = "department"
+        elif isinstance(assignee, DepartmentHeadAssignee) and assignee.of_field is not None:
+            field, where, wanted = assignee.of_field, f"{pointer}/of_field", "department"
+        if field is None:
+            return
+        kind = self.env.fields.get(field)
+        if kind is None:
             self.problem(
                 where,
                 "E_FLOW_UNKNOWN_FIELD",
                 f"the form has no field `{field}`",
-                "name a member or department field of the bound form",
+                f"name a {wanted} field of the bound form",
+            )
+        elif kind != wanted:
+            self.problem(
+                where,
+                "E_FLOW_FIELD_TYPE",
+                f"`{field}` is a {kind} field, not a {wanted} field",
+                f"name a {wanted} field of the bound form",
             )
 
     def action(

@@ -103,6 +103,29 @@ class SqlDirectory:
 
         return self._once(("parent", department), load)
 
+    def usernames_of(self, user_ids: Sequence[str]) -> Sequence[str]:
+        """The usernames of the users a member field names (by id), in the field's order."""
+
+        def load() -> dict[str, str]:
+            statement = select(User.id, User.username).where(User.id.in_(sorted(set(user_ids))))
+            return {row.id: row.username for row in self.session.execute(statement)}
+
+        found = self._once(("usernames", tuple(user_ids)), load) if user_ids else {}
+        return [found[i] for i in user_ids if i in found]
+
+    def department_keys_of(self, department_ids: Sequence[str]) -> Sequence[str]:
+        """The keys of the departments a department field names (by id), in the field's
+        order."""
+
+        def load() -> dict[str, str]:
+            statement = select(Department.id, Department.key).where(
+                Department.id.in_(sorted(set(department_ids)))
+            )
+            return {row.id: row.key for row in self.session.execute(statement)}
+
+        found = self._once(("departments", tuple(department_ids)), load) if department_ids else {}
+        return [found[i] for i in department_ids if i in found]
+
     def _person(self, username: str) -> tuple[str | None, tuple[Any, ...]]:
         """A user's status and out-of-office entries (newest first), in one statement."""
 

@@ -29,7 +29,8 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 
 @dataclass
 class FakeDirectory:
-    """Departments (key -> (head, parent)), memberships, roles, out-of-office delegates."""
+    """Departments (key -> (head, parent)), memberships, roles, out-of-office delegates; the
+    ids member and department fields hold (`user_ids`, `department_ids`: id -> name)."""
 
     departments: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     members: dict[str, str] = field(default_factory=dict)
@@ -37,6 +38,8 @@ class FakeDirectory:
     inactive: set[str] = field(default_factory=set)
     away: dict[str, str] = field(default_factory=dict)
     admin: str = "admin"
+    user_ids: dict[str, str] = field(default_factory=dict)
+    department_ids: dict[str, str] = field(default_factory=dict)
 
     def users_with_role(self, role: str, department: str | None) -> Sequence[str]:
         return [
@@ -57,6 +60,12 @@ class FakeDirectory:
     def is_active(self, username: str) -> bool:
         return username not in self.inactive
 
+    def usernames_of(self, user_ids: Sequence[str]) -> Sequence[str]:
+        return [self.user_ids[i] for i in user_ids if i in self.user_ids]
+
+    def department_keys_of(self, department_ids: Sequence[str]) -> Sequence[str]:
+        return [self.department_ids[i] for i in department_ids if i in self.department_ids]
+
     def delegate_of(self, username: str, at: datetime) -> str | None:
         return self.away.get(username)
 
@@ -76,7 +85,10 @@ def bank() -> FakeDirectory:
             "risk_officer": [("risk1", "hq"), ("risk2", "hq")],
             "compliance_officer": [("comp1", "hq")],
             "credit_committee": [(f"c{i}", "hq") for i in range(1, 6)],
+            "teller": [("teller_hq", "hq"), ("teller_sh", "branch_sh")],
         },
+        user_ids={"u-rm1": "rm1", "u-rm2": "rm2"},
+        department_ids={"d-sh": "branch_sh", "d-hq": "hq"},
     )
 
 
@@ -93,7 +105,7 @@ CALENDAR = BusinessCalendar(key="cn", holidays=(date(2026, 3, 4),))
 def env(**changes: Any) -> FlowEnvironment:
     base: dict[str, Any] = {
         "fields": FIELDS,
-        "roles": frozenset({"risk_officer", "compliance_officer", "credit_committee"}),
+        "roles": frozenset({"risk_officer", "compliance_officer", "credit_committee", "teller"}),
         "forms": {"credit_log": {"amount": "money", "note": "text"}},
         "calendars": {"cn": CALENDAR},
     }

@@ -15,10 +15,10 @@ def node(*assignees: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"id": "a", "type": "approval", "assignees": list(assignees), **extra}
 
 
-RECORD = {
+RECORD = {  # member and department fields hold ids; an id of nobody is left out
     "amount": 10,
-    "branch": "branch_sh",
-    "relationship_manager": ["rm1", "rm2", "rm1"],
+    "branch": ["d-sh", "d-gone"],
+    "relationship_manager": ["u-rm1", "u-rm2", "u-rm1", "u-gone"],
     "risk_level": "high",
 }
 
@@ -30,6 +30,8 @@ RECORD = {
         ([{"type": "role", "role": "risk_officer"}], ["risk1", "risk2"]),
         ([{"type": "role", "role": "risk_officer", "department": "east"}], []),
         ([{"type": "role", "role": "risk_officer", "department": "hq"}], ["risk1", "risk2"]),
+        ([{"type": "role", "role": "risk_officer", "department_field": "branch"}], []),
+        ([{"type": "role", "role": "teller", "department_field": "branch"}], ["teller_sh"]),
         ([{"type": "department_head", "of": "initiator"}], ["president"]),
         ([{"type": "department_head", "of_field": "branch"}], ["president"]),
         ([{"type": "manager"}], ["president"]),

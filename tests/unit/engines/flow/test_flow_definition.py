@@ -44,6 +44,22 @@ def test_the_credit_scenario_compiles() -> None:
             lambda s: s["nodes"][1]["assignees"].append({"type": "field", "field": "nope"}),
             ("E_FLOW_UNKNOWN_FIELD", "/nodes/1/assignees/1/field"),
         ),
+        (  # a text field names no users: its values would resolve to nobody at run time
+            lambda s: s["nodes"][1]["assignees"].append({"type": "field", "field": "note"}),
+            ("E_FLOW_FIELD_TYPE", "/nodes/1/assignees/1/field"),
+        ),
+        (
+            lambda s: s["nodes"][1]["assignees"].append(
+                {"type": "department_head", "of_field": "relationship_manager"}
+            ),
+            ("E_FLOW_FIELD_TYPE", "/nodes/1/assignees/1/of_field"),
+        ),
+        (
+            lambda s: s["nodes"][1]["assignees"].append(
+                {"type": "role", "role": "teller", "department_field": "note"}
+            ),
+            ("E_FLOW_FIELD_TYPE", "/nodes/1/assignees/1/department_field"),
+        ),
         (
             lambda s: s["settings"].update(calendar="mars"),
             ("E_FLOW_UNKNOWN_CALENDAR", "/settings/calendar"),

@@ -26,6 +26,7 @@ FIELDS = {
     "committee_note": "text",
     "score": "decimal",
     "branch": "department",
+    "relationship_manager": "member",
 }
 ENV = FlowEnvironment(
     fields=FIELDS,
@@ -112,7 +113,11 @@ def credit_flow() -> dict[str, Any]:
                 "assignees": role("credit_committee"),
                 "field_permissions": {"committee_note": "write"},
             },
-            {"id": "notify", "type": "cc", "assignees": [{"type": "field", "field": "branch"}]},
+            {
+                "id": "notify",
+                "type": "cc",
+                "assignees": [{"type": "field", "field": "relationship_manager"}],
+            },
             {
                 "id": "log",
                 "type": "action",
