@@ -232,3 +232,27 @@ def test_who_may_see_an_instance(client: TestClient, users: Users) -> None:
     unknown = bank["rm"].post(f"{RECORDS}/{started['record']}/flows", json={"flow": "nope"})
     assert unknown.status_code == 404
     assert unknown.json()["code"] == "flow_not_found"
+
+
+def test_the_record_shows_the_status_of_its_flow(client: TestClient, users: Users) -> None:
+    """`flow_status` (lists, reports) follows the flow: running, then its outcome;
+    the record's version does not move, so an edit opened before stays valid."""
+    bank = credit_app(client, users)
+    record = application(bank, "50000.00")
+    assert record["flow_status"] is None
+    submit(bank, record)
+    shown = bank["rm"].get(f"{RECORDS}/{record['id']}").json()
+    assert (shown["flow_status"], shown["version"]) == ("running", record["version"])
+    listed = bank["rm"].get(RECORDS).json()["items"]
+    assert [(item["id"], item["flow_status"]) for item in listed] == [(record["id"], "running")]
+    decide(bank["president"])
+    for member in COMMITTEE[:3]:
+        decide(bank[member])
+    shown = bank["rm"].get(f"{RECORDS}/{record['id']}").json()
+    assert (shown["flow_status"], shown["version"]) == ("approved", record["version"])
+    edited = bank["rm"].patch(
+        f"{RECORDS}/{record['id']}",
+        json={"risk_note": "done"},
+        headers={"If-Match": f'"{record["version"]}"'},
+    )
+    assert edited.status_code == 200, edited.text

@@ -231,6 +231,11 @@ class RecordRepository:
         )
         return session.execute(statement).rowcount  # type: ignore[attr-defined,no-any-return]
 
+    def set_flow_status(
+        self, session: Session, table: Table, record_id: str, status: str | None
+    ) -> None:
+        session.execute(update(table).where(table.c.id == record_id).values(flow_status=status))
+
     def taken_values(
         self,
         session: Session,

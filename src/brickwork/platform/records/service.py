@@ -944,6 +944,16 @@ class RecordService:
         where = access.rows("read")
         return self.repo.fetch(session, access.form.table, record_id, where=where) is not None
 
+    def set_flow_status(
+        self, session: Session, app_key: str, form_key: str, record_id: str, status: str | None
+    ) -> None:
+        """The status of the record's current flow, kept on the record for lists, filters and
+        reports. A system column: the record's version, history and audit trail are untouched
+        (the flow keeps its own history, and a flow moving on must not make a user's open edit
+        stale)."""
+        form = self.form(session, app_key, form_key)
+        self.repo.set_flow_status(session, form.table, record_id, status)
+
     def stored(
         self,
         session: Session,

@@ -90,6 +90,24 @@ class RunRepository:
         )
         return list(session.scalars(statement))
 
+    def latest_of_record(
+        self, session: Session, app_key: str, form_key: str, record_id: str
+    ) -> str | None:
+        """The id of the flow started last on the record (subflows left out)."""
+        statement = (
+            select(FlowInstance.id)
+            .where(
+                FlowInstance.app_key == app_key,
+                FlowInstance.form_key == form_key,
+                FlowInstance.record_id == record_id,
+                FlowInstance.parent_id.is_(None),
+            )
+            .order_by(FlowInstance.started_at.desc(), FlowInstance.id.desc())
+            .limit(1)
+        )
+        found: str | None = session.scalars(statement).first()
+        return found
+
     def running_children(self, session: Session, parent_id: str) -> list[FlowInstance]:
         """The running subflow instances of `parent_id`, locked (PostgreSQL) for ending them."""
         statement = (

@@ -487,8 +487,11 @@ class FlowService:
                 code="flow_stale",
                 current=self.view(session, instance.id),
             )
+        status = instance.status
         for name, value in self._values(transition, now).items():
             set_committed_value(instance, name, value)  # as stored, without a second write
+        if instance.status != status:
+            self._show_status(session, instance)
 
     def _store(
         self, session: Session, instance: FlowInstance, transition: Transition, now: datetime
@@ -497,6 +500,17 @@ class FlowService:
         for name, value in self._values(transition, now).items():
             setattr(instance, name, value)
         session.flush()
+        self._show_status(session, instance)
+
+    def _show_status(self, session: Session, instance: FlowInstance) -> None:
+        """The record's `flow_status` column (lists, filters, reports) follows the flow started
+        last on it: a new flow shows `running`, its end its outcome; an earlier flow ending
+        meanwhile leaves it alone."""
+        if instance.parent_id is not None:
+            return
+        app_key, form_key, record_id = instance.app_key, instance.form_key, instance.record_id
+        if self.repo.latest_of_record(session, app_key, form_key, record_id) == instance.id:
+            self.records.set_flow_status(session, app_key, form_key, record_id, instance.status)
 
     def _values(self, transition: Transition, now: datetime) -> dict[str, Any]:
         state = transition.state
