@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -207,10 +208,13 @@ class CompiledRule:
         spec: RuleDefinition,
         expressions: Mapping[str, CompiledExpression],
         cron: Cron | None,
+        record_types: Mapping[str, t.ExprType] | None = None,
     ) -> None:
         self.spec = spec
         self._expressions = expressions
         self.cron = cron
+        self.record_types = dict(record_types or {})
+        """The trigger form's fields and their types (examples' records are typed by them)."""
 
     @property
     def phase(self) -> str:
@@ -446,7 +450,11 @@ def compile_rule(
     expressions, cron = compiler.run()
     if problems:
         raise RuleDefinitionError(problems)
-    compiled = CompiledRule(rule, expressions, cron)
+    form = getattr(rule.trigger, "form", None)
+    record_scope = scopes.get(form) if form is not None else None
+    compiled = CompiledRule(
+        rule, expressions, cron, record_scope.fields if record_scope is not None else None
+    )
     problems.extend(check_examples(compiled))
     if problems:
         raise RuleDefinitionError(problems)
@@ -861,17 +869,51 @@ def check_examples(rule: CompiledRule) -> list[ModelProblem]:
     return problems
 
 
+def _finite(text: str) -> Decimal:
+    number = Decimal(text)
+    if not number.is_finite():
+        raise ValueError(f"{text!r} is not a number")
+    return number
+
+
+_PARSERS: dict[str, Any] = {
+    v.DATE: date.fromisoformat,
+    v.DATETIME: datetime.fromisoformat,
+    v.TIME: time.fromisoformat,
+    v.NUMBER: _finite,
+}
+
+
+def typed_example(values: Mapping[str, Any], types: Mapping[str, t.ExprType]) -> dict[str, Any]:
+    """An example's record as a save hands it to the rule: JSON has no dates, times or exact
+    numbers, so text in a date, date-time, time or number field is read as one (as record input
+    is); text that is not one stays text, and the example then says what went wrong."""
+    typed = dict(values)
+    for key, value in values.items():
+        kind = types.get(key)
+        parse = _PARSERS.get(kind.kind) if kind is not None else None
+        if parse is None or not isinstance(value, str):
+            continue
+        try:
+            typed[key] = parse(value.strip())
+        except (ValueError, ArithmeticError):
+            continue
+    return typed
+
+
 def _example_failure(rule: CompiledRule, example: Example) -> str | None:
     given = example.given
     now = given.now or datetime(2000, 1, 1).astimezone()
     form = getattr(rule.spec.trigger, "form", None)
+    record = typed_example(given.record, rule.record_types)
+    previous = None if given.previous is None else typed_example(given.previous, rule.record_types)
     event = RuleEvent(
         given.event,
         now,
         form,
-        given.record,
-        given.previous,
-        frozenset(_changed(given.record, given.previous)),
+        record,
+        previous,
+        frozenset(_changed(record, previous)),
         given.flow,
     )
     outcome = rule.evaluate(event, given.aggregates)

@@ -294,3 +294,33 @@ def test_examples_must_hold_before_a_rule_compiles() -> None:
     ]
     assert "kind = 'smurfing'" in refused.value.problems[0].message
     assert "expected the rule to match" in refused.value.problems[1].message
+
+
+def test_examples_type_their_records_by_the_form() -> None:
+    """JSON has no dates or exact numbers: an example's record gives them as text, read as the
+    field's type (as record input is), so date and amount rules can carry examples."""
+    overdue: dict[str, Any] = {
+        "trigger": {"on": "record", "form": "loan", "events": ["updated"]},
+        "condition": 'due < date("2026-04-01") and amount >= 1000.50 and amount > previous.amount',
+        "phase": "before_save",
+        "actions": [{"type": "block", "message": "overdue loans cannot grow"}],
+    }
+
+    def example(due: str, amount: str, matched: bool) -> dict[str, Any]:
+        return {
+            "name": f"due {due}, amount {amount}",
+            "given": {
+                "event": "updated",
+                "record": {"due": due, "amount": amount},
+                "previous": {"due": due, "amount": "1000.49"},
+            },
+            "expect": {"matched": matched},
+        }
+
+    examples = [example("2026-03-31", "1000.50", True), example("2026-04-01", "5000", False)]
+    compile_rule({**overdue, "examples": examples}, scopes=SCOPES)
+    with pytest.raises(RuleDefinitionError) as refused:  # text that is no date stays text
+        compile_rule(
+            {**overdue, "examples": [example("31/03/2026", "1000.50", True)]}, scopes=SCOPES
+        )
+    assert [p.pointer for p in refused.value.problems] == ["/examples/0"]
