@@ -8,7 +8,7 @@ the SVG renderer; `table` and `pivot` charts have no option (the table is the vi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -113,7 +113,12 @@ def chart_option(
         ]
         return option
     category_axis = {"type": "category", "data": categories}
-    value_axis = {"type": "value"}
+    axis_of = _value_axes(chart.y, data, position)
+    value_axes: list[dict[str, Any]] = [
+        {"type": "value", **({"name": " / ".join(labels[k] for k in keys)} if axis_of else {})}
+        for keys in _grouped(chart.y, axis_of)
+    ]
+    value_axis: Any = value_axes if len(value_axes) > 1 else value_axes[0]
     option["xAxis"], option["yAxis"] = (
         (value_axis, category_axis) if chart.horizontal else (category_axis, value_axis)
     )
@@ -136,6 +141,8 @@ def chart_option(
                 "name": labels[key] if group is None else f"{group} · {labels[key]}",
                 "data": [cells.get(category) for category in categories],
             }
+            if axis_of:
+                item["xAxisIndex" if chart.horizontal else "yAxisIndex"] = axis_of[key]
             if chart.type == "stacked_bar":
                 item["stack"] = key
             if chart.type == "area":
@@ -143,6 +150,45 @@ def chart_option(
             series.append(item)
     option["series"] = series
     return option
+
+
+SCALE_GAP = Decimal(10)
+"""Measures whose largest values differ by this factor or more get a value axis each (two at
+most): on one shared axis the smaller ones would lie flat on the floor."""
+
+
+def _value_axes(
+    keys: Sequence[str], data: Sequence[Sequence[Any]], position: Mapping[str, int]
+) -> dict[str, int]:
+    """Measure -> value axis (0: the first measure's scale, 1: the other), or {} for one axis.
+    A measure joins the second axis when its largest absolute value and the first measure's
+    differ by `SCALE_GAP` or more; an empty measure stays on the first."""
+    if len(keys) < 2:
+        return {}
+    peaks = {
+        key: max(
+            (
+                abs(row[position[key]])
+                for row in data
+                if isinstance(row[position[key]], Decimal | int)
+            ),
+            default=Decimal(0),
+        )
+        for key in keys
+    }
+    first = peaks[keys[0]]
+    axis_of = {
+        key: int(bool(peak and first) and max(peak, first) >= SCALE_GAP * min(peak, first))
+        for key, peak in peaks.items()
+    }
+    return axis_of if any(axis_of.values()) else {}
+
+
+def _grouped(keys: Sequence[str], axis_of: Mapping[str, int]) -> list[list[str]]:
+    """The measures of each value axis, in order (one group when there is one axis)."""
+    if not axis_of:
+        return [list(keys)]
+    return [[k for k in keys if axis_of[k] == axis] for axis in (0, 1)]
 
 
 def _named(table: ResultTable, names: Mapping[str, Mapping[str, str]]) -> ResultTable:

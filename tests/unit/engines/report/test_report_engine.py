@@ -612,6 +612,41 @@ def test_chart_options_keep_exact_values_as_text() -> None:
     assert {s["stack"] for s in option["series"]} == {"aum"}
 
 
+def test_measures_of_different_scales_get_a_value_axis_each() -> None:
+    """A count of a few customers next to their AUM in millions: on one axis the count would
+    lie flat on the floor, so it gets the second axis (named by its measures)."""
+    plan = compile_report(
+        {
+            **BASE,
+            "dimensions": [{"key": "tier", "field": "tier"}],
+            "measures": [
+                {"key": "aum", "function": "sum", "field": "aum"},
+                {"key": "customers", "function": "count"},
+                {"key": "top", "function": "max", "field": "aum"},
+            ],
+            "chart": {"type": "bar", "x": "tier", "y": ["aum", "customers", "top"]},
+        },
+        ENV,
+    )
+    columns = (
+        Column("tier", "Tier", "dimension", "text", ("tier",)),
+        Column("aum", "AUM", "measure", "money", ("aum",)),
+        Column("customers", "Customers", "measure", "integer", ("customers",)),
+        Column("top", "Largest", "measure", "money", ("top",)),
+    )
+    rows = (("A", D("-3500000.00"), 3, D("2000000.00")), ("B", D("900000.00"), 12, None))
+    table = ResultTable(columns, rows, ("data", "data"))
+    option = chart_option(plan, table, locale="en")
+    assert option is not None
+    assert [axis["name"] for axis in option["yAxis"]] == ["AUM / Largest", "Customers"]
+    assert [s["yAxisIndex"] for s in option["series"]] == [0, 1, 0]
+    alike = (("A", D("30.00"), 3, D("20.00")), ("B", D("90.00"), 12, None))
+    option = chart_option(plan, ResultTable(columns, alike, ("data", "data")), locale="en")
+    assert option is not None
+    assert option["yAxis"] == {"type": "value"}  # one scale: one axis, as before
+    assert all("yAxisIndex" not in s for s in option["series"])
+
+
 def test_drill_filters_get_the_parameters_written_in() -> None:
     source = "opened >= $params.period.start and aum > $params.floor and name = $params.who"
     values = {"period": {"start": date(2026, 1, 1)}, "floor": D("10.5"), "who": None}
