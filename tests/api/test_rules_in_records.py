@@ -308,7 +308,16 @@ def test_a_before_save_rule_sets_fields_from_a_decision_model(aml: TestClient) -
         }
     ]
     assert define(aml, "decision_table", "rating", rating_model()).status_code == 201
-    assert aml.post(f"{APP}/definitions/rule/risk_rating/publish").status_code == 201
+    typo = {**rate, "actions": [{**rate["actions"][0], "decision": "grade"}]}
+    typo["actions"][0]["inputs"] = {"score": "score", "p_e_p": "pep"}
+    refused = define(aml, "rule", "risk_rating", typo)  # the model has neither
+    assert refused.status_code == 422, refused.text
+    assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
+        ("/spec/actions/0/decision", "E_RULE_UNKNOWN_DECISION"),
+        ("/spec/actions/0/inputs/p_e_p", "E_RULE_UNKNOWN_INPUT"),
+    ]
+    assert "its inputs: score, pep" in refused.json()["errors"][1]["message"]
+    assert define(aml, "rule", "risk_rating", rate).status_code == 201
     customers = f"{APP}/forms/customer/records"
     high = aml.post(customers, json={"score": 599, "pep": False})
     assert high.status_code == 201, high.text

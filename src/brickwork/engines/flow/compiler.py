@@ -33,6 +33,7 @@ from brickwork.engines.flow.environment import FlowEnvironment
 from brickwork.engines.flow.problems import FlowDefinitionError, FlowProblem
 from brickwork.engines.flow.validation import validate
 from brickwork.engines.rules.calendar import BusinessCalendar
+from brickwork.engines.rules.compiler import CompiledModel
 from brickwork.engines.rules.rule_definition import (
     CallDecision,
     CreateRecord,
@@ -328,13 +329,18 @@ class _Compiler:
             self.expression(text, here, self.names)
 
     def decision_call(self, action: CallDecision, pointer: str) -> None:
-        if action.model not in self.env.decisions:
+        model = self.env.decisions.get(action.model)
+        if model is None:
             self.problem(
                 f"{pointer}/model",
                 "E_FLOW_UNKNOWN_DECISION",
                 f"the app has no published decision model `{action.model}`",
                 "publish the decision model first",
             )
+        elif isinstance(model, CompiledModel):
+            for below, kind, message in model.call_problems(action.decision, action.inputs):
+                code = "E_FLOW_UNKNOWN_DECISION" if kind == "decision" else "E_FLOW_UNKNOWN_INPUT"
+                self.problem(f"{pointer}{below}", code, message, f"name a {kind} of the model")
         for name, text in action.inputs.items():
             self.expression(text, f"{pointer}/inputs/{_token(name)}", self.names)
         for key, text in action.outputs.items():

@@ -14,7 +14,7 @@ their declared types. Pure: no I/O and no clock (the `EvaluationContext` is pass
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -39,7 +39,7 @@ from brickwork.engines.rules.definition import (
     InputData,
 )
 from brickwork.engines.rules.itemtypes import ANY_TYPE, DmnType, TypeResolver
-from brickwork.engines.rules.problems import DecisionModelError, ModelProblem
+from brickwork.engines.rules.problems import DecisionModelError, ModelProblem, pointer_token
 from brickwork.engines.rules.results import DecisionResult, DecisionTrace, State
 
 _INPUT_NAME = re.compile(r"([^\W\d][\w ]*?)\s*(?:\.|$)")
@@ -107,6 +107,30 @@ class CompiledModel:
     @property
     def decision_names(self) -> tuple[str, ...]:
         return tuple(self._decisions)
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _dtype, _index in self._inputs)
+
+    def call_problems(
+        self, decision: str | None, inputs: Iterable[str]
+    ) -> list[tuple[str, str, str]]:
+        """What a call of this model from a rule or a flow names that the model does not have:
+        (pointer below the call, `decision` or `input`, message). An input the model does not
+        declare would be dropped and the decision made on null; a decision it does not have
+        fails every call."""
+        problems = []
+        if decision is not None and decision not in self._decisions:
+            known = ", ".join(self._decisions)
+            message = f"the model has no decision `{decision}` (its decisions: {known})"
+            problems.append(("/decision", "decision", message))
+        declared = self.input_names
+        for name in inputs:
+            if name not in declared:
+                known = ", ".join(declared) or "none"
+                message = f"the model has no input `{name}` (its inputs: {known})"
+                problems.append((f"/inputs/{pointer_token(name)}", "input", message))
+        return problems
 
     def _bind_knowledge(self, names: Sequence[str], state: State) -> dict[str, ModelFunction]:
         bound: dict[str, ModelFunction] = {}

@@ -267,11 +267,27 @@ class RuleRunner:
             for index, action in enumerate(spec.actions)
             if isinstance(action, CallDecision) and action.model not in models
         ]
+        missing.extend(self._uncallable(session, app_key, spec, models))
         if spec.calendar is not None and self.calendars.calendar(session, spec.calendar) is None:
             message = f"there is no business calendar `{spec.calendar}`"
             missing.append(ErrorItem("/spec/calendar", "E_RULE_UNKNOWN_CALENDAR", message))
         missing.extend(self._unavailable_flows(session, app_key, spec))
         return missing
+
+    def _uncallable(
+        self, session: Session, app_key: str, spec: RuleDefinition, models: set[str]
+    ) -> list[ErrorItem]:
+        """Decision calls naming a decision or an input their (published) model does not have:
+        the input would be dropped and the decision made on null, or every call would fail."""
+        found = []
+        for index, action in enumerate(spec.actions):
+            if not isinstance(action, CallDecision) or action.model not in models:
+                continue
+            model, _version = self.decisions.model(session, app_key, action.model)
+            for below, kind, message in model.call_problems(action.decision, action.inputs):
+                code = "E_RULE_UNKNOWN_DECISION" if kind == "decision" else "E_RULE_UNKNOWN_INPUT"
+                found.append(ErrorItem(f"/spec/actions/{index}{below}", code, message))
+        return found
 
     def _unavailable_flows(
         self, session: Session, app_key: str, spec: RuleDefinition

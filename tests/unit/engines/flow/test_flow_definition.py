@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flow_support import approval, chain, credit_spec, env
+from flow_support import RATING, approval, chain, credit_spec, env
 
 from brickwork.engines.flow import FlowDefinitionError, compile_flow
 
@@ -114,3 +114,24 @@ def test_feel_problems_carry_line_and_column() -> None:
 def test_action_references_are_checked(action: dict[str, Any], code: str, pointer: str) -> None:
     spec = chain({"id": "act", "type": "action", "actions": [action]})
     assert (code, pointer) in problems(spec)
+
+
+def test_a_decision_call_names_a_decision_and_inputs_of_its_model() -> None:
+    """An input the model does not declare would be dropped and the decision made on null; a
+    decision it does not have would fail every run: both are refused when the flow compiles."""
+    call = {
+        "type": "call_decision",
+        "model": "rating",
+        "decision": "grade",
+        "inputs": {"amount": "amount", "amout": "amount"},
+        "outputs": {"note": "result.level"},
+    }
+    spec = chain({"id": "act", "type": "action", "actions": [call]})
+    with pytest.raises(FlowDefinitionError) as refused:
+        compile_flow(spec, env(decisions={"rating": RATING}))
+    assert [(p.code, p.pointer) for p in refused.value.problems] == [
+        ("E_FLOW_UNKNOWN_DECISION", "/nodes/1/actions/0/decision"),
+        ("E_FLOW_UNKNOWN_INPUT", "/nodes/1/actions/0/inputs/amout"),
+    ]
+    del call["decision"], call["inputs"]["amout"]
+    compile_flow(spec, env(decisions={"rating": RATING}))
