@@ -9,7 +9,6 @@ History leaves through effects, so the state does not grow across returns and lo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
@@ -154,8 +153,9 @@ class FlowState(NamedTuple):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
+class Transition(NamedTuple):
+    """What a step gives back: the next state and the effects to apply, in order."""
+
     state: FlowState
     effects: tuple[Effect, ...]
 
