@@ -137,7 +137,6 @@ class _Run:
 
     __slots__ = (
         "_context",
-        "_resolver",
         "_variables",
         "approvers",
         "assigned_kind",
@@ -189,7 +188,6 @@ class _Run:
         self.queue: deque[tuple[Edge, tuple[str, ...]]] = deque()
         self._variables: dict[str, Any] | None = None
         self._context: EvaluationContext | None = None
-        self._resolver: Resolver | None = None
         self.end_outcome: Outcome = "approved"
         self.entries = 0
         self.assigned_kind: NotifyKind = "assigned"
@@ -212,16 +210,17 @@ class _Run:
 
     @property
     def resolver(self) -> Resolver:
-        if self._resolver is None:
-            self._resolver = Resolver(
-                self.world.directory,
-                lambda: self.variables,
-                self.state.initiator,
-                self.now,
-                self.flow.expressions.__getitem__,
-                lambda: self.context,
-            )
-        return self._resolver
+        """A resolver for one node's assignees. Made per use, not kept: it calls back into the
+        run, and a run holding it would be a reference cycle that outlives the step until the
+        garbage collector frees it (with every object the step made)."""
+        return Resolver(
+            self.world.directory,
+            lambda: self.variables,
+            self.state.initiator,
+            self.now,
+            self.flow.expressions.__getitem__,
+            lambda: self.context,
+        )
 
     # ------------------------------------------------------------ bookkeeping
 
