@@ -196,10 +196,13 @@ def _token_text(token: Token, users: list[str]) -> str:
         seated = ",".join([f"{s.task}:{_add(s.rest, users)}" for s in seats])
     else:
         seated = ",".join([s.task for s in seats])
+    approvers = token.approvers
+    prev = token.prev
+    users += approvers
+    users += prev
     return (
         f"{token.id} {token.node} {token.wait} {token.edge or ''} {token.approved} "
-        f"{token.rejected} {token.abstained} {token.voters} {seated} "
-        f"{_add(token.approvers, users)} {_add(token.prev, users)}"
+        f"{token.rejected} {token.abstained} {token.voters} {seated} {len(approvers)} {len(prev)}"
     )
 
 
