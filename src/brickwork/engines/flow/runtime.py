@@ -637,8 +637,9 @@ def _enter_end(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
 
 def _enter_cc(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     assert isinstance(node, CcNode)
-    users, replaced = run.resolver.resolve(node.assignees, f"{run.flow.pointer(node.id)}/assignees")
-    _record_replacements(run, node.id, replaced)
+    users, replaced = run.resolver.resolve(node.assignees, run.flow.assignees_pointer[node.id])
+    if replaced:
+        _record_replacements(run, node.id, replaced)
     for user in users:
         run.new_task(node.id, user, "cc", "")
     run.leave(node.id, "approved", prev)
