@@ -126,7 +126,7 @@ class FlowState(NamedTuple):
 
             return from_old_json(data)
         version, status, counter, decided, rejected, path = data["state"].split(" ", 5)
-        users = data["users"]
+        users = tuple(data["users"])
         get = data.get
         timers = get("timers")
         approvers = get("approvers")
@@ -206,7 +206,7 @@ def _token_text(token: Token, users: list[str]) -> str:
     )
 
 
-def _tokens_of(text: str, users: Sequence[str], at: int) -> tuple[tuple[Token, ...], int]:
+def _tokens_of(text: str, users: tuple[str, ...], at: int) -> tuple[tuple[Token, ...], int]:
     """The tokens of `text`, their users read from `users[at:]`; and where the next begin."""
     if not text:
         return (), at
@@ -238,21 +238,21 @@ def _tokens_of(text: str, users: Sequence[str], at: int) -> tuple[tuple[Token, .
                     int(rejected),
                     int(abstained),
                     int(voters),
-                    tuple(users[first:middle]),
-                    tuple(users[middle:at]),
+                    users[first:middle],
+                    users[middle:at],
                 ),
             )
         )
     return tuple(tokens), at
 
 
-def _seats_of(text: str, users: Sequence[str], at: int) -> tuple[tuple[Seat, ...], int]:
+def _seats_of(text: str, users: tuple[str, ...], at: int) -> tuple[tuple[Seat, ...], int]:
     seats: list[Seat] = []
     for seat in text.split(","):
         task, _, count = seat.partition(":")
         first = at
         at += int(count or 0)
-        seats.append(_new(Seat, (task, tuple(users[first:at]))))
+        seats.append(_new(Seat, (task, users[first:at])))
     return tuple(seats), at
 
 
@@ -272,7 +272,7 @@ def _tasks_text(tasks: Sequence[Task], users: list[str]) -> str:
     return ";".join(rows)
 
 
-def _tasks_of_text(text: str, users: Sequence[str], at: int) -> tuple[tuple[Task, ...], int]:
+def _tasks_of_text(text: str, users: tuple[str, ...], at: int) -> tuple[tuple[Task, ...], int]:
     """The tasks of `text`, their users read from `users[at:]`; and where the next begin."""
     if not text:
         return (), at
@@ -308,12 +308,12 @@ def _timer_of_text(text: str) -> Timer:
 
 
 def _approvers_of(
-    text: str, users: Sequence[str], at: int
+    text: str, users: tuple[str, ...], at: int
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     found: list[tuple[str, tuple[str, ...]]] = []
     for row in text.split(";"):
         node, count = row.split(" ")
         first = at
         at += int(count)
-        found.append((node, tuple(users[first:at])))
+        found.append((node, users[first:at]))
     return tuple(found)
