@@ -1,4 +1,8 @@
-"""What a step asks the platform to do, as data, in the order the platform applies them."""
+"""What a step asks the platform to do, as data, in the order the platform applies them.
+
+Effects are named tuples, like the state's records: a step builds dozens, and a tuple costs a
+third of a frozen dataclass. Compare an effect with effects of its own type (as tuples, two
+effects of different types with equal fields compare equal)."""
 
 from __future__ import annotations
 
