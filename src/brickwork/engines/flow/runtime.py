@@ -92,7 +92,8 @@ from brickwork.engines.rules.rule_definition import (
 )
 
 _new = tuple.__new__
-"""Builds a named tuple (Token, Task, Seat) from a complete tuple of its fields."""
+"""Builds a named tuple (a record of the state, an effect) from a complete tuple of its fields,
+without the keyword handling of its constructor: steps build dozens of them."""
 SYSTEM = "system"
 INITIATOR = "initiator"
 MAX_ENTRIES = 10_000
@@ -136,7 +137,6 @@ class _Run:
 
     __slots__ = (
         "_context",
-        "_resolver",
         "_variables",
         "approvers",
         "assigned_kind",
@@ -188,7 +188,6 @@ class _Run:
         self.queue: deque[tuple[Edge, tuple[str, ...]]] = deque()
         self._variables: dict[str, Any] | None = None
         self._context: EvaluationContext | None = None
-        self._resolver: Resolver | None = None
         self.end_outcome: Outcome = "approved"
         self.entries = 0
         self.assigned_kind: NotifyKind = "assigned"
@@ -211,16 +210,17 @@ class _Run:
 
     @property
     def resolver(self) -> Resolver:
-        if self._resolver is None:
-            self._resolver = Resolver(
-                self.world.directory,
-                lambda: self.variables,
-                self.state.initiator,
-                self.now,
-                self.flow.expressions.__getitem__,
-                lambda: self.context,
-            )
-        return self._resolver
+        """A resolver for one node's assignees. Made per use, not kept: it calls back into the
+        run, and a run holding it would be a reference cycle that outlives the step until the
+        garbage collector frees it (with every object the step made)."""
+        return Resolver(
+            self.world.directory,
+            lambda: self.variables,
+            self.state.initiator,
+            self.now,
+            self.flow.expressions.__getitem__,
+            lambda: self.context,
+        )
 
     # ------------------------------------------------------------ bookkeeping
 
@@ -264,7 +264,7 @@ class _Run:
                 self.rejected_node,
             ),
         )
-        return Transition(state, tuple(self.effects))
+        return _new(Transition, (state, tuple(self.effects)))
 
     def task_of(self, task_id: str, actor: str, expected: int | None) -> Task:
         task = self.tasks.get(task_id)
@@ -313,8 +313,8 @@ class _Run:
                 Task, (task_id, node, user, kind, self.version, token, owner, due)
             )
         self.effects += (
-            TaskCreated(task_id, node, user, kind, due),
-            Notify("cc" if kind == "cc" else self.assigned_kind, (user,), task_id),
+            _new(TaskCreated, (task_id, node, user, kind, due)),
+            _new(Notify, ("cc" if kind == "cc" else self.assigned_kind, (user,), task_id)),
         )
         if due is not None:
             assert sla is not None
@@ -342,11 +342,11 @@ class _Run:
     ) -> None:
         timer_id = self.new_id("m")
         self.timers[timer_id] = Timer(timer_id, due, purpose, node, token, task)
-        self.emit(ScheduleTimer(timer_id, due, purpose))
+        self.emit(_new(ScheduleTimer, (timer_id, due, purpose)))
 
     def close_task(self, task_id: str, outcome: CloseOutcome) -> Task:
         task = self.tasks.pop(task_id)
-        self.emit(TaskClosed(task_id, outcome))
+        self.emit(_new(TaskClosed, (task_id, outcome)))
         if self.timers:
             for timer in [t for t in self.timers.values() if t.task == task_id]:
                 del self.timers[timer.id]
@@ -637,8 +637,9 @@ def _enter_end(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
 
 def _enter_cc(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     assert isinstance(node, CcNode)
-    users, replaced = run.resolver.resolve(node.assignees, f"{run.flow.pointer(node.id)}/assignees")
-    _record_replacements(run, node.id, replaced)
+    users, replaced = run.resolver.resolve(node.assignees, run.flow.assignees_pointer[node.id])
+    if replaced:
+        _record_replacements(run, node.id, replaced)
     for user in users:
         run.new_task(node.id, user, "cc", "")
     run.leave(node.id, "approved", prev)
@@ -871,11 +872,8 @@ def _decide(
     moves on or completes and the node settles when its outcome is known."""
     run.decided = True
     run.close_task(task.id, outcome)
-    run.emit(
-        History(
-            actor, outcome if actor != SYSTEM else f"auto_{outcome}", task.node, task.id, comment
-        )
-    )
+    action = outcome if actor != SYSTEM else f"auto_{outcome}"
+    run.emit(_new(History, (actor, action, task.node, task.id, comment, None)))
     token = run.tokens[task.token]
     index = run.seat_of(token, task.id)
     seat = token.seats[index]

@@ -9,7 +9,6 @@ History leaves through effects, so the state does not grow across returns and lo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
@@ -18,7 +17,7 @@ from brickwork.engines.flow.effects import Effect
 Status = Literal["running", "approved", "rejected", "withdrawn", "terminated", "incident"]
 Wait = Literal["task", "join", "timer", "subflow", "resubmit", "incident"]
 FINISHED = frozenset({"approved", "rejected", "withdrawn", "terminated"})
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 
 
 class Seat(NamedTuple):
@@ -96,67 +95,67 @@ class FlowState(NamedTuple):
         return next((t for t in self.tasks if t.id == task_id), None)
 
     def to_json(self) -> dict[str, Any]:
+        users = [self.instance_id, self.initiator]
         data: dict[str, Any] = {
             "format": STATE_FORMAT,
-            "state": [
-                self.instance_id,
-                self.initiator,
-                self.version,
-                self.status,
-                self.counter,
-                " ".join(self.path),
-                self.decided,
-                self.rejected_node,
-            ],
-            "tokens": list(map(_token_json, self.tokens)),
+            "state": (
+                f"{self.version} {self.status} {self.counter} {int(self.decided)} "
+                f"{self.rejected_node or ''} {' '.join(self.path)}"
+            ),
         }
-        tasks = self.tasks
-        if any(t.owner is not None or t.due is not None for t in tasks):
-            data["task_rows"] = list(map(_task_json, tasks))
-        else:
-            data["tasks"] = [
-                ",".join([f"{t.id} {t.node} {t.kind} {t.version} {t.token}" for t in tasks]),
-                [t.assignee for t in tasks],
-            ]
+        if self.tokens:
+            data["tokens"] = ";".join([_token_text(t, users) for t in self.tokens])
+        if self.tasks:
+            data["tasks"] = _tasks_text(self.tasks, users)
         if self.timers:
-            data["timers"] = list(map(_timer_json, self.timers))
+            data["timers"] = ";".join(map(_timer_text, self.timers))
         if self.approvers:
-            data["approvers"] = {node: list(users) for node, users in self.approvers}
+            data["approvers"] = ";".join(
+                [f"{node} {_add(approved, users)}" for node, approved in self.approvers]
+            )
         if self.jumps:
-            data["jumps"] = [list(pair) for pair in self.jumps]
+            data["jumps"] = ";".join([f"{target} {node}" for target, node in self.jumps])
+        data["users"] = users
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FlowState:
         if data.get("format") != STATE_FORMAT:
-            return _from_json_v1(data)
-        instance_id, initiator, version, status, counter, path, decided, rejected = data["state"]
+            # imported here: the old formats' module builds this module's records
+            from brickwork.engines.flow.state_formats import from_old_json
+
+            return from_old_json(data)
+        version, status, counter, decided, rejected, path = data["state"].split(" ", 5)
+        users = tuple(data["users"])
         get = data.get
         timers = get("timers")
         approvers = get("approvers")
         jumps = get("jumps")
+        tokens, at = _tokens_of(get("tokens", ""), users, 2)
+        tasks, at = _tasks_of_text(get("tasks", ""), users, at)
         return _new(
             cls,
             (
-                instance_id,
-                initiator,
-                version,
+                users[0],
+                users[1],
+                int(version),
                 status,
-                counter,
-                tuple(map(_token_of, data["tokens"])),
-                _tasks_of(get("tasks"), get("task_rows")),
-                tuple(map(_timer_of, timers)) if timers else (),
+                int(counter),
+                tokens,
+                tasks,
+                tuple(map(_timer_of_text, timers.split(";"))) if timers else (),
                 tuple(path.split(" ")) if path else (),
-                tuple([(n, tuple(u)) for n, u in approvers.items()]) if approvers else (),
-                tuple([(a, b) for a, b in jumps]) if jumps else (),
-                decided,
-                rejected,
+                _approvers_of(approvers, users, at) if approvers else (),
+                tuple([tuple(pair.split(" ")) for pair in jumps.split(";")]) if jumps else (),
+                decided == "1",
+                rejected or None,
             ),
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
+class Transition(NamedTuple):
+    """What a step gives back: the next state and the effects to apply, in order."""
+
     state: FlowState
     effects: tuple[Effect, ...]
 
@@ -164,169 +163,157 @@ class Transition:
 _new = tuple.__new__
 """Builds a named tuple from a complete tuple of its fields, without the keyword handling."""
 
-# The JSON of a state (format 2) is built for saving and loading on every command: every item
-# costs time to encode and decode, so the fields that are node ids, edge ids, generated ids
-# (`k…`, `t…`, `m…`), literals and counts (none of which holds a space) travel joined by spaces
-# in one string, and only usernames, the instance id and datetimes stay items of their own:
-# - state: [instance_id, initiator, version, status, counter, "path ids", decided, rejected_node]
-# - token: ["id node wait edge approved rejected abstained voters", seats, approvers, prev], a
-#   missing edge as "", seats as "task task ..." when no seat has users after it, else
-#   [[task, *users after it], ...]; empty trailing lists left out
-# - tasks: ["id node kind version token,id node kind …", [assignee, …]]; when a task has an
-#   owner or a due time, `task_rows` instead: ["id node kind version token", assignee, owner,
-#   due] per task, trailing nulls left out
-# - timer: ["id purpose node token task", due], a missing task as ""
-# Datetimes are ISO text.
+# The JSON of a state (format 3) is saved and loaded on every command, and every JSON item and
+# container costs time to encode and decode. So all but the usernames travel as a few strings:
+# node and edge ids, generated ids (`k…`, `t…`, `m…`), literals, counts and ISO datetimes hold no
+# space, `,`, `:` or `;`, so fields are joined by spaces and records by `;`. Usernames and the
+# instance id may hold anything: they travel in one list, `users`, in the order the records
+# name them, and the records say how many of them they take (a missing value is an empty field).
+# - state: "version status counter decided(0|1) rejected_node path…"
+# - tokens: "id node wait edge approved rejected abstained voters seats approvers prev" per
+#   token; seats "task,task,…", a seat with users after it as "task:count"; approvers and prev
+#   as counts of users
+# - tasks: "id node kind version token" per task, its assignee taken from `users`; when a task
+#   has an owner or a due time, " due owned(0|1)" follows (the owner taken after the assignee)
+# - timers: "id purpose node token task due" per timer
+# - approvers: "node count" per approval node on the path; jumps: "target node" per jump back
+# - users: instance_id, initiator, then per token the users after each seat, its approvers and
+#   its prev; per task its assignee and owner; per approval node its approvers
+# `tokens`, `tasks`, `timers`, `approvers` and `jumps` are left out when empty.
 
 
-def _token_json(token: Token) -> list[Any]:
-    head = (
-        f"{token.id} {token.node} {token.wait} {token.edge or ''} "
-        f"{token.approved} {token.rejected} {token.abstained} {token.voters}"
-    )
+def _add(names: Sequence[str], users: list[str]) -> int:
+    """Append `names` to the saved list of users; their count, for the record's text."""
+    users += names
+    return len(names)
+
+
+def _token_text(token: Token, users: list[str]) -> str:
     seats = token.seats
-    if any(s.rest for s in seats):
-        row: list[Any] = [head, [[s.task, *s.rest] for s in seats]]
+    if not seats:
+        seated = ""
+    elif any(s.rest for s in seats):
+        seated = ",".join([f"{s.task}:{_add(s.rest, users)}" for s in seats])
     else:
-        row = [head, " ".join([s.task for s in seats])]
-    if token.prev:
-        row += [list(token.approvers), list(token.prev)]
-    elif token.approvers:
-        row.append(list(token.approvers))
-    return row
-
-
-def _token_of(row: Sequence[Any]) -> Token:
-    ident, node, wait, edge, approved, rejected, abstained, voters = row[0].split(" ")
-    seats = row[1]
-    count = len(row)
-    return _new(
-        Token,
-        (
-            ident,
-            node,
-            wait,
-            edge or None,
-            (tuple([_new(Seat, (t, ())) for t in seats.split(" ")]) if seats else ())
-            if isinstance(seats, str)
-            else tuple([Seat(s[0], tuple(s[1:])) for s in seats]),
-            int(approved),
-            int(rejected),
-            int(abstained),
-            int(voters),
-            tuple(row[2]) if count > 2 else (),
-            tuple(row[3]) if count > 3 else (),
-        ),
+        seated = ",".join([s.task for s in seats])
+    approvers = token.approvers
+    prev = token.prev
+    users += approvers
+    users += prev
+    return (
+        f"{token.id} {token.node} {token.wait} {token.edge or ''} {token.approved} "
+        f"{token.rejected} {token.abstained} {token.voters} {seated} {len(approvers)} {len(prev)}"
     )
 
 
-def _tasks_of(packed: Sequence[Any] | None, rows: Sequence[Any] | None) -> tuple[Task, ...]:
-    if rows is not None:
-        return tuple(map(_task_of, rows))
-    assert packed is not None
-    heads, assignees = packed
-    if not heads:
-        return ()
+def _tokens_of(text: str, users: tuple[str, ...], at: int) -> tuple[tuple[Token, ...], int]:
+    """The tokens of `text`, their users read from `users[at:]`; and where the next begin."""
+    if not text:
+        return (), at
+    tokens: list[Token] = []
+    for row in text.split(";"):
+        (ident, node, wait, edge, approved, rejected, abstained, voters, seats, approvers, prev) = (
+            row.split(" ")
+        )
+        if not seats:
+            seated: tuple[Seat, ...] = ()
+        elif ":" in seats:
+            seated, at = _seats_of(seats, users, at)
+        else:
+            seated = tuple([_new(Seat, (task, ())) for task in seats.split(",")])
+        first = at
+        at += int(approvers)
+        middle = at
+        at += int(prev)
+        tokens.append(
+            _new(
+                Token,
+                (
+                    ident,
+                    node,
+                    wait,
+                    edge or None,
+                    seated,
+                    int(approved),
+                    int(rejected),
+                    int(abstained),
+                    int(voters),
+                    users[first:middle],
+                    users[middle:at],
+                ),
+            )
+        )
+    return tuple(tokens), at
+
+
+def _seats_of(text: str, users: tuple[str, ...], at: int) -> tuple[tuple[Seat, ...], int]:
+    seats: list[Seat] = []
+    for seat in text.split(","):
+        task, _, count = seat.partition(":")
+        first = at
+        at += int(count or 0)
+        seats.append(_new(Seat, (task, users[first:at])))
+    return tuple(seats), at
+
+
+def _tasks_text(tasks: Sequence[Task], users: list[str]) -> str:
+    rows: list[str] = []
+    for task in tasks:
+        users.append(task.assignee)
+        row = f"{task.id} {task.node} {task.kind} {task.version} {task.token}"
+        owner = task.owner
+        due = task.due
+        if owner is not None:
+            users.append(owner)
+            row += f" {'' if due is None else due.isoformat()} 1"
+        elif due is not None:
+            row += f" {due.isoformat()} 0"
+        rows.append(row)
+    return ";".join(rows)
+
+
+def _tasks_of_text(text: str, users: tuple[str, ...], at: int) -> tuple[tuple[Task, ...], int]:
+    """The tasks of `text`, their users read from `users[at:]`; and where the next begin."""
+    if not text:
+        return (), at
     tasks: list[Task] = []
-    for head, assignee in zip(heads.split(","), assignees, strict=True):
-        ident, node, kind, version, token = head.split(" ")
-        tasks.append(_new(Task, (ident, node, assignee, kind, int(version), token, None, None)))
-    return tuple(tasks)
+    for row in text.split(";"):
+        fields = row.split(" ")
+        assignee = users[at]
+        at += 1
+        if len(fields) == 5:
+            ident, node, kind, version, token = fields
+            tasks.append(_new(Task, (ident, node, assignee, kind, int(version), token, None, None)))
+            continue
+        ident, node, kind, version, token, due, owned = fields
+        owner = None
+        if owned == "1":
+            owner = users[at]
+            at += 1
+        moment = datetime.fromisoformat(due) if due else None
+        tasks.append(_new(Task, (ident, node, assignee, kind, int(version), token, owner, moment)))
+    return tuple(tasks), at
 
 
-def _task_json(task: Task) -> list[Any]:
-    row: list[Any] = [
-        f"{task.id} {task.node} {task.kind} {task.version} {task.token}",
-        task.assignee,
-    ]
-    if task.due is not None:
-        row += [task.owner, task.due.isoformat()]
-    elif task.owner is not None:
-        row.append(task.owner)
-    return row
-
-
-def _task_of(row: Sequence[Any]) -> Task:
-    ident, node, kind, version, token = row[0].split(" ")
-    if len(row) == 2:
-        return _new(Task, (ident, node, row[1], kind, int(version), token, None, None))
-    due = row[3] if len(row) > 3 else None
-    return Task(
-        ident,
-        node,
-        row[1],
-        kind,
-        int(version),
-        token,
-        row[2],
-        None if due is None else datetime.fromisoformat(due),
+def _timer_text(timer: Timer) -> str:
+    return (
+        f"{timer.id} {timer.purpose} {timer.node} {timer.token} {timer.task or ''} "
+        f"{timer.due.isoformat()}"
     )
 
 
-def _timer_json(timer: Timer) -> list[Any]:
-    head = f"{timer.id} {timer.purpose} {timer.node} {timer.token} {timer.task or ''}"
-    return [head, timer.due.isoformat()]
+def _timer_of_text(text: str) -> Timer:
+    ident, purpose, node, token, task, due = text.split(" ")
+    return _new(Timer, (ident, datetime.fromisoformat(due), purpose, node, token, task or None))
 
 
-def _timer_of(row: Sequence[Any]) -> Timer:
-    ident, purpose, node, token, task = row[0].split(" ")
-    return Timer(ident, datetime.fromisoformat(row[1]), purpose, node, token, task or None)
-
-
-def _from_json_v1(data: Mapping[str, Any]) -> FlowState:
-    """A state saved in format 1 (tokens, tasks and timers as arrays of their fields)."""
-    get = data.get
-    approvers = get("approvers")
-    jumps = get("jumps")
-    return FlowState(
-        data["instance_id"],
-        data["initiator"],
-        int(data["version"]),
-        data["status"],
-        int(get("counter", 0)),
-        tuple(map(_token_of_v1, data["tokens"])),
-        tuple(map(_task_of_v1, data["tasks"])),
-        tuple(map(_timer_of_v1, data["timers"])) if data["timers"] else (),
-        tuple(get("path", ())),
-        tuple([(n, tuple(u)) for n, u in approvers.items()]) if approvers else (),
-        tuple([(a, b) for a, b in jumps]) if jumps else (),
-        bool(get("decided", False)),
-        get("rejected_node"),
-    )
-
-
-def _token_of_v1(row: Sequence[Any]) -> Token:
-    ident, node, wait, edge, seats, tally, approvers, prev = row
-    approved, rejected, abstained, voters = tally
-    return Token(
-        ident,
-        node,
-        wait,
-        edge,
-        tuple([Seat(s[0], tuple(s[1:])) for s in seats]),
-        approved,
-        rejected,
-        abstained,
-        voters,
-        tuple(approvers),
-        tuple(prev),
-    )
-
-
-def _task_of_v1(row: Sequence[Any]) -> Task:
-    ident, node, assignee, kind, version, token, owner, due = row
-    return Task(
-        ident,
-        node,
-        assignee,
-        kind,
-        version,
-        token,
-        owner,
-        None if due is None else datetime.fromisoformat(due),
-    )
-
-
-def _timer_of_v1(row: Sequence[Any]) -> Timer:
-    ident, due, purpose, node, token, task = row
-    return Timer(ident, datetime.fromisoformat(due), purpose, node, token, task)
+def _approvers_of(
+    text: str, users: tuple[str, ...], at: int
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for row in text.split(";"):
+        node, count = row.split(" ")
+        first = at
+        at += int(count)
+        found.append((node, users[first:at]))
+    return tuple(found)
