@@ -92,6 +92,12 @@ class Directory:
     def is_active(self, username: str) -> bool:
         return True
 
+    def usernames_of(self, user_ids: Sequence[str]) -> Sequence[str]:
+        return []  # the scenario reads no member field
+
+    def department_keys_of(self, department_ids: Sequence[str]) -> Sequence[str]:
+        return []
+
     def delegate_of(self, username: str, at: datetime) -> str | None:
         return None
 
