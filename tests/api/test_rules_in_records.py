@@ -327,6 +327,67 @@ def test_a_before_save_rule_sets_fields_from_a_decision_model(aml: TestClient) -
     undecided = aml.post(customers, json={"score": 720})  # no rule matches a null pep
     assert undecided.status_code == 201, undecided.text
     assert undecided.json()["risk"] is None
+    # The model may not drop an input the rule gives it: the rule would decide on null.
+    broken = define(aml, "decision_table", "rating", without_pep())
+    assert broken.status_code == 409, broken.text
+    assert broken.json()["code"] == "rules_broken_by_change"
+    assert [(e["pointer"], e["code"]) for e in broken.json()["errors"]] == [
+        ("/rules/risk_rating/actions/0/inputs/pep", "E_RULE_UNKNOWN_INPUT")
+    ]
+    still = aml.post(customers, json={"score": 720, "pep": True})  # the old model still holds
+    assert still.json()["risk"] == "medium"
+
+
+def without_pep() -> dict[str, Any]:
+    """The rating model rated on the score alone (its `pep` input removed)."""
+    model = rating_model(
+        inputs=[{"id": "InputClause_1", "expression": "score", "type_ref": "number"}],
+        rules=[
+            {"id": "_rule.1", "when": ["< 600"], "then": ['"high"']},
+            {"id": "_rule.2", "when": [">= 600"], "then": ['"low"']},
+        ],
+    )
+    model["inputs"] = model["inputs"][:1]
+    model["decisions"][0]["requires"]["inputs"] = ["score"]
+    return model
+
+
+def test_a_model_change_that_breaks_a_flow_calling_it_is_refused(aml: TestClient) -> None:
+    fields = [
+        {"id": "f_score", "key": "score", "type": "integer", "label": "Score"},
+        {"id": "f_pep", "key": "pep", "type": "boolean", "label": "PEP"},
+        {"id": "f_risk", "key": "risk", "type": "text", "label": "Risk"},
+    ]
+    assert define(aml, "form", "customer", {"fields": fields}).status_code == 201
+    assert define(aml, "decision_table", "rating", rating_model()).status_code == 201
+    call = {
+        "type": "call_decision",
+        "model": "rating",
+        "inputs": {"score": "score", "pep": "pep"},
+        "outputs": {"risk": "result"},
+    }
+    flow = {
+        "form": "customer",
+        "nodes": [
+            {"id": "start", "type": "start"},
+            {"id": "rate", "type": "action", "actions": [call]},
+            {"id": "end", "type": "end"},
+        ],
+        "edges": [
+            {"id": "e1", "from": "start", "to": "rate"},
+            {"id": "e2", "from": "rate", "to": "end"},
+        ],
+    }
+    assert define(aml, "flow", "rerate", flow).status_code == 201
+    broken = define(aml, "decision_table", "rating", without_pep())
+    assert broken.status_code == 409, broken.text
+    assert broken.json()["code"] == "flows_broken_by_change"
+    assert [(e["pointer"], e["code"]) for e in broken.json()["errors"]] == [
+        ("/flows/rerate/nodes/1/actions/0/inputs/pep", "E_FLOW_UNKNOWN_INPUT")
+    ]
+    added = rating_model()  # a model that gains an input breaks no caller
+    added["inputs"].append({"id": "InputData_age", "name": "age", "type_ref": "number"})
+    assert define(aml, "decision_table", "rating", added).status_code == 201
 
 
 def test_an_async_rule_acts_when_its_job_runs(aml: TestClient, users: Any, connection: Any) -> None:

@@ -217,6 +217,7 @@ def build_services(
     flows = FlowCompiler(metadata=metadata, decisions=decisions)
     metadata.add_publish_hook(Kind.FLOW, flows.on_publish)
     metadata.add_publish_hook(Kind.FORM, flows.on_form_publish)
+    metadata.add_publish_hook(Kind.DECISION_TABLE, flows.on_model_publish)
     runs = FlowService(audit=audit, records=records, compiler=flows, clock=clock)
     records.add_save_hook(runs)  # before rules: what rules set is no user's edit
     calendars = CalendarService(audit=audit, clock=clock)
@@ -232,6 +233,7 @@ def build_services(
     records.add_save_hook(rules)
     metadata.add_publish_hook(Kind.RULE, rules.on_publish)
     metadata.add_publish_hook(Kind.FORM, rules.on_form_publish)
+    metadata.add_publish_hook(Kind.DECISION_TABLE, rules.on_model_publish)
     metadata.add_archive_check(Kind.DECISION_TABLE, rules.model_in_use)
     metadata.add_archive_check(Kind.RULE, rules.rule_restorable)
     metadata.add_archive_check(Kind.FLOW, rules.flow_in_use)

@@ -35,13 +35,16 @@ from brickwork.engines.form.scope import to_expression_values
 from brickwork.engines.rules import (
     AlertEffect,
     BlockEffect,
+    CompiledModel,
     CompiledRule,
     CreateRecordEffect,
+    DecisionModelError,
     RuleDefinitionError,
     RuleEvent,
     RuleOutcome,
     SetFieldsEffect,
     StartFlowEffect,
+    compile_model,
     compile_rule,
 )
 from brickwork.engines.rules.cron import parse_cron
@@ -284,9 +287,7 @@ class RuleRunner:
             if not isinstance(action, CallDecision) or action.model not in models:
                 continue
             model, _version = self.decisions.model(session, app_key, action.model)
-            for below, kind, message in model.call_problems(action.decision, action.inputs):
-                code = "E_RULE_UNKNOWN_DECISION" if kind == "decision" else "E_RULE_UNKNOWN_INPUT"
-                found.append(ErrorItem(f"/spec/actions/{index}{below}", code, message))
+            found.extend(_call_errors(model, action, f"/spec/actions/{index}"))
         return found
 
     def _unavailable_flows(
@@ -415,6 +416,38 @@ class RuleRunner:
             )
         if not request.dry_run:
             self._compiled = LruCache(COMPILED_RULES)  # compiled again against the new form
+        return steps
+
+    def on_model_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        """A decision model may not change so that a published rule's call of it names a
+        decision or an input the new version lacks (the input would be dropped and the decision
+        made on null): the publish is refused, naming each call, until the rules are updated."""
+        if request.importing:  # an imported bundle's rules are checked by their own publish
+            return []
+        try:
+            model = compile_model(request.body["spec"])
+        except (DecisionModelError, ValueError):
+            return []  # the model's own checks report it
+        key = request.definition.key
+        problems: list[ErrorItem] = []
+        steps: list[str] = []
+        for rule, spec in self._published_specs(session, request.app_key):
+            calls = [
+                (index, action)
+                for index, action in enumerate(spec.actions)
+                if isinstance(action, CallDecision) and action.model == key
+            ]
+            for index, action in calls:
+                problems.extend(_call_errors(model, action, f"/rules/{rule}/actions/{index}"))
+            if calls:
+                steps.append(f"rule {rule!r} still calls decision model {key!r} rightly")
+        if problems:
+            raise Conflict(
+                f"decision model {key!r} cannot change so: published rules call it with what it "
+                "no longer has (update the rules first)",
+                code="rules_broken_by_change",
+                errors=problems,
+            )
         return steps
 
     def _scopes(self, session: Session, app_key: str) -> dict[str, Any]:
@@ -1225,3 +1258,15 @@ def _effect_json(effect: Effect) -> dict[str, Any]:
             "inputs": feel_json(dict(effect.inputs)),
         }
     return {"type": "create_record", "form": effect.form, "values": feel_json(dict(effect.values))}
+
+
+def _call_errors(model: CompiledModel, action: CallDecision, pointer: str) -> list[ErrorItem]:
+    """What a rule's call names that `model` does not have, at `pointer` (the action)."""
+    return [
+        ErrorItem(
+            f"{pointer}{below}",
+            "E_RULE_UNKNOWN_DECISION" if kind == "decision" else "E_RULE_UNKNOWN_INPUT",
+            message,
+        )
+        for below, kind, message in model.call_problems(action.decision, action.inputs)
+    ]

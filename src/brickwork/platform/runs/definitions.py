@@ -9,7 +9,7 @@ business calendars. Every problem refuses the publish with its code and a pointe
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,6 +25,7 @@ from brickwork.engines.flow import (
     compile_flow,
 )
 from brickwork.engines.form.definition import FormDefinition
+from brickwork.engines.rules import DecisionModelError, compile_model
 from brickwork.engines.rules.calendar import BusinessCalendar
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound, pointer_of
 from brickwork.platform.metadata.repository import MetadataRepository
@@ -196,6 +197,45 @@ class FlowCompiler:
         latest published version of each flow, and every older version that instances still
         run on (they step with the version they started with). The publish is refused, naming
         each flow version and what breaks, until the flows are updated or those instances end."""
+        try:
+            definition = FormDefinition.model_validate(request.body["spec"])
+        except ValueError:
+            return []  # the form's own checks report it
+        changed = {item.key: item.type for item in definition.fields}
+        form_key = request.definition.key
+
+        def changed_env(env: FlowEnvironment, spec: Mapping[str, Any]) -> FlowEnvironment:
+            if spec["form"] == form_key:
+                return replace(env, fields=changed)
+            return replace(env, forms={**env.forms, form_key: changed})
+
+        return self._recheck(session, request, changed_env, f"form {form_key!r}")
+
+    def on_model_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        """A decision model may not change so that a flow's call of it names a decision or an
+        input the new version lacks (checked like a form change, on the same flow versions)."""
+        try:
+            model = compile_model(request.body["spec"])
+        except (DecisionModelError, ValueError):
+            return []  # the model's own checks report it
+        key = request.definition.key
+
+        def changed_env(env: FlowEnvironment, _spec: Mapping[str, Any]) -> FlowEnvironment:
+            return replace(env, decisions={**env.decisions, key: model})
+
+        return self._recheck(session, request, changed_env, f"decision model {key!r}")
+
+    def _recheck(
+        self,
+        session: Session,
+        request: PublishRequestContext,
+        changed_env: Callable[[FlowEnvironment, Mapping[str, Any]], FlowEnvironment],
+        subject: str,
+    ) -> list[str]:
+        """Compile the app's flows against the app as the publish would leave it: the latest
+        published version of each, and every older version instances still run on. A problem
+        refuses the publish (`flows_broken_by_change`), naming each flow version and what
+        breaks."""
         published = self.repo.published(session, request.app_key, Kind.FLOW.value)
         if not published:
             return []
@@ -211,12 +251,6 @@ class FlowCompiler:
             for key, number, count in running
             if key in latest and (number != latest[key] or request.importing)
         ]
-        try:
-            definition = FormDefinition.model_validate(request.body["spec"])
-        except ValueError:
-            return []  # the form's own checks report it
-        changed = {item.key: item.type for item in definition.fields}
-        form_key = request.definition.key
         problems: list[ErrorItem] = []
         steps: list[str] = []
         for key, number, count in versions:
@@ -224,11 +258,7 @@ class FlowCompiler:
                 "spec"
             ]
             where = f"/flows/{key}" if count is None else f"/flows/{key}/versions/{number}"
-            env = self.environment(session, request.app_key, spec["form"])
-            if spec["form"] == form_key:
-                env = replace(env, fields=changed)
-            else:
-                env = replace(env, forms={**env.forms, form_key: changed})
+            env = changed_env(self.environment(session, request.app_key, spec["form"]), spec)
             try:
                 compile_flow(spec, env)
             except FlowDefinitionError as exc:
@@ -249,13 +279,13 @@ class FlowCompiler:
                 )
         if problems:
             raise Conflict(
-                f"form {form_key!r} cannot change so: flows use it (update the flows first; a "
+                f"{subject} cannot change so: flows use it (update the flows first; a "
                 "version that running instances use must stay valid until they end)",
                 code="flows_broken_by_change",
                 errors=problems,
             )
         if not request.dry_run:
-            self._compiled = LruCache(COMPILED_FLOWS)  # compiled again against the new form
+            self._compiled = LruCache(COMPILED_FLOWS)  # compiled again against the new app
         return steps
 
     def latest(self, session: Session, app_key: str, key: str) -> PinnedFlow:
