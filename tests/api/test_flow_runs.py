@@ -235,7 +235,7 @@ def test_who_may_see_an_instance(client: TestClient, users: Users) -> None:
 
 
 def test_the_record_shows_the_status_of_its_flow(client: TestClient, users: Users) -> None:
-    """`flow_status` (lists, reports) follows the flow: running, then its outcome;
+    """`flow_status` (lists, filters, reports) follows the flow: running, then its outcome;
     the record's version does not move, so an edit opened before stays valid."""
     bank = credit_app(client, users)
     record = application(bank, "50000.00")
@@ -245,6 +245,11 @@ def test_the_record_shows_the_status_of_its_flow(client: TestClient, users: User
     assert (shown["flow_status"], shown["version"]) == ("running", record["version"])
     listed = bank["rm"].get(RECORDS).json()["items"]
     assert [(item["id"], item["flow_status"]) for item in listed] == [(record["id"], "running")]
+    other = application(bank, "70000.00")  # no flow on it
+    pending = bank["rm"].get(RECORDS, params={"filter": 'flow_status = "running"'})
+    assert [item["id"] for item in pending.json()["items"]] == [record["id"]], pending.text
+    idle = bank["rm"].get(RECORDS, params={"filter": "flow_status = null"}).json()["items"]
+    assert [item["id"] for item in idle] == [other["id"]]
     decide(bank["president"])
     for member in COMMITTEE[:3]:
         decide(bank[member])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -39,6 +40,21 @@ from brickwork.platform.records.storage import plaintext_of
 from brickwork.platform.records.windows import CANDIDATE, bind_trigger, related_scope
 
 SORTABLE_SYSTEM = ("created_at", "updated_at", "version", "id", "owner")
+SYSTEM_FILTERS: dict[str, str] = {
+    "id": "string",
+    "created_at": "date and time",
+    "created_by": "string",
+    "updated_at": "date and time",
+    "updated_by": "string",
+    "owner": "string",
+    "department": "string",
+    "version": "number",
+    "flow_status": "string",
+}
+"""System columns a filter may name, with their types (`flow_status = "running"`, `created_by
+= "li.wei"`): every reader of a record sees them, so naming them reveals nothing. Form fields
+cannot take these keys (`RESERVED_KEYS`)."""
+_SYSTEM_SCOPE = Scope.of(SYSTEM_FILTERS).fields
 AGGREGATABLE: dict[str, frozenset[str]] = {
     "sum": frozenset({"decimal", "money", "bigint"}),
     "avg": frozenset({"decimal", "money", "bigint"}),
@@ -221,7 +237,9 @@ class RecordQuery:
     def where(self, source: str | None) -> list[ColumnElement[bool]]:
         if not source or not source.strip():
             return []
-        return [self._rendered(self._ir(source, self.form.compiled.scope, "/filter"), "/filter")]
+        fields = self.form.compiled.scope
+        scope = replace(fields, fields={**_SYSTEM_SCOPE, **fields.fields})
+        return [self._rendered(self._ir(source, scope, "/filter"), "/filter")]
 
     def where_related(
         self, source: str | None, trigger: Mapping[str, Any]
@@ -261,6 +279,8 @@ class RecordQuery:
             if path[0] == BLIND:
                 blind = self.form.table.c[self.columns[path[1]].column + BLIND_INDEX_SUFFIX]
                 return self._readable(path[1], blind)
+            if path[0] in SYSTEM_FILTERS and path[0] not in self.columns:
+                return self.form.table.c[path[0]]
             try:
                 return self._readable(path[0], self.column(path[0]))
             except KeyError:
