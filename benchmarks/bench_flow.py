@@ -28,7 +28,7 @@ import argparse
 import json
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -92,8 +92,8 @@ class Directory:
     def is_active(self, username: str) -> bool:
         return True
 
-    def usernames_of(self, user_ids: Sequence[str]) -> Sequence[str]:
-        return []  # the scenario reads no member field
+    def usernames_of(self, user_ids: Sequence[str]) -> Mapping[str, str]:
+        return {}  # the scenario names no user by id
 
     def department_keys_of(self, department_ids: Sequence[str]) -> Sequence[str]:
         return []

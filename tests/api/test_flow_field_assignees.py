@@ -8,6 +8,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
+import pytest
 from credit_flow import API, define
 from fastapi.testclient import TestClient
 
@@ -59,7 +60,14 @@ def approve(client: TestClient) -> dict[str, Any]:
     return dict(response.json())
 
 
-def test_tasks_go_to_the_people_the_record_names(client: TestClient, users: Users) -> None:
+@pytest.mark.parametrize(
+    "officer",
+    [FIELD, {"type": "expression", "expression": 'if amount > 100000 then officer else "nobody"'}],
+    ids=["member field", "expression giving the field"],
+)
+def test_tasks_go_to_the_people_the_record_names(
+    client: TestClient, users: Users, officer: dict[str, Any]
+) -> None:
     assert client.post(f"{API}/apps", json={"key": "loans", "label": "Loans"}).status_code == 201
     assert define(client, "form", "loan", FORM, app="loans").status_code == 201
     users.role("teller", [])
@@ -81,7 +89,7 @@ def test_tasks_go_to_the_people_the_record_names(client: TestClient, users: User
     north.head_user_id = ids["head_north"]
     south.head_user_id = ids["head_south"]
     users.session.commit()
-    published = define(client, "flow", "loan_review", loan_flow(FIELD), app="loans")
+    published = define(client, "flow", "loan_review", loan_flow(officer), app="loans")
     assert published.status_code == 201, published.text
 
     record = clerk.post(

@@ -122,11 +122,15 @@ class Resolver:
             case ManagerAssignee():
                 return manager_chain(directory, self.initiator, assignee.levels)
             case FieldAssignee():
-                return list(directory.usernames_of(names(self.record.get(assignee.field))))
+                ids = names(self.record.get(assignee.field))
+                found = directory.usernames_of(ids)
+                return [found[i] for i in ids if i in found]
             case ExpressionAssignee():
                 variables = {**self.record, "initiator": self.initiator}
                 compiled = self.expression(f"{pointer}/{index}/expression")
-                return names(compiled.evaluate(variables, context=self.context).value)
+                given = names(compiled.evaluate(variables, context=self.context).value)
+                found = directory.usernames_of(given)  # a member field's value is an id
+                return [found.get(name, name) for name in given]
             case InitiatorAssignee():
                 return [self.initiator]
             case _:

@@ -5,7 +5,7 @@ is kept for the directory's lifetime (one command), so a flow step reads each fa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -103,15 +103,14 @@ class SqlDirectory:
 
         return self._once(("parent", department), load)
 
-    def usernames_of(self, user_ids: Sequence[str]) -> Sequence[str]:
-        """The usernames of the users a member field names (by id), in the field's order."""
+    def usernames_of(self, user_ids: Sequence[str]) -> Mapping[str, str]:
+        """Id -> username of the given ids that name a user (a member field holds ids)."""
 
         def load() -> dict[str, str]:
             statement = select(User.id, User.username).where(User.id.in_(sorted(set(user_ids))))
             return {row.id: row.username for row in self.session.execute(statement)}
 
-        found = self._once(("usernames", tuple(user_ids)), load) if user_ids else {}
-        return [found[i] for i in user_ids if i in found]
+        return self._once(("usernames", tuple(user_ids)), load) if user_ids else {}
 
     def department_keys_of(self, department_ids: Sequence[str]) -> Sequence[str]:
         """The keys of the departments a department field names (by id), in the field's

@@ -60,8 +60,8 @@ class FakeDirectory:
     def is_active(self, username: str) -> bool:
         return username not in self.inactive
 
-    def usernames_of(self, user_ids: Sequence[str]) -> Sequence[str]:
-        return [self.user_ids[i] for i in user_ids if i in self.user_ids]
+    def usernames_of(self, user_ids: Sequence[str]) -> Mapping[str, str]:
+        return {i: self.user_ids[i] for i in user_ids if i in self.user_ids}
 
     def department_keys_of(self, department_ids: Sequence[str]) -> Sequence[str]:
         return [self.department_ids[i] for i in department_ids if i in self.department_ids]

@@ -42,6 +42,15 @@ RECORD = {  # member and department fields hold ids; an id of nobody is left out
             ["cro"],
         ),
         ([{"type": "expression", "expression": '["p", initiator]'}], ["p", "am"]),
+        (  # a member field's value is a user id: the user it names
+            [
+                {
+                    "type": "expression",
+                    "expression": 'if amount > 5 then relationship_manager[2] else "x"',
+                }
+            ],
+            ["rm2"],
+        ),
         (
             [
                 {"type": "user", "user": "risk2"},

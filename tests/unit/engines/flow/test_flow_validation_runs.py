@@ -11,7 +11,7 @@ tokens nobody can move.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -53,8 +53,8 @@ class Directory:
     def is_active(self, username: str) -> bool:
         return True
 
-    def usernames_of(self, user_ids: Sequence[str]) -> Sequence[str]:
-        return []
+    def usernames_of(self, user_ids: Sequence[str]) -> Mapping[str, str]:
+        return {}
 
     def department_keys_of(self, department_ids: Sequence[str]) -> Sequence[str]:
         return []
