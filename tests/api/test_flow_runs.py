@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from alembic import command
 from credit_flow import (
     API,
     COMMITTEE,
@@ -17,7 +18,9 @@ from credit_flow import (
     todo,
 )
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
 
+from brickwork.platform.db import migrate
 from conftest import Users
 
 
@@ -261,3 +264,22 @@ def test_the_record_shows_the_status_of_its_flow(client: TestClient, users: User
         headers={"If-Match": f'"{record["version"]}"'},
     )
     assert edited.status_code == 200, edited.text
+
+
+def test_the_migration_sets_the_flow_status_of_records_flowed_before(
+    client: TestClient, users: Users, connection: Connection
+) -> None:
+    """Records whose flows ran before the status was kept get it from migration 0019."""
+    bank = credit_app(client, users)
+    record, idle = application(bank, "50000.00"), application(bank, "70000.00")
+    submit(bank, record)
+    decide(bank["president"], "reject")  # the or-sign of the branch: rejected, the flow ends
+    users.session.commit()
+    (table,) = connection.execute(text("SELECT table_name FROM form_tables")).scalars()
+    connection.execute(text(f"UPDATE {table} SET flow_status = NULL"))
+    config = migrate.alembic_config()
+    config.attributes["connection"] = connection  # the test's transaction: all rolled back
+    command.downgrade(config, "0018")
+    command.upgrade(config, "head")
+    statuses = {item["id"]: item["flow_status"] for item in bank["rm"].get(RECORDS).json()["items"]}
+    assert statuses == {record["id"]: "rejected", idle["id"]: None}
