@@ -183,3 +183,57 @@ def test_an_analyst_builds_a_two_step_approval_with_a_condition_publishes_and_it
     ).json()["items"]
     ours = [flow for flow in flows if flow["flow"] == "large_review"]
     assert [flow["status"] for flow in ours] == ["approved"], ours
+
+
+def test_a_step_calls_a_decision_model_chosen_on_the_canvas(
+    page: Any, demo: dict[str, Any]
+) -> None:
+    """The credit app's parameter owner adds an action step that calls the approval-authority
+    model: the call starts with the model's inputs taken from fields of the same name, a typo
+    in an input is marked on the step, and the published flow holds the call as built."""
+    sign_in(page, demo, "credit.loans")
+    page.goto(demo["base"] + "/apps/credit/design/flows")
+    page.fill("#new-flow-key", "authority_check")
+    page.fill("#new-flow-label-zh", "审批权限测算")
+    page.fill("#new-flow-label-en", "Authority check")
+    page.select_option("#new-flow-form", "application")
+    page.click("#new-flow-submit")
+    page.wait_for_url("**/apps/credit/design/flows/authority_check")
+    page.wait_for_selector("[data-node='start']")
+    drag_onto(page, "#palette-action", "[data-edge='e_start_end'] .flow-line")
+    page.wait_for_selector("[data-node='action_1']")
+
+    page.click("#n-add-call")
+    page.wait_for_selector("#n-calls li[data-call='0']")
+    assert page.input_value("#n-calls .call-model") == "authority_matrix"
+    assert page.input_value("#n-calls input[data-input='amount']") == "amount"
+    assert page.input_value("#n-calls input[data-input='branch_level']") == "branch_level"
+    page.select_option("#n-calls .call-output-field", "authority")
+    page.fill("#n-calls input[data-input='branch_level']", "branch_levle")
+    page.keyboard.press("Tab")
+    settled(page)
+    page.wait_for_selector("[data-node='action_1'].has-problem")
+    assert page.is_disabled("#publish")
+    page.fill("#n-calls input[data-input='branch_level']", "branch_level")
+    page.keyboard.press("Tab")
+    settled(page)
+    until(page, "() => !document.querySelector('.has-problem')", None)
+    shoot(page, "flow-designer-decision-call")
+
+    page.click("#publish")
+    page.wait_for_selector("#publish-dialog[open]")
+    page.click("#publish-confirm")
+    until(page, "id => document.getElementById(id).textContent.includes('1')", "designer-status")
+    published = page.request.get(
+        demo["base"] + "/api/v1/apps/credit/definitions/flow/authority_check/versions/1"
+    )
+    assert published.ok, published.text()
+    (step,) = [n for n in published.json()["body"]["spec"]["nodes"] if n["type"] == "action"]
+    assert step["actions"] == [
+        {
+            "type": "call_decision",
+            "model": "authority_matrix",
+            "inputs": {"amount": "amount", "branch_level": "branch_level"},
+            "outputs": {"authority": "result"},
+        }
+    ]

@@ -175,6 +175,27 @@ def _form_fields(request: Request, session: Session, app: str, form: str, langua
     ]
 
 
+def _decisions(request: Request, session: Session, app: str, language: str) -> list[dict[str, Any]]:
+    """The app's published, live decision models a step may call: key, name, inputs and
+    decisions (what a call may name: anything else is refused when the flow compiles)."""
+    metadata, decisions = request.app.state.metadata, request.app.state.decisions
+    found = []
+    for row in metadata.list_definitions(session, app, kind=Kind.DECISION_TABLE):
+        if row.latest_version is None:
+            continue
+        model, _version = decisions.model(session, app, row.key)
+        label = text_in((row.draft or {}).get("label"), language) or row.key
+        found.append(
+            {
+                "key": row.key,
+                "label": label,
+                "inputs": list(model.input_names),
+                "decisions": list(model.decision_names),
+            }
+        )
+    return found
+
+
 def _roles(session: Session, language: str) -> list[dict[str, str]]:
     rows = session.execute(select(Role.key, Role.label).order_by(Role.key))
     return [{"key": key, "label": text_in(label, language) or key} for key, label in rows]
@@ -189,11 +210,7 @@ def canvas_page(request: Request, session: SessionDep, app: AppKey, key: FormKey
     draft = row.draft or {}
     spec = draft.get("spec") or {}
     form = str(spec.get("form") or "")
-    decisions = [
-        other.key
-        for other in metadata.list_definitions(session, app)
-        if other.kind == Kind.DECISION_TABLE and other.latest_version is not None
-    ]
+    decisions = _decisions(request, session, app, viewer.language)
     return render(
         request,
         "design/flow.html",

@@ -20,6 +20,7 @@
   const TYPE_NAMES = JSON.parse(TEXT.typeNames || "{}");
   const FIELDS = JSON.parse(root.dataset.fields || "[]");
   const ROLES = JSON.parse(root.dataset.roles || "[]");
+  const DECISIONS = JSON.parse(root.dataset.decisions || "[]");
   const approval = root.dataset.approval === "true";
   const draft = JSON.parse(root.dataset.draft || "{}");
   const GATEWAYS = ["exclusive", "parallel", "inclusive"];
@@ -942,7 +943,7 @@
     const list = byId("n-set-fields");
     const actions = Array.isArray(object.actions) ? object.actions : [];
     const first = actions.find((a) => a.type === "set_fields");
-    const others = actions.filter((a) => a !== first).length;
+    const others = actions.filter((a) => a !== first && a.type !== "call_decision").length;
     byId("n-other-actions").textContent = others ? say(TEXT.otherActions, { num: others }) : "";
     if (!first) {
       list.replaceChildren();
@@ -970,6 +971,103 @@
         return item;
       }),
     );
+  }
+
+  function labelled(text, control) {
+    const label = document.createElement("label");
+    label.append(text, control);
+    return label;
+  }
+
+  function drawCalls(object) {
+    const calls = (Array.isArray(object.actions) ? object.actions : []).filter((a) => a.type === "call_decision");
+    byId("n-calls").replaceChildren(...calls.map((call, index) => drawCall(object, call, index)));
+  }
+
+  function drawCall(object, call, index) {
+    const item = document.createElement("li");
+    item.dataset.call = String(index);
+    const model = DECISIONS.find((d) => d.key === call.model);
+    const pick = document.createElement("select");
+    pick.className = "call-model";
+    if (!model) {
+      pick.append(option(call.model || "", call.model || "—", call.model || ""));
+    }
+    DECISIONS.forEach((d) => pick.append(option(d.key, d.label + " (" + d.key + ")", call.model)));
+    pick.addEventListener("change", () => change(() => {
+      call.model = pick.value;
+      delete call.decision;
+      call.inputs = {};
+    }));
+    item.append(labelled(TEXT.aModel, pick));
+    if (model && model.decisions.length > 1) {
+      const which = document.createElement("select");
+      which.className = "call-decision";
+      which.append(option("", TEXT.entry, call.decision || ""));
+      model.decisions.forEach((name) => which.append(option(name, name, call.decision || "")));
+      which.addEventListener("change", () => change(() => {
+        if (which.value) {
+          call.decision = which.value;
+        } else {
+          delete call.decision;
+        }
+      }));
+      item.append(labelled(TEXT.aDecision, which));
+    }
+    const inputs = call.inputs || {};
+    const names = model ? model.inputs : Object.keys(inputs);
+    names.forEach((name) => {
+      const given = Object.assign(document.createElement("input"), { className: "mono call-input", value: inputs[name] || "" });
+      given.dataset.input = name;
+      given.placeholder = TEXT.unused;
+      given.addEventListener("change", () => change(() => {
+        call.inputs = call.inputs || {};
+        if (given.value.trim()) {
+          call.inputs[name] = given.value;
+        } else {
+          delete call.inputs[name];
+        }
+      }));
+      item.append(labelled(say(TEXT.inputOf, { name }), given));
+    });
+    const outputs = document.createElement("ol");
+    outputs.className = "call-outputs";
+    Object.entries(call.outputs || {}).forEach(([key, expression]) => {
+      const row = document.createElement("li");
+      const field = document.createElement("select");
+      field.className = "call-output-field";
+      field.setAttribute("aria-label", TEXT.sets);
+      FIELDS.forEach((f) => field.append(option(f.key, f.label, key)));
+      const value = Object.assign(document.createElement("input"), { className: "mono call-output", value: expression });
+      value.setAttribute("aria-label", TEXT.aExpression);
+      const rewrite = () => change(() => {
+        const entries = Object.entries(call.outputs).map(([k, v]) => (k === key ? [field.value, value.value] : [k, v]));
+        call.outputs = Object.fromEntries(entries);
+      });
+      field.addEventListener("change", rewrite);
+      value.addEventListener("change", rewrite);
+      const remove = Object.assign(document.createElement("button"), { type: "button", className: "fd-tool", textContent: "✕" });
+      remove.setAttribute("aria-label", TEXT.remove);
+      remove.addEventListener("click", () => change(() => delete call.outputs[key]));
+      row.append(field, value, remove);
+      outputs.append(row);
+    });
+    const addOutput = Object.assign(document.createElement("button"), { type: "button", className: "secondary outline call-add-output", textContent: TEXT.addOutput });
+    addOutput.addEventListener("click", () => {
+      const free = FIELDS.find((f) => !(call.outputs && f.key in call.outputs));
+      if (free) {
+        change(() => {
+          call.outputs = call.outputs || {};
+          call.outputs[free.key] = "result";
+        });
+      }
+    });
+    const drop = Object.assign(document.createElement("button"), { type: "button", className: "secondary outline call-remove", textContent: TEXT.removeCall });
+    drop.addEventListener("click", () => change(() => {
+      object.actions = object.actions.filter((a) => a !== call);
+    }));
+    item.append(outputs, addOutput, drop);
+    return item;
   }
 
   function drawSla(object) {
@@ -1013,6 +1111,7 @@
       drawAssignees(object);
       drawPermissions(object);
       drawSetFields(object);
+      drawCalls(object);
       drawSla(object);
       drawTimer(object);
       nodeForm.querySelectorAll("[data-allow]").forEach((box) => {
@@ -1150,6 +1249,21 @@
     change(() => {
       object.assignees = object.assignees || [];
       object.assignees.push(ROLES.length ? { type: "role", role: ROLES[0].key } : { type: "initiator" });
+    });
+  });
+  byId("n-add-call").addEventListener("click", () => {
+    const object = current();
+    if (!DECISIONS.length) {
+      return;
+    }
+    const free = FIELDS.find((f) => !object.actions.some((a) => a.outputs && f.key in a.outputs));
+    change(() => {
+      // a step's first action may be an empty placeholder from the palette: the call takes its place
+      object.actions = object.actions.filter((a) => a.type !== "set_fields" || Object.keys(a.values || {}).length);
+      const inputs = Object.fromEntries(
+        DECISIONS[0].inputs.filter((name) => FIELDS.some((f) => f.key === name)).map((name) => [name, name]),
+      );
+      object.actions.push({ type: "call_decision", model: DECISIONS[0].key, inputs, outputs: { [(free || FIELDS[0]).key]: "result" } });
     });
   });
   byId("n-add-set").addEventListener("click", () => {
