@@ -51,6 +51,20 @@ def open_task(page: Any, demo: dict[str, Any], step: str, record: str) -> None:
     page.locator("table.dense tbody tr", has_text=step).locator("a", has_text=record).click()
 
 
+def new_flow(
+    page: Any, demo: dict[str, Any], app: str, form: str, key: str, zh: str, en: str
+) -> None:
+    """Start flow `key` on `form` from the app's flow list and wait for its empty canvas."""
+    page.goto(demo["base"] + f"/apps/{app}/design/flows")
+    page.fill("#new-flow-key", key)
+    page.fill("#new-flow-label-zh", zh)
+    page.fill("#new-flow-label-en", en)
+    page.select_option("#new-flow-form", form)
+    page.click("#new-flow-submit")
+    page.wait_for_url(f"**/apps/{app}/design/flows/{key}")
+    page.wait_for_selector("[data-node='start']")
+
+
 def sign_out(page: Any) -> None:
     page.click("details.user-menu summary")
     page.click("form[action='/logout'] button")
@@ -61,14 +75,15 @@ def test_an_analyst_builds_a_two_step_approval_with_a_condition_publishes_and_it
     page: Any, demo: dict[str, Any]
 ) -> None:
     sign_in(page, demo, "analyst")
-    page.goto(demo["base"] + "/apps/onboarding/design/flows")
-    page.fill("#new-flow-key", "large_review")
-    page.fill("#new-flow-label-zh", "大额客户复核")
-    page.fill("#new-flow-label-en", "Large customer review")
-    page.select_option("#new-flow-form", "customer")
-    page.click("#new-flow-submit")
-    page.wait_for_url("**/apps/onboarding/design/flows/large_review")
-    page.wait_for_selector("[data-node='start']")
+    new_flow(
+        page,
+        demo,
+        "onboarding",
+        "customer",
+        "large_review",
+        "大额客户复核",
+        "Large customer review",
+    )
     assert sorted(node_ids(page)) == ["end", "start"]
 
     # the first approval: dragged from the palette onto the line from start to end
@@ -192,14 +207,9 @@ def test_a_step_calls_a_decision_model_chosen_on_the_canvas(
     model: the call starts with the model's inputs taken from fields of the same name, a typo
     in an input is marked on the step, and the published flow holds the call as built."""
     sign_in(page, demo, "credit.loans")
-    page.goto(demo["base"] + "/apps/credit/design/flows")
-    page.fill("#new-flow-key", "authority_check")
-    page.fill("#new-flow-label-zh", "审批权限测算")
-    page.fill("#new-flow-label-en", "Authority check")
-    page.select_option("#new-flow-form", "application")
-    page.click("#new-flow-submit")
-    page.wait_for_url("**/apps/credit/design/flows/authority_check")
-    page.wait_for_selector("[data-node='start']")
+    new_flow(
+        page, demo, "credit", "application", "authority_check", "审批权限测算", "Authority check"
+    )
     drag_onto(page, "#palette-action", "[data-edge='e_start_end'] .flow-line")
     page.wait_for_selector("[data-node='action_1']")
 
@@ -208,7 +218,7 @@ def test_a_step_calls_a_decision_model_chosen_on_the_canvas(
     assert page.input_value("#n-calls .call-model") == "authority_matrix"
     assert page.input_value("#n-calls input[data-input='amount']") == "amount"
     assert page.input_value("#n-calls input[data-input='branch_level']") == "branch_level"
-    page.select_option("#n-calls .call-output-field", "authority")
+    page.select_option("#n-calls .entry-field", "authority")
     page.fill("#n-calls input[data-input='branch_level']", "branch_levle")
     page.keyboard.press("Tab")
     settled(page)

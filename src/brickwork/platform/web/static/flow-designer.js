@@ -949,28 +949,31 @@
       list.replaceChildren();
       return;
     }
-    list.replaceChildren(
-      ...Object.entries(first.values || {}).map(([key, expression]) => {
-        const item = document.createElement("li");
-        const field = document.createElement("select");
-        field.setAttribute("aria-label", TEXT.aField);
-        FIELDS.forEach((f) => field.append(option(f.key, f.label, key)));
-        const value = Object.assign(document.createElement("input"), { value: expression, className: "mono" });
-        value.setAttribute("aria-label", TEXT.aExpression);
-        const rewrite = () =>
-          change(() => {
-            const entries = Object.entries(first.values).map(([k, v]) => (k === key ? [field.value, value.value] : [k, v]));
-            first.values = Object.fromEntries(entries);
-          });
-        field.addEventListener("change", rewrite);
-        value.addEventListener("change", rewrite);
-        const remove = Object.assign(document.createElement("button"), { type: "button", className: "fd-tool", textContent: "✕" });
-        remove.setAttribute("aria-label", TEXT.remove);
-        remove.addEventListener("click", () => change(() => delete first.values[key]));
-        item.append(field, value, remove);
-        return item;
-      }),
-    );
+    list.replaceChildren(...Object.entries(first.values || {}).map(([key, expression]) => fieldEntry(first, "values", key, expression)));
+  }
+
+  // One "field <- expression" entry of a map on `owner` (a set-fields action's `values`, a decision
+  // call's `outputs`): the field, the expression and a remove button.
+  function fieldEntry(owner, name, key, expression) {
+    const item = document.createElement("li");
+    const field = document.createElement("select");
+    field.className = "entry-field";
+    field.setAttribute("aria-label", TEXT.sets);
+    FIELDS.forEach((f) => field.append(option(f.key, f.label, key)));
+    const value = Object.assign(document.createElement("input"), { value: expression, className: "mono entry-expression" });
+    value.setAttribute("aria-label", TEXT.aExpression);
+    const rewrite = () =>
+      change(() => {
+        const entries = Object.entries(owner[name]).map(([k, v]) => (k === key ? [field.value, value.value] : [k, v]));
+        owner[name] = Object.fromEntries(entries);
+      });
+    field.addEventListener("change", rewrite);
+    value.addEventListener("change", rewrite);
+    const remove = Object.assign(document.createElement("button"), { type: "button", className: "fd-tool", textContent: "✕" });
+    remove.setAttribute("aria-label", TEXT.remove);
+    remove.addEventListener("click", () => change(() => delete owner[name][key]));
+    item.append(field, value, remove);
+    return item;
   }
 
   function labelled(text, control) {
@@ -1032,26 +1035,7 @@
     });
     const outputs = document.createElement("ol");
     outputs.className = "call-outputs";
-    Object.entries(call.outputs || {}).forEach(([key, expression]) => {
-      const row = document.createElement("li");
-      const field = document.createElement("select");
-      field.className = "call-output-field";
-      field.setAttribute("aria-label", TEXT.sets);
-      FIELDS.forEach((f) => field.append(option(f.key, f.label, key)));
-      const value = Object.assign(document.createElement("input"), { className: "mono call-output", value: expression });
-      value.setAttribute("aria-label", TEXT.aExpression);
-      const rewrite = () => change(() => {
-        const entries = Object.entries(call.outputs).map(([k, v]) => (k === key ? [field.value, value.value] : [k, v]));
-        call.outputs = Object.fromEntries(entries);
-      });
-      field.addEventListener("change", rewrite);
-      value.addEventListener("change", rewrite);
-      const remove = Object.assign(document.createElement("button"), { type: "button", className: "fd-tool", textContent: "✕" });
-      remove.setAttribute("aria-label", TEXT.remove);
-      remove.addEventListener("click", () => change(() => delete call.outputs[key]));
-      row.append(field, value, remove);
-      outputs.append(row);
-    });
+    outputs.append(...Object.entries(call.outputs || {}).map(([key, expression]) => fieldEntry(call, "outputs", key, expression)));
     const addOutput = Object.assign(document.createElement("button"), { type: "button", className: "secondary outline call-add-output", textContent: TEXT.addOutput });
     addOutput.addEventListener("click", () => {
       const free = FIELDS.find((f) => !(call.outputs && f.key in call.outputs));
