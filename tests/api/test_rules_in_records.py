@@ -279,13 +279,16 @@ def test_a_form_change_that_would_break_a_published_rule_is_refused(aml: TestCli
     deposit(aml, "46000", 0)  # the published form and rule still work
 
 
+CUSTOMER = [
+    {"id": "f_score", "key": "score", "type": "integer", "label": "Score"},
+    {"id": "f_pep", "key": "pep", "type": "boolean", "label": "PEP"},
+    {"id": "f_risk", "key": "risk", "type": "text", "label": "Risk"},
+]
+"""A customer form rated by the `rating` decision model."""
+
+
 def test_a_before_save_rule_sets_fields_from_a_decision_model(aml: TestClient) -> None:
-    fields = [
-        {"id": "f_score", "key": "score", "type": "integer", "label": "Score"},
-        {"id": "f_pep", "key": "pep", "type": "boolean", "label": "PEP"},
-        {"id": "f_risk", "key": "risk", "type": "text", "label": "Risk"},
-    ]
-    assert define(aml, "form", "customer", {"fields": fields}).status_code == 201
+    assert define(aml, "form", "customer", {"fields": CUSTOMER}).status_code == 201
     rate = {
         "trigger": {"on": "record", "form": "customer"},
         "phase": "before_save",
@@ -353,12 +356,7 @@ def without_pep() -> dict[str, Any]:
 
 
 def test_a_model_change_that_breaks_a_flow_calling_it_is_refused(aml: TestClient) -> None:
-    fields = [
-        {"id": "f_score", "key": "score", "type": "integer", "label": "Score"},
-        {"id": "f_pep", "key": "pep", "type": "boolean", "label": "PEP"},
-        {"id": "f_risk", "key": "risk", "type": "text", "label": "Risk"},
-    ]
-    assert define(aml, "form", "customer", {"fields": fields}).status_code == 201
+    assert define(aml, "form", "customer", {"fields": CUSTOMER}).status_code == 201
     assert define(aml, "decision_table", "rating", rating_model()).status_code == 201
     call = {
         "type": "call_decision",
