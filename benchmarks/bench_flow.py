@@ -8,10 +8,13 @@ One run: start an instance for 2,000,000, the branch president approves, risk an
 approve in parallel, three of five committee members approve (the vote closes early, the two
 other tasks are cancelled), CC, end. Both engines compile/parse the definition once, outside the
 timing; each run starts a new instance and looks up the task it acts on among the open ones.
-SpiffWorkflow has no vote or or-sign: the committee is a parallel multi-instance user task whose
-completion condition reads an approval count the caller keeps (as an application on it would),
-and risk management (an or-sign of two officers) a parallel multi-instance user task closed by
-the first approval.
+The branch president's SLA (docs/flows.md §8: two working days, a reminder four hours before,
+then escalation) is two non-interrupting boundary timers on the president's task, each leading
+to a script task (Brickwork schedules the two timers and cancels them on the approval; in
+neither engine does a timer fire). SpiffWorkflow has no vote or or-sign: the committee is a
+parallel multi-instance user task whose completion condition reads an approval count the
+caller keeps (as an application on it would), and risk management (an or-sign of two officers)
+a parallel multi-instance user task closed by the first approval.
 
 `round trip`: after every action the state is saved to JSON text and loaded back, as a
 persisted engine does per command (Brickwork: `json.dumps(state.to_json())` then

@@ -6,9 +6,9 @@ place. The empty-assignee policy is applied by the caller (`None` here means nob
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, assert_never
+from typing import Any, Protocol, assert_never
 
 from brickwork.engines.expr import CompiledExpression, EvaluationContext
 from brickwork.engines.flow.definition import (
@@ -47,105 +47,96 @@ def manager_chain(directory: Directory, initiator: str, levels: int) -> list[str
     return found
 
 
-class Resolver:
-    """Resolves assignee lists for one step."""
+class Source(Protocol):
+    """What resolution reads: the world's directory, the instance and the step's record."""
 
-    __slots__ = ("_context", "_record", "directory", "expression", "initiator", "now")
-
-    def __init__(
-        self,
-        directory: Directory,
-        record: Callable[[], Mapping[str, Any]],
-        initiator: str,
-        now: datetime,
-        expression: Callable[[str], CompiledExpression],
-        context: Callable[[], EvaluationContext],
-    ) -> None:
-        """`record` and `context` are asked for only when an assignee reads them."""
-        self.directory = directory
-        self._record = record
-        self.initiator = initiator
-        self.now = now
-        self.expression = expression
-        self._context = context
+    directory: Directory
+    initiator: str
+    now: datetime
 
     @property
-    def record(self) -> Mapping[str, Any]:
-        return self._record()
+    def variables(self) -> Mapping[str, Any]:
+        """The record's fields and `initiator` (asked for only when an assignee reads them)."""
+        ...
 
     @property
-    def context(self) -> EvaluationContext:
-        return self._context()
+    def context(self) -> EvaluationContext: ...
 
-    def resolve(
-        self, assignees: Sequence[Assignee], pointer: str
-    ) -> tuple[list[str], list[tuple[str, str]]]:
-        """The users, and the (absent user, delegate) replacements made."""
-        if len(assignees) == 1:
-            found = dict.fromkeys(self.one(assignees[0], pointer, 0))
-        else:
-            found = {}
-            for index, assignee in enumerate(assignees):
-                found.update(dict.fromkeys(self.one(assignee, pointer, index)))
-        directory = self.directory
-        is_active = directory.is_active
-        delegate_of = directory.delegate_of
-        now = self.now
-        result: dict[str, None] = {}
-        replaced: list[tuple[str, str]] = []
-        for user in found:
-            if not is_active(user):
-                continue
-            delegate = delegate_of(user, now)
-            if delegate is not None and delegate != user and is_active(delegate):
-                replaced.append((user, delegate))
-                user = delegate
-            result[user] = None
-        return list(result), replaced
+    def expression(self, pointer: str) -> CompiledExpression: ...
 
-    def one(self, assignee: Assignee, pointer: str, index: int) -> list[str]:
-        """The users of `assignee`, item `index` of the list at `pointer`."""
-        directory = self.directory
-        match assignee:
-            case UserAssignee():
-                return [assignee.user]
-            case RoleAssignee():
-                departments: list[str | None] = [assignee.department]
-                if assignee.department_field is not None:
-                    departments = list(self.departments_in(assignee.department_field))
-                users: list[str] = []
-                for department in departments:
-                    users.extend(directory.users_with_role(assignee.role, department))
-                return users
-            case DepartmentHeadAssignee():
-                return self.heads(assignee)
-            case ManagerAssignee():
-                return manager_chain(directory, self.initiator, assignee.levels)
-            case FieldAssignee():
-                ids = names(self.record.get(assignee.field))
-                found = directory.usernames_of(ids)
-                return [found[i] for i in ids if i in found]
-            case ExpressionAssignee():
-                variables = {**self.record, "initiator": self.initiator}
-                compiled = self.expression(f"{pointer}/{index}/expression")
-                given = names(compiled.evaluate(variables, context=self.context).value)
-                found = directory.usernames_of(given)  # a member field's value is an id
-                return [found.get(name, name) for name in given]
-            case InitiatorAssignee():
-                return [self.initiator]
-            case _:
-                assert_never(assignee)
 
-    def departments_in(self, field: str) -> Sequence[str]:
-        """The keys of the departments a department field of the record names."""
-        return self.directory.department_keys_of(names(self.record.get(field)))
+def resolve(
+    source: Source, assignees: Sequence[Assignee], pointer: str
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The users of `assignees` (the list at `pointer`), and the (absent user, delegate)
+    replacements made."""
+    if len(assignees) == 1:
+        found = dict.fromkeys(one(source, assignees[0], pointer, 0))
+    else:
+        found = {}
+        for index, assignee in enumerate(assignees):
+            found.update(dict.fromkeys(one(source, assignee, pointer, index)))
+    directory = source.directory
+    is_active = directory.is_active
+    delegate_of = directory.delegate_of
+    now = source.now
+    result: dict[str, None] = {}
+    replaced: list[tuple[str, str]] = []
+    for user in found:
+        if not is_active(user):
+            continue
+        delegate = delegate_of(user, now)
+        if delegate is not None and delegate != user and is_active(delegate):
+            replaced.append((user, delegate))
+            user = delegate
+        result[user] = None
+    return list(result), replaced
 
-    def heads(self, assignee: DepartmentHeadAssignee) -> list[str]:
-        directory = self.directory
-        if assignee.of_field is not None:
-            departments = list(self.departments_in(assignee.of_field))
-        else:
-            own = directory.department_of(self.initiator)
-            departments = [own] if own is not None else []
-        heads = (directory.department_head(d) for d in departments)
-        return [head for head in heads if head is not None]
+
+def one(source: Source, assignee: Assignee, pointer: str, index: int) -> list[str]:
+    """The users of `assignee`, item `index` of the list at `pointer`."""
+    directory = source.directory
+    match assignee:
+        case UserAssignee():
+            return [assignee.user]
+        case RoleAssignee():
+            departments: list[str | None] = [assignee.department]
+            if assignee.department_field is not None:
+                departments = list(_departments_in(source, assignee.department_field))
+            users: list[str] = []
+            for department in departments:
+                users.extend(directory.users_with_role(assignee.role, department))
+            return users
+        case DepartmentHeadAssignee():
+            return _heads(source, assignee)
+        case ManagerAssignee():
+            return manager_chain(directory, source.initiator, assignee.levels)
+        case FieldAssignee():
+            ids = names(source.variables.get(assignee.field))
+            found = directory.usernames_of(ids)
+            return [found[i] for i in ids if i in found]
+        case ExpressionAssignee():
+            compiled = source.expression(f"{pointer}/{index}/expression")
+            given = names(compiled.evaluate(source.variables, context=source.context).value)
+            found = directory.usernames_of(given)  # a member field's value is an id
+            return [found.get(name, name) for name in given]
+        case InitiatorAssignee():
+            return [source.initiator]
+        case _:
+            assert_never(assignee)
+
+
+def _departments_in(source: Source, field: str) -> Sequence[str]:
+    """The keys of the departments a department field of the record names."""
+    return source.directory.department_keys_of(names(source.variables.get(field)))
+
+
+def _heads(source: Source, assignee: DepartmentHeadAssignee) -> list[str]:
+    directory = source.directory
+    if assignee.of_field is not None:
+        departments = list(_departments_in(source, assignee.of_field))
+    else:
+        own = directory.department_of(source.initiator)
+        departments = [own] if own is not None else []
+    heads = (directory.department_head(d) for d in departments)
+    return [head for head in heads if head is not None]

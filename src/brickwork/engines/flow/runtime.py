@@ -9,15 +9,15 @@ raises `CommandRefused` with the state it was given, so nothing changes.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal, NoReturn
 
-from brickwork.engines.expr import EvaluationContext
+from brickwork.engines.expr import CompiledExpression, EvaluationContext
 from brickwork.engines.expr import values as v
-from brickwork.engines.flow.assignees import Resolver
+from brickwork.engines.flow.assignees import resolve
 from brickwork.engines.flow.compiler import CompiledFlow
 from brickwork.engines.flow.definition import (
     ActionNode,
@@ -111,7 +111,7 @@ def start(
     """Start an instance: the initiator submits at the start node."""
     state = FlowState(instance_id=instance_id, initiator=initiator, version=0, status="running")
     run = _Run(flow, state, now, world)
-    run.path[flow.start] = None
+    run.path = (flow.start,)
     run.emit(flow.entered[flow.start])
     run.emit(History(initiator, "submit", flow.start))
     run.leave(flow.start, "approved", ())
@@ -143,11 +143,13 @@ class _Run:
         "calendar",
         "counter",
         "decided",
+        "directory",
         "effects",
         "emit",
         "end_outcome",
         "entries",
         "flow",
+        "initiator",
         "jumps",
         "now",
         "path",
@@ -167,13 +169,15 @@ class _Run:
         self.state = state
         self.now = now
         self.world = world
+        self.directory = world.directory
+        self.initiator = state.initiator
         self.version = state.version + 1
         self.status = state.status
         self.counter = state.counter
         self.tokens: dict[str, Token] = {t.id: t for t in state.tokens}
         self.tasks: dict[str, Task] = {t.id: t for t in state.tasks}
         self.timers: dict[str, Timer] = {t.id: t for t in state.timers} if state.timers else {}
-        self.path: dict[str, None] = dict.fromkeys(state.path)
+        self.path = state.path
         self.approvers: dict[str, tuple[str, ...]] = (
             dict(state.approvers) if state.approvers else {}
         )
@@ -197,7 +201,7 @@ class _Run:
     def variables(self) -> dict[str, Any]:
         """The record's fields (with values set by actions so far) and `initiator`."""
         if self._variables is None:
-            self._variables = {**self.world.record, INITIATOR: self.state.initiator}
+            self._variables = {**self.world.record, INITIATOR: self.initiator}
         return self._variables
 
     @property
@@ -208,19 +212,8 @@ class _Run:
             )
         return self._context
 
-    @property
-    def resolver(self) -> Resolver:
-        """A resolver for one node's assignees. Made per use, not kept: it calls back into the
-        run, and a run holding it would be a reference cycle that outlives the step until the
-        garbage collector frees it (with every object the step made)."""
-        return Resolver(
-            self.world.directory,
-            lambda: self.variables,
-            self.state.initiator,
-            self.now,
-            self.flow.expressions.__getitem__,
-            lambda: self.context,
-        )
+    def expression(self, pointer: str) -> CompiledExpression:
+        return self.flow.expressions[pointer]
 
     # ------------------------------------------------------------ bookkeeping
 
@@ -248,14 +241,14 @@ class _Run:
             FlowState,
             (
                 self.state.instance_id,
-                self.state.initiator,
+                self.initiator,
                 self.version,
                 self.status,
                 self.counter,
                 tuple(self.tokens.values()),
                 tuple(self.tasks.values()),
                 tuple(self.timers.values()) if self.timers else (),
-                tuple(self.path),
+                self.path,
                 tuple(self.approvers.items()) if self.approvers else (),
                 tuple([(t, r) for t, returners in jumps.items() for r in returners])
                 if jumps
@@ -305,25 +298,48 @@ class _Run:
         owner: str | None = None,
         sla: Sla | None = None,
     ) -> str:
-        self.counter += 1
-        task_id = f"t{self.counter}"
-        due = None if sla is None else self.due(sla)
-        if kind != "cc":
-            self.tasks[task_id] = _new(
-                Task, (task_id, node, user, kind, self.version, token, owner, due)
-            )
-        self.effects += (
-            _new(TaskCreated, (task_id, node, user, kind, due)),
-            _new(Notify, ("cc" if kind == "cc" else self.assigned_kind, (user,), task_id)),
-        )
-        if due is not None:
-            assert sla is not None
-            if sla.remind_before is not None:
-                remind = due - _duration(sla.remind_before)
-                if remind > self.now:
-                    self.schedule(remind, "sla_remind", node, token, task_id)
-            self.schedule(due, "sla_breach", node, token, task_id)
+        """Open a task (with its SLA timers); its id."""
+        if sla is None:
+            return self.new_tasks(node, (user,), kind, token, owner=owner)[0]
+        due = self.due(sla)
+        task_id = self.new_tasks(node, (user,), kind, token, owner=owner, due=due)[0]
+        if sla.remind_before is not None:
+            remind = due - _duration(sla.remind_before)
+            if remind > self.now:
+                self.schedule(remind, "sla_remind", node, token, task_id)
+        self.schedule(due, "sla_breach", node, token, task_id)
         return task_id
+
+    def new_tasks(
+        self,
+        node: str,
+        users: Sequence[str],
+        kind: TaskKind,
+        token: str,
+        *,
+        owner: str | None = None,
+        due: datetime | None = None,
+    ) -> list[str]:
+        """Open a task for each of `users`, in order, without SLA timers; their ids. A CC task
+        is only announced: it waits for nothing."""
+        counter = self.counter
+        version = self.version
+        tasks = self.tasks
+        effects = self.effects
+        notify = "cc" if kind == "cc" else self.assigned_kind
+        opened: list[str] = []
+        for user in users:
+            counter += 1
+            task_id = f"t{counter}"
+            opened.append(task_id)
+            if kind != "cc":
+                tasks[task_id] = _new(Task, (task_id, node, user, kind, version, token, owner, due))
+            effects += (
+                _new(TaskCreated, (task_id, node, user, kind, due)),
+                _new(Notify, (notify, (user,), task_id)),
+            )
+        self.counter = counter
+        return opened
 
     def due(self, sla: Sla) -> datetime:
         if sla.duration is not None:
@@ -371,7 +387,7 @@ class _Run:
         self.jumps.clear()
         self.status = outcome
         self.emit(Finished(outcome))
-        self.emit(Notify("finished", (self.state.initiator,)))
+        self.emit(Notify("finished", (self.initiator,)))
 
     # ------------------------------------------------------------ moving tokens
 
@@ -390,6 +406,9 @@ class _Run:
                 return
         else:
             edges = self.flow.on_approved[node]
+        if len(edges) == 1 and edges[0].condition is None:  # what `choose` gives for any kind
+            self.queue.append((edges[0], prev))
+            return
         chosen = self.choose(node, edges, prev)
         if chosen is None:
             return
@@ -441,9 +460,14 @@ class _Run:
     def drain(self) -> None:
         """Move queued tokens until each waits; then fire inclusive joins nobody can reach."""
         while True:
-            while self.queue:
-                edge, prev = self.queue.popleft()
-                self.arrive(edge, prev)
+            queue = self.queue
+            joins = self.flow.joins
+            while queue:
+                edge, prev = queue.popleft()
+                if edge.to in joins:
+                    self.arrive(edge, prev)
+                else:
+                    self.enter(edge.to, prev)
             if not self.fire_inclusive():
                 return
 
@@ -492,16 +516,17 @@ class _Run:
         for token in tokens:
             del self.tokens[token.id]
             merged.update(dict.fromkeys(token.prev))
-        self.enter(node, tuple(merged), joined=True)
+        self.enter(node, tuple(merged))
 
-    def enter(self, node_id: str, prev: tuple[str, ...], *, joined: bool = False) -> None:
+    def enter(self, node_id: str, prev: tuple[str, ...]) -> None:
         self.entries += 1
         if self.entries > MAX_ENTRIES:
             self.queue.clear()
             self.incident(node_id, "E_FLOW_LOOP", "the flow loops without waiting anywhere", prev)
             return
         node = self.flow.nodes[node_id]
-        self.path[node_id] = None
+        if node_id not in self.path:
+            self.path += (node_id,)
         self.emit(self.flow.entered[node_id])
         try:
             _ENTER[node.type](self, node, prev)
@@ -519,11 +544,19 @@ class _Run:
     def settle(self, token: Token) -> None:
         """Close the approval/task node of `token` when its outcome is known."""
         node = self.flow.nodes[token.node]
-        outcome = _outcome(node, token)
-        if outcome is None:
-            self.tokens[token.id] = token
-            return
         self.tokens[token.id] = token
+        mode = node.mode  # type: ignore[union-attr]  # an approval or a fill-in task
+        if mode == "vote":
+            assert isinstance(node, ApprovalNode)
+            outcome = _vote_outcome(node.vote or DEFAULT_VOTE, token)
+        elif token.rejected:
+            outcome = "rejected"
+        elif mode == "or" or mode == "single":
+            outcome = "approved" if token.approved or not token.seats else None
+        else:
+            outcome = None if token.seats else "approved"
+        if outcome is None:
+            return
         self.kill_token(token.id)
         approvers = token.approvers if outcome == "approved" else ()
         if approvers:
@@ -543,22 +576,6 @@ def _duration(text: str) -> timedelta:
     found = v.parse_duration(text)
     assert isinstance(found, timedelta)  # the model's pattern admits days-and-time only
     return found
-
-
-def _outcome(node: Node, token: Token) -> Outcome | None:
-    mode = getattr(node, "mode", "all")
-    if mode == "vote":
-        assert isinstance(node, ApprovalNode)
-        return _vote_outcome(node.vote or DEFAULT_VOTE, token)
-    if mode in ("or", "single"):
-        if token.rejected:
-            return "rejected"
-        if token.approved or not token.seats:
-            return "approved"
-        return None
-    if token.rejected:
-        return "rejected"
-    return None if token.seats else "approved"
 
 
 @lru_cache(maxsize=64)
@@ -637,11 +654,10 @@ def _enter_end(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
 
 def _enter_cc(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     assert isinstance(node, CcNode)
-    users, replaced = run.resolver.resolve(node.assignees, run.flow.assignees_pointer[node.id])
+    users, replaced = resolve(run, node.assignees, run.flow.assignees_pointer[node.id])
     if replaced:
         _record_replacements(run, node.id, replaced)
-    for user in users:
-        run.new_task(node.id, user, "cc", "")
+    run.new_tasks(node.id, users, "cc", "")
     run.leave(node.id, "approved", prev)
 
 
@@ -649,20 +665,20 @@ def _enter_people(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     """An approval or fill-in task node: resolve, apply the policies, open the seats."""
     assert isinstance(node, (ApprovalNode, TaskNode))
     node_id = node.id
-    users, replaced = run.resolver.resolve(node.assignees, run.flow.assignees_pointer[node_id])
+    users, replaced = resolve(run, node.assignees, run.flow.assignees_pointer[node_id])
     if replaced:
         _record_replacements(run, node_id, replaced)
     approval = node.type == "approval"
     checked = approval and run.flow.spec.settings.maker_checker
-    if checked and run.state.initiator in users:
-        users = [u for u in users if u != run.state.initiator]
-        run.emit(History(SYSTEM, "maker_excluded", node_id, detail={"user": run.state.initiator}))
+    if checked and run.initiator in users:
+        users = [u for u in users if u != run.initiator]
+        run.emit(History(SYSTEM, "maker_excluded", node_id, detail={"user": run.initiator}))
     if not users:
         found = _empty_assignee(run, node)
         if found is None:
             run.leave(node_id, "approved", prev)
             return
-        if checked and found == run.state.initiator:
+        if checked and found == run.initiator:
             message = f"the only approver left for `{node_id}` is the initiator (maker-checker)"
             run.incident(node_id, "E_FLOW_MAKER_CHECKER", message, prev)
             return
@@ -678,14 +694,15 @@ def _enter_people(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     token_id = run.new_id("k")
     kind: TaskKind = "approve" if approval else "fill"
     sla = node.sla
-    new_task = run.new_task
     if node.mode == "sequential" and users:
-        first = new_task(node_id, users[0], kind, token_id, sla=sla)
+        first = run.new_task(node_id, users[0], kind, token_id, sla=sla)
         seats: tuple[Seat, ...] = (Seat(first, tuple(users[1:])),)
     else:
-        seats = tuple(
-            [_new(Seat, (new_task(node_id, u, kind, token_id, sla=sla), ())) for u in users]
-        )
+        if sla is None:
+            opened = run.new_tasks(node_id, users, kind, token_id)
+        else:
+            opened = [run.new_task(node_id, u, kind, token_id, sla=sla) for u in users]
+        seats = tuple([_new(Seat, (task_id, ())) for task_id in opened])
     count = len(auto)
     token = _new(
         Token,
@@ -723,7 +740,7 @@ def _approval_policies(
     """Initiator-is-approver and approver de-duplication: the users still asked and those
     approved automatically (recorded as the system actor); None: skip the node."""
     settings = run.flow.spec.settings
-    initiator = run.state.initiator
+    initiator = run.initiator
     auto: list[str] = []
     if settings.maker_checker:
         pass  # the initiator was left out at resolution (`_enter_people`)
@@ -889,8 +906,22 @@ def _decide(
         return
     seats = token.seats[:index] + token.seats[index + 1 :]
     if outcome in ("approved", "completed"):
-        approvers = token.approvers if actor == SYSTEM else (*token.approvers, actor)
-        token = _copy(token, seats, approved=token.approved + 1, approvers=approvers)
+        token = _new(
+            Token,
+            (
+                token.id,
+                token.node,
+                token.wait,
+                token.edge,
+                seats,
+                token.approved + 1,
+                token.rejected,
+                token.abstained,
+                token.voters,
+                token.approvers if actor == SYSTEM else (*token.approvers, actor),
+                token.prev,
+            ),
+        )
     elif outcome == "rejected":
         token = _copy(token, seats, rejected=token.rejected + 1)
     else:
@@ -983,11 +1014,7 @@ def _user(run: _Run, user: str) -> None:
 
 def _not_maker(run: _Run, task: Task, user: str, pointer: str) -> None:
     """Under `maker_checker` no approval task goes to the initiator."""
-    if (
-        task.kind == "approve"
-        and run.flow.spec.settings.maker_checker
-        and user == run.state.initiator
-    ):
+    if task.kind == "approve" and run.flow.spec.settings.maker_checker and user == run.initiator:
         run.refuse(
             "E_FLOW_MAKER_CHECKER",
             f"`{user}` started this instance and may not decide its tasks (maker-checker)",
@@ -1115,8 +1142,9 @@ def _on_return(run: _Run, event: Return) -> None:
         returners = run.jumps.get(target, ())
         run.jumps[target] = returners if returner in returners else (*returners, returner)
     else:
-        for node in flow.reach[target] | {target}:
-            run.path.pop(node, None)
+        rerun = flow.reach[target] | {target}
+        run.path = tuple([node for node in run.path if node not in rerun])
+        for node in rerun:
             run.approvers.pop(node, None)
         run.jumps = {
             k: kept
@@ -1135,11 +1163,12 @@ def _on_return(run: _Run, event: Return) -> None:
         _keep_finished_branches(run, region - {target})
     run.assigned_kind = "returned"
     if target == flow.start:
-        run.path[target] = None
+        if target not in run.path:
+            run.path += (target,)
         run.emit(flow.entered[target])
         token_id = run.new_id("k")
         run.tokens[token_id] = Token(token_id, target, "resubmit")
-        run.new_task(target, run.state.initiator, "fill", token_id)
+        run.new_task(target, run.initiator, "fill", token_id)
     else:
         run.enter(target, ())
     run.drain()
@@ -1192,7 +1221,7 @@ def _resubmit(run: _Run, task: Task, actor: str, comment: str | None) -> None:
 
 def _on_withdraw(run: _Run, event: Withdraw) -> None:
     run.check_version(event.expected_version)
-    if event.actor != run.state.initiator:
+    if event.actor != run.initiator:
         run.refuse("E_FLOW_NOT_INITIATOR", "only the initiator withdraws an instance")
     if run.flow.spec.settings.withdraw == "never":
         run.refuse("E_FLOW_WITHDRAW_CLOSED", "this flow cannot be withdrawn")
@@ -1204,7 +1233,7 @@ def _on_withdraw(run: _Run, event: Withdraw) -> None:
 
 
 def _on_urge(run: _Run, event: Urge) -> None:
-    if event.actor != run.state.initiator:
+    if event.actor != run.initiator:
         run.refuse("E_FLOW_NOT_INITIATOR", "only the initiator urges")
     if event.task is not None:
         task = run.tasks.get(event.task)
@@ -1243,8 +1272,7 @@ def _on_cc(run: _Run, event: Cc) -> None:
         task = run.tasks.get(event.task)
         node = task.node if task is not None else node
     run.emit(History(event.actor, "cc", node, event.task, event.comment, {"users": users}))
-    for user in users:
-        run.new_task(node, user, "cc", "")
+    run.new_tasks(node, users, "cc", "")
 
 
 def _on_timer(run: _Run, event: TimerFired) -> None:
@@ -1276,10 +1304,10 @@ def _breach(run: _Run, task: Task) -> None:
         run.emit(Notify("reminder", (task.assignee,), task.id))
     elif sla.on_breach == "escalate":
         pointer = f"{run.flow.pointer(node.id)}/sla/escalate_to"
-        users, _ = run.resolver.resolve(sla.escalate_to, pointer)
+        users, _ = resolve(run, sla.escalate_to, pointer)
         users = [u for u in users if u != task.assignee]
         if task.kind == "approve" and run.flow.spec.settings.maker_checker:
-            users = [u for u in users if u != run.state.initiator]
+            users = [u for u in users if u != run.initiator]
         if not users:
             run.emit(Notify("reminder", (task.assignee,), task.id))
             return

@@ -32,6 +32,8 @@ MAX_WORKING_DAYS = 100_000
 """Largest |n| `add_working_days` accepts (about 400 years of working days)."""
 
 _ONE_DAY = timedelta(days=1)
+_REMEMBERED = 4096
+"""Answers of `add_working_days` a calendar keeps (all are dropped when full)."""
 
 
 class BusinessCalendar(BaseModel):
@@ -77,8 +79,24 @@ class BusinessCalendar(BaseModel):
             return True
         return day.isoweekday() in self._weekdays and day not in self._holidays
 
+    @cached_property
+    def _added(self) -> dict[tuple[date, int], date]:
+        """Answers of `add_working_days` so far (the calendar is immutable): SLAs of tasks
+        opened the same day ask the same question."""
+        return {}
+
     def add_working_days(self, day: date, days: int) -> date:
         """See the module documentation; raises `ValueError` past the supported dates."""
+        added = self._added
+        found = added.get((day, days))
+        if found is None:
+            found = self._add_working_days(day, days)
+            if len(added) >= _REMEMBERED:
+                added.clear()
+            added[day, days] = found
+        return found
+
+    def _add_working_days(self, day: date, days: int) -> date:
         if abs(days) > MAX_WORKING_DAYS:
             raise ValueError(f"at most {MAX_WORKING_DAYS:,} working days can be added")
         step = -_ONE_DAY if days < 0 else _ONE_DAY
