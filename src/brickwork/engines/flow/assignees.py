@@ -71,11 +71,11 @@ def resolve(
     """The users of `assignees` (the list at `pointer`), and the (absent user, delegate)
     replacements made."""
     if len(assignees) == 1:
-        found = dict.fromkeys(one(source, assignees[0], pointer, 0))
+        found: Sequence[str] = one(source, assignees[0], pointer, 0)
     else:
-        found = {}
+        found = []
         for index, assignee in enumerate(assignees):
-            found.update(dict.fromkeys(one(source, assignee, pointer, index)))
+            found += one(source, assignee, pointer, index)
     directory = source.directory
     is_active = directory.is_active
     delegate_of = directory.delegate_of
@@ -83,7 +83,7 @@ def resolve(
     result: dict[str, None] = {}
     replaced: list[tuple[str, str]] = []
     for user in found:
-        if not is_active(user):
+        if user in result or not is_active(user):
             continue
         delegate = delegate_of(user, now)
         if delegate is not None and delegate != user and is_active(delegate):
@@ -138,5 +138,9 @@ def _heads(source: Source, assignee: DepartmentHeadAssignee) -> list[str]:
     else:
         own = directory.department_of(source.initiator)
         departments = [own] if own is not None else []
-    heads = (directory.department_head(d) for d in departments)
-    return [head for head in heads if head is not None]
+    heads: list[str] = []
+    for department in departments:
+        head = directory.department_head(department)
+        if head is not None:
+            heads.append(head)
+    return heads

@@ -102,6 +102,8 @@ WEEKDAYS = BusinessCalendar(key="weekdays")
 """Working days when the flow names no calendar: Monday to Friday."""
 DEFAULT_VOTE = Vote()
 RETURN_TARGETS = frozenset({"start", "approval", "task"})
+_EMPTY_STATE = FlowState("", "", 0, "running")[4:]
+"""The fields of a new instance's state after its status (nothing live yet)."""
 Outcome = Literal["approved", "rejected"]
 
 
@@ -109,11 +111,11 @@ def start(
     flow: CompiledFlow, *, instance_id: str, initiator: str, now: datetime, world: World
 ) -> Transition:
     """Start an instance: the initiator submits at the start node."""
-    state = FlowState(instance_id=instance_id, initiator=initiator, version=0, status="running")
+    state = _new(FlowState, (instance_id, initiator, 0, "running", *_EMPTY_STATE))
     run = _Run(flow, state, now, world)
     run.path = (flow.start,)
     run.emit(flow.entered[flow.start])
-    run.emit(History(initiator, "submit", flow.start))
+    run.emit(_new(History, (initiator, "submit", flow.start, None, None, None)))
     run.leave(flow.start, "approved", ())
     return run.finish_step()
 
@@ -386,8 +388,10 @@ class _Run:
         self.queue.clear()
         self.jumps.clear()
         self.status = outcome
-        self.emit(Finished(outcome))
-        self.emit(Notify("finished", (self.initiator,)))
+        self.effects += (
+            _new(Finished, (outcome,)),
+            _new(Notify, ("finished", (self.initiator,), None)),
+        )
 
     # ------------------------------------------------------------ moving tokens
 
@@ -742,6 +746,12 @@ def _approval_policies(
     settings = run.flow.spec.settings
     initiator = run.initiator
     auto: list[str] = []
+    dedupe = settings.dedupe_approvers
+    if initiator not in users and (
+        dedupe.mode == "none"
+        or (dedupe.mode == "consecutive" and not any(user in prev for user in users))
+    ):
+        return users, auto  # nobody to leave out or approve automatically
     if settings.maker_checker:
         pass  # the initiator was left out at resolution (`_enter_people`)
     elif (
@@ -759,7 +769,6 @@ def _approval_policies(
                 SYSTEM, "auto_approve", node.id, detail={"user": initiator, "reason": "initiator"}
             )
         )
-    dedupe = settings.dedupe_approvers
     if dedupe.mode != "none" and node.id not in dedupe.except_:
         if dedupe.mode == "consecutive":
             earlier = set(prev)
