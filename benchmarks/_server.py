@@ -119,7 +119,8 @@ def free_port() -> int:
 
 @contextmanager
 def server(data_dir: Path, url: str) -> Iterator[str]:
-    """``uvicorn`` with the app factory in a subprocess; yields its base URL."""
+    """``brickwork serve`` in a subprocess (uvicorn, the access log at warning level); yields
+    its base URL."""
     port = free_port()
     env = {
         **os.environ,
@@ -129,18 +130,12 @@ def server(data_dir: Path, url: str) -> Iterator[str]:
         "BRICKWORK_INSECURE_COOKIES": "1",  # plain HTTP on loopback: a Secure cookie is not sent
     }
     command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "brickwork.app:create_app",
-        "--factory",
+        str(Path(sys.executable).with_name("brickwork")),  # as production starts it
+        "serve",
         "--host",
         "127.0.0.1",
         "--port",
         str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
     ]
     process = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"

@@ -6,9 +6,9 @@ PostgreSQL runs too when `BRICKWORK_BENCH_POSTGRES_URL` names a database the ben
 (its `public` schema is dropped), e.g. `postgresql+psycopg://postgres@127.0.0.1:55433/bw_perf`.
 
 Per backend, on a fresh data directory, the server is started as a subprocess
-(`uvicorn brickwork.app:create_app --factory`, loopback only) and driven over HTTP by a business
-clerk (a role with department row scope, so permission checks are paid), with inputs as JSON
-exactly as clients send them (amounts as strings and numbers, dates as strings):
+(`brickwork serve`, loopback only, as production starts it) and driven over HTTP by a
+business clerk (a role with department row scope, so permission checks are paid), with inputs
+as JSON exactly as clients send them (amounts as strings and numbers, dates as strings):
 
 1. Fixed per-request overhead: median of `GET /api/v1/health` (no session, no database work
    beyond a ping) against the median of `GET /api/v1/auth/me` (session, user, roles).

@@ -13,9 +13,8 @@ date, boolean, textarea, department, email, integer) is seeded through
 ``RecordService.create_many`` in batches of 1,000 with values as JSON brings them (amounts as
 strings and numbers, dates as strings), half in each of two departments; sixty records of the
 clerk's department wait in their inbox in an approval flow. The server runs as a subprocess
-(`uvicorn brickwork.app:create_app --factory`, loopback only) and a clerk (a role with
-department row scope, so permission checks and masking are paid) signs in through the sign-in
-form, as a browser does.
+(`brickwork serve`, loopback only) and a clerk (a role with department row scope, so
+permission checks and masking are paid) signs in through the sign-in form, as a browser does.
 
 At each `--rows` size, every page is requested after a warm-up, alternately with its API peer
 (the platform's own API asked for the same data: the list with the same filter, sort and page;
