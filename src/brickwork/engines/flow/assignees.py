@@ -71,11 +71,11 @@ def resolve(
     """The users of `assignees` (the list at `pointer`), and the (absent user, delegate)
     replacements made."""
     if len(assignees) == 1:
-        found: Sequence[str] = one(source, assignees[0], pointer, 0)
+        found = dict.fromkeys(one(source, assignees[0], pointer, 0))
     else:
-        found = []
+        found = {}
         for index, assignee in enumerate(assignees):
-            found += one(source, assignee, pointer, index)
+            found.update(dict.fromkeys(one(source, assignee, pointer, index)))
     directory = source.directory
     is_active = directory.is_active
     delegate_of = directory.delegate_of
@@ -83,7 +83,7 @@ def resolve(
     result: dict[str, None] = {}
     replaced: list[tuple[str, str]] = []
     for user in found:
-        if user in result or not is_active(user):
+        if not is_active(user):
             continue
         delegate = delegate_of(user, now)
         if delegate is not None and delegate != user and is_active(delegate):

@@ -99,6 +99,18 @@ def test_out_of_office_delegate_and_inactive_users() -> None:
     )
 
 
+def test_an_absent_user_named_twice_is_replaced_once() -> None:
+    directory = bank()
+    directory.away["risk1"] = "deputy"
+    assignees = ({"type": "user", "user": "risk1"}, {"type": "role", "role": "risk_officer"})
+    driver = Driver(chain(node(*assignees, mode="all")), directory=directory)
+    assert driver.assignees("a") == ["deputy", "risk2"]
+    replaced = [e for e in driver.effects if isinstance(e, History) and e.action == "out_of_office"]
+    assert replaced == [
+        History("system", "out_of_office", "a", detail={"user": "risk1", "delegate": "deputy"})
+    ]
+
+
 @pytest.mark.parametrize(
     ("policy", "expected", "status"),
     [
