@@ -18,14 +18,13 @@ from typing import Any, Literal, NoReturn
 from brickwork.engines.expr import CompiledExpression, EvaluationContext
 from brickwork.engines.expr import values as v
 from brickwork.engines.flow.assignees import resolve
-from brickwork.engines.flow.compiler import CompiledFlow
+from brickwork.engines.flow.compiler import CompiledFlow, NodePlan
 from brickwork.engines.flow.definition import (
     ActionNode,
     ApprovalNode,
     CcNode,
     Edge,
     EndNode,
-    Node,
     Sla,
     SubflowNode,
     TaskNode,
@@ -100,7 +99,6 @@ MAX_ENTRIES = 10_000
 """Node entries one step may make before a loop that never waits is stopped as an incident."""
 WEEKDAYS = BusinessCalendar(key="weekdays")
 """Working days when the flow names no calendar: Monday to Friday."""
-DEFAULT_VOTE = Vote()
 RETURN_TARGETS = frozenset({"start", "approval", "task"})
 _EMPTY_STATE = FlowState("", "", 0, "running")[4:]
 """The fields of a new instance's state after its status (nothing live yet)."""
@@ -397,22 +395,27 @@ class _Run:
 
     def leave(self, node: str, outcome: Outcome, prev: tuple[str, ...]) -> None:
         """`node` is done with `outcome`: follow its edges (or a pending jump back)."""
-        self.emit(self.flow.left[outcome][node])
-        if outcome == "approved" and node in self.jumps:
-            for returner in self.jumps.pop(node):
-                self.enter(returner, prev)
-            return
-        if outcome == "rejected":
-            edges = self.flow.on_rejected[node]
+        plan = self.flow.plans[node]
+        if outcome == "approved":
+            self.emit(plan.left_approved)
+            if node in self.jumps:
+                for returner in self.jumps.pop(node):
+                    self.enter(returner, prev)
+                return
+            if plan.follow is not None:
+                self.queue.append((plan.follow, prev))
+                return
+            edges = plan.on_approved
+        else:
+            self.emit(plan.left_rejected)
+            edges = plan.on_rejected
             if not edges:
                 self.rejected_node = node
                 self.finish("rejected")
                 return
-        else:
-            edges = self.flow.on_approved[node]
-        if len(edges) == 1 and edges[0].condition is None:  # what `choose` gives for any kind
-            self.queue.append((edges[0], prev))
-            return
+            if len(edges) == 1 and edges[0].condition is None:  # what `choose` gives for any kind
+                self.queue.append((edges[0], prev))
+                return
         chosen = self.choose(node, edges, prev)
         if chosen is None:
             return
@@ -479,8 +482,10 @@ class _Run:
         target = edge.to
         if target in self.flow.joins:
             token_id = self.new_id("k")
-            self.tokens[token_id] = Token(token_id, target, "join", edge.id, (), prev=prev)
-            if self.flow.nodes[target].type == "parallel":
+            self.tokens[token_id] = _new(
+                Token, (token_id, target, "join", edge.id, (), 0, 0, 0, 0, (), prev)
+            )
+            if self.flow.kinds[target] == "parallel":
                 self.fire_parallel(target)
             return
         self.enter(target, prev)
@@ -528,12 +533,16 @@ class _Run:
             self.queue.clear()
             self.incident(node_id, "E_FLOW_LOOP", "the flow loops without waiting anywhere", prev)
             return
-        node = self.flow.nodes[node_id]
+        plan = self.flow.plans[node_id]
         if node_id not in self.path:
             self.path += (node_id,)
-        self.emit(self.flow.entered[node_id])
+        self.emit(plan.entered)
+        kind = plan.kind
+        if kind in _PASSED:
+            self.leave(node_id, "approved", prev)
+            return
         try:
-            _ENTER[node.type](self, node, prev)
+            _ENTER[kind](self, plan, prev)
         except _EvaluationFailed as exc:
             self.incident(node_id, "E_FLOW_EVALUATION", f"{exc.pointer}: {exc.message}", prev)
 
@@ -547,12 +556,12 @@ class _Run:
 
     def settle(self, token: Token) -> None:
         """Close the approval/task node of `token` when its outcome is known."""
-        node = self.flow.nodes[token.node]
+        plan = self.flow.plans[token.node]
         self.tokens[token.id] = token
-        mode = node.mode  # type: ignore[union-attr]  # an approval or a fill-in task
+        mode = plan.mode
         if mode == "vote":
-            assert isinstance(node, ApprovalNode)
-            outcome = _vote_outcome(node.vote or DEFAULT_VOTE, token)
+            assert plan.vote is not None
+            outcome = _vote_outcome(plan.vote, token)
         elif token.rejected:
             outcome = "rejected"
         elif mode == "or" or mode == "single":
@@ -564,8 +573,8 @@ class _Run:
         self.kill_token(token.id)
         approvers = token.approvers if outcome == "approved" else ()
         if approvers:
-            self.approvers[node.id] = approvers
-        self.leave(node.id, outcome, approvers)
+            self.approvers[token.node] = approvers
+        self.leave(token.node, outcome, approvers)
 
 
 class _EvaluationFailed(Exception):
@@ -643,11 +652,8 @@ def _passes(ratio: tuple[int, int], strict: bool, votes_for: int, against: int) 
 # ---------------------------------------------------------------- entering nodes
 
 
-def _enter_pass(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
-    run.leave(node.id, "approved", prev)
-
-
-def _enter_end(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
+def _enter_end(run: _Run, plan: NodePlan, prev: tuple[str, ...]) -> None:
+    node = plan.node
     assert isinstance(node, EndNode)
     run.emit(run.flow.left[node.outcome][node.id])
     if node.terminate:
@@ -656,20 +662,22 @@ def _enter_end(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     run.end_outcome = node.outcome
 
 
-def _enter_cc(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
+def _enter_cc(run: _Run, plan: NodePlan, prev: tuple[str, ...]) -> None:
+    node = plan.node
     assert isinstance(node, CcNode)
-    users, replaced = resolve(run, node.assignees, run.flow.assignees_pointer[node.id])
+    users, replaced = resolve(run, node.assignees, plan.assignees_pointer)
     if replaced:
         _record_replacements(run, node.id, replaced)
     run.new_tasks(node.id, users, "cc", "")
     run.leave(node.id, "approved", prev)
 
 
-def _enter_people(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
+def _enter_people(run: _Run, plan: NodePlan, prev: tuple[str, ...]) -> None:
     """An approval or fill-in task node: resolve, apply the policies, open the seats."""
+    node = plan.node
     assert isinstance(node, (ApprovalNode, TaskNode))
     node_id = node.id
-    users, replaced = resolve(run, node.assignees, run.flow.assignees_pointer[node_id])
+    users, replaced = resolve(run, node.assignees, plan.assignees_pointer)
     if replaced:
         _record_replacements(run, node_id, replaced)
     approval = node.type == "approval"
@@ -790,7 +798,8 @@ def _record_replacements(run: _Run, node: str, replaced: list[tuple[str, str]]) 
         )
 
 
-def _enter_action(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
+def _enter_action(run: _Run, plan: NodePlan, prev: tuple[str, ...]) -> None:
+    node = plan.node
     assert isinstance(node, ActionNode)
     base = run.flow.pointer(node.id)
     effects: list[Effect] = []
@@ -830,7 +839,8 @@ def _decision(run: _Run, action: CallDecision, pointer: str) -> dict[str, Any]:
     return values
 
 
-def _enter_timer(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
+def _enter_timer(run: _Run, plan: NodePlan, prev: tuple[str, ...]) -> None:
+    node = plan.node
     assert isinstance(node, TimerNode)
     if node.wait is not None:
         due = run.now + _duration(node.wait)
@@ -857,7 +867,8 @@ def _moment(run: _Run, value: Any, node: str) -> datetime:
     )
 
 
-def _enter_subflow(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
+def _enter_subflow(run: _Run, plan: NodePlan, prev: tuple[str, ...]) -> None:
+    node = plan.node
     assert isinstance(node, SubflowNode)
     token_id = run.new_id("k")
     run.tokens[token_id] = Token(token_id, node.id, "subflow", prev=prev)
@@ -865,15 +876,13 @@ def _enter_subflow(run: _Run, node: Node, prev: tuple[str, ...]) -> None:
     run.emit(StartSubflow(node.id, node.flow, node.version, record))
 
 
-_ENTER: dict[str, Callable[[_Run, Any, tuple[str, ...]], None]] = {
-    "start": _enter_pass,
+_PASSED = frozenset({"start", "exclusive", "parallel", "inclusive"})
+"""Nodes that, entered, are left at once (`leave` chooses among their edges)."""
+_ENTER: dict[str, Callable[[_Run, NodePlan, tuple[str, ...]], None]] = {
     "end": _enter_end,
     "approval": _enter_people,
     "task": _enter_people,
     "cc": _enter_cc,
-    "exclusive": _enter_pass,
-    "parallel": _enter_pass,
-    "inclusive": _enter_pass,
     "action": _enter_action,
     "timer": _enter_timer,
     "subflow": _enter_subflow,
