@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -68,6 +69,17 @@ _DISCRIMINATORS = frozenset(
 _ALIASES = {"from_": "from", "except_": "except"}
 
 
+class VoteRule(NamedTuple):
+    """A vote's rules as its decisions read them: ratios as exact fractions (numerator,
+    denominator), the comparison as `strict` (`>`)."""
+
+    pass_ratio: tuple[int, int]
+    strict: bool
+    abstain: str
+    early_decision: bool
+    quorum: tuple[int, int] | None
+
+
 @dataclass(frozen=True, slots=True)
 class NodePlan:
     """What entering and leaving one node reads, gathered at compile time: a step enters and
@@ -85,7 +97,7 @@ class NodePlan:
     assignees_pointer: str
     mode: str | None
     """An approval's or fill-in task's mode (None for other nodes)."""
-    vote: Vote | None
+    vote: VoteRule | None
     """A vote's rules, the defaults when the node gives none (None unless `mode` is vote)."""
     sla: Sla | None
 
@@ -387,9 +399,16 @@ def _plan(
     node: Node, position: int, on_approved: tuple[Edge, ...], on_rejected: tuple[Edge, ...]
 ) -> NodePlan:
     mode: str | None = getattr(node, "mode", None)
-    vote: Vote | None = None
+    vote: VoteRule | None = None
     if mode == "vote":
-        vote = getattr(node, "vote", None) or Vote()
+        rules: Vote = getattr(node, "vote", None) or Vote()
+        vote = VoteRule(
+            _ratio(rules.pass_ratio),
+            rules.comparison == ">",
+            rules.abstain,
+            rules.early_decision,
+            None if rules.quorum is None else _ratio(rules.quorum),
+        )
     single = len(on_approved) == 1 and on_approved[0].condition is None
     return NodePlan(
         node=node,
@@ -405,6 +424,15 @@ def _plan(
         vote=vote,
         sla=getattr(node, "sla", None),
     )
+
+
+def _ratio(text: str) -> tuple[int, int]:
+    """A ratio (`0.6` or `2/3`) as an exact fraction (numerator, denominator)."""
+    if "/" in text:
+        numerator, denominator = text.split("/")
+        return int(numerator), int(denominator)
+    ratio = Decimal(text).as_integer_ratio()
+    return ratio[0], ratio[1]
 
 
 def _from_diagnostic(diagnostic: Diagnostic, pointer: str) -> FlowProblem:

@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal, NoReturn
 
 from brickwork.engines.expr import CompiledExpression, EvaluationContext
 from brickwork.engines.expr import values as v
 from brickwork.engines.flow.assignees import resolve
-from brickwork.engines.flow.compiler import CompiledFlow, NodePlan
+from brickwork.engines.flow.compiler import CompiledFlow, NodePlan, VoteRule
 from brickwork.engines.flow.definition import (
     ActionNode,
     ApprovalNode,
@@ -29,7 +28,6 @@ from brickwork.engines.flow.definition import (
     SubflowNode,
     TaskNode,
     TimerNode,
-    Vote,
 )
 from brickwork.engines.flow.effects import (
     CancelTimer,
@@ -140,7 +138,6 @@ class _Run:
         "_variables",
         "approvers",
         "assigned_kind",
-        "calendar",
         "counter",
         "decided",
         "directory",
@@ -165,25 +162,26 @@ class _Run:
     )
 
     def __init__(self, flow: CompiledFlow, state: FlowState, now: datetime, world: World) -> None:
+        (_, initiator, version, status, counter, tokens, tasks, timers, path, approvers, jumps) = (
+            state[:11]
+        )  # one unpacking reads the live parts faster than an attribute each
         self.flow = flow
         self.state = state
         self.now = now
         self.world = world
         self.directory = world.directory
-        self.initiator = state.initiator
-        self.version = state.version + 1
-        self.status = state.status
-        self.counter = state.counter
-        self.tokens: dict[str, Token] = {t.id: t for t in state.tokens}
-        self.tasks: dict[str, Task] = {t.id: t for t in state.tasks}
-        self.timers: dict[str, Timer] = {t.id: t for t in state.timers} if state.timers else {}
-        self.path = state.path
-        self.approvers: dict[str, tuple[str, ...]] = (
-            dict(state.approvers) if state.approvers else {}
-        )
+        self.initiator = initiator
+        self.version = version + 1
+        self.status = status
+        self.counter = counter
+        self.tokens: dict[str, Token] = {t.id: t for t in tokens}
+        self.tasks: dict[str, Task] = {t.id: t for t in tasks}
+        self.timers: dict[str, Timer] = {t.id: t for t in timers} if timers else {}
+        self.path = path
+        self.approvers: dict[str, tuple[str, ...]] = dict(approvers) if approvers else {}
         self.jumps: dict[str, tuple[str, ...]] = {}
-        if state.jumps:
-            for target, returner in state.jumps:
+        if jumps:
+            for target, returner in jumps:
                 self.jumps[target] = (*self.jumps.get(target, ()), returner)
         self.decided = state.decided
         self.rejected_node = state.rejected_node
@@ -195,7 +193,11 @@ class _Run:
         self.end_outcome: Outcome = "approved"
         self.entries = 0
         self.assigned_kind: NotifyKind = "assigned"
-        self.calendar = flow.calendar or WEEKDAYS
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        """The flow's business calendar, Monday to Friday when it names none."""
+        return self.flow.calendar or WEEKDAYS
 
     @property
     def variables(self) -> dict[str, Any]:
@@ -591,27 +593,17 @@ def _duration(text: str) -> timedelta:
     return found
 
 
-@lru_cache(maxsize=64)
-def _ratio(text: str) -> tuple[int, int]:
-    """A ratio (`0.6` or `2/3`) as an exact fraction (numerator, denominator)."""
-    if "/" in text:
-        numerator, denominator = text.split("/")
-        return int(numerator), int(denominator)
-    ratio = Decimal(text).as_integer_ratio()
-    return ratio[0], ratio[1]
-
-
-def _quorate(vote: Vote, counted: int, voters: int) -> bool:
+def _quorate(vote: VoteRule, counted: int, voters: int) -> bool:
     """Whether `counted` votes of `voters` reach the vote's quorum (always, without one)."""
     if vote.quorum is None:
         return True
-    numerator, denominator = _ratio(vote.quorum)
+    numerator, denominator = vote.quorum
     return counted * denominator >= numerator * voters
 
 
-def _vote_outcome(vote: Vote, token: Token) -> Outcome | None:
-    ratio = _ratio(vote.pass_ratio)
-    strict = vote.comparison == ">"
+def _vote_outcome(vote: VoteRule, token: Token) -> Outcome | None:
+    ratio = vote.pass_ratio
+    strict = vote.strict
     abstained = token.abstained
     extra_for = abstained if vote.abstain == "for" else 0
     extra_against = abstained if vote.abstain == "against" else 0
