@@ -27,6 +27,7 @@ from brickwork.engines.flow.definition import (
     FlowSpec,
     Node,
     RoleAssignee,
+    Settings,
     Sla,
     TimerNode,
     Vote,
@@ -100,6 +101,10 @@ class NodePlan:
     vote: VoteRule | None
     """A vote's rules, the defaults when the node gives none (None unless `mode` is vote)."""
     sla: Sla | None
+    maker_checker: bool
+    """An approval under maker-checker: its tasks never go to the initiator."""
+    dedupe: str
+    """The approver de-duplication that applies here (`none` for a node it excepts)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +231,7 @@ class _Compiler:
         on_approved = {k: tuple(e for e in v if e.on != "rejected") for k, v in ordered.items()}
         on_rejected = {k: tuple(e for e in v if e.on == "rejected") for k, v in ordered.items()}
         plans = {
-            key: _plan(node, index[key], on_approved[key], on_rejected[key])
+            key: _plan(node, index[key], on_approved[key], on_rejected[key], spec.settings)
             for key, node in nodes.items()
         }
         return CompiledFlow(
@@ -396,7 +401,11 @@ class _Compiler:
 
 
 def _plan(
-    node: Node, position: int, on_approved: tuple[Edge, ...], on_rejected: tuple[Edge, ...]
+    node: Node,
+    position: int,
+    on_approved: tuple[Edge, ...],
+    on_rejected: tuple[Edge, ...],
+    settings: Settings,
 ) -> NodePlan:
     mode: str | None = getattr(node, "mode", None)
     vote: VoteRule | None = None
@@ -410,6 +419,7 @@ def _plan(
             None if rules.quorum is None else _ratio(rules.quorum),
         )
     single = len(on_approved) == 1 and on_approved[0].condition is None
+    dedupe = settings.dedupe_approvers
     return NodePlan(
         node=node,
         kind=node.type,
@@ -423,6 +433,8 @@ def _plan(
         mode=mode,
         vote=vote,
         sla=getattr(node, "sla", None),
+        maker_checker=node.type == "approval" and settings.maker_checker,
+        dedupe="none" if node.id in dedupe.except_ else dedupe.mode,
     )
 
 

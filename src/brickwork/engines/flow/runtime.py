@@ -359,7 +359,7 @@ class _Run:
         task: str | None = None,
     ) -> None:
         timer_id = self.new_id("m")
-        self.timers[timer_id] = Timer(timer_id, due, purpose, node, token, task)
+        self.timers[timer_id] = _new(Timer, (timer_id, due, purpose, node, token, task))
         self.emit(_new(ScheduleTimer, (timer_id, due, purpose)))
 
     def close_task(self, task_id: str, outcome: CloseOutcome) -> Task:
@@ -368,7 +368,7 @@ class _Run:
         if self.timers:
             for timer in [t for t in self.timers.values() if t.task == task_id]:
                 del self.timers[timer.id]
-                self.emit(CancelTimer(timer.id))
+                self.emit(_new(CancelTimer, (timer.id,)))
         return task
 
     def kill_token(self, token_id: str, outcome: CloseOutcome = "cancelled") -> None:
@@ -379,7 +379,7 @@ class _Run:
         if self.timers:
             for timer in [t for t in self.timers.values() if t.token == token_id]:
                 del self.timers[timer.id]
-                self.emit(CancelTimer(timer.id))
+                self.emit(_new(CancelTimer, (timer.id,)))
 
     def finish(self, outcome: Literal["approved", "rejected", "withdrawn", "terminated"]) -> None:
         close: CloseOutcome = "withdrawn" if outcome == "withdrawn" else "cancelled"
@@ -477,7 +477,7 @@ class _Run:
                     self.arrive(edge, prev)
                 else:
                     self.enter(edge.to, prev)
-            if not self.fire_inclusive():
+            if not self.flow.inclusive_joins or not self.fire_inclusive():
                 return
 
     def arrive(self, edge: Edge, prev: tuple[str, ...]) -> None:
@@ -673,7 +673,7 @@ def _enter_people(run: _Run, plan: NodePlan, prev: tuple[str, ...]) -> None:
     if replaced:
         _record_replacements(run, node_id, replaced)
     approval = node.type == "approval"
-    checked = approval and run.flow.spec.settings.maker_checker
+    checked = plan.maker_checker
     if checked and run.initiator in users:
         users = [u for u in users if u != run.initiator]
         run.emit(History(SYSTEM, "maker_excluded", node_id, detail={"user": run.initiator}))
@@ -689,16 +689,15 @@ def _enter_people(run: _Run, plan: NodePlan, prev: tuple[str, ...]) -> None:
         users = [found]
     auto: list[str] = []
     if approval:
-        assert isinstance(node, ApprovalNode)
-        policy = _approval_policies(run, node, users, prev)
+        policy = _approval_policies(run, plan, users, prev)
         if policy is None:
             run.leave(node_id, "approved", prev)
             return
         users, auto = policy
     token_id = run.new_id("k")
     kind: TaskKind = "approve" if approval else "fill"
-    sla = node.sla
-    if node.mode == "sequential" and users:
+    sla = plan.sla
+    if plan.mode == "sequential" and users:
         first = run.new_task(node_id, users[0], kind, token_id, sla=sla)
         seats: tuple[Seat, ...] = (Seat(first, tuple(users[1:])),)
     else:
@@ -739,19 +738,20 @@ def _empty_assignee(run: _Run, node: ApprovalNode | TaskNode) -> str | None:
 
 
 def _approval_policies(
-    run: _Run, node: ApprovalNode, users: list[str], prev: tuple[str, ...]
+    run: _Run, plan: NodePlan, users: list[str], prev: tuple[str, ...]
 ) -> tuple[list[str], list[str]] | None:
     """Initiator-is-approver and approver de-duplication: the users still asked and those
     approved automatically (recorded as the system actor); None: skip the node."""
-    settings = run.flow.spec.settings
     initiator = run.initiator
     auto: list[str] = []
-    dedupe = settings.dedupe_approvers
+    dedupe = plan.dedupe
     if initiator not in users and (
-        dedupe.mode == "none"
-        or (dedupe.mode == "consecutive" and not any(user in prev for user in users))
+        dedupe == "none" or (dedupe == "consecutive" and not any(user in prev for user in users))
     ):
         return users, auto  # nobody to leave out or approve automatically
+    node = plan.node
+    assert isinstance(node, ApprovalNode)
+    settings = run.flow.spec.settings
     if settings.maker_checker:
         pass  # the initiator was left out at resolution (`_enter_people`)
     elif (
@@ -769,8 +769,8 @@ def _approval_policies(
                 SYSTEM, "auto_approve", node.id, detail={"user": initiator, "reason": "initiator"}
             )
         )
-    if dedupe.mode != "none" and node.id not in dedupe.except_:
-        if dedupe.mode == "consecutive":
+    if dedupe != "none":
+        if dedupe == "consecutive":
             earlier = set(prev)
         else:
             earlier = {user for node_id, seen in run.approvers.items() for user in seen}
