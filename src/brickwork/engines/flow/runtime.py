@@ -261,7 +261,11 @@ class _Run:
         )
         return _new(Transition, (state, tuple(self.effects)))
 
-    def task_of(self, task_id: str, actor: str, expected: int | None) -> Task:
+    def task_of(
+        self, task_id: str, actor: str, expected: int | None, kind: TaskKind | None = None
+    ) -> Task:
+        """The open task `task_id` that `actor` may act on (at version `expected`, to be done
+        as `kind`, when given)."""
         task = self.tasks.get(task_id)
         if task is None:
             self.refuse("E_FLOW_UNKNOWN_TASK", f"there is no open task `{task_id}`")
@@ -272,6 +276,9 @@ class _Run:
             )
         if actor != task.assignee:
             self.refuse("E_FLOW_NOT_YOUR_TASK", f"task `{task_id}` is not assigned to `{actor}`")
+        if kind is not None and task.kind != kind:
+            wanted = "approved or rejected" if task.kind == "approve" else "completed"
+            self.refuse("E_FLOW_TASK_KIND", f"task `{task_id}` is to be {wanted}")
         return task
 
     def check_version(self, expected: int | None) -> None:
@@ -972,38 +979,28 @@ def _replace_seat(token: Token, index: int, seat: Seat) -> Token:
 
 
 def _on_approve(run: _Run, event: Approve) -> None:
-    task = run.task_of(event.task, event.actor, event.expected_version)
-    _kind(run, task, "approve")
+    task = run.task_of(event.task, event.actor, event.expected_version, "approve")
     _decide(run, task, "approved", event.actor, event.comment)
 
 
 def _on_reject(run: _Run, event: Reject) -> None:
-    task = run.task_of(event.task, event.actor, event.expected_version)
-    _kind(run, task, "approve")
+    task = run.task_of(event.task, event.actor, event.expected_version, "approve")
     _decide(run, task, "rejected", event.actor, event.comment)
 
 
 def _on_abstain(run: _Run, event: Abstain) -> None:
-    task = run.task_of(event.task, event.actor, event.expected_version)
-    _kind(run, task, "approve")
+    task = run.task_of(event.task, event.actor, event.expected_version, "approve")
     if getattr(run.flow.nodes[task.node], "mode", None) != "vote":
         run.refuse("E_FLOW_NOT_ALLOWED", "only a vote can be abstained from")
     _decide(run, task, "abstained", event.actor, event.comment)
 
 
 def _on_complete(run: _Run, event: Complete) -> None:
-    task = run.task_of(event.task, event.actor, event.expected_version)
-    _kind(run, task, "fill")
+    task = run.task_of(event.task, event.actor, event.expected_version, "fill")
     if task.node == run.flow.start:
         _resubmit(run, task, event.actor, event.comment)
         return
     _decide(run, task, "completed", event.actor, event.comment)
-
-
-def _kind(run: _Run, task: Task, kind: str) -> None:
-    if task.kind != kind:
-        wanted = "approved or rejected" if task.kind == "approve" else "completed"
-        run.refuse("E_FLOW_TASK_KIND", f"task `{task.id}` is to be {wanted}")
 
 
 def _allowed(run: _Run, task: Task, capability: str) -> None:
