@@ -174,8 +174,13 @@ class _Run:
         self.version = version + 1
         self.status = status
         self.counter = counter
-        self.tokens: dict[str, Token] = {t.id: t for t in tokens}
-        self.tasks: dict[str, Task] = {t.id: t for t in tasks}
+        # loops, not comprehensions: on Python 3.11 each comprehension is a function call
+        self.tokens: dict[str, Token] = {}
+        for token in tokens:
+            self.tokens[token.id] = token
+        self.tasks: dict[str, Task] = {}
+        for task in tasks:
+            self.tasks[task.id] = task
         self.timers: dict[str, Timer] = {t.id: t for t in timers} if timers else {}
         self.path = path
         self.approvers: dict[str, tuple[str, ...]] = dict(approvers) if approvers else {}
@@ -381,8 +386,9 @@ class _Run:
     def kill_token(self, token_id: str, outcome: CloseOutcome = "cancelled") -> None:
         """Remove a token with its open tasks and timers."""
         self.tokens.pop(token_id, None)
-        for task in [t for t in self.tasks.values() if t.token == token_id]:
-            self.close_task(task.id, outcome)
+        for task in tuple(self.tasks.values()):  # a copy: closing a task removes it
+            if task.token == token_id:
+                self.close_task(task.id, outcome)
         if self.timers:
             for timer in [t for t in self.timers.values() if t.token == token_id]:
                 del self.timers[timer.id]
