@@ -162,9 +162,10 @@ class _Run:
     )
 
     def __init__(self, flow: CompiledFlow, state: FlowState, now: datetime, world: World) -> None:
+        # one unpacking reads the state's fields faster than an attribute each
         (_, initiator, version, status, counter, tokens, tasks, timers, path, approvers, jumps) = (
             state[:11]
-        )  # one unpacking reads the live parts faster than an attribute each
+        )
         self.flow = flow
         self.state = state
         self.now = now
@@ -607,9 +608,8 @@ def _duration(text: str) -> timedelta:
 
 
 def _quorate(vote: VoteRule, counted: int, voters: int) -> bool:
-    """Whether `counted` votes of `voters` reach the vote's quorum (always, without one)."""
-    if vote.quorum is None:
-        return True
+    """Whether `counted` votes of `voters` reach the vote's quorum (it has one)."""
+    assert vote.quorum is not None
     numerator, denominator = vote.quorum
     return counted * denominator >= numerator * voters
 
@@ -617,6 +617,7 @@ def _quorate(vote: VoteRule, counted: int, voters: int) -> bool:
 def _vote_outcome(vote: VoteRule, token: Token) -> Outcome | None:
     ratio = vote.pass_ratio
     strict = vote.strict
+    quorum = vote.quorum  # without one, any number of counted votes makes the vote valid
     abstained = token.abstained
     extra_for = abstained if vote.abstain == "for" else 0
     extra_against = abstained if vote.abstain == "against" else 0
@@ -625,17 +626,17 @@ def _vote_outcome(vote: VoteRule, token: Token) -> Outcome | None:
     open_seats = len(token.seats)
     counted = approved + rejected
     if not open_seats:
-        valid = _quorate(vote, counted, token.voters)
+        valid = quorum is None or _quorate(vote, counted, token.voters)
         return "approved" if valid and _passes(ratio, strict, approved, rejected) else "rejected"
     if not vote.early_decision:
         return None
-    if not _quorate(vote, counted + open_seats, token.voters):
+    if quorum is not None and not _quorate(vote, counted + open_seats, token.voters):
         return "rejected"  # even if every open seat votes, the quorum is out of reach
     # approve early only if every way the open seats may still vote passes: all against, and,
     # when abstentions are left out, all abstaining (no counted vote at all is a rejection)
     if (
         (counted or vote.abstain != "exclude")
-        and _quorate(vote, counted, token.voters)
+        and (quorum is None or _quorate(vote, counted, token.voters))
         and _passes(ratio, strict, approved, rejected + open_seats)
     ):
         return "approved"
@@ -660,7 +661,7 @@ def _passes(ratio: tuple[int, int], strict: bool, votes_for: int, against: int) 
 def _enter_end(run: _Run, plan: NodePlan, prev: tuple[str, ...]) -> None:
     node = plan.node
     assert isinstance(node, EndNode)
-    run.emit(run.flow.left[node.outcome][node.id])
+    run.emit(plan.left_approved if node.outcome == "approved" else plan.left_rejected)
     if node.terminate:
         run.finish(node.outcome)
         return
