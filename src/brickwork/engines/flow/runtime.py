@@ -930,20 +930,26 @@ def _decide(
         return
     seats = token.seats[:index] + token.seats[index + 1 :]
     if outcome in ("approved", "completed"):
+        # the commonest decision: one unpacking reads the token faster than an attribute each
+        (token_id, node, wait, edge, _, approved, rejected, abstained, voters, approvers, prev) = (
+            token
+        )
+        if actor != SYSTEM:
+            approvers = (*approvers, actor)
         token = _new(
             Token,
             (
-                token.id,
-                token.node,
-                token.wait,
-                token.edge,
+                token_id,
+                node,
+                wait,
+                edge,
                 seats,
-                token.approved + 1,
-                token.rejected,
-                token.abstained,
-                token.voters,
-                token.approvers if actor == SYSTEM else (*token.approvers, actor),
-                token.prev,
+                approved + 1,
+                rejected,
+                abstained,
+                voters,
+                approvers,
+                prev,
             ),
         )
     elif outcome == "rejected":
