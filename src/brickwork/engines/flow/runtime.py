@@ -134,9 +134,9 @@ class _Run:
     """One step's working copy of the state and the effects so far."""
 
     __slots__ = (
+        "_approvers",
         "_context",
         "_variables",
-        "approvers",
         "assigned_kind",
         "counter",
         "decided",
@@ -163,9 +163,7 @@ class _Run:
 
     def __init__(self, flow: CompiledFlow, state: FlowState, now: datetime, world: World) -> None:
         # one unpacking reads the state's fields faster than an attribute each
-        (_, initiator, version, status, counter, tokens, tasks, timers, path, approvers, jumps) = (
-            state[:11]
-        )
+        (_, initiator, version, status, counter, tokens, tasks, timers, path, _, jumps) = state[:11]
         self.flow = flow
         self.state = state
         self.now = now
@@ -184,7 +182,7 @@ class _Run:
             self.tasks[task.id] = task
         self.timers: dict[str, Timer] = {t.id: t for t in timers} if timers else {}
         self.path = path
-        self.approvers: dict[str, tuple[str, ...]] = dict(approvers) if approvers else {}
+        self._approvers: dict[str, tuple[str, ...]] | None = None
         self.jumps: dict[str, tuple[str, ...]] = {}
         if jumps:
             for target, returner in jumps:
@@ -199,6 +197,13 @@ class _Run:
         self.end_outcome: Outcome = "approved"
         self.entries = 0
         self.assigned_kind: NotifyKind = "assigned"
+
+    def approver_table(self) -> dict[str, tuple[str, ...]]:
+        """Per approval node on the path, who approved there: made from the state when a step
+        first reads or changes it (most steps do neither)."""
+        if self._approvers is None:
+            self._approvers = dict(self.state.approvers)
+        return self._approvers
 
     @property
     def calendar(self) -> BusinessCalendar:
@@ -257,7 +262,7 @@ class _Run:
                 tuple(self.tasks.values()),
                 tuple(self.timers.values()) if self.timers else (),
                 self.path,
-                tuple(self.approvers.items()) if self.approvers else (),
+                self.state.approvers if self._approvers is None else tuple(self._approvers.items()),
                 tuple([(t, r) for t, returners in jumps.items() for r in returners])
                 if jumps
                 else (),
@@ -589,7 +594,7 @@ class _Run:
         self.kill_token(token.id)
         approvers = token.approvers if outcome == "approved" else ()
         if approvers:
-            self.approvers[token.node] = approvers
+            self.approver_table()[token.node] = approvers
         self.leave(token.node, outcome, approvers)
 
 
@@ -787,7 +792,7 @@ def _approval_policies(
         if dedupe == "consecutive":
             earlier = set(prev)
         else:
-            earlier = {user for node_id, seen in run.approvers.items() for user in seen}
+            earlier = {user for node_id, seen in run.approver_table().items() for user in seen}
         for user in [u for u in users if u in earlier]:
             users.remove(user)
             auto.append(user)
@@ -1165,7 +1170,7 @@ def _on_return(run: _Run, event: Return) -> None:
         rerun = flow.reach[target] | {target}
         run.path = tuple([node for node in run.path if node not in rerun])
         for node in rerun:
-            run.approvers.pop(node, None)
+            run.approver_table().pop(node, None)
         run.jumps = {
             k: kept
             for k, val in run.jumps.items()
