@@ -765,7 +765,7 @@ def _approval_policies(
     auto: list[str] = []
     dedupe = plan.dedupe
     if initiator not in users and (
-        dedupe == "none" or (dedupe == "consecutive" and not any(user in prev for user in users))
+        dedupe == "none" or (dedupe == "consecutive" and set(prev).isdisjoint(users))
     ):
         return users, auto  # nobody to leave out or approve automatically
     node = plan.node
