@@ -199,8 +199,8 @@ class _Run:
         self.assigned_kind: NotifyKind = "assigned"
 
     def approver_table(self) -> dict[str, tuple[str, ...]]:
-        """Per approval node on the path, who approved there: made from the state when a step
-        first reads or changes it (most steps do neither)."""
+        """Per approval node on the path, who approved there: made from the state the first time
+        a step reads or changes it; a step that does neither hands the state's tuple on."""
         if self._approvers is None:
             self._approvers = dict(self.state.approvers)
         return self._approvers
