@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -26,7 +27,10 @@ from brickwork.engines.flow.definition import (
     FlowSpec,
     Node,
     RoleAssignee,
+    Settings,
+    Sla,
     TimerNode,
+    Vote,
 )
 from brickwork.engines.flow.effects import NodeEntered, NodeLeft
 from brickwork.engines.flow.environment import FlowEnvironment
@@ -66,6 +70,43 @@ _DISCRIMINATORS = frozenset(
 _ALIASES = {"from_": "from", "except_": "except"}
 
 
+class VoteRule(NamedTuple):
+    """A vote's rules as its decisions read them: ratios as exact fractions (numerator,
+    denominator), the comparison as `strict` (`>`)."""
+
+    pass_ratio: tuple[int, int]
+    strict: bool
+    abstain: str
+    early_decision: bool
+    quorum: tuple[int, int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class NodePlan:
+    """What entering and leaving one node reads, gathered at compile time: a step enters and
+    leaves several nodes, and one lookup of the plan replaces a lookup per table."""
+
+    node: Node
+    kind: str
+    entered: NodeEntered
+    left_approved: NodeLeft
+    left_rejected: NodeLeft
+    on_approved: tuple[Edge, ...]
+    on_rejected: tuple[Edge, ...]
+    follow: Edge | None
+    """The edge taken on `approved` without choosing: the only one, with no condition."""
+    assignees_pointer: str
+    mode: str | None
+    """An approval's or fill-in task's mode (None for other nodes)."""
+    vote: VoteRule | None
+    """A vote's rules, the defaults when the node gives none (None unless `mode` is vote)."""
+    sla: Sla | None
+    maker_checker: bool
+    """An approval under maker-checker: its tasks never go to the initiator."""
+    dedupe: str
+    """The approver de-duplication that applies here (`none` for a node it excepts)."""
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledFlow:
     spec: FlowSpec
@@ -103,6 +144,8 @@ class CompiledFlow:
     """Node id -> its `NodeEntered` effect (effects are immutable: one per node serves all)."""
     left: Mapping[str, Mapping[str, NodeLeft]]
     """Outcome -> node id -> its `NodeLeft` effect."""
+    plans: Mapping[str, NodePlan]
+    """Node id -> its plan (the tables above, per node)."""
 
     def pointer(self, node: str) -> str:
         return f"/nodes/{self.index[node]}"
@@ -185,6 +228,12 @@ class _Compiler:
             key: tuple(sorted(edges, key=lambda e: (e.priority, order[e.id])))
             for key, edges in outgoing.items()
         }
+        on_approved = {k: tuple(e for e in v if e.on != "rejected") for k, v in ordered.items()}
+        on_rejected = {k: tuple(e for e in v if e.on == "rejected") for k, v in ordered.items()}
+        plans = {
+            key: _plan(node, index[key], on_approved[key], on_rejected[key], spec.settings)
+            for key, node in nodes.items()
+        }
         return CompiledFlow(
             spec=spec,
             env=self.env,
@@ -192,17 +241,18 @@ class _Compiler:
             index=index,
             start=start,
             outgoing=ordered,
-            on_approved={k: tuple(e for e in v if e.on != "rejected") for k, v in ordered.items()},
-            on_rejected={k: tuple(e for e in v if e.on == "rejected") for k, v in ordered.items()},
+            on_approved=on_approved,
+            on_rejected=on_rejected,
             incoming={key: tuple(ids) for key, ids in incoming.items()},
             sources={edge.id: edge.from_ for edge in spec.edges},
             assignees_pointer={key: f"/nodes/{i}/assignees" for key, i in index.items()},
             kinds={key: node.type for key, node in nodes.items()},
-            entered={key: NodeEntered(key) for key in nodes},
+            entered={key: plan.entered for key, plan in plans.items()},
             left={
-                outcome: {key: NodeLeft(key, outcome) for key in nodes}
-                for outcome in ("approved", "rejected")
+                "approved": {key: plan.left_approved for key, plan in plans.items()},
+                "rejected": {key: plan.left_rejected for key, plan in plans.items()},
             },
+            plans=plans,
             reach=Reach(successors),
             conditions=conditions,
             expressions=self.expressions,
@@ -348,6 +398,53 @@ class _Compiler:
             if key not in self.env.fields:
                 self.problem(here, "E_FLOW_UNKNOWN_FIELD", f"the record has no field `{key}`")
             self.expression(text, here, {"result": t.ANY})
+
+
+def _plan(
+    node: Node,
+    position: int,
+    on_approved: tuple[Edge, ...],
+    on_rejected: tuple[Edge, ...],
+    settings: Settings,
+) -> NodePlan:
+    mode: str | None = getattr(node, "mode", None)
+    vote: VoteRule | None = None
+    if mode == "vote":
+        rules: Vote = getattr(node, "vote", None) or Vote()
+        vote = VoteRule(
+            _ratio(rules.pass_ratio),
+            rules.comparison == ">",
+            rules.abstain,
+            rules.early_decision,
+            None if rules.quorum is None else _ratio(rules.quorum),
+        )
+    single = len(on_approved) == 1 and on_approved[0].condition is None
+    dedupe = settings.dedupe_approvers
+    return NodePlan(
+        node=node,
+        kind=node.type,
+        entered=NodeEntered(node.id),
+        left_approved=NodeLeft(node.id, "approved"),
+        left_rejected=NodeLeft(node.id, "rejected"),
+        on_approved=on_approved,
+        on_rejected=on_rejected,
+        follow=on_approved[0] if single else None,
+        assignees_pointer=f"/nodes/{position}/assignees",
+        mode=mode,
+        vote=vote,
+        sla=getattr(node, "sla", None),
+        maker_checker=node.type == "approval" and settings.maker_checker,
+        dedupe="none" if node.id in dedupe.except_ else dedupe.mode,
+    )
+
+
+def _ratio(text: str) -> tuple[int, int]:
+    """A ratio (`0.6` or `2/3`) as an exact fraction (numerator, denominator)."""
+    if "/" in text:
+        numerator, denominator = text.split("/")
+        return int(numerator), int(denominator)
+    ratio = Decimal(text).as_integer_ratio()
+    return ratio[0], ratio[1]
 
 
 def _from_diagnostic(diagnostic: Diagnostic, pointer: str) -> FlowProblem:
