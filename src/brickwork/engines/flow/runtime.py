@@ -1164,8 +1164,15 @@ def _on_return(run: _Run, event: Return) -> None:
     if event.resume == "jump_back":
         returner = task.node
         region = {n for n in region if n == returner or returner in flow.reach[n]}
+        # The jump passes over the nodes between the target and the returner. One of them that
+        # an earlier jump-back return is still waiting for (its task is cancelled below) owes
+        # that decision: it is entered again after the target too, and goes on to its returner.
+        owed = [n for n in run.jumps if n in region and n != target and n != returner]
         returners = run.jumps.get(target, ())
-        run.jumps[target] = returners if returner in returners else (*returners, returner)
+        for node in (returner, *owed):
+            if node not in returners:
+                returners = (*returners, node)
+        run.jumps[target] = returners
     else:
         rerun = flow.reach[target] | {target}
         run.path = tuple([node for node in run.path if node not in rerun])

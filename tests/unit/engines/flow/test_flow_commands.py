@@ -25,6 +25,7 @@ from brickwork.engines.flow import (
     Return,
     TaskClosed,
     TaskCreated,
+    TimerFired,
     Transfer,
     Urge,
     Withdraw,
@@ -55,6 +56,35 @@ def test_return_jump_back_goes_straight_to_the_returner() -> None:
     driver.send(Approve("ua", driver.task("a").id))
     assert driver.assignees("c") == ["uc"]
     assert driver.assignees("b") == []
+    assert driver.state.jumps == ()
+
+
+def test_a_jump_back_over_a_node_owed_to_an_earlier_jump_back_enters_it_again() -> None:
+    """Compliance returns to the president (jump back), so the president owes compliance a
+    decision; before it is taken, risk returns to the initiator (jump back), which cancels the
+    president's task. After the resubmission risk and the president are asked again, and the
+    president's approval goes straight to compliance: the join gets both branches (the join
+    waited forever for a compliance nobody would reach)."""
+    spec = credit_spec()
+    for node in spec["nodes"]:
+        if node["id"] == "risk":
+            node["sla"] = {"duration": "P1D", "on_breach": "approve"}
+    driver = Driver(spec, record={"amount": 2_000_000})
+    driver.send(Approve("president", driver.task("president").id))
+    compliance = driver.task("compliance")
+    driver.send(Return("comp1", compliance.id, target="president", resume="jump_back"))
+    risk = driver.task("risk", "risk1")
+    driver.send(Return("risk1", risk.id, target="initiator", resume="jump_back"))
+    assert [t.node for t in driver.state.tasks] == ["submit"]
+    driver.send(Resubmit("am"))
+    assert sorted({t.node for t in driver.state.tasks}) == ["president", "risk"]
+    breach = next(t for t in driver.state.timers if t.purpose == "sla_breach")
+    driver.send(TimerFired(breach.id))  # risk approved automatically: it waits at the join
+    assert [t.node for t in driver.state.tasks] == ["president"]
+    driver.send(Approve("president", driver.task("president").id))
+    assert driver.assignees("compliance") == ["comp1"]
+    driver.send(Approve("comp1", driver.task("compliance").id))
+    assert {t.node for t in driver.state.tasks} == {"committee"}
     assert driver.state.jumps == ()
 
 
