@@ -1164,15 +1164,7 @@ def _on_return(run: _Run, event: Return) -> None:
     if event.resume == "jump_back":
         returner = task.node
         region = {n for n in region if n == returner or returner in flow.reach[n]}
-        # The jump passes over the nodes between the target and the returner. One of them that
-        # an earlier jump-back return is still waiting for (its task is cancelled below) owes
-        # that decision: it is entered again after the target too, and goes on to its returner.
-        owed = [n for n in run.jumps if n in region and n != target and n != returner]
-        returners = run.jumps.get(target, ())
-        for node in (returner, *owed):
-            if node not in returners:
-                returners = (*returners, node)
-        run.jumps[target] = returners
+        _jump_back(run, target, returner, region)
     else:
         rerun = flow.reach[target] | {target}
         run.path = tuple([node for node in run.path if node not in rerun])
@@ -1205,6 +1197,29 @@ def _on_return(run: _Run, event: Return) -> None:
         run.enter(target, ())
     run.drain()
     run.assigned_kind = "assigned"
+
+
+def _jump_back(run: _Run, target: str, returner: str, region: set[str]) -> None:
+    """Where a jump-back return goes once `target` is done again: straight to `returner`, and
+    to every node the jump passes over (`region`: between the two) whose decision is still owed,
+    which then goes on as it would have. A node is owed when a task of it is open (it is about
+    to be cancelled) or an earlier jump-back return waits for it. When the target itself was
+    waiting to go on along its edges (after a re-run return, say), it still does so: that path
+    reaches the returner, and the branches beside it too."""
+    jumps = run.jumps
+    waiting = {t.node for t in run.tokens.values() if t.wait != "join"}
+    if target in waiting and target not in jumps:
+        return
+    owed = [
+        n
+        for n in run.path
+        if n in region and n != target and n != returner and (n in jumps or n in waiting)
+    ]
+    returners = jumps.get(target, ())
+    for node in (returner, *owed):
+        if node not in returners:
+            returners = (*returners, node)
+    jumps[target] = returners
 
 
 def _keep_finished_branches(run: _Run, region: set[str]) -> None:

@@ -88,6 +88,61 @@ def test_a_jump_back_over_a_node_owed_to_an_earlier_jump_back_enters_it_again() 
     assert driver.state.jumps == ()
 
 
+def two_splits() -> dict[str, Any]:
+    """s -> (a | b) -> join -> (c | d) -> join2 -> end, each pair in parallel."""
+    return {
+        "form": "credit_application",
+        "nodes": [
+            {"id": "s", "type": "start"},
+            {"id": "fork", "type": "parallel"},
+            approval("a", "ua"),
+            approval("b", "ub"),
+            {"id": "join", "type": "parallel"},
+            {"id": "fork2", "type": "parallel"},
+            approval("c", "uc"),
+            approval("d", "ud"),
+            {"id": "join2", "type": "parallel"},
+            {"id": "end", "type": "end"},
+        ],
+        "edges": [
+            {"id": "e1", "from": "s", "to": "fork"},
+            {"id": "e2", "from": "fork", "to": "a"},
+            {"id": "e3", "from": "fork", "to": "b"},
+            {"id": "e4", "from": "a", "to": "join"},
+            {"id": "e5", "from": "b", "to": "join"},
+            {"id": "e6", "from": "join", "to": "fork2"},
+            {"id": "e7", "from": "fork2", "to": "c"},
+            {"id": "e8", "from": "fork2", "to": "d"},
+            {"id": "e9", "from": "c", "to": "join2"},
+            {"id": "e10", "from": "d", "to": "join2"},
+            {"id": "e11", "from": "join2", "to": "end"},
+        ],
+    }
+
+
+def test_a_jump_back_to_an_initiator_who_owes_a_rerun_keeps_the_rerun() -> None:
+    """c returns to the initiator (jump back to c); d's re-run return to a drops that jump
+    (c is re-run after a), so the pending resubmission re-runs the whole path; then a returns
+    to the initiator (jump back). The resubmission still re-runs the path: b is asked again
+    (a jump straight to a left the join waiting forever for b, whose earlier approval the
+    re-run return had not kept, since the resubmission was to run it again)."""
+    driver = Driver(two_splits())
+    driver.send(Approve("ua", driver.task("a").id))
+    driver.send(Approve("ub", driver.task("b").id))
+    driver.send(Return("uc", driver.task("c").id, target="initiator", resume="jump_back"))
+    driver.send(Return("ud", driver.task("d").id, target="a"))
+    assert sorted(t.node for t in driver.state.tasks) == ["a", "s"]
+    driver.send(Return("ua", driver.task("a").id, target="initiator", resume="jump_back"))
+    driver.send(Resubmit("am"))
+    assert sorted(t.node for t in driver.state.tasks) == ["a", "b"]
+    driver.send(Approve("ua", driver.task("a").id))
+    driver.send(Approve("ub", driver.task("b").id))
+    assert sorted(t.node for t in driver.state.tasks) == ["c", "d"]
+    driver.send(Approve("uc", driver.task("c").id))
+    driver.send(Approve("ud", driver.task("d").id))
+    assert driver.state.status == "approved"
+
+
 def test_return_to_the_initiator_then_resubmit() -> None:
     driver = Driver(three_steps())
     driver.send(Approve("ua", driver.task("a").id))
