@@ -88,14 +88,19 @@ class NodePlan:
 
     node: Node
     kind: str
+    """The node's type."""
     entered: NodeEntered
+    """Its `NodeEntered` effect (effects are immutable: one per node serves every step)."""
     left_approved: NodeLeft
     left_rejected: NodeLeft
     on_approved: tuple[Edge, ...]
+    """The outgoing edges taken on `approved` (no `on`, or `on: approved`), in priority order."""
     on_rejected: tuple[Edge, ...]
+    """The outgoing edges with `on: rejected`, in priority order."""
     follow: Edge | None
     """The edge taken on `approved` without choosing: the only one, with no condition."""
     assignees_pointer: str
+    """The JSON pointer of its assignees."""
     mode: str | None
     """An approval's or fill-in task's mode (None for other nodes)."""
     vote: VoteRule | None
@@ -117,10 +122,6 @@ class CompiledFlow:
     start: str
     outgoing: Mapping[str, tuple[Edge, ...]]
     """Per node, its outgoing edges by priority (lowest first), then definition order."""
-    on_approved: Mapping[str, tuple[Edge, ...]]
-    """Per node, the outgoing edges taken on `approved` (no `on`, or `on: approved`)."""
-    on_rejected: Mapping[str, tuple[Edge, ...]]
-    """Per node, the outgoing edges with `on: rejected`."""
     incoming: Mapping[str, tuple[str, ...]]
     """Per node, the ids of its incoming edges."""
     sources: Mapping[str, str]
@@ -135,17 +136,8 @@ class CompiledFlow:
     inclusive_joins: tuple[str, ...]
     joins: frozenset[str]
     """Parallel and inclusive gateways with several incoming edges."""
-
-    assignees_pointer: Mapping[str, str]
-    """Node id -> the JSON pointer of its assignees."""
-    kinds: Mapping[str, str]
-    """Node id -> its type."""
-    entered: Mapping[str, NodeEntered]
-    """Node id -> its `NodeEntered` effect (effects are immutable: one per node serves all)."""
-    left: Mapping[str, Mapping[str, NodeLeft]]
-    """Outcome -> node id -> its `NodeLeft` effect."""
     plans: Mapping[str, NodePlan]
-    """Node id -> its plan (the tables above, per node)."""
+    """Node id -> its plan: what entering and leaving it reads."""
 
     def pointer(self, node: str) -> str:
         return f"/nodes/{self.index[node]}"
@@ -228,11 +220,8 @@ class _Compiler:
             key: tuple(sorted(edges, key=lambda e: (e.priority, order[e.id])))
             for key, edges in outgoing.items()
         }
-        on_approved = {k: tuple(e for e in v if e.on != "rejected") for k, v in ordered.items()}
-        on_rejected = {k: tuple(e for e in v if e.on == "rejected") for k, v in ordered.items()}
         plans = {
-            key: _plan(node, index[key], on_approved[key], on_rejected[key], spec.settings)
-            for key, node in nodes.items()
+            key: _plan(node, index[key], ordered[key], spec.settings) for key, node in nodes.items()
         }
         return CompiledFlow(
             spec=spec,
@@ -241,17 +230,8 @@ class _Compiler:
             index=index,
             start=start,
             outgoing=ordered,
-            on_approved=on_approved,
-            on_rejected=on_rejected,
             incoming={key: tuple(ids) for key, ids in incoming.items()},
             sources={edge.id: edge.from_ for edge in spec.edges},
-            assignees_pointer={key: f"/nodes/{i}/assignees" for key, i in index.items()},
-            kinds={key: node.type for key, node in nodes.items()},
-            entered={key: plan.entered for key, plan in plans.items()},
-            left={
-                "approved": {key: plan.left_approved for key, plan in plans.items()},
-                "rejected": {key: plan.left_rejected for key, plan in plans.items()},
-            },
             plans=plans,
             reach=Reach(successors),
             conditions=conditions,
@@ -400,13 +380,8 @@ class _Compiler:
             self.expression(text, here, {"result": t.ANY})
 
 
-def _plan(
-    node: Node,
-    position: int,
-    on_approved: tuple[Edge, ...],
-    on_rejected: tuple[Edge, ...],
-    settings: Settings,
-) -> NodePlan:
+def _plan(node: Node, position: int, outgoing: tuple[Edge, ...], settings: Settings) -> NodePlan:
+    on_approved = tuple(e for e in outgoing if e.on != "rejected")
     mode: str | None = getattr(node, "mode", None)
     vote: VoteRule | None = None
     if mode == "vote":
@@ -427,7 +402,7 @@ def _plan(
         left_approved=NodeLeft(node.id, "approved"),
         left_rejected=NodeLeft(node.id, "rejected"),
         on_approved=on_approved,
-        on_rejected=on_rejected,
+        on_rejected=tuple(e for e in outgoing if e.on == "rejected"),
         follow=on_approved[0] if single else None,
         assignees_pointer=f"/nodes/{position}/assignees",
         mode=mode,

@@ -110,7 +110,7 @@ def start(
     state = _new(FlowState, (instance_id, initiator, 0, "running", *_EMPTY_STATE))
     run = _Run(flow, state, now, world)
     run.path = (flow.start,)
-    run.emit(flow.entered[flow.start])
+    run.emit(flow.plans[flow.start].entered)
     run.emit(_new(History, (initiator, "submit", flow.start, None, None, None)))
     run.leave(flow.start, "approved", ())
     return run.finish_step()
@@ -446,7 +446,7 @@ class _Run:
     def choose(
         self, node: str, edges: tuple[Edge, ...], prev: tuple[str, ...]
     ) -> tuple[Edge, ...] | None:
-        kind = self.flow.kinds[node]
+        kind = self.flow.plans[node].kind
         if kind == "parallel":
             return edges
         if not edges:
@@ -506,7 +506,7 @@ class _Run:
             self.tokens[token_id] = _new(
                 Token, (token_id, target, "join", edge.id, (), 0, 0, 0, 0, (), prev)
             )
-            if self.flow.kinds[target] == "parallel":
+            if self.flow.plans[target].kind == "parallel":
                 self.fire_parallel(target)
             return
         self.enter(target, prev)
@@ -1189,7 +1189,7 @@ def _on_return(run: _Run, event: Return) -> None:
     if target == flow.start:
         if target not in run.path:
             run.path += (target,)
-        run.emit(flow.entered[target])
+        run.emit(flow.plans[target].entered)
         token_id = run.new_id("k")
         run.tokens[token_id] = Token(token_id, target, "resubmit")
         run.new_task(target, run.initiator, "fill", token_id)

@@ -138,7 +138,7 @@ def test_rejection_ends_the_flow_as_rejected() -> None:
     spec = to_graph(document(approval("a"), approval("b")), form="loan")
     assert not any("on" in e for e in spec["edges"])
     compiled = compile_flow(spec, ENV)
-    assert compiled.on_rejected["a"] == ()
+    assert compiled.plans["a"].on_rejected == ()
 
 
 def test_nested_branches_and_branches_right_after_branches() -> None:

@@ -1,31 +1,33 @@
-"""The per-node plans `compile_flow` builds for `step`: they repeat the flow's tables per node,
-so entering and leaving a node reads one plan."""
+"""The per-node plans `compile_flow` builds for `step`: entering and leaving a node reads one
+plan."""
 
 from __future__ import annotations
 
 import pytest
 from flow_support import approval, chain, credit_spec, env
 
-from brickwork.engines.flow import compile_flow
+from brickwork.engines.flow import NodeEntered, NodeLeft, compile_flow
 
 
-def test_each_plan_repeats_the_tables_of_its_node() -> None:
+def test_each_plan_holds_its_node_its_effects_and_its_edges_by_outcome() -> None:
     flow = compile_flow(credit_spec(), env())
     assert set(flow.plans) == set(flow.nodes)
-    for node_id, plan in flow.plans.items():
+    for position, (node_id, plan) in enumerate(flow.plans.items()):
         assert plan.node is flow.nodes[node_id]
-        assert plan.kind == flow.kinds[node_id]
-        assert plan.entered is flow.entered[node_id]
-        assert plan.left_approved is flow.left["approved"][node_id]
-        assert plan.left_rejected is flow.left["rejected"][node_id]
-        assert plan.on_approved == flow.on_approved[node_id]
-        assert plan.on_rejected == flow.on_rejected[node_id]
-        assert plan.assignees_pointer == flow.assignees_pointer[node_id]
+        assert plan.kind == flow.nodes[node_id].type
+        assert plan.entered == NodeEntered(node_id)
+        assert plan.left_approved == NodeLeft(node_id, "approved")
+        assert plan.left_rejected == NodeLeft(node_id, "rejected")
+        assert plan.on_approved + plan.on_rejected == flow.outgoing[node_id]
+        assert all(e.on != "rejected" for e in plan.on_approved)
+        assert all(e.on == "rejected" for e in plan.on_rejected)
+        assert plan.assignees_pointer == f"/nodes/{position}/assignees"
+        assert flow.pointer(node_id) == f"/nodes/{position}"
 
 
 def test_a_single_unconditional_edge_is_followed_without_choosing() -> None:
     flow = compile_flow(credit_spec(), env())
-    assert flow.plans["president"].follow == flow.on_approved["president"][0]
+    assert flow.plans["president"].follow == flow.outgoing["president"][0]
     assert flow.plans["large"].follow is None  # a condition and a default edge
     assert flow.plans["split"].follow is None  # two edges
     assert flow.plans["done"].follow is None  # no edge
