@@ -924,12 +924,12 @@ def _decide(
     index = run.seat_of(token, task.id)
     seat = token.seats[index]
     if task.owner is not None:
-        sla = getattr(run.flow.nodes[task.node], "sla", None)
+        sla = run.flow.plans[task.node].sla
         back = run.new_task(task.node, task.owner, task.kind, token.id, sla=sla)
         run.tokens[token.id] = _replace_seat(token, index, Seat(back, seat.rest))
         return
     if outcome in ("approved", "completed") and seat.rest:
-        sla = getattr(run.flow.nodes[task.node], "sla", None)
+        sla = run.flow.plans[task.node].sla
         following = run.new_task(task.node, seat.rest[0], task.kind, token.id, sla=sla)
         run.tokens[token.id] = _replace_seat(token, index, Seat(following, seat.rest[1:]))
         return
@@ -1008,7 +1008,7 @@ def _on_reject(run: _Run, event: Reject) -> None:
 
 def _on_abstain(run: _Run, event: Abstain) -> None:
     task = run.task_of(event.task, event.actor, event.expected_version, "approve")
-    if getattr(run.flow.nodes[task.node], "mode", None) != "vote":
+    if run.flow.plans[task.node].mode != "vote":
         run.refuse("E_FLOW_NOT_ALLOWED", "only a vote can be abstained from")
     _decide(run, task, "abstained", event.actor, event.comment)
 
@@ -1076,7 +1076,6 @@ def _hand_over(
     run: _Run, task: Task, to: str, owner: str | None, outcome: CloseOutcome, *, sla: bool = True
 ) -> str:
     run.close_task(task.id, outcome)
-    node = run.flow.nodes[task.node]
     token = run.tokens[task.token]
     new = run.new_task(
         task.node,
@@ -1084,7 +1083,7 @@ def _hand_over(
         task.kind,
         token.id,
         owner=owner,
-        sla=getattr(node, "sla", None) if sla else None,
+        sla=run.flow.plans[task.node].sla if sla else None,
     )
     if token.seats:
         index = run.seat_of(token, task.id)
@@ -1117,7 +1116,7 @@ def _on_add_signer(run: _Run, event: AddSigner) -> None:
     )
     index = run.seat_of(token, task.id)
     seat = token.seats[index]
-    sla = getattr(run.flow.nodes[task.node], "sla", None)
+    sla = run.flow.plans[task.node].sla
     if event.position == "after":
         run.tokens[token.id] = _replace_seat(token, index, Seat(seat.task, (*users, *seat.rest)))
     elif event.position == "before":
@@ -1342,8 +1341,8 @@ def _on_timer(run: _Run, event: TimerFired) -> None:
 
 def _breach(run: _Run, task: Task) -> None:
     node = run.flow.nodes[task.node]
-    sla = getattr(node, "sla", None)
-    assert isinstance(sla, Sla)
+    sla = run.flow.plans[task.node].sla
+    assert sla is not None  # a breach timer is only set for a node with an SLA
     run.emit(
         History(SYSTEM, "sla_breached", task.node, task.id, detail={"on_breach": sla.on_breach})
     )
