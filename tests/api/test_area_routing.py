@@ -95,6 +95,50 @@ def test_a_route_added_to_an_area_later_is_reached() -> None:
         assert client.get("/api/v1/late/added").json() == {"added": True}
 
 
+def test_a_route_added_after_requests_were_served_is_reached() -> None:
+    """FastAPI keeps each router's resolved routes until the version of its routes changes;
+    an area answers that version without walking its routes, and a late route still counts."""
+    area = APIRouter(prefix="/late")
+
+    @area.get("/first")
+    def first() -> dict[str, bool]:
+        return {"first": True}
+
+    app = FastAPI()
+    app.include_router(api_router([area]))
+    with TestClient(app) as client:
+        assert client.get("/api/v1/late/first").json() == {"first": True}
+        assert client.get("/api/v1/late/second").status_code == 404
+
+        @area.get("/second")
+        def second() -> dict[str, bool]:
+            return {"second": True}
+
+        assert client.get("/api/v1/late/second").json() == {"second": True}
+
+
+def test_an_area_that_includes_a_router_reaches_its_later_routes() -> None:
+    inner = APIRouter(prefix="/inner")
+    area = APIRouter(prefix="/outer")
+    area.include_router(inner)
+
+    @inner.get("/one")
+    def one() -> dict[str, int]:
+        return {"one": 1}
+
+    app = FastAPI()
+    app.include_router(api_router([area]))
+    with TestClient(app) as client:
+        assert client.get("/api/v1/outer/inner/one").json() == {"one": 1}
+        assert client.get("/api/v1/outer/inner/two").status_code == 404
+
+        @inner.get("/two")
+        def two() -> dict[str, int]:
+            return {"two": 2}
+
+        assert client.get("/api/v1/outer/inner/two").json() == {"two": 2}
+
+
 def _example_path(route: APIRoute) -> str:
     return re.sub(
         r"\{[^}:]+(:[a-z]+)?\}", lambda m: "1" if m.group(1) == ":int" else "x1", route.path
