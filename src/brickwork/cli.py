@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from brickwork import __version__, jsonio
+from brickwork.engines.identifiers.resident_id import load_region_table
 from brickwork.platform.assembly import KEYS_ENV, anchor_keys, build_services, job_runners
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
@@ -381,12 +382,14 @@ def serve(
 
 
 def settle_heap() -> None:
-    """Before a long-running process starts its work: collect what start-up left behind, then
-    move every object still alive (modules, the app and its routes, schemas, compiled
-    definitions) to the garbage collector's permanent generation, so that its full collections
-    no longer walk them. Under load those walks were the long pauses of the server: with eight
-    clients they set the 99th percentile of request time (`benchmarks/bench_api.py`,
-    docs/decisions/0007-sqlite-write-path.md)."""
+    """Before a long-running process starts its work: read the tables that checks otherwise
+    load at their first use (the region codes of resident IDs), collect what start-up left
+    behind, then move every object still alive (modules, the app and its routes, schemas,
+    compiled definitions, those tables) to the garbage collector's permanent generation, so that
+    its full collections no longer walk them. Under load those walks were the long pauses of
+    the server: with eight clients they set the 99th percentile of request time
+    (`benchmarks/bench_api.py`, docs/decisions/0007-sqlite-write-path.md)."""
+    load_region_table()
     gc.collect()
     gc.freeze()
 

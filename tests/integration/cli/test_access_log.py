@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from stdnum import numdb
 from typer.testing import CliRunner
 
 from brickwork.cli import app
@@ -37,9 +38,11 @@ def served_with(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dic
     handed: dict[str, Any] = {}
 
     def capture(application: Any, **options: Any) -> None:
-        handed.update(options, app=application, frozen=gc.get_freeze_count())
+        regions = "cn/loc" in numdb._open_databases
+        handed.update(options, app=application, frozen=gc.get_freeze_count(), regions=regions)
 
     monkeypatch.setattr(uvicorn, "run", capture)
+    monkeypatch.setattr(numdb, "_open_databases", {})  # as in a fresh process
     monkeypatch.setenv("BRICKWORK_ARGON2_PROFILE", "test")
     result = CliRunner().invoke(app, ["serve", "--data-dir", str(tmp_path), "--port", "8765"])
     assert result.exit_code == 0, result.output
@@ -102,3 +105,9 @@ def test_serve_freezes_what_start_up_built_before_serving(served_with: dict[str,
     starts, so full collections under load do not walk them (see `settle_heap`)."""
     assert served_with["frozen"] > 10_000
     assert gc.get_freeze_count() == 0  # undone after the command, for the other tests
+
+
+def test_serve_reads_the_region_codes_before_serving(served_with: dict[str, Any]) -> None:
+    """The table of region codes (resident IDs) is read at start-up and frozen with the rest,
+    not by the first request that checks a resident ID."""
+    assert served_with["regions"] is True
