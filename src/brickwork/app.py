@@ -162,7 +162,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
+    app.state.session_factory = make_session_factory(engine, audit_at_commit=True)
     app.state.read_session_factory = make_read_session_factory(engine, app.state.session_factory)
     services = build_services(clock=clock, data_dir=settings.data_dir, settings=settings)
     app.state.audit = services.audit

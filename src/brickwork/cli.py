@@ -488,7 +488,7 @@ def worker(
     _configure_logging(settings)
     engine = make_engine(settings.effective_database_url)
     migrate.ensure_current(engine)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, audit_at_commit=True)  # long jobs hold no chain lock
     services = build_services(settings=settings)
     name = f"{socket.gethostname()}:{os.getpid()}:cli"
     runner, scheduler = job_runners(services, factory, name=name)

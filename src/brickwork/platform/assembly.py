@@ -80,7 +80,7 @@ class ReadSafeAuditLog(AuditLog):
     goes through ``write_side`` in a short transaction of its own. Writing requests append in
     their own transaction, as before."""
 
-    def record(self, session: Session, *args: Any, **kwargs: Any) -> AuditEvent:
+    def record(self, session: Session, *args: Any, **kwargs: Any) -> AuditEvent | None:
         with write_side(session) as target:
             return super().record(target, *args, **kwargs)
 

@@ -6,7 +6,8 @@ chain head's row lock (PostgreSQL) or run inside SQLite's single writer, so the 
 under concurrency. The head is anchored with an HMAC whose key lives outside the database
 (``audit.anchor``), so events cut from the end show too. ``record`` never commits: the event is
 part of the caller's transaction, so an action and its audit record are saved together or not
-at all.
+at all. In the server's and the worker's sessions it is chained as that transaction commits,
+so the head's lock is held for the commit only, not for the rest of a request or a long job.
 
 Reads are audited without writing in the reader's transaction (``record_later``): the event is
 appended in a short transaction of its own once the reading one committed, one per request.
@@ -23,6 +24,7 @@ import hashlib
 import io
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import event as orm_events
@@ -34,7 +36,7 @@ from brickwork.platform.actor import Actor
 from brickwork.platform.audit.anchor import AnchorKeys
 from brickwork.platform.audit.repository import AuditFilter, AuditRepository, Head
 from brickwork.platform.clock import Clock, system_clock
-from brickwork.platform.db.session import unit_of_work
+from brickwork.platform.db.session import AUDIT_AT_COMMIT, unit_of_work
 from brickwork.platform.errors import Invalid, NotFound
 from brickwork.platform.models import AuditChain, AuditEvent
 
@@ -67,6 +69,23 @@ ANCHOR_BROKEN = "audit.anchor_broken"
 """Appended (by ``system``) before the next event when the chain head's anchor did not hold."""
 SYSTEM_ACTOR = Actor("system", channel="system", system=True)
 PENDING = "brickwork.audit.pending_reads"
+WRITES = "brickwork.audit.pending_writes"
+
+
+@dataclass(frozen=True, slots=True)
+class PendingWrite:
+    """An event waiting to be chained at its transaction's commit (see ``AuditLog.record``)."""
+
+    at: datetime
+    actor: Actor
+    action: str
+    object_type: str
+    object_id: str | None
+    result: str
+    details: Any
+    """As stored (JSON-ready)."""
+    savepoint: SessionTransaction | None
+    """The innermost savepoint open when it was recorded: rolling that back drops it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +111,26 @@ def _drop_pending(session: Session, previous: SessionTransaction) -> None:
     """A rolled-back transaction sent nothing out: its reads are not audited."""
     if previous.parent is None:
         session.info[PENDING] = []
+
+
+def _drop_rolled_back_writes(session: Session, previous: SessionTransaction) -> None:
+    """A rolled-back transaction drops every event recorded in it; a rolled-back savepoint,
+    those recorded since it began."""
+    pending: list[PendingWrite] = session.info.get(WRITES) or []
+    if not pending:
+        return
+    if previous.parent is None:
+        session.info[WRITES] = []
+    elif previous.nested:
+        session.info[WRITES] = [w for w in pending if not _inside(w.savepoint, previous)]
+
+
+def _inside(scope: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
+    while scope is not None:
+        if scope is savepoint:
+            return True
+        scope = scope.parent
+    return False
 
 
 def event_hash(event: AuditEvent) -> str:
@@ -187,10 +226,58 @@ class AuditLog:
         object_id: str | None = None,
         result: str = "success",
         details: Mapping[str, Any] | None = None,
-    ) -> AuditEvent:
+    ) -> AuditEvent | None:
+        """Add an event to the trail in ``session``'s transaction, at the clock's time now; the
+        event, or None when it is chained at the commit.
+
+        Sessions of a factory made with ``audit_at_commit`` (the server's) chain their events
+        when the transaction commits, just before the commit and inside it (``chain_pending``):
+        the head's row lock, which puts concurrent appends in a line, is then held for the
+        commit alone rather than for the rest of the request, and it is the last lock the
+        transaction takes. A transaction or savepoint rolled back drops the events recorded in
+        it. Other sessions (the CLI, tools, tests that read back what they wrote) chain at
+        once."""
+        write = PendingWrite(
+            self.clock(),
+            actor,
+            action,
+            object_type,
+            object_id,
+            result,
+            to_jsonable(dict(details or {})),
+            session.get_nested_transaction(),
+        )
+        if not session.info.get(AUDIT_AT_COMMIT):
+            return self._chain(session, write)
+        if not session.in_transaction():
+            session.connection()  # the event belongs to a transaction, which a rollback ends
+        pending: list[PendingWrite] | None = session.info.get(WRITES)
+        if pending is None:
+            pending = session.info[WRITES] = []
+            orm_events.listen(session, "before_commit", self._before_commit)
+            orm_events.listen(session, "after_soft_rollback", _drop_rolled_back_writes)
+        pending.append(write)
+        return None
+
+    def _before_commit(self, session: Session) -> None:
+        if not session.in_nested_transaction():  # a released savepoint's events wait
+            self.chain_pending(session)
+
+    def chain_pending(self, session: Session) -> None:
+        """Chain the events ``record`` added in ``session``'s transaction so far: at its commit,
+        or before the trail is read or anchored in the same transaction."""
+        pending: list[PendingWrite] | None = session.info.get(WRITES)
+        if not pending:
+            return
+        session.info[WRITES] = []
+        session.flush()  # every other write first: holding the head, nothing is left to wait for
+        for write in pending:
+            self._chain(session, write)
+
+    def _chain(self, session: Session, write: PendingWrite) -> AuditEvent:
         known = self._last_head
         if known is not None and self._anchor_holds(known):
-            event = self._event(known, actor, action, object_type, object_id, result, details)
+            event = self._event(known, write)
             moved = self._moved(known, event)
             if self.repo.advance(session, event, known, moved):
                 self._last_head = moved
@@ -202,30 +289,45 @@ class AuditLog:
             )
             if problem is not None:
                 # Never re-sign a rewritten head silently: the chain itself keeps the finding.
+                details = {"problem": problem, "head_hash": head.last_hash}
                 self._append(
                     session,
                     head,
-                    SYSTEM_ACTOR,
-                    ANCHOR_BROKEN,
-                    object_type="audit",
-                    object_id=str(head.last_event_id),
-                    result="failure",
-                    details={"problem": problem, "head_hash": head.last_hash},
+                    self._now(
+                        SYSTEM_ACTOR,
+                        ANCHOR_BROKEN,
+                        "audit",
+                        str(head.last_event_id),
+                        "failure",
+                        details,
+                    ),
                 )
                 head = self.repo.lock_chain(session)
-        event = self._append(
-            session,
-            head,
-            actor,
-            action,
-            object_type=object_type,
-            object_id=object_id,
-            result=result,
-            details=details,
-        )
+        event = self._append(session, head, write)
         chain = self.repo.chain(session)
         self._last_head = None if chain is None else Head.of(chain)
         return event
+
+    def _now(
+        self,
+        actor: Actor,
+        action: str,
+        object_type: str,
+        object_id: str | None,
+        result: str,
+        details: Mapping[str, Any],
+    ) -> PendingWrite:
+        """An event to chain at once, at the clock's time now."""
+        return PendingWrite(
+            self.clock(),
+            actor,
+            action,
+            object_type,
+            object_id,
+            result,
+            to_jsonable(dict(details)),
+            None,
+        )
 
     def _anchor_holds(self, head: Head) -> bool:
         """Whether an append may follow ``head`` without the checks of a locked read: its
@@ -303,20 +405,9 @@ class AuditLog:
             details=details,
         )
 
-    def _append(
-        self,
-        session: Session,
-        head: AuditChain | None,
-        actor: Actor,
-        action: str,
-        *,
-        object_type: str,
-        object_id: str | None,
-        result: str,
-        details: Mapping[str, Any] | None,
-    ) -> AuditEvent:
+    def _append(self, session: Session, head: AuditChain | None, write: PendingWrite) -> AuditEvent:
         known = None if head is None else Head.of(head)
-        event = self._event(known, actor, action, object_type, object_id, result, details)
+        event = self._event(known, write)
         anchor = None
         if self.anchor is not None and (head is None or head.anchor is not None):
             # An unanchored trail (from before anchoring) stays so until `brickwork audit
@@ -325,30 +416,22 @@ class AuditLog:
         self.repo.append(session, event, head, anchor)
         return event
 
-    def _event(
-        self,
-        head: Head | None,
-        actor: Actor,
-        action: str,
-        object_type: str,
-        object_id: str | None,
-        result: str,
-        details: Mapping[str, Any] | None,
-    ) -> AuditEvent:
+    def _event(self, head: Head | None, write: PendingWrite) -> AuditEvent:
         """The next event after ``head``, hashed."""
+        actor = write.actor
         event = AuditEvent(
             id=(head.last_event_id + 1) if head else 1,
-            occurred_at=self.clock(),
+            occurred_at=write.at,
             actor=actor.username,
             roles=list(actor.roles),
             ip=actor.ip,
             request_id=actor.request_id,
             channel=actor.channel,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            result=result,
-            details=to_jsonable(dict(details or {})),
+            action=write.action,
+            object_type=write.object_type,
+            object_id=write.object_id,
+            result=write.result,
+            details=write.details,
             prev_hash=head.last_hash if head else GENESIS_HASH,
         )
         event.hash = event_hash(event)
@@ -364,16 +447,10 @@ class AuditLog:
         if not result.intact:
             return result
         head = self.repo.lock_chain(session)
-        event = self._append(
-            session,
-            head,
-            actor,
-            "audit.anchor",
-            object_type="audit",
-            object_id=None,
-            result="success",
-            details={"checked": result.checked},
+        write = self._now(
+            actor, "audit.anchor", "audit", None, "success", {"checked": result.checked}
         )
+        event = self._append(session, head, write)
         chain = self.repo.lock_chain(session)
         assert chain is not None
         chain.anchor_key, chain.anchor = self.anchor.sign(event.id, event.hash)
@@ -393,6 +470,7 @@ class AuditLog:
         descending: bool = True,
     ) -> AuditPage:
         """One page of the matching events (newest first unless ``descending=False``)."""
+        self.chain_pending(session)
         items = self.repo.search(
             session, filters, descending=descending, limit=limit, offset=offset
         )
@@ -414,6 +492,7 @@ class AuditLog:
 
     def event(self, session: Session, actor: Actor, event_id: int) -> AuditEvent:
         """One event by id (``audit_event_not_found`` when there is none)."""
+        self.chain_pending(session)
         event = self.repo.event(session, event_id)
         if event is None:
             raise NotFound(f"the audit trail has no event {event_id}", code="audit_event_not_found")
@@ -432,6 +511,7 @@ class AuditLog:
         descending: bool = False,
     ) -> AuditExport:
         """Every matching event (at most ``MAX_EXPORT_ROWS``) as CSV or JSON Lines."""
+        self.chain_pending(session)
         total = self.repo.count(session, filters)
         if total > MAX_EXPORT_ROWS:
             raise Invalid(
@@ -488,6 +568,7 @@ class AuditLog:
         """Walk up to the chain head; if others appended meanwhile (a live system), walk on to
         the new head, so concurrent appends are never mistaken for tampering. Events beyond the
         final head were never chained: they are reported."""
+        self.chain_pending(session)
         total = self.repo.count(session)
         breaks: list[Break] = []
         expected_id, previous_hash, checked = 1, GENESIS_HASH, 0

@@ -19,6 +19,9 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_BEGIN_OPTION = "brickwork_sqlite_begin"
 HOLDS_GATE = "brickwork_write_gate"
 """Key in a pooled connection's ``info``: the write gate it holds, until it is checked in."""
+AUDIT_AT_COMMIT = "brickwork_audit_at_commit"
+"""``Session.info`` key: the session's audit events are chained when it commits (see
+``AuditLog.record``)."""
 WRITE_FACTORY = "brickwork_write_factory"
 """``Session.info`` key of a deferred read session: the factory its side writes go through."""
 
@@ -155,13 +158,15 @@ def _leave_gate_when_done(engine: Engine) -> None:
         leave(record.info)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+def make_session_factory(engine: Engine, *, audit_at_commit: bool = False) -> sessionmaker[Session]:
     """Sessions for units of work. On SQLite they take the write lock when they begin, so two
-    writers queue (busy timeout) instead of failing with "database is locked" mid-transaction."""
+    writers queue (busy timeout) instead of failing with "database is locked" mid-transaction.
+    ``audit_at_commit``: their audit events are chained when they commit (the server's)."""
     bind = engine
     if engine.dialect.name == "sqlite":
         bind = engine.execution_options(**{SQLITE_BEGIN_OPTION: "immediate"})
-    return sessionmaker(bind=bind, expire_on_commit=False)
+    info = {AUDIT_AT_COMMIT: True} if audit_at_commit else {}
+    return sessionmaker(bind=bind, expire_on_commit=False, info=info)
 
 
 def make_read_session_factory(
