@@ -230,22 +230,21 @@ class AuditLog:
         """Add an event to the trail in ``session``'s transaction, at the clock's time now; the
         event, or None when it is chained at the commit.
 
-        Sessions of a factory made with ``audit_at_commit`` (the server's) chain their events
-        when the transaction commits, just before the commit and inside it (``chain_pending``):
-        the head's row lock, which puts concurrent appends in a line, is then held for the
-        commit alone rather than for the rest of the request, and it is the last lock the
-        transaction takes. A transaction or savepoint rolled back drops the events recorded in
-        it. Other sessions (the CLI, tools, tests that read back what they wrote) chain at
-        once."""
-        write = PendingWrite(
-            self.clock(),
+        Sessions of a factory made with ``audit_at_commit`` (the server's and the worker's)
+        chain their events when the transaction commits, just before the commit and inside it
+        (``chain_pending``): the head's row lock, which puts concurrent appends in a line, is
+        then held for the commit alone rather than for the rest of the request, and it is the
+        last lock the transaction takes. A transaction or savepoint rolled back drops the
+        events recorded in it. Other sessions (the CLI, tools, tests that read back what they
+        wrote) chain at once."""
+        write = self._now(
             actor,
             action,
             object_type,
             object_id,
             result,
-            to_jsonable(dict(details or {})),
-            session.get_nested_transaction(),
+            details or {},
+            savepoint=session.get_nested_transaction(),
         )
         if not session.info.get(AUDIT_AT_COMMIT):
             return self._chain(session, write)
@@ -316,8 +315,10 @@ class AuditLog:
         object_id: str | None,
         result: str,
         details: Mapping[str, Any],
+        *,
+        savepoint: SessionTransaction | None = None,
     ) -> PendingWrite:
-        """An event to chain at once, at the clock's time now."""
+        """An event at the clock's time now (``savepoint``: the innermost one open)."""
         return PendingWrite(
             self.clock(),
             actor,
@@ -326,7 +327,7 @@ class AuditLog:
             object_id,
             result,
             to_jsonable(dict(details)),
-            None,
+            savepoint,
         )
 
     def _anchor_holds(self, head: Head) -> bool:
