@@ -17,6 +17,7 @@ from typing import Any
 
 import pyotp
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from sqlalchemy import Connection, Engine, create_engine, select, text
@@ -386,6 +387,32 @@ def fresh_database_urls(
             for name in created:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def app_on_fresh_database(
+    fresh_database_urls: dict[str, str], tmp_path: Path
+) -> Iterator[Callable[[str], FastAPI]]:
+    """Makes the whole app on the fresh database of a backend ("sqlite" or "postgresql"; the
+    test is skipped when no PostgreSQL server is configured): real transactions, as served.
+    The engines of the apps made are disposed after the test."""
+    made: list[FastAPI] = []
+
+    def make(backend: str) -> FastAPI:
+        if backend not in fresh_database_urls:
+            pytest.skip("no PostgreSQL server configured (BRICKWORK_TEST_POSTGRES_URL)")
+        settings = Settings(
+            data_dir=tmp_path,
+            database_url=fresh_database_urls[backend],
+            argon2_profile="test",
+            insecure_cookies=True,  # the test client speaks plain http
+        )
+        made.append(create_app(settings))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.state.engine.dispose()  # no pooled connection left for the collector
 
 
 @pytest.fixture(scope="session")

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from brickwork.app import create_app
 from brickwork.platform.audit.denials import DenialLimits
 from brickwork.platform.models import AuditEvent
-from brickwork.settings import Settings
 
 API = "/api/v1"
 FORM = f"{API}/apps/desk/definitions/form/deal"
@@ -153,21 +151,12 @@ def test_a_flood_is_written_up_to_the_limits_then_summarised(
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_refusals_and_reads_are_committed_on_their_own(
     backend: str,
-    fresh_database_urls: dict[str, str],
-    tmp_path: Path,
+    app_on_fresh_database: Callable[[str], FastAPI],
     admin_on_own_database: Callable[[TestClient], TestClient],
 ) -> None:
     """Real transactions: the request's rolls back, the refusal's event stays; a read's event
     is committed after the read."""
-    if backend not in fresh_database_urls:
-        pytest.skip("no PostgreSQL server configured (BRICKWORK_TEST_POSTGRES_URL)")
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url=fresh_database_urls[backend],
-        argon2_profile="test",
-        insecure_cookies=True,  # the test client speaks plain http
-    )
-    app = create_app(settings)
+    app = app_on_fresh_database(backend)
     with TestClient(app) as client, TestClient(app) as anonymous:
         admin_on_own_database(client)
         refused(anonymous.get(RECORDS), 401, "not_authenticated")
@@ -180,4 +169,3 @@ def test_refusals_and_reads_are_committed_on_their_own(
             ("anonymous", "not_authenticated"),
             ("admin", "admin_role_required"),
         ]
-    app.state.engine.dispose()

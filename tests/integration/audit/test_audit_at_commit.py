@@ -6,20 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from brickwork.app import create_app
 from brickwork.platform.actor import Actor
 from brickwork.platform.audit.repository import AuditFilter
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.db.session import make_engine, make_session_factory
 from brickwork.platform.models import AuditEvent
-from brickwork.settings import Settings
 
 ACTOR = Actor("ops", roles=("clerk",))
 NO_SERVER = "no PostgreSQL server configured (BRICKWORK_TEST_POSTGRES_URL)"
@@ -161,19 +159,10 @@ def test_an_open_transaction_holds_no_lock_on_the_chain(
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_request_chains_its_events_as_it_commits(
     backend: str,
-    fresh_database_urls: dict[str, str],
-    tmp_path: Path,
+    app_on_fresh_database: Callable[[str], FastAPI],
     admin_on_own_database: Callable[[TestClient], TestClient],
 ) -> None:
-    if backend not in fresh_database_urls:
-        pytest.skip(NO_SERVER)
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url=fresh_database_urls[backend],
-        argon2_profile="test",
-        insecure_cookies=True,  # the test client speaks plain http
-    )
-    app = create_app(settings)
+    app = app_on_fresh_database(backend)
     with TestClient(app) as client:
         admin_on_own_database(client)
         created = client.post("/api/v1/apps", json={"key": "kyc", "label": "KYC"})
@@ -181,12 +170,9 @@ def test_a_request_chains_its_events_as_it_commits(
         refused = client.post("/api/v1/apps", json={"key": "kyc", "label": "Again"})
         assert refused.status_code == 409, refused.text
     engine = app.state.engine
-    try:
-        with engine.connect() as connection:
-            actions = connection.execute(
-                select(AuditEvent.action, AuditEvent.object_id).order_by(AuditEvent.id)
-            ).all()
-        assert [tuple(row) for row in actions if row[0] == "app.create"] == [("app.create", "kyc")]
-        assert intact(engine)
-    finally:
-        engine.dispose()
+    with engine.connect() as connection:
+        actions = connection.execute(
+            select(AuditEvent.action, AuditEvent.object_id).order_by(AuditEvent.id)
+        ).all()
+    assert [tuple(row) for row in actions if row[0] == "app.create"] == [("app.create", "kyc")]
+    assert intact(engine)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-
-from brickwork.app import create_app
-from brickwork.settings import Settings
 
 API = "/api/v1"
 
@@ -18,19 +15,10 @@ API = "/api/v1"
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_background_import_reports_progress_and_result(
     backend: str,
-    fresh_database_urls: dict[str, str],
-    tmp_path: Path,
+    app_on_fresh_database: Callable[[str], FastAPI],
     admin_on_own_database: Callable[[TestClient], TestClient],
 ) -> None:
-    if backend not in fresh_database_urls:
-        pytest.skip("no PostgreSQL server configured (BRICKWORK_TEST_POSTGRES_URL)")
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url=fresh_database_urls[backend],
-        argon2_profile="test",
-        insecure_cookies=True,  # the test client speaks plain http
-    )
-    app = create_app(settings)
+    app = app_on_fresh_database(backend)
     with TestClient(app) as client:
         admin_on_own_database(client)
         client.post(f"{API}/apps", json={"key": "ops", "label": "Ops"})
@@ -77,4 +65,3 @@ def test_background_import_reports_progress_and_result(
         missing = client.get(f"{API}/apps/ops/forms/trade/imports/nope")
         assert missing.json()["code"] == "job_not_found"
     app.state.jobs.shutdown()
-    app.state.engine.dispose()

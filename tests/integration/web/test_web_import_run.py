@@ -7,13 +7,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-
-from brickwork.app import create_app
-from brickwork.settings import Settings
 
 API = "/api/v1"
 FIELDS = [
@@ -25,19 +22,10 @@ FIELDS = [
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_checked_file_is_imported_and_its_progress_followed(
     backend: str,
-    fresh_database_urls: dict[str, str],
-    tmp_path: Path,
+    app_on_fresh_database: Callable[[str], FastAPI],
     admin_on_own_database: Callable[[TestClient], TestClient],
 ) -> None:
-    if backend not in fresh_database_urls:
-        pytest.skip("no PostgreSQL server configured (BRICKWORK_TEST_POSTGRES_URL)")
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url=fresh_database_urls[backend],
-        argon2_profile="test",
-        insecure_cookies=True,
-    )
-    app = create_app(settings)
+    app = app_on_fresh_database(backend)
     with TestClient(app) as client:
         admin_on_own_database(client)
         client.post(f"{API}/apps", json={"key": "ops", "label": "Ops"})
@@ -78,4 +66,3 @@ def test_a_checked_file_is_imported_and_its_progress_followed(
         assert "600 records imported." in shown.text
         listed = client.get(f"{API}/apps/ops/forms/trade/records", params={"limit": 1}).json()
         assert listed["total"] == 600
-    app.state.engine.dispose()  # no pooled connection left for the collector
