@@ -280,6 +280,7 @@ def test_routes_outside_the_document_are_exactly_the_public_ones(
             app="wealth",
             form="customer",
             record_id="00000000-0000-0000-0000-000000000000",
+            instance="00000000-0000-0000-0000-000000000000",
             key="report",
             task_id="1",
             job_id="job",

@@ -175,6 +175,46 @@ def test_a_record_page_starts_its_flow_and_shows_where_it_is(
     assert f'href="/inbox/tasks/{task["id"]}" class="task-link"' in president
 
 
+def test_an_administrator_of_the_app_ends_a_flow_from_the_record_page(
+    client: TestClient, users: Users
+) -> None:
+    bank = credit_app(client, users)
+    admin = [{"app": "credit", "actions": ["admin", "read"], "rows": "all"}]
+    ops = users.client("ops_admin", grants=admin)
+    record = application(bank, "50000.00")
+    submit(bank, record)
+    url = f"/apps/credit/forms/credit_application/records/{record['id']}"
+    assert "End this flow" not in opened(bank["rm"], url)  # the initiator withdraws instead
+    page = opened(ops, url)
+    assert "End this flow" in page
+    action = re.search(r'action="([^"]+/terminate)"', page)
+    version = re.search(r'name="expected_version" value="(\d+)"', page)
+    assert action is not None
+    assert version is not None
+    ended = ops.post(
+        action.group(1),
+        data={
+            "csrf_token": token(page),
+            "expected_version": version.group(1),
+            "reason": "opened twice by mistake",
+        },
+        follow_redirects=False,
+    )
+    assert ended.status_code == 303, ended.text
+    assert todo(bank["president"]) == []
+    after = opened(ops, url)
+    assert 'class="badge info">Ended</span>' in after
+    assert "opened twice by mistake" in after
+    assert "End this flow" not in after
+    short = ops.post(
+        action.group(1),
+        data={"csrf_token": token(after), "expected_version": version.group(1), "reason": "x"},
+        headers={"Accept": "text/html"},
+    )
+    assert short.status_code == 422
+    assert short.headers["content-type"].startswith("text/html")
+
+
 def test_during_a_flow_the_edit_page_lets_an_assignee_change_only_the_fields_of_the_step(
     client: TestClient, users: Users
 ) -> None:

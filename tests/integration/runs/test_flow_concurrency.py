@@ -1,7 +1,8 @@
 """Flow commands racing on real databases, each in a thread with its own session: an or-sign
 task approved 50 times at once moves on once; a countersign of 20 decided at once ends right;
-a withdraw racing an approval, exactly one wins. On PostgreSQL the instance row is locked and
-its version compared-and-swapped; SQLite has one writer at a time."""
+a withdraw or an administrator's termination racing an approval, exactly one wins. On
+PostgreSQL the instance row is locked and its version compared-and-swapped; SQLite has one
+writer at a time."""
 
 from __future__ import annotations
 
@@ -276,6 +277,45 @@ def test_withdraw_racing_an_approval_exactly_one_wins(
             assert final["status"] == "withdrawn"
             assert final["tasks"] == []
             assert results[0] in {"flow_stale", "flow_command_refused"}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_termination_racing_an_approval_exactly_one_wins(
+    backend: str, fresh_database_urls: dict[str, str], engines: list[Engine], tmp_path: Path
+) -> None:
+    factory, services = prepare(
+        url_of(backend, fresh_database_urls), engines, tmp_path, ["boss"], "single"
+    )
+    for _round in range(5):
+        started = start(factory, services)
+        (task,) = started["tasks"]
+
+        def act(i: int, started: dict[str, Any] = started, task: dict[str, Any] = task) -> Any:
+            if i == 0:
+                return decide(factory, services, "boss", task)
+            with unit_of_work(factory) as session:
+                return services.runs.terminate(
+                    session,
+                    OPS,
+                    started["id"],
+                    "started on the wrong case",
+                    expected_version=started["version"],
+                    key=None,
+                )
+
+        results = race(2, act)
+        won = [r for r in results if isinstance(r, dict)]
+        assert len(won) == 1, results
+        tasks, actions = rows(factory, started["id"])
+        if isinstance(results[0], dict):
+            assert tasks[-1] == ("second", "second", "open", None)
+            assert "terminate" not in actions
+            assert results[1] == "flow_stale"  # it carried the instance's version before
+        else:
+            assert tasks == [("review", "boss", "closed", "cancelled")]
+            assert actions.count("terminate") == 1
+            assert "approved" not in actions
+            assert results[0] in {"flow_stale", "flow_command_refused"}  # the task went
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -167,6 +167,17 @@ class ResolveIncident:
 
 
 @dataclass(frozen=True, slots=True)
+class Terminate:
+    """End a running instance for good, with a `reason`: every open task is cancelled with its
+    timers, and the instance is `terminated` (an instance stuck or started in error). The
+    platform decides who may (administrators of the app); the engine records the actor."""
+
+    actor: str
+    reason: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TimerFired:
     """A timer the engine scheduled (`ScheduleTimer`) is due."""
 
@@ -196,5 +207,6 @@ Command = (
     | Comment
     | Cc
     | ResolveIncident
+    | Terminate
 )
 Event = Command | TimerFired | SubflowFinished

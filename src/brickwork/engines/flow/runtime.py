@@ -62,6 +62,7 @@ from brickwork.engines.flow.events import (
     Resubmit,
     Return,
     SubflowFinished,
+    Terminate,
     TimerFired,
     Transfer,
     Urge,
@@ -1397,6 +1398,14 @@ def _on_resolve_incident(run: _Run, event: ResolveIncident) -> None:
     run.enter(target, token.prev)
 
 
+def _on_terminate(run: _Run, event: Terminate) -> None:
+    run.check_version(event.expected_version)
+    if not event.reason.strip():
+        run.refuse("E_FLOW_REASON_REQUIRED", "say why the instance is terminated", "/reason")
+    run.emit(History(event.actor, "terminate", comment=event.reason))
+    run.finish("terminated")
+
+
 _HANDLERS: dict[type, Callable[[_Run, Any], None]] = {
     Approve: _on_approve,
     Reject: _on_reject,
@@ -1414,4 +1423,5 @@ _HANDLERS: dict[type, Callable[[_Run, Any], None]] = {
     TimerFired: _on_timer,
     SubflowFinished: _on_subflow,
     ResolveIncident: _on_resolve_incident,
+    Terminate: _on_terminate,
 }

@@ -46,6 +46,7 @@ from brickwork.platform.runs.schemas import (
     SimulateRequest,
     SimulationOut,
     StartRequest,
+    TerminateRequest,
 )
 from brickwork.platform.runs.service import FlowService
 from brickwork.platform.runs.simulation import FlowSimulator
@@ -381,7 +382,7 @@ def instance_resolve_incident(
     """Resolve the incident at `node` (administrators of the app): its token enters `to`, by
     default `node` again (an exclusive gateway chooses again against the record as it is now).
     """
-    result = service.resolve_incident(
+    result = service.admin_command(
         session,
         actor,
         instance,
@@ -389,6 +390,34 @@ def instance_resolve_incident(
         expected_version=body.expected_version,
         key=idempotency_key,
         comment=body.comment,
+        action="resolve_incident",
+    )
+    return reply(result)
+
+
+@instances.post(
+    "/{instance}/terminate", responses=ERRORS, openapi_extra=openapi_body(TerminateRequest)
+)
+def instance_terminate(
+    instance: InstanceId,
+    session: SessionDep,
+    actor: ActorDep,
+    service: FlowsDep,
+    body: Annotated[TerminateRequest, Depends(json_body(TerminateRequest))],
+    idempotency_key: IdempotencyKey = None,
+) -> ExactJSONResponse:
+    """End a running instance for good (administrators of the app): every open task is
+    cancelled with its timers and subflows, the record shows the flow as `terminated` and may
+    start a flow again. `reason` (at least 5 visible characters) goes to the timeline. A
+    finished instance is refused (409 `flow_command_refused`); a stale `expected_version` gets
+    409 `flow_stale` with the current state."""
+    result = service.terminate(
+        session,
+        actor,
+        instance,
+        body.reason,
+        expected_version=body.expected_version,
+        key=idempotency_key,
     )
     return reply(result)
 

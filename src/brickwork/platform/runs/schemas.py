@@ -66,6 +66,14 @@ class ResolveIncidentRequest(CommandRequest):
     )
 
 
+class TerminateRequest(Strict):
+    """End the instance for good (administrators of the app). `expected_version` is the
+    instance's version; without it, send an `Idempotency-Key` header."""
+
+    expected_version: int | None = Field(default=None, ge=0, le=MAX_VERSION)
+    reason: Comment = Field(description="Why the instance ends (at least 5 visible characters)")
+
+
 class UrgeRequest(CommandRequest):
     task: Annotated[str, StringConstraints(max_length=32)] | None = None
 

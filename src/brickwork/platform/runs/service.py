@@ -49,6 +49,7 @@ from brickwork.engines.flow import (
     SubflowFinished,
     TaskClosed,
     TaskCreated,
+    Terminate,
     TimerFired,
     Transition,
     UpdateRecords,
@@ -74,6 +75,7 @@ from brickwork.platform.errors import (
 from brickwork.platform.jobs.service import JobContext, JobQueue
 from brickwork.platform.models import FlowHistory, FlowInstance, FlowTask
 from brickwork.platform.models.flow_task import CLOSED, OPEN
+from brickwork.platform.records.access import MIN_REASON, visible_length
 from brickwork.platform.records.published import PublishedForm
 from brickwork.platform.records.rows import typed_values
 from brickwork.platform.records.service import RecordService
@@ -385,7 +387,7 @@ class FlowService:
             action=action,
         )
 
-    def resolve_incident(
+    def admin_command(
         self,
         session: Session,
         actor: Actor,
@@ -395,8 +397,10 @@ class FlowService:
         expected_version: int | None,
         key: str | None,
         comment: str | None = None,
+        action: str,
     ) -> dict[str, Any]:
-        """An administrator of the instance's app (`admin` grant) resolves an incident."""
+        """A command only administrators of the instance's app (`admin` grant) give: resolve
+        an incident, terminate the instance."""
         instance = self.repo.find_instance(session, instance_id)
         if instance is None or not self._may_see(session, actor, instance):
             raise NotFound(
@@ -412,7 +416,38 @@ class FlowService:
             key=key,
             comment=comment,
             task=None,
-            action="resolve_incident",
+            action=action,
+        )
+
+    def terminate(
+        self,
+        session: Session,
+        actor: Actor,
+        instance_id: str,
+        reason: str,
+        *,
+        expected_version: int | None,
+        key: str | None,
+    ) -> dict[str, Any]:
+        """An administrator of the instance's app ends it for good (an instance started in
+        error, or one nobody can move on): its open tasks are cancelled with their timers and
+        subflows, and the record may start a flow again. The reason goes to the timeline."""
+        if visible_length(reason) < MIN_REASON:
+            message = f"say why the instance ends (at least {MIN_REASON} visible characters)"
+            raise Invalid(
+                message,
+                code="terminate_reason_required",
+                errors=[ErrorItem("/reason", "terminate_reason_required", message)],
+            )
+        return self.admin_command(
+            session,
+            actor,
+            instance_id,
+            lambda version: Terminate(actor.username, reason, version),
+            expected_version=expected_version,
+            key=key,
+            comment=reason,
+            action="terminate",
         )
 
     def _command(

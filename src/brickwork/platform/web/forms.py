@@ -280,6 +280,34 @@ def start_flow(
     return RedirectResponse(f"/apps/{app}/forms/{form}/records/{record_id}", status_code=303)
 
 
+@router.post(
+    "/apps/{app}/forms/{form}/records/{record_id}/flows/{instance}/terminate",
+    response_model=None,
+)
+def terminate_flow(
+    request: Request,
+    session: SessionDep,
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    instance: RecordId,
+    sent: FormListsDep,
+) -> Response:
+    """End one of the record's flows for good (administrators of the app), with a reason and
+    the version the page showed; then back to the record."""
+    viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
+    version = first(sent, "expected_version", "")
+    request.app.state.runs.terminate(
+        session,
+        viewer.actor,
+        instance,
+        first(sent, "reason", ""),
+        expected_version=int(version) if version.isdigit() else None,
+        key=None,
+    )
+    return RedirectResponse(f"/apps/{app}/forms/{form}/records/{record_id}", status_code=303)
+
+
 # ---------------------------------------------------------------- the page
 
 

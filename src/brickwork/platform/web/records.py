@@ -386,6 +386,10 @@ def detail_page(
             "may_update": allowed(records, session, viewer, published, "update"),
             "may_delete": allowed(records, session, viewer, published, "delete"),
             "flows": (flows := flows_of(request, session, viewer, app, form, record_id)),
+            "may_end_flows": records.permissions.denial(
+                records.permissions.principal(session, viewer.actor), "admin", app
+            )
+            is None,
             "startable": [
                 key
                 for key in startable(request, session, app, form)
@@ -557,6 +561,8 @@ def flows_of(
         }
         found.append(
             {
+                "id": detail["id"],
+                "version": detail["version"],
                 "drawing": layout(detail["diagram"], names),
                 "flow": detail["flow"],
                 "status": detail["status"],

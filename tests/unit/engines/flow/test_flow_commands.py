@@ -1,8 +1,9 @@
 """Commands: return (rerun / jump back / to the initiator), transfer, delegate, add signer,
-withdraw, resubmit, urge, comment and CC, with their refusals."""
+withdraw, resubmit, urge, comment, CC and terminate, with their refusals."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from brickwork.engines.flow import (
     Return,
     TaskClosed,
     TaskCreated,
+    Terminate,
     TimerFired,
     Transfer,
     Urge,
@@ -415,3 +417,60 @@ def test_withdraw_while_returned_to_the_initiator() -> None:
     effects = driver.send(Withdraw("am"))
     assert TaskClosed(own.id, "withdrawn") in effects
     assert driver.state.status == "withdrawn"
+
+
+def test_terminate_ends_every_branch_with_its_tasks() -> None:
+    driver = Driver(credit_spec(), record={"amount": Decimal("2000000")})
+    driver.send(Approve("president", driver.task("president").id))
+    open_tasks = driver.tasks()
+    assert {t.node for t in open_tasks} == {"risk", "compliance"}
+    effects = driver.send(Terminate("ops", "started for the wrong customer", driver.state.version))
+    assert {e for e in effects if isinstance(e, TaskClosed)} == {
+        TaskClosed(t.id, "cancelled") for t in open_tasks
+    }
+    assert History("ops", "terminate", comment="started for the wrong customer") in effects
+    assert Finished("terminated") in effects
+    assert Notify("finished", ("am",), None) in effects
+    state = driver.state
+    assert (state.status, state.tokens, state.tasks, state.timers) == ("terminated", (), (), ())
+
+
+def test_terminate_cancels_the_sla_timers() -> None:
+    driver = Driver(credit_spec())
+    timers = driver.state.timers
+    assert len(timers) == 2  # the president's reminder and escalation
+    effects = driver.send(Terminate("ops", "duplicate application", driver.state.version))
+    assert [e for e in effects if isinstance(e, CancelTimer)] == [CancelTimer(t.id) for t in timers]
+    assert driver.state.timers == ()
+
+
+@pytest.mark.parametrize(
+    ("reason", "version_offset", "code"),
+    [("  \t ", 0, "E_FLOW_REASON_REQUIRED"), ("wrong customer", -1, "E_FLOW_STALE")],
+)
+def test_terminate_refusals_change_nothing(reason: str, version_offset: int, code: str) -> None:
+    driver = Driver(three_steps())
+    before = driver.state
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(Terminate("ops", reason, before.version + version_offset))
+    assert refused.value.code == code
+    assert refused.value.state == before
+    assert driver.state == before
+
+
+def test_a_finished_instance_cannot_be_terminated() -> None:
+    driver = Driver(three_steps())
+    driver.send(Withdraw("am"))
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(Terminate("ops", "clean up the inbox", driver.state.version))
+    assert refused.value.code == "E_FLOW_FINISHED"
+
+
+def test_terminate_racing_an_approval_only_one_wins() -> None:
+    driver = Driver(three_steps())
+    base = driver.state
+    task = driver.task("a")
+    driver.send(Approve("ua", task.id, expected_version=task.version))
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(Terminate("ops", "wrong customer", base.version))
+    assert refused.value.code == "E_FLOW_STALE"

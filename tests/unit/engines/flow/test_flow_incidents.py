@@ -1,4 +1,5 @@
-"""Resolving incidents: retry the node after the data was fixed, or move the token elsewhere."""
+"""Resolving incidents: retry the node after the data was fixed, or move the token elsewhere;
+or end the instance."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from brickwork.engines.flow import (
     Incident,
     ResolveIncident,
     SetFields,
+    Terminate,
     compile_flow,
 )
 
@@ -96,3 +98,10 @@ def test_the_incident_token_keeps_the_previous_approvers_through_a_retry() -> No
     driver = stuck()
     token = next(t for t in driver.state.tokens if t.wait == "incident")
     assert token.prev == ("u1",)
+
+
+def test_an_instance_in_an_incident_can_be_terminated() -> None:
+    driver = stuck()
+    effects = driver.send(Terminate("admin", "the customer withdrew", driver.state.version))
+    assert (driver.state.status, driver.state.tokens) == ("terminated", ())
+    assert History("admin", "terminate", comment="the customer withdrew") in effects

@@ -30,6 +30,7 @@ from brickwork.engines.flow import (
     Return,
     TaskClosed,
     TaskCreated,
+    Terminate,
     TimerFired,
     Transfer,
     Urge,
@@ -189,6 +190,16 @@ class FlowMachine(RuleBasedStateMachine):
     @rule(actor=st.sampled_from(PEOPLE))
     def comment(self, actor: str) -> None:
         self.send(Comment(actor, "noted"))
+
+    @rule(stale=st.booleans())
+    def terminate(self, stale: bool) -> None:
+        before = self.driver.state
+        effects = self.send(Terminate("admin", "ends here", before.version - stale))
+        if effects is not None:
+            assert not stale, "a stale termination was applied"
+            closed = {e.task for e in effects if isinstance(e, TaskClosed)}
+            assert closed == {t.id for t in before.tasks}, "a task outlived the instance"
+            assert self.driver.state.status == "terminated"
 
     @invariant()
     def always_ends_or_waits(self) -> None:

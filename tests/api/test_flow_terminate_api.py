@@ -1,0 +1,185 @@
+"""Terminating a flow instance over HTTP: an administrator of the app ends an instance started
+in error (or one nobody can move on) with a reason; its tasks go, the record may start a flow
+again, and nobody else may do it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from credit_flow import (
+    API,
+    RECORDS,
+    Bank,
+    application,
+    credit_app,
+    decide,
+    define,
+    submit,
+    todo,
+)
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brickwork.platform.models import AuditEvent
+from conftest import Users
+
+ADMIN = [{"app": "credit", "actions": ["admin", "read", "update"], "rows": "all"}]
+REASON = "opened for the wrong customer"
+
+
+def bank_with_admin(client: TestClient, users: Users) -> Bank:
+    bank = credit_app(client, users)
+    bank.people["ops_admin"] = users.client("ops_admin", grants=ADMIN)
+    return bank
+
+
+def terminate(client: TestClient, instance: dict[str, Any], **body: Any) -> Any:
+    return client.post(
+        f"{API}/flow-instances/{instance['id']}/terminate",
+        json={"expected_version": instance["version"], "reason": REASON, **body},
+    )
+
+
+def test_an_administrator_terminates_an_instance_and_the_record_may_start_again(
+    client: TestClient, users: Users, session: Session
+) -> None:
+    bank = bank_with_admin(client, users)
+    record = application(bank, "2000000.00")
+    started = submit(bank, record)
+    running = decide(bank["president"])  # risk and compliance are asked in parallel
+    assert [t["node"] for t in todo(bank["risk1"])] == ["risk"]
+    assert [t["node"] for t in todo(bank["comp1"])] == ["compliance"]
+    ended = terminate(bank["ops_admin"], running)
+    assert ended.status_code == 200, ended.text
+    assert (ended.json()["status"], ended.json()["tasks"]) == ("terminated", [])
+    assert todo(bank["risk1"]) == todo(bank["comp1"]) == []
+    detail = bank["ops_admin"].get(f"{API}/flow-instances/{started['id']}").json()
+    assert {(t["node"], t["outcome"]) for t in detail["tasks"] if t["node"] != "start"} == {
+        ("branch_review", "approved"),
+        ("risk", "cancelled"),
+        ("compliance", "cancelled"),
+    }
+    line = next(line for line in detail["timeline"] if line["action"] == "terminate")
+    assert (line["actor"], line["comment"]) == ("ops_admin", REASON)
+    shown = bank["rm"].get(f"{RECORDS}/{record['id']}").json()
+    assert shown["flow_status"] == "terminated"
+    notices = bank["rm"].get(f"{API}/me/notifications").json()["items"]
+    assert [n["kind"] for n in notices] == ["flow.finished"]
+    audited = session.scalars(
+        select(AuditEvent.actor).where(
+            AuditEvent.object_id == started["id"], AuditEvent.action == "flow.terminate"
+        )
+    ).all()
+    assert audited == ["ops_admin"]
+    again = submit(bank, record)  # one flow at a time per record: the terminated one is over
+    assert again["status"] == "running"
+    assert [t["node"] for t in todo(bank["president"])] == ["branch_review"]
+
+
+@pytest.mark.parametrize("who", ["rm", "president", "risk1"])
+def test_only_administrators_of_the_app_terminate(
+    client: TestClient, users: Users, who: str
+) -> None:
+    """Not the initiator (who withdraws instead), nor an approver holding a task of it."""
+    bank = bank_with_admin(client, users)
+    instance = submit(bank, application(bank, "2000000.00"))
+    if who == "risk1":
+        instance = decide(bank["president"])  # risk1 now holds a task of it
+    refused = terminate(bank[who], instance)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["code"] == "permission_denied"
+    still = bank["ops_admin"].get(f"{API}/flow-instances/{instance['id']}").json()
+    assert (still["status"], still["version"]) == ("running", instance["version"])
+
+
+def test_a_reason_that_shows_nothing_is_refused_with_a_pointer(
+    client: TestClient, users: Users
+) -> None:
+    bank = bank_with_admin(client, users)
+    instance = submit(bank, application(bank, "50000.00"))
+    for reason in ("", "  \t ", "\u200b\u200b\u200b\u200b\u200b\u200b", "oops"):
+        refused = terminate(bank["ops_admin"], instance, reason=reason)
+        assert refused.status_code == 422, (reason, refused.text)
+        assert refused.json()["code"] == "terminate_reason_required"
+        assert refused.json()["errors"][0]["pointer"] == "/reason"
+    missing = bank["ops_admin"].post(
+        f"{API}/flow-instances/{instance['id']}/terminate",
+        json={"expected_version": instance["version"]},
+    )
+    assert missing.status_code == 422, missing.text
+    assert todo(bank["president"]) != []
+
+
+def test_a_stale_or_repeated_termination_changes_nothing(client: TestClient, users: Users) -> None:
+    bank = bank_with_admin(client, users)
+    instance = submit(bank, application(bank, "50000.00"))
+    moved = decide(bank["president"])
+    stale = terminate(bank["ops_admin"], instance)  # the version before the approval
+    assert stale.status_code == 409, stale.text
+    assert stale.json()["code"] == "flow_stale"
+    assert stale.json()["current"]["version"] == moved["version"]
+    ended = terminate(bank["ops_admin"], moved)
+    assert ended.status_code == 200, ended.text
+    again = terminate(bank["ops_admin"], ended.json())
+    assert again.status_code == 409, again.text
+    assert (again.json()["code"], again.json()["errors"][0]["code"]) == (
+        "flow_command_refused",
+        "E_FLOW_FINISHED",
+    )
+    keyed = bank["ops_admin"].post(
+        f"{API}/flow-instances/{instance['id']}/terminate",
+        json={"reason": REASON},
+        headers={"Idempotency-Key": "end-1"},
+    )
+    assert keyed.status_code == 409, keyed.text
+    assert keyed.json()["code"] == "flow_command_refused"
+
+
+def test_terminating_a_parent_terminates_its_running_subflow(
+    client: TestClient, users: Users
+) -> None:
+    bank = bank_with_admin(client, users)
+    child = {
+        "form": "credit_application",
+        "nodes": [
+            {"id": "start", "type": "start"},
+            {
+                "id": "legal",
+                "type": "approval",
+                "assignees": [{"type": "role", "role": "compliance_officer"}],
+            },
+            {"id": "end", "type": "end"},
+        ],
+        "edges": [
+            {"id": "e1", "from": "start", "to": "legal"},
+            {"id": "e2", "from": "legal", "to": "end"},
+        ],
+    }
+    parent = {
+        "form": "credit_application",
+        "nodes": [
+            {"id": "start", "type": "start"},
+            {"id": "legal", "type": "subflow", "flow": "legal_check", "version": 1},
+            {"id": "end", "type": "end"},
+        ],
+        "edges": [
+            {"id": "e1", "from": "start", "to": "legal"},
+            {"id": "e2", "from": "legal", "to": "end"},
+        ],
+    }
+    assert define(client, "flow", "legal_check", child).status_code == 201
+    assert define(client, "flow", "legal_first", parent).status_code == 201
+    record = application(bank, "50000.00")
+    started = bank["rm"].post(f"{RECORDS}/{record['id']}/flows", json={"flow": "legal_first"})
+    assert started.status_code == 201, started.text
+    assert [t["node"] for t in todo(bank["comp1"])] == ["legal"]
+    ended = terminate(bank["ops_admin"], started.json())
+    assert ended.status_code == 200, ended.text
+    flows = bank["rm"].get(f"{RECORDS}/{record['id']}/flows").json()["items"]
+    assert [(f["flow"], f["status"]) for f in flows] == [
+        ("legal_first", "terminated"),
+        ("legal_check", "terminated"),
+    ]
+    assert todo(bank["comp1"]) == []
