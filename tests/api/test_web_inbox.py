@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from credit_flow import API, act, application, credit_app, submit, todo
+from credit_flow import API, act, application, credit_app, decide, submit, todo
 from fastapi.testclient import TestClient
 
 from conftest import Users
@@ -213,6 +213,36 @@ def test_an_administrator_of_the_app_ends_a_flow_from_the_record_page(
     )
     assert short.status_code == 422
     assert short.headers["content-type"].startswith("text/html")
+
+
+def test_every_line_of_a_flow_s_timeline_is_named_in_the_reader_s_language(
+    client: TestClient, users: Users
+) -> None:
+    bank = credit_app(client, users)
+    record = application(bank, "50000.00")
+    started = submit(bank, record)
+    returned = decide(bank["president"], "return", target="initiator")
+    again = bank["rm"].post(
+        f"{API}/flow-instances/{started['id']}/resubmit",
+        json={"expected_version": returned["version"]},
+    )
+    assert again.status_code == 200, again.text
+    (task,) = todo(bank["president"])
+    assert act(bank["president"], task, "transfer", to="risk1").status_code == 200
+    urged = bank["rm"].post(
+        f"{API}/flow-instances/{started['id']}/urge", headers={"Idempotency-Key": "urge-1"}
+    )
+    assert urged.status_code == 200, urged.text
+    url = f"/apps/credit/forms/credit_application/records/{record['id']}"
+    page = bank["rm"].get(url, headers={"Accept-Language": "zh-CN"}).text
+    flows = page[page.index('id="flows-title"') : page.index('id="history-title"')]
+    names = re.findall(r'<span class="badge">([^<]*)</span>', flows)
+    assert names == ["提交", "退回", "重新提交", "转交", "催办"]
+    (task,) = todo(bank["risk1"])
+    chinese = {"Accept-Language": "zh-CN"}
+    task_page = bank["risk1"].get(f"/inbox/tasks/{task['id']}", headers=chinese).text
+    timeline = task_page[task_page.index('id="timeline"') :]
+    assert re.findall(r'<span class="badge">([^<]*)</span>', timeline)[:5] == names
 
 
 def test_during_a_flow_the_edit_page_lets_an_assignee_change_only_the_fields_of_the_step(
