@@ -215,7 +215,7 @@ def test_an_administrator_of_the_app_ends_a_flow_from_the_record_page(
     assert short.headers["content-type"].startswith("text/html")
 
 
-def test_every_line_of_a_flow_s_timeline_is_named_in_the_reader_s_language(
+def test_a_flow_s_status_and_every_line_of_its_timeline_read_in_the_reader_s_language(
     client: TestClient, users: Users
 ) -> None:
     bank = credit_app(client, users)
@@ -235,6 +235,7 @@ def test_every_line_of_a_flow_s_timeline_is_named_in_the_reader_s_language(
     assert urged.status_code == 200, urged.text
     url = f"/apps/credit/forms/credit_application/records/{record['id']}"
     page = bank["rm"].get(url, headers={"Accept-Language": "zh-CN"}).text
+    assert page.count('<span class="badge info">进行中</span>') == 2  # the record's and its flow's
     flows = page[page.index('id="flows-title"') : page.index('id="history-title"')]
     names = re.findall(r'<span class="badge">([^<]*)</span>', flows)
     assert names == ["提交", "退回", "重新提交", "转交", "催办"]
