@@ -283,6 +283,7 @@ def test_routes_outside_the_document_are_exactly_the_public_ones(
             instance="00000000-0000-0000-0000-000000000000",
             key="report",
             task_id="1",
+            task="1",
             job_id="job",
             event_id="1",
             username="someone",

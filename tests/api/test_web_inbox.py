@@ -215,6 +215,50 @@ def test_an_administrator_of_the_app_ends_a_flow_from_the_record_page(
     assert short.headers["content-type"].startswith("text/html")
 
 
+def test_an_administrator_of_the_app_gives_a_task_to_someone_else_from_the_record_page(
+    client: TestClient, users: Users
+) -> None:
+    bank = credit_app(client, users)
+    admin = [{"app": "credit", "actions": ["admin", "read"], "rows": "all"}]
+    ops = users.client("ops_admin", grants=admin)
+    record = application(bank, "50000.00")
+    submit(bank, record)
+    url = f"/apps/credit/forms/credit_application/records/{record['id']}"
+    assert "Give a task to someone else" not in opened(bank["president"], url)
+    page = opened(ops, url)
+    (task,) = todo(bank["president"])
+    action = f"{url}/tasks/{task['id']}/reassign"
+    assert f'action="{action}"' in page
+    given = ops.post(
+        action,
+        data={
+            "csrf_token": token(page),
+            "expected_version": str(task["version"]),
+            "to": "risk1",
+            "reason": "the president is on leave",
+        },
+        follow_redirects=False,
+    )
+    assert given.status_code == 303, given.text
+    assert todo(bank["president"]) == []
+    assert [t["node"] for t in todo(bank["risk1"])] == ["branch_review"]
+    after = opened(ops, url)
+    assert '<span class="badge">Reassigned</span> — the president is on leave' in after
+    stale = ops.post(
+        action,
+        data={
+            "csrf_token": token(after),
+            "expected_version": str(task["version"]),
+            "to": "cm1",
+            "reason": "the president is on leave",
+        },
+        headers={"Accept": "text/html"},
+    )
+    assert stale.status_code == 409  # that task is closed: the page says so
+    assert stale.headers["content-type"].startswith("text/html")
+    assert [t["node"] for t in todo(bank["risk1"])] == ["branch_review"]
+
+
 def test_a_flow_s_status_and_every_line_of_its_timeline_read_in_the_reader_s_language(
     client: TestClient, users: Users
 ) -> None:

@@ -1,6 +1,7 @@
 """Flow commands racing on real databases, each in a thread with its own session: an or-sign
 task approved 50 times at once moves on once; a countersign of 20 decided at once ends right;
-a withdraw or an administrator's termination racing an approval, exactly one wins. On
+a withdraw, an administrator's termination or reassignment racing an approval, exactly one
+wins. On
 PostgreSQL the instance row is locked and its version compared-and-swapped; SQLite has one
 writer at a time."""
 
@@ -316,6 +317,53 @@ def test_a_termination_racing_an_approval_exactly_one_wins(
             assert actions.count("terminate") == 1
             assert "approved" not in actions
             assert results[0] in {"flow_stale", "flow_command_refused"}  # the task went
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_reassignment_racing_an_approval_exactly_one_wins(
+    backend: str, fresh_database_urls: dict[str, str], engines: list[Engine], tmp_path: Path
+) -> None:
+    factory, services = prepare(
+        url_of(backend, fresh_database_urls), engines, tmp_path, ["boss"], "single"
+    )
+    for _round in range(5):
+        started = start(factory, services)
+        (task,) = started["tasks"]
+
+        def act(i: int, task: dict[str, Any] = task) -> Any:
+            if i == 0:
+                return decide(factory, services, "boss", task)
+            with unit_of_work(factory) as session:
+                return services.runs.reassign(
+                    session,
+                    OPS,
+                    task["id"],
+                    "second",
+                    "boss is on leave",
+                    expected_version=task["version"],
+                    key=None,
+                )
+
+        results = race(2, act)
+        won = [r for r in results if isinstance(r, dict)]
+        assert len(won) == 1, results
+        assert [r for r in results if not isinstance(r, dict)] in (
+            ["flow_stale"],
+            ["flow_command_refused"],
+        )
+        tasks, actions = rows(factory, started["id"])
+        if isinstance(results[0], dict):  # approved: the next step is open, nothing reassigned
+            assert tasks == [
+                ("review", "boss", "closed", "approved"),
+                ("second", "second", "open", None),
+            ]
+            assert "reassign" not in actions
+        else:
+            assert tasks == [
+                ("review", "boss", "closed", "transferred"),
+                ("review", "second", "open", None),
+            ]
+            assert "approved" not in actions
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

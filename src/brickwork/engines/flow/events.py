@@ -167,6 +167,19 @@ class ResolveIncident:
 
 
 @dataclass(frozen=True, slots=True)
+class Reassign:
+    """Give an open task to `to` in its holder's place, with a `reason` (the holder left, is
+    away for long, or may not decide it). The platform decides who may (administrators of the
+    app); the engine records the actor. The task's SLA starts again."""
+
+    actor: str
+    task: str
+    to: str
+    reason: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Terminate:
     """End a running instance for good, with a `reason`: every open task is cancelled with its
     timers, and the instance is `terminated` (an instance stuck or started in error). The
@@ -207,6 +220,7 @@ Command = (
     | Comment
     | Cc
     | ResolveIncident
+    | Reassign
     | Terminate
 )
 Event = Command | TimerFired | SubflowFinished

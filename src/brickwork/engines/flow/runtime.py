@@ -57,6 +57,7 @@ from brickwork.engines.flow.events import (
     Complete,
     Delegate,
     Event,
+    Reassign,
     Reject,
     ResolveIncident,
     Resubmit,
@@ -1398,12 +1399,36 @@ def _on_resolve_incident(run: _Run, event: ResolveIncident) -> None:
     run.enter(target, token.prev)
 
 
+def _reason(run: _Run, reason: str, why: str) -> None:
+    """A reason shows something: not only spaces, controls or invisible format characters."""
+    if not any(char.isprintable() and not char.isspace() for char in reason):
+        run.refuse("E_FLOW_REASON_REQUIRED", f"say why {why}", "/reason")
+
+
 def _on_terminate(run: _Run, event: Terminate) -> None:
     run.check_version(event.expected_version)
-    if not event.reason.strip():
-        run.refuse("E_FLOW_REASON_REQUIRED", "say why the instance is terminated", "/reason")
+    _reason(run, event.reason, "the instance is terminated")
     run.emit(History(event.actor, "terminate", comment=event.reason))
     run.finish("terminated")
+
+
+def _on_reassign(run: _Run, event: Reassign) -> None:
+    task = run.tasks.get(event.task)
+    if task is None:
+        run.refuse("E_FLOW_UNKNOWN_TASK", f"there is no open task `{event.task}`")
+    if event.expected_version is not None and event.expected_version != task.version:
+        run.refuse(
+            "E_FLOW_STALE",
+            f"task `{task.id}` is at version {task.version}, not {event.expected_version}",
+        )
+    _reason(run, event.reason, "the task is given to someone else")
+    if task.node == run.flow.start:
+        run.refuse("E_FLOW_NOT_ALLOWED", "the initiator's own task stays the initiator's")
+    _receiver(run, task, event.to)
+    # a delegated task keeps its owner, who decides once the new delegate has given an opinion
+    _hand_over(run, task, event.to, task.owner, "transferred")
+    detail = {"from": task.assignee, "to": event.to}
+    run.emit(History(event.actor, "reassign", task.node, task.id, event.reason, detail))
 
 
 _HANDLERS: dict[type, Callable[[_Run, Any], None]] = {
@@ -1424,4 +1449,5 @@ _HANDLERS: dict[type, Callable[[_Run, Any], None]] = {
     SubflowFinished: _on_subflow,
     ResolveIncident: _on_resolve_incident,
     Terminate: _on_terminate,
+    Reassign: _on_reassign,
 }

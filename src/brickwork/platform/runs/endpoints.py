@@ -41,6 +41,7 @@ from brickwork.platform.runs.schemas import (
     CcRequest,
     CommandRequest,
     HandOverRequest,
+    ReassignRequest,
     ResolveIncidentRequest,
     ReturnRequest,
     SimulateRequest,
@@ -220,6 +221,33 @@ def _task_route(name: str, model: type[CommandRequest], make: TaskEvent, summary
         responses=ERRORS,
         openapi_extra=openapi_body(model, required=model is not CommandRequest),
     )
+
+
+@tasks.post("/{task}/reassign", responses=ERRORS, openapi_extra=openapi_body(ReassignRequest))
+def task_reassign(
+    task: TaskId,
+    session: SessionDep,
+    actor: ActorDep,
+    service: FlowsDep,
+    body: Annotated[ReassignRequest, Depends(json_body(ReassignRequest))],
+    idempotency_key: IdempotencyKey = None,
+) -> ExactJSONResponse:
+    """Give an open task to `to` in its holder's place (administrators of the app: the holder
+    left, is away for long, or may not decide it). `to` must be active and hold no task at the
+    step; under maker-checker an approval never goes to the initiator; the initiator's own task
+    stays theirs. A delegated task keeps its owner. The task's SLA starts again; `reason` (at
+    least 5 visible characters) goes to the timeline and the new holder is told. Send
+    `expected_version` (the task's) or an `Idempotency-Key` header."""
+    result = service.reassign(
+        session,
+        actor,
+        task,
+        body.to,
+        body.reason,
+        expected_version=body.expected_version,
+        key=idempotency_key,
+    )
+    return reply(result)
 
 
 _COMMAND_NOTE = (

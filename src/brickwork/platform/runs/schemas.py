@@ -74,6 +74,15 @@ class TerminateRequest(Strict):
     reason: Comment = Field(description="Why the instance ends (at least 5 visible characters)")
 
 
+class ReassignRequest(Strict):
+    """Give the task to someone else (administrators of the app). `expected_version` is the
+    task's version; without it, send an `Idempotency-Key` header."""
+
+    expected_version: int | None = Field(default=None, ge=0, le=MAX_VERSION)
+    to: Username = Field(description="The user who takes the task")
+    reason: Comment = Field(description="Why (at least 5 visible characters)")
+
+
 class UrgeRequest(CommandRequest):
     task: Annotated[str, StringConstraints(max_length=32)] | None = None
 

@@ -43,6 +43,7 @@ from brickwork.engines.flow import (
     NodeEntered,
     NodeLeft,
     Notify,
+    Reassign,
     ScheduleTimer,
     SetFields,
     StartSubflow,
@@ -162,6 +163,12 @@ class _Apply:
     """Timeline rows of the step, written in one statement with its audit event."""
     orphan: bool = False
     """Ended because its parent left the subflow node: the parent is not told."""
+
+
+def _require_reason(reason: str, why: str, code: str) -> None:
+    if visible_length(reason) < MIN_REASON:
+        message = f"say why {why} (at least {MIN_REASON} visible characters)"
+        raise Invalid(message, code=code, errors=[ErrorItem("/reason", code, message)])
 
 
 def running_key(pinned: PinnedFlow, record_id: str) -> str:
@@ -399,14 +406,9 @@ class FlowService:
         comment: str | None = None,
         action: str,
     ) -> dict[str, Any]:
-        """A command only administrators of the instance's app (`admin` grant) give: resolve
-        an incident, terminate the instance."""
-        instance = self.repo.find_instance(session, instance_id)
-        if instance is None or not self._may_see(session, actor, instance):
-            raise NotFound(
-                f"there is no flow instance {instance_id}", code="flow_instance_not_found"
-            )
-        self.records.permissions.require(session, actor, "admin", instance.app_key)
+        """A command on an instance only administrators of its app (`admin` grant) give:
+        resolve an incident, terminate the instance."""
+        self._administered(session, actor, instance_id)
         return self._command(
             session,
             actor,
@@ -432,23 +434,62 @@ class FlowService:
         """An administrator of the instance's app ends it for good (an instance started in
         error, or one nobody can move on): its open tasks are cancelled with their timers and
         subflows, and the record may start a flow again. The reason goes to the timeline."""
-        if visible_length(reason) < MIN_REASON:
-            message = f"say why the instance ends (at least {MIN_REASON} visible characters)"
-            raise Invalid(
-                message,
-                code="terminate_reason_required",
-                errors=[ErrorItem("/reason", "terminate_reason_required", message)],
-            )
-        return self.admin_command(
+        self._administered(session, actor, instance_id)
+        _require_reason(reason, "the instance ends", "terminate_reason_required")
+        return self._command(
             session,
             actor,
             instance_id,
-            lambda version: Terminate(actor.username, reason, version),
+            lambda: Terminate(actor.username, reason, expected_version),
             expected_version=expected_version,
             key=key,
             comment=reason,
+            task=None,
             action="terminate",
         )
+
+    def reassign(
+        self,
+        session: Session,
+        actor: Actor,
+        task_id: int,
+        to: str,
+        reason: str,
+        *,
+        expected_version: int | None,
+        key: str | None,
+    ) -> dict[str, Any]:
+        """An administrator of the app gives an open task to `to` in its holder's place (the
+        holder left, is away for long, or may not decide it); `expected_version` is the
+        task's. The reason goes to the timeline; the new holder is told."""
+        row = self.repo.task_row(session, task_id)
+        instance = None if row is None else self.repo.find_instance(session, row.instance_id)
+        if row is None or instance is None or not self._may_see(session, actor, instance):
+            raise NotFound(f"there is no task {task_id}", code="task_not_found")
+        self.records.permissions.require(session, actor, "admin", instance.app_key)
+        _require_reason(reason, "the task goes to someone else", "reassign_reason_required")
+        engine_task = row.task
+        return self._command(
+            session,
+            actor,
+            instance.id,
+            lambda: Reassign(actor.username, engine_task, to, reason, expected_version),
+            expected_version=expected_version,
+            key=key,
+            comment=reason,
+            task=engine_task,
+            action="reassign",
+        )
+
+    def _administered(self, session: Session, actor: Actor, instance_id: str) -> FlowInstance:
+        """The instance, when the actor sees it and administers its app."""
+        instance = self.repo.find_instance(session, instance_id)
+        if instance is None or not self._may_see(session, actor, instance):
+            raise NotFound(
+                f"there is no flow instance {instance_id}", code="flow_instance_not_found"
+            )
+        self.records.permissions.require(session, actor, "admin", instance.app_key)
+        return instance
 
     def _command(
         self,

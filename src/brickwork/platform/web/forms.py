@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,7 @@ from brickwork.platform.errors import (
     NotFound,
     PlatformError,
 )
+from brickwork.platform.runs.schemas import MAX_ID
 from brickwork.platform.web.pages import MAX_FIELD
 from brickwork.platform.web.params import (
     AppKey,
@@ -301,6 +302,34 @@ def terminate_flow(
         session,
         viewer.actor,
         instance,
+        first(sent, "reason", ""),
+        expected_version=int(version) if version.isdigit() else None,
+        key=None,
+    )
+    return RedirectResponse(f"/apps/{app}/forms/{form}/records/{record_id}", status_code=303)
+
+
+@router.post(
+    "/apps/{app}/forms/{form}/records/{record_id}/tasks/{task}/reassign", response_model=None
+)
+def reassign_task(
+    request: Request,
+    session: SessionDep,
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    task: Annotated[int, Path(ge=1, le=MAX_ID)],
+    sent: FormListsDep,
+) -> Response:
+    """Give an open task of one of the record's flows to someone else (administrators of the
+    app), with a reason and the version the page showed; then back to the record."""
+    viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
+    version = first(sent, "expected_version", "")
+    request.app.state.runs.reassign(
+        session,
+        viewer.actor,
+        task,
+        first(sent, "to", "").strip(),
         first(sent, "reason", ""),
         expected_version=int(version) if version.isdigit() else None,
         key=None,

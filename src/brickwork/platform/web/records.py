@@ -386,7 +386,7 @@ def detail_page(
             "may_update": allowed(records, session, viewer, published, "update"),
             "may_delete": allowed(records, session, viewer, published, "delete"),
             "flows": (flows := flows_of(request, session, viewer, app, form, record_id)),
-            "may_end_flows": records.permissions.denial(
+            "may_administer_flows": records.permissions.denial(
                 records.permissions.principal(session, viewer.actor), "admin", app
             )
             is None,
@@ -559,6 +559,7 @@ def flows_of(
             node["id"]: text_in(node.get("label"), viewer.language) or node["type"]
             for node in detail["diagram"]["nodes"]
         }
+        starts = {node["id"] for node in detail["diagram"]["nodes"] if node["type"] == "start"}
         found.append(
             {
                 "id": detail["id"],
@@ -587,6 +588,18 @@ def flows_of(
                     if step["action"] != "notified"
                 ],
                 "task": mine,
+                "open_tasks": [
+                    {
+                        "id": task["id"],
+                        "version": task["version"],
+                        "node": names.get(task["node"], task["node"]),
+                        "assignee": task["assignee"],
+                    }
+                    for task in detail["tasks"]
+                    if task["status"] == "open" and task["node"] not in starts
+                ]
+                if detail["status"] in ("running", "incident")
+                else [],
             }
         )
     return found

@@ -1,5 +1,5 @@
 """Commands: return (rerun / jump back / to the initiator), transfer, delegate, add signer,
-withdraw, resubmit, urge, comment, CC and terminate, with their refusals."""
+withdraw, resubmit, urge, comment, CC, terminate and reassign, with their refusals."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from flow_support import Driver, approval, chain, credit_spec
+from flow_support import Driver, approval, bank, chain, credit_spec
 
 from brickwork.engines.flow import (
     AddSigner,
@@ -21,6 +21,7 @@ from brickwork.engines.flow import (
     Finished,
     History,
     Notify,
+    Reassign,
     Reject,
     Resubmit,
     Return,
@@ -474,3 +475,92 @@ def test_terminate_racing_an_approval_only_one_wins() -> None:
     with pytest.raises(CommandRefused) as refused:
         driver.send(Terminate("ops", "wrong customer", base.version))
     assert refused.value.code == "E_FLOW_STALE"
+
+
+def test_reassign_gives_a_task_to_someone_else_with_a_fresh_sla() -> None:
+    driver = Driver(credit_spec())
+    task = driver.task("president")
+    old_timers = driver.state.timers
+    effects = driver.send(Reassign("ops", task.id, "x1", "the president left", task.version))
+    assert TaskClosed(task.id, "transferred") in effects
+    assert [CancelTimer(t.id) for t in old_timers] == [
+        e for e in effects if isinstance(e, CancelTimer)
+    ]
+    (new,) = driver.tasks("president")
+    assert (new.assignee, new.owner, new.kind) == ("x1", None, "approve")
+    assert new.due is not None
+    assert {t.task for t in driver.state.timers} == {new.id}
+    assert Notify("assigned", ("x1",), new.id) in effects
+    detail = {"from": "president", "to": "x1"}
+    assert History("ops", "reassign", "president", task.id, "the president left", detail) in (
+        effects
+    )
+    driver.send(Approve("x1", new.id))
+    assert {t.node for t in driver.tasks()} == {"committee"}
+
+
+def test_reassign_keeps_the_seat_of_a_countersign() -> None:
+    driver = Driver(chain(approval("a", "ua", "ub", mode="all")))
+    task = driver.task("a", "ua")
+    driver.send(Reassign("ops", task.id, "x1", "ua moved to another branch"))
+    assert sorted(driver.assignees("a")) == ["ub", "x1"]
+    driver.send(Approve("ub", driver.task("a", "ub").id))
+    assert driver.state.status == "running"
+    driver.send(Approve("x1", driver.task("a", "x1").id))
+    assert driver.state.status == "approved"
+
+
+def test_a_reassigned_delegated_task_still_goes_back_to_its_owner() -> None:
+    driver = Driver(three_steps())
+    driver.send(Delegate("ua", driver.task("a").id, to="ub"))
+    delegated = driver.task("a")
+    driver.send(Reassign("ops", delegated.id, "x1", "ub is away for a month"))
+    (task,) = driver.tasks("a")
+    assert (task.assignee, task.owner) == ("x1", "ua")
+    driver.send(Approve("x1", task.id))
+    assert driver.task("a").assignee == "ua"  # the owner decides
+
+
+@pytest.mark.parametrize(
+    ("task", "to", "reason", "code"),
+    [
+        ("t99", "x1", "left the bank", "E_FLOW_UNKNOWN_TASK"),
+        ("a", "x1", " \u200b ", "E_FLOW_REASON_REQUIRED"),
+        ("a", "ua", "left the bank", "E_FLOW_NOT_ALLOWED"),  # it is theirs already
+        ("a", "ghost", "left the bank", "E_FLOW_UNKNOWN_USER"),
+    ],
+)
+def test_reassign_refusals_change_nothing(task: str, to: str, reason: str, code: str) -> None:
+    directory = bank()
+    directory.inactive.add("ghost")
+    driver = Driver(three_steps(), directory=directory)
+    task_id = driver.task(task).id if task == "a" else task
+    before = driver.state
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(Reassign("ops", task_id, to, reason))
+    assert refused.value.code == code
+    assert driver.state == before
+
+
+def test_reassign_with_a_stale_version_is_refused() -> None:
+    driver = Driver(three_steps())
+    task = driver.task("a")
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(Reassign("ops", task.id, "x1", "left the bank", task.version + 1))
+    assert refused.value.code == "E_FLOW_STALE"
+
+
+def test_the_initiator_s_task_is_not_reassigned() -> None:
+    driver = Driver(three_steps())
+    driver.send(Return("ua", driver.task("a").id, target="initiator"))
+    own = driver.task("s")
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(Reassign("ops", own.id, "x1", "the initiator left"))
+    assert refused.value.code == "E_FLOW_NOT_ALLOWED"
+
+
+def test_reassign_never_hands_an_approval_to_the_maker() -> None:
+    driver = Driver(three_steps(maker_checker=True))
+    with pytest.raises(CommandRefused) as refused:
+        driver.send(Reassign("ops", driver.task("a").id, "am", "left the bank"))
+    assert (refused.value.code, refused.value.pointer) == ("E_FLOW_MAKER_CHECKER", "/to")

@@ -25,6 +25,7 @@ from brickwork.engines.flow import (
     History,
     NodeEntered,
     NodeLeft,
+    Reassign,
     Reject,
     Resubmit,
     Return,
@@ -190,6 +191,17 @@ class FlowMachine(RuleBasedStateMachine):
     @rule(actor=st.sampled_from(PEOPLE))
     def comment(self, actor: str) -> None:
         self.send(Comment(actor, "noted"))
+
+    @precondition(lambda self: bool(self.driver.state.tasks))
+    @rule(data=st.data(), to=st.sampled_from(PEOPLE))
+    def reassign(self, data: st.DataObject, to: str) -> None:
+        task = self.pick_task(data)
+        effects = self.send(Reassign("admin", task.id, to, "holder away"))
+        if effects is not None:
+            assert TaskClosed(task.id, "transferred") in effects
+            assert [t.assignee for t in self.driver.state.tasks if t.node == task.node].count(
+                to
+            ) == 1
 
     @rule(stale=st.booleans())
     def terminate(self, stale: bool) -> None:

@@ -1,6 +1,6 @@
-"""Terminating a flow instance over HTTP: an administrator of the app ends an instance started
-in error (or one nobody can move on) with a reason; its tasks go, the record may start a flow
-again, and nobody else may do it."""
+"""What administrators of an app do to its flows over HTTP, each with a reason and nobody else:
+end an instance started in error (or one nobody can move on), whose tasks go and whose record
+may start a flow again; give a task to someone else when its holder left or is away."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from credit_flow import (
     API,
     RECORDS,
     Bank,
+    act,
     application,
     credit_app,
     decide,
@@ -183,3 +184,82 @@ def test_terminating_a_parent_terminates_its_running_subflow(
         ("legal_check", "terminated"),
     ]
     assert todo(bank["comp1"]) == []
+
+
+def reassign(client: TestClient, task: dict[str, Any], **body: Any) -> Any:
+    return client.post(
+        f"{API}/tasks/{task['id']}/reassign",
+        json={"expected_version": task["version"], "reason": "left the branch", **body},
+    )
+
+
+def test_an_administrator_gives_a_task_to_someone_else(
+    client: TestClient, users: Users, session: Session
+) -> None:
+    bank = bank_with_admin(client, users)
+    started = submit(bank, application(bank, "50000.00"))
+    (task,) = todo(bank["president"])
+    moved = reassign(bank["ops_admin"], task, to="risk1")
+    assert moved.status_code == 200, moved.text
+    assert [(t["node"], t["assignee"]) for t in moved.json()["tasks"]] == [
+        ("branch_review", "risk1")
+    ]
+    assert todo(bank["president"]) == []
+    (given,) = todo(bank["risk1"])
+    notices = bank["risk1"].get(f"{API}/me/notifications").json()["items"]
+    assert [n["kind"] for n in notices] == ["flow.assigned"]
+    detail = bank["ops_admin"].get(f"{API}/flow-instances/{started['id']}").json()
+    line = next(line for line in detail["timeline"] if line["action"] == "reassign")
+    assert (line["actor"], line["comment"], line["detail"]) == (
+        "ops_admin",
+        "left the branch",
+        {"from": "president", "to": "risk1"},
+    )
+    audited = session.scalars(
+        select(AuditEvent.actor).where(
+            AuditEvent.object_id == started["id"], AuditEvent.action == "flow.reassign"
+        )
+    ).all()
+    assert audited == ["ops_admin"]
+    decided = act(bank["risk1"], given)
+    assert decided.status_code == 200, decided.text
+    assert [t["node"] for t in todo(bank["cm1"])] == ["committee"]
+
+
+@pytest.mark.parametrize(
+    ("who", "status", "code"),
+    [
+        ("rm", 403, "permission_denied"),  # the initiator
+        ("president", 403, "permission_denied"),  # the holder, who transfers instead
+        ("risk1", 404, "task_not_found"),  # someone the instance does not concern
+    ],
+)
+def test_only_administrators_of_the_app_reassign(
+    client: TestClient, users: Users, who: str, status: int, code: str
+) -> None:
+    bank = bank_with_admin(client, users)
+    submit(bank, application(bank, "50000.00"))
+    (task,) = todo(bank["president"])
+    refused = reassign(bank[who], task, to="cm1")
+    assert (refused.status_code, refused.json()["code"]) == (status, code), refused.text
+    assert [t["id"] for t in todo(bank["president"])] == [task["id"]]
+
+
+def test_reassign_refusals_name_what_is_wrong(client: TestClient, users: Users) -> None:
+    bank = bank_with_admin(client, users)
+    submit(bank, application(bank, "50000.00"))
+    (task,) = todo(bank["president"])
+    admin = bank["ops_admin"]
+    short = reassign(admin, task, to="risk1", reason=" \u200b ")
+    assert (short.status_code, short.json()["code"]) == (422, "reassign_reason_required")
+    assert short.json()["errors"][0]["pointer"] == "/reason"
+    nobody = reassign(admin, task, to="nobody.here")
+    assert nobody.status_code == 409, nobody.text
+    assert nobody.json()["errors"][0]["code"] == "E_FLOW_UNKNOWN_USER"
+    same = reassign(admin, task, to="president")
+    assert same.json()["errors"][0]["code"] == "E_FLOW_NOT_ALLOWED"
+    stale = reassign(admin, {**task, "version": task["version"] + 1}, to="risk1")
+    assert (stale.status_code, stale.json()["code"]) == (409, "flow_stale")
+    missing = reassign(admin, {**task, "id": 999_999}, to="risk1")
+    assert (missing.status_code, missing.json()["code"]) == (404, "task_not_found")
+    assert [t["id"] for t in todo(bank["president"])] == [task["id"]]
