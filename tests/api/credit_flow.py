@@ -209,3 +209,48 @@ def decide(client: TestClient, command: str = "approve", **body: Any) -> dict[st
     response = act(client, task, command, **body)
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+LEGAL_CHECK: dict[str, Any] = {
+    "form": "credit_application",
+    "nodes": [
+        {"id": "start", "type": "start"},
+        {
+            "id": "legal",
+            "type": "approval",
+            "mode": "or",
+            "assignees": [{"type": "user", "user": "comp1"}],
+        },
+        {"id": "end", "type": "end"},
+    ],
+    "edges": [
+        {"id": "e1", "from": "start", "to": "legal"},
+        {"id": "e2", "from": "legal", "to": "end"},
+    ],
+}
+"""A flow whose one step goes to comp1 (run as a subflow)."""
+
+
+def start_legal_first(client: TestClient, bank: Bank) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Flows `legal_check` and `legal_first` (whose one step runs `legal_check` as a
+    subflow) published, and `legal_first` started on a new application: the record and the
+    parent instance, waiting for comp1's task in the subflow."""
+    assert define(client, "flow", "legal_check", LEGAL_CHECK).status_code == 201
+    parent = {
+        "form": "credit_application",
+        "nodes": [
+            {"id": "start", "type": "start"},
+            {"id": "legal", "type": "subflow", "flow": "legal_check", "version": 1},
+            {"id": "end", "type": "end"},
+        ],
+        "edges": [
+            {"id": "e1", "from": "start", "to": "legal"},
+            {"id": "e2", "from": "legal", "to": "end"},
+        ],
+    }
+    assert define(client, "flow", "legal_first", parent).status_code == 201
+    record = application(bank, "50000.00")
+    started = bank["rm"].post(f"{RECORDS}/{record['id']}/flows", json={"flow": "legal_first"})
+    assert started.status_code == 201, started.text
+    assert [t["node"] for t in todo(bank["comp1"])] == ["legal"]
+    return record, dict(started.json())

@@ -15,7 +15,7 @@ from credit_flow import (
     application,
     credit_app,
     decide,
-    define,
+    start_legal_first,
     submit,
     todo,
 )
@@ -142,41 +142,8 @@ def test_terminating_a_parent_terminates_its_running_subflow(
     client: TestClient, users: Users
 ) -> None:
     bank = bank_with_admin(client, users)
-    child = {
-        "form": "credit_application",
-        "nodes": [
-            {"id": "start", "type": "start"},
-            {
-                "id": "legal",
-                "type": "approval",
-                "assignees": [{"type": "role", "role": "compliance_officer"}],
-            },
-            {"id": "end", "type": "end"},
-        ],
-        "edges": [
-            {"id": "e1", "from": "start", "to": "legal"},
-            {"id": "e2", "from": "legal", "to": "end"},
-        ],
-    }
-    parent = {
-        "form": "credit_application",
-        "nodes": [
-            {"id": "start", "type": "start"},
-            {"id": "legal", "type": "subflow", "flow": "legal_check", "version": 1},
-            {"id": "end", "type": "end"},
-        ],
-        "edges": [
-            {"id": "e1", "from": "start", "to": "legal"},
-            {"id": "e2", "from": "legal", "to": "end"},
-        ],
-    }
-    assert define(client, "flow", "legal_check", child).status_code == 201
-    assert define(client, "flow", "legal_first", parent).status_code == 201
-    record = application(bank, "50000.00")
-    started = bank["rm"].post(f"{RECORDS}/{record['id']}/flows", json={"flow": "legal_first"})
-    assert started.status_code == 201, started.text
-    assert [t["node"] for t in todo(bank["comp1"])] == ["legal"]
-    ended = terminate(bank["ops_admin"], started.json())
+    record, started = start_legal_first(client, bank)
+    ended = terminate(bank["ops_admin"], started)
     assert ended.status_code == 200, ended.text
     flows = bank["rm"].get(f"{RECORDS}/{record['id']}/flows").json()["items"]
     assert [(f["flow"], f["status"]) for f in flows] == [

@@ -9,6 +9,7 @@ from typing import Any
 from credit_flow import (
     API,
     APP,
+    LEGAL_CHECK,
     RECORDS,
     act,
     application,
@@ -16,6 +17,7 @@ from credit_flow import (
     credit_flow,
     decide,
     define,
+    start_legal_first,
     submit,
     todo,
 )
@@ -108,30 +110,11 @@ def test_cc_urge_and_comment(client: TestClient, users: Users) -> None:
     assert any(line["comment"] == "need the balance sheet" for line in lines)
 
 
-CHILD: dict[str, Any] = {
-    "form": "credit_application",
-    "nodes": [
-        {"id": "start", "type": "start"},
-        {
-            "id": "legal",
-            "type": "approval",
-            "mode": "or",
-            "assignees": [{"type": "user", "user": "comp1"}],
-        },
-        {"id": "end", "type": "end"},
-    ],
-    "edges": [
-        {"id": "e1", "from": "start", "to": "legal"},
-        {"id": "e2", "from": "legal", "to": "end"},
-    ],
-}
-
-
 def test_a_subflow_runs_on_the_same_record_and_resumes_its_parent(
     client: TestClient, users: Users
 ) -> None:
     bank = credit_app(client, users)
-    assert define(client, "flow", "legal_check", CHILD).status_code == 201
+    assert define(client, "flow", "legal_check", LEGAL_CHECK).status_code == 201
     parent_flow = credit_flow(
         size={"id": "size", "type": "subflow", "flow": "legal_check", "version": 1}
     )
@@ -167,25 +150,7 @@ def test_a_subflow_whose_parent_is_withdrawn_is_terminated_with_its_tasks(
     client: TestClient, users: Users
 ) -> None:
     bank = credit_app(client, users)
-    assert define(client, "flow", "legal_check", CHILD).status_code == 201
-    parent_flow = {
-        "form": "credit_application",
-        "nodes": [
-            {"id": "start", "type": "start"},
-            {"id": "legal", "type": "subflow", "flow": "legal_check", "version": 1},
-            {"id": "end", "type": "end"},
-        ],
-        "edges": [
-            {"id": "e1", "from": "start", "to": "legal"},
-            {"id": "e2", "from": "legal", "to": "end"},
-        ],
-    }
-    assert define(client, "flow", "legal_first", parent_flow).status_code == 201
-    record = application(bank, "50000.00")
-    started = bank["rm"].post(f"{RECORDS}/{record['id']}/flows", json={"flow": "legal_first"})
-    assert started.status_code == 201, started.text
-    assert [t["node"] for t in todo(bank["comp1"])] == ["legal"]
-    parent = started.json()
+    record, parent = start_legal_first(client, bank)
     withdrawn = bank["rm"].post(
         f"{API}/flow-instances/{parent['id']}/withdraw",
         json={"expected_version": parent["version"]},

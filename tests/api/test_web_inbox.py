@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from credit_flow import API, act, application, credit_app, decide, submit, todo
+from credit_flow import API, Bank, act, application, credit_app, decide, submit, todo
 from fastapi.testclient import TestClient
 
 from conftest import Users
@@ -175,15 +175,21 @@ def test_a_record_page_starts_its_flow_and_shows_where_it_is(
     assert f'href="/inbox/tasks/{task["id"]}" class="task-link"' in president
 
 
-def test_an_administrator_of_the_app_ends_a_flow_from_the_record_page(
-    client: TestClient, users: Users
-) -> None:
+def flow_under_administration(client: TestClient, users: Users) -> tuple[Bank, TestClient, str]:
+    """An application whose flow waits for the president; a client of `ops_admin`, who
+    administers the app; the record's page."""
     bank = credit_app(client, users)
     admin = [{"app": "credit", "actions": ["admin", "read"], "rows": "all"}]
     ops = users.client("ops_admin", grants=admin)
     record = application(bank, "50000.00")
     submit(bank, record)
-    url = f"/apps/credit/forms/credit_application/records/{record['id']}"
+    return bank, ops, f"/apps/credit/forms/credit_application/records/{record['id']}"
+
+
+def test_an_administrator_of_the_app_ends_a_flow_from_the_record_page(
+    client: TestClient, users: Users
+) -> None:
+    bank, ops, url = flow_under_administration(client, users)
     assert "End this flow" not in opened(bank["rm"], url)  # the initiator withdraws instead
     page = opened(ops, url)
     assert "End this flow" in page
@@ -218,12 +224,7 @@ def test_an_administrator_of_the_app_ends_a_flow_from_the_record_page(
 def test_an_administrator_of_the_app_gives_a_task_to_someone_else_from_the_record_page(
     client: TestClient, users: Users
 ) -> None:
-    bank = credit_app(client, users)
-    admin = [{"app": "credit", "actions": ["admin", "read"], "rows": "all"}]
-    ops = users.client("ops_admin", grants=admin)
-    record = application(bank, "50000.00")
-    submit(bank, record)
-    url = f"/apps/credit/forms/credit_application/records/{record['id']}"
+    bank, ops, url = flow_under_administration(client, users)
     assert "Give a task to someone else" not in opened(bank["president"], url)
     page = opened(ops, url)
     (task,) = todo(bank["president"])

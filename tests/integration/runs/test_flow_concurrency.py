@@ -8,7 +8,7 @@ writer at a time."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -240,13 +240,21 @@ def test_a_countersign_of_twenty_decided_at_once_ends_right(
         assert all(t[2] == "closed" for t in task_rows)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_withdraw_racing_an_approval_exactly_one_wins(
-    backend: str, fresh_database_urls: dict[str, str], engines: list[Engine], tmp_path: Path
-) -> None:
-    factory, services = prepare(
-        url_of(backend, fresh_database_urls), engines, tmp_path, ["boss"], "single"
-    )
+Rival = Callable[[Services, Session, dict[str, Any], dict[str, Any]], Any]
+"""(services, session, the instance as started, its open task) -> what the rival answers."""
+
+
+def races_with_an_approval(
+    backend: str,
+    urls: dict[str, str],
+    engines: list[Engine],
+    data_dir: Path,
+    rival: Rival,
+) -> Iterator[tuple[Sequence[Any], dict[str, Any], Sequence[Any], list[str]]]:
+    """Five fresh instances, each with one task `boss` approves while `rival` runs at the same
+    moment; per round, after checking that exactly one of the two won: the two results
+    (approval first), the instance as it ended, its task rows and its timeline's actions."""
+    factory, services = prepare(url_of(backend, urls), engines, data_dir, ["boss"], "single")
     for _round in range(5):
         started = start(factory, services)
         (task,) = started["tasks"]
@@ -255,21 +263,35 @@ def test_withdraw_racing_an_approval_exactly_one_wins(
             if i == 0:
                 return decide(factory, services, "boss", task)
             with unit_of_work(factory) as session:
-                return services.runs.instance_command(
-                    session,
-                    OPS,
-                    started["id"],
-                    lambda version: Withdraw("ops", version),
-                    expected_version=started["version"],
-                    key=None,
-                    action="withdraw",
-                )
+                return rival(services, session, started, task)
 
         results = race(2, act)
-        won = [r for r in results if isinstance(r, dict)]
-        assert len(won) == 1, results
+        assert [isinstance(r, dict) for r in results].count(True) == 1, results
         with unit_of_work(factory) as session:
             final = services.runs.view(session, started["id"])
+        yield results, final, *rows(factory, started["id"])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_withdraw_racing_an_approval_exactly_one_wins(
+    backend: str, fresh_database_urls: dict[str, str], engines: list[Engine], tmp_path: Path
+) -> None:
+    def withdraw(
+        services: Services, session: Session, started: dict[str, Any], _task: dict[str, Any]
+    ) -> Any:
+        return services.runs.instance_command(
+            session,
+            OPS,
+            started["id"],
+            lambda version: Withdraw("ops", version),
+            expected_version=started["version"],
+            key=None,
+            action="withdraw",
+        )
+
+    for results, final, _tasks, _actions in races_with_an_approval(
+        backend, fresh_database_urls, engines, tmp_path, withdraw
+    ):
         if isinstance(results[0], dict):
             assert final["status"] == "running"
             assert [t["node"] for t in final["tasks"]] == ["second"]
@@ -284,35 +306,27 @@ def test_withdraw_racing_an_approval_exactly_one_wins(
 def test_a_termination_racing_an_approval_exactly_one_wins(
     backend: str, fresh_database_urls: dict[str, str], engines: list[Engine], tmp_path: Path
 ) -> None:
-    factory, services = prepare(
-        url_of(backend, fresh_database_urls), engines, tmp_path, ["boss"], "single"
-    )
-    for _round in range(5):
-        started = start(factory, services)
-        (task,) = started["tasks"]
+    def terminate(
+        services: Services, session: Session, started: dict[str, Any], _task: dict[str, Any]
+    ) -> Any:
+        return services.runs.terminate(
+            session,
+            OPS,
+            started["id"],
+            "started on the wrong case",
+            expected_version=started["version"],
+            key=None,
+        )
 
-        def act(i: int, started: dict[str, Any] = started, task: dict[str, Any] = task) -> Any:
-            if i == 0:
-                return decide(factory, services, "boss", task)
-            with unit_of_work(factory) as session:
-                return services.runs.terminate(
-                    session,
-                    OPS,
-                    started["id"],
-                    "started on the wrong case",
-                    expected_version=started["version"],
-                    key=None,
-                )
-
-        results = race(2, act)
-        won = [r for r in results if isinstance(r, dict)]
-        assert len(won) == 1, results
-        tasks, actions = rows(factory, started["id"])
+    for results, final, tasks, actions in races_with_an_approval(
+        backend, fresh_database_urls, engines, tmp_path, terminate
+    ):
         if isinstance(results[0], dict):
             assert tasks[-1] == ("second", "second", "open", None)
             assert "terminate" not in actions
             assert results[1] == "flow_stale"  # it carried the instance's version before
         else:
+            assert final["status"] == "terminated"
             assert tasks == [("review", "boss", "closed", "cancelled")]
             assert actions.count("terminate") == 1
             assert "approved" not in actions
@@ -323,35 +337,26 @@ def test_a_termination_racing_an_approval_exactly_one_wins(
 def test_a_reassignment_racing_an_approval_exactly_one_wins(
     backend: str, fresh_database_urls: dict[str, str], engines: list[Engine], tmp_path: Path
 ) -> None:
-    factory, services = prepare(
-        url_of(backend, fresh_database_urls), engines, tmp_path, ["boss"], "single"
-    )
-    for _round in range(5):
-        started = start(factory, services)
-        (task,) = started["tasks"]
+    def reassign(
+        services: Services, session: Session, _started: dict[str, Any], task: dict[str, Any]
+    ) -> Any:
+        return services.runs.reassign(
+            session,
+            OPS,
+            task["id"],
+            "second",
+            "boss is on leave",
+            expected_version=task["version"],
+            key=None,
+        )
 
-        def act(i: int, task: dict[str, Any] = task) -> Any:
-            if i == 0:
-                return decide(factory, services, "boss", task)
-            with unit_of_work(factory) as session:
-                return services.runs.reassign(
-                    session,
-                    OPS,
-                    task["id"],
-                    "second",
-                    "boss is on leave",
-                    expected_version=task["version"],
-                    key=None,
-                )
-
-        results = race(2, act)
-        won = [r for r in results if isinstance(r, dict)]
-        assert len(won) == 1, results
+    for results, _final, tasks, actions in races_with_an_approval(
+        backend, fresh_database_urls, engines, tmp_path, reassign
+    ):
         assert [r for r in results if not isinstance(r, dict)] in (
             ["flow_stale"],
             ["flow_command_refused"],
         )
-        tasks, actions = rows(factory, started["id"])
         if isinstance(results[0], dict):  # approved: the next step is open, nothing reassigned
             assert tasks == [
                 ("review", "boss", "closed", "approved"),

@@ -297,13 +297,12 @@ def terminate_flow(
     """End one of the record's flows for good (administrators of the app), with a reason and
     the version the page showed; then back to the record."""
     viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
-    version = first(sent, "expected_version", "")
     request.app.state.runs.terminate(
         session,
         viewer.actor,
         instance,
         first(sent, "reason", ""),
-        expected_version=int(version) if version.isdigit() else None,
+        expected_version=_sent_version(sent),
         key=None,
     )
     return RedirectResponse(f"/apps/{app}/forms/{form}/records/{record_id}", status_code=303)
@@ -324,17 +323,22 @@ def reassign_task(
     """Give an open task of one of the record's flows to someone else (administrators of the
     app), with a reason and the version the page showed; then back to the record."""
     viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
-    version = first(sent, "expected_version", "")
     request.app.state.runs.reassign(
         session,
         viewer.actor,
         task,
         first(sent, "to", "").strip(),
         first(sent, "reason", ""),
-        expected_version=int(version) if version.isdigit() else None,
+        expected_version=_sent_version(sent),
         key=None,
     )
     return RedirectResponse(f"/apps/{app}/forms/{form}/records/{record_id}", status_code=303)
+
+
+def _sent_version(sent: dict[str, list[str]]) -> int | None:
+    """The version a page showed (in its `expected_version` field), if it sent one."""
+    version = first(sent, "expected_version", "")
+    return int(version) if version.isdigit() else None
 
 
 # ---------------------------------------------------------------- the page
