@@ -242,6 +242,7 @@ def area_routers() -> tuple[APIRouter, ...]:
         runs_endpoints.inbox,
         runs_endpoints.me,
         runs_endpoints.designs,
+        runs_endpoints.app_tasks,
         report_endpoints.router,
         report_endpoints.dashboards,
         report_endpoints.mine,

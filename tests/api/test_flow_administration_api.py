@@ -1,9 +1,11 @@
 """What administrators of an app do to its flows over HTTP, each with a reason and nobody else:
 end an instance started in error (or one nobody can move on), whose tasks go and whose record
-may start a flow again; give a task to someone else when its holder left or is away."""
+may start a flow again; see who holds which open task and what is overdue; give a task, or all
+of one holder's tasks, to someone else when its holder left or is away."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from credit_flow import (
     act,
     application,
     credit_app,
+    credit_flow,
     decide,
     start_legal_first,
     submit,
@@ -24,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brickwork.platform.models import AuditEvent
-from conftest import Users
+from conftest import FakeClock, Users
 
 ADMIN = [{"app": "credit", "actions": ["admin", "read", "update"], "rows": "all"}]
 REASON = "opened for the wrong customer"
@@ -230,3 +233,59 @@ def test_reassign_refusals_name_what_is_wrong(client: TestClient, users: Users) 
     missing = reassign(admin, {**task, "id": 999_999}, to="risk1")
     assert (missing.status_code, missing.json()["code"]) == (404, "task_not_found")
     assert [t["id"] for t in todo(bank["president"])] == [task["id"]]
+
+
+def test_administrators_see_who_holds_which_task_and_what_is_overdue(
+    client: TestClient, users: Users, clock: FakeClock
+) -> None:
+    review = {**credit_flow()["nodes"][1], "sla": {"duration": "PT5M"}}
+    bank = credit_app(client, users, flow=credit_flow(branch_review=review))
+    ops = bank.people["ops_admin"] = users.client("ops_admin", grants=ADMIN)
+    first = submit(bank, application(bank, "50000.00"))
+    clock.now += timedelta(minutes=10)  # the first task is past its five minutes
+    second = submit(bank, application(bank, "60000.00", customer="Globex"))
+    tasks = f"{API}/apps/credit/flow-tasks"
+    held = ops.get(tasks, params={"assignee": "president"})
+    assert held.status_code == 200, held.text
+    assert held.json()["total"] == 2
+    listed = [
+        (item["flow"]["id"], item["node"], item["node_label"]) for item in held.json()["items"]
+    ]
+    assert listed == [
+        (first["id"], "branch_review", {"en": "Branch president review"}),
+        (second["id"], "branch_review", {"en": "Branch president review"}),
+    ]
+    late = ops.get(tasks, params={"overdue": True}).json()
+    assert [item["flow"]["id"] for item in late["items"]] == [first["id"]]
+    assert ops.get(tasks, params={"assignee": "risk1"}).json()["total"] == 0
+    for who in ("president", "rm"):
+        refused = bank[who].get(tasks)
+        assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+
+
+def test_a_leaver_s_open_tasks_are_handed_over_in_one_call(
+    client: TestClient, users: Users
+) -> None:
+    bank = bank_with_admin(client, users)
+    for customer in ("ACME", "Globex"):
+        submit(bank, application(bank, "50000.00", customer=customer))
+    handover = f"{API}/apps/credit/flow-tasks/handover"
+    body = {"from": "president", "to": "risk1", "reason": "the president retired"}
+    refused = bank["president"].post(handover, json=body)
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+    short = bank["ops_admin"].post(handover, json={**body, "reason": "bye"})
+    assert (short.status_code, short.json()["code"]) == (422, "reassign_reason_required")
+    moved = bank["ops_admin"].post(handover, json=body)
+    assert moved.status_code == 200, moved.text
+    assert [r["ok"] for r in moved.json()["results"]] == [True, True]
+    assert moved.json()["still_open"] == 0
+    assert todo(bank["president"]) == []
+    assert [t["node"] for t in todo(bank["risk1"])] == ["branch_review", "branch_review"]
+    stuck = bank["ops_admin"].post(handover, json={**body, "from": "risk1", "to": "nobody.here"})
+    assert stuck.status_code == 200, stuck.text
+    assert [(r["ok"], r["code"]) for r in stuck.json()["results"]] == [
+        (False, "flow_command_refused"),
+        (False, "flow_command_refused"),
+    ]
+    assert stuck.json()["still_open"] == 2
+    assert len(todo(bank["risk1"])) == 2

@@ -41,6 +41,7 @@ from brickwork.platform.runs.schemas import (
     CcRequest,
     CommandRequest,
     HandOverRequest,
+    HandoverRequest,
     ReassignRequest,
     ResolveIncidentRequest,
     ReturnRequest,
@@ -110,6 +111,7 @@ tasks = APIRouter(prefix="/tasks", tags=["flows"])
 instances = APIRouter(prefix="/flow-instances", tags=["flows"])
 inbox = APIRouter(prefix="/inbox", tags=["flows"])
 designs = APIRouter(prefix="/apps/{app}/flows", tags=["flows"])
+app_tasks = APIRouter(prefix="/apps/{app}/flow-tasks", tags=["flows"])
 
 AppKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The app's key")]
 FormKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The form's key")]
@@ -519,3 +521,47 @@ def simulate_flow(
         session, actor, app, key, body.values, body.outcomes, version=body.version
     )
     return reply(found)
+
+
+@app_tasks.get("", responses=ERRORS)
+def open_tasks_of_app(
+    app: AppKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: FlowsDep,
+    assignee: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    flow: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None,
+    overdue: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> ExactJSONResponse:
+    """The open tasks of the app's flows, longest waiting first (administrators of the app):
+    who holds what and what is past its due time, filtered by holder, flow and `overdue`; each
+    with its instance, as the inbox lists tasks, and `total`."""
+    page = service.app_tasks(
+        session,
+        actor,
+        app,
+        assignee=assignee,
+        flow_key=flow,
+        overdue=overdue,
+        limit=limit,
+        offset=offset,
+    )
+    return reply(page)
+
+
+@app_tasks.post("/handover", responses=ERRORS, openapi_extra=openapi_body(HandoverRequest))
+def hand_over_tasks(
+    app: AppKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: FlowsDep,
+    body: Annotated[HandoverRequest, Depends(json_body(HandoverRequest))],
+) -> ExactJSONResponse:
+    """Give every open task `from` holds in the app's flows to `to` (administrators of the
+    app; someone who left or moved), oldest first, at most 200 a call: each as
+    `POST /tasks/{task}/reassign` would, on its own (`results`: one per task, `ok` or the
+    refusal's `code` and `message`). `still_open`: how many of `from`'s tasks are still open
+    in the app (the refused ones included); call again while it is above the refused ones."""
+    return reply(service.hand_over(session, actor, app, body.holder, body.to, body.reason))

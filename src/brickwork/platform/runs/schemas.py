@@ -83,6 +83,15 @@ class ReassignRequest(Strict):
     reason: Comment = Field(description="Why (at least 5 visible characters)")
 
 
+class HandoverRequest(Strict):
+    """Give every open task one user holds in the app's flows to another (administrators of
+    the app)."""
+
+    holder: Username = Field(alias="from", description="Whose open tasks go")
+    to: Username = Field(description="The user who takes them")
+    reason: Comment = Field(description="Why (at least 5 visible characters)")
+
+
 class UrgeRequest(CommandRequest):
     task: Annotated[str, StringConstraints(max_length=32)] | None = None
 

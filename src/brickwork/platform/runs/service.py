@@ -122,6 +122,22 @@ ORDERS: dict[str, tuple[Any, ...]] = {
 }
 
 
+HANDOVER_BATCH = 200
+"""Tasks one hand-over call moves at most (call again for the rest)."""
+
+
+def _open_work(
+    app_key: str, assignee: str | None, flow_key: str | None
+) -> list[ColumnElement[bool]]:
+    """Open approval and fill-in tasks of the app's flows (of `assignee`, of flow `flow_key`)."""
+    where = [FlowInstance.app_key == app_key, FlowTask.status == OPEN, FlowTask.kind.in_(WORK)]
+    if assignee is not None:
+        where.append(FlowTask.assignee == assignee)
+    if flow_key is not None:
+        where.append(FlowInstance.flow_key == flow_key)
+    return where
+
+
 class FlowConflict(Conflict):
     """A refused command: 409 with the instance as it is now (`current`)."""
 
@@ -1252,6 +1268,71 @@ class FlowService:
             return None
         found = pinned.compiled.nodes.get(node)
         return None if found is None else found.label
+
+    def app_tasks(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        *,
+        assignee: str | None = None,
+        flow_key: str | None = None,
+        overdue: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """The open tasks of an app's flows, longest waiting first, for administrators of the
+        app (who hold what, what is overdue): filtered by holder, flow and overdue."""
+        self.records.permissions.require(session, actor, "admin", app_key)
+        where = _open_work(app_key, assignee, flow_key)
+        if overdue:
+            where.append(FlowTask.due < self.clock())
+        order = (FlowTask.created_at, FlowTask.id)
+        pairs, total = self.repo.inbox(session, where, order=order, limit=limit, offset=offset)
+        items = [
+            {
+                **task_json(task),
+                "node_label": self._label(session, instance, task.node),
+                "flow": instance_json(instance),
+            }
+            for task, instance in pairs
+            if task is not None
+        ]
+        return {"items": items, "total": total}
+
+    def hand_over(
+        self, session: Session, actor: Actor, app_key: str, holder: str, to: str, reason: str
+    ) -> dict[str, Any]:
+        """Give every open task `holder` has in the app's flows to `to` (a holder who left or
+        moved), oldest first and at most `HANDOVER_BATCH` a call, each on its own: one refused
+        (`to` already asked at that step, maker-checker) does not stop the others. Each
+        result, and how many of the holder's tasks are still open in the app."""
+        self.records.permissions.require(session, actor, "admin", app_key)
+        _require_reason(reason, "the tasks go to someone else", "reassign_reason_required")
+        where = _open_work(app_key, holder, None)
+        order = (FlowTask.created_at, FlowTask.id)
+        pairs, _ = self.repo.inbox(session, where, order=order, limit=HANDOVER_BATCH, offset=0)
+        results: list[dict[str, Any]] = []
+        for task, _instance in pairs:
+            assert task is not None  # the conditions name the task
+            try:
+                with session.begin_nested():
+                    self.reassign(
+                        session,
+                        actor,
+                        task.id,
+                        to,
+                        reason,
+                        expected_version=task.version,
+                        key=None,
+                    )
+            except PlatformError as refused:
+                results.append(
+                    {"task": task.id, "ok": False, "code": refused.code, "message": refused.message}
+                )
+            else:
+                results.append({"task": task.id, "ok": True})
+        return {"results": results, "still_open": self.repo.count(session, where)}
 
     def batch_approve(
         self,
