@@ -260,6 +260,50 @@ def test_an_administrator_of_the_app_gives_a_task_to_someone_else_from_the_recor
     assert [t["node"] for t in todo(bank["risk1"])] == ["branch_review"]
 
 
+def test_an_administrator_hands_a_leaver_s_tasks_over_on_the_open_tasks_page(
+    client: TestClient, users: Users
+) -> None:
+    bank, ops, _url = flow_under_administration(client, users)
+    submit(bank, application(bank, "60000.00", customer="Globex"))
+    page = "/apps/credit/flow-tasks"
+    assert 'id="app-tasks-link"' not in opened(bank["president"], "/inbox")
+    assert bank["president"].get(page).status_code == 403
+    listed = opened(ops, f"{page}?assignee=president")
+    assert 'id="app-tasks-link"' in listed
+    assert listed.count("<td>president</td>") == 2
+    assert "No task waits here." in opened(ops, f"{page}?assignee=risk1")
+    done = ops.post(
+        f"{page}/handover",
+        data={
+            "csrf_token": token(listed),
+            "from": "president",
+            "to": "risk1",
+            "reason": "the president retired",
+        },
+        headers={"Accept-Language": "en"},
+    )
+    assert done.status_code == 200, done.text
+    assert "2 tasks handed over." in done.text
+    assert "No task waits here." in done.text  # the president holds nothing any more
+    assert len(todo(bank["risk1"])) == 2
+    refused = ops.post(
+        f"{page}/handover",
+        data={"csrf_token": token(done.text), "from": "risk1", "to": "ghost", "reason": "moved on"},
+        headers={"Accept-Language": "en"},
+    )
+    assert "0 tasks handed over." in refused.text
+    assert "2 tasks were refused:" in refused.text
+    assert "`ghost` is not an active user" in refused.text
+    short = ops.post(
+        f"{page}/handover",
+        data={"csrf_token": token(done.text), "from": "risk1", "to": "cm1", "reason": "bye"},
+        headers={"Accept-Language": "en"},
+    )
+    assert short.status_code == 422
+    assert 'id="problem"' in short.text
+    assert len(todo(bank["risk1"])) == 2
+
+
 def test_a_flow_s_status_and_every_line_of_its_timeline_read_in_the_reader_s_language(
     client: TestClient, users: Users
 ) -> None:

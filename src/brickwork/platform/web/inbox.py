@@ -28,11 +28,12 @@ from brickwork.engines.flow import (
     Transfer,
 )
 from brickwork.platform.api.deps import SessionDep
+from brickwork.platform.api.errors import status_of
 from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.errors import Invalid, PlatformError
 from brickwork.platform.metadata.schemas import Kind
-from brickwork.platform.web.params import FormListsDep, first
-from brickwork.platform.web.records import shown, title_of, when
+from brickwork.platform.web.params import AppKey, FormListsDep, first
+from brickwork.platform.web.records import navigation, shown, title_of, when
 from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 
 router = APIRouter(include_in_schema=False)
@@ -332,3 +333,85 @@ def waited(span: timedelta, language: str) -> str:
         return f"{hours} 小时" if language == "zh-CN" else f"{hours} h"
     minutes = max(0, int(span.total_seconds() // 60))
     return f"{minutes} 分钟" if language == "zh-CN" else f"{minutes} min"
+
+
+# ---------------------------------------------------------------- administering an app's tasks
+
+
+@router.get("/apps/{app}/flow-tasks", response_model=None)
+def app_tasks_page(
+    request: Request,
+    session: SessionDep,
+    app: AppKey,
+    assignee: Annotated[str, Query(max_length=128)] = "",
+    overdue: bool = False,
+    page: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> Response:
+    """The open tasks of the app's flows for its administrators: who holds what, what is
+    overdue, and a form that gives all of one holder's tasks to someone else."""
+    viewer = viewer_of(request, session)
+    return _app_tasks(request, session, viewer, app, assignee.strip(), overdue, page, {})
+
+
+@router.post("/apps/{app}/flow-tasks/handover", response_model=None)
+def hand_over_page(
+    request: Request, session: SessionDep, app: AppKey, sent: FormListsDep
+) -> Response:
+    """Give every open task of one holder to someone else; the list of what that holder
+    still holds then shows how many went and why any was refused."""
+    viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
+    holder = (first(sent, "from", "") or "").strip()
+    to = (first(sent, "to", "") or "").strip()
+    reason = first(sent, "reason", "") or ""
+    try:
+        if not holder or not to:
+            raise Invalid("name whose tasks go and who takes them", code="validation_failed")
+        done = request.app.state.runs.hand_over(session, viewer.actor, app, holder, to, reason)
+    except PlatformError as exc:
+        session.rollback()
+        return _app_tasks(request, session, viewer, app, holder, False, 0, {"problem": exc})
+    refusals = [result for result in done["results"] if not result["ok"]]
+    outcome = {"moved": len(done["results"]) - len(refusals), "refusals": refusals}
+    return _app_tasks(request, session, viewer, app, holder, False, 0, outcome)
+
+
+def _app_tasks(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    app: str,
+    assignee: str,
+    overdue: bool,
+    page: int,
+    outcome: dict[str, Any],
+) -> Response:
+    found = request.app.state.runs.app_tasks(
+        session,
+        viewer.actor,
+        app,
+        assignee=assignee or None,
+        overdue=overdue,
+        limit=PAGE,
+        offset=page * PAGE,
+    )
+    now = request.app.state.clock()
+    labels = FormLabels(request, session, viewer.language, viewer)
+    labels.read_titles(found["items"])
+    items = [
+        {**entry(item, "todo", now, labels, viewer.language), "assignee": item["assignee"]}
+        for item in found["items"]
+    ]
+    context = {
+        "app": app,
+        "items": items,
+        "total": found["total"],
+        "assignee": assignee,
+        "overdue": overdue,
+        "page": page,
+        "has_more": (page + 1) * PAGE < found["total"],
+        "nav": navigation(request, session, viewer, app),
+        **outcome,
+    }
+    problem = outcome.get("problem")
+    status = 200 if problem is None else status_of(problem)
+    return render(request, "inbox/app_tasks.html", context, viewer=viewer, status=status)

@@ -276,7 +276,8 @@ def apps_of(
             elif definition.kind == Kind.DASHBOARD:
                 dashboards.append(definition)
         design = permissions.denial(principal, "design", app.key) is None
-        if forms or reports or dashboards or design:
+        administer = permissions.denial(principal, "admin", app.key) is None
+        if forms or reports or dashboards or design or administer:
             found.append(
                 {
                     "app": app,
@@ -292,6 +293,7 @@ def apps_of(
                         },
                     ),
                     "design": design,
+                    "administer": administer,
                 }
             )
     return found

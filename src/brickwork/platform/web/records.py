@@ -743,4 +743,5 @@ def navigation(request: Request, session: Session, viewer: Viewer, app: str) -> 
         "dashboards": [],
         "menu": [],
         "design": False,
+        "administer": False,
     }
