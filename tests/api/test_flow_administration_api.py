@@ -289,3 +289,39 @@ def test_a_leaver_s_open_tasks_are_handed_over_in_one_call(
     ]
     assert stuck.json()["still_open"] == 2
     assert len(todo(bank["risk1"])) == 2
+
+
+def test_an_administrator_s_token_acts_only_within_its_scopes(
+    client: TestClient, users: Users
+) -> None:
+    """The administration of flows is the `admin` action: a token of an administrator that
+    names only `read` (or another app) may not use it; one naming `admin:credit` may."""
+    bank = bank_with_admin(client, users)
+    instance = submit(bank, application(bank, "50000.00"))
+    (task,) = todo(bank["president"])
+
+    def bearer(*scopes: str) -> dict[str, str]:
+        made = bank["ops_admin"].post(f"{API}/auth/tokens", json={"name": "t", "scopes": scopes})
+        assert made.status_code == 201, made.text
+        return {"Authorization": f"Bearer {made.json()['token']}"}
+
+    tasks = f"{API}/apps/credit/flow-tasks"
+    for narrow in (bearer("read"), bearer("admin:other", "read:credit")):
+        anonymous = TestClient(client.app, raise_server_exceptions=False)
+        anonymous.headers.update(narrow)
+        answers = [
+            anonymous.get(tasks),
+            anonymous.post(
+                f"{tasks}/handover", json={"from": "president", "to": "risk1", "reason": REASON}
+            ),
+            terminate(anonymous, instance),
+            reassign(anonymous, task, to="risk1"),
+        ]
+        assert [(a.status_code, a.json()["code"]) for a in answers] == [
+            (403, "token_scope_insufficient")
+        ] * 4, [a.text for a in answers]
+    assert [t["id"] for t in todo(bank["president"])] == [task["id"]]
+    scoped = TestClient(client.app, raise_server_exceptions=False)
+    scoped.headers.update(bearer("admin:credit", "read:credit"))
+    assert scoped.get(tasks).json()["total"] == 1
+    assert reassign(scoped, task, to="risk1").status_code == 200
