@@ -243,6 +243,7 @@ def area_routers() -> tuple[APIRouter, ...]:
         runs_endpoints.me,
         runs_endpoints.designs,
         runs_endpoints.app_tasks,
+        runs_endpoints.app_instances,
         report_endpoints.router,
         report_endpoints.dashboards,
         report_endpoints.mine,

@@ -3,6 +3,7 @@ administrator of the app retries it after the record was fixed, or moves the tok
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from credit_flow import API, RECORDS, credit_app, credit_flow, define, todo
@@ -124,3 +125,48 @@ def test_resolving_where_there_is_no_incident_is_refused(client: TestClient, use
     )
     assert wrong.status_code == 409, wrong.text
     assert wrong.json()["errors"][0]["code"] == "E_FLOW_NO_INCIDENT"
+
+
+def test_administrators_find_where_flows_stopped_and_resolve_them_on_the_record_page(
+    client: TestClient, users: Users
+) -> None:
+    bank, record, instance = stuck(client, users)
+    ops = bank["ops_admin"]
+    detail = ops.get(f"{API}/flow-instances/{instance['id']}").json()
+    assert [(i["node"], i["code"]) for i in detail["incidents"]] == [
+        ("branch_review", "E_FLOW_EVALUATION")
+    ]
+    assert "E_DMN_UNIQUE_VIOLATED" in detail["incidents"][0]["message"]
+    listed = ops.get(f"{API}/apps/credit/flow-instances", params={"status": "incident"})
+    assert [item["id"] for item in listed.json()["items"]] == [instance["id"]]
+    refused = bank["rm"].get(f"{API}/apps/credit/flow-instances", params={"status": "incident"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+    english = {"Accept-Language": "en"}
+    tasks_page = ops.get("/apps/credit/flow-tasks", headers=english).text
+    assert 'id="stopped-flows"' in tasks_page
+    url = f"/apps/credit/forms/credit_application/records/{record['id']}"
+    assert f'href="{url}"' in tasks_page
+    page = ops.get(url, headers=english).text
+    assert "The flow stopped at action:" in page  # the rating node has no label of its own
+    assert f'action="{url}/flows/{instance["id"]}/resolve"' in page
+    assert "The flow stopped at" not in bank["rm"].get(url, headers=english).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    moved = ops.post(
+        f"{url}/flows/{instance['id']}/resolve",
+        data={
+            "csrf_token": token.group(1),
+            "expected_version": str(instance["version"]),
+            "node": "branch_review",
+            "to": "committee",
+            "comment": "rated by hand",
+        },
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303, moved.text
+    assert [t["node"] for t in todo(bank["cm1"])] == ["committee"]
+    after = ops.get(url, headers=english).text
+    assert "The flow stopped at" not in after
+    assert "rated by hand" in after
+    assert 'id="stopped-flows"' not in ops.get("/apps/credit/flow-tasks").text
+    assert ops.get(f"{API}/flow-instances/{instance['id']}").json()["incidents"] == []

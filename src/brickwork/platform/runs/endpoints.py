@@ -112,6 +112,7 @@ instances = APIRouter(prefix="/flow-instances", tags=["flows"])
 inbox = APIRouter(prefix="/inbox", tags=["flows"])
 designs = APIRouter(prefix="/apps/{app}/flows", tags=["flows"])
 app_tasks = APIRouter(prefix="/apps/{app}/flow-tasks", tags=["flows"])
+app_instances = APIRouter(prefix="/apps/{app}/flow-instances", tags=["flows"])
 
 AppKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The app's key")]
 FormKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The form's key")]
@@ -565,3 +566,23 @@ def hand_over_tasks(
     refusal's `code` and `message`). `still_open`: how many of `from`'s tasks are still open
     in the app (the refused ones included); call again while it is above the refused ones."""
     return reply(service.hand_over(session, actor, app, body.holder, body.to, body.reason))
+
+
+@app_instances.get("", responses=ERRORS)
+def instances_of_app(
+    app: AppKey,
+    session: SessionDep,
+    actor: ActorDep,
+    service: FlowsDep,
+    status: Literal["running", "incident", "approved", "rejected", "withdrawn", "terminated"]
+    | None = None,
+    flow: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> ExactJSONResponse:
+    """The app's flow instances, oldest first (administrators of the app), e.g. those stopped
+    in an incident (`status=incident`); `total` counts them all."""
+    page = service.app_instances(
+        session, actor, app, status=status, flow_key=flow, limit=limit, offset=offset
+    )
+    return reply(page)

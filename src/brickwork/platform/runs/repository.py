@@ -307,6 +307,20 @@ class RunRepository:
         total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
         return int(total or 0)
 
+    def instances(
+        self,
+        session: Session,
+        conditions: Sequence[ColumnElement[bool]],
+        *,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[FlowInstance], int]:
+        """One page of the instances matching `conditions`, oldest first, and how many match."""
+        base = select(FlowInstance).where(*conditions)
+        total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
+        statement = base.order_by(FlowInstance.started_at, FlowInstance.id)
+        return list(session.scalars(statement.limit(limit).offset(offset))), int(total or 0)
+
     def initiated(
         self,
         session: Session,

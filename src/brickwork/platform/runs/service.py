@@ -1040,11 +1040,13 @@ class FlowService:
             session, instance.app_key, instance.flow_key, instance.flow_version
         )
         state = FlowState.from_json(instance.state)
+        timeline = [history_json(row) for row in self.repo.history(session, instance_id)]
         return {
             **instance_json(instance),
             "tasks": [task_json(row) for row in self.repo.tasks_of(session, instance_id)],
-            "timeline": [history_json(row) for row in self.repo.history(session, instance_id)],
+            "timeline": timeline,
             "diagram": diagram(pinned.compiled, state),
+            "incidents": _open_incidents(state, timeline),
         }
 
     def task_view(self, session: Session, actor: Actor, task_id: int) -> dict[str, Any]:
@@ -1300,6 +1302,28 @@ class FlowService:
         ]
         return {"items": items, "total": total}
 
+    def app_instances(
+        self,
+        session: Session,
+        actor: Actor,
+        app_key: str,
+        *,
+        status: str | None = None,
+        flow_key: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """The app's flow instances, oldest first, for administrators of the app (e.g. those
+        stopped in an incident): filtered by status and flow."""
+        self.records.permissions.require(session, actor, "admin", app_key)
+        where = [FlowInstance.app_key == app_key]
+        if status is not None:
+            where.append(FlowInstance.status == status)
+        if flow_key is not None:
+            where.append(FlowInstance.flow_key == flow_key)
+        rows, total = self.repo.instances(session, where, limit=limit, offset=offset)
+        return {"items": [instance_json(row) for row in rows], "total": total}
+
     def hand_over(
         self, session: Session, actor: Actor, app_key: str, holder: str, to: str, reason: str
     ) -> dict[str, Any]:
@@ -1492,6 +1516,16 @@ def task_json(row: FlowTask) -> dict[str, Any]:
         "outcome": row.outcome,
         "comment": row.comment,
     }
+
+
+def _open_incidents(state: FlowState, timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Where the instance stopped and waits for an administrator: each node with an incident
+    token, with the code and message of its latest incident."""
+    stopped = [token.node for token in state.tokens if token.wait == "incident"]
+    latest = {
+        line["node"]: line["detail"] or {} for line in timeline if line["action"] == "incident"
+    }
+    return [{"node": node, **latest.get(node, {})} for node in dict.fromkeys(stopped)]
 
 
 def history_json(row: FlowHistory) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from brickwork.engines.flow import ResolveIncident
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.errors import (
@@ -331,6 +332,39 @@ def reassign_task(
         first(sent, "reason", ""),
         expected_version=_sent_version(sent),
         key=None,
+    )
+    return RedirectResponse(f"/apps/{app}/forms/{form}/records/{record_id}", status_code=303)
+
+
+@router.post(
+    "/apps/{app}/forms/{form}/records/{record_id}/flows/{instance}/resolve",
+    response_model=None,
+)
+def resolve_incident(
+    request: Request,
+    session: SessionDep,
+    app: AppKey,
+    form: FormKey,
+    record_id: RecordId,
+    instance: RecordId,
+    sent: FormListsDep,
+) -> Response:
+    """Resolve where one of the record's flows stopped (administrators of the app): enter the
+    node again, or another one, with a comment; then back to the record."""
+    viewer = viewer_of(request, session, csrf=first(sent, "csrf_token"))
+    node = first(sent, "node", "")
+    to = first(sent, "to", "") or None
+    comment = first(sent, "comment", "").strip() or None
+    user = viewer.actor.username
+    request.app.state.runs.admin_command(
+        session,
+        viewer.actor,
+        instance,
+        lambda version: ResolveIncident(user, node, to, version, comment),
+        expected_version=_sent_version(sent),
+        key=None,
+        comment=comment,
+        action="resolve_incident",
     )
     return RedirectResponse(f"/apps/{app}/forms/{form}/records/{record_id}", status_code=303)
 

@@ -401,8 +401,23 @@ def _app_tasks(
         {**entry(item, "todo", now, labels, viewer.language), "assignee": item["assignee"]}
         for item in found["items"]
     ]
+    stopped = request.app.state.runs.app_instances(
+        session, viewer.actor, app, status="incident", limit=PAGE
+    )
+    labels.read_titles([{"flow": item} for item in stopped["items"]])  # as the inbox lists them
     context = {
         "app": app,
+        "stopped": [
+            {
+                "title": labels.title(item["record"]),
+                "form_label": labels.of(item["app"], item["form"]),
+                "href": f"/apps/{item['app']}/forms/{item['form']}/records/{item['record']}",
+                "flow": item["flow"],
+                "started": when(item["started_at"]),
+            }
+            for item in stopped["items"]
+        ],
+        "stopped_total": stopped["total"],
         "items": items,
         "total": found["total"],
         "assignee": assignee,

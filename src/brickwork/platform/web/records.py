@@ -588,6 +588,15 @@ def flows_of(
                     if step["action"] != "notified"
                 ],
                 "task": mine,
+                "incidents": [
+                    {**incident, "label": names.get(incident["node"], incident["node"])}
+                    for incident in detail["incidents"]
+                ],
+                "targets": [
+                    {"id": node["id"], "label": names[node["id"]]}
+                    for node in detail["diagram"]["nodes"]
+                    if node["id"] not in starts
+                ],
                 "open_tasks": [
                     {
                         "id": task["id"],
