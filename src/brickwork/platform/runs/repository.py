@@ -314,26 +314,15 @@ class RunRepository:
         *,
         limit: int,
         offset: int,
+        newest_first: bool = False,
     ) -> tuple[list[FlowInstance], int]:
-        """One page of the instances matching `conditions`, oldest first, and how many match."""
+        """One page of the instances matching `conditions` by start (oldest first unless
+        `newest_first`), and how many match."""
         base = select(FlowInstance).where(*conditions)
         total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
-        statement = base.order_by(FlowInstance.started_at, FlowInstance.id)
+        started = FlowInstance.started_at.desc() if newest_first else FlowInstance.started_at
+        statement = base.order_by(started, FlowInstance.id)
         return list(session.scalars(statement.limit(limit).offset(offset))), int(total or 0)
-
-    def initiated(
-        self,
-        session: Session,
-        conditions: Sequence[ColumnElement[bool]],
-        *,
-        limit: int,
-        offset: int,
-    ) -> tuple[list[FlowInstance], int]:
-        base = select(FlowInstance).where(*conditions)
-        total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
-        statement = base.order_by(FlowInstance.started_at.desc(), FlowInstance.id)
-        rows = list(session.scalars(statement.limit(limit).offset(offset)))
-        return rows, int(total or 0)
 
     # ------------------------------------------------------------ out of office
 

@@ -1235,9 +1235,13 @@ class FlowService:
         tabs = {name: [*conditions(me), *filters] for name, conditions in TABS.items()}
         counts = {name: self.repo.count(session, where) for name, where in tabs.items()}
         mine = [FlowInstance.initiator == me, FlowInstance.parent_id.is_(None), *filters]
-        counts["initiated"] = self.repo.initiated(session, mine, limit=0, offset=0)[1]
+        counts["initiated"] = self.repo.instances(
+            session, mine, limit=0, offset=0, newest_first=True
+        )[1]
         if tab == "initiated":
-            rows, total = self.repo.initiated(session, mine, limit=limit, offset=offset)
+            rows, total = self.repo.instances(
+                session, mine, limit=limit, offset=offset, newest_first=True
+            )
             items = [instance_json(row) for row in rows]
         else:
             order = ORDERS[tab]
