@@ -279,6 +279,16 @@ class _Run:
     ) -> Task:
         """The open task `task_id` that `actor` may act on (at version `expected`, to be done
         as `kind`, when given)."""
+        task = self.open_task(task_id, expected)
+        if actor != task.assignee:
+            self.refuse("E_FLOW_NOT_YOUR_TASK", f"task `{task_id}` is not assigned to `{actor}`")
+        if kind is not None and task.kind != kind:
+            wanted = "approved or rejected" if task.kind == "approve" else "completed"
+            self.refuse("E_FLOW_TASK_KIND", f"task `{task_id}` is to be {wanted}")
+        return task
+
+    def open_task(self, task_id: str, expected: int | None) -> Task:
+        """The open task `task_id` (at version `expected`, when given), whoever holds it."""
         task = self.tasks.get(task_id)
         if task is None:
             self.refuse("E_FLOW_UNKNOWN_TASK", f"there is no open task `{task_id}`")
@@ -287,11 +297,6 @@ class _Run:
                 "E_FLOW_STALE",
                 f"task `{task_id}` is at version {task.version}, not {expected}",
             )
-        if actor != task.assignee:
-            self.refuse("E_FLOW_NOT_YOUR_TASK", f"task `{task_id}` is not assigned to `{actor}`")
-        if kind is not None and task.kind != kind:
-            wanted = "approved or rejected" if task.kind == "approve" else "completed"
-            self.refuse("E_FLOW_TASK_KIND", f"task `{task_id}` is to be {wanted}")
         return task
 
     def check_version(self, expected: int | None) -> None:
@@ -1284,13 +1289,7 @@ def _on_urge(run: _Run, event: Urge) -> None:
     if event.actor != run.initiator:
         run.refuse("E_FLOW_NOT_INITIATOR", "only the initiator urges")
     if event.task is not None:
-        task = run.tasks.get(event.task)
-        if task is None:
-            run.refuse("E_FLOW_UNKNOWN_TASK", f"there is no open task `{event.task}`")
-            return
-        if event.expected_version is not None and event.expected_version != task.version:
-            run.refuse("E_FLOW_STALE", f"task `{task.id}` is at version {task.version}")
-        tasks = [task]
+        tasks = [run.open_task(event.task, event.expected_version)]
     else:
         run.check_version(event.expected_version)
         tasks = [t for t in run.tasks.values() if t.node != run.flow.start]
@@ -1413,14 +1412,7 @@ def _on_terminate(run: _Run, event: Terminate) -> None:
 
 
 def _on_reassign(run: _Run, event: Reassign) -> None:
-    task = run.tasks.get(event.task)
-    if task is None:
-        run.refuse("E_FLOW_UNKNOWN_TASK", f"there is no open task `{event.task}`")
-    if event.expected_version is not None and event.expected_version != task.version:
-        run.refuse(
-            "E_FLOW_STALE",
-            f"task `{task.id}` is at version {task.version}, not {event.expected_version}",
-        )
+    task = run.open_task(event.task, event.expected_version)
     _reason(run, event.reason, "the task is given to someone else")
     if task.node == run.flow.start:
         run.refuse("E_FLOW_NOT_ALLOWED", "the initiator's own task stays the initiator's")

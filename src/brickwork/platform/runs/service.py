@@ -484,11 +484,24 @@ class FlowService:
             raise NotFound(f"there is no task {task_id}", code="task_not_found")
         self.records.permissions.require(session, actor, "admin", instance.app_key)
         _require_reason(reason, "the task goes to someone else", "reassign_reason_required")
+        return self._reassign(session, actor, row, to, reason, expected_version, key)
+
+    def _reassign(
+        self,
+        session: Session,
+        actor: Actor,
+        row: FlowTask,
+        to: str,
+        reason: str,
+        expected_version: int | None,
+        key: str | None,
+    ) -> dict[str, Any]:
+        """`reassign` once the actor's right and the reason were checked."""
         engine_task = row.task
         return self._command(
             session,
             actor,
-            instance.id,
+            row.instance_id,
             lambda: Reassign(actor.username, engine_task, to, reason, expected_version),
             expected_version=expected_version,
             key=key,
@@ -1341,19 +1354,13 @@ class FlowService:
         order = (FlowTask.created_at, FlowTask.id)
         pairs, _ = self.repo.inbox(session, where, order=order, limit=HANDOVER_BATCH, offset=0)
         results: list[dict[str, Any]] = []
-        for task, _instance in pairs:
+        for task, instance in pairs:
             assert task is not None  # the conditions name the task
             try:
                 with session.begin_nested():
-                    self.reassign(
-                        session,
-                        actor,
-                        task.id,
-                        to,
-                        reason,
-                        expected_version=task.version,
-                        key=None,
-                    )
+                    if not self._may_see(session, actor, instance):
+                        raise NotFound(f"there is no task {task.id}", code="task_not_found")
+                    self._reassign(session, actor, task, to, reason, task.version, None)
             except PlatformError as refused:
                 results.append(
                     {"task": task.id, "ok": False, "code": refused.code, "message": refused.message}
