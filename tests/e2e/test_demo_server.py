@@ -135,6 +135,12 @@ def test_demo_serves_health_and_demo_app(tmp_path: Path) -> None:
         inbox = manager.get(f"{base}/inbox", params={"tab": "todo"}).json()
         assert inbox["counts"]["todo"] == 5
         assert {item["node"] for item in inbox["items"]} == {"n_review"}
+        # She also administers the app's flows: the open tasks page lists who holds what; a
+        # clerk may not see it.
+        held = manager.get(f"{base}/apps/onboarding/flow-tasks").json()
+        assert (held["total"], {i["assignee"] for i in held["items"]}) == (5, {"manager"})
+        refused = clerk.get(f"{base}/apps/onboarding/flow-tasks")
+        assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
         # The demo report counts what each viewer may read: all five for the Shanghai clerk,
         # none for Beijing; the administrator may not run it.
         report = f"{base}/apps/onboarding/reports/customers_by_type/run"

@@ -174,7 +174,9 @@ DEMO_ROLES: tuple[tuple[str, dict[str, str], list[dict[str, Any]]], ...] = (
                 "rows": "department_tree",
                 "fields": {"resident_id": "masked", "mobile": "masked"},
                 "unmask": ["resident_id", "mobile"],
-            }
+            },
+            # administers the app's flows: ends a stuck one, hands a leaver's tasks over
+            {"app": DEMO_APP, "actions": ["admin"]},
         ],
     ),
     (
