@@ -123,6 +123,50 @@ def test_a_transfer_needs_a_user_and_is_said_so(client: TestClient, users: Users
     assert todo(president), "nothing happened"
 
 
+def test_where_a_page_asks_for_a_user_typing_part_of_a_name_suggests_the_active_users(
+    client: TestClient, users: Users
+) -> None:
+    bank = credit_app(client, users)
+    submit(bank, application(bank, "50000.00"))
+    president = bank["president"]
+    (task,) = todo(president)
+    repo = users.identities.repo
+    repo.user_by_username(users.session, "risk1").display_name = "Wang Risk (Head office)"
+    repo.user_by_username(users.session, "comp1").display_name = "Wang Compliance"
+    repo.user_by_username(users.session, "comp1").status = "disabled"
+    users.session.commit()
+    page = opened(president, f"/inbox/tasks/{task['id']}")
+    # the hand-over and delegate inputs look up who is meant as they are typed in
+    for name, list_id in (("to", "to-people"), ("delegate_to", "delegate-to-people")):
+        assert re.search(
+            rf'<input id="[a-z-]+" name="{name}" [^>]*list="{list_id}" '
+            rf'hx-get="/people/options" hx-trigger="input changed delay:250ms" '
+            rf'hx-target="#{list_id}"',
+            page,
+        ), name
+        assert f'<datalist id="{list_id}"></datalist>' in page
+
+    def options(**typed: str) -> list[tuple[str, str]]:
+        response = president.get("/people/options", params=typed)
+        assert response.status_code == 200, response.text
+        return re.findall(r'<option value="([^"]*)">([^<]*)</option>', response.text)
+
+    # by display name, whatever the case, under the input's own name; a disabled user is not
+    # suggested
+    assert options(to="wang") == [("risk1", "Wang Risk (Head office)")]
+    assert options(delegate_to="RISK") == [("risk1", "Wang Risk (Head office)")]
+    # by user name, shown with the user name when there is no display name
+    assert options(assignee="cm") == [(f"cm{n}", f"cm{n}") for n in range(1, 6)]
+    # wildcards are taken literally; blank, overlong or NUL text suggests nobody
+    for typed in ("%", "_isk", " ", "x" * 129, "risk\x00"):
+        assert options(to=typed) == [], typed
+    # only a signed-in user looks people up
+    anonymous = TestClient(client.app, raise_server_exceptions=False)
+    asked = anonymous.get("/people/options", params={"to": "risk"}, follow_redirects=False)
+    assert asked.status_code == 303
+    assert asked.headers["location"] == "/login?next=%2Fpeople%2Foptions%3Fto%3Drisk"
+
+
 def test_batch_approval_asks_for_a_confirmation_first(client: TestClient, users: Users) -> None:
     bank = credit_app(client, users)
     for customer in ("ACME", "Globex"):
@@ -230,6 +274,8 @@ def test_an_administrator_of_the_app_gives_a_task_to_someone_else_from_the_recor
     (task,) = todo(bank["president"])
     action = f"{url}/tasks/{task['id']}/reassign"
     assert f'action="{action}"' in page
+    picker = f"reassign-to-{task['id']}-people"
+    assert f'list="{picker}" hx-get="/people/options"' in page
     given = ops.post(
         action,
         data={
@@ -271,6 +317,9 @@ def test_an_administrator_hands_a_leaver_s_tasks_over_on_the_open_tasks_page(
     listed = opened(ops, f"{page}?assignee=president")
     assert 'id="app-tasks-link"' in listed
     assert listed.count("<td>president</td>") == 2
+    for picker in ("held-by", "handover-from", "handover-to"):  # each suggests people
+        assert f'list="{picker}-people" hx-get="/people/options"' in listed
+    assert re.search(r'id="handover-from" name="from" value="president"', listed)
     assert "No task waits here." in opened(ops, f"{page}?assignee=risk1")
     done = ops.post(
         f"{page}/handover",

@@ -325,6 +325,31 @@ def test_a_manager_approves_from_the_inbox_and_the_timeline_shows_both(
     assert "资料齐全，同意开户。" in timeline
 
 
+def test_the_manager_picks_whom_to_hand_tasks_over_to_by_name_on_the_open_tasks_page(
+    page: Any, demo: dict[str, Any]
+) -> None:
+    sign_in(page, demo, "manager")
+    page.goto(demo["base"] + "/apps/onboarding/flow-tasks")
+    page.wait_for_selector("#open-tasks")
+    # typing part of a display name fills the input's suggestions with who is meant
+    page.type("#handover-to", "刘")
+    options = until(
+        page,
+        "id => [...document.querySelectorAll('#' + id + ' option')]"
+        ".map(o => o.value + ' ' + o.textContent)",
+        "handover-to-people",
+    )
+    assert options == ["clerk.bj 刘洋 (北京分行柜员)"]
+    page.fill("#handover-to", "")
+    page.type("#handover-to", "clerk")
+    until(
+        page,
+        "id => document.querySelectorAll('#' + id + ' option').length == 2",
+        "handover-to-people",
+    )
+    shoot(page, "open-tasks")
+
+
 def test_a_clerk_imports_customers_after_the_wizard_finds_a_bad_row(
     page: Any, demo: dict[str, Any]
 ) -> None:

@@ -25,6 +25,7 @@ from brickwork.platform.web import (
     inbox,
     packs,
     pages,
+    people,
     records,
     report_designer,
     reports,
@@ -55,6 +56,7 @@ def install(app: FastAPI) -> None:
     app.include_router(report_designer.router)
     app.include_router(dashboard_designer.router)
     app.include_router(inbox.router)
+    app.include_router(people.router)
     app.include_router(imports.router)
     app.include_router(bulk.router)
     app.include_router(saved.router)
