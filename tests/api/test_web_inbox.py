@@ -194,6 +194,30 @@ def test_batch_approval_asks_for_a_confirmation_first(client: TestClient, users:
     assert todo(president) == []
 
 
+def test_pages_name_people_by_their_display_names(client: TestClient, users: Users) -> None:
+    bank = credit_app(client, users)
+    repo = users.identities.repo
+    repo.user_by_username(users.session, "rm").display_name = "李娜 (客户经理)"
+    repo.user_by_username(users.session, "president").display_name = "赵伟 (行长)"
+    users.session.commit()
+    record = application(bank, "50000.00")
+    submit(bank, record)
+    president = bank["president"]
+    (task,) = todo(president)
+    assert "<td>李娜 (客户经理)</td>" in opened(president, "/inbox")
+    page = opened(president, f"/inbox/tasks/{task['id']}")
+    assert "submitted by 李娜 (客户经理) on" in page
+    assert "<strong>李娜 (客户经理)</strong>" in page  # the timeline's submission
+    decide(president, comment="fine")
+    shown = opened(bank["rm"], f"/apps/credit/forms/credit_application/records/{record['id']}")
+    assert re.search(r"Created [^<]* by 李娜 \(客户经理\)", shown)
+    assert "started by 李娜 (客户经理) on" in shown
+    assert "<strong>赵伟 (行长)</strong>" in shown  # the approval in the timeline
+    assert re.search(r'<p><strong>李娜 \(客户经理\)</strong> · [^<]* · <span class="badge">', shown)
+    assert ">rm<" not in shown
+    assert ">president<" not in shown
+
+
 def test_a_record_page_starts_its_flow_and_shows_where_it_is(
     client: TestClient, users: Users
 ) -> None:
@@ -314,9 +338,14 @@ def test_an_administrator_hands_a_leaver_s_tasks_over_on_the_open_tasks_page(
     page = "/apps/credit/flow-tasks"
     assert 'id="app-tasks-link"' not in opened(bank["president"], "/inbox")
     assert bank["president"].get(page).status_code == 403
+    president = users.identities.repo.user_by_username(users.session, "president")
+    president.display_name = "Zhao Wei (North)"
+    users.session.commit()
     listed = opened(ops, f"{page}?assignee=president")
     assert 'id="app-tasks-link"' in listed
-    assert listed.count("<td>president</td>") == 2
+    # each holder by display name (the user name on hover); the submitter has none
+    assert listed.count('<td title="president">Zhao Wei (North)</td>') == 2
+    assert listed.count("<td>rm</td>") == 2
     for picker in ("held-by", "handover-from", "handover-to"):  # each suggests people
         assert f'list="{picker}-people" hx-get="/people/options"' in listed
     assert re.search(r'id="handover-from" name="from" value="president"', listed)

@@ -187,7 +187,7 @@ def test_a_clerk_finds_a_customer_and_opens_it(page: Any, demo: dict[str, Any]) 
     page.click("table.dense tbody tr >> nth=0 >> a")
     page.wait_for_selector("#details-title")
     assert page.locator("#history-title").count() == 1
-    assert "clerk.sh" in page.inner_text(".timeline")
+    assert "张敏 (上海分行柜员)" in page.inner_text(".timeline")  # who made it, by name
     shoot(page, "record-detail")
 
 
@@ -320,8 +320,8 @@ def test_a_manager_approves_from_the_inbox_and_the_timeline_shows_both(
     page.locator("table.dense tbody a", has_text="钱多多").click()
     page.wait_for_selector("#timeline")
     timeline = page.inner_text("#timeline")
-    assert "clerk.sh" in timeline
-    assert "manager" in timeline
+    assert "张敏 (上海分行柜员)" in timeline  # the clerk submitted
+    assert "陈静 (总行主管)" in timeline  # the manager approved
     assert "资料齐全，同意开户。" in timeline
 
 

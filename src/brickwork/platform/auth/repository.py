@@ -5,7 +5,7 @@ Nothing else in the area runs queries. Never commits; never sees a clear-text se
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Table, bindparam, delete, func, or_, select, update
@@ -312,6 +312,15 @@ class IdentityRepository:
         total = session.scalar(select(func.count()).select_from(User).where(*conditions))
         query = select(User).where(*conditions).order_by(User.username).limit(limit).offset(offset)
         return session.scalars(query).all(), int(total or 0)
+
+    def display_names(self, session: Session, usernames: Collection[str]) -> dict[str, str]:
+        """The display names of those of ``usernames`` that have one, by user name."""
+        if not usernames:
+            return {}
+        rows = session.execute(
+            select(User.username, User.display_name).where(User.username.in_(set(usernames)))
+        ).all()
+        return {username: display for username, display in rows if display}
 
     def users_by_ids(self, session: Session, user_ids: Sequence[str]) -> dict[str, User]:
         if not user_ids:

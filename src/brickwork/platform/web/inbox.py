@@ -33,6 +33,7 @@ from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.errors import Invalid, PlatformError
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.web.params import AppKey, FormListsDep, first
+from brickwork.platform.web.people import Names
 from brickwork.platform.web.records import navigation, shown, title_of, when
 from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 
@@ -80,6 +81,7 @@ def inbox_page(
         "page": page,
         "has_more": (page + 1) * PAGE < found["total"],
         "message": message,
+        "person": Names(request, session, (item["initiator"] for item in items)),
     }
     partial = (
         request.headers.get("hx-request") == "true"
@@ -169,7 +171,9 @@ def batch_confirm(request: Request, session: SessionDep, sent: FormListsDep) -> 
         if item["id"] in chosen
     ]
     if first(sent, "confirmed") != "yes":
-        return render(request, "inbox/batch.html", {"items": items}, viewer=viewer)
+        person = Names(request, session, (item["initiator"] for item in items))
+        context = {"items": items, "person": person}
+        return render(request, "inbox/batch.html", context, viewer=viewer)
     comment = (first(sent, "comment", "") or "").strip() or None
     pairs = [(item["id"], item["version"]) for item in items]
     results = flows.batch_approve(session, viewer.actor, pairs, comment)
@@ -208,6 +212,8 @@ class TaskPage:
             cell = shown(value, item, Levels(item.key, levels[item.key]), language)
             fields.append({"label": text_in(item.label, language), "value": cell})
         labels = FormLabels(self.request, self.session, language)
+        steps = [step for step in detail["timeline"] if step["action"] != "notified"]
+        people = [detail["initiator"], *(step["actor"] for step in steps)]
         return render(
             self.request,
             "inbox/task.html",
@@ -228,9 +234,9 @@ class TaskPage:
                         "action": step["action"],
                         "comment": step.get("comment"),
                     }
-                    for step in detail["timeline"]
-                    if step["action"] != "notified"
+                    for step in steps
                 ],
+                "person": Names(self.request, self.session, people),
                 "problem": problem,
                 "comment": comment,
             },
@@ -424,6 +430,9 @@ def _app_tasks(
         "overdue": overdue,
         "page": page,
         "has_more": (page + 1) * PAGE < found["total"],
+        "person": Names(
+            request, session, (name for i in items for name in (i["assignee"], i["initiator"]))
+        ),
         "nav": navigation(request, session, viewer, app),
         **outcome,
     }

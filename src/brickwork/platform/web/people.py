@@ -1,6 +1,7 @@
-"""Who someone may name where a page asks for a user (a task handed over, delegated or given
-to someone else; whose tasks an administrator lists or hands over): the active users whose
-user name or display name holds what has been typed, as the options of the input's datalist.
+"""Users on pages: named by their display names (``Names``), and suggested where a page asks
+for one (a task handed over, delegated or given to someone else; whose tasks an administrator
+lists or hands over): the active users whose user name or display name holds what has been
+typed, as the options of the input's datalist.
 
 The input sends what has been typed under its own name (``to``, ``from``, ``assignee``, ...),
 so the options answer the first query value that is not blank. A member field's suggestions
@@ -8,8 +9,11 @@ so the options answer the first query value that is not blank. A member field's 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.web.views import render, viewer_of
@@ -32,3 +36,19 @@ def people_options(request: Request, session: SessionDep) -> Response:
             {"value": user.username, "label": user.display_name or user.username} for user in users
         ]
     return render(request, "_people_options.html", {"people": people}, viewer=viewer)
+
+
+class Names:
+    """The display names of the users a page names by user name (who started a flow, who holds
+    a task, who took a step, who changed a record), read in one query. A user without one, or
+    a name no user has (the system's), reads as it is."""
+
+    def __init__(self, request: Request, session: Session, usernames: Iterable[str | None]) -> None:
+        wanted = {username for username in usernames if username}
+        repo = request.app.state.identities.repo
+        self.names: dict[str, str] = repo.display_names(session, wanted) if wanted else {}
+
+    def __call__(self, username: str | None) -> str:
+        if not username:
+            return ""
+        return self.names.get(username, username)

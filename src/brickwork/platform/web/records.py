@@ -35,6 +35,7 @@ from brickwork.platform.web.lists import (
     operators_of,
 )
 from brickwork.platform.web.params import AppKey, FormKey, FormListsDep, RecordId
+from brickwork.platform.web.people import Names
 from brickwork.platform.web.relations import relations_graph
 from brickwork.platform.web.saved import views_of
 from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
@@ -386,6 +387,17 @@ def detail_page(
             "may_update": allowed(records, session, viewer, published, "update"),
             "may_delete": allowed(records, session, viewer, published, "delete"),
             "flows": (flows := flows_of(request, session, viewer, app, form, record_id)),
+            "person": Names(
+                request,
+                session,
+                [
+                    record.get("created_by"),
+                    *(entry["by"] for entry in changes),
+                    *(flow["initiator"] for flow in flows),
+                    *(step["actor"] for flow in flows for step in flow["timeline"]),
+                    *(task["assignee"] for flow in flows for task in flow["open_tasks"]),
+                ],
+            ),
             "may_administer_flows": records.permissions.denial(
                 records.permissions.principal(session, viewer.actor), "admin", app
             )
