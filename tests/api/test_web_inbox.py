@@ -218,6 +218,23 @@ def test_pages_name_people_by_their_display_names(client: TestClient, users: Use
     assert ">president<" not in shown
 
 
+def test_the_task_page_names_the_steps_a_task_may_be_returned_to(
+    client: TestClient, users: Users
+) -> None:
+    bank = credit_app(client, users)
+    submit(bank, application(bank, "50000.00"))
+    decide(bank["president"])
+    member = bank["cm1"]
+    (task,) = todo(member)
+    page = opened(member, f"/inbox/tasks/{task['id']}")
+    targets = re.search(r'<select id="target" name="target">(.*?)</select>', page, re.S)
+    assert targets is not None
+    assert re.findall(r'<option value="([^"]*)">([^<]*)</option>', targets.group(1)) == [
+        ("branch_review", "Branch president review"),
+        ("initiator", "the submitter"),
+    ]
+
+
 def test_a_record_page_starts_its_flow_and_shows_where_it_is(
     client: TestClient, users: Users
 ) -> None:

@@ -213,6 +213,10 @@ class TaskPage:
             fields.append({"label": text_in(item.label, language), "value": cell})
         labels = FormLabels(self.request, self.session, language)
         steps = [step for step in detail["timeline"] if step["action"] != "notified"]
+        names = {
+            node["id"]: text_in(node.get("label"), language) or node["id"]
+            for node in detail["diagram"]["nodes"]
+        }
         people = [detail["initiator"], *(step["actor"] for step in steps)]
         return render(
             self.request,
@@ -226,7 +230,10 @@ class TaskPage:
                 "started": when(detail["started_at"]),
                 "fields": fields,
                 "commands": [c for c in view["commands"] if c in COMMANDS],
-                "targets": view.get("return_targets", []),
+                "targets": [
+                    {"id": target, "label": names.get(target, target)}
+                    for target in view.get("return_targets", [])
+                ],
                 "timeline": [
                     {
                         "at": when(step["at"]),
