@@ -212,7 +212,8 @@ def test_pages_name_people_by_their_display_names(client: TestClient, users: Use
     shown = opened(bank["rm"], f"/apps/credit/forms/credit_application/records/{record['id']}")
     assert re.search(r"Created [^<]* by 李娜 \(客户经理\)", shown)
     assert "started by 李娜 (客户经理) on" in shown
-    assert "<strong>赵伟 (行长)</strong>" in shown  # the approval in the timeline
+    # the approval in the timeline, at its step (a step without a label is not named)
+    assert "<strong>赵伟 (行长)</strong> · Branch president review · " in shown
     assert re.search(r'<p><strong>李娜 \(客户经理\)</strong> · [^<]* · <span class="badge">', shown)
     assert ">rm<" not in shown
     assert ">president<" not in shown
@@ -227,6 +228,7 @@ def test_the_task_page_names_the_steps_a_task_may_be_returned_to(
     member = bank["cm1"]
     (task,) = todo(member)
     page = opened(member, f"/inbox/tasks/{task['id']}")
+    assert "</strong> · Branch president review · " in page  # the timeline names the step
     targets = re.search(r'<select id="target" name="target">(.*?)</select>', page, re.S)
     assert targets is not None
     assert re.findall(r'<option value="([^"]*)">([^<]*)</option>', targets.group(1)) == [

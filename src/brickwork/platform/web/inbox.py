@@ -213,10 +213,8 @@ class TaskPage:
             fields.append({"label": text_in(item.label, language), "value": cell})
         labels = FormLabels(self.request, self.session, language)
         steps = [step for step in detail["timeline"] if step["action"] != "notified"]
-        names = {
-            node["id"]: text_in(node.get("label"), language) or node["id"]
-            for node in detail["diagram"]["nodes"]
-        }
+        labels_of = {node["id"]: node.get("label") for node in detail["diagram"]["nodes"]}
+        names = {node: text_in(label, language) or node for node, label in labels_of.items()}
         people = [detail["initiator"], *(step["actor"] for step in steps)]
         return render(
             self.request,
@@ -238,6 +236,7 @@ class TaskPage:
                     {
                         "at": when(step["at"]),
                         "actor": step["actor"],
+                        "node": text_in(labels_of.get(step.get("node") or ""), language),
                         "action": step["action"],
                         "comment": step.get("comment"),
                     }

@@ -571,6 +571,10 @@ def flows_of(
             node["id"]: text_in(node.get("label"), viewer.language) or node["type"]
             for node in detail["diagram"]["nodes"]
         }
+        labelled = {  # a timeline names the step of an entry where the step has a label
+            node["id"]: text_in(node.get("label"), viewer.language)
+            for node in detail["diagram"]["nodes"]
+        }
         starts = {node["id"] for node in detail["diagram"]["nodes"] if node["type"] == "start"}
         found.append(
             {
@@ -593,6 +597,7 @@ def flows_of(
                     {
                         "at": when(step["at"]),
                         "actor": step["actor"],
+                        "node": labelled.get(step.get("node") or "", ""),
                         "action": step["action"],
                         "comment": step.get("comment"),
                     }
