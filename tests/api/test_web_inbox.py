@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import re
 
-from credit_flow import API, Bank, act, application, credit_app, decide, submit, todo
+from credit_flow import (
+    API,
+    Bank,
+    act,
+    application,
+    credit_app,
+    credit_flow,
+    decide,
+    submit,
+    todo,
+)
 from fastapi.testclient import TestClient
 
 from conftest import Users
@@ -241,12 +251,21 @@ def test_a_record_page_starts_its_flow_and_shows_where_it_is(
     client: TestClient, users: Users
 ) -> None:
     bank = credit_app(client, users)
+    label = {"en": "Large credit approval", "zh-CN": "大额授信审批"}
+    renamed = bank.admin.put(
+        f"{API}/apps/credit/definitions/flow/large_credit",
+        json={"label": label, "spec": credit_flow()},
+    )
+    assert renamed.status_code == 200, renamed.text
     record = application(bank, "50000.00")
     rm = bank["rm"]
     url = f"/apps/credit/forms/credit_application/records/{record['id']}"
     before = opened(rm, url)
     assert "No flow has run on this record." in before
-    assert 'name="flow"' in before
+    # flows are offered by their labels, on the record and for chosen rows of the list
+    offered = '<option value="large_credit">Large credit approval</option>'
+    assert offered in before
+    assert offered in opened(rm, "/apps/credit/forms/credit_application")
     started = rm.post(
         f"{url}/flows",
         data={"csrf_token": token(before), "flow": "large_credit"},
@@ -254,7 +273,8 @@ def test_a_record_page_starts_its_flow_and_shows_where_it_is(
     )
     assert started.status_code == 303, started.text
     after = opened(rm, url)
-    assert 'class="badge info">Running</span>' in after
+    assert '<strong>Large credit approval</strong> <span class="badge info">Running</span>' in after
+    assert '<title id="flow-1-title">Diagram of Large credit approval</title>' in after
     assert re.search(r'<li class="node active">[^<]+</li>', after)
     assert 'name="flow"' not in after, "one flow at a time"
     (task,) = todo(bank["president"])
@@ -435,7 +455,7 @@ def test_a_flow_s_status_and_every_line_of_its_timeline_read_in_the_reader_s_lan
 def test_during_a_flow_the_edit_page_lets_an_assignee_change_only_the_fields_of_the_step(
     client: TestClient, users: Users
 ) -> None:
-    from credit_flow import RECORDS, credit_flow
+    from credit_flow import RECORDS
 
     review = {
         "id": "branch_review",

@@ -34,7 +34,7 @@ from brickwork.platform.errors import Invalid, PlatformError
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.web.params import AppKey, FormListsDep, first
 from brickwork.platform.web.people import Names
-from brickwork.platform.web.records import navigation, shown, title_of, when
+from brickwork.platform.web.records import flow_label, navigation, shown, title_of, when
 from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 
 router = APIRouter(include_in_schema=False)
@@ -424,7 +424,7 @@ def _app_tasks(
                 "title": labels.title(item["record"]),
                 "form_label": labels.of(item["app"], item["form"]),
                 "href": f"/apps/{item['app']}/forms/{item['form']}/records/{item['record']}",
-                "flow": item["flow"],
+                "flow": flow_label(request, session, item["app"], item["flow"], viewer.language),
                 "started": when(item["started_at"]),
             }
             for item in stopped["items"]

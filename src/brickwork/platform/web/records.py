@@ -186,7 +186,7 @@ def record_list(
         "problem": problem,
         "may_delete": allowed(records, session, viewer, published, "delete"),
         "may_export": allowed(records, session, viewer, published, "export"),
-        "startable": startable(request, session, app, form),
+        "startable": startable(request, session, app, form, viewer.language),
     }
     partial = (
         request.headers.get("hx-request") == "true"
@@ -403,9 +403,9 @@ def detail_page(
             )
             is None,
             "startable": [
-                key
-                for key in startable(request, session, app, form)
-                if not any(f["flow"] == key and f["status"] == "running" for f in flows)
+                flow
+                for flow in startable(request, session, app, form, viewer.language)
+                if not any(f["flow"] == flow["key"] and f["status"] == "running" for f in flows)
             ],
             "created_at": when(record.get("created_at")),
             "updated_at": when(record.get("updated_at")),
@@ -544,10 +544,22 @@ def title_of(record: dict[str, Any], fields: Any) -> str:
     return str(record.get("id", ""))
 
 
-def published_label(request: Request, session: Session, app: str, key: str) -> Any:
-    definition = request.app.state.metadata.definition(session, app, Kind.FORM, key)
+def published_label(
+    request: Request, session: Session, app: str, key: str, kind: Kind = Kind.FORM
+) -> Any:
+    """The label of the app's definition of ``kind`` (a form unless said) named ``key``."""
+    definition = request.app.state.metadata.definition(session, app, kind, key)
     found: Any = (definition.draft or {}).get("label")
     return found or key
+
+
+def flow_label(request: Request, session: Session, app: str, key: str, language: str) -> str:
+    """A flow's label in ``language`` (its key when it has none, or is gone)."""
+    try:
+        label = published_label(request, session, app, key, Kind.FLOW)
+    except PlatformError:
+        return key
+    return text_in(label, language) or key
 
 
 def flows_of(
@@ -582,6 +594,7 @@ def flows_of(
                 "version": detail["version"],
                 "drawing": layout(detail["diagram"], names),
                 "flow": detail["flow"],
+                "label": flow_label(request, session, app, detail["flow"], viewer.language),
                 "status": detail["status"],
                 "started": when(detail["started_at"]),
                 "initiator": detail["initiator"],
@@ -729,11 +742,14 @@ def related_of(
     return found
 
 
-def startable(request: Request, session: Session, app: str, form: str) -> list[str]:
-    """Published flows bound to the form (a record's page offers to start them)."""
+def startable(
+    request: Request, session: Session, app: str, form: str, language: str
+) -> list[dict[str, str]]:
+    """Published flows bound to the form (a record's page offers to start them): each one's
+    key and label."""
     metadata = request.app.state.metadata
     compiler = request.app.state.runs.compiler
-    keys = []
+    found = []
     for definition in metadata.list_definitions(session, app, kind=Kind.FLOW):
         if definition.latest_version is None:
             continue
@@ -742,8 +758,9 @@ def startable(request: Request, session: Session, app: str, form: str) -> list[s
         except PlatformError:
             continue
         if pinned.form_key == form:
-            keys.append(definition.key)
-    return keys
+            label = text_in((definition.draft or {}).get("label"), language)
+            found.append({"key": definition.key, "label": label or definition.key})
+    return found
 
 
 def allowed(records: Any, session: Session, viewer: Viewer, form: Any, action: str) -> bool:
