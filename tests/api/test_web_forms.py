@@ -36,6 +36,15 @@ FIELDS: list[dict[str, Any]] = [
         "label": "Reason for a large loan",
         "visible_when": "amount > 1000000",
     },
+    {
+        "id": "l_cap",
+        "key": "cap",
+        "type": "computed",
+        "label": "Cap",
+        "expression": "amount * 0.1",
+        "result_type": "money",
+        "currency": "CNY",
+    },
     {"id": "l_secured", "key": "secured", "type": "boolean", "label": "Secured"},
     {
         "id": "l_kind",
@@ -135,6 +144,33 @@ def test_a_new_record_is_checked_as_it_is_typed_then_saved(officer: TestClient) 
         "5000.01",
     )
     assert record["secured"] is True
+
+
+def test_computed_values_read_as_what_they_yield(officer: TestClient) -> None:
+    made = officer.post(
+        f"{APP}/forms/loan/records", json={"borrower": "Acme", "amount": "2500000", "rate": "0.02"}
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["cap"] == {"amount": "250000.00", "currency": "CNY"}
+    detail = opened(officer, f"{PAGE}/records/{made.json()['id']}")
+
+    def value(key: str) -> str:
+        found = re.search(rf'id="value-{key}">(.*?)</dd>', detail, re.S)
+        assert found is not None, key
+        return found.group(1).strip()
+
+    assert value("cap") == "250,000.00 CNY"  # money, grouped, with its currency
+    assert value("fee") == "50,000.00"  # a decimal, grouped
+    listed = opened(officer, PAGE)
+    assert "250,000.00 CNY" in listed
+    assert '"currency"' not in detail + listed
+    checked = officer.post(
+        f"{PAGE}/check",
+        data={"csrf_token": csrf(detail), "f.amount": "1000", "touched": "amount"},
+    )
+    live = re.search(r'<span id="val-cap" hx-swap-oob="true">([^<]*)</span>', checked.text)
+    assert live is not None
+    assert live.group(1) == "100.00 CNY"
 
 
 def test_saving_needs_the_csrf_token(officer: TestClient) -> None:

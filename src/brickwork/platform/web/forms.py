@@ -33,6 +33,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from brickwork.engines.flow import ResolveIncident
+from brickwork.engines.form.money import Money
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.errors import (
@@ -1056,6 +1057,8 @@ def plain(value: Any) -> str:
         return ""
     if isinstance(value, dict) and "amount" in value:
         return f"{value['amount']} {value.get('currency') or ''}".strip()
+    if isinstance(value, Money):  # a computed amount as the form engine yields it
+        return f"{value.amount} {value.currency}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):

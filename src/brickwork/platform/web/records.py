@@ -21,6 +21,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from brickwork.engines.form.money import Money
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.errors import Conflict, Invalid, PlatformError
@@ -463,25 +464,12 @@ def shown(value: Any, item: Any, access: Any, language: str) -> dict[str, Any]:
     if value is None or value == "":
         return {"text": "", "numeric": False, "masked": False, "negative": False}
     kind = item.type
+    if kind == "computed":  # shown as what it yields (money with its currency, a date, ...)
+        kind = item.result_type
     if masked:
         return {"text": str(value), "numeric": False, "masked": True, "negative": False}
     if kind in NUMERIC_TYPES:
-        currency = getattr(item, "currency", None)
-        if isinstance(value, dict):  # money: {"amount": "...", "currency": "CNY"}
-            currency = value.get("currency") or currency
-            value = value.get("amount")
-        number = Decimal(str(value))
-        if kind == "percent":  # a ratio: 0.125 shows as 12.5%
-            number *= 100
-        places = getattr(item, "scale", None)
-        if kind == "money":
-            places = get_currency_precision(currency) if currency else None
-        text = grouped(number, places if isinstance(places, int) else None)
-        if kind == "money" and currency:
-            text = f"{text} {currency}"
-        elif kind == "percent":
-            text = f"{text}%"
-        return {"text": text, "numeric": True, "masked": False, "negative": number < 0}
+        return _number_shown(value, item, kind)
     if kind == "boolean":
         yes, no = ("是", "否") if language == "zh-CN" else ("Yes", "No")
         return {"text": yes if value else no, "numeric": False, "masked": False, "negative": False}
@@ -495,6 +483,26 @@ def shown(value: Any, item: Any, access: Any, language: str) -> dict[str, Any]:
     if kind == "datetime":
         return {"text": when(value), "numeric": False, "masked": False, "negative": False}
     return {"text": plain(value), "numeric": False, "masked": False, "negative": False}
+
+
+def _number_shown(value: Any, item: Any, kind: str) -> dict[str, Any]:
+    """A number as `shown` gives it: grouped, money with its currency, a percent of a ratio."""
+    currency = getattr(item, "currency", None)
+    if isinstance(value, dict):  # money: {"amount": "...", "currency": "CNY"}
+        currency = value.get("currency") or currency
+        value = value.get("amount")
+    number = Decimal(str(value))
+    if kind == "percent":  # a ratio: 0.125 shows as 12.5%
+        number *= 100
+    places = getattr(item, "scale", None)
+    if kind == "money":
+        places = get_currency_precision(currency) if currency else None
+    text = grouped(number, places if isinstance(places, int) else None)
+    if kind == "money" and currency:
+        text = f"{text} {currency}"
+    elif kind == "percent":
+        text = f"{text}%"
+    return {"text": text, "numeric": True, "masked": False, "negative": number < 0}
 
 
 def grouped(number: Decimal, places: int | None) -> str:
@@ -532,6 +540,10 @@ def plain(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "✓" if value else "✗"
+    if isinstance(value, Money):  # a computed amount as the form engine yields it
+        return f"{value.amount} {value.currency}"
+    if isinstance(value, dict) and value.keys() == {"amount", "currency"}:  # money, stored
+        return f"{value['amount']} {value['currency']}"
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
