@@ -42,7 +42,13 @@ def test_the_system_administrator_installs_upgrades_and_uninstalls_on_the_page(
     listing = page(client, "/admin/packs?done=installed", headers=EN)
     assert "The pack was installed." in listing
     assert 'id="uninstall-tiny"' in listing
-    assert client.get("/api/v1/apps/tiny/forms/account/records").json()["total"] == 1
+    (sample,) = client.get("/api/v1/apps/tiny/forms/account/records").json()["items"]
+    record = f"/apps/tiny/forms/account/records/{sample['id']}"
+    # who made the sample record reads as the pack, not as an account name
+    assert re.search(r"Created [^<]* by Template pack tiny", page(client, record, headers=EN))
+    zh = page(client, record, headers={"Accept-Language": "zh-CN"})
+    assert re.search(r"模板包 tiny 创建于", zh)
+    assert "pack:tiny" not in zh
 
     form = "/api/v1/apps/tiny/definitions/form/account"
     local = {

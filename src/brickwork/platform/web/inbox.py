@@ -81,7 +81,7 @@ def inbox_page(
         "page": page,
         "has_more": (page + 1) * PAGE < found["total"],
         "message": message,
-        "person": Names(request, session, (item["initiator"] for item in items)),
+        "person": Names(request, session, (item["initiator"] for item in items), viewer.language),
     }
     partial = (
         request.headers.get("hx-request") == "true"
@@ -171,7 +171,7 @@ def batch_confirm(request: Request, session: SessionDep, sent: FormListsDep) -> 
         if item["id"] in chosen
     ]
     if first(sent, "confirmed") != "yes":
-        person = Names(request, session, (item["initiator"] for item in items))
+        person = Names(request, session, (i["initiator"] for i in items), viewer.language)
         context = {"items": items, "person": person}
         return render(request, "inbox/batch.html", context, viewer=viewer)
     comment = (first(sent, "comment", "") or "").strip() or None
@@ -242,7 +242,7 @@ class TaskPage:
                     }
                     for step in steps
                 ],
-                "person": Names(self.request, self.session, people),
+                "person": Names(self.request, self.session, people, language),
                 "problem": problem,
                 "comment": comment,
             },
@@ -437,7 +437,10 @@ def _app_tasks(
         "page": page,
         "has_more": (page + 1) * PAGE < found["total"],
         "person": Names(
-            request, session, (name for i in items for name in (i["assignee"], i["initiator"]))
+            request,
+            session,
+            (name for i in items for name in (i["assignee"], i["initiator"])),
+            viewer.language,
         ),
         "nav": navigation(request, session, viewer, app),
         **outcome,

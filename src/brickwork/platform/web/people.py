@@ -16,9 +16,14 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from brickwork.platform.api.deps import SessionDep
+from brickwork.platform.web.i18n import translations
 from brickwork.platform.web.views import render, viewer_of
 
 router = APIRouter(include_in_schema=False)
+SYSTEM = "system"
+"""Who the platform records for what nobody did by hand (an SLA's decision, an audit job)."""
+PACK_PREFIX = "pack:"
+"""Who installed a template pack's sample data (`pack:credit`)."""
 MAX_OPTIONS = 20
 MAX_TYPED = 128
 """Longer than any user name or display name: nobody matches."""
@@ -40,15 +45,25 @@ def people_options(request: Request, session: SessionDep) -> Response:
 
 class Names:
     """The display names of the users a page names by user name (who started a flow, who holds
-    a task, who took a step, who changed a record), read in one query. A user without one, or
-    a name no user has (the system's), reads as it is."""
+    a task, who took a step, who changed a record), read in one query. The platform's own
+    actors read as such in ``language`` (the system; a template pack's sample data); any other
+    name no user has reads as it is."""
 
-    def __init__(self, request: Request, session: Session, usernames: Iterable[str | None]) -> None:
+    def __init__(
+        self, request: Request, session: Session, usernames: Iterable[str | None], language: str
+    ) -> None:
         wanted = {username for username in usernames if username}
         repo = request.app.state.identities.repo
         self.names: dict[str, str] = repo.display_names(session, wanted) if wanted else {}
+        self.gettext = translations(language).gettext
 
     def __call__(self, username: str | None) -> str:
         if not username:
             return ""
-        return self.names.get(username, username)
+        if username in self.names:
+            return self.names[username]
+        if username == SYSTEM:
+            return self.gettext("System")
+        if username.startswith(PACK_PREFIX):
+            return self.gettext("Template pack %(pack)s") % {"pack": username[len(PACK_PREFIX) :]}
+        return username

@@ -398,6 +398,7 @@ def detail_page(
                     *(step["actor"] for flow in flows for step in flow["timeline"]),
                     *(task["assignee"] for flow in flows for task in flow["open_tasks"]),
                 ],
+                viewer.language,
             ),
             "may_administer_flows": records.permissions.denial(
                 records.permissions.principal(session, viewer.actor), "admin", app
