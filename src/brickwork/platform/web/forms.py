@@ -33,7 +33,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from brickwork.engines.flow import ResolveIncident
-from brickwork.engines.form.money import Money
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.errors import (
@@ -56,6 +55,7 @@ from brickwork.platform.web.params import (
 from brickwork.platform.web.records import (
     LISTED_TYPES,
     combined,
+    money_text,
     navigation,
     published_label,
     title_of,
@@ -1055,10 +1055,8 @@ def local_input(value: Any) -> str:
 def plain(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, dict) and "amount" in value:
-        return f"{value['amount']} {value.get('currency') or ''}".strip()
-    if isinstance(value, Money):  # a computed amount as the form engine yields it
-        return f"{value.amount} {value.currency}"
+    if (money := money_text(value)) is not None:
+        return money
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):

@@ -417,6 +417,10 @@ def _app_tasks(
         session, viewer.actor, app, status="incident", limit=PAGE
     )
     labels.read_titles([{"flow": item} for item in stopped["items"]])  # as the inbox lists them
+    flow_labels = {
+        key: flow_label(request, session, app, key, viewer.language)
+        for key in {item["flow"] for item in stopped["items"]}
+    }
     context = {
         "app": app,
         "stopped": [
@@ -424,7 +428,7 @@ def _app_tasks(
                 "title": labels.title(item["record"]),
                 "form_label": labels.of(item["app"], item["form"]),
                 "href": f"/apps/{item['app']}/forms/{item['form']}/records/{item['record']}",
-                "flow": flow_label(request, session, item["app"], item["flow"], viewer.language),
+                "flow": flow_labels[item["flow"]],
                 "started": when(item["started_at"]),
             }
             for item in stopped["items"]

@@ -52,9 +52,8 @@ class Names:
     def __init__(
         self, request: Request, session: Session, usernames: Iterable[str | None], language: str
     ) -> None:
-        wanted = {username for username in usernames if username}
         repo = request.app.state.identities.repo
-        self.names: dict[str, str] = repo.display_names(session, wanted) if wanted else {}
+        self.names: dict[str, str] = repo.display_names(session, {u for u in usernames if u})
         self.gettext = translations(language).gettext
 
     def __call__(self, username: str | None) -> str:

@@ -541,13 +541,21 @@ def plain(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "✓" if value else "✗"
-    if isinstance(value, Money):  # a computed amount as the form engine yields it
-        return f"{value.amount} {value.currency}"
-    if isinstance(value, dict) and value.keys() == {"amount", "currency"}:  # money, stored
-        return f"{value['amount']} {value['currency']}"
+    if (money := money_text(value)) is not None:
+        return money
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
+
+
+def money_text(value: Any) -> str | None:
+    """An amount with its currency, as the form engine yields it (`Money`) or as it is stored
+    (`{"amount", "currency"}`); None for anything else."""
+    if isinstance(value, Money):
+        return f"{value.amount} {value.currency}"
+    if isinstance(value, dict) and "amount" in value:
+        return f"{value['amount']} {value.get('currency') or ''}".strip()
+    return None
 
 
 def title_of(record: dict[str, Any], fields: Any) -> str:
@@ -582,6 +590,7 @@ def flows_of(
     viewer's open task in it."""
     runs = request.app.state.runs
     found = []
+    flow_labels: dict[str, str] = {}
     for instance in reversed(runs.of_record(session, viewer.actor, app, form, record_id)):
         detail = runs.detail(session, viewer.actor, instance["id"])
         mine = next(
@@ -592,14 +601,13 @@ def flows_of(
             ),
             None,
         )
-        names = {
-            node["id"]: text_in(node.get("label"), viewer.language) or node["type"]
-            for node in detail["diagram"]["nodes"]
-        }
-        labelled = {  # a timeline names the step of an entry where the step has a label
-            node["id"]: text_in(node.get("label"), viewer.language)
-            for node in detail["diagram"]["nodes"]
-        }
+        if detail["flow"] not in flow_labels:  # a record runs the same flow again and again
+            flow_labels[detail["flow"]] = flow_label(
+                request, session, app, detail["flow"], viewer.language
+            )
+        nodes = detail["diagram"]["nodes"]
+        labelled = {node["id"]: text_in(node.get("label"), viewer.language) for node in nodes}
+        names = {node["id"]: labelled[node["id"]] or node["type"] for node in nodes}
         starts = {node["id"] for node in detail["diagram"]["nodes"] if node["type"] == "start"}
         found.append(
             {
@@ -607,7 +615,7 @@ def flows_of(
                 "version": detail["version"],
                 "drawing": layout(detail["diagram"], names),
                 "flow": detail["flow"],
-                "label": flow_label(request, session, app, detail["flow"], viewer.language),
+                "label": flow_labels[detail["flow"]],
                 "status": detail["status"],
                 "started": when(detail["started_at"]),
                 "initiator": detail["initiator"],
