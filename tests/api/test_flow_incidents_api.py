@@ -150,6 +150,9 @@ def test_administrators_find_where_flows_stopped_and_resolve_them_on_the_record_
     assert "The flow stopped at action:" in page  # the rating node has no label of its own
     assert f'action="{url}/flows/{instance["id"]}/resolve"' in page
     assert "The flow stopped at" not in bank["rm"].get(url, headers=english).text
+    chinese = ops.get(url, headers={"Accept-Language": "zh-CN"}).text
+    assert "表达式无法求值： /nodes/" in chinese  # what failed is said in Chinese, with details
+    assert "E_DMN_UNIQUE_VIOLATED" in chinese
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token is not None
     moved = ops.post(

@@ -563,3 +563,64 @@ def test_the_task_page_adds_approvers_delegates_and_abstains_as_the_step_allows(
     assert todo(bank["cm1"]) == []
     done = opened(bank["cm1"], "/inbox?tab=done&message=abstain")
     assert "Abstained." in done
+
+
+def test_a_chinese_reader_is_told_in_chinese_why_a_flow_command_was_refused(
+    client: TestClient, users: Users
+) -> None:
+    """Refusals from the flow engine and the platform read in the page's language (they were
+    English on zh-CN pages); the API answers in English unless its client asks for Chinese."""
+    bank, ops, _url = flow_under_administration(client, users)
+    chinese = {"Accept-Language": "zh-CN"}
+    president = bank["president"]
+    (task,) = todo(president)
+    page = president.get(f"/inbox/tasks/{task['id']}", headers=chinese).text
+    stale = president.post(
+        f"/inbox/tasks/{task['id']}",
+        data={"csrf_token": token(page), "action": "approve", "version": str(task["version"] + 1)},
+        headers=chinese,
+    )
+    assert stale.status_code == 200
+    assert (
+        f"任务 {task['task']} 在您打开后已有变化（当前第 {task['version']} 版，"
+        f"您看到的是第 {task['version'] + 1} 版），可能已有他人办理：请刷新后再操作"
+    ) in stale.text
+    # the API: English by default, Chinese when asked, in `detail` and in the item
+    url = f"{API}/tasks/{task['id']}/approve"
+    body = {"expected_version": task["version"] + 1}
+    english = president.post(url, json=body).json()
+    assert english["code"] == "flow_stale"
+    assert english["detail"].startswith(f"task `{task['task']}` is at version")
+    assert english["errors"][0]["message"] == english["detail"]
+    asked = president.post(url, json=body, headers=chinese).json()
+    assert asked["detail"].startswith(f"任务 {task['task']} 在您打开后已有变化")
+    assert asked["errors"][0]["message"] == asked["detail"]
+    assert asked["code"] == english["code"]
+    # a hand-over: each refused task and a reason too short say why in Chinese
+    listed = ops.get("/apps/credit/flow-tasks", headers=chinese).text
+    refused = ops.post(
+        "/apps/credit/flow-tasks/handover",
+        data={
+            "csrf_token": token(listed),
+            "from": "president",
+            "to": "ghost",
+            "reason": "调岗工作交接",
+        },
+        headers=chinese,
+    )
+    assert refused.status_code == 200
+    assert "ghost 不是启用中的用户" in refused.text
+    assert "is not an active user" not in refused.text
+    short = ops.post(
+        "/apps/credit/flow-tasks/handover",
+        data={"csrf_token": token(listed), "from": "president", "to": "risk1", "reason": " 离职 "},
+        headers=chinese,
+    )
+    assert short.status_code == 422
+    assert "请写明把任务交给他人的原因（至少 5 个可见字符）" in short.text
+    # a page refused for want of a grant says so in Chinese, with the stable code
+    denied = president.get("/apps/credit/flow-tasks", headers=chinese)
+    assert denied.status_code == 403
+    assert "您无权管理应用 credit：您的角色都没有这项权限，请联系安全管理员" in denied.text
+    assert "<code>permission_denied</code>" in denied.text
+    assert todo(president) == [task], "nothing happened"

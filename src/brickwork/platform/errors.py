@@ -49,19 +49,31 @@ class ErrorItem:
 
 
 class PlatformError(Exception):
-    """Base of every expected failure; ``code`` is stable and documented."""
+    """Base of every expected failure; ``code`` is stable and documented. ``message`` is
+    English; ``zh_cn``, where given, says the same in Simplified Chinese (see ``text``)."""
 
     code = "platform_error"
     title = "Request failed"
 
     def __init__(
-        self, message: str, *, code: str | None = None, errors: Iterable[ErrorItem] = ()
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        errors: Iterable[ErrorItem] = (),
+        zh_cn: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         self.errors = tuple(errors)
+        self.zh_cn = zh_cn
+
+    def text(self, locale: str | None) -> str:
+        """The message in ``locale``: Chinese for "zh-CN" where there is a Chinese text, else
+        English."""
+        return self.zh_cn if locale == "zh-CN" and self.zh_cn else self.message
 
 
 class BadRequest(PlatformError):

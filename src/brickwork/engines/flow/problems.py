@@ -46,12 +46,20 @@ class FlowDefinitionError(Exception):
 
 class CommandRefused(Exception):
     """A command that cannot act on the instance as it is (`state`, unchanged): a stable
-    `code` (`E_FLOW_STALE`, `E_FLOW_UNKNOWN_TASK`, ...), a message, and a `pointer` into the
-    command (`/to`, `/users/1`) when one part of it is at fault."""
+    `code` (`E_FLOW_STALE`, `E_FLOW_UNKNOWN_TASK`, ...), a message in English and in Chinese
+    (`zh_cn`; see `refusals`), and a `pointer` into the command (`/to`, `/users/1`) when one
+    part of it is at fault."""
 
-    def __init__(self, code: str, message: str, state: FlowState, pointer: str = "") -> None:
+    def __init__(
+        self, code: str, message: str, state: FlowState, pointer: str = "", zh_cn: str = ""
+    ) -> None:
         self.code = code
         self.message = message
+        self.zh_cn = zh_cn or message
         self.state = state
         self.pointer = pointer  # into the command's body, when one part of it is at fault
         super().__init__(f"{code}: {message}")
+
+    def text(self, locale: str | None) -> str:
+        """The message in `locale` ("zh-CN" or English)."""
+        return self.zh_cn if locale == "zh-CN" else self.message

@@ -70,6 +70,16 @@ from brickwork.engines.flow.events import (
     Withdraw,
 )
 from brickwork.engines.flow.problems import CommandRefused
+from brickwork.engines.flow.refusals import (
+    CAPABILITY,
+    STATUS,
+    WANTED,
+    WHY,
+    Words,
+    node_words,
+    refusal,
+    words_of,
+)
 from brickwork.engines.flow.state import (
     FINISHED,
     FlowState,
@@ -127,7 +137,7 @@ def step(
     if handler is None:  # pragma: no cover - the union is closed
         raise TypeError(f"not a flow event: {event!r}")
     if state.status in FINISHED and not isinstance(event, Comment):
-        run.refuse("E_FLOW_FINISHED", f"the instance is already {state.status}")
+        run.refuse("E_FLOW_FINISHED", "finished", status=words_of(STATUS, state.status))
     handler(run, event)
     return run.finish_step()
 
@@ -232,8 +242,14 @@ class _Run:
 
     # ------------------------------------------------------------ bookkeeping
 
-    def refuse(self, code: str, message: str, pointer: str = "") -> NoReturn:
-        raise CommandRefused(code, message, self.state, pointer)
+    def refuse(self, code: str, key: str, pointer: str = "", **params: object) -> NoReturn:
+        """Refuse the command with `code`, saying refusal `key` (see `refusals`) with `params`."""
+        zh_cn, message = refusal(key, **params)
+        raise CommandRefused(code, message, self.state, pointer, zh_cn)
+
+    def node_words(self, node_id: str) -> Words:
+        node = self.flow.nodes.get(node_id)
+        return node_words(node_id, getattr(node, "label", None))
 
     def new_id(self, prefix: str) -> str:
         self.counter += 1
@@ -281,29 +297,27 @@ class _Run:
         as `kind`, when given)."""
         task = self.open_task(task_id, expected)
         if actor != task.assignee:
-            self.refuse("E_FLOW_NOT_YOUR_TASK", f"task `{task_id}` is not assigned to `{actor}`")
+            self.refuse("E_FLOW_NOT_YOUR_TASK", "not_your_task", task=task_id, actor=actor)
         if kind is not None and task.kind != kind:
-            wanted = "approved or rejected" if task.kind == "approve" else "completed"
-            self.refuse("E_FLOW_TASK_KIND", f"task `{task_id}` is to be {wanted}")
+            wanted = words_of(WANTED, task.kind)
+            self.refuse("E_FLOW_TASK_KIND", "task_kind", task=task_id, wanted=wanted)
         return task
 
     def open_task(self, task_id: str, expected: int | None) -> Task:
         """The open task `task_id` (at version `expected`, when given), whoever holds it."""
         task = self.tasks.get(task_id)
         if task is None:
-            self.refuse("E_FLOW_UNKNOWN_TASK", f"there is no open task `{task_id}`")
+            self.refuse("E_FLOW_UNKNOWN_TASK", "unknown_task", task=task_id)
         if expected is not None and expected != task.version:
             self.refuse(
-                "E_FLOW_STALE",
-                f"task `{task_id}` is at version {task.version}, not {expected}",
+                "E_FLOW_STALE", "task_stale", task=task_id, version=task.version, expected=expected
             )
         return task
 
     def check_version(self, expected: int | None) -> None:
         if expected is not None and expected != self.state.version:
             self.refuse(
-                "E_FLOW_STALE",
-                f"the instance is at version {self.state.version}, not {expected}",
+                "E_FLOW_STALE", "instance_stale", version=self.state.version, expected=expected
             )
 
     def evaluate(self, pointer: str) -> Any:
@@ -1016,7 +1030,7 @@ def _on_reject(run: _Run, event: Reject) -> None:
 def _on_abstain(run: _Run, event: Abstain) -> None:
     task = run.task_of(event.task, event.actor, event.expected_version, "approve")
     if run.flow.plans[task.node].mode != "vote":
-        run.refuse("E_FLOW_NOT_ALLOWED", "only a vote can be abstained from")
+        run.refuse("E_FLOW_NOT_ALLOWED", "abstain_vote_only")
     _decide(run, task, "abstained", event.actor, event.comment)
 
 
@@ -1031,27 +1045,26 @@ def _on_complete(run: _Run, event: Complete) -> None:
 def _allowed(run: _Run, task: Task, capability: str) -> None:
     node = run.flow.nodes[task.node]
     if task.owner is not None:
-        run.refuse("E_FLOW_NOT_ALLOWED", "a delegate approves or rejects; the owner does the rest")
+        run.refuse("E_FLOW_NOT_ALLOWED", "delegate_decides")
+    can = words_of(CAPABILITY, capability)
     if isinstance(node, ApprovalNode):
         if capability not in node.allow:
-            run.refuse("E_FLOW_NOT_ALLOWED", f"node `{node.id}` does not allow {capability}")
+            named = run.node_words(node.id)
+            run.refuse("E_FLOW_NOT_ALLOWED", "node_disallows", node=named, capability=can)
     elif capability == "add_signer" or task.node == run.flow.start:
-        run.refuse("E_FLOW_NOT_ALLOWED", f"a task of `{node.id}` does not allow {capability}")
+        named = run.node_words(node.id)
+        run.refuse("E_FLOW_NOT_ALLOWED", "task_disallows", node=named, capability=can)
 
 
 def _user(run: _Run, user: str) -> None:
     if not user or not run.world.directory.is_active(user):
-        run.refuse("E_FLOW_UNKNOWN_USER", f"`{user}` is not an active user")
+        run.refuse("E_FLOW_UNKNOWN_USER", "inactive_user", user=user)
 
 
 def _not_maker(run: _Run, task: Task, user: str, pointer: str) -> None:
     """Under `maker_checker` no approval task goes to the initiator."""
     if task.kind == "approve" and run.flow.spec.settings.maker_checker and user == run.initiator:
-        run.refuse(
-            "E_FLOW_MAKER_CHECKER",
-            f"`{user}` started this instance and may not decide its tasks (maker-checker)",
-            pointer,
-        )
+        run.refuse("E_FLOW_MAKER_CHECKER", "maker_checker", pointer, user=user)
 
 
 def _receiver(run: _Run, task: Task, user: str) -> None:
@@ -1060,7 +1073,7 @@ def _receiver(run: _Run, task: Task, user: str) -> None:
     _user(run, user)
     _not_maker(run, task, user, "/to")
     if any(t.token == task.token and t.assignee == user for t in run.tasks.values()):
-        run.refuse("E_FLOW_NOT_ALLOWED", f"`{user}` already has a task at this node")
+        run.refuse("E_FLOW_NOT_ALLOWED", "already_at_node", user=user)
 
 
 def _on_transfer(run: _Run, event: Transfer) -> None:
@@ -1110,7 +1123,7 @@ def _on_add_signer(run: _Run, event: AddSigner) -> None:
         _user(run, user)
         _not_maker(run, task, user, f"/users/{list(event.users).index(user)}")
     if not users:
-        run.refuse("E_FLOW_NOT_ALLOWED", "every user named already approves at this node")
+        run.refuse("E_FLOW_NOT_ALLOWED", "all_already_sign")
     run.emit(
         History(
             event.actor,
@@ -1149,11 +1162,10 @@ def _on_return(run: _Run, event: Return) -> None:
         or task.node not in flow.reach[target]
         or flow.nodes[target].type not in RETURN_TARGETS
     ):
-        run.refuse(
-            "E_FLOW_RETURN_TARGET",
-            f"`{event.target}` is not an approval or fill-in node executed before "
-            f"`{task.node}` on this path",
-        )
+        named = Words("发起人", INITIATOR) if event.target == INITIATOR else None
+        at = run.node_words(task.node)
+        named = named or run.node_words(event.target)
+        run.refuse("E_FLOW_RETURN_TARGET", "return_target", target=named, node=at)
     run.decided = True
     run.close_task(task.id, "returned")
     run.emit(
@@ -1256,12 +1268,12 @@ def _on_resubmit(run: _Run, event: Resubmit) -> None:
         run.check_version(event.expected_version)
         found = [t for t in run.tasks.values() if t.node == run.flow.start]
         if not found:
-            run.refuse("E_FLOW_NOT_RETURNED", "the instance was not returned to the initiator")
+            run.refuse("E_FLOW_NOT_RETURNED", "not_returned")
         task = found[0]
         if event.actor != task.assignee:
-            run.refuse("E_FLOW_NOT_INITIATOR", "only the initiator resubmits")
+            run.refuse("E_FLOW_NOT_INITIATOR", "only_initiator_resubmits")
     if task.node != run.flow.start:
-        run.refuse("E_FLOW_NOT_RETURNED", f"task `{task.id}` is not a resubmission")
+        run.refuse("E_FLOW_NOT_RETURNED", "not_resubmission", task=task.id)
     _resubmit(run, task, event.actor, event.comment)
 
 
@@ -1275,26 +1287,26 @@ def _resubmit(run: _Run, task: Task, actor: str, comment: str | None) -> None:
 def _on_withdraw(run: _Run, event: Withdraw) -> None:
     run.check_version(event.expected_version)
     if event.actor != run.initiator:
-        run.refuse("E_FLOW_NOT_INITIATOR", "only the initiator withdraws an instance")
+        run.refuse("E_FLOW_NOT_INITIATOR", "only_initiator_withdraws")
     if run.flow.spec.settings.withdraw == "never":
-        run.refuse("E_FLOW_WITHDRAW_CLOSED", "this flow cannot be withdrawn")
+        run.refuse("E_FLOW_WITHDRAW_CLOSED", "withdraw_never")
     returned = bool(run.tokens) and all(t.wait == "resubmit" for t in run.tokens.values())
     if run.decided and not returned:
-        run.refuse("E_FLOW_WITHDRAW_CLOSED", "a decision was already taken")
+        run.refuse("E_FLOW_WITHDRAW_CLOSED", "withdraw_decided")
     run.emit(History(event.actor, "withdraw", comment=event.comment))
     run.finish("withdrawn")
 
 
 def _on_urge(run: _Run, event: Urge) -> None:
     if event.actor != run.initiator:
-        run.refuse("E_FLOW_NOT_INITIATOR", "only the initiator urges")
+        run.refuse("E_FLOW_NOT_INITIATOR", "only_initiator_urges")
     if event.task is not None:
         tasks = [run.open_task(event.task, event.expected_version)]
     else:
         run.check_version(event.expected_version)
         tasks = [t for t in run.tasks.values() if t.node != run.flow.start]
     if not tasks:
-        run.refuse("E_FLOW_UNKNOWN_TASK", "there is no open task to urge")
+        run.refuse("E_FLOW_UNKNOWN_TASK", "nothing_to_urge")
     run.emit(History(event.actor, "urge", tasks[0].node, event.task, event.comment))
     for task in tasks:
         run.emit(Notify("urged", (task.assignee,), task.id))
@@ -1325,7 +1337,7 @@ def _on_cc(run: _Run, event: Cc) -> None:
 def _on_timer(run: _Run, event: TimerFired) -> None:
     timer = run.timers.get(event.timer)
     if timer is None:
-        run.refuse("E_FLOW_UNKNOWN_TIMER", f"there is no live timer `{event.timer}`")
+        run.refuse("E_FLOW_UNKNOWN_TIMER", "unknown_timer", timer=event.timer)
         return
     del run.timers[timer.id]
     if timer.purpose == "timer":
@@ -1371,7 +1383,7 @@ def _on_subflow(run: _Run, event: SubflowFinished) -> None:
         (t for t in run.tokens.values() if t.node == event.node and t.wait == "subflow"), None
     )
     if token is None:
-        run.refuse("E_FLOW_UNKNOWN_SUBFLOW", f"node `{event.node}` is not waiting for a subflow")
+        run.refuse("E_FLOW_UNKNOWN_SUBFLOW", "not_waiting_subflow", node=run.node_words(event.node))
         return
     del run.tokens[token.id]
     run.emit(History(SYSTEM, "subflow_finished", event.node, detail={"outcome": event.outcome}))
@@ -1384,38 +1396,35 @@ def _on_resolve_incident(run: _Run, event: ResolveIncident) -> None:
         (t for t in run.tokens.values() if t.node == event.node and t.wait == "incident"), None
     )
     if token is None:
-        run.refuse("E_FLOW_NO_INCIDENT", f"there is no incident at node `{event.node}`")
+        run.refuse("E_FLOW_NO_INCIDENT", "no_incident", node=run.node_words(event.node))
         return
     target = event.to or event.node
     if target not in run.flow.nodes or target == run.flow.start:
-        run.refuse(
-            "E_FLOW_UNKNOWN_NODE",
-            f"`{target}` is not a node the instance can move to (any node but the start)",
-        )
+        run.refuse("E_FLOW_UNKNOWN_NODE", "unknown_target", target=run.node_words(target))
     del run.tokens[token.id]
     detail = {"to": target}
     run.emit(History(event.actor, "incident_resolved", event.node, None, event.comment, detail))
     run.enter(target, token.prev)
 
 
-def _reason(run: _Run, reason: str, why: str) -> None:
+def _reason(run: _Run, reason: str, why: Literal["terminate", "reassign"]) -> None:
     """A reason shows something: not only spaces, controls or invisible format characters."""
     if not any(char.isprintable() and not char.isspace() for char in reason):
-        run.refuse("E_FLOW_REASON_REQUIRED", f"say why {why}", "/reason")
+        run.refuse("E_FLOW_REASON_REQUIRED", "reason_required", "/reason", why=WHY[why])
 
 
 def _on_terminate(run: _Run, event: Terminate) -> None:
     run.check_version(event.expected_version)
-    _reason(run, event.reason, "the instance is terminated")
+    _reason(run, event.reason, "terminate")
     run.emit(History(event.actor, "terminate", comment=event.reason))
     run.finish("terminated")
 
 
 def _on_reassign(run: _Run, event: Reassign) -> None:
     task = run.open_task(event.task, event.expected_version)
-    _reason(run, event.reason, "the task is given to someone else")
+    _reason(run, event.reason, "reassign")
     if task.node == run.flow.start:
-        run.refuse("E_FLOW_NOT_ALLOWED", "the initiator's own task stays the initiator's")
+        run.refuse("E_FLOW_NOT_ALLOWED", "initiator_task_stays")
     _receiver(run, task, event.to)
     # a delegated task keeps its owner, who decides once the new delegate has given an opinion
     _hand_over(run, task, event.to, task.owner, "transferred")

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from brickwork.platform.api.deps import preferred_locale
 from brickwork.platform.api.headers import protective_headers
 from brickwork.platform.api.responses import ExactJSONResponse
 from brickwork.platform.errors import (
@@ -112,19 +113,23 @@ def status_of(error: PlatformError) -> int:
     return 400
 
 
-async def platform_error(_request: Request, exc: Exception) -> JSONResponse:
+async def platform_error(request: Request, exc: Exception) -> JSONResponse:
+    """The problem+json of a refusal; `detail` in the language the client prefers
+    (`Accept-Language`; English unless it asks for Chinese and the refusal has a Chinese text)."""
     assert isinstance(exc, PlatformError)
     headers = None
     if isinstance(exc, TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after)}
     status = status_of(exc)
+    asked = request.headers.get("accept-language")
+    detail = exc.text(preferred_locale(asked)) if asked and exc.zh_cn else exc.message
     extra = getattr(exc, "extra", None)
     if extra:  # members a refusal adds to the problem (a refused flow command: `current`)
-        body = {**problem_body(status, exc.code, exc.title, exc.message, exc.errors), **extra}
+        body = {**problem_body(status, exc.code, exc.title, detail, exc.errors), **extra}
         return ExactJSONResponse(
             body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
         )
-    return problem(status, exc.code, exc.title, exc.message, exc.errors, headers)
+    return problem(status, exc.code, exc.title, detail, exc.errors, headers)
 
 
 def pydantic_items(errors: list[Any], *, skip_prefix: int = 0) -> list[ErrorItem]:

@@ -89,6 +89,31 @@ def _target(app: str | None, form: str | None, action: str = "") -> str:
     return f"{what} {form!r} of app {app!r}"
 
 
+ACTION_ZH = {
+    "create": "新建",
+    "read": "查看",
+    "update": "修改",
+    "delete": "删除",
+    "export": "导出",
+    "import": "导入",
+    "design": "设计",
+    "publish": "发布",
+    "admin": "管理",
+    "evaluate": "调用",
+}
+
+
+def _target_zh(app: str | None, form: str | None, action: str) -> str:
+    """`_target` in Chinese, with the action: 查看应用 credit 的表单 application."""
+    verb = ACTION_ZH.get(action, action)
+    if app is None:
+        return verb
+    if form is None:
+        return f"{verb}应用 {app}"
+    what = "决策模型" if action in DECISION_ACTIONS else "表单"
+    return f"{verb}应用 {app} 的{what} {form}"
+
+
 class PermissionService:
     def __init__(self, *, repository: IdentityRepository, audit: AuditLog) -> None:
         self.repo = repository
@@ -154,6 +179,7 @@ class PermissionService:
                 "audit administrators read the audit trail and change no business data or "
                 "definitions (separation of duties)",
                 code="audit_admin_read_only",
+                zh_cn="审计管理员只查看审计日志，不修改业务数据或定义（职责分离）",
             )
         if app is not None and self.grants_for(principal, action, app, form):
             return None
@@ -161,6 +187,8 @@ class PermissionService:
             f"you may not {action} {_target(app, form, action)}: none of your roles grants "
             "it; ask a security administrator",
             code="permission_denied",
+            zh_cn=f"您无权{_target_zh(app, form, action)}：您的角色都没有这项权限，"
+            "请联系安全管理员",
         )
 
     def upload_denial(self, principal: Principal) -> Forbidden | None:

@@ -48,18 +48,21 @@ class OutOfOfficeService:
                 "the end of an absence must come after its start",
                 code="out_of_office_invalid",
                 errors=[ErrorItem("/to", "out_of_office_invalid", "must be after `from`")],
+                zh_cn="外出的结束时间须晚于开始时间",
             )
         if delegate == actor.username:
             raise Invalid(
                 "you cannot stand in for yourself; name another user",
                 code="out_of_office_invalid",
                 errors=[ErrorItem("/delegate", "out_of_office_invalid", "name another user")],
+                zh_cn="不能由自己代理自己：请指定另一位用户",
             )
         if not SqlDirectory(session).is_active(delegate):
             raise Invalid(
                 f"there is no active user {delegate!r} to stand in for you",
                 code="delegate_unknown",
                 errors=[ErrorItem("/delegate", "delegate_unknown", "not an active user")],
+                zh_cn=f"没有启用中的用户 {delegate} 可以代理您",
             )
         clash = self.repo.overlapping(session, actor.username, starts, ends)
         if clash is not None:
@@ -68,6 +71,8 @@ class OutOfOfficeService:
                 f"({clash.starts_at.isoformat()} to {clash.ends_at.isoformat()}); "
                 "delete or shorten that one first",
                 code="out_of_office_overlap",
+                zh_cn=f"与已有的外出安排（{clash.starts_at:%Y-%m-%d %H:%M} 至 "
+                f"{clash.ends_at:%Y-%m-%d %H:%M}）重叠：请先删除或缩短那一条",
             )
         row = OutOfOffice(
             username=actor.username,
@@ -92,7 +97,9 @@ class OutOfOfficeService:
         row = self.repo.absence(session, entry_id)
         if row is None or row.username != actor.username:
             raise NotFound(
-                f"you have no out-of-office entry {entry_id}", code="out_of_office_not_found"
+                f"you have no out-of-office entry {entry_id}",
+                code="out_of_office_not_found",
+                zh_cn=f"您没有编号为 {entry_id} 的外出安排",
             )
         self.repo.delete(session, row)
         self.audit.record(

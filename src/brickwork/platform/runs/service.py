@@ -148,9 +148,15 @@ class FlowConflict(Conflict):
         code: str,
         current: Mapping[str, Any],
         errors: Sequence[ErrorItem] = (),
+        zh_cn: str | None = None,
     ) -> None:
-        super().__init__(message, code=code, errors=errors)
+        super().__init__(message, code=code, errors=errors, zh_cn=zh_cn)
         self.extra = {"current": dict(current)}
+
+
+def _refused_item(task: int | str, refused: PlatformError, locale: str | None) -> dict[str, Any]:
+    """One task's refusal in a batch's results, said in the actor's language."""
+    return {"task": task, "ok": False, "code": refused.code, "message": refused.text(locale)}
 
 
 FlowEventListener = Callable[[Session, Actor, FlowInstance, Mapping[str, str | None]], None]
@@ -181,10 +187,14 @@ class _Apply:
     """Ended because its parent left the subflow node: the parent is not told."""
 
 
-def _require_reason(reason: str, why: str, code: str) -> None:
+def _require_reason(reason: str, why: str, why_zh: str, code: str) -> None:
+    """A reason of at least `MIN_REASON` visible characters, for why (in English and Chinese)
+    something is done."""
     if visible_length(reason) < MIN_REASON:
         message = f"say why {why} (at least {MIN_REASON} visible characters)"
-        raise Invalid(message, code=code, errors=[ErrorItem("/reason", code, message)])
+        zh_cn = f"请写明{why_zh}的原因（至少 {MIN_REASON} 个可见字符）"
+        item = ErrorItem("/reason", code, message)
+        raise Invalid(message, code=code, errors=[item], zh_cn=zh_cn)
 
 
 def running_key(pinned: PinnedFlow, record_id: str) -> str:
@@ -314,6 +324,7 @@ class FlowService:
                 f"flow {pinned.key!r} already runs on record {record_id}; it runs once at a "
                 "time per record",
                 code="flow_already_running",
+                zh_cn="这条记录上已有此流程在运行：同一流程在一条记录上同时只能运行一个",
             )
         now = self.clock()
         instance = FlowInstance(
@@ -339,6 +350,7 @@ class FlowService:
             raise Conflict(
                 f"flow {pinned.key!r} already runs on record {record_id}",
                 code="flow_already_running",
+                zh_cn="这条记录上已有此流程在运行",
             ) from None
         world = self._world(session, pinned.app_key, pinned.form_key, record_id)
         transition = start(
@@ -366,7 +378,9 @@ class FlowService:
         the engine's event."""
         row = self.repo.task_row(session, task_id)
         if row is None or not self._involved(session, actor, row):
-            raise NotFound(f"there is no task {task_id}", code="task_not_found")
+            raise NotFound(
+                f"there is no task {task_id}", code="task_not_found", zh_cn=f"没有任务 {task_id}"
+            )
         return self._command(
             session,
             actor,
@@ -396,7 +410,9 @@ class FlowService:
         instance = self.repo.find_instance(session, instance_id)
         if instance is None or not self._may_see(session, actor, instance):
             raise NotFound(
-                f"there is no flow instance {instance_id}", code="flow_instance_not_found"
+                f"there is no flow instance {instance_id}",
+                code="flow_instance_not_found",
+                zh_cn=f"没有流程实例 {instance_id}",
             )
         return self._command(
             session,
@@ -451,7 +467,7 @@ class FlowService:
         error, or one nobody can move on): its open tasks are cancelled with their timers and
         subflows, and the record may start a flow again. The reason goes to the timeline."""
         self._administered(session, actor, instance_id)
-        _require_reason(reason, "the instance ends", "terminate_reason_required")
+        _require_reason(reason, "the instance ends", "终止流程", "terminate_reason_required")
         return self._command(
             session,
             actor,
@@ -481,9 +497,13 @@ class FlowService:
         row = self.repo.task_row(session, task_id)
         instance = None if row is None else self.repo.find_instance(session, row.instance_id)
         if row is None or instance is None or not self._may_see(session, actor, instance):
-            raise NotFound(f"there is no task {task_id}", code="task_not_found")
+            raise NotFound(
+                f"there is no task {task_id}", code="task_not_found", zh_cn=f"没有任务 {task_id}"
+            )
         self.records.permissions.require(session, actor, "admin", instance.app_key)
-        _require_reason(reason, "the task goes to someone else", "reassign_reason_required")
+        _require_reason(
+            reason, "the task goes to someone else", "把任务交给他人", "reassign_reason_required"
+        )
         return self._reassign(session, actor, row, to, reason, expected_version, key)
 
     def _reassign(
@@ -515,7 +535,9 @@ class FlowService:
         instance = self.repo.find_instance(session, instance_id)
         if instance is None or not self._may_see(session, actor, instance):
             raise NotFound(
-                f"there is no flow instance {instance_id}", code="flow_instance_not_found"
+                f"there is no flow instance {instance_id}",
+                code="flow_instance_not_found",
+                zh_cn=f"没有流程实例 {instance_id}",
             )
         self.records.permissions.require(session, actor, "admin", instance.app_key)
         return instance
@@ -551,6 +573,7 @@ class FlowService:
                 "again",
                 code="flow_command_repeated",
                 current=self.view(session, instance_id),
+                zh_cn="此操作已经办理过，没有重复办理",
             )
         pinned = self.compiler.pinned(
             session, instance.app_key, instance.flow_key, instance.flow_version
@@ -560,7 +583,7 @@ class FlowService:
         try:
             transition = step(pinned.compiled, state, make(), now=now, world=world)
         except CommandRefused as refused:
-            raise self._refused(session, instance_id, refused) from None
+            raise self._refused(session, instance_id, refused, actor.locale) from None
         self._swap(session, instance, transition, now)
         context = _Apply(instance, pinned, actor, now, world, comment=comment, task=task, seq=seq)
         self._apply(session, context, transition)
@@ -572,14 +595,16 @@ class FlowService:
         return {**instance_json(instance), "tasks": [task_json(row) for row in open_tasks]}
 
     def _refused(
-        self, session: Session, instance_id: str, refused: CommandRefused
+        self, session: Session, instance_id: str, refused: CommandRefused, locale: str | None
     ) -> PlatformError:
+        """The engine's refusal as the platform's; its item in the actor's language."""
         current = self.view(session, instance_id)
-        item = [ErrorItem(refused.pointer, refused.code, refused.message)]
+        item = [ErrorItem(refused.pointer, refused.code, refused.text(locale))]
+        message, zh_cn = refused.message, refused.zh_cn
         if refused.code in NOT_ALLOWED_CODES:
-            return Forbidden(refused.message, code="flow_not_allowed", errors=item)
+            return Forbidden(message, code="flow_not_allowed", errors=item, zh_cn=zh_cn)
         code = "flow_stale" if refused.code in STALE_CODES else "flow_command_refused"
-        return FlowConflict(refused.message, code=code, current=current, errors=item)
+        return FlowConflict(message, code=code, current=current, errors=item, zh_cn=zh_cn)
 
     def _swap(
         self, session: Session, instance: FlowInstance, transition: Transition, now: datetime
@@ -591,6 +616,7 @@ class FlowService:
                 "the instance changed meanwhile; reload it and try again",
                 code="flow_stale",
                 current=self.view(session, instance.id),
+                zh_cn="流程在此期间已有变化：请刷新后再操作",
             )
         status = instance.status
         for name, value in self._values(transition, now).items():
@@ -1047,7 +1073,9 @@ class FlowService:
         instance = self.repo.find_instance(session, instance_id)
         if instance is None or not self._may_see(session, actor, instance):
             raise NotFound(
-                f"there is no flow instance {instance_id}", code="flow_instance_not_found"
+                f"there is no flow instance {instance_id}",
+                code="flow_instance_not_found",
+                zh_cn=f"没有流程实例 {instance_id}",
             )
         pinned = self.compiler.pinned(
             session, instance.app_key, instance.flow_key, instance.flow_version
@@ -1069,7 +1097,11 @@ class FlowService:
         the nodes a return may go back to."""
         row = self.repo.task_row(session, task_id)
         if row is None or actor.username not in (row.assignee, row.owner):
-            raise NotFound(f"there is no task {task_id} of yours", code="task_not_found")
+            raise NotFound(
+                f"there is no task {task_id} of yours",
+                code="task_not_found",
+                zh_cn=f"您没有任务 {task_id}",
+            )
         instance = self.repo.instance(session, row.instance_id)
         pinned = self.compiler.pinned(
             session, instance.app_key, instance.flow_key, instance.flow_version
@@ -1149,6 +1181,7 @@ class FlowService:
                 "was saved",
                 code="flow_field_not_writable",
                 errors=refused,
+                zh_cn="流程进行中只能修改您当前步骤可编辑的字段：未保存任何内容",
             )
         return {}
 
@@ -1349,7 +1382,9 @@ class FlowService:
         (`to` already asked at that step, maker-checker) does not stop the others. Each
         result, and how many of the holder's tasks are still open in the app."""
         self.records.permissions.require(session, actor, "admin", app_key)
-        _require_reason(reason, "the tasks go to someone else", "reassign_reason_required")
+        _require_reason(
+            reason, "the tasks go to someone else", "把任务交给他人", "reassign_reason_required"
+        )
         where = _open_work(app_key, holder, None)
         order = (FlowTask.created_at, FlowTask.id)
         pairs, _ = self.repo.inbox(session, where, order=order, limit=HANDOVER_BATCH, offset=0)
@@ -1359,12 +1394,14 @@ class FlowService:
             try:
                 with session.begin_nested():
                     if not self._may_see(session, actor, instance):
-                        raise NotFound(f"there is no task {task.id}", code="task_not_found")
+                        raise NotFound(
+                            f"there is no task {task.id}",
+                            code="task_not_found",
+                            zh_cn=f"没有任务 {task.id}",
+                        )
                     self._reassign(session, actor, task, to, reason, task.version, None)
             except PlatformError as refused:
-                results.append(
-                    {"task": task.id, "ok": False, "code": refused.code, "message": refused.message}
-                )
+                results.append(_refused_item(task.id, refused, actor.locale))
             else:
                 results.append({"task": task.id, "ok": True})
         return {"results": results, "still_open": self.repo.count(session, where)}
@@ -1393,9 +1430,7 @@ class FlowService:
                         action="approve",
                     )
             except PlatformError as refused:
-                results.append(
-                    {"task": task_id, "ok": False, "code": refused.code, "message": refused.message}
-                )
+                results.append(_refused_item(task_id, refused, actor.locale))
             else:
                 results.append({"task": task_id, "ok": True})
         return results

@@ -55,7 +55,7 @@ def bulk_action(
                     state.runs.start_flow(session, viewer.actor, app, form, record_id, flow)
             done.append(title)
         except PlatformError as exc:
-            refused.append({"id": record_id, "message": exc.message})
+            refused.append({"id": record_id, "message": exc.text(viewer.language)})
     return render(
         request,
         "records/bulk_done.html",

@@ -55,7 +55,18 @@ def environment(language: str) -> Environment:
     )
     made.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     made.filters["exactjson"] = exact_json
+    made.filters["said"] = lambda problem: said(problem, language)
     return made
+
+
+def said(problem: Any, language: str) -> str:
+    """What a refusal says in `language` (a platform error's Chinese text where it has one);
+    anything else with a message, its message."""
+    if isinstance(problem, PlatformError):
+        return problem.text(language)
+    if isinstance(problem, dict):
+        return str(problem.get("message", ""))
+    return str(getattr(problem, "message", problem))
 
 
 def exact_json(value: Any) -> Markup:
@@ -189,7 +200,7 @@ def error_page(request: Request, error: PlatformError, status: int) -> Response:
     return render(
         request,
         "error.html",
-        {"status": status, "code": error.code, "message": error.message},
+        {"status": status, "code": error.code, "message": error.text(language_of(request))},
         viewer=None,
         status=status,
     )
