@@ -147,10 +147,12 @@ def test_administrators_find_where_flows_stopped_and_resolve_them_on_the_record_
     url = f"/apps/credit/forms/credit_application/records/{record['id']}"
     assert f'href="{url}"' in tasks_page
     page = ops.get(url, headers=english).text
-    assert "The flow stopped at action:" in page  # the rating node has no label of its own
+    # the rating node has no label of its own: it is named by its type, in the reader's language
+    assert "The flow stopped at Automatic action:" in page
     assert f'action="{url}/flows/{instance["id"]}/resolve"' in page
     assert "The flow stopped at" not in bank["rm"].get(url, headers=english).text
     chinese = ops.get(url, headers={"Accept-Language": "zh-CN"}).text
+    assert "流程停在 自动处理：" in chinese
     assert "表达式无法求值： /nodes/" in chinese  # what failed is said in Chinese, with details
     assert "E_DMN_UNIQUE_VIOLATED" in chinese
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)

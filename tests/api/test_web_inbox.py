@@ -624,3 +624,23 @@ def test_a_chinese_reader_is_told_in_chinese_why_a_flow_command_was_refused(
     assert "您无权管理应用 credit：您的角色都没有这项权限，请联系安全管理员" in denied.text
     assert "<code>permission_denied</code>" in denied.text
     assert todo(president) == [task], "nothing happened"
+
+
+def test_a_step_without_a_label_is_named_by_its_type_in_the_reader_s_language(
+    client: TestClient, users: Users
+) -> None:
+    """Risk review has no label: the inbox and the task page named it by its id (`risk`)."""
+    bank = credit_app(client, users)
+    submit(bank, application(bank, "2000000.00"))
+    (president_task,) = todo(bank["president"])
+    assert act(bank["president"], president_task).status_code == 200
+    risk = bank["risk1"]
+    (task,) = todo(risk)
+    assert task["node"] == "risk"
+    chinese = {"Accept-Language": "zh-CN"}
+    inbox = risk.get("/inbox", headers=chinese).text
+    assert "<td>审批</td>" in inbox
+    assert "<td>risk</td>" not in inbox
+    page = risk.get(f"/inbox/tasks/{task['id']}", headers=chinese).text
+    assert '<span class="badge info">审批</span>' in page
+    assert '<span class="badge info">Approval</span>' in opened(risk, f"/inbox/tasks/{task['id']}")

@@ -34,7 +34,15 @@ from brickwork.platform.errors import Invalid, PlatformError
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.web.params import AppKey, FormListsDep, first
 from brickwork.platform.web.people import Names
-from brickwork.platform.web.records import flow_label, navigation, shown, title_of, when
+from brickwork.platform.web.records import (
+    TASK_KINDS,
+    flow_label,
+    navigation,
+    node_name,
+    shown,
+    title_of,
+    when,
+)
 from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 
 router = APIRouter(include_in_schema=False)
@@ -214,14 +222,17 @@ class TaskPage:
         labels = FormLabels(self.request, self.session, language)
         steps = [step for step in detail["timeline"] if step["action"] != "notified"]
         labels_of = {node["id"]: node.get("label") for node in detail["diagram"]["nodes"]}
-        names = {node: text_in(label, language) or node for node, label in labels_of.items()}
+        names = {
+            node["id"]: node_name(node.get("label"), node["type"], node["id"], language)
+            for node in detail["diagram"]["nodes"]
+        }
         people = [detail["initiator"], *(step["actor"] for step in steps)]
         return render(
             self.request,
             "inbox/task.html",
             {
                 "task": view["task"],
-                "node": text_in(view["node"].get("label"), language) or view["node"]["id"],
+                "node": names[view["node"]["id"]],
                 "form_label": labels.of(detail["app"], detail["form"]),
                 "title": title_of(view["record"], form.definition.fields),
                 "detail": detail,
@@ -319,7 +330,14 @@ def entry(
         "record": flow.get("record"),
         "form_label": labels.of(flow.get("app", ""), flow.get("form", "")),
         "title": labels.title(flow.get("record", "")),
-        "node": text_in(item.get("node_label"), language) or item.get("node") or "",
+        "node": node_name(
+            item.get("node_label"),
+            TASK_KINDS.get(item.get("kind", "")),
+            item.get("node", ""),
+            language,
+        )
+        if item.get("node")
+        else "",
         "initiator": flow.get("initiator"),
         "status": flow.get("status"),
         "outcome": item.get("outcome"),

@@ -27,6 +27,7 @@ from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.errors import Conflict, Invalid, PlatformError
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.web.diagram import layout
+from brickwork.platform.web.i18n import translations
 from brickwork.platform.web.lists import (
     OPERATORS,
     Condition,
@@ -583,6 +584,34 @@ def flow_label(request: Request, session: Session, app: str, key: str, language:
     return text_in(label, language) or key
 
 
+NODE_TYPES = {
+    "start": "Start",
+    "end": "End",
+    "approval": "Approval",
+    "task": "Fill-in task",
+    "cc": "Copy",
+    "exclusive": "Exclusive split",
+    "parallel": "Parallel split",
+    "inclusive": "Inclusive split",
+    "action": "Automatic action",
+    "timer": "Timer",
+    "subflow": "Subflow",
+}
+"""The name of a node's type (English message ids of the catalog), for a node without a label."""
+TASK_KINDS = {"approve": "approval", "fill": "task"}
+"""The node type a task's kind implies (the inbox knows the kind, not the node)."""
+
+
+def node_name(label: Any, node_type: str | None, node_id: str, language: str) -> str:
+    """A step as pages name it: its label in `language`; a step without one by its type (an
+    automatic action, an approval), in the reader's language; else by its id."""
+    shown = text_in(label, language)
+    if shown:
+        return shown
+    kind = NODE_TYPES.get(node_type or "")
+    return translations(language).gettext(kind) if kind else node_id
+
+
 def flows_of(
     request: Request, session: Session, viewer: Viewer, app: str, form: str, record_id: str
 ) -> list[dict[str, Any]]:
@@ -606,8 +635,9 @@ def flows_of(
                 request, session, app, detail["flow"], viewer.language
             )
         nodes = detail["diagram"]["nodes"]
-        labelled = {node["id"]: text_in(node.get("label"), viewer.language) for node in nodes}
-        names = {node["id"]: labelled[node["id"]] or node["type"] for node in nodes}
+        language = viewer.language
+        labelled = {node["id"]: text_in(node.get("label"), language) for node in nodes}
+        names = {n["id"]: node_name(n.get("label"), n["type"], n["id"], language) for n in nodes}
         starts = {node["id"] for node in detail["diagram"]["nodes"] if node["type"] == "start"}
         found.append(
             {
@@ -621,7 +651,7 @@ def flows_of(
                 "initiator": detail["initiator"],
                 "nodes": [
                     {
-                        "label": text_in(node.get("label"), viewer.language) or node["type"],
+                        "label": names[node["id"]],
                         "status": node["status"],
                         "type": node["type"],
                     }
