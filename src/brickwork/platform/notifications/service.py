@@ -185,7 +185,7 @@ class NotificationService:
         return {
             "items": [_shown(row) for row in rows[:limit]],
             "has_more": len(rows) > limit,
-            "unread_count": self.repo.unread_count(session, actor.username),
+            "unread_count": self.unread(session, actor),
         }
 
     def read(self, session: Session, actor: Actor, notification_id: int) -> dict[str, Any]:
@@ -199,6 +199,10 @@ class NotificationService:
             row.read_at = self.clock()
             session.flush()
         return _shown(row)
+
+    def unread(self, session: Session, actor: Actor) -> int:
+        """How many of the actor's notices are not read yet (one query)."""
+        return self.repo.unread_count(session, actor.username)
 
     def read_all(self, session: Session, actor: Actor) -> dict[str, int]:
         return {"read": self.repo.mark_all_read(session, actor.username, self.clock())}

@@ -42,6 +42,17 @@ class TimelineOnly:
         del session, notice
 
 
+INSTANCE_LINK = "/flow-instances/"
+"""How a flow notice's `link` names its instance (the API's path of the instance)."""
+
+
+def linked_instance(link: str | None) -> str | None:
+    """The instance a flow notice's `link` names (None: the link names none)."""
+    if link is None or not link.startswith(INSTANCE_LINK):
+        return None
+    return link[len(INSTANCE_LINK) :] or None
+
+
 TITLES = {
     "assigned": "A task of flow `{flow}` is waiting for you",
     "urged": "You are reminded of a task of flow `{flow}`",
@@ -73,7 +84,7 @@ class InAppNotices:
             kind=f"flow.{notice.kind}",
             title=title,
             body=body,
-            link=f"/flow-instances/{notice.instance_id}",
+            link=f"{INSTANCE_LINK}{notice.instance_id}",
         )
 
 

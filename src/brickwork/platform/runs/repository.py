@@ -33,6 +33,29 @@ class RunRepository:
         session.add(row)
         session.flush()
 
+    def instances_by_id(self, session: Session, ids: Sequence[str]) -> list[FlowInstance]:
+        """The instances of `ids` that exist (one query)."""
+        if not ids:
+            return []
+        return list(session.scalars(select(FlowInstance).where(FlowInstance.id.in_(ids))))
+
+    def open_tasks_in(
+        self, session: Session, assignee: str, instance_ids: Sequence[str]
+    ) -> list[FlowTask]:
+        """`assignee`'s open tasks in the instances of `instance_ids`, oldest first."""
+        if not instance_ids:
+            return []
+        statement = (
+            select(FlowTask)
+            .where(
+                FlowTask.instance_id.in_(instance_ids),
+                FlowTask.assignee == assignee,
+                FlowTask.status == OPEN,
+            )
+            .order_by(FlowTask.id)
+        )
+        return list(session.scalars(statement))
+
     def instance(self, session: Session, instance_id: str, *, lock: bool = False) -> FlowInstance:
         """The instance (None when missing); with `lock`, its row is locked on PostgreSQL until
         the transaction ends (SQLite has one writer at a time)."""

@@ -1305,6 +1305,30 @@ class FlowService:
             ]
         return {"tab": tab, "items": items, "total": total, "counts": counts}
 
+    def notice_targets(
+        self, session: Session, actor: Actor, instance_ids: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """Where notices about these instances lead the actor: each existing instance's app,
+        form, record, flow and status, with the actor's first open task in it (`task`, None
+        when none is open now). Two queries; reading the record stays the record pages'
+        decision."""
+        wanted = list(dict.fromkeys(instance_ids))
+        found: dict[str, dict[str, Any]] = {
+            row.id: {
+                "app": row.app_key,
+                "form": row.form_key,
+                "record": row.record_id,
+                "flow": row.flow_key,
+                "status": row.status,
+                "task": None,
+            }
+            for row in self.repo.instances_by_id(session, wanted)
+        }
+        for task in self.repo.open_tasks_in(session, actor.username, list(found)):
+            if found[task.instance_id]["task"] is None:
+                found[task.instance_id]["task"] = task.id
+        return found
+
     def open_tasks(self, session: Session, actor: Actor) -> int:
         """How many tasks wait for the actor (the inbox's to-do count; one query)."""
         return int(self.repo.count(session, TABS["todo"](actor.username)))

@@ -23,6 +23,7 @@ from brickwork.platform.web import (
     forms,
     imports,
     inbox,
+    notices,
     packs,
     pages,
     people,
@@ -56,6 +57,7 @@ def install(app: FastAPI) -> None:
     app.include_router(report_designer.router)
     app.include_router(dashboard_designer.router)
     app.include_router(inbox.router)
+    app.include_router(notices.router)
     app.include_router(people.router)
     app.include_router(imports.router)
     app.include_router(bulk.router)

@@ -92,6 +92,8 @@ class Viewer:
     todo: Callable[[], int] = lambda: 0
     """How many tasks wait in the viewer's inbox: asked only by a page that shows the top bar
     (never by fragments such as the checks of a form as it is typed)."""
+    unread: Callable[[], int] = lambda: 0
+    """How many of the viewer's notifications are unread (asked as `todo` is)."""
 
     @property
     def username(self) -> str:
@@ -133,8 +135,14 @@ def viewer_of(request: Request, session: Session, *, csrf: str | None = None) ->
     )
     request.state.actor = actor
     runs = request.app.state.runs
+    notices = request.app.state.notifications
     return Viewer(
-        identity, actor, language, csrf_for(token), lambda: runs.open_tasks(session, actor)
+        identity,
+        actor,
+        language,
+        csrf_for(token),
+        lambda: runs.open_tasks(session, actor),
+        lambda: notices.unread(session, actor),
     )
 
 
