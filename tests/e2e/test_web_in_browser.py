@@ -350,6 +350,27 @@ def test_the_manager_picks_whom_to_hand_tasks_over_to_by_name_on_the_open_tasks_
     shoot(page, "open-tasks")
 
 
+def test_the_branch_reviewer_opens_a_notification_from_the_top_bar(
+    page: Any, demo: dict[str, Any]
+) -> None:
+    sign_in(page, demo, "credit.branch")
+    unread = int(page.inner_text("#notifications-link .count"))
+    assert unread > 0  # the credit pack's sample applications wait for the branch review
+    page.click("#notifications-link")
+    page.wait_for_selector("#notices")
+    first = page.locator("#notices li.unread").first
+    notice = first.get_attribute("id")
+    assert "授信审批：有一项任务等您办理" in first.inner_text()
+    shoot(page, "notifications")
+    first.locator("button.notice-title").click()
+    page.wait_for_load_state()
+    assert re.search(r"/inbox/tasks/\d+$|/records/[^/]+$", page.url), page.url
+    page.goto(demo["base"] + "/notifications")
+    assert page.locator(f"#{notice}.unread").count() == 0
+    counted = page.locator("#notifications-link .count")
+    assert (int(counted.inner_text()) if counted.count() else 0) == unread - 1
+
+
 def test_a_clerk_imports_customers_after_the_wizard_finds_a_bad_row(
     page: Any, demo: dict[str, Any]
 ) -> None:
