@@ -99,6 +99,14 @@ def test_create_read_update_delete_restore(kyc: TestClient) -> None:
     stale = kyc.patch(f"{RECORDS}/{record_id}", json={"risk": "low"}, headers={"If-Match": '"1"'})
     assert stale.status_code == 409
     assert stale.json()["code"] == "stale_record"
+    assert stale.json()["detail"].startswith(f"record {record_id} was changed by someone else")
+    chinese = kyc.patch(
+        f"{RECORDS}/{record_id}",
+        json={"risk": "low"},
+        headers={"If-Match": '"1"', "Accept-Language": "zh-CN"},
+    )
+    assert chinese.json()["code"] == "stale_record"
+    assert chinese.json()["detail"] == "这条记录已被他人修改（现为第 2 版）：请刷新后重新修改"
     for bad in ('"abc"', '"' + "9" * 40 + '"'):
         refused = kyc.patch(
             f"{RECORDS}/{record_id}", json={"risk": "low"}, headers={"If-Match": bad}

@@ -182,6 +182,28 @@ def test_the_detail_shows_the_record_and_its_history(clerk: TestClient) -> None:
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("text/html")
     assert "record_not_found" in missing.text
+    chinese = clerk.get(
+        f"{PAGE}/records/00000000-0000-0000-0000-000000000000", headers={"Accept-Language": "zh-CN"}
+    )
+    assert "没有这条记录（00000000-0000-0000-0000-000000000000）" in chinese.text
+
+
+def test_a_record_refusal_reads_in_the_language_the_client_asks_for(clerk: TestClient) -> None:
+    """An edit the clerk's roles do not allow, through the API: English unless the client asks
+    for Chinese; the code stays."""
+    listed = clerk.get(f"{APP}/forms/customer/records").json()["items"]
+    record = next(item for item in listed if item["name"] == "Li Lei")
+    url = f"{APP}/forms/customer/records/{record['id']}"
+    english = clerk.patch(url, json={"name": "Li Lei"}).json()
+    assert english["code"] == "permission_denied"
+    assert english["detail"].startswith("you may not update form 'customer'")
+    chinese = clerk.patch(url, json={"name": "Li Lei"}, headers={"Accept-Language": "zh-CN"})
+    assert chinese.status_code == 403
+    assert chinese.json()["code"] == "permission_denied"
+    assert re.fullmatch(
+        r"您无权修改应用 \w+ 的表单 customer：您的角色都没有这项权限，请联系安全管理员",
+        chinese.json()["detail"],
+    )
 
 
 def test_the_language_switch_and_chinese_pages(clerk: TestClient) -> None:

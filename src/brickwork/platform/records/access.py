@@ -382,6 +382,7 @@ class FormAccess:
             raise Forbidden(
                 f"{len(errors)} field(s) are not writable for you; nothing was saved",
                 code="field_not_writable",
+                zh_cn=f"有 {len(errors)} 个字段您无权修改：未保存任何内容",
                 errors=errors,
             )
 
@@ -460,6 +461,7 @@ class FormAccess:
             raise Invalid(
                 message,
                 code="unmask_reason_required",
+                zh_cn=f"请写明查看明文的原因（至少 {MIN_REASON} 个可见字符）",
                 errors=[ErrorItem("/reason", "unmask_reason_required", message)],
             )
         known = {item.key for item in self.form.definition.fields}
@@ -484,6 +486,7 @@ class FormAccess:
             raise Forbidden(
                 f"{len(errors)} field(s) cannot be unmasked by you",
                 code="unmask_not_allowed",
+                zh_cn=f"有 {len(errors)} 个字段您无权查看明文",
                 errors=errors,
             )
 

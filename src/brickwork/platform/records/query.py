@@ -213,6 +213,7 @@ class RecordQuery:
             raise Forbidden(
                 f"{key!r} is hidden or masked for you; it cannot be filtered, sorted or summed",
                 code="field_not_readable",
+                zh_cn=f"字段 {key} 对您隐藏或脱敏显示，不能用来筛选、排序或汇总",
                 errors=[ErrorItem(pointer, "field_not_readable", f"{key} is not readable")],
             )
 

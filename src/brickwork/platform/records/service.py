@@ -32,7 +32,7 @@ from brickwork.engines.form.serial import parse_serial_pattern
 from brickwork.jsonio import canonical_dumps, to_jsonable
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
-from brickwork.platform.auth.permissions import PermissionService
+from brickwork.platform.auth.permissions import ACTION_ZH, PermissionService
 from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.crypto.cipher import Cipher
@@ -182,6 +182,7 @@ class RecordService:
                 f"form {form_key!r} of app {app_key!r} is not published yet; publish "
                 "it before storing records",
                 code="form_not_published",
+                zh_cn=f"应用 {app_key} 的表单 {form_key} 尚未发布：发布后才能保存记录",
             )
         cache_key = (definition.id, definition.latest_version, stored.applied_version)
         cached = self._forms.get(cache_key)
@@ -419,6 +420,7 @@ class RecordService:
             raise Forbidden(
                 f"{len(errors)} value(s) are for fields you may not write; nothing was saved",
                 code="field_not_writable",
+                zh_cn=f"有 {len(errors)} 个值属于您无权修改的字段：未保存任何内容",
                 errors=errors,
             )
         if len(items) > 1 and not dry_run and self._reads_records(session, form):
@@ -653,7 +655,9 @@ class RecordService:
         access.check_writes(data, action="update", writable=access.writable_on(covered))
         if before["deleted_at"] is not None:
             raise Conflict(
-                "the record is deleted; restore it before editing", code="record_deleted"
+                "the record is deleted; restore it before editing",
+                code="record_deleted",
+                zh_cn="这条记录已删除：请先恢复再修改",
             )
         version = before["version"]
         if expected_version is not None and expected_version != version:
@@ -734,7 +738,8 @@ class RecordService:
             raise _stale(record_id, version)
         if (before["deleted_at"] is None) == restore:
             state = "not deleted" if restore else "already deleted"
-            raise Conflict(f"the record is {state}", code="record_state")
+            zh_cn = "这条记录没有被删除" if restore else "这条记录已经删除"
+            raise Conflict(f"the record is {state}", code="record_state", zh_cn=zh_cn)
         if not restore:
             self._before_save(session, actor, form, "deleted", {}, before, before)
         now = self.clock()
@@ -982,7 +987,9 @@ class RecordService:
         row = stored or self.repo.fetch(session, form.table, record_id, where=where)
         if row is None:
             raise NotFound(
-                f"form {form.form_key!r} has no record {record_id!r}", code="record_not_found"
+                f"form {form.form_key!r} has no record {record_id!r}",
+                code="record_not_found",
+                zh_cn=f"没有这条记录（{record_id}）：它可能已被删除，或不在您可查看的范围内",
             )
         children = {
             child.field.id: self.repo.fetch_children(session, child.table, [record_id])
@@ -1013,6 +1020,8 @@ class RecordService:
             f"you may read record {record_id} but not {action} it: it is outside the rows "
             f"your roles let you {action}",
             code="record_forbidden",
+            zh_cn=f"您可以查看这条记录，但无权{ACTION_ZH.get(action, action)}：它不在您的角色允许"
+            f"{ACTION_ZH.get(action, action)}的范围内",
         )
 
     def _answer(
@@ -1692,6 +1701,7 @@ def _stale(record_id: str, current: int) -> Conflict:
         f"record {record_id} was changed by someone else (now at version {current}); reload it "
         "and apply your change again",
         code="stale_record",
+        zh_cn=f"这条记录已被他人修改（现为第 {current} 版）：请刷新后重新修改",
         errors=[ErrorItem("/version", "stale_record", f"current version is {current}")],
     )
 
