@@ -130,6 +130,12 @@ def test_a_transfer_needs_a_user_and_is_said_so(client: TestClient, users: Users
     )
     assert refused.status_code == 200
     assert "name the user who takes the task" in refused.text
+    chinese = president.post(
+        f"/inbox/tasks/{task['id']}",
+        data={"csrf_token": token(page), "action": "transfer", "to": " "},
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert "请填写接手任务的用户" in chinese.text
     assert todo(president), "nothing happened"
 
 
@@ -511,7 +517,7 @@ def test_the_task_page_adds_approvers_delegates_and_abstains_as_the_step_allows(
     empty = president.post(
         url, data={"action": "add-signer", "signers": "", "version": task["version"]}
     )
-    assert "name the users to add" in empty.text
+    assert "请填写要加签的用户及加签位置" in empty.text
     added = president.post(
         url,
         data={

@@ -259,7 +259,7 @@ def test_a_user_who_must_change_their_password_is_sent_to_do_it(
         },
     )
     assert mismatch.status_code == 200
-    assert "the two new passwords differ" in mismatch.text
+    assert "两次输入的新密码不一致" in mismatch.text  # the page speaks Chinese by default
     changed = browser.post(
         "/password",
         data={

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from brickwork.platform.web import views
 from brickwork.platform.web.i18n import LOCALE_DIR
 from brickwork.platform.web.views import TEMPLATE_DIR
 
@@ -24,10 +26,27 @@ def template_messages() -> set[str | tuple[str, ...]]:
     return found
 
 
+def code_messages() -> set[str | tuple[str, ...]]:
+    """The texts the pages' Python code translates (`_(...)`, `gettext(...)`), e.g. why a
+    command on a page was refused."""
+    found: set[str | tuple[str, ...]] = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(Path(views.__file__).parent), method_map=[("*.py", "python")]
+    ):
+        found.add(message if isinstance(message, str) else tuple(message))
+    return found
+
+
+def test_the_pages_code_translates_what_it_says() -> None:
+    found = code_messages()
+    assert "name the user who takes the task" in found
+    assert "System" in found
+
+
 def test_every_page_text_is_translated_into_chinese() -> None:
     with (LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po").open("rb") as source:
         catalog = read_po(source)
-    messages = template_messages()
+    messages = template_messages() | code_messages()
     assert len(messages) > 40
     missing = []
     for message in messages:

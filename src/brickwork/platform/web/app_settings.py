@@ -27,6 +27,7 @@ from brickwork.platform.auth.policy import ANY, parse_grants
 from brickwork.platform.auth.roles import SECURITY_ADMIN
 from brickwork.platform.errors import ErrorItem, Invalid, PlatformError
 from brickwork.platform.metadata.schemas import AppNavigation, AppUpdate, ImportOutcome, Kind
+from brickwork.platform.web.i18n import translations
 from brickwork.platform.web.menu_editor import (
     MenuEditor,
     arrangement,
@@ -120,7 +121,9 @@ def change_app(request: Request, session: SessionDep, app: AppKey, sent: FormLis
     try:
         if not label:
             raise Invalid(
-                "give the app a name in Chinese or English; nothing was saved",
+                translations(viewer.language).gettext(
+                    "give the app a name in Chinese or English; nothing was saved"
+                ),
                 code="validation_failed",
                 errors=[ErrorItem("/label", "required", "give a name")],
             )

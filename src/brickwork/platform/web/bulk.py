@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.errors import Invalid, PlatformError
+from brickwork.platform.web.i18n import translations
 from brickwork.platform.web.params import AppKey, FormKey, FormListsDep, first
 from brickwork.platform.web.records import navigation, published_label, title_of
 from brickwork.platform.web.views import render, viewer_of
@@ -33,10 +34,12 @@ def bulk_action(
     ids = list(dict.fromkeys(chosen))
     if action not in ACTIONS:
         raise Invalid(f"unknown action {action!r}", code="validation_failed")
+    _ = translations(viewer.language).gettext
     if not ids:
-        raise Invalid("select the rows to act on first", code="bulk_nothing_selected")
+        raise Invalid(_("select the rows to act on first"), code="bulk_nothing_selected")
     if len(ids) > MAX_ROWS:
-        raise Invalid(f"at most {MAX_ROWS} rows at a time", code="bulk_too_many")
+        too_many = _("at most %(num)d rows at a time") % {"num": MAX_ROWS}
+        raise Invalid(too_many, code="bulk_too_many")
     state = request.app.state
     flow = first(sent, "flow", "")
     done: list[str] = []

@@ -20,6 +20,7 @@ from brickwork.platform.records.endpoints import start_import_job
 from brickwork.platform.records.imports import XLSX_TYPE
 from brickwork.platform.records.transfer import import_file
 from brickwork.platform.vocabulary import KEY_PATTERN
+from brickwork.platform.web.i18n import translations
 from brickwork.platform.web.params import FormListsDep, first
 from brickwork.platform.web.records import navigation, published_label
 from brickwork.platform.web.views import render, text_in, viewer_of
@@ -62,12 +63,11 @@ def check_file(
 ) -> Response:
     """Keep the file, and check every row of it without writing anything."""
     viewer = viewer_of(request, session, csrf=csrf_token)
-    if file is None:
-        raise Invalid("choose a .csv or .xlsx file", code="import_file_type")
-    name = file.filename or "import.csv"
+    name = (file.filename if file is not None else None) or "import.csv"
     media_type = TYPES.get(name[name.rfind(".") :].lower() if "." in name else "")
-    if media_type is None:
-        raise Invalid("choose a .csv or .xlsx file", code="import_file_type")
+    if file is None or media_type is None:
+        said = translations(viewer.language).gettext("choose a .csv or .xlsx file")
+        raise Invalid(said, code="import_file_type")
     content = file.file.read()
     state = request.app.state
     records = state.records

@@ -32,6 +32,7 @@ from brickwork.platform.api.errors import status_of
 from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.errors import Invalid, PlatformError
 from brickwork.platform.metadata.schemas import Kind
+from brickwork.platform.web.i18n import translations
 from brickwork.platform.web.params import AppKey, FormListsDep, first
 from brickwork.platform.web.people import Names
 from brickwork.platform.web.records import (
@@ -118,6 +119,7 @@ def task_command(
     version = int(version_text) if version_text and version_text.isdigit() else None
     page = TaskPage(request, session, viewer, task_id)
     me = viewer.username
+    _ = translations(viewer.language).gettext
     try:
         if action not in COMMANDS:
             raise Invalid(f"unknown action {action!r}", code="validation_failed")
@@ -127,11 +129,11 @@ def task_command(
         signers = tuple(dict.fromkeys((first(sent, "signers", "") or "").replace(",", " ").split()))
         position = first(sent, "position", "before")
         if action in ("transfer", "delegate") and not to:
-            raise Invalid("name the user who takes the task", code="validation_failed")
+            raise Invalid(_("name the user who takes the task"), code="validation_failed")
         if action == "add-signer" and (not signers or position not in POSITIONS):
-            raise Invalid("name the users to add and where", code="validation_failed")
+            raise Invalid(_("name the users to add and where"), code="validation_failed")
         if action == "comment" and not comment:
-            raise Invalid("a comment needs its text", code="validation_failed")
+            raise Invalid(_("a comment needs its text"), code="validation_failed")
         makers = {
             "approve": lambda task, expected: Approve(me, task, expected, comment),
             "reject": lambda task, expected: Reject(me, task, expected, comment),
@@ -395,7 +397,8 @@ def hand_over_page(
     reason = first(sent, "reason", "") or ""
     try:
         if not holder or not to:
-            raise Invalid("name whose tasks go and who takes them", code="validation_failed")
+            said = translations(viewer.language).gettext("name whose tasks go and who takes them")
+            raise Invalid(said, code="validation_failed")
         done = request.app.state.runs.hand_over(session, viewer.actor, app, holder, to, reason)
     except PlatformError as exc:
         session.rollback()

@@ -23,7 +23,7 @@ from brickwork.platform.errors import (
 )
 from brickwork.platform.metadata import navigation as menus
 from brickwork.platform.metadata.schemas import Kind
-from brickwork.platform.web.i18n import LANGUAGE_COOKIE, LANGUAGES, language_of
+from brickwork.platform.web.i18n import LANGUAGE_COOKIE, LANGUAGES, language_of, translations
 from brickwork.platform.web.views import (
     SignInFirst,
     Viewer,
@@ -198,7 +198,8 @@ def change_password(request: Request, session: SessionDep, form: FormDep) -> Res
     new = form.get("new_password", "")
     try:
         if new != form.get("repeat_password", ""):
-            raise Invalid("the two new passwords differ", code="password_mismatch")
+            said = translations(language_of(request)).gettext("the two new passwords differ")
+            raise Invalid(said, code="password_mismatch")
         service.change_password(
             session,
             actor,

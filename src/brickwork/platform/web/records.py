@@ -236,7 +236,8 @@ def reveal(
     reason = (sent.get("reason") or [""])[-1]
     try:
         if not fields:
-            raise Invalid("choose the fields to show in clear", code="unmask_fields_missing")
+            said = translations(viewer.language).gettext("choose the fields to show in clear")
+            raise Invalid(said, code="unmask_fields_missing")
         shown_clear = request.app.state.records.unmask(
             session, viewer.actor, app, form, record_id, fields=fields, reason=reason
         )
