@@ -290,6 +290,7 @@ def test_routes_outside_the_document_are_exactly_the_public_ones(
             field="name",
             token_id="token",
             view_id="view",
+            notice_id="1",
         )
         form = {"csrf_token": "x"} if method == "POST" else None
         response = anonymous_client.request(method, concrete, data=form, follow_redirects=False)
