@@ -10,16 +10,8 @@ Chinese (its id in English, as the API's pointers name it), a status or a capabi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True, slots=True)
-class Words:
-    """A message parameter that differs by language."""
-
-    zh_cn: str
-    en: str
-
+from brickwork.engines.bilingual import Words, fill
 
 # key -> (zh-CN template, en template)
 REFUSALS: dict[str, tuple[str, str]] = {
@@ -122,10 +114,7 @@ WHY = {
 
 def refusal(key: str, **params: object) -> tuple[str, str]:
     """The sentences (zh-CN, en) of refusal `key` with `params` filled in."""
-    zh_template, en_template = REFUSALS[key]
-    zh = {k: v.zh_cn if isinstance(v, Words) else v for k, v in params.items()}
-    en = {k: v.en if isinstance(v, Words) else v for k, v in params.items()}
-    return zh_template.format(**zh), en_template.format(**en)
+    return fill(REFUSALS[key], params)
 
 
 def words_of(table: Mapping[str, Words], key: str) -> Words:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Literal, NoReturn
 
+from brickwork.engines.bilingual import Words
 from brickwork.engines.expr import CompiledExpression, EvaluationContext
 from brickwork.engines.expr import values as v
 from brickwork.engines.flow.assignees import resolve
@@ -75,7 +76,6 @@ from brickwork.engines.flow.refusals import (
     STATUS,
     WANTED,
     WHY,
-    Words,
     node_words,
     refusal,
     words_of,

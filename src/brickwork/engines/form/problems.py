@@ -14,6 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, assert_never
 
+from brickwork.engines.bilingual import Words as Words  # the parameters of `problem`
+from brickwork.engines.bilingual import fill
+
 Locale = Literal["zh-CN", "en"]
 LOCALES: tuple[Locale, ...] = ("zh-CN", "en")
 
@@ -382,14 +385,6 @@ class Problem:
         return Problem(self.code, self.zh_cn, self.en, prefix + self.pointer)
 
 
-@dataclass(frozen=True, slots=True)
-class Words:
-    """A message parameter that differs by language (e.g. the name of the expected type)."""
-
-    zh_cn: str
-    en: str
-
-
 def without_values(found: Problem) -> Problem:
     """`found` with a message that cannot quote values of the record: a problem of a `QUOTING`
     code loses its details (same code and pointer), any other is returned as it is."""
@@ -400,15 +395,8 @@ def without_values(found: Problem) -> Problem:
 
 def problem(code: str, *, pointer: str = "", **params: object) -> Problem:
     """Build the problem `code`; `params` fill the message templates of both languages."""
-    zh_template, en_template = MESSAGES[code]
-    zh_params = {k: v.zh_cn if isinstance(v, Words) else v for k, v in params.items()}
-    en_params = {k: v.en if isinstance(v, Words) else v for k, v in params.items()}
-    return Problem(
-        code=code,
-        zh_cn=zh_template.format(**zh_params),
-        en=en_template.format(**en_params),
-        pointer=pointer,
-    )
+    zh_cn, en = fill(MESSAGES[code], params)
+    return Problem(code=code, zh_cn=zh_cn, en=en, pointer=pointer)
 
 
 EXPECTED: dict[str, Words] = {
