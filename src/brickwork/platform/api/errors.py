@@ -122,7 +122,7 @@ async def platform_error(request: Request, exc: Exception) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)}
     status = status_of(exc)
     asked = request.headers.get("accept-language")
-    detail = exc.text(preferred_locale(asked)) if asked and exc.zh_cn else exc.message
+    detail = exc.text(preferred_locale(asked)) if asked else exc.message
     extra = getattr(exc, "extra", None)
     if extra:  # members a refusal adds to the problem (a refused flow command: `current`)
         body = {**problem_body(status, exc.code, exc.title, detail, exc.errors), **extra}

@@ -154,6 +154,22 @@ class FlowConflict(Conflict):
         self.extra = {"current": dict(current)}
 
 
+def _no_task(task_id: int) -> NotFound:
+    """A task that does not exist, or that the actor may not see (the same answer)."""
+    return NotFound(
+        f"there is no task {task_id}", code="task_not_found", zh_cn=f"没有任务 {task_id}"
+    )
+
+
+def _no_instance(instance_id: str) -> NotFound:
+    """An instance that does not exist, or that the actor may not see (the same answer)."""
+    return NotFound(
+        f"there is no flow instance {instance_id}",
+        code="flow_instance_not_found",
+        zh_cn=f"没有流程实例 {instance_id}",
+    )
+
+
 def _refused_item(task: int | str, refused: PlatformError, locale: str | None) -> dict[str, Any]:
     """One task's refusal in a batch's results, said in the actor's language."""
     return {"task": task, "ok": False, "code": refused.code, "message": refused.text(locale)}
@@ -378,9 +394,7 @@ class FlowService:
         the engine's event."""
         row = self.repo.task_row(session, task_id)
         if row is None or not self._involved(session, actor, row):
-            raise NotFound(
-                f"there is no task {task_id}", code="task_not_found", zh_cn=f"没有任务 {task_id}"
-            )
+            raise _no_task(task_id)
         return self._command(
             session,
             actor,
@@ -409,11 +423,7 @@ class FlowService:
         instance's version."""
         instance = self.repo.find_instance(session, instance_id)
         if instance is None or not self._may_see(session, actor, instance):
-            raise NotFound(
-                f"there is no flow instance {instance_id}",
-                code="flow_instance_not_found",
-                zh_cn=f"没有流程实例 {instance_id}",
-            )
+            raise _no_instance(instance_id)
         return self._command(
             session,
             actor,
@@ -497,9 +507,7 @@ class FlowService:
         row = self.repo.task_row(session, task_id)
         instance = None if row is None else self.repo.find_instance(session, row.instance_id)
         if row is None or instance is None or not self._may_see(session, actor, instance):
-            raise NotFound(
-                f"there is no task {task_id}", code="task_not_found", zh_cn=f"没有任务 {task_id}"
-            )
+            raise _no_task(task_id)
         self.records.permissions.require(session, actor, "admin", instance.app_key)
         _require_reason(
             reason, "the task goes to someone else", "把任务交给他人", "reassign_reason_required"
@@ -534,11 +542,7 @@ class FlowService:
         """The instance, when the actor sees it and administers its app."""
         instance = self.repo.find_instance(session, instance_id)
         if instance is None or not self._may_see(session, actor, instance):
-            raise NotFound(
-                f"there is no flow instance {instance_id}",
-                code="flow_instance_not_found",
-                zh_cn=f"没有流程实例 {instance_id}",
-            )
+            raise _no_instance(instance_id)
         self.records.permissions.require(session, actor, "admin", instance.app_key)
         return instance
 
@@ -1072,11 +1076,7 @@ class FlowService:
         """The instance for those who may see it: every task, the timeline and the diagram."""
         instance = self.repo.find_instance(session, instance_id)
         if instance is None or not self._may_see(session, actor, instance):
-            raise NotFound(
-                f"there is no flow instance {instance_id}",
-                code="flow_instance_not_found",
-                zh_cn=f"没有流程实例 {instance_id}",
-            )
+            raise _no_instance(instance_id)
         pinned = self.compiler.pinned(
             session, instance.app_key, instance.flow_key, instance.flow_version
         )
@@ -1418,11 +1418,7 @@ class FlowService:
             try:
                 with session.begin_nested():
                     if not self._may_see(session, actor, instance):
-                        raise NotFound(
-                            f"there is no task {task.id}",
-                            code="task_not_found",
-                            zh_cn=f"没有任务 {task.id}",
-                        )
+                        raise _no_task(task.id)
                     self._reassign(session, actor, task, to, reason, task.version, None)
             except PlatformError as refused:
                 results.append(_refused_item(task.id, refused, actor.locale))

@@ -38,15 +38,16 @@ def notifications_page(
     notices = request.app.state.notifications
     found = notices.page(session, viewer.actor, unread=unread, limit=PAGE, offset=page * PAGE)
     items = found["items"]
+    about = [_instance_of(item) for item in items]
     targets = request.app.state.runs.notice_targets(
-        session, viewer.actor, [i for i in map(_instance_of, items) if i is not None]
+        session, viewer.actor, [instance for instance in about if instance is not None]
     )
     labels = FormLabels(request, session, viewer.language, viewer)
     labels.read_titles([{"flow": target} for target in targets.values()])
     flows: dict[tuple[str, str], str] = {}
     shown = []
-    for item in items:
-        target = targets.get(_instance_of(item) or "")
+    for item, instance in zip(items, about, strict=True):
+        target = None if instance is None else targets.get(instance)
         entry: dict[str, Any] = {
             "id": item["id"],
             "kind": item["kind"],

@@ -638,7 +638,7 @@ def flows_of(
         nodes = detail["diagram"]["nodes"]
         language = viewer.language
         labelled = {node["id"]: text_in(node.get("label"), language) for node in nodes}
-        names = {n["id"]: node_name(n.get("label"), n["type"], n["id"], language) for n in nodes}
+        names = {n["id"]: node_name(labelled[n["id"]], n["type"], n["id"], language) for n in nodes}
         starts = {node["id"] for node in detail["diagram"]["nodes"] if node["type"] == "start"}
         found.append(
             {
