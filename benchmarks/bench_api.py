@@ -8,11 +8,18 @@ PostgreSQL runs too when `BRICKWORK_BENCH_POSTGRES_URL` names a database the ben
 Per backend, on a fresh data directory, the server is started as a subprocess
 (`brickwork serve`, loopback only, as production starts it) and driven over HTTP by a
 business clerk (a role with department row scope, so permission checks are paid), with inputs
-as JSON exactly as clients send them (amounts as strings and numbers, dates as strings):
+as JSON exactly as clients send them (amounts as strings and numbers, dates as strings).
+The timed requests go over keep-alive connections of the standard library's `http.client`
+(`_server.Wire`): client and server share the machine's cores and a single client waits for
+each reply, so the client's own CPU is part of every figure, and `httpx` spends about four
+times as much per request (1.0-1.4 ms against 0.3-0.5 ms). Phase 2 is run a second time with
+`httpx` as the client, for comparison with figures measured before.
 
 1. Fixed per-request overhead: median of `GET /api/v1/health` (no session, no database work
    beyond a ping) against the median of `GET /api/v1/auth/me` (session, user, roles).
-2. Single client: sequential `POST .../records`; records per second, p50 and p99.
+2. Single client: sequential `POST .../records`; records per second, p50 and p99, and the
+   CPU time per create of the server process (from `/proc`, whatever else the machine runs)
+   and of the client.
 3. Eight clients (threads, one session each): 1 create per 4 reads (lists of 20 and single
    records); p50 and p99 per kind. Bounded by a count per client and a time limit.
 4. Lists at each `--rows` size (seeded through ``RecordService.create_many`` in batches of 1,000,
@@ -34,12 +41,14 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import httpx
 from _server import (
     API,
+    Wire,
     percentile,
     prepare,
     seed,
@@ -69,8 +78,8 @@ CLERK_GRANTS = [
 # ---------------------------------------------------------------- measuring
 
 
-def overhead(base: str, client: httpx.Client, count: int) -> tuple[float, float]:
-    anonymous = httpx.Client(base_url=base, timeout=30)
+def overhead(base: str, client: Wire, count: int) -> tuple[float, float]:
+    anonymous = Wire(base)
     for _ in range(20):  # warm both paths
         anonymous.get(f"{API}/health")
         client.get(f"{API}/auth/me")
@@ -80,24 +89,30 @@ def overhead(base: str, client: httpx.Client, count: int) -> tuple[float, float]
     return statistics.median(health), statistics.median(me)
 
 
-def single_posts(client: httpx.Client, items: list[dict[str, Any]]) -> tuple[float, list[float]]:
+def single_posts(
+    post: Callable[[dict[str, Any]], Any], items: list[dict[str, Any]]
+) -> tuple[float, list[float], float]:
+    """Records per second, each create's milliseconds, and the client's CPU milliseconds per
+    create (`post` sends one record)."""
+    cpu = time.process_time()
     started = time.perf_counter()
-    latencies = [timed(lambda item=item: client.post(RECORDS, json=item)) for item in items]
-    return len(items) / (time.perf_counter() - started), latencies
+    latencies = [timed(lambda item=item: post(item)) for item in items]
+    elapsed = time.perf_counter() - started
+    return len(items) / elapsed, latencies, (time.process_time() - cpu) / len(items) * 1000
 
 
 def mixed(
     base: str, clients: int, per_client: int, seconds: float, items: list[dict[str, Any]]
 ) -> dict[str, list[float]]:
     """Each client: one create, then four reads (two lists of 20, two single records)."""
-    sessions = [signed_in(base, "clerk.a") for _ in range(clients)]
+    sessions = [Wire(base, signed_in(base, "clerk.a")) for _ in range(clients)]
     ids = [r["id"] for r in sessions[0].get(RECORDS, params={"limit": 50}).json()["items"]]
     results: dict[str, list[float]] = {"write": [], "read": []}
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
     start = threading.Barrier(clients)
 
-    def run(index: int, client: httpx.Client) -> None:
+    def run(index: int, client: Wire) -> None:
         start.wait()
         mine: dict[str, list[float]] = {"write": [], "read": []}
         for step in range(per_client):
@@ -106,7 +121,7 @@ def mixed(
             match step % 5:
                 case 0:
                     item = items[(index * per_client + step) % len(items)]
-                    mine["write"].append(timed(lambda item=item: client.post(RECORDS, json=item)))
+                    mine["write"].append(timed(lambda item=item: client.post(RECORDS, item)))
                 case 1 | 3:
                     mine["read"].append(timed(lambda: client.get(RECORDS, params={"limit": 20})))
                 case _:
@@ -167,7 +182,7 @@ def raw_latency(engine: Any, statements: list[tuple[str, Any]], count: int) -> f
         connection.close()
 
 
-def api_latency(client: httpx.Client, count: int, **params: Any) -> float:
+def api_latency(client: Wire, count: int, **params: Any) -> float:
     for _ in range(5):
         client.get(RECORDS, params={"limit": 50, **params})
     return statistics.median(
@@ -184,16 +199,28 @@ def run_backend(name: str, url: str | None, options: argparse.Namespace) -> list
         data_dir = Path(tmp)
         url = url or f"sqlite:///{data_dir / 'brickwork.db'}"
         engine, services, clerks = prepare(url, data_dir, fields=FIELDS, grants=CLERK_GRANTS)
-        with server(data_dir, url) as base:
-            clerk = signed_in(base, "clerk.a")
+        with server(data_dir, url) as served:
+            base = served.base
+            signed = signed_in(base, "clerk.a")
+            clerk = Wire(base, signed)
             health, me = overhead(base, clerk, options.requests)
             rows.append(("GET /health p50 (ms)", f"{health:.2f}"))
             rows.append(("GET /auth/me p50 (ms)", f"{me:.2f}"))
             rows.append(("fixed per-request overhead (ms)", f"{me - health:.2f}"))
             items = inputs(options.posts + 200_000, start=200_000)  # unlike seeded ones
-            rate, latencies = single_posts(clerk, items)
+            server_cpu = served.cpu_seconds()
+            rate, latencies, cpu = single_posts(partial(clerk.post, RECORDS), items)
+            server_cpu = (served.cpu_seconds() - server_cpu) / len(items) * 1000
             rows.append(("1 client POST/s", f"{rate:.0f}"))
             rows.append(("1 client POST p50 / p99 (ms)", _pair(latencies)))
+            rows.append(
+                (
+                    "1 client POST: CPU per request, server / client (ms)",
+                    f"{server_cpu:.2f} / {cpu:.2f}",
+                )
+            )
+            rate, _, cpu = single_posts(lambda item: signed.post(RECORDS, json=item), items)
+            rows.append(("1 client POST/s, httpx as client (CPU ms)", f"{rate:.0f} ({cpu:.2f})"))
             results = mixed(base, 8, options.per_client, options.seconds, items)
             both = results["write"] + results["read"]
             rows.append(("8 clients mixed p50 / p99 (ms)", _pair(both)))
@@ -229,6 +256,7 @@ def run_backend(name: str, url: str | None, options: argparse.Namespace) -> list
                             )
                         )
             clerk.close()
+            signed.close()
         engine.dispose()
     return [(f"{name}: {label}", value) for label, value in rows]
 

@@ -268,7 +268,8 @@ def run_backend(name: str, url: str | None, options: argparse.Namespace) -> list
             have = max(have, size)
             if size == options.rows_sizes[0]:
                 start_reviews(engine, services, clerks["clerk.a"])
-            with server(data_dir, url) as base:
+            with server(data_dir, url) as served:
+                base = served.base
                 web, api = browser(base, "clerk.a"), signed_in(base, "clerk.a")
                 waiting = api.get(f"{API}/inbox", params={"limit": 1}).json()["items"]
                 record_id = waiting[0]["flow"]["record"]  # a record with a flow under way
