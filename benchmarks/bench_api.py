@@ -247,12 +247,12 @@ def run_backend(name: str, url: str | None, options: argparse.Namespace) -> list
                             f"{api:.2f} / {raw:.2f} = {api / raw:.1f}x",
                         )
                     )
-                    smallest, base = first_api.setdefault(total, (label, api))
+                    smallest, at_smallest = first_api.setdefault(total, (label, api))
                     if smallest != label:  # what the API adds as the table grows
                         rows.append(
                             (
                                 f"list total={total}: API at {label} / at {smallest}",
-                                f"{api / base:.2f}x",
+                                f"{api / at_smallest:.2f}x",
                             )
                         )
             clerk.close()
