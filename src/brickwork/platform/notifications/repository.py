@@ -17,14 +17,17 @@ from brickwork.platform.models import (
     Webhook,
 )
 
+_NOTIFICATIONS: Table = Notification.__table__  # type: ignore[assignment]
+_INSERT = insert(_NOTIFICATIONS)
+"""Built once: flows and rules store notices in most of their commands."""
+
 
 class NotificationRepository:
     def insert_all(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         """New notices in one statement (no unit-of-work bookkeeping: nobody reads them back
         in the writing transaction)."""
         if rows:
-            table: Table = Notification.__table__  # type: ignore[assignment]
-            session.execute(insert(table), list(rows))
+            session.execute(_INSERT, list(rows))
 
     def page(
         self, session: Session, recipient: str, *, unread: bool, limit: int, offset: int

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from brickwork.platform.auth.identity import ACTIVE
@@ -26,6 +26,16 @@ from brickwork.platform.models import (
 T = TypeVar("T")
 SYSTEM = "system"
 """The reserved actor of timers and automatic decisions."""
+
+
+_PERSON = (
+    select(User.status, OutOfOffice.delegate, OutOfOffice.starts_at, OutOfOffice.ends_at)
+    .select_from(User)
+    .outerjoin(OutOfOffice, OutOfOffice.username == User.username)
+    .where(User.username == bindparam("username"))
+    .order_by(OutOfOffice.created_at.desc(), OutOfOffice.id.desc())
+)
+"""Built once (every assignee of every step is looked up this way)."""
 
 
 class SqlDirectory:
@@ -129,19 +139,7 @@ class SqlDirectory:
         """A user's status and out-of-office entries (newest first), in one statement."""
 
         def load() -> tuple[str | None, tuple[Any, ...]]:
-            statement = (
-                select(
-                    User.status,
-                    OutOfOffice.delegate,
-                    OutOfOffice.starts_at,
-                    OutOfOffice.ends_at,
-                )
-                .select_from(User)
-                .outerjoin(OutOfOffice, OutOfOffice.username == User.username)
-                .where(User.username == username)
-                .order_by(OutOfOffice.created_at.desc(), OutOfOffice.id.desc())
-            )
-            rows = self.session.execute(statement).all()
+            rows = self.session.execute(_PERSON, {"username": username}).all()
             if not rows:
                 return None, ()
             return rows[0].status, tuple(row for row in rows if row.delegate is not None)

@@ -195,7 +195,8 @@ class RunRepository:
     # ------------------------------------------------------------ tasks
 
     def task_row(self, session: Session, task_id: int) -> FlowTask | None:
-        return session.get(FlowTask, task_id)
+        found: FlowTask | None = session.scalars(_TASK_BY_ID, {"id": task_id}).first()
+        return found
 
     def tasks_of(
         self, session: Session, instance_id: str, status: str | None = None
@@ -260,7 +261,7 @@ class RunRepository:
 
     def add_history(self, session: Session, lines: Sequence[dict[str, Any]]) -> None:
         """Timeline rows in one statement (nobody reads them back as objects meanwhile)."""
-        session.execute(insert(_table(FlowHistory)), list(lines))
+        session.execute(_ADD_HISTORY, list(lines))
 
     def history(self, session: Session, instance_id: str) -> list[FlowHistory]:
         statement = select(FlowHistory).where(FlowHistory.instance_id == instance_id)
@@ -405,4 +406,8 @@ _TASKS_WITH_STATUS = (
     .where(FlowTask.instance_id == bindparam("instance"), FlowTask.status == bindparam("status"))
     .order_by(FlowTask.id)
 )
+_TASK_BY_ID = select(FlowTask).where(FlowTask.id == bindparam("id"))
+_ADD_HISTORY = insert(_table(FlowHistory))
+"""Statements of every flow command, built once: building one and its cache key costs more than
+running it (about 0.1 ms each)."""
 _SWAPS: dict[tuple[str, ...], Update] = {}
