@@ -19,10 +19,18 @@ from brickwork.platform.models import (
     PublishRequest,
 )
 
+_APP_BY_KEY = select(Application).where(Application.key == bindparam("key"))
+_DEFINITION = select(Definition).where(
+    Definition.app_id == bindparam("app"),
+    Definition.kind == bindparam("kind"),
+    Definition.key == bindparam("key"),
+)
+"""Built once: most requests that start or show a flow look up its app and definition."""
+
 
 class MetadataRepository:
     def app_by_key(self, session: Session, key: str) -> Application | None:
-        return session.scalars(select(Application).where(Application.key == key)).one_or_none()
+        return session.scalars(_APP_BY_KEY, {"key": key}).one_or_none()
 
     def app_by_id(self, session: Session, app_id: str) -> Application | None:
         return session.get(Application, app_id)
@@ -34,10 +42,8 @@ class MetadataRepository:
         return session.scalars(query).all()
 
     def definition(self, session: Session, app_id: str, kind: str, key: str) -> Definition | None:
-        query = select(Definition).where(
-            Definition.app_id == app_id, Definition.kind == kind, Definition.key == key
-        )
-        return session.scalars(query).one_or_none()
+        values = {"app": app_id, "kind": kind, "key": key}
+        return session.scalars(_DEFINITION, values).one_or_none()
 
     def definition_by_id(self, session: Session, definition_id: str) -> Definition | None:
         return session.get(Definition, definition_id)

@@ -63,11 +63,20 @@ CountKind = Literal["capped", "exact"]
 
 
 _TAKE_SERIALS: dict[str, Any] = {}
-_INSERT_RETURNING: dict[Table, Any] = {}
+_PER_TABLE: dict[tuple[str, Table], Any] = {}
 """Statements of every record write, built once per dialect or table (building one costs more
-than running it on SQLite). A form table replaced at publish is a new key."""
+than running it on SQLite): see `_per_table`."""
 _INSERT_CHANGES = insert(RecordChange.__table__)  # type: ignore[arg-type]
 _INSERT_WARNINGS = insert(RecordWarning.__table__)  # type: ignore[arg-type]
+_WARNINGS_OF = select(RecordWarning.record_id, RecordWarning.warnings).where(
+    RecordWarning.definition_id == bindparam("definition"),
+    RecordWarning.record_id.in_(bindparam("ids", expanding=True)),
+)
+_WARNINGS: Table = RecordWarning.__table__  # type: ignore[assignment]
+_DROP_WARNINGS = delete(_WARNINGS).where(  # the table, not the model: no ORM bulk delete
+    _WARNINGS.c.definition_id == bindparam("definition"),
+    _WARNINGS.c.record_id == bindparam("record"),
+)
 
 
 def _form_versions() -> Select[Any]:
@@ -161,11 +170,7 @@ class RecordRepository:
         self, session: Session, table: Table, row: Mapping[str, Any]
     ) -> Mapping[str, Any]:
         """Insert one row and return it as stored (``INSERT ... RETURNING``: no read back)."""
-        statement = _INSERT_RETURNING.get(table)
-        if statement is None:
-            if len(_INSERT_RETURNING) >= 512:  # tables replaced by many publishes
-                _INSERT_RETURNING.clear()
-            statement = _INSERT_RETURNING[table] = insert(table).returning(*table.c)
+        statement = _per_table("insert", table, lambda: insert(table).returning(*table.c))
         inserted = session.execute(statement, dict(row))
         return dict(inserted.mappings().one())
 
@@ -183,8 +188,14 @@ class RecordRepository:
         *,
         where: Sequence[ColumnElement[bool]] = (),
     ) -> Mapping[str, Any] | None:
-        query = select(table).where(table.c.id == record_id, *where)
-        row = session.execute(query).mappings().first()
+        if where:
+            query = select(table).where(table.c.id == record_id, *where)
+            row = session.execute(query).mappings().first()
+        else:  # the platform's own reads (a flow's record): one statement per table
+            query = _per_table(
+                "fetch", table, lambda: select(table).where(table.c.id == bindparam("id"))
+            )
+            row = session.execute(query, {"id": record_id}).mappings().first()
         return None if row is None else dict(row)
 
     def coverage(
@@ -224,17 +235,29 @@ class RecordRepository:
         values: Mapping[str, Any],
     ) -> int:
         """Update only if the row is still at ``expected_version``; returns rows changed."""
-        statement = (
-            update(table)
-            .where(table.c.id == record_id, table.c.version == expected_version)
-            .values(dict(values))
-        )
-        return session.execute(statement).rowcount  # type: ignore[attr-defined,no-any-return]
+        statement = _per_table(
+            "update",
+            table,
+            lambda: update(table).where(
+                table.c.id == bindparam("_record"), table.c.version == bindparam("_version")
+            ),
+        )  # the SET clause: the columns given (field keys never begin with "_")
+        parameters = {**values, "_record": record_id, "_version": expected_version}
+        return session.execute(statement, parameters).rowcount  # type: ignore[attr-defined,no-any-return]
 
     def set_flow_status(
         self, session: Session, table: Table, record_id: str, status: str | None
     ) -> None:
-        session.execute(update(table).where(table.c.id == record_id).values(flow_status=status))
+        statement = _per_table(
+            "flow_status",
+            table,
+            lambda: (
+                update(table)
+                .where(table.c.id == bindparam("record"))
+                .values(flow_status=bindparam("status"))
+            ),
+        )
+        session.execute(statement, {"record": record_id, "status": status})
 
     def taken_values(
         self,
@@ -452,11 +475,9 @@ class RecordRepository:
         """The kept warnings of these records, by record id (records without any: absent)."""
         found: dict[str, Any] = {}
         for start in range(0, len(record_ids), COVERAGE_CHUNK):
-            query = select(RecordWarning.record_id, RecordWarning.warnings).where(
-                RecordWarning.definition_id == definition_id,
-                RecordWarning.record_id.in_(list(record_ids[start : start + COVERAGE_CHUNK])),
-            )
-            for record_id, kept in session.execute(query):
+            chunk = list(record_ids[start : start + COVERAGE_CHUNK])
+            rows = session.execute(_WARNINGS_OF, {"definition": definition_id, "ids": chunk})
+            for record_id, kept in rows:
                 found[record_id] = kept
         return found
 
@@ -495,7 +516,16 @@ class RecordRepository:
             session.execute(_INSERT_WARNINGS, rows)
 
     def drop_warnings(self, session: Session, definition_id: str, record_id: str) -> None:
-        statement = delete(RecordWarning).where(
-            RecordWarning.definition_id == definition_id, RecordWarning.record_id == record_id
-        )
-        session.execute(statement)
+        session.execute(_DROP_WARNINGS, {"definition": definition_id, "record": record_id})
+
+
+def _per_table(purpose: str, table: Table, build: Callable[[], Any]) -> Any:
+    """The statement for `purpose` on `table`, built the first time. A form table replaced at
+    publish is a new key; the cache is emptied when many tables came and went."""
+    key = (purpose, table)
+    statement = _PER_TABLE.get(key)
+    if statement is None:
+        if len(_PER_TABLE) >= 1024:
+            _PER_TABLE.clear()
+        statement = _PER_TABLE[key] = build()
+    return statement

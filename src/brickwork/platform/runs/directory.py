@@ -28,6 +28,42 @@ SYSTEM = "system"
 """The reserved actor of timers and automatic decisions."""
 
 
+_HOLDERS = (
+    select(User.username)
+    .join(UserRole, UserRole.user_id == User.id)
+    .join(Role, Role.id == UserRole.role_id)
+    .where(Role.key == bindparam("role"), User.status == ACTIVE)
+    .order_by(User.username)
+)
+_HOLDERS_IN = (
+    _HOLDERS.join(UserDepartment, UserDepartment.user_id == User.id)
+    .join(Department, Department.id == UserDepartment.department_id)
+    .where(Department.key == bindparam("department"))
+)
+_DEPARTMENT_OF = (
+    select(Department.key)
+    .join(UserDepartment, UserDepartment.department_id == Department.id)
+    .join(User, User.id == UserDepartment.user_id)
+    .where(User.username == bindparam("user"))
+    .order_by(UserDepartment.is_primary.desc(), Department.key)
+    .limit(1)
+)
+_HEAD = (
+    select(User.username)
+    .join(Department, Department.head_user_id == User.id)
+    .where(Department.key == bindparam("department"), User.status == ACTIVE)
+)
+_PARENT_ROW = Department.__table__.alias("parent")
+_PARENT = (
+    select(_PARENT_ROW.c.key)
+    .select_from(Department)
+    .join(_PARENT_ROW, _PARENT_ROW.c.id == Department.parent_id)
+    .where(Department.key == bindparam("department"))
+)
+_USERNAMES = select(User.id, User.username).where(User.id.in_(bindparam("ids", expanding=True)))
+_DEPARTMENT_KEYS = select(Department.id, Department.key).where(
+    Department.id.in_(bindparam("ids", expanding=True))
+)
 _PERSON = (
     select(User.status, OutOfOffice.delegate, OutOfOffice.starts_at, OutOfOffice.ends_at)
     .select_from(User)
@@ -35,7 +71,8 @@ _PERSON = (
     .where(User.username == bindparam("username"))
     .order_by(OutOfOffice.created_at.desc(), OutOfOffice.id.desc())
 )
-"""Built once (every assignee of every step is looked up this way)."""
+"""The directory's statements, built once: building one and its cache key costs more than
+running it, and every step of every flow resolves its assignees through them."""
 
 
 class SqlDirectory:
@@ -53,20 +90,10 @@ class SqlDirectory:
         """Active holders of `role` (in `department` when given), by username."""
 
         def load() -> tuple[str, ...]:
-            statement = (
-                select(User.username)
-                .join(UserRole, UserRole.user_id == User.id)
-                .join(Role, Role.id == UserRole.role_id)
-                .where(Role.key == role, User.status == ACTIVE)
-                .order_by(User.username)
-            )
-            if department is not None:
-                statement = (
-                    statement.join(UserDepartment, UserDepartment.user_id == User.id)
-                    .join(Department, Department.id == UserDepartment.department_id)
-                    .where(Department.key == department)
-                )
-            return tuple(self.session.scalars(statement))
+            if department is None:
+                return tuple(self.session.scalars(_HOLDERS, {"role": role}))
+            found = self.session.scalars(_HOLDERS_IN, {"role": role, "department": department})
+            return tuple(found)
 
         return self._once(("role", role, department), load)
 
@@ -74,15 +101,8 @@ class SqlDirectory:
         """The user's primary department (else the first by key)."""
 
         def load() -> str | None:
-            statement = (
-                select(Department.key)
-                .join(UserDepartment, UserDepartment.department_id == Department.id)
-                .join(User, User.id == UserDepartment.user_id)
-                .where(User.username == username)
-                .order_by(UserDepartment.is_primary.desc(), Department.key)
-                .limit(1)
-            )
-            return self.session.scalars(statement).first()
+            found: str | None = self.session.scalars(_DEPARTMENT_OF, {"user": username}).first()
+            return found
 
         return self._once(("department_of", username), load)
 
@@ -90,25 +110,14 @@ class SqlDirectory:
         """The head of `department` while their account is active."""
 
         def load() -> str | None:
-            statement = (
-                select(User.username)
-                .join(Department, Department.head_user_id == User.id)
-                .where(Department.key == department, User.status == ACTIVE)
-            )
-            return self.session.scalars(statement).first()
+            found: str | None = self.session.scalars(_HEAD, {"department": department}).first()
+            return found
 
         return self._once(("head", department), load)
 
     def parent_department(self, department: str) -> str | None:
         def load() -> str | None:
-            parent = Department.__table__.alias("parent")
-            statement = (
-                select(parent.c.key)
-                .select_from(Department)
-                .join(parent, parent.c.id == Department.parent_id)
-                .where(Department.key == department)
-            )
-            found: str | None = self.session.scalars(statement).first()
+            found: str | None = self.session.scalars(_PARENT, {"department": department}).first()
             return found
 
         return self._once(("parent", department), load)
@@ -117,8 +126,8 @@ class SqlDirectory:
         """Id -> username of the given ids that name a user (a member field holds ids)."""
 
         def load() -> dict[str, str]:
-            statement = select(User.id, User.username).where(User.id.in_(sorted(set(user_ids))))
-            return {row.id: row.username for row in self.session.execute(statement)}
+            rows = self.session.execute(_USERNAMES, {"ids": sorted(set(user_ids))})
+            return {row.id: row.username for row in rows}
 
         return self._once(("usernames", tuple(user_ids)), load) if user_ids else {}
 
@@ -127,10 +136,8 @@ class SqlDirectory:
         order."""
 
         def load() -> dict[str, str]:
-            statement = select(Department.id, Department.key).where(
-                Department.id.in_(sorted(set(department_ids)))
-            )
-            return {row.id: row.key for row in self.session.execute(statement)}
+            rows = self.session.execute(_DEPARTMENT_KEYS, {"ids": sorted(set(department_ids))})
+            return {row.id: row.key for row in rows}
 
         found = self._once(("departments", tuple(department_ids)), load) if department_ids else {}
         return [found[i] for i in department_ids if i in found]

@@ -59,12 +59,9 @@ class RunRepository:
     def instance(self, session: Session, instance_id: str, *, lock: bool = False) -> FlowInstance:
         """The instance (None when missing); with `lock`, its row is locked on PostgreSQL until
         the transaction ends (SQLite has one writer at a time)."""
-        statement = select(FlowInstance).where(FlowInstance.id == instance_id)
-        if lock and session.get_bind().dialect.name == "postgresql":
-            statement = statement.with_for_update()
-        found: FlowInstance = session.scalars(
-            statement.execution_options(populate_existing=True)
-        ).one()
+        locked = lock and session.get_bind().dialect.name == "postgresql"
+        statement = _INSTANCE_LOCKED if locked else _INSTANCE
+        found: FlowInstance = session.scalars(statement, {"id": instance_id}).one()
         return found
 
     def instance_to_step(self, session: Session, instance_id: str) -> tuple[FlowInstance, int]:
@@ -102,33 +99,15 @@ class RunRepository:
     def of_record(
         self, session: Session, app_key: str, form_key: str, record_id: str
     ) -> list[FlowInstance]:
-        statement = (
-            select(FlowInstance)
-            .where(
-                FlowInstance.app_key == app_key,
-                FlowInstance.form_key == form_key,
-                FlowInstance.record_id == record_id,
-            )
-            .order_by(FlowInstance.started_at, FlowInstance.id)
-        )
-        return list(session.scalars(statement))
+        values = {"app": app_key, "form": form_key, "record": record_id}
+        return list(session.scalars(_OF_RECORD, values))
 
     def latest_of_record(
         self, session: Session, app_key: str, form_key: str, record_id: str
     ) -> str | None:
         """The id of the flow started last on the record (subflows left out)."""
-        statement = (
-            select(FlowInstance.id)
-            .where(
-                FlowInstance.app_key == app_key,
-                FlowInstance.form_key == form_key,
-                FlowInstance.record_id == record_id,
-                FlowInstance.parent_id.is_(None),
-            )
-            .order_by(FlowInstance.started_at.desc(), FlowInstance.id.desc())
-            .limit(1)
-        )
-        found: str | None = session.scalars(statement).first()
+        values = {"app": app_key, "form": form_key, "record": record_id}
+        found: str | None = session.scalars(_LATEST_OF_RECORD, values).first()
         return found
 
     def running_children(self, session: Session, parent_id: str) -> list[FlowInstance]:
@@ -156,19 +135,9 @@ class RunRepository:
     ) -> list[FlowInstance]:
         """The instances running on a record; with `lock`, their rows are locked on PostgreSQL
         until the transaction ends."""
-        statement = (
-            select(FlowInstance)
-            .where(
-                FlowInstance.app_key == app_key,
-                FlowInstance.form_key == form_key,
-                FlowInstance.record_id == record_id,
-                FlowInstance.running_key.is_not(None),
-            )
-            .order_by(FlowInstance.id)
-        )
-        if lock and session.get_bind().dialect.name == "postgresql":
-            statement = statement.with_for_update()
-        return list(session.scalars(statement.execution_options(populate_existing=True)))
+        locked = lock and session.get_bind().dialect.name == "postgresql"
+        values = {"app": app_key, "form": form_key, "record": record_id}
+        return list(session.scalars(_RUNNING_OF_LOCKED if locked else _RUNNING_OF, values))
 
     def running_versions(self, session: Session, app_key: str) -> list[tuple[str, int, int]]:
         """(flow key, version, running instances) of the app's flow versions still in use."""
@@ -181,8 +150,7 @@ class RunRepository:
         return [(row[0], int(row[1]), int(row[2])) for row in session.execute(statement)]
 
     def running_key_taken(self, session: Session, key: str) -> bool:
-        statement = select(FlowInstance.id).where(FlowInstance.running_key == key)
-        return session.execute(statement).first() is not None
+        return session.execute(_RUNNING_KEY, {"key": key}).first() is not None
 
     def role_keys(self, session: Session) -> list[str]:
         return list(session.scalars(select(Role.key)))
@@ -255,9 +223,7 @@ class RunRepository:
     # ------------------------------------------------------------ history
 
     def next_seq(self, session: Session, instance_id: str) -> int:
-        history = _table(FlowHistory)
-        statement = select(func.max(history.c.seq)).where(history.c.instance_id == instance_id)
-        return int(session.execute(statement).scalar() or 0) + 1
+        return int(session.execute(_LAST_SEQ, {"instance": instance_id}).scalar() or 0) + 1
 
     def add_history(self, session: Session, lines: Sequence[dict[str, Any]]) -> None:
         """Timeline rows in one statement (nobody reads them back as objects meanwhile)."""
@@ -407,6 +373,37 @@ _TASKS_WITH_STATUS = (
     .order_by(FlowTask.id)
 )
 _TASK_BY_ID = select(FlowTask).where(FlowTask.id == bindparam("id"))
+_INSTANCE = (
+    select(FlowInstance)
+    .where(FlowInstance.id == bindparam("id"))
+    .execution_options(populate_existing=True)
+)
+_INSTANCE_LOCKED = _INSTANCE.with_for_update()
+_ON_RECORD = (
+    FlowInstance.app_key == bindparam("app"),
+    FlowInstance.form_key == bindparam("form"),
+    FlowInstance.record_id == bindparam("record"),
+)
+_LATEST_OF_RECORD = (
+    select(FlowInstance.id)
+    .where(*_ON_RECORD, FlowInstance.parent_id.is_(None))
+    .order_by(FlowInstance.started_at.desc(), FlowInstance.id.desc())
+    .limit(1)
+)
+_OF_RECORD = (
+    select(FlowInstance).where(*_ON_RECORD).order_by(FlowInstance.started_at, FlowInstance.id)
+)
+_RUNNING_OF = (
+    select(FlowInstance)
+    .where(*_ON_RECORD, FlowInstance.running_key.is_not(None))
+    .order_by(FlowInstance.id)
+    .execution_options(populate_existing=True)
+)
+_RUNNING_OF_LOCKED = _RUNNING_OF.with_for_update()
+_RUNNING_KEY = select(FlowInstance.id).where(FlowInstance.running_key == bindparam("key"))
+_LAST_SEQ = select(func.max(FlowHistory.seq)).where(
+    FlowHistory.instance_id == bindparam("instance")
+)
 _ADD_HISTORY = insert(_table(FlowHistory))
 """Statements of every flow command, built once: building one and its cache key costs more than
 running it (about 0.1 ms each)."""
