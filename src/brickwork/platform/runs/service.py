@@ -614,7 +614,8 @@ class FlowService:
         self, session: Session, instance: FlowInstance, transition: Transition, now: datetime
     ) -> None:
         read = instance.version
-        if not self.repo.swap(session, instance.id, read, self._values(transition, now)):
+        values = self._values(transition, now)
+        if not self.repo.swap(session, instance.id, read, values):
             session.expire(instance)
             raise FlowConflict(
                 "the instance changed meanwhile; reload it and try again",
@@ -623,7 +624,7 @@ class FlowService:
                 zh_cn="流程在此期间已有变化：请刷新后再操作",
             )
         status = instance.status
-        for name, value in self._values(transition, now).items():
+        for name, value in values.items():
             set_committed_value(instance, name, value)  # as stored, without a second write
         if instance.status != status:
             self._show_status(session, instance)
