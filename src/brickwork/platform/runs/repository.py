@@ -3,11 +3,22 @@ PostgreSQL), tasks, the timeline, idempotency keys, timers' jobs and out-of-offi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Update
@@ -286,6 +297,27 @@ class RunRepository:
         total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
         rows = session.execute(base.order_by(*order).limit(limit).offset(offset)).all()
         return [(row[0], row[1]) for row in rows], int(total or 0)
+
+    def count_each(
+        self,
+        session: Session,
+        cases: Mapping[str, Sequence[ColumnElement[bool]]],
+        where: Sequence[ColumnElement[bool]],
+    ) -> dict[str, int]:
+        """How many (instance, task) rows matching `where` match each case's conditions, in one
+        query (as `count(where + case)` per case would answer)."""
+        counted = [
+            func.count(case((and_(*conditions), 1))).label(name)
+            for name, conditions in cases.items()
+        ]
+        statement = (
+            select(*counted)
+            .select_from(FlowInstance)
+            .outerjoin(FlowTask, FlowTask.instance_id == FlowInstance.id)
+            .where(*where)
+        )
+        row = session.execute(statement).one()
+        return {name: int(row[index] or 0) for index, name in enumerate(cases)}
 
     def count(self, session: Session, conditions: Sequence[ColumnElement[bool]]) -> int:
         base = (

@@ -1280,7 +1280,8 @@ class FlowService:
             filters.append(text_match(text))
         me = actor.username
         tabs = {name: [*conditions(me), *filters] for name, conditions in TABS.items()}
-        counts = {name: self.repo.count(session, where) for name, where in tabs.items()}
+        cases = {name: conditions(me) for name, conditions in TABS.items()}
+        counts = self.repo.count_each(session, cases, [FlowTask.assignee == me, *filters])
         mine = [FlowInstance.initiator == me, FlowInstance.parent_id.is_(None), *filters]
         counts["initiated"] = self.repo.instances(
             session, mine, limit=0, offset=0, newest_first=True
