@@ -8,38 +8,22 @@ request runs only statement objects the second one ran."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from credit_flow import RECORDS, act, application, credit_app, submit, todo
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sql_trace import traced
 
 from conftest import Users
-
-
-@contextmanager
-def executed(engine: Any) -> Iterator[list[Any]]:
-    """The statement objects executed (kept alive, so that identities are not reused)."""
-    seen: list[Any] = []
-
-    def note(_conn: Any, statement: Any, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_execute", note)
 
 
 def built_anew(engine: Any, request: Callable[[int], Any]) -> list[str]:
     """The SQL of statements the third of three like requests ran that the second did not."""
     request(0)
-    with executed(engine) as second:
+    with traced(engine, "before_execute") as second:
         request(1)
-    with executed(engine) as third:
+    with traced(engine, "before_execute") as third:
         request(2)
     known = {id(statement) for statement in second}
     anew = [" ".join(str(s).split())[:120] for s in third if id(s) not in known]

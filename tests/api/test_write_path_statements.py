@@ -5,13 +5,12 @@ pays more, and holds the write lock longer on SQLite."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sql_trace import statements
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brickwork.platform.models import AuditEvent
@@ -31,20 +30,6 @@ CLERK_GRANT = {
     "rows": "department",
 }
 WORK = ("SELECT", "INSERT", "UPDATE", "DELETE")
-
-
-@contextmanager
-def statements(engine: Any) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture
