@@ -4,27 +4,13 @@ Counts statements through ``create_app()``; a bound that grows means every reque
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from credit_flow import API, application, credit_app, submit
+from sql_trace import statements
 
-ME = "/api/v1/auth/me"
-
-
-@contextmanager
-def statements(engine: Any) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+ME = f"{API}/auth/me"
+INBOX = f"{API}/inbox"
 
 
 def test_a_session_request_reads_session_user_and_roles_in_one_query(
@@ -39,3 +25,20 @@ def test_a_session_request_reads_session_user_and_roles_in_one_query(
     touched = {table for s in reads for table in ("sessions", "users", "roles") if table in s}
     assert touched == {"sessions", "users", "roles"}
     assert len(reads) <= 1, reads
+
+
+def test_an_inbox_page_counts_its_tabs_and_pages_in_three_queries(
+    client: Any, users: Any, connection: Any
+) -> None:
+    bank = credit_app(client, users)
+    for amount in ("10000.00", "20000.00"):
+        submit(bank, application(bank, amount))
+    for tab in ("todo", "initiated"):
+        assert bank["president"].get(INBOX, params={"tab": tab}).status_code == 200
+        with statements(connection.engine) as seen:
+            response = bank["president"].get(INBOX, params={"tab": tab})
+        assert response.status_code == 200
+        flows = [s for s in seen if s.startswith("SELECT") and "flow_instances" in s]
+        # the three task tabs' counts in one; the initiated count; the page (its total is
+        # a count already made)
+        assert len(flows) == 3, flows

@@ -288,15 +288,28 @@ class RunRepository:
         offset: int,
     ) -> tuple[list[tuple[FlowTask | None, FlowInstance]], int]:
         """One page of (task, instance) rows matching `conditions`, and how many match."""
-        base = (
+        page = self.inbox_page(session, conditions, order=order, limit=limit, offset=offset)
+        return page, self.count(session, conditions)
+
+    def inbox_page(
+        self,
+        session: Session,
+        conditions: Sequence[ColumnElement[bool]],
+        *,
+        order: Sequence[Any],
+        limit: int,
+        offset: int,
+    ) -> list[tuple[FlowTask | None, FlowInstance]]:
+        """One page of (task, instance) rows matching `conditions`, without counting them."""
+        statement = (
             select(FlowTask, FlowInstance)
             .select_from(FlowInstance)
             .outerjoin(FlowTask, FlowTask.instance_id == FlowInstance.id)
             .where(*conditions)
+            .order_by(*order)
         )
-        total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
-        rows = session.execute(base.order_by(*order).limit(limit).offset(offset)).all()
-        return [(row[0], row[1]) for row in rows], int(total or 0)
+        rows = session.execute(statement.limit(limit).offset(offset)).all()
+        return [(row[0], row[1]) for row in rows]
 
     def count_each(
         self,
@@ -340,11 +353,15 @@ class RunRepository:
     ) -> tuple[list[FlowInstance], int]:
         """One page of the instances matching `conditions` by start (oldest first unless
         `newest_first`), and how many match."""
-        base = select(FlowInstance).where(*conditions)
-        total = session.execute(select(func.count()).select_from(base.subquery())).scalar()
         started = FlowInstance.started_at.desc() if newest_first else FlowInstance.started_at
-        statement = base.order_by(started, FlowInstance.id)
-        return list(session.scalars(statement.limit(limit).offset(offset))), int(total or 0)
+        statement = select(FlowInstance).where(*conditions).order_by(started, FlowInstance.id)
+        page = list(session.scalars(statement.limit(limit).offset(offset)))
+        return page, self.count_instances(session, conditions)
+
+    def count_instances(self, session: Session, conditions: Sequence[ColumnElement[bool]]) -> int:
+        """How many instances match `conditions`."""
+        statement = select(func.count()).select_from(FlowInstance).where(*conditions)
+        return int(session.execute(statement).scalar() or 0)
 
     # ------------------------------------------------------------ out of office
 

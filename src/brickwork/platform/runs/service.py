@@ -1279,23 +1279,21 @@ class FlowService:
         if text:
             filters.append(text_match(text))
         me = actor.username
-        tabs = {name: [*conditions(me), *filters] for name, conditions in TABS.items()}
         cases = {name: conditions(me) for name, conditions in TABS.items()}
         counts = self.repo.count_each(session, cases, [FlowTask.assignee == me, *filters])
         mine = [FlowInstance.initiator == me, FlowInstance.parent_id.is_(None), *filters]
-        counts["initiated"] = self.repo.instances(
-            session, mine, limit=0, offset=0, newest_first=True
-        )[1]
         if tab == "initiated":
             rows, total = self.repo.instances(
                 session, mine, limit=limit, offset=offset, newest_first=True
             )
+            counts["initiated"] = total
             items = [instance_json(row) for row in rows]
         else:
-            order = ORDERS[tab]
-            pairs, total = self.repo.inbox(
-                session, tabs[tab], order=order, limit=limit, offset=offset
+            counts["initiated"] = self.repo.count_instances(session, mine)
+            pairs = self.repo.inbox_page(
+                session, [*cases[tab], *filters], order=ORDERS[tab], limit=limit, offset=offset
             )
+            total = counts[tab]  # the page's conditions, counted above
             items = [
                 {
                     **task_json(task),
@@ -1413,7 +1411,7 @@ class FlowService:
         )
         where = _open_work(app_key, holder, None)
         order = (FlowTask.created_at, FlowTask.id)
-        pairs, _ = self.repo.inbox(session, where, order=order, limit=HANDOVER_BATCH, offset=0)
+        pairs = self.repo.inbox_page(session, where, order=order, limit=HANDOVER_BATCH, offset=0)
         results: list[dict[str, Any]] = []
         for task, instance in pairs:
             assert task is not None  # the conditions name the task
