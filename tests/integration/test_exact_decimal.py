@@ -30,6 +30,27 @@ def test_sum_of_100000_cents_is_exactly_1000(connection: Connection, amounts: Ta
     assert str(total) == "1000.00"
 
 
+def test_sums_beyond_64_bit_integers_are_exact(connection: Connection, amounts: Table) -> None:
+    """SQLite keeps cents (and 10^-8 of a rate) as 64-bit integers and its sum() fails past
+    them; the statement then runs again with exact_sum() (``db/sqlite_sums.py``). Sums of sums
+    (a report's partial sums) and NULLs behave as PostgreSQL's NUMERIC sums."""
+    big, rate = Decimal("92233720368547758.07"), Decimal("92233720368.54775807")
+    rows = [{"id": i, "amount": big, "rate": rate} for i in range(1, 5)]
+    connection.execute(insert(amounts), [*rows, {"id": 5, "amount": None, "rate": None}])
+    sums = select(func.sum(amounts.c.amount), func.sum(amounts.c.rate))
+    assert tuple(connection.execute(sums).one()) == (big * 4, rate * 4)
+    halves = (
+        select(func.sum(amounts.c.amount).label("part"))
+        .group_by(amounts.c.id % 2)
+        .subquery()
+    )
+    assert connection.execute(select(func.sum(halves.c.part))).scalar_one() == big * 4
+    nothing = select(func.sum(amounts.c.amount)).where(amounts.c.id == 5)
+    assert connection.execute(nothing).scalar_one() is None
+    small = select(func.sum(amounts.c.amount)).where(amounts.c.id < 2)
+    assert connection.execute(small).scalar_one() == big
+
+
 @pytest.mark.parametrize("value", ["0.10", "-12345678901234567.89", "92233720368547758.07", "0"])
 def test_values_round_trip_exactly(connection: Connection, amounts: Table, value: str) -> None:
     connection.execute(insert(amounts), {"amount": Decimal(value), "rate": Decimal("0.00012345")})

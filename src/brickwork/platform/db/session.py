@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from brickwork.platform.db.filemodes import private_database
+from brickwork.platform.db.sqlite_sums import register_exact_sum, sum_exactly_on_overflow
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_BEGIN_OPTION = "brickwork_sqlite_begin"
@@ -27,7 +28,8 @@ WRITE_FACTORY = "brickwork_write_factory"
 
 
 def make_engine(url: str, **options: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and real (transactional) BEGINs."""
+    """Create an engine; SQLite gets WAL, foreign keys, real (transactional) BEGINs and exact
+    sums beyond 64 bits (``sqlite_sums``)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -56,6 +58,9 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool, gate: WriteGate | None
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        register_exact_sum(dbapi_connection)
+
+    sum_exactly_on_overflow(engine)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
