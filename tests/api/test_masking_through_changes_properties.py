@@ -6,9 +6,10 @@ of the manager shows it in clear on the rows of branch ``bj`` only, when that gr
 between reads, the field is renamed, its key is swapped with the branch field's, records are
 created and their IDs changed, and the clear grant is switched on and off. After every step,
 no resident ID of a row the manager may not see in clear (its value now or any value it had)
-appears in the list, a detail, the history, the CSV or the XLSX export; rows that are clear show
-their current value; and a filter on the field never matches a masked row. The field is
-encrypted (the default for identifiers) in one run and stored in clear in the other."""
+appears in the list, a detail, the history, the CSV or the XLSX export, or the list and record
+pages of the web interface; every row shows its current value, in clear or masked as its level
+says; and a filter on the field never matches a masked row. The field is encrypted (the
+default for identifiers) in one run and stored in clear in the other."""
 
 from __future__ import annotations
 
@@ -206,6 +207,14 @@ class MaskingThroughChanges(RuleBasedStateMachine):
             history = self.manager.get(f"{self.records}/{record_id}/history")
             assert history.status_code == 200, history.text
             texts[f"history {record_id}"] = history.text
+        pages = f"/apps/{self.app}/forms/customer"
+        for path in (pages, *(f"{pages}/records/{record_id}" for record_id in self.rows)):
+            shown = self.manager.get(path)
+            assert shown.status_code == 200, shown.text
+            texts[f"page {path}"] = shown.text
+        for row in self.rows.values():
+            wanted = row["rid"] if self.clear_on(row) else masked(row["rid"])
+            assert wanted in texts[f"page {pages}"], "the list page shows the field"
         csv_export = self.manager.get(f"{self.records}/export", params={"format": "csv"})
         assert csv_export.status_code == 200, csv_export.text
         texts["csv"] = csv_export.content.decode("utf-8-sig")
