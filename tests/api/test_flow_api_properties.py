@@ -140,8 +140,8 @@ def test_random_commands_through_the_api_keep_instance_record_and_inboxes_in_ste
     run_state_machine_as_test(
         FlowThroughTheApi,
         settings=settings(
-            max_examples=10,
-            stateful_step_count=12,
+            max_examples=8,
+            stateful_step_count=10,
             deadline=None,
             suppress_health_check=list(HealthCheck),
         ),
