@@ -34,6 +34,12 @@ def safe_text(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
+def unguarded(text: str) -> str:
+    """``text`` as it was before ``safe_text``: an import reads back what an export wrote."""
+    guarded = text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS)
+    return text[1:] if guarded else text
+
+
 def cell(value: Any) -> Cell:
     """A value as an XLSX cell: numbers and truth values keep their type, everything else is
     text (instants and dates in ISO 8601, mappings and lists as canonical JSON), neutralised."""

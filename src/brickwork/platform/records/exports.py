@@ -1,9 +1,11 @@
 """Record values as cells of CSV and XLSX exports: readable text for structured values (money
 with its currency, attachment names with sizes, lists joined by ``; ``), never a Python repr.
-Writing the file, and neutralising formulas, is `brickwork.platform.spreadsheets`'s."""
+Writing the file, and neutralising formulas, is `brickwork.platform.spreadsheets`'s. Imports
+read money and option lists back in these forms (`records/imports.py`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -14,6 +16,7 @@ from brickwork.platform import spreadsheets
 SEPARATOR = "; "
 FILE_KEYS = frozenset({"id", "name", "size", "content_type"})
 UNITS = ((1024**3, "GB"), (1024**2, "MB"), (1024, "KB"))
+MONEY_TEXT = re.compile(r"(?P<amount>\S+) +(?P<currency>[A-Z]{3})")
 
 
 def export_cell(value: Any) -> Any:
@@ -25,6 +28,13 @@ def export_cell(value: Any) -> Any:
     if isinstance(value, Mapping):
         return _mapping_text(value)
     return value
+
+
+def money_of_text(text: str) -> dict[str, str] | None:
+    """The amount and currency of ``12.50 CNY`` (a money cell as exported); None for other
+    text."""
+    found = MONEY_TEXT.fullmatch(text.strip())
+    return None if found is None else {"amount": found["amount"], "currency": found["currency"]}
 
 
 def _mapping_text(value: Mapping[str, Any]) -> str:

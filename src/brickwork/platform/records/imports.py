@@ -6,6 +6,8 @@ check). Header cells are matched to field keys or labels (zh-CN/en). Every row g
 form engine; the report lists each problem as ``{row, column, value, code, message}`` with the
 spreadsheet's own row number (the header is row 1). By default the import is all or nothing:
 one bad row and nothing is written. Subtable fields cannot be imported from a flat sheet.
+Cells are read back in the forms exports write them (``row_data``), so an exported file's
+columns import again.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from brickwork.engines.form.definition import SubtableField
+from brickwork.engines.form.definition import MoneyField, MultiSelectField, SubtableField
 from brickwork.engines.form.elements import FieldBase, I18nText
 from brickwork.platform import spreadsheets
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid, PayloadTooLarge
+from brickwork.platform.records.exports import money_of_text
 
 CSV_TYPES = {"text/csv", "application/csv"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -325,11 +328,31 @@ def map_headers(headers: Sequence[str], fields: Sequence[FieldBase]) -> dict[int
 
 
 def row_data(row: Sequence[Any], mapped: Mapping[int, FieldBase]) -> dict[str, Any]:
+    """A row as API input, each cell read back in the forms exports write (``_read_back``)."""
     return {
-        item.key: row[index]
+        item.key: _read_back(row[index], item)
         for index, item in mapped.items()
         if index < len(row) and not _blank(row[index])
     }
+
+
+def _read_back(cell: Any, item: FieldBase) -> Any:
+    """A text cell as exports write it, back to its value: without the leading ``'`` that
+    guards text starting like a formula, money ``12.50 CNY`` as its amount and currency, the
+    options of a multiple choice joined by ``;`` as a list (a cell naming one option as it is).
+    Anything else goes to the form engine unchanged, which checks it as any API input."""
+    if not isinstance(cell, str):
+        return cell
+    text = spreadsheets.unguarded(cell)
+    if isinstance(item, MoneyField):
+        money = money_of_text(text)
+        return text if money is None else money
+    if isinstance(item, MultiSelectField):
+        whole = text.strip()
+        if whole in item.option_values():
+            return [whole]
+        return [part.strip() for part in whole.split(";") if part.strip()]
+    return text
 
 
 FORMULA_MESSAGES = {
