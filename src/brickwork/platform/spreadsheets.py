@@ -35,7 +35,9 @@ def safe_text(text: str) -> str:
 
 
 def unguarded(text: str) -> str:
-    """``text`` as it was before ``safe_text``: an import reads back what an export wrote."""
+    """``text`` as it was before ``safe_text``: an import reads back what an export wrote. A
+    leading ``'`` before a formula character is taken for the guard, as spreadsheet programs
+    take it for a text marker (a value that itself began so reads back without it)."""
     guarded = text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS)
     return text[1:] if guarded else text
 
