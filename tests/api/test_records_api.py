@@ -295,6 +295,22 @@ def test_summary_sums_money_exactly(kyc: TestClient) -> None:
     assert summary.json()["count"] == 3
 
 
+def test_empty_values_sort_last_either_way_on_both_databases(kyc: TestClient) -> None:
+    """SQLite would put them first, PostgreSQL first only when descending."""
+    for name, aum in (("b", "1.00"), ("empty", None), ("c", "-3.00"), ("a", "20.00")):
+        body = {"name": name} if aum is None else {"name": name, "aum": aum}
+        assert kyc.post(RECORDS, json=body).status_code == 201
+    orders = {}
+    for sort in ("aum", "-aum", "risk,aum", "-risk,-aum"):
+        listed = kyc.get(RECORDS, params={"sort": sort})
+        assert listed.status_code == 200, listed.text
+        orders[sort] = [item["name"] for item in listed.json()["items"]]
+    assert orders["aum"] == ["c", "b", "a", "empty"]
+    assert orders["-aum"] == ["a", "b", "c", "empty"]
+    assert orders["risk,aum"] == orders["aum"], "no risk anywhere: the second key decides"
+    assert orders["-risk,-aum"] == orders["-aum"]
+
+
 def test_form_not_published_and_unknown_record(client: TestClient) -> None:
     client.post(f"{API}/apps", json={"key": "kyc", "label": "KYC"})
     client.post(

@@ -324,7 +324,12 @@ class RecordQuery:
                     ],
                 ) from None
             column = self._readable(key, column)
-            clauses.append(column.desc() if descending else column.asc())
+            ordered = column.desc() if descending else column.asc()
+            # Empty values (and values the reader may not read) go last either way, on both
+            # databases, as in reports and spreadsheets: by themselves SQLite puts NULLs first
+            # and PostgreSQL puts them first only when descending. System columns are never
+            # empty, and a plain order keeps PostgreSQL's index on them usable.
+            clauses.append(ordered if key in SORTABLE_SYSTEM else ordered.nulls_last())
         return clauses
 
     def aggregated(self, key: str, function: str, pointer: str) -> ColumnElement[Any]:
