@@ -39,11 +39,7 @@ def test_sums_beyond_64_bit_integers_are_exact(connection: Connection, amounts: 
     connection.execute(insert(amounts), [*rows, {"id": 5, "amount": None, "rate": None}])
     sums = select(func.sum(amounts.c.amount), func.sum(amounts.c.rate))
     assert tuple(connection.execute(sums).one()) == (big * 4, rate * 4)
-    halves = (
-        select(func.sum(amounts.c.amount).label("part"))
-        .group_by(amounts.c.id % 2)
-        .subquery()
-    )
+    halves = select(func.sum(amounts.c.amount).label("part")).group_by(amounts.c.id % 2).subquery()
     assert connection.execute(select(func.sum(halves.c.part))).scalar_one() == big * 4
     nothing = select(func.sum(amounts.c.amount)).where(amounts.c.id == 5)
     assert connection.execute(nothing).scalar_one() is None
