@@ -49,6 +49,8 @@ DEPOSIT_FIELDS: list[dict[str, Any]] = [
     },
 ]
 NAME_FIELD = {"id": "f_name", "key": "name", "type": "text", "label": "Name"}
+NUMBER_SUM = {"key": "total", "function": "sum", "field": "n"}
+NUMBER_MAX = {"key": "most", "function": "max", "field": "n"}
 
 
 @pytest.fixture
@@ -209,3 +211,30 @@ def test_sorted_lists_order_values_as_python_does_empty_last(bank: TestClient) -
         assert [item["id"] for item in listed.json()["items"]] == expected
 
     check()
+
+
+def test_sums_of_whole_numbers_are_exact_strings_on_both_databases(client: TestClient) -> None:
+    """PostgreSQL sums whole numbers as NUMERIC, SQLite as integers (text beyond 64 bits): the
+    summary and a report give both as the same JSON string, as they give decimal sums."""
+    assert client.post(f"{API}/apps", json={"key": "bank", "label": "Bank"}).status_code == 201
+    spec = {"fields": [{"id": "f_n", "key": "n", "type": "integer", "label": "N"}]}
+    for kind, key, body in (("form", "stat", spec), ("report", "totals", None)):
+        made = client.post(f"{APP}/definitions", json={"kind": kind, "key": key, "label": key})
+        assert made.status_code == 201, made.text
+        if body is None:
+            body = {"dataset": {"form": "stat"}, "measures": [NUMBER_SUM, NUMBER_MAX]}
+        saved = client.put(f"{APP}/definitions/{kind}/{key}", json={"label": key, "spec": body})
+        assert saved.status_code == 200, saved.text
+        published = client.post(f"{APP}/definitions/{kind}/{key}/publish", json={})
+        assert published.status_code == 201, published.text
+    stats = f"{APP}/forms/stat/records"
+    stored: list[int] = []
+    for values in ([5, 7], [9_000_000_000_000_000_000] * 2):  # the second pair passes 2**63
+        for value in values:
+            assert client.post(stats, json={"n": str(value)}).status_code == 201
+            stored.append(value)
+        summary = client.get(f"{stats}/summary", params={"sum": "n"}).json()
+        [[total, most]] = client.post(f"{APP}/reports/totals/run", json={}).json()["rows"]
+        assert summary["sum"] == {"n": str(sum(stored))}
+        assert total == str(sum(stored))
+        assert most == max(stored), "a maximum is a whole number, as the field's values"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -52,6 +53,17 @@ class ExactSum:
         if total is None or -INT64 <= total < INT64:
             return total
         return str(total)
+
+
+def sum_value(value: object) -> Any:
+    """A sum as one type on both databases: a sum of whole numbers comes back from PostgreSQL
+    as a NUMERIC (a ``Decimal``) but from SQLite as an integer, or beyond 64 bits as the text of
+    ``exact_sum``; each becomes the ``Decimal`` PostgreSQL gives (so JSON writes it as a string
+    on both, as it does decimals). Other sums (``ExactDecimal`` columns) and NULL pass as they
+    are."""
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        return Decimal(value)
+    return value
 
 
 def register_exact_sum(dbapi_connection: sqlite3.Connection) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from brickwork.platform.db.sqlite_sums import sum_value
 from brickwork.platform.models import (
     Application,
     Definition,
@@ -410,7 +411,7 @@ class RecordRepository:
         *,
         where: Sequence[ColumnElement[bool]],
     ) -> Any:
-        return session.execute(select(func.sum(column)).where(*where)).scalar_one()
+        return sum_value(session.execute(select(func.sum(column)).where(*where)).scalar_one())
 
     def ids_where(
         self, session: Session, table: Table, where: Sequence[ColumnElement[bool]], limit: int

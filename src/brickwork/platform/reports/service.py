@@ -41,6 +41,7 @@ from brickwork.engines.report.result import Column
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.db.sqlite_sums import sum_value
 from brickwork.platform.errors import Conflict, ErrorItem, Forbidden, Invalid
 from brickwork.platform.records.listing import LruCache
 from brickwork.platform.records.published import PublishedForm
@@ -445,6 +446,8 @@ class ReportService:
             elif measure.function == "avg":
                 count = mapping[f"n{index}"]
                 values.append(None if not count or first is None else Decimal(first) / count)
+            elif measure.function == "sum":
+                values.append(sum_value(first))
             elif measure.key in percentiles:
                 values.append(
                     percentile_value(
