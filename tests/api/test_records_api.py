@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -281,6 +282,10 @@ def test_filters_name_system_columns(kyc: TestClient, users: Any) -> None:
     assert names('created_by = "clerk"') == ["theirs"]
     assert names('owner != "clerk"') == ["mine"]
     assert names(f'created_at >= @"{created}"') == ["theirs"]
+    # the same instant written with another offset compares as that instant (on SQLite too)
+    shanghai = datetime.fromisoformat(created).astimezone(timezone(timedelta(hours=8)))
+    assert names(f'created_at >= @"{shanghai.isoformat()}"') == ["theirs"]
+    assert names(f'created_at > @"{shanghai.isoformat()}"') == []
     assert names("version = 1 and flow_status = null") == ["mine", "theirs"]
     wrong = kyc.get(RECORDS, params={"filter": "created_by > 5"})
     assert wrong.status_code == 422, wrong.text  # typed like a field: a name is text

@@ -41,6 +41,7 @@ from brickwork.engines.expr.sql_ir import (
     SqlNot,
     SqlOr,
 )
+from brickwork.platform.db.base import UtcDateTime
 
 
 def _grouped(x: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -94,7 +95,11 @@ def _literal(node: SqlLiteral) -> ColumnElement[Any]:
     if node.kind == values.STRING:
         return sa.literal(value, sa.String())
     if isinstance(value, datetime):
-        return sa.literal(value, sa.DateTime(timezone=value.utcoffset() is not None))
+        if value.utcoffset() is None:
+            return sa.literal(value, sa.DateTime())
+        # An instant with an offset (`@"2026-01-01T00:00:00+08:00"`) is compared as the UTC
+        # instant stored columns hold: SQLite's DateTime would write its local wall time.
+        return sa.literal(value, UtcDateTime())
     if isinstance(value, date):
         return sa.literal(value, sa.Date())
     raise ValueError(f"no SQL literal for {node.kind}")  # pragma: no cover - engine refuses
