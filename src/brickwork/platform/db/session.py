@@ -29,7 +29,7 @@ WRITE_FACTORY = "brickwork_write_factory"
 
 def make_engine(url: str, **options: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, real (transactional) BEGINs and exact
-    sums beyond 64 bits (``sqlite_sums``)."""
+    sums beyond 64 bits (``sqlite_sums``); PostgreSQL sessions run in UTC."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -43,6 +43,12 @@ def make_engine(url: str, **options: Any) -> Engine:
         gate = None if in_memory else write_gate(database or "")
         _configure_sqlite(engine, in_memory=in_memory, gate=gate)
         return engine
+    if parsed.get_backend_name() == "postgresql":
+        # Sessions compute in UTC whatever the server's TimeZone (a bank's server may well say
+        # Asia/Shanghai): stored instants are UTC, and date parts of instants (`month(at)`) and
+        # date-time literals without an offset must mean what they mean on SQLite and in the
+        # expression engine.
+        options["connect_args"] = {"options": "-c TimeZone=UTC", **options.get("connect_args", {})}
     return create_engine(url, pool_pre_ping=True, **options)
 
 
