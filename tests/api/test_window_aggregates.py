@@ -25,6 +25,7 @@ FIELDS = [
     {"id": "f_amt", "key": "amount", "type": "money", "label": "Amount", "currency": "CNY"},
     {"id": "f_at", "key": "at", "type": "datetime", "label": "At"},
     {"id": "f_branch", "key": "branch", "type": "text", "label": "Branch"},
+    {"id": "f_items", "key": "items", "type": "integer", "label": "Items"},
 ]
 STRUCTURING = (
     'it.customer = record.customer and it.channel = "cash" '
@@ -120,6 +121,23 @@ def test_sums_and_averages_are_exact_and_min_max_follow_the_field_type(
         aggregate(users, session, function="sum", field="amount", where=where, trigger=nothing)
         is None
     )
+
+
+def test_sums_of_whole_numbers_are_exact_decimals_beyond_64_bits(
+    aml: TestClient, users: Any, session: Session
+) -> None:
+    """As the record summary and reports give them, on both databases (SQLite sums integers as
+    integers, and beyond 64 bits as text)."""
+    for days, items in ((0, 5), (1, 7)):
+        deposit(aml, "C1", "1.00", days, items=str(items))
+    total = aggregate(users, session, function="sum", field="items")
+    assert (total, type(total)) == (Decimal(12), Decimal)
+    for days in (2, 3):
+        deposit(aml, "C1", "1.00", days, items="9000000000000000000")
+    total = aggregate(users, session, function="sum", field="items")
+    assert (total, type(total)) == (Decimal(18_000_000_000_000_000_012), Decimal)
+    mean = aggregate(users, session, function="avg", field="items")
+    assert mean == Decimal(4_500_000_000_000_000_003)
 
 
 def test_a_window_bound_can_be_open_or_exclusive(

@@ -449,7 +449,8 @@ class RecordRepository:
             "max": func.max,
         }
         statement = select(aggregate[function](column)).select_from(table).where(*where)
-        return session.execute(statement).scalar()
+        found = session.execute(statement).scalar()
+        return sum_value(found) if function == "sum" else found
 
     # ------------------------------------------------------------ history
 
