@@ -16,7 +16,7 @@ from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.policy import scope_forms
-from brickwork.platform.clock import Clock, new_id, system_clock
+from brickwork.platform.clock import Clock, business_date, new_id, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound
 from brickwork.platform.metadata import diff as diffing
 from brickwork.platform.metadata import navigation as menus
@@ -193,7 +193,7 @@ class MetadataService:
         if definition is not None and definition.latest_version is not None:
             latest = self.repo.version(session, definition.id, definition.latest_version)
             previous = None if latest is None else latest.body
-        today = self.clock().date()
+        today = business_date(self.clock())
         for hook in hooks:
             spec = hook(spec, previous, today)
         return spec
@@ -580,7 +580,7 @@ class MetadataService:
     def _notes(self, kind: Kind, body: Any) -> dict[str, Any]:
         notes: dict[str, Any] = {}
         for note in self.publish_notes.get(kind, ()):
-            notes.update(note(body, self.clock().date()))
+            notes.update(note(body, business_date(self.clock())))
         return notes
 
     def check_publishable(self, session: Any, definition: Definition, kind: Kind, key: str) -> None:

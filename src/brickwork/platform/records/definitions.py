@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from brickwork.engines.form import check_form
 from brickwork.engines.form.definition import FormDefinition
 from brickwork.jsonio import escape_pointer
-from brickwork.platform.clock import system_clock
+from brickwork.platform.clock import business_date, system_clock
 from brickwork.platform.errors import PYDANTIC_CODES, ErrorItem
 
 
@@ -53,5 +53,5 @@ def validate_form_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
                 error["msg"],
             )
         return
-    for problem in check_form(definition, today=system_clock().date()):
+    for problem in check_form(definition, today=business_date(system_clock())):
         yield ErrorItem(problem.pointer, problem.code, problem.en)

@@ -22,6 +22,7 @@ from brickwork.engines.expr.sql_ir import SqlColumn
 from brickwork.engines.form import FormDesignError, compile_form
 from brickwork.engines.form.definition import FormDefinition
 from brickwork.platform.auth.policy import ANY, ExpressionScope, Grant
+from brickwork.platform.clock import business_date
 from brickwork.platform.errors import NotFound
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
@@ -54,7 +55,7 @@ def grant_checker(
                 return
             yield from _field_problems(grant, spec)
             try:
-                base = compile_form(spec, today=now().date()).scope
+                base = compile_form(spec, today=business_date(now())).scope
             except FormDesignError:
                 base = Scope()
         for pointer, source in _expressions(grant):
@@ -77,7 +78,7 @@ def row_scope_fields(
 
     def fields(session: Session, app: str, form: str, spec: FormDefinition) -> set[str]:
         try:
-            scope = scope_expression_scope(compile_form(spec, today=now().date()).scope)
+            scope = scope_expression_scope(compile_form(spec, today=business_date(now())).scope)
         except FormDesignError:
             return set()
         ids = {item.key: item.id for item in spec.fields}

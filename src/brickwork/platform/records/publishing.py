@@ -19,7 +19,7 @@ from brickwork.engines.form.definition import FormDefinition, LookupField, Subta
 from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.fieldtypes import check_value
 from brickwork.engines.form.fieldtypes.base import CoerceContext
-from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.clock import Clock, business_date, system_clock
 from brickwork.platform.crypto.cipher import Cipher
 from brickwork.platform.errors import ErrorItem, Invalid
 from brickwork.platform.metadata.repository import MetadataRepository
@@ -162,7 +162,9 @@ class FormStorage:
             return steps
         fields = {field.id: field for field in _all_fields(definition)}
         converters = {
-            step.field_id: _cast(fields[step.field_id], self.clock().date(), step, self.cipher)
+            step.field_id: _cast(
+                fields[step.field_id], business_date(self.clock()), step, self.cipher
+            )
             for step in plan.steps
             if step.action == "move_column" and step.field_id in request.conversions
         }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, literal, null
@@ -31,6 +31,7 @@ from brickwork.engines.form.fieldtypes import coerce_value
 from brickwork.engines.form.fieldtypes.base import CoerceContext
 from brickwork.jsonio import canonical_dumps, to_jsonable
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.clock import business_date, system_clock
 from brickwork.platform.crypto.errors import KeyringError
 from brickwork.platform.errors import ErrorItem, Forbidden, Invalid
 from brickwork.platform.query.sql_expr import map_children, render
@@ -150,7 +151,7 @@ class RecordQuery:
         self.partial = dict(partial or {})
         self.actor = actor
         self.dialect = dialect
-        self.today = today or datetime.now(UTC).date()
+        self.today = today or business_date(system_clock())
         self.columns: dict[str, ColumnLayout] = {
             item.key: column for item, column in form.shape.columns
         }

@@ -34,7 +34,7 @@ from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import ACTION_ZH, PermissionService
 from brickwork.platform.auth.policy import FieldLevel
-from brickwork.platform.clock import Clock, new_id, system_clock
+from brickwork.platform.clock import Clock, business_date, business_time, new_id, system_clock
 from brickwork.platform.crypto.cipher import Cipher
 from brickwork.platform.errors import (
     Conflict,
@@ -197,7 +197,7 @@ class RecordService:
             form_key,
             definition.id,
             definition.latest_version,
-            compile_form(spec, today=self.clock().date()),
+            compile_form(spec, today=business_date(self.clock())),
             shape_of(spec, TableLayout.from_json(stored.layout), cipher=self.cipher),
         )
         self._forms[cache_key] = published
@@ -234,7 +234,7 @@ class RecordService:
             access.form,
             actor=access.principal.actor,
             dialect=access.dialect,
-            today=today or self.clock().date(),
+            today=today or business_date(self.clock()),
             closed=frozenset(access.hidden_or_masked()),
             partial=access.readable_where(),
         )
@@ -258,7 +258,7 @@ class RecordService:
         self, session: Session, actor: Actor, now: datetime, form: PublishedForm
     ) -> RecordContext:
         return RecordContext(
-            now=now,
+            now=business_time(now),
             user={"username": actor.username, "roles": list(actor.roles)},
             parameters=self.parameters.source(session, form.app_key),
         )
@@ -331,9 +331,9 @@ class RecordService:
             raise Invalid(
                 "the draft has problems to fix first", code="definition_invalid", errors=problems
             )
-        compiled = compile_form(FormDefinition.model_validate(spec), today=now.date())
+        compiled = compile_form(FormDefinition.model_validate(spec), today=business_date(now))
         context = RecordContext(
-            now=now,
+            now=business_time(now),
             user={"username": actor.username, "roles": list(actor.roles)},
             parameters=self.parameters.source(session, app_key),
         )
@@ -376,7 +376,7 @@ class RecordService:
             access = self.access(session, actor, form, "update")
             before = self._reachable(session, access, record_id, "update")
             access.check_writes(data, action="update")
-            current = typed_values(form.definition, before, now.date())
+            current = typed_values(form.definition, before, business_date(now))
         result = validate_record(
             form.compiled, data, context=self._context(session, actor, now, form), current=current
         )
@@ -663,7 +663,7 @@ class RecordService:
         if expected_version is not None and expected_version != version:
             raise _stale(record_id, version)
         now = self.clock()
-        current = typed_values(form.definition, before, now.date())
+        current = typed_values(form.definition, before, business_date(now))
         result = validate_record(
             form.compiled, data, context=self._context(session, actor, now, form), current=current
         )
@@ -1182,7 +1182,7 @@ class RecordService:
         form = access.form
         principal = access.principal
         actor = principal.actor
-        today = self.clock().date()
+        today = business_date(self.clock())
         key = (
             action,
             deleted,
@@ -1553,13 +1553,13 @@ class RecordService:
             if not waiting:
                 continue
             pattern = parse_serial_pattern(item.pattern)
-            prefix = pattern.prefix(now.date())
+            prefix = pattern.prefix(business_date(now))
             last = self.repo.take_serials(
                 session, f"{form.definition_id}:{item.id}", prefix, len(waiting)
             )
             for offset, values in enumerate(waiting):
                 number = last - len(waiting) + 1 + offset
-                values[item.key] = pattern.render(on=now.date(), seq=number)
+                values[item.key] = pattern.render(on=business_date(now), seq=number)
 
     def _write_children(
         self,

@@ -23,6 +23,7 @@ from brickwork.engines.report import (
 from brickwork.engines.report.compiler import json_pointer
 from brickwork.engines.report.dashboards import DashboardPlan, DashboardSpec, compile_dashboard
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.clock import business_date
 from brickwork.platform.errors import ErrorItem, Invalid, NotFound, PlatformError
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import PublishRequestContext
@@ -198,7 +199,7 @@ class DashboardService:
         """Each item run as `actor` with its parameters, or the refusal it met."""
         plan = self.plan(session, app_key, key)
         try:
-            resolve_parameters(plan, parameters, today=self.reports.clock().date())
+            resolve_parameters(plan, parameters, today=business_date(self.reports.clock()))
         except ParameterError as exc:
             raise Invalid(
                 f"dashboard {key!r} cannot run with these parameters",

@@ -19,9 +19,10 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -144,7 +145,7 @@ class ReportService:
         `count`). `action` "export" runs it as an export: the viewer needs the export right
         on every form of the dataset, and fields take their export levels."""
         plan, version = self.compiler.plan(session, app_key, key)
-        today = self.clock().date()
+        today = report_today(plan, self.clock())
         values = self._parameters(plan, parameters or {}, today)
         if plan.kind == "detail":
             run = self._detail(
@@ -171,7 +172,7 @@ class ReportService:
         cached. Only those who may design the app preview drafts."""
         self.compiler.metadata.require(session, actor, "design", app_key)
         plan = self.compiler.draft_plan(session, app_key, key, body)
-        values = self._parameters(plan, {}, self.clock().date())
+        values = self._parameters(plan, {}, report_today(plan, self.clock()))
         if plan.kind == "detail":
             run = self._detail(
                 session, actor, app_key, plan, 0, values, 0, DETAIL_PAGE, None, "read"
@@ -229,7 +230,7 @@ class ReportService:
         work queued to run later."""
         plan, _version = self.compiler.plan(session, app_key, key)
         now = self.clock()
-        values = self._parameters(plan, parameters or {}, now.date())
+        values = self._parameters(plan, parameters or {}, report_today(plan, now))
         base = self.records.form(session, app_key, plan.dataset.form)
         access = self._access(session, actor, base, action)
         sources = self._sources(session, actor, app_key, plan, base, access, action)
@@ -239,7 +240,7 @@ class ReportService:
             dialect=access.dialect,
             parameters=values,
             actor=actor,
-            today=now.date(),
+            today=report_today(plan, now),
             now=now,
             locale=actor.locale or "zh-CN",
         )
@@ -292,7 +293,7 @@ class ReportService:
             principal.departments,
             principal.primary_department,
             tuple(self._writes.get((app_key, form), 0) for form in forms),
-            self.clock().date(),
+            report_today(plan, self.clock()),
         )
 
     def _sources(
@@ -375,7 +376,7 @@ class ReportService:
             dialect=access.dialect,
             parameters=values,
             actor=actor,
-            today=now.date(),
+            today=report_today(plan, now),
             now=now,
             locale=actor.locale or "zh-CN",
         )
@@ -488,7 +489,7 @@ class ReportService:
             dialect=access.dialect,
             parameters=values,
             actor=actor,
-            today=now.date(),
+            today=report_today(plan, now),
             now=now,
             locale=actor.locale or "zh-CN",
         )
@@ -532,7 +533,7 @@ class ReportService:
                     ErrorItem("/on", "report_drill_unknown", f"links: {[d.on for d in plan.drill]}")
                 ],
             )
-        values = self._parameters(plan, parameters or {}, self.clock().date())
+        values = self._parameters(plan, parameters or {}, report_today(plan, self.clock()))
         if link.kind == "report":
             target = {
                 name: row.get(source, values.get(source))
@@ -564,6 +565,12 @@ class ReportService:
         if dimension.buckets is not None:
             return ""
         return f"{name} = {_literal(value)}"
+
+
+def report_today(plan: ReportPlan, moment: datetime) -> date:
+    """The report's date at `moment`: the day in its time zone (Asia/Shanghai unless it names
+    another), from which its periods (`this_month`...) and `today()` in its filters count."""
+    return moment.astimezone(ZoneInfo(plan.timezone)).date()
 
 
 def _literal(value: Any) -> str:

@@ -68,7 +68,7 @@ from brickwork.engines.rules.rule_definition import (
 )
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.repository import IdentityRepository
-from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.clock import Clock, business_date, business_time, system_clock
 from brickwork.platform.errors import (
     Conflict,
     ErrorItem,
@@ -386,7 +386,8 @@ class RuleRunner:
             return []
         try:
             compiled_form = compile_form(
-                FormDefinition.model_validate(request.body["spec"]), today=self.clock().date()
+                FormDefinition.model_validate(request.body["spec"]),
+                today=business_date(self.clock()),
             )
         except (ValueError, FormDesignError):
             return []  # the form's own checks report it
@@ -563,14 +564,14 @@ class RuleRunner:
             rule
             for rule in self._rules(session, app_key)
             if isinstance(rule.compiled.spec.trigger, FlowTrigger)
-            and rule.compiled.in_force(now.date())
+            and rule.compiled.in_force(business_date(now))
             and rule.compiled.triggered_by(bare)
         ]
         if not triggered:
             return  # most events trigger nothing: the record is not read
         form = self.records.form(session, app_key, form_key)
         stored = self.records.stored(session, app_key, form_key, instance.record_id, form=form)
-        values = _expression_values(form, stored, now.date())
+        values = _expression_values(form, stored, business_date(now))
         event = RuleEvent("flow", now, form_key, values, flow=dict(facts))
         for rule in triggered:
             if rule.compiled.spec.mode == "async":
@@ -606,7 +607,7 @@ class RuleRunner:
             rule = _Rule(payload["rule"], payload["version"], stored_rule.published_by, compiled)
         form = self.records.form(session, payload["app"], payload["form"])
         stored = self.records.stored(session, payload["app"], payload["form"], payload["record"])
-        values = _expression_values(form, stored, job.now.date())
+        values = _expression_values(form, stored, business_date(job.now))
         event = RuleEvent(
             payload["event"],
             job.now,
@@ -692,11 +693,13 @@ class RuleRunner:
         parameters = self.records.parameters.source(session, form.app_key)
         key = rule.compiled.spec.calendar
         if key is None:
-            return EvaluationContext(now=event.now, parameters=parameters)
+            return EvaluationContext(now=business_time(event.now), parameters=parameters)
         calendar = once_per_transaction(
             session, ("calendar", key), lambda: self.calendars.calendar(session, key)
         )
-        return EvaluationContext(now=event.now, calendar=calendar, parameters=parameters)
+        return EvaluationContext(
+            now=business_time(event.now), calendar=calendar, parameters=parameters
+        )
 
     def _decided(
         self,
@@ -736,11 +739,13 @@ class RuleRunner:
         if not in_phase:
             return []  # no clock read, no conversion: saves of apps without rules pay nothing
         now = self.clock()
-        candidates = [rule for rule in in_phase if rule.compiled.in_force(now.date())]
+        candidates = [rule for rule in in_phase if rule.compiled.in_force(business_date(now))]
         if not candidates:
             return []
-        values = _expression_values(form, record, now.date())
-        before = None if previous is None else _expression_values(form, previous, now.date())
+        values = _expression_values(form, record, business_date(now))
+        before = (
+            None if previous is None else _expression_values(form, previous, business_date(now))
+        )
         changed = frozenset(
             key
             for key in set(values) | set(before or ())
@@ -804,7 +809,7 @@ class RuleRunner:
                 where=request.where,
                 trigger=event.record,
                 window=window,
-                today=event.now.date(),
+                today=business_date(event.now),
             )
         outcome = rule.compiled.evaluate(
             event, values, context=self._context(session, form, rule, event)
@@ -825,7 +830,7 @@ class RuleRunner:
         """A `list` aggregate: the matching records as expressions see them (money as its
         amount, ...), each with its id and the listed fields."""
         listed = self.records.form(session, form.app_key, request.form)
-        today = event.now.date()
+        today = business_date(event.now)
         found = self.records.window_records(
             session,
             owner,
@@ -963,7 +968,7 @@ class RuleRunner:
         rule = next((r for r in self._rules(session, app_key) if r.key == key), None)
         if rule is None or not isinstance(rule.compiled.spec.trigger, ScheduleTrigger):
             return {"ran": False, "why": "the rule is not scheduled any more"}
-        if not rule.compiled.in_force(job.now.date()):
+        if not rule.compiled.in_force(business_date(job.now)):
             return {"ran": False, "why": "the rule is not in force today"}
         return {**self._tick(session, app_key, rule, job.now), "tick": payload.get("tick")}
 
@@ -982,8 +987,8 @@ class RuleRunner:
                 code="rule_not_found",
             )
         when = at or self.clock()
-        if not rule.compiled.in_force(when.date()):
-            return {"ran": False, "why": f"the rule is not in force on {when.date()}"}
+        if not rule.compiled.in_force(business_date(when)):
+            return {"ran": False, "why": f"the rule is not in force on {business_date(when)}"}
         return self._tick(session, app_key, rule, when)
 
     def _tick(self, session: Session, app_key: str, rule: _Rule, now: datetime) -> dict[str, Any]:
@@ -1009,14 +1014,14 @@ class RuleRunner:
             keys=(),
             where=each.where,
             limit=each.limit,
-            today=now.date(),
+            today=business_date(now),
         )
         matched, failed = 0, []
         for item in found:
             try:
                 with session.begin_nested():
                     stored = self.records.stored(session, app_key, each.form, item["id"], form=form)
-                    values = _expression_values(form, stored, now.date())
+                    values = _expression_values(form, stored, business_date(now))
                     event = RuleEvent("schedule", now, each.form, values)
                     outcome = self._evaluate(session, form, rule, event, record=False)
                     if outcome.matched:
@@ -1041,10 +1046,10 @@ class RuleRunner:
             )
         now = self.clock()
         stored = self.records.stored(session, app_key, form_key, record_id)
-        values = _expression_values(form, stored, now.date())
+        values = _expression_values(form, stored, business_date(now))
         event = RuleEvent("manual", now, form_key, values)
         outcome = self._evaluate(session, form, rule, event, record=False)
-        if outcome.matched and rule.compiled.in_force(now.date()):
+        if outcome.matched and rule.compiled.in_force(business_date(now)):
             self._act(session, form, rule, event, outcome, initiator=actor)
         return _outcome_json(outcome)
 
@@ -1104,7 +1109,7 @@ class RuleRunner:
         clear = self.records.reads_in_clear(session, actor, app_key, form_key, record_id)
         form = self.records.form(session, app_key, form_key)
         stored = self.records.stored(session, app_key, form_key, record_id)
-        values = _expression_values(form, stored, as_of.date())
+        values = _expression_values(form, stored, business_date(as_of))
         event = RuleEvent(event_kind, as_of, form_key, values, None, frozenset(values))  # type: ignore[arg-type]
         scopes = self._scopes(session, app_key)
         found: list[dict[str, Any]] = []
@@ -1127,7 +1132,7 @@ class RuleRunner:
             if not compiled.triggered_by(event):
                 continue
             rule = _Rule(key, version.version, version.published_by, compiled)
-            item["in_force"] = compiled.in_force(as_of.date())
+            item["in_force"] = compiled.in_force(business_date(as_of))
             try:
                 outcome = self._evaluate(session, form, rule, event, record=False)
                 decided: dict[str, Any] = {}

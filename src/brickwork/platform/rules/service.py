@@ -24,7 +24,7 @@ from brickwork.engines.rules.analysis import analyse_model
 from brickwork.engines.rules.dmn_xml import DmnXmlError, export_dmn, import_dmn
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.permissions import PermissionService
-from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.clock import Clock, business_time, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound, pointer_of
 from brickwork.platform.metadata.parameters import ParameterTables
 from brickwork.platform.metadata.schemas import DefinitionCreate, DraftUpdate, Kind
@@ -119,7 +119,7 @@ class DecisionService:
         model, version = self.model(session, app_key, key, as_of=as_of)
         now = self.clock() if as_of is None else as_of
         context = EvaluationContext(
-            now=now,
+            now=business_time(now),
             user={"username": actor.username},
             parameters=self.parameters.source(session, app_key),
         )

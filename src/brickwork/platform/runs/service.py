@@ -64,7 +64,7 @@ from brickwork.engines.form.compiled import computed_sources
 from brickwork.engines.form.scope import to_expression_values
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
-from brickwork.platform.clock import Clock, new_id, system_clock
+from brickwork.platform.clock import Clock, business_date, business_time, new_id, system_clock
 from brickwork.platform.errors import (
     Conflict,
     ErrorItem,
@@ -370,7 +370,11 @@ class FlowService:
             ) from None
         world = self._world(session, pinned.app_key, pinned.form_key, record_id)
         transition = start(
-            pinned.compiled, instance_id=instance.id, initiator=initiator, now=now, world=world
+            pinned.compiled,
+            instance_id=instance.id,
+            initiator=initiator,
+            now=business_time(now),
+            world=world,
         )
         self._store(session, instance, transition, now)
         self._apply(session, _Apply(instance, pinned, actor, now, world), transition)
@@ -585,7 +589,7 @@ class FlowService:
         world = self._world(session, instance.app_key, instance.form_key, instance.record_id)
         state = FlowState.from_json(instance.state)
         try:
-            transition = step(pinned.compiled, state, make(), now=now, world=world)
+            transition = step(pinned.compiled, state, make(), now=business_time(now), world=world)
         except CommandRefused as refused:
             raise self._refused(session, instance_id, refused, actor.locale) from None
         self._swap(session, instance, transition, now)
@@ -676,7 +680,11 @@ class FlowService:
         )
         world = self._world(session, instance.app_key, instance.form_key, instance.record_id)
         transition = step(
-            pinned.compiled, state, TimerFired(payload["timer"]), now=job.now, world=world
+            pinned.compiled,
+            state,
+            TimerFired(payload["timer"]),
+            now=business_time(job.now),
+            world=world,
         )
         self._swap(session, instance, transition, job.now)
         self._apply(session, _Apply(instance, pinned, SYSTEM_ACTOR, job.now, world), transition)
@@ -1016,7 +1024,7 @@ class FlowService:
             now = self.clock()
             world = self._world(session, parent.app_key, parent.form_key, parent.record_id)
             event = SubflowFinished(node, outcome)  # type: ignore[arg-type]
-            transition = step(pinned.compiled, state, event, now=now, world=world)
+            transition = step(pinned.compiled, state, event, now=business_time(now), world=world)
             self._swap(session, parent, transition, now)
             self._apply(session, _Apply(parent, pinned, SYSTEM_ACTOR, now, world), transition)
         return told
@@ -1030,7 +1038,7 @@ class FlowService:
         def load() -> dict[str, Any]:
             form = self.records.form(session, app_key, form_key)
             stored = self.records.stored(session, app_key, form_key, record_id, form=form)
-            return record_values(form, stored, self.clock().date())
+            return record_values(form, stored, business_date(self.clock()))
 
         return World(
             record=LazyRecord(load),
@@ -1173,7 +1181,7 @@ class FlowService:
                 "flow_field_not_writable",
                 f"your task in the running flow does not let you change `{key}`",
             )
-            for key in _changed(form, record, previous, self.clock().date())
+            for key in _changed(form, record, previous, business_date(self.clock()))
             if key not in writable
         ]
         if refused:
@@ -1236,7 +1244,7 @@ class FlowService:
         running = self.repo.running_of(session, form.app_key, form.form_key, previous["id"])
         if not running:
             return
-        today = self.clock().date()
+        today = business_date(self.clock())
         before = typed_values(form.definition, previous, today)
         after = typed_values(form.definition, record, today)
         changes = {

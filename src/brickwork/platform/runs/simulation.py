@@ -54,7 +54,7 @@ from brickwork.engines.flow import (
 )
 from brickwork.engines.form import RecordContext, validate_record
 from brickwork.platform.auth.actor import Actor
-from brickwork.platform.clock import Clock, system_clock
+from brickwork.platform.clock import Clock, business_time, system_clock
 from brickwork.platform.errors import ErrorItem, Invalid
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.records.service import RecordService
@@ -290,7 +290,7 @@ class FlowSimulator:
         """The path a record with `values` would take through flow `key` (see the module)."""
         flow = self.compiled(session, actor, app_key, key, version)
         _check_outcomes(flow, outcomes)
-        now = self.clock()
+        now = business_time(self.clock())
         form = self.records.form(session, app_key, flow.spec.form)
         parameters = self.records.parameters.source(session, app_key)
         context = RecordContext(

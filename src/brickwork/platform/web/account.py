@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.schemas import TokenCreate
+from brickwork.platform.clock import BUSINESS_ZONE
 from brickwork.platform.errors import ErrorItem, Invalid, PlatformError
 from brickwork.platform.web.admin import admin_areas, optional, parsed
-from brickwork.platform.web.forms import ZONE, by_field
+from brickwork.platform.web.forms import by_field
 from brickwork.platform.web.params import FormListsDep, first
 from brickwork.platform.web.records import when
 from brickwork.platform.web.views import Viewer, render, viewer_of
@@ -116,7 +117,9 @@ def tokens_view(
 def end_of(day: str) -> str:
     """The last second of a date in the local zone, as an instant."""
     try:
-        moment = datetime.combine(datetime.fromisoformat(day).date(), time(23, 59, 59), ZONE)
+        moment = datetime.combine(
+            datetime.fromisoformat(day).date(), time(23, 59, 59), BUSINESS_ZONE
+        )
     except ValueError:
         message = "the expiry is not a date such as 2027-03-31"
         raise Invalid(

@@ -23,9 +23,9 @@ from brickwork.platform.audit.repository import AuditFilter
 from brickwork.platform.audit.service import AuditLog, event_fields
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.roles import AUDIT_ADMIN
+from brickwork.platform.clock import BUSINESS_ZONE
 from brickwork.platform.errors import ErrorItem, Invalid, PlatformError
 from brickwork.platform.web.admin import admin_page
-from brickwork.platform.web.forms import ZONE
 from brickwork.platform.web.views import Viewer, viewer_of
 
 router = APIRouter(include_in_schema=False)
@@ -152,7 +152,7 @@ def local_instant(name: str, text: str) -> datetime | None:
         raise Invalid(
             message, errors=[ErrorItem(f"/query/{name}", "invalid_value", message)]
         ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZONE)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=BUSINESS_ZONE)
 
 
 def row_of(fields: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +160,7 @@ def row_of(fields: dict[str, Any]) -> dict[str, Any]:
     shown = dict(fields)
     for key, value in fields.items():
         if isinstance(value, datetime):
-            shown[key] = value.astimezone(ZONE).strftime("%Y-%m-%d %H:%M:%S")
+            shown[key] = value.astimezone(BUSINESS_ZONE).strftime("%Y-%m-%d %H:%M:%S")
         elif isinstance(value, (dict, list)):
             shown[key] = json.dumps(value, ensure_ascii=False, indent=2, default=str)
     return shown

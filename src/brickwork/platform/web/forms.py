@@ -26,7 +26,6 @@ import re
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -35,6 +34,7 @@ from sqlalchemy.orm import Session
 from brickwork.engines.flow import ResolveIncident
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.policy import FieldLevel
+from brickwork.platform.clock import BUSINESS_ZONE
 from brickwork.platform.errors import (
     Conflict,
     ErrorItem,
@@ -64,7 +64,6 @@ from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 
 router = APIRouter(include_in_schema=False)
 PREFIX = "f."
-ZONE = ZoneInfo("Asia/Shanghai")
 FILE_TYPES = frozenset({"attachment", "signature"})
 PEOPLE = frozenset({"member", "department"})
 MAX_SUGGESTIONS = 1000
@@ -1040,7 +1039,7 @@ def with_zone(text: str) -> str:
     except ValueError:
         return text  # the server says what is wrong with it
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZONE)
+        moment = moment.replace(tzinfo=BUSINESS_ZONE)
     return moment.isoformat()
 
 
@@ -1049,7 +1048,7 @@ def local_input(value: Any) -> str:
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except ValueError:
         return str(value)
-    return moment.astimezone(ZONE).strftime("%Y-%m-%dT%H:%M")
+    return moment.astimezone(BUSINESS_ZONE).strftime("%Y-%m-%dT%H:%M")
 
 
 def plain(value: Any) -> str:

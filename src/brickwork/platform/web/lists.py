@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from brickwork.platform.auth.policy import FieldLevel
+from brickwork.platform.clock import BUSINESS_ZONE
 
 NUMBER_TYPES = frozenset({"integer", "decimal", "money", "percent"})
 TIME_TYPES = frozenset({"date", "datetime"})
@@ -27,7 +27,6 @@ COMPARISONS = {"eq": "=", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<
 OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "contains", "empty", "filled")
 ORDERED = ("eq", "ne", "gt", "ge", "lt", "le", "empty", "filled")
 MAX_CONDITIONS = 20
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,5 +157,5 @@ def time_literal(text: str, *, with_time: bool) -> str | None:
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LOCAL_ZONE)  # as the user's page shows times
+        moment = moment.replace(tzinfo=BUSINESS_ZONE)  # as the user's page shows times
     return f'date and time("{moment.isoformat()}")'

@@ -14,7 +14,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_precision
 from fastapi import APIRouter, Query, Request
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 from brickwork.engines.form.money import Money
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.policy import FieldLevel
+from brickwork.platform.clock import BUSINESS_ZONE
 from brickwork.platform.errors import Conflict, Invalid, PlatformError
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.web.diagram import layout
@@ -77,7 +77,6 @@ LISTED_TYPES = frozenset(
 )
 NUMERIC_TYPES = frozenset({"integer", "decimal", "money", "percent"})
 SEARCHED_TYPES = frozenset({"text", "textarea", "email", "serial_number"})
-ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @router.get("/apps/{app}/forms/{form}", response_model=None)
@@ -532,7 +531,7 @@ def when(value: Any) -> str:
         except ValueError:
             return str(value)
     if isinstance(value, datetime):
-        return value.astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
+        return value.astimezone(BUSINESS_ZONE).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     return "" if value is None else str(value)

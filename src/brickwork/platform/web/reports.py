@@ -20,6 +20,7 @@ from brickwork.engines.report import text_of
 from brickwork.engines.report.parameters import ParameterError, resolve_parameters
 from brickwork.jsonio import to_jsonable
 from brickwork.platform.api.deps import SessionDep
+from brickwork.platform.clock import business_date
 from brickwork.platform.errors import PlatformError
 from brickwork.platform.reports.exports import EXPORT_TYPES, export_report
 from brickwork.platform.reports.shown import run_json
@@ -188,7 +189,7 @@ def in_force(plan: Any, given: dict[str, Any], request: Request) -> dict[str, An
     """The dashboard's parameter values as its reports got them (given, else the defaults),
     for its inputs; none when they do not resolve (the items say what is wrong)."""
     try:
-        values = resolve_parameters(plan, given, today=request.app.state.clock().date())
+        values = resolve_parameters(plan, given, today=business_date(request.app.state.clock()))
     except ParameterError:
         return {}
     return dict(to_jsonable(values))

@@ -1,0 +1,125 @@
+"""The business date is the date in Asia/Shanghai, where the bank works, not in UTC: between
+00:00 and 08:00 in Shanghai the two differ. Serial numbers, `today()` (defaults, filters,
+rules), and working-day SLAs count in the business's days."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import FakeClock, Users
+
+API = "/api/v1"
+APP = f"{API}/apps/ops"
+RECORDS = f"{APP}/forms/case/records"
+FIELDS: list[dict[str, Any]] = [
+    {
+        "id": "f_no",
+        "key": "no",
+        "type": "serial_number",
+        "label": "No.",
+        "pattern": "C{YYYY}{MM}{DD}-{seq:3}",
+    },
+    {"id": "f_title", "key": "title", "type": "text", "label": "Title"},
+    {
+        "id": "f_opened",
+        "key": "opened",
+        "type": "date",
+        "label": "Opened",
+        "default_expression": "today()",
+    },
+]
+FLOW: dict[str, Any] = {
+    "form": "case",
+    "nodes": [
+        {"id": "start", "type": "start"},
+        {
+            "id": "review",
+            "type": "approval",
+            "assignees": [{"type": "user", "user": "boss"}],
+            "sla": {"working_days": 1, "on_breach": "remind"},
+        },
+        {"id": "end", "type": "end"},
+    ],
+    "edges": [
+        {"id": "e1", "from": "start", "to": "review"},
+        {"id": "e2", "from": "review", "to": "end"},
+    ],
+}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+FRIDAY_0730_IN_SHANGHAI = datetime(2026, 1, 8, 23, 30, tzinfo=UTC)
+"""Friday 9 January 2026, 07:30 in Shanghai: still Thursday in UTC."""
+
+
+def define(client: TestClient, kind: str, key: str, spec: dict[str, Any]) -> None:
+    body = {"kind": kind, "key": key, "label": key}
+    assert client.post(f"{APP}/definitions", json=body).status_code == 201
+    saved = client.put(f"{APP}/definitions/{kind}/{key}", json={"label": key, "spec": spec})
+    assert saved.status_code == 200, saved.text
+    published = client.post(f"{APP}/definitions/{kind}/{key}/publish")
+    assert published.status_code == 201, published.text
+
+
+@pytest.fixture
+def early(clock: FakeClock) -> None:
+    clock.now = FRIDAY_0730_IN_SHANGHAI
+
+
+@pytest.fixture
+def ops(early: None, client: TestClient, users: Users) -> TestClient:
+    users.user("boss")
+    assert client.post(f"{API}/apps", json={"key": "ops", "label": "Ops"}).status_code == 201
+    define(client, "form", "case", {"fields": FIELDS})
+    define(client, "flow", "review", FLOW)
+    return client
+
+
+def test_serial_numbers_and_defaults_take_the_date_in_shanghai(ops: TestClient) -> None:
+    made = ops.post(RECORDS, json={"title": "early"})
+    assert made.status_code == 201, made.text
+    assert made.json()["no"] == "C20260109-001"
+    assert made.json()["opened"] == "2026-01-09"
+
+
+def test_a_working_day_sla_counts_working_days_in_shanghai(ops: TestClient) -> None:
+    made = ops.post(RECORDS, json={"title": "early"})
+    started = ops.post(f"{RECORDS}/{made.json()['id']}/flows", json={"flow": "review"})
+    assert started.status_code == 201, started.text
+    # Friday 07:30 + one working day = Monday 07:30 in Shanghai (not Saturday, as counting
+    # from Thursday in UTC would give)
+    due = datetime.fromisoformat(started.json()["tasks"][0]["due"]).astimezone(SHANGHAI)
+    assert (due.date(), due.hour, due.minute) == (date(2026, 1, 12), 7, 30)
+
+
+def test_a_rule_comes_into_force_at_midnight_in_shanghai(ops: TestClient) -> None:
+    rule = {
+        "trigger": {"on": "record", "form": "case"},
+        "phase": "before_save",
+        "actions": [{"type": "set_fields", "values": {"title": '"new policy"'}}],
+        "effective_from": "2026-01-09",
+    }
+    define(ops, "rule", "policy", rule)
+    made = ops.post(RECORDS, json={"title": "early"})
+    assert made.status_code == 201, made.text
+    assert made.json()["title"] == "new policy"
+
+
+def test_a_reports_today_is_the_date_in_its_time_zone(ops: TestClient) -> None:
+    for zone, day in (("Asia/Shanghai", "2026-01-09"), ("UTC", "2026-01-08")):
+        key = f"today_{zone.replace('/', '_').lower()}"
+        spec = {
+            "dataset": {"form": "case"},
+            "dimensions": [{"key": "title", "field": "title"}],
+            "measures": [{"key": "cases", "function": "count"}],
+            "parameters": [{"key": "period", "type": "date_range", "default": "today"}],
+            "filters": ["opened >= $params.period.start and opened <= $params.period.end"],
+            "timezone": zone,
+        }
+        define(ops, "report", key, spec)
+        ran = ops.post(f"{APP}/reports/{key}/run", json={})
+        assert ran.status_code == 200, ran.text
+        assert ran.json()["parameters"]["period"] == {"start": day, "end": day}
