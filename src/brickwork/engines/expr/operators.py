@@ -40,6 +40,8 @@ def _power(a: Decimal, b: Decimal) -> Decimal:
         raise OperatorError("E_NUMBER_RANGE", "a negative number to a fractional power")
     if a == 0 and b < 0:
         raise OperatorError("E_DIVISION_BY_ZERO", "zero to a negative power")
+    if b == 0:
+        return Decimal(1)  # 0 ** 0 too, as Java's BigDecimal.pow gives it to other FEEL engines
     return CTX.power(a, b)
 
 

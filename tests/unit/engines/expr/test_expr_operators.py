@@ -23,6 +23,8 @@ OPERATORS: list[tuple[str, str, tuple[str, ...]]] = [
     ("4 ** 0.5", "2.000000000000000000000000000000000", ()),
     ("(-8) ** 0.5", "null", ("E_NUMBER_RANGE",)),
     ("0 ** -1", "null", ("E_DIVISION_BY_ZERO",)),
+    ("0 ** 0", "1", ()),
+    ("0.0 ** 0", "1", ()),
     ("10 ** 100000", "null", ("E_NUMBER_RANGE",)),
     ("1 / 0", "null", ("E_DIVISION_BY_ZERO",)),
     ("-(1 + 1)", "-2", ()),
