@@ -123,3 +123,45 @@ def test_a_reports_today_is_the_date_in_its_time_zone(ops: TestClient) -> None:
         ran = ops.post(f"{APP}/reports/{key}/run", json={})
         assert ran.status_code == 200, ran.text
         assert ran.json()["parameters"]["period"] == {"start": day, "end": day}
+
+
+NEW_YEAR_0030_IN_SHANGHAI = "2025-12-31T16:30:00Z"
+"""00:30 on 1 January 2026 in Shanghai: still 31 December 2025 in UTC."""
+
+
+def test_expressions_read_stored_date_times_in_shanghai_in_memory_and_in_sql(
+    ops: TestClient,
+) -> None:
+    fields = [
+        *FIELDS,
+        {"id": "f_at", "key": "at", "type": "datetime", "label": "At"},
+        {"id": "f_hour", "key": "hour", "type": "computed", "label": "Hour",
+         "expression": "at.hour", "result_type": "integer"},
+        {"id": "f_on", "key": "on", "type": "computed", "label": "On",
+         "expression": "date(at)", "result_type": "date"},
+        {"id": "f_note", "key": "note", "type": "text", "label": "Note"},
+    ]  # fmt: skip
+    saved = ops.put(
+        f"{APP}/definitions/form/case", json={"label": "case", "spec": {"fields": fields}}
+    )
+    assert saved.status_code == 200, saved.text
+    assert ops.post(f"{APP}/definitions/form/case/publish").status_code == 201
+    rule = {
+        "trigger": {"on": "record", "form": "case"},
+        "phase": "before_save",
+        "condition": "year(at) = 2026 and month(at) = 1 and day(at) = 1",
+        "actions": [{"type": "set_fields", "values": {"note": '"new year"'}}],
+    }
+    define(ops, "rule", "new_year", rule)
+    made = ops.post(RECORDS, json={"title": "midnight", "at": NEW_YEAR_0030_IN_SHANGHAI})
+    assert made.status_code == 201, made.text
+    record = made.json()
+    assert datetime.fromisoformat(record["at"]) == datetime(2025, 12, 31, 16, 30, tzinfo=UTC)
+    assert (record["hour"], record["on"], record["note"]) == (0, "2026-01-01", "new year")
+    for condition, found in (
+        ("year(at) = 2026 and month(at) = 1 and day(at) = 1", ["midnight"]),
+        ("day(at) = 31", []),
+    ):
+        listed = ops.get(RECORDS, params={"filter": condition})
+        assert listed.status_code == 200, listed.text
+        assert [item["title"] for item in listed.json()["items"]] == found, condition

@@ -200,6 +200,7 @@ class _Run(RecordChecks):
         "values",
         "variables",
         "warnings",
+        "zone",
     )
 
     def __init__(
@@ -221,6 +222,9 @@ class _Run(RecordChecks):
         self.rows: dict[str, list[Row]] = {}
         self.values: dict[str, Any] = {}
         self.variables: dict[str, Any] = {}
+        self.zone = context.now.tzinfo
+        """Expressions read date-times in the zone of the clock they are given (its `now`):
+        a date-time field's `hour`, `day` and `date` are those of that zone."""
 
     # ------------------------------------------------------------ reading and values
 
@@ -271,7 +275,7 @@ class _Run(RecordChecks):
                 plan = form.plans_by_key[key]
                 if plan.rows is None:
                     value = values[key]
-                    self.variables[key] = None if value is None else plan.convert(value)
+                    self.variables[key] = None if value is None else self.variable(plan, value)
             for plan in form.subtables:
                 self.publish_rows(plan)
 
@@ -289,7 +293,12 @@ class _Run(RecordChecks):
     def set_value(self, plan: FieldPlan, value: Any) -> None:
         self.values[plan.key] = value
         if plan.key in self.form.expression_keys:
-            self.variables[plan.key] = None if value is None else plan.convert(value)
+            self.variables[plan.key] = None if value is None else self.variable(plan, value)
+
+    def variable(self, plan: FieldPlan, value: Any) -> Any:
+        """A field's non-null value as expressions see it (date-times in `zone`)."""
+        found = plan.convert(value)
+        return found.astimezone(self.zone) if type(found) is datetime else found
 
     def publish_rows(self, plan: FieldPlan) -> None:
         """Build the rows' expression contexts and expose the subtable to parent expressions."""
@@ -299,7 +308,7 @@ class _Run(RecordChecks):
         for row in rows:
             cells = row.values
             row.context = {
-                c.key: None if (v := cells[c.key]) is None else c.convert(v) for c in columns
+                c.key: None if (v := cells[c.key]) is None else self.variable(c, v) for c in columns
             }
         if plan.key in self.form.expression_keys:
             self.variables[plan.key] = [row.context for row in rows]

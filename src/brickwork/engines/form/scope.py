@@ -11,6 +11,7 @@ stays null. This module must not evaluate expressions or decide policy about rec
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -161,11 +162,23 @@ def is_identity(convert: Converter) -> bool:
 
 
 def to_expression_values(
-    values: Mapping[str, Any], converters: Mapping[str, Converter]
+    values: Mapping[str, Any], converters: Mapping[str, Converter], zone: tzinfo | None = None
 ) -> dict[str, Any]:
-    """`values` converted for expressions (keys without a converter are taken as they are)."""
+    """`values` converted for expressions (keys without a converter are taken as they are);
+    with `zone`, date-times (also in subtable rows) as that zone's clock shows them: the same
+    instants, whose `hour`, `day` and `date` are that zone's."""
     out: dict[str, Any] = {}
     for key, value in values.items():
         convert = converters.get(key)
-        out[key] = value if value is None or convert is None else convert(value)
+        found = value if value is None or convert is None else convert(value)
+        out[key] = found if zone is None else in_zone(found, zone)
     return out
+
+
+def in_zone(value: Any, zone: tzinfo) -> Any:
+    """A value with its date-times (and those of subtable rows) seen in `zone`."""
+    if type(value) is datetime:
+        return value.astimezone(zone)
+    if type(value) is list and value and type(value[0]) is dict:
+        return [{k: in_zone(v, zone) for k, v in row.items()} for row in value]
+    return value

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import operator
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, assert_never
 
@@ -41,6 +41,7 @@ from brickwork.engines.expr.sql_ir import (
     SqlNot,
     SqlOr,
 )
+from brickwork.platform.clock import BUSINESS_ZONE
 from brickwork.platform.db.base import UtcDateTime
 
 
@@ -156,6 +157,45 @@ def _round_default(element: round_half_up, compiler: SQLCompiler, **kw: Any) -> 
     return f"round({compiler.process(n, **kw)}, {compiler.process(scale, **kw)})"
 
 
+class business_local(FunctionElement[datetime]):
+    """A stored date-time as the business's clock shows it, for its year, month and day (as
+    expressions in memory read record values): with Asia/Shanghai's rules on PostgreSQL; on
+    SQLite, which has no zone data, at its offset (+08:00, kept since 1991)."""
+
+    type = sa.DateTime()
+    name = "business_local"
+    inherit_cache = True
+
+
+_BUSINESS_OFFSET = datetime(2000, 1, 1, tzinfo=UTC).astimezone(BUSINESS_ZONE).utcoffset()
+_BUSINESS_MINUTES = 0 if _BUSINESS_OFFSET is None else int(_BUSINESS_OFFSET.total_seconds() // 60)
+
+
+@compiles(business_local, "postgresql")
+def _business_local_pg(element: business_local, compiler: SQLCompiler, **kw: Any) -> str:
+    (moment,) = list(element.clauses)
+    return f"timezone('{BUSINESS_ZONE.key}', {compiler.process(moment, **kw)})"
+
+
+@compiles(business_local)
+def _business_local_default(element: business_local, compiler: SQLCompiler, **kw: Any) -> str:
+    (moment,) = list(element.clauses)
+    return f"datetime({compiler.process(moment, **kw)}, '{_BUSINESS_MINUTES:+d} minutes')"
+
+
+def _date_part(name: str) -> FunctionRule:
+    """`year`/`month`/`day` of a date, or of a stored date-time in the business's time (a
+    literal date-time keeps its own offset, as in memory)."""
+
+    def part(a: list[ColumnElement[Any]], raw: tuple[SqlExpr, ...]) -> ColumnElement[Any]:
+        moment = a[0]
+        if isinstance(moment.type, UtcDateTime) and not isinstance(raw[0], SqlLiteral):
+            moment = business_local(moment)
+        return sa.extract(name, moment)
+
+    return part
+
+
 class binary_text(FunctionElement[str]):
     """A string compared by code point: `COLLATE "C"` on PostgreSQL; SQLite's default BINARY."""
 
@@ -211,9 +251,9 @@ FUNCTIONS: dict[str, FunctionRule] = {
         sa.func.substr(a[0], sa.func.length(a[0]) - sa.func.length(a[1]) + 1) == a[1]
     ),
     "coalesce": lambda a, raw: sa.func.coalesce(*a),
-    "year": lambda a, raw: sa.extract("year", a[0]),
-    "month": lambda a, raw: sa.extract("month", a[0]),
-    "day": lambda a, raw: sa.extract("day", a[0]),
+    "year": _date_part("year"),
+    "month": _date_part("month"),
+    "day": _date_part("day"),
 }
 """SQL spelling of every `sql_ir.SQL_FUNCTIONS` entry (a unit test keeps the two in step)."""
 

@@ -68,7 +68,13 @@ from brickwork.engines.rules.rule_definition import (
 )
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.auth.repository import IdentityRepository
-from brickwork.platform.clock import Clock, business_date, business_time, system_clock
+from brickwork.platform.clock import (
+    BUSINESS_ZONE,
+    Clock,
+    business_date,
+    business_time,
+    system_clock,
+)
 from brickwork.platform.errors import (
     Conflict,
     ErrorItem,
@@ -847,7 +853,9 @@ class RuleRunner:
         out = []
         for record in found:
             typed = typed_values(listed.definition, record, today)
-            values = to_expression_values({k: typed.get(k) for k in request.fields}, converters)
+            values = to_expression_values(
+                {k: typed.get(k) for k in request.fields}, converters, BUSINESS_ZONE
+            )
             out.append({"id": record["id"], **values})
         return out
 
@@ -1205,7 +1213,9 @@ def _expression_values(
     stored record (with its system columns) or the values of one being saved."""
     typed = typed_values(form.definition, record, today) if "version" in record else record
     values = to_expression_values(
-        {key: typed.get(key) for key in form.compiled.fields_by_key}, _converters(form)
+        {key: typed.get(key) for key in form.compiled.fields_by_key},
+        _converters(form),
+        BUSINESS_ZONE,
     )
     if "id" in record:
         values["id"] = record["id"]

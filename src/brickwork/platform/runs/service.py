@@ -64,7 +64,14 @@ from brickwork.engines.form.compiled import computed_sources
 from brickwork.engines.form.scope import to_expression_values
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
-from brickwork.platform.clock import Clock, business_date, business_time, new_id, system_clock
+from brickwork.platform.clock import (
+    BUSINESS_ZONE,
+    Clock,
+    business_date,
+    business_time,
+    new_id,
+    system_clock,
+)
 from brickwork.platform.errors import (
     Conflict,
     ErrorItem,
@@ -1506,7 +1513,7 @@ def expression_values(form: PublishedForm, typed: Mapping[str, Any]) -> dict[str
         if getattr(plan, "convert", None) is not None
     }
     return to_expression_values(
-        {key: typed.get(key) for key in form.compiled.fields_by_key}, converters
+        {key: typed.get(key) for key in form.compiled.fields_by_key}, converters, BUSINESS_ZONE
     )
 
 
