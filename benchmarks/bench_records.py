@@ -38,6 +38,7 @@ from brickwork.platform.db.session import make_engine, make_session_factory, uni
 from brickwork.platform.metadata.schemas import AppCreate, DefinitionCreate, Kind
 from brickwork.platform.models import Department, Role, UserDepartment
 from brickwork.platform.records.rows import main_values
+from brickwork.settings import Settings
 
 FIELDS: list[dict[str, Any]] = [
     {
@@ -150,10 +151,11 @@ def best_rate(count: int, rounds: int, run: Callable[[], None]) -> float:
     return count / best
 
 
-def setup(url: str) -> tuple[Any, Any, Actor]:
+def setup(url: str, data_dir: Path) -> tuple[Any, Any, Actor]:
     engine = make_engine(url)
     migrate.upgrade(engine)
-    services = build_services()
+    settings = Settings(data_dir=data_dir, database_url=url, argon2_profile="test")
+    services = build_services(settings=settings, data_dir=data_dir)
     factory = make_session_factory(engine)
     with unit_of_work(factory) as session:
         services.metadata.create_app(
@@ -190,8 +192,8 @@ def _clerk(session: Any, services: Any) -> Actor:
     return Actor("clerk", roles=("clerk",), channel="api", user_id=user.id)
 
 
-def bench_writes(url: str, count: int, rounds: int) -> tuple[float, float]:
-    factory, services, clerk = setup(url)
+def bench_writes(url: str, data_dir: Path, count: int, rounds: int) -> tuple[float, float]:
+    factory, services, clerk = setup(url, data_dir)
     items = inputs(count)
     records = services.records
 
@@ -285,7 +287,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
-        full, raw = bench_writes(url, args.records, args.rounds)
+        full, raw = bench_writes(url, Path(folder), args.records, args.rounds)
     table(
         f"writes ({args.records} records, {url.split(':')[0]})",
         [("full service path (create_many)", full), ("raw Core insert", raw)],
