@@ -4,18 +4,21 @@ rules), and working-day SLAs count in the business's days."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import Workbook
 
 from conftest import FakeClock, Users
 
 API = "/api/v1"
 APP = f"{API}/apps/ops"
 RECORDS = f"{APP}/forms/case/records"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIELDS: list[dict[str, Any]] = [
     {
         "id": "f_no",
@@ -129,23 +132,27 @@ NEW_YEAR_0030_IN_SHANGHAI = "2025-12-31T16:30:00Z"
 """00:30 on 1 January 2026 in Shanghai: still 31 December 2025 in UTC."""
 
 
+WITH_AT = [
+    *FIELDS,
+    {"id": "f_at", "key": "at", "type": "datetime", "label": "At"},
+    {"id": "f_hour", "key": "hour", "type": "computed", "label": "Hour",
+     "expression": "at.hour", "result_type": "integer"},
+    {"id": "f_on", "key": "on", "type": "computed", "label": "On",
+     "expression": "date(at)", "result_type": "date"},
+    {"id": "f_note", "key": "note", "type": "text", "label": "Note"},
+]  # fmt: skip
+
+
+def with_at(client: TestClient) -> None:
+    spec = {"label": "case", "spec": {"fields": WITH_AT}}
+    assert client.put(f"{APP}/definitions/form/case", json=spec).status_code == 200
+    assert client.post(f"{APP}/definitions/form/case/publish").status_code == 201
+
+
 def test_expressions_read_stored_date_times_in_shanghai_in_memory_and_in_sql(
     ops: TestClient,
 ) -> None:
-    fields = [
-        *FIELDS,
-        {"id": "f_at", "key": "at", "type": "datetime", "label": "At"},
-        {"id": "f_hour", "key": "hour", "type": "computed", "label": "Hour",
-         "expression": "at.hour", "result_type": "integer"},
-        {"id": "f_on", "key": "on", "type": "computed", "label": "On",
-         "expression": "date(at)", "result_type": "date"},
-        {"id": "f_note", "key": "note", "type": "text", "label": "Note"},
-    ]  # fmt: skip
-    saved = ops.put(
-        f"{APP}/definitions/form/case", json={"label": "case", "spec": {"fields": fields}}
-    )
-    assert saved.status_code == 200, saved.text
-    assert ops.post(f"{APP}/definitions/form/case/publish").status_code == 201
+    with_at(ops)
     rule = {
         "trigger": {"on": "record", "form": "case"},
         "phase": "before_save",
@@ -165,3 +172,32 @@ def test_expressions_read_stored_date_times_in_shanghai_in_memory_and_in_sql(
         listed = ops.get(RECORDS, params={"filter": condition})
         assert listed.status_code == 200, listed.text
         assert [item["title"] for item in listed.json()["items"]] == found, condition
+
+
+def test_imports_read_date_times_without_an_offset_as_shanghai_time(ops: TestClient) -> None:
+    with_at(ops)
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["title", "at"])
+    sheet.append(["cell", datetime(2026, 1, 9, 7, 30)])  # noqa: DTZ001 - cells keep no offset
+    sheet.append(["text", "2026-01-09 07:30"])
+    sheet.append(["utc", "2026-01-08T23:30:00Z"])
+    sheet.append(["bad", "2026-01-09 25:30"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    imports = f"{APP}/forms/case/imports"
+    refused = ops.post(imports, content=buffer.getvalue(), headers={"content-type": XLSX})
+    assert refused.status_code == 422, refused.text
+    assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
+        ("/rows/5/at", "datetime_invalid")
+    ]
+    sheet.delete_rows(5)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    done = ops.post(imports, content=buffer.getvalue(), headers={"content-type": XLSX})
+    assert done.status_code == 200, done.text
+    items = ops.get(RECORDS, params={"sort": "title"}).json()["items"]
+    assert [(i["title"], datetime.fromisoformat(i["at"]), i["hour"]) for i in items] == [
+        (title, datetime(2026, 1, 8, 23, 30, tzinfo=UTC), 7) for title in ("cell", "text", "utc")
+    ]

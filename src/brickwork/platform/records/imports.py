@@ -22,9 +22,16 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from brickwork.engines.form.definition import MoneyField, MultiSelectField, SubtableField
+from brickwork.engines.form.definition import (
+    DatetimeField,
+    MoneyField,
+    MultiSelectField,
+    SubtableField,
+)
 from brickwork.engines.form.elements import FieldBase, I18nText
+from brickwork.engines.form.fieldtypes.temporal import DATETIME_TEXT
 from brickwork.platform import spreadsheets
+from brickwork.platform.clock import BUSINESS_ZONE
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid, PayloadTooLarge
 from brickwork.platform.records.exports import money_of_text
 
@@ -339,11 +346,15 @@ def row_data(row: Sequence[Any], mapped: Mapping[int, FieldBase]) -> dict[str, A
 def _read_back(cell: Any, item: FieldBase) -> Any:
     """A text cell as exports write it, back to its value: without the leading ``'`` that
     guards text starting like a formula, money ``12.50 CNY`` as its amount and currency, the
-    options of a multiple choice joined by ``;`` as a list (a cell naming one option as it is).
-    Anything else goes to the form engine unchanged, which checks it as any API input."""
+    options of a multiple choice joined by ``;`` as a list (a cell naming one option as it is),
+    a date-time without an offset (any date-time cell of a spreadsheet, which keeps none) as
+    the business's time, Shanghai's, as the web's forms read it. Anything else goes to the form
+    engine unchanged, which checks it as any API input."""
     if not isinstance(cell, str):
         return cell
     text = spreadsheets.unguarded(cell)
+    if isinstance(item, DatetimeField):
+        return _zoned(text)
     if isinstance(item, MoneyField):
         money = money_of_text(text)
         return text if money is None else money
@@ -353,6 +364,19 @@ def _read_back(cell: Any, item: FieldBase) -> Any:
             return [whole]
         return [part.strip() for part in whole.split(";") if part.strip()]
     return text
+
+
+def _zoned(text: str) -> str:
+    """An ISO date-time without an offset as Shanghai's time; anything else as it is."""
+    found = DATETIME_TEXT.fullmatch(text.strip().upper())
+    if found is None or found.group("offset") is not None:
+        return text
+    local = f"{found['date']}T{found['time']}"
+    try:
+        moment = datetime.fromisoformat(local)
+    except ValueError:
+        return f"{local}Z"  # with an offset, so the form engine says the date-time is invalid
+    return moment.replace(tzinfo=BUSINESS_ZONE).isoformat()
 
 
 FORMULA_MESSAGES = {
