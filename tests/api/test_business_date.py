@@ -201,3 +201,35 @@ def test_imports_read_date_times_without_an_offset_as_shanghai_time(ops: TestCli
     assert [(i["title"], datetime.fromisoformat(i["at"]), i["hour"]) for i in items] == [
         (title, datetime(2026, 1, 8, 23, 30, tzinfo=UTC), 7) for title in ("cell", "text", "utc")
     ]
+
+
+def test_a_window_over_a_date_field_counts_the_business_days_on_both_databases(
+    ops: TestClient,
+) -> None:
+    fields = [
+        {"id": "f_title", "key": "title", "type": "text", "label": "Title"},
+        {"id": "f_expiry", "key": "expiry", "type": "date", "label": "Expiry"},
+        {"id": "f_soon", "key": "soon", "type": "integer", "label": "Soon"},
+    ]
+    define(ops, "form", "document", {"fields": fields})
+    documents = f"{APP}/forms/document/records"
+    for day in ("2026-01-08", "2026-02-08", "2026-02-08", "2026-02-09"):
+        assert ops.post(documents, json={"title": day, "expiry": day}).status_code == 201
+    rule = {
+        "trigger": {"on": "record", "form": "document"},
+        "phase": "before_save",
+        "aggregates": [
+            {
+                "name": "expiring",
+                "form": "document",
+                "function": "count",
+                "window": {"field": "expiry", "before": "P0D", "after": "P30D"},
+            }
+        ],
+        "actions": [{"type": "set_fields", "values": {"soon": "expiring"}}],
+    }
+    define(ops, "rule", "expiring", rule)
+    # Friday 9 January in Shanghai: documents expiring from 9 January to 8 February
+    made = ops.post(documents, json={"title": "check"})
+    assert made.status_code == 201, made.text
+    assert made.json()["soon"] == 2

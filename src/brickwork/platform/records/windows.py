@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal, localcontext
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Index
+from sqlalchemy import ColumnElement, Date, Index
 
 from brickwork.engines.expr import Scope, values
 from brickwork.engines.expr import datatypes as t
@@ -30,6 +30,7 @@ from brickwork.engines.expr.sql_ir import (
     SqlLiteral,
     SqlOr,
 )
+from brickwork.platform.clock import BUSINESS_ZONE, business_date
 from brickwork.platform.errors import ErrorItem, Invalid
 from brickwork.platform.query.sql_expr import map_children
 from brickwork.platform.records.layout import BLIND_INDEX_SUFFIX, ENCRYPTED, record_index_name
@@ -124,14 +125,24 @@ def equality_keys(node: SqlExpr) -> list[str]:
 
 
 def window_bounds(column: ColumnElement[Any], window: Window) -> list[ColumnElement[bool]]:
+    """The window as conditions on `column`, its bounds in the column's terms: an instant (the
+    evaluation time, a date-time anchor) bounds a date field by the business's date then
+    (Shanghai's), a date bounds a date-and-time field from its midnight there."""
     conditions: list[ColumnElement[bool]] = []
+    on_dates = isinstance(column.type, Date)
     if window.start is not None:
-        start = column >= window.start if window.start_included else column > window.start
-        conditions.append(start)
+        low = _bound(window.start, on_dates)
+        conditions.append(column >= low if window.start_included else column > low)
     if window.end is not None:
-        end = column <= window.end if window.end_included else column < window.end
-        conditions.append(end)
+        high = _bound(window.end, on_dates)
+        conditions.append(column <= high if window.end_included else column < high)
     return conditions
+
+
+def _bound(value: date | datetime, on_dates: bool) -> date | datetime:
+    if isinstance(value, datetime):
+        return business_date(value) if on_dates else value
+    return value if on_dates else datetime.combine(value, time(0), BUSINESS_ZONE)
 
 
 def window_index(form: PublishedForm, keys: Sequence[str]) -> Index:
