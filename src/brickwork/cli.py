@@ -887,6 +887,13 @@ def rules_test(
     engine = make_engine(settings.effective_database_url)
     services = build_services(settings=settings)
     passed = failed = 0
+    if app_key is not None:
+        try:
+            with unit_of_work(make_session_factory(engine)) as session:
+                services.metadata.app(session, app_key)
+        except PlatformError as exc:
+            engine.dispose()
+            _report(exc)
     with unit_of_work(make_session_factory(engine)) as session:
         apps = [app_key] if app_key else [a.key for a in services.metadata.list_apps(session)]
         for key in apps:
@@ -1167,7 +1174,10 @@ def packs_test(
     failed = 0
     for key in _wanted(keys, every):
         with tempfile.TemporaryDirectory(prefix="brickwork-pack-test-") as folder:
-            results = run_pack_scenarios(key, Path(folder))
+            try:
+                results = run_pack_scenarios(key, Path(folder))
+            except PlatformError as exc:
+                _report(exc)
         for result in results:
             mark = "[green]pass[/]" if result.passed else "[bold red]FAIL[/]"
             out.print(f"{mark} {key}/{result.name}: {escape(result.title)}")

@@ -96,6 +96,23 @@ def test_rules_test_reports_every_example_and_fails_on_a_broken_draft(data_dir: 
     assert "1 passed, 1 failed" in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["rules", "test", "--app", "nope"], "app_not_found"),
+        (["packs", "test", "nope"], "pack_not_found"),
+    ],
+)
+def test_a_test_command_naming_what_is_not_there_says_so(
+    data_dir: Path, args: list[str], code: str
+) -> None:
+    options = ["--data-dir", str(data_dir)] if args[0] == "rules" else []
+    result = runner.invoke(app, [*args, *options])
+    assert result.exit_code == 2, result.output
+    assert f"[{code}]" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 def test_worker_once_runs_a_due_scheduled_rule_once(data_dir: Path) -> None:
     settings = Settings(data_dir=data_dir, argon2_profile="test")
     engine = make_engine(settings.effective_database_url)
