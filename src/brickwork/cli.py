@@ -108,7 +108,25 @@ def _settings(
         changes["data_dir"] = data_dir.expanduser().resolve()
     if database_url is not None:
         changes["database_url"] = database_url
-    return settings.with_overrides(**changes) if changes else settings
+    settings = settings.with_overrides(**changes) if changes else settings
+    problem = _database_url_problem(settings.effective_database_url)
+    if problem is not None:
+        _fail(problem, code="database_url_invalid")
+    return settings
+
+
+def _database_url_problem(url: str) -> str | None:
+    """What is wrong with a database URL the platform cannot use; None when it can."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        return "the database URL is not a URL (e.g. postgresql+psycopg://user@host/db)"
+    if backend not in ("sqlite", "postgresql"):
+        return f"{backend} is not supported: use SQLite or PostgreSQL (postgresql+psycopg://...)"
+    return None
 
 
 def _fail(message: str, *, code: str, details: list[str] | None = None) -> typer.Exit:
@@ -942,7 +960,19 @@ def _lines(problems: Any) -> list[str]:
 
 
 def main() -> None:
-    app()
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    try:
+        app()
+    except (OperationalError, InterfaceError) as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        err.print(
+            f"[bold red]error[/] {escape('[database_unreachable]')} cannot use the database: "
+            f"{escape(reason)}; check BRICKWORK_DATABASE_URL (or --database-url) and that the "
+            "server runs",
+            highlight=False,
+        )
+        raise SystemExit(2) from None
 
 
 # ---------------------------------------------------------------- packs

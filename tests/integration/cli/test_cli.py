@@ -240,3 +240,32 @@ def test_users_unlock_and_reset_password(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     code, output = run("users", "unlock", "nobody", "--data-dir", data)
     assert (code, "[user_not_found]" in output) == (2, True)
+
+
+@pytest.mark.parametrize(
+    ("url", "code", "says"),
+    [
+        ("mysql://x/y", "database_url_invalid", "mysql is not supported"),
+        ("not a url", "database_url_invalid", "is not a URL"),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/x", "database_unreachable", "Connection refused"),
+    ],
+)
+def test_a_database_the_cli_cannot_use_is_named_without_a_traceback(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    url: str,
+    code: str,
+    says: str,
+) -> None:
+    from brickwork.cli import main
+
+    argv = ["brickwork", "db", "current", "--data-dir", str(tmp_path), "--database-url", url]
+    monkeypatch.setattr("sys.argv", argv)
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    shown = " ".join(capsys.readouterr().err.split())
+    assert f"[{code}]" in shown
+    assert says in shown
+    assert "Traceback" not in shown
