@@ -905,14 +905,12 @@ def rules_test(
     engine = make_engine(settings.effective_database_url)
     services = build_services(settings=settings)
     passed = failed = 0
-    if app_key is not None:
-        try:
-            with unit_of_work(make_session_factory(engine)) as session:
-                services.metadata.app(session, app_key)
-        except PlatformError as exc:
-            engine.dispose()
-            _report(exc)
     with unit_of_work(make_session_factory(engine)) as session:
+        if app_key is not None:
+            try:
+                services.metadata.app(session, app_key)
+            except PlatformError as exc:
+                _report(exc)
         apps = [app_key] if app_key else [a.key for a in services.metadata.list_apps(session)]
         for key in apps:
             scopes = {

@@ -77,6 +77,7 @@ from brickwork.engines.form.rows import (
     same_value,
     stored,
 )
+from brickwork.engines.form.scope import in_zone
 
 NOTHING: frozenset[str] = frozenset()
 
@@ -297,8 +298,7 @@ class _Run(RecordChecks):
 
     def variable(self, plan: FieldPlan, value: Any) -> Any:
         """A field's non-null value as expressions see it (date-times in `zone`)."""
-        found = plan.convert(value)
-        return found.astimezone(self.zone) if type(found) is datetime else found
+        return in_zone(plan.convert(value), self.zone)
 
     def publish_rows(self, plan: FieldPlan) -> None:
         """Build the rows' expression contexts and expose the subtable to parent expressions."""

@@ -171,12 +171,15 @@ def to_expression_values(
     for key, value in values.items():
         convert = converters.get(key)
         found = value if value is None or convert is None else convert(value)
-        out[key] = found if zone is None else in_zone(found, zone)
+        out[key] = in_zone(found, zone)
     return out
 
 
-def in_zone(value: Any, zone: tzinfo) -> Any:
-    """A value with its date-times (and those of subtable rows) seen in `zone`."""
+def in_zone(value: Any, zone: tzinfo | None) -> Any:
+    """A value with its date-times (and those of subtable rows) seen in `zone` (None: as
+    they are)."""
+    if zone is None:
+        return value
     if type(value) is datetime:
         return value.astimezone(zone)
     if type(value) is list and value and type(value[0]) is dict:

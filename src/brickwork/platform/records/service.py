@@ -1546,6 +1546,7 @@ class RecordService:
         self, session: Session, form: PublishedForm, batch: Sequence[dict[str, Any]], now: datetime
     ) -> None:
         """Number serial fields: one counter reservation per field and prefix for the batch."""
+        day = business_date(now)
         for item in form.definition.fields:
             if not isinstance(item, SerialNumberField):
                 continue
@@ -1553,13 +1554,13 @@ class RecordService:
             if not waiting:
                 continue
             pattern = parse_serial_pattern(item.pattern)
-            prefix = pattern.prefix(business_date(now))
+            prefix = pattern.prefix(day)
             last = self.repo.take_serials(
                 session, f"{form.definition_id}:{item.id}", prefix, len(waiting)
             )
             for offset, values in enumerate(waiting):
                 number = last - len(waiting) + 1 + offset
-                values[item.key] = pattern.render(on=business_date(now), seq=number)
+                values[item.key] = pattern.render(on=day, seq=number)
 
     def _write_children(
         self,
