@@ -28,6 +28,12 @@ def business_time(moment: datetime) -> datetime:
     return moment.astimezone(BUSINESS_ZONE)
 
 
+def wall_time(moment: datetime) -> datetime:
+    """A date-time typed without an offset (a form's input, a spreadsheet cell) as the
+    business's wall-clock time; one with an offset as it is."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=BUSINESS_ZONE)
+
+
 def business_date(moment: datetime) -> date:
     """The business's date at `moment`: the date in Shanghai."""
     return moment.astimezone(BUSINESS_ZONE).date()

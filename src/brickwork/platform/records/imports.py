@@ -31,7 +31,7 @@ from brickwork.engines.form.definition import (
 from brickwork.engines.form.elements import FieldBase, I18nText
 from brickwork.engines.form.fieldtypes.temporal import DATETIME_TEXT
 from brickwork.platform import spreadsheets
-from brickwork.platform.clock import BUSINESS_ZONE
+from brickwork.platform.clock import wall_time
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid, PayloadTooLarge
 from brickwork.platform.records.exports import money_of_text
 
@@ -376,7 +376,7 @@ def _zoned(text: str) -> str:
         moment = datetime.fromisoformat(local)
     except ValueError:
         return f"{local}Z"  # with an offset, so the form engine says the date-time is invalid
-    return moment.replace(tzinfo=BUSINESS_ZONE).isoformat()
+    return wall_time(moment).isoformat()
 
 
 FORMULA_MESSAGES = {

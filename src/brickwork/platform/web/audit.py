@@ -23,7 +23,7 @@ from brickwork.platform.audit.repository import AuditFilter
 from brickwork.platform.audit.service import AuditLog, event_fields
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.roles import AUDIT_ADMIN
-from brickwork.platform.clock import BUSINESS_ZONE
+from brickwork.platform.clock import BUSINESS_ZONE, wall_time
 from brickwork.platform.errors import ErrorItem, Invalid, PlatformError
 from brickwork.platform.web.admin import admin_page
 from brickwork.platform.web.views import Viewer, viewer_of
@@ -152,7 +152,7 @@ def local_instant(name: str, text: str) -> datetime | None:
         raise Invalid(
             message, errors=[ErrorItem(f"/query/{name}", "invalid_value", message)]
         ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=BUSINESS_ZONE)
+    return wall_time(moment)
 
 
 def row_of(fields: dict[str, Any]) -> dict[str, Any]:

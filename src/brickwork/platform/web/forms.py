@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from brickwork.engines.flow import ResolveIncident
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.policy import FieldLevel
-from brickwork.platform.clock import BUSINESS_ZONE
+from brickwork.platform.clock import BUSINESS_ZONE, wall_time
 from brickwork.platform.errors import (
     Conflict,
     ErrorItem,
@@ -1038,9 +1038,7 @@ def with_zone(text: str) -> str:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return text  # the server says what is wrong with it
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=BUSINESS_ZONE)
-    return moment.isoformat()
+    return wall_time(moment).isoformat()
 
 
 def local_input(value: Any) -> str:

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from brickwork.platform.auth.policy import FieldLevel
-from brickwork.platform.clock import BUSINESS_ZONE
+from brickwork.platform.clock import wall_time
 
 NUMBER_TYPES = frozenset({"integer", "decimal", "money", "percent"})
 TIME_TYPES = frozenset({"date", "datetime"})
@@ -156,6 +156,4 @@ def time_literal(text: str, *, with_time: bool) -> str | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=BUSINESS_ZONE)  # as the user's page shows times
-    return f'date and time("{moment.isoformat()}")'
+    return f'date and time("{wall_time(moment).isoformat()}")'  # as the user's page shows
