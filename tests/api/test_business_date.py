@@ -168,10 +168,26 @@ def test_expressions_read_stored_date_times_in_shanghai_in_memory_and_in_sql(
     for condition, found in (
         ("year(at) = 2026 and month(at) = 1 and day(at) = 1", ["midnight"]),
         ("day(at) = 31", []),
+        ('date(at) = @"2026-01-01"', ["midnight"]),
+        ('date(at) < @"2026-01-01"', []),
     ):
         listed = ops.get(RECORDS, params={"filter": condition})
         assert listed.status_code == 200, listed.text
         assert [item["title"] for item in listed.json()["items"]] == found, condition
+    report = {
+        "dataset": {"form": "case"},
+        "dimensions": [{"key": "title", "field": "title"}],
+        "measures": [{"key": "cases", "function": "count"}],
+        "parameters": [{"key": "period", "type": "date_range"}],
+        "filters": ["date(at) >= $params.period.start and date(at) <= $params.period.end"],
+    }
+    define(ops, "report", "by_day", report)
+    for start, end, found in (("2026-01-01", "2026-01-01", ["midnight"]),
+                              ("2025-12-01", "2025-12-31", [])):  # fmt: skip
+        period = {"period": {"start": start, "end": end}}
+        ran = ops.post(f"{APP}/reports/by_day/run", json={"parameters": period})
+        assert ran.status_code == 200, ran.text
+        assert [row[0] for row in ran.json()["rows"]] == found, period
 
 
 def test_imports_read_date_times_without_an_offset_as_shanghai_time(ops: TestClient) -> None:

@@ -273,6 +273,7 @@ FIXED_ROWS = [
     {"a": 5, "b": None, "c": 2, "s": "abc", "u": "", "flag": True, "d": date(2024, 6, 30)},
     {"a": None, "b": 3, "c": -2, "s": None, "u": "B", "flag": None, "d": None},
     {"a": -2, "b": -2, "c": 0, "s": "Bz", "u": None, "flag": False, "d": date(2025, 1, 1)},
+    {"a": 0, "b": 1, "c": 1, "s": "ba", "u": "a", "flag": True, "d": date(2024, 2, 29)},
 ]
 
 FIXED = [
@@ -290,6 +291,8 @@ FIXED = [
     "if a > 0 then a * c else -c",
     'd < @"2025-01-01"',
     "YEAR(d) = 2024",
+    'date(d) = @"2024-02-29"',
+    'date(d) >= date(@"2024-03-01T07:30:00+08:00")',
     "round half up(a * 3, 0)",
     "string length(s) >= 3",
     's < "a"',

@@ -384,6 +384,12 @@ def _round(tr: _Translator, node: Call, args: Args, truthy: bool) -> SqlExpr:
                        (tr.translate(number), SqlLiteral(Decimal(places), v.NUMBER)))  # fmt: skip
 
 
+def _date(tr: _Translator, node: Call, args: Args, truthy: bool) -> SqlExpr:
+    if len(args) != 1 or args[0] is None or tr.kind(args[0]) not in {v.DATE, v.DATETIME}:
+        raise tr.refuse(node, "only `date(d)` of a date or a date and time is pushable")
+    return SqlFunction("date", (tr.translate(args[0]),))
+
+
 def _not(tr: _Translator, node: Call, args: Args, truthy: bool) -> SqlExpr:
     assert args[0] is not None
     return SqlNot(tr.translate(args[0]))
@@ -442,6 +448,7 @@ SQL_CALLS: dict[str, CallRule] = {
     "year": _simple("year", 1),
     "month": _simple("month", 1),
     "day": _simple("day", 1),
+    "date": _date,
     "substring": _substring,
     "left": _left,
     "right": _right,

@@ -30,6 +30,7 @@ SqlFunctionName: TypeAlias = Literal[
     "year",
     "month",
     "day",
+    "date",
 ]
 
 SQL_FUNCTIONS: dict[str, str] = {
@@ -48,6 +49,8 @@ SQL_FUNCTIONS: dict[str, str] = {
     "year": "year(d): EXTRACT(YEAR FROM d)",
     "month": "month(d): EXTRACT(MONTH FROM d)",
     "day": "day(d): EXTRACT(DAY FROM d)",
+    "date": "date(d): the calendar date of a date or date-time (stored date-times in the "
+    "business's time zone)",
 }
 """Every function form the IR may use, with its meaning; the renderer implements each."""
 

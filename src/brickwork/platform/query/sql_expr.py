@@ -196,6 +196,38 @@ def _date_part(name: str) -> FunctionRule:
     return part
 
 
+class business_day(FunctionElement[date]):
+    """The calendar date of a stored date-time on the business's clock (see `business_local`)."""
+
+    type = sa.Date()
+    name = "business_day"
+    inherit_cache = True
+
+
+@compiles(business_day, "postgresql")
+def _business_day_pg(element: business_day, compiler: SQLCompiler, **kw: Any) -> str:
+    (moment,) = list(element.clauses)
+    return f"CAST({compiler.process(business_local(moment), **kw)} AS DATE)"
+
+
+@compiles(business_day)
+def _business_day_default(element: business_day, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps dates as `YYYY-MM-DD` text, which its `date()` returns.
+    (moment,) = list(element.clauses)
+    return f"date({compiler.process(business_local(moment), **kw)})"
+
+
+def _calendar_date(a: list[ColumnElement[Any]], raw: tuple[SqlExpr, ...]) -> ColumnElement[Any]:
+    """`date(d)`: a date as it is; a stored date-time's date in the business's time; a literal
+    date-time's date at its own offset (as in memory)."""
+    (moment,), (node,) = a, raw
+    if isinstance(node, SqlLiteral) and isinstance(node.value, datetime):
+        return sa.literal(node.value.date(), sa.Date())
+    if isinstance(moment.type, UtcDateTime):
+        return business_day(moment)
+    return moment
+
+
 class binary_text(FunctionElement[str]):
     """A string compared by code point: `COLLATE "C"` on PostgreSQL; SQLite's default BINARY."""
 
@@ -254,6 +286,7 @@ FUNCTIONS: dict[str, FunctionRule] = {
     "year": _date_part("year"),
     "month": _date_part("month"),
     "day": _date_part("day"),
+    "date": _calendar_date,
 }
 """SQL spelling of every `sql_ir.SQL_FUNCTIONS` entry (a unit test keeps the two in step)."""
 

@@ -34,6 +34,7 @@ SCOPE = Scope(
         "channel": t.STRING,
         "approved": t.BOOLEAN,
         "opened": t.DATE,
+        "at": t.DATETIME,
         "items": t.list_of(t.context_of({"amount": "number"})),
         "tags": t.list_of(t.STRING),
     },
@@ -101,6 +102,9 @@ TRANSLATIONS: list[tuple[str, bool, SqlExpr]] = [
     ("ISBLANK(amount)", False, SqlIsNull(AMOUNT)),
     ("sum(items.amount)", False, SqlAggregate("sum", SqlColumn(("items", "amount")))),
     ("YEAR(opened)", False, SqlFunction("year", (SqlColumn(("opened",)),))),
+    ("date(at) >= today()", False, SqlCompare(">=", SqlFunction("date", (SqlColumn(("at",)),)),
+                                               SqlColumn(("$today",)))),
+    ("date(opened)", False, SqlFunction("date", (SqlColumn(("opened",)),))),
     ("today()", False, SqlColumn(("$today",))),
     ('$user.department = "HQ"', True, SqlEquals(SqlColumn(("$user", "department")), text("HQ"),
                                                 null_safe=False)),
@@ -127,6 +131,8 @@ REFUSALS = [
     ('rmb capitals(amount) = "壹元整"', 1, 1, "`rmb capitals` has no SQL form"),
     ("amount > 1 and allocate(amount, [1, 2]) = null", 1, 16, "`allocate` has no SQL form"),
     ("amount in [1, amount]", 1, 11, "only scalar values"),
+    ('date(channel) = @"2026-01-01"', 1, 1, "only `date(d)` of a date or a date and time"),
+    ("date(2026, 1, amount) = opened", 1, 1, "only `date(d)` of a date or a date and time"),
 ]
 
 
@@ -155,6 +161,7 @@ def test_ir_function_names_are_documented() -> None:
     used = {
         "upper", "lower", "length", "abs", "floor", "ceiling", "round_half_up", "substr",
         "contains", "starts_with", "ends_with", "coalesce", "year", "month", "day",
+        "date",
     }  # fmt: skip
     assert used == set(SQL_FUNCTIONS)
 

@@ -203,7 +203,7 @@ SPECS: tuple[FunctionSpec, ...] = (
         "A date from text `YYYY-MM-DD`, from a date and time, or from year, month and day.",
         "由文本 `YYYY-MM-DD`、日期时间或年月日构造日期。",
         (ex('date("2025-03-03")', '@"2025-03-03"'), ex("date(2025, 2, 30)", "null"),
-         ex('date(@"2025-03-03T10:00:00")', '@"2025-03-03"')),
+         ex('date(@"2025-03-03T10:00:00")', '@"2025-03-03"')), sql="date",
     ),
     FunctionSpec(
         "time", "date and time",
