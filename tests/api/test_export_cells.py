@@ -266,3 +266,65 @@ def test_an_exported_file_imports_back_to_the_same_values(sheet: TestClient) -> 
         assert imported.status_code == 200, imported.text
         assert stored() == sorted(before * 2), f"the {format_} file imports back the same"
         before = stored()
+        unchanged = sheet.post(
+            IMPORTS, content=exported.content, headers={"content-type": media_type}
+        )
+        assert unchanged.status_code == 422, unchanged.text
+        if format_ == "xlsx":
+            header = cell_values(exported.content)[0]
+        else:
+            header = next(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+        assert [(e["pointer"], e["code"]) for e in unchanged.json()["errors"]] == [
+            (f"/columns/{header.index(name)}", "import_system_column")
+            for name in ("id", "created_at", "updated_at")
+        ]
+        assert stored() == before, "nothing was imported"
+
+
+def test_xlsx_money_is_a_number_with_its_currency_and_long_numbers_stay_exact(
+    sheet: TestClient,
+) -> None:
+    """A fixed-currency money column is numbers a spreadsheet adds up, shown with the currency;
+    a number with more than 15 significant digits (what a spreadsheet keeps of a number) is
+    text, so opening the file cannot round it; both import back to the same values."""
+    bodies: list[dict[str, Any]] = [
+        {"name": "small", "count": 1, "rate": "0.10", "amount": "1234.50"},
+        {"name": "negative", "count": 2, "rate": "-7.25", "amount": "-0.01"},
+        {"name": "long", "count": 3, "rate": "123456789012345.67", "amount": "1234567890123456.78"},
+        {"name": "wide", "count": 1234567890123456789, "rate": "1", "amount": "100000000000000"},
+    ]  # fmt: skip
+    for body in bodies:
+        created = sheet.post(RECORDS, json=body)
+        assert created.status_code == 201, created.text
+    exported = sheet.get(f"{RECORDS}/export", params={"format": "xlsx", "sort": "name"})
+    assert exported.status_code == 200, exported.text
+    active = load_workbook(io.BytesIO(exported.content)).active
+    assert active is not None
+    rows = list(active.iter_rows())
+    header = [c.value for c in rows[0]]
+    cells = {row[header.index("name")].value: row for row in rows[1:]}
+    amount, rate, count = (header.index(k) for k in ("amount", "rate", "count"))
+
+    def shown(name: str, column: int) -> tuple[Any, str, str]:
+        found = cells[name][column]
+        return found.value, found.data_type, found.number_format
+
+    assert shown("small", amount) == (1234.5, "n", '#,##0.00 "CNY"')
+    assert shown("negative", amount) == (-0.01, "n", '#,##0.00 "CNY"')
+    assert shown("wide", amount) == (100000000000000, "n", '#,##0.00 "CNY"')
+    assert shown("long", amount)[:2] == ("1234567890123456.78 CNY", "s")
+    assert shown("long", rate)[:2] == ("123456789012345.67", "s")
+    assert shown("small", rate)[:2] == (0.1, "n")
+    assert shown("wide", count)[:2] == ("1234567890123456789", "s")
+    assert shown("long", count)[:2] == (3, "n")
+
+    def stored() -> list[tuple[Any, ...]]:
+        items = sheet.get(RECORDS, params={"limit": 100}).json()["items"]
+        keys = ("name", "count", "rate", "amount")
+        return sorted(tuple(repr(item.get(key)) for key in keys) for item in items)
+
+    before = stored()
+    content = without_columns(exported.content, "xlsx", {"id", "created_at", "updated_at"})
+    imported = sheet.post(IMPORTS, content=content, headers={"content-type": XLSX})
+    assert imported.status_code == 200, imported.text
+    assert stored() == sorted(before * 2)

@@ -366,6 +366,9 @@ def test_exports_are_exact_neutralised_and_audited(wealth: TestClient, users: Us
     auditor = users.client("auditor", roles=("audit_admin",))
     made = wealth.post(RECORDS, json={"name": '=HYPERLINK("x")', "tier": "C", "aum": "1.00"})
     assert made.status_code == 201, made.text
+    # More significant digits than a spreadsheet keeps (15): an XLSX cell is exact text.
+    big = wealth.post(RECORDS, json={"name": "Big", "tier": "C", "aum": "1234567890123456.78"})
+    assert big.status_code == 201, big.text
     report(
         wealth,
         "names",
@@ -393,6 +396,7 @@ def test_exports_are_exact_neutralised_and_audited(wealth: TestClient, users: Us
     cells = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2)}
     assert cells["Wang"].value == pytest.approx(2500000.5)
     assert cells["Wang"].number_format == "#,##0.00"
+    assert (cells["Big"].value, cells["Big"].data_type) == ("1234567890123456.78", "s")
     injected = next(r[0] for r in sheet.iter_rows(min_row=2) if "HYPERLINK" in str(r[0].value))
     assert injected.data_type == "s"
     assert str(injected.value).startswith("'")

@@ -6,7 +6,9 @@ injection"): a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
 gets a leading single quote, so no program runs it as a formula or a DDE command. CSV files quote
 every field; XLSX files never hold a formula cell: text is written as an inline string (type
 ``s``), numbers as numbers (a negative number stays a number, it is not text), truth values as
-booleans. This module knows nothing about records or events: callers pass plain values.
+booleans. A number with more significant digits than a spreadsheet program keeps (15: it reads
+numbers as binary doubles) is written as text, so opening the file cannot round it. This module
+knows nothing about records or events: callers pass plain values.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -27,6 +30,17 @@ ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """Control characters XML 1.0 cannot carry (an XLSX cell would be unreadable)."""
 BOM = "\ufeff"
 Cell = str | int | Decimal | bool | None
+SPREADSHEET_DIGITS = 15
+"""Significant digits a spreadsheet program keeps of a number (Excel, LibreOffice: doubles)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A number with the format an XLSX cell shows it in (``#,##0.00 "CNY"``): the cell stays a
+    number a spreadsheet can add up. CSV has no formats: there it is the number alone."""
+
+    value: Decimal
+    number_format: str
 
 
 def safe_text(text: str) -> str:
@@ -45,10 +59,12 @@ def unguarded(text: str) -> str:
 def cell(value: Any) -> Cell:
     """A value as an XLSX cell: numbers and truth values keep their type, everything else is
     text (instants and dates in ISO 8601, mappings and lists as canonical JSON), neutralised."""
-    if value is None or isinstance(value, bool | int | Decimal):
+    if value is None or isinstance(value, bool):
         return value
     if isinstance(value, float):
-        return Decimal(repr(value))
+        value = Decimal(repr(value))
+    if isinstance(value, int | Decimal):
+        return value if kept_exactly(value) else safe_text(str(value))
     if isinstance(value, datetime | date | time):
         return safe_text(value.isoformat())
     if isinstance(value, Mapping | list | tuple):
@@ -56,9 +72,17 @@ def cell(value: Any) -> Cell:
     return safe_text(str(value))
 
 
+def kept_exactly(number: int | Decimal) -> bool:
+    """A spreadsheet program shows ``number`` as it is (at most 15 significant digits)."""
+    exact = Decimal(number)
+    if not exact.is_finite():
+        return False
+    return len(exact.normalize().as_tuple().digits) <= SPREADSHEET_DIGITS
+
+
 def csv_cell(value: Any) -> str:
     """A value as a CSV field (an empty field is a null; truth values as ``true``/``false``)."""
-    found = cell(value)
+    found = cell(value.value if isinstance(value, Shown) else value)
     if found is None:
         return ""
     if isinstance(found, bool):
@@ -85,7 +109,11 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: s
     sheet = workbook.create_sheet(title)
 
     def xlsx_cell(value: Any) -> Any:
-        found = cell(value)
+        if isinstance(value, Shown) and kept_exactly(value.value):
+            number = WriteOnlyCell(sheet, value=value.value)  # type: ignore[arg-type]
+            number.number_format = value.number_format
+            return number
+        found = cell(value.value if isinstance(value, Shown) else value)
         if isinstance(found, str):
             written = WriteOnlyCell(sheet, value=ILLEGAL_XML.sub("\ufffd", found))
             written.data_type = "s"  # never "f", whatever the text

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from brickwork.engines.form.money import CURRENCY_SCALES
 from brickwork.jsonio import canonical_dumps, to_jsonable
 from brickwork.platform import spreadsheets
 
@@ -28,6 +29,22 @@ def export_cell(value: Any) -> Any:
     if isinstance(value, Mapping):
         return _mapping_text(value)
     return value
+
+
+def xlsx_money(value: Any, currency: str) -> Any:
+    """A value of a money field with the fixed ``currency`` as an XLSX number shown with it
+    (``1,234.50 "CNY"``), which a spreadsheet adds up and imports read back as the amount; as
+    ``1234.50 CNY`` text when it is masked or has more digits than a spreadsheet keeps."""
+    if isinstance(value, Mapping) and value.get("currency") == currency:
+        try:
+            amount = Decimal(str(value.get("amount")))
+        except InvalidOperation:
+            return export_cell(value)
+        if amount.is_finite() and spreadsheets.kept_exactly(amount):
+            places = CURRENCY_SCALES.get(currency, 2)
+            digits = "#,##0." + "0" * places if places else "#,##0"
+            return spreadsheets.Shown(amount, f'{digits} "{currency}"')
+    return export_cell(value)
 
 
 def money_of_text(text: str) -> dict[str, str] | None:

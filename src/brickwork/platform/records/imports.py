@@ -290,6 +290,10 @@ def _names(item: FieldBase) -> Iterable[str]:
         yield from (text for text in (label.zh_cn, label.en) if text)
 
 
+EXPORT_SYSTEM_COLUMNS = frozenset({"id", "created_at", "updated_at"})
+"""Columns a record export writes besides the fields (`transfer.export_rows`)."""
+
+
 def map_headers(headers: Sequence[str], fields: Sequence[FieldBase]) -> dict[int, FieldBase]:
     """Which field each column feeds; unknown or repeated columns are refused."""
     lookup: dict[str, FieldBase] = {}
@@ -303,6 +307,16 @@ def map_headers(headers: Sequence[str], fields: Sequence[FieldBase]) -> dict[int
     seen: dict[str, int] = {}
     for index, header in enumerate(headers):
         item = lookup.get(header.lower())
+        if item is None and header.lower() in EXPORT_SYSTEM_COLUMNS:
+            problems.append(
+                ErrorItem(
+                    f"/columns/{index}",
+                    "import_system_column",
+                    f"column {header!r} is written by exports and set by Brickwork; an import "
+                    "adds new records and cannot set it: remove the column",
+                )
+            )
+            continue
         if item is None:
             if header:
                 problems.append(

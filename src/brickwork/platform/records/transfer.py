@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from brickwork.engines.form.definition import SubtableField
+from brickwork.engines.form.definition import MoneyField, SubtableField
+from brickwork.engines.form.elements import FieldBase
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.records import kept_warnings
-from brickwork.platform.records.exports import export_cell
+from brickwork.platform.records.exports import export_cell, xlsx_money
 from brickwork.platform.records.imports import (
     ImportReport,
     formula_errors,
@@ -139,13 +141,21 @@ def export_rows(
         if not isinstance(f, SubtableField) and f.key in page.fields
     ]
     header = ["id", *(f.key for f in fields), "created_at", "updated_at"]
+    cells = [_cell_writer(f, format_) for f in fields]
     rows = [
         [
             item["id"],
-            *(export_cell(item.get(f.key)) for f in fields),
+            *(write(item.get(f.key)) for f, write in zip(fields, cells, strict=True)),
             item["created_at"],
             item["updated_at"],
         ]
         for item in page.items
     ]
     return header, rows
+
+
+def _cell_writer(item: FieldBase, format_: str) -> Callable[[Any], Any]:
+    """How a field's values become cells: a fixed-currency money field is a number in XLSX."""
+    if format_ == "xlsx" and isinstance(item, MoneyField) and item.currency is not None:
+        return partial(xlsx_money, currency=item.currency)
+    return export_cell

@@ -250,8 +250,8 @@ def xlsx_bytes(run: ReportRun, locale: str) -> bytes:
             if index == 0 and kind != "data" and value is None:
                 shown = "合计" if locale == "zh-CN" else "Total"
             number_format = formats[index]
-            if isinstance(shown, Decimal | int | date) and not isinstance(shown, bool):
-                written = WriteOnlyCell(sheet, value=shown)  # type: ignore[arg-type]
+            if _numeric_cell(shown):
+                written = WriteOnlyCell(sheet, value=shown)
                 if number_format is not None:
                     written.number_format = number_format
             elif shown is None:
@@ -268,6 +268,15 @@ def xlsx_bytes(run: ReportRun, locale: str) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _numeric_cell(shown: Any) -> bool:
+    """A date, or a number a spreadsheet keeps exactly (a longer one is written as text)."""
+    if isinstance(shown, bool):
+        return False
+    if isinstance(shown, Decimal | int):
+        return spreadsheets.kept_exactly(shown)
+    return isinstance(shown, date)
 
 
 def pdf_bytes(run: ReportRun, locale: str, now: datetime) -> bytes:
