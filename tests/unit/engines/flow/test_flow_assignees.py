@@ -99,6 +99,14 @@ def test_out_of_office_delegate_and_inactive_users() -> None:
     )
 
 
+def test_a_delegation_is_not_passed_on_by_an_absent_delegate() -> None:
+    directory = bank()
+    directory.away["risk1"] = "deputy"
+    directory.away["deputy"] = "risk2"
+    driver = Driver(chain(node({"type": "user", "user": "risk1"})), directory=directory)
+    assert driver.assignees("a") == ["deputy"]
+
+
 def test_an_absent_user_named_twice_is_replaced_once() -> None:
     directory = bank()
     directory.away["risk1"] = "deputy"
