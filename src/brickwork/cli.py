@@ -130,10 +130,18 @@ def _database_url_problem(url: str) -> str | None:
 
 
 def _fail(message: str, *, code: str, details: list[str] | None = None) -> typer.Exit:
+    _say(message, code=code, details=details)
+    raise typer.Exit(2)
+
+
+def _say(message: str, *, code: str, details: list[str] | None = None) -> None:
     err.print(f"[bold red]error[/] {escape(f'[{code}]')} {escape(message)}", highlight=False)
     for line in details or []:
         err.print(f"  {escape(line)}", highlight=False)
-    raise typer.Exit(2)
+
+
+def _details(error: PlatformError) -> list[str]:
+    return [f"{item.pointer or '/'}: [{item.code}] {item.message}" for item in error.errors]
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -574,11 +582,7 @@ def _session_factory(settings: Settings) -> Any:
 
 
 def _report(error: PlatformError) -> None:
-    _fail(
-        error.message,
-        code=error.code,
-        details=[f"{item.pointer or '/'}: [{item.code}] {item.message}" for item in error.errors],
-    )
+    _fail(error.message, code=error.code, details=_details(error))
 
 
 @apps_app.command("list")
@@ -970,6 +974,9 @@ def main() -> None:
             "server runs",
             highlight=False,
         )
+        raise SystemExit(2) from None
+    except PlatformError as exc:  # a command that did not catch it (an invalid shipped pack)
+        _say(exc.message, code=exc.code, details=_details(exc))
         raise SystemExit(2) from None
 
 

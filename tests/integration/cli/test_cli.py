@@ -269,3 +269,30 @@ def test_a_database_the_cli_cannot_use_is_named_without_a_traceback(
     assert f"[{code}]" in shown
     assert says in shown
     assert "Traceback" not in shown
+
+
+def test_a_pack_that_fails_its_checks_is_named_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A shipped pack whose files were edited after it was sealed stops pack commands with its
+    problem, not a traceback."""
+    from shutil import copytree
+
+    from brickwork.cli import main
+    from brickwork.platform.packs import manifest
+
+    shipped = Path(manifest.__file__).parents[2] / "finance_templates" / "kyc"
+    folder = copytree(shipped, tmp_path / "kyc")
+    with (folder / "roles.json").open("a", encoding="utf-8") as edited:
+        edited.write(" ")
+    monkeypatch.setattr(
+        "brickwork.platform.assembly.shipped_packs", lambda: (manifest.read_pack(folder),)
+    )
+    monkeypatch.setattr("sys.argv", ["brickwork", "packs", "test", "kyc"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    shown = " ".join(capsys.readouterr().err.split())
+    assert "[pack_invalid]" in shown
+    assert "[E_PACK_CHECKSUM]" in shown
+    assert "Traceback" not in shown

@@ -85,3 +85,20 @@ def test_a_step_naming_a_record_that_is_not_there_is_refused() -> None:
         SampleData.model_validate(
             {"form": "f", "records": [{}], "flow_steps": [{"record": 1, "node": "n", "as": "u"}]}
         )
+
+
+def test_the_approval_authority_shows_its_name_not_its_code(users: Any) -> None:
+    service = users.app.state.services.packs
+    service.install(users.session, SETUP, "credit")
+    service.sample_data(users.session, SETUP, "credit")
+    users.session.commit()
+    reader = users.client("risk", roles=("credit_risk_officer",), departments=("head_office",))
+    records = reader.get("/api/v1/apps/credit/forms/application/records", params={"limit": 100})
+    assert records.status_code == 200, records.text
+    by_authority = {item["authority"]: item["id"] for item in records.json()["items"]}
+    for code, name in (("branch", "经营机构审批"), ("head_office", "总行审批")):
+        page = reader.get(f"/apps/credit/forms/application/records/{by_authority[code]}",
+                          headers={"accept-language": "zh-CN"})  # fmt: skip
+        assert page.status_code == 200, page.text
+        assert name in page.text
+        assert f">{code}<" not in page.text
