@@ -15,7 +15,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,11 +26,13 @@ from hypothesis import strategies as st
 
 from brickwork.engines.expr import NotPushable, Scope, compile_expression, to_sql_ir
 from brickwork.engines.expr import datatypes as t
+from brickwork.platform.clock import BUSINESS_ZONE
+from brickwork.platform.db.base import UtcDateTime
 from brickwork.platform.query.sql_expr import render
 
 SCOPE = Scope.of(
     {"a": "number", "b": "number", "c": "number", "s": "string", "u": "string",
-     "flag": "boolean", "d": "date"}
+     "flag": "boolean", "d": "date", "at": "datetime"}
 )  # fmt: skip
 AGGREGATE_SCOPE = Scope.of({"rows": t.list_of(t.context_of({"a": "number", "b": "number"}))})
 
@@ -57,6 +59,7 @@ def _table(name: str, number: sa.types.TypeEngine[Any]) -> tuple[sa.MetaData, sa
         sa.Column("u", sa.String(20)),
         sa.Column("flag", sa.Boolean),
         sa.Column("d", sa.Date),
+        sa.Column("at", UtcDateTime),
     )
     return metadata, table
 
@@ -216,8 +219,14 @@ def _rows(exact: bool) -> st.SearchStrategy[list[dict[str, Any]]]:
 
 
 def _python_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as the platform hands it to expressions: whole numbers as decimals, stored
+    instants in the business's time zone."""
     return {
-        k: Decimal(v) if isinstance(v, int) and not isinstance(v, bool) else v
+        k: Decimal(v)
+        if isinstance(v, int) and not isinstance(v, bool)
+        else v.astimezone(BUSINESS_ZONE)
+        if isinstance(v, datetime)
+        else v
         for k, v in row.items()
     }
 
@@ -308,6 +317,35 @@ FIXED = [
 @pytest.mark.parametrize("source", FIXED)
 def test_known_expressions_agree(backend: Backend, source: str) -> None:
     _agree(backend, source, FIXED_ROWS)
+
+
+INSTANT_ROWS = [
+    {"at": datetime(2025, 12, 31, 15, 59, 59, tzinfo=UTC)},  # 31 Dec, 23:59:59 in Shanghai
+    {"at": datetime(2025, 12, 31, 16, 30, tzinfo=UTC)},  # 1 Jan, 00:30 in Shanghai
+    {"at": datetime(2026, 1, 1, 15, 59, 59, tzinfo=UTC)},  # 1 Jan, 23:59:59
+    {"at": datetime(2026, 1, 1, 16, 0, tzinfo=UTC)},  # 2 Jan, 00:00
+    {"at": None},
+]
+INSTANTS = [
+    'date(at) = @"2026-01-01"',
+    'date(at) >= @"2026-01-01" and date(at) <= @"2026-01-01"',
+    'date(at) < date(@"2026-01-01T00:30:00+08:00")',
+    'date(at) = date(@"2025-12-31T20:00:00-05:00")',
+    "year(at) = 2026",
+    "month(at)",
+    "day(at)",
+    'at >= @"2026-01-01T00:00:00+08:00"',
+    'at < @"2026-01-01T16:00:00Z"',
+    "date(at) = d",
+]
+
+
+@pytest.mark.parametrize("source", INSTANTS)
+def test_stored_instants_are_read_in_the_business_time_zone_alike(
+    backend: Backend, source: str
+) -> None:
+    rows = [{**row, "d": date(2026, 1, 1)} for row in INSTANT_ROWS]
+    _agree(backend, source, rows)
 
 
 AGGREGATES = [
