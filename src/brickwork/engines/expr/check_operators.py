@@ -137,6 +137,8 @@ def _comparison_hint(left: ExprType, right: ExprType, right_node: Expr) -> str |
         return "convert with number(...) or string(...)"
     if v.DATE in kinds and v.NUMBER in kinds:
         return 'use YEAR(d), DATEDIF(a, b, "D") or compare with another date'
+    if kinds == {v.DATE, v.DATETIME}:
+        return "compare its date instead, e.g. date(at) >= today()"
     if v.BOOLEAN in kinds:
         return "compare with true or false, without quotes"
     return None

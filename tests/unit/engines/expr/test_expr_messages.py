@@ -16,6 +16,7 @@ SCOPE = Scope.of(
         "amount": "number",
         "channel": "string",
         "opened": "date",
+        "at": "datetime",
         "approved": "boolean",
         "items": "list<number>",
         "guarantors": "list<context>",
@@ -71,6 +72,8 @@ MISTAKES: list[tuple[str, str, str, int, int, tuple[str, ...]]] = [
     ("unknown field of a context", "$now.yaer", "E_NO_PROPERTY", 1, 1, ("yaer",)),
     ("bad date literal", '@"2025-02-30"', "E_BAD_TEMPORAL", 1, 1, ("day is out of range",)),
     ("empty expression", "   ", "E_EMPTY", 1, 1, ("empty",)),
+    ("date and time against a date", "at >= today()", "E_IMPOSSIBLE_COMPARISON", 1, 1,
+     ("date(at) >= today()",)),
     ("error on a later line", "amount > 5 and\n  channel == \"x\"", "E_DOUBLE_EQUALS", 2, 11,
      ("single `=`",)),
 ]  # fmt: skip
