@@ -199,6 +199,7 @@ def test_imports_read_date_times_without_an_offset_as_shanghai_time(ops: TestCli
     sheet.append(["cell", datetime(2026, 1, 9, 7, 30)])  # noqa: DTZ001 - cells keep no offset
     sheet.append(["text", "2026-01-09 07:30"])
     sheet.append(["utc", "2026-01-08T23:30:00Z"])
+    sheet.append(["slashes", "2026/1/9 7:30"])  # as a Chinese Excel writes it in CSV
     sheet.append(["bad", "2026-01-09 25:30"])
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -206,16 +207,17 @@ def test_imports_read_date_times_without_an_offset_as_shanghai_time(ops: TestCli
     refused = ops.post(imports, content=buffer.getvalue(), headers={"content-type": XLSX})
     assert refused.status_code == 422, refused.text
     assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
-        ("/rows/5/at", "datetime_invalid")
+        ("/rows/6/at", "datetime_invalid")
     ]
-    sheet.delete_rows(5)
+    sheet.delete_rows(6)
     buffer = io.BytesIO()
     workbook.save(buffer)
     done = ops.post(imports, content=buffer.getvalue(), headers={"content-type": XLSX})
     assert done.status_code == 200, done.text
     items = ops.get(RECORDS, params={"sort": "title"}).json()["items"]
     assert [(i["title"], datetime.fromisoformat(i["at"]), i["hour"]) for i in items] == [
-        (title, datetime(2026, 1, 8, 23, 30, tzinfo=UTC), 7) for title in ("cell", "text", "utc")
+        (title, datetime(2026, 1, 8, 23, 30, tzinfo=UTC), 7)
+        for title in ("cell", "slashes", "text", "utc")
     ]
 
 

@@ -218,3 +218,43 @@ def test_partial_import_writes_good_rows_and_reports_bad(crm: TestClient) -> Non
     assert (body["created"], body["partial"], body["error_count"]) == (2, True, 1)
     assert body["errors"][0]["row"] == 3
     assert count(crm) == 2
+
+
+def test_a_csv_saved_by_a_spreadsheet_program_imports_its_dates_and_grouped_numbers(
+    crm: TestClient,
+) -> None:
+    """A Chinese Excel saves dates as `2026/1/9` and shows amounts with thousands separators;
+    year-first dates and properly grouped numbers are read as the API writes them, anything
+    ambiguous is still refused with its cell."""
+    rows = [
+        ["姓名", "Balance", "Opened"],
+        ["slashes", "1,234,567.89", "2026/1/9"],
+        ["dots", "-1,000", "2026.01.09"],
+        ["chinese", "12.50", "2026年1月9日"],
+        ["single digits", "1,000.5", "2026-1-9"],
+    ]
+    done = crm.post(IMPORTS, content=csv_file(rows), headers={"content-type": "text/csv"})
+    assert done.status_code == 200, done.text
+    items = crm.get(RECORDS, params={"sort": "name", "limit": 10}).json()["items"]
+    assert [(i["name"], i["balance"]["amount"], i["opened"]) for i in items] == [
+        ("chinese", "12.50", "2026-01-09"),
+        ("dots", "-1000.00", "2026-01-09"),
+        ("single digits", "1000.50", "2026-01-09"),
+        ("slashes", "1234567.89", "2026-01-09"),
+    ]
+    bad = [
+        ["姓名", "Balance", "Opened"],
+        ["comma decimal", "1,5", "2026/1/9"],
+        ["bad grouping", "12,34.00", "2026/1/9"],
+        ["day first", "1.00", "9/1/2026"],
+        ["no such day", "1.00", "2026/2/30"],
+    ]
+    refused = crm.post(IMPORTS, content=csv_file(bad), headers={"content-type": "text/csv"})
+    assert refused.status_code == 422, refused.text
+    assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
+        ("/rows/2/Balance", "number_format"),
+        ("/rows/3/Balance", "number_format"),
+        ("/rows/4/Opened", "date_format"),
+        ("/rows/5/Opened", "date_invalid"),
+    ]
+    assert count(crm) == 4

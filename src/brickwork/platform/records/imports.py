@@ -23,9 +23,13 @@ from decimal import Decimal
 from typing import Any
 
 from brickwork.engines.form.definition import (
+    DateField,
     DatetimeField,
+    DecimalField,
+    IntegerField,
     MoneyField,
     MultiSelectField,
+    PercentField,
     SubtableField,
 )
 from brickwork.engines.form.elements import FieldBase, I18nText
@@ -357,20 +361,40 @@ def row_data(row: Sequence[Any], mapped: Mapping[int, FieldBase]) -> dict[str, A
     }
 
 
+SHEET_DAY = r"(?P<year>[0-9]{4}) *[-/.年] *(?P<month>[0-9]{1,2}) *[-/.月] *(?P<day>[0-9]{1,2}) *日?"
+SHEET_DATE = re.compile(SHEET_DAY)
+SHEET_DATETIME = re.compile(
+    SHEET_DAY + r" +(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2}))?"
+)
+"""Dates as spreadsheet programs write them in CSV files (`2026/1/9`, `2026-1-9`, `2026.1.9`,
+`2026年1月9日`; a Chinese Excel saves `2026/1/9 7:30`): year first, so never ambiguous."""
+GROUPED_NUMBER = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+"""A number with thousands separators as spreadsheets show it (`1,234,567.89`)."""
+NUMBER_FIELDS = (IntegerField, DecimalField, MoneyField, PercentField)
+
+
 def _read_back(cell: Any, item: FieldBase) -> Any:
-    """A text cell as exports write it, back to its value: without the leading ``'`` that
-    guards text starting like a formula, money ``12.50 CNY`` as its amount and currency, the
-    options of a multiple choice joined by ``;`` as a list (a cell naming one option as it is),
-    a date-time without an offset (any date-time cell of a spreadsheet, which keeps none) as
-    the business's time, Shanghai's, as the web's forms read it. Anything else goes to the form
-    engine unchanged, which checks it as any API input."""
+    """A text cell as exports (or spreadsheet programs) write it, back to its value: without
+    the leading ``'`` that guards text starting like a formula, money ``12.50 CNY`` as its
+    amount and currency, the options of a multiple choice joined by ``;`` as a list (a cell
+    naming one option as it is), a date-time without an offset (any date-time cell of a
+    spreadsheet, which keeps none) as the business's time, Shanghai's, as the web's forms read
+    it; numbers with thousands separators (``1,234.50``) and year-first dates with slashes, dots
+    or 年月日 (``2026/1/9``) as the API writes them. Anything else goes to the form engine
+    unchanged, which checks it as any API input."""
     if not isinstance(cell, str):
         return cell
     text = spreadsheets.unguarded(cell)
     if isinstance(item, DatetimeField):
-        return _zoned(text)
+        return _zoned(_sheet_datetime(text))
+    if isinstance(item, DateField):
+        return _sheet_date(text)
+    if isinstance(item, NUMBER_FIELDS):
+        text = _ungrouped(text)
     if isinstance(item, MoneyField):
         money = money_of_text(text)
+        if money is not None:
+            money["amount"] = _ungrouped(money["amount"])
         return text if money is None else money
     if isinstance(item, MultiSelectField):
         whole = text.strip()
@@ -378,6 +402,30 @@ def _read_back(cell: Any, item: FieldBase) -> Any:
             return [whole]
         return [part.strip() for part in whole.split(";") if part.strip()]
     return text
+
+
+def _ungrouped(text: str) -> str:
+    """``1,234.50`` as ``1234.50``; other text as it is."""
+    found = GROUPED_NUMBER.fullmatch(text.strip())
+    return text if found is None else found.group().replace(",", "")
+
+
+def _sheet_date(text: str) -> str:
+    """``2026/1/9`` (and the other forms of `SHEET_DATE`) as ``2026-01-09``; other text as it
+    is (an impossible day such as ``2026/2/30`` is then refused as the API refuses it)."""
+    found = SHEET_DATE.fullmatch(text.strip())
+    if found is None:
+        return text
+    return f"{found['year']}-{int(found['month']):02d}-{int(found['day']):02d}"
+
+
+def _sheet_datetime(text: str) -> str:
+    """``2026/1/9 7:30`` as ``2026-01-09 07:30:00``; other text as it is."""
+    found = SHEET_DATETIME.fullmatch(text.strip())
+    if found is None:
+        return text
+    day = f"{found['year']}-{int(found['month']):02d}-{int(found['day']):02d}"
+    return f"{day} {int(found['hour']):02d}:{found['minute']}:{found['second'] or '00'}"
 
 
 def _zoned(text: str) -> str:
