@@ -128,7 +128,7 @@ def test_a_new_record_is_checked_as_it_is_typed_then_saved(officer: TestClient) 
         data={
             "csrf_token": token,
             "f.borrower": "Acme Ltd",
-            "f.amount": "250000.50",
+            "f.amount": "250,000.50",  # as pages show amounts, and people type them
             "f.rate": "0.02",
             "f.kind": "mortgage",
             "f.secured": "true",

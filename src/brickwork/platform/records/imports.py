@@ -390,11 +390,11 @@ def _read_back(cell: Any, item: FieldBase) -> Any:
     if isinstance(item, DateField):
         return _sheet_date(text)
     if isinstance(item, NUMBER_FIELDS):
-        text = _ungrouped(text)
+        text = ungrouped_number(text)
     if isinstance(item, MoneyField):
         money = money_of_text(text)
         if money is not None:
-            money["amount"] = _ungrouped(money["amount"])
+            money["amount"] = ungrouped_number(money["amount"])
         return text if money is None else money
     if isinstance(item, MultiSelectField):
         whole = text.strip()
@@ -404,8 +404,9 @@ def _read_back(cell: Any, item: FieldBase) -> Any:
     return text
 
 
-def _ungrouped(text: str) -> str:
-    """``1,234.50`` as ``1234.50``; other text as it is."""
+def ungrouped_number(text: str) -> str:
+    """``1,234.50`` as ``1234.50``; other text as it is (people type and paste numbers so;
+    the API itself takes plain numbers only)."""
     found = GROUPED_NUMBER.fullmatch(text.strip())
     return text if found is None else found.group().replace(",", "")
 

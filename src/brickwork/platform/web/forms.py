@@ -42,6 +42,7 @@ from brickwork.platform.errors import (
     NotFound,
     PlatformError,
 )
+from brickwork.platform.records.imports import ungrouped_number
 from brickwork.platform.runs.schemas import MAX_ID
 from brickwork.platform.web.pages import MAX_FIELD
 from brickwork.platform.web.params import (
@@ -66,6 +67,8 @@ router = APIRouter(include_in_schema=False)
 PREFIX = "f."
 FILE_TYPES = frozenset({"attachment", "signature"})
 PEOPLE = frozenset({"member", "department"})
+NUMBER_TYPES = frozenset({"integer", "decimal", "money", "percent"})
+"""Typed as people write numbers: `1,234.50` is read as 1234.50."""
 MAX_SUGGESTIONS = 1000
 EDITABLE = (
     (LISTED_TYPES - {"computed", "serial_number"}) | {"lookup", "subtable", "location"} | FILE_TYPES
@@ -886,6 +889,8 @@ def value_of(item: Any, values: list[str]) -> Any:
     text = values[-1].strip() if values else ""
     if item.type == "datetime":
         return with_zone(text) if text else None
+    if item.type in NUMBER_TYPES:
+        return ungrouped_number(text) or None
     return text or None
 
 
