@@ -73,6 +73,7 @@ EXPR_TYPES: Mapping[p.ValueType, str] = {
     "department": "string",
 }
 NUMERIC = frozenset({"number", "money"})
+COUNTS = frozenset({"count", "count_distinct"})
 ORDERED = frozenset({"number", "money", "date", "datetime"})
 PARAMETER_TYPES: Mapping[str, Any] = {
     "date_range": {"start": "date", "end": "date"},
@@ -186,10 +187,20 @@ def _label(given: Any, fallback: p.Label) -> p.Label:
     return cast(p.Label, given) if given is not None else fallback
 
 
-def _format(spec: FormatSpec | None) -> p.Format | None:
+def _format(spec: FormatSpec | None, info: FieldInfo | None = None) -> p.Format | None:
+    """The format given, showing a fixed-currency money field in its currency unless the
+    format names another."""
+    currency = info.currency if info is not None and info.type == "money" else None
     if spec is None:
-        return None
-    return p.Format(spec.style, spec.decimals, spec.currency, spec.pattern)
+        return None if currency is None else p.Format("money", currency=currency)
+    return p.Format(spec.style, spec.decimals, spec.currency or currency, spec.pattern)
+
+
+MIXED_CURRENCIES = (
+    "its values name their own currencies (the field has no fixed currency), so amounts in "
+    "different currencies would be {what}; give the field a fixed currency, or report a "
+    "computed field in one currency (convert currency(...))"
+)
 
 
 class _Compiler:
@@ -456,6 +467,13 @@ class _Compiler:
                     "E_REPORT_GRAIN",
                     f"{spec.field!r} is {ref.type}: a time grain needs a date or date-time field",
                 )
+            if self.mixed(info):
+                self.problem(
+                    f"{pointer}/field",
+                    "E_REPORT_MIXED_CURRENCIES",
+                    f"{spec.field!r} cannot be a dimension: "
+                    + MIXED_CURRENCIES.format(what="grouped and bucketed together"),
+                )
             buckets = None
             if spec.buckets is not None:
                 buckets = self.buckets(spec, ref, pointer)
@@ -466,8 +484,13 @@ class _Compiler:
                 pointer,
                 spec.grain,
                 buckets,
-                _format(spec.format),
+                _format(spec.format, info),
             )
+
+    @staticmethod
+    def mixed(info: FieldInfo) -> bool:
+        """A money field whose values name their own currencies."""
+        return info.type == "money" and info.currency is None
 
     def buckets(self, spec: Any, ref: p.FieldRef, pointer: str) -> p.Buckets | None:
         given = spec.buckets
@@ -524,6 +547,7 @@ class _Compiler:
         function = spec.function
         assert function is not None
         ref = None
+        info: FieldInfo | None = None
         label: p.Label = spec.key
         if spec.field is None:
             if function != "count":
@@ -550,6 +574,14 @@ class _Compiler:
                     + ("numbers and money" if allowed is NUMERIC else "numbers, money and dates")
                     + " only; count or count_distinct work on any field",
                 )
+            elif allowed is not None and self.mixed(info):
+                self.problem(
+                    f"{pointer}/function",
+                    "E_REPORT_MIXED_CURRENCIES",
+                    f"{function} of {spec.field!r} is not possible: "
+                    + MIXED_CURRENCIES.format(what="compared and added up")
+                    + "; count or count_distinct work",
+                )
         percentile = spec.percentile
         if function == "median":
             percentile = Decimal(50)
@@ -575,7 +607,7 @@ class _Compiler:
             ref,
             pointer,
             percentile,
-            _format(spec.format),
+            _format(spec.format, None if function in COUNTS else info),
         )
 
     def calculated(
@@ -622,7 +654,7 @@ class _Compiler:
                 _label(spec.label, info.label or spec.key),
                 ref,
                 pointer,
-                _format(spec.format),
+                _format(spec.format, info),
             )
 
     # ------------------------------------------------------------ inputs

@@ -20,6 +20,9 @@ class FieldInfo:
     label: Label = ""
     lookup_form: str | None = None
     """The form a `lookup` field points to."""
+    currency: str | None = None
+    """A `money` field's fixed currency; None when each value names its own (such amounts
+    cannot be added up, grouped or bucketed together)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,12 @@ from brickwork.platform.clock import business_date, system_clock
 from brickwork.platform.crypto.errors import KeyringError
 from brickwork.platform.errors import ErrorItem, Forbidden, Invalid
 from brickwork.platform.query.sql_expr import map_children, render
-from brickwork.platform.records.layout import BLIND_INDEX_SUFFIX, ENCRYPTED, ColumnLayout
+from brickwork.platform.records.layout import (
+    BLIND_INDEX_SUFFIX,
+    CURRENCY_SUFFIX,
+    ENCRYPTED,
+    ColumnLayout,
+)
 from brickwork.platform.records.published import PublishedForm
 from brickwork.platform.records.storage import plaintext_of
 from brickwork.platform.records.windows import CANDIDATE, bind_trigger, related_scope
@@ -57,12 +62,13 @@ SYSTEM_FILTERS: dict[str, str] = {
 cannot take these keys (`RESERVED_KEYS`)."""
 _SYSTEM_SCOPE = Scope.of(SYSTEM_FILTERS).fields
 AGGREGATABLE: dict[str, frozenset[str]] = {
-    "sum": frozenset({"decimal", "money", "bigint"}),
-    "avg": frozenset({"decimal", "money", "bigint"}),
-    "min": frozenset({"decimal", "money", "bigint", "date", "datetime"}),
-    "max": frozenset({"decimal", "money", "bigint", "date", "datetime"}),
+    "sum": frozenset({"decimal", "bigint"}),
+    "avg": frozenset({"decimal", "bigint"}),
+    "min": frozenset({"decimal", "bigint", "date", "datetime"}),
+    "max": frozenset({"decimal", "bigint", "date", "datetime"}),
 }
-"""Storage types each aggregate function takes (count takes every field)."""
+"""Storage types each aggregate function takes (count takes every field; a fixed-currency money
+field is stored as a decimal, one whose values name their currencies as `money`: never summed)."""
 BLIND = "$blind_index"
 """Path head of a rewritten column reference: ``(BLIND, key)`` is the field's blind index."""
 
@@ -340,6 +346,12 @@ class RecordQuery:
         self._guard(key, pointer)
         layout = self.columns.get(key)
         base = "" if layout is None else layout.type_key.split(":")[0]
+        if base == "money" and function != "count":  # each value names its own currency
+            raise Invalid(
+                f"cannot take the {function} of {key!r}: its amounts are in several currencies",
+                code="aggregate_invalid",
+                errors=[ErrorItem(pointer, "mixed_currencies", f"{key!r} has no fixed currency")],
+            )
         allowed = AGGREGATABLE.get(function, frozenset())
         if layout is None or (function != "count" and base not in allowed):
             what = "a stored field" if function == "count" else " or ".join(sorted(allowed))
@@ -350,8 +362,12 @@ class RecordQuery:
             )
         return self._readable(key, self.form.table.c[layout.column])
 
-    def sum_columns(self, keys: Sequence[str]) -> dict[str, ColumnElement[Any]]:
-        sums: dict[str, ColumnElement[Any]] = {}
+    def sum_columns(
+        self, keys: Sequence[str]
+    ) -> dict[str, tuple[ColumnElement[Any], ColumnElement[Any] | None]]:
+        """Each field's column to sum, with its currency column when its values name their
+        own currencies (they are summed per currency, never together)."""
+        sums: dict[str, tuple[ColumnElement[Any], ColumnElement[Any] | None]] = {}
         for key in keys:
             self._guard(key, "/sum")
             layout = self.columns.get(key)
@@ -365,5 +381,8 @@ class RecordQuery:
                     code="validation_failed",
                     errors=[ErrorItem("/sum", "not_numeric", f"{key!r} is not a numeric field")],
                 )
-            sums[key] = self._readable(key, self.form.table.c[layout.column])
+            currency = None
+            if layout.type_key.startswith("money:"):
+                currency = self.form.table.c[layout.column + CURRENCY_SUFFIX]
+            sums[key] = (self._readable(key, self.form.table.c[layout.column]), currency)
         return sums

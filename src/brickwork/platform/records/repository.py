@@ -413,6 +413,26 @@ class RecordRepository:
     ) -> Any:
         return sum_value(session.execute(select(func.sum(column)).where(*where)).scalar_one())
 
+    def sums_by_currency(
+        self,
+        session: Session,
+        column: ColumnElement[Any],
+        currency: ColumnElement[Any],
+        *,
+        where: Sequence[ColumnElement[bool]],
+    ) -> list[dict[str, Any]]:
+        """``{"amount", "currency"}`` per currency the rows hold, by currency code."""
+        statement = (
+            select(currency, func.sum(column))
+            .where(*where, column.is_not(None))
+            .group_by(currency)
+            .order_by(currency)
+        )
+        return [
+            {"amount": sum_value(total), "currency": code}
+            for code, total in session.execute(statement)
+        ]
+
     def ids_where(
         self, session: Session, table: Table, where: Sequence[ColumnElement[bool]], limit: int
     ) -> list[str]:

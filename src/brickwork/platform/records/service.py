@@ -1278,7 +1278,8 @@ class RecordService:
         sums: Sequence[str] = (),
     ) -> dict[str, Any]:
         """Count and exact sums of the live records the actor may read (sums run in the
-        database, never via floats)."""
+        database, never via floats); a money field whose values name their own currencies is
+        summed per currency, as a list of money values."""
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, "read")
         query = self.query(session, access)
@@ -1293,7 +1294,9 @@ class RecordService:
                 "count": self.repo.count_rows(session, form.table, where=conditions),
                 "sum": {
                     key: self.repo.aggregate(session, form.table, column, where=conditions)
-                    for key, column in columns.items()
+                    if currency is None
+                    else self.repo.sums_by_currency(session, column, currency, where=conditions)
+                    for key, (column, currency) in columns.items()
                 },
             }
 

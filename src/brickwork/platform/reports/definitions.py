@@ -121,7 +121,8 @@ def field_info(item: FieldBase) -> FieldInfo:
         return FieldInfo("lookup", label, item.target.form)
     if getattr(item, "encrypted", False):
         kind = "other"
-    return FieldInfo(kind, label)
+    currency = getattr(item, "currency", None) if kind == "money" else None
+    return FieldInfo(kind, label, currency=currency)
 
 
 def _label(label: Any, fallback: str) -> str | dict[str, str]:

@@ -30,7 +30,7 @@ from brickwork.engines.expr import EvaluationContext, Scope, to_sql_ir
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.form import compile_form
 from brickwork.engines.form.compiled import FormDesignError
-from brickwork.engines.form.definition import FormDefinition
+from brickwork.engines.form.definition import FormDefinition, MoneyField
 from brickwork.engines.form.scope import to_expression_values
 from brickwork.engines.rules import (
     AlertEffect,
@@ -218,6 +218,11 @@ class RuleRunner:
             ) from None
         missing = self._unavailable(session, request.app_key, compiled.spec)
         missing.extend(self.notices.publish_problems(session, compiled.spec, scopes, "/spec"))
+        mixed = {
+            form.form_key: mixed_currency_fields(form.definition)
+            for form in self.records.published_forms(session, request.app_key)
+        }
+        missing.extend(currency_problems(compiled.spec, mixed, "/spec"))
         if missing:
             raise Invalid(
                 f"rule {request.definition.key!r} cannot be published",
@@ -399,6 +404,7 @@ class RuleRunner:
             return []  # the form's own checks report it
         scopes = {**self._scopes(session, request.app_key)}
         scopes[request.definition.key] = compiled_form.scope
+        mixed = {request.definition.key: mixed_currency_fields(compiled_form.definition)}
         problems: list[ErrorItem] = []
         steps: list[str] = []
         for _definition_id, key, number in published:
@@ -411,6 +417,7 @@ class RuleRunner:
                 )
                 continue
             broken = template_problems(compiled.spec, scopes, f"/rules/{key}")
+            broken.extend(currency_problems(compiled.spec, mixed, f"/rules/{key}"))
             problems.extend(broken)
             if not broken:
                 steps.append(f"rule {key!r} still compiles")
@@ -1284,4 +1291,34 @@ def _call_errors(model: CompiledModel, action: CallDecision, pointer: str) -> li
             message,
         )
         for below, kind, message in model.call_problems(action.decision, action.inputs)
+    ]
+
+
+MIXED_AGGREGATES = frozenset({"sum", "avg", "min", "max"})
+
+
+def mixed_currency_fields(definition: FormDefinition) -> frozenset[str]:
+    """The money fields whose values name their own currencies (no fixed currency)."""
+    return frozenset(
+        item.key
+        for item in definition.fields
+        if isinstance(item, MoneyField) and item.currency is None
+    )
+
+
+def currency_problems(
+    spec: RuleDefinition, mixed: Mapping[str, frozenset[str]], pointer: str
+) -> list[ErrorItem]:
+    """Aggregates that would add up or compare amounts in different currencies."""
+    return [
+        ErrorItem(
+            f"{pointer}/aggregates/{index}/field",
+            "E_RULE_MIXED_CURRENCIES",
+            f"the {aggregate.function} of `{aggregate.field}` of `{aggregate.form}` would mix "
+            "currencies: its values name their own currencies; give the field a fixed currency, "
+            "or aggregate a computed field in one currency (convert currency(...))",
+        )
+        for index, aggregate in enumerate(spec.aggregates)
+        if aggregate.function in MIXED_AGGREGATES
+        and aggregate.field in mixed.get(aggregate.form, frozenset())
     ]

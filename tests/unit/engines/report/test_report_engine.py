@@ -35,7 +35,8 @@ ENV = ReportEnvironment(
             {
                 "name": FieldInfo("text", "Name"),
                 "tier": FieldInfo("choice", {"zh-CN": "等级", "en": "Tier"}),
-                "aum": FieldInfo("money", "AUM"),
+                "aum": FieldInfo("money", "AUM", currency="CNY"),
+                "balance": FieldInfo("money", "Balance"),  # each value names its currency
                 "opened": FieldInfo("date", "Opened"),
                 "rm": FieldInfo("lookup", "RM", "staff"),
                 "photo": FieldInfo("other", "Photo"),
@@ -44,14 +45,14 @@ ENV = ReportEnvironment(
         "staff": FormInfo({"name": FieldInfo("text", "Name"), "team": FieldInfo("text")}),
         "loan": FormInfo(
             {
-                "amount": FieldInfo("money", "Amount"),
+                "amount": FieldInfo("money", "Amount", currency="CNY"),
                 "rm": FieldInfo("lookup", "RM", "staff"),
                 "collaterals": FieldInfo("subtable", "Collaterals"),
             },
             subtables={
                 "collaterals": {
                     "kind": FieldInfo("choice", "Kind"),
-                    "value": FieldInfo("money", "Value"),
+                    "value": FieldInfo("money", "Value", currency="CNY"),
                     "valuer": FieldInfo("lookup", "Valuer", "staff"),
                     "deed_no": FieldInfo("other", "Deed no."),  # encrypted
                 }
@@ -210,6 +211,31 @@ BASE: dict[str, Any] = {"dataset": {"form": "customer"}}
         (
             {**BASE, "measures": [{"key": "n", "function": "count", "bogus": 1}]},
             {("/measures/0/bogus", "E_REPORT_SCHEMA")},
+        ),
+        (
+            {
+                **BASE,
+                "dimensions": [
+                    {"key": "b", "field": "balance"},
+                    {
+                        "key": "band",
+                        "field": "balance",
+                        "buckets": {"bounds": ["1"], "labels": ["<1", ">=1"]},
+                    },
+                ],
+                "measures": [
+                    {"key": "total", "function": "sum", "field": "balance"},
+                    {"key": "top", "function": "max", "field": "balance"},
+                    {"key": "n", "function": "count", "field": "balance"},
+                    {"key": "k", "function": "count_distinct", "field": "balance"},
+                ],
+            },
+            {
+                ("/dimensions/0/field", "E_REPORT_MIXED_CURRENCIES"),
+                ("/dimensions/1/field", "E_REPORT_MIXED_CURRENCIES"),
+                ("/measures/0/function", "E_REPORT_MIXED_CURRENCIES"),
+                ("/measures/1/function", "E_REPORT_MIXED_CURRENCIES"),
+            },
         ),
     ],
 )

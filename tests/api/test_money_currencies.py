@@ -1,0 +1,161 @@
+"""Amounts in different currencies are never added up together: a money field whose values
+name their own currencies is summed per currency, and a report may not sum, compare, group or
+bucket it; a fixed-currency field is shown in its own currency, and a form may not drop that
+currency under a report that adds it up. On SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+API = "/api/v1"
+APP = f"{API}/apps/fx"
+RECORDS = f"{APP}/forms/deal/records"
+
+
+def fields(currency: str | None) -> list[dict[str, Any]]:
+    amount: dict[str, Any] = {"id": "f_amount", "key": "amount", "type": "money", "label": "Amount"}
+    if currency is not None:
+        amount["currency"] = currency
+    return [{"id": "f_desk", "key": "desk", "type": "text", "label": "Desk"}, amount]
+
+
+def define(client: TestClient, kind: str, key: str, spec: dict[str, Any]) -> Any:
+    """Save `spec` as the draft of `kind`/`key` (created when new) and try to publish it."""
+    if client.get(f"{APP}/definitions/{kind}/{key}").status_code == 404:
+        body = {"kind": kind, "key": key, "label": key}
+        assert client.post(f"{APP}/definitions", json=body).status_code == 201
+    saved = client.put(f"{APP}/definitions/{kind}/{key}", json={"label": key, "spec": spec})
+    assert saved.status_code == 200, saved.text
+    return client.post(f"{APP}/definitions/{kind}/{key}/publish")
+
+
+@pytest.fixture
+def fx(client: TestClient) -> TestClient:
+    assert client.post(f"{API}/apps", json={"key": "fx", "label": "FX"}).status_code == 201
+    return client
+
+
+def test_amounts_in_several_currencies_are_summed_per_currency(fx: TestClient) -> None:
+    assert define(fx, "form", "deal", {"fields": fields(None)}).status_code == 201
+    for amount, currency in (("100.25", "USD"), ("700", "CNY"), ("1000", "JPY"), ("0.75", "USD")):
+        made = fx.post(
+            RECORDS, json={"desk": "a", "amount": {"amount": amount, "currency": currency}}
+        )
+        assert made.status_code == 201, made.text
+    summary = fx.get(f"{RECORDS}/summary", params={"sum": "amount"})
+    assert summary.status_code == 200, summary.text
+    sums = summary.json()["sum"]["amount"]
+    assert [(s["currency"], float(s["amount"])) for s in sums] == [
+        ("CNY", 700.0),
+        ("JPY", 1000.0),
+        ("USD", 101.0),
+    ]
+    only_usd = fx.get(f"{RECORDS}/summary", params={"sum": "amount", "filter": 'desk = "z"'})
+    assert only_usd.json()["sum"]["amount"] == []
+
+
+def test_a_report_may_not_add_up_group_or_bucket_amounts_of_several_currencies(
+    fx: TestClient,
+) -> None:
+    assert define(fx, "form", "deal", {"fields": fields(None)}).status_code == 201
+    spec = {
+        "dataset": {"form": "deal"},
+        "dimensions": [{"key": "size", "field": "amount", "buckets": {"bounds": ["1000"],
+                                                                      "labels": ["S", "L"]}}],
+        "measures": [
+            {"key": "total", "function": "sum", "field": "amount"},
+            {"key": "deals", "function": "count"},
+        ],
+    }  # fmt: skip
+    refused = define(fx, "report", "totals", spec)
+    assert refused.status_code == 422, refused.text
+    assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
+        ("/spec/dimensions/0/field", "E_REPORT_MIXED_CURRENCIES"),
+        ("/spec/measures/0/function", "E_REPORT_MIXED_CURRENCIES"),
+    ]
+    assert "fixed currency" in refused.json()["errors"][1]["message"]
+    counted = {**spec, "dimensions": [{"key": "desk", "field": "desk"}],
+               "measures": [{"key": "deals", "function": "count"}]}  # fmt: skip
+    assert define(fx, "report", "totals", counted).status_code == 201
+
+
+def test_a_fixed_currency_is_shown_and_kept_under_the_reports_that_add_it_up(
+    fx: TestClient,
+) -> None:
+    assert define(fx, "form", "deal", {"fields": fields("USD")}).status_code == 201
+    spec = {
+        "dataset": {"form": "deal"},
+        "dimensions": [{"key": "desk", "field": "desk"}],
+        "measures": [{"key": "total", "function": "sum", "field": "amount"}],
+    }
+    assert define(fx, "report", "totals", spec).status_code == 201
+    # No records yet, so the form's storage could change: the report is what refuses it.
+    assert define(fx, "form", "deal", {"fields": fields(None)}).status_code == 422  # a cast
+    cast = {"conversions": {"f_amount": "cast"}}
+    loosened = fx.post(f"{APP}/definitions/form/deal/publish", json=cast)
+    assert loosened.status_code == 409, loosened.text
+    assert loosened.json()["code"] == "reports_broken_by_change"
+    assert [(e["pointer"], e["code"]) for e in loosened.json()["errors"]] == [
+        ("/reports/totals/measures/0/function", "E_REPORT_MIXED_CURRENCIES")
+    ]
+    for amount in ("1200.50", "300"):
+        assert fx.post(RECORDS, json={"desk": "a", "amount": amount}).status_code == 201
+    ran = fx.post(f"{APP}/reports/totals/run", json={}, headers={"accept-language": "en"})
+    assert ran.status_code == 200, ran.text
+    assert ran.json()["display"] == [["a", "$1,500.50"]]  # not CN¥
+
+
+def test_a_rule_may_not_add_up_amounts_of_several_currencies(fx: TestClient) -> None:
+    assert define(fx, "form", "deal", {"fields": fields("USD")}).status_code == 201
+    rule = {
+        "trigger": {"on": "record", "form": "deal"},
+        "phase": "before_save",
+        "aggregates": [
+            {"name": "total", "form": "deal", "function": "sum", "field": "amount"},
+            {"name": "deals", "form": "deal", "function": "count"},
+        ],
+        "condition": "total > 1000000",
+        "actions": [{"type": "set_fields", "values": {"desk": '"big"'}}],
+    }
+    assert define(fx, "rule", "big_desk", rule).status_code == 201
+    cast = {"conversions": {"f_amount": "cast"}}
+    assert define(fx, "form", "deal", {"fields": fields(None)}).status_code == 422  # a cast
+    loosened = fx.post(f"{APP}/definitions/form/deal/publish", json=cast)
+    assert loosened.status_code == 409, loosened.text
+    assert loosened.json()["code"] == "rules_broken_by_change"
+    assert [(e["pointer"], e["code"]) for e in loosened.json()["errors"]] == [
+        ("/rules/big_desk/aggregates/0/field", "E_RULE_MIXED_CURRENCIES")
+    ]
+    assert fx.post(f"{APP}/definitions/rule/big_desk/archive").status_code in (200, 204)
+    assert fx.post(f"{APP}/definitions/form/deal/publish", json=cast).status_code == 201
+    refused = define(fx, "rule", "big_desk_again", rule)
+    assert refused.status_code == 422, refused.text
+    assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
+        ("/spec/aggregates/0/field", "E_RULE_MIXED_CURRENCIES")
+    ]
+
+
+def test_the_database_never_sums_amounts_of_several_currencies(
+    fx: TestClient, users: Any, session: Any
+) -> None:
+    """Below the publish checks: a rule's aggregate over such a field is refused when it runs
+    (were a rule to reach it some other way), not summed across currencies."""
+    from brickwork.platform.actor import Actor
+    from brickwork.platform.errors import Invalid
+
+    assert define(fx, "form", "deal", {"fields": fields(None)}).status_code == 201
+    body = {"desk": "a", "amount": {"amount": "5", "currency": "USD"}}
+    assert fx.post(RECORDS, json=body).status_code == 201
+    records = users.app.state.services.records
+    system = Actor("setup", channel="cli", system=True)
+    for function in ("sum", "avg", "min", "max"):
+        with pytest.raises(Invalid) as caught:
+            records.window_aggregate(
+                session, system, "fx", "deal", function=function, field="amount"
+            )
+        assert [e.code for e in caught.value.errors] == ["mixed_currencies"], function
+    counted = records.window_aggregate(session, system, "fx", "deal", function="count")
+    assert counted == 1
