@@ -5,6 +5,7 @@ name)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -87,7 +88,9 @@ def test_a_step_naming_a_record_that_is_not_there_is_refused() -> None:
         )
 
 
-def test_the_approval_authority_shows_its_name_not_its_code(users: Any) -> None:
+def test_codes_show_by_their_names(users: Any) -> None:
+    """A choice (the approval authority) and a computed text that yields codes (the lowest loan
+    class by days past due) show the codes' names."""
     service = users.app.state.services.packs
     service.install(users.session, SETUP, "credit")
     service.sample_data(users.session, SETUP, "credit")
@@ -102,3 +105,12 @@ def test_the_approval_authority_shows_its_name_not_its_code(users: Any) -> None:
         assert page.status_code == 200, page.text
         assert name in page.text
         assert f">{code}<" not in page.text
+    loans = reader.get("/api/v1/apps/credit/forms/loan/records", params={"limit": 100})
+    assert loans.status_code == 200, loans.text
+    by_class = {item["minimum_class"]: item["id"] for item in loans.json()["items"]}
+    page = reader.get(f"/apps/credit/forms/loan/records/{by_class['substandard']}",
+                      headers={"accept-language": "zh-CN"})  # fmt: skip
+    assert page.status_code == 200, page.text
+    shown = re.search(r'id="value-minimum_class">\s*([^<]*?)\s*<', page.text)
+    assert shown is not None
+    assert shown.group(1) == "次级"

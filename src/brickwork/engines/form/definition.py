@@ -319,6 +319,11 @@ class ComputedField(FieldBase):
         default=None, ge=0, le=18, description="Decimal/percent result scale (rounded half-up)."
     )
     currency: CurrencyCode | None = Field(default=None, description="Currency of a money result.")
+    options: tuple[Option, ...] = Field(
+        default=(),
+        description="Labels of the codes a text result yields ({value, label}): shown instead "
+        "of the code, as a choice's options are.",
+    )
 
 
 class LocationField(FieldBase):

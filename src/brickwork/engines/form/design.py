@@ -136,6 +136,10 @@ def check_field(field: FieldBase, *, today: date) -> tuple[Problem, ...]:
             problems.extend(_currencies(currency, ()))
         case SerialNumberField():
             problems.extend(_serial(field.pattern))
+    if isinstance(field, ComputedField) and field.options:
+        if field.result_type != "text":
+            problems.append(problem("options_need_text_result", pointer="/options"))
+        problems.extend(_duplicate_options(tuple(o.value for o in field.options)))
     return tuple(problems)
 
 

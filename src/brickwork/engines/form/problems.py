@@ -268,6 +268,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "range_inverted": ("最小值大于最大值", "minimum is greater than maximum"),
     "option_value_duplicate": ("选项值重复", "option value is used twice"),
+    "options_need_text_result": (
+        "选项只能为文本结果的代码命名（result_type 须为 text）",
+        "options name the codes of a text result only (result_type must be text)",
+    ),
     "default_invalid": ("默认值不符合字段类型", "default value is not valid for the field"),
     "default_conflict": (
         "不能同时设置静态默认值和默认值表达式",

@@ -475,7 +475,7 @@ def shown(value: Any, item: Any, access: Any, language: str) -> dict[str, Any]:
     if kind == "boolean":
         yes, no = ("是", "否") if language == "zh-CN" else ("Yes", "No")
         return {"text": yes if value else no, "numeric": False, "masked": False, "negative": False}
-    if kind == "single_select":
+    if kind == "single_select" or (kind == "text" and getattr(item, "options", None)):
         return {
             "text": option_label(item, value, language),
             "numeric": False,

@@ -73,6 +73,26 @@ def test_a_clean_definition_has_no_problems() -> None:
             "/currency",
             "currency_unknown",
         ),
+        (
+            {
+                "type": "computed",
+                "expression": "1",
+                "result_type": "integer",
+                "options": [{"value": "1", "label": "one"}],
+            },
+            "/options",
+            "options_need_text_result",
+        ),
+        (
+            {
+                "type": "computed",
+                "expression": '"a"',
+                "result_type": "text",
+                "options": [{"value": "a"}, {"value": "a", "label": "A"}],
+            },
+            "/options/1",
+            "option_value_duplicate",
+        ),
         ({"type": "serial_number", "pattern": "KYC-{YYYY}"}, "/pattern", "serial_pattern_invalid"),
         ({"type": "serial_number", "pattern": "{seq:3}{HH}"}, "/pattern", "serial_pattern_invalid"),
         ({"type": "text", "sensitivity": "C3"}, "/encrypted", "sensitivity_unencrypted"),
