@@ -114,3 +114,21 @@ def test_codes_show_by_their_names(users: Any) -> None:
     shown = re.search(r'id="value-minimum_class">\s*([^<]*?)\s*<', page.text)
     assert shown is not None
     assert shown.group(1) == "次级"
+
+
+def test_a_screening_alert_names_its_list(users: Any) -> None:
+    service = users.app.state.services.packs
+    service.install(users.session, SETUP, "kyc")
+    service.sample_data(users.session, SETUP, "kyc")
+    users.session.commit()
+    reader = users.client("screener", roles=("kyc_analyst",), departments=("head_office",))
+    alerts = reader.get("/api/v1/apps/kyc/forms/kyc_alert/records", params={"limit": 100})
+    assert alerts.status_code == 200, alerts.text
+    internal = [item["id"] for item in alerts.json()["items"] if item["list_type"] == "internal"]
+    assert internal, "the sample data raises an alert on the internal watch list"
+    page = reader.get(f"/apps/kyc/forms/kyc_alert/records/{internal[0]}",
+                      headers={"accept-language": "zh-CN"})  # fmt: skip
+    assert page.status_code == 200, page.text
+    shown = re.search(r'id="value-list_type">\s*([^<]*?)\s*<', page.text)
+    assert shown is not None
+    assert shown.group(1) == "本行内部关注名单"
