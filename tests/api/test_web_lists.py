@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-from test_web_pages import APP, CLERK, FIELDS, PAGE, clerk, page, wealth  # noqa: F401 (fixtures)
+from test_web_pages import API, APP, CLERK, FIELDS, PAGE, clerk, page, wealth  # noqa: F401 (fixtures)
 
 from conftest import Users
 
@@ -264,3 +264,26 @@ def test_a_view_is_saved_from_the_page_opened_again_and_survives_a_rename(
     gone = clerk.post(f"{PAGE}/views/{view_id}/delete", data={"csrf_token": ""})
     assert gone.status_code == 200
     assert "Positive" not in gone.text
+
+
+def test_an_encrypted_column_offers_no_sort(client: TestClient) -> None:
+    """The database cannot order encrypted values: the header offers no sort for them, and
+    an address that asks for one says why in the viewer's language."""
+    assert client.post(f"{API}/apps", json={"key": "vault", "label": "Vault"}).status_code == 201
+    fields = [
+        {"id": "v_name", "key": "name", "type": "text", "label": "Name"},
+        {"id": "v_mobile", "key": "mobile", "type": "phone", "label": "Mobile", "encrypted": True},
+    ]
+    body = {"kind": "form", "key": "holder", "label": "Holder", "spec": {"fields": fields}}
+    assert client.post(f"{API}/apps/vault/definitions", json=body).status_code == 201
+    assert client.post(f"{API}/apps/vault/definitions/form/holder/publish").status_code == 201
+    made = client.post(
+        f"{API}/apps/vault/forms/holder/records", json={"name": "a", "mobile": "13812345678"}
+    )
+    assert made.status_code == 201, made.text
+    listed = page(client, "/apps/vault/forms/holder", params={"cols": "name,mobile"})
+    assert "sort=name" in listed
+    assert "sort=mobile" not in listed
+    refused = page(client, "/apps/vault/forms/holder", params={"sort": "mobile"},
+                   headers={"accept-language": "zh-CN"})  # fmt: skip
+    assert "字段 mobile 加密存储，不能用来排序" in refused

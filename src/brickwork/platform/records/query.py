@@ -316,6 +316,7 @@ class RecordQuery:
                 raise Invalid(
                     f"cannot sort by {key!r}: it is encrypted",
                     code="validation_failed",
+                    zh_cn=f"字段 {key} 加密存储，不能用来排序",
                     errors=[ErrorItem("/sort", "encrypted_unsortable", f"{key!r} is encrypted")],
                 )
             try:
@@ -324,6 +325,7 @@ class RecordQuery:
                 raise Invalid(
                     f"cannot sort by {key!r}",
                     code="validation_failed",
+                    zh_cn=f"不能按 {key} 排序：没有这个字段或系统列",
                     errors=[
                         ErrorItem(
                             "/sort", "unknown_field", f"{key!r} is not a field or system column"

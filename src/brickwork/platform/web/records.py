@@ -455,7 +455,9 @@ def column_of(item: Any, access: Any, language: str, sort: str) -> dict[str, Any
         "masked": access.levels.get(key) == FieldLevel.MASKED,
         "sorted": direction,
         "next_sort": f"-{key}" if direction == "asc" else key,
-        "sortable": access.levels.get(key) not in (FieldLevel.MASKED, FieldLevel.HIDDEN),
+        # An encrypted value has no order the database knows (it is refused as a sort key).
+        "sortable": access.levels.get(key) not in (FieldLevel.MASKED, FieldLevel.HIDDEN)
+        and not getattr(item, "encrypted", False),
     }
 
 
