@@ -1014,11 +1014,18 @@ def packs_list(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> No
 
 
 def _wanted(keys: list[str] | None, every: bool) -> list[str]:
-    shipped = [pack.key for pack in build_services().packs.catalog.values()]
+    """The packs named (each one shipped: a typo stops the command before it does anything),
+    or every shipped pack."""
+    packs = build_services().packs
     if every:
-        return shipped
+        return [pack.key for pack in packs.catalog.values()]
     if not keys:
         _fail("name the packs, or --all", code="pack_not_named")
+    for key in keys or []:
+        try:
+            packs.pack(key)
+        except PlatformError as exc:
+            _report(exc)
     return list(keys or [])
 
 
