@@ -132,8 +132,15 @@ class TooManyRequests(PlatformError):
     code = "too_many_attempts"
     title = "Too many attempts"
 
-    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
-        super().__init__(message, code=code)
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: int,
+        code: str | None = None,
+        zh_cn: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code, zh_cn=zh_cn)
         self.retry_after = retry_after
 
 

@@ -58,7 +58,9 @@ async def refuse_nul_characters(request: Request) -> None:
     taking a worker thread (see ``tests/meta/test_pure_dependencies.py``)."""
     if "\x00" in request.url.path or "%00" in request.url.query:
         raise BadRequest(
-            "the path or query contains the NUL character (%00); remove it", code="nul_character"
+            "the path or query contains the NUL character (%00); remove it",
+            code="nul_character",
+            zh_cn="路径或查询参数中含有 NUL 字符（%00）：请删除",
         )
 
 

@@ -62,6 +62,7 @@ def _instant(name: str, value: datetime | None) -> datetime | None:
         raise Invalid(
             f"{name} needs a time zone: add Z or an offset such as +08:00",
             errors=[ErrorItem(pointer, "timezone_required", f"{name} has no time zone")],
+            zh_cn=f"{name} 缺少时区：请加上 Z 或 +08:00 这样的时区偏移",
         )
     try:
         return value.astimezone(UTC)
@@ -69,6 +70,7 @@ def _instant(name: str, value: datetime | None) -> datetime | None:
         raise Invalid(
             f"{name} is outside the range of instants",
             errors=[ErrorItem(pointer, "invalid_value", f"{name} is out of range")],
+            zh_cn=f"{name} 超出了可表示的时间范围",
         ) from None
 
 

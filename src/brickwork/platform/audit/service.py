@@ -443,7 +443,11 @@ class AuditLog:
         trail recorded before anchoring existed, or after the key file was replaced). Audited
         as ``audit.anchor``; a broken trail is left as it is."""
         if self.anchor is None:
-            raise Invalid("no keys are configured to anchor the audit trail", code="no_keys")
+            raise Invalid(
+                "no keys are configured to anchor the audit trail",
+                code="no_keys",
+                zh_cn="没有配置用于锚定审计日志的密钥",
+            )
         result = self._walk(session, progress=None, every=10_000, anchored=False)
         if not result.intact:
             return result
@@ -496,7 +500,11 @@ class AuditLog:
         self.chain_pending(session)
         event = self.repo.event(session, event_id)
         if event is None:
-            raise NotFound(f"the audit trail has no event {event_id}", code="audit_event_not_found")
+            raise NotFound(
+                f"the audit trail has no event {event_id}",
+                code="audit_event_not_found",
+                zh_cn=f"审计日志中没有编号为 {event_id} 的事件",
+            )
         self.record_later(
             session, actor, "audit.read", object_type="audit", object_id=str(event_id)
         )
@@ -519,6 +527,8 @@ class AuditLog:
                 f"{total} events match, more than the {MAX_EXPORT_ROWS} an export may hold; "
                 "narrow the export with since/until or other filters",
                 code="export_too_large",
+                zh_cn=f"有 {total} 条事件符合条件，超过单次导出上限 {MAX_EXPORT_ROWS} 条："
+                "请缩小起止时间或增加其他筛选条件",
             )
         events = self.repo.stream(session, filters, descending=descending, limit=MAX_EXPORT_ROWS)
         body, rows = EXPORT_WRITERS[format_](events)

@@ -494,5 +494,6 @@ def change_security_settings(
         raise Invalid(
             'send an object of rules, e.g. {"password_min_length": 14}',
             code="settings_invalid",
+            zh_cn='请以对象形式提交规则，例如 {"password_min_length": 14}',
         )
     return reply(service.change(session, actor, document))

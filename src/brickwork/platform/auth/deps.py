@@ -53,7 +53,9 @@ def current_identity(request: Request, session: SessionDep, service: IdentitiesD
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise Unauthorized(
-                "send an API token as 'Authorization: Bearer <token>'", code="token_invalid"
+                "send an API token as 'Authorization: Bearer <token>'",
+                code="token_invalid",
+                zh_cn="请按 'Authorization: Bearer <token>' 的格式发送 API 令牌",
             )
         return service.authenticate_token(session, secret.strip())
     token = request.cookies.get(SESSION_COOKIE)
@@ -61,6 +63,7 @@ def current_identity(request: Request, session: SessionDep, service: IdentitiesD
         raise Unauthorized(
             "sign in first (POST /api/v1/auth/login) or send an API token",
             code="not_authenticated",
+            zh_cn="请先登录（POST /api/v1/auth/login），或发送 API 令牌",
         )
     return service.authenticate_session(
         session,
@@ -84,6 +87,7 @@ def signed_in_identity(request: Request, session: SessionDep, service: Identitie
         raise Forbidden(
             "change your password first (POST /api/v1/auth/password)",
             code="password_change_required",
+            zh_cn="请先修改密码（POST /api/v1/auth/password）",
         )
     if (
         identity.session_id is not None
@@ -94,6 +98,8 @@ def signed_in_identity(request: Request, session: SessionDep, service: Identitie
             "your role requires multi-factor sign-in: enrol first (POST "
             "/api/v1/auth/mfa/enrolment, then POST /api/v1/auth/mfa/enrolment/confirm)",
             code="mfa_enrolment_required",
+            zh_cn="您的角色要求登录时使用动态验证码：请先绑定身份验证器（POST "
+            "/api/v1/auth/mfa/enrolment，然后 POST /api/v1/auth/mfa/enrolment/confirm）",
         )
     return identity
 
@@ -135,5 +141,7 @@ def require_session(identity: Identity) -> None:
     """Some actions need a person at a browser, not an API token."""
     if identity.session_id is None:
         raise Forbidden(
-            "this needs a signed-in session; API tokens cannot do it", code="session_required"
+            "this needs a signed-in session; API tokens cannot do it",
+            code="session_required",
+            zh_cn="此操作须在登录后的会话中进行，API 令牌不能执行",
         )

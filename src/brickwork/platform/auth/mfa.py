@@ -79,7 +79,8 @@ class MfaService:
                 "you are enrolled already; if the device is lost, sign in with a recovery code "
                 "and ask a security administrator to reset your enrolment"
             )
-            raise Conflict(message, code="mfa_already_enrolled")
+            zh_cn = "您已绑定身份验证器：如果设备丢失，请用恢复码登录，并请安全管理员重置您的绑定"
+            raise Conflict(message, code="mfa_already_enrolled", zh_cn=zh_cn)
         secret = pyotp.random_base32()
         user.mfa_secret = self._cipher().encrypt(secret, context=SECRET_CONTEXT)
         user.mfa_last_step = None
@@ -90,17 +91,22 @@ class MfaService:
     def confirm(self, session: Session, actor: Actor, user: User, code: str) -> list[str]:
         """The first code confirms the enrolment; returns the recovery codes (shown once)."""
         if user.mfa_enabled_at is not None:
-            raise Conflict("you are enrolled already", code="mfa_already_enrolled")
+            raise Conflict(
+                "you are enrolled already", code="mfa_already_enrolled", zh_cn="您已绑定身份验证器"
+            )
         if user.mfa_secret is None:
             message = "start the enrolment first (POST /api/v1/auth/mfa/enrolment)"
-            raise Conflict(message, code="mfa_enrolment_not_started")
+            zh_cn = "请先开始绑定身份验证器（POST /api/v1/auth/mfa/enrolment）"
+            raise Conflict(message, code="mfa_enrolment_not_started", zh_cn=zh_cn)
         if not self.code_ok(user, code):
             self._audit(session, actor, "mfa.enrol_confirm", user, {}, result="failure")
             message = "the code does not match; enter the current code of your authenticator app"
+            zh_cn = "动态验证码不正确：请输入身份验证器当前显示的动态验证码"
             raise Invalid(
                 message,
                 code="mfa_code_invalid",
                 errors=[ErrorItem("/code", "mfa_code_invalid", message)],
+                zh_cn=zh_cn,
             )
         user.mfa_enabled_at = self.clock()
         codes = self._new_recovery_codes(session, user)
@@ -186,6 +192,7 @@ class MfaService:
             raise ServerFault(
                 "multi-factor sign-in needs the key file, and this process has none",
                 code="keyring_invalid",
+                zh_cn="动态验证码登录需要密钥文件，而本服务器没有配置密钥文件",
             )
         return self.cipher
 

@@ -173,6 +173,8 @@ class PermissionService:
                 f"this API token's scopes do not include {wanted!r} (it has: "
                 f"{', '.join(actor.scopes or ()) or 'none'}); create a token with that scope",
                 code="token_scope_insufficient",
+                zh_cn=f"此 API 令牌的权限范围不包含 {wanted}（现有："
+                f"{'、'.join(actor.scopes or ()) or '无'}）：请创建具有该范围的令牌",
             )
         if action in WRITE_ACTIONS and actor.holds(AUDIT_ADMIN):
             return Forbidden(
@@ -207,12 +209,15 @@ class PermissionService:
                 "'create:app.form', 'update' or 'all'; it has: "
                 f"{', '.join(actor.scopes) or 'none'})",
                 code="token_scope_insufficient",
+                zh_cn="上传文件需要能新建或修改记录的令牌权限范围（例如 'create:app.form'、"
+                f"'update' 或 'all'；现有：{'、'.join(actor.scopes) or '无'}）",
             )
         if actor.holds(AUDIT_ADMIN):
             return Forbidden(
                 "audit administrators read the audit trail and upload no files "
                 "(separation of duties)",
                 code="audit_admin_read_only",
+                zh_cn="审计管理员只查看审计日志，不上传文件（职责分离）",
             )
         if writes:
             return None
@@ -220,6 +225,7 @@ class PermissionService:
             "uploading files needs a role that may create or update records of some form; ask a "
             "security administrator",
             code="permission_denied",
+            zh_cn="上传文件需要有权新建或修改某个表单记录的角色：请联系安全管理员",
         )
 
     def require(
@@ -272,7 +278,9 @@ class PermissionService:
             return
         if not scopes_allow(actor.scopes, scope):
             raise Forbidden(
-                f"this API token's scopes do not include {scope!r}", code="token_scope_insufficient"
+                f"this API token's scopes do not include {scope!r}",
+                code="token_scope_insufficient",
+                zh_cn=f"此 API 令牌的权限范围不包含 {scope}",
             )
         if not actor.holds(role_key):
             names = {
@@ -280,8 +288,15 @@ class PermissionService:
                 SECURITY_ADMIN: "security administrator",
                 AUDIT_ADMIN: "audit administrator",
             }
+            names_zh = {
+                SYSTEM_ADMIN: "系统管理员",
+                SECURITY_ADMIN: "安全管理员",
+                AUDIT_ADMIN: "审计管理员",
+            }
             raise Forbidden(
-                f"only a {names.get(role_key, role_key)} may do this", code="admin_role_required"
+                f"only a {names.get(role_key, role_key)} may do this",
+                code="admin_role_required",
+                zh_cn=f"只有{names_zh.get(role_key, role_key)}才能执行此操作",
             )
 
     # ------------------------------------------------------------ role grants
@@ -301,6 +316,7 @@ class PermissionService:
                 f"{key!r} is a built-in administrator role; its powers are fixed",
                 code="role_builtin",
                 errors=[ErrorItem("/", "role_builtin", "grant business roles instead")],
+                zh_cn=f"{key} 是内置管理员角色，其权限固定",
             )
         grants = self.validate_grants(session, raw)
         before = role.permissions
@@ -342,6 +358,7 @@ def _invalid(errors: Sequence[ErrorItem]) -> Invalid:
         f"the grants have {len(errors)} problem(s); nothing was saved",
         code="grants_invalid",
         errors=errors,
+        zh_cn=f"授权有 {len(errors)} 处问题：未保存任何内容",
     )
 
 

@@ -63,6 +63,7 @@ class IdentityRepository:
             raise Conflict(
                 "someone else changed this at the same moment; reload and try again",
                 code="concurrent_change",
+                zh_cn="他人同时修改了此内容：请刷新后重试",
             ) from exc
 
     # ------------------------------------------------------------ password history

@@ -108,7 +108,9 @@ class RoleService:
     def role(self, session: Session, key: str) -> Role:
         role = self.repo.role_by_key(session, key)
         if role is None:
-            raise NotFound(f"there is no role {key!r}", code="role_not_found")
+            raise NotFound(
+                f"there is no role {key!r}", code="role_not_found", zh_cn=f"没有角色 {key}"
+            )
         return role
 
     def of(self, session: Session, user: User) -> Sequence[Role]:
@@ -143,10 +145,15 @@ class RoleService:
                     f"{user.username!r} already holds {held[0]!r}; the system, security and "
                     "audit administrator roles are exclusive (separation of duties)"
                 )
+                zh_cn = (
+                    f"{user.username} 已持有 {held[0]}：系统管理员、安全管理员和审计管理员"
+                    "三种角色互斥（职责分离）"
+                )
                 raise Conflict(
                     message,
                     code="admin_roles_exclusive",
                     errors=[ErrorItem("/role", "admin_roles_exclusive", message)],
+                    zh_cn=zh_cn,
                 )
         self.repo.add(
             session,

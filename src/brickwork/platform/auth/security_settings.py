@@ -108,6 +108,7 @@ class SecuritySettings:
                 f"{len(problems)} rule(s) refused; nothing was changed",
                 code="settings_invalid",
                 errors=problems,
+                zh_cn=f"有 {len(problems)} 条规则被拒绝：未做任何更改",
             )
         wanted = {k: v for k, v in wanted.items() if v != getattr(self.settings, k)}
         before = {key: self.changed.get(key, getattr(self.settings, key)) for key in BOUNDS}

@@ -24,7 +24,7 @@ from brickwork.platform.auth.identity import (
 )
 from brickwork.platform.auth.inactivity import Inactivity
 from brickwork.platform.auth.mfa import MfaService
-from brickwork.platform.auth.passwords import Hasher
+from brickwork.platform.auth.passwords import MAX_PASSWORD_LENGTH, Hasher, PasswordPolicy
 from brickwork.platform.auth.permissions import PermissionService
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.auth.roles import SYSTEM_ADMIN, RoleService, ensure_builtin_roles
@@ -93,7 +93,11 @@ class IdentityService:
     def user(self, session: Session, username: str) -> User:
         user = self.repo.user_by_username(session, normalise_username(username))
         if user is None:
-            raise NotFound(f"there is no user {username!r}", code="user_not_found")
+            raise NotFound(
+                f"there is no user {username!r}",
+                code="user_not_found",
+                zh_cn=f"没有用户 {username}",
+            )
         return user
 
     def create_user(
@@ -115,16 +119,22 @@ class IdentityService:
                 "user names are 1-128 characters: letters, digits, '.', '_', '@', '-'"
                 " (stored in lower case), starting with a letter or digit"
             )
+            zh_cn = (
+                "用户名须为 1-128 个字符，可用字母、数字及 '.'、'_'、'@'、'-'（按小写保存），"
+                "并以字母或数字开头"
+            )
             raise Invalid(
                 message,
                 code="username_invalid",
                 errors=[ErrorItem("/username", "username_invalid", message)],
+                zh_cn=zh_cn,
             )
         if self.repo.user_by_username(session, name) is not None:
             raise Conflict(
                 f"the user name {name!r} is taken",
                 code="user_exists",
                 errors=[ErrorItem("/username", "user_exists", "this user name is taken")],
+                zh_cn=f"用户名 {name} 已被使用",
             )
         self._check_policy(password, username=name, pointer="/password")
         now = self.clock()
@@ -238,10 +248,12 @@ class IdentityService:
         """The user's own change: needs the current password; other sessions are signed out."""
         if not self.hasher.verify(user.password_hash, current_password):
             message = "the current password is wrong"
+            zh_cn = "当前密码不正确"
             raise Forbidden(
                 message,
                 code="current_password_wrong",
                 errors=[ErrorItem("/current_password", "current_password_wrong", message)],
+                zh_cn=zh_cn,
             )
         self._set_password(session, actor, user, new_password, must_change=False)
         self.repo.revoke_sessions(session, user.id, now=self.clock(), keep=keep_session)
@@ -270,10 +282,12 @@ class IdentityService:
                 f"the password was used recently; choose one that is not among the last "
                 f"{self.config.policy.history}"
             )
+            zh_cn = f"该密码最近用过：新密码不能与最近 {self.config.policy.history} 次的密码相同"
             raise Invalid(
                 message,
                 code="password_reused",
                 errors=[ErrorItem("/new_password", "password_reused", message)],
+                zh_cn=zh_cn,
             )
         now = self.clock()
         user.password_hash = self.hasher.hash(password)
@@ -291,6 +305,8 @@ class IdentityService:
                 + "; ".join(p.message for p in problems),
                 code=problems[0].code,
                 errors=problems,
+                zh_cn="密码不符合密码策略："
+                + "；".join(_policy_zh(self.config.policy, p.code) for p in problems),
             )
 
     def _remember_password(self, session: Session, user: User, now: datetime) -> None:
@@ -359,3 +375,14 @@ class IdentityService:
             object_id=user.id,
             details={"user": user.username, **(details or {})},
         )
+
+
+def _policy_zh(policy: PasswordPolicy, code: str) -> str:
+    """A rule of the password policy the password breaks, in Chinese (by its code)."""
+    texts = {
+        "password_too_short": f"至少使用 {policy.min_length} 个字符",
+        "password_too_long": f"最多使用 {MAX_PASSWORD_LENGTH} 个字符",
+        "password_classes": f"须包含小写字母、大写字母、数字、符号中的至少 {policy.min_classes} 种",
+        "password_contains_username": "不能包含用户名",
+    }
+    return texts.get(code, code)

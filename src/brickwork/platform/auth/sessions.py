@@ -186,8 +186,12 @@ class SessionService:
         """None when the TOTP code (or a recovery code) is right; otherwise the refusal."""
         if not otp and not recovery_code:
             message = "send the code of your authenticator app as `otp` (or a `recovery_code`)"
+            zh_cn = "请输入身份验证器显示的动态验证码（或一个恢复码）"
             refusal = Unauthorized(
-                message, code="mfa_required", errors=[ErrorItem("/otp", "mfa_required", message)]
+                message,
+                code="mfa_required",
+                errors=[ErrorItem("/otp", "mfa_required", message)],
+                zh_cn=zh_cn,
             )
             return self._refuse(session, origin, user, "mfa_required", refusal)
         if otp and self.mfa.code_ok(user, otp):
@@ -196,10 +200,12 @@ class SessionService:
             return None
         pointer = "/otp" if otp else "/recovery_code"
         message = "the code is wrong or was used already; wait for the next one"
+        zh_cn = "验证码错误或已被使用：请等待下一个验证码"
         refusal = Unauthorized(
             message,
             code="mfa_code_invalid",
             errors=[ErrorItem(pointer, "mfa_code_invalid", message)],
+            zh_cn=zh_cn,
         )
         return self._failure(
             session, origin, source, user, "wrong_second_factor", now, refusal=refusal
@@ -216,6 +222,7 @@ class SessionService:
         return TooManyRequests(
             f"too many failed sign-ins from this address; try again in {seconds} seconds",
             retry_after=seconds,
+            zh_cn=f"此地址登录失败次数过多：请在 {seconds} 秒后重试",
         )
 
     def _failure(
@@ -336,19 +343,32 @@ class SessionService:
         per ``ACTIVITY_INTERVAL`` and outside a read request's transaction (``write_side``)."""
         found = self.repo.session_with_user(session, credentials.digest(token))
         if found is None or found[0].revoked_at is not None:
-            raise Unauthorized("the session is not valid; sign in again", code="session_invalid")
+            raise Unauthorized(
+                "the session is not valid; sign in again",
+                code="session_invalid",
+                zh_cn="会话无效：请重新登录",
+            )
         row, user, held = found
         now = self.clock()
         if now >= row.expires_at or now - row.last_seen_at >= self.config.idle_timeout:
-            raise Unauthorized("the session has expired; sign in again", code="session_expired")
+            raise Unauthorized(
+                "the session has expired; sign in again",
+                code="session_expired",
+                zh_cn="会话已过期：请重新登录",
+            )
         if user.status != ACTIVE:
-            raise Unauthorized("the session is not valid; sign in again", code="session_invalid")
+            raise Unauthorized(
+                "the session is not valid; sign in again",
+                code="session_invalid",
+                zh_cn="会话无效：请重新登录",
+            )
         if require_csrf and (
             not csrf_token or not credentials.same_digest(csrf_token, row.csrf_hash)
         ):
             raise Forbidden(
                 "send the CSRF token from sign-in in the X-CSRF-Token header",
                 code="csrf_failed",
+                zh_cn="请在 X-CSRF-Token 请求头中发送登录时获得的 CSRF 令牌",
             )
         if now - row.last_seen_at >= ACTIVITY_INTERVAL:
             with write_side(session) as target:
@@ -398,7 +418,9 @@ class SessionService:
 def invalid_credentials() -> Unauthorized:
     """The same answer for an unknown user, a wrong password, and a locked or disabled account
     (no user enumeration)."""
-    return Unauthorized("the user name or password is wrong", code="invalid_credentials")
+    return Unauthorized(
+        "the user name or password is wrong", code="invalid_credentials", zh_cn="用户名或密码错误"
+    )
 
 
 def _with_roles(actor: Actor, roles: tuple[str, ...]) -> Actor:

@@ -85,7 +85,8 @@ class TokenService:
         problems = scope_items(scopes)
         if problems:
             message = "a token needs at least one scope and only valid ones; no token was created"
-            raise Invalid(message, errors=problems)
+            zh_cn = "令牌至少需要一个权限范围，且只能是有效的范围：未创建令牌"
+            raise Invalid(message, errors=problems, zh_cn=zh_cn)
         secret = credentials.new_api_token()
         row = ApiToken(
             id=new_id(),
@@ -121,10 +122,12 @@ class TokenService:
             return now + self.lifetime
         if wanted is not None and wanted <= now:
             message = "the expiry must lie in the future"
+            zh_cn = "到期时间必须晚于当前时间"
             raise Invalid(
                 message,
                 code="token_expiry_invalid",
                 errors=[ErrorItem("/expires_at", "token_expiry_invalid", message)],
+                zh_cn=zh_cn,
             )
         latest = now + self.max_lifetime
         if wanted is None or wanted > latest:
@@ -133,10 +136,15 @@ class TokenService:
                 f"API tokens live at most {days} days: give an expires_at no later than "
                 f"{latest.isoformat()} (or leave it out for {self.lifetime.days} days)"
             )
+            zh_cn = (
+                f"API 令牌最长有效 {days} 天：到期时间不能晚于 {latest.isoformat()}"
+                f"（不填则为 {self.lifetime.days} 天）"
+            )
             raise Invalid(
                 message,
                 code="token_expiry_too_long",
                 errors=[ErrorItem("/expires_at", "token_expiry_too_long", message)],
+                zh_cn=zh_cn,
             )
         return wanted
 
@@ -144,15 +152,25 @@ class TokenService:
         """The token and its user, or ``token_invalid`` / ``token_expired``."""
         row = self.repo.token_by_hash(session, credentials.digest(secret))
         if row is None or not credentials.same_digest(secret, row.token_hash):
-            raise Unauthorized("the API token is not valid", code="token_invalid")
+            raise Unauthorized(
+                "the API token is not valid", code="token_invalid", zh_cn="API 令牌无效"
+            )
         if row.revoked_at is not None:
-            raise Unauthorized("the API token is not valid", code="token_invalid")
+            raise Unauthorized(
+                "the API token is not valid", code="token_invalid", zh_cn="API 令牌无效"
+            )
         now = self.clock()
         if row.expires_at is not None and now >= row.expires_at:
-            raise Unauthorized("the API token has expired; create a new one", code="token_expired")
+            raise Unauthorized(
+                "the API token has expired; create a new one",
+                code="token_expired",
+                zh_cn="API 令牌已过期：请创建新的令牌",
+            )
         user = self.repo.user_by_id(session, row.user_id)
         if user is None or user.status != "active":
-            raise Unauthorized("the API token is not valid", code="token_invalid")
+            raise Unauthorized(
+                "the API token is not valid", code="token_invalid", zh_cn="API 令牌无效"
+            )
         if row.last_used_at is None or now - row.last_used_at >= ACTIVITY_INTERVAL:
             with write_side(session) as target:  # at most once a minute, never in a read
                 self.repo.touch_token(target, row.id, now=now)
@@ -165,7 +183,11 @@ class TokenService:
         """Revoke one of ``user``'s tokens (revoking twice is harmless)."""
         row = self.repo.token_by_id(session, token_id)
         if row is None or row.user_id != user.id:
-            raise NotFound(f"you have no API token {token_id!r}", code="token_not_found")
+            raise NotFound(
+                f"you have no API token {token_id!r}",
+                code="token_not_found",
+                zh_cn=f"您没有编号为 {token_id} 的 API 令牌",
+            )
         if row.revoked_at is None:
             row.revoked_at = self.clock()
             self.repo.save(session)

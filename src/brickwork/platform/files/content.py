@@ -51,7 +51,9 @@ def header_name(raw: str) -> str:
         try:
             return unquote(value, encoding="utf-8", errors="strict")
         except UnicodeDecodeError:
-            raise _name_invalid("the percent-encoded name is not UTF-8") from None
+            raise _name_invalid(
+                "the percent-encoded name is not UTF-8", "文件名的百分号编码不是 UTF-8"
+            ) from None
     try:
         return value.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
@@ -61,18 +63,28 @@ def header_name(raw: str) -> str:
 def clean_name(name: str | None) -> str:
     """The name as stored: NFC, without surrounding blanks; refused when unsafe to show or use."""
     if name is None or not name.strip():
-        raise _name_invalid("name the file with the X-Filename header or ?filename=")
+        raise _name_invalid(
+            "name the file with the X-Filename header or ?filename=",
+            "请用 X-Filename 请求头或 ?filename= 参数给出文件名",
+        )
     cleaned = unicodedata.normalize("NFC", name).strip()
     if len(cleaned) > MAX_NAME_LENGTH:
-        raise _name_invalid(f"the name is longer than {MAX_NAME_LENGTH} characters")
+        raise _name_invalid(
+            f"the name is longer than {MAX_NAME_LENGTH} characters",
+            f"文件名超过 {MAX_NAME_LENGTH} 个字符",
+        )
     if cleaned in {".", ".."}:
-        raise _name_invalid("the name must not be '.' or '..'")
+        raise _name_invalid("the name must not be '.' or '..'", "文件名不能是“.”或“..”")
     for char in cleaned:
         if char in SEPARATORS:
-            raise _name_invalid("the name must not contain '/' or '\\' (send the base name)")
+            raise _name_invalid(
+                "the name must not contain '/' or '\\' (send the base name)",
+                "文件名不能包含“/”或“\\”：请只给出文件名，不带路径",
+            )
         if char in BIDI_CONTROLS or unicodedata.category(char) in REFUSED_CATEGORIES:
             raise _name_invalid(
-                f"the name contains the control character U+{ord(char):04X}; remove it"
+                f"the name contains the control character U+{ord(char):04X}; remove it",
+                f"文件名含有控制字符 U+{ord(char):04X}：请删除它",
             )
     return cleaned
 
@@ -86,19 +98,25 @@ def media_type(content_type: str | None) -> str:
         raise BadRequest(
             f"Content-Type {declared!r} is not a media type such as application/pdf",
             code="file_type_invalid",
+            zh_cn=f"Content-Type {declared!r} 不是有效的媒体类型（例如 application/pdf）",
         )
     return declared
 
 
 def check_content(content: bytes, declared: str) -> None:
     if not content:
-        raise BadRequest("the file is empty; nothing was stored", code="file_empty")
+        raise BadRequest(
+            "the file is empty; nothing was stored",
+            code="file_empty",
+            zh_cn="文件是空的：未保存任何内容",
+        )
     signatures = SIGNATURES.get(declared)
     if signatures is not None and not content.startswith(signatures):
         raise Invalid(
             f"the file was sent as {declared}, but its content is not of that type;"
             " nothing was stored",
             code="file_type_mismatch",
+            zh_cn=f"文件声明的类型是 {declared}，但内容不是这种类型：未保存任何内容",
         )
 
 
@@ -110,5 +128,5 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def _name_invalid(message: str) -> BadRequest:
-    return BadRequest(message, code="file_name_invalid")
+def _name_invalid(message: str, zh_cn: str) -> BadRequest:
+    return BadRequest(message, code="file_name_invalid", zh_cn=zh_cn)

@@ -180,12 +180,19 @@ class FileService:
                 f"bytes, over your quota of {self.quota_bytes} bytes "
                 "(BRICKWORK_UPLOAD_QUOTA_BYTES); nothing was stored",
                 code="upload_quota_exceeded",
+                zh_cn=f"本次上传（{size} 字节）后，您上传的文件将共占 {used + size} 字节，"
+                f"超出您的配额 {self.quota_bytes} 字节（BRICKWORK_UPLOAD_QUOTA_BYTES）："
+                "未保存任何内容",
             )
 
     def get(self, session: Session, file_id: str) -> StoredFile:
         row = self.repo.get(session, file_id) if FILE_ID.fullmatch(file_id) else None
         if row is None:
-            raise NotFound(f"there is no file with id {file_id!r}", code="file_not_found")
+            raise NotFound(
+                f"there is no file with id {file_id!r}",
+                code="file_not_found",
+                zh_cn=f"没有编号为 {file_id} 的文件",
+            )
         return row
 
     def owned(self, session: Session, actor: Actor, file_id: str) -> StoredFile:
@@ -197,6 +204,7 @@ class FileService:
                 "only the uploader can open a file by its id; open it from the record it is "
                 "attached to",
                 code="file_forbidden",
+                zh_cn="只有上传者才能按编号打开文件：请从文件所附的记录中打开它",
             )
         return row
 
@@ -212,6 +220,7 @@ class FileService:
                 f"the content of file {file_id!r} is missing from storage; restore the data"
                 " directory from a backup",
                 code="file_content_missing",
+                zh_cn=f"文件 {file_id} 的内容在存储中缺失：请从备份恢复数据目录",
             )
         self.audit.record(
             session,

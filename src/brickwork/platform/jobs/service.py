@@ -41,6 +41,8 @@ LEASE = timedelta(minutes=5)
 RETRY_BASE = timedelta(seconds=10)
 RETRY_CAP = timedelta(hours=1)
 MAX_ERROR_LENGTH = 4000
+STATUS_ZH = {QUEUED: "排队中", RUNNING: "运行中", DONE: "已完成", DEAD: "已失败"}
+"""A job's status in Chinese (for messages)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,11 @@ class JobQueue:
     ) -> int | None:
         """The new job's id, or None when a job with `key` already exists."""
         if not 1 <= max_attempts <= 100:
-            raise Invalid("max_attempts must be between 1 and 100", code="job_attempts_invalid")
+            raise Invalid(
+                "max_attempts must be between 1 and 100",
+                code="job_attempts_invalid",
+                zh_cn="max_attempts 须在 1 到 100 之间",
+            )
         now = self.clock()
         return self.repo.insert(
             session,
@@ -340,11 +346,15 @@ class JobService:
     def retry(self, session: Session, job_id: int) -> Job:
         job = self.repo.get(session, job_id)
         if job is None:
-            raise NotFound(f"there is no job {job_id}", code="job_not_found")
+            raise NotFound(
+                f"there is no job {job_id}", code="job_not_found", zh_cn=f"没有作业 {job_id}"
+            )
         if job.status != DEAD:
             raise Conflict(
                 f"job {job_id} is {job.status}; only a dead job can be retried",
                 code="job_not_dead",
+                zh_cn=f"作业 {job_id} 当前{STATUS_ZH.get(job.status, job.status)}：只有已失败的作业"
+                "才能重试",
             )
         job.status = QUEUED
         job.attempts = 0

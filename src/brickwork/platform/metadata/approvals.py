@@ -20,10 +20,11 @@ from brickwork.platform.auth.actor import Actor
 from brickwork.platform.clock import Clock, new_id, system_clock
 from brickwork.platform.errors import Conflict, ErrorItem, Forbidden, Invalid, NotFound
 from brickwork.platform.metadata.schemas import Kind
-from brickwork.platform.metadata.service import MetadataService, PublishOutcome
+from brickwork.platform.metadata.service import MetadataService, PublishOutcome, kind_zh
 from brickwork.platform.models import Definition, PublishRequest
 
 PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
+CLOSED_ZH = {APPROVED: "已批准", REJECTED: "已驳回", WITHDRAWN: "已撤回"}
 
 
 def request_out(row: PublishRequest, definition: Definition) -> dict[str, Any]:
@@ -87,6 +88,7 @@ class PublishApprovals:
                 f"{kind.value} {key!r} already has a pending publish request; decide or "
                 "withdraw it first",
                 code="publish_request_pending",
+                zh_cn=f"{kind_zh(kind)} {key!r} 已有待审批的发布申请：请先审批或撤回",
             )
         row = PublishRequest(
             id=new_id(),
@@ -139,6 +141,7 @@ class PublishApprovals:
             raise NotFound(
                 f"app {app_key!r} has no publish request {request_id!r}",
                 code="publish_request_not_found",
+                zh_cn=f"应用 {app_key!r} 没有发布申请 {request_id!r}",
             )
         return row, definition
 
@@ -155,6 +158,8 @@ class PublishApprovals:
                 f"the draft changed after the request (revision {row.draft_revision}, now "
                 f"{definition.draft_revision}); the requester must withdraw it and ask again",
                 code="publish_request_stale",
+                zh_cn=f"提交申请后草稿已有改动（申请时为修订 {row.draft_revision}，现为修订 "
+                f"{definition.draft_revision}）：须由申请人撤回后重新申请",
             )
         outcome = self.metadata.publish(
             session,
@@ -182,6 +187,7 @@ class PublishApprovals:
                 message,
                 code="decision_note_required",
                 errors=[ErrorItem("/note", "decision_note_required", message)],
+                zh_cn="请写明驳回的原因",
             )
         self._close(row, actor, REJECTED, note)
         self.repo.save(session)
@@ -194,7 +200,9 @@ class PublishApprovals:
         row, definition = self.get(session, actor, app_key, request_id)
         if row.requested_by != actor.username:
             raise Forbidden(
-                "only the requester may withdraw a publish request", code="not_the_requester"
+                "only the requester may withdraw a publish request",
+                code="not_the_requester",
+                zh_cn="只有申请人可以撤回发布申请",
             )
         self._pending(row)
         self._close(row, actor, WITHDRAWN, "")
@@ -215,6 +223,7 @@ class PublishApprovals:
                 "you requested this publication; another user holding 'publish' must decide it "
                 "(maker-checker)",
                 code="self_approval_forbidden",
+                zh_cn="这是您提交的发布申请：须由另一位拥有发布权限的用户审批（双人复核）",
             )
         return row, definition
 
@@ -222,7 +231,9 @@ class PublishApprovals:
     def _pending(row: PublishRequest) -> None:
         if row.status != PENDING:
             raise Conflict(
-                f"the publish request is already {row.status}", code="publish_request_closed"
+                f"the publish request is already {row.status}",
+                code="publish_request_closed",
+                zh_cn=f"该发布申请{CLOSED_ZH.get(row.status, '已处理')}",
             )
 
     def _close(self, row: PublishRequest, actor: Actor, status: str, note: str) -> None:

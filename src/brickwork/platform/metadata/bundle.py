@@ -35,6 +35,7 @@ from brickwork.platform.metadata.schemas import (
 from brickwork.platform.metadata.service import (
     MetadataService,
     PublishRequestContext,
+    kind_zh,
     version_row_id,
 )
 from brickwork.platform.metadata.validation import (
@@ -141,6 +142,8 @@ class BundleService:
                     f"{new_versions} new version(s): import drafts only, or import with "
                     "`brickwork apps import` on the host",
                     code="publish_approval_required",
+                    zh_cn=f"应用 {app.key!r} 的发布需要审批，而此应用包带有 {new_versions} "
+                    "个新版本：请只导入草稿，或在服务器上用 `brickwork apps import` 导入",
                 )
         navigation = self._navigation_change(bundle, app)
         if dry_run:
@@ -209,6 +212,8 @@ class BundleService:
                     f"here: {exc.message}; nothing was imported",
                     code="bundle_not_installable",
                     errors=errors,
+                    zh_cn=f"{kind_zh(kind)} {definition.key!r} 第 {number} 版无法在此部署："
+                    f"{exc.text('zh-CN')}；未导入任何内容",
                 ) from None
 
     def _check_navigation(self, session: Any, bundle: Bundle, app: Application | None) -> None:
@@ -228,6 +233,7 @@ class BundleService:
                 f"the bundle's menu has {len(found)} problem(s); nothing was imported",
                 code="bundle_invalid",
                 errors=found,
+                zh_cn=f"应用包的菜单有 {len(found)} 处问题：未导入任何内容",
             )
 
     @staticmethod
@@ -266,6 +272,7 @@ class BundleService:
                 "the bundle does not have the expected shape; nothing was imported",
                 code="bundle_invalid",
                 errors=problems,
+                zh_cn="应用包的格式不符合要求：未导入任何内容",
             )
         try:
             return Bundle.model_validate(document)
@@ -274,6 +281,7 @@ class BundleService:
                 "the bundle is invalid; nothing was imported",
                 code="bundle_invalid",
                 errors=[ErrorItem("", "bundle_invalid", str(exc))],
+                zh_cn="应用包无效：未导入任何内容",
             ) from exc
 
     @staticmethod
@@ -317,6 +325,7 @@ class BundleService:
                 f"the bundle has {len(problems)} problem(s); nothing was imported",
                 code="bundle_invalid",
                 errors=problems,
+                zh_cn=f"应用包有 {len(problems)} 处问题：未导入任何内容",
             )
 
     def _plan(
@@ -373,6 +382,7 @@ class BundleService:
                 "the bundle conflicts with stored definitions; nothing was imported",
                 code="bundle_conflict",
                 errors=conflicts,
+                zh_cn="应用包与系统中已有的定义冲突：未导入任何内容",
             )
         return plan
 

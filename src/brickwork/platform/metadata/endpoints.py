@@ -37,7 +37,7 @@ from brickwork.platform.metadata.schemas import (
     ValidationReport,
     VersionOut,
 )
-from brickwork.platform.metadata.service import MetadataService, VersionRef, status_of
+from brickwork.platform.metadata.service import MetadataService, VersionRef, kind_zh, status_of
 from brickwork.platform.models import Application, Definition, DefinitionVersion
 from brickwork.platform.vocabulary import KEY_PATTERN
 
@@ -464,6 +464,7 @@ def refuse_version_change(
         f"version {version} of {kind.value} {key!r} is published and immutable; edit the draft"
         " (PUT the definition) and publish a new version",
         code="version_immutable",
+        zh_cn=f"{kind_zh(kind)} {key!r} 的第 {version} 版已发布，不能修改：请修改草稿后发布新版本",
     )
 
 
@@ -485,7 +486,9 @@ def _version_ref(raw: str, name: str) -> VersionRef:
     if re.fullmatch(r"[0-9]{1,9}", raw) and int(raw) >= 1:
         return int(raw)
     raise BadRequest(
-        f"{name} must be a version number or 'draft', got {raw!r}", code="invalid_version_ref"
+        f"{name} must be a version number or 'draft', got {raw!r}",
+        code="invalid_version_ref",
+        zh_cn=f"{name} 须为版本号或 'draft'（收到的是 {raw!r}）",
     )
 
 

@@ -27,7 +27,7 @@ from brickwork.jsonio import escape_pointer
 from brickwork.platform.errors import ErrorItem, Invalid
 from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.schemas import Kind
-from brickwork.platform.metadata.service import PublishRequestContext
+from brickwork.platform.metadata.service import PublishRequestContext, kind_zh
 
 CACHED_TABLES = 256
 
@@ -130,5 +130,7 @@ class ParameterTables:
                 "not exist (listed in `errors`)",
                 code="definition_invalid",
                 errors=problems,
+                zh_cn=f"{kind_zh(request.definition.kind)} {request.definition.key!r} "
+                "引用了不存在的参数（见明细）",
             )
         return [f"{calls} parameter reference(s) checked"] if calls else []

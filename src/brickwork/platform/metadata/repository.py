@@ -153,6 +153,7 @@ class MetadataRepository:
             raise Conflict(
                 "someone else changed this at the same moment; reload and try again",
                 code="concurrent_change",
+                zh_cn="他人同时修改了此内容：请刷新后重试",
             ) from exc
 
 

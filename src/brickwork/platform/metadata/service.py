@@ -36,6 +36,24 @@ from brickwork.platform.models import Application, Definition, DefinitionVersion
 
 VersionRef = int | Literal["draft"]
 
+KIND_ZH: dict[str, str] = {
+    Kind.APP: "应用",
+    Kind.FORM: "表单",
+    Kind.FLOW: "流程",
+    Kind.RULE: "规则",
+    Kind.DECISION_TABLE: "决策表",
+    Kind.REPORT: "报表",
+    Kind.DASHBOARD: "仪表盘",
+    Kind.ROLE: "角色",
+    Kind.PARAMETER_TABLE: "参数表",
+}
+"""Each kind of definition as Chinese messages name it."""
+
+
+def kind_zh(kind: str) -> str:
+    """A kind of definition (or its value) in Chinese: 表单, 报表, 决策表, ..."""
+    return KIND_ZH.get(kind, kind)
+
 
 @dataclass(frozen=True, slots=True)
 class PublishRequestContext:
@@ -161,7 +179,9 @@ class MetadataService:
         app = self.require_visible(session, actor, app_key)
         if not self.definition_visible(actor, app_key, kind, key):
             raise NotFound(
-                f"app {app_key!r} has no {kind.value} with key {key!r}", code="definition_not_found"
+                f"app {app_key!r} has no {kind.value} with key {key!r}",
+                code="definition_not_found",
+                zh_cn=f"应用 {app_key!r} 没有{kind_zh(kind)} {key!r}",
             )
         return app
 
@@ -215,7 +235,9 @@ class MetadataService:
     def app(self, session: Any, key: str) -> Application:
         app = self.repo.app_by_key(session, key)
         if app is None:
-            raise NotFound(f"there is no app with key {key!r}", code="app_not_found")
+            raise NotFound(
+                f"there is no app with key {key!r}", code="app_not_found", zh_cn=f"没有应用 {key!r}"
+            )
         return app
 
     def create_app(self, session: Any, actor: Actor, data: AppCreate) -> Application:
@@ -225,6 +247,7 @@ class MetadataService:
                 f"an app with key {data.key!r} already exists; choose another key",
                 code="app_exists",
                 errors=[ErrorItem("/key", "app_exists", "this key is taken")],
+                zh_cn=f"应用 {data.key!r} 已存在：请换一个键",
             )
         now = self.clock()
         app = Application(
@@ -288,6 +311,7 @@ class MetadataService:
                 f"the menu has {len(found)} problem(s); nothing was saved",
                 code="navigation_invalid",
                 errors=found,
+                zh_cn=f"菜单有 {len(found)} 处问题：未保存任何内容",
             )
         before, after = app.navigation, menus.stored(navigation)
         if before == after:
@@ -327,7 +351,9 @@ class MetadataService:
         app = self.app(session, key)
         if app.archived_at is not None:
             raise Conflict(
-                f"app {key!r} is archived; restore it before changing it", code="app_archived"
+                f"app {key!r} is archived; restore it before changing it",
+                code="app_archived",
+                zh_cn=f"应用 {key!r} 已归档：请先恢复再修改",
             )
         return app
 
@@ -349,7 +375,9 @@ class MetadataService:
         definition = self.repo.definition(session, app.id, kind, key)
         if definition is None:
             raise NotFound(
-                f"app {app_key!r} has no {kind.value} with key {key!r}", code="definition_not_found"
+                f"app {app_key!r} has no {kind.value} with key {key!r}",
+                code="definition_not_found",
+                zh_cn=f"应用 {app_key!r} 没有{kind_zh(kind)} {key!r}",
             )
         return definition
 
@@ -363,6 +391,7 @@ class MetadataService:
                 f"app {app_key!r} already has a {data.kind.value} with key {data.key!r}",
                 code="definition_exists",
                 errors=[ErrorItem("/key", "definition_exists", "this key is taken for the kind")],
+                zh_cn=f"应用 {app_key!r} 已有键为 {data.key!r} 的{kind_zh(data.kind)}",
             )
         now = self.clock()
         definition = Definition(
@@ -427,6 +456,7 @@ class MetadataService:
             raise Conflict(
                 "a published definition is never deleted; archive it instead",
                 code="definition_published",
+                zh_cn="已发布的定义不能删除：请改为归档",
             )
         requests = self._drop_publish_requests(session, definition)
         draft = definition.draft
@@ -455,6 +485,8 @@ class MetadataService:
                 f"{definition.kind} {definition.key!r} has a pending publish request; withdraw "
                 "or decide it before deleting the draft",
                 code="publish_request_pending",
+                zh_cn=f"{kind_zh(definition.kind)} {definition.key!r} 有待审批的发布申请："
+                "请先撤回或审批，再删除草稿",
             )
         for request in requests:
             session.delete(request)
@@ -473,11 +505,14 @@ class MetadataService:
         ]
         if broken:
             verb = "archived" if archived else "restored"
+            verb_zh = "归档" if archived else "恢复"
             raise Conflict(
                 f"{kind.value} {key!r} cannot be {verb}: published definitions depend on it "
                 "(listed in `errors`); change them first",
                 code="definition_in_use",
                 errors=broken,
+                zh_cn=f"{kind_zh(kind)} {key!r} 不能{verb_zh}：有已发布的定义依赖它（见明细），"
+                "请先修改这些定义",
             )
         definition.archived_at = self.clock() if archived else None
         definition.updated_at, definition.updated_by = self.clock(), actor.username
@@ -524,6 +559,8 @@ class MetadataService:
                 f"app {app_key!r} requires approval to publish: request it (POST .../"
                 "publish-requests) and let another user holding 'publish' approve it",
                 code="publish_approval_required",
+                zh_cn=f"应用 {app_key!r} 的发布需要审批：请提交发布申请，"
+                "由另一位拥有发布权限的用户审批",
             )
         definition = self._editable(session, app_key, kind, key, base_revision)
         completed = self._completed_draft(session, definition, kind)
@@ -591,12 +628,14 @@ class MetadataService:
                 f"{kind.value} {key!r} has {len(problems)} problem(s); fix them and publish again",
                 code="definition_invalid",
                 errors=problems,
+                zh_cn=f"{kind_zh(kind)} {key!r} 有 {len(problems)} 处问题：请修正后重新发布",
             )
         if not self.draft_differs(session, definition):
             raise Conflict(
                 f"the draft is identical to version {definition.latest_version};"
                 " nothing to publish",
                 code="no_changes",
+                zh_cn=f"草稿与第 {definition.latest_version} 版相同：没有需要发布的内容",
             )
 
     def versions(
@@ -615,6 +654,12 @@ class MetadataService:
                 f"{kind.value} {key!r} has no version {number}"
                 f" (latest is {definition.latest_version or 'none'})",
                 code="version_not_found",
+                zh_cn=f"{kind_zh(kind)} {key!r} 没有第 {number} 版"
+                + (
+                    f"（最新为第 {definition.latest_version} 版）"
+                    if definition.latest_version
+                    else "（尚未发布任何版本）"
+                ),
             )
         return version
 
@@ -654,6 +699,7 @@ class MetadataService:
             raise Conflict(
                 f"{kind.value} {key!r} is archived; restore it before changing it",
                 code="definition_archived",
+                zh_cn=f"{kind_zh(kind)} {key!r} 已归档：请先恢复再修改",
             )
         if base_revision is not None and base_revision != definition.draft_revision:
             raise Conflict(
@@ -667,6 +713,8 @@ class MetadataService:
                         f"current revision is {definition.draft_revision}",
                     )
                 ],
+                zh_cn=f"草稿在修订 {base_revision} 之后已有改动（现为修订 "
+                f"{definition.draft_revision}）：请刷新后重新修改",
             )
         return definition
 

@@ -193,7 +193,9 @@ class NotificationService:
         row = self.repo.own(session, actor.username, notification_id)
         if row is None:
             raise NotFound(
-                f"you have no notification {notification_id}", code="notification_not_found"
+                f"you have no notification {notification_id}",
+                code="notification_not_found",
+                zh_cn=f"您没有编号为 {notification_id} 的消息",
             )
         if row.read_at is None:
             row.read_at = self.clock()

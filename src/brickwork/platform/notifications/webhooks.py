@@ -92,6 +92,7 @@ class WebhookService:
             raise Invalid(
                 f"webhook {key!r} cannot call this URL: {problem}",
                 code="webhook_url_refused",
+                zh_cn=f"Webhook {key} 不能调用这个地址：{problem}",
                 errors=[ErrorItem("/url", "webhook_url_refused", problem)],
             )
         row = self.repo.webhook(session, key)
@@ -99,6 +100,7 @@ class WebhookService:
         if row is None and body.secret is None:
             raise Invalid(
                 "a new webhook needs a signing secret",
+                zh_cn="新建 Webhook 须设置签名密钥",
                 errors=[ErrorItem("/secret", "required", "at least 16 characters")],
             )
         secret = None
@@ -130,6 +132,7 @@ class WebhookService:
             raise Conflict(
                 f"webhook {key!r} is named by published rules; change them first",
                 code="webhook_in_use",
+                zh_cn=f"已发布的规则引用了 Webhook {key}：请先修改这些规则",
                 errors=[ErrorItem(f"/rules/{name}", "webhook_in_use", name) for name in users],
             )
         self.audit.record(
@@ -145,7 +148,11 @@ class WebhookService:
     def _row(self, session: Session, key: str) -> Webhook:
         row = self.repo.webhook(session, key)
         if row is None:
-            raise NotFound(f"there is no webhook {key!r}", code="webhook_not_found")
+            raise NotFound(
+                f"there is no webhook {key!r}",
+                code="webhook_not_found",
+                zh_cn=f"没有 Webhook {key}",
+            )
         return row
 
 

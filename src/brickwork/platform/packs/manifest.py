@@ -190,11 +190,13 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _problem(pack: str, pointer: str, code: str, message: str) -> Invalid:
+def _problem(pack: str, pointer: str, code: str, message: str, zh_cn: str) -> Invalid:
+    """The refusal of a pack; `message` (English) and `zh_cn` say what is wrong."""
     return Invalid(
         f"pack {pack!r} is not valid: {message}",
         code="pack_invalid",
         errors=[ErrorItem(pointer, code, message)],
+        zh_cn=f"模板包 {pack!r} 无效：{zh_cn}",
     )
 
 
@@ -202,7 +204,9 @@ def _parse(pack: str, path: str, raw: bytes) -> Any:
     try:
         return jsonio.loads(raw)
     except jsonio.JsonError as exc:
-        raise _problem(pack, f"/{path}{exc.pointer}", exc.code, str(exc)) from None
+        raise _problem(
+            pack, f"/{path}{exc.pointer}", exc.code, str(exc), f"{path} 不是有效的 JSON（{exc}）"
+        ) from None
 
 
 def _model(pack: str, path: str, model: type[M], document: Any) -> M:
@@ -211,7 +215,13 @@ def _model(pack: str, path: str, model: type[M], document: Any) -> M:
     except ValidationError as exc:
         error = exc.errors()[0]
         pointer = "".join(f"/{part}" for part in error["loc"])
-        raise _problem(pack, f"/{path}{pointer}", "E_PACK_SCHEMA", error["msg"]) from None
+        raise _problem(
+            pack,
+            f"/{path}{pointer}",
+            "E_PACK_SCHEMA",
+            error["msg"],
+            f"{path}{pointer} 不符合要求（{error['msg']}）",
+        ) from None
 
 
 def read_pack(folder: Traversable | Path, *, name: str | None = None) -> Pack:
@@ -220,7 +230,11 @@ def read_pack(folder: Traversable | Path, *, name: str | None = None) -> Pack:
     label = name or folder.name
     manifest_file = folder / MANIFEST
     if not manifest_file.is_file():
-        raise NotFound(f"{label!r} has no {MANIFEST}", code="pack_not_found")
+        raise NotFound(
+            f"{label!r} has no {MANIFEST}",
+            code="pack_not_found",
+            zh_cn=f"模板包 {label!r} 缺少 {MANIFEST}",
+        )
     manifest = _model(
         label, MANIFEST, PackManifest, _parse(label, MANIFEST, manifest_file.read_bytes())
     )
@@ -230,15 +244,28 @@ def read_pack(folder: Traversable | Path, *, name: str | None = None) -> Pack:
             "/pack.json/min_platform",
             "E_PACK_PLATFORM",
             f"needs platform {manifest.min_platform} or later; this is {__version__}",
+            f"需要平台 {manifest.min_platform} 或更高版本，当前为 {__version__}",
         )
     listed = {entry.path for entry in manifest.contents}
     present = set(_files(folder))
     for extra in sorted(present - listed):
-        raise _problem(label, f"/{extra}", "E_PACK_UNLISTED", f"{extra} is not in the manifest")
+        raise _problem(
+            label,
+            f"/{extra}",
+            "E_PACK_UNLISTED",
+            f"{extra} is not in the manifest",
+            f"{extra} 未列在清单中",
+        )
     documents: dict[str, Any] = {}
     for entry in manifest.contents:
         if entry.path not in present:
-            raise _problem(label, f"/{entry.path}", "E_PACK_MISSING", f"{entry.path} is missing")
+            raise _problem(
+                label,
+                f"/{entry.path}",
+                "E_PACK_MISSING",
+                f"{entry.path} is missing",
+                f"缺少 {entry.path}",
+            )
         raw = _traverse(folder, entry.path).read_bytes()
         if digest(raw) != entry.sha256:
             raise _problem(
@@ -246,6 +273,7 @@ def read_pack(folder: Traversable | Path, *, name: str | None = None) -> Pack:
                 f"/{entry.path}",
                 "E_PACK_CHECKSUM",
                 f"{entry.path} does not match its checksum in the manifest",
+                f"{entry.path} 与清单中的校验和不符",
             )
         documents[entry.path] = _parse(label, entry.path, raw)
     return _assemble(label, manifest, documents)
@@ -260,11 +288,23 @@ def _assemble(label: str, manifest: PackManifest, documents: dict[str, Any]) -> 
     seen: set[str] = set()
     for definition in definitions:
         if definition.ref in seen:
-            raise _problem(label, "/definitions", "E_PACK_DUPLICATE", f"{definition.ref} twice")
+            raise _problem(
+                label,
+                "/definitions",
+                "E_PACK_DUPLICATE",
+                f"{definition.ref} twice",
+                f"{definition.ref} 出现了两次",
+            )
         seen.add(definition.ref)
     roles_doc = documents.get("roles.json", [])
     if not isinstance(roles_doc, list):
-        raise _problem(label, "/roles.json", "E_PACK_SCHEMA", "roles.json must be a list")
+        raise _problem(
+            label,
+            "/roles.json",
+            "E_PACK_SCHEMA",
+            "roles.json must be a list",
+            "roles.json 须为列表",
+        )
     roles = [_model(label, f"roles.json/{i}", PackRole, doc) for i, doc in enumerate(roles_doc)]
     data = [
         _model(label, path, SampleData, doc)
@@ -281,7 +321,11 @@ def _assemble(label: str, manifest: PackManifest, documents: dict[str, Any]) -> 
         isinstance(item, dict) and isinstance(item.get("key"), str) for item in calendars
     ):
         raise _problem(
-            label, "/calendars.json", "E_PACK_SCHEMA", "calendars.json must be a list of calendars"
+            label,
+            "/calendars.json",
+            "E_PACK_SCHEMA",
+            "calendars.json must be a list of calendars",
+            "calendars.json 须为日历的列表",
         )
     return Pack(
         manifest, tuple(definitions), tuple(roles), tuple(data), tuple(scenarios), tuple(calendars)
@@ -340,7 +384,8 @@ def shipped_packs() -> tuple[Pack, ...]:
         if key in placed:
             return
         if key in chain:
-            raise _problem(key, "/pack.json/requires", "E_PACK_CYCLE", " -> ".join((*chain, key)))
+            cycle = " -> ".join((*chain, key))
+            raise _problem(key, "/pack.json/requires", "E_PACK_CYCLE", cycle, f"循环依赖：{cycle}")
         for needed in packs[key].manifest.requires:
             if needed in packs:
                 place(needed, (*chain, key))

@@ -200,6 +200,7 @@ class PackService:
             raise NotFound(
                 f"there is no pack {key!r}; `brickwork packs list` shows the packs there are",
                 code="pack_not_found",
+                zh_cn=f"没有模板包 {key!r}：可用 `brickwork packs list` 查看现有的模板包",
             )
         return found
 
@@ -223,7 +224,11 @@ class PackService:
     @staticmethod
     def require_reader(actor: Actor) -> None:
         if not (actor.system or actor.holds(SYSTEM_ADMIN)):
-            raise Forbidden("packs are managed by the system administrator", code="forbidden")
+            raise Forbidden(
+                "packs are managed by the system administrator",
+                code="forbidden",
+                zh_cn="模板包由系统管理员管理",
+            )
 
     @staticmethod
     def _require(actor: Actor, key: str | None = None) -> Actor:
@@ -236,6 +241,7 @@ class PackService:
             raise Forbidden(
                 "installing, upgrading and uninstalling packs is for the system administrator",
                 code="forbidden",
+                zh_cn="只有系统管理员可以安装、升级和卸载模板包",
             )
         name = f"pack:{key}" if key else actor.username
         return replace(actor, username=name, system=True, user_id=None, roles=())
@@ -252,6 +258,7 @@ class PackService:
             raise Conflict(
                 f"pack {key!r} {state['version']} is already installed; use upgrade",
                 code="pack_installed",
+                zh_cn=f"模板包 {key!r} {state['version']} 已安装：请使用升级",
             )
         self._check_requirements(session, pack)
         outcome = InstallOutcome(pack.key, pack.version)
@@ -261,6 +268,8 @@ class PackService:
                 f"an app {pack.app_key!r} exists that pack {key!r} did not install; rename or "
                 "archive it first",
                 code="app_exists",
+                zh_cn=f"已有应用 {pack.app_key!r}，但它不是由模板包 {key!r} 安装的："
+                "请先将其改名或归档",
             )
         if existing is not None:  # installed before, then uninstalled: restore it
             self.metadata.archive_app(session, installer, pack.app_key, archived=False)
@@ -331,6 +340,7 @@ class PackService:
                 f"pack {pack.key!r} needs other packs first (listed in `errors`)",
                 code="pack_requirements",
                 errors=missing,
+                zh_cn=f"模板包 {pack.key!r} 需要先安装其他模板包（见明细）",
             )
 
     def _put(
@@ -436,6 +446,7 @@ class PackService:
                         for index, problems in outcome.failures.items()
                         for p in problems
                     ],
+                    zh_cn=f"{pack.key}/{data.form} 的样例数据无效",
                 )
             created += len(outcome.created_ids)
             if flow_steps:
@@ -522,7 +533,11 @@ class PackService:
         pack = self.pack(key)
         state = self.state(session, key)
         if state is None or state.get("status") != "installed":
-            raise Conflict(f"pack {key!r} is not installed; install it", code="pack_not_installed")
+            raise Conflict(
+                f"pack {key!r} is not installed; install it",
+                code="pack_not_installed",
+                zh_cn=f"模板包 {key!r} 尚未安装：请先安装",
+            )
         recorded: dict[str, Any] = state.get("definitions", {})
         items: list[PlanItem] = []
         wanted = {item.ref: item for item in pack.ordered()}
@@ -574,6 +589,7 @@ class PackService:
             raise Conflict(
                 f"pack {key!r} {plan.installed} is newer than {pack.version}; nothing to upgrade",
                 code="pack_downgrade",
+                zh_cn=f"已安装的模板包 {key!r} {plan.installed} 比 {pack.version} 新：无需升级",
             )
         self._check_requirements(session, pack)
         resolutions = resolutions or {}
@@ -591,6 +607,8 @@ class PackService:
                     )
                     for item in unresolved
                 ],
+                zh_cn=f"有 {len(unresolved)} 个定义在本系统和模板包中都有修改：请逐一选择"
+                "保留本地修改（keep_local）或采用模板包的版本（take_pack）",
             )
         state = self.state(session, key)
         assert state is not None
@@ -655,14 +673,23 @@ class PackService:
         pack = self.pack(key)
         state = self.state(session, key)
         if state is None or state.get("status") != "installed":
-            raise Conflict(f"pack {key!r} is not installed", code="pack_not_installed")
+            raise Conflict(
+                f"pack {key!r} is not installed",
+                code="pack_not_installed",
+                zh_cn=f"模板包 {key!r} 尚未安装",
+            )
         if version is not None and not re.match(SEMVER, version):
             raise Invalid(
                 f"{version!r} is not a version: write MAJOR.MINOR.PATCH",
                 code="pack_version_invalid",
+                zh_cn=f"{version!r} 不是版本号：请写成 主版本.次版本.修订号（如 1.0.2）",
             )
         if folder.exists() and any(folder.iterdir()):
-            raise Conflict(f"{folder} is not empty; choose a new folder", code="folder_not_empty")
+            raise Conflict(
+                f"{folder} is not empty; choose a new folder",
+                code="folder_not_empty",
+                zh_cn=f"{folder} 不是空文件夹：请选择一个新文件夹",
+            )
         app = self.metadata.app(session, pack.app_key)
         (folder / "definitions").mkdir(parents=True, exist_ok=True)
         for definition in self.metadata.repo.definitions(
@@ -707,7 +734,11 @@ class PackService:
         installer = self._require(actor, key)
         state = self.state(session, key)
         if state is None or state.get("status") != "installed":
-            raise Conflict(f"pack {key!r} is not installed", code="pack_not_installed")
+            raise Conflict(
+                f"pack {key!r} is not installed",
+                code="pack_not_installed",
+                zh_cn=f"模板包 {key!r} 尚未安装",
+            )
         dependants = [
             status.pack.key
             for status in self.statuses(session)
@@ -717,6 +748,7 @@ class PackService:
             raise Conflict(
                 f"pack {key!r} is needed by {', '.join(dependants)}; uninstall those first",
                 code="pack_in_use",
+                zh_cn=f"模板包 {'、'.join(dependants)} 依赖模板包 {key!r}：请先卸载它们",
             )
         app = str(state["app"])
         archived = 0

@@ -169,6 +169,7 @@ class StoredChecks:
                 raise NotFound(
                     f"form {source.form!r} has no field {source.value_field!r}",
                     code="option_source_missing",
+                    zh_cn=f"表单 {source.form} 没有字段 {source.value_field}",
                 )
             found = self.repo.taken_values(session, target.table, column.column, every)
             for index, values in wanted.items():

@@ -77,7 +77,11 @@ RecordsDep = Annotated[RecordService, Depends(records)]
 
 def _object(document: Any) -> dict[str, Any]:
     if not isinstance(document, dict):
-        raise Invalid("the body must be a JSON object of field values", code="validation_failed")
+        raise Invalid(
+            "the body must be a JSON object of field values",
+            code="validation_failed",
+            zh_cn="请求内容须为由字段值组成的 JSON 对象",
+        )
     return document
 
 
@@ -88,7 +92,9 @@ def _if_match(value: str | None) -> int | None:
     text = value.strip().removeprefix("W/").strip('"')
     if not (text.isascii() and text.isdigit() and len(text) <= 18):
         raise BadRequest(
-            f"If-Match must be the record version, got {value!r}", code="invalid_if_match"
+            f"If-Match must be the record version, got {value!r}",
+            code="invalid_if_match",
+            zh_cn=f"If-Match 须为记录的版本号，收到的是 {value!r}",
         )
     return int(text)
 
@@ -220,6 +226,7 @@ def create_records(
         raise Invalid(
             f'send {{"records": [...]}} with at most {MAX_BATCH} objects',
             code="validation_failed",
+            zh_cn=f'请发送 {{"records": [...]}}，其中最多 {MAX_BATCH} 个对象',
             errors=[ErrorItem("/records", "wrong_type", "a list of record objects")],
         )
     outcome = service.create_many(session, actor, app, form, items)
@@ -234,6 +241,7 @@ def create_records(
         raise Invalid(
             f"{len(outcome.failures)} of {len(items)} records have problems; nothing was saved",
             code="record_invalid",
+            zh_cn=f"{len(items)} 条记录中有 {len(outcome.failures)} 条有问题：未保存任何内容",
             errors=errors,
         )
     return reply({"created": len(outcome.created_ids), "ids": list(outcome.created_ids)}, 201)
@@ -531,5 +539,9 @@ def import_job(
     runner: JobRunner = request.app.state.jobs
     job = runner.get(job_id)
     if job.owner != actor.username:
-        raise NotFound(f"there is no job {job_id!r} of yours", code="job_not_found")
+        raise NotFound(
+            f"there is no job {job_id!r} of yours",
+            code="job_not_found",
+            zh_cn=f"您没有后台任务 {job_id}",
+        )
     return reply(job.as_dict())

@@ -113,6 +113,8 @@ def grant_identity_hook(
                 f"publishing form {form!r} would leave {len(problems)} grant reference(s) to "
                 "fields it no longer has; update those roles' grants first",
                 code="grants_name_missing_fields",
+                zh_cn=f"发布表单 {form} 后，将有 {len(problems)} 处授权引用它已不再有的字段："
+                "请先修改这些角色的授权",
                 errors=problems,
             )
         if request.dry_run:

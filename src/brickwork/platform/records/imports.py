@@ -112,6 +112,8 @@ def read_sheet(content: bytes, media_type: str, *, max_rows: int) -> Sheet:
         f"import files must be CSV ({sorted(CSV_TYPES)[1]}) or XLSX ({XLSX_TYPE}),"
         f" got {media_type!r}",
         code="import_format",
+        zh_cn=f"导入文件须为 CSV（{sorted(CSV_TYPES)[1]}）或 XLSX（{XLSX_TYPE}），"
+        f"收到的是 {media_type!r}",
     )
 
 
@@ -121,7 +123,11 @@ def _decode(content: bytes) -> str:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise BadRequest("the CSV file is neither UTF-8 nor GB 18030 text", code="import_encoding")
+    raise BadRequest(
+        "the CSV file is neither UTF-8 nor GB 18030 text",
+        code="import_encoding",
+        zh_cn="CSV 文件的编码既不是 UTF-8 也不是 GB 18030",
+    )
 
 
 def _read_csv(content: bytes, *, max_rows: int) -> Sheet:
@@ -131,11 +137,17 @@ def _read_csv(content: bytes, *, max_rows: int) -> Sheet:
         for number, row in enumerate(reader):
             if number > max_rows:
                 raise PayloadTooLarge(
-                    f"the file has more than {max_rows} rows", code="import_too_many_rows"
+                    f"the file has more than {max_rows} rows",
+                    code="import_too_many_rows",
+                    zh_cn=f"文件超过 {max_rows} 行",
                 )
             rows.append(tuple(row))
     except csv.Error as exc:
-        raise BadRequest(f"the CSV file cannot be read: {exc}", code="import_format") from exc
+        raise BadRequest(
+            f"the CSV file cannot be read: {exc}",
+            code="import_format",
+            zh_cn=f"无法读取 CSV 文件：{exc}",
+        ) from exc
     return _sheet(rows)
 
 
@@ -150,9 +162,14 @@ def _check_zip(content: bytes) -> None:
                     raise PayloadTooLarge(
                         "the XLSX file expands to too much data (a zip bomb?); refused",
                         code="import_bomb",
+                        zh_cn="XLSX 文件解压后数据过多（可能是压缩炸弹）：已拒绝",
                     )
     except zipfile.BadZipFile as exc:
-        raise BadRequest("the XLSX file is not a valid workbook", code="import_format") from exc
+        raise BadRequest(
+            "the XLSX file is not a valid workbook",
+            code="import_format",
+            zh_cn="XLSX 文件不是有效的工作簿",
+        ) from exc
 
 
 def _read_xlsx(content: bytes, *, max_rows: int) -> Sheet:
@@ -166,11 +183,17 @@ def _read_xlsx(content: bytes, *, max_rows: int) -> Sheet:
         for number, row in enumerate(sheet.iter_rows()):
             if number > max_rows:
                 raise PayloadTooLarge(
-                    f"the file has more than {max_rows} rows", code="import_too_many_rows"
+                    f"the file has more than {max_rows} rows",
+                    code="import_too_many_rows",
+                    zh_cn=f"文件超过 {max_rows} 行",
                 )
             rows.append(tuple(_cell(value) for value in row))
     except CalamineError as exc:
-        raise BadRequest(f"the XLSX file cannot be read: {exc}", code="import_format") from exc
+        raise BadRequest(
+            f"the XLSX file cannot be read: {exc}",
+            code="import_format",
+            zh_cn=f"无法读取 XLSX 文件：{exc}",
+        ) from exc
     _mark_formulas(rows, _formulas_without_value(content), first_column=(sheet.start or (0, 0))[1])
     return _sheet(rows)
 
@@ -226,7 +249,11 @@ def _formulas_without_value(content: bytes) -> dict[tuple[int, int], str]:
                             found[(row, column)] = "=" + (formula.text or "")
                         element.clear()
     except (KeyError, ParseError, ValueError, zipfile.BadZipFile) as exc:
-        raise BadRequest(f"the XLSX file cannot be read: {exc}", code="import_format") from exc
+        raise BadRequest(
+            f"the XLSX file cannot be read: {exc}",
+            code="import_format",
+            zh_cn=f"无法读取 XLSX 文件：{exc}",
+        ) from exc
     return found
 
 
@@ -272,7 +299,9 @@ def _sheet(rows: list[tuple[Any, ...]]) -> Sheet:
         rows.pop()
     if not rows:
         raise BadRequest(
-            "the file is empty; the first row must name the columns", code="import_empty"
+            "the file is empty; the first row must name the columns",
+            code="import_empty",
+            zh_cn="文件是空的：第一行须为各列的名称",
         )
     headers = tuple(str(c).strip() if c is not None else "" for c in rows[0])
     return Sheet(headers, tuple(rows[1:]))
@@ -347,6 +376,7 @@ def map_headers(headers: Sequence[str], fields: Sequence[FieldBase]) -> dict[int
         raise Invalid(
             "the header row does not match the form; nothing was imported",
             code="import_columns",
+            zh_cn="标题行与表单不符：未导入任何内容",
             errors=problems,
         )
     return mapped

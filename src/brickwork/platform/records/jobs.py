@@ -77,6 +77,7 @@ class JobRunner:
                 f"there is no job {job_id!r} on this server (jobs are kept for "
                 f"{RETENTION} after they end)",
                 code="job_not_found",
+                zh_cn=f"本服务器上没有后台任务 {job_id}（任务结束后保留 {RETENTION}）",
             )
         return job
 

@@ -132,6 +132,7 @@ class FormStorage:
             raise Invalid(
                 f"form {request.definition.key!r} names forms or fields that do not exist",
                 code="definition_invalid",
+                zh_cn=f"表单 {request.definition.key} 引用了不存在的表单或字段",
                 errors=missing,
             )
         stored = self.repo.form_table(session, request.definition.id)
@@ -148,6 +149,7 @@ class FormStorage:
             raise Invalid(
                 f"form {request.definition.key!r} cannot be published: its records would not fit",
                 code="definition_invalid",
+                zh_cn=f"表单 {request.definition.key} 无法发布：已有记录不符合新的定义",
                 errors=plan.problems,
             )
         connection = session.connection()
@@ -177,6 +179,7 @@ class FormStorage:
                 "stored records already share values of a field that is now unique; make them "
                 "distinct first",
                 code="definition_invalid",
+                zh_cn="已存储的记录在一个现设为唯一的字段上有重复值：请先使这些值互不相同",
                 errors=[
                     ErrorItem(
                         f"/spec/fields/{_index_of(definition, step.field_id)}/unique",
@@ -234,9 +237,13 @@ def _cast(field: FieldBase, today: date, step: Step, cipher: Cipher | None) -> C
         if not coerced.ok:
             first = coerced.problems[0]
             shown = "(encrypted)" if ENCRYPTED in {previous.type_key, column.type_key} else raw
+            shown_zh = (
+                "（已加密）" if ENCRYPTED in {previous.type_key, column.type_key} else repr(raw)
+            )
             raise Invalid(
                 f"stored value {shown!r} of field {field.key!r} cannot be converted: {first.en}",
                 code="conversion_failed",
+                zh_cn=f"字段 {field.key} 已存储的值 {shown_zh} 无法转换：{first.zh_cn}",
                 errors=[ErrorItem(f"/{field.key}", first.code, first.en)],
             )
         cells = to_columns(field, column, coerced.value, cipher=cipher, table=step.table)

@@ -77,6 +77,7 @@ def _equality_only(key: str) -> Invalid:
     return Invalid(
         f"{key!r} is encrypted: encrypted fields allow equality only",
         code="filter_invalid",
+        zh_cn=f"字段 {key} 加密存储，只能按“等于”筛选",
         errors=[
             ErrorItem(
                 "/filter",
@@ -101,6 +102,7 @@ def filter_in_range(source: str | None) -> Iterator[None]:
         raise Invalid(
             "the filter cannot be used: it computes a number out of the database's range",
             code="filter_invalid",
+            zh_cn="筛选条件无法使用：计算出的数值超出了数据库能处理的范围",
             errors=[
                 ErrorItem(
                     "/filter",
@@ -187,7 +189,10 @@ class RecordQuery:
         )
         cipher = self.form.shape.cipher
         if cipher is None:
-            raise KeyringError(f"{key!r} is encrypted but no key file is configured")
+            raise KeyringError(
+                f"{key!r} is encrypted but no key file is configured",
+                zh_cn=f"字段 {key} 加密存储，但系统未配置密钥文件",
+            )
         column = self.columns[key].column
         digest = cipher.blind_index(plaintext, context=f"{self.form.table.name}:{column}")
         return SqlLiteral(digest, kinds.STRING)
@@ -268,6 +273,7 @@ class RecordQuery:
             raise Invalid(
                 f"the filter cannot be used: {first.message}",
                 code="filter_invalid",
+                zh_cn=f"筛选条件无法使用：{first.message}",
                 errors=[
                     ErrorItem(
                         pointer,
@@ -295,6 +301,7 @@ class RecordQuery:
                 raise Invalid(
                     f"{'.'.join(path)!r} cannot be filtered in the database",
                     code="filter_invalid",
+                    zh_cn=f"不能在数据库中按 {'.'.join(path)} 筛选",
                     errors=[
                         ErrorItem(
                             pointer, "not_pushable", f"{'.'.join(path)} is not a stored column"
@@ -352,6 +359,7 @@ class RecordQuery:
             raise Invalid(
                 f"cannot take the {function} of {key!r}: its amounts are in several currencies",
                 code="aggregate_invalid",
+                zh_cn=f"不能对字段 {key} 计算 {function}：它的金额分属多种币种",
                 errors=[ErrorItem(pointer, "mixed_currencies", f"{key!r} has no fixed currency")],
             )
         allowed = AGGREGATABLE.get(function, frozenset())
@@ -360,6 +368,7 @@ class RecordQuery:
             raise Invalid(
                 f"cannot take the {function} of {key!r}",
                 code="aggregate_invalid",
+                zh_cn=f"不能对字段 {key} 计算 {function}",
                 errors=[ErrorItem(pointer, "not_aggregatable", f"{key!r} is not {what}")],
             )
         return self._readable(key, self.form.table.c[layout.column])
@@ -381,6 +390,7 @@ class RecordQuery:
                 raise Invalid(
                     f"cannot sum {key!r}",
                     code="validation_failed",
+                    zh_cn=f"不能对字段 {key} 求和",
                     errors=[ErrorItem("/sum", "not_numeric", f"{key!r} is not a numeric field")],
                 )
             currency = None

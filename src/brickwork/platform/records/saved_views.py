@@ -152,7 +152,11 @@ class SavedViews:
 
     def _reader(self, session: Session, actor: Actor, app_key: str, form_key: str) -> str:
         if actor.user_id is None:
-            raise Forbidden("saved views belong to a signed-in user", code="views_need_a_user")
+            raise Forbidden(
+                "saved views belong to a signed-in user",
+                code="views_need_a_user",
+                zh_cn="只有登录的用户才能保存视图",
+            )
         form = self.records.form(session, app_key, form_key)
         self.records.access(session, actor, form, "read")
         return actor.user_id
@@ -164,9 +168,17 @@ class SavedViews:
         view = session.get(SavedView, view_id)
         visible = view is not None and (view.user_id == actor.user_id or view.shared)
         if view is None or not visible or (view.app_key, view.form_key) != (app_key, form_key):
-            raise NotFound(f"there is no view {view_id!r} of this form", code="view_not_found")
+            raise NotFound(
+                f"there is no view {view_id!r} of this form",
+                code="view_not_found",
+                zh_cn=f"此表单没有视图 {view_id}",
+            )
         if view.user_id != actor.user_id:
-            raise Forbidden("only its owner changes a shared view", code="view_not_yours")
+            raise Forbidden(
+                "only its owner changes a shared view",
+                code="view_not_yours",
+                zh_cn="共享的视图只能由其创建者修改",
+            )
         return view
 
     def _name_free(
@@ -190,5 +202,6 @@ class SavedViews:
             raise Conflict(
                 f"you have a view named {name.strip()!r} of this form; choose another name",
                 code="view_name_taken",
+                zh_cn=f"您在此表单已有名为“{name.strip()}”的视图：请换一个名称",
                 errors=[ErrorItem("/name", "view_name_taken", "this name is taken")],
             )

@@ -267,6 +267,7 @@ class RecordService:
         return Invalid(
             f"the record has {len(problems)} problem(s); nothing was saved",
             code="record_invalid",
+            zh_cn=f"这条记录有 {len(problems)} 个问题：未保存任何内容",
             errors=problems_to_items(problems, actor.locale),
         )
 
@@ -329,7 +330,10 @@ class RecordService:
         problems = list(validate_form_spec(spec))
         if problems:
             raise Invalid(
-                "the draft has problems to fix first", code="definition_invalid", errors=problems
+                "the draft has problems to fix first",
+                code="definition_invalid",
+                zh_cn="草稿有问题：请先修正",
+                errors=problems,
             )
         compiled = compile_form(FormDefinition.model_validate(spec), today=business_date(now))
         context = RecordContext(
@@ -1011,7 +1015,7 @@ class RecordService:
             if self.repo.fetch(session, form.table, record_id) is None:
                 raise
             # The same answer as for a record that does not exist, audited as a refusal.
-            raise HiddenNotFound(missing.message, code=missing.code) from None
+            raise HiddenNotFound(missing.message, code=missing.code, zh_cn=missing.zh_cn) from None
         if action == "read" or (
             self.repo.fetch(session, form.table, record_id, where=access.rows(action)) is not None
         ):
@@ -1322,6 +1326,7 @@ class RecordService:
             raise Invalid(
                 f"unknown aggregate {function!r} or no field to aggregate",
                 code="aggregate_invalid",
+                zh_cn=f"未知的汇总函数 {function!r}，或没有指定要汇总的字段",
                 errors=[ErrorItem("/function", "invalid_choice", f"one of {list(FUNCTIONS)}")],
             )
         form = self.form(session, app_key, form_key)
@@ -1377,6 +1382,7 @@ class RecordService:
                 f"more than {limit} records of {form_key!r} match; narrow the filter or raise "
                 "the limit",
                 code="too_many_matches",
+                zh_cn=f"表单 {form_key} 中符合条件的记录超过 {limit} 条：请缩小筛选范围或提高上限",
                 errors=[ErrorItem("/limit", "too_many_matches", f"at most {limit}")],
             )
         records = [record_json(form.shape, row) for row in rows]
@@ -1422,6 +1428,7 @@ class RecordService:
             raise Invalid(
                 f"more than {limit} records of {form_key!r} match; narrow the filter",
                 code="too_many_matches",
+                zh_cn=f"表单 {form_key} 中符合条件的记录超过 {limit} 条：请缩小筛选范围",
                 errors=[ErrorItem("/where", "too_many_matches", f"at most {limit}")],
             )
         return ids
@@ -1540,6 +1547,7 @@ class RecordService:
             raise NotFound(
                 f"record {record_id} has no attachment {file_id!r} you may open",
                 code="file_not_found",
+                zh_cn=f"记录 {record_id} 没有您可以打开的附件 {file_id}",
             )
         return self.files.download(session, actor, file_id, via=f"{app_key}/{form_key}/{record_id}")
 

@@ -98,6 +98,7 @@ def _not_a_field(path: str) -> Invalid:
     return Invalid(
         f"`{path}` is not a field of the triggering record",
         code="filter_invalid",
+        zh_cn=f"{path} 不是触发记录的字段",
         errors=[ErrorItem("/where", "not_pushable", f"use record.<field>, not {path}")],
     )
 
@@ -155,6 +156,7 @@ def window_index(form: PublishedForm, keys: Sequence[str]) -> Index:
             raise Invalid(
                 f"{key!r} is not a stored field of form {form.form_key!r}; it cannot be indexed",
                 code="aggregate_invalid",
+                zh_cn=f"{key} 不是表单 {form.form_key} 中存储的字段：不能为它建立索引",
                 errors=[ErrorItem(f"/index/{position}", "not_aggregatable", f"{key!r}")],
             )
         suffix = BLIND_INDEX_SUFFIX if layout.type_key == ENCRYPTED else ""

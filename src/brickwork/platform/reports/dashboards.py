@@ -55,6 +55,7 @@ class DashboardService:
                 f"dashboard {request.definition.key!r} cannot be published",
                 code="definition_invalid",
                 errors=[ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems],
+                zh_cn=f"仪表盘 {request.definition.key!r} 无法发布",
             ) from None
         return ["dashboard compiles against the app's reports"]
 
@@ -79,7 +80,9 @@ class DashboardService:
             definition = None
         if definition is None or definition.latest_version is None:
             raise NotFound(
-                f"app {app_key!r} has no published dashboard {key!r}", code="dashboard_not_found"
+                f"app {app_key!r} has no published dashboard {key!r}",
+                code="dashboard_not_found",
+                zh_cn=f"应用 {app_key!r} 没有已发布的仪表盘 {key!r}",
             )
         body = metadata.version(
             session, app_key, Kind.DASHBOARD, key, definition.latest_version
@@ -97,6 +100,7 @@ class DashboardService:
                 "version",
                 code="dashboard_definition_broken",
                 errors=[ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems],
+                zh_cn=f"仪表盘 {key!r} 与应用 {app_key!r} 的现有定义已不相符：请发布修正后的版本",
             ) from None
 
     def run(
@@ -207,6 +211,7 @@ class DashboardService:
                 errors=[
                     ErrorItem(pointer, code, message) for pointer, code, message in exc.problems
                 ],
+                zh_cn=f"仪表盘 {key!r} 无法使用这些参数运行",
             ) from None
         unknown = [item for item in clicks if item not in {i.id for i in plan.items}]
         if unknown:
@@ -214,6 +219,7 @@ class DashboardService:
                 f"the dashboard has no item {unknown[0]!r}",
                 code="validation_failed",
                 errors=[ErrorItem(f"/clicks/{unknown[0]}", "unknown_item", "no such item")],
+                zh_cn=f"仪表盘上没有 {unknown[0]!r} 这一项",
             )
         given = {k: v for k, v in parameters.items() if v is not None}
         per_item = plan.item_parameters(given, clicks)

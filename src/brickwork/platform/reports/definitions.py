@@ -197,6 +197,7 @@ class ReportCompiler:
                 f"report {request.definition.key!r} cannot be published",
                 code="definition_invalid",
                 errors=[ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems],
+                zh_cn=f"报表 {request.definition.key!r} 无法发布",
             ) from None
         steps = ["report compiles against the app"]
         if not request.dry_run:
@@ -259,6 +260,8 @@ class ReportCompiler:
                 "(update the reports first)",
                 code="reports_broken_by_change",
                 errors=problems,
+                zh_cn=f"表单 {request.definition.key!r} 不能这样修改：已发布的报表在使用它"
+                "（请先更新报表）",
             )
         if not request.dry_run:
             self._compiled = LruCache(256)
@@ -282,6 +285,7 @@ class ReportCompiler:
                 f"report {key!r} does not compile yet; fix the problems listed in `errors`",
                 code="definition_invalid",
                 errors=[ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems],
+                zh_cn=f"报表 {key!r} 尚有问题：请按明细逐项修正",
             ) from None
 
     def plan(self, session: Session, app_key: str, key: str) -> tuple[ReportPlan, int]:
@@ -292,7 +296,9 @@ class ReportCompiler:
             definition = None
         if definition is None or definition.latest_version is None:
             raise NotFound(
-                f"app {app_key!r} has no published report {key!r}", code="report_not_found"
+                f"app {app_key!r} has no published report {key!r}",
+                code="report_not_found",
+                zh_cn=f"应用 {app_key!r} 没有已发布的报表 {key!r}",
             )
         number = definition.latest_version
         cache_key = (app_key, key, number)
@@ -314,6 +320,8 @@ class ReportCompiler:
                     errors=[
                         ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems
                     ],
+                    zh_cn=f"报表 {key!r} 与应用 {app_key!r} 的现有定义已不相符（它用到的表单或字段"
+                    "已有改动）：请发布修正后的版本",
                 ) from None
             self._compiled.put(cache_key, found)
         return found, number

@@ -97,7 +97,11 @@ class ReportDelivery:
         or failed (with the reason). Anyone else's job does not exist for them."""
         job = self.jobs.get(session, job_id)
         if job is None or job.kind != EXPORT_JOB or job.payload.get("user") != actor.username:
-            raise NotFound(f"you have no report export {job_id}", code="report_export_not_found")
+            raise NotFound(
+                f"you have no report export {job_id}",
+                code="report_export_not_found",
+                zh_cn=f"您没有编号为 {job_id} 的报表导出",
+            )
         return self._status(job)
 
     def _status(self, job: Job) -> dict[str, Any]:
@@ -153,6 +157,7 @@ class ReportDelivery:
             raise Invalid(
                 f"you already have {MAX_SUBSCRIPTIONS} report subscriptions; cancel one first",
                 code="report_subscriptions_full",
+                zh_cn=f"您已有 {MAX_SUBSCRIPTIONS} 个报表订阅：请先取消一个",
             )
         payload = {
             **_payload(actor, app_key, key, format_, parameters),
@@ -192,6 +197,7 @@ class ReportDelivery:
             raise NotFound(
                 f"you have no report subscription {subscription!r}",
                 code="report_subscription_not_found",
+                zh_cn=f"您没有报表订阅 {subscription!r}",
             )
         self.jobs.remove_schedule(session, name)
         self.audit.record(
@@ -363,7 +369,10 @@ def _cron(every: str, at: str, weekday: str | None, timezone: str) -> str:
         problems.append(ErrorItem("/timezone", "invalid_timezone", "an IANA time zone"))
     if problems:
         raise Invalid(
-            "the delivery schedule is not valid", code="report_schedule_invalid", errors=problems
+            "the delivery schedule is not valid",
+            code="report_schedule_invalid",
+            errors=problems,
+            zh_cn="发送计划无效",
         )
     day = "*" if every == "day" else str(WEEKDAYS.index(weekday or "") + 1)
     return f"{minute} {hour} * * {day}"

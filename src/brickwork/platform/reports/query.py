@@ -125,6 +125,7 @@ class SummaryQuery:
                 "by it",
                 code="field_not_readable",
                 errors=[ErrorItem(pointer, "field_not_readable", f"{key} is not readable")],
+                zh_cn=f"字段 {key!r} 对您隐藏或脱敏显示：此报表不能按它分组、汇总或筛选",
             )
         if key in SYSTEM:
             value: ColumnElement[Any] = source.form.table.c[key]
@@ -180,6 +181,7 @@ class SummaryQuery:
                 errors=[
                     ErrorItem("/dataset/subtable", "field_not_readable", f"{key} is not readable")
                 ],
+                zh_cn=f"子表 {key!r} 对您隐藏或脱敏显示：此报表不能读取它的行",
             )
         joined = base.table.join(parent.table, parent.table.c.id == base.table.c.parent_id)
         return joined, [parent.table.c.deleted_at.is_(None), *parent.access.rows("read")]
@@ -476,13 +478,16 @@ class SummaryQuery:
 def broken(source: Source, key: str, pointer: str) -> Conflict:
     """A plan compiled before the form changed (in another process): refused, never guessed."""
     where = f"form {source.form.form_key!r}"
+    where_zh = f"表单 {source.form.form_key!r}"
     if source.child is not None:
         where = f"subtable {source.child.field.key!r} of {where}"
+        where_zh = f"{where_zh} 的子表 {source.child.field.key!r}"
     return Conflict(
         f"the report names {key!r}, which {where} no longer has as a usable field; run it "
         "again, or publish a fixed version",
         code="report_definition_broken",
         errors=[ErrorItem(pointer, "E_REPORT_UNKNOWN_FIELD", f"no field {key}")],
+        zh_cn=f"报表用到的 {key!r} 已不是{where_zh}中可用的字段：请重新运行，或发布修正后的版本",
     )
 
 

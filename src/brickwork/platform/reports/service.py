@@ -41,6 +41,7 @@ from brickwork.engines.report.post import shift
 from brickwork.engines.report.result import Column
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
+from brickwork.platform.auth.permissions import ACTION_ZH
 from brickwork.platform.clock import Clock, system_clock
 from brickwork.platform.db.sqlite_sums import sum_value
 from brickwork.platform.errors import Conflict, ErrorItem, Forbidden, Invalid
@@ -267,6 +268,7 @@ class ReportService:
                 errors=[
                     ErrorItem(pointer, code, message) for pointer, code, message in exc.problems
                 ],
+                zh_cn=f"报表 {plan.key!r} 无法使用这些参数运行",
             ) from None
 
     def _cache_key(
@@ -320,6 +322,8 @@ class ReportService:
                             join.pointer, "report_join_not_readable", f"no read on {join.form}"
                         )
                     ],
+                    zh_cn=f"此报表关联了表单 {join.form!r}，而您无权"
+                    f"{ACTION_ZH.get(action, action)}它的记录",
                 ) from None
             table = form.table.alias(f"j_{join.alias}")
             adapter = ClauseAdapter(table)
@@ -350,6 +354,8 @@ class ReportService:
                 "longer has; run it again, or publish a fixed version",
                 code="report_definition_broken",
                 errors=[ErrorItem("/dataset/subtable", "E_REPORT_UNKNOWN_FIELD", subtable)],
+                zh_cn=f"报表读取的子表 {subtable!r} 已不在表单 {base.form_key!r} 中："
+                "请重新运行，或发布修正后的版本",
             )
         return {
             "": Source(base, access, query, child.table, child=child),
@@ -479,6 +485,7 @@ class ReportService:
                 f"page from 0, size from 1 to {DETAIL_PAGE_MAX}",
                 code="validation_failed",
                 errors=[ErrorItem("/size", "out_of_range", f"1 to {DETAIL_PAGE_MAX}")],
+                zh_cn=f"页码从 0 开始，每页行数须在 1 到 {DETAIL_PAGE_MAX} 之间",
             )
         base = self.records.form(session, app_key, plan.dataset.form)
         access = self._access(session, actor, base, action)
@@ -532,6 +539,7 @@ class ReportService:
                 errors=[
                     ErrorItem("/on", "report_drill_unknown", f"links: {[d.on for d in plan.drill]}")
                 ],
+                zh_cn=f"报表 {key!r} 的 {on!r} 列没有设置钻取",
             )
         values = self._parameters(plan, parameters or {}, report_today(plan, self.clock()))
         if link.kind == "report":

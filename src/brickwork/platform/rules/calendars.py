@@ -59,7 +59,11 @@ class CalendarService:
     def get(self, session: Session, key: str) -> dict[str, Any]:
         row = session.get(BusinessCalendarRow, key)
         if row is None:
-            raise NotFound(f"there is no business calendar {key!r}", code="calendar_not_found")
+            raise NotFound(
+                f"there is no business calendar {key!r}",
+                code="calendar_not_found",
+                zh_cn=f"没有营业日历 {key!r}",
+            )
         body: dict[str, Any] = row.body
         return body
 
@@ -70,6 +74,7 @@ class CalendarService:
             raise Invalid(
                 "send the calendar as a JSON object",
                 errors=[ErrorItem("", "wrong_type", "a JSON object")],
+                zh_cn="请以 JSON 对象发送营业日历",
             )
         try:
             calendar = BusinessCalendar.model_validate({**body, "key": key})
@@ -81,6 +86,7 @@ class CalendarService:
                     ErrorItem(pointer_of(error["loc"]), "invalid_value", error["msg"])
                     for error in exc.errors()
                 ],
+                zh_cn="营业日历无效：未保存任何内容",
             ) from None
         stored = calendar.model_dump(mode="json", exclude_none=True)
         row = session.get(BusinessCalendarRow, key)
@@ -107,13 +113,18 @@ class CalendarService:
         PermissionService.require_admin(actor, SYSTEM_ADMIN, "admin")
         row = session.get(BusinessCalendarRow, key)
         if row is None:
-            raise NotFound(f"there is no business calendar {key!r}", code="calendar_not_found")
+            raise NotFound(
+                f"there is no business calendar {key!r}",
+                code="calendar_not_found",
+                zh_cn=f"没有营业日历 {key!r}",
+            )
         users = self._rules_naming(session, key)
         if users:
             raise Conflict(
                 f"business calendar {key!r} is named by published rules; change them first",
                 code="calendar_in_use",
                 errors=[ErrorItem(f"/rules/{name}", "calendar_in_use", name) for name in users],
+                zh_cn=f"已发布的规则在使用营业日历 {key!r}：请先修改这些规则",
             )
         self.audit.record(
             session,

@@ -215,6 +215,7 @@ class RuleRunner:
                 f"rule {request.definition.key!r} cannot be published",
                 code="definition_invalid",
                 errors=[ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems],
+                zh_cn=f"规则 {request.definition.key!r} 无法发布",
             ) from None
         missing = self._unavailable(session, request.app_key, compiled.spec)
         missing.extend(self.notices.publish_problems(session, compiled.spec, scopes, "/spec"))
@@ -228,6 +229,7 @@ class RuleRunner:
                 f"rule {request.definition.key!r} cannot be published",
                 code="definition_invalid",
                 errors=missing,
+                zh_cn=f"规则 {request.definition.key!r} 无法发布",
             )
         steps: list[str] = []
         schedule = compiled.spec.trigger
@@ -427,6 +429,8 @@ class RuleRunner:
                 "(update the rules first)",
                 code="rules_broken_by_change",
                 errors=problems,
+                zh_cn=f"表单 {request.definition.key!r} 不能这样修改：已发布的规则在使用它"
+                "（请先更新规则）",
             )
         if not request.dry_run:
             self._compiled = LruCache(COMPILED_RULES)  # compiled again against the new form
@@ -461,6 +465,8 @@ class RuleRunner:
                 "no longer has (update the rules first)",
                 code="rules_broken_by_change",
                 errors=problems,
+                zh_cn=f"决策表 {key!r} 不能这样修改：已发布的规则调用它时用到的内容将不复存在"
+                "（请先更新规则）",
             )
         return steps
 
@@ -521,6 +527,7 @@ class RuleRunner:
                         f"rule {rule.key!r}: {effect.message}",
                         code="rule_blocked",
                         errors=[ErrorItem(pointer, "rule_blocked", effect.message)],
+                        zh_cn=f"规则 {rule.key!r}：{effect.message}",
                     )
         return changes
 
@@ -736,6 +743,7 @@ class RuleRunner:
                 f"rule {rule.key!r}: decision model {effect.model!r} could not decide",
                 code="rule_decision_failed",
                 errors=[ErrorItem(p.pointer, p.code, describe(p)) for p in failed],
+                zh_cn=f"规则 {rule.key!r}：决策表 {effect.model!r} 未能得出结果",
             )
         return values
 
@@ -779,6 +787,8 @@ class RuleRunner:
                 f"rule {rule.key!r} acts as {rule.owner!r}, who published it and is disabled; a "
                 "designer of the app publishes the rule again to own it",
                 code="rule_owner_inactive",
+                zh_cn=f"规则 {rule.key!r} 以发布人 {rule.owner!r} 的身份执行，而该用户已停用："
+                "请由应用的设计人员重新发布此规则，成为它的所有者",
             )
         return owner
 
@@ -968,6 +978,7 @@ class RuleRunner:
                 "saved",
                 code="rule_cascade",
                 errors=[ErrorItem("", "rule_cascade", path)],
+                zh_cn=f"规则相互触发超过 {MAX_CASCADE} 层（{path}）：未保存任何内容",
             )
         chain.append(rule.key)
         try:
@@ -1000,6 +1011,7 @@ class RuleRunner:
             raise NotFound(
                 f"app {app_key!r} has no published scheduled rule {key!r}",
                 code="rule_not_found",
+                zh_cn=f"应用 {app_key!r} 没有已发布的定时规则 {key!r}",
             )
         when = at or self.clock()
         if not rule.compiled.in_force(business_date(when)):
@@ -1058,6 +1070,7 @@ class RuleRunner:
             raise NotFound(
                 f"app {app_key!r} has no published rule {key!r} to run on form {form_key!r}",
                 code="rule_not_found",
+                zh_cn=f"应用 {app_key!r} 没有可在表单 {form_key!r} 上运行的已发布规则 {key!r}",
             )
         now = self.clock()
         stored = self.records.stored(session, app_key, form_key, record_id)
@@ -1096,7 +1109,12 @@ class RuleRunner:
         else:
             errors = []
         if errors:
-            raise Invalid(f"rule {key!r} cannot be tried", code="definition_invalid", errors=errors)
+            raise Invalid(
+                f"rule {key!r} cannot be tried",
+                code="definition_invalid",
+                errors=errors,
+                zh_cn=f"规则 {key!r} 无法试运行",
+            )
         items = [
             {"index": index, "name": name, "passed": failure is None, "message": failure}
             for index, (name, failure) in enumerate(run_examples(compiled, examples))

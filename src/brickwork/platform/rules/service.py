@@ -64,12 +64,14 @@ class DecisionService:
                 f"decision model {key!r} of app {app_key!r} is archived; restore it before "
                 "evaluating it",
                 code="decision_archived",
+                zh_cn=f"应用 {app_key!r} 的决策表 {key!r} 已归档：请先恢复再调用",
             )
         if number is None:
             raise NotFound(
                 f"decision model {key!r} of app {app_key!r} is not published yet; publish it "
                 "before evaluating it",
                 code="decision_not_published",
+                zh_cn=f"应用 {app_key!r} 的决策表 {key!r} 尚未发布：请先发布再调用",
             )
         return self._compiled(
             definition.id,
@@ -88,6 +90,8 @@ class DecisionService:
                 f"decision model {key!r} of app {app_key!r} was not in force at "
                 f"{at.isoformat()} (not yet published, or archived by then)",
                 code="decision_not_in_force",
+                zh_cn=f"应用 {app_key!r} 的决策表 {key!r} 在 {at.isoformat()} 时不在生效期"
+                "（当时尚未发布，或已归档）",
             )
         ((_key, version),) = found
         return self._compiled(definition_id, version.version, lambda: version.body), version.version
@@ -142,6 +146,7 @@ class DecisionService:
                     ErrorItem(pointer_of(["spec", *e["loc"]]), "invalid_value", e["msg"])
                     for e in exc.errors()
                 ],
+                zh_cn="草稿还不是有效的决策表：请先校验",
             ) from None
         return {
             "findings": [
@@ -168,6 +173,7 @@ class DecisionService:
                 "the DMN document cannot be imported; nothing was saved",
                 code="dmn_invalid",
                 errors=[ErrorItem(p.pointer or "", p.code, f"{p}") for p in exc.problems],
+                zh_cn="DMN 文件无法导入：未保存任何内容",
             ) from None
         label = _label(spec.get("name")) or key
         try:
@@ -206,6 +212,7 @@ class DecisionService:
             raise Invalid(
                 f"decision model {key!r} cannot be written as DMN: {exc}",
                 code="definition_invalid",
+                zh_cn=f"决策表 {key!r} 无法导出为 DMN：{exc}",
             ) from None
 
 

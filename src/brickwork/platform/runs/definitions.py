@@ -171,13 +171,13 @@ class FlowCompiler:
         return self.checked(session, app_key, spec)[1]
 
     def compile_spec(
-        self, session: Session, app_key: str, spec: Any, *, refusal: str
+        self, session: Session, app_key: str, spec: Any, *, refusal: str, refusal_zh: str
     ) -> CompiledFlow:
         """A flow's `spec` compiled as publishing compiles it; refused (422, `refusal` as the
-        message) with every problem the engine finds."""
+        message, `refusal_zh` in Chinese) with every problem the engine finds."""
         compiled, problems = self.checked(session, app_key, spec)
         if compiled is None:
-            raise Invalid(refusal, code="definition_invalid", errors=problems)
+            raise Invalid(refusal, code="definition_invalid", errors=problems, zh_cn=refusal_zh)
         return compiled
 
     def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
@@ -188,6 +188,7 @@ class FlowCompiler:
             request.app_key,
             spec,
             refusal=f"flow {request.definition.key!r} cannot be published",
+            refusal_zh=f"流程 {request.definition.key} 无法发布",
         )
         return [f"flow bound to form {spec.get('form')!r} compiles"]
 
@@ -209,7 +210,9 @@ class FlowCompiler:
                 return replace(env, fields=changed)
             return replace(env, forms={**env.forms, form_key: changed})
 
-        return self._recheck(session, request, changed_env, f"form {form_key!r}")
+        return self._recheck(
+            session, request, changed_env, f"form {form_key!r}", f"表单 {form_key}"
+        )
 
     def on_model_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
         """A decision model may not change so that a flow's call of it names a decision or an
@@ -223,7 +226,9 @@ class FlowCompiler:
         def changed_env(env: FlowEnvironment, _spec: Mapping[str, Any]) -> FlowEnvironment:
             return replace(env, decisions={**env.decisions, key: model})
 
-        return self._recheck(session, request, changed_env, f"decision model {key!r}")
+        return self._recheck(
+            session, request, changed_env, f"decision model {key!r}", f"决策模型 {key}"
+        )
 
     def _recheck(
         self,
@@ -231,6 +236,7 @@ class FlowCompiler:
         request: PublishRequestContext,
         changed_env: Callable[[FlowEnvironment, Mapping[str, Any]], FlowEnvironment],
         subject: str,
+        subject_zh: str,
     ) -> list[str]:
         """Compile the app's flows against the app as the publish would leave it: the latest
         published version of each, and every older version instances still run on. A problem
@@ -282,6 +288,8 @@ class FlowCompiler:
                 f"{subject} cannot change so: flows use it (update the flows first; a "
                 "version that running instances use must stay valid until they end)",
                 code="flows_broken_by_change",
+                zh_cn=f"{subject_zh} 不能这样修改：有流程在使用它（请先更新这些流程；"
+                "正在运行的实例所用的版本在实例结束前须保持有效）",
                 errors=problems,
             )
         if not request.dry_run:
@@ -295,7 +303,11 @@ class FlowCompiler:
         except NotFound:
             definition = None
         if definition is None or definition.latest_version is None:
-            raise NotFound(f"app {app_key!r} has no published flow {key!r}", code="flow_not_found")
+            raise NotFound(
+                f"app {app_key!r} has no published flow {key!r}",
+                code="flow_not_found",
+                zh_cn=f"应用 {app_key} 没有已发布的流程 {key}",
+            )
         return self.pinned(session, app_key, key, definition.latest_version)
 
     def pinned(self, session: Session, app_key: str, key: str, version: int) -> PinnedFlow:
@@ -313,6 +325,8 @@ class FlowCompiler:
                     f"{app_key!r} (a role, decision model or calendar it names is gone); "
                     "restore it, or publish a fixed version for new instances",
                     code="flow_definition_broken",
+                    zh_cn=f"流程 {key} 的第 {version} 版在应用 {app_key} 中已失效（它引用的角色、"
+                    "决策模型或日历已不存在）：请恢复这些内容，或为新实例发布修正后的版本",
                     errors=[
                         ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems
                     ],

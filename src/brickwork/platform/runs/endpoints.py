@@ -264,6 +264,7 @@ def _comment_text(body: CommandRequest) -> str:
         raise Invalid(
             "a comment needs its text",
             code="validation_failed",
+            zh_cn="请填写评论内容",
             errors=[ErrorItem("/comment", "required", "give the comment's text")],
         )
     return body.comment

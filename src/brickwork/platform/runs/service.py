@@ -300,6 +300,7 @@ class FlowService:
             raise Invalid(
                 f"flow {flow_key!r} is bound to form {pinned.form_key!r}, not {form_key!r}",
                 code="flow_not_for_form",
+                zh_cn=f"流程 {flow_key} 绑定的是表单 {pinned.form_key}，不是 {form_key}",
                 errors=[ErrorItem("/flow", "flow_not_for_form", "start it on its own form")],
             )
         instance = self._start(session, actor, pinned, record_id, initiator=actor.username)
@@ -325,6 +326,8 @@ class FlowService:
                 f"form {pinned.form_key!r}; nothing was saved. A designer updates the rule or "
                 "the flow",
                 code="flow_not_for_form",
+                zh_cn=f"有规则要在表单 {form_key} 上发起流程 {flow_key}，但该流程现在绑定的是表单 "
+                f"{pinned.form_key}：未保存任何内容。请设计人员修改规则或流程",
             )
         if self.repo.running_key_taken(session, running_key(pinned, record_id)):
             return
@@ -574,6 +577,7 @@ class FlowService:
             raise Invalid(
                 "send the expected version of what you act on, or an Idempotency-Key header",
                 code="flow_version_required",
+                zh_cn="请提供所办理对象的预期版本，或 Idempotency-Key 请求头",
                 errors=[
                     ErrorItem("/expected_version", "flow_version_required", "give the version")
                 ],

@@ -274,6 +274,7 @@ class FlowSimulator:
             app_key,
             spec,
             refusal=f"the draft of flow {key!r} does not compile; fix it to simulate it",
+            refusal_zh=f"流程 {key} 的草稿有错误：请修正后再模拟",
         )
 
     def simulate(
@@ -304,6 +305,7 @@ class FlowSimulator:
             raise Invalid(
                 f"the sample values have {len(problems)} problem(s); nothing was simulated",
                 code="record_invalid",
+                zh_cn=f"示例值有 {len(problems)} 个问题：未进行模拟",
                 errors=[
                     ErrorItem(
                         f"/values{p.pointer}", p.code, p.zh_cn if actor.locale == "zh-CN" else p.en
@@ -346,5 +348,6 @@ def _check_outcomes(flow: CompiledFlow, outcomes: Mapping[str, Outcome]) -> None
         raise Invalid(
             "outcomes were given for nodes that take no decision; nothing was simulated",
             code="validation_failed",
+            zh_cn="为不做决策的节点指定了结果：未进行模拟",
             errors=errors,
         )

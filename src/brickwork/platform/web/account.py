@@ -123,6 +123,8 @@ def end_of(day: str) -> str:
     except ValueError:
         message = "the expiry is not a date such as 2027-03-31"
         raise Invalid(
-            message, errors=[ErrorItem("/expires_at", "invalid_value", message)]
+            message,
+            errors=[ErrorItem("/expires_at", "invalid_value", message)],
+            zh_cn="有效期不是日期：请按 2027-03-31 的格式填写",
         ) from None
     return moment.isoformat()

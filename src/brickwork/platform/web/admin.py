@@ -259,7 +259,11 @@ def change_user(
             new = parsed(PasswordReset, reset).new_password
             service.reset_password(session, actor, username, new)
         else:
-            raise Invalid(f"unknown action {action!r}", code="validation_failed")
+            raise Invalid(
+                f"unknown action {action!r}",
+                code="validation_failed",
+                zh_cn=f"未知的操作 {action!r}",
+            )
     except PlatformError as exc:
         session.rollback()
         return user_detail(request, session, viewer, username, problem=exc, section=action)
@@ -435,7 +439,11 @@ def change_department(
         elif action == "delete":
             service.delete_department(session, viewer.actor, key)
         else:
-            raise Invalid(f"unknown action {action!r}", code="validation_failed")
+            raise Invalid(
+                f"unknown action {action!r}",
+                code="validation_failed",
+                zh_cn=f"未知的操作 {action!r}",
+            )
     except PlatformError as exc:
         session.rollback()
         return departments_view(request, session, viewer, problem=exc, target=key)

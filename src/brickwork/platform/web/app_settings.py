@@ -125,6 +125,7 @@ def change_app(request: Request, session: SessionDep, app: AppKey, sent: FormLis
                     "give the app a name in Chinese or English; nothing was saved"
                 ),
                 code="validation_failed",
+                zh_cn="请填写应用的中文或英文名称：未保存任何内容",
                 errors=[ErrorItem("/label", "required", "give a name")],
             )
         update = AppUpdate.model_validate(
@@ -138,6 +139,7 @@ def change_app(request: Request, session: SessionDep, app: AppKey, sent: FormLis
     except ValidationError as exc:
         invalid = Invalid(
             "the app's settings are invalid; nothing was saved",
+            zh_cn="应用设置有误：未保存任何内容",
             errors=pydantic_items(list(exc.errors())),
         )
         return settings_view(request, session, viewer, app, problem=invalid, section="app")
@@ -164,6 +166,7 @@ def change_menu(request: Request, session: SessionDep, app: AppKey, sent: FormLi
     except ValidationError as exc:
         invalid = Invalid(
             "the menu has problems (shown next to them); nothing was saved",
+            zh_cn="菜单有问题（已在相应位置标出）：未保存任何内容",
             errors=pydantic_items(list(exc.errors())),
         )
         return _menu_refused(request, session, viewer, app, editor, invalid)
@@ -300,6 +303,7 @@ def parsed_bundle(raw: bytes) -> Any:
         raise Invalid(
             "choose a bundle file (.json, as downloaded from an app's settings)",
             code="validation_failed",
+            zh_cn="请选择应用包文件（.json，即从应用设置中下载的文件）",
             errors=[ErrorItem("", "required", "no file was chosen")],
         )
     try:
@@ -308,5 +312,6 @@ def parsed_bundle(raw: bytes) -> Any:
         raise Invalid(
             f"the file is not a bundle: {exc.message}",
             code=exc.code,
+            zh_cn=f"该文件不是应用包：{exc.message}",
             errors=[ErrorItem(exc.pointer, exc.code, exc.message)],
         ) from None

@@ -150,7 +150,9 @@ def local_instant(name: str, text: str) -> datetime | None:
     except ValueError:
         message = f"{name} is not a date and time such as 2026-01-05T09:00"
         raise Invalid(
-            message, errors=[ErrorItem(f"/query/{name}", "invalid_value", message)]
+            message,
+            errors=[ErrorItem(f"/query/{name}", "invalid_value", message)],
+            zh_cn=f"{name} 不是日期时间：请按 2026-01-05T09:00 的格式填写",
         ) from None
     return wall_time(moment)
 

@@ -33,13 +33,19 @@ def bulk_action(
     chosen = sent.get("ids") or (sent.get("page", []) if "all" in sent else [])
     ids = list(dict.fromkeys(chosen))
     if action not in ACTIONS:
-        raise Invalid(f"unknown action {action!r}", code="validation_failed")
+        raise Invalid(
+            f"unknown action {action!r}", code="validation_failed", zh_cn=f"未知的操作 {action!r}"
+        )
     _ = translations(viewer.language).gettext
     if not ids:
-        raise Invalid(_("select the rows to act on first"), code="bulk_nothing_selected")
+        raise Invalid(
+            _("select the rows to act on first"),
+            code="bulk_nothing_selected",
+            zh_cn="请先选择要操作的记录",
+        )
     if len(ids) > MAX_ROWS:
         too_many = _("at most %(num)d rows at a time") % {"num": MAX_ROWS}
-        raise Invalid(too_many, code="bulk_too_many")
+        raise Invalid(too_many, code="bulk_too_many", zh_cn=f"一次最多操作 {MAX_ROWS} 条记录")
     state = request.app.state
     flow = first(sent, "flow", "")
     done: list[str] = []

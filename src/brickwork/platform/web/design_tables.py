@@ -555,6 +555,7 @@ def create_decision(
             "with a letter",
             code="validation_failed",
             errors=[ErrorItem("/key", "invalid_value", "not a key")],
+            zh_cn=f"{key!r} 不是有效的编码：请用小写字母、数字和下划线，并以字母开头",
         )
         return _listing(request, session, viewer, app, sent=typed, problem=refusal)
     try:

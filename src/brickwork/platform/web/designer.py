@@ -176,6 +176,7 @@ def new_form(request: Request, session: SessionDep, app: AppKey, sent: FormDep) 
         problem = PlatformError(
             "the key starts with a lower-case letter, then letters, digits or _",
             code="bad_key",
+            zh_cn="编码须以小写字母开头，其后为字母、数字或下划线",
         )
         return _list_page(request, session, viewer, app, problem=problem, sent=sent, status=422)
     except PlatformError as exc:

@@ -136,6 +136,7 @@ def new_flow(request: Request, session: SessionDep, app: AppKey, sent: FormDep) 
         problem = PlatformError(
             "choose a published form of the app: the flow's records are its records",
             code="bad_form",
+            zh_cn="请选择本应用一个已发布的表单：流程处理的就是它的记录",
         )
         return _list_page(request, session, viewer, app, problem=problem, sent=sent, status=422)
     try:
@@ -146,6 +147,7 @@ def new_flow(request: Request, session: SessionDep, app: AppKey, sent: FormDep) 
         problem = PlatformError(
             "the key starts with a lower-case letter, then letters, digits or _",
             code="bad_key",
+            zh_cn="编码须以小写字母开头，其后为字母、数字或下划线",
         )
         return _list_page(request, session, viewer, app, problem=problem, sent=sent, status=422)
     except PlatformError as exc:

@@ -253,7 +253,11 @@ def lookup_options(
     published = request.app.state.records.form(session, app, form)
     item = next((f for f in published.definition.fields if f.key == field), None)
     if item is None or item.type != "lookup":
-        raise NotFound(f"form {form!r} has no lookup field {field!r}", code="not_found")
+        raise NotFound(
+            f"form {form!r} has no lookup field {field!r}",
+            code="not_found",
+            zh_cn=f"表单 {form} 没有关联字段 {field}",
+        )
     chosen = [v for v in request.query_params.getlist(PREFIX + field) if v][:LOOKUP_CHOICES]
     options, _more = lookup_choices(request, session, viewer, app, item, chosen, words=q)
     return render(
@@ -582,7 +586,10 @@ class FormPage:
         check it; the record itself is saved only with the form."""
         item = next((f for f in self.fields if f.key == key and f.type in FILE_TYPES), None)
         if item is None or key not in self.writable:
-            raise NotFound(f"the form has no attachment field {key!r} you may change")
+            raise NotFound(
+                f"the form has no attachment field {key!r} you may change",
+                zh_cn=f"表单中没有您可以修改的附件字段 {key}",
+            )
         signature = item.type == "signature"
         found_refs = value_of(item, sent.get(PREFIX + key, []))
         refs = [found_refs] if signature and found_refs else [] if signature else found_refs
@@ -639,10 +646,18 @@ class FormPage:
             None,
         )
         if item is None or key not in self.writable:
-            raise NotFound(f"the form has no subtable {key!r} you may change", code="not_found")
+            raise NotFound(
+                f"the form has no subtable {key!r} you may change",
+                code="not_found",
+                zh_cn=f"表单中没有您可以修改的子表 {key}",
+            )
         op = asked.get("op", "")
         if op not in ROW_OPS:
-            raise Invalid(f"unknown row operation {op!r}", code="validation_failed")
+            raise Invalid(
+                f"unknown row operation {op!r}",
+                code="validation_failed",
+                zh_cn=f"未知的行操作 {op!r}",
+            )
         rows = rows_of(item, sent)
         row = asked.get("row", "")
         at = int(row) if row.isdigit() and len(row) < 6 else 0

@@ -67,7 +67,7 @@ def check_file(
     media_type = TYPES.get(name[name.rfind(".") :].lower() if "." in name else "")
     if file is None or media_type is None:
         said = translations(viewer.language).gettext("choose a .csv or .xlsx file")
-        raise Invalid(said, code="import_file_type")
+        raise Invalid(said, code="import_file_type", zh_cn="请选择 .csv 或 .xlsx 文件")
     content = file.file.read()
     state = request.app.state
     records = state.records
@@ -149,7 +149,11 @@ def import_progress(
     viewer = viewer_of(request, session)
     job = request.app.state.jobs.get(job_id)
     if job.owner != viewer.username:
-        raise NotFound(f"there is no import {job_id!r} of yours", code="job_not_found")
+        raise NotFound(
+            f"there is no import {job_id!r} of yours",
+            code="job_not_found",
+            zh_cn=f"您没有导入任务 {job_id}",
+        )
     found: dict[str, Any] = job.as_dict()
     total = found["total"] or 0
     context = {

@@ -122,18 +122,34 @@ def task_command(
     _ = translations(viewer.language).gettext
     try:
         if action not in COMMANDS:
-            raise Invalid(f"unknown action {action!r}", code="validation_failed")
+            raise Invalid(
+                f"unknown action {action!r}",
+                code="validation_failed",
+                zh_cn=f"未知的操作 {action!r}",
+            )
         target = first(sent, "target", "initiator") or "initiator"
         field = "delegate_to" if action == "delegate" else "to"
         to = (first(sent, field, "") or "").strip()
         signers = tuple(dict.fromkeys((first(sent, "signers", "") or "").replace(",", " ").split()))
         position = first(sent, "position", "before")
         if action in ("transfer", "delegate") and not to:
-            raise Invalid(_("name the user who takes the task"), code="validation_failed")
+            raise Invalid(
+                _("name the user who takes the task"),
+                code="validation_failed",
+                zh_cn="请填写接手任务的用户",
+            )
         if action == "add-signer" and (not signers or position not in POSITIONS):
-            raise Invalid(_("name the users to add and where"), code="validation_failed")
+            raise Invalid(
+                _("name the users to add and where"),
+                code="validation_failed",
+                zh_cn="请填写要加签的用户及加签位置",
+            )
         if action == "comment" and not comment:
-            raise Invalid(_("a comment needs its text"), code="validation_failed")
+            raise Invalid(
+                _("a comment needs its text"),
+                code="validation_failed",
+                zh_cn="请填写评论内容",
+            )
         makers = {
             "approve": lambda task, expected: Approve(me, task, expected, comment),
             "reject": lambda task, expected: Reject(me, task, expected, comment),
@@ -398,7 +414,7 @@ def hand_over_page(
     try:
         if not holder or not to:
             said = translations(viewer.language).gettext("name whose tasks go and who takes them")
-            raise Invalid(said, code="validation_failed")
+            raise Invalid(said, code="validation_failed", zh_cn="请填写交出任务的人和接手任务的人")
         done = request.app.state.runs.hand_over(session, viewer.actor, app, holder, to, reason)
     except PlatformError as exc:
         session.rollback()

@@ -42,7 +42,11 @@ async def form_lists(request: Request) -> dict[str, list[str]]:
     repeat), each value at most 4,000 characters."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != FORM_TYPE:
-        raise UnsupportedMediaType(f"send the form as {FORM_TYPE}", code="unsupported_media_type")
+        raise UnsupportedMediaType(
+            f"send the form as {FORM_TYPE}",
+            code="unsupported_media_type",
+            zh_cn=f"请以 {FORM_TYPE} 格式提交表单",
+        )
     body = (await request.body()).decode("utf-8", errors="replace")
     found: dict[str, list[str]] = {}
     for key, value in parse_qsl(body, keep_blank_values=True):
@@ -65,9 +69,17 @@ def require_same_origin(request: Request) -> None:
     origin = request.headers.get("origin")
     fetched = request.headers.get("sec-fetch-site")
     if fetched is not None and fetched not in ("same-origin", "none"):
-        raise Forbidden("send this form from this server's pages", code="cross_site_form")
+        raise Forbidden(
+            "send this form from this server's pages",
+            code="cross_site_form",
+            zh_cn="请从本系统的页面提交此表单",
+        )
     if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
-        raise Forbidden("send this form from this server's pages", code="cross_site_form")
+        raise Forbidden(
+            "send this form from this server's pages",
+            code="cross_site_form",
+            zh_cn="请从本系统的页面提交此表单",
+        )
 
 
 def optional_viewer(request: Request, session: Session) -> Viewer | None:
@@ -199,7 +211,7 @@ def change_password(request: Request, session: SessionDep, form: FormDep) -> Res
     try:
         if new != form.get("repeat_password", ""):
             said = translations(language_of(request)).gettext("the two new passwords differ")
-            raise Invalid(said, code="password_mismatch")
+            raise Invalid(said, code="password_mismatch", zh_cn="两次输入的新密码不一致")
         service.change_password(
             session,
             actor,

@@ -236,7 +236,7 @@ def reveal(
     try:
         if not fields:
             said = translations(viewer.language).gettext("choose the fields to show in clear")
-            raise Invalid(said, code="unmask_fields_missing")
+            raise Invalid(said, code="unmask_fields_missing", zh_cn="请选择要查看明文的字段")
         shown_clear = request.app.state.records.unmask(
             session, viewer.actor, app, form, record_id, fields=fields, reason=reason
         )

@@ -100,6 +100,7 @@ def create_draft(
             "a key starts with a small letter and holds small letters, digits and _",
             code="validation_failed",
             errors=[ErrorItem("/key", "validation_failed", "not a key")],
+            zh_cn="编码须以小写字母开头，只含小写字母、数字和下划线",
         )
         return home_page(request, session, viewer, app, problem=invalid)
     session.commit()

@@ -219,7 +219,11 @@ def change_role(
             service.delete_role(session, viewer.actor, key)
             return RedirectResponse("/admin/roles", status_code=303)
         else:
-            raise Invalid(f"unknown action {action!r}", code="validation_failed")
+            raise Invalid(
+                f"unknown action {action!r}",
+                code="validation_failed",
+                zh_cn=f"未知的操作 {action!r}",
+            )
     except PlatformError as exc:
         session.rollback()
         return role_view(

@@ -207,7 +207,9 @@ def new_rule(request: Request, session: SessionDep, app: AppKey, sent: FormDep) 
     trigger = sent.get("trigger", "record")
     forms = {f["key"] for f in forms_of(request, session, app)}
     if form not in forms or trigger not in TRIGGERS:
-        problem = PlatformError("choose the form the rule acts on", code="bad_form")
+        problem = PlatformError(
+            "choose the form the rule acts on", code="bad_form", zh_cn="请选择规则作用的表单"
+        )
         return _list_page(request, session, viewer, app, problem=problem, sent=sent, status=422)
     try:
         data = DefinitionCreate(
@@ -219,6 +221,7 @@ def new_rule(request: Request, session: SessionDep, app: AppKey, sent: FormDep) 
         problem = PlatformError(
             "the key starts with a lower-case letter, then letters, digits or _",
             code="bad_key",
+            zh_cn="编码须以小写字母开头，其后为字母、数字或下划线",
         )
         return _list_page(request, session, viewer, app, problem=problem, sent=sent, status=422)
     except PlatformError as exc:

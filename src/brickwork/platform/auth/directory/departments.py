@@ -98,6 +98,7 @@ class DepartmentDirectory(DirectoryBase):
                 f"a department with key {data.key!r} exists; choose another key",
                 code="department_exists",
                 errors=[ErrorItem("/key", "department_exists", "this key is taken")],
+                zh_cn=f"部门编码 {data.key} 已存在：请换一个编码",
             )
         parent = self._department_ref(session, data.parent, "/parent")
         head = self._user_ref(session, data.head, "/head")
@@ -127,10 +128,12 @@ class DepartmentDirectory(DirectoryBase):
                 f"{parent.key!r} is {key!r} or lies below it; a department cannot be its own "
                 "ancestor"
             )
+            zh_cn = f"{parent.key} 就是部门 {key} 本身或其下级：部门不能成为自己的上级"
             raise Invalid(
                 message,
                 code="department_cycle",
                 errors=[ErrorItem("/parent", "department_cycle", message)],
+                zh_cn=zh_cn,
             )
         heads = "head" in data.model_fields_set
         head = self._user_ref(session, data.head, "/head") if heads else None
@@ -158,6 +161,7 @@ class DepartmentDirectory(DirectoryBase):
                 f"department {key!r} has {children} department(s) below it and {members} "
                 "member(s); move them first",
                 code="department_in_use",
+                zh_cn=f"部门 {key} 下有 {children} 个下级部门和 {members} 名成员：请先将它们移走",
             )
         snapshot = self._department_snapshot(session, department)
         self._audit_department(session, actor, "department.delete", department, snapshot)
@@ -166,7 +170,11 @@ class DepartmentDirectory(DirectoryBase):
     def _department(self, session: Session, key: str) -> Department:
         department = self.repo.department_by_key(session, key)
         if department is None:
-            raise NotFound(f"there is no department {key!r}", code="department_not_found")
+            raise NotFound(
+                f"there is no department {key!r}",
+                code="department_not_found",
+                zh_cn=f"没有部门 {key}",
+            )
         return department
 
     def _department_ref(self, session: Session, key: str | None, pointer: str) -> Department | None:
@@ -175,7 +183,12 @@ class DepartmentDirectory(DirectoryBase):
         department = self.repo.department_by_key(session, key)
         if department is None:
             message = f"there is no department {key!r}"
-            raise Invalid(message, errors=[ErrorItem(pointer, "department_not_found", message)])
+            zh_cn = f"没有部门 {key}"
+            raise Invalid(
+                message,
+                errors=[ErrorItem(pointer, "department_not_found", message)],
+                zh_cn=zh_cn,
+            )
         return department
 
     def _user_ref(self, session: Session, username: str | None, pointer: str) -> User | None:
@@ -184,7 +197,10 @@ class DepartmentDirectory(DirectoryBase):
         user = self.repo.user_by_username(session, normalise_username(username))
         if user is None:
             message = f"there is no user {username!r}"
-            raise Invalid(message, errors=[ErrorItem(pointer, "user_not_found", message)])
+            zh_cn = f"没有用户 {username}"
+            raise Invalid(
+                message, errors=[ErrorItem(pointer, "user_not_found", message)], zh_cn=zh_cn
+            )
         return user
 
     def _department_snapshot(self, session: Session, department: Department) -> dict[str, Any]:

@@ -42,6 +42,7 @@ class RoleDirectory(DirectoryBase):
                 f"a role with key {data.key!r} exists; choose another key",
                 code="role_exists",
                 errors=[ErrorItem("/key", "role_exists", "this key is taken")],
+                zh_cn=f"角色编码 {data.key} 已存在：请换一个编码",
             )
         role = Role(
             id=new_id(),
@@ -95,6 +96,7 @@ class RoleDirectory(DirectoryBase):
             raise Conflict(
                 f"{holders} user(s) hold role {key!r}; revoke it from them first",
                 code="role_in_use",
+                zh_cn=f"有 {holders} 个用户持有角色 {key}：请先收回他们的这个角色",
             )
         details = {"label": role.label, "grants": role.permissions}
         self._audit_role(session, actor, "role.delete", role, details)
@@ -115,8 +117,12 @@ class RoleDirectory(DirectoryBase):
         role = self.roles.role(session, key)
         if role.builtin:
             message = f"{key!r} is a built-in role; it cannot be changed or deleted"
+            zh_cn = f"{key} 是内置角色，不能修改或删除"
             raise Invalid(
-                message, code="role_builtin", errors=[ErrorItem("", "role_builtin", message)]
+                message,
+                code="role_builtin",
+                errors=[ErrorItem("", "role_builtin", message)],
+                zh_cn=zh_cn,
             )
         return role
 

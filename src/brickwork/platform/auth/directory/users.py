@@ -124,7 +124,8 @@ class UserDirectory(DirectoryBase):
         if not active and user.status == ACTIVE:
             if actor.user_id == user.id:
                 message = "you cannot disable your own account; ask another security administrator"
-                raise Conflict(message, code="cannot_disable_self")
+                zh_cn = "不能停用自己的账号：请联系其他安全管理员"
+                raise Conflict(message, code="cannot_disable_self", zh_cn=zh_cn)
             for key in self.roles.keys_of(session, user):
                 self._keep_a_holder(session, user, key, "")
         self.identities.set_active(session, actor, username, active=active)
@@ -164,10 +165,12 @@ class UserDirectory(DirectoryBase):
                     "you cannot remove your own security_admin role; ask another security "
                     "administrator"
                 )
+                zh_cn = "不能移除自己的安全管理员角色（security_admin）：请联系其他安全管理员"
                 raise Conflict(
                     message,
                     code="cannot_drop_own_admin_role",
                     errors=[ErrorItem("/roles", "cannot_drop_own_admin_role", message)],
+                    zh_cn=zh_cn,
                 )
             self._keep_a_holder(session, user, key, "/roles")
         if granted and actor.user_id == user.id:
@@ -175,10 +178,12 @@ class UserDirectory(DirectoryBase):
                 "you cannot give yourself roles; another security administrator must grant them "
                 "(separation of duties)"
             )
+            zh_cn = "不能给自己分配角色：须由其他安全管理员授予（职责分离）"
             raise Forbidden(
                 message,
                 code="cannot_grant_self",
                 errors=[ErrorItem("/roles", "cannot_grant_self", message)],
+                zh_cn=zh_cn,
             )
         for key in revoked:
             self.roles.revoke(session, actor, user, key)
@@ -224,7 +229,11 @@ class UserDirectory(DirectoryBase):
             if key not in found
         ]
         if problems:
-            raise Invalid("the request names roles that do not exist", errors=problems)
+            raise Invalid(
+                "the request names roles that do not exist",
+                errors=problems,
+                zh_cn="请求中包含不存在的角色",
+            )
         named = [found[key] for key in dict.fromkeys(keys)]
         admin = [role.key for role in named if role.admin_kind]
         if len(admin) > 1:
@@ -232,11 +241,16 @@ class UserDirectory(DirectoryBase):
                 f"{admin[0]!r} and {admin[1]!r} are both administrator roles; the system, "
                 "security and audit administrator roles are exclusive (separation of duties)"
             )
+            zh_cn = (
+                f"{admin[0]} 和 {admin[1]} 都是管理员角色：系统管理员、安全管理员和审计管理员"
+                "三种角色互斥（职责分离）"
+            )
             second = f"{pointer}/{list(keys).index(admin[1])}"
             raise Conflict(
                 message,
                 code="admin_roles_exclusive",
                 errors=[ErrorItem(second, "admin_roles_exclusive", message)],
+                zh_cn=zh_cn,
             )
         return named
 
@@ -251,10 +265,15 @@ class UserDirectory(DirectoryBase):
             f"{user.username!r} is the last active {key}; give the role to someone else first so "
             "the instance keeps one"
         )
+        zh_cn = (
+            f"{user.username} 是最后一位持有 {key} 角色的启用中用户：请先把该角色授予其他人，"
+            "确保系统中始终有人持有"
+        )
         raise Conflict(
             message,
             code="last_admin_holder",
             errors=[ErrorItem(pointer, "last_admin_holder", message)],
+            zh_cn=zh_cn,
         )
 
     def _known_departments(
@@ -273,7 +292,11 @@ class UserDirectory(DirectoryBase):
             message = "the primary department must be one of `departments`"
             problems.append(ErrorItem("/primary", "primary_not_member", message))
         if problems:
-            raise Invalid("the departments cannot be set; nothing was saved", errors=problems)
+            raise Invalid(
+                "the departments cannot be set; nothing was saved",
+                errors=problems,
+                zh_cn="无法设置部门：未保存任何内容",
+            )
         return list(found.values())
 
     def _replace_memberships(
