@@ -39,7 +39,7 @@ def test_a_designer_simulates_the_credit_approval_and_sees_another_path(
     page.fill("#value-customer_name", "上海浦江机械有限公司")
     page.select_option("#value-branch_level", "sub_branch")
     page.fill("#value-amount", "3000000.00")
-    page.fill("#value-authority", "branch")
+    page.select_option("#value-authority", "branch")
     page.click("#simulate")
     page.wait_for_selector("#result")
     assert steps(page) == ["n_start", "n_branch", "n_authority", "n_branch_done"]
@@ -50,7 +50,7 @@ def test_a_designer_simulates_the_credit_approval_and_sees_another_path(
     assert page.input_value("#value-amount") == "3000000.00"  # the values stay for another try
     shoot(page, "flow-simulation-branch")
 
-    page.fill("#value-authority", "head_office")
+    page.select_option("#value-authority", "head_office")
     page.click("#simulate")
     page.wait_for_selector("#result")
     path = steps(page)
