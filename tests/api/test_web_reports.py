@@ -179,3 +179,31 @@ def test_a_dashboard_page_places_its_reports_on_the_grid(wealth: TestClient) -> 
     assert page.index('id="panel-chart"') < page.index('id="panel-table"')
     assert "data-option=" in page
     assert "CN¥3,500,000.50" in page
+
+
+def test_a_panel_the_viewer_may_not_run_says_why_in_their_language(
+    wealth: TestClient, users: Users
+) -> None:
+    report(wealth, "by_tier", {**BY_TIER, "title": {"zh-CN": "按层级", "en": "By tier"}})
+    item = {"id": "chart", "report": "by_tier", "x": 0, "y": 0, "w": 6, "h": 4,
+            "parameters": {"period": "period"}}  # fmt: skip
+    spec = {
+        "title": "Overview",
+        "parameters": [{"key": "period", "type": "date_range", "default": "this_year"}],
+        "items": [item],
+    }
+    body = {"kind": "dashboard", "key": "overview", "label": "Overview", "spec": spec}
+    assert wealth.post(f"{APP}/definitions", json=body).status_code == 201
+    assert wealth.post(f"{APP}/definitions/dashboard/overview/publish").status_code == 201
+    branches_only = users.client(
+        "branches_only",
+        grants=[{"app": "wealth", "form": "branch", "actions": ["read"], "rows": "all"}],
+    )
+    page = branches_only.get(
+        "/apps/wealth/dashboards/overview", headers={"Accept-Language": "zh-CN"}
+    )
+    assert page.status_code == 200, page.text
+    panel = page.text[page.text.index('id="panel-chart"') :]
+    assert "您" in panel[: panel.index("</article>")], "the refusal is said in Chinese"
+    assert "none of your roles" not in page.text
+    assert "按层级" in panel[: panel.index("</header>")], "titled by the report's title"

@@ -127,7 +127,8 @@ class DashboardService:
                 "parameters": used,
             }
             if isinstance(found, PlatformError):
-                shown["error"] = {"code": found.code, "message": found.message}
+                shown["error"] = {"code": found.code, "message": found.text(locale)}
+                shown["title"] = self._title(session, app_key, item.report, locale)
             else:
                 shown["result"] = run_json(found, locale)
             items.append(shown)
@@ -189,6 +190,14 @@ class DashboardService:
             },
         )
         return content
+
+    def _title(self, session: Session, app_key: str, report: str, locale: str) -> str:
+        """A report's title, for a panel the viewer may not run (its key if it has none)."""
+        try:
+            plan, _version = self.reports.compiler.plan(session, app_key, report)
+        except PlatformError:
+            return report
+        return text_of(plan.title, locale) or report
 
     def _runs(
         self,

@@ -144,7 +144,7 @@ def dashboard_page(request: Request, session: SessionDep, app: AppKey, key: Repo
                 "id": item["id"],
                 "report": item["report"],
                 "width": max(1, min(12, int(item["w"]))),
-                "title": result["title"] if result else item["report"],
+                "title": result["title"] if result else item.get("title") or item["report"],
                 "error": item.get("error"),
                 "option": chart_json(result),
                 "table": table_of(result) if result else None,
