@@ -208,7 +208,7 @@ def _editor(
         session, app, key, body
     )
     if problem is not None:
-        problems = refusal(problem)
+        problems = refusal(problem, viewer.language)
     items = [item for item in spec.get("items") or () if isinstance(item, Mapping)]
     places = [f"/spec/items/{i}" for i in range(len(items))] + ["/spec/items", "/label"]
     placed = place(problems, places)

@@ -620,7 +620,7 @@ def table_edit(
             outcome = metadata.publish(session, viewer.actor, app, Kind.DECISION_TABLE, key)
             published = outcome.version_number
     except PlatformError as exc:
-        message = exc.message
+        message = exc.text(viewer.language)
         problems = list(exc.errors) or None
         undo, redo = states_of(sent, "undo"), states_of(sent, "redo")
     return _editor(

@@ -249,7 +249,7 @@ def preview(
         return _answer(
             {
                 "code": exc.code,
-                "message": exc.message,
+                "message": exc.text(viewer.language),
                 "errors": [item.as_dict() for item in exc.errors],
             },
             422,

@@ -607,7 +607,7 @@ class FormPage:
                     content_type=chosen.content_type,
                 )
             except PlatformError as exc:
-                problem = exc.message
+                problem = exc.text(self.viewer.language)
             else:
                 if signature:
                     refs = []  # a new signature replaces the one before

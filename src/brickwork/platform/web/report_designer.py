@@ -216,7 +216,7 @@ def _builder(
     env = request.app.state.reports.compiler.environment(session, app)
     problems, result = _check_and_preview(request, session, viewer, app, key, body)
     if problem is not None:
-        problems = refusal(problem)
+        problems = refusal(problem, viewer.language)
     placed = place(problems, _places(spec))
     given = spec.get("dataset")
     dataset: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
@@ -286,11 +286,11 @@ def kept(sent: dict[str, list[str]]) -> tuple[list[Any], list[Any]]:
     return history_of(sent, "undo"), history_of(sent, "redo")
 
 
-def refusal(problem: PlatformError) -> list[ErrorItem]:
+def refusal(problem: PlatformError, language: str) -> list[ErrorItem]:
     """A refused save's problems to show: a stale page's own message (it says what to do),
     else its problems with their pointers."""
     if problem.code == "stale_revision" or not problem.errors:
-        return [ErrorItem("", problem.code, problem.message)]
+        return [ErrorItem("", problem.code, problem.text(language))]
     return [*problem.errors]
 
 
@@ -337,7 +337,7 @@ def _check_and_preview(
     try:
         run = request.app.state.reports.preview(session, viewer.actor, app, key, body)
     except PlatformError as exc:
-        return [*exc.errors] or [ErrorItem("", exc.code, exc.message)], None
+        return [*exc.errors] or [ErrorItem("", exc.code, exc.text(viewer.language))], None
     return [], run_json(run, viewer.language)
 
 
