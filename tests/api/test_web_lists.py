@@ -6,6 +6,7 @@ action on chosen rows goes through the service's own checks, row by row."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
 from test_web_pages import API, APP, CLERK, FIELDS, PAGE, clerk, page, wealth  # noqa: F401 (fixtures)
@@ -287,3 +288,31 @@ def test_an_encrypted_column_offers_no_sort(client: TestClient) -> None:
     refused = page(client, "/apps/vault/forms/holder", params={"sort": "mobile"},
                    headers={"accept-language": "zh-CN"})  # fmt: skip
     assert "字段 mobile 加密存储，不能用来排序" in refused
+
+
+def test_the_filter_box_suggests_a_filter_over_the_forms_own_fields(
+    clerk: TestClient,  # noqa: F811 (the fixture)
+) -> None:
+    html = page(clerk, PAGE)
+    assert 'placeholder="aum &gt; 1000"' in html
+    assert "customer_type" not in html
+
+
+def test_the_suggested_filter_names_a_choice_and_skips_what_the_viewer_cannot_filter() -> None:
+    from types import SimpleNamespace
+
+    from brickwork.platform.auth.policy import FieldLevel
+    from brickwork.platform.web.records import example_filter
+
+    def field(key: str, kind: str, **more: Any) -> SimpleNamespace:
+        return SimpleNamespace(key=key, type=kind, **more)
+
+    access = SimpleNamespace(levels={"salary": FieldLevel.MASKED})
+    fields = [
+        field("salary", "money"),
+        field("card", "integer", encrypted=True),
+        field("score", "integer"),
+        field("tier", "single_select", options=(SimpleNamespace(value="gold"),)),
+    ]
+    assert example_filter(fields, access) == 'score > 1000 and tier = "gold"'
+    assert example_filter([field("name", "text")], access) == "version > 1"

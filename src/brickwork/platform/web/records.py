@@ -166,6 +166,7 @@ def record_list(
             }
             for item in fields
         ],
+        "example": example_filter(fields, access),
         "shown_columns": {item.key for item in columns},
         "conditions": [*conditions, Condition("", "eq", "")],
         "operators": OPERATORS,
@@ -443,6 +444,29 @@ def combined(q: str, expression: str, fields: list[Any], access: Any) -> str | N
     if not parts:
         return None
     return " and ".join(f"({part})" for part in parts) if len(parts) > 1 else parts[0]
+
+
+def example_filter(fields: list[Any], access: Any) -> str:
+    """A filter over this form's own fields, for the filter box's placeholder: its first
+    number over 1000 and its first choice's first option (`version > 1` with neither)."""
+    usable = [
+        item
+        for item in fields
+        if access.levels.get(item.key) != FieldLevel.MASKED
+        and not getattr(item, "encrypted", False)
+    ]
+    parts = []
+    number = next((item for item in usable if item.type in NUMERIC_TYPES), None)
+    if number is not None:
+        parts.append(f"{number.key} > 1000")
+    choice = next(
+        (item for item in usable if item.type == "single_select" and getattr(item, "options", ())),
+        None,
+    )
+    if choice is not None:
+        first = choice.options[0]
+        parts.append(f"{choice.key} = {json.dumps(getattr(first, 'value', first))}")
+    return " and ".join(parts) or "version > 1"
 
 
 def column_of(item: Any, access: Any, language: str, sort: str) -> dict[str, Any]:
