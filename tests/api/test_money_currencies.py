@@ -53,8 +53,8 @@ def test_amounts_in_several_currencies_are_summed_per_currency(fx: TestClient) -
         ("JPY", 1000.0),
         ("USD", 101.0),
     ]
-    only_usd = fx.get(f"{RECORDS}/summary", params={"sum": "amount", "filter": 'desk = "z"'})
-    assert only_usd.json()["sum"]["amount"] == []
+    no_rows = fx.get(f"{RECORDS}/summary", params={"sum": "amount", "filter": 'desk = "z"'})
+    assert no_rows.json()["sum"]["amount"] == []
 
 
 def test_a_report_may_not_add_up_group_or_bucket_amounts_of_several_currencies(

@@ -88,6 +88,24 @@ def test_a_step_naming_a_record_that_is_not_there_is_refused() -> None:
         )
 
 
+def records_by(reader: Any, app: str, form: str, key: str) -> dict[Any, str]:
+    """A record id of the form for each value of `key` the reader sees (through the API)."""
+    found = reader.get(f"/api/v1/apps/{app}/forms/{form}/records", params={"limit": 100})
+    assert found.status_code == 200, found.text
+    return {item[key]: item["id"] for item in found.json()["items"]}
+
+
+def shown(reader: Any, app: str, form: str, record_id: str, key: str) -> str:
+    """What the record's page shows for `key`, in Chinese."""
+    page = reader.get(
+        f"/apps/{app}/forms/{form}/records/{record_id}", headers={"accept-language": "zh-CN"}
+    )
+    assert page.status_code == 200, page.text
+    found = re.search(rf'id="value-{key}">\s*([^<]*?)\s*<', page.text)
+    assert found is not None, key
+    return found.group(1)
+
+
 def test_codes_show_by_their_names(users: Any) -> None:
     """A choice (the approval authority) and a computed text that yields codes (the lowest loan
     class by days past due) show the codes' names."""
@@ -96,24 +114,11 @@ def test_codes_show_by_their_names(users: Any) -> None:
     service.sample_data(users.session, SETUP, "credit")
     users.session.commit()
     reader = users.client("risk", roles=("credit_risk_officer",), departments=("head_office",))
-    records = reader.get("/api/v1/apps/credit/forms/application/records", params={"limit": 100})
-    assert records.status_code == 200, records.text
-    by_authority = {item["authority"]: item["id"] for item in records.json()["items"]}
+    by_authority = records_by(reader, "credit", "application", "authority")
     for code, name in (("branch", "经营机构审批"), ("head_office", "总行审批")):
-        page = reader.get(f"/apps/credit/forms/application/records/{by_authority[code]}",
-                          headers={"accept-language": "zh-CN"})  # fmt: skip
-        assert page.status_code == 200, page.text
-        assert name in page.text
-        assert f">{code}<" not in page.text
-    loans = reader.get("/api/v1/apps/credit/forms/loan/records", params={"limit": 100})
-    assert loans.status_code == 200, loans.text
-    by_class = {item["minimum_class"]: item["id"] for item in loans.json()["items"]}
-    page = reader.get(f"/apps/credit/forms/loan/records/{by_class['substandard']}",
-                      headers={"accept-language": "zh-CN"})  # fmt: skip
-    assert page.status_code == 200, page.text
-    shown = re.search(r'id="value-minimum_class">\s*([^<]*?)\s*<', page.text)
-    assert shown is not None
-    assert shown.group(1) == "次级"
+        assert shown(reader, "credit", "application", by_authority[code], "authority") == name
+    by_class = records_by(reader, "credit", "loan", "minimum_class")
+    assert shown(reader, "credit", "loan", by_class["substandard"], "minimum_class") == "次级"
 
 
 def test_a_screening_alert_names_its_list(users: Any) -> None:
@@ -122,13 +127,6 @@ def test_a_screening_alert_names_its_list(users: Any) -> None:
     service.sample_data(users.session, SETUP, "kyc")
     users.session.commit()
     reader = users.client("screener", roles=("kyc_analyst",), departments=("head_office",))
-    alerts = reader.get("/api/v1/apps/kyc/forms/kyc_alert/records", params={"limit": 100})
-    assert alerts.status_code == 200, alerts.text
-    internal = [item["id"] for item in alerts.json()["items"] if item["list_type"] == "internal"]
-    assert internal, "the sample data raises an alert on the internal watch list"
-    page = reader.get(f"/apps/kyc/forms/kyc_alert/records/{internal[0]}",
-                      headers={"accept-language": "zh-CN"})  # fmt: skip
-    assert page.status_code == 200, page.text
-    shown = re.search(r'id="value-list_type">\s*([^<]*?)\s*<', page.text)
-    assert shown is not None
-    assert shown.group(1) == "本行内部关注名单"
+    by_list = records_by(reader, "kyc", "kyc_alert", "list_type")
+    assert "internal" in by_list, "the sample data raises an alert on the internal watch list"
+    assert shown(reader, "kyc", "kyc_alert", by_list["internal"], "list_type") == "本行内部关注名单"

@@ -43,6 +43,7 @@ from brickwork.platform.auth.policy import (
 from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.auth.roles import (
     AUDIT_ADMIN,
+    BUILTIN_ROLES,
     SECURITY_ADMIN,
     SYSTEM_ADMIN,
     RoleService,
@@ -288,11 +289,7 @@ class PermissionService:
                 SECURITY_ADMIN: "security administrator",
                 AUDIT_ADMIN: "audit administrator",
             }
-            names_zh = {
-                SYSTEM_ADMIN: "系统管理员",
-                SECURITY_ADMIN: "安全管理员",
-                AUDIT_ADMIN: "审计管理员",
-            }
+            names_zh = {role.key: role.label["zh-CN"] for role in BUILTIN_ROLES}
             raise Forbidden(
                 f"only a {names.get(role_key, role_key)} may do this",
                 code="admin_role_required",

@@ -445,9 +445,7 @@ def _sheet_date(text: str) -> str:
     """``2026/1/9`` (and the other forms of `SHEET_DATE`) as ``2026-01-09``; other text as it
     is (an impossible day such as ``2026/2/30`` is then refused as the API refuses it)."""
     found = SHEET_DATE.fullmatch(text.strip())
-    if found is None:
-        return text
-    return f"{found['year']}-{int(found['month']):02d}-{int(found['day']):02d}"
+    return text if found is None else _iso_day(found)
 
 
 def _sheet_datetime(text: str) -> str:
@@ -455,8 +453,11 @@ def _sheet_datetime(text: str) -> str:
     found = SHEET_DATETIME.fullmatch(text.strip())
     if found is None:
         return text
-    day = f"{found['year']}-{int(found['month']):02d}-{int(found['day']):02d}"
-    return f"{day} {int(found['hour']):02d}:{found['minute']}:{found['second'] or '00'}"
+    return f"{_iso_day(found)} {int(found['hour']):02d}:{found['minute']}:{found['second'] or '00'}"
+
+
+def _iso_day(found: re.Match[str]) -> str:
+    return f"{found['year']}-{int(found['month']):02d}-{int(found['day']):02d}"
 
 
 def _zoned(text: str) -> str:

@@ -14,7 +14,7 @@ de-duplication key is raised once per key. Rules whose actions trigger rules may
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -207,7 +207,8 @@ class RuleRunner:
 
     def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
         """A rule is refused at publish with every problem (examples included)."""
-        scopes = self._scopes(session, request.app_key)
+        forms = self.records.published_forms(session, request.app_key)
+        scopes = scopes_of(forms)
         try:
             compiled = compile_rule(request.body["spec"], scopes=scopes)
         except RuleDefinitionError as exc:
@@ -219,10 +220,7 @@ class RuleRunner:
             ) from None
         missing = self._unavailable(session, request.app_key, compiled.spec)
         missing.extend(self.notices.publish_problems(session, compiled.spec, scopes, "/spec"))
-        mixed = {
-            form.form_key: mixed_currency_fields(form.definition)
-            for form in self.records.published_forms(session, request.app_key)
-        }
+        mixed = {form.form_key: mixed_currency_fields(form.definition) for form in forms}
         missing.extend(currency_problems(compiled.spec, mixed, "/spec"))
         if missing:
             raise Invalid(
@@ -471,10 +469,7 @@ class RuleRunner:
         return steps
 
     def _scopes(self, session: Session, app_key: str) -> dict[str, Any]:
-        return {
-            form.form_key: form.compiled.scope
-            for form in self.records.published_forms(session, app_key)
-        }
+        return scopes_of(self.records.published_forms(session, app_key))
 
     def _rules(self, session: Session, app_key: str) -> list[_Rule]:
         """The app's published rules, compiled, highest salience first. Looked up once per
@@ -1310,6 +1305,11 @@ def _call_errors(model: CompiledModel, action: CallDecision, pointer: str) -> li
         )
         for below, kind, message in model.call_problems(action.decision, action.inputs)
     ]
+
+
+def scopes_of(forms: Iterable[PublishedForm]) -> dict[str, Any]:
+    """Each form's expression scope by form key."""
+    return {form.form_key: form.compiled.scope for form in forms}
 
 
 MIXED_AGGREGATES = frozenset({"sum", "avg", "min", "max"})

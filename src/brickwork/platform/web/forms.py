@@ -55,6 +55,7 @@ from brickwork.platform.web.params import (
 )
 from brickwork.platform.web.records import (
     LISTED_TYPES,
+    NUMERIC_TYPES,
     combined,
     money_text,
     navigation,
@@ -67,8 +68,6 @@ router = APIRouter(include_in_schema=False)
 PREFIX = "f."
 FILE_TYPES = frozenset({"attachment", "signature"})
 PEOPLE = frozenset({"member", "department"})
-NUMBER_TYPES = frozenset({"integer", "decimal", "money", "percent"})
-"""Typed as people write numbers: `1,234.50` is read as 1234.50."""
 MAX_SUGGESTIONS = 1000
 EDITABLE = (
     (LISTED_TYPES - {"computed", "serial_number"}) | {"lookup", "subtable", "location"} | FILE_TYPES
@@ -904,7 +903,7 @@ def value_of(item: Any, values: list[str]) -> Any:
     text = values[-1].strip() if values else ""
     if item.type == "datetime":
         return with_zone(text) if text else None
-    if item.type in NUMBER_TYPES:
+    if item.type in NUMERIC_TYPES:  # typed as people write them: `1,234.50` is 1234.50
         return ungrouped_number(text) or None
     return text or None
 
