@@ -159,3 +159,124 @@ def test_the_database_never_sums_amounts_of_several_currencies(
         assert [e.code for e in caught.value.errors] == ["mixed_currencies"], function
     counted = records.window_aggregate(session, system, "fx", "deal", function="count")
     assert counted == 1
+
+
+def routing_flow(condition: str) -> dict[str, Any]:
+    """Submit, then the desk head for a large deal (by `condition`), else the desk."""
+    return {
+        "form": "deal",
+        "nodes": [
+            {"id": "submit", "type": "start"},
+            {"id": "route", "type": "exclusive"},
+            {"id": "head", "type": "approval", "assignees": [{"type": "user", "user": "admin"}]},
+            {"id": "desk", "type": "approval", "assignees": [{"type": "user", "user": "admin"}]},
+            {"id": "done", "type": "end"},
+        ],
+        "edges": [
+            {"id": "e1", "from": "submit", "to": "route"},
+            {"id": "e2", "from": "route", "to": "head", "condition": condition},
+            {"id": "e3", "from": "route", "to": "desk", "default": True},
+            {"id": "e4", "from": "head", "to": "done"},
+            {"id": "e5", "from": "desk", "to": "done"},
+        ],
+    }
+
+
+def test_a_flow_may_not_route_on_an_amount_whatever_its_currency(fx: TestClient) -> None:
+    """`amount > 1000000` would send 1,000,000 yen where 1,000,000 dollars go: refused at
+    publish while the amount's currency is chosen per record, and a form may not drop the
+    fixed currency a published flow routes on."""
+    assert define(fx, "form", "deal", {"fields": fields(None)}).status_code == 201
+    refused = define(fx, "flow", "route", routing_flow("amount > 1000000"))
+    assert refused.status_code == 422, refused.text
+    (error,) = refused.json()["errors"]
+    assert (error["pointer"], error["code"]) == ("/spec/edges/1/condition", "E_FLOW_MONEY_CURRENCY")
+    assert "`amount`" in error["message"]
+    assert "fixed currency" in error["message"]
+    # a null test reads no amount
+    assert define(fx, "flow", "route", routing_flow("amount != null")).status_code == 201
+    assert define(fx, "flow", "route", routing_flow("amount = null")).status_code == 201
+    cast = {"conversions": {"f_amount": "cast"}}
+    assert define(fx, "form", "deal", {"fields": fields("USD")}).status_code == 422  # a cast
+    assert fx.post(f"{APP}/definitions/form/deal/publish", json=cast).status_code == 201
+    assert define(fx, "flow", "route", routing_flow("amount > 1000000")).status_code == 201
+    assert define(fx, "form", "deal", {"fields": fields(None)}).status_code == 422  # a cast
+    loosened = fx.post(f"{APP}/definitions/form/deal/publish", json=cast)
+    assert loosened.status_code == 409, loosened.text
+    assert loosened.json()["code"] == "flows_broken_by_change"
+    assert [(e["pointer"], e["code"]) for e in loosened.json()["errors"]] == [
+        ("/flows/route/edges/1/condition", "E_FLOW_MONEY_CURRENCY")
+    ]
+
+
+def test_a_rule_may_not_compare_an_amount_whatever_its_currency(fx: TestClient) -> None:
+    assert define(fx, "form", "deal", {"fields": fields("USD")}).status_code == 201
+    rule = {
+        "trigger": {"on": "record", "form": "deal"},
+        "phase": "before_save",
+        "condition": "amount > 1000000",
+        "actions": [{"type": "set_fields", "values": {"desk": '"big"'}}],
+    }
+    assert define(fx, "rule", "big_desk", rule).status_code == 201
+    cast = {"conversions": {"f_amount": "cast"}}
+    assert define(fx, "form", "deal", {"fields": fields(None)}).status_code == 422  # a cast
+    loosened = fx.post(f"{APP}/definitions/form/deal/publish", json=cast)
+    assert loosened.status_code == 409, loosened.text
+    assert loosened.json()["code"] == "rules_broken_by_change"
+    assert [(e["pointer"], e["code"]) for e in loosened.json()["errors"]] == [
+        ("/rules/big_desk/condition", "E_RULE_MIXED_CURRENCIES")
+    ]
+    assert fx.post(f"{APP}/definitions/rule/big_desk/archive").status_code in (200, 204)
+    assert fx.post(f"{APP}/definitions/form/deal/publish", json=cast).status_code == 201
+    refused = define(fx, "rule", "big_desk_again", rule)
+    assert refused.status_code == 422, refused.text
+    (error,) = refused.json()["errors"]
+    assert (error["pointer"], error["code"]) == ("/spec/condition", "E_RULE_MIXED_CURRENCIES")
+    assert "chosen per record" in error["message"]
+    unset = {**rule, "condition": "amount = null"}
+    assert define(fx, "rule", "no_amount", unset).status_code == 201
+
+
+def test_a_form_may_not_add_up_rows_of_several_currencies(fx: TestClient) -> None:
+    lines = {
+        "id": "f_lines",
+        "key": "lines",
+        "type": "subtable",
+        "label": "Lines",
+        "fields": [{"id": "f_amt", "key": "amt", "type": "money", "label": "Amount"}],
+    }
+    total = {
+        "id": "f_total",
+        "key": "total",
+        "type": "computed",
+        "label": "Total",
+        "result_type": "money",
+        "currency": "CNY",
+        "expression": "sum(lines.amt)",
+    }
+    refused = define(fx, "form", "deal", {"fields": [lines, total]})
+    assert refused.status_code == 422, refused.text
+    assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
+        ("/spec/fields/1/expression", "money_rows_mixed")
+    ]
+    lines["fields"][0]["currency"] = "CNY"
+    assert define(fx, "form", "deal", {"fields": [lines, total]}).status_code == 201
+    made = fx.post(RECORDS, json={"lines": [{"amt": "10.50"}, {"amt": "2"}]})
+    assert made.status_code == 201, made.text
+    assert made.json()["total"] == {"amount": "12.50", "currency": "CNY"}
+
+
+def test_a_report_may_not_filter_on_an_amount_whatever_its_currency(fx: TestClient) -> None:
+    assert define(fx, "form", "deal", {"fields": fields(None)}).status_code == 201
+    spec = {
+        "dataset": {"form": "deal"},
+        "dimensions": [{"key": "desk", "field": "desk"}],
+        "measures": [{"key": "deals", "function": "count"}],
+        "filters": ["amount > 1000000"],
+    }
+    refused = define(fx, "report", "large", spec)
+    assert refused.status_code == 422, refused.text
+    (error,) = refused.json()["errors"]
+    assert (error["pointer"], error["code"]) == ("/spec/filters/0", "E_REPORT_MIXED_CURRENCIES")
+    assert "'amount'" in error["message"]
+    assert define(fx, "report", "large", {**spec, "filters": ["amount != null"]}).status_code == 201

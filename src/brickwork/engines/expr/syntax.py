@@ -412,3 +412,25 @@ def mentions(node: Expr, name: str) -> bool:
         elif kind not in _LEAVES:
             stack.extend(children(current))
     return False
+
+
+def read_beyond_null_tests(node: Expr, names: frozenset[str]) -> list[str]:
+    """The names of `names` that `node` reads for their value, not only to test them for null
+    (`x = null`, `x != null`, `x instance of ...`), sorted. A local variable
+    of the same name (`for x in ...`) counts as a read: callers pass field names."""
+    if not names:
+        return []
+    tested: set[int] = set()
+    found: set[str] = set()
+    for current in walk(node):
+        match current:
+            case (
+                Compare(op="=" | "!=", left=Name() as name, right=Null())
+                | Compare(op="=" | "!=", left=Null(), right=Name() as name)
+            ):
+                tested.add(id(name))
+            case InstanceOf(value=Name() as name):
+                tested.add(id(name))
+            case Name(name=key) if key in names and id(current) not in tested:
+                found.add(key)
+    return sorted(found)

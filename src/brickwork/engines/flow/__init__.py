@@ -7,7 +7,7 @@ DingTalk-style builder) into a flow's graph and back. See docs/flows.md.
 """
 
 from brickwork.engines.flow.blocks import NotBlocks, card_of, to_blocks, to_graph
-from brickwork.engines.flow.compiler import CompiledFlow, compile_flow
+from brickwork.engines.flow.compiler import CompiledFlow, compile_flow, currency_problems
 from brickwork.engines.flow.definition import FlowSpec
 from brickwork.engines.flow.effects import (
     CancelTimer,
@@ -107,6 +107,7 @@ __all__ = [
     "World",
     "card_of",
     "compile_flow",
+    "currency_problems",
     "diagram",
     "field_permissions",
     "start",

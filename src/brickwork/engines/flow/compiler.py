@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from brickwork.engines.expr import CompiledExpression, ExpressionError, Scope, compile_expression
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr.diagnostics import Diagnostic
+from brickwork.engines.expr.syntax import read_beyond_null_tests
 from brickwork.engines.flow.definition import (
     ActionNode,
     Assignee,
@@ -160,6 +161,31 @@ def compile_flow(spec: FlowSpec | Mapping[str, Any], env: FlowEnvironment) -> Co
     if compiler.problems:
         raise FlowDefinitionError(compiler.problems)
     return compiled
+
+
+MIXED_MONEY_HINT = (
+    "give the field a fixed currency; for several currencies, keep the amount as a decimal"
+    " beside a currency choice and decide on an amount converted with convert currency"
+)
+
+
+def currency_problems(flow: CompiledFlow) -> list[FlowProblem]:
+    """The expressions of `flow` that read an amount of the bound form whose currency is chosen
+    per record (`env.varying_money`) for more than a null test: `amount > 1000000` would route
+    1,000,000 yen like 1,000,000 dollars. Checked when a flow is published and when its form
+    changes; a version already running is not refused here."""
+    varying = flow.env.varying_money
+    return [
+        FlowProblem(
+            pointer,
+            "E_FLOW_MONEY_CURRENCY",
+            f"`{key}` is an amount whose currency is chosen per record: this expression would "
+            "compare or compute it whatever its currency",
+            MIXED_MONEY_HINT,
+        )
+        for pointer, compiled in flow.expressions.items()
+        for key in read_beyond_null_tests(compiled.tree, varying)
+    ]
 
 
 def schema_problems(exc: ValidationError) -> list[FlowProblem]:

@@ -26,6 +26,9 @@ class FlowEnvironment:
     flows: Mapping[str, frozenset[int]] = field(default_factory=dict)
     """Subflow key -> its published versions."""
     calendars: Mapping[str, BusinessCalendar] = field(default_factory=dict)
+    varying_money: frozenset[str] = frozenset()
+    """The bound form's money fields whose currency is chosen per record: read for their
+    amount, they would be compared whatever the currency (`currency_problems`)."""
 
 
 class Directory(Protocol):

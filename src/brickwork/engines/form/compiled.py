@@ -2,13 +2,14 @@
 
 `check_form` reports every design-time problem: those of `design.check_definition`, every
 expression parsed and type-checked against the form's scope (a row's expressions see the row's
-fields first, then the parent's), and cycles among the fields whose values come from
-expressions (computed fields, `default_expression`, and subtables whose rows have such fields).
-`compile_form` raises `FormDesignError` when there is any, and otherwise returns a
-`CompiledForm`: per-field plans (pointers, converters, compiled conditions, the static default
-already coerced) and the order in which computed values are produced. Lookup `where`
-expressions are only parsed: they speak about another form, which only the platform knows.
-This module must not evaluate expressions, read the clock or see records.
+fields first, then the parent's), cycles among the fields whose values come from expressions
+(computed fields, `default_expression`, and subtables whose rows have such fields), and
+formulas that would mix currencies (`currencies`). `compile_form` raises `FormDesignError` when
+there is any but the last kind (a form published before that check keeps compiling), and
+otherwise returns a `CompiledForm`: per-field plans (pointers, converters, compiled conditions,
+the static default already coerced) and the order in which computed values are produced.
+Lookup `where` expressions are only parsed: they speak about another form, which only the
+platform knows. This module must not evaluate expressions, read the clock or see records.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from brickwork.engines.expr import CompiledExpression, Scope
 from brickwork.engines.expr.datatypes import BOOLEAN, NUMBER
 from brickwork.engines.form.checkers import Checker, checker_of
+from brickwork.engines.form.currencies import MoneyReads, result_currency
 from brickwork.engines.form.definition import (
     ComputedField,
     FormDefinition,
@@ -165,8 +167,12 @@ class CompiledForm:
 
 
 def check_form(definition: FormDefinition, *, today: date) -> tuple[Problem, ...]:
-    """Every design-time problem of `definition`, with pointers into it."""
-    return _Builder(definition, today).build()[0]
+    """Every design-time problem of `definition`, with pointers into it: what `compile_form`
+    refuses, and formulas that mix currencies (refused when a form is published; a version
+    published before this check keeps compiling, so its records stay usable)."""
+    builder = _Builder(definition, today)
+    problems = builder.build()[0]
+    return (*problems, *builder.money_problems)
 
 
 def computed_sources(compiled: CompiledForm) -> dict[str, frozenset[str]]:
@@ -203,6 +209,10 @@ class _Builder:
         self.context = CoerceContext(today=today)
         self.scope = form_scope(definition)
         self.read: set[str] = set()
+        self.money = MoneyReads(definition.fields)
+        self.money_problems: list[Problem] = []
+        self.row: SubtableField | None = None
+        """The subtable whose row expressions are being compiled, if any."""
 
     def build(self) -> tuple[tuple[Problem, ...], CompiledForm]:
         plans: list[FieldPlan] = []
@@ -262,17 +272,21 @@ class _Builder:
             name: self.site(getattr(field, name), scope, f"{where}/{name}", BOOLEAN, own)
             for name in ("visible_when", "required_when", "readonly_when")
         }
+        currency = result_currency(field)
         default_site = self.site(
             field.default_expression,
             scope,
             f"{where}/default_expression",
             expression_type(field),
             own,
+            currency=currency,
         )
         computed_site: Site | None = None
         if isinstance(field, ComputedField):
             expected = COMPUTED_TYPES[field.result_type]
-            computed_site = self.site(field.expression, scope, f"{where}/expression", expected, own)
+            computed_site = self.site(
+                field.expression, scope, f"{where}/expression", expected, own, currency=currency
+            )
         if isinstance(field, LookupField) and field.where is not None:
             compile_site(
                 field.where, None, pointer=f"{where}/where", expected=None, problems=self.problems
@@ -307,8 +321,16 @@ class _Builder:
         return plan, reads
 
     def site(
-        self, source: str | None, scope: Scope, pointer: str, expected: Any, own: frozenset[str]
+        self,
+        source: str | None,
+        scope: Scope,
+        pointer: str,
+        expected: Any,
+        own: frozenset[str],
+        *,
+        currency: str | None = None,
     ) -> Site | None:
+        """Compile one expression property; `currency`: that of the money it produces."""
         if source is None:
             return None
         found = compile_site(
@@ -316,6 +338,15 @@ class _Builder:
         )
         if found is not None:
             self.read.update(found.names - own)
+            self.money_problems.extend(
+                self.money.problems(
+                    found.expression.tree,
+                    found.names,
+                    pointer=pointer,
+                    row=self.row,
+                    result_currency=currency,
+                )
+            )
         return found
 
     def static_default(self, field: FieldBase) -> Any:
@@ -332,6 +363,7 @@ class _Builder:
         value_reads: dict[str, frozenset[str]] = {}
         parent_reads: set[str] = set()
         pointers: dict[str, str] = {}
+        self.row = field
         for index, column in enumerate(field.fields):
             column_where = f"{where}/fields/{index}"
             plan, reads = self.field_plan(column, column_where, scope, own=own)
@@ -340,6 +372,7 @@ class _Builder:
                 value_reads[plan.key] = reads & own
                 parent_reads.update(reads - own)
                 pointers[plan.key] = _value_pointer(plan, column_where)
+        self.row = None
         order = self.order(value_reads, pointers, label=f"{field.key}.")
         columns = {plan.key: plan for plan in plans}
         steps = tuple(columns[key] for key in order)

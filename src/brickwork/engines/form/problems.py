@@ -268,6 +268,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "range_inverted": ("最小值大于最大值", "minimum is greater than maximum"),
     "option_value_duplicate": ("选项值重复", "option value is used twice"),
+    "money_rows_mixed": (
+        "`{column}` 每行的币种可以不同，不能跨行相加或比较：请为该列指定固定币种",
+        "the rows of `{column}` may each be in a different currency, so they cannot be added up"
+        " or compared across rows: give the column a fixed currency",
+    ),
+    "computed_money_currency": (
+        "结果为 {currency} 金额，但读取了 `{field}`（{source}）：{remedy}",
+        "the result is an amount in {currency} but reads `{field}` ({source}): {remedy}",
+    ),
     "options_need_text_result": (
         "选项只能为文本结果的代码命名（result_type 须为 text）",
         "options name the codes of a text result only (result_type must be text)",

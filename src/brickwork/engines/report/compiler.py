@@ -26,7 +26,7 @@ from brickwork.engines.expr import (
     parse,
     to_sql_ir,
 )
-from brickwork.engines.expr.syntax import Name, walk
+from brickwork.engines.expr.syntax import Name, Path, read_beyond_null_tests, walk
 from brickwork.engines.report import plan as p
 from brickwork.engines.report.definition import (
     ChartSpec,
@@ -198,8 +198,9 @@ def _format(spec: FormatSpec | None, info: FieldInfo | None = None) -> p.Format 
 
 MIXED_CURRENCIES = (
     "its values name their own currencies (the field has no fixed currency), so amounts in "
-    "different currencies would be {what}; give the field a fixed currency, or report a "
-    "computed field in one currency (convert currency(...))"
+    "different currencies would be {what}; give the field a fixed currency, or, for several "
+    "currencies, keep the amount as a decimal beside a currency choice and report a computed "
+    "amount converted with convert currency(...)"
 )
 
 
@@ -711,7 +712,34 @@ class _Compiler:
                     + (f" ({first.hint})" if first.hint else ""),
                 )
                 continue
+            for name in self.mixed_reads(source):
+                self.problem(
+                    pointer,
+                    "E_REPORT_MIXED_CURRENCIES",
+                    f"the filter cannot compare {name!r}: "
+                    + MIXED_CURRENCIES.format(what="compared against one threshold"),
+                )
             yield p.Filter(source, ir, pointer)
+
+    def mixed_reads(self, source: str) -> list[str]:
+        """The money fields whose values name their own currencies that the filter `source`
+        reads for their amount (a null test reads none), as `field` or `join.field`."""
+        tree = parse(source)
+        mixed = {
+            (alias, name)
+            for alias, fields in self.sources.items()
+            for name, info in fields.items()
+            if self.mixed(info)
+        }
+        joined = [
+            f"{node.target.name}.{node.key}"
+            for node in walk(tree)
+            if isinstance(node, Path)
+            and isinstance(node.target, Name)
+            and (node.target.name, node.key) in mixed
+        ]
+        base = frozenset(name for alias, name in mixed if not alias)
+        return read_beyond_null_tests(tree, base) + joined
 
     # ------------------------------------------------------------ after aggregation
 

@@ -220,6 +220,11 @@ class CompiledRule:
     def phase(self) -> str:
         return self.spec.phase
 
+    @property
+    def expressions(self) -> Mapping[str, CompiledExpression]:
+        """Pointer into the spec -> the expression compiled there."""
+        return self._expressions
+
     def in_force(self, day: date) -> bool:
         spec = self.spec
         return (spec.effective_from is None or spec.effective_from <= day) and (

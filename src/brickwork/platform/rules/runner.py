@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from brickwork import jsonio
 from brickwork.engines.expr import EvaluationContext, Scope, to_sql_ir
 from brickwork.engines.expr import datatypes as t
+from brickwork.engines.expr.syntax import read_beyond_null_tests
 from brickwork.engines.form import compile_form
 from brickwork.engines.form.compiled import FormDesignError
 from brickwork.engines.form.definition import FormDefinition, MoneyField
@@ -221,7 +222,7 @@ class RuleRunner:
         missing = self._unavailable(session, request.app_key, compiled.spec)
         missing.extend(self.notices.publish_problems(session, compiled.spec, scopes, "/spec"))
         mixed = {form.form_key: mixed_currency_fields(form.definition) for form in forms}
-        missing.extend(currency_problems(compiled.spec, mixed, "/spec"))
+        missing.extend(currency_problems(compiled, mixed, "/spec"))
         if missing:
             raise Invalid(
                 f"rule {request.definition.key!r} cannot be published",
@@ -417,7 +418,7 @@ class RuleRunner:
                 )
                 continue
             broken = template_problems(compiled.spec, scopes, f"/rules/{key}")
-            broken.extend(currency_problems(compiled.spec, mixed, f"/rules/{key}"))
+            broken.extend(currency_problems(compiled, mixed, f"/rules/{key}"))
             problems.extend(broken)
             if not broken:
                 steps.append(f"rule {key!r} still compiles")
@@ -1313,6 +1314,10 @@ def scopes_of(forms: Iterable[PublishedForm]) -> dict[str, Any]:
 
 
 MIXED_AGGREGATES = frozenset({"sum", "avg", "min", "max"})
+MIXED_MONEY_REMEDY = (
+    "give the field a fixed currency; for several currencies, keep the amount as a decimal "
+    "beside a currency choice and use an amount converted with convert currency(...)"
+)
 
 
 def mixed_currency_fields(definition: FormDefinition) -> frozenset[str]:
@@ -1325,18 +1330,33 @@ def mixed_currency_fields(definition: FormDefinition) -> frozenset[str]:
 
 
 def currency_problems(
-    spec: RuleDefinition, mixed: Mapping[str, frozenset[str]], pointer: str
+    compiled: CompiledRule, mixed: Mapping[str, frozenset[str]], pointer: str
 ) -> list[ErrorItem]:
-    """Aggregates that would add up or compare amounts in different currencies."""
-    return [
+    """Aggregates that would add up or compare amounts in different currencies, and
+    expressions that would compare or compute an amount of the rule's record whatever its
+    currency (more than a null test of a field whose values name their own currencies)."""
+    spec = compiled.spec
+    problems = [
         ErrorItem(
             f"{pointer}/aggregates/{index}/field",
             "E_RULE_MIXED_CURRENCIES",
             f"the {aggregate.function} of `{aggregate.field}` of `{aggregate.form}` would mix "
-            "currencies: its values name their own currencies; give the field a fixed currency, "
-            "or aggregate a computed field in one currency (convert currency(...))",
+            f"currencies: its values name their own currencies; {MIXED_MONEY_REMEDY}",
         )
         for index, aggregate in enumerate(spec.aggregates)
         if aggregate.function in MIXED_AGGREGATES
         and aggregate.field in mixed.get(aggregate.form, frozenset())
     ]
+    form = record_form(spec.trigger)
+    varying = mixed.get(form, frozenset()) if form is not None else frozenset()
+    problems.extend(
+        ErrorItem(
+            f"{pointer}{at}",
+            "E_RULE_MIXED_CURRENCIES",
+            f"`{key}` is an amount whose currency is chosen per record: this expression would "
+            f"compare or compute it whatever its currency; {MIXED_MONEY_REMEDY}",
+        )
+        for at, expression in compiled.expressions.items()
+        for key in read_beyond_null_tests(expression.tree, varying)
+    )
+    return problems

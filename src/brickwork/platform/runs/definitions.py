@@ -9,7 +9,7 @@ business calendars. Every problem refuses the publish with its code and a pointe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,6 +23,7 @@ from brickwork.engines.flow import (
     FlowProblem,
     FlowSpec,
     compile_flow,
+    currency_problems,
 )
 from brickwork.engines.form.definition import FormDefinition
 from brickwork.engines.rules import DecisionModelError, compile_model
@@ -78,6 +79,30 @@ def describe(problem: FlowProblem) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class _FormFields:
+    """What a flow is told of one form: key -> field type, and the money fields whose
+    currency is chosen per record."""
+
+    types: Mapping[str, str]
+    varying_money: frozenset[str]
+
+    @classmethod
+    def of(cls, fields: Iterable[Mapping[str, Any]]) -> _FormFields:
+        fields = list(fields)
+        return cls(
+            {item["key"]: item["type"] for item in fields},
+            frozenset(
+                item["key"]
+                for item in fields
+                if item["type"] == "money" and item.get("currency") is None
+            ),
+        )
+
+
+_NO_FIELDS = _FormFields({}, frozenset())
+
+
+@dataclass(frozen=True, slots=True)
 class PinnedFlow:
     """A published version of a flow, compiled."""
 
@@ -111,13 +136,14 @@ class FlowCompiler:
     def environment(self, session: Session, app_key: str, form_key: str) -> FlowEnvironment:
         published = self.repo.published
         forms = {
-            key: self._field_types(session, app_key, key, number)
+            key: self._fields(session, app_key, key, number)
             for _id, key, number in published(session, app_key, Kind.FORM.value)
         }
+        bound = forms.get(form_key, _NO_FIELDS)
         return FlowEnvironment(
-            fields=forms.get(form_key, {}),
+            fields=bound.types,
             roles=frozenset(self.repo_runs.role_keys(session)),
-            forms={key: fields for key, fields in forms.items() if key != form_key},
+            forms={key: fields.types for key, fields in forms.items() if key != form_key},
             decisions={
                 key: self.decisions.model(session, app_key, key)[0]
                 for _id, key, _n in published(session, app_key, Kind.DECISION_TABLE.value)
@@ -130,17 +156,16 @@ class FlowCompiler:
                 key: BusinessCalendar.model_validate(body)
                 for key, body in self.repo_runs.calendars(session)
             },
+            varying_money=bound.varying_money,
         )
 
-    def _field_types(
-        self, session: Session, app_key: str, form_key: str, number: int
-    ) -> dict[str, str]:
-        """A published form version's fields: key -> type (from its definition, as stored)."""
+    def _fields(self, session: Session, app_key: str, form_key: str, number: int) -> _FormFields:
+        """A published form version's fields (from its definition, as stored)."""
         cache_key = ("form", app_key, form_key, number)
-        found: dict[str, str] | None = self._compiled.get(cache_key)
+        found: _FormFields | None = self._compiled.get(cache_key)
         if found is None:
             body = self.metadata.version(session, app_key, Kind.FORM, form_key, number).body
-            found = {item["key"]: item["type"] for item in body["spec"].get("fields", ())}
+            found = _FormFields.of(body["spec"].get("fields", ()))
             self._compiled.put(cache_key, found)
         return found
 
@@ -161,9 +186,13 @@ class FlowCompiler:
             return None, [missing]
         env = self.environment(session, app_key, str(form_key))
         try:
-            return compile_flow(spec, env), []
+            compiled = compile_flow(spec, env)
         except FlowDefinitionError as exc:
             return None, [ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems]
+        mixed = currency_problems(compiled)
+        if mixed:
+            return None, [ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in mixed]
+        return compiled, []
 
     def problems(self, session: Session, app_key: str, spec: Any) -> list[ErrorItem]:
         """Every problem that stops `spec` from being published in app `app_key` as it is
@@ -202,13 +231,13 @@ class FlowCompiler:
             definition = FormDefinition.model_validate(request.body["spec"])
         except ValueError:
             return []  # the form's own checks report it
-        changed = {item.key: item.type for item in definition.fields}
+        changed = _FormFields.of(item.model_dump() for item in definition.fields)
         form_key = request.definition.key
 
         def changed_env(env: FlowEnvironment, spec: Mapping[str, Any]) -> FlowEnvironment:
             if spec["form"] == form_key:
-                return replace(env, fields=changed)
-            return replace(env, forms={**env.forms, form_key: changed})
+                return replace(env, fields=changed.types, varying_money=changed.varying_money)
+            return replace(env, forms={**env.forms, form_key: changed.types})
 
         return self._recheck(
             session, request, changed_env, f"form {form_key!r}", f"表单 {form_key}"
@@ -266,7 +295,9 @@ class FlowCompiler:
             where = f"/flows/{key}" if count is None else f"/flows/{key}/versions/{number}"
             env = changed_env(self.environment(session, request.app_key, spec["form"]), spec)
             try:
-                compile_flow(spec, env)
+                mixed = currency_problems(compile_flow(spec, env))
+                if mixed:
+                    raise FlowDefinitionError(mixed)
             except FlowDefinitionError as exc:
                 running_note = (
                     ""
