@@ -280,3 +280,40 @@ def test_a_report_may_not_filter_on_an_amount_whatever_its_currency(fx: TestClie
     assert (error["pointer"], error["code"]) == ("/spec/filters/0", "E_REPORT_MIXED_CURRENCIES")
     assert "'amount'" in error["message"]
     assert define(fx, "report", "large", {**spec, "filters": ["amount != null"]}).status_code == 201
+
+
+def test_a_refused_form_names_each_problem_in_the_designers_language(fx: TestClient) -> None:
+    """The items of a refused publish speak Chinese to a client that asks for it (a Chinese
+    analyst in the form designer), English otherwise; codes and pointers are the same."""
+    total = {
+        "id": "f_total",
+        "key": "total",
+        "type": "computed",
+        "label": "Total",
+        "result_type": "money",
+        "currency": "CNY",
+        "expression": "amount * 2",
+    }
+    spec = {"fields": [*fields("USD"), total]}
+    body = {"kind": "form", "key": "deal", "label": "deal"}
+    assert fx.post(f"{APP}/definitions", json=body).status_code == 201
+    saved = fx.put(f"{APP}/definitions/form/deal", json={"label": "deal", "spec": spec})
+    assert saved.status_code == 200, saved.text
+    answers = {
+        language: fx.post(
+            f"{APP}/definitions/form/deal/publish", headers={"accept-language": language}
+        ).json()
+        for language in ("zh-CN", "en")
+    }
+    (zh,) = answers["zh-CN"]["errors"]
+    (en,) = answers["en"]["errors"]
+    assert (zh["pointer"], zh["code"]) == (en["pointer"], en["code"])
+    assert (en["pointer"], en["code"]) == ("/spec/fields/2/expression", "computed_money_currency")
+    assert en["message"].startswith("the result is an amount in CNY but reads `amount` (in USD)")
+    assert zh["message"].startswith("结果为 CNY 金额，但读取了 `amount`（币种为 USD）")
+    checked = fx.post(
+        f"{APP}/definitions/form/deal/validate", headers={"accept-language": "zh-CN"}
+    ).json()
+    assert [p["message"] for p in checked["problems"]] == [zh["message"]]
+    shown = fx.get(f"{APP}/definitions/form/deal", headers={"accept-language": "zh-CN"}).json()
+    assert [p["message"] for p in shown["problems"]] == [zh["message"]]

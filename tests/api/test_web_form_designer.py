@@ -194,6 +194,8 @@ def test_the_preview_refuses_a_draft_it_cannot_compile_and_bad_bodies(
     assert answer.status_code == 422
     assert answer.json()["code"] == "definition_invalid"
     assert answer.json()["errors"][0]["pointer"].startswith("/fields/2")
+    # in the viewer's language (Chinese unless chosen otherwise), as the page itself speaks
+    assert re.search(r"[\u4e00-\u9fff]", answer.json()["errors"][0]["message"])
     incomplete = preview(client, token, {"fields": [{"key": "x"}]}, {})
     assert incomplete.status_code == 422
     assert incomplete.json()["errors"][0]["pointer"].startswith("/fields/0")

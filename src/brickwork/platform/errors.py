@@ -38,14 +38,18 @@ def pointer_of(path: Iterable[Any]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ErrorItem:
-    """One problem: where (JSON pointer), what (stable code) and a sentence for people."""
+    """One problem: where (JSON pointer), what (stable code) and a sentence for people, in
+    English (`message`) and, where given, in Simplified Chinese (`zh_cn`)."""
 
     pointer: str
     code: str
     message: str
+    zh_cn: str | None = None
 
-    def as_dict(self) -> dict[str, str]:
-        return {"pointer": self.pointer, "code": self.code, "message": self.message}
+    def as_dict(self, locale: str | None = None) -> dict[str, str]:
+        """The item as the API writes it, its message in `locale` when it has that text."""
+        message = self.zh_cn if locale == "zh-CN" and self.zh_cn else self.message
+        return {"pointer": self.pointer, "code": self.code, "message": message}
 
 
 class PlatformError(Exception):

@@ -71,6 +71,7 @@ def problem_body(
     title: str,
     detail: str,
     errors: tuple[ErrorItem, ...] | list[ErrorItem] = (),
+    locale: str | None = None,
 ) -> dict[str, Any]:
     return {
         "type": PROBLEM_TYPE_PREFIX + code,
@@ -78,7 +79,7 @@ def problem_body(
         "status": status,
         "detail": detail,
         "code": code,
-        "errors": [item.as_dict() for item in errors],
+        "errors": [item.as_dict(locale) for item in errors],
     }
 
 
@@ -89,15 +90,9 @@ def problem(
     detail: str,
     errors: tuple[ErrorItem, ...] | list[ErrorItem] = (),
     headers: Mapping[str, str] | None = None,
+    locale: str | None = None,
 ) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_PREFIX + code,
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "code": code,
-        "errors": [item.as_dict() for item in errors],
-    }
+    body = problem_body(status, code, title, detail, errors, locale)
     return JSONResponse(
         body,
         status_code=status,
@@ -114,22 +109,24 @@ def status_of(error: PlatformError) -> int:
 
 
 async def platform_error(request: Request, exc: Exception) -> JSONResponse:
-    """The problem+json of a refusal; `detail` in the language the client prefers
-    (`Accept-Language`; English unless it asks for Chinese and the refusal has a Chinese text)."""
+    """The problem+json of a refusal; `detail` and each item's message in the language the
+    client prefers (`Accept-Language`; English unless it asks for Chinese and the text has a
+    Chinese version)."""
     assert isinstance(exc, PlatformError)
     headers = None
     if isinstance(exc, TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after)}
     status = status_of(exc)
     asked = request.headers.get("accept-language")
-    detail = exc.text(preferred_locale(asked)) if asked else exc.message
+    locale = preferred_locale(asked) if asked else None
+    detail = exc.text(locale) if locale else exc.message
     extra = getattr(exc, "extra", None)
     if extra:  # members a refusal adds to the problem (a refused flow command: `current`)
-        body = {**problem_body(status, exc.code, exc.title, detail, exc.errors), **extra}
+        body = {**problem_body(status, exc.code, exc.title, detail, exc.errors, locale), **extra}
         return ExactJSONResponse(
             body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
         )
-    return problem(status, exc.code, exc.title, detail, exc.errors, headers)
+    return problem(status, exc.code, exc.title, detail, exc.errors, headers, locale)
 
 
 def pydantic_items(errors: list[Any], *, skip_prefix: int = 0) -> list[ErrorItem]:

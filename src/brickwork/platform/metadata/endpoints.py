@@ -106,9 +106,11 @@ def definition_out(
     row: Definition,
     *,
     with_problems: bool = True,
+    locale: str | None = None,
 ) -> dict[str, Any]:
     """One definition; ``with_problems`` runs the kind's validators (a list leaves that out:
-    validating a form compiles all its expressions, too much work for every row of a list)."""
+    validating a form compiles all its expressions, too much work for every row of a list),
+    their messages in ``locale`` where they have its text."""
     out = {
         "id": row.id,
         "app": app_key,
@@ -126,7 +128,7 @@ def definition_out(
         "archived_at": row.archived_at,
     }
     if with_problems:
-        out["problems"] = [p.as_dict() for p in service.problems(row)]
+        out["problems"] = [p.as_dict(locale) for p in service.problems(row)]
     return out
 
 
@@ -306,7 +308,7 @@ def create_definition(
     body: Annotated[DefinitionCreate, Depends(json_body(DefinitionCreate))],
 ) -> ExactJSONResponse:
     row = service.create_definition(session, actor, app, body)
-    return reply_document(definition_out(service, session, app, row), 201)
+    return reply_document(definition_out(service, session, app, row, locale=actor.locale), 201)
 
 
 @router.get("/{app}/definitions/{kind}/{key}", response_model=DefinitionOut, responses=ERRORS)
@@ -315,7 +317,7 @@ def get_definition(
 ) -> ExactJSONResponse:
     service.require_visible_definition(session, actor, app, kind, key)
     row = service.definition(session, app, kind, key)
-    return reply_document(definition_out(service, session, app, row))
+    return reply_document(definition_out(service, session, app, row, locale=actor.locale))
 
 
 @router.put(
@@ -334,7 +336,7 @@ def update_draft(
     body: Annotated[DraftUpdate, Depends(json_body(DraftUpdate))],
 ) -> ExactJSONResponse:
     row = service.update_draft(session, actor, app, kind, key, body)
-    return reply_document(definition_out(service, session, app, row))
+    return reply_document(definition_out(service, session, app, row, locale=actor.locale))
 
 
 @router.delete("/{app}/definitions/{kind}/{key}", status_code=204, responses=ERRORS)
@@ -357,7 +359,8 @@ def validate_definition(
 ) -> ExactJSONResponse:
     service.require(session, actor, "design", app)
     problems = service.problems(service.definition(session, app, kind, key))
-    return reply_document({"valid": not problems, "problems": [p.as_dict() for p in problems]})
+    items = [p.as_dict(actor.locale) for p in problems]
+    return reply_document({"valid": not problems, "problems": items})
 
 
 @router.post(
@@ -403,7 +406,7 @@ def archive_definition(
     app: AppKey, kind: Kind, key: DefKey, session: SessionDep, actor: ActorDep, service: MetadataDep
 ) -> ExactJSONResponse:
     row = service.archive_definition(session, actor, app, kind, key, archived=True)
-    return reply_document(definition_out(service, session, app, row))
+    return reply_document(definition_out(service, session, app, row, locale=actor.locale))
 
 
 @router.post(
@@ -413,7 +416,7 @@ def restore_definition(
     app: AppKey, kind: Kind, key: DefKey, session: SessionDep, actor: ActorDep, service: MetadataDep
 ) -> ExactJSONResponse:
     row = service.archive_definition(session, actor, app, kind, key, archived=False)
-    return reply_document(definition_out(service, session, app, row))
+    return reply_document(definition_out(service, session, app, row, locale=actor.locale))
 
 
 @router.get(

@@ -131,7 +131,7 @@ def validate_definition(body: Any) -> list[ErrorItem]:
             pointer = f"/spec{item.pointer}"
             if pointer not in seen:  # one problem per place: the most general check speaks
                 seen.add(pointer)
-                problems.append(ErrorItem(pointer, item.code, item.message))
+                problems.append(ErrorItem(pointer, item.code, item.message, item.zh_cn))
     return problems
 
 

@@ -442,7 +442,7 @@ class PackService:
                     f"sample records of {pack.key}/{data.form} are invalid",
                     code="pack_invalid",
                     errors=[
-                        ErrorItem(f"/data/{data.form}/{index}{p.pointer}", p.code, p.en)
+                        ErrorItem(f"/data/{data.form}/{index}{p.pointer}", p.code, p.en, p.zh_cn)
                         for index, problems in outcome.failures.items()
                         for p in problems
                     ],

@@ -54,4 +54,4 @@ def validate_form_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
             )
         return
     for problem in check_form(definition, today=business_date(system_clock())):
-        yield ErrorItem(problem.pointer, problem.code, problem.en)
+        yield ErrorItem(problem.pointer, problem.code, problem.en, problem.zh_cn)

@@ -244,7 +244,7 @@ def _cast(field: FieldBase, today: date, step: Step, cipher: Cipher | None) -> C
                 f"stored value {shown!r} of field {field.key!r} cannot be converted: {first.en}",
                 code="conversion_failed",
                 zh_cn=f"字段 {field.key} 已存储的值 {shown_zh} 无法转换：{first.zh_cn}",
-                errors=[ErrorItem(f"/{field.key}", first.code, first.en)],
+                errors=[ErrorItem(f"/{field.key}", first.code, first.en, first.zh_cn)],
             )
         cells = to_columns(field, column, coerced.value, cipher=cipher, table=step.table)
         return Cells(cells) if column.type_key == ENCRYPTED else cells[column.column]

@@ -204,7 +204,7 @@ def designer_page(request: Request, session: SessionDep, app: AppKey, form: Form
             "form": form,
             "row": row,
             "draft": row.draft or {},
-            "problems": [p.as_dict() for p in metadata.problems(row)],
+            "problems": [p.as_dict(viewer.language) for p in metadata.problems(row)],
             "approval": bool(found.publish_approval),
             "others": others,
             "palette": PALETTE,
@@ -250,7 +250,7 @@ def preview(
             {
                 "code": exc.code,
                 "message": exc.text(viewer.language),
-                "errors": [item.as_dict() for item in exc.errors],
+                "errors": [item.as_dict(viewer.language) for item in exc.errors],
             },
             422,
         )
@@ -258,7 +258,7 @@ def preview(
         {
             "ok": not found.errors,
             "values": found.values,
-            "errors": [item.as_dict() for item in found.errors],
+            "errors": [item.as_dict(viewer.language) for item in found.errors],
             "warnings": found.warnings,
             "hidden": sorted(found.hidden),
             "readonly": sorted(found.readonly),

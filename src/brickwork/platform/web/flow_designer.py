@@ -339,7 +339,7 @@ def check_flow(
     return _answer(
         {
             "valid": not problems,
-            "problems": [problem.as_dict() for problem in problems],
+            "problems": [problem.as_dict(viewer.language) for problem in problems],
             "drawing": drawing_of(spec, viewer.language),
         }
     )

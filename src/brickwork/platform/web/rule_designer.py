@@ -240,7 +240,7 @@ def rule_page(request: Request, session: SessionDep, app: AppKey, key: FormKey) 
     # as JSON text written by jsonio: drafts hold exact decimals (test values, defaults)
     data = {
         "draft": row.draft or {},
-        "problems": [p.as_dict() for p in metadata.problems(row)],
+        "problems": [p.as_dict(viewer.language) for p in metadata.problems(row)],
         "forms": forms_of(request, session, app),
         "decisions": decisions_of(request, session, app),
         "flows": flows_of(request, session, app),

@@ -87,7 +87,7 @@
       try {
         const response = await fetch(box.dataset.checkUrl || "/design/expression", {
           method: "POST",
-          headers: { "Content-Type": "application/json", "X-CSRF-Token": token() },
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": token(), "Accept-Language": document.documentElement.lang || "en" },
           body: JSON.stringify(scope()),
           credentials: "same-origin",
         });

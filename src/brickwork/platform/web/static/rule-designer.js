@@ -1080,7 +1080,7 @@
   async function call(method, url, body) {
     const response = await fetch(url, {
       method: method,
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": token(), Accept: "application/json" },
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": token(), Accept: "application/json", "Accept-Language": document.documentElement.lang || "en" },
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
     });
