@@ -81,6 +81,36 @@ def test_an_installation_with_sample_data_takes_no_step_in_anyones_name(users: A
     assert statuses(users) == Counter({"running": 7})
 
 
+def test_in_the_demo_the_relationship_manager_owns_the_sample_applications(users: Any) -> None:
+    """The credit pack's sample applications name their maker (`created_by`): in the demo they
+    are the relationship manager's own, so the role that reads its own rows lists them and the
+    flows they start have the manager as initiator; a bank's installation makes them itself."""
+    service = users.app.state.services.packs
+    service.install(users.session, SETUP, "credit")
+    manager = users.client("credit.rm", roles=("credit_rm",), departments=("head_office",))
+    service.sample_data(users.session, SETUP, "credit", flow_steps=True)
+    users.session.commit()
+    listed = manager.get("/api/v1/apps/credit/forms/application/records", params={"limit": 100})
+    assert listed.status_code == 200, listed.text
+    items = listed.json()["items"]
+    assert len(items) == 9
+    assert {item["owner"] for item in items} == {"credit.rm"}
+    instances = users.session.scalars(select(FlowInstance).where(FlowInstance.app_key == "credit"))
+    assert {row.initiator for row in instances} == {"credit.rm"}
+
+
+def test_a_banks_installation_makes_the_sample_records_itself(users: Any) -> None:
+    service = users.app.state.services.packs
+    service.install(users.session, SETUP, "credit")
+    manager = users.client("credit.rm", roles=("credit_rm",), departments=("head_office",))
+    service.sample_data(users.session, SETUP, "credit")  # as installing with sample data does
+    users.session.commit()
+    listed = manager.get("/api/v1/apps/credit/forms/application/records", params={"limit": 100})
+    assert listed.json()["items"] == []  # none is the manager's own
+    instances = users.session.scalars(select(FlowInstance).where(FlowInstance.app_key == "credit"))
+    assert {row.initiator for row in instances} == {"pack:credit"}  # the installer
+
+
 def test_a_step_naming_a_record_that_is_not_there_is_refused() -> None:
     with pytest.raises(ValueError, match="record 1"):
         SampleData.model_validate(

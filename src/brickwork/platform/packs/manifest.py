@@ -123,9 +123,15 @@ class SampleFlowStep(_Strict):
 
 
 class SampleData(_Strict):
+    """Sample records of one form. In the demo they are created in the name of `created_by`
+    (a user name: a relationship manager's own applications, so that the role that sees its
+    own rows sees them) when that user exists and is active; otherwise, and always in a bank's
+    installation, by the installer."""
+
     form: Key
     records: tuple[dict[str, Any], ...] = Field(min_length=1)
     flow_steps: tuple[SampleFlowStep, ...] = ()
+    created_by: str | None = Field(default=None, min_length=1, max_length=200)
 
     @model_validator(mode="after")
     def _steps_name_records(self) -> SampleData:

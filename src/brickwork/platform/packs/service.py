@@ -434,8 +434,9 @@ class PackService:
         pack = self.pack(key)
         created = 0
         for data in pack.data:
+            creator = self._user_actor(session, data.created_by) if flow_steps else None
             outcome = self.records.create_many(
-                session, installer, pack.app_key, data.form, list(data.records)
+                session, creator or installer, pack.app_key, data.form, list(data.records)
             )
             if outcome.failures:
                 raise Invalid(
@@ -460,28 +461,34 @@ class PackService:
         if self.runs is None:
             return
         for step in data.flow_steps:
-            user = self.directory.repo.user_by_username(session, step.as_)
-            if user is None or user.status != "active":
+            actor = self._user_actor(session, step.as_)
+            if actor is None:
                 continue
             task = self._open_task(session, app_key, data.form, record_ids[step.record], step)
             if task is None:
                 continue
-            actor = Actor(
-                user.username,
-                roles=self.directory.identities.roles.keys_of(session, user),
-                channel="cli",
-                user_id=user.id,
-            )
             self.runs.task_command(
                 session,
                 actor,
                 task.id,
-                _sample_event(step.command, user.username, step.comment),
+                _sample_event(step.command, actor.username, step.comment),
                 expected_version=task.version,
                 key=None,
                 comment=step.comment,
                 action=step.command,
             )
+
+    def _user_actor(self, session: Session, username: str | None) -> Actor | None:
+        """The active user `username` acting with their roles (None: no such active user)."""
+        user = self.directory.repo.user_by_username(session, username) if username else None
+        if user is None or user.status != "active":
+            return None
+        return Actor(
+            user.username,
+            roles=self.directory.identities.roles.keys_of(session, user),
+            channel="cli",
+            user_id=user.id,
+        )
 
     def _open_task(
         self, session: Session, app_key: str, form_key: str, record_id: str, step: SampleFlowStep
