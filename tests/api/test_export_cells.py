@@ -10,6 +10,7 @@ import io
 import re
 import uuid
 import zipfile
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -328,3 +329,74 @@ def test_xlsx_money_is_a_number_with_its_currency_and_long_numbers_stay_exact(
     imported = sheet.post(IMPORTS, content=content, headers={"content-type": XLSX})
     assert imported.status_code == 200, imported.text
     assert stored() == sorted(before * 2)
+
+
+CLOCK = f"{API}/apps/clock/forms/slot/records"
+
+
+def wall(year: int, month: int, day: int, hour: int = 0, minute: int = 0, s: int = 0) -> datetime:
+    """A wall time as an XLSX cell reads back: without a zone (the file keeps none)."""
+    return datetime(year, month, day, hour, minute, s, tzinfo=UTC).replace(tzinfo=None)
+
+
+def test_days_and_instants_are_spreadsheet_dates_in_beijing_time(client: TestClient) -> None:
+    """A date is a date cell; a date-time (the API writes instants in UTC) is the wall time in
+    Beijing, as the web pages show it: with its offset in CSV, a date-time cell in XLSX (which
+    keeps no offset). Both files import back to the same instants."""
+    client.post(f"{API}/apps", json={"key": "clock", "label": "Clock"})
+    fields = [
+        {"id": "f_name", "key": "name", "type": "text", "label": "Name"},
+        {"id": "f_day", "key": "day", "type": "date", "label": "Day"},
+        {"id": "f_at", "key": "at", "type": "datetime", "label": "At"},
+    ]
+    created = client.post(
+        f"{API}/apps/clock/definitions",
+        json={"kind": "form", "key": "slot", "label": "Slot", "spec": {"fields": fields}},
+    )
+    assert created.status_code == 201, created.text
+    assert client.post(f"{API}/apps/clock/definitions/form/slot/publish").status_code == 201
+    for body in (
+        {"name": "morning", "day": "2026-12-07", "at": "2026-12-07T01:30:00Z"},
+        {"name": "new year", "day": "2024-02-29", "at": "2026-12-31T20:15:45+00:00"},
+    ):
+        assert client.post(CLOCK, json=body).status_code == 201
+    text = client.get(f"{CLOCK}/export", params={"format": "csv", "sort": "name"})
+    rows = list(csv.DictReader(io.StringIO(text.content.decode("utf-8-sig"), newline="")))
+    assert [(r["name"], r["day"], r["at"]) for r in rows] == [
+        ("morning", "2026-12-07", "2026-12-07T09:30:00+08:00"),
+        ("new year", "2024-02-29", "2027-01-01T04:15:45+08:00"),
+    ]
+    assert all(r["created_at"].endswith("+08:00") for r in rows)
+    sheet = client.get(f"{CLOCK}/export", params={"format": "xlsx", "sort": "name"})
+    active = load_workbook(io.BytesIO(sheet.content)).active
+    assert active is not None
+    header, *cells = list(active.iter_rows())
+    names = [c.value for c in header]
+    day, at, made = (names.index(k) for k in ("day", "at", "created_at"))
+    assert [(row[day].value, row[day].number_format) for row in cells] == [
+        (wall(2026, 12, 7), "yyyy-mm-dd"),
+        (wall(2024, 2, 29), "yyyy-mm-dd"),
+    ]
+    assert [(row[at].value, row[at].number_format) for row in cells] == [
+        (wall(2026, 12, 7, 9, 30), "yyyy-mm-dd hh:mm:ss"),
+        (wall(2027, 1, 1, 4, 15, 45), "yyyy-mm-dd hh:mm:ss"),
+    ]
+    assert all(row[made].is_date for row in cells)
+
+    def stored() -> list[tuple[Any, ...]]:
+        items = client.get(CLOCK, params={"limit": 100}).json()["items"]
+        return sorted((item["name"], item["day"], item["at"]) for item in items)
+
+    first = stored()
+    assert first[0] == ("morning", "2026-12-07", "2026-12-07T01:30:00+00:00")
+    before = first
+    for format_, media_type, exported in (("csv", "text/csv", text), ("xlsx", XLSX, sheet)):
+        content = without_columns(exported.content, format_, {"id", "created_at", "updated_at"})
+        imported = client.post(
+            f"{API}/apps/clock/forms/slot/imports",
+            content=content,
+            headers={"content-type": media_type},
+        )
+        assert imported.status_code == 200, imported.text
+        assert stored() == sorted(before + first), f"the {format_} file imports back the same"
+        before = stored()

@@ -36,10 +36,13 @@ SPREADSHEET_DIGITS = 15
 
 @dataclass(frozen=True, slots=True)
 class Shown:
-    """A number with the format an XLSX cell shows it in (``#,##0.00 "CNY"``): the cell stays a
-    number a spreadsheet can add up. CSV has no formats: there it is the number alone."""
+    """A number, a day or a time of day with the format an XLSX cell shows it in
+    (``#,##0.00 "CNY"``, ``yyyy-mm-dd hh:mm:ss``): the cell stays a number or a date a
+    spreadsheet can add up, sort and filter. CSV has no formats: there it is the value alone
+    (an instant in ISO 8601 with its UTC offset; XLSX keeps no offset, so it shows the wall
+    time of the offset given)."""
 
-    value: Decimal
+    value: Decimal | date | datetime
     number_format: str
 
 
@@ -109,7 +112,18 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: s
     sheet = workbook.create_sheet(title)
 
     def xlsx_cell(value: Any) -> Any:
-        if isinstance(value, Shown) and kept_exactly(value.value):
+        if isinstance(value, Shown) and isinstance(value.value, date):  # a datetime is a date
+            shown = value.value
+            if isinstance(shown, datetime):
+                shown = shown.replace(tzinfo=None)  # the wall time: XLSX keeps no offset
+            day = WriteOnlyCell(sheet, value=shown)  # type: ignore[arg-type]  # a date is fine
+            day.number_format = value.number_format
+            return day
+        if (
+            isinstance(value, Shown)
+            and isinstance(value.value, Decimal)
+            and kept_exactly(value.value)
+        ):
             number = WriteOnlyCell(sheet, value=value.value)  # type: ignore[arg-type]
             number.number_format = value.number_format
             return number

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from brickwork.engines.form.money import CURRENCY_SCALES
 from brickwork.jsonio import canonical_dumps, to_jsonable
 from brickwork.platform import spreadsheets
+from brickwork.platform.clock import business_time
 
 SEPARATOR = "; "
 FILE_KEYS = frozenset({"id", "name", "size", "content_type"})
@@ -29,6 +31,39 @@ def export_cell(value: Any) -> Any:
     if isinstance(value, Mapping):
         return _mapping_text(value)
     return value
+
+
+DAY_FORMAT = "yyyy-mm-dd"
+INSTANT_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+def export_day(value: Any) -> Any:
+    """A date value (``2026-12-07``) as a day: a date cell in XLSX, the same text in CSV; a value
+    that is no date (masked) as its text."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return export_cell(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return spreadsheets.Shown(value, DAY_FORMAT)
+    return export_cell(value)
+
+
+def export_instant(value: Any) -> Any:
+    """A date-time value (the API writes instants in UTC) as the business's wall time,
+    Shanghai's, as the web pages show it: ``2026-12-07T09:30:00+08:00`` in CSV, a date-time cell
+    ``2026-12-07 09:30:00`` in XLSX (which keeps no offset; imports read such a cell as
+    Shanghai's time, so a file exported and imported again keeps its instants). A value that is
+    no instant (masked) is its text."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return export_cell(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return spreadsheets.Shown(business_time(value), INSTANT_FORMAT)
+    return export_cell(value)
 
 
 def xlsx_money(value: Any, currency: str) -> Any:

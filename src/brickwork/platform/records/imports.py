@@ -401,6 +401,8 @@ SHEET_DATETIME = re.compile(
 GROUPED_NUMBER = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
 """A number with thousands separators as spreadsheets show it (`1,234,567.89`)."""
 NUMBER_FIELDS = (IntegerField, DecimalField, MoneyField, PercentField)
+MIDNIGHT = re.compile(r"(?<=^[0-9]{4}-[0-9]{2}-[0-9]{2})T00:00:00$")
+"""What a date cell of a spreadsheet reads as after its day (a cell's date is a date-time)."""
 
 
 def _read_back(cell: Any, item: FieldBase) -> Any:
@@ -409,8 +411,9 @@ def _read_back(cell: Any, item: FieldBase) -> Any:
     amount and currency, the options of a multiple choice joined by ``;`` as a list (a cell
     naming one option as it is), a date-time without an offset (any date-time cell of a
     spreadsheet, which keeps none) as the business's time, Shanghai's, as the web's forms read
-    it; numbers with thousands separators (``1,234.50``) and year-first dates with slashes, dots
-    or 年月日 (``2026/1/9``) as the API writes them. Anything else goes to the form engine
+    it; a date cell (a date-time at midnight) as its day; numbers with thousands separators
+    (``1,234.50``) and year-first dates with slashes, dots or 年月日 (``2026/1/9``) as the API
+    writes them. Anything else goes to the form engine
     unchanged, which checks it as any API input."""
     if not isinstance(cell, str):
         return cell
@@ -418,7 +421,7 @@ def _read_back(cell: Any, item: FieldBase) -> Any:
     if isinstance(item, DatetimeField):
         return _zoned(_sheet_datetime(text))
     if isinstance(item, DateField):
-        return _sheet_date(text)
+        return _sheet_date(MIDNIGHT.sub("", text))
     if isinstance(item, NUMBER_FIELDS):
         text = ungrouped_number(text)
     if isinstance(item, MoneyField):

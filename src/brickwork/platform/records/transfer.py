@@ -8,11 +8,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from brickwork.engines.form.definition import MoneyField, SubtableField
+from brickwork.engines.form.definition import DateField, DatetimeField, MoneyField, SubtableField
 from brickwork.engines.form.elements import FieldBase
 from brickwork.platform.auth.actor import Actor
 from brickwork.platform.records import kept_warnings
-from brickwork.platform.records.exports import export_cell, xlsx_money
+from brickwork.platform.records.exports import (
+    export_cell,
+    export_day,
+    export_instant,
+    xlsx_money,
+)
 from brickwork.platform.records.imports import (
     ImportReport,
     formula_errors,
@@ -146,8 +151,8 @@ def export_rows(
         [
             item["id"],
             *(write(item.get(f.key)) for f, write in zip(fields, cells, strict=True)),
-            item["created_at"],
-            item["updated_at"],
+            export_instant(item["created_at"]),
+            export_instant(item["updated_at"]),
         ]
         for item in page.items
     ]
@@ -155,7 +160,12 @@ def export_rows(
 
 
 def _cell_writer(item: FieldBase, format_: str) -> Callable[[Any], Any]:
-    """How a field's values become cells: a fixed-currency money field is a number in XLSX."""
+    """How a field's values become cells: a fixed-currency money field is a number in XLSX,
+    a date a day and a date-time the business's wall time (see `exports`)."""
     if format_ == "xlsx" and isinstance(item, MoneyField) and item.currency is not None:
         return partial(xlsx_money, currency=item.currency)
+    if isinstance(item, DateField):
+        return export_day
+    if isinstance(item, DatetimeField):
+        return export_instant
     return export_cell
