@@ -1,11 +1,7 @@
 """The report engine (pure): a report definition compiled against the app into a `ReportPlan`
 the platform runs as one SQL query, and the steps after aggregation (`apply_post`)."""
 
-from brickwork.engines.report.compiler import (
-    ReportDefinitionError,
-    ReportProblem,
-    compile_report,
-)
+from brickwork.engines.report.compiler import ReportDefinitionError, compile_report
 from brickwork.engines.report.definition import ReportSpec, report_json_schema
 from brickwork.engines.report.environment import (
     SYSTEM_FIELDS,
@@ -17,6 +13,7 @@ from brickwork.engines.report.environment import (
 from brickwork.engines.report.parameters import ParameterError, period, resolve_parameters
 from brickwork.engines.report.plan import ReportPlan
 from brickwork.engines.report.post import apply_post, shift, text_of
+from brickwork.engines.report.problems import ReportProblem, schema_zh
 from brickwork.engines.report.result import Column, ResultTable
 
 __all__ = [
@@ -37,6 +34,7 @@ __all__ = [
     "period",
     "report_json_schema",
     "resolve_parameters",
+    "schema_zh",
     "shift",
     "text_of",
 ]

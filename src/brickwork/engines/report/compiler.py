@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
+from brickwork.engines.bilingual import Words
 from brickwork.engines.expr import (
+    Diagnostic,
     ExpressionError,
     Scope,
     as_type,
@@ -46,8 +47,22 @@ from brickwork.engines.report.environment import (
     FormInfo,
     ReportEnvironment,
 )
-from brickwork.engines.report.parameters import default_problem
+from brickwork.engines.report.parameters import unfit_default
 from brickwork.engines.report.plan import PARENT
+from brickwork.engines.report.problems import (
+    CHARTS,
+    NONE,
+    NUMBERS,
+    NUMBERS_AND_DATES,
+    OUTPUTS,
+    OWN_FIELDS,
+    ReportProblem,
+    kind,
+    listing,
+    problem,
+    said,
+    schema_zh,
+)
 
 VALUE_TYPES: Mapping[str, p.ValueType] = {
     "text": "text",
@@ -100,13 +115,6 @@ CHART_NEEDS: Mapping[str, tuple[bool, int, int]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ReportProblem:
-    pointer: str
-    code: str
-    message: str
-
-
 class ReportDefinitionError(Exception):
     """The definition cannot be compiled; `problems` lists everything found."""
 
@@ -128,7 +136,9 @@ def compile_report(
     except ValidationError as exc:
         raise ReportDefinitionError(
             [
-                ReportProblem(json_pointer(error["loc"]), "E_REPORT_SCHEMA", error["msg"])
+                ReportProblem(
+                    json_pointer(error["loc"]), "E_REPORT_SCHEMA", error["msg"], schema_zh(error)
+                )
                 for error in exc.errors()
             ]
         ) from None
@@ -164,9 +174,9 @@ def parameter_of(
     """A parameter of a report or dashboard, with what is wrong with it (under `code`)."""
     problems = []
     if spec.type == "select" and not spec.options:
-        problems.append(ReportProblem(f"{pointer}/options", code, "a select needs options"))
+        problems.append(problem(f"{pointer}/options", code, "select_options"))
     if spec.multiple and spec.type != "select":
-        problems.append(ReportProblem(f"{pointer}/multiple", code, "only a select takes several"))
+        problems.append(problem(f"{pointer}/multiple", code, "multiple_not_select"))
     parameter = p.Parameter(
         spec.key,
         _label(spec.label, spec.key),
@@ -177,9 +187,9 @@ def parameter_of(
         None if spec.options is None else tuple(spec.options),
         spec.multiple,
     )
-    problem = default_problem(parameter)
-    if problem is not None:
-        problems.append(ReportProblem(f"{pointer}/default", code, problem))
+    unfit = unfit_default(parameter)
+    if unfit is not None:
+        problems.append(problem(f"{pointer}/default", code, "default_unfit", detail=unfit))
     return parameter, problems
 
 
@@ -196,14 +206,6 @@ def _format(spec: FormatSpec | None, info: FieldInfo | None = None) -> p.Format 
     return p.Format(spec.style, spec.decimals, spec.currency or currency, spec.pattern)
 
 
-MIXED_CURRENCIES = (
-    "its values name their own currencies (the field has no fixed currency), so amounts in "
-    "different currencies would be {what}; give the field a fixed currency, or, for several "
-    "currencies, keep the amount as a decimal beside a currency choice and report a computed "
-    "amount converted with convert currency(...)"
-)
-
-
 class _Compiler:
     def __init__(self, spec: ReportSpec, env: ReportEnvironment) -> None:
         self.spec = spec
@@ -212,8 +214,9 @@ class _Compiler:
         self.sources: dict[str, Mapping[str, FieldInfo]] = {}
         self.keys: dict[str, str] = {}  # output key -> what it is (dimension, measure, ...)
 
-    def problem(self, pointer: str, code: str, message: str) -> None:
-        self.problems.append(ReportProblem(pointer, code, message))
+    def problem(self, pointer: str, code: str, key: str, /, **params: object) -> None:
+        """Note the problem `key` of the catalog (`problems.PROBLEMS`) at `pointer`."""
+        self.problems.append(problem(pointer, code, key, **params))
 
     # ------------------------------------------------------------ the whole
 
@@ -223,7 +226,7 @@ class _Compiler:
         try:
             ZoneInfo(spec.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            self.problem("/timezone", "E_REPORT_TIMEZONE", f"{spec.timezone!r} is no IANA zone")
+            self.problem("/timezone", "E_REPORT_TIMEZONE", "timezone", zone=spec.timezone)
         self.kind_shape()
         parameters = tuple(self.parameters())
         dimensions = tuple(self.dimensions()) if dataset else ()
@@ -259,41 +262,29 @@ class _Compiler:
         spec = self.spec
         if spec.kind == "summary":
             if spec.columns:
-                self.problem(
-                    "/columns",
-                    "E_REPORT_KIND",
-                    "a summary report has dimensions and measures, not columns (or set "
-                    '"kind": "detail")',
-                )
+                self.problem("/columns", "E_REPORT_KIND", "summary_columns")
             if not spec.dimensions and not spec.measures:
-                self.problem(
-                    "/measures", "E_REPORT_EMPTY", "add a measure (e.g. a count) or a dimension"
-                )
+                self.problem("/measures", "E_REPORT_EMPTY", "summary_empty")
         else:
             if spec.sort or spec.limit is not None:
-                self.problem(
-                    "/sort" if spec.sort else "/limit",
-                    "E_REPORT_KIND",
-                    "a detail report lists the newest records first, page by page: no sort or "
-                    "limit",
-                )
+                self.problem("/sort" if spec.sort else "/limit", "E_REPORT_KIND", "detail_sort")
             if spec.dimensions or spec.measures or spec.post:
                 self.problem(
                     "/dimensions" if spec.dimensions else "/measures" if spec.measures else "/post",
                     "E_REPORT_KIND",
-                    "a detail report lists rows with columns: no dimensions, measures or post "
-                    'steps (or set "kind": "summary")',
+                    "detail_aggregates",
                 )
             if not spec.columns:
-                self.problem("/columns", "E_REPORT_EMPTY", "a detail report needs columns")
+                self.problem("/columns", "E_REPORT_EMPTY", "detail_empty")
 
     def claim(self, key: str, what: str, pointer: str) -> None:
         if key in self.keys:
             self.problem(
                 pointer,
                 "E_REPORT_DUPLICATE_KEY",
-                f"{key!r} is already the key of a {self.keys[key]}; keys name columns of the "
-                "result and must be unique",
+                "key_taken",
+                key=key,
+                what=OUTPUTS[self.keys[key]],
             )
         else:
             self.keys[key] = what
@@ -304,11 +295,12 @@ class _Compiler:
         spec = self.spec.dataset
         form = self.env.forms.get(spec.form)
         if form is None:
-            known = ", ".join(sorted(self.env.forms)) or "none"
             self.problem(
                 "/dataset/form",
                 "E_REPORT_UNKNOWN_FORM",
-                f"the app has no published form {spec.form!r} (published: {known})",
+                "unknown_form",
+                form=spec.form,
+                known=listing(sorted(self.env.forms), empty=NONE),
             )
             return None
         if spec.subtable is None:
@@ -333,32 +325,27 @@ class _Compiler:
         pointer = "/dataset/subtable"
         columns = form.subtables.get(key)
         if key not in form.fields:
-            known = ", ".join(sorted(form.subtables)) or "none"
             self.problem(
                 pointer,
                 "E_REPORT_UNKNOWN_FIELD",
-                f"form {self.spec.dataset.form!r} has no field {key!r} (subtables: {known})",
+                "unknown_subtable",
+                form=self.spec.dataset.form,
+                key=key,
+                known=listing(sorted(form.subtables), empty=NONE),
             )
         elif columns is None:
             self.problem(
                 pointer,
                 "E_REPORT_NOT_A_SUBTABLE",
-                f"{key!r} is a {form.fields[key].type} field, not a subtable: report on the form, "
-                "or name one of its subtables",
+                "not_a_subtable",
+                key=key,
+                kind=kind(form.fields[key].type),
             )
         elif self.spec.kind == "detail":
-            self.problem(
-                pointer,
-                "E_REPORT_UNSUPPORTED",
-                "detail reports over subtable rows are not available: use a summary report (or "
-                "a detail report of the form)",
-            )
+            self.problem(pointer, "E_REPORT_UNSUPPORTED", "detail_over_rows")
         elif PARENT in columns:
             self.problem(
-                pointer,
-                "E_REPORT_AMBIGUOUS_JOIN",
-                f"subtable {key!r} has a column named {PARENT!r}, which names the parent record "
-                "in a report over its rows; rename the column",
+                pointer, "E_REPORT_AMBIGUOUS_JOIN", "column_named_parent", key=key, parent=PARENT
             )
         else:
             return columns
@@ -368,28 +355,28 @@ class _Compiler:
         self, alias: str, lookup: str, base: Mapping[str, FieldInfo], pointer: str
     ) -> p.Join | None:
         if alias in self.sources or alias in base or alias == PARENT:
-            self.problem(
-                f"{pointer}/as",
-                "E_REPORT_AMBIGUOUS_JOIN",
-                f"{alias!r} is already a field or join of the dataset; choose another alias",
-            )
+            self.problem(f"{pointer}/as", "E_REPORT_AMBIGUOUS_JOIN", "alias_taken", alias=alias)
             return None
         source, _, name = lookup.rpartition(".")
         fields = self.sources.get(source)
         if fields is None:
             self.problem(
-                f"{pointer}/lookup",
-                "E_REPORT_UNKNOWN_JOIN",
-                f"{source!r} is not a join defined before this one",
+                f"{pointer}/lookup", "E_REPORT_UNKNOWN_JOIN", "join_not_before", source=source
             )
             return None
         info = fields.get(name)
-        if info is None or info.type != "lookup" or info.lookup_form is None:
-            what = "no field" if info is None else f"a {info.type} field, not a lookup"
+        if info is None:
+            self.problem(
+                f"{pointer}/lookup", "E_REPORT_NOT_A_LOOKUP", "join_no_field", lookup=lookup
+            )
+            return None
+        if info.type != "lookup" or info.lookup_form is None:
             self.problem(
                 f"{pointer}/lookup",
                 "E_REPORT_NOT_A_LOOKUP",
-                f"{lookup!r} is {what}; joins follow lookup fields",
+                "join_not_lookup",
+                lookup=lookup,
+                kind=kind(info.type),
             )
             return None
         target: FormInfo | None = self.env.forms.get(info.lookup_form)
@@ -397,7 +384,9 @@ class _Compiler:
             self.problem(
                 f"{pointer}/lookup",
                 "E_REPORT_UNKNOWN_FORM",
-                f"{lookup!r} points to form {info.lookup_form!r}, which is not published",
+                "join_form_unpublished",
+                lookup=lookup,
+                form=info.lookup_form,
             )
             return None
         self.sources[alias] = {**SYSTEM_FIELDS, **target.fields}
@@ -407,21 +396,21 @@ class _Compiler:
         source, _, name = path.rpartition(".")
         fields = self.sources.get(source)
         if fields is None:
+            joins = listing(alias or OWN_FIELDS for alias in self.sources)
             self.problem(
-                pointer,
-                "E_REPORT_UNKNOWN_FIELD",
-                f"{source!r} is no join of the dataset (joins: {', '.join(self._aliases())})",
+                pointer, "E_REPORT_UNKNOWN_FIELD", "unknown_source", source=source, joins=joins
             )
             return None
         info = fields.get(name)
         if info is None:
-            hint = ""
-            if not source and name in self.sources.get(PARENT, {}):
-                hint = f"; the parent record's field is {PARENT}.{name}"
+            of_rows = not source and name in self.sources.get(PARENT, {})
             self.problem(
                 pointer,
                 "E_REPORT_UNKNOWN_FIELD",
-                f"{self._where(source)} has no field {name!r}{hint}",
+                "no_field_of_rows" if of_rows else "no_field",
+                where=self._where(source),
+                name=name,
+                parent=PARENT,
             )
             return None
         value_type = VALUE_TYPES.get(info.type)
@@ -429,28 +418,20 @@ class _Compiler:
             self.problem(
                 pointer,
                 "E_REPORT_FIELD_UNUSABLE",
-                f"{path!r} cannot be used in a report: encrypted fields, files, rich text, "
-                "times, multiple choices and subtables cannot (text, numbers, money, dates, "
-                "choices, users, departments and lookups can)"
-                + (
-                    f'; report over its rows with "dataset": {{"subtable": "{name}"}}'
-                    if info.type == "subtable"
-                    else ""
-                ),
+                "subtable_unusable" if info.type == "subtable" else "field_unusable",
+                path=path,
+                name=name,
             )
             return None
         return p.FieldRef(source, name, value_type), info
 
-    def _aliases(self) -> Iterator[str]:
-        return (alias or "(the dataset's own fields)" for alias in self.sources)
-
-    def _where(self, source: str) -> str:
+    def _where(self, source: str) -> Words:
         subtable = self.spec.dataset.subtable
         if source == PARENT and subtable is not None:
-            return f"the parent form {self.spec.dataset.form!r}"
+            return said("where_parent", form=self.spec.dataset.form)
         if not source:
-            return "the form" if subtable is None else f"subtable {subtable!r}"
-        return f"join {source!r}"
+            return said("where_form") if subtable is None else said("where_subtable", key=subtable)
+        return said("where_join", key=source)
 
     # ------------------------------------------------------------ rows
 
@@ -466,14 +447,16 @@ class _Compiler:
                 self.problem(
                     f"{pointer}/grain",
                     "E_REPORT_GRAIN",
-                    f"{spec.field!r} is {ref.type}: a time grain needs a date or date-time field",
+                    "grain_type",
+                    field=spec.field,
+                    kind=kind(ref.type),
                 )
             if self.mixed(info):
                 self.problem(
                     f"{pointer}/field",
                     "E_REPORT_MIXED_CURRENCIES",
-                    f"{spec.field!r} cannot be a dimension: "
-                    + MIXED_CURRENCIES.format(what="grouped and bucketed together"),
+                    "mixed_dimension",
+                    field=spec.field,
                 )
             buckets = None
             if spec.buckets is not None:
@@ -499,23 +482,23 @@ class _Compiler:
             self.problem(
                 f"{pointer}/buckets",
                 "E_REPORT_BUCKETS",
-                f"{spec.field!r} is {ref.type}: buckets need a number or money field",
+                "buckets_type",
+                field=spec.field,
+                kind=kind(ref.type),
             )
             return None
         if spec.grain is not None:
-            self.problem(f"{pointer}/buckets", "E_REPORT_BUCKETS", "use a grain or buckets")
+            self.problem(f"{pointer}/buckets", "E_REPORT_BUCKETS", "grain_or_buckets")
         bounds = list(given.bounds)
         if any(b >= c for b, c in itertools.pairwise(bounds)):
-            self.problem(
-                f"{pointer}/buckets/bounds",
-                "E_REPORT_BUCKETS",
-                "bounds must be strictly ascending",
-            )
+            self.problem(f"{pointer}/buckets/bounds", "E_REPORT_BUCKETS", "bounds_ascending")
         if len(given.labels) != len(bounds) + 1:
             self.problem(
                 f"{pointer}/buckets/labels",
                 "E_REPORT_BUCKETS",
-                f"{len(bounds)} bound(s) make {len(bounds) + 1} buckets: give that many labels",
+                "bucket_labels",
+                bounds=len(bounds),
+                buckets=len(bounds) + 1,
             )
         return p.Buckets(tuple(bounds), tuple(cast(p.Label, x) for x in given.labels))
 
@@ -526,12 +509,7 @@ class _Compiler:
             pointer = f"/measures/{index}"
             self.claim(spec.key, "measure", f"{pointer}/key")
             if (spec.function is None) == (spec.expression is None):
-                self.problem(
-                    pointer,
-                    "E_REPORT_MEASURE",
-                    "a measure has either a `function` (with a `field`) or an `expression` over "
-                    "other measures",
-                )
+                self.problem(pointer, "E_REPORT_MEASURE", "measure_shape")
                 continue
             if spec.expression is not None:
                 known = [m.key for m in measures] + [c.key for c in calculated]
@@ -552,7 +530,12 @@ class _Compiler:
         label: p.Label = spec.key
         if spec.field is None:
             if function != "count":
-                self.problem(f"{pointer}/field", "E_REPORT_MEASURE", f"{function} needs a `field`")
+                self.problem(
+                    f"{pointer}/field",
+                    "E_REPORT_MEASURE",
+                    "function_needs_field",
+                    function=function,
+                )
                 return None
         else:
             found = self.field(spec.field, f"{pointer}/field")
@@ -571,34 +554,28 @@ class _Compiler:
                 self.problem(
                     f"{pointer}/function",
                     "E_REPORT_AGGREGATE_TYPE",
-                    f"{function} of {spec.field!r} ({ref.type}) is not possible: "
-                    + ("numbers and money" if allowed is NUMERIC else "numbers, money and dates")
-                    + " only; count or count_distinct work on any field",
+                    "aggregate_type",
+                    function=function,
+                    field=spec.field,
+                    kind=kind(ref.type),
+                    allowed=NUMBERS if allowed is NUMERIC else NUMBERS_AND_DATES,
                 )
             elif allowed is not None and self.mixed(info):
                 self.problem(
                     f"{pointer}/function",
                     "E_REPORT_MIXED_CURRENCIES",
-                    f"{function} of {spec.field!r} is not possible: "
-                    + MIXED_CURRENCIES.format(what="compared and added up")
-                    + "; count or count_distinct work",
+                    "mixed_aggregate",
+                    function=function,
+                    field=spec.field,
                 )
         percentile = spec.percentile
         if function == "median":
             percentile = Decimal(50)
         elif function == "percentile":
             if percentile is None or not Decimal(0) < percentile < Decimal(100):
-                self.problem(
-                    f"{pointer}/percentile",
-                    "E_REPORT_PERCENTILE",
-                    "give `percentile` between 0 and 100 (exclusive), e.g. 90",
-                )
+                self.problem(f"{pointer}/percentile", "E_REPORT_PERCENTILE", "percentile_range")
         elif percentile is not None:
-            self.problem(
-                f"{pointer}/percentile",
-                "E_REPORT_PERCENTILE",
-                "`percentile` goes with the percentile function only",
-            )
+            self.problem(f"{pointer}/percentile", "E_REPORT_PERCENTILE", "percentile_alone")
         if function == "count" and spec.label is None:
             label = {"zh-CN": "数量", "en": "Count"} if ref is None else label
         return p.Measure(
@@ -625,9 +602,10 @@ class _Compiler:
             self.problem(
                 f"{pointer}/expression",
                 first.code,
-                f"line {first.line}, column {first.column}: {first.message}"
-                + (f" ({first.hint})" if first.hint else "")
-                + "; a calculated measure uses the measures defined before it",
+                "calculated_expression",
+                line=first.line,
+                column=first.column,
+                detail=_detail(first),
             )
             return None
         depends = tuple(
@@ -665,7 +643,9 @@ class _Compiler:
         for index, spec in enumerate(self.spec.parameters):
             pointer = f"/parameters/{index}"
             if spec.key in seen:
-                self.problem(f"{pointer}/key", "E_REPORT_DUPLICATE_KEY", f"{spec.key!r} again")
+                self.problem(
+                    f"{pointer}/key", "E_REPORT_DUPLICATE_KEY", "parameter_again", key=spec.key
+                )
                 continue
             seen.add(spec.key)
             parameter, problems = parameter_of(spec, pointer, "E_REPORT_PARAMETER")
@@ -708,17 +688,14 @@ class _Compiler:
                 self.problem(
                     pointer,
                     first.code,
-                    f"line {first.line}, column {first.column}: {first.message}"
-                    + (f" ({first.hint})" if first.hint else ""),
+                    "filter_expression",
+                    line=first.line,
+                    column=first.column,
+                    detail=_detail(first),
                 )
                 continue
             for name in self.mixed_reads(source):
-                self.problem(
-                    pointer,
-                    "E_REPORT_MIXED_CURRENCIES",
-                    f"the filter cannot compare {name!r}: "
-                    + MIXED_CURRENCIES.format(what="compared against one threshold"),
-                )
+                self.problem(pointer, "E_REPORT_MIXED_CURRENCIES", "mixed_filter", field=name)
             yield p.Filter(source, ir, pointer)
 
     def mixed_reads(self, source: str) -> list[str]:
@@ -755,23 +732,15 @@ class _Compiler:
             pointer = f"/post/{index}"
             if isinstance(spec, PivotSpec):
                 if index != len(self.spec.post) - 1:
-                    self.problem(pointer, "E_REPORT_POST", "a pivot must be the last post step")
+                    self.problem(pointer, "E_REPORT_POST", "pivot_last")
                 unknown = [k for k in (*spec.rows, *spec.columns) if k not in dims]
                 unknown += [k for k in spec.values if k not in values]
                 if unknown:
-                    self.problem(
-                        pointer,
-                        "E_REPORT_POST",
-                        f"{', '.join(unknown)}: rows and columns name dimensions, values measures",
-                    )
+                    self.problem(pointer, "E_REPORT_POST", "pivot_keys", keys=listing(unknown))
                 elif set(spec.rows) | set(spec.columns) != set(dims) or set(spec.rows) & set(
                     spec.columns
                 ):
-                    self.problem(
-                        pointer,
-                        "E_REPORT_POST",
-                        "rows and columns together must name every dimension once",
-                    )
+                    self.problem(pointer, "E_REPORT_POST", "pivot_cover")
                 yield p.Pivot(
                     tuple(spec.rows),
                     tuple(spec.columns),
@@ -781,9 +750,9 @@ class _Compiler:
                     pointer,
                 )
             elif isinstance(spec, RunningTotalSpec | PercentOfTotalSpec):
-                self.need(spec.measure in values, pointer, f"{spec.measure!r} is no measure")
+                self.need(spec.measure in values, pointer, "no_measure", key=spec.measure)
                 missing = [k for k in spec.partition if k not in dims]
-                self.need(not missing, pointer, f"{', '.join(missing)}: not dimensions")
+                self.need(not missing, pointer, "not_dimensions", keys=listing(missing))
                 self.claim(spec.as_, "post step output", f"{pointer}/as")
                 label = _label(spec.label, spec.as_)
                 if isinstance(spec, RunningTotalSpec):
@@ -796,12 +765,13 @@ class _Compiler:
                     )
                 values.add(spec.as_)
             elif isinstance(spec, PeriodChangeSpec):
-                self.need(spec.measure in values, pointer, f"{spec.measure!r} is no measure")
+                self.need(spec.measure in values, pointer, "no_measure", key=spec.measure)
                 dim = dims.get(spec.dimension)
                 self.need(
                     dim is not None and dim.grain is not None,
                     f"{pointer}/dimension",
-                    f"{spec.dimension!r} must be a dimension with a time grain",
+                    "needs_grain",
+                    key=spec.dimension,
                 )
                 self.claim(spec.as_, "post step output", f"{pointer}/as")
                 yield p.PeriodChange(
@@ -815,8 +785,8 @@ class _Compiler:
                 )
                 values.add(spec.as_)
             elif isinstance(spec, TopNSpec):
-                self.need(spec.dimension in dims, pointer, f"{spec.dimension!r} is no dimension")
-                self.need(spec.measure in values, pointer, f"{spec.measure!r} is no measure")
+                self.need(spec.dimension in dims, pointer, "no_dimension", key=spec.dimension)
+                self.need(spec.measure in values, pointer, "no_measure", key=spec.measure)
                 others = {"zh-CN": "其他", "en": "Others"}
                 yield p.TopN(
                     spec.dimension,
@@ -827,9 +797,9 @@ class _Compiler:
                     _label(spec.others_label, others),
                 )
 
-    def need(self, condition: bool, pointer: str, message: str) -> None:
+    def need(self, condition: bool, pointer: str, key: str, /, **params: object) -> None:
         if not condition:
-            self.problem(pointer, "E_REPORT_POST", message)
+            self.problem(pointer, "E_REPORT_POST", key, **params)
 
     def sorts(self) -> Iterator[p.Sort]:
         for index, spec in enumerate(self.spec.sort):
@@ -837,7 +807,9 @@ class _Compiler:
                 self.problem(
                     f"/sort/{index}/key",
                     "E_REPORT_UNKNOWN_KEY",
-                    f"{spec.key!r} is not a column of the result ({', '.join(self.keys)})",
+                    "unknown_sort_key",
+                    key=spec.key,
+                    keys=listing(self.keys),
                 )
             yield p.Sort(spec.key, spec.direction == "desc")
 
@@ -855,51 +827,40 @@ class _Compiler:
         for index, spec in enumerate(self.spec.drill):
             pointer = f"/drill/{index}"
             if spec.on not in clickable:
-                self.problem(f"{pointer}/on", "E_REPORT_DRILL", f"{spec.on!r} is no column")
+                self.problem(f"{pointer}/on", "E_REPORT_DRILL", "no_column", key=spec.on)
             if (spec.list is None) == (spec.report is None):
-                self.problem(pointer, "E_REPORT_DRILL", "give either `list` or `report`")
+                self.problem(pointer, "E_REPORT_DRILL", "drill_target")
                 continue
             if spec.list is not None:
                 if spec.list not in self.env.forms:
                     self.problem(
-                        f"{pointer}/list", "E_REPORT_DRILL", f"no published form {spec.list!r}"
+                        f"{pointer}/list", "E_REPORT_DRILL", "drill_no_form", form=spec.list
                     )
                 elif self.spec.dataset.subtable is not None:
-                    self.problem(
-                        f"{pointer}/list",
-                        "E_REPORT_DRILL",
-                        "a report over subtable rows cannot drill to a record list (it lists the "
-                        "form's records, not the rows); drill to a report instead",
-                    )
+                    self.problem(f"{pointer}/list", "E_REPORT_DRILL", "drill_rows_to_list")
                 elif spec.list != self.spec.dataset.form:
-                    self.problem(
-                        f"{pointer}/list",
-                        "E_REPORT_DRILL",
-                        "a drill to a record list opens the dataset's own form, filtered to the "
-                        "clicked row",
-                    )
+                    self.problem(f"{pointer}/list", "E_REPORT_DRILL", "drill_other_list")
                 yield p.DrillLink(spec.on, "list", spec.list, pointer)
                 continue
             assert spec.report is not None
             signature = self.env.reports.get(spec.report)
             if signature is None:
                 self.problem(
-                    f"{pointer}/report", "E_REPORT_DRILL", f"no published report {spec.report!r}"
+                    f"{pointer}/report", "E_REPORT_DRILL", "drill_no_report", report=spec.report
                 )
                 continue
             for target, source in spec.parameters.items():
+                where = f"{pointer}/parameters/{target}"
                 if target not in signature.parameters:
                     self.problem(
-                        f"{pointer}/parameters/{target}",
+                        where,
                         "E_REPORT_DRILL",
-                        f"report {spec.report!r} has no parameter {target!r}",
+                        "report_no_parameter",
+                        report=spec.report,
+                        parameter=target,
                     )
                 if source not in dims and source not in params:
-                    self.problem(
-                        f"{pointer}/parameters/{target}",
-                        "E_REPORT_DRILL",
-                        f"{source!r} is neither a dimension nor a parameter of this report",
-                    )
+                    self.problem(where, "E_REPORT_DRILL", "drill_source", source=source)
             yield p.DrillLink(spec.on, "report", spec.report, pointer, dict(spec.parameters))
 
     def chart(self, spec: ChartSpec | None, dimensions: Sequence[p.Dimension]) -> p.Chart | None:
@@ -908,27 +869,28 @@ class _Compiler:
         needs_x, fewest, most = CHART_NEEDS[spec.type]
         dims = {d.key for d in dimensions} | {c.key for c in self.spec.columns}
         numbers = {k for k, what in self.keys.items() if what != "dimension"}
+        chart = CHARTS[spec.type]
         if needs_x and spec.x is None:
-            self.problem("/chart/x", "E_REPORT_CHART", f"a {spec.type} chart needs `x`")
+            self.problem("/chart/x", "E_REPORT_CHART", "chart_needs_x", chart=chart)
         if spec.x is not None and spec.x not in dims:
-            self.problem("/chart/x", "E_REPORT_CHART", f"{spec.x!r} is no dimension")
+            self.problem("/chart/x", "E_REPORT_CHART", "no_dimension", key=spec.x)
         if not fewest <= len(spec.y) <= most:
             self.problem(
                 "/chart/y",
                 "E_REPORT_CHART",
-                f"a {spec.type} chart takes {fewest}"
-                + (f" to {most}" if most != fewest else "")
-                + " measure(s) in `y`",
+                "chart_y_count" if most == fewest else "chart_y_range",
+                chart=chart,
+                count=fewest,
+                fewest=fewest,
+                most=most,
             )
         for index, key in enumerate(spec.y):
             if key not in numbers:
-                self.problem(f"/chart/y/{index}", "E_REPORT_CHART", f"{key!r} is no measure")
+                self.problem(f"/chart/y/{index}", "E_REPORT_CHART", "no_measure", key=key)
         if spec.series is not None and (spec.series not in dims or spec.series == spec.x):
-            self.problem(
-                "/chart/series", "E_REPORT_CHART", "`series` names another dimension than `x`"
-            )
+            self.problem("/chart/series", "E_REPORT_CHART", "chart_series")
         if spec.type == "heatmap" and spec.series is None:
-            self.problem("/chart/series", "E_REPORT_CHART", "a heatmap needs `series`")
+            self.problem("/chart/series", "E_REPORT_CHART", "heatmap_series")
         return p.Chart(
             spec.type,
             "/chart",
@@ -938,3 +900,8 @@ class _Compiler:
             spec.horizontal,
             None if spec.title is None else cast(p.Label, spec.title),
         )
+
+
+def _detail(diagnostic: Diagnostic) -> str:
+    """An expression diagnostic as a problem quotes it: its message and its hint."""
+    return diagnostic.message + (f" ({diagnostic.hint})" if diagnostic.hint else "")

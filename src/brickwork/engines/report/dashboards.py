@@ -17,15 +17,18 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from brickwork.engines.report.compiler import (
-    ReportDefinitionError,
-    ReportProblem,
-    json_pointer,
-    parameter_of,
-)
+from brickwork.engines.report.compiler import ReportDefinitionError, json_pointer, parameter_of
 from brickwork.engines.report.definition import Key, Label, ParameterSpec
 from brickwork.engines.report.environment import ReportEnvironment
 from brickwork.engines.report.plan import Parameter
+from brickwork.engines.report.problems import (
+    NONE,
+    ReportProblem,
+    kind,
+    listing,
+    problem,
+    schema_zh,
+)
 
 COLUMNS = 12
 
@@ -117,7 +120,7 @@ def compile_dashboard(
     except ValidationError as exc:
         raise ReportDefinitionError(
             [
-                ReportProblem(json_pointer(e["loc"]), "E_DASHBOARD_SCHEMA", e["msg"])
+                ReportProblem(json_pointer(e["loc"]), "E_DASHBOARD_SCHEMA", e["msg"], schema_zh(e))
                 for e in exc.errors()
             ]
         ) from None
@@ -142,8 +145,9 @@ class _Compiler:
         self.problems: list[ReportProblem] = []
         self.types: dict[str, str] = {}
 
-    def problem(self, pointer: str, code: str, message: str) -> None:
-        self.problems.append(ReportProblem(pointer, code, message))
+    def problem(self, pointer: str, code: str, key: str, /, **params: object) -> None:
+        """Note the problem `key` of the catalog (`problems.PROBLEMS`) at `pointer`."""
+        self.problems.append(problem(pointer, code, key, **params))
 
     def parameters(self, given: Sequence[ParameterSpec]) -> tuple[Parameter, ...]:
         found = []
@@ -152,7 +156,9 @@ class _Compiler:
             parameter, problems = parameter_of(spec, pointer, "E_DASHBOARD_PARAMETER")
             self.problems.extend(problems)
             if spec.key in self.types:
-                self.problem(f"{pointer}/key", "E_DASHBOARD_PARAMETER", f"{spec.key!r} again")
+                self.problem(
+                    f"{pointer}/key", "E_DASHBOARD_PARAMETER", "parameter_again", key=spec.key
+                )
             self.types[spec.key] = spec.type
             found.append(parameter)
         return tuple(found)
@@ -162,12 +168,12 @@ class _Compiler:
         for index, spec in enumerate(given):
             pointer = f"/items/{index}"
             if any(item.id == spec.id for item in items):
-                self.problem(f"{pointer}/id", "E_DASHBOARD_DUPLICATE_ID", f"{spec.id!r} again")
+                self.problem(f"{pointer}/id", "E_DASHBOARD_DUPLICATE_ID", "item_again", id=spec.id)
             if spec.x + spec.w > COLUMNS:
-                self.problem(pointer, "E_DASHBOARD_GRID", f"x + w must fit the {COLUMNS} columns")
+                self.problem(pointer, "E_DASHBOARD_GRID", "item_grid", columns=COLUMNS)
             for other in items:
                 if _overlap(spec, other):
-                    self.problem(pointer, "E_DASHBOARD_OVERLAP", f"overlaps item {other.id!r}")
+                    self.problem(pointer, "E_DASHBOARD_OVERLAP", "item_overlap", item=other.id)
             self.mapping(spec, pointer)
             items.append(
                 DashboardItem(
@@ -179,25 +185,39 @@ class _Compiler:
     def mapping(self, spec: ItemSpec, pointer: str) -> None:
         signature = self.env.reports.get(spec.report)
         if signature is None:
-            known = ", ".join(sorted(self.env.reports)) or "none"
             self.problem(
                 f"{pointer}/report",
                 "E_DASHBOARD_UNKNOWN_REPORT",
-                f"no published report {spec.report!r} (published: {known})",
+                "item_no_report",
+                report=spec.report,
+                known=listing(sorted(self.env.reports), empty=NONE),
             )
             return
         for target, source in spec.parameters.items():
             where = f"{pointer}/parameters/{target}"
             wanted = signature.parameters.get(target)
             if wanted is None:
-                message = f"report {spec.report!r} has no parameter {target!r}"
+                self.problem(
+                    where,
+                    "E_DASHBOARD_PARAMETER",
+                    "report_no_parameter",
+                    report=spec.report,
+                    parameter=target,
+                )
             elif source not in self.types:
-                message = f"the dashboard has no parameter {source!r}"
+                self.problem(
+                    where, "E_DASHBOARD_PARAMETER", "dashboard_no_parameter", parameter=source
+                )
             elif self.types[source] != wanted:
-                message = f"{source!r} is a {self.types[source]}, {target!r} a {wanted}"
-            else:
-                continue
-            self.problem(where, "E_DASHBOARD_PARAMETER", message)
+                self.problem(
+                    where,
+                    "E_DASHBOARD_PARAMETER",
+                    "parameter_types",
+                    source=source,
+                    given=kind(self.types[source]),
+                    target=target,
+                    wanted=kind(wanted),
+                )
 
     def crosses(
         self, given: Sequence[CrossFilterSpec], reports: Mapping[str, str]
@@ -209,13 +229,15 @@ class _Compiler:
             signature = None if source is None else self.env.reports.get(source)
             if source is None:
                 self.problem(
-                    f"{pointer}/from", "E_DASHBOARD_CROSS_FILTER", f"no item {cross.from_!r}"
+                    f"{pointer}/from", "E_DASHBOARD_CROSS_FILTER", "no_item", item=cross.from_
                 )
             elif signature is not None and cross.dimension not in signature.dimensions:
                 self.problem(
                     f"{pointer}/dimension",
                     "E_DASHBOARD_CROSS_FILTER",
-                    f"report {source!r} has no dimension {cross.dimension!r}",
+                    "report_no_dimension",
+                    report=source,
+                    dimension=cross.dimension,
                 )
             for position, target in enumerate(cross.to):
                 report = reports.get(target)
@@ -224,7 +246,8 @@ class _Compiler:
                     self.problem(
                         f"{pointer}/to/{position}",
                         "E_DASHBOARD_CROSS_FILTER",
-                        f"no item {target!r}",
+                        "no_item",
+                        item=target,
                     )
                 elif (
                     target_signature is not None
@@ -233,7 +256,10 @@ class _Compiler:
                     self.problem(
                         f"{pointer}/parameter",
                         "E_DASHBOARD_CROSS_FILTER",
-                        f"report {report!r} (item {target!r}) has no parameter {cross.parameter!r}",
+                        "item_no_parameter",
+                        report=report,
+                        item=target,
+                        parameter=cross.parameter,
                     )
             found.append(
                 CrossFilter(cross.from_, cross.dimension, tuple(cross.to), cross.parameter)

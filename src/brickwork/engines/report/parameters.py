@@ -12,7 +12,9 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
+from brickwork.engines.bilingual import Words
 from brickwork.engines.report.plan import Parameter
+from brickwork.engines.report.problems import NONE, listing, said
 
 PERIODS = (
     "today",
@@ -32,11 +34,19 @@ PERIODS = (
 
 
 class ParameterError(ValueError):
-    """Values that cannot be used: `problems` are (pointer, code, message)."""
+    """Values that cannot be used: `problems` are (pointer, code, message, Chinese message)."""
 
-    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+    def __init__(self, problems: list[tuple[str, str, str, str]]) -> None:
         self.problems = problems
         super().__init__("; ".join(f"{x[0]}: {x[2]}" for x in problems))
+
+
+class Unfit(ValueError):
+    """A value a parameter cannot take: `why` in both languages (`str()` is the English)."""
+
+    def __init__(self, key: str, /, **params: object) -> None:
+        self.why = said(key, **params)
+        super().__init__(self.why.en)
 
 
 def period(name: str, today: date) -> dict[str, date]:
@@ -83,7 +93,7 @@ def _month_end(first: date) -> date:
 
 
 def coerce(parameter: Parameter, value: Any, today: date) -> Any:
-    """The parameter's value from JSON; ValueError with what is wrong."""
+    """The parameter's value from JSON; `Unfit` says what is wrong."""
     if value is None:
         return None
     kind = parameter.type
@@ -96,31 +106,31 @@ def coerce(parameter: Parameter, value: Any, today: date) -> Any:
     if kind == "select":
         return _select(parameter, value)
     if not isinstance(value, str) or len(value) > 200:
-        raise ValueError("give a text of at most 200 characters")
+        raise Unfit("text_shape")
     return value
 
 
 def _range(value: Any, today: date) -> dict[str, date]:
     if isinstance(value, str):
         if value not in PERIODS:
-            raise ValueError(f"{value!r} is not a period; one of {', '.join(PERIODS)}")
+            raise Unfit("not_a_period", value=value, periods=", ".join(PERIODS))
         return period(value, today)
     if not isinstance(value, Mapping) or set(value) != {"start", "end"}:
-        raise ValueError('give {"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"} or a period')
+        raise Unfit("range_shape")
     start, end = _date(value["start"], today), _date(value["end"], today)
     if start > end:
-        raise ValueError("the start is after the end")
+        raise Unfit("range_reversed")
     return {"start": start, "end": end}
 
 
 def _select(parameter: Parameter, value: Any) -> Any:
     options = parameter.options or ()
     if not parameter.multiple and isinstance(value, list):
-        raise ValueError("give one value")
+        raise Unfit("one_value")
     chosen = list(value) if parameter.multiple and isinstance(value, list) else [value]
     wrong = [v for v in chosen if v not in options]
     if wrong:
-        raise ValueError(f"{wrong[0]!r} is not one of the options {list(options)}")
+        raise Unfit("not_an_option", value=wrong[0], options=list(options))
     return chosen if parameter.multiple else chosen[0]
 
 
@@ -128,31 +138,31 @@ def _date(value: Any, today: date) -> date:
     if value == "today":
         return today
     if not isinstance(value, str):
-        raise ValueError("give a date as YYYY-MM-DD")
+        raise Unfit("date_shape")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise Unfit("not_a_date", value=value) from None
 
 
 def _number(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise ValueError("give a number")
+        raise Unfit("number_shape")
     try:
         number = Decimal(str(value)) if not isinstance(value, Decimal) else value
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
+        raise Unfit("not_a_number", value=value) from None
     if not number.is_finite() or abs(number.adjusted()) > 30:
-        raise ValueError(f"{value!r} is not a usable number")
+        raise Unfit("unusable_number", value=value)
     return number
 
 
-def default_problem(parameter: Parameter) -> str | None:
-    """What is wrong with a parameter's default (checked at compile time), or None."""
+def unfit_default(parameter: Parameter) -> Words | None:
+    """Why a parameter's default does not fit it (checked at compile time), or None."""
     try:
         coerce(parameter, parameter.default, date(2026, 1, 1))
-    except ValueError as exc:
-        return f"the default does not fit: {exc}"
+    except Unfit as exc:
+        return exc.why
     return None
 
 
@@ -166,29 +176,24 @@ def resolve_parameters(
 ) -> dict[str, Any]:
     """Every parameter's value (given, else its default, else None), checked; `ParameterError`
     lists every problem (unknown keys too)."""
-    problems: list[tuple[str, str, str]] = []
+    problems: list[tuple[str, str, str, str]] = []
     known = {parameter.key for parameter in plan.parameters}
     for key in given:
         if key not in known:
-            problems.append(
-                (
-                    f"/parameters/{key}",
-                    "unknown_parameter",
-                    f"the report has no parameter {key!r} ({', '.join(sorted(known)) or 'none'})",
-                )
-            )
+            why = said("unknown_parameter", key=key, known=listing(sorted(known), empty=NONE))
+            problems.append((f"/parameters/{key}", "unknown_parameter", why.en, why.zh_cn))
     values: dict[str, Any] = {}
     for parameter in plan.parameters:
+        pointer = f"/parameters/{parameter.key}"
         raw = given.get(parameter.key, parameter.default)
         try:
             value = coerce(parameter, raw, today)
-        except ValueError as exc:
-            problems.append((f"/parameters/{parameter.key}", "parameter_invalid", str(exc)))
+        except Unfit as exc:
+            problems.append((pointer, "parameter_invalid", exc.why.en, exc.why.zh_cn))
             continue
         if value is None and parameter.required:
-            problems.append(
-                (f"/parameters/{parameter.key}", "parameter_required", "this parameter is required")
-            )
+            why = said("parameter_required")
+            problems.append((pointer, "parameter_required", why.en, why.zh_cn))
         values[parameter.key] = value
     if problems:
         raise ParameterError(problems)

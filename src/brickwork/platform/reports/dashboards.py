@@ -18,6 +18,7 @@ from brickwork.engines.report import (
     ParameterError,
     ReportDefinitionError,
     resolve_parameters,
+    schema_zh,
     text_of,
 )
 from brickwork.engines.report.compiler import json_pointer
@@ -38,7 +39,9 @@ def validate_dashboard_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
         DashboardSpec.model_validate(spec)
     except ValidationError as exc:
         for error in exc.errors():
-            yield ErrorItem(json_pointer(error["loc"]), "E_DASHBOARD_SCHEMA", error["msg"])
+            yield ErrorItem(
+                json_pointer(error["loc"]), "E_DASHBOARD_SCHEMA", error["msg"], schema_zh(error)
+            )
 
 
 class DashboardService:
@@ -54,7 +57,9 @@ class DashboardService:
             raise Invalid(
                 f"dashboard {request.definition.key!r} cannot be published",
                 code="definition_invalid",
-                errors=[ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems],
+                errors=[
+                    ErrorItem(f"/spec{p.pointer}", p.code, p.message, p.zh_cn) for p in exc.problems
+                ],
                 zh_cn=f"仪表盘 {request.definition.key!r} 无法发布",
             ) from None
         return ["dashboard compiles against the app's reports"]
@@ -69,7 +74,9 @@ class DashboardService:
         try:
             compile_dashboard(spec if isinstance(spec, Mapping) else {}, env, key=key)
         except ReportDefinitionError as exc:
-            return [ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems]
+            return [
+                ErrorItem(f"/spec{p.pointer}", p.code, p.message, p.zh_cn) for p in exc.problems
+            ]
         return []
 
     def plan(self, session: Session, app_key: str, key: str) -> DashboardPlan:
@@ -99,7 +106,9 @@ class DashboardService:
                 f"dashboard {key!r} no longer compiles against app {app_key!r}; publish a fixed "
                 "version",
                 code="dashboard_definition_broken",
-                errors=[ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems],
+                errors=[
+                    ErrorItem(f"/spec{p.pointer}", p.code, p.message, p.zh_cn) for p in exc.problems
+                ],
                 zh_cn=f"仪表盘 {key!r} 与应用 {app_key!r} 的现有定义已不相符：请发布修正后的版本",
             ) from None
 
@@ -218,7 +227,8 @@ class DashboardService:
                 f"dashboard {key!r} cannot run with these parameters",
                 code="report_parameters_invalid",
                 errors=[
-                    ErrorItem(pointer, code, message) for pointer, code, message in exc.problems
+                    ErrorItem(pointer, code, message, zh_cn)
+                    for pointer, code, message, zh_cn in exc.problems
                 ],
                 zh_cn=f"仪表盘 {key!r} 无法使用这些参数运行",
             ) from None
@@ -227,7 +237,9 @@ class DashboardService:
             raise Invalid(
                 f"the dashboard has no item {unknown[0]!r}",
                 code="validation_failed",
-                errors=[ErrorItem(f"/clicks/{unknown[0]}", "unknown_item", "no such item")],
+                errors=[
+                    ErrorItem(f"/clicks/{unknown[0]}", "unknown_item", "no such item", "没有此面板")
+                ],
                 zh_cn=f"仪表盘上没有 {unknown[0]!r} 这一项",
             )
         given = {k: v for k, v in parameters.items() if v is not None}

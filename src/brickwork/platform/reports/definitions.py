@@ -29,6 +29,7 @@ from brickwork.engines.report import (
     ReportSignature,
     ReportSpec,
     compile_report,
+    schema_zh,
 )
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound, pointer_of
 from brickwork.platform.metadata.repository import MetadataRepository
@@ -97,7 +98,7 @@ def validate_report_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
     except ValidationError as exc:
         for error in exc.errors():
             path = [part for part in error["loc"] if part not in _UNION_TAGS]
-            yield ErrorItem(pointer_of(path), "E_REPORT_SCHEMA", error["msg"])
+            yield ErrorItem(pointer_of(path), "E_REPORT_SCHEMA", error["msg"], schema_zh(error))
 
 
 _UNION_TAGS = frozenset(
@@ -196,7 +197,9 @@ class ReportCompiler:
             raise Invalid(
                 f"report {request.definition.key!r} cannot be published",
                 code="definition_invalid",
-                errors=[ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems],
+                errors=[
+                    ErrorItem(f"/spec{p.pointer}", p.code, p.message, p.zh_cn) for p in exc.problems
+                ],
                 zh_cn=f"报表 {request.definition.key!r} 无法发布",
             ) from None
         steps = ["report compiles against the app"]
@@ -252,7 +255,8 @@ class ReportCompiler:
                 compile_report(body["spec"], env, key=key)
             except ReportDefinitionError as exc:
                 problems.extend(
-                    ErrorItem(f"/reports/{key}{p.pointer}", p.code, p.message) for p in exc.problems
+                    ErrorItem(f"/reports/{key}{p.pointer}", p.code, p.message, p.zh_cn)
+                    for p in exc.problems
                 )
         if problems:
             raise Conflict(
@@ -284,7 +288,9 @@ class ReportCompiler:
             raise Invalid(
                 f"report {key!r} does not compile yet; fix the problems listed in `errors`",
                 code="definition_invalid",
-                errors=[ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems],
+                errors=[
+                    ErrorItem(f"/spec{p.pointer}", p.code, p.message, p.zh_cn) for p in exc.problems
+                ],
                 zh_cn=f"报表 {key!r} 尚有问题：请按明细逐项修正",
             ) from None
 
@@ -318,7 +324,8 @@ class ReportCompiler:
                     "it uses changed); publish a fixed version",
                     code="report_definition_broken",
                     errors=[
-                        ErrorItem(f"/spec{p.pointer}", p.code, p.message) for p in exc.problems
+                        ErrorItem(f"/spec{p.pointer}", p.code, p.message, p.zh_cn)
+                        for p in exc.problems
                     ],
                     zh_cn=f"报表 {key!r} 与应用 {app_key!r} 的现有定义已不相符（它用到的表单或字段"
                     "已有改动）：请发布修正后的版本",

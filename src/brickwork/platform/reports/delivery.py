@@ -356,17 +356,43 @@ def _cron(every: str, at: str, weekday: str | None, timezone: str) -> str:
     problems: list[ErrorItem] = []
     hour, minute = _time_of_day(at)
     if hour is None:
-        problems.append(ErrorItem("/at", "invalid_time", "a time of day as HH:MM, 00:00-23:59"))
+        problems.append(
+            ErrorItem(
+                "/at",
+                "invalid_time",
+                "a time of day as HH:MM, 00:00-23:59",
+                "请按 HH:MM 给出一天中的时间（00:00-23:59）",
+            )
+        )
     if every == "week" and weekday not in WEEKDAYS:
         problems.append(
-            ErrorItem("/weekday", "invalid_weekday", f"a weekly delivery needs one of {WEEKDAYS}")
+            ErrorItem(
+                "/weekday",
+                "invalid_weekday",
+                f"a weekly delivery needs one of {WEEKDAYS}",
+                f"每周发送须指定星期：{WEEKDAYS} 之一",
+            )
         )
     if every == "day" and weekday is not None:
-        problems.append(ErrorItem("/weekday", "not_allowed", "only weekly deliveries have one"))
+        problems.append(
+            ErrorItem(
+                "/weekday",
+                "not_allowed",
+                "only weekly deliveries have one",
+                "只有每周发送才指定星期",
+            )
+        )
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        problems.append(ErrorItem("/timezone", "invalid_timezone", "an IANA time zone"))
+        problems.append(
+            ErrorItem(
+                "/timezone",
+                "invalid_timezone",
+                "an IANA time zone",
+                "请给出 IANA 时区（如 Asia/Shanghai）",
+            )
+        )
     if problems:
         raise Invalid(
             "the delivery schedule is not valid",

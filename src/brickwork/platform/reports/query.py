@@ -124,7 +124,11 @@ class SummaryQuery:
                 f"{key!r} is hidden or masked for you: this report cannot group, sum or filter "
                 "by it",
                 code="field_not_readable",
-                errors=[ErrorItem(pointer, "field_not_readable", f"{key} is not readable")],
+                errors=[
+                    ErrorItem(
+                        pointer, "field_not_readable", f"{key} is not readable", f"{key} 对您不可读"
+                    )
+                ],
                 zh_cn=f"字段 {key!r} 对您隐藏或脱敏显示：此报表不能按它分组、汇总或筛选",
             )
         if key in SYSTEM:
@@ -179,7 +183,12 @@ class SummaryQuery:
                 f"subtable {key!r} is hidden or masked for you: this report cannot read its rows",
                 code="field_not_readable",
                 errors=[
-                    ErrorItem("/dataset/subtable", "field_not_readable", f"{key} is not readable")
+                    ErrorItem(
+                        "/dataset/subtable",
+                        "field_not_readable",
+                        f"{key} is not readable",
+                        f"{key} 对您不可读",
+                    )
                 ],
                 zh_cn=f"子表 {key!r} 对您隐藏或脱敏显示：此报表不能读取它的行",
             )
@@ -486,7 +495,7 @@ def broken(source: Source, key: str, pointer: str) -> Conflict:
         f"the report names {key!r}, which {where} no longer has as a usable field; run it "
         "again, or publish a fixed version",
         code="report_definition_broken",
-        errors=[ErrorItem(pointer, "E_REPORT_UNKNOWN_FIELD", f"no field {key}")],
+        errors=[ErrorItem(pointer, "E_REPORT_UNKNOWN_FIELD", f"no field {key}", f"没有字段 {key}")],
         zh_cn=f"报表用到的 {key!r} 已不是{where_zh}中可用的字段：请重新运行，或发布修正后的版本",
     )
 

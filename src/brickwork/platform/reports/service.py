@@ -266,7 +266,8 @@ class ReportService:
                 f"report {plan.key!r} cannot run with these parameters",
                 code="report_parameters_invalid",
                 errors=[
-                    ErrorItem(pointer, code, message) for pointer, code, message in exc.problems
+                    ErrorItem(pointer, code, message, zh_cn)
+                    for pointer, code, message, zh_cn in exc.problems
                 ],
                 zh_cn=f"报表 {plan.key!r} 无法使用这些参数运行",
             ) from None
@@ -319,7 +320,10 @@ class ReportService:
                     code="report_join_not_readable",
                     errors=[
                         ErrorItem(
-                            join.pointer, "report_join_not_readable", f"no read on {join.form}"
+                            join.pointer,
+                            "report_join_not_readable",
+                            f"no read on {join.form}",
+                            f"无权读取表单 {join.form}",
                         )
                     ],
                     zh_cn=f"此报表关联了表单 {join.form!r}，而您无权"
@@ -353,7 +357,14 @@ class ReportService:
                 f"the report reads subtable {subtable!r}, which form {base.form_key!r} no "
                 "longer has; run it again, or publish a fixed version",
                 code="report_definition_broken",
-                errors=[ErrorItem("/dataset/subtable", "E_REPORT_UNKNOWN_FIELD", subtable)],
+                errors=[
+                    ErrorItem(
+                        "/dataset/subtable",
+                        "E_REPORT_UNKNOWN_FIELD",
+                        subtable,
+                        f"表单中已没有子表 {subtable}",
+                    )
+                ],
                 zh_cn=f"报表读取的子表 {subtable!r} 已不在表单 {base.form_key!r} 中："
                 "请重新运行，或发布修正后的版本",
             )
@@ -484,7 +495,14 @@ class ReportService:
             raise Invalid(
                 f"page from 0, size from 1 to {DETAIL_PAGE_MAX}",
                 code="validation_failed",
-                errors=[ErrorItem("/size", "out_of_range", f"1 to {DETAIL_PAGE_MAX}")],
+                errors=[
+                    ErrorItem(
+                        "/size",
+                        "out_of_range",
+                        f"1 to {DETAIL_PAGE_MAX}",
+                        f"1 到 {DETAIL_PAGE_MAX}",
+                    )
+                ],
                 zh_cn=f"页码从 0 开始，每页行数须在 1 到 {DETAIL_PAGE_MAX} 之间",
             )
         base = self.records.form(session, app_key, plan.dataset.form)
@@ -537,7 +555,12 @@ class ReportService:
                 f"report {key!r} has no drill link on {on!r}",
                 code="report_drill_unknown",
                 errors=[
-                    ErrorItem("/on", "report_drill_unknown", f"links: {[d.on for d in plan.drill]}")
+                    ErrorItem(
+                        "/on",
+                        "report_drill_unknown",
+                        f"links: {[d.on for d in plan.drill]}",
+                        f"设有钻取的列：{[d.on for d in plan.drill]}",
+                    )
                 ],
                 zh_cn=f"报表 {key!r} 的 {on!r} 列没有设置钻取",
             )

@@ -211,7 +211,7 @@ def _editor(
         problems = refusal(problem, viewer.language)
     items = [item for item in spec.get("items") or () if isinstance(item, Mapping)]
     places = [f"/spec/items/{i}" for i in range(len(items))] + ["/spec/items", "/label"]
-    placed = place(problems, places)
+    placed = place(problems, places, viewer.language)
     reports = _published_reports(request, session, app, viewer.language)
     return render(
         request,

@@ -99,7 +99,7 @@ def create_draft(
         invalid = Invalid(
             "a key starts with a small letter and holds small letters, digits and _",
             code="validation_failed",
-            errors=[ErrorItem("/key", "validation_failed", "not a key")],
+            errors=[ErrorItem("/key", "validation_failed", "not a key", "不是有效的编码")],
             zh_cn="编码须以小写字母开头，只含小写字母、数字和下划线",
         )
         return home_page(request, session, viewer, app, problem=invalid)
@@ -217,7 +217,7 @@ def _builder(
     problems, result = _check_and_preview(request, session, viewer, app, key, body)
     if problem is not None:
         problems = refusal(problem, viewer.language)
-    placed = place(problems, _places(spec))
+    placed = place(problems, _places(spec), viewer.language)
     given = spec.get("dataset")
     dataset: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     return render(
@@ -361,9 +361,11 @@ def _places(spec: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def place(problems: Sequence[ErrorItem], places: Sequence[str]) -> dict[str, list[str]]:
-    """Problems by the element they belong to (its pointer, or one above it); the rest under
-    "" (shown at the top of the page)."""
+def place(
+    problems: Sequence[ErrorItem], places: Sequence[str], language: str
+) -> dict[str, list[str]]:
+    """Problems in `language` by the element they belong to (its pointer, or one above it); the
+    rest under "" (shown at the top of the page)."""
     placed: dict[str, list[str]] = {}
     for problem in problems:
         pointer = problem.pointer or ""
@@ -371,7 +373,8 @@ def place(problems: Sequence[ErrorItem], places: Sequence[str]) -> dict[str, lis
             (p for p in places if pointer == p or pointer.startswith(p + "/")),
             "",
         )
-        placed.setdefault(where, []).append(f"{problem.message} ({problem.code})")
+        message = problem.as_dict(language)["message"]
+        placed.setdefault(where, []).append(f"{message} ({problem.code})")
     return placed
 
 
