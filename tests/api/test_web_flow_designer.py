@@ -35,7 +35,7 @@ def make_app(client: TestClient) -> None:
     assert client.post(f"{API}/apps", json={"key": "bank", "label": "Bank"}).status_code == 201
     fields = [
         {"id": "f1", "key": "name", "type": "text", "label": {"zh-CN": "名称", "en": "Name"}},
-        {"id": "f2", "key": "amount", "type": "money", "label": "Amount"},
+        {"id": "f2", "key": "amount", "type": "money", "label": "Amount", "currency": "CNY"},
         {"id": "f3", "key": "officer", "type": "member", "label": "Officer"},
     ]
     made = client.post(
@@ -194,7 +194,7 @@ def test_the_check_points_at_each_element_the_engine_refuses(client: TestClient)
     # a sound graph with a condition that does not parse: the caret's place in the message
     typo = check(client, two_steps("amount >")).json()["problems"]
     assert [p["pointer"] for p in typo] == ["/spec/edges/2/condition"], typo
-    assert "line 1, column" in typo[0]["message"]
+    assert "第 1 行第" in typo[0]["message"]  # in the viewer's language, Chinese here
     retyped = check(client, two_steps('amount > "a lot"')).json()["problems"]
     assert [p["pointer"] for p in retyped] == ["/spec/edges/2/condition"], retyped
 

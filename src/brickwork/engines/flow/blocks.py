@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -41,7 +42,15 @@ from brickwork.engines.flow.definition import (
     TaskNode,
     TimerNode,
 )
+from brickwork.engines.flow.design_messages import (
+    BLOCK_ITEMS,
+    BLOCK_KINDS,
+    EDGE_SETTINGS,
+    design_problem,
+    listing,
+)
 from brickwork.engines.flow.problems import FlowDefinitionError, FlowProblem
+from brickwork.engines.flow.refusals import words_of
 
 STEP_MODELS: dict[str, type[BaseModel]] = {
     "approval": ApprovalNode,
@@ -138,11 +147,13 @@ class _Builder:
     def _claim(self, seen: dict[str, str], key: str, pointer: str, what: str) -> None:
         if key in seen:
             self.problems.append(
-                FlowProblem(
+                design_problem(
                     f"{pointer}/id",
                     "E_FLOW_BLOCK_DUPLICATE_ID",
-                    f"`{key}` is already the id of the {what} at {seen[key] or '/'}",
-                    "give every step, branches block and branch its own id",
+                    "block_duplicate_id",
+                    key=key,
+                    what=BLOCK_ITEMS[what],
+                    where=seen[key] or "/",
                 )
             )
         else:
@@ -199,9 +210,9 @@ class _Builder:
 
 def _check_document(blocks: Any) -> list[FlowProblem]:
     if not isinstance(blocks, Mapping):
-        return [_problem("", "a block document is an object with `steps`")]
+        return [_problem("", "document_not_object")]
     problems = [
-        _problem(f"/{key}", f"a block document has no `{key}`", "use `start`, `steps` and `end`")
+        _problem(f"/{key}", "document_unknown_key", key=key)
         for key in blocks
         if key not in DOCUMENT_KEYS
     ]
@@ -210,7 +221,7 @@ def _check_document(blocks: Any) -> list[FlowProblem]:
             problems += _node_problems(blocks[key], model, f"/{key}")
     steps = blocks.get("steps")
     if not isinstance(steps, list):
-        return [*problems, _problem("/steps", "`steps` is a list of steps")]
+        return [*problems, _problem("/steps", "steps_not_list")]
     return problems + _check_steps(steps, "/steps")
 
 
@@ -225,8 +236,8 @@ def _check_steps(steps: list[Any], pointer: str) -> list[FlowProblem]:
         elif kind in STEP_MODELS:
             problems += _node_problems(step, STEP_MODELS[kind], at)
         else:
-            shown = ", ".join(f"`{k}`" for k in (*STEP_MODELS, "branches"))
-            problems.append(_problem(f"{at}/type", f"a step is one of {shown}"))
+            shown = listing([f"`{k}`" for k in (*STEP_MODELS, "branches")])
+            problems.append(_problem(f"{at}/type", "step_type", types=shown))
     return problems
 
 
@@ -235,7 +246,7 @@ def _node_problems(node: Any, model: type[BaseModel], pointer: str) -> list[Flow
         model.model_validate(node)
     except ValidationError as exc:
         return [
-            FlowProblem(pointer + p.pointer, "E_FLOW_BLOCK_SCHEMA", p.message, p.hint)
+            replace(p, pointer=pointer + p.pointer, code="E_FLOW_BLOCK_SCHEMA")
             for p in schema_problems(exc)
         ]
     return []
@@ -243,7 +254,7 @@ def _node_problems(node: Any, model: type[BaseModel], pointer: str) -> list[Flow
 
 def _check_block(block: Mapping[str, Any], pointer: str) -> list[FlowProblem]:
     problems = [
-        _problem(f"{pointer}/{key}", f"a branches block has no `{key}`")
+        _problem(f"{pointer}/{key}", "block_unknown_key", key=key)
         for key in block
         if key not in BLOCK_KEYS
     ]
@@ -251,24 +262,19 @@ def _check_block(block: Mapping[str, Any], pointer: str) -> list[FlowProblem]:
     problems += _node_problems(head, _Head, pointer)
     kind = block.get("kind")
     if kind not in KINDS:
-        problems.append(
-            _problem(f"{pointer}/kind", "`kind` is `exclusive`, `parallel` or `inclusive`")
-        )
+        problems.append(_problem(f"{pointer}/kind", "block_kind"))
     branches = block.get("branches")
     if not isinstance(branches, list) or len(branches) < 2:
         return [
             *problems,
-            FlowProblem(
-                f"{pointer}/branches",
-                "E_FLOW_BLOCK_BRANCHES",
-                "a branches block has at least two branches",
-                "add a branch, or remove the block and keep its steps",
+            design_problem(
+                f"{pointer}/branches", "E_FLOW_BLOCK_BRANCHES", "block_too_few_branches"
             ),
         ]
     for index, branch in enumerate(branches):
         at = f"{pointer}/branches/{index}"
         if not isinstance(branch, Mapping):
-            problems.append(_problem(at, "a branch is an object with `id` and `steps`"))
+            problems.append(_problem(at, "branch_not_object"))
             continue
         problems += _check_branch(branch, at)
     if kind in KINDS:
@@ -278,7 +284,7 @@ def _check_block(block: Mapping[str, Any], pointer: str) -> list[FlowProblem]:
 
 def _check_branch(branch: Mapping[str, Any], at: str) -> list[FlowProblem]:
     problems = [
-        _problem(f"{at}/{key}", f"a branch has no `{key}`")
+        _problem(f"{at}/{key}", "branch_unknown_key", key=key)
         for key in branch
         if key not in BRANCH_KEYS
     ]
@@ -286,7 +292,7 @@ def _check_branch(branch: Mapping[str, Any], at: str) -> list[FlowProblem]:
     problems += _node_problems(shape, _Branch, at)
     steps = branch.get("steps", [])
     if not isinstance(steps, list):
-        return [*problems, _problem(f"{at}/steps", "`steps` is a list of steps")]
+        return [*problems, _problem(f"{at}/steps", "steps_not_list")]
     return problems + _check_steps(steps, f"{at}/steps")
 
 
@@ -303,11 +309,11 @@ def _branch_rules(kind: str, branches: list[Any], pointer: str) -> list[FlowProb
             for given, name in ((condition is not None, "condition"), (default, "default")):
                 if given:
                     problems.append(
-                        FlowProblem(
+                        design_problem(
                             f"{at}/{name}",
                             "E_FLOW_BLOCK_BRANCHES",
-                            f"a branch of parallel branches has no {name}: every branch runs",
-                            "remove it, or make the block exclusive or inclusive",
+                            "parallel_branch_setting",
+                            name=EDGE_SETTINGS[name],
                         )
                     )
             continue
@@ -315,29 +321,22 @@ def _branch_rules(kind: str, branches: list[Any], pointer: str) -> list[FlowProb
             defaults.append(index)
             if condition is not None:
                 problems.append(
-                    FlowProblem(
-                        f"{at}/condition",
-                        "E_FLOW_BLOCK_BRANCHES",
-                        "the default branch has no condition: it is taken when no other is",
-                        "remove the condition, or make the branch a normal one",
+                    design_problem(
+                        f"{at}/condition", "E_FLOW_BLOCK_BRANCHES", "default_branch_condition"
                     )
                 )
         elif condition is None and kind == "exclusive":
             problems.append(
-                FlowProblem(
-                    f"{at}/condition",
-                    "E_FLOW_BLOCK_BRANCHES",
-                    "a branch of exclusive branches needs a condition (or is the default)",
-                    "write the condition under which this branch is taken",
+                design_problem(
+                    f"{at}/condition", "E_FLOW_BLOCK_BRANCHES", "branch_condition_missing"
                 )
             )
     for index in defaults[1:]:
         problems.append(
-            FlowProblem(
+            design_problem(
                 f"{pointer}/branches/{index}/default",
                 "E_FLOW_BLOCK_BRANCHES",
-                "only one branch is the default",
-                "give the other branches a condition",
+                "branch_two_defaults",
             )
         )
     always = kind == "inclusive" and any(
@@ -346,11 +345,11 @@ def _branch_rules(kind: str, branches: list[Any], pointer: str) -> list[FlowProb
     )
     if kind != "parallel" and not defaults and not always:
         problems.append(
-            FlowProblem(
+            design_problem(
                 f"{pointer}/branches",
                 "E_FLOW_BLOCK_BRANCHES",
-                f"{kind} branches need a default branch, taken when no condition holds",
-                "mark one branch as the default",
+                "branch_no_default",
+                kind=words_of(BLOCK_KINDS, kind),
             )
         )
     return problems
@@ -374,10 +373,8 @@ class _Branch(Frozen):
     priority: int = Field(default=0, ge=-1000, le=1000)
 
 
-def _problem(pointer: str, message: str, hint: str | None = None) -> FlowProblem:
-    return FlowProblem(
-        pointer, "E_FLOW_BLOCK_SCHEMA", message, hint or "see docs/flows.md, branch blocks"
-    )
+def _problem(pointer: str, key: str, /, **params: object) -> FlowProblem:
+    return design_problem(pointer, "E_FLOW_BLOCK_SCHEMA", key, **params)
 
 
 # ---------------------------------------------------------------- graph -> blocks

@@ -8,7 +8,7 @@ returns), and every expression compiled against the bound form's field types.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -33,9 +33,11 @@ from brickwork.engines.flow.definition import (
     TimerNode,
     Vote,
 )
+from brickwork.engines.flow.design_messages import FIELD_KINDS, design_problem
 from brickwork.engines.flow.effects import NodeEntered, NodeLeft
 from brickwork.engines.flow.environment import FlowEnvironment
 from brickwork.engines.flow.problems import FlowDefinitionError, FlowProblem
+from brickwork.engines.flow.refusals import words_of
 from brickwork.engines.flow.validation import validate
 from brickwork.engines.rules.calendar import BusinessCalendar
 from brickwork.engines.rules.compiler import CompiledModel
@@ -163,12 +165,6 @@ def compile_flow(spec: FlowSpec | Mapping[str, Any], env: FlowEnvironment) -> Co
     return compiled
 
 
-MIXED_MONEY_HINT = (
-    "give the field a fixed currency; for several currencies, keep the amount as a decimal"
-    " beside a currency choice and decide on an amount converted with convert currency"
-)
-
-
 def currency_problems(flow: CompiledFlow) -> list[FlowProblem]:
     """The expressions of `flow` that read an amount of the bound form whose currency is chosen
     per record (`env.varying_money`) for more than a null test: `amount > 1000000` would route
@@ -176,13 +172,7 @@ def currency_problems(flow: CompiledFlow) -> list[FlowProblem]:
     changes; a version already running is not refused here."""
     varying = flow.env.varying_money
     return [
-        FlowProblem(
-            pointer,
-            "E_FLOW_MONEY_CURRENCY",
-            f"`{key}` is an amount whose currency is chosen per record: this expression would "
-            "compare or compute it whatever its currency",
-            MIXED_MONEY_HINT,
-        )
+        design_problem(pointer, "E_FLOW_MONEY_CURRENCY", "money_currency", field=key)
         for pointer, compiled in flow.expressions.items()
         for key in read_beyond_null_tests(compiled.tree, varying)
     ]
@@ -201,9 +191,7 @@ def schema_problems(exc: ValidationError) -> list[FlowProblem]:
             parts.append(_ALIASES.get(str(part), str(part)))
             previous = part
         pointer = "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
-        problems.append(
-            FlowProblem(pointer, "E_FLOW_SCHEMA", error["msg"], "see docs/flows.md for the shape")
-        )
+        problems.append(design_problem(pointer, "E_FLOW_SCHEMA", "schema", detail=error["msg"]))
     return problems
 
 
@@ -273,8 +261,8 @@ class _Compiler:
             ),
         )
 
-    def problem(self, pointer: str, code: str, message: str, hint: str | None = None) -> None:
-        self.problems.append(FlowProblem(pointer, code, message, hint))
+    def problem(self, pointer: str, code: str, key: str, /, **params: object) -> None:
+        self.problems.append(design_problem(pointer, code, key, **params))
 
     def calendar(self) -> BusinessCalendar | None:
         key = self.spec.settings.calendar
@@ -283,10 +271,7 @@ class _Compiler:
         found = self.env.calendars.get(key)
         if found is None:
             self.problem(
-                "/settings/calendar",
-                "E_FLOW_UNKNOWN_CALENDAR",
-                f"there is no business calendar `{key}`",
-                "name a calendar of the app",
+                "/settings/calendar", "E_FLOW_UNKNOWN_CALENDAR", "unknown_calendar", calendar=key
             )
         return found
 
@@ -306,12 +291,7 @@ class _Compiler:
             return None
         kind = compiled.result_type
         if boolean and t.is_known(kind) and kind.kind != t.BOOLEAN.kind:
-            self.problem(
-                pointer,
-                "E_FLOW_CONDITION",
-                f"the condition gives a {kind}, not true/false",
-                "e.g. amount > 1000000",
-            )
+            self.problem(pointer, "E_FLOW_CONDITION", "condition_type", type=kind)
         self.expressions[pointer] = compiled
         return compiled
 
@@ -350,15 +330,18 @@ class _Compiler:
             self.problem(
                 where,
                 "E_FLOW_UNKNOWN_FIELD",
-                f"the form has no field `{field}`",
-                f"name a {wanted} field of the bound form",
+                "unknown_assignee_field",
+                field=field,
+                wanted=words_of(FIELD_KINDS, wanted),
             )
         elif kind != wanted:
             self.problem(
                 where,
                 "E_FLOW_FIELD_TYPE",
-                f"`{field}` is a {kind} field, not a {wanted} field",
-                f"name a {wanted} field of the bound form",
+                "assignee_field_type",
+                field=field,
+                kind=kind,
+                wanted=words_of(FIELD_KINDS, wanted),
             )
 
     def action(
@@ -373,15 +356,12 @@ class _Compiler:
             target = self.env.forms.get(action.form)
             if target is None:
                 self.problem(
-                    f"{pointer}/form",
-                    "E_FLOW_UNKNOWN_FORM",
-                    f"the app has no form `{action.form}`",
-                    "name a form of the app",
+                    f"{pointer}/form", "E_FLOW_UNKNOWN_FORM", "unknown_form", form=action.form
                 )
         for key, text in action.values.items():
             here = f"{pointer}/values/{_token(key)}"
             if target is not None and key not in target:
-                self.problem(here, "E_FLOW_UNKNOWN_FIELD", f"no field `{key}` to set")
+                self.problem(here, "E_FLOW_UNKNOWN_FIELD", "unknown_set_field", field=key)
             self.expression(text, here, self.names)
 
     def decision_call(self, action: CallDecision, pointer: str) -> None:
@@ -390,19 +370,24 @@ class _Compiler:
             self.problem(
                 f"{pointer}/model",
                 "E_FLOW_UNKNOWN_DECISION",
-                f"the app has no published decision model `{action.model}`",
-                "publish the decision model first",
+                "unknown_decision_model",
+                model=action.model,
             )
         elif isinstance(model, CompiledModel):
             for below, kind, message in model.call_problems(action.decision, action.inputs):
-                code = "E_FLOW_UNKNOWN_DECISION" if kind == "decision" else "E_FLOW_UNKNOWN_INPUT"
-                self.problem(f"{pointer}{below}", code, message, f"name a {kind} of the model")
+                where = f"{pointer}{below}"
+                if kind == "decision":
+                    self.problem(
+                        where, "E_FLOW_UNKNOWN_DECISION", "model_lacks_decision", detail=message
+                    )
+                else:
+                    self.problem(where, "E_FLOW_UNKNOWN_INPUT", "model_lacks_input", detail=message)
         for name, text in action.inputs.items():
             self.expression(text, f"{pointer}/inputs/{_token(name)}", self.names)
         for key, text in action.outputs.items():
             here = f"{pointer}/outputs/{_token(key)}"
             if key not in self.env.fields:
-                self.problem(here, "E_FLOW_UNKNOWN_FIELD", f"the record has no field `{key}`")
+                self.problem(here, "E_FLOW_UNKNOWN_FIELD", "unknown_output_field", field=key)
             self.expression(text, here, {"result": t.ANY})
 
 
@@ -449,14 +434,12 @@ def _ratio(text: str) -> tuple[int, int]:
 
 
 def _from_diagnostic(diagnostic: Diagnostic, pointer: str) -> FlowProblem:
-    return FlowProblem(
-        pointer,
-        "E_FLOW_EXPRESSION",
-        f"{diagnostic.code}: {diagnostic.message}",
-        diagnostic.hint,
-        diagnostic.line,
-        diagnostic.column,
+    """An expression's diagnostic (English only) as a problem: a Chinese lead-in, its hint in
+    English for both."""
+    problem = design_problem(
+        pointer, "E_FLOW_EXPRESSION", "expression", code=diagnostic.code, detail=diagnostic.message
     )
+    return replace(problem, hint=diagnostic.hint, line=diagnostic.line, column=diagnostic.column)
 
 
 def _token(key: str) -> str:

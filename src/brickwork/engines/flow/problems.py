@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class FlowProblem:
     """One problem of a definition: a JSON `pointer` into the spec, a stable `code`
-    (`E_FLOW_...`), a message and a hint; `line`/`column` (1-based) inside FEEL text."""
+    (`E_FLOW_...`), a message and a hint in English, the same in Simplified Chinese (`zh_cn`,
+    `hint_zh_cn`; see `design_messages`); `line`/`column` (1-based) inside FEEL text."""
 
     pointer: str
     code: str
@@ -21,6 +22,8 @@ class FlowProblem:
     hint: str | None = None
     line: int = 0
     column: int = 0
+    zh_cn: str | None = None
+    hint_zh_cn: str | None = None
 
     def __str__(self) -> str:
         where = self.pointer or "/"
@@ -28,6 +31,13 @@ class FlowProblem:
             where += f" (line {self.line}, column {self.column})"
         text = f"{self.code} at {where}: {self.message}"
         return f"{text} (hint: {self.hint})" if self.hint else text
+
+    def said(self, locale: str | None) -> tuple[str, str | None]:
+        """The message and the hint in `locale` ("zh-CN" or English), English where there is
+        no Chinese text."""
+        if locale == "zh-CN":
+            return self.zh_cn or self.message, self.hint_zh_cn or self.hint
+        return self.message, self.hint
 
 
 class FlowDefinitionError(Exception):

@@ -12,6 +12,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 
+from brickwork.engines.flow.design_messages import (
+    NODE_TYPES,
+    STARVING_END,
+    STARVING_EXIT,
+    design_problem,
+    node_names,
+    phrase,
+)
 from brickwork.engines.flow.graph import FlowGraph, components, is_cycle, reachable
 from brickwork.engines.flow.labels import (
     PARALLEL,
@@ -23,6 +31,7 @@ from brickwork.engines.flow.labels import (
     shared_tags,
 )
 from brickwork.engines.flow.problems import FlowProblem
+from brickwork.engines.flow.refusals import words_of
 
 WAIT_STATES = frozenset({"approval", "task", "timer", "subflow"})
 """Node types where an instance waits for a person, the clock or a child instance."""
@@ -71,15 +80,15 @@ def _entered(
             split = tag[0]
             edge = graph.edge(k)
             problems.append(
-                FlowProblem(
+                design_problem(
                     f"/edges/{k}",
                     "E_FLOW_JOIN_DEADLOCK",
-                    f"edge `{edge.id}` leads from `{edge.from_}` back into the branch of "
-                    f"parallel split `{split}` that starts at `{_branch_start(graph, tag)}` "
-                    f"without passing `{split}`: parallel join `{ahead[0]}` would get that "
-                    "branch's token alone and wait for the others forever",
-                    f"lead the edge back to a node before `{split}`, or send the case back "
-                    "with the return command",
+                    "join_entered_from_outside",
+                    edge=edge.id,
+                    source=edge.from_,
+                    split=split,
+                    start=_branch_start(graph, tag),
+                    join=ahead[0],
                 )
             )
             break
@@ -109,22 +118,24 @@ def _parallel_join(
         edge = graph.edge(k)
         if k in labels.back:
             problems.append(
-                FlowProblem(
+                design_problem(
                     graph.pointer(node),
                     "E_FLOW_JOIN_DEADLOCK",
-                    f"parallel join `{node}` waits for edge `{edge.id}` from `{edge.from_}`, "
-                    f"which comes after `{node}`: the join waits for its own output forever",
-                    "lead the loop back to a node before the parallel split, not to the join",
+                    "join_own_output",
+                    node=node,
+                    edge=edge.id,
+                    source=edge.from_,
                 )
             )
         elif k not in labels.edge:
             problems.append(
-                FlowProblem(
+                design_problem(
                     graph.pointer(node),
                     "E_FLOW_JOIN_DEADLOCK",
-                    f"parallel join `{node}` waits for edge `{edge.id}` from `{edge.from_}`, "
-                    "which is never reached: the join waits forever",
-                    "remove the edge or connect its source",
+                    "join_unreached",
+                    node=node,
+                    edge=edge.id,
+                    source=edge.from_,
                 )
             )
         else:
@@ -173,20 +184,22 @@ def _deadlock(graph: FlowGraph, join: str, a: int, b: int) -> FlowProblem:
     first, second = graph.edge(a), graph.edge(b)
     decider = _decider(graph, first.from_, second.from_)
     if decider is None:
-        cause = "they are not on different branches of one parallel split"
+        cause = phrase("cause_not_branches")
     else:
         kind = graph.nodes[decider].type
-        what = {"exclusive": "exclusive gateway", "inclusive": "inclusive gateway"}.get(
-            kind, f"the outcome of {kind}"
+        cause = phrase(
+            "cause_gateway" if kind in ("exclusive", "inclusive") else "cause_outcome",
+            type=words_of(NODE_TYPES, kind),
+            decider=decider,
         )
-        cause = f"they are alternatives after {what} `{decider}`, not parallel branches"
-    return FlowProblem(
+    return design_problem(
         graph.pointer(join),
         "E_FLOW_JOIN_DEADLOCK",
-        f"parallel join `{join}` waits for a token on every incoming edge, but `{first.id}` "
-        f"and `{second.id}` may not both get one ({cause}): the join would wait forever",
-        "join alternatives with an exclusive gateway (inclusive branches with an inclusive "
-        "gateway), or open the branches with a parallel split",
+        "join_deadlock",
+        join=join,
+        first=first.id,
+        second=second.id,
+        cause=cause,
     )
 
 
@@ -214,16 +227,16 @@ def _merge(graph: FlowGraph, labels: Labels, node: str) -> list[FlowProblem]:
             split = concurrent_split(graph, mine, theirs, kinds=PARALLEL_OR_INCLUSIVE)
             if split is None:
                 continue
-            first, second = graph.edge(k), graph.edge(j)
-            kind = graph.nodes[split].type
             return [
-                FlowProblem(
+                design_problem(
                     graph.pointer(node),
                     "E_FLOW_UNSYNCHRONIZED_MERGE",
-                    f"`{node}` is reached over `{first.id}` and `{second.id}` from different "
-                    f"branches of {kind} split `{split}` without waiting for both: it would "
-                    "run once per branch",
-                    f"join the branches with a {kind} gateway before `{node}`",
+                    "unsynchronized_merge",
+                    node=node,
+                    first=graph.edge(k).id,
+                    second=graph.edge(j).id,
+                    type=words_of(NODE_TYPES, graph.nodes[split].type),
+                    split=split,
                 )
             ]
     return []
@@ -256,19 +269,17 @@ def _starved(
         ]
         if not ahead:
             continue
-        split = found[-1][0]
-        first = _branch_start(graph, found[-1])
-        join = ahead[0]
-        where = "ends at" if target.type == "end" else "leaves the branch for"
         problems.append(
-            FlowProblem(
+            design_problem(
                 f"/edges/{k}",
                 "E_FLOW_JOIN_STARVED",
-                f"edge `{edge.id}` is on the branch of parallel split `{split}` that starts at "
-                f"`{first}` and {where} `{node}`: parallel join `{join}` never gets that "
-                "branch's token and waits forever",
-                f"lead this path to `{join}`, end it at a terminating end "
-                '(`"terminate": true`), or send the case back with the return command',
+                "join_starved",
+                edge=edge.id,
+                split=found[-1][0],
+                start=_branch_start(graph, found[-1]),
+                where=STARVING_END if target.type == "end" else STARVING_EXIT,
+                node=node,
+                join=ahead[0],
             )
         )
     return problems
@@ -296,13 +307,15 @@ def check_parallel_writes(graph: FlowGraph, labels: Labels) -> list[FlowProblem]
                     first, (second, pointer) = sorted((a, b), key=lambda w: graph.position[w[0]])
                     found.append((graph.position[second], pointer, key, first[0], second, split))
     return [
-        FlowProblem(
+        design_problem(
             pointer,
             "E_FLOW_PARALLEL_WRITE",
-            f"`{first}` and `{second}` are on different branches of "
-            f"{graph.nodes[split].type} split `{split}` and both write the field `{key}`: "
-            "the later one silently overwrites the other",
-            f"let one branch write `{key}`, or write it after the branches join",
+            "parallel_write",
+            first=first,
+            second=second,
+            type=words_of(NODE_TYPES, graph.nodes[split].type),
+            split=split,
+            field=key,
         )
         for _, pointer, key, first, second, split in sorted(found)
     ]
@@ -337,13 +350,11 @@ def check_busy_loops(graph: FlowGraph) -> list[FlowProblem]:
             continue
         first = min(component, key=graph.position.__getitem__)
         problems.append(
-            FlowProblem(
+            design_problem(
                 graph.pointer(first),
                 "E_FLOW_BUSY_LOOP",
-                f"the loop through {graph.names(component)} has no approval, task, timer or "
-                "subflow node: once entered, it runs without end",
-                "put a node that waits (approval, task, timer) on the loop, or remove the edge "
-                "back",
+                "busy_loop",
+                nodes=node_names(graph, component),
             )
         )
     return problems
@@ -372,17 +383,13 @@ def check_inclusive_joins_in_loops(graph: FlowGraph, labels: Labels) -> list[Flo
             if other is None:
                 continue
             problems.append(
-                FlowProblem(
+                design_problem(
                     graph.pointer(key),
                     "E_FLOW_INCLUSIVE_JOIN_LOOP",
-                    f"inclusive join `{key}` is inside a branch that the "
-                    f"{graph.nodes[other].type} join `{other}` waits for, on a loop through "
-                    f"both: `{key}` waits for every token that can still reach it, the token "
-                    f"waiting at `{other}` can reach it through the loop, and `{other}` waits "
-                    f"for `{key}`: both would wait forever",
-                    "join those branches with a parallel gateway, or keep the inclusive block "
-                    "out of the loop (send the case back with the return command instead of "
-                    "an edge back)",
+                    "inclusive_join_loop",
+                    node=key,
+                    type=words_of(NODE_TYPES, graph.nodes[other].type),
+                    other=other,
                 )
             )
     return problems

@@ -17,10 +17,19 @@ from brickwork.engines.flow.definition import (
     FlowSpec,
     RoleAssignee,
 )
+from brickwork.engines.flow.design_messages import (
+    EDGE_SETTINGS,
+    NODE_TYPES,
+    OUTCOMES,
+    design_problem,
+    listing,
+    node_names,
+)
 from brickwork.engines.flow.environment import FlowEnvironment
 from brickwork.engines.flow.graph import FlowGraph, components, is_cycle, reachable
 from brickwork.engines.flow.labels import label
 from brickwork.engines.flow.problems import FlowProblem
+from brickwork.engines.flow.refusals import words_of
 from brickwork.engines.flow.soundness import (
     WAIT_STATES,
     check_busy_loops,
@@ -55,11 +64,8 @@ def _identities(spec: FlowSpec) -> list[FlowProblem]:
     for index, node in enumerate(spec.nodes):
         if node.id in seen:
             problems.append(
-                FlowProblem(
-                    f"/nodes/{index}/id",
-                    "E_FLOW_DUPLICATE_ID",
-                    f"two nodes have the id `{node.id}`",
-                    "give every node its own id",
+                design_problem(
+                    f"/nodes/{index}/id", "E_FLOW_DUPLICATE_ID", "duplicate_node", node=node.id
                 )
             )
         seen.add(node.id)
@@ -67,43 +73,30 @@ def _identities(spec: FlowSpec) -> list[FlowProblem]:
     for index, edge in enumerate(spec.edges):
         if edge.id in edge_ids:
             problems.append(
-                FlowProblem(
-                    f"/edges/{index}/id",
-                    "E_FLOW_DUPLICATE_ID",
-                    f"two edges have the id `{edge.id}`",
-                    "give every edge its own id",
+                design_problem(
+                    f"/edges/{index}/id", "E_FLOW_DUPLICATE_ID", "duplicate_edge", edge=edge.id
                 )
             )
         edge_ids.add(edge.id)
         for end, key in ((edge.from_, "from"), (edge.to, "to")):
             if end not in seen:
                 problems.append(
-                    FlowProblem(
-                        f"/edges/{index}/{key}",
-                        "E_FLOW_UNKNOWN_NODE",
-                        f"there is no node `{end}`",
-                        "name the id of a node of this flow",
+                    design_problem(
+                        f"/edges/{index}/{key}", "E_FLOW_UNKNOWN_NODE", "unknown_node", node=end
                     )
                 )
     starts = [i for i, node in enumerate(spec.nodes) if node.type == "start"]
     if len(starts) != 1:
         problems.append(
-            FlowProblem(
+            design_problem(
                 f"/nodes/{starts[1]}" if starts else "/nodes",
                 "E_FLOW_START",
-                f"a flow has exactly one start node, this one has {len(starts)}",
-                'keep one {"type": "start"} node',
+                "start_count",
+                count=len(starts),
             )
         )
     if not any(node.type == "end" for node in spec.nodes):
-        problems.append(
-            FlowProblem(
-                "/nodes",
-                "E_FLOW_NO_END",
-                "the flow has no end node",
-                'add an {"type": "end"} node',
-            )
-        )
+        problems.append(design_problem("/nodes", "E_FLOW_NO_END", "no_end"))
     return problems
 
 
@@ -115,34 +108,36 @@ def _edges(graph: FlowGraph) -> list[FlowProblem]:
     for key, node in graph.nodes.items():
         if node.type == "start":
             problems += [
-                FlowProblem(
+                design_problem(
                     f"/edges/{k}/to",
                     "E_FLOW_START_INCOMING",
-                    f"edge `{graph.edge(k).id}` leads back to the start node `{key}`",
-                    "lead it to the first node after the start instead",
+                    "start_incoming",
+                    edge=graph.edge(k).id,
+                    node=key,
                 )
                 for k in graph.inc[key]
             ]
         if node.type == "end":
             problems += [
-                FlowProblem(
+                design_problem(
                     f"/edges/{k}/from",
                     "E_FLOW_END_OUTGOING",
-                    f"edge `{graph.edge(k).id}` leaves the end node `{key}`",
-                    "an end node finishes its path: remove the edge or use another node",
+                    "end_outgoing",
+                    edge=graph.edge(k).id,
+                    node=key,
                 )
                 for k in graph.out[key]
             ]
             continue
         if not graph.has_outcomes(key):
             problems += [
-                FlowProblem(
+                design_problem(
                     f"/edges/{k}/on",
                     "E_FLOW_ON_OUTSIDE_APPROVAL",
-                    f"edge `{graph.edge(k).id}` has `on` but leaves `{key}` ({node.type}): "
-                    "only approvals and subflows (and tasks whose SLA rejects) have "
-                    "outcomes",
-                    "remove `on`, or branch with an exclusive gateway and a condition",
+                    "on_outside_approval",
+                    edge=graph.edge(k).id,
+                    node=key,
+                    type=words_of(NODE_TYPES, node.type),
                 )
                 for k in graph.out[key]
                 if graph.edge(k).on is not None
@@ -163,12 +158,13 @@ def _parallel_split(graph: FlowGraph, key: str) -> list[FlowProblem]:
         for given, name in ((edge.condition is not None, "condition"), (edge.default, "default")):
             if given:
                 problems.append(
-                    FlowProblem(
+                    design_problem(
                         f"/edges/{k}/{name}",
                         "E_FLOW_PARALLEL_CONDITION",
-                        f"edge `{edge.id}` leaves the parallel gateway `{key}` with a {name}: "
-                        "a parallel split takes every outgoing edge",
-                        f"remove the {name}, or use an exclusive or inclusive gateway",
+                        "parallel_condition",
+                        edge=edge.id,
+                        node=key,
+                        name=EDGE_SETTINGS[name],
                     )
                 )
     return problems
@@ -187,49 +183,47 @@ def _deciding_split(graph: FlowGraph, key: str) -> list[FlowProblem]:
     defaults = [k for k in outs if graph.edge(k).default]
     for k in defaults[1:]:
         problems.append(
-            FlowProblem(
+            design_problem(
                 f"/edges/{k}/default",
                 "E_FLOW_TWO_DEFAULTS",
-                f"the {kind} gateway `{key}` has more than one default edge "
-                f"(`{graph.edge(defaults[0]).id}`, `{graph.edge(k).id}`)",
-                "keep one default edge; give the others a condition",
+                "two_defaults",
+                type=words_of(NODE_TYPES, kind),
+                node=key,
+                first=graph.edge(defaults[0]).id,
+                second=graph.edge(k).id,
             )
         )
     for k in outs:
         edge = graph.edge(k)
         if edge.default and edge.condition is not None:
             problems.append(
-                FlowProblem(
+                design_problem(
                     f"/edges/{k}/condition",
                     "E_FLOW_DEFAULT_CONDITION",
-                    f"the default edge `{edge.id}` of `{key}` has a condition; it is taken "
-                    "exactly when no other edge is, so the condition would be ignored",
-                    "remove the condition, or make it a normal edge (`default: false`)",
+                    "default_condition",
+                    edge=edge.id,
+                    node=key,
                 )
             )
         elif kind == "exclusive" and not edge.default and edge.condition is None:
             problems.append(
-                FlowProblem(
+                design_problem(
                     f"/edges/{k}",
                     "E_FLOW_CONDITION_MISSING",
-                    f"edge `{edge.id}` leaves the exclusive gateway `{key}` without a condition "
-                    "and is not its default: edges after it would never be tried",
-                    "give it a condition, or make it the default edge (`default: true`)",
+                    "condition_missing",
+                    edge=edge.id,
+                    node=key,
                 )
             )
     always = kind == "inclusive" and any(not e.default and e.condition is None for e in edges)
     if not defaults and not always:
-        hint = (
-            "mark one edge `default: true`; otherwise, when no condition holds, the instance "
-            "stops with an incident"
-        )
         problems.append(
-            FlowProblem(
+            design_problem(
                 graph.pointer(key),
                 "E_FLOW_NO_DEFAULT",
-                f"the {kind} gateway `{key}` has no default edge: when no condition holds, no "
-                "branch is taken",
-                hint,
+                "no_default",
+                type=words_of(NODE_TYPES, kind),
+                node=key,
             )
         )
     return problems
@@ -245,12 +239,14 @@ def _activity_edges(graph: FlowGraph, key: str) -> list[FlowProblem]:
         for given, name in ((edge.condition is not None, "condition"), (edge.default, "default")):
             if given:
                 problems.append(
-                    FlowProblem(
+                    design_problem(
                         f"/edges/{k}/{name}",
                         "E_FLOW_CONDITION_OUTSIDE_GATEWAY",
-                        f"edge `{edge.id}` leaves `{key}` ({node.type}) with a {name}: "
-                        "only exclusive and inclusive gateways choose edges",
-                        f"remove the {name}, or put an exclusive gateway after `{key}`",
+                        "condition_outside_gateway",
+                        edge=edge.id,
+                        node=key,
+                        type=words_of(NODE_TYPES, node.type),
+                        name=EDGE_SETTINGS[name],
                     )
                 )
     if graph.has_outcomes(key):
@@ -261,24 +257,27 @@ def _activity_edges(graph: FlowGraph, key: str) -> list[FlowProblem]:
             for k in found[1:]:
                 edge = graph.edge(k)
                 problems.append(
-                    FlowProblem(
+                    design_problem(
                         f"/edges/{k}/on" if edge.on is not None else f"/edges/{k}",
                         "E_FLOW_DUPLICATE_OUTCOME",
-                        f"the {node.type} `{key}` has several edges for the outcome {outcome} "
-                        f"(`{graph.edge(found[0]).id}`, `{edge.id}`)",
-                        f"keep one {outcome} edge and branch after it with a gateway",
+                        "duplicate_outcome",
+                        type=words_of(NODE_TYPES, node.type),
+                        node=key,
+                        outcome=words_of(OUTCOMES, outcome),
+                        first=graph.edge(found[0]).id,
+                        second=edge.id,
                     )
                 )
     elif len(graph.out[key]) > 1:
-        names = ", ".join(f"`{graph.edge(k).id}`" for k in graph.out[key])
         problems.append(
-            FlowProblem(
+            design_problem(
                 graph.pointer(key),
                 "E_FLOW_SPLIT_WITHOUT_GATEWAY",
-                f"`{key}` ({node.type}) has {len(graph.out[key])} outgoing edges ({names}); "
-                "only gateways split",
-                f"keep one edge out of `{key}` and put a gateway after it (exclusive to choose "
-                "one branch, parallel for all, inclusive for those whose condition holds)",
+                "split_without_gateway",
+                node=key,
+                type=words_of(NODE_TYPES, node.type),
+                count=len(graph.out[key]),
+                edges=listing([f"`{graph.edge(k).id}`" for k in graph.out[key]]),
             )
         )
     return problems
@@ -293,11 +292,8 @@ def _reachability(graph: FlowGraph) -> list[FlowProblem]:
     if graph.start is not None:
         reached = reachable([graph.start], forward)
         problems += [
-            FlowProblem(
-                graph.pointer(key),
-                "E_FLOW_UNREACHABLE",
-                f"`{key}` cannot be reached from the start node `{graph.start}`",
-                "connect it with an edge from an earlier node, or remove it",
+            design_problem(
+                graph.pointer(key), "E_FLOW_UNREACHABLE", "unreachable", node=key, start=graph.start
             )
             for key in graph.nodes
             if key not in reached
@@ -307,20 +303,22 @@ def _reachability(graph: FlowGraph) -> list[FlowProblem]:
             continue
         if not graph.out[key]:
             problems.append(
-                FlowProblem(
+                design_problem(
                     graph.pointer(key),
                     "E_FLOW_DEAD_END",
-                    f"`{key}` ({node.type}) has no outgoing edge: a token that gets there stops",
-                    "add an edge to the next node or to an end node",
+                    "dead_end",
+                    node=key,
+                    type=words_of(NODE_TYPES, node.type),
                 )
             )
         elif all(graph.edge(k).on == "rejected" for k in graph.out[key]):
             problems.append(
-                FlowProblem(
+                design_problem(
                     graph.pointer(key),
                     "E_FLOW_DEAD_END",
-                    f"the {node.type} `{key}` has no edge for the approved outcome",
-                    'add an edge without `on` (or with `"on": "approved"`)',
+                    "no_approved_edge",
+                    node=key,
+                    type=words_of(NODE_TYPES, node.type),
                 )
             )
     ends = [key for key, node in graph.nodes.items() if node.type == "end"]
@@ -376,14 +374,11 @@ def _endless_loops(graph: FlowGraph, candidates: set[str]) -> list[FlowProblem]:
             continue
         first = min(component, key=graph.position.__getitem__)
         problems.append(
-            FlowProblem(
+            design_problem(
                 graph.pointer(first),
                 "E_FLOW_ENDLESS_LOOP",
-                f"no token ever leaves the loop through {graph.names(component)}: however its "
-                "gateways choose and its approvals decide, a token goes round again, so the "
-                "instance never finishes",
-                "give the loop a way out: an exclusive branch or an approval outcome towards an "
-                "end",
+                "endless_loop",
+                nodes=node_names(graph, component),
             )
         )
     return problems
@@ -407,11 +402,11 @@ def _traps(
             continue
         first = min(component, key=graph.position.__getitem__)
         problems.append(
-            FlowProblem(
+            design_problem(
                 graph.pointer(first),
                 "E_FLOW_NO_PATH_TO_END",
-                f"no end node can be reached from the loop through {graph.names(component)}",
-                "add an edge (or a gateway branch) from the loop towards an end node",
+                "no_path_to_end",
+                nodes=node_names(graph, component),
             )
         )
     return problems
@@ -426,11 +421,11 @@ def _references(spec: FlowSpec, env: FlowEnvironment) -> list[FlowProblem]:
     for i, key in enumerate(spec.settings.dedupe_approvers.except_):
         if key not in ids:
             problems.append(
-                FlowProblem(
+                design_problem(
                     f"/settings/dedupe_approvers/except/{i}",
                     "E_FLOW_UNKNOWN_NODE",
-                    f"there is no node `{key}`",
-                    "name the id of an approval node of this flow",
+                    "unknown_except_node",
+                    node=key,
                 )
             )
     for position, node in enumerate(spec.nodes):
@@ -438,21 +433,20 @@ def _references(spec: FlowSpec, env: FlowEnvironment) -> list[FlowProblem]:
         for key in node.field_permissions:
             if key not in env.fields:
                 problems.append(
-                    FlowProblem(
+                    design_problem(
                         f"{pointer}/field_permissions/{key}",
                         "E_FLOW_UNKNOWN_FIELD",
-                        f"the form has no field `{key}`",
-                        "name a field of the bound form",
+                        "unknown_permission_field",
+                        field=key,
                     )
                 )
         if node.type == "approval" and spec.settings.maker_checker:
             problems += [
-                FlowProblem(
+                design_problem(
                     f"{pointer}/assignees/{i}",
                     "E_FLOW_MAKER_CHECKER",
-                    f"approval node `{node.id}` names the initiator, who may not decide under "
-                    "`maker_checker`",
-                    "name other approvers, or turn `settings.maker_checker` off",
+                    "maker_checker",
+                    node=node.id,
                 )
                 for i, assignee in enumerate(node.assignees)
                 if assignee.type == "initiator"
@@ -470,23 +464,24 @@ def _references(spec: FlowSpec, env: FlowEnvironment) -> list[FlowProblem]:
             published = env.flows.get(node.flow)
             if published is None:
                 problems.append(
-                    FlowProblem(
+                    design_problem(
                         f"{pointer}/flow",
                         "E_FLOW_UNKNOWN_FLOW",
-                        f"subflow `{node.id}` names the flow `{node.flow}`, which the app has "
-                        "not published",
-                        "publish that flow first, or name a published one",
+                        "unknown_flow",
+                        node=node.id,
+                        flow=node.flow,
                     )
                 )
             elif node.version not in published:
-                shown = ", ".join(str(v) for v in sorted(published)) or "none"
                 problems.append(
-                    FlowProblem(
+                    design_problem(
                         f"{pointer}/version",
                         "E_FLOW_SUBFLOW_VERSION",
-                        f"subflow `{node.id}` pins version {node.version} of `{node.flow}`, "
-                        f"which is not published (published: {shown})",
-                        "pin a published version",
+                        "subflow_version",
+                        node=node.id,
+                        flow=node.flow,
+                        version=node.version,
+                        published=listing([str(v) for v in sorted(published)]),
                     )
                 )
     return problems
@@ -494,14 +489,14 @@ def _references(spec: FlowSpec, env: FlowEnvironment) -> list[FlowProblem]:
 
 def _roles(env: FlowEnvironment, assignees: Iterable[tuple[str, Assignee]]) -> list[FlowProblem]:
     known = sorted(env.roles)
-    shown = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
-    hint = f"name a role of the app ({shown})" if known else "create the role in the app first"
+    shown = listing(known, limit=10)
     return [
-        FlowProblem(
+        design_problem(
             f"{pointer}/role",
             "E_FLOW_UNKNOWN_ROLE",
-            f"the app has no role `{assignee.role}`",
-            hint,
+            "unknown_role" if known else "unknown_role_none",
+            role=assignee.role,
+            roles=shown,
         )
         for pointer, assignee in assignees
         if isinstance(assignee, RoleAssignee) and assignee.role not in env.roles

@@ -45,7 +45,12 @@ def validate_flow_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
         FlowSpec.model_validate(spec)
     except ValidationError as exc:
         for error in exc.errors():
-            yield ErrorItem(pointer_of(_path(error["loc"])), "E_FLOW_SCHEMA", error["msg"])
+            yield ErrorItem(
+                pointer_of(_path(error["loc"])),
+                "E_FLOW_SCHEMA",
+                error["msg"],
+                zh_cn=f"定义的结构不符合要求：{error['msg']}",
+            )
 
 
 TAGS = frozenset(
@@ -71,11 +76,34 @@ def _path(loc: Sequence[Any]) -> list[Any]:
     return path
 
 
-def describe(problem: FlowProblem) -> str:
-    text = problem.message
+def describe(problem: FlowProblem, locale: str | None = None) -> str:
+    """A problem as one sentence in `locale` ("zh-CN" or English): where in FEEL text, the
+    message, the hint."""
+    text, hint = problem.said(locale)
+    if locale == "zh-CN":
+        if problem.line:
+            text = f"第 {problem.line} 行第 {problem.column} 列：{text}"
+        return f"{text}（{hint}）" if hint else text
     if problem.line:
         text = f"line {problem.line}, column {problem.column}: {text}"
-    return f"{text} ({problem.hint})" if problem.hint else text
+    return f"{text} ({hint})" if hint else text
+
+
+def error_items(
+    problems: Iterable[FlowProblem], under: str = "/spec", note: tuple[str, str] = ("", "")
+) -> list[ErrorItem]:
+    """`problems` as error items, their pointers `under` a prefix, each said in English and in
+    Chinese (with `note`, a (zh-CN, en) pair, after it)."""
+    zh_note, en_note = note
+    return [
+        ErrorItem(
+            f"{under}{p.pointer}",
+            p.code,
+            describe(p) + en_note,
+            zh_cn=describe(p, "zh-CN") + zh_note,
+        )
+        for p in problems
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,16 +210,17 @@ class FlowCompiler:
                 "/spec/form",
                 "E_FLOW_UNKNOWN_FORM",
                 f"the app has no published form `{form_key}` (publish it first)",
+                zh_cn=f"应用中没有已发布的表单 `{form_key}`（请先发布它）",
             )
             return None, [missing]
         env = self.environment(session, app_key, str(form_key))
         try:
             compiled = compile_flow(spec, env)
         except FlowDefinitionError as exc:
-            return None, [ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems]
+            return None, error_items(exc.problems)
         mixed = currency_problems(compiled)
         if mixed:
-            return None, [ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in mixed]
+            return None, error_items(mixed)
         return compiled, []
 
     def problems(self, session: Session, app_key: str, spec: Any) -> list[ErrorItem]:
@@ -300,14 +329,14 @@ class FlowCompiler:
                     raise FlowDefinitionError(mixed)
             except FlowDefinitionError as exc:
                 running_note = (
-                    ""
+                    ("", "")
                     if count is None
-                    else f" (version {number}, which {count} running instance(s) still use)"
+                    else (
+                        f"（第 {number} 版，仍有 {count} 个运行中的实例在使用）",
+                        f" (version {number}, which {count} running instance(s) still use)",
+                    )
                 )
-                problems.extend(
-                    ErrorItem(f"{where}{p.pointer}", p.code, describe(p) + running_note)
-                    for p in exc.problems
-                )
+                problems += error_items(exc.problems, where, running_note)
             else:
                 steps.append(
                     f"flow {key!r} still compiles"
@@ -358,9 +387,7 @@ class FlowCompiler:
                     code="flow_definition_broken",
                     zh_cn=f"流程 {key} 的第 {version} 版在应用 {app_key} 中已失效（它引用的角色、"
                     "决策模型或日历已不存在）：请恢复这些内容，或为新实例发布修正后的版本",
-                    errors=[
-                        ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems
-                    ],
+                    errors=error_items(exc.problems),
                 ) from None
             found = PinnedFlow(app_key, key, version, compiled)
             self._compiled.put(cache_key, found)

@@ -26,6 +26,7 @@ from brickwork.engines.flow import FlowDefinitionError, NotBlocks, card_of, to_b
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.errors import Conflict, ErrorItem, PlatformError
 from brickwork.platform.metadata.schemas import DraftUpdate, Kind
+from brickwork.platform.runs.definitions import describe
 from brickwork.platform.vocabulary import KEY_PATTERN
 from brickwork.platform.web.designer import designs
 from brickwork.platform.web.expressions import raw_body
@@ -83,17 +84,25 @@ def _cards(blocks: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, str]
 
 
 def _judged(
-    request: Request, session: Session, app: str, blocks: Mapping[str, Any], spec: Any
+    request: Request,
+    session: Session,
+    app: str,
+    blocks: Mapping[str, Any],
+    spec: Any,
+    language: str,
 ) -> list[dict[str, Any]]:
-    """What publishing the spec would refuse, each problem with the card it is about."""
+    """What publishing the spec would refuse, each problem (in `language`) with the card it is
+    about."""
     problems = request.app.state.runs.compiler.problems(session, app, spec)
-    return [_on_card(item, blocks, spec) for item in problems]
+    return [_on_card(item, blocks, spec, language) for item in problems]
 
 
-def _on_card(item: ErrorItem, blocks: Mapping[str, Any], spec: Any) -> dict[str, Any]:
+def _on_card(
+    item: ErrorItem, blocks: Mapping[str, Any], spec: Any, language: str
+) -> dict[str, Any]:
     inner = item.pointer.removeprefix("/spec")
     card = card_of(blocks, spec, inner) if inner != item.pointer else None
-    return {**item.as_dict(), "card": card}
+    return {**item.as_dict(language), "card": card}
 
 
 def _card_at(blocks: Any, pointer: str) -> str | None:
@@ -130,7 +139,7 @@ def blocks_page(request: Request, session: SessionDep, app: AppKey, key: FlowKey
     except NotBlocks as exc:
         reason = exc
     if blocks is not None:
-        problems = _judged(request, session, app, blocks, spec)
+        problems = _judged(request, session, app, blocks, spec, viewer.language)
     fields = _fields(request, session, app, form_key, viewer.language) if form_key else []
     roles = sorted(request.app.state.runs.compiler.environment(session, app, form_key).roles)
     return render(
@@ -222,7 +231,7 @@ def save_blocks(
                     {
                         "pointer": p.pointer,
                         "code": p.code,
-                        "message": f"{p.message} ({p.hint})" if p.hint else p.message,
+                        "message": describe(p, viewer.language),
                         "card": _card_at(blocks, p.pointer),
                     }
                     for p in exc.problems
@@ -249,7 +258,7 @@ def save_blocks(
             "saved": True,
             "draft_revision": row.draft_revision,
             "blocks": to_blocks(saved),
-            "problems": _judged(request, session, app, blocks, saved),
+            "problems": _judged(request, session, app, blocks, saved, viewer.language),
             "cards": _cards(blocks, saved),
         }
     )

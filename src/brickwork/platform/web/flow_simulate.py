@@ -223,7 +223,7 @@ class SimulationPage:
             "canvas": f"/apps/{self.app}/design/flows/{self.key}",
             "version": self.version,
             "versions": self.versions,
-            "problems": [*self.problems, *others],
+            "problems": [item.as_dict(language) for item in (*self.problems, *others)],
             "compiled": self.flow is not None,
             "inputs": [self.widget(item, sent, by_field.get(item.key)) for item in self.fields],
             "field_errors": by_field,
