@@ -35,7 +35,8 @@ from brickwork.engines.rules.definition import (
     Relation,
 )
 from brickwork.engines.rules.itemtypes import ANY_TYPE, DmnType, TypeResolver
-from brickwork.engines.rules.problems import ModelProblem, from_diagnostic
+from brickwork.engines.rules.messages import AN_ELEMENT, NONE, listing
+from brickwork.engines.rules.problems import ModelProblem, from_diagnostic, problem
 from brickwork.engines.rules.results import State
 from brickwork.engines.rules.tables import CompiledTable
 
@@ -92,8 +93,10 @@ class ModelFunction(v.FunctionValue):
         if len(args) != len(self.params):
             self.state.report(
                 "E_ARGUMENT_COUNT",
-                f"takes {len(self.params)} argument(s), not {len(args)}",
+                "argument_count",
                 self.pointer,
+                expected=len(self.params),
+                given=len(args),
             )
             return None
         return self._enter(args)
@@ -101,24 +104,24 @@ class ModelFunction(v.FunctionValue):
     def call_named(self, args: Mapping[str, Any]) -> Any:
         unknown = [name for name in args if name not in self.params]
         if unknown:
-            self.state.report("E_ARGUMENT_NAME", f"has no parameter `{unknown[0]}`", self.pointer)
+            self.state.report("E_ARGUMENT_NAME", "argument_name", self.pointer, name=unknown[0])
             return None
         return self._enter([args.get(name) for name in self.params])
 
     def _enter(self, args: Sequence[Any]) -> Any:
         local = dict(self.closure)
         for name, dtype, raw in zip(self.params, self.types, args, strict=True):
-            value, problem = dtype.coerce(v.norm(raw))
-            if problem is not None:
+            value, reason = dtype.coerce(v.norm(raw))
+            if reason is not None:
                 # A non-conforming argument is null in the body (DMN TCK 0082 decision_bkm_002).
                 self.state.report(
-                    "E_DMN_TYPE_MISMATCH", f"parameter `{name}`: {problem}", self.pointer
+                    "E_DMN_TYPE_MISMATCH", "parameter_type", self.pointer, name=name, detail=reason
                 )
             local[name] = value
         value = self.body(local, self.state)
-        value, problem = self.result.coerce(value)
-        if problem is not None:
-            self.state.report("E_DMN_TYPE_MISMATCH", f"result: {problem}", self.pointer)
+        value, reason = self.result.coerce(value)
+        if reason is not None:
+            self.state.report("E_DMN_TYPE_MISMATCH", "result_type", self.pointer, detail=reason)
         return value
 
 
@@ -171,15 +174,9 @@ class BoxedCompiler:
                     for n in self.model_names
                     if n not in scope.fields and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text)
                 )
+                names = listing([f"`{n}`" for n in used], empty=AN_ELEMENT)
                 self.problems.append(
-                    ModelProblem(
-                        "E_DMN_MISSING_REQUIREMENT",
-                        f"the expression uses {', '.join(f'`{n}`' for n in used) or 'an element'}"
-                        ", which its decision does not require",
-                        pointer,
-                        "add the element to the decision's `requires` (decisions, inputs or "
-                        "knowledge)",
-                    )
+                    problem("E_DMN_MISSING_REQUIREMENT", "not_required", pointer, names=names)
                 )
                 return
         self.problems.extend(
@@ -261,20 +258,12 @@ class BoxedCompiler:
             at = f"{pointer}/entries/{index}"
             if entry.name is None and index != len(node.entries) - 1:
                 self.problems.append(
-                    ModelProblem(
-                        "E_DMN_CONTEXT_RESULT",
-                        "only the last entry of a context may have no name (it is the result)",
-                        f"{at}/name",
-                        "name the entry, or move it to the end",
-                    )
+                    problem("E_DMN_CONTEXT_RESULT", "context_result", f"{at}/name")
                 )
             if entry.name is not None and entry.name in seen:
                 self.problems.append(
-                    ModelProblem(
-                        "E_DMN_DUPLICATE_NAME",
-                        f"the context has two entries named `{entry.name}`",
-                        f"{at}/name",
-                        "give each entry its own name",
+                    problem(
+                        "E_DMN_DUPLICATE_NAME", "duplicate_entry", f"{at}/name", name=entry.name
                     )
                 )
             inner = replace(scope, fields={**scope.fields, **fields}) if fields else scope
@@ -305,11 +294,12 @@ class BoxedCompiler:
         for r, row in enumerate(node.rows):
             if len(row) != len(columns):
                 self.problems.append(
-                    ModelProblem(
+                    problem(
                         "E_DMN_RELATION_SHAPE",
-                        f"the row has {len(row)} cells; the relation has {len(columns)} columns",
+                        "relation_row",
                         f"{pointer}/rows/{r}",
-                        "give one cell per column",
+                        cells=len(row),
+                        columns=len(columns),
                     )
                 )
             rows.append(
@@ -334,27 +324,22 @@ class BoxedCompiler:
         found = scope.fields.get(name)
         if found is None or found.kind != t.FUNCTION.kind:
             if name in self.model_names:
-                code, hint = "E_DMN_MISSING_REQUIREMENT", "add it to `requires.knowledge`"
+                code, key = "E_DMN_MISSING_REQUIREMENT", "invoke_unrequired"
             else:
-                code, hint = "E_DMN_UNKNOWN_FUNCTION", "invoke a business knowledge model by name"
-            self.problems.append(
-                ModelProblem(
-                    code,
-                    f"`{name}` is not a function this element may invoke",
-                    f"{pointer}/function",
-                    hint,
-                )
-            )
+                code, key = "E_DMN_UNKNOWN_FUNCTION", "invoke_unknown"
+            self.problems.append(problem(code, key, f"{pointer}/function", name=name))
         params = found.field_names if found is not None and found.fields else None
         bindings: list[tuple[str, Evaluator]] = []
         for index, binding in enumerate(node.bindings):
             if params is not None and binding.name not in params:
                 self.problems.append(
-                    ModelProblem(
+                    problem(
                         "E_DMN_INVOCATION_BINDING",
-                        f"`{name}` has no parameter `{binding.name}`",
+                        "invoke_binding",
                         f"{pointer}/bindings/{index}/name",
-                        f"parameters: {', '.join(params) or 'none'}",
+                        name=name,
+                        parameter=binding.name,
+                        parameters=listing(params, empty=NONE),
                     )
                 )
             at = f"{pointer}/bindings/{index}/value"
@@ -364,7 +349,7 @@ class BoxedCompiler:
         def invocation(variables: dict[str, Any], state: State) -> Any:
             target = variables.get(name)
             if not isinstance(target, v.FunctionValue):
-                state.report("E_NOT_A_FUNCTION", f"`{name}` is not a function", pointer)
+                state.report("E_NOT_A_FUNCTION", "not_a_function", pointer, name=name)
                 return None
             args = {key: evaluator(variables, state) for key, evaluator in bindings}
             if isinstance(target, ModelFunction):
@@ -429,11 +414,8 @@ class BoxedCompiler:
         key = "return" if node.kind == "for" else "satisfies"
         if part is None or other is not None:
             self.problems.append(
-                ModelProblem(
-                    "E_DMN_ITERATOR",
-                    f"a `{node.kind}` iterator needs `{key}` (and no other body)",
-                    f"{pointer}/{key}",
-                    "`for` takes `return`; `some` and `every` take `satisfies`",
+                problem(
+                    "E_DMN_ITERATOR", "iterator_body", f"{pointer}/{key}", kind=node.kind, part=key
                 )
             )
             return null_evaluator, t.ANY
@@ -475,11 +457,11 @@ class BoxedCompiler:
         for index, name in enumerate(names):
             if name in names[:index]:
                 self.problems.append(
-                    ModelProblem(
+                    problem(
                         "E_DMN_DUPLICATE_NAME",
-                        f"two parameters are named `{name}`",
+                        "duplicate_parameter",
                         f"{pointer}/{index}/name",
-                        "give each parameter its own name",
+                        name=name,
                     )
                 )
         return names, types, {n: d.static for n, d in zip(names, types, strict=True)}
@@ -500,14 +482,9 @@ class BoxedCompiler:
 
 def _typed(evaluator: Evaluator, dtype: DmnType, pointer: str) -> Evaluator:
     def typed(variables: dict[str, Any], state: State) -> Any:
-        value, problem = dtype.coerce(evaluator(variables, state))
-        if problem is not None:
-            state.report(
-                "E_DMN_TYPE_MISMATCH",
-                problem,
-                pointer,
-                "the value does not conform to the declared type; it is null",
-            )
+        value, reason = dtype.coerce(evaluator(variables, state))
+        if reason is not None:
+            state.report("E_DMN_TYPE_MISMATCH", "value_type", pointer, detail=reason)
         return value
 
     return typed

@@ -27,7 +27,8 @@ from brickwork.engines.rules.definition import (
     Iterator,
     Relation,
 )
-from brickwork.engines.rules.problems import ModelProblem, pointer_token
+from brickwork.engines.rules.messages import NONE, REQUIRED, listing
+from brickwork.engines.rules.problems import ModelProblem, pointer_token, problem
 
 _BOXED_KEYS = frozenset(
     {"logic", "value", "items", "if", "then", "else", "in", "match", "return", "satisfies", "body"}
@@ -55,14 +56,7 @@ def schema_problems(exc: ValidationError) -> list[ModelProblem]:
                 continue
             tokens.append(item)
         pointer = "".join(f"/{pointer_token(token)}" for token in tokens)
-        problems.append(
-            ModelProblem(
-                "E_DMN_SCHEMA",
-                error["msg"],
-                pointer,
-                "see docs/rules.md for the JSON form of a decision model",
-            )
-        )
+        problems.append(problem("E_DMN_SCHEMA", "model_schema", pointer, detail=error["msg"]))
     return problems
 
 
@@ -103,22 +97,21 @@ def check_cycles(
     knowledge_cycle = _cycle({k.name: list(k.requires.knowledge) for k in model.knowledge})
     if knowledge_cycle:
         problems.append(
-            ModelProblem(
+            problem(
                 "E_DMN_REQUIREMENT_CYCLE",
-                "business knowledge models require each other in a cycle: "
-                + " → ".join(knowledge_cycle),
+                "knowledge_cycle",
                 f"/knowledge/{knowledge_index[knowledge_cycle[0]]}/requires/knowledge",
-                "break the cycle",
+                cycle=" → ".join(knowledge_cycle),
             )
         )
     decision_cycle = _cycle({d.name: list(d.requires.decisions) for d in model.decisions})
     if decision_cycle:
         problems.append(
-            ModelProblem(
+            problem(
                 "E_DMN_REQUIREMENT_CYCLE",
-                "decisions require each other in a cycle: " + " → ".join(decision_cycle),
+                "decision_cycle",
                 f"/decisions/{decision_index[decision_cycle[0]]}/requires/decisions",
-                "a decision cannot depend on itself, directly or through others",
+                cycle=" → ".join(decision_cycle),
             )
         )
     return bool(knowledge_cycle or decision_cycle)
@@ -127,10 +120,10 @@ def check_cycles(
 def unique_problems(problems: Sequence[ModelProblem]) -> list[ModelProblem]:
     seen: set[ModelProblem] = set()
     found = []
-    for problem in problems:
-        if problem not in seen:
-            seen.add(problem)
-            found.append(problem)
+    for item in problems:
+        if item not in seen:
+            seen.add(item)
+            found.append(item)
     return found
 
 
@@ -142,11 +135,12 @@ def check_ids(model: DecisionModel, problems: list[ModelProblem]) -> None:
             return
         if element_id in seen:
             problems.append(
-                ModelProblem(
+                problem(
                     "E_DMN_DUPLICATE_ID",
-                    f"the id `{element_id}` is already used at {seen[element_id]}",
+                    "duplicate_id",
                     f"{pointer}/id",
-                    "ids must be unique in the model",
+                    element=element_id,
+                    at=seen[element_id],
                 )
             )
         else:
@@ -239,11 +233,12 @@ def _check_names(model: DecisionModel, problems: list[ModelProblem]) -> None:
             pointer = f"/{kind}/{i}"
             if element.name in names:
                 problems.append(
-                    ModelProblem(
+                    problem(
                         "E_DMN_DUPLICATE_NAME",
-                        f"the name `{element.name}` is already used at {names[element.name]}",
+                        "duplicate_element",
                         f"{pointer}/name",
-                        "inputs, decisions and knowledge models share one namespace",
+                        name=element.name,
+                        at=names[element.name],
                     )
                 )
             else:
@@ -252,11 +247,11 @@ def _check_names(model: DecisionModel, problems: list[ModelProblem]) -> None:
     for i, definition in enumerate(model.item_definitions):
         if definition.name in item_names:
             problems.append(
-                ModelProblem(
+                problem(
                     "E_DMN_DUPLICATE_NAME",
-                    f"two item definitions are named `{definition.name}`",
+                    "duplicate_item_definition",
                     f"/item_definitions/{i}/name",
-                    "give each item definition its own name",
+                    name=definition.name,
                 )
             )
         item_names.add(definition.name)
@@ -275,17 +270,31 @@ def check_requirements(
         for index, name in enumerate(names):
             if name in kinds[kind]:
                 continue
+            pointer = f"{owner}/requires/{kind}/{index}"
             other = next((k for k, known in kinds.items() if name in known), None)
             if other is not None:
-                message = f"`{name}` is in `{other}`, not `{kind}`"
-                hint = f"move it to `requires.{other}`"
-                code = "E_DMN_REQUIREMENT_KIND"
+                problems.append(
+                    problem(
+                        "E_DMN_REQUIREMENT_KIND",
+                        "requirement_kind",
+                        pointer,
+                        name=name,
+                        other=other,
+                        kind=kind,
+                    )
+                )
             else:
-                noun = "knowledge model" if kind == "knowledge" else kind[:-1]
-                message = f"the model has no {noun} named `{name}`"
-                hint = f"known: {', '.join(kinds[kind]) or 'none'}"
-                code = "E_DMN_UNKNOWN_REQUIREMENT"
-            problems.append(ModelProblem(code, message, f"{owner}/requires/{kind}/{index}", hint))
+                known = listing(list(kinds[kind]), empty=NONE)
+                problems.append(
+                    problem(
+                        "E_DMN_UNKNOWN_REQUIREMENT",
+                        "unknown_requirement",
+                        pointer,
+                        name=name,
+                        noun=REQUIRED[kind],
+                        known=known,
+                    )
+                )
 
     for i, decision in enumerate(model.decisions):
         owner = f"/decisions/{i}"

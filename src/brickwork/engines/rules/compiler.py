@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from brickwork.engines.bilingual import Words
 from brickwork.engines.expr import EvaluationContext, Scope
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr import values as v
@@ -39,7 +40,13 @@ from brickwork.engines.rules.definition import (
     InputData,
 )
 from brickwork.engines.rules.itemtypes import ANY_TYPE, DmnType, TypeResolver
-from brickwork.engines.rules.problems import DecisionModelError, ModelProblem, pointer_token
+from brickwork.engines.rules.messages import NONE, listing, phrase
+from brickwork.engines.rules.problems import (
+    DecisionModelError,
+    ModelProblem,
+    pointer_token,
+    problem,
+)
 from brickwork.engines.rules.results import DecisionResult, DecisionTrace, State
 
 _INPUT_NAME = re.compile(r"([^\W\d][\w ]*?)\s*(?:\.|$)")
@@ -116,21 +123,27 @@ class CompiledModel:
         self, decision: str | None, inputs: Iterable[str]
     ) -> list[tuple[str, str, str]]:
         """What a call of this model from a rule or a flow names that the model does not have:
-        (pointer below the call, `decision` or `input`, message). An input the model does not
-        declare would be dropped and the decision made on null; a decision it does not have
-        fails every call."""
-        problems = []
+        (pointer below the call, `decision` or `input`, message in English). An input the model
+        does not declare would be dropped and the decision made on null; a decision it does not
+        have fails every call."""
+        return [(below, kind, said.en) for below, kind, said in self.call_gaps(decision, inputs)]
+
+    def call_gaps(
+        self, decision: str | None, inputs: Iterable[str]
+    ) -> list[tuple[str, str, Words]]:
+        """`call_problems` with each message in both languages."""
+        gaps = []
         if decision is not None and decision not in self._decisions:
-            known = ", ".join(self._decisions)
-            message = f"the model has no decision `{decision}` (its decisions: {known})"
-            problems.append(("/decision", "decision", message))
+            known = listing(list(self._decisions))
+            said = phrase("call_decision", decision=decision, known=known)
+            gaps.append(("/decision", "decision", said))
         declared = self.input_names
         for name in inputs:
             if name not in declared:
-                known = ", ".join(declared) or "none"
-                message = f"the model has no input `{name}` (its inputs: {known})"
-                problems.append((f"/inputs/{pointer_token(name)}", "input", message))
-        return problems
+                known = listing(list(declared), empty=NONE)
+                said = phrase("call_input", name=name, known=known)
+                gaps.append((f"/inputs/{pointer_token(name)}", "input", said))
+        return gaps
 
     def _bind_knowledge(self, names: Sequence[str], state: State) -> dict[str, ModelFunction]:
         bound: dict[str, ModelFunction] = {}
@@ -163,9 +176,10 @@ class CompiledModel:
         if plan is None:
             state.report(
                 "E_DMN_UNKNOWN_DECISION",
-                f"the model has no decision named `{name}`",
+                "unknown_decision",
                 "",
-                f"decisions: {', '.join(self._decisions)}",
+                name=name,
+                decisions=listing(list(self._decisions)),
             )
             return DecisionResult(None, tuple(state.diagnostics), {}, () if trace else None)
         targets, order, knowledge = plan
@@ -179,9 +193,9 @@ class CompiledModel:
             except Exception as exc:  # the promise: evaluation never raises
                 state.report(
                     "E_DMN_EVALUATION_FAILED",
-                    f"the decision could not be evaluated ({type(exc).__name__})",
+                    "evaluation_failed",
                     step.pointer,
-                    "please report this model and its inputs",
+                    error=type(exc).__name__,
                 )
                 value = None
             if step.type is not ANY_TYPE:
@@ -205,29 +219,37 @@ class CompiledModel:
             try:
                 value = dtype.normalise(given.get(name))
             except v.UnsupportedValue as exc:
-                state.report("E_UNSUPPORTED_VALUE", f"input `{name}`: {exc}", f"/inputs/{index}")
+                state.report(
+                    "E_UNSUPPORTED_VALUE",
+                    "input_unsupported",
+                    f"/inputs/{index}",
+                    name=name,
+                    detail=exc,
+                )
                 value = None
             if value is not None and not dtype.is_any:
-                value, problem = dtype.coerce(value)
-                if problem is not None:
+                value, reason = dtype.coerce(value)
+                if reason is not None:
                     state.report(
                         "E_DMN_TYPE_MISMATCH",
-                        f"input `{name}`: {problem}",
+                        "input_type",
                         f"/inputs/{index}",
-                        "the input does not conform to its declared type; it is null",
+                        name=name,
+                        detail=reason,
                     )
             variables[name] = value
         return variables
 
     @staticmethod
     def _coerce_result(step: _CompiledDecision, value: Any, state: State) -> Any:
-        value, problem = step.type.coerce(value)
-        if problem is not None:
+        value, reason = step.type.coerce(value)
+        if reason is not None:
             state.report(
                 "E_DMN_TYPE_MISMATCH",
-                f"decision `{step.decision.name}`: {problem}",
+                "decision_type",
                 step.pointer,
-                "the result does not conform to the decision's type; it is null",
+                name=step.decision.name,
+                detail=reason,
             )
         return value
 
@@ -379,11 +401,12 @@ def _entry(
     entry = model.entry
     if entry is not None and entry not in decision_index:
         problems.append(
-            ModelProblem(
+            problem(
                 "E_DMN_UNKNOWN_ENTRY",
-                f"the entry `{entry}` is not a decision of the model",
+                "unknown_entry",
                 "/entry",
-                f"decisions: {', '.join(decision_index)}",
+                entry=entry,
+                decisions=listing(list(decision_index)),
             )
         )
     if entry is None:

@@ -5,10 +5,11 @@
 (DMNDI) so dmn-js opens it. The XML is parsed with `defusedxml`: DTDs, entities and external
 references are refused. Everything the importer cannot map (decision services, imports,
 expression languages other than FEEL, unknown elements) is refused with a `DmnXmlError` that lists
-every problem with a stable code, the element id, the XML line and a hint: nothing is dropped
-silently. Only diagram and documentation elements (DMNDI, `extensionElements`, text annotations,
-associations, knowledge sources and authority requirements, `question`/`allowedAnswers`) and
-foreign attributes (`camunda:`, `biodi:`) are ignored; they carry no decision logic.
+every problem with a stable code, the element id, the XML line and a hint, in English and in
+Simplified Chinese (`dmn_xml_messages`): nothing is dropped silently. Only diagram and
+documentation elements (DMNDI, `extensionElements`, text annotations, associations, knowledge
+sources and authority requirements, `question`/`allowedAnswers`) and foreign attributes
+(`camunda:`, `biodi:`) are ignored; they carry no decision logic.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 from pydantic import ValidationError
 
+from brickwork.engines.bilingual import Words, fill
 from brickwork.engines.rules.definition import ID_PATTERN, DecisionModel, LocalisedText
+from brickwork.engines.rules.dmn_xml_messages import XML_MESSAGES
+from brickwork.engines.rules.messages import listing
 from brickwork.engines.rules.problems import pointer_token
 
 DMN13 = "https://www.omg.org/spec/DMN/20191111/MODEL/"
@@ -131,6 +135,10 @@ class DmnXmlProblem:
     hint: str | None = None
     pointer: str = ""
     """The JSON pointer into the spec the element maps to, where known."""
+    zh_cn: str | None = None
+    """The message in Simplified Chinese."""
+    hint_zh_cn: str | None = None
+    """The hint in Simplified Chinese."""
 
     def __str__(self) -> str:
         where = f"element `{self.element_id}`" if self.element_id else "the document"
@@ -140,6 +148,28 @@ class DmnXmlProblem:
             where += f" ({', '.join(place)})"
         text = f"{self.code} at {where}: {self.message}"
         return f"{text} (hint: {self.hint})" if self.hint else text
+
+    def zh_text(self) -> str:
+        """What `str` says, in Simplified Chinese (English where there is no Chinese text)."""
+        where = f"元素 `{self.element_id}`" if self.element_id else "文件"
+        place = [f"第 {self.line} 行"] if self.line else []
+        place += [self.pointer] if self.pointer else []
+        if place:
+            where += f"（{'，'.join(place)}）"
+        text = f"{self.code}：{where}：{self.zh_cn or self.message}"
+        hint = self.hint_zh_cn or self.hint
+        return f"{text}（提示：{hint}）" if hint else text
+
+
+def xml_problem(
+    code: str, key: str, element_id: str, line: int, pointer: str = "", /, **params: object
+) -> DmnXmlProblem:
+    """Problem `code` at an element (its id, its line, the pointer it maps to), saying entry
+    `key` of `XML_MESSAGES` with `params`."""
+    message, hint = XML_MESSAGES[key]
+    zh_cn, en = fill(message, params)
+    hint_zh_cn, hint_en = fill(hint, params) if hint is not None else (None, None)
+    return DmnXmlProblem(code, en, element_id, line, hint_en, pointer, zh_cn, hint_zh_cn)
 
 
 class DmnXmlError(Exception):
@@ -198,51 +228,26 @@ def parse_xml(xml: str | bytes) -> tuple[Element, dict[int, int]]:
     except DefusedXmlException as exc:
         line = int(getattr(exc, "lineno", 0) or expat.CurrentLineNumber or 0)
         raise DmnXmlError(
-            [
-                DmnXmlProblem(
-                    "E_DMN_XML_FORBIDDEN",
-                    f"the document declares a DTD, an entity or an external reference "
-                    f"({type(exc).__name__})",
-                    "",
-                    line,
-                    "remove the DOCTYPE: DMN and test-case files need neither DTDs nor entities",
-                )
-            ]
+            [xml_problem("E_DMN_XML_FORBIDDEN", "forbidden", "", line, error=type(exc).__name__)]
         ) from None
     except LookupError as exc:  # an unknown encoding in the XML declaration
         raise DmnXmlError(
-            [
-                DmnXmlProblem(
-                    "E_DMN_XML_MALFORMED",
-                    f"the document cannot be decoded: {exc}",
-                    "",
-                    1,
-                    "save the file as UTF-8",
-                )
-            ]
+            [xml_problem("E_DMN_XML_MALFORMED", "undecodable", "", 1, detail=exc)]
         ) from None
     except ParseError as exc:
         raise DmnXmlError(
-            [
-                DmnXmlProblem(
-                    "E_DMN_XML_MALFORMED",
-                    f"the document is not well-formed XML: {exc}",
-                    "",
-                    exc.position[0],
-                    "save the model again from the modeler",
-                )
-            ]
+            [xml_problem("E_DMN_XML_MALFORMED", "malformed", "", exc.position[0], detail=exc)]
         ) from None
     too_deep = _too_deep(root)
     if too_deep is not None:
         raise DmnXmlError(
             [
-                DmnXmlProblem(
+                xml_problem(
                     "E_DMN_XML_TOO_DEEP",
-                    f"elements are nested more than {MAX_DEPTH} levels deep",
+                    "too_deep",
                     too_deep.get("id", "") or _local(too_deep.tag)[1],
                     target.lines.get(id(too_deep), 0),
-                    "flatten the expression (name parts of it in a context, or split decisions)",
+                    depth=MAX_DEPTH,
                 )
             ]
         )
@@ -283,13 +288,14 @@ def import_dmn(xml: str | bytes) -> dict[str, Any]:
                 continue  # a consequence of a deeper error
             pointer, element_id = _Reader.locate(error["loc"], spec)
             problems.append(
-                DmnXmlProblem(
+                xml_problem(
                     "E_DMN_XML_INVALID",
-                    f"{pointer}: {error['msg']}",
+                    "invalid",
                     element_id,
                     by_id.get(element_id, 0),
-                    "the model maps to an invalid decision model; check ids and names",
                     pointer,
+                    at=pointer,
+                    detail=error["msg"],
                 )
             )
         raise DmnXmlError(problems) from None
@@ -350,20 +356,21 @@ class _Reader:
     def report(
         self,
         code: str,
-        message: str,
+        key: str,
         element: Element,
-        hint: str | None = None,
+        /,
         *,
         owner: Element | None = None,
+        **params: object,
     ) -> None:
-        """Report a problem at `element` (by its id, else `owner`'s id, else its tag)."""
+        """Report problem `code`, saying entry `key` of `XML_MESSAGES` with `params`, at
+        `element` (by its id, else `owner`'s id, else its tag)."""
         element_id = element.get("id", "") or (owner.get("id", "") if owner is not None else "")
         if not element_id:
             element_id = _local(element.tag)[1]
         pointer = "/" + "/".join(self.path) if self.path else ""
-        self.problems.append(
-            DmnXmlProblem(code, message, element_id, self.line(element), hint, pointer)
-        )
+        line = self.line(element)
+        self.problems.append(xml_problem(code, key, element_id, line, pointer, **params))
 
     def tag(self, local: str) -> str:
         return f"{{{self.ns}}}{local}"
@@ -387,17 +394,9 @@ class _Reader:
 
     def unsupported(self, child: Element, parent: Element) -> None:
         local = _local(child.tag)[1]
-        hints = {
-            "decisionService": "decision services are not supported; model the decisions "
-            "without the service",
-            "import": "imported models are not supported; copy the elements into this model",
-        }
-        self.report(
-            "E_DMN_XML_UNSUPPORTED_ELEMENT",
-            f"`{local}` is not supported inside `{_local(parent.tag)[1]}`",
-            child,
-            hints.get(local, "remove the element or express it with supported elements"),
-        )
+        key = {"decisionService": "decision_service", "import": "import"}.get(local, "unsupported")
+        parent_tag = _local(parent.tag)[1]
+        self.report("E_DMN_XML_UNSUPPORTED_ELEMENT", key, child, tag=local, parent=parent_tag)
 
     def text_of(self, element: Element | None) -> str:
         if element is None:
@@ -426,33 +425,20 @@ class _Reader:
         language = element.get("expressionLanguage")
         if language is not None and language not in FEEL_LANGUAGES:
             self.report(
-                "E_DMN_XML_EXPRESSION_LANGUAGE",
-                f"expression language `{language}` is not supported",
-                element,
-                "write the expression in FEEL (remove `expressionLanguage`)",
+                "E_DMN_XML_EXPRESSION_LANGUAGE", "expression_language", element, language=language
             )
 
     def required_id(self, element: Element) -> str:
         value = element.get("id")
         if not value:
-            self.report(
-                "E_DMN_XML_MISSING",
-                f"`{_local(element.tag)[1]}` has no `id`",
-                element,
-                "give the element an id (the modeler does)",
-            )
+            self.report("E_DMN_XML_MISSING", "no_id", element, tag=_local(element.tag)[1])
             return "missing"
         return value
 
     def required_name(self, element: Element) -> str:
         value = element.get("name")
         if not value:
-            self.report(
-                "E_DMN_XML_MISSING",
-                f"`{_local(element.tag)[1]}` has no `name`",
-                element,
-                "give the element a name",
-            )
+            self.report("E_DMN_XML_MISSING", "no_name", element, tag=_local(element.tag)[1])
             return "missing"
         return value
 
@@ -480,15 +466,8 @@ class _Reader:
         namespace, local = _local(root.tag)
         if local != "definitions" or namespace not in MODEL_NAMESPACES:
             old = namespace.startswith(("http://www.omg.org/spec/DMN/", "https://www.omg.org"))
-            self.report(
-                "E_DMN_XML_NOT_DMN",
-                f"the root element is `{local}` in namespace `{namespace}`, not a DMN 1.3, "
-                f"1.4 or 1.5 `definitions`",
-                root,
-                "open the file in Camunda Modeler 5 and save it (it migrates older DMN)"
-                if old
-                else "import a .dmn file",
-            )
+            key = "old_dmn" if old else "not_dmn"
+            self.report("E_DMN_XML_NOT_DMN", key, root, tag=local, namespace=namespace)
             return {}
         self.ns = namespace
         for child in root:
@@ -510,12 +489,7 @@ class _Reader:
             spec["namespace"] = root.get("namespace")
         self.read_elements(root, spec)
         if not spec["decisions"]:
-            self.report(
-                "E_DMN_XML_MISSING",
-                "the model has no decision",
-                root,
-                "add at least one decision",
-            )
+            self.report("E_DMN_XML_MISSING", "no_decision", root)
         return spec
 
     def read_elements(self, root: Element, spec: dict[str, Any]) -> None:
@@ -570,12 +544,7 @@ class _Reader:
         if element.get("isCollection") == "true":
             item["is_collection"] = True
         if "type_ref" not in item and not components:
-            self.report(
-                "E_DMN_XML_MISSING",
-                "the item definition has neither a `typeRef` nor `itemComponent`s",
-                element,
-                "give it a type",
-            )
+            self.report("E_DMN_XML_MISSING", "untyped_item", element)
         return item
 
     def variable_type(self, element: Element) -> str | None:
@@ -597,21 +566,19 @@ class _Reader:
         href = element.get("href", "")
         if not href.startswith("#"):
             self.report(
-                "E_DMN_XML_BAD_REFERENCE",
-                f"the reference `{href}` is not to an element of this model",
-                element,
-                "refer to elements of this model (`#id`); imports are not supported",
-                owner=owner,
+                "E_DMN_XML_BAD_REFERENCE", "external_reference", element, owner=owner, href=href
             )
             return None
         kind, name = self.names.get(href[1:], ("", ""))
         if kind not in kinds:
+            named = sorted(kinds)
             self.report(
                 "E_DMN_XML_BAD_REFERENCE",
-                f"the reference `{href}` names no {' or '.join(sorted(kinds))} of this model",
+                "bad_reference",
                 element,
-                "fix the href (`#` followed by the element's id)",
                 owner=owner,
+                href=href,
+                kinds=Words(" 或 ".join(named), " or ".join(named)),
             )
             return None
         return name
@@ -642,19 +609,11 @@ class _Reader:
     ) -> Any:
         found = [child for local, child in kids if local in _BOXED]
         if len(found) > 1:
-            self.report(
-                "E_DMN_XML_UNSUPPORTED_ELEMENT",
-                "the element holds more than one expression",
-                found[1],
-                "keep one expression",
-            )
+            self.report("E_DMN_XML_UNSUPPORTED_ELEMENT", "two_expressions", found[1])
         if not found:
             if required:
                 self.report(
-                    "E_DMN_XML_MISSING",
-                    f"`{_local(element.tag)[1]}` has no expression",
-                    element,
-                    "add its logic (a decision table, a literal expression, ...)",
+                    "E_DMN_XML_MISSING", "no_expression", element, tag=_local(element.tag)[1]
                 )
             return None
         return self.boxed(found[0], element.get("name", ""))
@@ -701,20 +660,10 @@ class _Reader:
         with self.at("requires"):
             requires = self.requirements(list(self.children(element, allowed)))
         if set(requires) - {"knowledge"}:
-            self.report(
-                "E_DMN_XML_UNSUPPORTED_ELEMENT",
-                "a business knowledge model may only require other knowledge models",
-                element,
-                "pass the values as parameters",
-            )
+            self.report("E_DMN_XML_UNSUPPORTED_ELEMENT", "knowledge_requires", element)
         logic = element.find(self.tag("encapsulatedLogic"))
         if logic is None:
-            self.report(
-                "E_DMN_XML_MISSING",
-                "the business knowledge model has no `encapsulatedLogic`",
-                element,
-                "add its logic",
-            )
+            self.report("E_DMN_XML_MISSING", "no_logic", element)
             item["logic"] = {"type": "literal", "text": "null"}
             return item
         function = self.function(logic, body_at=("logic",))
@@ -754,12 +703,7 @@ class _Reader:
     def literal(self, element: Element, owner: str = "") -> dict[str, Any]:
         list(self.children(element, {"text", "importedValues"}))
         if element.find(self.tag("importedValues")) is not None:
-            self.report(
-                "E_DMN_XML_UNSUPPORTED_ELEMENT",
-                "imported values are not supported",
-                element,
-                "write the value as FEEL text",
-            )
+            self.report("E_DMN_XML_UNSUPPORTED_ELEMENT", "imported_values", element)
         result: dict[str, Any] = {"type": "literal", "text": self.text_of(element) or "null"}
         if element.get("typeRef"):
             result["type_ref"] = self.type_ref(element.get("typeRef"))
@@ -772,18 +716,20 @@ class _Reader:
         if policy is None:
             self.report(
                 "E_DMN_XML_HIT_POLICY",
-                f"unknown hit policy `{policy_name}`",
+                "hit_policy",
                 element,
-                f"use one of {', '.join(HIT_POLICY_NAMES)}",
+                policy=policy_name,
+                policies=listing(list(HIT_POLICY_NAMES)),
             )
             policy = "U"
         if aggregation:
             if policy != "C" or aggregation not in AGGREGATIONS:
                 self.report(
                     "E_DMN_XML_HIT_POLICY",
-                    f"aggregation `{aggregation}` with hit policy `{policy_name}`",
+                    "aggregation",
                     element,
-                    "aggregate (SUM, MIN, MAX, COUNT) only with COLLECT",
+                    aggregation=aggregation,
+                    policy=policy_name,
                 )
             else:
                 policy = AGGREGATIONS[aggregation]
@@ -795,9 +741,9 @@ class _Reader:
         if element.get("preferredOrientation") not in (None, "Rule-as-Row"):
             self.report(
                 "E_DMN_XML_UNSUPPORTED_ELEMENT",
-                f"orientation `{element.get('preferredOrientation')}` is not supported",
+                "orientation",
                 element,
-                "use the rule-as-row orientation",
+                orientation=element.get("preferredOrientation"),
             )
         inputs: list[dict[str, Any]] = []
         outputs: list[dict[str, Any]] = []
@@ -819,12 +765,7 @@ class _Reader:
         for index, output in enumerate(outputs):
             if "name" not in output:
                 with self.at("outputs", index, "name"):
-                    self.report(
-                        "E_DMN_XML_MISSING",
-                        "an output of a table with several outputs has no `name`",
-                        element,
-                        "name every output (the names are the keys of the result)",
-                    )
+                    self.report("E_DMN_XML_MISSING", "unnamed_output", element)
                 output["name"] = output["id"]
         described = "Description" not in annotations and any(
             _own_description(self.text_of_child(rule, "description") or "", self.entries(rule))
@@ -870,12 +811,7 @@ class _Reader:
                 self.check_language(child)
                 column["input_values"] = self.text_of(child) or "-"
         if expression is None or not self.text_of(expression):
-            self.report(
-                "E_DMN_XML_MISSING",
-                "the input has no input expression",
-                element,
-                "write the expression the column tests (e.g. `age`)",
-            )
+            self.report("E_DMN_XML_MISSING", "no_input_expression", element)
         column["expression"] = self.text_of(expression) or "null"
         if expression is not None and expression.get("typeRef"):
             column["type_ref"] = self.type_ref(expression.get("typeRef"))
@@ -926,10 +862,12 @@ class _Reader:
         if len(when) != n_inputs or len(then) != n_outputs:
             self.report(
                 "E_DMN_XML_CELL_COUNT",
-                f"the rule has {len(when)} input and {len(then)} output entries; the table has "
-                f"{n_inputs} inputs and {n_outputs} outputs",
+                "cell_count",
                 element,
-                "give the rule one entry per column",
+                inputs=len(when),
+                outputs=len(then),
+                input_columns=n_inputs,
+                output_columns=n_outputs,
             )
         if n_annotations:
             notes += [""] * (n_annotations - len(notes))
@@ -958,13 +896,7 @@ class _Reader:
                 if value["type"] == "literal":
                     value.setdefault("type_ref", self.type_ref(variable.get("typeRef")))
                 else:
-                    self.report(
-                        "E_DMN_XML_UNSUPPORTED_TYPE_REF",
-                        "a `typeRef` on the variable of a context entry whose value is not "
-                        "a literal expression is not supported",
-                        variable,
-                        "remove the typeRef, or declare the type on the decision",
-                    )
+                    self.report("E_DMN_XML_UNSUPPORTED_TYPE_REF", "entry_type_ref", variable)
         entry["value"] = value if value is not None else {"type": "literal", "text": "null"}
         return entry
 
@@ -992,10 +924,11 @@ class _Reader:
                 with self.at("rows", index):
                     self.report(
                         "E_DMN_XML_CELL_COUNT",
-                        f"row {index + 1} has {len(row)} cells; the relation has "
-                        f"{len(columns)} columns",
+                        "relation_cells",
                         element,
-                        "give every row one cell per column",
+                        row=index + 1,
+                        cells=len(row),
+                        columns=len(columns),
                     )
         return {"type": "relation", "columns": columns, "rows": rows}
 
@@ -1007,9 +940,7 @@ class _Reader:
                 parameter = child.find(self.tag("parameter"))
                 name = self.required_name(parameter) if parameter is not None else ""
                 if parameter is None:
-                    self.report(
-                        "E_DMN_XML_MISSING", "the binding has no parameter", child, "name it"
-                    )
+                    self.report("E_DMN_XML_MISSING", "unbound_parameter", child)
                 with self.at("bindings", len(bindings), "value"):
                     value = self.single_boxed(child, {"parameter"}, required=False)
                 bindings.append(
@@ -1021,29 +952,16 @@ class _Reader:
             elif local == "literalExpression" and function is None:
                 function = self.text_of(child)
             else:
-                self.report(
-                    "E_DMN_XML_UNSUPPORTED_ELEMENT",
-                    "the invoked function must be named by a literal expression",
-                    child,
-                    "invoke a business knowledge model by its name",
-                )
+                self.report("E_DMN_XML_UNSUPPORTED_ELEMENT", "invoked_function", child)
         if not function:
-            self.report(
-                "E_DMN_XML_MISSING",
-                "the invocation does not name the function it calls",
-                element,
-                "add a literal expression with the knowledge model's name",
-            )
+            self.report("E_DMN_XML_MISSING", "no_function", element)
         return {"type": "invocation", "function": function or "missing", "bindings": bindings}
 
     def part(self, element: Element, local: str) -> dict[str, Any]:
         child = element.find(self.tag(local))
         if child is None:
             self.report(
-                "E_DMN_XML_MISSING",
-                f"`{_local(element.tag)[1]}` has no `{local}`",
-                element,
-                f"add its `{local}` expression",
+                "E_DMN_XML_MISSING", "no_part", element, tag=_local(element.tag)[1], part=local
             )
             return {"type": "literal", "text": "null"}
         with self.at(local):
@@ -1073,12 +991,7 @@ class _Reader:
         list(self.children(element, {"in", last}))
         variable = element.get("iteratorVariable")
         if not variable:
-            self.report(
-                "E_DMN_XML_MISSING",
-                f"`{kind}` has no `iteratorVariable`",
-                element,
-                "name the iteration variable",
-            )
+            self.report("E_DMN_XML_MISSING", "no_iterator_variable", element, kind=kind)
         return {
             "type": "iterator",
             "kind": kind,
@@ -1093,12 +1006,7 @@ class _Reader:
         """A function definition; its body is read at `body_at` (a BKM's at its `logic`)."""
         kind = element.get("kind", "FEEL")
         if kind != "FEEL":
-            self.report(
-                "E_DMN_XML_UNSUPPORTED_ELEMENT",
-                f"functions of kind `{kind}` are not supported",
-                element,
-                "write the function body in FEEL",
-            )
+            self.report("E_DMN_XML_UNSUPPORTED_ELEMENT", "function_kind", element, kind=kind)
         parameters: list[dict[str, Any]] = []
         kids = list(self.children(element, _BOXED | {"formalParameter"}))
         for local, child in kids:

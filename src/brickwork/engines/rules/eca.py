@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from brickwork.engines.bilingual import Words
 from brickwork.engines.expr import (
     CompiledExpression,
     EvaluationContext,
@@ -35,7 +36,8 @@ from brickwork.engines.expr import (
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr import values as v
 from brickwork.engines.rules.cron import Cron, CronError, parse_cron
-from brickwork.engines.rules.problems import ModelProblem, from_diagnostic, pointer_token
+from brickwork.engines.rules.messages import MATCHING, PHASES, TRIGGERED, listing, phrase
+from brickwork.engines.rules.problems import ModelProblem, from_diagnostic, pointer_token, problem
 from brickwork.engines.rules.rule_definition import (
     AFTER_SAVE_ACTIONS,
     BEFORE_SAVE_ACTIONS,
@@ -280,10 +282,11 @@ class CompiledRule:
         for index, item in enumerate(self.spec.aggregates):
             if item.name not in given:
                 problems.append(
-                    ModelProblem(
+                    problem(
                         "E_RULE_AGGREGATE_MISSING",
-                        f"no value was given for aggregate `{item.name}`",
+                        "aggregate_missing",
                         f"/aggregates/{index}",
+                        name=item.name,
                     )
                 )
             variables[item.name] = bindings[item.name] = _plain(given.get(item.name))
@@ -484,7 +487,7 @@ def _schema_problem(error: Any, spec: Any) -> ModelProblem:
         else:
             node = None
     pointer = "".join(f"/{pointer_token(part)}" for part in parts)
-    return ModelProblem("E_RULE_SCHEMA", error["msg"], pointer)
+    return problem("E_RULE_SCHEMA", "rule_schema", pointer, detail=error["msg"])
 
 
 class _Compiler:
@@ -496,8 +499,9 @@ class _Compiler:
         self.problems = problems
         self.expressions: dict[str, CompiledExpression] = {}
 
-    def problem(self, code: str, message: str, pointer: str, hint: str | None = None) -> None:
-        self.problems.append(ModelProblem(code, message, pointer, hint))
+    def problem(self, code: str, key: str, pointer: str, /, **params: object) -> None:
+        """Note problem `code` at `pointer`, saying entry `key` of `MESSAGES`."""
+        self.problems.append(problem(code, key, pointer, **params))
 
     def run(self) -> tuple[dict[str, CompiledExpression], Cron | None]:
         rule = self.rule
@@ -520,83 +524,53 @@ class _Compiler:
             and (condition.result_type.kind != v.BOOLEAN)
         ):
             self.problem(
-                "E_RULE_CONDITION",
-                f"the condition gives a {condition.result_type}, not true/false",
-                "/condition",
-                "e.g. amount > 50000",
+                "E_RULE_CONDITION", "condition_type", "/condition", kind=condition.result_type
             )
         for index, action in enumerate(rule.actions):
             self._action(action, f"/actions/{index}", names, record_fields)
         if rule.mode == "async" and rule.phase != "after_save":
-            self.problem(
-                "E_RULE_PHASE",
-                "only after-save rules can act later",
-                "/mode",
-                'use "same_transaction" before the save',
-            )
+            self.problem("E_RULE_PHASE", "async_phase", "/mode")
         if (
             rule.effective_from is not None
             and rule.effective_to is not None
             and rule.effective_to < rule.effective_from
         ):
-            self.problem(
-                "E_RULE_EFFECTIVE",
-                "the rule would end before it starts",
-                "/effective_to",
-                "effective_to is the last day in force",
-            )
+            self.problem("E_RULE_EFFECTIVE", "effective_backwards", "/effective_to")
         return self.expressions, cron
 
     def _trigger(self) -> Cron | None:
         trigger = self.rule.trigger
         if isinstance(trigger, ScheduleTrigger):
             if self.rule.phase != "after_save":
-                self.problem(
-                    "E_RULE_PHASE",
-                    "a scheduled rule saves nothing: it has no before-save phase",
-                    "/phase",
-                    'use "after_save"',
-                )
+                self.problem("E_RULE_PHASE", "schedule_phase", "/phase")
             self._for_each(trigger)
             try:
                 cron = parse_cron(trigger.cron, trigger.timezone)
                 cron.next_after(CRON_REFERENCE)  # one that never fires is refused now
                 return cron
             except CronError as exc:
-                self.problem(
-                    "E_RULE_CRON", str(exc), "/trigger/cron", "e.g. `0 2 * * *` for 02:00 every day"
-                )
+                self.problem("E_RULE_CRON", "cron", "/trigger/cron", detail=str(exc))
             return None
         if trigger.form not in self.scopes:
-            self.problem(
-                "E_RULE_UNKNOWN_FORM", f"the app has no form `{trigger.form}`", "/trigger/form"
-            )
+            self.problem("E_RULE_UNKNOWN_FORM", "unknown_form", "/trigger/form", form=trigger.form)
             return None
         if isinstance(trigger, ManualTrigger | FlowTrigger):
             if self.rule.phase != "after_save":
-                what = "run by a button" if isinstance(trigger, ManualTrigger) else "on a flow"
-                self.problem(
-                    "E_RULE_PHASE",
-                    f"a rule {what} saves nothing: it has no before-save phase",
-                    "/phase",
-                    'use "after_save"',
-                )
+                what = TRIGGERED["manual" if isinstance(trigger, ManualTrigger) else "flow"]
+                self.problem("E_RULE_PHASE", "trigger_phase", "/phase", what=what)
             return None
         fields = self.scopes[trigger.form].fields
         for index, key in enumerate(trigger.fields):
             if key not in fields:
                 self.problem(
                     "E_RULE_UNKNOWN_FIELD",
-                    f"form `{trigger.form}` has no field `{key}`",
+                    "form_field",
                     f"/trigger/fields/{index}",
+                    form=trigger.form,
+                    key=key,
                 )
         if trigger.fields and "updated" not in trigger.events:
-            self.problem(
-                "E_RULE_TRIGGER",
-                "changed fields only narrow updates",
-                "/trigger/fields",
-                'add "updated" to events',
-            )
+            self.problem("E_RULE_TRIGGER", "trigger_fields", "/trigger/fields")
         return None
 
     def _for_each(self, trigger: ScheduleTrigger) -> None:
@@ -629,7 +603,7 @@ class _Compiler:
     def _form_fields(self, form: str, pointer: str) -> Mapping[str, t.ExprType] | None:
         scope = self.scopes.get(form)
         if scope is None:
-            self.problem("E_RULE_UNKNOWN_FORM", f"the app has no form `{form}`", pointer)
+            self.problem("E_RULE_UNKNOWN_FORM", "unknown_form", pointer, form=form)
             return None
         return scope.fields
 
@@ -677,11 +651,9 @@ class _Compiler:
             kind = fields.get(key)
             here = f"{pointer}/fields/{index}"
             if kind is None:
-                message = f"form `{item.form}` has no field `{key}`"
-                self.problem("E_RULE_UNKNOWN_FIELD", message, here)
+                self.problem("E_RULE_UNKNOWN_FIELD", "form_field", here, form=item.form, key=key)
             elif kind.kind == v.LIST and kind.item is not None and kind.item.kind == v.CONTEXT:
-                message = f"`{key}` is a sub-table; a list takes fields of the record itself"
-                self.problem("E_RULE_AGGREGATE", message, here)
+                self.problem("E_RULE_AGGREGATE", "list_sub_table", here, key=key)
             else:
                 entries[key] = kind
         return t.list_of(t.context_of(entries))
@@ -693,17 +665,21 @@ class _Compiler:
         if item.field is None:
             if item.function != "count":
                 self.problem(
-                    "E_RULE_AGGREGATE", f"{item.function} needs a field", f"{pointer}/field"
+                    "E_RULE_AGGREGATE",
+                    "aggregate_field",
+                    f"{pointer}/field",
+                    function=item.function,
                 )
             return t.ANY
         kind = fields.get(item.field)
+        here = f"{pointer}/field"
         if kind is None:
-            message = f"form `{item.form}` has no field `{item.field}`"
-            self.problem("E_RULE_UNKNOWN_FIELD", message, f"{pointer}/field")
+            self.problem("E_RULE_UNKNOWN_FIELD", "form_field", here, form=item.form, key=item.field)
             return t.ANY
         if item.function in ("sum", "avg") and t.is_known(kind) and kind.kind != v.NUMBER:
-            message = f"cannot take the {item.function} of a {kind}"
-            self.problem("E_RULE_AGGREGATE", message, f"{pointer}/field")
+            self.problem(
+                "E_RULE_AGGREGATE", "aggregate_type", here, function=item.function, kind=kind
+            )
         return kind
 
     def _window(
@@ -715,12 +691,15 @@ class _Compiler:
     ) -> None:
         assert item.window is not None
         if not _is_date(fields.get(item.window.field)):
-            message = f"`{item.window.field}` is not a date or date-and-time field of `{item.form}`"
-            self.problem("E_RULE_WINDOW", message, f"{pointer}/window/field")
+            here = f"{pointer}/window/field"
+            self.problem(
+                "E_RULE_WINDOW", "window_field", here, field=item.window.field, form=item.form
+            )
         anchor = item.window.anchor
         if anchor is not None and not _is_date(record_fields.get(anchor)):
-            message = f"`{anchor}` is not a date or date-and-time field of the triggering record"
-            self.problem("E_RULE_WINDOW", message, f"{pointer}/window/anchor")
+            self.problem(
+                "E_RULE_WINDOW", "window_anchor", f"{pointer}/window/anchor", anchor=anchor
+            )
 
     def _action(
         self,
@@ -734,9 +713,12 @@ class _Compiler:
         if action.type not in allowed:
             self.problem(
                 "E_RULE_PHASE",
-                f"`{action.type}` cannot run {phase.replace('_', ' ')}",
+                "action_phase",
                 f"{pointer}/type",
-                f"{phase} rules use: {', '.join(sorted(allowed))}",
+                action=action.type,
+                when=PHASES[phase],
+                phase=Words(PHASES[phase].zh_cn, phase),
+                actions=listing(sorted(allowed)),
             )
             return
         if isinstance(action, Block | CallDecision | Notify | StartFlow):
@@ -744,19 +726,14 @@ class _Compiler:
             return
         if isinstance(action, SetFields):
             if "deleted" in getattr(self.rule.trigger, "events", ()):
-                self.problem(
-                    "E_RULE_PHASE",
-                    "a deleted record keeps no new values",
-                    f"{pointer}/type",
-                    "trigger on created or updated",
-                )
+                self.problem("E_RULE_PHASE", "set_on_delete", f"{pointer}/type")
             target: Mapping[str, t.ExprType] | None = record_fields
         else:
             target = self._form_fields(action.form, f"{pointer}/form")
         for key, text in action.values.items():
             here = f"{pointer}/values/{pointer_token(key)}"
             if target is not None and key not in target:
-                self.problem("E_RULE_UNKNOWN_FIELD", f"no field `{key}` to set", here)
+                self.problem("E_RULE_UNKNOWN_FIELD", "no_field_to_set", here, key=key)
             self._expression(text, here, names)
         if isinstance(action, RaiseAlert) and action.dedupe is not None:
             self._expression(action.dedupe, f"{pointer}/dedupe", names)
@@ -774,9 +751,7 @@ class _Compiler:
         if isinstance(action, Block):
             if action.field is not None and action.field not in record_fields:
                 self.problem(
-                    "E_RULE_UNKNOWN_FIELD",
-                    f"the record has no field `{action.field}`",
-                    f"{pointer}/field",
+                    "E_RULE_UNKNOWN_FIELD", "record_field", f"{pointer}/field", key=action.field
                 )
         elif isinstance(action, CallDecision):
             self._decision_call(action, pointer, names, record_fields)
@@ -792,14 +767,7 @@ class _Compiler:
         if record_form(trigger) is None or (
             isinstance(trigger, RecordTrigger) and "deleted" in trigger.events
         ):
-            self.problem(
-                "E_RULE_START_FLOW",
-                "a flow starts on a record that stays: not on a deletion, nor on a schedule "
-                "without `for_each`",
-                f"{pointer}/type",
-                "trigger on records created or updated, a button, a flow event or a schedule "
-                "for each record of a form",
-            )
+            self.problem("E_RULE_START_FLOW", "start_flow_trigger", f"{pointer}/type")
 
     def _notify(
         self, action: Notify, pointer: str, record_fields: Mapping[str, t.ExprType]
@@ -808,27 +776,23 @@ class _Compiler:
         checked by the platform, which renders them and knows the webhooks)."""
         if action.channel == "webhook":
             if action.webhook is None:
-                message = "a webhook notice names the webhook"
-                self.problem("E_RULE_NOTIFY", message, f"{pointer}/webhook", "a key, never a URL")
+                self.problem("E_RULE_NOTIFY", "webhook_unnamed", f"{pointer}/webhook")
             if action.to:
-                message = "a webhook notice has no recipients"
-                self.problem("E_RULE_NOTIFY", message, f"{pointer}/to", "leave out `to`")
+                self.problem("E_RULE_NOTIFY", "webhook_recipients", f"{pointer}/to")
             return
         if action.webhook is not None:
-            message = f"only the webhook channel names a webhook, not {action.channel}"
-            self.problem("E_RULE_NOTIFY", message, f"{pointer}/webhook", '"channel": "webhook"')
+            here = f"{pointer}/webhook"
+            self.problem("E_RULE_NOTIFY", "webhook_channel", here, channel=action.channel)
         if not action.to:
-            message = "a notice needs at least one recipient"
-            self.problem("E_RULE_NOTIFY", message, f"{pointer}/to", '[{"user": "alice"}]')
+            self.problem("E_RULE_NOTIFY", "no_recipients", f"{pointer}/to")
         has_record = record_form(self.rule.trigger) is not None
         for index, recipient in enumerate(action.to):
             here = f"{pointer}/to/{index}"
             if (recipient.field is not None or recipient.owner) and not has_record:
-                message = "a scheduled rule has no record whose field or owner could be notified"
-                self.problem("E_RULE_NOTIFY", message, here, "name users or roles")
+                self.problem("E_RULE_NOTIFY", "schedule_recipient", here)
             elif recipient.field is not None and recipient.field not in record_fields:
-                message = f"the record has no field `{recipient.field}`"
-                self.problem("E_RULE_UNKNOWN_FIELD", message, f"{here}/field")
+                here = f"{here}/field"
+                self.problem("E_RULE_UNKNOWN_FIELD", "record_field", here, key=recipient.field)
 
     def _decision_call(
         self,
@@ -844,7 +808,7 @@ class _Compiler:
         for key, text in action.outputs.items():
             here = f"{pointer}/outputs/{pointer_token(key)}"
             if key not in record_fields:
-                self.problem("E_RULE_UNKNOWN_FIELD", f"the record has no field `{key}`", here)
+                self.problem("E_RULE_UNKNOWN_FIELD", "record_field", here, key=key)
             self._expression(text, here, {"result": t.ANY})
 
 
@@ -856,8 +820,12 @@ def _is_date(kind: t.ExprType | None) -> bool:
 
 
 def run_examples(rule: CompiledRule, examples: Sequence[Example]) -> list[tuple[str, str | None]]:
-    """Each example's name and why it does not hold (None: it holds)."""
-    return [(example.name, _example_failure(rule, example)) for example in examples]
+    """Each example's name and why it does not hold (None: it holds), in English."""
+    found = []
+    for example in examples:
+        failure = _example_failure(rule, example)
+        found.append((example.name, None if failure is None else failure.en))
+    return found
 
 
 def check_examples(rule: CompiledRule) -> list[ModelProblem]:
@@ -866,10 +834,9 @@ def check_examples(rule: CompiledRule) -> list[ModelProblem]:
     for index, example in enumerate(rule.spec.examples):
         failure = _example_failure(rule, example)
         if failure is not None:
+            pointer = f"/examples/{index}"
             problems.append(
-                ModelProblem(
-                    "E_RULE_EXAMPLE", f"example `{example.name}`: {failure}", f"/examples/{index}"
-                )
+                problem("E_RULE_EXAMPLE", "example", pointer, name=example.name, failure=failure)
             )
     return problems
 
@@ -906,7 +873,8 @@ def typed_example(values: Mapping[str, Any], types: Mapping[str, t.ExprType]) ->
     return typed
 
 
-def _example_failure(rule: CompiledRule, example: Example) -> str | None:
+def _example_failure(rule: CompiledRule, example: Example) -> Words | None:
+    """Why `example` does not hold, in both languages (None: it holds)."""
     given = example.given
     now = given.now or datetime(2000, 1, 1).astimezone()
     form = getattr(rule.spec.trigger, "form", None)
@@ -924,28 +892,30 @@ def _example_failure(rule: CompiledRule, example: Example) -> str | None:
     outcome = rule.evaluate(event, given.aggregates)
     expect = example.expect
     if outcome.matched != expect.matched:
-        wanted = "match" if expect.matched else "not match"
-        return f"expected the rule to {wanted}, but it did not" + _why(outcome)
+        why = _why(outcome)
+        return phrase("example_matched", wanted=MATCHING[expect.matched], why=why)
     blocked = outcome.blocked
     if expect.blocked is not None and (blocked is None or blocked.message != expect.blocked):
-        return f"expected the save blocked with {expect.blocked!r}"
+        return phrase("example_blocked", message=expect.blocked)
     if expect.actions is not None:
         done = tuple(_effect_type(e) for e in outcome.effects)
         if done != expect.actions:
-            return f"expected actions {list(expect.actions)}, got {list(done)}"
+            return phrase("example_actions", expected=list(expect.actions), actual=list(done))
     if expect.values is not None:
         first = outcome.effects[0] if outcome.effects else None
         actual = dict(getattr(first, "values", {}) or {})
         for key, wanted_value in expect.values.items():
             if _plain(wanted_value) != actual.get(key):
-                return f"expected {key} = {wanted_value!r}, got {actual.get(key)!r}"
+                found = actual.get(key)
+                return phrase("example_value", key=key, wanted=wanted_value, actual=found)
     return None
 
 
-def _why(outcome: RuleOutcome) -> str:
+def _why(outcome: RuleOutcome) -> Words:
+    """The first diagnostic of the evaluation, as a detail in brackets (none: nothing)."""
     if not outcome.diagnostics:
-        return ""
-    return f" ({outcome.diagnostics[0]})"
+        return Words("", "")
+    return phrase("example_why", diagnostic=outcome.diagnostics[0])
 
 
 def _changed(record: Mapping[str, Any], previous: Mapping[str, Any] | None) -> set[str]:

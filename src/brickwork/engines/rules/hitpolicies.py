@@ -54,19 +54,13 @@ def aggregate(policy: str, found: list[Any], state: State, pointer: str) -> Any:
     if policy == "C+":
         if not all(type(item) is Decimal for item in found):
             bad = next(item for item in found if type(item) is not Decimal)
-            state.report(
-                "E_DMN_AGGREGATION",
-                f"C+ adds numbers; an output is a {v.kind_of(bad)}",
-                pointer,
-                "make every output a number, or use C to collect them",
-            )
+            state.report("E_DMN_AGGREGATION", "sum_type", pointer, kind=v.kind_of(bad))
             return None
         try:
             with localcontext(v.DECIMAL_CONTEXT):
                 return sum(found, Decimal(0))
         except ArithmeticError:
-            state.report("E_DMN_AGGREGATION", "C+: the sum is too large", pointer,
-                         "check the outputs' magnitudes")  # fmt: skip
+            state.report("E_DMN_AGGREGATION", "sum_too_large", pointer)
             return None
     best = found[0]
     want = -1 if policy == "C<" else 1
@@ -75,20 +69,18 @@ def aggregate(policy: str, found: list[Any], state: State, pointer: str) -> Any:
         if compared is None:
             state.report(
                 "E_DMN_AGGREGATION",
-                f"{policy} compares outputs; a {v.kind_of(item)} and a {v.kind_of(best)} "
-                "cannot be compared",
+                "outputs_incomparable",
                 pointer,
-                "make every output the same comparable type",
+                policy=policy,
+                first=v.kind_of(item),
+                second=v.kind_of(best),
             )
             return None
         if compared == want:
             best = item
     if v.order(best, best) is None:
         state.report(
-            "E_DMN_AGGREGATION",
-            f"{policy} compares outputs; a {v.kind_of(best)} has no order",
-            pointer,
-            "make every output a number, a string or a date",
+            "E_DMN_AGGREGATION", "output_unordered", pointer, policy=policy, kind=v.kind_of(best)
         )
         return None
     return best

@@ -32,7 +32,8 @@ from brickwork.engines.expr import values as v
 from brickwork.engines.expr.conformance import conforms, static_type, type_problem
 from brickwork.engines.expr.syntax import InstanceOf, TypeRef
 from brickwork.engines.rules.definition import ItemDefinition
-from brickwork.engines.rules.problems import ModelProblem, from_diagnostic
+from brickwork.engines.rules.messages import NONE, listing
+from brickwork.engines.rules.problems import ModelProblem, from_diagnostic, problem
 
 _NUMBER_TEXT = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
@@ -248,15 +249,9 @@ class TypeResolver:
             return self._definition(definition, f"/item_definitions/{index}")
         feel = parse_feel_type(ref)
         if feel is None:
-            known = ", ".join(sorted(self._by_name)) or "none"
+            known = listing(sorted(self._by_name), empty=NONE)
             self.problems.append(
-                ModelProblem(
-                    "E_DMN_UNKNOWN_TYPE",
-                    f"`{ref}` is neither a FEEL type nor an item definition",
-                    pointer,
-                    f"write a FEEL type (number, string, date, list<number>, ...) or the name "
-                    f"of an item definition (defined: {known})",
-                )
+                problem("E_DMN_UNKNOWN_TYPE", "unknown_type", pointer, ref=ref, known=known)
             )
             return ANY_TYPE
         return feel_type(feel)
@@ -268,12 +263,7 @@ class TypeResolver:
             return done
         if key in self._resolving:
             self.problems.append(
-                ModelProblem(
-                    "E_DMN_TYPE_CYCLE",
-                    f"the item definition `{definition.name}` refers to itself",
-                    pointer,
-                    "a type cannot contain itself; use a list or a separate definition",
-                )
+                problem("E_DMN_TYPE_CYCLE", "type_cycle", pointer, name=definition.name)
             )
             return ANY_TYPE
         self._resolving.add(key)
@@ -289,13 +279,7 @@ class TypeResolver:
         components: tuple[tuple[str, DmnType], ...] | None = None
         if (definition.type_ref is None) == (definition.components is None):
             self.problems.append(
-                ModelProblem(
-                    "E_DMN_ITEM_DEFINITION",
-                    f"the item definition `{definition.name}` needs exactly one of `type_ref` "
-                    "and `components`",
-                    pointer,
-                    "give `type_ref` for a simple type or `components` for a structure",
-                )
+                problem("E_DMN_ITEM_DEFINITION", "item_definition", pointer, name=definition.name)
             )
         if definition.components is not None:
             components = tuple(
@@ -306,21 +290,18 @@ class TypeResolver:
             for index, name in enumerate(names):
                 if name in names[:index]:
                     self.problems.append(
-                        ModelProblem(
+                        problem(
                             "E_DMN_DUPLICATE_NAME",
-                            f"the component `{name}` is defined twice",
+                            "duplicate_component",
                             f"{pointer}/components/{index}/name",
-                            "give each component its own name",
+                            name=name,
                         )
                     )
         elif definition.type_ref is not None:
             if definition.type_ref == definition.name:
                 self.problems.append(
-                    ModelProblem(
-                        "E_DMN_TYPE_CYCLE",
-                        f"the item definition `{definition.name}` refers to itself",
-                        f"{pointer}/type_ref",
-                        "refer to a FEEL type or another item definition",
+                    problem(
+                        "E_DMN_TYPE_CYCLE", "type_self", f"{pointer}/type_ref", name=definition.name
                     )
                 )
             else:

@@ -1,10 +1,13 @@
-"""Problems of decision models: refusals at compile time and diagnostics at evaluation time.
+"""Problems of decision models and rules: refusals at compile time and diagnostics at evaluation
+time.
 
-A `ModelProblem` is data: a stable code (`E_DMN_...`, or an expression engine code such as
-`E_TYPE_MISMATCH` for a failure inside FEEL text at evaluation time), a message, a JSON pointer
-into the model's `spec`, the line/column inside the FEEL text when the problem is there, and a
-hint. `DecisionModelError` carries every problem found in a model that cannot be compiled. This
-module must not know about HTTP or pick a language from the environment.
+A `ModelProblem` is data: a stable code (`E_DMN_...`, `E_RULE_...`, or an expression engine code
+such as `E_TYPE_MISMATCH` for a failure inside FEEL text at evaluation time), a message and a
+hint in English and the same in Simplified Chinese (`zh_cn`, `hint_zh_cn`), a JSON pointer into
+the model's `spec`, and the line/column inside the FEEL text when the problem is there. `problem`
+builds one from an entry of `messages.MESSAGES`. `DecisionModelError` carries every problem found
+in a model that cannot be compiled. This module must not know about HTTP or pick a language from
+the environment.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from brickwork.engines.bilingual import fill
 from brickwork.engines.expr import Diagnostic
+from brickwork.engines.rules.messages import MESSAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +29,10 @@ class ModelProblem:
     line: int = 0
     column: int = 0
     """1-based position inside the FEEL text at `pointer` (0: the whole element)."""
+    zh_cn: str | None = None
+    """The message in Simplified Chinese."""
+    hint_zh_cn: str | None = None
+    """The hint in Simplified Chinese."""
 
     def __str__(self) -> str:
         where = self.pointer or "/"
@@ -32,12 +41,32 @@ class ModelProblem:
         text = f"{self.code} at {where}: {self.message}"
         return f"{text} (hint: {self.hint})" if self.hint else text
 
+    def said(self, locale: str | None) -> tuple[str, str | None]:
+        """The message and the hint in `locale` ("zh-CN" or English), English where there is
+        no Chinese text."""
+        if locale == "zh-CN":
+            return self.zh_cn or self.message, self.hint_zh_cn or self.hint
+        return self.message, self.hint
+
+
+def problem(code: str, key: str, pointer: str = "", /, **params: object) -> ModelProblem:
+    """Problem `code` at `pointer`, saying entry `key` of `MESSAGES` with `params`."""
+    message, hint = MESSAGES[key]
+    zh_cn, en = fill(message, params)
+    if hint is None:
+        return ModelProblem(code, en, pointer, zh_cn=zh_cn)
+    hint_zh_cn, hint_en = fill(hint, params)
+    return ModelProblem(code, en, pointer, hint_en, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn)
+
 
 def from_diagnostic(
     diagnostic: Diagnostic, pointer: str, *, code: str | None = None
 ) -> ModelProblem:
-    """A problem for an expression engine diagnostic about the FEEL text at `pointer`."""
-    message = diagnostic.message if code is None else f"{diagnostic.code}: {diagnostic.message}"
+    """A problem for an expression engine diagnostic about the FEEL text at `pointer`: refused
+    at compile time (`code`, with the diagnostic's code in the message) or met when evaluating.
+    The diagnostic is English: the Chinese message puts a lead-in before it."""
+    key = "expression_failed" if code is None else "expression"
+    zh_cn, message = fill(MESSAGES[key][0], {"code": diagnostic.code, "detail": diagnostic.message})
     return ModelProblem(
         code or diagnostic.code,
         message,
@@ -45,6 +74,8 @@ def from_diagnostic(
         diagnostic.hint,
         diagnostic.line,
         diagnostic.column,
+        zh_cn=zh_cn,
+        hint_zh_cn=diagnostic.hint,
     )
 
 

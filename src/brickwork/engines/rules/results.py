@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from brickwork.engines.expr import Diagnostic, EvaluationContext
 from brickwork.engines.expr.values import Value
-from brickwork.engines.rules.problems import ModelProblem, from_diagnostic
+from brickwork.engines.rules.problems import ModelProblem, from_diagnostic, problem
 
 
 class State:
@@ -30,8 +30,9 @@ class State:
         self.trace = trace
         self.tables: list[TableTrace] = []
 
-    def report(self, code: str, message: str, pointer: str, hint: str | None = None) -> None:
-        self.diagnostics.append(ModelProblem(code, message, pointer, hint))
+    def report(self, code: str, key: str, pointer: str, /, **params: object) -> None:
+        """Note diagnostic `code` at `pointer`, saying entry `key` of `MESSAGES`."""
+        self.diagnostics.append(problem(code, key, pointer, **params))
 
     def expression(self, diagnostics: Sequence[Diagnostic], pointer: str) -> None:
         self.diagnostics.extend(from_diagnostic(d, pointer) for d in diagnostics)

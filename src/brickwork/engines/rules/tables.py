@@ -53,7 +53,8 @@ from brickwork.engines.rules.cells import (
 from brickwork.engines.rules.definition import DecisionTable
 from brickwork.engines.rules.hitpolicies import OutputColumn, aggregate, priority_key
 from brickwork.engines.rules.itemtypes import TypeResolver
-from brickwork.engines.rules.problems import ModelProblem, from_diagnostic
+from brickwork.engines.rules.messages import listing
+from brickwork.engines.rules.problems import ModelProblem, from_diagnostic, problem
 from brickwork.engines.rules.results import State, TableTrace
 
 _FAILED: Any = object()
@@ -69,8 +70,8 @@ class OutputCell:
     constant: Any = MISSING
     """The checked value of a literal output (or `_FAILED`), `MISSING` when computed."""
     expression: CompiledExpression | None = None
-    problem: tuple[str, str] | None = None
-    """(code, message) of a literal output that its column refuses."""
+    problem: ModelProblem | None = None
+    """Why its column refuses a literal output."""
 
 
 # ---------------------------------------------------------------- the table
@@ -240,8 +241,8 @@ class CompiledTable:
                 value = None
             if value is MISSING or not self.indexed:
                 return OutputCell(pointer, expression=expression)
-        checked, problem = self._check_output(self._outputs[o], value)
-        return OutputCell(pointer, constant=checked, problem=problem)
+        checked, refused = self._check_output(self._outputs[o], value, pointer)
+        return OutputCell(pointer, constant=checked, problem=refused)
 
     def _check_shape(self) -> None:
         table = self.table
@@ -249,43 +250,43 @@ class CompiledTable:
             base = f"{self.pointer}/rules/{r}"
             if len(rule.when) != len(table.inputs):
                 self._problems.append(
-                    ModelProblem(
+                    problem(
                         "E_DMN_RULE_SHAPE",
-                        f"the rule has {len(rule.when)} input cells; the table has "
-                        f"{len(table.inputs)} inputs",
+                        "rule_inputs",
                         f"{base}/when",
-                        "give one cell per input column (`-` for any value)",
+                        cells=len(rule.when),
+                        columns=len(table.inputs),
                     )
                 )
             if len(rule.then) != len(table.outputs):
                 self._problems.append(
-                    ModelProblem(
+                    problem(
                         "E_DMN_RULE_SHAPE",
-                        f"the rule has {len(rule.then)} output cells; the table has "
-                        f"{len(table.outputs)} outputs",
+                        "rule_outputs",
                         f"{base}/then",
-                        "give one output expression per output column",
+                        cells=len(rule.then),
+                        columns=len(table.outputs),
                     )
                 )
             if rule.annotations and len(rule.annotations) != len(table.annotations):
                 self._problems.append(
-                    ModelProblem(
+                    problem(
                         "E_DMN_RULE_SHAPE",
-                        f"the rule has {len(rule.annotations)} annotations; the table has "
-                        f"{len(table.annotations)} annotation columns",
+                        "rule_annotations",
                         f"{base}/annotations",
-                        "give one text per annotation column",
+                        cells=len(rule.annotations),
+                        columns=len(table.annotations),
                     )
                 )
         names = [o.name for o in table.outputs]
         for index, name in enumerate(names):
             if name in names[:index]:
                 self._problems.append(
-                    ModelProblem(
+                    problem(
                         "E_DMN_DUPLICATE_NAME",
-                        f"two outputs are named `{name}`",
+                        "duplicate_output",
                         f"{self.pointer}/outputs/{index}/name",
-                        "give each output column its own name",
+                        name=name,
                     )
                 )
 
@@ -293,29 +294,38 @@ class CompiledTable:
         policy = self.hit_policy
         if policy in ("P", "O") and not any(o.priorities for o in self._outputs):
             self._problems.append(
-                ModelProblem(
+                problem(
                     "E_DMN_PRIORITY_WITHOUT_OUTPUT_VALUES",
-                    f"the hit policy {policy} orders results by `output_values`, and no output "
-                    "lists literal output values",
+                    "priority_values",
                     f"{self.pointer}/hit_policy",
-                    'list the outputs\' values in priority order, e.g. "high", "medium", "low"',
+                    policy=policy,
                 )
             )
 
     # ---- evaluation
 
-    def _check_output(self, column: OutputColumn, value: Any) -> tuple[Any, tuple[str, str] | None]:
+    def _check_output(
+        self, column: OutputColumn, value: Any, pointer: str
+    ) -> tuple[Any, ModelProblem | None]:
+        """The output value as its column takes it, or `_FAILED` and why (at `pointer`)."""
         if value is None:
             return None, None
-        coerced, problem = column.type.coerce(value)
-        if problem is not None:
-            return _FAILED, ("E_DMN_TYPE_MISMATCH", f"output `{column.name}`: {problem}")
+        coerced, reason = column.type.coerce(value)
+        if reason is not None:
+            found = problem(
+                "E_DMN_TYPE_MISMATCH", "output_type", pointer, name=column.name, detail=reason
+            )
+            return _FAILED, found
         if column.allowed is not None and column.allowed.test(coerced).value is not True:
             text = v.literal_text(coerced)
-            return _FAILED, (
+            found = problem(
                 "E_DMN_OUTPUT_NOT_ALLOWED",
-                f"output `{column.name}` is {text}, which is not one of its output values",
+                "output_not_allowed",
+                pointer,
+                name=column.name,
+                value=text,
             )
+            return _FAILED, found
         return coerced, None
 
     def _rule_value(self, r: int, variables: Mapping[str, Any], state: State) -> Any:
@@ -327,11 +337,11 @@ class CompiledTable:
                 found = cell.expression.evaluate(variables, context=state.context)
                 if found.diagnostics:
                     state.expression(found.diagnostics, cell.pointer)
-                value, problem = self._check_output(self._outputs[o], found.value)
+                value, refused = self._check_output(self._outputs[o], found.value, cell.pointer)
             else:
-                problem = cell.problem
-            if problem is not None:
-                state.report(problem[0], problem[1], cell.pointer)
+                refused = cell.problem
+            if refused is not None:
+                state.diagnostics.append(refused)
                 return _FAILED
             values.append(value)
         if self._single:
@@ -348,9 +358,11 @@ class CompiledTable:
                 found = column.default.evaluate(variables, context=state.context)
                 if found.diagnostics:
                     state.expression(found.diagnostics, f"{column.pointer}/default")
-                value, problem = self._check_output(column, found.value)
-                if problem is not None:
-                    state.report(problem[0], problem[1], f"{column.pointer}/default")
+                value, refused = self._check_output(
+                    column, found.value, f"{column.pointer}/default"
+                )
+                if refused is not None:
+                    state.diagnostics.append(refused)
                     return None
             values.append(value)
         return values[0] if self._single else dict(zip(self._names, values, strict=True))
@@ -369,14 +381,15 @@ class CompiledTable:
                         state.expression(found.diagnostics, f"{pointer}/expression")
                     x = found.value
             if dtype is not None and x is not None:
-                x, problem = dtype.coerce(x)
-                if problem is not None:
-                    state.report("E_DMN_TYPE_MISMATCH", f"input: {problem}", pointer)
+                x, reason = dtype.coerce(x)
+                if reason is not None:
+                    state.report("E_DMN_TYPE_MISMATCH", "column_input_type", pointer, detail=reason)
             if allowed is not None and x is not None and not passes(allowed, x, variables, state):
                 state.report(
                     "E_DMN_INPUT_NOT_ALLOWED",
-                    f"the input value {v.literal_text(x)} is not one of the column's input values",
+                    "input_not_allowed",
                     f"{pointer}/input_values",
+                    value=v.literal_text(x),
                 )
                 ok = False
             xs.append(x)
@@ -485,12 +498,11 @@ class CompiledTable:
             return found
 
         if policy == "U" and len(matched) > 1:
-            ids = ", ".join(self.rule_ids[r] for r in matched)
             state.report(
                 "E_DMN_UNIQUE_VIOLATED",
-                f"the hit policy U allows one matching rule; these matched: {ids}",
+                "unique_violated",
                 f"{self.pointer}/rules/{matched[0]}",
-                "make the rules exclusive, or use another hit policy (F, P, A ...)",
+                rules=listing([self.rule_ids[r] for r in matched]),
             )
             return None
         if policy in ("U", "F"):
@@ -520,12 +532,11 @@ class CompiledTable:
         first = found_all[0]
         if all(v.equal(first, other) is True for other in found_all[1:]):
             return first
-        ids = ", ".join(self.rule_ids[r] for r in matched)
         state.report(
             "E_DMN_ANY_VIOLATED",
-            f"the hit policy A needs matching rules to give the same output; these differ: {ids}",
+            "any_violated",
             f"{self.pointer}/rules/{matched[0]}",
-            "give the overlapping rules the same outputs, or use P or F",
+            rules=listing([self.rule_ids[r] for r in matched]),
         )
         return None
 

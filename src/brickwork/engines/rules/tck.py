@@ -21,7 +21,7 @@ from xml.etree.ElementTree import Element
 
 from brickwork.engines.expr import values as v
 from brickwork.engines.rules.compiler import CompiledModel
-from brickwork.engines.rules.dmn_xml import DmnXmlError, DmnXmlProblem, parse_xml
+from brickwork.engines.rules.dmn_xml import DmnXmlError, DmnXmlProblem, parse_xml, xml_problem
 
 TESTCASE = "http://www.omg.org/spec/DMN/20160719/testcase"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -89,18 +89,16 @@ class _Reader:
         self.lines = lines
         self.problems: list[DmnXmlProblem] = []
 
-    def report(self, code: str, message: str, element: Element, hint: str) -> None:
+    def report(self, code: str, key: str, element: Element, /, **params: object) -> None:
+        """Report problem `code`, saying entry `key` of `XML_MESSAGES`, at `element`."""
         where = element.get("id") or element.get("name") or element.tag.rpartition("}")[2]
         line = self.lines.get(id(element), 0)
-        self.problems.append(DmnXmlProblem(code, message, where, line, hint))
+        self.problems.append(xml_problem(code, key, where, line, **params))
 
     def suite(self, root: Element) -> TckSuite:
         if root.tag != f"{_T}testCases":
             self.report(
-                "E_DMN_TCK_NOT_TESTCASES",
-                f"the root element is `{root.tag}`, not a TCK `testCases`",
-                root,
-                f"use the DMN TCK test-case format (namespace {TESTCASE})",
+                "E_DMN_TCK_NOT_TESTCASES", "not_test_cases", root, tag=root.tag, namespace=TESTCASE
             )
             return TckSuite("", ())
         model = root.find(f"{_T}modelName")
@@ -117,12 +115,7 @@ class _Reader:
             expected = node.find(f"{_T}expected")
             error = node.get("errorResult") == "true"
             if expected is None and not error:
-                self.report(
-                    "E_DMN_TCK_INVALID",
-                    "the result node has no `expected` value",
-                    node,
-                    "add `<expected>` with the value",
-                )
+                self.report("E_DMN_TCK_INVALID", "no_expected", node)
             value = self.node(expected) if expected is not None else None
             results.append(Expected(node.get("name", ""), value, error))
         return TckCase(
@@ -156,12 +149,7 @@ class _Reader:
         try:
             return _typed(kind, text)
         except (ValueError, InvalidOperation, v.YearOutOfRange):
-            self.report(
-                "E_DMN_TCK_VALUE",
-                f"`{text.strip()}` is not a valid `{kind}`",
-                element,
-                "write the value in its XML Schema lexical form",
-            )
+            self.report("E_DMN_TCK_VALUE", "test_value", element, text=text.strip(), kind=kind)
             return None
 
 

@@ -159,13 +159,17 @@ def check_element_ids(
     def check_one(element_id: Any, pointer: str) -> Iterator[ErrorItem]:
         if not isinstance(element_id, str) or not matcher.match(element_id):
             yield ErrorItem(
-                pointer, "invalid_element_id", f"element id {element_id!r} must match {pattern}"
+                pointer,
+                "invalid_element_id",
+                f"element id {element_id!r} must match {pattern}",
+                f"元素 id {element_id!r} 须符合 {pattern}",
             )
         elif element_id in seen:
             yield ErrorItem(
                 pointer,
                 "duplicate_element_id",
                 f"element id {element_id!r} is already used at /spec{seen[element_id]}",
+                f"元素 id {element_id!r} 已在 /spec{seen[element_id]} 使用",
             )
         else:
             seen[element_id] = pointer

@@ -73,7 +73,7 @@ class CalendarService:
         if not isinstance(body, dict):
             raise Invalid(
                 "send the calendar as a JSON object",
-                errors=[ErrorItem("", "wrong_type", "a JSON object")],
+                errors=[ErrorItem("", "wrong_type", "a JSON object", "应为 JSON 对象")],
                 zh_cn="请以 JSON 对象发送营业日历",
             )
         try:
@@ -83,7 +83,12 @@ class CalendarService:
                 "the calendar is invalid; nothing was saved",
                 code="calendar_invalid",
                 errors=[
-                    ErrorItem(pointer_of(error["loc"]), "invalid_value", error["msg"])
+                    ErrorItem(
+                        pointer_of(error["loc"]),
+                        "invalid_value",
+                        error["msg"],
+                        f"营业日历的内容不符合要求：{error['msg']}",
+                    )
                     for error in exc.errors()
                 ],
                 zh_cn="营业日历无效：未保存任何内容",
@@ -123,7 +128,9 @@ class CalendarService:
             raise Conflict(
                 f"business calendar {key!r} is named by published rules; change them first",
                 code="calendar_in_use",
-                errors=[ErrorItem(f"/rules/{name}", "calendar_in_use", name) for name in users],
+                errors=[
+                    ErrorItem(f"/rules/{name}", "calendar_in_use", name, name) for name in users
+                ],
                 zh_cn=f"已发布的规则在使用营业日历 {key!r}：请先修改这些规则",
             )
         self.audit.record(

@@ -2,7 +2,8 @@
 
 A decision model is refused at save-to-publish time with every problem the rules engine finds,
 each with its stable code, the JSON pointer into the definition and, inside FEEL text, the line
-and column: an invalid model never reaches evaluation.
+and column: an invalid model never reaches evaluation. Each problem becomes an `ErrorItem` in
+English and in Simplified Chinese (`problem_item`), so a designer reads it in their language.
 """
 
 from __future__ import annotations
@@ -23,16 +24,16 @@ def validate_decision_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
     try:
         model = compile_model(spec)
     except DecisionModelError as exc:
-        for problem in exc.problems:
-            yield ErrorItem(problem.pointer, problem.code, describe(problem))
+        yield from (problem_item(problem) for problem in exc.problems)
         return
     for outcome in run_examples(model):
         if not outcome.passed:
+            expected, actual = json.dumps(outcome.expected), json.dumps(outcome.actual)
             yield ErrorItem(
                 f"/tests/{outcome.index}/expected",
                 "E_DMN_TEST_FAILED",
-                f"example {outcome.test_id!r} expects {json.dumps(outcome.expected)} but the "
-                f"model gives {json.dumps(outcome.actual)}",
+                f"example {outcome.test_id!r} expects {expected} but the model gives {actual}",
+                f"示例 {outcome.test_id!r} 期望 {expected}，但模型给出 {actual}",
             )
 
 
@@ -42,13 +43,27 @@ def validate_rule_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
         RuleDefinition.model_validate(spec)
     except ValidationError as exc:
         for error in exc.errors():
-            pointer = pointer_of(error["loc"])
-            yield ErrorItem(pointer, "E_RULE_SCHEMA", error["msg"])
+            yield rule_schema_item(pointer_of(error["loc"]), error["msg"])
 
 
-def describe(problem: ModelProblem) -> str:
-    """The problem's message with its place in the FEEL text and its hint."""
-    text = problem.message
-    if problem.line:
-        text = f"line {problem.line}, column {problem.column}: {text}"
-    return f"{text} ({problem.hint})" if problem.hint else text
+def rule_schema_item(pointer: str, message: str) -> ErrorItem:
+    """A pydantic error in a rule's shape (English only: a Chinese lead-in puts it in context)."""
+    return ErrorItem(pointer, "E_RULE_SCHEMA", message, f"规则定义的结构不符合要求：{message}")
+
+
+def problem_item(problem: ModelProblem, prefix: str = "") -> ErrorItem:
+    """The problem as an error item, its pointer under `prefix`, in both languages."""
+    return ErrorItem(
+        prefix + problem.pointer, problem.code, describe(problem), describe(problem, "zh-CN")
+    )
+
+
+def describe(problem: ModelProblem, locale: str | None = None) -> str:
+    """The problem's message with its place in the FEEL text and its hint, in `locale`
+    ("zh-CN" or English)."""
+    message, hint = problem.said(locale)
+    if locale == "zh-CN":
+        text = f"第 {problem.line} 行第 {problem.column} 列：{message}" if problem.line else message
+        return f"{text}（{hint}）" if hint else text
+    text = f"line {problem.line}, column {problem.column}: {message}" if problem.line else message
+    return f"{text} ({hint})" if hint else text

@@ -67,11 +67,14 @@ class RuleNotices:
             here = f"{prefix}/actions/{index}"
             if action.channel == "email" and (service is None or not service.mail_configured):
                 message = "e-mail cannot be sent: no SMTP server is configured (BRICKWORK_SMTP_URL)"
-                problems.append(ErrorItem(f"{here}/channel", "E_RULE_NO_MAIL", message))
+                zh_cn = "无法发送电子邮件：未配置 SMTP 服务器（BRICKWORK_SMTP_URL）"
+                problems.append(ErrorItem(f"{here}/channel", "E_RULE_NO_MAIL", message, zh_cn))
             key = action.webhook
             if key is not None and (service is None or not service.webhooks.exists(session, key)):
                 message = f"there is no webhook `{key}` (a system administrator registers it)"
-                problems.append(ErrorItem(f"{here}/webhook", "E_RULE_UNKNOWN_WEBHOOK", message))
+                zh_cn = f"没有 webhook `{key}`（由系统管理员登记）"
+                pointer = f"{here}/webhook"
+                problems.append(ErrorItem(pointer, "E_RULE_UNKNOWN_WEBHOOK", message, zh_cn))
         return problems
 
     def send(
@@ -196,6 +199,12 @@ def _template_value(value: Any) -> Any:
     return value
 
 
+TEMPLATE_LEADS = {  # what a template problem is, before its (English) detail
+    "E_RULE_TEMPLATE": "通知模板有误：",
+    "E_RULE_UNKNOWN_FIELD": "通知模板用到了记录中不存在的字段：",
+}
+
+
 def template_problems(
     spec: RuleDefinition, scopes: Mapping[str, Any], prefix: str
 ) -> list[ErrorItem]:
@@ -211,11 +220,13 @@ def template_problems(
             continue
         for part in ("subject", "body"):
             for problem in check_template(getattr(action, part), fields):
+                lead = TEMPLATE_LEADS.get(problem.code, TEMPLATE_LEADS["E_RULE_TEMPLATE"])
                 problems.append(
                     ErrorItem(
                         f"{prefix}/actions/{index}/{part}",
                         problem.code,
                         f"line {problem.line}: {problem.message}",
+                        f"第 {problem.line} 行：{lead}{problem.message}",
                     )
                 )
     return problems

@@ -97,7 +97,7 @@ from brickwork.platform.records.rows import typed_values
 from brickwork.platform.records.service import RecordService
 from brickwork.platform.records.windows import Window, equality_keys
 from brickwork.platform.rules.calendars import CalendarService
-from brickwork.platform.rules.definitions import describe
+from brickwork.platform.rules.definitions import describe, problem_item, rule_schema_item
 from brickwork.platform.rules.notices import RuleNotices, template_problems
 from brickwork.platform.rules.service import DecisionService, feel_json
 
@@ -216,7 +216,7 @@ class RuleRunner:
             raise Invalid(
                 f"rule {request.definition.key!r} cannot be published",
                 code="definition_invalid",
-                errors=[ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems],
+                errors=[problem_item(p, "/spec") for p in exc.problems],
                 zh_cn=f"规则 {request.definition.key!r} 无法发布",
             ) from None
         missing = self._unavailable(session, request.app_key, compiled.spec)
@@ -278,6 +278,7 @@ class RuleRunner:
                 f"/spec/actions/{index}/model",
                 "E_RULE_UNKNOWN_MODEL",
                 f"the app has no published, live decision model `{action.model}`",
+                f"应用中没有已发布且未归档的决策表 `{action.model}`",
             )
             for index, action in enumerate(spec.actions)
             if isinstance(action, CallDecision) and action.model not in models
@@ -285,7 +286,8 @@ class RuleRunner:
         missing.extend(self._uncallable(session, app_key, spec, models))
         if spec.calendar is not None and self.calendars.calendar(session, spec.calendar) is None:
             message = f"there is no business calendar `{spec.calendar}`"
-            missing.append(ErrorItem("/spec/calendar", "E_RULE_UNKNOWN_CALENDAR", message))
+            zh_cn = f"没有营业日历 `{spec.calendar}`"
+            missing.append(ErrorItem("/spec/calendar", "E_RULE_UNKNOWN_CALENDAR", message, zh_cn))
         missing.extend(self._unavailable_flows(session, app_key, spec))
         return missing
 
@@ -326,10 +328,12 @@ class RuleRunner:
         for pointer, flow in named:
             if flow not in forms:
                 message = f"the app has no published, live flow `{flow}`"
-                problems.append(ErrorItem(pointer, "E_RULE_UNKNOWN_FLOW", message))
+                zh_cn = f"应用中没有已发布且未归档的流程 `{flow}`"
+                problems.append(ErrorItem(pointer, "E_RULE_UNKNOWN_FLOW", message, zh_cn))
             elif forms[flow] != form:
                 message = f"flow `{flow}` runs on form `{forms[flow]}`, not on `{form}`"
-                problems.append(ErrorItem(pointer, "E_RULE_FLOW_FORM", message))
+                zh_cn = f"流程 `{flow}` 运行在表单 `{forms[flow]}` 上，而不是 `{form}`"
+                problems.append(ErrorItem(pointer, "E_RULE_FLOW_FORM", message, zh_cn))
         return problems
 
     def model_in_use(
@@ -343,6 +347,7 @@ class RuleRunner:
                 f"/rules/{rule}/actions/{index}/model",
                 "E_RULE_CALLS_MODEL",
                 f"published rule `{rule}` calls decision model `{key}`",
+                f"已发布的规则 `{rule}` 调用了决策表 `{key}`",
             )
             for rule, spec in self._published_specs(session, app_key)
             for index, action in enumerate(spec.actions)
@@ -359,12 +364,15 @@ class RuleRunner:
         for rule, spec in self._published_specs(session, app_key):
             if isinstance(spec.trigger, FlowTrigger) and spec.trigger.flow == key:
                 message = f"published rule `{rule}` runs on events of flow `{key}`"
-                found.append(ErrorItem(f"/rules/{rule}/trigger/flow", "E_RULE_USES_FLOW", message))
+                zh_cn = f"已发布的规则 `{rule}` 由流程 `{key}` 的事件触发"
+                pointer = f"/rules/{rule}/trigger/flow"
+                found.append(ErrorItem(pointer, "E_RULE_USES_FLOW", message, zh_cn))
             for index, action in enumerate(spec.actions):
                 if isinstance(action, StartFlow) and action.flow == key:
                     message = f"published rule `{rule}` starts flow `{key}`"
+                    zh_cn = f"已发布的规则 `{rule}` 会发起流程 `{key}`"
                     pointer = f"/rules/{rule}/actions/{index}/flow"
-                    found.append(ErrorItem(pointer, "E_RULE_USES_FLOW", message))
+                    found.append(ErrorItem(pointer, "E_RULE_USES_FLOW", message, zh_cn))
         return found
 
     def rule_restorable(
@@ -413,9 +421,7 @@ class RuleRunner:
             try:
                 compiled = compile_rule(stored.body["spec"], scopes=scopes)
             except RuleDefinitionError as exc:
-                problems.extend(
-                    ErrorItem(f"/rules/{key}{p.pointer}", p.code, describe(p)) for p in exc.problems
-                )
+                problems.extend(problem_item(p, f"/rules/{key}") for p in exc.problems)
                 continue
             broken = template_problems(compiled.spec, scopes, f"/rules/{key}")
             broken.extend(currency_problems(compiled, mixed, f"/rules/{key}"))
@@ -522,7 +528,8 @@ class RuleRunner:
                     raise Invalid(
                         f"rule {rule.key!r}: {effect.message}",
                         code="rule_blocked",
-                        errors=[ErrorItem(pointer, "rule_blocked", effect.message)],
+                        # the designer's own words, in whatever language they wrote them
+                        errors=[ErrorItem(pointer, "rule_blocked", effect.message, effect.message)],
                         zh_cn=f"规则 {rule.key!r}：{effect.message}",
                     )
         return changes
@@ -738,7 +745,7 @@ class RuleRunner:
             raise Invalid(
                 f"rule {rule.key!r}: decision model {effect.model!r} could not decide",
                 code="rule_decision_failed",
-                errors=[ErrorItem(p.pointer, p.code, describe(p)) for p in failed],
+                errors=[problem_item(p) for p in failed],
                 zh_cn=f"规则 {rule.key!r}：决策表 {effect.model!r} 未能得出结果",
             )
         return values
@@ -973,7 +980,7 @@ class RuleRunner:
                 f"rules triggered each other more than {MAX_CASCADE} deep ({path}); nothing was "
                 "saved",
                 code="rule_cascade",
-                errors=[ErrorItem("", "rule_cascade", path)],
+                errors=[ErrorItem("", "rule_cascade", path, path)],
                 zh_cn=f"规则相互触发超过 {MAX_CASCADE} 层（{path}）：未保存任何内容",
             )
         chain.append(rule.key)
@@ -1096,11 +1103,10 @@ class RuleRunner:
             compiled = compile_rule({**body, "examples": []}, scopes=self._scopes(session, app_key))
             examples = RuleDefinition.model_validate(body).examples
         except RuleDefinitionError as exc:
-            errors = [ErrorItem(f"/spec{p.pointer}", p.code, describe(p)) for p in exc.problems]
+            errors = [problem_item(p, "/spec") for p in exc.problems]
         except ValidationError as exc:
             errors = [
-                ErrorItem(f"/spec{pointer_of(e['loc'])}", "E_RULE_SCHEMA", e["msg"])
-                for e in exc.errors()
+                rule_schema_item(f"/spec{pointer_of(e['loc'])}", e["msg"]) for e in exc.errors()
             ]
         else:
             errors = []
@@ -1302,9 +1308,10 @@ def _call_errors(model: CompiledModel, action: CallDecision, pointer: str) -> li
         ErrorItem(
             f"{pointer}{below}",
             "E_RULE_UNKNOWN_DECISION" if kind == "decision" else "E_RULE_UNKNOWN_INPUT",
-            message,
+            said.en,
+            said.zh_cn,
         )
-        for below, kind, message in model.call_problems(action.decision, action.inputs)
+        for below, kind, said in model.call_gaps(action.decision, action.inputs)
     ]
 
 
@@ -1317,6 +1324,10 @@ MIXED_AGGREGATES = frozenset({"sum", "avg", "min", "max"})
 MIXED_MONEY_REMEDY = (
     "give the field a fixed currency; for several currencies, keep the amount as a decimal "
     "beside a currency choice and use an amount converted with convert currency(...)"
+)
+MIXED_MONEY_REMEDY_ZH = (
+    "请为该字段指定固定币种；如需多币种，请改用小数金额字段加币种选项，"
+    "并使用以 convert currency(...) 换算后的金额"
 )
 
 
@@ -1342,6 +1353,8 @@ def currency_problems(
             "E_RULE_MIXED_CURRENCIES",
             f"the {aggregate.function} of `{aggregate.field}` of `{aggregate.form}` would mix "
             f"currencies: its values name their own currencies; {MIXED_MONEY_REMEDY}",
+            f"对表单 `{aggregate.form}` 的 `{aggregate.field}` 求 {aggregate.function} 会混合"
+            f"不同币种：它的每个值各自带有币种；{MIXED_MONEY_REMEDY_ZH}",
         )
         for index, aggregate in enumerate(spec.aggregates)
         if aggregate.function in MIXED_AGGREGATES
@@ -1355,6 +1368,8 @@ def currency_problems(
             "E_RULE_MIXED_CURRENCIES",
             f"`{key}` is an amount whose currency is chosen per record: this expression would "
             f"compare or compute it whatever its currency; {MIXED_MONEY_REMEDY}",
+            f"`{key}` 是按记录选择币种的金额：这个表达式会不分币种地比较或计算它；"
+            f"{MIXED_MONEY_REMEDY_ZH}",
         )
         for at, expression in compiled.expressions.items()
         for key in read_beyond_null_tests(expression.tree, varying)

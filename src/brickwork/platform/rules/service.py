@@ -143,7 +143,12 @@ class DecisionService:
                 "the draft is not a decision model yet; validate it first",
                 code="definition_invalid",
                 errors=[
-                    ErrorItem(pointer_of(["spec", *e["loc"]]), "invalid_value", e["msg"])
+                    ErrorItem(
+                        pointer_of(["spec", *e["loc"]]),
+                        "invalid_value",
+                        e["msg"],
+                        f"决策表草稿的结构不符合要求：{e['msg']}",
+                    )
                     for e in exc.errors()
                 ],
                 zh_cn="草稿还不是有效的决策表：请先校验",
@@ -172,7 +177,9 @@ class DecisionService:
             raise Invalid(
                 "the DMN document cannot be imported; nothing was saved",
                 code="dmn_invalid",
-                errors=[ErrorItem(p.pointer or "", p.code, f"{p}") for p in exc.problems],
+                errors=[
+                    ErrorItem(p.pointer or "", p.code, f"{p}", p.zh_text()) for p in exc.problems
+                ],
                 zh_cn="DMN 文件无法导入：未保存任何内容",
             ) from None
         label = _label(spec.get("name")) or key

@@ -412,10 +412,11 @@ def place_of(pointer: str) -> str:
     return ""
 
 
-def placed(items: list[ErrorItem]) -> dict[str, list[str]]:
+def placed(items: list[ErrorItem], language: str) -> dict[str, list[str]]:
+    """Each problem's text in `language`, by the element of the grid it names."""
     found: dict[str, list[str]] = {}
     for item in items:
-        found.setdefault(place_of(item.pointer), []).append(item.message)
+        found.setdefault(place_of(item.pointer), []).append(item.as_dict(language)["message"])
     return found
 
 
@@ -481,7 +482,7 @@ def _editor(
         "editable": can_edit,
         "revision": definition.draft_revision,
         "version": definition.latest_version,
-        "errors": placed(problems),
+        "errors": placed(problems, viewer.language),
         "problems": problems,
         "findings": findings,
         "by_rule": by_rule,

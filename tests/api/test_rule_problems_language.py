@@ -1,0 +1,150 @@
+"""A refused rule or decision model names each problem in the designer's language: Chinese to a
+client that asks for it (a Chinese analyst in the rule designer), English otherwise; codes and
+pointers are the same in both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from decision_models import rating_model
+from fastapi.testclient import TestClient
+
+API = "/api/v1"
+APP = f"{API}/apps/fx"
+LANGUAGES = ("zh-CN", "en")
+
+
+def draft(client: TestClient, kind: str, key: str, spec: dict[str, Any]) -> None:
+    """Save `spec` as the draft of `kind`/`key` (created when new)."""
+    if client.get(f"{APP}/definitions/{kind}/{key}").status_code == 404:
+        body = {"kind": kind, "key": key, "label": key}
+        assert client.post(f"{APP}/definitions", json=body).status_code == 201
+    saved = client.put(f"{APP}/definitions/{kind}/{key}", json={"label": key, "spec": spec})
+    assert saved.status_code == 200, saved.text
+
+
+def refusals(client: TestClient, kind: str, key: str) -> dict[str, dict[str, Any]]:
+    """The refused publish of `kind`/`key` as each language asks for it."""
+    answers = {}
+    for language in LANGUAGES:
+        response = client.post(
+            f"{APP}/definitions/{kind}/{key}/publish", headers={"accept-language": language}
+        )
+        assert response.status_code == 422, response.text
+        answers[language] = response.json()
+    return answers
+
+
+def by_pointer(body: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    return {item["pointer"]: (item["code"], item["message"]) for item in body["errors"]}
+
+
+@pytest.fixture
+def fx(client: TestClient) -> TestClient:
+    assert client.post(f"{API}/apps", json={"key": "fx", "label": "FX"}).status_code == 201
+    deal = [
+        {"id": "f_desk", "key": "desk", "type": "text", "label": "Desk"},
+        {"id": "f_amount", "key": "amount", "type": "money", "label": "Amount", "currency": "USD"},
+    ]
+    draft(client, "form", "deal", {"fields": deal})
+    assert client.post(f"{APP}/definitions/form/deal/publish").status_code == 201
+    return client
+
+
+def test_a_refused_rule_names_each_problem_in_the_designers_language(fx: TestClient) -> None:
+    rule = {
+        "trigger": {"on": "record", "form": "deal"},
+        "phase": "before_save",
+        "mode": "async",
+        "condition": "amount + 1",
+        "actions": [{"type": "set_fields", "values": {"risk": '"high"', "desk": "1 +"}}],
+    }
+    draft(fx, "rule", "big_desk", rule)
+    answers = refusals(fx, "rule", "big_desk")
+    zh, en = by_pointer(answers["zh-CN"]), by_pointer(answers["en"])
+    assert {p: code for p, (code, _) in zh.items()} == {p: code for p, (code, _) in en.items()}
+    assert en["/spec/condition"] == (
+        "E_RULE_CONDITION",
+        "the condition gives a number, not true/false (e.g. amount > 50000)",
+    )
+    assert zh["/spec/condition"] == (
+        "E_RULE_CONDITION",
+        "条件的结果是 number，不是 true/false（例如 amount > 50000）",
+    )
+    assert en["/spec/mode"][1] == (
+        'only after-save rules can act later (use "same_transaction" before the save)'
+    )
+    assert zh["/spec/mode"][1] == (
+        '只有保存后执行的规则才能稍后执行（保存前执行的规则请用 "same_transaction"）'
+    )
+    assert en["/spec/actions/0/values/risk"] == ("E_RULE_UNKNOWN_FIELD", "no field `risk` to set")
+    assert zh["/spec/actions/0/values/risk"] == ("E_RULE_UNKNOWN_FIELD", "没有可设置的字段 `risk`")
+    code, english = en["/spec/actions/0/values/desk"]
+    assert code == "E_RULE_EXPRESSION"
+    assert english.startswith("line 1, column ")
+    chinese = zh["/spec/actions/0/values/desk"][1]
+    assert chinese.startswith("第 1 行第 ")
+    assert "列：表达式有误（E_" in chinese
+    assert answers["zh-CN"]["detail"] == "规则 'big_desk' 无法发布"
+    assert answers["en"]["detail"] == "rule 'big_desk' cannot be published"
+    plain = fx.post(f"{APP}/definitions/rule/big_desk/publish")
+    assert by_pointer(plain.json()) == en  # English unless the client asks for Chinese
+
+
+def test_a_refused_decision_model_names_each_problem_in_the_designers_language(
+    fx: TestClient,
+) -> None:
+    spec = rating_model(rules=[{"id": "r1", "when": ["< 600"], "then": ['"high"']}])
+    spec["decisions"][0]["requires"]["inputs"].append("income")
+    draft(fx, "decision_table", "rating", spec)
+    answers = refusals(fx, "decision_table", "rating")
+    zh, en = by_pointer(answers["zh-CN"]), by_pointer(answers["en"])
+    assert {p: code for p, (code, _) in zh.items()} == {p: code for p, (code, _) in en.items()}
+    assert en["/spec/decisions/0/requires/inputs/2"] == (
+        "E_DMN_UNKNOWN_REQUIREMENT",
+        "the model has no input named `income` (known: score, pep)",
+    )
+    assert zh["/spec/decisions/0/requires/inputs/2"] == (
+        "E_DMN_UNKNOWN_REQUIREMENT",
+        "模型中没有名为 `income` 的输入（已有：score、pep）",
+    )
+    assert en["/spec/decisions/0/logic/rules/0/when"] == (
+        "E_DMN_RULE_SHAPE",
+        "the rule has 1 input cells; the table has 2 inputs "
+        "(give one cell per input column (`-` for any value))",
+    )
+    assert zh["/spec/decisions/0/logic/rules/0/when"] == (
+        "E_DMN_RULE_SHAPE",
+        "该规则行有 1 个输入单元格，而决策表有 2 个输入列"
+        "（请每个输入列填一个单元格，任意值填 `-`）",
+    )
+    checked = fx.post(
+        f"{APP}/definitions/decision_table/rating/validate", headers={"accept-language": "zh-CN"}
+    ).json()
+    assert {p["pointer"]: p["message"] for p in checked["problems"]} == {
+        p: message for p, (_, message) in zh.items()
+    }
+
+
+def test_a_refused_dmn_file_names_each_problem_in_the_designers_language(
+    fx: TestClient,
+) -> None:
+    hostile = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa">]><d>&a;</d>'
+    answers = {
+        language: fx.put(
+            f"{APP}/decisions/bad/dmn", content=hostile, headers={"accept-language": language}
+        ).json()
+        for language in LANGUAGES
+    }
+    (zh,) = answers["zh-CN"]["errors"]
+    (en,) = answers["en"]["errors"]
+    assert zh["code"] == en["code"] == "E_DMN_XML_FORBIDDEN"
+    assert en["message"].startswith("E_DMN_XML_FORBIDDEN at the document (line 1): the document ")
+    assert zh["message"].startswith(
+        "E_DMN_XML_FORBIDDEN：文件（第 1 行）：文件声明了 DTD、实体或外部引用"
+    )
+    assert zh["message"].endswith(
+        "（提示：请删除 DOCTYPE：DMN 文件和测试用例文件都不需要 DTD 或实体）"
+    )
+    assert answers["zh-CN"]["detail"] == "DMN 文件无法导入：未保存任何内容"
