@@ -73,6 +73,8 @@ class ParameterProblem:
     """JSON pointer relative to the spec, e.g. `/rows/3/effective_to`."""
     code: str
     message: str
+    zh_cn: str | None = None
+    """The message in Simplified Chinese."""
 
 
 class ParameterTableError(ValueError):
@@ -125,6 +127,18 @@ def _no_floats(value: Any) -> bool:
     return True
 
 
+KIND_PROBLEMS_ZH = {
+    "a value is required": "须填写",
+    "must be a number": "须为数字",
+    "must be a text": "须为文本",
+    "must be true or false": "须为 true 或 false",
+    "must be a date written YYYY-MM-DD": "须为 YYYY-MM-DD 格式的日期",
+    "must be a list": "须为列表",
+    "must be an object": "须为对象",
+}
+"""What `_kind_problem` says, in Chinese."""
+
+
 def check_table(spec: Mapping[str, Any]) -> Iterator[ParameterProblem]:
     """Every problem of a table spec, with pointers: shape, value kinds, periods, overlaps."""
     try:
@@ -132,10 +146,15 @@ def check_table(spec: Mapping[str, Any]) -> Iterator[ParameterProblem]:
     except ValidationError as exc:
         for error in exc.errors():
             pointer = "".join(f"/{part}" for part in error["loc"])
-            yield ParameterProblem(pointer, "E_PARAM_SCHEMA", error["msg"])
+            detail = error["msg"]
+            yield ParameterProblem(
+                pointer, "E_PARAM_SCHEMA", detail, f"参数表的结构不符合要求：{detail}"
+            )
         return
     if not table.rows:
-        yield ParameterProblem("/rows", "E_PARAM_SCHEMA", "a table needs at least one row")
+        yield ParameterProblem(
+            "/rows", "E_PARAM_SCHEMA", "a table needs at least one row", "参数表至少需要一行"
+        )
     by_key: dict[str, list[tuple[int, ParameterRow]]] = {}
     for index, row in enumerate(table.rows):
         found = list(_row_problems(f"/rows/{index}", row, table))
@@ -156,20 +175,29 @@ def _row_problems(
             "E_PARAM_VALUE_TYPE",
             f"the value of {row.key!r} {kind_problem} (the table's value_type is "
             f"{table.value_type})",
+            f"{row.key!r} 的值{KIND_PROBLEMS_ZH[kind_problem]}（参数表的 value_type 为 "
+            f"{table.value_type}）",
         )
     elif not _no_floats(row.value):
-        yield ParameterProblem(f"{at}/value", "E_PARAM_VALUE_TYPE", "numbers must be exact")
+        yield ParameterProblem(
+            f"{at}/value",
+            "E_PARAM_VALUE_TYPE",
+            "numbers must be exact",
+            "数字须为精确的十进制数（不接受二进制浮点数）",
+        )
     if row.effective_to is not None and row.effective_to < row.effective_from:
         yield ParameterProblem(
             f"{at}/effective_to",
             "E_PARAM_PERIOD",
             f"{row.key!r} ends on {row.effective_to} before it starts on {row.effective_from}",
+            f"{row.key!r} 的失效日 {row.effective_to} 早于生效日 {row.effective_from}",
         )
     elif row.source is None and table.source is None:
         yield ParameterProblem(
             f"{at}/source",
             "E_PARAM_SOURCE",
             f"{row.key!r} has no source: give the row or the table a `source`",
+            f"{row.key!r} 没有出处：请为该行或整张参数表填写 `source`",
         )
 
 
@@ -179,11 +207,14 @@ def _overlaps(key: str, rows: list[tuple[int, ParameterRow]]) -> Iterator[Parame
     for index, row in rows[1:]:
         if reach.effective_to is None or reach.effective_to >= row.effective_from:
             until = f"to {reach.effective_to}" if reach.effective_to else "open-ended"
+            until_zh = f"至 {reach.effective_to}" if reach.effective_to else "无截止日"
             yield ParameterProblem(
                 f"/rows/{index}/effective_from",
                 "E_PARAM_OVERLAP",
                 f"{key!r} from {row.effective_from} overlaps the row at /rows/{reach_index} "
                 f"(from {reach.effective_from}, {until}): end that row the day before",
+                f"{key!r} 自 {row.effective_from} 起与 /rows/{reach_index} 的行（自 "
+                f"{reach.effective_from}，{until_zh}）重叠：请让那一行在此前一天结束",
             )
         if reach.effective_to is not None and (
             row.effective_to is None or row.effective_to > reach.effective_to

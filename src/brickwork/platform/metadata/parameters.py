@@ -45,7 +45,7 @@ def _strings(value: Any, pointer: str) -> Iterator[tuple[str, str]]:
 
 def validate_parameter_table_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
     for problem in check_table(spec):
-        yield ErrorItem(problem.pointer, problem.code, problem.message)
+        yield ErrorItem(problem.pointer, problem.code, problem.message, problem.zh_cn)
 
 
 class ParameterTables:
@@ -103,6 +103,7 @@ class ParameterTables:
             for call in parameter_calls(text):
                 calls += 1
                 at = f"line {call.line}, column {call.column}: "
+                at_zh = f"第 {call.line} 行第 {call.column} 列："
                 try:
                     table = source.table(call.table)
                 except LookupError:
@@ -112,6 +113,8 @@ class ParameterTables:
                             "E_PARAM_UNKNOWN_TABLE",
                             f"{at}there is no published parameter table {call.table!r}; "
                             "publish it first (another app's table is named app.table)",
+                            f"{at_zh}没有已发布的参数表 {call.table!r}：请先发布它"
+                            "（其他应用的参数表写作 应用.表）",
                         )
                     )
                     continue
@@ -122,6 +125,8 @@ class ParameterTables:
                             "E_PARAM_UNKNOWN_KEY",
                             f"{at}parameter table {call.table!r} has no key {call.key!r} "
                             f"(it has {', '.join(sorted(table.keys)[:20])})",
+                            f"{at_zh}参数表 {call.table!r} 没有键 {call.key!r}"
+                            f"（已有：{'、'.join(sorted(table.keys)[:20])}）",
                         )
                     )
         if problems:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -145,6 +146,9 @@ def test_a_faulty_table_is_refused_with_pointers(
     assert problems(spec) == expected
     with pytest.raises(ParameterTableError):
         ParameterTable("t", spec)
+    for found in check_table(spec):  # a Chinese analyst reads each in Chinese
+        assert found.zh_cn is not None
+        assert re.search(r"[\u4e00-\u9fff]", found.zh_cn), found
 
 
 def test_lookups_take_the_row_in_force_on_the_day() -> None:
