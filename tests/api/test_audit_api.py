@@ -447,5 +447,13 @@ def test_bad_export_format_and_event_id_are_problems(auditor: TestClient) -> Non
     response = auditor.get(f"{API}/events/export", params={"format": "xml"})
     body = problem_of(response, 422, "validation_failed")
     assert body["errors"][0]["pointer"] == "/query/format"
+    assert body["errors"][0]["message"].startswith("Input should be")
+    chinese = auditor.get(
+        f"{API}/events/export", params={"format": "xml"}, headers={"accept-language": "zh-CN"}
+    )
+    said = problem_of(chinese, 422, "validation_failed")
+    assert said["detail"] == "请求的参数无效"
+    assert said["errors"][0]["pointer"] == "/query/format"
+    assert said["errors"][0]["message"].startswith("应为 ")
     problem_of(auditor.get(f"{API}/events/0"), 422, "validation_failed")
     problem_of(auditor.get(f"{API}/events/{2**63}"), 422, "validation_failed")

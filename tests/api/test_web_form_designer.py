@@ -54,7 +54,7 @@ def test_a_designer_starts_a_form_and_opens_its_designer(client: TestClient) -> 
     draft = json.loads(unescape(re.search(r'data-draft="([^"]*)"', page.text).group(1)))
     assert draft["label"] == {"zh-CN": "订单", "en": "Order"}
     problems = json.loads(unescape(re.search(r'data-problems="([^"]*)"', page.text).group(1)))
-    assert {"pointer": "/spec/fields", "code": "required", "message": "Field required"} in problems
+    assert {"pointer": "/spec/fields", "code": "required", "message": "缺少必填项"} in problems
     assert "表单设计器" in page.text
     assert "子表" in page.text
     assert "计算字段" in page.text

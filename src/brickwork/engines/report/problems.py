@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from brickwork.engines.bilingual import Words, fill
+from brickwork.engines.bilingual import schema_zh as schema_zh  # the report engine says it
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,54 +398,3 @@ def listing(names: Iterable[str | Words], *, empty: Words | None = None) -> Word
     if not items and empty is not None:
         return empty
     return Words("、".join(n.zh_cn for n in items), ", ".join(n.en for n in items))
-
-
-# ---- the shape of a definition (pydantic's errors). The English is pydantic's message; the
-# Chinese is made from the error's type and context, else a lead-in before that message.
-
-SCHEMA: Mapping[str, str] = {  # pydantic error type -> Chinese template over the error's `ctx`
-    "missing": "缺少必填项",
-    "extra_forbidden": "不允许此属性",
-    "string_type": "应为文本",
-    "string_too_short": "至少需要 {min_length} 个字符",
-    "string_too_long": "最多 {max_length} 个字符",
-    "string_pattern_mismatch": "格式不符合要求（应匹配 {pattern}）",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数",
-    "decimal_type": "应为数字",
-    "decimal_parsing": "应为数字",
-    "bool_type": "应为 true 或 false",
-    "bool_parsing": "应为 true 或 false",
-    "list_type": "应为列表",
-    "dict_type": "应为对象",
-    "model_type": "应为对象",
-    "model_attributes_type": "应为对象",
-    "too_short": "至少需要 {min_length} 项（现有 {actual_length} 项）",
-    "too_long": "最多允许 {max_length} 项（现有 {actual_length} 项）",
-    "greater_than_equal": "不能小于 {ge}",
-    "less_than_equal": "不能大于 {le}",
-    "greater_than": "必须大于 {gt}",
-    "less_than": "必须小于 {lt}",
-    "literal_error": "应为 {expected}",
-    "union_tag_invalid": "{discriminator} 的值 {tag!r} 无效，应为 {expected_tags}",
-    "union_tag_not_found": "缺少 {discriminator}",
-}
-SCHEMA_OTHER = "定义的结构不符合要求：{detail}"
-_ALTERNATIVES = ("expected", "expected_tags")  # "'a', 'b' or 'c'" in pydantic's English
-
-
-def schema_zh(error: Mapping[str, Any]) -> str:
-    """The Chinese of a pydantic error about the shape of a report or dashboard definition."""
-    ctx = dict(error.get("ctx") or {})
-    for name in _ALTERNATIVES:
-        if isinstance(ctx.get(name), str):
-            ctx[name] = ctx[name].replace("', '", "'、'").replace("' or '", "' 或 '")
-    other = SCHEMA_OTHER.format(detail=error.get("msg", ""))
-    template = SCHEMA.get(str(error.get("type")))
-    if template is None:
-        return other
-    try:
-        return template.format(**ctx)
-    except (KeyError, IndexError):  # pydantic's context is untyped: an entry it renames
-        return other

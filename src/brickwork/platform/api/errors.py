@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from brickwork.engines.bilingual import schema_zh
 from brickwork.platform.api.deps import preferred_locale
 from brickwork.platform.api.headers import protective_headers
 from brickwork.platform.api.responses import ExactJSONResponse
@@ -58,6 +59,9 @@ STATUS_BY_ERROR: dict[type[PlatformError], int] = {
 REFUSALS = frozenset({401, 403})
 Refusals = Callable[[Request, PlatformError, int], Awaitable[None]]
 """Called for each refused request (401, 403, a 404 hiding a row of another scope)."""
+REQUEST_ZH = "请求的内容不符合要求：{detail}"
+"""What a request's shape problem without a Chinese template of its own says, before pydantic's
+English."""
 HTTP_CODES = {
     404: ("not_found", "Not found"),
     405: ("method_not_allowed", "Method not allowed"),
@@ -137,7 +141,8 @@ def pydantic_items(errors: list[Any], *, skip_prefix: int = 0) -> list[ErrorItem
         code = PYDANTIC_CODES.get(error.get("type", ""), "invalid_value")
         if loc and loc[-1] == "kind" and code == "invalid_choice":
             code = "unknown_kind"
-        items.append(ErrorItem(pointer_of(loc), code, str(error.get("msg", "invalid value"))))
+        message = str(error.get("msg", "invalid value"))
+        items.append(ErrorItem(pointer_of(loc), code, message, schema_zh(error, other=REQUEST_ZH)))
     return items
 
 
@@ -146,12 +151,13 @@ def _is_union_tag(part: Any) -> bool:
     return isinstance(part, str) and (part[:1].isupper() or part == "str" or "[" in part)
 
 
-async def request_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def request_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     items = pydantic_items(list(exc.errors()))
-    return problem(
-        422, "validation_failed", Invalid.title, "the request's parameters are invalid", items
-    )
+    asked = request.headers.get("accept-language")
+    locale = preferred_locale(asked) if asked else None
+    detail = "请求的参数无效" if locale == "zh-CN" else "the request's parameters are invalid"
+    return problem(422, "validation_failed", Invalid.title, detail, items, locale=locale)
 
 
 async def http_error(_request: Request, exc: Exception) -> JSONResponse:

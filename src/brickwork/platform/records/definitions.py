@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from brickwork.engines.bilingual import schema_zh
 from brickwork.engines.form import check_form
 from brickwork.engines.form.definition import FormDefinition
 from brickwork.jsonio import escape_pointer
@@ -51,6 +52,7 @@ def validate_form_spec(spec: Mapping[str, Any]) -> Iterator[ErrorItem]:
                 pointer_in(spec, error["loc"]),
                 PYDANTIC_CODES.get(error["type"], "invalid_value"),
                 error["msg"],
+                schema_zh(error),
             )
         return
     for problem in check_form(definition, today=business_date(system_clock())):
