@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
+from brickwork.engines.bilingual import Words
 from brickwork.engines.expr import CompiledExpression, ExpressionError, Scope, compile_expression
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr.diagnostics import Diagnostic
@@ -374,14 +375,15 @@ class _Compiler:
                 model=action.model,
             )
         elif isinstance(model, CompiledModel):
-            for below, kind, message in model.call_problems(action.decision, action.inputs):
+            for below, kind, said in model.call_gaps(action.decision, action.inputs):
                 where = f"{pointer}{below}"
+                detail = Words(said.zh_cn, said.en)
                 if kind == "decision":
                     self.problem(
-                        where, "E_FLOW_UNKNOWN_DECISION", "model_lacks_decision", detail=message
+                        where, "E_FLOW_UNKNOWN_DECISION", "model_lacks_decision", detail=detail
                     )
                 else:
-                    self.problem(where, "E_FLOW_UNKNOWN_INPUT", "model_lacks_input", detail=message)
+                    self.problem(where, "E_FLOW_UNKNOWN_INPUT", "model_lacks_input", detail=detail)
         for name, text in action.inputs.items():
             self.expression(text, f"{pointer}/inputs/{_token(name)}", self.names)
         for key, text in action.outputs.items():

@@ -455,12 +455,12 @@ DESIGN_MESSAGES: dict[str, tuple[Pair, Pair | None]] = {
         ("请先发布该决策模型", "publish the decision model first"),
     ),
     "model_lacks_decision": (
-        ("决策模型中没有所调用的决策：{detail}", "{detail}"),
+        ("决策调用有误：{detail}", "{detail}"),
         ("请填写该模型中的决策", "name a decision of the model"),
     ),
     "model_lacks_input": (
-        ("决策模型没有声明所传入的输入项：{detail}", "{detail}"),
-        ("请填写该模型中的输入项", "name a input of the model"),
+        ("决策调用有误：{detail}", "{detail}"),
+        ("请填写该模型中的输入项", "name an input of the model"),
     ),
     # ---- branch blocks (§12)
     "block_duplicate_id": (

@@ -133,5 +133,9 @@ def test_a_decision_call_names_a_decision_and_inputs_of_its_model() -> None:
         ("E_FLOW_UNKNOWN_DECISION", "/nodes/1/actions/0/decision"),
         ("E_FLOW_UNKNOWN_INPUT", "/nodes/1/actions/0/inputs/amout"),
     ]
+    decision, unknown = refused.value.problems
+    assert decision.message.startswith("the model has no decision `grade`")
+    assert unknown.zh_cn is not None
+    assert unknown.zh_cn.startswith("决策调用有误：决策模型中没有输入 `amout`")
     del call["decision"], call["inputs"]["amout"]
     compile_flow(spec, env(decisions={"rating": RATING}))
