@@ -10,18 +10,22 @@ at design time, the formulas that would mix currencies without saying so.
   currency only. An amount in another fixed currency is accepted when the formula converts
   (`convert currency`); an amount whose currency is chosen per record never is, because a
   formula cannot know which currency it is in (`computed_money_currency`).
+- Two money fields whose currencies may differ are not added, subtracted or compared by name
+  (`usd_amount - cny_amount`; `fee > limit` with a currency per record):
+  `money_currencies_differ`.
 
-A computed decimal of amounts in two currencies is not detected: amounts are numbers to the
-expression language. This module must not evaluate expressions or see records.
+Amounts of two currencies met in other shapes (`sum([a, b])`, through a variable) are not
+detected: amounts are numbers to the expression language. This module must not evaluate
+expressions or see records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TypeGuard
 
 from brickwork.engines.bilingual import fill
-from brickwork.engines.expr.syntax import Call, Expr, Name, Path, walk
+from brickwork.engines.expr.syntax import Arith, Call, Compare, Expr, Name, Path, walk
 from brickwork.engines.form.definition import ComputedField, MoneyField, SubtableField
 from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.problems import Problem, Words, problem
@@ -86,18 +90,16 @@ class MoneyReads:
         mixed = sorted({f"{s}.{k}" for s, k, currency in projected if currency is None})
         for column in mixed:
             yield problem("money_rows_mixed", pointer=pointer, column=column)
+        read = self._direct(names, row)
+        yield from _unlike_pairs(nodes, read, pointer)
         if result_currency is None:
             return
         converts = any(isinstance(node, Call) and node.function == CONVERT for node in nodes)
-        read = self._direct(names, row)
         read.update({f"{s}.{k}": c for s, k, c in projected if c is not None})
         for key, currency in sorted(read.items(), key=lambda item: item[0]):
             if currency == result_currency or (currency is not None and converts):
                 continue
-            if currency is None:
-                source, remedy = PER_RECORD, FIX_OR_SPLIT
-            else:
-                source, remedy = Words(f"币种为 {currency}", f"in {currency}"), FIX_OR_CONVERT
+            source, remedy = _source(currency), FIX_OR_SPLIT if currency is None else FIX_OR_CONVERT
             yield problem(
                 "computed_money_currency",
                 pointer=pointer,
@@ -116,6 +118,39 @@ class MoneyReads:
             {key: self.top[key] for key in names if key in self.top and key not in shadowed}
         )
         return read
+
+
+def _unlike_pairs(
+    nodes: Sequence[Expr], read: Mapping[str, str | None], pointer: str
+) -> Iterator[Problem]:
+    """`a + b`, `a - b` and comparisons of two money fields read by name whose currencies may
+    differ (two fixed currencies that differ, or one chosen per record)."""
+    seen: set[tuple[str, str]] = set()
+    for node in nodes:
+        if not (isinstance(node, Compare) or (isinstance(node, Arith) and node.op in "+-")):
+            continue
+        left, right = node.left, node.right
+        if not (isinstance(left, Name) and isinstance(right, Name)) or left.name == right.name:
+            continue
+        if left.name not in read or right.name not in read:
+            continue
+        pair = (left.name, right.name)
+        currencies = (read[left.name], read[right.name])
+        if (currencies[0] == currencies[1] and currencies[0] is not None) or pair in seen:
+            continue
+        seen.add(pair)
+        yield problem(
+            "money_currencies_differ",
+            pointer=pointer,
+            left=left.name,
+            right=right.name,
+            left_source=_source(currencies[0]),
+            right_source=_source(currencies[1]),
+        )
+
+
+def _source(currency: str | None) -> Words:
+    return PER_RECORD if currency is None else Words(f"币种为 {currency}", f"in {currency}")
 
 
 def result_currency(field: FieldBase) -> str | None:

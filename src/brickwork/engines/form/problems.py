@@ -273,6 +273,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the rows of `{column}` may each be in a different currency, so they cannot be added up"
         " or compared across rows: give the column a fixed currency",
     ),
+    "money_currencies_differ": (
+        "`{left}`（{left_source}）与 `{right}`（{right_source}）可能是不同币种的金额，不能相加、"
+        "相减或比较：请先用 convert currency 换算为同一币种，或为两者指定同一固定币种",
+        "`{left}` ({left_source}) and `{right}` ({right_source}) may be amounts in different"
+        " currencies, so they cannot be added, subtracted or compared: convert one with convert"
+        " currency, or give both the same fixed currency",
+    ),
     "computed_money_currency": (
         "结果为 {currency} 金额，但读取了 `{field}`（{source}）：{remedy}",
         "the result is an amount in {currency} but reads `{field}` ({source}): {remedy}",
