@@ -193,7 +193,7 @@ def test_bad_input_is_refused_with_a_reason(client: TestClient, users: Users) ->
     stale = save(client, token, {"blocks": BLOCKS, "base_revision": 1})
     assert stale.status_code == 409
     assert stale.json()["code"] == "stale_revision"
-    assert "reload" in stale.json()["message"]
+    assert "请刷新" in stale.json()["message"]  # in the viewer's language, Chinese here
 
 
 def test_a_graph_of_another_shape_is_left_to_the_canvas(client: TestClient, users: Users) -> None:
@@ -218,6 +218,9 @@ def test_a_graph_of_another_shape_is_left_to_the_canvas(client: TestClient, user
     assert 'id="not-blocks"' in page.text
     assert "E_FLOW_NOT_BLOCKS" in page.text
     assert "`check`" in unescape(page.text)
+    assert "edit it on the canvas" in page.text
+    chinese = client.get(PAGE, headers={"Accept-Language": "zh-CN"})
+    assert "请在画布上编辑" in chinese.text
     assert 'id="save-draft"' not in page.text
     assert 'href="/apps/shop/design/flows/order_approval"' in page.text
 

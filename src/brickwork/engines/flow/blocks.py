@@ -74,11 +74,18 @@ class NotBlocks(Exception):
 
     code = "E_FLOW_NOT_BLOCKS"
 
-    def __init__(self, message: str, node: str | None = None, pointer: str = "") -> None:
+    def __init__(
+        self, message: str, node: str | None = None, pointer: str = "", zh_cn: str = ""
+    ) -> None:
         self.message = message
         self.node = node
         self.pointer = pointer
+        self.zh_cn = zh_cn or message
         super().__init__(f"{self.code} at {pointer or '/'}: {message}")
+
+    def text(self, locale: str | None) -> str:
+        """The reason in `locale` ("zh-CN" or English)."""
+        return self.zh_cn if locale == "zh-CN" else self.message
 
 
 def join_id(block: Mapping[str, Any]) -> str:
@@ -391,13 +398,20 @@ class _Reader:
         nodes = spec.get("nodes")
         edges = spec.get("edges") or []
         if not isinstance(nodes, list) or not isinstance(edges, list):
-            raise NotBlocks("the flow has no list of nodes and edges", None, "")
+            raise NotBlocks(
+                "the flow has no list of nodes and edges", None, "", "流程没有节点和连线列表"
+            )
         self.nodes: dict[str, Mapping[str, Any]] = {}
         self.position: dict[str, int] = {}
         for index, node in enumerate(nodes):
             key = node.get("id") if isinstance(node, Mapping) else None
             if not isinstance(key, str) or key in self.nodes:
-                raise NotBlocks(f"node {index} has no id of its own", None, f"/nodes/{index}")
+                raise NotBlocks(
+                    f"node {index} has no id of its own",
+                    None,
+                    f"/nodes/{index}",
+                    f"第 {index} 个节点没有自己的 id",
+                )
             self.nodes[key] = node
             self.position[key] = index
         self.out: dict[str, list[Mapping[str, Any]]] = {key: [] for key in self.nodes}
@@ -405,32 +419,47 @@ class _Reader:
         for index, edge in enumerate(edges):
             ends = (edge.get("from"), edge.get("to")) if isinstance(edge, Mapping) else (None,)
             if not all(isinstance(end, str) and end in self.nodes for end in ends):
-                raise NotBlocks(f"edge {index} does not join two nodes", None, f"/edges/{index}")
+                raise NotBlocks(
+                    f"edge {index} does not join two nodes",
+                    None,
+                    f"/edges/{index}",
+                    f"第 {index} 条连线没有连接两个节点",
+                )
             self.out[edge["from"]].append(edge)
             self.inc[edge["to"]].append(edge)
         self.seen: set[str] = set()
 
-    def fail(self, node: str, why: str) -> NotBlocks:
+    def fail(self, node: str, why: str, why_zh: str) -> NotBlocks:
         return NotBlocks(
             f"`{node}` {why}, so the flow is not a sequence of steps and branches; "
             "edit it on the canvas",
             node,
             f"/nodes/{self.position[node]}",
+            f"`{node}` {why_zh}，因此该流程不是由步骤和分支块组成的序列：请在画布上编辑",
         )
 
     def read(self) -> dict[str, Any]:
         starts = [key for key, node in self.nodes.items() if node.get("type") == "start"]
         if len(starts) != 1:
-            raise NotBlocks("the flow needs exactly one start node", None, "/nodes")
+            raise NotBlocks(
+                "the flow needs exactly one start node",
+                None,
+                "/nodes",
+                "流程须有且只有一个开始节点",
+            )
         start = starts[0]
         self.seen.add(start)
         following = self.single_exit(start)
         steps, end = self.chain(following)
         if self.nodes[end].get("type") != "end":
-            raise self.fail(end, "joins branches that no branches block opened")
+            raise self.fail(
+                end, "joins branches that no branches block opened", "汇聚了并非由分支块分出的分支"
+            )
         for key in self.nodes:
             if key not in self.seen:
-                raise self.fail(key, "is not on the path from the start to the end")
+                raise self.fail(
+                    key, "is not on the path from the start to the end", "不在从开始到结束的路径上"
+                )
         return {
             "start": copy.deepcopy(dict(self.nodes[start])),
             "steps": steps,
@@ -442,17 +471,27 @@ class _Reader:
         edge; a rejection ends the instance)."""
         edges = self.out[key]
         if len(edges) != 1:
-            raise self.fail(key, f"has {len(edges)} outgoing connections instead of one")
+            raise self.fail(
+                key,
+                f"has {len(edges)} outgoing connections instead of one",
+                f"有 {len(edges)} 条引出的连线，而不是一条",
+            )
         edge = edges[0]
         if edge.get("on") == "rejected":
-            raise self.fail(key, "sends a rejection somewhere other than the end")
+            raise self.fail(
+                key, "sends a rejection somewhere other than the end", "把驳回引向了结束以外的节点"
+            )
         if set(edge) - {"id", "from", "to", "on"} or edge.get("condition") is not None:
-            raise self.fail(key, "leaves over a connection with a condition")
+            raise self.fail(
+                key, "leaves over a connection with a condition", "经由带条件的连线离开"
+            )
         return str(edge["to"])
 
     def enter(self, key: str) -> None:
         if key in self.seen:
-            raise self.fail(key, "is reached twice (a loop or a merge)")
+            raise self.fail(
+                key, "is reached twice (a loop or a merge)", "被到达了两次（循环或汇合）"
+            )
         self.seen.add(key)
 
     def chain(self, key: str) -> tuple[list[Any], str]:
@@ -464,16 +503,28 @@ class _Reader:
             incoming, outgoing = len(self.inc[key]), len(self.out[key])
             if kind == "end":
                 if incoming != 1:
-                    raise self.fail(key, f"is reached over {incoming} connections")
+                    raise self.fail(
+                        key,
+                        f"is reached over {incoming} connections",
+                        f"经由 {incoming} 条连线到达",
+                    )
                 self.enter(key)
                 return steps, key
             if kind in KINDS and incoming > 1 and outgoing == 1:
                 return steps, key
             if incoming != 1:
-                raise self.fail(key, f"is reached over {incoming} connections")
+                raise self.fail(
+                    key,
+                    f"is reached over {incoming} connections",
+                    f"经由 {incoming} 条连线到达",
+                )
             if kind in KINDS:
                 if outgoing < 2:
-                    raise self.fail(key, "is a gateway that neither splits nor joins")
+                    raise self.fail(
+                        key,
+                        "is a gateway that neither splits nor joins",
+                        "是既不分支也不汇聚的网关",
+                    )
                 block, key = self.block(key)
                 steps.append(block)
             elif kind in STEP_MODELS:
@@ -481,20 +532,24 @@ class _Reader:
                 steps.append(copy.deepcopy(dict(node)))
                 key = self.single_exit(key)
             else:
-                raise self.fail(key, f"is a {kind} node, which has no block")
+                raise self.fail(
+                    key, f"is a {kind} node, which has no block", f"是 {kind} 节点，没有对应的块"
+                )
 
     def block(self, split: str) -> tuple[dict[str, Any], str]:
         """The branches block opened at `split`, and the node after its join."""
         self.enter(split)
         node = self.nodes[split]
         if set(node) - {"id", "type", "label"}:
-            raise self.fail(split, "is a gateway with settings of its own")
+            raise self.fail(split, "is a gateway with settings of its own", "是带有自身设置的网关")
         branches: list[dict[str, Any]] = []
         joins: set[str] = set()
         for edge in self.out[split]:
             if edge.get("on") is not None or set(edge) - EDGE_KEYS:
                 raise self.fail(
-                    split, f"opens the branch `{edge.get('id')}` with settings a branch has not"
+                    split,
+                    f"opens the branch `{edge.get('id')}` with settings a branch has not",
+                    f"分出的分支 `{edge.get('id')}` 带有分支所没有的设置",
                 )
             target = str(edge["to"])
             steps: list[Any]
@@ -513,16 +568,25 @@ class _Reader:
             branch["steps"] = steps
             branches.append(branch)
         if len(joins) != 1:
-            raise self.fail(split, "has branches that do not meet again at one gateway")
+            raise self.fail(
+                split,
+                "has branches that do not meet again at one gateway",
+                "的各分支没有在同一个网关汇聚",
+            )
         join = joins.pop()
         joined = self.nodes[join]
         if joined.get("type") != node.get("type") or set(joined) - {"id", "type"}:
             raise self.fail(
                 join,
                 f"does not join the branches of `{split}` with a plain {node.get('type')} gateway",
+                f"没有用同类型（{node.get('type')}）且无额外设置的网关汇聚 `{split}` 的分支",
             )
         if len(self.inc[join]) != len(branches):
-            raise self.fail(join, f"joins more than the branches of `{split}`")
+            raise self.fail(
+                join,
+                f"joins more than the branches of `{split}`",
+                f"汇聚的不只是 `{split}` 的分支",
+            )
         self.enter(join)
         block: dict[str, Any] = {"type": "branches", "id": split}
         if node.get("label") is not None:

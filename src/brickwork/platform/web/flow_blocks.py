@@ -251,7 +251,9 @@ def save_blocks(
         row = metadata.update_draft(session, viewer.actor, app, Kind.FLOW, key, data)
     except Conflict as exc:
         session.rollback()
-        return _answer({"code": exc.code, "message": exc.message, "problems": []}, 409)
+        return _answer(
+            {"code": exc.code, "message": exc.text(viewer.language), "problems": []}, 409
+        )
     saved = _spec_of(row)
     return _answer(
         {

@@ -272,6 +272,9 @@ def test_other_shapes_are_refused_naming_the_node(nodes, pairs, node, words) -> 
     assert caught.value.pointer == f"/nodes/{[n['id'] for n in nodes].index(node)}"
     assert words in caught.value.message
     assert "canvas" in caught.value.message
+    said = caught.value.text("zh-CN")  # the designer's language
+    assert said.startswith(f"`{node}` ")
+    assert said.endswith("因此该流程不是由步骤和分支块组成的序列：请在画布上编辑")
 
 
 def test_a_rejection_sent_elsewhere_is_not_blocks() -> None:
