@@ -395,6 +395,12 @@ def test_the_audit_log_is_searched_read_and_checked_by_the_audit_administrator(
     assert "clerk" in detail
     prefixed = page(auditor, "/admin/audit?action=auth.*", headers=EN)
     assert "auth.login" in prefixed
+    assert "Signed in" in prefixed  # each action named beside its code
+    named = page(auditor, "/admin/audit?action=auth.*", headers={"Accept-Language": "zh-CN"})
+    assert "登录" in named
+    assert "auth.login" in named
+    refused = page(auditor, "/admin/audit?result=denied", headers={"Accept-Language": "zh-CN"})
+    assert "拒绝访问" in refused
     export = re.search(r'href="([^"]+)" id="export-audit"', prefixed)
     assert export is not None
     exported = auditor.get(export.group(1).replace("&amp;", "&"))
