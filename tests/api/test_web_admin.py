@@ -443,6 +443,9 @@ def test_a_user_makes_uses_and_revokes_an_api_token_from_their_page(
     assert program.get(f"{APP}/forms/customer/records", headers=bearer).status_code == 200
     listed = page(clerk, "/me/tokens", headers=EN)
     assert secret.group(1) not in listed, "the secret is shown once"
+    chinese = page(clerk, "/me/tokens", headers={"Accept-Language": "zh-CN"})
+    named = r'value="export"[^>]*> 导出 <span class="mono small muted">export</span>'
+    assert re.search(named, chinese), "each scope named beside its code"
     token_id = re.search(r'action="/me/tokens/([^/]+)/revoke"', listed)
     assert token_id is not None
     revoked = clerk.post(
