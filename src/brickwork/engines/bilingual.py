@@ -4,7 +4,7 @@ flow engine's refusals are written this way; `schema_zh` says a pydantic error i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,36 @@ class Words:
 
     zh_cn: str
     en: str
+
+
+NONE = Words("无", "none")
+
+
+def listing(
+    items: Iterable[str | Words], *, limit: int | None = None, empty: Words | None = None
+) -> Words:
+    """Names as a list in a sentence: `a、b` in Chinese, `a, b` in English; the first `limit`
+    of them and an ellipsis when there are more; `empty` (if given) when there are none."""
+    named = [item if isinstance(item, Words) else Words(item, item) for item in items]
+    if not named and empty is not None:
+        return empty
+    more = limit is not None and len(named) > limit
+    shown = named[:limit]
+    return Words(
+        "、".join(n.zh_cn for n in shown) + (" 等" if more else ""),
+        ", ".join(n.en for n in shown) + (", ..." if more else ""),
+    )
+
+
+def fill_hinted(
+    message: tuple[str, str], hint: tuple[str, str] | None, params: Mapping[str, object]
+) -> tuple[str, str, str | None, str | None]:
+    """A message and its optional hint filled in: (zh-CN, en, hint zh-CN, hint en)."""
+    zh_cn, en = fill(message, params)
+    if hint is None:
+        return zh_cn, en, None, None
+    hint_zh_cn, hint_en = fill(hint, params)
+    return zh_cn, en, hint_zh_cn, hint_en
 
 
 def fill(templates: tuple[str, str], params: Mapping[str, object]) -> tuple[str, str]:

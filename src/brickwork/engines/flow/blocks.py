@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from brickwork.engines.bilingual import listing
 from brickwork.engines.flow.compiler import schema_problems
 from brickwork.engines.flow.definition import (
     ActionNode,
@@ -47,7 +48,6 @@ from brickwork.engines.flow.design_messages import (
     BLOCK_KINDS,
     EDGE_SETTINGS,
     design_problem,
-    listing,
 )
 from brickwork.engines.flow.problems import FlowDefinitionError, FlowProblem
 from brickwork.engines.flow.refusals import words_of

@@ -12,9 +12,9 @@ kept as a detail after a Chinese lead-in. Pure: no I/O, no locale from the envir
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from brickwork.engines.bilingual import Words, fill
+from brickwork.engines.bilingual import Words, fill, fill_hinted
 from brickwork.engines.flow.graph import FlowGraph
 from brickwork.engines.flow.problems import FlowProblem
 
@@ -573,34 +573,17 @@ FIELD_KINDS = {"member": Words("成员", "member"), "department": Words("部门"
 BLOCK_ITEMS = {"node": Words("节点", "node"), "connection": Words("连线", "connection")}
 STARVING_END = Words("止于", "ends at")
 STARVING_EXIT = Words("由此离开该分支、去往", "leaves the branch for")
-NONE = Words("无", "none")
 
 
 def design_problem(pointer: str, code: str, key: str, /, **params: object) -> FlowProblem:
     """Problem `code` at `pointer`, saying entry `key` of `DESIGN_MESSAGES` with `params`."""
-    message, hint = DESIGN_MESSAGES[key]
-    zh_cn, en = fill(message, params)
-    if hint is None:
-        return FlowProblem(pointer, code, en, zh_cn=zh_cn)
-    hint_zh_cn, hint_en = fill(hint, params)
+    zh_cn, en, hint_zh_cn, hint_en = fill_hinted(*DESIGN_MESSAGES[key], params)
     return FlowProblem(pointer, code, en, hint_en, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn)
 
 
 def phrase(key: str, /, **params: object) -> Words:
     """Entry `key` of `DESIGN_MESSAGES` (one without a hint) as a parameter of another."""
     return Words(*fill(DESIGN_MESSAGES[key][0], params))
-
-
-def listing(items: Sequence[str], *, limit: int | None = None, empty: Words = NONE) -> Words:
-    """`items` as a list in a sentence: `a、b` in Chinese, `a, b` in English; the first `limit`
-    of them and an ellipsis; `empty` when there is none."""
-    if not items:
-        return empty
-    shown = items[:limit]
-    more = limit is not None and len(items) > limit
-    return Words(
-        "、".join(shown) + (" 等" if more else ""), ", ".join(shown) + (", ..." if more else "")
-    )
 
 
 def node_names(graph: FlowGraph, nodes: Iterable[str], limit: int = 6) -> Words:

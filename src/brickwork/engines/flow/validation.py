@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
+from brickwork.engines.bilingual import NONE, listing
 from brickwork.engines.flow.definition import (
     Assignee,
     FlowSpec,
@@ -22,7 +23,6 @@ from brickwork.engines.flow.design_messages import (
     NODE_TYPES,
     OUTCOMES,
     design_problem,
-    listing,
     node_names,
 )
 from brickwork.engines.flow.environment import FlowEnvironment
@@ -481,7 +481,7 @@ def _references(spec: FlowSpec, env: FlowEnvironment) -> list[FlowProblem]:
                         node=node.id,
                         flow=node.flow,
                         version=node.version,
-                        published=listing([str(v) for v in sorted(published)]),
+                        published=listing([str(v) for v in sorted(published)], empty=NONE),
                     )
                 )
     return problems
@@ -489,7 +489,7 @@ def _references(spec: FlowSpec, env: FlowEnvironment) -> list[FlowProblem]:
 
 def _roles(env: FlowEnvironment, assignees: Iterable[tuple[str, Assignee]]) -> list[FlowProblem]:
     known = sorted(env.roles)
-    shown = listing(known, limit=10)
+    shown = listing(known, limit=10, empty=NONE)
     return [
         design_problem(
             f"{pointer}/role",

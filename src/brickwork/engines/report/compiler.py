@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from brickwork.engines.bilingual import Words
+from brickwork.engines.bilingual import NONE, Words, listing
 from brickwork.engines.expr import (
     Diagnostic,
     ExpressionError,
@@ -51,14 +51,12 @@ from brickwork.engines.report.parameters import unfit_default
 from brickwork.engines.report.plan import PARENT
 from brickwork.engines.report.problems import (
     CHARTS,
-    NONE,
     NUMBERS,
     NUMBERS_AND_DATES,
     OUTPUTS,
     OWN_FIELDS,
     ReportProblem,
     kind,
-    listing,
     problem,
     said,
     schema_zh,

@@ -17,18 +17,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from brickwork.engines.bilingual import NONE, listing
 from brickwork.engines.report.compiler import ReportDefinitionError, json_pointer, parameter_of
 from brickwork.engines.report.definition import Key, Label, ParameterSpec
 from brickwork.engines.report.environment import ReportEnvironment
 from brickwork.engines.report.plan import Parameter
-from brickwork.engines.report.problems import (
-    NONE,
-    ReportProblem,
-    kind,
-    listing,
-    problem,
-    schema_zh,
-)
+from brickwork.engines.report.problems import ReportProblem, kind, problem, schema_zh
 
 COLUMNS = 12
 

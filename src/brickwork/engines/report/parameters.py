@@ -12,9 +12,9 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from brickwork.engines.bilingual import Words
+from brickwork.engines.bilingual import NONE, Words, listing
 from brickwork.engines.report.plan import Parameter
-from brickwork.engines.report.problems import NONE, listing, said
+from brickwork.engines.report.problems import said
 
 PERIODS = (
     "today",

@@ -10,7 +10,7 @@ Pure: this module must not know about definitions, compilation or HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from brickwork.engines.bilingual import Words, fill
@@ -370,7 +370,6 @@ OUTPUTS: Mapping[str, Words] = {  # what a key of the result names (`key_taken`)
 NUMBERS = Words("数字和金额", "numbers and money")
 NUMBERS_AND_DATES = Words("数字、金额和日期", "numbers, money and dates")
 OWN_FIELDS = Words("数据集自身的字段", "(the dataset's own fields)")
-NONE = Words("无", "none")
 
 
 def problem(pointer: str, code: str, key: str, /, **params: object) -> ReportProblem:
@@ -389,12 +388,3 @@ def said(key: str, /, **params: object) -> Words:
 def kind(name: str) -> Words:
     """A field, value or parameter type by its name in each language."""
     return KINDS.get(name, Words(name, name))
-
-
-def listing(names: Iterable[str | Words], *, empty: Words | None = None) -> Words:
-    """Names as a list in each language (`、` between Chinese items, commas between English
-    ones); `empty` when there are none."""
-    items = [n if isinstance(n, Words) else Words(n, n) for n in names]
-    if not items and empty is not None:
-        return empty
-    return Words("、".join(n.zh_cn for n in items), ", ".join(n.en for n in items))

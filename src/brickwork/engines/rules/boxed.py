@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, assert_never
 
+from brickwork.engines.bilingual import NONE, listing
 from brickwork.engines.expr import CompiledExpression, ExpressionError, Scope, compile_expression
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr import values as v
@@ -35,7 +36,7 @@ from brickwork.engines.rules.definition import (
     Relation,
 )
 from brickwork.engines.rules.itemtypes import ANY_TYPE, DmnType, TypeResolver
-from brickwork.engines.rules.messages import AN_ELEMENT, NONE, listing
+from brickwork.engines.rules.messages import AN_ELEMENT
 from brickwork.engines.rules.problems import ModelProblem, from_diagnostic, problem
 from brickwork.engines.rules.results import State
 from brickwork.engines.rules.tables import CompiledTable

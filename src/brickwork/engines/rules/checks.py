@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from brickwork.engines.bilingual import NONE, listing
 from brickwork.engines.rules.definition import (
     BoxedContext,
     BoxedFilter,
@@ -27,7 +28,7 @@ from brickwork.engines.rules.definition import (
     Iterator,
     Relation,
 )
-from brickwork.engines.rules.messages import NONE, REQUIRED, listing
+from brickwork.engines.rules.messages import REQUIRED
 from brickwork.engines.rules.problems import ModelProblem, pointer_token, problem
 
 _BOXED_KEYS = frozenset(

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from brickwork.engines.bilingual import Words
+from brickwork.engines.bilingual import NONE, Words, listing
 from brickwork.engines.expr import EvaluationContext, Scope
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr import values as v
@@ -40,7 +40,7 @@ from brickwork.engines.rules.definition import (
     InputData,
 )
 from brickwork.engines.rules.itemtypes import ANY_TYPE, DmnType, TypeResolver
-from brickwork.engines.rules.messages import NONE, listing, phrase
+from brickwork.engines.rules.messages import phrase
 from brickwork.engines.rules.problems import (
     DecisionModelError,
     ModelProblem,

@@ -32,10 +32,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 from pydantic import ValidationError
 
-from brickwork.engines.bilingual import Words, fill
+from brickwork.engines.bilingual import Words, fill, listing
 from brickwork.engines.rules.definition import ID_PATTERN, DecisionModel, LocalisedText
 from brickwork.engines.rules.dmn_xml_messages import XML_MESSAGES
-from brickwork.engines.rules.messages import listing
 from brickwork.engines.rules.problems import pointer_token
 
 DMN13 = "https://www.omg.org/spec/DMN/20191111/MODEL/"

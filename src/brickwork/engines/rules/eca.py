@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from brickwork.engines.bilingual import Words
+from brickwork.engines.bilingual import Words, listing
 from brickwork.engines.expr import (
     CompiledExpression,
     EvaluationContext,
@@ -36,7 +36,7 @@ from brickwork.engines.expr import (
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr import values as v
 from brickwork.engines.rules.cron import Cron, CronError, parse_cron
-from brickwork.engines.rules.messages import MATCHING, PHASES, TRIGGERED, listing, phrase
+from brickwork.engines.rules.messages import MATCHING, PHASES, TRIGGERED, phrase
 from brickwork.engines.rules.problems import ModelProblem, from_diagnostic, pointer_token, problem
 from brickwork.engines.rules.rule_definition import (
     AFTER_SAVE_ACTIONS,

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from brickwork.engines.bilingual import NONE, listing
 from brickwork.engines.expr import (
     CompiledUnaryTests,
     ExpressionError,
@@ -32,7 +33,6 @@ from brickwork.engines.expr import values as v
 from brickwork.engines.expr.conformance import conforms, static_type, type_problem
 from brickwork.engines.expr.syntax import InstanceOf, TypeRef
 from brickwork.engines.rules.definition import ItemDefinition
-from brickwork.engines.rules.messages import NONE, listing
 from brickwork.engines.rules.problems import ModelProblem, from_diagnostic, problem
 
 _NUMBER_TEXT = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")

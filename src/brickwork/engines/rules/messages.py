@@ -13,8 +13,6 @@ environment.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from brickwork.engines.bilingual import Words, fill
 
 Pair = tuple[str, str]
@@ -498,7 +496,6 @@ MESSAGES: dict[str, tuple[Pair, Pair | None]] = {
     ),
 }
 
-NONE = Words("无", "none")
 AN_ELEMENT = Words("某个元素", "an element")
 PHASES = {
     "before_save": Words("保存前", "before save"),
@@ -519,11 +516,3 @@ REQUIRED = {
 def phrase(key: str, /, **params: object) -> Words:
     """Entry `key` of `MESSAGES` (one without a hint) as a parameter of another."""
     return Words(*fill(MESSAGES[key][0], params))
-
-
-def listing(items: Sequence[str], *, empty: Words | None = None) -> Words:
-    """`items` as a list in a sentence: `a、b` in Chinese, `a, b` in English (`empty` when
-    there are none)."""
-    if not items and empty is not None:
-        return empty
-    return Words("、".join(items), ", ".join(items))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from brickwork.engines.bilingual import fill
+from brickwork.engines.bilingual import fill, fill_hinted
 from brickwork.engines.expr import Diagnostic
 from brickwork.engines.rules.messages import MESSAGES
 
@@ -51,11 +51,7 @@ class ModelProblem:
 
 def problem(code: str, key: str, pointer: str = "", /, **params: object) -> ModelProblem:
     """Problem `code` at `pointer`, saying entry `key` of `MESSAGES` with `params`."""
-    message, hint = MESSAGES[key]
-    zh_cn, en = fill(message, params)
-    if hint is None:
-        return ModelProblem(code, en, pointer, zh_cn=zh_cn)
-    hint_zh_cn, hint_en = fill(hint, params)
+    zh_cn, en, hint_zh_cn, hint_en = fill_hinted(*MESSAGES[key], params)
     return ModelProblem(code, en, pointer, hint_en, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn)
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from brickwork.engines.bilingual import listing
 from brickwork.engines.expr import (
     CompiledExpression,
     CompiledUnaryTests,
@@ -53,7 +54,6 @@ from brickwork.engines.rules.cells import (
 from brickwork.engines.rules.definition import DecisionTable
 from brickwork.engines.rules.hitpolicies import OutputColumn, aggregate, priority_key
 from brickwork.engines.rules.itemtypes import TypeResolver
-from brickwork.engines.rules.messages import listing
 from brickwork.engines.rules.problems import ModelProblem, from_diagnostic, problem
 from brickwork.engines.rules.results import State, TableTrace
 
