@@ -170,7 +170,7 @@ def check_form(definition: FormDefinition, *, today: date) -> tuple[Problem, ...
     """Every design-time problem of `definition`, with pointers into it: what `compile_form`
     refuses, and formulas that mix currencies (refused when a form is published; a version
     published before this check keeps compiling, so its records stay usable)."""
-    builder = _Builder(definition, today)
+    builder = _Builder(definition, today, money=True)
     problems = builder.build()[0]
     return (*problems, *builder.money_problems)
 
@@ -203,13 +203,14 @@ def compile_form(definition: FormDefinition, *, today: date) -> CompiledForm:
 
 
 class _Builder:
-    def __init__(self, definition: FormDefinition, today: date) -> None:
+    def __init__(self, definition: FormDefinition, today: date, *, money: bool = False) -> None:
         self.definition = definition
         self.problems = list(check_definition(definition, today=today))
         self.context = CoerceContext(today=today)
         self.scope = form_scope(definition)
         self.read: set[str] = set()
-        self.money = MoneyReads(definition.fields)
+        self.money = MoneyReads(definition.fields) if money else None
+        """The currency checks, run when the form is checked (`check_form`), not compiled."""
         self.money_problems: list[Problem] = []
         self.row: SubtableField | None = None
         """The subtable whose row expressions are being compiled, if any."""
@@ -338,6 +339,7 @@ class _Builder:
         )
         if found is not None:
             self.read.update(found.names - own)
+        if found is not None and self.money is not None:
             self.money_problems.extend(
                 self.money.problems(
                     found.expression.tree,

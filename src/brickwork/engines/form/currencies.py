@@ -127,7 +127,7 @@ def _unlike_pairs(
     differ (two fixed currencies that differ, or one chosen per record)."""
     seen: set[tuple[str, str]] = set()
     for node in nodes:
-        if not (isinstance(node, Compare) or (isinstance(node, Arith) and node.op in "+-")):
+        if not (isinstance(node, Compare) or (isinstance(node, Arith) and node.op in ("+", "-"))):
             continue
         left, right = node.left, node.right
         if not (isinstance(left, Name) and isinstance(right, Name)) or left.name == right.name:
