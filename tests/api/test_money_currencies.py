@@ -32,6 +32,17 @@ def define(client: TestClient, kind: str, key: str, spec: dict[str, Any]) -> Any
     return client.post(f"{APP}/definitions/{kind}/{key}/publish")
 
 
+CAST = {"conversions": {"f_amount": "cast"}}
+"""A publish that converts the stored amounts (the field's currency changes)."""
+
+
+def republish(client: TestClient, currency: str | None) -> Any:
+    """Save the form with `currency` (a change that converts stored amounts, so the plain
+    publish asks for the conversion) and publish it with the conversion."""
+    assert define(client, "form", "deal", {"fields": fields(currency)}).status_code == 422
+    return client.post(f"{APP}/definitions/form/deal/publish", json=CAST)
+
+
 @pytest.fixture
 def fx(client: TestClient) -> TestClient:
     assert client.post(f"{API}/apps", json={"key": "fx", "label": "FX"}).status_code == 201
@@ -93,9 +104,7 @@ def test_a_fixed_currency_is_shown_and_kept_under_the_reports_that_add_it_up(
     }
     assert define(fx, "report", "totals", spec).status_code == 201
     # No records yet, so the form's storage could change: the report is what refuses it.
-    assert define(fx, "form", "deal", {"fields": fields(None)}).status_code == 422  # a cast
-    cast = {"conversions": {"f_amount": "cast"}}
-    loosened = fx.post(f"{APP}/definitions/form/deal/publish", json=cast)
+    loosened = republish(fx, None)
     assert loosened.status_code == 409, loosened.text
     assert loosened.json()["code"] == "reports_broken_by_change"
     assert [(e["pointer"], e["code"]) for e in loosened.json()["errors"]] == [
@@ -121,16 +130,14 @@ def test_a_rule_may_not_add_up_amounts_of_several_currencies(fx: TestClient) -> 
         "actions": [{"type": "set_fields", "values": {"desk": '"big"'}}],
     }
     assert define(fx, "rule", "big_desk", rule).status_code == 201
-    cast = {"conversions": {"f_amount": "cast"}}
-    assert define(fx, "form", "deal", {"fields": fields(None)}).status_code == 422  # a cast
-    loosened = fx.post(f"{APP}/definitions/form/deal/publish", json=cast)
+    loosened = republish(fx, None)
     assert loosened.status_code == 409, loosened.text
     assert loosened.json()["code"] == "rules_broken_by_change"
     assert [(e["pointer"], e["code"]) for e in loosened.json()["errors"]] == [
         ("/rules/big_desk/aggregates/0/field", "E_RULE_MIXED_CURRENCIES")
     ]
     assert fx.post(f"{APP}/definitions/rule/big_desk/archive").status_code in (200, 204)
-    assert fx.post(f"{APP}/definitions/form/deal/publish", json=cast).status_code == 201
+    assert fx.post(f"{APP}/definitions/form/deal/publish", json=CAST).status_code == 201
     refused = define(fx, "rule", "big_desk_again", rule)
     assert refused.status_code == 422, refused.text
     assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
@@ -196,12 +203,9 @@ def test_a_flow_may_not_route_on_an_amount_whatever_its_currency(fx: TestClient)
     # a null test reads no amount
     assert define(fx, "flow", "route", routing_flow("amount != null")).status_code == 201
     assert define(fx, "flow", "route", routing_flow("amount = null")).status_code == 201
-    cast = {"conversions": {"f_amount": "cast"}}
-    assert define(fx, "form", "deal", {"fields": fields("USD")}).status_code == 422  # a cast
-    assert fx.post(f"{APP}/definitions/form/deal/publish", json=cast).status_code == 201
+    assert republish(fx, "USD").status_code == 201
     assert define(fx, "flow", "route", routing_flow("amount > 1000000")).status_code == 201
-    assert define(fx, "form", "deal", {"fields": fields(None)}).status_code == 422  # a cast
-    loosened = fx.post(f"{APP}/definitions/form/deal/publish", json=cast)
+    loosened = republish(fx, None)
     assert loosened.status_code == 409, loosened.text
     assert loosened.json()["code"] == "flows_broken_by_change"
     assert [(e["pointer"], e["code"]) for e in loosened.json()["errors"]] == [
@@ -218,16 +222,14 @@ def test_a_rule_may_not_compare_an_amount_whatever_its_currency(fx: TestClient) 
         "actions": [{"type": "set_fields", "values": {"desk": '"big"'}}],
     }
     assert define(fx, "rule", "big_desk", rule).status_code == 201
-    cast = {"conversions": {"f_amount": "cast"}}
-    assert define(fx, "form", "deal", {"fields": fields(None)}).status_code == 422  # a cast
-    loosened = fx.post(f"{APP}/definitions/form/deal/publish", json=cast)
+    loosened = republish(fx, None)
     assert loosened.status_code == 409, loosened.text
     assert loosened.json()["code"] == "rules_broken_by_change"
     assert [(e["pointer"], e["code"]) for e in loosened.json()["errors"]] == [
         ("/rules/big_desk/condition", "E_RULE_MIXED_CURRENCIES")
     ]
     assert fx.post(f"{APP}/definitions/rule/big_desk/archive").status_code in (200, 204)
-    assert fx.post(f"{APP}/definitions/form/deal/publish", json=cast).status_code == 201
+    assert fx.post(f"{APP}/definitions/form/deal/publish", json=CAST).status_code == 201
     refused = define(fx, "rule", "big_desk_again", rule)
     assert refused.status_code == 422, refused.text
     (error,) = refused.json()["errors"]
