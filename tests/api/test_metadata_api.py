@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from brickwork.jsonio import checksum
 from brickwork.platform.db import migrate
 
 API = "/api/v1"
@@ -264,6 +265,24 @@ def test_export_import_round_trip_over_http(kyc: TestClient) -> None:
     broken["format_version"] = 9
     body = problem_of(kyc.post(f"{API}/apps/import", json=broken), 422, "bundle_invalid")
     assert body["errors"][0]["pointer"] == "/format_version"
+
+
+def test_a_refused_bundle_version_is_named_in_the_readers_language(kyc: TestClient) -> None:
+    """A bundle's published version that fails its kind's checks (two fields with one id) is
+    refused with the problem at its place in the bundle, in Chinese to a Chinese reader."""
+    kyc.post(f"{FORM}/publish")
+    bundle = kyc.get(f"{API}/apps/kyc/export").json()
+    version = bundle["definitions"][0]["versions"][0]
+    fields = version["body"]["spec"]["fields"]
+    fields.append({**fields[0], "key": "other"})
+    version["checksum"] = checksum(version["body"])
+    pointer = "/definitions/0/versions/0/body/spec/fields/1/id"
+    for language, said in (("en", "already used"), ("zh-CN", "已在")):
+        refused = kyc.post(f"{API}/apps/import", json=bundle, headers={"accept-language": language})
+        body = problem_of(refused, 422, "bundle_invalid")
+        (item,) = [e for e in body["errors"] if e["pointer"] == pointer]
+        assert item["code"] == "duplicate_element_id"
+        assert said in item["message"], item
 
 
 def test_the_signed_in_user_is_recorded_and_a_naming_header_is_ignored(

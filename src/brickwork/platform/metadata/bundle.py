@@ -205,8 +205,9 @@ class BundleService:
                     hook(session, request)
             except PlatformError as exc:
                 errors = [
-                    ErrorItem(f"{base}/body{e.pointer}", e.code, e.message) for e in exc.errors
-                ] or [ErrorItem(f"{base}/body", exc.code, exc.message)]
+                    ErrorItem(f"{base}/body{e.pointer}", e.code, e.message, e.zh_cn)
+                    for e in exc.errors
+                ] or [ErrorItem(f"{base}/body", exc.code, exc.message, exc.zh_cn)]
                 raise Invalid(
                     f"{kind.value} {definition.key!r} version {number} cannot be put in place "
                     f"here: {exc.message}; nothing was imported",
@@ -501,7 +502,7 @@ class BundleService:
 def _check_body(body: Any, item: BundleDefinition, pointer: str, *, full: bool) -> list[ErrorItem]:
     """A draft needs a sound envelope; a published version must also pass its kind's checks."""
     problems = [
-        ErrorItem(f"{pointer}{p.pointer}", p.code, p.message)
+        ErrorItem(f"{pointer}{p.pointer}", p.code, p.message, p.zh_cn)
         for p in validate_definition(body)
         if full or not p.pointer.startswith("/spec")
     ]

@@ -93,8 +93,10 @@ def problems_to_items(problems: Sequence[Problem], locale: str) -> list[ErrorIte
 
 def _problems_of(exc: PlatformError) -> tuple[Problem, ...]:
     """A hook's refusal as the problems of one record of a batch."""
-    items = exc.errors or (ErrorItem("", exc.code, exc.message),)
-    return tuple(Problem(item.code, item.message, item.message, item.pointer) for item in items)
+    items = exc.errors or (ErrorItem("", exc.code, exc.message, exc.zh_cn),)
+    return tuple(
+        Problem(item.code, item.zh_cn or item.message, item.message, item.pointer) for item in items
+    )
 
 
 class SaveHook(Protocol):
