@@ -48,6 +48,19 @@ def test_an_unknown_name_is_reported_where_it_is_with_a_hint(client: TestClient)
     assert "rate" in (problem["hint"] or "") + problem["message"]
 
 
+def test_a_chinese_designer_reads_the_problem_and_its_hint_in_chinese(
+    client: TestClient,
+) -> None:
+    body = {"expression": "amount * rat", "fields": FIELDS}
+    [zh] = checked(client, body, language="zh-CN")["diagnostics"]
+    [en] = checked(client, body)["diagnostics"]
+    assert {k: v for k, v in zh.items() if k not in ("message", "hint")} == {
+        k: v for k, v in en.items() if k not in ("message", "hint")
+    }
+    assert (zh["message"], zh["hint"]) == ("未知名称 `rat`", "是否应为 `rate`？")
+    assert (en["message"], en["hint"]) == ("unknown name `rat`", "did you mean `rate`?")
+
+
 def test_a_syntax_error_has_its_position(client: TestClient) -> None:
     answer = checked(client, {"expression": "amount *\n (rate", "fields": FIELDS})
     assert answer["ok"] is False

@@ -9,7 +9,7 @@ module must not read the clock or the environment: callers pass an `EvaluationCo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import DecimalException, getcontext, setcontext
+from decimal import DecimalException, DivisionByZero, Overflow, getcontext, setcontext
 from functools import lru_cache
 from typing import Any
 
@@ -52,6 +52,21 @@ def _failed(run: Run, diagnostic: Diagnostic) -> Evaluation:
     return Evaluation(None, (*run.diagnostics, diagnostic))
 
 
+def _failure_zh(exc: BaseException) -> str:
+    """Why an evaluation failed, in Chinese, with the name of the Python exception."""
+    if isinstance(exc, RecursionError):
+        cause = "嵌套过深"
+    elif isinstance(exc, MemoryError):
+        cause = "内存不足"
+    elif isinstance(exc, Overflow):
+        cause = "数字超出了可以计算的范围"
+    elif isinstance(exc, DivisionByZero):
+        cause = "除数为 0"
+    else:
+        cause = "数字运算无效"
+    return f"计算失败：{cause}（{type(exc).__name__}）"
+
+
 def _guarded(fn: Fn, variables: Mapping[str, Any], run: Run) -> Evaluation:
     """Run a compiled closure; whatever happens, return an `Evaluation`."""
     saved = getcontext()
@@ -63,13 +78,17 @@ def _guarded(fn: Fn, variables: Mapping[str, Any], run: Run) -> Evaluation:
     except EvaluationAborted as exc:
         return _failed(run, exc.diagnostic)
     except UnsupportedValue as exc:
-        return _failed(run, Diagnostic("E_UNSUPPORTED_VALUE", str(exc), NO_SPAN))
+        diagnostic = Diagnostic("E_UNSUPPORTED_VALUE", str(exc), NO_SPAN, zh_cn=exc.zh_cn)
+        return _failed(run, diagnostic)
     except (DecimalException, RecursionError, MemoryError) as exc:
         message = f"the evaluation failed: {type(exc).__name__}"
-        return _failed(run, Diagnostic("E_EVALUATION_FAILED", message, NO_SPAN))
+        diagnostic = Diagnostic("E_EVALUATION_FAILED", message, NO_SPAN, zh_cn=_failure_zh(exc))
+        return _failed(run, diagnostic)
     except Exception as exc:  # the promise: no exception escapes an evaluation
-        message = f"internal error ({type(exc).__name__}); please report this expression"
-        return _failed(run, Diagnostic("E_INTERNAL", message, NO_SPAN))
+        name = type(exc).__name__
+        message = f"internal error ({name}); please report this expression"
+        zh_cn = f"内部错误（{name}），请将此表达式反馈给技术支持"
+        return _failed(run, Diagnostic("E_INTERNAL", message, NO_SPAN, zh_cn=zh_cn))
     finally:
         setcontext(saved)
     if run.diagnostics:
@@ -204,7 +223,8 @@ class CompiledUnaryTests:
         try:
             x = norm(value)
         except UnsupportedValue as exc:
-            return _failed(run, Diagnostic("E_UNSUPPORTED_VALUE", str(exc), NO_SPAN))
+            zh_cn = exc.zh_cn
+            return _failed(run, Diagnostic("E_UNSUPPORTED_VALUE", str(exc), NO_SPAN, zh_cn=zh_cn))
         return _guarded(lambda v, r: fn(x, v, r), variables or _NO_VARIABLES, run)
 
     def __repr__(self) -> str:

@@ -59,6 +59,7 @@ from brickwork.engines.expr.syntax import (
     UnaryTests,
 )
 from brickwork.engines.expr.values import RangeValue
+from brickwork.engines.expr.words import zh_kind, zh_type
 
 ExprType = t.ExprType
 
@@ -163,8 +164,18 @@ class Checker:
             self.test(input_type, test, {})
         return CheckResult(t.BOOLEAN, tuple(self.diagnostics), self.types)
 
-    def error(self, code: str, message: str, span: Span, hint: str | None = None) -> ExprType:
-        self.diagnostics.append(Diagnostic(code, message, span, hint))
+    def error(
+        self,
+        code: str,
+        message: str,
+        span: Span,
+        hint: str | None = None,
+        *,
+        zh_cn: str | None,
+        hint_zh_cn: str | None = None,
+    ) -> ExprType:
+        diagnostic = Diagnostic(code, message, span, hint, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn)
+        self.diagnostics.append(diagnostic)
         return t.ANY
 
     def check(self, node: Expr, local: _Locals) -> ExprType:
@@ -185,10 +196,11 @@ class Checker:
         candidates = [*local, *self.scope.names()]
         if node.name == "?":
             return self.error("E_UNKNOWN_NAME", "`?` is only available in decision-table cells",
-                              node.span)  # fmt: skip
+                              node.span, zh_cn="`?` 只能在决策表单元格中使用")  # fmt: skip
         return self.error(
             "E_UNKNOWN_NAME", f"unknown name `{node.name}`", node.span,
-            suggest(node.name, candidates),
+            suggest(node.name, candidates), zh_cn=f"未知名称 `{node.name}`",
+            hint_zh_cn=suggest_zh(node.name, candidates),
         )  # fmt: skip
 
     def _path_of(self, node: Path, local: _Locals) -> ExprType:
@@ -209,13 +221,16 @@ class Checker:
                 return self.error(
                     "E_UNKNOWN_FIELD", f"`{node.key}` is not a field here", node.span,
                     suggest(node.key, list(target.field_names)),
+                    zh_cn=f"此处没有字段 `{node.key}`",
+                    hint_zh_cn=suggest_zh(node.key, list(target.field_names)),
                 )  # fmt: skip
             return found
         for python_type, properties in PROPERTIES.items():
             if v.kind_of(_python_sample(python_type)) == target.kind and node.key in properties:
                 found = properties[node.key](_python_sample(python_type))
                 return t.ANY if found is None else t.SCALARS[v.kind_of(found)]
-        return self.error("E_NO_PROPERTY", f"a {target} has no property `{node.key}`", node.span)
+        return self.error("E_NO_PROPERTY", f"a {target} has no property `{node.key}`", node.span,
+                          zh_cn=f"{zh_type(target)}没有属性 `{node.key}`")  # fmt: skip
 
     def _filter(self, node: Filter, local: _Locals) -> ExprType:
         target = self.check(node.target, local)
@@ -230,7 +245,8 @@ class Checker:
             return item
         if condition.kind not in ("any", v.NULL, v.BOOLEAN):
             self.error("E_NOT_BOOLEAN", f"a filter must be a condition, not a {condition}",
-                       node.condition.span)  # fmt: skip
+                       node.condition.span,
+                       zh_cn=f"筛选必须是条件，不能是{zh_type(condition)}")  # fmt: skip
         return t.list_of(item) if target.kind in (v.LIST, "any") else t.list_of(target)
 
     def _call(self, node: Call, local: _Locals) -> ExprType:
@@ -245,15 +261,21 @@ class Checker:
         spec = self.registry.lookup(node.function)
         if spec is None and bound is not None and t.is_known(bound):
             return self.error("E_NOT_A_FUNCTION", f"`{node.function}` is a {bound}, not a "
-                              "function", node.span)  # fmt: skip
+                              "function", node.span,
+                              zh_cn=f"`{node.function}` 是{zh_type(bound)}，不是函数")  # fmt: skip
         if spec is None:
-            hint = suggest(node.function, list(self.registry.all_names))
+            names = list(self.registry.all_names)
             return self.error("E_UNKNOWN_FUNCTION", f"unknown function `{node.function}`",
-                              node.span, hint)  # fmt: skip
+                              node.span, suggest(node.function, names),
+                              zh_cn=f"未知函数 `{node.function}`",
+                              hint_zh_cn=suggest_zh(node.function, names))  # fmt: skip
         try:
             binding = self.registry.bind(spec, node.args)
         except BindError as exc:
-            return self.error(exc.code, exc.message, node.span, exc.hint)
+            return self.error(
+                exc.code, exc.message, node.span, exc.hint, zh_cn=exc.zh_cn,
+                hint_zh_cn=exc.hint_zh_cn,
+            )  # fmt: skip
         signature = binding.signature
         ordered: list[ExprType] = []
         for param, slot in zip(signature.params, binding.slots, strict=True):
@@ -274,10 +296,13 @@ class Checker:
                 ordered.append(arg)
                 if param.accepts and t.is_known(arg) and arg.kind not in param.accepts:
                     wanted = " or ".join(sorted(param.accepts))
+                    wanted_zh = "或".join(zh_kind(kind) for kind in sorted(param.accepts))
                     self.error(
                         "E_ARGUMENT_TYPE",
                         f"`{spec.name}` expects {wanted} for `{param.name}`, not a {arg}",
                         node.args[index].value.span,
+                        zh_cn=f"`{spec.name}` 的参数 `{param.name}` 需要{wanted_zh}，"
+                        f"不能是{zh_type(arg)}",
                     )
         return signature.result_type(arg_types)
 
@@ -297,7 +322,8 @@ class Checker:
                     and (low.kind != high.kind or low.kind not in v.ORDERED_KINDS)
                 ):
                     self.error("E_TYPE_MISMATCH", f"a range cannot go from {low} to {high}",
-                               node.span)  # fmt: skip
+                               node.span,
+                               zh_cn=f"区间不能从{zh_type(low)}到{zh_type(high)}")  # fmt: skip
                 return t.range_of(t.unify(low, high))
             case ListOf():
                 item = t.NULL
@@ -327,10 +353,12 @@ class Checker:
     def _unbounded_range(self, node: Range, local: _Locals) -> ExprType:
         known = node.low if node.low is not None else node.high
         if known is None:
-            return self.error("E_TYPE_MISMATCH", "a range needs at least one end", node.span)
+            return self.error("E_TYPE_MISMATCH", "a range needs at least one end", node.span,
+                              zh_cn="区间至少需要一个端点")  # fmt: skip
         end = self.check(known, local)
         if t.is_known(end) and end.kind not in v.ORDERED_KINDS:
-            self.error("E_TYPE_MISMATCH", f"a range cannot end at a {end}", node.span)
+            self.error("E_TYPE_MISMATCH", f"a range cannot end at a {end}", node.span,
+                       zh_cn=f"区间的端点不能是{zh_type(end)}")  # fmt: skip
         return t.range_of(end)
 
     def _iterations(self, iterations: Sequence[Iteration], local: _Locals) -> _Locals:
@@ -350,15 +378,26 @@ class Checker:
     def condition(self, node: Expr, local: _Locals, where: str) -> None:
         found = self.check(node, local)
         if t.is_known(found) and found.kind != v.BOOLEAN:
+            where_zh = _WHERE_ZH.get(where, f"`{where}` ")
             self.error("E_NOT_BOOLEAN", f"`{where}` needs a condition (true/false), not a {found}",
-                       node.span)  # fmt: skip
+                       node.span, zh_cn=f"{where_zh}需要条件（`true`/`false`），"
+                       f"不能是{zh_type(found)}")  # fmt: skip
 
     def expect(self, found: ExprType, wanted: ExprType, span: Span, what: str) -> None:
         if not t.compatible(found, wanted):
-            self.error("E_TYPE_MISMATCH", f"{what} must be a {wanted}, not a {found}", span)
+            zh_cn = f"{_WHAT_ZH.get(what, what)}必须是{zh_type(wanted)}，不能是{zh_type(found)}"
+            self.error("E_TYPE_MISMATCH", f"{what} must be a {wanted}, not a {found}", span,
+                       zh_cn=zh_cn)  # fmt: skip
 
     def test(self, value: ExprType, test: Test, local: _Locals) -> None:
         check_test(self, value, test, local)
+
+
+_WHERE_ZH: dict[str, str] = {"a test using ?": "使用 `?` 的判断"}
+"""The Chinese of a `where` of `Checker.condition` that is not a keyword (a keyword stays in
+backticks, followed by a space: `` `if` 需要条件 ``)."""
+_WHAT_ZH: dict[str, str] = {"a range start": "区间起点", "a range end": "区间终点"}
+"""The Chinese of each `what` of `Checker.expect`."""
 
 
 def _may_be_singleton(param: Param, arg: ExprType) -> bool:
@@ -427,10 +466,33 @@ classes tests them one by one). Every member of `Expr` has an entry (tests/unit/
 
 def suggest(name: str, candidates: Sequence[str]) -> str | None:
     """'did you mean `x`?' for the closest candidate, if any is close enough."""
+    found = _closest(name, candidates)
+    if found is None:
+        return None
+    match, case_only = found
+    if case_only:
+        return f"did you mean `{match}`? (names are case-sensitive)"
+    return f"did you mean `{match}`?"
+
+
+def suggest_zh(name: str, candidates: Sequence[str]) -> str | None:
+    """The Chinese twin of `suggest`: '是否应为 `x`？' for the same candidate."""
+    found = _closest(name, candidates)
+    if found is None:
+        return None
+    match, case_only = found
+    if case_only:
+        return f"是否应为 `{match}`？（名称区分大小写）"
+    return f"是否应为 `{match}`？"
+
+
+def _closest(name: str, candidates: Sequence[str]) -> tuple[str, bool] | None:
+    """The candidate closest to `name` and whether it differs only in case; None if none is
+    close enough."""
     lowered = {c.lower(): c for c in candidates}
     if name.lower() in lowered:
-        return f"did you mean `{lowered[name.lower()]}`? (names are case-sensitive)"
+        return lowered[name.lower()], True
     close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
     if close:
-        return f"did you mean `{lowered[close[0]]}`?"
+        return lowered[close[0]], False
     return None

@@ -48,6 +48,7 @@ from brickwork.engines.expr.values import (
     norm,
     zone_name,
 )
+from brickwork.engines.expr.words import zh_kind
 
 if TYPE_CHECKING:
     from brickwork.engines.expr.compiler import Compiler
@@ -146,7 +147,9 @@ def read_key(target: Value, key: str, span: Any, run: Run) -> Value:
     properties = PROPERTIES.get(type(target))
     if properties is not None and key in properties:
         return properties[key](target)
-    run.report("E_NO_PROPERTY", f"a {kind_of(target)} has no property `{key}`", span)
+    kind = kind_of(target)
+    run.report("E_NO_PROPERTY", f"a {kind} has no property `{key}`", span,
+               zh_cn=f"{zh_kind(kind)}没有属性 `{key}`")  # fmt: skip
     return None
 
 
@@ -180,7 +183,8 @@ def _filter(compiler: Compiler, node: Filter) -> Fn:
             elif type(result) is Decimal and not kept:
                 return _pick(items, result, span, run)
             elif result is not False and result is not None:
-                run.report("E_TYPE_MISMATCH", "a filter condition must be true or false", span)
+                run.report("E_TYPE_MISMATCH", "a filter condition must be true or false", span,
+                           zh_cn="筛选条件必须为 `true` 或 `false`")  # fmt: skip
         return kept
 
     return filter_
@@ -188,7 +192,8 @@ def _filter(compiler: Compiler, node: Filter) -> Fn:
 
 def _pick(items: list[Value], index: Value, span: Any, run: Run) -> Value:
     if type(index) is not Decimal or index != index.to_integral_value():
-        run.report("E_TYPE_MISMATCH", "a list index must be a whole number", span)
+        run.report("E_TYPE_MISMATCH", "a list index must be a whole number", span,
+                   zh_cn="列表位置必须是整数")  # fmt: skip
         return None
     position = int(index)
     if position == 0 or abs(position) > len(items):
@@ -212,7 +217,8 @@ def _call(compiler: Compiler, node: Call) -> Fn:
 def _builtin_call(compiler: Compiler, node: Call) -> Fn:
     spec = compiler.registry.lookup(node.function)
     if spec is None:
-        error = BindError("E_UNKNOWN_FUNCTION", f"unknown function `{node.function}`")
+        error = BindError("E_UNKNOWN_FUNCTION", f"unknown function `{node.function}`",
+                          zh_cn=f"未知函数 `{node.function}`")  # fmt: skip
         raise compiler.bind_error(error, node.span)
     try:
         binding = compiler.registry.bind(spec, node.args)
@@ -274,7 +280,8 @@ def _eager_call(spec: FunctionSpec, binding: Binding, args: tuple[Fn, ...], node
         return result
 
     def fail(exc: FunctionError, run: Run) -> Value:
-        run.report(exc.code, f"{spec.name}: {exc.message}", span)
+        zh_cn = None if exc.zh_cn is None else f"{spec.name}：{exc.zh_cn}"
+        run.report(exc.code, f"{spec.name}: {exc.message}", span, zh_cn=zh_cn)
         return None
 
     resume = _resumer(plan, signature, args, checker, (finish, fail))
@@ -381,6 +388,11 @@ class _ArgumentChecker:
             message = (
                 f"`{self.spec.name}` expects {wanted} for `{param.name}`, not a {kind_of(value)}"
             )
-            run.report("E_ARGUMENT_TYPE", message, self.span)
+            wanted_zh = "或".join(zh_kind(kind) for kind in sorted(param.accepts))
+            zh_cn = (
+                f"`{self.spec.name}` 的参数 `{param.name}` 需要{wanted_zh}，"
+                f"不能是{zh_kind(kind_of(value))}"
+            )
+            run.report("E_ARGUMENT_TYPE", message, self.span, zh_cn=zh_cn)
             return False
         return True

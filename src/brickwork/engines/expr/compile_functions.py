@@ -15,7 +15,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from brickwork.engines.expr import limits as limit_codes
-from brickwork.engines.expr.conformance import TypedFunctionValue, conforms, type_problem
+from brickwork.engines.expr.conformance import (
+    TypedFunctionValue,
+    conforms,
+    static_type,
+    type_problem,
+)
 from brickwork.engines.expr.diagnostics import (
     Diagnostic,
     EvaluationAborted,
@@ -26,6 +31,7 @@ from brickwork.engines.expr.printer import format_type
 from brickwork.engines.expr.runtime import MISSING, Fn, Layer, Run
 from brickwork.engines.expr.syntax import Arg, Call, FunctionDef, InstanceOf, Invoke, TypeRef
 from brickwork.engines.expr.values import FunctionValue, Value, kind_of, norm
+from brickwork.engines.expr.words import zh_kind, zh_type
 
 if TYPE_CHECKING:
     from brickwork.engines.expr.compiler import Compiler
@@ -62,7 +68,8 @@ class Closure(TypedFunctionValue):
         if len(args) != len(self.params):
             count = len(self.params)
             message = f"{self._usage()} takes {count} argument(s), not {len(args)}"
-            run.report("E_ARGUMENT_COUNT", message, span)
+            zh_cn = f"{self._usage()} 需要 {count} 个参数，而不是 {len(args)} 个"
+            run.report("E_ARGUMENT_COUNT", message, span, zh_cn=zh_cn)
             return None
         return self._enter(list(args), run, span)
 
@@ -70,12 +77,14 @@ class Closure(TypedFunctionValue):
         for name in args:
             if name not in self.params:
                 message = f"{self._usage()} has no parameter `{name}`"
-                run.report("E_ARGUMENT_NAME", message, span)
+                zh_cn = f"{self._usage()} 没有参数 `{name}`"
+                run.report("E_ARGUMENT_NAME", message, span, zh_cn=zh_cn)
                 return None
         for name in self.params:
             if name not in args:
                 message = f"{self._usage()} needs an argument for `{name}`"
-                run.report("E_ARGUMENT_COUNT", message, span)
+                zh_cn = f"{self._usage()} 缺少参数 `{name}` 的值"
+                run.report("E_ARGUMENT_COUNT", message, span, zh_cn=zh_cn)
                 return None
         return self._enter([args[name] for name in self.params], run, span)
 
@@ -89,8 +98,11 @@ class Closure(TypedFunctionValue):
             # The type Null conforms to every type (§10.3.2.9.1): null is a valid argument.
             if declared is not None and value is not None and not conforms(value, declared):
                 wanted = format_type(declared)
-                message = f"the parameter `{name}` expects {wanted}, not a {kind_of(value)}"
-                run.report("E_ARGUMENT_TYPE", message, span)
+                found = kind_of(value)
+                message = f"the parameter `{name}` expects {wanted}, not a {found}"
+                wanted_zh = zh_type(static_type(declared))
+                zh_cn = f"参数 `{name}` 需要{wanted_zh}，而不是{zh_kind(found)}"
+                run.report("E_ARGUMENT_TYPE", message, span, zh_cn=zh_cn)
                 return None
             scope = Layer(name, value, scope)
         return run_body(self.body, scope, run, span)
@@ -113,7 +125,8 @@ def run_body(body: Fn, scope: Any, run: Run, span: Span) -> Value:
 
 def _too_deep(limit: int, span: Span) -> Diagnostic:
     message = f"function calls nest deeper than {limit} levels (a recursion without end?)"
-    return Diagnostic(limit_codes.TOO_DEEP, message, span)
+    zh_cn = f"函数调用的嵌套超过 {limit} 层（是否存在无限递归？）"
+    return Diagnostic(limit_codes.TOO_DEEP, message, span, zh_cn=zh_cn)
 
 
 def apply_value(
@@ -129,8 +142,8 @@ def apply_value(
     return target.call_named(dict(zip(names, values, strict=True)))
 
 
-def _refuse(code: str, message: str, span: Span, source: str) -> ExprCheckError:
-    return ExprCheckError((Diagnostic(code, message, span),), source)
+def _refuse(code: str, message: str, span: Span, source: str, *, zh_cn: str) -> ExprCheckError:
+    return ExprCheckError((Diagnostic(code, message, span, zh_cn=zh_cn),), source)
 
 
 def _argument_names(
@@ -139,14 +152,16 @@ def _argument_names(
     names = tuple(a.name for a in args if a.name is not None)
     if names and len(names) != len(args):
         message = "a call mixes positional and named arguments"
-        raise _refuse("E_MIXED_ARGUMENTS", message, span, compiler.source)
+        zh_cn = "同一次调用不能混用按位置和按名称传递的参数"
+        raise _refuse("E_MIXED_ARGUMENTS", message, span, compiler.source, zh_cn=zh_cn)
     return names or None
 
 
 def compile_function_def(compiler: Compiler, node: FunctionDef) -> Fn:
     if node.external:
         message = "external functions (Java, PMML) are not supported"
-        raise _refuse("E_EXTERNAL_FUNCTION", message, node.span, compiler.source)
+        zh_cn = "不支持外部函数（Java、PMML）"
+        raise _refuse("E_EXTERNAL_FUNCTION", message, node.span, compiler.source, zh_cn=zh_cn)
     for param in node.params:
         if param.type is not None:
             check_type(compiler, param.type)
@@ -177,10 +192,13 @@ def compile_value_call(compiler: Compiler, node: Call, builtin: Fn | None) -> Fn
         if builtin is not None:
             return builtin(v, run)
         if found is MISSING:
-            run.report("E_UNKNOWN_FUNCTION", f"no function named `{key}` here", span)
+            message = f"no function named `{key}` here"
+            run.report("E_UNKNOWN_FUNCTION", message, span, zh_cn=f"此处没有名为 `{key}` 的函数")
         else:
-            run.report("E_NOT_A_FUNCTION", f"`{key}` is a {kind_of(norm(found))}, not a function",
-                       span)  # fmt: skip
+            kind = kind_of(norm(found))
+            message = f"`{key}` is a {kind}, not a function"
+            zh_cn = f"`{key}` 是{zh_kind(kind)}，不是函数"
+            run.report("E_NOT_A_FUNCTION", message, span, zh_cn=zh_cn)
         return None
 
     return value_call
@@ -197,7 +215,10 @@ def compile_invoke(compiler: Compiler, node: Invoke) -> Fn:
         if isinstance(found, FunctionValue):
             return apply_value(found, [f(v, run) for f in args], names, run, span)
         what = "null" if found is None else f"a {kind_of(found)}"
-        run.report("E_NOT_A_FUNCTION", f"{what} is not a function and cannot be called", span)
+        what_zh = "空值" if found is None else zh_kind(kind_of(found))
+        message = f"{what} is not a function and cannot be called"
+        zh_cn = f"{what_zh}不是函数，不能调用"
+        run.report("E_NOT_A_FUNCTION", message, span, zh_cn=zh_cn)
         return None
 
     return invoke
@@ -206,8 +227,8 @@ def compile_invoke(compiler: Compiler, node: Invoke) -> Fn:
 def check_type(compiler: Compiler, ref: TypeRef) -> None:
     problem = type_problem(ref)
     if problem is not None:
-        message, part = problem
-        raise _refuse("E_UNKNOWN_TYPE", message, part.span, compiler.source)
+        said, part = problem
+        raise _refuse("E_UNKNOWN_TYPE", said.en, part.span, compiler.source, zh_cn=said.zh_cn)
 
 
 def compile_instance_of(compiler: Compiler, node: InstanceOf) -> Fn:

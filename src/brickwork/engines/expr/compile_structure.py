@@ -23,6 +23,7 @@ from brickwork.engines.expr.syntax import (
     Range,
 )
 from brickwork.engines.expr.values import ORDERED_KINDS, RangeValue, Value, kind_of, norm, order
+from brickwork.engines.expr.words import zh_kind
 
 if TYPE_CHECKING:
     from brickwork.engines.expr.compiler import Compiler
@@ -65,7 +66,8 @@ def _range(compiler: Compiler, node: Range) -> Fn:
             return None
         if order(a, b) is None:
             message = f"a range needs two comparable ends, not {kind_of(a)} and {kind_of(b)}"
-            run.report("E_TYPE_MISMATCH", message, span)
+            zh_cn = f"区间的两端必须能相互比较，不能是{zh_kind(kind_of(a))}和{zh_kind(kind_of(b))}"
+            run.report("E_TYPE_MISMATCH", message, span, zh_cn=zh_cn)
             return None
         return RangeValue(a, b, low_closed, high_closed)
 
@@ -77,7 +79,8 @@ def _unbounded_range(compiler: Compiler, node: Range) -> Fn:
     known = node.low if node.low is not None else node.high
     if known is None:
         message = "a range needs at least one end"
-        raise ExprCheckError((Diagnostic("E_TYPE_MISMATCH", message, node.span),), compiler.source)
+        diagnostic = Diagnostic("E_TYPE_MISMATCH", message, node.span, zh_cn="区间至少要有一端")
+        raise ExprCheckError((diagnostic,), compiler.source)
     end = compiler.compile(known)
     low_given = node.low is not None
     low_closed, high_closed, span = node.low_closed, node.high_closed, node.span
@@ -87,7 +90,9 @@ def _unbounded_range(compiler: Compiler, node: Range) -> Fn:
         if x is None:
             return None
         if kind_of(x) not in ORDERED_KINDS:
-            run.report("E_TYPE_MISMATCH", f"a range cannot end at a {kind_of(x)}", span)
+            message = f"a range cannot end at a {kind_of(x)}"
+            zh_cn = f"区间的端点不能是{zh_kind(kind_of(x))}"
+            run.report("E_TYPE_MISMATCH", message, span, zh_cn=zh_cn)
             return None
         if low_given:
             return RangeValue(x, None, low_closed, False)
@@ -132,7 +137,9 @@ def _if(compiler: Compiler, node: If) -> Fn:
         if c is True:
             return then(v, run)
         if c is not False and c is not None:
-            run.report("E_TYPE_MISMATCH", f"`if` needs true or false, not a {kind_of(c)}", span)
+            message = f"`if` needs true or false, not a {kind_of(c)}"
+            zh_cn = f"`if` 的条件必须是 `true` 或 `false`，而不是{zh_kind(kind_of(c))}"
+            run.report("E_TYPE_MISMATCH", message, span, zh_cn=zh_cn)
         return otherwise(v, run)
 
     return if_
@@ -172,7 +179,8 @@ def _integers(
         and start == start.to_integral_value() and end == end.to_integral_value()
     )  # fmt: skip
     if not whole:
-        run.report("E_TYPE_MISMATCH", "only ranges of whole numbers can be iterated", span)
+        message = "only ranges of whole numbers can be iterated"
+        run.report("E_TYPE_MISMATCH", message, span, zh_cn="只能遍历整数区间")
         return None
     first, last = int(start), int(end)
     size = abs(last - first) + 1
@@ -244,7 +252,9 @@ def _quantified(compiler: Compiler, node: Quantified) -> Fn:
 def _non_boolean(kind: str, span: Span) -> Callable[[Value, Run], None]:
     def check(result: Value, run: Run) -> None:
         if result is not None:
-            message = f"`{kind} ... satisfies` needs true or false, not a {kind_of(result)}"
-            run.report("E_TYPE_MISMATCH", message, span)
+            found = kind_of(result)
+            message = f"`{kind} ... satisfies` needs true or false, not a {found}"
+            zh_cn = f"`{kind} ... satisfies` 的条件必须是 `true` 或 `false`，而不是{zh_kind(found)}"
+            run.report("E_TYPE_MISMATCH", message, span, zh_cn=zh_cn)
 
     return check

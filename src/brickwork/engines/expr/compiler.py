@@ -69,6 +69,7 @@ from brickwork.engines.expr.syntax import (
 )
 from brickwork.engines.expr.values import DECIMAL_CONTEXT as CTX
 from brickwork.engines.expr.values import RangeValue, Value, norm
+from brickwork.engines.expr.words import zh_kind
 
 Operand = tuple[str, Any]
 """("c", constant) | ("n", variable name) | ("f", closure): how a binary operator reads a side."""
@@ -251,7 +252,9 @@ class Compiler:
                 assert_never(test)
 
     def bind_error(self, exc: BindError, span: Span) -> ExprCheckError:
-        diagnostic = Diagnostic(exc.code, exc.message, span, exc.hint)
+        diagnostic = Diagnostic(
+            exc.code, exc.message, span, exc.hint, zh_cn=exc.zh_cn, hint_zh_cn=exc.hint_zh_cn
+        )
         return ExprCheckError((diagnostic,), self.source)
 
 
@@ -566,7 +569,7 @@ def _arith_slow(node: Arith) -> Slow:
         try:
             result = ops.arithmetic(op, a, b)
         except ops.OperatorError as exc:
-            run.report(exc.code, exc.message, span)
+            run.report(exc.code, exc.message, span, zh_cn=exc.zh_cn)
             return None
         return run.check_text(result, span) if type(result) is str else result
 
@@ -595,7 +598,7 @@ def checked_compare(op: str, a: Value, b: Value, span: Span, run: Run) -> bool |
     try:
         return ops.compare(op, a, b)
     except ops.OperatorError as exc:
-        run.report(exc.code, exc.message, span)
+        run.report(exc.code, exc.message, span, zh_cn=exc.zh_cn)
         return None
 
 
@@ -616,7 +619,9 @@ def matches_value(x: Value, target: Value, span: Span, run: Run) -> bool | None:
             return None
         inside = vals.in_range(x, target)
         if inside is None:
-            run.report("E_TYPE_MISMATCH", f"a {vals.kind_of(x)} cannot be in this range", span)
+            kind = vals.kind_of(x)
+            run.report("E_TYPE_MISMATCH", f"a {kind} cannot be in this range", span,
+                       zh_cn=f"{zh_kind(kind)}不可能在此区间内")  # fmt: skip
         return inside
     return checked_compare("=", x, target, span, run)
 
@@ -643,7 +648,7 @@ def _negate(operand: Fn, span: Span) -> Fn:
         try:
             return ops.negate(x)
         except ops.OperatorError as exc:
-            run.report(exc.code, exc.message, span)
+            run.report(exc.code, exc.message, span, zh_cn=exc.zh_cn)
             return None
 
     return negate
@@ -659,7 +664,9 @@ def _settler(spans: tuple[Span, ...], word: str) -> Settle:
         for result, span in zip(results, spans, strict=True):
             if result is not None and type(result) is not bool:
                 kind = vals.kind_of(result)
-                run.report("E_TYPE_MISMATCH", f"`{word}` needs true or false, not a {kind}", span)
+                zh_cn = f"`{word}` 需要 `true` 或 `false`，不能是{zh_kind(kind)}"
+                run.report("E_TYPE_MISMATCH", f"`{word}` needs true or false, not a {kind}", span,
+                           zh_cn=zh_cn)  # fmt: skip
 
     return settle
 

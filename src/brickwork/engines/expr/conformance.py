@@ -10,6 +10,7 @@ contravariant in their parameters). This module must not evaluate expressions.
 
 from __future__ import annotations
 
+from brickwork.engines.bilingual import Words
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr import values as v
 from brickwork.engines.expr.syntax import TypeRef
@@ -23,19 +24,22 @@ _GENERIC_NAMES = frozenset({v.LIST, v.RANGE})
 TYPE_NAMES = frozenset({ANY_NAME, NULL_NAME, v.CONTEXT, v.FUNCTION, *SCALAR_NAMES, *_GENERIC_NAMES})
 
 
-def type_problem(ref: TypeRef) -> tuple[str, TypeRef] | None:
-    """A message and the offending part when `ref` is not a valid FEEL type; None when valid."""
+def type_problem(ref: TypeRef) -> tuple[Words, TypeRef] | None:
+    """A message (in each language) and the offending part when `ref` is not a valid FEEL type;
+    None when valid."""
     stack = [ref]
     while stack:
         part = stack.pop()
-        if part.name not in TYPE_NAMES:
-            return f"`{part.name}` is not a type", part
-        if part.args and part.name not in (*_GENERIC_NAMES, v.FUNCTION):
-            return f"`{part.name}` takes no `<...>`", part
-        if part.name in _GENERIC_NAMES and len(part.args) > 1:
-            return f"`{part.name}<...>` takes one item type", part
-        if part.fields and part.name != v.CONTEXT:
-            return f"`{part.name}` takes no entries", part
+        name = part.name
+        if name not in TYPE_NAMES:
+            return Words(f"`{name}` 不是类型", f"`{name}` is not a type"), part
+        if part.args and name not in (*_GENERIC_NAMES, v.FUNCTION):
+            return Words(f"`{name}` 不能带 `<...>`", f"`{name}` takes no `<...>`"), part
+        if name in _GENERIC_NAMES and len(part.args) > 1:
+            said = Words(f"`{name}<...>` 只能有一个元素类型", f"`{name}<...>` takes one item type")
+            return said, part
+        if part.fields and name != v.CONTEXT:
+            return Words(f"`{name}` 不能列出键和类型", f"`{name}` takes no entries"), part
         stack.extend(part.args)
         stack.extend(field_type for _, field_type in part.fields)
         if part.result is not None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from brickwork.engines.bilingual import Words
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -37,6 +39,24 @@ class Diagnostic:
     span: Span = NO_SPAN
     hint: str | None = None
     severity: Severity = Severity.ERROR
+    zh_cn: str | None = field(kw_only=True)
+    """The message in Chinese; None only where the engine passes on a sentence it did not write."""
+    hint_zh_cn: str | None = field(default=None, kw_only=True)
+    """The hint in Chinese (present whenever `hint` is and `zh_cn` is)."""
+
+    def words(self) -> Words:
+        """The message in each language (English where no Chinese is known)."""
+        return Words(self.zh_cn if self.zh_cn is not None else self.message, self.message)
+
+    def detail(self) -> Words:
+        """The message with its hint in parentheses, in each language (English where no
+        Chinese is known)."""
+        zh_cn = self.zh_cn if self.zh_cn is not None else self.message
+        hint_zh_cn = self.hint_zh_cn if self.hint_zh_cn is not None else self.hint
+        return Words(
+            f"{zh_cn}（{hint_zh_cn}）" if hint_zh_cn else zh_cn,
+            f"{self.message} ({self.hint})" if self.hint else self.message,
+        )
 
     @property
     def line(self) -> int:

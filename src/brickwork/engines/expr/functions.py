@@ -21,10 +21,11 @@ from brickwork.engines.expr.values import Value
 class FunctionError(Exception):
     """A function got arguments it cannot work with; the call yields null plus a diagnostic."""
 
-    def __init__(self, message: str, code: str = "E_FUNCTION") -> None:
+    def __init__(self, message: str, code: str = "E_FUNCTION", *, zh_cn: str | None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.zh_cn = zh_cn
 
 
 ReturnRule = ExprType | Callable[[Sequence[ExprType]], ExprType]
@@ -118,11 +119,21 @@ class Binding:
 
 
 class BindError(Exception):
-    def __init__(self, code: str, message: str, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        hint: str | None = None,
+        *,
+        zh_cn: str | None,
+        hint_zh_cn: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.hint = hint
+        self.zh_cn = zh_cn
+        self.hint_zh_cn = hint_zh_cn
 
 
 class Registry:
@@ -163,6 +174,8 @@ class Registry:
                 "E_MIXED_ARGUMENTS",
                 f"`{spec.name}` mixes positional and named arguments",
                 "use either all positional or all named arguments",
+                zh_cn=f"`{spec.name}` 混用了按位置和按名称传递的参数",
+                hint_zh_cn="请全部按位置传参，或全部按名称传参",
             )
         binder = _bind_named if named else _bind_positional
         signatures = spec.signatures
@@ -175,15 +188,24 @@ class Registry:
             binding = binder(signature, args)
             if binding is not None:
                 return binding
-        usage = " or ".join(dict.fromkeys(s.describe(spec.name) for s in spec.signatures))
+        forms = list(dict.fromkeys(s.describe(spec.name) for s in spec.signatures))
+        usage = " or ".join(forms)
+        usage_zh = f"用法：{' 或 '.join(forms)}"
         if named:
             names = ", ".join(f"`{a.name}`" for a in named)
             message = f"`{spec.name}` has no signature with the arguments {names}"
-            raise BindError("E_ARGUMENT_NAME", message, f"usage: {usage}")
+            names_zh = "、".join(f"`{a.name}`" for a in named)
+            raise BindError(
+                "E_ARGUMENT_NAME", message, f"usage: {usage}",
+                zh_cn=f"`{spec.name}` 没有接受参数 {names_zh} 的用法", hint_zh_cn=usage_zh,
+            )  # fmt: skip
         count = len(args)
         plural = "argument" if count == 1 else "arguments"
         message = f"`{spec.name}` does not take {count} {plural}"
-        raise BindError("E_ARGUMENT_COUNT", message, f"usage: {usage}")
+        raise BindError(
+            "E_ARGUMENT_COUNT", message, f"usage: {usage}",
+            zh_cn=f"`{spec.name}` 不接受 {count} 个参数", hint_zh_cn=usage_zh,
+        )  # fmt: skip
 
 
 def _in_order(signature: Signature, written: list[str]) -> bool:

@@ -2,7 +2,7 @@
 
 `explain` turns a `Situation` (where the parser stopped, what it found and what it expected)
 into a `Diagnostic` with a stable code, the position, and a hint in plain words (`==` → use
-`=`, `&&` → use `and`, full-width brackets → ASCII).
+`=`, `&&` → use `and`, full-width brackets → ASCII), each in English and in Chinese.
 Each rule is a small function in `RULES`; the first that recognises the situation wins.
 This module only reads the source text and the parser's error; it must not parse or evaluate
 anything itself.
@@ -91,8 +91,17 @@ def explain(situation: Situation) -> Diagnostic:
     return _generic(situation)
 
 
-def _diag(code: str, message: str, s: Situation, width: int, hint: str | None) -> Diagnostic:
-    return Diagnostic(code, message, s.span(width), hint)
+def _diag(
+    code: str,
+    message: str,
+    s: Situation,
+    width: int,
+    hint: str | None,
+    *,
+    zh_cn: str,
+    hint_zh_cn: str | None,
+) -> Diagnostic:
+    return Diagnostic(code, message, s.span(width), hint, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn)
 
 
 def _full_width(s: Situation) -> Diagnostic | None:
@@ -101,9 +110,12 @@ def _full_width(s: Situation) -> Diagnostic | None:
         return None
     ascii_char = FULL_WIDTH[ch]
     shown = "a space" if ch == "　" else f"`{ascii_char}`"
+    shown_zh = "半角空格" if ch == "　" else f"半角的 `{ascii_char}`"
     message = f"full-width character `{ch}` is not allowed here"
     hint = f"replace it with {shown} (switch the input method to half-width / 半角)"
-    return _diag("E_FULL_WIDTH", message, s, 1, hint)
+    zh_cn = f"此处不能使用全角字符 `{ch}`"
+    hint_zh_cn = f"请改用{shown_zh}：将输入法切换为半角后重新输入"
+    return _diag("E_FULL_WIDTH", message, s, 1, hint, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn)
 
 
 def _single_quote(s: Situation) -> Diagnostic | None:
@@ -113,7 +125,10 @@ def _single_quote(s: Situation) -> Diagnostic | None:
     width = end + 1 if end > 0 else 1
     message = "strings are written in double quotes"
     text = s.after[1:end] if end > 0 else "..."
-    return _diag("E_SINGLE_QUOTE", message, s, width, f"write \"{text}\" instead of '{text}'")
+    hint = f"write \"{text}\" instead of '{text}'"
+    zh_cn = "文本要用双引号括起来"
+    hint_zh_cn = f"请写成 \"{text}\"，而不是 '{text}'"
+    return _diag("E_SINGLE_QUOTE", message, s, width, hint, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn)
 
 
 def _unterminated_string(s: Situation) -> Diagnostic | None:
@@ -122,10 +137,23 @@ def _unterminated_string(s: Situation) -> Diagnostic | None:
     rest = s.after.split("\n", 1)[0]
     message = "this string has no closing quote"
     hint = 'add a `"` where the text ends (use \\" for a quote inside text)'
-    return _diag("E_UNTERMINATED_STRING", message, s, len(rest), hint)
+    zh_cn = "这段文本缺少结尾的引号"
+    hint_zh_cn = '请在文本结束处补上 `"`；文本中的引号请写成 \\"'
+    return _diag(
+        "E_UNTERMINATED_STRING", message, s, len(rest), hint, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn
+    )
 
 
-def _symbol_rule(symbol: str, code: str, message: str, hint: str, *, unless_next: str = "") -> Rule:
+def _symbol_rule(
+    symbol: str,
+    code: str,
+    message: str,
+    hint: str,
+    *,
+    zh_cn: str,
+    hint_zh_cn: str,
+    unless_next: str = "",
+) -> Rule:
     def rule(s: Situation) -> Diagnostic | None:
         for start in (s.offset, s.offset - 1):
             if start < 0:
@@ -143,7 +171,9 @@ def _symbol_rule(symbol: str, code: str, message: str, hint: str, *, unless_next
                     s.expected,
                     s.at_end,
                 )
-                return _diag(code, message, shifted, len(symbol), hint)
+                return _diag(
+                    code, message, shifted, len(symbol), hint, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn
+                )
         return None
 
     return rule
@@ -153,7 +183,10 @@ def _leading_equals(s: Situation) -> Diagnostic | None:
     if s.offset != len(s.source) - len(s.source.lstrip()) or not s.after.startswith("="):
         return None
     message = "an expression does not start with `=`"
-    return _diag("E_LEADING_EQUALS", message, s, 1, "remove the leading `=` (this is not Excel)")
+    hint = "remove the leading `=` (this is not Excel)"
+    zh_cn = "表达式不能以 `=` 开头"
+    hint_zh_cn = "请删除开头的 `=`，这里不是 Excel 公式"
+    return _diag("E_LEADING_EQUALS", message, s, 1, hint, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn)
 
 
 def _chained_comparison(s: Situation) -> Diagnostic | None:
@@ -162,7 +195,11 @@ def _chained_comparison(s: Situation) -> Diagnostic | None:
         return None
     message = f"comparisons cannot be chained: `{s.found}` follows another comparison"
     hint = "combine two comparisons with `and`, e.g. `0 < x and x < 10`, or use `between`"
-    return _diag("E_CHAINED_COMPARISON", message, s, len(s.found), hint)
+    zh_cn = f"比较不能连写：`{s.found}` 紧跟在另一个比较之后"
+    hint_zh_cn = "请用 `and` 连接两个比较，例如 `0 < x and x < 10`，或改用 `between`"
+    return _diag(
+        "E_CHAINED_COMPARISON", message, s, len(s.found), hint, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn
+    )
 
 
 _OPENING_KEYWORD = re.compile(r"(?<![\w$])(if|then|for|some|every)(?!\w)")
@@ -190,7 +227,21 @@ def _missing_keyword(s: Situation) -> Diagnostic | None:
         "return": "write `for x in list return expression`",
         "satisfies": "write `some x in list satisfies condition`",
     }
-    return _diag(code, message, s, max(len(s.found), 1), hints[word])
+    hints_zh = {
+        "then": "请在条件之后写 `then`：`if condition then value else other`",
+        "else": "请补上 `else` 分支：`if c then a else b`；没有其他取值时可写 `else null`",
+        "return": "请在列表之后写 `return`：`for x in list return expression`",
+        "satisfies": "请在列表之后写 `satisfies`：`some x in list satisfies condition`",
+    }
+    return _diag(
+        code,
+        message,
+        s,
+        max(len(s.found), 1),
+        hints[word],
+        zh_cn=f"此处缺少 `{word}`",
+        hint_zh_cn=hints_zh[word],
+    )
 
 
 def _without_strings(text: str) -> str:
@@ -233,12 +284,26 @@ def _unbalanced(s: Situation) -> Diagnostic | None:
     if stray is not None and stray[1] <= s.offset and not stack:
         ch, offset = stray
         message = f"`{ch}` has no matching `{_CLOSERS[ch]}`"
-        return Diagnostic("E_UNBALANCED", message, _position(s.source, offset), "remove it")
+        return Diagnostic(
+            "E_UNBALANCED",
+            message,
+            _position(s.source, offset),
+            "remove it",
+            zh_cn=f"`{ch}` 没有对应的 `{_CLOSERS[ch]}`",
+            hint_zh_cn=f"请删除这个 `{ch}`",
+        )
     if s.at_end and stack:
         ch, offset = stack[-1]
         message = f"`{ch}` is never closed"
         hint = f"add `{_OPENERS[ch]}` at the end of the part it groups"
-        return Diagnostic("E_UNBALANCED", message, _position(s.source, offset), hint)
+        return Diagnostic(
+            "E_UNBALANCED",
+            message,
+            _position(s.source, offset),
+            hint,
+            zh_cn=f"`{ch}` 没有闭合",
+            hint_zh_cn=f"请在它括住的内容末尾补上 `{_OPENERS[ch]}`",
+        )
     return None
 
 
@@ -253,7 +318,14 @@ def _trailing_operator(s: Situation) -> Diagnostic | None:
             span = Span(span.line, span.column, span.line, span.column + len(op))
             message = f"the expression ends right after `{op}`"
             hint = f"add what comes after `{op}`, or remove it"
-            return Diagnostic("E_TRAILING_OPERATOR", message, span, hint)
+            return Diagnostic(
+                "E_TRAILING_OPERATOR",
+                message,
+                span,
+                hint,
+                zh_cn=f"表达式在 `{op}` 之后就结束了",
+                hint_zh_cn=f"请在 `{op}` 之后补上内容，或删除 `{op}`",
+            )
     return None
 
 
@@ -270,7 +342,12 @@ def _keyword_call(s: Situation) -> Diagnostic | None:
         message = f"`{word}` is a keyword; the spreadsheet function is written `{upper}(...)`"
         hint = f"write `{upper}(...)` in capitals, or use the keyword form"
         return Diagnostic(
-            "E_KEYWORD_AS_FUNCTION", message, _position(s.source, match.start()), hint
+            "E_KEYWORD_AS_FUNCTION",
+            message,
+            _position(s.source, match.start()),
+            hint,
+            zh_cn=f"`{word}` 是关键字；电子表格函数要写作 `{upper}(...)`",
+            hint_zh_cn=f"请用大写字母写作 `{upper}(...)`，或改用关键字的写法",
         )
     return None
 
@@ -292,7 +369,12 @@ def _words_side_by_side(s: Situation) -> Diagnostic | None:
         f"a name with spaces (`{previous} {s.found}`) must be a field in scope; "
         f"otherwise put an operator between `{previous}` and `{s.found}`"
     )
-    return _diag("E_SYNTAX", message, s, len(s.found), hint)
+    zh_cn = f"名称 `{previous}` 之后不应紧跟 `{s.found}`"
+    hint_zh_cn = (
+        f"`{previous} {s.found}` 这样带空格的名称必须是当前可用的字段；"
+        f"否则请在 `{previous}` 和 `{s.found}` 之间加上运算符"
+    )
+    return _diag("E_SYNTAX", message, s, len(s.found), hint, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn)
 
 
 _KEYWORDS = frozenset(
@@ -306,24 +388,63 @@ RULES: tuple[Rule, ...] = (
     _single_quote,
     _unterminated_string,
     _leading_equals,
-    _symbol_rule("==", "E_DOUBLE_EQUALS", "`==` is not an operator", "compare with a single `=`"),
-    _symbol_rule("&&", "E_AMPERSAND", "`&&` is not an operator", "write `and`"),
-    _symbol_rule("||", "E_PIPES", "`||` is not an operator", "write `or`"),
+    _symbol_rule(
+        "==",
+        "E_DOUBLE_EQUALS",
+        "`==` is not an operator",
+        "compare with a single `=`",
+        zh_cn="不支持 `==` 运算符",
+        hint_zh_cn="请用一个 `=` 判断是否相等",
+    ),
+    _symbol_rule(
+        "&&",
+        "E_AMPERSAND",
+        "`&&` is not an operator",
+        "write `and`",
+        zh_cn="不支持 `&&` 运算符",
+        hint_zh_cn="请改用 `and`",
+    ),
+    _symbol_rule(
+        "||",
+        "E_PIPES",
+        "`||` is not an operator",
+        "write `or`",
+        zh_cn="不支持 `||` 运算符",
+        hint_zh_cn="请改用 `or`",
+    ),
     _symbol_rule(
         "&",
         "E_AMPERSAND",
         "`&` is not an operator",
         "join text with `+` (or CONCAT), and combine conditions with `and`",
+        zh_cn="不支持 `&` 运算符",
+        hint_zh_cn="请用 `+` 或 CONCAT 连接文本，用 `and` 组合条件",
     ),
-    _symbol_rule("<>", "E_NOT_EQUAL", "`<>` is not an operator", "write `!=` for not equal"),
+    _symbol_rule(
+        "<>",
+        "E_NOT_EQUAL",
+        "`<>` is not an operator",
+        "write `!=` for not equal",
+        zh_cn="不支持 `<>` 运算符",
+        hint_zh_cn="请用 `!=` 表示不等于",
+    ),
     _symbol_rule(
         "!",
         "E_BANG",
         "`!` is not an operator",
         "negate with `not(...)`; `!=` means not equal",
+        zh_cn="不支持 `!` 运算符",
+        hint_zh_cn="请用 `not(...)` 取反；`!=` 表示不等于",
         unless_next="=",
     ),
-    _symbol_rule(";", "E_SEMICOLON", "`;` is not a separator here", "separate arguments with `,`"),
+    _symbol_rule(
+        ";",
+        "E_SEMICOLON",
+        "`;` is not a separator here",
+        "separate arguments with `,`",
+        zh_cn="此处不能用 `;` 分隔",
+        hint_zh_cn="请用半角逗号 `,` 分隔参数",
+    ),
     _keyword_call,
     _chained_comparison,
     _missing_keyword,
@@ -334,18 +455,37 @@ RULES: tuple[Rule, ...] = (
 
 
 _CATEGORIES = {"END": "the end", "NAME": "a name", "NUMBER": "a number", "STRING": "a string"}
+_CATEGORIES_ZH = {
+    "END": "表达式结尾",
+    "NAME": "名称",
+    "NUMBER": "数字",
+    "STRING": "文本",
+    "a type": "类型",
+}
 
 
 def _describe(name: str) -> str:
     return _CATEGORIES.get(name) or (name if name.startswith("a ") else f"`{name}`")
 
 
+def _describe_zh(name: str) -> str:
+    return _CATEGORIES_ZH.get(name) or f"`{name}`"
+
+
 def _generic(s: Situation) -> Diagnostic:
     found = "the end of the expression" if s.at_end else f"`{s.found or s.after[:1]}`"
     expected = sorted({_describe(name) for name in s.expected})
+    in_chinese = {_describe(name): _describe_zh(name) for name in s.expected}
     message = f"unexpected {found}"
-    hint = None
+    zh_cn = "表达式意外结束" if s.at_end else f"此处不应出现 `{s.found or s.after[:1]}`"
+    hint = hint_zh_cn = None
     if expected:
         shown = ", ".join(expected[:8]) + (", ..." if len(expected) > 8 else "")
         hint = f"expected {shown}"
-    return _diag("E_SYNTAX", message, s, max(len(s.found), 1), hint)
+        shown_zh = "、".join(in_chinese[name] for name in expected[:8])
+        if len(expected) > 8:
+            shown_zh += " 等" if shown_zh.endswith("`") else "等"
+        hint_zh_cn = f"此处应为：{shown_zh}"
+    return _diag(
+        "E_SYNTAX", message, s, max(len(s.found), 1), hint, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn
+    )

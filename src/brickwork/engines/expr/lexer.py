@@ -99,18 +99,30 @@ def _other_kind(text: str, source: str, position: int) -> int:
 class EscapeError(Exception):
     """A bad escape in a string literal, at `offset` (from the opening quote) for `width` chars."""
 
-    def __init__(self, offset: int, width: int, message: str, hint: str) -> None:
+    def __init__(
+        self,
+        offset: int,
+        width: int,
+        message: str,
+        hint: str,
+        *,
+        zh_cn: str | None,
+        hint_zh_cn: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.offset = offset
         self.width = width
         self.message = message
         self.hint = hint
+        self.zh_cn = zh_cn
+        self.hint_zh_cn = hint_zh_cn
 
 
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{6}|.)", re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SIMPLE_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "/": "/"}
 _ESCAPE_HINT = 'use \\" for a quote, \\\\ for a backslash, \\n for a new line, \\u0041 for "A"'
+_ESCAPE_HINT_ZH = '请用 \\" 表示双引号，\\\\ 表示反斜杠，\\n 表示换行，\\u0041 表示 "A"'
 
 
 def string_value(token: str) -> str:
@@ -132,8 +144,16 @@ def string_value(token: str) -> str:
             value = chr(code) if code <= 0x10FFFF else None
         if value is None:
             width = match.end() - match.start()
-            raise EscapeError(match.start() + 1, width, f"`\\{escape}` is not a valid escape "
-                              "in a string", _ESCAPE_HINT)  # fmt: skip
+            message = f"`\\{escape}` is not a valid escape in a string"
+            zh_cn = f"文本中的 `\\{escape}` 不是有效的转义"
+            raise EscapeError(
+                match.start() + 1,
+                width,
+                message,
+                _ESCAPE_HINT,
+                zh_cn=zh_cn,
+                hint_zh_cn=_ESCAPE_HINT_ZH,
+            )
         pieces.append((match.start() + 1, match.end() - match.start(), value))
         parts.append(value)
         position = match.end()
@@ -154,7 +174,9 @@ def _join_surrogates(text: str, pieces: list[tuple[int, int, str]]) -> str:
     offset, width = _lone_surrogate(pieces)
     message = "a lone surrogate (\\ud800-\\udfff) is half of a character, not a character"
     hint = "write the character itself, or both halves of its surrogate pair"
-    raise EscapeError(offset, width, message, hint)
+    zh_cn = "单独的代理项（\\ud800-\\udfff）只是半个字符，不是完整的字符"
+    hint_zh_cn = "请直接写出该字符，或同时写出其代理对的两个部分"
+    raise EscapeError(offset, width, message, hint, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn)
 
 
 def _lone_surrogate(pieces: list[tuple[int, int, str]]) -> tuple[int, int]:

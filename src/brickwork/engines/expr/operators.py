@@ -18,28 +18,34 @@ from brickwork.engines.expr.functions import FunctionError
 from brickwork.engines.expr.library.temporal import add_months
 from brickwork.engines.expr.values import DECIMAL_CONTEXT as CTX
 from brickwork.engines.expr.values import Value, YearsMonths
+from brickwork.engines.expr.words import zh_kind
 
 ONE_MICROSECOND = timedelta(microseconds=1)
 
 
 class OperatorError(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, zh_cn: str | None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.zh_cn = zh_cn
 
 
 def _divide(a: Decimal, b: Decimal) -> Decimal:
     if b == 0:
-        raise OperatorError("E_DIVISION_BY_ZERO", "division by zero")
+        raise OperatorError("E_DIVISION_BY_ZERO", "division by zero", zh_cn="除数为零")
     return CTX.divide(a, b)
 
 
 def _power(a: Decimal, b: Decimal) -> Decimal:
     if b != b.to_integral_value() and a < 0:
-        raise OperatorError("E_NUMBER_RANGE", "a negative number to a fractional power")
+        raise OperatorError(
+            "E_NUMBER_RANGE", "a negative number to a fractional power",
+            zh_cn="负数不能取小数次幂",
+        )  # fmt: skip
     if a == 0 and b < 0:
-        raise OperatorError("E_DIVISION_BY_ZERO", "zero to a negative power")
+        raise OperatorError("E_DIVISION_BY_ZERO", "zero to a negative power",
+                            zh_cn="0 不能取负数次幂")  # fmt: skip
     if b == 0:
         return Decimal(1)  # 0 ** 0 too, as Java's BigDecimal.pow gives it to other FEEL engines
     return CTX.power(a, b)
@@ -90,7 +96,9 @@ def _time_add(moment: time, delta: timedelta) -> time:
 
 def _time_diff(a: time, b: time) -> timedelta:
     if not v.comparable_temporals(T, a, b):
-        raise OperatorError("E_TYPE_MISMATCH", f"cannot subtract {_zone_words(a, b)}")
+        values_zh, note_zh = _zone_words_zh(a, b)
+        raise OperatorError("E_TYPE_MISMATCH", f"cannot subtract {_zone_words(a, b)}",
+                            zh_cn=f"不能将{values_zh}相减{note_zh}")  # fmt: skip
     day = date(2000, 1, 3)
     first, second = v.comparable_moment(a), v.comparable_moment(b)
     assert isinstance(first, time)
@@ -107,11 +115,20 @@ def _zone_words(a: time | datetime, b: time | datetime) -> str:
     return "a local and a zoned value"
 
 
+def _zone_words_zh(a: time | datetime, b: time | datetime) -> tuple[str, str]:
+    """The Chinese of `_zone_words`: the two values, and a note in parentheses (or "") to put
+    at the end of the sentence."""
+    if v.same_tz_awareness(a, b):
+        return "命名时区的时间和其他时区或偏移量的时间", "（没有日期时，命名时区没有固定的偏移量）"
+    return "本地值和带时区的值", ""
+
+
 def _datetime_diff(a: datetime, b: datetime) -> timedelta:
     if not v.same_tz_awareness(a, b):
         raise OperatorError(
             "E_TYPE_MISMATCH",
             "cannot subtract a local and a zoned date and time (a date counts as midnight UTC)",
+            zh_cn="不能将本地日期时间和带时区的日期时间相减（日期按 UTC 零点计）",
         )
     return v.comparable_moment(a) - v.comparable_moment(b)  # type: ignore[operator]
 
@@ -165,6 +182,8 @@ ARITHMETIC: dict[tuple[str, str, str], Binary] = {
 }
 
 OP_WORDS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "**": "raise"}
+OP_WORDS_ZH = {"+": "相加", "-": "相减", "*": "相乘", "/": "相除", "**": "做乘方运算"}
+"""What each operator does, in Chinese: `日期和文本不能用 `+` 相加`."""
 
 
 def arithmetic(op: str, a: Value, b: Value) -> Value:
@@ -172,14 +191,19 @@ def arithmetic(op: str, a: Value, b: Value) -> Value:
     ka, kb = v.kind_of(a), v.kind_of(b)
     function = ARITHMETIC.get((op, ka, kb))
     if function is None:
-        raise OperatorError("E_TYPE_MISMATCH", f"cannot {OP_WORDS[op]} {ka} and {kb} with `{op}`")
+        raise OperatorError(
+            "E_TYPE_MISMATCH", f"cannot {OP_WORDS[op]} {ka} and {kb} with `{op}`",
+            zh_cn=f"{zh_kind(ka)}和{zh_kind(kb)}不能用 `{op}` {OP_WORDS_ZH[op]}",
+        )  # fmt: skip
     try:
         return function(a, b)
     except DecimalException:
-        raise OperatorError("E_NUMBER_RANGE", f"the result of `{op}` is out of range") from None
+        raise OperatorError("E_NUMBER_RANGE", f"the result of `{op}` is out of range",
+                            zh_cn=f"`{op}` 的结果超出范围") from None  # fmt: skip
     except (OverflowError, ValueError, FunctionError):
         message = f"the result of `{op}` is outside the years 1 to 9999 that dates can have"
-        raise OperatorError("E_DATE_RANGE", message) from None
+        zh_cn = f"`{op}` 的结果超出了日期可用的年份范围（1 至 9999 年）"
+        raise OperatorError("E_DATE_RANGE", message, zh_cn=zh_cn) from None
 
 
 NEGATION: dict[str, Callable[[Value], Value]] = {
@@ -192,11 +216,14 @@ NEGATION: dict[str, Callable[[Value], Value]] = {
 def negate(a: Value) -> Value:
     function = NEGATION.get(v.kind_of(a))
     if function is None:
-        raise OperatorError("E_TYPE_MISMATCH", f"cannot negate a {v.kind_of(a)}")
+        kind = v.kind_of(a)
+        raise OperatorError("E_TYPE_MISMATCH", f"cannot negate a {kind}",
+                            zh_cn=f"不能对{zh_kind(kind)}取负")  # fmt: skip
     try:
         return function(a)
     except OverflowError:
-        raise OperatorError("E_DATE_RANGE", "the result of `-` is out of range") from None
+        raise OperatorError("E_DATE_RANGE", "the result of `-` is out of range",
+                            zh_cn="`-` 的结果超出范围") from None  # fmt: skip
 
 
 _ORDER_TESTS: dict[str, Callable[[int], bool]] = {
@@ -212,9 +239,11 @@ def compare(op: str, a: Value, b: Value) -> bool | None:
     if op in ("=", "!="):
         result = v.equal(a, b)
         if result is None:
+            ka, kb = v.kind_of(a), v.kind_of(b)
             raise OperatorError(
-                "E_TYPE_MISMATCH", f"cannot compare {v.kind_of(a)} with {v.kind_of(b)}"
-            )
+                "E_TYPE_MISMATCH", f"cannot compare {ka} with {kb}",
+                zh_cn=f"不能比较{zh_kind(ka)}和{zh_kind(kb)}",
+            )  # fmt: skip
         return result if op == "=" else not result
     if a is None or b is None:
         return None
@@ -222,7 +251,12 @@ def compare(op: str, a: Value, b: Value) -> bool | None:
     if compared is None:
         ka, kb = v.kind_of(a), v.kind_of(b)
         detail = f"{ka} with {kb}" if ka != kb else f"two {ka} values with `{op}`"
+        zh_cn = f"不能比较{zh_kind(ka)}和{zh_kind(kb)}"
+        if ka == kb:
+            zh_cn = f"不能用 `{op}` 比较两个{zh_kind(ka)}"
         if ka == kb and ka in (v.DATETIME, v.TIME):
             detail = f"{_zone_words(a, b)} with `{op}`"
-        raise OperatorError("E_TYPE_MISMATCH", f"cannot compare {detail}")
+            values_zh, note_zh = _zone_words_zh(a, b)
+            zh_cn = f"不能用 `{op}` 比较{values_zh}{note_zh}"
+        raise OperatorError("E_TYPE_MISMATCH", f"cannot compare {detail}", zh_cn=zh_cn)
     return _ORDER_TESTS[op](compared)

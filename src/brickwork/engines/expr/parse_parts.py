@@ -59,6 +59,11 @@ _TYPE_HINT = (
     "duration, years and months duration, list<T>, context<name: T>, range<T>, "
     "function<T> -> R, Any, Null"
 )
+_TYPE_HINT_ZH = (
+    "请使用以下类型之一：number、string、boolean、date、time、date and time、"
+    "days and time duration、years and months duration、list<T>、context<name: T>、range<T>、"
+    "function<T> -> R、Any、Null"
+)
 
 Node = TypeVar("Node", bound=Expr)
 Leaf = TypeVar("Leaf", Name, Number, String)
@@ -215,13 +220,26 @@ class Base:
             raise Unexpected(self.pos, expected | {text})
         self.pos += 1
 
-    def invalid(self, code: str, message: str, span: Span, hint: str | None = None) -> Invalid:
-        return Invalid(Diagnostic(code, message, span, hint))
+    def invalid(
+        self,
+        code: str,
+        message: str,
+        span: Span,
+        hint: str | None = None,
+        *,
+        zh_cn: str | None,
+        hint_zh_cn: str | None = None,
+    ) -> Invalid:
+        return Invalid(Diagnostic(code, message, span, hint, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn))
 
     def too_deep(self, span: Span) -> NoReturn:
         message = f"the expression nests deeper than {self.max_depth} levels"
         hint = "split it into several computed fields"
-        raise self.invalid(limit_codes.TOO_DEEP, message, span, hint)
+        zh_cn = f"表达式的嵌套超过 {self.max_depth} 层"
+        hint_zh_cn = "请把它拆分为几个计算字段"
+        raise self.invalid(
+            limit_codes.TOO_DEEP, message, span, hint, zh_cn=zh_cn, hint_zh_cn=hint_zh_cn
+        )
 
     def node_with_depth(self, node: Node, children_depth: int) -> Node:
         self.depth = children_depth + 1
@@ -237,10 +255,13 @@ class Base:
             return ExprSyntaxError((explain(self.situation(exc)),), self.source)
         if isinstance(exc, RecursionError):
             message = f"the expression nests deeper than {self.max_depth} levels"
-            diagnostic = Diagnostic(limit_codes.TOO_DEEP, message, Span(1, 1))
+            zh_cn = f"表达式的嵌套超过 {self.max_depth} 层"
+            diagnostic = Diagnostic(limit_codes.TOO_DEEP, message, Span(1, 1), zh_cn=zh_cn)
             return ExprSyntaxError((diagnostic,), self.source)
         message = f"the expression could not be read ({type(exc).__name__})"
-        return ExprSyntaxError((Diagnostic("E_SYNTAX", message, Span(1, 1)),), self.source)
+        zh_cn = f"无法读取该表达式（{type(exc).__name__}）"
+        diagnostic = Diagnostic("E_SYNTAX", message, Span(1, 1), zh_cn=zh_cn)
+        return ExprSyntaxError((diagnostic,), self.source)
 
     def situation(self, exc: Unexpected) -> Situation:
         index = exc.index
@@ -303,7 +324,10 @@ class Base:
             except EscapeError as exc:
                 offset = self.starts[start] + exc.offset
                 span = self.offset_span(offset, offset + exc.width)
-                raise self.invalid("E_BAD_ESCAPE", exc.message, span, exc.hint) from None
+                raise self.invalid(
+                    "E_BAD_ESCAPE", exc.message, span, exc.hint, zh_cn=exc.zh_cn,
+                    hint_zh_cn=exc.hint_zh_cn,
+                ) from None  # fmt: skip
         elif self.kinds[start] == WORD:
             key = self.name_words((":",))
         else:
@@ -354,7 +378,14 @@ class Base:
             name = first
         if name not in SIMPLE_TYPES:
             message = f"`{name}` is not a type"
-            raise self.invalid("E_SYNTAX", message, self.span(start, self.pos - 1), _TYPE_HINT)
+            raise self.invalid(
+                "E_SYNTAX",
+                message,
+                self.span(start, self.pos - 1),
+                _TYPE_HINT,
+                zh_cn=f"`{name}` 不是类型",
+                hint_zh_cn=_TYPE_HINT_ZH,
+            )
         return name
 
     def type_arguments(self, name: str, start: int) -> TypeRef:

@@ -170,7 +170,8 @@ class Structures(Base):
                 depth = max(depth, self.depth)
                 if key in seen:
                     message = f"the key `{key}` appears twice in this context"
-                    raise self.invalid("E_DUPLICATE_KEY", message, value.span)
+                    zh_cn = f"键 `{key}` 在此上下文中出现了两次"
+                    raise self.invalid("E_DUPLICATE_KEY", message, value.span, zh_cn=zh_cn)
                 seen.add(key)
                 entries.append((key, value))
                 if self.texts[self.pos] != ",":

@@ -63,6 +63,10 @@ from brickwork.engines.expr.values import parse_temporal
 from brickwork.engines.expr.vocabulary import vocabulary
 
 _TEMPORAL_HINT = 'e.g. @"2025-03-03", @"10:30:00", @"2025-03-03T10:30:00", @"P3D", @"P1Y2M"'
+_TEMPORAL_HINT_ZH = (
+    '例如日期 @"2025-03-03"、时间 @"10:30:00"、日期时间 @"2025-03-03T10:30:00"、'
+    '时长 @"P3D" 或 @"P1Y2M"'
+)
 _TERMINATORS = frozenset({",", ")", "]", "}", "", "..", "then", "else", "return", "satisfies"})
 """Tokens that end an expression (and never continue an operand)."""
 _OPENING_KEYWORDS = frozenset({"if", "for", "some", "every"})
@@ -107,16 +111,20 @@ def parse_unary_tests(
 
 def _start(source: str, limits: Limits, names: Collection[str], registry: Registry) -> _Parser:
     if not isinstance(source, str):
-        raise ExprSyntaxError((Diagnostic("E_SYNTAX", "an expression must be text"),), "")
+        diagnostic = Diagnostic("E_SYNTAX", "an expression must be text", zh_cn="表达式必须是文本")
+        raise ExprSyntaxError((diagnostic,), "")
     if len(source) > limits.max_source_length:
         message = (
             f"the expression is {len(source)} characters long; "
             f"the limit is {limits.max_source_length}"
         )
-        raise ExprSyntaxError((Diagnostic(limit_codes.SOURCE_TOO_LONG, message, Span(1, 1)),), "")
+        zh_cn = f"表达式有 {len(source)} 个字符，超过了 {limits.max_source_length} 个字符的上限"
+        diagnostic = Diagnostic(limit_codes.SOURCE_TOO_LONG, message, Span(1, 1), zh_cn=zh_cn)
+        raise ExprSyntaxError((diagnostic,), "")
     if not source.strip():
         message = "the expression is empty"
-        raise ExprSyntaxError((Diagnostic("E_EMPTY", message, Span(1, 1, 1, 1)),), source)
+        diagnostic = Diagnostic("E_EMPTY", message, Span(1, 1, 1, 1), zh_cn="表达式为空")
+        raise ExprSyntaxError((diagnostic,), source)
     return _Parser(source, tokenize(source), limits.max_depth, vocabulary(names, registry))
 
 
@@ -449,7 +457,14 @@ class _Parser(Structures):
         try:
             value = parse_temporal(text)
         except Exception as exc:  # any refusal of the literal text is a bad literal
-            raise self.invalid("E_BAD_TEMPORAL", str(exc), span, _TEMPORAL_HINT) from None
+            raise self.invalid(
+                "E_BAD_TEMPORAL",
+                str(exc),
+                span,
+                _TEMPORAL_HINT,
+                zh_cn=_temporal_zh(text, exc),
+                hint_zh_cn=_TEMPORAL_HINT_ZH,
+            ) from None
         return Temporal(value, span=span)
 
     def string_value(self, index: int) -> str:
@@ -458,4 +473,18 @@ class _Parser(Structures):
         except EscapeError as exc:
             offset = self.starts[index] + exc.offset
             span = self.offset_span(offset, offset + exc.width)
-            raise self.invalid("E_BAD_ESCAPE", exc.message, span, exc.hint) from None
+            raise self.invalid(
+                    "E_BAD_ESCAPE", exc.message, span, exc.hint, zh_cn=exc.zh_cn,
+                    hint_zh_cn=exc.hint_zh_cn,
+                ) from None  # fmt: skip
+
+
+def _temporal_zh(text: str, exc: Exception) -> str:
+    """Why the body `text` of an `@"..."` literal was refused, in Chinese: the reader's own
+    Chinese (`values` gives its refusals a `zh_cn`), else a lead-in before the English."""
+    zh_cn = getattr(exc, "zh_cn", None)
+    if isinstance(zh_cn, str):
+        return zh_cn
+    if isinstance(exc, OverflowError):
+        return f"`{text}` 超出了可以表示的范围"
+    return f"`{text}` 不是有效的日期、时间或时长：{exc}"

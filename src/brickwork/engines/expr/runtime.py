@@ -52,14 +52,18 @@ class Run:
         self.calls = 0
         """How deep calls of function values are nested right now."""
 
-    def report(self, code: str, message: str, span: Span) -> None:
-        self.diagnostics.append(Diagnostic(code, message, span))
+    def report(self, code: str, message: str, span: Span, *, zh_cn: str | None) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, zh_cn=zh_cn))
 
     def step(self, count: int, span: Span) -> None:
         self.steps += count
         if self.steps > self.context.limits.max_steps:
-            message = f"the evaluation took more than {self.context.limits.max_steps} steps"
-            raise EvaluationAborted(Diagnostic(limit_codes.TOO_MANY_STEPS, message, span))
+            limit = self.context.limits.max_steps
+            message = f"the evaluation took more than {limit} steps"
+            zh_cn = f"计算超过了 {limit} 步的上限"
+            raise EvaluationAborted(
+                Diagnostic(limit_codes.TOO_MANY_STEPS, message, span, zh_cn=zh_cn)
+            )
 
     def check_list(self, items: list[Value], span: Span) -> list[Value]:
         self.check_size(len(items), span)
@@ -67,13 +71,21 @@ class Run:
 
     def check_size(self, size: int, span: Span) -> None:
         if size > self.context.limits.max_list_size:
-            message = f"a list has more than {self.context.limits.max_list_size} elements"
-            raise EvaluationAborted(Diagnostic(limit_codes.LIST_TOO_LONG, message, span))
+            limit = self.context.limits.max_list_size
+            message = f"a list has more than {limit} elements"
+            zh_cn = f"列表的元素超过了 {limit} 个的上限"
+            raise EvaluationAborted(
+                Diagnostic(limit_codes.LIST_TOO_LONG, message, span, zh_cn=zh_cn)
+            )
 
     def check_text(self, text: str, span: Span) -> str:
         if len(text) > self.context.limits.max_string_length:
-            message = f"a text is longer than {self.context.limits.max_string_length} characters"
-            raise EvaluationAborted(Diagnostic(limit_codes.STRING_TOO_LONG, message, span))
+            limit = self.context.limits.max_string_length
+            message = f"a text is longer than {limit} characters"
+            zh_cn = f"文本超过了 {limit} 个字符的上限"
+            raise EvaluationAborted(
+                Diagnostic(limit_codes.STRING_TOO_LONG, message, span, zh_cn=zh_cn)
+            )
         return text
 
 
@@ -86,12 +98,13 @@ def resolve(value: object, name: str | None, span: Span, run: Run) -> Value:
         return value
     if value is MISSING:
         if name is not None:
-            run.report("E_UNDEFINED_NAME", f"no value named `{name}`", span)
+            message = f"no value named `{name}`"
+            run.report("E_UNDEFINED_NAME", message, span, zh_cn=f"没有名为 `{name}` 的值")
         return None
     try:
         return to_value(value)
     except UnsupportedValue as exc:
-        run.report("E_UNSUPPORTED_VALUE", str(exc), span)
+        run.report("E_UNSUPPORTED_VALUE", str(exc), span, zh_cn=exc.zh_cn)
         return None
 
 

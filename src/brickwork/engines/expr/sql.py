@@ -73,6 +73,7 @@ from brickwork.engines.expr.syntax import (
     ValueTest,
     walk,
 )
+from brickwork.engines.expr.words import zh_kind, zh_type
 
 _ORDER_OPS: dict[str, Literal["<", "<=", ">", ">="]] = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
 PUSHABLE_LITERAL_KINDS = frozenset({v.NUMBER, v.STRING, v.BOOLEAN, v.DATE, v.DATETIME})
@@ -99,12 +100,21 @@ def to_sql_ir(
         bound = scope.lookup(node.function) if isinstance(node, Call) else None
         if isinstance(node, Call) and bound is not None and bound.kind == v.FUNCTION:
             translator = _Translator(result.types, registry, text)
-            raise translator.refuse(node, "calls of function values have no SQL form")
+            raise translator.refuse(
+                node, "calls of function values have no SQL form", "函数值的调用没有对应的 SQL 形式"
+            )
     found = result.types[id(tree)]
     if predicate and is_known(found) and found.kind != v.BOOLEAN:
         # A database refuses `... AND name` (PostgreSQL) or reads it its own way (SQLite).
         message = f"a condition (true/false) is needed here, not a {found}"
-        diagnostic = Diagnostic("E_NOT_BOOLEAN", message, tree.span, 'e.g. name = "Li Lei"')
+        diagnostic = Diagnostic(
+            "E_NOT_BOOLEAN",
+            message,
+            tree.span,
+            'e.g. name = "Li Lei"',
+            zh_cn=f"此处需要条件（`true`/`false`），而不是{zh_type(found)}",
+            hint_zh_cn='例如 name = "李雷"',
+        )
         raise ExprCheckError((diagnostic,), text)
     return _Translator(result.types, registry, text).translate(tree, truthy=predicate)
 
@@ -115,11 +125,20 @@ class _Translator:
         self.registry = registry
         self.text = text
 
-    def refuse(self, node: Expr, reason: str) -> NotPushable:
+    def refuse(self, node: Expr, reason: str, reason_zh: str) -> NotPushable:
+        """Why `node` has no SQL form: `reason` in English, `reason_zh` in Chinese."""
         shown = format_expression(node)
         message = f"`{shown}` cannot run in SQL: {reason}"
         hint = "compute it after loading the rows, or rewrite it with pushable operations"
-        return NotPushable((Diagnostic("E_NOT_PUSHABLE", message, node.span, hint),), self.text)
+        diagnostic = Diagnostic(
+            "E_NOT_PUSHABLE",
+            message,
+            node.span,
+            hint,
+            zh_cn=f"`{shown}` 无法在 SQL 中执行：{reason_zh}",
+            hint_zh_cn="请在读出数据行之后再计算，或改用可下推到 SQL 的运算重写",
+        )
+        return NotPushable((diagnostic,), self.text)
 
     def kind(self, node: Expr) -> str:
         return self.types[id(node)].kind
@@ -149,9 +168,17 @@ class _Translator:
             case Call():
                 return self._call(node, truthy)
             case Filter() | For() | Quantified() | ListOf() | Context() | Range():
-                raise self.refuse(node, "lists, contexts and iteration have no SQL form here")
+                raise self.refuse(
+                    node,
+                    "lists, contexts and iteration have no SQL form here",
+                    "列表、上下文和迭代在这里没有对应的 SQL 形式",
+                )
             case FunctionDef() | Invoke() | InstanceOf():
-                raise self.refuse(node, "function values and type tests have no SQL form")
+                raise self.refuse(
+                    node,
+                    "function values and type tests have no SQL form",
+                    "函数值和类型判断没有对应的 SQL 形式",
+                )
             case _:
                 assert_never(node)
 
@@ -168,7 +195,9 @@ class _Translator:
             case Temporal(value=value):
                 kind = v.kind_of(value)
                 if kind not in PUSHABLE_LITERAL_KINDS:
-                    raise self.refuse(node, f"{kind} literals are not pushable")
+                    raise self.refuse(
+                        node, f"{kind} literals are not pushable", f"{zh_kind(kind)}字面量不能下推"
+                    )
                 return SqlLiteral(value, kind)
             case _:
                 assert_never(node)
@@ -185,14 +214,23 @@ class _Translator:
     def _column(self, node: Name | Path) -> SqlExpr:
         path = self.path_of(node)
         if path is None:
-            raise self.refuse(node, "only field paths can be read in SQL")
+            raise self.refuse(node, "only field paths can be read in SQL", "SQL 中只能读取字段路径")
         if self.kind(node) not in SCALAR_KINDS:
-            raise self.refuse(node, f"a {self.types[id(node)]} value has no SQL column form")
+            found = self.types[id(node)]
+            raise self.refuse(
+                node,
+                f"a {found} value has no SQL column form",
+                f"{zh_type(found)}类型的值没有对应的 SQL 列",
+            )
         return SqlColumn(path)
 
     def _arith(self, node: Arith | Negate) -> SqlExpr:
         if self.kind(node) not in (v.NUMBER, v.STRING):
-            raise self.refuse(node, "only number arithmetic and text `+` are pushable")
+            raise self.refuse(
+                node,
+                "only number arithmetic and text `+` are pushable",
+                "只有数字运算和文本的 `+` 可以下推",
+            )
         match node:
             case Negate():
                 return SqlNegate(self.translate(node.operand))
@@ -202,7 +240,7 @@ class _Translator:
                 return SqlArith(op, self.translate(node.left), self.translate(node.right))
             case Arith():
                 reason = "division and powers are rounded differently by each database"
-                raise self.refuse(node, reason)
+                raise self.refuse(node, reason, "各数据库对除法和乘方的舍入方式不同")
             case _:
                 assert_never(node)
 
@@ -265,10 +303,12 @@ class _Translator:
                 return SqlEquals(x, self.translate(expr))
             case ValueTest(expr=expr):
                 raise self.refuse(
-                    expr, "only scalar values and literal ranges are pushable in `in`"
+                    expr,
+                    "only scalar values and literal ranges are pushable in `in`",
+                    "`in` 中只有单个值和字面量区间可以下推",
                 )
             case _:  # pragma: no cover - CompareTest ops are exhausted above
-                raise self.refuse(test.operand, "unsupported test")
+                raise self.refuse(test.operand, "unsupported test", "不支持这种判断")
 
     def _range_test(self, x: SqlExpr, rng: Range, text: bool) -> SqlExpr:
         """`x in range`; an end that is null makes the test null, as in the evaluator."""
@@ -294,11 +334,14 @@ class _Translator:
     def _call(self, node: Call, truthy: bool) -> SqlExpr:
         spec = self.registry.lookup(node.function)
         if spec is None or spec.sql is None:
-            raise self.refuse(node, f"`{node.function}` has no SQL form")
+            raise self.refuse(
+                node, f"`{node.function}` has no SQL form", f"`{node.function}` 没有对应的 SQL 形式"
+            )
         try:
             binding = self.registry.bind(spec, node.args)
         except BindError as exc:  # pragma: no cover - the checker already bound it
-            raise self.refuse(node, exc.message) from None
+            reason_zh = exc.zh_cn if exc.zh_cn is not None else f"参数不符：{exc.message}"
+            raise self.refuse(node, exc.message, reason_zh) from None
         args: list[Expr | None] = []
         for slot in binding.slots:
             if isinstance(slot, tuple):
@@ -322,15 +365,24 @@ def _whole_literal(tr: _Translator, node: Call, arg: Expr | None, default: int,
         and minimum <= arg.value <= MAX_WHOLE_ARGUMENT
     ):
         return int(arg.value)
-    allowed = f"between {minimum} and {MAX_WHOLE_ARGUMENT:_}".replace("_", ",")
-    raise tr.refuse(node, f"this argument must be a whole-number literal {allowed} in SQL")
+    maximum = f"{MAX_WHOLE_ARGUMENT:_}".replace("_", ",")
+    allowed = f"between {minimum} and {maximum}"
+    raise tr.refuse(
+        node,
+        f"this argument must be a whole-number literal {allowed} in SQL",
+        f"这个参数在 SQL 中必须是 {minimum} 到 {maximum} 之间的整数字面量",
+    )
 
 
 def _simple(name: str, arity: int) -> CallRule:
     def rule(tr: _Translator, node: Call, args: Args, truthy: bool) -> SqlExpr:
         present = [a for a in args if a is not None]
         if len(present) != arity:
-            raise tr.refuse(node, f"only the {arity}-argument form is pushable")
+            raise tr.refuse(
+                node,
+                f"only the {arity}-argument form is pushable",
+                f"只有 {arity} 个参数的形式可以下推",
+            )
         return SqlFunction(name, tuple(tr.translate(a) for a in present))  # type: ignore[arg-type]
 
     return rule
@@ -342,7 +394,11 @@ def _aggregate(name: str) -> CallRule:
             path = tr.path_of(args[0])
             if path is not None and len(path) > 1:
                 return SqlAggregate(name, SqlColumn(path))  # type: ignore[arg-type]
-        raise tr.refuse(node, "only aggregates over a sub-table column (`sum(items.amount)`)")
+        raise tr.refuse(
+            node,
+            "only aggregates over a sub-table column (`sum(items.amount)`)",
+            "只有对子表列的聚合可以下推，例如 `sum(items.amount)`",
+        )
 
     return rule
 
@@ -386,7 +442,11 @@ def _round(tr: _Translator, node: Call, args: Args, truthy: bool) -> SqlExpr:
 
 def _date(tr: _Translator, node: Call, args: Args, truthy: bool) -> SqlExpr:
     if len(args) != 1 or args[0] is None or tr.kind(args[0]) not in {v.DATE, v.DATETIME}:
-        raise tr.refuse(node, "only `date(d)` of a date or a date and time is pushable")
+        raise tr.refuse(
+            node,
+            "only `date(d)` of a date or a date and time is pushable",
+            "只有对日期或日期时间求 `date(d)` 可以下推",
+        )
     return SqlFunction("date", (tr.translate(args[0]),))
 
 
@@ -428,7 +488,11 @@ def _clock(name: str) -> CallRule:
 def _logic_call(word: str) -> CallRule:
     def rule(tr: _Translator, node: Call, args: Args, truthy: bool) -> SqlExpr:
         if len(args) < 2 or any(a is None or tr.kind(a) == v.LIST for a in args):
-            raise tr.refuse(node, "only the form with two or more separate arguments is pushable")
+            raise tr.refuse(
+                node,
+                "only the form with two or more separate arguments is pushable",
+                "只有带两个或更多独立参数的形式可以下推",
+            )
         parts = tuple(tr.translate(a, truthy=truthy) for a in args if a is not None)
         return SqlAnd(parts) if word == "and" else SqlOr(parts)
 

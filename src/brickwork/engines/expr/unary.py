@@ -24,6 +24,7 @@ from brickwork.engines.expr.syntax import (
     mentions,
 )
 from brickwork.engines.expr.values import Value, kind_of
+from brickwork.engines.expr.words import zh_kind
 
 UnaryFn = Callable[[Value, Any, Run], bool | None]
 
@@ -73,8 +74,10 @@ def _test(compiler: Compiler, test: Test) -> UnaryFn:
                 result = condition(v, run)
                 if result is None or type(result) is bool:
                     return result
-                message = f"a test using `?` must be true or false, not a {kind_of(result)}"
-                run.report("E_TYPE_MISMATCH", message, span)
+                kind = kind_of(result)
+                message = f"a test using `?` must be true or false, not a {kind}"
+                zh_cn = f"使用 `?` 的判断必须得出 `true` 或 `false`，而不是{zh_kind(kind)}"
+                run.report("E_TYPE_MISMATCH", message, span, zh_cn=zh_cn)
                 return None
 
             return condition_test

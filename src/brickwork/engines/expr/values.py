@@ -10,6 +10,7 @@ arithmetic.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -114,8 +115,17 @@ NATIVE_TYPES: frozenset[type] = frozenset(_KIND_BY_TYPE)
 """Types `norm` passes through untouched (the fast path of variable access)."""
 
 
+NOT_FINITE = "NaN and infinity are not numbers in expressions"
+NOT_FINITE_ZH = "NaN 和无穷大不是表达式中的数字"
+
+
 class UnsupportedValue(TypeError):
-    """Caller input that has no expression-language value (objects, floats NaN, ...)."""
+    """Caller input that has no expression-language value (objects, floats NaN, ...); the
+    exception's text is the English message and `zh_cn` the same message in Chinese."""
+
+    def __init__(self, message: str, *, zh_cn: str) -> None:
+        super().__init__(message)
+        self.zh_cn = zh_cn
 
 
 def kind_of(value: Value) -> str:
@@ -138,7 +148,10 @@ def to_value(value: object) -> Value:
     for base, convert in _SUBCLASS_CONVERTERS:
         if isinstance(value, base):
             return convert(value)
-    raise UnsupportedValue(f"values of Python type {type(value).__name__} are not supported")
+    name = type(value).__name__
+    raise UnsupportedValue(
+        f"values of Python type {name} are not supported", zh_cn=f"不支持 Python 类型 {name} 的值"
+    )
 
 
 def norm(value: object) -> Value:
@@ -149,14 +162,14 @@ def norm(value: object) -> Value:
 def _from_float(value: float) -> Decimal:
     result = Decimal(repr(float(value)))
     if not result.is_finite():
-        raise UnsupportedValue("NaN and infinity are not numbers in expressions")
+        raise UnsupportedValue(NOT_FINITE, zh_cn=NOT_FINITE_ZH)
     return result
 
 
 def _from_decimal(value: Decimal) -> Decimal:
     result = Decimal(value)
     if not result.is_finite():
-        raise UnsupportedValue("NaN and infinity are not numbers in expressions")
+        raise UnsupportedValue(NOT_FINITE, zh_cn=NOT_FINITE_ZH)
     return result
 
 
@@ -333,21 +346,65 @@ _DURATION_RE = re.compile(
 )
 
 
-class YearOutOfRange(ValueError):
+class TemporalTextError(ValueError):
+    """Text that is no date, time, date and time or duration, or parts that make none; the
+    exception's text is the English message and `zh_cn` the same message in Chinese."""
+
+    def __init__(self, message: str, *, zh_cn: str) -> None:
+        super().__init__(message)
+        self.zh_cn = zh_cn
+
+
+class DurationOverflow(OverflowError):
+    """A duration longer than a `timedelta` can hold; `zh_cn` is the message in Chinese."""
+
+    def __init__(self, message: str, *, zh_cn: str) -> None:
+        super().__init__(message)
+        self.zh_cn = zh_cn
+
+
+class YearOutOfRange(TemporalTextError):
     """A date whose year lies outside `MIN_YEAR`..`MAX_YEAR`."""
 
 
 def year_out_of_range(year: int) -> YearOutOfRange:
     return YearOutOfRange(
-        f"year {year} is outside the years {MIN_YEAR} to {MAX_YEAR} that dates can have"
+        f"year {year} is outside the years {MIN_YEAR} to {MAX_YEAR} that dates can have",
+        zh_cn=f"年份 {year} 超出了日期可用的年份范围（{MIN_YEAR} 至 {MAX_YEAR}）",
     )
 
 
+def zh_reason(exc: BaseException) -> str:
+    """The Chinese of a refusal raised by the readers of this module (`zh_cn`); for any other
+    error a Chinese lead-in before its English text."""
+    zh_cn = getattr(exc, "zh_cn", None)
+    return zh_cn if isinstance(zh_cn, str) else f"值无效：{exc}"
+
+
 def checked_date(year: int, month: int, day: int) -> date:
-    """`date(year, month, day)`, refusing years outside 1..9999 with `YearOutOfRange`."""
+    """`date(year, month, day)`, refusing years outside 1..9999 with `YearOutOfRange` and a
+    month or day that does not exist with `TemporalTextError` (Python's English text)."""
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise year_out_of_range(year)
-    return date(year, month, day)
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        if not 1 <= month <= 12:
+            zh_cn = f"月份须在 1 至 12 之间，不能是 {month}"
+        else:
+            last = calendar.monthrange(year, month)[1]
+            zh_cn = f"{year} 年 {month} 月没有 {day} 日（该月共 {last} 天）"
+        raise TemporalTextError(str(exc), zh_cn=zh_cn) from None
+
+
+def clock_zh(hour: int, minute: int, second: object) -> str:
+    """In Chinese, which part of a time of day is out of range (the hour, else the minute,
+    else the second)."""
+    if not 0 <= hour <= 23:
+        return f"小时须在 0 至 23 之间，不能是 {hour}"
+    if not 0 <= minute <= 59:
+        return f"分钟须在 0 至 59 之间，不能是 {minute}"
+    return f"秒须在 0 至 59 之间，不能是 {second}"
 
 
 def parse_date(text: str) -> date:
@@ -360,11 +417,14 @@ def parse_date(text: str) -> date:
             pass
     match = _DATE_RE.match(text)
     if match is None:
-        raise ValueError(f"`{text}` is not a date (expected YYYY-MM-DD)")
+        raise TemporalTextError(
+            f"`{text}` is not a date (expected YYYY-MM-DD)",
+            zh_cn=f"`{text}` 不是日期（应为 YYYY-MM-DD）",
+        )
     sign, digits = match[1], match[2]
     if len(digits) > 4 and digits.startswith("0"):
         message = f"`{text}` is not a date: a year of more than four digits has no leading 0"
-        raise ValueError(message)
+        raise TemporalTextError(message, zh_cn=f"`{text}` 不是日期：超过 4 位的年份不能以 0 开头")
     year = int(sign + digits)
     return checked_date(year, int(match[3]), int(match[4]))
 
@@ -379,7 +439,9 @@ def _offset(text: str | None) -> tzinfo | None:
     sign = -1 if text[0] == "-" else 1
     hours, minutes = int(text[1:3]), int(text[4:6])
     if hours > 14 or minutes > 59:
-        raise ValueError(f"`{text}` is not a time zone offset")
+        raise TemporalTextError(
+            f"`{text}` is not a time zone offset", zh_cn=f"`{text}` 不是时区偏移"
+        )
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
@@ -387,20 +449,30 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"`{name}` is not a time zone name (e.g. Europe/Paris)") from None
+        raise TemporalTextError(
+            f"`{name}` is not a time zone name (e.g. Europe/Paris)",
+            zh_cn=f"`{name}` 不是时区名称（例如 Europe/Paris）",
+        ) from None
 
 
 def _parse_clock(text: str) -> tuple[time, bool]:
     """A time of day, and whether it was written `24:00:00` (the end of the day)."""
     match = _TIME_RE.match(text)
     if match is None:
-        raise ValueError(f"`{text}` is not a time (expected hh:mm:ss)")
+        raise TemporalTextError(
+            f"`{text}` is not a time (expected hh:mm:ss)",
+            zh_cn=f"`{text}` 不是时间（应为 hh:mm:ss）",
+        )
     hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
     micro = int((match[4] or ".0")[1:].ljust(6, "0")[:6])
     end_of_day = hour == 24 and minute == 0 and second == 0 and micro == 0
     if end_of_day:
         hour = 0
-    return time(hour, minute, second, micro, tzinfo=_offset(match[5])), end_of_day
+    zone = _offset(match[5])
+    try:
+        return time(hour, minute, second, micro, tzinfo=zone), end_of_day
+    except ValueError as exc:
+        raise TemporalTextError(str(exc), zh_cn=clock_zh(hour, minute, second)) from None
 
 
 def parse_time(text: str) -> time:
@@ -410,7 +482,10 @@ def parse_time(text: str) -> time:
 def parse_datetime(text: str) -> datetime:
     day_text, sep, time_text = text.partition("T")
     if not sep:
-        raise ValueError(f"`{text}` is not a date and time (expected YYYY-MM-DDThh:mm:ss)")
+        raise TemporalTextError(
+            f"`{text}` is not a date and time (expected YYYY-MM-DDThh:mm:ss)",
+            zh_cn=f"`{text}` 不是日期时间（应为 YYYY-MM-DDThh:mm:ss）",
+        )
     day = parse_date(day_text)
     moment, end_of_day = _parse_clock(time_text)
     result = datetime.combine(day, moment)
@@ -425,18 +500,28 @@ def parse_datetime(text: str) -> datetime:
 def parse_duration(text: str) -> timedelta | YearsMonths:
     match = _DURATION_RE.match(text)
     if match is None or text.endswith(("P", "T")):
-        raise ValueError(f"`{text}` is not an ISO 8601 duration (e.g. P3D, PT2H, P1Y2M)")
+        raise TemporalTextError(
+            f"`{text}` is not an ISO 8601 duration (e.g. P3D, PT2H, P1Y2M)",
+            zh_cn=f"`{text}` 不是 ISO 8601 时长（例如 P3D、PT2H、P1Y2M）",
+        )
     sign = -1 if match[1] else 1
     years, months, days, hours, minutes = (int(g or 0) for g in match.groups()[1:6])
     seconds = Decimal(match[7] or 0)
     has_ym = match[2] is not None or match[3] is not None
     has_dt = any(match[i] is not None for i in (4, 5, 6, 7))
     if has_ym and has_dt:
-        raise ValueError(f"`{text}` mixes years/months with days/time; use two durations")
+        raise TemporalTextError(
+            f"`{text}` mixes years/months with days/time; use two durations",
+            zh_cn=f"`{text}` 混用了年月与日时；请改用两个时长",
+        )
     if has_ym:
         return YearsMonths(sign * (years * 12 + months))
     micros = int((seconds * 1_000_000).to_integral_value())
-    delta = timedelta(days=days, hours=hours, minutes=minutes, microseconds=micros)
+    try:
+        delta = timedelta(days=days, hours=hours, minutes=minutes, microseconds=micros)
+    except OverflowError as exc:
+        zh_cn = f"`{text}` 超出了时长可表示的范围（最多 999999999 天）"
+        raise DurationOverflow(str(exc), zh_cn=zh_cn) from None
     return -delta if sign < 0 else delta
 
 

@@ -436,12 +436,19 @@ def _ratio(text: str) -> tuple[int, int]:
 
 
 def _from_diagnostic(diagnostic: Diagnostic, pointer: str) -> FlowProblem:
-    """An expression's diagnostic (English only) as a problem: a Chinese lead-in, its hint in
-    English for both."""
+    """An expression's diagnostic as a problem: a lead-in before its message, its own hint, each
+    in both languages."""
+    detail = diagnostic.words()
     problem = design_problem(
-        pointer, "E_FLOW_EXPRESSION", "expression", code=diagnostic.code, detail=diagnostic.message
+        pointer, "E_FLOW_EXPRESSION", "expression", code=diagnostic.code, detail=detail
     )
-    return replace(problem, hint=diagnostic.hint, line=diagnostic.line, column=diagnostic.column)
+    return replace(
+        problem,
+        hint=diagnostic.hint,
+        hint_zh_cn=diagnostic.hint_zh_cn or diagnostic.hint,
+        line=diagnostic.line,
+        column=diagnostic.column,
+    )
 
 
 def _token(key: str) -> str:

@@ -5,9 +5,10 @@ Every `FlowProblem` the engine finds in a definition is made by `design_problem`
 templates with the same fields (a test checks it). The English sentences are the API's default;
 a client or a designer page that prefers Chinese gets the Chinese ones. Node ids, edge ids, field
 keys and JSON stay as they are in both languages. A `Words` parameter differs by language: a node
-type is named by a noun in Chinese (`审批节点`) and by its `type` in English. Sentences that come
-from elsewhere in English only (pydantic's, an expression's diagnostics, a decision model's) are
-kept as a detail after a Chinese lead-in. Pure: no I/O, no locale from the environment.
+type is named by a noun in Chinese (`审批节点`) and by its `type` in English. An expression's
+diagnostic follows a lead-in in each language (the expression engine says it in both); sentences
+that come from elsewhere in English only (pydantic's, a decision model's) are kept as a detail
+after a Chinese lead-in. Pure: no I/O, no locale from the environment.
 """
 
 from __future__ import annotations

@@ -22,7 +22,9 @@ from brickwork.engines.form.fieldtypes import CoerceContext, Coerced
 from brickwork.engines.form.money import quantize_half_up
 from brickwork.engines.form.problems import Problem, Words, problem
 
-NOT_BOOLEAN = "the condition gave a value that is not true or false"
+NOT_BOOLEAN = Words(
+    "条件的结果不是 true 或 false", "the condition gave a value that is not true or false"
+)
 
 
 class Evaluator:

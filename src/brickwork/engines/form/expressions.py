@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from brickwork.engines.bilingual import Words
 from brickwork.engines.expr import (
     CompiledExpression,
     Diagnostic,
@@ -23,6 +24,7 @@ from brickwork.engines.expr import (
     compile_expression,
 )
 from brickwork.engines.expr.datatypes import BOOLEAN, ExprType, compatible, is_known
+from brickwork.engines.expr.words import zh_type
 from brickwork.engines.form.problems import Problem, problem
 
 UNKNOWN_NAME_CODES = frozenset({"E_UNKNOWN_NAME", "E_UNKNOWN_FIELD"})
@@ -49,11 +51,9 @@ class Site:
     names: frozenset[str]
 
 
-def detail_of(diagnostic: Diagnostic) -> str:
-    """The diagnostic's message with its hint, for a problem message."""
-    if diagnostic.hint:
-        return f"{diagnostic.message} ({diagnostic.hint})"
-    return diagnostic.message
+def detail_of(diagnostic: Diagnostic) -> Words:
+    """The diagnostic's message with its hint, in each language, for a problem message."""
+    return diagnostic.detail()
 
 
 def diagnostic_problem(diagnostic: Diagnostic, *, syntax: bool, pointer: str) -> Problem:
@@ -98,8 +98,8 @@ def compile_site(
         found = problem(
             "expression_type",
             pointer=pointer,
-            expected=str(expected),
-            actual=str(compiled.result_type),
+            expected=Words(zh_type(expected), str(expected)),
+            actual=Words(zh_type(compiled.result_type), str(compiled.result_type)),
         )
         problems.append(found)
         return None

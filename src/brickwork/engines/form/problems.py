@@ -312,7 +312,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "graph_unknown_field": ("关系图指向不存在的字段", "the graph names an unknown field"),
     # ---- expressions in definitions (design time). `detail` is the expression engine's
-    # diagnostic (English) with its hint; it names what the analyst wrote, never record values.
+    # diagnostic with its hint, in each language; it names what the analyst wrote, never record
+    # values.
     "expression_syntax": (
         "表达式语法错误（第 {line} 行第 {column} 列）：{detail}",
         "expression syntax error at line {line}, column {column}: {detail}",
@@ -326,7 +327,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "expression error at line {line}, column {column}: {detail}",
     ),
     "expression_type": (
-        "表达式的结果应为 {expected} 类型，而不是 {actual}",
+        "表达式的结果应为{expected}，而不是{actual}",
         "expression must give a {expected}, not a {actual}",
     ),
     "computed_cycle": (

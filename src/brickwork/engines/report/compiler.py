@@ -900,6 +900,7 @@ class _Compiler:
         )
 
 
-def _detail(diagnostic: Diagnostic) -> str:
-    """An expression diagnostic as a problem quotes it: its message and its hint."""
-    return diagnostic.message + (f" ({diagnostic.hint})" if diagnostic.hint else "")
+def _detail(diagnostic: Diagnostic) -> Words:
+    """An expression diagnostic as a problem quotes it: its message and its hint, in each
+    language."""
+    return diagnostic.detail()

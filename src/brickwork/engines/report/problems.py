@@ -194,7 +194,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {
         "`percentile` 只能与 percentile 函数一起使用",
         "`percentile` goes with the percentile function only",
     ),
-    # `detail` is the expression engine's diagnostic (English), with its hint.
+    # `detail` is the expression engine's diagnostic, with its hint, in each language.
     "calculated_expression": (
         "计算度量的表达式有误（第 {line} 行第 {column} 列）：{detail}；"
         "计算度量只能使用在它之前定义的度量",

@@ -36,6 +36,15 @@ _REMEMBERED = 4096
 """Answers of `add_working_days` a calendar keeps (all are dropped when full)."""
 
 
+class CalendarRefusal(ValueError):
+    """A day count the calendar cannot answer; the exception's text is English, `zh_cn` the
+    same in Chinese."""
+
+    def __init__(self, message: str, *, zh_cn: str) -> None:
+        super().__init__(message)
+        self.zh_cn = zh_cn
+
+
 class BusinessCalendar(BaseModel):
     """One business calendar; the platform keeps several, each under its `key`."""
 
@@ -98,7 +107,10 @@ class BusinessCalendar(BaseModel):
 
     def _add_working_days(self, day: date, days: int) -> date:
         if abs(days) > MAX_WORKING_DAYS:
-            raise ValueError(f"at most {MAX_WORKING_DAYS:,} working days can be added")
+            raise CalendarRefusal(
+                f"at most {MAX_WORKING_DAYS:,} working days can be added",
+                zh_cn=f"最多只能加减 {MAX_WORKING_DAYS:,} 个工作日",
+            )
         step = -_ONE_DAY if days < 0 else _ONE_DAY
         remaining = abs(days)
         current = day
@@ -112,7 +124,9 @@ class BusinessCalendar(BaseModel):
                 if self.is_working_day(current):
                     remaining -= 1
         except OverflowError:
-            raise ValueError("the result is outside the supported dates") from None
+            raise CalendarRefusal(
+                "the result is outside the supported dates", zh_cn="结果超出了支持的日期范围"
+            ) from None
         return current
 
     def working_days_between(self, start: date, end: date) -> int:

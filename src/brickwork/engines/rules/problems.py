@@ -60,9 +60,10 @@ def from_diagnostic(
 ) -> ModelProblem:
     """A problem for an expression engine diagnostic about the FEEL text at `pointer`: refused
     at compile time (`code`, with the diagnostic's code in the message) or met when evaluating.
-    The diagnostic is English: the Chinese message puts a lead-in before it."""
+    Each language puts its lead-in before the diagnostic's message in that language."""
     key = "expression_failed" if code is None else "expression"
-    zh_cn, message = fill(MESSAGES[key][0], {"code": diagnostic.code, "detail": diagnostic.message})
+    params = {"code": diagnostic.code, "detail": diagnostic.words()}
+    zh_cn, message = fill(MESSAGES[key][0], params)
     return ModelProblem(
         code or diagnostic.code,
         message,
@@ -71,7 +72,7 @@ def from_diagnostic(
         diagnostic.line,
         diagnostic.column,
         zh_cn=zh_cn,
-        hint_zh_cn=diagnostic.hint,
+        hint_zh_cn=diagnostic.hint_zh_cn or diagnostic.hint,
     )
 
 

@@ -270,16 +270,17 @@ class RecordQuery:
             return to_sql_ir(source, scope, predicate=True)
         except ExpressionError as exc:
             first = exc.diagnostic
+            said, detail = first.words(), first.detail()
             raise Invalid(
-                f"the filter cannot be used: {first.message}",
+                f"the filter cannot be used: {said.en}",
                 code="filter_invalid",
-                zh_cn=f"筛选条件无法使用：{first.message}",
+                zh_cn=f"筛选条件无法使用：{said.zh_cn}",
                 errors=[
                     ErrorItem(
                         pointer,
                         first.code,
-                        f"line {first.line}, column {first.column}: {first.message}"
-                        + (f" ({first.hint})" if first.hint else ""),
+                        f"line {first.line}, column {first.column}: {detail.en}",
+                        f"第 {first.line} 行第 {first.column} 列：{detail.zh_cn}",
                     )
                 ],
             ) from exc

@@ -696,5 +696,7 @@ def check_cell(
         elif text.strip():
             parse(text)
     except ExpressionError as exc:
-        problem = {"line": exc.line, "column": exc.column, "message": exc.diagnostic.message}
+        said = exc.diagnostic.words()
+        message = said.zh_cn if viewer.language == "zh-CN" else said.en
+        problem = {"line": exc.line, "column": exc.column, "message": message}
     return render(request, "design/_cell.html", {"cell": cell, "problem": problem}, viewer=viewer)

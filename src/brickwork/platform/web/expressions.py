@@ -69,16 +69,19 @@ def draft_scope(fields: Any, row: str | None = None) -> Scope:
     return Scope(fields=own)
 
 
-def diagnostic_out(diagnostic: Diagnostic) -> dict[str, Any]:
+def diagnostic_out(diagnostic: Diagnostic, language: str) -> dict[str, Any]:
+    """A diagnostic as the checker answers it: its message and hint in the viewer's language."""
     span = diagnostic.span
+    chinese = language == "zh-CN"
+    hint = diagnostic.hint_zh_cn if chinese and diagnostic.hint_zh_cn else diagnostic.hint
     return {
         "code": diagnostic.code,
-        "message": diagnostic.message,
+        "message": diagnostic.words().zh_cn if chinese else diagnostic.message,
         "line": span.line,
         "column": span.column,
         "end_line": span.end_line,
         "end_column": span.end_column,
-        "hint": diagnostic.hint,
+        "hint": hint,
         "severity": str(diagnostic.severity),
     }
 
@@ -200,7 +203,7 @@ def check_expression(
         {
             "ok": not diagnostics,
             "type": result_type,
-            "diagnostics": [diagnostic_out(d) for d in diagnostics],
+            "diagnostics": [diagnostic_out(d, viewer.language) for d in diagnostics],
             "completions": completions(fields, scope, viewer.language, row),
         }
     )

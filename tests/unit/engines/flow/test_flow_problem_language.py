@@ -58,17 +58,18 @@ def test_a_loop_of_many_nodes_is_named_by_its_first_nodes_in_both_languages() ->
     assert busy.zh_cn.startswith("循环（`n0`、`n1`、`n2`、`n3`、`n4`、`n5` 等共 8 个节点）中没有")
 
 
-def test_an_expression_keeps_its_english_diagnostic_after_a_chinese_lead_in() -> None:
+def test_an_expressions_diagnostic_is_said_in_each_language_after_a_lead_in() -> None:
     spec = chain({"id": "x", "type": "exclusive"}, approval("a", "ua"))
     spec["edges"][1]["condition"] = "amount >"
     spec["edges"].append({"id": "other", "from": "x", "to": "end", "default": True})
     (problem,) = refused(spec)
     assert problem.code == "E_FLOW_EXPRESSION"
     assert (problem.line, problem.column > 0) == (1, True)
-    code, detail = problem.message.split(": ", 1)
-    assert problem.zh_cn == f"表达式有误（{code}）：{detail}"
-    assert problem.hint_zh_cn is None
-    assert problem.said("zh-CN") == (problem.zh_cn, problem.hint)
+    assert problem.message == "E_TRAILING_OPERATOR: the expression ends right after `>`"
+    assert problem.hint == "add what comes after `>`, or remove it"
+    assert problem.zh_cn == "表达式有误（E_TRAILING_OPERATOR）：表达式在 `>` 之后就结束了"
+    assert problem.hint_zh_cn == "请在 `>` 之后补上内容，或删除 `>`"
+    assert problem.said("zh-CN") == (problem.zh_cn, problem.hint_zh_cn)
 
 
 def test_a_branches_block_says_its_problems_in_chinese_with_their_pointers() -> None:

@@ -203,15 +203,14 @@ def test_the_english_is_unchanged_and_the_chinese_says_the_same() -> None:
     assert series.zh_cn == "`series` 须为 `x` 以外的另一个维度"
 
 
-def test_an_expression_problem_leads_in_chinese_and_quotes_the_diagnostic() -> None:
+def test_an_expression_problem_quotes_the_diagnostic_in_each_language() -> None:
     (unknown,) = [p for p in _refused(BROKEN[8]) if p.pointer == "/measures/3/expression"]
     assert unknown.message == (
         "line 1, column 1: unknown name `a`; a calculated measure uses the measures defined "
         "before it"
     )
     assert unknown.zh_cn == (
-        "计算度量的表达式有误（第 1 行第 1 列）：unknown name `a`；"
-        "计算度量只能使用在它之前定义的度量"
+        "计算度量的表达式有误（第 1 行第 1 列）：未知名称 `a`；计算度量只能使用在它之前定义的度量"
     )
 
 

@@ -57,13 +57,14 @@ def test_words_that_differ_by_language_are_in_the_readers_language() -> None:
     assert found.hint_zh_cn == "保存前执行的规则可用的动作：block、call_decision、set_fields"
 
 
-def test_an_expressions_diagnostic_keeps_its_place_and_gets_a_chinese_lead_in() -> None:
+def test_an_expressions_diagnostic_keeps_its_place_and_is_said_in_each_language() -> None:
     found = rule_problems(condition="amount >")["/condition"]
     assert found.code == "E_RULE_EXPRESSION"
     assert (found.line, found.column) != (0, 0)
-    code, detail = found.message.split(": ", 1)
-    assert found.zh_cn == f"表达式有误（{code}）：{detail}"
-    assert found.hint_zh_cn == found.hint
+    assert found.message == "E_TRAILING_OPERATOR: the expression ends right after `>`"
+    assert found.zh_cn == "表达式有误（E_TRAILING_OPERATOR）：表达式在 `>` 之后就结束了"
+    assert found.hint == "add what comes after `>`, or remove it"
+    assert found.hint_zh_cn == "请在 `>` 之后补上内容，或删除 `>`"
 
 
 def test_a_failing_example_says_why_in_both_languages() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from brickwork.engines.expr.datatypes import ANY, ANY_CONTEXT, ExprType, context_of, list_of
 from brickwork.engines.expr.functions import FunctionError, FunctionSpec, ex, sig
 from brickwork.engines.expr.values import Value, kind_of, norm, quote
+from brickwork.engines.expr.words import zh_kind
 
 ENTRY_TYPE = context_of({"key": ExprType("string"), "value": ANY})
 
@@ -21,7 +22,8 @@ def _keys(keys: list[Value], name: str) -> list[str]:
         key = norm(key)
         if not isinstance(key, str):
             message = f"`{name}` must hold strings, not a {kind_of(key)}"
-            raise FunctionError(message, "E_ARGUMENT_TYPE")
+            zh_cn = f"`{name}` 中的元素必须是文本，不能是{zh_kind(kind_of(key))}"
+            raise FunctionError(message, "E_ARGUMENT_TYPE", zh_cn=zh_cn)
         out.append(key)
     return out
 
@@ -31,8 +33,9 @@ def get_value(context: dict[str, Value], key: Value) -> Value:
     if isinstance(key, str):
         return norm(context.get(key))
     if not isinstance(key, list):
+        zh_cn = f"`key` 必须是文本或文本列表，不能是{zh_kind(kind_of(key))}"
         raise FunctionError(f"`key` must be a string or a list of strings, not a {kind_of(key)}",
-                            "E_ARGUMENT_TYPE")  # fmt: skip
+                            "E_ARGUMENT_TYPE", zh_cn=zh_cn)  # fmt: skip
     found: Value = context if key else None
     for name in _keys(key, "key"):
         if not isinstance(found, dict):
@@ -43,13 +46,15 @@ def get_value(context: dict[str, Value], key: Value) -> Value:
 
 def _get_by_key(context: dict[str, Value], key: Value) -> Value:
     if not isinstance(key, str):
-        raise FunctionError(f"`key` must be a string, not a {kind_of(key)}", "E_ARGUMENT_TYPE")
+        raise FunctionError(f"`key` must be a string, not a {kind_of(key)}", "E_ARGUMENT_TYPE",
+                            zh_cn=f"`key` 必须是文本，不能是{zh_kind(kind_of(key))}")  # fmt: skip
     return get_value(context, key)
 
 
 def _get_by_keys(context: dict[str, Value], keys: Value) -> Value:
     if not isinstance(keys, list):
-        raise FunctionError(f"`keys` must be a list, not a {kind_of(keys)}", "E_ARGUMENT_TYPE")
+        raise FunctionError(f"`keys` must be a list, not a {kind_of(keys)}", "E_ARGUMENT_TYPE",
+                            zh_cn=f"`keys` 必须是列表，不能是{zh_kind(kind_of(keys))}")  # fmt: skip
     return get_value(context, keys)
 
 
@@ -63,13 +68,16 @@ def from_entries(entries: list[Value]) -> dict[str, Value]:
         entry = norm(item)
         if not isinstance(entry, dict) or "key" not in entry or "value" not in entry:
             message = f"`entries` item {index} is not a context with `key` and `value`"
-            raise FunctionError(message, "E_ARG_VALUE")
+            zh_cn = f"`entries` 的第 {index} 个元素不是含 `key` 和 `value` 的上下文"
+            raise FunctionError(message, "E_ARG_VALUE", zh_cn=zh_cn)
         key = norm(entry["key"])
         if not isinstance(key, str):
             message = f"`entries` item {index} has a {kind_of(key)} key, not a string"
-            raise FunctionError(message, "E_ARGUMENT_TYPE")
+            zh_cn = f"`entries` 的第 {index} 个元素的键是{zh_kind(kind_of(key))}，不是文本"
+            raise FunctionError(message, "E_ARGUMENT_TYPE", zh_cn=zh_cn)
         if key in out:
-            raise FunctionError(f"`entries` repeats the key {quote(key)}", "E_ARG_VALUE")
+            raise FunctionError(f"`entries` repeats the key {quote(key)}", "E_ARG_VALUE",
+                                zh_cn=f"`entries` 中的键 {quote(key)} 重复")  # fmt: skip
         out[key] = norm(entry["value"])
     return out
 
@@ -83,7 +91,8 @@ def _put(context: dict[str, Value], keys: list[str], value: Value) -> dict[str, 
             inner = {}
         if not isinstance(inner, dict):
             message = f"the entry {quote(key)} is a {kind_of(inner)}, not a context"
-            raise FunctionError(message, "E_ARG_VALUE")
+            zh_cn = f"键 {quote(key)} 的值是{zh_kind(kind_of(inner))}，不是上下文"
+            raise FunctionError(message, "E_ARG_VALUE", zh_cn=zh_cn)
         levels.append(inner)
     for level, key in zip(reversed(levels), reversed(keys), strict=True):
         value = {**level, key: value}
@@ -97,22 +106,25 @@ def context_put(context: dict[str, Value] | None, key: Value, value: Value) -> V
     if isinstance(key, str):
         return {**context, key: value}
     if not isinstance(key, list):
+        zh_cn = f"`key` 必须是文本或 `keys` 必须是列表，不能是{zh_kind(kind_of(key))}"
         raise FunctionError(f"`key` must be a string or `keys` a list, not a {kind_of(key)}",
-                            "E_ARGUMENT_TYPE")  # fmt: skip
+                            "E_ARGUMENT_TYPE", zh_cn=zh_cn)  # fmt: skip
     if not key:
-        raise FunctionError("`keys` is empty", "E_ARG_VALUE")
+        raise FunctionError("`keys` is empty", "E_ARG_VALUE", zh_cn="`keys` 是空列表")
     return _put(context, _keys(key, "keys"), value)
 
 
 def _put_by_key(context: dict[str, Value] | None, key: Value, value: Value) -> Value:
     if key is not None and not isinstance(key, str):
-        raise FunctionError(f"`key` must be a string, not a {kind_of(key)}", "E_ARGUMENT_TYPE")
+        raise FunctionError(f"`key` must be a string, not a {kind_of(key)}", "E_ARGUMENT_TYPE",
+                            zh_cn=f"`key` 必须是文本，不能是{zh_kind(kind_of(key))}")  # fmt: skip
     return context_put(context, key, value)
 
 
 def _put_by_keys(context: dict[str, Value] | None, keys: Value, value: Value) -> Value:
     if keys is not None and not isinstance(keys, list):
-        raise FunctionError(f"`keys` must be a list, not a {kind_of(keys)}", "E_ARGUMENT_TYPE")
+        raise FunctionError(f"`keys` must be a list, not a {kind_of(keys)}", "E_ARGUMENT_TYPE",
+                            zh_cn=f"`keys` 必须是列表，不能是{zh_kind(kind_of(keys))}")  # fmt: skip
     return context_put(context, keys, value)
 
 
@@ -122,7 +134,8 @@ def context_merge(contexts: list[Value]) -> dict[str, Value]:
         context = norm(item)
         if not isinstance(context, dict):
             message = f"`contexts` item {index} is a {kind_of(context)}, not a context"
-            raise FunctionError(message, "E_ARGUMENT_TYPE")
+            zh_cn = f"`contexts` 的第 {index} 个元素是{zh_kind(kind_of(context))}，不是上下文"
+            raise FunctionError(message, "E_ARGUMENT_TYPE", zh_cn=zh_cn)
         out.update(context)
     return out
 

@@ -23,7 +23,8 @@ def _checked(number: str) -> ResidentIdResult:
     if result.problems:
         faults = ", ".join(result.codes)
         message = f"not a valid resident ID or residence permit number ({faults})"
-        raise FunctionError(message, "E_ID_INVALID")
+        zh_cn = f"不是有效的居民身份证号码或居住证号码（{'、'.join(result.codes)}）"
+        raise FunctionError(message, "E_ID_INVALID", zh_cn=zh_cn)
     return result
 
 

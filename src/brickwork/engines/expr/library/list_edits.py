@@ -16,12 +16,14 @@ from brickwork.engines.expr.datatypes import ANY, ExprType, list_of
 from brickwork.engines.expr.functions import FunctionError, FunctionSpec, ex, sig
 from brickwork.engines.expr.library.text import integral
 from brickwork.engines.expr.values import FunctionValue, Value, kind_of, norm
+from brickwork.engines.expr.words import zh_kind
 
 
 def _precedes(function: Value) -> FunctionValue:
     if not isinstance(function, FunctionValue):
-        raise FunctionError(f"`precedes` must be a function, not a {kind_of(function)}",
-                            "E_ARGUMENT_TYPE")  # fmt: skip
+        message = f"`precedes` must be a function, not a {kind_of(function)}"
+        zh_cn = f"`precedes` 须为函数，不能是{zh_kind(kind_of(function))}"
+        raise FunctionError(message, "E_ARGUMENT_TYPE", zh_cn=zh_cn)
     return function
 
 
@@ -30,7 +32,8 @@ def _test(function: FunctionValue, name: str, args: list[Value]) -> bool:
     result = function.call(args)
     if type(result) is not bool:
         message = f"`{name}` must return true or false, not {kind_of(result)}"
-        raise FunctionError(message, "E_NOT_BOOLEAN")
+        zh_cn = f"`{name}` 须返回 `true` 或 `false`，不能返回{zh_kind(kind_of(result))}"
+        raise FunctionError(message, "E_NOT_BOOLEAN", zh_cn=zh_cn)
     return result
 
 
@@ -49,7 +52,8 @@ def _position(items: list[Value], position: Decimal) -> int:
     index = integral(position, "`position`")
     if index == 0 or abs(index) > len(items):
         message = f"`position` {index} is outside the list of {len(items)} elements"
-        raise FunctionError(message, "E_ARG_VALUE")
+        zh_cn = f"`position` {index} 超出了列表范围（列表共 {len(items)} 个元素）"
+        raise FunctionError(message, "E_ARG_VALUE", zh_cn=zh_cn)
     return index - 1 if index > 0 else len(items) + index
 
 
@@ -75,20 +79,23 @@ def list_replace(items: list[Value] | None, where: Value, item: Value) -> Value:
     if isinstance(where, FunctionValue):
         return [item if _test(where, "match", [norm(x), item]) else norm(x) for x in items]
     message = f"`position` must be a number or `match` a function, not a {kind_of(where)}"
-    raise FunctionError(message, "E_ARGUMENT_TYPE")
+    zh_cn = f"`position` 须为数字或 `match` 须为函数，不能是{zh_kind(kind_of(where))}"
+    raise FunctionError(message, "E_ARGUMENT_TYPE", zh_cn=zh_cn)
 
 
 def _replace_at(items: list[Value] | None, position: Value, item: Value) -> Value:
     if position is not None and not isinstance(position, Decimal):
         message = f"`position` must be a number, not a {kind_of(position)}"
-        raise FunctionError(message, "E_ARGUMENT_TYPE")
+        zh_cn = f"`position` 须为数字，不能是{zh_kind(kind_of(position))}"
+        raise FunctionError(message, "E_ARGUMENT_TYPE", zh_cn=zh_cn)
     return list_replace(items, position, item)
 
 
 def _replace_matching(items: list[Value] | None, match: Value, item: Value) -> Value:
     if match is not None and not isinstance(match, FunctionValue):
         message = f"`match` must be a function, not a {kind_of(match)}"
-        raise FunctionError(message, "E_ARGUMENT_TYPE")
+        zh_cn = f"`match` 须为函数，不能是{zh_kind(kind_of(match))}"
+        raise FunctionError(message, "E_ARGUMENT_TYPE", zh_cn=zh_cn)
     return list_replace(items, match, item)
 
 

@@ -23,6 +23,7 @@ from brickwork.engines.expr.values import (
     norm,
     order,
 )
+from brickwork.engines.expr.words import zh_kind
 
 
 def _numbers(items: list[Value]) -> list[Decimal] | None:
@@ -40,7 +41,8 @@ def total(items: list[Value]) -> Decimal | None:
         for number in numbers:
             result = DECIMAL_CONTEXT.add(result, number)
     except DecimalException:
-        raise FunctionError("the sum is out of range", "E_NUMBER_RANGE") from None
+        raise FunctionError("the sum is out of range", "E_NUMBER_RANGE",
+                            zh_cn="总和超出数字的取值范围") from None  # fmt: skip
     return result
 
 
@@ -51,6 +53,14 @@ def mean(items: list[Value]) -> Decimal | None:
     return DECIMAL_CONTEXT.divide(result, Decimal(len(items)))
 
 
+def _mixed_zh(item: Value, other: Value) -> str:
+    """Why two values of a list cannot be compared, in Chinese."""
+    kind, other_kind = zh_kind(kind_of(item)), zh_kind(kind_of(other))
+    if kind == other_kind:
+        return f"{kind}之间无法比较大小"
+    return f"不能同时有{kind}和{other_kind}"
+
+
 def _extreme(items: list[Value], sign: int) -> Value:
     if not items or any(i is None for i in items):
         return None
@@ -59,11 +69,13 @@ def _extreme(items: list[Value], sign: int) -> Value:
         compared = order(item, best)
         if compared is None:
             message = f"`list` must hold values of one comparable kind, not {kind_of(item)} "
-            raise FunctionError(f"{message}and {kind_of(best)}", "E_ARG_TYPE")
+            zh_cn = f"`list` 中的值必须是同一种可比较的类型，{_mixed_zh(item, best)}"
+            raise FunctionError(f"{message}and {kind_of(best)}", "E_ARG_TYPE", zh_cn=zh_cn)
         if compared == sign:
             best = item
     if order(best, best) is None:
-        raise FunctionError(f"{kind_of(best)} values cannot be ordered", "E_ARG_TYPE")
+        raise FunctionError(f"{kind_of(best)} values cannot be ordered", "E_ARG_TYPE",
+                            zh_cn=f"{zh_kind(kind_of(best))}无法比较大小")  # fmt: skip
     return best
 
 
@@ -111,7 +123,9 @@ def concatenate(lists: list[Value]) -> list[Value]:
     out: list[Value] = []
     for item in lists:
         if not isinstance(item, list):
-            raise FunctionError(f"`list` must be lists, not a {kind_of(item)}", "E_ARG_TYPE")
+            zh_cn = f"`list` 中的元素必须是列表，不能是{zh_kind(kind_of(item))}"
+            raise FunctionError(f"`list` must be lists, not a {kind_of(item)}", "E_ARG_TYPE",
+                                zh_cn=zh_cn)  # fmt: skip
         out.extend(item)
     return out
 
@@ -164,7 +178,8 @@ def sort(items: list[Value]) -> list[Value]:
     for value in values:
         if order(value, values[0]) is None:
             message = "`list` must hold values of one comparable kind, without nulls"
-            raise FunctionError(message)
+            zh_cn = "`list` 中的值必须是同一种可比较的类型，且不能有空值"
+            raise FunctionError(message, zh_cn=zh_cn)
     return sorted(values)
 
 
@@ -185,7 +200,8 @@ def reverse(items: list[Value]) -> list[Value]:
 def sublist(items: list[Value], start: Decimal, length: Decimal | None = None) -> list[Value]:
     position = integral(start, "the start position")
     if position == 0 or abs(position) > len(items):
-        raise FunctionError("the start position is outside the list", "E_ARG_VALUE")
+        raise FunctionError("the start position is outside the list", "E_ARG_VALUE",
+                            zh_cn="起始位置超出列表范围")  # fmt: skip
     begin = position - 1 if position > 0 else len(items) + position
     if length is None:
         return items[begin:]

@@ -16,6 +16,7 @@ from brickwork.engines.expr.datatypes import NUMBER, STRING, list_of
 from brickwork.engines.expr.functions import FunctionError, FunctionSpec, ex, sig
 from brickwork.engines.expr.library.text import whole
 from brickwork.engines.expr.values import Value, kind_of
+from brickwork.engines.expr.words import zh_kind
 
 # ---------------------------------------------------------------- amounts in capitals
 
@@ -74,14 +75,19 @@ def _fen(amount: Decimal) -> int:
             f"{amount} has more than 2 decimal places; round it first, "
             f"e.g. round half up(amount, 2)"
         )
-        raise FunctionError(message, "E_ARG_VALUE")
+        zh_cn = f"{amount} 的小数超过 2 位；请先舍入，例如 round half up(amount, 2)"
+        raise FunctionError(message, "E_ARG_VALUE", zh_cn=zh_cn)
     return fen.numerator
 
 
 def rmb_capitals(amount: Decimal) -> str:
     """The amount in Chinese capitals as written on bank vouchers (人民币大写)."""
     if abs(amount) >= CAPITALS_LIMIT:
-        raise FunctionError(f"{amount} is too large for capitals (limit 10^16)", "E_NUMBER_RANGE")
+        raise FunctionError(
+            f"{amount} is too large for capitals (limit 10^16)",
+            "E_NUMBER_RANGE",
+            zh_cn=f"{amount} 过大，无法写成大写金额（上限 10^16）",
+        )
     fen = _fen(amount)
     sign = "负" if fen < 0 else ""
     yuan, cents = divmod(abs(fen), 100)
@@ -107,17 +113,30 @@ MAX_ALLOCATION_SCALE = 20
 
 def _shares(shares: list[Value]) -> list[Fraction]:
     if not shares:
-        raise FunctionError("`shares` is empty; give at least one share", "E_ARG_VALUE")
+        raise FunctionError(
+            "`shares` is empty; give at least one share",
+            "E_ARG_VALUE",
+            zh_cn="`shares` 为空；请至少给出一个份额",
+        )
     exact: list[Fraction] = []
     for index, share in enumerate(shares, start=1):
         if not isinstance(share, Decimal):
             message = f"share {index} must be a number, not {kind_of(share)}"
-            raise FunctionError(message, "E_ARG_TYPE")
+            zh_cn = f"第 {index} 个份额须为数字，不能是{zh_kind(kind_of(share))}"
+            raise FunctionError(message, "E_ARG_TYPE", zh_cn=zh_cn)
         if share < 0:
-            raise FunctionError(f"share {index} is negative ({share})", "E_ARG_VALUE")
+            raise FunctionError(
+                f"share {index} is negative ({share})",
+                "E_ARG_VALUE",
+                zh_cn=f"第 {index} 个份额为负数（{share}）",
+            )
         exact.append(Fraction(share))
     if not any(exact):
-        raise FunctionError("all shares are zero; nothing to allocate by", "E_ARG_VALUE")
+        raise FunctionError(
+            "all shares are zero; nothing to allocate by",
+            "E_ARG_VALUE",
+            zh_cn="份额全为 0，无法按比例分配",
+        )
     return exact
 
 
@@ -139,7 +158,8 @@ def allocate(amount: Decimal, shares: list[Value], scale: Decimal | None = None)
     places = 2 if scale is None else whole(scale, "the scale")
     if not 0 <= places <= MAX_ALLOCATION_SCALE:
         message = f"the scale {places} is outside 0..{MAX_ALLOCATION_SCALE}"
-        raise FunctionError(message, "E_ARG_VALUE")
+        zh_cn = f"小数位数 {places} 超出 0..{MAX_ALLOCATION_SCALE}"
+        raise FunctionError(message, "E_ARG_VALUE", zh_cn=zh_cn)
     exact = _shares(shares)
     scaled = Fraction(amount) * 10**places
     if scaled.denominator != 1:
@@ -147,7 +167,8 @@ def allocate(amount: Decimal, shares: list[Value], scale: Decimal | None = None)
             f"{amount} has more than {places} decimal places; round it first, "
             f"e.g. round half up(amount, {places})"
         )
-        raise FunctionError(message, "E_ARG_VALUE")
+        zh_cn = f"{amount} 的小数超过 {places} 位；请先舍入，例如 round half up(amount, {places})"
+        raise FunctionError(message, "E_ARG_VALUE", zh_cn=zh_cn)
     units = scaled.numerator
     parts = largest_remainder(abs(units), exact)
     sign = -1 if units < 0 else 1

@@ -22,6 +22,7 @@ from functools import lru_cache
 from brickwork.engines.expr.datatypes import ANY, NUMBER, STRING, context_of
 from brickwork.engines.expr.functions import FunctionError, FunctionSpec, ex, sig
 from brickwork.engines.expr.values import Value, kind_of, norm
+from brickwork.engines.expr.words import zh_kind
 
 MAX_NAME_LENGTH = 500
 """Longest name (in characters, before normalisation) the functions compare."""
@@ -55,7 +56,8 @@ def normalise_name(name: str) -> str:
     """The comparable form of a name: see the module docstring."""
     if len(name) > MAX_NAME_LENGTH:
         message = f"a name longer than {MAX_NAME_LENGTH} characters is not compared"
-        raise FunctionError(message, "E_ARG_VALUE")
+        zh_cn = f"名称超过 {MAX_NAME_LENGTH} 个字符，不予比较"
+        raise FunctionError(message, "E_ARG_VALUE", zh_cn=zh_cn)
     text = unicodedata.normalize("NFKC", name)
     text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
     text = unicodedata.normalize("NFC", text).casefold()
@@ -158,8 +160,9 @@ def name_similarity(a: Value, b: Value) -> Decimal:
 
 def _text(value: Value, what: str) -> str:
     if not isinstance(value, str):
+        zh_cn = f"`{what}` 必须是文本，不能是{zh_kind(kind_of(value))}"
         raise FunctionError(f"`{what}` must be a string, not a {kind_of(value)}",
-                            "E_ARGUMENT_TYPE")  # fmt: skip
+                            "E_ARGUMENT_TYPE", zh_cn=zh_cn)  # fmt: skip
     return value
 
 
@@ -170,7 +173,8 @@ def _names_of(candidate: Value) -> list[str]:
         return [candidate]
     if not isinstance(candidate, dict):
         message = f"a candidate must be a string or a context, not a {kind_of(candidate)}"
-        raise FunctionError(message, "E_ARGUMENT_TYPE")
+        zh_cn = f"候选项必须是文本或上下文，不能是{zh_kind(kind_of(candidate))}"
+        raise FunctionError(message, "E_ARGUMENT_TYPE", zh_cn=zh_cn)
     names: list[str] = []
     name = norm(candidate.get("name"))
     if isinstance(name, str):
@@ -189,14 +193,17 @@ def best_match(name: Value, candidates: Value, threshold: Value = None) -> Value
     wanted = normalise_name(_text(name, "name"))
     if not isinstance(candidates, list):
         message = f"`candidates` must be a list, not a {kind_of(candidates)}"
-        raise FunctionError(message, "E_ARGUMENT_TYPE")
+        zh_cn = f"`candidates` 必须是列表，不能是{zh_kind(kind_of(candidates))}"
+        raise FunctionError(message, "E_ARGUMENT_TYPE", zh_cn=zh_cn)
     if len(candidates) > MAX_CANDIDATES:
         message = f"more than {MAX_CANDIDATES} candidates are not compared"
-        raise FunctionError(message, "E_ARG_VALUE")
+        zh_cn = f"候选项超过 {MAX_CANDIDATES} 个，不予比较"
+        raise FunctionError(message, "E_ARG_VALUE", zh_cn=zh_cn)
     floor = norm(threshold)
     if floor is not None and not isinstance(floor, Decimal):
         message = f"`threshold` must be a number, not a {kind_of(floor)}"
-        raise FunctionError(message, "E_ARGUMENT_TYPE")
+        zh_cn = f"`threshold` 必须是数字，不能是{zh_kind(kind_of(floor))}"
+        raise FunctionError(message, "E_ARGUMENT_TYPE", zh_cn=zh_cn)
     best: tuple[Score, Value, str] | None = None
     # Below this a candidate cannot reach the threshold once rounded: never the answer.
     below = Fraction(0) if floor is None else Fraction(floor) - Fraction(1, 20_000)

@@ -32,14 +32,16 @@ def quantize(number: Decimal, scale: Decimal | int, rounding: str) -> Decimal:
     places = scale if isinstance(scale, int) else integral(scale, "the scale")
     if not MIN_SCALE <= places <= MAX_SCALE:
         message = f"the scale {places} is outside {MIN_SCALE}..{MAX_SCALE}"
-        raise FunctionError(message, "E_ARG_VALUE")
+        zh_cn = f"小数位数 {places} 超出 {MIN_SCALE}..{MAX_SCALE} 的范围"
+        raise FunctionError(message, "E_ARG_VALUE", zh_cn=zh_cn)
     try:
         result = number.quantize(Decimal(1).scaleb(-places), rounding=rounding,
                                  context=DECIMAL_CONTEXT)  # fmt: skip
     except DecimalException:
         if int(number.as_tuple().exponent) >= -places:
             return number  # already has no more decimals than asked: rounding changes nothing
-        raise FunctionError("the result has more than 34 digits", "E_NUMBER_RANGE") from None
+        raise FunctionError("the result has more than 34 digits", "E_NUMBER_RANGE",
+                            zh_cn="结果超过 34 位有效数字") from None  # fmt: skip
     return result
 
 
@@ -68,19 +70,25 @@ def _rounding_signatures(rounding: str) -> tuple[Signature, Signature]:
             sig("n: number, scale: number", _rounder(rounding), NUMBER))  # fmt: skip
 
 
+OUT_OF_RANGE_ZH = "结果超出数字的取值范围"
+"""The Chinese of "the result is out of range"."""
+
+
 def modulo(dividend: Decimal, divisor: Decimal) -> Decimal:
     if divisor == 0:
-        raise FunctionError("modulo by zero", "E_DIVISION_BY_ZERO")
+        raise FunctionError("modulo by zero", "E_DIVISION_BY_ZERO", zh_cn="除数为 0，无法取模")
     try:
         quotient = DECIMAL_CONTEXT.divide(dividend, divisor).to_integral_value(ROUND_FLOOR)
         return DECIMAL_CONTEXT.subtract(dividend, DECIMAL_CONTEXT.multiply(divisor, quotient))
     except DecimalException:
-        raise FunctionError("the result is out of range", "E_NUMBER_RANGE") from None
+        raise FunctionError("the result is out of range", "E_NUMBER_RANGE",
+                            zh_cn=OUT_OF_RANGE_ZH) from None  # fmt: skip
 
 
 def sqrt(number: Decimal) -> Decimal:
     if number < 0:
-        raise FunctionError("the square root of a negative number is not a number", "E_ARG_VALUE")
+        raise FunctionError("the square root of a negative number is not a number", "E_ARG_VALUE",
+                            zh_cn="负数的平方根不是数字")  # fmt: skip
     return DECIMAL_CONTEXT.sqrt(number)
 
 
@@ -96,18 +104,21 @@ def exponential(number: Decimal) -> Decimal:
     try:
         return DECIMAL_CONTEXT.exp(number)
     except DecimalException:
-        raise FunctionError("the result is out of range", "E_NUMBER_RANGE") from None
+        raise FunctionError("the result is out of range", "E_NUMBER_RANGE",
+                            zh_cn=OUT_OF_RANGE_ZH) from None  # fmt: skip
 
 
 def logarithm(number: Decimal) -> Decimal:
     if number <= 0:
-        raise FunctionError(f"`number` must be greater than 0, not {number}", "E_ARG_VALUE")
+        raise FunctionError(f"`number` must be greater than 0, not {number}", "E_ARG_VALUE",
+                            zh_cn=f"`number` 必须大于 0，不能是 {number}")  # fmt: skip
     return DECIMAL_CONTEXT.ln(number)
 
 
 def _integer(number: Decimal) -> int:
     if number != number.to_integral_value():
-        raise FunctionError(f"`number` must be a whole number, not {number}", "E_ARG_VALUE")
+        raise FunctionError(f"`number` must be a whole number, not {number}", "E_ARG_VALUE",
+                            zh_cn=f"`number` 必须是整数，不能是 {number}")  # fmt: skip
     return int(number)
 
 
@@ -119,24 +130,32 @@ def is_even(number: Decimal) -> bool:
     return _integer(number) % 2 == 0
 
 
+def _not_a_number(text: str) -> FunctionError:
+    return FunctionError(f"`{text}` is not a number", "E_ARG_VALUE", zh_cn=f"`{text}` 不是数字")
+
+
 def to_number(text: str, grouping: str | None = None, decimal: str | None = None) -> Decimal:
     if grouping not in (None, " ", ",", ".") or decimal not in (None, ",", "."):
-        raise FunctionError("grouping separator must be space , or . and decimal , or .")
+        zh_cn = "分组分隔符只能是空格、`,` 或 `.`，小数分隔符只能是 `,` 或 `.`"
+        raise FunctionError(
+            "grouping separator must be space , or . and decimal , or .", zh_cn=zh_cn
+        )
     if grouping is not None and grouping == decimal:
-        raise FunctionError("the grouping and decimal separators must differ", "E_ARG_VALUE")
+        raise FunctionError("the grouping and decimal separators must differ", "E_ARG_VALUE",
+                            zh_cn="分组分隔符与小数分隔符不能相同")  # fmt: skip
     body = text.strip()
     if grouping:
         body = body.replace(grouping, "")
     if decimal:
         body = body.replace(decimal, ".")
     if not body or not all(ch.isdigit() or ch in ".-+eE" for ch in body):
-        raise FunctionError(f"`{text}` is not a number", "E_ARG_VALUE")
+        raise _not_a_number(text)
     try:
         result = DECIMAL_CONTEXT.create_decimal(body)
     except DecimalException:
-        raise FunctionError(f"`{text}` is not a number", "E_ARG_VALUE") from None
+        raise _not_a_number(text) from None
     if not result.is_finite():
-        raise FunctionError(f"`{text}` is not a number", "E_ARG_VALUE")  # pragma: no cover
+        raise _not_a_number(text)  # pragma: no cover
     return result
 
 

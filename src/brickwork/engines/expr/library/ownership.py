@@ -30,6 +30,7 @@ from fractions import Fraction
 from brickwork.engines.expr.datatypes import BOOLEAN, NUMBER, STRING, context_of, list_of
 from brickwork.engines.expr.functions import FunctionError, FunctionSpec, ex, sig
 from brickwork.engines.expr.values import DECIMAL_CONTEXT, Value, kind_of, norm, quote
+from brickwork.engines.expr.words import zh_kind
 
 MAX_EDGES = 5_000
 MAX_DEPTH = 30
@@ -52,7 +53,9 @@ def _name(item: dict[str, Value], key: str, index: int) -> str:
     value = norm(item.get(key))
     if not isinstance(value, str) or not value.strip():
         message = f"edge {index} needs `{key}` as a non-empty string, not {kind_of(value)}"
-        raise FunctionError(message, "E_ARG_VALUE")
+        found = "不能为空" if isinstance(value, str) else f"不能是{zh_kind(kind_of(value))}"
+        zh_cn = f"第 {index} 条边的 `{key}` 须为非空文本，{found}"
+        raise FunctionError(message, "E_ARG_VALUE", zh_cn=zh_cn)
     return value
 
 
@@ -60,22 +63,32 @@ def _share(item: dict[str, Value], index: int) -> Fraction:
     value = norm(item.get("share"))
     if not isinstance(value, Decimal):
         message = f"edge {index} needs `share` as a number, not {kind_of(value)}"
-        raise FunctionError(message, "E_ARG_VALUE")
+        zh_cn = f"第 {index} 条边的 `share` 须为数字，不能是{zh_kind(kind_of(value))}"
+        raise FunctionError(message, "E_ARG_VALUE", zh_cn=zh_cn)
     if not 0 <= value <= 100:
-        raise FunctionError(f"edge {index} has the share {value}, outside 0..100", "E_ARG_VALUE")
+        raise FunctionError(
+            f"edge {index} has the share {value}, outside 0..100",
+            "E_ARG_VALUE",
+            zh_cn=f"第 {index} 条边的持股比例为 {value}，超出 0..100",
+        )
     return Fraction(value)
 
 
 def graph_of(edges: list[Value]) -> Graph:
     """Check the edges and index them by the owned entity."""
     if len(edges) > MAX_EDGES:
-        raise FunctionError(f"{len(edges)} edges; at most {MAX_EDGES} are read", LIMIT_CODE)
+        raise FunctionError(
+            f"{len(edges)} edges; at most {MAX_EDGES} are read",
+            LIMIT_CODE,
+            zh_cn=f"共有 {len(edges)} 条边，最多只读取 {MAX_EDGES} 条",
+        )
     shares: dict[str, dict[str, Fraction]] = defaultdict(dict)
     for index, raw in enumerate(edges, 1):
         item = norm(raw)
         if not isinstance(item, dict):
             message = f"edge {index} is a {kind_of(item)}, not a context {{owner, owned, share}}"
-            raise FunctionError(message, "E_ARG_VALUE")
+            zh_cn = f"第 {index} 条边是{zh_kind(kind_of(item))}，不是上下文 {{owner, owned, share}}"
+            raise FunctionError(message, "E_ARG_VALUE", zh_cn=zh_cn)
         owner, owned = _name(item, "owner", index), _name(item, "owned", index)
         held = shares[owned]
         held[owner] = held.get(owner, Fraction(0)) + _share(item, index)
@@ -83,7 +96,8 @@ def graph_of(edges: list[Value]) -> Graph:
         total = sum(held.values(), Fraction(0))
         if total > HUNDRED:
             message = f"the shares in {quote(owned)} total {_decimal(total)}, more than 100"
-            raise FunctionError(message, "E_ARG_VALUE")
+            zh_cn = f"{quote(owned)} 的股东持股比例合计为 {_decimal(total)}，超过 100"
+            raise FunctionError(message, "E_ARG_VALUE", zh_cn=zh_cn)
     return Graph({owned: tuple(sorted(held.items())) for owned, held in shares.items()})
 
 
@@ -114,11 +128,13 @@ def chains(graph: Graph, target: str) -> Iterator[tuple[tuple[str, ...], Fractio
                 continue
             if len(path) > MAX_DEPTH:
                 message = f"a chain of owners above {quote(target)} is longer than {MAX_DEPTH}"
-                raise FunctionError(message, LIMIT_CODE)
+                zh_cn = f"{quote(target)} 的上层持股链超过 {MAX_DEPTH} 层"
+                raise FunctionError(message, LIMIT_CODE, zh_cn=zh_cn)
             count += 1
             if count > MAX_PATHS:
                 message = f"more than {MAX_PATHS} chains of owners above {quote(target)}"
-                raise FunctionError(message, LIMIT_CODE)
+                zh_cn = f"{quote(target)} 的上层持股链超过 {MAX_PATHS} 条"
+                raise FunctionError(message, LIMIT_CODE, zh_cn=zh_cn)
             longer = (*path, owner)
             effective = share * direct / HUNDRED
             yield longer, effective
@@ -154,13 +170,18 @@ def blocked_by_ownership(
     graph = graph_of(edges)
     bound = Fraction(50) if threshold is None else Fraction(threshold)
     if not 0 < bound <= HUNDRED:
-        raise FunctionError(f"the threshold {threshold} is outside (0, 100]", "E_ARG_VALUE")
+        raise FunctionError(
+            f"the threshold {threshold} is outside (0, 100]",
+            "E_ARG_VALUE",
+            zh_cn=f"阈值 {threshold} 超出 (0, 100]",
+        )
     listed: set[str] = set()
     for index, item in enumerate(blocked, 1):
         name = norm(item)
         if not isinstance(name, str):
             message = f"`blocked` item {index} is a {kind_of(name)}, not a string"
-            raise FunctionError(message, "E_ARG_VALUE")
+            zh_cn = f"`blocked` 的第 {index} 个元素是{zh_kind(kind_of(name))}，不是文本"
+            raise FunctionError(message, "E_ARG_VALUE", zh_cn=zh_cn)
         listed.add(name)
     held = set(listed)
     changed = True

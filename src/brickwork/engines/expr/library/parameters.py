@@ -27,7 +27,9 @@ in CNY), values numbers."""
 def _source(context: EvaluationContext) -> ParameterSource:
     if context.parameters is None:
         raise FunctionError(
-            "no parameter tables were provided to this evaluation", "E_NO_PARAMETERS"
+            "no parameter tables were provided to this evaluation",
+            "E_NO_PARAMETERS",
+            zh_cn="本次求值未提供参数表",
         )
     return context.parameters
 
@@ -35,16 +37,33 @@ def _source(context: EvaluationContext) -> ParameterSource:
 def _day(context: EvaluationContext, as_of: date | datetime | None) -> date:
     if as_of is None:
         if context.now is None:
-            raise FunctionError("no clock was provided to this evaluation", "E_NO_CLOCK")
+            raise FunctionError(
+                "no clock was provided to this evaluation", "E_NO_CLOCK", zh_cn="本次求值未提供时钟"
+            )
         return context.now.date()
     return as_of.date() if isinstance(as_of, datetime) else as_of
 
 
-def _looked_up(lookup: Any, *args: Any) -> Any:
+def _looked_up(lookup: Any, table: str, key: str | None, day: date) -> Any:
+    """`lookup(table, key, day)`, or `lookup(table, day)` without a key."""
     try:
-        return lookup(*args)
+        return lookup(table, day) if key is None else lookup(table, key, day)
     except LookupError as exc:
-        raise FunctionError(str(exc.args[0]) if exc.args else str(exc), _code(exc)) from None
+        message = str(exc.args[0]) if exc.args else str(exc)
+        zh_cn = _lookup_zh(getattr(exc, "code", None), table, key, day, message)
+        raise FunctionError(message, _code(exc), zh_cn=zh_cn) from None
+
+
+def _lookup_zh(code: object, table: str, key: str | None, day: date, message: str) -> str:
+    """The Chinese of a failed lookup, from the source's code (its text is English only); a
+    Chinese lead-in before the English text when the code does not say what failed."""
+    if code == "E_PARAM_UNKNOWN_TABLE":
+        return f"没有已发布的参数表 {table!r}"
+    if code == "E_PARAM_UNKNOWN_KEY" and key is not None:
+        return f"参数表 {table!r} 没有键 {key!r}"
+    if code == "E_PARAM_NOT_IN_FORCE" and key is not None:
+        return f"{table}.{key} 在 {day.isoformat()} 没有有效的值"
+    return f"读取参数表 {table!r} 失败：{message}"
 
 
 def _code(exc: LookupError) -> str:
@@ -61,7 +80,7 @@ def parameter(
 def parameters(
     context: EvaluationContext, table: str, as_of: date | datetime | None = None
 ) -> Mapping[str, Any]:
-    return dict(_looked_up(_source(context).parameters, table, _day(context, as_of)))
+    return dict(_looked_up(_source(context).parameters, table, None, _day(context, as_of)))
 
 
 def convert_currency(
@@ -79,7 +98,7 @@ def convert_currency(
         return amount
     table = rates or EXCHANGE_RATES
     day = _day(context, as_of)
-    found = _looked_up(_source(context).parameters, table, day)
+    found = _looked_up(_source(context).parameters, table, None, day)
     direct, inverse = found.get(f"{source}/{target}"), found.get(f"{target}/{source}")
     if isinstance(direct, Decimal):
         return amount * direct
@@ -89,6 +108,8 @@ def convert_currency(
         f"{table} has no rate {source}/{target} (nor {target}/{source}) in force on "
         f"{day.isoformat()}",
         "E_PARAM_NOT_IN_FORCE",
+        zh_cn=f"{table} 中没有 {day.isoformat()} 有效的汇率 {source}/{target}"
+        f"（也没有 {target}/{source}）",
     )
 
 

@@ -26,7 +26,9 @@ from brickwork.engines.expr.values import (
     parse_duration,
     parse_temporal,
     parse_time,
+    zh_reason,
 )
+from brickwork.engines.expr.words import zh_kind
 
 _NUMBER = re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _STRING = r'"((?:[^"\\]|\\.)*)"'
@@ -60,8 +62,13 @@ def _endpoint(text: str) -> Value:
         if (call := _CALL.match(" ".join(text.split()))) is not None:
             return _CALLS[call[1]](_unquote(call[2]))
     except (ValueError, InvalidOperation, OverflowError) as exc:
-        raise FunctionError(f"`{text}` is not a range endpoint: {exc}") from None
-    raise FunctionError(f"`{text}` is not a literal range endpoint")
+        raise FunctionError(
+            f"`{text}` is not a range endpoint: {exc}",
+            zh_cn=f"`{text}` 不是区间端点：{zh_reason(exc)}",
+        ) from None
+    raise FunctionError(
+        f"`{text}` is not a literal range endpoint", zh_cn=f"`{text}` 不是字面量区间端点"
+    )
 
 
 def _split(body: str) -> tuple[str, str] | None:
@@ -90,7 +97,10 @@ def _comparison(op: str, text: str) -> RangeValue:
 
 def _checked(value: Value) -> Value:
     if kind_of(value) not in ORDERED_KINDS:
-        raise FunctionError(f"a range cannot end at a {kind_of(value)}")
+        raise FunctionError(
+            f"a range cannot end at a {kind_of(value)}",
+            zh_cn=f"区间的端点不能是{zh_kind(kind_of(value))}",
+        )
     return value
 
 
@@ -102,15 +112,24 @@ def parse_range(text: str) -> RangeValue:
         return _comparison(comparison[1], comparison[2])
     parts = _split(text[1:-1]) if len(text) >= 4 else None
     if parts is None or text[0] not in _OPENING or text[-1] not in _CLOSING:
-        raise FunctionError(f"`{text}` is not a range literal such as [1..10) or < 10")
+        raise FunctionError(
+            f"`{text}` is not a range literal such as [1..10) or < 10",
+            zh_cn=f"`{text}` 不是区间字面量（例如 [1..10) 或 < 10）",
+        )
     low_closed, high_closed = _OPENING[text[0]], _CLOSING[text[-1]]
     low_text, high_text = (p.strip() for p in parts)
     if (not low_text and low_closed) or (not high_text and high_closed) or parts == ("", ""):
-        raise FunctionError(f"`{text}`: only an open end may be left empty")
+        raise FunctionError(
+            f"`{text}`: only an open end may be left empty", zh_cn=f"`{text}`：只有开端可以留空"
+        )
     low = _checked(_endpoint(low_text)) if low_text else None
     high = _checked(_endpoint(high_text)) if high_text else None
     if low is not None and high is not None and order(low, high) is None:
-        raise FunctionError(f"`{text}`: the ends are a {kind_of(low)} and a {kind_of(high)}")
+        low_zh, high_zh = zh_kind(kind_of(low)), zh_kind(kind_of(high))
+        raise FunctionError(
+            f"`{text}`: the ends are a {kind_of(low)} and a {kind_of(high)}",
+            zh_cn=f"`{text}`：两端分别是{low_zh}和{high_zh}，无法比较",
+        )
     return RangeValue(low, high, low_closed, high_closed)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from brickwork.engines.expr.datatypes import BOOLEAN
 from brickwork.engines.expr.functions import FunctionError, FunctionSpec, Signature, ex, sig
 from brickwork.engines.expr.values import RangeValue, Value, kind_of, order
+from brickwork.engines.expr.words import zh_kind
 
 Bound = tuple[int, Value]
 """A point or range end: (-1, None) is unbounded below, (1, None) above, (0, x) the value x."""
@@ -37,7 +38,8 @@ def _cmp(a: Bound, b: Bound) -> int:
     found = order(a[1], b[1])
     if found is None:
         message = f"cannot compare a {kind_of(a[1])} with a {kind_of(b[1])}"
-        raise FunctionError(message, "E_ARGUMENT_TYPE")
+        zh_cn = f"无法比较{zh_kind(kind_of(a[1]))}与{zh_kind(kind_of(b[1]))}"
+        raise FunctionError(message, "E_ARGUMENT_TYPE", zh_cn=zh_cn)
     return found
 
 
@@ -210,12 +212,19 @@ def _evaluator(name: str, shape: Shape | None) -> Callable[[Value, Value], bool]
             for param, want, value in zip(PARAMS[shape], shape, (a, b), strict=True):
                 if isinstance(value, RangeValue) != want:
                     wanted = "a range" if want else "a point, not a range"
-                    raise FunctionError(f"`{param}` must be {wanted}", "E_ARGUMENT_TYPE")
+                    wanted_zh = "区间" if want else "点，不能是区间"
+                    raise FunctionError(
+                        f"`{param}` must be {wanted}",
+                        "E_ARGUMENT_TYPE",
+                        zh_cn=f"`{param}` 须为{wanted_zh}",
+                    )
         rule = rules.get(found)
         if rule is None:
             forms = " or ".join(_describe(s) for s in rules)
             message = f"takes {forms}, not ({kind_of(a)}, {kind_of(b)})"
-            raise FunctionError(message, "E_ARGUMENT_TYPE")
+            found_zh = f"（{zh_kind(kind_of(a))}，{zh_kind(kind_of(b))}）"
+            zh_cn = f"参数须为 {forms.replace(' or ', ' 或 ')}，不能是{found_zh}"
+            raise FunctionError(message, "E_ARGUMENT_TYPE", zh_cn=zh_cn)
         return rule(a, b)
 
     return evaluate

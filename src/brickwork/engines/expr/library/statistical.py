@@ -29,7 +29,8 @@ def product(items: list[Value]) -> Decimal | None:
         for number in numbers:
             result = DECIMAL_CONTEXT.multiply(result, number)
     except DecimalException:
-        raise FunctionError("the product is out of range", "E_NUMBER_RANGE") from None
+        raise FunctionError("the product is out of range", "E_NUMBER_RANGE",
+                            zh_cn="乘积超出数字的取值范围") from None  # fmt: skip
     return result
 
 
@@ -63,7 +64,8 @@ def stddev(items: list[Value]) -> Decimal | None:
             squares = ctx.add(squares, ctx.multiply(deviation, deviation))
         return ctx.sqrt(ctx.divide(squares, ctx.subtract(count, Decimal(1))))
     except DecimalException:
-        raise FunctionError("the standard deviation is out of range", "E_NUMBER_RANGE") from None
+        raise FunctionError("the standard deviation is out of range", "E_NUMBER_RANGE",
+                            zh_cn="标准差超出数字的取值范围") from None  # fmt: skip
 
 
 def mode(items: list[Value]) -> list[Value] | None:

@@ -29,24 +29,27 @@ from brickwork.engines.expr.values import (
     YearOutOfRange,
     YearsMonths,
     checked_date,
+    clock_zh,
     parse_date,
     parse_datetime,
     parse_duration,
     parse_time,
     year_out_of_range,
+    zh_reason,
 )
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = tuple(calendar.month_name)[1:]
+_DAY = timedelta(days=1)
 
 
 def _parsed(parse: Callable[[str], object], text: str) -> object:
     try:
         return parse(text)
     except YearOutOfRange as exc:
-        raise FunctionError(str(exc), "E_DATE_RANGE") from None
+        raise FunctionError(str(exc), "E_DATE_RANGE", zh_cn=exc.zh_cn) from None
     except (ValueError, OverflowError, ArithmeticError) as exc:
-        raise FunctionError(str(exc), "E_ARG_VALUE") from None
+        raise FunctionError(str(exc), "E_ARG_VALUE", zh_cn=zh_reason(exc)) from None
 
 
 def _day(value: date | datetime) -> date:
@@ -65,9 +68,9 @@ def date_of(year: Decimal, month: Decimal, day: Decimal) -> date:
     try:
         return checked_date(whole(year, "year"), whole(month, "month"), whole(day, "day"))
     except YearOutOfRange as exc:
-        raise FunctionError(str(exc), "E_DATE_RANGE") from None
+        raise FunctionError(str(exc), "E_DATE_RANGE", zh_cn=exc.zh_cn) from None
     except ValueError as exc:
-        raise FunctionError(str(exc), "E_ARG_VALUE") from None
+        raise FunctionError(str(exc), "E_ARG_VALUE", zh_cn=zh_reason(exc)) from None
 
 
 def time_from(value: str | date | time | datetime) -> object:
@@ -89,7 +92,11 @@ def time_of(
         zone = timezone(offset) if offset is not None else None
         return time(whole(hour, "hour"), whole(minute, "minute"), seconds, micros, tzinfo=zone)
     except ValueError as exc:
-        raise FunctionError(str(exc), "E_ARG_VALUE") from None
+        if offset is not None and not -_DAY < offset < _DAY:
+            zh_cn = "时区偏移须在 -24 小时与 24 小时之间（不含两端）"
+        else:
+            zh_cn = clock_zh(int(hour), int(minute), second)
+        raise FunctionError(str(exc), "E_ARG_VALUE", zh_cn=zh_cn) from None
 
 
 def datetime_from(value: str | date | datetime) -> object:
@@ -128,7 +135,8 @@ def add_months(start: date, months: int) -> date:
     index = start.year * 12 + start.month - 1 + months
     year, month = divmod(index, 12)
     if not 1 <= year <= 9999:
-        raise FunctionError(str(year_out_of_range(year)), "E_DATE_RANGE")
+        refused = year_out_of_range(year)
+        raise FunctionError(str(refused), "E_DATE_RANGE", zh_cn=refused.zh_cn)
     last = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(start.day, last))
 
@@ -165,7 +173,11 @@ def _anniversary_days(start: date, end: date) -> int:
 def datedif(start: date | datetime, end: date | datetime, unit: str) -> Decimal:
     first, last = _day(start), _day(end)
     if last < first:
-        raise FunctionError("DATEDIF needs the start date on or before the end date", "E_ARG_VALUE")
+        raise FunctionError(
+            "DATEDIF needs the start date on or before the end date",
+            "E_ARG_VALUE",
+            zh_cn="DATEDIF 要求开始日期不晚于结束日期",
+        )
     months = months_between(first, last)
     code = unit.upper()
     if code == "Y":
@@ -180,12 +192,18 @@ def datedif(start: date | datetime, end: date | datetime, unit: str) -> Decimal:
         return Decimal((last - add_months(first, months)).days)
     if code == "YD":
         return Decimal(_anniversary_days(first, last))
-    raise FunctionError(f"unknown DATEDIF unit `{unit}` (use Y, M, D, YM, MD or YD)", "E_ARG_VALUE")
+    raise FunctionError(
+        f"unknown DATEDIF unit `{unit}` (use Y, M, D, YM, MD or YD)",
+        "E_ARG_VALUE",
+        zh_cn=f"DATEDIF 的单位 `{unit}` 未知（请使用 Y、M、D、YM、MD 或 YD）",
+    )
 
 
 def now(context: EvaluationContext) -> datetime:
     if context.now is None:
-        raise FunctionError("no clock was provided to this evaluation", "E_NO_CLOCK")
+        raise FunctionError(
+            "no clock was provided to this evaluation", "E_NO_CLOCK", zh_cn="本次求值未提供时钟"
+        )
     return context.now
 
 

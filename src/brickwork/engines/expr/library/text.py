@@ -16,25 +16,51 @@ from brickwork.engines.expr.datatypes import BOOLEAN, NUMBER, STRING, list_of
 from brickwork.engines.expr.functions import FunctionError, FunctionSpec, ex, sig
 from brickwork.engines.expr.limits import DEFAULT_LIMITS
 from brickwork.engines.expr.values import Value, kind_of, norm, to_text
+from brickwork.engines.expr.words import zh_kind
 
 MAX_WHOLE_ARGUMENT = 10**9
 """Largest position, length, count or scale a function accepts; beyond it the result is null."""
 
+WHAT_ZH: dict[str, str] = {
+    "the start position": "起始位置",
+    "the length": "长度",
+    "the number of characters": "字符数",
+    "the scale": "小数位数",
+    "the number of days": "天数",
+    "the number of months": "月数",
+    "year": "年份",
+    "month": "月份",
+    "day": "日",
+    "hour": "小时",
+    "minute": "分钟",
+    "`position`": "`position`",
+}
+"""The Chinese of each `what` that callers of `whole` and `integral` pass (others may pass
+`what_zh` themselves; an unknown `what` is called 该参数, "this argument")."""
 
-def whole(number: Decimal, what: str) -> int:
+
+def _subject(what_zh: str) -> str:
+    """`what_zh` ready to stand before a Chinese predicate (a space after backticked code)."""
+    return f"{what_zh} " if what_zh.endswith("`") else what_zh
+
+
+def whole(number: Decimal, what: str, what_zh: str | None = None) -> int:
     """An integral argument as int (positions, lengths, scales)."""
+    zh = what_zh or WHAT_ZH.get(what, "该参数")
     if number != number.to_integral_value():
-        raise FunctionError(f"{what} must be a whole number, not {number}", "E_ARG_VALUE")
+        raise FunctionError(f"{what} must be a whole number, not {number}", "E_ARG_VALUE",
+                            zh_cn=f"{_subject(zh)}必须是整数，不能是 {number}")  # fmt: skip
     if abs(number) > MAX_WHOLE_ARGUMENT:
-        raise FunctionError(f"{what} {number} is out of range", "E_ARG_VALUE")
+        raise FunctionError(f"{what} {number} is out of range", "E_ARG_VALUE",
+                            zh_cn=f"{zh} {number} 超出允许范围")  # fmt: skip
     return int(number)
 
 
-def integral(number: Decimal, what: str) -> int:
+def integral(number: Decimal, what: str, what_zh: str | None = None) -> int:
     """The integer part of a FEEL position, length or scale (the spec truncates: 1.9 -> 1)."""
     if number.is_finite() and -_BEYOND_WHOLE < number < _BEYOND_WHOLE:
         return int(number)  # truncates toward zero
-    return whole(number.to_integral_value(ROUND_DOWN), what)  # reports the problem
+    return whole(number.to_integral_value(ROUND_DOWN), what, what_zh)  # reports the problem
 
 
 _BEYOND_WHOLE = MAX_WHOLE_ARGUMENT + 1
@@ -43,13 +69,14 @@ _BEYOND_WHOLE = MAX_WHOLE_ARGUMENT + 1
 def substring(text: str, start: Decimal, length: Decimal | None = None) -> str:
     position = integral(start, "the start position")
     if position == 0:
-        raise FunctionError("positions start at 1 (or -1 for the last character)", "E_ARG_VALUE")
+        raise FunctionError("positions start at 1 (or -1 for the last character)", "E_ARG_VALUE",
+                            zh_cn="位置从 1 开始（-1 表示最后一个字符）")  # fmt: skip
     begin = position - 1 if position > 0 else max(len(text) + position, 0)
     if length is None:
         return text[begin:]
     count = integral(length, "the length")
     if count < 0:
-        raise FunctionError("the length cannot be negative", "E_ARG_VALUE")
+        raise FunctionError("the length cannot be negative", "E_ARG_VALUE", zh_cn="长度不能为负数")
     return text[begin : begin + count]
 
 
@@ -99,8 +126,12 @@ def _quantifier(pattern: str, index: int) -> tuple[bool, int]:
     return False, 0
 
 
-def _reject(reason: str) -> FunctionError:
-    return FunctionError(f"this pattern is not allowed: {reason}", "E_UNSAFE_PATTERN")
+def _reject(reason: str, reason_zh: str) -> FunctionError:
+    return FunctionError(f"this pattern is not allowed: {reason}", "E_UNSAFE_PATTERN",
+                         zh_cn=f"不允许使用此正则表达式：{reason_zh}")  # fmt: skip
+
+
+_BACK_REFERENCES = ("back-references are not supported", "不支持反向引用")
 
 
 def _group_end(stack: list[list[bool]], pattern: str, index: int) -> tuple[list[bool] | None, int]:
@@ -108,13 +139,13 @@ def _group_end(stack: list[list[bool]], pattern: str, index: int) -> tuple[list[
     ch = pattern[index]
     if ch == "\\":
         if pattern[index + 1 : index + 2].isdigit() or pattern[index + 1 : index + 2] == "k":
-            raise _reject("back-references are not supported")
+            raise _reject(*_BACK_REFERENCES)
         return None, index + 2
     if ch == "[":
         return None, _skip_class(pattern, index)
     if ch == ")":
         if len(stack) == 1:
-            raise _reject("unbalanced `)`")
+            raise _reject("unbalanced `)`", "`)` 没有对应的 `(`")
         return stack.pop(), index + 1
     return None, index + 1
 
@@ -128,7 +159,7 @@ def check_pattern(pattern: str) -> None:
         ch = pattern[index]
         if ch == "(":
             if pattern.startswith("(?P=", index):
-                raise _reject("back-references are not supported")
+                raise _reject(*_BACK_REFERENCES)
             stack.append([False, False])
             index += 1
             continue
@@ -143,16 +174,19 @@ def check_pattern(pattern: str) -> None:
             stack[-1][0] = stack[-1][0] or unbounded
             continue
         if unbounded and closed[0]:
-            raise _reject("a repeated group contains another unbounded repetition")
+            raise _reject("a repeated group contains another unbounded repetition",
+                          "重复的分组中又包含无上限的重复")  # fmt: skip
         if unbounded and closed[1]:
-            raise _reject("a repeated group contains `|`; use a character class like [ab]")
+            raise _reject("a repeated group contains `|`; use a character class like [ab]",
+                          "重复的分组中包含 `|`；请改用字符类，如 [ab]")  # fmt: skip
         stack[-1][0] = stack[-1][0] or closed[0] or unbounded
 
 
 @lru_cache(maxsize=256)
 def compile_pattern(pattern: str, flags: str = "") -> re.Pattern[str]:
     if len(pattern) > DEFAULT_LIMITS.max_regex_pattern:
-        raise _reject(f"longer than {DEFAULT_LIMITS.max_regex_pattern} characters")
+        longest = DEFAULT_LIMITS.max_regex_pattern
+        raise _reject(f"longer than {longest} characters", f"长度超过 {longest} 个字符")
     bits = 0
     literal = False
     for flag in flags:
@@ -161,20 +195,66 @@ def compile_pattern(pattern: str, flags: str = "") -> re.Pattern[str]:
         elif flag in _FLAGS:
             bits |= _FLAGS[flag]
         else:
-            raise FunctionError(f"unknown regular expression flag `{flag}`", "E_ARG_VALUE")
+            raise FunctionError(f"unknown regular expression flag `{flag}`", "E_ARG_VALUE",
+                                zh_cn=f"未知的正则表达式标志 `{flag}`")  # fmt: skip
     if literal:
         return re.compile(re.escape(pattern), bits & re.IGNORECASE)
     check_pattern(pattern)
     try:
         return re.compile(pattern, bits)
     except (re.error, RecursionError, OverflowError) as exc:
-        raise FunctionError(f"invalid pattern: {exc}", "E_ARG_VALUE") from None
+        zh_cn = f"正则表达式无效：{_pattern_error_zh(exc)}"
+        raise FunctionError(f"invalid pattern: {exc}", "E_ARG_VALUE", zh_cn=zh_cn) from None
+
+
+_RE_ERRORS_ZH: dict[str, str] = {
+    "missing ), unterminated subpattern": "`(` 没有对应的 `)`",
+    "unbalanced parenthesis": "`)` 没有对应的 `(`",
+    "unterminated character set": "字符类缺少结尾的 `]`",
+    "nothing to repeat": "重复符号前面没有可重复的内容",
+    "multiple repeat": "重复符号不能连用",
+    "bad escape (end of pattern)": "末尾的 `\\` 后面缺少字符",
+    "min repeat greater than max repeat": "重复次数的下限大于上限",
+    "missing >, unterminated name": "分组名缺少结尾的 `>`",
+    "look-behind requires fixed-width pattern": "后行断言只能匹配固定长度",
+}
+"""`re.error` messages (`exc.msg`) in Chinese."""
+
+_RE_ERROR_PREFIXES_ZH: tuple[tuple[str, str], ...] = (
+    ("bad escape ", "转义无效"),
+    ("incomplete escape ", "转义不完整"),
+    ("bad character range ", "字符区间无效"),
+    ("unknown extension ", "未知的扩展语法"),
+    ("bad character in group name ", "分组名中有无效字符"),
+    ("redefinition of group name ", "分组名重复"),
+)
+"""`re.error` messages that end with a detail (the escape, range or name): the Chinese lead-in."""
+
+
+def _pattern_error_zh(exc: Exception) -> str:
+    """Why `re.compile` refused a pattern, in Chinese (where `compile_pattern` caught it)."""
+    if isinstance(exc, OverflowError):
+        return "重复次数过大"
+    if isinstance(exc, RecursionError):
+        return "嵌套层数过多"
+    if not isinstance(exc, re.error):  # pragma: no cover - compile_pattern catches only these
+        return str(exc)
+    where = "" if exc.pos is None else f"（第 {exc.pos + 1} 个字符处）"
+    known = _RE_ERRORS_ZH.get(exc.msg)
+    if known is not None:
+        return known + where
+    for prefix, lead in _RE_ERROR_PREFIXES_ZH:
+        if exc.msg.startswith(prefix):
+            return f"{lead}：{exc.msg[len(prefix) :]}{where}"
+    return f"{exc.msg}{where}"
 
 
 def _bounded(text: str) -> str:
     if len(text) > DEFAULT_LIMITS.max_regex_input:
-        message = f"text longer than {DEFAULT_LIMITS.max_regex_input} characters"
-        raise FunctionError(f"{message} cannot be matched against a pattern", "E_LIMIT_REGEX")
+        longest = DEFAULT_LIMITS.max_regex_input
+        message = f"text longer than {longest} characters"
+        raise FunctionError(f"{message} cannot be matched against a pattern", "E_LIMIT_REGEX",
+                            zh_cn=f"文本超过 {longest} 个字符，不能用于正则匹配")  # fmt: skip
     return text
 
 
@@ -198,7 +278,8 @@ def _template(replacement: str) -> str:
             out.append(f"\\g<{replacement[index + 1 : end]}>")
             index = end
         elif ch in ("\\", "$"):
-            raise FunctionError(f"`{ch}` in a replacement must be escaped as `\\{ch}`")
+            raise FunctionError(f"`{ch}` in a replacement must be escaped as `\\{ch}`",
+                                zh_cn=f"替换文本中的 `{ch}` 必须转义为 `\\{ch}`")  # fmt: skip
         else:
             out.append(ch)
             index += 1
@@ -210,12 +291,23 @@ def replace(text: str, pattern: str, replacement: str, flags: str | None = None)
     try:
         return compiled.sub(_template(replacement), _bounded(text))
     except (re.error, IndexError) as exc:
-        raise FunctionError(f"invalid replacement: {exc}", "E_ARG_VALUE") from None
+        zh_cn = f"替换文本无效：{_replacement_error_zh(exc)}"
+        raise FunctionError(f"invalid replacement: {exc}", "E_ARG_VALUE", zh_cn=zh_cn) from None
+
+
+def _replacement_error_zh(exc: Exception) -> str:
+    """Why a replacement failed, in Chinese: mostly `$n` naming a group the pattern lacks."""
+    message = exc.msg if isinstance(exc, re.error) else str(exc)
+    if message.startswith("invalid group reference "):
+        return f"引用的分组 {message.removeprefix('invalid group reference ')} 不存在"
+    if isinstance(exc, IndexError):
+        return "引用的分组不存在"
+    return message
 
 
 def split(text: str, delimiter: str) -> list[Value]:
     if not delimiter:
-        raise FunctionError("the delimiter cannot be empty", "E_ARG_VALUE")
+        raise FunctionError("the delimiter cannot be empty", "E_ARG_VALUE", zh_cn="分隔符不能为空")
     return list(compile_pattern(delimiter).split(_bounded(text)))
 
 
@@ -228,7 +320,8 @@ def string_join(items: list[Value], delimiter: str | None = None, prefix: str | 
             continue
         if not isinstance(value, str):
             message = f"`list` must hold strings, not a {kind_of(value)}"
-            raise FunctionError(message, "E_ARG_TYPE")
+            zh_cn = f"`list` 中的元素必须是文本，不能是{zh_kind(kind_of(value))}"
+            raise FunctionError(message, "E_ARG_TYPE", zh_cn=zh_cn)
         parts.append(value)
     return (prefix or "") + (delimiter or "").join(parts) + (suffix or "")
 
@@ -236,21 +329,24 @@ def string_join(items: list[Value], delimiter: str | None = None, prefix: str | 
 def left(text: str, count: Decimal | None = None) -> str:
     n = 1 if count is None else whole(count, "the number of characters")
     if n < 0:
-        raise FunctionError("the number of characters cannot be negative", "E_ARG_VALUE")
+        raise FunctionError("the number of characters cannot be negative", "E_ARG_VALUE",
+                            zh_cn="字符数不能为负数")  # fmt: skip
     return text[:n]
 
 
 def right(text: str, count: Decimal | None = None) -> str:
     n = 1 if count is None else whole(count, "the number of characters")
     if n < 0:
-        raise FunctionError("the number of characters cannot be negative", "E_ARG_VALUE")
+        raise FunctionError("the number of characters cannot be negative", "E_ARG_VALUE",
+                            zh_cn="字符数不能为负数")  # fmt: skip
     return text[max(len(text) - n, 0) :] if n else ""
 
 
 def mid(text: str, start: Decimal, count: Decimal) -> str:
     position, n = whole(start, "the start position"), whole(count, "the number of characters")
     if position < 1 or n < 0:
-        raise FunctionError("MID needs a start ≥ 1 and a count ≥ 0", "E_ARG_VALUE")
+        raise FunctionError("MID needs a start ≥ 1 and a count ≥ 0", "E_ARG_VALUE",
+                            zh_cn="MID 要求起始位置 ≥ 1、字符数 ≥ 0")  # fmt: skip
     return text[position - 1 : position - 1 + n]
 
 

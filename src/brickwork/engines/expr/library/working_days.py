@@ -15,11 +15,16 @@ from brickwork.engines.expr.datatypes import BOOLEAN, DATE, NUMBER
 from brickwork.engines.expr.environment import EvaluationContext, WorkingCalendar
 from brickwork.engines.expr.functions import FunctionError, FunctionSpec, ex, sig
 from brickwork.engines.expr.library.text import whole
+from brickwork.engines.expr.values import zh_reason
 
 
 def _calendar(context: EvaluationContext) -> WorkingCalendar:
     if context.calendar is None:
-        raise FunctionError("no business calendar was provided to this evaluation", "E_NO_CALENDAR")
+        raise FunctionError(
+            "no business calendar was provided to this evaluation",
+            "E_NO_CALENDAR",
+            zh_cn="本次求值未提供业务日历",
+        )
     return context.calendar
 
 
@@ -32,7 +37,7 @@ def add_working_days(context: EvaluationContext, start: date | datetime, days: D
     try:
         return calendar.add_working_days(_day(start), whole(days, "the number of days"))
     except ValueError as exc:
-        raise FunctionError(str(exc), "E_DATE_RANGE") from None
+        raise FunctionError(str(exc), "E_DATE_RANGE", zh_cn=zh_reason(exc)) from None
 
 
 def working_days_between(
