@@ -170,3 +170,30 @@ def test_designers_get_the_findings_of_a_draft_with_pointers(risk: TestClient, u
     assert overlap["example"] is not None
     scorer = users.client("scorer.a", grants=[grant()])
     assert scorer.get(f"{APP}/decisions/rating/analysis").status_code == 403
+
+
+def test_diagnostics_are_said_in_the_callers_language(risk: TestClient) -> None:
+    """The same diagnostics, at the same pointers, in Chinese for a caller who prefers it:
+    the type's own reason for refusing the value too."""
+    body = {"inputs": {"score": "a lot", "pep": False}}
+    answers = {
+        language: risk.post(EVALUATE, json=body, headers={"accept-language": language}).json()
+        for language in ("zh-CN", "en")
+    }
+    [zh], [en] = answers["zh-CN"]["diagnostics"], answers["en"]["diagnostics"]
+    assert (
+        (zh["code"], zh["pointer"])
+        == (en["code"], en["pointer"])
+        == (
+            "E_DMN_TYPE_MISMATCH",
+            "/inputs/0",
+        )
+    )
+    assert zh["message"] == (
+        "输入 `score` 不符合其类型：应为数字，不能是文本"
+        "（该输入不符合声明的类型，按空值（null）处理）"
+    )
+    assert en["message"] == (
+        "input `score`: expected number, not a string (the input does not conform to its "
+        "declared type; it is null)"
+    )

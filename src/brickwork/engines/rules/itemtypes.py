@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from brickwork.engines.bilingual import NONE, listing
+from brickwork.engines.bilingual import NONE, Words, listing
 from brickwork.engines.expr import (
     CompiledUnaryTests,
     ExpressionError,
@@ -32,6 +32,7 @@ from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr import values as v
 from brickwork.engines.expr.conformance import conforms, static_type, type_problem
 from brickwork.engines.expr.syntax import InstanceOf, TypeRef
+from brickwork.engines.expr.words import zh_kind
 from brickwork.engines.rules.definition import ItemDefinition
 from brickwork.engines.rules.problems import ModelProblem, from_diagnostic, problem
 
@@ -128,15 +129,16 @@ class DmnType:
                 return [item.normalise(element) for element in value]
         return plain_value(value)
 
-    def coerce(self, value: v.Value) -> tuple[v.Value, str | None]:
-        """The value converted to this type, or null and why it does not conform."""
+    def coerce(self, value: v.Value) -> tuple[v.Value, Words | None]:
+        """The value converted to this type, or null and why it does not conform (in each
+        language)."""
         if value is None or self.is_any:
             return value, None
         if self.collection:
             if type(value) is not list:
                 if self._element_problem(value) is None:
                     return [value], None  # to singleton list
-                return None, f"expected a list of {self.name}"
+                return None, Words(f"应为 {self.name} 的列表", f"expected a list of {self.name}")
             for item in value:
                 problem = self._element_problem(item)
                 if problem is not None:
@@ -144,7 +146,7 @@ class DmnType:
             return value, None
         return self._coerce_element(value)
 
-    def _coerce_element(self, value: v.Value) -> tuple[v.Value, str | None]:
+    def _coerce_element(self, value: v.Value) -> tuple[v.Value, Words | None]:
         if value is None:
             return None, None
         if self.base is not None:
@@ -164,14 +166,17 @@ class DmnType:
         problem = self._element_problem(value)
         return (None, problem) if problem is not None else (value, None)
 
-    def _allowed(self, value: v.Value) -> tuple[v.Value, str | None]:
+    def _allowed(self, value: v.Value) -> tuple[v.Value, Words | None]:
         if self.allowed is None or value is None:
             return value, None
         if self.allowed.test(value).value is True:
             return value, None
-        return None, f"{v.literal_text(value)} is not an allowed value of {self.name}"
+        text = v.literal_text(value)
+        return None, Words(
+            f"{text} 不是 {self.name} 允许的取值", f"{text} is not an allowed value of {self.name}"
+        )
 
-    def _element_problem(self, value: v.Value) -> str | None:
+    def _element_problem(self, value: v.Value) -> Words | None:
         """Why `value` (one element) does not conform; None when it does."""
         if value is None:
             return None
@@ -182,16 +187,27 @@ class DmnType:
             return problem
         if self.components is not None:
             if type(value) is not dict:
-                return f"expected a context ({self.name}), not a {v.kind_of(value)}"
+                kind = v.kind_of(value)
+                return Words(
+                    f"应为上下文（{self.name}），不能是{zh_kind(kind)}",
+                    f"expected a context ({self.name}), not a {kind}",
+                )
             for name, inner in self.components:
                 if name not in value:
-                    return f"the component `{name}` of {self.name} is missing"
+                    return Words(
+                        f"{self.name} 缺少组成部分 `{name}`",
+                        f"the component `{name}` of {self.name} is missing",
+                    )
                 _, problem = inner.coerce(value[name])
                 if problem is not None:
-                    return f"`{name}`: {problem}"
+                    return Words(f"`{name}`：{problem.zh_cn}", f"`{name}`: {problem.en}")
             return self._allowed(value)[1]
         if self.feel is not None and not conforms(value, self.feel):
-            return f"expected {self.name}, not a {v.kind_of(value)}"
+            kind = v.kind_of(value)
+            return Words(
+                f"应为{zh_kind(self.name)}，不能是{zh_kind(kind)}",
+                f"expected {self.name}, not a {kind}",
+            )
         return self._allowed(value)[1]
 
 

@@ -5,10 +5,10 @@ Every `ModelProblem` the rules engine makes is built by `problems.problem` from 
 the same fields (a test checks it). The English sentences are the API's default; a client or a
 designer page that prefers Chinese gets the Chinese ones. Keys, names, FEEL text and JSON stay as
 they are in both languages. A `Words` parameter differs by language (a phase is `保存前` in
-Chinese and `before save` in English). Sentences that come from elsewhere in English only
-(pydantic's, an expression's diagnostics, a type's reason for refusing a value, a cron
-expression's) are kept as a detail after a Chinese lead-in. Pure: no I/O, no locale from the
-environment.
+Chinese and `before save` in English). An expression's diagnostic and a type's reason for
+refusing a value follow a lead-in in each language; sentences that come from elsewhere in English
+only (pydantic's, a cron expression's) are kept as a detail after a Chinese lead-in. Pure: no
+I/O, no locale from the environment.
 """
 
 from __future__ import annotations
@@ -361,7 +361,7 @@ MESSAGES: dict[str, tuple[Pair, Pair | None]] = {
         ("组成部分 `{name}` 定义了两次", "the component `{name}` is defined twice"),
         ("请为每个组成部分取不同的名称", "give each component its own name"),
     ),
-    # ---- evaluating a decision model (a type's reason for refusing a value is English)
+    # ---- evaluating a decision model (`detail`: a type's reason for refusing a value)
     "unknown_decision": (
         ("模型中没有名为 `{name}` 的决策", "the model has no decision named `{name}`"),
         ("已有的决策：{decisions}", "decisions: {decisions}"),

@@ -128,7 +128,7 @@ class DecisionService:
             parameters=self.parameters.source(session, app_key),
         )
         result = model.evaluate(decision, inputs or {}, trace=trace, context=context)
-        return evaluation_json(result, version)
+        return evaluation_json(result, version, locale=actor.locale)
 
     def analysis(self, session: Session, actor: Actor, app_key: str, key: str) -> dict[str, Any]:
         """Design-time findings on the model's draft (overlaps under U, gaps, rules shadowed
@@ -232,14 +232,17 @@ def _label(name: Any) -> str | None:
     return None
 
 
-def evaluation_json(result: DecisionResult, version: int) -> dict[str, Any]:
+def evaluation_json(
+    result: DecisionResult, version: int, *, locale: str | None = None
+) -> dict[str, Any]:
+    """The evaluation as the API answers it; diagnostics in `locale` (the caller's language)."""
     return {
         "version": version,
         "value": feel_json(result.value),
         "decisions": {k: feel_json(v) for k, v in (result.decisions or {}).items()},
         "ok": result.ok,
         "diagnostics": [
-            {"code": p.code, "pointer": p.pointer, "message": describe(p)}
+            {"code": p.code, "pointer": p.pointer, "message": describe(p, locale)}
             for p in result.diagnostics
         ],
         "trace": None
