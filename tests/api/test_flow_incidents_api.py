@@ -155,6 +155,10 @@ def test_administrators_find_where_flows_stopped_and_resolve_them_on_the_record_
     assert "流程停在 自动处理：" in chinese
     assert "表达式无法求值： /nodes/" in chinese  # what failed is said in Chinese, with details
     assert "E_DMN_UNIQUE_VIOLATED" in chinese
+    # and so is why the decision failed, the engine's own sentence in the reader's language
+    assert "命中策略 U 只允许一条规则行匹配，但以下规则行都匹配了：r0、r1" in chinese
+    assert "hit policy" not in chinese
+    assert "hit policy" in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token is not None
     moved = ops.post(

@@ -96,6 +96,8 @@ class Incident(NamedTuple):
     node: str
     code: str
     message: str
+    zh_cn: str | None = None
+    """The message in Chinese, when the engine knows it (an expression's failure)."""
 
 
 class Finished(NamedTuple):

@@ -324,7 +324,7 @@ class _Run:
         compiled = self.flow.expressions[pointer]
         result = compiled.evaluate(self.variables, context=self.context)
         if result.diagnostics:
-            raise _EvaluationFailed(pointer, str(result.diagnostics[0].message))
+            raise _EvaluationFailed(pointer, result.diagnostics[0].words())
         return result.value
 
     # ------------------------------------------------------------ tasks and timers
@@ -500,11 +500,13 @@ class _Run:
                 return decided
         return compiled.evaluate(self.variables, context=self.context).value is True
 
-    def incident(self, node: str, code: str, message: str, prev: tuple[str, ...]) -> None:
+    def incident(
+        self, node: str, code: str, message: str, prev: tuple[str, ...], zh_cn: str | None = None
+    ) -> None:
         """The token stops at `node` until an administrator resolves it (`ResolveIncident`)."""
         token_id = self.new_id("k")
         self.tokens[token_id] = Token(token_id, node, "incident", prev=prev)
-        self.emit(Incident(node, code, message))
+        self.emit(Incident(node, code, message, zh_cn))
 
     def drain(self) -> None:
         """Move queued tokens until each waits; then fire inclusive joins nobody can reach."""
@@ -586,7 +588,9 @@ class _Run:
         try:
             _ENTER[kind](self, plan, prev)
         except _EvaluationFailed as exc:
-            self.incident(node_id, "E_FLOW_EVALUATION", f"{exc.pointer}: {exc.message}", prev)
+            said = exc.said
+            message, zh_cn = f"{exc.pointer}: {said.en}", f"{exc.pointer}：{said.zh_cn}"
+            self.incident(node_id, "E_FLOW_EVALUATION", message, prev, zh_cn)
 
     # ------------------------------------------------------------ approvals
 
@@ -620,10 +624,12 @@ class _Run:
 
 
 class _EvaluationFailed(Exception):
-    def __init__(self, pointer: str, message: str) -> None:
+    """An expression of the flow (at `pointer`) failed; `said` is why, in each language."""
+
+    def __init__(self, pointer: str, said: Words) -> None:
         self.pointer = pointer
-        self.message = message
-        super().__init__(f"{pointer}: {message}")
+        self.said = said
+        super().__init__(f"{pointer}: {said.en}")
 
 
 @lru_cache(maxsize=256)
@@ -859,14 +865,19 @@ def _decision(run: _Run, action: CallDecision, pointer: str) -> dict[str, Any]:
     model = run.flow.env.decisions[action.model]
     result = model.evaluate(action.decision, inputs, context=run.context)
     if result.diagnostics:
-        raise _EvaluationFailed(f"{pointer}/model", str(result.diagnostics[0]))
+        first = result.diagnostics[0]
+        where = first.pointer or "/"
+        if first.line:
+            where += f"，第 {first.line} 行第 {first.column} 列"
+        zh_cn = f"{first.code}（{where}）：{first.said('zh-CN')[0]}"
+        raise _EvaluationFailed(f"{pointer}/model", Words(zh_cn, str(first)))
     variables = {"result": result.value}
     values: dict[str, Any] = {}
     for key in action.outputs:
         here = f"{pointer}/outputs/{_token(key)}"
         found = run.flow.expressions[here].evaluate(variables, context=run.context)
         if found.diagnostics:
-            raise _EvaluationFailed(here, str(found.diagnostics[0].message))
+            raise _EvaluationFailed(here, found.diagnostics[0].words())
         values[key] = found.value
     return values
 
@@ -894,9 +905,10 @@ def _moment(run: _Run, value: Any, node: str) -> datetime:
         return value if value.tzinfo is not None else value.replace(tzinfo=run.now.tzinfo or UTC)
     if isinstance(value, date):
         return datetime.combine(value, time(0), tzinfo=run.now.tzinfo or UTC)
-    raise _EvaluationFailed(
-        f"{run.flow.pointer(node)}/until", f"gives {value!r}, not a date or date and time"
+    said = Words(
+        f"结果是 {value!r}，不是日期或日期时间", f"gives {value!r}, not a date or date and time"
     )
+    raise _EvaluationFailed(f"{run.flow.pointer(node)}/until", said)
 
 
 def _enter_subflow(run: _Run, plan: NodePlan, prev: tuple[str, ...]) -> None:

@@ -793,6 +793,8 @@ class FlowService:
             self._start_subflow(session, context, effect)
         elif isinstance(effect, Incident):
             detail = {"code": effect.code, "message": effect.message}
+            if effect.zh_cn is not None:
+                detail["zh_cn"] = effect.zh_cn
             self._line(session, context, "incident", actor=SYSTEM, node=effect.node, detail=detail)
         elif isinstance(effect, Finished):
             context.finished = effect.outcome

@@ -696,7 +696,11 @@ def flows_of(
                 ],
                 "task": mine,
                 "incidents": [
-                    {**incident, "label": names.get(incident["node"], incident["node"])}
+                    {
+                        **incident,
+                        "label": names.get(incident["node"], incident["node"]),
+                        "message": _incident_message(incident, language),
+                    }
                     for incident in detail["incidents"]
                 ],
                 "targets": [
@@ -865,3 +869,11 @@ def navigation(request: Request, session: Session, viewer: Viewer, app: str) -> 
         "design": False,
         "administer": False,
     }
+
+
+def _incident_message(incident: dict[str, Any], language: str) -> str | None:
+    """Why the flow stopped, in the reader's language when the engine said it in Chinese too."""
+    if language == "zh-CN" and incident.get("zh_cn"):
+        return str(incident["zh_cn"])
+    message = incident.get("message")
+    return None if message is None else str(message)

@@ -105,3 +105,17 @@ def test_an_instance_in_an_incident_can_be_terminated() -> None:
     effects = driver.send(Terminate("admin", "the customer withdrew", driver.state.version))
     assert (driver.state.status, driver.state.tokens) == ("terminated", ())
     assert History("admin", "terminate", comment="the customer withdrew") in effects
+
+
+def test_an_incident_says_why_in_both_languages() -> None:
+    driver = stuck()
+    [incident] = [e for e in driver.effects if isinstance(e, Incident)]
+    assert incident.code == "E_FLOW_EVALUATION"
+    assert incident.message == (
+        "/nodes/2/actions/0/model: E_TYPE_MISMATCH at /decisions/0/logic/rules/0/when/0 "
+        "(line 1, column 1): cannot compare string with number"
+    )
+    assert incident.zh_cn == (
+        "/nodes/2/actions/0/model：E_TYPE_MISMATCH（/decisions/0/logic/rules/0/when/0，"
+        "第 1 行第 1 列）：表达式求值出错：不能比较文本和数字"
+    )
