@@ -948,7 +948,7 @@ def rules_test(
                         failed += 1
                         out.print(
                             f"[bold red]FAIL[/] {escape(name)}: {escape(example)}: "
-                            f"{escape(failure)}",
+                            f"{escape(failure.en)}",
                             highlight=False,
                         )
     engine.dispose()

@@ -63,6 +63,17 @@ def test_the_saved_drafts_examples_run_and_say_which_hold(client: TestClient) ->
     assert draft["draft_revision"] == 1, "trying examples saves nothing"
 
 
+def test_a_chinese_designer_reads_why_an_example_fails_in_chinese(client: TestClient) -> None:
+    shop(client)
+    ran = client.post(
+        f"{APP}/rules/tiering/examples/run", json={}, headers={"Accept-Language": "zh-CN"}
+    )
+    assert ran.status_code == 200, ran.text
+    second = ran.json()["items"][1]
+    assert (second["name"], second["passed"]) == ("a small order", False)
+    assert second["message"] == "期望规则匹配，实际并非如此"
+
+
 def test_the_unsaved_rule_in_the_editor_is_what_runs(client: TestClient) -> None:
     shop(client)
     fixed = {

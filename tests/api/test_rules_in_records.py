@@ -543,3 +543,36 @@ def test_executions_show_derived_values_only_to_readers_who_see_the_record_in_cl
     after = reader("teller2", "client").get(path)
     assert after.status_code == 200, after.text
     assert "C1" not in after.text, "the grant follows the renamed field; still redacted"
+
+
+def test_the_execution_log_says_what_went_wrong_in_the_readers_language(aml: TestClient) -> None:
+    """An action value that fails on a record is logged once and read later in Chinese or
+    English."""
+    failing = {
+        "trigger": {"on": "record", "form": "deposit", "events": ["created"]},
+        "condition": 'channel = "cash"',
+        "actions": [
+            {
+                "type": "raise_alert",
+                "form": "alert",
+                "values": {"customer": "customer", "total": "amount / (amount - amount)"},
+            }
+        ],
+    }
+    published = define(aml, "rule", "ratio", failing)
+    assert published.status_code == 201, published.text
+    record = deposit(aml, "46000", 0)
+    path = f"{APP}/forms/deposit/records/{record['id']}/rule-executions"
+    read = {
+        language: aml.get(path, headers={"accept-language": language}).json()["items"]
+        for language in ("zh-CN", "en")
+    }
+    [zh], [en] = read["zh-CN"], read["en"]
+    assert zh["outcome"]["matched"] is en["outcome"]["matched"] is True
+    where = {"code": "E_DIVISION_BY_ZERO", "pointer": "/actions/0/values/total"}
+    assert zh["outcome"]["diagnostics"] == [
+        {**where, "message": "第 1 行第 1 列：表达式求值出错：除数为零"}
+    ]
+    assert en["outcome"]["diagnostics"] == [
+        {**where, "message": "line 1, column 1: division by zero"}
+    ]

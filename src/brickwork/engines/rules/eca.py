@@ -819,13 +819,9 @@ def _is_date(kind: t.ExprType | None) -> bool:
 # ---------------------------------------------------------------- examples
 
 
-def run_examples(rule: CompiledRule, examples: Sequence[Example]) -> list[tuple[str, str | None]]:
-    """Each example's name and why it does not hold (None: it holds), in English."""
-    found = []
-    for example in examples:
-        failure = _example_failure(rule, example)
-        found.append((example.name, None if failure is None else failure.en))
-    return found
+def run_examples(rule: CompiledRule, examples: Sequence[Example]) -> list[tuple[str, Words | None]]:
+    """Each example's name and why it does not hold (None: it holds), in each language."""
+    return [(example.name, _example_failure(rule, example)) for example in examples]
 
 
 def check_examples(rule: CompiledRule) -> list[ModelProblem]:

@@ -1082,7 +1082,7 @@ class RuleRunner:
         outcome = self._evaluate(session, form, rule, event, record=False)
         if outcome.matched and rule.compiled.in_force(business_date(now)):
             self._act(session, form, rule, event, outcome, initiator=actor)
-        return _outcome_json(outcome)
+        return _outcome_json(outcome, actor.locale)
 
     def try_examples(
         self,
@@ -1117,8 +1117,14 @@ class RuleRunner:
                 errors=errors,
                 zh_cn=f"规则 {key!r} 无法试运行",
             )
+        chinese = actor.locale == "zh-CN"
         items = [
-            {"index": index, "name": name, "passed": failure is None, "message": failure}
+            {
+                "index": index,
+                "name": name,
+                "passed": failure is None,
+                "message": None if failure is None else failure.zh_cn if chinese else failure.en,
+            }
             for index, (name, failure) in enumerate(run_examples(compiled, examples))
         ]
         passed = sum(1 for item in items if item["passed"])
@@ -1180,7 +1186,10 @@ class RuleRunner:
                     item["error"]["errors"] = [e.as_dict() for e in exc.errors]
                 found.append(item)
                 continue
-            result = {**_outcome_json(outcome), **({"decided": decided} if decided else {})}
+            result = {
+                **_outcome_json(outcome, actor.locale),
+                **({"decided": decided} if decided else {}),
+            }
             item["outcome"] = feel_json(result) if clear else _redacted(result)
             found.append(item)
         return found
@@ -1213,7 +1222,7 @@ class RuleRunner:
                 "actor": row.actor,
             }
             if clear:
-                item.update(dedupe_key=row.dedupe_key, outcome=row.outcome)
+                item.update(dedupe_key=row.dedupe_key, outcome=_read_in(row.outcome, actor.locale))
             else:
                 item["outcome"] = _redacted(row.outcome)
             found.append(item)
@@ -1258,16 +1267,32 @@ def _converters(form: PublishedForm) -> dict[str, Any]:
     }
 
 
-def _outcome_json(outcome: RuleOutcome) -> dict[str, Any]:
+def _outcome_json(outcome: RuleOutcome, locale: str | None = None) -> dict[str, Any]:
+    """The outcome as JSON, its diagnostics in `locale`; without one (an outcome kept in the
+    execution log, read later in any language) in English with their Chinese beside them."""
+    diagnostics = []
+    for p in outcome.diagnostics:
+        said = {"code": p.code, "pointer": p.pointer, "message": describe(p, locale)}
+        if locale is None:
+            said["zh_cn"] = describe(p, "zh-CN")
+        diagnostics.append(said)
     return {
         "matched": outcome.matched,
         "effects": [_effect_json(effect) for effect in outcome.effects],
         "bindings": feel_json(dict(outcome.bindings)),
-        "diagnostics": [
-            {"code": p.code, "pointer": p.pointer, "message": describe(p)}
-            for p in outcome.diagnostics
-        ],
+        "diagnostics": diagnostics,
     }
+
+
+def _read_in(outcome: Mapping[str, Any], locale: str) -> dict[str, Any]:
+    """A logged outcome for a reader: each diagnostic's message in the reader's language (an
+    outcome logged before the log kept Chinese stays English)."""
+    diagnostics = []
+    for said in outcome.get("diagnostics", ()):
+        zh_cn = said.get("zh_cn")
+        message = zh_cn if locale == "zh-CN" and zh_cn else said.get("message")
+        diagnostics.append({**{k: v for k, v in said.items() if k != "zh_cn"}, "message": message})
+    return {**outcome, "diagnostics": diagnostics}
 
 
 def _effect_json(effect: Effect) -> dict[str, Any]:
