@@ -735,6 +735,43 @@ def test_role_grants(sec: TestClient, session: Session) -> None:
     problem_of(sec.put(f"{API}/roles/ghost/permissions", json=[]), 404, "role_not_found")
 
 
+def test_a_chinese_administrator_reads_what_is_wrong_with_grants_in_chinese(
+    sec: TestClient,
+) -> None:
+    sec.post(f"{API}/roles", json={"key": "teller", "label": {"en": "Teller"}})
+    body = [
+        {**GRANT, "app": "onboarding"},
+        {"app": "*", "actions": ["read"], "rows": {"expression": "branch = = 1"}},
+        {"app": "*"},
+    ]
+    said = {
+        language: problem_of(
+            sec.put(
+                f"{API}/roles/teller/permissions",
+                json=body,
+                headers={"Accept-Language": language},
+            ),
+            422,
+            "grants_invalid",
+        )
+        for language in ("zh-CN", "en")
+    }
+    zh = [(e["pointer"], e["message"]) for e in said["zh-CN"]["errors"]]
+    en = [(e["pointer"], e["message"]) for e in said["en"]["errors"]]
+    assert (
+        [p for p, _ in zh] == [p for p, _ in en] == ["/0/app", "/1/rows/expression", "/2/actions"]
+    )
+    assert zh[0][1] == "不存在应用 'onboarding'"
+    assert en[0][1] == "there is no app 'onboarding'"
+    assert zh[1][1] == (
+        "第 1 行第 10 列：比较不能连写：`=` 紧跟在另一个比较之后"
+        "（请用 `and` 连接两个比较，例如 `0 < x and x < 10`，或改用 `between`）"
+    )
+    assert en[1][1].startswith("line 1, column 10: ")
+    assert zh[2][1] == "缺少必填项"
+    assert said["zh-CN"]["detail"] == "授权有 3 处问题：未保存任何内容"
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [

@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from brickwork.engines.bilingual import Words, schema_zh
 from brickwork.jsonio import escape_pointer
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
@@ -52,8 +53,9 @@ from brickwork.platform.auth.roles import (
 from brickwork.platform.errors import ErrorItem, Forbidden, Invalid
 
 SYSTEM_ADMIN_GRANT = Grant(app=ANY, actions=["design", "publish", "admin"])
-GrantCheck = Callable[[Session, Grant], Iterable[tuple[str, str]]]
-"""Checks a grant against stored data: yields (pointer inside the grant, message)."""
+GrantCheck = Callable[[Session, Grant], Iterable[tuple[str, Words]]]
+"""Checks a grant against stored data: yields (pointer inside the grant, message in each
+language)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +334,10 @@ class PermissionService:
     def validate_grants(self, session: Session, raw: Any) -> list[Grant]:
         """Grants from JSON, or ``grants_invalid`` listing every problem with its pointer."""
         if not isinstance(raw, list):
-            raise _invalid([ErrorItem("", "wrong_type", "send a JSON list of grants")])
+            item = ErrorItem(
+                "", "wrong_type", "send a JSON list of grants", "请发送授权的 JSON 列表"
+            )
+            raise _invalid([item])
         problems: list[ErrorItem] = []
         grants: list[Grant] = []
         for index, item in enumerate(raw):
@@ -342,8 +347,9 @@ class PermissionService:
                 problems.extend(_pydantic_items(exc, f"/{index}"))
                 continue
             for check in self._grant_checks:
-                for pointer, message in check(session, grant):
-                    problems.append(ErrorItem(f"/{index}{pointer}", "grant_invalid", message))
+                for pointer, said in check(session, grant):
+                    where = f"/{index}{pointer}"
+                    problems.append(ErrorItem(where, "grant_invalid", said.en, said.zh_cn))
             grants.append(grant)
         if problems:
             raise _invalid(problems)
@@ -364,7 +370,7 @@ def _pydantic_items(exc: ValidationError, prefix: str) -> list[ErrorItem]:
     for error in exc.errors():
         location = "".join(f"/{escape_pointer(str(part))}" for part in error["loc"])
         message = str(error["msg"]).removeprefix("Value error, ")
-        items.append(ErrorItem(prefix + location, "grant_invalid", message))
+        items.append(ErrorItem(prefix + location, "grant_invalid", message, schema_zh(error)))
     return items
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from brickwork.engines.bilingual import Words
 from brickwork.engines.expr import ExpressionError, to_sql_ir
 from brickwork.engines.expr.checker import Scope
 from brickwork.engines.expr.sql_ir import SqlColumn
@@ -33,25 +34,38 @@ Today = Callable[[], datetime]
 
 def grant_checker(
     metadata: MetadataService, *, now: Today = lambda: datetime.now(UTC)
-) -> Callable[[Session, Grant], Iterator[tuple[str, str]]]:
-    def check(session: Session, grant: Grant) -> Iterator[tuple[str, str]]:
+) -> Callable[[Session, Grant], Iterator[tuple[str, Words]]]:
+    """A check of a grant against the stored apps, forms and decision models: each problem's
+    pointer inside the grant and what is wrong, in both languages."""
+
+    def check(session: Session, grant: Grant) -> Iterator[tuple[str, Words]]:
         base = Scope()
-        if grant.app != ANY:
+        app, form, decision = grant.app, grant.form, grant.decision
+        if app != ANY:
             try:
-                metadata.app(session, grant.app)
+                metadata.app(session, app)
             except NotFound:
-                yield "/app", f"there is no app {grant.app!r}"
+                yield "/app", Words(f"不存在应用 {app!r}", f"there is no app {app!r}")
                 return
-        if grant.app != ANY and grant.decision not in (None, ANY):
+        if app != ANY and decision not in (None, ANY):
             try:
-                metadata.definition(session, grant.app, Kind.DECISION_TABLE, grant.decision)
+                metadata.definition(session, app, Kind.DECISION_TABLE, decision)
             except NotFound:
-                yield "/decision", f"app {grant.app!r} has no decision model {grant.decision!r}"
+                yield (
+                    "/decision",
+                    Words(
+                        f"应用 {app!r} 没有决策模型 {decision!r}",
+                        f"app {app!r} has no decision model {decision!r}",
+                    ),
+                )
             return
-        if grant.app != ANY and grant.form != ANY:
-            spec = _form_spec(session, metadata, grant.app, grant.form)
+        if app != ANY and form != ANY:
+            spec = _form_spec(session, metadata, app, form)
             if spec is None:
-                yield "/form", f"app {grant.app!r} has no form {grant.form!r}"
+                yield (
+                    "/form",
+                    Words(f"应用 {app!r} 没有表单 {form!r}", f"app {app!r} has no form {form!r}"),
+                )
                 return
             yield from _field_problems(grant, spec)
             try:
@@ -63,9 +77,17 @@ def grant_checker(
                 to_sql_ir(source, scope_expression_scope(base), predicate=True)
             except ExpressionError as exc:
                 first = exc.diagnostics[0]
-                where = f"line {first.line}, column {first.column}: " if first.line else ""
-                hint = f" ({first.hint})" if first.hint else ""
-                yield pointer, f"{where}{first.message}{hint}"
+                detail = first.detail()
+                if not first.line:
+                    yield pointer, detail
+                    continue
+                yield (
+                    pointer,
+                    Words(
+                        f"第 {first.line} 行第 {first.column} 列：{detail.zh_cn}",
+                        f"line {first.line}, column {first.column}: {detail.en}",
+                    ),
+                )
 
     return check
 
@@ -109,14 +131,19 @@ def _column_names(node: object) -> Iterator[str]:
             yield from _column_names(getattr(node, item.name))
 
 
-def _field_problems(grant: Grant, spec: FormDefinition) -> Iterator[tuple[str, str]]:
+def _field_problems(grant: Grant, spec: FormDefinition) -> Iterator[tuple[str, Words]]:
     keys = {item.key for item in spec.fields}
+    form = grant.form
+
+    def missing(key: str) -> Words:
+        return Words(f"表单 {form!r} 没有字段 {key!r}", f"form {form!r} has no field {key!r}")
+
     for key in grant.fields:
         if key not in keys:
-            yield f"/fields/{key}", f"form {grant.form!r} has no field {key!r}"
+            yield f"/fields/{key}", missing(key)
     for index, key in enumerate(grant.unmask):
         if key not in keys:
-            yield f"/unmask/{index}", f"form {grant.form!r} has no field {key!r}"
+            yield f"/unmask/{index}", missing(key)
 
 
 def _form_spec(
