@@ -11,10 +11,11 @@ at design time, the formulas that would mix currencies without saying so.
   (`convert currency`); an amount whose currency is chosen per record never is, because a
   formula cannot know which currency it is in (`computed_money_currency`).
 - Two money fields whose currencies may differ are not added, subtracted or compared by name
-  (`usd_amount - cny_amount`; `fee > limit` with a currency per record):
+  (`usd_amount - cny_amount`; `fee > limit` with a currency per record), nor gathered into
+  one aggregate (`sum([usd_amount, cny_amount])`, `max(usd_amount, cny_amount)`):
   `money_currencies_differ`.
 
-Amounts of two currencies met in other shapes (`sum([a, b])`, through a variable) are not
+Amounts of two currencies met in other shapes (through a variable, a computed number) are not
 detected: amounts are numbers to the expression language. This module must not evaluate
 expressions or see records.
 """
@@ -22,15 +23,19 @@ expressions or see records.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from itertools import pairwise
 from typing import TypeGuard
 
 from brickwork.engines.bilingual import fill
-from brickwork.engines.expr.syntax import Arith, Call, Compare, Expr, Name, Path, walk
+from brickwork.engines.expr import REGISTRY
+from brickwork.engines.expr.syntax import Arith, Call, Compare, Expr, ListOf, Name, Path, walk
 from brickwork.engines.form.definition import ComputedField, MoneyField, SubtableField
 from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.problems import Problem, Words, problem
 
 CONVERT = "convert currency"
+GATHERING = frozenset({"sum", "max", "min", "mean", "median", "product", "stddev", "mode"})
+"""Functions that add up or compare the amounts they are given, by canonical name."""
 PER_RECORD = Words("币种按记录选择", "its currency is chosen per record")
 FIX_OR_CONVERT = (
     "请将其币种设为 {currency}，或用 convert currency 换算",
@@ -123,30 +128,54 @@ class MoneyReads:
 def _unlike_pairs(
     nodes: Sequence[Expr], read: Mapping[str, str | None], pointer: str
 ) -> Iterator[Problem]:
-    """`a + b`, `a - b` and comparisons of two money fields read by name whose currencies may
-    differ (two fixed currencies that differ, or one chosen per record)."""
+    """`a + b`, `a - b`, comparisons, lists and aggregates of two money fields read by name
+    whose currencies may differ (two fixed currencies that differ, or one chosen per record)."""
     seen: set[tuple[str, str]] = set()
     for node in nodes:
-        if not (isinstance(node, Compare) or (isinstance(node, Arith) and node.op in ("+", "-"))):
-            continue
-        left, right = node.left, node.right
-        if not (isinstance(left, Name) and isinstance(right, Name)) or left.name == right.name:
-            continue
-        if left.name not in read or right.name not in read:
-            continue
-        pair = (left.name, right.name)
-        currencies = (read[left.name], read[right.name])
-        if (currencies[0] == currencies[1] and currencies[0] is not None) or pair in seen:
-            continue
-        seen.add(pair)
-        yield problem(
-            "money_currencies_differ",
-            pointer=pointer,
-            left=left.name,
-            right=right.name,
-            left_source=_source(currencies[0]),
-            right_source=_source(currencies[1]),
-        )
+        for left, right in _pairs(node):
+            if left.name == right.name or left.name not in read or right.name not in read:
+                continue
+            pair = (left.name, right.name)
+            currencies = (read[left.name], read[right.name])
+            if (currencies[0] == currencies[1] and currencies[0] is not None) or pair in seen:
+                continue
+            seen.add(pair)
+            yield _differ(left.name, right.name, currencies, pointer)
+
+
+def _pairs(node: Expr) -> Iterator[tuple[Name, Name]]:
+    """The names read side by side by `node`: the two sides of `+`, `-` or a comparison; each
+    name with the next among the arguments of an aggregate (or the items of the list that is its
+    argument). A list alone is not concerned (`count([a, b])`)."""
+    if isinstance(node, Compare) or (isinstance(node, Arith) and node.op in ("+", "-")):
+        if isinstance(node.left, Name) and isinstance(node.right, Name):
+            yield node.left, node.right
+        return
+    if not (isinstance(node, Call) and _gathers(node.function)):
+        return
+    items: Sequence[Expr] = [arg.value for arg in node.args]
+    if len(items) == 1 and isinstance(items[0], ListOf):
+        items = items[0].items
+    named = [item for item in items if isinstance(item, Name)]
+    yield from pairwise(named)
+
+
+def _gathers(function: str) -> bool:
+    spec = REGISTRY.lookup(function)
+    return spec is not None and spec.name in GATHERING
+
+
+def _differ(
+    left: str, right: str, currencies: tuple[str | None, str | None], pointer: str
+) -> Problem:
+    return problem(
+        "money_currencies_differ",
+        pointer=pointer,
+        left=left,
+        right=right,
+        left_source=_source(currencies[0]),
+        right_source=_source(currencies[1]),
+    )
 
 
 def _source(currency: str | None) -> Words:

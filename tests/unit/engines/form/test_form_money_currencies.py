@@ -1,6 +1,7 @@
 """A formula reads an amount as a bare number: the form refuses, at design time, the formulas
-that would add up or compare amounts in different currencies (`money_rows_mixed`) or give a
-money result in one currency from an amount in another (`computed_money_currency`)."""
+that would add up or compare amounts in different currencies (`money_rows_mixed`,
+`money_currencies_differ`) or give a money result in one currency from an amount in another
+(`computed_money_currency`)."""
 
 from __future__ import annotations
 
@@ -79,6 +80,21 @@ def problems(fields: list[dict[str, Any]], **more: Any) -> list[tuple[str, str]]
         ([field("u", "money", currency="USD"), field("c", "money", currency="CNY"),
           field("d", "date"), field("n", "computed", result_type="decimal",
                                     expression='convert currency(u, "USD", "CNY", d) - c')], []),
+        # nor gathered into one aggregate (`max` of two amounts compares them); a list alone is fine
+        ([field("u", "money", currency="USD"), field("c", "money", currency="CNY"),
+          field("n", "computed", result_type="decimal", expression="sum([u, c])")],
+         [("money_currencies_differ", "/fields/2/expression")]),
+        ([field("u", "money", currency="USD"), field("c", "money", currency="CNY"),
+          field("n", "computed", result_type="decimal", expression="MAX(u, c)")],
+         [("money_currencies_differ", "/fields/2/expression")]),
+        ([field("fee", "money"), field("cap", "money", currency="CNY"),
+          field("n", "computed", result_type="decimal", expression="min([cap, fee])")],
+         [("money_currencies_differ", "/fields/2/expression")]),
+        ([field("u", "money", currency="USD"), field("v", "money", currency="USD"),
+          field("n", "computed", result_type="decimal", expression="sum([u, v]) + max(u, v)")],
+         []),
+        ([field("u", "money", currency="USD"), field("c", "money", currency="CNY"),
+          field("n", "computed", result_type="integer", expression="count([u, c])")], []),
         # a number from amounts is the designer's: not a money result
         ([field("p", "money", currency="USD"),
           field("n", "computed", result_type="decimal", expression="p * 7")], []),
