@@ -366,8 +366,10 @@ class Checker:
         for it in iterations:
             domain = self.check(it.domain, inner)
             if it.until is not None:
-                self.expect(self.check(it.until, inner), t.NUMBER, it.until.span, "a range end")
-                self.expect(domain, t.NUMBER, it.domain.span, "a range start")
+                self.expect(
+                    self.check(it.until, inner), t.NUMBER, it.until.span, "a range end", "区间终点"
+                )
+                self.expect(domain, t.NUMBER, it.domain.span, "a range start", "区间起点")
                 inner[it.name] = t.NUMBER
             elif domain.kind in (v.LIST, v.RANGE):
                 inner[it.name] = domain.item or t.ANY
@@ -383,9 +385,13 @@ class Checker:
                        node.span, zh_cn=f"{where_zh}需要条件（`true`/`false`），"
                        f"不能是{zh_type(found)}")  # fmt: skip
 
-    def expect(self, found: ExprType, wanted: ExprType, span: Span, what: str) -> None:
+    def expect(
+        self, found: ExprType, wanted: ExprType, span: Span, what: str, what_zh: str
+    ) -> None:
+        """Report `found` unless it fits `wanted`; `what` names the value (`what_zh` in
+        Chinese)."""
         if not t.compatible(found, wanted):
-            zh_cn = f"{_WHAT_ZH.get(what, what)}必须是{zh_type(wanted)}，不能是{zh_type(found)}"
+            zh_cn = f"{what_zh}必须是{zh_type(wanted)}，不能是{zh_type(found)}"
             self.error("E_TYPE_MISMATCH", f"{what} must be a {wanted}, not a {found}", span,
                        zh_cn=zh_cn)  # fmt: skip
 
@@ -396,8 +402,6 @@ class Checker:
 _WHERE_ZH: dict[str, str] = {"a test using ?": "使用 `?` 的判断"}
 """The Chinese of a `where` of `Checker.condition` that is not a keyword (a keyword stays in
 backticks, followed by a space: `` `if` 需要条件 ``)."""
-_WHAT_ZH: dict[str, str] = {"a range start": "区间起点", "a range end": "区间终点"}
-"""The Chinese of each `what` of `Checker.expect`."""
 
 
 def _may_be_singleton(param: Param, arg: ExprType) -> bool:

@@ -49,7 +49,7 @@ def sort_by(items: list[Value], precedes: Value) -> list[Value]:
 
 def _position(items: list[Value], position: Decimal) -> int:
     """The 0-based index of a 1-based FEEL `position` (negative counts from the end)."""
-    index = integral(position, "`position`")
+    index = integral(position, "`position`", "`position`")
     if index == 0 or abs(index) > len(items):
         message = f"`position` {index} is outside the list of {len(items)} elements"
         zh_cn = f"`position` {index} 超出了列表范围（列表共 {len(items)} 个元素）"

@@ -198,14 +198,14 @@ def reverse(items: list[Value]) -> list[Value]:
 
 
 def sublist(items: list[Value], start: Decimal, length: Decimal | None = None) -> list[Value]:
-    position = integral(start, "the start position")
+    position = integral(start, "the start position", "起始位置")
     if position == 0 or abs(position) > len(items):
         raise FunctionError("the start position is outside the list", "E_ARG_VALUE",
                             zh_cn="起始位置超出列表范围")  # fmt: skip
     begin = position - 1 if position > 0 else len(items) + position
     if length is None:
         return items[begin:]
-    return items[begin : begin + integral(length, "the length")]
+    return items[begin : begin + integral(length, "the length", "长度")]
 
 
 def _item_type(args: Sequence[ExprType]) -> ExprType:

@@ -155,7 +155,7 @@ def largest_remainder(units: int, shares: list[Fraction]) -> list[int]:
 
 
 def allocate(amount: Decimal, shares: list[Value], scale: Decimal | None = None) -> list[Value]:
-    places = 2 if scale is None else whole(scale, "the scale")
+    places = 2 if scale is None else whole(scale, "the scale", "小数位数")
     if not 0 <= places <= MAX_ALLOCATION_SCALE:
         message = f"the scale {places} is outside 0..{MAX_ALLOCATION_SCALE}"
         zh_cn = f"小数位数 {places} 超出 0..{MAX_ALLOCATION_SCALE}"

@@ -29,7 +29,7 @@ from brickwork.engines.expr.values import DECIMAL_CONTEXT, Value, YearsMonths
 
 def quantize(number: Decimal, scale: Decimal | int, rounding: str) -> Decimal:
     """Round `number` to `scale` decimal places (negative scale: tens, hundreds...)."""
-    places = scale if isinstance(scale, int) else integral(scale, "the scale")
+    places = scale if isinstance(scale, int) else integral(scale, "the scale", "小数位数")
     if not MIN_SCALE <= places <= MAX_SCALE:
         message = f"the scale {places} is outside {MIN_SCALE}..{MAX_SCALE}"
         zh_cn = f"小数位数 {places} 超出 {MIN_SCALE}..{MAX_SCALE} 的范围"

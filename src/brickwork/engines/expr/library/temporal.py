@@ -66,7 +66,9 @@ def date_from(value: str | date | datetime) -> object:
 
 def date_of(year: Decimal, month: Decimal, day: Decimal) -> date:
     try:
-        return checked_date(whole(year, "year"), whole(month, "month"), whole(day, "day"))
+        return checked_date(
+            whole(year, "year", "年份"), whole(month, "month", "月份"), whole(day, "day", "日")
+        )
     except YearOutOfRange as exc:
         raise FunctionError(str(exc), "E_DATE_RANGE", zh_cn=exc.zh_cn) from None
     except ValueError as exc:
@@ -90,7 +92,13 @@ def time_of(
     micros = int((second - seconds) * 1_000_000)
     try:
         zone = timezone(offset) if offset is not None else None
-        return time(whole(hour, "hour"), whole(minute, "minute"), seconds, micros, tzinfo=zone)
+        return time(
+            whole(hour, "hour", "小时"),
+            whole(minute, "minute", "分钟"),
+            seconds,
+            micros,
+            tzinfo=zone,
+        )
     except ValueError as exc:
         if offset is not None and not -_DAY < offset < _DAY:
             zh_cn = "时区偏移须在 -24 小时与 24 小时之间（不含两端）"
@@ -142,7 +150,7 @@ def add_months(start: date, months: int) -> date:
 
 
 def edate(start: date | datetime, months: Decimal) -> date:
-    return add_months(_day(start), whole(months, "the number of months"))
+    return add_months(_day(start), whole(months, "the number of months", "月数"))
 
 
 def first_of_month(value: date | datetime) -> date:
@@ -160,7 +168,9 @@ def days_in_month(value: date | datetime) -> Decimal:
 
 
 def eomonth(start: date | datetime, months: Decimal) -> date:
-    return last_of_month(add_months(first_of_month(start), whole(months, "the number of months")))
+    return last_of_month(
+        add_months(first_of_month(start), whole(months, "the number of months", "月数"))
+    )
 
 
 def _anniversary_days(start: date, end: date) -> int:

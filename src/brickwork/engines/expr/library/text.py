@@ -21,32 +21,16 @@ from brickwork.engines.expr.words import zh_kind
 MAX_WHOLE_ARGUMENT = 10**9
 """Largest position, length, count or scale a function accepts; beyond it the result is null."""
 
-WHAT_ZH: dict[str, str] = {
-    "the start position": "起始位置",
-    "the length": "长度",
-    "the number of characters": "字符数",
-    "the scale": "小数位数",
-    "the number of days": "天数",
-    "the number of months": "月数",
-    "year": "年份",
-    "month": "月份",
-    "day": "日",
-    "hour": "小时",
-    "minute": "分钟",
-    "`position`": "`position`",
-}
-"""The Chinese of each `what` that callers of `whole` and `integral` pass (others may pass
-`what_zh` themselves; an unknown `what` is called 该参数, "this argument")."""
-
 
 def _subject(what_zh: str) -> str:
     """`what_zh` ready to stand before a Chinese predicate (a space after backticked code)."""
     return f"{what_zh} " if what_zh.endswith("`") else what_zh
 
 
-def whole(number: Decimal, what: str, what_zh: str | None = None) -> int:
-    """An integral argument as int (positions, lengths, scales)."""
-    zh = what_zh or WHAT_ZH.get(what, "该参数")
+def whole(number: Decimal, what: str, what_zh: str) -> int:
+    """An integral argument as int (positions, lengths, scales); `what` names it in English,
+    `what_zh` in Chinese."""
+    zh = what_zh
     if number != number.to_integral_value():
         raise FunctionError(f"{what} must be a whole number, not {number}", "E_ARG_VALUE",
                             zh_cn=f"{_subject(zh)}必须是整数，不能是 {number}")  # fmt: skip
@@ -56,7 +40,7 @@ def whole(number: Decimal, what: str, what_zh: str | None = None) -> int:
     return int(number)
 
 
-def integral(number: Decimal, what: str, what_zh: str | None = None) -> int:
+def integral(number: Decimal, what: str, what_zh: str) -> int:
     """The integer part of a FEEL position, length or scale (the spec truncates: 1.9 -> 1)."""
     if number.is_finite() and -_BEYOND_WHOLE < number < _BEYOND_WHOLE:
         return int(number)  # truncates toward zero
@@ -67,14 +51,14 @@ _BEYOND_WHOLE = MAX_WHOLE_ARGUMENT + 1
 
 
 def substring(text: str, start: Decimal, length: Decimal | None = None) -> str:
-    position = integral(start, "the start position")
+    position = integral(start, "the start position", "起始位置")
     if position == 0:
         raise FunctionError("positions start at 1 (or -1 for the last character)", "E_ARG_VALUE",
                             zh_cn="位置从 1 开始（-1 表示最后一个字符）")  # fmt: skip
     begin = position - 1 if position > 0 else max(len(text) + position, 0)
     if length is None:
         return text[begin:]
-    count = integral(length, "the length")
+    count = integral(length, "the length", "长度")
     if count < 0:
         raise FunctionError("the length cannot be negative", "E_ARG_VALUE", zh_cn="长度不能为负数")
     return text[begin : begin + count]
@@ -327,7 +311,7 @@ def string_join(items: list[Value], delimiter: str | None = None, prefix: str | 
 
 
 def left(text: str, count: Decimal | None = None) -> str:
-    n = 1 if count is None else whole(count, "the number of characters")
+    n = 1 if count is None else whole(count, "the number of characters", "字符数")
     if n < 0:
         raise FunctionError("the number of characters cannot be negative", "E_ARG_VALUE",
                             zh_cn="字符数不能为负数")  # fmt: skip
@@ -335,7 +319,7 @@ def left(text: str, count: Decimal | None = None) -> str:
 
 
 def right(text: str, count: Decimal | None = None) -> str:
-    n = 1 if count is None else whole(count, "the number of characters")
+    n = 1 if count is None else whole(count, "the number of characters", "字符数")
     if n < 0:
         raise FunctionError("the number of characters cannot be negative", "E_ARG_VALUE",
                             zh_cn="字符数不能为负数")  # fmt: skip
@@ -343,7 +327,10 @@ def right(text: str, count: Decimal | None = None) -> str:
 
 
 def mid(text: str, start: Decimal, count: Decimal) -> str:
-    position, n = whole(start, "the start position"), whole(count, "the number of characters")
+    position, n = (
+        whole(start, "the start position", "起始位置"),
+        whole(count, "the number of characters", "字符数"),
+    )
     if position < 1 or n < 0:
         raise FunctionError("MID needs a start ≥ 1 and a count ≥ 0", "E_ARG_VALUE",
                             zh_cn="MID 要求起始位置 ≥ 1、字符数 ≥ 0")  # fmt: skip

@@ -35,7 +35,7 @@ def _day(value: date | datetime) -> date:
 def add_working_days(context: EvaluationContext, start: date | datetime, days: Decimal) -> date:
     calendar = _calendar(context)
     try:
-        return calendar.add_working_days(_day(start), whole(days, "the number of days"))
+        return calendar.add_working_days(_day(start), whole(days, "the number of days", "天数"))
     except ValueError as exc:
         raise FunctionError(str(exc), "E_DATE_RANGE", zh_cn=zh_reason(exc)) from None
 
