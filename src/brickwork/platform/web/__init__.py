@@ -1,9 +1,9 @@
-"""The web UI: server-rendered pages for ops staff, managers and administrators (see
-``install``), and the API reference page."""
+"""The web UI: server-rendered pages for ops staff, managers and administrators (``ROUTERS``,
+with ``install_handlers``), and the API reference page."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from brickwork.platform.web import (
@@ -38,9 +38,8 @@ from brickwork.platform.web import (
 from brickwork.platform.web.views import PasswordChangeFirst, SignInFirst, sign_in_redirect
 
 
-def install(app: FastAPI) -> None:
-    """The pages' routes, and their answers to a visitor who must sign in (or change their
-    password) first."""
+def install_handlers(app: FastAPI) -> None:
+    """The pages' answers to a visitor who must sign in (or change their password) first."""
 
     async def sign_in_first(request: Request, _exc: Exception) -> Response:
         return sign_in_redirect(request)
@@ -50,30 +49,35 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(SignInFirst, sign_in_first)
     app.add_exception_handler(PasswordChangeFirst, password_first)
-    app.include_router(pages.router)
-    app.include_router(records.router)
-    app.include_router(forms.router)
-    app.include_router(reports.router)
-    app.include_router(report_designer.router)
-    app.include_router(dashboard_designer.router)
-    app.include_router(inbox.router)
-    app.include_router(notices.router)
-    app.include_router(people.router)
-    app.include_router(imports.router)
-    app.include_router(bulk.router)
-    app.include_router(saved.router)
-    app.include_router(search.router)
-    app.include_router(account.router)
-    app.include_router(packs.router)
-    app.include_router(admin.router)
-    app.include_router(roles.router)
-    app.include_router(audit.router)
-    app.include_router(design_tables.router)
-    app.include_router(expressions.router)
-    app.include_router(designer.router)
-    app.include_router(flow_designer.router)
-    app.include_router(design_hub.router)
-    app.include_router(app_settings.router)
-    app.include_router(flow_blocks.router)
-    app.include_router(flow_simulate.router)
-    app.include_router(rule_designer.router)
+
+
+ROUTERS: tuple[APIRouter, ...] = (
+    pages.router,
+    records.router,
+    forms.router,
+    reports.router,
+    report_designer.router,
+    dashboard_designer.router,
+    inbox.router,
+    notices.router,
+    people.router,
+    imports.router,
+    bulk.router,
+    saved.router,
+    search.router,
+    account.router,
+    packs.router,
+    admin.router,
+    roles.router,
+    audit.router,
+    design_tables.router,
+    expressions.router,
+    designer.router,
+    flow_designer.router,
+    design_hub.router,
+    app_settings.router,
+    flow_blocks.router,
+    flow_simulate.router,
+    rule_designer.router,
+)
+"""The pages' routers, in the order their routes are matched."""
