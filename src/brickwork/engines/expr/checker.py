@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, assert_never
 
+from brickwork.engines.bilingual import Words
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr import values as v
 from brickwork.engines.expr.check_functions import (
@@ -178,6 +179,15 @@ class Checker:
         self.diagnostics.append(diagnostic)
         return t.ANY
 
+    def unknown(
+        self, code: str, said: Words, span: Span, name: str, candidates: Sequence[str]
+    ) -> ExprType:
+        """`name` is unknown (`said`): the closest of `candidates`, if any, is the hint."""
+        hint = suggest(name, candidates)
+        if hint is None:
+            return self.error(code, said.en, span, zh_cn=said.zh_cn)
+        return self.error(code, said.en, span, hint.en, zh_cn=said.zh_cn, hint_zh_cn=hint.zh_cn)
+
     def check(self, node: Expr, local: _Locals) -> ExprType:
         result: ExprType = _INFER[type(node)](self, node, local)
         self.types[id(node)] = result
@@ -197,11 +207,8 @@ class Checker:
         if node.name == "?":
             return self.error("E_UNKNOWN_NAME", "`?` is only available in decision-table cells",
                               node.span, zh_cn="`?` 只能在决策表单元格中使用")  # fmt: skip
-        return self.error(
-            "E_UNKNOWN_NAME", f"unknown name `{node.name}`", node.span,
-            suggest(node.name, candidates), zh_cn=f"未知名称 `{node.name}`",
-            hint_zh_cn=suggest_zh(node.name, candidates),
-        )  # fmt: skip
+        said = Words(f"未知名称 `{node.name}`", f"unknown name `{node.name}`")
+        return self.unknown("E_UNKNOWN_NAME", said, node.span, node.name, candidates)
 
     def _path_of(self, node: Path, local: _Locals) -> ExprType:
         return self._path(node, self.check(node.target, local))
@@ -218,12 +225,9 @@ class Checker:
                 return t.ANY
             found = target.field(node.key)
             if found is None:
-                return self.error(
-                    "E_UNKNOWN_FIELD", f"`{node.key}` is not a field here", node.span,
-                    suggest(node.key, list(target.field_names)),
-                    zh_cn=f"此处没有字段 `{node.key}`",
-                    hint_zh_cn=suggest_zh(node.key, list(target.field_names)),
-                )  # fmt: skip
+                said = Words(f"此处没有字段 `{node.key}`", f"`{node.key}` is not a field here")
+                names = target.field_names
+                return self.unknown("E_UNKNOWN_FIELD", said, node.span, node.key, names)
             return found
         for python_type, properties in PROPERTIES.items():
             if v.kind_of(_python_sample(python_type)) == target.kind and node.key in properties:
@@ -264,11 +268,9 @@ class Checker:
                               "function", node.span,
                               zh_cn=f"`{node.function}` 是{zh_type(bound)}，不是函数")  # fmt: skip
         if spec is None:
+            said = Words(f"未知函数 `{node.function}`", f"unknown function `{node.function}`")
             names = list(self.registry.all_names)
-            return self.error("E_UNKNOWN_FUNCTION", f"unknown function `{node.function}`",
-                              node.span, suggest(node.function, names),
-                              zh_cn=f"未知函数 `{node.function}`",
-                              hint_zh_cn=suggest_zh(node.function, names))  # fmt: skip
+            return self.unknown("E_UNKNOWN_FUNCTION", said, node.span, node.function, names)
         try:
             binding = self.registry.bind(spec, node.args)
         except BindError as exc:
@@ -468,26 +470,18 @@ _INFER: dict[type, Callable[[Checker, Any, _Locals], ExprType]] = {
 classes tests them one by one). Every member of `Expr` has an entry (tests/unit/engines/expr)."""
 
 
-def suggest(name: str, candidates: Sequence[str]) -> str | None:
-    """'did you mean `x`?' for the closest candidate, if any is close enough."""
+def suggest(name: str, candidates: Sequence[str]) -> Words | None:
+    """'did you mean `x`?' (是否应为 `x`？) for the closest candidate, if any is close enough."""
     found = _closest(name, candidates)
     if found is None:
         return None
     match, case_only = found
     if case_only:
-        return f"did you mean `{match}`? (names are case-sensitive)"
-    return f"did you mean `{match}`?"
-
-
-def suggest_zh(name: str, candidates: Sequence[str]) -> str | None:
-    """The Chinese twin of `suggest`: '是否应为 `x`？' for the same candidate."""
-    found = _closest(name, candidates)
-    if found is None:
-        return None
-    match, case_only = found
-    if case_only:
-        return f"是否应为 `{match}`？（名称区分大小写）"
-    return f"是否应为 `{match}`？"
+        return Words(
+            f"是否应为 `{match}`？（名称区分大小写）",
+            f"did you mean `{match}`? (names are case-sensitive)",
+        )
+    return Words(f"是否应为 `{match}`？", f"did you mean `{match}`?")
 
 
 def _closest(name: str, candidates: Sequence[str]) -> tuple[str, bool] | None:
