@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from drafts import draft
 from fastapi.testclient import TestClient
 
 API = "/api/v1"
@@ -21,14 +22,6 @@ CODE = re.compile(r"`[^`]*`|E_[A-Z_]+")
 def chinese_only(message: str) -> bool:
     """Chinese, with no English word outside quoted code (field keys, operators, codes)."""
     return bool(CJK.search(message)) and not ENGLISH.search(CODE.sub("", message))
-
-
-def draft(client: TestClient, kind: str, key: str, spec: dict[str, Any]) -> None:
-    if client.get(f"{APP}/definitions/{kind}/{key}").status_code == 404:
-        body = {"kind": kind, "key": key, "label": key}
-        assert client.post(f"{APP}/definitions", json=body).status_code == 201
-    saved = client.put(f"{APP}/definitions/{kind}/{key}", json={"label": key, "spec": spec})
-    assert saved.status_code == 200, saved.text
 
 
 def publish(client: TestClient, kind: str, key: str, language: str) -> dict[str, Any]:
@@ -49,7 +42,7 @@ FIELDS = [
 @pytest.fixture
 def loans(client: TestClient) -> TestClient:
     assert client.post(f"{API}/apps", json={"key": "loans", "label": "Loans"}).status_code == 201
-    draft(client, "form", "loan", {"fields": FIELDS})
+    draft(client, APP, "form", "loan", {"fields": FIELDS})
     assert client.post(f"{APP}/definitions/form/loan/publish").status_code == 201
     return client
 
@@ -58,7 +51,9 @@ def test_a_forms_broken_formula_is_explained_in_the_designers_language(
     loans: TestClient,
 ) -> None:
     note = {"id": "f_note", "key": "note", "type": "text", "label": "Note"}
-    draft(loans, "form", "loan", {"fields": [*FIELDS, {**note, "visible_when": 'desk == "x"'}]})
+    draft(
+        loans, APP, "form", "loan", {"fields": [*FIELDS, {**note, "visible_when": 'desk == "x"'}]}
+    )
     [zh] = publish(loans, "form", "loan", "zh-CN")["errors"]
     [en] = publish(loans, "form", "loan", "en")["errors"]
     assert (zh["pointer"], zh["code"]) == (en["pointer"], en["code"])
@@ -77,7 +72,7 @@ def test_a_forms_formula_with_a_misspelt_field_names_the_field_it_meant(
 ) -> None:
     total = {"id": "f_total", "key": "total", "type": "computed", "label": "Total"}
     total |= {"expression": "amout * 2", "result_type": "decimal"}
-    draft(loans, "form", "loan", {"fields": [*FIELDS, total]})
+    draft(loans, APP, "form", "loan", {"fields": [*FIELDS, total]})
     [zh] = publish(loans, "form", "loan", "zh-CN")["errors"]
     assert zh["message"].endswith("未知名称 `amout`（是否应为 `amount`？）"), zh["message"]
     assert chinese_only(zh["message"]), zh["message"]
@@ -101,7 +96,7 @@ def test_a_flows_broken_condition_is_explained_in_the_designers_language(
             {"id": "e4", "from": "head", "to": "done"},
         ],
     }
-    draft(loans, "flow", "credit", spec)
+    draft(loans, APP, "flow", "credit", spec)
     [zh] = publish(loans, "flow", "credit", "zh-CN")["errors"]
     [en] = publish(loans, "flow", "credit", "en")["errors"]
     assert (zh["pointer"], zh["code"]) == (en["pointer"], en["code"])

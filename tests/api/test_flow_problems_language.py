@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from drafts import draft
 from fastapi.testclient import TestClient
 
 API = "/api/v1"
@@ -22,15 +23,6 @@ def loan_form(currency: str | None = "CNY") -> dict[str, Any]:
     if currency is not None:
         amount["currency"] = currency
     return {"fields": [{"id": "f_desk", "key": "desk", "type": "text", "label": "Desk"}, amount]}
-
-
-def draft(client: TestClient, kind: str, key: str, spec: dict[str, Any]) -> None:
-    """Save `spec` as the draft of `kind`/`key` (created when new)."""
-    if client.get(f"{APP}/definitions/{kind}/{key}").status_code == 404:
-        body = {"kind": kind, "key": key, "label": key}
-        assert client.post(f"{APP}/definitions", json=body).status_code == 201
-    saved = client.put(f"{APP}/definitions/{kind}/{key}", json={"label": key, "spec": spec})
-    assert saved.status_code == 200, saved.text
 
 
 def publish(client: TestClient, kind: str, key: str, **options: Any) -> dict[str, dict[str, Any]]:
@@ -85,7 +77,7 @@ def flow(condition: str, head: dict[str, Any] = ADMIN) -> dict[str, Any]:
 @pytest.fixture
 def loans(client: TestClient) -> TestClient:
     assert client.post(f"{API}/apps", json={"key": "loans", "label": "Loans"}).status_code == 201
-    draft(client, "form", "loan", loan_form())
+    draft(client, APP, "form", "loan", loan_form())
     assert client.post(f"{APP}/definitions/form/loan/publish").status_code == 201
     return client
 
@@ -96,7 +88,7 @@ def test_a_refused_flow_names_each_problem_in_the_designers_language(loans: Test
     spec["edges"][2] = {"id": "e3", "from": "route", "to": "desk", "condition": 'desk = "retail"'}
     spec["nodes"].append({"id": "orphan", "type": "approval", "assignees": [ADMIN]})
     spec["edges"].append({"id": "e6", "from": "orphan", "to": "done"})
-    draft(loans, "flow", "credit", spec)
+    draft(loans, APP, "flow", "credit", spec)
     answers = publish(loans, "flow", "credit")
     assert [a["status"] for a in answers.values()] == [422, 422]
     assert answers["zh-CN"]["detail"] == "流程 credit 无法发布"
@@ -130,7 +122,7 @@ def test_a_refused_flow_names_each_problem_in_the_designers_language(loans: Test
 
 
 def test_an_expression_problem_says_where_in_the_designers_language(loans: TestClient) -> None:
-    draft(loans, "flow", "credit", flow("amount >"))
+    draft(loans, APP, "flow", "credit", flow("amount >"))
     found = items(publish(loans, "flow", "credit"))
     ((pointer, code, en),) = found["en"]
     ((_, _, zh),) = found["zh-CN"]
@@ -146,9 +138,9 @@ def test_a_form_change_that_breaks_a_flow_says_so_in_the_designers_language(
 ) -> None:
     """The published flow routes on an amount in CNY; letting each record choose its
     currency would compare amounts whatever their currency."""
-    draft(loans, "flow", "credit", flow("amount > 1000000"))
+    draft(loans, APP, "flow", "credit", flow("amount > 1000000"))
     assert loans.post(f"{APP}/definitions/flow/credit/publish").status_code == 201
-    draft(loans, "form", "loan", loan_form(None))
+    draft(loans, APP, "form", "loan", loan_form(None))
     cast = {"conversions": {"f_amount": "cast"}}
     answers = publish(loans, "form", "loan", json=cast)
     assert [a["status"] for a in answers.values()] == [409, 409]
@@ -166,7 +158,7 @@ def test_a_form_change_that_breaks_a_flow_says_so_in_the_designers_language(
 def test_a_misshapen_flow_says_so_in_the_designers_language(loans: TestClient) -> None:
     spec = flow("amount > 1000000")
     spec["nodes"][1]["colour"] = "red"
-    draft(loans, "flow", "credit", spec)
+    draft(loans, APP, "flow", "credit", spec)
     found = items(publish(loans, "flow", "credit"))
     assert found["en"] == [
         ("/spec/nodes/1/colour", "E_FLOW_SCHEMA", "Extra inputs are not permitted")

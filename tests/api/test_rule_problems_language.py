@@ -8,20 +8,12 @@ from typing import Any
 
 import pytest
 from decision_models import rating_model
+from drafts import draft
 from fastapi.testclient import TestClient
 
 API = "/api/v1"
 APP = f"{API}/apps/fx"
 LANGUAGES = ("zh-CN", "en")
-
-
-def draft(client: TestClient, kind: str, key: str, spec: dict[str, Any]) -> None:
-    """Save `spec` as the draft of `kind`/`key` (created when new)."""
-    if client.get(f"{APP}/definitions/{kind}/{key}").status_code == 404:
-        body = {"kind": kind, "key": key, "label": key}
-        assert client.post(f"{APP}/definitions", json=body).status_code == 201
-    saved = client.put(f"{APP}/definitions/{kind}/{key}", json={"label": key, "spec": spec})
-    assert saved.status_code == 200, saved.text
 
 
 def refusals(client: TestClient, kind: str, key: str) -> dict[str, dict[str, Any]]:
@@ -47,7 +39,7 @@ def fx(client: TestClient) -> TestClient:
         {"id": "f_desk", "key": "desk", "type": "text", "label": "Desk"},
         {"id": "f_amount", "key": "amount", "type": "money", "label": "Amount", "currency": "USD"},
     ]
-    draft(client, "form", "deal", {"fields": deal})
+    draft(client, APP, "form", "deal", {"fields": deal})
     assert client.post(f"{APP}/definitions/form/deal/publish").status_code == 201
     return client
 
@@ -60,7 +52,7 @@ def test_a_refused_rule_names_each_problem_in_the_designers_language(fx: TestCli
         "condition": "amount + 1",
         "actions": [{"type": "set_fields", "values": {"risk": '"high"', "desk": "1 +"}}],
     }
-    draft(fx, "rule", "big_desk", rule)
+    draft(fx, APP, "rule", "big_desk", rule)
     answers = refusals(fx, "rule", "big_desk")
     zh, en = by_pointer(answers["zh-CN"]), by_pointer(answers["en"])
     assert {p: code for p, (code, _) in zh.items()} == {p: code for p, (code, _) in en.items()}
@@ -97,7 +89,7 @@ def test_a_refused_decision_model_names_each_problem_in_the_designers_language(
 ) -> None:
     spec = rating_model(rules=[{"id": "r1", "when": ["< 600"], "then": ['"high"']}])
     spec["decisions"][0]["requires"]["inputs"].append("income")
-    draft(fx, "decision_table", "rating", spec)
+    draft(fx, APP, "decision_table", "rating", spec)
     answers = refusals(fx, "decision_table", "rating")
     zh, en = by_pointer(answers["zh-CN"]), by_pointer(answers["en"])
     assert {p: code for p, (code, _) in zh.items()} == {p: code for p, (code, _) in en.items()}
