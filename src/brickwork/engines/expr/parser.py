@@ -171,9 +171,9 @@ class _Parser(Structures):
             self.too_deep(self.span(self.pos, self.pos))
         text = self.texts[self.pos]
         kind = self.kinds[self.pos]
-        if self.texts[self.pos + 1] in _TERMINATORS and (
+        if (  # a literal or a name is never the last token (the end marker follows it)
             kind in (NUMBER, STRING) or (kind == WORD and text not in _OPENING_KEYWORDS)
-        ):
+        ) and self.texts[self.pos + 1] in _TERMINATORS:
             node: Expr = self.primary()  # a lone literal or name: no operators to climb
         elif text == "if":
             node = self.if_expression()

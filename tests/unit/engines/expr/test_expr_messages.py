@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from brickwork.engines.expr import ExpressionError, Scope, compile_expression
+from brickwork.engines.expr.parser import parse, parse_unary_tests
 
 SCOPE = Scope.of(
     {
@@ -74,6 +75,12 @@ MISTAKES: list[tuple[str, str, str, int, int, tuple[str, ...]]] = [
     ("empty expression", "   ", "E_EMPTY", 1, 1, ("empty",)),
     ("date and time against a date", "at >= today()", "E_IMPOSSIBLE_COMPARISON", 1, 1,
      ("date(at) >= today()",)),
+    ("typing stopped after an opening bracket", "SUM(", "E_UNBALANCED", 1, 4,
+     ("`(` is never closed",)),
+    ("nothing after an opening parenthesis", "amount > (", "E_UNBALANCED", 1, 10,
+     ("`(` is never closed",)),
+    ("nothing after an opening square bracket", "amount in [", "E_UNBALANCED", 1, 11,
+     ("`[` is never closed",)),
     ("error on a later line", "amount > 5 and\n  channel == \"x\"", "E_DOUBLE_EQUALS", 2, 11,
      ("single `=`",)),
 ]  # fmt: skip
@@ -94,6 +101,31 @@ def test_mistake_is_explained(
     text = f"{diagnostic.message} {diagnostic.hint or ''}"
     for word in words:
         assert word in text, f"{mistake}: {word!r} not in {text!r}"
+
+
+# Expressions using every construct: while an analyst types one, the live check reads each prefix.
+BEING_TYPED = (
+    'if amount > 1000 and channel in ["cash", "card"] then sum(items) else -1',
+    "for g in guarantors return {name: g.name, share: g.share * 2}",
+    'some x in items satisfies x > 3 or every y in [1..5] satisfies (y != 2)',
+    'string(opened) + " " + upper case(channel)[1] and not(approved)',
+    "function(a, b) a + b",
+    "date and time(at) >= @\"2025-01-01T00:00:00\" between 1 and 2",
+)
+CELLS_BEING_TYPED = ('< 10, [1..5], not("a", "b")', '? > amount, -', ">= date(opened)")
+
+
+@pytest.mark.parametrize("source", BEING_TYPED + CELLS_BEING_TYPED)
+def test_every_prefix_of_an_expression_being_typed_is_explained(source: str) -> None:
+    """No prefix fails the reader itself: each is read, or refused with a diagnostic that says
+    what is wrong (never the catch-all that names an internal error)."""
+    for end in range(1, len(source) + 1):
+        for read in (parse, parse_unary_tests):
+            try:
+                read(source[:end])
+            except ExpressionError as exc:
+                said = [d.message for d in exc.diagnostics]
+                assert not any("could not be read" in m for m in said), (source[:end], said)
 
 
 def test_rendered_error_has_a_caret_excerpt() -> None:
