@@ -38,6 +38,21 @@ def fx(client: TestClient) -> TestClient:
     deal = [
         {"id": "f_desk", "key": "desk", "type": "text", "label": "Desk"},
         {"id": "f_amount", "key": "amount", "type": "money", "label": "Amount", "currency": "USD"},
+        {
+            "id": "f_ref",
+            "key": "ref",
+            "type": "serial_number",
+            "label": "Ref",
+            "pattern": "D{seq:4}",
+        },
+        {
+            "id": "f_fee",
+            "key": "fee",
+            "type": "computed",
+            "label": "Fee",
+            "expression": "amount * 0.001",
+            "result_type": "decimal",
+        },
     ]
     draft(client, APP, "form", "deal", {"fields": deal})
     assert client.post(f"{APP}/definitions/form/deal/publish").status_code == 201
@@ -62,7 +77,7 @@ def test_a_refused_rule_names_each_problem_in_the_designers_language(fx: TestCli
     )
     assert zh["/spec/condition"] == (
         "E_RULE_CONDITION",
-        "条件的结果是 number，不是 true/false（例如 amount > 50000）",
+        "条件的结果是数字，不是 true/false（例如 amount > 50000）",
     )
     assert en["/spec/mode"][1] == (
         'only after-save rules can act later (use "same_transaction" before the save)'
@@ -140,3 +155,46 @@ def test_a_refused_dmn_file_names_each_problem_in_the_designers_language(
         "（提示：请删除 DOCTYPE：DMN 文件和测试用例文件都不需要 DTD 或实体）"
     )
     assert answers["zh-CN"]["detail"] == "DMN 文件无法导入：未保存任何内容"
+
+
+def test_an_action_value_its_field_cannot_take_is_refused_in_the_designers_language(
+    fx: TestClient,
+) -> None:
+    """Text into a money field, or any value into a field the form computes or the platform
+    numbers: the records layer would refuse it when the rule runs, failing the deal's save."""
+    values = {"amount": "desk", "ref": '"D-1"', "fee": "1", "desk": "upper case(desk)"}
+    rule = {
+        "trigger": {"on": "record", "form": "deal"},
+        "phase": "before_save",
+        "actions": [{"type": "set_fields", "values": values}],
+    }
+    draft(fx, APP, "rule", "normalise", rule)
+    answers = refusals(fx, "rule", "normalise")
+    zh, en = by_pointer(answers["zh-CN"]), by_pointer(answers["en"])
+    assert en == {
+        "/spec/actions/0/values/amount": (
+            "E_RULE_VALUE_TYPE",
+            "field `amount` takes a number; this expression gives a string "
+            "(convert it, e.g. number(text), string(n), date(text))",
+        ),
+        "/spec/actions/0/values/ref": (
+            "E_RULE_FIELD_NOT_WRITABLE",
+            "field `ref` is computed by its form or numbered by the system: an action cannot "
+            "set it (set the fields it is computed from, or remove this entry)",
+        ),
+        "/spec/actions/0/values/fee": (
+            "E_RULE_FIELD_NOT_WRITABLE",
+            "field `fee` is computed by its form or numbered by the system: an action cannot "
+            "set it (set the fields it is computed from, or remove this entry)",
+        ),
+    }
+    assert zh["/spec/actions/0/values/amount"][1] == (
+        "字段 `amount` 的值应为数字，这个表达式的结果是文本"
+        "（请在表达式中转换类型，例如 number(text)、string(n)、date(text)）"
+    )
+    assert zh["/spec/actions/0/values/fee"][1] == (
+        "字段 `fee` 由表单计算或由系统编号，动作不能设置它（请设置它所依据的字段，或删除这一项）"
+    )
+    fixed = {**rule, "actions": [{"type": "set_fields", "values": {"desk": "upper case(desk)"}}]}
+    draft(fx, APP, "rule", "normalise", fixed)
+    assert fx.post(f"{APP}/definitions/rule/normalise/publish").status_code == 201

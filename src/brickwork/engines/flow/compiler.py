@@ -15,10 +15,17 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError
 
 from brickwork.engines.bilingual import Words
-from brickwork.engines.expr import CompiledExpression, ExpressionError, Scope, compile_expression
+from brickwork.engines.expr import (
+    CompiledExpression,
+    ExpressionError,
+    Scope,
+    compile_expression,
+    to_sql_ir,
+)
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr.diagnostics import Diagnostic
 from brickwork.engines.expr.syntax import read_beyond_null_tests
+from brickwork.engines.expr.words import zh_type
 from brickwork.engines.flow.definition import (
     ActionNode,
     Assignee,
@@ -63,6 +70,11 @@ FIELD_TYPES: dict[str, t.ExprType] = {
     "multi_select": t.list_of(t.STRING),
 }
 """Expression type per field type (anything else, e.g. a subtable, is seen as `any`)."""
+_SYSTEM_FILLED = frozenset({"computed", "serial_number"})
+"""Field types the form or the platform fills in: no action may set them."""
+_REFERENCE_TYPES = frozenset({"lookup", "member", "department"})
+"""Field types whose values an expression sees as text, or as a list of texts when the field
+takes several (which the environment does not say): an action's value for one is not checked."""
 _DISCRIMINATORS = frozenset(
     {
         *("start", "end", "approval", "task", "cc", "exclusive", "parallel", "inclusive"),
@@ -292,7 +304,9 @@ class _Compiler:
             return None
         kind = compiled.result_type
         if boolean and t.is_known(kind) and kind.kind != t.BOOLEAN.kind:
-            self.problem(pointer, "E_FLOW_CONDITION", "condition_type", type=kind)
+            self.problem(
+                pointer, "E_FLOW_CONDITION", "condition_type", type=Words(zh_type(kind), str(kind))
+            )
         self.expressions[pointer] = compiled
         return compiled
 
@@ -363,7 +377,44 @@ class _Compiler:
             here = f"{pointer}/values/{_token(key)}"
             if target is not None and key not in target:
                 self.problem(here, "E_FLOW_UNKNOWN_FIELD", "unknown_set_field", field=key)
-            self.expression(text, here, self.names)
+            if target is not None and target.get(key) in _SYSTEM_FILLED:
+                self.problem(here, "E_FLOW_FIELD_NOT_WRITABLE", "field_not_writable", field=key)
+            compiled = self.expression(text, here, self.names)
+            if compiled is not None and target is not None and key in target:
+                self.value_type(compiled.result_type, key, target[key], here)
+        if isinstance(action, UpdateRecords) and target is not None:
+            self.pushable(action.where, f"{pointer}/where", target)
+
+    def value_type(self, found: t.ExprType, key: str, field_type: str, pointer: str) -> None:
+        """A value an action sets must be of a type its field takes: the records layer would
+        refuse it at run time, stopping whoever's command reached the action."""
+        wanted = None if field_type in _REFERENCE_TYPES else FIELD_TYPES.get(field_type)
+        if wanted is not None and not t.compatible(found, wanted):
+            self.problem(
+                pointer,
+                "E_FLOW_VALUE_TYPE",
+                "value_type",
+                field=key,
+                wanted=Words(zh_type(wanted), str(wanted)),
+                found=Words(zh_type(found), str(found)),
+            )
+
+    def pushable(self, where: str, pointer: str, target: Mapping[str, str]) -> None:
+        """An `update_records` filter runs in the database, over `it` (a record of the target
+        form) and `record` (the flow's record)."""
+        scope = Scope(
+            fields={
+                "it": t.context_of({k: FIELD_TYPES.get(v, t.ANY) for k, v in target.items()}),
+                "record": t.context_of(
+                    {k: FIELD_TYPES.get(v, t.ANY) for k, v in self.env.fields.items()}
+                ),
+            }
+        )
+        try:
+            to_sql_ir(where, scope, predicate=True)
+        except ExpressionError as exc:
+            for diagnostic in exc.diagnostics:
+                self.problems.append(_from_diagnostic(diagnostic, pointer))
 
     def decision_call(self, action: CallDecision, pointer: str) -> None:
         model = self.env.decisions.get(action.model)

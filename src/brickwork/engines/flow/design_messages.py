@@ -416,8 +416,29 @@ DESIGN_MESSAGES: dict[str, tuple[Pair, Pair | None]] = {
     ),
     "expression": (("表达式有误（{code}）：{detail}", "{code}: {detail}"), None),
     "condition_type": (
-        ("条件的结果是 {type}，不是 true/false", "the condition gives a {type}, not true/false"),
+        ("条件的结果是{type}，不是 true/false", "the condition gives a {type}, not true/false"),
         ("例如 amount > 1000000", "e.g. amount > 1000000"),
+    ),
+    "field_not_writable": (
+        (
+            "字段 `{field}` 由表单计算或由系统编号，动作不能设置它",
+            "field `{field}` is computed by its form or numbered by the system: an action cannot "
+            "set it",
+        ),
+        (
+            "请设置它所依据的字段，或删除这一项",
+            "set the fields it is computed from, or remove this entry",
+        ),
+    ),
+    "value_type": (
+        (
+            "字段 `{field}` 的值应为{wanted}，这个表达式的结果是{found}",
+            "field `{field}` takes a {wanted}; this expression gives a {found}",
+        ),
+        (
+            "请在表达式中转换类型，例如 number(text)、string(n)、date(text)",
+            "convert it, e.g. number(text), string(n), date(text)",
+        ),
     ),
     "money_currency": (
         (

@@ -20,7 +20,7 @@ class FlowEnvironment:
     """The bound form's fields: key -> field type (`text`, `money`, `member`, ...)."""
     roles: frozenset[str] = frozenset()
     forms: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    """Other forms of the app (for actions): key -> field key -> field type."""
+    """The forms of the app, the bound one included (for actions): key -> field -> type."""
     decisions: Mapping[str, Any] = field(default_factory=dict)
     """Decision model key -> compiled model (`brickwork.engines.rules.CompiledModel`)."""
     flows: Mapping[str, frozenset[int]] = field(default_factory=dict)

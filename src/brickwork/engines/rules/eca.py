@@ -35,6 +35,7 @@ from brickwork.engines.expr import (
 )
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr import values as v
+from brickwork.engines.expr.words import zh_type
 from brickwork.engines.rules.cron import Cron, CronError, parse_cron
 from brickwork.engines.rules.messages import MATCHING, PHASES, TRIGGERED, phrase
 from brickwork.engines.rules.problems import ModelProblem, from_diagnostic, pointer_token, problem
@@ -524,7 +525,10 @@ class _Compiler:
             and (condition.result_type.kind != v.BOOLEAN)
         ):
             self.problem(
-                "E_RULE_CONDITION", "condition_type", "/condition", kind=condition.result_type
+                "E_RULE_CONDITION",
+                "condition_type",
+                "/condition",
+                kind=Words(zh_type(condition.result_type), str(condition.result_type)),
             )
         for index, action in enumerate(rule.actions):
             self._action(action, f"/actions/{index}", names, record_fields)
@@ -734,11 +738,27 @@ class _Compiler:
             here = f"{pointer}/values/{pointer_token(key)}"
             if target is not None and key not in target:
                 self.problem("E_RULE_UNKNOWN_FIELD", "no_field_to_set", here, key=key)
-            self._expression(text, here, names)
+            compiled = self._expression(text, here, names)
+            wanted = None if target is None else target.get(key)
+            if compiled is not None and wanted is not None:
+                self._value_type(compiled.result_type, key, wanted, here)
         if isinstance(action, RaiseAlert) and action.dedupe is not None:
             self._expression(action.dedupe, f"{pointer}/dedupe", names)
         if isinstance(action, UpdateRecords) and target is not None:
             self._pushable(action.where, f"{pointer}/where", target, record_fields)
+
+    def _value_type(self, found: t.ExprType, key: str, wanted: t.ExprType, pointer: str) -> None:
+        """A value an action sets must be of a type its field takes: the records layer would
+        refuse it when the rule runs, failing the save that triggered it."""
+        if not t.compatible(found, wanted):
+            self.problem(
+                "E_RULE_VALUE_TYPE",
+                "action_value_type",
+                pointer,
+                key=key,
+                wanted=Words(zh_type(wanted), str(wanted)),
+                found=Words(zh_type(found), str(found)),
+            )
 
     def _own_action(
         self,

@@ -26,7 +26,7 @@ MESSAGES: dict[str, tuple[Pair, Pair | None]] = {
     # ---- rules: shape, trigger, phase and dates
     "rule_schema": (("规则定义的结构不符合要求：{detail}", "{detail}"), None),
     "condition_type": (
-        ("条件的结果是 {kind}，不是 true/false", "the condition gives a {kind}, not true/false"),
+        ("条件的结果是{kind}，不是 true/false", "the condition gives a {kind}, not true/false"),
         ("例如 amount > 50000", "e.g. amount > 50000"),
     ),
     "async_phase": (
@@ -105,6 +105,16 @@ MESSAGES: dict[str, tuple[Pair, Pair | None]] = {
         ("请在新建或更新记录时触发", "trigger on created or updated"),
     ),
     "no_field_to_set": (("没有可设置的字段 `{key}`", "no field `{key}` to set"), None),
+    "action_value_type": (
+        (
+            "字段 `{key}` 的值应为{wanted}，这个表达式的结果是{found}",
+            "field `{key}` takes a {wanted}; this expression gives a {found}",
+        ),
+        (
+            "请在表达式中转换类型，例如 number(text)、string(n)、date(text)",
+            "convert it, e.g. number(text), string(n), date(text)",
+        ),
+    ),
     "record_field": (("记录没有字段 `{key}`", "the record has no field `{key}`"), None),
     "start_flow_trigger": (
         (

@@ -31,7 +31,12 @@ from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr.syntax import read_beyond_null_tests
 from brickwork.engines.form import compile_form
 from brickwork.engines.form.compiled import FormDesignError
-from brickwork.engines.form.definition import FormDefinition, MoneyField
+from brickwork.engines.form.definition import (
+    ComputedField,
+    FormDefinition,
+    MoneyField,
+    SerialNumberField,
+)
 from brickwork.engines.form.scope import to_expression_values
 from brickwork.engines.rules import (
     AlertEffect,
@@ -57,6 +62,7 @@ from brickwork.engines.rules.eca import (
     UpdateRecordsEffect,
     run_examples,
 )
+from brickwork.engines.rules.problems import pointer_token
 from brickwork.engines.rules.rule_definition import (
     CallDecision,
     FlowTrigger,
@@ -210,19 +216,27 @@ class RuleRunner:
         """A rule is refused at publish with every problem (examples included)."""
         forms = self.records.published_forms(session, request.app_key)
         scopes = scopes_of(forms)
+        filled = {form.form_key: system_filled_fields(form.definition) for form in forms}
         try:
             compiled = compile_rule(request.body["spec"], scopes=scopes)
         except RuleDefinitionError as exc:
+            errors = [problem_item(p, "/spec") for p in exc.problems]
+            try:  # said with the others, when the rule has its shape
+                shaped = RuleDefinition.model_validate(request.body["spec"])
+                errors.extend(unwritable_problems(shaped, filled, "/spec"))
+            except ValidationError:
+                pass
             raise Invalid(
                 f"rule {request.definition.key!r} cannot be published",
                 code="definition_invalid",
-                errors=[problem_item(p, "/spec") for p in exc.problems],
+                errors=errors,
                 zh_cn=f"规则 {request.definition.key!r} 无法发布",
             ) from None
         missing = self._unavailable(session, request.app_key, compiled.spec)
         missing.extend(self.notices.publish_problems(session, compiled.spec, scopes, "/spec"))
         mixed = {form.form_key: mixed_currency_fields(form.definition) for form in forms}
         missing.extend(currency_problems(compiled, mixed, "/spec"))
+        missing.extend(unwritable_problems(compiled.spec, filled, "/spec"))
         if missing:
             raise Invalid(
                 f"rule {request.definition.key!r} cannot be published",
@@ -414,6 +428,7 @@ class RuleRunner:
         scopes = {**self._scopes(session, request.app_key)}
         scopes[request.definition.key] = compiled_form.scope
         mixed = {request.definition.key: mixed_currency_fields(compiled_form.definition)}
+        filled = {request.definition.key: system_filled_fields(compiled_form.definition)}
         problems: list[ErrorItem] = []
         steps: list[str] = []
         for _definition_id, key, number in published:
@@ -425,6 +440,7 @@ class RuleRunner:
                 continue
             broken = template_problems(compiled.spec, scopes, f"/rules/{key}")
             broken.extend(currency_problems(compiled, mixed, f"/rules/{key}"))
+            broken.extend(unwritable_problems(compiled.spec, filled, f"/rules/{key}"))
             problems.extend(broken)
             if not broken:
                 steps.append(f"rule {key!r} still compiles")
@@ -1363,6 +1379,43 @@ def mixed_currency_fields(definition: FormDefinition) -> frozenset[str]:
         for item in definition.fields
         if isinstance(item, MoneyField) and item.currency is None
     )
+
+
+def system_filled_fields(definition: FormDefinition) -> frozenset[str]:
+    """The fields the form computes or the platform numbers: nobody sets them."""
+    return frozenset(
+        item.key
+        for item in definition.fields
+        if isinstance(item, ComputedField | SerialNumberField)
+    )
+
+
+def unwritable_problems(
+    spec: RuleDefinition, filled: Mapping[str, frozenset[str]], pointer: str
+) -> list[ErrorItem]:
+    """Action values for fields the form computes or the platform numbers: the records layer
+    refuses them when the rule runs (`field_not_writable`), failing the save behind it."""
+    own = record_form(spec.trigger)
+    problems = []
+    for index, action in enumerate(spec.actions):
+        values = getattr(action, "values", None)
+        form = own if action.type == "set_fields" else getattr(action, "form", None)
+        if not isinstance(values, Mapping) or form is None:
+            continue
+        for key in values:
+            if key in filled.get(form, frozenset()):
+                problems.append(
+                    ErrorItem(
+                        f"{pointer}/actions/{index}/values/{pointer_token(key)}",
+                        "E_RULE_FIELD_NOT_WRITABLE",
+                        f"field `{key}` is computed by its form or numbered by the system: an "
+                        "action cannot set it (set the fields it is computed from, or remove "
+                        "this entry)",
+                        f"字段 `{key}` 由表单计算或由系统编号，动作不能设置它"
+                        "（请设置它所依据的字段，或删除这一项）",
+                    )
+                )
+    return problems
 
 
 def currency_problems(

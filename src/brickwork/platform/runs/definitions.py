@@ -171,7 +171,7 @@ class FlowCompiler:
         return FlowEnvironment(
             fields=bound.types,
             roles=frozenset(self.repo_runs.role_keys(session)),
-            forms={key: fields.types for key, fields in forms.items() if key != form_key},
+            forms={key: fields.types for key, fields in forms.items()},
             decisions={
                 key: self.decisions.model(session, app_key, key)[0]
                 for _id, key, _n in published(session, app_key, Kind.DECISION_TABLE.value)
@@ -264,9 +264,12 @@ class FlowCompiler:
         form_key = request.definition.key
 
         def changed_env(env: FlowEnvironment, spec: Mapping[str, Any]) -> FlowEnvironment:
+            forms = {**env.forms, form_key: changed.types}
             if spec["form"] == form_key:
-                return replace(env, fields=changed.types, varying_money=changed.varying_money)
-            return replace(env, forms={**env.forms, form_key: changed.types})
+                return replace(
+                    env, fields=changed.types, forms=forms, varying_money=changed.varying_money
+                )
+            return replace(env, forms=forms)
 
         return self._recheck(
             session, request, changed_env, f"form {form_key!r}", f"表单 {form_key}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flow_support import RATING, approval, chain, credit_spec, env
+from flow_support import FIELDS, RATING, approval, chain, credit_spec, env
 
 from brickwork.engines.flow import FlowDefinitionError, compile_flow
 
@@ -114,6 +114,129 @@ def test_feel_problems_carry_line_and_column() -> None:
 def test_action_references_are_checked(action: dict[str, Any], code: str, pointer: str) -> None:
     spec = chain({"id": "act", "type": "action", "actions": [action]})
     assert (code, pointer) in problems(spec)
+
+
+def refusal(action: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(code, pointer, English, Chinese) of each problem of a flow with `action`."""
+    spec = chain({"id": "act", "type": "action", "actions": [action]})
+    with pytest.raises(FlowDefinitionError) as refused:
+        compile_flow(spec, env())
+    return [(p.code, p.pointer, p.message, p.zh_cn or "") for p in refused.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("action", "key", "english", "chinese"),
+    [
+        (  # the bound form's money field from text
+            {"type": "set_fields", "values": {"amount": '"lots"'}},
+            "amount",
+            "field `amount` takes a number; this expression gives a string",
+            "字段 `amount` 的值应为数字，这个表达式的结果是文本",
+        ),
+        (
+            {"type": "set_fields", "values": {"note": "amount * 2"}},
+            "note",
+            "field `note` takes a string; this expression gives a number",
+            "字段 `note` 的值应为文本，这个表达式的结果是数字",
+        ),
+        (  # another form's field
+            {"type": "create_record", "form": "credit_log", "values": {"amount": "today()"}},
+            "amount",
+            "field `amount` takes a number; this expression gives a date",
+            "字段 `amount` 的值应为数字，这个表达式的结果是日期",
+        ),
+        (
+            {
+                "type": "update_records",
+                "form": "credit_log",
+                "where": "it.note = record.note",
+                "values": {"note": "amount > 5"},
+            },
+            "note",
+            "field `note` takes a string; this expression gives a boolean",
+            "字段 `note` 的值应为文本，这个表达式的结果是布尔值",
+        ),
+    ],
+)
+def test_a_value_is_refused_when_its_field_cannot_take_it(
+    action: dict[str, Any], key: str, english: str, chinese: str
+) -> None:
+    """The records layer would refuse such a value when the action runs: the command of
+    whoever reached the node (a submit, an approval) would fail on fields they never touched."""
+    [(code, pointer, message, zh_cn)] = refusal(action)
+    assert (code, pointer) == ("E_FLOW_VALUE_TYPE", f"/nodes/1/actions/0/values/{key}")
+    assert (message, zh_cn) == (english, chinese)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"amount": "amount * 2", "note": 'string(amount) + " CNY"'},
+        {"amount": "null", "note": "null"},  # clearing a field
+        {"amount": 'number("12.5")', "risk_level": 'if amount > 1 then "high" else null'},
+        {"relationship_manager": "initiator", "branch": '"north"'},  # members are not checked
+    ],
+)
+def test_values_of_the_types_their_fields_take_are_accepted(values: dict[str, str]) -> None:
+    spec = chain(
+        {"id": "act", "type": "action", "actions": [{"type": "set_fields", "values": values}]}
+    )
+    assert compile_flow(spec, env()).spec.nodes[1].type == "action"
+
+
+@pytest.mark.parametrize(
+    ("where", "code", "english"),
+    [
+        ("it.note = (", "E_UNBALANCED", "`(` is never closed"),
+        ("it.ghost = record.note", "E_UNKNOWN_FIELD", "`ghost` is not a field here"),
+        ("it.note = record.ghost", "E_UNKNOWN_FIELD", "`ghost` is not a field here"),
+        ("amount > 1", "E_UNKNOWN_NAME", "unknown name `amount`"),
+        ('"all"', "E_NOT_BOOLEAN", "a condition (true/false) is needed here, not a string"),
+    ],
+)
+def test_an_update_filter_is_checked_as_the_database_will_run_it(
+    where: str, code: str, english: str
+) -> None:
+    action = {
+        "type": "update_records",
+        "form": "credit_log",
+        "where": where,
+        "values": {"note": '"x"'},
+    }
+    [(problem, pointer, message, zh_cn)] = refusal(action)
+    assert (problem, pointer) == ("E_FLOW_EXPRESSION", "/nodes/1/actions/0/where")
+    assert message == f"{code}: {english}"
+    assert zh_cn
+
+
+@pytest.mark.parametrize("kind", ["computed", "serial_number"])
+def test_no_action_sets_a_field_the_form_or_the_platform_fills_in(kind: str) -> None:
+    forms = {"credit_log": {"amount": "money", "note": "text", "ref": kind}}
+    action = {"type": "create_record", "form": "credit_log", "values": {"ref": '"L-1"'}}
+    spec = chain({"id": "act", "type": "action", "actions": [action]})
+    with pytest.raises(FlowDefinitionError) as refused:
+        compile_flow(spec, env(forms=forms))
+    [problem] = refused.value.problems
+    assert (problem.code, problem.pointer) == (
+        "E_FLOW_FIELD_NOT_WRITABLE",
+        "/nodes/1/actions/0/values/ref",
+    )
+    assert problem.message == (
+        "field `ref` is computed by its form or numbered by the system: an action cannot set it"
+    )
+    assert problem.zh_cn == "字段 `ref` 由表单计算或由系统编号，动作不能设置它"
+
+
+def test_actions_may_create_and_update_records_of_the_bound_form() -> None:
+    bound = {"credit_application": {**FIELDS}, "credit_log": {"amount": "money", "note": "text"}}
+    action = {
+        "type": "update_records",
+        "form": "credit_application",
+        "where": "it.relationship_manager = record.relationship_manager",
+        "values": {"note": '"superseded"'},
+    }
+    spec = chain({"id": "act", "type": "action", "actions": [action]})
+    assert compile_flow(spec, env(forms=bound)).spec.nodes[1].type == "action"
 
 
 def test_a_decision_call_names_a_decision_and_inputs_of_its_model() -> None:

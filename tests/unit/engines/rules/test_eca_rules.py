@@ -236,6 +236,61 @@ def test_every_problem_is_listed_at_once_with_positions_in_feel_text() -> None:
     assert (where.line, where.column) == (1, 1)
 
 
+@pytest.mark.parametrize(
+    ("action", "pointer", "english", "chinese"),
+    [
+        (
+            {"type": "set_fields", "values": {"amount": '"lots"'}},
+            "/actions/0/values/amount",
+            "field `amount` takes a number; this expression gives a string",
+            "字段 `amount` 的值应为数字，这个表达式的结果是文本",
+        ),
+        (
+            {"type": "raise_alert", "form": "alert", "values": {"total": "at"}},
+            "/actions/0/values/total",
+            "field `total` takes a number; this expression gives a date and time",
+            "字段 `total` 的值应为数字，这个表达式的结果是日期时间",
+        ),
+        (
+            {"type": "create_record", "form": "loan", "values": {"due": "string(at)"}},
+            "/actions/0/values/due",
+            "field `due` takes a date; this expression gives a string",
+            "字段 `due` 的值应为日期，这个表达式的结果是文本",
+        ),
+        (
+            {
+                "type": "update_records",
+                "form": "alert",
+                "where": "it.customer = record.customer",
+                "values": {"note": "amount"},
+            },
+            "/actions/0/values/note",
+            "field `note` takes a string; this expression gives a number",
+            "字段 `note` 的值应为文本，这个表达式的结果是数字",
+        ),
+    ],
+)
+def test_a_value_its_field_cannot_take_is_refused(
+    action: dict[str, Any], pointer: str, english: str, chinese: str
+) -> None:
+    """The records layer would refuse it when the rule runs, failing the save that triggered
+    the rule: refused when the rule is published instead."""
+    phase = "before_save" if action["type"] == "set_fields" else "after_save"
+    spec = {**STRUCTURING, "aggregates": [], "condition": "true", "actions": [action]}
+    spec["phase"] = phase
+    with pytest.raises(RuleDefinitionError) as refused:
+        compile_rule(spec, scopes=SCOPES)
+    [problem] = refused.value.problems
+    assert (problem.code, problem.pointer) == ("E_RULE_VALUE_TYPE", pointer)
+    assert (problem.message, problem.zh_cn) == (english, chinese)
+
+
+def test_values_of_the_types_their_fields_take_are_accepted() -> None:
+    values = {"total": "amount * 2", "note": 'string(amount) + " " + channel', "kind": "null"}
+    spec = {**STRUCTURING, "actions": [{"type": "raise_alert", "form": "alert", "values": values}]}
+    assert compile_rule(spec, scopes=SCOPES).spec.actions[0].type == "raise_alert"
+
+
 def test_a_where_that_cannot_run_in_the_database_is_refused() -> None:
     aggregate = {**STRUCTURING["aggregates"][0], "where": "count(it.customer) > 1"}
     with pytest.raises(RuleDefinitionError) as refused:
