@@ -247,3 +247,68 @@ def test_a_step_calls_a_decision_model_chosen_on_the_canvas(
             "outputs": {"authority": "result"},
         }
     ]
+
+
+def test_a_step_books_the_loan_in_another_form(page: Any, demo: dict[str, Any]) -> None:
+    """The credit app's analyst adds an action step that creates a loan record from the
+    application: the fields both forms have are taken by name, a field given what it cannot
+    take (the customer's name for the balance) is marked on the step until it is fixed, and the
+    published flow holds the action as built."""
+    sign_in(page, demo, "credit.loans")
+    new_flow(page, demo, "credit", "application", "book_loan", "放款登记", "Book the loan")
+    drag_onto(page, "#palette-action", "[data-edge='e_start_end'] .flow-line")
+    page.wait_for_selector("[data-node='action_1']")
+
+    page.click("#n-add-create")
+    page.wait_for_selector("#n-writes li[data-write='0']")
+    assert page.input_value("#n-writes .write-form") == "loan"
+    entries = page.locator("#n-writes .write-values li")
+    assert entries.count() == 4
+    shared = [entries.nth(i).locator(".entry-field").input_value() for i in range(4)]
+    assert shared == ["customer_no", "customer_name", "product", "guarantee_type"]
+
+    page.click("#n-writes .write-add-value")  # the first field not set yet: the loan number
+    until(page, "() => document.querySelectorAll('#n-writes .write-values li').length === 5", None)
+    assert entries.nth(4).locator(".entry-field").input_value() == "loan_no"
+    entries.nth(4).locator(".entry-expression").fill("application_no")
+    page.keyboard.press("Tab")
+    page.click("#n-writes .write-add-value")
+    until(page, "() => document.querySelectorAll('#n-writes .write-values li').length === 6", None)
+    assert entries.nth(5).locator(".entry-field").input_value() == "balance"
+    entries.nth(5).locator(".entry-expression").fill("customer_name")
+    page.keyboard.press("Tab")
+    settled(page)
+    page.wait_for_selector("[data-node='action_1'].has-problem")
+    assert page.is_disabled("#publish")
+    said = page.inner_text("#element-problems")
+    assert "`balance`" in said
+    assert "E_FLOW_VALUE_TYPE" in page.inner_text("#designer-problem-list")
+    entries.nth(5).locator(".entry-expression").fill("amount")
+    page.keyboard.press("Tab")
+    settled(page)
+    until(page, "() => !document.querySelector('.has-problem')", None)
+    shoot(page, "flow-designer-create-record")
+
+    page.click("#publish")
+    page.wait_for_selector("#publish-dialog[open]")
+    page.click("#publish-confirm")
+    until(page, "id => document.getElementById(id).textContent.includes('1')", "designer-status")
+    published = page.request.get(
+        demo["base"] + "/api/v1/apps/credit/definitions/flow/book_loan/versions/1"
+    )
+    assert published.ok, published.text()
+    (step,) = [n for n in published.json()["body"]["spec"]["nodes"] if n["type"] == "action"]
+    assert step["actions"] == [
+        {
+            "type": "create_record",
+            "form": "loan",
+            "values": {
+                "customer_no": "customer_no",
+                "customer_name": "customer_name",
+                "product": "product",
+                "guarantee_type": "guarantee_type",
+                "loan_no": "application_no",
+                "balance": "amount",
+            },
+        }
+    ]

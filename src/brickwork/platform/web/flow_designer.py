@@ -177,6 +177,21 @@ def _form_fields(request: Request, session: Session, app: str, form: str, langua
     ]
 
 
+def _forms(request: Request, session: Session, app: str, language: str) -> list[dict[str, Any]]:
+    """The app's published forms with their fields as the flow compiles against them: the forms
+    a step may create or update records of (the bound one included)."""
+    metadata = request.app.state.metadata
+    return [
+        {
+            "key": row.key,
+            "label": text_in((row.draft or {}).get("label"), language) or row.key,
+            "fields": _form_fields(request, session, app, row.key, language),
+        }
+        for row in metadata.list_definitions(session, app, kind=Kind.FORM)
+        if row.latest_version is not None
+    ]
+
+
 def _decisions(request: Request, session: Session, app: str, language: str) -> list[dict[str, Any]]:
     """The app's published, live decision models a step may call: key, name, inputs and
     decisions (what a call may name: anything else is refused when the flow compiles)."""
@@ -226,6 +241,7 @@ def canvas_page(request: Request, session: SessionDep, app: AppKey, key: FormKey
             "fields": _form_fields(request, session, app, form, viewer.language),
             "roles": _roles(session, viewer.language),
             "decisions": decisions,
+            "forms": _forms(request, session, app, viewer.language),
             "palette": PALETTE,
             "type_names": {
                 node_type: type_name(node_type, viewer.language)

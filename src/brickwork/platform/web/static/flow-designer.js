@@ -21,6 +21,8 @@
   const FIELDS = JSON.parse(root.dataset.fields || "[]");
   const ROLES = JSON.parse(root.dataset.roles || "[]");
   const DECISIONS = JSON.parse(root.dataset.decisions || "[]");
+  const FORMS = JSON.parse(root.dataset.forms || "[]");
+  const WRITES = ["create_record", "update_records"];
   const approval = root.dataset.approval === "true";
   const draft = JSON.parse(root.dataset.draft || "{}");
   const GATEWAYS = ["exclusive", "parallel", "inclusive"];
@@ -943,7 +945,7 @@
     const list = byId("n-set-fields");
     const actions = Array.isArray(object.actions) ? object.actions : [];
     const first = actions.find((a) => a.type === "set_fields");
-    const others = actions.filter((a) => a !== first && a.type !== "call_decision").length;
+    const others = actions.filter((a) => a !== first && a.type !== "call_decision" && !WRITES.includes(a.type)).length;
     byId("n-other-actions").textContent = others ? say(TEXT.otherActions, { num: others }) : "";
     if (!first) {
       list.replaceChildren();
@@ -953,13 +955,18 @@
   }
 
   // One "field <- expression" entry of a map on `owner` (a set-fields action's `values`, a decision
-  // call's `outputs`): the field, the expression and a remove button.
-  function fieldEntry(owner, name, key, expression) {
+  // call's `outputs`, the values of a record created or updated): the field (one of `fields`, by
+  // default the bound form's), the expression and a remove button.
+  function fieldEntry(owner, name, key, expression, fields) {
     const item = document.createElement("li");
     const field = document.createElement("select");
     field.className = "entry-field";
     field.setAttribute("aria-label", TEXT.sets);
-    FIELDS.forEach((f) => field.append(option(f.key, f.label, key)));
+    const choices = fields || FIELDS;
+    if (!choices.some((f) => f.key === key)) {
+      field.append(option(key, key, key)); // a field the form no longer has: shown, marked by the check
+    }
+    choices.forEach((f) => field.append(option(f.key, f.label, key)));
     const value = Object.assign(document.createElement("input"), { value: expression, className: "mono entry-expression" });
     value.setAttribute("aria-label", TEXT.aExpression);
     const rewrite = () =>
@@ -1054,6 +1061,63 @@
     return item;
   }
 
+  // The step's actions that create a record in a form of the app or update records of one: the
+  // form, for an update the filter (`it.<field>` a record to update, `record.<field>` this one),
+  // and the fields it sets, each from an expression over this record.
+  function drawWrites(object) {
+    const writes = (Array.isArray(object.actions) ? object.actions : []).filter((a) => WRITES.includes(a.type));
+    byId("n-writes").replaceChildren(...writes.map((write, index) => drawWrite(object, write, index)));
+  }
+
+  function drawWrite(object, write, index) {
+    const item = document.createElement("li");
+    item.dataset.write = String(index);
+    item.dataset.type = write.type;
+    const form = FORMS.find((f) => f.key === write.form);
+    const pick = document.createElement("select");
+    pick.className = "write-form";
+    if (!form) {
+      pick.append(option(write.form || "", write.form || "—", write.form || ""));
+    }
+    FORMS.forEach((f) => pick.append(option(f.key, f.label + " (" + f.key + ")", write.form)));
+    pick.addEventListener("change", () => change(() => {
+      write.form = pick.value;
+      write.values = {};
+      if (write.type === "update_records") {
+        write.where = "true";
+      }
+    }));
+    item.append(labelled(write.type === "create_record" ? TEXT.createsIn : TEXT.updatesIn, pick));
+    if (write.type === "update_records") {
+      const where = Object.assign(document.createElement("input"), { className: "mono write-where", value: write.where || "" });
+      where.addEventListener("change", () => change(() => {
+        write.where = where.value;
+      }));
+      item.append(labelled(TEXT.whichRecords, where));
+    }
+    const fields = form ? form.fields : [];
+    const values = document.createElement("ol");
+    values.className = "write-values";
+    values.append(...Object.entries(write.values || {}).map(([key, expression]) => fieldEntry(write, "values", key, expression, fields)));
+    const addValue = Object.assign(document.createElement("button"), { type: "button", className: "secondary outline write-add-value", textContent: TEXT.addValue });
+    addValue.disabled = !fields.some((f) => !(write.values && f.key in write.values));
+    addValue.addEventListener("click", () => {
+      const free = fields.find((f) => !(write.values && f.key in write.values));
+      if (free) {
+        change(() => {
+          write.values = write.values || {};
+          write.values[free.key] = FIELDS.some((f) => f.key === free.key) ? free.key : "";
+        });
+      }
+    });
+    const drop = Object.assign(document.createElement("button"), { type: "button", className: "secondary outline write-remove", textContent: TEXT.removeWrite });
+    drop.addEventListener("click", () => change(() => {
+      object.actions = object.actions.filter((a) => a !== write);
+    }));
+    item.append(values, addValue, drop);
+    return item;
+  }
+
   function drawSla(object) {
     const sla = object.sla;
     byId("n-sla-kind").value = !sla ? "" : sla.working_days !== undefined ? "working_days" : "duration";
@@ -1096,6 +1160,7 @@
       drawPermissions(object);
       drawSetFields(object);
       drawCalls(object);
+      drawWrites(object);
       drawSla(object);
       drawTimer(object);
       nodeForm.querySelectorAll("[data-allow]").forEach((box) => {
@@ -1248,6 +1313,30 @@
         DECISIONS[0].inputs.filter((name) => FIELDS.some((f) => f.key === name)).map((name) => [name, name]),
       );
       object.actions.push({ type: "call_decision", model: DECISIONS[0].key, inputs, outputs: { [(free || FIELDS[0]).key]: "result" } });
+    });
+  });
+  // A new create or update starts on the first form other than the bound one, with the fields
+  // both forms have taken from this record.
+  WRITES.forEach((type) => {
+    byId(type === "create_record" ? "n-add-create" : "n-add-update").addEventListener("click", () => {
+      const object = current();
+      const form = FORMS.find((f) => f.key !== FORM) || FORMS[0];
+      if (!form) {
+        return;
+      }
+      const shared = form.fields.filter((f) => FIELDS.some((mine) => mine.key === f.key));
+      const made = { type: type, form: form.key, values: Object.fromEntries(shared.map((f) => [f.key, f.key])) };
+      if (type === "update_records") {
+        made.where = shared.length ? "it." + shared[0].key + " = record." + shared[0].key : "true";
+      }
+      if (!Object.keys(made.values).length && form.fields.length) {
+        made.values[form.fields[0].key] = "";
+      }
+      change(() => {
+        // a step's first action may be an empty placeholder from the palette: this takes its place
+        object.actions = object.actions.filter((a) => a.type !== "set_fields" || Object.keys(a.values || {}).length);
+        object.actions.push(made);
+      });
     });
   });
   byId("n-add-set").addEventListener("click", () => {
