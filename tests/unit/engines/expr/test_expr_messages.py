@@ -107,12 +107,12 @@ def test_mistake_is_explained(
 BEING_TYPED = (
     'if amount > 1000 and channel in ["cash", "card"] then sum(items) else -1',
     "for g in guarantors return {name: g.name, share: g.share * 2}",
-    'some x in items satisfies x > 3 or every y in [1..5] satisfies (y != 2)',
+    "some x in items satisfies x > 3 or every y in [1..5] satisfies (y != 2)",
     'string(opened) + " " + upper case(channel)[1] and not(approved)',
     "function(a, b) a + b",
-    "date and time(at) >= @\"2025-01-01T00:00:00\" between 1 and 2",
+    'date and time(at) >= @"2025-01-01T00:00:00" between 1 and 2',
 )
-CELLS_BEING_TYPED = ('< 10, [1..5], not("a", "b")', '? > amount, -', ">= date(opened)")
+CELLS_BEING_TYPED = ('< 10, [1..5], not("a", "b")', "? > amount, -", ">= date(opened)")
 
 
 @pytest.mark.parametrize("source", BEING_TYPED + CELLS_BEING_TYPED)
