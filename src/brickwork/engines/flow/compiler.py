@@ -23,7 +23,8 @@ from brickwork.engines.expr import (
     to_sql_ir,
 )
 from brickwork.engines.expr import datatypes as t
-from brickwork.engines.expr.diagnostics import Diagnostic
+from brickwork.engines.expr.choices import foreign_options, literal_results, shown
+from brickwork.engines.expr.diagnostics import Diagnostic, Span
 from brickwork.engines.expr.syntax import read_beyond_null_tests
 from brickwork.engines.expr.words import zh_type
 from brickwork.engines.flow.definition import (
@@ -302,6 +303,10 @@ class _Compiler:
             for diagnostic in exc.diagnostics:
                 self.problems.append(_from_diagnostic(diagnostic, pointer))
             return None
+        if names is self.names:
+            choices = self.env.options.get(self.spec.form, {})
+            for foreign in foreign_options(compiled.tree, choices):
+                self.not_an_option(pointer, foreign.field, foreign.value, choices, foreign.span)
         kind = compiled.result_type
         if boolean and t.is_known(kind) and kind.kind != t.BOOLEAN.kind:
             self.problem(
@@ -381,23 +386,51 @@ class _Compiler:
                 self.problem(here, "E_FLOW_FIELD_NOT_WRITABLE", "field_not_writable", field=key)
             compiled = self.expression(text, here, self.names)
             if compiled is not None and target is not None and key in target:
-                self.value_type(compiled.result_type, key, target[key], here)
+                if not self.value_type(compiled.result_type, key, target[key], here):
+                    continue
+                form = self.spec.form if isinstance(action, SetFields) else action.form
+                choices = self.env.options.get(form, {})
+                for literal in literal_results(compiled.tree) if key in choices else ():
+                    if literal.value not in choices[key]:
+                        self.not_an_option(here, key, literal.value, choices, literal.span)
         if isinstance(action, UpdateRecords) and target is not None:
             self.pushable(action.where, f"{pointer}/where", target)
 
-    def value_type(self, found: t.ExprType, key: str, field_type: str, pointer: str) -> None:
+    def not_an_option(
+        self,
+        pointer: str,
+        field: str,
+        value: str,
+        choices: Mapping[str, frozenset[str]],
+        span: Span,
+    ) -> None:
+        """Text a choice field never holds: a comparison with it never matches, a value set to
+        it is refused when the action runs."""
+        found = design_problem(
+            pointer,
+            "E_FLOW_NOT_AN_OPTION",
+            "not_an_option",
+            value=value,
+            field=field,
+            options=shown(choices[field]),
+        )
+        self.problems.append(replace(found, line=span.line, column=span.column))
+
+    def value_type(self, found: t.ExprType, key: str, field_type: str, pointer: str) -> bool:
         """A value an action sets must be of a type its field takes: the records layer would
-        refuse it at run time, stopping whoever's command reached the action."""
+        refuse it at run time, stopping whoever's command reached the action. Whether it is."""
         wanted = None if field_type in _REFERENCE_TYPES else FIELD_TYPES.get(field_type)
-        if wanted is not None and not t.compatible(found, wanted):
-            self.problem(
-                pointer,
-                "E_FLOW_VALUE_TYPE",
-                "value_type",
-                field=key,
-                wanted=Words(zh_type(wanted), str(wanted)),
-                found=Words(zh_type(found), str(found)),
-            )
+        if wanted is None or t.compatible(found, wanted):
+            return True
+        self.problem(
+            pointer,
+            "E_FLOW_VALUE_TYPE",
+            "value_type",
+            field=key,
+            wanted=Words(zh_type(wanted), str(wanted)),
+            found=Words(zh_type(found), str(found)),
+        )
+        return False
 
     def pushable(self, where: str, pointer: str, target: Mapping[str, str]) -> None:
         """An `update_records` filter runs in the database, over `it` (a record of the target

@@ -419,6 +419,17 @@ DESIGN_MESSAGES: dict[str, tuple[Pair, Pair | None]] = {
         ("条件的结果是{type}，不是 true/false", "the condition gives a {type}, not true/false"),
         ("例如 amount > 1000000", "e.g. amount > 1000000"),
     ),
+    "not_an_option": (
+        (
+            '"{value}" 不是 `{field}` 的选项（{options}）',
+            '"{value}" is not an option of `{field}` ({options})',
+        ),
+        (
+            "比较永远不会匹配、赋值会被拒绝：请使用其中之一（区分大小写）",
+            "a comparison never matches it and setting it is refused: use one of them (case "
+            "matters)",
+        ),
+    ),
     "field_not_writable": (
         (
             "字段 `{field}` 由表单计算或由系统编号，动作不能设置它",

@@ -21,6 +21,8 @@ class FlowEnvironment:
     roles: frozenset[str] = frozenset()
     forms: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """The forms of the app, the bound one included (for actions): key -> field -> type."""
+    options: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
+    """The static options of the choice fields of the app's forms: form -> field -> values."""
     decisions: Mapping[str, Any] = field(default_factory=dict)
     """Decision model key -> compiled model (`brickwork.engines.rules.CompiledModel`)."""
     flows: Mapping[str, frozenset[int]] = field(default_factory=dict)

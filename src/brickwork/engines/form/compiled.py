@@ -14,7 +14,7 @@ platform knows. This module must not evaluate expressions, read the clock or see
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from brickwork.engines.expr import CompiledExpression, Scope
+from brickwork.engines.expr.choices import foreign_options, shown
 from brickwork.engines.expr.datatypes import BOOLEAN, NUMBER
 from brickwork.engines.form.checkers import Checker, checker_of
 from brickwork.engines.form.currencies import MoneyReads, result_currency
@@ -30,7 +31,9 @@ from brickwork.engines.form.definition import (
     FormDefinition,
     FormValidation,
     LookupField,
+    MultiSelectField,
     SerialNumberField,
+    SingleSelectField,
     SubtableField,
 )
 from brickwork.engines.form.design import check_definition
@@ -194,6 +197,15 @@ def sketch_form(definition: FormDefinition, *, today: date) -> CompiledForm:
     return _Builder(definition, today).build()[1]
 
 
+def choice_options(fields: Sequence[FieldBase]) -> dict[str, frozenset[str]]:
+    """Key -> option values of the choice fields among `fields` with static options."""
+    return {
+        field.key: frozenset(field.option_values())
+        for field in fields
+        if isinstance(field, SingleSelectField | MultiSelectField) and field.options_from is None
+    }
+
+
 def compile_form(definition: FormDefinition, *, today: date) -> CompiledForm:
     """Check and compile `definition`; raises `FormDesignError` when `check_form` finds problems."""
     problems, compiled = _Builder(definition, today).build()
@@ -211,6 +223,8 @@ class _Builder:
         self.read: set[str] = set()
         self.money = MoneyReads(definition.fields) if money else None
         """The currency checks, run when the form is checked (`check_form`), not compiled."""
+        self.choices = choice_options(definition.fields)
+        """The static options of the choice fields (by key), for the same checks."""
         self.money_problems: list[Problem] = []
         self.row: SubtableField | None = None
         """The subtable whose row expressions are being compiled, if any."""
@@ -340,6 +354,21 @@ class _Builder:
         if found is not None:
             self.read.update(found.names - own)
         if found is not None and self.money is not None:
+            choices = self.choices
+            if self.row is not None:
+                choices = {**choices, **choice_options(self.row.fields)}
+            self.money_problems.extend(
+                problem(
+                    "expression_not_an_option",
+                    pointer=pointer,
+                    line=foreign.span.line,
+                    column=foreign.span.column,
+                    value=foreign.value,
+                    field=foreign.field,
+                    options=shown(choices[foreign.field]),
+                )
+                for foreign in foreign_options(found.expression.tree, choices)
+            )
             self.money_problems.extend(
                 self.money.problems(
                     found.expression.tree,

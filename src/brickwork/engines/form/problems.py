@@ -280,6 +280,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         " currencies, so they cannot be added, subtracted or compared: convert one with convert"
         " currency, or give both the same fixed currency",
     ),
+    "expression_not_an_option": (
+        '第 {line} 行第 {column} 列："{value}" 不是 `{field}` 的选项（{options}），'
+        "这个比较永远不会匹配：请使用其中之一（区分大小写）",
+        'line {line}, column {column}: "{value}" is not an option of `{field}` ({options}), so'
+        " the comparison never matches: use one of them (case matters)",
+    ),
     "computed_money_currency": (
         "结果为 {currency} 金额，但读取了 `{field}`（{source}）：{remedy}",
         "the result is an amount in {currency} but reads `{field}` ({source}): {remedy}",

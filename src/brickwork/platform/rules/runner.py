@@ -28,6 +28,8 @@ from sqlalchemy.orm import Session
 from brickwork import jsonio
 from brickwork.engines.expr import EvaluationContext, Scope, to_sql_ir
 from brickwork.engines.expr import datatypes as t
+from brickwork.engines.expr.choices import foreign_options, literal_results, shown
+from brickwork.engines.expr.diagnostics import Span
 from brickwork.engines.expr.syntax import read_beyond_null_tests
 from brickwork.engines.form import compile_form
 from brickwork.engines.form.compiled import FormDesignError
@@ -35,7 +37,9 @@ from brickwork.engines.form.definition import (
     ComputedField,
     FormDefinition,
     MoneyField,
+    MultiSelectField,
     SerialNumberField,
+    SingleSelectField,
 )
 from brickwork.engines.form.scope import to_expression_values
 from brickwork.engines.rules import (
@@ -237,6 +241,8 @@ class RuleRunner:
         mixed = {form.form_key: mixed_currency_fields(form.definition) for form in forms}
         missing.extend(currency_problems(compiled, mixed, "/spec"))
         missing.extend(unwritable_problems(compiled.spec, filled, "/spec"))
+        options = {form.form_key: choice_options(form.definition) for form in forms}
+        missing.extend(option_problems(compiled, options, "/spec"))
         if missing:
             raise Invalid(
                 f"rule {request.definition.key!r} cannot be published",
@@ -429,6 +435,13 @@ class RuleRunner:
         scopes[request.definition.key] = compiled_form.scope
         mixed = {request.definition.key: mixed_currency_fields(compiled_form.definition)}
         filled = {request.definition.key: system_filled_fields(compiled_form.definition)}
+        options = {
+            **{
+                form.form_key: choice_options(form.definition)
+                for form in self.records.published_forms(session, request.app_key)
+            },
+            request.definition.key: choice_options(compiled_form.definition),
+        }
         problems: list[ErrorItem] = []
         steps: list[str] = []
         for _definition_id, key, number in published:
@@ -441,6 +454,7 @@ class RuleRunner:
             broken = template_problems(compiled.spec, scopes, f"/rules/{key}")
             broken.extend(currency_problems(compiled, mixed, f"/rules/{key}"))
             broken.extend(unwritable_problems(compiled.spec, filled, f"/rules/{key}"))
+            broken.extend(option_problems(compiled, options, f"/rules/{key}"))
             problems.extend(broken)
             if not broken:
                 steps.append(f"rule {key!r} still compiles")
@@ -1416,6 +1430,64 @@ def unwritable_problems(
                     )
                 )
     return problems
+
+
+def choice_options(definition: FormDefinition) -> dict[str, frozenset[str]]:
+    """Key -> option values of the form's choice fields with static options."""
+    return {
+        item.key: frozenset(item.option_values())
+        for item in definition.fields
+        if isinstance(item, SingleSelectField | MultiSelectField) and item.options_from is None
+    }
+
+
+def option_problems(
+    compiled: CompiledRule, options: Mapping[str, Mapping[str, frozenset[str]]], pointer: str
+) -> list[ErrorItem]:
+    """Text compared with a choice field of the rule's record that is none of its options (the
+    comparison never matches: the rule would never fire, or always), and text an action sets a
+    choice field to that is none of its options (refused when the rule runs)."""
+    spec = compiled.spec
+    own = record_form(spec.trigger)
+    mine = dict(options.get(own, {})) if own is not None else {}
+    for aggregate in spec.aggregates:
+        mine.pop(aggregate.name, None)  # the aggregate's value, not the field
+    problems = [
+        _not_an_option(f"{pointer}{at}", foreign.field, foreign.value, mine, foreign.span)
+        for at, expression in compiled.expressions.items()
+        if "/outputs/" not in at  # a decision call's outputs read `result`, not the record
+        for foreign in foreign_options(expression.tree, mine)
+    ]
+    for index, action in enumerate(spec.actions):
+        values = getattr(action, "values", None)
+        form = own if action.type == "set_fields" else getattr(action, "form", None)
+        choices = options.get(form, {}) if form is not None else {}
+        for key in values if isinstance(values, Mapping) else ():
+            at = f"/actions/{index}/values/{pointer_token(key)}"
+            expression = compiled.expressions.get(at)
+            if key not in choices or expression is None:
+                continue
+            problems.extend(
+                _not_an_option(f"{pointer}{at}", key, literal.value, choices, literal.span)
+                for literal in literal_results(expression.tree)
+                if literal.value not in choices[key]
+            )
+    return problems
+
+
+def _not_an_option(
+    pointer: str, field: str, value: str, choices: Mapping[str, frozenset[str]], span: Span
+) -> ErrorItem:
+    listed = shown(choices[field])
+    return ErrorItem(
+        pointer,
+        "E_RULE_NOT_AN_OPTION",
+        f'line {span.line}, column {span.column}: "{value}" is not an option of `{field}` '
+        f"({listed}): a comparison never matches it and setting it is refused; use one of "
+        "them (case matters)",
+        f'第 {span.line} 行第 {span.column} 列："{value}" 不是 `{field}` 的选项（{listed}）：'
+        "比较永远不会匹配、赋值会被拒绝；请使用其中之一（区分大小写）",
+    )
 
 
 def currency_problems(

@@ -108,11 +108,12 @@ def error_items(
 
 @dataclass(frozen=True, slots=True)
 class _FormFields:
-    """What a flow is told of one form: key -> field type, and the money fields whose
-    currency is chosen per record."""
+    """What a flow is told of one form: key -> field type, the money fields whose currency is
+    chosen per record, and the static options of its choice fields."""
 
     types: Mapping[str, str]
     varying_money: frozenset[str]
+    options: Mapping[str, frozenset[str]]
 
     @classmethod
     def of(cls, fields: Iterable[Mapping[str, Any]]) -> _FormFields:
@@ -124,10 +125,18 @@ class _FormFields:
                 for item in fields
                 if item["type"] == "money" and item.get("currency") is None
             ),
+            {
+                item["key"]: frozenset(
+                    o if isinstance(o, str) else o["value"] for o in item["options"]
+                )
+                for item in fields
+                if item["type"] in CHOICE_TYPES and item.get("options")
+            },
         )
 
 
-_NO_FIELDS = _FormFields({}, frozenset())
+CHOICE_TYPES = frozenset({"single_select", "multi_select"})
+_NO_FIELDS = _FormFields({}, frozenset(), {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +181,7 @@ class FlowCompiler:
             fields=bound.types,
             roles=frozenset(self.repo_runs.role_keys(session)),
             forms={key: fields.types for key, fields in forms.items()},
+            options={key: fields.options for key, fields in forms.items()},
             decisions={
                 key: self.decisions.model(session, app_key, key)[0]
                 for _id, key, _n in published(session, app_key, Kind.DECISION_TABLE.value)
@@ -265,11 +275,16 @@ class FlowCompiler:
 
         def changed_env(env: FlowEnvironment, spec: Mapping[str, Any]) -> FlowEnvironment:
             forms = {**env.forms, form_key: changed.types}
+            options = {**env.options, form_key: changed.options}
             if spec["form"] == form_key:
                 return replace(
-                    env, fields=changed.types, forms=forms, varying_money=changed.varying_money
+                    env,
+                    fields=changed.types,
+                    forms=forms,
+                    options=options,
+                    varying_money=changed.varying_money,
                 )
-            return replace(env, forms=forms)
+            return replace(env, forms=forms, options=options)
 
         return self._recheck(
             session, request, changed_env, f"form {form_key!r}", f"表单 {form_key}"

@@ -227,6 +227,62 @@ def test_no_action_sets_a_field_the_form_or_the_platform_fills_in(kind: str) -> 
     assert problem.zh_cn == "字段 `ref` 由表单计算或由系统编号，动作不能设置它"
 
 
+GRADED = env(
+    fields={**FIELDS, "grade": "single_select"},
+    forms={"credit_log": {"amount": "money", "note": "text", "kind": "multi_select"}},
+    options={
+        "credit_application": {"grade": frozenset({"A", "B"})},
+        "credit_log": {"kind": frozenset({"fee", "limit"})},
+    },
+)
+
+
+def test_a_condition_comparing_a_choice_with_none_of_its_options_is_refused() -> None:
+    spec = gated()
+    spec["edges"][1]["condition"] = 'amount > 1 and grade = "a"'
+    with pytest.raises(FlowDefinitionError) as refused:
+        compile_flow(spec, GRADED)
+    [problem] = refused.value.problems
+    assert (problem.code, problem.pointer, problem.line, problem.column) == (
+        "E_FLOW_NOT_AN_OPTION",
+        "/edges/1/condition",
+        1,
+        24,
+    )
+    assert problem.message == '"a" is not an option of `grade` ("A", "B")'
+    assert problem.zh_cn == '"a" 不是 `grade` 的选项（"A", "B"）'
+    assert problem.hint == (
+        "a comparison never matches it and setting it is refused: use one of them (case matters)"
+    )
+    spec["edges"][1]["condition"] = 'amount > 1 and grade in ["A", "B"]'
+    assert compile_flow(spec, GRADED).spec.form == "credit_application"
+
+
+@pytest.mark.parametrize(
+    ("action", "pointer"),
+    [
+        ({"type": "set_fields", "values": {"grade": '"C"'}}, "/nodes/1/actions/0/values/grade"),
+        (
+            {"type": "set_fields", "values": {"grade": 'if amount > 5 then "A" else "c"'}},
+            "/nodes/1/actions/0/values/grade",
+        ),
+        (
+            {"type": "create_record", "form": "credit_log", "values": {"kind": '["fee", "Limit"]'}},
+            "/nodes/1/actions/0/values/kind",
+        ),
+    ],
+)
+def test_an_action_setting_a_choice_to_none_of_its_options_is_refused(
+    action: dict[str, Any], pointer: str
+) -> None:
+    spec = chain({"id": "act", "type": "action", "actions": [action]})
+    with pytest.raises(FlowDefinitionError) as refused:
+        compile_flow(spec, GRADED)
+    assert [(p.code, p.pointer) for p in refused.value.problems] == [
+        ("E_FLOW_NOT_AN_OPTION", pointer)
+    ]
+
+
 def test_actions_may_create_and_update_records_of_the_bound_form() -> None:
     bound = {"credit_application": {**FIELDS}, "credit_log": {"amount": "money", "note": "text"}}
     action = {

@@ -1,0 +1,97 @@
+"""Text compared with a choice field: a literal that is none of the field's options never
+matches, so the comparison is always false (`status = "Approved"` when the option is
+`approved`) or always true (`!=`). Designers check their formulas with `foreign_options` and
+refuse such a comparison at design time instead of letting a rule never fire or a branch never
+be taken. Pure: the caller says which names are choice fields and what their options are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
+
+from brickwork.engines.expr.diagnostics import Span
+from brickwork.engines.expr.syntax import (
+    Call,
+    Compare,
+    Expr,
+    For,
+    FunctionDef,
+    If,
+    In,
+    ListOf,
+    Name,
+    Quantified,
+    String,
+    ValueTest,
+    walk,
+)
+
+LIST_CONTAINS = "list contains"
+SHOWN_OPTIONS = 8
+"""How many options a problem lists."""
+
+
+class ForeignOption(NamedTuple):
+    """`value`, compared with choice field `field` at `span`, is none of its options."""
+
+    field: str
+    value: str
+    span: Span
+
+
+def foreign_options(tree: Expr, options: Mapping[str, frozenset[str]]) -> list[ForeignOption]:
+    """The text literals that `tree` compares with a choice field (`=`, `!=`, `in`, `list
+    contains` for a multiple choice) and that are none of its options (`options`: field key ->
+    its option values). A name the expression binds itself (`for status in ...`, a function's
+    parameter) is not the field."""
+    if not options:
+        return []
+    nodes = walk(tree)
+    bound = {i.name for n in nodes if isinstance(n, For | Quantified) for i in n.iterations}
+    bound.update(p.name for n in nodes if isinstance(n, FunctionDef) for p in n.params)
+    found: list[ForeignOption] = []
+    for node in nodes:
+        for field, literal in _compared(node):
+            allowed = options.get(field)
+            if allowed is not None and field not in bound and literal.value not in allowed:
+                found.append(ForeignOption(field, literal.value, literal.span))
+    return found
+
+
+def _compared(node: Expr) -> Iterator[tuple[str, String]]:
+    match node:
+        case (
+            Compare(op="=" | "!=", left=Name(name=field), right=String() as literal)
+            | Compare(op="=" | "!=", left=String() as literal, right=Name(name=field))
+        ):
+            yield field, literal
+        case In(value=Name(name=field), tests=tests):
+            for test in tests:
+                if isinstance(test, ValueTest):
+                    items = test.expr.items if isinstance(test.expr, ListOf) else (test.expr,)
+                    yield from ((field, i) for i in items if isinstance(i, String))
+        case Call(function=function, args=(first, second)) if function == LIST_CONTAINS:
+            if isinstance(first.value, Name) and isinstance(second.value, String):
+                yield first.value.name, second.value
+
+
+def literal_results(tree: Expr) -> list[String]:
+    """The text literals `tree` may give as its value: itself, the items of a list written out
+    (a multiple choice's value), or those of the branches of an `if`."""
+    match tree:
+        case String():
+            return [tree]
+        case ListOf(items=items):
+            return [item for item in items if isinstance(item, String)]
+        case If(then=then, otherwise=otherwise):
+            return [*literal_results(then), *literal_results(otherwise)]
+        case _:
+            return []
+
+
+def shown(allowed: frozenset[str]) -> str:
+    """The options as a problem lists them: sorted, the first few, quoted."""
+    ordered = sorted(allowed)
+    listed = ", ".join(f'"{value}"' for value in ordered[:SHOWN_OPTIONS])
+    return listed + (", ..." if len(ordered) > SHOWN_OPTIONS else "")

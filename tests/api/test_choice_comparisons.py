@@ -1,0 +1,124 @@
+"""Text compared with a choice field must be one of its options: `grade = "a"` when the option
+is `A` never matches, so a form's condition, a rule or a flow branch would silently never apply.
+Each designer refuses it at publish, with where the text is; and a form change that removes an
+option a published flow or rule compares with is refused the same way (the protection holds
+when the form changes, not only when the flow or rule is written)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from drafts import draft
+from fastapi.testclient import TestClient
+
+API = "/api/v1"
+APP = f"{API}/apps/loans"
+GRADE = {
+    "id": "f_grade",
+    "key": "grade",
+    "type": "single_select",
+    "label": "Grade",
+    "options": ["A", "B", "C"],
+}
+FIELDS: list[dict[str, Any]] = [
+    {"id": "f_customer", "key": "customer", "type": "text", "label": "Customer"},
+    GRADE,
+    {"id": "f_note", "key": "note", "type": "text", "label": "Note"},
+]
+
+
+def flow(condition: str) -> dict[str, Any]:
+    """start -> gate -[condition]-> review (the initiator) -> end; otherwise straight to end."""
+    return {
+        "form": "loan",
+        "nodes": [
+            {"id": "start", "type": "start"},
+            {"id": "gate", "type": "exclusive"},
+            {"id": "review", "type": "approval", "assignees": [{"type": "initiator"}]},
+            {"id": "end", "type": "end"},
+        ],
+        "edges": [
+            {"id": "e1", "from": "start", "to": "gate"},
+            {"id": "e2", "from": "gate", "to": "review", "condition": condition},
+            {"id": "e3", "from": "gate", "to": "end", "default": True},
+            {"id": "e4", "from": "review", "to": "end"},
+        ],
+    }
+
+
+def rule(condition: str) -> dict[str, Any]:
+    return {
+        "trigger": {"on": "record", "form": "loan", "events": ["created"]},
+        "phase": "before_save",
+        "condition": condition,
+        "actions": [{"type": "set_fields", "values": {"note": '"top grade"'}}],
+    }
+
+
+@pytest.fixture
+def loans(client: TestClient) -> TestClient:
+    assert client.post(f"{API}/apps", json={"key": "loans", "label": "Loans"}).status_code == 201
+    draft(client, APP, "form", "loan", {"fields": FIELDS})
+    assert client.post(f"{APP}/definitions/form/loan/publish").status_code == 201
+    return client
+
+
+def refused(client: TestClient, kind: str, key: str, status: int = 422) -> list[dict[str, str]]:
+    answer = client.post(
+        f"{APP}/definitions/{kind}/{key}/publish", headers={"Accept-Language": "zh-CN"}
+    )
+    assert answer.status_code == status, answer.text
+    return list(answer.json()["errors"])
+
+
+def test_a_form_condition_naming_none_of_the_options_is_refused(loans: TestClient) -> None:
+    note = {**FIELDS[2], "visible_when": 'grade = "a"'}
+    draft(loans, APP, "form", "loan", {"fields": [*FIELDS[:2], note]})
+    [item] = refused(loans, "form", "loan")
+    assert (item["pointer"], item["code"]) == (
+        "/spec/fields/2/visible_when",
+        "expression_not_an_option",
+    )
+    assert item["message"].startswith('第 1 行第 9 列："a" 不是 `grade` 的选项（"A", "B", "C"）')
+
+
+def test_a_rule_and_a_flow_naming_none_of_the_options_are_refused(loans: TestClient) -> None:
+    draft(loans, APP, "rule", "top_grade", rule('grade = "a"'))
+    [item] = refused(loans, "rule", "top_grade")
+    assert (item["pointer"], item["code"]) == ("/spec/condition", "E_RULE_NOT_AN_OPTION")
+    assert item["message"].startswith('第 1 行第 9 列："a" 不是 `grade` 的选项（"A", "B", "C"）')
+    draft(loans, APP, "flow", "review", flow('grade in ["A", "b"]'))
+    [item] = refused(loans, "flow", "review")
+    assert (item["pointer"], item["code"]) == ("/spec/edges/1/condition", "E_FLOW_NOT_AN_OPTION")
+    assert '"b" 不是 `grade` 的选项' in item["message"]
+    draft(loans, APP, "rule", "top_grade", rule('grade = "A"'))
+    assert loans.post(f"{APP}/definitions/rule/top_grade/publish").status_code == 201
+    draft(loans, APP, "flow", "review", flow('grade in ["A", "B"]'))
+    assert loans.post(f"{APP}/definitions/flow/review/publish").status_code == 201
+    created = loans.post(f"{APP}/forms/loan/records", json={"customer": "ACME", "grade": "A"})
+    assert created.status_code == 201, created.text
+    assert created.json()["note"] == "top grade"
+
+
+@pytest.mark.parametrize(
+    ("kind", "key", "spec", "code", "pointer"),
+    [
+        ("rule", "top_grade", rule('grade = "A"'), "rules_broken_by_change", "/rules/top_grade"),
+        ("flow", "review", flow('grade = "A"'), "flows_broken_by_change", "/flows/review"),
+    ],
+)
+def test_removing_an_option_a_published_definition_compares_with_is_refused(
+    loans: TestClient, kind: str, key: str, spec: dict[str, Any], code: str, pointer: str
+) -> None:
+    draft(loans, APP, kind, key, spec)
+    assert loans.post(f"{APP}/definitions/{kind}/{key}/publish").status_code == 201
+    renamed = {**GRADE, "options": ["AA", "B", "C"]}  # `A` renamed
+    draft(loans, APP, "form", "loan", {"fields": [FIELDS[0], renamed, FIELDS[2]]})
+    answer = loans.post(f"{APP}/definitions/form/loan/publish")
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == code
+    where = "/condition" if kind == "rule" else "/edges/1/condition"
+    assert [(e["pointer"], e["code"]) for e in answer.json()["errors"]] == [
+        (pointer + where, f"E_{kind.upper()}_NOT_AN_OPTION")
+    ]
