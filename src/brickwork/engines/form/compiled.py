@@ -14,7 +14,7 @@ platform knows. This module must not evaluate expressions, read the clock or see
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -31,10 +31,9 @@ from brickwork.engines.form.definition import (
     FormDefinition,
     FormValidation,
     LookupField,
-    MultiSelectField,
     SerialNumberField,
-    SingleSelectField,
     SubtableField,
+    choice_options,
 )
 from brickwork.engines.form.design import check_definition
 from brickwork.engines.form.elements import FieldBase, label_text
@@ -195,15 +194,6 @@ def sketch_form(definition: FormDefinition, *, today: date) -> CompiledForm:
     """`definition` compiled as far as it goes, problems ignored (for design-time tools that
     look at its structure, such as which fields a computed field reads)."""
     return _Builder(definition, today).build()[1]
-
-
-def choice_options(fields: Sequence[FieldBase]) -> dict[str, frozenset[str]]:
-    """Key -> option values of the choice fields among `fields` with static options."""
-    return {
-        field.key: frozenset(field.option_values())
-        for field in fields
-        if isinstance(field, SingleSelectField | MultiSelectField) and field.options_from is None
-    }
 
 
 def compile_form(definition: FormDefinition, *, today: date) -> CompiledForm:

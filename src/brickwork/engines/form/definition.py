@@ -11,6 +11,7 @@ not grow into a second checker. The blocks every field shares (keys, labels, `Fi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, time
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -179,6 +180,16 @@ class MultiSelectField(_Choice):
     type: Literal["multi_select"]
     min_items: int | None = Field(default=None, ge=0)
     max_items: int | None = Field(default=None, ge=1)
+
+
+def choice_options(fields: Iterable[FieldBase]) -> dict[str, frozenset[str]]:
+    """Key -> option values of the choice fields among `fields` that have static options
+    (those read from another form, `options_from`, are not known here)."""
+    return {
+        field.key: frozenset(field.option_values())
+        for field in fields
+        if isinstance(field, _Choice) and field.options_from is None
+    }
 
 
 # ---------------------------------------------------------------- contact

@@ -23,8 +23,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from brickwork.engines.expr import ExpressionError, parse
+from brickwork.engines.expr.choices import foreign_options
 from brickwork.engines.expr.syntax import Name, walk
-from brickwork.engines.form.definition import FormDefinition
+from brickwork.engines.form.definition import FormDefinition, choice_options
 from brickwork.jsonio import escape_pointer
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
@@ -34,6 +35,7 @@ from brickwork.platform.errors import Conflict, ErrorItem
 from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.service import PublishRequestContext
 from brickwork.platform.records.access import SCOPE_SYSTEM_FIELDS
+from brickwork.platform.records.grants import not_an_option
 
 PublishHook = Callable[[Session, PublishRequestContext], list[str]]
 PUBLISHER = Actor(username="system", system=True)
@@ -91,6 +93,8 @@ def grant_identity_hook(
                     if item.id in new_keys and new_keys[item.id] != item.key
                 }
         keys = set(new_keys.values())
+        choices = choice_options(new.fields)
+        foreign: list[ErrorItem] = []
         app, form = request.app_key, request.definition.key
         changed: list[tuple[Any, list[Any], list[dict[str, Any]]]] = []
         problems: list[ErrorItem] = []
@@ -104,19 +108,12 @@ def grant_identity_hook(
                     grant = _renamed(grant, renames)
                     pointer = f"/roles/{escape_pointer(role.key)}/permissions/{index}"
                     problems.extend(_missing(grant, keys, pointer))
+                    foreign.extend(_foreign_options(grant, choices, pointer))
                 after.append(grant)
             if after != before:
                 changed.append((role, before, after))
                 steps.append(f"role {role.key!r}: grants follow renamed fields")
-        if problems:
-            raise Conflict(
-                f"publishing form {form!r} would leave {len(problems)} grant reference(s) to "
-                "fields it no longer has; update those roles' grants first",
-                code="grants_name_missing_fields",
-                zh_cn=f"发布表单 {form} 后，将有 {len(problems)} 处授权引用它已不再有的字段："
-                "请先修改这些角色的授权",
-                errors=problems,
-            )
+        _refuse_broken(form, problems, foreign)
         if request.dry_run:
             return steps
         actor = request.actor or PUBLISHER
@@ -140,6 +137,32 @@ def grant_identity_hook(
         return steps
 
     return on_publish
+
+
+def _refuse_broken(form: str, missing: list[ErrorItem], foreign: list[ErrorItem]) -> None:
+    """Refuse the publish while a grant would name a field the form no longer has, or compare
+    a choice field with an option it no longer has."""
+    if missing:
+        raise Conflict(
+            f"publishing form {form!r} would leave {len(missing)} grant reference(s) to "
+            "fields it no longer has; update those roles' grants first",
+            code="grants_name_missing_fields",
+            zh_cn=f"发布表单 {form} 后，将有 {len(missing)} 处授权引用它已不再有的字段："
+            "请先修改这些角色的授权",
+            errors=missing,
+        )
+    if foreign:
+        raise Conflict(
+            f"publishing form {form!r} would leave {len(foreign)} row scope(s) of grants "
+            "comparing a choice field with an option it no longer has (such a comparison "
+            "never matches: `!=` would open every row); to rename an option, publish the form "
+            "with both options, update the grants, then remove the old one",
+            code="grants_name_missing_options",
+            zh_cn=f"发布表单 {form} 后，将有 {len(foreign)} 处授权的行范围把选项字段与它已"
+            "不再有的选项比较（这样的比较永远不会匹配，`!=` 会放开所有行）：如需改名，请先"
+            "发布同时含新旧选项的表单，修改授权后再删除旧选项",
+            errors=foreign,
+        )
 
 
 def _renamed(grant: dict[str, Any], renames: Mapping[str, str]) -> dict[str, Any]:
@@ -170,21 +193,22 @@ def _rewrite(source: str, renames: Mapping[str, str]) -> str:
         return source
 
 
-def _missing(grant: Mapping[str, Any], keys: set[str], pointer: str) -> Iterator[ErrorItem]:
-    for key in grant.get("fields", {}):
-        if key not in keys:
-            yield ErrorItem(
-                f"{pointer}/fields/{escape_pointer(key)}",
-                "grant_field_missing",
-                f"the form no longer has a field {key!r}",
-            )
-    for index, key in enumerate(grant.get("unmask", [])):
-        if key not in keys:
-            yield ErrorItem(
-                f"{pointer}/unmask/{index}",
-                "grant_field_missing",
-                f"the form no longer has a field {key!r}",
-            )
+def _foreign_options(
+    grant: Mapping[str, Any], choices: Mapping[str, frozenset[str]], pointer: str
+) -> Iterator[ErrorItem]:
+    """The row scopes of `grant` that compare a choice field with text none of its options."""
+    for where, scope in _row_scopes(grant):
+        try:
+            tree = parse(scope["expression"])
+        except ExpressionError:
+            continue  # the grant's own checks report it
+        for found in foreign_options(tree, choices):
+            said = not_an_option(found, choices)
+            yield ErrorItem(f"{pointer}{where}", "grant_option_missing", said.en, zh_cn=said.zh_cn)
+
+
+def _row_scopes(grant: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(pointer inside the grant, scope) of each row scope given by an expression."""
     rows = grant.get("rows")
     scopes: list[tuple[str, Any]] = []
     if isinstance(rows, dict) and "expression" in rows:
@@ -192,8 +216,28 @@ def _missing(grant: Mapping[str, Any], keys: set[str], pointer: str) -> Iterator
     elif isinstance(rows, dict):
         scopes.extend((f"/rows/{action}/expression", scope) for action, scope in rows.items())
     for where, scope in scopes:
-        if not isinstance(scope, dict) or "expression" not in scope:
-            continue
+        if isinstance(scope, dict) and isinstance(scope.get("expression"), str):
+            yield where, scope
+
+
+def _missing(grant: Mapping[str, Any], keys: set[str], pointer: str) -> Iterator[ErrorItem]:
+    for key in grant.get("fields", {}):
+        if key not in keys:
+            yield ErrorItem(
+                f"{pointer}/fields/{escape_pointer(key)}",
+                "grant_field_missing",
+                f"the form no longer has a field {key!r}",
+                zh_cn=f"表单已不再有字段 {key!r}",
+            )
+    for index, key in enumerate(grant.get("unmask", [])):
+        if key not in keys:
+            yield ErrorItem(
+                f"{pointer}/unmask/{index}",
+                "grant_field_missing",
+                f"the form no longer has a field {key!r}",
+                zh_cn=f"表单已不再有字段 {key!r}",
+            )
+    for where, scope in _row_scopes(grant):
         unknown = sorted(
             name
             for name in expression_names(scope["expression"])
@@ -204,4 +248,5 @@ def _missing(grant: Mapping[str, Any], keys: set[str], pointer: str) -> Iterator
                 f"{pointer}{where}",
                 "grant_field_missing",
                 f"the row scope names fields the form no longer has: {', '.join(unknown)}",
+                zh_cn=f"行范围引用了表单已不再有的字段：{'、'.join(unknown)}",
             )

@@ -9,7 +9,7 @@ columns and ``$user`` in expressions. Registered with ``PermissionService.add_gr
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,11 +17,12 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from brickwork.engines.bilingual import Words
-from brickwork.engines.expr import ExpressionError, to_sql_ir
+from brickwork.engines.expr import ExpressionError, parse, to_sql_ir
 from brickwork.engines.expr.checker import Scope
+from brickwork.engines.expr.choices import ForeignOption, foreign_options, shown
 from brickwork.engines.expr.sql_ir import SqlColumn
 from brickwork.engines.form import FormDesignError, compile_form
-from brickwork.engines.form.definition import FormDefinition
+from brickwork.engines.form.definition import FormDefinition, choice_options
 from brickwork.platform.auth.policy import ANY, ExpressionScope, Grant
 from brickwork.platform.clock import business_date
 from brickwork.platform.errors import NotFound
@@ -40,6 +41,7 @@ def grant_checker(
 
     def check(session: Session, grant: Grant) -> Iterator[tuple[str, Words]]:
         base = Scope()
+        choices: dict[str, frozenset[str]] = {}
         app, form, decision = grant.app, grant.form, grant.decision
         if app != ANY:
             try:
@@ -68,28 +70,53 @@ def grant_checker(
                 )
                 return
             yield from _field_problems(grant, spec)
+            choices = choice_options(spec.fields)
             try:
                 base = compile_form(spec, today=business_date(now())).scope
             except FormDesignError:
                 base = Scope()
-        for pointer, source in _expressions(grant):
-            try:
-                to_sql_ir(source, scope_expression_scope(base), predicate=True)
-            except ExpressionError as exc:
-                first = exc.diagnostics[0]
-                detail = first.detail()
-                if not first.line:
-                    yield pointer, detail
-                    continue
-                yield (
-                    pointer,
-                    Words(
-                        f"第 {first.line} 行第 {first.column} 列：{detail.zh_cn}",
-                        f"line {first.line}, column {first.column}: {detail.en}",
-                    ),
-                )
+        yield from _expression_problems(grant, base, choices)
 
     return check
+
+
+def _expression_problems(
+    grant: Grant, base: Scope, choices: Mapping[str, frozenset[str]]
+) -> Iterator[tuple[str, Words]]:
+    """The row-scope expressions that cannot run in the database, or that compare a choice
+    field with text that is none of its options."""
+    for pointer, source in _expressions(grant):
+        try:
+            to_sql_ir(source, scope_expression_scope(base), predicate=True)
+            for foreign in foreign_options(parse(source), choices):
+                yield pointer, not_an_option(foreign, choices)
+        except ExpressionError as exc:
+            first = exc.diagnostics[0]
+            detail = first.detail()
+            if not first.line:
+                yield pointer, detail
+                continue
+            yield (
+                pointer,
+                Words(
+                    f"第 {first.line} 行第 {first.column} 列：{detail.zh_cn}",
+                    f"line {first.line}, column {first.column}: {detail.en}",
+                ),
+            )
+
+
+def not_an_option(foreign: ForeignOption, choices: Mapping[str, frozenset[str]]) -> Words:
+    """A row scope comparing a choice field with text that is none of its options: `=` never
+    matches (the role sees none of those rows), `!=` always does (it sees them all)."""
+    span, listed = foreign.span, shown(choices[foreign.field])
+    return Words(
+        f'第 {span.line} 行第 {span.column} 列："{foreign.value}" 不是 `{foreign.field}` 的选项'
+        f"（{listed}）：这个比较永远不会匹配，授权的行范围就不是所写的那样；请使用其中之一"
+        "（区分大小写）",
+        f'line {span.line}, column {span.column}: "{foreign.value}" is not an option of '
+        f"`{foreign.field}` ({listed}), so the comparison never matches and the grant's rows "
+        "are not the ones written: use one of them (case matters)",
+    )
 
 
 def row_scope_fields(

@@ -37,9 +37,8 @@ from brickwork.engines.form.definition import (
     ComputedField,
     FormDefinition,
     MoneyField,
-    MultiSelectField,
     SerialNumberField,
-    SingleSelectField,
+    choice_options,
 )
 from brickwork.engines.form.scope import to_expression_values
 from brickwork.engines.rules import (
@@ -241,7 +240,7 @@ class RuleRunner:
         mixed = {form.form_key: mixed_currency_fields(form.definition) for form in forms}
         missing.extend(currency_problems(compiled, mixed, "/spec"))
         missing.extend(unwritable_problems(compiled.spec, filled, "/spec"))
-        options = {form.form_key: choice_options(form.definition) for form in forms}
+        options = {form.form_key: choice_options(form.definition.fields) for form in forms}
         missing.extend(option_problems(compiled, options, "/spec"))
         if missing:
             raise Invalid(
@@ -437,10 +436,10 @@ class RuleRunner:
         filled = {request.definition.key: system_filled_fields(compiled_form.definition)}
         options = {
             **{
-                form.form_key: choice_options(form.definition)
+                form.form_key: choice_options(form.definition.fields)
                 for form in self.records.published_forms(session, request.app_key)
             },
-            request.definition.key: choice_options(compiled_form.definition),
+            request.definition.key: choice_options(compiled_form.definition.fields),
         }
         problems: list[ErrorItem] = []
         steps: list[str] = []
@@ -1430,15 +1429,6 @@ def unwritable_problems(
                     )
                 )
     return problems
-
-
-def choice_options(definition: FormDefinition) -> dict[str, frozenset[str]]:
-    """Key -> option values of the form's choice fields with static options."""
-    return {
-        item.key: frozenset(item.option_values())
-        for item in definition.fields
-        if isinstance(item, SingleSelectField | MultiSelectField) and item.options_from is None
-    }
 
 
 def option_problems(
