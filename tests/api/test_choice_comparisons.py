@@ -101,6 +101,20 @@ def test_a_rule_and_a_flow_naming_none_of_the_options_are_refused(loans: TestCli
     assert created.json()["note"] == "top grade"
 
 
+def test_a_report_filter_naming_none_of_the_options_is_refused(loans: TestClient) -> None:
+    report = {
+        "dataset": {"form": "loan"},
+        "measures": [{"key": "n", "function": "count"}],
+        "filters": ['grade = "a"'],
+    }
+    draft(loans, APP, "report", "grade_a", report)
+    [item] = refused(loans, "report", "grade_a")
+    assert (item["pointer"], item["code"]) == ("/spec/filters/0", "E_REPORT_NOT_AN_OPTION")
+    assert '"a" 不是 `grade` 的选项（"A", "B", "C"）' in item["message"]
+    draft(loans, APP, "report", "grade_a", {**report, "filters": ['grade = "A"']})
+    assert loans.post(f"{APP}/definitions/report/grade_a/publish").status_code == 201
+
+
 @pytest.mark.parametrize(
     ("kind", "key", "spec", "code", "pointer"),
     [

@@ -27,6 +27,7 @@ from brickwork.engines.expr import (
     parse,
     to_sql_ir,
 )
+from brickwork.engines.expr.choices import foreign_options, shown
 from brickwork.engines.expr.syntax import Name, Path, read_beyond_null_tests, walk
 from brickwork.engines.report import plan as p
 from brickwork.engines.report.definition import (
@@ -694,6 +695,22 @@ class _Compiler:
                 continue
             for name in self.mixed_reads(source):
                 self.problem(pointer, "E_REPORT_MIXED_CURRENCIES", "mixed_filter", field=name)
+            choices = {
+                name: info.options
+                for name, info in self.sources.get("", {}).items()
+                if info.options is not None
+            }
+            for foreign in foreign_options(parse(source), choices):
+                self.problem(
+                    pointer,
+                    "E_REPORT_NOT_AN_OPTION",
+                    "filter_not_an_option",
+                    line=foreign.span.line,
+                    column=foreign.span.column,
+                    value=foreign.value,
+                    field=foreign.field,
+                    options=shown(choices[foreign.field]),
+                )
             yield p.Filter(source, ir, pointer)
 
     def mixed_reads(self, source: str) -> list[str]:

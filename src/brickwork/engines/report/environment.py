@@ -23,6 +23,8 @@ class FieldInfo:
     currency: str | None = None
     """A `money` field's fixed currency; None when each value names its own (such amounts
     cannot be added up, grouped or bucketed together)."""
+    options: frozenset[str] | None = None
+    """A `choice` field's static options (None: read from elsewhere, or not a choice)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,6 +210,12 @@ PROBLEMS: dict[str, tuple[str, str]] = {
         "筛选条件有误（第 {line} 行第 {column} 列）：{detail}",
         "line {line}, column {column}: {detail}",
     ),
+    "filter_not_an_option": (
+        '第 {line} 行第 {column} 列："{value}" 不是 `{field}` 的选项（{options}），'
+        "这个筛选条件永远不会匹配：请使用其中之一（区分大小写）",
+        'line {line}, column {column}: "{value}" is not an option of `{field}` ({options}), so'
+        " the filter never matches it: use one of them (case matters)",
+    ),
     "mixed_filter": (
         "筛选条件不能比较 {field!r}：" + _MIXED_HEAD[0] + "与同一个阈值相比较" + _MIXED_TAIL[0],
         "the filter cannot compare {field!r}: "

@@ -17,6 +17,7 @@ from brickwork.engines.form.definition import (
     LookupField,
     MemberField,
     SubtableField,
+    choice_options,
 )
 from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.report import (
@@ -123,7 +124,8 @@ def field_info(item: FieldBase) -> FieldInfo:
     if getattr(item, "encrypted", False):
         kind = "other"
     currency = getattr(item, "currency", None) if kind == "money" else None
-    return FieldInfo(kind, label, currency=currency)
+    choices = choice_options([item]).get(item.key) if kind == "choice" else None
+    return FieldInfo(kind, label, currency=currency, options=choices)
 
 
 def _label(label: Any, fallback: str) -> str | dict[str, str]:

@@ -34,7 +34,9 @@ ENV = ReportEnvironment(
         "customer": FormInfo(
             {
                 "name": FieldInfo("text", "Name"),
-                "tier": FieldInfo("choice", {"zh-CN": "等级", "en": "Tier"}),
+                "tier": FieldInfo(
+                    "choice", {"zh-CN": "等级", "en": "Tier"}, options=frozenset({"gold", "silver"})
+                ),
                 "aum": FieldInfo("money", "AUM", currency="CNY"),
                 "balance": FieldInfo("money", "Balance"),  # each value names its currency
                 "opened": FieldInfo("date", "Opened"),
@@ -243,6 +245,26 @@ def test_bad_definitions_are_refused_with_every_problem_and_its_pointer(
     spec: dict[str, Any], expected: set[tuple[str, str]]
 ) -> None:
     assert problems(spec) == expected
+
+
+def test_a_filter_comparing_a_choice_with_none_of_its_options_is_refused() -> None:
+    """`tier = "Gold"` when the option is `gold` never matches: the report would be empty."""
+    spec = {
+        **BASE,
+        "filters": ['tier = "Gold" or tier = "silver"'],
+        "measures": [{"key": "n", "function": "count"}],
+    }
+    with pytest.raises(ReportDefinitionError) as refused:
+        compile_report(spec, ENV)
+    [problem] = refused.value.problems
+    assert (problem.pointer, problem.code) == ("/filters/0", "E_REPORT_NOT_AN_OPTION")
+    assert problem.message == (
+        'line 1, column 8: "Gold" is not an option of `tier` ("gold", "silver"), so the filter '
+        "never matches it: use one of them (case matters)"
+    )
+    assert problem.zh_cn.startswith('第 1 行第 8 列："Gold" 不是 `tier` 的选项')
+    spec["filters"] = ['tier in ["gold", "silver"]']
+    assert compile_report(spec, ENV).filters[0].pointer == "/filters/0"
 
 
 def test_a_good_definition_compiles_joins_and_filters_with_parameters() -> None:
