@@ -310,7 +310,7 @@ class _Compiler:
         kind = compiled.result_type
         if boolean and t.is_known(kind) and kind.kind != t.BOOLEAN.kind:
             self.problem(
-                pointer, "E_FLOW_CONDITION", "condition_type", type=Words(zh_type(kind), str(kind))
+                pointer, "E_FLOW_CONDITION", "condition_type", type=_said(kind)
             )
         self.expressions[pointer] = compiled
         return compiled
@@ -326,14 +326,23 @@ class _Compiler:
             for i, assignee in enumerate(sla.escalate_to):
                 self.assignee(assignee, f"{pointer}/sla/escalate_to/{i}")
         if isinstance(node, TimerNode) and node.until is not None:
-            self.expression(node.until, f"{pointer}/until", self.names)
+            until = self.expression(node.until, f"{pointer}/until", self.names)
+            found = until.result_type if until is not None else t.ANY
+            if t.is_known(found) and found.kind not in (t.DATE.kind, t.DATETIME.kind):
+                self.problem(
+                    f"{pointer}/until", "E_FLOW_EXPRESSION_TYPE", "until_type", found=_said(found)
+                )
         if isinstance(node, ActionNode):
             for i, action in enumerate(node.actions):
                 self.action(action, f"{pointer}/actions/{i}")
 
     def assignee(self, assignee: Assignee, pointer: str) -> None:
         if isinstance(assignee, ExpressionAssignee):
-            self.expression(assignee.expression, f"{pointer}/expression", self.names)
+            here = f"{pointer}/expression"
+            given = self.expression(assignee.expression, here, self.names)
+            found = given.result_type if given is not None else t.ANY
+            if not t.compatible(found, t.STRING) and not t.compatible(found, _NAMES):
+                self.problem(here, "E_FLOW_EXPRESSION_TYPE", "assignee_type", found=_said(found))
             return
         field = None
         if isinstance(assignee, FieldAssignee):
@@ -517,6 +526,14 @@ def _ratio(text: str) -> tuple[int, int]:
         return int(numerator), int(denominator)
     ratio = Decimal(text).as_integer_ratio()
     return ratio[0], ratio[1]
+
+
+_NAMES = t.list_of(t.STRING)
+
+
+def _said(found: t.ExprType) -> Words:
+    """A type as a problem names it, in each language."""
+    return Words(zh_type(found), str(found))
 
 
 def _from_diagnostic(diagnostic: Diagnostic, pointer: str) -> FlowProblem:

@@ -419,6 +419,28 @@ DESIGN_MESSAGES: dict[str, tuple[Pair, Pair | None]] = {
         ("条件的结果是{type}，不是 true/false", "the condition gives a {type}, not true/false"),
         ("例如 amount > 1000000", "e.g. amount > 1000000"),
     ),
+    "until_type": (
+        (
+            "等待到的时刻应为日期或日期时间，这个表达式的结果是{found}",
+            "a timer waits until a date or a date and time; this expression gives a {found}",
+        ),
+        (
+            "例如 due_date + duration(\"P1D\") 或 signed_at + duration(\"PT4H\")",
+            "e.g. due_date + duration(\"P1D\") or signed_at + duration(\"PT4H\")",
+        ),
+    ),
+    "assignee_type": (
+        (
+            "处理人表达式应给出用户名或用户名列表（文本），这个表达式的结果是{found}",
+            "an assignee expression gives a username or a list of them (text); this expression "
+            "gives a {found}",
+        ),
+        (
+            "结果不是用户名时没有人会收到这一步，空处理人策略会接管（可能跳过审批）",
+            "given anything else, nobody gets the step and the empty-assignee policy takes over "
+            "(it may skip the approval)",
+        ),
+    ),
     "not_an_option": (
         (
             '"{value}" 不是 `{field}` 的选项（{options}）',

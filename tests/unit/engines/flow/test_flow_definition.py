@@ -283,6 +283,60 @@ def test_an_action_setting_a_choice_to_none_of_its_options_is_refused(
     ]
 
 
+@pytest.mark.parametrize(
+    ("node", "pointer", "english"),
+    [
+        (
+            {"id": "t", "type": "timer", "until": "amount"},
+            "/nodes/1/until",
+            "a timer waits until a date or a date and time; this expression gives a number",
+        ),
+        (
+            {"id": "t", "type": "timer", "until": '"2026-12-31"'},
+            "/nodes/1/until",
+            "a timer waits until a date or a date and time; this expression gives a string",
+        ),
+        (
+            approval("a", assignees=[{"type": "expression", "expression": "amount > 5"}]),
+            "/nodes/1/assignees/0/expression",
+            "an assignee expression gives a username or a list of them (text); this expression "
+            "gives a boolean",
+        ),
+    ],
+)
+def test_an_expression_giving_what_its_place_cannot_use_is_refused(
+    node: dict[str, Any], pointer: str, english: str
+) -> None:
+    """A timer would stop at an incident; an approval whose assignees resolve to nobody falls
+    to the empty-assignee policy, which may skip it."""
+    with pytest.raises(FlowDefinitionError) as refused:
+        compile_flow(chain(node), env())
+    [problem] = refused.value.problems
+    assert (problem.code, problem.pointer, problem.message) == (
+        "E_FLOW_EXPRESSION_TYPE",
+        pointer,
+        english,
+    )
+    assert problem.zh_cn
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        {"id": "t", "type": "timer", "until": 'date("2026-12-31")'},
+        {"id": "t", "type": "timer", "until": 'now() + duration("PT4H")'},
+        approval("a", assignees=[{"type": "expression", "expression": "relationship_manager"}]),
+        approval("a", assignees=[{"type": "expression", "expression": '["u1", initiator]'}]),
+        approval(
+            "a",
+            assignees=[{"type": "expression", "expression": 'if amount > 5 then "u1" else null'}],
+        ),
+    ],
+)
+def test_expressions_giving_what_their_place_uses_are_accepted(node: dict[str, Any]) -> None:
+    assert compile_flow(chain(node), env()).spec.nodes[1].id == node["id"]
+
+
 def test_actions_may_create_and_update_records_of_the_bound_form() -> None:
     bound = {"credit_application": {**FIELDS}, "credit_log": {"amount": "money", "note": "text"}}
     action = {
