@@ -309,9 +309,7 @@ class _Compiler:
                 self.not_an_option(pointer, foreign.field, foreign.value, choices, foreign.span)
         kind = compiled.result_type
         if boolean and t.is_known(kind) and kind.kind != t.BOOLEAN.kind:
-            self.problem(
-                pointer, "E_FLOW_CONDITION", "condition_type", type=_said(kind)
-            )
+            self.problem(pointer, "E_FLOW_CONDITION", "condition_type", type=_said(kind))
         self.expressions[pointer] = compiled
         return compiled
 

@@ -425,8 +425,8 @@ DESIGN_MESSAGES: dict[str, tuple[Pair, Pair | None]] = {
             "a timer waits until a date or a date and time; this expression gives a {found}",
         ),
         (
-            "例如 due_date + duration(\"P1D\") 或 signed_at + duration(\"PT4H\")",
-            "e.g. due_date + duration(\"P1D\") or signed_at + duration(\"PT4H\")",
+            '例如 due_date + duration("P1D") 或 signed_at + duration("PT4H")',
+            'e.g. due_date + duration("P1D") or signed_at + duration("PT4H")',
         ),
     ),
     "assignee_type": (
