@@ -198,3 +198,35 @@ def test_an_action_value_its_field_cannot_take_is_refused_in_the_designers_langu
     fixed = {**rule, "actions": [{"type": "set_fields", "values": {"desk": "upper case(desk)"}}]}
     draft(fx, APP, "rule", "normalise", fixed)
     assert fx.post(f"{APP}/definitions/rule/normalise/publish").status_code == 201
+
+
+def test_a_decision_input_passed_what_its_type_does_not_take_is_refused(fx: TestClient) -> None:
+    """`score` is a number: passing the desk's name would fail the evaluation on every save."""
+    draft(fx, APP, "decision_table", "rating", rating_model())
+    assert fx.post(f"{APP}/definitions/decision_table/rating/publish").status_code == 201
+    call = {"type": "call_decision", "model": "rating", "inputs": {"score": "desk", "pep": "true"}}
+    rule = {
+        "trigger": {"on": "record", "form": "deal"},
+        "phase": "before_save",
+        "actions": [{**call, "outputs": {"desk": "result"}}],
+    }
+    draft(fx, APP, "rule", "rate", rule)
+    answers = refusals(fx, "rule", "rate")
+    zh, en = by_pointer(answers["zh-CN"]), by_pointer(answers["en"])
+    assert en == {
+        "/spec/actions/0/inputs/score": (
+            "E_RULE_VALUE_TYPE",
+            "decision input `score` takes a number; the expression passed gives a string",
+        )
+    }
+    assert zh["/spec/actions/0/inputs/score"][1] == (
+        "决策输入 `score` 应为数字，传入的表达式的结果是文本"
+    )
+    fixed = {
+        **rule,
+        "actions": [
+            {**call, "inputs": {"score": "amount", "pep": "true"}, "outputs": {"desk": "result"}}
+        ],
+    }
+    draft(fx, APP, "rule", "rate", fixed)
+    assert fx.post(f"{APP}/definitions/rule/rate/publish").status_code == 201

@@ -139,10 +139,12 @@ def test_effective_dates_and_refusals_of_past_versions_are_reported_per_rule(
     assert item["version"] == 2
     assert item["in_force"] is False
 
-    # a past version whose decision call could not decide: reported for that rule only
+    # a past version whose decision call could not decide: reported for that rule only (text
+    # where the model takes a number, which no type says before it runs)
+    text_at_times = 'if score > 0 then "abc" else score'
     broken = {
         **RATE,
-        "actions": [{**RATE["actions"][0], "inputs": {"score": '"abc"', "pep": "pep"}}],
+        "actions": [{**RATE["actions"][0], "inputs": {"score": text_at_times, "pep": "pep"}}],
     }
     save(client, "rule", "risk_rating", broken)
     broken_at = clock.now

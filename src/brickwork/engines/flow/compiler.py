@@ -465,18 +465,23 @@ class _Compiler:
                 "unknown_decision_model",
                 model=action.model,
             )
-        elif isinstance(model, CompiledModel):
-            for below, kind, said in model.call_gaps(action.decision, action.inputs):
+        given: dict[str, t.ExprType] = {}
+        for name, text in action.inputs.items():
+            compiled = self.expression(text, f"{pointer}/inputs/{_token(name)}", self.names)
+            if compiled is not None:
+                given[name] = compiled.result_type
+        if isinstance(model, CompiledModel):
+            for below, kind, said in model.call_gaps(action.decision, action.inputs, given):
                 where = f"{pointer}{below}"
                 detail = Words(said.zh_cn, said.en)
                 if kind == "decision":
                     self.problem(
                         where, "E_FLOW_UNKNOWN_DECISION", "model_lacks_decision", detail=detail
                     )
+                elif kind == "input_type":
+                    self.problem(where, "E_FLOW_VALUE_TYPE", "model_input_type", detail=detail)
                 else:
                     self.problem(where, "E_FLOW_UNKNOWN_INPUT", "model_lacks_input", detail=detail)
-        for name, text in action.inputs.items():
-            self.expression(text, f"{pointer}/inputs/{_token(name)}", self.names)
         for key, text in action.outputs.items():
             here = f"{pointer}/outputs/{_token(key)}"
             if key not in self.env.fields:

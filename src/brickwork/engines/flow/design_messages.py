@@ -513,6 +513,13 @@ DESIGN_MESSAGES: dict[str, tuple[Pair, Pair | None]] = {
         ("决策调用有误：{detail}", "{detail}"),
         ("请填写该模型中的决策", "name a decision of the model"),
     ),
+    "model_input_type": (
+        ("决策调用有误：{detail}", "{detail}"),
+        (
+            "请在表达式中转换类型，例如 number(text)、string(n)、date(text)",
+            "convert it, e.g. number(text), string(n), date(text)",
+        ),
+    ),
     "model_lacks_input": (
         ("决策调用有误：{detail}", "{detail}"),
         ("请填写该模型中的输入项", "name an input of the model"),

@@ -24,6 +24,7 @@ from brickwork.engines.expr import EvaluationContext, Scope
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr import values as v
 from brickwork.engines.expr.environment import EMPTY_CONTEXT
+from brickwork.engines.expr.words import zh_type
 from brickwork.engines.rules.boxed import BoxedCompiler, Evaluator, ModelFunction, null_evaluator
 from brickwork.engines.rules.checks import (
     check_cycles,
@@ -129,20 +130,35 @@ class CompiledModel:
         return [(below, kind, said.en) for below, kind, said in self.call_gaps(decision, inputs)]
 
     def call_gaps(
-        self, decision: str | None, inputs: Iterable[str]
+        self,
+        decision: str | None,
+        inputs: Iterable[str],
+        given: Mapping[str, t.ExprType] | None = None,
     ) -> list[tuple[str, str, Words]]:
-        """`call_problems` with each message in both languages."""
+        """`call_problems` with each message in both languages; with `given` (input name ->
+        the static type of the expression passed), also each input passed what its type does
+        not take (`input_type`: the evaluation would refuse it on every call)."""
         gaps = []
         if decision is not None and decision not in self._decisions:
             known = listing(list(self._decisions))
             said = phrase("call_decision", decision=decision, known=known)
             gaps.append(("/decision", "decision", said))
-        declared = self.input_names
+        declared = {name: dtype.static for name, dtype, _index in self._inputs}
         for name in inputs:
-            if name not in declared:
+            wanted = declared.get(name)
+            found = (given or {}).get(name, t.ANY)
+            if wanted is None:
                 known = listing(list(declared), empty=NONE)
                 said = phrase("call_input", name=name, known=known)
                 gaps.append((f"/inputs/{pointer_token(name)}", "input", said))
+            elif not t.compatible(found, wanted):
+                said = phrase(
+                    "call_input_type",
+                    name=name,
+                    wanted=Words(zh_type(wanted), str(wanted)),
+                    found=Words(zh_type(found), str(found)),
+                )
+                gaps.append((f"/inputs/{pointer_token(name)}", "input_type", said))
         return gaps
 
     def _bind_knowledge(self, names: Sequence[str], state: State) -> dict[str, ModelFunction]:

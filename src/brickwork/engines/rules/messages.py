@@ -497,6 +497,13 @@ MESSAGES: dict[str, tuple[Pair, Pair | None]] = {
         ),
         None,
     ),
+    "call_input_type": (
+        (
+            "决策输入 `{name}` 应为{wanted}，传入的表达式的结果是{found}",
+            "decision input `{name}` takes a {wanted}; the expression passed gives a {found}",
+        ),
+        None,
+    ),
     "call_input": (
         (
             "决策模型中没有输入 `{name}`（已有的输入：{known}）",

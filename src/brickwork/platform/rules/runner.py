@@ -235,7 +235,7 @@ class RuleRunner:
                 errors=errors,
                 zh_cn=f"规则 {request.definition.key!r} 无法发布",
             ) from None
-        missing = self._unavailable(session, request.app_key, compiled.spec)
+        missing = self._unavailable(session, request.app_key, compiled.spec, compiled)
         missing.extend(self.notices.publish_problems(session, compiled.spec, scopes, "/spec"))
         mixed = {form.form_key: mixed_currency_fields(form.definition) for form in forms}
         missing.extend(currency_problems(compiled, mixed, "/spec"))
@@ -289,8 +289,15 @@ class RuleRunner:
                     self.records.ensure_window_index(session, request.app_key, aggregate.form, keys)
         return steps
 
-    def _unavailable(self, session: Session, app_key: str, spec: RuleDefinition) -> list[ErrorItem]:
-        """The decision models and the calendar the rule names that are not published and live."""
+    def _unavailable(
+        self,
+        session: Session,
+        app_key: str,
+        spec: RuleDefinition,
+        compiled: CompiledRule | None = None,
+    ) -> list[ErrorItem]:
+        """The decision models and the calendar the rule names that are not published and live
+        (with `compiled`, also inputs passed what their model's types do not take)."""
         models = {k for _i, k, _n in self.repo.published(session, app_key, "decision_table")}
         missing = [
             ErrorItem(
@@ -302,7 +309,7 @@ class RuleRunner:
             for index, action in enumerate(spec.actions)
             if isinstance(action, CallDecision) and action.model not in models
         ]
-        missing.extend(self._uncallable(session, app_key, spec, models))
+        missing.extend(self._uncallable(session, app_key, spec, models, compiled))
         if spec.calendar is not None and self.calendars.calendar(session, spec.calendar) is None:
             message = f"there is no business calendar `{spec.calendar}`"
             zh_cn = f"没有营业日历 `{spec.calendar}`"
@@ -311,16 +318,23 @@ class RuleRunner:
         return missing
 
     def _uncallable(
-        self, session: Session, app_key: str, spec: RuleDefinition, models: set[str]
+        self,
+        session: Session,
+        app_key: str,
+        spec: RuleDefinition,
+        models: set[str],
+        compiled: CompiledRule | None,
     ) -> list[ErrorItem]:
         """Decision calls naming a decision or an input their (published) model does not have:
-        the input would be dropped and the decision made on null, or every call would fail."""
+        the input would be dropped and the decision made on null, or every call would fail;
+        with `compiled`, also an input passed what its type does not take."""
         found = []
         for index, action in enumerate(spec.actions):
             if not isinstance(action, CallDecision) or action.model not in models:
                 continue
             model, _version = self.decisions.model(session, app_key, action.model)
-            found.extend(_call_errors(model, action, f"/spec/actions/{index}"))
+            given = input_types(compiled, index) if compiled is not None else {}
+            found.extend(_call_errors(model, action, f"/spec/actions/{index}", given))
         return found
 
     def _unavailable_flows(
@@ -409,6 +423,16 @@ class RuleRunner:
             *self.notices.unavailable(session, spec, "/spec"),
         ]
 
+    def _compiled_or_none(
+        self, session: Session, app_key: str, spec: RuleDefinition
+    ) -> CompiledRule | None:
+        """`spec` compiled against the app's forms as they are, or None when it no longer
+        compiles (its own checks say why)."""
+        try:
+            return compile_rule(spec, scopes=self._scopes(session, app_key))
+        except RuleDefinitionError:
+            return None
+
     def _published_specs(
         self, session: Session, app_key: str
     ) -> Iterator[tuple[str, RuleDefinition]]:
@@ -489,8 +513,11 @@ class RuleRunner:
                 for index, action in enumerate(spec.actions)
                 if isinstance(action, CallDecision) and action.model == key
             ]
+            compiled = self._compiled_or_none(session, request.app_key, spec) if calls else None
             for index, action in calls:
-                problems.extend(_call_errors(model, action, f"/rules/{rule}/actions/{index}"))
+                given = input_types(compiled, index) if compiled is not None else {}
+                here = f"/rules/{rule}/actions/{index}"
+                problems.extend(_call_errors(model, action, here, given))
             if calls:
                 steps.append(f"rule {rule!r} still calls decision model {key!r} rightly")
         if problems:
@@ -1356,16 +1383,32 @@ def _effect_json(effect: Effect) -> dict[str, Any]:
     return {"type": "create_record", "form": effect.form, "values": feel_json(dict(effect.values))}
 
 
-def _call_errors(model: CompiledModel, action: CallDecision, pointer: str) -> list[ErrorItem]:
-    """What a rule's call names that `model` does not have, at `pointer` (the action)."""
+def input_types(compiled: CompiledRule, index: int) -> dict[str, Any]:
+    """The static types of the inputs the rule's action `index` passes to a decision model."""
+    action = compiled.spec.actions[index]
+    found = {}
+    for name in action.inputs if isinstance(action, CallDecision) else ():
+        expression = compiled.expressions.get(f"/actions/{index}/inputs/{pointer_token(name)}")
+        if expression is not None:
+            found[name] = expression.result_type
+    return found
+
+
+CALL_CODES = {
+    "decision": "E_RULE_UNKNOWN_DECISION",
+    "input": "E_RULE_UNKNOWN_INPUT",
+    "input_type": "E_RULE_VALUE_TYPE",
+}
+
+
+def _call_errors(
+    model: CompiledModel, action: CallDecision, pointer: str, given: Mapping[str, Any]
+) -> list[ErrorItem]:
+    """What a rule's call names that `model` does not have, or passes an input that its type
+    does not take, at `pointer` (the action); `given`: the input's static types by name."""
     return [
-        ErrorItem(
-            f"{pointer}{below}",
-            "E_RULE_UNKNOWN_DECISION" if kind == "decision" else "E_RULE_UNKNOWN_INPUT",
-            said.en,
-            said.zh_cn,
-        )
-        for below, kind, said in model.call_gaps(action.decision, action.inputs)
+        ErrorItem(f"{pointer}{below}", CALL_CODES[kind], said.en, said.zh_cn)
+        for below, kind, said in model.call_gaps(action.decision, action.inputs, given)
     ]
 
 

@@ -8,6 +8,7 @@ import pytest
 from flow_support import FIELDS, RATING, approval, chain, credit_spec, env
 
 from brickwork.engines.flow import FlowDefinitionError, compile_flow
+from brickwork.engines.rules import compile_model
 
 
 def problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
@@ -335,6 +336,27 @@ def test_an_expression_giving_what_its_place_cannot_use_is_refused(
 )
 def test_expressions_giving_what_their_place_uses_are_accepted(node: dict[str, Any]) -> None:
     assert compile_flow(chain(node), env()).spec.nodes[1].id == node["id"]
+
+
+def test_a_decision_input_passed_what_its_type_does_not_take_is_refused() -> None:
+    """The rating model's `amount` is a number: a text passed fails the decision every time."""
+    call = {"type": "call_decision", "model": "rating", "inputs": {"amount": "note"}}
+    spec = chain(
+        {"id": "rate", "type": "action", "actions": [{**call, "outputs": {"risk_level": "result"}}]}
+    )
+    typed = RATING.model.model_dump(by_alias=True, exclude_none=True)
+    typed["inputs"][0]["type_ref"] = "number"
+    with pytest.raises(FlowDefinitionError) as refused:
+        compile_flow(spec, env(decisions={"rating": compile_model(typed)}))
+    [problem] = refused.value.problems
+    assert (problem.code, problem.pointer) == (
+        "E_FLOW_VALUE_TYPE",
+        "/nodes/1/actions/0/inputs/amount",
+    )
+    assert problem.message == (
+        "decision input `amount` takes a number; the expression passed gives a string"
+    )
+    assert problem.zh_cn == "决策调用有误：决策输入 `amount` 应为数字，传入的表达式的结果是文本"
 
 
 def test_actions_may_create_and_update_records_of_the_bound_form() -> None:
