@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from brickwork.engines.expr import CompiledExpression, Scope
-from brickwork.engines.expr.choices import foreign_options, shown
+from brickwork.engines.expr.choices import foreign_options, literal_results, shown
 from brickwork.engines.expr.datatypes import BOOLEAN, NUMBER
 from brickwork.engines.form.checkers import Checker, checker_of
 from brickwork.engines.form.currencies import MoneyReads, result_currency
@@ -286,6 +286,8 @@ class _Builder:
             own,
             currency=currency,
         )
+        if default_site is not None and self.money is not None:
+            self.default_options(field, default_site, f"{where}/default_expression")
         computed_site: Site | None = None
         if isinstance(field, ComputedField):
             expected = COMPUTED_TYPES[field.result_type]
@@ -369,6 +371,23 @@ class _Builder:
                 )
             )
         return found
+
+    def default_options(self, field: FieldBase, site: Site, pointer: str) -> None:
+        """Text a choice field's default expression gives must be one of its options: any other
+        is refused when a record is made, so the form could not be filled in as designed."""
+        allowed = choice_options([field]).get(field.key)
+        for literal in literal_results(site.expression.tree) if allowed is not None else ():
+            if literal.value not in allowed:
+                self.money_problems.append(
+                    problem(
+                        "default_not_an_option",
+                        pointer=pointer,
+                        line=literal.span.line,
+                        column=literal.span.column,
+                        value=literal.value,
+                        options=shown(allowed),
+                    )
+                )
 
     def static_default(self, field: FieldBase) -> Any:
         if field.default is None:

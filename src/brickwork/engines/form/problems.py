@@ -286,6 +286,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         'line {line}, column {column}: "{value}" is not an option of `{field}` ({options}), so'
         " the comparison never matches: use one of them (case matters)",
     ),
+    "default_not_an_option": (
+        '第 {line} 行第 {column} 列："{value}" 不是该字段的选项（{options}），'
+        "这个默认值会被拒绝：请使用其中之一（区分大小写）",
+        'line {line}, column {column}: "{value}" is not an option of the field ({options}),'
+        " so the default would be refused: use one of them (case matters)",
+    ),
     "computed_money_currency": (
         "结果为 {currency} 金额，但读取了 `{field}`（{source}）：{remedy}",
         "the result is an amount in {currency} but reads `{field}` ({source}): {remedy}",

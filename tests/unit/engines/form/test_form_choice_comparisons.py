@@ -97,3 +97,20 @@ def test_options_and_choices_from_elsewhere_pass() -> None:
         )
         == []
     )
+
+
+def test_a_choice_default_giving_none_of_the_options_is_refused() -> None:
+    defaulted = {
+        **STATUS,
+        "default_expression": 'if today() > date("2026-01-01") then "open" else "approved"',
+    }
+    definition = FormDefinition.model_validate({"fields": [defaulted]})
+    found = [(p.code, p.pointer, p.en) for p in check_form(definition, today=date(2026, 12, 7))]
+    assert found == [
+        (
+            "default_not_an_option",
+            "/fields/0/default_expression",
+            'line 1, column 38: "open" is not an option of the field ("approved", "rejected"), so '
+            "the default would be refused: use one of them (case matters)",
+        )
+    ]
