@@ -115,15 +115,41 @@ def test_a_report_filter_naming_none_of_the_options_is_refused(loans: TestClient
     assert loans.post(f"{APP}/definitions/report/grade_a/publish").status_code == 201
 
 
+REPORT = {
+    "dataset": {"form": "loan"},
+    "measures": [{"key": "n", "function": "count"}],
+    "filters": ['grade = "A"'],
+}
+
+
 @pytest.mark.parametrize(
-    ("kind", "key", "spec", "code", "pointer"),
+    ("kind", "key", "spec", "code", "item"),
     [
-        ("rule", "top_grade", rule('grade = "A"'), "rules_broken_by_change", "/rules/top_grade"),
-        ("flow", "review", flow('grade = "A"'), "flows_broken_by_change", "/flows/review"),
+        (
+            "rule",
+            "top_grade",
+            rule('grade = "A"'),
+            "rules_broken_by_change",
+            ("/rules/top_grade/condition", "E_RULE_NOT_AN_OPTION"),
+        ),
+        (
+            "flow",
+            "review",
+            flow('grade = "A"'),
+            "flows_broken_by_change",
+            ("/flows/review/edges/1/condition", "E_FLOW_NOT_AN_OPTION"),
+        ),
+        (
+            "report",
+            "grade_a",
+            REPORT,
+            "reports_broken_by_change",
+            ("/reports/grade_a/filters/0", "E_REPORT_NOT_AN_OPTION"),
+        ),
     ],
 )
 def test_removing_an_option_a_published_definition_compares_with_is_refused(
-    loans: TestClient, kind: str, key: str, spec: dict[str, Any], code: str, pointer: str
+    loans: TestClient, kind: str, key: str, spec: dict[str, Any], code: str, item: tuple[str, str]
 ) -> None:
     draft(loans, APP, kind, key, spec)
     assert loans.post(f"{APP}/definitions/{kind}/{key}/publish").status_code == 201
@@ -132,7 +158,4 @@ def test_removing_an_option_a_published_definition_compares_with_is_refused(
     answer = loans.post(f"{APP}/definitions/form/loan/publish")
     assert answer.status_code == 409, answer.text
     assert answer.json()["code"] == code
-    where = "/condition" if kind == "rule" else "/edges/1/condition"
-    assert [(e["pointer"], e["code"]) for e in answer.json()["errors"]] == [
-        (pointer + where, f"E_{kind.upper()}_NOT_AN_OPTION")
-    ]
+    assert [(e["pointer"], e["code"]) for e in answer.json()["errors"]] == [item]
