@@ -101,6 +101,46 @@ def test_a_rule_and_a_flow_naming_none_of_the_options_are_refused(loans: TestCli
     assert created.json()["note"] == "top grade"
 
 
+def test_a_filter_the_database_runs_naming_none_of_the_options_is_refused(
+    loans: TestClient,
+) -> None:
+    """A count of the customer's other loans of grade "a" is always 0 (the option is `A`): a
+    monitoring rule built on it would never fire."""
+    spec = rule("peers > 1")
+    spec["aggregates"] = [
+        {
+            "name": "peers",
+            "form": "loan",
+            "function": "count",
+            "where": 'it.customer = record.customer and it.grade = "a"',
+        }
+    ]
+    draft(loans, APP, "rule", "repeat_grade_a", spec)
+    [item] = refused(loans, "rule", "repeat_grade_a")
+    assert (item["pointer"], item["code"]) == ("/spec/aggregates/0/where", "E_RULE_NOT_AN_OPTION")
+    assert item["message"].startswith(
+        '第 1 行第 46 列："a" 不是 `it.grade` 的选项（"A", "B", "C"）'
+    )
+    update = {
+        "type": "update_records",
+        "form": "loan",
+        "where": 'it.customer = record.customer and record.grade != "c"',
+        "values": {"note": '"reviewed"'},
+    }
+    spec = {**rule("true"), "phase": "after_save", "actions": [update]}
+    draft(loans, APP, "rule", "review_others", spec)
+    [item] = refused(loans, "rule", "review_others")
+    assert (item["pointer"], item["code"]) == ("/spec/actions/0/where", "E_RULE_NOT_AN_OPTION")
+    acting = flow("true")
+    acting["nodes"][2] = {"id": "review", "type": "action", "actions": [update]}
+    draft(loans, APP, "flow", "review", acting)
+    [item] = refused(loans, "flow", "review")
+    assert (item["pointer"], item["code"]) == (
+        "/spec/nodes/2/actions/0/where",
+        "E_FLOW_NOT_AN_OPTION",
+    )
+
+
 def test_a_report_filter_naming_none_of_the_options_is_refused(loans: TestClient) -> None:
     report = {
         "dataset": {"form": "loan"},

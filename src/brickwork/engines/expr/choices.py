@@ -21,6 +21,7 @@ from brickwork.engines.expr.syntax import (
     In,
     ListOf,
     Name,
+    Path,
     Quantified,
     String,
     ValueTest,
@@ -42,9 +43,9 @@ class ForeignOption(NamedTuple):
 
 def foreign_options(tree: Expr, options: Mapping[str, frozenset[str]]) -> list[ForeignOption]:
     """The text literals that `tree` compares with a choice field (`=`, `!=`, `in`, `list
-    contains` for a multiple choice) and that are none of its options (`options`: field key ->
-    its option values). A name the expression binds itself (`for status in ...`, a function's
-    parameter) is not the field."""
+    contains` for a multiple choice) and that are none of its options (`options`: field ->
+    its option values; a field of a context by its path, `it.status`). A name the expression
+    binds itself (`for status in ...`, a function's parameter) is not the field."""
     if not options:
         return []
     nodes = walk(tree)
@@ -54,26 +55,42 @@ def foreign_options(tree: Expr, options: Mapping[str, frozenset[str]]) -> list[F
     for node in nodes:
         for field, literal in _compared(node):
             allowed = options.get(field)
-            if allowed is not None and field not in bound and literal.value not in allowed:
+            root = field.partition(".")[0]
+            if allowed is not None and root not in bound and literal.value not in allowed:
                 found.append(ForeignOption(field, literal.value, literal.span))
     return found
 
 
+def _field(node: Expr) -> str | None:
+    """The field `node` reads: a name, or a name's property (`it.status`)."""
+    match node:
+        case Name(name=name):
+            return name
+        case Path(target=Name(name=name), key=key):
+            return f"{name}.{key}"
+        case _:
+            return None
+
+
 def _compared(node: Expr) -> Iterator[tuple[str, String]]:
     match node:
-        case (
-            Compare(op="=" | "!=", left=Name(name=field), right=String() as literal)
-            | Compare(op="=" | "!=", left=String() as literal, right=Name(name=field))
-        ):
-            yield field, literal
-        case In(value=Name(name=field), tests=tests):
+        case Compare(op="=" | "!=", left=left, right=right):
+            for side, other in ((left, right), (right, left)):
+                field = _field(side)
+                if field is not None and isinstance(other, String):
+                    yield field, other
+        case In(value=value, tests=tests):
+            named = _field(value)
+            if named is None:
+                return
             for test in tests:
                 if isinstance(test, ValueTest):
                     items = test.expr.items if isinstance(test.expr, ListOf) else (test.expr,)
-                    yield from ((field, i) for i in items if isinstance(i, String))
+                    yield from ((named, i) for i in items if isinstance(i, String))
         case Call(function=function, args=(first, second)) if function == LIST_CONTAINS:
-            if isinstance(first.value, Name) and isinstance(second.value, String):
-                yield first.value.name, second.value
+            field = _field(first.value)
+            if field is not None and isinstance(second.value, String):
+                yield field, second.value
 
 
 def literal_results(tree: Expr) -> list[String]:

@@ -20,6 +20,7 @@ from brickwork.engines.expr import (
     ExpressionError,
     Scope,
     compile_expression,
+    parse,
     to_sql_ir,
 )
 from brickwork.engines.expr import datatypes as t
@@ -401,7 +402,7 @@ class _Compiler:
                     if literal.value not in choices[key]:
                         self.not_an_option(here, key, literal.value, choices, literal.span)
         if isinstance(action, UpdateRecords) and target is not None:
-            self.pushable(action.where, f"{pointer}/where", target)
+            self.pushable(action.where, f"{pointer}/where", target, action.form)
 
     def not_an_option(
         self,
@@ -439,9 +440,10 @@ class _Compiler:
         )
         return False
 
-    def pushable(self, where: str, pointer: str, target: Mapping[str, str]) -> None:
+    def pushable(self, where: str, pointer: str, target: Mapping[str, str], form: str) -> None:
         """An `update_records` filter runs in the database, over `it` (a record of the target
-        form) and `record` (the flow's record)."""
+        `form`) and `record` (the flow's record); text it compares a choice with is one of the
+        choice's options."""
         scope = Scope(
             fields={
                 "it": t.context_of({k: FIELD_TYPES.get(v, t.ANY) for k, v in target.items()}),
@@ -455,6 +457,13 @@ class _Compiler:
         except ExpressionError as exc:
             for diagnostic in exc.diagnostics:
                 self.problems.append(_from_diagnostic(diagnostic, pointer))
+            return
+        choices = {
+            **{f"it.{k}": v for k, v in self.env.options.get(form, {}).items()},
+            **{f"record.{k}": v for k, v in self.env.options.get(self.spec.form, {}).items()},
+        }
+        for foreign in foreign_options(parse(where), choices):
+            self.not_an_option(pointer, foreign.field, foreign.value, choices, foreign.span)
 
     def decision_call(self, action: CallDecision, pointer: str) -> None:
         model = self.env.decisions.get(action.model)

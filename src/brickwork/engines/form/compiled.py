@@ -376,7 +376,9 @@ class _Builder:
         """Text a choice field's default expression gives must be one of its options: any other
         is refused when a record is made, so the form could not be filled in as designed."""
         allowed = choice_options([field]).get(field.key)
-        for literal in literal_results(site.expression.tree) if allowed is not None else ():
+        if allowed is None:
+            return
+        for literal in literal_results(site.expression.tree):
             if literal.value not in allowed:
                 self.money_problems.append(
                     problem(

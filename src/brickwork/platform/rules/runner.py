@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from brickwork import jsonio
-from brickwork.engines.expr import EvaluationContext, Scope, to_sql_ir
+from brickwork.engines.expr import EvaluationContext, ExpressionError, Scope, parse, to_sql_ir
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr.choices import foreign_options, literal_results, shown
 from brickwork.engines.expr.diagnostics import Span
@@ -74,6 +74,7 @@ from brickwork.engines.rules.rule_definition import (
     RuleDefinition,
     ScheduleTrigger,
     StartFlow,
+    UpdateRecords,
     record_form,
 )
 from brickwork.platform.auth.actor import Actor
@@ -1505,7 +1506,34 @@ def option_problems(
                 for literal in literal_results(expression.tree)
                 if literal.value not in choices[key]
             )
+    for at, form, source in _database_filters(spec):
+        scoped = {
+            **{f"it.{k}": v for k, v in options.get(form, {}).items()},
+            **{f"record.{k}": v for k, v in (options.get(own, {}) if own else {}).items()},
+        }
+        try:
+            tree = parse(source)
+        except ExpressionError:
+            continue  # the rule's own checks report it
+        problems.extend(
+            _not_an_option(f"{pointer}{at}", found.field, found.value, scoped, found.span)
+            for found in foreign_options(tree, scoped)
+        )
     return problems
+
+
+def _database_filters(spec: RuleDefinition) -> Iterator[tuple[str, str, str]]:
+    """(pointer, form of `it`, text) of each filter the rule runs in the database: aggregates'
+    `where`, a schedule's `for_each.where`, an `update_records` action's `where`."""
+    for index, aggregate in enumerate(spec.aggregates):
+        if aggregate.where is not None:
+            yield f"/aggregates/{index}/where", aggregate.form, aggregate.where
+    each = getattr(spec.trigger, "for_each", None)
+    if each is not None and each.where is not None:
+        yield "/trigger/for_each/where", each.form, each.where
+    for index, action in enumerate(spec.actions):
+        if isinstance(action, UpdateRecords):
+            yield f"/actions/{index}/where", action.form, action.where
 
 
 def _not_an_option(
