@@ -101,6 +101,25 @@ def test_a_rule_and_a_flow_naming_none_of_the_options_are_refused(loans: TestCli
     assert created.json()["note"] == "top grade"
 
 
+def test_a_flow_rule_comparing_the_outcome_with_what_it_never_is_is_refused(
+    loans: TestClient,
+) -> None:
+    """`flow.outcome` is approved, rejected, withdrawn or terminated: "Approved" never is."""
+    draft(loans, APP, "flow", "review", flow('grade = "A"'))
+    assert loans.post(f"{APP}/definitions/flow/review/publish").status_code == 201
+    follow_up = {
+        "trigger": {"on": "flow", "form": "loan", "flow": "review", "events": ["finished"]},
+        "condition": 'flow.outcome = "Approved"',
+        "actions": [{"type": "create_record", "form": "loan", "values": {"customer": "customer"}}],
+    }
+    draft(loans, APP, "rule", "follow_up", follow_up)
+    [item] = refused(loans, "rule", "follow_up")
+    assert (item["pointer"], item["code"]) == ("/spec/condition", "E_RULE_NOT_AN_OPTION")
+    assert '"Approved" 不是 `flow.outcome` 的选项' in item["message"]
+    draft(loans, APP, "rule", "follow_up", {**follow_up, "condition": 'flow.outcome = "approved"'})
+    assert loans.post(f"{APP}/definitions/rule/follow_up/publish").status_code == 201
+
+
 def test_a_filter_the_database_runs_naming_none_of_the_options_is_refused(
     loans: TestClient,
 ) -> None:

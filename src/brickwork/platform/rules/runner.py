@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, get_args, get_type_hints
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr.choices import foreign_options, literal_results, shown
 from brickwork.engines.expr.diagnostics import Span
 from brickwork.engines.expr.syntax import read_beyond_null_tests
+from brickwork.engines.flow.effects import Finished
 from brickwork.engines.form import compile_form
 from brickwork.engines.form.compiled import FormDesignError
 from brickwork.engines.form.definition import (
@@ -68,6 +69,7 @@ from brickwork.engines.rules.eca import (
 from brickwork.engines.rules.problems import pointer_token
 from brickwork.engines.rules.rule_definition import (
     CallDecision,
+    FlowEventName,
     FlowTrigger,
     ManualTrigger,
     RecordTrigger,
@@ -1475,6 +1477,13 @@ def unwritable_problems(
     return problems
 
 
+FLOW_EVENT_VALUES = {
+    "flow.event": frozenset(get_args(FlowEventName)),
+    "flow.outcome": frozenset(get_args(get_type_hints(Finished)["outcome"])),
+}
+"""What a flow-triggered rule's `flow.event` and `flow.outcome` can be."""
+
+
 def option_problems(
     compiled: CompiledRule, options: Mapping[str, Mapping[str, frozenset[str]]], pointer: str
 ) -> list[ErrorItem]:
@@ -1486,6 +1495,8 @@ def option_problems(
     mine = dict(options.get(own, {})) if own is not None else {}
     for aggregate in spec.aggregates:
         mine.pop(aggregate.name, None)  # the aggregate's value, not the field
+    if isinstance(spec.trigger, FlowTrigger):
+        mine.update(FLOW_EVENT_VALUES)
     problems = [
         _not_an_option(f"{pointer}{at}", foreign.field, foreign.value, mine, foreign.span)
         for at, expression in compiled.expressions.items()
