@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from drafts import draft
+from drafts import app_with_form, draft
 from fastapi.testclient import TestClient
 
 API = "/api/v1"
@@ -41,9 +41,7 @@ FIELDS = [
 
 @pytest.fixture
 def loans(client: TestClient) -> TestClient:
-    assert client.post(f"{API}/apps", json={"key": "loans", "label": "Loans"}).status_code == 201
-    draft(client, APP, "form", "loan", {"fields": FIELDS})
-    assert client.post(f"{APP}/definitions/form/loan/publish").status_code == 201
+    app_with_form(client, APP, "loan", FIELDS)
     return client
 
 

@@ -65,6 +65,19 @@ def new_flow(
     page.wait_for_selector("[data-node='start']")
 
 
+def published_action_steps(page: Any, demo: dict[str, Any], flow: str) -> list[dict[str, Any]]:
+    """Publish the credit app's flow on the canvas; the action steps of its first version."""
+    page.click("#publish")
+    page.wait_for_selector("#publish-dialog[open]")
+    page.click("#publish-confirm")
+    until(page, "id => document.getElementById(id).textContent.includes('1')", "designer-status")
+    published = page.request.get(
+        demo["base"] + f"/api/v1/apps/credit/definitions/flow/{flow}/versions/1"
+    )
+    assert published.ok, published.text()
+    return [n for n in published.json()["body"]["spec"]["nodes"] if n["type"] == "action"]
+
+
 def sign_out(page: Any) -> None:
     page.click("details.user-menu summary")
     page.click("form[action='/logout'] button")
@@ -230,15 +243,7 @@ def test_a_step_calls_a_decision_model_chosen_on_the_canvas(
     until(page, "() => !document.querySelector('.has-problem')", None)
     shoot(page, "flow-designer-decision-call")
 
-    page.click("#publish")
-    page.wait_for_selector("#publish-dialog[open]")
-    page.click("#publish-confirm")
-    until(page, "id => document.getElementById(id).textContent.includes('1')", "designer-status")
-    published = page.request.get(
-        demo["base"] + "/api/v1/apps/credit/definitions/flow/authority_check/versions/1"
-    )
-    assert published.ok, published.text()
-    (step,) = [n for n in published.json()["body"]["spec"]["nodes"] if n["type"] == "action"]
+    (step,) = published_action_steps(page, demo, "authority_check")
     assert step["actions"] == [
         {
             "type": "call_decision",
@@ -289,15 +294,7 @@ def test_a_step_books_the_loan_in_another_form(page: Any, demo: dict[str, Any]) 
     until(page, "() => !document.querySelector('.has-problem')", None)
     shoot(page, "flow-designer-create-record")
 
-    page.click("#publish")
-    page.wait_for_selector("#publish-dialog[open]")
-    page.click("#publish-confirm")
-    until(page, "id => document.getElementById(id).textContent.includes('1')", "designer-status")
-    published = page.request.get(
-        demo["base"] + "/api/v1/apps/credit/definitions/flow/book_loan/versions/1"
-    )
-    assert published.ok, published.text()
-    (step,) = [n for n in published.json()["body"]["spec"]["nodes"] if n["type"] == "action"]
+    (step,) = published_action_steps(page, demo, "book_loan")
     assert step["actions"] == [
         {
             "type": "create_record",

@@ -24,6 +24,7 @@ from typing import Any
 from brickwork.engines.expr import CompiledExpression, Scope
 from brickwork.engines.expr.choices import foreign_options, literal_results, shown
 from brickwork.engines.expr.datatypes import BOOLEAN, NUMBER
+from brickwork.engines.expr.diagnostics import Span
 from brickwork.engines.form.checkers import Checker, checker_of
 from brickwork.engines.form.currencies import MoneyReads, result_currency
 from brickwork.engines.form.definition import (
@@ -196,6 +197,21 @@ def sketch_form(definition: FormDefinition, *, today: date) -> CompiledForm:
     return _Builder(definition, today).build()[1]
 
 
+def _not_an_option(
+    code: str, pointer: str, span: Span, value: str, allowed: frozenset[str], **more: object
+) -> Problem:
+    """Problem `code`: the text `value` at `span` is none of the `allowed` options."""
+    return problem(
+        code,
+        pointer=pointer,
+        line=span.line,
+        column=span.column,
+        value=value,
+        options=shown(allowed),
+        **more,
+    )
+
+
 def compile_form(definition: FormDefinition, *, today: date) -> CompiledForm:
     """Check and compile `definition`; raises `FormDesignError` when `check_form` finds problems."""
     problems, compiled = _Builder(definition, today).build()
@@ -350,14 +366,13 @@ class _Builder:
             if self.row is not None:
                 choices = {**choices, **choice_options(self.row.fields)}
             self.money_problems.extend(
-                problem(
+                _not_an_option(
                     "expression_not_an_option",
-                    pointer=pointer,
-                    line=foreign.span.line,
-                    column=foreign.span.column,
-                    value=foreign.value,
+                    pointer,
+                    foreign.span,
+                    foreign.value,
+                    choices[foreign.field],
                     field=foreign.field,
-                    options=shown(choices[foreign.field]),
                 )
                 for foreign in foreign_options(found.expression.tree, choices)
             )
@@ -378,18 +393,11 @@ class _Builder:
         allowed = choice_options([field]).get(field.key)
         if allowed is None:
             return
-        for literal in literal_results(site.expression.tree):
-            if literal.value not in allowed:
-                self.money_problems.append(
-                    problem(
-                        "default_not_an_option",
-                        pointer=pointer,
-                        line=literal.span.line,
-                        column=literal.span.column,
-                        value=literal.value,
-                        options=shown(allowed),
-                    )
-                )
+        self.money_problems.extend(
+            _not_an_option("default_not_an_option", pointer, literal.span, literal.value, allowed)
+            for literal in literal_results(site.expression.tree)
+            if literal.value not in allowed
+        )
 
     def static_default(self, field: FieldBase) -> Any:
         if field.default is None:
