@@ -7,6 +7,7 @@ written anywhere."""
 from __future__ import annotations
 
 import copy
+import html
 import re
 from typing import Any
 
@@ -193,11 +194,23 @@ def test_an_action_that_fails_stops_at_an_incident(client: TestClient, users: Us
     assert found["finished"] is None
     assert found["incident"]["node"] == "mark"
     assert found["incident"]["code"] == "E_FLOW_EVALUATION"
+    assert found["incident"]["message"].startswith("/nodes/4/actions/0/values/decision: ")
+    assert found["incident"]["zh_cn"].startswith("/nodes/4/actions/0/values/decision：")
     assert path(found)[-1] == "mark"
     assert found["steps"][-1]["incident"] == found["incident"]
     nodes = {node["id"]: node["status"] for node in found["diagram"]["nodes"]}
     assert nodes["mark"] == "incident"
     assert nodes["end_large"] != "done"
+    # the designer's page says why in the designer's language
+    page = designer.get("/apps/loans/design/flows/loan_review/simulate")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    sent = {"csrf_token": csrf.group(1), "v.customer": "A", "v.amount": "2500000"}
+    shown = designer.post("/apps/loans/design/flows/loan_review/simulate", data=sent)
+    assert shown.status_code == 200, shown.text
+    said = re.search(r'id="result-incident"[^>]*>(.*?)</p>', shown.text, re.S)
+    assert said is not None
+    assert html.unescape(found["incident"]["zh_cn"]) in html.unescape(said.group(1))
     # the published version still has its default edge
     published = simulate(designer, {"values": {"customer": "A", "amount": "2500000"}, "version": 1})
     assert published["finished"] == {"outcome": "approved"}

@@ -471,7 +471,8 @@ class _Run:
         if kind == "parallel":
             return edges
         if not edges:
-            self.incident(node, "E_FLOW_DEAD_END", "no edge leaves this node", prev)
+            said = Words("没有连线离开这个节点", "no edge leaves this node")
+            self.incident(node, "E_FLOW_DEAD_END", said, prev)
             return None
         if len(edges) == 1 and edges[0].condition is None:
             return edges
@@ -486,8 +487,10 @@ class _Run:
         if not taken:
             taken = [e for e in edges if e.default][:1]
         if not taken:
-            message = "no condition holds and there is no default edge"
-            self.incident(node, "E_FLOW_NO_PATH", message, prev)
+            said = Words(
+                "没有条件成立，也没有默认连线", "no condition holds and there is no default edge"
+            )
+            self.incident(node, "E_FLOW_NO_PATH", said, prev)
             return None
         return tuple(taken)
 
@@ -500,13 +503,12 @@ class _Run:
                 return decided
         return compiled.evaluate(self.variables, context=self.context).value is True
 
-    def incident(
-        self, node: str, code: str, message: str, prev: tuple[str, ...], zh_cn: str | None = None
-    ) -> None:
-        """The token stops at `node` until an administrator resolves it (`ResolveIncident`)."""
+    def incident(self, node: str, code: str, said: Words, prev: tuple[str, ...]) -> None:
+        """The token stops at `node` until an administrator resolves it (`ResolveIncident`);
+        `said`: why, in both languages."""
         token_id = self.new_id("k")
         self.tokens[token_id] = Token(token_id, node, "incident", prev=prev)
-        self.emit(Incident(node, code, message, zh_cn))
+        self.emit(Incident(node, code, said.en, said.zh_cn))
 
     def drain(self) -> None:
         """Move queued tokens until each waits; then fire inclusive joins nobody can reach."""
@@ -575,7 +577,8 @@ class _Run:
         self.entries += 1
         if self.entries > MAX_ENTRIES:
             self.queue.clear()
-            self.incident(node_id, "E_FLOW_LOOP", "the flow loops without waiting anywhere", prev)
+            said = Words("流程在循环中一直没有停下等待", "the flow loops without waiting anywhere")
+            self.incident(node_id, "E_FLOW_LOOP", said, prev)
             return
         plan = self.flow.plans[node_id]
         if node_id not in self.path:
@@ -588,9 +591,8 @@ class _Run:
         try:
             _ENTER[kind](self, plan, prev)
         except _EvaluationFailed as exc:
-            said = exc.said
-            message, zh_cn = f"{exc.pointer}: {said.en}", f"{exc.pointer}：{said.zh_cn}"
-            self.incident(node_id, "E_FLOW_EVALUATION", message, prev, zh_cn)
+            said = Words(f"{exc.pointer}：{exc.said.zh_cn}", f"{exc.pointer}: {exc.said.en}")
+            self.incident(node_id, "E_FLOW_EVALUATION", said, prev)
 
     # ------------------------------------------------------------ approvals
 
@@ -729,8 +731,11 @@ def _enter_people(run: _Run, plan: NodePlan, prev: tuple[str, ...]) -> None:
             run.leave(node_id, "approved", prev)
             return
         if checked and found == run.initiator:
-            message = f"the only approver left for `{node_id}` is the initiator (maker-checker)"
-            run.incident(node_id, "E_FLOW_MAKER_CHECKER", message, prev)
+            said = Words(
+                f"`{node_id}` 剩下的唯一审批人是发起人（制单与审批须分离）",
+                f"the only approver left for `{node_id}` is the initiator (maker-checker)",
+            )
+            run.incident(node_id, "E_FLOW_MAKER_CHECKER", said, prev)
             return
         users = [found]
     auto: list[str] = []

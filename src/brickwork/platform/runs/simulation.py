@@ -87,7 +87,7 @@ class _Log:
     """Node id -> its latest step."""
     tasks: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Engine task id -> (node, assignee)."""
-    incident: dict[str, str] | None = None
+    incident: dict[str, str | None] | None = None
     finished: str | None = None
 
     def take(self, effects: tuple[Effect, ...]) -> None:
@@ -122,8 +122,8 @@ class _Log:
                 self.would({"type": "start_subflow", "flow": flow, "version": version}, node)
             case ScheduleTimer(due=due, purpose="timer"):
                 self.would({"type": "wait", "until": due})
-            case Incident(node=node, code=code, message=message):
-                self.incident = {"node": node, "code": code, "message": message}
+            case Incident(node=node, code=code, message=message, zh_cn=zh_cn):
+                self.incident = {"node": node, "code": code, "message": message, "zh_cn": zh_cn}
                 self.step_of(node)["incident"] = self.incident
             case History(action=action, node=node, detail=detail) if action in NOTED and node:
                 note = {"action": action, **(dict(detail) if detail else {})}

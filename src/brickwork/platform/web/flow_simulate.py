@@ -277,12 +277,14 @@ class SimulationPage:
                     for d in step["decisions"]
                 ],
                 "effects": [self.effect(e, labels, people) for e in step["effects"]],
+                "incident": _incident_in(step.get("incident"), language),
             }
             for step in result["steps"]
         ]
-        incident = result["incident"]
+        incident = _incident_in(result["incident"], language)
         return {
             **result,
+            "incident": incident,
             "steps": steps,
             "drawing": layout(result["diagram"], names),
             "incident_node": names.get(incident["node"], incident["node"]) if incident else "",
@@ -320,3 +322,11 @@ class SimulationPage:
             if user is not None and user.display_name and user.display_name != username:
                 found[username] = f"{user.display_name} · {username}"
         return found
+
+
+def _incident_in(incident: Mapping[str, Any] | None, language: str) -> dict[str, Any] | None:
+    """An incident with its message in the reader's language (Chinese when it has it)."""
+    if incident is None:
+        return None
+    chinese = language == "zh-CN" and incident.get("zh_cn")
+    return {**incident, "message": incident["zh_cn"] if chinese else incident["message"]}

@@ -20,6 +20,7 @@ from brickwork.engines.flow import (
     Complete,
     Delegate,
     History,
+    Incident,
     Notify,
     Reject,
     TimerFired,
@@ -147,6 +148,12 @@ def test_a_fallback_that_is_the_maker_stops_with_an_incident() -> None:
     driver = Driver(chain(approval("review", "am"), settings=settings))
     assert driver.state.status == "incident"
     assert driver.tasks() == []
+    [incident] = [e for e in driver.effects if isinstance(e, Incident)]
+    assert (incident.code, incident.message, incident.zh_cn) == (
+        "E_FLOW_MAKER_CHECKER",
+        "the only approver left for `review` is the initiator (maker-checker)",
+        "`review` 剩下的唯一审批人是发起人（制单与审批须分离）",
+    )
 
 
 def test_empty_skip_passes_the_node() -> None:
