@@ -15,10 +15,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex
 
-from brickwork.engines.form.definition import FormDefinition, LookupField, SubtableField
+from brickwork.engines.expr import ExpressionError, Scope, parse, to_sql_ir
+from brickwork.engines.expr.choices import foreign_options, shown
+from brickwork.engines.form.definition import (
+    FormDefinition,
+    LookupField,
+    SubtableField,
+    choice_options,
+)
 from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.fieldtypes import check_value
 from brickwork.engines.form.fieldtypes.base import CoerceContext
+from brickwork.engines.form.scope import form_scope
 from brickwork.platform.clock import Clock, business_date, system_clock
 from brickwork.platform.crypto.cipher import Cipher
 from brickwork.platform.errors import ErrorItem, Invalid
@@ -26,6 +34,7 @@ from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.service import PublishRequestContext
 from brickwork.platform.models import FormTable
 from brickwork.platform.records.layout import ENCRYPTED, TableLayout, safe_name
+from brickwork.platform.records.query import SYSTEM_FILTERS
 from brickwork.platform.records.repository import RecordRepository
 from brickwork.platform.records.schema_sync import (
     Cells,
@@ -61,29 +70,75 @@ class FormStorage:
         self, session: Session, request: PublishRequestContext, definition: FormDefinition
     ) -> Iterator[ErrorItem]:
         """Lookup fields must point at forms that exist (the form itself included)."""
-        for index, item in enumerate(definition.fields):
-            rows = item.fields if isinstance(item, SubtableField) else ()
-            candidates = [(f"/spec/fields/{index}", item)] + [
-                (f"/spec/fields/{index}/fields/{i}", row) for i, row in enumerate(rows)
-            ]
-            for pointer, candidate in candidates:
-                if not isinstance(candidate, LookupField):
-                    continue
-                app_key = candidate.target.app or request.app_key
-                if (app_key, candidate.target.form) == (request.app_key, request.definition.key):
-                    continue
-                app = self.metadata.app_by_key(session, app_key)
-                target = (
-                    None
-                    if app is None
-                    else self.metadata.definition(session, app.id, "form", candidate.target.form)
+        for pointer, candidate in _lookups(definition):
+            app_key = candidate.target.app or request.app_key
+            if (app_key, candidate.target.form) == (request.app_key, request.definition.key):
+                continue
+            app = self.metadata.app_by_key(session, app_key)
+            target = (
+                None
+                if app is None
+                else self.metadata.definition(session, app.id, "form", candidate.target.form)
+            )
+            if target is None:
+                yield ErrorItem(
+                    f"{pointer}/target",
+                    "lookup_target_missing",
+                    f"there is no form {candidate.target.form!r} in app {app_key!r}",
+                    f"应用 {app_key} 中没有表单 {candidate.target.form}",
                 )
-                if target is None:
-                    yield ErrorItem(
-                        f"{pointer}/target",
-                        "lookup_target_missing",
-                        f"there is no form {candidate.target.form!r} in app {app_key!r}",
-                    )
+
+    def _lookup_filters(
+        self, session: Session, request: PublishRequestContext, definition: FormDefinition
+    ) -> Iterator[ErrorItem]:
+        """A lookup's `where` runs as a list filter over its target form: it must compile there
+        (a field the target lacks would refuse every record that links to it, a text none of a
+        choice's options would find no record to link)."""
+        for pointer, item in _lookups(definition):
+            if not item.where:
+                continue
+            app_key = item.target.app or request.app_key
+            same = (app_key, item.target.form) == (request.app_key, request.definition.key)
+            target = definition if same else self._published(session, app_key, item.target.form)
+            if target is None:
+                continue  # `_missing_targets` says so, or it is not published yet
+            scope = Scope(fields={**Scope.of(SYSTEM_FILTERS).fields, **form_scope(target).fields})
+            try:
+                to_sql_ir(item.where, scope, predicate=True)
+            except ExpressionError as exc:
+                first = exc.diagnostic
+                said = first.words()
+                yield ErrorItem(
+                    f"{pointer}/where",
+                    "lookup_where_invalid",
+                    f"line {first.line}, column {first.column}: {said.en} (in form "
+                    f"{item.target.form!r})",
+                    f"第 {first.line} 行第 {first.column} 列：{said.zh_cn}（表单 "
+                    f"{item.target.form}）",
+                )
+                continue
+            choices = choice_options(target.fields)
+            for found in foreign_options(parse(item.where), choices):
+                listed = shown(choices[found.field])
+                span = found.span
+                yield ErrorItem(
+                    f"{pointer}/where",
+                    "expression_not_an_option",
+                    f'line {span.line}, column {span.column}: "{found.value}" is not an option '
+                    f"of `{found.field}` ({listed}), so the filter never matches: no record "
+                    "could be linked",
+                    f'第 {span.line} 行第 {span.column} 列："{found.value}" 不是 `{found.field}` '
+                    f"的选项（{listed}），这个筛选条件永远不会匹配：没有记录可以关联",
+                )
+
+    def _published(self, session: Session, app_key: str, form: str) -> FormDefinition | None:
+        """The latest published definition of a form, if any."""
+        app = self.metadata.app_by_key(session, app_key)
+        found = None if app is None else self.metadata.definition(session, app.id, "form", form)
+        if found is None or found.latest_version is None:
+            return None
+        version = self.metadata.version(session, found.id, found.latest_version)
+        return None if version is None else FormDefinition.model_validate(version.body["spec"])
 
     def _graph_problems(
         self, session: Session, request: PublishRequestContext, definition: FormDefinition
@@ -128,11 +183,13 @@ class FormStorage:
         definition = FormDefinition.model_validate(request.body["spec"])
         missing = list(self._missing_targets(session, request, definition))
         missing += self._graph_problems(session, request, definition)
+        missing += self._lookup_filters(session, request, definition)
         if missing:
             raise Invalid(
-                f"form {request.definition.key!r} names forms or fields that do not exist",
+                f"form {request.definition.key!r} names forms, fields or options that do not "
+                "exist",
                 code="definition_invalid",
-                zh_cn=f"表单 {request.definition.key} 引用了不存在的表单或字段",
+                zh_cn=f"表单 {request.definition.key} 引用了不存在的表单、字段或选项",
                 errors=missing,
             )
         stored = self.repo.form_table(session, request.definition.id)
@@ -250,3 +307,15 @@ def _cast(field: FieldBase, today: date, step: Step, cipher: Cipher | None) -> C
         return Cells(cells) if column.type_key == ENCRYPTED else cells[column.column]
 
     return convert
+
+
+def _lookups(definition: FormDefinition) -> Iterator[tuple[str, LookupField]]:
+    """(pointer, field) of each lookup field of the form, those in subtable rows included."""
+    for index, item in enumerate(definition.fields):
+        rows = item.fields if isinstance(item, SubtableField) else ()
+        candidates = [(f"/spec/fields/{index}", item)] + [
+            (f"/spec/fields/{index}/fields/{i}", row) for i, row in enumerate(rows)
+        ]
+        for pointer, candidate in candidates:
+            if isinstance(candidate, LookupField):
+                yield pointer, candidate
