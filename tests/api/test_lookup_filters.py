@@ -89,3 +89,27 @@ def test_a_lookup_filter_that_runs_on_its_target_links_records(crm: TestClient) 
     refused = crm.post(f"{APP}/forms/deal/records", json={"customer": closed.json()["id"]})
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["code"] == "reference_not_found"
+
+
+@pytest.mark.parametrize(
+    ("changed", "code"),
+    [
+        ([CUSTOMER[0], {**CUSTOMER[1], "key": "state"}], "lookup_where_invalid"),  # renamed
+        ([CUSTOMER[0], {**CUSTOMER[1], "options": ["open", "closed"]}], "expression_not_an_option"),
+    ],
+)
+def test_a_target_form_change_that_breaks_a_lookup_filter_is_refused(
+    crm: TestClient, changed: list[dict[str, Any]], code: str
+) -> None:
+    """The protection holds when the target form changes, not only when the lookup is drawn."""
+    draft(crm, APP, "form", "deal", deal('status = "active"'))
+    assert crm.post(f"{APP}/definitions/form/deal/publish").status_code == 201
+    draft(crm, APP, "form", "customer", {"fields": changed})
+    answer = crm.post(
+        f"{APP}/definitions/form/customer/publish", json={"conversions": {"f_status": "cast"}}
+    )
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "lookups_broken_by_change"
+    assert [(e["pointer"], e["code"]) for e in answer.json()["errors"]] == [
+        ("/forms/deal/fields/0/where", code)
+    ]

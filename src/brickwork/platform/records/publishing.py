@@ -29,7 +29,7 @@ from brickwork.engines.form.fieldtypes.base import CoerceContext
 from brickwork.engines.form.scope import form_scope
 from brickwork.platform.clock import Clock, business_date, system_clock
 from brickwork.platform.crypto.cipher import Cipher
-from brickwork.platform.errors import ErrorItem, Invalid
+from brickwork.platform.errors import Conflict, ErrorItem, Invalid
 from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.service import PublishRequestContext
 from brickwork.platform.models import FormTable
@@ -100,36 +100,31 @@ class FormStorage:
             app_key = item.target.app or request.app_key
             same = (app_key, item.target.form) == (request.app_key, request.definition.key)
             target = definition if same else self._published(session, app_key, item.target.form)
-            if target is None:
-                continue  # `_missing_targets` says so, or it is not published yet
-            scope = Scope(fields={**Scope.of(SYSTEM_FILTERS).fields, **form_scope(target).fields})
-            try:
-                to_sql_ir(item.where, scope, predicate=True)
-            except ExpressionError as exc:
-                first = exc.diagnostic
-                said = first.words()
-                yield ErrorItem(
-                    f"{pointer}/where",
-                    "lookup_where_invalid",
-                    f"line {first.line}, column {first.column}: {said.en} (in form "
-                    f"{item.target.form!r})",
-                    f"第 {first.line} 行第 {first.column} 列：{said.zh_cn}（表单 "
-                    f"{item.target.form}）",
+            if target is not None:  # else `_missing_targets` says so, or it is not published
+                yield from lookup_filter_problems(
+                    item.where, item.target.form, target, f"{pointer}/where"
                 )
+
+    def _lookups_into(
+        self, session: Session, request: PublishRequestContext, definition: FormDefinition
+    ) -> list[ErrorItem]:
+        """The lookups of the app's other published forms whose `where` the new version of
+        their target form would break (a field renamed or removed, an option gone)."""
+        found: list[ErrorItem] = []
+        form = request.definition.key
+        for definition_id, key, number in self.metadata.published(session, request.app_key, "form"):
+            if key == form:
                 continue
-            choices = choice_options(target.fields)
-            for found in foreign_options(parse(item.where), choices):
-                listed = shown(choices[found.field])
-                span = found.span
-                yield ErrorItem(
-                    f"{pointer}/where",
-                    "expression_not_an_option",
-                    f'line {span.line}, column {span.column}: "{found.value}" is not an option '
-                    f"of `{found.field}` ({listed}), so the filter never matches: no record "
-                    "could be linked",
-                    f'第 {span.line} 行第 {span.column} 列："{found.value}" 不是 `{found.field}` '
-                    f"的选项（{listed}），这个筛选条件永远不会匹配：没有记录可以关联",
-                )
+            version = self.metadata.version(session, definition_id, number)
+            if version is None:
+                continue
+            other = FormDefinition.model_validate(version.body["spec"])
+            for pointer, item in _lookups(other):
+                app_key = item.target.app or request.app_key
+                if item.where and (app_key, item.target.form) == (request.app_key, form):
+                    at = f"/forms/{key}{pointer.removeprefix('/spec')}/where"
+                    found.extend(lookup_filter_problems(item.where, form, definition, at))
+        return found
 
     def _published(self, session: Session, app_key: str, form: str) -> FormDefinition | None:
         """The latest published definition of a form, if any."""
@@ -186,11 +181,20 @@ class FormStorage:
         missing += self._lookup_filters(session, request, definition)
         if missing:
             raise Invalid(
-                f"form {request.definition.key!r} names forms, fields or options that do not "
-                "exist",
+                f"form {request.definition.key!r} names forms, fields or options that do not exist",
                 code="definition_invalid",
                 zh_cn=f"表单 {request.definition.key} 引用了不存在的表单、字段或选项",
                 errors=missing,
+            )
+        broken = self._lookups_into(session, request, definition)
+        if broken:
+            raise Conflict(
+                f"form {request.definition.key!r} cannot change so: lookups of other forms "
+                "filter on it (update those forms first)",
+                code="lookups_broken_by_change",
+                zh_cn=f"表单 {request.definition.key} 不能这样修改：其他表单的关联字段按它筛选"
+                "（请先更新那些表单）",
+                errors=broken,
             )
         stored = self.repo.form_table(session, request.definition.id)
         current = None if stored is None else TableLayout.from_json(stored.layout)
@@ -319,3 +323,34 @@ def _lookups(definition: FormDefinition) -> Iterator[tuple[str, LookupField]]:
         for pointer, candidate in candidates:
             if isinstance(candidate, LookupField):
                 yield pointer, candidate
+
+
+def lookup_filter_problems(
+    where: str, form: str, target: FormDefinition, pointer: str
+) -> Iterator[ErrorItem]:
+    """What stops a lookup's filter `where` from running over `target` (form `form`)."""
+    scope = Scope(fields={**Scope.of(SYSTEM_FILTERS).fields, **form_scope(target).fields})
+    try:
+        to_sql_ir(where, scope, predicate=True)
+    except ExpressionError as exc:
+        first = exc.diagnostic
+        said = first.words()
+        yield ErrorItem(
+            pointer,
+            "lookup_where_invalid",
+            f"line {first.line}, column {first.column}: {said.en} (in form {form!r})",
+            f"第 {first.line} 行第 {first.column} 列：{said.zh_cn}（表单 {form}）",
+        )
+        return
+    choices = choice_options(target.fields)
+    for found in foreign_options(parse(where), choices):
+        listed = shown(choices[found.field])
+        span = found.span
+        yield ErrorItem(
+            pointer,
+            "expression_not_an_option",
+            f'line {span.line}, column {span.column}: "{found.value}" is not an option of '
+            f"`{found.field}` ({listed}), so the filter never matches: no record could be linked",
+            f'第 {span.line} 行第 {span.column} 列："{found.value}" 不是 `{found.field}` 的选项'
+            f"（{listed}），这个筛选条件永远不会匹配：没有记录可以关联",
+        )
