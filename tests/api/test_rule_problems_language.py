@@ -230,3 +230,28 @@ def test_a_decision_input_passed_what_its_type_does_not_take_is_refused(fx: Test
     }
     draft(fx, APP, "rule", "rate", fixed)
     assert fx.post(f"{APP}/definitions/rule/rate/publish").status_code == 201
+
+
+def test_a_decision_output_its_field_cannot_take_is_refused(fx: TestClient) -> None:
+    """The rating's level is a text: the deal's amount cannot take it."""
+    draft(fx, APP, "decision_table", "rating", rating_model())
+    assert fx.post(f"{APP}/definitions/decision_table/rating/publish").status_code == 201
+    call = {"type": "call_decision", "model": "rating", "inputs": {"score": "amount"}}
+    rule = {
+        "trigger": {"on": "record", "form": "deal"},
+        "phase": "before_save",
+        "actions": [{**call, "outputs": {"amount": "result", "desk": "result"}}],
+    }
+    draft(fx, APP, "rule", "rate", rule)
+    answers = refusals(fx, "rule", "rate")
+    zh, en = by_pointer(answers["zh-CN"]), by_pointer(answers["en"])
+    assert en == {
+        "/spec/actions/0/outputs/amount": (
+            "E_RULE_VALUE_TYPE",
+            "field `amount` takes a number; this output gives a string (what the model's "
+            "decision gives)",
+        )
+    }
+    assert zh["/spec/actions/0/outputs/amount"][1] == (
+        "字段 `amount` 的值应为数字，这个输出的结果是文本（取自决策模型给出的结果）"
+    )

@@ -491,11 +491,14 @@ class _Compiler:
                     self.problem(where, "E_FLOW_VALUE_TYPE", "model_input_type", detail=detail)
                 else:
                     self.problem(where, "E_FLOW_UNKNOWN_INPUT", "model_lacks_input", detail=detail)
+        result = model.result_type(action.decision) if isinstance(model, CompiledModel) else t.ANY
         for key, text in action.outputs.items():
             here = f"{pointer}/outputs/{_token(key)}"
             if key not in self.env.fields:
                 self.problem(here, "E_FLOW_UNKNOWN_FIELD", "unknown_output_field", field=key)
-            self.expression(text, here, {"result": t.ANY})
+            output = self.expression(text, here, {"result": result})
+            if output is not None and key in self.env.fields:
+                self.value_type(output.result_type, key, self.env.fields[key], here)
 
 
 def _plan(node: Node, position: int, outgoing: tuple[Edge, ...], settings: Settings) -> NodePlan:

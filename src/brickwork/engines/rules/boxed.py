@@ -221,7 +221,7 @@ class BoxedCompiler:
             indexed=self.indexed,
             checked_scope=lambda text, at, s: self.expression(text, at, s),
         )
-        return table, t.ANY
+        return table, table.result_type()
 
     def _list(self, node: BoxedList, scope: Scope, pointer: str) -> tuple[Evaluator, t.ExprType]:
         items = [

@@ -75,13 +75,15 @@ class _Knowledge:
 
 
 class _CompiledDecision:
-    __slots__ = ("decision", "evaluator", "knowledge", "order", "pointer", "type")
+    __slots__ = ("decision", "evaluator", "knowledge", "order", "pointer", "static", "type")
 
     def __init__(self, decision: Decision, pointer: str) -> None:
         self.decision = decision
         self.pointer = pointer
         self.evaluator: Evaluator = null_evaluator
         self.type: DmnType = ANY_TYPE
+        self.static: t.ExprType = t.ANY
+        """The static type of its value (its `type_ref`'s, else what its logic gives)."""
         self.knowledge: tuple[str, ...] = ()
         """Every knowledge model the decision needs, directly or through other models."""
         self.order: tuple[_CompiledDecision, ...] = ()
@@ -115,6 +117,17 @@ class CompiledModel:
     @property
     def decision_names(self) -> tuple[str, ...]:
         return tuple(self._decisions)
+
+    def result_type(self, decision: str | None) -> t.ExprType:
+        """The static type of what calling `decision` (None: the entry) gives: its value, or a
+        context of the top decisions' values when the model has no entry."""
+        plan = self._plan(decision if decision is not None else self.entry)
+        if plan is None:
+            return t.ANY
+        targets = plan[0]
+        if len(targets) == 1:
+            return self._decisions[targets[0]].static
+        return t.context_of({name: self._decisions[name].static for name in targets})
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -399,6 +412,7 @@ def _compile_decisions(
         static[decision.name] = (
             compiled.type.static if decision.type_ref is not None else logic_type
         )
+        compiled.static = static[decision.name]
         order: list[_CompiledDecision] = []
         for required in requires.decisions:
             steps = decisions[required].order if required in decisions else ()

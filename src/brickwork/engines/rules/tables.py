@@ -134,6 +134,24 @@ class CompiledTable:
         self._single = len(table.outputs) == 1
         self._names = tuple(o.name for o in self._outputs)
 
+    def result_type(self) -> t.ExprType:
+        """The static type of the table's value: a row's output (a context of the outputs when
+        there are several), a list of them when the hit policy collects or orders, a number for
+        a count or a sum, the output's own type for a minimum or a maximum."""
+        row = (
+            self._outputs[0].type.static
+            if self._single
+            else t.context_of({o.name: o.type.static for o in self._outputs})
+        )
+        policy = self.hit_policy
+        if policy in ("C+", "C#"):
+            return t.NUMBER
+        if policy in ("C<", "C>"):
+            return row
+        if policy in ("C", "R", "O"):
+            return t.list_of(row)
+        return row
+
     # ---- compile helpers
 
     def _compile(self, text: str, scope: Scope, pointer: str) -> CompiledExpression | None:

@@ -26,11 +26,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from brickwork import jsonio
-from brickwork.engines.expr import EvaluationContext, ExpressionError, Scope, parse, to_sql_ir
+from brickwork.engines.expr import (
+    EvaluationContext,
+    ExpressionError,
+    Scope,
+    compile_expression,
+    parse,
+    to_sql_ir,
+)
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr.choices import foreign_options, literal_results, shown
 from brickwork.engines.expr.diagnostics import Span
 from brickwork.engines.expr.syntax import read_beyond_null_tests
+from brickwork.engines.expr.words import zh_type
 from brickwork.engines.flow.effects import Finished
 from brickwork.engines.form import compile_form
 from brickwork.engines.form.compiled import FormDesignError
@@ -337,7 +345,8 @@ class RuleRunner:
                 continue
             model, _version = self.decisions.model(session, app_key, action.model)
             given = input_types(compiled, index) if compiled is not None else {}
-            found.extend(_call_errors(model, action, f"/spec/actions/{index}", given))
+            fields = compiled.record_types if compiled is not None else None
+            found.extend(_call_errors(model, action, f"/spec/actions/{index}", given, fields))
         return found
 
     def _unavailable_flows(
@@ -519,8 +528,9 @@ class RuleRunner:
             compiled = self._compiled_or_none(session, request.app_key, spec) if calls else None
             for index, action in calls:
                 given = input_types(compiled, index) if compiled is not None else {}
+                fields = compiled.record_types if compiled is not None else None
                 here = f"/rules/{rule}/actions/{index}"
-                problems.extend(_call_errors(model, action, here, given))
+                problems.extend(_call_errors(model, action, here, given, fields))
             if calls:
                 steps.append(f"rule {rule!r} still calls decision model {key!r} rightly")
         if problems:
@@ -1405,14 +1415,41 @@ CALL_CODES = {
 
 
 def _call_errors(
-    model: CompiledModel, action: CallDecision, pointer: str, given: Mapping[str, Any]
+    model: CompiledModel,
+    action: CallDecision,
+    pointer: str,
+    given: Mapping[str, Any],
+    fields: Mapping[str, t.ExprType] | None = None,
 ) -> list[ErrorItem]:
     """What a rule's call names that `model` does not have, or passes an input that its type
-    does not take, at `pointer` (the action); `given`: the input's static types by name."""
-    return [
+    does not take, at `pointer` (the action); `given`: the input's static types by name. With
+    the record's `fields`, also an output giving what its field does not take (the value the
+    model gives, read as its type says)."""
+    found = [
         ErrorItem(f"{pointer}{below}", CALL_CODES[kind], said.en, said.zh_cn)
         for below, kind, said in model.call_gaps(action.decision, action.inputs, given)
     ]
+    if fields is None:
+        return found
+    scope = Scope(fields={"result": model.result_type(action.decision)})
+    for key, text in action.outputs.items():
+        wanted = fields.get(key)
+        try:
+            output = compile_expression(text, scope)
+        except ExpressionError:
+            continue  # the rule's own checks report it
+        if wanted is not None and not t.compatible(output.result_type, wanted):
+            found.append(
+                ErrorItem(
+                    f"{pointer}/outputs/{pointer_token(key)}",
+                    "E_RULE_VALUE_TYPE",
+                    f"field `{key}` takes a {wanted}; this output gives a {output.result_type} "
+                    "(what the model's decision gives)",
+                    f"字段 `{key}` 的值应为{zh_type(wanted)}，这个输出的结果是"
+                    f"{zh_type(output.result_type)}（取自决策模型给出的结果）",
+                )
+            )
+    return found
 
 
 def scopes_of(forms: Iterable[PublishedForm]) -> dict[str, Any]:

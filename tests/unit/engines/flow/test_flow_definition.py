@@ -359,6 +359,23 @@ def test_a_decision_input_passed_what_its_type_does_not_take_is_refused() -> Non
     assert problem.zh_cn == "决策调用有误：决策输入 `amount` 应为数字，传入的表达式的结果是文本"
 
 
+def test_a_decision_output_giving_what_its_field_cannot_take_is_refused() -> None:
+    """The rating gives a text (its level): an amount cannot take it."""
+    typed = RATING.model.model_dump(by_alias=True, exclude_none=True)
+    typed["decisions"][0]["logic"]["outputs"][0]["type_ref"] = "string"
+    call = {"type": "call_decision", "model": "rating", "inputs": {"amount": "amount"}}
+    outputs = {"amount": "result", "note": 'result + " risk"'}
+    spec = chain({"id": "rate", "type": "action", "actions": [{**call, "outputs": outputs}]})
+    with pytest.raises(FlowDefinitionError) as refused:
+        compile_flow(spec, env(decisions={"rating": compile_model(typed)}))
+    [problem] = refused.value.problems
+    assert (problem.code, problem.pointer, problem.message) == (
+        "E_FLOW_VALUE_TYPE",
+        "/nodes/1/actions/0/outputs/amount",
+        "field `amount` takes a number; this expression gives a string",
+    )
+
+
 def test_actions_may_create_and_update_records_of_the_bound_form() -> None:
     bound = {"credit_application": {**FIELDS}, "credit_log": {"amount": "money", "note": "text"}}
     action = {
