@@ -255,3 +255,29 @@ def test_a_decision_output_its_field_cannot_take_is_refused(fx: TestClient) -> N
     assert zh["/spec/actions/0/outputs/amount"][1] == (
         "字段 `amount` 的值应为数字，这个输出的结果是文本（取自决策模型给出的结果）"
     )
+
+
+def test_a_model_change_retyping_an_output_a_rule_sets_a_field_from_is_refused(
+    fx: TestClient,
+) -> None:
+    draft(fx, APP, "decision_table", "rating", rating_model())
+    assert fx.post(f"{APP}/definitions/decision_table/rating/publish").status_code == 201
+    call = {"type": "call_decision", "model": "rating", "inputs": {"score": "amount"}}
+    rule = {
+        "trigger": {"on": "record", "form": "deal"},
+        "phase": "before_save",
+        "actions": [{**call, "outputs": {"desk": "result"}}],
+    }
+    draft(fx, APP, "rule", "rate", rule)
+    assert fx.post(f"{APP}/definitions/rule/rate/publish").status_code == 201
+    numbered = rating_model(
+        outputs=[{"id": "OutputClause_1", "name": "level", "type_ref": "number"}],
+        rules=[{"id": "_rule.1", "when": ["-", "-"], "then": ["1"]}],
+    )
+    draft(fx, APP, "decision_table", "rating", numbered)
+    answer = fx.post(f"{APP}/definitions/decision_table/rating/publish")
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "rules_broken_by_change"
+    assert [(e["pointer"], e["code"]) for e in answer.json()["errors"]] == [
+        ("/rules/rate/actions/0/outputs/desk", "E_RULE_VALUE_TYPE")
+    ]
