@@ -118,6 +118,32 @@ def test_a_flow_rule_comparing_the_outcome_with_what_it_never_is_is_refused(
     assert loans.post(f"{APP}/definitions/rule/follow_up/publish").status_code == 201
 
 
+def test_a_flow_rule_naming_a_node_the_flow_does_not_have_is_refused(loans: TestClient) -> None:
+    """On a node the flow does not have, the rule would never fire."""
+    draft(loans, APP, "flow", "review", flow('grade = "A"'))
+    assert loans.post(f"{APP}/definitions/flow/review/publish").status_code == 201
+    decided = {
+        "trigger": {
+            "on": "flow",
+            "form": "loan",
+            "flow": "review",
+            "events": ["approved"],
+            "nodes": ["reviw"],
+        },
+        "condition": 'flow.node != "gaet"',
+        "actions": [{"type": "create_record", "form": "loan", "values": {"customer": "customer"}}],
+    }
+    draft(loans, APP, "rule", "decided", decided)
+    found = {(item["pointer"], item["code"]) for item in refused(loans, "rule", "decided")}
+    assert found == {
+        ("/spec/trigger/nodes/0", "E_RULE_UNKNOWN_NODE"),
+        ("/spec/condition", "E_RULE_UNKNOWN_NODE"),
+    }
+    fixed = {**decided, "trigger": {**decided["trigger"], "nodes": ["review"]}, "condition": "true"}
+    draft(loans, APP, "rule", "decided", fixed)
+    assert loans.post(f"{APP}/definitions/rule/decided/publish").status_code == 201
+
+
 def test_a_filter_the_database_runs_naming_none_of_the_options_is_refused(
     loans: TestClient,
 ) -> None:

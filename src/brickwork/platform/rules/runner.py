@@ -325,7 +325,7 @@ class RuleRunner:
             message = f"there is no business calendar `{spec.calendar}`"
             zh_cn = f"没有营业日历 `{spec.calendar}`"
             missing.append(ErrorItem("/spec/calendar", "E_RULE_UNKNOWN_CALENDAR", message, zh_cn))
-        missing.extend(self._unavailable_flows(session, app_key, spec))
+        missing.extend(self._unavailable_flows(session, app_key, spec, compiled))
         return missing
 
     def _uncallable(
@@ -350,7 +350,11 @@ class RuleRunner:
         return found
 
     def _unavailable_flows(
-        self, session: Session, app_key: str, spec: RuleDefinition
+        self,
+        session: Session,
+        app_key: str,
+        spec: RuleDefinition,
+        compiled: CompiledRule | None = None,
     ) -> list[ErrorItem]:
         """The flows the rule starts or listens to: published, live, and bound to the form."""
         named = [
@@ -362,12 +366,13 @@ class RuleRunner:
             named.append(("/spec/trigger/flow", spec.trigger.flow))
         if not named:
             return []
-        forms = {
-            key: (self.metadata.version(session, app_key, Kind.FLOW, key, number).body or {})
-            .get("spec", {})
-            .get("form")
+        flows = {
+            key: (self.metadata.version(session, app_key, Kind.FLOW, key, number).body or {}).get(
+                "spec", {}
+            )
             for _i, key, number in self.repo.published(session, app_key, Kind.FLOW.value)
         }
+        forms = {key: flow_spec.get("form") for key, flow_spec in flows.items()}
         form = record_form(spec.trigger)
         problems = []
         for pointer, flow in named:
@@ -379,6 +384,12 @@ class RuleRunner:
                 message = f"flow `{flow}` runs on form `{forms[flow]}`, not on `{form}`"
                 zh_cn = f"流程 `{flow}` 运行在表单 `{forms[flow]}` 上，而不是 `{form}`"
                 problems.append(ErrorItem(pointer, "E_RULE_FLOW_FORM", message, zh_cn))
+        trigger = spec.trigger
+        if isinstance(trigger, FlowTrigger) and trigger.flow in flows:
+            nodes = frozenset(
+                n["id"] for n in flows[trigger.flow].get("nodes", ()) if isinstance(n, dict)
+            )
+            problems.extend(_unknown_nodes(trigger, nodes, compiled))
         return problems
 
     def model_in_use(
@@ -1582,6 +1593,38 @@ def _database_filters(spec: RuleDefinition) -> Iterator[tuple[str, str, str]]:
     for index, action in enumerate(spec.actions):
         if isinstance(action, UpdateRecords):
             yield f"/actions/{index}/where", action.form, action.where
+
+
+def _unknown_nodes(
+    trigger: FlowTrigger, nodes: frozenset[str], compiled: CompiledRule | None
+) -> list[ErrorItem]:
+    """The trigger's `nodes`, and `flow.node` compared in the rule's expressions, that the
+    flow does not have: the rule would never fire on them."""
+    found = [
+        ErrorItem(
+            f"/spec/trigger/nodes/{index}",
+            "E_RULE_UNKNOWN_NODE",
+            f"flow `{trigger.flow}` has no node `{node}`",
+            f"流程 `{trigger.flow}` 中没有节点 `{node}`",
+        )
+        for index, node in enumerate(trigger.nodes)
+        if node not in nodes
+    ]
+    choices = {"flow.node": nodes}
+    for at, expression in compiled.expressions.items() if compiled is not None else ():
+        for node in foreign_options(expression.tree, choices):
+            span = node.span
+            found.append(
+                ErrorItem(
+                    f"/spec{at}",
+                    "E_RULE_UNKNOWN_NODE",
+                    f"line {span.line}, column {span.column}: flow `{trigger.flow}` has no node "
+                    f"`{node.value}` ({shown(nodes)}): the comparison never matches",
+                    f"第 {span.line} 行第 {span.column} 列：流程 `{trigger.flow}` 中没有节点 "
+                    f"`{node.value}`（{shown(nodes)}）：这个比较永远不会匹配",
+                )
+            )
+    return found
 
 
 def _not_an_option(
