@@ -344,9 +344,7 @@ class RuleRunner:
             if not isinstance(action, CallDecision) or action.model not in models:
                 continue
             model, _version = self.decisions.model(session, app_key, action.model)
-            given = input_types(compiled, index) if compiled is not None else {}
-            fields = compiled.record_types if compiled is not None else None
-            found.extend(_call_errors(model, action, f"/spec/actions/{index}", given, fields))
+            found.extend(_call_errors(model, action, f"/spec/actions/{index}", compiled, index))
         return found
 
     def _unavailable_flows(
@@ -446,16 +444,6 @@ class RuleRunner:
             *self.notices.unavailable(session, spec, "/spec"),
         ]
 
-    def _compiled_or_none(
-        self, session: Session, app_key: str, spec: RuleDefinition
-    ) -> CompiledRule | None:
-        """`spec` compiled against the app's forms as they are, or None when it no longer
-        compiles (its own checks say why)."""
-        try:
-            return compile_rule(spec, scopes=self._scopes(session, app_key))
-        except RuleDefinitionError:
-            return None
-
     def _published_specs(
         self, session: Session, app_key: str
     ) -> Iterator[tuple[str, RuleDefinition]]:
@@ -477,15 +465,12 @@ class RuleRunner:
             )
         except (ValueError, FormDesignError):
             return []  # the form's own checks report it
-        scopes = {**self._scopes(session, request.app_key)}
-        scopes[request.definition.key] = compiled_form.scope
+        forms = self.records.published_forms(session, request.app_key)
+        scopes = {**scopes_of(forms), request.definition.key: compiled_form.scope}
         mixed = {request.definition.key: mixed_currency_fields(compiled_form.definition)}
         filled = {request.definition.key: system_filled_fields(compiled_form.definition)}
         options = {
-            **{
-                form.form_key: choice_options(form.definition.fields)
-                for form in self.records.published_forms(session, request.app_key)
-            },
+            **{form.form_key: choice_options(form.definition.fields) for form in forms},
             request.definition.key: choice_options(compiled_form.definition.fields),
         }
         problems: list[ErrorItem] = []
@@ -530,20 +515,24 @@ class RuleRunner:
         key = request.definition.key
         problems: list[ErrorItem] = []
         steps: list[str] = []
+        scopes: dict[str, Any] | None = None  # the app's forms, read once when a rule calls it
         for rule, spec in self._published_specs(session, request.app_key):
             calls = [
                 (index, action)
                 for index, action in enumerate(spec.actions)
                 if isinstance(action, CallDecision) and action.model == key
             ]
-            compiled = self._compiled_or_none(session, request.app_key, spec) if calls else None
+            if not calls:
+                continue
+            scopes = scopes if scopes is not None else self._scopes(session, request.app_key)
+            try:  # typed as the rule reads them (a rule that no longer compiles: names only)
+                compiled: CompiledRule | None = compile_rule(spec, scopes=scopes)
+            except RuleDefinitionError:
+                compiled = None
             for index, action in calls:
-                given = input_types(compiled, index) if compiled is not None else {}
-                fields = compiled.record_types if compiled is not None else None
                 here = f"/rules/{rule}/actions/{index}"
-                problems.extend(_call_errors(model, action, here, given, fields))
-            if calls:
-                steps.append(f"rule {rule!r} still calls decision model {key!r} rightly")
+                problems.extend(_call_errors(model, action, here, compiled, index))
+            steps.append(f"rule {rule!r} still calls decision model {key!r} rightly")
         if problems:
             raise Conflict(
                 f"decision model {key!r} cannot change so: published rules call it with what it "
@@ -1407,17 +1396,6 @@ def _effect_json(effect: Effect) -> dict[str, Any]:
     return {"type": "create_record", "form": effect.form, "values": feel_json(dict(effect.values))}
 
 
-def input_types(compiled: CompiledRule, index: int) -> dict[str, Any]:
-    """The static types of the inputs the rule's action `index` passes to a decision model."""
-    action = compiled.spec.actions[index]
-    found = {}
-    for name in action.inputs if isinstance(action, CallDecision) else ():
-        expression = compiled.expressions.get(f"/actions/{index}/inputs/{pointer_token(name)}")
-        if expression is not None:
-            found[name] = expression.result_type
-    return found
-
-
 CALL_CODES = {
     "decision": "E_RULE_UNKNOWN_DECISION",
     "input": "E_RULE_UNKNOWN_INPUT",
@@ -1429,22 +1407,27 @@ def _call_errors(
     model: CompiledModel,
     action: CallDecision,
     pointer: str,
-    given: Mapping[str, Any],
-    fields: Mapping[str, t.ExprType] | None = None,
+    compiled: CompiledRule | None = None,
+    index: int = 0,
 ) -> list[ErrorItem]:
-    """What a rule's call names that `model` does not have, or passes an input that its type
-    does not take, at `pointer` (the action); `given`: the input's static types by name. With
-    the record's `fields`, also an output giving what its field does not take (the value the
-    model gives, read as its type says)."""
+    """What a rule's call (action `index`, at `pointer`) names that `model` does not have;
+    with the rule `compiled`, also an input passed what its type does not take and an output
+    giving what its field does not take (the model's value read as its type says)."""
+    typed = compiled.expressions if compiled is not None else {}
+    given = {
+        name: typed[at].result_type
+        for name in action.inputs
+        if (at := f"/actions/{index}/inputs/{pointer_token(name)}") in typed
+    }
     found = [
         ErrorItem(f"{pointer}{below}", CALL_CODES[kind], said.en, said.zh_cn)
         for below, kind, said in model.call_gaps(action.decision, action.inputs, given)
     ]
-    if fields is None:
+    if compiled is None:
         return found
     scope = Scope(fields={"result": model.result_type(action.decision)})
     for key, text in action.outputs.items():
-        wanted = fields.get(key)
+        wanted = compiled.record_types.get(key)
         try:
             output = compile_expression(text, scope)
         except ExpressionError:
@@ -1502,13 +1485,8 @@ def unwritable_problems(
 ) -> list[ErrorItem]:
     """Action values for fields the form computes or the platform numbers: the records layer
     refuses them when the rule runs (`field_not_writable`), failing the save behind it."""
-    own = record_form(spec.trigger)
     problems = []
-    for index, action in enumerate(spec.actions):
-        values = getattr(action, "values", None)
-        form = own if action.type == "set_fields" else getattr(action, "form", None)
-        if not isinstance(values, Mapping) or form is None:
-            continue
+    for index, form, values in _value_targets(spec):
         for key in values:
             if key in filled.get(form, frozenset()):
                 problems.append(
@@ -1551,11 +1529,9 @@ def option_problems(
         if "/outputs/" not in at  # a decision call's outputs read `result`, not the record
         for foreign in foreign_options(expression.tree, mine)
     ]
-    for index, action in enumerate(spec.actions):
-        values = getattr(action, "values", None)
-        form = own if action.type == "set_fields" else getattr(action, "form", None)
-        choices = options.get(form, {}) if form is not None else {}
-        for key in values if isinstance(values, Mapping) else ():
+    for index, form, values in _value_targets(spec):
+        choices = options.get(form, {})
+        for key in values:
             at = f"/actions/{index}/values/{pointer_token(key)}"
             expression = compiled.expressions.get(at)
             if key not in choices or expression is None:
@@ -1579,6 +1555,17 @@ def option_problems(
             for found in foreign_options(tree, scoped)
         )
     return problems
+
+
+def _value_targets(spec: RuleDefinition) -> Iterator[tuple[int, str, Mapping[str, str]]]:
+    """(index, form, values) of each action that sets values: `set_fields` on the rule's
+    record, the others on the form they name."""
+    own = record_form(spec.trigger)
+    for index, action in enumerate(spec.actions):
+        values = getattr(action, "values", None)
+        form = own if action.type == "set_fields" else getattr(action, "form", None)
+        if isinstance(values, Mapping) and form is not None:
+            yield index, form, values
 
 
 def _database_filters(spec: RuleDefinition) -> Iterator[tuple[str, str, str]]:
