@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
+from brickwork.engines.bilingual import Words
 from brickwork.engines.expr.diagnostics import Span
 from brickwork.engines.expr.syntax import (
     Call,
@@ -112,3 +113,13 @@ def shown(allowed: frozenset[str]) -> str:
     ordered = sorted(allowed)
     listed = ", ".join(f'"{value}"' for value in ordered[:SHOWN_OPTIONS])
     return listed + (", ..." if len(ordered) > SHOWN_OPTIONS else "")
+
+
+def not_an_option(value: str, field: str, allowed: frozenset[str]) -> Words:
+    """`"value" is not an option of `field` (the options)`, in each language: the lead-in a
+    designer's problem says before what follows from it where it stands."""
+    listed = shown(allowed)
+    return Words(
+        f'"{value}" 不是 `{field}` 的选项（{listed}）',
+        f'"{value}" is not an option of `{field}` ({listed})',
+    )

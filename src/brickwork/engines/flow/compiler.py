@@ -435,8 +435,8 @@ class _Compiler:
             "E_FLOW_VALUE_TYPE",
             "value_type",
             field=key,
-            wanted=Words(zh_type(wanted), str(wanted)),
-            found=Words(zh_type(found), str(found)),
+            wanted=_said(wanted),
+            found=_said(found),
         )
         return False
 

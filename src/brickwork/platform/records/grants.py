@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from brickwork.engines.bilingual import Words
 from brickwork.engines.expr import ExpressionError, parse, to_sql_ir
 from brickwork.engines.expr.checker import Scope
-from brickwork.engines.expr.choices import ForeignOption, foreign_options, shown
+from brickwork.engines.expr.choices import ForeignOption, foreign_options
+from brickwork.engines.expr.choices import not_an_option as lead_in
 from brickwork.engines.expr.sql_ir import SqlColumn
 from brickwork.engines.form import FormDesignError, compile_form
 from brickwork.engines.form.definition import FormDefinition, choice_options
@@ -108,14 +109,13 @@ def _expression_problems(
 def not_an_option(foreign: ForeignOption, choices: Mapping[str, frozenset[str]]) -> Words:
     """A row scope comparing a choice field with text that is none of its options: `=` never
     matches (the role sees none of those rows), `!=` always does (it sees them all)."""
-    span, listed = foreign.span, shown(choices[foreign.field])
+    span = foreign.span
+    said = lead_in(foreign.value, foreign.field, choices[foreign.field])
     return Words(
-        f'第 {span.line} 行第 {span.column} 列："{foreign.value}" 不是 `{foreign.field}` 的选项'
-        f"（{listed}）：这个比较永远不会匹配，授权的行范围就不是所写的那样；请使用其中之一"
-        "（区分大小写）",
-        f'line {span.line}, column {span.column}: "{foreign.value}" is not an option of '
-        f"`{foreign.field}` ({listed}), so the comparison never matches and the grant's rows "
-        "are not the ones written: use one of them (case matters)",
+        f"第 {span.line} 行第 {span.column} 列：{said.zh_cn}：这个比较永远不会匹配，授权的行范围"
+        "就不是所写的那样；请使用其中之一（区分大小写）",
+        f"line {span.line}, column {span.column}: {said.en}, so the comparison never matches "
+        "and the grant's rows are not the ones written: use one of them (case matters)",
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex
 
 from brickwork.engines.expr import ExpressionError, Scope, parse, to_sql_ir
-from brickwork.engines.expr.choices import foreign_options, shown
+from brickwork.engines.expr.choices import foreign_options, not_an_option
 from brickwork.engines.form.definition import (
     FormDefinition,
     LookupField,
@@ -344,13 +344,12 @@ def lookup_filter_problems(
         return
     choices = choice_options(target.fields)
     for found in foreign_options(parse(where), choices):
-        listed = shown(choices[found.field])
-        span = found.span
+        span, said = found.span, not_an_option(found.value, found.field, choices[found.field])
         yield ErrorItem(
             pointer,
             "expression_not_an_option",
-            f'line {span.line}, column {span.column}: "{found.value}" is not an option of '
-            f"`{found.field}` ({listed}), so the filter never matches: no record could be linked",
-            f'第 {span.line} 行第 {span.column} 列："{found.value}" 不是 `{found.field}` 的选项'
-            f"（{listed}），这个筛选条件永远不会匹配：没有记录可以关联",
+            f"line {span.line}, column {span.column}: {said.en}, so the filter never matches: "
+            "no record could be linked",
+            f"第 {span.line} 行第 {span.column} 列：{said.zh_cn}，这个筛选条件永远不会匹配："
+            "没有记录可以关联",
         )

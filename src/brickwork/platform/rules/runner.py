@@ -35,7 +35,12 @@ from brickwork.engines.expr import (
     to_sql_ir,
 )
 from brickwork.engines.expr import datatypes as t
-from brickwork.engines.expr.choices import foreign_options, literal_results, shown
+from brickwork.engines.expr.choices import (
+    foreign_options,
+    literal_results,
+    not_an_option,
+    shown,
+)
 from brickwork.engines.expr.diagnostics import Span
 from brickwork.engines.expr.syntax import read_beyond_null_tests
 from brickwork.engines.expr.words import zh_type
@@ -1617,14 +1622,13 @@ def _unknown_nodes(
 def _not_an_option(
     pointer: str, field: str, value: str, choices: Mapping[str, frozenset[str]], span: Span
 ) -> ErrorItem:
-    listed = shown(choices[field])
+    said = not_an_option(value, field, choices[field])
     return ErrorItem(
         pointer,
         "E_RULE_NOT_AN_OPTION",
-        f'line {span.line}, column {span.column}: "{value}" is not an option of `{field}` '
-        f"({listed}): a comparison never matches it and setting it is refused; use one of "
-        "them (case matters)",
-        f'第 {span.line} 行第 {span.column} 列："{value}" 不是 `{field}` 的选项（{listed}）：'
+        f"line {span.line}, column {span.column}: {said.en}: a comparison never matches it "
+        "and setting it is refused; use one of them (case matters)",
+        f"第 {span.line} 行第 {span.column} 列：{said.zh_cn}："
         "比较永远不会匹配、赋值会被拒绝；请使用其中之一（区分大小写）",
     )
 
