@@ -144,6 +144,69 @@ def test_a_flow_rule_naming_a_node_the_flow_does_not_have_is_refused(loans: Test
     assert loans.post(f"{APP}/definitions/rule/decided/publish").status_code == 201
 
 
+def test_a_flow_change_a_published_rule_no_longer_fits_is_refused(loans: TestClient) -> None:
+    """The protection holds when the flow changes: a new version without the node a published
+    rule listens on (the rule would never fire on new requests), or bound to another form than
+    the records a rule starts it for, is refused naming each rule, until the rules change."""
+    draft(loans, APP, "form", "memo", {"fields": FIELDS})
+    assert loans.post(f"{APP}/definitions/form/memo/publish").status_code == 201
+    draft(loans, APP, "flow", "review", flow('grade = "A"'))
+    assert loans.post(f"{APP}/definitions/flow/review/publish").status_code == 201
+    on_review = {
+        "trigger": {
+            "on": "flow",
+            "form": "loan",
+            "flow": "review",
+            "events": ["node_entered"],
+            "nodes": ["review"],
+        },
+        "condition": 'flow.node = "review"',
+        "actions": [{"type": "create_record", "form": "memo", "values": {"customer": "customer"}}],
+    }
+    draft(loans, APP, "rule", "on_review", on_review)
+    published = loans.post(f"{APP}/definitions/rule/on_review/publish")
+    assert published.status_code == 201, published.text
+    starts = {**rule("true"), "phase": "after_save"}
+    starts["actions"] = [{"type": "start_flow", "flow": "review"}]
+    draft(loans, APP, "rule", "starts", starts)
+    assert loans.post(f"{APP}/definitions/rule/starts/publish").status_code == 201
+
+    renamed = flow('grade = "A"')
+    renamed["nodes"][2]["id"] = "president"
+    renamed["edges"][1]["to"] = renamed["edges"][3]["from"] = "president"
+    draft(loans, APP, "flow", "review", renamed)
+    errors = refused(loans, "flow", "review", status=409)
+    assert {(e["pointer"], e["code"]) for e in errors} == {
+        ("/rules/on_review/trigger/nodes/0", "E_RULE_UNKNOWN_NODE"),
+        ("/rules/on_review/condition", "E_RULE_UNKNOWN_NODE"),
+    }
+    assert any("流程 `review` 中没有节点 `review`" in e["message"] for e in errors)
+    draft(loans, APP, "flow", "review", {**flow('grade = "A"'), "form": "memo"})
+    answer = loans.post(f"{APP}/definitions/flow/review/publish")
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "rules_broken_by_change"
+    assert {(e["pointer"], e["code"]) for e in answer.json()["errors"]} == {
+        ("/rules/on_review/trigger/flow", "E_RULE_FLOW_FORM"),
+        ("/rules/starts/actions/0/flow", "E_RULE_FLOW_FORM"),
+    }
+    # Nothing changed meanwhile: a new loan still starts version 1, whose node the rule names.
+    created = loans.post(f"{APP}/forms/loan/records", json={"customer": "ACME", "grade": "A"})
+    assert created.status_code == 201, created.text
+    memos = loans.get(f"{APP}/forms/memo/records").json()["items"]
+    assert [memo["customer"] for memo in memos] == ["ACME"]
+    # The way through: the rule first takes the node out, then the flow changes.
+    draft(
+        loans,
+        APP,
+        "rule",
+        "on_review",
+        {**on_review, "condition": "true", "trigger": {**on_review["trigger"], "nodes": []}},
+    )
+    assert loans.post(f"{APP}/definitions/rule/on_review/publish").status_code == 201
+    draft(loans, APP, "flow", "review", renamed)
+    assert loans.post(f"{APP}/definitions/flow/review/publish").status_code == 201
+
+
 def test_a_filter_the_database_runs_naming_none_of_the_options_is_refused(
     loans: TestClient,
 ) -> None:

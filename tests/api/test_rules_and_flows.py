@@ -119,9 +119,11 @@ def test_a_flow_that_published_rules_start_or_listen_to_cannot_be_archived(
     assert client.post(f"{APP}/definitions/flow/large_credit/archive").status_code == 200
 
 
-def test_a_save_whose_rule_starts_a_flow_rebound_to_another_form_is_refused(
+def test_a_flow_cannot_be_rebound_to_another_form_while_a_rule_starts_it(
     client: TestClient, users: Users
 ) -> None:
+    """Rebinding would make every save the rule starts the flow for fail: the flow's publish
+    is refused naming the rule, and saves keep starting the published version."""
     bank = bank_with_rules(client, users)
     assert client.post(f"{APP}/definitions/rule/on_flow/archive").status_code == 200
     on_the_log = {
@@ -136,8 +138,12 @@ def test_a_save_whose_rule_starts_a_flow_rebound_to_another_form_is_refused(
             {"id": "e2", "from": "check", "to": "end"},
         ],
     }
-    assert define(client, "flow", "large_credit", on_the_log).status_code == 201
-    refused = bank["rm"].post(RECORDS, json={"customer": "ACME", "amount": "50000.00"})
-    assert refused.status_code == 422, refused.text
-    assert refused.json()["code"] == "flow_not_for_form"
-    assert bank["rm"].get(RECORDS).json()["total"] == 0  # nothing was saved
+    refused = define(client, "flow", "large_credit", on_the_log)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "rules_broken_by_change"
+    assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
+        ("/rules/on_submit/actions/0/flow", "E_RULE_FLOW_FORM")
+    ]
+    saved = bank["rm"].post(RECORDS, json={"customer": "ACME", "amount": "50000.00"})
+    assert saved.status_code == 201, saved.text
+    assert [flow["flow"] for flow in flows_of(bank["rm"], saved.json())] == ["large_credit"]

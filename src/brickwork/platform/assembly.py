@@ -234,6 +234,7 @@ def build_services(
     metadata.add_publish_hook(Kind.RULE, rules.on_publish)
     metadata.add_publish_hook(Kind.FORM, rules.on_form_publish)
     metadata.add_publish_hook(Kind.DECISION_TABLE, rules.on_model_publish)
+    metadata.add_publish_hook(Kind.FLOW, rules.on_flow_publish)
     metadata.add_archive_check(Kind.DECISION_TABLE, rules.model_in_use)
     metadata.add_archive_check(Kind.RULE, rules.rule_restorable)
     metadata.add_archive_check(Kind.FLOW, rules.flow_in_use)

@@ -360,14 +360,7 @@ class RuleRunner:
         compiled: CompiledRule | None = None,
     ) -> list[ErrorItem]:
         """The flows the rule starts or listens to: published, live, and bound to the form."""
-        named = [
-            (f"/spec/actions/{index}/flow", action.flow)
-            for index, action in enumerate(spec.actions)
-            if isinstance(action, StartFlow)
-        ]
-        if isinstance(spec.trigger, FlowTrigger):
-            named.append(("/spec/trigger/flow", spec.trigger.flow))
-        if not named:
+        if not _flows_named(spec):
             return []
         flows = {
             key: (self.metadata.version(session, app_key, Kind.FLOW, key, number).body or {}).get(
@@ -375,25 +368,40 @@ class RuleRunner:
             )
             for _i, key, number in self.repo.published(session, app_key, Kind.FLOW.value)
         }
-        forms = {key: flow_spec.get("form") for key, flow_spec in flows.items()}
-        form = record_form(spec.trigger)
-        problems = []
-        for pointer, flow in named:
-            if flow not in forms:
-                message = f"the app has no published, live flow `{flow}`"
-                zh_cn = f"应用中没有已发布且未归档的流程 `{flow}`"
-                problems.append(ErrorItem(pointer, "E_RULE_UNKNOWN_FLOW", message, zh_cn))
-            elif forms[flow] != form:
-                message = f"flow `{flow}` runs on form `{forms[flow]}`, not on `{form}`"
-                zh_cn = f"流程 `{flow}` 运行在表单 `{forms[flow]}` 上，而不是 `{form}`"
-                problems.append(ErrorItem(pointer, "E_RULE_FLOW_FORM", message, zh_cn))
-        trigger = spec.trigger
-        if isinstance(trigger, FlowTrigger) and trigger.flow in flows:
-            nodes = frozenset(
-                n["id"] for n in flows[trigger.flow].get("nodes", ()) if isinstance(n, dict)
+        return _flow_problems(spec, flows, compiled, "/spec")
+
+    def on_flow_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        """A flow may not change so that a published rule starting it or listening to it no
+        longer fits: bound to another form, or without a node the rule's trigger names or
+        compares `flow.node` with (the rule would never fire there). The publish is refused,
+        naming each rule, until the rules are updated."""
+        if request.importing:  # an imported bundle's rules are checked by their own publish
+            return []
+        key = request.definition.key
+        flows = {key: (request.body or {}).get("spec") or {}}
+        problems: list[ErrorItem] = []
+        steps: list[str] = []
+        scopes: dict[str, Any] | None = None  # the app's forms, read once when a rule uses it
+        for rule, spec in self._published_specs(session, request.app_key):
+            if key not in _flows_named(spec):
+                continue
+            scopes = scopes if scopes is not None else self._scopes(session, request.app_key)
+            try:  # its expressions as the rule reads them (one that no longer compiles: names)
+                compiled: CompiledRule | None = compile_rule(spec, scopes=scopes)
+            except RuleDefinitionError:
+                compiled = None
+            problems.extend(_flow_problems(spec, flows, compiled, f"/rules/{rule}", only=key))
+            steps.append(f"rule {rule!r} still fits flow {key!r}")
+        if problems:
+            raise Conflict(
+                f"flow {key!r} cannot change so: published rules start it or run on its events "
+                "(update the rules first)",
+                code="rules_broken_by_change",
+                errors=problems,
+                zh_cn=f"流程 {key!r} 不能这样修改：已发布的规则会发起它或由它的事件触发"
+                "（请先更新规则）",
             )
-            problems.extend(_unknown_nodes(trigger, nodes, compiled))
-        return problems
+        return steps
 
     def model_in_use(
         self, session: Session, app_key: str, key: str, archived: bool
@@ -1587,14 +1595,62 @@ def _database_filters(spec: RuleDefinition) -> Iterator[tuple[str, str, str]]:
             yield f"/actions/{index}/where", action.form, action.where
 
 
+def _flows_named(spec: RuleDefinition) -> dict[str, list[str]]:
+    """The flows a rule starts or listens to, each with the pointers (under the spec) that
+    name it."""
+    named: dict[str, list[str]] = {}
+    for index, action in enumerate(spec.actions):
+        if isinstance(action, StartFlow):
+            named.setdefault(action.flow, []).append(f"/actions/{index}/flow")
+    if isinstance(spec.trigger, FlowTrigger):
+        named.setdefault(spec.trigger.flow, []).append("/trigger/flow")
+    return named
+
+
+def _flow_problems(
+    spec: RuleDefinition,
+    flows: Mapping[str, Mapping[str, Any]],
+    compiled: CompiledRule | None,
+    prefix: str,
+    *,
+    only: str | None = None,
+) -> list[ErrorItem]:
+    """What does not fit in the flows the rule names (`flows`: the published ones' specs, by
+    key; `only`: look at that flow alone): a flow missing, bound to another form than the
+    rule's record, or without a node the rule's flow trigger names."""
+    form = record_form(spec.trigger)
+    problems = []
+    for flow, pointers in _flows_named(spec).items():
+        if only is not None and flow != only:
+            continue
+        bound = flows[flow].get("form") if flow in flows else None
+        for pointer in pointers:
+            if flow not in flows:
+                message = f"the app has no published, live flow `{flow}`"
+                zh_cn = f"应用中没有已发布且未归档的流程 `{flow}`"
+                problems.append(ErrorItem(prefix + pointer, "E_RULE_UNKNOWN_FLOW", message, zh_cn))
+            elif bound != form:
+                message = f"flow `{flow}` runs on form `{bound}`, not on `{form}`"
+                zh_cn = f"流程 `{flow}` 运行在表单 `{bound}` 上，而不是 `{form}`"
+                problems.append(ErrorItem(prefix + pointer, "E_RULE_FLOW_FORM", message, zh_cn))
+    trigger = spec.trigger
+    listened = isinstance(trigger, FlowTrigger) and trigger.flow in flows
+    if isinstance(trigger, FlowTrigger) and listened and only in (None, trigger.flow):
+        nodes = frozenset(
+            n["id"] for n in flows[trigger.flow].get("nodes", ()) if isinstance(n, dict)
+        )
+        problems.extend(_unknown_nodes(trigger, nodes, compiled, prefix))
+    return problems
+
+
 def _unknown_nodes(
-    trigger: FlowTrigger, nodes: frozenset[str], compiled: CompiledRule | None
+    trigger: FlowTrigger, nodes: frozenset[str], compiled: CompiledRule | None, prefix: str
 ) -> list[ErrorItem]:
     """The trigger's `nodes`, and `flow.node` compared in the rule's expressions, that the
     flow does not have: the rule would never fire on them."""
     found = [
         ErrorItem(
-            f"/spec/trigger/nodes/{index}",
+            f"{prefix}/trigger/nodes/{index}",
             "E_RULE_UNKNOWN_NODE",
             f"flow `{trigger.flow}` has no node `{node}`",
             f"流程 `{trigger.flow}` 中没有节点 `{node}`",
@@ -1608,7 +1664,7 @@ def _unknown_nodes(
             span = node.span
             found.append(
                 ErrorItem(
-                    f"/spec{at}",
+                    f"{prefix}{at}",
                     "E_RULE_UNKNOWN_NODE",
                     f"line {span.line}, column {span.column}: flow `{trigger.flow}` has no node "
                     f"`{node.value}` ({shown(nodes)}): the comparison never matches",
