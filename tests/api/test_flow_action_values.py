@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from credit_flow import API, APP, FORM, RECORDS, application, credit_app, credit_flow, define
+from credit_flow import (
+    API,
+    APP,
+    FORM,
+    RECORDS,
+    application,
+    credit_app,
+    credit_flow,
+    define,
+    submit,
+)
 from fastapi.testclient import TestClient
 
 from conftest import Users
@@ -121,3 +131,65 @@ def test_a_flow_updates_other_records_of_its_own_form(client: TestClient, users:
     assert decision(earlier) == "superseded by 500.00"
     assert decision(other) is None
     assert decision(larger) is None
+
+
+PEOPLE = [
+    {"id": "f_mgr", "key": "manager", "type": "member", "label": "Manager"},
+    {"id": "f_rev", "key": "reviewers", "type": "member", "label": "Reviewers", "multiple": True},
+    {"id": "f_branch", "key": "branch", "type": "department", "label": "Branch"},
+]
+
+
+def test_people_and_departments_set_by_a_flow_are_held_as_the_record_holds_them(
+    client: TestClient, users: Users
+) -> None:
+    """A flow names people by username (`initiator`) and departments by key, where member and
+    department fields hold ids: the record gets the ids (it refused the account manager's
+    submit on `/manager` before, a field they never touched)."""
+    bank = credit_app(client, users)
+    with_people = {"fields": [*FORM["fields"], *PEOPLE]}
+    assert define(client, "form", "credit_application", with_people).status_code == 201
+    values = {
+        "manager": "initiator",
+        "reviewers": '["president", initiator]',
+        "branch": '"north"',
+    }
+    spec = with_action({"type": "set_fields", "values": values})
+    assert define(client, "flow", "large_credit", spec).status_code == 201
+    record = application(bank, "500.00")
+    submit(bank, record)
+    held = bank["rm"].get(f"{RECORDS}/{record['id']}").json()
+
+    def user_id(name: str) -> str:
+        return str(users.identities.repo.user_by_username(users.session, name).id)
+
+    assert held["manager"] == user_id("rm")
+    assert held["reviewers"] == [user_id("president"), user_id("rm")]
+    assert held["branch"] == users.department("north").id
+
+
+def test_a_person_or_department_value_of_another_type_is_refused_at_publish(
+    client: TestClient, users: Users
+) -> None:
+    app_with_form(client, users)
+    with_people = {"fields": [*FORM["fields"], *PEOPLE]}
+    assert define(client, "form", "credit_application", with_people).status_code == 201
+    values = {"manager": "amount", "reviewers": "initiator", "branch": "today()"}
+    refused = define(
+        client, "flow", "large_credit", with_action({"type": "set_fields", "values": values})
+    )
+    assert refused.status_code == 422, refused.text
+    said = {e["pointer"].rsplit("/", 1)[1]: e["message"] for e in refused.json()["errors"]}
+    assert {e["code"] for e in refused.json()["errors"]} == {"E_FLOW_VALUE_TYPE"}
+    assert said["manager"].startswith(
+        "field `manager` takes a string; this expression gives a number"
+    )
+    assert said["reviewers"].startswith(
+        "field `reviewers` takes a list<string>; this expression gives a string"
+    )
+    assert said["branch"].startswith("field `branch` takes a string; this expression gives a date")
+    fixed = {"manager": "initiator", "reviewers": "[initiator]", "branch": '"north"'}
+    accepted = define(
+        client, "flow", "large_credit", with_action({"type": "set_fields", "values": fixed})
+    )
+    assert accepted.status_code == 201, accepted.text

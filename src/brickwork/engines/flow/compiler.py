@@ -74,9 +74,6 @@ FIELD_TYPES: dict[str, t.ExprType] = {
 """Expression type per field type (anything else, e.g. a subtable, is seen as `any`)."""
 _SYSTEM_FILLED = frozenset({"computed", "serial_number"})
 """Field types the form or the platform fills in: no action may set them."""
-_REFERENCE_TYPES = frozenset({"lookup", "member", "department"})
-"""Field types whose values an expression sees as text, or as a list of texts when the field
-takes several (which the environment does not say): an action's value for one is not checked."""
 _DISCRIMINATORS = frozenset(
     {
         *("start", "end", "approval", "task", "cc", "exclusive", "parallel", "inclusive"),
@@ -216,9 +213,7 @@ class _Compiler:
         self.env = env
         self.problems: list[FlowProblem] = []
         self.expressions: dict[str, CompiledExpression] = {}
-        names: dict[str, t.ExprType] = {
-            key: FIELD_TYPES.get(kind, t.ANY) for key, kind in env.fields.items()
-        }
+        names = dict(self.typed(spec.form, env.fields))
         names.setdefault("initiator", t.STRING)
         self.names = names
 
@@ -394,9 +389,9 @@ class _Compiler:
                 self.problem(here, "E_FLOW_FIELD_NOT_WRITABLE", "field_not_writable", field=key)
             compiled = self.expression(text, here, self.names)
             if compiled is not None and target is not None and key in target:
-                if not self.value_type(compiled.result_type, key, target[key], here):
-                    continue
                 form = self.spec.form if isinstance(action, SetFields) else action.form
+                if not self.value_type(compiled.result_type, key, form, here):
+                    continue
                 choices = self.env.options.get(form, {})
                 for literal in literal_results(compiled.tree) if key in choices else ():
                     if literal.value not in choices[key]:
@@ -424,11 +419,21 @@ class _Compiler:
         )
         self.problems.append(replace(found, line=span.line, column=span.column))
 
-    def value_type(self, found: t.ExprType, key: str, field_type: str, pointer: str) -> bool:
+    def typed(self, form: str, fields: Mapping[str, str]) -> dict[str, t.ExprType]:
+        """The type an expression sees for each of `fields` of `form`: a member, department or
+        lookup field is an id, or a list of ids when it takes several."""
+        several = self.env.several.get(form, frozenset())
+        return {
+            key: t.list_of(t.STRING) if key in several else FIELD_TYPES.get(kind, t.ANY)
+            for key, kind in fields.items()
+        }
+
+    def value_type(self, found: t.ExprType, key: str, form: str, pointer: str) -> bool:
         """A value an action sets must be of a type its field takes: the records layer would
         refuse it at run time, stopping whoever's command reached the action. Whether it is."""
-        wanted = None if field_type in _REFERENCE_TYPES else FIELD_TYPES.get(field_type)
-        if wanted is None or t.compatible(found, wanted):
+        fields = self.env.fields if form == self.spec.form else self.env.forms.get(form, {})
+        wanted = self.typed(form, {key: fields[key]})[key] if key in fields else t.ANY
+        if t.compatible(found, wanted):
             return True
         self.problem(
             pointer,
@@ -446,10 +451,8 @@ class _Compiler:
         choice's options."""
         scope = Scope(
             fields={
-                "it": t.context_of({k: FIELD_TYPES.get(v, t.ANY) for k, v in target.items()}),
-                "record": t.context_of(
-                    {k: FIELD_TYPES.get(v, t.ANY) for k, v in self.env.fields.items()}
-                ),
+                "it": t.context_of(self.typed(form, target)),
+                "record": t.context_of(self.typed(self.spec.form, self.env.fields)),
             }
         )
         try:
@@ -498,7 +501,7 @@ class _Compiler:
                 self.problem(here, "E_FLOW_UNKNOWN_FIELD", "unknown_output_field", field=key)
             output = self.expression(text, here, {"result": result})
             if output is not None and key in self.env.fields:
-                self.value_type(output.result_type, key, self.env.fields[key], here)
+                self.value_type(output.result_type, key, self.spec.form, here)
 
 
 def _plan(node: Node, position: int, outgoing: tuple[Edge, ...], settings: Settings) -> NodePlan:

@@ -28,6 +28,9 @@ class FlowEnvironment:
     flows: Mapping[str, frozenset[int]] = field(default_factory=dict)
     """Subflow key -> its published versions."""
     calendars: Mapping[str, BusinessCalendar] = field(default_factory=dict)
+    several: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Form -> its member, department and lookup fields that take several values (a list of
+    ids; one id otherwise)."""
     varying_money: frozenset[str] = frozenset()
     """The bound form's money fields whose currency is chosen per record: read for their
     amount, they would be compared whatever the currency (`currency_problems`)."""

@@ -26,6 +26,7 @@ from brickwork.engines.flow import (
     currency_problems,
 )
 from brickwork.engines.form.definition import FormDefinition
+from brickwork.engines.form.scope import REFERENCE_TYPES
 from brickwork.engines.rules import DecisionModelError, compile_model
 from brickwork.engines.rules.calendar import BusinessCalendar
 from brickwork.platform.errors import Conflict, ErrorItem, Invalid, NotFound, pointer_of
@@ -109,11 +110,13 @@ def error_items(
 @dataclass(frozen=True, slots=True)
 class _FormFields:
     """What a flow is told of one form: key -> field type, the money fields whose currency is
-    chosen per record, and the static options of its choice fields."""
+    chosen per record, the static options of its choice fields, and its reference fields that
+    take several values."""
 
     types: Mapping[str, str]
     varying_money: frozenset[str]
     options: Mapping[str, frozenset[str]]
+    several: frozenset[str]
 
     @classmethod
     def of(cls, fields: Iterable[Mapping[str, Any]]) -> _FormFields:
@@ -132,11 +135,16 @@ class _FormFields:
                 for item in fields
                 if item["type"] in CHOICE_TYPES and item.get("options")
             },
+            frozenset(
+                item["key"]
+                for item in fields
+                if item["type"] in REFERENCE_TYPES and item.get("multiple")
+            ),
         )
 
 
 CHOICE_TYPES = frozenset({"single_select", "multi_select"})
-_NO_FIELDS = _FormFields({}, frozenset(), {})
+_NO_FIELDS = _FormFields({}, frozenset(), {}, frozenset())
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +190,7 @@ class FlowCompiler:
             roles=frozenset(self.repo_runs.role_keys(session)),
             forms={key: fields.types for key, fields in forms.items()},
             options={key: fields.options for key, fields in forms.items()},
+            several={key: fields.several for key, fields in forms.items()},
             decisions={
                 key: self.decisions.model(session, app_key, key)[0]
                 for _id, key, _n in published(session, app_key, Kind.DECISION_TABLE.value)
@@ -276,15 +285,17 @@ class FlowCompiler:
         def changed_env(env: FlowEnvironment, spec: Mapping[str, Any]) -> FlowEnvironment:
             forms = {**env.forms, form_key: changed.types}
             options = {**env.options, form_key: changed.options}
+            several = {**env.several, form_key: changed.several}
             if spec["form"] == form_key:
                 return replace(
                     env,
                     fields=changed.types,
                     forms=forms,
                     options=options,
+                    several=several,
                     varying_money=changed.varying_money,
                 )
-            return replace(env, forms=forms, options=options)
+            return replace(env, forms=forms, options=options, several=several)
 
         return self._recheck(
             session, request, changed_env, f"form {form_key!r}", f"表单 {form_key}"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from flow_support import FIELDS, RATING, approval, chain, credit_spec, env
 
-from brickwork.engines.flow import FlowDefinitionError, compile_flow
+from brickwork.engines.flow import FlowDefinitionError, FlowEnvironment, compile_flow
 from brickwork.engines.rules import compile_model
 
 
@@ -175,14 +175,47 @@ def test_a_value_is_refused_when_its_field_cannot_take_it(
         {"amount": "amount * 2", "note": 'string(amount) + " CNY"'},
         {"amount": "null", "note": "null"},  # clearing a field
         {"amount": 'number("12.5")', "risk_level": 'if amount > 1 then "high" else null'},
-        {"relationship_manager": "initiator", "branch": '"north"'},  # members are not checked
+        {"relationship_manager": "initiator", "branch": '"north"'},  # a username, a key
+        {"reviewers": "[initiator, relationship_manager]", "note": "string(count(reviewers))"},
     ],
 )
 def test_values_of_the_types_their_fields_take_are_accepted(values: dict[str, str]) -> None:
     spec = chain(
         {"id": "act", "type": "action", "actions": [{"type": "set_fields", "values": values}]}
     )
-    assert compile_flow(spec, env()).spec.nodes[1].type == "action"
+    assert compile_flow(spec, with_reviewers()).spec.nodes[1].type == "action"
+
+
+def with_reviewers() -> FlowEnvironment:
+    """The credit form with `reviewers`, a member field taking several people."""
+    return env(
+        fields={**FIELDS, "reviewers": "member"},
+        several={"credit_application": frozenset({"reviewers"})},
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "english"),
+    [
+        ({"relationship_manager": "amount"}, "takes a string; this expression gives a number"),
+        ({"branch": "today()"}, "takes a string; this expression gives a date"),
+        ({"reviewers": "initiator"}, "takes a list<string>; this expression gives a string"),
+        ({"note": "reviewers"}, "takes a string; this expression gives a list<string>"),
+    ],
+)
+def test_people_and_departments_are_ids_or_lists_of_them(
+    values: dict[str, str], english: str
+) -> None:
+    """A member or department field holds an id (a username or a department key is taken for
+    one), or a list of them when it takes several; an expression reads it so."""
+    spec = chain(
+        {"id": "act", "type": "action", "actions": [{"type": "set_fields", "values": values}]}
+    )
+    with pytest.raises(FlowDefinitionError) as refused:
+        compile_flow(spec, with_reviewers())
+    [problem] = refused.value.problems
+    assert problem.code == "E_FLOW_VALUE_TYPE"
+    assert english in problem.message
 
 
 @pytest.mark.parametrize(
