@@ -51,14 +51,16 @@ def with_protection(spec: Any, *, published: Mapping[str, Any], today: date) -> 
     protected = copy.deepcopy(dict(spec))
     published_ids = frozenset(published)
     for item in _raw_fields(protected):
-        before = published.get(item.get("id"))  # type: ignore[arg-type]
+        element = item.get("id")
+        before = published.get(element) if isinstance(element, str) else None
         if "encrypted" in item:
             continue
         if isinstance(before, Mapping):
             if "encrypted" in before:  # keep the published storage
                 item["encrypted"] = before["encrypted"]
         elif (
-            item.get("type") in ENCRYPTED_BY_DEFAULT
+            isinstance(item.get("type"), str)
+            and item["type"] in ENCRYPTED_BY_DEFAULT
             and item.get("sensitivity") != Sensitivity.C1.value
         ):
             item["encrypted"] = True
@@ -67,7 +69,11 @@ def with_protection(spec: Any, *, published: Mapping[str, Any], today: date) -> 
     except ValidationError:
         return protected
     fields = {item.key: item for item in definition.fields}
-    raw = {item.get("key"): item for item in protected["fields"] if isinstance(item, dict)}
+    raw = {
+        item["key"]: item
+        for item in protected["fields"]
+        if isinstance(item, dict) and isinstance(item.get("key"), str)
+    }
     for key, sources in computed_sources(sketch_form(definition, today=today)).items():
         encrypted: list[FieldBase] = [
             fields[name] for name in sources if name in fields and fields[name].encrypted
