@@ -147,3 +147,38 @@ def test_a_flow_cannot_be_rebound_to_another_form_while_a_rule_starts_it(
     saved = bank["rm"].post(RECORDS, json={"customer": "ACME", "amount": "50000.00"})
     assert saved.status_code == 201, saved.text
     assert [flow["flow"] for flow in flows_of(bank["rm"], saved.json())] == ["large_credit"]
+
+
+def test_a_rule_gives_a_member_field_the_flows_initiator_as_the_record_holds_people(
+    client: TestClient, users: Users
+) -> None:
+    """`flow.initiator` is a username, a member field holds user ids: the record created gets
+    the initiator's id (the rule refused the save on `/handled_by` before)."""
+    bank = bank_with_rules(client, users)
+    handover = {
+        "fields": [
+            {"id": "f_cust", "key": "customer", "type": "text", "label": "Customer"},
+            {"id": "f_by", "key": "handled_by", "type": "member", "label": "Handled by"},
+        ]
+    }
+    assert define(client, "form", "handover", handover).status_code == 201
+    on_start = {
+        "trigger": {
+            "on": "flow",
+            "form": "credit_application",
+            "flow": "large_credit",
+            "events": ["started"],
+        },
+        "actions": [
+            {
+                "type": "create_record",
+                "form": "handover",
+                "values": {"customer": "customer", "handled_by": "flow.initiator"},
+            }
+        ],
+    }
+    assert define(client, "rule", "on_start", on_start).status_code == 201
+    application(bank, "50000.00")
+    [held] = client.get(f"{APP}/forms/handover/records").json()["items"]
+    rm = users.identities.repo.user_by_username(users.session, "rm")
+    assert (held["customer"], held["handled_by"]) == ("ACME", rm.id)

@@ -30,10 +30,12 @@ from brickwork.platform.db.sqlite_sums import sum_value
 from brickwork.platform.models import (
     Application,
     Definition,
+    Department,
     FormTable,
     RecordChange,
     RecordWarning,
     SerialCounter,
+    User,
 )
 from brickwork.platform.records.windows import average
 
@@ -276,6 +278,25 @@ class RecordRepository:
         if exclude_id is not None:
             query = query.where(table.c.id != exclude_id)
         return set(session.execute(query).scalars())
+
+    def held_ids(self, session: Session, kind: str, given: Sequence[str]) -> dict[str, str]:
+        """The id a member (`kind` "member") or department field holds for each of `given`
+        naming a user or a department: an id stays itself, a username or a department's key
+        becomes its id (an id wins over a name). What names nothing is left out."""
+        ids = sorted(set(given))
+        if kind == "member":
+            rows = session.execute(
+                select(User.id, User.username).where(User.id.in_(ids) | User.username.in_(ids))
+            ).all()
+        else:
+            rows = session.execute(
+                select(Department.id, Department.key).where(
+                    Department.id.in_(ids) | Department.key.in_(ids)
+                )
+            ).all()
+        found = {row[1]: row[0] for row in rows}
+        found.update({row[0]: row[0] for row in rows})
+        return {name: found[name] for name in given if name in found}
 
     def existing_ids(
         self,

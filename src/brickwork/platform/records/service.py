@@ -87,6 +87,10 @@ the list is longer than the page, and costs next to nothing when it is not. Late
 only when they do not reach the end; ``estimate`` asks the planner, ``none`` does not count."""
 
 
+_PEOPLE = frozenset({"member", "department"})
+"""Field types holding ids of users or departments."""
+
+
 def problems_to_items(problems: Sequence[Problem], locale: str) -> list[ErrorItem]:
     return [ErrorItem(p.pointer, p.code, p.zh_cn if locale == "zh-CN" else p.en) for p in problems]
 
@@ -274,6 +278,28 @@ class RecordService:
         )
 
     # ------------------------------------------------------------ writes
+
+    def people_as_held(
+        self, session: Session, app_key: str, form_key: str, values: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """`values` for form `form_key` with people and departments as the record holds them.
+        Flows and rules name people by username (`initiator`, `flow.initiator`) and
+        departments by key, where a member or department field holds ids: a username or a key
+        becomes its id; an id, and what names nothing, pass as they are (the save refuses what
+        names nothing, on the field: `reference_not_found`)."""
+        held = dict(values)
+        fields = self.form(session, app_key, form_key).definition.fields
+        for item in fields:
+            if item.type not in _PEOPLE or item.key not in held:
+                continue
+            value = held[item.key]
+            given = [value] if isinstance(value, str) else value
+            if not isinstance(given, list | tuple) or not all(isinstance(v, str) for v in given):
+                continue  # not names: the save says what is wrong
+            ids = self.repo.held_ids(session, item.type, given)
+            found = [ids.get(name, name) for name in given]
+            held[item.key] = found[0] if isinstance(value, str) else found
+        return held
 
     def create(
         self,

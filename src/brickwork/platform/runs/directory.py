@@ -64,14 +64,6 @@ _USERNAMES = select(User.id, User.username).where(User.id.in_(bindparam("ids", e
 _DEPARTMENT_KEYS = select(Department.id, Department.key).where(
     Department.id.in_(bindparam("ids", expanding=True))
 )
-_HELD_USERS = select(User.id, User.username).where(
-    User.id.in_(bindparam("ids", expanding=True))
-    | User.username.in_(bindparam("ids", expanding=True))
-)
-_HELD_DEPARTMENTS = select(Department.id, Department.key).where(
-    Department.id.in_(bindparam("ids", expanding=True))
-    | Department.key.in_(bindparam("ids", expanding=True))
-)
 _PERSON = (
     select(User.status, OutOfOffice.delegate, OutOfOffice.starts_at, OutOfOffice.ends_at)
     .select_from(User)
@@ -149,16 +141,6 @@ class SqlDirectory:
 
         found = self._once(("departments", tuple(department_ids)), load) if department_ids else {}
         return [found[i] for i in department_ids if i in found]
-
-    def held_ids(self, kind: str, given: Sequence[str]) -> Mapping[str, str]:
-        """What a member (`kind` "member") or department field holds for each of `given` that
-        names a user or a department: an id stays itself; a username, or a department's key,
-        becomes its id. What names nothing is left out."""
-        statement = _HELD_USERS if kind == "member" else _HELD_DEPARTMENTS
-        rows = self.session.execute(statement, {"ids": sorted(set(given))}).all()
-        found = {row[1]: row[0] for row in rows}  # by name, then by id (an id wins)
-        found.update({row[0]: row[0] for row in rows})
-        return {name: found[name] for name in given if name in found}
 
     def _person(self, username: str) -> tuple[str | None, tuple[Any, ...]]:
         """A user's status and out-of-office entries (newest first), in one statement."""

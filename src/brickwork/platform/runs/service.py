@@ -189,10 +189,6 @@ instance after its effects are applied, in the command's transaction: the facts 
 DECIDING_NODES = frozenset({"approval", "task"})
 
 
-_PEOPLE = frozenset({"member", "department"})
-"""Field types holding ids of users or departments, which a flow names by username or key."""
-
-
 @dataclass(slots=True)
 class _Apply:
     """What applying one transition's effects needs to know."""
@@ -776,10 +772,9 @@ class FlowService:
         elif isinstance(effect, SetFields):
             self._set_fields(session, context, effect)
         elif isinstance(effect, CreateRecord):
-            values = self._as_held(session, instance.app_key, effect.form, effect.values)
-            created = self.records.create(
-                session, SYSTEM_ACTOR, instance.app_key, effect.form, values
-            )
+            app_key = instance.app_key
+            values = self.records.people_as_held(session, app_key, effect.form, effect.values)
+            created = self.records.create(session, SYSTEM_ACTOR, app_key, effect.form, values)
             detail = {"form": effect.form, "id": created["id"]}
             self._line(session, context, "record_created", actor=SYSTEM, detail=detail)
         elif isinstance(effect, UpdateRecords):
@@ -952,26 +947,6 @@ class FlowService:
             ),
         )
 
-    def _as_held(
-        self, session: Session, app_key: str, form_key: str, values: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """An action's values as the record holds them. A flow names people by username
-        (`initiator`, a role's holders) and departments by key, where a member or department
-        field holds ids: a username or a key becomes its id; an id, and what names nothing,
-        pass as they are (the records layer refuses what names nothing, on the field)."""
-        held = dict(values)
-        fields = self.records.form(session, app_key, form_key).definition.fields
-        kinds = {f.key: f.type for f in fields if f.type in _PEOPLE and f.key in held}
-        for key, kind in kinds.items():
-            value = held[key]
-            given = [value] if isinstance(value, str) else value
-            if not isinstance(given, list | tuple) or not all(isinstance(v, str) for v in given):
-                continue  # not names: the records layer says what is wrong
-            ids = SqlDirectory(session).held_ids(kind, given)
-            found = [ids.get(name, name) for name in given]
-            held[key] = found[0] if isinstance(value, str) else found
-        return held
-
     def _set_fields(self, session: Session, context: _Apply, effect: SetFields) -> None:
         instance = context.instance
         before = self.records.stored(
@@ -983,7 +958,9 @@ class FlowService:
             instance.app_key,
             instance.form_key,
             instance.record_id,
-            self._as_held(session, instance.app_key, instance.form_key, effect.values),
+            self.records.people_as_held(
+                session, instance.app_key, instance.form_key, effect.values
+            ),
         )
         after = self.records.stored(
             session, instance.app_key, instance.form_key, instance.record_id
@@ -1005,7 +982,7 @@ class FlowService:
             where=effect.where,
             trigger=context.world.record,
         )
-        values = self._as_held(session, instance.app_key, effect.form, effect.values)
+        values = self.records.people_as_held(session, instance.app_key, effect.form, effect.values)
         for record_id in ids:
             self.records.update(
                 session, SYSTEM_ACTOR, instance.app_key, effect.form, record_id, dict(values)
@@ -1025,7 +1002,9 @@ class FlowService:
         pinned = self.compiler.pinned(session, instance.app_key, effect.flow, effect.version)
         record_id = instance.record_id
         if pinned.form_key != instance.form_key:
-            values = self._as_held(session, instance.app_key, pinned.form_key, effect.record)
+            values = self.records.people_as_held(
+                session, instance.app_key, pinned.form_key, effect.record
+            )
             created = self.records.create(
                 session, SYSTEM_ACTOR, instance.app_key, pinned.form_key, values
             )
