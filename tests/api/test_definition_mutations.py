@@ -76,7 +76,7 @@ def mutated(spec: Any, rng: random.Random) -> Any:
         elif roll < 0.3 and isinstance(parent, list):
             parent.append(copy.deepcopy(parent[last]))
         else:
-            parent[last] = rng.choice(ODD)
+            parent[last] = copy.deepcopy(rng.choice(ODD))
     return spec
 
 

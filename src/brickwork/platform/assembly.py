@@ -185,7 +185,7 @@ def build_services(
             now=clock,
         ),
     )
-    metadata.add_publish_hook(Kind.FORM, storage.on_publish)
+    metadata.add_publish_hook(Kind.FORM, storage.check_publish)
     metadata.add_draft_hook(Kind.FORM, protect_form_spec)
     metadata.add_publish_note(Kind.FORM, clear_fields_note)
     files = FileService(
@@ -244,6 +244,10 @@ def build_services(
     report_compiler = ReportCompiler(metadata=metadata, records=records)
     metadata.add_publish_hook(Kind.REPORT, report_compiler.on_publish)
     metadata.add_publish_hook(Kind.FORM, report_compiler.on_form_publish)
+    # Last: the checks above read the app's published forms through their tables as they
+    # are; this one changes the form's table (a field whose id changed has no column after;
+    # `check_publish` said first whether the change fits).
+    metadata.add_publish_hook(Kind.FORM, storage.on_publish)
     reports = ReportService(compiler=report_compiler, records=records, audit=audit, clock=clock)
     records.add_save_hook(reports)  # a save makes cached results of its form stale
     dashboards = DashboardService(compiler=report_compiler, reports=reports)

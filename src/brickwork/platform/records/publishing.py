@@ -8,6 +8,7 @@ conversion leaves neither a new version nor a changed table behind.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -173,6 +174,13 @@ class FormStorage:
                     "graph_unknown_field",
                     f"the form {graph.relations!r} has no field {key!r}",
                 )
+
+    def check_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
+        """The storage's checks of a form publish, changing nothing: they run before the app's
+        other checks (its rules, flows and reports read the published forms through their
+        tables), `on_publish` after them changes the table."""
+        self.on_publish(session, replace(request, dry_run=True))
+        return []
 
     def on_publish(self, session: Session, request: PublishRequestContext) -> list[str]:
         definition = FormDefinition.model_validate(request.body["spec"])
