@@ -56,6 +56,21 @@ def rule(condition: str) -> dict[str, Any]:
     }
 
 
+def on_flow(event: str, nodes: list[str], condition: str, log_to: str) -> dict[str, Any]:
+    """A rule on `event` of flow `review` at `nodes`, logging the customer into form `log_to`."""
+    return {
+        "trigger": {
+            "on": "flow",
+            "form": "loan",
+            "flow": "review",
+            "events": [event],
+            "nodes": nodes,
+        },
+        "condition": condition,
+        "actions": [{"type": "create_record", "form": log_to, "values": {"customer": "customer"}}],
+    }
+
+
 @pytest.fixture
 def loans(client: TestClient) -> TestClient:
     app_with_form(client, APP, "loan", FIELDS)
@@ -122,17 +137,7 @@ def test_a_flow_rule_naming_a_node_the_flow_does_not_have_is_refused(loans: Test
     """On a node the flow does not have, the rule would never fire."""
     draft(loans, APP, "flow", "review", flow('grade = "A"'))
     assert loans.post(f"{APP}/definitions/flow/review/publish").status_code == 201
-    decided = {
-        "trigger": {
-            "on": "flow",
-            "form": "loan",
-            "flow": "review",
-            "events": ["approved"],
-            "nodes": ["reviw"],
-        },
-        "condition": 'flow.node != "gaet"',
-        "actions": [{"type": "create_record", "form": "loan", "values": {"customer": "customer"}}],
-    }
+    decided = on_flow("approved", ["reviw"], 'flow.node != "gaet"', "loan")
     draft(loans, APP, "rule", "decided", decided)
     found = {(item["pointer"], item["code"]) for item in refused(loans, "rule", "decided")}
     assert found == {
@@ -152,17 +157,7 @@ def test_a_flow_change_a_published_rule_no_longer_fits_is_refused(loans: TestCli
     assert loans.post(f"{APP}/definitions/form/memo/publish").status_code == 201
     draft(loans, APP, "flow", "review", flow('grade = "A"'))
     assert loans.post(f"{APP}/definitions/flow/review/publish").status_code == 201
-    on_review = {
-        "trigger": {
-            "on": "flow",
-            "form": "loan",
-            "flow": "review",
-            "events": ["node_entered"],
-            "nodes": ["review"],
-        },
-        "condition": 'flow.node = "review"',
-        "actions": [{"type": "create_record", "form": "memo", "values": {"customer": "customer"}}],
-    }
+    on_review = on_flow("node_entered", ["review"], 'flow.node = "review"', "memo")
     draft(loans, APP, "rule", "on_review", on_review)
     published = loans.post(f"{APP}/definitions/rule/on_review/publish")
     assert published.status_code == 201, published.text
