@@ -6,6 +6,7 @@ check) → change history → audit, in the caller's transaction. Never commits.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -89,6 +90,17 @@ only when they do not reach the end; ``estimate`` asks the planner, ``none`` doe
 
 _PEOPLE = frozenset({"member", "department"})
 """Field types holding ids of users or departments."""
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""The shape of the platform's ids: such a value is taken as an id, not looked up as a name."""
+
+
+def _names(value: Any) -> list[str]:
+    """The texts a member or department value gives: one, a list of them, or none."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return []
 
 
 def problems_to_items(problems: Sequence[Problem], locale: str) -> list[ErrorItem]:
@@ -279,26 +291,32 @@ class RecordService:
 
     # ------------------------------------------------------------ writes
 
-    def people_as_held(
-        self, session: Session, app_key: str, form_key: str, values: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """`values` for form `form_key` with people and departments as the record holds them.
-        Flows and rules name people by username (`initiator`, `flow.initiator`) and
-        departments by key, where a member or department field holds ids: a username or a key
-        becomes its id; an id, and what names nothing, pass as they are (the save refuses what
-        names nothing, on the field: `reference_not_found`)."""
-        held = dict(values)
-        fields = self.form(session, app_key, form_key).definition.fields
-        for item in fields:
-            if item.type not in _PEOPLE or item.key not in held:
+    def _people_held(
+        self, session: Session, form: PublishedForm, items: Sequence[Mapping[str, Any]]
+    ) -> list[Mapping[str, Any]]:
+        """`items` with people and departments as the record holds them: ids. A member field
+        may be given a username and a department field a department's key, as a spreadsheet,
+        a flow (`initiator`) or a rule (`flow.initiator`) names them; each name is looked up
+        once per field for the whole batch. Ids, and what names nothing (refused on the field
+        when saved: `reference_not_found`), are kept; an item without names is returned as
+        it is."""
+        held = list(items)
+        for item in form.definition.fields:
+            if item.type not in _PEOPLE:
                 continue
-            value = held[item.key]
-            given = [value] if isinstance(value, str) else value
-            if not isinstance(given, list | tuple) or not all(isinstance(v, str) for v in given):
-                continue  # not names: the save says what is wrong
-            ids = self.repo.held_ids(session, item.type, given)
-            found = [ids.get(name, name) for name in given]
-            held[item.key] = found[0] if isinstance(value, str) else found
+            names = {
+                name
+                for data in held
+                for name in _names(data.get(item.key))
+                if not _UUID.fullmatch(name)
+            }
+            ids = self.repo.held_ids(session, item.type, sorted(names)) if names else {}
+            for index, data in enumerate(held if ids else ()):
+                value = data.get(item.key)
+                given = _names(value)
+                if any(name in ids for name in given):
+                    found = [ids.get(name, name) for name in given]
+                    held[index] = {**data, item.key: found[0] if isinstance(value, str) else found}
         return held
 
     def create(
@@ -316,6 +334,7 @@ class RecordService:
         form = self.form(session, app_key, form_key)
         access = self.access(session, actor, form, "create")
         access.check_writes(data, action="create")
+        [data] = self._people_held(session, form, [data])
         now = self.clock()
         result = validate_record(
             form.compiled, data, context=self._context(session, actor, now, form)
@@ -409,6 +428,7 @@ class RecordService:
             before = self._reachable(session, access, record_id, "update")
             access.check_writes(data, action="update")
             current = typed_values(form.definition, before, business_date(now))
+        [data] = self._people_held(session, form, [data])
         result = validate_record(
             form.compiled, data, context=self._context(session, actor, now, form), current=current
         )
@@ -455,6 +475,7 @@ class RecordService:
                 zh_cn=f"有 {len(errors)} 个值属于您无权修改的字段：未保存任何内容",
                 errors=errors,
             )
+        items = self._people_held(session, form, items)
         if len(items) > 1 and not dry_run and self._reads_records(session, form):
             return self._one_by_one(
                 session, actor, app_key, form_key, items, action, partial, progress
@@ -696,6 +717,7 @@ class RecordService:
             raise _stale(record_id, version)
         now = self.clock()
         current = typed_values(form.definition, before, business_date(now))
+        [data] = self._people_held(session, form, [data])
         result = validate_record(
             form.compiled, data, context=self._context(session, actor, now, form), current=current
         )
@@ -819,6 +841,7 @@ class RecordService:
         for hook in self.save_hooks:
             changes = hook.before_save(session, actor, form, kind, found, previous)
             if changes:
+                [changes] = self._people_held(session, form, [changes])
                 context = self._context(session, actor, self.clock(), form)
                 again = validate_record(
                     form.compiled, {**data, **changes}, context=context, current=current

@@ -1018,11 +1018,10 @@ class RuleRunner:
         ids = self.records.matching_ids(
             session, owner, form.app_key, effect.form, where=effect.where, trigger=event.record
         )
-        values = self.records.people_as_held(session, form.app_key, effect.form, effect.values)
         with self._nested(session, rule):
             for record_id in ids:
                 self.records.update(
-                    session, owner, form.app_key, effect.form, record_id, dict(values)
+                    session, owner, form.app_key, effect.form, record_id, dict(effect.values)
                 )
 
     def _create(
@@ -1035,8 +1034,7 @@ class RuleRunner:
     ) -> None:
         with self._nested(session, rule):
             owner = self._owner(session, rule)
-            held = self.records.people_as_held(session, form.app_key, target, values)
-            self.records.create(session, owner, form.app_key, target, held)
+            self.records.create(session, owner, form.app_key, target, dict(values))
 
     def _start_flow(
         self,

@@ -772,9 +772,9 @@ class FlowService:
         elif isinstance(effect, SetFields):
             self._set_fields(session, context, effect)
         elif isinstance(effect, CreateRecord):
-            app_key = instance.app_key
-            values = self.records.people_as_held(session, app_key, effect.form, effect.values)
-            created = self.records.create(session, SYSTEM_ACTOR, app_key, effect.form, values)
+            created = self.records.create(
+                session, SYSTEM_ACTOR, instance.app_key, effect.form, dict(effect.values)
+            )
             detail = {"form": effect.form, "id": created["id"]}
             self._line(session, context, "record_created", actor=SYSTEM, detail=detail)
         elif isinstance(effect, UpdateRecords):
@@ -958,9 +958,7 @@ class FlowService:
             instance.app_key,
             instance.form_key,
             instance.record_id,
-            self.records.people_as_held(
-                session, instance.app_key, instance.form_key, effect.values
-            ),
+            dict(effect.values),
         )
         after = self.records.stored(
             session, instance.app_key, instance.form_key, instance.record_id
@@ -982,10 +980,9 @@ class FlowService:
             where=effect.where,
             trigger=context.world.record,
         )
-        values = self.records.people_as_held(session, instance.app_key, effect.form, effect.values)
         for record_id in ids:
             self.records.update(
-                session, SYSTEM_ACTOR, instance.app_key, effect.form, record_id, dict(values)
+                session, SYSTEM_ACTOR, instance.app_key, effect.form, record_id, dict(effect.values)
             )
         self._line(
             session,
@@ -1002,11 +999,8 @@ class FlowService:
         pinned = self.compiler.pinned(session, instance.app_key, effect.flow, effect.version)
         record_id = instance.record_id
         if pinned.form_key != instance.form_key:
-            values = self.records.people_as_held(
-                session, instance.app_key, pinned.form_key, effect.record
-            )
             created = self.records.create(
-                session, SYSTEM_ACTOR, instance.app_key, pinned.form_key, values
+                session, SYSTEM_ACTOR, instance.app_key, pinned.form_key, dict(effect.record)
             )
             record_id = created["id"]
         child = self._start(

@@ -1,0 +1,118 @@
+"""Member and department fields hold ids, but people are known by their user names and
+departments by their keys: a save (the API, an import's spreadsheet, a flow or a rule) may name
+them so, and the record holds the ids. Before, a spreadsheet column of user names, or a flow
+giving `initiator`, was refused with `reference_not_found` on the field."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from drafts import app_with_form, draft
+from fastapi.testclient import TestClient
+
+from conftest import Users
+
+API = "/api/v1"
+APP = f"{API}/apps/desk"
+RECORDS = f"{APP}/forms/case/records"
+FIELDS: list[dict[str, Any]] = [
+    {"id": "f_customer", "key": "customer", "type": "text", "label": "Customer"},
+    {"id": "f_mgr", "key": "manager", "type": "member", "label": "Manager"},
+    {"id": "f_rev", "key": "reviewers", "type": "member", "label": "Reviewers", "multiple": True},
+    {"id": "f_branch", "key": "branch", "type": "department", "label": "Branch"},
+]
+
+
+@pytest.fixture
+def desk(client: TestClient, users: Users) -> TestClient:
+    app_with_form(client, APP, "case", FIELDS)
+    users.user("alice", departments=("north",))
+    users.user("bob", departments=("north",))
+    return client
+
+
+def user_id(users: Users, name: str) -> str:
+    return str(users.identities.repo.user_by_username(users.session, name).id)
+
+
+def test_people_and_departments_named_by_name_are_held_by_id(
+    desk: TestClient, users: Users
+) -> None:
+    body = {"customer": "ACME", "manager": "alice", "reviewers": ["alice", "bob"]}
+    created = desk.post(RECORDS, json={**body, "branch": "north"})
+    assert created.status_code == 201, created.text
+    record = created.json()
+    alice, bob = user_id(users, "alice"), user_id(users, "bob")
+    north = users.department("north").id
+    assert (record["manager"], record["reviewers"], record["branch"]) == (
+        alice,
+        [alice, bob],
+        north,
+    )
+    # The same people by name, or by id, change nothing: no new version.
+    same = desk.patch(f"{RECORDS}/{record['id']}", json={"manager": "alice", "branch": north})
+    assert same.status_code == 200, same.text
+    assert same.json()["version"] == record["version"]
+    moved = desk.patch(f"{RECORDS}/{record['id']}", json={"manager": "bob"})
+    assert (moved.json()["manager"], moved.json()["version"]) == (bob, record["version"] + 1)
+
+
+def test_a_name_of_nobody_or_of_a_disabled_user_is_refused_on_its_field(
+    desk: TestClient, users: Users
+) -> None:
+    refused = desk.post(RECORDS, json={"customer": "ACME", "manager": "nobody"})
+    assert refused.status_code == 422, refused.text
+    assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
+        ("/manager", "reference_not_found")
+    ]
+    users.identities.repo.user_by_username(users.session, "bob").status = "disabled"
+    users.session.commit()
+    refused = desk.post(RECORDS, json={"customer": "ACME", "reviewers": ["alice", "bob"]})
+    assert refused.status_code == 422, refused.text
+    assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
+        ("/reviewers", "reference_not_found")
+    ]
+    wrong = desk.post(RECORDS, json={"customer": "ACME", "branch": "south"})
+    assert [(e["pointer"], e["code"]) for e in wrong.json()["errors"]] == [
+        ("/branch", "reference_not_found")
+    ]
+
+
+def test_a_spreadsheet_names_people_and_departments(desk: TestClient, users: Users) -> None:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerows(
+        [["customer", "manager", "branch"], ["ACME", "alice", "north"], ["Globex", "bob", "north"]]
+    )
+    done = desk.post(
+        f"{APP}/forms/case/imports",
+        content=buffer.getvalue().encode("utf-8"),
+        headers={"content-type": "text/csv"},
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["created"] == 2
+    items = desk.get(RECORDS, params={"sort": "customer"}).json()["items"]
+    north = users.department("north").id
+    assert [(i["customer"], i["manager"], i["branch"]) for i in items] == [
+        ("ACME", user_id(users, "alice"), north),
+        ("Globex", user_id(users, "bob"), north),
+    ]
+
+
+def test_a_rule_before_the_save_names_a_person_by_user_name(desk: TestClient, users: Users) -> None:
+    rule = {
+        "trigger": {"on": "record", "form": "case", "events": ["created"]},
+        "phase": "before_save",
+        "condition": 'customer = "ACME"',
+        "actions": [{"type": "set_fields", "values": {"manager": '"bob"', "branch": '"north"'}}],
+    }
+    draft(desk, APP, "rule", "key_account", rule)
+    assert desk.post(f"{APP}/definitions/rule/key_account/publish").status_code == 201
+    created = desk.post(RECORDS, json={"customer": "ACME", "manager": "alice"})
+    assert created.status_code == 201, created.text
+    assert (created.json()["manager"], created.json()["branch"]) == (
+        user_id(users, "bob"),
+        users.department("north").id,
+    )
