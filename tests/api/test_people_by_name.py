@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from drafts import app_with_form, draft
 from fastapi.testclient import TestClient
+from test_export_cells import XLSX, cell_values, without_columns
 
 from conftest import Users
 
@@ -116,3 +117,39 @@ def test_a_rule_before_the_save_names_a_person_by_user_name(desk: TestClient, us
         user_id(users, "bob"),
         users.department("north").id,
     )
+
+
+def test_an_export_names_people_and_departments_and_imports_back(
+    desk: TestClient, users: Users
+) -> None:
+    """A spreadsheet shows who and which department by user name and key (ids said nothing to
+    its reader), and imports back to the same ids, several people of a field included."""
+    body = {"customer": "ACME", "manager": "alice", "reviewers": ["alice", "bob"]}
+    assert desk.post(RECORDS, json={**body, "branch": "north"}).status_code == 201
+
+    def stored() -> list[tuple[Any, ...]]:
+        items = desk.get(RECORDS, params={"limit": 100}).json()["items"]
+        return [(i["customer"], i["manager"], i["reviewers"], i["branch"]) for i in items]
+
+    [before] = stored()
+    count = 1
+    for format_, media_type in (("csv", "text/csv"), ("xlsx", XLSX)):
+        exported = desk.get(f"{RECORDS}/export", params={"format": format_})
+        assert exported.status_code == 200, exported.text
+        if format_ == "xlsx":
+            header, row = cell_values(exported.content)[:2]
+        else:
+            header, row = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+        shown = dict(zip(header, row, strict=True))
+        assert (shown["manager"], shown["reviewers"], shown["branch"]) == (
+            "alice",
+            "alice; bob",
+            "north",
+        )
+        content = without_columns(exported.content, format_, {"id", "created_at", "updated_at"})
+        imported = desk.post(
+            f"{APP}/forms/case/imports", content=content, headers={"content-type": media_type}
+        )
+        assert imported.status_code == 200, imported.text
+        count *= 2  # every row exported came back
+        assert stored() == [before] * count

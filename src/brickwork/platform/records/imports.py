@@ -409,7 +409,8 @@ def _read_back(cell: Any, item: FieldBase) -> Any:
     """A text cell as exports (or spreadsheet programs) write it, back to its value: without
     the leading ``'`` that guards text starting like a formula, money ``12.50 CNY`` as its
     amount and currency, the options of a multiple choice joined by ``;`` as a list (a cell
-    naming one option as it is), a date-time without an offset (any date-time cell of a
+    naming one option as it is), the people, departments or records of a field taking several
+    joined by ``;`` as a list, a date-time without an offset (any date-time cell of a
     spreadsheet, which keeps none) as the business's time, Shanghai's, as the web's forms read
     it; a date cell (a date-time at midnight) as its day; numbers with thousands separators
     (``1,234.50``) and year-first dates with slashes, dots or 年月日 (``2026/1/9``) as the API
@@ -434,6 +435,8 @@ def _read_back(cell: Any, item: FieldBase) -> Any:
         if whole in item.option_values():
             return [whole]
         return [part.strip() for part in whole.split(";") if part.strip()]
+    if item.type in ("member", "department", "lookup") and getattr(item, "multiple", False):
+        return [part.strip() for part in text.split(";") if part.strip()]
     return text
 
 

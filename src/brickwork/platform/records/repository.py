@@ -298,6 +298,16 @@ class RecordRepository:
         found.update({row[0]: row[0] for row in rows})
         return {name: found[name] for name in given if name in found}
 
+    def names_of_ids(self, session: Session, kind: str, ids: Sequence[str]) -> dict[str, str]:
+        """The user name (`kind` "member") or department key of each of `ids` naming one."""
+        if not ids:
+            return {}
+        if kind == "member":
+            query = select(User.id, User.username).where(User.id.in_(sorted(set(ids))))
+        else:
+            query = select(Department.id, Department.key).where(Department.id.in_(sorted(set(ids))))
+        return {row[0]: row[1] for row in session.execute(query)}
+
     def existing_ids(
         self,
         session: Session,

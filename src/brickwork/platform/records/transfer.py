@@ -147,6 +147,11 @@ def export_rows(
     ]
     header = ["id", *(f.key for f in fields), "created_at", "updated_at"]
     cells = [_cell_writer(f, format_) for f in fields]
+    for index, item in enumerate(fields):
+        if item.type in PEOPLE:  # user names and department keys, as an import reads them
+            given = {v for row in page.items for v in _texts(row.get(item.key))}
+            names = service.repo.names_of_ids(session, item.type, sorted(given))
+            cells[index] = partial(_named, names=names)
     rows = [
         [
             item["id"],
@@ -157,6 +162,23 @@ def export_rows(
         for item in page.items
     ]
     return header, rows
+
+
+PEOPLE = frozenset({"member", "department"})
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _named(value: Any, names: dict[str, str]) -> Any:
+    """A member or department value's cell: each id as its user name or key (an id naming
+    nobody, or a masked value, as it is)."""
+    if isinstance(value, list):
+        return export_cell([names.get(v, v) if isinstance(v, str) else v for v in value])
+    return export_cell(names.get(value, value) if isinstance(value, str) else value)
 
 
 def _cell_writer(item: FieldBase, format_: str) -> Callable[[Any], Any]:
