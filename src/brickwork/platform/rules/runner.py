@@ -381,16 +381,12 @@ class RuleRunner:
         flows = {key: (request.body or {}).get("spec") or {}}
         problems: list[ErrorItem] = []
         steps: list[str] = []
-        scopes: dict[str, Any] | None = None  # the app's forms, read once when a rule uses it
+        compiled = self._compiler(session, request.app_key)
         for rule, spec in self._published_specs(session, request.app_key):
             if key not in _flows_named(spec):
                 continue
-            scopes = scopes if scopes is not None else self._scopes(session, request.app_key)
-            try:  # its expressions as the rule reads them (one that no longer compiles: names)
-                compiled: CompiledRule | None = compile_rule(spec, scopes=scopes)
-            except RuleDefinitionError:
-                compiled = None
-            problems.extend(_flow_problems(spec, flows, compiled, f"/rules/{rule}", only=key))
+            found = _flow_problems(spec, flows, compiled(spec), f"/rules/{rule}", only=key)
+            problems.extend(found)
             steps.append(f"rule {rule!r} still fits flow {key!r}")
         if problems:
             raise Conflict(
@@ -528,7 +524,7 @@ class RuleRunner:
         key = request.definition.key
         problems: list[ErrorItem] = []
         steps: list[str] = []
-        scopes: dict[str, Any] | None = None  # the app's forms, read once when a rule calls it
+        compiled = self._compiler(session, request.app_key)
         for rule, spec in self._published_specs(session, request.app_key):
             calls = [
                 (index, action)
@@ -537,14 +533,10 @@ class RuleRunner:
             ]
             if not calls:
                 continue
-            scopes = scopes if scopes is not None else self._scopes(session, request.app_key)
-            try:  # typed as the rule reads them (a rule that no longer compiles: names only)
-                compiled: CompiledRule | None = compile_rule(spec, scopes=scopes)
-            except RuleDefinitionError:
-                compiled = None
+            typed = compiled(spec)
             for index, action in calls:
                 here = f"/rules/{rule}/actions/{index}"
-                problems.extend(_call_errors(model, action, here, compiled, index))
+                problems.extend(_call_errors(model, action, here, typed, index))
             steps.append(f"rule {rule!r} still calls decision model {key!r} rightly")
         if problems:
             raise Conflict(
@@ -556,6 +548,24 @@ class RuleRunner:
                 "（请先更新规则）",
             )
         return steps
+
+    def _compiler(
+        self, session: Session, app_key: str
+    ) -> Callable[[RuleDefinition], CompiledRule | None]:
+        """Compiles published rules against the app's forms as they are (read once, when a rule
+        is first compiled), typed as the rule reads them; None for a rule that no longer
+        compiles (its own checks say why; what names alone can tell is still checked)."""
+        scopes: dict[str, Any] | None = None
+
+        def compiled(spec: RuleDefinition) -> CompiledRule | None:
+            nonlocal scopes
+            scopes = scopes if scopes is not None else self._scopes(session, app_key)
+            try:
+                return compile_rule(spec, scopes=scopes)
+            except RuleDefinitionError:
+                return None
+
+        return compiled
 
     def _scopes(self, session: Session, app_key: str) -> dict[str, Any]:
         return scopes_of(self.records.published_forms(session, app_key))
