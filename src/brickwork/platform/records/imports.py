@@ -34,6 +34,7 @@ from brickwork.engines.form.definition import (
 )
 from brickwork.engines.form.elements import FieldBase, I18nText
 from brickwork.engines.form.fieldtypes.temporal import DATETIME_TEXT
+from brickwork.engines.form.scope import REFERENCE_TYPES
 from brickwork.platform import spreadsheets
 from brickwork.platform.clock import wall_time
 from brickwork.platform.errors import BadRequest, ErrorItem, Invalid, PayloadTooLarge
@@ -435,7 +436,7 @@ def _read_back(cell: Any, item: FieldBase) -> Any:
         if whole in item.option_values():
             return [whole]
         return [part.strip() for part in whole.split(";") if part.strip()]
-    if item.type in ("member", "department", "lookup") and getattr(item, "multiple", False):
+    if item.type in REFERENCE_TYPES and getattr(item, "multiple", False):
         return [part.strip() for part in text.split(";") if part.strip()]
     return text
 

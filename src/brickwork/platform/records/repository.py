@@ -283,30 +283,22 @@ class RecordRepository:
         """The id a member (`kind` "member") or department field holds for each of `given`
         naming a user or a department: an id stays itself, a username or a department's key
         becomes its id (an id wins over a name). What names nothing is left out."""
-        ids = sorted(set(given))
-        if kind == "member":
-            rows = session.execute(
-                select(User.id, User.username).where(User.id.in_(ids) | User.username.in_(ids))
-            ).all()
-        else:
-            rows = session.execute(
-                select(Department.id, Department.key).where(
-                    Department.id.in_(ids) | Department.key.in_(ids)
-                )
-            ).all()
-        found = {row[1]: row[0] for row in rows}
-        found.update({row[0]: row[0] for row in rows})
+        ids, names = _people_columns(kind)
+        wanted = sorted(set(given))
+        rows = session.execute(select(ids, names).where(ids.in_(wanted) | names.in_(wanted)))
+        found: dict[str, str] = {}
+        for row_id, name in rows:
+            found.setdefault(name, row_id)
+            found[row_id] = row_id
         return {name: found[name] for name in given if name in found}
 
-    def names_of_ids(self, session: Session, kind: str, ids: Sequence[str]) -> dict[str, str]:
-        """The user name (`kind` "member") or department key of each of `ids` naming one."""
-        if not ids:
+    def names_of_ids(self, session: Session, kind: str, given: Sequence[str]) -> dict[str, str]:
+        """The user name (`kind` "member") or department key of each of `given` naming one."""
+        if not given:
             return {}
-        if kind == "member":
-            query = select(User.id, User.username).where(User.id.in_(sorted(set(ids))))
-        else:
-            query = select(Department.id, Department.key).where(Department.id.in_(sorted(set(ids))))
-        return {row[0]: row[1] for row in session.execute(query)}
+        ids, names = _people_columns(kind)
+        rows = session.execute(select(ids, names).where(ids.in_(sorted(set(given)))))
+        return {row[0]: row[1] for row in rows}
 
     def existing_ids(
         self,
@@ -582,3 +574,11 @@ def _per_table(purpose: str, table: Table, build: Callable[[], Any]) -> Any:
             _PER_TABLE.clear()
         statement = _PER_TABLE[key] = build()
     return statement
+
+
+def _people_columns(kind: str) -> tuple[Any, Any]:
+    """The id column and the name column of what a member (`kind` "member") or department
+    field names: users by user name, departments by key."""
+    if kind == "member":
+        return User.id, User.username
+    return Department.id, Department.key

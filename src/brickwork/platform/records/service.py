@@ -88,13 +88,13 @@ the list is longer than the page, and costs next to nothing when it is not. Late
 only when they do not reach the end; ``estimate`` asks the planner, ``none`` does not count."""
 
 
-_PEOPLE = frozenset({"member", "department"})
+PEOPLE = frozenset({"member", "department"})
 """Field types holding ids of users or departments."""
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 """The shape of the platform's ids: such a value is taken as an id, not looked up as a name."""
 
 
-def _names(value: Any) -> list[str]:
+def people_texts(value: Any) -> list[str]:
     """The texts a member or department value gives: one, a list of them, or none."""
     if isinstance(value, str):
         return [value]
@@ -302,18 +302,18 @@ class RecordService:
         it is."""
         held = list(items)
         for item in form.definition.fields:
-            if item.type not in _PEOPLE:
+            if item.type not in PEOPLE:
                 continue
             names = {
                 name
                 for data in held
-                for name in _names(data.get(item.key))
+                for name in people_texts(data.get(item.key))
                 if not _UUID.fullmatch(name)
             }
             ids = self.repo.held_ids(session, item.type, sorted(names)) if names else {}
             for index, data in enumerate(held if ids else ()):
                 value = data.get(item.key)
-                given = _names(value)
+                given = people_texts(value)
                 if any(name in ids for name in given):
                     found = [ids.get(name, name) for name in given]
                     held[index] = {**data, item.key: found[0] if isinstance(value, str) else found}

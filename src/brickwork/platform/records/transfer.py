@@ -26,7 +26,7 @@ from brickwork.platform.records.imports import (
     row_data,
     row_errors,
 )
-from brickwork.platform.records.service import RecordService
+from brickwork.platform.records.service import PEOPLE, RecordService, people_texts
 
 
 def import_file(
@@ -149,7 +149,7 @@ def export_rows(
     cells = [_cell_writer(f, format_) for f in fields]
     for index, item in enumerate(fields):
         if item.type in PEOPLE:  # user names and department keys, as an import reads them
-            given = {v for row in page.items for v in _texts(row.get(item.key))}
+            given = {v for row in page.items for v in people_texts(row.get(item.key))}
             names = service.repo.names_of_ids(session, item.type, sorted(given))
             cells[index] = partial(_named, names=names)
     rows = [
@@ -162,15 +162,6 @@ def export_rows(
         for item in page.items
     ]
     return header, rows
-
-
-PEOPLE = frozenset({"member", "department"})
-
-
-def _texts(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def _named(value: Any, names: dict[str, str]) -> Any:

@@ -456,15 +456,9 @@ class FormPage:
                 data[item.key] = rows_of(item, sent)
             elif item.type == "location":
                 data[item.key] = place_of(item.key, sent)
-            elif item.type in PEOPLE:
-                named = value_of(item, sent.get(PREFIX + item.key, []))
-                data[item.key] = self.ids_of(item.type, named)
-            else:
+            else:  # people by user name, departments by key: the save holds their ids
                 data[item.key] = value_of(item, sent.get(PREFIX + item.key, []))
         return data
-
-    def ids_of(self, kind: str, named: Any) -> Any:
-        return reference_ids(self.request, self.session, kind, named)
 
     def names_of(self, kind: str, value: Any) -> str:
         """The ids a member or department field keeps, as the user names or keys people type."""
