@@ -121,3 +121,65 @@ def test_a_field_of_another_type_is_refused_at_publish(client: TestClient, users
     assert ("E_FLOW_FIELD_TYPE", "/spec/nodes/1/assignees/0/field") in problems, problems
     shown = client.get(f"{APP}/definitions/flow/loan_review")
     assert shown.json()["latest_version"] is None, shown.text  # nothing published
+
+
+def test_conditions_name_people_by_username_and_departments_by_key(
+    client: TestClient, users: Users
+) -> None:
+    """The record holds ids; a condition reads the officer by username and the branch by key,
+    as the flow names them: `officer = initiator` is true on the officer's own loan."""
+    assert client.post(f"{API}/apps", json={"key": "loans", "label": "Loans"}).status_code == 201
+    assert define(client, "form", "loan", FORM, app="loans").status_code == 201
+    users.department("hq")
+    users.department("north", parent="hq")
+    officer = users.client("officer_li", grants=READ_WRITE, departments=("north",))
+    clerk = users.client("clerk", grants=READ_WRITE, departments=("north",))
+    for name in ("checker", "north_desk", "anyone"):
+        users.client(name, grants=READ_WRITE, departments=("hq",))
+    nodes = [
+        {"id": "start", "type": "start"},
+        {"id": "route", "type": "exclusive"},
+        approval("second_pair_of_eyes", {"type": "user", "user": "checker"}),
+        approval("north_desk", {"type": "user", "user": "north_desk"}),
+        approval("anyone", {"type": "user", "user": "anyone"}),
+        {"id": "end", "type": "end"},
+    ]
+    edges = [
+        {"id": "e0", "from": "start", "to": "route"},
+        {
+            "id": "own",
+            "from": "route",
+            "to": "second_pair_of_eyes",
+            "priority": 1,
+            "condition": "officer = initiator",
+        },
+        {
+            "id": "north",
+            "from": "route",
+            "to": "north_desk",
+            "priority": 2,
+            "condition": 'branch = "north"',
+        },
+        {"id": "other", "from": "route", "to": "anyone", "default": True},
+        *(
+            {"id": f"z{i}", "from": n, "to": "end"}
+            for i, n in enumerate(("second_pair_of_eyes", "north_desk", "anyone"))
+        ),
+    ]
+    published = define(
+        client, "flow", "loan_route", {"form": "loan", "nodes": nodes, "edges": edges}, app="loans"
+    )
+    assert published.status_code == 201, published.text
+
+    def routed(starter: TestClient, **fields: Any) -> list[str]:
+        record = starter.post(RECORDS, json={"amount": "1000.00", **fields})
+        assert record.status_code == 201, record.text
+        started = starter.post(
+            f"{RECORDS}/{record.json()['id']}/flows", json={"flow": "loan_route"}
+        )
+        assert started.status_code == 201, started.text
+        return [t["node"] for t in started.json()["tasks"]]
+
+    assert routed(officer, officer="officer_li", branch="north") == ["second_pair_of_eyes"]
+    assert routed(clerk, officer="officer_li", branch="north") == ["north_desk"]
+    assert routed(clerk, officer="officer_li") == ["anyone"]

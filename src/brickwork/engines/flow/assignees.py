@@ -25,13 +25,38 @@ from brickwork.engines.flow.environment import Directory
 
 
 def names(value: Any) -> list[str]:
-    """One name or a list of them (usernames an expression gives, or the ids a member or
-    department field holds) as a list; anything else is no name."""
+    """One name or a list of them (usernames or department keys, as a member or department
+    field reads or an expression gives them) as a list; anything else is no name."""
     if isinstance(value, str):
         return [value] if value else []
     if isinstance(value, list | tuple):
         return [item for item in value if isinstance(item, str) and item]
     return []
+
+
+def named(
+    record: Mapping[str, Any], people: Mapping[str, str], directory: Directory
+) -> dict[str, Any]:
+    """`record` as a flow's expressions and assignees read it: the users of its member fields
+    by username and the departments of its department fields by key, as the flow names them
+    (the record holds their ids). `people`: field -> `member` or `department`. An id that names
+    nobody (any more) reads as null, or is left out of a list."""
+    values = dict(record)
+    wanted: dict[str, list[str]] = {"member": [], "department": []}
+    for key, kind in people.items():
+        wanted[kind].extend(names(record.get(key)))
+    members, departments = wanted["member"], wanted["department"]
+    found = {
+        "member": directory.usernames_of(members) if members else {},
+        "department": directory.department_keys_of(departments) if departments else {},
+    }
+    for key, kind in people.items():
+        value, known = record.get(key), found[kind]
+        if isinstance(value, str):
+            values[key] = known.get(value)
+        elif isinstance(value, list):
+            values[key] = [known[item] for item in value if isinstance(item, str) and item in known]
+    return values
 
 
 def manager_chain(directory: Directory, initiator: str, levels: int) -> list[str]:
@@ -56,7 +81,8 @@ class Source(Protocol):
 
     @property
     def variables(self) -> Mapping[str, Any]:
-        """The record's fields and `initiator` (asked for only when an assignee reads them)."""
+        """The record's fields (people by username, departments by key) and `initiator`
+        (asked for only when an assignee reads them)."""
         ...
 
     @property
@@ -112,14 +138,10 @@ def one(source: Source, assignee: Assignee, pointer: str, index: int) -> list[st
         case ManagerAssignee():
             return manager_chain(directory, source.initiator, assignee.levels)
         case FieldAssignee():
-            ids = names(source.variables.get(assignee.field))
-            found = directory.usernames_of(ids)
-            return [found[i] for i in ids if i in found]
+            return names(source.variables.get(assignee.field))
         case ExpressionAssignee():
             compiled = source.expression(f"{pointer}/{index}/expression")
-            given = names(compiled.evaluate(source.variables, context=source.context).value)
-            found = directory.usernames_of(given)  # a member field's value is an id
-            return [found.get(name, name) for name in given]
+            return names(compiled.evaluate(source.variables, context=source.context).value)
         case InitiatorAssignee():
             return [source.initiator]
         case _:
@@ -128,7 +150,7 @@ def one(source: Source, assignee: Assignee, pointer: str, index: int) -> list[st
 
 def _departments_in(source: Source, field: str) -> Sequence[str]:
     """The keys of the departments a department field of the record names."""
-    return source.directory.department_keys_of(names(source.variables.get(field)))
+    return names(source.variables.get(field))
 
 
 def _heads(source: Source, assignee: DepartmentHeadAssignee) -> list[str]:

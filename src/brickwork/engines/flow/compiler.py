@@ -153,6 +153,9 @@ class CompiledFlow:
     """Parallel and inclusive gateways with several incoming edges."""
     plans: Mapping[str, NodePlan]
     """Node id -> its plan: what entering and leaving it reads."""
+    people: Mapping[str, str]
+    """The bound form's member and department fields: key -> `member` or `department` (the
+    record holds ids; the flow reads usernames and department keys, `assignees.named`)."""
 
     def pointer(self, node: str) -> str:
         return f"/nodes/{self.index[node]}"
@@ -257,6 +260,11 @@ class _Compiler:
             incoming={key: tuple(ids) for key, ids in incoming.items()},
             sources={edge.id: edge.from_ for edge in spec.edges},
             plans=plans,
+            people={
+                key: kind
+                for key, kind in self.env.fields.items()
+                if kind in ("member", "department")
+            },
             reach=Reach(successors),
             conditions=conditions,
             expressions=self.expressions,

@@ -46,12 +46,12 @@ class Directory(Protocol):
     def is_active(self, username: str) -> bool: ...
     def usernames_of(self, user_ids: Sequence[str]) -> Mapping[str, str]:
         """Id -> username of the given ids that name a user (records hold users by id: a member
-        field, or an expression giving one's value)."""
+        field)."""
         ...
 
-    def department_keys_of(self, department_ids: Sequence[str]) -> Sequence[str]:
-        """The keys of the departments a department field names (records hold department ids),
-        in order; an id of no department is left out."""
+    def department_keys_of(self, department_ids: Sequence[str]) -> Mapping[str, str]:
+        """Id -> key of the given ids that name a department (records hold departments by id:
+        a department field)."""
         ...
 
     def delegate_of(self, username: str, at: datetime) -> str | None: ...

@@ -17,7 +17,7 @@ from typing import Any, Literal, NoReturn
 from brickwork.engines.bilingual import Words
 from brickwork.engines.expr import CompiledExpression, EvaluationContext
 from brickwork.engines.expr import values as v
-from brickwork.engines.flow.assignees import resolve
+from brickwork.engines.flow.assignees import named, resolve
 from brickwork.engines.flow.compiler import CompiledFlow, NodePlan, VoteRule
 from brickwork.engines.flow.definition import (
     ActionNode,
@@ -224,9 +224,13 @@ class _Run:
 
     @property
     def variables(self) -> dict[str, Any]:
-        """The record's fields (with values set by actions so far) and `initiator`."""
+        """The record's fields (people by username, departments by key; with values set by
+        actions so far) and `initiator`."""
         if self._variables is None:
-            self._variables = {**self.world.record, INITIATOR: self.initiator}
+            record = self.world.record
+            if self.flow.people:
+                record = named(record, self.flow.people, self.world.directory)
+            self._variables = {**record, INITIATOR: self.initiator}
         return self._variables
 
     @property

@@ -131,16 +131,14 @@ class SqlDirectory:
 
         return self._once(("usernames", tuple(user_ids)), load) if user_ids else {}
 
-    def department_keys_of(self, department_ids: Sequence[str]) -> Sequence[str]:
-        """The keys of the departments a department field names (by id), in the field's
-        order."""
+    def department_keys_of(self, department_ids: Sequence[str]) -> Mapping[str, str]:
+        """Id -> key of the given ids that name a department (a department field holds ids)."""
 
         def load() -> dict[str, str]:
             rows = self.session.execute(_DEPARTMENT_KEYS, {"ids": sorted(set(department_ids))})
             return {row.id: row.key for row in rows}
 
-        found = self._once(("departments", tuple(department_ids)), load) if department_ids else {}
-        return [found[i] for i in department_ids if i in found]
+        return self._once(("departments", tuple(department_ids)), load) if department_ids else {}
 
     def _person(self, username: str) -> tuple[str | None, tuple[Any, ...]]:
         """A user's status and out-of-office entries (newest first), in one statement."""

@@ -63,8 +63,8 @@ class FakeDirectory:
     def usernames_of(self, user_ids: Sequence[str]) -> Mapping[str, str]:
         return {i: self.user_ids[i] for i in user_ids if i in self.user_ids}
 
-    def department_keys_of(self, department_ids: Sequence[str]) -> Sequence[str]:
-        return [self.department_ids[i] for i in department_ids if i in self.department_ids]
+    def department_keys_of(self, department_ids: Sequence[str]) -> Mapping[str, str]:
+        return {i: self.department_ids[i] for i in department_ids if i in self.department_ids}
 
     def delegate_of(self, username: str, at: datetime) -> str | None:
         return self.away.get(username)

@@ -56,8 +56,8 @@ class Directory:
     def usernames_of(self, user_ids: Sequence[str]) -> Mapping[str, str]:
         return {}
 
-    def department_keys_of(self, department_ids: Sequence[str]) -> Sequence[str]:
-        return []
+    def department_keys_of(self, department_ids: Sequence[str]) -> Mapping[str, str]:
+        return {}
 
     def delegate_of(self, username: str, at: datetime) -> str | None:
         return None
