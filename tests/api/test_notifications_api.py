@@ -384,3 +384,14 @@ def test_a_deletion_notifies_with_the_record_as_it_was(
     (item,) = notices(people["alice"])["items"]
     assert item["title"] == "Deleted: C1"
     assert PHONE not in item["body"]
+
+
+def test_a_notice_names_the_people_of_the_record_by_user_name(
+    aml: TestClient, people: dict[str, TestClient], bob: str
+) -> None:
+    """The record holds its relationship manager's user id; a message says who it is."""
+    notice = {**NOTICE, "to": [{"field": "rm"}], "body": "RM {{ record.rm }}"}
+    assert define(aml, "rule", "large", {**RULE, "actions": [notice]}).status_code == 201
+    deposit(aml, bob)
+    (item,) = notices(people["bob"])["items"]
+    assert item["body"] == "RM bob"

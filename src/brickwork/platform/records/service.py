@@ -103,6 +103,14 @@ def people_texts(value: Any) -> list[str]:
     return []
 
 
+def people_named(value: Any, names: Mapping[str, str]) -> Any:
+    """A member or department value with each id as its user name or department key (`names`:
+    id -> name); an id naming nobody, or a masked value, stays as it is."""
+    if isinstance(value, list):
+        return [names.get(v, v) if isinstance(v, str) else v for v in value]
+    return names.get(value, value) if isinstance(value, str) else value
+
+
 def problems_to_items(problems: Sequence[Problem], locale: str) -> list[ErrorItem]:
     return [ErrorItem(p.pointer, p.code, p.zh_cn if locale == "zh-CN" else p.en) for p in problems]
 
@@ -899,6 +907,19 @@ class RecordService:
             return self._shown(session, access, [record])[0]
         kept = self.repo.warnings_of(session, form.definition_id, [record_id]).get(record_id)
         return self._answer(session, access, record, kept or [], audit=True)
+
+    def with_names(
+        self, session: Session, app_key: str, form_key: str, values: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """`values` (a record as read) with the users of its member fields by user name and the
+        departments of its department fields by key, as people know them (a message's text)."""
+        named = dict(values)
+        for item in self.form(session, app_key, form_key).definition.fields:
+            if item.type in PEOPLE and item.key in values:
+                given = sorted(set(people_texts(values[item.key])))
+                names = self.repo.names_of_ids(session, item.type, given)
+                named[item.key] = people_named(values[item.key], names)
+        return named
 
     def titles(
         self,

@@ -26,7 +26,12 @@ from brickwork.platform.records.imports import (
     row_data,
     row_errors,
 )
-from brickwork.platform.records.service import PEOPLE, RecordService, people_texts
+from brickwork.platform.records.service import (
+    PEOPLE,
+    RecordService,
+    people_named,
+    people_texts,
+)
 
 
 def import_file(
@@ -165,11 +170,8 @@ def export_rows(
 
 
 def _named(value: Any, names: dict[str, str]) -> Any:
-    """A member or department value's cell: each id as its user name or key (an id naming
-    nobody, or a masked value, as it is)."""
-    if isinstance(value, list):
-        return export_cell([names.get(v, v) if isinstance(v, str) else v for v in value])
-    return export_cell(names.get(value, value) if isinstance(value, str) else value)
+    """A member or department value's cell: each id as its user name or key."""
+    return export_cell(people_named(value, names))
 
 
 def _cell_writer(item: FieldBase, format_: str) -> Callable[[Any], Any]:

@@ -181,7 +181,8 @@ class RuleNotices:
         self, session: Session, reader: Actor | None, app_key: str, event: RuleEvent
     ) -> dict[str, Any]:
         """The triggering record's fields as `reader` may see them (masked values masked,
-        hidden fields left out); nothing when they may not read the record at all."""
+        hidden fields left out, people by user name and departments by key); nothing when they
+        may not read the record at all."""
         record_id = (event.record or {}).get("id")
         if reader is None or record_id is None or event.form is None:
             return {}
@@ -189,7 +190,8 @@ class RuleNotices:
             shown = self.records.get(session, reader, app_key, event.form, record_id)
         except PlatformError:
             return {}
-        return {key: _template_value(value) for key, value in shown.items()}
+        named = self.records.with_names(session, app_key, event.form, shown)
+        return {key: _template_value(value) for key, value in named.items()}
 
 
 def _template_value(value: Any) -> Any:
