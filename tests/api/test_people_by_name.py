@@ -153,3 +153,42 @@ def test_an_export_names_people_and_departments_and_imports_back(
         assert imported.status_code == 200, imported.text
         count *= 2  # every row exported came back
         assert stored() == [before] * count
+
+
+def test_the_rows_of_a_subtable_name_people_and_departments(
+    client: TestClient, users: Users
+) -> None:
+    visits = {
+        "id": "f_visits",
+        "key": "visits",
+        "type": "subtable",
+        "label": "Visits",
+        "fields": [
+            {"id": "f_on", "key": "on", "type": "date", "label": "On"},
+            {"id": "f_by", "key": "by", "type": "member", "label": "By"},
+            {"id": "f_with", "key": "with", "type": "member", "label": "With", "multiple": True},
+            {"id": "f_from", "key": "from", "type": "department", "label": "From"},
+        ],
+    }
+    app_with_form(client, APP, "case", [*FIELDS, visits])
+    users.user("alice", departments=("north",))
+    users.user("bob", departments=("north",))
+    alice, bob = user_id(users, "alice"), user_id(users, "bob")
+    north = users.department("north").id
+    rows = [
+        {"on": "2026-12-01", "by": "alice", "with": ["bob", alice], "from": "north"},
+        {"on": "2026-12-02", "by": bob},
+    ]
+    created = client.post(RECORDS, json={"customer": "ACME", "manager": "bob", "visits": rows})
+    assert created.status_code == 201, created.text
+    record = created.json()
+    assert record["manager"] == bob
+    assert [(r["by"], r.get("with"), r.get("from")) for r in record["visits"]] == [
+        (alice, [bob, alice], north),
+        (bob, None, None),
+    ]
+    refused = client.post(RECORDS, json={"customer": "ACME", "visits": [{"by": "nobody"}]})
+    assert refused.status_code == 422, refused.text
+    assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
+        ("/visits/0/by", "reference_not_found")
+    ]

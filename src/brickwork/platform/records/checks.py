@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -16,6 +16,7 @@ from brickwork.engines.form.definition import (
     MultiSelectField,
     SignatureField,
     SingleSelectField,
+    SubtableField,
 )
 from brickwork.engines.form.problems import Problem
 from brickwork.platform.auth.actor import Actor
@@ -38,6 +39,58 @@ def _ids(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     return tuple(value) if isinstance(value, tuple | list) else (str(value),)
+
+
+Given = list[tuple[int, str, Any]]
+"""A field's values in a batch: (the item's index, the value's pointer, the value), each given
+one (not null)."""
+
+
+def _slots(
+    form: PublishedForm, batch: Sequence[Mapping[str, Any]], kinds: type | tuple[type, ...]
+) -> Iterator[tuple[Any, Given]]:
+    """Each field of `kinds` with the values the batch gives it: a field of the record's
+    (pointer `/<field>`) or of a subtable's rows (`/<subtable>/<row>/<field>`), each checked
+    as the other."""
+    for item in form.definition.fields:
+        if isinstance(item, kinds):
+            given = [
+                (index, f"/{item.key}", value)
+                for index, values in enumerate(batch)
+                if (value := values.get(item.key)) is not None
+            ]
+            yield item, given
+        elif isinstance(item, SubtableField):
+            for child in item.fields:
+                if not isinstance(child, kinds):
+                    continue
+                given = [
+                    (index, f"/{item.key}/{place}/{child.key}", value)
+                    for index, values in enumerate(batch)
+                    for place, row in enumerate(_rows(values.get(item.key)))
+                    if (value := row.get(child.key)) is not None
+                ]
+                yield child, given
+
+
+def _rows(value: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(value, list | tuple):
+        return []
+    return [row if isinstance(row, Mapping) else {} for row in value]
+
+
+def _add(problems: dict[int, tuple[Problem, ...]], found: Iterable[tuple[int, Problem]]) -> None:
+    for index, problem in found:
+        problems[index] = (*problems.get(index, ()), problem)
+
+
+def _missing(
+    given: Given, found: set[str] | frozenset[str], problem: Problem
+) -> Iterator[tuple[int, Problem]]:
+    """`problem` (at its value's pointer) for each value naming an id not `found`."""
+    for index, pointer, value in given:
+        if any(i not in found for i in _ids(value)):
+            yield index, problem.under(pointer)
 
 
 OPTION_NOT_FOUND = Problem("option_unknown", "不是可选的选项", "is not one of the options")
@@ -99,26 +152,22 @@ class StoredChecks:
         problems: dict[int, tuple[Problem, ...]] = {}
         if self.files is None:
             return problems
-        for item in form.definition.fields:
-            if not isinstance(item, AttachmentField | SignatureField):
-                continue
-            owners: list[tuple[int, int | None]] = []
+        for _item, given in _slots(form, batch, (AttachmentField, SignatureField)):
+            owners: list[tuple[int, str]] = []
             refs: list[Any] = []
-            for index, values in enumerate(batch):
-                value = values.get(item.key)
+            for index, pointer, value in given:
                 if isinstance(value, tuple | list):
-                    owners.extend((index, place) for place in range(len(value)))
+                    owners.extend((index, f"{pointer}/{place}") for place in range(len(value)))
                     refs.extend(value)
-                elif value is not None:
-                    owners.append((index, None))
+                else:
+                    owners.append((index, pointer))
                     refs.append(value)
             found = (
                 self.files.check_refs(session, refs, uploader=uploader, kept=kept) if refs else ()
             )
             for ref_index, code in found:
-                owner, place = owners[ref_index]
+                owner, pointer = owners[ref_index]
                 zh, en = FILE_PROBLEMS.get(code, FILE_PROBLEMS["file_ref_invalid"])
-                pointer = f"/{item.key}" + ("" if place is None else f"/{place}")
                 problems[owner] = (*problems.get(owner, ()), Problem(code, zh, en, pointer))
         return problems
 
@@ -127,24 +176,15 @@ class StoredChecks:
     ) -> dict[int, tuple[Problem, ...]]:
         """Member fields name active users; department fields name departments."""
         problems: dict[int, tuple[Problem, ...]] = {}
-        for item in form.definition.fields:
+        for item, given in _slots(form, batch, (MemberField, DepartmentField)):
             if isinstance(item, MemberField):
                 table, where = User.__table__, [User.__table__.c.status == "active"]
-            elif isinstance(item, DepartmentField):
-                table, where = Department.__table__, []
             else:
-                continue
-            wanted = {index: _ids(values.get(item.key)) for index, values in enumerate(batch)}
-            every = sorted({i for ids in wanted.values() for i in ids})
-            if not every:
-                continue
-            found = self.repo.existing_ids(session, table, every, where)  # type: ignore[arg-type]
-            for index, ids in wanted.items():
-                if any(i not in found for i in ids):
-                    problems[index] = (
-                        *problems.get(index, ()),
-                        REFERENCE_NOT_FOUND.under(f"/{item.key}"),
-                    )
+                table, where = Department.__table__, []
+            every = sorted({i for _, _, value in given for i in _ids(value)})
+            if every:
+                found = self.repo.existing_ids(session, table, every, where)  # type: ignore[arg-type]
+                _add(problems, _missing(given, found, REFERENCE_NOT_FOUND))
         return problems
 
     def _options(
@@ -152,16 +192,10 @@ class StoredChecks:
     ) -> dict[int, tuple[Problem, ...]]:
         """Choices whose options come from another form must be values found there."""
         problems: dict[int, tuple[Problem, ...]] = {}
-        for item in form.definition.fields:
-            # isinstance first: asking a pydantic model for an attribute it lacks is slow
-            if not isinstance(item, SingleSelectField | MultiSelectField):
-                continue
+        for item, given in _slots(form, batch, (SingleSelectField, MultiSelectField)):
             source = item.options_from
-            if source is None:
-                continue
-            wanted = {index: _ids(values.get(item.key)) for index, values in enumerate(batch)}
-            every = sorted({v for values in wanted.values() for v in values})
-            if not every:
+            every = sorted({v for _, _, value in given for v in _ids(value)})
+            if source is None or not every:
                 continue
             target = self.form(session, form.app_key, source.form)
             column = {f.key: c for f, c in target.shape.columns}.get(source.value_field)
@@ -172,23 +206,15 @@ class StoredChecks:
                     zh_cn=f"表单 {source.form} 没有字段 {source.value_field}",
                 )
             found = self.repo.taken_values(session, target.table, column.column, every)
-            for index, values in wanted.items():
-                if any(v not in found for v in values):
-                    problems[index] = (
-                        *problems.get(index, ()),
-                        OPTION_NOT_FOUND.under(f"/{item.key}"),
-                    )
+            _add(problems, _missing(given, found, OPTION_NOT_FOUND))
         return problems
 
     def _references(
         self, session: Session, form: PublishedForm, batch: Sequence[Mapping[str, Any]]
     ) -> dict[int, tuple[Problem, ...]]:
         problems: dict[int, tuple[Problem, ...]] = {}
-        for item in form.definition.fields:
-            if not isinstance(item, LookupField):
-                continue
-            wanted = {index: _ids(values.get(item.key)) for index, values in enumerate(batch)}
-            every = sorted({i for ids in wanted.values() for i in ids})
+        for item, given in _slots(form, batch, LookupField):
+            every = sorted({i for _, _, value in given for i in _ids(value)})
             if not every:
                 continue
             target = self.form(session, item.target.app or form.app_key, item.target.form)
@@ -201,12 +227,7 @@ class StoredChecks:
                     target, actor=Actor("system", system=True), dialect=dialect
                 ).where(item.where)
             found = self.repo.existing_ids(session, target.table, every, where)
-            for index, ids in wanted.items():
-                if any(i not in found for i in ids):
-                    problems[index] = (
-                        *problems.get(index, ()),
-                        REFERENCE_NOT_FOUND.under(f"/{item.key}"),
-                    )
+            _add(problems, _missing(given, found, REFERENCE_NOT_FOUND))
         return problems
 
     def _unique(

@@ -111,6 +111,33 @@ def people_named(value: Any, names: Mapping[str, str]) -> Any:
     return names.get(value, value) if isinstance(value, str) else value
 
 
+def _with_ids(data: Mapping[str, Any], key: str, ids: Mapping[str, str]) -> Mapping[str, Any]:
+    """`data` with the names its `key` gives replaced by their ids (itself when it gives none)."""
+    value = data.get(key)
+    given = people_texts(value)
+    if not any(name in ids for name in given):
+        return data
+    found = [ids.get(name, name) for name in given]
+    return {**data, key: found[0] if isinstance(value, str) else found}
+
+
+def _rows(value: Any) -> list[Mapping[str, Any]]:
+    """The rows a subtable value gives (what is not a row is left to the save to refuse)."""
+    return [row for row in value if isinstance(row, Mapping)] if isinstance(value, list) else []
+
+
+def _rows_with_ids(
+    data: Mapping[str, Any], subtable: str, key: str, ids: Mapping[str, str]
+) -> Mapping[str, Any]:
+    rows = data.get(subtable)
+    if not isinstance(rows, list):
+        return data
+    named = [_with_ids(row, key, ids) if isinstance(row, Mapping) else row for row in rows]
+    if all(new is old for new, old in zip(named, rows, strict=True)):
+        return data
+    return {**data, subtable: named}
+
+
 def problems_to_items(problems: Sequence[Problem], locale: str) -> list[ErrorItem]:
     return [ErrorItem(p.pointer, p.code, p.zh_cn if locale == "zh-CN" else p.en) for p in problems]
 
@@ -303,29 +330,33 @@ class RecordService:
         self, session: Session, form: PublishedForm, items: Sequence[Mapping[str, Any]]
     ) -> list[Mapping[str, Any]]:
         """`items` with people and departments as the record holds them: ids. A member field
-        may be given a username and a department field a department's key, as a spreadsheet,
-        a flow (`initiator`) or a rule (`flow.initiator`) names them; each name is looked up
-        once per field for the whole batch. Ids, and what names nothing (refused on the field
-        when saved: `reference_not_found`), are kept; an item without names is returned as
-        it is."""
+        (of the record or of a subtable's rows) may be given a username and a department field
+        a department's key, as a spreadsheet, a flow (`initiator`) or a rule (`flow.initiator`)
+        names them; each name is looked up once per field for the whole batch. Ids, and what
+        names nothing (refused on the field when saved: `reference_not_found`), are kept; an
+        item without names is returned as it is."""
         held = list(items)
         for item in form.definition.fields:
-            if item.type not in PEOPLE:
-                continue
-            names = {
-                name
-                for data in held
-                for name in people_texts(data.get(item.key))
-                if not _UUID.fullmatch(name)
-            }
-            ids = self.repo.held_ids(session, item.type, sorted(names)) if names else {}
-            for index, data in enumerate(held if ids else ()):
-                value = data.get(item.key)
-                given = people_texts(value)
-                if any(name in ids for name in given):
-                    found = [ids.get(name, name) for name in given]
-                    held[index] = {**data, item.key: found[0] if isinstance(value, str) else found}
+            if item.type in PEOPLE:
+                ids = self._named_ids(session, item.type, [data.get(item.key) for data in held])
+                if ids:
+                    held = [_with_ids(data, item.key, ids) for data in held]
+            elif isinstance(item, SubtableField):
+                for child in item.fields:
+                    if child.type not in PEOPLE:
+                        continue
+                    rows = [row for data in held for row in _rows(data.get(item.key))]
+                    ids = self._named_ids(session, child.type, [row.get(child.key) for row in rows])
+                    if ids:
+                        held = [_rows_with_ids(data, item.key, child.key, ids) for data in held]
         return held
+
+    def _named_ids(self, session: Session, kind: str, values: Sequence[Any]) -> dict[str, str]:
+        """Name -> id of the user names (`kind` "member") or department keys among `values`."""
+        names = {
+            name for value in values for name in people_texts(value) if not _UUID.fullmatch(name)
+        }
+        return self.repo.held_ids(session, kind, sorted(names)) if names else {}
 
     def create(
         self,
