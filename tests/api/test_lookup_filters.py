@@ -113,3 +113,24 @@ def test_a_target_form_change_that_breaks_a_lookup_filter_is_refused(
     assert [(e["pointer"], e["code"]) for e in answer.json()["errors"]] == [
         ("/forms/deal/fields/0/where", code)
     ]
+
+
+def test_a_target_form_change_that_breaks_a_lookup_of_another_app_is_refused(
+    crm: TestClient,
+) -> None:
+    """A lookup may link to a form of another app: its target's change is checked too (the
+    pointer names the app)."""
+    sales = f"{API}/apps/sales"
+    assert crm.post(f"{API}/apps", json={"key": "sales", "label": "Sales"}).status_code == 201
+    spec = deal('status = "active"')
+    spec["fields"][0]["target"] = {"app": "crm", "form": "customer"}
+    draft(crm, sales, "form", "deal", spec)
+    assert crm.post(f"{sales}/definitions/form/deal/publish").status_code == 201
+    renamed = [CUSTOMER[0], {**CUSTOMER[1], "key": "state"}]
+    draft(crm, APP, "form", "customer", {"fields": renamed})
+    answer = crm.post(f"{APP}/definitions/form/customer/publish")
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "lookups_broken_by_change"
+    assert [(e["pointer"], e["code"]) for e in answer.json()["errors"]] == [
+        ("/apps/sales/forms/deal/fields/0/where", "lookup_where_invalid")
+    ]

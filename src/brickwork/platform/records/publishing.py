@@ -7,7 +7,7 @@ conversion leaves neither a new version nor a changed table behind.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -109,22 +109,24 @@ class FormStorage:
     def _lookups_into(
         self, session: Session, request: PublishRequestContext, definition: FormDefinition
     ) -> list[ErrorItem]:
-        """The lookups of the app's other published forms whose `where` the new version of
-        their target form would break (a field renamed or removed, an option gone)."""
+        """The lookups of the other published forms (of every app: a lookup may link to a form
+        of another app) whose `where` the new version of their target form would break (a field
+        renamed or removed, an option gone). Pointers name the form, and its app when another."""
         found: list[ErrorItem] = []
-        form = request.definition.key
-        for definition_id, key, number in self.metadata.published(session, request.app_key, "form"):
-            if key == form:
-                continue
-            version = self.metadata.version(session, definition_id, number)
-            if version is None:
-                continue
-            other = FormDefinition.model_validate(version.body["spec"])
-            for pointer, item in _lookups(other):
-                app_key = item.target.app or request.app_key
-                if item.where and (app_key, item.target.form) == (request.app_key, form):
-                    at = f"/forms/{key}{pointer.removeprefix('/spec')}/where"
-                    found.extend(lookup_filter_problems(item.where, form, definition, at))
+        target = (request.app_key, request.definition.key)
+        for app in self.metadata.apps(session, include_archived=False):
+            for definition_id, key, number in self.metadata.published(session, app.key, "form"):
+                if (app.key, key) == target:
+                    continue
+                version = self.metadata.version(session, definition_id, number)
+                if version is None or not _filters_lookups(version.body["spec"]):
+                    continue
+                other = FormDefinition.model_validate(version.body["spec"])
+                where = "" if app.key == request.app_key else f"/apps/{app.key}"
+                for pointer, item in _lookups(other):
+                    if item.where and (item.target.app or app.key, item.target.form) == target:
+                        at = f"{where}/forms/{key}{pointer.removeprefix('/spec')}/where"
+                        found.extend(lookup_filter_problems(item.where, target[1], definition, at))
         return found
 
     def _published(self, session: Session, app_key: str, form: str) -> FormDefinition | None:
@@ -319,6 +321,14 @@ def _cast(field: FieldBase, today: date, step: Step, cipher: Cipher | None) -> C
         return Cells(cells) if column.type_key == ENCRYPTED else cells[column.column]
 
     return convert
+
+
+def _filters_lookups(spec: Mapping[str, Any]) -> bool:
+    """Whether a form's spec (as stored) has a lookup field with a `where`: read before the
+    form is validated, which most forms need not be."""
+    fields = [f for f in spec.get("fields", ()) if isinstance(f, Mapping)]
+    rows = [r for f in fields for r in f.get("fields", ()) if isinstance(r, Mapping)]
+    return any(f.get("type") == "lookup" and f.get("where") for f in fields + rows)
 
 
 def _lookups(definition: FormDefinition) -> Iterator[tuple[str, LookupField]]:
