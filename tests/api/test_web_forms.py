@@ -692,6 +692,16 @@ def test_members_and_departments_are_named_with_suggestions(
         {"id": "d_rm", "key": "manager", "type": "member", "label": "Manager"},
         {"id": "d_team", "key": "team", "type": "member", "multiple": True, "label": "Team"},
         {"id": "d_dept", "key": "branch", "type": "department", "label": "Branch"},
+        {
+            "id": "d_visits",
+            "key": "visits",
+            "type": "subtable",
+            "label": "Visits",
+            "fields": [
+                {"id": "v_by", "key": "by", "type": "member", "label": "By"},
+                {"id": "v_at", "key": "at", "type": "department", "label": "At"},
+            ],
+        },
     ]
     made = client.post(
         f"{app}/definitions",
@@ -729,6 +739,20 @@ def test_members_and_departments_are_named_with_suggestions(
     listed = opened(client, "/apps/desk/forms/case")
     assert li.id not in listed
     assert "li.lei、han.meimei" in listed
+    # A subtable's rows name people and departments too: shown and typed by name.
+    visited = client.patch(
+        f"{app}/forms/case/records/{record_id}",
+        json={"visits": [{"by": "han.meimei", "at": "branch_sh"}], "manager": "han.meimei"},
+    )
+    assert visited.status_code == 200, visited.text
+    assert visited.json()["visits"][0]["by"] == han.id
+    detail = opened(client, f"/apps/desk/forms/case/records/{record_id}")
+    assert not {li.id, han.id, branch.id} & set(re.findall(r"[0-9a-f-]{36}", detail)), (
+        "the fields and their history name people and departments by name"
+    )
+    edit = opened(client, f"/apps/desk/forms/case/records/{record_id}/edit")
+    assert re.search(r'name="f.visits.0.by"[^>]*value="han.meimei"', edit), edit
+    assert han.id not in edit
     unknown = client.post(
         "/apps/desk/forms/case/new",
         data={"f.name": "Case 2", "f.manager": "nobody"},

@@ -460,6 +460,13 @@ class FormPage:
                 data[item.key] = value_of(item, sent.get(PREFIX + item.key, []))
         return data
 
+    def cell_text(self, value: Any, kind: str) -> str:
+        """A subtable cell's value as its input shows it: people by user name, departments by
+        key, as they are typed."""
+        if kind in PEOPLE and value:
+            return self.names_of(kind, value)
+        return cell_text(value, kind)
+
     def names_of(self, kind: str, value: Any) -> str:
         """The ids a member or department field keeps, as the user names or keys people type."""
         ids = [v for v in (value if isinstance(value, list) else [value]) if v]
@@ -830,7 +837,7 @@ class FormPage:
                             "key": column["key"],
                             "name": f"{PREFIX}{item.key}.{index}.{column['key']}",
                             "value": shown.get(column["key"]),
-                            "text": cell_text(shown.get(column["key"]), column["kind"]),
+                            "text": self.cell_text(shown.get(column["key"]), column["kind"]),
                             "error": cells.get((f"{item.key}/{index}", column["key"])),
                         }
                         for column in columns

@@ -9,6 +9,7 @@ pushes the state into the address bar, so every list is linkable and the back bu
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
@@ -298,7 +299,14 @@ def detail_page(
     labels = {item.key: item for item in published.definition.fields}
     revealed = revealed or {}
     base = f"/api/v1/apps/{app}/forms/{form}/records/{record_id}"
-    people = People(request, session, viewer, published.definition.fields, [record])
+    changed = [
+        {c["field"]: c.get(side)}
+        for entry in history
+        for c in entry["changes"]
+        if c.get("field") in labels
+        for side in ("before", "after")
+    ]
+    people = People(request, session, viewer, published.definition.fields, [record, *changed])
     fields = []
     for item in published.definition.fields:
         if item.key not in record:
@@ -317,7 +325,10 @@ def detail_page(
         if item.type == "subtable" and isinstance(value, list):
             entry["columns"] = [text_in(c.label, viewer.language) for c in item.fields]
             entry["rows"] = [
-                [shown(row.get(c.key), c, access, viewer.language) for c in item.fields]
+                [
+                    shown(people.named(row.get(c.key), c), c, access, viewer.language)
+                    for c in item.fields
+                ]
                 for row in value
                 if isinstance(row, dict)
             ]
@@ -350,8 +361,8 @@ def detail_page(
                     "label": text_in(labels[c["field"]].label, viewer.language)
                     if c.get("field") in labels
                     else c.get("field"),
-                    "before": plain(c.get("before")),
-                    "after": plain(c.get("after")),
+                    "before": plain(_named_change(people, labels, c, "before")),
+                    "after": plain(_named_change(people, labels, c, "after")),
                 }
                 for c in entry["changes"]
             ],
@@ -737,14 +748,11 @@ class People:
         fields: Any,
         items: list[dict[str, Any]],
     ) -> None:
-        kinds = {item.key: item.type for item in fields if item.type in ("member", "department")}
         wanted: dict[str, set[str]] = {"member": set(), "department": set()}
-        for row in items:
-            for key, kind in kinds.items():
-                value = row.get(key)
-                wanted[kind].update(
-                    v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
-                )
+        for kind, value in _people_values(fields, items):
+            wanted[kind].update(
+                v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
+            )
         repo = request.app.state.identities.repo
         self.names: dict[str, str] = {}
         if wanted["member"]:
@@ -756,11 +764,45 @@ class People:
                 self.names[department_id] = text_in(row.name, viewer.language) or row.key
 
     def named(self, value: Any, item: Any) -> Any:
-        if item.type not in ("member", "department") or not self.names:
+        """`value` of field `item` with the people and departments it names by name (in a
+        subtable's rows too)."""
+        if not self.names:
+            return value
+        if item.type == "subtable" and isinstance(value, list):
+            columns = {child.key: child for child in item.fields}
+            return [
+                {k: self.named(v, columns[k]) if k in columns else v for k, v in row.items()}
+                if isinstance(row, dict)
+                else row
+                for row in value
+            ]
+        if item.type not in ("member", "department"):
             return value
         if isinstance(value, list):
             return "、".join(self.names.get(v, str(v)) for v in value)
         return self.names.get(value, value) if isinstance(value, str) else value
+
+
+def _named_change(people: People, labels: dict[str, Any], change: dict[str, Any], side: str) -> Any:
+    """One side of a history entry's change of a field, people and departments by name."""
+    item = labels.get(change.get("field", ""))
+    return change.get(side) if item is None else people.named(change.get(side), item)
+
+
+def _people_values(fields: Any, items: list[dict[str, Any]]) -> Iterator[tuple[str, Any]]:
+    """(`member` or `department`, value) of each member and department field of `items`, those
+    in subtable rows included."""
+    for item in fields:
+        if item.type in ("member", "department"):
+            yield from ((item.type, row.get(item.key)) for row in items)
+        elif item.type == "subtable":
+            for child in item.fields:
+                if child.type in ("member", "department"):
+                    for row in items:
+                        rows = row.get(item.key)
+                        for cells in rows if isinstance(rows, list) else []:
+                            if isinstance(cells, dict):
+                                yield child.type, cells.get(child.key)
 
 
 RELATED = 10
