@@ -183,3 +183,39 @@ def test_conditions_name_people_by_username_and_departments_by_key(
     assert routed(officer, officer="officer_li", branch="north") == ["second_pair_of_eyes"]
     assert routed(clerk, officer="officer_li", branch="north") == ["north_desk"]
     assert routed(clerk, officer="officer_li") == ["anyone"]
+
+
+def test_the_task_page_names_the_people_and_departments_of_the_record(
+    client: TestClient, users: Users
+) -> None:
+    """An approver reads who the record names by name, not by the ids it holds."""
+    assert client.post(f"{API}/apps", json={"key": "loans", "label": "Loans"}).status_code == 201
+    assert define(client, "form", "loan", FORM, app="loans").status_code == 201
+    north = users.department("north")
+    officer = users.client("officer_li", grants=READ_WRITE, departments=("north",))
+    users.identities.repo.user_by_username(users.session, "officer_li").display_name = "李雷"
+    users.session.commit()
+    nodes = [
+        {"id": "start", "type": "start"},
+        approval("officer", FIELD),
+        {"id": "end", "type": "end"},
+    ]
+    edges = [
+        {"id": "e0", "from": "start", "to": "officer"},
+        {"id": "e1", "from": "officer", "to": "end"},
+    ]
+    settings = {"initiator_is_approver": "handle"}
+    flow = {"form": "loan", "settings": settings, "nodes": nodes, "edges": edges}
+    assert define(client, "flow", "loan_review", flow, app="loans").status_code == 201
+    record = officer.post(
+        RECORDS, json={"amount": "10.00", "officer": "officer_li", "branch": "north"}
+    )
+    assert record.status_code == 201, record.text
+    started = officer.post(f"{RECORDS}/{record.json()['id']}/flows", json={"flow": "loan_review"})
+    assert started.status_code == 201, started.text
+    (task,) = todo(officer)
+    page = officer.get(f"/inbox/tasks/{task['id']}")
+    assert page.status_code == 200, page.text
+    officer_id = record.json()["officer"]
+    assert officer_id not in page.text and north.id not in page.text
+    assert "李雷" in page.text

@@ -37,6 +37,7 @@ from brickwork.platform.web.params import AppKey, FormListsDep, first
 from brickwork.platform.web.people import Names
 from brickwork.platform.web.records import (
     TASK_KINDS,
+    People,
     flow_label,
     navigation,
     node_name,
@@ -231,10 +232,13 @@ class TaskPage:
         form = records.form(self.session, detail["app"], detail["form"])
         levels = view["fields"]
         fields = []
+        named = People(
+            self.request, self.session, self.viewer, form.definition.fields, [view["record"]]
+        )
         for item in form.definition.fields:
             if item.key not in levels or item.key not in view["record"]:
                 continue
-            value = view["record"][item.key]
+            value = named.named(view["record"][item.key], item)
             cell = shown(value, item, Levels(item.key, levels[item.key]), language)
             fields.append({"label": text_in(item.label, language), "value": cell})
         labels = FormLabels(self.request, self.session, language)
