@@ -192,3 +192,34 @@ def test_the_rows_of_a_subtable_name_people_and_departments(
     assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
         ("/visits/0/by", "reference_not_found")
     ]
+
+
+def test_a_report_shows_people_and_departments_by_name(desk: TestClient, users: Users) -> None:
+    """A report grouped by a member or department field shows (and charts, and exports) who and
+    which department by user name and key; its rows keep the ids (a drill-through filters on
+    them)."""
+    for manager in ("alice", "alice", "bob"):
+        made = desk.post(RECORDS, json={"customer": "C", "manager": manager, "branch": "north"})
+        assert made.status_code == 201, made.text
+    spec = {
+        "dataset": {"form": "case"},
+        "dimensions": [
+            {"key": "manager", "field": "manager"},
+            {"key": "branch", "field": "branch"},
+        ],
+        "measures": [{"key": "cases", "function": "count"}],
+        "chart": {"type": "bar", "x": "manager", "y": ["cases"]},
+    }
+    draft(desk, APP, "report", "by_manager", spec)
+    assert desk.post(f"{APP}/definitions/report/by_manager/publish").status_code == 201
+    ran = desk.post(f"{APP}/reports/by_manager/run", json={})
+    assert ran.status_code == 200, ran.text
+    result = ran.json()
+    alice, bob = user_id(users, "alice"), user_id(users, "bob")
+    north = users.department("north").id
+    assert sorted(map(tuple, result["rows"])) == sorted([(alice, north, "2"), (bob, north, "1")])
+    assert sorted(map(tuple, result["display"])) == [("alice", "north", "2"), ("bob", "north", "1")]
+    assert alice not in str(result["chart"]) and "alice" in str(result["chart"])
+    exported = desk.post(f"{APP}/reports/by_manager/export", json={"format": "csv"})
+    assert exported.status_code == 200, exported.text
+    assert "alice" in exported.text and alice not in exported.text

@@ -188,7 +188,8 @@ def _grid(run: ReportRun, locale: str) -> tuple[list[str], list[list[Any]]]:
 
 
 def _named(run: ReportRun, locale: str) -> list[Any]:
-    """Per column, what a value is written as: a choice's label, or the value itself."""
+    """Per column, what a value is written as: a choice's label, a user name or department key
+    (a member or department field holds their ids), or the value itself."""
     names = choice_names(run.choices, locale)
 
     def of(labels: Mapping[str, str]) -> Any:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -48,7 +48,7 @@ from brickwork.platform.errors import Conflict, ErrorItem, Forbidden, Invalid
 from brickwork.platform.records.listing import LruCache
 from brickwork.platform.records.published import PublishedForm
 from brickwork.platform.records.query import RecordQuery
-from brickwork.platform.records.service import RecordService
+from brickwork.platform.records.service import PEOPLE, RecordService
 from brickwork.platform.reports.definitions import ReportCompiler
 from brickwork.platform.reports.query import Source, SummaryQuery, percentile_value
 from brickwork.platform.reports.repository import ReportRepository
@@ -74,7 +74,8 @@ class ReportRun:
     """Detail runs asked to count: how many rows match."""
     choices: Mapping[str, Mapping[str, Label]] = field(default_factory=dict)
     """Per column of a choice field (a dimension or a detail column): each option's value
-    and its label, so that a person reads `存款` where the value is `deposits`."""
+    and its label, so that a person reads `存款` where the value is `deposits`; per column of
+    a member or department field, each id it holds and the user name or department key."""
 
 
 class ReportService:
@@ -152,7 +153,7 @@ class ReportService:
             run = self._detail(
                 session, actor, app_key, plan, version, values, page, size, count, action
             )
-            return replace(run, choices=self._choices(session, app_key, plan))
+            return replace(run, choices=self._choices(session, app_key, plan, run.table))
         base = self.records.form(session, app_key, plan.dataset.form)
         access = self._access(session, actor, base, action)
         cache_key = (action, *self._cache_key(app_key, plan, version, values, access, actor))
@@ -161,7 +162,7 @@ class ReportService:
             found: ReportRun = cached[1]
             return found
         run = self._summary(session, actor, app_key, plan, version, values, base, access, action)
-        run = replace(run, choices=self._choices(session, app_key, plan))
+        run = replace(run, choices=self._choices(session, app_key, plan, run.table))
         self._cache.put(cache_key, (time.monotonic() + self.ttl, run))
         return run
 
@@ -182,18 +183,45 @@ class ReportService:
             base = self.records.form(session, app_key, plan.dataset.form)
             access = self._access(session, actor, base, "read")
             run = self._summary(session, actor, app_key, plan, 0, values, base, access, "read")
-        return replace(run, choices=self._choices(session, app_key, plan))
+        return replace(run, choices=self._choices(session, app_key, plan, run.table))
 
     def _choices(
-        self, session: Session, app_key: str, plan: ReportPlan
+        self, session: Session, app_key: str, plan: ReportPlan, table: ResultTable
     ) -> dict[str, dict[str, Label]]:
-        """The option labels of the columns that show a choice field as it is (not bucketed
-        nor cut to a period)."""
+        """The text of the values of the columns that show a field as it is (not bucketed nor
+        cut to a period): a choice's option labels, and the user names and department keys of
+        the users and departments a member or department field holds by id."""
+        found: dict[str, dict[str, Label]] = {}
+        for item, chosen in self._shown_fields(session, app_key, plan):
+            if chosen.type in PEOPLE:
+                column = next((i for i, c in enumerate(table.columns) if c.key == item.key), None)
+                ids = sorted(
+                    {row[column] for row in table.rows if isinstance(row[column], str)}
+                    if column is not None
+                    else set()
+                )
+                named = self.records.repo.names_of_ids(session, chosen.type, ids)
+                if named:
+                    found[item.key] = dict(named)
+                continue
+            options = getattr(chosen, "options", None) or ()
+            labels = {
+                option.value: _report_label(option.label)
+                for option in options
+                if not isinstance(option, str) and option.label is not None
+            }
+            if labels:
+                found[item.key] = labels
+        return found
+
+    def _shown_fields(
+        self, session: Session, app_key: str, plan: ReportPlan
+    ) -> Iterator[tuple[Dimension | DetailColumn, Any]]:
+        """The dimensions and columns that show a field of a form as it is, with the field."""
         dataset = plan.dataset
         forms = {"": dataset.form, **{join.alias: join.form for join in dataset.joins}}
         if dataset.subtable is not None:
             forms[PARENT] = dataset.form
-        found: dict[str, dict[str, Label]] = {}
         shown: list[Dimension | DetailColumn] = [*plan.dimensions, *plan.columns]
         for item in shown:
             if isinstance(item, Dimension) and (item.grain is not None or item.buckets):
@@ -206,15 +234,8 @@ class ReportService:
                 table = next((f for f in fields if f.key == dataset.subtable), None)
                 fields = getattr(table, "fields", ())
             chosen = next((f for f in fields if f.key == item.ref.field), None)
-            options = getattr(chosen, "options", None) or ()
-            labels = {
-                option.value: _report_label(option.label)
-                for option in options
-                if not isinstance(option, str) and option.label is not None
-            }
-            if labels:
-                found[item.key] = labels
-        return found
+            if chosen is not None:
+                yield item, chosen
 
     def check(
         self,
