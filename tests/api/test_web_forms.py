@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -753,6 +754,22 @@ def test_members_and_departments_are_named_with_suggestions(
     edit = opened(client, f"/apps/desk/forms/case/records/{record_id}/edit")
     assert re.search(r'name="f.visits.0.by"[^>]*value="han.meimei"', edit), edit
     assert han.id not in edit
+    # The list's filter builder compares them with whom or which department is typed by name.
+    for field, operator, value, found in [
+        ("manager", "eq", "han.meimei", True),
+        ("manager", "eq", "li.lei", False),
+        ("manager", "ne", "li.lei", True),
+        ("branch", "eq", "branch_sh", True),
+    ]:
+        query = {"bf": field, "bo": operator, "bv": value}
+        page = opened(client, f"/apps/desk/forms/case?{urlencode(query)}")
+        assert (f"/records/{record_id}" in page) is found, (field, operator, value)
+    several = opened(client, "/apps/desk/forms/case?bf=team&bo=eq&bv=li.lei")
+    assert "this comparison does not fit the field" in several
+    assert f"/records/{record_id}" in several  # left out: the list still works
+    nobody = opened(client, "/apps/desk/forms/case?bf=manager&bo=eq&bv=nobody")
+    assert "“nobody” names no user or department" in nobody
+    assert f"/records/{record_id}" in nobody  # the condition is left out, the list still works
     unknown = client.post(
         "/apps/desk/forms/case/new",
         data={"f.name": "Case 2", "f.manager": "nobody"},

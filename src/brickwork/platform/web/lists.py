@@ -11,7 +11,7 @@ is reported by name; the rest of the list still works.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -23,6 +23,7 @@ from brickwork.platform.clock import wall_time
 NUMBER_TYPES = frozenset({"integer", "decimal", "money", "percent"})
 TIME_TYPES = frozenset({"date", "datetime"})
 CHOICE_TYPES = frozenset({"single_select", "boolean"})
+PEOPLE_TYPES = frozenset({"member", "department"})
 COMPARISONS = {"eq": "=", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "contains", "empty", "filled")
 ORDERED = ("eq", "ne", "gt", "ge", "lt", "le", "empty", "filled")
@@ -40,7 +41,7 @@ def operators_of(kind: str) -> tuple[str, ...]:
     """The operators a field of `kind` can be filtered with."""
     if kind in NUMBER_TYPES or kind in TIME_TYPES:
         return ORDERED
-    if kind in CHOICE_TYPES:
+    if kind in CHOICE_TYPES or kind in PEOPLE_TYPES:
         return ("eq", "ne", "empty", "filled")
     return ("contains", "eq", "ne", "empty", "filled")
 
@@ -72,11 +73,17 @@ def chosen_columns(
     return (columns or list(fields[:default])), unknown
 
 
+Held = Callable[[str, str], str | None]
+"""The id a member (`kind` "member") or department field holds for a user name or department
+key as people type it; None when it names none."""
+
+
 def compiled(
-    conditions: Sequence[Condition], fields: Sequence[Any], access: Any
+    conditions: Sequence[Condition], fields: Sequence[Any], access: Any, held: Held
 ) -> tuple[str | None, list[dict[str, str]]]:
     """The conditions as one expression (all must hold), and a problem for each that cannot
-    be one: `{"field", "code", "value"}` (the page words it)."""
+    be one: `{"field", "code", "value"}` (the page words it). A member or department field is
+    compared with the id of the user or department typed by name (`held`)."""
     by_key = {item.key: item for item in fields}
     parts: list[str] = []
     problems: list[dict[str, str]] = []
@@ -92,6 +99,22 @@ def compiled(
             problems.append(
                 {"field": condition.field, "code": "operator_unfit", "value": condition.operator}
             )
+            continue
+        if getattr(item, "multiple", False) and condition.operator in COMPARISONS:
+            # several people or departments are kept as a list, which the database cannot
+            # compare: only whether the field is filled
+            problems.append(
+                {"field": condition.field, "code": "operator_unfit", "value": condition.operator}
+            )
+            continue
+        if item.type in PEOPLE_TYPES and condition.operator in COMPARISONS:
+            part = people_clause(item, condition, held)
+            if part is None:
+                problems.append(
+                    {"field": condition.field, "code": "nobody_named", "value": condition.value}
+                )
+                continue
+            parts.append(part)
             continue
         part = clause(item, condition)
         if part is None:
@@ -118,6 +141,16 @@ def clause(item: Any, condition: Condition) -> str | None:
     if operator == "contains":
         return f"contains({key}, {written})"
     return f"{key} {COMPARISONS[operator]} {written}"
+
+
+def people_clause(item: Any, condition: Condition, held: Held) -> str | None:
+    """A member or department field equal (or not) to whom or which department is typed by
+    name: the record holds ids (None: the text names nobody)."""
+    name = condition.value.strip()
+    found = held(item.type, name) if name else None
+    if found is None:
+        return None
+    return f"{item.key} {COMPARISONS[condition.operator]} {json.dumps(found)}"
 
 
 def literal(item: Any, text: str) -> str | None:

@@ -112,7 +112,9 @@ def record_list(
     wanted = [key for key in (cols.split(",") if cols else col or []) if key]
     columns, unknown = chosen_columns(fields, wanted, MAX_COLUMNS)
     conditions = conditions_of(bf or [], bo or [], bv or [])
-    built, unfit = compiled(conditions, fields, access)
+    built, unfit = compiled(
+        conditions, fields, access, lambda kind, name: held_id(request, session, kind, name)
+    )
     typed = " and ".join(f"({part})" for part in (filter.strip(), built or "") if part)
     expression = combined(q, typed, fields, access)
     problem: PlatformError | None = None
@@ -435,6 +437,18 @@ CLEAR = SimpleNamespace(levels={})
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def held_id(request: Request, session: Session, kind: str, name: str) -> str | None:
+    """The id of the user (`kind` "member") or department named `name` (a user name or a
+    department key, as a filter's condition types it), if any."""
+    repo = request.app.state.identities.repo
+    found = (
+        repo.user_by_username(session, name)
+        if kind == "member"
+        else repo.department_by_key(session, name)
+    )
+    return None if found is None else str(found.id)
 
 
 def combined(q: str, expression: str, fields: list[Any], access: Any) -> str | None:
