@@ -7,7 +7,8 @@ be taken. Pure: the caller says which names are choice fields and what their opt
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Collection, Iterator, Mapping
 from typing import NamedTuple
 
 from brickwork.engines.bilingual import Words
@@ -49,17 +50,41 @@ def foreign_options(tree: Expr, options: Mapping[str, frozenset[str]]) -> list[F
     binds itself (`for status in ...`, a function's parameter) is not the field."""
     if not options:
         return []
+    return [
+        ForeignOption(field, literal.value, literal.span)
+        for field, literal in _literals_compared(tree)
+        if field in options and literal.value not in options[field]
+    ]
+
+
+ID_SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""The shape of the ids a member or department field holds."""
+
+
+def names_compared(tree: Expr, people: Collection[str]) -> list[ForeignOption]:
+    """The text literals that `tree` compares with a member or department field (`people`: their
+    names, `it.manager` paths included) and that are not ids: such a field holds the ids of
+    users or departments, so a user name or department key (`manager = "alice"`) never
+    matches."""
+    if not people:
+        return []
+    return [
+        ForeignOption(field, literal.value, literal.span)
+        for field, literal in _literals_compared(tree)
+        if field in people and not ID_SHAPE.fullmatch(literal.value)
+    ]
+
+
+def _literals_compared(tree: Expr) -> Iterator[tuple[str, String]]:
+    """(field, text literal) of each comparison of a field with text in `tree`, leaving out the
+    names the expression binds itself."""
     nodes = walk(tree)
     bound = {i.name for n in nodes if isinstance(n, For | Quantified) for i in n.iterations}
     bound.update(p.name for n in nodes if isinstance(n, FunctionDef) for p in n.params)
-    found: list[ForeignOption] = []
     for node in nodes:
         for field, literal in _compared(node):
-            allowed = options.get(field)
-            root = field.partition(".")[0]
-            if allowed is not None and root not in bound and literal.value not in allowed:
-                found.append(ForeignOption(field, literal.value, literal.span))
-    return found
+            if field.partition(".")[0] not in bound:
+                yield field, literal
 
 
 def _field(node: Expr) -> str | None:

@@ -22,7 +22,12 @@ from types import MappingProxyType
 from typing import Any
 
 from brickwork.engines.expr import CompiledExpression, Scope
-from brickwork.engines.expr.choices import foreign_options, literal_results, shown
+from brickwork.engines.expr.choices import (
+    foreign_options,
+    literal_results,
+    names_compared,
+    shown,
+)
 from brickwork.engines.expr.datatypes import BOOLEAN, NUMBER
 from brickwork.engines.expr.diagnostics import Span
 from brickwork.engines.form.checkers import Checker, checker_of
@@ -35,6 +40,7 @@ from brickwork.engines.form.definition import (
     SerialNumberField,
     SubtableField,
     choice_options,
+    people_fields,
 )
 from brickwork.engines.form.design import check_definition
 from brickwork.engines.form.elements import FieldBase, label_text
@@ -231,6 +237,8 @@ class _Builder:
         """The currency checks, run when the form is checked (`check_form`), not compiled."""
         self.choices = choice_options(definition.fields)
         """The static options of the choice fields (by key), for the same checks."""
+        self.people = people_fields(definition.fields)
+        """The member and department fields (they hold ids), for the same checks."""
         self.money_problems: list[Problem] = []
         self.row: SubtableField | None = None
         """The subtable whose row expressions are being compiled, if any."""
@@ -375,6 +383,20 @@ class _Builder:
                     field=foreign.field,
                 )
                 for foreign in foreign_options(found.expression.tree, choices)
+            )
+            people = self.people
+            if self.row is not None:
+                people = people | people_fields(self.row.fields)
+            self.money_problems.extend(
+                problem(
+                    "expression_people_by_name",
+                    pointer=pointer,
+                    line=named.span.line,
+                    column=named.span.column,
+                    field=named.field,
+                    value=named.value,
+                )
+                for named in names_compared(found.expression.tree, people)
             )
             self.money_problems.extend(
                 self.money.problems(

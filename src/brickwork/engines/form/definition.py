@@ -192,6 +192,11 @@ def choice_options(fields: Iterable[FieldBase]) -> dict[str, frozenset[str]]:
     }
 
 
+def people_fields(fields: Iterable[FieldBase]) -> frozenset[str]:
+    """Keys of the member and department fields among `fields` (they hold ids)."""
+    return frozenset(field.key for field in fields if field.type in ("member", "department"))
+
+
 # ---------------------------------------------------------------- contact
 
 

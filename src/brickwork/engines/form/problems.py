@@ -286,6 +286,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         'line {line}, column {column}: "{value}" is not an option of `{field}` ({options}), so'
         " the comparison never matches: use one of them (case matters)",
     ),
+    "expression_people_by_name": (
+        '第 {line} 行第 {column} 列：`{field}` 存放的是用户或部门的 id，不是 "{value}" 这样的名称，'
+        "这个比较永远不会匹配：请与另一个成员或部门字段比较",
+        "line {line}, column {column}: `{field}` holds the id of a user or department, never a"
+        ' name such as "{value}", so the comparison never matches: compare it with another'
+        " member or department field",
+    ),
     "default_not_an_option": (
         '第 {line} 行第 {column} 列："{value}" 不是该字段的选项（{options}），'
         "这个默认值会被拒绝：请使用其中之一（区分大小写）",

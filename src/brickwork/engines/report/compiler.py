@@ -27,7 +27,7 @@ from brickwork.engines.expr import (
     parse,
     to_sql_ir,
 )
-from brickwork.engines.expr.choices import foreign_options, shown
+from brickwork.engines.expr.choices import foreign_options, names_compared, shown
 from brickwork.engines.expr.syntax import Name, Path, read_beyond_null_tests, walk
 from brickwork.engines.report import plan as p
 from brickwork.engines.report.definition import (
@@ -711,7 +711,27 @@ class _Compiler:
                     field=foreign.field,
                     options=shown(choices[foreign.field]),
                 )
+            for named in names_compared(parse(source), self.people()):
+                self.problem(
+                    pointer,
+                    "E_REPORT_PEOPLE_BY_NAME",
+                    "filter_people_by_name",
+                    line=named.span.line,
+                    column=named.span.column,
+                    value=named.value,
+                    field=named.field,
+                )
             yield p.Filter(source, ir, pointer)
+
+    def people(self) -> frozenset[str]:
+        """The member and department fields a filter may name (`field` or `join.field`): they
+        hold ids (the record's own `owner`, `created_by` and `department` hold names)."""
+        return frozenset(
+            name if alias == "" else f"{alias}.{name}"
+            for alias, fields in self.sources.items()
+            for name, info in fields.items()
+            if info.type in ("user", "department") and SYSTEM_FIELDS.get(name) is not info
+        )
 
     def mixed_reads(self, source: str) -> list[str]:
         """The money fields whose values name their own currencies that the filter `source`

@@ -216,6 +216,13 @@ PROBLEMS: dict[str, tuple[str, str]] = {
         'line {line}, column {column}: "{value}" is not an option of `{field}` ({options}), so'
         " the filter never matches it: use one of them (case matters)",
     ),
+    "filter_people_by_name": (
+        '第 {line} 行第 {column} 列：`{field}` 存放的是用户或部门的 id，不是 "{value}" 这样的名称，'
+        "这个筛选条件永远不会匹配：请与另一个成员或部门字段比较",
+        "line {line}, column {column}: `{field}` holds the id of a user or department, never a"
+        ' name such as "{value}", so the filter never matches: compare it with another member or'
+        " department field",
+    ),
     "mixed_filter": (
         "筛选条件不能比较 {field!r}：" + _MIXED_HEAD[0] + "与同一个阈值相比较" + _MIXED_TAIL[0],
         "the filter cannot compare {field!r}: "

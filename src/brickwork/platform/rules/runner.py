@@ -36,8 +36,10 @@ from brickwork.engines.expr import (
 )
 from brickwork.engines.expr import datatypes as t
 from brickwork.engines.expr.choices import (
+    ForeignOption,
     foreign_options,
     literal_results,
+    names_compared,
     not_an_option,
     shown,
 )
@@ -53,6 +55,7 @@ from brickwork.engines.form.definition import (
     MoneyField,
     SerialNumberField,
     choice_options,
+    people_fields,
 )
 from brickwork.engines.form.scope import to_expression_values
 from brickwork.engines.rules import (
@@ -258,6 +261,8 @@ class RuleRunner:
         missing.extend(unwritable_problems(compiled.spec, filled, "/spec"))
         options = {form.form_key: choice_options(form.definition.fields) for form in forms}
         missing.extend(option_problems(compiled, options, "/spec"))
+        people = {form.form_key: people_fields(form.definition.fields) for form in forms}
+        missing.extend(people_problems(compiled, people, "/spec"))
         if missing:
             raise Invalid(
                 f"rule {request.definition.key!r} cannot be published",
@@ -482,6 +487,10 @@ class RuleRunner:
             **{form.form_key: choice_options(form.definition.fields) for form in forms},
             request.definition.key: choice_options(compiled_form.definition.fields),
         }
+        people = {
+            **{form.form_key: people_fields(form.definition.fields) for form in forms},
+            request.definition.key: people_fields(compiled_form.definition.fields),
+        }
         problems: list[ErrorItem] = []
         steps: list[str] = []
         for _definition_id, key, number in published:
@@ -495,6 +504,7 @@ class RuleRunner:
             broken.extend(currency_problems(compiled, mixed, f"/rules/{key}"))
             broken.extend(unwritable_problems(compiled.spec, filled, f"/rules/{key}"))
             broken.extend(option_problems(compiled, options, f"/rules/{key}"))
+            broken.extend(people_problems(compiled, people, f"/rules/{key}"))
             problems.extend(broken)
             if not broken:
                 steps.append(f"rule {key!r} still compiles")
@@ -1578,6 +1588,49 @@ def option_problems(
             for found in foreign_options(tree, scoped)
         )
     return problems
+
+
+def people_problems(
+    compiled: CompiledRule, people: Mapping[str, frozenset[str]], pointer: str
+) -> list[ErrorItem]:
+    """Text compared with a member or department field that is not an id (`manager = "alice"`):
+    in a rule such a field holds the ids of users and departments, so the comparison never
+    matches and the rule would never fire (or always)."""
+    spec = compiled.spec
+    own = record_form(spec.trigger)
+    mine = set(people.get(own, frozenset())) if own is not None else set()
+    mine -= {aggregate.name for aggregate in spec.aggregates}
+    mine.update({f"previous.{key}" for key in mine})
+    problems = [
+        _people_by_name(f"{pointer}{at}", found)
+        for at, expression in compiled.expressions.items()
+        if "/outputs/" not in at  # a decision call's outputs read `result`, not the record
+        for found in names_compared(expression.tree, mine)
+    ]
+    for at, form, source in _database_filters(spec):
+        scoped = {f"it.{key}" for key in people.get(form, ())}
+        scoped.update(f"record.{key}" for key in (people.get(own, ()) if own else ()))
+        try:
+            tree = parse(source)
+        except ExpressionError:
+            continue  # the rule's own checks report it
+        problems.extend(
+            _people_by_name(f"{pointer}{at}", found) for found in names_compared(tree, scoped)
+        )
+    return problems
+
+
+def _people_by_name(pointer: str, found: ForeignOption) -> ErrorItem:
+    span = found.span
+    return ErrorItem(
+        pointer,
+        "E_RULE_PEOPLE_BY_NAME",
+        f"line {span.line}, column {span.column}: `{found.field}` holds the id of a user or "
+        f'department, never a name such as "{found.value}", so the comparison never matches: '
+        "compare it with another member or department field",
+        f"第 {span.line} 行第 {span.column} 列：`{found.field}` 存放的是用户或部门的 id，"
+        f'不是 "{found.value}" 这样的名称，这个比较永远不会匹配：请与另一个成员或部门字段比较',
+    )
 
 
 def _value_targets(spec: RuleDefinition) -> Iterator[tuple[int, str, Mapping[str, str]]]:

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from brickwork.engines.expr.choices import foreign_options, literal_results, shown
+from brickwork.engines.expr.choices import (
+    foreign_options,
+    literal_results,
+    names_compared,
+    shown,
+)
 from brickwork.engines.expr.parser import parse
 
 OPTIONS = {
@@ -61,3 +66,28 @@ def test_a_problem_lists_the_first_options_sorted() -> None:
     assert shown(frozenset({"b", "a"})) == '"a", "b"'
     many = frozenset(f"o{i:02}" for i in range(12))
     assert shown(many) == ", ".join(f'"o{i:02}"' for i in range(8)) + ", ..."
+
+
+ID = "6f1c2a3b-0d4e-4f5a-8b6c-7d8e9f0a1b2c"
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ('manager = "alice"', [("manager", "alice")]),
+        ('"north" != branch', [("branch", "north")]),
+        ('manager in ["alice", "bob"]', [("manager", "alice"), ("manager", "bob")]),
+        ('list contains(reviewers, "bob")', [("reviewers", "bob")]),
+        ('it.manager = "alice" and it.manager = record.manager', [("it.manager", "alice")]),
+        (f'manager = "{ID}"', []),  # an id is what the field holds
+        ("manager = reviewers[1]", []),
+        ('customer = "alice"', []),  # not a member field
+        ('some manager in ["alice"] satisfies manager = "alice"', []),  # its own name
+    ],
+)
+def test_names_compared_with_people_fields_are_found(
+    source: str, found: list[tuple[str, str]]
+) -> None:
+    people = {"manager", "branch", "reviewers", "it.manager", "record.manager"}
+    named = names_compared(parse(source), people)
+    assert [(f.field, f.value) for f in named] == found
