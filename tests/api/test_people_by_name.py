@@ -333,12 +333,15 @@ def test_a_form_change_that_makes_a_rule_compare_a_person_with_a_name_is_refused
 
 def test_a_report_filter_comparing_a_person_with_a_name_is_refused(desk: TestClient) -> None:
     """`manager = "alice"` would leave every row out; the record's own `owner` holds user
-    names and is compared with them."""
+    names and is compared with them (its `department` holds an id)."""
     spec = {
         "dataset": {"form": "case"},
         "dimensions": [{"key": "customer", "field": "customer"}],
         "measures": [{"key": "cases", "function": "count"}],
-        "filters": ['owner = "admin"', 'manager = "alice" or branch != "north"'],
+        "filters": [
+            'owner = "admin"',
+            'manager = "alice" or branch != "north" or department = "x"',
+        ],
     }
     draft(desk, APP, "report", "alices", spec)
     refused = desk.post(f"{APP}/definitions/report/alices/publish")
@@ -346,6 +349,34 @@ def test_a_report_filter_comparing_a_person_with_a_name_is_refused(desk: TestCli
     assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
         ("/spec/filters/1", "E_REPORT_PEOPLE_BY_NAME"),
         ("/spec/filters/1", "E_REPORT_PEOPLE_BY_NAME"),
+        ("/spec/filters/1", "E_REPORT_PEOPLE_BY_NAME"),  # the record's department: an id
     ]
     draft(desk, APP, "report", "alices", {**spec, "filters": ['owner = "admin"']})
     assert desk.post(f"{APP}/definitions/report/alices/publish").status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("rows", "column"),
+    [
+        ('manager = "alice"', 11),
+        ("manager = $user.username", 11),
+        ('department != "north"', 15),  # the record's department holds an id too
+        ('branch = "north" or owner = $user.username', 10),
+    ],
+)
+def test_a_row_scope_comparing_a_person_with_a_name_is_refused(
+    desk: TestClient, users: Users, rows: str, column: int
+) -> None:
+    """`manager != "alice"` would open every row to the role, `manager = $user.username` none:
+    the field holds ids. Refused when the grants are saved; `$user.id` is what it holds."""
+    sec = users.client("sec.wang", roles=("security_admin",))
+    assert sec.post(f"{API}/roles", json={"key": "rm", "label": {"en": "RM"}}).status_code == 201
+    grant = {"app": "desk", "form": "case", "actions": ["read"], "rows": {"expression": rows}}
+    refused = sec.put(f"{API}/roles/rm/permissions", json=[grant])
+    assert refused.status_code == 422, refused.text
+    [item] = refused.json()["errors"]
+    assert item["pointer"] == "/0/rows/expression"
+    assert item["message"].startswith(f"line 1, column {column}: `")
+    assert "holds the id of a user or department" in item["message"]
+    mine = {**grant, "rows": {"expression": "manager = $user.id or owner = $user.username"}}
+    assert sec.put(f"{API}/roles/rm/permissions", json=[mine]).status_code == 200

@@ -61,18 +61,28 @@ ID_SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 """The shape of the ids a member or department field holds."""
 
 
-def names_compared(tree: Expr, people: Collection[str]) -> list[ForeignOption]:
+def names_compared(
+    tree: Expr, people: Collection[str], names: Collection[str] = ()
+) -> list[ForeignOption]:
     """The text literals that `tree` compares with a member or department field (`people`: their
-    names, `it.manager` paths included) and that are not ids: such a field holds the ids of
-    users or departments, so a user name or department key (`manager = "alice"`) never
-    matches."""
+    names, `it.manager` paths included) and that are not ids, and the values known to be names
+    (`names`: paths such as `$user.username` or `flow.initiator`, reported as their path)
+    compared with one: such a field holds the ids of users or departments, so a user name or
+    department key (`manager = "alice"`) never matches."""
     if not people:
         return []
-    return [
+    found = [
         ForeignOption(field, literal.value, literal.span)
         for field, literal in _literals_compared(tree)
         if field in people and not ID_SHAPE.fullmatch(literal.value)
     ]
+    for node in walk(tree) if names else ():
+        if isinstance(node, Compare) and node.op in ("=", "!="):
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                field, given = _field(side), _field(other)
+                if field is not None and given is not None and field in people and given in names:
+                    found.append(ForeignOption(field, given, other.span))
+    return found
 
 
 def _literals_compared(tree: Expr) -> Iterator[tuple[str, String]]:

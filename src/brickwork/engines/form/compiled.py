@@ -396,7 +396,7 @@ class _Builder:
                     field=named.field,
                     value=named.value,
                 )
-                for named in names_compared(found.expression.tree, people)
+                for named in names_compared(found.expression.tree, people, ("$user.username",))
             )
             self.money_problems.extend(
                 self.money.problems(

@@ -724,13 +724,15 @@ class _Compiler:
             yield p.Filter(source, ir, pointer)
 
     def people(self) -> frozenset[str]:
-        """The member and department fields a filter may name (`field` or `join.field`): they
-        hold ids (the record's own `owner`, `created_by` and `department` hold names)."""
+        """The member and department fields a filter may name (`field` or `join.field`), and
+        the record's own `department`: they hold ids (`owner` and `created_by` hold user
+        names)."""
         return frozenset(
             name if alias == "" else f"{alias}.{name}"
             for alias, fields in self.sources.items()
             for name, info in fields.items()
-            if info.type in ("user", "department") and SYSTEM_FIELDS.get(name) is not info
+            if info.type == "department"
+            or (info.type == "user" and SYSTEM_FIELDS.get(name) is not info)
         )
 
     def mixed_reads(self, source: str) -> list[str]:

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from brickwork.engines.bilingual import Words
 from brickwork.engines.expr import ExpressionError, parse, to_sql_ir
 from brickwork.engines.expr.checker import Scope
-from brickwork.engines.expr.choices import ForeignOption, foreign_options
+from brickwork.engines.expr.choices import ForeignOption, foreign_options, names_compared
 from brickwork.engines.expr.choices import not_an_option as lead_in
 from brickwork.engines.expr.sql_ir import SqlColumn
 from brickwork.engines.form import FormDesignError, compile_form
-from brickwork.engines.form.definition import FormDefinition, choice_options
+from brickwork.engines.form.definition import FormDefinition, choice_options, people_fields
 from brickwork.platform.auth.policy import ANY, ExpressionScope, Grant
 from brickwork.platform.clock import business_date
 from brickwork.platform.errors import NotFound
@@ -43,6 +43,7 @@ def grant_checker(
     def check(session: Session, grant: Grant) -> Iterator[tuple[str, Words]]:
         base = Scope()
         choices: dict[str, frozenset[str]] = {}
+        people: frozenset[str] = frozenset({"department"})  # the record's department: an id
         app, form, decision = grant.app, grant.form, grant.decision
         if app != ANY:
             try:
@@ -72,25 +73,30 @@ def grant_checker(
                 return
             yield from _field_problems(grant, spec)
             choices = choice_options(spec.fields)
+            people |= people_fields(spec.fields)
             try:
                 base = compile_form(spec, today=business_date(now())).scope
             except FormDesignError:
                 base = Scope()
-        yield from _expression_problems(grant, base, choices)
+        yield from _expression_problems(grant, base, choices, people)
 
     return check
 
 
 def _expression_problems(
-    grant: Grant, base: Scope, choices: Mapping[str, frozenset[str]]
+    grant: Grant, base: Scope, choices: Mapping[str, frozenset[str]], people: frozenset[str]
 ) -> Iterator[tuple[str, Words]]:
-    """The row-scope expressions that cannot run in the database, or that compare a choice
-    field with text that is none of its options."""
+    """The row-scope expressions that cannot run in the database, that compare a choice field
+    with text that is none of its options, or a member or department field (the record's
+    `department` too) with a name: they hold ids."""
     for pointer, source in _expressions(grant):
         try:
             to_sql_ir(source, scope_expression_scope(base), predicate=True)
-            for foreign in foreign_options(parse(source), choices):
+            tree = parse(source)
+            for foreign in foreign_options(tree, choices):
                 yield pointer, not_an_option(foreign, choices)
+            for named in names_compared(tree, people, ("$user.username",)):
+                yield pointer, people_by_name(named)
         except ExpressionError as exc:
             first = exc.diagnostics[0]
             detail = first.detail()
@@ -116,6 +122,21 @@ def not_an_option(foreign: ForeignOption, choices: Mapping[str, frozenset[str]])
         "就不是所写的那样；请使用其中之一（区分大小写）",
         f"line {span.line}, column {span.column}: {said.en}, so the comparison never matches "
         "and the grant's rows are not the ones written: use one of them (case matters)",
+    )
+
+
+def people_by_name(found: ForeignOption) -> Words:
+    """A row scope comparing a member or department field with a name: `=` never matches (the
+    role sees none of those rows), `!=` always does (it sees them all)."""
+    span = found.span
+    return Words(
+        f"第 {span.line} 行第 {span.column} 列：`{found.field}` 存放的是用户或部门的 id，"
+        f"不是 {found.value} 这样的名称：这个比较永远不会匹配，授权的行范围就不是所写的那样；"
+        "请与 $user.id、$user.department 或另一个成员或部门字段比较",
+        f"line {span.line}, column {span.column}: `{found.field}` holds the id of a user or "
+        f"department, never a name such as {found.value}, so the comparison never matches and "
+        "the grant's rows are not the ones written: compare it with $user.id, $user.department "
+        "or another member or department field",
     )
 
 

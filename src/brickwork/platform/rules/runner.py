@@ -1590,6 +1590,10 @@ def option_problems(
     return problems
 
 
+NAMED = ("flow.initiator",)
+"""What a rule reads as a user name: never what a member field holds."""
+
+
 def people_problems(
     compiled: CompiledRule, people: Mapping[str, frozenset[str]], pointer: str
 ) -> list[ErrorItem]:
@@ -1605,7 +1609,7 @@ def people_problems(
         _people_by_name(f"{pointer}{at}", found)
         for at, expression in compiled.expressions.items()
         if "/outputs/" not in at  # a decision call's outputs read `result`, not the record
-        for found in names_compared(expression.tree, mine)
+        for found in names_compared(expression.tree, mine, NAMED)
     ]
     for at, form, source in _database_filters(spec):
         scoped = {f"it.{key}" for key in people.get(form, ())}
@@ -1615,7 +1619,8 @@ def people_problems(
         except ExpressionError:
             continue  # the rule's own checks report it
         problems.extend(
-            _people_by_name(f"{pointer}{at}", found) for found in names_compared(tree, scoped)
+            _people_by_name(f"{pointer}{at}", found)
+            for found in names_compared(tree, scoped, NAMED)
         )
     return problems
 

@@ -91,3 +91,13 @@ def test_names_compared_with_people_fields_are_found(
     people = {"manager", "branch", "reviewers", "it.manager", "record.manager"}
     named = names_compared(parse(source), people)
     assert [(f.field, f.value) for f in named] == found
+
+
+def test_values_known_to_be_names_compared_with_people_fields_are_found() -> None:
+    names = ("$user.username", "flow.initiator")
+    source = "manager = $user.username or flow.initiator != branch or customer = flow.initiator"
+    named = names_compared(parse(source), {"manager", "branch"}, names)
+    assert [(f.field, f.value, f.span.column) for f in named] == [
+        ("manager", "$user.username", 11),
+        ("branch", "flow.initiator", 29),
+    ]
