@@ -27,7 +27,12 @@ from brickwork.engines.expr import (
     parse,
     to_sql_ir,
 )
-from brickwork.engines.expr.choices import foreign_options, names_compared, shown
+from brickwork.engines.expr.choices import (
+    ForeignOption,
+    foreign_options,
+    names_compared,
+    shown,
+)
 from brickwork.engines.expr.syntax import Name, Path, read_beyond_null_tests, walk
 from brickwork.engines.report import plan as p
 from brickwork.engines.report.definition import (
@@ -700,26 +705,25 @@ class _Compiler:
                 for name, info in self.sources.get("", {}).items()
                 if info.options is not None
             }
-            for foreign in foreign_options(parse(source), choices):
+            tree = parse(source)
+            found: list[tuple[str, str, ForeignOption, frozenset[str] | None]] = [
+                ("E_REPORT_NOT_AN_OPTION", "filter_not_an_option", foreign, choices[foreign.field])
+                for foreign in foreign_options(tree, choices)
+            ]
+            found += [
+                ("E_REPORT_PEOPLE_BY_NAME", "filter_people_by_name", named, None)
+                for named in names_compared(tree, self.people())
+            ]
+            for code, template, where, options in found:
                 self.problem(
                     pointer,
-                    "E_REPORT_NOT_AN_OPTION",
-                    "filter_not_an_option",
-                    line=foreign.span.line,
-                    column=foreign.span.column,
-                    value=foreign.value,
-                    field=foreign.field,
-                    options=shown(choices[foreign.field]),
-                )
-            for named in names_compared(parse(source), self.people()):
-                self.problem(
-                    pointer,
-                    "E_REPORT_PEOPLE_BY_NAME",
-                    "filter_people_by_name",
-                    line=named.span.line,
-                    column=named.span.column,
-                    value=named.value,
-                    field=named.field,
+                    code,
+                    template,
+                    line=where.span.line,
+                    column=where.span.column,
+                    value=where.value,
+                    field=where.field,
+                    **({} if options is None else {"options": shown(options)}),
                 )
             yield p.Filter(source, ir, pointer)
 
