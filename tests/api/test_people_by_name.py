@@ -380,3 +380,23 @@ def test_a_row_scope_comparing_a_person_with_a_name_is_refused(
     assert "holds the id of a user or department" in item["message"]
     mine = {**grant, "rows": {"expression": "manager = $user.id or owner = $user.username"}}
     assert sec.put(f"{API}/roles/rm/permissions", json=[mine]).status_code == 200
+
+
+def test_a_form_change_that_makes_a_row_scope_compare_a_person_with_a_name_is_refused(
+    desk: TestClient, users: Users
+) -> None:
+    """`handler != "alice"` on a text field is a fine row scope; once `handler` holds the ids
+    of users it would open every row. The form change waits until the grant is updated."""
+    text = {"id": "f_handler", "key": "handler", "type": "text", "label": "Handler"}
+    draft(desk, APP, "form", "case", {"fields": [*FIELDS, text]})
+    assert desk.post(f"{APP}/definitions/form/case/publish").status_code == 201
+    scope = {"expression": 'handler != "alice"'}
+    users.role("desk", [{"app": "desk", "form": "case", "actions": ["read"], "rows": scope}])
+    draft(desk, APP, "form", "case", {"fields": [*FIELDS, {**text, "type": "member"}]})
+    for body in ({"dry_run": True}, {"conversions": {"f_handler": "cast"}}):
+        refused = desk.post(f"{APP}/definitions/form/case/publish", json=body)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == "grants_compare_people_by_name"
+        assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
+            ("/roles/desk/permissions/0/rows/expression", "grant_people_by_name")
+        ]

@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from brickwork.engines.expr import ExpressionError, parse
-from brickwork.engines.expr.choices import foreign_options
+from brickwork.engines.expr.choices import foreign_options, names_compared
 from brickwork.engines.expr.syntax import Name, walk
-from brickwork.engines.form.definition import FormDefinition, choice_options
+from brickwork.engines.form.definition import FormDefinition, choice_options, people_fields
 from brickwork.jsonio import escape_pointer
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
@@ -35,7 +35,7 @@ from brickwork.platform.errors import Conflict, ErrorItem
 from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.service import PublishRequestContext
 from brickwork.platform.records.access import SCOPE_SYSTEM_FIELDS
-from brickwork.platform.records.grants import not_an_option
+from brickwork.platform.records.grants import not_an_option, people_by_name
 
 PublishHook = Callable[[Session, PublishRequestContext], list[str]]
 PUBLISHER = Actor(username="system", system=True)
@@ -94,7 +94,9 @@ def grant_identity_hook(
                 }
         keys = set(new_keys.values())
         choices = choice_options(new.fields)
+        people = people_fields(new.fields) | {"department"}  # the record's department: an id
         foreign: list[ErrorItem] = []
+        named: list[ErrorItem] = []
         app, form = request.app_key, request.definition.key
         changed: list[tuple[Any, list[Any], list[dict[str, Any]]]] = []
         problems: list[ErrorItem] = []
@@ -109,11 +111,12 @@ def grant_identity_hook(
                     pointer = f"/roles/{escape_pointer(role.key)}/permissions/{index}"
                     problems.extend(_missing(grant, keys, pointer))
                     foreign.extend(_foreign_options(grant, choices, pointer))
+                    named.extend(_people_named(grant, people, pointer))
                 after.append(grant)
             if after != before:
                 changed.append((role, before, after))
                 steps.append(f"role {role.key!r}: grants follow renamed fields")
-        _refuse_broken(form, problems, foreign)
+        _refuse_broken(form, problems, foreign, named)
         if request.dry_run:
             return steps
         actor = request.actor or PUBLISHER
@@ -139,9 +142,12 @@ def grant_identity_hook(
     return on_publish
 
 
-def _refuse_broken(form: str, missing: list[ErrorItem], foreign: list[ErrorItem]) -> None:
-    """Refuse the publish while a grant would name a field the form no longer has, or compare
-    a choice field with an option it no longer has."""
+def _refuse_broken(
+    form: str, missing: list[ErrorItem], foreign: list[ErrorItem], named: list[ErrorItem]
+) -> None:
+    """Refuse the publish while a grant would name a field the form no longer has, compare a
+    choice field with an option it no longer has, or a member or department field with a
+    name."""
     if missing:
         raise Conflict(
             f"publishing form {form!r} would leave {len(missing)} grant reference(s) to "
@@ -162,6 +168,17 @@ def _refuse_broken(form: str, missing: list[ErrorItem], foreign: list[ErrorItem]
             "不再有的选项比较（这样的比较永远不会匹配，`!=` 会放开所有行）：如需改名，请先"
             "发布同时含新旧选项的表单，修改授权后再删除旧选项",
             errors=foreign,
+        )
+    if named:
+        raise Conflict(
+            f"publishing form {form!r} would leave {len(named)} row scope(s) of grants "
+            "comparing a member or department field, which holds ids, with a name (such a "
+            "comparison never matches: `!=` would open every row); update those roles' grants "
+            "first",
+            code="grants_compare_people_by_name",
+            zh_cn=f"发布表单 {form} 后，将有 {len(named)} 处授权的行范围把成员或部门字段（存放 "
+            "id）与名称比较（这样的比较永远不会匹配，`!=` 会放开所有行）：请先修改这些角色的授权",
+            errors=named,
         )
 
 
@@ -205,6 +222,20 @@ def _foreign_options(
         for found in foreign_options(tree, choices):
             said = not_an_option(found, choices)
             yield ErrorItem(f"{pointer}{where}", "grant_option_missing", said.en, zh_cn=said.zh_cn)
+
+
+def _people_named(
+    grant: Mapping[str, Any], people: frozenset[str], pointer: str
+) -> Iterator[ErrorItem]:
+    """The row scopes of `grant` that compare a member or department field with a name."""
+    for where, scope in _row_scopes(grant):
+        try:
+            tree = parse(scope["expression"])
+        except ExpressionError:
+            continue  # the grant's own checks report it
+        for found in names_compared(tree, people, ("$user.username",)):
+            said = people_by_name(found)
+            yield ErrorItem(f"{pointer}{where}", "grant_people_by_name", said.en, zh_cn=said.zh_cn)
 
 
 def _row_scopes(grant: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
