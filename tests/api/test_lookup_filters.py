@@ -134,3 +134,17 @@ def test_a_target_form_change_that_breaks_a_lookup_of_another_app_is_refused(
     assert [(e["pointer"], e["code"]) for e in answer.json()["errors"]] == [
         ("/apps/sales/forms/deal/fields/0/where", "lookup_where_invalid")
     ]
+
+
+def test_a_lookup_filter_comparing_a_person_with_a_name_is_refused(client: TestClient) -> None:
+    """A member field holds ids: `manager = "alice"` would let no record be linked."""
+    manager = {"id": "f_mgr", "key": "manager", "type": "member", "label": "Manager"}
+    app_with_form(client, APP, "customer", [*CUSTOMER, manager])
+    draft(client, APP, "form", "deal", deal('manager = "alice"'))
+    refused = client.post(f"{APP}/definitions/form/deal/publish")
+    assert refused.status_code == 422, refused.text
+    assert [(e["pointer"], e["code"]) for e in refused.json()["errors"]] == [
+        ("/spec/fields/0/where", "expression_people_by_name")
+    ]
+    draft(client, APP, "form", "deal", deal("manager != null"))
+    assert client.post(f"{APP}/definitions/form/deal/publish").status_code == 201

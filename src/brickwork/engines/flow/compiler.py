@@ -24,7 +24,7 @@ from brickwork.engines.expr import (
     to_sql_ir,
 )
 from brickwork.engines.expr import datatypes as t
-from brickwork.engines.expr.choices import foreign_options, literal_results, shown
+from brickwork.engines.expr.choices import foreign_options, literal_results, names_compared, shown
 from brickwork.engines.expr.diagnostics import Diagnostic, Span
 from brickwork.engines.expr.syntax import read_beyond_null_tests
 from brickwork.engines.expr.words import zh_type
@@ -62,6 +62,9 @@ _TEXT_TYPES = (
     "text textarea rich_text single_select email phone url resident_id uscc bank_card lei iban "
     "swift_bic passport serial_number lookup member department"
 )
+PEOPLE = frozenset({"member", "department"})
+"""Field types holding ids of users or departments (a flow reads them by name, a filter the
+database runs by id)."""
 FIELD_TYPES: dict[str, t.ExprType] = {
     **dict.fromkeys(_TEXT_TYPES.split(), t.STRING),
     **dict.fromkeys(("integer", "decimal", "money", "percent"), t.NUMBER),
@@ -260,11 +263,7 @@ class _Compiler:
             incoming={key: tuple(ids) for key, ids in incoming.items()},
             sources={edge.id: edge.from_ for edge in spec.edges},
             plans=plans,
-            people={
-                key: kind
-                for key, kind in self.env.fields.items()
-                if kind in ("member", "department")
-            },
+            people={key: kind for key, kind in self.env.fields.items() if kind in PEOPLE},
             reach=Reach(successors),
             conditions=conditions,
             expressions=self.expressions,
@@ -473,8 +472,20 @@ class _Compiler:
             **{f"it.{k}": v for k, v in self.env.options.get(form, {}).items()},
             **{f"record.{k}": v for k, v in self.env.options.get(self.spec.form, {}).items()},
         }
-        for foreign in foreign_options(parse(where), choices):
+        tree = parse(where)
+        for foreign in foreign_options(tree, choices):
             self.not_an_option(pointer, foreign.field, foreign.value, choices, foreign.span)
+        people = {f"it.{k}" for k, kind in target.items() if kind in PEOPLE}
+        people.update(f"record.{k}" for k, kind in self.env.fields.items() if kind in PEOPLE)
+        for named in names_compared(tree, people):
+            found = design_problem(
+                pointer,
+                "E_FLOW_PEOPLE_BY_NAME",
+                "people_by_name",
+                value=named.value,
+                field=named.field,
+            )
+            self.problems.append(replace(found, line=named.span.line, column=named.span.column))
 
     def decision_call(self, action: CallDecision, pointer: str) -> None:
         model = self.env.decisions.get(action.model)

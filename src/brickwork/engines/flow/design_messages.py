@@ -452,6 +452,18 @@ DESIGN_MESSAGES: dict[str, tuple[Pair, Pair | None]] = {
             "matters)",
         ),
     ),
+    "people_by_name": (
+        (
+            '`{field}` 存放的是用户或部门的 id，不是 "{value}" 这样的名称',
+            '`{field}` holds the id of a user or department, never a name such as "{value}"',
+        ),
+        (
+            "数据库中运行的筛选条件按 id 比较，这个比较永远不会匹配：请与另一个成员或部门字段比较"
+            "（如 it.manager = record.manager）",
+            "a filter the database runs compares ids, so this never matches: compare it with "
+            "another member or department field (it.manager = record.manager)",
+        ),
+    ),
     "field_not_writable": (
         (
             "字段 `{field}` 由表单计算或由系统编号，动作不能设置它",

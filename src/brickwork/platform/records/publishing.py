@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex
 
 from brickwork.engines.expr import ExpressionError, Scope, parse, to_sql_ir
-from brickwork.engines.expr.choices import foreign_options, not_an_option
+from brickwork.engines.expr.choices import foreign_options, names_compared, not_an_option
 from brickwork.engines.form.definition import (
     FormDefinition,
     LookupField,
     SubtableField,
     choice_options,
+    people_fields,
 )
 from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.fieldtypes import check_value
@@ -361,7 +362,8 @@ def lookup_filter_problems(
         )
         return
     choices = choice_options(target.fields)
-    for found in foreign_options(parse(where), choices):
+    tree = parse(where)
+    for found in foreign_options(tree, choices):
         span, said = found.span, not_an_option(found.value, found.field, choices[found.field])
         yield ErrorItem(
             pointer,
@@ -370,4 +372,16 @@ def lookup_filter_problems(
             "no record could be linked",
             f"第 {span.line} 行第 {span.column} 列：{said.zh_cn}，这个筛选条件永远不会匹配："
             "没有记录可以关联",
+        )
+    people = people_fields(target.fields) | {"department"}  # the record's department: an id
+    for found in names_compared(tree, people, ("$user.username",)):
+        span = found.span
+        yield ErrorItem(
+            pointer,
+            "expression_people_by_name",
+            f"line {span.line}, column {span.column}: `{found.field}` holds the id of a user or "
+            f'department, never a name such as "{found.value}", so the filter never matches: '
+            "no record could be linked",
+            f"第 {span.line} 行第 {span.column} 列：`{found.field}` 存放的是用户或部门的 id，"
+            f'不是 "{found.value}" 这样的名称，这个筛选条件永远不会匹配：没有记录可以关联',
         )

@@ -11,7 +11,7 @@ import pytest
 from flow_support import Driver, approval, chain, env
 from test_flow_gateways import exclusive
 
-from brickwork.engines.flow import CreateRecord, compile_flow
+from brickwork.engines.flow import CreateRecord, FlowDefinitionError, compile_flow
 
 MINE = {"id": "a", "from": "x", "to": "high", "condition": "relationship_manager = initiator"}
 SHANGHAI = {"id": "b", "from": "x", "to": "mid", "condition": 'branch = "branch_sh"'}
@@ -110,3 +110,40 @@ def test_an_action_value_names_people_as_the_flow_reads_them() -> None:
     )
     created = [e.values for e in driver.effects if isinstance(e, CreateRecord)]
     assert created == [{"note": "rm1"}]
+
+
+@pytest.mark.parametrize(
+    ("where", "refused"),
+    [
+        ('it.rm = "rm1"', ["it.rm"]),
+        ('record.branch = "branch_sh" and it.note = "x"', ["record.branch"]),
+        ("it.rm = record.relationship_manager", []),
+    ],
+)
+def test_an_update_filter_compares_people_as_the_database_holds_them(
+    where: str, refused: list[str]
+) -> None:
+    """An `update_records` filter runs in the database, where member and department fields hold
+    ids: a name there never matches, and is refused when the flow is published."""
+    update = {
+        "id": "sync",
+        "type": "action",
+        "actions": [
+            {
+                "type": "update_records",
+                "form": "credit_log",
+                "where": where,
+                "values": {"note": '"done"'},
+            }
+        ],
+    }
+    forms = {"credit_log": {"amount": "money", "note": "text", "rm": "member"}}
+    spec = chain(update)
+    if not refused:
+        compile_flow(spec, env(forms=forms))
+        return
+    with pytest.raises(FlowDefinitionError) as caught:
+        compile_flow(spec, env(forms=forms))
+    found = [(p.code, p.pointer) for p in caught.value.problems]
+    assert found == [("E_FLOW_PEOPLE_BY_NAME", "/nodes/1/actions/0/where")] * len(refused)
+    assert all(field in str(caught.value) for field in refused)
