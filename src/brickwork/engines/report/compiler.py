@@ -706,19 +706,15 @@ class _Compiler:
                 if info.options is not None
             }
             tree = parse(source)
-            found: list[tuple[str, str, ForeignOption, frozenset[str] | None]] = [
-                ("E_REPORT_NOT_AN_OPTION", "filter_not_an_option", foreign, choices[foreign.field])
-                for foreign in foreign_options(tree, choices)
+            found: list[tuple[ForeignOption, frozenset[str] | None]] = [
+                (foreign, choices[foreign.field]) for foreign in foreign_options(tree, choices)
             ]
-            found += [
-                ("E_REPORT_PEOPLE_BY_NAME", "filter_people_by_name", named, None)
-                for named in names_compared(tree, self.people())
-            ]
-            for code, template, where, options in found:
+            found += [(named, None) for named in names_compared(tree, self.people())]
+            for where, options in found:  # text none of a choice's options, or a person's name
                 self.problem(
                     pointer,
-                    code,
-                    template,
+                    "E_REPORT_NOT_AN_OPTION" if options is not None else "E_REPORT_PEOPLE_BY_NAME",
+                    "filter_not_an_option" if options is not None else "filter_people_by_name",
                     line=where.span.line,
                     column=where.span.column,
                     value=where.value,
