@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from brickwork.engines.expr import ExpressionError, parse
 from brickwork.engines.expr.choices import foreign_options, names_compared
-from brickwork.engines.expr.syntax import Name, walk
+from brickwork.engines.expr.syntax import Expr, Name, walk
 from brickwork.engines.form.definition import FormDefinition, choice_options, people_fields
 from brickwork.jsonio import escape_pointer
 from brickwork.platform.audit.service import AuditLog
@@ -214,11 +214,7 @@ def _foreign_options(
     grant: Mapping[str, Any], choices: Mapping[str, frozenset[str]], pointer: str
 ) -> Iterator[ErrorItem]:
     """The row scopes of `grant` that compare a choice field with text none of its options."""
-    for where, scope in _row_scopes(grant):
-        try:
-            tree = parse(scope["expression"])
-        except ExpressionError:
-            continue  # the grant's own checks report it
+    for where, tree in _row_trees(grant):
         for found in foreign_options(tree, choices):
             said = not_an_option(found, choices)
             yield ErrorItem(f"{pointer}{where}", "grant_option_missing", said.en, zh_cn=said.zh_cn)
@@ -228,14 +224,20 @@ def _people_named(
     grant: Mapping[str, Any], people: frozenset[str], pointer: str
 ) -> Iterator[ErrorItem]:
     """The row scopes of `grant` that compare a member or department field with a name."""
-    for where, scope in _row_scopes(grant):
-        try:
-            tree = parse(scope["expression"])
-        except ExpressionError:
-            continue  # the grant's own checks report it
+    for where, tree in _row_trees(grant):
         for found in names_compared(tree, people, ("$user.username",)):
             said = people_by_name(found)
             yield ErrorItem(f"{pointer}{where}", "grant_people_by_name", said.en, zh_cn=said.zh_cn)
+
+
+def _row_trees(grant: Mapping[str, Any]) -> Iterator[tuple[str, Expr]]:
+    """(pointer inside the grant, parsed expression) of each row scope that parses (the grant's
+    own checks report the others)."""
+    for where, scope in _row_scopes(grant):
+        try:
+            yield where, parse(scope["expression"])
+        except ExpressionError:
+            continue
 
 
 def _row_scopes(grant: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
