@@ -192,9 +192,13 @@ def choice_options(fields: Iterable[FieldBase]) -> dict[str, frozenset[str]]:
     }
 
 
+PEOPLE_TYPES = frozenset({"member", "department"})
+"""Field types holding ids of users or departments."""
+
+
 def people_fields(fields: Iterable[FieldBase]) -> frozenset[str]:
     """Keys of the member and department fields among `fields` (they hold ids)."""
-    return frozenset(field.key for field in fields if field.type in ("member", "department"))
+    return frozenset(field.key for field in fields if field.type in PEOPLE_TYPES)
 
 
 # ---------------------------------------------------------------- contact

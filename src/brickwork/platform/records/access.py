@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -33,8 +33,10 @@ from sqlalchemy import ColumnElement, case, false, literal, or_, true
 
 from brickwork.engines.expr import ExpressionError, to_sql_ir
 from brickwork.engines.expr.checker import Scope
+from brickwork.engines.expr.choices import ForeignOption, names_compared
 from brickwork.engines.expr.datatypes import as_type
-from brickwork.engines.form.definition import SubtableField
+from brickwork.engines.expr.syntax import Expr
+from brickwork.engines.form.definition import SubtableField, people_fields
 from brickwork.engines.form.elements import FieldBase, Sensitivity
 from brickwork.engines.form.fieldtypes import mask_of, sensitivity_of
 from brickwork.engines.form.masking import FULL_MASK, mask_text
@@ -65,6 +67,13 @@ def scope_expression_scope(base: Scope) -> Scope:
     scope), the record's owner, department and creator, and ``$user``."""
     fields = {**base.fields, **{k: as_type(t) for k, t in SCOPE_SYSTEM_FIELDS.items()}}
     return Scope(fields=fields, user=as_type(USER_CONTEXT), extra=base.extra)
+
+
+def names_held_as_ids(tree: Expr, fields: Iterable[FieldBase]) -> list[ForeignOption]:
+    """The comparisons, in a filter over records of `fields` (a row scope, a lookup's filter),
+    of a member or department field or the record's own `department` with a name or
+    `$user.username`: those hold ids, so such a comparison never matches."""
+    return names_compared(tree, people_fields(fields) | {"department"}, ("$user.username",))
 
 
 def sensitivity(item: FieldBase) -> Sensitivity:

@@ -17,15 +17,16 @@ So a field is never left behind by its grant and shown at a more open default.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from brickwork.engines.expr import ExpressionError, parse
-from brickwork.engines.expr.choices import foreign_options, names_compared
+from brickwork.engines.expr.choices import foreign_options
 from brickwork.engines.expr.syntax import Expr, Name, walk
-from brickwork.engines.form.definition import FormDefinition, choice_options, people_fields
+from brickwork.engines.form.definition import FormDefinition, choice_options
+from brickwork.engines.form.elements import FieldBase
 from brickwork.jsonio import escape_pointer
 from brickwork.platform.audit.service import AuditLog
 from brickwork.platform.auth.actor import Actor
@@ -34,7 +35,7 @@ from brickwork.platform.auth.repository import IdentityRepository
 from brickwork.platform.errors import Conflict, ErrorItem
 from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.service import PublishRequestContext
-from brickwork.platform.records.access import SCOPE_SYSTEM_FIELDS
+from brickwork.platform.records.access import SCOPE_SYSTEM_FIELDS, names_held_as_ids
 from brickwork.platform.records.grants import not_an_option, people_by_name
 
 PublishHook = Callable[[Session, PublishRequestContext], list[str]]
@@ -94,7 +95,6 @@ def grant_identity_hook(
                 }
         keys = set(new_keys.values())
         choices = choice_options(new.fields)
-        people = people_fields(new.fields) | {"department"}  # the record's department: an id
         foreign: list[ErrorItem] = []
         named: list[ErrorItem] = []
         app, form = request.app_key, request.definition.key
@@ -111,7 +111,7 @@ def grant_identity_hook(
                     pointer = f"/roles/{escape_pointer(role.key)}/permissions/{index}"
                     problems.extend(_missing(grant, keys, pointer))
                     foreign.extend(_foreign_options(grant, choices, pointer))
-                    named.extend(_people_named(grant, people, pointer))
+                    named.extend(_people_named(grant, new.fields, pointer))
                 after.append(grant)
             if after != before:
                 changed.append((role, before, after))
@@ -221,11 +221,11 @@ def _foreign_options(
 
 
 def _people_named(
-    grant: Mapping[str, Any], people: frozenset[str], pointer: str
+    grant: Mapping[str, Any], fields: Sequence[FieldBase], pointer: str
 ) -> Iterator[ErrorItem]:
     """The row scopes of `grant` that compare a member or department field with a name."""
     for where, tree in _row_trees(grant):
-        for found in names_compared(tree, people, ("$user.username",)):
+        for found in names_held_as_ids(tree, fields):
             said = people_by_name(found)
             yield ErrorItem(f"{pointer}{where}", "grant_people_by_name", said.en, zh_cn=said.zh_cn)
 

@@ -9,7 +9,7 @@ columns and ``$user`` in expressions. Registered with ``PermissionService.add_gr
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,17 +19,18 @@ from sqlalchemy.orm import Session
 from brickwork.engines.bilingual import Words
 from brickwork.engines.expr import ExpressionError, parse, to_sql_ir
 from brickwork.engines.expr.checker import Scope
-from brickwork.engines.expr.choices import ForeignOption, foreign_options, names_compared
+from brickwork.engines.expr.choices import ForeignOption, foreign_options
 from brickwork.engines.expr.choices import not_an_option as lead_in
 from brickwork.engines.expr.sql_ir import SqlColumn
 from brickwork.engines.form import FormDesignError, compile_form
-from brickwork.engines.form.definition import FormDefinition, choice_options, people_fields
+from brickwork.engines.form.definition import FormDefinition, choice_options
+from brickwork.engines.form.elements import FieldBase
 from brickwork.platform.auth.policy import ANY, ExpressionScope, Grant
 from brickwork.platform.clock import business_date
 from brickwork.platform.errors import NotFound
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.metadata.service import MetadataService
-from brickwork.platform.records.access import scope_expression_scope
+from brickwork.platform.records.access import names_held_as_ids, scope_expression_scope
 
 Today = Callable[[], datetime]
 
@@ -43,7 +44,7 @@ def grant_checker(
     def check(session: Session, grant: Grant) -> Iterator[tuple[str, Words]]:
         base = Scope()
         choices: dict[str, frozenset[str]] = {}
-        people: frozenset[str] = frozenset({"department"})  # the record's department: an id
+        fields: Sequence[FieldBase] = ()
         app, form, decision = grant.app, grant.form, grant.decision
         if app != ANY:
             try:
@@ -73,18 +74,21 @@ def grant_checker(
                 return
             yield from _field_problems(grant, spec)
             choices = choice_options(spec.fields)
-            people |= people_fields(spec.fields)
+            fields = spec.fields
             try:
                 base = compile_form(spec, today=business_date(now())).scope
             except FormDesignError:
                 base = Scope()
-        yield from _expression_problems(grant, base, choices, people)
+        yield from _expression_problems(grant, base, choices, fields)
 
     return check
 
 
 def _expression_problems(
-    grant: Grant, base: Scope, choices: Mapping[str, frozenset[str]], people: frozenset[str]
+    grant: Grant,
+    base: Scope,
+    choices: Mapping[str, frozenset[str]],
+    fields: Sequence[FieldBase],
 ) -> Iterator[tuple[str, Words]]:
     """The row-scope expressions that cannot run in the database, that compare a choice field
     with text that is none of its options, or a member or department field (the record's
@@ -95,7 +99,7 @@ def _expression_problems(
             tree = parse(source)
             for foreign in foreign_options(tree, choices):
                 yield pointer, not_an_option(foreign, choices)
-            for named in names_compared(tree, people, ("$user.username",)):
+            for named in names_held_as_ids(tree, fields):
                 yield pointer, people_by_name(named)
         except ExpressionError as exc:
             first = exc.diagnostics[0]

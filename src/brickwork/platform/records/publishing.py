@@ -17,13 +17,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex
 
 from brickwork.engines.expr import ExpressionError, Scope, parse, to_sql_ir
-from brickwork.engines.expr.choices import foreign_options, names_compared, not_an_option
+from brickwork.engines.expr.choices import foreign_options, not_an_option
 from brickwork.engines.form.definition import (
     FormDefinition,
     LookupField,
     SubtableField,
     choice_options,
-    people_fields,
 )
 from brickwork.engines.form.elements import FieldBase
 from brickwork.engines.form.fieldtypes import check_value
@@ -35,6 +34,7 @@ from brickwork.platform.errors import Conflict, ErrorItem, Invalid
 from brickwork.platform.metadata.repository import MetadataRepository
 from brickwork.platform.metadata.service import PublishRequestContext
 from brickwork.platform.models import FormTable
+from brickwork.platform.records.access import names_held_as_ids
 from brickwork.platform.records.layout import ENCRYPTED, TableLayout, safe_name
 from brickwork.platform.records.query import SYSTEM_FILTERS
 from brickwork.platform.records.repository import RecordRepository
@@ -373,8 +373,7 @@ def lookup_filter_problems(
             f"第 {span.line} 行第 {span.column} 列：{said.zh_cn}，这个筛选条件永远不会匹配："
             "没有记录可以关联",
         )
-    people = people_fields(target.fields) | {"department"}  # the record's department: an id
-    for found in names_compared(tree, people, ("$user.username",)):
+    for found in names_held_as_ids(tree, target.fields):
         span = found.span
         yield ErrorItem(
             pointer,

@@ -6,7 +6,6 @@ check) → change history → audit, in the caller's transaction. Never commits.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -16,12 +15,14 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, inspect
 from sqlalchemy.orm import Session
 
+from brickwork.engines.expr.choices import ID_SHAPE
 from brickwork.engines.form import (
     RecordContext,
     compile_form,
     validate_record,
 )
 from brickwork.engines.form.definition import (
+    PEOPLE_TYPES,
     FormDefinition,
     SerialNumberField,
     SubtableField,
@@ -88,10 +89,9 @@ the list is longer than the page, and costs next to nothing when it is not. Late
 only when they do not reach the end; ``estimate`` asks the planner, ``none`` does not count."""
 
 
-PEOPLE = frozenset({"member", "department"})
-"""Field types holding ids of users or departments."""
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-"""The shape of the platform's ids: such a value is taken as an id, not looked up as a name."""
+PEOPLE = PEOPLE_TYPES
+"""Field types holding ids of users or departments (a value shaped like an id, `ID_SHAPE`, is
+taken as one, not looked up as a name)."""
 
 
 def people_texts(value: Any) -> list[str]:
@@ -354,7 +354,7 @@ class RecordService:
     def _named_ids(self, session: Session, kind: str, values: Sequence[Any]) -> dict[str, str]:
         """Name -> id of the user names (`kind` "member") or department keys among `values`."""
         names = {
-            name for value in values for name in people_texts(value) if not _UUID.fullmatch(name)
+            name for value in values for name in people_texts(value) if not ID_SHAPE.fullmatch(name)
         }
         return self.repo.held_ids(session, kind, sorted(names)) if names else {}
 

@@ -22,11 +22,11 @@ from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.errors import ErrorItem, Invalid, PlatformError
 from brickwork.platform.metadata.schemas import Kind
 from brickwork.platform.records.published import PublishedForm
+from brickwork.platform.records.service import PEOPLE
 from brickwork.platform.runs.simulation import DECIDING, FlowSimulator, Outcome
 from brickwork.platform.vocabulary import KEY_PATTERN
 from brickwork.platform.web.diagram import layout
 from brickwork.platform.web.forms import (
-    PEOPLE,
     local_input,
     options,
     plain,

@@ -43,6 +43,7 @@ from brickwork.platform.errors import (
     PlatformError,
 )
 from brickwork.platform.records.imports import ungrouped_number
+from brickwork.platform.records.service import PEOPLE
 from brickwork.platform.runs.schemas import MAX_ID
 from brickwork.platform.web.pages import MAX_FIELD
 from brickwork.platform.web.params import (
@@ -67,7 +68,6 @@ from brickwork.platform.web.views import Viewer, render, text_in, viewer_of
 router = APIRouter(include_in_schema=False)
 PREFIX = "f."
 FILE_TYPES = frozenset({"attachment", "signature"})
-PEOPLE = frozenset({"member", "department"})
 MAX_SUGGESTIONS = 1000
 EDITABLE = (
     (LISTED_TYPES - {"computed", "serial_number"}) | {"lookup", "subtable", "location"} | FILE_TYPES

@@ -17,13 +17,13 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from brickwork.engines.form.definition import PEOPLE_TYPES
 from brickwork.platform.auth.policy import FieldLevel
 from brickwork.platform.clock import wall_time
 
 NUMBER_TYPES = frozenset({"integer", "decimal", "money", "percent"})
 TIME_TYPES = frozenset({"date", "datetime"})
 CHOICE_TYPES = frozenset({"single_select", "boolean"})
-PEOPLE_TYPES = frozenset({"member", "department"})
 COMPARISONS = {"eq": "=", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "contains", "empty", "filled")
 ORDERED = ("eq", "ne", "gt", "ge", "lt", "le", "empty", "filled")

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from brickwork.engines.form.definition import PEOPLE_TYPES
 from brickwork.engines.form.money import Money
 from brickwork.platform.api.deps import SessionDep
 from brickwork.platform.auth.policy import FieldLevel
@@ -790,7 +791,7 @@ class People:
                 else row
                 for row in value
             ]
-        if item.type not in ("member", "department"):
+        if item.type not in PEOPLE_TYPES:
             return value
         if isinstance(value, list):
             return "、".join(self.names.get(v, str(v)) for v in value)
@@ -807,11 +808,11 @@ def _people_values(fields: Any, items: list[dict[str, Any]]) -> Iterator[tuple[s
     """(`member` or `department`, value) of each member and department field of `items`, those
     in subtable rows included."""
     for item in fields:
-        if item.type in ("member", "department"):
+        if item.type in PEOPLE_TYPES:
             yield from ((item.type, row.get(item.key)) for row in items)
         elif item.type == "subtable":
             for child in item.fields:
-                if child.type in ("member", "department"):
+                if child.type in PEOPLE_TYPES:
                     for row in items:
                         rows = row.get(item.key)
                         for cells in rows if isinstance(rows, list) else []:
