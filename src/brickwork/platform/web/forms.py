@@ -43,7 +43,7 @@ from brickwork.platform.errors import (
     PlatformError,
 )
 from brickwork.platform.records.imports import ungrouped_number
-from brickwork.platform.records.service import PEOPLE
+from brickwork.platform.records.service import PEOPLE, people_texts
 from brickwork.platform.runs.schemas import MAX_ID
 from brickwork.platform.web.pages import MAX_FIELD
 from brickwork.platform.web.params import (
@@ -877,15 +877,12 @@ class FormPage:
 
 def reference_ids(request: Request, session: Session, kind: str, named: Any) -> Any:
     """Users named by user name, departments by key, as the ids the record keeps (a name
-    that matches none is kept as typed: saving says it names no one)."""
-    repo = request.app.state.identities.repo
-    find = repo.user_by_username if kind == "member" else repo.department_by_key
-
-    def one(name: Any) -> Any:
-        found = find(session, name) if isinstance(name, str) and name else None
-        return found.id if found is not None else name
-
-    return [one(name) for name in named] if isinstance(named, list) else one(named)
+    that matches none is kept as typed: saving says it names no one); one lookup for all."""
+    given = [name for name in people_texts(named) if name]
+    ids = request.app.state.records.repo.held_ids(session, kind, given) if given else {}
+    if isinstance(named, list):
+        return [ids.get(name, name) if isinstance(name, str) else name for name in named]
+    return ids.get(named, named) if isinstance(named, str) else named
 
 
 def value_of(item: Any, values: list[str]) -> Any:

@@ -442,14 +442,9 @@ CLEAR = SimpleNamespace(levels={})
 
 def held_id(request: Request, session: Session, kind: str, name: str) -> str | None:
     """The id of the user (`kind` "member") or department named `name` (a user name or a
-    department key, as a filter's condition types it), if any."""
-    repo = request.app.state.identities.repo
-    found = (
-        repo.user_by_username(session, name)
-        if kind == "member"
-        else repo.department_by_key(session, name)
-    )
-    return None if found is None else str(found.id)
+    department key, as a filter's condition types it, or an id), if any."""
+    found: str | None = request.app.state.records.repo.held_ids(session, kind, [name]).get(name)
+    return found
 
 
 def combined(q: str, expression: str, fields: list[Any], access: Any) -> str | None:
