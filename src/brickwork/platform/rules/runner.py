@@ -44,7 +44,7 @@ from brickwork.engines.expr.choices import (
     shown,
 )
 from brickwork.engines.expr.diagnostics import Span
-from brickwork.engines.expr.syntax import read_beyond_null_tests
+from brickwork.engines.expr.syntax import Expr, read_beyond_null_tests
 from brickwork.engines.expr.words import zh_type
 from brickwork.engines.flow.effects import Finished
 from brickwork.engines.form import compile_form
@@ -1556,12 +1556,18 @@ def option_problems(
         mine.pop(aggregate.name, None)  # the aggregate's value, not the field
     if isinstance(spec.trigger, FlowTrigger):
         mine.update(FLOW_EVENT_VALUES)
-    problems = [
-        _not_an_option(f"{pointer}{at}", foreign.field, foreign.value, mine, foreign.span)
-        for at, expression in compiled.expressions.items()
-        if "/outputs/" not in at  # a decision call's outputs read `result`, not the record
-        for foreign in foreign_options(expression.tree, mine)
-    ]
+    problems: list[ErrorItem] = []
+    for at, tree, form in _compared_trees(compiled):
+        scoped = mine
+        if form is not None:  # a filter the database runs: over `it` and `record`
+            scoped = {
+                **{f"it.{k}": v for k, v in options.get(form, {}).items()},
+                **{f"record.{k}": v for k, v in (options.get(own, {}) if own else {}).items()},
+            }
+        problems.extend(
+            _not_an_option(f"{pointer}{at}", found.field, found.value, scoped, found.span)
+            for found in foreign_options(tree, scoped)
+        )
     for index, form, values in _value_targets(spec):
         choices = options.get(form, {})
         for key in values:
@@ -1574,20 +1580,22 @@ def option_problems(
                 for literal in literal_results(expression.tree)
                 if literal.value not in choices[key]
             )
-    for at, form, source in _database_filters(spec):
-        scoped = {
-            **{f"it.{k}": v for k, v in options.get(form, {}).items()},
-            **{f"record.{k}": v for k, v in (options.get(own, {}) if own else {}).items()},
-        }
+    return problems
+
+
+def _compared_trees(compiled: CompiledRule) -> Iterator[tuple[str, Expr, str | None]]:
+    """(pointer, parsed text, form of `it`) of each expression over the rule's record (no
+    form; a decision call's outputs read `result`, not the record) and of each filter the
+    database runs, over `it` (a record of the form) and `record`: where a field may be compared
+    with text."""
+    for at, expression in compiled.expressions.items():
+        if "/outputs/" not in at:
+            yield at, expression.tree, None
+    for at, form, source in _database_filters(compiled.spec):
         try:
-            tree = parse(source)
+            yield at, parse(source), form
         except ExpressionError:
             continue  # the rule's own checks report it
-        problems.extend(
-            _not_an_option(f"{pointer}{at}", found.field, found.value, scoped, found.span)
-            for found in foreign_options(tree, scoped)
-        )
-    return problems
 
 
 NAMED = ("flow.initiator",)
@@ -1605,19 +1613,12 @@ def people_problems(
     mine = set(people.get(own, frozenset())) if own is not None else set()
     mine -= {aggregate.name for aggregate in spec.aggregates}
     mine.update({f"previous.{key}" for key in mine})
-    problems = [
-        _people_by_name(f"{pointer}{at}", found)
-        for at, expression in compiled.expressions.items()
-        if "/outputs/" not in at  # a decision call's outputs read `result`, not the record
-        for found in names_compared(expression.tree, mine, NAMED)
-    ]
-    for at, form, source in _database_filters(spec):
-        scoped = {f"it.{key}" for key in people.get(form, ())}
-        scoped.update(f"record.{key}" for key in (people.get(own, ()) if own else ()))
-        try:
-            tree = parse(source)
-        except ExpressionError:
-            continue  # the rule's own checks report it
+    problems: list[ErrorItem] = []
+    for at, tree, form in _compared_trees(compiled):
+        scoped = mine
+        if form is not None:  # a filter the database runs: over `it` and `record`
+            scoped = {f"it.{key}" for key in people.get(form, ())}
+            scoped.update(f"record.{key}" for key in (people.get(own, ()) if own else ()))
         problems.extend(
             _people_by_name(f"{pointer}{at}", found)
             for found in names_compared(tree, scoped, NAMED)
